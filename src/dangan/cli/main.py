@@ -1,0 +1,80 @@
+"""The ``dangan`` command: a thin Typer shell over services.
+
+Each area registers its own commands (``register(app)`` in ``dangan.cli.<area>``). Errors are
+mapped to exit codes in exactly one place, ``run()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from dangan.cli.common import console, err_console
+from dangan.errors import DanganError
+from dangan.i18n import set_language, t
+
+# Areas whose module exists get their commands; a missing area is simply not offered yet.
+AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "reports", "web", "demo")
+
+app = typer.Typer(
+    name="dangan",
+    help="档案数字化加工生产线 · paper-archive digitization line",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def _main(
+    lang: str = typer.Option(None, "--lang", help="界面语言 zh|en（默认 zh，或 DANGAN_LANG）"),
+) -> None:
+    if lang:
+        set_language(lang)
+
+
+def _register_areas() -> None:
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"dangan.cli.{area}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"dangan.cli.{area}":
+                continue
+            raise
+        module.register(app)
+
+
+_register_areas()
+
+
+def run() -> None:
+    """Console entry point: run the app and map every error to its documented exit code."""
+    try:
+        app(standalone_mode=False)
+    except DanganError as exc:
+        err_console.print(f"[bold red]{t('cli.error_prefix')}：[/]{exc.message}", highlight=False)
+        for line in exc.details:
+            err_console.print(f"  • {line}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print(t("error.interrupted"))
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            err_console.print(t("error.interrupted"))
+            sys.exit(130)
+        err_console.print(t("error.unexpected", type=type(exc).__name__, detail=exc))
+        sys.exit(1)
+    sys.exit(0)
+
+
+__all__ = ["app", "console", "run"]

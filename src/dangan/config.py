@@ -1,0 +1,236 @@
+"""Typed configuration: the project's ``dangan.toml`` and the ``DANGAN_*`` environment.
+
+Built once at the edge (CLI command, web app factory) and passed down as a frozen object;
+nothing below reads settings on its own. A wrong value is reported with the key and the line
+of the file it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dangan.domain.naming import NamingRules
+from dangan.errors import ConfigError, NamingError
+
+CONFIG_FILE = "dangan.toml"
+DEFAULT_DB_FILE = "dangan.sqlite"
+DEFAULT_STORAGE_DIR = "storage"
+
+ColourMode = Literal["colour", "grey", "bilevel"]
+PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A4": (210.0, 297.0),
+    "A3": (297.0, 420.0),
+    "A5": (148.0, 210.0),
+    "B5": (176.0, 250.0),
+    "16K": (195.0, 270.0),
+}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectInfo(Section):
+    name: str
+    client: str = ""
+    template: str = "court"
+    description: str = ""
+
+
+class NamingConfig(Section):
+    archive_code: str
+    folder: str
+    page_file: str = "{page_no:04d}"
+
+    @cached_property
+    def rules(self) -> NamingRules:
+        return NamingRules.build(self.archive_code, self.folder, self.page_file)
+
+
+class ScanConfig(Section):
+    format: Literal["jpg", "tif", "png", "jp2", "pdf"] = "jpg"
+    dpi: int = Field(200, ge=100, le=1200)
+    min_dpi: int = Field(200, ge=72, le=1200)
+    colour_mode: ColourMode = "colour"
+    page_size: str = "A4"
+    size_tolerance: float = Field(0.08, ge=0, le=1)
+    blank_pages_scanned: bool = True
+
+    @field_validator("page_size")
+    @classmethod
+    def _known_size(cls, v: str) -> str:
+        if v.upper() not in PAGE_SIZES_MM:
+            raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES_MM)}")
+        return v.upper()
+
+
+class RetouchConfig(Section):
+    deskew: bool = True
+    orientation: bool = True
+    borders: bool = True
+    holes: bool = False
+    margin_mm: float = Field(2.5, ge=0, le=20)
+    max_skew_deg: float = Field(3.0, ge=0, le=45)
+    page_size: str = "A4"
+    colour_mode: ColourMode = "colour"
+    format: Literal["jpg", "tif"] = "jpg"
+    jpeg_quality: int = Field(85, ge=30, le=100)
+
+
+class DeliveryConfig(Section):
+    forms: list[Literal["pdf", "jpg", "tiff", "zip"]] = ["pdf"]
+    ocr: bool = False
+    pdf_name: str = "{archive_code}-{item_no:03d}"
+
+
+class CatalogueConfig(Section):
+    """Which fields the volume record and the catalogue rows carry (per template)."""
+
+    record_fields: list[str] = []
+    entry_fields: list[str] = []
+    required_record_fields: list[str] = []
+    required_entry_fields: list[str] = ["title"]
+    unnumbered_pages: list[str] = []
+
+
+class QCConfig(Section):
+    sample_rate: float = Field(0.05, gt=0, le=1)
+    min_items: int = Field(5, ge=1)
+    pass_rate: float = Field(0.95, gt=0, le=1)
+    rounds: int = Field(1, ge=1, le=3)
+    critical: list[str] = ["archive_code", "missing_page"]
+
+
+class WorkloadConfig(Section):
+    pages_per_person_day: int = Field(2000, ge=1)
+    borrow_due_days: int = Field(30, ge=1)
+
+
+class WorkflowConfig(Section):
+    stages: list[str] = [
+        "borrow", "sort", "scan", "retouch", "index", "upload", "qc", "rebind", "return",
+    ]
+
+
+class StorageConfig(Section):
+    url: str = DEFAULT_STORAGE_DIR
+
+
+class DatabaseConfig(Section):
+    url: str = ""
+
+
+class ProjectConfig(Section):
+    project: ProjectInfo
+    naming: NamingConfig
+    scan: ScanConfig = ScanConfig()
+    retouch: RetouchConfig = RetouchConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    catalogue: CatalogueConfig = CatalogueConfig()
+    qc: QCConfig = QCConfig()
+    workload: WorkloadConfig = WorkloadConfig()
+    workflow: WorkflowConfig = WorkflowConfig()
+    piece_rates: dict[str, float] = {}
+    storage: StorageConfig = StorageConfig()
+    database: DatabaseConfig = DatabaseConfig()
+
+    @property
+    def rules(self) -> NamingRules:
+        return self.naming.rules
+
+
+def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line of a key path like ("scan", "dpi") in TOML text."""
+    if not loc:
+        return None
+    lines = text.splitlines()
+    section = [str(p) for p in loc[:-1] if not isinstance(p, int)]
+    key = str(loc[-1]) if not isinstance(loc[-1], int) else (section.pop() if section else "")
+    in_section = not section
+    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    for number, line in enumerate(lines, start=1):
+        m = header.match(line)
+        if m:
+            in_section = m.group(1).strip().strip('"') == ".".join(section)
+            if in_section and not key:
+                return number
+            continue
+        if in_section and re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line):
+            return number
+    if section:
+        for number, line in enumerate(lines, start=1):
+            m = header.match(line)
+            if m and m.group(1).strip() == ".".join(section):
+                return number
+    return None
+
+
+def parse_config(text: str, path: Path) -> ProjectConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(
+            "config.syntax", path=path, line=m.group(1) if m else "?", detail=str(exc)
+        ) from None
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        details = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc)
+            line = _find_line(text, loc)
+            msg = err["msg"]
+            if line is None:
+                details.append(_render("config.key_error_noline", path=path, key=key, detail=msg))
+            else:
+                details.append(_render("config.key_error", path=path, line=line, key=key, detail=msg))
+        raise ConfigError("config.invalid", path=path, details=details) from None
+    try:
+        config.rules  # noqa: B018 - compile the naming rules now so a bad pattern is a config error
+    except NamingError as exc:
+        line = _find_line(text, ("naming", "archive_code")) or "?"
+        raise ConfigError(
+            "config.key_error", path=path, line=line, key="naming", detail=exc.message
+        ) from None
+    return config
+
+
+def _render(key: str, **params: Any) -> str:
+    from dangan.i18n import t
+
+    return t(key, **params)
+
+
+def load_config(project_dir: Path) -> ProjectConfig:
+    path = project_dir / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError("config.missing", path=path)
+    return parse_config(path.read_text(encoding="utf-8"), path)
+
+
+def database_url(project_dir: Path, config: ProjectConfig) -> str:
+    """DANGAN_DATABASE_URL wins, then the config, then a SQLite file in the project home."""
+    env = os.environ.get("DANGAN_DATABASE_URL")
+    if env:
+        return env
+    if config.database.url:
+        return config.database.url
+    return f"sqlite:///{(project_dir / DEFAULT_DB_FILE).resolve()}"
+
+
+def storage_url(project_dir: Path, config: ProjectConfig) -> str:
+    """DANGAN_STORAGE_URL wins; a relative path in the config is relative to the project home."""
+    url = os.environ.get("DANGAN_STORAGE_URL") or config.storage.url
+    if "://" in url:
+        return url
+    path = Path(url)
+    return str(path if path.is_absolute() else (project_dir / path).resolve())

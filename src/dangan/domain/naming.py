@@ -1,0 +1,328 @@
+"""Naming rules as configuration: archive codes, volume folders, page files.
+
+A rule is a pattern of literal text and named, typed segments::
+
+    {year:4d}-{category}-{catalogue_no:04d}-{case_no:04d}      ->  1997-民-0014-0025
+    {fonds}-{class}·{year:4d}-{retention}-{item_no:04d}        ->  J001-WS·2019-Y-0001
+    {category:民|刑|行}                                         ->  one of the listed values
+
+Segment kinds: ``{name}`` text (anything up to the next literal), ``{name:d}`` a number of
+any length, ``{name:Nd}`` / ``{name:0Nd}`` a number of exactly N digits (zero-padded when
+formatted), ``{name:a|b|c}`` one of a list. Parsing walks the pattern left to right so a
+failure names the segment that is wrong. Sort keys compare numeric segments as numbers.
+
+Folder rules may use two macros: ``{archive_code}`` (the project's archive-code rule) and
+``{work_batch}`` (the seed's ``borrow-total-no`` work-batch label such as ``1-6-2``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from dangan.errors import NamingError
+from dangan.i18n import t
+
+_FIELD_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    kind: str  # "text" | "int" | "choice"
+    width: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def regex(self, stop: str | None) -> str:
+        if self.kind == "int":
+            return rf"(?P<{self.name}>\d{{{self.width}}})" if self.width else rf"(?P<{self.name}>\d+)"
+        if self.kind == "choice":
+            alts = "|".join(re.escape(c) for c in sorted(self.choices, key=len, reverse=True))
+            return rf"(?P<{self.name}>{alts})"
+        if stop:
+            return rf"(?P<{self.name}>[^{re.escape(stop[0])}/\\]+?)"
+        return rf"(?P<{self.name}>[^/\\]+)"
+
+
+Token = Literal | Segment
+
+
+def _parse_spec(name: str, spec: str | None, pattern: str) -> Segment:
+    if spec is None or spec == "":
+        return Segment(name, "text")
+    if "|" in spec:
+        choices = tuple(c for c in spec.split("|") if c)
+        if not choices:
+            raise NamingError("naming.bad_pattern", pattern=pattern, detail=spec)
+        return Segment(name, "choice", choices=choices)
+    m = re.fullmatch(r"0?(\d*)d", spec)
+    if not m:
+        raise NamingError("naming.bad_pattern", pattern=pattern, detail=f"{{{name}:{spec}}}")
+    width = int(m.group(1)) if m.group(1) else None
+    return Segment(name, "int", width=width)
+
+
+def _tokenize(pattern: str, macros: Mapping[str, str]) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    for m in _FIELD_RE.finditer(pattern):
+        if m.start() > pos:
+            tokens.append(Literal(pattern[pos : m.start()]))
+        name, spec = m.group(1), m.group(2)
+        if name in macros and spec is None:
+            tokens.extend(_tokenize(macros[name], {}))
+        else:
+            tokens.append(_parse_spec(name, spec, pattern))
+        pos = m.end()
+    if pos < len(pattern):
+        tokens.append(Literal(pattern[pos:]))
+    if not any(isinstance(tok, Segment) for tok in tokens):
+        raise NamingError("naming.bad_pattern", pattern=pattern, detail="no {segment}")
+    names = [tok.name for tok in tokens if isinstance(tok, Segment)]
+    if len(names) != len(set(names)):
+        raise NamingError("naming.bad_pattern", pattern=pattern, detail="duplicate segment")
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        if isinstance(a, Segment) and isinstance(b, Segment) and a.kind == "text":
+            raise NamingError(
+                "naming.bad_pattern", pattern=pattern, detail=f"{{{a.name}}} needs a separator"
+            )
+    return tokens
+
+
+WORK_BATCH_MACRO = "{wb_borrow:d}-{wb_total:d}-{wb_no:d}"
+
+
+class Rule:
+    """A compiled naming rule; immutable and cheap to share between processes."""
+
+    def __init__(self, pattern: str, macros: Mapping[str, str] | None = None) -> None:
+        self.pattern = pattern
+        self.tokens: tuple[Token, ...] = tuple(_tokenize(pattern, macros or {}))
+
+    def __repr__(self) -> str:
+        return f"Rule({self.pattern!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_rule, (self.pattern, self.tokens))
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return tuple(tok for tok in self.tokens if isinstance(tok, Segment))
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        parts: list[str] = []
+        for i, tok in enumerate(self.tokens):
+            if isinstance(tok, Literal):
+                parts.append(re.escape(tok.text))
+            else:
+                nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+                parts.append(tok.regex(nxt.text if isinstance(nxt, Literal) else None))
+        return re.compile("".join(parts))
+
+    def match(self, value: str) -> dict[str, str] | None:
+        """Fast path: the segments as strings, or None when the value does not follow the rule."""
+        m = self._regex.fullmatch(value)
+        return m.groupdict() if m else None
+
+    def parse(self, value: str) -> dict[str, str | int]:
+        """Segments of ``value`` (numbers as int); raises NamingError naming the bad segment."""
+        raw = self.match(value)
+        if raw is None:
+            raise NamingError(
+                "naming.mismatch", value=value, pattern=self.pattern, detail=self.diagnose(value)
+            )
+        return {
+            seg.name: int(raw[seg.name]) if seg.kind == "int" else raw[seg.name]
+            for seg in self.segments
+        }
+
+    def is_valid(self, value: str) -> bool:
+        return self._regex.fullmatch(value) is not None
+
+    def diagnose(self, value: str) -> str:
+        """Walk the pattern left to right and say which segment (or separator) is wrong."""
+        pos = 0
+        for i, tok in enumerate(self.tokens):
+            if isinstance(tok, Literal):
+                if not value.startswith(tok.text, pos):
+                    found = value[pos : pos + len(tok.text)] or "∅"
+                    return t("naming.expected_literal", pos=pos + 1, literal=tok.text, found=found)
+                pos += len(tok.text)
+                continue
+            nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+            if isinstance(nxt, Literal):
+                end = value.find(nxt.text, pos)
+                end = len(value) if end < 0 else end
+            elif tok.kind == "int":
+                end = pos
+                while end < len(value) and value[end].isdigit():
+                    end += 1
+            else:
+                end = len(value)
+            piece = value[pos:end]
+            problem = _segment_problem(tok, piece)
+            if problem:
+                return problem
+            pos = end
+        if pos < len(value):
+            return t("naming.trailing", found=value[pos:])
+        return t("naming.bad_value", segment=self.pattern, found=value)
+
+    def format(self, values: Mapping[str, Any] | None = None, /, **kw: Any) -> str:
+        """Build a name from segment values; validates each value against its segment."""
+        data = {**(values or {}), **kw}
+        out: list[str] = []
+        for tok in self.tokens:
+            if isinstance(tok, Literal):
+                out.append(tok.text)
+                continue
+            if tok.name not in data or data[tok.name] is None:
+                raise NamingError("naming.missing_value", segment=tok.name)
+            out.append(_format_segment(tok, data[tok.name]))
+        return "".join(out)
+
+    def sort_key(self, value: str) -> tuple[Any, ...]:
+        """Order codes the way archive rooms shelve them: numbers numerically."""
+        raw = self.match(value)
+        if raw is None:
+            return (1, value)
+        key: list[Any] = [0]
+        for seg in self.segments:
+            v = raw[seg.name]
+            if seg.kind == "int":
+                key.append((0, int(v), ""))
+            elif seg.kind == "choice":
+                key.append((0, seg.choices.index(v), v))
+            else:
+                key.append((1, 0, v))
+        return tuple(key)
+
+
+def _rebuild_rule(pattern: str, tokens: tuple[Token, ...]) -> Rule:
+    rule = Rule.__new__(Rule)
+    rule.pattern = pattern
+    rule.tokens = tokens
+    return rule
+
+
+def _segment_problem(seg: Segment, piece: str) -> str | None:
+    if piece == "":
+        return t("naming.segment_empty", segment=seg.name)
+    if seg.kind == "int":
+        if not piece.isascii() or not piece.isdigit():
+            return t("naming.segment_not_number", segment=seg.name, found=piece)
+        if seg.width and len(piece) != seg.width:
+            return t("naming.segment_width", segment=seg.name, width=seg.width, found=piece)
+    elif seg.kind == "choice" and piece not in seg.choices:
+        return t("naming.segment_choice", segment=seg.name, choices="/".join(seg.choices), found=piece)
+    elif seg.kind == "text" and ("/" in piece or "\\" in piece):
+        return t("naming.bad_value", segment=seg.name, found=piece)
+    return None
+
+
+def _format_segment(seg: Segment, value: Any) -> str:
+    if seg.kind == "int":
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise NamingError("naming.segment_not_number", segment=seg.name, found=value) from None
+        if number < 0:
+            raise NamingError("naming.segment_not_number", segment=seg.name, found=value)
+        text = f"{number:0{seg.width}d}" if seg.width else str(number)
+        if seg.width and len(text) != seg.width:
+            raise NamingError("naming.segment_width", segment=seg.name, width=seg.width, found=text)
+        return text
+    text = str(value)
+    problem = _segment_problem(seg, text)
+    if problem:
+        raise NamingError("naming.bad_value", segment=seg.name, found=text)
+    return text
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    """The three rules of a project, compiled once from its configuration."""
+
+    archive_code: Rule
+    folder: Rule
+    page_file: Rule  # without extension, e.g. {page_no:04d}
+    extensions: tuple[str, ...]
+
+    @classmethod
+    def build(
+        cls,
+        archive_code: str,
+        folder: str,
+        page_file: str = "{page_no:04d}",
+        extensions: tuple[str, ...] = ("jpg", "jpeg", "tif", "tiff", "png", "jp2"),
+    ) -> NamingRules:
+        code_rule = Rule(archive_code)
+        folder_rule = Rule(folder, {"archive_code": archive_code, "work_batch": WORK_BATCH_MACRO})
+        page_rule = Rule(page_file)
+        if "page_no" not in {s.name for s in page_rule.segments}:
+            raise NamingError("naming.bad_pattern", pattern=page_file, detail="{page_no} missing")
+        return cls(code_rule, folder_rule, page_rule, tuple(e.lower() for e in extensions))
+
+    def parse_folder(self, name: str) -> FolderName:
+        """Split a volume folder name into borrow batch, work batch label and archive code."""
+        parts = self.folder.parse(name)
+        code_values = {s.name: parts[s.name] for s in self.archive_code.segments}
+        code = self.archive_code.format(code_values)
+        borrow = parts.get("borrow_batch", parts.get("wb_borrow"))
+        work = None
+        if "wb_no" in parts:
+            work = f"{parts['wb_borrow']}-{parts['wb_total']}-{parts['wb_no']}"
+        return FolderName(name, code, None if borrow is None else int(borrow), work)
+
+    def folder_name(self, archive_code: str, borrow_batch: int | None = None,
+                    work_batch: str | None = None) -> str:
+        values: dict[str, Any] = dict(self.archive_code.parse(archive_code))
+        if borrow_batch is not None:
+            values["borrow_batch"] = borrow_batch
+        if work_batch is not None:
+            wb_borrow, wb_total, wb_no = (int(x) for x in work_batch.split("-"))
+            values.update(wb_borrow=wb_borrow, wb_total=wb_total, wb_no=wb_no)
+        return self.folder.format(values)
+
+    def parse_page_file(self, filename: str) -> tuple[int, str]:
+        """``0007.jpg`` -> (7, "jpg"); raises NamingError for a wrong stem or extension."""
+        stem, dot, ext = filename.rpartition(".")
+        if not dot or ext.lower() not in self.extensions:
+            raise NamingError(
+                "naming.mismatch", value=filename, pattern=self.page_file.pattern + ".<ext>",
+                detail=t("naming.segment_choice", segment="ext",
+                         choices="/".join(self.extensions), found=ext if dot else ""),
+            )
+        page_no = self.page_file.parse(stem)["page_no"]
+        assert isinstance(page_no, int)
+        return page_no, ext.lower()
+
+    def page_file_name(self, page_no: int, ext: str = "jpg") -> str:
+        return f"{self.page_file.format(page_no=page_no)}.{ext}"
+
+
+@dataclass(frozen=True)
+class FolderName:
+    name: str
+    archive_code: str
+    borrow_batch: int | None
+    work_batch: str | None
+
+
+COURT_ARCHIVE_CODE = "{year:4d}-{category}-{catalogue_no:04d}-{case_no:04d}"
+COURT_FOLDER = "{borrow_batch:d}-{work_batch}-{archive_code}"
+WENSHU_ARCHIVE_CODE = "{fonds}-{doc_class}·{year:4d}-{retention}-{item_no:04d}"
+
+
+def court_rules() -> NamingRules:
+    """The default rule set (the seed's court project), used when no project is given."""
+    return NamingRules.build(COURT_ARCHIVE_CODE, COURT_FOLDER)

@@ -1,0 +1,109 @@
+"""The frozen per-page context and the measurements a retouched page carries.
+
+Steps never read global settings: everything they may depend on is in ``RetouchOptions``,
+which is built once at the edge (CLI or project config) and pickled to every worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Mode = Literal["colour", "grey", "bilevel"]
+Format = Literal["jpg", "tif"]
+
+MM_PER_INCH = 25.4
+
+# Defect codes (public: they appear in reports and in the database).
+SKEW = "skew"
+UPSIDE_DOWN = "upside_down"
+BLACK_BORDER = "black_border"
+HOLE = "hole"
+BLURRED = "blurred"
+CONTENT_AT_EDGE = "content_at_edge"
+BLANK_PAGE = "blank_page"
+UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class QcThresholds:
+    """Limits beyond which a page is flagged for a human to look at."""
+
+    max_residual_skew_deg: float = 0.3
+    max_edge_residue_ratio: float = 0.02
+    min_sharpness: float = 0.12
+    min_ink_ratio: float = 0.0008
+    orientation_min_confidence: float = 0.2
+
+
+@dataclass(frozen=True)
+class RetouchOptions:
+    """Everything a retouch step may depend on; picklable, immutable."""
+
+    dpi: int = 200
+    mode: Mode = "colour"
+    fmt: Format = "jpg"
+    holes: bool = True
+    jpeg_quality: int = 85
+    page_size_mm: tuple[float, float] = (210.0, 297.0)
+    margin_mm: float = 2.5
+    max_skew_deg: float = 10.0
+    trust_file_dpi: bool = False
+    qc: QcThresholds = field(default_factory=QcThresholds)
+
+    def px(self, mm: float, dpi: float | None = None) -> int:
+        return round(mm * (dpi or self.dpi) / MM_PER_INCH)
+
+    def page_px(self, dpi: float | None = None) -> tuple[int, int]:
+        """Output (width, height) in pixels."""
+        w_mm, h_mm = self.page_size_mm
+        return self.px(w_mm, dpi), self.px(h_mm, dpi)
+
+    @property
+    def suffix(self) -> str:
+        return ".jpg" if self.fmt == "jpg" else ".tif"
+
+
+@dataclass
+class Defect:
+    code: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "detail": self.detail}
+
+
+@dataclass
+class PageReport:
+    """What the pipeline measured and decided for one page (JSON-ready via ``to_dict``)."""
+
+    source: str
+    output: str = ""
+    status: str = "ok"  # ok | defect | failed | skipped
+    width: int = 0
+    height: int = 0
+    rotation: int = 0
+    orientation_confidence: float = 0.0
+    skew_before_deg: float = 0.0
+    skew_after_deg: float = 0.0
+    skew_method: str = ""
+    bed_sides: list[str] = field(default_factory=list)
+    holes_found: int = 0
+    holes_filled: int = 0
+    scale: float = 1.0
+    ink_ratio: float = 0.0
+    sharpness: float = 0.0
+    edge_residue: float = 0.0
+    content_margin_mm: float = 0.0
+    seconds: float = 0.0
+    defects: list[Defect] = field(default_factory=list)
+
+    def flag(self, code: str, detail: str = "") -> None:
+        self.defects.append(Defect(code, detail))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, float):
+                data[key] = round(value, 4)
+        return data

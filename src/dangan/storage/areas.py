@@ -1,0 +1,193 @@
+"""The storage root and its stage areas (已扫描 / 已修图 / 制作目录 / 已上传) over fsspec.
+
+A local path is the default; any fsspec URL (``memory://``, ``s3://``, ``sftp://`` …) works the
+same. Writes go to a temporary name beside the target and are renamed into place, so a crash
+never leaves a half-written file under a real name. Paths are relative to the root, use "/"
+and may not climb out of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, BinaryIO
+
+import fsspec
+from fsspec.spec import AbstractFileSystem
+
+from dangan.errors import IntegrityError, StorageError
+from dangan.storage.checksum import BLOCK
+
+
+class Area(StrEnum):
+    """Stage areas; the value is the folder name users see on the server."""
+
+    SCANNED = "已扫描"
+    RETOUCHED = "已修图"
+    CATALOGUE = "制作目录"
+    UPLOADED = "已上传"
+    RECORDS = "过程记录"
+    HANDOVER = "移交"
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+AREAS: tuple[Area, ...] = tuple(Area)
+TMP_PREFIX = ".dangan-tmp-"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """A storage root. Picklable (URL only), so it can travel to pool and Dask workers."""
+
+    url: str
+
+    @property
+    def fs(self) -> AbstractFileSystem:
+        fs, _ = fsspec.core.url_to_fs(self.url)
+        return fs
+
+    @property
+    def root(self) -> str:
+        _, root = fsspec.core.url_to_fs(self.url)
+        return str(root).rstrip("/") or "/"
+
+    @property
+    def is_local(self) -> bool:
+        return "file" in _protocols(self.fs)
+
+    def path(self, *parts: str | Area) -> str:
+        """Absolute path inside the root for a relative path; refuses to leave the root."""
+        rel = posixpath.normpath("/".join(str(p) for p in parts if str(p)))
+        if rel.startswith("../") or rel == ".." or rel.startswith("/"):
+            raise StorageError("storage.outside_root", path=rel)
+        return self.root if rel == "." else f"{self.root}/{rel}"
+
+    def relative(self, full: str) -> str:
+        full = full.rstrip("/")
+        if not full.startswith(self.root + "/"):
+            raise StorageError("storage.outside_root", path=full)
+        return full[len(self.root) + 1 :]
+
+    def create_areas(self) -> None:
+        for area in AREAS:
+            self.fs.makedirs(self.path(area), exist_ok=True)
+
+    def exists(self, rel: str) -> bool:
+        return bool(self.fs.exists(self.path(rel)))
+
+    def open(self, rel: str, mode: str = "rb") -> Any:
+        try:
+            return self.fs.open(self.path(rel), mode)
+        except OSError as exc:
+            raise StorageError("storage.read_failed", path=rel, detail=str(exc)) from exc
+
+    def read_bytes(self, rel: str) -> bytes:
+        with self.open(rel) as fh:
+            data: bytes = fh.read()
+            return data
+
+    @contextmanager
+    def atomic_writer(self, rel: str) -> Iterator[BinaryIO]:
+        """Write to a temporary sibling, then rename into place; removed on failure."""
+        target = self.path(rel)
+        parent = posixpath.dirname(target)
+        tmp = f"{parent}/{TMP_PREFIX}{uuid.uuid4().hex}-{posixpath.basename(target)}"
+        fs = self.fs
+        try:
+            fs.makedirs(parent, exist_ok=True)
+            with fs.open(tmp, "wb") as fh:
+                yield fh
+                _fsync(fh)
+            fs.mv(tmp, target)
+        except BaseException as exc:
+            try:
+                if fs.exists(tmp):
+                    fs.rm(tmp)
+            except OSError:
+                pass
+            if isinstance(exc, OSError):
+                raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
+            raise
+
+    def write_bytes(self, rel: str, data: bytes) -> str:
+        """Atomically write ``data``; returns its SHA-256."""
+        with self.atomic_writer(rel) as fh:
+            fh.write(data)
+        return hashlib.sha256(data).hexdigest()
+
+    def put_file(self, local_path: str, rel: str, expected_sha256: str | None = None) -> tuple[str, int]:
+        """Copy a local file in atomically, hashing while copying; verify against the source hash.
+
+        Returns (sha256, size). If ``expected_sha256`` is given and the bytes read differ, the
+        partial copy is discarded and IntegrityError raised: nothing half-copied is left.
+        """
+        digest = hashlib.sha256()
+        size = 0
+        with open(local_path, "rb") as src, self.atomic_writer(rel) as dst:
+            while block := src.read(BLOCK):
+                digest.update(block)
+                dst.write(block)
+                size += len(block)
+            actual = digest.hexdigest()
+            if expected_sha256 is not None and actual != expected_sha256:
+                raise IntegrityError(
+                    "storage.checksum_mismatch", path=rel, expected=expected_sha256, actual=actual
+                )
+        return actual, size
+
+    def sha256(self, rel: str) -> str:
+        digest = hashlib.sha256()
+        with self.open(rel) as fh:
+            while block := fh.read(BLOCK):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def size(self, rel: str) -> int:
+        return int(self.fs.size(self.path(rel)))
+
+    def walk_files(self, rel: str = "") -> Iterator[str]:
+        """Relative paths of all files below ``rel`` (temporary files skipped), sorted."""
+        base = self.path(rel) if rel else self.root
+        if not self.fs.exists(base):
+            return
+        found = self.fs.find(base)
+        for full in sorted(found):
+            if posixpath.basename(full).startswith(TMP_PREFIX):
+                continue
+            yield self.relative(full)
+
+    def remove_stale_temporaries(self, rel: str = "") -> int:
+        """Delete temporaries left by a crash; returns how many were removed."""
+        base = self.path(rel) if rel else self.root
+        removed = 0
+        if not self.fs.exists(base):
+            return 0
+        for full in self.fs.find(base):
+            if posixpath.basename(full).startswith(TMP_PREFIX):
+                self.fs.rm(full)
+                removed += 1
+        return removed
+
+
+def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
+    proto = fs.protocol
+    return (proto,) if isinstance(proto, str) else tuple(proto)
+
+
+def _fsync(fh: Any) -> None:
+    """Flush to disk for local files, so a rename never publishes unwritten data."""
+    import os
+
+    try:
+        fh.flush()
+        os.fsync(fh.fileno())
+    except (AttributeError, OSError, ValueError, NotImplementedError):
+        pass
