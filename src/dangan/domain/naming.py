@@ -17,6 +17,7 @@ Folder rules may use two macros: ``{archive_code}`` (the project's archive-code 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def _tokenize(pattern: str, macros: Mapping[str, str]) -> list[Token]:
     names = [tok.name for tok in tokens if isinstance(tok, Segment)]
     if len(names) != len(set(names)):
         raise NamingError("naming.bad_pattern", pattern=pattern, detail="duplicate segment")
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    for a, b in itertools.pairwise(tokens):
         if isinstance(a, Segment) and isinstance(b, Segment) and a.kind == "text":
             raise NamingError(
                 "naming.bad_pattern", pattern=pattern, detail=f"{{{a.name}}} needs a separator"
