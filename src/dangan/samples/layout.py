@@ -7,6 +7,7 @@ engine may remove holes without touching content".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -45,10 +46,10 @@ class Context:
     y: int = 0
 
     def mm(self, v: float) -> int:
-        return int(round(v * self.dpi / 25.4))
+        return round(v * self.dpi / 25.4)
 
     def pt(self, v: float) -> int:
-        return int(round(v * self.dpi / 72))
+        return round(v * self.dpi / 72)
 
     def stamp(self, mask: np.ndarray, cx: int, cy: int, opacity: float) -> None:
         """Multiply a seal onto the page through a cropped NumPy copy of the region."""
@@ -181,7 +182,7 @@ def _table_page(ctx: Context) -> None:
         _body(ctx, tx.paragraphs(rng, ctx.year, 1), size)
 
 
-def _cover_page(ctx: Context, archive_code: str, pages: int) -> None:
+def _cover_page(ctx: Context, fields: list[tuple[str, str]]) -> None:
     rng = ctx.rng
     ctx.y = ctx.top + ctx.mm(15)
     _centered(ctx, tx.org_name(rng)[:2] + "市人民法院", ctx.pt(22), bold=True, gap=1.8)
@@ -193,7 +194,6 @@ def _cover_page(ctx: Context, archive_code: str, pages: int) -> None:
     split = ctx.left + ctx.mm(38)
     line = max(1, ctx.mm(0.4))
     y0 = ctx.y
-    fields = tx.cover_fields(rng, archive_code, ctx.year, pages)
     for label, value in fields:
         ty = ctx.y + (row_h - size) / 2
         ctx.draw.text((ctx.left + size * 0.5, ty), label, font=font, fill=ctx.ink)
@@ -236,7 +236,8 @@ def _sparse_page(ctx: Context) -> None:
 
 
 def draw_clean_page(kind: str, dpi: int, rng: np.random.Generator, *, sheet_no: int | None,
-                    archive_code: str, year: int, pages: int) -> np.ndarray:
+                    archive_code: str, year: int, pages: int,
+                    cover: Sequence[tuple[str, str]] | None = None) -> np.ndarray:
     """Render the undegraded sheet as an H×W×3 uint8 array of white paper with ink."""
     w, h = a4_pixels(dpi)
     if kind == "blank":
@@ -255,7 +256,8 @@ def draw_clean_page(kind: str, dpi: int, rng: np.random.Generator, *, sheet_no: 
     elif kind == "table":
         _table_page(ctx)
     elif kind == "cover":
-        _cover_page(ctx, archive_code, pages)
+        fields = list(cover) if cover else tx.cover_fields(rng, archive_code, year, pages)
+        _cover_page(ctx, fields)
     elif kind == "photo":
         _photo_page(ctx)
     elif kind == "sparse":

@@ -25,7 +25,7 @@ def seal_mask(dpi: int, rng: np.random.Generator, text: str, family: str) -> np.
     c = size / 2
     img = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(img)
-    ring = max(2, int(round(1.2 * mm)))
+    ring = max(2, round(1.2 * mm))
     r = diameter / 2
     draw.ellipse((c - r, c - r, c + r, c + r), outline=255, width=ring)
     star_r = 0.28 * r
@@ -53,11 +53,11 @@ def seal_mask(dpi: int, rng: np.random.Generator, text: str, family: str) -> np.
     mask = np.asarray(img, dtype=np.float32) / 255.0
     # Uneven ink: a smooth random field between ~0.55 and 1.0.
     field = rng.uniform(0.55, 1.0, size=(6, 6)).astype(np.float32)
-    field = cv2.resize(field, (size, size), interpolation=cv2.INTER_CUBIC)
+    field = np.asarray(cv2.resize(field, (size, size), interpolation=cv2.INTER_CUBIC), dtype=np.float32)
     angle = float(rng.uniform(-25, 25))
     rot = cv2.getRotationMatrix2D((c, c), angle, 1.0)
-    mask = cv2.warpAffine(mask * np.clip(field, 0.4, 1.0), rot, (size, size))
-    return np.asarray(mask, dtype=np.float32)
+    turned = cv2.warpAffine(mask * np.clip(field, 0.4, 1.0), rot, (size, size))
+    return np.asarray(turned, dtype=np.float32)
 
 
 def stamp(page: np.ndarray, mask: np.ndarray, cx: int, cy: int, opacity: float) -> None:
