@@ -204,10 +204,10 @@ def parse_config(text: str, path: Path) -> ProjectConfig:
     return config
 
 
-def _render(key: str, **params: Any) -> str:
+def _render(message_key: str, /, **params: Any) -> str:
     from dangan.i18n import t
 
-    return t(key, **params)
+    return t(message_key, **params)
 
 
 def load_config(project_dir: Path) -> ProjectConfig:

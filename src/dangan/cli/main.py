@@ -54,7 +54,7 @@ def run() -> None:
     try:
         app(standalone_mode=False)
     except DanganError as exc:
-        err_console.print(f"[bold red]{t('cli.error_prefix')}：[/]{exc.message}", highlight=False)
+        err_console.print(f"[bold red]{t('cli.error_prefix')}[/]{exc.message}", highlight=False)
         for line in exc.details:
             err_console.print(f"  • {line}", highlight=False)
         sys.exit(exc.exit_code)
@@ -63,13 +63,13 @@ def run() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:  # usage errors (Typer's click) and anything unexpected
+        show = getattr(exc, "show", None)
+        code = getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
+        if type(exc).__name__ == "Abort":
             err_console.print(t("error.interrupted"))
             sys.exit(130)
         err_console.print(t("error.unexpected", type=type(exc).__name__, detail=exc))

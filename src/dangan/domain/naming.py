@@ -170,6 +170,11 @@ class Rule:
             else:
                 end = len(value)
             piece = value[pos:end]
+            if tok.kind == "int" and isinstance(nxt, Literal) and not piece.isdigit():
+                run = len(piece) - len(piece.lstrip("0123456789"))
+                if run and (tok.width is None or run == tok.width):
+                    return t("naming.expected_literal", pos=pos + run + 1, literal=nxt.text,
+                             found=piece[run : run + len(nxt.text)])
             problem = _segment_problem(tok, piece)
             if problem:
                 return problem

@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "程序内部错误（{type}）：{detail}。请把以上信息报告给维护人员。",
         "Internal error ({type}): {detail}. Please report this to the maintainers.",
     ),
-    "cli.error_prefix": ("错误", "Error"),
+    "cli.error_prefix": ("错误：", "Error: "),
     # --- configuration ---
     "config.missing": ("找不到项目配置文件 {path}（该目录不是 dangan 项目，请先运行 dangan init）",
                        "Project configuration {path} not found (not a dangan project; run dangan init first)"),

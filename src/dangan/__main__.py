@@ -1,0 +1,5 @@
+"""python -m dangan"""
+
+from dangan.cli.main import run
+
+run()

@@ -1,0 +1,85 @@
+"""Project home commands: init, db upgrade, volumes import, status."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from dangan.cli.common import console, open_ctx, print_json
+from dangan.i18n import t
+
+db_app = typer.Typer(help="数据库 · database", no_args_is_help=True)
+volumes_app = typer.Typer(help="案卷清单 · volume list", no_args_is_help=True)
+
+
+def init(
+    home: Path = typer.Argument(..., help="项目目录"),
+    template: str = typer.Option("court", "--template", help="模板 court|wenshu"),
+    name: str = typer.Option(None, "--name", help="项目名称（默认为目录名）"),
+    client: str = typer.Option("", "--client", help="委托单位"),
+) -> None:
+    """新建项目：写入 dangan.toml，建立数据库和存储区（已扫描/已修图/制作目录/已上传）。"""
+    from dangan.services.project import init_project
+
+    ctx = init_project(home, template, name=name, client=client)
+    console.print(t("project.created", name=ctx.config.project.name, path=ctx.home))
+
+
+@db_app.command("upgrade")
+def db_upgrade(home: Path = typer.Argument(Path("."), help="项目目录")) -> None:
+    """把数据库升级到最新结构。"""
+    from dangan.services.project import _safe_url, open_project
+
+    ctx = open_project(home, upgrade=True)
+    console.print(t("project.db_upgraded", url=_safe_url(ctx.database_url)))
+
+
+@volumes_app.command("import")
+def volumes_import(
+    home: Path = typer.Argument(..., help="项目目录"),
+    file: Path = typer.Argument(..., help="案卷清单 .xlsx / .csv"),
+    update: bool = typer.Option(False, "--update", help="应用与已导入记录不同的行"),
+) -> None:
+    """导入委托方的案卷清单（档号、题名、年度、存放位置、页数）。整表要么全部导入，要么不导入。"""
+    from dangan.services.volumes import import_volumes
+
+    summary = import_volumes(open_ctx(home), file, update=update)
+    for line in summary.changes:
+        console.print(f"  • {line}", highlight=False)
+    console.print(summary.message())
+
+
+def status(
+    home: Path = typer.Argument(Path("."), help="项目目录"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """项目状态：各环节案卷数、各存储区文件数、未处理问题。"""
+    from dangan.services.volumes import project_status
+
+    st = project_status(open_ctx(home))
+    if as_json:
+        print_json(asdict(st))
+        return
+    console.print(f"[bold]{t('status.title', name=st.name)}[/]")
+    console.print(f"{t('status.database')}: {st.database}", highlight=False)
+    console.print(f"{t('status.storage')}: {st.storage}", highlight=False)
+    console.print(f"{t('status.volumes')}: {st.volumes}    {t('status.pages_expected')}: "
+                  f"{st.pages_expected}    {t('status.open_defects')}: {st.open_defects}")
+    stages = Table(t("status.stage"), t("status.count"))
+    for stage, count in sorted(st.by_stage.items()):
+        stages.add_row(t(f"stage.{stage}"), str(count))
+    console.print(stages)
+    areas = Table(t("status.area"), t("status.files"))
+    for area, count in sorted(st.files_by_area.items()):
+        areas.add_row(area, str(count))
+    console.print(areas)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("status")(status)
+    app.add_typer(db_app, name="db")
+    app.add_typer(volumes_app, name="volumes")

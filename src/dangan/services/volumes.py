@@ -1,0 +1,197 @@
+"""The client's list of volumes to digitize: import it (all or nothing) and report status."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dangan.db.models import Defect, ImportLog, StageEvent, StoredFile, Volume
+from dangan.errors import ConflictError, NamingError, SpreadsheetError
+from dangan.i18n import t
+from dangan.services.project import ProjectContext
+from dangan.sheets import Row, read_table, resolve_columns
+from dangan.storage import sha256_file
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "archive_code": ("档号", "案卷档号", "档案号", "案卷号", "卷号", "archive code", "archive_code", "code"),
+    "title": ("题名", "案卷题名", "标题", "名称", "案由", "title"),
+    "year": ("年度", "年份", "年", "year"),
+    "location": ("存放位置", "位置", "库房位置", "存放地点", "排架号", "location"),
+    "room": ("库房", "库房号", "room"),
+    "cabinet": ("柜号", "档案柜", "柜", "cabinet"),
+    "shelf": ("架号", "层", "列", "shelf"),
+    "box": ("盒号", "盒", "box"),
+    "expected_pages": ("页数", "总页数", "页码数", "张页数", "pages", "page count", "page_count"),
+}
+LOCATION_PARTS = ("room", "cabinet", "shelf", "box")
+COMPARED = ("title", "year", "location", "expected_pages", "extra")
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    changes: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        return t("volumes.imported", added=self.added, unchanged=self.unchanged, updated=self.updated)
+
+
+def _int_cell(row: Row, header: str | None, errors: list[str]) -> int | None:
+    raw = row.get(header)
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+        if value < 0:
+            raise ValueError(raw)
+        return value
+    except ValueError:
+        errors.append(t("volumes.row_error", row=row.number,
+                        detail=t("volumes.row_bad_int", column=header, value=raw)))
+        return None
+
+
+def _parse_rows(ctx: ProjectContext, path: Path) -> list[dict[str, Any]]:
+    hints = [h for variants in COLUMN_ALIASES.values() for h in variants]
+    table = read_table(path, header_hint=hints)
+    if not table.rows and not any(h in hints for h in table.headers):
+        raise SpreadsheetError("volumes.no_header", path=path)
+    cols = resolve_columns(table, COLUMN_ALIASES, required=("archive_code",))
+    used = {h for h in cols.values() if h}
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    parsed: list[dict[str, Any]] = []
+    for row in table.rows:
+        code = row.get(cols["archive_code"]).replace(" ", "")
+        if not code:
+            errors.append(t("volumes.row_error", row=row.number, detail=t("volumes.row_empty_code")))
+            continue
+        try:
+            ctx.rules.archive_code.parse(code)
+        except NamingError as exc:
+            errors.append(t("volumes.row_error", row=row.number, detail=exc.message))
+            continue
+        if code in seen:
+            errors.append(t("volumes.row_error", row=row.number,
+                            detail=t("volumes.row_duplicate_code", code=code, other=seen[code])))
+            continue
+        seen[code] = row.number
+        location = row.get(cols["location"])
+        parts = [row.get(cols[p]) for p in LOCATION_PARTS if row.get(cols[p])]
+        if parts and not location:
+            location = "-".join(parts)
+        parsed.append({
+            "archive_code": code,
+            "title": row.get(cols["title"]),
+            "year": _int_cell(row, cols["year"], errors),
+            "location": location,
+            "expected_pages": _int_cell(row, cols["expected_pages"], errors),
+            "extra": {h: v for h, v in row.values.items() if h not in used and v != ""},
+            "list_row": row.number,
+        })
+    if errors:
+        raise SpreadsheetError("volumes.rows_invalid", path=path, count=len(errors), details=errors)
+    return parsed
+
+
+def import_volumes(ctx: ProjectContext, path: Path, update: bool = False) -> ImportSummary:
+    """Import the client's volume list in one transaction.
+
+    Re-importing the same list changes nothing. A row that differs from what was imported
+    before is reported and nothing is written, unless ``update`` is set (then the change is
+    applied and recorded in the audit trail).
+    """
+    rows = _parse_rows(ctx, path)
+    summary = ImportSummary()
+    with ctx.transaction() as session:
+        existing = {
+            v.archive_code: v
+            for v in session.scalars(select(Volume).where(Volume.project_id == ctx.project_id))
+        }
+        pending: list[tuple[Volume, dict[str, Any]]] = []
+        for data in rows:
+            volume = existing.get(data["archive_code"])
+            if volume is None:
+                session.add(Volume(project_id=ctx.project_id, **data))
+                summary.added += 1
+                continue
+            diffs = {k: data[k] for k in COMPARED if getattr(volume, k) != data[k]}
+            if not diffs:
+                summary.unchanged += 1
+                continue
+            for key, new in diffs.items():
+                summary.changes.append(t(
+                    "volumes.changed_row", row=data["list_row"], code=volume.archive_code,
+                    field=key, old=getattr(volume, key), new=new,
+                ))
+            pending.append((volume, diffs))
+        if pending and not update:
+            raise ConflictError("volumes.changed_rows", count=len(pending), details=summary.changes)
+        for volume, diffs in pending:
+            before = {k: getattr(volume, k) for k in diffs}
+            for key, new in diffs.items():
+                setattr(volume, key, new)
+            session.add(StageEvent(
+                project_id=ctx.project_id, kind="volume_update", volume_id=volume.id,
+                person=_operator(), data={"before": before, "after": diffs, "file": path.name},
+            ))
+            summary.updated += 1
+        session.add(ImportLog(
+            project_id=ctx.project_id, kind="volume_list", filename=str(path),
+            sha256=sha256_file(path), rows=len(rows),
+            summary={"added": summary.added, "unchanged": summary.unchanged,
+                     "updated": summary.updated},
+        ))
+    return summary
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass
+class ProjectStatus:
+    name: str
+    database: str
+    storage: str
+    volumes: int
+    pages_expected: int
+    by_stage: dict[str, int]
+    files_by_area: dict[str, int]
+    open_defects: int
+
+
+def project_status(ctx: ProjectContext) -> ProjectStatus:
+    """One query per figure, whatever the size of the project."""
+    pid = ctx.project_id
+    with ctx.transaction() as session:
+        volumes, pages = session.execute(
+            select(func.count(Volume.id), func.coalesce(func.sum(Volume.expected_pages), 0))
+            .where(Volume.project_id == pid)
+        ).one()
+        by_stage: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+            select(Volume.stage, func.count()).where(Volume.project_id == pid).group_by(Volume.stage)
+        ).all())
+        files: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+            select(StoredFile.area, func.count()).where(StoredFile.project_id == pid)
+            .group_by(StoredFile.area)
+        ).all())
+        open_defects = session.scalar(
+            select(func.count(Defect.id)).where(Defect.project_id == pid, Defect.status == "open")
+        ) or 0
+    from dangan.services.project import _safe_url
+
+    return ProjectStatus(
+        name=ctx.config.project.name, database=_safe_url(ctx.database_url),
+        storage=ctx.storage.url, volumes=volumes, pages_expected=int(pages),
+        by_stage=by_stage, files_by_area=files, open_defects=open_defects,
+    )

@@ -1,0 +1,57 @@
+"""Configuration: templates load, a wrong value names the key and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dangan.config import load_config, parse_config
+from dangan.errors import ConfigError
+from dangan.services.project import TEMPLATES, template_text
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_templates_are_valid(template: str) -> None:
+    config = parse_config(template_text(template, "项目", "某法院"), Path("dangan.toml"))
+    assert config.project.name == "项目"
+    assert config.project.template == template
+    assert config.rules.archive_code.segments
+
+
+def test_bad_value_names_key_and_line(tmp_path: Path) -> None:
+    text = template_text("court", "p").replace("dpi = 200", "dpi = 20")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("dpi = 20"))
+    (tmp_path / "dangan.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert any(f"第 {line} 行" in d and "scan.dpi" in d for d in info.value.details)
+
+
+def test_unknown_key_is_refused(tmp_path: Path) -> None:
+    text = template_text("court", "p").replace("[scan]\n", "[scan]\ndpl = 300\n")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert any("scan.dpl" in d for d in info.value.details)
+
+
+def test_syntax_error_has_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config("[project]\nname = \n", tmp_path / "dangan.toml")
+    assert "第 2 行" in info.value.message
+
+
+def test_bad_naming_rule_is_a_config_error(tmp_path: Path) -> None:
+    text = template_text("court", "p").replace(
+        'archive_code = "{year:4d}-{category}-{catalogue_no:04d}-{case_no:04d}"',
+        'archive_code = "{year:x}"')
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert "naming" in info.value.message
+
+
+def test_missing_project(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "dangan init" in info.value.message
+    assert info.value.exit_code == 3
