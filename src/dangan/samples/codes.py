@@ -13,9 +13,13 @@ import numpy as np
 COURT_CATEGORIES = ("民", "刑", "行", "执")
 
 
-def make_archive_code(rng: np.random.Generator, year: int | None = None,
-                      category: str | None = None, catalogue_no: int | None = None,
-                      case_no: int | None = None) -> str:
+def make_archive_code(
+    rng: np.random.Generator,
+    year: int | None = None,
+    category: str | None = None,
+    catalogue_no: int | None = None,
+    case_no: int | None = None,
+) -> str:
     year = year if year is not None else int(rng.integers(1985, 2016))
     if category is None:
         category = COURT_CATEGORIES[int(rng.choice(4, p=[0.6, 0.2, 0.1, 0.1]))]
@@ -49,5 +53,7 @@ def year_of(archive_code: str, default: int = 1997) -> int:
 
 def shelf_location(rng: np.random.Generator) -> str:
     """存放位置 as archive rooms write it: room, row, section, shelf."""
-    return (f"{int(rng.integers(1, 4))}号库房{int(rng.integers(1, 20))}列"
-            f"{int(rng.integers(1, 8))}节{int(rng.integers(1, 6))}层")
+    return (
+        f"{int(rng.integers(1, 4))}号库房{int(rng.integers(1, 20))}列"
+        f"{int(rng.integers(1, 8))}节{int(rng.integers(1, 6))}层"
+    )

@@ -34,9 +34,17 @@ class ScanParams:
     blur_sigma: float  # 0 = sharp
 
 
-def hole_layout(w: int, h: int, dpi: int, count: int, offset_mm: float, edge: str,
-                diameter_mm: float = 6.0, spacing_mm: float = 80.0,
-                jitter: tuple[float, ...] = ()) -> tuple[tuple[float, float, float], ...]:
+def hole_layout(
+    w: int,
+    h: int,
+    dpi: int,
+    count: int,
+    offset_mm: float,
+    edge: str,
+    diameter_mm: float = 6.0,
+    spacing_mm: float = 80.0,
+    jitter: tuple[float, ...] = (),
+) -> tuple[tuple[float, float, float], ...]:
     """Binding-hole centres in clean px: ``count`` holes along ``edge``, symmetric about its middle."""
     mm = dpi / 25.4
     r = diameter_mm / 2 * mm
@@ -80,15 +88,18 @@ def _tint_field(w: int, h: int, p: ScanParams, rng: np.random.Generator) -> np.n
     return field
 
 
-def scan_sheet(clean: np.ndarray, p: ScanParams, rng: np.random.Generator
-               ) -> tuple[np.ndarray, np.ndarray]:
+def scan_sheet(
+    clean: np.ndarray, p: ScanParams, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Degrade ``clean`` (H×W×3 uint8) into an RGB scan; return it and the 3×3 clean→scan affine."""
     h, w = clean.shape[:2]
     paper = cv2.multiply(clean, _tint_field(w, h, p, rng), scale=1 / 255)
 
     alpha = np.full((h, w), 255, dtype=np.uint8)
     for x, y, r in p.holes:
-        cv2.circle(alpha, (round(x * 16 - 8), round(y * 16 - 8)), round(r * 16), 0, -1, cv2.LINE_AA, 4)
+        cv2.circle(
+            alpha, (round(x * 16 - 8), round(y * 16 - 8)), round(r * 16), 0, -1, cv2.LINE_AA, 4
+        )
 
     # Skew about the sheet centre (continuous coords), then shift so the rotated sheet's
     # bounding box starts at (left, top) margin.
@@ -107,10 +118,17 @@ def scan_sheet(clean: np.ndarray, p: ScanParams, rng: np.random.Generator
     upright[:2, 2] = centre - rot @ np.array([w / 2, h / 2])
 
     m_cv = _to_cv(upright[:2])
-    warped = cv2.warpAffine(paper, m_cv, (bed_w, bed_h), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
-    cover = cv2.warpAffine(alpha, m_cv, (bed_w, bed_h), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped = cv2.warpAffine(
+        paper, m_cv, (bed_w, bed_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    cover = cv2.warpAffine(
+        alpha,
+        m_cv,
+        (bed_w, bed_h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     bed_small = np.clip(p.bed_level + rng.uniform(-4, 4, size=(3, 3)), 0, 255).astype(np.uint8)
     bed = cv2.resize(bed_small, (bed_w, bed_h), interpolation=cv2.INTER_LINEAR)
     bed3 = cv2.cvtColor(bed, cv2.COLOR_GRAY2RGB)
@@ -157,6 +175,7 @@ def unwarp(scan: np.ndarray, quad: np.ndarray, w: int, h: int) -> np.ndarray:
     crop the bed. Tests and the retouch benchmark use it as the ideal retoucher.
     """
     inv = np.linalg.inv(quad_affine(quad, w, h))
-    out: np.ndarray = cv2.warpAffine(scan, _to_cv(inv[:2]), (w, h), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_REPLICATE)
+    out: np.ndarray = cv2.warpAffine(
+        scan, _to_cv(inv[:2]), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return out

@@ -54,15 +54,26 @@ class Context:
     def stamp(self, mask: np.ndarray, cx: int, cy: int, opacity: float) -> None:
         """Multiply a seal onto the page through a cropped NumPy copy of the region."""
         s = mask.shape[0]
-        box = (max(0, cx - s // 2), max(0, cy - s // 2),
-               min(self.img.width, cx - s // 2 + s), min(self.img.height, cy - s // 2 + s))
+        box = (
+            max(0, cx - s // 2),
+            max(0, cy - s // 2),
+            min(self.img.width, cx - s // 2 + s),
+            min(self.img.height, cy - s // 2 + s),
+        )
         region = np.array(self.img.crop(box))
         stamp(region, mask, cx - box[0], cy - box[1], opacity)
         self.img.paste(Image.fromarray(region), box[:2])
 
 
-def wrap(text: str, family: str, size: int, bold: bool, width: float, indent: float,
-         rng: np.random.Generator) -> list[str]:
+def wrap(
+    text: str,
+    family: str,
+    size: int,
+    bold: bool,
+    width: float,
+    indent: float,
+    rng: np.random.Generator,
+) -> list[str]:
     """Greedy character wrap with a ragged right edge (each line stops 0-2 glyphs short)."""
     lines: list[str] = []
     cur, used = "", indent
@@ -80,8 +91,14 @@ def wrap(text: str, family: str, size: int, bold: bool, width: float, indent: fl
     return lines
 
 
-def _centered(ctx: Context, s: str, size: int, bold: bool = False,
-              fill: tuple[int, int, int] | None = None, gap: float = 1.8) -> None:
+def _centered(
+    ctx: Context,
+    s: str,
+    size: int,
+    bold: bool = False,
+    fill: tuple[int, int, int] | None = None,
+    gap: float = 1.8,
+) -> None:
     font = get_font(ctx.family, size, bold)
     w = font.getlength(s)
     x = (ctx.left + ctx.right) / 2 - w / 2
@@ -98,7 +115,9 @@ def _body(ctx: Context, paras: list[str], size: int) -> None:
         for i, line in enumerate(wrap(para, ctx.family, size, False, width, indent, ctx.rng)):
             if ctx.y + size > ctx.bottom:
                 return
-            ctx.draw.text((ctx.left + (indent if i == 0 else 0), ctx.y), line, font=font, fill=ctx.ink)
+            ctx.draw.text(
+                (ctx.left + (indent if i == 0 else 0), ctx.y), line, font=font, fill=ctx.ink
+            )
             ctx.y += int(size * spacing)
 
 
@@ -143,7 +162,9 @@ def _text_page(ctx: Context, with_seal: bool) -> None:
 
 def _table(ctx: Context, header: tuple[str, ...], rows: list[list[str]], size: int) -> None:
     font = get_font(ctx.family, size)
-    weights = np.array([max(2.0, max(len(h), *(len(r[i]) for r in rows))) for i, h in enumerate(header)])
+    weights = np.array(
+        [max(2.0, max(len(h), *(len(r[i]) for r in rows))) for i, h in enumerate(header)]
+    )
     widths = weights / weights.sum() * (ctx.right - ctx.left)
     xs = np.concatenate([[ctx.left], ctx.left + np.cumsum(widths)]).astype(int)
     row_h = int(size * rng_row(ctx))
@@ -157,7 +178,12 @@ def _table(ctx: Context, header: tuple[str, ...], rows: list[list[str]], size: i
             cell_w = xs[i + 1] - xs[i]
             while cell and font.getlength(cell) > cell_w - size * 0.4:
                 cell = cell[:-1]
-            ctx.draw.text((xs[i] + size * 0.25, y + (row_h - size) / 2 - size * 0.1), cell, font=font, fill=ctx.ink)
+            ctx.draw.text(
+                (xs[i] + size * 0.25, y + (row_h - size) / 2 - size * 0.1),
+                cell,
+                font=font,
+                fill=ctx.ink,
+            )
         ctx.y = y + row_h
     for x in xs:
         ctx.draw.line((x, y0, x, ctx.y), fill=ctx.ink, width=line)
@@ -202,7 +228,9 @@ def _cover_page(ctx: Context, fields: list[tuple[str, str]]) -> None:
     ctx.draw.rectangle((ctx.left, y0, ctx.right, ctx.y), outline=ctx.ink, width=line)
     ctx.draw.line((split, y0, split, ctx.y), fill=ctx.ink, width=line)
     for i in range(1, len(fields)):
-        ctx.draw.line((ctx.left, y0 + i * row_h, ctx.right, y0 + i * row_h), fill=ctx.ink, width=line)
+        ctx.draw.line(
+            (ctx.left, y0 + i * row_h, ctx.right, y0 + i * row_h), fill=ctx.ink, width=line
+        )
 
 
 def _photo_page(ctx: Context) -> None:
@@ -215,19 +243,31 @@ def _photo_page(ctx: Context) -> None:
     c1 = rng.uniform(40, 200, size=3)
     t = np.linspace(0, 1, w, dtype=np.float32)[None, :, None]
     grad = c0 * (1 - t) + c1 * t
-    blobs = cv2.resize(rng.uniform(-50, 50, size=(5, 7)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    blobs = cv2.resize(
+        rng.uniform(-50, 50, size=(5, 7)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+    )
     grain = rng.normal(0, 8, size=(h, w)).astype(np.float32)
     photo = np.clip(grad + (blobs + grain)[:, :, None], 5, 215).astype(np.uint8)
     ctx.img.paste(Image.fromarray(photo), (x0, y0))
     ctx.y = y0 + h + ctx.mm(6)
     size = ctx.pt(12)
-    _body(ctx, [f"照片说明：{tx.date_text(rng, ctx.year)}，{tx.person(rng)}摄于{tx.PLACES[int(rng.integers(len(tx.PLACES)))]}。"], size)
+    _body(
+        ctx,
+        [
+            f"照片说明：{tx.date_text(rng, ctx.year)}，{tx.person(rng)}摄于{tx.PLACES[int(rng.integers(len(tx.PLACES)))]}。"
+        ],
+        size,
+    )
 
 
 def _sparse_page(ctx: Context) -> None:
     rng = ctx.rng
     if rng.random() < 0.5:
-        _body(ctx, [tx.fill(tx.JUDGMENT[int(rng.integers(len(tx.JUDGMENT)))], rng, ctx.year)[:30]], ctx.pt(14))
+        _body(
+            ctx,
+            [tx.fill(tx.JUDGMENT[int(rng.integers(len(tx.JUDGMENT)))], rng, ctx.year)[:30]],
+            ctx.pt(14),
+        )
     else:
         mask = seal_mask(ctx.dpi, rng, tx.seal_text(rng), ctx.family)
         cx = int(rng.integers(ctx.left + mask.shape[0] // 2, ctx.right - mask.shape[0] // 2))
@@ -235,9 +275,17 @@ def _sparse_page(ctx: Context) -> None:
         ctx.stamp(mask, cx, cy, float(rng.uniform(0.7, 0.92)))
 
 
-def draw_clean_page(kind: str, dpi: int, rng: np.random.Generator, *, sheet_no: int | None,
-                    archive_code: str, year: int, pages: int,
-                    cover: Sequence[tuple[str, str]] | None = None) -> np.ndarray:
+def draw_clean_page(
+    kind: str,
+    dpi: int,
+    rng: np.random.Generator,
+    *,
+    sheet_no: int | None,
+    archive_code: str,
+    year: int,
+    pages: int,
+    cover: Sequence[tuple[str, str]] | None = None,
+) -> np.ndarray:
     """Render the undegraded sheet as an H×W×3 uint8 array of white paper with ink."""
     w, h = a4_pixels(dpi)
     if kind == "blank":
@@ -248,9 +296,20 @@ def draw_clean_page(kind: str, dpi: int, rng: np.random.Generator, *, sheet_no: 
     img = Image.new("RGB", (w, h), (255, 255, 255))
     ink = (grey, grey, grey + int(rng.integers(0, 12)))
     top = int(rng.uniform(25, 37) * mm)
-    ctx = Context(img, ImageDraw.Draw(img), rng, dpi, family,
-                  left=int(rng.uniform(26, 34) * mm), right=w - int(rng.uniform(20, 28) * mm),
-                  top=top, bottom=h - int(rng.uniform(25, 35) * mm), ink=ink, year=year, y=top)
+    ctx = Context(
+        img,
+        ImageDraw.Draw(img),
+        rng,
+        dpi,
+        family,
+        left=int(rng.uniform(26, 34) * mm),
+        right=w - int(rng.uniform(20, 28) * mm),
+        top=top,
+        bottom=h - int(rng.uniform(25, 35) * mm),
+        ink=ink,
+        year=year,
+        y=top,
+    )
     if kind in ("text", "seal"):
         _text_page(ctx, with_seal=kind == "seal")
     elif kind == "table":
@@ -265,5 +324,7 @@ def draw_clean_page(kind: str, dpi: int, rng: np.random.Generator, *, sheet_no: 
     if sheet_no is not None and kind != "cover":
         font = get_font(family, int(13 / 72 * dpi))
         s = str(sheet_no)
-        ctx.draw.text((w - int(14 * mm) - font.getlength(s), int(9 * mm)), s, font=font, fill=ctx.ink)
+        ctx.draw.text(
+            (w - int(14 * mm) - font.getlength(s), int(9 * mm)), s, font=font, fill=ctx.ink
+        )
     return np.asarray(img).copy()

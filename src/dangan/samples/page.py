@@ -66,7 +66,9 @@ class PageSpec:
         }
         for name, ok in checks.items():
             if not ok:
-                raise InputError("samples.bad_spec", field=name, value=getattr(self, name.split("/")[0]))
+                raise InputError(
+                    "samples.bad_spec", field=name, value=getattr(self, name.split("/")[0])
+                )
 
 
 @dataclass
@@ -86,7 +88,11 @@ class RenderedPage:
 
 def _resolve(spec: PageSpec, rng: np.random.Generator, w: int, h: int) -> ScanParams:
     mm = spec.dpi / 25.4
-    skew = spec.skew_deg if spec.skew_deg is not None else float(rng.uniform(-1, 1) * spec.max_skew_deg)
+    skew = (
+        spec.skew_deg
+        if spec.skew_deg is not None
+        else float(rng.uniform(-1, 1) * spec.max_skew_deg)
+    )
     rotation = spec.rotation
     if rotation is None:
         rotation = int(rng.choice([0, 180, 90, 270], p=[0.88, 0.06, 0.03, 0.03]))
@@ -98,7 +104,9 @@ def _resolve(spec: PageSpec, rng: np.random.Generator, w: int, h: int) -> ScanPa
     count = spec.holes if spec.holes is not None else int(rng.integers(2, 4))
     holes: tuple[tuple[float, float, float], ...] = ()
     if count:
-        offset = spec.hole_offset_mm if spec.hole_offset_mm is not None else float(rng.uniform(8, 15))
+        offset = (
+            spec.hole_offset_mm if spec.hole_offset_mm is not None else float(rng.uniform(8, 15))
+        )
         spacing = spec.hole_spacing_mm or (80.0 if count == 2 else float(rng.uniform(85, 100)))
         jitter = tuple(float(v) for v in rng.uniform(-0.6, 0.6, size=count))
         holes = hole_layout(w, h, spec.dpi, count, offset, spec.hole_edge, 6.0, spacing, jitter)
@@ -112,8 +120,12 @@ def _resolve(spec: PageSpec, rng: np.random.Generator, w: int, h: int) -> ScanPa
         tint=(bright, bright * (1 - yellow * 0.4), bright * (1 - yellow)),
         unevenness=float(rng.uniform(0.01, 0.05)),
         bed_level=int(rng.integers(4, 40)),
-        noise_sigma=spec.noise_sigma if spec.noise_sigma is not None else float(rng.uniform(1.5, 5)),
-        blur_sigma=spec.blur_sigma if spec.blur_sigma is not None else float(rng.choice([0, 0, 0.6, 0.9])),
+        noise_sigma=spec.noise_sigma
+        if spec.noise_sigma is not None
+        else float(rng.uniform(1.5, 5)),
+        blur_sigma=spec.blur_sigma
+        if spec.blur_sigma is not None
+        else float(rng.choice([0, 0, 0.6, 0.9])),
     )
 
 
@@ -145,9 +157,13 @@ def render_page(spec: PageSpec, clean: np.ndarray | None = None) -> RenderedPage
     w, h = a4_pixels(spec.dpi)
     if clean is None:
         clean = draw_clean_page(
-            spec.kind, spec.dpi, np.random.default_rng(spec.seed),
-            sheet_no=spec.sheet_no, archive_code=spec.archive_code,
-            year=year_of(spec.archive_code), pages=spec.volume_pages,
+            spec.kind,
+            spec.dpi,
+            np.random.default_rng(spec.seed),
+            sheet_no=spec.sheet_no,
+            archive_code=spec.archive_code,
+            year=year_of(spec.archive_code),
+            pages=spec.volume_pages,
             cover=spec.cover,
         )
     r, g, b = cv2.split(clean)
@@ -164,21 +180,44 @@ def render_page(spec: PageSpec, clean: np.ndarray | None = None) -> RenderedPage
     quad = apply(m, [[0, 0], [w, 0], [w, h], [0, h]])
     lo, hi = quad.min(axis=0), quad.max(axis=0)
     gaps = (lo[0], lo[1], sw - hi[0], sh - hi[1])
-    holes = [
-        HoleTruth(round(float(p[0]), 3), round(float(p[1]), 3), round(r, 3),
-                  round(x, 3), round(y, 3), round(r, 3))
-        for (x, y, r), p in zip(params.holes, apply(m, [(x, y) for x, y, _ in params.holes]), strict=True)
-    ] if params.holes else []
+    holes = (
+        [
+            HoleTruth(
+                round(float(p[0]), 3),
+                round(float(p[1]), 3),
+                round(r, 3),
+                round(x, 3),
+                round(y, 3),
+                round(r, 3),
+            )
+            for (x, y, r), p in zip(
+                params.holes, apply(m, [(x, y) for x, y, _ in params.holes]), strict=True
+            )
+        ]
+        if params.holes
+        else []
+    )
     truth = PageTruth(
-        file=spec.file_name, page_no=spec.page_no,
+        file=spec.file_name,
+        page_no=spec.page_no,
         sheet_no=spec.sheet_no if spec.kind not in ("blank", "cover") else None,
-        kind=spec.kind, dpi=spec.dpi, mode=spec.mode, format=fmt,
-        page_size=(w, h), scan_size=(sw, sh),
-        skew_deg=params.skew_deg, rotation=params.rotation,
+        kind=spec.kind,
+        dpi=spec.dpi,
+        mode=spec.mode,
+        format=fmt,
+        page_size=(w, h),
+        scan_size=(sw, sh),
+        skew_deg=params.skew_deg,
+        rotation=params.rotation,
         borders={s: round(max(0.0, float(g)), 3) for s, g in zip(SIDES, gaps, strict=True)},
         paper_quad=[(round(float(x), 3), round(float(y), 3)) for x, y in quad],
-        holes=holes, duplicate_of=spec.duplicate_of, blank=spec.kind == "blank",
-        jpeg_quality=quality, noise_sigma=round(params.noise_sigma, 3),
-        blur_sigma=round(params.blur_sigma, 3), seed=spec.seed, scan_seed=scan_seed,
+        holes=holes,
+        duplicate_of=spec.duplicate_of,
+        blank=spec.kind == "blank",
+        jpeg_quality=quality,
+        noise_sigma=round(params.noise_sigma, 3),
+        blur_sigma=round(params.blur_sigma, 3),
+        seed=spec.seed,
+        scan_seed=scan_seed,
     )
     return RenderedPage(clean, content, to_mode(rgb, spec.mode), truth)

@@ -53,7 +53,9 @@ def seal_mask(dpi: int, rng: np.random.Generator, text: str, family: str) -> np.
     mask = np.asarray(img, dtype=np.float32) / 255.0
     # Uneven ink: a smooth random field between ~0.55 and 1.0.
     field = rng.uniform(0.55, 1.0, size=(6, 6)).astype(np.float32)
-    field = np.asarray(cv2.resize(field, (size, size), interpolation=cv2.INTER_CUBIC), dtype=np.float32)
+    field = np.asarray(
+        cv2.resize(field, (size, size), interpolation=cv2.INTER_CUBIC), dtype=np.float32
+    )
     angle = float(rng.uniform(-25, 25))
     rot = cv2.getRotationMatrix2D((c, c), angle, 1.0)
     turned = cv2.warpAffine(mask * np.clip(field, 0.4, 1.0), rot, (size, size))

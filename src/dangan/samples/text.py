@@ -10,7 +10,17 @@ import numpy as np
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红兰文斌玉成林海春梅德福生荣"
-PLACES = ("东城区", "西湖区", "城关镇", "新华街道", "解放路", "人民路", "建设街", "红旗乡", "河西村")
+PLACES = (
+    "东城区",
+    "西湖区",
+    "城关镇",
+    "新华街道",
+    "解放路",
+    "人民路",
+    "建设街",
+    "红旗乡",
+    "河西村",
+)
 ORGS = (
     "市中级人民法院",
     "区人民法院",
@@ -49,8 +59,21 @@ NOTICE = (
     "检查结果表明，大部分单位能够按照要求开展工作，但也存在个别单位资料不全、登记不及时等问题。",
 )
 CAUSES = ("借款", "离婚", "房屋买卖", "劳动争议", "损害赔偿", "宅基地", "继承", "合同", "抚养费")
-TITLES_JUDGMENT = ("民事判决书", "民事调解书", "刑事判决书", "行政裁定书", "送达回证", "询问笔录", "庭审笔录", "起诉状")
-TITLES_NOTICE = ("关于加强档案管理工作的通知", "关于开展专项检查工作的通知", "关于报送年度工作总结的通知")
+TITLES_JUDGMENT = (
+    "民事判决书",
+    "民事调解书",
+    "刑事判决书",
+    "行政裁定书",
+    "送达回证",
+    "询问笔录",
+    "庭审笔录",
+    "起诉状",
+)
+TITLES_NOTICE = (
+    "关于加强档案管理工作的通知",
+    "关于开展专项检查工作的通知",
+    "关于报送年度工作总结的通知",
+)
 LATIN = (
     "Case No. {year}-{n}",
     "Tel: {phone}",
@@ -105,7 +128,9 @@ def paragraphs(rng: np.random.Generator, year: int, count: int, notice: bool = F
     for _ in range(count):
         sentences = [fill(_pick(rng, pool), rng, year) for _ in range(int(rng.integers(1, 5)))]
         if rng.random() < 0.2:
-            sentences.insert(int(rng.integers(len(sentences) + 1)), fill(_pick(rng, LATIN), rng, year) + "。")
+            sentences.insert(
+                int(rng.integers(len(sentences) + 1)), fill(_pick(rng, LATIN), rng, year) + "。"
+            )
         out.append("".join(sentences))
     return out
 
@@ -130,7 +155,9 @@ def date_text(rng: np.random.Generator, year: int) -> str:
     return f"{year}年{int(rng.integers(1, 13))}月{int(rng.integers(1, 29))}日"
 
 
-def table_rows(rng: np.random.Generator, header: tuple[str, ...], year: int, n: int) -> list[list[str]]:
+def table_rows(
+    rng: np.random.Generator, header: tuple[str, ...], year: int, n: int
+) -> list[list[str]]:
     """Plausible cell values chosen by the column's header."""
     rows = []
     for i in range(n):
@@ -143,7 +170,9 @@ def table_rows(rng: np.random.Generator, header: tuple[str, ...], year: int, n: 
             elif col == "性别":
                 row.append("男" if rng.random() < 0.5 else "女")
             elif "日期" in col:
-                row.append(f"{year - int(rng.integers(0, 40))}.{int(rng.integers(1, 13))}.{int(rng.integers(1, 29))}")
+                row.append(
+                    f"{year - int(rng.integers(0, 40))}.{int(rng.integers(1, 13))}.{int(rng.integers(1, 29))}"
+                )
             elif col == "住址":
                 row.append(_pick(rng, CITIES) + _pick(rng, PLACES))
             elif "金额" in col:
@@ -162,7 +191,9 @@ def table_rows(rng: np.random.Generator, header: tuple[str, ...], year: int, n: 
     return rows
 
 
-def cover_fields(rng: np.random.Generator, archive_code: str, year: int, pages: int) -> list[tuple[str, str]]:
+def cover_fields(
+    rng: np.random.Generator, archive_code: str, year: int, pages: int
+) -> list[tuple[str, str]]:
     """The 案卷封面 fields in the order the printed cover lists them."""
     category = archive_code.split("-")[1] if archive_code.count("-") >= 3 else "民"
     cause = _pick(rng, CAUSES)

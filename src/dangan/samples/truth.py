@@ -120,7 +120,11 @@ class SetTruth:
     volumes: list[VolumeTruth] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"root": self.root, "seed": self.seed, "volumes": [v.to_dict() for v in self.volumes]}
+        return {
+            "root": self.root,
+            "seed": self.seed,
+            "volumes": [v.to_dict() for v in self.volumes],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SetTruth:

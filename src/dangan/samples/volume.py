@@ -45,7 +45,9 @@ class VolumeSpec:
 
     @property
     def folder(self) -> str:
-        return self.folder_name or folder_name(self.borrow_batch, self.work_batch, self.archive_code)
+        return self.folder_name or folder_name(
+            self.borrow_batch, self.work_batch, self.archive_code
+        )
 
 
 def plan_volume(spec: VolumeSpec) -> tuple[list[PageSpec], VolumeTruth]:
@@ -67,10 +69,18 @@ def plan_volume(spec: VolumeSpec) -> tuple[list[PageSpec], VolumeTruth]:
         else:
             kind = BODY_KINDS[int(rng.choice(len(BODY_KINDS), p=BODY_WEIGHTS))]
         base = PageSpec(
-            kind=kind, dpi=spec.dpi, mode=spec.mode, fmt=spec.fmt,
-            seed=int(rng.integers(2**62)), sheet_no=sheet, archive_code=spec.archive_code,
-            volume_pages=spec.pages, cover=tuple(fields) if kind == "cover" else None,
-            max_skew_deg=spec.max_skew_deg, holes=holes, hole_offset_mm=offset,
+            kind=kind,
+            dpi=spec.dpi,
+            mode=spec.mode,
+            fmt=spec.fmt,
+            seed=int(rng.integers(2**62)),
+            sheet_no=sheet,
+            archive_code=spec.archive_code,
+            volume_pages=spec.pages,
+            cover=tuple(fields) if kind == "cover" else None,
+            max_skew_deg=spec.max_skew_deg,
+            holes=holes,
+            hole_offset_mm=offset,
             hole_spacing_mm=spacing,
         )
         copies = 2 if rng.random() < spec.p_duplicate else 1
@@ -85,13 +95,19 @@ def plan_volume(spec: VolumeSpec) -> tuple[list[PageSpec], VolumeTruth]:
             else:
                 rotation = 0
             page = replace(
-                base, file_name=f"{n:04d}.{ext}", page_no=n, scan_seed=int(rng.integers(2**62)),
-                rotation=rotation, duplicate_of=first,
+                base,
+                file_name=f"{n:04d}.{ext}",
+                page_no=n,
+                scan_seed=int(rng.integers(2**62)),
+                rotation=rotation,
+                duplicate_of=first,
                 jpeg_quality=int(rng.integers(spec.jpeg_quality[0], spec.jpeg_quality[1] + 1)),
             )
             first = first or page.file_name
             specs.append(page)
-    truth = VolumeTruth(spec.archive_code, spec.folder, title, year, shelf_location(rng), spec.pages)
+    truth = VolumeTruth(
+        spec.archive_code, spec.folder, title, year, shelf_location(rng), spec.pages
+    )
     return specs, truth
 
 
@@ -112,12 +128,22 @@ def generate_volume(dest_dir: Path, spec: VolumeSpec) -> VolumeTruth:
     return truth
 
 
-def generate_set(root: Path, volumes: int, seed: int, dpi: int = 200, mode: str = "colour",
-                 *, pages: tuple[int, int] = (30, 50), fmt: str | None = None,
-                 archive_codes: Sequence[str] | None = None,
-                 folder_names: Sequence[str] | None = None, borrow_batch: str = "1",
-                 work_batch: str = "1-1-1", truth_path: Path | None = None,
-                 **volume_options: float) -> SetTruth:
+def generate_set(
+    root: Path,
+    volumes: int,
+    seed: int,
+    dpi: int = 200,
+    mode: str = "colour",
+    *,
+    pages: tuple[int, int] = (30, 50),
+    fmt: str | None = None,
+    archive_codes: Sequence[str] | None = None,
+    folder_names: Sequence[str] | None = None,
+    borrow_batch: str = "1",
+    work_batch: str = "1-1-1",
+    truth_path: Path | None = None,
+    **volume_options: float,
+) -> SetTruth:
     """Generate ``volumes`` volume folders under ``root`` and write the set's truth JSON.
 
     The truth goes to ``truth_path`` or, by default, ``<root>.truth.json`` beside ``root``.
@@ -129,10 +155,16 @@ def generate_set(root: Path, volumes: int, seed: int, dpi: int = 200, mode: str 
     result = SetTruth(str(root), seed)
     for i in range(volumes):
         spec = VolumeSpec(
-            archive_code=codes[i], folder_name=folder_names[i] if folder_names else None,
-            borrow_batch=borrow_batch, work_batch=work_batch,
-            pages=int(rng.integers(pages[0], pages[1] + 1)), seed=int(rng.integers(2**62)),
-            dpi=dpi, mode=mode, fmt=fmt, **volume_options,  # type: ignore[arg-type]
+            archive_code=codes[i],
+            folder_name=folder_names[i] if folder_names else None,
+            borrow_batch=borrow_batch,
+            work_batch=work_batch,
+            pages=int(rng.integers(pages[0], pages[1] + 1)),
+            seed=int(rng.integers(2**62)),
+            dpi=dpi,
+            mode=mode,
+            fmt=fmt,
+            **volume_options,  # type: ignore[arg-type]
         )
         result.volumes.append(generate_volume(root / spec.folder, spec))
     result.to_json(truth_path or root.parent / f"{root.name}.truth.json")
