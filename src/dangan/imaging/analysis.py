@@ -1,0 +1,124 @@
+"""Look at the reduced page once and decide everything: turn, skew, paper, holes, ink.
+
+The result, ``PagePlan``, is expressed in scan pixels and is all the full-resolution stage
+needs. Nothing here touches the full-resolution image except for the paper colour sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
+from dangan.imaging.geometry import rotation_matrix, transform
+from dangan.imaging.holes import Hole, find_holes
+from dangan.imaging.orientation import sideways_vote, upright_score
+from dangan.imaging.paper import Paper, find_paper
+
+ANALYSIS_DPI = 100.0
+EDGE_AGREES_DEG = 0.5
+MIN_CONTENT_CONFIDENCE = 0.3
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    factor: float  # analysis px per scan px
+    paper: Paper
+    rotation: int  # clockwise quarter turn that makes the page upright (0/90/180/270)
+    orientation_confidence: float
+    skew_deg: float  # skew of the upright page, counter-clockwise positive
+    skew_method: str  # content | edge | none
+    skew_confidence: float
+    holes: tuple[Hole, ...]
+    ink: np.ndarray  # uint8 binary of content, analysis px (holes removed)
+    ink_box: np.ndarray | None  # (4, 2) corners of the ink bounding box, analysis px
+
+    @property
+    def turn_deg(self) -> float:
+        """Counter-clockwise rotation (degrees) that makes the scan upright and straight."""
+        return -(self.rotation + self.skew_deg)
+
+
+def reduce(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
+    factor = min(1.0, ANALYSIS_DPI / dpi)
+    if factor >= 0.999:
+        return grey, 1.0
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return small, factor
+
+
+def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
+    block = int(8 * mm) | 1
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                block, max(12.0, 0.08 * paper.level))
+    inner = paper.mask
+    if paper.bed_sides:
+        k = max(3, int(1.5 * mm)) | 1
+        inner = cv2.erode(paper.mask, np.ones((k, k), np.uint8))
+    ink[inner == 0] = 0
+    return ink
+
+
+def _remove_holes(ink: np.ndarray, holes: list[Hole]) -> None:
+    for hole in holes:
+        cv2.circle(ink, (round(hole.x), round(hole.y)), round(hole.r * 1.4) + 2, 0, -1)
+
+
+def choose_skew(content: SkewEstimate, edge: float | None) -> tuple[float, str, float]:
+    """Content angle first; the paper edge when content is weak or agrees (it is sharper)."""
+    confident = content.confidence >= MIN_CONTENT_CONFIDENCE and content.points >= 300
+    if edge is not None and (not confident or abs(content.angle_deg - edge) <= EDGE_AGREES_DEG):
+        return edge, "edge", max(content.confidence, 0.9)
+    if confident:
+        return content.angle_deg, "content", content.confidence
+    return 0.0, "none", 0.0
+
+
+def _upright_view(ink: np.ndarray, paper: Paper, turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ink warped upright and cropped to the paper, and the map used to do it."""
+    rot = rotation_matrix(turn_deg)
+    quad = transform(rot, paper.quad)
+    lo = quad.min(axis=0)
+    size = np.ceil(quad.max(axis=0) - lo).astype(int) + 1
+    rot[:2, 2] -= lo
+    view = cv2.warpAffine(ink, rot[:2], (int(size[0]), int(size[1])), flags=cv2.INTER_NEAREST)
+    return view, rot
+
+
+def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
+            opts: RetouchOptions, mm: float) -> tuple[int, float, SkewEstimate]:
+    side = paper.quad[1] - paper.quad[0], paper.quad[3] - paper.quad[0]
+    paper_wh = (float(np.hypot(*side[0])), float(np.hypot(*side[1])))
+    sideways = sideways_vote(pts, paper_wh, opts.max_skew_deg) > 0
+    base = 90 if sideways else 0
+    turned = pts if not sideways else np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
+    content = measure_skew(turned, opts.max_skew_deg)
+    skew, _, _ = choose_skew(content, paper.edge_angle_deg)
+    view, rot = _upright_view(ink, paper, -(base + skew))
+    centres = [tuple(p) for p in transform(rot, np.array([[h.x, h.y] for h in holes]))] if holes else []
+    score = upright_score(view, centres, mm)
+    rotation = base if score >= 0 else (base + 180) % 360
+    return rotation, abs(score), content
+
+
+def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
+    """Plan the retouch of one page from its full-resolution grey image."""
+    small, factor = reduce(grey, dpi)
+    mm = dpi * factor / 25.4
+    paper = find_paper(small)
+    holes = find_holes(small, paper.mask, paper.quad, paper.level, mm) if paper.found else []
+    ink = ink_mask(small, paper, mm)
+    _remove_holes(ink, holes)
+    pts = ink_points(ink)
+    rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
+    skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg)
+    box = None
+    nz = cv2.findNonZero(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)))
+    if nz is not None:
+        x, y, w, h = cv2.boundingRect(nz)
+        box = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+    return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
+                    tuple(holes), ink, box)

@@ -1,0 +1,128 @@
+"""The page pipeline: decode → analyse → place → render → QC → encode, for one page.
+
+``retouch_bytes`` is a pure function of the input bytes and the frozen options; it never
+raises for a bad page (the report says what was wrong). ``retouch_file`` adds the file
+discipline: skip finished outputs, write to a temporary name, rename when complete.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dangan.imaging import context as c
+from dangan.imaging import qc
+from dangan.imaging.analysis import PagePlan, analyse
+from dangan.imaging.context import PageReport, RetouchOptions
+from dangan.imaging.encode import encode
+from dangan.imaging.geometry import Placement, place, scaled, transform
+from dangan.imaging.load import BadPage, decode_page
+from dangan.imaging.render import Fill, paper_colour, render, shrink_quad
+
+
+@dataclass
+class Retouched:
+    data: bytes | None
+    report: PageReport
+    matrix: np.ndarray | None = None  # scan px → output px, for benchmarks and audits
+
+
+def _to_scan(pts: np.ndarray, factor: float) -> np.ndarray:
+    return (np.asarray(pts, np.float64) + 0.5) / factor - 0.5
+
+
+def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float) -> Placement:
+    quad = _to_scan(plan.paper.quad, plan.factor)
+    ink = _to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None
+    return place(quad, ink, plan.turn_deg, opts.page_px(dpi), opts.px(opts.margin_mm, dpi),
+                 opts.px(1.5, dpi))
+
+
+def _paper_samples(plan: PagePlan) -> np.ndarray:
+    free = (plan.paper.mask > 0) & (cv2.dilate(plan.ink, np.ones((5, 5), np.uint8)) == 0)
+    ys, xs = np.nonzero(free[::9, ::9])
+    pts = np.column_stack([xs * 9, ys * 9]).astype(np.float64)[:: max(1, len(xs) // 400)]
+    return _to_scan(pts, plan.factor)
+
+
+def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fill:
+    quad = None
+    if plan.paper.bed_sides:
+        quad = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.quad, plan.factor))
+        quad = shrink_quad(quad, opts.px(0.3, dpi))
+    holes: tuple[tuple[float, float, float], ...] = ()
+    if opts.holes and plan.holes:
+        scale = float(np.hypot(m[0, 0], m[0, 1]))
+        centres = transform(np.vstack([m, [0, 0, 1]]),
+                            _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
+        holes = tuple((float(x), float(y), h.r / plan.factor * scale * 1.3 + 2)
+                      for (x, y), h in zip(centres, plan.holes, strict=True))
+    return Fill(quad, holes)
+
+
+def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,
+             fill: Fill, level: float, dpi: float) -> None:
+    f = plan.factor
+    sm = scaled(pl.matrix, 1.0, f)
+    size = (max(1, round(pl.size[0] * f)), max(1, round(pl.size[1] * f)))
+    small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else grey
+    m_small = scaled(pl.matrix, f, f)
+    out = cv2.warpAffine(small, m_small, size, borderValue=level)
+    ink_out = cv2.warpAffine(plan.ink, m_small, size, flags=cv2.INTER_NEAREST)
+    mm = dpi * f / 25.4
+    from dangan.imaging.render import _paint
+
+    _paint(out, fill, level, f)
+    del sm
+    report.edge_residue = qc.edge_residue(out, plan.paper.level, mm)
+    report.content_margin_mm = qc.content_margin(ink_out, mm)
+    report.skew_after_deg = qc.residual_skew(ink_out) if plan.skew_method == "content" else 0.0
+    paper_px = max(1, int(np.count_nonzero(plan.paper.mask)))
+    report.ink_ratio = float(np.count_nonzero(plan.ink)) / paper_px
+    report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
+
+
+def _grey_of(pixels: np.ndarray) -> np.ndarray:
+    if pixels.ndim == 2:
+        return pixels
+    out: np.ndarray = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    return out
+
+
+def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report: PageReport
+                   ) -> Retouched:
+    rgb = pixels if pixels.ndim == 3 else None
+    grey = _grey_of(pixels)
+    plan = analyse(grey, dpi, opts)
+    pl = _placement(plan, opts, dpi)
+    fill = _fill(plan, pl.matrix, opts, dpi)
+    colour = paper_colour(rgb, grey, _paper_samples(plan))
+    level = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
+    rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts)
+    report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
+    report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
+    report.bed_sides = list(plan.paper.bed_sides)
+    report.holes_found, report.holes_filled = len(plan.holes), len(fill.holes)
+    report.scale, (report.width, report.height) = pl.scale, pl.size
+    _measure(report, plan, grey, pl, fill, level, dpi)
+    qc.judge(report, opts)
+    return Retouched(encode(rendered, opts), report, pl.matrix)
+
+
+def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "") -> Retouched:
+    """Retouch one page image given as bytes; bad input gives a report, never an exception."""
+    start = time.perf_counter()
+    report = PageReport(source=source)
+    try:
+        decoded = decode_page(data)
+        dpi = decoded.file_dpi if opts.trust_file_dpi and decoded.file_dpi else opts.dpi
+        result = retouch_pixels(decoded.pixels, dpi, opts, report)
+    except BadPage as exc:
+        report.status = "failed"
+        report.flag(c.UNREADABLE, exc.detail)
+        result = Retouched(None, report)
+    report.seconds = time.perf_counter() - start
+    return result

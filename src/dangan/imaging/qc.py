@@ -1,0 +1,91 @@
+"""Automatic page QC: measure the retouched page and flag what a human should look at.
+
+Measurements are taken on a reduced copy of the output (warped with the same matrix), so QC
+costs a few milliseconds; blur is measured on full-resolution pixels where the ink is densest.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from dangan.imaging import context as c
+from dangan.imaging.deskew import ink_points, measure_skew
+
+
+def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
+    """Edge steepness relative to contrast at the densest ink (≈1 sharp, → 0 blurred)."""
+    if not ink_small.any():
+        return 1.0
+    k = max(3, int(12 * factor * dpi / 25.4))
+    density = cv2.boxFilter(ink_small, cv2.CV_32F, (k, k), normalize=False)
+    y, x = np.unravel_index(int(np.argmax(density)), density.shape)
+    half = int(k / factor / 2)
+    cx, cy = int((x + 0.5) / factor), int((y + 0.5) / factor)
+    tile = grey[max(0, cy - half):cy + half, max(0, cx - half):cx + half].astype(np.float32)
+    if tile.size < 16:
+        return 1.0
+    lo, hi = np.percentile(tile, (2, 98))
+    contrast = float(hi - lo)
+    if contrast < 20:
+        return 1.0
+    gx = np.abs(np.diff(tile, axis=1))
+    gy = np.abs(np.diff(tile, axis=0))
+    steep = max(float(np.percentile(gx, 99.5)), float(np.percentile(gy, 99.5)))
+    return steep / contrast * (dpi / 200.0)
+
+
+def edge_residue(out_small: np.ndarray, paper_level: float, mm: float) -> float:
+    """Largest fraction of dark pixels in a 2 mm band along any side of the output."""
+    b = max(2, int(2 * mm))
+    dark = out_small < 0.5 * paper_level
+    bands = (dark[:b], dark[-b:], dark[:, :b], dark[:, -b:])
+    return max(float(band.mean()) for band in bands)
+
+
+def content_margin(ink_out: np.ndarray, mm: float) -> float:
+    """Distance (mm) from the output edge to the nearest ink."""
+    nz = cv2.findNonZero(ink_out)
+    if nz is None:
+        return 99.0
+    x, y, w, h = cv2.boundingRect(nz)
+    hh, ww = ink_out.shape
+    return min(x, y, ww - (x + w), hh - (y + h)) / mm
+
+
+def residual_skew(ink_out: np.ndarray) -> float:
+    pts = ink_points(ink_out, limit=20_000)
+    if len(pts) < 300:
+        return 0.0
+    return measure_skew(pts, 1.5).angle_deg
+
+
+def judge(report: c.PageReport, opts: RetouchOptions) -> None:
+    """Turn measurements into defects."""
+    q = opts.qc
+    if report.ink_ratio < q.min_ink_ratio:
+        report.flag(c.BLANK_PAGE, f"ink={report.ink_ratio:.5f}")
+    if abs(report.skew_after_deg) > q.max_residual_skew_deg:
+        report.flag(c.SKEW, f"after={report.skew_after_deg:.2f}")
+    if report.skew_method == "none" and report.ink_ratio >= q.min_ink_ratio:
+        report.flag(c.SKEW, "unmeasured")
+    if report.rotation == 180:
+        report.flag(c.UPSIDE_DOWN, "turned:180")
+    elif report.rotation in (90, 270):
+        report.flag(c.UPSIDE_DOWN, f"turned:{report.rotation}")
+    if (report.ink_ratio >= q.min_ink_ratio
+            and report.orientation_confidence < q.orientation_min_confidence):
+        report.flag(c.UPSIDE_DOWN, f"uncertain:{report.orientation_confidence:.2f}")
+    if report.edge_residue > q.max_edge_residue_ratio:
+        report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}")
+    if report.holes_found > report.holes_filled:
+        report.flag(c.HOLE, f"found={report.holes_found} filled={report.holes_filled}")
+    if report.ink_ratio >= q.min_ink_ratio and report.sharpness < q.min_sharpness:
+        report.flag(c.BLURRED, f"sharpness={report.sharpness:.3f}")
+    if report.content_margin_mm < 1.0:
+        report.flag(c.CONTENT_AT_EDGE, f"margin={report.content_margin_mm:.1f}mm")
+    if report.defects:
+        report.status = "defect"
+
+
+RetouchOptions = c.RetouchOptions

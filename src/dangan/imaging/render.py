@@ -1,0 +1,115 @@
+"""Resample the full-resolution page once, paint out the bed and the holes, set the mode.
+
+Colour pages are warped as JPEG's own planes (full-range Y at full resolution, Cb/Cr at half)
+so the costliest operation of the line touches half the samples an RGB warp would, and the
+encoder skips its colour conversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.geometry import scaled, transform
+
+
+@dataclass
+class Rendered:
+    planes: tuple[np.ndarray, ...]  # (Y, Cb, Cr) at 4:2:0, or (grey,), or (bilevel 0/255,)
+    kind: str  # ycc420 | grey | bilevel
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What to paint over in output px: outside ``paper_quad``, and the ``holes`` (x, y, r)."""
+
+    paper_quad: np.ndarray | None
+    holes: tuple[tuple[float, float, float], ...]
+
+
+def _even(a: np.ndarray) -> np.ndarray:
+    h, w = a.shape[:2]
+    return a[: h - h % 2, : w - w % 2]
+
+
+def _paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
+    h, w = plane.shape[:2]
+    v = int(round(value))
+    if fill.paper_quad is not None:
+        quad = (fill.paper_quad + 0.5) * factor - 0.5
+        frame = np.array([[-2, -2], [w + 1, -2], [w + 1, h + 1], [-2, h + 1]], float)
+        polys = [np.array([frame[i], frame[(i + 1) % 4], quad[(i + 1) % 4], quad[i]])
+                 for i in range(4)]
+        cv2.fillPoly(plane, [np.round(p * 16).astype(np.int32) for p in polys], v,
+                     cv2.LINE_8, 4)
+    for x, y, r in fill.holes:
+        c = (round(((x + 0.5) * factor - 0.5) * 16), round(((y + 0.5) * factor - 0.5) * 16))
+        cv2.circle(plane, c, round(r * factor * 16), v, -1, cv2.LINE_8, 4)
+
+
+def _warp(plane: np.ndarray, m: np.ndarray, size: tuple[int, int], value: float) -> np.ndarray:
+    out: np.ndarray = cv2.warpAffine(plane, m, size, flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=float(value))
+    return out
+
+
+def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
+           size: tuple[int, int], paper_rgb: tuple[float, float, float], fill: Fill,
+           opts: RetouchOptions) -> Rendered:
+    """Warp ``grey`` (and ``rgb`` for colour) by ``matrix`` onto a ``size`` canvas."""
+    pr, pg, pb = paper_rgb
+    y_level = 0.299 * pr + 0.587 * pg + 0.114 * pb
+    y = _warp(grey, matrix, size, y_level)
+    _paint(y, fill, y_level, 1.0)
+    if opts.mode == "bilevel":
+        return Rendered((binarise(y, y_level, opts.dpi),), "bilevel")
+    if opts.mode == "grey" or rgb is None:
+        return Rendered((y,), "grey")
+    half = _even(rgb)
+    h, w = half.shape[:2]
+    small = cv2.resize(half, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
+    paper_ycc = cv2.cvtColor(np.array([[paper_rgb]], np.uint8), cv2.COLOR_RGB2YCrCb)[0, 0]
+    csize = ((size[0] + 1) // 2, (size[1] + 1) // 2)
+    cm = scaled(matrix, 0.5, 0.5)
+    cr = _warp(ycc[:, :, 1], cm, csize, float(paper_ycc[1]))
+    cb = _warp(ycc[:, :, 2], cm, csize, float(paper_ycc[2]))
+    _paint(cr, fill, float(paper_ycc[1]), 0.5)
+    _paint(cb, fill, float(paper_ycc[2]), 0.5)
+    return Rendered((y, cb, cr), "ycc420")
+
+
+def binarise(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
+    """Adaptive threshold: ink is what is clearly darker than its neighbourhood."""
+    block = int(dpi / 8) | 1
+    out: np.ndarray = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                            cv2.THRESH_BINARY, block, max(10.0, 0.1 * paper_level))
+    return out
+
+
+def shrink_quad(quad: np.ndarray, px: float) -> np.ndarray:
+    """Move each corner ``px`` towards the centre (painting the bed must not leave a rim)."""
+    centre = quad.mean(axis=0)
+    d = quad - centre
+    n = np.hypot(d[:, 0], d[:, 1])[:, None]
+    return quad - d / np.maximum(n, 1e-6) * px * np.sqrt(2)
+
+
+def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -> tuple[float, float, float]:
+    """Median colour at sample ``points`` (scan px) known to be bare paper."""
+    if len(points) == 0:
+        level = float(np.percentile(grey[::16, ::16], 90))
+        return level, level, level
+    xs = np.clip(points[:, 0].astype(int), 0, grey.shape[1] - 1)
+    ys = np.clip(points[:, 1].astype(int), 0, grey.shape[0] - 1)
+    if rgb is None:
+        v = float(np.median(grey[ys, xs]))
+        return v, v, v
+    med = np.median(rgb[ys, xs].astype(np.float32), axis=0)
+    return float(med[0]), float(med[1]), float(med[2])
+
+
+__all__ = ["Fill", "Rendered", "binarise", "paper_colour", "render", "shrink_quad", "transform"]
