@@ -127,3 +127,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.exists": ("{path} 已存在且不是空目录；请换一个目录或先删除它",
                     "{path} exists and is not empty; choose another directory or remove it"),
 }
+MESSAGES.update({
+    "demo.step_samples": ("生成 {volumes} 卷样例扫描件（含倾斜、黑边、装订孔、空白页、重扫页）",
+                          "Generating {volumes} sample scanned volumes (skew, black borders, holes, blank and rescanned pages)"),
+    "demo.step_import": ("导入委托方案卷清单", "Importing the client's volume list"),
+})
