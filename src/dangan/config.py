@@ -187,19 +187,18 @@ def parse_config(text: str, path: Path) -> ProjectConfig:
         for err in exc.errors():
             loc = tuple(err["loc"])
             key = ".".join(str(p) for p in loc)
-            line = _find_line(text, loc)
+            found = _find_line(text, loc)
             msg = err["msg"]
-            if line is None:
+            if found is None:
                 details.append(_render("config.key_error_noline", path=path, key=key, detail=msg))
             else:
-                details.append(_render("config.key_error", path=path, line=line, key=key, detail=msg))
+                details.append(_render("config.key_error", path=path, line=found, key=key, detail=msg))
         raise ConfigError("config.invalid", path=path, details=details) from None
     try:
         config.rules  # noqa: B018 - compile the naming rules now so a bad pattern is a config error
     except NamingError as exc:
-        line = _find_line(text, ("naming", "archive_code")) or "?"
         raise ConfigError(
-            "config.key_error", path=path, line=line, key="naming", detail=exc.message
+            "config.key_error", path=path, line=_find_line(text, ("naming", "archive_code")) or "?", key="naming", detail=exc.message
         ) from None
     return config
 

@@ -6,6 +6,7 @@ storage root live beside it. ``open_project`` builds the frozen context every se
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -56,7 +57,7 @@ class ProjectContext:
     def rules(self) -> NamingRules:
         return self.config.rules
 
-    def transaction(self):  # type: ignore[no-untyped-def]
+    def transaction(self) -> AbstractContextManager[Session]:
         """``with ctx.transaction() as session:`` — one unit of work."""
         return transaction(self.sessions)
 
@@ -66,8 +67,8 @@ def template_text(template: str, name: str, client: str = "") -> str:
         raise ConfigError("config.unknown_template", name=template, choices=", ".join(TEMPLATES))
     raw = resources.files("dangan.project_templates").joinpath(f"{template}.toml").read_text("utf-8")
     doc = tomlkit.parse(raw)
-    doc["project"]["name"] = name  # type: ignore[index]
-    doc["project"]["client"] = client  # type: ignore[index]
+    doc["project"]["name"] = name
+    doc["project"]["client"] = client
     return tomlkit.dumps(doc)
 
 

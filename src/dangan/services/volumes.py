@@ -178,10 +178,10 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
             select(func.count(Volume.id), func.coalesce(func.sum(Volume.expected_pages), 0))
             .where(Volume.project_id == pid)
         ).one()
-        by_stage: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+        by_stage: dict[str, int] = dict(session.execute(
             select(Volume.stage, func.count()).where(Volume.project_id == pid).group_by(Volume.stage)
         ).all())
-        files: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+        files: dict[str, int] = dict(session.execute(
             select(StoredFile.area, func.count()).where(StoredFile.project_id == pid)
             .group_by(StoredFile.area)
         ).all())
@@ -192,6 +192,6 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
 
     return ProjectStatus(
         name=ctx.config.project.name, database=_safe_url(ctx.database_url),
-        storage=ctx.storage.url, volumes=volumes, pages_expected=int(pages),
+        storage=ctx.storage.url, volumes=volumes, pages_expected=int(pages or 0),
         by_stage=by_stage, files_by_area=files, open_defects=open_defects,
     )
