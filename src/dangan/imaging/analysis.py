@@ -35,6 +35,7 @@ class PagePlan:
     holes: tuple[Hole, ...]
     ink: np.ndarray  # uint8 binary of content, analysis px (holes removed)
     ink_box: np.ndarray | None  # (4, 2) corners of the ink bounding box, analysis px
+    small: np.ndarray  # the reduced grey scan the plan was made from
 
     @property
     def turn_deg(self) -> float:
@@ -51,9 +52,13 @@ def reduce(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
 
 
 def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
-    block = int(8 * mm) | 1
-    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                block, max(12.0, 0.08 * paper.level))
+    # Local paper level: the brightest of 16×16 blocks, smoothed back to full size.
+    h, w = small.shape
+    coarse = cv2.resize(small, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA)
+    coarse = cv2.dilate(coarse, np.ones((3, 3), np.uint8))
+    background = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
+    limit = cv2.multiply(background, 0.78, dtype=cv2.CV_8U)
+    ink = cv2.compare(small, limit, cv2.CMP_LT)
     inner = paper.mask
     if paper.bed_sides:
         k = max(3, int(1.5 * mm)) | 1
@@ -79,13 +84,13 @@ def choose_skew(content: SkewEstimate, edge: float | None) -> tuple[float, str, 
 
 def _upright_view(ink: np.ndarray, paper: Paper, turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
     """The ink warped upright and cropped to the paper, and the map used to do it."""
-    rot = rotation_matrix(turn_deg)
+    rot = np.diag([0.5, 0.5, 1.0]) @ rotation_matrix(turn_deg)
     quad = transform(rot, paper.quad)
     lo = quad.min(axis=0)
     size = np.ceil(quad.max(axis=0) - lo).astype(int) + 1
     rot[:2, 2] -= lo
-    view = cv2.warpAffine(ink, rot[:2], (int(size[0]), int(size[1])), flags=cv2.INTER_NEAREST)
-    return view, rot
+    view = cv2.warpAffine(ink, rot[:2], (int(size[0]), int(size[1])), flags=cv2.INTER_AREA)
+    return (view > 0).astype(np.uint8) * 255, rot
 
 
 def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
@@ -99,7 +104,7 @@ def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
     skew, _, _ = choose_skew(content, paper.edge_angle_deg)
     view, rot = _upright_view(ink, paper, -(base + skew))
     centres = [tuple(p) for p in transform(rot, np.array([[h.x, h.y] for h in holes]))] if holes else []
-    score = upright_score(view, centres, mm)
+    score = upright_score(view, centres, mm / 2)
     rotation = base if score >= 0 else (base + 180) % 360
     return rotation, abs(score), content
 
@@ -116,9 +121,9 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
     rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg)
     box = None
-    nz = cv2.findNonZero(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)))
-    if nz is not None:
-        x, y, w, h = cv2.boundingRect(nz)
-        box = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+    cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+    if len(cols):
+        x0, x1, y0, y1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
+        box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
     return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
-                    tuple(holes), ink, box)
+                    tuple(holes), ink, box, small)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-MAX_POINTS = 40_000
+MAX_POINTS = 30_000
 COARSE_POINTS = 6_000
 
 
@@ -26,8 +27,10 @@ class SkewEstimate:
 
 def ink_points(binary: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
     """(n, 2) float32 (x, y) of ink pixels, evenly thinned to at most ``limit``."""
-    ys, xs = np.nonzero(binary)
-    pts = np.column_stack([xs, ys]).astype(np.float32)
+    nz = cv2.findNonZero(binary)
+    if nz is None:
+        return np.zeros((0, 2), np.float32)
+    pts = nz.reshape(-1, 2).astype(np.float32)
     if len(pts) > limit:
         step = len(pts) / limit
         pts = pts[(np.arange(limit) * step).astype(np.int64)]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dangan.imaging.stats import percentile_u8
+
 SIDES = ("top", "right", "bottom", "left")
 
 
@@ -53,9 +55,14 @@ def _fit_side(pts: np.ndarray) -> tuple[float, int] | None:
     for _ in range(3):
         if keep.sum() < 20:
             return None
-        slope, icpt = np.polyfit(x[keep], y[keep], 1)
-        resid = np.abs(y - (slope * x + icpt))
-        keep = resid < max(1.0, 2.5 * float(np.median(resid[keep])))
+        xk, yk = x[keep], y[keep]
+        xm, ym = xk.mean(), yk.mean()
+        var = float(((xk - xm) ** 2).sum())
+        if var <= 0:
+            return None
+        slope = float(((xk - xm) * (yk - ym)).sum()) / var
+        resid = np.abs(y - (ym + slope * (x - xm)))
+        keep = resid < max(1.0, 2.5 * float(resid[keep].mean()))
     return float(slope), int(keep.sum())
 
 
@@ -98,7 +105,7 @@ def find_paper(grey: np.ndarray) -> Paper:
     """Locate the paper in a reduced grey scan."""
     h, w = grey.shape
     otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    level = float(np.percentile(grey, 90))
+    level = percentile_u8(grey[::2, ::2], 90)
     thr = min(otsu, 0.55 * level)
     bright = (grey > thr).astype(np.uint8) * 255
     whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
@@ -118,5 +125,5 @@ def find_paper(grey: np.ndarray) -> Paper:
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, quad.round().astype(np.int32), 255)
     angle = _edge_angle(contour, rect, (h, w), sides)
-    paper_level = float(np.median(grey[mask > 0][::7]))
+    paper_level = percentile_u8(grey[::3, ::3][mask[::3, ::3] > 0], 50)
     return Paper(quad, mask, angle, sides, paper_level, True)

@@ -20,7 +20,7 @@ from dangan.imaging.context import PageReport, RetouchOptions
 from dangan.imaging.encode import encode
 from dangan.imaging.geometry import Placement, place, scaled, transform
 from dangan.imaging.load import BadPage, decode_page
-from dangan.imaging.render import Fill, paper_colour, render, shrink_quad
+from dangan.imaging.render import Fill, paint, paper_colour, render, shrink_quad
 
 
 @dataclass
@@ -66,17 +66,12 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fi
 def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,
              fill: Fill, level: float, dpi: float) -> None:
     f = plan.factor
-    sm = scaled(pl.matrix, 1.0, f)
     size = (max(1, round(pl.size[0] * f)), max(1, round(pl.size[1] * f)))
-    small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else grey
     m_small = scaled(pl.matrix, f, f)
-    out = cv2.warpAffine(small, m_small, size, borderValue=level)
+    out = cv2.warpAffine(plan.small, m_small, size, borderValue=level)
     ink_out = cv2.warpAffine(plan.ink, m_small, size, flags=cv2.INTER_NEAREST)
     mm = dpi * f / 25.4
-    from dangan.imaging.render import _paint
-
-    _paint(out, fill, level, f)
-    del sm
+    paint(out, fill, level, f)
     report.edge_residue = qc.edge_residue(out, plan.paper.level, mm)
     report.content_margin_mm = qc.content_margin(ink_out, mm)
     report.skew_after_deg = qc.residual_skew(ink_out) if plan.skew_method == "content" else 0.0

@@ -18,10 +18,14 @@ def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float
     if not ink_small.any():
         return 1.0
     k = max(3, int(12 * factor * dpi / 25.4))
-    density = cv2.boxFilter(ink_small, cv2.CV_32F, (k, k), normalize=False)
-    y, x = np.unravel_index(int(np.argmax(density)), density.shape)
+    h, w = ink_small.shape
+    if h < k or w < k:
+        return 1.0
+    blocks = ink_small[: h // k * k, : w // k * k].reshape(h // k, k, w // k, k)
+    density = np.count_nonzero(blocks, axis=(1, 3))
+    by, bx = np.unravel_index(int(np.argmax(density)), density.shape)
     half = int(k / factor / 2)
-    cx, cy = int((x + 0.5) / factor), int((y + 0.5) / factor)
+    cx, cy = int((bx * k + k / 2) / factor), int((by * k + k / 2) / factor)
     tile = grey[max(0, cy - half):cy + half, max(0, cx - half):cx + half].astype(np.float32)
     if tile.size < 16:
         return 1.0

@@ -35,7 +35,7 @@ def _even(a: np.ndarray) -> np.ndarray:
     return a[: h - h % 2, : w - w % 2]
 
 
-def _paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
+def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
     h, w = plane.shape[:2]
     v = int(round(value))
     if fill.paper_quad is not None:
@@ -63,7 +63,7 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
     pr, pg, pb = paper_rgb
     y_level = 0.299 * pr + 0.587 * pg + 0.114 * pb
     y = _warp(grey, matrix, size, y_level)
-    _paint(y, fill, y_level, 1.0)
+    paint(y, fill, y_level, 1.0)
     if opts.mode == "bilevel":
         return Rendered((binarise(y, y_level, opts.dpi),), "bilevel")
     if opts.mode == "grey" or rgb is None:
@@ -77,8 +77,8 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
     cm = scaled(matrix, 0.5, 0.5)
     cr = _warp(ycc[:, :, 1], cm, csize, float(paper_ycc[1]))
     cb = _warp(ycc[:, :, 2], cm, csize, float(paper_ycc[2]))
-    _paint(cr, fill, float(paper_ycc[1]), 0.5)
-    _paint(cb, fill, float(paper_ycc[2]), 0.5)
+    paint(cr, fill, float(paper_ycc[1]), 0.5)
+    paint(cb, fill, float(paper_ycc[2]), 0.5)
     return Rendered((y, cb, cr), "ycc420")
 
 
@@ -112,4 +112,4 @@ def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -
     return float(med[0]), float(med[1]), float(med[2])
 
 
-__all__ = ["Fill", "Rendered", "binarise", "paper_colour", "render", "shrink_quad", "transform"]
+__all__ = ["Fill", "Rendered", "binarise", "paint", "paper_colour", "render", "shrink_quad", "transform"]
