@@ -1,0 +1,79 @@
+"""The catalogue workbook: sheet 卷宗信息 (one row per volume) and 卷内目录 (one row per item).
+
+The same layout is the blank template typists fill in, what ``index import`` reads, and
+what goes into the handover package, so a delivered workbook can be imported again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from dangan.domain.catalogue import CatalogueSchema
+from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
+
+RECORD_SHEET = "卷宗信息"
+ENTRY_SHEET = "卷内目录"
+VOLUME_HEADER = "档号"
+VOLUME_HEADER_ITEMISED = "案卷档号"  # when the rows carry their own 档号 (按件 projects)
+
+
+@dataclass
+class VolumeCatalogue:
+    archive_code: str
+    record: Mapping[str, Any] = field(default_factory=dict)
+    entries: Sequence[Mapping[str, Any]] = ()
+
+
+def record_columns(schema: CatalogueSchema) -> list[tuple[str, str]]:
+    fields = list(dict.fromkeys(["archive_code", *schema.record_fields]))
+    return [(f, RECORD_LABELS[f][0]) for f in fields]
+
+
+def entry_columns(schema: CatalogueSchema) -> list[tuple[str, str]]:
+    volume_label = VOLUME_HEADER_ITEMISED if "archive_code" in schema.entry_fields else VOLUME_HEADER
+    return [("volume", volume_label), *((f, ENTRY_LABELS[f][0]) for f in schema.entry_fields)]
+
+
+def write_catalogue_workbook(out: BinaryIO, schema: CatalogueSchema,
+                             volumes: Iterable[VolumeCatalogue]) -> tuple[int, int]:
+    """Write the two sheets; returns (volumes, entries) written."""
+    wb = Workbook(write_only=True)
+    rec_ws = wb.create_sheet(RECORD_SHEET)
+    ent_ws = wb.create_sheet(ENTRY_SHEET)
+    rec_cols = record_columns(schema)
+    ent_cols = entry_columns(schema)
+    bold = Font(bold=True)
+    rec_ws.append([_bold(wb, rec_ws, label, bold) for _, label in rec_cols])
+    ent_ws.append([_bold(wb, ent_ws, label, bold) for _, label in ent_cols])
+    n_vol = n_ent = 0
+    for vol in volumes:
+        record = {**vol.record, "archive_code": vol.archive_code}
+        rec_ws.append([_cell(record.get(f)) for f, _ in rec_cols])
+        n_vol += 1
+        for entry in vol.entries:
+            row = {**entry, "volume": vol.archive_code}
+            ent_ws.append([_cell(row.get(f)) for f, _ in ent_cols])
+            n_ent += 1
+    wb.save(out)
+    return n_vol, n_ent
+
+
+def _bold(wb: Workbook, ws: Any, text: str, font: Font) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.font = font
+    return cell
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    return str(value)

@@ -1,0 +1,140 @@
+"""Reading catalogue spreadsheets into per-volume raw rows (no database, no validation).
+
+A workbook may hold both sheets (卷宗信息, 卷内目录) or either one; CSV files hold one table
+each. A table is a catalogue if it has a page column (页号/起始页号…), otherwise a record
+table. Every row keeps its sheet row number so a problem can be located.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dangan import sheets
+from dangan.domain.catalogue import RawEntry
+from dangan.domain.catalogue_fields import ENTRY_ALIASES, ENTRY_MARKERS, RECORD_ALIASES
+from dangan.errors import SpreadsheetError
+from dangan.i18n import t
+
+HINTS = (*ENTRY_MARKERS, "档号", "案卷题名", "题名")
+
+
+@dataclass
+class CatalogueInput:
+    """What a set of files says, grouped by archive code, in file order."""
+
+    records: dict[str, RawEntry] = field(default_factory=dict)
+    record_source: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, list[RawEntry]] = field(default_factory=dict)
+    entry_source: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def codes(self) -> list[str]:
+        return list(dict.fromkeys([*self.records, *self.entries]))
+
+    def as_typing(self) -> dict[str, dict[str, object]]:
+        """The shape ``domain.keying`` compares."""
+        return {
+            code: {
+                "record": dict(self.records[code].values) if code in self.records else {},
+                "entries": [dict(e.values) for e in self.entries.get(code, [])],
+            }
+            for code in self.codes
+        }
+
+
+def read_tables(path: Path) -> list[tuple[str, sheets.Table]]:
+    """All non-empty tables of a file: (label for messages, table)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return [(path.name, sheets.read_table(path, HINTS))]
+    first = sheets.read_table(path, HINTS)  # validates the file (empty, PNG renamed …)
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):  # pragma: no cover - read_table refused it
+        return [(path.name, first)]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        names = wb.sheetnames
+        out = [(f"{path.name}[{names[0]}]", first)]
+        for ws in wb.worksheets[1:]:
+            grid = [
+                (n, [sheets._cell_text(v) for v in values])
+                for n, values in enumerate(ws.iter_rows(values_only=True), start=1)
+            ]
+            if not any(any(c for c in cells) for _, cells in grid):
+                continue
+            hints = {sheets._normalise_header(h) for h in HINTS}
+            out.append((f"{path.name}[{ws.title}]", sheets._to_table(path, grid, hints)))
+    finally:
+        wb.close()
+    return out
+
+
+def is_entry_table(table: sheets.Table) -> bool:
+    cols = sheets.resolve_columns(table, {k: ENTRY_ALIASES[k] for k in ("pages", "page_start")})
+    return any(cols.values())
+
+
+def read_catalogue(paths: Sequence[Path]) -> CatalogueInput:
+    """Group the rows of every table by archive code; collect row-located problems."""
+    result = CatalogueInput()
+    for path in paths:
+        for source, table in read_tables(path):
+            if is_entry_table(table):
+                _take_entries(result, source, table)
+            else:
+                _take_records(result, source, table)
+    return result
+
+
+def _take_records(result: CatalogueInput, source: str, table: sheets.Table) -> None:
+    cols = sheets.resolve_columns(table, RECORD_ALIASES)
+    if cols["archive_code"] is None:
+        raise SpreadsheetError("index.no_code_column", source=source)
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        result.rows += 1
+        values = {f: row.get(h) for f, h in cols.items() if h is not None}
+        code = values.pop("archive_code", "")
+        values["archive_code"] = code
+        if not code:
+            result.problems.append(t("index.row_problem", source=source, row=row.number,
+                                     detail=t("volumes.row_empty_code")))
+            continue
+        if code in result.records:
+            other = seen.get(code, result.records[code].row)
+            result.problems.append(t("index.row_problem", source=source, row=row.number,
+                                     detail=t("volumes.row_duplicate_code", code=code, other=other)))
+            continue
+        seen[code] = row.number
+        result.records[code] = RawEntry(values, row.number)
+        result.record_source[code] = source
+
+
+def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> None:
+    cols = sheets.resolve_columns(table, ENTRY_ALIASES)
+    volume_col = cols.pop("volume") or cols.get("archive_code")
+    if volume_col is None:
+        raise SpreadsheetError("index.no_code_column", source=source)
+    if cols.get("archive_code") == volume_col:
+        cols["archive_code"] = None
+    for row in table.rows:
+        result.rows += 1
+        code = row.get(volume_col)
+        if not code:
+            result.problems.append(t("index.row_problem", source=source, row=row.number,
+                                     detail=t("volumes.row_empty_code")))
+            continue
+        values = {f: row.get(h) for f, h in cols.items() if h is not None}
+        previous = result.entry_source.setdefault(code, source)
+        if previous != source:
+            result.problems.append(t("index.row_problem", source=source, row=row.number,
+                                     detail=t("index.volume_in_two_tables", code=code, other=previous)))
+            continue
+        result.entries.setdefault(code, []).append(RawEntry(values, row.number))

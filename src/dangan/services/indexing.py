@@ -1,0 +1,307 @@
+"""Indexing use cases: catalogue template, import, check, double keying.
+
+Each call is one transaction. An import is all or nothing: every row of every volume is
+validated first and one located message per problem is returned; only a clean file is
+written. The web app calls these same functions.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from dangan.db.models import (
+    CatalogueKeying,
+    ImportLog,
+    Item,
+    Page,
+    StoredFile,
+    Volume,
+    VolumeRecord,
+)
+from dangan.domain.catalogue import Catalogue, CatalogueSchema, RawEntry, validate_catalogue
+from dangan.domain.defects import Defect, make_defect
+from dangan.domain.keying import Difference, compare_typings, resolution_choices
+from dangan.errors import ConflictError, NotFoundError, SpreadsheetError
+from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
+from dangan.i18n import t
+from dangan.services.catalogue_io import CatalogueInput, read_catalogue
+from dangan.storage import Area, sha256_bytes
+
+ITEM_COLUMNS = ("doc_no", "author", "title", "date", "security_class", "remarks")
+
+
+def schema_of(ctx: Any) -> CatalogueSchema:
+    return CatalogueSchema.from_config(ctx.config.catalogue)
+
+
+@dataclass
+class ImportResult:
+    volumes: int = 0
+    items: int = 0
+    replaced: int = 0
+    stored_as: list[str] = field(default_factory=list)
+
+
+# --- loading what is recorded -------------------------------------------------------------
+
+def image_counts(session: Session, volume_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """Pages per volume: Page rows when intake recorded them, else the registered count."""
+    q = select(Page.volume_id, func.count()).group_by(Page.volume_id)
+    if volume_ids is not None:
+        q = q.where(Page.volume_id.in_(volume_ids))
+    counts = {vid: n for vid, n in session.execute(q)}
+    vq = select(Volume.id, Volume.page_count).where(Volume.page_count.is_not(None))
+    if volume_ids is not None:
+        vq = vq.where(Volume.id.in_(volume_ids))
+    for vid, n in session.execute(vq):
+        if n is not None:
+            counts.setdefault(vid, int(n))
+    return counts
+
+
+def item_values(item: Item | Any) -> dict[str, str]:
+    values = {"seq": str(item.seq), "page_start": str(item.page_start),
+              "page_end": str(item.page_end)}
+    values.update({c: getattr(item, c) or "" for c in ITEM_COLUMNS})
+    values.update({k: str(v) for k, v in (item.extra or {}).items()})
+    return values
+
+
+def load_catalogues(session: Session, project_id: int, codes: Sequence[str] | None = None,
+                    ) -> tuple[dict[int, Volume], dict[int, list[dict[str, str]]], dict[int, dict[str, Any]]]:
+    """Volumes (by id), their entries as text and their record fields, in bulk."""
+    vq = select(Volume).where(Volume.project_id == project_id)
+    if codes:
+        vq = vq.where(Volume.archive_code.in_(list(codes)))
+    volumes = {v.id: v for v in session.scalars(vq)}
+    ids = list(volumes)
+    entries: dict[int, list[dict[str, str]]] = defaultdict(list)
+    records: dict[int, dict[str, Any]] = {}
+    cols = (Item.volume_id, Item.seq, Item.page_start, Item.page_end, Item.extra,
+            *(getattr(Item, c) for c in ITEM_COLUMNS))
+    iq = select(*cols).order_by(Item.volume_id, Item.seq)
+    rq = select(VolumeRecord.volume_id, VolumeRecord.fields)
+    if codes:
+        iq = iq.where(Item.volume_id.in_(ids))
+        rq = rq.where(VolumeRecord.volume_id.in_(ids))
+    for row in session.execute(iq):
+        if row.volume_id in volumes:
+            entries[row.volume_id].append(item_values(row))
+    for vid, fields in session.execute(rq):
+        if vid in volumes:
+            records[vid] = dict(fields or {})
+    return volumes, entries, records
+
+
+# --- template --------------------------------------------------------------------------------
+
+def write_template(ctx: Any, dest: Path) -> Path:
+    """A blank catalogue workbook for this project, the record sheet listing the volumes."""
+    schema = schema_of(ctx)
+    with ctx.transaction() as session:
+        rows = session.execute(select(Volume.archive_code, Volume.id)
+                               .where(Volume.project_id == ctx.project_id)
+                               .order_by(Volume.id)).all()
+        counts = image_counts(session)
+    vols = [VolumeCatalogue(code, {"page_count": counts[vid]} if vid in counts else {})
+            for code, vid in rows]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with dest.open("wb") as fh:
+        write_catalogue_workbook(fh, schema, vols)
+    return dest
+
+
+def catalogue_workbook_bytes(ctx: Any, codes: Sequence[str] | None = None) -> bytes:
+    """The recorded catalogue in the import layout (for handover and re-import)."""
+    schema = schema_of(ctx)
+    with ctx.transaction() as session:
+        volumes, entries, records = load_catalogues(session, ctx.project_id, codes)
+    vols = [VolumeCatalogue(v.archive_code, records.get(vid, {}), entries.get(vid, []))
+            for vid, v in sorted(volumes.items(), key=lambda kv: ctx.rules.archive_code.sort_key(kv[1].archive_code))
+            if vid in entries or vid in records]
+    buf = io.BytesIO()
+    write_catalogue_workbook(buf, schema, vols)
+    return buf.getvalue()
+
+
+# --- import ----------------------------------------------------------------------------------
+
+def validate_input(session: Session, ctx: Any, data: CatalogueInput,
+                   ) -> tuple[dict[str, Volume], list[Catalogue], list[str]]:
+    """Validate every volume of the input against the recorded page images."""
+    schema = schema_of(ctx)
+    problems = list(data.problems)
+    codes = data.codes
+    volumes = {v.archive_code: v for v in session.scalars(
+        select(Volume).where(Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes)))}
+    counts = image_counts(session, [v.id for v in volumes.values()])
+    catalogues: list[Catalogue] = []
+    for code in codes:
+        record = data.records.get(code)
+        rows = data.entries.get(code, [])
+        source = data.entry_source.get(code) or data.record_source.get(code, "")
+        if code not in volumes:
+            first_row = record.row if record else rows[0].row
+            problems.append(t("index.row_problem", source=source, row=first_row,
+                              detail=t("index.unknown_volume", code=code)))
+            continue
+        vol = volumes[code]
+        cat = validate_catalogue(code, record, rows, schema, counts.get(vol.id), source,
+                                 data.record_source.get(code))
+        if record is not None and not rows:
+            cat.defects = [d for d in cat.defects if d.code != "catalogue_empty"]
+        problems.extend(d.message for d in cat.defects if d.is_error)
+        catalogues.append(cat)
+    return volumes, catalogues, problems
+
+
+def import_catalogue(ctx: Any, paths: Sequence[Path], replace: bool = False) -> ImportResult:
+    """Import 卷宗信息 and 卷内目录 from .xlsx/.csv; all or nothing."""
+    data = read_catalogue(paths)
+    result = ImportResult()
+    with ctx.transaction() as session:
+        volumes, catalogues, problems = validate_input(session, ctx, data)
+        if problems:
+            raise SpreadsheetError("index.import_rejected", count=len(problems),
+                                   files=", ".join(p.name for p in paths), details=problems)
+        ids = [volumes[c.archive_code].id for c in catalogues if c.entries]
+        existing = set(session.scalars(select(Item.volume_id).where(Item.volume_id.in_(ids)).distinct()))
+        if existing and not replace:
+            codes = sorted(v.archive_code for v in volumes.values() if v.id in existing)
+            raise ConflictError("index.already_imported", count=len(codes),
+                                details=codes[:50])
+        for cat in catalogues:
+            vol = volumes[cat.archive_code]
+            if cat.entries:
+                result.replaced += vol.id in existing
+                session.execute(delete(Item).where(Item.volume_id == vol.id))
+                session.add_all(_item_rows(vol.id, cat))
+                result.items += len(cat.entries)
+            if cat.record:
+                _save_record(session, vol, cat.record)
+            result.volumes += 1
+        for path in paths:
+            result.stored_as.append(_keep_copy(ctx, session, path, "catalogue", data.rows))
+    return result
+
+
+def _item_rows(volume_id: int, cat: Catalogue) -> list[Item]:
+    rows = []
+    for e in cat.entries:
+        known = {c: e.fields.get(c, "") for c in ITEM_COLUMNS}
+        extra = {k: v for k, v in e.fields.items() if k not in ITEM_COLUMNS and k != "seq" and v}
+        rows.append(Item(volume_id=volume_id, seq=e.seq, page_start=e.page_start,
+                         page_end=e.page_end, extra=extra, **known))
+    return rows
+
+
+def _save_record(session: Session, vol: Volume, fields: dict[str, str]) -> None:
+    fields = {k: v for k, v in fields.items() if k != "archive_code"}
+    rec = session.scalar(select(VolumeRecord).where(VolumeRecord.volume_id == vol.id))
+    if rec is None:
+        session.add(VolumeRecord(volume_id=vol.id, fields=fields))
+    else:
+        rec.fields = fields
+    if fields.get("title"):
+        vol.title = fields["title"]
+
+
+def _keep_copy(ctx: Any, session: Session, path: Path, kind: str, rows: int) -> str:
+    """Back the file up into 制作目录 (the seed: 第一时间将目录数据备份至服务器) and log it."""
+    data = path.read_bytes()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    rel = f"{Area.CATALOGUE.value}/{stamp}-{path.name}"
+    digest = ctx.storage.write_bytes(rel, data)
+    session.add(StoredFile(project_id=ctx.project_id, area=Area.CATALOGUE.key, path=rel,
+                           kind=kind, sha256=digest, size=len(data)))
+    session.add(ImportLog(project_id=ctx.project_id, kind=kind, filename=path.name,
+                          sha256=sha256_bytes(data), rows=rows, summary={"stored_as": rel}))
+    return rel
+
+
+# --- check -----------------------------------------------------------------------------------
+
+def check_index(ctx: Any, volume: str | None = None) -> list[Defect]:
+    """Validate the recorded catalogues of the project (or one volume) against page counts."""
+    schema = schema_of(ctx)
+    with ctx.transaction() as session:
+        volumes, entries, records = load_catalogues(session, ctx.project_id,
+                                                    [volume] if volume else None)
+        if volume and not volumes:
+            raise NotFoundError("index.volume_not_found", code=volume)
+        counts = image_counts(session, list(volumes) if volume else None)
+    defects: list[Defect] = []
+    for vid, vol in volumes.items():
+        rows = entries.get(vid)
+        if not rows and not volume:
+            continue  # not indexed yet
+        record = (RawEntry({**records[vid], "archive_code": vol.archive_code})
+                  if vid in records else None)
+        raw = [RawEntry(r) for r in rows or []]
+        cat = validate_catalogue(vol.archive_code, record, raw, schema, counts.get(vid))
+        defects.extend(cat.defects)
+    return defects
+
+
+# --- double keying (一稿双录) -----------------------------------------------------------------
+
+def compare_keyings(ctx: Any, first: Path, second: Path, typists: tuple[str, str] = ("", ""),
+                    ) -> list[Difference]:
+    """Compare two independent typings and record both rounds with their differences."""
+    a, b = read_catalogue([first]), read_catalogue([second])
+    diffs = compare_typings(a.as_typing(), b.as_typing())
+    by_volume: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in diffs:
+        by_volume[d.volume].append(d.to_dict())
+    with ctx.transaction() as session:
+        volumes = _volumes_by_code(session, ctx.project_id, [*a.codes, *b.codes])
+        for rnd, (data, path, typist) in enumerate(((a, first, typists[0]), (b, second, typists[1])), 1):
+            typing = data.as_typing()
+            for code, vol in volumes.items():
+                if code in typing:
+                    session.add(CatalogueKeying(volume_id=vol.id, round=rnd, source=path.name,
+                                                data={**typing[code], "typist": typist},
+                                                differences=by_volume.get(code, [])))
+    return diffs
+
+
+def resolve_keying(ctx: Any, final: Path, resolver: str, replace: bool = True) -> ImportResult:
+    """The third person's resolved workbook: record round 3 and import it as the catalogue."""
+    data = read_catalogue([final])
+    typing = data.as_typing()
+    with ctx.transaction() as session:
+        volumes = _volumes_by_code(session, ctx.project_id, data.codes)
+        latest: dict[int, dict[int, CatalogueKeying]] = defaultdict(dict)
+        for k in session.scalars(select(CatalogueKeying).where(
+                CatalogueKeying.volume_id.in_([v.id for v in volumes.values()]))
+                .order_by(CatalogueKeying.id)):
+            latest[k.volume_id][k.round] = k
+        for code, vol in volumes.items():
+            rounds = latest.get(vol.id, {})
+            if 1 not in rounds or 2 not in rounds:
+                raise ConflictError("index.no_keying", code=code)
+            diffs = compare_typings({code: rounds[1].data}, {code: rounds[2].data})
+            diffs = [d for d in diffs if d.field != "typist"]
+            session.add(CatalogueKeying(volume_id=vol.id, round=3, source=final.name,
+                                        data={**typing[code], "resolver": resolver},
+                                        differences=resolution_choices(diffs, typing)))
+    return import_catalogue(ctx, [final], replace=replace)
+
+
+def _volumes_by_code(session: Session, project_id: int, codes: Sequence[str]) -> dict[str, Volume]:
+    return {v.archive_code: v for v in session.scalars(
+        select(Volume).where(Volume.project_id == project_id,
+                             Volume.archive_code.in_(list(dict.fromkeys(codes)))))}
+
+
+def missing_catalogue(code: str) -> Defect:
+    return make_defect("catalogue_empty", path="", volume=code, where=t("index.where_volume", code=code))
