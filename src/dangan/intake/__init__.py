@@ -1,0 +1,1 @@
+"""Scan intake: walk the scan share, check names and content, renumber, ingest, fixity, watch."""

@@ -1,0 +1,270 @@
+"""``dangan check``: names, then content, of every volume under a scan root.
+
+The name pass (``walk``) is cheap; the content pass reads each page once, decodes it at
+reduced resolution in a process pool and compares pages for duplicate scans within a volume
+and across neighbouring volumes (a sheet that slipped into the next folder).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dangan.config import PAGE_SIZES_MM, ScanConfig
+from dangan.domain import defects as dc
+from dangan.domain.defects import Defect, make_defect, sort_key, summarise
+from dangan.domain.naming import NamingRules
+from dangan.i18n import t
+from dangan.intake.content import (
+    CANDIDATE_SIMILARITY,
+    DUPLICATE_SIMILARITY,
+    PageInfo,
+    detail_similarity,
+    inspect_page,
+    signature_matrix,
+    similarity,
+)
+from dangan.intake.walk import (
+    Listing,
+    PageEntry,
+    VolumeFolder,
+    Walker,
+    normal_format,
+    severity_for_blank,
+)
+
+MAX_FILE_BYTES = 1 << 30  # a page file above 1 GiB is not read
+BED_ALLOWANCE_MM = 25.0  # scanner bed a scan may show on each side (retouch crops it)
+CHUNK = 16
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything a check depends on; frozen and picklable."""
+
+    rules: NamingRules
+    scan: ScanConfig
+    expected_pages: Mapping[str, int | None] | None = None  # None: no volume list given
+    content: bool = True
+    workers: int = 0  # 0: one per core; 1: in this process
+    full_decode: bool = False
+
+
+@dataclass
+class VolumeResult:
+    folder: VolumeFolder
+    infos: dict[str, PageInfo] = field(default_factory=dict)  # by file name
+
+    @property
+    def defects(self) -> list[Defect]:
+        return self.folder.defects
+
+
+@dataclass
+class CheckReport:
+    root: str
+    volumes: list[VolumeResult]
+    other_defects: list[Defect]
+
+    @property
+    def defects(self) -> list[Defect]:
+        items = list(self.other_defects)
+        for vol in self.volumes:
+            items.extend(vol.defects)
+        return sorted(items, key=sort_key)
+
+    @property
+    def page_count(self) -> int:
+        return sum(len(v.folder.pages) for v in self.volumes)
+
+    def summary(self) -> dict[str, Any]:
+        return {"volumes": len(self.volumes), "pages": self.page_count,
+                **summarise(self.defects)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"defects": [d.to_dict() for d in self.defects], "summary": self.summary()}
+
+    def volume(self, archive_code_or_rel: str) -> VolumeResult | None:
+        for vol in self.volumes:
+            if archive_code_or_rel in (vol.folder.archive_code, vol.folder.rel):
+                return vol
+        return None
+
+
+# --- reading pages (runs in worker processes) --------------------------------------------
+def read_page_file(path: str) -> bytes | PageInfo:
+    """The file's bytes, opened without following links or blocking on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return PageInfo(reason="unreadable", reason_params={"detail": exc.strerror or str(exc)})
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return PageInfo(reason="unreadable", reason_params={"detail": "not a regular file"})
+        if st.st_size > MAX_FILE_BYTES:
+            return PageInfo(reason="too_large", reason_params={"width": "?", "height": "?"})
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    except OSError as exc:
+        return PageInfo(reason="unreadable", reason_params={"detail": exc.strerror or str(exc)})
+    finally:
+        os.close(fd)
+
+
+def inspect_files(paths: Sequence[str], full_decode: bool = False) -> list[PageInfo]:
+    out = []
+    for path in paths:
+        data = read_page_file(path)
+        out.append(data if isinstance(data, PageInfo) else inspect_page(data,
+                                                                          full_decode=full_decode))
+    return out
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def inspect_all(paths: Sequence[str], workers: int = 0, full_decode: bool = False) -> list[PageInfo]:
+    """``inspect_files`` over a process pool (or in-process for small jobs / workers=1)."""
+    n = workers or os.cpu_count() or 1
+    if n <= 1 or len(paths) <= CHUNK:
+        return inspect_files(paths, full_decode)
+    results: list[PageInfo] = []
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        for part in pool.map(inspect_files, list(_chunks(paths, CHUNK)),
+                             [full_decode] * ((len(paths) + CHUNK - 1) // CHUNK)):
+            results.extend(part)
+    return results
+
+
+# --- page-level rules ----------------------------------------------------------------------
+def expected_pixels(page_size: str, dpi: float) -> tuple[int, int]:
+    w_mm, h_mm = PAGE_SIZES_MM[page_size]
+    return round(w_mm / 25.4 * dpi), round(h_mm / 25.4 * dpi)
+
+
+def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
+                 scan: ScanConfig) -> list[Defect]:
+    out: list[Defect] = []
+    page = entry.page_no
+    if not info.ok:
+        out.append(make_defect(dc.CORRUPT_IMAGE, path=rel, volume=volume, page=page,
+                               reason=t(f"intake.reason.{info.reason}", **info.reason_params)))
+        return out
+    ext = normal_format(entry.ext)
+    if info.fmt != ext:
+        out.append(make_defect(dc.WRONG_FORMAT, path=rel, volume=volume, page=page,
+                               found=f"{info.fmt}（.{entry.ext}）", expected=normal_format(scan.format)))
+    if info.fmt == "pdf":
+        return out
+    short_mm = min(PAGE_SIZES_MM[scan.page_size])
+    dpi = info.dpi or min(info.width, info.height) / (short_mm / 25.4)
+    if dpi < scan.min_dpi - 0.5:
+        out.append(make_defect(dc.LOW_DPI, path=rel, volume=volume, page=page,
+                               dpi=round(dpi), min_dpi=scan.min_dpi))
+    if info.colour_mode != scan.colour_mode:
+        out.append(make_defect(dc.WRONG_COLOUR_MODE, path=rel, volume=volume, page=page,
+                               found=t(f"intake.colour.{info.colour_mode}"),
+                               expected=t(f"intake.colour.{scan.colour_mode}")))
+    size_dpi = info.dpi or scan.dpi
+    exp_w, exp_h = expected_pixels(scan.page_size, size_dpi)
+    bed = 2 * BED_ALLOWANCE_MM / 25.4 * size_dpi
+    short, long_ = sorted((info.width, info.height))
+    tol = scan.size_tolerance
+    if not ((1 - tol) * exp_w <= short <= (1 + tol) * exp_w + bed
+            and (1 - tol) * exp_h <= long_ <= (1 + tol) * exp_h + bed):
+        out.append(make_defect(dc.WRONG_SIZE, path=rel, volume=volume, page=page,
+                               width=info.width, height=info.height, page_size=scan.page_size,
+                               dpi=round(size_dpi), exp_w=exp_w, exp_h=exp_h,
+                               tolerance=f"{tol:.0%}"))
+    if info.blank:
+        out.append(make_defect(dc.BLANK_PAGE, path=rel, volume=volume, page=page,
+                               severity=severity_for_blank(scan.blank_pages_scanned),
+                               ink=f"{info.ink:.3%}"))
+    return out
+
+
+def _candidates(vol: VolumeResult) -> list[tuple[PageEntry, PageInfo]]:
+    out = []
+    for entry in sorted(vol.folder.pages, key=lambda p: (p.page_no, p.name)):
+        info = vol.infos.get(entry.name)
+        if info is not None and info.ok and info.signature and not info.blank:
+            out.append((entry, info))
+    return out
+
+
+def _rel(vol: VolumeFolder, name: str) -> str:
+    return f"{vol.rel}/{name}" if vol.rel else name
+
+
+def _confirmed(row: np.ndarray, limit: int, probe: PageInfo,
+               others: list[tuple[PageEntry, PageInfo]]) -> tuple[int, float] | None:
+    for i in np.flatnonzero(row[:limit] >= CANDIDATE_SIMILARITY):
+        fine = detail_similarity(probe.detail, others[int(i)][1].detail)
+        if fine >= DUPLICATE_SIMILARITY:
+            return int(i), fine
+    return None
+
+
+def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> None:
+    """Flag the later of two near-identical scans, within a volume and with the next volume."""
+    ordered = sorted(volumes, key=lambda v: rules.archive_code.sort_key(v.folder.label))
+    cands = [_candidates(v) for v in ordered]
+    mats = [signature_matrix([i.signature for _e, i in c]) for c in cands]
+    flagged: set[tuple[int, str]] = set()
+    for k, vol in enumerate(ordered):
+        if not cands[k]:
+            continue
+        sims = similarity(mats[k], mats[k])
+        for j in range(len(cands[k])):
+            hit = _confirmed(sims[j], j, cands[k][j][1], cands[k])
+            if hit is not None:
+                _add_duplicate(vol, cands[k][j][0], cands[k][hit[0]][0].name, hit[1])
+                flagged.add((k, cands[k][j][0].name))
+        if k + 1 < len(ordered) and cands[k + 1]:
+            nxt = ordered[k + 1]
+            cross = similarity(mats[k + 1], mats[k])
+            for j in range(len(cands[k + 1])):
+                if (k + 1, cands[k + 1][j][0].name) in flagged:
+                    continue
+                hit = _confirmed(cross[j], len(cands[k]), cands[k + 1][j][1], cands[k])
+                if hit is not None:
+                    other = _rel(vol.folder, cands[k][hit[0]][0].name)
+                    _add_duplicate(nxt, cands[k + 1][j][0], other, hit[1])
+                    flagged.add((k + 1, cands[k + 1][j][0].name))
+
+
+def _add_duplicate(vol: VolumeResult, entry: PageEntry, other: str, sim: float) -> None:
+    vol.folder.defects.append(make_defect(
+        dc.DUPLICATE_IMAGE, path=_rel(vol.folder, entry.name), volume=vol.folder.archive_code,
+        page=entry.page_no, other=other, distance=f"{1 - sim:.3f}"))
+
+
+def run_check(root: str, options: CheckOptions,
+              progress: Callable[[int, int], None] | None = None) -> CheckReport:
+    """Check every volume under ``root``; never raises for a bad file, only reports it."""
+    walker = Walker(options.rules, options.scan.format, options.expected_pages)
+    listing: Listing = walker.walk(root)
+    volumes = [VolumeResult(v) for v in listing.volumes]
+    if options.content:
+        check_content(volumes, options)
+    return CheckReport(listing.root, volumes, listing.defects)
+
+
+def check_content(volumes: Sequence[VolumeResult], options: CheckOptions) -> None:
+    jobs = [(vol, entry) for vol in volumes for entry in vol.folder.pages]
+    infos = inspect_all([e.path for _v, e in jobs], options.workers, options.full_decode)
+    for (vol, entry), info in zip(jobs, infos, strict=True):
+        vol.infos[entry.name] = info
+        vol.folder.defects.extend(page_defects(entry, _rel(vol.folder, entry.name),
+                                               vol.folder.archive_code, info, options.scan))
+    duplicate_defects(volumes, options.rules)
