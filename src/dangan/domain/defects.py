@@ -104,6 +104,7 @@ class Defect:
 
 def make_defect(
     code: str,
+    /,
     *,
     path: str,
     volume: str | None = None,

@@ -244,8 +244,8 @@ def detail_similarity(a: bytes, b: bytes) -> float:
     y = np.frombuffer(b, dtype=np.uint8).astype(np.float32)
     if x.size != y.size or x.size == 0:
         return 0.0
-    x -= x.mean()
-    y -= y.mean()
+    x = x - float(x.mean())
+    y = y - float(y.mean())
     nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
     if nx == 0 or ny == 0:
         return 0.0
@@ -260,9 +260,9 @@ def content_signature(paper: np.ndarray) -> bytes:
     Edges (binding holes, torn borders) are left out: every sheet of a volume shares them.
     """
     background = cv2.medianBlur(paper, 11)
-    ink = cv2.subtract(background, paper).astype(np.float32)
-    ink = cv2.GaussianBlur(ink, (5, 5), 0)
-    ink = cv2.resize(ink, (SIGNATURE_SHAPE[1], SIGNATURE_SHAPE[0]), interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(cv2.subtract(background, paper).astype(np.float32), (5, 5), 0)
+    ink: np.ndarray = cv2.resize(blurred, (SIGNATURE_SHAPE[1], SIGNATURE_SHAPE[0]),
+                                 interpolation=cv2.INTER_AREA)
     my, mx = int(SIGNATURE_SHAPE[0] * 0.05), int(SIGNATURE_SHAPE[1] * 0.1)
     ink[:my] = 0
     ink[-my:] = 0
