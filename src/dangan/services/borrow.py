@@ -1,0 +1,222 @@
+"""借卷: borrow batches and the borrow register (借卷详情登记表).
+
+A borrow batch lists volumes with their exact shelf location; the borrow clerk and the
+archive-room staff both confirm, with times; problems seen at borrowing are noted at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import InputError, StateError
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    seq: int
+    archive_code: str
+    title: str
+    location: str
+    pages: int | None
+    condition: str
+    stage: str
+    returned_seq: int | None
+    returned_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class BorrowBatchInfo:
+    no: int
+    status: str
+    volume_count: int
+    pages: int
+    clerk: str
+    archive_staff: str
+    borrowed_at: datetime | None
+    archive_confirmed_at: datetime | None
+    due_at: datetime | None
+    return_clerk: str
+    return_archive_staff: str
+    returned_at: datetime | None
+    return_confirmed_at: datetime | None
+    shelving_rule: str
+    remarks: str
+    overdue: bool
+    rows: list[RegisterRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        d = self.__dict__.copy()
+        d["rows"] = [r.to_dict() for r in self.rows]
+        return d
+
+
+def create_borrow_batch(ctx: ProjectContext, archive_codes: Sequence[str] = (), *,
+                        next_count: int | None = None, remarks: str = "") -> BorrowBatchInfo:
+    """List volumes on a new borrow batch (planned until both sides confirm)."""
+    graph = ws.graph_for(ctx.config)
+    with ctx.transaction() as session:
+        if next_count is not None:
+            volumes = list(session.scalars(
+                select(Volume).where(Volume.project_id == ctx.project_id,
+                                     Volume.stage == wf.REGISTERED,
+                                     Volume.borrow_batch_id.is_(None))
+                .order_by(Volume.list_row, Volume.id).limit(next_count)))
+        else:
+            volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
+        if not volumes:
+            raise InputError("borrow.no_volumes")
+        seen: set[int] = set()
+        for v in volumes:
+            if v.id in seen:
+                raise InputError("borrow.duplicate_volume", code=v.archive_code)
+            seen.add(v.id)
+            if v.borrow_batch_id is not None or v.stage != wf.REGISTERED:
+                raise StateError("borrow.volume_not_available", code=v.archive_code,
+                                 stage=v.stage)
+        no = (session.scalar(select(func.max(BorrowBatch.no)).where(
+            BorrowBatch.project_id == ctx.project_id)) or 0) + 1
+        batch = BorrowBatch(project_id=ctx.project_id, no=no, status=wf.BORROW_PLANNED,
+                            remarks=remarks)
+        session.add(batch)
+        session.flush()
+        for seq, v in enumerate(volumes, start=1):
+            session.add(BorrowRegisterEntry(borrow_batch_id=batch.id, volume_id=v.id, seq=seq,
+                                            location=v.location or "",
+                                            pages_at_borrow=v.expected_pages))
+            v.borrow_batch_id = batch.id
+            v.stage = wf.BORROW
+            v.status = wf.WAITING
+            ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_LIST, "", stage=wf.BORROW,
+                         volume_id=v.id, borrow_batch_id=batch.id, data={"seq": seq})
+        session.flush()
+        assert wf.BORROW in graph
+        return _info(session, batch, with_rows=False)
+
+
+def confirm_borrow(ctx: ProjectContext, no: int, clerk: str, archive_staff: str, *,
+                   at: datetime | None = None, remarks: str = "") -> BorrowBatchInfo:
+    """Both sides sign the register: the volumes leave the archive room now (责任转接)."""
+    graph = ws.graph_for(ctx.config)
+    if not archive_staff.strip():
+        raise InputError("borrow.archive_staff_required")
+    at = at or ws.now()
+    with ctx.transaction() as session:
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
+        if batch.status != wf.BORROW_PLANNED:
+            raise StateError("borrow.already_confirmed", no=no, status=batch.status)
+        worker = ws.worker_by_name(session, ctx.project_id, clerk, wf.BORROW_CLERK)
+        batch.borrow_clerk_id = worker.id
+        batch.borrowed_at = at
+        batch.archive_staff = archive_staff.strip()
+        batch.archive_confirmed_at = at
+        batch.due_at = at + timedelta(days=ctx.config.workload.borrow_due_days)
+        batch.status = wf.BORROW_OUT
+        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_CONFIRM, worker.name,
+                     stage=wf.BORROW, worker_id=worker.id, borrow_batch_id=batch.id,
+                     remarks=remarks, data={"side": "clerk"}, at=at)
+        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_CONFIRM, batch.archive_staff,
+                     stage=wf.BORROW, borrow_batch_id=batch.id, data={"side": "archive"}, at=at)
+        following = graph.next(wf.BORROW)
+        for v in _volumes(session, batch.id):
+            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, worker.name,
+                         stage=wf.BORROW, worker_id=worker.id, volume_id=v.id,
+                         borrow_batch_id=batch.id, at=at, remarks=remarks)
+            v.stage = following
+            v.status = wf.WAITING
+        session.flush()
+        return _info(session, batch)
+
+
+def note_problem(ctx: ProjectContext, no: int, archive_code: str, problem: str,
+                 person: str) -> RegisterRow:
+    """A problem with the paper seen at borrowing (damage, missing pages…), noted at once."""
+    if not problem.strip():
+        raise InputError("borrow.problem_empty")
+    with ctx.transaction() as session:
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no)
+        volume = ws.volume_by_code(session, ctx.project_id, archive_code)
+        entry = session.scalar(select(BorrowRegisterEntry).where(
+            BorrowRegisterEntry.borrow_batch_id == batch.id,
+            BorrowRegisterEntry.volume_id == volume.id))
+        if entry is None:
+            raise StateError("borrow.not_in_batch", code=archive_code, no=no)
+        worker = ws.worker_by_name(session, ctx.project_id, person)
+        entry.condition = (entry.condition + "；" if entry.condition else "") + problem.strip()
+        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_PROBLEM, worker.name,
+                     stage=wf.BORROW, worker_id=worker.id, volume_id=volume.id,
+                     borrow_batch_id=batch.id, remarks=problem.strip())
+        session.flush()
+        return _row(entry, volume)
+
+
+def borrow_batch_info(ctx: ProjectContext, no: int) -> BorrowBatchInfo:
+    with ctx.transaction() as session:
+        return _info(session, ws.borrow_batch_by_no(session, ctx.project_id, no))
+
+
+def list_borrow_batches(ctx: ProjectContext, overdue_only: bool = False) -> list[BorrowBatchInfo]:
+    with ctx.transaction() as session:
+        batches = session.scalars(select(BorrowBatch).where(
+            BorrowBatch.project_id == ctx.project_id).order_by(BorrowBatch.no)).all()
+        infos = [_info(session, b, with_rows=False) for b in batches]
+    return [i for i in infos if i.overdue or not overdue_only]
+
+
+def _volumes(session, batch_id: int) -> list[Volume]:  # type: ignore[no-untyped-def]
+    return list(session.scalars(
+        select(Volume).join(BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id)
+        .where(BorrowRegisterEntry.borrow_batch_id == batch_id)
+        .order_by(BorrowRegisterEntry.seq)))
+
+
+def _row(entry: BorrowRegisterEntry, volume: Volume) -> RegisterRow:
+    return RegisterRow(entry.seq, volume.archive_code, volume.title, entry.location,
+                       entry.pages_at_borrow, entry.condition, volume.stage,
+                       entry.returned_seq, entry.returned_at)
+
+
+def register_rows(session, batch_id: int) -> list[RegisterRow]:  # type: ignore[no-untyped-def]
+    pairs = session.execute(
+        select(BorrowRegisterEntry, Volume).join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
+        .where(BorrowRegisterEntry.borrow_batch_id == batch_id)
+        .order_by(BorrowRegisterEntry.seq)).all()
+    return [_row(e, v) for e, v in pairs]
+
+
+def _info(session, batch: BorrowBatch, with_rows: bool = True) -> BorrowBatchInfo:  # type: ignore[no-untyped-def]
+    count, pages = session.execute(
+        select(func.count(BorrowRegisterEntry.id),
+               func.coalesce(func.sum(BorrowRegisterEntry.pages_at_borrow), 0))
+        .where(BorrowRegisterEntry.borrow_batch_id == batch.id)).one()
+    due = batch.due_at
+    overdue = bool(batch.status == wf.BORROW_OUT and due is not None
+                   and _aware(due) < ws.now())
+    return BorrowBatchInfo(
+        no=batch.no, status=batch.status, volume_count=count, pages=int(pages),
+        clerk=ws.worker_name(session, batch.borrow_clerk_id),
+        archive_staff=batch.archive_staff or "", borrowed_at=batch.borrowed_at,
+        archive_confirmed_at=batch.archive_confirmed_at, due_at=due,
+        return_clerk=ws.worker_name(session, batch.return_clerk_id),
+        return_archive_staff=batch.return_archive_staff or "",
+        returned_at=batch.returned_at, return_confirmed_at=batch.return_confirmed_at,
+        shelving_rule=batch.shelving_rule or "", remarks=batch.remarks, overdue=overdue,
+        rows=register_rows(session, batch.id) if with_rows else [],
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything dangan writes is UTC."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,292 @@
+"""质检: automatic checks first, then a reproducible sample, defects by type, the verdict.
+
+One inspection per attempt (QCInspection.round counts attempts across the batch's QC levels);
+the QC level (一检 qc / 二检 qc2 / 终检 qc3) is the batch's stage, recorded on the
+``qc_sample`` event. A failed batch, or any defect, goes back as rework; after the rework is
+signed off the batch is inspected again, at most ``MAX_QC_ATTEMPTS`` times per level.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dangan.db.models import Defect, Item, Page, QCInspection, Rework, StageEvent, Volume, WorkBatch
+from dangan.domain import sampling
+from dangan.domain import workflow as wf
+from dangan.errors import InputError, StateError
+from dangan.i18n import t
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+from dangan.services.rework import open_rework_in_session, rework_unassigned_defects
+
+Unit = tuple[int, str, int]  # (volume_id, "item"|"page"|"volume", item seq | page_no | 0)
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    batch: str
+    stage: str
+    inspection_id: int | None
+    round: int
+    seed: int | None
+    population: int
+    units: list[dict[str, Any]] = field(default_factory=list)
+    reworks: int = 0  # automatic-check defects sent back instead of sampling
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class DefectResult:
+    id: int
+    archive_code: str
+    code: str
+    stage: str
+    responsible: str
+    inspection_id: int | None
+    rework_id: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    batch: str
+    stage: str
+    passed: bool
+    rate: float
+    inspected: int
+    defective: int
+    critical: int
+    reworks: int
+    batch_advanced: bool
+    next_stage: str
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def plan_for(ctx: ProjectContext) -> sampling.SamplingPlan:
+    qc = ctx.config.qc
+    return sampling.SamplingPlan(qc.sample_rate, qc.min_items, qc.pass_rate, frozenset(qc.critical))
+
+
+def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
+                seed: int | None = None) -> SampleResult:
+    """Start an inspection: send automatic-check defects back first, else draw the sample."""
+    plan = plan_for(ctx)
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
+        level = batch.stage
+        if level not in wf.QC_LEVELS:
+            raise StateError("qc.not_at_qc", code=batch.code, stage=t(f"stage.{level}"))
+        person = ws.worker_by_name(session, ctx.project_id, inspector, wf.QC_INSPECTOR)
+        claim = ws.require_claimant(session, batch, level, person)
+        if _open_inspection(session, batch.id) is not None:
+            raise StateError("qc.inspection_open", code=batch.code)
+        attempts = session.scalar(select(func.count()).select_from(StageEvent).where(
+            StageEvent.work_batch_id == batch.id, StageEvent.kind == wf.EVENT_QC_SAMPLE,
+            StageEvent.stage == level)) or 0
+        if attempts >= wf.MAX_QC_ATTEMPTS:
+            raise StateError("qc.too_many_rounds", code=batch.code, rounds=attempts)
+        # 1. automatic checks (intake, retouch, link) ran first: their open errors go back now
+        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name)
+        if reworks:
+            ws.release_claim(session, ctx.project_id, claim, "qc_rework", person.name)
+            batch.status = wf.IN_REWORK
+            return SampleResult(batch.code, level, None, batch.qc_round, None, 0, [],
+                                len(reworks))
+        # 2. the sample, reproducible from the recorded seed
+        population, codes = _population(session, batch.id)
+        previous = session.scalar(select(QCInspection).where(
+            QCInspection.work_batch_id == batch.id).order_by(QCInspection.round.desc()).limit(1))
+        again = _defective_units(session, previous.id) if previous is not None else set()
+        seed = seed if seed is not None else secrets.randbits(62)
+        units = sampling.draw_sample(population, plan.sample_size(len(population)), seed,
+                                     must_include=again & set(population))
+        batch.qc_round += 1
+        unit_dicts = [_unit_dict(u, codes) for u in units]
+        inspection = QCInspection(work_batch_id=batch.id, round=batch.qc_round,
+                                  inspector_id=person.id, seed=seed, sample=unit_dicts,
+                                  population=len(population))
+        session.add(inspection)
+        session.flush()
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_SAMPLE, person.name, stage=level,
+                     worker_id=person.id, work_batch_id=batch.id,
+                     data={"inspection_id": inspection.id, "round": inspection.round,
+                           "seed": seed, "size": len(units), "population": len(population)})
+        return SampleResult(batch.code, level, inspection.id, inspection.round, seed,
+                            len(population), unit_dicts)
+
+
+def redraw(ctx: ProjectContext, inspection_id: int) -> list[dict[str, Any]]:
+    """Draw an inspection's sample again from its recorded seed (audit)."""
+    plan = plan_for(ctx)
+    with ctx.transaction() as session:
+        inspection = session.get(QCInspection, inspection_id)
+        if inspection is None:
+            raise InputError("qc.inspection_not_found", id=inspection_id)
+        population, codes = _population(session, inspection.work_batch_id)
+        previous = session.scalar(select(QCInspection).where(
+            QCInspection.work_batch_id == inspection.work_batch_id,
+            QCInspection.round < inspection.round).order_by(QCInspection.round.desc()).limit(1))
+        again = _defective_units(session, previous.id) if previous is not None else set()
+        units = sampling.draw_sample(population, plan.sample_size(len(population)),
+                                     inspection.seed, must_include=again & set(population))
+        return [_unit_dict(u, codes) for u in units]
+
+
+def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: str, *,
+                  page_no: int | None = None, item_seq: int | None = None, message: str = "",
+                  stage: str | None = None, severity: str = "error") -> DefectResult:
+    """Record an error on a page or item; it belongs to the stage (and person) it arose in.
+
+    Found by the inspector of an open inspection it joins that inspection (rework follows the
+    verdict); found by anyone else on the line (a retoucher finding a missing page) it goes
+    back as rework at once.
+    """
+    graph = ws.graph_for(ctx.config)
+    if code not in wf.DEFECT_STAGE and stage is None:
+        raise InputError("qc.unknown_defect", code=code, choices=", ".join(wf.DEFECT_STAGE))
+    if severity not in ("error", "warning"):
+        raise InputError("qc.bad_severity", severity=severity)
+    origin = stage or wf.defect_stage(code, graph)
+    if origin is None or origin not in graph:
+        raise InputError("qc.defect_stage_unknown", code=code, stage=origin or "")
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, archive_code)
+        if volume.work_batch_id is None:
+            raise StateError("qc.volume_not_on_line", code=archive_code)
+        person = ws.worker_by_name(session, ctx.project_id, found_by)
+        item_id = None
+        if item_seq is not None:
+            item_id = session.scalar(select(Item.id).where(Item.volume_id == volume.id,
+                                                           Item.seq == item_seq))
+            if item_id is None:
+                raise InputError("qc.item_not_found", code=archive_code, seq=item_seq)
+        inspection = _open_inspection(session, volume.work_batch_id)
+        in_qc = inspection is not None and inspection.inspector_id == person.id
+        defect = Defect(project_id=ctx.project_id, volume_id=volume.id,
+                        work_batch_id=volume.work_batch_id, page_no=page_no, item_id=item_id,
+                        code=code, severity=severity, source="qc" if in_qc else "line",
+                        stage=origin, responsible_id=ws.responsible_for(session, volume, origin),
+                        found_by_id=person.id,
+                        inspection_id=inspection.id if in_qc and inspection else None,
+                        message=message, data={"item_seq": item_seq} if item_seq else {})
+        session.add(defect)
+        session.flush()
+        ws.add_event(session, ctx.project_id, wf.EVENT_DEFECT, person.name, stage=origin,
+                     worker_id=person.id, volume_id=volume.id, work_batch_id=volume.work_batch_id,
+                     remarks=message, data={"defect_id": defect.id, "code": code,
+                                            "page_no": page_no, "item_seq": item_seq})
+        rework_id = None
+        if not in_qc and severity == "error":
+            rework_id = open_rework_in_session(session, ctx.project_id, defect, person.name).id
+        return DefectResult(defect.id, archive_code, code, origin,
+                            ws.worker_name(session, defect.responsible_id),
+                            defect.inspection_id, rework_id)
+
+
+def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = "") -> DecisionResult:
+    """The verdict: pass at the plan's rate with zero critical defects, else rework."""
+    plan = plan_for(ctx)
+    graph = ws.graph_for(ctx.config)
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
+        level = batch.stage
+        inspection = _open_inspection(session, batch.id)
+        if inspection is None or level not in wf.QC_LEVELS:
+            raise StateError("qc.no_open_inspection", code=batch.code)
+        person = ws.worker_by_name(session, ctx.project_id, inspector, wf.QC_INSPECTOR)
+        claim = ws.require_claimant(session, batch, level, person)
+        sample = {(u["volume_id"], u["unit"], u["key"]) for u in inspection.sample}
+        bad = _defective_units(session, inspection.id)
+        critical = session.scalar(select(func.count()).select_from(Defect).where(
+            Defect.work_batch_id == batch.id, Defect.status == "open",
+            Defect.severity == "error", Defect.code.in_(list(plan.critical)))) or 0
+        verdict = sampling.decide(plan, len(sample | bad), len(bad), critical)
+        at = ws.now()
+        inspection.decision = "pass" if verdict.passed else "fail"
+        inspection.pass_rate = verdict.rate
+        inspection.decided_at = at
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, person.name, stage=level,
+                     worker_id=person.id, work_batch_id=batch.id, remarks=remarks, at=at,
+                     data={"inspection_id": inspection.id, "decision": inspection.decision,
+                           "rate": verdict.rate, "inspected": verdict.inspected,
+                           "defective": verdict.defective, "critical": verdict.critical})
+        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name)
+        advanced = False
+        if verdict.passed and not reworks and not ws.open_rework_count(session, batch.id):
+            _verify_fixed(session, batch, at)
+            volumes = list(session.scalars(select(Volume).where(
+                Volume.work_batch_id == batch.id, Volume.stage == level).order_by(Volume.id)))
+            advanced = ws.sign_off_volumes(session, ctx.project_id, graph, batch, volumes, level,
+                                           person, remarks, at,
+                                           data={"inspection_id": inspection.id},
+                                           run_guard=False)
+        else:
+            ws.release_claim(session, ctx.project_id, claim, "qc_rework", person.name, at)
+            batch.status = wf.IN_REWORK if ws.open_rework_count(session, batch.id) else wf.WAITING
+        return DecisionResult(batch.code, level, verdict.passed, verdict.rate, verdict.inspected,
+                              verdict.defective, verdict.critical, len(reworks), advanced,
+                              graph.next(level) if advanced else level)
+
+
+def _verify_fixed(session: Session, batch: WorkBatch, at: datetime) -> None:
+    for defect in session.scalars(select(Defect).where(Defect.work_batch_id == batch.id,
+                                                       Defect.status == "fixed")):
+        defect.status = "verified"
+    for rework in session.scalars(select(Rework).where(Rework.work_batch_id == batch.id,
+                                                       Rework.status == "done")):
+        rework.status = "verified"
+        rework.verified_at = at
+
+
+def _open_inspection(session: Session, batch_id: int) -> QCInspection | None:
+    return session.scalar(select(QCInspection).where(QCInspection.work_batch_id == batch_id,
+                                                     QCInspection.decision.is_(None)))
+
+
+def _population(session: Session, batch_id: int) -> tuple[list[Unit], dict[int, str]]:
+    """Items (件) when the batch is indexed, else pages, else whole volumes."""
+    codes = dict(session.execute(select(Volume.id, Volume.archive_code).where(
+        Volume.work_batch_id == batch_id)).tuples().all())
+    ids = list(codes)
+    items = session.execute(select(Item.volume_id, Item.seq).where(
+        Item.volume_id.in_(ids))).tuples().all()
+    if items:
+        return [(v, "item", s) for v, s in items], codes
+    pages = session.execute(select(Page.volume_id, Page.page_no).where(
+        Page.volume_id.in_(ids))).tuples().all()
+    if pages:
+        return [(v, "page", p) for v, p in pages], codes
+    return [(v, "volume", 0) for v in ids], codes
+
+
+def _defective_units(session: Session, inspection_id: int) -> set[Unit]:
+    rows = session.execute(select(Defect.volume_id, Defect.page_no, Defect.data).where(
+        Defect.inspection_id == inspection_id, Defect.severity == "error")).all()
+    inspection = session.get(QCInspection, inspection_id)
+    kind = inspection.sample[0]["unit"] if inspection and inspection.sample else "volume"
+    units: set[Unit] = set()
+    for volume_id, page_no, data in rows:
+        if kind == "item" and (data or {}).get("item_seq"):
+            units.add((volume_id, "item", int(data["item_seq"])))
+        elif kind == "page" and page_no is not None:
+            units.add((volume_id, "page", page_no))
+        else:
+            units.add((volume_id, "volume", 0) if kind == "volume" else (volume_id, kind, -1))
+    return units
+
+
+def _unit_dict(unit: Unit, codes: dict[int, str]) -> dict[str, Any]:
+    return {"volume_id": unit[0], "archive_code": codes.get(unit[0], ""), "unit": unit[1],
+            "key": unit[2]}

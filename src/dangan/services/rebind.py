@@ -1,0 +1,196 @@
+"""整理 and 装订: sorting records before scanning, and rebinding after QC.
+
+Sorting: unbinding notes, special bindings photographed, pages numbered — a volume is signed
+off for ``sort`` only with its record. Rebinding: the method is agreed and signed by the
+archive-room lead, trial volumes are approved before the rest, and a volume with an open
+defect or a missing page is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dangan.db.models import (
+    BindingAgreement,
+    BorrowRegisterEntry,
+    Page,
+    StageEvent,
+    Volume,
+    WorkBatch,
+)
+from dangan.domain import workflow as wf
+from dangan.errors import InputError, StateError
+from dangan.i18n import t
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+from dangan.services.signoff import SignoffResult, sign_off
+
+BINDING_METHODS = ("thread", "glue_tube", "sewing")
+ALIGNMENTS = ("bottom_left", "bottom_right")
+
+
+@dataclass(frozen=True)
+class AgreementInfo:
+    id: int
+    method: str
+    alignment: str
+    punch_allowed: bool
+    agreed_by: str
+    agreed_at: datetime
+    trial_codes: list[str]
+    trial_approved_by: str
+    trial_approved_at: datetime | None
+    remarks: str
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def record_sorting(ctx: ProjectContext, archive_code: str, sorter: str, pages_numbered: int,
+                   unbind_notes: str = "", photos: Sequence[str] = (),
+                   remarks: str = "") -> int:
+    """拆卷/分类/编页码 done for one volume: the sorter records what was found and numbered."""
+    if pages_numbered < 1:
+        raise InputError("sort.bad_page_count", value=pages_numbered)
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, archive_code)
+        if volume.work_batch_id is None or volume.stage != wf.SORT:
+            raise StateError("workflow.wrong_stage", stage=wf.SORT, current=volume.stage)
+        batch = session.get(WorkBatch, volume.work_batch_id)
+        assert batch is not None
+        person = ws.worker_by_name(session, ctx.project_id, sorter, wf.SORTER)
+        ws.require_claimant(session, batch, wf.SORT, person)
+        event = ws.add_event(session, ctx.project_id, wf.EVENT_SORT_RECORD, person.name,
+                             stage=wf.SORT, worker_id=person.id, volume_id=volume.id,
+                             work_batch_id=batch.id, remarks=remarks,
+                             data={"pages_numbered": pages_numbered, "unbind_notes": unbind_notes,
+                                   "special_binding_photos": list(photos)})
+        session.flush()
+        return event.id
+
+
+def pages_numbered(session: Session, volume_id: int) -> int | None:
+    data = session.scalar(select(StageEvent.data).where(
+        StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_SORT_RECORD)
+        .order_by(StageEvent.at.desc(), StageEvent.id.desc()).limit(1))
+    return None if data is None else int(data.get("pages_numbered") or 0)
+
+
+@ws.guard(wf.SORT)
+def _sort_guard(session: Session, _project_id: int, _batch: WorkBatch | None,
+                volumes: Sequence[Volume]) -> None:
+    ids = [v.id for v in volumes]
+    recorded = set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.volume_id.in_(ids), StageEvent.kind == wf.EVENT_SORT_RECORD)))
+    missing = [v.archive_code for v in volumes if v.id not in recorded]
+    if missing:
+        raise StateError("sort.record_missing", count=len(missing), details=missing[:20])
+
+
+def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
+                  alignment: str = "bottom_left", punch_allowed: bool = False,
+                  trial_codes: Sequence[str] = (), remarks: str = "") -> AgreementInfo:
+    """The binding method and requirements, signed by the archive-room lead (a new one supersedes)."""
+    if method not in BINDING_METHODS:
+        raise InputError("rebind.bad_method", method=method, choices=", ".join(BINDING_METHODS))
+    if alignment not in ALIGNMENTS:
+        raise InputError("rebind.bad_alignment", alignment=alignment,
+                         choices=", ".join(ALIGNMENTS))
+    if not agreed_by.strip():
+        raise InputError("rebind.lead_required")
+    if not trial_codes:
+        raise InputError("rebind.trial_required")
+    with ctx.transaction() as session:
+        trial = [ws.volume_by_code(session, ctx.project_id, c) for c in trial_codes]
+        row = BindingAgreement(project_id=ctx.project_id, method=method, alignment=alignment,
+                               punch_allowed=punch_allowed, agreed_by=agreed_by.strip(),
+                               trial_volume_ids=[v.id for v in trial], remarks=remarks)
+        session.add(row)
+        session.flush()
+        ws.add_event(session, ctx.project_id, wf.EVENT_BINDING_AGREED, row.agreed_by,
+                     stage=wf.REBIND, remarks=remarks,
+                     data={"agreement_id": row.id, "method": method, "alignment": alignment,
+                           "punch_allowed": punch_allowed,
+                           "trial_codes": [v.archive_code for v in trial]})
+        return _agreement_info(session, row)
+
+
+def approve_trial(ctx: ProjectContext, approved_by: str, remarks: str = "") -> AgreementInfo:
+    """The archive-room lead approves the trial volumes; the rest may now be rebound."""
+    with ctx.transaction() as session:
+        row = current_agreement(session, ctx.project_id)
+        if row is None:
+            raise StateError("rebind.no_agreement")
+        unbound = session.scalars(select(Volume.archive_code).where(
+            Volume.id.in_(row.trial_volume_ids),
+            Volume.stage.in_([s for s in ws.graph_for(ctx.config).stages
+                              if not ws.graph_for(ctx.config).passed(s, wf.REBIND)]))).all()
+        if unbound:
+            raise StateError("rebind.trial_not_bound", details=list(unbound))
+        row.trial_approved_by = approved_by.strip()
+        row.trial_approved_at = ws.now()
+        ws.add_event(session, ctx.project_id, wf.EVENT_TRIAL_APPROVED, row.trial_approved_by,
+                     stage=wf.REBIND, remarks=remarks, data={"agreement_id": row.id})
+        return _agreement_info(session, row)
+
+
+def agreement(ctx: ProjectContext) -> AgreementInfo | None:
+    with ctx.transaction() as session:
+        row = current_agreement(session, ctx.project_id)
+        return None if row is None else _agreement_info(session, row)
+
+
+def rebind(ctx: ProjectContext, batch_code: str, binder: str,
+           archive_codes: Sequence[str] = (), remarks: str = "") -> SignoffResult:
+    """Rebind volumes of a batch (all, or the listed ones) and sign the card."""
+    return sign_off(ctx, batch_code, binder, wf.REBIND, remarks, archive_codes)
+
+
+def current_agreement(session: Session, project_id: int) -> BindingAgreement | None:
+    return session.scalar(select(BindingAgreement).where(
+        BindingAgreement.project_id == project_id).order_by(BindingAgreement.id.desc()).limit(1))
+
+
+@ws.guard(wf.REBIND)
+def _rebind_guard(session: Session, project_id: int, _batch: WorkBatch | None,
+                  volumes: Sequence[Volume]) -> None:
+    row = current_agreement(session, project_id)
+    if row is None:
+        raise StateError("rebind.no_agreement")
+    if row.trial_approved_at is None:
+        outside = [v.archive_code for v in volumes if v.id not in set(row.trial_volume_ids)]
+        if outside:
+            raise StateError("rebind.trial_first", count=len(outside), details=outside[:20])
+    problems: list[str] = []
+    for defect in ws.blocking_defects(session, [v.id for v in volumes]):
+        code = next(v.archive_code for v in volumes if v.id == defect.volume_id)
+        problems.append(t("rebind.open_defect", code=code, defect=defect.code,
+                             page=defect.page_no or "-"))
+    ids = [v.id for v in volumes]
+    scanned = dict(session.execute(select(Page.volume_id, func.count(Page.id)).where(
+        Page.volume_id.in_(ids)).group_by(Page.volume_id)).tuples().all())
+    registered = set(session.scalars(select(BorrowRegisterEntry.volume_id).where(
+        BorrowRegisterEntry.volume_id.in_(ids))))
+    for v in volumes:
+        numbered = pages_numbered(session, v.id)
+        have = scanned.get(v.id, v.page_count)
+        if numbered is not None and have is not None and have < numbered:
+            problems.append(t("rebind.missing_page", code=v.archive_code, numbered=numbered,
+                                 scanned=have))
+        if v.id not in registered:
+            problems.append(t("rebind.not_in_register", code=v.archive_code))
+    if problems:
+        raise StateError("rebind.refused", count=len(problems), details=problems)
+
+
+def _agreement_info(session: Session, row: BindingAgreement) -> AgreementInfo:
+    codes = list(session.scalars(select(Volume.archive_code).where(
+        Volume.id.in_(row.trial_volume_ids)).order_by(Volume.id)))
+    return AgreementInfo(row.id, row.method, row.alignment, row.punch_allowed, row.agreed_by,
+                         row.agreed_at, codes, row.trial_approved_by or "",
+                         row.trial_approved_at, row.remarks)

@@ -1,0 +1,137 @@
+"""还卷上架: the paper goes back complete, in order, counted, with both sides signing.
+
+Only when every volume of the batch is rebound and passed QC, no defect is open, every earlier
+borrow batch is back (never skipping a batch), and the hand-over matches the register in count
+and order. The shelving rule agreed with the archive room is recorded with the return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume, WorkBatch
+from dangan.domain import workflow as wf
+from dangan.errors import InputError, StateError
+from dangan.i18n import t
+from dangan.services import workflow_state as ws
+from dangan.services.borrow import BorrowBatchInfo, _info
+from dangan.services.project import ProjectContext
+
+
+def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
+                    batch: BorrowBatch) -> list[str]:
+    """Every reason the batch cannot go back yet (empty when it can)."""
+    problems: list[str] = []
+    if batch.status != wf.BORROW_OUT:
+        return [t("return.not_out", no=batch.no, status=batch.status)]
+    earlier = session.scalars(select(BorrowBatch.no).where(
+        BorrowBatch.project_id == project_id, BorrowBatch.no < batch.no,
+        BorrowBatch.status != wf.BORROW_RETURNED).order_by(BorrowBatch.no)).all()
+    for no in earlier:
+        problems.append(t("return.earlier_not_returned", no=no))
+    pairs = session.execute(
+        select(BorrowRegisterEntry, Volume).join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
+        .where(BorrowRegisterEntry.borrow_batch_id == batch.id)
+        .order_by(BorrowRegisterEntry.seq)).all()
+    for _entry, volume in pairs:
+        if volume.work_batch_id is None and graph.work_stages:
+            problems.append(t("return.not_batched", code=volume.archive_code))
+        elif volume.stage != wf.RETURN:
+            problems.append(t("return.not_rebound", code=volume.archive_code,
+                              stage=t(f"stage.{volume.stage}")))
+    ids = [v.id for _e, v in pairs]
+    for defect in ws.blocking_defects(session, ids):
+        code = next(v.archive_code for _e, v in pairs if v.id == defect.volume_id)
+        problems.append(t("return.open_defect", code=code, defect=defect.code))
+    open_rework = session.scalars(select(Rework.id).where(Rework.volume_id.in_(ids),
+                                                          Rework.status == "open")).all()
+    if open_rework:
+        problems.append(t("return.open_rework", count=len(open_rework)))
+    return problems
+
+
+def return_batch(ctx: ProjectContext, no: int, clerk: str, archive_staff: str, *,
+                 handed: Sequence[str] | None = None, counted: int | None = None,
+                 shelving_rule: str | None = None, at: datetime | None = None,
+                 remarks: str = "") -> BorrowBatchInfo:
+    """Both sides present: count and order checked against the register, then both sign."""
+    graph = ws.graph_for(ctx.config)
+    if not archive_staff.strip():
+        raise InputError("borrow.archive_staff_required")
+    at = at or ws.now()
+    with ctx.transaction() as session:
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
+        worker = ws.worker_by_name(session, ctx.project_id, clerk, wf.BORROW_CLERK)
+        problems = return_problems(session, ctx.project_id, graph, batch)
+        if problems:
+            raise StateError("return.not_ready", no=no, count=len(problems), details=problems)
+        pairs = session.execute(
+            select(BorrowRegisterEntry, Volume)
+            .join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
+            .where(BorrowRegisterEntry.borrow_batch_id == batch.id)
+            .order_by(BorrowRegisterEntry.seq)).all()
+        register = [v.archive_code for _e, v in pairs]
+        if counted is not None and counted != len(register):
+            raise StateError("return.count_mismatch", no=no, counted=counted,
+                             registered=len(register))
+        if handed is not None:
+            missing, extra = wf.missing_in_return(register, handed)
+            if missing or extra:
+                raise StateError("return.list_mismatch", no=no,
+                                 details=[t("return.missing", codes="、".join(missing))] * bool(missing)
+                                 + [t("return.extra", codes="、".join(extra))] * bool(extra))
+            pos = wf.first_order_mismatch(register, list(handed))
+            if pos is not None:
+                raise StateError("return.order_mismatch", no=no, position=pos + 1,
+                                 expected=register[pos], found=list(handed)[pos])
+        rule = (shelving_rule or "").strip() or _previous_rule(session, ctx.project_id, batch.no)
+        if not rule:
+            raise InputError("return.shelving_rule_required")
+        for entry, volume in pairs:
+            entry.returned_seq = entry.seq
+            entry.returned_at = at
+            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, worker.name, stage=wf.RETURN,
+                         worker_id=worker.id, volume_id=volume.id,
+                         work_batch_id=volume.work_batch_id, borrow_batch_id=batch.id, at=at,
+                         remarks=remarks, data={"returned_seq": entry.seq})
+            volume.stage = wf.DONE
+            volume.status = wf.FINISHED
+        for wb in session.scalars(select(WorkBatch).where(WorkBatch.borrow_batch_id == batch.id)):
+            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, worker.name, stage=wf.RETURN,
+                         worker_id=worker.id, work_batch_id=wb.id, borrow_batch_id=batch.id,
+                         at=at, remarks=remarks)
+            wb.stage = wf.DONE
+            wb.status = wf.FINISHED
+        batch.return_clerk_id = worker.id
+        batch.returned_at = at
+        batch.return_archive_staff = archive_staff.strip()
+        batch.return_confirmed_at = at
+        batch.shelving_rule = rule
+        batch.status = wf.BORROW_RETURNED
+        ws.add_event(session, ctx.project_id, wf.EVENT_RETURN_CONFIRM, worker.name,
+                     stage=wf.RETURN, worker_id=worker.id, borrow_batch_id=batch.id, at=at,
+                     remarks=remarks, data={"side": "clerk", "count": len(register),
+                                            "shelving_rule": rule})
+        ws.add_event(session, ctx.project_id, wf.EVENT_RETURN_CONFIRM, batch.return_archive_staff,
+                     stage=wf.RETURN, borrow_batch_id=batch.id, at=at,
+                     data={"side": "archive", "count": len(register)})
+        session.flush()
+        return _info(session, batch)
+
+
+def check_return(ctx: ProjectContext, no: int) -> list[str]:
+    """What still stands between this batch and its return (for the CLI and the web)."""
+    graph = ws.graph_for(ctx.config)
+    with ctx.transaction() as session:
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no)
+        return return_problems(session, ctx.project_id, graph, batch)
+
+
+def _previous_rule(session: Session, project_id: int, no: int) -> str:
+    return session.scalar(select(BorrowBatch.shelving_rule).where(
+        BorrowBatch.project_id == project_id, BorrowBatch.no < no,
+        BorrowBatch.shelving_rule.is_not(None)).order_by(BorrowBatch.no.desc()).limit(1)) or ""

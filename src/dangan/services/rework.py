@@ -1,0 +1,146 @@
+"""返工: every error goes back to whoever made it, is signed off by them and re-inspected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
+from dangan.domain import workflow as wf
+from dangan.errors import ConflictError, NotFoundError, StateError
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+
+
+@dataclass(frozen=True)
+class ReworkInfo:
+    id: int
+    batch: str
+    archive_code: str
+    stage: str
+    assignee: str
+    defect_code: str
+    page_no: int | None
+    reason: str
+    status: str
+    created_at: datetime
+    done_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def open_rework_in_session(session: Session, project_id: int, defect: Defect,
+                           person: str, at: datetime | None = None) -> Rework:
+    """Send a defect back to the worker responsible for the stage where it arose."""
+    rework = Rework(project_id=project_id, work_batch_id=defect.work_batch_id,
+                    volume_id=defect.volume_id, defect_id=defect.id,
+                    stage=defect.stage or "", assignee_id=defect.responsible_id,
+                    reason=defect.message or defect.code, created_at=at or ws.now())
+    session.add(rework)
+    session.flush()
+    if defect.volume_id is not None:
+        volume = session.get(Volume, defect.volume_id)
+        if volume is not None:
+            volume.status = wf.IN_REWORK
+    if defect.work_batch_id is not None:
+        batch = session.get(WorkBatch, defect.work_batch_id)
+        if batch is not None:
+            batch.status = wf.IN_REWORK
+    ws.add_event(session, project_id, wf.EVENT_REWORK_OPEN, person, stage=rework.stage,
+                 worker_id=rework.assignee_id, volume_id=rework.volume_id,
+                 work_batch_id=rework.work_batch_id, remarks=rework.reason,
+                 data={"rework_id": rework.id, "defect_id": defect.id, "code": defect.code},
+                 at=at)
+    return rework
+
+
+def rework_unassigned_defects(session: Session, project_id: int, batch_id: int,
+                              person: str) -> list[Rework]:
+    """Open rework for every blocking defect of the batch that has none yet."""
+    has_open = select(Rework.defect_id).where(Rework.work_batch_id == batch_id,
+                                              Rework.status == "open",
+                                              Rework.defect_id.is_not(None))
+    defects = session.scalars(select(Defect).where(
+        Defect.work_batch_id == batch_id, Defect.status == "open", Defect.severity == "error",
+        Defect.id.not_in(has_open)).order_by(Defect.id)).all()
+    return [open_rework_in_session(session, project_id, d, person) for d in defects]
+
+
+def complete_rework(ctx: ProjectContext, rework_id: int, worker: str,
+                    remarks: str = "") -> ReworkInfo:
+    """The responsible worker signs the rework off; QC then re-inspects."""
+    with ctx.transaction() as session:
+        rework = session.get(Rework, rework_id, with_for_update=True)
+        if rework is None or rework.project_id != ctx.project_id:
+            raise NotFoundError("rework.not_found", id=rework_id)
+        if rework.status != "open":
+            raise StateError("rework.not_open", id=rework_id, status=rework.status)
+        roles = wf.STAGE_ALLOWED_ROLES.get(rework.stage)
+        person = ws.worker_by_name(session, ctx.project_id, worker,
+                                   roles if rework.assignee_id is None else None)
+        if rework.assignee_id is not None and rework.assignee_id != person.id:
+            raise ConflictError("rework.not_assignee", id=rework_id,
+                                assignee=ws.worker_name(session, rework.assignee_id))
+        at = ws.now()
+        rework.status = "done"
+        rework.done_at = at
+        if rework.assignee_id is None:
+            rework.assignee_id = person.id
+        defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
+        if defect is not None and defect.status == "open":
+            defect.status = "fixed"
+            defect.resolved_at = at
+        ws.add_event(session, ctx.project_id, wf.EVENT_REWORK_DONE, person.name,
+                     stage=rework.stage, worker_id=person.id, volume_id=rework.volume_id,
+                     work_batch_id=rework.work_batch_id, remarks=remarks,
+                     data={"rework_id": rework.id, "defect_id": rework.defect_id}, at=at)
+        session.flush()
+        _settle(session, rework)
+        return _info(session, rework)
+
+
+def _settle(session: Session, rework: Rework) -> None:
+    """Lift the rework status from the volume and batch once nothing is open any more."""
+    if rework.volume_id is not None:
+        left = session.scalar(select(func.count()).select_from(Rework).where(
+            Rework.volume_id == rework.volume_id, Rework.status == "open"))
+        volume = session.get(Volume, rework.volume_id)
+        if not left and volume is not None and volume.status == wf.IN_REWORK:
+            volume.status = wf.WAITING
+    if rework.work_batch_id is not None and not ws.open_rework_count(session,
+                                                                    rework.work_batch_id):
+        batch = session.get(WorkBatch, rework.work_batch_id)
+        if batch is not None and batch.status == wf.IN_REWORK:
+            held = session.scalar(select(func.count()).select_from(Claim).where(
+                Claim.work_batch_id == batch.id, Claim.released_at.is_(None),
+                Claim.stage == batch.stage))
+            batch.status = wf.CLAIMED if held else wf.WAITING
+
+
+def list_rework(ctx: ProjectContext, *, assignee: str | None = None, batch: str | None = None,
+                status: str | None = "open") -> list[ReworkInfo]:
+    with ctx.transaction() as session:
+        stmt = select(Rework).where(Rework.project_id == ctx.project_id).order_by(Rework.id)
+        if status:
+            stmt = stmt.where(Rework.status == status)
+        if assignee:
+            stmt = stmt.join(Worker, Worker.id == Rework.assignee_id).where(Worker.name == assignee)
+        if batch:
+            wb = ws.work_batch_by_code(session, ctx.project_id, batch)
+            stmt = stmt.where(Rework.work_batch_id == wb.id)
+        return [_info(session, r) for r in session.scalars(stmt).all()]
+
+
+def _info(session: Session, rework: Rework) -> ReworkInfo:
+    batch = session.get(WorkBatch, rework.work_batch_id) if rework.work_batch_id else None
+    volume = session.get(Volume, rework.volume_id) if rework.volume_id else None
+    defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
+    return ReworkInfo(rework.id, batch.code if batch else "",
+                      volume.archive_code if volume else "", rework.stage,
+                      ws.worker_name(session, rework.assignee_id),
+                      defect.code if defect else "", defect.page_no if defect else None,
+                      rework.reason, rework.status, rework.created_at, rework.done_at)
