@@ -59,10 +59,10 @@ def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
     background = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
     limit = cv2.multiply(background, 0.78, dtype=cv2.CV_8U)
     ink = cv2.compare(small, limit, cv2.CMP_LT)
-    inner = paper.mask
-    if paper.bed_sides:
-        k = max(3, int(1.5 * mm)) | 1
-        inner = cv2.erode(paper.mask, np.ones((k, k), np.uint8))
+    k = 2 * max(1, round(1.5 * mm)) + 1
+    # Eroding with a zero border also drops slivers of bed along the image edges.
+    inner = cv2.erode(paper.mask, np.ones((k, k), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                      borderValue=0)
     ink[inner == 0] = 0
     return ink
 

@@ -20,18 +20,22 @@ from dangan.imaging.deskew import coarse_search
 
 
 def sideways_vote(pts: np.ndarray, paper_wh: tuple[float, float], max_deg: float) -> float:
-    """Positive when text lines run along the image's y axis (page lies on its side)."""
+    """Positive when text lines run along the image's y axis (page lies on its side).
+
+    Two votes: which projection has the sharper peak (text lines), and the sheet's shape
+    (archive pages are portrait). The content overrides the shape only when it is clear.
+    """
+    content = 0.0
     if len(pts) >= 200:
-        _, horizontal, prom_h = coarse_search(pts, max_deg, step=1.0)
-        _, vertical, prom_v = coarse_search(pts[:, ::-1].copy(), max_deg, step=1.0)
-        if horizontal > 0 and vertical > 0 and max(prom_h, prom_v) > 0.15:
-            ratio = float(np.log(vertical / horizontal))
-            if abs(ratio) > 0.08:
-                return float(np.clip(ratio * 4, -1, 1))
+        _, _, prom_h = coarse_search(pts, max_deg, step=1.0)
+        _, _, prom_v = coarse_search(pts[:, ::-1].copy(), max_deg, step=1.0)
+        weight = min(1.0, len(pts) / 15_000)  # a stamp or one line says little
+        content = float(np.clip((prom_v - prom_h) * 3.6, -1.2, 1.2)) * weight
     w, h = paper_wh
-    if abs(np.log(max(w, 1) / max(h, 1))) > 0.2:
-        return 0.5 if w > h else -0.5
-    return 0.0
+    shape = 0.0
+    if abs(np.log(max(w, 1) / max(h, 1))) > 0.15:
+        shape = 1.0 if w > h else -1.0
+    return content + shape
 
 
 def _lines(binary: np.ndarray) -> list[tuple[int, int]]:

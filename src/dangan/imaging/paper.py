@@ -21,6 +21,7 @@ SIDES = ("top", "right", "bottom", "left")
 @dataclass(frozen=True)
 class Paper:
     quad: np.ndarray  # (4, 2) float32 corners TL, TR, BR, BL in analysis px
+    outline: np.ndarray  # (n, 2) convex outline of the visible paper, analysis px
     mask: np.ndarray  # uint8 (0/255): inside the paper quad
     edge_angle_deg: float | None  # skew of the paper edge, None when no edge was seen
     bed_sides: tuple[str, ...]
@@ -89,7 +90,7 @@ def _edge_angle(contour: np.ndarray, rect: tuple, shape: tuple[int, int],
         for sign in (-1, 1):
             near = (np.abs(local[:, axis] - sign * half) < 4) & (np.abs(local[:, along]) < 0.8 * span)
             fit = _fit_side(np.column_stack([local[near, along], local[near, axis]]))
-            if fit is not None:
+            if fit is not None and fit[1] >= 0.3 * 2 * span:  # a sliver of edge says little
                 slope = fit[0] if axis == 1 else -fit[0]
                 fits.append((slope, fit[1]))
     if not fits:
@@ -111,19 +112,20 @@ def find_paper(grey: np.ndarray) -> Paper:
     whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     full_mask = np.full((h, w), 255, np.uint8)
     if level < 60 or np.count_nonzero(bright) < 0.05 * h * w:
-        return Paper(whole, full_mask, None, (), level, False)
+        return Paper(whole, whole, full_mask, None, (), level, False)
     sides = _bed_sides(bright)
     if not sides:
-        return Paper(whole, full_mask, None, (), level, True)
+        return Paper(whole, whole, full_mask, None, (), level, True)
     closed = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)
     if cv2.contourArea(contour) < 0.05 * h * w:
-        return Paper(whole, full_mask, None, sides, level, False)
+        return Paper(whole, whole, full_mask, None, sides, level, False)
     rect = cv2.minAreaRect(contour)
     quad = _order_corners(cv2.boxPoints(rect))
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, quad.round().astype(np.int32), 255)
     angle = _edge_angle(contour, rect, (h, w), sides)
     paper_level = percentile_u8(grey[::3, ::3][mask[::3, ::3] > 0], 50)
-    return Paper(quad, mask, angle, sides, paper_level, True)
+    hull = cv2.convexHull(contour).reshape(-1, 2).astype(np.float32)
+    return Paper(quad, hull, mask, angle, sides, paper_level, True)

@@ -20,7 +20,7 @@ from dangan.imaging.context import PageReport, RetouchOptions
 from dangan.imaging.encode import encode
 from dangan.imaging.geometry import Placement, place, scaled, transform
 from dangan.imaging.load import BadPage, decode_page
-from dangan.imaging.render import Fill, paint, paper_colour, render, shrink_quad
+from dangan.imaging.render import Fill, paint, paper_colour, render
 
 
 @dataclass
@@ -49,10 +49,9 @@ def _paper_samples(plan: PagePlan) -> np.ndarray:
 
 
 def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fill:
-    quad = None
-    if plan.paper.bed_sides:
-        quad = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.quad, plan.factor))
-        quad = shrink_quad(quad, opts.px(0.3, dpi))
+    outline = None
+    if plan.paper.found:
+        outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
     holes: tuple[tuple[float, float, float], ...] = ()
     if opts.holes and plan.holes:
         scale = float(np.hypot(m[0, 0], m[0, 1]))
@@ -60,7 +59,7 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fi
                             _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
         holes = tuple((float(x), float(y), h.r / plan.factor * scale * 1.3 + 2)
                       for (x, y), h in zip(centres, plan.holes, strict=True))
-    return Fill(quad, holes)
+    return Fill(outline, opts.px(0.6, dpi), holes)
 
 
 def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,

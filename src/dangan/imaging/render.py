@@ -24,9 +24,11 @@ class Rendered:
 
 @dataclass(frozen=True)
 class Fill:
-    """What to paint over in output px: outside ``paper_quad``, and the ``holes`` (x, y, r)."""
+    """What to paint over in output px: outside ``paper`` (plus a ``rim`` px wide band along
+    its edge, where paper and bed blend), and the ``holes`` (x, y, r)."""
 
-    paper_quad: np.ndarray | None
+    paper: np.ndarray | None
+    rim: float
     holes: tuple[tuple[float, float, float], ...]
 
 
@@ -38,13 +40,12 @@ def _even(a: np.ndarray) -> np.ndarray:
 def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
     h, w = plane.shape[:2]
     v = int(round(value))
-    if fill.paper_quad is not None:
-        quad = (fill.paper_quad + 0.5) * factor - 0.5
-        frame = np.array([[-2, -2], [w + 1, -2], [w + 1, h + 1], [-2, h + 1]], float)
-        polys = [np.array([frame[i], frame[(i + 1) % 4], quad[(i + 1) % 4], quad[i]])
-                 for i in range(4)]
-        cv2.fillPoly(plane, [np.round(p * 16).astype(np.int32) for p in polys], v,
-                     cv2.LINE_8, 4)
+    if fill.paper is not None:
+        outline = np.round(((fill.paper + 0.5) * factor - 0.5) * 16).astype(np.int32)
+        frame = np.array([[-2, -2], [w + 1, -2], [w + 1, h + 1], [-2, h + 1]], np.int32) * 16
+        cv2.fillPoly(plane, [frame, outline], v, cv2.LINE_8, 4)  # even-odd: outside only
+        thick = max(1, round(2 * fill.rim * factor))
+        cv2.polylines(plane, [outline], True, v, thick, cv2.LINE_8, 4)
     for x, y, r in fill.holes:
         c = (round(((x + 0.5) * factor - 0.5) * 16), round(((y + 0.5) * factor - 0.5) * 16))
         cv2.circle(plane, c, round(r * factor * 16), v, -1, cv2.LINE_8, 4)
@@ -90,14 +91,6 @@ def binarise(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
     return out
 
 
-def shrink_quad(quad: np.ndarray, px: float) -> np.ndarray:
-    """Move each corner ``px`` towards the centre (painting the bed must not leave a rim)."""
-    centre = quad.mean(axis=0)
-    d = quad - centre
-    n = np.hypot(d[:, 0], d[:, 1])[:, None]
-    return quad - d / np.maximum(n, 1e-6) * px * np.sqrt(2)
-
-
 def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -> tuple[float, float, float]:
     """Median colour at sample ``points`` (scan px) known to be bare paper."""
     if len(points) == 0:
@@ -112,4 +105,4 @@ def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -
     return float(med[0]), float(med[1]), float(med[2])
 
 
-__all__ = ["Fill", "Rendered", "binarise", "paint", "paper_colour", "render", "shrink_quad", "transform"]
+__all__ = ["Fill", "Rendered", "binarise", "paint", "paper_colour", "render", "transform"]
