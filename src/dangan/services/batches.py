@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
@@ -117,7 +118,7 @@ def list_work_batches(ctx: ProjectContext, borrow_no: int | None = None,
         return [_info(session, b, n) for b, n in session.execute(stmt).all()]
 
 
-def _info(session, batch: WorkBatch, borrow_no: int, signatures: bool = False) -> WorkBatchInfo:  # type: ignore[no-untyped-def]
+def _info(session: Session, batch: WorkBatch, borrow_no: int, signatures: bool = False) -> WorkBatchInfo:
     codes = session.execute(
         select(Volume.archive_code).join(BorrowRegisterEntry,
                                          BorrowRegisterEntry.volume_id == Volume.id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
 from dangan.domain import workflow as wf
@@ -173,7 +174,7 @@ def list_borrow_batches(ctx: ProjectContext, overdue_only: bool = False) -> list
     return [i for i in infos if i.overdue or not overdue_only]
 
 
-def _volumes(session, batch_id: int) -> list[Volume]:  # type: ignore[no-untyped-def]
+def _volumes(session: Session, batch_id: int) -> list[Volume]:
     return list(session.scalars(
         select(Volume).join(BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id)
         .where(BorrowRegisterEntry.borrow_batch_id == batch_id)
@@ -186,7 +187,7 @@ def _row(entry: BorrowRegisterEntry, volume: Volume) -> RegisterRow:
                        entry.returned_seq, entry.returned_at)
 
 
-def register_rows(session, batch_id: int) -> list[RegisterRow]:  # type: ignore[no-untyped-def]
+def register_rows(session: Session, batch_id: int) -> list[RegisterRow]:
     pairs = session.execute(
         select(BorrowRegisterEntry, Volume).join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
         .where(BorrowRegisterEntry.borrow_batch_id == batch_id)
@@ -194,7 +195,7 @@ def register_rows(session, batch_id: int) -> list[RegisterRow]:  # type: ignore[
     return [_row(e, v) for e, v in pairs]
 
 
-def _info(session, batch: BorrowBatch, with_rows: bool = True) -> BorrowBatchInfo:  # type: ignore[no-untyped-def]
+def _info(session: Session, batch: BorrowBatch, with_rows: bool = True) -> BorrowBatchInfo:
     count, pages = session.execute(
         select(func.count(BorrowRegisterEntry.id),
                func.coalesce(func.sum(BorrowRegisterEntry.pages_at_borrow), 0))
@@ -203,7 +204,7 @@ def _info(session, batch: BorrowBatch, with_rows: bool = True) -> BorrowBatchInf
     overdue = bool(batch.status == wf.BORROW_OUT and due is not None
                    and _aware(due) < ws.now())
     return BorrowBatchInfo(
-        no=batch.no, status=batch.status, volume_count=count, pages=int(pages),
+        no=batch.no, status=batch.status, volume_count=count, pages=int(pages or 0),
         clerk=ws.worker_name(session, batch.borrow_clerk_id),
         archive_staff=batch.archive_staff or "", borrowed_at=batch.borrowed_at,
         archive_confirmed_at=batch.archive_confirmed_at, due_at=due,

@@ -44,7 +44,7 @@ def stage_progress(ctx: ProjectContext) -> list[StageProgress]:
                    func.coalesce(func.sum(Volume.expected_pages), 0))
             .where(Volume.project_id == ctx.project_id)
             .group_by(Volume.stage, Volume.status)).all()
-    out = [StageProgress(s, st, int(n), int(p)) for s, st, n, p in rows]
+    out = [StageProgress(s, st, int(n or 0), int(p or 0)) for s, st, n, p in rows]
 
     def order(p: StageProgress) -> tuple[int, str]:
         try:

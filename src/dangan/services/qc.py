@@ -83,6 +83,7 @@ def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
                 seed: int | None = None) -> SampleResult:
     """Start an inspection: send automatic-check defects back first, else draw the sample."""
     plan = plan_for(ctx)
+    graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
         level = batch.stage
@@ -98,7 +99,7 @@ def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
         if attempts >= wf.MAX_QC_ATTEMPTS:
             raise StateError("qc.too_many_rounds", code=batch.code, rounds=attempts)
         # 1. automatic checks (intake, retouch, link) ran first: their open errors go back now
-        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name)
+        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name, graph)
         if reworks:
             ws.release_claim(session, ctx.project_id, claim, "qc_rework", person.name)
             batch.status = wf.IN_REWORK
@@ -154,7 +155,7 @@ def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: s
     back as rework at once.
     """
     graph = ws.graph_for(ctx.config)
-    if code not in wf.DEFECT_STAGE and stage is None:
+    if stage is None and wf.defect_stage(code, graph) is None:
         raise InputError("qc.unknown_defect", code=code, choices=", ".join(wf.DEFECT_STAGE))
     if severity not in ("error", "warning"):
         raise InputError("qc.bad_severity", severity=severity)
@@ -189,7 +190,8 @@ def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: s
                                             "page_no": page_no, "item_seq": item_seq})
         rework_id = None
         if not in_qc and severity == "error":
-            rework_id = open_rework_in_session(session, ctx.project_id, defect, person.name).id
+            rework_id = open_rework_in_session(session, ctx.project_id, defect, person.name,
+                                              graph=graph).id
         return DefectResult(defect.id, archive_code, code, origin,
                             ws.worker_name(session, defect.responsible_id),
                             defect.inspection_id, rework_id)
@@ -222,7 +224,7 @@ def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = 
                      data={"inspection_id": inspection.id, "decision": inspection.decision,
                            "rate": verdict.rate, "inspected": verdict.inspected,
                            "defective": verdict.defective, "critical": verdict.critical})
-        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name)
+        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name, graph)
         advanced = False
         if verdict.passed and not reworks and not ws.open_rework_count(session, batch.id):
             _verify_fixed(session, batch, at)
@@ -257,17 +259,17 @@ def _open_inspection(session: Session, batch_id: int) -> QCInspection | None:
 
 def _population(session: Session, batch_id: int) -> tuple[list[Unit], dict[int, str]]:
     """Items (件) when the batch is indexed, else pages, else whole volumes."""
-    codes = dict(session.execute(select(Volume.id, Volume.archive_code).where(
-        Volume.work_batch_id == batch_id)).tuples().all())
+    codes = {vid: code for vid, code in session.execute(select(Volume.id, Volume.archive_code)
+                                                         .where(Volume.work_batch_id == batch_id))}
     ids = list(codes)
     items = session.execute(select(Item.volume_id, Item.seq).where(
-        Item.volume_id.in_(ids))).tuples().all()
+        Item.volume_id.in_(ids))).all()
     if items:
-        return [(v, "item", s) for v, s in items], codes
+        return [(int(v), "item", int(s)) for v, s in items], codes
     pages = session.execute(select(Page.volume_id, Page.page_no).where(
-        Page.volume_id.in_(ids))).tuples().all()
+        Page.volume_id.in_(ids))).all()
     if pages:
-        return [(v, "page", p) for v, p in pages], codes
+        return [(int(v), "page", int(p)) for v, p in pages], codes
     return [(v, "volume", 0) for v in ids], codes
 
 

@@ -172,8 +172,9 @@ def _rebind_guard(session: Session, project_id: int, _batch: WorkBatch | None,
         problems.append(t("rebind.open_defect", code=code, defect=defect.code,
                              page=defect.page_no or "-"))
     ids = [v.id for v in volumes]
-    scanned = dict(session.execute(select(Page.volume_id, func.count(Page.id)).where(
-        Page.volume_id.in_(ids)).group_by(Page.volume_id)).tuples().all())
+    scanned = {vid: int(n) for vid, n in session.execute(
+        select(Page.volume_id, func.count(Page.id)).where(Page.volume_id.in_(ids))
+        .group_by(Page.volume_id))}
     registered = set(session.scalars(select(BorrowRegisterEntry.volume_id).where(
         BorrowRegisterEntry.volume_id.in_(ids))))
     for v in volumes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
@@ -34,18 +34,28 @@ class ReworkInfo:
 
 
 def open_rework_in_session(session: Session, project_id: int, defect: Defect,
-                           person: str, at: datetime | None = None) -> Rework:
-    """Send a defect back to the worker responsible for the stage where it arose."""
+                           person: str, at: datetime | None = None,
+                           graph: wf.StageGraph | None = None) -> Rework:
+    """Send a defect back to the worker responsible for the stage where it arose.
+
+    Defects recorded by the automatic checks may lack the stage, batch or responsible worker;
+    they are filled in here from the code's area and the sign-offs.
+    """
+    volume = session.get(Volume, defect.volume_id) if defect.volume_id is not None else None
+    if defect.work_batch_id is None and volume is not None:
+        defect.work_batch_id = volume.work_batch_id
+    if not defect.stage and graph is not None:
+        defect.stage = wf.defect_stage(defect.code, graph)
+    if defect.responsible_id is None and defect.stage and volume is not None:
+        defect.responsible_id = ws.responsible_for(session, volume, defect.stage)
     rework = Rework(project_id=project_id, work_batch_id=defect.work_batch_id,
                     volume_id=defect.volume_id, defect_id=defect.id,
                     stage=defect.stage or "", assignee_id=defect.responsible_id,
                     reason=defect.message or defect.code, created_at=at or ws.now())
     session.add(rework)
     session.flush()
-    if defect.volume_id is not None:
-        volume = session.get(Volume, defect.volume_id)
-        if volume is not None:
-            volume.status = wf.IN_REWORK
+    if volume is not None:
+        volume.status = wf.IN_REWORK
     if defect.work_batch_id is not None:
         batch = session.get(WorkBatch, defect.work_batch_id)
         if batch is not None:
@@ -59,15 +69,17 @@ def open_rework_in_session(session: Session, project_id: int, defect: Defect,
 
 
 def rework_unassigned_defects(session: Session, project_id: int, batch_id: int,
-                              person: str) -> list[Rework]:
-    """Open rework for every blocking defect of the batch that has none yet."""
-    has_open = select(Rework.defect_id).where(Rework.work_batch_id == batch_id,
-                                              Rework.status == "open",
+                              person: str, graph: wf.StageGraph) -> list[Rework]:
+    """Open rework for every blocking defect of the batch (or its volumes) that has none yet."""
+    has_open = select(Rework.defect_id).where(Rework.status == "open",
                                               Rework.defect_id.is_not(None))
+    in_batch = select(Volume.id).where(Volume.work_batch_id == batch_id)
     defects = session.scalars(select(Defect).where(
-        Defect.work_batch_id == batch_id, Defect.status == "open", Defect.severity == "error",
+        or_(Defect.work_batch_id == batch_id, Defect.volume_id.in_(in_batch)),
+        Defect.status == "open", Defect.severity == "error",
         Defect.id.not_in(has_open)).order_by(Defect.id)).all()
-    return [open_rework_in_session(session, project_id, d, person) for d in defects]
+    return [open_rework_in_session(session, project_id, d, person, graph=graph)
+            for d in defects]
 
 
 def complete_rework(ctx: ProjectContext, rework_id: int, worker: str,

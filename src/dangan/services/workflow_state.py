@@ -51,8 +51,13 @@ def graph_for(config: ProjectConfig) -> wf.StageGraph:
 
 
 def refuse(refusal: wf.Refusal | None) -> None:
+    """Raise the refusal as a StateError, stage names shown in the user's language."""
     if refusal is not None:
-        raise StateError(refusal.key, **refusal.params)
+        params: dict[str, Any] = {
+            k: t(f"stage.{v}") if k in ("stage", "current") else v
+            for k, v in refusal.params.items()
+        }
+        raise StateError(refusal.key, **params)
 
 
 def add_event(session: Session, project_id: int, kind: str, person: str, *,
@@ -96,8 +101,8 @@ def worker_name(session: Session, worker_id: int | None) -> str:
 
 
 def has_role(session: Session, worker_id: int, role: str) -> bool:
-    return session.scalar(select(func.count()).select_from(WorkerRole).where(
-        WorkerRole.worker_id == worker_id, WorkerRole.role == role)) > 0
+    return bool(session.scalar(select(func.count()).select_from(WorkerRole).where(
+        WorkerRole.worker_id == worker_id, WorkerRole.role == role)))
 
 
 def work_batch_by_code(session: Session, project_id: int, code: str,

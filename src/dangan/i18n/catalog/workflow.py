@@ -5,6 +5,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- stage names added by the workflow (一检 is stage.qc in core) ---
     "stage.qc2": ("二检", "QC round 2"),
     "stage.qc3": ("终检", "Final QC"),
+    # --- QC error types (DOMAIN.md) ---
+    "defect.skew": ("偏斜", "Skewed page"),
+    "defect.upside_down": ("倒页/方向错", "Upside down or wrong orientation"),
+    "defect.black_border": ("黑边", "Black border"),
+    "defect.hole_spots": ("装订孔黑洞", "Binding-hole black spots"),
+    "defect.duplicate_page": ("重页", "Duplicate page"),
+    "defect.wrong_order": ("错页（顺序错）", "Pages in the wrong order"),
+    "defect.missed_scan": ("漏扫", "Missed scan"),
+    "defect.extra_scan": ("多扫", "Extra scan"),
+    "defect.blurred": ("模糊", "Blurred"),
+    "defect.archive_code": ("档号错", "Wrong archive code"),
+    "defect.catalogue": ("目录与图像不对应", "Catalogue does not match the images"),
+    "defect.link": ("挂接错误", "Wrong data link"),
+    "defect.pagination": ("编页码错误（漏编/重码）", "Page numbering error (gap or duplicate)"),
     # --- stage graph ---
     "workflow.bad_stages": ("[workflow] stages = [{stages}] 不是有效的流程",
                             "[workflow] stages = [{stages}] is not a valid line"),

@@ -1,0 +1,79 @@
+"""Shared set-up for the workflow tests: volumes, workers, and steps of the line."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dangan.db.models import Volume
+from dangan.domain import workflow as wf
+from dangan.services import batches, borrow, claims, qc, rebind, signoff, workers
+from dangan.services.project import ProjectContext
+
+PEOPLE: dict[str, list[str]] = {
+    "王借": [wf.BORROW_CLERK],
+    "李整": [wf.SORTER],
+    "李整二": [wf.SORTER],
+    "张扫": [wf.SCAN_OPERATOR],
+    "张扫二": [wf.SCAN_OPERATOR],
+    "赵修": [wf.RETOUCHER],
+    "钱标": [wf.INDEXER, wf.UPLOADER],
+    "孙检": [wf.QC_INSPECTOR],
+    "周检": [wf.QC_INSPECTOR],
+    "吴装": [wf.BINDER],
+    "郑经理": [wf.PROJECT_MANAGER],
+}
+
+
+def code(i: int) -> str:
+    return f"1997-民-0014-{i:04d}"
+
+
+def add_volumes(ctx: ProjectContext, count: int, pages: int = 40, start: int = 1) -> list[str]:
+    codes = [code(i) for i in range(start, start + count)]
+    with ctx.transaction() as session:
+        for row, c in enumerate(codes, start=start):
+            session.add(Volume(project_id=ctx.project_id, archive_code=c, title=f"案卷{row}",
+                               location=f"3号柜-{row // 10 + 1}层-{row % 10 + 1}",
+                               expected_pages=pages, list_row=row))
+    return codes
+
+
+def add_people(ctx: ProjectContext) -> None:
+    for name, roles in PEOPLE.items():
+        workers.add_worker(ctx, name, roles)
+
+
+def borrow_and_split(ctx: ProjectContext, count: int, pages_per_batch: int = 80) -> tuple[int, list[str]]:
+    info = borrow.create_borrow_batch(ctx, next_count=count)
+    borrow.confirm_borrow(ctx, info.no, "王借", "档案室刘老师")
+    made = batches.split_borrow_batch(ctx, info.no, pages_per_batch=pages_per_batch)
+    return info.no, [b.code for b in made]
+
+
+def volume_codes(ctx: ProjectContext, batch_code: str) -> list[str]:
+    with ctx.transaction() as session:
+        batch = select(Volume.archive_code).join_from(Volume, Volume.__table__)  # noqa: F841
+        from dangan.db.models import WorkBatch
+
+        wb = session.scalar(select(WorkBatch).where(WorkBatch.code == batch_code))
+        assert wb is not None
+        return list(session.scalars(select(Volume.archive_code).where(
+            Volume.work_batch_id == wb.id).order_by(Volume.id)))
+
+
+def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
+    claims.claim(ctx, batch_code, person, stage)
+    if stage == wf.SORT:
+        for c in volume_codes(ctx, batch_code):
+            rebind.record_sorting(ctx, c, person, 40, unbind_notes="拆除订书钉")
+    signoff.sign_off(ctx, batch_code, person, stage)
+
+
+def pass_qc(ctx: ProjectContext, batch_code: str, inspector: str, seed: int = 7) -> qc.DecisionResult:
+    claims.claim(ctx, batch_code, inspector)
+    qc.draw_sample(ctx, batch_code, inspector, seed=seed)
+    return qc.decide(ctx, batch_code, inspector)
+
+
+STAGE_PEOPLE = {wf.SORT: "李整", wf.SCAN: "张扫", wf.RETOUCH: "赵修", wf.INDEX: "钱标",
+                wf.UPLOAD: "钱标", wf.REBIND: "吴装"}
