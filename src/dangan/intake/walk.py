@@ -139,7 +139,7 @@ class Walker:
 
     def _walk_dir(self, path: str, rel: str, entries: list[os.DirEntry[str]], listing: Listing,
                   depth: int) -> None:
-        for entry in entries:
+        for entry in sorted(entries, key=lambda e: e.name):
             name = entry.name
             child_rel = _join(rel, printable(name))
             if name.startswith(INTERNAL_PREFIX):

@@ -48,6 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.reason.non_utf8": ("文件名不是有效的 UTF-8 编码", "file name is not valid UTF-8"),
     "intake.reason.dotdot": ("文件名含 ..", "name contains .."),
     "intake.reason.nested_dir": ("案卷文件夹中有子文件夹", "sub-folder inside a volume folder"),
+    "intake.reason.renumber_pending": ("有未完成的重排（请先再次运行 dangan renumber）",
+                                       "an interrupted renumbering is pending (run dangan renumber again)"),
     "intake.reason.special": ("不是普通文件", "not a regular file"),
     "intake.colour.colour": ("彩色", "colour"),
     "intake.colour.grey": ("灰度", "greyscale"),

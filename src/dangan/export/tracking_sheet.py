@@ -1,0 +1,158 @@
+"""电子档案信息跟踪表: the per-volume tracking sheet stored beside the images.
+
+Rebuilt from the database each time a stage signs (``write_tracking_sheet(ctx, volume_id)``),
+so it always shows every signature so far. Printable: A4 landscape, fitted to one page wide,
+borders, Chinese headers, the title repeated on every printed page.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from sqlalchemy import select
+
+from dangan.db.models import StageEvent, Volume
+from dangan.i18n import t
+from dangan.storage import Area
+
+SIGNED_STAGES = ("retouch", "index", "upload", "qc")
+SHEET_SUFFIX = "电子档案信息跟踪表.xlsx"
+
+
+def sheet_rel(folder: str, archive_code: str) -> str:
+    return f"{Area.SCANNED.value}/{folder}/{archive_code}-{SHEET_SUFFIX}"
+
+
+def _fmt_time(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def build_workbook(data: dict[str, Any]) -> bytes:
+    """The sheet's bytes from plain data (kept separate from the database for tests)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = t("sheet.title")[:31]
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    bold = Font(bold=True)
+    ws.merge_cells("A1:F1")
+    ws["A1"] = t("sheet.title")
+    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    rows: list[tuple[str, Any]] = [
+        (t("sheet.project"), data.get("project", "")),
+        (t("sheet.archive_code"), data["archive_code"]),
+        (t("sheet.classification"), data.get("classification", "")),
+        (t("sheet.volume_title"), data.get("title", "")),
+        (t("sheet.page_count"), data.get("page_count", "")),
+        (t("sheet.registered_pages"), data.get("expected_pages", "")),
+        (t("sheet.folder"), data.get("folder", "")),
+        (t("sheet.scan_operator"), data.get("scan_operator", "")),
+        (t("sheet.scan_time"), data.get("scan_time", "")),
+        (t("sheet.problems"), "\n".join(data.get("problems") or []) or t("sheet.no_problems")),
+    ]
+    r = 3
+    for label, value in rows:
+        ws.cell(r, 1, label).font = bold
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=6)
+        ws.cell(r, 2, value)
+        for c in range(1, 7):
+            ws.cell(r, c).border = box
+            ws.cell(r, c).alignment = wrap
+        r += 1
+    r += 1
+    headers = [t("sheet.stage"), t("sheet.signature"), t("sheet.signed_at"), t("sheet.remarks")]
+    for c, h in enumerate(headers, start=1):
+        cell = ws.cell(r, c if c < 4 else 4, h)
+        cell.font = bold
+    ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=6)
+    for c in range(1, 7):
+        ws.cell(r, c).border = box
+    signatures = data.get("signatures", {})
+    for stage in SIGNED_STAGES:
+        r += 1
+        sig = signatures.get(stage, {})
+        ws.cell(r, 1, t(f"stage.{stage}"))
+        ws.cell(r, 2, sig.get("person", ""))
+        ws.cell(r, 3, sig.get("at", ""))
+        ws.cell(r, 4, sig.get("remarks", ""))
+        ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=6)
+        ws.row_dimensions[r].height = 30
+        for c in range(1, 7):
+            ws.cell(r, c).border = box
+            ws.cell(r, c).alignment = wrap
+    r += 2
+    ws.cell(r, 1, t("sheet.printed", at=data.get("generated", "")))
+    for col, width in zip("ABCDEF", (18, 22, 18, 20, 20, 20), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is not None:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
+    events = session.scalars(
+        select(StageEvent).where(StageEvent.volume_id == volume.id,
+                                 StageEvent.kind == "signoff").order_by(StageEvent.at,
+                                                                         StageEvent.id)
+    ).all()
+    signatures: dict[str, dict[str, str]] = {}
+    scan: StageEvent | None = None
+    for ev in events:  # later sign-offs of a stage (after rework) replace earlier ones
+        if ev.stage == "scan":
+            scan = ev
+        elif ev.stage:
+            signatures[ev.stage] = {"person": ev.person, "at": _fmt_time(ev.at),
+                                    "remarks": ev.remarks}
+    extra = volume.extra or {}
+    try:
+        parts = ctx.rules.archive_code.parse(volume.archive_code)
+        classification = str(parts.get("category", parts.get("doc_class", "")))
+    except Exception:
+        classification = ""
+    return {
+        "project": ctx.config.project.name,
+        "archive_code": volume.archive_code,
+        "classification": extra.get("classification", classification),
+        "title": volume.title,
+        "page_count": volume.page_count,
+        "expected_pages": volume.expected_pages,
+        "folder": volume.folder_name,
+        "scan_operator": scan.person if scan else "",
+        "scan_time": _fmt_time(scan.at) if scan else "",
+        "problems": list((scan.data or {}).get("problems", [])) if scan else [],
+        "signatures": signatures,
+        "generated": _fmt_time(datetime.now(UTC)),
+    }
+
+
+def write_tracking_sheet(ctx: Any, volume_id: int) -> str:
+    """(Re)write the volume's sheet beside its scans from the database; returns its path."""
+    with ctx.transaction() as session:
+        volume = session.get(Volume, volume_id)
+        if volume is None or not volume.folder_name:
+            from dangan.errors import NotFoundError
+
+            raise NotFoundError("error.not_found")
+        data = sheet_data(ctx, session, volume)
+        rel = sheet_rel(volume.folder_name, volume.archive_code)
+    ctx.storage.write_bytes(rel, build_workbook(data))
+    return str(rel)

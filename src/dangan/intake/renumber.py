@@ -1,0 +1,170 @@
+"""Carry out a renumber plan in a volume folder under a journal, so a crash never loses a page.
+
+Protocol (one volume folder, local disk, renames are atomic):
+
+1. the journal ``.dangan-renumber.json`` is written (state ``staging``) with every rename;
+2. each moving file is renamed to a hidden staging name, each removed file into
+   ``.dangan-removed/``, each inserted file copied (verified by SHA-256) to a staging name;
+3. the journal is switched to ``staged`` — the commit point;
+4. staging names are renamed to their final numbers; a receipt records the result; the
+   journal is deleted.
+
+A run killed before (3) is rolled back by the next run; after (3) it is completed. Hidden
+names are never pages, so at no moment do two files carry one number, and no file is ever
+deleted: removed pages stay in ``.dangan-removed/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dangan.domain.pages import RenumberPlan
+from dangan.storage.checksum import sha256_file
+
+JOURNAL = ".dangan-renumber.json"
+RECEIPT = ".dangan-renumber-done.json"
+REMOVED_DIR = ".dangan-removed"
+STAGE_PREFIX = ".dangan-rn-"
+CHANGES_LOG = ".dangan-changes.jsonl"
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(os.path.dirname(path))
+
+
+def visible_listing(volume_dir: str) -> list[str]:
+    return sorted(n for n in os.listdir(volume_dir) if not n.startswith(".dangan-"))
+
+
+def request_key(request: dict[str, Any], insert_sha: Sequence[str]) -> str:
+    blob = json.dumps({"request": request, "inserts": list(insert_sha)}, sort_keys=True,
+                      ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # applied / recovered / rolled_back / already_applied / nothing
+    recovered: str | None = None  # what recovery did first: completed / rolled_back
+
+
+def recover(volume_dir: str) -> tuple[str | None, str | None]:
+    """Finish or undo an interrupted run; returns (what was done, its request key)."""
+    path = os.path.join(volume_dir, JOURNAL)
+    if not os.path.exists(path):
+        return None, None
+    with open(path, encoding="utf-8") as fh:
+        journal = json.load(fh)
+    join = lambda name: os.path.join(volume_dir, name)  # noqa: E731
+    if journal["state"] == "staged":
+        for _src, stage, dst in journal["moves"] + journal["inserts"]:
+            if os.path.exists(join(stage)):
+                os.rename(join(stage), join(dst))
+        _fsync_dir(volume_dir)
+        write_json_atomic(join(RECEIPT), {"key": journal["key"], "final": visible_listing(volume_dir)})
+        done = "completed"
+    else:
+        for src, stage, _dst in journal["moves"]:
+            if os.path.exists(join(stage)) and not os.path.exists(join(src)):
+                os.rename(join(stage), join(src))
+        for src, removed in journal["removes"]:
+            if os.path.exists(join(removed)) and not os.path.exists(join(src)):
+                os.rename(join(removed), join(src))
+        for _src, stage, _dst in journal["inserts"]:
+            for leftover in (stage, stage + ".part"):
+                if os.path.exists(join(leftover)):
+                    os.remove(join(leftover))
+        _fsync_dir(volume_dir)
+        done = "rolled_back"
+    os.remove(path)
+    _fsync_dir(volume_dir)
+    return done, journal["key"]
+
+
+def apply_plan(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str],
+               request: dict[str, Any]) -> Outcome:
+    """Recover, then apply ``plan`` (unless this very request was already applied)."""
+    insert_sha = [sha256_file(p) for p in new_files]
+    key = request_key(request, insert_sha)
+    recovered, old_key = recover(volume_dir)
+    if recovered == "completed" and old_key == key:
+        return Outcome("recovered", recovered)
+    receipt = os.path.join(volume_dir, RECEIPT)
+    if recovered is None and os.path.exists(receipt):
+        with open(receipt, encoding="utf-8") as fh:
+            done = json.load(fh)
+        if done.get("key") == key and done.get("final") == visible_listing(volume_dir):
+            return Outcome("already_applied")
+    if plan.empty:
+        return Outcome("nothing", recovered)
+    run = uuid.uuid4().hex[:8]
+    journal: dict[str, Any] = {
+        "state": "staging", "key": key, "run": run,
+        "moves": [[src, f"{STAGE_PREFIX}{run}-{src}", dst] for src, dst in plan.moves],
+        "inserts": [[new_files[i], f"{STAGE_PREFIX}{run}-new{i}-{dst}", dst]
+                    for i, dst in plan.inserts],
+        "removes": [[name, f"{REMOVED_DIR}/{run}-{name}"] for name in plan.removes],
+    }
+    join = lambda name: os.path.join(volume_dir, name)  # noqa: E731
+    jpath = join(JOURNAL)
+    write_json_atomic(jpath, journal)
+    if plan.removes:
+        os.makedirs(join(REMOVED_DIR), exist_ok=True)
+    for src, stage, _dst in journal["moves"]:
+        os.rename(join(src), join(stage))
+    for src, removed in journal["removes"]:
+        os.rename(join(src), join(removed))
+    for (source, stage, _dst), sha in zip(journal["inserts"], insert_sha, strict=True):
+        part = join(stage + ".part")
+        with open(source, "rb") as fin, open(part, "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+            fout.flush()
+            os.fsync(fout.fileno())
+        if sha256_file(part) != sha:
+            os.remove(part)
+            raise OSError(f"copy of {source} does not match its checksum")
+        os.rename(part, join(stage))
+    _fsync_dir(volume_dir)
+    journal["state"] = "staged"
+    write_json_atomic(jpath, journal)
+    for _src, stage, dst in journal["moves"] + journal["inserts"]:
+        os.rename(join(stage), join(dst))
+    _fsync_dir(volume_dir)
+    write_json_atomic(join(RECEIPT), {"key": key, "final": visible_listing(volume_dir)})
+    os.remove(jpath)
+    _fsync_dir(volume_dir)
+    return Outcome("applied", recovered)
+
+
+def log_change(volume_dir: str, entry: dict[str, Any]) -> None:
+    """Append a forced change of an ingested volume to the folder's own change log."""
+    with open(os.path.join(volume_dir, CHANGES_LOG), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -1,0 +1,79 @@
+"""Hot folder: ingest a volume folder as soon as the operator marks it complete.
+
+Like a consume folder: watchdog reports a marker file (default ``.dangan-complete``) appearing
+in a volume folder; the marker is taken away, the folder checked and ingested, and the outcome
+written beside the images as ``.dangan-ingest-report.json``. Markers already present at start
+are handled first, so nothing dropped while the watcher was down is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+DEFAULT_MARKER = ".dangan-complete"
+REPORT = ".dangan-ingest-report.json"
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, marker: str, found: queue.Queue[str]) -> None:
+        self.marker = marker
+        self.found = found
+
+    def _maybe(self, path: str | bytes) -> None:
+        p = os.fsdecode(path)
+        if os.path.basename(p) == self.marker:
+            self.found.put(os.path.dirname(p))
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._maybe(event.src_path)
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._maybe(event.dest_path)
+
+
+def existing_markers(root: Path, marker: str) -> list[str]:
+    out = []
+    for dirpath, _dirs, files in os.walk(root, followlinks=False):
+        if marker in files:
+            out.append(dirpath)
+    return sorted(out)
+
+
+def watch(root: Path, marker: str, handle: Callable[[str], dict[str, object]],
+          stop: threading.Event | None = None, poll: float = 0.5) -> None:
+    """Call ``handle(volume_dir)`` for each marked folder until ``stop`` is set."""
+    stop = stop or threading.Event()
+    found: queue.Queue[str] = queue.Queue()
+    for folder in existing_markers(root, marker):
+        found.put(folder)
+    observer = Observer()
+    observer.schedule(_Handler(marker, found), str(root), recursive=True)
+    observer.start()
+    try:
+        while not stop.is_set():
+            try:
+                folder = found.get(timeout=poll)
+            except queue.Empty:
+                continue
+            marker_path = os.path.join(folder, marker)
+            if not os.path.exists(marker_path):
+                continue
+            os.remove(marker_path)
+            result = handle(folder)
+            tmp = os.path.join(folder, REPORT + ".tmp")
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(result, fh, ensure_ascii=False, indent=2, default=str)
+            os.replace(tmp, os.path.join(folder, REPORT))
+    finally:
+        observer.stop()
+        observer.join()

@@ -1,0 +1,369 @@
+"""Use cases of scan intake, called by the CLI (and later the web app).
+
+check → renumber → ingest → fixity. Ingest is the scan stage's sign-off: it refuses a volume
+with error defects, copies it into 已扫描 verified by SHA-256, records pages and checksums and
+the operator's signature in one transaction, and writes the tracking sheet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan.config import ScanConfig
+from dangan.db.models import Page, StageEvent, StoredFile, Volume, Worker
+from dangan.domain.defects import BAD_PATH, Defect, make_defect
+from dangan.domain.naming import NamingRules, court_rules
+from dangan.domain.pages import PlanError, plan_renumber
+from dangan.errors import (
+    ConflictError,
+    DefectsFound,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    StateError,
+)
+from dangan.export.tracking_sheet import write_tracking_sheet
+from dangan.i18n import t
+from dangan.intake import renumber as rn
+from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
+from dangan.intake.transfer import transfer_file
+from dangan.intake.walk import Walker
+from dangan.services.project import ProjectContext
+from dangan.storage import Area
+
+RECEIPT = ".dangan-ingested.json"
+SCANNED_KEY = Area.SCANNED.key
+
+
+# --- check --------------------------------------------------------------------------------
+def expected_pages(ctx: ProjectContext) -> dict[str, int | None]:
+    with ctx.transaction() as session:
+        rows = session.execute(
+            select(Volume.archive_code, Volume.expected_pages).where(
+                Volume.project_id == ctx.project_id)
+        ).all()
+    return {code: pages for code, pages in rows}
+
+
+def check_options(ctx: ProjectContext | None = None, *, rules: NamingRules | None = None,
+                  scan: ScanConfig | None = None, content: bool = True,
+                  workers: int = 0) -> CheckOptions:
+    """Options from the project (rules, scan spec, volume list) or from what the caller gives."""
+    if ctx is not None:
+        return CheckOptions(rules or ctx.rules, scan or ctx.config.scan, expected_pages(ctx),
+                            content, workers)
+    return CheckOptions(rules or court_rules(), scan or ScanConfig(), None, content, workers)
+
+
+def check_scan_root(root: Path, options: CheckOptions) -> CheckReport:
+    if not root.exists() or not root.is_dir():
+        raise NotFoundError("intake.check.root_missing", path=root)
+    return run_check(str(root), options)
+
+
+# --- renumber ------------------------------------------------------------------------------
+@dataclass
+class RenumberResult:
+    state: str
+    moves: int = 0
+    inserted: int = 0
+    removed: int = 0
+    pages: int = 0
+    recovered: str | None = None
+
+
+def _page_arg(value: str) -> int:
+    stem = value.rsplit(".", 1)[0]
+    if not stem.isdigit():
+        raise InputError("intake.renumber.bad_page", value=value)
+    return int(stem)
+
+
+def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str | None = None,
+                    insert_after: str | None = None, files: Sequence[Path] = (),
+                    remove: Sequence[str] = (), close_gaps: bool = False, force: bool = False,
+                    ctx: ProjectContext | None = None, person: str = "") -> RenumberResult:
+    """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe."""
+    vdir = volume_dir.resolve()
+    if not vdir.is_dir():
+        raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
+    recovered, _ = rn.recover(str(vdir))
+    receipt = vdir / RECEIPT
+    if receipt.exists() and not force:
+        raise StateError("intake.renumber.ingested", volume=vdir.name)
+    for f in files:
+        if not f.is_file() or f.is_symlink():
+            raise NotFoundError("intake.renumber.source_missing", path=f)
+        info = inspect_files([str(f)])[0]
+        if not info.ok:
+            raise InputError("intake.renumber.bad_source", path=f,
+                             reason=t(f"intake.reason.{info.reason}", **info.reason_params))
+    vol = Walker(rules, "jpg").volume(str(vdir), "", vdir.name, list(os.scandir(vdir)), str(vdir))
+    pages = [p.as_page_file() for p in vol.pages]
+    names = {p.name for p in pages}
+    by_no: dict[int, list[str]] = {}
+    for p in pages:
+        by_no.setdefault(p.page_no, []).append(p.name)
+    to_remove: list[str] = []
+    for r in remove:
+        if r in names:
+            to_remove.append(r)
+        else:
+            matches = by_no.get(_page_arg(r), [])
+            if len(matches) != 1:
+                raise InputError("intake.renumber.page_absent", page=r)
+            to_remove.extend(matches)
+    if not (files or to_remove or close_gaps):
+        raise InputError("intake.renumber.no_action")
+    try:
+        plan = plan_renumber(
+            pages, lambda n, ext: rules.page_file_name(n, ext),
+            insert_before=_page_arg(insert_before) if insert_before else None,
+            insert_after=_page_arg(insert_after) if insert_after is not None else None,
+            new_exts=[f.suffix.lstrip(".").lower() or "jpg" for f in files],
+            remove=to_remove, close_gaps=close_gaps)
+    except PlanError as exc:
+        if exc.reason == "page_absent":
+            raise InputError("intake.renumber.page_absent", page=exc.value) from None
+        raise InputError("intake.renumber.not_sequence", detail=exc.reason) from None
+    request = {"insert_before": insert_before, "insert_after": insert_after,
+               "remove": sorted(to_remove), "close_gaps": close_gaps,
+               "files": [f.name for f in files], "before": sorted(names)}
+    outcome = rn.apply_plan(str(vdir), plan, [str(f) for f in files], request)
+    result = RenumberResult(outcome.state, len(plan.moves), len(plan.inserts), len(plan.removes),
+                            len(plan.final), outcome.recovered or recovered)
+    if force and receipt.exists() and outcome.state == "applied":
+        change = {"at": datetime.now(UTC).isoformat(), "person": person, "request": request,
+                  "moves": plan.moves, "inserts": plan.inserts, "removes": plan.removes}
+        rn.log_change(str(vdir), change)
+        if ctx is not None:
+            _record_renumber(ctx, vdir, change, person)
+    return result
+
+
+def _record_renumber(ctx: ProjectContext, vdir: Path, change: dict[str, Any], person: str) -> None:
+    folder = ctx.rules.parse_folder(vdir.name)
+    with ctx.transaction() as session:
+        volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
+                                                     Volume.archive_code == folder.archive_code))
+        session.add(StageEvent(project_id=ctx.project_id, kind="renumber", stage="scan",
+                               volume_id=volume.id if volume else None, person=person,
+                               data=json.loads(json.dumps(change, default=list))))
+
+
+# --- ingest --------------------------------------------------------------------------------
+@dataclass
+class VolumeIngest:
+    volume: str
+    state: str  # ingested / unchanged / refused / conflict
+    pages: int = 0
+    bytes: int = 0
+    defects: list[Defect] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    volumes: list[VolumeIngest] = field(default_factory=list)
+    check: CheckReport | None = None
+
+    def count(self, state: str) -> int:
+        return sum(1 for v in self.volumes if v.state == state)
+
+
+def read_problems(path: Path) -> list[str]:
+    """A problems file: one problem per line (UTF-8; blank lines and # comments ignored)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("intake.ingest.problems_file", path=path, line=0, detail=str(exc)) from None
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def ingest(ctx: ProjectContext, root: Path, worker: str, problems: Sequence[str] = (),
+           workers: int = 0, report: CheckReport | None = None) -> IngestReport:
+    """Check, then ingest every clean volume under ``root``; refuse the others with reasons."""
+    if not worker.strip():
+        raise InputError("intake.ingest.no_worker")
+    if report is None:
+        report = check_scan_root(root, check_options(ctx, workers=workers))
+    out = IngestReport(check=report)
+    for vol in report.volumes:
+        out.volumes.append(ingest_volume(ctx, vol, worker.strip(), problems))
+    for d in report.other_defects:
+        if d.is_error:
+            out.volumes.append(VolumeIngest(d.path, "refused", defects=[d], message=d.message))
+    return out
+
+
+def ingest_volume(ctx: ProjectContext, vol: VolumeResult, worker: str,
+                  problems: Sequence[str] = ()) -> VolumeIngest:
+    folder = vol.folder
+    errors = [d for d in vol.defects if d.is_error]
+    label = folder.label
+    if os.path.exists(os.path.join(folder.path, rn.JOURNAL)):
+        errors.append(make_defect(BAD_PATH, path=folder.rel or ".", volume=label,
+                                  name=rn.JOURNAL, reason=t("intake.reason.renumber_pending")))
+    if errors or folder.archive_code is None:
+        return VolumeIngest(label, "refused", defects=errors,
+                            message=t("intake.ingest.refused", volume=label, count=len(errors)))
+    code = folder.archive_code
+    with ctx.transaction() as session:
+        volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
+                                                     Volume.archive_code == code))
+        if volume is None:
+            return VolumeIngest(code, "refused",
+                                message=t("intake.ingest.no_volume_row", volume=code))
+        volume_id = volume.id
+        recorded = {f.path: f for f in session.scalars(
+            select(StoredFile).where(StoredFile.volume_id == volume_id,
+                                     StoredFile.area == SCANNED_KEY, StoredFile.kind == "page"))}
+    pages = sorted(folder.pages, key=lambda p: p.page_no)
+    base = f"{Area.SCANNED.value}/{folder.name}"
+    if recorded:
+        return _compare_recorded(ctx, code, base, pages, recorded)
+    ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
+    moved = [transfer_file(ctx.storage, p.path, f"{base}/{p.name}", code) for p in pages]
+    now = datetime.now(UTC)
+    with ctx.transaction() as session:
+        volume = session.get(Volume, volume_id)
+        assert volume is not None
+        if session.scalar(select(StoredFile.id).where(StoredFile.volume_id == volume_id,
+                                                      StoredFile.area == SCANNED_KEY).limit(1)):
+            raise ConflictError("intake.ingest.conflict_pages", volume=code, detail="concurrent")
+        worker_row = session.scalar(select(Worker).where(Worker.project_id == ctx.project_id,
+                                                         Worker.name == worker))
+        for entry, tr in zip(pages, moved, strict=True):
+            info = vol.infos.get(entry.name)
+            page = Page(volume_id=volume_id, page_no=entry.page_no,
+                        width=info.width if info else None, height=info.height if info else None,
+                        dpi=round(info.dpi) if info and info.dpi else None,
+                        colour_mode=info.colour_mode if info else None,
+                        format=info.fmt if info else entry.ext.lower(),
+                        blank=bool(info and info.blank),
+                        metrics={"ink": info.ink} if info else {})
+            session.add(page)
+            session.flush()
+            session.add(StoredFile(project_id=ctx.project_id, volume_id=volume_id, page_id=page.id,
+                                   area=SCANNED_KEY, path=tr.rel, kind="page", sha256=tr.sha256,
+                                   size=tr.size, recorded_at=now, verified_at=now))
+        volume.page_count = len(pages)
+        volume.folder_name = folder.name
+        volume.stage = "scan"
+        volume.status = "done"
+        warnings = [d.message for d in vol.defects if not d.is_error]
+        session.add(StageEvent(project_id=ctx.project_id, kind="signoff", stage="scan",
+                               volume_id=volume_id, work_batch_id=volume.work_batch_id,
+                               worker_id=worker_row.id if worker_row else None, person=worker,
+                               at=now, remarks="；".join(problems),
+                               data={"pages": len(pages), "problems": list(problems),
+                                     "warnings": warnings, "source": folder.path}))
+    write_tracking_sheet(ctx, volume_id)
+    _write_receipt(folder.path, code, moved, worker, now)
+    size = sum(tr.size for tr in moved)
+    return VolumeIngest(code, "ingested", len(pages), size,
+                        message=t("intake.ingest.done", volume=code, pages=len(pages),
+                                  size=_human(size)))
+
+
+def _compare_recorded(ctx: ProjectContext, code: str, base: str, pages: Sequence[Any],
+                      recorded: dict[str, StoredFile]) -> VolumeIngest:
+    from dangan.storage import sha256_file
+
+    wanted = {f"{base}/{p.name}": p for p in pages}
+    details: list[str] = []
+    for rel in sorted(set(wanted) | set(recorded)):
+        if rel not in wanted:
+            details.append(t("intake.fixity.missing", path=rel))
+        elif rel not in recorded:
+            details.append(t("intake.ingest.conflict_pages", volume=code, detail=rel))
+        else:
+            sha = sha256_file(wanted[rel].path)
+            if sha != recorded[rel].sha256:
+                details.append(t("intake.ingest.conflict", volume=code, path=rel,
+                                 old=recorded[rel].sha256[:12], new=sha[:12]))
+    if details:
+        return _conflict(code, details)
+    return VolumeIngest(code, "unchanged", len(pages),
+                        message=t("intake.ingest.unchanged", volume=code))
+
+
+def _conflict(code: str, details: list[str]) -> VolumeIngest:
+    v = VolumeIngest(code, "conflict", message=t("intake.ingest.conflict_pages", volume=code,
+                                                 detail=len(details)))
+    v.message += "\n" + "\n".join(f"  - {d}" for d in details)
+    return v
+
+
+def _write_receipt(path: str, code: str, moved: Sequence[Any], worker: str, at: datetime) -> None:
+    # A read-only scan share keeps no receipt: the database still knows the volume is ingested.
+    with contextlib.suppress(OSError):
+        rn.write_json_atomic(os.path.join(path, RECEIPT), {
+            "archive_code": code, "worker": worker, "at": at.isoformat(),
+            "files": {tr.rel.rsplit("/", 1)[-1]: tr.sha256 for tr in moved}})
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
+        value /= 1024
+    return f"{size} B"
+
+
+# --- fixity --------------------------------------------------------------------------------
+@dataclass
+class FixityReport:
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
+    """Re-read every recorded file and compare with its checksum; raise IntegrityError if any differ."""
+    with ctx.transaction() as session:
+        q = select(StoredFile).where(StoredFile.project_id == ctx.project_id)
+        if area:
+            q = q.where(StoredFile.area == area)
+        files = [(f.id, f.path, f.sha256, f.size) for f in session.scalars(q)]
+    report = FixityReport()
+    good: list[int] = []
+    for fid, rel, sha, size in files:
+        report.checked += 1
+        if not ctx.storage.exists(rel):
+            report.problems.append(t("intake.fixity.missing", path=rel))
+            continue
+        actual_size = ctx.storage.size(rel)
+        if actual_size != size:
+            report.problems.append(t("intake.fixity.size", path=rel, expected=size,
+                                     actual=actual_size))
+            continue
+        if ctx.storage.sha256(rel) != sha:
+            report.problems.append(t("intake.fixity.mismatch", path=rel))
+            continue
+        good.append(fid)
+    now = datetime.now(UTC)
+    with ctx.transaction() as session:
+        for fid in good:
+            row = session.get(StoredFile, fid)
+            if row is not None:
+                row.verified_at = now
+    if report.problems:
+        raise IntegrityError("intake.fixity.bad", count=report.checked, bad=len(report.problems),
+                             details=report.problems)
+    return report
+
+
+def refuse_if_errors(report: CheckReport) -> None:
+    errors = [d for d in report.defects if d.is_error]
+    if errors:
+        raise DefectsFound("error.defects_found", count=len(errors))
