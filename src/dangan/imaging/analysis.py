@@ -57,8 +57,8 @@ def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
     coarse = cv2.resize(small, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA)
     coarse = cv2.dilate(coarse, np.ones((3, 3), np.uint8))
     background = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
-    limit = cv2.multiply(background, 0.78, dtype=cv2.CV_8U)
-    ink = cv2.compare(small, limit, cv2.CMP_LT)
+    limit = (background.astype(np.uint16) * 200 >> 8).astype(np.uint8)
+    ink: np.ndarray = cv2.compare(small, limit, cv2.CMP_LT)
     k = 2 * max(1, round(1.5 * mm)) + 1
     # Eroding with a zero border also drops slivers of bed along the image edges.
     inner = cv2.erode(paper.mask, np.ones((k, k), np.uint8), borderType=cv2.BORDER_CONSTANT,

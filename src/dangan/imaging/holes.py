@@ -43,7 +43,7 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
     dark_level = percentile_u8(grey[::2, ::2], 1)
     thr = dark_level + 0.45 * (paper_level - dark_level)
     dark = ((grey < thr) & (paper_mask > 0)).astype(np.uint8)
-    n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    _n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
     mm /= 2
     r_min, r_max = 1.6 * mm, 5.5 * mm
     holes: list[Hole] = []

@@ -87,7 +87,7 @@ def _decode_other(data: bytes) -> Decoded:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             _check_size(*img.size)
             img.load()
     except BadPage:
@@ -108,10 +108,7 @@ def decode_page(data: bytes) -> Decoded:
     """Decode page bytes; raise ``BadPage`` for anything that is not a usable page."""
     if not data:
         raise BadPage("empty_file")
-    if data[:2] == b"\xff\xd8":
-        decoded = _decode_jpeg(data)
-    else:
-        decoded = _decode_other(data)
+    decoded = _decode_jpeg(data) if data[:2] == b"\xff\xd8" else _decode_other(data)
     pixels = decoded.pixels
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[:, :, :3])

@@ -118,5 +118,9 @@ def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "") -> Retouc
         report.status = "failed"
         report.flag(c.UNREADABLE, exc.detail)
         result = Retouched(None, report)
+    except (cv2.error, ValueError, MemoryError) as exc:  # one odd page must not stop a batch
+        report.status = "failed"
+        report.flag(c.UNREADABLE, f"error:{type(exc).__name__}:{str(exc)[:200]}")
+        result = Retouched(None, report)
     report.seconds = time.perf_counter() - start
     return result

@@ -39,7 +39,7 @@ def _even(a: np.ndarray) -> np.ndarray:
 
 def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
     h, w = plane.shape[:2]
-    v = int(round(value))
+    v = round(value)
     if fill.paper is not None:
         outline = np.round(((fill.paper + 0.5) * factor - 0.5) * 16).astype(np.int32)
         frame = np.array([[-2, -2], [w + 1, -2], [w + 1, h + 1], [-2, h + 1]], np.int32) * 16

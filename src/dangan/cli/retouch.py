@@ -1,0 +1,103 @@
+"""``dangan retouch``: thin shell over ``dangan.services.retouch``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from dangan.cli.common import console
+from dangan.errors import InputError
+from dangan.i18n import t
+from dangan.compute.executors import Executor
+from dangan.imaging.context import PageReport, RetouchOptions
+from dangan.imaging.files import PageTask
+from dangan.services.retouch import RetouchSummary
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f} 页/s"), TimeRemainingColumn(), console=console,
+        transient=False,
+    )
+
+
+def _print_summary(summary: RetouchSummary) -> None:
+    counts = summary.counts
+    console.print(t("retouch.summary", pages=len(summary.pages), ok=counts.get("ok", 0),
+                    defect=counts.get("defect", 0), failed=counts.get("failed", 0),
+                    skipped=counts.get("skipped", 0), seconds=summary.seconds,
+                    rate=summary.pages_per_second, workers=summary.workers))
+    for code, count in sorted(summary.defects.items()):
+        console.print("  " + t("retouch.defect_line", code=code,
+                               name=t(f"retouch.defect.{code}"), count=count))
+
+
+def retouch(
+    src: str = typer.Argument(None, help="源目录（任意层级的页面图像；可为 fsspec URL）"),
+    dst: str = typer.Argument(None, help="输出目录（保持相同的相对路径）"),
+    dpi: int = typer.Option(200, "--dpi", help="扫描分辨率"),
+    mode: str = typer.Option("colour", "--mode", help="colour | grey | bilevel"),
+    fmt: str = typer.Option("jpg", "--format", help="jpg | tif"),
+    holes: bool = typer.Option(True, "--holes/--no-holes", help="填补装订孔（只影响输出）"),
+    quality: int = typer.Option(85, "--jpeg-quality", help="JPEG 质量"),
+    page_size: str = typer.Option("A4", "--page-size", help="A4 | A3 | A5 | B5 | B4 | letter"),
+    workers: int = typer.Option(0, "--workers", help="本机进程数（默认全部核心）"),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask 调度器地址 tcp://host:8786"),
+    report: str = typer.Option(None, "--report", help="JSON 报告路径"),
+    force: bool = typer.Option(False, "--force", help="重做已完成的页面"),
+    project: Path = typer.Option(None, "--project", help="项目目录：已扫描 → 已修图"),
+    batch: str = typer.Option(None, "--batch", help="只处理这个小批次"),
+    user: str = typer.Option(None, "--user", help="修图人（签字）"),
+) -> None:
+    """修图 · retouch: deskew, orientation, borders, holes, A4, automatic page QC."""
+    from dangan.compute.executors import make_executor
+    from dangan.services import retouch as svc
+
+    if mode not in ("colour", "grey", "bilevel"):
+        raise InputError("retouch.bad_option", name="--mode", value=mode)
+    if fmt not in ("jpg", "tif"):
+        raise InputError("retouch.bad_option", name="--format", value=fmt)
+    opts = RetouchOptions(dpi=dpi, mode=mode, fmt=fmt, holes=holes,  # type: ignore[arg-type]
+                          jpeg_quality=quality, page_size_mm=svc.page_size_mm(page_size))
+    executor = make_executor(workers or None, scheduler)
+    try:
+        if project is not None:
+            from dangan.services import retouch_project
+
+            summary = retouch_project.run(project, executor, batch=batch, user=user,
+                                          progress=_progress, force=force)
+        else:
+            if not src or not dst:
+                raise InputError("retouch.need_paths")
+            tasks = svc.plan_tree(src, dst, opts, force=force)
+            if not tasks:
+                raise InputError("retouch.no_pages", path=src)
+            summary = _run_with_progress(svc, tasks, executor)
+    finally:
+        executor.close()
+    _print_summary(summary)
+    if report:
+        svc.write_report(report, summary)
+        console.print(t("retouch.report_written", path=report))
+
+
+def _run_with_progress(svc: Any, tasks: list[PageTask], executor: Executor) -> RetouchSummary:
+    import time
+
+    start = time.perf_counter()
+    with _progress() as bar:
+        task_id = bar.add_task(t("retouch.progress"), total=len(tasks), rate=0.0)
+
+        def tick(_: PageReport) -> None:
+            done = bar.tasks[0].completed + 1
+            bar.update(task_id, advance=1, rate=done / max(1e-6, time.perf_counter() - start))
+
+        return svc.run_tasks(tasks, executor, progress=tick)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("retouch", help=t("retouch.help"))(retouch)

@@ -1,0 +1,168 @@
+"""Where work runs: one interface over in-process, a local process pool, or a Dask cluster.
+
+Every executor maps a picklable top-level function over picklable items and yields results
+as they complete (order is not kept). The number of tasks in flight is bounded, so a
+million-page run never holds a million futures. A worker that dies takes its tasks with it:
+the pool is rebuilt and those tasks are retried once (Dask retries by itself); a task that
+kills its worker twice is reported through ``on_lost`` instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def init_worker() -> None:
+    """One thread per process for OpenCV: parallelism comes from processes, not threads."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+class Executor(Protocol):
+    workers: int
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any],
+                      on_lost: Callable[[Any, BaseException], Any] | None = None
+                      ) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessExecutor:
+    """Run tasks one after another in this process (one page, tests, debugging)."""
+
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
+                      on_lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
+        init_worker()
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        return None
+
+
+class PoolExecutor:
+    """A local process pool (all cores by default)."""
+
+    def __init__(self, workers: int | None = None, max_in_flight: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.max_in_flight = max_in_flight or 4 * self.workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        import multiprocessing as mp
+
+        return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"),
+                                   initializer=init_worker)
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
+                      on_lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
+        pool = self._pool = self._pool or self._new_pool()
+        source = iter(items)
+        pending: dict[Future[R], tuple[T, int]] = {}
+        retry: list[tuple[T, int]] = []
+        exhausted = False
+        while True:
+            while len(pending) < self.max_in_flight and (retry or not exhausted):
+                if retry:
+                    item, tries = retry.pop()
+                else:
+                    try:
+                        item, tries = next(source), 0
+                    except StopIteration:
+                        exhausted = True
+                        break
+                pending[pool.submit(fn, item)] = (item, tries)
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                item, tries = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool as exc:
+                    broken = True
+                    if tries >= 1:
+                        if on_lost is None:
+                            raise
+                        yield on_lost(item, exc)
+                    else:
+                        retry.append((item, tries + 1))
+            if broken:
+                # Every task still pending died with the pool: run them again on a new one.
+                retry.extend((item, tries) for item, tries in pending.values())
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = self._pool = self._new_pool()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster (``dask scheduler`` + ``dask worker`` per PC)."""
+
+    def __init__(self, address: str | Any, max_in_flight: int | None = None) -> None:
+        from distributed import Client
+
+        self._own = isinstance(address, str)
+        self.client = Client(address) if isinstance(address, str) else address
+        info = self.client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+        self.max_in_flight = max_in_flight or 4 * self.workers
+
+    def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
+                      on_lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
+        from distributed import as_completed
+
+        source = iter(items)
+        futures: dict[Any, T] = {}
+        for item in source:
+            futures[self.client.submit(_in_worker, fn, item, pure=False)] = item
+            if len(futures) >= self.max_in_flight:
+                break
+        queue = as_completed(list(futures))
+        for fut in queue:
+            item = futures.pop(fut)
+            try:
+                yield fut.result()
+            except Exception as exc:  # a task that killed its workers too often
+                if on_lost is None:
+                    raise
+                yield on_lost(item, exc)
+            nxt = next(source, None)
+            if nxt is not None:
+                new = self.client.submit(_in_worker, fn, nxt, pure=False)
+                futures[new] = nxt
+                queue.add(new)
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def _in_worker(fn: Callable[[T], R], item: T) -> R:
+    init_worker()
+    return fn(item)
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor the CLI asks for: Dask with a scheduler address, else a pool or in-process."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    if workers == 1:
+        return InProcessExecutor()
+    return PoolExecutor(workers)

@@ -1,0 +1,30 @@
+"""Messages of the retouch engine (修图): CLI, report, defects."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "retouch.help": ("修图：纠偏、倒页、去黑边、去装订孔、A4 输出，并自动质检每一页",
+                     "Retouch: deskew, orientation, borders, holes, A4 output, with automatic page QC"),
+    "retouch.no_source": ("源目录 {path} 不存在", "Source folder {path} does not exist"),
+    "retouch.no_pages": ("{path} 下没有图像文件", "No page images under {path}"),
+    "retouch.need_paths": ("请给出 SRC 和 DST，或使用 --project", "Give SRC and DST, or use --project"),
+    "retouch.bad_page_size": ("未知的页面尺寸 {value}，可选：{choices}",
+                              "Unknown page size {value}; choose from: {choices}"),
+    "retouch.bad_option": ("选项 {name} 的值 {value} 无效", "Invalid value {value} for {name}"),
+    "retouch.progress": ("修图", "Retouching"),
+    "retouch.summary": ("共 {pages} 页：完成 {ok}，有问题 {defect}，失败 {failed}，跳过 {skipped}；"
+                        "{seconds:.1f} 秒，{rate:.1f} 页/秒（{workers} 个进程）",
+                        "{pages} pages: {ok} ok, {defect} with defects, {failed} failed, "
+                        "{skipped} skipped; {seconds:.1f} s, {rate:.1f} pages/s ({workers} workers)"),
+    "retouch.defect_line": ("{code}（{name}）：{count} 页", "{code} ({name}): {count} pages"),
+    "retouch.report_written": ("报告已写入 {path}", "Report written to {path}"),
+    "retouch.batch_done": ("批次 {batch}：{volumes} 卷 {pages} 页已修图，签字人 {user}",
+                           "Batch {batch}: {volumes} volumes, {pages} pages retouched, signed by {user}"),
+    "retouch.no_batch_pages": ("项目中没有待修图的页面", "No scanned pages waiting for retouch in the project"),
+    "retouch.defect.skew": ("偏斜", "skew"),
+    "retouch.defect.upside_down": ("倒页/方向", "upside down / orientation"),
+    "retouch.defect.black_border": ("黑边", "black border"),
+    "retouch.defect.hole": ("装订孔", "binding hole"),
+    "retouch.defect.blurred": ("模糊", "blurred"),
+    "retouch.defect.content_at_edge": ("内容贴边（可能裁切）", "content at the edge (cut risk)"),
+    "retouch.defect.blank_page": ("空白页", "blank page"),
+    "retouch.defect.unreadable": ("无法读取的图像", "unreadable image"),
+}

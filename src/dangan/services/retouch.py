@@ -1,0 +1,121 @@
+"""Use case: retouch a tree of page images (plain folders), or a project's work batch.
+
+Plain-folder mode mirrors ``SRC`` into ``DST`` (same relative paths, the output suffix of
+the chosen format) and writes a JSON report. It needs no project, so the engine can be run
+and compared like unpaper or ScanTailor.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import fsspec
+
+from dangan.compute.executors import Executor
+from dangan.errors import InputError
+from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
+from dangan.imaging.files import TEMP_MARK, PageTask, retouch_file
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".png", ".bmp")
+PAGE_SIZES_MM = {
+    "A4": (210.0, 297.0), "A3": (297.0, 420.0), "A5": (148.0, 210.0),
+    "B5": (176.0, 250.0), "B4": (250.0, 353.0), "LETTER": (215.9, 279.4),
+}
+
+
+@dataclass
+class RetouchSummary:
+    pages: list[PageReport] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 1
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(p.status for p in self.pages))
+
+    @property
+    def defects(self) -> dict[str, int]:
+        return dict(Counter(d.code for p in self.pages for d in p.defects))
+
+    @property
+    def pages_per_second(self) -> float:
+        done = sum(1 for p in self.pages if p.status != "skipped")
+        return done / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pages": len(self.pages), "counts": self.counts, "defects": self.defects,
+            "seconds": round(self.seconds, 3), "workers": self.workers,
+            "pages_per_second": round(self.pages_per_second, 2),
+            "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
+        }
+
+
+def page_size_mm(name: str) -> tuple[float, float]:
+    try:
+        return PAGE_SIZES_MM[name.upper()]
+    except KeyError:
+        raise InputError("retouch.bad_page_size", value=name,
+                         choices=", ".join(PAGE_SIZES_MM)) from None
+
+
+def _join(root: str, rel: str) -> str:
+    return root.rstrip("/") + "/" + rel
+
+
+def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False) -> list[PageTask]:
+    """One task per page image under ``src``; targets mirror it under ``dst``."""
+    fs, root = fsspec.core.url_to_fs(src)
+    if not fs.isdir(root):
+        raise InputError("retouch.no_source", path=src)
+    protocol = src.split("://", 1)[0] + "://" if "://" in src else ""
+    tasks = []
+    for path in sorted(fs.find(root)):
+        name = posixpath.basename(path)
+        if name.startswith(".") or TEMP_MARK in name:
+            continue
+        if posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
+            continue
+        rel = posixpath.relpath(path, root.rstrip("/") or "/")
+        out_rel = posixpath.splitext(rel)[0] + opts.suffix
+        source = protocol + path if protocol else path
+        tasks.append(PageTask(source, _join(dst, out_rel), rel, opts, force))
+    return tasks
+
+
+def _lost(task: PageTask, exc: BaseException) -> PageReport:
+    report = PageReport(source=task.rel, status="failed")
+    report.flag(UNREADABLE, f"worker_lost:{type(exc).__name__}")
+    return report
+
+
+def run_tasks(tasks: list[PageTask], executor: Executor,
+              progress: Callable[[PageReport], None] | None = None) -> RetouchSummary:
+    """Retouch every task; one bad page never stops the others."""
+    summary = RetouchSummary(workers=executor.workers)
+    start = time.perf_counter()
+    results: Iterator[PageReport] = executor.map_unordered(retouch_file, tasks, on_lost=_lost)
+    for report in results:
+        summary.pages.append(report)
+        if progress is not None:
+            progress(report)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def write_report(path: str, summary: RetouchSummary, extra: dict[str, Any] | None = None) -> None:
+    fs, p = fsspec.core.url_to_fs(path)
+    data = summary.to_dict()
+    if extra:
+        data = {**extra, **data}
+    parent = posixpath.dirname(p)
+    if parent:
+        fs.makedirs(parent, exist_ok=True)
+    with fs.open(p, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
