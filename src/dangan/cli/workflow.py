@@ -1,0 +1,564 @@
+"""Workflow commands: workers, borrow, batches, claims, sign-offs, QC, rework, rebind, return.
+
+Thin: every command opens the project, calls one service and prints the result (``--json``
+on queries). The project home is ``-p/--project`` (default: the current directory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from dangan.cli.common import console, open_ctx, print_json
+from dangan.i18n import t
+
+Project = typer.Option(Path("."), "--project", "-p", help="项目目录（含 dangan.toml）")
+AsJson = typer.Option(False, "--json", help="输出 JSON")
+
+worker_app = typer.Typer(help="人员与岗位 · workers", no_args_is_help=True)
+borrow_app = typer.Typer(help="借卷与借卷详情登记表 · borrow register", no_args_is_help=True)
+batch_app = typer.Typer(help="小批次与责任跟踪卡 · work batches", no_args_is_help=True)
+sort_app = typer.Typer(help="整理记录（拆卷/编页码）· sorting records", no_args_is_help=True)
+qc_app = typer.Typer(help="质检抽检 · QC sampling", no_args_is_help=True)
+rework_app = typer.Typer(help="返工 · rework", no_args_is_help=True)
+rebind_app = typer.Typer(help="装订 · rebinding", no_args_is_help=True)
+return_app = typer.Typer(help="还卷上架 · return", no_args_is_help=True)
+
+
+def _dump(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return [_dump(o) for o in obj]
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    return obj
+
+
+def _time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+# --- workers --------------------------------------------------------------------------------
+
+@worker_app.command("add")
+def worker_add(name: str = typer.Argument(..., help="姓名（签字用名）"),
+               role: list[str] = typer.Option(..., "--role", "-r",
+                                              help="岗位，可多次给出：borrow_clerk/借还卷员、sorter、scan_operator、retoucher、indexer、uploader、qc_inspector、binder、project_manager、archive_staff"),
+               project: Path = Project) -> None:
+    """登记人员及其岗位（已登记则补充岗位）。"""
+    from dangan.services.workers import add_worker
+
+    info = add_worker(open_ctx(project), name, role)
+    console.print(t("workflow.worker_added", name=info.name,
+                    roles="、".join(t(f"role.{r}") for r in info.roles)))
+
+
+@worker_app.command("list")
+def worker_list(role: str = typer.Option(None, "--role", help="只列出该岗位"),
+                project: Path = Project, as_json: bool = AsJson) -> None:
+    """列出人员。"""
+    from dangan.services.workers import list_workers
+
+    infos = list_workers(open_ctx(project), role)
+    if as_json:
+        print_json([i.to_dict() for i in infos])
+        return
+    table = Table("ID", t("history.person"), t("workflow.form.stage"))
+    for i in infos:
+        table.add_row(str(i.id), i.name, "、".join(t(f"role.{r}") for r in i.roles))
+    console.print(table)
+
+
+# --- borrow -----------------------------------------------------------------------------------
+
+@borrow_app.command("create")
+def borrow_create(code: list[str] = typer.Option(None, "--code", help="档号，可多次给出"),
+                  file: Path = typer.Option(None, "--file", help="每行一个档号的文本文件"),
+                  next_count: int = typer.Option(None, "--next", help="按清单顺序借出接下来的 N 卷"),
+                  remarks: str = typer.Option("", "--remarks"),
+                  project: Path = Project) -> None:
+    """登记一个借卷批次（大批次），列出每卷的档号与存放位置。"""
+    from dangan.services.borrow import create_borrow_batch
+
+    codes = list(code or [])
+    if file is not None:
+        codes += [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    info = create_borrow_batch(open_ctx(project), codes,
+                               next_count=next_count if not codes else None, remarks=remarks)
+    console.print(t("borrow.created", no=info.no, count=info.volume_count))
+
+
+@borrow_app.command("confirm")
+def borrow_confirm(no: int = typer.Argument(..., help="借卷批次号"),
+                   clerk: str = typer.Option(..., "--clerk", help="借卷人（已登记的借还卷员）"),
+                   archive_staff: str = typer.Option(..., "--archive-staff", help="档案室经手人"),
+                   remarks: str = typer.Option("", "--remarks"),
+                   project: Path = Project) -> None:
+    """双方在借卷详情登记表上签字确认，案卷出库。"""
+    from dangan.services.borrow import confirm_borrow
+
+    info = confirm_borrow(open_ctx(project), no, clerk, archive_staff, remarks=remarks)
+    console.print(t("borrow.confirmed", no=info.no, clerk=info.clerk, staff=info.archive_staff,
+                    at=_time(info.borrowed_at), due=_time(info.due_at)))
+
+
+@borrow_app.command("problem")
+def borrow_problem(no: int = typer.Argument(..., help="借卷批次号"),
+                   code: str = typer.Argument(..., help="档号"),
+                   problem: str = typer.Argument(..., help="发现的问题"),
+                   by: str = typer.Option(..., "--by", help="记录人"),
+                   project: Path = Project) -> None:
+    """借卷时发现的问题，第一时间记录。"""
+    from dangan.services.borrow import note_problem
+
+    row = note_problem(open_ctx(project), no, code, problem, by)
+    console.print(t("borrow.problem_noted", code=row.archive_code, condition=row.condition))
+
+
+@borrow_app.command("show")
+def borrow_show(no: int = typer.Argument(...), project: Path = Project,
+                as_json: bool = AsJson) -> None:
+    """显示借卷详情登记表。"""
+    from dangan.services.borrow import borrow_batch_info
+
+    info = borrow_batch_info(open_ctx(project), no)
+    if as_json:
+        print_json(_dump(info))
+        return
+    console.print(f"[bold]{t('borrow.register_title')} {info.no}[/] "
+                  f"{t('workflow.status.' + info.status)}  {info.clerk} / {info.archive_staff} "
+                  f"{_time(info.borrowed_at)}")
+    table = Table(t("workflow.form.seq"), t("workflow.form.archive_code"),
+                  t("workflow.form.location"), t("workflow.form.pages"),
+                  t("workflow.form.stage"), t("workflow.form.condition"))
+    for r in info.rows:
+        table.add_row(str(r.seq), r.archive_code, r.location, str(r.pages or ""),
+                      t(f"stage.{r.stage}"), r.condition)
+    console.print(table)
+
+
+@borrow_app.command("list")
+def borrow_list(overdue: bool = typer.Option(False, "--overdue", help="只列出超期未还的"),
+                project: Path = Project, as_json: bool = AsJson) -> None:
+    """列出借卷批次（--overdue：超期未还）。"""
+    from dangan.services.borrow import list_borrow_batches
+
+    infos = list_borrow_batches(open_ctx(project), overdue_only=overdue)
+    if as_json:
+        print_json(_dump(infos))
+        return
+    if overdue and not infos:
+        console.print(t("borrow.none_overdue"))
+    for i in infos:
+        line = (t("borrow.overdue", no=i.no, due=_time(i.due_at), count=i.volume_count)
+                if i.overdue else
+                f"{i.no}  {t('workflow.status.' + i.status)}  {i.volume_count}  {_time(i.due_at)}")
+        console.print(line, highlight=False)
+
+
+@borrow_app.command("register")
+def borrow_register(no: int = typer.Argument(...),
+                    out: Path = typer.Option(..., "--out", "-o", help=".xlsx 或 .pdf"),
+                    project: Path = Project) -> None:
+    """导出借卷详情登记表（.xlsx / PDF）。"""
+    from dangan.export.borrow_register import write_borrow_register
+    from dangan.services.borrow import borrow_batch_info
+
+    ctx = open_ctx(project)
+    path = write_borrow_register(borrow_batch_info(ctx, no), out, ctx.config.project.name)
+    console.print(t("borrow.written", path=path))
+
+
+# --- work batches -------------------------------------------------------------------------------
+
+@batch_app.command("split")
+def batch_split(no: int = typer.Argument(..., help="借卷批次号"),
+                pages: int = typer.Option(None, "--pages", help="每个小批次的页数（默认：每人每天页数）"),
+                half_day: bool = typer.Option(False, "--half-day", help="半天的工作量"),
+                project: Path = Project, as_json: bool = AsJson) -> None:
+    """按工作量把借卷批次分成小批次（不拆分案卷）。"""
+    from dangan.services.batches import split_borrow_batch
+
+    made = split_borrow_batch(open_ctx(project), no, pages_per_batch=pages, half_day=half_day)
+    if as_json:
+        print_json(_dump(made))
+        return
+    console.print(t("batch.split_done", no=no, count=len(made)))
+    _batch_table(made)
+
+
+def _batch_table(infos: list[Any]) -> None:
+    table = Table(t("workflow.form.work_batch"), t("workflow.form.first_code"),
+                  t("workflow.form.last_code"), t("workflow.form.volume_count"),
+                  t("workflow.form.planned_pages"), t("workflow.form.stage"),
+                  t("workflow.progress.status"), t("history.person"))
+    for b in infos:
+        table.add_row(b.code, b.first_code, b.last_code, str(b.volume_count),
+                      str(b.planned_pages), t(f"stage.{b.stage}"),
+                      t(f"workflow.status.{b.status}"), b.holder)
+    console.print(table)
+
+
+@batch_app.command("list")
+def batch_list(borrow: int = typer.Option(None, "--borrow", help="借卷批次号"),
+               stage: str = typer.Option(None, "--stage"), project: Path = Project,
+               as_json: bool = AsJson) -> None:
+    """列出小批次及其环节、状态、领取人。"""
+    from dangan.services.batches import list_work_batches
+
+    infos = list_work_batches(open_ctx(project), borrow, stage)
+    if as_json:
+        print_json(_dump(infos))
+        return
+    _batch_table(infos)
+
+
+@batch_app.command("card")
+def batch_card(code: str = typer.Argument(..., help="小批次号，如 1-6-2"),
+               out: Path = typer.Option(..., "--out", "-o", help="PDF 文件"),
+               size: str = typer.Option("A5", "--size", help="A5 或 A4"),
+               project: Path = Project) -> None:
+    """打印责任跟踪卡（PDF，含二维码与各环节签字栏）。"""
+    from dangan.export.responsibility_card import write_responsibility_card
+    from dangan.services.batches import work_batch_info
+    from dangan.services.workflow_state import graph_for
+
+    ctx = open_ctx(project)
+    info = work_batch_info(ctx, code)
+    path = write_responsibility_card(info, list(graph_for(ctx.config).work_stages), out,
+                                     ctx.config.project.name, size)
+    console.print(t("batch.card_written", path=path))
+
+
+# --- claims and sign-offs -------------------------------------------------------------------
+
+def claim(batch: str = typer.Argument(..., help="小批次号"),
+          worker: str = typer.Option(..., "--worker", "-w", help="领取人"),
+          stage: str = typer.Option(None, "--stage", help="环节（默认：小批次当前环节）"),
+          hand_back: bool = typer.Option(False, "--hand-back", help="交回已领取的小批次"),
+          remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """领取小批次（同一工种一个小批次只能一人做），或用 --hand-back 交回。"""
+    from dangan.services import claims
+
+    ctx = open_ctx(project)
+    if hand_back:
+        claims.hand_back(ctx, batch, worker, remarks)
+        console.print(t("workflow.handed_back", batch=batch))
+        return
+    info = claims.claim(ctx, batch, worker, stage, remarks)
+    console.print(t("workflow.claimed", worker=info.worker, batch=info.batch,
+                    stage=t(f"stage.{info.stage}")))
+
+
+def signoff(batch: str = typer.Argument(..., help="小批次号"),
+            worker: str = typer.Option(..., "--worker", "-w", help="签字人（须为领取人）"),
+            stage: str = typer.Option(None, "--stage"),
+            volume: list[str] = typer.Option(None, "--volume", help="只签这些档号"),
+            remarks: str = typer.Option("", "--remarks"), project: Path = Project,
+            as_json: bool = AsJson) -> None:
+    """完成环节并签字（时间、备注）；全部案卷签完后小批次进入下一环节。"""
+    from dangan.services.signoff import sign_off
+
+    r = sign_off(open_ctx(project), batch, worker, stage, remarks, volume or [])
+    if as_json:
+        print_json(r.to_dict())
+        return
+    console.print(t("workflow.signed", person=r.person, batch=r.batch,
+                    stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
+    if r.batch_advanced:
+        console.print(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}")))
+
+
+def correct(event_id: int = typer.Argument(..., help="要更正的记录号"),
+            by: str = typer.Option(..., "--by"), remarks: str = typer.Option(..., "--remarks"),
+            project: Path = Project) -> None:
+    """更正一条记录（原记录不变，追加一条更正）。"""
+    from dangan.services.signoff import correct_event
+
+    console.print(t("workflow.corrected", id=correct_event(open_ctx(project), event_id, by,
+                                                           remarks)))
+
+
+@sort_app.command("record")
+def sort_record(code: str = typer.Argument(..., help="档号"),
+                worker: str = typer.Option(..., "--worker", "-w"),
+                pages: int = typer.Option(..., "--pages", help="编页码的页数"),
+                notes: str = typer.Option("", "--notes", help="拆卷说明"),
+                photo: list[str] = typer.Option(None, "--photo", help="特殊装订的照片"),
+                project: Path = Project) -> None:
+    """记录整理：拆卷说明、特殊装订照片、编页数。"""
+    from dangan.services.rebind import record_sorting
+
+    record_sorting(open_ctx(project), code, worker, pages, notes, photo or [])
+    console.print(t("sort.recorded", code=code, pages=pages))
+
+
+# --- QC ----------------------------------------------------------------------------------------
+
+@qc_app.command("sample")
+def qc_sample(batch: str = typer.Argument(...),
+              inspector: str = typer.Option(..., "--inspector", "-w"),
+              seed: int = typer.Option(None, "--seed", help="随机种子（默认随机并记录）"),
+              project: Path = Project, as_json: bool = AsJson) -> None:
+    """先处理自动检查的问题，再按抽检方案抽样（种子记录在案，可复现）。"""
+    from dangan.services.qc import draw_sample
+
+    r = draw_sample(open_ctx(project), batch, inspector, seed)
+    if as_json:
+        print_json(r.to_dict())
+        return
+    if r.inspection_id is None:
+        console.print(t("qc.auto_rework", count=r.reworks))
+        return
+    console.print(t("qc.sample_drawn", round=r.round, population=r.population,
+                    size=len(r.units), seed=r.seed))
+    for u in r.units:
+        console.print(f"  {u['archive_code']}  {u['unit']} {u['key']}", highlight=False)
+
+
+@qc_app.command("record")
+def qc_record(code: str = typer.Argument(..., help="档号"),
+              defect: str = typer.Option(..., "--code", "-c", help="问题类型：skew、upside_down、missing_page、duplicate_page、wrong_order、missed_scan、extra_scan、black_border、blurred、archive_code …"),
+              inspector: str = typer.Option(..., "--inspector", "-w", help="发现人"),
+              page: int = typer.Option(None, "--page"), item: int = typer.Option(None, "--item"),
+              message: str = typer.Option("", "--message"),
+              stage: str = typer.Option(None, "--stage", help="责任环节（默认按问题类型）"),
+              warning: bool = typer.Option(False, "--warning", help="仅提示，不算错误"),
+              project: Path = Project, as_json: bool = AsJson) -> None:
+    """记录一处问题（页或件），退回其产生环节的责任人。"""
+    from dangan.services.qc import record_defect
+
+    r = record_defect(open_ctx(project), code, defect, inspector, page_no=page, item_seq=item,
+                      message=message, stage=stage, severity="warning" if warning else "error")
+    if as_json:
+        print_json(r.to_dict())
+        return
+    console.print(t("qc.defect_recorded", id=r.id, code=t(f"defect.{r.code}"),
+                    stage=t(f"stage.{r.stage}"), person=r.responsible or "-"))
+
+
+@qc_app.command("decide")
+def qc_decide(batch: str = typer.Argument(...),
+              inspector: str = typer.Option(..., "--inspector", "-w"),
+              remarks: str = typer.Option("", "--remarks"), project: Path = Project,
+              as_json: bool = AsJson) -> None:
+    """判定：合格率达标且无严重问题（档号、缺页）则签字通过，否则返工后再检。"""
+    from dangan.services.qc import decide
+
+    r = decide(open_ctx(project), batch, inspector, remarks)
+    if as_json:
+        print_json(r.to_dict())
+        return
+    params = dict(rate=f"{r.rate:.1%}", inspected=r.inspected, defective=r.defective,
+                  critical=r.critical, reworks=r.reworks)
+    console.print(t("qc.passed" if r.passed else "qc.failed", **params))
+    if r.passed and not r.batch_advanced:
+        console.print(t("qc.pending_rework", reworks=r.reworks))
+    if r.batch_advanced:
+        console.print(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}")))
+
+
+@qc_app.command("redraw")
+def qc_redraw(inspection: int = typer.Argument(..., help="抽检记录号"),
+              project: Path = Project) -> None:
+    """按记录的种子重新抽样（核对用），输出 JSON。"""
+    from dangan.services.qc import redraw
+
+    print_json(redraw(open_ctx(project), inspection))
+
+
+# --- rework ------------------------------------------------------------------------------------
+
+@rework_app.command("list")
+def rework_list(assignee: str = typer.Option(None, "--assignee"),
+                batch: str = typer.Option(None, "--batch"),
+                all_: bool = typer.Option(False, "--all", help="包括已完成的"),
+                project: Path = Project, as_json: bool = AsJson) -> None:
+    """列出返工（默认只列待处理的）。"""
+    from dangan.services.rework import list_rework
+
+    items = list_rework(open_ctx(project), assignee=assignee, batch=batch,
+                        status=None if all_ else "open")
+    if as_json:
+        print_json(_dump(items))
+        return
+    if not items:
+        console.print(t("rework.none"))
+        return
+    table = Table("#", t("workflow.form.work_batch"), t("workflow.form.archive_code"),
+                  t("workflow.form.stage"), t("history.person"), t("history.kind"),
+                  t("workflow.form.pages"), t("workflow.progress.status"))
+    for r in items:
+        table.add_row(str(r.id), r.batch, r.archive_code, t(f"stage.{r.stage}"), r.assignee,
+                      t(f"defect.{r.defect_code}") if r.defect_code else r.reason,
+                      str(r.page_no or ""), r.status)
+    console.print(table)
+
+
+@rework_app.command("done")
+def rework_done(rework_id: int = typer.Argument(...),
+                worker: str = typer.Option(..., "--worker", "-w"),
+                remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """责任人完成返工并签字（之后由质检再检）。"""
+    from dangan.services.rework import complete_rework
+
+    complete_rework(open_ctx(project), rework_id, worker, remarks)
+    console.print(t("rework.done", id=rework_id))
+
+
+# --- rebind ------------------------------------------------------------------------------------
+
+@rebind_app.command("agree")
+def rebind_agree(method: str = typer.Option(..., "--method", help="thread / glue_tube / sewing"),
+                 agreed_by: str = typer.Option(..., "--agreed-by", help="档案室领导"),
+                 trial: list[str] = typer.Option(..., "--trial", help="试装案卷档号"),
+                 alignment: str = typer.Option("bottom_left", "--alignment"),
+                 punch: bool = typer.Option(False, "--punch", help="允许打孔"),
+                 remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """记录与档案室领导确认并签字的装订方式和试装案卷。"""
+    from dangan.services.rebind import agree_binding
+
+    info = agree_binding(open_ctx(project), method, agreed_by, alignment=alignment,
+                         punch_allowed=punch, trial_codes=trial, remarks=remarks)
+    console.print(t("rebind.agreed", method=t(f"rebind.method.{info.method}"), by=info.agreed_by))
+
+
+@rebind_app.command("approve-trial")
+def rebind_approve(by: str = typer.Option(..., "--by", help="档案室领导"),
+                   remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """档案室领导确认试装案卷，其余案卷方可装订。"""
+    from dangan.services.rebind import approve_trial
+
+    info = approve_trial(open_ctx(project), by, remarks)
+    console.print(t("rebind.trial_approved", by=info.trial_approved_by))
+
+
+@rebind_app.command("sign")
+def rebind_sign(batch: str = typer.Argument(...),
+                binder: str = typer.Option(..., "--binder", "-w"),
+                volume: list[str] = typer.Option(None, "--volume", help="只签这些档号"),
+                remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """装订完成并在责任跟踪卡上签字（有未解决问题或缺页的案卷会被拒绝）。"""
+    from dangan.services.rebind import rebind
+
+    r = rebind(open_ctx(project), batch, binder, volume or [], remarks)
+    console.print(t("workflow.signed", person=r.person, batch=r.batch,
+                    stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
+
+
+# --- return ------------------------------------------------------------------------------------
+
+@return_app.command("check")
+def return_check(no: int = typer.Argument(...), project: Path = Project,
+                 as_json: bool = AsJson) -> None:
+    """检查借卷批次能否归还（全部装订、质检合格、无未解决问题、不隔批次）。"""
+    from dangan.services.returns import check_return
+
+    problems = check_return(open_ctx(project), no)
+    if as_json:
+        print_json({"no": no, "ready": not problems, "problems": problems})
+        return
+    if not problems:
+        console.print(t("return.ready", no=no))
+    for p in problems:
+        console.print(f"  • {p}", highlight=False)
+    if problems:
+        raise typer.Exit(7)
+
+
+@return_app.command("list")
+def return_list(no: int = typer.Argument(...),
+                out: Path = typer.Option(..., "--out", "-o", help=".xlsx 或 .pdf"),
+                project: Path = Project) -> None:
+    """打印还卷清单（.xlsx / PDF），按借卷顺序，含双方签字栏与上架规则。"""
+    from dangan.export.return_list import write_return_list
+    from dangan.services.borrow import borrow_batch_info
+
+    ctx = open_ctx(project)
+    path = write_return_list(borrow_batch_info(ctx, no), out, ctx.config.project.name)
+    console.print(t("borrow.written", path=path))
+
+
+@return_app.command("confirm")
+def return_confirm(no: int = typer.Argument(...),
+                   clerk: str = typer.Option(..., "--clerk"),
+                   archive_staff: str = typer.Option(..., "--archive-staff"),
+                   shelving_rule: str = typer.Option(None, "--shelving-rule",
+                                                     help="与档案室约定的上架规则"),
+                   count: int = typer.Option(None, "--count", help="清点的卷数"),
+                   handed: Path = typer.Option(None, "--handed", help="按归还顺序每行一个档号"),
+                   remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """还卷：与登记表核对数量和顺序，双方签字并记录时间与上架规则。"""
+    from dangan.services.returns import return_batch
+
+    codes = None
+    if handed is not None:
+        codes = [ln.strip() for ln in handed.read_text(encoding="utf-8").splitlines()
+                 if ln.strip()]
+    info = return_batch(open_ctx(project), no, clerk, archive_staff, handed=codes,
+                        counted=count, shelving_rule=shelving_rule, remarks=remarks)
+    console.print(t("return.done", no=info.no, count=info.volume_count, clerk=info.return_clerk,
+                    staff=info.return_archive_staff, at=_time(info.returned_at)))
+
+
+# --- history and progress -------------------------------------------------------------------------
+
+def history(code: str = typer.Argument(..., help="档号"), project: Path = Project,
+            as_json: bool = AsJson) -> None:
+    """打印一卷档案的全部记录（借卷、领取、签字、问题、返工、还卷）。"""
+    from dangan.services.history import volume_history
+
+    lines = volume_history(open_ctx(project), code)
+    if as_json:
+        print_json(_dump(lines))
+        return
+    table = Table("#", t("workflow.form.time"), t("history.kind"), t("workflow.form.stage"),
+                  t("history.scope"), t("history.person"), t("workflow.form.remarks"),
+                  title=t("history.title", code=code))
+    for ln in lines:
+        kind = t(f"workflow.event.{ln.kind}")
+        if ln.corrects_id:
+            kind += f" → #{ln.corrects_id}"
+        table.add_row(str(ln.id), _time(ln.at), kind, t(f"stage.{ln.stage}") if ln.stage else "",
+                      t(f"history.scope.{ln.scope}"), ln.person, ln.remarks)
+    console.print(table)
+
+
+def progress(project: Path = Project, as_json: bool = AsJson) -> None:
+    """各环节进度（卷数、页数）与超期未还的借卷批次。"""
+    from dangan.services.progress import overdue, stage_progress
+
+    ctx = open_ctx(project)
+    rows = stage_progress(ctx)
+    late = overdue(ctx)
+    if as_json:
+        print_json({"stages": _dump(rows), "overdue": _dump(late)})
+        return
+    table = Table(t("workflow.form.stage"), t("workflow.progress.status"),
+                  t("workflow.progress.volumes"), t("workflow.progress.pages"),
+                  title=t("workflow.progress.title"))
+    for r in rows:
+        table.add_row(t(f"stage.{r.stage}"), t(f"workflow.status.{r.status}"), str(r.volumes),
+                      str(r.pages))
+    console.print(table)
+    for o in late:
+        console.print(t("borrow.overdue", no=o.no, due=_time(o.due_at), count=o.volumes))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(worker_app, name="worker")
+    app.add_typer(borrow_app, name="borrow")
+    app.add_typer(batch_app, name="batch")
+    app.add_typer(sort_app, name="sort")
+    app.command("claim")(claim)
+    app.command("signoff")(signoff)
+    app.command("correct")(correct)
+    app.add_typer(qc_app, name="qc")
+    app.add_typer(rework_app, name="rework")
+    app.add_typer(rebind_app, name="rebind")
+    app.add_typer(return_app, name="return")
+    app.command("history")(history)
+    app.command("progress")(progress)
