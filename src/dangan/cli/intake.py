@@ -13,7 +13,7 @@ from dangan.errors import DefectsFound
 from dangan.i18n import t
 
 
-def _rules(archive_code_rule: str | None, folder_rule: str | None, page_rule: str | None):  # type: ignore[no-untyped-def]
+def _rules(archive_code_rule: str | None, folder_rule: str | None, page_rule: str | None) -> Any:
     from dangan.domain.naming import COURT_ARCHIVE_CODE, COURT_FOLDER, NamingRules
 
     if not (archive_code_rule or folder_rule or page_rule):

@@ -253,7 +253,7 @@ class Walker:
         for gap in report.gaps:
             for n in range(gap.page_no, gap.page_no + gap.count):
                 vol.defects.append(make_defect(
-                    dc.MISSING_PAGE, path=_join(vol.rel, self.rules.page_file.format(page_no=n)),
+                    dc.MISSING_PAGE, path=_join(vol.rel, self.rules.page_file_name(n, self.fmt)),
                     volume=code, page=n, before=gap.before or "-", after=gap.after or "-"))
         for page_no, names in report.duplicates:
             vol.defects.append(make_defect(dc.DUPLICATE_PAGE_NO, path=_join(vol.rel, names[-1]),
