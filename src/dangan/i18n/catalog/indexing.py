@@ -98,4 +98,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.summary": ("挂接检查：{volumes} 卷，{errors} 处错误，{warnings} 处提示",
                      "Link check: {volumes} volume(s), {errors} error(s), {warnings} warning(s)"),
     "link.exported": ("挂接数据已写入 {paths}", "Link data written to {paths}"),
+    # --- handover ---
+    "handover.exists": ("{path} 已存在，不会覆盖", "{path} already exists and will not be overwritten"),
+    "handover.refused": ("挂接检查发现 {count} 处错误，不能移交", "The link check found {count} error(s); nothing handed over"),
+    "handover.description": ("{name} 数字化成果移交：{volumes} 卷，交付形式 {form}",
+                             "{name} digitization handover: {volumes} volume(s), delivery form {form}"),
+    "handover.done": ("移交包已生成：{path}（{volumes} 卷，{files} 个交付文件）",
+                      "Handover bag written: {path} ({volumes} volume(s), {files} delivered file(s))"),
+    "handover.verified": ("移交包校验通过：{path}（{files} 个文件，SHA-256 全部一致）",
+                          "Handover bag verified: {path} ({files} file(s), all SHA-256 match)"),
+    "handover.invalid": ("移交包 {path} 校验失败：{count} 处问题", "Handover bag {path} failed verification: {count} problem(s)"),
+    "handover.missing": ("缺少文件：{path}", "missing file: {path}"),
+    "handover.changed": ("文件已被改动（SHA-256 不符）：{path}", "file changed (SHA-256 mismatch): {path}"),
+    "handover.unexpected": ("清单之外的文件：{path}", "file not in the manifest: {path}"),
 }

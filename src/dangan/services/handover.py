@@ -1,0 +1,220 @@
+"""验收移交: build the handover bag for the client, and verify one.
+
+A handover is refused while the link check finds errors: the client pays for data that
+matches, so a broken delivery never leaves the building. Bag layout (under ``data/``)::
+
+    files/<form>/<archive code>/…     the delivered files, as in 已上传
+    catalogue/卷内目录.xlsx            the catalogue workbook (re-importable)
+    linkdata/挂接数据.xlsx|.xml        数据挂接 for the archive system
+    records/跟踪表/<code>-….xlsx       the tracking sheets
+    records/过程记录.csv 问题记录.csv   process records (stage events, defects)
+    records/…                          files kept in 过程记录
+    mets.xml                           volume → items → pages, checksums, DA/T 46 properties
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan import __version__ as dangan_version
+from dangan.db.models import Defect as DefectRow
+from dangan.db.models import Page, StageEvent, Volume
+from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
+from dangan.domain.defects import Defect
+from dangan.errors import ConflictError, DefectsFound, IntegrityError
+from dangan.export import linkdata
+from dangan.export.bag import BagReport, make_bag, verify_bag
+from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_mets
+from dangan.i18n import t
+from dangan.services.indexing import catalogue_workbook_bytes, schema_of
+from dangan.services.linking import check_links, link_volumes
+from dangan.storage import Area
+
+
+@dataclass
+class HandoverResult:
+    path: Path
+    volumes: int
+    files: int
+    warnings: list[Defect]
+
+
+def build_handover(ctx: Any, out: Path, form: str | None = None) -> HandoverResult:
+    form = form or ctx.config.delivery.forms[0]
+    if out.exists():
+        raise ConflictError("handover.exists", path=out)
+    defects = check_links(ctx, forms=[form])
+    errors = [d for d in defects if d.is_error]
+    if errors:
+        raise DefectsFound("handover.refused", count=len(errors), details=[d.message for d in errors])
+    volumes = link_volumes(ctx, form)
+    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir(parents=True)
+    try:
+        n_files = _copy_delivery(ctx, tmp, volumes)
+        (tmp / "catalogue").mkdir()
+        (tmp / "catalogue" / "卷内目录.xlsx").write_bytes(catalogue_workbook_bytes(ctx))
+        (tmp / "linkdata").mkdir()
+        schema = schema_of(ctx)
+        (tmp / "linkdata" / "挂接数据.xlsx").write_bytes(linkdata.to_xlsx(schema, volumes))
+        (tmp / "linkdata" / "挂接数据.xml").write_bytes(
+            linkdata.to_xml(schema, volumes, ctx.config.project.name))
+        _copy_records(ctx, tmp / "records", [v.archive_code for v in volumes])
+        (tmp / "mets.xml").write_bytes(_mets(ctx, volumes, form))
+        make_bag(tmp, {
+            "Source-Organization": ctx.config.project.client or ctx.config.project.name,
+            "External-Description": t("handover.description", name=ctx.config.project.name,
+                                      volumes=len(volumes), form=form),
+            "Bagging-Date": datetime.now(UTC).date().isoformat(),
+            "Bag-Software-Agent": f"dangan {dangan_version}",
+            "Bag-Count": "1 of 1",
+        })
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return HandoverResult(out, len(volumes), n_files, [d for d in defects if not d.is_error])
+
+
+def _copy_delivery(ctx: Any, dest: Path, volumes: Sequence[linkdata.LinkVolume]) -> int:
+    """Copy every delivered file (and page index) out of 已上传, checking its recorded hash."""
+    from hashlib import sha256
+
+    from dangan.db.models import StoredFile
+
+    codes = {v.archive_code for v in volumes}
+    folders = {v.folder for v in volumes}
+    count = 0
+    with ctx.transaction() as session:
+        rows = session.execute(
+            select(StoredFile.path, StoredFile.sha256).join(Volume, Volume.id == StoredFile.volume_id)
+            .where(StoredFile.area == Area.UPLOADED.key, Volume.archive_code.in_(codes))).all()
+    prefix = Area.UPLOADED.value + "/"
+    for path, expected in rows:
+        rel = path[len(prefix):]
+        if rel.rsplit("/", 1)[0] not in folders and not any(rel.startswith(f + "/") for f in folders):
+            continue
+        target = dest / "files" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = sha256()
+        with ctx.storage.open(path) as src, target.open("wb") as fh:
+            while block := src.read(1 << 20):
+                digest.update(block)
+                fh.write(block)
+        if digest.hexdigest() != expected:
+            raise IntegrityError("storage.checksum_mismatch", path=path, expected=expected,
+                                 actual=digest.hexdigest())
+        count += 1
+    return count
+
+
+def _copy_records(ctx: Any, dest: Path, codes: Sequence[str]) -> None:
+    dest.mkdir(parents=True)
+    with ctx.transaction() as session:
+        vols = session.execute(select(Volume.id, Volume.archive_code, Volume.folder_name)
+                               .where(Volume.project_id == ctx.project_id,
+                                      Volume.archive_code.in_(list(codes)))).all()
+        ids = [v.id for v in vols]
+        code_of = {v.id: v.archive_code for v in vols}
+        events = session.scalars(select(StageEvent).where(StageEvent.volume_id.in_(ids))
+                                 .order_by(StageEvent.at, StageEvent.id)).all()
+        defects = session.scalars(select(DefectRow).where(DefectRow.volume_id.in_(ids))
+                                  .order_by(DefectRow.found_at, DefectRow.id)).all()
+    _csv(dest / "过程记录.csv", ["档号", "时间", "环节", "事件", "签名", "备注"],
+         [[code_of.get(e.volume_id or 0, ""), e.at.isoformat(), e.stage or "", e.kind, e.person,
+           e.remarks] for e in events])
+    _csv(dest / "问题记录.csv", ["档号", "页号", "问题代码", "级别", "来源", "状态", "说明"],
+         [[code_of.get(d.volume_id or 0, ""), d.page_no or "", d.code, d.severity, d.source,
+           d.status, d.message] for d in defects])
+    for v in vols:
+        if not v.folder_name:
+            continue
+        for rel in ctx.storage.walk_files(f"{Area.SCANNED.value}/{v.folder_name}"):
+            if rel.endswith("跟踪表.xlsx"):
+                target = dest / "跟踪表" / rel.rsplit("/", 1)[-1]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(ctx.storage.read_bytes(rel))
+    for rel in ctx.storage.walk_files(Area.RECORDS.value):
+        target = dest / rel[len(Area.RECORDS.value) + 1:]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(ctx.storage.read_bytes(rel))
+
+
+def _csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+
+
+def _mets(ctx: Any, volumes: Sequence[linkdata.LinkVolume], form: str) -> bytes:
+    schema = schema_of(ctx)
+    from dangan.db.models import StoredFile
+
+    codes = [v.archive_code for v in volumes]
+    with ctx.transaction() as session:
+        pages: dict[str, dict[int, Any]] = {}
+        for code, page, sha in session.execute(
+                select(Volume.archive_code, Page, StoredFile.sha256)
+                .join(Page, Page.volume_id == Volume.id)
+                .join(StoredFile, StoredFile.page_id == Page.id)
+                .where(Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes),
+                       StoredFile.area == Area.RETOUCHED.key)):
+            pages.setdefault(code, {})[page.page_no] = (page, sha)
+    scan, retouch = ctx.config.scan, ctx.config.retouch
+    lead = len(schema.leading_unnumbered)
+    out = []
+    for vol in volumes:
+        vpages = pages.get(vol.archive_code, {})
+        devices = sorted({str(p.metrics.get("device", "")) for p, _ in vpages.values()} - {""})
+        digit = {
+            "resolution": ("分辨率(dpi)", scan.dpi), "colour_mode": ("色彩模式", retouch.colour_mode),
+            "scan_format": ("扫描格式", scan.format),
+            "compression": ("压缩方式", "JPEG (DCT)" if retouch.format == "jpg" else "LZW"),
+            "jpeg_quality": ("压缩质量", retouch.jpeg_quality),
+            "delivery_form": ("交付形式", form), "page_size": ("幅面", retouch.page_size),
+            "device": ("扫描设备", "; ".join(devices)),
+            "software": ("处理软件", f"dangan {dangan_version}"),
+        }
+        items = []
+        for item in vol.items:
+            files = [MetsFile(f"files/{f.path}", f.kind, f.size, f.sha256) for f in item.files]
+            mpages = []
+            for n in range(item.page_start + lead, item.page_end + lead + 1):
+                page, sha = vpages.get(n, (None, ""))
+                jpg = next((f for f in files if form == "jpg" and f.path.endswith(f"-{n:04d}.jpg")), None)
+                mpages.append(MetsPage(n, str(n - lead), sha, getattr(page, "width", None),
+                                       getattr(page, "height", None), getattr(page, "dpi", None),
+                                       getattr(page, "colour_mode", None), jpg))
+            fields = {k: (ENTRY_LABELS[k][0], item.fields.get(k, "")) for k in
+                      ("doc_no", "author", "title", "date", "security_class", "remarks")}
+            fields["pages"] = (ENTRY_LABELS["page_start"][0], f"{item.page_start}-{item.page_end}")
+            items.append(MetsItem(item.seq, fields, [] if form == "jpg" else files, mpages))
+        record = {k: (RECORD_LABELS[k][0], v) for k, v in vol.record.items() if k in RECORD_LABELS}
+        record["archive_code"] = (RECORD_LABELS["archive_code"][0], vol.archive_code)
+        out.append(MetsVolume(vol.archive_code, record, digit, items))
+    return build_mets(out, ctx.config.project.name,
+                      ctx.config.project.client or ctx.config.project.name)
+
+
+def verify_handover(path: Path) -> BagReport:
+    """Re-check fixity and completeness; IntegrityError naming every problem file."""
+    report = verify_bag(path)
+    if not report.ok:
+        details = ([t("handover.missing", path=p) for p in report.missing]
+                   + [t("handover.changed", path=p) for p in report.changed]
+                   + [t("handover.unexpected", path=p) for p in report.unexpected]
+                   + report.other)
+        raise IntegrityError("handover.invalid", path=path, count=len(details), details=details)
+    return report
