@@ -77,3 +77,13 @@ def _cell(value: Any) -> Any:
     if isinstance(value, int):
         return value
     return str(value)
+
+
+def write_differences(out: BinaryIO, rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+    """一稿双录 differences for the third person: one row per differing field."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("差异")
+    ws.append(list(headers))
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+    wb.save(out)
