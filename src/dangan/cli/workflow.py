@@ -393,9 +393,17 @@ def rework_list(assignee: str = typer.Option(None, "--assignee"),
                   t("workflow.form.pages"), t("workflow.progress.status"))
     for r in items:
         table.add_row(str(r.id), r.batch, r.archive_code, t(f"stage.{r.stage}"), r.assignee,
-                      t(f"defect.{r.defect_code}") if r.defect_code else r.reason,
+                      _defect_label(r.defect_code, r.reason),
                       str(r.page_no or ""), r.status)
     console.print(table)
+
+
+def _defect_label(code: str, reason: str) -> str:
+    from dangan.domain.workflow import DEFECT_STAGE
+
+    if code in DEFECT_STAGE:
+        return t(f"defect.{code}") + (f"：{reason}" if reason and reason != code else "")
+    return reason or code
 
 
 @rework_app.command("done")

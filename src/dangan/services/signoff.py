@@ -55,10 +55,15 @@ def sign_off(ctx: ProjectContext, batch_code: str, worker: str, stage: str | Non
                     raise StateError("workflow.volume_not_in_batch", code=v.archive_code,
                                      batch=batch.code)
         else:
+            ws.absorb_external_signoffs(session, graph, batch, wanted)
             volumes = list(session.scalars(select(Volume).where(
                 Volume.work_batch_id == batch.id, Volume.stage == wanted).order_by(Volume.id)))
-        advanced = ws.sign_off_volumes(session, ctx.project_id, graph, batch, volumes, wanted,
-                                       person, remarks, at)
+        if not volumes and batch.stage == wanted:
+            advanced = ws.advance_batch(session, ctx.project_id, graph, batch, wanted, person,
+                                        remarks, at)
+        else:
+            advanced = ws.sign_off_volumes(session, ctx.project_id, graph, batch, volumes,
+                                           wanted, person, remarks, at)
         return SignoffResult(batch.code, wanted, person.name, at, len(volumes), advanced,
                              graph.next(wanted))
 

@@ -240,6 +240,14 @@ def sign_off_volumes(session: Session, project_id: int, graph: wf.StageGraph,
         volume.stage = following
         volume.status = wf.WAITING
     session.flush()
+    return advance_batch(session, project_id, graph, batch, stage, worker, remarks, at, data)
+
+
+def advance_batch(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
+                  stage: str, worker: Worker, remarks: str = "", at: datetime | None = None,
+                  data: dict[str, Any] | None = None) -> bool:
+    """The batch-level sign-off once no volume of the batch is left at ``stage``."""
+    at = at or now()
     left = session.scalar(select(func.count()).select_from(Volume).where(
         Volume.work_batch_id == batch.id, Volume.stage == stage))
     if left:
@@ -250,7 +258,7 @@ def sign_off_volumes(session: Session, project_id: int, graph: wf.StageGraph,
     if claim is not None and claim.stage == stage:
         claim.released_at = at
         claim.release_reason = "signed_off"
-    batch.stage = following
+    batch.stage = graph.next(stage)
     batch.status = wf.WAITING
     return True
 
@@ -278,6 +286,23 @@ def sign_off_volume_in_session(session: Session, project_id: int, config: Projec
         claim_in_session(session, project_id, graph, batch, stage, worker, at=at)
     require_claimant(session, batch, stage, worker)
     sign_off_volumes(session, project_id, graph, batch, [volume], stage, worker, remarks, at)
+
+
+def absorb_external_signoffs(session: Session, graph: wf.StageGraph, batch: WorkBatch,
+                             stage: str) -> int:
+    """Volumes another area signed off itself (intake's ingest writes its own scan sign-off
+    and leaves the volume at ``stage`` with status ``done``) move on like ours did."""
+    signed = select(StageEvent.volume_id).where(StageEvent.kind == wf.EVENT_SIGNOFF,
+                                                StageEvent.stage == stage,
+                                                StageEvent.volume_id.is_not(None))
+    volumes = session.scalars(select(Volume).where(
+        Volume.work_batch_id == batch.id, Volume.stage == stage, Volume.status == wf.FINISHED,
+        Volume.id.in_(signed))).all()
+    for volume in volumes:
+        volume.stage = graph.next(stage)
+        volume.status = wf.WAITING
+    session.flush()
+    return len(volumes)
 
 
 def claim_in_session(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,

@@ -242,5 +242,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.status.planned": ("待出库", "planned"),
     "workflow.status.borrowed": ("已借出", "borrowed"),
     "workflow.status.returned": ("已归还", "returned"),
+    "workflow.line.qc": ("小批次 {batch} {stage}合格（抽检 {inspections} 次，累计返工 {reworks} 项）",
+                         "Work batch {batch} passed {stage} ({inspections} inspection(s), {reworks} rework(s) so far)"),
     "workflow.line.no_service": ("{stage}：该环节服务尚未提供，由本流程代为签字", "{stage}: no service yet, signed off by the line"),
 }

@@ -1,0 +1,192 @@
+"""Drive one borrow batch through the whole line, with the services this build has.
+
+``run_line`` is what ``dangan demo`` calls: borrow (both sides sign) → split into work
+batches → for each batch every work stage of the project's graph (claim, do, sign) → QC with
+sampling (rework goes back to whoever made the error, then re-inspection) → rebinding (method
+agreed, trial volume approved first) → return in borrow order with the shelving rule.
+Scanning uses intake's ingest when the scans are there; a stage whose service is not
+installed is signed off by its worker through the workflow and listed in the summary.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan.db.models import Defect, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import DanganError
+from dangan.i18n import t
+from dangan.services import batches, borrow, claims, qc, rebind, returns, rework, signoff, workers
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+
+SHELVING_RULE = "面对档案柜，整体从右至左，每列柜内从上到下竖直摆放"
+
+
+def _quiet(_line: str) -> None:
+    return None
+
+
+def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str, str], *,
+             say: Callable[[str], None] = _quiet, archive_codes: list[str] | None = None,
+             inject_defect: bool = True) -> dict[str, Any]:
+    """Borrow the given (default: all registered) volumes as one batch and take it to return."""
+    graph = ws.graph_for(ctx.config)
+    people = dict(workers_by_role)
+    staff = people.pop(wf.ARCHIVE_STAFF, "档案室经手人")
+    for role, name in people.items():
+        workers.add_worker(ctx, name, [role])
+    clerk = people[wf.BORROW_CLERK]
+    summary: dict[str, Any] = {"stages": {}, "reworks": 0, "qc": []}
+    info = borrow.create_borrow_batch(ctx, archive_codes or (),
+                                      next_count=None if archive_codes else 10**9)
+    borrow.confirm_borrow(ctx, info.no, clerk, staff)
+    say(t("borrow.created", no=info.no, count=info.volume_count))
+    made = batches.split_borrow_batch(ctx, info.no)
+    say(t("batch.split_done", no=info.no, count=len(made)))
+    summary.update(borrow_no=info.no, volumes=info.volume_count,
+                   work_batches=[b.code for b in made])
+    injected = False
+    for batch in made:
+        for stage in graph.work_stages:
+            if stage in wf.QC_LEVELS:
+                result = _inspect(ctx, batch.code, stage, people, summary,
+                                  inject=inject_defect and not injected)
+                summary["qc"].append(result)
+                say(t("workflow.line.qc", batch=batch.code, stage=t(f"stage.{stage}"),
+                      inspections=result["inspections"], reworks=summary["reworks"]))
+                injected = True
+            elif stage == wf.REBIND:
+                _rebind(ctx, batch.code, people[wf.BINDER], staff)
+                summary["stages"][stage] = "workflow"
+            else:
+                _do_stage(ctx, batch.code, stage, people, scan_root, summary)
+            say(t("workflow.advanced", batch=batch.code, stage=t(f"stage.{graph.next(stage)}")))
+    ordered = [r.archive_code for r in borrow.borrow_batch_info(ctx, info.no).rows]
+    back = returns.return_batch(ctx, info.no, clerk, staff, handed=ordered, counted=len(ordered),
+                                shelving_rule=SHELVING_RULE)
+    say(t("return.done", no=back.no, count=back.volume_count, clerk=back.return_clerk,
+          staff=back.return_archive_staff,
+          at=back.returned_at.strftime("%Y-%m-%d %H:%M") if back.returned_at else ""))
+    summary["returned"] = back.volume_count
+    return summary
+
+
+def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, str],
+              scan_root: Path, summary: dict[str, Any]) -> None:
+    person = people[wf.STAGE_ROLE[stage]] if wf.STAGE_ROLE[stage] in people else people[wf.INDEXER]
+    claims.claim(ctx, code, person, stage)
+    volumes = _volumes(ctx, code)
+    if stage == wf.SORT:
+        for archive_code, pages in volumes:
+            rebind.record_sorting(ctx, archive_code, person, pages or 40,
+                                  unbind_notes="拆除订书钉，无特殊装订")
+        summary["stages"][stage] = "workflow"
+    elif stage == wf.SCAN and scan_root.is_dir() and _has("dangan.services.intake"):
+        _ingest(ctx, scan_root, person, [c for c, _p in volumes])
+        summary["stages"][stage] = "intake.ingest"
+    else:
+        summary["stages"].setdefault(stage, "signoff-only")
+    signoff.sign_off(ctx, code, person, stage)
+
+
+def _ingest(ctx: ProjectContext, scan_root: Path, person: str, codes: list[str]) -> None:
+    """Intake's verified ingest (its own scan sign-off); a refused volume is signed as
+    scanned with its problems recorded as defects, which QC's automatic step sends back."""
+    intake = importlib.import_module("dangan.services.intake")
+    check = intake.check_scan_root(scan_root, intake.check_options(ctx, workers=1))
+    check.volumes = [v for v in check.volumes if v.folder.archive_code in codes]
+    check.other_defects = []
+    report = intake.ingest(ctx, scan_root, person, report=check)
+    refused: dict[str, list[Any]] = {}
+    for vol in report.volumes:
+        if vol.state in ("refused", "conflict") and vol.volume in codes:
+            refused[vol.volume] = list(vol.defects)
+    ingested = {v.volume for v in report.volumes}
+    for code in codes:
+        if code not in ingested:  # no folder for it under the scan root
+            refused[code] = []
+    if not refused:
+        return
+    with ctx.transaction() as session:
+        for code, defects in refused.items():
+            volume = ws.volume_by_code(session, ctx.project_id, code)
+            for d in defects or [None]:
+                session.add(Defect(project_id=ctx.project_id, volume_id=volume.id,
+                                   work_batch_id=volume.work_batch_id,
+                                   page_no=getattr(d, "page", None),
+                                   code=getattr(d, "code", "missed_scan"), severity="error",
+                                   source="check", stage=wf.SCAN,
+                                   message=getattr(d, "message", "")))
+            ws.sign_off_volume_in_session(session, ctx.project_id, ctx.config, volume, wf.SCAN,
+                                          person, remarks="入库检查未通过，问题已登记")
+
+
+def _inspect(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, str],
+             summary: dict[str, Any], inject: bool) -> dict[str, Any]:
+    inspector = people[wf.QC_INSPECTOR]
+    for _attempt in range(wf.MAX_QC_ATTEMPTS + 1):
+        claims.claim(ctx, code, inspector, stage)
+        sample = qc.draw_sample(ctx, code, inspector, seed=20260101)
+        if sample.inspection_id is None:  # automatic-check defects went back first
+            summary["reworks"] += _finish_rework(ctx, code)
+            continue
+        if inject:
+            unit = sample.units[0]
+            qc.record_defect(ctx, unit["archive_code"], "skew", inspector,
+                             page_no=unit["key"] if unit["unit"] == "page" else None,
+                             message="抽检发现第一页偏斜")
+            inject = False
+        verdict = qc.decide(ctx, code, inspector)
+        if verdict.batch_advanced:
+            return {"batch": code, "stage": stage, "passed": True, "rate": verdict.rate,
+                    "inspections": _attempt + 1}
+        summary["reworks"] += _finish_rework(ctx, code)
+    raise DanganError("qc.too_many_rounds", code=code, rounds=wf.MAX_QC_ATTEMPTS)
+
+
+def _finish_rework(ctx: ProjectContext, code: str) -> int:
+    items = rework.list_rework(ctx, batch=code)
+    for item in items:
+        worker = item.assignee or _any_worker(ctx, item.stage)
+        rework.complete_rework(ctx, item.id, worker, "已返工更正")
+    return len(items)
+
+
+def _any_worker(ctx: ProjectContext, stage: str) -> str:
+    for info in workers.list_workers(ctx):
+        if wf.STAGE_ALLOWED_ROLES[stage] & set(info.roles):
+            return info.name
+    raise DanganError("workflow.worker_not_found", name=t(f"stage.{stage}"))
+
+
+def _rebind(ctx: ProjectContext, code: str, binder: str, lead: str) -> None:
+    claims.claim(ctx, code, binder, wf.REBIND)
+    volumes = [c for c, _p in _volumes(ctx, code)]
+    if rebind.agreement(ctx) is None:
+        rebind.agree_binding(ctx, "thread", lead, trial_codes=volumes[:1],
+                             remarks="三点一线，左下角对齐，不裁切")
+        rebind.rebind(ctx, code, binder, volumes[:1], "试装")
+        rebind.approve_trial(ctx, lead)
+    rebind.rebind(ctx, code, binder)
+
+
+def _volumes(ctx: ProjectContext, code: str) -> list[tuple[str, int | None]]:
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, code)
+        rows = session.execute(select(Volume.archive_code, Volume.expected_pages).where(
+            Volume.work_batch_id == batch.id).order_by(Volume.id)).all()
+        return [(c, p) for c, p in rows]
+
+
+def _has(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError:
+        return False
+    return True
