@@ -69,15 +69,14 @@ def test_links_fifos_bad_names_and_dotdot(tmp_path: Path) -> None:
     found = _check(root)
     codes = [c for c, _ in found]
     assert codes.count("bad_path") == 6, found
-    out = subprocess.run(CLI + ["check", str(root), "--json"], capture_output=True, timeout=60)
+    out = subprocess.run([*CLI, "check", str(root), "--json"], capture_output=True, timeout=60)
     assert out.returncode == 9
     parsed = json.loads(out.stdout.decode("utf-8"))
     assert any("\\xff" in d["path"] for d in parsed["defects"])
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
-    missing = subprocess.run(CLI + ["check", str(tmp_path / "nope")], capture_output=True)
+    missing = subprocess.run([*CLI, "check", str(tmp_path / "nope")], capture_output=True)
     assert missing.returncode == 5
-    out = subprocess.run(CLI + ["renumber", str(tmp_path), "--insert-before", "../0001",
-                                str(tmp_path / "x.jpg")], capture_output=True)
+    out = subprocess.run([*CLI, "renumber", str(tmp_path), "--insert-before", "../0001", str(tmp_path / "x.jpg")], capture_output=True)
     assert out.returncode in (4, 5)
