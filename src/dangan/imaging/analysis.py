@@ -18,7 +18,8 @@ from dangan.imaging.holes import Hole, find_holes
 from dangan.imaging.orientation import sideways_vote, upright_score
 from dangan.imaging.paper import Paper, find_paper
 
-ANALYSIS_DPI = 100.0
+ANALYSIS_DPI = 50.0
+FINE_DPI = 100.0  # content skew is refined at this resolution when the paper edge is unusable
 EDGE_AGREES_DEG = 0.5
 MIN_CONTENT_CONFIDENCE = 0.3
 
@@ -43,8 +44,8 @@ class PagePlan:
         return -(self.rotation + self.skew_deg)
 
 
-def reduce(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
-    factor = min(1.0, ANALYSIS_DPI / dpi)
+def reduce(grey: np.ndarray, dpi: float, target: float = ANALYSIS_DPI) -> tuple[np.ndarray, float]:
+    factor = min(1.0, target / dpi)
     if factor >= 0.999:
         return grey, 1.0
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -84,13 +85,13 @@ def choose_skew(content: SkewEstimate, edge: float | None) -> tuple[float, str, 
 
 def _upright_view(ink: np.ndarray, paper: Paper, turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
     """The ink warped upright and cropped to the paper, and the map used to do it."""
-    rot = np.diag([0.5, 0.5, 1.0]) @ rotation_matrix(turn_deg)
+    rot = rotation_matrix(turn_deg)
     quad = transform(rot, paper.quad)
     lo = quad.min(axis=0)
     size = np.ceil(quad.max(axis=0) - lo).astype(int) + 1
     rot[:2, 2] -= lo
-    view = cv2.warpAffine(ink, rot[:2], (int(size[0]), int(size[1])), flags=cv2.INTER_AREA)
-    return (view > 0).astype(np.uint8) * 255, rot
+    view = cv2.warpAffine(ink, rot[:2], (int(size[0]), int(size[1])), flags=cv2.INTER_NEAREST)
+    return view, rot
 
 
 def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
@@ -104,9 +105,23 @@ def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
     skew, _, _ = choose_skew(content, paper.edge_angle_deg)
     view, rot = _upright_view(ink, paper, -(base + skew))
     centres = [tuple(p) for p in transform(rot, np.array([[h.x, h.y] for h in holes]))] if holes else []
-    score = upright_score(view, centres, mm / 2)
+    score = upright_score(view, centres, mm)
     rotation = base if score >= 0 else (base + 180) % 360
     return rotation, abs(score), content
+
+
+def _refine(grey: np.ndarray, dpi: float, rotation: int, approx: SkewEstimate) -> SkewEstimate:
+    """Content skew measured again at ``FINE_DPI`` around the low-resolution estimate."""
+    fine, factor = reduce(grey, dpi, FINE_DPI)
+    mm = dpi * factor / 25.4
+    paper = find_paper(fine)
+    ink = ink_mask(fine, paper, mm)
+    if paper.found:
+        _remove_holes(ink, find_holes(fine, paper.mask, paper.quad, paper.level, mm))
+    pts = ink_points(ink)
+    if rotation in (90, 270):
+        pts = np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
+    return measure_skew(pts, 0.0, around=approx)
 
 
 def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
@@ -120,6 +135,9 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
     pts = ink_points(ink)
     rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg)
+    if method == "content" and factor < FINE_DPI / dpi:
+        content = _refine(grey, dpi, rotation, content)
+        skew, method, skew_conf = choose_skew(content, None)
     box = None
     cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
     if len(cols):

@@ -96,6 +96,7 @@ class PageReport:
     edge_residue: float = 0.0
     content_margin_mm: float = 0.0
     seconds: float = 0.0
+    matrix: list[float] = field(default_factory=list)  # 2×3 scan px → output px, row-major
     defects: list[Defect] = field(default_factory=list)
 
     def flag(self, code: str, detail: str = "") -> None:
@@ -106,4 +107,5 @@ class PageReport:
         for key, value in data.items():
             if isinstance(value, float):
                 data[key] = round(value, 4)
+        data["matrix"] = [round(v, 7) for v in self.matrix]
         return data

@@ -81,11 +81,18 @@ def coarse_search(pts: np.ndarray, max_deg: float, step: float = 0.5) -> tuple[f
     return float(angles[int(np.argmax(scores))]), best, prominence
 
 
-def measure_skew(pts: np.ndarray, max_deg: float) -> SkewEstimate:
-    """Skew of the ink points ``pts`` (x, y in analysis px) within ±``max_deg``."""
+def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = None
+                 ) -> SkewEstimate:
+    """Skew of the ink points ``pts`` (x, y in analysis px) within ±``max_deg``.
+
+    With ``around`` (an estimate made at a lower resolution) only the fine search is run.
+    """
     if len(pts) < 50:
         return SkewEstimate(0.0, 0.0, len(pts))
-    coarse, _, prominence = coarse_search(pts, max_deg)
+    if around is not None:
+        coarse, prominence = around.angle_deg, around.confidence
+    else:
+        coarse, _, prominence = coarse_search(pts, max_deg)
     fine = np.arange(coarse - 0.4, coarse + 0.4001, 0.1)
     scores = profile_scores(pts[::2], fine)
     best = float(fine[int(np.argmax(scores))])

@@ -37,14 +37,16 @@ def _edge_distance(x: float, y: float, quad: np.ndarray) -> float:
 def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
                paper_level: float, mm: float) -> list[Hole]:
     """Holes inside the paper quad of the reduced grey image ``grey`` (``mm`` px per mm)."""
-    # Half the analysis resolution is plenty for 6 mm discs and blurs text to grey.
-    grey = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    paper_mask = paper_mask[::2, ::2][: grey.shape[0], : grey.shape[1]]
+    # About 50 dpi is plenty for 6 mm discs and blurs text to grey.
+    k = 2 if mm > 3.0 else 1
+    if k == 2:
+        grey = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        paper_mask = paper_mask[::2, ::2][: grey.shape[0], : grey.shape[1]]
     dark_level = percentile_u8(grey[::2, ::2], 1)
     thr = dark_level + 0.45 * (paper_level - dark_level)
     dark = ((grey < thr) & (paper_mask > 0)).astype(np.uint8)
     _n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    mm /= 2
+    mm /= k
     r_min, r_max = 1.6 * mm, 5.5 * mm
     holes: list[Hole] = []
     x0, y0, bw, bh, area = (stats[:, i].astype(np.float64) for i in range(5))
@@ -57,7 +59,7 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
     for i in np.flatnonzero(ok):
         r = side[i] / 2
         cx, cy = (x0[i] + bw[i] / 2, y0[i] + bh[i] / 2) if full[i] else (cents[i][0] + 0.5, cents[i][1] + 0.5)
-        if _edge_distance(2 * cx, 2 * cy, quad) > 56 * mm:
+        if _edge_distance(k * cx, k * cy, quad) > 28 * k * mm:
             continue
-        holes.append(Hole(float(2 * cx - 0.5), float(2 * cy - 0.5), float(2 * r)))
+        holes.append(Hole(float(k * cx - 0.5), float(k * cy - 0.5), float(k * r)))
     return holes

@@ -105,9 +105,10 @@ def _edge_angle(contour: np.ndarray, rect: tuple, shape: tuple[int, int],
 def find_paper(grey: np.ndarray) -> Paper:
     """Locate the paper in a reduced grey scan."""
     h, w = grey.shape
-    otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     level = percentile_u8(grey[::2, ::2], 90)
-    thr = min(otsu, 0.55 * level)
+    # Strict: a reduced pixel is paper only if (nearly) all of it is paper, so the outline
+    # never reaches into the bed and painting outside it leaves no dark rim.
+    thr = 0.8 * level
     bright = (grey > thr).astype(np.uint8) * 255
     whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     full_mask = np.full((h, w), 255, np.uint8)
@@ -116,8 +117,8 @@ def find_paper(grey: np.ndarray) -> Paper:
     sides = _bed_sides(bright)
     if not sides:
         return Paper(whole, whole, full_mask, None, (), level, True)
-    closed = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    # No morphological closing: it would fill slivers of bed along the image border.
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)
     if cv2.contourArea(contour) < 0.05 * h * w:
         return Paper(whole, whole, full_mask, None, sides, level, False)
@@ -127,5 +128,7 @@ def find_paper(grey: np.ndarray) -> Paper:
     cv2.fillConvexPoly(mask, quad.round().astype(np.int32), 255)
     angle = _edge_angle(contour, rect, (h, w), sides)
     paper_level = percentile_u8(grey[::3, ::3][mask[::3, ::3] > 0], 50)
-    hull = cv2.convexHull(contour).reshape(-1, 2).astype(np.float32)
+    # A dark line across the sheet (a fold) may split it: the outline keeps every large part.
+    parts = [c for c in contours if cv2.contourArea(c) > 0.01 * h * w]
+    hull = cv2.convexHull(np.vstack(parts)).reshape(-1, 2).astype(np.float32)
     return Paper(quad, hull, mask, angle, sides, paper_level, True)

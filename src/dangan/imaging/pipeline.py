@@ -102,6 +102,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     report.holes_found, report.holes_filled = len(plan.holes), len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
     _measure(report, plan, grey, pl, fill, level, dpi)
+    report.matrix = [float(v) for v in pl.matrix.ravel()]
     qc.judge(report, opts)
     return Retouched(encode(rendered, opts), report, pl.matrix)
 
