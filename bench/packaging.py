@@ -30,11 +30,11 @@ from PIL import Image, ImageDraw
 from dangan.export.pdf import PdfInfo, page_count, write_item_pdf
 
 
-def base_jpeg(seed: int = 1) -> bytes:
+def base_jpeg(seed: int = 1, noise: float = 2.5) -> bytes:
     rng = np.random.default_rng(seed)
     w, h = 1654, 2339
     arr = np.full((h, w, 3), (246, 242, 232), np.uint8)
-    arr = np.clip(arr.astype(np.int16) + rng.normal(0, 4, (h, w, 1)).astype(np.int16), 0, 255)
+    arr = np.clip(arr.astype(np.int16) + rng.normal(0, noise, (h, w, 1)).astype(np.int16), 0, 255)
     img = Image.fromarray(arr.astype(np.uint8))
     draw = ImageDraw.Draw(img)
     for line in range(60):
@@ -54,8 +54,8 @@ def with_comment(jpeg: bytes, n: int) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text + jpeg[2:]
 
 
-def make_pages(root: Path, pages: int) -> list[Path]:
-    base = base_jpeg()
+def make_pages(root: Path, pages: int, noise: float) -> list[Path]:
+    base = base_jpeg(noise=noise)
     paths = []
     for n in range(1, pages + 1):
         p = root / f"{n:06d}.jpg"
@@ -145,7 +145,9 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=10_000)
     ap.add_argument("--per-item", type=int, default=10)
     ap.add_argument("--service", action="store_true", help="also time the packaging service")
-    ap.add_argument("--tmp", type=Path, default=None)
+    ap.add_argument("--noise", type=float, default=2.5, help="paper grain; more = bigger JPEGs")
+    ap.add_argument("--tmp", type=Path, default=None,
+                    help="work folder (e.g. /dev/shm to measure CPU, not the disk)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -154,8 +156,9 @@ def main() -> None:
         src = root / "src"
         src.mkdir()
         t0 = time.perf_counter()
-        paths = make_pages(src, args.pages)
+        paths = make_pages(src, args.pages, args.noise)
         total = sum(p.stat().st_size for p in paths)
+        print(f"work folder: {root}")
         print(f"pages: {args.pages}, {args.per_item} per item, {total / args.pages / 1024:.0f} KiB "
               f"per page ({total / 2**30:.2f} GiB), made in {time.perf_counter() - t0:.1f} s")
         for p in paths:  # warm the page cache for both runs

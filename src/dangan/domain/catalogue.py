@@ -19,6 +19,7 @@ import calendar
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
@@ -128,6 +129,7 @@ class Catalogue:
         return not any(d.is_error for d in self.defects)
 
 
+@lru_cache(maxsize=65536)
 def normalise_date(text: str) -> str | None:
     """``1997-3-5`` / ``1997.03.05`` / ``1997年3月`` -> ``19970305`` / ``199703``; None if invalid."""
     s = "".join(text.split())
@@ -207,11 +209,16 @@ def _parse_pages(values: Mapping[str, str]) -> tuple[int | None, int | None, boo
     return start, end, ok
 
 
-def _check_fields(chk: _Checker, values: Mapping[str, str], fields: Sequence[str],
-                  required: Sequence[str], labels: Mapping[str, tuple[str, str]],
+@lru_cache(maxsize=64)
+def _field_order(fields: tuple[str, ...], required: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*fields, *required)))
+
+
+def _check_fields(chk: _Checker, values: Mapping[str, str], fields: tuple[str, ...],
+                  required: tuple[str, ...], labels: Mapping[str, tuple[str, str]],
                   row: int | None, seq: int | str | None) -> dict[str, str]:
     out: dict[str, str] = {}
-    for name in dict.fromkeys((*fields, *required)):
+    for name in _field_order(fields, required):
         text = values.get(name, "").strip()
         if not text:
             if name in required:

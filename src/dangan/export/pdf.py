@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 import img2pdf
 import pikepdf
@@ -30,21 +31,26 @@ class PdfInfo:
 
 def item_pdf(jpegs: Sequence[bytes], dpi: int, info: PdfInfo = PdfInfo()) -> bytes:
     """A PDF with one page per JPEG, in order; raises InputError naming a bad page."""
+    buf = io.BytesIO()
+    write_item_pdf(buf, jpegs, dpi, info)
+    return buf.getvalue()
+
+
+def write_item_pdf(out: BinaryIO, jpegs: Sequence[bytes], dpi: int, info: PdfInfo = PdfInfo()) -> None:
+    """Stream the PDF into ``out`` (no extra in-memory copy of a many-megabyte document)."""
     if not jpegs:
         raise InputError("package.no_pages")
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     try:
-        data = img2pdf.convert(
+        img2pdf.convert(
             list(jpegs), layout_fun=layout, engine=img2pdf.Engine.internal,
             title=info.title or None, author=info.author or None, subject=info.subject or None,
             keywords=[info.keywords] if info.keywords else None, creator=info.creator,
             producer="dangan (img2pdf)", creationdate=info.date, moddate=info.date,
-            nodate=info.date is None,
+            nodate=info.date is None, outputstream=out,
         )
     except (img2pdf.ImageOpenError, img2pdf.PdfTooLargeError, ValueError) as exc:
         raise InputError("package.bad_image", detail=str(exc)) from exc
-    assert isinstance(data, bytes)
-    return data
 
 
 def page_count(data: bytes) -> int:

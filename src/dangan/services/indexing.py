@@ -8,6 +8,7 @@ written. The web app calls these same functions.
 from __future__ import annotations
 
 import io
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dangan.db.models import (
@@ -68,25 +69,33 @@ def image_counts(session: Session, volume_ids: Sequence[int] | None = None) -> d
     return counts
 
 
-def item_values(item: Item | Any) -> dict[str, str]:
-    values = {"seq": str(item.seq), "page_start": str(item.page_start),
-              "page_end": str(item.page_end)}
-    values.update({c: getattr(item, c) or "" for c in ITEM_COLUMNS})
-    values.update({k: str(v) for k, v in (item.extra or {}).items()})
+def item_values(row: Any) -> dict[str, str]:
+    """An Item (or an Item row) as the text a catalogue row would carry."""
+    values = {"seq": str(row.seq), "page_start": str(row.page_start), "page_end": str(row.page_end),
+              "doc_no": row.doc_no or "", "author": row.author or "", "title": row.title or "",
+              "date": row.date or "", "security_class": row.security_class or "",
+              "remarks": row.remarks or ""}
+    extra = row.extra
+    if isinstance(extra, str):  # raw JSON text (see load_catalogues); most rows are "{}"
+        extra = json.loads(extra) if extra not in ("{}", "null") else None
+    if extra:
+        values.update({k: str(v) for k, v in extra.items()})
     return values
 
 
 def load_catalogues(session: Session, project_id: int, codes: Sequence[str] | None = None,
-                    ) -> tuple[dict[int, Volume], dict[int, list[dict[str, str]]], dict[int, dict[str, Any]]]:
-    """Volumes (by id), their entries as text and their record fields, in bulk."""
-    vq = select(Volume).where(Volume.project_id == project_id)
+                    ) -> tuple[dict[int, Any], dict[int, list[dict[str, str]]], dict[int, dict[str, Any]]]:
+    """Volumes (id -> row with archive_code, page_count), entries as text, record fields; in bulk."""
+    vq = select(Volume.id, Volume.archive_code, Volume.page_count).where(Volume.project_id == project_id)
     if codes:
         vq = vq.where(Volume.archive_code.in_(list(codes)))
-    volumes = {v.id: v for v in session.scalars(vq)}
+    volumes = {r.id: r for r in session.execute(vq)}
     ids = list(volumes)
     entries: dict[int, list[dict[str, str]]] = defaultdict(list)
     records: dict[int, dict[str, Any]] = {}
-    cols = (Item.volume_id, Item.seq, Item.page_start, Item.page_end, Item.extra,
+    # extra as raw text: decoding 100,000 empty JSON objects costs more than the validation
+    cols = (Item.volume_id, Item.seq, Item.page_start, Item.page_end,
+            type_coerce(Item.extra, Text).label("extra"),
             *(getattr(Item, c) for c in ITEM_COLUMNS))
     iq = select(*cols).order_by(Item.volume_id, Item.seq)
     rq = select(VolumeRecord.volume_id, VolumeRecord.fields)
