@@ -73,9 +73,12 @@ def _remove_holes(ink: np.ndarray, holes: list[Hole]) -> None:
         cv2.circle(ink, (round(hole.x), round(hole.y)), round(hole.r * 1.4) + 2, 0, -1)
 
 
-def choose_skew(content: SkewEstimate, edge: float | None) -> tuple[float, str, float]:
+def choose_skew(content: SkewEstimate, edge: float | None, edge_weak: bool = False
+                ) -> tuple[float, str, float]:
     """Content angle first; the paper edge when content is weak or agrees (it is sharper)."""
     confident = content.confidence >= MIN_CONTENT_CONFIDENCE and content.points >= 300
+    if edge is not None and edge_weak and confident:
+        edge = None
     if edge is not None and (not confident or abs(content.angle_deg - edge) <= EDGE_AGREES_DEG):
         return edge, "edge", max(content.confidence, 0.9)
     if confident:
@@ -102,7 +105,7 @@ def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
     base = 90 if sideways else 0
     turned = pts if not sideways else np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
     content = measure_skew(turned, opts.max_skew_deg)
-    skew, _, _ = choose_skew(content, paper.edge_angle_deg)
+    skew, _, _ = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     view, rot = _upright_view(ink, paper, -(base + skew))
     centres = [tuple(p) for p in transform(rot, np.array([[h.x, h.y] for h in holes]))] if holes else []
     score = upright_score(view, centres, mm)
@@ -134,7 +137,7 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
     _remove_holes(ink, holes)
     pts = ink_points(ink)
     rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
-    skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg)
+    skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     if method == "content" and factor < FINE_DPI / dpi:
         content = _refine(grey, dpi, rotation, content)
         skew, method, skew_conf = choose_skew(content, None)

@@ -97,5 +97,5 @@ def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = 
     scores = profile_scores(pts[::2], fine)
     best = float(fine[int(np.argmax(scores))])
     finer = np.arange(best - 0.1, best + 0.1001, 0.025)
-    angle = _parabola_peak(finer, profile_scores(pts, finer, bin_px=0.5))
+    angle = _parabola_peak(finer, profile_scores(pts, finer))
     return SkewEstimate(angle, prominence, len(pts))

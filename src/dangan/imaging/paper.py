@@ -27,6 +27,7 @@ class Paper:
     bed_sides: tuple[str, ...]
     level: float  # grey level of the paper
     found: bool
+    edge_weak: bool = False  # the edge angle comes from slivers of bed only
 
 
 def _order_corners(box: np.ndarray) -> np.ndarray:
@@ -67,39 +68,61 @@ def _fit_side(pts: np.ndarray) -> tuple[float, int] | None:
     return float(slope), int(keep.sum())
 
 
-def _edge_angle(contour: np.ndarray, rect: tuple, shape: tuple[int, int],
-                sides: tuple[str, ...]) -> float | None:
-    (cx, cy), (rw, rh), ang = rect
-    h, w = shape
+def _subpixel(grey: np.ndarray, pts: np.ndarray, axis: int) -> np.ndarray:
+    """Move edge points to the centroid of the grey-level step across the edge (along ``axis``)."""
+    h, w = grey.shape
+    k = np.arange(-4, 5)
+    xi, yi = pts[:, 0].astype(np.int64), pts[:, 1].astype(np.int64)
+    if axis == 1:
+        prof = grey[np.clip(yi[:, None] + k, 0, h - 1), xi[:, None]]
+    else:
+        prof = grey[yi[:, None], np.clip(xi[:, None] + k, 0, w - 1)]
+    step = np.abs(np.diff(prof.astype(np.float32), axis=1))
+    shift = (step * (k[:-1] + 0.5)).sum(axis=1) / np.maximum(step.sum(axis=1), 1e-3)
+    out = pts.astype(np.float64).copy()
+    out[:, axis] += shift
+    return out
+
+
+def _edge_angle(grey: np.ndarray, contour: np.ndarray, rect: tuple,
+                sides: tuple[str, ...], m: int = 3) -> float | None:
+    """Skew of the paper edges: each visible side fitted separately in the rectangle's frame."""
+    h, w = grey.shape
     pts = contour.reshape(-1, 2).astype(np.float64)
-    on_border = (pts[:, 0] <= 1) | (pts[:, 1] <= 1) | (pts[:, 0] >= w - 2) | (pts[:, 1] >= h - 2)
+    # Outline points within a few px of the image border belong to slivers or to the
+    # image frame itself, not to a visible paper edge.
+    on_border = (pts[:, 0] <= m) | (pts[:, 1] <= m) | (pts[:, 0] >= w - 1 - m) | (pts[:, 1] >= h - 1 - m)
     pts = pts[~on_border]
     if len(pts) < 40 or not sides:
         return None
-    # Rotate the outline so the rectangle is axis-aligned, then fit each side separately.
-    if rw < rh:
-        ang, rw, rh = ang - 90.0, rh, rw
-    t = np.deg2rad(ang)
-    c, s = np.cos(t), np.sin(t)
-    local = np.column_stack([(pts[:, 0] - cx) * c + (pts[:, 1] - cy) * s,
-                             -(pts[:, 0] - cx) * s + (pts[:, 1] - cy) * c])
+    box = cv2.boxPoints(rect).astype(np.float64)
+    edges = [box[(i + 1) % 4] - box[i] for i in range(4)]
+    angles = [float(np.arctan2(e[1], e[0])) for e in edges]
+    a0 = min((((a + np.pi / 4) % (np.pi / 2)) - np.pi / 4 for a in angles), key=abs)
+    c, s = np.cos(a0), np.sin(a0)
+    centre = box.mean(axis=0)
+    d = pts - centre
+    local = np.column_stack([d[:, 0] * c + d[:, 1] * s, -d[:, 0] * s + d[:, 1] * c])
+    lb = (box - centre) @ np.array([[c, -s], [s, c]])
+    half_w, half_h = np.abs(lb[:, 0]).max(), np.abs(lb[:, 1]).max()
     fits: list[tuple[float, int]] = []
-    for axis, half in ((1, rh / 2), (0, rw / 2)):
+    for axis, half, span in ((1, half_h, half_w), (0, half_w, half_h)):
         along = 1 - axis
-        span = (rw if axis == 1 else rh) / 2
         for sign in (-1, 1):
             near = (np.abs(local[:, axis] - sign * half) < 4) & (np.abs(local[:, along]) < 0.8 * span)
-            fit = _fit_side(np.column_stack([local[near, along], local[near, axis]]))
-            if fit is not None and fit[1] >= 0.3 * 2 * span:  # a sliver of edge says little
-                slope = fit[0] if axis == 1 else -fit[0]
-                fits.append((slope, fit[1]))
+            if not near.any():
+                continue
+            d = _subpixel(grey, pts[near], axis) - centre
+            side = np.column_stack([d[:, 0] * c + d[:, 1] * s, -d[:, 0] * s + d[:, 1] * c])
+            fit = _fit_side(np.column_stack([side[:, along], side[:, axis]]))
+            if fit is not None and fit[1] >= 0.8 * span:  # half the side at least
+                fits.append((fit[0] if axis == 1 else -fit[0], fit[1]))
     if not fits:
         return None
     weights = np.array([f[1] for f in fits], float)
     slope = float(np.average([f[0] for f in fits], weights=weights))
-    # Image y points down: a positive visual (counter-clockwise) skew has negative slope.
-    skew = -(ang + float(np.rad2deg(np.arctan(slope))))
-    return float((skew + 45.0) % 90.0 - 45.0)
+    # Image y points down: counter-clockwise as seen is a negative image-frame angle.
+    return float(-np.rad2deg(a0 + np.arctan(slope)))
 
 
 def find_paper(grey: np.ndarray) -> Paper:
@@ -126,9 +149,12 @@ def find_paper(grey: np.ndarray) -> Paper:
     quad = _order_corners(cv2.boxPoints(rect))
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, quad.round().astype(np.int32), 255)
-    angle = _edge_angle(contour, rect, (h, w), sides)
+    angle = _edge_angle(grey, contour, rect, sides)
+    weak = angle is None
+    if weak:  # only slivers of bed: a last resort for pages whose content gives no angle
+        angle = _edge_angle(grey, contour, rect, sides, m=1)
     paper_level = percentile_u8(grey[::3, ::3][mask[::3, ::3] > 0], 50)
     # A dark line across the sheet (a fold) may split it: the outline keeps every large part.
     parts = [c for c in contours if cv2.contourArea(c) > 0.01 * h * w]
     hull = cv2.convexHull(np.vstack(parts)).reshape(-1, 2).astype(np.float32)
-    return Paper(quad, hull, mask, angle, sides, paper_level, True)
+    return Paper(quad, hull, mask, angle, sides, paper_level, True, weak)
