@@ -11,11 +11,11 @@ import dataclasses
 import threading
 
 from sqlalchemy import func, select
-from workflow.helpers import add_people, add_volumes, borrow_and_split
 
 from dangan.db.models import Claim
 from dangan.errors import ConflictError
 from dangan.services import claims, workers
+from workflow.helpers import add_people, add_volumes, borrow_and_split
 
 
 def test_simultaneous_claims_exactly_one_wins(any_project) -> None:  # type: ignore[no-untyped-def]

@@ -18,15 +18,27 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangan.i18n import t
 from dangan.services.borrow import BorrowBatchInfo
 
 FONT = "STSong-Light"
+WQY = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # embedded when installed
 
 
 def cid_font() -> str:
+    """WenQuanYi Zen Hei when installed (it has “·” of DA/T 13 codes), else the built-in
+    CID font STSong-Light, which needs no file."""
+    if "WQYZenHei" in pdfmetrics.getRegisteredFontNames():
+        return "WQYZenHei"
+    if WQY.is_file():
+        try:
+            pdfmetrics.registerFont(TTFont("WQYZenHei", str(WQY), subfontIndex=0))
+            return "WQYZenHei"
+        except Exception:  # a broken font file: fall back to the built-in font
+            pass
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT

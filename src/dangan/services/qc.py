@@ -166,6 +166,8 @@ def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: s
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
         if volume.work_batch_id is None:
             raise StateError("qc.volume_not_on_line", code=archive_code)
+        if volume.stage == wf.DONE:
+            raise StateError("qc.volume_returned", code=archive_code)
         person = ws.worker_by_name(session, ctx.project_id, found_by)
         item_id = None
         if item_seq is not None:
