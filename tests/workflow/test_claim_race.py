@@ -30,7 +30,8 @@ def test_simultaneous_claims_exactly_one_wins(any_project) -> None:  # type: ign
         barrier = threading.Barrier(len(sorters))
         outcomes: dict[str, str] = {}
 
-        def attempt(name: str, code: str = code, barrier: threading.Barrier = barrier) -> None:
+        def attempt(name: str, code: str = code, barrier: threading.Barrier = barrier,
+                    outcomes: dict[str, str] = outcomes) -> None:
             own = dataclasses.replace(ctx)  # its own engine and connection pool
             try:
                 barrier.wait()

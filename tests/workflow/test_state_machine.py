@@ -8,6 +8,7 @@ Services refuse what the line does not allow; refusals (DanganError) are part of
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -97,10 +98,8 @@ class LineMachine(RuleBasedStateMachine):
     def claim_any(self, i: int, who: str) -> None:
         batch = self._pick_batch(i)
         if batch is not None:
-            try:
+            with contextlib.suppress(DanganError):
                 claims.claim(self.ctx, batch.code, who)
-            except DanganError:
-                pass
 
     @rule(i=st.integers(0, 20))
     def hand_back(self, i: int) -> None:
@@ -180,17 +179,13 @@ class LineMachine(RuleBasedStateMachine):
         with self.ctx.transaction() as s:
             vols = list(s.scalars(select(Volume.archive_code).where(
                 Volume.work_batch_id == batch.id).order_by(Volume.id)))
-        try:
+        with contextlib.suppress(DanganError):
             qc.record_defect(self.ctx, vols[v % len(vols)], code, holder or "检1", page_no=page)
-        except DanganError:
-            pass
 
     @rule(v=st.integers(0, VOLUMES - 1), code=st.sampled_from(DEFECTS))
     def worker_finds_defect(self, v: int, code: str) -> None:
-        try:
+        with contextlib.suppress(DanganError):
             qc.record_defect(self.ctx, self.codes[v], code, "修1", page_no=1)
-        except DanganError:
-            pass
 
     @rule(j=st.integers(0, 50))
     def complete_rework(self, j: int) -> None:
