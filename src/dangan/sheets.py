@@ -76,23 +76,41 @@ def sniff_kind(head: bytes) -> str | None:
 
 
 def read_table(path: Path, header_hint: Iterable[str] = ()) -> Table:
-    """Read an .xlsx or .csv into text rows. ``header_hint`` names likely header cells."""
+    """Read an .xlsx (its first sheet) or .csv into text rows.
+
+    ``header_hint`` names likely header cells, so a title row above the header is skipped.
+    """
+    return read_tables(path, header_hint)[0][1]
+
+
+def read_tables(path: Path, header_hint: Iterable[str] = ()) -> list[tuple[str, Table]]:
+    """Every non-empty sheet of a workbook (a CSV is one table), labelled for messages.
+
+    The label is ``file[sheet]`` for workbooks and the file name for CSV. The first sheet is
+    always returned, so an empty workbook is refused like an empty CSV.
+    """
     if not path.is_file():
         raise SpreadsheetError("volumes.file_missing", path=path)
     data = path.read_bytes()
     if not data.strip():
         raise SpreadsheetError("volumes.file_empty", path=path)
     suffix = path.suffix.lower()
+    hints = {_normalise_header(h) for h in header_hint}
     if suffix in (".xlsx", ".xlsm"):
-        grid = _read_xlsx(path, data)
-    elif suffix in (".csv", ".txt"):
-        grid = _read_csv(path, data)
-    else:
-        raise SpreadsheetError("volumes.bad_format", suffix=suffix or path.name)
-    return _to_table(path, grid, {_normalise_header(h) for h in header_hint})
+        sheets = _read_xlsx(path, data)
+        tables = [(f"{path.name}[{sheets[0][0]}]", _to_table(path, sheets[0][1], hints))]
+        tables += [
+            (f"{path.name}[{title}]", _to_table(path, grid, hints))
+            for title, grid in sheets[1:]
+            if any(any(c for c in cells) for _, cells in grid)
+        ]
+        return tables
+    if suffix in (".csv", ".txt"):
+        return [(path.name, _to_table(path, _read_csv(path, data), hints))]
+    raise SpreadsheetError("volumes.bad_format", suffix=suffix or path.name)
 
 
-def _read_xlsx(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
+def _read_xlsx(path: Path, data: bytes) -> list[tuple[str, list[tuple[int, list[str]]]]]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         kind = sniff_kind(data[:8]) or "未知格式"
         raise SpreadsheetError("volumes.not_xlsx", path=path, kind=kind)
@@ -103,14 +121,15 @@ def _read_xlsx(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
     except Exception as exc:  # openpyxl raises many unrelated types for broken files
         raise SpreadsheetError("volumes.file_unreadable", path=path, detail=str(exc)) from None
     try:
-        ws = wb.worksheets[0]
-        grid = [
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
+        return [
+            (ws.title, [
+                (number, [_cell_text(v) for v in values])
+                for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
+            ])
+            for ws in wb.worksheets
         ]
     finally:
         wb.close()
-    return grid
 
 
 def _decode(data: bytes) -> str:

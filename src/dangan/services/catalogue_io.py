@@ -7,8 +7,6 @@ table. Every row keeps its sheet row number so a problem can be located.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,30 +48,7 @@ class CatalogueInput:
 
 def read_tables(path: Path) -> list[tuple[str, sheets.Table]]:
     """All non-empty tables of a file: (label for messages, table)."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return [(path.name, sheets.read_table(path, HINTS))]
-    first = sheets.read_table(path, HINTS)  # validates the file (empty, PNG renamed …)
-    data = path.read_bytes()
-    if not zipfile.is_zipfile(io.BytesIO(data)):  # pragma: no cover - read_table refused it
-        return [(path.name, first)]
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        names = wb.sheetnames
-        out = [(f"{path.name}[{names[0]}]", first)]
-        for ws in wb.worksheets[1:]:
-            grid = [
-                (n, [sheets._cell_text(v) for v in values])
-                for n, values in enumerate(ws.iter_rows(values_only=True), start=1)
-            ]
-            if not any(any(c for c in cells) for _, cells in grid):
-                continue
-            hints = {sheets._normalise_header(h) for h in HINTS}
-            out.append((f"{path.name}[{ws.title}]", sheets._to_table(path, grid, hints)))
-    finally:
-        wb.close()
-    return out
+    return sheets.read_tables(path, HINTS)
 
 
 def is_entry_table(table: sheets.Table) -> bool:
