@@ -1,0 +1,109 @@
+"""Retouch a plain folder tree: mirror paths, report, skip on rerun, bad files, Dask, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import fsspec
+import pytest
+from typer.testing import CliRunner
+
+from dangan.compute.executors import DaskExecutor, InProcessExecutor
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.files import TEMP_MARK, write_atomic
+from dangan.samples.page import PageSpec, render_page
+from dangan.services.retouch import plan_tree, run_tasks, write_report
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two volumes of generated scans plus an empty and a truncated file."""
+    root = tmp_path_factory.mktemp("scans")
+    for i, kind in enumerate(["text", "table", "seal", "sparse"]):
+        folder = root / "B01-W01" / f"1997-民-0014-{i // 2 + 1:04d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = render_page(PageSpec(kind=kind, seed=77_000 + i)).encode()
+        (folder / f"{i % 2 + 1:04d}.jpg").write_bytes(data)
+    bad = root / "B01-W01" / "bad"
+    bad.mkdir()
+    (bad / "0001.jpg").write_bytes(b"")
+    (bad / "0002.jpg").write_bytes(data[: len(data) // 3])
+    (bad / "notes.txt").write_text("not a page")
+    return root
+
+
+def _outputs(dst: Path) -> list[str]:
+    return sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file())
+
+
+def test_plain_folder_mirror_report_and_rerun(tree: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "out"
+    tasks = plan_tree(str(tree), str(dst), RetouchOptions())
+    assert len(tasks) == 6
+    summary = run_tasks(tasks, InProcessExecutor())
+    assert summary.counts.get("failed") == 2
+    assert _outputs(dst) == [
+        "B01-W01/1997-民-0014-0001/0001.jpg", "B01-W01/1997-民-0014-0001/0002.jpg",
+        "B01-W01/1997-民-0014-0002/0001.jpg", "B01-W01/1997-民-0014-0002/0002.jpg",
+    ]
+    report = tmp_path / "report.json"
+    write_report(str(report), summary)
+    data = json.loads(report.read_text("utf-8"))
+    assert data["pages"] == 6 and data["defects"]["unreadable"] == 2
+    page = next(r for r in data["results"] if r["status"] in ("ok", "defect"))
+    assert {"skew_before_deg", "skew_after_deg", "holes_found", "edge_residue", "width"} <= set(page)
+    again = run_tasks(plan_tree(str(tree), str(dst), RetouchOptions()), InProcessExecutor())
+    assert again.counts == {"skipped": 4, "failed": 2}
+
+
+def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fs = fsspec.filesystem("file")
+
+    def crash(*_: object, **__: object) -> None:
+        raise OSError("killed")
+
+    monkeypatch.setattr(fs, "mv", crash)
+    with pytest.raises(OSError):
+        write_atomic(fs, str(tmp_path / "a" / "0001.jpg"), b"\xff\xd8 partial")
+    assert list((tmp_path / "a").iterdir()) == []
+
+
+def test_half_written_output_is_redone(tree: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "out"
+    target = dst / "B01-W01" / "1997-民-0014-0001" / "0001.jpg"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"\xff\xd8\xff\xe0 truncated by a crash")
+    (target.parent / f"{TEMP_MARK}abc0001.jpg").write_bytes(b"junk")  # ignored as source
+    tasks = [t for t in plan_tree(str(tree), str(dst), RetouchOptions()) if "0001/0001" in t.rel]
+    summary = run_tasks(tasks, InProcessExecutor())
+    assert summary.counts == {"ok": 1} or summary.counts == {"defect": 1}
+    assert target.read_bytes().endswith(b"\xff\xd9")
+
+
+@pytest.mark.slow
+def test_dask_cluster_retouches_through_fsspec(tree: Path, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      protocol="tcp", dashboard_address=None) as cluster:
+        ex = DaskExecutor(cluster.scheduler_address)
+        try:
+            tasks = plan_tree(f"file://{tree}", f"file://{tmp_path / 'dask'}", RetouchOptions())
+            summary = run_tasks(tasks, ex)
+        finally:
+            ex.close()
+    assert summary.workers == 2
+    assert len(summary.pages) == 6 and summary.counts.get("failed") == 2
+    assert len(_outputs(tmp_path / "dask")) == 4
+
+
+def test_cli_plain_folder(tree: Path, tmp_path: Path) -> None:
+    from dangan.cli.main import app
+
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["retouch", str(tree), str(tmp_path / "cli"), "--workers", "1",
+                                      "--mode", "grey", "--no-holes", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "6" in result.output and report.exists()
+    assert len(_outputs(tmp_path / "cli")) == 4
