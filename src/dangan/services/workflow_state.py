@@ -292,12 +292,15 @@ def absorb_external_signoffs(session: Session, graph: wf.StageGraph, batch: Work
                              stage: str) -> int:
     """Volumes another area signed off itself (intake's ingest writes its own scan sign-off
     and leaves the volume at ``stage`` with status ``done``) move on like ours did."""
-    signed = select(StageEvent.volume_id).where(StageEvent.kind == wf.EVENT_SIGNOFF,
-                                                StageEvent.stage == stage,
-                                                StageEvent.volume_id.is_not(None))
-    volumes = session.scalars(select(Volume).where(
-        Volume.work_batch_id == batch.id, Volume.stage == stage, Volume.status == wf.FINISHED,
-        Volume.id.in_(signed))).all()
+    candidates = session.scalars(select(Volume).where(
+        Volume.work_batch_id == batch.id, Volume.stage == stage,
+        Volume.status == wf.FINISHED)).all()
+    if not candidates:
+        return 0
+    signed = set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == stage,
+        StageEvent.volume_id.in_([v.id for v in candidates]))))
+    volumes = [v for v in candidates if v.id in signed]
     for volume in volumes:
         volume.stage = graph.next(stage)
         volume.status = wf.WAITING
