@@ -217,25 +217,32 @@ def upright_paper(grey: np.ndarray, size: tuple[int, int] = (96, 136)) -> np.nda
     return paper
 
 
-def measure_ink(paper: np.ndarray) -> float:
+def ink_map(paper: np.ndarray) -> np.ndarray:
+    """How much darker each pixel is than the paper around it (11 × 11 median), uint8.
+
+    Computed once per page and shared by the ink measure, the signature and the detail map.
+    """
+    return cv2.subtract(cv2.medianBlur(paper, 11), paper)
+
+
+def measure_ink(paper: np.ndarray, ink: np.ndarray | None = None) -> float:
     """Share of pixels clearly darker than the paper around them, away from edges and holes."""
-    h, w = paper.shape
-    inner = paper[h // 16 : h - h // 16, w // 8 : w - w // 8]
-    background = cv2.medianBlur(inner, 11)
-    ink = cv2.subtract(background, inner) > INK_DELTA
-    return float(ink.mean())
+    darker = ink_map(paper) if ink is None else ink
+    h, w = darker.shape
+    inner = darker[h // 16 : h - h // 16, w // 8 : w - w // 8]
+    return cv2.countNonZero(cv2.threshold(inner, INK_DELTA, 1, cv2.THRESH_BINARY)[1]) / inner.size
 
 
-def detail_map(paper: np.ndarray) -> bytes:
+def detail_map(paper: np.ndarray, ink: np.ndarray | None = None) -> bytes:
     """The fine ink map (edges blanked) that confirms a duplicate candidate."""
-    background = cv2.medianBlur(paper, 11)
-    ink = cv2.GaussianBlur(cv2.subtract(background, paper), (3, 3), 0)
-    h, w = ink.shape
-    ink[: h // 20] = 0
-    ink[h - h // 20 :] = 0
-    ink[:, : w // 10] = 0
-    ink[:, w - w // 10 :] = 0
-    return np.ascontiguousarray(ink).tobytes()
+    darker = ink_map(paper) if ink is None else ink
+    fine = cv2.GaussianBlur(darker, (3, 3), 0)
+    h, w = fine.shape
+    fine[: h // 20] = 0
+    fine[h - h // 20 :] = 0
+    fine[:, : w // 10] = 0
+    fine[:, w - w // 10 :] = 0
+    return fine.tobytes()
 
 
 def detail_similarity(a: bytes, b: bytes) -> float:
@@ -252,23 +259,23 @@ def detail_similarity(a: bytes, b: bytes) -> float:
     return max(float(x @ y), float(x @ y[::-1])) / (nx * ny)
 
 
-def content_signature(paper: np.ndarray) -> bytes:
+def content_signature(paper: np.ndarray, ink: np.ndarray | None = None) -> bytes:
     """The ink of the sheet on a coarse grid, zero-mean and unit-norm (float16 bytes).
 
     Two scans of one sheet correlate above ~0.9 whatever their skew, margins and noise;
     different sheets of one volume stay below ~0.75 (measured on the sample generator).
     Edges (binding holes, torn borders) are left out: every sheet of a volume shares them.
     """
-    background = cv2.medianBlur(paper, 11)
-    blurred = cv2.GaussianBlur(cv2.subtract(background, paper).astype(np.float32), (5, 5), 0)
-    ink: np.ndarray = cv2.resize(blurred, (SIGNATURE_SHAPE[1], SIGNATURE_SHAPE[0]),
-                                 interpolation=cv2.INTER_AREA)
+    darker = ink_map(paper) if ink is None else ink
+    blurred = cv2.GaussianBlur(darker.astype(np.float32), (5, 5), 0)
+    ink_grid: np.ndarray = cv2.resize(blurred, (SIGNATURE_SHAPE[1], SIGNATURE_SHAPE[0]),
+                                      interpolation=cv2.INTER_AREA)
     my, mx = int(SIGNATURE_SHAPE[0] * 0.05), int(SIGNATURE_SHAPE[1] * 0.1)
-    ink[:my] = 0
-    ink[-my:] = 0
-    ink[:, :mx] = 0
-    ink[:, -mx:] = 0
-    vector = ink.ravel() - ink.mean()
+    ink_grid[:my] = 0
+    ink_grid[-my:] = 0
+    ink_grid[:, :mx] = 0
+    ink_grid[:, -mx:] = 0
+    vector = ink_grid.ravel() - ink_grid.mean()
     norm = float(np.linalg.norm(vector))
     if norm > 0:
         vector /= norm
@@ -291,11 +298,12 @@ def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
     if grey is None:
         return info
     paper = upright_paper(grey, (DETAIL_SHAPE[1], DETAIL_SHAPE[0]))
-    ink = measure_ink(paper)
+    darker = ink_map(paper)
+    ink = measure_ink(paper, darker)
     return PageInfo(
         fmt=info.fmt, width=info.width, height=info.height, dpi=info.dpi,
         colour_mode=info.colour_mode, ink=round(ink, 5), blank=ink < BLANK_INK,
-        signature=content_signature(paper), detail=detail_map(paper),
+        signature=content_signature(paper, darker), detail=detail_map(paper, darker),
     )
 
 
