@@ -35,7 +35,7 @@ from dangan.export.tracking_sheet import write_tracking_sheet
 from dangan.i18n import t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
-from dangan.intake.transfer import transfer_file
+from dangan.intake.transfer import transfer_files
 from dangan.intake.walk import Walker
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
@@ -232,7 +232,7 @@ def ingest_volume(ctx: ProjectContext, vol: VolumeResult, worker: str,
     if recorded:
         return _compare_recorded(ctx, code, base, pages, recorded)
     ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
-    moved = [transfer_file(ctx.storage, p.path, f"{base}/{p.name}", code) for p in pages]
+    moved = transfer_files(ctx.storage, [(p.path, f"{base}/{p.name}") for p in pages], code)
     now = datetime.now(UTC)
     with ctx.transaction() as session:
         volume = session.get(Volume, volume_id)
@@ -242,20 +242,24 @@ def ingest_volume(ctx: ProjectContext, vol: VolumeResult, worker: str,
             raise ConflictError("intake.ingest.conflict_pages", volume=code, detail="concurrent")
         worker_row = session.scalar(select(Worker).where(Worker.project_id == ctx.project_id,
                                                          Worker.name == worker))
-        for entry, tr in zip(pages, moved, strict=True):
+        page_rows = []
+        for entry in pages:
             info = vol.infos.get(entry.name)
-            page = Page(volume_id=volume_id, page_no=entry.page_no,
-                        width=info.width if info else None, height=info.height if info else None,
-                        dpi=round(info.dpi) if info and info.dpi else None,
-                        colour_mode=info.colour_mode if info else None,
-                        format=info.fmt if info else entry.ext.lower(),
-                        blank=bool(info and info.blank),
-                        metrics={"ink": info.ink} if info else {})
-            session.add(page)
-            session.flush()
-            session.add(StoredFile(project_id=ctx.project_id, volume_id=volume_id, page_id=page.id,
-                                   area=SCANNED_KEY, path=tr.rel, kind="page", sha256=tr.sha256,
-                                   size=tr.size, recorded_at=now, verified_at=now))
+            page_rows.append(Page(
+                volume_id=volume_id, page_no=entry.page_no,
+                width=info.width if info else None, height=info.height if info else None,
+                dpi=round(info.dpi) if info and info.dpi else None,
+                colour_mode=info.colour_mode if info else None,
+                format=info.fmt if info else entry.ext.lower(),
+                blank=bool(info and info.blank),
+                metrics={"ink": info.ink} if info else {}))
+        session.add_all(page_rows)
+        session.flush()  # one batched INSERT for the volume's pages, giving their ids
+        session.add_all([StoredFile(project_id=ctx.project_id, volume_id=volume_id,
+                                    page_id=page.id, area=SCANNED_KEY, path=tr.rel, kind="page",
+                                    sha256=tr.sha256, size=tr.size, recorded_at=now,
+                                    verified_at=now)
+                         for page, tr in zip(page_rows, moved, strict=True)])
         volume.page_count = len(pages)
         volume.folder_name = folder.name
         volume.stage = "scan"

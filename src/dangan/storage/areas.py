@@ -9,10 +9,11 @@ and may not climb out of it.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, BinaryIO
@@ -143,6 +144,65 @@ class Storage:
                 )
         return actual, size
 
+    def write_batch(self, items: Iterable[tuple[str, bytes, str | None]]) -> list[tuple[str, str, int]]:
+        """Atomically write several files with one durability barrier; verify each by re-reading.
+
+        ``items`` yields (rel, data, expected_sha256 or None) and is consumed lazily, so only
+        one file's bytes need be in memory. Every file is written under a temporary sibling
+        name first. On local storage the data of all temporaries is then made durable at once
+        (one ``syncfs``/``sync`` instead of an fsync per file), each temporary is read back and
+        hashed, and only when all match are they renamed into place, after which the parent
+        folders are fsynced. Elsewhere each file goes through ``atomic_writer`` and is read
+        back from its destination. Returns (rel, sha256 read back, size) per item, in order.
+        On any failure the batch's remaining temporaries are removed; files already renamed
+        into place are complete and verified. A mismatch raises IntegrityError.
+        """
+        if not self.is_local:
+            done: list[tuple[str, str, int]] = []
+            for rel, data, expected in items:
+                with self.atomic_writer(rel) as fh:
+                    fh.write(data)
+                done.append((rel, self._verified(rel, self.sha256(rel), expected), len(data)))
+            return done
+        pending: list[tuple[str, str, str, str | None, int]] = []  # rel, tmp, target, sha, size
+        renamed = 0
+        try:
+            for rel, data, expected in items:
+                target = self.path(rel)
+                parent = os.path.dirname(target)
+                tmp = os.path.join(parent, f"{TMP_PREFIX}{uuid.uuid4().hex}-{os.path.basename(target)}")
+                os.makedirs(parent, exist_ok=True)
+                pending.append((rel, tmp, target, expected, len(data)))
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+            if not pending:
+                return []
+            _sync_filesystem(os.path.dirname(pending[0][2]))
+            done = []
+            for rel, tmp, _target, expected, size in pending:
+                done.append((rel, self._verified(rel, _sha256_local(tmp), expected), size))
+            for _rel, tmp, target, _expected, _size in pending:
+                os.replace(tmp, target)
+                renamed += 1
+            for parent in dict.fromkeys(os.path.dirname(p[2]) for p in pending):
+                _fsync_dir(parent)
+            return done
+        except BaseException as exc:
+            for _rel, tmp, _target, _expected, _size in pending[renamed:]:
+                with suppress(OSError):
+                    os.unlink(tmp)
+            if isinstance(exc, OSError):
+                rel = pending[min(renamed, len(pending) - 1)][0] if pending else ""
+                raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
+            raise
+
+    @staticmethod
+    def _verified(rel: str, actual: str, expected: str | None) -> str:
+        if expected is not None and actual != expected:
+            raise IntegrityError("storage.checksum_mismatch", path=rel, expected=expected,
+                                 actual=actual)
+        return actual
+
     def sha256(self, rel: str) -> str:
         digest = hashlib.sha256()
         with self.open(rel) as fh:
@@ -182,10 +242,49 @@ def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
     return (proto,) if isinstance(proto, str) else tuple(proto)
 
 
+def _sha256_local(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sync_filesystem(folder: str) -> None:
+    """Make every written file on ``folder``'s filesystem durable: syncfs(2), else sync(2)."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: str) -> None:
+    """Make renames inside ``folder`` durable (POSIX; a no-op where directories can't be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _fsync(fh: Any) -> None:
     """Flush to disk for local files, so a rename never publishes unwritten data."""
-    import os
-
     try:
         fh.flush()
         os.fsync(fh.fileno())
