@@ -104,7 +104,8 @@ def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
     sideways = sideways_vote(pts, paper_wh, opts.max_skew_deg) > 0
     base = 90 if sideways else 0
     turned = pts if not sideways else np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
-    content = measure_skew(turned, opts.max_skew_deg)
+    sharp_edge = paper.edge_angle_deg is not None and not paper.edge_weak
+    content = measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
     skew, _, _ = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     view, rot = _upright_view(ink, paper, -(base + skew))
     centres = [tuple(p) for p in transform(rot, np.array([[h.x, h.y] for h in holes]))] if holes else []

@@ -81,11 +81,12 @@ def coarse_search(pts: np.ndarray, max_deg: float, step: float = 0.5) -> tuple[f
     return float(angles[int(np.argmax(scores))]), best, prominence
 
 
-def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = None
-                 ) -> SkewEstimate:
+def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = None,
+                 rough: bool = False) -> SkewEstimate:
     """Skew of the ink points ``pts`` (x, y in analysis px) within ±``max_deg``.
 
-    With ``around`` (an estimate made at a lower resolution) only the fine search is run.
+    With ``around`` (an estimate made at a lower resolution) only the fine search is run;
+    ``rough`` stops after a 0.1° search (enough to check agreement with the paper edge).
     """
     if len(pts) < 50:
         return SkewEstimate(0.0, 0.0, len(pts))
@@ -96,6 +97,8 @@ def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = 
     fine = np.arange(coarse - 0.4, coarse + 0.4001, 0.1)
     scores = profile_scores(pts[::2], fine)
     best = float(fine[int(np.argmax(scores))])
+    if rough:
+        return SkewEstimate(best, prominence, len(pts))
     finer = np.arange(best - 0.1, best + 0.1001, 0.025)
     angle = _parabola_peak(finer, profile_scores(pts, finer))
     return SkewEstimate(angle, prominence, len(pts))

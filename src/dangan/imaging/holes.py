@@ -45,8 +45,13 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
     dark_level = percentile_u8(grey[::2, ::2], 1)
     thr = dark_level + 0.45 * (paper_level - dark_level)
     dark = ((grey < thr) & (paper_mask > 0)).astype(np.uint8)
-    _n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
     mm /= k
+    # Only a band along the paper edges can hold binding holes.
+    band = int(50 * mm)
+    h, w = dark.shape
+    if h > 3 * band and w > 3 * band:
+        dark[band:h - band, band:w - band] = 0
+    _n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
     r_min, r_max = 1.6 * mm, 5.5 * mm
     holes: list[Hole] = []
     x0, y0, bw, bh, area = (stats[:, i].astype(np.float64) for i in range(5))

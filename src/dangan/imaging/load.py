@@ -61,10 +61,12 @@ def _decode_jpeg(data: bytes) -> Decoded:
     if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
         raise BadPage("truncated")
     try:
+        # The fast IDCT and upsampling cost nothing visible on scans and save a quarter.
         if colorspace == "Gray":
-            pixels = simplejpeg.decode_jpeg(data, colorspace="GRAY")[:, :, 0]
+            pixels = simplejpeg.decode_jpeg(data, colorspace="GRAY", fastdct=True)[:, :, 0]
         else:
-            pixels = simplejpeg.decode_jpeg(data, colorspace="RGB")
+            pixels = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=True,
+                                            fastupsample=True)
     except (ValueError, RuntimeError) as exc:
         raise BadPage(f"corrupt:{exc}") from None
     return Decoded(pixels, _jpeg_dpi(data))

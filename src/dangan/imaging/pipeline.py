@@ -17,10 +17,11 @@ from dangan.imaging import context as c
 from dangan.imaging import qc
 from dangan.imaging.analysis import PagePlan, analyse
 from dangan.imaging.context import PageReport, RetouchOptions
+from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
-from dangan.imaging.geometry import Placement, place, scaled, transform
+from dangan.imaging.geometry import Placement, place, transform
 from dangan.imaging.load import BadPage, decode_page
-from dangan.imaging.render import Fill, paint, paper_colour, render
+from dangan.imaging.render import Fill, paper_colour, render
 
 
 @dataclass
@@ -63,17 +64,19 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fi
 
 
 def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,
-             fill: Fill, level: float, dpi: float) -> None:
+             out: np.ndarray, dpi: float) -> None:
+    """QC measurements: on the rendered output plane and on the ink followed through the map."""
     f = plan.factor
-    size = (max(1, round(pl.size[0] * f)), max(1, round(pl.size[1] * f)))
-    m_small = scaled(pl.matrix, f, f)
-    out = cv2.warpAffine(plan.small, m_small, size, borderValue=level)
-    ink_out = cv2.warpAffine(plan.ink, m_small, size, flags=cv2.INTER_NEAREST)
-    mm = dpi * f / 25.4
-    paint(out, fill, level, f)
-    report.edge_residue = qc.edge_residue(out, plan.paper.level, mm)
-    report.content_margin_mm = qc.content_margin(ink_out, mm)
-    report.skew_after_deg = qc.residual_skew(ink_out) if plan.skew_method == "content" else 0.0
+    to_out = np.vstack([pl.matrix, [0, 0, 1]])
+    report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4)
+    if plan.ink_box is not None:
+        box = transform(to_out, _to_scan(plan.ink_box, f))
+        report.content_margin_mm = qc.box_margin(box, pl.size) / (dpi / 25.4)
+    else:
+        report.content_margin_mm = 99.0
+    if plan.skew_method == "content":
+        pts = ink_points(plan.ink, limit=20_000).astype(np.float64)
+        report.skew_after_deg = qc.residual_skew(transform(to_out, _to_scan(pts, f)) * f)
     paper_px = max(1, int(np.count_nonzero(plan.paper.mask)))
     report.ink_ratio = float(np.count_nonzero(plan.ink)) / paper_px
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
@@ -94,14 +97,13 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     pl = _placement(plan, opts, dpi)
     fill = _fill(plan, pl.matrix, opts, dpi)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
-    level = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
     rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts)
     report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
     report.bed_sides = list(plan.paper.bed_sides)
     report.holes_found, report.holes_filled = len(plan.holes), len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
-    _measure(report, plan, grey, pl, fill, level, dpi)
+    _measure(report, plan, grey, pl, rendered.planes[0], dpi)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     qc.judge(report, opts)
     return Retouched(encode(rendered, opts), report, pl.matrix)

@@ -6,11 +6,10 @@ costs a few milliseconds; blur is measured on full-resolution pixels where the i
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from dangan.imaging import context as c
-from dangan.imaging.deskew import ink_points, measure_skew
+from dangan.imaging.deskew import measure_skew
 
 
 def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
@@ -39,29 +38,26 @@ def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float
     return steep / contrast * (dpi / 200.0)
 
 
-def edge_residue(out_small: np.ndarray, paper_level: float, mm: float) -> float:
+def edge_residue(out: np.ndarray, paper_level: float, mm: float) -> float:
     """Largest fraction of dark pixels in a 2 mm band along any side of the output."""
     b = max(2, int(2 * mm))
-    dark = out_small < 0.5 * paper_level
-    bands = (dark[:b], dark[-b:], dark[:, :b], dark[:, -b:])
-    return max(float(band.mean()) for band in bands)
+    limit = 0.5 * paper_level
+    bands = (out[:b], out[-b:], out[:, :b], out[:, -b:])
+    return max(float(np.count_nonzero(band < limit)) / band.size for band in bands)
 
 
-def content_margin(ink_out: np.ndarray, mm: float) -> float:
-    """Distance (mm) from the output edge to the nearest ink."""
-    nz = cv2.findNonZero(ink_out)
-    if nz is None:
-        return 99.0
-    x, y, w, h = cv2.boundingRect(nz)
-    hh, ww = ink_out.shape
-    return min(x, y, ww - (x + w), hh - (y + h)) / mm
+def box_margin(corners: np.ndarray, size: tuple[int, int]) -> float:
+    """Distance (px) from the output edge to the nearest corner of the ink box."""
+    w, h = size
+    return float(min(corners[:, 0].min(), corners[:, 1].min(),
+                     w - 1 - corners[:, 0].max(), h - 1 - corners[:, 1].max()))
 
 
-def residual_skew(ink_out: np.ndarray) -> float:
-    pts = ink_points(ink_out, limit=20_000)
+def residual_skew(pts: np.ndarray) -> float:
+    """Skew left in ink points already mapped into the output (at analysis scale)."""
     if len(pts) < 300:
         return 0.0
-    return measure_skew(pts, 1.5).angle_deg
+    return measure_skew(pts.astype(np.float32), 1.5).angle_deg
 
 
 def judge(report: c.PageReport, opts: RetouchOptions) -> None:
