@@ -77,3 +77,17 @@ def pass_qc(ctx: ProjectContext, batch_code: str, inspector: str, seed: int = 7)
 
 STAGE_PEOPLE = {wf.SORT: "李整", wf.SCAN: "张扫", wf.RETOUCH: "赵修", wf.INDEX: "钱标",
                 wf.UPLOAD: "钱标", wf.REBIND: "吴装"}
+
+
+def take_to_return(ctx: ProjectContext, batch_code: str) -> None:
+    """Drive a work batch through every work stage up to the return (no defects)."""
+    for stage in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
+        do_stage(ctx, batch_code, stage, STAGE_PEOPLE[stage])
+    pass_qc(ctx, batch_code, "孙检")
+    claims.claim(ctx, batch_code, "吴装")
+    codes = volume_codes(ctx, batch_code)
+    if rebind.agreement(ctx) is None:
+        rebind.agree_binding(ctx, "glue_tube", "档案室刘主任", trial_codes=codes[:1])
+        rebind.rebind(ctx, batch_code, "吴装", codes[:1])
+        rebind.approve_trial(ctx, "档案室刘主任")
+    rebind.rebind(ctx, batch_code, "吴装")

@@ -197,6 +197,14 @@ class LineMachine(RuleBasedStateMachine):
         rework.complete_rework(self.ctx, item.id, who, "已改")
         event("rework signed off")
 
+    @rule(j=st.integers(0, 50), who=st.sampled_from(["检1", "检2"]))
+    def inspector_verifies_rework(self, j: int, who: str) -> None:
+        items = rework.list_rework(self.ctx, status="done")
+        if items:
+            with contextlib.suppress(DanganError):
+                qc.verify_rework(self.ctx, items[j % len(items)].id, who)
+                event("rework re-inspected outside a sample")
+
     @rule()
     def finish_first_open_borrow_batch(self) -> None:
         """Take every work batch of the earliest borrow batch still out to the return."""
@@ -288,7 +296,7 @@ class LineMachine(RuleBasedStateMachine):
 
 
 LineMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=40, deadline=None,
+    max_examples=40, stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestLineStateMachine = LineMachine.TestCase

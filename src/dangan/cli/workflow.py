@@ -361,6 +361,17 @@ def qc_decide(batch: str = typer.Argument(...),
         console.print(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}")))
 
 
+@qc_app.command("verify")
+def qc_verify(rework_id: int = typer.Argument(..., help="返工号"),
+              inspector: str = typer.Option(..., "--inspector", "-w"),
+              remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+    """复检一项已签字的返工（小批次已过质检后发现的问题）。"""
+    from dangan.services.qc import verify_rework
+
+    verify_rework(open_ctx(project), rework_id, inspector, remarks)
+    console.print(t("rework.verified", id=rework_id))
+
+
 @qc_app.command("redraw")
 def qc_redraw(inspection: int = typer.Argument(..., help="抽检记录号"),
               project: Path = Project) -> None:

@@ -244,6 +244,32 @@ def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = 
                               graph.next(level) if advanced else level)
 
 
+def verify_rework(ctx: ProjectContext, rework_id: int, inspector: str,
+                  remarks: str = "") -> None:
+    """Re-inspect one reworked defect outside a sampling round (the batch had already passed
+    QC when the defect was found): the inspector confirms the correction."""
+    with ctx.transaction() as session:
+        item = session.get(Rework, rework_id, with_for_update=True)
+        if item is None or item.project_id != ctx.project_id:
+            raise InputError("rework.not_found", id=rework_id)
+        if item.status != "done":
+            raise StateError("rework.not_done", id=rework_id, status=item.status)
+        person = ws.worker_by_name(session, ctx.project_id, inspector, wf.QC_INSPECTOR)
+        if person.id == item.assignee_id:
+            raise StateError("rework.self_verify", name=person.name)
+        at = ws.now()
+        item.status = "verified"
+        item.verified_at = at
+        defect = session.get(Defect, item.defect_id) if item.defect_id else None
+        if defect is not None and defect.status == "fixed":
+            defect.status = "verified"
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, person.name,
+                     stage=item.stage, worker_id=person.id, volume_id=item.volume_id,
+                     work_batch_id=item.work_batch_id, remarks=remarks, at=at,
+                     data={"rework_id": item.id, "defect_id": item.defect_id,
+                           "decision": "verified"})
+
+
 def _verify_fixed(session: Session, batch: WorkBatch, at: datetime) -> None:
     for defect in session.scalars(select(Defect).where(Defect.work_batch_id == batch.id,
                                                        Defect.status == "fixed")):

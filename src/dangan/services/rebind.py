@@ -169,7 +169,7 @@ def _rebind_guard(session: Session, project_id: int, _batch: WorkBatch | None,
     problems: list[str] = []
     for defect in ws.blocking_defects(session, [v.id for v in volumes]):
         code = next(v.archive_code for v in volumes if v.id == defect.volume_id)
-        problems.append(t("rebind.open_defect", code=code, defect=defect.code,
+        problems.append(t("rebind.open_defect", code=code, defect=t(f"defect.{defect.code}"),
                              page=defect.page_no or "-"))
     ids = [v.id for v in volumes]
     scanned = {vid: int(n) for vid, n in session.execute(

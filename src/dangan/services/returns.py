@@ -46,7 +46,7 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
     ids = [v.id for _e, v in pairs]
     for defect in ws.blocking_defects(session, ids):
         code = next(v.archive_code for _e, v in pairs if v.id == defect.volume_id)
-        problems.append(t("return.open_defect", code=code, defect=defect.code))
+        problems.append(t("return.open_defect", code=code, defect=t(f"defect.{defect.code}")))
     open_rework = session.scalars(select(Rework.id).where(Rework.volume_id.in_(ids),
                                                           Rework.status == "open")).all()
     if open_rework:

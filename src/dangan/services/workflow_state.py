@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from dangan.config import ProjectConfig
@@ -233,13 +233,16 @@ def sign_off_volumes(session: Session, project_id: int, graph: wf.StageGraph,
         if stage in GUARDS:
             GUARDS[stage](session, project_id, batch, volumes)
     following = graph.next(stage)
-    for volume in volumes:
-        add_event(session, project_id, wf.EVENT_SIGNOFF, worker.name, stage=stage,
-                  worker_id=worker.id, volume_id=volume.id, work_batch_id=batch.id,
-                  remarks=remarks, at=at, data=data)
-        volume.stage = following
-        volume.status = wf.WAITING
-    session.flush()
+    if volumes:
+        # one multi-row INSERT and one UPDATE, whatever the batch size
+        session.execute(insert(StageEvent), [
+            {"project_id": project_id, "kind": wf.EVENT_SIGNOFF, "stage": stage,
+             "worker_id": worker.id, "person": worker.name, "volume_id": v.id,
+             "work_batch_id": batch.id, "remarks": remarks or "", "data": data or {}, "at": at}
+            for v in volumes])
+        session.execute(update(Volume).where(Volume.id.in_([v.id for v in volumes]))
+                        .values(stage=following, status=wf.WAITING, updated_at=at),
+                        execution_options={"synchronize_session": "fetch"})
     return advance_batch(session, project_id, graph, batch, stage, worker, remarks, at, data)
 
 

@@ -157,6 +157,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rework.not_open": ("返工 #{id} 不是待处理状态（{status}）", "Rework #{id} is not open ({status})"),
     "rework.not_assignee": ("返工 #{id} 应由 {assignee} 签字", "Rework #{id} must be signed off by {assignee}"),
     "rework.done": ("返工 #{id} 已签字", "Rework #{id} signed off"),
+    "rework.not_done": ("返工 #{id} 尚未由责任人签字（{status}）", "Rework #{id} is not signed off by its worker yet ({status})"),
+    "rework.self_verify": ("{name} 不能复检自己的返工", "{name} cannot re-inspect their own rework"),
+    "rework.verified": ("返工 #{id} 已复检确认", "Rework #{id} re-inspected and confirmed"),
     "rework.none": ("没有返工", "No rework"),
     # --- return ---
     "return.not_out": ("借卷批次 {no} 不是借出状态（{status}）", "Borrow batch {no} is not out ({status})"),
@@ -164,7 +167,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                     "Borrow batch {no} is not back yet (never skip a batch)"),
     "return.not_batched": ("{code} 没有分入小批次", "{code} was never put in a work batch"),
     "return.not_rebound": ("{code} 尚未装订完成（当前：{stage}）", "{code} is not rebound yet (now: {stage})"),
-    "return.open_defect": ("{code} 有未解决的问题 {defect}", "{code} has an open defect {defect}"),
+    "return.open_defect": ("{code} 有未解决或未复检的问题：{defect}", "{code} has an open defect {defect}"),
     "return.open_rework": ("还有 {count} 项返工未完成", "{count} rework item(s) still open"),
     "return.not_ready": ("借卷批次 {no} 还不能归还：{count} 个问题", "Borrow batch {no} cannot go back yet: {count} problem(s)"),
     "return.count_mismatch": ("清点 {counted} 卷，与登记表 {registered} 卷不符（批次 {no}）",
