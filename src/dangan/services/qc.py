@@ -176,7 +176,8 @@ def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: s
             if item_id is None:
                 raise InputError("qc.item_not_found", code=archive_code, seq=item_seq)
         inspection = _open_inspection(session, volume.work_batch_id)
-        in_qc = inspection is not None and inspection.inspector_id == person.id
+        holder = ws.open_claim(session, volume.work_batch_id, wf.QC_INSPECTOR)
+        in_qc = inspection is not None and holder is not None and holder.worker_id == person.id
         defect = Defect(project_id=ctx.project_id, volume_id=volume.id,
                         work_batch_id=volume.work_batch_id, page_no=page_no, item_id=item_id,
                         code=code, severity=severity, source="qc" if in_qc else "line",
