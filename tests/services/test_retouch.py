@@ -107,3 +107,39 @@ def test_cli_plain_folder(tree: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "6" in result.output and report.exists()
     assert len(_outputs(tmp_path / "cli")) == 4
+
+
+def test_project_mode_records_files_metrics_defects_and_signoff(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from dangan.db.models import Defect, Page, StageEvent, StoredFile
+    from dangan.samples import generate_set, make_archive_codes, write_volume_list
+    from dangan.services import intake, retouch_project
+    from dangan.services.volumes import import_volumes
+    from dangan.services.workers import add_worker
+
+    ctx = project
+    codes = make_archive_codes(1, 31)
+    scans = tmp_path / "扫描工作站"
+    truth = generate_set(scans, 1, 31, pages=(3, 3), archive_codes=codes)
+    import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
+    add_worker(ctx, "张扫描", ["scan_operator"])
+    add_worker(ctx, "陈修图", ["retoucher"])
+    intake.ingest(ctx, scans, "张扫描")
+    summary = retouch_project.run(ctx.home, InProcessExecutor(), user="陈修图")
+    assert len(summary.pages) == 3 and "failed" not in summary.counts
+    with ctx.transaction() as session:
+        stored = session.scalars(select(StoredFile).where(StoredFile.area == "retouched")).all()
+        assert len(stored) == 3 and all(len(f.sha256) == 64 and f.size > 0 for f in stored)
+        assert all(f.path.startswith("已修图/") for f in stored)
+        pages = session.scalars(select(Page)).all()
+        assert all("retouch" in p.metrics for p in pages)
+        signers = session.scalars(select(StageEvent.person).where(
+            StageEvent.kind == "signoff", StageEvent.stage == "retouch")).all()
+        assert signers == ["陈修图"]
+        n_defects = len(session.scalars(select(Defect).where(Defect.source == "retouch")).all())
+    assert n_defects == sum(len(p.defects) for p in summary.pages)
+    for f in stored:
+        assert ctx.storage.sha256(f.path) == f.sha256
+    again = retouch_project.run(ctx.home, InProcessExecutor())
+    assert again.counts == {"skipped": 3}

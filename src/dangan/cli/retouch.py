@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -11,9 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from dangan.cli.common import console
 from dangan.errors import InputError
 from dangan.i18n import t
-from dangan.compute.executors import Executor
 from dangan.imaging.context import PageReport, RetouchOptions
-from dangan.imaging.files import PageTask
 from dangan.services.retouch import RetouchSummary
 
 
@@ -68,15 +67,16 @@ def retouch(
         if project is not None:
             from dangan.services import retouch_project
 
-            summary = retouch_project.run(project, executor, batch=batch, user=user,
-                                          progress=_progress, force=force)
+            summary = _with_progress(None, lambda tick: retouch_project.run(
+                project, executor, batch=batch, user=user, progress=tick, force=force))
         else:
             if not src or not dst:
                 raise InputError("retouch.need_paths")
             tasks = svc.plan_tree(src, dst, opts, force=force)
             if not tasks:
                 raise InputError("retouch.no_pages", path=src)
-            summary = _run_with_progress(svc, tasks, executor)
+            summary = _with_progress(len(tasks), lambda tick: svc.run_tasks(
+                tasks, executor, progress=tick))
     finally:
         executor.close()
     _print_summary(summary)
@@ -85,18 +85,18 @@ def retouch(
         console.print(t("retouch.report_written", path=report))
 
 
-def _run_with_progress(svc: Any, tasks: list[PageTask], executor: Executor) -> RetouchSummary:
-    import time
-
+def _with_progress(total: int | None,
+                   run: Callable[[Callable[[PageReport], None]], RetouchSummary]) -> RetouchSummary:
+    """Run with a progress bar showing pages/s and the time left."""
     start = time.perf_counter()
     with _progress() as bar:
-        task_id = bar.add_task(t("retouch.progress"), total=len(tasks), rate=0.0)
+        task_id = bar.add_task(t("retouch.progress"), total=total, rate=0.0)
 
         def tick(_: PageReport) -> None:
             done = bar.tasks[0].completed + 1
             bar.update(task_id, advance=1, rate=done / max(1e-6, time.perf_counter() - start))
 
-        return svc.run_tasks(tasks, executor, progress=tick)
+        return run(tick)
 
 
 def register(app: typer.Typer) -> None:

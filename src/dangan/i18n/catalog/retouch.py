@@ -19,6 +19,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.batch_done": ("批次 {batch}：{volumes} 卷 {pages} 页已修图，签字人 {user}",
                            "Batch {batch}: {volumes} volumes, {pages} pages retouched, signed by {user}"),
     "retouch.no_batch_pages": ("项目中没有待修图的页面", "No scanned pages waiting for retouch in the project"),
+    "retouch.signoff_remarks": ("自动修图 {pages} 页，质检发现 {defects} 处问题",
+                                "Retouched {pages} pages automatically; QC found {defects} issue(s)"),
     "retouch.defect.skew": ("偏斜", "skew"),
     "retouch.defect.upside_down": ("倒页/方向", "upside down / orientation"),
     "retouch.defect.black_border": ("黑边", "black border"),
