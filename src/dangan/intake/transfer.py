@@ -12,13 +12,17 @@ temporaries are written, synced together, read back and verified, and only then 
 from __future__ import annotations
 
 import hashlib
+import os
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dangan.errors import ConflictError, IntegrityError
 from dangan.storage import Storage
 
 MAX_IN_MEMORY = 256 << 20
+READ_AHEAD = 3  # sources read and hashed ahead of the one being written
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,11 @@ class Transferred:
 
 def read_source(path: str) -> tuple[bytes, str]:
     with open(path, "rb") as fh:
-        data = fh.read(MAX_IN_MEMORY + 1)
+        # Ask for the file's size (+1 to notice growth), not MAX_IN_MEMORY: a huge read request
+        # makes Python allocate (and then shrink) a buffer of that size for every page.
+        data = fh.read(min(os.fstat(fh.fileno()).st_size, MAX_IN_MEMORY) + 1)
+        while len(data) <= MAX_IN_MEMORY and (more := fh.read(1 << 20)):  # it grew meanwhile
+            data += more
     if len(data) > MAX_IN_MEMORY:
         raise IntegrityError("storage.read_failed", path=path, detail="file too large")
     return data, hashlib.sha256(data).hexdigest()
@@ -70,9 +78,22 @@ def transfer_files(storage: Storage, files: Sequence[tuple[str, str]], volume: s
             to_copy.append((source, rel))
 
     def items() -> Iterator[tuple[str, bytes, str | None]]:
-        for source, rel in to_copy:
-            data, sha = read_source(source)
-            yield rel, data, sha
+        # Read and hash the next few sources on threads while this one is written (hashlib and
+        # file reads release the GIL); the window bounds how many pages are held in memory.
+        with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
+            window: deque[tuple[str, Future[tuple[bytes, str]]]] = deque()
+            queue = iter(to_copy)
+            for source, rel in queue:
+                window.append((rel, pool.submit(read_source, source)))
+                if len(window) >= READ_AHEAD:
+                    break
+            while window:
+                rel, future = window.popleft()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    window.append((nxt[1], pool.submit(read_source, nxt[0])))
+                data, sha = future.result()
+                yield rel, data, sha
 
     written = {rel: Transferred(rel, sha, size, copied=True)
                for rel, sha, size in storage.write_batch(items())}
