@@ -44,8 +44,15 @@ class PagePlan:
         return -(self.rotation + self.skew_deg)
 
 
-def reduce(grey: np.ndarray, dpi: float, target: float = ANALYSIS_DPI) -> tuple[np.ndarray, float]:
+def reduce(grey: np.ndarray, dpi: float, target: float = ANALYSIS_DPI,
+           half: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """``grey`` reduced to about ``target`` dpi; from ``half`` (a 2× reduced copy) when given."""
     factor = min(1.0, target / dpi)
+    if half is not None and factor <= 0.5:
+        f2 = factor * 2
+        if f2 >= 0.999:
+            return half, 0.5
+        return cv2.resize(half, None, fx=f2, fy=f2, interpolation=cv2.INTER_AREA), factor
     if factor >= 0.999:
         return grey, 1.0
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -114,9 +121,10 @@ def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
     return rotation, abs(score), content
 
 
-def _refine(grey: np.ndarray, dpi: float, rotation: int, approx: SkewEstimate) -> SkewEstimate:
+def _refine(grey: np.ndarray, dpi: float, rotation: int, approx: SkewEstimate,
+            half: np.ndarray | None = None) -> SkewEstimate:
     """Content skew measured again at ``FINE_DPI`` around the low-resolution estimate."""
-    fine, factor = reduce(grey, dpi, FINE_DPI)
+    fine, factor = reduce(grey, dpi, FINE_DPI, half)
     mm = dpi * factor / 25.4
     paper = find_paper(fine)
     ink = ink_mask(fine, paper, mm)
@@ -128,9 +136,10 @@ def _refine(grey: np.ndarray, dpi: float, rotation: int, approx: SkewEstimate) -
     return measure_skew(pts, 0.0, around=approx)
 
 
-def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
+def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
+            half: np.ndarray | None = None) -> PagePlan:
     """Plan the retouch of one page from its full-resolution grey image."""
-    small, factor = reduce(grey, dpi)
+    small, factor = reduce(grey, dpi, half=half)
     mm = dpi * factor / 25.4
     paper = find_paper(small)
     holes = find_holes(small, paper.mask, paper.quad, paper.level, mm) if paper.found else []
@@ -140,7 +149,7 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions) -> PagePlan:
     rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     if method == "content" and factor < FINE_DPI / dpi:
-        content = _refine(grey, dpi, rotation, content)
+        content = _refine(grey, dpi, rotation, content, half)
         skew, method, skew_conf = choose_skew(content, None)
     box = None
     cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))

@@ -21,7 +21,7 @@ from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
 from dangan.imaging.geometry import Placement, place, transform
 from dangan.imaging.load import BadPage, decode_page
-from dangan.imaging.render import Fill, paper_colour, render
+from dangan.imaging.render import Fill, half_size, paper_colour, render
 
 
 @dataclass
@@ -93,11 +93,13 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
                    ) -> Retouched:
     rgb = pixels if pixels.ndim == 3 else None
     grey = _grey_of(pixels)
-    plan = analyse(grey, dpi, opts)
+    half = half_size(rgb) if rgb is not None and opts.mode == "colour" else None
+    half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
+    plan = analyse(grey, dpi, opts, half_grey)
     pl = _placement(plan, opts, dpi)
     fill = _fill(plan, pl.matrix, opts, dpi)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
-    rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts)
+    rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half)
     report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
     report.bed_sides = list(plan.paper.bed_sides)

@@ -57,9 +57,17 @@ def _warp(plane: np.ndarray, m: np.ndarray, size: tuple[int, int], value: float)
     return out
 
 
+def half_size(rgb: np.ndarray) -> np.ndarray:
+    """The page at half resolution (box filter): JPEG's chroma grid, and a cheap pyramid level."""
+    even = _even(rgb)
+    h, w = even.shape[:2]
+    out: np.ndarray = cv2.resize(even, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return out
+
+
 def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
            size: tuple[int, int], paper_rgb: tuple[float, float, float], fill: Fill,
-           opts: RetouchOptions) -> Rendered:
+           opts: RetouchOptions, half: np.ndarray | None = None) -> Rendered:
     """Warp ``grey`` (and ``rgb`` for colour) by ``matrix`` onto a ``size`` canvas."""
     pr, pg, pb = paper_rgb
     y_level = 0.299 * pr + 0.587 * pg + 0.114 * pb
@@ -69,10 +77,7 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
         return Rendered((binarise(y, y_level, opts.dpi),), "bilevel")
     if opts.mode == "grey" or rgb is None:
         return Rendered((y,), "grey")
-    half = _even(rgb)
-    h, w = half.shape[:2]
-    small = cv2.resize(half, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
+    ycc = cv2.cvtColor(half if half is not None else half_size(rgb), cv2.COLOR_RGB2YCrCb)
     paper_ycc = cv2.cvtColor(np.array([[paper_rgb]], np.uint8), cv2.COLOR_RGB2YCrCb)[0, 0]
     csize = ((size[0] + 1) // 2, (size[1] + 1) // 2)
     cm = scaled(matrix, 0.5, 0.5)
