@@ -123,7 +123,7 @@ def _reduce(grey: np.ndarray) -> np.ndarray:
 
 def _inspect_jpeg(data: bytes, full: bool) -> tuple[PageInfo, np.ndarray | None]:
     try:
-        width, height, _sub, colourspace = simplejpeg.decode_jpeg_header(data)
+        height, width, colourspace, _sub = simplejpeg.decode_jpeg_header(data)
     except ValueError as exc:
         return PageInfo(fmt="jpg", reason="decode_failed", reason_params={"detail": str(exc)}), None
     bad = _too_big(width, height)
