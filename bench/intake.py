@@ -65,6 +65,8 @@ def bench_ingest(work: Path, root: Path, truth_volumes: list[Any]) -> None:
     paths = sorted(root.rglob("*.jpg"))
     total = sum(p.stat().st_size for p in paths)
     copy_dir = work / "plain-copy"
+    for scratch in (copy_dir, work / "proj"):  # a rerun starts from an empty target
+        shutil.rmtree(scratch, ignore_errors=True)
     t0 = time.perf_counter()
     for p in paths:
         dst = copy_dir / p.parent.name / p.name
