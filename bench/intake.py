@@ -31,6 +31,7 @@ from dangan.services.project import init_project
 
 def bench_names(work: Path, count: int) -> None:
     root = work / "names"
+    shutil.rmtree(root, ignore_errors=True)  # left behind by an interrupted run
     per = 40
     codes = 0
     for v in range(count // per):
