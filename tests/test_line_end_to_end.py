@@ -40,6 +40,7 @@ def test_line_from_borrow_to_return_on_sample_scans(project, tmp_path: Path) -> 
     summary = run_line(ctx, scan_root, WORKERS, say=lines.append)
     assert summary["returned"] == 3 and summary["volumes"] == 3
     assert summary["stages"][wf.SCAN] == "intake.ingest"
+    assert summary["stages"][wf.RETOUCH] == "retouch_project.run"
     assert summary["reworks"] >= 1  # the injected QC defect went back and was re-inspected
     assert all(q["passed"] for q in summary["qc"])
     with ctx.transaction() as session:

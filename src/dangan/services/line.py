@@ -90,9 +90,40 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
     elif stage == wf.SCAN and scan_root.is_dir() and _has("dangan.services.intake"):
         _ingest(ctx, scan_root, person, [c for c, _p in volumes])
         summary["stages"][stage] = "intake.ingest"
+    elif stage == wf.RETOUCH and _has("dangan.services.retouch_project") and _scanned(ctx, code):
+        _retouch(ctx, code, person)
+        summary["stages"][stage] = "retouch_project.run"
     else:
         summary["stages"].setdefault(stage, "signoff-only")
-    signoff.sign_off(ctx, code, person, stage)
+    # volumes the stage's own service signed already moved on; the rest (a refused or failed
+    # volume, its problems recorded as defects for QC's automatic step) are signed here
+    if batches.work_batch_info(ctx, code).stage == stage:
+        signoff.sign_off(ctx, code, person, stage, remarks=_remarks(summary["stages"][stage]))
+
+
+def _remarks(how: str) -> str:
+    return "" if how != "signoff-only" else t("workflow.line.signed_by_line")
+
+
+def _scanned(ctx: ProjectContext, code: str) -> bool:
+    from dangan.db.models import StoredFile
+
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, code)
+        return session.scalar(select(StoredFile.id).join(Volume, Volume.id == StoredFile.volume_id)
+                              .where(Volume.work_batch_id == batch.id).limit(1)) is not None
+
+
+def _retouch(ctx: ProjectContext, code: str, person: str) -> None:
+    """The retouch engine over the batch's 已扫描 pages (in this process); it signs clean
+    volumes itself and records its defects."""
+    retouch_project = importlib.import_module("dangan.services.retouch_project")
+    executors = importlib.import_module("dangan.compute.executors")
+    executor = executors.InProcessExecutor()
+    try:
+        retouch_project.run(ctx.home, executor, batch=code, user=person)
+    finally:
+        executor.close()
 
 
 def _ingest(ctx: ProjectContext, scan_root: Path, person: str, codes: list[str]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, Item, Page, QCInspection, Rework, StageEvent, Volume, WorkBatch
@@ -272,9 +272,15 @@ def verify_rework(ctx: ProjectContext, rework_id: int, inspector: str,
 
 
 def _verify_fixed(session: Session, batch: WorkBatch, at: datetime) -> None:
-    for defect in session.scalars(select(Defect).where(Defect.work_batch_id == batch.id,
-                                                       Defect.status == "fixed")):
-        defect.status = "verified"
+    """At a passing verdict: corrected errors are verified; warnings (blank pages, binding
+    holes kept in masters…) were seen by the inspector and are accepted as they are."""
+    in_batch = select(Volume.id).where(Volume.work_batch_id == batch.id)
+    for defect in session.scalars(select(Defect).where(
+            or_(Defect.work_batch_id == batch.id, Defect.volume_id.in_(in_batch)),
+            or_(Defect.status == "fixed",
+                (Defect.status == "open") & (Defect.severity == "warning")))):
+        defect.status = "verified" if defect.status == "fixed" else "waived"
+        defect.resolved_at = defect.resolved_at or at
     for rework in session.scalars(select(Rework).where(Rework.work_batch_id == batch.id,
                                                        Rework.status == "done")):
         rework.status = "verified"

@@ -249,5 +249,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.status.returned": ("已归还", "returned"),
     "workflow.line.qc": ("小批次 {batch} {stage}合格（抽检 {inspections} 次，累计返工 {reworks} 项）",
                          "Work batch {batch} passed {stage} ({inspections} inspection(s), {reworks} rework(s) so far)"),
+    "workflow.line.signed_by_line": ("本环节服务未运行，由责任人在流程中签字",
+                                     "This stage's service did not run; signed off by its worker on the line"),
     "workflow.line.no_service": ("{stage}：该环节服务尚未提供，由本流程代为签字", "{stage}: no service yet, signed off by the line"),
 }
