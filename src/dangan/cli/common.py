@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from dangan.services.project import ProjectContext
 
 console = Console()
 err_console = Console(stderr=True)
@@ -20,7 +23,7 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def open_ctx(home: Path):  # type: ignore[no-untyped-def]
+def open_ctx(home: Path) -> ProjectContext:
     from dangan.services.project import open_project
 
     return open_project(home)
