@@ -42,6 +42,9 @@ def retouch(
     mode: str = typer.Option("colour", "--mode", help="colour | grey | bilevel"),
     fmt: str = typer.Option("jpg", "--format", help="jpg | tif"),
     holes: bool = typer.Option(True, "--holes/--no-holes", help="填补装订孔（只影响输出）"),
+    deskew: bool = typer.Option(True, "--deskew/--no-deskew", help="纠偏"),
+    orientation: bool = typer.Option(True, "--orientation/--no-orientation", help="纠正倒页/横页"),
+    borders: bool = typer.Option(True, "--borders/--no-borders", help="去除扫描仪黑边"),
     quality: int = typer.Option(85, "--jpeg-quality", help="JPEG 质量"),
     page_size: str = typer.Option("A4", "--page-size", help="A4 | A3 | A5 | B5 | B4 | letter"),
     workers: int = typer.Option(0, "--workers", help="本机进程数（默认全部核心）"),
@@ -61,7 +64,8 @@ def retouch(
     if fmt not in ("jpg", "tif"):
         raise InputError("retouch.bad_option", name="--format", value=fmt)
     opts = RetouchOptions(dpi=dpi, mode=mode, fmt=fmt, holes=holes,  # type: ignore[arg-type]
-                          jpeg_quality=quality, page_size_mm=svc.page_size_mm(page_size))
+                          jpeg_quality=quality, page_size_mm=svc.page_size_mm(page_size),
+                          deskew=deskew, orientation=orientation, borders=borders)
     executor = make_executor(workers or None, scheduler)
     try:
         if project is not None:

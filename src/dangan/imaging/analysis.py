@@ -147,7 +147,11 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     _remove_holes(ink, holes)
     pts = ink_points(ink)
     rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
+    if not opts.orientation:
+        rotation, confidence = 0, 1.0
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
+    if not opts.deskew:
+        skew, method, skew_conf = 0.0, "off", 1.0
     if method == "content" and factor < FINE_DPI / dpi:
         content = _refine(grey, dpi, rotation, content, half)
         skew, method, skew_conf = choose_skew(content, None)

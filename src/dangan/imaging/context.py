@@ -44,6 +44,9 @@ class RetouchOptions:
     mode: Mode = "colour"
     fmt: Format = "jpg"
     holes: bool = True
+    orientation: bool = True  # turn pages scanned sideways or upside down
+    deskew: bool = True
+    borders: bool = True  # paint the scanner bed outside the paper
     jpeg_quality: int = 85
     page_size_mm: tuple[float, float] = (210.0, 297.0)
     margin_mm: float = 2.5

@@ -51,7 +51,7 @@ def _paper_samples(plan: PagePlan) -> np.ndarray:
 
 def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fill:
     outline = None
-    if plan.paper.found:
+    if plan.paper.found and opts.borders:
         outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
     holes: tuple[tuple[float, float, float], ...] = ()
     if opts.holes and plan.holes:

@@ -52,7 +52,8 @@ def options_for(ctx: ProjectContext) -> RetouchOptions:
     cfg, scan = ctx.config.retouch, ctx.config.scan
     return RetouchOptions(dpi=scan.dpi, mode=cfg.colour_mode, fmt=cfg.format, holes=cfg.holes,
                           jpeg_quality=cfg.jpeg_quality, page_size_mm=page_size_mm(cfg.page_size),
-                          margin_mm=cfg.margin_mm)
+                          margin_mm=cfg.margin_mm, orientation=cfg.orientation,
+                          deskew=cfg.deskew, borders=cfg.borders)
 
 
 def _sources(ctx: ProjectContext, batch: str | None) -> list[_Source]:
