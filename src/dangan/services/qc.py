@@ -236,7 +236,7 @@ def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = 
             advanced = ws.sign_off_volumes(session, ctx.project_id, graph, batch, volumes, level,
                                            person, remarks, at,
                                            data={"inspection_id": inspection.id},
-                                           run_guard=False)
+                                           run_guard=False, all_at_stage=True)
         else:
             ws.release_claim(session, ctx.project_id, claim, "qc_rework", person.name, at)
             batch.status = wf.IN_REWORK if ws.open_rework_count(session, batch.id) else wf.WAITING

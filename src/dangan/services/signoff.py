@@ -9,9 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
-from dangan.db.models import StageEvent, Volume
+from dangan.db.models import StageEvent
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError, StateError
 from dangan.i18n import t
@@ -55,15 +53,14 @@ def sign_off(ctx: ProjectContext, batch_code: str, worker: str, stage: str | Non
                     raise StateError("workflow.volume_not_in_batch", code=v.archive_code,
                                      batch=batch.code)
         else:
-            ws.absorb_external_signoffs(session, graph, batch, wanted)
-            volumes = list(session.scalars(select(Volume).where(
-                Volume.work_batch_id == batch.id, Volume.stage == wanted).order_by(Volume.id)))
+            volumes = ws.absorb_external_signoffs(session, graph, batch, wanted)
         if not volumes and batch.stage == wanted:
             advanced = ws.advance_batch(session, ctx.project_id, graph, batch, wanted, person,
                                         remarks, at)
         else:
             advanced = ws.sign_off_volumes(session, ctx.project_id, graph, batch, volumes,
-                                           wanted, person, remarks, at)
+                                           wanted, person, remarks, at,
+                                           all_at_stage=not archive_codes)
         return SignoffResult(batch.code, wanted, person.name, at, len(volumes), advanced,
                              graph.next(wanted))
 

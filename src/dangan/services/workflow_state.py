@@ -218,10 +218,13 @@ def _load_guards() -> None:
 def sign_off_volumes(session: Session, project_id: int, graph: wf.StageGraph,
                      batch: WorkBatch, volumes: Sequence[Volume], stage: str, worker: Worker,
                      remarks: str = "", at: datetime | None = None,
-                     data: dict[str, Any] | None = None, run_guard: bool = True) -> bool:
+                     data: dict[str, Any] | None = None, run_guard: bool = True,
+                     all_at_stage: bool = False) -> bool:
     """Sign off ``stage`` for volumes of ``batch``; advance the batch when none is left behind.
 
-    Returns True when the batch itself moved on. The caller checked the claim.
+    ``all_at_stage``: the caller passes every volume of the batch still at ``stage`` (saves
+    counting them again). Returns True when the batch itself moved on. The caller checked
+    the claim.
     """
     at = at or now()
     for volume in volumes:
@@ -242,18 +245,20 @@ def sign_off_volumes(session: Session, project_id: int, graph: wf.StageGraph,
             for v in volumes])
         session.execute(update(Volume).where(Volume.id.in_([v.id for v in volumes]))
                         .values(stage=following, status=wf.WAITING, updated_at=at),
-                        execution_options={"synchronize_session": "fetch"})
-    return advance_batch(session, project_id, graph, batch, stage, worker, remarks, at, data)
+                        execution_options={"synchronize_session": False})
+        for v in volumes:  # the UPDATE ran in SQL; the loaded objects are now stale
+            session.expire(v, ["stage", "status", "updated_at"])
+    return advance_batch(session, project_id, graph, batch, stage, worker, remarks, at, data,
+                         check_left=not all_at_stage)
 
 
 def advance_batch(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
                   stage: str, worker: Worker, remarks: str = "", at: datetime | None = None,
-                  data: dict[str, Any] | None = None) -> bool:
+                  data: dict[str, Any] | None = None, check_left: bool = True) -> bool:
     """The batch-level sign-off once no volume of the batch is left at ``stage``."""
     at = at or now()
-    left = session.scalar(select(func.count()).select_from(Volume).where(
-        Volume.work_batch_id == batch.id, Volume.stage == stage))
-    if left:
+    if check_left and session.scalar(select(func.count()).select_from(Volume).where(
+            Volume.work_batch_id == batch.id, Volume.stage == stage)):
         return False
     add_event(session, project_id, wf.EVENT_SIGNOFF, worker.name, stage=stage,
               worker_id=worker.id, work_batch_id=batch.id, remarks=remarks, at=at, data=data)
@@ -292,23 +297,28 @@ def sign_off_volume_in_session(session: Session, project_id: int, config: Projec
 
 
 def absorb_external_signoffs(session: Session, graph: wf.StageGraph, batch: WorkBatch,
-                             stage: str) -> int:
+                             stage: str, at_stage: Sequence[Volume] | None = None) -> list[Volume]:
     """Volumes another area signed off itself (intake's ingest writes its own scan sign-off
-    and leaves the volume at ``stage`` with status ``done``) move on like ours did."""
-    candidates = session.scalars(select(Volume).where(
-        Volume.work_batch_id == batch.id, Volume.stage == stage,
-        Volume.status == wf.FINISHED)).all()
+    and leaves the volume at ``stage`` with status ``done``) move on like ours did.
+
+    ``at_stage``: the batch's volumes at ``stage``, when the caller loaded them already.
+    Returns the volumes still to be signed.
+    """
+    if at_stage is None:
+        at_stage = session.scalars(select(Volume).where(
+            Volume.work_batch_id == batch.id, Volume.stage == stage).order_by(Volume.id)).all()
+    candidates = [v for v in at_stage if v.status == wf.FINISHED]
     if not candidates:
-        return 0
+        return list(at_stage)
     signed = set(session.scalars(select(StageEvent.volume_id).where(
         StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == stage,
         StageEvent.volume_id.in_([v.id for v in candidates]))))
-    volumes = [v for v in candidates if v.id in signed]
-    for volume in volumes:
-        volume.stage = graph.next(stage)
-        volume.status = wf.WAITING
+    for volume in candidates:
+        if volume.id in signed:
+            volume.stage = graph.next(stage)
+            volume.status = wf.WAITING
     session.flush()
-    return len(volumes)
+    return [v for v in at_stage if v.id not in signed]
 
 
 def claim_in_session(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
