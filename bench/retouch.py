@@ -66,10 +66,11 @@ def bare_codecs(files: list[Path]) -> dict[str, float]:
     return out
 
 
-def run_ours(src: Path, dst: Path, report: Path) -> float:
+def run_ours(src: Path, dst: Path, report: Path, dpi: int, mode: str) -> float:
     """Seconds for the whole ``dangan retouch`` command on one core."""
     exe = Path(sys.executable).parent / "dangan"
-    cmd = [str(exe), "retouch", str(src), str(dst), "--workers", "1", "--report", str(report)]
+    cmd = [str(exe), "retouch", str(src), str(dst), "--workers", "1", "--report", str(report),
+           "--dpi", str(dpi), "--mode", mode]
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -174,12 +175,12 @@ def report(args: argparse.Namespace, work: Path) -> None:
     pages = generate(src, args.pages, args.seed, args.dpi, args.mode)
     files = sorted(src.rglob("*.jpg"))
     bare = bare_codecs(files)
-    run_ours(src, dst, work / "report.json")
+    run_ours(src, dst, work / "report.json", args.dpi, args.mode)
     ours = summarise(score_ours(pages, dst, work / "report.json"))
     batch = work / "batch"
     for k in range(args.copies):
         shutil.copytree(src, batch / f"copy{k}")
-    seconds = run_ours(batch, work / "batch-out", work / "batch.json")
+    seconds = run_ours(batch, work / "batch-out", work / "batch.json", args.dpi, args.mode)
     ours_rate = len(files) * args.copies / seconds
     n_up = min(args.unpaper_pages, len(pages))
     up_scores, up_rate = score_unpaper(pages[:n_up], work) if n_up else ([], 0.0)

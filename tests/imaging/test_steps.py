@@ -108,3 +108,10 @@ def test_modes_and_tiff(page: np.ndarray, mode: str) -> None:
 def test_jfif_dpi_patch() -> None:
     data = simplejpeg.encode_jpeg(np.zeros((16, 16, 3), np.uint8))
     assert Image.open(io.BytesIO(set_jfif_dpi(data, 300))).info["dpi"] == (300, 300)
+
+
+def test_file_dpi_rules_when_trusted(page: np.ndarray) -> None:
+    data = set_jfif_dpi(simplejpeg.encode_jpeg(scan(page, 0.3), quality=90), 300)
+    result = retouch_bytes(data, RetouchOptions(trust_file_dpi=True))
+    img = Image.open(io.BytesIO(result.data))
+    assert img.size == (2480, 3508) and img.info["dpi"] == (300, 300)

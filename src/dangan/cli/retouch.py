@@ -38,7 +38,7 @@ def _print_summary(summary: RetouchSummary) -> None:
 def retouch(
     src: str = typer.Argument(None, help="源目录（任意层级的页面图像；可为 fsspec URL）"),
     dst: str = typer.Argument(None, help="输出目录（保持相同的相对路径）"),
-    dpi: int = typer.Option(200, "--dpi", help="扫描分辨率"),
+    dpi: int = typer.Option(None, "--dpi", help="扫描分辨率（默认取文件内记录的 dpi，没有则 200）"),
     mode: str = typer.Option("colour", "--mode", help="colour | grey | bilevel"),
     fmt: str = typer.Option("jpg", "--format", help="jpg | tif"),
     holes: bool = typer.Option(True, "--holes/--no-holes", help="填补装订孔（只影响输出）"),
@@ -63,7 +63,7 @@ def retouch(
         raise InputError("retouch.bad_option", name="--mode", value=mode)
     if fmt not in ("jpg", "tif"):
         raise InputError("retouch.bad_option", name="--format", value=fmt)
-    opts = RetouchOptions(dpi=dpi, mode=mode, fmt=fmt, holes=holes,  # type: ignore[arg-type]
+    opts = RetouchOptions(dpi=dpi or 200, trust_file_dpi=dpi is None, mode=mode, fmt=fmt, holes=holes,  # type: ignore[arg-type]
                           jpeg_quality=quality, page_size_mm=svc.page_size_mm(page_size),
                           deskew=deskew, orientation=orientation, borders=borders)
     executor = make_executor(workers or None, scheduler)

@@ -8,7 +8,7 @@ discipline: skip finished outputs, write to a temporary name, rename when comple
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -91,6 +91,8 @@ def _grey_of(pixels: np.ndarray) -> np.ndarray:
 
 def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report: PageReport
                    ) -> Retouched:
+    if round(dpi) != opts.dpi:  # the file's own resolution rules this page
+        opts = replace(opts, dpi=round(dpi))
     rgb = pixels if pixels.ndim == 3 else None
     grey = _grey_of(pixels)
     half = half_size(rgb) if rgb is not None and opts.mode == "colour" else None
