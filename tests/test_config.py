@@ -55,3 +55,12 @@ def test_missing_project(tmp_path: Path) -> None:
         load_config(tmp_path)
     assert "dangan init" in info.value.message
     assert info.value.exit_code == 3
+
+
+def test_stage_list_is_validated_when_loaded(tmp_path: Path) -> None:
+    text = template_text("court", "p").replace(
+        'stages = ["borrow", "sort", "scan", "retouch", "index", "upload", "qc", "rebind", "return"]',
+        'stages = ["sort", "scan", "retouch", "index", "upload", "qc", "rebind", "return"]')
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert any("borrow" in d for d in info.value.details)

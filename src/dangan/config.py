@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dangan.domain.naming import NamingRules
 from dangan.errors import ConfigError, NamingError
@@ -145,6 +145,17 @@ class ProjectConfig(Section):
     def rules(self) -> NamingRules:
         return self.naming.rules
 
+    @model_validator(mode="after")
+    def _valid_line(self) -> ProjectConfig:
+        """The stage list must make a line (checked at load, not at first use)."""
+        from dangan.domain.workflow import validate_stages
+        from dangan.i18n import t
+
+        problems = validate_stages(self.workflow.stages, self.qc.rounds)
+        if problems:
+            raise ValueError("; ".join(t(p.key, **p.params) for p in problems))
+        return self
+
 
 def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line of a key path like ("scan", "dpi") in TOML text."""
@@ -185,10 +196,11 @@ def parse_config(text: str, path: Path) -> ProjectConfig:
     except ValidationError as exc:
         details = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            # A whole-model check (the stage list) reports no location: point at its key.
+            loc = tuple(err["loc"]) or ("workflow", "stages")
             key = ".".join(str(p) for p in loc)
             found = _find_line(text, loc)
-            msg = err["msg"]
+            msg = str(err["msg"]).removeprefix("Value error, ")
             if found is None:
                 details.append(_render("config.key_error_noline", path=path, key=key, detail=msg))
             else:

@@ -9,7 +9,6 @@ from dangan.domain import sampling
 from dangan.domain import workflow as wf
 from dangan.errors import ConfigError
 from dangan.services.project import template_text
-from dangan.services.workflow_state import graph_for
 
 
 def test_default_line_and_transitions() -> None:
@@ -49,9 +48,8 @@ def test_bad_stages_in_dangan_toml_is_a_config_error(tmp_path) -> None:  # type:
     text = template_text("court", "p").replace(
         'stages = ["borrow", "sort", "scan", "retouch", "index", "upload", "qc", "rebind", "return"]',
         'stages = ["borrow", "retouch", "scan", "return"]')
-    config = parse_config(text, tmp_path / "dangan.toml")
     with pytest.raises(ConfigError) as err:
-        graph_for(config)
+        parse_config(text, tmp_path / "dangan.toml")  # refused when loaded, not at first use
     assert err.value.exit_code == 3 and any("scan" in d for d in err.value.details)
 
 
