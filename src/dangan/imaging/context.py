@@ -31,7 +31,7 @@ class QcThresholds:
 
     max_residual_skew_deg: float = 0.3
     max_edge_residue_ratio: float = 0.02
-    min_sharpness: float = 0.12
+    min_sharpness: float = 0.18
     min_ink_ratio: float = 0.0008
     orientation_min_confidence: float = 0.2
 
