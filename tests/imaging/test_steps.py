@@ -115,3 +115,12 @@ def test_file_dpi_rules_when_trusted(page: np.ndarray) -> None:
     result = retouch_bytes(data, RetouchOptions(trust_file_dpi=True))
     img = Image.open(io.BytesIO(result.data))
     assert img.size == (2480, 3508) and img.info["dpi"] == (300, 300)
+
+
+def test_blurred_scan_is_flagged(page: np.ndarray) -> None:
+    sharp = scan(page, 0.6)
+    blurred = cv2.GaussianBlur(sharp, (0, 0), 4.0)
+    flags = [[d.code for d in retouch_bytes(simplejpeg.encode_jpeg(img, quality=90),
+                                             RetouchOptions()).report.defects]
+             for img in (sharp, blurred)]
+    assert "blurred" not in flags[0] and "blurred" in flags[1]
