@@ -27,8 +27,8 @@ def sideways_vote(pts: np.ndarray, paper_wh: tuple[float, float], max_deg: float
     """
     content = 0.0
     if len(pts) >= 200:
-        _, _, prom_h = coarse_search(pts, max_deg, step=1.0)
-        _, _, prom_v = coarse_search(pts[:, ::-1].copy(), max_deg, step=1.0)
+        _, _, prom_h = coarse_search(pts, max_deg, step=2.0)
+        _, _, prom_v = coarse_search(pts[:, ::-1].copy(), max_deg, step=2.0)
         weight = min(1.0, len(pts) / 15_000)  # a stamp or one line says little
         content = float(np.clip((prom_v - prom_h) * 3.6, -1.2, 1.2)) * weight
     w, h = paper_wh
