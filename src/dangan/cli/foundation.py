@@ -10,6 +10,7 @@ from rich.table import Table
 
 from dangan.cli.common import console, open_ctx, print_json
 from dangan.i18n import t
+from dangan.storage import Area
 
 db_app = typer.Typer(help="数据库 · database", no_args_is_help=True)
 volumes_app = typer.Typer(help="案卷清单 · volume list", no_args_is_help=True)
@@ -74,7 +75,8 @@ def status(
     console.print(stages)
     areas = Table(t("status.area"), t("status.files"))
     for area, count in sorted(st.files_by_area.items()):
-        areas.add_row(area, str(count))
+        label = Area[area.upper()].value if area.upper() in Area.__members__ else area
+        areas.add_row(label, str(count))
     console.print(areas)
 
 

@@ -34,8 +34,12 @@ def _quiet(_line: str) -> None:
 
 def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str, str], *,
              say: Callable[[str], None] = _quiet, archive_codes: list[str] | None = None,
-             inject_defect: bool = True) -> dict[str, Any]:
-    """Borrow the given (default: all registered) volumes as one batch and take it to return."""
+             inject_defect: bool = True, catalogue: Path | None = None) -> dict[str, Any]:
+    """Borrow the given (default: all registered) volumes as one batch and take it to return.
+
+    ``catalogue``: the indexers' workbook; with it the index stage imports it and the upload
+    stage packages the delivery form, instead of signing those stages off only.
+    """
     graph = ws.graph_for(ctx.config)
     people = dict(workers_by_role)
     staff = people.pop(wf.ARCHIVE_STAFF, "档案室经手人")
@@ -65,7 +69,7 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
                 _rebind(ctx, batch.code, people[wf.BINDER], staff)
                 summary["stages"][stage] = "workflow"
             else:
-                _do_stage(ctx, batch.code, stage, people, scan_root, summary)
+                _do_stage(ctx, batch.code, stage, people, scan_root, summary, catalogue)
             say(t("workflow.advanced", batch=batch.code, stage=t(f"stage.{graph.next(stage)}")))
     ordered = [r.archive_code for r in borrow.borrow_batch_info(ctx, info.no).rows]
     back = returns.return_batch(ctx, info.no, clerk, staff, handed=ordered, counted=len(ordered),
@@ -78,7 +82,7 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
 
 
 def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, str],
-              scan_root: Path, summary: dict[str, Any]) -> None:
+              scan_root: Path, summary: dict[str, Any], catalogue: Path | None = None) -> None:
     person = people[wf.STAGE_ROLE[stage]] if wf.STAGE_ROLE[stage] in people else people[wf.INDEXER]
     claims.claim(ctx, code, person, stage)
     volumes = _volumes(ctx, code)
@@ -93,6 +97,15 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
     elif stage == wf.RETOUCH and _has("dangan.services.retouch_project") and _scanned(ctx, code):
         _retouch(ctx, code, person)
         summary["stages"][stage] = "retouch_project.run"
+    elif stage == wf.INDEX and catalogue is not None and _has("dangan.services.indexing"):
+        indexing = importlib.import_module("dangan.services.indexing")
+        indexing.import_catalogue(ctx, [catalogue])
+        summary["stages"][stage] = "indexing.import_catalogue"
+    elif stage == wf.UPLOAD and catalogue is not None and _has("dangan.services.packaging"):
+        packaging = importlib.import_module("dangan.services.packaging")
+        for form in ctx.config.delivery.forms:
+            packaging.package(ctx, form)
+        summary["stages"][stage] = "packaging.package"
     else:
         summary["stages"].setdefault(stage, "signoff-only")
     # volumes the stage's own service signed already moved on; the rest (a refused or failed

@@ -131,4 +131,13 @@ MESSAGES.update({
     "demo.step_samples": ("生成 {volumes} 卷样例扫描件（含倾斜、黑边、装订孔、空白页、重扫页）",
                           "Generating {volumes} sample scanned volumes (skew, black borders, holes, blank and rescanned pages)"),
     "demo.step_import": ("导入委托方案卷清单", "Importing the client's volume list"),
+    "demo.step_catalogue": ("标引员录入卷宗信息与卷内目录（Excel）", "Indexer types the volume records and catalogues (Excel)"),
+    "demo.step_handover": ("制作验收移交包（BagIt + METS）并校验", "Building and verifying the handover package (BagIt + METS)"),
+    "demo.handover_done": ("移交包 {path}：{volumes} 卷，{files} 个文件，校验{ok}",
+                           "Handover package {path}: {volumes} volumes, {files} files, verification {ok}"),
+    "demo.ok": ("通过", "passed"),
+    "demo.not_ok": ("未通过", "FAILED"),
+    "demo.step_rescans": ("扫描员复核：检查扫描件，删除重扫页", "Scan operator's review: check the scans, remove rescanned sheets"),
+    "demo.rescan_removed": ("  {volume}：第 {page} 页为重扫页，已移出（保留在 .dangan-removed）",
+                            "  {volume}: page {page} is a rescan, removed (kept in .dangan-removed)"),
 })
