@@ -40,7 +40,7 @@ def write_demo_catalogue(ctx: ProjectContext, truth: SetTruth, scan_root: Path, 
         pages = len([p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".tif", ".png")])
         ranges = _split(pages, rng)
         year = volume.year
-        values = ["某市中级人民法院", "民事", volume.title, f"{year}0301", f"{year}1220", "永久",
+        values: list[str | int] = ["某市中级人民法院", "民事", volume.title, f"{year}0301", f"{year}1220", "永久",
                   len(ranges), pages, "公开"]
         for cell, value in zip(row[1:], values, strict=False):
             cell.value = value
