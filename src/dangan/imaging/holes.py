@@ -53,8 +53,8 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
         dark[band:h - band, band:w - band] = 0
     # An opening removes text strokes (a pixel or two wide here) before labelling; a 6 mm
     # disc comes through it unchanged.
-    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    _n, _, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    opened: np.ndarray = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    _n, _, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
     r_min, r_max = 1.6 * mm, 5.5 * mm
     holes: list[Hole] = []
     x0, y0, bw, bh, area = (stats[:, i].astype(np.float64) for i in range(5))
