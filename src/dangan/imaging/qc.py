@@ -80,7 +80,7 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.flag(c.UPSIDE_DOWN, f"uncertain:{report.orientation_confidence:.2f}")
     if report.edge_residue > q.max_edge_residue_ratio:
         report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}")
-    if report.holes_found > report.holes_filled:
+    if opts.holes and report.holes_found > report.holes_filled:  # kept on purpose otherwise
         report.flag(c.HOLE, f"found={report.holes_found} filled={report.holes_filled}")
     if report.ink_ratio >= q.min_ink_ratio and report.sharpness < q.min_sharpness:
         report.flag(c.BLURRED, f"sharpness={report.sharpness:.3f}")
