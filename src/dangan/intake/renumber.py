@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dangan.domain.pages import RenumberPlan
+from dangan.storage.areas import fsync_dir as _fsync_dir
 from dangan.storage.checksum import sha256_file
 
 JOURNAL = ".dangan-renumber.json"
@@ -33,19 +34,6 @@ RECEIPT = ".dangan-renumber-done.json"
 REMOVED_DIR = ".dangan-removed"
 STAGE_PREFIX = ".dangan-rn-"
 CHANGES_LOG = ".dangan-changes.jsonl"
-
-
-def _fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_json_atomic(path: str, data: Any) -> None:

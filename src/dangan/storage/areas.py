@@ -196,7 +196,7 @@ class Storage:
                 os.replace(tmp, target)
                 renamed += 1
             for parent in dict.fromkeys(os.path.dirname(p[2]) for p in pending):
-                _fsync_dir(parent)
+                fsync_dir(parent)
             return done
         except BaseException as exc:
             for _rel, tmp, _target, _expected, _size in pending[renamed:]:
@@ -302,7 +302,7 @@ def _sync_filesystem(folder: str) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_dir(folder: str) -> None:
     """Make renames inside ``folder`` durable (POSIX; a no-op where directories can't be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
