@@ -43,3 +43,23 @@ def test_stage_events_cannot_be_changed_even_with_raw_sql(any_db_url: str) -> No
     with factory() as session:
         assert session.scalar(select(StageEvent.person)) == "张三"
     engine.dispose()
+
+
+def test_0003_adds_project_uuid_and_keeps_rows(any_db_url: str) -> None:
+    """A project made before 0003 keeps its row; the id column arrives empty, unique."""
+    engine = make_engine(any_db_url)
+    migrate.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO project (name, client, template, created_at) "
+                             "VALUES ('旧项目', '', 'court', CURRENT_TIMESTAMP)")
+    migrate.upgrade(engine, "0003")
+    with engine.begin() as conn:
+        rows = conn.exec_driver_sql("SELECT name, uuid FROM project").all()
+    assert [tuple(r) for r in rows] == [("旧项目", None)]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE project SET uuid = 'a' WHERE name = '旧项目'")
+        conn.exec_driver_sql("INSERT INTO project (name, client, template, created_at) "
+                             "VALUES ('另一个', '', 'court', CURRENT_TIMESTAMP)")
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE project SET uuid = 'a' WHERE name = '另一个'")
+    engine.dispose()

@@ -55,6 +55,8 @@ class Project(Base):
     __tablename__ = "project"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Stable identity shared with dangan.toml's ``project.id`` (see migration 0003).
+    uuid: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
     client: Mapped[str] = mapped_column(String(200), default="")
     template: Mapped[str] = mapped_column(String(40), default="court")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
