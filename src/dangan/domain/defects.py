@@ -4,8 +4,9 @@ Every check in dangan (scan intake, retouch, catalogue link, QC) reports what it
 ``Defect`` with the same six public fields ``{"path", "volume", "page", "code", "severity",
 "message"}``, so reports, the JSON output, the database ``defect`` table and the web views
 treat them alike. A code is public API (it appears in JSON, in the database and in the
-README); its default severity is registered once, here or in the module of the area that
-owns it, with ``register_code``. The message is rendered from the catalogue key
+README); it is declared once, with its default severity, owning area and stage, in
+``dangan.domain.registry`` — this module's registry is filled from there when it is loaded,
+so every process knows every code whatever it imported. The message is rendered from the catalogue key
 ``defect.<code>`` at creation time; the parameters are kept so it can be rendered again in
 another language.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dangan.domain import registry
 from dangan.i18n import t
 
 
@@ -39,14 +41,16 @@ class DefectKind:
         return f"defect.{self.code}"
 
 
-_REGISTRY: dict[str, DefectKind] = {}
+_REGISTRY: dict[str, DefectKind] = {
+    d.code: DefectKind(d.code, Severity(d.severity), d.area) for d in registry.DEFECT_CODES}
 
 
 def register_code(code: str, severity: Severity | str, area: str) -> DefectKind:
-    """Declare a defect code and its default severity.
+    """The declared kind of ``code`` (modules keep their constants this way).
 
-    Two areas may share a code (``blank_page`` is found at intake and again at retouch) as
-    long as they agree on its default severity; the first registration is kept.
+    Codes are declared in ``dangan.domain.registry``; a code declared nowhere is kept for
+    this process only and a test (tests/workflow/test_registry.py) fails until it is
+    declared. A severity that disagrees with the declaration is an error.
     """
     kind = DefectKind(code, Severity(severity), area)
     existing = _REGISTRY.get(code)

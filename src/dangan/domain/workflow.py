@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dangan.domain.defects import Severity, kind_of, register_code
+from dangan.domain import registry
 
 # --- stages -------------------------------------------------------------------------------
 BORROW = "borrow"
@@ -139,30 +139,9 @@ BORROW_OUT = "borrowed"
 BORROW_RETURNED = "returned"
 
 # --- defects: which stage an error type arises in (QC sends it back there) -------------------
-# QC error types from DOMAIN.md (DA/T 31 practice), registered in the shared defect registry.
-DEFECT_STAGE: dict[str, str] = {
-    "skew": RETOUCH,  # 偏斜
-    "upside_down": RETOUCH,  # 倒页
-    "black_border": RETOUCH,  # 黑边
-    "hole_spots": RETOUCH,  # 装订孔黑洞
-    "missing_page": SCAN,  # 缺页 (critical)
-    "duplicate_page": SCAN,  # 重页
-    "wrong_order": SCAN,  # 错页
-    "missed_scan": SCAN,  # 漏扫
-    "extra_scan": SCAN,  # 多扫
-    "blurred": SCAN,  # 模糊
-    "archive_code": INDEX,  # 档号错 (critical)
-    "catalogue": INDEX,  # 目录与图像不对应
-    "link": UPLOAD,  # 挂接错
-    "pagination": SORT,  # 编页码漏编/重码
-}
-# Codes of the automatic checks belong to the stage of the area that owns them.
-AREA_STAGE: dict[str, str] = {"intake": SCAN, "scan": SCAN, "retouch": RETOUCH,
-                              "index": INDEX, "indexing": INDEX, "link": UPLOAD,
-                              "package": UPLOAD, "upload": UPLOAD}
-QC_AREA = "qc"
-for _code in DEFECT_STAGE:
-    register_code(_code, Severity.ERROR, QC_AREA)
+# Declared in ``dangan.domain.registry``; these are the QC error types (DOMAIN.md).
+DEFECT_STAGE: dict[str, str] = {code: registry.DEFECTS[code].stage
+                                for code in registry.QC_DEFECT_CODES}
 MAX_QC_ATTEMPTS = 3  # inspections of one batch at one QC level (first + two re-inspections)
 
 
@@ -312,12 +291,7 @@ def work_batch_code(borrow_no: int, total: int, seq: int) -> str:
 def defect_stage(code: str, graph: StageGraph) -> str | None:
     """The stage a defect of ``code`` goes back to; if the project skips that stage, the
     first stage after it in the line (which did that work)."""
-    stage = DEFECT_STAGE.get(code)
-    if stage is None:
-        try:
-            stage = AREA_STAGE.get(kind_of(code).area)
-        except KeyError:
-            stage = None
+    stage = registry.defect_stage(code)
     if stage is None:
         return None
     if stage in graph:
