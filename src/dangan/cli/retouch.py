@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,12 @@ def _print_summary(summary: RetouchSummary) -> None:
     for code, count in sorted(summary.defects.items()):
         console.print("  " + t("retouch.defect_line", code=code,
                                name=t(f"retouch.defect.{code}"), count=count))
+    for reason, count in sorted(Counter(r for p in summary.pages for r in p.review).items()):
+        console.print("    " + t("retouch.review_line", reason=reason,
+                                 name=t(f"retouch.review.{reason}"), count=count))
+    if summary.ignored:
+        console.print(t("retouch.ignored", count=len(summary.ignored),
+                        files=", ".join(summary.ignored[:5])))
 
 
 def retouch(
@@ -76,11 +83,13 @@ def retouch(
         else:
             if not src or not dst:
                 raise InputError("retouch.need_paths")
-            tasks = svc.plan_tree(src, dst, opts, force=force)
+            ignored: list[str] = []
+            tasks = svc.plan_tree(src, dst, opts, force=force, ignored=ignored)
             if not tasks:
                 raise InputError("retouch.no_pages", path=src)
             summary = _with_progress(len(tasks), lambda tick: svc.run_tasks(
                 tasks, executor, progress=tick))
+            summary.ignored = ignored
     finally:
         executor.close()
     _print_summary(summary)

@@ -40,7 +40,8 @@ DEFECT_CODES: tuple[DefectCode, ...] = (
             ("blank_page", WARNING), ("duplicate_image", ERROR),
             ("page_count_mismatch", ERROR)),
     # retouch's own findings (the retoucher's work, or a scan that cannot be saved)
-    *_codes("retouch", "retouch", ("hole", WARNING), ("content_at_edge", ERROR)),
+    *_codes("retouch", "retouch", ("hole", WARNING), ("content_at_edge", ERROR),
+            ("needs_review", WARNING)),
     *_codes("retouch", "scan", ("unreadable", ERROR)),
     # QC error types (DOMAIN.md, DA/T 31 practice)
     *_codes("qc", "retouch", ("skew", ERROR), ("upside_down", ERROR), ("black_border", ERROR),

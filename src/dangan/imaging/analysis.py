@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
 from dangan.imaging.geometry import rotation_matrix, transform
@@ -37,6 +38,7 @@ class PagePlan:
     ink: np.ndarray  # uint8 binary of content, analysis px (holes removed)
     ink_box: np.ndarray | None  # (4, 2) corners of the ink bounding box, analysis px
     small: np.ndarray  # the reduced grey scan the plan was made from
+    bed: Bed | None = None  # the bed that may be painted; whether the sheet was found
 
     @property
     def turn_deg(self) -> float:
@@ -142,6 +144,7 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     small, factor = reduce(grey, dpi, half=half)
     mm = dpi * factor / 25.4
     paper = find_paper(small)
+    bed = find_bed(small, paper, mm)
     holes = find_holes(small, paper.mask, paper.quad, paper.level, mm) if paper.found else []
     ink = ink_mask(small, paper, mm)
     _remove_holes(ink, holes)
@@ -155,10 +158,19 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     if method == "content" and factor < FINE_DPI / dpi:
         content = _refine(grey, dpi, rotation, content, half)
         skew, method, skew_conf = choose_skew(content, None)
-    box = None
+    return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
+                    tuple(holes), ink, _content_box(ink, bed), small, bed)
+
+
+def _content_box(ink: np.ndarray, bed: Bed) -> np.ndarray | None:
+    """Corners of the box placement must keep whole: the ink, and content beyond the sheet."""
     cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+    pts = [] if bed.content_box is None else [bed.content_box]
     if len(cols):
         x0, x1, y0, y1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
-        box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
-    return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
-                    tuple(holes), ink, box, small)
+        pts.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64))
+    if not pts:
+        return None
+    both = np.vstack(pts)
+    (x0, y0), (x1, y1) = both.min(axis=0), both.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)

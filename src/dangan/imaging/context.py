@@ -23,13 +23,26 @@ BLURRED = "blurred"
 CONTENT_AT_EDGE = "content_at_edge"
 BLANK_PAGE = "blank_page"
 UNREADABLE = "unreadable"
+# The engine was not sure, so it left the page (or that part of it) as it was: a person
+# should look. The detail is a reason code, ``retouch.review.<reason>`` in the catalogue.
+NEEDS_REVIEW = "needs_review"
+
+# Change codes: what was done to a page (``PageReport.changes``), never a defect by itself.
+TURNED = "turned"
+DESKEWED = "deskewed"
+BED_REMOVED = "bed_removed"
+HOLE_FILLED = "hole_filled"
+SCALED = "scaled"
+
+# Where the page's resolution came from (``PageReport.dpi_source``).
+DPI_FILE, DPI_OPTION, DPI_FALLBACK = "file", "option", "fallback"
 
 
 @dataclass(frozen=True)
 class QcThresholds:
     """Limits beyond which a page is flagged for a human to look at."""
 
-    max_residual_skew_deg: float = 0.3
+    max_residual_skew_deg: float = 1.0  # the project's ``retouch.max_skew_deg`` when set
     max_edge_residue_ratio: float = 0.02
     min_sharpness: float = 0.18
     min_ink_ratio: float = 0.0008
@@ -100,10 +113,26 @@ class PageReport:
     content_margin_mm: float = 0.0
     seconds: float = 0.0
     matrix: list[float] = field(default_factory=list)  # 2×3 scan px → output px, row-major
+    dpi: int = 0  # resolution the page was read at (and written at)
+    dpi_source: str = ""  # file | option | fallback
+    page: int = 1  # page of the source file (1-based), of ``pages``
+    pages: int = 1
+    hole_boxes: list[list[int]] = field(default_factory=list)  # filled holes, output px x0 y0 x1 y1
+    changes: list[Defect] = field(default_factory=list)  # what was done (code, detail)
+    review: list[str] = field(default_factory=list)  # why a person should look (reason codes)
     defects: list[Defect] = field(default_factory=list)
 
     def flag(self, code: str, detail: str = "") -> None:
         self.defects.append(Defect(code, detail))
+
+    def needs_review(self, reason: str, detail: str = "") -> None:
+        """Ask a person to look; ``reason`` is a catalogue code, ``detail`` the measurement."""
+        if reason not in self.review:
+            self.review.append(reason)
+            self.flag(NEEDS_REVIEW, f"{reason}:{detail}" if detail else reason)
+
+    def changed(self, code: str, detail: str = "") -> None:
+        self.changes.append(Defect(code, detail))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -26,6 +26,7 @@ class PageTask:
     rel: str  # relative path shown in reports
     options: RetouchOptions
     force: bool = False
+    page: int | None = None  # 1-based page of a multi-page source; None: the first, and say
 
 
 def output_complete(fs: fsspec.AbstractFileSystem, path: str) -> bool:
@@ -71,7 +72,7 @@ def retouch_file(task: PageTask) -> PageReport:
         report = PageReport(source=task.rel, status="failed")
         report.flag(UNREADABLE, f"read_error:{type(exc).__name__}")
         return report
-    result = retouch_bytes(data, task.options, task.rel)
+    result = retouch_bytes(data, task.options, task.rel, task.page)
     if result.data is not None:
         write_atomic(out_fs, out_path, result.data)
         result.report.output = task.target

@@ -1,8 +1,11 @@
 """Decode a page file into an 8-bit RGB or grey array, refusing what cannot be a page.
 
-JPEG goes through libjpeg-turbo (simplejpeg); everything else through Pillow, which
-normalises CMYK, 16-bit, palette and bilevel images to 8 bits. Every failure becomes a
-``BadPage`` carrying a defect detail, so one bad file never stops a batch.
+JPEG goes through libjpeg-turbo (simplejpeg); PDF through ``dangan.imaging.pdf`` (the page's
+own scan image, or poppler when the page is not one image); everything else through Pillow
+(TIFF — multi-page, tiled, pyramids —, PNG, BMP, PNM/PBM/PGM/PPM, JPEG 2000, WebP, GIF),
+which normalises CMYK, 16-bit, palette and bilevel images to 8 bits. Every failure becomes a
+``BadPage`` carrying a defect detail, so one bad file never stops a batch and none is skipped
+in silence. ``page_count`` tells how many pages a file holds, so each can be retouched.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import simplejpeg
@@ -31,6 +35,11 @@ class BadPage(Exception):
 class Decoded:
     pixels: np.ndarray  # (h, w, 3) RGB or (h, w) grey, uint8
     file_dpi: float | None
+    pages: int = 1  # pages (frames) in the file
+
+
+def is_pdf(data: bytes) -> bool:
+    return data[:1024].lstrip().startswith(b"%PDF-")
 
 
 def _check_size(width: int, height: int) -> None:
@@ -85,33 +94,120 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def _decode_other(data: bytes) -> Decoded:
+def _subfile(img: Image.Image) -> int:
+    """TIFF NewSubfileType of the current frame (bit 0: a reduced copy, not a page)."""
+    tags = getattr(img, "tag_v2", None)
+    value = tags.get(254, 0) if tags is not None else 0
+    return int(value) if isinstance(value, int) else 0
+
+
+def _frames(img: Image.Image) -> int:
+    """Pages of a Pillow image; the reduced levels of a TIFF pyramid are not pages."""
+    n = int(getattr(img, "n_frames", 1) or 1)
+    if n <= 1 or img.format != "TIFF":
+        return n
+    full = img.size
+    pages = 0
+    for i in range(n):
+        img.seek(i)
+        subfile = _subfile(img)
+        if not subfile & 1 and img.size[0] * 2 > full[0]:
+            pages += 1
+    img.seek(0)
+    return max(1, pages)
+
+
+def _seek_page(img: Image.Image, index: int) -> None:
+    if img.format != "TIFF":
+        img.seek(index)
+        return
+    full, seen = img.size, -1
+    for i in range(int(getattr(img, "n_frames", 1) or 1)):
+        img.seek(i)
+        subfile = _subfile(img)
+        if not subfile & 1 and img.size[0] * 2 > full[0]:
+            seen += 1
+            if seen == index:
+                return
+    raise BadPage(f"no_page:{index + 1}")
+
+
+def _open(data: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img: Image.Image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadPage("too_large") from None
+    except Exception as exc:  # Pillow raises many unrelated types for broken files
+        raise BadPage(f"corrupt:{type(exc).__name__}") from None
+    return img
+
+
+def _decode_other(data: bytes, index: int) -> Decoded:
+    img = _open(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            pages = _frames(img)
+            if index >= pages:
+                raise BadPage(f"no_page:{index + 1}/{pages}")
+            if index:
+                _seek_page(img, index)
             _check_size(*img.size)
             img.load()
     except BadPage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadPage("too_large") from None
-    except Exception as exc:  # Pillow raises many unrelated types for broken files
+    except Exception as exc:
         raise BadPage(f"corrupt:{type(exc).__name__}") from None
     dpi = img.info.get("dpi")
     file_dpi = float(dpi[0]) if dpi and float(dpi[0]) > 1 else None
     if img.mode == "RGB" and getattr(img, "bits", 8) == 16:  # pragma: no cover - rare
         img = img.convert("RGB")
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
     img = _to_8bit(img)
-    return Decoded(np.asarray(img), file_dpi)
+    return Decoded(np.asarray(img), file_dpi, pages)
 
 
-def decode_page(data: bytes) -> Decoded:
-    """Decode page bytes; raise ``BadPage`` for anything that is not a usable page."""
+def page_count(fh: BinaryIO) -> int:
+    """How many pages the open file holds, reading headers only (1 for what cannot be read:
+    the page's own decode reports the problem)."""
+    try:
+        head = fh.read(1024)
+        fh.seek(0)
+        if head[:2] == b"\xff\xd8":
+            return 1
+        if is_pdf(head):
+            from dangan.imaging.pdf import pdf_page_count
+
+            return pdf_page_count(fh)
+        with Image.open(fh) as img:
+            return _frames(img)
+    except Exception:
+        return 1
+
+
+def decode_page(data: bytes, index: int = 0) -> Decoded:
+    """Decode page ``index`` (0-based) of the bytes; raise ``BadPage`` for anything that is not
+    a usable page."""
     if not data:
         raise BadPage("empty_file")
-    decoded = _decode_jpeg(data) if data[:2] == b"\xff\xd8" else _decode_other(data)
+    if data[:2] == b"\xff\xd8":
+        if index:
+            raise BadPage(f"no_page:{index + 1}/1")
+        decoded = _decode_jpeg(data)
+    elif is_pdf(data):
+        from dangan.imaging.pdf import decode_pdf_page
+
+        pixels, dpi, pages = decode_pdf_page(data, index)
+        _check_size(pixels.shape[1], pixels.shape[0])
+        decoded = Decoded(pixels, dpi, pages)
+    else:
+        decoded = _decode_other(data, index)
     pixels = decoded.pixels
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[:, :, :3])
-    return Decoded(pixels, decoded.file_dpi)
+    return Decoded(pixels, decoded.file_dpi, decoded.pages)

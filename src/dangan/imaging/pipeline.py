@@ -16,10 +16,10 @@ import numpy as np
 from dangan.imaging import context as c
 from dangan.imaging import qc
 from dangan.imaging.analysis import PagePlan, analyse
-from dangan.imaging.context import PageReport, RetouchOptions
+from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
-from dangan.imaging.geometry import Placement, place, transform
+from dangan.imaging.geometry import Placement, place, scaled, transform
 from dangan.imaging.load import BadPage, decode_page
 from dangan.imaging.render import Fill, half_size, paper_colour, render
 
@@ -35,7 +35,21 @@ def _to_scan(pts: np.ndarray, factor: float) -> np.ndarray:
     return (np.asarray(pts, np.float64) + 0.5) / factor - 0.5
 
 
-def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float) -> Placement:
+def sheet_found(plan: PagePlan) -> bool:
+    return plan.bed is None or plan.bed.confident
+
+
+def _frame(shape: tuple[int, ...]) -> np.ndarray:
+    h, w = shape[:2]
+    return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
+
+
+def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float,
+               shape: tuple[int, ...]) -> Placement:
+    if not sheet_found(plan):  # the whole frame is kept: nothing is cropped
+        frame = _frame(shape)
+        return place(frame, frame, plan.turn_deg, opts.page_px(dpi),
+                     opts.px(opts.margin_mm, dpi), 0.0)
     quad = _to_scan(plan.paper.quad, plan.factor)
     ink = _to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None
     return place(quad, ink, plan.turn_deg, opts.page_px(dpi), opts.px(opts.margin_mm, dpi),
@@ -50,9 +64,10 @@ def _paper_samples(plan: PagePlan) -> np.ndarray:
 
 
 def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fill:
-    outline = None
-    if plan.paper.found and opts.borders:
+    outline, zone = None, None
+    if plan.paper.found and opts.borders and plan.bed is not None and plan.bed.zone.any():
         outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
+        zone = (plan.bed.zone, scaled(m, plan.factor, 1.0))
     holes: tuple[tuple[float, float, float], ...] = ()
     if opts.holes and plan.holes:
         scale = float(np.hypot(m[0, 0], m[0, 1]))
@@ -60,7 +75,7 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fi
                             _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
         holes = tuple((float(x), float(y), h.r / plan.factor * scale * 1.3 + 2)
                       for (x, y), h in zip(centres, plan.holes, strict=True))
-    return Fill(outline, opts.px(0.6, dpi), holes)
+    return Fill(outline, opts.px(0.6, dpi), holes, zone)
 
 
 def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,
@@ -82,6 +97,29 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
 
 
+def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> None:
+    """What was done (``changes``) and what the engine was unsure of (``review``)."""
+    if plan.rotation:
+        report.changed(c.TURNED, str(plan.rotation))
+    if plan.skew_method not in ("none", "off") and abs(plan.skew_deg) >= 0.05:
+        report.changed(c.DESKEWED, f"{plan.skew_deg:.2f}")
+    if fill.zone is not None:
+        report.changed(c.BED_REMOVED, ",".join(plan.paper.bed_sides))
+    for x, y, r in fill.holes:
+        box = [round(x - r), round(y - r), round(x + r), round(y + r)]
+        report.hole_boxes.append(box)
+        report.changed(c.HOLE_FILLED, ",".join(map(str, box)))
+    if pl.scale < 0.995:
+        report.changed(c.SCALED, f"{pl.scale:.3f}")
+    review = getattr(plan, "orientation_review", "")
+    if review:
+        report.needs_review("orientation", str(review))
+    bed = plan.bed
+    if bed is not None and not bed.confident and (bed.seen or not plan.paper.found):
+        report.needs_review("sheet_uncertain", f"content={bed.outside_content:.3f},"
+                                               f"paper={bed.outside_paper:.3f}")
+
+
 def _grey_of(pixels: np.ndarray) -> np.ndarray:
     if pixels.ndim == 2:
         return pixels
@@ -98,28 +136,68 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     half = half_size(rgb) if rgb is not None and opts.mode == "colour" else None
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
-    pl = _placement(plan, opts, dpi)
+    pl = _placement(plan, opts, dpi, grey.shape)
     fill = _fill(plan, pl.matrix, opts, dpi)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
     rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half)
     report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
-    report.bed_sides = list(plan.paper.bed_sides)
+    report.bed_sides = list(plan.paper.bed_sides) if fill.paper is not None else []
     report.holes_found, report.holes_filled = len(plan.holes), len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
+    report.dpi = round(dpi)
     _measure(report, plan, grey, pl, rendered.planes[0], dpi)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
+    _record(report, plan, fill, pl)
     qc.judge(report, opts)
     return Retouched(encode(rendered, opts), report, pl.matrix)
 
 
-def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "") -> Retouched:
-    """Retouch one page image given as bytes; bad input gives a report, never an exception."""
+# A sheet lies between A6 and A3; the frame may add some bed around it, a crop may be smaller.
+SHEET_LONG_MM = (148.0 * 0.9, 420.0 * 1.15)
+SHEET_SHORT_MM = (105.0 * 0.5, 297.0 * 1.15)
+
+
+def plausible_dpi(dpi: float, shape: tuple[int, ...]) -> bool:
+    """Would a frame of ``shape`` pixels at ``dpi`` hold a sheet between A6 and A3?"""
+    if dpi <= 0:
+        return False
+    short, long = sorted(v * MM_PER_INCH / dpi for v in shape[:2])
+    return (SHEET_LONG_MM[0] <= long <= SHEET_LONG_MM[1]
+            and SHEET_SHORT_MM[0] <= short <= SHEET_SHORT_MM[1])
+
+
+def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOptions,
+               report: PageReport) -> float:
+    """The resolution to read the page at: the option when given, else the file's when it is
+    plausible for the pixel size, else the project's scan dpi (said in the report)."""
+    if not opts.trust_file_dpi:
+        report.dpi_source = c.DPI_OPTION
+        return float(opts.dpi)
+    if file_dpi and plausible_dpi(file_dpi, shape):
+        report.dpi_source = c.DPI_FILE
+        return float(file_dpi)
+    report.dpi_source = c.DPI_FALLBACK
+    if file_dpi:
+        report.changed("dpi_fallback", f"file_dpi={file_dpi:g}")
+    return float(opts.dpi)
+
+
+def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "",
+                  page: int | None = None) -> Retouched:
+    """Retouch one page image given as bytes; bad input gives a report, never an exception.
+
+    ``page`` (1-based) picks a page of a multi-page file; without it the first page is
+    retouched and a file with more pages is flagged for review.
+    """
     start = time.perf_counter()
     report = PageReport(source=source)
     try:
-        decoded = decode_page(data)
-        dpi = decoded.file_dpi if opts.trust_file_dpi and decoded.file_dpi else opts.dpi
+        decoded = decode_page(data, (page or 1) - 1)
+        report.page, report.pages = (page or 1), decoded.pages
+        if page is None and decoded.pages > 1:
+            report.needs_review("multi_page", f"pages={decoded.pages}")
+        dpi = choose_dpi(decoded.file_dpi, decoded.pixels.shape, opts, report)
         result = retouch_pixels(decoded.pixels, dpi, opts, report)
     except BadPage as exc:
         report.status = "failed"

@@ -63,28 +63,21 @@ def residual_skew(pts: np.ndarray) -> float:
 
 
 def judge(report: c.PageReport, opts: RetouchOptions) -> None:
-    """Turn measurements into defects."""
+    """Turn measurements on the output into defects. A change (a turn, a deskew, a fill) is
+    not a defect: it is listed in ``report.changes``; doubt is a ``needs_review`` flag."""
     q = opts.qc
-    if report.ink_ratio < q.min_ink_ratio:
+    has_ink = report.ink_ratio >= q.min_ink_ratio
+    if not has_ink:
         report.flag(c.BLANK_PAGE, f"ink={report.ink_ratio:.5f}")
     if abs(report.skew_after_deg) > q.max_residual_skew_deg:
         report.flag(c.SKEW, f"after={report.skew_after_deg:.2f}")
-    if report.skew_method == "none" and report.ink_ratio >= q.min_ink_ratio:
-        report.flag(c.SKEW, "unmeasured")
-    if report.rotation == 180:
-        report.flag(c.UPSIDE_DOWN, "turned:180")
-    elif report.rotation in (90, 270):
-        report.flag(c.UPSIDE_DOWN, f"turned:{report.rotation}")
-    if (report.ink_ratio >= q.min_ink_ratio
-            and report.orientation_confidence < q.orientation_min_confidence):
-        report.flag(c.UPSIDE_DOWN, f"uncertain:{report.orientation_confidence:.2f}")
     if report.edge_residue > q.max_edge_residue_ratio:
         report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}")
     if opts.holes and report.holes_found > report.holes_filled:  # kept on purpose otherwise
         report.flag(c.HOLE, f"found={report.holes_found} filled={report.holes_filled}")
-    if report.ink_ratio >= q.min_ink_ratio and report.sharpness < q.min_sharpness:
+    if has_ink and report.sharpness < q.min_sharpness:
         report.flag(c.BLURRED, f"sharpness={report.sharpness:.3f}")
-    if report.content_margin_mm < 1.0:
+    if has_ink and report.content_margin_mm < 0.0:
         report.flag(c.CONTENT_AT_EDGE, f"margin={report.content_margin_mm:.1f}mm")
     if report.defects:
         report.status = "defect"

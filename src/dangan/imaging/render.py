@@ -30,6 +30,9 @@ class Fill:
     paper: np.ndarray | None
     rim: float
     holes: tuple[tuple[float, float, float], ...]
+    # Where painting outside ``paper`` is allowed: a mask and its map to output px. Content
+    # and paper beyond the sheet lie outside it and are never painted.
+    zone: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _even(a: np.ndarray) -> np.ndarray:
@@ -41,11 +44,17 @@ def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
     h, w = plane.shape[:2]
     v = round(value)
     if fill.paper is not None:
+        target = plane if fill.zone is None else plane.copy()
         outline = np.round(((fill.paper + 0.5) * factor - 0.5) * 16).astype(np.int32)
         frame = np.array([[-2, -2], [w + 1, -2], [w + 1, h + 1], [-2, h + 1]], np.int32) * 16
-        cv2.fillPoly(plane, [frame, outline], v, cv2.LINE_8, 4)  # even-odd: outside only
+        cv2.fillPoly(target, [frame, outline], v, cv2.LINE_8, 4)  # even-odd: outside only
         thick = max(1, round(2 * fill.rim * factor))
-        cv2.polylines(plane, [outline], True, v, thick, cv2.LINE_8, 4)
+        cv2.polylines(target, [outline], True, v, thick, cv2.LINE_8, 4)
+        if fill.zone is not None:
+            mask, to_out = fill.zone
+            allowed = cv2.warpAffine(mask, scaled(to_out, 1.0, factor), (w, h),
+                                     flags=cv2.INTER_LINEAR, borderValue=0)
+            np.copyto(plane, target, where=allowed > 127)
     for x, y, r in fill.holes:
         c = (round(((x + 0.5) * factor - 0.5) * 16), round(((y + 0.5) * factor - 0.5) * 16))
         cv2.circle(plane, c, round(r * factor * 16), v, -1, cv2.LINE_8, 4)

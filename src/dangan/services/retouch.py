@@ -21,8 +21,16 @@ from dangan.compute.executors import Executor
 from dangan.errors import InputError
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask, retouch_file
+from dangan.imaging.load import page_count
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".png", ".bmp")
+# What scanners write. A file with another suffix is still read when its first bytes say it
+# is a page image; anything else is listed in the report as ignored, never dropped silently.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".png", ".bmp", ".dib",
+                  ".pnm", ".pbm", ".pgm", ".ppm", ".jp2", ".j2k", ".jpx", ".jpf", ".webp",
+                  ".gif", ".pdf")
+MULTI_PAGE_SUFFIXES = (".tif", ".tiff", ".pdf", ".gif", ".webp")
+MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF",
+         b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
 PAGE_SIZES_MM = {
     "A4": (210.0, 297.0), "A3": (297.0, 420.0), "A5": (148.0, 210.0),
     "B5": (176.0, 250.0), "B4": (250.0, 353.0), "LETTER": (215.9, 279.4),
@@ -34,6 +42,9 @@ class RetouchSummary:
     pages: list[PageReport] = field(default_factory=list)
     seconds: float = 0.0
     workers: int = 1
+    ignored: list[str] = field(default_factory=list)  # files under SRC that are no page image
+    signed: list[str] = field(default_factory=list)  # volumes whose retouch stage was signed
+    unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
 
     @property
     def counts(self) -> dict[str, int]:
@@ -53,6 +64,8 @@ class RetouchSummary:
             "pages": len(self.pages), "counts": self.counts, "defects": self.defects,
             "seconds": round(self.seconds, 3), "workers": self.workers,
             "pages_per_second": round(self.pages_per_second, 2),
+            "review": dict(Counter(r for p in self.pages for r in p.review)),
+            "ignored": sorted(self.ignored),
             "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
         }
 
@@ -69,8 +82,31 @@ def _join(root: str, rel: str) -> str:
     return root.rstrip("/") + "/" + rel
 
 
-def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False) -> list[PageTask]:
-    """One task per page image under ``src``; targets mirror it under ``dst``."""
+def _sniff(fs: fsspec.AbstractFileSystem, path: str) -> bool:
+    try:
+        with fs.open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return True  # unreadable: let the page's report say so
+    return head.startswith(MAGIC) or head[4:12] in (b"ftypjp2 ",) or (
+        head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _pages_of(fs: fsspec.AbstractFileSystem, path: str) -> int:
+    if posixpath.splitext(path)[1].lower() not in MULTI_PAGE_SUFFIXES:
+        return 1
+    try:
+        with fs.open(path, "rb") as fh:
+            return page_count(fh)
+    except OSError:
+        return 1
+
+
+def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
+              ignored: list[str] | None = None) -> list[PageTask]:
+    """One task per page under ``src`` (each page of a multi-page file becomes
+    ``name-p002.jpg``); targets mirror it under ``dst``. Files that are not page images are
+    appended to ``ignored`` (relative paths) so the report can list them."""
     fs, root = fsspec.core.url_to_fs(src)
     if not fs.isdir(root):
         raise InputError("retouch.no_source", path=src)
@@ -80,12 +116,20 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False) -> 
         name = posixpath.basename(path)
         if name.startswith(".") or TEMP_MARK in name:
             continue
-        if posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
-            continue
         rel = posixpath.relpath(path, root.rstrip("/") or "/")
-        out_rel = posixpath.splitext(rel)[0] + opts.suffix
+        if posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES and not _sniff(fs, path):
+            if ignored is not None:
+                ignored.append(rel)
+            continue
+        stem = posixpath.splitext(rel)[0]
         source = protocol + path if protocol else path
-        tasks.append(PageTask(source, _join(dst, out_rel), rel, opts, force))
+        pages = _pages_of(fs, path)
+        if pages == 1:
+            tasks.append(PageTask(source, _join(dst, stem + opts.suffix), rel, opts, force, 1))
+            continue
+        for n in range(1, pages + 1):
+            tasks.append(PageTask(source, _join(dst, f"{stem}-p{n:03d}{opts.suffix}"), rel,
+                                  opts, force, n))
     return tasks
 
 

@@ -1,0 +1,106 @@
+"""Which part of the frame is scanner bed that may be painted, and is the sheet found?
+
+``find_paper`` proposes a sheet (the largest bright region). Painting everything outside it
+is only safe when what lies outside really is bed: dark, plain, and free of content. On a
+page under uneven light, on a two-page spread or next to a facing page, the "outside" holds
+paper and text. So the bed that may be painted is only the dark, plain part of the outside
+that touches the frame and keeps a distance from anything else (strokes, paper of any tone);
+and the sheet counts as found only when the outside holds (almost) no content and no paper.
+Everything here works on the reduced analysis image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dangan.imaging.paper import Paper
+
+BED_CANDIDATE = 0.8  # outside pixels darker than this fraction of the paper level say the bed
+PROTECT_MM = 2.0  # distance kept from content and paper outside the sheet
+BLEND_MM = 1.5  # band along the sheet outline where paper and bed blend
+MAX_OUTSIDE_CONTENT = 0.02  # share of the page's strokes allowed outside the sheet
+MAX_OUTSIDE_PAPER = 0.03  # share of the outside that may look like paper
+DARK_BED = 0.5  # a bed this dark (fraction of the paper level) is painted even around doubt
+GREY_BED = 0.75  # a lighter bed is painted only when the sheet is found with confidence
+
+
+@dataclass(frozen=True)
+class Bed:
+    zone: np.ndarray  # uint8 0/255: where painting paper colour is allowed (analysis px)
+    confident: bool  # the sheet is found: the outside is bed only
+    seen: bool  # some bed was seen at all
+    content_box: np.ndarray | None  # (4, 2) corners of strokes outside the sheet, if any
+    outside_content: float  # share of the strokes lying outside the sheet
+    outside_paper: float  # share of the outside that looks like paper
+
+
+def _k(px: float) -> np.ndarray:
+    n = 2 * max(1, round(px)) + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (n, n))
+
+
+def strokes(small: np.ndarray, level: float, mm: float) -> np.ndarray:
+    """Thin dark marks on a paper-like local background (text, lines, drawings), 0/1."""
+    close = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _k(2 * mm))
+    depth = cv2.subtract(close, small)
+    out: np.ndarray = ((depth > np.maximum(20, 0.2 * close.astype(np.float32)))
+                       & (close >= 0.45 * level)).astype(np.uint8)
+    return out
+
+
+def _box(mask: np.ndarray) -> np.ndarray | None:
+    cols, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
+    if not len(cols):
+        return None
+    x0, x1, y0, y1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+
+
+def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
+    """The paintable bed and whether the sheet was found with confidence."""
+    h, w = small.shape
+    empty = np.zeros((h, w), np.uint8)
+    level = paper.level
+    sheet = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(sheet, [paper.outline.round().astype(np.int32)], 1)
+    if not paper.found or not paper.bed_sides or level < 40:
+        return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
+    candidates = small[(sheet == 0) & (small < BED_CANDIDATE * level)]
+    if candidates.size < 0.002 * h * w:
+        return Bed(empty, True, False, None, 0.0, 0.0)  # slivers at most: nothing to judge
+    bed_level = float(np.median(candidates))
+    tol = max(15.0, 0.3 * (level - bed_level))
+    dark = (np.abs(small.astype(np.float32) - bed_level) <= tol).astype(np.uint8)
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _k(1.5 * mm))  # bed bodies, not strokes
+    marks = strokes(small, level, mm) & (wide == 0)
+    blend = cv2.dilate(sheet, _k(BLEND_MM * mm)) & (cv2.erode(sheet, _k(BLEND_MM * mm)) == 0)
+    outside = (sheet == 0) & (blend == 0)
+    n_out = int(np.count_nonzero(outside))
+    far_marks = marks.astype(bool) & outside
+    total_marks = max(1, int(np.count_nonzero(marks)))
+    outside_content = float(np.count_nonzero(far_marks)) / total_marks
+    paperish = outside & (dark == 0)
+    outside_paper = float(np.count_nonzero(paperish)) / max(1, n_out)
+    # Never paint near content outside the sheet or near paper that is not the sheet.
+    protect = cv2.dilate((far_marks | paperish).astype(np.uint8), _k(PROTECT_MM * mm))
+    zone = (wide > 0) & (sheet == 0) & (protect == 0)
+    # Only bed that reaches the frame: dark blobs inside the sheet area are content.
+    n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
+    touches = np.zeros(n, bool)
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    touches[np.unique(edge)] = True
+    touches[0] = False
+    keep = touches[labels]
+    # The blend band next to kept bed may be painted too, unless content is there.
+    grown = cv2.dilate(keep.astype(np.uint8), _k(BLEND_MM * mm)) & (blend > 0) & (protect == 0)
+    near_marks = cv2.dilate(marks, _k(0.75 * mm)) > 0
+    zone_u8 = ((keep | (grown > 0)) & ~near_marks).astype(np.uint8) * 255
+    seen = bool(keep.any()) and bed_level < GREY_BED * level
+    confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
+                 and outside_paper <= MAX_OUTSIDE_PAPER)
+    paint = confident or (seen and bed_level < DARK_BED * level)
+    return Bed(zone_u8 if paint else empty, confident, seen, _box(far_marks), outside_content,
+               outside_paper)
