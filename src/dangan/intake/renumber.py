@@ -12,6 +12,13 @@ Protocol (one volume folder, local disk, renames are atomic):
 A run killed before (3) is rolled back by the next run; after (3) it is completed. Hidden
 names are never pages, so at no moment do two files carry one number, and no file is ever
 deleted: removed pages stay in ``.dangan-removed/``.
+
+Idempotent by request: the journal and the receipt carry the request's key (its parameters and
+the checksums of the files to insert) and a fingerprint of the folder (names, sizes and
+modification times of its pages) before and after. A rerun of a request that was completed —
+by the run itself or by the recovery of an interrupted one — finds the receipt's key and the
+folder still as the request left it, and reports "already applied" instead of applying the
+request a second time.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +42,13 @@ RECEIPT = ".dangan-renumber-done.json"
 REMOVED_DIR = ".dangan-removed"
 STAGE_PREFIX = ".dangan-rn-"
 CHANGES_LOG = ".dangan-changes.jsonl"
+CRASH_ENV = "DANGAN_CRASH_AT"  # tests: SIGKILL this process at the named point
+
+
+def crash_point(name: str) -> None:
+    """Kill the process here when the environment names this point (fault-injection tests)."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def write_json_atomic(path: str, data: Any) -> None:
@@ -50,10 +65,39 @@ def visible_listing(volume_dir: str) -> list[str]:
     return sorted(n for n in os.listdir(volume_dir) if not n.startswith(".dangan-"))
 
 
+def folder_fingerprint(volume_dir: str) -> str:
+    """The pages of a folder as they stand: names, sizes, modification times (renames keep them)."""
+    rows = []
+    for name in visible_listing(volume_dir):
+        st = os.stat(os.path.join(volume_dir, name), follow_symlinks=False)
+        rows.append([name, st.st_size, st.st_mtime_ns])
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
 def request_key(request: dict[str, Any], insert_sha: Sequence[str]) -> str:
-    blob = json.dumps({"request": request, "inserts": list(insert_sha)}, sort_keys=True,
-                      ensure_ascii=False)
+    """What was asked, independent of the folder's state (``before`` is the caller's listing)."""
+    asked = {k: v for k, v in request.items() if k != "before"}
+    blob = json.dumps({"request": asked, "inserts": list(insert_sha)}, sort_keys=True,
+                      ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _write_receipt(volume_dir: str, journal: dict[str, Any]) -> None:
+    write_json_atomic(os.path.join(volume_dir, RECEIPT), {
+        "key": journal["key"], "run": journal.get("run"), "request": journal.get("request"),
+        "before": journal.get("before"), "after": folder_fingerprint(volume_dir),
+        "final": visible_listing(volume_dir)})
+
+
+def already_applied(volume_dir: str, key: str) -> bool:
+    """The last completed request had this key and the folder is still as it left it."""
+    try:
+        with open(os.path.join(volume_dir, RECEIPT), encoding="utf-8") as fh:
+            done = json.load(fh)
+    except (OSError, ValueError):
+        return False
+    return (isinstance(done, dict) and done.get("key") == key
+            and done.get("after") == folder_fingerprint(volume_dir))
 
 
 @dataclass(frozen=True)
@@ -75,7 +119,7 @@ def recover(volume_dir: str) -> tuple[str | None, str | None]:
             if os.path.exists(join(stage)):
                 os.rename(join(stage), join(dst))
         _fsync_dir(volume_dir)
-        write_json_atomic(join(RECEIPT), {"key": journal["key"], "final": visible_listing(volume_dir)})
+        _write_receipt(volume_dir, journal)
         done = "completed"
     else:
         for src, stage, _dst in journal["moves"]:
@@ -97,23 +141,22 @@ def recover(volume_dir: str) -> tuple[str | None, str | None]:
 
 def apply_plan(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str],
                request: dict[str, Any]) -> Outcome:
-    """Recover, then apply ``plan`` (unless this very request was already applied)."""
+    """Recover, then apply ``plan`` — unless this very request was already applied.
+
+    The caller may have recovered the folder itself before planning; either way a request
+    whose receipt matches the folder as it stands is not applied again.
+    """
     insert_sha = [sha256_file(p) for p in new_files]
     key = request_key(request, insert_sha)
-    recovered, old_key = recover(volume_dir)
-    if recovered == "completed" and old_key == key:
-        return Outcome("recovered", recovered)
-    receipt = os.path.join(volume_dir, RECEIPT)
-    if recovered is None and os.path.exists(receipt):
-        with open(receipt, encoding="utf-8") as fh:
-            done = json.load(fh)
-        if done.get("key") == key and done.get("final") == visible_listing(volume_dir):
-            return Outcome("already_applied")
+    recovered, _old_key = recover(volume_dir)
+    if already_applied(volume_dir, key):
+        return Outcome("already_applied", recovered)
     if plan.empty:
         return Outcome("nothing", recovered)
-    run = uuid.uuid4().hex[:8]
+    run = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     journal: dict[str, Any] = {
-        "state": "staging", "key": key, "run": run,
+        "state": "staging", "key": key, "run": run, "before": folder_fingerprint(volume_dir),
+        "request": {k: v for k, v in request.items() if k != "before"},
         "moves": [[src, f"{STAGE_PREFIX}{run}-{src}", dst] for src, dst in plan.moves],
         "inserts": [[new_files[i], f"{STAGE_PREFIX}{run}-new{i}-{dst}", dst]
                     for i, dst in plan.inserts],
@@ -126,6 +169,7 @@ def apply_plan(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str],
         os.makedirs(join(REMOVED_DIR), exist_ok=True)
     for src, stage, _dst in journal["moves"]:
         os.rename(join(src), join(stage))
+        crash_point("renumber.first_temporary")
     for src, removed in journal["removes"]:
         os.rename(join(src), join(removed))
     for (source, stage, _dst), sha in zip(journal["inserts"], insert_sha, strict=True):
@@ -141,12 +185,15 @@ def apply_plan(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str],
     _fsync_dir(volume_dir)
     journal["state"] = "staged"
     write_json_atomic(jpath, journal)
+    crash_point("renumber.staged")
     for _src, stage, dst in journal["moves"] + journal["inserts"]:
         os.rename(join(stage), join(dst))
     _fsync_dir(volume_dir)
-    write_json_atomic(join(RECEIPT), {"key": key, "final": visible_listing(volume_dir)})
+    _write_receipt(volume_dir, journal)
+    crash_point("renumber.receipt")
     os.remove(jpath)
     _fsync_dir(volume_dir)
+    crash_point("renumber.done")
     return Outcome("applied", recovered)
 
 

@@ -78,6 +78,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.renumber.ingested": ("案卷 {volume} 已入库（已扫描），如确需修改请加 --force，修改将被记录",
                                  "Volume {volume} is already ingested; use --force to change it (the change is recorded)"),
     "intake.renumber.nothing": ("无需改动", "Nothing to change"),
+    "intake.renumber.already_applied": ("该请求已经执行过，案卷此后未再改动，不再重复执行",
+                                        "This request was already applied and the volume has not changed since; not applied again"),
     "intake.renumber.no_action": ("请指定 --insert-before、--insert-after、--remove 或 --close-gaps",
                                   "Give --insert-before, --insert-after, --remove or --close-gaps"),
     "intake.renumber.done": ("重排完成：{moves} 个文件改名，新增 {inserted} 页，移除 {removed} 页，现共 {pages} 页",
