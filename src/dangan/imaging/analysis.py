@@ -15,7 +15,7 @@ from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
 from dangan.imaging.geometry import rotation_matrix, transform
-from dangan.imaging.holes import Hole, find_holes
+from dangan.imaging.holes import Hole, confirm_holes, find_holes
 from dangan.imaging.orientation import sideways_vote, upright_score
 from dangan.imaging.paper import Paper, find_paper
 
@@ -146,6 +146,7 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     paper = find_paper(small)
     bed = find_bed(small, paper, mm)
     holes = find_holes(small, paper.mask, paper.quad, paper.level, mm) if paper.found else []
+    holes = confirm_holes(grey, factor, dpi, holes, paper.quad)
     ink = ink_mask(small, paper, mm)
     _remove_holes(ink, holes)
     pts = ink_points(ink)

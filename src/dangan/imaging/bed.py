@@ -59,6 +59,16 @@ def _box(mask: np.ndarray) -> np.ndarray | None:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
 
 
+def _touching_frame(mask: np.ndarray) -> np.ndarray:
+    """The parts of ``mask`` connected to the image border."""
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    touches = np.zeros(n, bool)
+    touches[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = True
+    touches[0] = False
+    out: np.ndarray = touches[labels]
+    return out
+
+
 def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     """The paintable bed and whether the sheet was found with confidence."""
     h, w = small.shape
@@ -69,13 +79,14 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     if not paper.found or not paper.bed_sides or level < 40:
         return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
     candidates = small[(sheet == 0) & (small < BED_CANDIDATE * level)]
-    if candidates.size < 0.002 * h * w:
-        return Bed(empty, True, False, None, 0.0, 0.0)  # slivers at most: nothing to judge
+    if candidates.size == 0:
+        return Bed(empty, True, False, None, 0.0, 0.0)
     bed_level = float(np.median(candidates))
     tol = max(15.0, 0.3 * (level - bed_level))
     dark = (np.abs(small.astype(np.float32) - bed_level) <= tol).astype(np.uint8)
     wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _k(1.5 * mm))  # bed bodies, not strokes
-    marks = strokes(small, level, mm) & (wide == 0)
+    bed = _touching_frame((dark > 0) & (sheet == 0))  # the bed, thin strips included
+    marks = strokes(small, level, mm) & (wide == 0) & ~bed
     blend = cv2.dilate(sheet, _k(BLEND_MM * mm)) & (cv2.erode(sheet, _k(BLEND_MM * mm)) == 0)
     outside = (sheet == 0) & (blend == 0)
     n_out = int(np.count_nonzero(outside))
@@ -86,18 +97,16 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     outside_paper = float(np.count_nonzero(paperish)) / max(1, n_out)
     # Never paint near content outside the sheet or near paper that is not the sheet.
     protect = cv2.dilate((far_marks | paperish).astype(np.uint8), _k(PROTECT_MM * mm))
-    zone = (wide > 0) & (sheet == 0) & (protect == 0)
-    # Only bed that reaches the frame: dark blobs inside the sheet area are content.
-    n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
-    touches = np.zeros(n, bool)
-    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    touches[np.unique(edge)] = True
-    touches[0] = False
-    keep = touches[labels]
+    keep = _touching_frame(bed & (protect == 0))
     # The blend band next to kept bed may be painted too, unless content is there.
     grown = cv2.dilate(keep.astype(np.uint8), _k(BLEND_MM * mm)) & (blend > 0) & (protect == 0)
-    near_marks = cv2.dilate(marks, _k(0.75 * mm)) > 0
-    zone_u8 = ((keep | (grown > 0)) & ~near_marks).astype(np.uint8) * 255
+    # Slivers along the frame, too thin to reach the bed's level, go with the bed.
+    b = max(1, round(BLEND_MM * mm))
+    frame = np.zeros((h, w), bool)
+    frame[:b], frame[-b:], frame[:, :b], frame[:, -b:] = True, True, True, True
+    slivers = frame & (sheet == 0) & (protect == 0)
+    near_marks = cv2.dilate(far_marks.astype(np.uint8), _k(0.75 * mm)) > 0
+    zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks).astype(np.uint8) * 255
     seen = bool(keep.any()) and bed_level < GREY_BED * level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
                  and outside_paper <= MAX_OUTSIDE_PAPER)

@@ -71,3 +71,124 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
             continue
         holes.append(Hole(float(k * cx - 0.5), float(k * cy - 0.5), float(k * r)))
     return holes
+
+
+# --- confirmation: a candidate is filled only when shape, size, surroundings and position
+# all say "binding hole", and it belongs to a row of holes at a standard spacing.
+CHECK_PX_PER_MM = 4.0  # resolution of the shape check (a 6 mm hole is 24 px across)
+DIAMETER_MM = (4.0, 9.0)  # binding holes are 5–8 mm across
+EDGE_MM = (3.0, 30.0)  # centre to the paper edge
+SPACING_MM = (50.0, 125.0)  # neighbours in a row (80 mm for two holes, 85–108 mm for three)
+ROW_TOLERANCE_MM = 3.0
+MAX_ROW = 4  # more holes in a line are tractor-feed or perforations, not a binding
+
+
+@dataclass(frozen=True)
+class _Checked:
+    hole: Hole  # analysis px
+    along_mm: float  # position along the nearest paper side
+    side: int  # nearest paper side (index into the quad's edges)
+    edge_mm: float  # distance from that side
+
+
+def _side_distance(x: float, y: float, quad: np.ndarray) -> tuple[int, float]:
+    best = (0, float("inf"))
+    for i in range(4):
+        p, q = quad[i], quad[(i + 1) % 4]
+        d = q - p
+        n = float(np.hypot(*d))
+        if n > 0:
+            dist = abs(d[0] * (y - p[1]) - d[1] * (x - p[0])) / n
+            if dist < best[1]:
+                best = (i, float(dist))
+    return best
+
+
+def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> bool:
+    """Round, solid, uniformly dark, 4–9 mm across, on plain paper — at 4 px/mm."""
+    half = int(9.0 * scan_mm)
+    h, w = grey.shape
+    x0, y0 = int(cx) - half, int(cy) - half
+    if x0 < 0 or y0 < 0 or x0 + 2 * half >= w or y0 + 2 * half >= h:
+        return False  # a hole cut by the frame cannot be checked: left as it is
+    crop = grey[y0:y0 + 2 * half + 1, x0:x0 + 2 * half + 1]
+    f = min(1.0, CHECK_PX_PER_MM / scan_mm)
+    if f < 1.0:
+        crop = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    mm = scan_mm * f
+    c = crop.shape[0] // 2
+    paper = percentile_u8(crop, 90)
+    core = crop[c - int(1.2 * mm):c + int(1.2 * mm) + 1, c - int(1.2 * mm):c + int(1.2 * mm) + 1]
+    inner = float(np.median(core))
+    if inner > 0.5 * paper or float(core.std()) > 0.12 * paper:
+        return False
+    dark = (crop < (inner + paper) / 2).astype(np.uint8)
+    _n, labels, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    label = labels[c, c]
+    if label == 0:
+        return False
+    x, y, bw, bh, area = (int(v) for v in stats[label])
+    if x == 0 or y == 0 or x + bw >= crop.shape[1] or y + bh >= crop.shape[0]:
+        return False
+    diameter = 2 * float(np.sqrt(area / np.pi)) / mm
+    if not DIAMETER_MM[0] <= diameter <= DIAMETER_MM[1]:
+        return False
+    blob = (labels == label).astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = max(contours, key=len).reshape(-1, 2).astype(np.float64)
+    hull = cv2.contourArea(cv2.convexHull(outline.astype(np.float32)))
+    if hull <= 0 or area / hull < 0.93:
+        return False
+    radii = np.hypot(*(outline - cents[label]).T)
+    if radii.std() > 0.08 * radii.mean():
+        return False
+    # Plain paper around it: no strokes within about one radius of the rim.
+    r = diameter / 2 * mm
+    yy, xx = np.mgrid[:crop.shape[0], :crop.shape[1]]
+    dist = np.hypot(xx - cents[label][0], yy - cents[label][1])
+    ring = (dist > 1.35 * r) & (dist < 2.3 * r)
+    return bool(np.count_nonzero(crop[ring] < 0.75 * paper) <= 0.02 * np.count_nonzero(ring))
+
+
+def _rows(checked: list[_Checked], loose: list[tuple[int, float, float]]) -> list[Hole]:
+    """Holes standing in a row along one side at a standard spacing; feed rows refused."""
+    out: list[Hole] = []
+    for side in range(4):
+        row = [h for h in checked if h.side == side]
+        if len(row) < 2 or len(row) > MAX_ROW:
+            continue
+        edge = float(np.median([h.edge_mm for h in row]))
+        row = [h for h in row if abs(h.edge_mm - edge) <= ROW_TOLERANCE_MM]
+        near = sum(1 for s, e, _ in loose if s == side and abs(e - edge) <= ROW_TOLERANCE_MM)
+        if len(row) < 2 or near > MAX_ROW + 1:
+            continue
+        gaps = np.diff(sorted(h.along_mm for h in row))
+        if gaps.min() < SPACING_MM[0] or gaps.max() > SPACING_MM[1]:
+            continue
+        if len(gaps) > 1 and gaps.max() > 1.15 * gaps.min():
+            continue
+        out.extend(h.hole for h in row)
+    return out
+
+
+def confirm_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Hole],
+                  quad: np.ndarray) -> list[Hole]:
+    """The candidates (analysis px) that are binding holes, checked on the full-resolution
+    ``grey``; anything unsure is left on the page."""
+    if len(candidates) < 2:
+        return []
+    scan_mm = dpi / 25.4
+    amm = scan_mm * factor  # analysis px per mm
+    checked: list[_Checked] = []
+    loose: list[tuple[int, float, float]] = []
+    for hole in candidates:
+        side, dist = _side_distance(hole.x, hole.y, quad)
+        loose.append((side, dist / amm, 0.0))
+        if not EDGE_MM[0] <= dist / amm <= EDGE_MM[1]:
+            continue
+        cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
+        if _shape_ok(grey, cx, cy, scan_mm):
+            d = quad[(side + 1) % 4] - quad[side]
+            along = float(np.dot([hole.x, hole.y], d) / max(1e-6, float(np.hypot(*d))))
+            checked.append(_Checked(hole, along / amm, side, dist / amm))
+    return _rows(checked, loose)
