@@ -74,8 +74,8 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     h, w = small.shape
     empty = np.zeros((h, w), np.uint8)
     level = paper.level
-    sheet = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(sheet, [paper.outline.round().astype(np.int32)], 1)
+    # The sheet is the quad placement crops to: anything beyond it must be bed.
+    sheet = (paper.mask > 0).astype(np.uint8)
     if not paper.found or not paper.bed_sides or level < 40:
         return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
     candidates = small[(sheet == 0) & (small < BED_CANDIDATE * level)]

@@ -43,7 +43,7 @@ def _as_array(img: Image.Image) -> np.ndarray:
 
 def _page_image(page: pikepdf.Page) -> tuple[np.ndarray, float] | None:
     """The page's only image when it covers the page, with its resolution; else None."""
-    images = list(page.images.values())
+    images = list(page.get_images().values())
     if len(images) != 1:
         return None
     box = [float(v) for v in page.mediabox]
