@@ -35,6 +35,7 @@ from dangan.export.tracking_sheet import write_tracking_sheet
 from dangan.i18n import t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
+from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import transfer_files
 from dangan.intake.walk import Walker
 from dangan.services.project import ProjectContext
@@ -189,6 +190,7 @@ def read_problems(path: Path) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+@holds_project_lock("ingest")  # one ingest per project at a time (exit 6 after a wait)
 def ingest(ctx: ProjectContext, root: Path, worker: str, problems: Sequence[str] = (),
            workers: int = 0, report: CheckReport | None = None) -> IngestReport:
     """Check, then ingest every clean volume under ``root``; refuse the others with reasons."""

@@ -78,6 +78,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.renumber.ingested": ("案卷 {volume} 已入库（已扫描），如确需修改请加 --force，修改将被记录",
                                  "Volume {volume} is already ingested; use --force to change it (the change is recorded)"),
     "intake.renumber.nothing": ("无需改动", "Nothing to change"),
+    "intake.lock.busy": ("此项目上另一个 {command} 正在运行（主机 {host}，进程 {pid}，开始于 {since}），请等它结束后再运行",
+                         "Another {command} is running on this project (host {host}, process {pid}, since {since}); run again when it has finished"),
     "intake.renumber.already_applied": ("该请求已经执行过，案卷此后未再改动，不再重复执行",
                                         "This request was already applied and the volume has not changed since; not applied again"),
     "intake.renumber.no_action": ("请指定 --insert-before、--insert-after、--remove 或 --close-gaps",
