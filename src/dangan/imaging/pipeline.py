@@ -49,7 +49,7 @@ def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float,
     if not sheet_found(plan):  # the whole frame is kept: nothing is cropped
         frame = _frame(shape)
         return place(frame, frame, plan.turn_deg, opts.page_px(dpi),
-                     opts.px(opts.margin_mm, dpi), 0.0)
+                     opts.px(opts.margin_mm, dpi), opts.px(1.5, dpi))
     quad = _to_scan(plan.paper.quad, plan.factor)
     ink = _to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None
     return place(quad, ink, plan.turn_deg, opts.page_px(dpi), opts.px(opts.margin_mm, dpi),
@@ -84,8 +84,10 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
     report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4)
-    if plan.ink_box is not None:
-        box = transform(to_out, _to_scan(plan.ink_box, f))
+    kept = (_frame(grey.shape) if not sheet_found(plan)
+            else _to_scan(plan.ink_box, f) if plan.ink_box is not None else None)
+    if kept is not None:
+        box = transform(to_out, kept)
         report.content_margin_mm = qc.box_margin(box, pl.size) / (dpi / 25.4)
     else:
         report.content_margin_mm = 99.0
@@ -154,8 +156,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
 
 
 # A sheet lies between A6 and A3; the frame may add some bed around it, a crop may be smaller.
-SHEET_LONG_MM = (148.0 * 0.9, 420.0 * 1.15)
-SHEET_SHORT_MM = (105.0 * 0.5, 297.0 * 1.15)
+SHEET_LONG_MM = (148.0 * 0.9, 420.0 * 1.1)
+SHEET_SHORT_MM = (105.0 * 0.5, 297.0 * 1.1)
 
 
 def plausible_dpi(dpi: float, shape: tuple[int, ...]) -> bool:

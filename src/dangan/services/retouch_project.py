@@ -24,7 +24,7 @@ from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.errors import NotFoundError
 from dangan.i18n import t
 from dangan.imaging import context as c
-from dangan.imaging.context import PageReport, RetouchOptions
+from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import PageTask
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext, open_project
@@ -35,7 +35,8 @@ STAGE = "retouch"
 ERRORS = {c.UNREADABLE, c.CONTENT_AT_EDGE, c.BLACK_BORDER, c.SKEW, c.BLURRED}
 METRIC_KEYS = ("rotation", "orientation_confidence", "skew_before_deg", "skew_after_deg",
                "skew_method", "holes_found", "holes_filled", "scale", "ink_ratio", "sharpness",
-               "edge_residue", "content_margin_mm", "width", "height")
+               "edge_residue", "content_margin_mm", "width", "height", "dpi", "dpi_source",
+               "hole_boxes", "review")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def options_for(ctx: ProjectContext) -> RetouchOptions:
     return RetouchOptions(dpi=scan.dpi, mode=cfg.colour_mode, fmt=cfg.format, holes=cfg.holes,
                           jpeg_quality=cfg.jpeg_quality, page_size_mm=page_size_mm(cfg.page_size),
                           margin_mm=cfg.margin_mm, orientation=cfg.orientation,
-                          deskew=cfg.deskew, borders=cfg.borders)
+                          deskew=cfg.deskew, borders=cfg.borders,
+                          qc=QcThresholds(max_residual_skew_deg=cfg.max_skew_deg))
 
 
 def _sources(ctx: ProjectContext, batch: str | None) -> list[_Source]:
