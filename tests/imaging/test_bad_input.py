@@ -66,3 +66,59 @@ def test_all_black_or_all_white_page(level: int) -> None:
     result = retouch_bytes(_jpeg(np.full((2400, 1700, 3), level, np.uint8)), RetouchOptions())
     assert result.report.status == "defect"
     assert "blank_page" in [d.code for d in result.report.defects]
+
+
+def _small_page() -> Image.Image:
+    grey = np.full((1100, 800), 235, np.uint8)
+    grey[200:900:40, 100:600] = 20
+    return Image.fromarray(np.dstack([grey, grey // 2 + 100, grey]))
+
+
+def _scanner_files() -> dict[str, bytes]:
+    import img2pdf
+    from reportlab.pdfgen import canvas
+
+    page = _small_page()
+    out: dict[str, bytes] = {}
+    for name, kwargs in {
+        "cmyk.jpg": {"format": "JPEG", "quality": 90},
+        "tiled.tif": {"format": "TIFF", "compression": "tiff_deflate",
+                      "tiffinfo": {322: 256, 323: 256}},
+        "g4.tif": {"format": "TIFF", "compression": "group4"},
+        "grey16.png": {"format": "PNG"},
+    }.items():
+        img = {"cmyk.jpg": page.convert("CMYK"), "g4.tif": page.convert("1"),
+               "grey16.png": Image.fromarray(np.asarray(page.convert("L")).astype(np.uint16) * 257)
+               }.get(name, page)
+        buf = io.BytesIO()
+        img.save(buf, dpi=(100, 100), **kwargs)
+        out[name] = buf.getvalue()
+    jpeg = io.BytesIO()
+    page.save(jpeg, "JPEG", dpi=(100, 100))
+    out["two.pdf"] = img2pdf.convert([jpeg.getvalue(), jpeg.getvalue()])
+    out["g4.pdf"] = img2pdf.convert(out["g4.tif"])
+    vector = io.BytesIO()
+    c = canvas.Canvas(vector)
+    c.drawString(100, 700, "a page of text, not a scan")
+    c.rect(50, 50, 400, 600)
+    c.save()
+    out["vector.pdf"] = vector.getvalue()
+    return out
+
+
+@pytest.mark.parametrize("name", ["cmyk.jpg", "tiled.tif", "g4.tif", "grey16.png", "two.pdf",
+                                  "g4.pdf", "vector.pdf"])
+def test_scanner_formats_are_read(name: str) -> None:
+    data = _scanner_files()[name]
+    result = retouch_bytes(data, RetouchOptions(dpi=100), name, page=1)
+    assert result.data is not None, result.report.defects
+    assert result.report.pages == (2 if name == "two.pdf" else 1)
+    # A scan's own resolution is kept; a PDF page that is no scan is rendered at 300 dpi.
+    assert result.report.dpi == (300 if name == "vector.pdf" else 100)
+
+
+def test_broken_pdf_is_a_defect() -> None:
+    data = _scanner_files()["two.pdf"]
+    result = retouch_bytes(data[: len(data) // 3], RetouchOptions())
+    assert result.report.status == "failed"
+    assert result.report.defects[0].code == "unreadable"

@@ -36,6 +36,7 @@ class Decoded:
     pixels: np.ndarray  # (h, w, 3) RGB or (h, w) grey, uint8
     file_dpi: float | None
     pages: int = 1  # pages (frames) in the file
+    dpi_exact: bool = False  # the dpi follows from the page size (PDF), it is no mere tag
 
 
 def is_pdf(data: bytes) -> bool:
@@ -77,7 +78,10 @@ def _decode_jpeg(data: bytes) -> Decoded:
             pixels = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=True,
                                             fastupsample=True)
     except (ValueError, RuntimeError) as exc:
-        raise BadPage(f"corrupt:{exc}") from None
+        try:  # a JPEG libjpeg-turbo does not take (12-bit, arithmetic coded…): Pillow's turn
+            return _decode_other(data, 0)
+        except BadPage:
+            raise BadPage(f"corrupt:{exc}") from None
     return Decoded(pixels, _jpeg_dpi(data))
 
 
@@ -106,12 +110,11 @@ def _frames(img: Image.Image) -> int:
     n = int(getattr(img, "n_frames", 1) or 1)
     if n <= 1 or img.format != "TIFF":
         return n
-    full = img.size
     pages = 0
     for i in range(n):
         img.seek(i)
         subfile = _subfile(img)
-        if not subfile & 1 and img.size[0] * 2 > full[0]:
+        if not subfile & 1:
             pages += 1
     img.seek(0)
     return max(1, pages)
@@ -121,11 +124,11 @@ def _seek_page(img: Image.Image, index: int) -> None:
     if img.format != "TIFF":
         img.seek(index)
         return
-    full, seen = img.size, -1
+    seen = -1
     for i in range(int(getattr(img, "n_frames", 1) or 1)):
         img.seek(i)
         subfile = _subfile(img)
-        if not subfile & 1 and img.size[0] * 2 > full[0]:
+        if not subfile & 1:
             seen += 1
             if seen == index:
                 return
@@ -204,10 +207,10 @@ def decode_page(data: bytes, index: int = 0) -> Decoded:
 
         pixels, dpi, pages = decode_pdf_page(data, index)
         _check_size(pixels.shape[1], pixels.shape[0])
-        decoded = Decoded(pixels, dpi, pages)
+        decoded = Decoded(pixels, dpi, pages, dpi_exact=True)
     else:
         decoded = _decode_other(data, index)
     pixels = decoded.pixels
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[:, :, :3])
-    return Decoded(pixels, decoded.file_dpi, decoded.pages)
+    return Decoded(pixels, decoded.file_dpi, decoded.pages, decoded.dpi_exact)

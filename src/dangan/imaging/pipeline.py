@@ -170,9 +170,13 @@ def plausible_dpi(dpi: float, shape: tuple[int, ...]) -> bool:
 
 
 def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOptions,
-               report: PageReport) -> float:
+               report: PageReport, exact: bool = False) -> float:
     """The resolution to read the page at: the option when given, else the file's when it is
-    plausible for the pixel size, else the project's scan dpi (said in the report)."""
+    plausible for the pixel size, else the project's scan dpi (said in the report). A PDF
+    page's resolution follows from its page size and always rules."""
+    if exact and file_dpi:
+        report.dpi_source = c.DPI_FILE
+        return float(file_dpi)
     if not opts.trust_file_dpi:
         report.dpi_source = c.DPI_OPTION
         return float(opts.dpi)
@@ -199,7 +203,8 @@ def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "",
         report.page, report.pages = (page or 1), decoded.pages
         if page is None and decoded.pages > 1:
             report.needs_review("multi_page", f"pages={decoded.pages}")
-        dpi = choose_dpi(decoded.file_dpi, decoded.pixels.shape, opts, report)
+        dpi = choose_dpi(decoded.file_dpi, decoded.pixels.shape, opts, report,
+                         decoded.dpi_exact)
         result = retouch_pixels(decoded.pixels, dpi, opts, report)
     except BadPage as exc:
         report.status = "failed"
