@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec .venv/bin/dangan demo "${1:-./demo-project}"
+exec .venv/bin/dangan demo -p "${1:-./demo-project}"

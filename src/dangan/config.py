@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import uuid
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -39,9 +40,20 @@ class Section(BaseModel):
 
 class ProjectInfo(Section):
     name: str
+    id: str = ""  # stable identity (UUID), also in the database; written on first open
     client: str = ""
     template: str = "court"
     description: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _uuid(cls, v: str) -> str:
+        if not v:
+            return v
+        try:
+            return str(uuid.UUID(v))
+        except ValueError:
+            raise ValueError(_render("project.bad_id")) from None
 
 
 class NamingConfig(Section):

@@ -1,4 +1,14 @@
-"""Shared CLI helpers: consoles, project option, JSON output."""
+"""Shared CLI helpers: consoles, the two options every command spells the same way, JSON output.
+
+The convention (held by ``tests/cli/test_convention.py``):
+- the project home is always ``-p/--project DIR`` (default: the current directory, or
+  ``DANGAN_PROJECT``);
+- the person of the line doing the work is always ``-w/--worker NAME``; where the archive
+  room's side signs too, its person has its own clearly named option (``--archive-staff``,
+  ``--archive-leader``).
+Help texts are catalogue keys (``cli.help.*``, ``cli.opt.*``), rendered in the language of
+``--lang`` / ``DANGAN_LANG`` by ``dangan.cli.localise``.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +25,20 @@ if TYPE_CHECKING:
 console = Console()
 err_console = Console(stderr=True)
 
-ProjectDir = typer.Argument(Path("."), help="项目目录（含 dangan.toml）", show_default=False)
+PROJECT_ENV = "DANGAN_PROJECT"
+
+# ``-p/--project``: the project home, default "." (or DANGAN_PROJECT).
+Project = typer.Option(Path("."), "-p", "--project", envvar=PROJECT_ENV, show_default=False,
+                       show_envvar=False, help="cli.opt.project")
+# ``-p/--project`` where a project is optional: given, the command works on the project;
+# absent, on plain folders (so DANGAN_PROJECT does not apply).
+OptionalProject = typer.Option(None, "-p", "--project", help="cli.opt.project_optional")
+AsJson = typer.Option(False, "--json", help="cli.opt.json")
+
+
+def worker_option(help_key: str = "cli.opt.worker", required: bool = True) -> Any:
+    """``-w/--worker NAME``: a registered worker of the line (help says which role)."""
+    return typer.Option(... if required else None, "-w", "--worker", help=help_key)
 
 
 def print_json(data: Any) -> None:
@@ -23,7 +46,8 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def open_ctx(home: Path) -> ProjectContext:
+def open_ctx(home: Path, *, read_only: bool = False) -> ProjectContext:
+    """Open the project; ``read_only`` for commands that only look (they cannot write)."""
     from dangan.services.project import open_project
 
-    return open_project(home)
+    return open_project(home, writable=not read_only)

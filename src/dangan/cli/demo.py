@@ -10,9 +10,9 @@ from dangan.cli.common import console
 
 
 def demo(
-    home: Path = typer.Argument(Path("./demo-project"), help="演示项目目录（须为空或不存在）"),
-    volumes: int = typer.Option(4, "--volumes", min=1, max=200, help="生成的案卷数"),
-    seed: int = typer.Option(2026, "--seed", help="样例随机种子"),
+    home: Path = typer.Option(Path("./demo-project"), "-p", "--project"),
+    volumes: int = typer.Option(4, "--volumes", min=1, max=200),
+    seed: int = typer.Option(2026, "--seed"),
 ) -> None:
     """演示：新建项目、生成样例扫描件，并把整条生产线从借卷跑到还卷。"""
     from dangan.cli.foundation import status
@@ -20,7 +20,7 @@ def demo(
 
     summary = run_demo(home, volumes=volumes, seed=seed,
                        say=lambda line: console.print(line, highlight=False))
-    status(summary.home, as_json=False)
+    status(home=summary.home, as_json=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,19 +8,19 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from dangan.cli.common import console, open_ctx, print_json
+from dangan.cli.common import AsJson, Project, console, open_ctx, print_json
 from dangan.i18n import t
 from dangan.storage import Area
 
-db_app = typer.Typer(help="数据库 · database", no_args_is_help=True)
-volumes_app = typer.Typer(help="案卷清单 · volume list", no_args_is_help=True)
+db_app = typer.Typer(help="cli.help.db", no_args_is_help=True)
+volumes_app = typer.Typer(help="cli.help.volumes", no_args_is_help=True)
 
 
 def init(
-    home: Path = typer.Argument(..., help="项目目录"),
-    template: str = typer.Option("court", "--template", help="模板 court|wenshu"),
-    name: str = typer.Option(None, "--name", help="项目名称（默认为目录名）"),
-    client: str = typer.Option("", "--client", help="委托单位"),
+    home: Path = Project,
+    template: str = typer.Option("court", "--template"),
+    name: str = typer.Option(None, "--name"),
+    client: str = typer.Option("", "--client"),
 ) -> None:
     """新建项目：写入 dangan.toml，建立数据库和存储区（已扫描/已修图/制作目录/已上传）。"""
     from dangan.services.project import init_project
@@ -30,7 +30,7 @@ def init(
 
 
 @db_app.command("upgrade")
-def db_upgrade(home: Path = typer.Argument(Path("."), help="项目目录")) -> None:
+def db_upgrade(home: Path = Project) -> None:
     """把数据库升级到最新结构。"""
     from dangan.services.project import _safe_url, open_project
 
@@ -40,9 +40,9 @@ def db_upgrade(home: Path = typer.Argument(Path("."), help="项目目录")) -> N
 
 @volumes_app.command("import")
 def volumes_import(
-    home: Path = typer.Argument(..., help="项目目录"),
-    file: Path = typer.Argument(..., help="案卷清单 .xlsx / .csv"),
-    update: bool = typer.Option(False, "--update", help="应用与已导入记录不同的行"),
+    file: Path = typer.Argument(..., metavar="FILE"),
+    home: Path = Project,
+    update: bool = typer.Option(False, "--update"),
 ) -> None:
     """导入委托方的案卷清单（档号、题名、年度、存放位置、页数）。整表要么全部导入，要么不导入。"""
     from dangan.services.volumes import import_volumes
@@ -54,13 +54,13 @@ def volumes_import(
 
 
 def status(
-    home: Path = typer.Argument(Path("."), help="项目目录"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    home: Path = Project,
+    as_json: bool = AsJson,
 ) -> None:
     """项目状态：各环节案卷数、各存储区文件数、未处理问题。"""
     from dangan.services.volumes import project_status
 
-    st = project_status(open_ctx(home))
+    st = project_status(open_ctx(home, read_only=True))
     if as_json:
         print_json(asdict(st))
         return

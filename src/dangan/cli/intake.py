@@ -8,7 +8,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from dangan.cli.common import console, err_console, open_ctx, print_json
+from dangan.cli.common import (
+    AsJson,
+    OptionalProject,
+    Project,
+    console,
+    err_console,
+    open_ctx,
+    print_json,
+    worker_option,
+)
 from dangan.errors import DefectsFound
 from dangan.i18n import t
 
@@ -40,19 +49,19 @@ def _print_report(report: Any) -> None:
 
 
 def check(
-    scan_root: Path = typer.Argument(..., help="扫描目录（案卷文件夹所在目录，或一个案卷文件夹）"),
-    project: Path = typer.Option(None, "--project", help="项目目录：使用其命名规则、扫描规格和案卷清单"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
-    names_only: bool = typer.Option(False, "--names-only", help="只检查名称，不读取图像"),
-    archive_code_rule: str = typer.Option(None, "--archive-code-rule", help="档号规则（无 --project 时）"),
-    folder_rule: str = typer.Option(None, "--folder-rule", help="文件夹命名规则（无 --project 时）"),
-    page_rule: str = typer.Option(None, "--page-rule", help="页面文件命名规则（无 --project 时）"),
-    workers: int = typer.Option(0, "--workers", help="并行进程数（0 = 每核一个）"),
+    scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT"),
+    project: Path = OptionalProject,
+    as_json: bool = AsJson,
+    names_only: bool = typer.Option(False, "--names-only"),
+    archive_code_rule: str = typer.Option(None, "--archive-code-rule"),
+    folder_rule: str = typer.Option(None, "--folder-rule"),
+    page_rule: str = typer.Option(None, "--page-rule"),
+    workers: int = typer.Option(0, "--workers"),
 ) -> None:
     """检查扫描结果：缺页、重页、命名、图像损坏、分辨率、色彩、尺寸、空白页、页数。发现错误时退出码为 9。"""
     from dangan.services.intake import check_options, check_scan_root
 
-    ctx = open_ctx(project) if project else None
+    ctx = open_ctx(project, read_only=True) if project else None
     options = check_options(ctx, rules=_rules(archive_code_rule, folder_rule, page_rule),
                             content=not names_only, workers=workers)
     report = check_scan_root(scan_root, options)
@@ -66,15 +75,15 @@ def check(
 
 
 def renumber(
-    volume_dir: Path = typer.Argument(..., help="案卷文件夹"),
-    files: list[Path] = typer.Argument(None, help="要插入的漏扫页面文件（按顺序）"),
-    insert_before: str = typer.Option(None, "--insert-before", help="插在此页之前，如 0005"),
-    insert_after: str = typer.Option(None, "--insert-after", help="插在此页之后（0 = 最前）"),
-    remove: list[str] = typer.Option([], "--remove", help="移除的页（页号或文件名，可多次）"),
-    close_gaps: bool = typer.Option(False, "--close-gaps", help="消除断号，从 0001 连续编号"),
-    force: bool = typer.Option(False, "--force", help="案卷已入库时仍然修改（修改会被记录）"),
-    project: Path = typer.Option(None, "--project", help="项目目录（命名规则；记录修改）"),
-    worker: str = typer.Option("", "--worker", help="操作人"),
+    volume_dir: Path = typer.Argument(..., metavar="VOLUME_DIR"),
+    files: list[Path] = typer.Argument(None, metavar="[FILES]"),
+    insert_before: str = typer.Option(None, "--insert-before"),
+    insert_after: str = typer.Option(None, "--insert-after"),
+    remove: list[str] = typer.Option([], "--remove"),
+    close_gaps: bool = typer.Option(False, "--close-gaps"),
+    force: bool = typer.Option(False, "--force"),
+    project: Path = OptionalProject,
+    worker: str = worker_option("cli.opt.renumber.worker", required=False),
 ) -> None:
     """补扫插页、删除多扫、消除断号。有日志保护：中断后再次运行即可完成或回滚。"""
     from dangan.domain.naming import court_rules
@@ -84,7 +93,7 @@ def renumber(
     result = renumber_volume(volume_dir, rules=ctx.rules if ctx else court_rules(),
                              insert_before=insert_before, insert_after=insert_after,
                              files=files or [], remove=remove, close_gaps=close_gaps, force=force,
-                             ctx=ctx, person=worker)
+                             ctx=ctx, person=worker or "")
     if result.recovered:
         console.print(t(f"intake.renumber.{'recovered' if result.recovered == 'completed' else 'rolled_back'}",
                         state=result.recovered))
@@ -96,13 +105,13 @@ def renumber(
 
 
 def ingest(
-    home: Path = typer.Argument(..., help="项目目录"),
-    scan_root: Path = typer.Argument(..., help="扫描目录"),
-    worker: str = typer.Option(..., "--worker", help="扫描员姓名（签名）"),
-    problem: list[str] = typer.Option([], "--problem", help="扫描中发现的纸质问题（可多次）"),
-    problems_file: Path = typer.Option(None, "--problems-file", help="问题文件：每行一条"),
-    workers: int = typer.Option(0, "--workers", help="并行进程数（0 = 每核一个）"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT"),
+    worker: str = worker_option("cli.opt.scan_operator"),
+    home: Path = Project,
+    problem: list[str] = typer.Option([], "--problem"),
+    problems_file: Path = typer.Option(None, "--problems-file"),
+    workers: int = typer.Option(0, "--workers"),
+    as_json: bool = AsJson,
 ) -> None:
     """检查后把案卷复制到“已扫描”区：逐文件 SHA-256 校验、登记页面、扫描环节签名、生成跟踪表。"""
     from dangan.services.intake import ingest as run_ingest
@@ -134,22 +143,36 @@ def ingest(
         raise DefectsFound("error.defects_found", count=len(refused) or result.count("refused"))
 
 
+def _area_key(value: str | None) -> str | None:
+    """``--area``: an area's key (scanned) or its folder name (已扫描); anything else is a usage
+    error, never a check of zero files."""
+    from dangan.storage import Area
+
+    if value is None:
+        return None
+    for area in Area:
+        if value.strip().lower() in (area.key, area.value):
+            return area.key
+    raise typer.BadParameter(t("cli.bad_area", value=value, choices=", ".join(
+        f"{a.key}/{a.value}" for a in Area)))
+
+
 def fixity(
-    home: Path = typer.Argument(..., help="项目目录"),
-    area: str = typer.Option(None, "--area", help="只校验某个存储区（scanned/retouched/...）"),
+    home: Path = Project,
+    area: str = typer.Option(None, "--area", callback=_area_key),
 ) -> None:
     """重新计算每个已存文件的 SHA-256，与登记的校验值比对。不一致时退出码为 8。"""
     from dangan.services.intake import fixity as run_fixity
 
-    report = run_fixity(open_ctx(home), area)
+    report = run_fixity(open_ctx(home, read_only=True), area)
     console.print(t("intake.fixity.ok", count=report.checked))
 
 
 def watch(
-    home: Path = typer.Argument(..., help="项目目录"),
-    scan_root: Path = typer.Argument(..., help="监视的扫描目录"),
-    worker: str = typer.Option(..., "--worker", help="扫描员姓名（签名）"),
-    marker: str = typer.Option(".dangan-complete", "--marker", help="表示案卷扫描完成的标记文件名"),
+    scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT"),
+    worker: str = worker_option("cli.opt.scan_operator"),
+    home: Path = Project,
+    marker: str = typer.Option(".dangan-complete", "--marker"),
 ) -> None:
     """热文件夹：案卷文件夹中出现完成标记时自动检查并入库。Ctrl-C 停止。"""
     from dangan.intake.watch import REPORT

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from dangan.cli.common import console, err_console
+from dangan.cli.localise import LocalisedGroup, check_lang
 from dangan.errors import DanganError
 from dangan.i18n import set_language, t
 
@@ -20,8 +21,10 @@ AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "reports", "
 
 app = typer.Typer(
     name="dangan",
-    help="档案数字化加工生产线 · paper-archive digitization line",
+    cls=LocalisedGroup,
+    help="cli.help.root",
     no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -29,7 +32,7 @@ app = typer.Typer(
 
 @app.callback()
 def _main(
-    lang: str = typer.Option(None, "--lang", help="界面语言 zh|en（默认 zh，或 DANGAN_LANG）"),
+    lang: str = typer.Option(None, "--lang", callback=check_lang, help="cli.opt.lang"),
 ) -> None:
     if lang:
         set_language(lang)

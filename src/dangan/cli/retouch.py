@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dangan.cli.common import console
+from dangan.cli.common import OptionalProject, console, worker_option
 from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.imaging.context import PageReport, RetouchOptions
@@ -43,24 +43,24 @@ def _print_summary(summary: RetouchSummary) -> None:
 
 
 def retouch(
-    src: str = typer.Argument(None, help="源目录（任意层级的页面图像；可为 fsspec URL）"),
-    dst: str = typer.Argument(None, help="输出目录（保持相同的相对路径）"),
-    dpi: int = typer.Option(None, "--dpi", help="扫描分辨率（默认取文件内记录的 dpi，没有则 200）"),
-    mode: str = typer.Option("colour", "--mode", help="colour | grey | bilevel"),
-    fmt: str = typer.Option("jpg", "--format", help="jpg | tif"),
-    holes: bool = typer.Option(True, "--holes/--no-holes", help="填补装订孔（只影响输出）"),
-    deskew: bool = typer.Option(True, "--deskew/--no-deskew", help="纠偏"),
-    orientation: bool = typer.Option(True, "--orientation/--no-orientation", help="纠正倒页/横页"),
-    borders: bool = typer.Option(True, "--borders/--no-borders", help="去除扫描仪黑边"),
-    quality: int = typer.Option(85, "--jpeg-quality", help="JPEG 质量"),
-    page_size: str = typer.Option("A4", "--page-size", help="A4 | A3 | A5 | B5 | B4 | letter"),
-    workers: int = typer.Option(0, "--workers", help="本机进程数（默认全部核心）"),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask 调度器地址 tcp://host:8786"),
-    report: str = typer.Option(None, "--report", help="JSON 报告路径"),
-    force: bool = typer.Option(False, "--force", help="重做已完成的页面"),
-    project: Path = typer.Option(None, "--project", help="项目目录：已扫描 → 已修图"),
-    batch: str = typer.Option(None, "--batch", help="只处理这个小批次"),
-    user: str = typer.Option(None, "--user", help="修图人（签字）"),
+    src: str = typer.Argument(None, metavar="[SRC]"),
+    dst: str = typer.Argument(None, metavar="[DST]"),
+    dpi: int = typer.Option(None, "--dpi"),
+    mode: str = typer.Option("colour", "--mode"),
+    fmt: str = typer.Option("jpg", "--format"),
+    holes: bool = typer.Option(True, "--holes/--no-holes"),
+    deskew: bool = typer.Option(True, "--deskew/--no-deskew"),
+    orientation: bool = typer.Option(True, "--orientation/--no-orientation"),
+    borders: bool = typer.Option(True, "--borders/--no-borders"),
+    quality: int = typer.Option(85, "--jpeg-quality"),
+    page_size: str = typer.Option("A4", "--page-size"),
+    workers: int = typer.Option(0, "--workers"),
+    scheduler: str = typer.Option(None, "--scheduler"),
+    report: str = typer.Option(None, "--report"),
+    force: bool = typer.Option(False, "--force"),
+    project: Path = OptionalProject,
+    batch: str = typer.Option(None, "--batch"),
+    user: str = worker_option("cli.opt.retoucher", required=False),
 ) -> None:
     """修图 · retouch: deskew, orientation, borders, holes, A4, automatic page QC."""
     from dangan.compute.executors import make_executor
@@ -113,4 +113,4 @@ def _with_progress(total: int | None,
 
 
 def register(app: typer.Typer) -> None:
-    app.command("retouch", help=t("retouch.help"))(retouch)
+    app.command("retouch")(retouch)

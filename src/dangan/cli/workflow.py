@@ -13,20 +13,20 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from dangan.cli.common import console, open_ctx, print_json
+from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.i18n import t
 
-Project = typer.Option(Path("."), "--project", "-p", help="项目目录（含 dangan.toml）")
-AsJson = typer.Option(False, "--json", help="输出 JSON")
+ArchiveStaff = typer.Option(..., "--archive-staff", help="cli.opt.archive_staff")
+ArchiveLeader = typer.Option(..., "--archive-leader", help="cli.opt.archive_leader")
 
-worker_app = typer.Typer(help="人员与岗位 · workers", no_args_is_help=True)
-borrow_app = typer.Typer(help="借卷与借卷详情登记表 · borrow register", no_args_is_help=True)
-batch_app = typer.Typer(help="小批次与责任跟踪卡 · work batches", no_args_is_help=True)
-sort_app = typer.Typer(help="整理记录（拆卷/编页码）· sorting records", no_args_is_help=True)
-qc_app = typer.Typer(help="质检抽检 · QC sampling", no_args_is_help=True)
-rework_app = typer.Typer(help="返工 · rework", no_args_is_help=True)
-rebind_app = typer.Typer(help="装订 · rebinding", no_args_is_help=True)
-return_app = typer.Typer(help="还卷上架 · return", no_args_is_help=True)
+worker_app = typer.Typer(help="cli.help.worker", no_args_is_help=True)
+borrow_app = typer.Typer(help="cli.help.borrow", no_args_is_help=True)
+batch_app = typer.Typer(help="cli.help.batch", no_args_is_help=True)
+sort_app = typer.Typer(help="cli.help.sort", no_args_is_help=True)
+qc_app = typer.Typer(help="cli.help.qc", no_args_is_help=True)
+rework_app = typer.Typer(help="cli.help.rework", no_args_is_help=True)
+rebind_app = typer.Typer(help="cli.help.rebind", no_args_is_help=True)
+return_app = typer.Typer(help="cli.help.return", no_args_is_help=True)
 
 
 def _dump(obj: Any) -> Any:
@@ -44,9 +44,8 @@ def _time(value: Any) -> str:
 # --- workers --------------------------------------------------------------------------------
 
 @worker_app.command("add")
-def worker_add(name: str = typer.Argument(..., help="姓名（签字用名）"),
-               role: list[str] = typer.Option(..., "--role", "-r",
-                                              help="岗位，可多次给出：borrow_clerk/借还卷员、sorter、scan_operator、retoucher、indexer、uploader、qc_inspector、binder、project_manager、archive_staff"),
+def worker_add(name: str = typer.Argument(..., metavar="NAME"),
+               role: list[str] = typer.Option(..., "--role", "-r"),
                project: Path = Project) -> None:
     """登记人员及其岗位（已登记则补充岗位）。"""
     from dangan.services.workers import add_worker
@@ -57,12 +56,12 @@ def worker_add(name: str = typer.Argument(..., help="姓名（签字用名）"),
 
 
 @worker_app.command("list")
-def worker_list(role: str = typer.Option(None, "--role", help="只列出该岗位"),
+def worker_list(role: str = typer.Option(None, "--role"),
                 project: Path = Project, as_json: bool = AsJson) -> None:
     """列出人员。"""
     from dangan.services.workers import list_workers
 
-    infos = list_workers(open_ctx(project), role)
+    infos = list_workers(open_ctx(project, read_only=True), role)
     if as_json:
         print_json([i.to_dict() for i in infos])
         return
@@ -75,9 +74,9 @@ def worker_list(role: str = typer.Option(None, "--role", help="只列出该岗�
 # --- borrow -----------------------------------------------------------------------------------
 
 @borrow_app.command("create")
-def borrow_create(code: list[str] = typer.Option(None, "--code", help="档号，可多次给出"),
-                  file: Path = typer.Option(None, "--file", help="每行一个档号的文本文件"),
-                  next_count: int = typer.Option(None, "--next", help="按清单顺序借出接下来的 N 卷"),
+def borrow_create(code: list[str] = typer.Option(None, "--code"),
+                  file: Path = typer.Option(None, "--file"),
+                  next_count: int = typer.Option(None, "--next"),
                   remarks: str = typer.Option("", "--remarks"),
                   project: Path = Project) -> None:
     """登记一个借卷批次（大批次），列出每卷的档号与存放位置。"""
@@ -92,9 +91,9 @@ def borrow_create(code: list[str] = typer.Option(None, "--code", help="档号，
 
 
 @borrow_app.command("confirm")
-def borrow_confirm(no: int = typer.Argument(..., help="借卷批次号"),
-                   clerk: str = typer.Option(..., "--clerk", help="借卷人（已登记的借还卷员）"),
-                   archive_staff: str = typer.Option(..., "--archive-staff", help="档案室经手人"),
+def borrow_confirm(no: int = typer.Argument(..., metavar="NO"),
+                   clerk: str = worker_option("cli.opt.borrow_clerk"),
+                   archive_staff: str = ArchiveStaff,
                    remarks: str = typer.Option("", "--remarks"),
                    project: Path = Project) -> None:
     """双方在借卷详情登记表上签字确认，案卷出库。"""
@@ -106,10 +105,10 @@ def borrow_confirm(no: int = typer.Argument(..., help="借卷批次号"),
 
 
 @borrow_app.command("problem")
-def borrow_problem(no: int = typer.Argument(..., help="借卷批次号"),
-                   code: str = typer.Argument(..., help="档号"),
-                   problem: str = typer.Argument(..., help="发现的问题"),
-                   by: str = typer.Option(..., "--by", help="记录人"),
+def borrow_problem(no: int = typer.Argument(..., metavar="NO"),
+                   code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
+                   problem: str = typer.Argument(..., metavar="PROBLEM"),
+                   by: str = worker_option("cli.opt.borrow.problem.worker"),
                    project: Path = Project) -> None:
     """借卷时发现的问题，第一时间记录。"""
     from dangan.services.borrow import note_problem
@@ -119,12 +118,12 @@ def borrow_problem(no: int = typer.Argument(..., help="借卷批次号"),
 
 
 @borrow_app.command("show")
-def borrow_show(no: int = typer.Argument(...), project: Path = Project,
+def borrow_show(no: int = typer.Argument(..., metavar="NO"), project: Path = Project,
                 as_json: bool = AsJson) -> None:
     """显示借卷详情登记表。"""
     from dangan.services.borrow import borrow_batch_info
 
-    info = borrow_batch_info(open_ctx(project), no)
+    info = borrow_batch_info(open_ctx(project, read_only=True), no)
     if as_json:
         print_json(_dump(info))
         return
@@ -141,12 +140,12 @@ def borrow_show(no: int = typer.Argument(...), project: Path = Project,
 
 
 @borrow_app.command("list")
-def borrow_list(overdue: bool = typer.Option(False, "--overdue", help="只列出超期未还的"),
+def borrow_list(overdue: bool = typer.Option(False, "--overdue"),
                 project: Path = Project, as_json: bool = AsJson) -> None:
     """列出借卷批次（--overdue：超期未还）。"""
     from dangan.services.borrow import list_borrow_batches
 
-    infos = list_borrow_batches(open_ctx(project), overdue_only=overdue)
+    infos = list_borrow_batches(open_ctx(project, read_only=True), overdue_only=overdue)
     if as_json:
         print_json(_dump(infos))
         return
@@ -160,8 +159,8 @@ def borrow_list(overdue: bool = typer.Option(False, "--overdue", help="只列出
 
 
 @borrow_app.command("register")
-def borrow_register(no: int = typer.Argument(...),
-                    out: Path = typer.Option(..., "--out", "-o", help=".xlsx 或 .pdf"),
+def borrow_register(no: int = typer.Argument(..., metavar="NO"),
+                    out: Path = typer.Option(..., "--out", "-o"),
                     project: Path = Project) -> None:
     """导出借卷详情登记表（.xlsx / PDF）。"""
     from dangan.export.borrow_register import write_borrow_register
@@ -175,9 +174,9 @@ def borrow_register(no: int = typer.Argument(...),
 # --- work batches -------------------------------------------------------------------------------
 
 @batch_app.command("split")
-def batch_split(no: int = typer.Argument(..., help="借卷批次号"),
-                pages: int = typer.Option(None, "--pages", help="每个小批次的页数（默认：每人每天页数）"),
-                half_day: bool = typer.Option(False, "--half-day", help="半天的工作量"),
+def batch_split(no: int = typer.Argument(..., metavar="NO"),
+                pages: int = typer.Option(None, "--pages"),
+                half_day: bool = typer.Option(False, "--half-day"),
                 project: Path = Project, as_json: bool = AsJson) -> None:
     """按工作量把借卷批次分成小批次（不拆分案卷）。"""
     from dangan.services.batches import split_borrow_batch
@@ -203,13 +202,13 @@ def _batch_table(infos: list[Any]) -> None:
 
 
 @batch_app.command("list")
-def batch_list(borrow: int = typer.Option(None, "--borrow", help="借卷批次号"),
+def batch_list(borrow: int = typer.Option(None, "--borrow"),
                stage: str = typer.Option(None, "--stage"), project: Path = Project,
                as_json: bool = AsJson) -> None:
     """列出小批次及其环节、状态、领取人。"""
     from dangan.services.batches import list_work_batches
 
-    infos = list_work_batches(open_ctx(project), borrow, stage)
+    infos = list_work_batches(open_ctx(project, read_only=True), borrow, stage)
     if as_json:
         print_json(_dump(infos))
         return
@@ -217,9 +216,9 @@ def batch_list(borrow: int = typer.Option(None, "--borrow", help="借卷批次�
 
 
 @batch_app.command("card")
-def batch_card(code: str = typer.Argument(..., help="小批次号，如 1-6-2"),
-               out: Path = typer.Option(..., "--out", "-o", help="PDF 文件"),
-               size: str = typer.Option("A5", "--size", help="A5 或 A4"),
+def batch_card(code: str = typer.Argument(..., metavar="BATCH"),
+               out: Path = typer.Option(..., "--out", "-o"),
+               size: str = typer.Option("A5", "--size"),
                project: Path = Project) -> None:
     """打印责任跟踪卡（PDF，含二维码与各环节签字栏）。"""
     from dangan.export.responsibility_card import write_responsibility_card
@@ -235,10 +234,10 @@ def batch_card(code: str = typer.Argument(..., help="小批次号，如 1-6-2"),
 
 # --- claims and sign-offs -------------------------------------------------------------------
 
-def claim(batch: str = typer.Argument(..., help="小批次号"),
-          worker: str = typer.Option(..., "--worker", "-w", help="领取人"),
-          stage: str = typer.Option(None, "--stage", help="环节（默认：小批次当前环节）"),
-          hand_back: bool = typer.Option(False, "--hand-back", help="交回已领取的小批次"),
+def claim(batch: str = typer.Argument(..., metavar="BATCH"),
+          worker: str = worker_option("cli.opt.claim.worker"),
+          stage: str = typer.Option(None, "--stage"),
+          hand_back: bool = typer.Option(False, "--hand-back"),
           remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """领取小批次（同一工种一个小批次只能一人做），或用 --hand-back 交回。"""
     from dangan.services import claims
@@ -253,10 +252,10 @@ def claim(batch: str = typer.Argument(..., help="小批次号"),
                     stage=t(f"stage.{info.stage}")))
 
 
-def signoff(batch: str = typer.Argument(..., help="小批次号"),
-            worker: str = typer.Option(..., "--worker", "-w", help="签字人（须为领取人）"),
+def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
+            worker: str = worker_option("cli.opt.signoff.worker"),
             stage: str = typer.Option(None, "--stage"),
-            volume: list[str] = typer.Option(None, "--volume", help="只签这些档号"),
+            volume: list[str] = typer.Option(None, "--volume"),
             remarks: str = typer.Option("", "--remarks"), project: Path = Project,
             as_json: bool = AsJson) -> None:
     """完成环节并签字（时间、备注）；全部案卷签完后小批次进入下一环节。"""
@@ -272,8 +271,9 @@ def signoff(batch: str = typer.Argument(..., help="小批次号"),
         console.print(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}")))
 
 
-def correct(event_id: int = typer.Argument(..., help="要更正的记录号"),
-            by: str = typer.Option(..., "--by"), remarks: str = typer.Option(..., "--remarks"),
+def correct(event_id: int = typer.Argument(..., metavar="EVENT_ID"),
+            by: str = worker_option("cli.opt.correct.worker"),
+            remarks: str = typer.Option(..., "--remarks"),
             project: Path = Project) -> None:
     """更正一条记录（原记录不变，追加一条更正）。"""
     from dangan.services.signoff import correct_event
@@ -283,11 +283,11 @@ def correct(event_id: int = typer.Argument(..., help="要更正的记录号"),
 
 
 @sort_app.command("record")
-def sort_record(code: str = typer.Argument(..., help="档号"),
-                worker: str = typer.Option(..., "--worker", "-w"),
-                pages: int = typer.Option(..., "--pages", help="编页码的页数"),
-                notes: str = typer.Option("", "--notes", help="拆卷说明"),
-                photo: list[str] = typer.Option(None, "--photo", help="特殊装订的照片"),
+def sort_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
+                worker: str = worker_option("cli.opt.sort.record.worker"),
+                pages: int = typer.Option(..., "--pages"),
+                notes: str = typer.Option("", "--notes"),
+                photo: list[str] = typer.Option(None, "--photo"),
                 project: Path = Project) -> None:
     """记录整理：拆卷说明、特殊装订照片、编页数。"""
     from dangan.services.rebind import record_sorting
@@ -299,9 +299,9 @@ def sort_record(code: str = typer.Argument(..., help="档号"),
 # --- QC ----------------------------------------------------------------------------------------
 
 @qc_app.command("sample")
-def qc_sample(batch: str = typer.Argument(...),
-              inspector: str = typer.Option(..., "--inspector", "-w"),
-              seed: int = typer.Option(None, "--seed", help="随机种子（默认随机并记录）"),
+def qc_sample(batch: str = typer.Argument(..., metavar="BATCH"),
+              inspector: str = worker_option("cli.opt.qc_inspector"),
+              seed: int = typer.Option(None, "--seed"),
               project: Path = Project, as_json: bool = AsJson) -> None:
     """先处理自动检查的问题，再按抽检方案抽样（种子记录在案，可复现）。"""
     from dangan.services.qc import draw_sample
@@ -320,13 +320,13 @@ def qc_sample(batch: str = typer.Argument(...),
 
 
 @qc_app.command("record")
-def qc_record(code: str = typer.Argument(..., help="档号"),
-              defect: str = typer.Option(..., "--code", "-c", help="问题类型：skew、upside_down、missing_page、duplicate_page、wrong_order、missed_scan、extra_scan、black_border、blurred、archive_code …"),
-              inspector: str = typer.Option(..., "--inspector", "-w", help="发现人"),
+def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
+              defect: str = typer.Option(..., "--code", "-c"),
+              inspector: str = worker_option("cli.opt.qc_inspector"),
               page: int = typer.Option(None, "--page"), item: int = typer.Option(None, "--item"),
               message: str = typer.Option("", "--message"),
-              stage: str = typer.Option(None, "--stage", help="责任环节（默认按问题类型）"),
-              warning: bool = typer.Option(False, "--warning", help="仅提示，不算错误"),
+              stage: str = typer.Option(None, "--stage"),
+              warning: bool = typer.Option(False, "--warning"),
               project: Path = Project, as_json: bool = AsJson) -> None:
     """记录一处问题（页或件），退回其产生环节的责任人。"""
     from dangan.services.qc import record_defect
@@ -341,8 +341,8 @@ def qc_record(code: str = typer.Argument(..., help="档号"),
 
 
 @qc_app.command("decide")
-def qc_decide(batch: str = typer.Argument(...),
-              inspector: str = typer.Option(..., "--inspector", "-w"),
+def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
+              inspector: str = worker_option("cli.opt.qc_inspector"),
               remarks: str = typer.Option("", "--remarks"), project: Path = Project,
               as_json: bool = AsJson) -> None:
     """判定：合格率达标且无严重问题（档号、缺页）则签字通过，否则返工后再检。"""
@@ -362,8 +362,8 @@ def qc_decide(batch: str = typer.Argument(...),
 
 
 @qc_app.command("verify")
-def qc_verify(rework_id: int = typer.Argument(..., help="返工号"),
-              inspector: str = typer.Option(..., "--inspector", "-w"),
+def qc_verify(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
+              inspector: str = worker_option("cli.opt.qc_inspector"),
               remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """复检一项已签字的返工（小批次已过质检后发现的问题）。"""
     from dangan.services.qc import verify_rework
@@ -373,25 +373,25 @@ def qc_verify(rework_id: int = typer.Argument(..., help="返工号"),
 
 
 @qc_app.command("redraw")
-def qc_redraw(inspection: int = typer.Argument(..., help="抽检记录号"),
+def qc_redraw(inspection: int = typer.Argument(..., metavar="INSPECTION"),
               project: Path = Project) -> None:
     """按记录的种子重新抽样（核对用），输出 JSON。"""
     from dangan.services.qc import redraw
 
-    print_json(redraw(open_ctx(project), inspection))
+    print_json(redraw(open_ctx(project, read_only=True), inspection))
 
 
 # --- rework ------------------------------------------------------------------------------------
 
 @rework_app.command("list")
-def rework_list(assignee: str = typer.Option(None, "--assignee"),
+def rework_list(assignee: str = worker_option("cli.opt.rework.list.worker", required=False),
                 batch: str = typer.Option(None, "--batch"),
-                all_: bool = typer.Option(False, "--all", help="包括已完成的"),
+                all_: bool = typer.Option(False, "--all"),
                 project: Path = Project, as_json: bool = AsJson) -> None:
     """列出返工（默认只列待处理的）。"""
     from dangan.services.rework import list_rework
 
-    items = list_rework(open_ctx(project), assignee=assignee, batch=batch,
+    items = list_rework(open_ctx(project, read_only=True), assignee=assignee, batch=batch,
                         status=None if all_ else "open")
     if as_json:
         print_json(_dump(items))
@@ -418,8 +418,8 @@ def _defect_label(code: str, reason: str) -> str:
 
 
 @rework_app.command("done")
-def rework_done(rework_id: int = typer.Argument(...),
-                worker: str = typer.Option(..., "--worker", "-w"),
+def rework_done(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
+                worker: str = worker_option("cli.opt.rework.done.worker"),
                 remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """责任人完成返工并签字（之后由质检再检）。"""
     from dangan.services.rework import complete_rework
@@ -431,11 +431,11 @@ def rework_done(rework_id: int = typer.Argument(...),
 # --- rebind ------------------------------------------------------------------------------------
 
 @rebind_app.command("agree")
-def rebind_agree(method: str = typer.Option(..., "--method", help="thread / glue_tube / sewing"),
-                 agreed_by: str = typer.Option(..., "--agreed-by", help="档案室领导"),
-                 trial: list[str] = typer.Option(..., "--trial", help="试装案卷档号"),
+def rebind_agree(method: str = typer.Option(..., "--method"),
+                 agreed_by: str = ArchiveLeader,
+                 trial: list[str] = typer.Option(..., "--trial"),
                  alignment: str = typer.Option("bottom_left", "--alignment"),
-                 punch: bool = typer.Option(False, "--punch", help="允许打孔"),
+                 punch: bool = typer.Option(False, "--punch"),
                  remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """记录与档案室领导确认并签字的装订方式和试装案卷。"""
     from dangan.services.rebind import agree_binding
@@ -446,7 +446,7 @@ def rebind_agree(method: str = typer.Option(..., "--method", help="thread / glue
 
 
 @rebind_app.command("approve-trial")
-def rebind_approve(by: str = typer.Option(..., "--by", help="档案室领导"),
+def rebind_approve(by: str = ArchiveLeader,
                    remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """档案室领导确认试装案卷，其余案卷方可装订。"""
     from dangan.services.rebind import approve_trial
@@ -456,9 +456,9 @@ def rebind_approve(by: str = typer.Option(..., "--by", help="档案室领导"),
 
 
 @rebind_app.command("sign")
-def rebind_sign(batch: str = typer.Argument(...),
-                binder: str = typer.Option(..., "--binder", "-w"),
-                volume: list[str] = typer.Option(None, "--volume", help="只签这些档号"),
+def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
+                binder: str = worker_option("cli.opt.binder"),
+                volume: list[str] = typer.Option(None, "--volume"),
                 remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """装订完成并在责任跟踪卡上签字（有未解决问题或缺页的案卷会被拒绝）。"""
     from dangan.services.rebind import rebind
@@ -471,12 +471,12 @@ def rebind_sign(batch: str = typer.Argument(...),
 # --- return ------------------------------------------------------------------------------------
 
 @return_app.command("check")
-def return_check(no: int = typer.Argument(...), project: Path = Project,
+def return_check(no: int = typer.Argument(..., metavar="NO"), project: Path = Project,
                  as_json: bool = AsJson) -> None:
     """检查借卷批次能否归还（全部装订、质检合格、无未解决问题、不隔批次）。"""
     from dangan.services.returns import check_return
 
-    problems = check_return(open_ctx(project), no)
+    problems = check_return(open_ctx(project, read_only=True), no)
     if as_json:
         print_json({"no": no, "ready": not problems, "problems": problems})
         return
@@ -489,8 +489,8 @@ def return_check(no: int = typer.Argument(...), project: Path = Project,
 
 
 @return_app.command("list")
-def return_list(no: int = typer.Argument(...),
-                out: Path = typer.Option(..., "--out", "-o", help=".xlsx 或 .pdf"),
+def return_list(no: int = typer.Argument(..., metavar="NO"),
+                out: Path = typer.Option(..., "--out", "-o"),
                 project: Path = Project) -> None:
     """打印还卷清单（.xlsx / PDF），按借卷顺序，含双方签字栏与上架规则。"""
     from dangan.export.return_list import write_return_list
@@ -502,13 +502,12 @@ def return_list(no: int = typer.Argument(...),
 
 
 @return_app.command("confirm")
-def return_confirm(no: int = typer.Argument(...),
-                   clerk: str = typer.Option(..., "--clerk"),
-                   archive_staff: str = typer.Option(..., "--archive-staff"),
-                   shelving_rule: str = typer.Option(None, "--shelving-rule",
-                                                     help="与档案室约定的上架规则"),
-                   count: int = typer.Option(None, "--count", help="清点的卷数"),
-                   handed: Path = typer.Option(None, "--handed", help="按归还顺序每行一个档号"),
+def return_confirm(no: int = typer.Argument(..., metavar="NO"),
+                   clerk: str = worker_option("cli.opt.borrow_clerk"),
+                   archive_staff: str = ArchiveStaff,
+                   shelving_rule: str = typer.Option(None, "--shelving-rule"),
+                   count: int = typer.Option(None, "--count"),
+                   handed: Path = typer.Option(None, "--handed"),
                    remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """还卷：与登记表核对数量和顺序，双方签字并记录时间与上架规则。"""
     from dangan.services.returns import return_batch
@@ -525,12 +524,12 @@ def return_confirm(no: int = typer.Argument(...),
 
 # --- history and progress -------------------------------------------------------------------------
 
-def history(code: str = typer.Argument(..., help="档号"), project: Path = Project,
+def history(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"), project: Path = Project,
             as_json: bool = AsJson) -> None:
     """打印一卷档案的全部记录（借卷、领取、签字、问题、返工、还卷）。"""
     from dangan.services.history import volume_history
 
-    lines = volume_history(open_ctx(project), code)
+    lines = volume_history(open_ctx(project, read_only=True), code)
     if as_json:
         print_json(_dump(lines))
         return
@@ -550,7 +549,7 @@ def progress(project: Path = Project, as_json: bool = AsJson) -> None:
     """各环节进度（卷数、页数）与超期未还的借卷批次。"""
     from dangan.services.progress import overdue, stage_progress
 
-    ctx = open_ctx(project)
+    ctx = open_ctx(project, read_only=True)
     rows = stage_progress(ctx)
     late = overdue(ctx)
     if as_json:

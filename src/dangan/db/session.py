@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dangan.errors import DanganError, StorageError
 
+READ_ONLY = "dangan_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -35,12 +37,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            read_only = bool(conn.get_execution_options().get(READ_ONLY))
+            info = conn.connection.info
+            if info.get("query_only", False) != read_only:
+                conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+                info["query_only"] = read_only
             # Take the write lock at the start: two concurrent read-then-write
             # transactions then serialise instead of failing with "database is locked".
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only transaction takes no lock and cannot write (query_only).
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _read_only_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (one pool) whose transactions cannot write."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,10 +2,20 @@
 
 A project home is a folder with ``dangan.toml``; by default the SQLite database and the
 storage root live beside it. ``open_project`` builds the frozen context every service takes.
+
+A project is known by its id (a UUID in ``dangan.toml`` as ``project.id`` and in the
+database's ``project.uuid``), not by its name: renaming the project in dangan.toml renames the
+row, and a dangan.toml whose id the database does not hold is refused instead of silently
+starting an empty project. A project made before ids existed gets one on its next writing
+command, written to both places. Read-only commands open the project read-only: nothing they
+do can write to the database. One database engine serves each URL in a process.
 """
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections import OrderedDict
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,12 +37,41 @@ from dangan.config import (
 )
 from dangan.db import migrate
 from dangan.db.models import Project
-from dangan.db.session import make_engine, session_factory, transaction
+from dangan.db.session import make_engine, read_only, session_factory, transaction
 from dangan.domain.naming import NamingRules
 from dangan.errors import ConfigError, StorageError
-from dangan.storage import Storage
+from dangan.storage import Storage, atomic_write_text
 
 TEMPLATES = ("court", "wenshu")
+
+# --- one engine per database URL per process --------------------------------------------------
+
+_ENGINES: OrderedDict[str, Engine] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+_MAX_ENGINES = 4  # tests and the demo open many homes; the least recent pool is released
+
+
+def engine_for(url: str) -> Engine:
+    """The process's engine for ``url`` (created on first use, never at import time)."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            _ENGINES[url] = engine
+            while len(_ENGINES) > _MAX_ENGINES:
+                _, old = _ENGINES.popitem(last=False)
+                old.dispose()  # closes idle connections; the engine itself stays usable
+        else:
+            _ENGINES.move_to_end(url)
+        return engine
+
+
+def dispose_engines() -> None:
+    """Release every pooled connection (end of process, or a test that deletes its files)."""
+    with _ENGINES_LOCK:
+        while _ENGINES:
+            _, engine = _ENGINES.popitem()
+            engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -44,10 +83,13 @@ class ProjectContext:
     database_url: str
     storage: Storage
     project_id: int
+    project_uuid: str = ""
+    read_only: bool = False
 
-    @cached_property
+    @property
     def engine(self) -> Engine:
-        return make_engine(self.database_url)
+        engine = engine_for(self.database_url)
+        return read_only(engine) if self.read_only else engine
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -62,14 +104,37 @@ class ProjectContext:
         return transaction(self.sessions)
 
 
-def template_text(template: str, name: str, client: str = "") -> str:
+def template_text(template: str, name: str, client: str = "", project_id: str = "") -> str:
     if template not in TEMPLATES:
         raise ConfigError("config.unknown_template", name=template, choices=", ".join(TEMPLATES))
     raw = resources.files("dangan.project_templates").joinpath(f"{template}.toml").read_text("utf-8")
     doc = tomlkit.parse(raw)
     doc["project"]["name"] = name
+    if project_id:
+        _set_project_id(doc, project_id)
     doc["project"]["client"] = client
     return tomlkit.dumps(doc)
+
+
+def _set_project_id(doc: tomlkit.TOMLDocument, project_id: str) -> None:
+    """Put ``id`` right after ``name`` in [project], keeping the file's formatting."""
+    table = doc["project"]
+    assert isinstance(table, tomlkit.items.Table)
+    if "id" in table:
+        table["id"] = project_id
+        return
+    keys = list(table.keys())
+    after = keys.index("name") + 1 if "name" in keys else len(keys)
+    table.add("id", project_id) if after >= len(keys) else _insert_at(table, after, project_id)
+
+
+def _insert_at(table: tomlkit.items.Table, index: int, project_id: str) -> None:
+    rest = [(k, table[k]) for k in list(table.keys())[index:]]
+    for k, _ in rest:
+        del table[k]
+    table.add("id", project_id)
+    for k, v in rest:
+        table.add(k, v)
 
 
 def init_project(home: Path, template: str = "court", name: str | None = None,
@@ -79,61 +144,117 @@ def init_project(home: Path, template: str = "court", name: str | None = None,
     config_path = home / CONFIG_FILE
     if config_path.exists():
         raise ConfigError("config.exists", path=config_path)
-    text = template_text(template, name or home.name, client)
+    text = template_text(template, name or home.name, client, project_id=str(uuid.uuid4()))
     config = parse_config(text, config_path)
     home.mkdir(parents=True, exist_ok=True)
-    tmp = config_path.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(config_path)
-    return _prepare(home, config)
+    atomic_write_text(config_path, text)
+    return _prepare(home, config, create=True)
 
 
-def _prepare(home: Path, config: ProjectConfig) -> ProjectContext:
+def _prepare(home: Path, config: ProjectConfig, create: bool) -> ProjectContext:
     url = database_url(home, config)
     storage = Storage(storage_url(home, config))
     try:
         storage.create_areas()
     except OSError as exc:
         raise StorageError("storage.write_failed", path=storage.url, detail=str(exc)) from exc
-    engine = make_engine(url)
+    engine = engine_for(url)
     try:
         migrate.upgrade(engine)
     except (OperationalError, ProgrammingError) as exc:
         raise StorageError("project.db_error", detail=str(exc).splitlines()[0]) from exc
-    with transaction(session_factory(engine)) as session:
-        project_id = _ensure_project_row(session, config)
-    engine.dispose()
-    return ProjectContext(home, config, url, storage, project_id)
+    return _context(home, config, url, storage, create=create, writable=True)
 
 
-def _ensure_project_row(session: Session, config: ProjectConfig) -> int:
-    row = session.scalar(select(Project).where(Project.name == config.project.name))
-    if row is None:
-        row = Project(name=config.project.name, client=config.project.client,
-                      template=config.project.template)
-        session.add(row)
-        session.flush()
-    return row.id
+def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) -> ProjectContext:
+    """Open an existing project home.
 
-
-def open_project(home: Path, upgrade: bool = False) -> ProjectContext:
-    """Open an existing project home. ``upgrade`` migrates the database first."""
+    ``upgrade`` migrates the database first. ``writable=False`` opens it read-only: the
+    context's transactions cannot write, and a project without an id is not upgraded.
+    """
     home = home.resolve()
     config = load_config(home)
     if upgrade:
-        return _prepare(home, config)
+        return _prepare(home, config, create=True)
     url = database_url(home, config)
-    engine = make_engine(url)
+    engine = engine_for(url)
     try:
         if not migrate.is_current(engine):
             raise ConfigError("project.not_initialised", url=_safe_url(url))
-        with transaction(session_factory(engine)) as session:
-            project_id = _ensure_project_row(session, config)
     except (OperationalError, ProgrammingError) as exc:
         raise StorageError("project.db_error", detail=str(exc).splitlines()[0]) from exc
-    finally:
-        engine.dispose()
-    return ProjectContext(home, config, url, Storage(storage_url(home, config)), project_id)
+    return _context(home, config, url, Storage(storage_url(home, config)), create=False,
+                    writable=writable)
+
+
+def _context(home: Path, config: ProjectConfig, url: str, storage: Storage, *, create: bool,
+             writable: bool) -> ProjectContext:
+    engine = engine_for(url)
+    factory = session_factory(engine if writable else read_only(engine))
+    toml_id = config.project.id
+    with transaction(factory) as session:
+        row = _find_project(session, config, url, create=create, writable=writable)
+        project_id, project_uuid = row.id, row.uuid or ""
+    if writable and project_uuid and project_uuid != toml_id:
+        _write_project_id(home / CONFIG_FILE, project_uuid)
+    return ProjectContext(home, config, url, storage, project_id, project_uuid,
+                          read_only=not writable)
+
+
+def _find_project(session: Session, config: ProjectConfig, url: str, *, create: bool,
+                  writable: bool) -> Project:
+    """The project row of this dangan.toml, by id; by name only for a project without one."""
+    info = config.project
+    path = CONFIG_FILE
+    if info.id:
+        row = session.scalar(select(Project).where(Project.uuid == info.id))
+        if row is None:
+            by_name = session.scalar(select(Project).where(Project.name == info.name))
+            if by_name is not None and by_name.uuid is None:
+                if writable:
+                    by_name.uuid = info.id  # adopt: the id was written to the file first
+                return by_name
+            if by_name is not None or (not create and _has_projects(session)):
+                ids = [u or "-" for u in session.scalars(select(Project.uuid).limit(3))]
+                raise ConfigError("project.id_mismatch", path=path, id=info.id,
+                                  found=", ".join(ids), url=_safe_url(url))
+            if not create:
+                raise ConfigError("project.not_in_database", id=info.id, url=_safe_url(url))
+            row = Project(uuid=info.id, name=info.name, client=info.client,
+                          template=info.template)
+            session.add(row)
+            session.flush()
+            return row
+        if row.name != info.name and writable:
+            taken = session.scalar(select(Project.id).where(Project.name == info.name))
+            if taken is not None:
+                raise ConfigError("project.name_taken", name=info.name)
+            row.name = info.name  # renamed in dangan.toml: same project, new name
+        return row
+    row = session.scalar(select(Project).where(Project.name == info.name))
+    if row is None:
+        if not (create or (writable and not _has_projects(session))):
+            raise ConfigError("project.not_in_database", id=info.name, url=_safe_url(url))
+        row = Project(name=info.name, client=info.client, template=info.template)
+        session.add(row)
+    if row.uuid is None and writable:
+        row.uuid = str(uuid.uuid4())  # a project made before ids: upgrade it
+    session.flush()
+    return row
+
+
+def _has_projects(session: Session) -> bool:
+    return session.scalar(select(Project.id).limit(1)) is not None
+
+
+def _write_project_id(config_path: Path, project_id: str) -> None:
+    """Write ``project.id`` into dangan.toml, keeping the rest of the file as it is."""
+    doc = tomlkit.parse(config_path.read_text(encoding="utf-8"))
+    _set_project_id(doc, project_id)
+    try:
+        atomic_write_text(config_path, tomlkit.dumps(doc))
+    except OSError as exc:
+        raise StorageError("storage.write_failed", path=config_path, detail=str(exc)) from exc
 
 
 def _safe_url(url: str) -> str:

@@ -23,7 +23,8 @@ import fsspec
 from fsspec.spec import AbstractFileSystem
 
 from dangan.errors import IntegrityError, StorageError
-from dangan.storage.checksum import BLOCK
+from dangan.storage.atomic import TMP_PREFIX, fsync_dir
+from dangan.storage.checksum import BLOCK, sha256_bytes, sha256_file, sha256_stream
 
 
 class Area(StrEnum):
@@ -42,7 +43,6 @@ class Area(StrEnum):
 
 
 AREAS: tuple[Area, ...] = tuple(Area)
-TMP_PREFIX = ".dangan-tmp-"
 HASH_THREADS = min(4, os.cpu_count() or 1)
 
 
@@ -110,6 +110,8 @@ class Storage:
                 yield fh
                 _fsync(fh)
             fs.mv(tmp, target)
+            if self.is_local:
+                fsync_dir(parent)
         except BaseException as exc:
             try:
                 if fs.exists(tmp):
@@ -124,7 +126,7 @@ class Storage:
         """Atomically write ``data``; returns its SHA-256."""
         with self.atomic_writer(rel) as fh:
             fh.write(data)
-        return hashlib.sha256(data).hexdigest()
+        return sha256_bytes(data)
 
     def put_file(self, local_path: str, rel: str, expected_sha256: str | None = None) -> tuple[str, int]:
         """Copy a local file in atomically, hashing while copying; verify against the source hash.
@@ -215,11 +217,8 @@ class Storage:
         return actual
 
     def sha256(self, rel: str) -> str:
-        digest = hashlib.sha256()
         with self.open(rel) as fh:
-            while block := fh.read(BLOCK):
-                digest.update(block)
-        return digest.hexdigest()
+            return sha256_stream(fh)
 
     def size(self, rel: str) -> int:
         return int(self.fs.size(self.path(rel)))
@@ -254,8 +253,7 @@ def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
 
 
 def _sha256_local(path: str) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    return sha256_file(path)
 
 
 def _libc_function(name: str) -> Any:
@@ -298,20 +296,6 @@ def _sync_filesystem(folder: str) -> None:
     try:
         if syncfs(fd) != 0:
             os.sync()
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(folder: str) -> None:
-    """Make renames inside ``folder`` durable (POSIX; a no-op where directories can't be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)
 

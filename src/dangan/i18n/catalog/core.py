@@ -55,6 +55,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "project.db_error": ("数据库出错：{detail}", "Database error: {detail}"),
     "project.not_initialised": ("数据库尚未初始化：{url}（请运行 dangan db upgrade）",
                                 "Database not initialised: {url} (run dangan db upgrade)"),
+    "project.id_mismatch": ("{path} 中的项目标识 project.id = {id} 与数据库（{url}）中的项目不符"
+                            "（数据库中为 {found}）。请检查 dangan.toml 是否被复制或修改，或数据库地址是否正确",
+                            "The project id project.id = {id} in {path} does not match the project in "
+                            "the database ({url}, which holds {found}). Check whether dangan.toml was "
+                            "copied or edited, or whether the database URL is right"),
+    "project.not_in_database": ("数据库（{url}）中没有项目 {id}。项目名称改过了吗？请改回原名称，"
+                                "或运行 dangan db upgrade 登记该项目",
+                                "The database ({url}) holds no project {id}. Was the project renamed? "
+                                "Restore its name, or run dangan db upgrade to register it"),
+    "project.name_taken": ("数据库中已有另一个名为 {name} 的项目", "Another project named {name} is already in the database"),
+    "project.bad_id": ("项目标识须为 UUID，例如 1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+                       "the project id must be a UUID, e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427"),
     # --- volumes import ---
     "volumes.file_missing": ("文件不存在：{path}", "File not found: {path}"),
     "volumes.file_empty": ("文件 {path} 是空的", "File {path} is empty"),

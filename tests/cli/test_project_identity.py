@@ -1,0 +1,159 @@
+"""A project is known by its id, not its name; read-only commands cannot write."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from cli.runner import dangan
+from dangan.db.models import Project
+from dangan.errors import ConfigError, StorageError
+from dangan.services.project import init_project, open_project
+
+
+def _set_name(home: Path, new: str) -> None:
+    path = home / "dangan.toml"
+    text = path.read_text(encoding="utf-8")
+    old = next(ln for ln in text.splitlines() if ln.startswith("name = "))
+    path.write_text(text.replace(old, f'name = "{new}"', 1), encoding="utf-8")
+
+
+def _toml_id(home: Path) -> str | None:
+    for line in (home / "dangan.toml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("id = "):
+            return line.split('"')[1]
+    return None
+
+
+def _make_legacy(home: Path) -> None:
+    """What the previous release left: no id in dangan.toml nor in the database."""
+    ctx = open_project(home)
+    with ctx.transaction() as session:
+        session.execute(update(Project).values(uuid=None))
+    path = home / "dangan.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\n".join(ln for ln in text.splitlines() if not ln.startswith("id = ")) + "\n",
+                    encoding="utf-8")
+
+
+def test_init_writes_the_same_id_to_toml_and_database(tmp_path: Path) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    toml_id = _toml_id(ctx.home)
+    assert toml_id and uuid.UUID(toml_id)
+    assert ctx.project_uuid == toml_id
+    with ctx.transaction() as session:
+        assert session.scalar(select(Project.uuid)) == toml_id
+
+
+def test_renaming_the_project_keeps_its_volumes(tmp_path: Path, any_db_url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DANGAN_DATABASE_URL", any_db_url)
+    ctx = init_project(tmp_path / "p", "court", name="旧名称")
+    csv = tmp_path / "v.csv"
+    csv.write_text("档号,题名,页数\n1997-民-0014-0025,借款纠纷,40\n", encoding="utf-8")
+    from dangan.services.volumes import import_volumes, project_status
+
+    import_volumes(ctx, csv)
+    _set_name(ctx.home, "新名称")
+    renamed = open_project(ctx.home)
+    assert renamed.project_id == ctx.project_id
+    status = project_status(open_project(ctx.home, writable=False))
+    assert (status.name, status.volumes) == ("新名称", 1)
+    with renamed.transaction() as session:
+        assert session.scalars(select(Project.name)).all() == ["新名称"]
+
+
+def test_an_id_the_database_does_not_hold_is_refused(tmp_path: Path) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    path = ctx.home / "dangan.toml"
+    other = str(uuid.uuid4())
+    path.write_text(path.read_text(encoding="utf-8").replace(ctx.project_uuid, other),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        open_project(ctx.home)
+    assert err.value.key == "project.id_mismatch"
+    r = dangan("status", "-p", str(ctx.home))
+    assert r.returncode == 3, r.stderr
+    assert other in r.stderr and ctx.project_uuid in r.stderr
+
+
+def test_a_malformed_id_is_a_config_error(tmp_path: Path) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    path = ctx.home / "dangan.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(ctx.project_uuid, "abc"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        open_project(ctx.home)
+    assert err.value.key == "config.invalid"
+    assert "project.id" in err.value.details[0]
+
+
+def test_a_project_without_id_is_upgraded_by_a_writing_open_only(tmp_path: Path) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    _make_legacy(ctx.home)
+    path = ctx.home / "dangan.toml"
+    before = path.read_bytes()
+    ro = open_project(ctx.home, writable=False)
+    assert path.read_bytes() == before
+    with ro.transaction() as session:
+        assert session.scalar(select(Project.uuid)) is None
+    rw = open_project(ctx.home)
+    new_id = _toml_id(ctx.home)
+    assert new_id and rw.project_uuid == new_id and rw.project_id == ctx.project_id
+    with rw.transaction() as session:
+        assert session.scalar(select(Project.uuid)) == new_id
+    # tomlkit kept the file as it was (comments included), only the id line was added
+    after = path.read_text(encoding="utf-8").splitlines()
+    assert [ln for ln in after if not ln.startswith("id = ")] == \
+        before.decode("utf-8").splitlines()
+    assert after.index(f'id = "{new_id}"') == after.index('name = "甲"') + 1
+
+
+def test_a_legacy_project_renamed_before_its_upgrade_is_refused(tmp_path: Path) -> None:
+    """Without an id the name is all there is: never start a second, empty project."""
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    _make_legacy(ctx.home)
+    _set_name(ctx.home, "乙")
+    with pytest.raises(ConfigError) as err:
+        open_project(ctx.home)
+    assert err.value.key == "project.not_in_database"
+
+
+def test_read_only_context_cannot_write(tmp_path: Path, any_db_url: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DANGAN_DATABASE_URL", any_db_url)
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    ro = open_project(ctx.home, writable=False)
+    assert ro.read_only
+    with pytest.raises(StorageError) as err, ro.transaction() as session:
+        session.add(Project(name="乙"))
+    assert err.value.key == "project.db_error"
+    with ctx.transaction() as session:  # the writable context of the same process still writes
+        session.add(Project(name="丙"))
+
+
+def _db_files(home: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(home.glob("dangan.sqlite*"))}
+
+
+@pytest.mark.parametrize("command", [
+    ["status"], ["progress"], ["history", "1997-民-0014-0025"], ["fixity"],
+    ["index", "check"], ["worker", "list"], ["batch", "list"], ["borrow", "list"],
+    ["rework", "list"],
+])
+def test_read_only_commands_leave_the_database_untouched(tmp_path: Path,
+                                                         command: list[str]) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    _make_legacy(ctx.home)  # a writing open would add the id: a visible write
+    from dangan.services.project import dispose_engines
+
+    dispose_engines()  # checkpoint the WAL so the files are stable
+    before = _db_files(ctx.home), (ctx.home / "dangan.toml").read_bytes()
+    r = dangan(*command, "-p", str(ctx.home))
+    assert r.returncode in (0, 5, 9), r.stderr
+    assert (_db_files(ctx.home), (ctx.home / "dangan.toml").read_bytes()) == before
