@@ -12,13 +12,15 @@ from dangan.domain.naming import (
     NamingRules,
     Rule,
     court_rules,
+    lookalike_kind,
 )
 from dangan.errors import NamingError
 
 COURT = Rule(COURT_ARCHIVE_CODE)
 WENSHU = Rule(WENSHU_ARCHIVE_CODE)
-text_segment = st.text(
-    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Nd"), max_codepoint=0x9FFF),
+text_segment = st.text(  # letters and digits, but none that only look like ASCII (０, ٥, Ｍ)
+    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Nd"), max_codepoint=0x9FFF)
+    .filter(lambda ch: lookalike_kind(ch) is None),
     min_size=1, max_size=6,
 )
 

@@ -13,15 +13,22 @@ failure names the segment that is wrong. Sort keys compare numeric segments as n
 
 Folder rules may use two macros: ``{archive_code}`` (the project's archive-code rule) and
 ``{work_batch}`` (the seed's ``borrow-total-no`` work-batch label such as ``1-6-2``).
+
+Look-alike characters are never part of a valid name: number segments take ASCII digits only
+(``0005``, never the full-width ``０００５`` or other Unicode digits that ``int()`` would
+accept), and no segment takes a character that merely looks like an ASCII one — full-width
+letters and signs, dash-like signs, special spaces, invisible characters. ``diagnose`` names
+the character. Non-ASCII characters written in the pattern itself (``·`` above) are allowed.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from dangan.errors import NamingError
@@ -44,7 +51,9 @@ class Segment:
 
     def regex(self, stop: str | None) -> str:
         if self.kind == "int":
-            return rf"(?P<{self.name}>\d{{{self.width}}})" if self.width else rf"(?P<{self.name}>\d+)"
+            # [0-9], not \d: \d (and int()) also take full-width and other Unicode digits
+            return (rf"(?P<{self.name}>[0-9]{{{self.width}}})" if self.width
+                    else rf"(?P<{self.name}>[0-9]+)")
         if self.kind == "choice":
             alts = "|".join(re.escape(c) for c in sorted(self.choices, key=len, reverse=True))
             return rf"(?P<{self.name}>{alts})"
@@ -56,6 +65,49 @@ class Segment:
 Token = Literal | Segment
 
 
+@cache
+def lookalike_kind(ch: str) -> tuple[str, str] | None:
+    """(kind, the ASCII it imitates) when ``ch`` is not ASCII but passes for it; else None.
+
+    Full-width letters, digits and the signs that separate segments (``－．＿``) are
+    look-alikes; other full-width punctuation (``（）、，``) is ordinary Chinese text.
+    """
+    if ch.isascii():
+        return None
+    if ch.isdigit():
+        digit = unicodedata.digit(ch, None)
+        return "digit", "" if digit is None else str(digit)
+    category = unicodedata.category(ch)
+    if category == "Pd" or ch in "\u2212\u2043\u2796\ufe63":
+        return "dash", "-"
+    if category == "Zs":
+        return "space", " "
+    if category in ("Cf", "Cc", "Zl", "Zp"):
+        return "invisible", ""
+    folded = unicodedata.normalize("NFKC", ch)
+    if 0xFF01 <= ord(ch) <= 0xFF5E and (folded.isalnum() or folded in "-._/\\"):
+        return "fullwidth", folded
+    return None
+
+
+def find_lookalike(value: str, allowed: frozenset[str] = frozenset()) -> tuple[int, str] | None:
+    """(position, character) of the first look-alike character in ``value``, if any."""
+    if value.isascii():
+        return None
+    for i, ch in enumerate(value):
+        if ch not in allowed and lookalike_kind(ch) is not None:
+            return i, ch
+    return None
+
+
+def lookalike_message(pos: int, ch: str) -> str:
+    kind, like = lookalike_kind(ch) or ("invisible", "")
+    if kind == "invisible":
+        return t("naming.invisible", pos=pos + 1, code=f"U+{ord(ch):04X}")
+    return t("naming.lookalike", pos=pos + 1, char=ch, code=f"U+{ord(ch):04X}",
+             kind=t(f"naming.kind.{kind}"), like=like or "∅")
+
+
 def _parse_spec(name: str, spec: str | None, pattern: str) -> Segment:
     if spec is None or spec == "":
         return Segment(name, "text")
@@ -64,7 +116,7 @@ def _parse_spec(name: str, spec: str | None, pattern: str) -> Segment:
         if not choices:
             raise NamingError("naming.bad_pattern", pattern=pattern, detail=spec)
         return Segment(name, "choice", choices=choices)
-    m = re.fullmatch(r"0?(\d*)d", spec)
+    m = re.fullmatch(r"0?([0-9]*)d", spec)
     if not m:
         raise NamingError("naming.bad_pattern", pattern=pattern, detail=f"{{{name}:{spec}}}")
     width = int(m.group(1)) if m.group(1) else None
@@ -119,6 +171,17 @@ class Rule:
         return tuple(tok for tok in self.tokens if isinstance(tok, Segment))
 
     @cached_property
+    def _allowed(self) -> frozenset[str]:
+        """Non-ASCII characters the pattern itself writes (they are not look-alikes here)."""
+        return frozenset(ch for tok in self.tokens if isinstance(tok, Literal)
+                         for ch in tok.text if not ch.isascii())
+
+    def lookalike(self, value: str) -> str | None:
+        """The message naming the first look-alike character of ``value``, if it has one."""
+        hit = find_lookalike(value, self._allowed)
+        return lookalike_message(*hit) if hit else None
+
+    @cached_property
     def _regex(self) -> re.Pattern[str]:
         parts: list[str] = []
         for i, tok in enumerate(self.tokens):
@@ -132,7 +195,9 @@ class Rule:
     def match(self, value: str) -> dict[str, str] | None:
         """Fast path: the segments as strings, or None when the value does not follow the rule."""
         m = self._regex.fullmatch(value)
-        return m.groupdict() if m else None
+        if m is None or (not value.isascii() and find_lookalike(value, self._allowed)):
+            return None
+        return m.groupdict()
 
     def parse(self, value: str) -> dict[str, str | int]:
         """Segments of ``value`` (numbers as int); raises NamingError naming the bad segment."""
@@ -147,10 +212,13 @@ class Rule:
         }
 
     def is_valid(self, value: str) -> bool:
-        return self._regex.fullmatch(value) is not None
+        return self.match(value) is not None
 
     def diagnose(self, value: str) -> str:
         """Walk the pattern left to right and say which segment (or separator) is wrong."""
+        lookalike = self.lookalike(value)
+        if lookalike:
+            return lookalike
         pos = 0
         for i, tok in enumerate(self.tokens):
             if isinstance(tok, Literal):
@@ -165,12 +233,13 @@ class Rule:
                 end = len(value) if end < 0 else end
             elif tok.kind == "int":
                 end = pos
-                while end < len(value) and value[end].isdigit():
+                while end < len(value) and value[end] in "0123456789":
                     end += 1
             else:
                 end = len(value)
             piece = value[pos:end]
-            if tok.kind == "int" and isinstance(nxt, Literal) and not piece.isdigit():
+            if tok.kind == "int" and isinstance(nxt, Literal) and not (piece.isascii()
+                                                                    and piece.isdigit()):
                 run = len(piece) - len(piece.lstrip("0123456789"))
                 if run and (tok.width is None or run == tok.width):
                     return t("naming.expected_literal", pos=pos + run + 1, literal=nxt.text,

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, Severity, make_defect
-from dangan.domain.naming import WORK_BATCH_MACRO, NamingRules, Rule
+from dangan.domain.naming import (
+    WORK_BATCH_MACRO,
+    NamingRules,
+    Rule,
+    find_lookalike,
+    lookalike_kind,
+    lookalike_message,
+)
 from dangan.domain.pages import PageFile, sequence_problems
 from dangan.errors import NamingError
 from dangan.i18n import t
@@ -114,6 +121,7 @@ class Walker:
         self.expected = expected_pages
         self.loose = loose_folder_rule(rules)
         self.extensions = frozenset(rules.extensions)
+        self.page_literals = frozenset(ch for ch in rules.page_file.pattern if not ch.isascii())
 
     # --- folder level -----------------------------------------------------------------
     def walk(self, root: str) -> Listing:
@@ -225,6 +233,10 @@ class Walker:
 
     def _page_name(self, vol: VolumeFolder, full: str, frel: str, fname: str, size: int) -> None:
         code = vol.archive_code
+        if not fname.isascii() and (detail := self._lookalike_page(fname)):
+            vol.defects.append(make_defect(dc.BAD_FILE_NAME, path=frel, volume=code, name=fname,
+                                           detail=detail))
+            return
         stem, dot, ext = fname.rpartition(".")
         if fname.lower() in JUNK_NAMES or fname.startswith("._") or not dot \
                 or ext.lower() not in self.extensions:
@@ -245,6 +257,19 @@ class Walker:
             vol.defects.append(make_defect(dc.WRONG_FORMAT, path=frel, volume=code, page=page_no,
                                            found=ext.lower(), expected=self.fmt))
         vol.pages.append(PageEntry(fname, full, page_no, ext, size))
+
+    def _lookalike_page(self, fname: str) -> str | None:
+        """A name that is a page file once its look-alike characters are made plain
+        (``０００５.jpg``, ``0005．jpg``): the message naming the first such character."""
+        hit = find_lookalike(fname, self.page_literals)
+        if hit is None:
+            return None
+        plain = "".join(ch if ch in self.page_literals else
+                        (lookalike_kind(ch) or ("", ch))[1] for ch in fname)
+        stem, dot, ext = plain.rpartition(".")
+        if dot and ext.lower() in self.extensions and self.rules.page_file.match(stem):
+            return lookalike_message(*hit)
+        return None
 
     def _sequence_defects(self, vol: VolumeFolder) -> None:
         code = vol.archive_code
