@@ -9,6 +9,7 @@ straight) and through which content pixels and hole centres are followed into th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -93,3 +94,255 @@ def score_page(truth: dict, content_mask: np.ndarray, out_grey: np.ndarray,
         removed += hole_removed(out_grey, p[0] - 0.5, p[1] - 0.5, hole["clean_r"] * scale)
     return PageScore(residual, upright, cut, border_residue(out_grey, truth["dpi"]),
                      len(holes) if holes_expected else 0, removed if holes_expected else 0)
+
+
+# --- do-no-harm outcome of one retouched page (bench/accuracy.py, accuracy tests) ---------
+#
+# Every figure below is measured from outside the engine: from the ground truth of a
+# generated page (its clean→scan affine, content mask and holes) or, for a real page, from
+# the input pixels and the known quarter turn, always through the exact ``Retouched.matrix``.
+
+INK_DARKNESS = 40  # grey levels below the local paper for a pixel to count as ink
+INK_KEPT_MIN = 0.98  # a page keeping less of its input ink than this has lost content
+KEPT_RATIO = 0.35  # an ink pixel is kept when the output is at least this share as dark
+MAX_SKEW_TEXT = 0.5  # residual skew beyond this on a text page is damage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What retouching did to one page, judged against its truth."""
+
+    turn_needed: int  # clockwise quarter turn the input needed (0 = upright input)
+    upright: bool  # the output is upright
+    flagged: bool  # any QC defect (status ≠ ok)
+    review: bool  # flagged needs_review (the engine said it was unsure)
+    ink_kept: float  # share of input ink still there, where the matrix puts it (1 = all)
+    false_fills: int  # fills where there is no hole
+    holes_real: int  # real holes that land inside the output
+    holes_filled: int  # of those, holes with a fill recorded on them
+    residual_skew: float | None  # degrees, on text pages
+    text_page: bool
+    blank: bool
+    failed: bool
+    seconds: float
+
+    @property
+    def content_lost(self) -> bool:
+        return self.ink_kept < INK_KEPT_MIN
+
+    @property
+    def wrong_turn(self) -> bool:
+        """An upright page that came out turned."""
+        return self.turn_needed == 0 and not self.upright
+
+    @property
+    def damaged(self) -> bool:
+        return (self.failed or not self.upright or self.content_lost or self.false_fills > 0
+                or (self.residual_skew is not None and abs(self.residual_skew) > MAX_SKEW_TEXT))
+
+    @property
+    def should_flag(self) -> bool:
+        """A person should look: the page was damaged or left wrong, or it is blank."""
+        return self.damaged or self.blank
+
+
+def darkness(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """How much darker each pixel is than the paper around it (a 2.5 mm grey closing)."""
+    k = max(3, int(2.5 * dpi / 25.4) | 1)
+    bg = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                          (k, k)))
+    out: np.ndarray = cv2.subtract(bg, grey)
+    return out
+
+
+def real_ink_points(grey: np.ndarray, dpi: float, limit: int = 40_000) -> np.ndarray:
+    """Ink on the sheet of a real page (no truth): dark against a paper-bright surround and
+    at least 3 mm from any dark surround (scanner bed, gutter), as (x, y) pixel centres."""
+    k = max(3, int(2.5 * dpi / 25.4) | 1)
+    bg = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                          (k, k)))
+    bright = (bg >= 90).astype(np.uint8)
+    r = max(1, int(3 * dpi / 25.4))
+    paper = cv2.erode(bright, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * r + 1, 2 * r + 1)))
+    ys, xs = np.nonzero((cv2.subtract(bg, grey) >= INK_DARKNESS) & (paper > 0))
+    return _subsample(np.column_stack([xs, ys]).astype(np.float64) + 0.5, limit)
+
+
+def _subsample(pts: np.ndarray, limit: int) -> np.ndarray:
+    if len(pts) <= limit:
+        return pts
+    idx = np.random.default_rng(0).choice(len(pts), limit, replace=False)
+    out: np.ndarray = pts[np.sort(idx)]
+    return out
+
+
+def _sample(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values at continuous points (nearest pixel) and whether each point is inside."""
+    h, w = img.shape[:2]
+    xi, yi = np.floor(pts[:, 0]).astype(int), np.floor(pts[:, 1]).astype(int)
+    inside = (xi >= 0) & (yi >= 0) & (xi < w) & (yi < h)
+    vals = np.zeros(len(pts), img.dtype)
+    vals[inside] = img[yi[inside], xi[inside]]
+    return vals, inside
+
+
+def ink_kept(scan_pts: np.ndarray, dark_in: np.ndarray, matrix: np.ndarray,
+             dark_out: np.ndarray) -> float:
+    """Share of the input's visible ink that the output still shows where the matrix puts it.
+
+    ``scan_pts`` are continuous input coordinates of content; only those at least
+    ``INK_DARKNESS`` darker than their paper in the input count. A point is kept when it
+    lands inside the output and the output, within ±2 px, is at least ``KEPT_RATIO`` as dark
+    there: ink painted over, erased or cut off is not.
+    """
+    d_in, inside_in = _sample(dark_in, scan_pts)
+    ink = inside_in & (d_in >= INK_DARKNESS)
+    if not ink.any():
+        return 1.0
+    m = to_continuous(matrix)
+    out_pts = scan_pts[ink] @ m[:2, :2].T + m[:2, 2]
+    near = cv2.dilate(dark_out, np.ones((5, 5), np.uint8))
+    d_out, inside_out = _sample(near, out_pts)
+    kept = inside_out & (d_out.astype(np.float32) >= KEPT_RATIO * d_in[ink])
+    return float(kept.mean())
+
+
+def quarter_of(angle_deg: float) -> int:
+    """The quarter turn (0/90/180/270, counter-clockwise as seen) nearest to an angle."""
+    return round(angle_deg / 90.0) % 4 * 90
+
+
+def output_upright(turn_needed: int, matrix: np.ndarray) -> bool:
+    """The input showed the page turned counter-clockwise by ``turn_needed``; the output is
+    upright when the matrix turned it back (up to the skew)."""
+    return quarter_of(turn_needed + rotation_of(to_continuous(matrix))) == 0
+
+
+def match_fills(boxes: list[list[int]], holes_out: np.ndarray, tol_px: float
+                ) -> tuple[int, int]:
+    """(fills with no hole under them, holes with a fill on them)."""
+    used = np.zeros(len(holes_out), bool)
+    false = 0
+    for x0, y0, x1, y1 in boxes:
+        c = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        if len(holes_out):
+            d = np.hypot(*(holes_out - c).T)
+            i = int(np.argmin(d))
+            if d[i] <= tol_px:
+                used[i] = True
+                continue
+        false += 1
+    return false, int(used.sum())
+
+
+def _angle_profile(pts: np.ndarray, angles: np.ndarray, columns: bool) -> np.ndarray:
+    """Peakiness of the ink profile across lines (rows) or columns at each angle."""
+    out = np.empty(len(angles))
+    for i, a in enumerate(np.deg2rad(angles)):
+        c, s = np.cos(a), np.sin(a)
+        p = pts[:, 0] * c + pts[:, 1] * s if columns else pts[:, 1] * c - pts[:, 0] * s
+        h = np.bincount((p - p.min()).astype(np.int64))
+        out[i] = float((h.astype(np.float64) ** 2).sum()) * np.count_nonzero(h) / len(p) ** 2
+    return out
+
+
+def line_angle(grey: np.ndarray, dpi: float, search_deg: float = 8.0) -> float | None:
+    """Angle of the text lines (or 竖排 columns) by projection profiles, degrees mod 90.
+
+    Independent of the engine's own skew measurement: ink points at 0.25 mm bins, a coarse
+    search in 0.2° steps and a fine one in 0.01° steps, on rows and on columns; the axis
+    whose profile is the peakier wins. ``None`` when there is too little ink."""
+    dark = darkness(grey, dpi)
+    ys, xs = np.nonzero(dark >= INK_DARKNESS)
+    if len(xs) < 500:
+        return None
+    pts = _subsample(np.column_stack([xs, ys]).astype(np.float64), 40_000) * (100.0 / dpi)
+    best: tuple[float, float] | None = None
+    for columns in (False, True):
+        coarse = np.arange(-search_deg, search_deg + 1e-9, 0.2)
+        a0 = float(coarse[int(np.argmax(_angle_profile(pts, coarse, columns)))])
+        fine = np.arange(a0 - 0.25, a0 + 0.25 + 1e-9, 0.01)
+        prof = _angle_profile(pts, fine, columns)
+        i = int(np.argmax(prof))
+        if best is None or prof[i] > best[1]:
+            best = (float(fine[i]), float(prof[i]))
+    return best[0] if best else None
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What is known about an input page: everything for a generated page, the quarter turn
+    (and whether it has text lines) for a real one (``clean_to_scan`` None)."""
+
+    turn: int
+    text_page: bool
+    blank: bool = False
+    clean_to_scan: np.ndarray | None = None  # 3×3 continuous
+    content: np.ndarray | None = None  # clean sheet content mask
+    holes: tuple[tuple[float, float, float], ...] = ()  # clean x, y, r
+    skip_band: tuple[str, float] | None = None  # (edge, px) of the sheet left out of the ink count
+
+
+def frame_dpi(shape: tuple[int, ...]) -> float:
+    """Resolution of a frame holding about an A4 sheet (for kernel sizes only)."""
+    return max(shape[:2]) / (297 / 25.4)
+
+
+def _content_points(t: Truth) -> np.ndarray:
+    assert t.content is not None and t.clean_to_scan is not None
+    mask = t.content
+    if t.skip_band is not None:
+        edge, px = t.skip_band
+        mask = mask.copy()
+        b = int(px)
+        if edge == "top":
+            mask[:b] = False
+        elif edge == "bottom":
+            mask[-b:] = False
+        elif edge == "left":
+            mask[:, :b] = False
+        else:
+            mask[:, -b:] = False
+    ys, xs = np.nonzero(mask)
+    pts = _subsample(np.column_stack([xs, ys]).astype(np.float64) + 0.5, 40_000)
+    a = t.clean_to_scan
+    out: np.ndarray = pts @ a[:2, :2].T + a[:2, 2]
+    return out
+
+
+def assess(grey_in: np.ndarray, t: Truth, out_grey: np.ndarray | None,
+           matrix: np.ndarray | None, report: Any) -> Outcome:
+    """Judge one retouched page (``report``: its ``PageReport``)."""
+    flagged = report.status != "ok"
+    review = any(d.code == "needs_review" for d in report.defects)
+    if out_grey is None or matrix is None:
+        return Outcome(t.turn, False, True, review, 0.0, 0, 0, 0, None, t.text_page, t.blank,
+                       True, report.seconds)
+    dpi_in, dpi_out = frame_dpi(grey_in.shape), frame_dpi(out_grey.shape)
+    dark_in, dark_out = darkness(grey_in, dpi_in), darkness(out_grey, dpi_out)
+    pts = _content_points(t) if t.content is not None else real_ink_points(grey_in, dpi_in)
+    kept = ink_kept(pts, dark_in, matrix, dark_out)
+    boxes = list(getattr(report, "hole_boxes", []) or [])
+    false_fills, filled, real, skew = len(boxes), 0, 0, None
+    if t.clean_to_scan is not None:
+        c = to_continuous(matrix) @ t.clean_to_scan
+        if t.holes:
+            centres = np.array([[x, y] for x, y, _r in t.holes]) @ c[:2, :2].T + c[:2, 2]
+            oh, ow = out_grey.shape
+            inside = ((centres[:, 0] >= 0) & (centres[:, 1] >= 0) & (centres[:, 0] < ow)
+                      & (centres[:, 1] < oh))
+            centres = centres[inside]
+            real = len(centres)
+            tol = max(r for _x, _y, r in t.holes) + 2 * dpi_out / 25.4
+            false_fills, filled = match_fills(boxes, centres, tol)
+        if t.text_page:
+            a = rotation_of(c)
+            skew = (a + 45) % 90 - 45
+        upright = quarter_of(rotation_of(c)) == 0
+    else:
+        upright = output_upright(t.turn, matrix)
+        if t.text_page:
+            angle = line_angle(out_grey, dpi_out, 3.0)
+            skew = None if angle is None else (angle + 45) % 90 - 45
+    return Outcome(t.turn, upright, flagged, review, kept, false_fills, real, filled, skew,
+                   t.text_page, t.blank, False, report.seconds)
