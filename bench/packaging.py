@@ -103,11 +103,15 @@ def run_service(home: Path, paths: list[Path], per_item: int, per_volume: int = 
     from sqlalchemy import insert
 
     from dangan.db.models import Item, Page, StoredFile, Volume
+    from dangan.services.engine import resolve_actor
     from dangan.services.packaging import package
     from dangan.services.project import init_project
-    from dangan.storage import Area
+    from dangan.services.workers import add_worker
+    from dangan.storage import Area, sha256_file
 
     ctx = init_project(home, "court", name="bench")
+    add_worker(ctx, "打包员", ["uploader"])
+    packager = resolve_actor(ctx, "打包员")
     with ctx.transaction() as s:
         for v, start in enumerate(range(0, len(paths), per_volume), 1):
             code = f"1997-民-0014-{v:04d}"
@@ -127,14 +131,14 @@ def run_service(home: Path, paths: list[Path], per_item: int, per_volume: int = 
                 os.link(p, target)
                 files.append({"project_id": ctx.project_id, "volume_id": vol.id, "page_id": pid,
                               "area": Area.RETOUCHED.key, "path": rel, "kind": "page",
-                              "sha256": "0" * 64, "size": p.stat().st_size})
+                              "sha256": sha256_file(str(p)), "size": p.stat().st_size})
             s.execute(insert(StoredFile), files)
             s.execute(insert(Item), [
                 {"volume_id": vol.id, "seq": i, "title": f"第 {i} 件", "page_start": a,
                  "page_end": min(a + per_item - 1, len(chunk)), "extra": {}}
                 for i, a in enumerate(range(1, len(chunk) + 1, per_item), 1)])
     t0 = time.perf_counter()
-    result = package(ctx, "pdf")
+    result = package(ctx, packager, "pdf")
     elapsed = time.perf_counter() - t0
     assert result.pages == len(paths) and not result.problems, result.problems
     return elapsed

@@ -33,6 +33,7 @@ from dangan.db import migrate
 from dangan.db.session import make_engine
 from dangan.domain import workflow as wf
 from dangan.services import claims, progress, qc, signoff, workers
+from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext, template_text
 from dangan.storage import Storage
 
@@ -179,20 +180,22 @@ def main() -> None:
             qc_batches = list(c.execute(text(
                 "SELECT code FROM work_batch WHERE stage = 'qc' ORDER BY id")).scalars())
         runs = min(args.runs, len(scan_batches), len(qc_batches))
-        claim_ms = [timed(lambda b=b: claims.claim(ctx, b, "扫描员甲")) for b in scan_batches[:runs]]
-        sign_ms = [timed(lambda b=b: signoff.sign_off(ctx, b, "扫描员甲", wf.SCAN,
+        scanner = resolve_actor(ctx, "扫描员甲")  # resolved once at the edge, as the CLI does
+        inspector = resolve_actor(ctx, "质检员甲")
+        claim_ms = [timed(lambda b=b: claims.claim(ctx, scanner, b)) for b in scan_batches[:runs]]
+        sign_ms = [timed(lambda b=b: signoff.sign_off(ctx, scanner, b, wf.SCAN,
                                                       remarks="扫描完成"))
                    for b in scan_batches[:runs]]
         sample_ms = []
         for b in qc_batches[:runs]:
-            claims.claim(ctx, b, "质检员甲")
-            sample_ms.append(timed(lambda b=b: qc.draw_sample(ctx, b, "质检员甲", seed=1)))
+            claims.claim(ctx, inspector, b)
+            sample_ms.append(timed(lambda b=b: qc.draw_sample(ctx, inspector, b, seed=1)))
         with engine.connect() as c:
             targets = list(c.execute(text(
                 "SELECT v.archive_code FROM volume v JOIN work_batch w ON w.id = v.work_batch_id "
                 "WHERE w.stage = 'qc' AND w.status = 'claimed' ORDER BY v.id")).scalars())
         step = max(1, len(targets) // runs)
-        defect_ms = [timed(lambda c=c: qc.record_defect(ctx, c, "skew", "质检员甲", page_no=3,
+        defect_ms = [timed(lambda c=c: qc.record_defect(ctx, inspector, c, "skew", page_no=3,
                                                         message="偏斜"))
                      for c in targets[::step][:runs]]
         progress_ms = [timed(lambda: progress.stage_progress(ctx)) for _ in range(30)]

@@ -13,6 +13,7 @@ from lxml import etree
 from dangan.errors import DefectsFound, IntegrityError
 from dangan.export.mets import METS, mets_files
 from dangan.services import handover, indexing, packaging
+from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
 CODE2 = "1997-民-0014-0026"
@@ -28,8 +29,8 @@ def bag(project: Any, tmp_path: Path) -> Path:
         [[CODE, 1, "", "张三", "起诉状", "19970105", "1", ""],
          [CODE, 2, "", "法院", "民事判决书", "19970630", "2", ""],
          [CODE2, 1, "", "王五", "起诉状", "1997", "1", ""]])
-    indexing.import_catalogue(project, [path])
-    packaging.package(project, "pdf")
+    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
+    packaging.package(project, actor(project, "钱标", "indexer", "uploader"), "pdf")
     result = handover.build_handover(project, tmp_path / "out.bag")
     assert (result.volumes, result.files) == (2, 3)
     return result.path
@@ -78,7 +79,7 @@ def test_handover_refused_when_links_broken(project: Any, tmp_path: Path) -> Non
     add_volume(project, CODE, 2, size=(400, 566))
     path = write_catalogue(tmp_path / "c.xlsx", [[CODE, "t", "", "", 1, 2]],
                            [[CODE, 1, "", "a", "b", "1997", "1", ""]])
-    indexing.import_catalogue(project, [path])
+    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
     with pytest.raises(DefectsFound):
         handover.build_handover(project, tmp_path / "x.bag")  # not packaged yet
     assert not (tmp_path / "x.bag").exists()

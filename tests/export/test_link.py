@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from dangan.services import indexing, linking, packaging
 from dangan.storage import Area
+from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
 
@@ -24,8 +25,8 @@ def packaged(project: Any, tmp_path: Path) -> Any:
         tmp_path / "目录.xlsx", [[CODE, "张三诉李四", "19970101-19971231", "永久", 2, 5]],
         [[CODE, 1, "(1997)民初字第25号", "张三", "起诉状", "19970105", "1", ""],
          [CODE, 2, "", "某某人民法院", "民事判决书", "19970630", "3", ""]])
-    indexing.import_catalogue(project, [path])
-    packaging.package(project, "pdf")
+    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
+    packaging.package(project, actor(project, "钱标", "indexer", "uploader"), "pdf")
     return project
 
 

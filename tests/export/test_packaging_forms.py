@@ -18,6 +18,7 @@ from dangan.export import pdf
 from dangan.export.ocr import ocr_available
 from dangan.services import indexing, packaging
 from dangan.storage import Area
+from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
 
@@ -30,7 +31,7 @@ def indexed(project: Any, tmp_path: Path) -> Any:
         [[CODE, 1, "(1997)民初字第25号", "张三", "起诉状", "19970105", "1", ""],
          [CODE, 2, "", "李四", "答辩状", "19970301", "3", ""],
          [CODE, 3, "", "某某人民法院", "民事判决书", "19970630", "4", ""]])
-    indexing.import_catalogue(project, [path])
+    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
     return project
 
 
@@ -40,7 +41,7 @@ def page_bytes(ctx: Any, numbers: range) -> list[bytes]:
 
 
 def test_pdf_per_item_is_lossless_a4_with_metadata(indexed: Any) -> None:
-    result = packaging.package(indexed, "pdf")
+    result = packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "pdf")
     assert (result.volumes, result.files, result.pages, result.problems) == (1, 3, 6, [])
     base = f"{Area.UPLOADED.value}/pdf/{CODE}"
     expected = {1: range(1, 3), 2: range(3, 4), 3: range(4, 7)}
@@ -60,23 +61,23 @@ def test_pdf_per_item_is_lossless_a4_with_metadata(indexed: Any) -> None:
 
 
 def test_repackaging_replaces_files(indexed: Any) -> None:
-    packaging.package(indexed, "pdf")
-    packaging.package(indexed, "pdf", CODE)
+    packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "pdf")
+    packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "pdf", CODE)
     with indexed.transaction() as s:
         assert len(s.scalars(select(StoredFile).where(StoredFile.area == "uploaded")).all()) == 3
 
 
 def test_zip_tiff_and_jpg_forms(indexed: Any) -> None:
-    packaging.package(indexed, "zip")
+    packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "zip")
     data = indexed.storage.read_bytes(f"{Area.UPLOADED.value}/zip/{CODE}/{CODE}-001.zip")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.namelist() == [f"{CODE}-0001.jpg", f"{CODE}-0002.jpg"]
         assert [zf.read(n) for n in zf.namelist()] == page_bytes(indexed, range(1, 3))
-    packaging.package(indexed, "tiff")
+    packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "tiff")
     tif = indexed.storage.read_bytes(f"{Area.UPLOADED.value}/tiff/{CODE}/{CODE}-003.tif")
     img = Image.open(io.BytesIO(tif))
     assert img.n_frames == 3 and round(img.info["dpi"][0]) == 200
-    packaging.package(indexed, "jpg")
+    packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "jpg")
     base = f"{Area.UPLOADED.value}/jpg/{CODE}"
     assert indexed.storage.read_bytes(f"{base}/{CODE}-0004.jpg") == page_bytes(indexed, range(4, 5))[0]
     index = indexed.storage.read_bytes(f"{base}/页面索引.csv").decode("utf-8-sig").splitlines()
@@ -88,7 +89,7 @@ def test_missing_retouched_page_is_reported(indexed: Any) -> None:
     with indexed.transaction() as s:
         row = s.scalars(select(StoredFile).where(StoredFile.path.like("%0005.jpg"))).one()
         s.delete(row)
-    result = packaging.package(indexed, "pdf")
+    result = packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "pdf")
     assert result.volumes == 0 and "第 5 页" in result.problems[0]
 
 
@@ -113,11 +114,12 @@ def test_ocr_gives_searchable_pdfa_with_chinese_text(project: Any, tmp_path: Pat
 
     add_volume(project, CODE, 1)
     page = f"{Area.RETOUCHED.value}/1-1-1-1-{CODE}/0001.jpg"
-    project.storage.write_bytes(page, text_page())
+    digest = project.storage.write_bytes(page, text_page())
+    _rerecord(project, page, digest)
     path = write_catalogue(tmp_path / "c.xlsx", [[CODE, "案卷", "", "", 1, 1]],
                            [[CODE, 1, "", "法院", "判决书", "1997", "1", ""]])
-    indexing.import_catalogue(project, [path])
-    result = packaging.package(project, "pdf", ocr=True)
+    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
+    result = packaging.package(project, actor(project, "钱标", "indexer", "uploader"), "pdf", ocr=True)
     assert result.problems == []
     out = tmp_path / "ocr.pdf"
     out.write_bytes(project.storage.read_bytes(f"{Area.UPLOADED.value}/pdf/{CODE}/{CODE}-001.pdf"))
@@ -126,3 +128,27 @@ def test_ocr_gives_searchable_pdfa_with_chinese_text(project: Any, tmp_path: Pat
         assert doc.open_metadata().pdfa_status.startswith("2")
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "民事判" in text.replace(" ", "")  # tesseract chi_sim text layer
+
+
+def _rerecord(ctx: Any, rel: str, digest: str) -> None:
+    """A page retouched again: its file and its recorded checksum change together."""
+    from sqlalchemy import update
+
+    from dangan.db.models import StoredFile
+
+    with ctx.transaction() as session:
+        session.execute(update(StoredFile).where(StoredFile.path == rel).values(sha256=digest))
+
+
+def test_a_page_changed_after_retouch_is_never_packaged(indexed: Any) -> None:
+    from dangan.errors import IntegrityError
+
+    page = f"{Area.RETOUCHED.value}/1-1-1-1-{CODE}/0002.jpg"
+    data = bytearray(indexed.storage.read_bytes(page))
+    data[-3] ^= 0xFF  # one byte differs from what retouch recorded
+    indexed.storage.write_bytes(page, bytes(data))
+    with pytest.raises(IntegrityError) as err:
+        packaging.package(indexed, actor(indexed, "钱标", "indexer", "uploader"), "pdf")
+    assert err.value.key == "package.page_changed" and err.value.exit_code == 8
+    assert page in err.value.message
+    assert not indexed.storage.exists(f"{Area.UPLOADED.value}/pdf/{CODE}")

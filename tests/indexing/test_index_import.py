@@ -12,6 +12,7 @@ from sqlalchemy import select
 from dangan.db.models import CatalogueKeying, ImportLog, Item, VolumeRecord
 from dangan.errors import ConflictError, SpreadsheetError
 from dangan.services import indexing
+from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
 CODE2 = "1997-民-0014-0026"
@@ -32,7 +33,7 @@ def test_import_then_check_clean(any_project: Any, tmp_path: Path) -> None:
     ctx = any_project
     add_volume(ctx, CODE, 4, size=(200, 283))
     add_volume(ctx, CODE2, 2, size=(200, 283))
-    result = indexing.import_catalogue(ctx, [good_workbook(tmp_path / "目录.xlsx")])
+    result = indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [good_workbook(tmp_path / "目录.xlsx")])
     assert (result.volumes, result.items) == (2, 3)
     with ctx.transaction() as s:
         items = s.scalars(select(Item).order_by(Item.volume_id, Item.seq)).all()
@@ -45,8 +46,8 @@ def test_import_then_check_clean(any_project: Any, tmp_path: Path) -> None:
     assert indexing.check_index(ctx) == []
     # a second import is refused unless --replace
     with pytest.raises(ConflictError):
-        indexing.import_catalogue(ctx, [good_workbook(tmp_path / "again.xlsx")])
-    again = indexing.import_catalogue(ctx, [good_workbook(tmp_path / "again.xlsx")], replace=True)
+        indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [good_workbook(tmp_path / "again.xlsx")])
+    again = indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [good_workbook(tmp_path / "again.xlsx")], replace=True)
     assert again.replaced == 2
 
 
@@ -59,7 +60,7 @@ def test_bad_catalogue_is_rejected_whole(project: Any, tmp_path: Path) -> None:
          [CODE, 2, "", "法院", "", "", "3-5", ""]],
     )
     with pytest.raises(SpreadsheetError) as info:
-        indexing.import_catalogue(project, [path])
+        indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
     details = info.value.details
     assert len(details) == 5, details
     assert any("[卷内目录] 第 3 行" in d and "19970132" in d for d in details)
@@ -76,7 +77,7 @@ def test_png_named_xlsx_is_refused(project: Any, tmp_path: Path) -> None:
     path = tmp_path / "目录.xlsx"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
     with pytest.raises(SpreadsheetError):
-        indexing.import_catalogue(project, [path])
+        indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
 
 
 def test_template_round_trips(project: Any, tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ def test_double_keying_compare_and_resolve(project: Any, tmp_path: Path) -> None
     assert [(d.volume, d.where, d.seq, d.field) for d in diffs] == [
         (CODE, "record", None, "title"), (CODE2, "entry", 1, "author")]
     assert diffs[0].marked() == "张三诉李四借[款→贷]纠纷"
-    indexing.resolve_keying(project, first, "丙")
+    indexing.resolve_keying(project, actor(project, "丙", "indexer"), first)
     with project.transaction() as s:
         rounds = s.scalars(select(CatalogueKeying).order_by(CatalogueKeying.id)).all()
         assert [k.round for k in rounds] == [1, 1, 2, 2, 3, 3]

@@ -1,4 +1,5 @@
-"""Ingest on both databases: sign-off, tracking sheet, refusal, idempotence, conflict, renumber guard."""
+"""Ingest on both databases: record then sign, tracking sheet, refusal, idempotence, conflict,
+renumber guard, and the line's order (a batch not at the scan stage is refused)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Volume
+from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.samples import SetTruth, generate_set
 from dangan.services.intake import ingest, renumber_volume
+from workflow.helpers import actor, line_to
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +38,26 @@ def test_ingest_sheet_refusal_conflict_and_renumber_guard(
         for v in (good, bad):
             session.add(Volume(project_id=any_project.project_id, archive_code=v.archive_code,
                                expected_pages=v.image_count))
-    result = ingest(any_project, root, "张三", ["第3页右下角破损"], workers=1)
+    line_to(any_project, wf.SCAN)
+    scanner = actor(any_project, "张扫")
+    result = ingest(any_project, scanner, root, ["第3页右下角破损"], workers=1)
     states = {v.volume: v.state for v in result.volumes}
     assert states == {good.archive_code: "ingested", bad.archive_code: "refused"}
     sheet = next(Path(any_project.storage.root, "已扫描", good.folder).glob("*跟踪表.xlsx"))
     ws = load_workbook(sheet).active
     values = [c.value for row in ws.iter_rows() for c in row if c.value]
-    assert "电子档案信息跟踪表" in values and "张三" in values and "第3页右下角破损" in values
+    text = " ".join(map(str, values))
+    assert "电子档案信息跟踪表" in values and "张扫" in values and "第3页右下角破损" in text
     assert {"修图", "标引", "上传", "质检"} <= set(values)
     with any_project.transaction() as session:
-        ev = session.scalar(select(StageEvent).where(StageEvent.kind == "signoff"))
-        assert ev is not None and ev.person == "张三" and ev.stage == "scan"
-    again = ingest(any_project, root, "张三", workers=1)
+        ev = session.scalar(select(StageEvent).where(StageEvent.kind == "signoff",
+                                                     StageEvent.stage == "scan"))
+        assert ev is not None and ev.person == "张扫" and ev.worker_id == scanner.worker_id
+    again = ingest(any_project, scanner, root, workers=1)
     assert {v.volume: v.state for v in again.volumes}[good.archive_code] == "unchanged"
     with open(root / good.folder / "0004.jpg", "ab") as fh:
         fh.write(b"\x00")  # same picture, different bytes: a conflict, never an overwrite
-    changed = ingest(any_project, root, "张三", workers=1)
+    changed = ingest(any_project, scanner, root, workers=1)
     assert {v.volume: v.state for v in changed.volumes}[good.archive_code] == "conflict"
     with pytest.raises(StateError):
         renumber_volume(root / good.folder, rules=any_project.rules, remove=["0003"])
@@ -58,5 +65,5 @@ def test_ingest_sheet_refusal_conflict_and_renumber_guard(
                     ctx=any_project, person="李四")
     with any_project.transaction() as session:
         assert session.scalar(select(StageEvent).where(StageEvent.kind == "renumber")) is not None
-    after = ingest(any_project, root, "张三", workers=1)  # a page removed: the count is wrong
+    after = ingest(any_project, scanner, root, workers=1)  # a page removed: the count is wrong
     assert {v.volume: v.state for v in after.volumes}[good.archive_code] == "refused"

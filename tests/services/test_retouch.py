@@ -113,20 +113,25 @@ def test_project_mode_records_files_metrics_defects_and_signoff(project, tmp_pat
     from sqlalchemy import select
 
     from dangan.db.models import Defect, Page, StageEvent, StoredFile
+    from dangan.domain import workflow as wf
     from dangan.samples import generate_set, make_archive_codes, write_volume_list
-    from dangan.services import intake, retouch_project
+    from dangan.services import claims, intake, retouch_project
+    from dangan.services.engine import resolve_actor
     from dangan.services.volumes import import_volumes
     from dangan.services.workers import add_worker
+    from workflow.helpers import line_to
 
     ctx = project
     codes = make_archive_codes(1, 31)
     scans = tmp_path / "扫描工作站"
     truth = generate_set(scans, 1, 31, pages=(3, 3), archive_codes=codes)
     import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
-    add_worker(ctx, "张扫描", ["scan_operator"])
     add_worker(ctx, "陈修图", ["retoucher"])
-    intake.ingest(ctx, scans, "张扫描")
-    summary = retouch_project.run(ctx.home, InProcessExecutor(), user="陈修图")
+    batch = line_to(ctx, wf.SCAN)
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scans)
+    retoucher = resolve_actor(ctx, "陈修图")
+    claims.claim(ctx, retoucher, batch, wf.RETOUCH)
+    summary = retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
     assert len(summary.pages) == 3 and "failed" not in summary.counts
     with ctx.transaction() as session:
         stored = session.scalars(select(StoredFile).where(StoredFile.area == "retouched")).all()
@@ -135,11 +140,12 @@ def test_project_mode_records_files_metrics_defects_and_signoff(project, tmp_pat
         pages = session.scalars(select(Page)).all()
         assert all("retouch" in p.metrics for p in pages)
         signers = session.scalars(select(StageEvent.person).where(
-            StageEvent.kind == "signoff", StageEvent.stage == "retouch")).all()
+            StageEvent.kind == "signoff", StageEvent.stage == "retouch",
+            StageEvent.volume_id.is_not(None))).all()
         assert signers == ["陈修图"]
         n_defects = len(session.scalars(select(Defect).where(Defect.source == "retouch")).all())
     assert n_defects == sum(len(p.defects) for p in summary.pages)
     for f in stored:
         assert ctx.storage.sha256(f.path) == f.sha256
-    again = retouch_project.run(ctx.home, InProcessExecutor())
+    again = retouch_project.run(ctx, InProcessExecutor())
     assert again.counts == {"skipped": 3}

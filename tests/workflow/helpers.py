@@ -7,6 +7,7 @@ from sqlalchemy import select
 from dangan.db.models import Volume
 from dangan.domain import workflow as wf
 from dangan.services import batches, borrow, claims, qc, rebind, signoff, workers
+from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext
 
 PEOPLE: dict[str, list[str]] = {
@@ -45,7 +46,7 @@ def add_people(ctx: ProjectContext) -> None:
 
 def borrow_and_split(ctx: ProjectContext, count: int, pages_per_batch: int = 80) -> tuple[int, list[str]]:
     info = borrow.create_borrow_batch(ctx, next_count=count)
-    borrow.confirm_borrow(ctx, info.no, "王借", "档案室刘老师")
+    borrow.confirm_borrow(ctx, resolve_actor(ctx, "王借"), info.no, "档案室刘老师")
     made = batches.split_borrow_batch(ctx, info.no, pages_per_batch=pages_per_batch)
     return info.no, [b.code for b in made]
 
@@ -62,17 +63,17 @@ def volume_codes(ctx: ProjectContext, batch_code: str) -> list[str]:
 
 
 def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
-    claims.claim(ctx, batch_code, person, stage)
+    claims.claim(ctx, resolve_actor(ctx, person), batch_code, stage)
     if stage == wf.SORT:
         for c in volume_codes(ctx, batch_code):
-            rebind.record_sorting(ctx, c, person, 40, unbind_notes="拆除订书钉")
-    signoff.sign_off(ctx, batch_code, person, stage)
+            rebind.record_sorting(ctx, resolve_actor(ctx, person), c, 40, unbind_notes="拆除订书钉")
+    signoff.sign_off(ctx, resolve_actor(ctx, person), batch_code, stage)
 
 
 def pass_qc(ctx: ProjectContext, batch_code: str, inspector: str, seed: int = 7) -> qc.DecisionResult:
-    claims.claim(ctx, batch_code, inspector)
-    qc.draw_sample(ctx, batch_code, inspector, seed=seed)
-    return qc.decide(ctx, batch_code, inspector)
+    claims.claim(ctx, resolve_actor(ctx, inspector), batch_code)
+    qc.draw_sample(ctx, resolve_actor(ctx, inspector), batch_code, seed=seed)
+    return qc.decide(ctx, resolve_actor(ctx, inspector), batch_code)
 
 
 STAGE_PEOPLE = {wf.SORT: "李整", wf.SCAN: "张扫", wf.RETOUCH: "赵修", wf.INDEX: "钱标",
@@ -84,10 +85,33 @@ def take_to_return(ctx: ProjectContext, batch_code: str) -> None:
     for stage in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
         do_stage(ctx, batch_code, stage, STAGE_PEOPLE[stage])
     pass_qc(ctx, batch_code, "孙检")
-    claims.claim(ctx, batch_code, "吴装")
+    claims.claim(ctx, resolve_actor(ctx, "吴装"), batch_code)
     codes = volume_codes(ctx, batch_code)
     if rebind.agreement(ctx) is None:
         rebind.agree_binding(ctx, "glue_tube", "档案室刘主任", trial_codes=codes[:1])
-        rebind.rebind(ctx, batch_code, "吴装", codes[:1])
+        rebind.rebind(ctx, resolve_actor(ctx, "吴装"), batch_code, codes[:1])
         rebind.approve_trial(ctx, "档案室刘主任")
-    rebind.rebind(ctx, batch_code, "吴装")
+    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), batch_code)
+
+
+def actor(ctx: ProjectContext, name: str, *roles: str) -> Actor:
+    """A registered worker as an Actor (registered with ``roles`` first when given)."""
+    if roles:
+        workers.add_worker(ctx, name, list(roles))
+    return resolve_actor(ctx, name)
+
+
+def line_to(ctx: ProjectContext, stage: str, claim: bool = True,
+            pages_per_batch: int = 10_000) -> str:
+    """Borrow every registered volume as one batch and take its work batch to ``stage``
+    (earlier stages signed without their work); the stage's person claims it."""
+    add_people(ctx)
+    _no, made = borrow_and_split(ctx, 10**6, pages_per_batch=pages_per_batch)
+    code_ = made[0]
+    for earlier in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
+        if earlier == stage:
+            break
+        do_stage(ctx, code_, earlier, STAGE_PEOPLE[earlier])
+    if claim:
+        claims.claim(ctx, resolve_actor(ctx, STAGE_PEOPLE[stage]), code_, stage)
+    return code_

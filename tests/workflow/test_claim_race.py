@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from dangan.db.models import Claim
 from dangan.errors import ConflictError
 from dangan.services import claims, workers
+from dangan.services.engine import resolve_actor
 from workflow.helpers import add_people, add_volumes, borrow_and_split
 
 
@@ -35,7 +36,7 @@ def test_simultaneous_claims_exactly_one_wins(any_project) -> None:  # type: ign
             own = dataclasses.replace(ctx)  # its own engine and connection pool
             try:
                 barrier.wait()
-                claims.claim(own, code, name)
+                claims.claim(own, resolve_actor(own, name), code)
                 outcomes[name] = "won"
             except ConflictError:
                 outcomes[name] = "lost"
@@ -58,18 +59,18 @@ def test_hand_back_then_another_may_claim(project) -> None:  # type: ignore[no-u
     add_people(project)
     add_volumes(project, 2)
     _no, (code,) = borrow_and_split(project, 2)
-    claims.claim(project, code, "李整")
+    claims.claim(project, resolve_actor(project, "李整"), code)
     try:
-        claims.claim(project, code, "李整二")
+        claims.claim(project, resolve_actor(project, "李整二"), code)
     except ConflictError as exc:
         assert "李整" in exc.message
     else:
         raise AssertionError("second claim of the same role must be refused")
     try:
-        claims.hand_back(project, code, "李整二")
+        claims.hand_back(project, resolve_actor(project, "李整二"), code)
     except ConflictError:
         pass
     else:
         raise AssertionError("only the holder may hand back")
-    claims.hand_back(project, code, "李整", "调去扫描")
-    assert claims.claim(project, code, "李整二").worker == "李整二"
+    claims.hand_back(project, resolve_actor(project, "李整"), code, "调去扫描")
+    assert claims.claim(project, resolve_actor(project, "李整二"), code).worker == "李整二"

@@ -7,6 +7,7 @@ import pytest
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, StateError
 from dangan.services import history, progress, qc, rebind, returns, rework, signoff
+from dangan.services.engine import resolve_actor
 from workflow.helpers import (
     STAGE_PEOPLE,
     add_people,
@@ -31,43 +32,43 @@ def test_whole_line_with_one_rework(any_project) -> None:  # type: ignore[no-unt
     first = batch_codes[0]
     from dangan.services import claims
 
-    claims.claim(ctx, first, "孙检")
-    sample = qc.draw_sample(ctx, first, "孙检", seed=1)
+    claims.claim(ctx, resolve_actor(ctx, "孙检"), first)
+    sample = qc.draw_sample(ctx, resolve_actor(ctx, "孙检"), first, seed=1)
     assert sample.inspection_id is not None and sample.units
-    d = qc.record_defect(ctx, codes[0], "skew", "孙检", page_no=3)
+    d = qc.record_defect(ctx, resolve_actor(ctx, "孙检"), codes[0], "skew", page_no=3)
     assert d.stage == wf.RETOUCH and d.responsible == "赵修"
-    verdict = qc.decide(ctx, first, "孙检")
+    verdict = qc.decide(ctx, resolve_actor(ctx, "孙检"), first)
     assert not verdict.passed and verdict.reworks == 1
     open_items = rework.list_rework(ctx, assignee="赵修")
     assert len(open_items) == 1
     with pytest.raises(ConflictError):
-        rework.complete_rework(ctx, open_items[0].id, "张扫")
-    rework.complete_rework(ctx, open_items[0].id, "赵修", "已重新纠偏")
+        rework.complete_rework(ctx, resolve_actor(ctx, "张扫"), open_items[0].id)
+    rework.complete_rework(ctx, resolve_actor(ctx, "赵修"), open_items[0].id, "已重新纠偏")
     # rebinding is refused while the defect is fixed but not yet verified
     again = pass_qc(ctx, first, "孙检", seed=2)
     assert again.passed and again.batch_advanced
     assert pass_qc(ctx, batch_codes[1], "孙检").passed
     # rebind: agreement, trial first
     with pytest.raises(StateError):
-        rebind.rebind(ctx, first, "吴装")
+        rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first)
     rebind.agree_binding(ctx, "thread", "档案室刘主任", trial_codes=[codes[0]])
     from dangan.services import claims as c2
 
-    c2.claim(ctx, first, "吴装")
+    c2.claim(ctx, resolve_actor(ctx, "吴装"), first)
     with pytest.raises(StateError, match="试装"):
-        rebind.rebind(ctx, first, "吴装")
-    rebind.rebind(ctx, first, "吴装", [codes[0]])
+        rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first)
+    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first, [codes[0]])
     rebind.approve_trial(ctx, "档案室刘主任")
-    rebind.rebind(ctx, first, "吴装")
+    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first)
     do_stage(ctx, batch_codes[1], wf.REBIND, "吴装")
     # return: order and count against the register
     with pytest.raises(StateError):
-        returns.return_batch(ctx, no, "王借", "档案室刘老师", handed=list(reversed(codes)),
+        returns.return_batch(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师", handed=list(reversed(codes)),
                              shelving_rule="从右至左，从上到下")
     with pytest.raises(StateError):
-        returns.return_batch(ctx, no, "王借", "档案室刘老师", counted=3,
+        returns.return_batch(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师", counted=3,
                              shelving_rule="从右至左，从上到下")
-    info = returns.return_batch(ctx, no, "王借", "档案室刘老师", handed=codes, counted=4,
+    info = returns.return_batch(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师", handed=codes, counted=4,
                                 shelving_rule="从右至左，从上到下")
     assert info.status == wf.BORROW_RETURNED
     assert [r.returned_seq for r in info.rows] == [1, 2, 3, 4]

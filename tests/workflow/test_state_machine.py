@@ -40,6 +40,7 @@ from dangan.services import (
     workers,
 )
 from dangan.services import workflow_state as ws
+from dangan.services.engine import resolve_actor
 from dangan.services.history import replay
 from dangan.services.project import init_project
 from workflow.helpers import add_volumes
@@ -91,7 +92,7 @@ class LineMachine(RuleBasedStateMachine):
             info = borrow.create_borrow_batch(self.ctx, next_count=n)
         except DanganError:
             return
-        borrow.confirm_borrow(self.ctx, info.no, "借1", "档案室")
+        borrow.confirm_borrow(self.ctx, resolve_actor(self.ctx, "借1"), info.no, "档案室")
         batches.split_borrow_batch(self.ctx, info.no, pages_per_batch=60)
 
     @rule(i=st.integers(0, 20), who=st.sampled_from(EVERYONE))
@@ -99,14 +100,14 @@ class LineMachine(RuleBasedStateMachine):
         batch = self._pick_batch(i)
         if batch is not None:
             with contextlib.suppress(DanganError):
-                claims.claim(self.ctx, batch.code, who)
+                claims.claim(self.ctx, resolve_actor(self.ctx, who), batch.code)
 
     @rule(i=st.integers(0, 20))
     def hand_back(self, i: int) -> None:
         batch = self._pick_batch(i)
         holder = batch and self._holder(batch)
         if batch is not None and holder:
-            claims.hand_back(self.ctx, batch.code, holder)
+            claims.hand_back(self.ctx, resolve_actor(self.ctx, holder), batch.code)
 
     @rule(i=st.integers(0, 20), k=st.integers(0, 1))
     def work_and_sign(self, i: int, k: int) -> None:
@@ -118,16 +119,16 @@ class LineMachine(RuleBasedStateMachine):
         who = self._holder(batch) or TEAM[wf.STAGE_ROLE[stage]][k % len(TEAM[wf.STAGE_ROLE[stage]])]
         try:
             if not self._holder(batch):
-                claims.claim(self.ctx, batch.code, who, stage)
+                claims.claim(self.ctx, resolve_actor(self.ctx, who), batch.code, stage)
             if stage == wf.SORT:
                 with self.ctx.transaction() as s:
                     codes = list(s.scalars(select(Volume.archive_code).where(
                         Volume.work_batch_id == batch.id, Volume.stage == wf.SORT)))
                 for c in codes:
-                    rebind.record_sorting(self.ctx, c, who, 30)
+                    rebind.record_sorting(self.ctx, resolve_actor(self.ctx, who), c, 30)
             if stage in wf.QC_LEVELS:
                 try:
-                    sample = qc.draw_sample(self.ctx, batch.code, who, seed=i)
+                    sample = qc.draw_sample(self.ctx, resolve_actor(self.ctx, who), batch.code, seed=i)
                 except StateError:
                     sample = None  # an inspection is open: decide it now
                 if sample is not None and sample.inspection_id is None:
@@ -135,16 +136,16 @@ class LineMachine(RuleBasedStateMachine):
                     return
                 if sample is not None and k == 1:
                     return  # leave the inspection open for the inspector to record defects
-                if qc.decide(self.ctx, batch.code, who).passed:
+                if qc.decide(self.ctx, resolve_actor(self.ctx, who), batch.code).passed:
                     event("QC passed")
                 else:
                     event("QC failed → rework")
                 return
             if stage == wf.REBIND:
                 self._ensure_agreement(batch, who)
-                rebind.rebind(self.ctx, batch.code, who)
+                rebind.rebind(self.ctx, resolve_actor(self.ctx, who), batch.code)
                 return
-            signoff.sign_off(self.ctx, batch.code, who, stage)
+            signoff.sign_off(self.ctx, resolve_actor(self.ctx, who), batch.code, stage)
         except DanganError:
             pass
 
@@ -164,7 +165,7 @@ class LineMachine(RuleBasedStateMachine):
             current = rebind.agree_binding(self.ctx, "thread", "档案室领导", trial_codes=[first])
         if current.trial_approved_at is None and first in current.trial_codes:
             try:
-                rebind.rebind(self.ctx, batch.code, binder, [first], "试装")
+                rebind.rebind(self.ctx, resolve_actor(self.ctx, binder), batch.code, [first], "试装")
             except DanganError:
                 return
             rebind.approve_trial(self.ctx, "档案室领导")
@@ -180,12 +181,12 @@ class LineMachine(RuleBasedStateMachine):
             vols = list(s.scalars(select(Volume.archive_code).where(
                 Volume.work_batch_id == batch.id).order_by(Volume.id)))
         with contextlib.suppress(DanganError):
-            qc.record_defect(self.ctx, vols[v % len(vols)], code, holder or "检1", page_no=page)
+            qc.record_defect(self.ctx, resolve_actor(self.ctx, holder or "检1"), vols[v % len(vols)], code, page_no=page)
 
     @rule(v=st.integers(0, VOLUMES - 1), code=st.sampled_from(DEFECTS))
     def worker_finds_defect(self, v: int, code: str) -> None:
         with contextlib.suppress(DanganError):
-            qc.record_defect(self.ctx, self.codes[v], code, "修1", page_no=1)
+            qc.record_defect(self.ctx, resolve_actor(self.ctx, "修1"), self.codes[v], code, page_no=1)
 
     @rule(j=st.integers(0, 50))
     def complete_rework(self, j: int) -> None:
@@ -194,7 +195,7 @@ class LineMachine(RuleBasedStateMachine):
             return
         item = items[j % len(items)]
         who = item.assignee or TEAM[wf.STAGE_ROLE[item.stage]][0]
-        rework.complete_rework(self.ctx, item.id, who, "已改")
+        rework.complete_rework(self.ctx, resolve_actor(self.ctx, who), item.id, "已改")
         event("rework signed off")
 
     @rule(j=st.integers(0, 50), who=st.sampled_from(["检1", "检2"]))
@@ -202,7 +203,7 @@ class LineMachine(RuleBasedStateMachine):
         items = rework.list_rework(self.ctx, status="done")
         if items:
             with contextlib.suppress(DanganError):
-                qc.verify_rework(self.ctx, items[j % len(items)].id, who)
+                qc.verify_rework(self.ctx, resolve_actor(self.ctx, who), items[j % len(items)].id)
                 event("rework re-inspected outside a sample")
 
     @rule()
@@ -233,7 +234,7 @@ class LineMachine(RuleBasedStateMachine):
         if reverse:
             order.reverse()
         try:
-            returns.return_batch(self.ctx, no, "借1", "档案室", handed=order, counted=len(order),
+            returns.return_batch(self.ctx, resolve_actor(self.ctx, "借1"), no, "档案室", handed=order, counted=len(order),
                                  shelving_rule="从右至左")
         except DanganError:
             return

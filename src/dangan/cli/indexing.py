@@ -52,11 +52,16 @@ def index_import(
     files: list[Path] = typer.Argument(..., metavar="FILES"),
     project: Path = Project,
     replace: bool = typer.Option(False, "--replace"),
+    worker: str = worker_option("cli.opt.indexer"),
+    correction: str = typer.Option("", "--correction", help="cli.opt.index.import.correction"),
 ) -> None:
     """导入卷宗信息与卷内目录。有任何错误时整批不导入，并逐行列出错误。"""
+    from dangan.services.engine import resolve_actor
     from dangan.services.indexing import import_catalogue
 
-    result = import_catalogue(open_ctx(project), files, replace=replace)
+    ctx = open_ctx(project)
+    result = import_catalogue(ctx, resolve_actor(ctx, worker), files, replace=replace,
+                              correction=correction)
     console.print(t("index.imported", volumes=result.volumes, items=result.items,
                     replaced=result.replaced, stored=", ".join(result.stored_as)))
 
@@ -121,9 +126,11 @@ def index_resolve(
     project: Path = Project,
 ) -> None:
     """记录一稿双录的核对结果（每处差异采用了哪一稿），并导入定稿。"""
+    from dangan.services.engine import resolve_actor
     from dangan.services.indexing import resolve_keying
 
-    result = resolve_keying(open_ctx(project), final, by)
+    ctx = open_ctx(project)
+    result = resolve_keying(ctx, resolve_actor(ctx, by), final)
     console.print(t("index.imported", volumes=result.volumes, items=result.items,
                     replaced=result.replaced, stored=", ".join(result.stored_as)))
 
@@ -134,13 +141,15 @@ def package(
     volume: str = typer.Option(None, "--volume"),
     ocr: bool = typer.Option(False, "--ocr"),
     tiff_single: bool = typer.Option(False, "--tiff-single"),
+    worker: str = worker_option("cli.opt.packager"),
 ) -> None:
     """按卷内目录打包到 已上传：每件一个 PDF/ZIP/TIFF，或每页一个 JPG 加页面索引。"""
+    from dangan.services.engine import resolve_actor
     from dangan.services.packaging import package as run
 
     ctx = open_ctx(project)
     chosen = form or ctx.config.delivery.forms[0]
-    result = run(ctx, chosen, volume, ocr=ocr or (ctx.config.delivery.ocr and chosen == "pdf"),
+    result = run(ctx, resolve_actor(ctx, worker), chosen, volume, ocr=ocr or (ctx.config.delivery.ocr and chosen == "pdf"),
                  tiff_single=tiff_single)
     for line in result.problems:
         console.print(f"[red]•[/] {line}")

@@ -114,15 +114,17 @@ def ingest(
     as_json: bool = AsJson,
 ) -> None:
     """检查后把案卷复制到“已扫描”区：逐文件 SHA-256 校验、登记页面、扫描环节签名、生成跟踪表。"""
+    from dangan.services.engine import resolve_actor
     from dangan.services.intake import ingest as run_ingest
     from dangan.services.intake import read_problems
 
     ctx = open_ctx(home)
     problems = list(problem) + (read_problems(problems_file) if problems_file else [])
-    result = run_ingest(ctx, scan_root, worker, problems, workers)
+    result = run_ingest(ctx, resolve_actor(ctx, worker), scan_root, problems, workers)
     if as_json:
         print_json({"volumes": [{"volume": v.volume, "state": v.state, "pages": v.pages,
-                                 "bytes": v.bytes, "message": v.message,
+                                 "bytes": v.bytes, "message": v.message, "signed": v.signed,
+                                 "key": v.key,
                                  "defects": [d.to_dict() for d in v.defects]}
                                 for v in result.volumes]})
     else:
@@ -177,12 +179,14 @@ def watch(
     """热文件夹：案卷文件夹中出现完成标记时自动检查并入库。Ctrl-C 停止。"""
     from dangan.intake.watch import REPORT
     from dangan.intake.watch import watch as run_watch
+    from dangan.services.engine import resolve_actor
     from dangan.services.intake import ingest as run_ingest
 
     ctx = open_ctx(home)
+    actor = resolve_actor(ctx, worker)
 
     def handle(folder: str) -> dict[str, object]:
-        result = run_ingest(ctx, Path(folder), worker)
+        result = run_ingest(ctx, actor, Path(folder))
         out: dict[str, object] = {"volumes": []}
         for v in result.volumes:
             key = "intake.watch.ingested" if v.state in ("ingested", "unchanged") else "intake.watch.refused"

@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.i18n import t
+
+if TYPE_CHECKING:
+    from dangan.services.engine import Actor
+    from dangan.services.project import ProjectContext
+
+
+def resolve_actor(ctx: ProjectContext, name: str) -> Actor:
+    """The person named by ``-w/--worker``: a registered, active worker (else refused)."""
+    from dangan.services.engine import resolve_actor as resolve
+
+    return resolve(ctx, name)
 
 ArchiveStaff = typer.Option(..., "--archive-staff", help="cli.opt.archive_staff")
 ArchiveLeader = typer.Option(..., "--archive-leader", help="cli.opt.archive_leader")
@@ -99,7 +110,7 @@ def borrow_confirm(no: int = typer.Argument(..., metavar="NO"),
     """双方在借卷详情登记表上签字确认，案卷出库。"""
     from dangan.services.borrow import confirm_borrow
 
-    info = confirm_borrow(open_ctx(project), no, clerk, archive_staff, remarks=remarks)
+    info = confirm_borrow(ctx := open_ctx(project), resolve_actor(ctx, clerk), no, archive_staff, remarks=remarks)
     console.print(t("borrow.confirmed", no=info.no, clerk=info.clerk, staff=info.archive_staff,
                     at=_time(info.borrowed_at), due=_time(info.due_at)))
 
@@ -113,7 +124,7 @@ def borrow_problem(no: int = typer.Argument(..., metavar="NO"),
     """借卷时发现的问题，第一时间记录。"""
     from dangan.services.borrow import note_problem
 
-    row = note_problem(open_ctx(project), no, code, problem, by)
+    row = note_problem(ctx := open_ctx(project), resolve_actor(ctx, by), no, code, problem)
     console.print(t("borrow.problem_noted", code=row.archive_code, condition=row.condition))
 
 
@@ -244,10 +255,10 @@ def claim(batch: str = typer.Argument(..., metavar="BATCH"),
 
     ctx = open_ctx(project)
     if hand_back:
-        claims.hand_back(ctx, batch, worker, remarks)
+        claims.hand_back(ctx, resolve_actor(ctx, worker), batch, remarks)
         console.print(t("workflow.handed_back", batch=batch))
         return
-    info = claims.claim(ctx, batch, worker, stage, remarks)
+    info = claims.claim(ctx, resolve_actor(ctx, worker), batch, stage, remarks)
     console.print(t("workflow.claimed", worker=info.worker, batch=info.batch,
                     stage=t(f"stage.{info.stage}")))
 
@@ -261,7 +272,7 @@ def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
     """完成环节并签字（时间、备注）；全部案卷签完后小批次进入下一环节。"""
     from dangan.services.signoff import sign_off
 
-    r = sign_off(open_ctx(project), batch, worker, stage, remarks, volume or [])
+    r = sign_off(ctx := open_ctx(project), resolve_actor(ctx, worker), batch, stage, remarks, volume or [])
     if as_json:
         print_json(r.to_dict())
         return
@@ -278,7 +289,7 @@ def correct(event_id: int = typer.Argument(..., metavar="EVENT_ID"),
     """更正一条记录（原记录不变，追加一条更正）。"""
     from dangan.services.signoff import correct_event
 
-    console.print(t("workflow.corrected", id=correct_event(open_ctx(project), event_id, by,
+    console.print(t("workflow.corrected", id=correct_event(ctx := open_ctx(project), resolve_actor(ctx, by), event_id,
                                                            remarks)))
 
 
@@ -292,7 +303,7 @@ def sort_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
     """记录整理：拆卷说明、特殊装订照片、编页数。"""
     from dangan.services.rebind import record_sorting
 
-    record_sorting(open_ctx(project), code, worker, pages, notes, photo or [])
+    record_sorting(ctx := open_ctx(project), resolve_actor(ctx, worker), code, pages, notes, photo or [])
     console.print(t("sort.recorded", code=code, pages=pages))
 
 
@@ -306,7 +317,7 @@ def qc_sample(batch: str = typer.Argument(..., metavar="BATCH"),
     """先处理自动检查的问题，再按抽检方案抽样（种子记录在案，可复现）。"""
     from dangan.services.qc import draw_sample
 
-    r = draw_sample(open_ctx(project), batch, inspector, seed)
+    r = draw_sample(ctx := open_ctx(project), resolve_actor(ctx, inspector), batch, seed)
     if as_json:
         print_json(r.to_dict())
         return
@@ -331,7 +342,7 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
     """记录一处问题（页或件），退回其产生环节的责任人。"""
     from dangan.services.qc import record_defect
 
-    r = record_defect(open_ctx(project), code, defect, inspector, page_no=page, item_seq=item,
+    r = record_defect(ctx := open_ctx(project), resolve_actor(ctx, inspector), code, defect, page_no=page, item_seq=item,
                       message=message, stage=stage, severity="warning" if warning else "error")
     if as_json:
         print_json(r.to_dict())
@@ -348,7 +359,7 @@ def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
     """判定：合格率达标且无严重问题（档号、缺页）则签字通过，否则返工后再检。"""
     from dangan.services.qc import decide
 
-    r = decide(open_ctx(project), batch, inspector, remarks)
+    r = decide(ctx := open_ctx(project), resolve_actor(ctx, inspector), batch, remarks)
     if as_json:
         print_json(r.to_dict())
         return
@@ -368,7 +379,7 @@ def qc_verify(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
     """复检一项已签字的返工（小批次已过质检后发现的问题）。"""
     from dangan.services.qc import verify_rework
 
-    verify_rework(open_ctx(project), rework_id, inspector, remarks)
+    verify_rework(ctx := open_ctx(project), resolve_actor(ctx, inspector), rework_id, remarks)
     console.print(t("rework.verified", id=rework_id))
 
 
@@ -424,7 +435,7 @@ def rework_done(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
     """责任人完成返工并签字（之后由质检再检）。"""
     from dangan.services.rework import complete_rework
 
-    complete_rework(open_ctx(project), rework_id, worker, remarks)
+    complete_rework(ctx := open_ctx(project), resolve_actor(ctx, worker), rework_id, remarks)
     console.print(t("rework.done", id=rework_id))
 
 
@@ -463,7 +474,7 @@ def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
     """装订完成并在责任跟踪卡上签字（有未解决问题或缺页的案卷会被拒绝）。"""
     from dangan.services.rebind import rebind
 
-    r = rebind(open_ctx(project), batch, binder, volume or [], remarks)
+    r = rebind(ctx := open_ctx(project), resolve_actor(ctx, binder), batch, volume or [], remarks)
     console.print(t("workflow.signed", person=r.person, batch=r.batch,
                     stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
 
@@ -516,7 +527,7 @@ def return_confirm(no: int = typer.Argument(..., metavar="NO"),
     if handed is not None:
         codes = [ln.strip() for ln in handed.read_text(encoding="utf-8").splitlines()
                  if ln.strip()]
-    info = return_batch(open_ctx(project), no, clerk, archive_staff, handed=codes,
+    info = return_batch(ctx := open_ctx(project), resolve_actor(ctx, clerk), no, archive_staff, handed=codes,
                         counted=count, shelving_rule=shelving_rule, remarks=remarks)
     console.print(t("return.done", no=info.no, count=info.volume_count, clerk=info.return_clerk,
                     staff=info.return_archive_staff, at=_time(info.returned_at)))

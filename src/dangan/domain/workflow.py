@@ -111,6 +111,10 @@ EVENT_BORROW_CONFIRM = "borrow_confirm"  # one side (clerk / archive staff) conf
 EVENT_BORROW_PROBLEM = "borrow_problem"  # problem found at borrowing, noted at once
 EVENT_SPLIT = "batch_split"  # a work batch made from a borrow batch
 EVENT_SORT_RECORD = "sort_record"  # unbinding notes, special bindings photographed, pages numbered
+EVENT_SCAN_RECORD = "scan_record"  # ingest recorded a volume's pages (problems, warnings)
+EVENT_RETOUCH_RECORD = "retouch_record"  # retouch recorded a volume's files, metrics, defects
+EVENT_CATALOGUE = "catalogue_import"  # a catalogue recorded for volumes (by whom, which file)
+EVENT_PACKAGE = "package"  # delivery files built from verified pages
 EVENT_DEFECT = "defect"
 EVENT_QC_SAMPLE = "qc_sample"
 EVENT_QC_DECISION = "qc_decision"
@@ -125,7 +129,8 @@ EVENT_KINDS: tuple[str, ...] = (
     EVENT_SIGNOFF, EVENT_CLAIM, EVENT_RELEASE, EVENT_BORROW_LIST, EVENT_BORROW_CONFIRM,
     EVENT_BORROW_PROBLEM, EVENT_SPLIT, EVENT_SORT_RECORD, EVENT_DEFECT, EVENT_QC_SAMPLE,
     EVENT_QC_DECISION, EVENT_REWORK_OPEN, EVENT_REWORK_DONE, EVENT_BINDING_AGREED,
-    EVENT_TRIAL_APPROVED, EVENT_RETURN_CONFIRM, EVENT_CORRECTION,
+    EVENT_TRIAL_APPROVED, EVENT_RETURN_CONFIRM, EVENT_CORRECTION, EVENT_SCAN_RECORD,
+    EVENT_RETOUCH_RECORD, EVENT_CATALOGUE, EVENT_PACKAGE,
 )
 
 # --- statuses ---------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """电子档案信息跟踪表: the per-volume tracking sheet stored beside the images.
 
-Rebuilt from the database each time a stage signs (``write_tracking_sheet(ctx, volume_id)``),
-so it always shows every signature so far. Printable: A4 landscape, fitted to one page wide,
+Rebuilt from the database after every sign-off (the workflow engine calls
+``write_tracking_sheets``), so it always shows every stage's signature, time and remarks so
+far, and the 原卷错误 notes (problems of the paper seen at borrowing, sorting or scanning). Printable: A4 landscape, fitted to one page wide,
 borders, Chinese headers, the title repeated on every printed page.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +18,20 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Volume
+from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.storage import Area
 
-SIGNED_STAGES = ("retouch", "index", "upload", "qc")
+SIGNED_STAGES = ("retouch", "index", "upload", "qc")  # the rows of a project of the default line
+
+
+def signed_stages(config: Any) -> tuple[str, ...]:
+    """The rows: every stage of the project's line after scanning (scan is in the head)."""
+    try:
+        graph = wf.StageGraph.build(config.workflow.stages, config.qc.rounds)
+    except (wf.GraphError, AttributeError):
+        return SIGNED_STAGES
+    return tuple(s for s in graph.stages if s != wf.SCAN)
 SHEET_SUFFIX = "电子档案信息跟踪表.xlsx"
 
 
@@ -79,7 +91,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
     for c in range(1, 7):
         ws.cell(r, c).border = box
     signatures = data.get("signatures", {})
-    for stage in SIGNED_STAGES:
+    for stage in data.get("stages") or SIGNED_STAGES:
         r += 1
         sig = signatures.get(stage, {})
         ws.cell(r, 1, t(f"stage.{stage}"))
@@ -108,20 +120,37 @@ def build_workbook(data: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
+NOTE_KINDS = (wf.EVENT_SIGNOFF, wf.EVENT_BORROW_PROBLEM, wf.EVENT_SORT_RECORD,
+              wf.EVENT_SCAN_RECORD)
+
+
 def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
     events = session.scalars(
         select(StageEvent).where(StageEvent.volume_id == volume.id,
-                                 StageEvent.kind == "signoff").order_by(StageEvent.at,
-                                                                         StageEvent.id)
+                                 StageEvent.kind.in_(NOTE_KINDS))
+        .order_by(StageEvent.at, StageEvent.id)
     ).all()
     signatures: dict[str, dict[str, str]] = {}
     scan: StageEvent | None = None
+    scan_record: StageEvent | None = None
+    notes: list[str] = []  # 原卷错误: what the paper itself showed, in the order seen
     for ev in events:  # later sign-offs of a stage (after rework) replace earlier ones
-        if ev.stage == "scan":
+        if ev.kind == wf.EVENT_BORROW_PROBLEM and ev.remarks:
+            notes.append(f"{t('stage.borrow')}：{ev.remarks}")
+        elif ev.kind == wf.EVENT_SORT_RECORD:
+            unbind = (ev.data or {}).get("unbind_notes") or ""
+            if unbind:
+                notes.append(f"{t('stage.sort')}：{unbind}")
+        elif ev.kind == wf.EVENT_SCAN_RECORD:
+            scan_record = ev
+        elif ev.stage == "scan":
             scan = ev
         elif ev.stage:
             signatures[ev.stage] = {"person": ev.person, "at": _fmt_time(ev.at),
                                     "remarks": ev.remarks}
+    recorded = scan_record or scan
+    if recorded is not None:
+        notes.extend(str(p) for p in (recorded.data or {}).get("problems", []))
     extra = volume.extra or {}
     try:
         parts = ctx.rules.archive_code.parse(volume.archive_code)
@@ -138,8 +167,9 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
         "folder": volume.folder_name,
         "scan_operator": scan.person if scan else "",
         "scan_time": _fmt_time(scan.at) if scan else "",
-        "problems": list((scan.data or {}).get("problems", [])) if scan else [],
+        "problems": notes,
         "signatures": signatures,
+        "stages": signed_stages(ctx.config),
         "generated": _fmt_time(datetime.now(UTC)),
     }
 
@@ -156,3 +186,14 @@ def write_tracking_sheet(ctx: Any, volume_id: int) -> str:
         rel = sheet_rel(volume.folder_name, volume.archive_code)
     ctx.storage.write_bytes(rel, build_workbook(data))
     return str(rel)
+
+
+def write_tracking_sheets(ctx: Any, volume_ids: Sequence[int]) -> list[str]:
+    """Rebuild the sheets of the volumes that have a scan folder (after a sign-off)."""
+    if not volume_ids:
+        return []
+    with ctx.transaction() as session:
+        ids = list(session.scalars(select(Volume.id).where(
+            Volume.id.in_(list(volume_ids)), Volume.folder_name.is_not(None),
+            Volume.page_count.is_not(None))))
+    return [write_tracking_sheet(ctx, vid) for vid in ids]

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
+from dangan.services import engine
 from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 
 
@@ -105,42 +107,39 @@ def create_borrow_batch(ctx: ProjectContext, archive_codes: Sequence[str] = (), 
         return _info(session, batch, with_rows=False)
 
 
-def confirm_borrow(ctx: ProjectContext, no: int, clerk: str, archive_staff: str, *,
+def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str, *,
                    at: datetime | None = None, remarks: str = "") -> BorrowBatchInfo:
-    """Both sides sign the register: the volumes leave the archive room now (责任转接)."""
-    graph = ws.graph_for(ctx.config)
+    """Both sides sign the register: the volumes leave the archive room now (责任转接).
+
+    Recorded first (both sides' confirmations, with times); the engine then signs the
+    borrow stage for every volume of the register."""
     if not archive_staff.strip():
         raise InputError("borrow.archive_staff_required")
     at = at or ws.now()
+    engine.require_role(actor, wf.BORROW)
     with ctx.transaction() as session:
         batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
         if batch.status != wf.BORROW_PLANNED:
             raise StateError("borrow.already_confirmed", no=no, status=batch.status)
-        worker = ws.worker_by_name(session, ctx.project_id, clerk, wf.BORROW_CLERK)
-        batch.borrow_clerk_id = worker.id
+        batch.borrow_clerk_id = actor.worker_id
         batch.borrowed_at = at
         batch.archive_staff = archive_staff.strip()
         batch.archive_confirmed_at = at
         batch.due_at = at + timedelta(days=ctx.config.workload.borrow_due_days)
         batch.status = wf.BORROW_OUT
-        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_CONFIRM, worker.name,
-                     stage=wf.BORROW, worker_id=worker.id, borrow_batch_id=batch.id,
-                     remarks=remarks, data={"side": "clerk"}, at=at)
+        count = len(_volumes(session, batch.id))
+        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_CONFIRM, actor.name,
+                     stage=wf.BORROW, worker_id=actor.worker_id, borrow_batch_id=batch.id,
+                     remarks=remarks, data={"side": "clerk", "count": count}, at=at)
         ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_CONFIRM, batch.archive_staff,
-                     stage=wf.BORROW, borrow_batch_id=batch.id, data={"side": "archive"}, at=at)
-        following = graph.next(wf.BORROW)
-        for v in _volumes(session, batch.id):
-            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, worker.name,
-                         stage=wf.BORROW, worker_id=worker.id, volume_id=v.id,
-                         borrow_batch_id=batch.id, at=at, remarks=remarks)
-            v.stage = following
-            v.status = wf.WAITING
-        session.flush()
-        return _info(session, batch)
+                     stage=wf.BORROW, borrow_batch_id=batch.id,
+                     data={"side": "archive", "count": count}, at=at)
+    engine.sign_borrow_batch(ctx, actor, no, wf.BORROW, remarks, at)
+    return borrow_batch_info(ctx, no)
 
 
-def note_problem(ctx: ProjectContext, no: int, archive_code: str, problem: str,
-                 person: str) -> RegisterRow:
+def note_problem(ctx: ProjectContext, actor: Actor, no: int, archive_code: str,
+                 problem: str) -> RegisterRow:
     """A problem with the paper seen at borrowing (damage, missing pages…), noted at once."""
     if not problem.strip():
         raise InputError("borrow.problem_empty")
@@ -152,10 +151,9 @@ def note_problem(ctx: ProjectContext, no: int, archive_code: str, problem: str,
             BorrowRegisterEntry.volume_id == volume.id))
         if entry is None:
             raise StateError("borrow.not_in_batch", code=archive_code, no=no)
-        worker = ws.worker_by_name(session, ctx.project_id, person)
         entry.condition = (entry.condition + "；" if entry.condition else "") + problem.strip()
-        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_PROBLEM, worker.name,
-                     stage=wf.BORROW, worker_id=worker.id, volume_id=volume.id,
+        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_PROBLEM, actor.name,
+                     stage=wf.BORROW, worker_id=actor.worker_id, volume_id=volume.id,
                      borrow_batch_id=batch.id, remarks=problem.strip())
         session.flush()
         return _row(entry, volume)

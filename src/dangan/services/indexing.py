@@ -1,8 +1,11 @@
 """Indexing use cases: catalogue template, import, check, double keying.
 
-Each call is one transaction. An import is all or nothing: every row of every volume is
-validated first and one located message per problem is returned; only a clean file is
-written. The web app calls these same functions.
+An import is all or nothing: every row of every volume is validated first and one located
+message per problem is returned; only a clean file is written, in one transaction, with a
+``catalogue_import`` event per volume naming the indexer. Indexing is in the workflow: the
+catalogue of a volume that has passed QC or gone back to the archive room is not changed
+unless the import is a recorded correction with a reason. After the import is recorded the
+engine signs the index stage for the volumes whose batch the indexer holds at that stage.
 """
 
 from __future__ import annotations
@@ -28,13 +31,17 @@ from dangan.db.models import (
     Volume,
     VolumeRecord,
 )
+from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, CatalogueSchema, RawEntry, validate_catalogue
 from dangan.domain.defects import Defect, make_defect
 from dangan.domain.keying import Difference, compare_typings, resolution_choices
-from dangan.errors import ConflictError, NotFoundError, SpreadsheetError
+from dangan.errors import ConflictError, NotFoundError, SpreadsheetError, StateError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
+from dangan.services import engine
+from dangan.services import workflow_state as ws
 from dangan.services.catalogue_io import CatalogueInput, read_catalogue
+from dangan.services.engine import Actor
 from dangan.storage import Area, sha256_bytes
 
 ITEM_COLUMNS = ("doc_no", "author", "title", "date", "security_class", "remarks")
@@ -50,6 +57,8 @@ class ImportResult:
     items: int = 0
     replaced: int = 0
     stored_as: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)  # locked volumes reopened by correction
+    signed: list[str] = field(default_factory=list)  # volumes whose index stage was signed
 
 
 # --- loading what is recorded -------------------------------------------------------------
@@ -173,21 +182,32 @@ def validate_input(session: Session, ctx: Any, data: CatalogueInput,
     return volumes, catalogues, problems
 
 
-def import_catalogue(ctx: Any, paths: Sequence[Path], replace: bool = False) -> ImportResult:
-    """Import 卷宗信息 and 卷内目录 from .xlsx/.csv; all or nothing."""
+def import_catalogue(ctx: Any, actor: Actor, paths: Sequence[Path], replace: bool = False,
+                     correction: str = "") -> ImportResult:
+    """Import 卷宗信息 and 卷内目录 from .xlsx/.csv; all or nothing; then sign what is held.
+
+    ``correction``: the reason a catalogue already past QC (or returned) is changed; without
+    one such a change is refused (StateError ``index.catalogue_locked``)."""
+    engine.require_any_role(actor, frozenset({wf.INDEXER}))
+    graph = ws.graph_for(ctx.config)
     data = read_catalogue(paths)
     result = ImportResult()
+    files = ", ".join(p.name for p in paths)
     with ctx.transaction() as session:
         volumes, catalogues, problems = validate_input(session, ctx, data)
         if problems:
             raise SpreadsheetError("index.import_rejected", count=len(problems),
-                                   files=", ".join(p.name for p in paths), details=problems)
+                                   files=files, details=problems)
         ids = [volumes[c.archive_code].id for c in catalogues if c.entries]
         existing = set(session.scalars(select(Item.volume_id).where(Item.volume_id.in_(ids)).distinct()))
         if existing and not replace:
             codes = sorted(v.archive_code for v in volumes.values() if v.id in existing)
             raise ConflictError("index.already_imported", count=len(codes),
                                 details=codes[:50])
+        changed = _changed_volumes(session, ctx, volumes, catalogues)
+        locked = sorted(v.archive_code for v in changed if _locked(graph, v.stage))
+        if locked and not correction.strip():
+            raise StateError("index.catalogue_locked", count=len(locked), details=locked[:50])
         for cat in catalogues:
             vol = volumes[cat.archive_code]
             if cat.entries:
@@ -198,9 +218,55 @@ def import_catalogue(ctx: Any, paths: Sequence[Path], replace: bool = False) -> 
             if cat.record:
                 _save_record(session, vol, cat.record)
             result.volumes += 1
+            reopened = vol.archive_code in locked
+            if reopened:
+                ws.add_event(session, ctx.project_id, wf.EVENT_CORRECTION, actor.name,
+                             stage=wf.INDEX, worker_id=actor.worker_id, volume_id=vol.id,
+                             work_batch_id=vol.work_batch_id, remarks=correction.strip(),
+                             data={"what": "catalogue", "files": files,
+                                   "volume_stage": vol.stage})
+                result.corrected.append(vol.archive_code)
+            ws.add_event(session, ctx.project_id, wf.EVENT_CATALOGUE, actor.name,
+                         stage=wf.INDEX, worker_id=actor.worker_id, volume_id=vol.id,
+                         work_batch_id=vol.work_batch_id, remarks=correction.strip(),
+                         data={"files": files, "items": len(cat.entries),
+                               "replaced": vol.id in existing, "correction": reopened})
+        at_index = [c.archive_code for c in catalogues
+                    if volumes[c.archive_code].stage == wf.INDEX]
         for path in paths:
             result.stored_as.append(_keep_copy(ctx, session, path, "catalogue", data.rows))
+    if at_index:
+        result.signed = list(engine.sign_recorded(ctx, actor, at_index, wf.INDEX).signed)
     return result
+
+
+def _locked(graph: wf.StageGraph, stage: str) -> bool:
+    """Whether a volume at ``stage`` has passed QC (or is back on the shelf)."""
+    if stage == wf.DONE:
+        return True
+    if stage not in graph.stages or not graph.qc_levels:
+        return stage == wf.RETURN
+    return graph.passed(stage, graph.qc_levels[-1])
+
+
+def _changed_volumes(session: Session, ctx: Any, volumes: dict[str, Volume],
+                     catalogues: Sequence[Catalogue]) -> list[Volume]:
+    """The volumes whose recorded catalogue this import would change."""
+    codes = [c.archive_code for c in catalogues]
+    _vols, entries, records = load_catalogues(session, ctx.project_id, codes)
+    changed: list[Volume] = []
+    for cat in catalogues:
+        vol = volumes[cat.archive_code]
+        if vol.id not in entries and vol.id not in records:
+            continue  # nothing recorded yet: a first import changes nothing signed
+        old_rows = [{k: v for k, v in row.items() if v} for row in entries.get(vol.id, [])]
+        new_rows = [{k: v for k, v in item_values(row).items() if v}
+                    for row in _item_rows(vol.id, cat)] if cat.entries else old_rows
+        new_record = ({k: v for k, v in cat.record.items() if k != "archive_code"}
+                      if cat.record else records.get(vol.id, {}))
+        if old_rows != new_rows or records.get(vol.id, {}) != new_record:
+            changed.append(vol)
+    return changed
 
 
 def _item_rows(volume_id: int, cat: Catalogue) -> list[Item]:
@@ -283,7 +349,7 @@ def compare_keyings(ctx: Any, first: Path, second: Path, typists: tuple[str, str
     return diffs
 
 
-def resolve_keying(ctx: Any, final: Path, resolver: str, replace: bool = True) -> ImportResult:
+def resolve_keying(ctx: Any, actor: Actor, final: Path, replace: bool = True) -> ImportResult:
     """The third person's resolved workbook: record round 3 and import it as the catalogue."""
     data = read_catalogue([final])
     typing = data.as_typing()
@@ -301,9 +367,9 @@ def resolve_keying(ctx: Any, final: Path, resolver: str, replace: bool = True) -
             diffs = compare_typings({code: rounds[1].data}, {code: rounds[2].data})
             diffs = [d for d in diffs if d.field != "typist"]
             session.add(CatalogueKeying(volume_id=vol.id, round=3, source=final.name,
-                                        data={**typing[code], "resolver": resolver},
+                                        data={**typing[code], "resolver": actor.name},
                                         differences=resolution_choices(diffs, typing)))
-    return import_catalogue(ctx, [final], replace=replace)
+    return import_catalogue(ctx, actor, [final], replace=replace)
 
 
 def _volumes_by_code(session: Session, project_id: int, codes: Sequence[str]) -> dict[str, Volume]:

@@ -4,8 +4,10 @@
 batches → for each batch every work stage of the project's graph (claim, do, sign) → QC with
 sampling (rework goes back to whoever made the error, then re-inspection) → rebinding (method
 agreed, trial volume approved first) → return in borrow order with the shelving rule.
-Scanning uses intake's ingest when the scans are there; a stage whose service is not
-installed is signed off by its worker through the workflow and listed in the summary.
+Each person is resolved to an ``Actor`` once; every stage is claimed first (claiming only when
+asked for), its work is recorded by the stage's service, which has the engine sign what it
+may; whatever is left at the stage (a volume refused at intake, its problems recorded as
+defects for QC's automatic step) is then signed through the engine.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dangan.errors import DanganError
 from dangan.i18n import t
 from dangan.services import batches, borrow, claims, qc, rebind, returns, rework, signoff, workers
 from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext
 
 SHELVING_RULE = "面对档案柜，整体从右至左，每列柜内从上到下竖直摆放"
@@ -45,11 +48,11 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
     staff = people.pop(wf.ARCHIVE_STAFF, "档案室经手人")
     for role, name in people.items():
         workers.add_worker(ctx, name, [role])
-    clerk = people[wf.BORROW_CLERK]
+    clerk = resolve_actor(ctx, people[wf.BORROW_CLERK])
     summary: dict[str, Any] = {"stages": {}, "reworks": 0, "qc": []}
     info = borrow.create_borrow_batch(ctx, archive_codes or (),
                                       next_count=None if archive_codes else 10**9)
-    borrow.confirm_borrow(ctx, info.no, clerk, staff)
+    borrow.confirm_borrow(ctx, clerk, info.no, staff)
     say(t("borrow.created", no=info.no, count=info.volume_count))
     made = batches.split_borrow_batch(ctx, info.no)
     say(t("batch.split_done", no=info.no, count=len(made)))
@@ -66,13 +69,13 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
                       inspections=result["inspections"], reworks=summary["reworks"]))
                 injected = True
             elif stage == wf.REBIND:
-                _rebind(ctx, batch.code, people[wf.BINDER], staff)
+                _rebind(ctx, batch.code, resolve_actor(ctx, people[wf.BINDER]), staff)
                 summary["stages"][stage] = "workflow"
             else:
                 _do_stage(ctx, batch.code, stage, people, scan_root, summary, catalogue)
             say(t("workflow.advanced", batch=batch.code, stage=t(f"stage.{graph.next(stage)}")))
     ordered = [r.archive_code for r in borrow.borrow_batch_info(ctx, info.no).rows]
-    back = returns.return_batch(ctx, info.no, clerk, staff, handed=ordered, counted=len(ordered),
+    back = returns.return_batch(ctx, clerk, info.no, staff, handed=ordered, counted=len(ordered),
                                 shelving_rule=SHELVING_RULE)
     say(t("return.done", no=back.no, count=back.volume_count, clerk=back.return_clerk,
           staff=back.return_archive_staff,
@@ -83,12 +86,13 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
 
 def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, str],
               scan_root: Path, summary: dict[str, Any], catalogue: Path | None = None) -> None:
-    person = people[wf.STAGE_ROLE[stage]] if wf.STAGE_ROLE[stage] in people else people[wf.INDEXER]
-    claims.claim(ctx, code, person, stage)
+    name = people[wf.STAGE_ROLE[stage]] if wf.STAGE_ROLE[stage] in people else people[wf.INDEXER]
+    person = resolve_actor(ctx, name)
+    claims.claim(ctx, person, code, stage)
     volumes = _volumes(ctx, code)
     if stage == wf.SORT:
         for archive_code, pages in volumes:
-            rebind.record_sorting(ctx, archive_code, person, pages or 40,
+            rebind.record_sorting(ctx, person, archive_code, pages or 40,
                                   unbind_notes="拆除订书钉，无特殊装订")
         summary["stages"][stage] = "workflow"
     elif stage == wf.SCAN and scan_root.is_dir() and _has("dangan.services.intake"):
@@ -99,19 +103,19 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
         summary["stages"][stage] = "retouch_project.run"
     elif stage == wf.INDEX and catalogue is not None and _has("dangan.services.indexing"):
         indexing = importlib.import_module("dangan.services.indexing")
-        indexing.import_catalogue(ctx, [catalogue])
+        indexing.import_catalogue(ctx, person, [catalogue])
         summary["stages"][stage] = "indexing.import_catalogue"
     elif stage == wf.UPLOAD and catalogue is not None and _has("dangan.services.packaging"):
         packaging = importlib.import_module("dangan.services.packaging")
         for form in ctx.config.delivery.forms:
-            packaging.package(ctx, form)
+            packaging.package(ctx, person, form)
         summary["stages"][stage] = "packaging.package"
     else:
         summary["stages"].setdefault(stage, "signoff-only")
     # volumes the stage's own service signed already moved on; the rest (a refused or failed
     # volume, its problems recorded as defects for QC's automatic step) are signed here
     if batches.work_batch_info(ctx, code).stage == stage:
-        signoff.sign_off(ctx, code, person, stage, remarks=_remarks(summary["stages"][stage]))
+        signoff.sign_off(ctx, person, code, stage, remarks=_remarks(summary["stages"][stage]))
 
 
 def _remarks(how: str) -> str:
@@ -127,26 +131,27 @@ def _scanned(ctx: ProjectContext, code: str) -> bool:
                               .where(Volume.work_batch_id == batch.id).limit(1)) is not None
 
 
-def _retouch(ctx: ProjectContext, code: str, person: str) -> None:
+def _retouch(ctx: ProjectContext, code: str, person: Actor) -> None:
     """The retouch engine over the batch's 已扫描 pages (in this process); it signs clean
     volumes itself and records its defects."""
     retouch_project = importlib.import_module("dangan.services.retouch_project")
     executors = importlib.import_module("dangan.compute.executors")
     executor = executors.InProcessExecutor()
     try:
-        retouch_project.run(ctx.home, executor, batch=code, user=person)
+        retouch_project.run(ctx, executor, batch=code, actor=person)
     finally:
         executor.close()
 
 
-def _ingest(ctx: ProjectContext, scan_root: Path, person: str, codes: list[str]) -> None:
-    """Intake's verified ingest (its own scan sign-off); a refused volume is signed as
-    scanned with its problems recorded as defects, which QC's automatic step sends back."""
+def _ingest(ctx: ProjectContext, scan_root: Path, person: Actor, codes: list[str]) -> None:
+    """Intake's verified ingest (the engine signs what it recorded); a refused volume's
+    problems are recorded as defects, which QC's automatic step sends back, and the caller
+    signs it as scanned."""
     intake = importlib.import_module("dangan.services.intake")
     check = intake.check_scan_root(scan_root, intake.check_options(ctx, workers=1))
     check.volumes = [v for v in check.volumes if v.folder.archive_code in codes]
     check.other_defects = []
-    report = intake.ingest(ctx, scan_root, person, report=check)
+    report = intake.ingest(ctx, person, scan_root, report=check)
     refused: dict[str, list[Any]] = {}
     for vol in report.volumes:
         if vol.state in ("refused", "conflict") and vol.volume in codes:
@@ -166,27 +171,26 @@ def _ingest(ctx: ProjectContext, scan_root: Path, person: str, codes: list[str])
                                    page_no=getattr(d, "page", None),
                                    code=getattr(d, "code", "missed_scan"), severity="error",
                                    source="check", stage=wf.SCAN,
-                                   message=getattr(d, "message", "")))
-            ws.sign_off_volume_in_session(session, ctx.project_id, ctx.config, volume, wf.SCAN,
-                                          person, remarks="入库检查未通过，问题已登记")
+                                   message=getattr(d, "message", ""),
+                                   data={"params": dict(getattr(d, "params", {}) or {})}))
 
 
 def _inspect(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, str],
              summary: dict[str, Any], inject: bool) -> dict[str, Any]:
-    inspector = people[wf.QC_INSPECTOR]
+    inspector = resolve_actor(ctx, people[wf.QC_INSPECTOR])
     for _attempt in range(wf.MAX_QC_ATTEMPTS + 1):
-        claims.claim(ctx, code, inspector, stage)
-        sample = qc.draw_sample(ctx, code, inspector, seed=20260101)
+        claims.claim(ctx, inspector, code, stage)
+        sample = qc.draw_sample(ctx, inspector, code, seed=20260101)
         if sample.inspection_id is None:  # automatic-check defects went back first
             summary["reworks"] += _finish_rework(ctx, code)
             continue
         if inject:
             unit = sample.units[0]
-            qc.record_defect(ctx, unit["archive_code"], "skew", inspector,
+            qc.record_defect(ctx, inspector, unit["archive_code"], "skew",
                              page_no=unit["key"] if unit["unit"] == "page" else None,
                              message="抽检发现第一页偏斜")
             inject = False
-        verdict = qc.decide(ctx, code, inspector)
+        verdict = qc.decide(ctx, inspector, code)
         if verdict.batch_advanced:
             return {"batch": code, "stage": stage, "passed": True, "rate": verdict.rate,
                     "inspections": _attempt + 1}
@@ -198,7 +202,7 @@ def _finish_rework(ctx: ProjectContext, code: str) -> int:
     items = rework.list_rework(ctx, batch=code)
     for item in items:
         worker = item.assignee or _any_worker(ctx, item.stage)
-        rework.complete_rework(ctx, item.id, worker, "已返工更正")
+        rework.complete_rework(ctx, resolve_actor(ctx, worker), item.id, "已返工更正")
     return len(items)
 
 
@@ -209,15 +213,15 @@ def _any_worker(ctx: ProjectContext, stage: str) -> str:
     raise DanganError("workflow.worker_not_found", name=t(f"stage.{stage}"))
 
 
-def _rebind(ctx: ProjectContext, code: str, binder: str, lead: str) -> None:
-    claims.claim(ctx, code, binder, wf.REBIND)
+def _rebind(ctx: ProjectContext, code: str, binder: Actor, lead: str) -> None:
+    claims.claim(ctx, binder, code, wf.REBIND)
     volumes = [c for c, _p in _volumes(ctx, code)]
     if rebind.agreement(ctx) is None:
         rebind.agree_binding(ctx, "thread", lead, trial_codes=volumes[:1],
                              remarks="三点一线，左下角对齐，不裁切")
-        rebind.rebind(ctx, code, binder, volumes[:1], "试装")
+        rebind.rebind(ctx, binder, code, volumes[:1], "试装")
         rebind.approve_trial(ctx, lead)
-    rebind.rebind(ctx, code, binder)
+    rebind.rebind(ctx, binder, code)
 
 
 def _volumes(ctx: ProjectContext, code: str) -> list[tuple[str, int | None]]:

@@ -4,7 +4,11 @@ Forms: ``pdf`` one PDF per item (JPEGs embedded unchanged; optional OCR to PDF/A
 one ZIP of page JPEGs per item, ``tiff`` one multi-page TIFF per item (or single pages),
 ``jpg`` one JPEG per page plus a page index. Files are written first (atomically), then
 their StoredFile rows replace the previous packaging of the volume in one transaction, so
-re-packaging a corrected volume leaves no stale file behind.
+re-packaging a corrected volume leaves no stale file behind. Every retouched page is checked
+against its recorded SHA-256 as it is read; a page that differs stops packaging
+(IntegrityError, exit 8, naming the file): a delivery is never built from changed images.
+After the files are recorded the engine signs the upload stage for the volumes whose batch
+the packager holds at that stage.
 
 Layout: ``已上传/<form>/<archive code>/<name>.<ext>``, ``<name>`` from ``[delivery] pdf_name``.
 """
@@ -22,10 +26,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Item, Page, StoredFile, Volume
+from dangan.domain import workflow as wf
 from dangan.domain.catalogue import CatalogueSchema, Entry, item_images
-from dangan.errors import ConfigError, DanganError, InputError, NotFoundError
+from dangan.errors import ConfigError, DanganError, InputError, IntegrityError, NotFoundError
 from dangan.export import jpgform, pdf, tiff, zipform
 from dangan.i18n import t
+from dangan.services import engine
+from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
 from dangan.services.indexing import schema_of
 from dangan.storage import Area, sha256_bytes
 
@@ -44,6 +52,7 @@ class VolumeSource:
     archive_code: str
     items: list[Item]
     pages: dict[int, tuple[int, str]]  # image no -> (page id, storage path)
+    sha256: dict[str, str] = field(default_factory=dict)  # storage path -> recorded SHA-256
 
 
 @dataclass
@@ -53,6 +62,8 @@ class PackageResult:
     files: int = 0
     pages: int = 0
     problems: list[str] = field(default_factory=list)
+    packaged: list[str] = field(default_factory=list)
+    signed: list[str] = field(default_factory=list)
 
 
 def item_file_name(ctx: Any, archive_code: str, seq: int) -> str:
@@ -81,7 +92,7 @@ def load_sources(session: Session, project_id: int, volume: str | None) -> list[
         raise NotFoundError("index.volume_not_found", code=volume)
     items: dict[int, list[Item]] = defaultdict(list)
     iq = select(Item).order_by(Item.volume_id, Item.seq)
-    pq = (select(StoredFile.volume_id, Page.page_no, Page.id, StoredFile.path)
+    pq = (select(StoredFile.volume_id, Page.page_no, Page.id, StoredFile.path, StoredFile.sha256)
           .join(Page, Page.id == StoredFile.page_id)
           .where(StoredFile.project_id == project_id, StoredFile.area == Area.RETOUCHED.key))
     if volume:
@@ -91,11 +102,23 @@ def load_sources(session: Session, project_id: int, volume: str | None) -> list[
         if item.volume_id in vols:
             items[item.volume_id].append(item)
     pages: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
-    for vid, page_no, page_id, path in session.execute(pq):
+    sums: dict[int, dict[str, str]] = defaultdict(dict)
+    for vid, page_no, page_id, path, sha in session.execute(pq):
         if vid is not None:
             pages[vid][page_no] = (page_id, path)
-    return [VolumeSource(vid, code, items[vid], pages.get(vid, {}))
+            sums[vid][path] = sha
+    return [VolumeSource(vid, code, items[vid], pages.get(vid, {}), sums.get(vid, {}))
             for vid, code in vols.items() if items.get(vid)]
+
+
+def read_page(ctx: Any, src: VolumeSource, path: str) -> bytes:
+    """A retouched page's bytes, verified against the SHA-256 recorded for it."""
+    data = bytes(ctx.storage.read_bytes(path))
+    expected = src.sha256.get(path)
+    if expected is not None and sha256_bytes(data) != expected:
+        raise IntegrityError("package.page_changed", path=path, code=src.archive_code,
+                             expected=expected[:12], actual=sha256_bytes(data)[:12])
+    return data
 
 
 def missing_pages(src: VolumeSource, schema: CatalogueSchema) -> list[int]:
@@ -121,7 +144,7 @@ def build_outputs(ctx: Any, src: VolumeSource, form: str, schema: CatalogueSchem
         return
     for item in src.items:
         images = list(item_images(as_entry(item), schema))
-        jpegs = [ctx.storage.read_bytes(src.pages[n][1]) for n in images]
+        jpegs = [read_page(ctx, src, src.pages[n][1]) for n in images]
         name = item_file_name(ctx, src.archive_code, item.seq)
         if form == "pdf":
             info = pdf.PdfInfo(title=item.title, author=item.author,
@@ -152,7 +175,7 @@ def _jpg_outputs(ctx: Any, src: VolumeSource, schema: CatalogueSchema, base: str
     lead = len(schema.leading_unnumbered)
     for n in sorted(src.pages):
         page_id, path = src.pages[n]
-        data = ctx.storage.read_bytes(path)
+        data = read_page(ctx, src, path)
         name = jpgform.page_file_name(src.archive_code, n)
         holder = owner.get(n)
         index.append(jpgform.IndexedPage(src.archive_code, n, str(n - lead) if holder else "",
@@ -173,9 +196,11 @@ def _ocr(data: bytes) -> bytes:
         return dest.read_bytes()
 
 
-def package(ctx: Any, form: str, volume: str | None = None, *, ocr: bool = False,
+def package(ctx: Any, actor: Actor, form: str, volume: str | None = None, *, ocr: bool = False,
             tiff_single: bool = False) -> PackageResult:
-    """Package every indexed volume (or one) whose pages are all retouched."""
+    """Package every indexed volume (or one) whose pages are all retouched; verified pages
+    only. Then the upload stage is signed for the volumes the packager holds."""
+    engine.require_any_role(actor, wf.STAGE_ALLOWED_ROLES[wf.UPLOAD])
     if form not in FORMS:
         raise InputError("package.unknown_form", form=form, choices=", ".join(FORMS))
     schema = schema_of(ctx)
@@ -192,13 +217,23 @@ def package(ctx: Any, form: str, volume: str | None = None, *, ocr: bool = False
             continue
         try:
             rows = _write_volume(ctx, src, form, schema, ocr=ocr, tiff_single=tiff_single)
+        except IntegrityError:
+            raise
         except DanganError as exc:
             result.problems.append(t("package.volume_failed", code=src.archive_code, detail=exc.message))
             continue
-        _record_volume(ctx, src, form, rows)
+        _record_volume(ctx, actor, src, form, rows)
+        result.packaged.append(src.archive_code)
         result.volumes += 1
         result.files += len(rows)
         result.pages += sum(i.page_end - i.page_start + 1 for i in src.items)
+    if result.packaged:
+        with ctx.transaction() as session:
+            at_upload = list(session.scalars(select(Volume.archive_code).where(
+                Volume.project_id == ctx.project_id, Volume.stage == wf.UPLOAD,
+                Volume.archive_code.in_(result.packaged))))
+        if at_upload:
+            result.signed = list(engine.sign_recorded(ctx, actor, at_upload, wf.UPLOAD).signed)
     return result
 
 
@@ -213,7 +248,8 @@ def _write_volume(ctx: Any, src: VolumeSource, form: str, schema: CatalogueSchem
     return rows
 
 
-def _record_volume(ctx: Any, src: VolumeSource, form: str, rows: Sequence[StoredFile]) -> None:
+def _record_volume(ctx: Any, actor: Actor, src: VolumeSource, form: str,
+                   rows: Sequence[StoredFile]) -> None:
     """Replace the volume's previous files of this form; delete files no longer produced."""
     new_paths = {r.path for r in rows}
     with ctx.transaction() as session:
@@ -225,6 +261,10 @@ def _record_volume(ctx: Any, src: VolumeSource, form: str, rows: Sequence[Stored
             StoredFile.kind.in_(KINDS[form])))
         session.flush()
         session.add_all(rows)
+        ws.add_event(session, ctx.project_id, wf.EVENT_PACKAGE, actor.name, stage=wf.UPLOAD,
+                     worker_id=actor.worker_id, volume_id=src.volume_id,
+                     data={"form": form, "files": len(rows),
+                           "pages_verified": len(src.sha256)})
     for path in set(old) - new_paths:
         if ctx.storage.exists(path):
             ctx.storage.fs.rm(ctx.storage.path(path))

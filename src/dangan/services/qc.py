@@ -21,7 +21,9 @@ from dangan.domain import sampling
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.i18n import t
+from dangan.services import engine
 from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.services.rework import open_rework_in_session, rework_unassigned_defects
 
@@ -79,7 +81,7 @@ def plan_for(ctx: ProjectContext) -> sampling.SamplingPlan:
     return sampling.SamplingPlan(qc.sample_rate, qc.min_items, qc.pass_rate, frozenset(qc.critical))
 
 
-def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
+def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
                 seed: int | None = None) -> SampleResult:
     """Start an inspection: send automatic-check defects back first, else draw the sample."""
     plan = plan_for(ctx)
@@ -89,8 +91,8 @@ def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
         level = batch.stage
         if level not in wf.QC_LEVELS:
             raise StateError("qc.not_at_qc", code=batch.code, stage=t(f"stage.{level}"))
-        person = ws.worker_by_name(session, ctx.project_id, inspector, wf.QC_INSPECTOR)
-        claim = ws.require_claimant(session, batch, level, person)
+        engine.require_role(actor, level)
+        claim = engine.require_claimant(session, batch, level, actor)
         if _open_inspection(session, batch.id) is not None:
             raise StateError("qc.inspection_open", code=batch.code)
         attempts = session.scalar(select(func.count()).select_from(StageEvent).where(
@@ -99,9 +101,9 @@ def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
         if attempts >= wf.MAX_QC_ATTEMPTS:
             raise StateError("qc.too_many_rounds", code=batch.code, rounds=attempts)
         # 1. automatic checks (intake, retouch, link) ran first: their open errors go back now
-        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name, graph)
+        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, actor.name, graph)
         if reworks:
-            ws.release_claim(session, ctx.project_id, claim, "qc_rework", person.name)
+            engine.release_in_session(session, ctx.project_id, claim, "qc_rework", actor.name)
             batch.status = wf.IN_REWORK
             return SampleResult(batch.code, level, None, batch.qc_round, None, 0, [],
                                 len(reworks))
@@ -116,14 +118,16 @@ def draw_sample(ctx: ProjectContext, batch_code: str, inspector: str,
         batch.qc_round += 1
         unit_dicts = [_unit_dict(u, codes) for u in units]
         inspection = QCInspection(work_batch_id=batch.id, round=batch.qc_round,
-                                  inspector_id=person.id, seed=seed, sample=unit_dicts,
+                                  inspector_id=actor.worker_id, seed=seed, sample=unit_dicts,
                                   population=len(population))
         session.add(inspection)
         session.flush()
-        ws.add_event(session, ctx.project_id, wf.EVENT_QC_SAMPLE, person.name, stage=level,
-                     worker_id=person.id, work_batch_id=batch.id,
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_SAMPLE, actor.name, stage=level,
+                     worker_id=actor.worker_id, work_batch_id=batch.id,
                      data={"inspection_id": inspection.id, "round": inspection.round,
-                           "seed": seed, "size": len(units), "population": len(population)})
+                           "seed": seed, "size": len(units), "population": len(population),
+                           "units": [[u["archive_code"], u["unit"], u["key"]]
+                                     for u in unit_dicts]})
         return SampleResult(batch.code, level, inspection.id, inspection.round, seed,
                             len(population), unit_dicts)
 
@@ -145,7 +149,7 @@ def redraw(ctx: ProjectContext, inspection_id: int) -> list[dict[str, Any]]:
         return [_unit_dict(u, codes) for u in units]
 
 
-def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: str, *,
+def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: str, *,
                   page_no: int | None = None, item_seq: int | None = None, message: str = "",
                   stage: str | None = None, severity: str = "error") -> DefectResult:
     """Record an error on a page or item; it belongs to the stage (and person) it arose in.
@@ -168,7 +172,6 @@ def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: s
             raise StateError("qc.volume_not_on_line", code=archive_code)
         if volume.stage == wf.DONE:
             raise StateError("qc.volume_returned", code=archive_code)
-        person = ws.worker_by_name(session, ctx.project_id, found_by)
         item_id = None
         if item_seq is not None:
             item_id = session.scalar(select(Item.id).where(Item.volume_id == volume.id,
@@ -177,31 +180,38 @@ def record_defect(ctx: ProjectContext, archive_code: str, code: str, found_by: s
                 raise InputError("qc.item_not_found", code=archive_code, seq=item_seq)
         inspection = _open_inspection(session, volume.work_batch_id)
         holder = ws.open_claim(session, volume.work_batch_id, wf.QC_INSPECTOR)
-        in_qc = inspection is not None and holder is not None and holder.worker_id == person.id
+        in_qc = (inspection is not None and holder is not None
+                 and holder.worker_id == actor.worker_id)
         defect = Defect(project_id=ctx.project_id, volume_id=volume.id,
                         work_batch_id=volume.work_batch_id, page_no=page_no, item_id=item_id,
                         code=code, severity=severity, source="qc" if in_qc else "line",
                         stage=origin, responsible_id=ws.responsible_for(session, volume, origin),
-                        found_by_id=person.id,
+                        found_by_id=actor.worker_id,
                         inspection_id=inspection.id if in_qc and inspection else None,
-                        message=message, data={"item_seq": item_seq} if item_seq else {})
+                        message=message,
+                        data={"item_seq": item_seq, "params": _defect_params(
+                            archive_code, page_no, item_seq, message)})
         session.add(defect)
         session.flush()
-        ws.add_event(session, ctx.project_id, wf.EVENT_DEFECT, person.name, stage=origin,
-                     worker_id=person.id, volume_id=volume.id, work_batch_id=volume.work_batch_id,
+        ws.add_event(session, ctx.project_id, wf.EVENT_DEFECT, actor.name, stage=origin,
+                     worker_id=actor.worker_id, volume_id=volume.id, work_batch_id=volume.work_batch_id,
                      remarks=message, data={"defect_id": defect.id, "code": code,
                                             "page_no": page_no, "item_seq": item_seq})
         rework_id = None
         if not in_qc and severity == "error":
-            rework_id = open_rework_in_session(session, ctx.project_id, defect, person.name,
+            rework_id = open_rework_in_session(session, ctx.project_id, defect, actor.name,
                                               graph=graph).id
         return DefectResult(defect.id, archive_code, code, origin,
                             ws.worker_name(session, defect.responsible_id),
                             defect.inspection_id, rework_id)
 
 
-def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = "") -> DecisionResult:
-    """The verdict: pass at the plan's rate with zero critical defects, else rework."""
+def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
+           remarks: str = "") -> DecisionResult:
+    """The verdict: pass at the plan's rate with zero critical defects, else rework.
+
+    The verdict is recorded first (its own transaction); a pass is then signed by the engine
+    for the QC level, so a refused sign-off never loses the recorded verdict."""
     plan = plan_for(ctx)
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
@@ -210,8 +220,8 @@ def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = 
         inspection = _open_inspection(session, batch.id)
         if inspection is None or level not in wf.QC_LEVELS:
             raise StateError("qc.no_open_inspection", code=batch.code)
-        person = ws.worker_by_name(session, ctx.project_id, inspector, wf.QC_INSPECTOR)
-        claim = ws.require_claimant(session, batch, level, person)
+        engine.require_role(actor, level)
+        claim = engine.require_claimant(session, batch, level, actor)
         sample = {(u["volume_id"], u["unit"], u["key"]) for u in inspection.sample}
         bad = _defective_units(session, inspection.id)
         critical = session.scalar(select(func.count()).select_from(Defect).where(
@@ -222,30 +232,40 @@ def decide(ctx: ProjectContext, batch_code: str, inspector: str, remarks: str = 
         inspection.decision = "pass" if verdict.passed else "fail"
         inspection.pass_rate = verdict.rate
         inspection.decided_at = at
-        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, person.name, stage=level,
-                     worker_id=person.id, work_batch_id=batch.id, remarks=remarks, at=at,
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, actor.name, stage=level,
+                     worker_id=actor.worker_id, work_batch_id=batch.id, remarks=remarks, at=at,
                      data={"inspection_id": inspection.id, "decision": inspection.decision,
                            "rate": verdict.rate, "inspected": verdict.inspected,
-                           "defective": verdict.defective, "critical": verdict.critical})
-        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, person.name, graph)
-        advanced = False
-        if verdict.passed and not reworks and not ws.open_rework_count(session, batch.id):
+                           "defective": verdict.defective, "critical": verdict.critical,
+                           "defects": sorted([list(u) for u in bad])})
+        reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, actor.name, graph)
+        passing = (verdict.passed and not reworks
+                   and not ws.open_rework_count(session, batch.id))
+        if passing:
             _verify_fixed(session, batch, at)
-            volumes = list(session.scalars(select(Volume).where(
-                Volume.work_batch_id == batch.id, Volume.stage == level).order_by(Volume.id)))
-            advanced = ws.sign_off_volumes(session, ctx.project_id, graph, batch, volumes, level,
-                                           person, remarks, at,
-                                           data={"inspection_id": inspection.id},
-                                           run_guard=False, all_at_stage=True)
         else:
-            ws.release_claim(session, ctx.project_id, claim, "qc_rework", person.name, at)
+            engine.release_in_session(session, ctx.project_id, claim, "qc_rework", actor.name,
+                                      at)
             batch.status = wf.IN_REWORK if ws.open_rework_count(session, batch.id) else wf.WAITING
-        return DecisionResult(batch.code, level, verdict.passed, verdict.rate, verdict.inspected,
-                              verdict.defective, verdict.critical, len(reworks), advanced,
-                              graph.next(level) if advanced else level)
+        inspection_id = inspection.id
+    advanced = False
+    if passing:
+        signed = engine.sign(ctx, actor, batch_code, level, remarks, at=at,
+                             data={"inspection_id": inspection_id})
+        advanced = signed.batch_advanced
+    return DecisionResult(batch_code, level, verdict.passed, verdict.rate, verdict.inspected,
+                          verdict.defective, verdict.critical, len(reworks), advanced,
+                          graph.next(level) if advanced else level)
 
 
-def verify_rework(ctx: ProjectContext, rework_id: int, inspector: str,
+def _defect_params(archive_code: str, page_no: int | None, item_seq: int | None,
+                   message: str) -> dict[str, Any]:
+    """What the defect's text is rendered from when read (``defect.<code>``)."""
+    return {"path": "", "volume": archive_code, "page": "" if page_no is None else page_no,
+            "item": "" if item_seq is None else item_seq, "note": message}
+
+
+def verify_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
                   remarks: str = "") -> None:
     """Re-inspect one reworked defect outside a sampling round (the batch had already passed
     QC when the defect was found): the inspector confirms the correction."""
@@ -255,17 +275,17 @@ def verify_rework(ctx: ProjectContext, rework_id: int, inspector: str,
             raise InputError("rework.not_found", id=rework_id)
         if item.status != "done":
             raise StateError("rework.not_done", id=rework_id, status=item.status)
-        person = ws.worker_by_name(session, ctx.project_id, inspector, wf.QC_INSPECTOR)
-        if person.id == item.assignee_id:
-            raise StateError("rework.self_verify", name=person.name)
+        engine.require_any_role(actor, frozenset({wf.QC_INSPECTOR}))
+        if actor.worker_id == item.assignee_id:
+            raise StateError("rework.self_verify", name=actor.name)
         at = ws.now()
         item.status = "verified"
         item.verified_at = at
         defect = session.get(Defect, item.defect_id) if item.defect_id else None
         if defect is not None and defect.status == "fixed":
             defect.status = "verified"
-        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, person.name,
-                     stage=item.stage, worker_id=person.id, volume_id=item.volume_id,
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, actor.name,
+                     stage=item.stage, worker_id=actor.worker_id, volume_id=item.volume_id,
                      work_batch_id=item.work_batch_id, remarks=remarks, at=at,
                      data={"rework_id": item.id, "defect_id": item.defect_id,
                            "decision": "verified"})

@@ -26,9 +26,10 @@ from dangan.db.models import (
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.i18n import t
+from dangan.services import engine
 from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor, SignoffResult
 from dangan.services.project import ProjectContext
-from dangan.services.signoff import SignoffResult, sign_off
 
 BINDING_METHODS = ("thread", "glue_tube", "sewing")
 ALIGNMENTS = ("bottom_left", "bottom_right")
@@ -51,10 +52,13 @@ class AgreementInfo:
         return self.__dict__.copy()
 
 
-def record_sorting(ctx: ProjectContext, archive_code: str, sorter: str, pages_numbered: int,
+def record_sorting(ctx: ProjectContext, actor: Actor, archive_code: str, pages_numbered: int,
                    unbind_notes: str = "", photos: Sequence[str] = (),
                    remarks: str = "") -> int:
-    """拆卷/分类/编页码 done for one volume: the sorter records what was found and numbered."""
+    """拆卷/分类/编页码 done for one volume: the sorter records what was found and numbered.
+
+    Recording needs the batch's sort claim; the sort sign-off (``signoff``) then checks that
+    every volume has its record."""
     if pages_numbered < 1:
         raise InputError("sort.bad_page_count", value=pages_numbered)
     with ctx.transaction() as session:
@@ -63,10 +67,10 @@ def record_sorting(ctx: ProjectContext, archive_code: str, sorter: str, pages_nu
             raise StateError("workflow.wrong_stage", stage=wf.SORT, current=volume.stage)
         batch = session.get(WorkBatch, volume.work_batch_id)
         assert batch is not None
-        person = ws.worker_by_name(session, ctx.project_id, sorter, wf.SORTER)
-        ws.require_claimant(session, batch, wf.SORT, person)
-        event = ws.add_event(session, ctx.project_id, wf.EVENT_SORT_RECORD, person.name,
-                             stage=wf.SORT, worker_id=person.id, volume_id=volume.id,
+        engine.require_role(actor, wf.SORT)
+        engine.require_claimant(session, batch, wf.SORT, actor)
+        event = ws.add_event(session, ctx.project_id, wf.EVENT_SORT_RECORD, actor.name,
+                             stage=wf.SORT, worker_id=actor.worker_id, volume_id=volume.id,
                              work_batch_id=batch.id, remarks=remarks,
                              data={"pages_numbered": pages_numbered, "unbind_notes": unbind_notes,
                                    "special_binding_photos": list(photos)})
@@ -79,17 +83,6 @@ def pages_numbered(session: Session, volume_id: int) -> int | None:
         StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_SORT_RECORD)
         .order_by(StageEvent.at.desc(), StageEvent.id.desc()).limit(1))
     return None if data is None else int(data.get("pages_numbered") or 0)
-
-
-@ws.guard(wf.SORT)
-def _sort_guard(session: Session, _project_id: int, _batch: WorkBatch | None,
-                volumes: Sequence[Volume]) -> None:
-    ids = [v.id for v in volumes]
-    recorded = set(session.scalars(select(StageEvent.volume_id).where(
-        StageEvent.volume_id.in_(ids), StageEvent.kind == wf.EVENT_SORT_RECORD)))
-    missing = [v.archive_code for v in volumes if v.id not in recorded]
-    if missing:
-        raise StateError("sort.record_missing", count=len(missing), details=missing[:20])
 
 
 def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
@@ -145,10 +138,10 @@ def agreement(ctx: ProjectContext) -> AgreementInfo | None:
         return None if row is None else _agreement_info(session, row)
 
 
-def rebind(ctx: ProjectContext, batch_code: str, binder: str,
+def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
            archive_codes: Sequence[str] = (), remarks: str = "") -> SignoffResult:
     """Rebind volumes of a batch (all, or the listed ones) and sign the card."""
-    return sign_off(ctx, batch_code, binder, wf.REBIND, remarks, archive_codes)
+    return engine.sign(ctx, actor, batch_code, wf.REBIND, remarks, archive_codes)
 
 
 def current_agreement(session: Session, project_id: int) -> BindingAgreement | None:
@@ -156,9 +149,9 @@ def current_agreement(session: Session, project_id: int) -> BindingAgreement | N
         BindingAgreement.project_id == project_id).order_by(BindingAgreement.id.desc()).limit(1))
 
 
-@ws.guard(wf.REBIND)
-def _rebind_guard(session: Session, project_id: int, _batch: WorkBatch | None,
-                  volumes: Sequence[Volume]) -> None:
+def rebind_problems(session: Session, project_id: int, volumes: Sequence[Volume]) -> None:
+    """The engine's rebind guard: agreement, trial first, no open defect, no missing page,
+    every volume on the borrow register."""
     row = current_agreement(session, project_id)
     if row is None:
         raise StateError("rebind.no_agreement")

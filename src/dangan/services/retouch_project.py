@@ -2,9 +2,12 @@
 
 Per page: the retouched file (checksummed) is recorded as a ``StoredFile`` of the retouched
 area, the measurements go to ``Page.metrics["retouch"]`` and every QC finding becomes a
-``Defect`` (source ``retouch``). A volume whose pages all came out is signed off for the
-retouch stage by the named retoucher; a volume with unreadable pages is left for rework.
-Each volume is recorded in its own transaction, after its files are safely written.
+``Defect`` (source ``retouch``, stored as code + parameters). Each volume is recorded in its
+own transaction, after its files are safely written; only then does the workflow engine sign
+the retouch stage for the retoucher (when they hold the batch's retouch claim and every page
+came out). A refused sign-off leaves the record in place, and a rerun records whatever an
+earlier run left unrecorded (a page whose file exists but whose metrics or row are missing is
+processed again).
 """
 
 from __future__ import annotations
@@ -14,20 +17,22 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from dangan.compute.executors import Executor
-from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
+from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume, WorkBatch
+from dangan.domain import registry
+from dangan.domain import workflow as wf
 from dangan.errors import NotFoundError
 from dangan.i18n import t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import PageTask
-from dangan.services import workflow_state as ws
-from dangan.services.project import ProjectContext, open_project
+from dangan.services import engine
+from dangan.services.engine import Actor
+from dangan.services.project import ProjectContext
 from dangan.services.retouch import RetouchSummary, page_size_mm, run_tasks
 from dangan.storage.areas import Area
 
@@ -46,6 +51,7 @@ class _Source:
     page_id: int | None
     page_no: int | None
     rel: str  # relative to the storage root
+    recorded: bool = False  # retouched file and metrics already recorded
 
 
 def options_for(ctx: ProjectContext) -> RetouchOptions:
@@ -58,7 +64,7 @@ def options_for(ctx: ProjectContext) -> RetouchOptions:
                           qc=QcThresholds(max_residual_skew_deg=cfg.max_skew_deg))
 
 
-def _sources(ctx: ProjectContext, batch: str | None) -> list[_Source]:
+def _sources(ctx: ProjectContext, batch: str | None, opts: RetouchOptions) -> list[_Source]:
     with ctx.transaction() as session:
         query = (select(Volume, StoredFile, Page).join(StoredFile, StoredFile.volume_id == Volume.id)
                  .outerjoin(Page, Page.id == StoredFile.page_id)
@@ -71,7 +77,12 @@ def _sources(ctx: ProjectContext, batch: str | None) -> list[_Source]:
                 raise NotFoundError("workflow.no_batch", code=batch)
             query = query.where(Volume.work_batch_id == wb.id)
         rows = session.execute(query.order_by(Volume.id, StoredFile.path)).all()
-        return [_Source(v.id, v.archive_code, p.id if p else None, p.page_no if p else None, f.path)
+        done = set(session.scalars(select(StoredFile.path).where(
+            StoredFile.project_id == ctx.project_id, StoredFile.area == Area.RETOUCHED.key,
+            StoredFile.sha256 != "", StoredFile.volume_id.in_({v.id for v, _f, _p in rows}))))
+        return [_Source(v.id, v.archive_code, p.id if p else None, p.page_no if p else None,
+                        f.path, _target(f.path, opts) in done
+                        and bool(p is None or (p.metrics or {}).get("retouch")))
                 for v, f, p in rows]
 
 
@@ -85,24 +96,40 @@ def _url(ctx: ProjectContext, rel: str) -> str:
     return ctx.storage.url.rstrip("/") + "/" + rel
 
 
-def run(home: Path, executor: Executor, batch: str | None = None, user: str | None = None,
-        progress: Callable[[PageReport], None] | None = None,
+def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
+        actor: Actor | None = None, progress: Callable[[PageReport], None] | None = None,
         force: bool = False) -> RetouchSummary:
-    ctx = open_project(home)
+    """Retouch, record every volume, then (with an ``actor``) sign what may be signed."""
     opts = options_for(ctx)
-    sources = _sources(ctx, batch)
+    sources = _sources(ctx, batch, opts)
     if not sources:
         raise NotFoundError("retouch.no_batch_pages")
     by_rel = {s.rel: s for s in sources}
-    tasks = [PageTask(_url(ctx, s.rel), _url(ctx, _target(s.rel, opts)), s.rel, opts, force)
+    tasks = [PageTask(_url(ctx, s.rel), _url(ctx, _target(s.rel, opts)), s.rel, opts,
+                      force or not s.recorded)
              for s in sources]
     summary = run_tasks(tasks, executor, progress=progress)
     grouped: dict[int, list[tuple[_Source, PageReport]]] = defaultdict(list)
     for report in summary.pages:
         src = by_rel[report.source]
         grouped[src.volume_id].append((src, report))
-    for volume_id, pages in grouped.items():
-        record_volume(ctx, volume_id, pages, opts, user)
+    clean: list[str] = []
+    for pages in grouped.values():
+        record_volume(ctx, pages[0][0].volume_id, pages, opts, actor)
+        if all(rep.status != "failed" for _s, rep in pages):
+            clean.append(pages[0][0].archive_code)
+    if actor is not None and clean:
+        n_def = {code: 0 for code in clean}
+        for report in summary.pages:
+            code = by_rel[report.source].archive_code
+            if code in n_def:
+                n_def[code] += len(report.defects)
+        outcome = engine.sign_recorded(
+            ctx, actor, clean, wf.RETOUCH,
+            remarks=t("retouch.signoff_remarks", pages=len(summary.pages),
+                      defects=sum(n_def.values())))
+        summary.signed = list(outcome.signed)
+        summary.unsigned = outcome.messages()
     return summary
 
 
@@ -114,8 +141,8 @@ def _page_no(src: _Source) -> int | None:
 
 
 def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source, PageReport]],
-                  opts: RetouchOptions, user: str | None) -> None:
-    """One transaction: files, metrics, defects and (when clean) the retoucher's sign-off."""
+                  opts: RetouchOptions, actor: Actor | None = None) -> None:
+    """One transaction: the volume's files, metrics and defects, and the retouch record."""
     hashes = {src.rel: (ctx.storage.sha256(_target(src.rel, opts)),
                         ctx.storage.size(_target(src.rel, opts)))
               for src, rep in pages if rep.status != "failed"}
@@ -124,12 +151,15 @@ def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source
         assert volume is not None
         for src, rep in pages:
             _record_page(session, ctx, volume, src, rep, opts, hashes.get(src.rel))
-        failed = any(rep.status == "failed" for _, rep in pages)
-        if user and not failed:
-            n_def = sum(len(rep.defects) for _, rep in pages)
-            ws.sign_off_volume_in_session(session, ctx.project_id, ctx.config, volume, STAGE,
-                                          user, remarks=t("retouch.signoff_remarks",
-                                                          pages=len(pages), defects=n_def))
+        done = [rep for _s, rep in pages if rep.status != "skipped"]
+        if done:
+            session.add(StageEvent(
+                project_id=ctx.project_id, kind=wf.EVENT_RETOUCH_RECORD, stage=wf.RETOUCH,
+                volume_id=volume.id, work_batch_id=volume.work_batch_id,
+                worker_id=actor.worker_id if actor else None,
+                person=actor.name if actor else "",
+                data={"pages": len(done), "failed": sum(r.status == "failed" for r in done),
+                      "defects": sum(len(r.defects) for r in done)}))
 
 
 def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source,
@@ -149,11 +179,18 @@ def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source
         row.page_id, row.sha256, row.size = src.page_id, stored[0], stored[1]
     if rep.status == "skipped":
         return
+    page_no = _page_no(src)
+    known = set(session.scalars(select(Defect.code).where(
+        Defect.volume_id == volume.id, Defect.page_no == page_no, Defect.source == "retouch",
+        Defect.status == "open"))) if page_no is not None else set()
     for defect in rep.defects:
+        if defect.code in known:
+            continue  # recorded by an earlier run of this page
         session.add(Defect(
             project_id=ctx.project_id, volume_id=volume.id, work_batch_id=volume.work_batch_id,
-            page_no=_page_no(src), code=defect.code, source="retouch",
+            page_no=page_no, code=defect.code, source="retouch",
             severity="error" if defect.code in ERRORS else "warning",
-            stage="scan" if defect.code in (c.UNREADABLE, c.BLURRED, c.BLANK_PAGE) else STAGE,
+            stage=registry.defect_stage(defect.code) or STAGE,
             message=f"{t(f'retouch.defect.{defect.code}')} {defect.detail}".strip(),
-            data={"path": src.rel, "detail": defect.detail}))
+            data={"path": src.rel, "detail": defect.detail, "key": f"retouch.defect.{defect.code}",
+                  "params": {}}))

@@ -13,12 +13,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume, WorkBatch
+from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.i18n import t
+from dangan.services import engine
 from dangan.services import workflow_state as ws
-from dangan.services.borrow import BorrowBatchInfo, _info
+from dangan.services.borrow import BorrowBatchInfo, borrow_batch_info
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 
 
@@ -54,18 +56,21 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
     return problems
 
 
-def return_batch(ctx: ProjectContext, no: int, clerk: str, archive_staff: str, *,
+def return_batch(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str, *,
                  handed: Sequence[str] | None = None, counted: int | None = None,
                  shelving_rule: str | None = None, at: datetime | None = None,
                  remarks: str = "") -> BorrowBatchInfo:
-    """Both sides present: count and order checked against the register, then both sign."""
+    """Both sides present: count and order checked against the register, then both sign.
+
+    The hand-over is recorded first (both sides' confirmations, order, shelving rule); the
+    engine then signs the return for every volume and work batch."""
     graph = ws.graph_for(ctx.config)
     if not archive_staff.strip():
         raise InputError("borrow.archive_staff_required")
     at = at or ws.now()
     with ctx.transaction() as session:
         batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
-        worker = ws.worker_by_name(session, ctx.project_id, clerk, wf.BORROW_CLERK)
+        engine.require_role(actor, wf.RETURN)
         problems = return_problems(session, ctx.project_id, graph, batch)
         if problems:
             raise StateError("return.not_ready", no=no, count=len(problems), details=problems)
@@ -91,36 +96,25 @@ def return_batch(ctx: ProjectContext, no: int, clerk: str, archive_staff: str, *
         rule = (shelving_rule or "").strip() or _previous_rule(session, ctx.project_id, batch.no)
         if not rule:
             raise InputError("return.shelving_rule_required")
-        for entry, volume in pairs:
+        for entry, _volume in pairs:
             entry.returned_seq = entry.seq
             entry.returned_at = at
-            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, worker.name, stage=wf.RETURN,
-                         worker_id=worker.id, volume_id=volume.id,
-                         work_batch_id=volume.work_batch_id, borrow_batch_id=batch.id, at=at,
-                         remarks=remarks, data={"returned_seq": entry.seq})
-            volume.stage = wf.DONE
-            volume.status = wf.FINISHED
-        for wb in session.scalars(select(WorkBatch).where(WorkBatch.borrow_batch_id == batch.id)):
-            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, worker.name, stage=wf.RETURN,
-                         worker_id=worker.id, work_batch_id=wb.id, borrow_batch_id=batch.id,
-                         at=at, remarks=remarks)
-            wb.stage = wf.DONE
-            wb.status = wf.FINISHED
-        batch.return_clerk_id = worker.id
+        batch.return_clerk_id = actor.worker_id
         batch.returned_at = at
         batch.return_archive_staff = archive_staff.strip()
         batch.return_confirmed_at = at
         batch.shelving_rule = rule
         batch.status = wf.BORROW_RETURNED
-        ws.add_event(session, ctx.project_id, wf.EVENT_RETURN_CONFIRM, worker.name,
-                     stage=wf.RETURN, worker_id=worker.id, borrow_batch_id=batch.id, at=at,
+        ws.add_event(session, ctx.project_id, wf.EVENT_RETURN_CONFIRM, actor.name,
+                     stage=wf.RETURN, worker_id=actor.worker_id, borrow_batch_id=batch.id, at=at,
                      remarks=remarks, data={"side": "clerk", "count": len(register),
                                             "shelving_rule": rule})
         ws.add_event(session, ctx.project_id, wf.EVENT_RETURN_CONFIRM, batch.return_archive_staff,
                      stage=wf.RETURN, borrow_batch_id=batch.id, at=at,
-                     data={"side": "archive", "count": len(register)})
-        session.flush()
-        return _info(session, batch)
+                     data={"side": "archive", "count": len(register),
+                           "shelving_rule": rule})
+    engine.sign_borrow_batch(ctx, actor, no, wf.RETURN, remarks, at)
+    return borrow_batch_info(ctx, no)
 
 
 def check_return(ctx: ProjectContext, no: int) -> list[str]:

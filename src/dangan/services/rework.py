@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, NotFoundError, StateError
+from dangan.services import engine
 from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 
 
@@ -82,7 +84,7 @@ def rework_unassigned_defects(session: Session, project_id: int, batch_id: int,
             for d in defects]
 
 
-def complete_rework(ctx: ProjectContext, rework_id: int, worker: str,
+def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
                     remarks: str = "") -> ReworkInfo:
     """The responsible worker signs the rework off; QC then re-inspects."""
     with ctx.transaction() as session:
@@ -92,22 +94,22 @@ def complete_rework(ctx: ProjectContext, rework_id: int, worker: str,
         if rework.status != "open":
             raise StateError("rework.not_open", id=rework_id, status=rework.status)
         roles = wf.STAGE_ALLOWED_ROLES.get(rework.stage)
-        person = ws.worker_by_name(session, ctx.project_id, worker,
-                                   roles if rework.assignee_id is None else None)
-        if rework.assignee_id is not None and rework.assignee_id != person.id:
+        if rework.assignee_id is None and roles:
+            engine.require_any_role(actor, roles)
+        if rework.assignee_id is not None and rework.assignee_id != actor.worker_id:
             raise ConflictError("rework.not_assignee", id=rework_id,
                                 assignee=ws.worker_name(session, rework.assignee_id))
         at = ws.now()
         rework.status = "done"
         rework.done_at = at
         if rework.assignee_id is None:
-            rework.assignee_id = person.id
+            rework.assignee_id = actor.worker_id
         defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
         if defect is not None and defect.status == "open":
             defect.status = "fixed"
             defect.resolved_at = at
-        ws.add_event(session, ctx.project_id, wf.EVENT_REWORK_DONE, person.name,
-                     stage=rework.stage, worker_id=person.id, volume_id=rework.volume_id,
+        ws.add_event(session, ctx.project_id, wf.EVENT_REWORK_DONE, actor.name,
+                     stage=rework.stage, worker_id=actor.worker_id, volume_id=rework.volume_id,
                      work_batch_id=rework.work_batch_id, remarks=remarks,
                      data={"rework_id": rework.id, "defect_id": rework.defect_id}, at=at)
         session.flush()

@@ -1,0 +1,497 @@
+"""The workflow engine: the one place that claims, checks and signs.
+
+Every stage's work (sorting record, ingest, retouch, index import, packaging, QC verdict,
+rebinding, return) does its work and records its results in its own transaction, then asks
+the engine to sign. Only this module checks claim, role and stage, writes sign-off events and
+moves a volume's or a batch's stage, so the audit trail always replays to the stored state.
+A refused sign-off never takes recorded work with it: record → commit → sign.
+
+The person is an ``Actor``: a registered, active worker resolved at the edge (the CLI's
+``--worker``, the web session), never a free-text name. The guards a stage adds before its
+sign-off are declared in ``dangan.domain.registry.STAGE_GUARDS`` and implemented once here
+(``GUARDS``); the engine refuses to start if a declared guard has no implementation.
+
+After every sign-off the tracking sheets (电子档案信息跟踪表) of the signed volumes are
+rebuilt, so each shows every stage's signature so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.orm import Session
+
+from dangan.db.models import (
+    BorrowBatch,
+    Claim,
+    QCInspection,
+    StageEvent,
+    Volume,
+    WorkBatch,
+    Worker,
+    WorkerRole,
+)
+from dangan.domain import registry
+from dangan.domain import workflow as wf
+from dangan.errors import ConflictError, DanganError, NotFoundError, StateError
+from dangan.i18n import t
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+
+# --- the actor ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A registered, active worker acting on the line."""
+
+    worker_id: int
+    name: str
+    roles: frozenset[str]
+
+    def may(self, stage: str) -> bool:
+        return bool(wf.STAGE_ALLOWED_ROLES.get(stage, frozenset()) & self.roles)
+
+
+def actor_in_session(session: Session, project_id: int, name: str) -> Actor:
+    """The worker called ``name``; an unknown or disabled name is refused."""
+    worker = session.scalar(select(Worker).where(Worker.project_id == project_id,
+                                                 Worker.name == name.strip()))
+    if worker is None:
+        raise NotFoundError("workflow.worker_unknown", name=name)
+    if not worker.active:
+        raise StateError("workflow.worker_inactive", name=name)
+    roles = frozenset(session.scalars(select(WorkerRole.role).where(
+        WorkerRole.worker_id == worker.id)))
+    return Actor(worker.id, worker.name, roles)
+
+
+def resolve_actor(ctx: ProjectContext, name: str) -> Actor:
+    """Resolve a person named at the edge (CLI option, web session) to an ``Actor``."""
+    with ctx.transaction() as session:
+        return actor_in_session(session, ctx.project_id, name)
+
+
+def _still_active(session: Session, actor: Actor) -> None:
+    active = session.scalar(select(Worker.active).where(Worker.id == actor.worker_id))
+    if active is None:
+        raise NotFoundError("workflow.worker_unknown", name=actor.name)
+    if not active:
+        raise StateError("workflow.worker_inactive", name=actor.name)
+
+
+def require_role(actor: Actor, stage: str) -> None:
+    if not actor.may(stage):
+        raise StateError("workflow.worker_lacks_role", name=actor.name,
+                         role="/".join(t(f"role.{r}")
+                                       for r in sorted(wf.STAGE_ALLOWED_ROLES[stage])))
+
+
+def require_any_role(actor: Actor, roles: frozenset[str]) -> None:
+    if not roles & actor.roles:
+        raise StateError("workflow.worker_lacks_role", name=actor.name,
+                         role="/".join(t(f"role.{r}") for r in sorted(roles)))
+
+
+# --- guards: declared in the registry, implemented here ---------------------------------------
+
+Guard = Callable[[Session, int, WorkBatch | None, Sequence[Volume], str], None]
+
+
+def _sort_record(session: Session, _project_id: int, _batch: WorkBatch | None,
+                 volumes: Sequence[Volume], _stage: str) -> None:
+    ids = [v.id for v in volumes]
+    recorded = set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.volume_id.in_(ids), StageEvent.kind == wf.EVENT_SORT_RECORD)))
+    missing = [v.archive_code for v in volumes if v.id not in recorded]
+    if missing:
+        raise StateError("sort.record_missing", count=len(missing), details=missing[:20])
+
+
+def _qc_verdict(session: Session, _project_id: int, batch: WorkBatch | None,
+                _volumes: Sequence[Volume], stage: str) -> None:
+    if batch is None:
+        return
+    decision = session.scalar(select(QCInspection.decision).where(
+        QCInspection.work_batch_id == batch.id).order_by(QCInspection.round.desc()).limit(1))
+    if decision != "pass" or ws.open_rework_count(session, batch.id):
+        raise StateError("workflow.qc_signoff_via_decide", code=batch.code)
+
+
+def _rebind_ready(session: Session, project_id: int, batch: WorkBatch | None,
+                  volumes: Sequence[Volume], _stage: str) -> None:
+    from dangan.services.rebind import rebind_problems
+
+    rebind_problems(session, project_id, volumes)
+
+
+GUARDS: dict[str, Guard] = {
+    "sort_record": _sort_record,
+    "qc_verdict": _qc_verdict,
+    "rebind_ready": _rebind_ready,
+}
+_missing = {g for gs in registry.STAGE_GUARDS.values() for g in gs} - set(GUARDS)
+if _missing:  # pragma: no cover - a declaration without implementation is a programming error
+    raise RuntimeError(f"stage guards declared but not implemented: {sorted(_missing)}")
+
+
+def run_guards(session: Session, project_id: int, batch: WorkBatch | None,
+               volumes: Sequence[Volume], stage: str) -> None:
+    for name in registry.STAGE_GUARDS.get(stage, ()):
+        GUARDS[name](session, project_id, batch, volumes, stage)
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimInfo:
+    id: int
+    batch: str
+    stage: str
+    role: str
+    worker: str
+    claimed_at: datetime
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def open_claim(session: Session, batch_id: int, role: str) -> Claim | None:
+    return ws.open_claim(session, batch_id, role)
+
+
+def holds_claim(session: Session, batch: WorkBatch, stage: str, actor: Actor) -> bool:
+    claim = open_claim(session, batch.id, wf.STAGE_ROLE[stage])
+    return claim is not None and claim.stage == stage and claim.worker_id == actor.worker_id
+
+
+def require_claimant(session: Session, batch: WorkBatch, stage: str, actor: Actor) -> Claim:
+    """The actor must hold the open claim of this batch for this stage (责任到人)."""
+    claim = open_claim(session, batch.id, wf.STAGE_ROLE[stage])
+    if claim is None or claim.stage != stage:
+        raise StateError("workflow.not_claimed", code=batch.code, stage=t(f"stage.{stage}"))
+    if claim.worker_id != actor.worker_id:
+        raise ConflictError("workflow.claimed_by_other", code=batch.code,
+                            stage=t(f"stage.{stage}"),
+                            holder=ws.worker_name(session, claim.worker_id))
+    return claim
+
+
+def claim_in_session(session: Session, project_id: int, graph: wf.StageGraph,
+                     batch: WorkBatch, stage: str, actor: Actor, at: datetime | None = None,
+                     remarks: str = "") -> Claim:
+    if stage in wf.BORROW_BATCH_STAGES:
+        raise StateError("workflow.not_a_work_stage", stage=t(f"stage.{stage}"))
+    ws.refuse(graph.check_signoff(batch.stage, stage))
+    role = wf.STAGE_ROLE[stage]
+    require_role(actor, stage)
+    held = open_claim(session, batch.id, role)
+    if held is not None:
+        raise ConflictError("workflow.already_claimed", code=batch.code,
+                            role=t(f"role.{role}"), holder=ws.worker_name(session, held.worker_id))
+    if batch.status == wf.IN_REWORK:
+        raise StateError("workflow.batch_in_rework", code=batch.code)
+    if stage in wf.QC_LEVELS[1:]:
+        # 二检/终检 by another inspector than the earlier levels of this batch
+        earlier = set(session.scalars(select(StageEvent.worker_id).where(
+            StageEvent.work_batch_id == batch.id, StageEvent.kind == wf.EVENT_SIGNOFF,
+            StageEvent.volume_id.is_(None), StageEvent.stage.in_(wf.QC_LEVELS))))
+        if actor.worker_id in earlier:
+            raise StateError("workflow.same_inspector", name=actor.name, code=batch.code)
+    claim = Claim(work_batch_id=batch.id, stage=stage, role=role, worker_id=actor.worker_id,
+                  claimed_at=at or ws.now())
+    session.add(claim)
+    session.flush()  # the partial unique index decides a race here
+    batch.status = wf.CLAIMED
+    ws.add_event(session, project_id, wf.EVENT_CLAIM, actor.name, stage=stage,
+                 worker_id=actor.worker_id, work_batch_id=batch.id, remarks=remarks,
+                 data={"claim_id": claim.id}, at=at)
+    return claim
+
+
+def claim(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
+          remarks: str = "") -> ClaimInfo:
+    """领取: the actor takes a work batch for its stage (or the given one)."""
+    graph = ws.graph_for(ctx.config)
+    try:
+        with ctx.transaction() as session:
+            _still_active(session, actor)
+            batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
+            row = claim_in_session(session, ctx.project_id, graph, batch, stage or batch.stage,
+                                   actor, remarks=remarks)
+            return ClaimInfo(row.id, batch.code, row.stage, row.role, actor.name,
+                             row.claimed_at)
+    except ConflictError:
+        raise
+    except Exception as exc:
+        if _is_unique_violation(exc):
+            raise ConflictError("workflow.claim_race", code=batch_code) from None
+        raise
+
+
+def _is_unique_violation(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SAIntegrityError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def release_in_session(session: Session, project_id: int, claim_row: Claim, reason: str,
+                       person: str, at: datetime | None = None, remarks: str = "") -> None:
+    """Close a claim (handed back, or QC sent the batch to rework)."""
+    claim_row.released_at = at or ws.now()
+    claim_row.release_reason = reason
+    ws.add_event(session, project_id, wf.EVENT_RELEASE, person, stage=claim_row.stage,
+                 worker_id=claim_row.worker_id, work_batch_id=claim_row.work_batch_id,
+                 remarks=remarks, data={"claim_id": claim_row.id, "reason": reason}, at=at)
+
+
+def hand_back(ctx: ProjectContext, actor: Actor, batch_code: str, remarks: str = "") -> None:
+    """Give a claimed batch back (ill, moved to other work); the next person may claim it."""
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
+        if batch.stage not in wf.STAGE_ROLE:
+            raise StateError("workflow.not_claimed", code=batch.code,
+                             stage=t(f"stage.{batch.stage}"))
+        held = require_claimant(session, batch, batch.stage, actor)
+        release_in_session(session, ctx.project_id, held, "handed_back", actor.name,
+                           remarks=remarks)
+        if batch.status == wf.CLAIMED:
+            batch.status = wf.WAITING
+
+
+# --- signing a work stage -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignoffResult:
+    batch: str
+    stage: str
+    person: str
+    at: datetime
+    volumes: int
+    batch_advanced: bool
+    next_stage: str
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
+                  volumes: Sequence[Volume], stage: str, actor: Actor, remarks: str,
+                  at: datetime, data: dict[str, Any] | None, all_at_stage: bool) -> bool:
+    for volume in volumes:
+        ws.refuse(graph.check_signoff(volume.stage, stage))
+        if volume.status == wf.IN_REWORK:
+            raise StateError("workflow.volume_in_rework", code=volume.archive_code)
+    run_guards(session, project_id, batch, volumes, stage)
+    following = graph.next(stage)
+    if volumes:
+        # one multi-row INSERT and one UPDATE, whatever the batch size
+        session.execute(insert(StageEvent), [
+            {"project_id": project_id, "kind": wf.EVENT_SIGNOFF, "stage": stage,
+             "worker_id": actor.worker_id, "person": actor.name, "volume_id": v.id,
+             "work_batch_id": batch.id, "remarks": remarks or "", "data": data or {}, "at": at}
+            for v in volumes])
+        session.execute(update(Volume).where(Volume.id.in_([v.id for v in volumes]))
+                        .values(stage=following, status=wf.WAITING, updated_at=at),
+                        execution_options={"synchronize_session": False})
+        for v in volumes:  # the UPDATE ran in SQL; the loaded objects are now stale
+            session.expire(v, ["stage", "status", "updated_at"])
+    return _advance_batch(session, project_id, graph, batch, stage, actor, remarks, at, data,
+                          check_left=not all_at_stage)
+
+
+def _advance_batch(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
+                   stage: str, actor: Actor, remarks: str, at: datetime,
+                   data: dict[str, Any] | None, check_left: bool = True) -> bool:
+    """The batch-level sign-off once no volume of the batch is left at ``stage``."""
+    if batch.stage != stage:
+        return False
+    if check_left and session.scalar(select(func.count()).select_from(Volume).where(
+            Volume.work_batch_id == batch.id, Volume.stage == stage)):
+        return False
+    ws.add_event(session, project_id, wf.EVENT_SIGNOFF, actor.name, stage=stage,
+                 worker_id=actor.worker_id, work_batch_id=batch.id, remarks=remarks, at=at,
+                 data=data)
+    held = open_claim(session, batch.id, wf.STAGE_ROLE[stage])
+    if held is not None and held.stage == stage:
+        held.released_at = at
+        held.release_reason = "signed_off"
+    batch.stage = graph.next(stage)
+    batch.status = wf.WAITING
+    return True
+
+
+def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
+                    stage: str, actor: Actor, volumes: Sequence[Volume] | None = None,
+                    remarks: str = "", at: datetime | None = None,
+                    data: dict[str, Any] | None = None) -> tuple[bool, list[Volume]]:
+    """Check claim, role and stage, run the stage's guards, sign and move the state.
+
+    ``volumes``: the volumes to sign (all of the batch still at ``stage`` when None).
+    Returns (batch advanced, volumes signed).
+    """
+    if stage not in graph:
+        ws.refuse(graph.check_signoff(batch.stage, stage))
+    _still_active(session, actor)
+    require_role(actor, stage)
+    require_claimant(session, batch, stage, actor)
+    at = at or ws.now()
+    if volumes is None:
+        todo = list(session.scalars(select(Volume).where(
+            Volume.work_batch_id == batch.id, Volume.stage == stage).order_by(Volume.id)))
+        if not todo and batch.stage == stage:
+            run_guards(session, project_id, batch, [], stage)
+            return _advance_batch(session, project_id, graph, batch, stage, actor, remarks,
+                                  at, data), []
+        advanced = _sign_volumes(session, project_id, graph, batch, todo, stage, actor,
+                                 remarks, at, data, all_at_stage=True)
+        return advanced, todo
+    for v in volumes:
+        if v.work_batch_id != batch.id:
+            raise StateError("workflow.volume_not_in_batch", code=v.archive_code,
+                             batch=batch.code)
+    advanced = _sign_volumes(session, project_id, graph, batch, volumes, stage, actor,
+                             remarks, at, data, all_at_stage=False)
+    return advanced, list(volumes)
+
+
+def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
+         remarks: str = "", archive_codes: Sequence[str] = (), at: datetime | None = None,
+         data: dict[str, Any] | None = None) -> SignoffResult:
+    """签字: sign ``stage`` for the whole batch, or for the listed volumes of it."""
+    graph = ws.graph_for(ctx.config)
+    at = at or ws.now()
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
+        wanted = stage or batch.stage
+        volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
+                   if archive_codes else None)
+        advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
+                                           volumes, remarks, at, data)
+        ids = [v.id for v in signed]
+        result = SignoffResult(batch.code, wanted, actor.name, at, len(signed), advanced,
+                               graph.next(wanted))
+    after_signoff(ctx, ids)
+    return result
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """What a stage's work asked the engine to sign: who was signed, who was left and why."""
+
+    signed: tuple[str, ...] = ()
+    unsigned: tuple[tuple[str, str, dict[str, Any]], ...] = ()  # (archive code, key, params)
+
+    def messages(self) -> list[str]:
+        return [t(key, **params) for _code, key, params in self.unsigned]
+
+
+def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str], stage: str,
+                  remarks: str = "", data: dict[str, Any] | None = None) -> SignOutcome:
+    """After a stage's work was recorded: sign the volumes whose batch the actor holds for
+    ``stage``. Nothing recorded is undone when a volume cannot be signed; the reason comes
+    back (a code and its parameters) so the edge can say what to do next."""
+    graph = ws.graph_for(ctx.config)
+    signed: list[str] = []
+    unsigned: list[tuple[str, str, dict[str, Any]]] = []
+    by_batch: dict[int, list[str]] = {}
+    with ctx.transaction() as session:
+        for code in archive_codes:
+            volume = ws.volume_by_code(session, ctx.project_id, code)
+            if volume.stage != stage or volume.work_batch_id is None:
+                unsigned.append((code, "workflow.volume_wrong_stage",
+                                 {"code": code, "stage": t(f"stage.{stage}"),
+                                  "current": t(f"stage.{volume.stage}")}))
+            else:
+                by_batch.setdefault(volume.work_batch_id, []).append(code)
+    for batch_id, codes in by_batch.items():
+        try:
+            with ctx.transaction() as session:
+                batch = session.get(WorkBatch, batch_id, with_for_update=True)
+                assert batch is not None
+                if not holds_claim(session, batch, stage, actor):
+                    for code in codes:
+                        unsigned.append((code, "workflow.recorded_not_signed",
+                                         {"code": code, "batch": batch.code,
+                                          "stage": t(f"stage.{stage}"), "worker": actor.name}))
+                    continue
+                volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in codes]
+                sign_in_session(session, ctx.project_id, graph, batch, stage, actor, volumes,
+                                remarks, data=data)
+                ids = [v.id for v in volumes]
+            signed.extend(codes)
+            after_signoff(ctx, ids)
+        except DanganError as exc:
+            unsigned.extend((c, exc.key, dict(exc.params)) for c in codes)
+    return SignOutcome(tuple(signed), tuple(unsigned))
+
+
+# --- signing a borrow-batch stage (借卷 / 还卷) ---------------------------------------------------
+
+def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
+                      remarks: str = "", at: datetime | None = None) -> int:
+    """Sign borrow or return for every volume of a borrow batch whose record is complete
+    (both sides confirmed); returns the number of volumes signed."""
+    if stage not in wf.BORROW_BATCH_STAGES:
+        raise StateError("workflow.not_a_borrow_stage", stage=t(f"stage.{stage}"))
+    graph = ws.graph_for(ctx.config)
+    at = at or ws.now()
+    with ctx.transaction() as session:
+        _still_active(session, actor)
+        require_role(actor, stage)
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
+        wanted = wf.BORROW_OUT if stage == wf.BORROW else wf.BORROW_RETURNED
+        if batch.status != wanted:
+            raise StateError("workflow.borrow_not_recorded", no=no, stage=t(f"stage.{stage}"))
+        volumes = _register_volumes(session, batch)
+        for v in volumes:
+            ws.refuse(graph.check_signoff(v.stage, stage))
+        following = wf.DONE if stage == wf.RETURN else graph.next(stage)
+        for v in volumes:
+            ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, actor.name, stage=stage,
+                         worker_id=actor.worker_id, volume_id=v.id,
+                         work_batch_id=v.work_batch_id, borrow_batch_id=batch.id, at=at,
+                         remarks=remarks)
+            v.stage = following
+            v.status = wf.FINISHED if stage == wf.RETURN else wf.WAITING
+        if stage == wf.RETURN:
+            for wb in session.scalars(select(WorkBatch).where(
+                    WorkBatch.borrow_batch_id == batch.id)):
+                ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, actor.name,
+                             stage=wf.RETURN, worker_id=actor.worker_id, work_batch_id=wb.id,
+                             borrow_batch_id=batch.id, at=at, remarks=remarks)
+                wb.stage = wf.DONE
+                wb.status = wf.FINISHED
+        ids = [v.id for v in volumes]
+    after_signoff(ctx, ids)
+    return len(ids)
+
+
+def _register_volumes(session: Session, batch: BorrowBatch) -> list[Volume]:
+    from dangan.db.models import BorrowRegisterEntry
+
+    return list(session.scalars(
+        select(Volume).join(BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id)
+        .where(BorrowRegisterEntry.borrow_batch_id == batch.id)
+        .order_by(BorrowRegisterEntry.seq)))
+
+
+# --- after a sign-off ------------------------------------------------------------------------------
+
+def after_signoff(ctx: ProjectContext, volume_ids: Sequence[int]) -> None:
+    """Rebuild the tracking sheets of the signed volumes that have a scan folder."""
+    if not volume_ids:
+        return
+    from dangan.export.tracking_sheet import write_tracking_sheets
+
+    write_tracking_sheets(ctx, volume_ids)
