@@ -44,6 +44,8 @@ def flow(cv: Canvas, text: str, face: fonts.Face, size: int, x0: int, x1: int, y
     while text and y + size <= y_max:
         ind = indent if first else 0
         n = per_line - ind
+        if text[n:n + 1] in ("，", "。", "；", "、", "：") and text[n:n + 1]:
+            n += 1  # no punctuation at the start of a line: it hangs in the margin
         cv.text(text[:n], face, size, x0 + ind * size, y, ink)
         text, first, y = text[n:], False, y + int(size * leading)
     return y
@@ -68,7 +70,7 @@ def _closing(cv: Canvas, rng: Rng, y: int, x1: int, size: int, ink: str, seal_p:
 def letter(cv: Canvas, rng: Rng, fill: Rng, ink: str = "print") -> None:
     x0, y0, x1, y1 = _frame(cv, False)
     y = y0
-    if rng.random() < 0.4:  # red letterhead
+    if rng.random() < 0.4 and ink == "print":  # red letterhead (not on carbon copies)
         head = C.unit(rng) + "文件"
         centred(cv, head, fonts.pick_face("song_bold", rng), cv.mm(11), y, x0, x1, "red", 1.1)
         y += cv.mm(17)
