@@ -6,7 +6,9 @@
 Speed figures are the best of two runs (the machine may be shared). Pages come from ``dangan.samples`` (text, tables, seals, sparse, covers, photos, blanks; a
 quarter of them turned 90/180/270). Our figures are for the whole command
 (``dangan retouch SRC DST --workers 1``, one core, process start included); unpaper runs
-with its defaults on the same pages (as PPM, which is what it reads). Prints one table.
+with its defaults on the same pages (as PPM, which is what it reads). Prints one table, then
+what the engine did to each real page of ``../shared/realscans`` (turns, fills, dpi source,
+review reasons, flags); content kept is measured by ``bench/accuracy.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
-from dangan.imaging.accuracy import border_residue, hole_removed, score_page
+from dangan.imaging.accuracy import border_residue, clean_to_output, hole_removed, score_page
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.pipeline import retouch_bytes
 from dangan.samples.layout import KINDS
 from dangan.samples.page import PageSpec, render_page
 
@@ -76,6 +80,20 @@ def run_ours(src: Path, dst: Path, report: Path, dpi: int, mode: str) -> float:
     return time.perf_counter() - start
 
 
+def false_fills(truth: dict, matrix: np.ndarray, boxes: list[list[int]]) -> int:
+    """Fills (output boxes) whose centre is on no real hole of the page."""
+    w, h = truth["page_size"]
+    c = clean_to_output(np.asarray(truth["paper_quad"]), (w, h), matrix)
+    scale = float(np.hypot(c[0, 0], c[0, 1]))
+    real = [(c[:2, :2] @ np.array([hl["clean_x"], hl["clean_y"]]) + c[:2, 2] - 0.5,
+             hl["clean_r"] * scale) for hl in truth["holes"]]
+    false = 0
+    for x0, y0, x1, y1 in boxes:
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        false += not any(np.hypot(*(centre - p)) <= r for p, r in real)
+    return false
+
+
 def score_ours(pages: list[dict], dst: Path, report: Path) -> list[dict]:
     results = {r["source"]: r for r in json.loads(report.read_text("utf-8"))["results"]}
     scores = []
@@ -87,6 +105,8 @@ def score_ours(pages: list[dict], dst: Path, report: Path) -> list[dict]:
         scores.append({"skew": abs(s.residual_skew_deg) if s.upright else 90.0,
                        "upright": s.upright, "cut": s.content_cut, "border": s.border_residue,
                        "holes": (s.holes_removed, s.holes_total),
+                       "false_fills": false_fills(page["truth"], matrix, r["hole_boxes"]),
+                       "flagged": r["status"] != "ok", "review": bool(r["review"]),
                        "turned": page["truth"]["rotation"] != 0})
     return scores
 
@@ -113,8 +133,8 @@ def score_unpaper(pages: list[dict], work: Path) -> tuple[list[dict], float]:
         truth = page["truth"]
         h, w = grey.shape
         rot = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
-        removed = sum(hole_removed(grey, *(rot @ np.array([hl["x"], hl["y"], 1.0])), hl["r"])
-                      for hl in truth["holes"])
+        centres = [(rot @ np.array([hl["x"], hl["y"], 1.0]), hl["r"]) for hl in truth["holes"]]
+        removed = sum(hole_removed(grey, float(p[0]), float(p[1]), r) for p, r in centres)
         scores.append({"skew": abs(truth["skew_deg"] - angle) if truth["rotation"] == 0 else 90.0,
                        "upright": truth["rotation"] == 0, "cut": None,
                        "border": border_residue(grey, truth["dpi"]),
@@ -149,7 +169,43 @@ def summarise(scores: list[dict]) -> dict[str, str]:
         "black-border residue (pages)": f"{sum(bool(s['border']) for s in scores)}/{len(scores)}",
         "holes removed": f"{holes[0]}/{holes[1]} ({100 * holes[0] / max(1, holes[1]):.1f} %)",
         "content cut (pages)": f"{sum(cut)}/{len(cut)}" if cut else "not measured",
+        "false hole fills": (str(sum(s["false_fills"] for s in scores))
+                             if "false_fills" in scores[0] else "not measured"),
+        "pages flagged (needs review)": (f"{sum(s['flagged'] for s in scores)} "
+                                         f"({sum(s['review'] for s in scores)})/{len(scores)}"
+                                         if "flagged" in scores[0] else "-"),
     }
+
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realscans"
+
+
+def real_pages(folder: Path) -> None:
+    """Real page images nobody here made: what the engine did to each, and what it flagged."""
+    if not (folder / "truth.json").exists():
+        print(f"\nreal scans: {folder} not found, skipped")
+        return
+    truth = json.loads((folder / "truth.json").read_text("utf-8"))["pages"]
+    opts = RetouchOptions(trust_file_dpi=True)
+    rows, start = [], time.perf_counter()
+    for page in truth:
+        rep = retouch_bytes((folder / page["file"]).read_bytes(), opts, page["file"]).report
+        rows.append((page, rep))
+    seconds = time.perf_counter() - start
+    print(f"\nreal scans: {len(rows)} pages from {folder.resolve()} "
+          f"({len(rows) / seconds:.1f} pages/s, one core, in-process, orientation included)")
+    for page, rep in rows:
+        flags = sorted({d.code for d in rep.defects if d.code != "needs_review"})
+        print(f"  {page['file']:30s} {rep.status:7s} turn={rep.rotation:3d}/{page['turn_clockwise_deg']:3d}"
+              f" fills={rep.holes_filled} dpi={rep.dpi}({rep.dpi_source}) review={','.join(rep.review) or '-'}"
+              f" flags={','.join(flags) or '-'}")
+    upright = [(p, r) for p, r in rows if p["turn_clockwise_deg"] == 0]
+    print(f"  false hole fills: {sum(r.holes_filled for _, r in rows)} on {len(rows)} pages "
+          f"(truth: 0 binding holes; feed holes left: {sum(p.get('feed_holes') or 0 for p, _ in rows)})")
+    print(f"  upright pages turned: {sum(r.rotation != 0 for _, r in upright)}/{len(upright)}; "
+          f"flagged: {sum(r.status != 'ok' for _, r in rows)}/{len(rows)} "
+          f"(needs review {sum(bool(r.review) for _, r in rows)}); "
+          f"dpi tag replaced: {sum(any(c.code == 'dpi_fallback' for c in r.changes) for _, r in rows)}")
 
 
 def main() -> None:
@@ -162,6 +218,8 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=3,
                     help="the throughput run retouches the pages this many times (as more volumes)")
     ap.add_argument("--no-600", action="store_true", help="skip the 600 dpi memory figure")
+    ap.add_argument("--realscans", type=Path, default=REAL,
+                    help="folder of real page images with truth.json (skipped when absent)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dangan-bench-"))
     try:
@@ -200,6 +258,7 @@ def report(args: argparse.Namespace, work: Path) -> None:
         print(f"ratio dangan / unpaper: {ours_rate / up_rate:.0f}×")
     if not args.no_600:
         print(f"peak RSS per worker at 600 dpi colour A4: {peak_rss_600(work):.0f} MB")
+    real_pages(args.realscans)
 
 
 if __name__ == "__main__":

@@ -51,13 +51,24 @@ def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
         thick = max(1, round(2 * fill.rim * factor))
         cv2.polylines(target, [outline], True, v, thick, cv2.LINE_8, 4)
         if fill.zone is not None:
-            mask, to_out = fill.zone
-            allowed = cv2.warpAffine(mask, scaled(to_out, 1.0, factor), (w, h),
-                                     flags=cv2.INTER_LINEAR, borderValue=0)
-            np.copyto(plane, target, where=allowed > 127)
+            np.copyto(plane, target, where=_allowed(fill.zone, factor, (w, h)))
     for x, y, r in fill.holes:
         c = (round(((x + 0.5) * factor - 0.5) * 16), round(((y + 0.5) * factor - 0.5) * 16))
         cv2.circle(plane, c, round(r * factor * 16), v, -1, cv2.LINE_8, 4)
+
+
+def _allowed(zone: tuple[np.ndarray, np.ndarray], factor: float, size: tuple[int, int]
+             ) -> np.ndarray:
+    """The paint zone (analysis px) on the output plane. It is warped at a quarter of the
+    plane's size — the zone is no finer than that — and brought up by a cheap resize."""
+    mask, to_out = zone
+    w, h = size
+    q = 0.25
+    qsize = (max(1, round(w * q)), max(1, round(h * q)))
+    small = cv2.warpAffine(mask, scaled(to_out, 1.0, factor * q), qsize, flags=cv2.INTER_LINEAR,
+                           borderValue=0)
+    full: np.ndarray = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) > 127
+    return full
 
 
 def _warp(plane: np.ndarray, m: np.ndarray, size: tuple[int, int], value: float) -> np.ndarray:
