@@ -14,9 +14,8 @@ import numpy as np
 from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
-from dangan.imaging.geometry import rotation_matrix, transform
 from dangan.imaging.holes import Hole, confirm_holes, find_holes
-from dangan.imaging.orientation import sideways_vote, upright_score
+from dangan.imaging.orientation import OrientationDecision, decide_orientation
 from dangan.imaging.paper import Paper, find_paper
 
 ANALYSIS_DPI = 50.0
@@ -39,6 +38,7 @@ class PagePlan:
     ink_box: np.ndarray | None  # (4, 2) corners of the ink bounding box, analysis px
     small: np.ndarray  # the reduced grey scan the plan was made from
     bed: Bed | None = None  # the bed that may be painted; whether the sheet was found
+    orientation_review: str = ""  # why a person should check the turn; "" when sure
 
     @property
     def turn_deg(self) -> float:
@@ -95,32 +95,15 @@ def choose_skew(content: SkewEstimate, edge: float | None, edge_weak: bool = Fal
     return 0.0, "none", 0.0
 
 
-def _upright_view(ink: np.ndarray, paper: Paper, turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ink warped upright and cropped to the paper, and the map used to do it."""
-    rot = rotation_matrix(turn_deg)
-    quad = transform(rot, paper.quad)
-    lo = quad.min(axis=0)
-    size = np.ceil(quad.max(axis=0) - lo).astype(int) + 1
-    rot[:2, 2] -= lo
-    view = cv2.warpAffine(ink, rot[:2], (int(size[0]), int(size[1])), flags=cv2.INTER_NEAREST)
-    return view, rot
-
-
-def _orient(pts: np.ndarray, ink: np.ndarray, paper: Paper, holes: list[Hole],
-            opts: RetouchOptions, mm: float) -> tuple[int, float, SkewEstimate]:
-    side = paper.quad[1] - paper.quad[0], paper.quad[3] - paper.quad[0]
-    paper_wh = (float(np.hypot(*side[0])), float(np.hypot(*side[1])))
-    sideways = sideways_vote(pts, paper_wh, opts.max_skew_deg) > 0
-    base = 90 if sideways else 0
-    turned = pts if not sideways else np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
+def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, paper: Paper, opts: RetouchOptions
+            ) -> tuple[OrientationDecision, SkewEstimate]:
+    """The turn decided from text evidence, and the content skew of the page turned upright."""
+    decision = (decide_orientation(grey, dpi) if opts.orientation
+                else OrientationDecision(0, 1.0, "", {"off": True}))
+    sideways = decision.rotation in (90, 270)
+    turned = np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32) if sideways else pts
     sharp_edge = paper.edge_angle_deg is not None and not paper.edge_weak
-    content = measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
-    skew, _, _ = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
-    view, rot = _upright_view(ink, paper, -(base + skew))
-    centres = [tuple(p) for p in transform(rot, np.array([[h.x, h.y] for h in holes]))] if holes else []
-    score = upright_score(view, centres, mm)
-    rotation = base if score >= 0 else (base + 180) % 360
-    return rotation, abs(score), content
+    return decision, measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
 
 
 def _refine(grey: np.ndarray, dpi: float, rotation: int, approx: SkewEstimate,
@@ -150,9 +133,9 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     ink = ink_mask(small, paper, mm)
     _remove_holes(ink, holes)
     pts = ink_points(ink)
-    rotation, confidence, content = _orient(pts, ink, paper, holes, opts, mm)
-    if not opts.orientation:
-        rotation, confidence = 0, 1.0
+    decision, content = _orient(grey if half is None else half, dpi if half is None else dpi / 2,
+                                pts, paper, opts)
+    rotation, confidence = decision.rotation, decision.confidence
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     if not opts.deskew:
         skew, method, skew_conf = 0.0, "off", 1.0
@@ -160,7 +143,8 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
         content = _refine(grey, dpi, rotation, content, half)
         skew, method, skew_conf = choose_skew(content, None)
     return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
-                    tuple(holes), ink, _content_box(ink, bed), small, bed)
+                    tuple(holes), ink, _content_box(ink, bed), small, bed,
+                    orientation_review=decision.review)
 
 
 def _content_box(ink: np.ndarray, bed: Bed) -> np.ndarray | None:

@@ -1,0 +1,124 @@
+"""Orientation benchmark: the text-evidence decision on real pages and on two generators.
+
+    .venv/bin/python bench/orientation.py [--sets real,samples,pagegen] [--pages 24]
+                                          [--seed 900000] [--show]
+
+Sets: ``real`` — every page of ``../shared/realscans`` turned 0/90/180/270 (the truth after
+turning is known; skipped with a message where the folder is absent); ``samples`` — pages of
+``dangan.samples`` (the generator the old engine was tuned on); ``pagegen`` — the second,
+independent generator at held-out seeds (``--seed``, default in its benchmark range).
+Generated pages cycle through their kinds and the four turns.
+
+Per set: right / wrong / abstained (rotation 0 and flagged for review), wrong turns of
+upright pages, upright pages flagged, turned pages missed silently, and pages per second on
+one core (``decide_orientation`` alone, the grey scan already decoded; one process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from dangan.imaging.orientation import decide_orientation
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realscans"
+TURNS = (0, 90, 180, 270)
+
+
+def real_cases() -> Iterator[tuple[str, np.ndarray, float, int]]:
+    truth = json.loads((REAL / "truth.json").read_text(encoding="utf-8"))["pages"]
+    for page in truth:
+        grey = cv2.imread(str(REAL / page["file"]), cv2.IMREAD_GRAYSCALE)
+        if grey is None:
+            raise SystemExit(f"cannot read {page['file']}")
+        # Resolution tags are often wrong here: take the sheet as about A4.
+        dpi = max(grey.shape) / 11.7
+        for q in TURNS:
+            need = (page["turn_clockwise_deg"] - q) % 360
+            yield f"{page['file']}@{q}", np.ascontiguousarray(np.rot90(grey, -q // 90)), dpi, need
+
+
+def samples_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, int]]:
+    from dangan.samples.layout import KINDS
+    from dangan.samples.page import PageSpec, render_page
+
+    for i in range(n):
+        kind, turn = KINDS[i % len(KINDS)], TURNS[(i // len(KINDS)) % 4]
+        rp = render_page(PageSpec(kind=kind, dpi=200, seed=seed + i, rotation=turn))
+        scan = rp.scan_array
+        grey = cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY) if scan.ndim == 3 else scan
+        yield f"{kind}#{seed + i}", grey, 200.0, rp.truth.rotation
+
+
+def pagegen_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, int]]:
+    from dangan.pagegen import KINDS, make_page
+
+    for i in range(n):
+        kind, turn = KINDS[i % len(KINDS)], TURNS[(i // len(KINDS)) % 4]
+        page = make_page(seed + i, kind=kind, turn=turn)
+        grey = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
+        tag = "v" if page.truth.vertical else ""
+        yield f"{kind}{tag}#{seed + i}", grey, 200.0, page.truth.turn
+
+
+def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool) -> None:
+    n = right = wrong = flagged = wrong_upright = upright = upright_flagged = missed = 0
+    spent = 0.0
+    for label, grey, dpi, need in cases:
+        start = time.perf_counter()
+        d = decide_orientation(grey, dpi)
+        spent += time.perf_counter() - start
+        n += 1
+        upright += need == 0
+        if d.rotation == need:
+            right += 1
+            upright_flagged += need == 0 and bool(d.review)
+        elif d.rotation == 0 and d.review:
+            flagged += 1
+        else:
+            wrong += 1
+            wrong_upright += need == 0
+            missed += d.rotation == 0
+        if show and (d.rotation != need or d.review):
+            print(f"  {label:40s} need {need:3d} got {d.rotation:3d} {d.review or '-':28s} "
+                  f"{d.evidence}")
+    if not n:
+        return
+    print(f"{name:8s} {n:4d} pages  right {right:4d} ({right / n:5.1%})  wrong {wrong:3d}  "
+          f"abstained {flagged:3d} ({flagged / n:5.1%})  wrong turns of upright "
+          f"{wrong_upright}/{upright}  upright flagged {upright_flagged}/{upright}  "
+          f"turned missed silently {missed}  {n / spent:5.2f} pages/s/core")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", default="real,samples,pagegen")
+    ap.add_argument("--pages", type=int, default=24, help="pages per generated set")
+    ap.add_argument("--seed", type=int, default=900_000)
+    ap.add_argument("--show", action="store_true", help="print each wrong or flagged page")
+    args = ap.parse_args()
+    sets = args.sets.split(",")
+    if "real" in sets:
+        if (REAL / "truth.json").is_file():
+            run("real", real_cases(), args.show)
+        else:
+            print(f"real     skipped: {REAL} not found")
+    if "samples" in sets:
+        run("samples", samples_cases(args.pages, args.seed), args.show)
+    if "pagegen" in sets:
+        try:
+            import dangan.pagegen  # noqa: F401
+        except ImportError:
+            print("pagegen  skipped: dangan.pagegen not installed")
+        else:
+            run("pagegen", pagegen_cases(args.pages, args.seed), args.show)
+
+
+if __name__ == "__main__":
+    main()

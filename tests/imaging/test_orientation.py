@@ -1,0 +1,141 @@
+"""Orientation from text evidence, on real page images nobody on this project made.
+
+The pages come from ``../shared/realscans`` (see its README for their origin and licences).
+A right answer or an abstention (rotation 0, flagged for review) passes; a wrong turn never.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from dangan.imaging import orientation
+from dangan.imaging._exec import rapidocr, tesseract
+from dangan.imaging.analysis import analyse
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.orientation import OrientationDecision, decide_orientation
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "realscans"
+LONG_SIDE = 1600  # what the decision looks at anyway; keeps the tests quick
+
+
+@cache
+def real(name: str) -> np.ndarray:
+    """A real page, grey, its longer side reduced to ``LONG_SIDE``."""
+    if not (REAL / name).is_file():
+        pytest.skip(f"real scans not found at {REAL}")
+    grey = cv2.imread(str(REAL / name), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None, name
+    f = min(1.0, LONG_SIDE / max(grey.shape))
+    return cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+
+
+def turned(grey: np.ndarray, clockwise: int) -> np.ndarray:
+    return np.ascontiguousarray(np.rot90(grey, -clockwise // 90))
+
+
+def decide(grey: np.ndarray) -> OrientationDecision:
+    return decide_orientation(grey, max(grey.shape) / 11.7)  # an A4 sheet's dpi
+
+
+def right_or_abstained(d: OrientationDecision, need: int) -> bool:
+    return d.rotation == need or (d.rotation == 0 and d.review != "")
+
+
+def test_truth_file_says_what_the_tests_assume() -> None:
+    if not (REAL / "truth.json").is_file():
+        pytest.skip(f"real scans not found at {REAL}")
+    truth = {p["file"]: p["turn_clockwise_deg"]
+             for p in json.loads((REAL / "truth.json").read_text(encoding="utf-8"))["pages"]}
+    assert truth["ocrmypdf__cardinal_p3.png"] == 180 and truth["lept__lyra.005.jpg"] == 90
+    assert truth["dots__tradition_zh.png"] == truth["tsr__table1.png"] == 0
+
+
+def test_upright_vertical_script_is_not_turned() -> None:
+    d = decide(real("dots__tradition_zh.png"))
+    assert d.rotation == 0
+    assert "ppocr" in d.evidence
+
+
+@pytest.mark.parametrize("name", ["tsr__table1.png", "tsr__squeeze_error.jpeg"])
+def test_landscape_table_stays_landscape(name: str) -> None:
+    grey = real(name)
+    assert grey.shape[1] > grey.shape[0]  # the sheet is landscape
+    d = decide(grey)
+    assert d.rotation == 0 and d.review == ""
+
+
+def test_upside_down_brochure_is_turned_or_flagged() -> None:
+    d = decide(real("ocrmypdf__cardinal_p3.png"))
+    assert right_or_abstained(d, 180), d
+
+
+def test_sideways_title_page_is_turned_or_flagged() -> None:
+    d = decide(real("lept__lyra.005.jpg"))
+    assert right_or_abstained(d, 90), d
+
+
+@pytest.mark.parametrize("q", [90, 180, 270])
+def test_each_turn_of_a_clear_chinese_page(q: int) -> None:
+    d = decide(turned(real("cnstd__mfd_zh.jpg"), q))
+    assert right_or_abstained(d, (360 - q) % 360), d
+
+
+def test_turned_page_is_put_right_when_both_tools_agree() -> None:
+    d = decide(turned(real("lept__lucasta.047.jpg"), 270))
+    assert (d.rotation, d.review) == (90, "")
+    ev = d.evidence
+    assert isinstance(ev["tesseract"], dict) and ev["tesseract"]["rotation"] == 90
+
+
+@pytest.mark.parametrize("q", [0, 90, 180, 270])
+def test_near_blank_page_is_never_turned(q: int) -> None:
+    d = decide(turned(real("ocrd__SBB_FILE_0002.tif"), q))  # a flyleaf with a shelf mark
+    assert d.rotation == 0
+
+
+def test_blank_sheet_is_left_alone_without_a_flag() -> None:
+    rng = np.random.default_rng(3)
+    sheet = np.clip(rng.normal(232, 4, (1169, 827)), 0, 255).astype(np.uint8)
+    d = decide(sheet)
+    assert (d.rotation, d.review) == (0, "")
+
+
+def test_tesseract_osd_answer_is_parsed() -> None:
+    text = ("Page number: 0\nOrientation in degrees: 270\nRotate: 90\n"
+            "Orientation confidence: 5.19\nScript: Han\nScript confidence: 1.22\n")
+    assert tesseract.parse(text) == tesseract.Osd(90, 5.19, "Han", 1.22)
+    assert tesseract.parse("Too few characters. Skipping this page\n") is None
+
+
+def test_tools_disagreeing_leave_the_page_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    grey = turned(real("lept__lucasta.047.jpg"), 90)  # needs 270
+    monkeypatch.setattr(tesseract, "osd", lambda *_: tesseract.Osd(90, 12.0, "Latin", 2.0))
+    d = decide(grey)
+    assert (d.rotation, d.review) == (0, orientation.DISAGREE)
+
+
+def test_no_model_runs_when_orientation_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("a model ran")
+
+    monkeypatch.setattr(rapidocr, "models", refuse)
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    grey = turned(real("lept__lucasta.047.jpg"), 180)
+    plan = analyse(grey, max(grey.shape) / 11.7, RetouchOptions(orientation=False))
+    assert (plan.rotation, plan.orientation_review) == (0, "")
+
+
+def test_plan_carries_the_decision_and_upright_skew() -> None:
+    grey = turned(real("lept__lucasta.047.jpg"), 90)
+    plan = analyse(grey, max(grey.shape) / 11.7, RetouchOptions())
+    assert plan.rotation in (0, 270)
+    if plan.rotation == 270:
+        assert plan.orientation_review == "" and abs(plan.skew_deg) < 1.0
+    else:
+        assert plan.orientation_review != ""
