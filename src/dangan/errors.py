@@ -20,6 +20,8 @@ from typing import Any
 
 from dangan.i18n import t
 
+MAX_DETAILS = 100  # detail lines kept on an error (a million bad rows print 101 lines)
+
 
 class DanganError(Exception):
     """Root of all dangan errors."""
@@ -38,8 +40,12 @@ class DanganError(Exception):
     ) -> None:
         self.key = key or self.default_key
         self.params = params
-        # Already-rendered lines (one per bad row/segment/file), shown under the message.
-        self.details = list(details)
+        # Already-rendered lines (one per bad row/segment/file), shown under the message;
+        # at most MAX_DETAILS of them and a line saying how many more there were.
+        lines = list(details)
+        self.details = lines[:MAX_DETAILS]
+        if len(lines) > MAX_DETAILS:
+            self.details.append(t("error.more_details", count=len(lines) - MAX_DETAILS))
         super().__init__(self.key)
 
     @property

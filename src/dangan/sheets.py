@@ -4,12 +4,21 @@ One reader for every import (volume lists, catalogues, problem lists): it finds 
 row, keeps the spreadsheet's own row numbers for messages, turns every cell into stripped
 text, and refuses what is not a spreadsheet (an empty file, a PNG renamed .xlsx) with a
 message that says what it found.
+
+Bounded: a workbook is streamed row by row (openpyxl read-only mode, the sheet's declared
+dimension ignored — a 5 KB file may claim A1:XFD1048576), empty rows are not kept, and a
+file with more than ``MAX_ROWS`` rows, ``MAX_COLUMNS`` columns, ``MAX_FILE_BYTES`` bytes or a
+cell longer than ``MAX_CELL_CHARS`` is refused (exit 4) before an importer sees it. A cell
+holding a control character (a NUL byte in a CSV) is refused naming its row and column. ``column_limits``/``check_row`` check parsed values against the database
+columns they go to (text length, integer range), so every database refuses the same input
+the same way, located.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from dangan.errors import SpreadsheetError
+from dangan.i18n import t
 
 MAX_HEADER_SCAN = 10  # header may sit below a title row or two
+MAX_ROWS = 200_000  # non-empty rows per file (all sheets); more is refused
+MAX_COLUMNS = 1_000
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_FILE_BYTES = 256 << 20
+_DIGITS = re.compile(r"[0-9]+")
+_CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F}
 
 _MAGIC = {
     b"\x89PNG": "PNG 图片",
@@ -91,6 +107,9 @@ def read_tables(path: Path, header_hint: Iterable[str] = ()) -> list[tuple[str, 
     """
     if not path.is_file():
         raise SpreadsheetError("volumes.file_missing", path=path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SpreadsheetError("sheets.file_too_large", path=path, size=size, limit=MAX_FILE_BYTES)
     data = path.read_bytes()
     if not data.strip():
         raise SpreadsheetError("volumes.file_empty", path=path)
@@ -120,16 +139,46 @@ def _read_xlsx(path: Path, data: bytes) -> list[tuple[str, list[tuple[int, list[
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for broken files
         raise SpreadsheetError("volumes.file_unreadable", path=path, detail=str(exc)) from None
+    budget = _Budget(path)
     try:
-        return [
-            (ws.title, [
-                (number, [_cell_text(v) for v in values])
-                for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-            ])
-            for ws in wb.worksheets
-        ]
+        return [(ws.title, _sheet_rows(ws, budget)) for ws in wb.worksheets]
     finally:
         wb.close()
+
+
+class _Budget:
+    """Counts the rows kept across a file's sheets and refuses a file over the limits."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+
+    def take(self, cells: list[str]) -> list[str] | None:
+        """The row's cells without trailing empties; None for an empty row."""
+        end = len(cells)
+        while end and not cells[end - 1]:
+            end -= 1
+        if not end:
+            return None
+        self.rows += 1
+        if self.rows > MAX_ROWS:
+            raise SpreadsheetError("sheets.too_many_rows", path=self.path, limit=MAX_ROWS)
+        if end > MAX_COLUMNS:
+            raise SpreadsheetError("sheets.too_many_columns", path=self.path, limit=MAX_COLUMNS)
+        return cells[:end] if end < len(cells) else cells
+
+
+def _sheet_rows(ws: Any, budget: _Budget) -> list[tuple[int, list[str]]]:
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # never trust the declared size: stream what is there
+    rows: list[tuple[int, list[str]]] = []
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if not values:
+            continue
+        kept = budget.take([_cell_text(v) for v in values])
+        if kept is not None:
+            rows.append((number, kept))
+    return rows
 
 
 def _decode(data: bytes) -> str:
@@ -143,16 +192,25 @@ def _decode(data: bytes) -> str:
 
 def _read_csv(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
     kind = sniff_kind(data[:8])
-    if kind or b"\x00" in data[:4096]:
+    head = data[:4096]
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))  # Excel's "Unicode text" export
+    if kind or (not utf16 and head.count(b"\x00") > len(head) // 100):
         raise SpreadsheetError("volumes.file_unreadable", path=path, detail=kind or "binary")
-    text = _decode(data)
+    # A stray NUL in a text file is a bad cell, refused below with its row and column.
+    text = data.decode("utf-16", errors="replace") if utf16 else _decode(data)
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    budget = _Budget(path)
+    rows: list[tuple[int, list[str]]] = []
     try:
-        return [(reader.line_num, [c.strip() for c in row]) for row in reader]
+        for row in reader:
+            kept = budget.take([c.strip() for c in row])
+            if kept is not None:
+                rows.append((reader.line_num, kept))
+        return rows
     except csv.Error as exc:
         raise SpreadsheetError("volumes.file_unreadable", path=path, detail=str(exc)) from None
 
@@ -178,7 +236,25 @@ def _to_table(path: Path, grid: list[tuple[int, list[str]]], hints: set[str]) ->
         Row(number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)})
         for number, cells in rows[header_idx + 1 :]
     ]
+    problems = [line for row in body for line in cell_problems(row)]
+    if problems:
+        raise SpreadsheetError("sheets.bad_cells", path=path, count=len(problems),
+                               details=problems)
     return Table(path, headers, body, header_no)
+
+
+def cell_problems(row: Row) -> list[str]:
+    """Cells no column of any database should take: control characters, oversized text."""
+    out = []
+    for header, value in row.values.items():
+        if len(value) > MAX_CELL_CHARS:
+            out.append(t("sheets.cell_problem", row=row.number, column=header,
+                         detail=t("sheets.too_long", length=MAX_CELL_CHARS, found=len(value))))
+        elif not value.isprintable() and (bad := next(
+                (ch for ch in value if ord(ch) in _CONTROL), None)) is not None:
+            out.append(t("sheets.cell_problem", row=row.number, column=header,
+                         detail=t("sheets.control_char", code=f"U+{ord(bad):04X}")))
+    return out
 
 
 def resolve_columns(
@@ -199,3 +275,83 @@ def resolve_columns(
             label = aliases[name][0] if aliases.get(name) else name
             raise SpreadsheetError("volumes.missing_column", path=table.path, column=label)
     return found
+
+
+# --- values against the columns they go to -------------------------------------------------
+@dataclass(frozen=True)
+class Limit:
+    """What a database column takes: text of at most ``length`` characters, or an integer
+    within ``bits`` (signed)."""
+
+    kind: str  # "text" | "int"
+    length: int | None = None
+    bits: int = 32
+
+    @property
+    def int_range(self) -> tuple[int, int]:
+        return -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
+
+
+def column_limits(model: Any, fields: Iterable[str] | None = None) -> dict[str, Limit]:
+    """Limits of a SQLAlchemy model's columns (``String(n)`` lengths, Integer/BigInteger)."""
+    from sqlalchemy import BigInteger, Integer, SmallInteger, String
+
+    out: dict[str, Limit] = {}
+    columns = model.__table__.columns
+    for name in fields if fields is not None else [c.key for c in columns]:
+        col = columns.get(name)
+        if col is None:
+            continue
+        kind = col.type
+        if isinstance(kind, String):
+            out[name] = Limit("text", kind.length)
+        elif isinstance(kind, BigInteger):
+            out[name] = Limit("int", bits=64)
+        elif isinstance(kind, SmallInteger):
+            out[name] = Limit("int", bits=16)
+        elif isinstance(kind, Integer):
+            out[name] = Limit("int", bits=32)
+    return out
+
+
+def value_problem(value: Any, limit: Limit) -> str | None:
+    """Why ``value`` does not fit ``limit`` (a message detail), or None."""
+    if value is None or value == "":
+        return None
+    if limit.kind == "int":
+        low, high = limit.int_range
+        if isinstance(value, int):
+            numbers = [value]
+        else:  # every run of digits: "3-5" and "第3页" hold numbers too
+            numbers = [int(run) if len(run) <= 40 else high + 1
+                       for run in _DIGITS.findall(str(value))]
+        if any(not low <= n <= high for n in numbers):
+            return t("sheets.out_of_range", low=low, high=high, found=_short(str(value).strip()))
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if "\x00" in text:
+        return t("sheets.control_char", code="U+0000")
+    if limit.length is not None and len(text) > limit.length:
+        return t("sheets.too_long", length=limit.length, found=len(text))
+    return None
+
+
+def check_row(row: Row, values: Mapping[str, Any], limits: Mapping[str, Limit],
+              columns: Mapping[str, str | None]) -> list[str]:
+    """Row-and-column-located problems of a row's parsed ``values`` against ``limits``.
+
+    ``columns`` maps a field to the header it was read from (named in the message).
+    """
+    out = []
+    for name, limit in limits.items():
+        if name not in values:
+            continue
+        problem = value_problem(values[name], limit)
+        if problem:
+            out.append(t("sheets.cell_problem", row=row.number,
+                         column=columns.get(name) or name, detail=problem))
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}…{text[-6:]}（{len(text)}）"

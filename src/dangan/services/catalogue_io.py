@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dangan import sheets
+from dangan.db.models import Item
 from dangan.domain.catalogue import RawEntry
 from dangan.domain.catalogue_fields import ENTRY_ALIASES, ENTRY_MARKERS, RECORD_ALIASES
 from dangan.errors import SpreadsheetError
 from dangan.i18n import t
 
 HINTS = (*ENTRY_MARKERS, "档号", "案卷题名", "题名")
+# Values checked against the columns they go to (text length, integer range), located.
+ENTRY_LIMITS = {**sheets.column_limits(Item), "pages": sheets.Limit("int"),
+                "page_count": sheets.Limit("int")}
 
 
 @dataclass
@@ -107,6 +111,9 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
                                      detail=t("volumes.row_empty_code")))
             continue
         values = {f: row.get(h) for f, h in cols.items() if h is not None}
+        if bad := sheets.check_row(row, values, ENTRY_LIMITS, cols):
+            result.problems.extend(f"{source} {line}" for line in bad)
+            continue
         previous = result.entry_source.setdefault(code, source)
         if previous != source:
             result.problems.append(t("index.row_problem", source=source, row=row.number,

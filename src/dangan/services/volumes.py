@@ -13,7 +13,7 @@ from dangan.db.models import Defect, ImportLog, StageEvent, StoredFile, Volume
 from dangan.errors import ConflictError, NamingError, SpreadsheetError
 from dangan.i18n import t
 from dangan.services.project import ProjectContext
-from dangan.sheets import Row, read_table, resolve_columns
+from dangan.sheets import Row, check_row, column_limits, read_table, resolve_columns
 from dangan.storage import sha256_file
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -28,6 +28,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "expected_pages": ("页数", "总页数", "页码数", "张页数", "pages", "page count", "page_count"),
 }
 LOCATION_PARTS = ("room", "cabinet", "shelf", "box")
+LIMITS = column_limits(Volume, ("archive_code", "title", "year", "location", "expected_pages"))
 COMPARED = ("title", "year", "location", "expected_pages", "extra")
 
 
@@ -95,6 +96,7 @@ def _parse_rows(ctx: ProjectContext, path: Path) -> list[dict[str, Any]]:
             "extra": {h: v for h, v in row.values.items() if h not in used and v != ""},
             "list_row": row.number,
         })
+        errors.extend(check_row(row, parsed[-1], LIMITS, cols))  # before any database sees it
     if errors:
         raise SpreadsheetError("volumes.rows_invalid", path=path, count=len(errors), details=errors)
     return parsed
