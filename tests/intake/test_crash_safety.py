@@ -185,7 +185,10 @@ def test_ingest_killed_anywhere_then_rerun(project, clean_set: tuple[Path, SetTr
         shutil.copytree(src_root / v.folder, root / v.folder)
     truth = SetTruth(truth.root, truth.seed, truth.volumes[:3])
     _volume_rows(project, truth)
-    args = ["ingest", str(root), "-p", str(project.home), "-w", "张三", "--workers", "1"]
+    from workflow.helpers import line_to  # the volumes are borrowed and sorted, scan claimed
+
+    line_to(project, "scan")
+    args = ["ingest", str(root), "-p", str(project.home), "-w", "张扫", "--workers", "1"]
     rnd = random.Random(5)
     for _ in range(3):
         _run_killed(args, rnd.uniform(0.8, 2.5))
