@@ -56,10 +56,32 @@ class ProjectInfo(Section):
             raise ValueError(_render("project.bad_id")) from None
 
 
+def _balanced_braces(pattern: str) -> str:
+    """A rule's braces must pair up: ``{year:4d}-{category`` is refused, not taken literally."""
+    depth = 0
+    for ch in pattern:
+        if ch == "{":
+            depth += 1
+            if depth > 1:
+                raise ValueError(_render("config.unbalanced_braces", pattern=pattern))
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(_render("config.unbalanced_braces", pattern=pattern))
+    if depth:
+        raise ValueError(_render("config.unbalanced_braces", pattern=pattern))
+    return pattern
+
+
 class NamingConfig(Section):
     archive_code: str
     folder: str
     page_file: str = "{page_no:04d}"
+
+    @field_validator("archive_code", "folder", "page_file")
+    @classmethod
+    def _braces(cls, v: str) -> str:
+        return _balanced_braces(v)
 
     @cached_property
     def rules(self) -> NamingRules:
@@ -101,6 +123,16 @@ class DeliveryConfig(Section):
     ocr: bool = False
     pdf_name: str = "{archive_code}-{item_no:03d}"
 
+    @field_validator("pdf_name")
+    @classmethod
+    def _a_file_name(cls, v: str) -> str:
+        """A file name inside the delivery area: no folders, no way out of it."""
+        name = v.strip()
+        if not name or "/" in name or "\\" in name or ".." in name or name.startswith(".") \
+                or "\x00" in name or (len(name) > 1 and name[1] == ":"):
+            raise ValueError(_render("config.bad_file_name", name=v))
+        return _balanced_braces(v)
+
 
 class CatalogueConfig(Section):
     """Which fields the volume record and the catalogue rows carry (per template)."""
@@ -134,9 +166,54 @@ class WorkflowConfig(Section):
 class StorageConfig(Section):
     url: str = DEFAULT_STORAGE_DIR
 
+    @field_validator("url")
+    @classmethod
+    def _known_protocol(cls, v: str) -> str:
+        check_storage_url(v)
+        return v
+
 
 class DatabaseConfig(Section):
     url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _a_database_url(cls, v: str) -> str:
+        if v:
+            check_database_url(v)
+        return v
+
+
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+
+
+def check_database_url(url: str) -> None:
+    """A URL SQLAlchemy can parse, for a database dangan supports (else ValueError)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValueError(_render("config.bad_database_url", backends=", ".join(DATABASE_BACKENDS))) from None
+    if parsed.get_backend_name() not in DATABASE_BACKENDS:
+        raise ValueError(_render("config.bad_database_url", backends=", ".join(DATABASE_BACKENDS)))
+
+
+def check_storage_url(url: str) -> None:
+    """A local path, or an fsspec URL whose protocol is known and installed (else ValueError)."""
+    if "://" not in url:
+        if "\x00" in url:
+            raise ValueError(_render("config.bad_storage_url", protocol="", detail="NUL"))
+        return
+    import fsspec
+
+    protocol = url.split("://", 1)[0]
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except (ValueError, ImportError) as exc:
+        raise ValueError(_render("config.bad_storage_url", protocol=protocol,
+                                 detail=str(exc).splitlines()[0] if str(exc) else "")) from None
 
 
 class ProjectConfig(Section):
@@ -237,13 +314,25 @@ def load_config(project_dir: Path) -> ProjectConfig:
     path = project_dir / CONFIG_FILE
     if not path.is_file():
         raise ConfigError("config.missing", path=path)
-    return parse_config(path.read_text(encoding="utf-8"), path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError("config.unreadable", path=path, detail=exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("config.not_utf8", path=path, offset=exc.start) from None
+    return parse_config(text.removeprefix("\ufeff"), path)
 
 
 def database_url(project_dir: Path, config: ProjectConfig) -> str:
     """DANGAN_DATABASE_URL wins, then the config, then a SQLite file in the project home."""
     env = os.environ.get("DANGAN_DATABASE_URL")
     if env:
+        try:
+            check_database_url(env)
+        except ValueError as exc:
+            raise ConfigError("config.bad_env", name="DANGAN_DATABASE_URL", detail=str(exc)) from None
         return env
     if config.database.url:
         return config.database.url
@@ -252,7 +341,13 @@ def database_url(project_dir: Path, config: ProjectConfig) -> str:
 
 def storage_url(project_dir: Path, config: ProjectConfig) -> str:
     """DANGAN_STORAGE_URL wins; a relative path in the config is relative to the project home."""
-    url = os.environ.get("DANGAN_STORAGE_URL") or config.storage.url
+    env = os.environ.get("DANGAN_STORAGE_URL")
+    if env:
+        try:
+            check_storage_url(env)
+        except ValueError as exc:
+            raise ConfigError("config.bad_env", name="DANGAN_STORAGE_URL", detail=str(exc)) from None
+    url = env or config.storage.url
     if "://" in url:
         return url
     path = Path(url)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from dangan.services.project import ProjectContext
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # error lines are never cut in two
 
 PROJECT_ENV = "DANGAN_PROJECT"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dangan.cli.common import OptionalProject, console, open_ctx, worker_option
+from dangan.cli.common import OptionalProject, console, worker_option
 from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.imaging.context import PageReport, RetouchOptions
@@ -73,18 +73,18 @@ def retouch(
     opts = RetouchOptions(dpi=dpi or 200, trust_file_dpi=dpi is None, mode=mode, fmt=fmt, holes=holes,  # type: ignore[arg-type]
                           jpeg_quality=quality, page_size_mm=svc.page_size_mm(page_size),
                           deskew=deskew, orientation=orientation, borders=borders)
+    if project is None and src and dst:
+        from dangan.storage.paths import overlaps
+
+        if overlaps(src, dst):  # the masters would be overwritten or retouched twice
+            raise InputError("cli.retouch_overlap", src=src, dst=dst)
     executor = make_executor(workers or None, scheduler)
     try:
         if project is not None:
             from dangan.services import retouch_project
-            from dangan.services.engine import resolve_actor
 
-            ctx = open_ctx(project)
-            actor = resolve_actor(ctx, user) if user else None
             summary = _with_progress(None, lambda tick: retouch_project.run(
-                ctx, executor, batch=batch, actor=actor, progress=tick, force=force))
-            for line in summary.unsigned:
-                console.print(f"[yellow]•[/] {line}")
+                project, executor, batch=batch, user=user, progress=tick, force=force))
         else:
             if not src or not dst:
                 raise InputError("retouch.need_paths")

@@ -67,10 +67,19 @@ class Storage:
         return "file" in _protocols(self.fs)
 
     def path(self, *parts: str | Area) -> str:
-        """Absolute path inside the root for a relative path; refuses to leave the root."""
-        rel = posixpath.normpath("/".join(str(p) for p in parts if str(p)))
-        if rel.startswith("../") or rel == ".." or rel.startswith("/"):
-            raise StorageError("storage.outside_root", path=rel)
+        """Absolute path inside the root for a relative path.
+
+        Refuses to leave the root, and refuses a path that leaves the top folder it names
+        (``已上传/pdf/../../已扫描/x`` is not a path into 已上传): a name built from
+        configuration or data can never land in another area (the masters included).
+        """
+        raw = "/".join(str(p) for p in parts if str(p))
+        rel = posixpath.normpath(raw)
+        if rel.startswith("../") or rel == ".." or rel.startswith("/") or "\x00" in raw:
+            raise StorageError("storage.outside_root", path=raw)
+        top = raw.split("/", 1)[0]
+        if top not in ("", ".", "..") and rel != top and not rel.startswith(top + "/"):
+            raise StorageError("storage.outside_area", path=raw, area=top)
         return self.root if rel == "." else f"{self.root}/{rel}"
 
     def relative(self, full: str) -> str:

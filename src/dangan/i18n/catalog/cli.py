@@ -7,6 +7,9 @@ for one command, ``cli.opt.<param>`` for every command that has it. See dangan.c
 MESSAGES: dict[str, tuple[str, str]] = {
     "cli.bad_lang": ("未知的语言 {value}，可选：{choices}", "unknown language {value}; choose one of {choices}"),
     "cli.bad_area": ("未知的存储区 {value}，可选：{choices}", "unknown storage area {value}; choose one of {choices}"),
+    "cli.retouch_overlap": ("输出目录 {dst} 与源目录 {src} 相同或相互包含：源文件（母版）会被覆盖，拒绝执行",
+                            "The output folder {dst} is, contains or lies inside the source {src}: the "
+                            "sources (masters) would be overwritten; refused"),
     # --- commands ---
     "cli.help.root": ("档案数字化加工生产线。项目目录用 -p/--project（默认当前目录或 DANGAN_PROJECT），"
                       "操作人用 -w/--worker。",
