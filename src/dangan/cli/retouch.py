@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dangan.cli.common import OptionalProject, console, worker_option
+from dangan.cli.common import OptionalProject, console, open_ctx, worker_option
 from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.imaging.context import PageReport, RetouchOptions
@@ -82,9 +82,14 @@ def retouch(
     try:
         if project is not None:
             from dangan.services import retouch_project
+            from dangan.services.engine import resolve_actor
 
+            ctx = open_ctx(project)
+            actor = resolve_actor(ctx, user) if user else None
             summary = _with_progress(None, lambda tick: retouch_project.run(
-                project, executor, batch=batch, user=user, progress=tick, force=force))
+                ctx, executor, batch=batch, actor=actor, progress=tick, force=force))
+            for line in summary.unsigned:
+                console.print(f"[yellow]•[/] {line}")
         else:
             if not src or not dst:
                 raise InputError("retouch.need_paths")

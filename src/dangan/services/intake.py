@@ -1,8 +1,11 @@
 """Use cases of scan intake, called by the CLI (and later the web app).
 
-check → renumber → ingest → fixity. Ingest is the scan stage's sign-off: it refuses a volume
-with error defects, copies it into 已扫描 verified by SHA-256, records pages and checksums and
-the operator's signature in one transaction, and writes the tracking sheet.
+check → renumber → ingest → fixity. Ingest is the scan stage's work: it refuses a volume with
+error defects or one whose batch is not at the scan stage, copies it into 已扫描 verified by
+SHA-256, records pages and checksums in one transaction and writes the tracking sheet; then
+the workflow engine signs the scan stage for the operator when they hold the batch's scan
+claim. Without the claim the volume stays recorded and unsigned, and the report says how to
+sign (``dangan claim`` then ``dangan signoff``); nothing is claimed on anyone's behalf.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 from sqlalchemy import select
 
 from dangan.config import ScanConfig
-from dangan.db.models import Page, StageEvent, StoredFile, Volume, Worker
+from dangan.db.models import Page, StageEvent, StoredFile, Volume
+from dangan.domain import workflow as wf
 from dangan.domain.defects import BAD_PATH, Defect, make_defect
 from dangan.domain.naming import NamingRules, court_rules
 from dangan.domain.pages import PlanError, plan_renumber
@@ -38,6 +42,8 @@ from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import transfer_files
 from dangan.intake.walk import Walker
+from dangan.services import engine
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
 
@@ -170,6 +176,8 @@ class VolumeIngest:
     bytes: int = 0
     defects: list[Defect] = field(default_factory=list)
     message: str = ""
+    signed: bool = False  # the scan stage signed by the operator
+    key: str = ""  # why it was refused or left unsigned (catalogue key), if it was
 
 
 @dataclass
@@ -191,24 +199,28 @@ def read_problems(path: Path) -> list[str]:
 
 
 @holds_project_lock("ingest")  # one ingest per project at a time (exit 6 after a wait)
-def ingest(ctx: ProjectContext, root: Path, worker: str, problems: Sequence[str] = (),
+def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str] = (),
            workers: int = 0, report: CheckReport | None = None) -> IngestReport:
     """Check, then ingest every clean volume under ``root``; refuse the others with reasons."""
-    if not worker.strip():
-        raise InputError("intake.ingest.no_worker")
+    engine.require_role(actor, wf.SCAN)
     if report is None:
         report = check_scan_root(root, check_options(ctx, workers=workers))
     out = IngestReport(check=report)
     for vol in report.volumes:
-        out.volumes.append(ingest_volume(ctx, vol, worker.strip(), problems))
+        try:
+            out.volumes.append(ingest_volume(ctx, actor, vol, problems))
+        except StateError as exc:
+            out.volumes.append(VolumeIngest(vol.folder.archive_code or vol.folder.label,
+                                            "refused", message=exc.message, key=exc.key))
     for d in report.other_defects:
         if d.is_error:
             out.volumes.append(VolumeIngest(d.path, "refused", defects=[d], message=d.message))
     return out
 
 
-def ingest_volume(ctx: ProjectContext, vol: VolumeResult, worker: str,
+def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
                   problems: Sequence[str] = ()) -> VolumeIngest:
+    """Record one clean volume (first), then have the engine sign its scan stage."""
     folder = vol.folder
     errors = [d for d in vol.defects if d.is_error]
     label = folder.label
@@ -225,25 +237,48 @@ def ingest_volume(ctx: ProjectContext, vol: VolumeResult, worker: str,
         if volume is None:
             return VolumeIngest(code, "refused",
                                 message=t("intake.ingest.no_volume_row", volume=code))
-        volume_id = volume.id
+        volume_id, stage = volume.id, volume.stage
         recorded = {f.path: f for f in session.scalars(
             select(StoredFile).where(StoredFile.volume_id == volume_id,
                                      StoredFile.area == SCANNED_KEY, StoredFile.kind == "page"))}
     pages = sorted(folder.pages, key=lambda p: p.page_no)
     base = f"{Area.SCANNED.value}/{folder.name}"
+    remarks = "；".join(problems)
+    sign_data = {"pages": len(pages), "problems": list(problems)}
     if recorded:
-        return _compare_recorded(ctx, code, base, pages, recorded)
+        result = _compare_recorded(ctx, code, base, pages, recorded)
+        if result.state == "unchanged" and stage == wf.SCAN:
+            _sign(ctx, actor, result, remarks, sign_data)  # a rerun signs what was left
+        return result
+    if stage != wf.SCAN:
+        raise StateError("intake.ingest.wrong_stage", volume=code, stage=t(f"stage.{stage}"),
+                         scan=t("stage.scan"))
     ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
     moved = transfer_files(ctx.storage, [(p.path, f"{base}/{p.name}") for p in pages], code)
     now = datetime.now(UTC)
+    _record_scan(ctx, actor, vol, volume_id, pages, moved, problems, now)
+    write_tracking_sheet(ctx, volume_id)
+    _write_receipt(folder.path, code, moved, actor.name, now)
+    size = sum(tr.size for tr in moved)
+    result = VolumeIngest(code, "ingested", len(pages), size,
+                          message=t("intake.ingest.done", volume=code, pages=len(pages),
+                                    size=_human(size)))
+    _sign(ctx, actor, result, remarks, sign_data)
+    return result
+
+
+def _record_scan(ctx: ProjectContext, actor: Actor, vol: VolumeResult, volume_id: int,
+                 pages: Sequence[Any], moved: Sequence[Any], problems: Sequence[str],
+                 now: datetime) -> None:
+    """One transaction: pages, checksums and the scan record (problems, warnings, source)."""
+    folder = vol.folder
     with ctx.transaction() as session:
         volume = session.get(Volume, volume_id)
         assert volume is not None
         if session.scalar(select(StoredFile.id).where(StoredFile.volume_id == volume_id,
                                                       StoredFile.area == SCANNED_KEY).limit(1)):
-            raise ConflictError("intake.ingest.conflict_pages", volume=code, detail="concurrent")
-        worker_row = session.scalar(select(Worker).where(Worker.project_id == ctx.project_id,
-                                                         Worker.name == worker))
+            raise ConflictError("intake.ingest.conflict_pages", volume=volume.archive_code,
+                                detail="concurrent")
         page_rows = []
         for entry in pages:
             info = vol.infos.get(entry.name)
@@ -264,21 +299,28 @@ def ingest_volume(ctx: ProjectContext, vol: VolumeResult, worker: str,
                          for page, tr in zip(page_rows, moved, strict=True)])
         volume.page_count = len(pages)
         volume.folder_name = folder.name
-        volume.stage = "scan"
-        volume.status = "done"
-        warnings = [d.message for d in vol.defects if not d.is_error]
-        session.add(StageEvent(project_id=ctx.project_id, kind="signoff", stage="scan",
-                               volume_id=volume_id, work_batch_id=volume.work_batch_id,
-                               worker_id=worker_row.id if worker_row else None, person=worker,
-                               at=now, remarks="；".join(problems),
+        warnings = [{"code": d.code, "params": _plain(d.params)}
+                    for d in vol.defects if not d.is_error]
+        session.add(StageEvent(project_id=ctx.project_id, kind=wf.EVENT_SCAN_RECORD,
+                               stage=wf.SCAN, volume_id=volume_id,
+                               work_batch_id=volume.work_batch_id, worker_id=actor.worker_id,
+                               person=actor.name, at=now, remarks="；".join(problems),
                                data={"pages": len(pages), "problems": list(problems),
                                      "warnings": warnings, "source": folder.path}))
-    write_tracking_sheet(ctx, volume_id)
-    _write_receipt(folder.path, code, moved, worker, now)
-    size = sum(tr.size for tr in moved)
-    return VolumeIngest(code, "ingested", len(pages), size,
-                        message=t("intake.ingest.done", volume=code, pages=len(pages),
-                                  size=_human(size)))
+
+
+def _plain(params: Any) -> dict[str, Any]:
+    return {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+            for k, v in dict(params).items()}
+
+
+def _sign(ctx: ProjectContext, actor: Actor, result: VolumeIngest, remarks: str,
+          data: dict[str, Any]) -> None:
+    outcome = engine.sign_recorded(ctx, actor, [result.volume], wf.SCAN, remarks, data)
+    result.signed = bool(outcome.signed)
+    if outcome.unsigned:
+        result.key = outcome.unsigned[0][1]
+        result.message += "\n" + "\n".join(f"  - {m}" for m in outcome.messages())
 
 
 def _compare_recorded(ctx: ProjectContext, code: str, base: str, pages: Sequence[Any],
@@ -310,7 +352,8 @@ def _conflict(code: str, details: list[str]) -> VolumeIngest:
     return v
 
 
-def _write_receipt(path: str, code: str, moved: Sequence[Any], worker: str, at: datetime) -> None:
+def _write_receipt(path: str, code: str, moved: Sequence[Any], worker: str,
+                   at: datetime) -> None:
     # A read-only scan share keeps no receipt: the database still knows the volume is ingested.
     with contextlib.suppress(OSError):
         rn.write_json_atomic(os.path.join(path, RECEIPT), {
