@@ -3,6 +3,7 @@ other waits or is refused with exit 6 — never both failing, never nothing done
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import os
 import shutil
@@ -150,3 +151,58 @@ def test_two_ingests_of_one_share_at_once(any_project,  # type: ignore[no-untype
               and p.suffix == ".jpg"]
     assert len(stored) == sum(v.image_count for v in chosen)
     assert not [p for p in Path(any_project.storage.root).rglob(".dangan-tmp-*")]
+
+
+def _tiny_page(path: Path, seed: int) -> None:
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 255, (60, 40, 3), dtype=np.uint8)).save(path, "JPEG")
+
+
+@pytest.mark.parametrize("second", ["same", "other"])
+def test_two_renumbers_of_one_folder_at_once(tmp_path: Path, second: str) -> None:
+    """The same request twice: applied once. Two requests: each applied to what the other
+    left, or the later refused (exit 6) — never a page lost, doubled or misplaced."""
+    vol = tmp_path / "1-1-1-1-1997-民-0014-0025"
+    vol.mkdir()
+    for n in range(1, 14):
+        _tiny_page(vol / f"{n:04d}.jpg", n)
+    missed = tmp_path / "missed.jpg"
+    _tiny_page(missed, 99)
+    first = ["renumber", str(vol), str(missed), "--insert-before", "0005"]
+    argv = first if second == "same" else ["renumber", str(vol), "--remove", "0013"]
+    results = _race_two(first, argv)
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 6]), results
+    pages = sorted(p.name for p in vol.iterdir() if not p.name.startswith("."))
+    digests = [hashlib.sha256((vol / p).read_bytes()).hexdigest() for p in pages]
+    inserted = digests.count(hashlib.sha256(missed.read_bytes()).hexdigest())
+    removed = len(list((vol / ".dangan-removed").iterdir())) \
+        if (vol / ".dangan-removed").exists() else 0
+    assert len(set(digests)) == len(digests), results
+    assert pages == [f"{n:04d}.jpg" for n in range(1, 13 + inserted - removed + 1)], results
+    if second == "same":
+        assert (inserted, removed, len(pages)) == (1, 0, 14), results
+    else:
+        assert inserted + removed == codes.count(0), results  # applied iff it exited 0
+    assert not (vol / ".dangan-renumber.json").exists()
+    assert not [p for p in vol.iterdir() if p.name.startswith(".dangan-rn-")]
+
+
+def _race_two(a: list[str], b: list[str]) -> list[tuple[int, str]]:
+    barrier = FORK.Barrier(2)
+    with tempfile.TemporaryDirectory() as out_dir:
+        procs = [FORK.Process(target=_cli, args=(argv, barrier, out_dir)) for argv in (a, b)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        out = []
+        for p in procs:
+            assert p.pid is not None
+            text = "".join(Path(out_dir, f"{p.pid}.{s}").read_text("utf-8")
+                           for s in ("out", "err") if Path(out_dir, f"{p.pid}.{s}").exists())
+            out.append((p.exitcode or 0, text))
+        return out

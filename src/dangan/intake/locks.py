@@ -92,6 +92,39 @@ def project_lock(home: str | Path, command: str, *, wait: float = DEFAULT_WAIT) 
         os.close(fd)  # closing the only descriptor releases the flock
 
 
+@contextmanager
+def folder_lock(folder: str | Path, *, wait: float = DEFAULT_WAIT,
+                key: str = "intake.lock.folder_busy") -> Iterator[None]:
+    """Hold an exclusive flock on a folder itself (no file is created in it); re-entrant in
+    one process. Waits up to ``wait`` s for another process, then ConflictError ``key``."""
+    path = Path(os.path.realpath(folder))
+    if _held.get(path):
+        _held[path] += 1
+        try:
+            yield
+        finally:
+            _held[path] -= 1
+        return
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ConflictError(key, path=path) from None
+                time.sleep(POLL)
+        _held[path] = 1
+        try:
+            yield
+        finally:
+            _held.pop(path, None)
+    finally:
+        os.close(fd)
+
+
 def holds_project_lock(command: str, *, wait: float = DEFAULT_WAIT
                        ) -> Callable[[Callable[Concatenate[Any, P], R]],
                                      Callable[Concatenate[Any, P], R]]:

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dangan.domain.pages import RenumberPlan
+from dangan.errors import ConflictError
+from dangan.intake.locks import folder_lock
 from dangan.storage.areas import fsync_dir as _fsync_dir
 from dangan.storage.checksum import sha256_file
 
@@ -107,7 +109,22 @@ class Outcome:
 
 
 def recover(volume_dir: str) -> tuple[str | None, str | None]:
-    """Finish or undo an interrupted run; returns (what was done, its request key)."""
+    """Finish or undo an interrupted run; returns (what was done, its request key).
+
+    Under the folder's lock: a journal found then belongs to a dead run, never to a live one
+    (which holds the lock until its journal is gone)."""
+    with folder_lock(volume_dir, key="intake.renumber.busy"):
+        done = _recover(volume_dir)
+        _seen[os.path.realpath(volume_dir)] = folder_fingerprint(volume_dir)
+        return done
+
+
+# The folder as ``recover`` left it, which is what the caller then plans on: a run that finds
+# the folder changed since (another run applied meanwhile) refuses instead of misapplying.
+_seen: dict[str, str] = {}
+
+
+def _recover(volume_dir: str) -> tuple[str | None, str | None]:
     path = os.path.join(volume_dir, JOURNAL)
     if not os.path.exists(path):
         return None, None
@@ -144,15 +161,26 @@ def apply_plan(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str],
     """Recover, then apply ``plan`` — unless this very request was already applied.
 
     The caller may have recovered the folder itself before planning; either way a request
-    whose receipt matches the folder as it stands is not applied again.
+    whose receipt matches the folder as it stands is not applied again. The whole run holds
+    the folder's lock; a plan made on a folder that another run has changed since the
+    caller's ``recover`` is refused (ConflictError), never applied to the wrong pages.
     """
     insert_sha = [sha256_file(p) for p in new_files]
     key = request_key(request, insert_sha)
-    recovered, _old_key = recover(volume_dir)
+    with folder_lock(volume_dir, key="intake.renumber.busy"):
+        return _apply(volume_dir, plan, new_files, request, key, insert_sha)
+
+
+def _apply(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str], request: dict[str, Any],
+           key: str, insert_sha: Sequence[str]) -> Outcome:
+    planned_on = _seen.pop(os.path.realpath(volume_dir), None)
+    recovered, _old_key = _recover(volume_dir)
     if already_applied(volume_dir, key):
         return Outcome("already_applied", recovered)
     if plan.empty:
         return Outcome("nothing", recovered)
+    if planned_on is not None and planned_on != folder_fingerprint(volume_dir):
+        raise ConflictError("intake.renumber.changed", path=volume_dir)
     run = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     journal: dict[str, Any] = {
         "state": "staging", "key": key, "run": run, "before": folder_fingerprint(volume_dir),
