@@ -100,6 +100,8 @@ def renumber(
     if result.state in ("applied", "recovered"):
         console.print(t("intake.renumber.done", moves=result.moves, inserted=result.inserted,
                         removed=result.removed, pages=result.pages))
+    elif result.state == "already_applied":
+        console.print(t("intake.renumber.already_applied"))
     else:
         console.print(t("intake.renumber.nothing"))
 
