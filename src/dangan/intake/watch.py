@@ -3,7 +3,9 @@
 Like a consume folder: watchdog reports a marker file (default ``.dangan-complete``) appearing
 in a volume folder; the marker is taken away, the folder checked and ingested, and the outcome
 written beside the images as ``.dangan-ingest-report.json``. Markers already present at start
-are handled first, so nothing dropped while the watcher was down is missed.
+are handled first, so nothing dropped while the watcher was down is missed. A folder whose
+ingest finds the project busy (another ingest holds its lock) keeps its marker and is tried
+again; any other refusal is written to the report and the watcher goes on.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from dangan.errors import ConflictError, DanganError
+
 DEFAULT_MARKER = ".dangan-complete"
 REPORT = ".dangan-ingest-report.json"
+BUSY = "intake.lock.busy"
 
 
 class _Handler(FileSystemEventHandler):
@@ -69,7 +74,19 @@ def watch(root: Path, marker: str, handle: Callable[[str], dict[str, object]],
             if not os.path.exists(marker_path):
                 continue
             os.remove(marker_path)
-            result = handle(folder)
+            try:
+                result = handle(folder)
+            except ConflictError as exc:
+                if exc.key != BUSY:
+                    result = {"error": exc.to_dict()}
+                else:  # another run holds the project (an ingest by hand): try again later
+                    with open(marker_path, "a", encoding="utf-8"):
+                        pass
+                    stop.wait(poll)
+                    found.put(folder)
+                    continue
+            except DanganError as exc:  # reported beside the images; the watcher goes on
+                result = {"error": exc.to_dict()}
             tmp = os.path.join(folder, REPORT + ".tmp")
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(result, fh, ensure_ascii=False, indent=2, default=str)
