@@ -206,3 +206,32 @@ def _race_two(a: list[str], b: list[str]) -> list[tuple[int, str]]:
                            for s in ("out", "err") if Path(out_dir, f"{p.pid}.{s}").exists())
             out.append((p.exitcode or 0, text))
         return out
+
+
+def test_watch_retries_a_folder_while_another_ingest_holds_the_project(tmp_path: Path) -> None:
+    import json
+    import threading
+
+    from dangan.intake.watch import REPORT, watch
+
+    vol = tmp_path / "v1"
+    vol.mkdir()
+    (vol / ".dangan-complete").touch()
+    stop = threading.Event()
+    calls: list[str] = []
+
+    def handle(folder: str) -> dict[str, object]:
+        calls.append(folder)
+        if len(calls) == 1:
+            raise ConflictError("intake.lock.busy", command="ingest", pid=1, host="h", since="-",
+                                path="x")
+        if len(calls) == 2:
+            stop.set()
+            raise ConflictError("error.conflict")
+        return {}
+
+    watch(tmp_path, ".dangan-complete", handle, stop=stop, poll=0.05)
+    assert len(calls) == 2
+    report = json.loads((vol / REPORT).read_text("utf-8"))
+    assert report["error"]["key"] == "error.conflict" and report["error"]["exit_code"] == 6
+    assert not (vol / ".dangan-complete").exists()
