@@ -156,3 +156,37 @@ def test_catalogue_values_located(tmp_path: Path) -> None:
     assert len(found.problems) == 3, found.problems
     for row, column in zip((3, 4, 5), ("顺序号", "文号", "页号"), strict=True):
         assert any(f"第 {row} 行" in p and column in p for p in found.problems), found.problems
+
+
+def test_catalogue_import_refuses_located_on_both_databases(any_project,  # type: ignore[no-untyped-def]
+                                                            tmp_path: Path) -> None:
+    from dangan.db.models import Item
+    from dangan.domain import workflow as wf
+    from dangan.services import workers
+    from dangan.services.engine import resolve_actor
+    from dangan.services.indexing import import_catalogue
+
+    vols = tmp_path / "list.csv"
+    vols.write_text("档号,题名,页数\n" + "".join(f"{c},题,20\n" for c in _codes(2)), "utf-8")
+    import_volumes(any_project, vols)
+    workers.add_worker(any_project, "钱标", [wf.INDEXER])
+    code = _codes(1)[0]
+    path = tmp_path / "cat.csv"
+    path.write_text("档号,顺序号,文号,题名,页号\n"
+                    f"{code},1,法1号,起诉状,1-3\n"
+                    f"{code},{2**31},法2号,答辩状,4-5\n"
+                    f"{code},3,{'号' * 201},判决书,6-7\n"
+                    f"{code},4,法4号,裁\x00定书,8-20\n", "utf-8")
+    with pytest.raises(SpreadsheetError) as info:
+        import_catalogue(any_project, resolve_actor(any_project, "钱标"), [path])
+    assert info.value.exit_code == 4
+    text = "\n".join(info.value.details)
+    assert "第 5 行" in text and "U+0000" in text, text
+    path.write_text(path.read_text("utf-8").replace("\x00", ""), "utf-8")
+    with pytest.raises(SpreadsheetError) as info:
+        import_catalogue(any_project, resolve_actor(any_project, "钱标"), [path])
+    text = "\n".join(info.value.details)
+    assert info.value.exit_code == 4 and info.value.key == "index.import_rejected", text
+    assert "第 3 行" in text and "顺序号" in text and "第 4 行" in text and "文号" in text, text
+    with any_project.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Item)) == 0
