@@ -155,6 +155,14 @@ class QCConfig(Section):
 class WorkloadConfig(Section):
     pages_per_person_day: int = Field(2000, ge=1)
     borrow_due_days: int = Field(30, ge=1)
+    # pages per person-day by stage for the estimate (dangan.reports.estimate has defaults)
+    stage_rates: dict[str, float] = {}
+
+
+class PayConfig(Section):
+    deduction_per_defect: dict[str, float] = {}  # 元 per defect type, e.g. skew = 0.5
+    default_deduction: float = Field(1.0, ge=0)  # 元 for a type not listed
+    mentor_share: float = Field(0.5, ge=0, le=1)  # share of a probationer's deduction
 
 
 class WorkflowConfig(Section):
@@ -227,6 +235,7 @@ class ProjectConfig(Section):
     workload: WorkloadConfig = WorkloadConfig()
     workflow: WorkflowConfig = WorkflowConfig()
     piece_rates: dict[str, float] = {}
+    pay: PayConfig = PayConfig()
     storage: StorageConfig = StorageConfig()
     database: DatabaseConfig = DatabaseConfig()
 

@@ -9,13 +9,14 @@ migrations): a correction is a new event that points at the one it corrects.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -73,6 +74,9 @@ class Worker(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # 老带新: a probationer's deductions also charge the mentor until this date (inclusive)
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
+    probation_until: Mapped[date | None] = mapped_column(Date)
     roles: Mapped[list[WorkerRole]] = relationship(back_populates="worker", cascade="all")
     __table_args__ = (
         UniqueConstraint("project_id", "name"),
@@ -311,6 +315,8 @@ class Defect(Base):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("qc_inspection.id"))
     message: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # worker / original (原卷错误: the paper's own fault, recorded, never charged)
+    cause: Mapped[str] = mapped_column(String(20), default="worker", server_default="worker")
     status: Mapped[str] = mapped_column(String(20), default="open")  # open / fixed / verified / waived
     found_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -411,6 +417,39 @@ class ImportLog(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class PayPeriod(Base):
+    """A closed pay period (计件工资): its lines are stored and never change afterwards."""
+
+    __tablename__ = "pay_period"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))  # "2026-11"
+    starts_at: Mapped[datetime] = mapped_column(Timestamp)
+    ends_at: Mapped[datetime] = mapped_column(Timestamp)
+    closed_by: Mapped[str] = mapped_column(String(100), default="")
+    closed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    __table_args__ = (UniqueConstraint("project_id", "period"),)
+
+
+class PayLine(Base):
+    """One line of a closed pay slip: piece work, a deduction, a mentor share or an adjustment."""
+
+    __tablename__ = "pay_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pay_period_id: Mapped[int] = mapped_column(ForeignKey("pay_period.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # piece / deduction / mentor / adjustment
+    stage: Mapped[str] = mapped_column(String(20), default="")
+    work_batch_id: Mapped[int | None] = mapped_column(ForeignKey("work_batch.id"))
+    defect_id: Mapped[int | None] = mapped_column(ForeignKey("defect.id"))
+    unit: Mapped[str] = mapped_column(String(20), default="")  # page / volume / item / defect
+    units: Mapped[float] = mapped_column(Float, default=0.0)
+    rate: Mapped[float] = mapped_column(Float, default=0.0)
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class AppendOnlyViolation(RuntimeError):

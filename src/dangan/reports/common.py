@@ -1,0 +1,147 @@
+"""Shared pieces of the reports: periods, the report time zone, and the sign-off units.
+
+Times are stored in UTC; days, weeks and months of a report are those of the local time zone
+(where the line works). A unit of work is a volume's *first* sign-off of a stage: re-signing
+after rework or a hand-back and taking the batch again never counts (or pays) twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
+
+from dangan.db.models import Item, StageEvent, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import InputError
+
+UNITS = ("page", "volume", "item")
+
+
+def local_zone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC
+
+
+def utc_offset_hours() -> int:
+    offset = datetime.now().astimezone().utcoffset()
+    return int(offset.total_seconds() // 3600) if offset is not None else 0
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local days; ``label`` as the user wrote it (2026-11, 2026-W47, …)."""
+
+    label: str
+    start: date
+    end: date  # exclusive
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time(), local_zone()).astimezone(UTC)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.end, time(), local_zone()).astimezone(UTC)
+
+    def previous(self) -> Period:
+        return parse_period(f"{self.start - timedelta(days=1):%Y-%m}")
+
+
+def parse_period(text: str) -> Period:
+    """``2026-11`` (a month), ``2026-W47`` (an ISO week), ``2026-11-02`` (a day) or
+    ``2026-11-01..2026-11-15`` (inclusive range)."""
+    s = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", s):
+            y, mo = int(m[1]), int(m[2])
+            start = date(y, mo, 1)
+            end = date(y + (mo == 12), mo % 12 + 1, 1)
+            return Period(s, start, end)
+        if m := re.fullmatch(r"(\d{4})-W(\d{2})", s, flags=re.I):
+            start = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            return Period(s.upper(), start, start + timedelta(days=7))
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s):
+            a, b = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if b >= a:
+                return Period(s, a, b + timedelta(days=1))
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+            d = date.fromisoformat(s)
+            return Period(s, d, d + timedelta(days=1))
+    except ValueError:
+        pass
+    raise InputError("reports.bad_period", period=text)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError("reports.bad_date", value=text) from None
+
+
+def local_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The local calendar day of a stored UTC timestamp, as SQL (text 'YYYY-MM-DD')."""
+    hours = utc_offset_hours()
+    if dialect == "sqlite":
+        return func.date(column, f"{hours:+d} hours")
+    shifted = func.timezone("UTC", column) + literal_column(f"interval '{hours} hours'")
+    return func.to_char(shifted, "YYYY-MM-DD")
+
+
+def pages_of(volume: type[Volume] = Volume) -> ColumnElement[Any]:
+    """A volume's pages: counted at intake, else the registered expectation."""
+    return func.coalesce(volume.page_count, volume.expected_pages, 0)
+
+
+def items_per_volume() -> Any:
+    return (select(Item.volume_id.label("volume_id"), func.count().label("n"))
+            .group_by(Item.volume_id).subquery("items"))
+
+
+def first_signoffs(project_id: int) -> Any:
+    """The first sign-off event of each (stage, volume): the unit of work done."""
+    return (select(func.min(StageEvent.id).label("id"))
+            .where(StageEvent.project_id == project_id, StageEvent.kind == wf.EVENT_SIGNOFF,
+                   StageEvent.volume_id.is_not(None))
+            .group_by(StageEvent.stage, StageEvent.volume_id).subquery("firsts"))
+
+
+def units_select(project_id: int, starts_at: datetime | None, ends_at: datetime | None,
+                 *group: Any) -> Select[Any]:
+    """Volumes, pages and items signed per ``group`` (first sign-offs only)."""
+    firsts = first_signoffs(project_id)
+    items = items_per_volume()
+    conds: list[ColumnElement[bool]] = []
+    if starts_at is not None:
+        conds.append(StageEvent.at >= starts_at)
+    if ends_at is not None:
+        conds.append(StageEvent.at < ends_at)
+    return (select(*group, func.count().label("volumes"),
+                   func.sum(pages_of()).label("pages"),
+                   func.sum(func.coalesce(items.c.n, 0)).label("items"))
+            .select_from(StageEvent)
+            .join(firsts, firsts.c.id == StageEvent.id)
+            .join(Volume, Volume.id == StageEvent.volume_id)
+            .outerjoin(items, items.c.volume_id == StageEvent.volume_id)
+            .where(*conds)
+            .group_by(*group))
+
+
+def round2(value: float) -> float:
+    return round(value + 0.0, 2)
+
+
+def label(key: str, fallback: str) -> str:
+    """A catalogue text without parameters, else ``fallback`` (a code shown as it is)."""
+    from dangan.i18n import catalogue, t
+
+    pair = catalogue().get(key)
+    return t(key) if pair is not None and "{" not in pair[0] else fallback
+
+
+def defect_label(code: str) -> str:
+    return label(f"defect.{code}", code)

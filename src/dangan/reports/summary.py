@@ -1,0 +1,146 @@
+"""工程总结表 (acceptance summary): what the project delivered and how it was checked —
+volumes, pages, items, delivered files by form, dates, people by role, defects found and
+fixed per QC round, pass rates, original-paper errors, and returned volumes against the
+borrow register."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Integer, func, select
+
+from dangan.db.models import (
+    BorrowBatch,
+    BorrowRegisterEntry,
+    Defect,
+    Item,
+    QCInspection,
+    StageEvent,
+    StoredFile,
+    Volume,
+    WorkBatch,
+    Worker,
+    WorkerRole,
+)
+from dangan.domain import workflow as wf
+from dangan.i18n import t
+from dangan.reports.common import defect_label, label, local_day, pages_of
+from dangan.reports.document import ReportDoc, Table
+from dangan.services.project import ProjectContext
+
+FIXED = ("fixed", "verified")
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    round: int  # 0: found on the line, outside a QC inspection
+    found: int
+    fixed: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    volumes: int
+    pages: int
+    items: int
+    volumes_returned: int
+    register_entries: int
+    register_returned: int
+    first_day: str
+    last_day: str
+    files: tuple[tuple[str, str, int, int], ...]  # area, kind, files, bytes
+    people: dict[str, int]  # role -> workers who signed any work
+    rounds: tuple[RoundFigures, ...]
+    inspections: int
+    batches_inspected: int
+    batches_first_pass: int
+    mean_pass_rate: float | None
+    original_errors: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def document(self, project: str) -> ReportDoc:
+        def head(*cols: str) -> tuple[str, ...]:
+            return tuple(t(f"reports.col.{c}") for c in cols)
+
+        facts = (
+            (t("reports.fact.volumes"), self.volumes), (t("reports.fact.pages"), self.pages),
+            (t("reports.fact.items"), self.items),
+            (t("reports.fact.start"), self.first_day), (t("reports.fact.end"), self.last_day),
+            (t("reports.fact.register_entries"), self.register_entries),
+            (t("reports.fact.register_returned"), self.register_returned),
+            (t("reports.fact.volumes_returned"), self.volumes_returned),
+            (t("reports.fact.inspections"), self.inspections),
+            (t("reports.fact.batch_first_pass"),
+             f"{self.batches_first_pass}/{self.batches_inspected}"),
+            (t("reports.fact.mean_pass_rate"),
+             "" if self.mean_pass_rate is None else f"{self.mean_pass_rate:.2%}"),
+            (t("reports.fact.original"), sum(self.original_errors.values())))
+        tables = (
+            Table(t("reports.summary.files"), head("area", "form", "files", "bytes"),
+                  tuple((label(f"area.{a}", a), k, n, size) for a, k, n, size in self.files)),
+            Table(t("reports.summary.people"), head("role", "workers"),
+                  tuple((label(f"role.{r}", r), n) for r, n in self.people.items())),
+            Table(t("reports.summary.rounds"), head("round", "found", "fixed"),
+                  tuple((t("reports.quality.line") if r.round == 0 else r.round, r.found,
+                         r.fixed) for r in self.rounds)),
+            Table(t("reports.quality.original"), head("code", "defects"),
+                  tuple((defect_label(c), n) for c, n in self.original_errors.items())),
+        )
+        return ReportDoc(t("reports.summary.title"), project, facts, tables,
+                         fill_in=(t("reports.summary.sign_company"),
+                                  t("reports.summary.sign_client")))
+
+
+def summary(ctx: ProjectContext) -> Summary:
+    pid = ctx.project_id
+    with ctx.transaction() as session:
+        day = local_day(StageEvent.at, session.get_bind().dialect.name)
+        volumes, pages = session.execute(select(func.count(), func.sum(pages_of())).where(
+            Volume.project_id == pid)).one()
+        items = session.scalar(select(func.count()).select_from(Item).join(
+            Volume, Volume.id == Item.volume_id).where(Volume.project_id == pid))
+        returned = session.scalar(select(func.count()).select_from(Volume).where(
+            Volume.project_id == pid, Volume.stage == wf.DONE))
+        entries, back = session.execute(select(
+            func.count(), func.count(BorrowRegisterEntry.returned_at)).select_from(
+            BorrowRegisterEntry).join(BorrowBatch, BorrowBatch.id ==
+                                      BorrowRegisterEntry.borrow_batch_id)
+            .where(BorrowBatch.project_id == pid)).one()
+        first, last = session.execute(select(func.min(day), func.max(day)).where(
+            StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF)).one()
+        files = tuple((a, k, int(n), int(s or 0)) for a, k, n, s in session.execute(
+            select(StoredFile.area, StoredFile.kind, func.count(), func.sum(StoredFile.size))
+            .where(StoredFile.project_id == pid).group_by(StoredFile.area, StoredFile.kind)
+            .order_by(StoredFile.area, StoredFile.kind)))
+        signers = select(StageEvent.worker_id).where(
+            StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF).distinct()
+        people = dict(session.execute(
+            select(WorkerRole.role, func.count(func.distinct(WorkerRole.worker_id)))
+            .join(Worker, Worker.id == WorkerRole.worker_id)
+            .where(Worker.project_id == pid, Worker.id.in_(signers))
+            .group_by(WorkerRole.role).order_by(WorkerRole.role)).all())
+        round_ = func.coalesce(QCInspection.round, 0)
+        rounds = tuple(RoundFigures(int(r), int(n), int(f or 0)) for r, n, f in session.execute(
+            select(round_, func.count(), func.sum(func.cast(Defect.status.in_(FIXED), Integer)))
+            .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
+            .where(Defect.project_id == pid, Defect.cause != "original",
+                   Defect.severity == "error")
+            .group_by(round_).order_by(round_)))
+        inspections = session.execute(
+            select(WorkBatch.id, QCInspection.round, QCInspection.decision,
+                   QCInspection.pass_rate)
+            .join(QCInspection, QCInspection.work_batch_id == WorkBatch.id)
+            .where(WorkBatch.project_id == pid, QCInspection.decision.is_not(None))).all()
+        original = dict(session.execute(
+            select(Defect.code, func.count()).where(Defect.project_id == pid,
+                                                    Defect.cause == "original")
+            .group_by(Defect.code).order_by(Defect.code)).all())
+    rates = [r for *_x, r in inspections if r is not None]
+    return Summary(int(volumes or 0), int(pages or 0), int(items or 0), int(returned or 0),
+                   int(entries or 0), int(back or 0), str(first or ""), str(last or ""), files,
+                   people, rounds, len(inspections), len({b for b, *_x in inspections}),
+                   len({b for b, r, d, _ in inspections if r == 1 and d == "pass"}),
+                   round(sum(rates) / len(rates), 4) if rates else None, original)
+

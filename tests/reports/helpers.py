@@ -1,0 +1,104 @@
+"""Seeding for the report tests: a small line with sign-offs and defects at chosen times,
+written through the models (the reports only read these rows)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dangan.db.models import BorrowBatch, Defect, Item, StageEvent, Volume, WorkBatch, Worker
+from dangan.services import workers
+from dangan.services.project import ProjectContext, open_project
+
+PAY_TOML = """
+[pay]
+deduction_per_defect = { skew = 0.5, blurred = 2.0 }
+default_deduction = 1.0
+mentor_share = 0.5
+"""
+
+
+def at(day: str, hour: int = 4) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def with_pay_rules(ctx: ProjectContext) -> ProjectContext:
+    path = Path(ctx.home) / "dangan.toml"
+    path.write_text(path.read_text(encoding="utf-8") + PAY_TOML, encoding="utf-8")
+    return open_project(Path(ctx.home))
+
+
+class Line:
+    """A project with one borrow batch and one work batch; volumes V1… of 40 pages."""
+
+    def __init__(self, ctx: ProjectContext, volumes: int = 6, pages: int = 40) -> None:
+        self.ctx = ctx
+        with ctx.transaction() as s:
+            bb = BorrowBatch(project_id=ctx.project_id, no=1, status="borrowed")
+            s.add(bb)
+            s.flush()
+            wb = WorkBatch(project_id=ctx.project_id, borrow_batch_id=bb.id, code="1-1-1",
+                           seq=1, total=1)
+            s.add(wb)
+            s.flush()
+            self.batch_id = wb.id
+            self.volume_ids = {}
+            for i in range(1, volumes + 1):
+                v = Volume(project_id=ctx.project_id, archive_code=f"1997-民-0014-{i:04d}",
+                           expected_pages=pages, page_count=pages, borrow_batch_id=bb.id,
+                           work_batch_id=wb.id, list_row=i)
+                s.add(v)
+                s.flush()
+                self.volume_ids[f"V{i}"] = v.id
+
+    def people(self, **roles: list[str]) -> None:
+        for name, rs in roles.items():
+            workers.add_worker(self.ctx, name, rs)
+
+    def worker_id(self, name: str) -> int:
+        with self.ctx.transaction() as s:
+            wid = s.scalar(select(Worker.id).where(Worker.name == name,
+                                                   Worker.project_id == self.ctx.project_id))
+            assert wid is not None
+            return wid
+
+    def items(self, volume: str, n: int) -> None:
+        with self.ctx.transaction() as s:
+            for k in range(1, n + 1):
+                s.add(Item(volume_id=self.volume_ids[volume], seq=k, page_start=k,
+                           page_end=k))
+
+    def sign(self, person: str, stage: str, volumes: list[str], when: datetime) -> None:
+        wid = self.worker_id(person)
+        with self.ctx.transaction() as s:
+            for v in volumes:
+                s.add(StageEvent(project_id=self.ctx.project_id, kind="signoff", stage=stage,
+                                 volume_id=self.volume_ids[v], work_batch_id=self.batch_id,
+                                 worker_id=wid, person=person, at=when))
+
+    def defect(self, person: str, code: str, stage: str, when: datetime, *,
+               cause: str = "worker", severity: str = "error", status: str = "open",
+               volume: str = "V1") -> int:
+        wid = self.worker_id(person)
+        with self.ctx.transaction() as s:
+            d = Defect(project_id=self.ctx.project_id, volume_id=self.volume_ids[volume],
+                       work_batch_id=self.batch_id, code=code, severity=severity, source="qc",
+                       stage=stage, responsible_id=wid, cause=cause, status=status,
+                       found_at=when)
+            s.add(d)
+            s.flush()
+            return d.id
+
+    def update_defect(self, defect_id: int, **values: object) -> None:
+        with self.ctx.transaction() as s:
+            d = s.get(Defect, defect_id)
+            assert d is not None
+            for k, v in values.items():
+                setattr(d, k, v)
+
+    def mentor(self, name: str, mentor: str, until: date) -> None:
+        from dangan.reports.pay import set_mentor
+
+        set_mentor(self.ctx, name, mentor, until)
