@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,24 @@ def test_demo_runs_the_whole_line(tmp_path: Path) -> None:
     assert summary.line["returned"] == 2
     assert summary.bag is not None and verify_handover(summary.bag).ok
     assert any("移交包" in line for line in lines)
+    # the process records hold the whole line: claims, QC samples and verdicts, rework, and
+    # both sides (our clerk, the archive room) of borrowing and returning
+    records = summary.bag / "data" / "records"
+    with (records / "过程记录.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    kinds = {r["事件"] for r in rows}
+    assert {"claim", "qc_sample", "qc_decision", "rework_open", "rework_done", "borrow_confirm",
+            "return_confirm", "scan_record", "retouch_record", "catalogue_import",
+            "package"} <= kinds
+    sides = {(r["事件"], json.loads(r["数据"]).get("side")) for r in rows}
+    assert {("borrow_confirm", "clerk"), ("borrow_confirm", "archive"),
+            ("return_confirm", "clerk"), ("return_confirm", "archive")} <= sides
+    assert (records / "质检记录.csv").read_text("utf-8-sig").count("pass") >= 1
+    assert "偏斜" in (records / "返工记录.csv").read_text("utf-8-sig")
+    # every sign-off was made by a registered worker holding the stage's claim
+    from workflow.test_engine import assert_every_signature_is_a_registered_claimant
+
+    assert_every_signature_is_a_registered_claimant(ctx)
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:

@@ -7,7 +7,10 @@ matches, so a broken delivery never leaves the building. Bag layout (under ``dat
     catalogue/卷内目录.xlsx            the catalogue workbook (re-importable)
     linkdata/挂接数据.xlsx|.xml        数据挂接 for the archive system
     records/跟踪表/<code>-….xlsx       the tracking sheets
-    records/过程记录.csv 问题记录.csv   process records (stage events, defects)
+    records/过程记录.csv               every event of the volumes, their work batches (claims,
+                                      QC samples and verdicts, releases) and borrow batches
+                                      (both sides of borrowing and returning)
+    records/问题记录.csv 质检记录.csv 返工记录.csv   defects, inspections, rework
     records/…                          files kept in 过程记录
     mets.xml                           volume → items → pages, checksums, DA/T 46 properties
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -24,11 +28,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from dangan import __version__ as dangan_version
+from dangan.db.models import (
+    BorrowBatch,
+    Page,
+    QCInspection,
+    Rework,
+    StageEvent,
+    Volume,
+    WorkBatch,
+    Worker,
+)
 from dangan.db.models import Defect as DefectRow
-from dangan.db.models import Page, StageEvent, Volume
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
 from dangan.domain.defects import Defect
 from dangan.errors import ConflictError, DefectsFound, IntegrityError
@@ -38,6 +51,7 @@ from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_m
 from dangan.i18n import t
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.linking import check_links, link_volumes
+from dangan.services.rework import defect_text
 from dangan.storage import Area
 
 
@@ -121,21 +135,53 @@ def _copy_delivery(ctx: Any, dest: Path, volumes: Sequence[linkdata.LinkVolume])
 def _copy_records(ctx: Any, dest: Path, codes: Sequence[str]) -> None:
     dest.mkdir(parents=True)
     with ctx.transaction() as session:
-        vols = session.execute(select(Volume.id, Volume.archive_code, Volume.folder_name)
+        vols = session.execute(select(Volume.id, Volume.archive_code, Volume.folder_name,
+                                      Volume.work_batch_id, Volume.borrow_batch_id)
                                .where(Volume.project_id == ctx.project_id,
                                       Volume.archive_code.in_(list(codes)))).all()
         ids = [v.id for v in vols]
         code_of = {v.id: v.archive_code for v in vols}
-        events = session.scalars(select(StageEvent).where(StageEvent.volume_id.in_(ids))
-                                 .order_by(StageEvent.at, StageEvent.id)).all()
+        batch_ids = {v.work_batch_id for v in vols if v.work_batch_id is not None}
+        borrow_ids = {v.borrow_batch_id for v in vols if v.borrow_batch_id is not None}
+        batch_code = dict(session.execute(select(WorkBatch.id, WorkBatch.code).where(
+            WorkBatch.id.in_(batch_ids))).tuples().all())
+        borrow_no = dict(session.execute(select(BorrowBatch.id, BorrowBatch.no).where(
+            BorrowBatch.id.in_(borrow_ids))).tuples().all())
+        events = session.scalars(select(StageEvent).where(or_(
+            StageEvent.volume_id.in_(ids),
+            StageEvent.volume_id.is_(None) & StageEvent.work_batch_id.in_(batch_ids),
+            StageEvent.volume_id.is_(None) & StageEvent.work_batch_id.is_(None)
+            & StageEvent.borrow_batch_id.in_(borrow_ids)))
+            .order_by(StageEvent.at, StageEvent.id)).all()
         defects = session.scalars(select(DefectRow).where(DefectRow.volume_id.in_(ids))
                                   .order_by(DefectRow.found_at, DefectRow.id)).all()
-    _csv(dest / "过程记录.csv", ["档号", "时间", "环节", "事件", "签名", "备注"],
-         [[code_of.get(e.volume_id or 0, ""), e.at.isoformat(), e.stage or "", e.kind, e.person,
-           e.remarks] for e in events])
+        inspections = session.scalars(select(QCInspection).where(
+            QCInspection.work_batch_id.in_(batch_ids)).order_by(QCInspection.id)).all()
+        reworks = session.scalars(select(Rework).where(Rework.volume_id.in_(ids))
+                                  .order_by(Rework.id)).all()
+        names = dict(session.execute(select(Worker.id, Worker.name).where(
+            Worker.project_id == ctx.project_id)).tuples().all())
+    _csv(dest / "过程记录.csv",
+         ["档号", "小批次", "大批次", "时间", "环节", "事件", "签名", "备注", "数据"],
+         [[code_of.get(e.volume_id or 0, ""), batch_code.get(e.work_batch_id or 0, ""),
+           borrow_no.get(e.borrow_batch_id or 0, ""), e.at.isoformat(), e.stage or "", e.kind,
+           e.person, e.remarks, json.dumps(e.data or {}, ensure_ascii=False, sort_keys=True)]
+          for e in events])
     _csv(dest / "问题记录.csv", ["档号", "页号", "问题代码", "级别", "来源", "状态", "说明"],
          [[code_of.get(d.volume_id or 0, ""), d.page_no or "", d.code, d.severity, d.source,
-           d.status, d.message] for d in defects])
+           d.status, defect_text(d)] for d in defects])
+    _csv(dest / "质检记录.csv",
+         ["小批次", "轮次", "质检员", "随机种子", "总体", "样本", "结论", "合格率", "判定时间"],
+         [[batch_code.get(i.work_batch_id, ""), i.round, names.get(i.inspector_id or 0, ""),
+           i.seed, i.population, json.dumps(i.sample, ensure_ascii=False), i.decision or "",
+           "" if i.pass_rate is None else f"{i.pass_rate:.4f}",
+           i.decided_at.isoformat() if i.decided_at else ""] for i in inspections])
+    _csv(dest / "返工记录.csv",
+         ["档号", "环节", "责任人", "原因", "状态", "发起时间", "完成时间", "复检时间"],
+         [[code_of.get(r.volume_id or 0, ""), r.stage, names.get(r.assignee_id or 0, ""),
+           r.reason, r.status, r.created_at.isoformat(),
+           r.done_at.isoformat() if r.done_at else "",
+           r.verified_at.isoformat() if r.verified_at else ""] for r in reworks])
     for v in vols:
         if not v.folder_name:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, NotFoundError, StateError
+from dangan.i18n import catalogue, current_language
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -35,6 +37,27 @@ class ReworkInfo:
         return self.__dict__.copy()
 
 
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def defect_text(defect: Defect) -> str:
+    """A defect's text in the reader's language, rendered from its code and parameters.
+
+    The stored ``message`` is only the fallback for rows recorded before parameters were kept
+    (or with a key the catalogue does not know)."""
+    data = defect.data or {}
+    params = data.get("params")
+    key = str(data.get("key") or f"defect.{defect.code}")
+    pair = catalogue().get(key)
+    if params is None or pair is None:
+        return defect.message
+    text = (pair[1] if current_language() == "en" else pair[0]).format_map(_Blank(params))
+    extra = str(data.get("detail") or params.get("note") or "")
+    return f"{text} {extra}".strip() if extra and extra not in text else text
+
+
 def open_rework_in_session(session: Session, project_id: int, defect: Defect,
                            person: str, at: datetime | None = None,
                            graph: wf.StageGraph | None = None) -> Rework:
@@ -53,7 +76,7 @@ def open_rework_in_session(session: Session, project_id: int, defect: Defect,
     rework = Rework(project_id=project_id, work_batch_id=defect.work_batch_id,
                     volume_id=defect.volume_id, defect_id=defect.id,
                     stage=defect.stage or "", assignee_id=defect.responsible_id,
-                    reason=defect.message or defect.code, created_at=at or ws.now())
+                    reason=defect_text(defect) or defect.code, created_at=at or ws.now())
     session.add(rework)
     session.flush()
     if volume is not None:
@@ -157,4 +180,5 @@ def _info(session: Session, rework: Rework) -> ReworkInfo:
                       volume.archive_code if volume else "", rework.stage,
                       ws.worker_name(session, rework.assignee_id),
                       defect.code if defect else "", defect.page_no if defect else None,
-                      rework.reason, rework.status, rework.created_at, rework.done_at)
+                      defect_text(defect) if defect else rework.reason, rework.status,
+                      rework.created_at, rework.done_at)
