@@ -64,3 +64,35 @@ def test_stage_list_is_validated_when_loaded(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         parse_config(text, tmp_path / "dangan.toml")
     assert any("borrow" in d for d in info.value.details)
+
+
+def _with_sizes(scan: str, retouch: str) -> str:
+    text = template_text("court", "p")
+    lines = []
+    section = ""
+    for ln in text.splitlines():
+        if ln.startswith("["):
+            section = ln
+        if ln.startswith("page_size ="):
+            ln = f'page_size = "{scan if section == "[scan]" else retouch}"'
+        lines.append(ln)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("size", ["16K", "16k", "B4", "letter", "A3"])
+def test_a_page_size_that_loads_is_a_page_size_that_works(size: str, tmp_path: Path) -> None:
+    """One table: a size accepted in dangan.toml is one retouch and the scan check can use."""
+    from dangan.domain.paper_sizes import PAPER_SIZES_MM
+    from dangan.services.retouch import page_size_mm
+
+    config = parse_config(_with_sizes(size, size), tmp_path / "dangan.toml")
+    assert page_size_mm(config.retouch.page_size) == PAPER_SIZES_MM[size.upper()]
+    assert config.scan.page_size == size.upper()
+
+
+@pytest.mark.parametrize("section", ["scan", "retouch"])
+def test_an_unknown_page_size_is_refused_at_load(section: str, tmp_path: Path) -> None:
+    text = _with_sizes("A9" if section == "scan" else "A4", "A9" if section == "retouch" else "A4")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert any(f"{section}.page_size" in d for d in info.value.details)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dangan.domain.naming import NamingRules
+from dangan.domain.paper_sizes import PAPER_SIZES_MM, normalise_paper_size
 from dangan.errors import ConfigError, NamingError
 
 CONFIG_FILE = "dangan.toml"
@@ -25,13 +26,14 @@ DEFAULT_DB_FILE = "dangan.sqlite"
 DEFAULT_STORAGE_DIR = "storage"
 
 ColourMode = Literal["colour", "grey", "bilevel"]
-PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
-    "A4": (210.0, 297.0),
-    "A3": (297.0, 420.0),
-    "A5": (148.0, 210.0),
-    "B5": (176.0, 250.0),
-    "16K": (195.0, 270.0),
-}
+PAGE_SIZES_MM = PAPER_SIZES_MM  # the one table (dangan.domain.paper_sizes)
+
+
+def _known_paper_size(v: str) -> str:
+    key = normalise_paper_size(v)
+    if key is None:
+        raise ValueError(f"page size must be one of {', '.join(PAPER_SIZES_MM)}")
+    return key
 
 
 class Section(BaseModel):
@@ -100,9 +102,7 @@ class ScanConfig(Section):
     @field_validator("page_size")
     @classmethod
     def _known_size(cls, v: str) -> str:
-        if v.upper() not in PAGE_SIZES_MM:
-            raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES_MM)}")
-        return v.upper()
+        return _known_paper_size(v)
 
 
 class RetouchConfig(Section):
@@ -116,6 +116,11 @@ class RetouchConfig(Section):
     colour_mode: ColourMode = "colour"
     format: Literal["jpg", "tif"] = "jpg"
     jpeg_quality: int = Field(85, ge=30, le=100)
+
+    @field_validator("page_size")
+    @classmethod
+    def _known_size(cls, v: str) -> str:
+        return _known_paper_size(v)
 
 
 class DeliveryConfig(Section):

@@ -3,14 +3,13 @@ naming every problem file (missing, changed, unexpected) rather than stopping at
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bagit
 
-from dangan.storage.checksum import BLOCK
+from dangan.storage.checksum import sha256_file
 
 
 @dataclass
@@ -32,11 +31,7 @@ def make_bag(folder: Path, info: Mapping[str, str]) -> None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def verify_bag(path: Path) -> BagReport:

@@ -11,7 +11,6 @@ temporaries are written, synced together, read back and verified, and only then 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -19,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dangan.errors import ConflictError, IntegrityError
-from dangan.storage import Storage
+from dangan.storage import Storage, sha256_bytes
 
 MAX_IN_MEMORY = 256 << 20
 READ_AHEAD = 3  # sources read and hashed ahead of the one being written
@@ -42,7 +41,7 @@ def read_source(path: str) -> tuple[bytes, str]:
             data += more
     if len(data) > MAX_IN_MEMORY:
         raise IntegrityError("storage.read_failed", path=path, detail="file too large")
-    return data, hashlib.sha256(data).hexdigest()
+    return data, sha256_bytes(data)
 
 
 def transfer_file(storage: Storage, source: str, rel: str, volume: str) -> Transferred:

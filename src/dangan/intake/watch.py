@@ -21,6 +21,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from dangan.errors import ConflictError, DanganError
+from dangan.storage.atomic import atomic_write_text
 
 DEFAULT_MARKER = ".dangan-complete"
 REPORT = ".dangan-ingest-report.json"
@@ -87,10 +88,8 @@ def watch(root: Path, marker: str, handle: Callable[[str], dict[str, object]],
                     continue
             except DanganError as exc:  # reported beside the images; the watcher goes on
                 result = {"error": exc.to_dict()}
-            tmp = os.path.join(folder, REPORT + ".tmp")
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(result, fh, ensure_ascii=False, indent=2, default=str)
-            os.replace(tmp, os.path.join(folder, REPORT))
+            atomic_write_text(os.path.join(folder, REPORT),
+                              json.dumps(result, ensure_ascii=False, indent=2, default=str))
     finally:
         observer.stop()
         observer.join()

@@ -18,6 +18,7 @@ from typing import Any
 import fsspec
 
 from dangan.compute.executors import Executor
+from dangan.domain.paper_sizes import PAPER_SIZES_MM, paper_size_mm
 from dangan.errors import InputError
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask, retouch_file
@@ -31,10 +32,6 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".png", ".b
 MULTI_PAGE_SUFFIXES = (".tif", ".tiff", ".pdf", ".gif", ".webp")
 MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF",
          b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
-PAGE_SIZES_MM = {
-    "A4": (210.0, 297.0), "A3": (297.0, 420.0), "A5": (148.0, 210.0),
-    "B5": (176.0, 250.0), "B4": (250.0, 353.0), "LETTER": (215.9, 279.4),
-}
 
 
 @dataclass
@@ -71,11 +68,10 @@ class RetouchSummary:
 
 
 def page_size_mm(name: str) -> tuple[float, float]:
-    try:
-        return PAGE_SIZES_MM[name.upper()]
-    except KeyError:
-        raise InputError("retouch.bad_page_size", value=name,
-                         choices=", ".join(PAGE_SIZES_MM)) from None
+    size = paper_size_mm(name)
+    if size is None:
+        raise InputError("retouch.bad_page_size", value=name, choices=", ".join(PAPER_SIZES_MM))
+    return size
 
 
 def _join(root: str, rel: str) -> str:
