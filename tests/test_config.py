@@ -96,3 +96,16 @@ def test_an_unknown_page_size_is_refused_at_load(section: str, tmp_path: Path) -
     with pytest.raises(ConfigError) as info:
         parse_config(text, tmp_path / "dangan.toml")
     assert any(f"{section}.page_size" in d for d in info.value.details)
+
+
+@pytest.mark.parametrize(("old", "new", "word"), [
+    ("unnumbered_pages = []", 'unnumbered_pages = ["封皮"]', "封皮"),
+    ('required_entry_fields = ["title"]', 'required_entry_fields = ["titel"]', "titel"),
+])
+def test_catalogue_names_are_checked_at_load(old: str, new: str, word: str, tmp_path: Path) -> None:
+    text = template_text("court", "p").replace(old, new)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln == "[catalogue]")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert info.value.key == "config.invalid"
+    assert any(word in d and "catalogue" in d and f"第 {line} 行" in d for d in info.value.details)

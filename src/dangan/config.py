@@ -148,6 +148,17 @@ class CatalogueConfig(Section):
     required_entry_fields: list[str] = ["title"]
     unnumbered_pages: list[str] = []
 
+    @model_validator(mode="after")
+    def _known_names(self) -> CatalogueConfig:
+        """Field and page names are checked when the file is loaded, not at first import."""
+        from dangan.domain.catalogue import CatalogueSchema
+
+        try:
+            CatalogueSchema.from_config(self)
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
+        return self
+
 
 class QCConfig(Section):
     sample_rate: float = Field(0.05, gt=0, le=1)
@@ -278,11 +289,11 @@ def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
             continue
         if in_section and re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line):
             return number
-    if section:
-        for number, line in enumerate(lines, start=1):
-            m = header.match(line)
-            if m and m.group(1).strip() == ".".join(section):
-                return number
+    whole = section or [key]  # a check of a whole section points at its header
+    for number, line in enumerate(lines, start=1):
+        m = header.match(line)
+        if m and m.group(1).strip() == ".".join(whole):
+            return number
     return None
 
 
