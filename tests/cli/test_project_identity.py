@@ -157,3 +157,11 @@ def test_read_only_commands_leave_the_database_untouched(tmp_path: Path,
     r = dangan(*command, "-p", str(ctx.home))
     assert r.returncode in (0, 5, 9), r.stderr
     assert (_db_files(ctx.home), (ctx.home / "dangan.toml").read_bytes()) == before
+
+
+def test_one_engine_per_database_in_a_process(tmp_path: Path) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    again = open_project(ctx.home)
+    looking = open_project(ctx.home, writable=False)
+    assert again.engine is ctx.engine
+    assert looking.engine.pool is ctx.engine.pool  # read-only is an option, not a second engine

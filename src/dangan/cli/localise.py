@@ -60,10 +60,30 @@ def param_keys(path: tuple[str, ...], param: Any) -> list[str]:
     return keys
 
 
+def _localised_help_option(original: Any) -> Any:
+    """Click's own ``--help`` option, with its text from the catalogue."""
+
+    def get_help_option(ctx: Any) -> Any:
+        option = original(ctx)
+        if option is not None:
+            option.help = t("cli.opt.help")
+        return option
+
+    return get_help_option
+
+
 def localise(root: Any) -> None:
     """Render the help of every command and parameter in the current language."""
+    from typer import rich_utils
+
     messages = catalogue()
+    rich_utils.ARGUMENTS_PANEL_TITLE = t("cli.panel.arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = t("cli.panel.options")
+    rich_utils.COMMANDS_PANEL_TITLE = t("cli.panel.commands")
     for path, command in walk(root):
+        if not getattr(command, "_dangan_help_option", False):
+            command.get_help_option = _localised_help_option(command.get_help_option)
+            command._dangan_help_option = True
         key = command_key(path)
         if key in messages:
             command.help = t(key)
