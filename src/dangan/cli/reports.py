@@ -97,7 +97,7 @@ def report_estimate(project: Path = Project,
 
 @report_app.command("productivity")
 def report_productivity(project: Path = Project, period: str = PeriodOpt,
-                        by: str = typer.Option("day", "--by", help="cli.opt.report.by"),
+                        by: str = typer.Option("day", "--per", help="cli.opt.report.by"),
                         worker: str = worker_option("cli.opt.report.worker_filter",
                                                     required=False),
                         output: list[Path] = Output, as_json: bool = AsJson) -> None:
@@ -105,7 +105,7 @@ def report_productivity(project: Path = Project, period: str = PeriodOpt,
     from dangan.reports.productivity import BUCKETS, productivity
 
     if by not in BUCKETS:
-        raise typer.BadParameter(", ".join(BUCKETS), param_hint="--by")
+        raise typer.BadParameter(", ".join(BUCKETS), param_hint="--per")
     ctx = open_ctx(project, read_only=True)
     result = productivity(ctx, parse_period(period) if period else None, by, worker)
     _emit(result, ctx, output, as_json)
