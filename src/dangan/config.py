@@ -58,7 +58,7 @@ class ProjectInfo(Section):
             raise ValueError(_render("project.bad_id")) from None
 
 
-def _balanced_braces(pattern: str) -> str:
+def balanced_braces(pattern: str) -> str:
     """A rule's braces must pair up: ``{year:4d}-{category`` is refused, not taken literally."""
     depth = 0
     for ch in pattern:
@@ -83,7 +83,7 @@ class NamingConfig(Section):
     @field_validator("archive_code", "folder", "page_file")
     @classmethod
     def _braces(cls, v: str) -> str:
-        return _balanced_braces(v)
+        return balanced_braces(v)
 
     @cached_property
     def rules(self) -> NamingRules:
@@ -136,7 +136,7 @@ class DeliveryConfig(Section):
         if not name or "/" in name or "\\" in name or ".." in name or name.startswith(".") \
                 or "\x00" in name or (len(name) > 1 and name[1] == ":"):
             raise ValueError(_render("config.bad_file_name", name=v))
-        return _balanced_braces(v)
+        return balanced_braces(v)
 
 
 class CatalogueConfig(Section):

@@ -167,3 +167,11 @@ def test_storage_refuses_a_path_that_leaves_its_area(tmp_path: Path) -> None:
         storage.path("..", "elsewhere")
     assert err.value.key == "storage.outside_root"
     assert storage.path(Area.UPLOADED, "pdf", "a", "b.pdf").endswith("已上传/pdf/a/b.pdf")
+
+
+def test_a_rule_given_on_the_command_line_with_unpaired_braces_is_a_usage_error(
+        tmp_path: Path) -> None:
+    (tmp_path / "scans").mkdir()
+    r = dangan("check", str(tmp_path / "scans"), "--archive-code-rule", "{year:4d}-{category")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "--archive-code-rule" in r.stderr

@@ -27,6 +27,14 @@ def _rules(archive_code_rule: str | None, folder_rule: str | None, page_rule: st
 
     if not (archive_code_rule or folder_rule or page_rule):
         return None
+    from dangan.config import balanced_braces
+
+    for option, rule in (("--archive-code-rule", archive_code_rule), ("--folder-rule", folder_rule),
+                         ("--page-rule", page_rule)):
+        try:
+            balanced_braces(rule or "")
+        except ValueError as exc:  # a usage error, like any bad option value (exit 2)
+            raise typer.BadParameter(str(exc), param_hint=option) from None
     return NamingRules.build(archive_code_rule or COURT_ARCHIVE_CODE, folder_rule or COURT_FOLDER,
                              page_rule or "{page_no:04d}")
 
