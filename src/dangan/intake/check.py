@@ -14,22 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from dangan.config import PAGE_SIZES_MM, ScanConfig
 from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
 from dangan.domain.naming import NamingRules
 from dangan.i18n import t
-from dangan.intake.content import (
-    CANDIDATE_SIMILARITY,
-    DUPLICATE_SIMILARITY,
-    PageInfo,
-    detail_similarity,
-    inspect_page,
-    signature_matrix,
-    similarity,
-)
+from dangan.intake.content import PageInfo, inspect_page
+from dangan.intake.duplicates import find_duplicates
 from dangan.intake.walk import (
     Listing,
     PageEntry,
@@ -193,60 +184,36 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     return out
 
 
-def _candidates(vol: VolumeResult) -> list[tuple[PageEntry, PageInfo]]:
-    out = []
-    for entry in sorted(vol.folder.pages, key=lambda p: (p.page_no, p.name)):
-        info = vol.infos.get(entry.name)
-        if info is not None and info.ok and info.signature and not info.blank:
-            out.append((entry, info))
-    return out
-
-
 def _rel(vol: VolumeFolder, name: str) -> str:
     return f"{vol.rel}/{name}" if vol.rel else name
 
 
-def _confirmed(row: np.ndarray, limit: int, probe: PageInfo,
-               others: list[tuple[PageEntry, PageInfo]]) -> tuple[int, float] | None:
-    for i in np.flatnonzero(row[:limit] >= CANDIDATE_SIMILARITY):
-        fine = detail_similarity(probe.detail, others[int(i)][1].detail)
-        if fine >= DUPLICATE_SIMILARITY:
-            return int(i), fine
-    return None
-
-
 def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> None:
-    """Flag the later of two near-identical scans, within a volume and with the next volume."""
+    """Flag the later of two scans of one sheet, within a volume and across neighbouring
+    volumes (a sheet scanned again into the next folder), whatever the second scan's skew,
+    offset, scale, bed or exposure (``duplicates.find_duplicates``)."""
     ordered = sorted(volumes, key=lambda v: rules.archive_code.sort_key(v.folder.label))
-    cands = [_candidates(v) for v in ordered]
-    mats = [signature_matrix([i.signature for _e, i in c]) for c in cands]
-    flagged: set[tuple[int, str]] = set()
+    pages: list[tuple[int, VolumeResult, PageEntry]] = []
     for k, vol in enumerate(ordered):
-        if not cands[k]:
-            continue
-        sims = similarity(mats[k], mats[k])
-        for j in range(len(cands[k])):
-            hit = _confirmed(sims[j], j, cands[k][j][1], cands[k])
-            if hit is not None:
-                _add_duplicate(vol, cands[k][j][0], cands[k][hit[0]][0].name, hit[1])
-                flagged.add((k, cands[k][j][0].name))
-        if k + 1 < len(ordered) and cands[k + 1]:
-            nxt = ordered[k + 1]
-            cross = similarity(mats[k + 1], mats[k])
-            for j in range(len(cands[k + 1])):
-                if (k + 1, cands[k + 1][j][0].name) in flagged:
-                    continue
-                hit = _confirmed(cross[j], len(cands[k]), cands[k + 1][j][1], cands[k])
-                if hit is not None:
-                    other = _rel(vol.folder, cands[k][hit[0]][0].name)
-                    _add_duplicate(nxt, cands[k + 1][j][0], other, hit[1])
-                    flagged.add((k + 1, cands[k + 1][j][0].name))
+        for entry in sorted(vol.folder.pages, key=lambda p: (p.page_no, p.name)):
+            info = vol.infos.get(entry.name)
+            if info is not None and info.ok and info.marks and not info.blank:
+                pages.append((k, vol, entry))
 
+    def load(i: int) -> bytes | None:
+        data = read_page_file(pages[i][2].path)
+        return data if isinstance(data, bytes) else None
 
-def _add_duplicate(vol: VolumeResult, entry: PageEntry, other: str, sim: float) -> None:
-    vol.folder.defects.append(make_defect(
-        dc.DUPLICATE_IMAGE, path=_rel(vol.folder, entry.name), volume=vol.folder.archive_code,
-        page=entry.page_no, other=other, distance=f"{1 - sim:.3f}"))
+    found = find_duplicates([v.infos[e.name].marks for _k, v, e in pages],
+                            [k for k, _v, _e in pages], load)
+    for dup in found:
+        _k, vol, entry = pages[dup.page]
+        _ko, other_vol, other = pages[dup.other]
+        other_rel = other.name if other_vol is vol else _rel(other_vol.folder, other.name)
+        vol.folder.defects.append(make_defect(
+            dc.DUPLICATE_IMAGE, path=_rel(vol.folder, entry.name),
+            volume=vol.folder.archive_code, page=entry.page_no, other=other_rel,
+            distance=f"{dup.comparison.distance:.3f}"))
 
 
 def run_check(root: str, options: CheckOptions,

@@ -1,4 +1,4 @@
-"""Look inside one page file: format, size, resolution, colour mode, ink, a perceptual hash.
+"""Look inside one page file: format, size, resolution, colour mode, ink, duplicate marks.
 
 The checks need only a coarse picture, so a JPEG is decoded by libjpeg-turbo at 1/8 scale
 (DCT scaling: several times faster than a full decode) and anything else through Pillow,
@@ -20,19 +20,16 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
+from dangan.intake.duplicates import page_marks
+
 # Largest picture we agree to decode: an A2 sheet at 600 dpi is ~ 140 Mpx.
 MAX_PIXELS = 200_000_000
 MIN_SIDE_PX = 16
 REDUCED_MIN_SIDE = 200  # the reduced decode keeps at least this many pixels per side
-SIGNATURE_SHAPE = (68, 48)  # (rows, cols) of the content signature
 PAPER_LEVEL = 90  # grey level separating paper from a dark scanner bed
 INK_DELTA = 40  # grey levels darker than the local paper to count as ink
 BLANK_INK = 0.0003  # below this share of ink pixels a page is blank
-DETAIL_SHAPE = (136, 96)  # (rows, cols) of the fine ink map
-# Two scans of one sheet: coarse >= ~0.88 and fine >= ~0.92. Different sheets (even the
-# printed covers of neighbouring volumes): coarse <= ~0.88 but fine <= ~0.85.
-CANDIDATE_SIMILARITY = 0.80
-DUPLICATE_SIMILARITY = 0.88
+PAPER_SHAPE = (136, 96)  # (rows, cols) of the upright sheet the ink is measured on
 
 
 @dataclass(frozen=True)
@@ -46,8 +43,7 @@ class PageInfo:
     colour_mode: str | None = None  # colour / grey / bilevel
     ink: float = 0.0
     blank: bool = False
-    signature: bytes = b""  # coarse, float16, unit-norm: finds candidate duplicates fast
-    detail: bytes = b""  # fine ink map, uint8: confirms a candidate
+    marks: bytes = b""  # duplicates.page_marks: finds the same sheet scanned again
     reason: str | None = None  # corrupt_image reason key suffix
     reason_params: dict[str, Any] = field(default_factory=dict)
 
@@ -220,7 +216,6 @@ def upright_paper(grey: np.ndarray, size: tuple[int, int] = (96, 136)) -> np.nda
 def ink_map(paper: np.ndarray) -> np.ndarray:
     """How much darker each pixel is than the paper around it (11 × 11 median), uint8.
 
-    Computed once per page and shared by the ink measure, the signature and the detail map.
     """
     return cv2.subtract(cv2.medianBlur(paper, 11), paper)
 
@@ -231,55 +226,6 @@ def measure_ink(paper: np.ndarray, ink: np.ndarray | None = None) -> float:
     h, w = darker.shape
     inner = darker[h // 16 : h - h // 16, w // 8 : w - w // 8]
     return cv2.countNonZero(cv2.threshold(inner, INK_DELTA, 1, cv2.THRESH_BINARY)[1]) / inner.size
-
-
-def detail_map(paper: np.ndarray, ink: np.ndarray | None = None) -> bytes:
-    """The fine ink map (edges blanked) that confirms a duplicate candidate."""
-    darker = ink_map(paper) if ink is None else ink
-    fine = cv2.GaussianBlur(darker, (3, 3), 0)
-    h, w = fine.shape
-    fine[: h // 20] = 0
-    fine[h - h // 20 :] = 0
-    fine[:, : w // 10] = 0
-    fine[:, w - w // 10 :] = 0
-    return fine.tobytes()
-
-
-def detail_similarity(a: bytes, b: bytes) -> float:
-    """Correlation of two fine ink maps, either way up."""
-    x = np.frombuffer(a, dtype=np.uint8).astype(np.float32)
-    y = np.frombuffer(b, dtype=np.uint8).astype(np.float32)
-    if x.size != y.size or x.size == 0:
-        return 0.0
-    x = x - float(x.mean())
-    y = y - float(y.mean())
-    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
-    if nx == 0 or ny == 0:
-        return 0.0
-    return max(float(x @ y), float(x @ y[::-1])) / (nx * ny)
-
-
-def content_signature(paper: np.ndarray, ink: np.ndarray | None = None) -> bytes:
-    """The ink of the sheet on a coarse grid, zero-mean and unit-norm (float16 bytes).
-
-    Two scans of one sheet correlate above ~0.9 whatever their skew, margins and noise;
-    different sheets of one volume stay below ~0.75 (measured on the sample generator).
-    Edges (binding holes, torn borders) are left out: every sheet of a volume shares them.
-    """
-    darker = ink_map(paper) if ink is None else ink
-    blurred = cv2.GaussianBlur(darker.astype(np.float32), (5, 5), 0)
-    ink_grid: np.ndarray = cv2.resize(blurred, (SIGNATURE_SHAPE[1], SIGNATURE_SHAPE[0]),
-                                      interpolation=cv2.INTER_AREA)
-    my, mx = int(SIGNATURE_SHAPE[0] * 0.05), int(SIGNATURE_SHAPE[1] * 0.1)
-    ink_grid[:my] = 0
-    ink_grid[-my:] = 0
-    ink_grid[:, :mx] = 0
-    ink_grid[:, -mx:] = 0
-    vector = ink_grid.ravel() - ink_grid.mean()
-    norm = float(np.linalg.norm(vector))
-    if norm > 0:
-        vector /= norm
-    return vector.astype(np.float16).tobytes()
 
 
 def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
@@ -297,27 +243,11 @@ def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
         info, grey = _inspect_other(data, fmt)
     if grey is None:
         return info
-    paper = upright_paper(grey, (DETAIL_SHAPE[1], DETAIL_SHAPE[0]))
-    darker = ink_map(paper)
-    ink = measure_ink(paper, darker)
+    paper = upright_paper(grey, (PAPER_SHAPE[1], PAPER_SHAPE[0]))
+    ink = measure_ink(paper)
+    blank = ink < BLANK_INK
     return PageInfo(
         fmt=info.fmt, width=info.width, height=info.height, dpi=info.dpi,
-        colour_mode=info.colour_mode, ink=round(ink, 5), blank=ink < BLANK_INK,
-        signature=content_signature(paper, darker), detail=detail_map(paper, darker),
+        colour_mode=info.colour_mode, ink=round(ink, 5), blank=blank,
+        marks=b"" if blank else page_marks(grey),
     )
-
-
-def signature_matrix(signatures: list[bytes]) -> np.ndarray:
-    """Stack signatures into an (n, d) float32 matrix; a missing one becomes a zero row."""
-    d = SIGNATURE_SHAPE[0] * SIGNATURE_SHAPE[1]
-    out = np.zeros((len(signatures), d), dtype=np.float32)
-    for i, sig in enumerate(signatures):
-        if len(sig) == 2 * d:
-            out[i] = np.frombuffer(sig, dtype=np.float16)
-    return out
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise similarity of two signature matrices, either way up (0° or 180°)."""
-    flipped = b[:, ::-1]
-    return np.maximum(a @ b.T, a @ flipped.T)

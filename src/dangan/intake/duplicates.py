@@ -1,0 +1,489 @@
+"""Find a sheet scanned twice, whatever the second scan's skew, offset, scale, bed and exposure.
+
+Three steps, each far cheaper than the next, so only likely pairs reach the costly one:
+
+1. **Marks** (per page, in the worker that decodes it): ORB keypoints of the page's ink at a
+   small working size. ORB descriptors are rotation invariant and computed over a pyramid, so
+   a rescan at another angle, scale, offset or quarter turn yields the same marks; the ink is
+   measured against the local paper level, so the bed colour and the exposure do not matter.
+2. **Candidates**: each descriptor is hashed to a few "words" (random bit subsets, LSH); two
+   scans of one sheet share many words, unrelated pages almost none. Pairs are ranked by
+   shared words, and only the best few per page go on.
+3. **Confirmation**: the descriptors of a candidate pair are matched and a similarity transform
+   (rotation, scale, shift) is fitted by RANSAC. A pair with too few inliers, or whose inliers
+   cover only part of the sheet (a shared letterhead) is dropped. Otherwise both files are
+   decoded again at a medium size, aligned with that transform, and their ink compared tile by
+   tile, both ways: where one scan has ink the other lacks, the tile's best local correlation
+   decides. A rescan matches everywhere; two filled copies of one printed form differ where
+   the hands wrote, and are kept apart.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import cv2
+import numpy as np
+import simplejpeg
+from PIL import Image
+
+WORK_SIDE = 320  # longer side of the image the marks are taken on
+MID_SIDE = 1000  # longer side of the images compared in the confirmation
+MID_KERNEL = 23  # paper level at MID_SIDE: ink strokes are thinner than this
+MAX_MARKS = 400
+MIN_MARKS = 12  # fewer keypoints: too little content to judge
+ORB_PARAMS = {"nfeatures": MAX_MARKS, "scaleFactor": 1.25, "nlevels": 4, "edgeThreshold": 12,
+              "patchSize": 15, "fastThreshold": 10}
+# candidates: LSH words per descriptor and shared words a pair needs
+HASH_TABLES = 6
+HASH_BITS = 16
+MIN_SHARED = 6
+TOP_CANDIDATES = 3
+# confirmation: RANSAC inliers (two different pages give < 10, rescans 50+)
+MIN_INLIERS = 14
+MIN_SPREAD = 0.25  # inlier hull / keypoint hull: a shared letterhead covers less
+RANSAC_PX = 2.5
+# tile comparison at MID_SIDE
+INK_STRONG = 90
+INK_WEAK = 35
+TILE = 24
+REFINE_TILE = 60  # the refinement: best shift of the inkiest tiles, then an affine fit
+REFINE_SEARCH = 9
+REFINE_TILES = 40
+SEARCH_PX = 1  # after the refinement, one pixel of play is enough
+TILE_MIN_INK = 20
+TILE_MAX_DENSITY = 0.35
+TILE_MIN_UNMATCHED = 5
+TILE_MIN_UNMATCHED_SHARE = 0.2
+TILE_NCC_MIN = 0.5
+MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different documents
+MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink (sheet edges lie there)
+
+
+# --- marks (worker side) ------------------------------------------------------------------
+def relative_ink(grey: np.ndarray, kernel: int) -> np.ndarray:
+    """How much darker than the paper around it each pixel is, relative to the paper level.
+
+    The paper level is a grey closing (ink thinner than ``kernel`` removed); a dark bed is its
+    own background, so it carries no ink, and a sheet edge (a step, not a stroke) none either.
+    """
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
+    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
+    darker = cv2.subtract(paper, grey).astype(np.float32)
+    rel = (darker - 4.0) * 382.0 / np.maximum(paper.astype(np.float32), 140.0)
+    out: np.ndarray = np.clip(rel, 0, 255).astype(np.uint8)
+    return out
+
+
+def _resize_long(grey: np.ndarray, side: int) -> np.ndarray:
+    h, w = grey.shape
+    f = side / max(h, w)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    out: np.ndarray = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))),
+                                 interpolation=interp)
+    return out
+
+
+_ORB: cv2.ORB | None = None
+
+
+def _orb() -> cv2.ORB:
+    global _ORB
+    if _ORB is None:
+        _ORB = cv2.ORB_create(**ORB_PARAMS)  # type: ignore[attr-defined]
+    return _ORB
+
+
+def page_marks(grey: np.ndarray) -> bytes:
+    """ORB keypoints of the page's ink on the working size, packed: height, width, count,
+    then per keypoint x·16 and y·16 (uint16), the angle (uint8, 256ths of a turn) and the
+    32-byte descriptor."""
+    work = _resize_long(grey, WORK_SIDE)
+    ink = relative_ink(work, 9)
+    keypoints, desc = _orb().detectAndCompute(255 - ink, None)
+    n = 0 if desc is None else len(keypoints)
+    head = np.array([work.shape[0], work.shape[1], n], dtype=np.uint16).tobytes()
+    if n == 0:
+        return head
+    pts = np.array([k.pt for k in keypoints], dtype=np.float32)
+    xy = np.clip(np.round(pts * 16), 0, 65535).astype(np.uint16)
+    turn = np.array([round(k.angle / 360 * 256) % 256 for k in keypoints], dtype=np.uint8)
+    return (head + xy.tobytes() + turn.tobytes()
+            + np.ascontiguousarray(desc, dtype=np.uint8).tobytes())
+
+
+@dataclass(frozen=True)
+class Marks:
+    shape: tuple[int, int]  # (rows, cols) of the working image
+    points: np.ndarray  # (n, 2) float32, working px
+    turn: np.ndarray  # (n,) uint8, keypoint angle in 256ths of a turn
+    desc: np.ndarray  # (n, 32) uint8
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Marks:
+        n = 0
+        h = w = 0
+        if len(data) >= 6:
+            h, w, n = (int(v) for v in np.frombuffer(data[:6], dtype=np.uint16))
+            if len(data) != 6 + n * 37:
+                n = 0
+        xy = np.frombuffer(data[6 : 6 + 4 * n], dtype=np.uint16).reshape(n, 2)
+        turn = np.frombuffer(data[6 + 4 * n : 6 + 5 * n], dtype=np.uint8)
+        desc = np.frombuffer(data[6 + 5 * n : 6 + 37 * n], dtype=np.uint8).reshape(n, 32)
+        return cls((h, w), xy.astype(np.float32) / 16, turn, desc)
+
+    def __len__(self) -> int:
+        return len(self.desc)
+
+
+# --- candidates -----------------------------------------------------------------------------
+_BIT_ORDER = np.random.default_rng(20_261_126).permutation(256)
+
+
+def _words(desc: np.ndarray) -> np.ndarray:
+    """(n, HASH_TABLES) LSH words per descriptor: disjoint random bit subsets, offset by table."""
+    bits = np.unpackbits(desc, axis=1)[:, _BIT_ORDER[: HASH_TABLES * HASH_BITS]]
+    weights = (1 << np.arange(HASH_BITS, dtype=np.int64))
+    words = bits.reshape(len(desc), HASH_TABLES, HASH_BITS).astype(np.int64) @ weights
+    out: np.ndarray = words + (np.arange(HASH_TABLES, dtype=np.int64) << HASH_BITS)
+    return out
+
+
+def shared_words(marks: Sequence[Marks]) -> dict[tuple[int, int], int]:
+    """For each pair of pages (i < j), the words they share at one consistent turn.
+
+    Two scans of one sheet share words whose keypoints all turned by the same angle (the
+    angle between the scans); words shared by chance (one typeface, ruled lines) turn any
+    way. So shared words are counted per 1/16-turn bin of angle difference, and the best
+    bin (with its neighbour) is the pair's score. A word on many pages is texture: ignored.
+    """
+    n = len(marks)
+    if n < 2:
+        return {}
+    words_l, pages_l, turns_l = [], [], []
+    for i, m in enumerate(marks):
+        if not len(m):
+            continue
+        w = _words(m.desc)
+        words_l.append(w.ravel())
+        pages_l.append(np.full(w.size, i, np.int64))
+        turns_l.append(np.repeat(m.turn.astype(np.int64), HASH_TABLES))
+    if not words_l:
+        return {}
+    words, pages, turns = (np.concatenate(x) for x in (words_l, pages_l, turns_l))
+    order = np.lexsort((pages, words))
+    words, pages, turns = words[order], pages[order], turns[order]
+    _, start, count = np.unique(words, return_index=True, return_counts=True)
+    cap = max(6, n // 8)
+    keep = (count >= 2) & (count <= cap)
+    codes: list[np.ndarray] = []
+    for size in np.unique(count[keep]):
+        s = int(size)
+        idx = start[keep & (count == s)][:, None] + np.arange(s)[None, :]
+        pg, tn = pages[idx], turns[idx]
+        for a, b in itertools.combinations(range(s), 2):
+            other = pg[:, a] != pg[:, b]
+            dbin = ((tn[:, b] - tn[:, a]) % 256) // 16
+            codes.append(((pg[:, a] * n + pg[:, b]) * 16 + dbin)[other])
+    if not codes:
+        return {}
+    keys, counts = np.unique(np.concatenate(codes), return_counts=True)
+    pair, dbin = keys // 16, keys % 16
+    grid: dict[int, np.ndarray] = {}
+    for p, b, c in zip(pair.tolist(), dbin.tolist(), counts.tolist(), strict=True):
+        grid.setdefault(p, np.zeros(16, np.int64))[b] = c
+    out = {}
+    for p, bins in grid.items():
+        best = int((bins + np.roll(bins, -1)).max())
+        out[(p // n, p % n)] = best
+    return out
+
+
+def candidate_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] | None = None,
+                    ) -> list[tuple[int, int]]:
+    """Pairs worth confirming: enough shared words, among the best few of either page."""
+    scored = [(k, p) for p, k in shared_words(marks).items()
+              if k >= MIN_SHARED and (allowed is None or allowed(*p))]
+    scored.sort(reverse=True)
+    taken: dict[int, int] = {}
+    out = []
+    for _k, (i, j) in scored:
+        if taken.get(i, 0) >= TOP_CANDIDATES and taken.get(j, 0) >= TOP_CANDIDATES:
+            continue
+        taken[i] = taken.get(i, 0) + 1
+        taken[j] = taken.get(j, 0) + 1
+        out.append((i, j))
+    return out
+
+
+# --- confirmation ---------------------------------------------------------------------------
+_MATCHER: cv2.BFMatcher | None = None
+
+
+def _matcher() -> cv2.BFMatcher:
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
+    return _MATCHER
+
+
+def _hull_area(pts: np.ndarray) -> float:
+    if len(pts) < 3:
+        return 0.0
+    return float(cv2.contourArea(cv2.convexHull(pts.astype(np.float32))))
+
+
+def fit_transform(a: Marks, b: Marks) -> tuple[np.ndarray, int] | None:
+    """Similarity transform A → B (working px) by RANSAC, when it is one sheet's or one form's."""
+    if len(a) < MIN_MARKS or len(b) < MIN_MARKS:
+        return None
+    matches = _matcher().match(a.desc, b.desc)
+    if len(matches) < MIN_INLIERS:
+        return None
+    pa = a.points[[m.queryIdx for m in matches]]
+    pb = b.points[[m.trainIdx for m in matches]]
+    m, inl = cv2.estimateAffinePartial2D(pa, pb, method=cv2.RANSAC,
+                                         ransacReprojThreshold=RANSAC_PX, maxIters=1000)
+    if m is None or inl is None:
+        return None
+    inliers = inl.ravel().astype(bool)
+    count = int(inliers.sum())
+    scale = math.hypot(float(m[0, 0]), float(m[1, 0]))
+    if count < MIN_INLIERS or not 0.7 < scale < 1.4:
+        return None
+    for pts, mine in ((pa, a.points), (pb, b.points)):
+        if _hull_area(pts[inliers]) < MIN_SPREAD * _hull_area(mine):
+            return None
+    return m, count
+
+
+def mid_grey(data: bytes) -> np.ndarray | None:
+    """The file decoded to MID_SIDE on its longer side (JPEG: DCT-scaled decode)."""
+    try:
+        if data[:3] == b"\xff\xd8\xff":
+            h, w, _cs, _sub = simplejpeg.decode_jpeg_header(data)
+            f = MID_SIDE / max(h, w)
+            grey = simplejpeg.decode_jpeg(
+                data, colorspace="GRAY", fastdct=True, fastupsample=True,
+                min_width=min(w, math.ceil(w * f)), min_height=min(h, math.ceil(h * f)),
+            )[:, :, 0]
+        else:
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("L", (MID_SIDE, MID_SIDE))
+                grey = np.asarray(img.convert("L"))
+    except Exception:
+        return None
+    return _resize_long(grey, MID_SIDE)
+
+
+def _tile_sums(mask: np.ndarray) -> np.ndarray:
+    h, w = mask.shape
+    ny, nx = h // TILE, w // TILE
+    out: np.ndarray = mask[: ny * TILE, : nx * TILE].reshape(ny, TILE, nx, TILE).sum(
+        axis=(1, 3), dtype=np.int32)
+    return out
+
+
+def _best_ncc(tile: np.ndarray, region: np.ndarray) -> float:
+    if float(tile.std()) < 2.0 or float(region.std()) < 2.0:
+        return 0.0
+    return float(cv2.matchTemplate(region, tile, cv2.TM_CCOEFF_NORMED).max())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    inliers: int
+    differing_px: int  # strong ink in tiles where the two scans differ
+    ink_px: int  # strong ink compared (the smaller of the two scans)
+
+    @property
+    def same(self) -> bool:
+        return self.differing_px <= MAX_DIFFERING_PX
+
+    @property
+    def distance(self) -> float:
+        return self.differing_px / max(self.ink_px, 1)
+
+
+def refine(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> np.ndarray:
+    """The transform polished on the mid-size ink: the best local shift of up to
+    REFINE_TILES inky tiles, then an affine fit to them by RANSAC (kept when it fails)."""
+    h, w = ink_a.shape
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    b_on_a = cv2.warpAffine(ink_b, a_to_b, (w, h), flags=flags).astype(np.float32)
+    fa = ink_a.astype(np.float32)
+    t, r = REFINE_TILE, REFINE_SEARCH
+    ny, nx = (h - 2 * r) // t, (w - 2 * r) // t
+    if ny < 2 or nx < 2:
+        return a_to_b
+    mass = fa[r : r + ny * t, r : r + nx * t].reshape(ny, t, nx, t).sum(axis=(1, 3))
+    src, dst = [], []
+    for k in np.argsort(mass.ravel())[::-1][:REFINE_TILES]:
+        ty, tx = divmod(int(k), nx)
+        y, x = r + ty * t, r + tx * t
+        tile = fa[y : y + t, x : x + t]
+        region = b_on_a[y - r : y + t + r, x - r : x + t + r]
+        if float(tile.std()) < 8.0 or float(region.std()) < 8.0:
+            continue
+        _mn, best, _mnl, (bx, by) = cv2.minMaxLoc(
+            cv2.matchTemplate(region, tile, cv2.TM_CCOEFF_NORMED))
+        if best >= 0.6:
+            src.append((x + t / 2, y + t / 2))
+            dst.append((x + t / 2 + bx - r, y + t / 2 + by - r))
+    if len(src) < 8:
+        return a_to_b
+    fix, inl = cv2.estimateAffine2D(np.array(dst, np.float32), np.array(src, np.float32),
+                                    method=cv2.RANSAC, ransacReprojThreshold=1.5)
+    if fix is None or inl is None or int(inl.sum()) < 6:
+        return a_to_b
+    # a point p of A lies at fix⁻¹(p) on b_on_a, which is a_to_b(fix⁻¹(p)) on B
+    back = cv2.invertAffineTransform(fix.astype(np.float64))
+    out: np.ndarray = (np.vstack([a_to_b, [0, 0, 1]]) @ np.vstack([back, [0, 0, 1]]))[:2]
+    return out
+
+
+def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tuple[int, int]:
+    """(differing strong-ink px, compared strong-ink px) of two aligned mid-size ink maps.
+
+    Every tile with ink, inside the hull of the ink both scans share (a bed edge or a shadow
+    outside it says nothing about the sheet), must find its content on the other scan within
+    one pixel (normalised correlation ≥ TILE_NCC_MIN, checked both ways); the strong ink of
+    the tiles that do not is the difference.
+    """
+    h, w = ink_a.shape
+    b_on_a = cv2.warpAffine(ink_b, a_to_b, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    valid = cv2.warpAffine(np.ones(ink_b.shape, np.uint8), a_to_b, (w, h),
+                           flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    valid = cv2.erode(valid, np.ones((7, 7), np.uint8))
+    strong_a = cv2.bitwise_and((ink_a > INK_STRONG).astype(np.uint8), valid)
+    strong_b = cv2.bitwise_and((b_on_a > INK_STRONG).astype(np.uint8), valid)
+    k3 = np.ones((3, 3), np.uint8)
+    weak_a = cv2.dilate((ink_a > INK_WEAK).astype(np.uint8), k3)
+    weak_b = cv2.dilate((b_on_a > INK_WEAK).astype(np.uint8), k3)
+    compared = min(int(strong_a.sum()), int(strong_b.sum()))
+    shared = cv2.bitwise_or(cv2.bitwise_and(strong_a, weak_b), cv2.bitwise_and(strong_b, weak_a))
+    pts = cv2.findNonZero(shared)
+    if pts is None or len(pts) < 50:
+        return compared, compared
+    hull = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+    # what lies outside the shared ink is not compared: it must be little (a page that
+    # shares only its letterhead with another has its whole body there)
+    outside = max(int(cv2.bitwise_and(strong_a, 1 - hull).sum()) / max(int(strong_a.sum()), 1),
+                  int(cv2.bitwise_and(strong_b, 1 - hull).sum()) / max(int(strong_b.sum()), 1))
+    if outside > MAX_OUTSIDE_SHARE:
+        return compared, compared
+    inside = _tile_sums(cv2.erode(hull, np.ones((9, 9), np.uint8))) == TILE * TILE
+    mass = np.maximum(_tile_sums(strong_a), _tile_sums(strong_b))
+    # strong ink with not even faint ink near it on the other scan (faint lines that one
+    # exposure shows and the other does not are no difference)
+    unmatched = _tile_sums(cv2.bitwise_and(strong_a, 1 - weak_b)) + _tile_sums(
+        cv2.bitwise_and(strong_b, 1 - weak_a))
+    fa = cv2.GaussianBlur(ink_a, (3, 3), 0).astype(np.float32)
+    fb = cv2.GaussianBlur(b_on_a, (3, 3), 0).astype(np.float32)
+    r = SEARCH_PX
+    differing = 0
+    # a tile dense with ink is texture (halftone, engraving, a photo): its fine pattern
+    # changes with every scan's sampling, so it says nothing either way
+    comparable = (mass >= TILE_MIN_INK) & (mass <= TILE_MAX_DENSITY * TILE * TILE)
+    comparable &= unmatched >= np.maximum(TILE_MIN_UNMATCHED, TILE_MIN_UNMATCHED_SHARE * mass)
+    for ty, tx in zip(*np.nonzero(inside & comparable), strict=True):
+        y, x = int(ty) * TILE, int(tx) * TILE
+        if y < r or x < r or y + TILE + r > h or x + TILE + r > w:
+            continue
+        ta, tb = fa[y : y + TILE, x : x + TILE], fb[y : y + TILE, x : x + TILE]
+        around_a = fa[y - r : y + TILE + r, x - r : x + TILE + r]
+        around_b = fb[y - r : y + TILE + r, x - r : x + TILE + r]
+        if min(_best_ncc(ta, around_b), _best_ncc(tb, around_a)) < TILE_NCC_MIN:
+            differing += int(mass[ty, tx])
+    return differing, compared
+
+
+class InkCache:
+    """Mid-size ink maps of the pages confirmed so far (each file decoded at most once)."""
+
+    def __init__(self, load: Callable[[int], bytes | None], size: int = 64) -> None:
+        self._load = load
+        self._size = size
+        self._items: OrderedDict[int, np.ndarray | None] = OrderedDict()
+
+    def get(self, i: int) -> np.ndarray | None:
+        if i in self._items:
+            self._items.move_to_end(i)
+            return self._items[i]
+        data = self._load(i)
+        grey = mid_grey(data) if data else None
+        ink = relative_ink(grey, MID_KERNEL) if grey is not None else None
+        self._items[i] = ink
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return ink
+
+
+def confirm(a: Marks, b: Marks, ink_a: Callable[[], np.ndarray | None],
+            ink_b: Callable[[], np.ndarray | None]) -> Comparison | None:
+    """The comparison of two pages, or None when they are plainly not one sheet."""
+    fit = fit_transform(a, b)
+    if fit is None:
+        return None
+    m, inliers = fit
+    ia, ib = ink_a(), ink_b()
+    if ia is None or ib is None:
+        return None
+    sa = ia.shape[0] / a.shape[0]
+    sb = ib.shape[0] / b.shape[0]
+    mid = m.astype(np.float64).copy()
+    mid[:, :2] *= sb / sa
+    mid[:, 2] *= sb
+    mid = refine(ia, ib, mid)
+    differing, compared = compare_inks(ia, ib, mid)
+    return Comparison(inliers, differing, compared)
+
+
+# --- the whole search -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Duplicate:
+    page: int  # index into the pages given: the later scan
+    other: int  # the earlier scan of the same sheet
+    comparison: Comparison
+
+
+def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
+                    load: Callable[[int], bytes | None], *, neighbours: int = 1,
+                    ) -> list[Duplicate]:
+    """Pages that are another scan of an earlier page's sheet.
+
+    ``marks[i]`` is ``page_marks`` of page ``i`` (b"" for a page to leave out), ``groups[i]``
+    its volume's position in the batch, and pages are given in batch order (volume, then page
+    number). Pages are compared within a volume and with the ``neighbours`` volumes on either
+    side; ``load(i)`` returns page ``i``'s file bytes for the confirmation. Each later page is
+    reported once, against the earliest page it repeats.
+    """
+    unpacked = [Marks.unpack(m) if m else Marks.unpack(b"") for m in marks]
+    cache = InkCache(load)
+    found: dict[int, Duplicate] = {}
+    for lo in sorted(set(groups)):
+        window = [i for i, g in enumerate(groups) if lo <= g <= lo + neighbours]
+        if len(window) < 2:
+            continue
+        sub = [unpacked[i] for i in window]
+        first = [groups[i] == lo for i in window]
+
+        def allowed(p: int, q: int, first: list[bool] = first) -> bool:
+            return first[p] or first[q]  # pairs of later volumes: their own window
+
+        for p, q in candidate_pairs(sub, allowed):
+            i, j = window[p], window[q]  # i < j: j is the later page
+            if j in found and found[j].other <= i:
+                continue
+            comp = confirm(unpacked[i], unpacked[j], partial(cache.get, i),
+                           partial(cache.get, j))
+            if comp is not None and comp.same:
+                found[j] = Duplicate(j, i, comp)
+    return sorted(found.values(), key=lambda d: d.page)
