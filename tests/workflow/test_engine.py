@@ -192,7 +192,9 @@ def test_tracking_sheet_has_every_stage_after_the_line(project: ProjectContext, 
         do_stage(ctx, batch, stage, person)
     pass_qc(ctx, batch, "孙检")
     sheet = next(Path(ctx.storage.root, "已扫描").rglob("*跟踪表.xlsx"))
-    rows = [[c.value for c in row] for row in load_workbook(sheet).active.iter_rows()]
+    book = load_workbook(sheet).active
+    assert book is not None
+    rows = [[c.value for c in row] for row in book.iter_rows()]
     signed = {r[0]: r[1] for r in rows if r[0] in ("修图", "标引", "上传", "质检")}
     assert signed == {"修图": "赵修", "标引": "钱标", "上传": "钱标", "质检": "孙检"}
     text = " ".join(str(c) for r in rows for c in r if c)
