@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, QCInspection, Rework, StageEvent, WorkBatch, Worker
@@ -114,12 +114,12 @@ def quality(ctx: ProjectContext, period: Period | None = None) -> Quality:
             conds += [Defect.found_at >= starts, Defect.found_at < ends]
         rows = session.execute(
             select(Defect.responsible_id, Defect.stage, Defect.code, Defect.cause,
-                   func.coalesce(QCInspection.round, 0).label("round"),
+                   func.coalesce(QCInspection.round, literal_column("0")).label("round"),
                    func.count().label("n"))
             .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
             .where(*conds)
             .group_by(Defect.responsible_id, Defect.stage, Defect.code, Defect.cause,
-                      func.coalesce(QCInspection.round, 0))).all()
+                      func.coalesce(QCInspection.round, literal_column("0")))).all()
         worker_pages = {r.worker_id: int(r.pages or 0) for r in session.execute(
             units_select(pid, starts, ends, StageEvent.worker_id))}
         stage_pages = {r.stage: int(r.pages or 0) for r in session.execute(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, func, literal_column, select
 
 from dangan.db.models import (
     BorrowBatch,
@@ -121,7 +121,7 @@ def summary(ctx: ProjectContext) -> Summary:
             .join(Worker, Worker.id == WorkerRole.worker_id)
             .where(Worker.project_id == pid, Worker.id.in_(signers))
             .group_by(WorkerRole.role).order_by(WorkerRole.role)).all())
-        round_ = func.coalesce(QCInspection.round, 0)
+        round_ = func.coalesce(QCInspection.round, literal_column("0"))
         rounds = tuple(RoundFigures(int(r), int(n), int(f or 0)) for r, n, f in session.execute(
             select(round_, func.count(), func.sum(func.cast(Defect.status.in_(FIXED), Integer)))
             .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
