@@ -12,7 +12,7 @@ from PIL import Image
 from cli.runner import dangan
 from dangan.config import load_config
 from dangan.db.models import StoredFile
-from dangan.errors import ConfigError, StorageError
+from dangan.errors import ConfigError, InputError, StorageError
 from dangan.services.project import init_project
 from dangan.storage import Area, Storage, sha256_bytes
 
@@ -151,6 +151,13 @@ def test_retouch_refuses_a_destination_overlapping_its_source(tmp_path: Path,
     r = dangan("retouch", str(src), str(dst), "--force", "--workers", "1")
     assert r.returncode == 4, r.stdout + r.stderr
     assert "masters" in r.stderr
+    from typer.testing import CliRunner
+
+    from dangan.cli.main import app
+
+    result = CliRunner().invoke(app, ["retouch", str(src), str(dst), "--force"])
+    assert isinstance(result.exception, InputError)
+    assert result.exception.key == "cli.retouch_overlap"
     assert {p: p.read_bytes() for p in sorted(src.rglob("*.jpg"))} == before
     assert not (src / "out").exists()
 
