@@ -21,8 +21,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from dangan.domain.records import BorrowBatchInfo
 from dangan.i18n import t
-from dangan.services.borrow import BorrowBatchInfo
 
 FONT = "STSong-Light"
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # embedded when installed

@@ -13,9 +13,9 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from dangan.domain.records import WorkBatchInfo
 from dangan.export.borrow_register import cid_font, fmt_time
 from dangan.i18n import t
-from dangan.services.batches import WorkBatchInfo
 
 PAGE_SIZES = {"A5": A5, "A4": A4}
 

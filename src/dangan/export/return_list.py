@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dangan.domain.records import BorrowBatchInfo
 from dangan.export.borrow_register import (
     header_lines,
     register_columns,
@@ -13,7 +14,6 @@ from dangan.export.borrow_register import (
     write_table_xlsx,
 )
 from dangan.i18n import t
-from dangan.services.borrow import BorrowBatchInfo
 
 
 def write_return_list(info: BorrowBatchInfo, path: Path, project: str = "") -> Path:

@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
+from dangan.domain.records import StageSignature, WorkBatchInfo
 from dangan.errors import InputError, NamingError, StateError
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 
+__all__ = ["StageSignature", "WorkBatchInfo", "list_work_batches", "split_borrow_batch",
+           "work_batch_info"]
+
 DEFAULT_VOLUME_PAGES = 40  # a court volume, when neither the list nor the register has a count
-
-
-@dataclass(frozen=True)
-class StageSignature:
-    stage: str
-    person: str
-    at: datetime | None
-    remarks: str
-
-
-@dataclass(frozen=True)
-class WorkBatchInfo:
-    id: int
-    code: str
-    borrow_no: int
-    seq: int
-    total: int
-    stage: str
-    status: str
-    planned_pages: int
-    volume_count: int
-    first_code: str
-    last_code: str
-    holder: str
-    signatures: list[StageSignature] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        d = self.__dict__.copy()
-        d["signatures"] = [s.__dict__ for s in self.signatures]
-        return d
 
 
 def split_borrow_batch(ctx: ProjectContext, no: int, *, pages_per_batch: int | None = None,

@@ -7,7 +7,6 @@ archive-room staff both confirm, with times; problems seen at borrowing are note
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,53 +14,12 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
 from dangan.domain import workflow as wf
+from dangan.domain.records import BorrowBatchInfo, RegisterRow
 from dangan.errors import InputError, StateError
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-
-
-@dataclass(frozen=True)
-class RegisterRow:
-    seq: int
-    archive_code: str
-    title: str
-    location: str
-    pages: int | None
-    condition: str
-    stage: str
-    returned_seq: int | None
-    returned_at: datetime | None
-
-    def to_dict(self) -> dict[str, object]:
-        return self.__dict__.copy()
-
-
-@dataclass(frozen=True)
-class BorrowBatchInfo:
-    no: int
-    status: str
-    volume_count: int
-    pages: int
-    clerk: str
-    archive_staff: str
-    borrowed_at: datetime | None
-    archive_confirmed_at: datetime | None
-    due_at: datetime | None
-    return_clerk: str
-    return_archive_staff: str
-    returned_at: datetime | None
-    return_confirmed_at: datetime | None
-    shelving_rule: str
-    remarks: str
-    overdue: bool
-    rows: list[RegisterRow] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        d = self.__dict__.copy()
-        d["rows"] = [r.to_dict() for r in self.rows]
-        return d
 
 
 def create_borrow_batch(ctx: ProjectContext, archive_codes: Sequence[str] = (), *,
