@@ -70,9 +70,10 @@ def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
     limit = (background.astype(np.uint16) * 200 >> 8).astype(np.uint8)
     ink: np.ndarray = cv2.compare(small, limit, cv2.CMP_LT)
     k = 2 * max(1, round(1.5 * mm)) + 1
-    # Eroding with a zero border also drops slivers of bed along the image edges.
+    # Eroding with a zero border also drops slivers of bed along the image edges; a page
+    # that fills the frame keeps its ink up to the frame (a crop must not cut it).
     inner = cv2.erode(paper.mask, np.ones((k, k), np.uint8), borderType=cv2.BORDER_CONSTANT,
-                      borderValue=0)
+                      borderValue=0 if paper.bed_sides else 255)
     ink[inner == 0] = 0
     return ink
 

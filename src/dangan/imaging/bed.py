@@ -74,7 +74,11 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     h, w = small.shape
     empty = np.zeros((h, w), np.uint8)
     level = paper.level
-    # The sheet is the quad placement crops to: anything beyond it must be bed.
+    # What must be bed is judged beyond the quad placement crops to (other paper that the
+    # outline takes in, a facing page, is not the sheet); the bed that may be painted is
+    # whatever bed lies outside the outline, where painting stops.
+    hull = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(hull, [paper.outline.round().astype(np.int32)], 1)
     sheet = (paper.mask > 0).astype(np.uint8)
     if not paper.found or not paper.bed_sides or level < 40:
         return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
@@ -85,7 +89,7 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     tol = max(15.0, 0.3 * (level - bed_level))
     dark = (np.abs(small.astype(np.float32) - bed_level) <= tol).astype(np.uint8)
     wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _k(1.5 * mm))  # bed bodies, not strokes
-    bed = _touching_frame((dark > 0) & (sheet == 0))  # the bed, thin strips included
+    bed = _touching_frame((dark > 0) & (hull == 0))  # the bed, thin strips included
     marks = strokes(small, level, mm) & (wide == 0) & ~bed
     blend = cv2.dilate(sheet, _k(BLEND_MM * mm)) & (cv2.erode(sheet, _k(BLEND_MM * mm)) == 0)
     outside = (sheet == 0) & (blend == 0)
@@ -99,12 +103,12 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     protect = cv2.dilate((far_marks | paperish).astype(np.uint8), _k(PROTECT_MM * mm))
     keep = _touching_frame(bed & (protect == 0))
     # The blend band next to kept bed may be painted too, unless content is there.
-    grown = cv2.dilate(keep.astype(np.uint8), _k(BLEND_MM * mm)) & (blend > 0) & (protect == 0)
+    grown = cv2.dilate(keep.astype(np.uint8), _k(BLEND_MM * mm)) & (protect == 0)
     # Slivers along the frame, too thin to reach the bed's level, go with the bed.
     b = max(1, round(BLEND_MM * mm))
     frame = np.zeros((h, w), bool)
     frame[:b], frame[-b:], frame[:, :b], frame[:, -b:] = True, True, True, True
-    slivers = frame & (sheet == 0) & (protect == 0)
+    slivers = frame & (hull == 0) & (protect == 0)
     near_marks = cv2.dilate(far_marks.astype(np.uint8), _k(0.75 * mm)) > 0
     zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks).astype(np.uint8) * 255
     seen = bool(keep.any()) and bed_level < GREY_BED * level

@@ -15,6 +15,9 @@ import numpy as np
 
 from dangan.imaging.stats import percentile_u8
 
+HOLE_CONTRAST = 0.7  # candidates: darker than this share of the way from ink to paper
+# (holes show the bed: black, or a grey lid at 85–165 on paper at ~220)
+
 
 @dataclass(frozen=True)
 class Hole:
@@ -43,7 +46,7 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
         grey = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         paper_mask = paper_mask[::2, ::2][: grey.shape[0], : grey.shape[1]]
     dark_level = percentile_u8(grey[::2, ::2], 1)
-    thr = dark_level + 0.45 * (paper_level - dark_level)
+    thr = dark_level + HOLE_CONTRAST * (paper_level - dark_level)
     dark = ((grey < thr) & (paper_mask > 0)).astype(np.uint8)
     mm /= k
     # Only a band along the paper edges can hold binding holes.
@@ -120,7 +123,7 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> bool:
     paper = percentile_u8(crop, 90)
     core = crop[c - int(1.2 * mm):c + int(1.2 * mm) + 1, c - int(1.2 * mm):c + int(1.2 * mm) + 1]
     inner = float(np.median(core))
-    if inner > 0.5 * paper or float(core.std()) > 0.12 * paper:
+    if inner > 0.8 * paper or float(core.std()) > 0.12 * paper:
         return False
     dark = (crop < (inner + paper) / 2).astype(np.uint8)
     _n, labels, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)

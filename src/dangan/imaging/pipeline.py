@@ -19,7 +19,7 @@ from dangan.imaging.analysis import PagePlan, analyse
 from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
-from dangan.imaging.geometry import Placement, place, scaled, transform
+from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, transform
 from dangan.imaging.load import BadPage, decode_page
 from dangan.imaging.render import Fill, half_size, paper_colour, render
 
@@ -39,21 +39,39 @@ def sheet_found(plan: PagePlan) -> bool:
     return plan.bed is None or plan.bed.confident
 
 
+def keeps_frame(plan: PagePlan) -> bool:
+    """The whole frame is kept (only brought to the output size): when the sheet is not found
+    with confidence, and when it fills the frame (no bed seen: nothing to crop)."""
+    return not sheet_found(plan) or not plan.paper.bed_sides
+
+
 def _frame(shape: tuple[int, ...]) -> np.ndarray:
     h, w = shape[:2]
     return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
 
 
+LANDSCAPE = 1.1  # a sheet this much wider than high (upright) goes on a landscape canvas
+
+
+def _canvas(quad: np.ndarray, turn_deg: float, opts: RetouchOptions, dpi: float
+            ) -> tuple[int, int]:
+    """The output size: the page size, turned landscape for a landscape sheet."""
+    w, h = opts.page_px(dpi)
+    upright = transform(rotation_matrix(turn_deg), quad)
+    sw, sh = np.ptp(upright[:, 0]), np.ptp(upright[:, 1])
+    return (max(w, h), min(w, h)) if sw > LANDSCAPE * sh else (w, h)
+
+
 def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float,
                shape: tuple[int, ...]) -> Placement:
-    if not sheet_found(plan):  # the whole frame is kept: nothing is cropped
+    if keeps_frame(plan):  # nothing is cropped
         frame = _frame(shape)
-        return place(frame, frame, plan.turn_deg, opts.page_px(dpi),
+        return place(frame, frame, plan.turn_deg, _canvas(frame, plan.turn_deg, opts, dpi),
                      opts.px(opts.margin_mm, dpi), opts.px(1.5, dpi))
     quad = _to_scan(plan.paper.quad, plan.factor)
     ink = _to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None
-    return place(quad, ink, plan.turn_deg, opts.page_px(dpi), opts.px(opts.margin_mm, dpi),
-                 opts.px(1.5, dpi))
+    return place(quad, ink, plan.turn_deg, _canvas(quad, plan.turn_deg, opts, dpi),
+                 opts.px(opts.margin_mm, dpi), opts.px(1.5, dpi))
 
 
 def _paper_samples(plan: PagePlan) -> np.ndarray:
@@ -84,7 +102,7 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
     report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4)
-    kept = (_frame(grey.shape) if not sheet_found(plan)
+    kept = (_frame(grey.shape) if keeps_frame(plan)
             else _to_scan(plan.ink_box, f) if plan.ink_box is not None else None)
     if kept is not None:
         box = transform(to_out, kept)

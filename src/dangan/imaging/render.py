@@ -65,8 +65,9 @@ def _allowed(zone: tuple[np.ndarray, np.ndarray], factor: float, size: tuple[int
     w, h = size
     q = 0.25
     qsize = (max(1, round(w * q)), max(1, round(h * q)))
+    # Beyond the scanned frame there is nothing to protect.
     small = cv2.warpAffine(mask, scaled(to_out, 1.0, factor * q), qsize, flags=cv2.INTER_LINEAR,
-                           borderValue=0)
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     full: np.ndarray = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) > 127
     return full
 
