@@ -10,14 +10,18 @@ independent generator at held-out seeds (``--seed``, default in its benchmark ra
 Generated pages cycle through their kinds and the four turns.
 
 Per set: right / wrong / abstained (rotation 0 and flagged for review), wrong turns of
-upright pages, upright pages flagged, turned pages missed silently, and pages per second on
-one core (``decide_orientation`` alone, the grey scan already decoded; one process).
+upright pages, upright pages flagged, turned pages missed silently, turned pages on which no
+text was found at all (blank sheets: left as they are, nothing to go by), and pages per
+second per core of ``decide_orientation`` alone (grey scan already decoded; one process):
+by CPU time (this process and the Tesseract it starts), which holds on a shared machine,
+and by wall-clock time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,20 +71,31 @@ def pagegen_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, i
         yield f"{kind}{tag}#{seed + i}", grey, 200.0, page.truth.turn
 
 
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool) -> None:
     n = right = wrong = flagged = wrong_upright = upright = upright_flagged = missed = 0
-    spent = 0.0
+    no_text = 0
+    cpu = wall = 0.0
     for label, grey, dpi, need in cases:
-        start = time.perf_counter()
+        c0, w0 = _cpu(), time.perf_counter()
         d = decide_orientation(grey, dpi)
-        spent += time.perf_counter() - start
+        cpu += _cpu() - c0
+        wall += time.perf_counter() - w0
         n += 1
         upright += need == 0
+        lines = d.evidence.get("ppocr", {}).get("lines", 1)  # type: ignore[attr-defined]
         if d.rotation == need:
             right += 1
             upright_flagged += need == 0 and bool(d.review)
         elif d.rotation == 0 and d.review:
             flagged += 1
+        elif d.rotation == 0 and lines == 0:
+            no_text += 1
         else:
             wrong += 1
             wrong_upright += need == 0
@@ -93,7 +108,8 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
     print(f"{name:8s} {n:4d} pages  right {right:4d} ({right / n:5.1%})  wrong {wrong:3d}  "
           f"abstained {flagged:3d} ({flagged / n:5.1%})  wrong turns of upright "
           f"{wrong_upright}/{upright}  upright flagged {upright_flagged}/{upright}  "
-          f"turned missed silently {missed}  {n / spent:5.2f} pages/s/core")
+          f"turned missed silently {missed}  turned, no text found {no_text}  "
+          f"{n / cpu:5.2f} pages/s/core (CPU)  {n / wall:5.2f} (wall)")
 
 
 def main() -> None:

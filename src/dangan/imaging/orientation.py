@@ -28,10 +28,11 @@ from dangan.imaging._exec import rapidocr, tesseract
 DET_LONG_SIDE = 960  # px: the detector's view of the page (A4 at ~80 dpi)
 OSD_LONG_SIDE = 1600  # px: Tesseract's view (A4 at ~140 dpi; less and it guesses)
 LINE_ASPECT = 2.0  # a detected box is a line when its long side is this many times its short
+MAX_LINES = 40  # the longest lines are classified; more only cost time
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
 MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is checked
-MIN_OSD_AGREE = 0.5  # Tesseract's orientation confidence when it agrees with the detector
+MIN_OSD_AGREE = 0.2  # Tesseract's orientation confidence when it agrees with the detector
 MIN_OSD_VERTICAL = 5.0  # ... when it alone says "upright vertical script"
 # (line is tall, classifier's answer on the line laid down) -> clockwise turn to upright
 TURN_OF_LINE = {(False, 0): 0, (True, 180): 90, (False, 180): 180, (True, 0): 270}
@@ -88,12 +89,14 @@ def line_votes(small: np.ndarray) -> LineVotes:
     """Detect text lines on ``small`` (grey, already reduced) and let each one vote."""
     bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
     quads = rapidocr.detect_lines(bgr)
+    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)  # (n, 4) edge lengths
+    longest = np.argsort(-sides.max(axis=1))[:MAX_LINES]
     crops, tall, length = [], [], []
-    for quad in quads:
-        crop = rapidocr.crop_line(bgr, quad)
-        h, w = crop.shape[:2]
-        if max(h, w) < LINE_ASPECT * min(h, w):
+    for i in longest:
+        if sides[i].max() < LINE_ASPECT * sides[i].min():
             continue  # a single character or a blot: its direction says nothing
+        crop = rapidocr.crop_line(bgr, quads[i])
+        h, w = crop.shape[:2]
         # A tall line is laid down counter-clockwise, as RapidOCR does: text that runs
         # upwards then reads upright.
         crops.append(np.ascontiguousarray(np.rot90(crop)) if h > w else crop)

@@ -78,3 +78,4 @@ def classify_lines(crops: list[np.ndarray]) -> list[tuple[int, float]]:
         return []
     _, results, _ = models().classifier(crops)
     return [(180 if "180" in str(label) else 0, float(score)) for label, score in results]
+
