@@ -15,6 +15,7 @@ from dangan.pagegen import corpus as C
 from dangan.pagegen import fonts
 from dangan.pagegen.ink import Canvas, Line
 from dangan.pagegen.layouts import KIND_WEIGHTS, LAYOUTS, flow
+from dangan.pagegen.marks import seal
 
 PAPERS_MM = {"A4": (210.0, 297.0), "16K": (184.0, 260.0)}
 PAPER_TINTS = (  # new white, office cream, aged yellow, recycled grey, onion-skin
@@ -90,6 +91,24 @@ def _holes(w: int, h: int, dpi: int, edge: str, rng: np.random.Generator
     return [(along + s, offset, r) for s in steps]
 
 
+def _archive_marks(cv: Canvas, rng: np.random.Generator, kind: str) -> None:
+    """What the archive adds to a sheet: the page number stamped in the top-right corner
+    (a numbering machine, 5–10 mm from the edges) and, on letters and forms, a seal across
+    the sheet's edge (骑缝章) of which only half is on this sheet."""
+    if rng.random() < 0.5:
+        face = fonts.pick_face("hei", rng)
+        size = cv.mm(rng.uniform(3.5, 4.5))
+        digits = str(int(rng.integers(1, 300)))
+        x = cv.width - cv.mm(rng.uniform(5, 10)) - len(digits) * size // 2
+        cv.text(digits, face, size, x, cv.mm(rng.uniform(5, 10)),
+                "pen" if rng.random() < 0.5 else "print", record=False)
+    if kind in ("letter", "form", "carbon", "sparse") and rng.random() < 0.15:
+        r = cv.mm(rng.uniform(17, 21))
+        seal(cv, cv.width + int(rng.uniform(-0.2, 0.2) * r),
+             int(cv.height * rng.uniform(0.3, 0.7)), r, C.unit(rng), rng,
+             fonts.pick_face("song", rng))
+
+
 def draw_kind(rng: np.random.Generator) -> str:
     kinds = list(KIND_WEIGHTS)
     p = np.asarray([KIND_WEIGHTS[k] for k in kinds])
@@ -110,6 +129,8 @@ def make_sheet(seed: int, dpi: int = 200, kind: str | None = None,
     w, h = round(wmm * dpi / 25.4), round(hmm * dpi / 25.4)
     cv = Canvas(w, h, dpi)
     LAYOUTS[kind](cv, rng, fill, "print")
+    if kind != "blank":
+        _archive_marks(cv, np.random.default_rng([seed, 13]), kind)
     thin = kind == "carbon" or rng.random() < 0.2
     tint = PAPER_TINTS[4] if kind == "carbon" else PAPER_TINTS[int(rng.integers(4))]
     if thin:
