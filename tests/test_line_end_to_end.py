@@ -13,10 +13,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StageEvent, Volume, WorkBatch
+from dangan.demo.line import run_line
 from dangan.domain import workflow as wf
 from dangan.samples import generate_set, make_archive_codes, write_volume_list
 from dangan.services.history import replay, volume_history
-from dangan.services.line import run_line
 from dangan.services.progress import stage_progress
 from dangan.services.volumes import import_volumes
 from dangan.services.workflow_state import graph_for

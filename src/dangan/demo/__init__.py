@@ -7,7 +7,6 @@ borrow batch through every stage with the same services the CLI and web app use.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +99,7 @@ def remove_rescans(ctx: ProjectContext, scan_root: Path, operator: str) -> list[
 
 def _run_line(ctx: ProjectContext, scan_root: Path, say: Callable[[str], None],
               catalogue: Path) -> dict[str, Any]:
-    """Drive the line with the workflow service when it is installed in this build."""
-    try:
-        line = importlib.import_module("dangan.services.line")
-    except ModuleNotFoundError:
-        return {}
-    result: dict[str, Any] = line.run_line(ctx, scan_root, DEMO_WORKERS, say=say,
-                                           catalogue=catalogue)
-    return result
+    """Drive the line: every stage through the real services and the workflow engine."""
+    from dangan.demo.line import run_line
+
+    return run_line(ctx, scan_root, DEMO_WORKERS, say=say, catalogue=catalogue)

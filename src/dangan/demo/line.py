@@ -1,4 +1,4 @@
-"""Drive one borrow batch through the whole line, with the services this build has.
+"""The demo's orchestration: drive one borrow batch through the whole line with the services.
 
 ``run_line`` is what ``dangan demo`` calls: borrow (both sides sign) → split into work
 batches → for each batch every work stage of the project's graph (claim, do, sign) → QC with

@@ -38,9 +38,9 @@ from dangan.domain.keying import Difference, compare_typings, resolution_choices
 from dangan.errors import ConflictError, NotFoundError, SpreadsheetError, StateError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
+from dangan.io.catalogue import CatalogueInput, read_catalogue
 from dangan.services import engine
 from dangan.services import workflow_state as ws
-from dangan.services.catalogue_io import CatalogueInput, read_catalogue
 from dangan.services.engine import Actor
 from dangan.storage import Area, sha256_bytes
 

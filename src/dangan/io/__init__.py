@@ -1,0 +1,1 @@
+"""Input/output: readers of the spreadsheets people bring (catalogues, volume lists)."""
