@@ -187,6 +187,12 @@ class WorkflowConfig(Section):
     ]
 
 
+class WebConfig(Section):
+    idle_minutes: int = Field(30, ge=1)  # a web session unused this long ends
+    lock_after: int = Field(10, ge=3)  # failed logins in lock_minutes that lock the login
+    lock_minutes: int = Field(15, ge=1)
+
+
 class StorageConfig(Section):
     url: str = DEFAULT_STORAGE_DIR
 
@@ -253,6 +259,7 @@ class ProjectConfig(Section):
     piece_rates: dict[str, float] = {}
     pay: PayConfig = PayConfig()
     storage: StorageConfig = StorageConfig()
+    web: WebConfig = WebConfig()
     database: DatabaseConfig = DatabaseConfig()
 
     @property

@@ -461,3 +461,7 @@ def _guard_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, StageEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyViolation(f"stage_event {obj.id} is append-only")
+
+
+# The web application's tables live in their own module on the same metadata.
+from dangan.db import web_models as _web_models  # noqa: E402, F401

@@ -1,0 +1,76 @@
+"""``dangan serve`` (the web application under uvicorn) and ``dangan user add|passwd|disable``
+(web accounts: the first administrator, scan-station accounts for scripts)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from dangan.cli.common import Project, console, open_ctx
+from dangan.i18n import t
+
+user_app = typer.Typer(help="cli.help.user", no_args_is_help=True)
+
+Login = typer.Argument(..., metavar="LOGIN", help="cli.opt.web.login")
+Password = typer.Option(None, "--password", help="cli.opt.web.password")
+
+
+def _password(login: str, given: str | None) -> str:
+    if given is not None:
+        return given
+    value: str = typer.prompt(t("web.account.password_prompt", login=login), hide_input=True,
+                              confirmation_prompt=True)
+    return value
+
+
+def serve(project: Path = Project,
+          host: str = typer.Option("127.0.0.1", "--host", help="cli.opt.serve.host"),
+          port: int = typer.Option(8000, "--port", min=1, max=65535, help="cli.opt.serve.port"),
+          workers: int = typer.Option(1, "--workers", min=1, help="cli.opt.serve.workers")) -> None:
+    """Serve the project's web application; worker processes build it from the environment."""
+    import uvicorn
+
+    from dangan.web.settings import PROJECT_ENV
+
+    ctx = open_ctx(project)  # refuses a missing or outdated project before listening
+    os.environ[PROJECT_ENV] = str(ctx.home)
+    console.print(t("web.serve.listening", host=host, port=port, project=ctx.config.project.name))
+    uvicorn.run("dangan.web.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, proxy_headers=True, log_level="info")
+
+
+@user_app.command("add", help="cli.help.user.add")
+def user_add(login: str = Login, project: Path = Project,
+             worker: str = typer.Option(None, "-w", "--worker", help="cli.opt.web.worker"),
+             role: list[str] = typer.Option(None, "--role", help="cli.opt.web.role"),
+             password: str = Password) -> None:
+    from dangan.web.accounts import add_user
+
+    ctx = open_ctx(project)
+    row = add_user(ctx, login, _password(login, password), worker=worker, roles=role or [])
+    console.print(t("web.account.added", login=row.login, worker=row.name))
+
+
+@user_app.command("passwd", help="cli.help.user.passwd")
+def user_passwd(login: str = Login, project: Path = Project, password: str = Password) -> None:
+    from dangan.web.accounts import set_password
+
+    ctx = open_ctx(project)
+    set_password(ctx, login, _password(login, password))
+    console.print(t("web.account.password_set", login=login))
+
+
+@user_app.command("disable", help="cli.help.user.disable")
+def user_disable(login: str = Login, project: Path = Project) -> None:
+    from dangan.web.accounts import disable_user
+
+    ctx = open_ctx(project)
+    disable_user(ctx, login)
+    console.print(t("web.account.disabled", login=login))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve", help="cli.help.serve")(serve)
+    app.add_typer(user_app, name="user")

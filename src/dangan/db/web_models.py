@@ -1,0 +1,54 @@
+"""Tables of the web application: accounts' settings, server-side sessions, API tokens.
+
+A web account *is* a worker (``worker.login`` / ``worker.password_hash`` / ``worker.active``);
+these tables only add what the browser needs. Sessions and tokens are stored as SHA-256
+digests of the secret the client holds, so a copy of the database opens no session.
+Logins, refusals and account changes are written to the audit trail (``stage_event``), not
+here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dangan.db.models import Base, Timestamp, utcnow
+
+
+class WebAccount(Base):
+    """What a worker's login adds: the administrator flag and the language of the pages."""
+
+    __tablename__ = "web_account"
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser. Ends at logout, on disable or role change, or when idle."""
+
+    __tablename__ = "web_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    revoke_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class WebToken(Base):
+    """A per-account token for scan stations and scripts (``Authorization: Bearer``)."""
+
+    __tablename__ = "web_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    __table_args__ = (Index("uq_web_token_hash", "token_hash", unique=True),)

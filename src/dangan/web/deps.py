@@ -1,0 +1,144 @@
+"""Typed dependencies: the project, the current account, and ``require_role`` — the one place
+where every route's access is decided (authentication, CSRF for state-changing requests,
+role), and where every refusal is written to the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from dangan.domain import workflow as wf
+from dangan.i18n import t
+from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor, resolve_actor
+from dangan.services.project import ProjectContext
+from dangan.web import csrf
+from dangan.web import security as sec
+from dangan.web.settings import WebSettings
+
+SESSION_COOKIE = "dangan_session"
+
+
+def get_settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+def get_ctx(request: Request) -> ProjectContext:
+    ctx: ProjectContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[ProjectContext, Depends(get_ctx)]
+Settings = Annotated[WebSettings, Depends(get_settings)]
+
+
+def now(request: Request) -> datetime:
+    return get_settings(request).clock()
+
+
+def _authenticate(ctx: ProjectContext, cookie: str | None, bearer: str | None,
+                  at: datetime) -> sec.Account:
+    idle = timedelta(minutes=ctx.config.web.idle_minutes)
+    account: sec.Account | None = None
+    with ctx.transaction() as session:  # commits an idle session's end, too
+        if bearer:
+            worker = sec.find_token(session, bearer, at)
+            if worker is not None:
+                account = sec.load_account(session, worker)
+        elif cookie:
+            found = sec.find_session(session, cookie, at, idle)
+            if found is not None:
+                row, worker = found
+                account = sec.load_account(session, worker, row.id, row.csrf_token)
+    if account is None:
+        raise sec.NotAuthenticated("web.bad_token" if bearer else
+                                   "web.session_ended" if cookie else None)
+    return account
+
+
+def record_refusal(ctx: ProjectContext, account: sec.Account | None, path: str, reason: str,
+                   at: datetime) -> None:
+    with ctx.transaction() as session:
+        sec.audit(session, ctx.project_id, sec.EVENT_REFUSED,
+                  account.name if account else "", worker_id=account.worker_id if account else None,
+                  at=at, data={"path": path[:300], "reason": reason})
+
+
+def _bearer(request: Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def current_account(request: Request) -> sec.Account:
+    """The signed-in account (session cookie or API token), cached on the request."""
+    cached: sec.Account | None = getattr(request.state, "account", None)
+    if cached is not None:
+        return cached
+    ctx = get_ctx(request)
+    account = await run_in_threadpool(_authenticate, ctx, request.cookies.get(SESSION_COOKIE),
+                                      _bearer(request), now(request))
+    request.state.account = account
+    return account
+
+
+async def refuse(request: Request, account: sec.Account | None, reason: str,
+                 error: sec.AccessDenied) -> None:
+    await run_in_threadpool(record_refusal, get_ctx(request), account, request.url.path,
+                            reason, now(request))
+    raise error
+
+
+def role_names(roles: frozenset[str] | tuple[str, ...]) -> str:
+    return "/".join(t("web.role.admin") if r == sec.ADMIN else t(f"role.{r}")
+                    for r in sorted(roles))
+
+
+def require_role(*roles: str) -> Callable[[Request], Awaitable[sec.Account]]:
+    """A dependency: a signed-in account holding one of ``roles`` (any account when empty);
+    for a state-changing request made with a session cookie, the CSRF token must match."""
+    wanted = frozenset(roles)
+
+    async def dependency(request: Request) -> sec.Account:
+        account = await current_account(request)
+        if request.method in csrf.UNSAFE_METHODS and account.session_id:
+            given = await csrf.submitted_token(request)
+            if not csrf.tokens_match(account.csrf_token, given):
+                await refuse(request, account, "csrf", sec.AccessDenied("web.csrf_failed"))
+        if wanted and not any(account.has(r) for r in wanted):
+            await refuse(request, account, "role:" + ",".join(sorted(wanted)),
+                         sec.AccessDenied("web.forbidden", roles=role_names(wanted)))
+        return account
+
+    return dependency
+
+
+async def require_stage_role(request: Request, account: sec.Account, batch_code: str) -> str:
+    """The batch's current stage, if the account holds a role that works it (else 403)."""
+    ctx = get_ctx(request)
+
+    def stage_of() -> str:
+        with ctx.transaction() as session:
+            return ws.work_batch_by_code(session, ctx.project_id, batch_code).stage
+
+    stage = await run_in_threadpool(stage_of)
+    allowed = wf.STAGE_ALLOWED_ROLES.get(stage, frozenset())
+    if not allowed & account.roles:
+        await refuse(request, account, f"stage:{stage}",
+                     sec.AccessDenied("web.forbidden", roles=role_names(allowed or
+                                                                        frozenset({sec.ADMIN}))))
+    return stage
+
+
+def actor_of(ctx: ProjectContext, account: sec.Account) -> Actor:
+    """The engine's Actor for the signed-in account: the signer is always this worker."""
+    return resolve_actor(ctx, account.name)
+
+
+CurrentAccount = Annotated[sec.Account, Depends(require_role())]
+AdminAccount = Annotated[sec.Account, Depends(require_role(sec.ADMIN))]

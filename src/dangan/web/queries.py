@@ -1,0 +1,66 @@
+"""Read-only look-ups the pages need beyond the services' summaries (volumes of a batch,
+volume search). Nothing here writes; every change goes through the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from dangan.db.models import BorrowRegisterEntry, Page, Volume
+from dangan.services import workflow_state as ws
+from dangan.services.project import ProjectContext
+
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    archive_code: str
+    title: str
+    stage: str
+    status: str
+    expected_pages: int | None
+    pages: int
+    folder_name: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def _rows(ctx: ProjectContext, stmt: object) -> list[VolumeRow]:
+    with ctx.transaction() as session:
+        return [VolumeRow(v.archive_code, v.title, v.stage, v.status, v.expected_pages,
+                          int(n or 0), v.folder_name)
+                for v, n in session.execute(stmt).all()]  # type: ignore[call-overload]
+
+
+def batch_volumes(ctx: ProjectContext, batch_code: str) -> list[VolumeRow]:
+    """The volumes of a work batch in register order, with their recorded page counts."""
+    with ctx.transaction() as session:
+        batch_id = ws.work_batch_by_code(session, ctx.project_id, batch_code).id
+    pages = (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
+             .correlate(Volume).scalar_subquery())
+    stmt = (select(Volume, pages).outerjoin(BorrowRegisterEntry,
+                                            BorrowRegisterEntry.volume_id == Volume.id)
+            .where(Volume.work_batch_id == batch_id)
+            .order_by(BorrowRegisterEntry.seq, Volume.id))
+    return _rows(ctx, stmt)
+
+
+def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], int]:
+    """Volumes whose archive code or title contains ``query`` (literally: % and _ are plain
+    characters); the first SEARCH_LIMIT rows and the total count."""
+    text = query.strip()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    cond = or_(Volume.archive_code.like(f"%{escaped}%", escape="\\"),
+               Volume.title.like(f"%{escaped}%", escape="\\"))
+    where = [Volume.project_id == ctx.project_id]
+    if text:
+        where.append(cond)
+    pages = (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
+             .correlate(Volume).scalar_subquery())
+    with ctx.transaction() as session:
+        total = int(session.scalar(select(func.count(Volume.id)).where(*where)) or 0)
+    stmt = select(Volume, pages).where(*where).order_by(Volume.archive_code).limit(SEARCH_LIMIT)
+    return _rows(ctx, stmt), total

@@ -1,0 +1,73 @@
+"""JSON API ``/api/v1``: my tasks, progress, claim / hand back / sign off.
+
+Authenticated by a per-account token (``Authorization: Bearer …``, made on the 用户与岗位
+page) or by the browser session (then with the ``X-CSRF-Token`` header). Errors are the
+``DanganError`` JSON body with its HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from dangan.services import engine
+from dangan.services.progress import batch_progress, overdue, stage_progress
+from dangan.web.deps import Ctx, CurrentAccount, actor_of, require_stage_role
+from dangan.web.tasks import my_tasks
+
+router = APIRouter(tags=["dangan"])
+
+
+class ActionIn(BaseModel):
+    remarks: str = Field("", max_length=2000)
+
+
+@router.get("/me")
+def me(account: CurrentAccount) -> dict[str, Any]:
+    return {"name": account.name, "login": account.login, "roles": sorted(account.roles),
+            "admin": account.is_admin}
+
+
+@router.get("/tasks")
+def tasks(ctx: Ctx, account: CurrentAccount) -> dict[str, object]:
+    return my_tasks(ctx, account).to_dict()
+
+
+@router.get("/progress")
+def progress(ctx: Ctx, account: CurrentAccount) -> dict[str, object]:
+    return {"stages": [p.to_dict() for p in stage_progress(ctx)],
+            "batches": [{"stage": s, "status": st, "count": n} for s, st, n in batch_progress(ctx)],
+            "overdue": [o.to_dict() for o in overdue(ctx)]}
+
+
+@router.post("/batches/{code}/claim")
+async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
+                body: ActionIn | None = None) -> dict[str, object]:
+    await require_stage_role(request, account, code)
+    remarks = body.remarks if body else ""
+    result = await run_in_threadpool(
+        lambda: engine.claim(ctx, actor_of(ctx, account), code, remarks=remarks))
+    return result.to_dict()
+
+
+@router.post("/batches/{code}/hand-back")
+async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
+                    body: ActionIn | None = None) -> dict[str, object]:
+    await require_stage_role(request, account, code)
+    remarks = body.remarks if body else ""
+    await run_in_threadpool(
+        lambda: engine.hand_back(ctx, actor_of(ctx, account), code, remarks=remarks))
+    return {"batch": code, "handed_back": True}
+
+
+@router.post("/batches/{code}/sign")
+async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
+               body: ActionIn | None = None) -> dict[str, object]:
+    await require_stage_role(request, account, code)
+    remarks = body.remarks if body else ""
+    result = await run_in_threadpool(
+        lambda: engine.sign(ctx, actor_of(ctx, account), code, remarks=remarks))
+    return result.to_dict()

@@ -1,0 +1,137 @@
+"""登录 / 退出 / 语言: sign in (throttled, audited), sign out, switch the page language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from dangan.db.models import Worker
+from dangan.i18n import t
+from dangan.services.project import ProjectContext
+from dangan.web import csrf
+from dangan.web import security as sec
+from dangan.web.deps import SESSION_COOKIE, Ctx, CurrentAccount, Settings, now
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+LANG_COOKIE = "dangan_lang"
+
+
+def secure(request: Request, settings_secure: bool) -> bool:
+    return settings_secure or request.url.scheme == "https"
+
+
+def set_flash(response: Response, message: str) -> None:
+    response.set_cookie("dangan_flash", quote(message), httponly=True, samesite="lax", path="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path of this server (never //host or a scheme) is followed after login."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/tasks"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/tasks", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, settings: Settings, next: str = "/tasks") -> Response:
+    token = request.cookies.get(csrf.LOGIN_COOKIE) or sec.new_secret()
+    response = render(request, "login.html", next=safe_next(next), login_csrf=token)
+    response.set_cookie(csrf.LOGIN_COOKIE, token, httponly=True, samesite="lax", path="/login",
+                        secure=secure(request, settings.secure_cookies))
+    return response
+
+
+def _attempt(ctx: ProjectContext, login: str, password: str, request: Request) -> (
+        tuple[str, str, str] | sec.DanganError):
+    """Check throttle and password; record the outcome. Returns (cookie, csrf, lang)."""
+    at = now(request)
+    web = ctx.config.web
+    with ctx.transaction() as session:
+        failures, last = sec.recent_failures(session, ctx.project_id, login,
+                                             at - timedelta(minutes=web.lock_minutes))
+        wait, locked = sec.throttle_wait(failures, last, at, web.lock_after, web.lock_minutes)
+        if wait:
+            sec.audit(session, ctx.project_id, sec.EVENT_LOGIN_LOCKED if locked else
+                      sec.EVENT_REFUSED, login, at=at,
+                      data={"login": login, "reason": "throttled", "wait": wait})
+            if locked:
+                return sec.LoginThrottled("web.login.locked", login=login,
+                                          minutes=web.lock_minutes, count=failures)
+            return sec.LoginThrottled("web.login.throttled", seconds=wait)
+        worker = session.scalar(select(Worker).where(Worker.project_id == ctx.project_id,
+                                                     Worker.login == login))
+        ok = sec.verify_password(worker.password_hash if worker else None, password)
+        if not ok or worker is None or not worker.active:
+            sec.audit(session, ctx.project_id, sec.EVENT_LOGIN_FAILED, login, at=at,
+                      worker_id=worker.id if worker else None,
+                      data={"login": login, "client": request.client.host
+                            if request.client else ""})
+            return sec.AccessDenied("web.login.failed")
+        secret, token = sec.open_session(session, worker.id, at)
+        account = sec.load_account(session, worker)
+        sec.audit(session, ctx.project_id, sec.EVENT_LOGIN, worker.name, worker_id=worker.id,
+                  at=at, data={"login": login, "client": request.client.host
+                               if request.client else ""})
+        return secret, token, account.lang
+
+
+@router.post("/login")
+async def login(request: Request, ctx: Ctx, settings: Settings,
+                login: Annotated[str, Form(max_length=100)],
+                password: Annotated[str, Form(max_length=1000)],
+                csrf_token: Annotated[str, Form()] = "",
+                next: Annotated[str, Form()] = "/tasks") -> Response:
+    if not csrf.tokens_match(request.cookies.get(csrf.LOGIN_COOKIE, ""), csrf_token):
+        raise sec.AccessDenied("web.csrf_failed")
+    outcome = await run_in_threadpool(_attempt, ctx, login.strip(), password, request)
+    if isinstance(outcome, sec.DanganError):
+        if isinstance(outcome, sec.LoginThrottled | sec.AccessDenied) and \
+                "application/json" not in request.headers.get("accept", ""):
+            status = 429 if isinstance(outcome, sec.LoginThrottled) else 401
+            return render(request, "login.html", status_code=status, next=safe_next(next),
+                          login_csrf=csrf_token, error=outcome.message, login=login)
+        raise outcome
+    secret, _token, lang = outcome
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", path="/",
+                        secure=secure(request, settings.secure_cookies))
+    response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax", path="/")
+    response.delete_cookie(csrf.LOGIN_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, ctx: Ctx, account: CurrentAccount) -> Response:
+    at = now(request)
+    with ctx.transaction() as session:
+        sec.revoke_sessions(session, account.worker_id, "logout", at, account.session_id)
+        sec.audit(session, ctx.project_id, sec.EVENT_LOGOUT, account.name,
+                  worker_id=account.worker_id, at=at, data={"login": account.login})
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    set_flash(response, t("web.logged_out"))
+    return response
+
+
+@router.post("/lang")
+def switch_language(request: Request, ctx: Ctx, account: CurrentAccount,
+                    lang: Annotated[str, Form()] = "zh",
+                    back: Annotated[str, Form()] = "/tasks") -> Response:
+    from dangan.web.accounts import set_language
+
+    chosen = "en" if lang == "en" else "zh"
+    set_language(ctx, account.worker_id, chosen)
+    response = RedirectResponse(safe_next(back), status_code=303)
+    response.set_cookie(LANG_COOKIE, chosen, httponly=True, samesite="lax", path="/")
+    return response

@@ -1,0 +1,129 @@
+"""小批次: the work batch page, its downloads, and claim / hand back / sign off.
+
+Every action goes through the workflow engine with the signed-in account's worker as the
+actor; no form field names a person. The stage's roles are checked first (403, recorded),
+then the engine checks claim, stage and guards as for every other edge.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from dangan.errors import NotFoundError
+from dangan.i18n import t
+from dangan.services import engine
+from dangan.services.batches import work_batch_info
+from dangan.services.project import ProjectContext
+from dangan.services.workflow_state import graph_for
+from dangan.web.deps import Ctx, CurrentAccount, actor_of, require_stage_role
+from dangan.web.queries import batch_volumes
+from dangan.web.routes.auth import set_flash
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Remarks = Annotated[str, Form(max_length=2000)]
+
+
+def _back(request: Request, code: str) -> str:
+    return "/tasks" if request.headers.get("referer", "").endswith("/tasks") \
+        else f"/batches/{quote(code, safe='')}"
+
+
+def _done(request: Request, code: str, message: str) -> Response:
+    response = RedirectResponse(_back(request, code), status_code=303)
+    set_flash(response, message)
+    return response
+
+
+@router.get("/batches/{code}")
+def batch_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
+    info = work_batch_info(ctx, code)
+    return render(request, "batch.html", batch=info, volumes=batch_volumes(ctx, code),
+                  may_work=bool(account.roles & _stage_roles(info.stage)))
+
+
+def _stage_roles(stage: str) -> frozenset[str]:
+    from dangan.domain import workflow as wf
+
+    return wf.STAGE_ALLOWED_ROLES.get(stage, frozenset())
+
+
+@router.post("/batches/{code}/claim")
+async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
+                remarks: Remarks = "") -> Response:
+    await require_stage_role(request, account, code)
+    result = await run_in_threadpool(
+        lambda: engine.claim(ctx, actor_of(ctx, account), code, remarks=remarks))
+    return _done(request, code, t("web.tasks.claimed", code=result.batch,
+                                  stage=t(f"stage.{result.stage}")))
+
+
+@router.post("/batches/{code}/hand-back")
+async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
+                    remarks: Remarks = "") -> Response:
+    await require_stage_role(request, account, code)
+    await run_in_threadpool(
+        lambda: engine.hand_back(ctx, actor_of(ctx, account), code, remarks=remarks))
+    return _done(request, code, t("web.tasks.handed_back", code=code))
+
+
+@router.post("/batches/{code}/sign")
+async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
+               remarks: Remarks = "") -> Response:
+    await require_stage_role(request, account, code)
+    result = await run_in_threadpool(
+        lambda: engine.sign(ctx, actor_of(ctx, account), code, remarks=remarks))
+    return _done(request, code, t("web.tasks.signed", code=result.batch,
+                                  stage=t(f"stage.{result.stage}"), volumes=result.volumes))
+
+
+def card_pdf(ctx: ProjectContext, code: str) -> bytes:
+    from dangan.export.responsibility_card import write_responsibility_card
+
+    info = work_batch_info(ctx, code)
+    with tempfile.TemporaryDirectory(prefix="dangan-card-") as tmp:
+        path = write_responsibility_card(info, list(graph_for(ctx.config).work_stages),
+                                         Path(tmp) / "card.pdf", ctx.config.project.name)
+        return path.read_bytes()
+
+
+def sheets_zip(ctx: ProjectContext, code: str) -> bytes:
+    from dangan.export.tracking_sheet import sheet_rel
+
+    buf = io.BytesIO()
+    found = 0
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for volume in batch_volumes(ctx, code):
+            if not volume.folder_name:
+                continue
+            rel = sheet_rel(volume.folder_name, volume.archive_code)
+            if ctx.storage.exists(rel):
+                archive.writestr(rel.rsplit("/", 1)[-1], ctx.storage.read_bytes(rel))
+                found += 1
+    if not found:
+        raise NotFoundError("web.batch.no_sheets", code=code)
+    return buf.getvalue()
+
+
+def _download(data: bytes, media: str, filename: str) -> Response:
+    return Response(data, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@router.get("/batches/{code}/card.pdf")
+def card(ctx: Ctx, account: CurrentAccount, code: str) -> Response:
+    return _download(card_pdf(ctx, code), "application/pdf", f"{code}-责任跟踪卡.pdf")
+
+
+@router.get("/batches/{code}/sheets.zip")
+def sheets(ctx: Ctx, account: CurrentAccount, code: str) -> Response:
+    return _download(sheets_zip(ctx, code), "application/zip", f"{code}-跟踪表.zip")

@@ -1,0 +1,24 @@
+"""案卷: search by archive code or title; the full history of one volume."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from dangan.services.history import volume_history
+from dangan.web.deps import Ctx, CurrentAccount
+from dangan.web.queries import search_volumes
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/volumes")
+def volumes_page(request: Request, ctx: Ctx, account: CurrentAccount, q: str = "") -> Response:
+    rows, total = search_volumes(ctx, q[:200])
+    return render(request, "volumes.html", q=q, rows=rows, total=total)
+
+
+@router.get("/volumes/{code}")
+def volume_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
+    return render(request, "volume.html", code=code, history=volume_history(ctx, code))

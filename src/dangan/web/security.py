@@ -1,0 +1,212 @@
+"""Passwords, sessions, API tokens, login throttling and the audit of the web edge.
+
+Passwords are Argon2id hashes (argon2-cffi). A session or token secret is 32 random bytes
+given to the client once; the database keeps only its SHA-256, so reading the database opens
+nothing. Every login, failed login, lock, logout and refused action is a ``stage_event`` row
+(kinds below): the audit trail is append-only and already guarded by the database.
+
+Throttling is counted from the audit trail itself, per login name (known or not, so the
+answer tells nobody which logins exist): after ``SLOW_AFTER`` failures within
+``web.lock_minutes`` each further attempt must wait 2^(n-SLOW_AFTER) seconds (at most
+``MAX_DELAY``) after the last failure; after ``web.lock_after`` failures the login is locked
+until ``web.lock_minutes`` have passed since the last failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from dangan.db.models import StageEvent, Worker, WorkerRole
+from dangan.db.web_models import WebAccount, WebSession, WebToken
+from dangan.errors import DanganError
+
+# audit trail kinds written by the web edge
+EVENT_LOGIN = "web_login"
+EVENT_LOGIN_FAILED = "web_login_failed"
+EVENT_LOGIN_LOCKED = "web_login_locked"
+EVENT_LOGOUT = "web_logout"
+EVENT_REFUSED = "web_refused"
+EVENT_ACCOUNT = "web_account"
+
+ADMIN = "admin"  # the administrator "role" (web_account.is_admin), beside the line's roles
+SLOW_AFTER = 3
+MAX_DELAY = 60
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+_DUMMY_HASH = _hasher.hash("dangan-timing-equaliser")
+
+
+class NotAuthenticated(DanganError):
+    """No valid session or token: a page redirects to the login form, the API answers 401."""
+
+    exit_code = 7
+    http_status = 401
+    default_key = "web.not_authenticated"
+
+
+class AccessDenied(DanganError):
+    """The account lacks the role, or the CSRF token is missing or wrong."""
+
+    exit_code = 7
+    http_status = 403
+    default_key = "web.forbidden"
+
+
+class LoginThrottled(DanganError):
+    exit_code = 7
+    http_status = 429
+    default_key = "web.login.throttled"
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists (a dummy hash is checked instead)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+# --- the current account ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in worker as the web sees it (``session_id`` empty for API tokens)."""
+
+    worker_id: int
+    name: str
+    login: str
+    roles: frozenset[str]
+    is_admin: bool
+    lang: str
+    session_id: str = ""
+    csrf_token: str = ""
+
+    def has(self, role: str) -> bool:
+        return self.is_admin if role == ADMIN else role in self.roles
+
+
+def load_account(session: Session, worker: Worker, session_id: str = "",
+                 csrf_token: str = "") -> Account:
+    roles = frozenset(session.scalars(select(WorkerRole.role).where(
+        WorkerRole.worker_id == worker.id)))
+    extra = session.get(WebAccount, worker.id)
+    return Account(worker.id, worker.name, worker.login or "", roles,
+                   bool(extra and extra.is_admin), extra.lang if extra else "zh",
+                   session_id, csrf_token)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+def audit(session: Session, project_id: int, kind: str, person: str, *,
+          worker_id: int | None = None, at: datetime, remarks: str = "",
+          data: dict[str, Any] | None = None) -> None:
+    session.add(StageEvent(project_id=project_id, kind=kind, person=person[:100],
+                           worker_id=worker_id, at=at, remarks=remarks, data=data or {}))
+
+
+# --- throttling ----------------------------------------------------------------------------
+
+def recent_failures(session: Session, project_id: int, login: str,
+                    since: datetime) -> tuple[int, datetime | None]:
+    """Failed attempts for ``login`` since ``since`` and since its last success."""
+    last_ok = session.scalar(select(func.max(StageEvent.at)).where(
+        StageEvent.project_id == project_id, StageEvent.kind == EVENT_LOGIN,
+        StageEvent.data["login"].as_string() == login))
+    start = max(since, _aware(last_ok)) if last_ok else since
+    count, last = session.execute(select(func.count(StageEvent.id), func.max(StageEvent.at))
+                                  .where(StageEvent.project_id == project_id,
+                                         StageEvent.kind == EVENT_LOGIN_FAILED,
+                                         StageEvent.person == login[:100],
+                                         StageEvent.at > start)).one()
+    return int(count or 0), _aware(last) if last else None
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def throttle_wait(failures: int, last: datetime | None, now: datetime, lock_after: int,
+                  lock_minutes: int) -> tuple[int, bool]:
+    """(seconds still to wait, locked) for a login with ``failures`` recent failures."""
+    if last is None or failures < SLOW_AFTER:
+        return 0, False
+    if failures >= lock_after:
+        until = last + timedelta(minutes=lock_minutes)
+        return max(0, int((until - now).total_seconds()) + 1), until > now
+    delay = min(MAX_DELAY, 2 ** (failures - SLOW_AFTER))
+    left = (last + timedelta(seconds=delay) - now).total_seconds()
+    return (max(0, int(left) + 1) if left > 0 else 0), False
+
+
+# --- sessions and tokens -----------------------------------------------------------------------
+
+def open_session(session: Session, worker_id: int, now: datetime) -> tuple[str, str]:
+    """A new session row; returns (cookie secret, CSRF token)."""
+    secret, csrf = new_secret(), new_secret()
+    session.add(WebSession(id=digest(secret), worker_id=worker_id, csrf_token=csrf,
+                           created_at=now, last_seen_at=now))
+    return secret, csrf
+
+
+def revoke_sessions(session: Session, worker_id: int, reason: str, now: datetime,
+                    session_id: str | None = None) -> None:
+    """End one session, or every open session of a worker (disable, role or password change)."""
+    stmt = update(WebSession).where(WebSession.worker_id == worker_id,
+                                    WebSession.revoked_at.is_(None))
+    if session_id is not None:
+        stmt = stmt.where(WebSession.id == session_id)
+    session.execute(stmt.values(revoked_at=now, revoke_reason=reason))
+
+
+def find_session(session: Session, secret: str, now: datetime,
+                 idle: timedelta) -> tuple[WebSession, Worker] | None:
+    """The live session for a cookie: not revoked, not idle too long, its worker active."""
+    row = session.get(WebSession, digest(secret))
+    if row is None or row.revoked_at is not None:
+        return None
+    if now - _aware(row.last_seen_at) > idle:
+        row.revoked_at, row.revoke_reason = now, "idle"
+        return None
+    worker = session.get(Worker, row.worker_id)
+    if worker is None or not worker.active or not worker.password_hash:
+        return None
+    if (now - _aware(row.last_seen_at)).total_seconds() > 30:  # fewer writes per page
+        row.last_seen_at = now
+    return row, worker
+
+
+def find_token(session: Session, secret: str, now: datetime) -> Worker | None:
+    row = session.scalar(select(WebToken).where(WebToken.token_hash == digest(secret)))
+    if row is None or row.revoked_at is not None:
+        return None
+    worker = session.get(Worker, row.worker_id)
+    if worker is None or not worker.active:
+        return None
+    row.last_used_at = now
+    return worker
