@@ -40,9 +40,10 @@ trust_file_dpi=True)`` — what ``dangan retouch`` does without ``--dpi`` — an
   angle that ``line_angle`` also finds on the input (within 0.3°).
 * *QC*: a page *should be flagged* when it was damaged (any of the above, residual skew
   > 0.5°, an unreadable page) or is blank; *flagged* = any QC defect (status ≠ ok).
-* *speed*: pages per CPU second spent in ``retouch_bytes`` (all threads of the worker; OpenCV
-  is held to one thread), i.e. pages per second per core; in brackets pages per second of
-  the pipeline's own wall time per page, which a shared machine makes pessimistic.
+* *speed*: pages per CPU second spent in ``retouch_bytes`` (all threads of the worker and
+  the tools it runs, e.g. tesseract; OpenCV held to one thread), i.e. pages per second per
+  core; in brackets pages per second of the pipeline's own wall time per page, which a
+  shared machine makes pessimistic.
 """
 
 from __future__ import annotations
@@ -163,9 +164,11 @@ def run_job(job: Job) -> dict[str, Any]:
         data, grey, truth, extra = _samples(name, seed, turn)
     else:
         data, grey, truth, extra = _pagegen(seed, turn)
-    cpu = time.process_time()
+    before = os.times()
     result = retouch_bytes(data, OPTIONS, source=name)
-    cpu = time.process_time() - cpu  # every thread of this worker (ONNX Runtime may use more)
+    after = os.times()  # every thread of this worker and the tools it ran (tesseract)
+    cpu = sum(getattr(after, k) - getattr(before, k)
+              for k in ("user", "system", "children_user", "children_system"))
     out = None
     if result.data is not None:
         out = cv2.imdecode(np.frombuffer(result.data, np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -314,7 +317,8 @@ def _pct(a: int, b: int) -> str:
     return f"{a} / {b}" + (f" ({100 * a / b:.0f} %)" if b else "")
 
 
-def print_set(name: str, rows: list[dict[str, Any]]) -> None:
+def figures(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(figure, value, target) lines of one set."""
     up = [r for r in rows if r["turn_needed"] == 0]
     turned = [r for r in rows if r["turn_needed"] != 0]
     right = [r for r in turned if r["upright"]]
@@ -352,12 +356,34 @@ def print_set(name: str, rows: list[dict[str, Any]]) -> None:
          f"{len(rows) / cpu:.2f} ({len(rows) / secs:.2f}); {cpu / len(rows):.2f} CPU s/page",
          "≥ 3"),
     ]
+    return lines
+
+
+def print_set(name: str, rows: list[dict[str, Any]]) -> None:
     feed = sum(r.get("feed_fills", 0) for r in rows)
     print(f"\n== {name}: {len(rows)} pages ==")
-    for label, value, target in lines:
+    for label, value, target in figures(rows):
         print(f"  {label:44s} {value:44s} target {target}")
     if feed:
         print(f"  (fills on the tractor-feed invoice, real holes of another kind: {feed})")
+    print_kinds(rows)
+    print_damage(rows)
+
+
+def print_kinds(rows: list[dict[str, Any]]) -> None:
+    kinds = sorted({r["kind"] for r in rows if "kind" in r})
+    if kinds:
+        print("  by kind (pages, not upright, flagged, holes filled/real, max |skew|):")
+        for k in kinds:
+            sel = [r for r in rows if r.get("kind") == k]
+            sk = [abs(r["residual_skew"]) for r in sel if r["residual_skew"] is not None]
+            print(f"    {k:12s} {len(sel):3d} {sum(not r['upright'] for r in sel):3d} "
+                  f"{sum(r['flagged'] for r in sel):3d}  "
+                  f"{sum(r['holes_filled'] for r in sel)}/{sum(r['holes_real'] for r in sel)}"
+                  f"  {max(sk, default=0):.2f}°")
+
+
+def print_damage(rows: list[dict[str, Any]]) -> None:
     bad = [r for r in rows if _should(r) and not r["blank"]]
     for r in bad[:12]:
         why = [w for w, c in (("turned wrong", r["turn_needed"] == 0 and not r["upright"]),
