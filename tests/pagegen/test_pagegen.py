@@ -168,8 +168,19 @@ def test_write_set_writes_jpegs_with_dpi_and_a_truth_file(tmp_path: Path) -> Non
     assert t.to_dict() == {k: v for k, v in doc["pages"][0].items() if k != "file"}
 
 
+def test_holes_and_scan_settings_can_be_fixed_leaving_the_rest_as_drawn() -> None:
+    base = make_page(SEED + 21, kind="table")
+    fixed = make_page(SEED + 21, kind="table", holes=3,
+                      scan={"light": "flat", "light_depth": 0.0, "curl_edge": None})
+    assert len(fixed.truth.holes) == 3 and fixed.truth.light == "flat"
+    assert fixed.truth.curl_edge is None and fixed.truth.skew_deg == base.truth.skew_deg
+    assert len(make_page(SEED + 21, kind="table", holes=0).truth.holes) == 0
+
+
 @pytest.mark.parametrize(("kwargs", "field"), [({"dpi": 10}, "dpi"), ({"kind": "poster"}, "kind"),
-                                               ({"turn": 45}, "turn"), ({"bed": "blue"}, "bed")])
+                                               ({"turn": 45}, "turn"), ({"bed": "blue"}, "bed"),
+                                               ({"holes": 4}, "holes"),
+                                               ({"scan": {"lamp": 1}}, "scan")])
 def test_bad_arguments_are_refused_by_key(kwargs: dict, field: str) -> None:
     with pytest.raises(InputError) as err:
         make_page(1, **kwargs)

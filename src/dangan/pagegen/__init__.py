@@ -10,6 +10,8 @@ and punched binding holes (2 or 3 holes, ~6 mm, 80 mm apart, in the binding marg
 Everything is a function of the seed::
 
     page = make_page(seed)               # .image (RGB), .data (JPEG), .truth, .sheet
+    page = make_page(seed, kind="vertical", turn=180, bed="black", holes=2,
+                     scan={"light": "flat", "curl_edge": None})  # fix what a test needs
     again = make_rescan(page, seed2)     # same sheet, another skew/offset/scale/bed/exposure
     a, b = make_form_pair(seed)          # one printed form filled in twice (not duplicates)
     write_set("/tmp/pages", range(10))   # JPEGs + truth.json

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -78,14 +79,24 @@ def scan_page(sheet: Sheet, p: ScanParams, seed: int, scan_seed: int,
 
 
 def make_page(seed: int, *, dpi: int = 200, kind: str | None = None, turn: int | None = None,
-              skew_deg: float | None = None, bed: str | None = None) -> GeneratedPage:
-    """One scanned page, the same for the same arguments. ``None`` means drawn from ``seed``."""
+              skew_deg: float | None = None, bed: str | None = None, holes: int | None = None,
+              scan: dict[str, Any] | None = None) -> GeneratedPage:
+    """One scanned page, the same for the same arguments. ``None`` means drawn from ``seed``.
+
+    ``holes``: 0, 2 or 3 binding holes; ``scan``: overrides of any ``ScanParams`` field
+    (``{"light": "flat", "curl_edge": None, "noise_sigma": 0}``); everything else stays as
+    the seed draws it."""
     _check(dpi, kind, turn)
     if bed is not None and bed not in BEDS:
         raise InputError("pagegen.bad_argument", field="bed", value=bed)
-    sheet = make_sheet(seed, dpi, kind)
+    if holes not in (None, 0, 2, 3):
+        raise InputError("pagegen.bad_argument", field="holes", value=holes)
+    unknown = sorted(set(scan or {}) - {f.name for f in fields(ScanParams)})
+    if unknown:
+        raise InputError("pagegen.bad_argument", field="scan", value=", ".join(unknown))
+    sheet = make_sheet(seed, dpi, kind, holes=holes)
     rng = np.random.default_rng([seed, 31])
-    p = draw_params(rng, sheet, turn=turn, skew_deg=skew_deg, bed=bed)
+    p = replace(draw_params(rng, sheet, turn=turn, skew_deg=skew_deg, bed=bed), **(scan or {}))
     return scan_page(sheet, p, seed, seed)
 
 

@@ -78,9 +78,10 @@ def _back_page(cv: Canvas, rng: np.random.Generator) -> None:
         cv.boxes["back"] = [0, 0, cv.width, cv.height]
 
 
-def _holes(w: int, h: int, dpi: int, edge: str, rng: np.random.Generator
-           ) -> list[tuple[float, float, float]]:
-    count = int(rng.choice([0, 2, 3], p=[0.4, 0.4, 0.2]))
+def _holes(w: int, h: int, dpi: int, edge: str, rng: np.random.Generator,
+           count: int | None = None) -> list[tuple[float, float, float]]:
+    drawn = int(rng.choice([0, 2, 3], p=[0.4, 0.4, 0.2]))
+    count = drawn if count is None else count
     px = dpi / 25.4
     offset = rng.uniform(8, 14) * px
     r = rng.uniform(5.5, 6.5) / 2 * px
@@ -116,8 +117,9 @@ def draw_kind(rng: np.random.Generator) -> str:
 
 
 def make_sheet(seed: int, dpi: int = 200, kind: str | None = None,
-               fill_seed: int | None = None) -> Sheet:
-    """The sheet of ``seed``: its kind, paper, print (from ``seed``) and fill-in (``fill_seed``)."""
+               fill_seed: int | None = None, holes: int | None = None) -> Sheet:
+    """The sheet of ``seed``: its kind, paper, print (from ``seed``) and fill-in (``fill_seed``);
+    ``holes`` (0, 2, 3) overrides the drawn number of binding holes."""
     rng = np.random.default_rng([seed, 11])
     fill = np.random.default_rng([seed if fill_seed is None else fill_seed, 12])
     kind = kind or draw_kind(rng)
@@ -138,10 +140,10 @@ def make_sheet(seed: int, dpi: int = 200, kind: str | None = None,
     blur = {"back": rng.uniform(1.2, 2.5) * dpi / 200, "carbon": rng.uniform(0.6, 1.3) * dpi / 200}
     rgb, content = cv.compose(_paper(w, h, rng, tint), blur)
     edge = "top" if landscape else "left"
-    holes = _holes(w, h, dpi, edge, rng)
+    punched = _holes(w, h, dpi, edge, rng, holes)
     alpha = np.full((h, w), 255, np.uint8)
-    for x, y, r in holes:
+    for x, y, r in punched:
         cv2.circle(alpha, (round(x * 16 - 8), round(y * 16 - 8)), round(r * 16),
                    0, -1, cv2.LINE_AA, 4)
     return Sheet(seed, seed if fill_seed is None else fill_seed, kind, dpi, paper, landscape,
-                 thin, rgb, alpha, content, list(cv.lines), holes, edge)
+                 thin, rgb, alpha, content, list(cv.lines), punched, edge)
