@@ -48,6 +48,7 @@ TOP_CANDIDATES = 3
 # confirmation: RANSAC inliers (two different pages give < 10, rescans 50+)
 MIN_INLIERS = 14
 MIN_SPREAD = 0.25  # inlier hull / keypoint hull: a shared letterhead covers less
+MIN_INLIER_SHARE = 0.15  # ... unless most marks are inliers anyway
 RANSAC_PX = 2.5
 # tile comparison at MID_SIDE
 INK_STRONG = 90
@@ -59,6 +60,7 @@ REFINE_TILES = 40
 SEARCH_PX = 1  # after the refinement, one pixel of play is enough
 TILE_MIN_INK = 20
 TILE_MAX_DENSITY = 0.35
+SOLID_PX = 9  # ink blobs wider than this (holes, stains) are not compared
 TILE_MIN_UNMATCHED = 5
 TILE_MIN_UNMATCHED_SHARE = 0.2
 TILE_NCC_MIN = 0.5
@@ -257,6 +259,8 @@ def fit_transform(a: Marks, b: Marks) -> tuple[np.ndarray, int] | None:
     scale = math.hypot(float(m[0, 0]), float(m[1, 0]))
     if count < MIN_INLIERS or not 0.7 < scale < 1.4:
         return None
+    if count >= MIN_INLIER_SHARE * min(len(a), len(b)):
+        return m, count  # a sparse page: few marks, most of them on the sheet's content
     for pts, mine in ((pa, a.points), (pb, b.points)):
         if _hull_area(pts[inliers]) < MIN_SPREAD * _hull_area(mine):
             return None
@@ -348,6 +352,16 @@ def refine(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> np.ndarr
     return out
 
 
+_DISC = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (SOLID_PX, SOLID_PX))
+
+
+def _solid(ink: np.ndarray) -> np.ndarray:
+    """1 where the ink forms a blob wider than SOLID_PX (with a margin), else 0."""
+    blobs = cv2.morphologyEx((ink > INK_WEAK).astype(np.uint8), cv2.MORPH_OPEN, _DISC)
+    out: np.ndarray = cv2.dilate(blobs, _DISC)
+    return out
+
+
 def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tuple[int, int]:
     """(differing strong-ink px, compared strong-ink px) of two aligned mid-size ink maps.
 
@@ -361,6 +375,10 @@ def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tu
     valid = cv2.warpAffine(np.ones(ink_b.shape, np.uint8), a_to_b, (w, h),
                            flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
     valid = cv2.erode(valid, np.ones((7, 7), np.uint8))
+    # solid dark blobs (punched holes, which show the bed: dark on one scan, paper-white on
+    # the other; solid marks) are left out: strokes are compared, not stains
+    solid = cv2.bitwise_or(_solid(ink_a), _solid(b_on_a))
+    valid = cv2.bitwise_and(valid, 1 - solid)
     strong_a = cv2.bitwise_and((ink_a > INK_STRONG).astype(np.uint8), valid)
     strong_b = cv2.bitwise_and((b_on_a > INK_STRONG).astype(np.uint8), valid)
     k3 = np.ones((3, 3), np.uint8)
