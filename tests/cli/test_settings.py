@@ -101,7 +101,7 @@ def _stored_scans(home: Path, count: int) -> list[str]:
         for n in range(1, count + 1):
             rel = f"{Area.SCANNED.value}/1997-民-0014-0025/{n:04d}.jpg"
             data = f"page {n}".encode()
-            ctx.storage.write_bytes(rel, data)
+            ctx.storage.write_bytes(rel, data, masters=True)  # as ingest does
             session.add(StoredFile(project_id=ctx.project_id, area=Area.SCANNED.key, path=rel,
                                    kind="page", sha256=sha256_bytes(data), size=len(data)))
             rels.append(rel)
@@ -182,3 +182,18 @@ def test_a_rule_given_on_the_command_line_with_unpaired_braces_is_a_usage_error(
     r = dangan("check", str(tmp_path / "scans"), "--archive-code-rule", "{year:4d}-{category")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "--archive-code-rule" in r.stderr
+
+
+def test_only_ingest_writes_master_pages(tmp_path: Path) -> None:
+    storage = Storage(str(tmp_path / "root"))
+    master = f"{Area.SCANNED.value}/1-1-1-1-1997-民-0014-0025/0001.jpg"
+    storage.write_bytes(master, b"scan", masters=True)
+    for write in (lambda: storage.write_bytes(master, b"retouched"),
+                  lambda: storage.write_batch(iter([(master, b"x", None)])),
+                  lambda: storage.put_file(str(tmp_path / "root" / master), master)):
+        with pytest.raises(StorageError) as err:
+            write()
+        assert err.value.key == "storage.masters_protected"
+    assert storage.read_bytes(master) == b"scan"
+    # the volume's tracking sheet beside the masters is a record, not a master
+    storage.write_bytes(f"{Area.SCANNED.value}/1-1-1-1-1997-民-0014-0025/跟踪表.xlsx", b"PK")

@@ -53,7 +53,7 @@ def transfer_file(storage: Storage, source: str, rel: str, volume: str) -> Trans
             raise ConflictError("intake.ingest.conflict", volume=volume, path=rel,
                                 old=existing[:12], new=sha[:12])
         return Transferred(rel, sha, len(data), copied=False)
-    with storage.atomic_writer(rel) as fh:
+    with storage.atomic_writer(rel, masters=True) as fh:  # ingest: the one writer of masters
         fh.write(data)
     stored = storage.sha256(rel)
     if stored != sha:
@@ -95,5 +95,5 @@ def transfer_files(storage: Storage, files: Sequence[tuple[str, str]], volume: s
                 yield rel, data, sha
 
     written = {rel: Transferred(rel, sha, size, copied=True)
-               for rel, sha, size in storage.write_batch(items())}
+               for rel, sha, size in storage.write_batch(items(), masters=True)}
     return [adopted.get(rel) or written[rel] for _source, rel in files]

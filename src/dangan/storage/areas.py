@@ -43,6 +43,8 @@ class Area(StrEnum):
 
 
 AREAS: tuple[Area, ...] = tuple(Area)
+# Page images in 已扫描 are the masters: only ingest writes them (``masters=True``).
+MASTER_SUFFIXES = (".jpg", ".jpeg", ".tif", ".tiff", ".png", ".jp2", ".pdf")
 HASH_THREADS = min(4, os.cpu_count() or 1)
 
 
@@ -106,10 +108,22 @@ class Storage:
             data: bytes = fh.read()
             return data
 
+    def refuse_master(self, rel: str, masters: bool = False) -> None:
+        """A page image in 已扫描 is written by ingest alone; anyone else is refused."""
+        if masters:
+            return
+        norm = posixpath.normpath(rel)
+        if norm.split("/", 1)[0] == Area.SCANNED.value and \
+                posixpath.splitext(norm)[1].lower() in MASTER_SUFFIXES:
+            raise StorageError("storage.masters_protected", path=rel)
+
     @contextmanager
-    def atomic_writer(self, rel: str) -> Iterator[BinaryIO]:
-        """Write to a temporary sibling, then rename into place; removed on failure."""
-        target = self.path(rel)
+    def atomic_writer(self, rel: str, *, masters: bool = False) -> Iterator[BinaryIO]:
+        """Write to a temporary sibling, then rename into place; removed on failure.
+
+        ``masters=True`` is for ingest alone: it may write page images into 已扫描."""
+        target = self.path(rel)  # first: a path leaving its area is refused as such
+        self.refuse_master(rel, masters)
         parent = posixpath.dirname(target)
         tmp = f"{parent}/{TMP_PREFIX}{uuid.uuid4().hex}-{posixpath.basename(target)}"
         fs = self.fs
@@ -131,13 +145,14 @@ class Storage:
                 raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
             raise
 
-    def write_bytes(self, rel: str, data: bytes) -> str:
+    def write_bytes(self, rel: str, data: bytes, *, masters: bool = False) -> str:
         """Atomically write ``data``; returns its SHA-256."""
-        with self.atomic_writer(rel) as fh:
+        with self.atomic_writer(rel, masters=masters) as fh:
             fh.write(data)
         return sha256_bytes(data)
 
-    def put_file(self, local_path: str, rel: str, expected_sha256: str | None = None) -> tuple[str, int]:
+    def put_file(self, local_path: str, rel: str, expected_sha256: str | None = None, *,
+                 masters: bool = False) -> tuple[str, int]:
         """Copy a local file in atomically, hashing while copying; verify against the source hash.
 
         Returns (sha256, size). If ``expected_sha256`` is given and the bytes read differ, the
@@ -145,7 +160,7 @@ class Storage:
         """
         digest = hashlib.sha256()
         size = 0
-        with open(local_path, "rb") as src, self.atomic_writer(rel) as dst:
+        with open(local_path, "rb") as src, self.atomic_writer(rel, masters=masters) as dst:
             while block := src.read(BLOCK):
                 digest.update(block)
                 dst.write(block)
@@ -157,7 +172,8 @@ class Storage:
                 )
         return actual, size
 
-    def write_batch(self, items: Iterable[tuple[str, bytes, str | None]]) -> list[tuple[str, str, int]]:
+    def write_batch(self, items: Iterable[tuple[str, bytes, str | None]], *,
+                    masters: bool = False) -> list[tuple[str, str, int]]:
         """Atomically write several files with one durability barrier; verify each by re-reading.
 
         ``items`` yields (rel, data, expected_sha256 or None) and is consumed lazily, so only
@@ -173,7 +189,7 @@ class Storage:
         if not self.is_local:
             done: list[tuple[str, str, int]] = []
             for rel, data, expected in items:
-                with self.atomic_writer(rel) as fh:
+                with self.atomic_writer(rel, masters=masters) as fh:
                     fh.write(data)
                 done.append((rel, self._verified(rel, self.sha256(rel), expected), len(data)))
             return done
@@ -183,6 +199,7 @@ class Storage:
         try:
             for rel, data, expected in items:
                 target = self.path(rel)
+                self.refuse_master(rel, masters)
                 parent = os.path.dirname(target)
                 tmp = os.path.join(parent, f"{TMP_PREFIX}{token}-{len(pending)}-"
                                            f"{os.path.basename(target)}")

@@ -142,6 +142,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "storage.checksum_mismatch": ("{path} 校验值不符：应为 {expected}，实际为 {actual}",
                                   "{path} checksum mismatch: expected {expected}, got {actual}"),
     "storage.outside_root": ("路径 {path} 超出存储根目录", "Path {path} is outside the storage root"),
+    "storage.masters_protected": ("{path} 是“已扫描”区的母版页面，只有入库（ingest）可以写入，拒绝修改",
+                                  "{path} is a master page in 已扫描: only ingest writes it; refused"),
     "storage.outside_area": ("路径 {path} 超出存储区 {area}，拒绝写入", "Path {path} leaves the storage area {area}; refused"),
     # --- demo ---
     "demo.start": ("在 {path} 创建演示项目", "Creating a demo project in {path}"),
