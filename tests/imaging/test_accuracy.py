@@ -94,7 +94,7 @@ class _Report:
 def test_a_perfect_retouch_keeps_all_ink_and_is_straight() -> None:
     grey, truth, out, pixel = _perfect(180)
     o = assess(grey, truth, out, pixel, _Report())
-    assert o.upright and o.ink_kept > 0.995 and not o.damaged
+    assert o.upright and o.ink_kept > 0.995 and o.ink_cut == 0 and not o.damaged
     assert o.residual_skew is not None and abs(o.residual_skew) < 1e-6
 
 

@@ -104,6 +104,7 @@ def score_page(truth: dict, content_mask: np.ndarray, out_grey: np.ndarray,
 
 INK_DARKNESS = 40  # grey levels below the local paper for a pixel to count as ink
 INK_KEPT_MIN = 0.98  # a page keeping less of its input ink than this has lost content
+INK_CUT_MAX = 0.001  # ink falling outside the output beyond this share: content was cut
 KEPT_RATIO = 0.35  # an ink pixel is kept when the output is at least this share as dark
 MAX_SKEW_TEXT = 0.5  # residual skew beyond this on a text page is damage
 
@@ -117,6 +118,7 @@ class Outcome:
     flagged: bool  # any QC defect (status ≠ ok)
     review: bool  # flagged needs_review (the engine said it was unsure)
     ink_kept: float  # share of input ink still there, where the matrix puts it (1 = all)
+    ink_cut: float  # share of input ink the matrix puts outside the output
     false_fills: int  # fills where there is no hole
     holes_real: int  # real holes that land inside the output
     holes_filled: int  # of those, holes with a fill recorded on them
@@ -128,7 +130,7 @@ class Outcome:
 
     @property
     def content_lost(self) -> bool:
-        return self.ink_kept < INK_KEPT_MIN
+        return self.ink_kept < INK_KEPT_MIN or self.ink_cut > INK_CUT_MAX
 
     @property
     def wrong_turn(self) -> bool:
@@ -187,24 +189,26 @@ def _sample(img: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ink_kept(scan_pts: np.ndarray, dark_in: np.ndarray, matrix: np.ndarray,
-             dark_out: np.ndarray) -> float:
-    """Share of the input's visible ink that the output still shows where the matrix puts it.
+             dark_out: np.ndarray) -> tuple[float, float]:
+    """(share of the input's visible ink that the output still shows where the matrix puts
+    it, share that the matrix puts outside the output).
 
     ``scan_pts`` are continuous input coordinates of content; only those at least
     ``INK_DARKNESS`` darker than their paper in the input count. A point is kept when it
     lands inside the output and the output, within ±2 px, is at least ``KEPT_RATIO`` as dark
-    there: ink painted over, erased or cut off is not.
+    there: ink painted over, erased or cut off is not. A page number cut off a corner is a
+    small share of a page's ink, hence the second figure.
     """
     d_in, inside_in = _sample(dark_in, scan_pts)
     ink = inside_in & (d_in >= INK_DARKNESS)
     if not ink.any():
-        return 1.0
+        return 1.0, 0.0
     m = to_continuous(matrix)
     out_pts = scan_pts[ink] @ m[:2, :2].T + m[:2, 2]
     near = cv2.dilate(dark_out, np.ones((5, 5), np.uint8))
     d_out, inside_out = _sample(near, out_pts)
     kept = inside_out & (d_out.astype(np.float32) >= KEPT_RATIO * d_in[ink])
-    return float(kept.mean())
+    return float(kept.mean()), float(1 - inside_out.mean())
 
 
 def quarter_of(angle_deg: float) -> int:
@@ -316,12 +320,12 @@ def assess(grey_in: np.ndarray, t: Truth, out_grey: np.ndarray | None,
     flagged = report.status != "ok"
     review = any(d.code == "needs_review" for d in report.defects)
     if out_grey is None or matrix is None:
-        return Outcome(t.turn, False, True, review, 0.0, 0, 0, 0, None, t.text_page, t.blank,
-                       True, report.seconds)
+        return Outcome(t.turn, False, True, review, 0.0, 1.0, 0, 0, 0, None, t.text_page,
+                       t.blank, True, report.seconds)
     dpi_in, dpi_out = frame_dpi(grey_in.shape), frame_dpi(out_grey.shape)
     dark_in, dark_out = darkness(grey_in, dpi_in), darkness(out_grey, dpi_out)
     pts = _content_points(t) if t.content is not None else real_ink_points(grey_in, dpi_in)
-    kept = ink_kept(pts, dark_in, matrix, dark_out)
+    kept, cut = ink_kept(pts, dark_in, matrix, dark_out)
     boxes = list(getattr(report, "hole_boxes", []) or [])
     false_fills, filled, real, skew = len(boxes), 0, 0, None
     if t.clean_to_scan is not None:
@@ -344,5 +348,5 @@ def assess(grey_in: np.ndarray, t: Truth, out_grey: np.ndarray | None,
         if t.text_page:
             angle = line_angle(out_grey, dpi_out, 3.0)
             skew = None if angle is None else (angle + 45) % 90 - 45
-    return Outcome(t.turn, upright, flagged, review, kept, false_fills, real, filled, skew,
+    return Outcome(t.turn, upright, flagged, review, kept, cut, false_fills, real, filled, skew,
                    t.text_page, t.blank, False, report.seconds)
