@@ -3,7 +3,9 @@
 The fields ``page_size``, ``paper_quad``, ``holes`` (with ``clean_x/clean_y/clean_r``) and
 ``dpi`` mean what they mean in ``dangan.samples``' truth, so ``dangan.imaging.accuracy``
 scores pages of both generators. ``turn`` (also written as ``rotation``) is the clockwise
-quarter turn needed to make the scan upright.
+quarter turn needed to make the scan upright. ``paper_quad`` and ``clean_to_scan`` are those
+of the flat sheet: with a curled edge (``curl_edge``) the paper's edge there lies up to
+``curl_mm`` inside the quad and content within ~25 mm of it is pulled inward by up to as much.
 """
 
 from __future__ import annotations
