@@ -10,8 +10,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from dangan.db.models import ImportLog, StageEvent, Volume
-from dangan.errors import ConflictError, SpreadsheetError
+from dangan.errors import ConflictError, InputError, SpreadsheetError
 from dangan.services.volumes import import_volumes, project_status
+from workflow.helpers import actor
 
 HEADERS = ["档号", "题名", "年度", "存放位置", "页数", "承办人"]
 GOOD = [
@@ -69,9 +70,16 @@ def test_changed_row_is_reported_not_overwritten(any_project, tmp_path: Path) ->
     with any_project.transaction() as s:
         assert s.scalar(select(Volume.expected_pages).where(
             Volume.archive_code == "1997-民-0014-0026")) == 38
-    summary = import_volumes(any_project, path, update=True)
+    with pytest.raises(InputError) as who:  # a change to registered volumes is signed
+        import_volumes(any_project, path, update=True)
+    assert who.value.key == "volumes.update_needs_worker"
+    manager = actor(any_project, "郑经理", "project_manager")
+    summary = import_volumes(any_project, path, update=True, actor=manager)
     assert summary.updated == 1
     assert count(any_project, StageEvent) == 1
+    with any_project.transaction() as s:
+        event = s.scalars(select(StageEvent)).one()
+        assert (event.person, event.worker_id) == ("郑经理", manager.worker_id)
 
 
 def test_gbk_csv_with_english_headers(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from dangan.cli.common import AsJson, Project, console, open_ctx, print_json
+from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.i18n import t
 from dangan.storage import Area
 
@@ -43,11 +43,15 @@ def volumes_import(
     file: Path = typer.Argument(..., metavar="FILE"),
     home: Path = Project,
     update: bool = typer.Option(False, "--update"),
+    worker: str = worker_option("cli.opt.volume_updater", required=False),
 ) -> None:
     """导入委托方的案卷清单（档号、题名、年度、存放位置、页数）。整表要么全部导入，要么不导入。"""
+    from dangan.services.engine import resolve_actor
     from dangan.services.volumes import import_volumes
 
-    summary = import_volumes(open_ctx(home), file, update=update)
+    ctx = open_ctx(home)
+    summary = import_volumes(ctx, file, update=update,
+                             actor=resolve_actor(ctx, worker) if worker else None)
     for line in summary.changes:
         console.print(f"  • {line}", highlight=False)
     console.print(summary.message())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dangan.db.models import Defect, ImportLog, StageEvent, StoredFile, Volume
-from dangan.errors import ConflictError, NamingError, SpreadsheetError
+from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
 from dangan.i18n import t
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.sheets import Row, check_row, column_limits, read_table, resolve_columns
 from dangan.storage import sha256_file
@@ -102,12 +102,14 @@ def _parse_rows(ctx: ProjectContext, path: Path) -> list[dict[str, Any]]:
     return parsed
 
 
-def import_volumes(ctx: ProjectContext, path: Path, update: bool = False) -> ImportSummary:
+def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
+                   actor: Actor | None = None) -> ImportSummary:
     """Import the client's volume list in one transaction.
 
     Re-importing the same list changes nothing. A row that differs from what was imported
     before is reported and nothing is written, unless ``update`` is set (then the change is
-    applied and recorded in the audit trail).
+    applied and recorded in the audit trail, signed by ``actor``, a registered worker: a
+    change to registered volumes without one is refused).
     """
     rows = _parse_rows(ctx, path)
     summary = ImportSummary()
@@ -135,13 +137,16 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False) -> Imp
             pending.append((volume, diffs))
         if pending and not update:
             raise ConflictError("volumes.changed_rows", count=len(pending), details=summary.changes)
+        if pending and actor is None:
+            raise InputError("volumes.update_needs_worker", count=len(pending))
         for volume, diffs in pending:
             before = {k: getattr(volume, k) for k in diffs}
             for key, new in diffs.items():
                 setattr(volume, key, new)
             session.add(StageEvent(
                 project_id=ctx.project_id, kind="volume_update", volume_id=volume.id,
-                person=_operator(), data={"before": before, "after": diffs, "file": path.name},
+                person=actor.name if actor else "", worker_id=actor.worker_id if actor else None,
+                data={"before": before, "after": diffs, "file": path.name},
             ))
             summary.updated += 1
         session.add(ImportLog(
@@ -151,13 +156,6 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False) -> Imp
                      "updated": summary.updated},
         ))
     return summary
-
-
-def _operator() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 @dataclass

@@ -253,6 +253,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "This stage's service did not run; signed off by its worker on the line"),
     "workflow.line.no_service": ("{stage}：该环节服务尚未提供，由本流程代为签字", "{stage}: no service yet, signed off by the line"),
     # --- the engine ---
+    "cli.opt.volume_updater": ("更改已登记案卷的人（已登记人员；--update 时必填）",
+                               "Who changes registered volumes (a registered worker; needed with --update)"),
+    "volumes.update_needs_worker": ("{count} 卷的登记信息将被更改：请用 -w/--worker 写明更改人（已登记人员）",
+                                    "{count} registered volume(s) would change: name who changes them with -w/--worker (a registered worker)"),
     "cli.opt.indexer": ("标引员（已登记，签字用名）", "Indexer (registered; the name signed)"),
     "cli.opt.packager": ("上传/打包人（已登记的标引员或上传员，签字用名）",
                          "Packager (a registered indexer or uploader; the name signed)"),
