@@ -25,6 +25,9 @@ from dangan.web.settings import WebSettings
 from dangan.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
+# every router of the application with its prefix (the security tests walk this list)
+ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progress.router, ""),
+           (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"))
 LANG_COOKIE = "dangan_lang"
 
 
@@ -52,9 +55,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, tasks, batches, progress, volumes, users):
-        app.include_router(module.router)
-    app.include_router(api.router, prefix="/api/v1")
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
     _docs(app)
     return app
 
