@@ -37,6 +37,7 @@ from dangan.domain.pages import RenumberPlan
 from dangan.errors import ConflictError
 from dangan.intake.locks import folder_lock
 from dangan.storage.areas import fsync_dir as _fsync_dir
+from dangan.storage.atomic import atomic_write_text
 from dangan.storage.checksum import sha256_file
 
 JOURNAL = ".dangan-renumber.json"
@@ -54,13 +55,7 @@ def crash_point(name: str) -> None:
 
 
 def write_json_atomic(path: str, data: Any) -> None:
-    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(os.path.dirname(path))
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False))
 
 
 def visible_listing(volume_dir: str) -> list[str]:

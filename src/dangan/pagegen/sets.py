@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dangan.pagegen.generate import GeneratedPage, make_page, make_rescan
+from dangan.storage.atomic import atomic_write_text
 
 
 def write_page(folder: Path, name: str, page: GeneratedPage) -> dict:
@@ -29,7 +30,5 @@ def write_set(folder: str | Path, seeds: Iterable[int], *, dpi: int = 200,
         if rescans:
             entries.append(write_page(root, f"{seed}-rescan.jpg", make_rescan(page, seed + 1)))
     doc = {"generator": "dangan.pagegen", "pages": entries}
-    tmp = root / "truth.json.tmp"
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(root / "truth.json")
+    atomic_write_text(root / "truth.json", json.dumps(doc, ensure_ascii=False, indent=1))
     return entries

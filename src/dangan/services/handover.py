@@ -102,9 +102,8 @@ def build_handover(ctx: Any, out: Path, form: str | None = None) -> HandoverResu
 
 def _copy_delivery(ctx: Any, dest: Path, volumes: Sequence[linkdata.LinkVolume]) -> int:
     """Copy every delivered file (and page index) out of 已上传, checking its recorded hash."""
-    from hashlib import sha256
-
     from dangan.db.models import StoredFile
+    from dangan.storage.checksum import copy_hashing
 
     codes = {v.archive_code for v in volumes}
     folders = {v.folder for v in volumes}
@@ -120,14 +119,11 @@ def _copy_delivery(ctx: Any, dest: Path, volumes: Sequence[linkdata.LinkVolume])
             continue
         target = dest / "files" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        digest = sha256()
         with ctx.storage.open(path) as src, target.open("wb") as fh:
-            while block := src.read(1 << 20):
-                digest.update(block)
-                fh.write(block)
-        if digest.hexdigest() != expected:
+            actual, _size = copy_hashing(src, fh)
+        if actual != expected:
             raise IntegrityError("storage.checksum_mismatch", path=path, expected=expected,
-                                 actual=digest.hexdigest())
+                                 actual=actual)
         count += 1
     return count
 

@@ -8,7 +8,6 @@ and may not climb out of it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import uuid
@@ -24,7 +23,7 @@ from fsspec.spec import AbstractFileSystem
 
 from dangan.errors import IntegrityError, StorageError
 from dangan.storage.atomic import TMP_PREFIX, fsync_dir
-from dangan.storage.checksum import BLOCK, sha256_bytes, sha256_file, sha256_stream
+from dangan.storage.checksum import copy_hashing, sha256_bytes, sha256_file, sha256_stream
 
 
 class Area(StrEnum):
@@ -158,14 +157,8 @@ class Storage:
         Returns (sha256, size). If ``expected_sha256`` is given and the bytes read differ, the
         partial copy is discarded and IntegrityError raised: nothing half-copied is left.
         """
-        digest = hashlib.sha256()
-        size = 0
         with open(local_path, "rb") as src, self.atomic_writer(rel, masters=masters) as dst:
-            while block := src.read(BLOCK):
-                digest.update(block)
-                dst.write(block)
-                size += len(block)
-            actual = digest.hexdigest()
+            actual, size = copy_hashing(src, dst)
             if expected_sha256 is not None and actual != expected_sha256:
                 raise IntegrityError(
                     "storage.checksum_mismatch", path=rel, expected=expected_sha256, actual=actual

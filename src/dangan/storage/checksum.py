@@ -23,3 +23,14 @@ def sha256_file(path: str | Path) -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def copy_hashing(src: BinaryIO, dst: BinaryIO) -> tuple[str, int]:
+    """Copy ``src`` to ``dst`` in blocks, hashing what was read: (SHA-256, bytes)."""
+    digest = hashlib.sha256()
+    size = 0
+    while block := src.read(BLOCK):
+        digest.update(block)
+        dst.write(block)
+        size += len(block)
+    return digest.hexdigest(), size
