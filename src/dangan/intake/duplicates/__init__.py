@@ -1,0 +1,78 @@
+"""Find a sheet scanned twice, whatever the second scan's skew, offset, scale, bed and exposure.
+
+Three steps, each far cheaper than the next, so only likely pairs reach the costly one:
+
+1. **Marks** (``marks``; per page, in the worker that decodes it): ORB keypoints of the page's
+   ink at a small working size. ORB is rotation invariant and works over a pyramid, so a
+   rescan at another angle, scale, offset or quarter turn yields the same marks; the ink is
+   measured against the local paper level, so the bed colour and the exposure do not matter.
+2. **Candidates** (``candidates``): each descriptor is hashed to a few LSH words (random bit
+   subsets); two scans of one sheet share many words whose keypoints all turned by the same
+   angle, unrelated pages few and at random angles. Only the best few pairs per page go on.
+3. **Confirmation** (``compare``): the descriptors of a candidate pair are matched and a
+   similarity transform fitted by RANSAC; a pair with few inliers, or inliers on a part of
+   the sheet only (a shared letterhead), is dropped. Otherwise both files are decoded again
+   at a medium size, aligned (the transform polished by local shifts of the inkiest tiles),
+   and compared tile by tile: a tile where one scan has strong ink the other lacks must find
+   its content on the other within a pixel. A rescan matches everywhere; two filled copies
+   of one printed form, or covers of two volumes, differ where the values were written.
+   Holes (dark on a black bed, white on a white one), dense texture (halftone, engravings)
+   and whatever lies outside the ink both scans share (bed edges, shadows) are not compared.
+
+``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from dangan.intake.duplicates.candidates import candidate_pairs, shared_words
+from dangan.intake.duplicates.compare import Comparison, InkCache, compare_inks, confirm
+from dangan.intake.duplicates.marks import Marks, page_marks, relative_ink
+
+__all__ = ["Comparison", "Duplicate", "Marks", "candidate_pairs", "compare_inks", "confirm",
+           "find_duplicates", "page_marks", "relative_ink", "shared_words"]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    page: int  # index into the pages given: the later scan
+    other: int  # the earlier scan of the same sheet
+    comparison: Comparison
+
+
+def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
+                    load: Callable[[int], bytes | None], *, neighbours: int = 1,
+                    ) -> list[Duplicate]:
+    """Pages that are another scan of an earlier page's sheet.
+
+    ``marks[i]`` is ``page_marks`` of page ``i`` (b"" for a page to leave out), ``groups[i]``
+    its volume's position in the batch, and pages are given in batch order (volume, then page
+    number). Pages are compared within a volume and with the ``neighbours`` volumes on either
+    side; ``load(i)`` returns page ``i``'s file bytes for the confirmation. Each later page is
+    reported once, against the earliest page it repeats.
+    """
+    unpacked = [Marks.unpack(m) if m else Marks.unpack(b"") for m in marks]
+    cache = InkCache(load)
+    found: dict[int, Duplicate] = {}
+    for lo in sorted(set(groups)):
+        window = [i for i, g in enumerate(groups) if lo <= g <= lo + neighbours]
+        if len(window) < 2:
+            continue
+        sub = [unpacked[i] for i in window]
+        first = [groups[i] == lo for i in window]
+
+        def allowed(p: int, q: int, first: list[bool] = first) -> bool:
+            return first[p] or first[q]  # pairs of later volumes: their own window
+
+        for p, q in candidate_pairs(sub, allowed):
+            i, j = window[p], window[q]  # i < j: j is the later page
+            if j in found and found[j].other <= i:
+                continue
+            comp = confirm(unpacked[i], unpacked[j], partial(cache.get, i),
+                           partial(cache.get, j))
+            if comp is not None and comp.same:
+                found[j] = Duplicate(j, i, comp)
+    return sorted(found.values(), key=lambda d: d.page)
