@@ -92,3 +92,21 @@ def test_text_pages_come_out_straight(upright: list[tuple[str, Outcome]]) -> Non
     skew = {name: round(abs(o.residual_skew), 3) for name, o in upright
             if o.residual_skew is not None}
     assert np.mean(list(skew.values())) <= 0.1 and max(skew.values()) <= 0.5, skew
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="QC still flags fine vertical-script and handwritten pages "
+                          "(orientation tools disagree, border residue)", strict=False)
+def test_fine_pages_are_rarely_flagged(upright: list[tuple[str, Outcome]]) -> None:
+    """On Chinese pages at most 10 % of upright pages that came out fine are flagged."""
+    fine = [(name, o) for name, o in upright if not o.should_flag]
+    flagged = [name for name, o in fine if o.flagged]
+    assert len(flagged) <= 0.1 * len(fine), flagged
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="a sparse page left 0.65° skewed passes QC (skew limit 1°)",
+                   strict=False)
+def test_damaged_pages_are_flagged(upright: list[tuple[str, Outcome]],
+                                   turned: list[tuple[str, Outcome]]) -> None:
+    assert [name for name, o in upright + turned if o.damaged and not o.flagged] == []
