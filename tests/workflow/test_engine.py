@@ -235,3 +235,24 @@ def test_a_refused_verdict_sign_off_keeps_the_verdict(project: ProjectContext) -
     assert err.value.key == "workflow.worker_inactive"
     assert _count(ctx, StageEvent, StageEvent.kind == wf.EVENT_QC_DECISION) == 1
     assert_replays(ctx)
+
+
+def test_a_project_made_before_the_engine_still_replays(any_project: ProjectContext) -> None:
+    """Old ingest signed scan itself and left the volume at scan with status done."""
+    from workflow.helpers import add_volumes
+
+    ctx = any_project
+    codes = add_volumes(ctx, 2)
+    batch = line_to(ctx, wf.SCAN)
+    scanner = resolve_actor(ctx, "张扫")
+    with ctx.transaction() as s:  # what the previous release's ingest left for the first volume
+        vol = s.scalars(select(Volume).where(Volume.archive_code == codes[0])).one()
+        vol.status = wf.FINISHED
+        s.add(StageEvent(project_id=ctx.project_id, kind=wf.EVENT_SIGNOFF, stage=wf.SCAN,
+                         volume_id=vol.id, work_batch_id=vol.work_batch_id,
+                         worker_id=scanner.worker_id, person=scanner.name))
+    result = signoff.sign_off(ctx, scanner, batch, wf.SCAN)
+    assert result.batch_advanced and result.volumes == 1  # only the other volume signed now
+    assert _count(ctx, StageEvent, StageEvent.kind == wf.EVENT_SIGNOFF,
+                  StageEvent.stage == wf.SCAN, StageEvent.volume_id.is_not(None)) == 2
+    assert_replays(ctx)

@@ -347,8 +347,9 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     require_claimant(session, batch, stage, actor)
     at = at or ws.now()
     if volumes is None:
-        todo = list(session.scalars(select(Volume).where(
-            Volume.work_batch_id == batch.id, Volume.stage == stage).order_by(Volume.id)))
+        todo = _settle_legacy(session, graph, list(session.scalars(select(Volume).where(
+            Volume.work_batch_id == batch.id, Volume.stage == stage).order_by(Volume.id))),
+            stage)
         if not todo and batch.stage == stage:
             run_guards(session, project_id, batch, [], stage)
             return _advance_batch(session, project_id, graph, batch, stage, actor, remarks,
@@ -363,6 +364,25 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     advanced = _sign_volumes(session, project_id, graph, batch, volumes, stage, actor,
                              remarks, at, data, all_at_stage=False)
     return advanced, list(volumes)
+
+
+def _settle_legacy(session: Session, graph: wf.StageGraph, at_stage: list[Volume],
+                   stage: str) -> list[Volume]:
+    """Projects made before the engine: ingest wrote its own scan sign-off and left the volume
+    at the stage with status ``done``. Such a volume moves on as its event says (so the trail
+    replays); the others are returned to be signed."""
+    legacy = [v for v in at_stage if v.status == wf.FINISHED]
+    if not legacy:
+        return at_stage
+    signed = set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == stage,
+        StageEvent.volume_id.in_([v.id for v in legacy]))))
+    for volume in legacy:
+        if volume.id in signed:
+            volume.stage = graph.next(stage)
+            volume.status = wf.WAITING
+    session.flush()
+    return [v for v in at_stage if v.id not in signed]
 
 
 def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
