@@ -20,9 +20,12 @@ from PIL import Image
 from retouch_synthetic import scan
 
 from dangan.compute.executors import InProcessExecutor
+from dangan.imaging.accuracy import clean_to_output, score_page
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.load import decode_page
 from dangan.imaging.pipeline import Retouched, retouch_bytes
+from dangan.pagegen import make_page
+from dangan.samples.page import PageSpec, render_page
 from dangan.services.retouch import plan_tree, run_tasks
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "realscans"
@@ -207,3 +210,36 @@ def test_a_multi_page_file_read_alone_is_flagged(tmp_path: Path) -> None:
     beyond = retouch_bytes((tmp_path / "g.tif").read_bytes(), RetouchOptions(dpi=100), page=3)
     assert beyond.report.status == "failed"
     assert beyond.report.defects[0].detail.startswith("no_page")
+
+
+def _fills_on_real_holes(truth: dict, matrix: np.ndarray, boxes: list[list[int]]) -> int:
+    c = clean_to_output(np.asarray(truth["paper_quad"]), tuple(truth["page_size"]), matrix)
+    scale = float(np.hypot(c[0, 0], c[0, 1]))
+    real = [(c[:2, :2] @ np.array([h["clean_x"], h["clean_y"]]) + c[:2, 2] - 0.5,
+             h["clean_r"] * scale) for h in truth["holes"]]
+    return sum(any(np.hypot((x0 + x1) / 2 - p[0], (y0 + y1) / 2 - p[1]) <= r for p, r in real)
+               for x0, y0, x1, y1 in boxes)
+
+
+@pytest.mark.parametrize("source", ["samples", "pagegen-black", "pagegen-grey"])
+def test_real_holes_are_filled_and_nothing_else(source: str) -> None:
+    """Generated binding holes (2 or 3, ~6 mm, 80–100 mm apart) on black and grey beds."""
+    removed = total = fills = on_holes = 0
+    for i, seed in enumerate((70_003, 70_006, 70_007)):  # pagegen seeds with holes
+        if source == "samples":
+            rp = render_page(PageSpec(kind="text", dpi=150, mode="colour", seed=61_000 + i,
+                                      rotation=0))
+            data, truth, content = rp.encode(), rp.truth.to_dict(), rp.content_mask
+        else:
+            pg = make_page(seed, dpi=150, turn=0, bed=source.split("-")[1])
+            data, truth, content = pg.data, pg.truth.to_dict(), pg.content_mask
+        result = retouch_bytes(data, RetouchOptions(dpi=150, orientation=False))
+        assert result.data is not None and result.matrix is not None
+        out = np.asarray(Image.open(io.BytesIO(result.data)).convert("L"))
+        score = score_page(truth, content, out, result.matrix, True)
+        removed, total = removed + score.holes_removed, total + score.holes_total
+        fills += result.report.holes_filled
+        on_holes += _fills_on_real_holes(truth, result.matrix, result.report.hole_boxes)
+        assert not score.content_cut
+    assert total >= 6 and removed >= 0.98 * total
+    assert fills == on_holes, "a fill where there is no hole"
