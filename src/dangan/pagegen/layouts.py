@@ -285,6 +285,42 @@ def sparse(cv: Canvas, rng: Rng, fill: Rng, ink: str = "print") -> None:
     _closing(cv, rng, y + cv.mm(5), x1, size, "pen" if by_hand else ink, 0.5)
 
 
+def chart(cv: Canvas, rng: Rng, fill: Rng, ink: str = "print") -> None:
+    """A statistical report page: bar chart with a legend of small filled squares (hole-sized
+    dark marks that are not holes), a caption and some text."""
+    x0, y0, x1, y1 = _frame(cv, False)
+    centred(cv, C.pick(rng, ("年度统计报表", "生产情况统计", "收支对比图", "人员结构分析")),
+            _face(rng, ("song_bold", "hei_bold")), cv.mm(7), y0, x0, x1, ink)
+    face, size = _face(rng, ("song", "hei")), cv.mm(3.6)
+    cx0, cy0 = x0 + cv.mm(12), y0 + cv.mm(20)
+    cx1, cy1 = x1 - cv.mm(5), cy0 + int((y1 - y0) * rng.uniform(0.35, 0.5))
+    cv.rule(cx0, cy0, cx0, cy1, 2, ink)
+    cv.rule(cx0, cy1, cx1, cy1, 2, ink)
+    series = int(rng.integers(2, 4))
+    inks = ("print", "grey", "red")[:series]
+    levels = (255, 200, 170)
+    groups = int(rng.integers(4, 9))
+    gw = (cx1 - cx0) // groups
+    bw = int(gw * 0.7 / series)
+    for g in range(groups):
+        for k in range(series):
+            h = int((cy1 - cy0) * rng.uniform(0.1, 0.9))
+            bx = cx0 + g * gw + int(gw * 0.15) + k * bw
+            cv.paste(inks[k], np.full((h, bw - 2), levels[k], np.uint8), bx, cy1 - h)
+        cv.text(str(1990 + g), face, size, cx0 + g * gw + gw // 4, cy1 + cv.mm(2), ink,
+                record=False)
+    side = cv.mm(rng.uniform(4.5, 6.5))  # legend squares: about a binding hole's size
+    lx = x0 + cv.mm(rng.uniform(0, 4)) if rng.random() < 0.5 else cx1 - cv.mm(45)
+    ly = cy1 + cv.mm(12)
+    for k in range(series):
+        cv.paste(inks[k], np.full((side, side), levels[k], np.uint8), lx, ly + k * int(side * 1.6))
+        cv.text(C.pick(rng, ("计划数", "实际数", "去年同期", "收入", "支出")), face, size,
+                lx + side + cv.mm(2), ly + k * int(side * 1.6) + (side - size) // 2, ink)
+    y = ly + series * int(side * 1.6) + cv.mm(8)
+    flow(cv, C.paragraph(rng, int(rng.integers(80, 300))), face, size, x0, x1, y, y1,
+         1.8, ink)
+
+
 def blank(cv: Canvas, rng: Rng, fill: Rng, ink: str = "print") -> None:
     """Nothing written (the back of a sheet, an empty page)."""
 
@@ -293,9 +329,10 @@ Layout = Callable[[Canvas, Rng, Rng, str], None]
 LAYOUTS: dict[str, Layout] = {
     "letter": letter, "vertical": vertical, "form": form, "table": table,
     "handwritten": handwritten, "carbon": carbon, "photo": photo, "landscape": landscape,
-    "sparse": sparse, "blank": blank,
+    "sparse": sparse, "chart": chart, "blank": blank,
 }
-# Kinds drawn when none is asked for, with their weights (blank only on request).
+# Kinds drawn when none is asked for, with their weights (blank only on request; charts
+# replace 6 % of the drawn pages, by a stream of their own so other pages stay as they were).
 KIND_WEIGHTS: dict[str, float] = {
     "letter": 0.18, "vertical": 0.14, "form": 0.14, "table": 0.12, "handwritten": 0.1,
     "carbon": 0.08, "photo": 0.07, "landscape": 0.1, "sparse": 0.07,

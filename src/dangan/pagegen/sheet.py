@@ -110,10 +110,14 @@ def _archive_marks(cv: Canvas, rng: np.random.Generator, kind: str) -> None:
              fonts.pick_face("song", rng))
 
 
-def draw_kind(rng: np.random.Generator) -> str:
+CHART_SHARE = 0.06
+
+
+def draw_kind(rng: np.random.Generator, seed: int) -> str:
     kinds = list(KIND_WEIGHTS)
     p = np.asarray([KIND_WEIGHTS[k] for k in kinds])
-    return kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+    kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+    return "chart" if np.random.default_rng([seed, 15]).random() < CHART_SHARE else kind
 
 
 def make_sheet(seed: int, dpi: int = 200, kind: str | None = None,
@@ -122,7 +126,7 @@ def make_sheet(seed: int, dpi: int = 200, kind: str | None = None,
     ``holes`` (0, 2, 3) overrides the drawn number of binding holes."""
     rng = np.random.default_rng([seed, 11])
     fill = np.random.default_rng([seed if fill_seed is None else fill_seed, 12])
-    kind = kind or draw_kind(rng)
+    kind = kind or draw_kind(rng, seed)
     paper = "16K" if rng.random() < 0.15 else "A4"
     landscape = kind == "landscape"
     wmm, hmm = PAPERS_MM[paper]
