@@ -4,8 +4,8 @@ Archive page scans with ground truth: Chinese text in Song, Kai, Hei and a Fangs
 face; horizontal and vertical (竖排) script; handwriting-like strokes, seals and signatures;
 carbon copies and thin paper (the mirrored back page showing through); ruled tables and
 filled forms; bar charts with hole-sized legend squares; photographs; landscape sheets;
-page numbers stamped in the corner and seals across the sheet's edge (骑缝章); white, grey and black scanner beds; uneven
-light; curled edges; blur, noise and JPEG loss; skew (±5°), offset, scale, quarter turns
+page numbers stamped in the corner and seals across the sheet's edge (骑缝章); white, grey
+and black scanner beds; uneven light; curled edges; blur, noise and JPEG loss; skew (±5°), offset, scale, quarter turns
 and punched binding holes (2 or 3 holes, ~6 mm, 80 mm apart, in the binding margin).
 
 Everything is a function of the seed::
