@@ -122,11 +122,27 @@ def test_rescan_found_inside_a_volume_and_in_the_next(
 
 def test_generator_rescans_found_turned_and_upside_down(tmp_path: Path) -> None:
     pages = [make_page(SEED + 20 + k, dpi=100) for k in range(3)]
-    again = [make_rescan(pages[0], SEED + 30), make_rescan(pages[1], SEED + 31, turn=180)]
+    again = [make_rescan(pages[0], SEED + 30, turn=90),
+             make_rescan(pages[1], SEED + 31, turn=180)]
     v1, v2 = write_batch(tmp_path, [[pages[0].data, pages[1].data, again[0].data],
                                     [again[1].data, pages[2].data]])
     assert duplicates_found(tmp_path) == {(f"{v1}/0003.jpg", f"{v1}/0001.jpg"),
                                           (f"{v2}/0001.jpg", f"{v1}/0002.jpg")}
+
+
+def test_pages_sharing_a_letterhead_are_not_duplicates(
+    sheets: list[np.ndarray], tmp_path: Path,
+) -> None:
+    """Every page of the volume carries the first page's letterhead (its top quarter)."""
+    head = sheets[0][: sheets[0].shape[0] // 4]
+    pages = []
+    for k, sheet in enumerate(sheets):
+        page = sheet.copy()
+        rows, cols = min(len(head), len(page)), min(head.shape[1], page.shape[1])
+        page[:rows, :cols] = head[:rows, :cols]
+        pages.append(rescan(page, Warp(angle=0.5 * k - 1, bed=40 * k + 20), seed=k))
+    write_batch(tmp_path, [pages[:3], pages[3:]])
+    assert duplicates_found(tmp_path) == set()
 
 
 def test_filled_copies_of_one_form_are_not_duplicates(tmp_path: Path) -> None:
