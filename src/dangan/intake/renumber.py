@@ -23,7 +23,6 @@ request a second time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -38,7 +37,7 @@ from dangan.errors import ConflictError
 from dangan.intake.locks import folder_lock
 from dangan.storage.areas import fsync_dir as _fsync_dir
 from dangan.storage.atomic import atomic_write_text
-from dangan.storage.checksum import sha256_file
+from dangan.storage.checksum import sha256_bytes, sha256_file
 
 JOURNAL = ".dangan-renumber.json"
 RECEIPT = ".dangan-renumber-done.json"
@@ -68,7 +67,7 @@ def folder_fingerprint(volume_dir: str) -> str:
     for name in visible_listing(volume_dir):
         st = os.stat(os.path.join(volume_dir, name), follow_symlinks=False)
         rows.append([name, st.st_size, st.st_mtime_ns])
-    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+    return sha256_bytes(json.dumps(rows, ensure_ascii=False).encode())
 
 
 def request_key(request: dict[str, Any], insert_sha: Sequence[str]) -> str:
@@ -76,7 +75,7 @@ def request_key(request: dict[str, Any], insert_sha: Sequence[str]) -> str:
     asked = {k: v for k, v in request.items() if k != "before"}
     blob = json.dumps({"request": asked, "inserts": list(insert_sha)}, sort_keys=True,
                       ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return sha256_bytes(blob.encode())
 
 
 def _write_receipt(volume_dir: str, journal: dict[str, Any]) -> None:

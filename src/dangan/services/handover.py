@@ -52,7 +52,7 @@ from dangan.i18n import t
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.linking import check_links, link_volumes
 from dangan.services.rework import defect_text
-from dangan.storage import Area
+from dangan.storage import Area, replace_durably
 
 
 @dataclass
@@ -93,7 +93,7 @@ def build_handover(ctx: Any, out: Path, form: str | None = None) -> HandoverResu
             "Bag-Software-Agent": f"dangan {dangan_version}",
             "Bag-Count": "1 of 1",
         })
-        tmp.rename(out)
+        replace_durably(tmp, out)  # published whole, and the rename is on disk
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
