@@ -398,7 +398,7 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
                    if archive_codes else None)
         advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
                                            volumes, remarks, at, data)
-        ids = [v.id for v in signed]
+        ids = _with_sheet(signed)
         result = SignoffResult(batch.code, wanted, actor.name, at, len(signed), advanced,
                                graph.next(wanted))
     after_signoff(ctx, ids)
@@ -448,7 +448,7 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
                 volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in codes]
                 sign_in_session(session, ctx.project_id, graph, batch, stage, actor, volumes,
                                 remarks, data=data)
-                ids = [v.id for v in volumes]
+                ids = _with_sheet(volumes)
             signed.extend(codes)
             after_signoff(ctx, ids)
         except DanganError as exc:
@@ -492,7 +492,7 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
                              borrow_batch_id=batch.id, at=at, remarks=remarks)
                 wb.stage = wf.DONE
                 wb.status = wf.FINISHED
-        ids = [v.id for v in volumes]
+        ids = _with_sheet(volumes)
     after_signoff(ctx, ids)
     return len(ids)
 
@@ -507,6 +507,11 @@ def _register_volumes(session: Session, batch: BorrowBatch) -> list[Volume]:
 
 
 # --- after a sign-off ------------------------------------------------------------------------------
+
+def _with_sheet(volumes: Sequence[Volume]) -> list[int]:
+    """The signed volumes that have a tracking sheet (ingested: a scan folder and pages)."""
+    return [v.id for v in volumes if v.folder_name and v.page_count is not None]
+
 
 def after_signoff(ctx: ProjectContext, volume_ids: Sequence[int]) -> None:
     """Rebuild the tracking sheets of the signed volumes that have a scan folder."""
