@@ -2,8 +2,9 @@
 
 Pages come from ``dangan.pagegen`` with seeds from ``TEST_SEEDS`` (800_000+), which nothing
 is developed or tuned on, one of each kind of archive page (horizontal and vertical script,
-forms, tables, handwriting, carbon copies, photos, landscape sheets, receipts) on white,
-grey and black beds, plus turned copies. Each page goes through the whole pipeline and is
+forms, tables, handwriting, carbon copies, photos, landscape sheets, receipts, a chart whose
+legend squares are the size of binding holes) on white, grey and black beds, one under
+strongly uneven light, plus turned copies. Each page goes through the whole pipeline and is
 judged from its ground truth by ``dangan.imaging.accuracy.assess``.
 """
 
@@ -19,14 +20,18 @@ from dangan.imaging.pipeline import retouch_bytes
 from dangan.pagegen import TEST_SEEDS, make_page
 
 SEED = TEST_SEEDS.start
-UPRIGHT = (("letter", "black"), ("vertical", "grey"), ("form", "white"), ("table", "black"),
-           ("handwritten", "grey"), ("carbon", "black"), ("photo", "white"),
-           ("landscape", "black"), ("sparse", "grey"), ("vertical", "black"))
+LAMP = {"light": "lamp", "light_depth": 0.4}  # one side 40 % darker: uneven light
+UPRIGHT: tuple[tuple[str, str, dict | None], ...] = (
+    ("letter", "black", None), ("vertical", "grey", None), ("form", "white", None),
+    ("table", "black", None), ("handwritten", "grey", None), ("carbon", "black", None),
+    ("photo", "white", None), ("landscape", "black", None), ("sparse", "grey", None),
+    ("vertical", "black", None), ("chart", "black", None), ("letter", "grey", LAMP))
 TURNED = (("letter", 180), ("vertical", 180), ("table", 90), ("form", 270))
 
 
-def _run(seed: int, kind: str, turn: int, bed: str | None) -> tuple[str, Outcome]:
-    page = make_page(seed, kind=kind, turn=turn, bed=bed)
+def _run(seed: int, kind: str, turn: int, bed: str | None, scan: dict | None = None
+         ) -> tuple[str, Outcome]:
+    page = make_page(seed, kind=kind, turn=turn, bed=bed, scan=scan)
     tr = page.truth
     band = (tr.curl_edge, 25 * tr.dpi / 25.4) if tr.curl_edge else None
     truth = Truth(turn=tr.turn, text_page=tr.text_page, clean_to_scan=tr.matrix,
@@ -43,7 +48,7 @@ def _run(seed: int, kind: str, turn: int, bed: str | None) -> tuple[str, Outcome
 
 @pytest.fixture(scope="module")
 def upright() -> list[tuple[str, Outcome]]:
-    return [_run(SEED + i, kind, 0, bed) for i, (kind, bed) in enumerate(UPRIGHT)]
+    return [_run(SEED + i, kind, 0, bed, scan) for i, (kind, bed, scan) in enumerate(UPRIGHT)]
 
 
 @pytest.fixture(scope="module")
