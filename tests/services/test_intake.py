@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import StateError
+from dangan.errors import InputError, StateError
 from dangan.samples import SetTruth, generate_set
 from dangan.services.intake import ingest, renumber_volume
 from workflow.helpers import actor, line_to
@@ -61,9 +61,14 @@ def test_ingest_sheet_refusal_conflict_and_renumber_guard(
     assert {v.volume: v.state for v in changed.volumes}[good.archive_code] == "conflict"
     with pytest.raises(StateError):
         renumber_volume(root / good.folder, rules=any_project.rules, remove=["0003"])
+    with pytest.raises(InputError) as who:  # changing an ingested volume is signed
+        renumber_volume(root / good.folder, rules=any_project.rules, remove=["0003"], force=True,
+                        ctx=any_project)
+    assert who.value.key == "workflow.worker_required"
     renumber_volume(root / good.folder, rules=any_project.rules, remove=["0003"], force=True,
-                    ctx=any_project, person="李四")
+                    ctx=any_project, actor=scanner)
     with any_project.transaction() as session:
-        assert session.scalar(select(StageEvent).where(StageEvent.kind == "renumber")) is not None
+        renumbered = session.scalar(select(StageEvent).where(StageEvent.kind == "renumber"))
+        assert renumbered is not None and renumbered.worker_id == scanner.worker_id
     after = ingest(any_project, scanner, root, workers=1)  # a page removed: the count is wrong
     assert {v.volume: v.state for v in after.volumes}[good.archive_code] == "refused"

@@ -95,13 +95,14 @@ def renumber(
 ) -> None:
     """补扫插页、删除多扫、消除断号。有日志保护：中断后再次运行即可完成或回滚。"""
     from dangan.domain.naming import court_rules
+    from dangan.services.engine import resolve_actor
     from dangan.services.intake import renumber_volume
 
     ctx = open_ctx(project) if project else None
     result = renumber_volume(volume_dir, rules=ctx.rules if ctx else court_rules(),
                              insert_before=insert_before, insert_after=insert_after,
                              files=files or [], remove=remove, close_gaps=close_gaps, force=force,
-                             ctx=ctx, person=worker or "")
+                             ctx=ctx, actor=resolve_actor(ctx, worker) if ctx and worker else None)
     if result.recovered:
         console.print(t(f"intake.renumber.{'recovered' if result.recovered == 'completed' else 'rolled_back'}",
                         state=result.recovered))

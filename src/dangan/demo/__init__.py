@@ -64,7 +64,7 @@ def run_demo(home: Path, *, volumes: int = 4, pages: tuple[int, int] = (8, 14), 
     say(import_volumes(ctx, list_path).message())
     summary = DemoSummary(home, scan_root, volumes, sum(len(v.pages) for v in truth.volumes))
     say(t("demo.step", name=t("demo.step_rescans")))
-    for line in remove_rescans(ctx, scan_root, DEMO_WORKERS["scan_operator"]):
+    for line in remove_rescans(ctx, scan_root):
         say(line)
     say(t("demo.step", name=t("demo.step_catalogue")))
     catalogue = write_demo_catalogue(ctx, truth, scan_root, home / "卷内目录-录入.xlsx", seed)
@@ -79,7 +79,7 @@ def run_demo(home: Path, *, volumes: int = 4, pages: tuple[int, int] = (8, 14), 
     return summary
 
 
-def remove_rescans(ctx: ProjectContext, scan_root: Path, operator: str) -> list[str]:
+def remove_rescans(ctx: ProjectContext, scan_root: Path) -> list[str]:
     """What the scan operator does after ``dangan check``: a sheet scanned twice (重页) is
     taken out with ``renumber --remove`` (kept in ``.dangan-removed``, later pages shift),
     so the volume's images match the paper again before ingest."""
@@ -92,7 +92,7 @@ def remove_rescans(ctx: ProjectContext, scan_root: Path, operator: str) -> list[
                           if d.code == "duplicate_image" and d.page is not None}, reverse=True)
         for page in rescans:  # highest first: removing one never renumbers the next
             renumber_volume(Path(vol.folder.path), rules=ctx.rules, remove=[f"{page:04d}"],
-                            ctx=ctx, person=operator)
+                            ctx=ctx)  # not ingested yet: nothing to sign in the project
             lines.append(t("demo.rescan_removed", volume=vol.folder.label, page=f"{page:04d}"))
     return lines
 

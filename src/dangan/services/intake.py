@@ -98,8 +98,12 @@ def _page_arg(value: str) -> int:
 def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str | None = None,
                     insert_after: str | None = None, files: Sequence[Path] = (),
                     remove: Sequence[str] = (), close_gaps: bool = False, force: bool = False,
-                    ctx: ProjectContext | None = None, person: str = "") -> RenumberResult:
-    """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe."""
+                    ctx: ProjectContext | None = None,
+                    actor: Actor | None = None) -> RenumberResult:
+    """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe.
+
+    Changing an ingested volume (``force``) is recorded in the project and signed by
+    ``actor``, a registered worker; without one it is refused before anything moves."""
     vdir = volume_dir.resolve()
     if not vdir.is_dir():
         raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
@@ -107,6 +111,8 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
     receipt = vdir / RECEIPT
     if receipt.exists() and not force:
         raise StateError("intake.renumber.ingested", volume=vdir.name)
+    if receipt.exists() and ctx is not None and actor is None:
+        raise InputError("workflow.worker_required", what=vdir.name)
     for f in files:
         if not f.is_file() or f.is_symlink():
             raise NotFoundError("intake.renumber.source_missing", path=f)
@@ -149,21 +155,24 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
     result = RenumberResult(outcome.state, len(plan.moves), len(plan.inserts), len(plan.removes),
                             len(plan.final), outcome.recovered or recovered)
     if force and receipt.exists() and outcome.state == "applied":
+        person = actor.name if actor else ""
         change = {"at": datetime.now(UTC).isoformat(), "person": person, "request": request,
                   "moves": plan.moves, "inserts": plan.inserts, "removes": plan.removes}
         rn.log_change(str(vdir), change)
-        if ctx is not None:
-            _record_renumber(ctx, vdir, change, person)
+        if ctx is not None and actor is not None:
+            _record_renumber(ctx, vdir, change, actor)
     return result
 
 
-def _record_renumber(ctx: ProjectContext, vdir: Path, change: dict[str, Any], person: str) -> None:
+def _record_renumber(ctx: ProjectContext, vdir: Path, change: dict[str, Any],
+                     actor: Actor) -> None:
     folder = ctx.rules.parse_folder(vdir.name)
     with ctx.transaction() as session:
         volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
                                                      Volume.archive_code == folder.archive_code))
         session.add(StageEvent(project_id=ctx.project_id, kind="renumber", stage="scan",
-                               volume_id=volume.id if volume else None, person=person,
+                               volume_id=volume.id if volume else None, person=actor.name,
+                               worker_id=actor.worker_id,
                                data=json.loads(json.dumps(change, default=list))))
 
 

@@ -253,6 +253,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "This stage's service did not run; signed off by its worker on the line"),
     "workflow.line.no_service": ("{stage}：该环节服务尚未提供，由本流程代为签字", "{stage}: no service yet, signed off by the line"),
     # --- the engine ---
+    "workflow.worker_required": ("{what}：请用 -w/--worker 写明经手人（已登记人员）",
+                                 "{what}: name who does it with -w/--worker (a registered worker)"),
     "cli.opt.volume_updater": ("更改已登记案卷的人（已登记人员；--update 时必填）",
                                "Who changes registered volumes (a registered worker; needed with --update)"),
     "volumes.update_needs_worker": ("{count} 卷的登记信息将被更改：请用 -w/--worker 写明更改人（已登记人员）",
