@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select
+from sqlalchemy.orm import aliased
 
 from dangan.db.models import Item, StageEvent, Volume
 from dangan.domain import workflow as wf
@@ -46,9 +47,6 @@ class Period:
     @property
     def ends_at(self) -> datetime:
         return datetime.combine(self.end, time(), local_zone()).astimezone(UTC)
-
-    def previous(self) -> Period:
-        return parse_period(f"{self.start - timedelta(days=1):%Y-%m}")
 
 
 def parse_period(text: str) -> Period:
@@ -102,20 +100,20 @@ def items_per_volume() -> Any:
             .group_by(Item.volume_id).subquery("items"))
 
 
-def first_signoffs(project_id: int) -> Any:
-    """The first sign-off event of each (stage, volume): the unit of work done."""
-    return (select(func.min(StageEvent.id).label("id"))
-            .where(StageEvent.project_id == project_id, StageEvent.kind == wf.EVENT_SIGNOFF,
-                   StageEvent.volume_id.is_not(None))
-            .group_by(StageEvent.stage, StageEvent.volume_id).subquery("firsts"))
-
-
 def units_select(project_id: int, starts_at: datetime | None, ends_at: datetime | None,
                  *group: Any) -> Select[Any]:
-    """Volumes, pages and items signed per ``group`` (first sign-offs only)."""
-    firsts = first_signoffs(project_id)
+    """Volumes, pages and items signed per ``group`` (first sign-offs only).
+
+    "First" is checked per event with NOT EXISTS over the volume's own events (index
+    ``ix_stage_event_volume``), so a period's query reads that period's events only."""
     items = items_per_volume()
-    conds: list[ColumnElement[bool]] = []
+    earlier = aliased(StageEvent)
+    conds: list[ColumnElement[bool]] = [
+        StageEvent.project_id == project_id, StageEvent.kind == wf.EVENT_SIGNOFF,
+        StageEvent.volume_id.is_not(None),
+        ~exists().where(earlier.volume_id == StageEvent.volume_id,
+                        earlier.stage == StageEvent.stage, earlier.kind == wf.EVENT_SIGNOFF,
+                        earlier.id < StageEvent.id)]
     if starts_at is not None:
         conds.append(StageEvent.at >= starts_at)
     if ends_at is not None:
@@ -124,7 +122,6 @@ def units_select(project_id: int, starts_at: datetime | None, ends_at: datetime 
                    func.sum(pages_of()).label("pages"),
                    func.sum(func.coalesce(items.c.n, 0)).label("items"))
             .select_from(StageEvent)
-            .join(firsts, firsts.c.id == StageEvent.id)
             .join(Volume, Volume.id == StageEvent.volume_id)
             .outerjoin(items, items.c.volume_id == StageEvent.volume_id)
             .where(*conds)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -16,10 +15,9 @@ from dangan.config import ProjectConfig
 from dangan.db.models import Item, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.i18n import t
-from dangan.reports.common import first_signoffs, pages_of
+from dangan.reports.common import local_day, units_select
 from dangan.reports.document import ReportDoc, Table
 from dangan.reports.pay import stage_rates
-from dangan.reports.productivity import measured_rates
 from dangan.services.project import ProjectContext
 
 # Pages per person-day by stage, from practice (a scanner does ~2,000 A4 pages a day; the
@@ -116,23 +114,35 @@ class Estimate:
         return ReportDoc(t("reports.estimate.title"), project, tuple(facts), tuple(tables))
 
 
-def _left_by_stage(ctx: ProjectContext, stages: list[str]) -> tuple[int, int, int, dict[str, int]]:
-    """(volumes, pages, items, pages not yet signed per stage) — set-based."""
+def _left_by_stage(ctx: ProjectContext, stages: list[str]
+                   ) -> tuple[int, int, int, dict[str, int], dict[str, int]]:
+    """(volumes, pages, items, pages not yet signed per stage, volumes signed per stage)."""
     with ctx.transaction() as session:
         volumes, pages = session.execute(select(func.count(), func.sum(
             func.coalesce(Volume.page_count, Volume.expected_pages, DEFAULT_PAGES_PER_VOLUME)))
             .where(Volume.project_id == ctx.project_id)).one()
         items = session.scalar(select(func.count()).select_from(Item).join(
             Volume, Volume.id == Item.volume_id).where(Volume.project_id == ctx.project_id)) or 0
-        firsts = first_signoffs(ctx.project_id)
-        done: dict[str, Any] = dict(session.execute(
-            select(StageEvent.stage, func.sum(pages_of())).select_from(StageEvent)
-            .join(firsts, firsts.c.id == StageEvent.id)
-            .join(Volume, Volume.id == StageEvent.volume_id)
-            .group_by(StageEvent.stage)).all())
+        done = {r.stage: (int(r.pages or 0), int(r.volumes)) for r in session.execute(
+            units_select(ctx.project_id, None, None, StageEvent.stage))}
     total = int(pages or 0)
-    return int(volumes or 0), total, int(items), {
-        s: max(0, total - int(done.get(s) or 0)) for s in stages}
+    left = {s: max(0, total - done.get(s, (0, 0))[0]) for s in stages}
+    return int(volumes or 0), total, int(items), left, {s: v for s, (_p, v) in done.items()}
+
+
+def measured_rates(ctx: ProjectContext) -> dict[str, float]:
+    """Pages per person-day by stage so far (a person-day: a worker's day with a sign-off)."""
+    with ctx.transaction() as session:
+        day = local_day(StageEvent.at, session.get_bind().dialect.name)
+        worked = (select(StageEvent.stage, StageEvent.worker_id, day.label("day"))
+                  .where(StageEvent.project_id == ctx.project_id,
+                         StageEvent.kind == wf.EVENT_SIGNOFF,
+                         StageEvent.volume_id.is_not(None)).distinct().subquery())
+        days: dict[str, int] = dict(session.execute(select(worked.c.stage, func.count())
+                                    .group_by(worked.c.stage)).all())
+        pages = {r.stage: int(r.pages or 0) for r in session.execute(
+            units_select(ctx.project_id, None, None, StageEvent.stage))}
+    return {s: round(pages.get(s, 0) / n, 1) for s, n in days.items() if n and pages.get(s)}
 
 
 def _finish(start: date, working_days: float, days_per_week: int) -> str:
@@ -147,7 +157,7 @@ def estimate(ctx: ProjectContext, staff: dict[str, int] | None = None, *,
     rates = configured_rates(config)
     stages = list(rates)
     measured = measured_rates(ctx)
-    volumes, pages, items, left = _left_by_stage(ctx, stages)
+    volumes, pages, items, left, signed = _left_by_stage(ctx, stages)
     items_est = round(pages / pages_per_item, 1) if items == 0 else float(items)
     items_per_page = items_est / pages if pages else 0.0
     volumes_per_page = volumes / pages if pages else 0.0
@@ -174,7 +184,7 @@ def estimate(ctx: ProjectContext, staff: dict[str, int] | None = None, *,
             all_plans[t("reports.estimate.plan_deadline")] = need
     plan_rows = tuple(_plan(name, p, rows, start, days_per_week)
                       for name, p in all_plans.items())
-    volumes_left = volumes - _volumes_done(ctx, stages[-1]) if stages else volumes
+    volumes_left = volumes - signed.get(stages[-1], 0) if stages else volumes
     return Estimate(volumes, pages, items_est, volumes_left, start.isoformat(), days_per_week,
                     tuple(rows), round(sum(r.person_days for r in rows), 2), working,
                     _finish(start, working, days_per_week),
@@ -198,9 +208,3 @@ def _plan(name: str, staff: dict[str, int], rows: list[StageEstimate], start: da
     return Plan(name, {r.stage: max(1, staff.get(r.stage, 1)) for r in rows}, working,
                 _finish(start, working, days_per_week), slowest)
 
-
-def _volumes_done(ctx: ProjectContext, last_stage: str) -> int:
-    with ctx.transaction() as session:
-        firsts = first_signoffs(ctx.project_id)
-        return int(session.scalar(select(func.count()).select_from(StageEvent).join(
-            firsts, firsts.c.id == StageEvent.id).where(StageEvent.stage == last_stage)) or 0)

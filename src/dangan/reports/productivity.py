@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Worker
 from dangan.i18n import t
@@ -122,16 +122,3 @@ def productivity(ctx: ProjectContext, period: Period | None, by: str = "day",
                    for s, v in sorted(stage_acc.items()))
     return Productivity(period.label if period else "", by, out, stages)
 
-
-def measured_rates(ctx: ProjectContext) -> dict[str, float]:
-    """Pages per person-day by stage over the whole project so far (empty before any work)."""
-    return {s.stage: s.pages_per_day for s in productivity(ctx, None).stages if s.person_days}
-
-
-def person_days_count(ctx: ProjectContext) -> int:
-    with ctx.transaction() as session:
-        dialect = session.get_bind().dialect.name
-        sub = (select(StageEvent.worker_id, local_day(StageEvent.at, dialect).label("d"))
-               .where(StageEvent.project_id == ctx.project_id,
-                      StageEvent.kind == "signoff").distinct().subquery())
-        return int(session.scalar(select(func.count()).select_from(sub)) or 0)

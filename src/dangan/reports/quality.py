@@ -120,10 +120,12 @@ def quality(ctx: ProjectContext, period: Period | None = None) -> Quality:
             .where(*conds)
             .group_by(Defect.responsible_id, Defect.stage, Defect.code, Defect.cause,
                       func.coalesce(QCInspection.round, literal_column("0")))).all()
-        worker_pages = {r.worker_id: int(r.pages or 0) for r in session.execute(
-            units_select(pid, starts, ends, StageEvent.worker_id))}
-        stage_pages = {r.stage: int(r.pages or 0) for r in session.execute(
-            units_select(pid, starts, ends, StageEvent.stage))}
+        worker_pages: dict[int, int] = defaultdict(int)
+        stage_pages: dict[str, int] = defaultdict(int)
+        for r in session.execute(units_select(pid, starts, ends, StageEvent.worker_id,
+                                              StageEvent.stage)):
+            worker_pages[r.worker_id] += int(r.pages or 0)
+            stage_pages[r.stage] += int(r.pages or 0)
         rework = dict(session.execute(select(Rework.status, func.count()).where(
             Rework.project_id == pid).group_by(Rework.status)).all())
         batches = _batches(session, pid)

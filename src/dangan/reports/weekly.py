@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from dangan.db.models import BorrowBatch, Defect, QCInspection, StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.i18n import t
-from dangan.reports.common import Period, defect_label, local_day, pages_of, parse_period
+from dangan.reports.common import (
+    Period,
+    defect_label,
+    local_day,
+    pages_of,
+    parse_period,
+    units_select,
+)
 from dangan.reports.document import Chart, ReportDoc, Table
 from dangan.reports.productivity import bucket_of
 from dangan.services.project import ProjectContext
@@ -108,17 +115,11 @@ def done_stage(stages: list[str]) -> str:
 
 def _daily(ctx: ProjectContext, stage: str, until: datetime) -> dict[str, tuple[int, int]]:
     """Local day -> (volumes, pages) of first sign-offs at ``stage`` up to ``until``."""
-    from dangan.reports.common import first_signoffs
-
     with ctx.transaction() as session:
         day = local_day(StageEvent.at, session.get_bind().dialect.name).label("day")
-        firsts = first_signoffs(ctx.project_id)
-        rows = session.execute(
-            select(day, func.count(), func.sum(pages_of())).select_from(StageEvent)
-            .join(firsts, firsts.c.id == StageEvent.id)
-            .join(Volume, Volume.id == StageEvent.volume_id)
-            .where(StageEvent.stage == stage, StageEvent.at < until).group_by(day)).all()
-    return {str(d): (int(v), int(p or 0)) for d, v, p in rows}
+        rows = session.execute(units_select(ctx.project_id, None, until, day)
+                               .where(StageEvent.stage == stage)).all()
+    return {str(r.day): (int(r.volumes), int(r.pages or 0)) for r in rows}
 
 
 def forecast(daily_volumes: dict[str, int], end: date, remaining: int,
