@@ -137,10 +137,14 @@ def seal(cv: Canvas, cx: int, cy: int, r: int, text: str, rng: np.random.Generat
         g = fonts.glyph(face, size, ch)
         rr = r - ring - size * 0.62
         gx, gy = c + rr * np.cos(a), c + rr * np.sin(a)
+        box = int(size * 1.5)  # the turned glyph fits a box 1.5 em wide
         rot = cv2.getRotationMatrix2D((size / 2, size / 2), -np.rad2deg(a + np.pi / 2), 1.0)
-        rot[:, 2] += (gx - size / 2, gy - size / 2)
-        patch = cv2.warpAffine(g, rot, (n, n), flags=cv2.INTER_LINEAR)
-        np.maximum(m, patch, out=m)
+        rot[:, 2] += np.full(2, (box - size) / 2)
+        patch = cv2.warpAffine(g, rot, (box, box), flags=cv2.INTER_LINEAR)
+        x0, y0 = round(gx - box / 2), round(gy - box / 2)
+        cell = m[max(0, y0):y0 + box, max(0, x0):x0 + box]
+        part = patch[max(0, -y0):, max(0, -x0):][:cell.shape[0], :cell.shape[1]]
+        np.maximum(cell, part, out=cell)
     below = "专用章" if rng.random() < 0.5 else ""
     if below:
         bs = max(6, int(r * 0.2))

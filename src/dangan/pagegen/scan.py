@@ -165,17 +165,30 @@ def _cover(sheet: Sheet, a: np.ndarray, frame: tuple[int, int], scale: float) ->
     return cover
 
 
+def _composite(paper: np.ndarray, bed: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """Paper over bed by coverage: copied where fully covered, blended only along the edges
+    (and hole rims), where coverage is partial."""
+    out = bed
+    cv2.copyTo(paper, (cover == 255).astype(np.uint8), out)
+    ys, xs = np.nonzero((cover > 0) & (cover < 255))
+    a = cover[ys, xs].astype(np.float32)[:, None] * (1.0 / 255.0)
+    out[ys, xs] = (paper[ys, xs] * a + bed[ys, xs] * (1.0 - a) + 0.5).astype(np.uint8)
+    return out
+
+
 def _add_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Sensor noise per channel, from a random tile repeated with a random offset (a full
     frame of Gaussian draws costs more than the rest of the scan)."""
-    h = img.shape[0]
-    flat = img.reshape(h, -1)
-    tile = np.round(rng.normal(0, sigma, (257, 769))).astype(np.int16)
-    reps = (h // 257 + 2, flat.shape[1] // 769 + 2)
-    oy, ox = int(rng.integers(257)), int(rng.integers(769))
-    noise = np.tile(tile, reps)[oy:oy + h, ox:ox + flat.shape[1]]
-    out: np.ndarray = cv2.add(flat, noise, dtype=cv2.CV_8U).reshape(img.shape)
-    return out
+    th, tw = 257, 769
+    flat = img.reshape(img.shape[0], -1)
+    tile = np.round(rng.normal(0, sigma, (th, tw))).astype(np.int16)
+    oy, ox = int(rng.integers(th)), int(rng.integers(tw))
+    tile = np.roll(tile, (-oy, -ox), axis=(0, 1))
+    for y in range(0, flat.shape[0], th):
+        for x in range(0, flat.shape[1], tw):
+            block = flat[y:y + th, x:x + tw]
+            block[...] = cv2.add(block, tile[:block.shape[0], :block.shape[1]], dtype=cv2.CV_8U)
+    return img
 
 
 def _pixel_matrix(a: np.ndarray) -> np.ndarray:
@@ -203,12 +216,11 @@ def scan(sheet: Sheet, p: ScanParams, seed: int) -> tuple[bytes, np.ndarray, np.
     paper = cv2.warpAffine(rgb, m, frame, flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
     cover = (cv2.warpAffine(alpha, m, frame, flags=cv2.INTER_LINEAR, borderValue=0)
              if p.curl_edge else _cover(sheet, a, frame, p.scale))
-    af = cover.astype(np.float32) * (1.0 / 255.0)
-    bed = _bed(frame, p, cover, sheet.dpi)
-    out = cv2.blendLinear(paper, bed, af, 1.0 - af)
+    out = _composite(paper, _bed(frame, p, cover, sheet.dpi), cover)
     light = _light(frame, p)
     if light is not None:
-        out = cv2.blendLinear(out, np.zeros_like(out), light, 1.0 - light)
+        lit = cv2.convertScaleAbs(light, alpha=255.0)
+        out = cv2.multiply(out, cv2.merge([lit, lit, lit]), scale=1 / 255.0)
     lut = np.clip(255 * p.exposure * (np.arange(256) / 255.0) ** p.gamma, 0, 255).astype(np.uint8)
     out = cv2.LUT(out, lut)
     if p.blur_sigma > 0.35:
