@@ -51,6 +51,7 @@ from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_m
 from dangan.i18n import t
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.linking import check_links, link_volumes
+from dangan.services.project import ProjectContext
 from dangan.services.rework import defect_text
 from dangan.storage import Area, replace_durably
 
@@ -63,7 +64,7 @@ class HandoverResult:
     warnings: list[Defect]
 
 
-def build_handover(ctx: Any, out: Path, form: str | None = None) -> HandoverResult:
+def build_handover(ctx: ProjectContext, out: Path, form: str | None = None) -> HandoverResult:
     form = form or ctx.config.delivery.forms[0]
     if out.exists():
         raise ConflictError("handover.exists", path=out)
@@ -100,7 +101,7 @@ def build_handover(ctx: Any, out: Path, form: str | None = None) -> HandoverResu
     return HandoverResult(out, len(volumes), n_files, [d for d in defects if not d.is_error])
 
 
-def _copy_delivery(ctx: Any, dest: Path, volumes: Sequence[linkdata.LinkVolume]) -> int:
+def _copy_delivery(ctx: ProjectContext, dest: Path, volumes: Sequence[linkdata.LinkVolume]) -> int:
     """Copy every delivered file (and page index) out of 已上传, checking its recorded hash."""
     from dangan.db.models import StoredFile
     from dangan.storage.checksum import copy_hashing
@@ -128,7 +129,7 @@ def _copy_delivery(ctx: Any, dest: Path, volumes: Sequence[linkdata.LinkVolume])
     return count
 
 
-def _copy_records(ctx: Any, dest: Path, codes: Sequence[str]) -> None:
+def _copy_records(ctx: ProjectContext, dest: Path, codes: Sequence[str]) -> None:
     dest.mkdir(parents=True)
     with ctx.transaction() as session:
         vols = session.execute(select(Volume.id, Volume.archive_code, Volume.folder_name,
@@ -200,7 +201,7 @@ def _csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
     path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
 
 
-def _mets(ctx: Any, volumes: Sequence[linkdata.LinkVolume], form: str) -> bytes:
+def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], form: str) -> bytes:
     schema = schema_of(ctx)
     from dangan.db.models import StoredFile
 

@@ -42,12 +42,13 @@ from dangan.io.catalogue import CatalogueInput, read_catalogue
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
+from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
 
 ITEM_COLUMNS = ("doc_no", "author", "title", "date", "security_class", "remarks")
 
 
-def schema_of(ctx: Any) -> CatalogueSchema:
+def schema_of(ctx: ProjectContext) -> CatalogueSchema:
     return CatalogueSchema.from_config(ctx.config.catalogue)
 
 
@@ -122,7 +123,7 @@ def load_catalogues(session: Session, project_id: int, codes: Sequence[str] | No
 
 # --- template --------------------------------------------------------------------------------
 
-def write_template(ctx: Any, dest: Path) -> Path:
+def write_template(ctx: ProjectContext, dest: Path) -> Path:
     """A blank catalogue workbook for this project, the record sheet listing the volumes."""
     schema = schema_of(ctx)
     with ctx.transaction() as session:
@@ -138,7 +139,7 @@ def write_template(ctx: Any, dest: Path) -> Path:
     return dest
 
 
-def catalogue_workbook_bytes(ctx: Any, codes: Sequence[str] | None = None) -> bytes:
+def catalogue_workbook_bytes(ctx: ProjectContext, codes: Sequence[str] | None = None) -> bytes:
     """The recorded catalogue in the import layout (for handover and re-import)."""
     schema = schema_of(ctx)
     with ctx.transaction() as session:
@@ -153,7 +154,7 @@ def catalogue_workbook_bytes(ctx: Any, codes: Sequence[str] | None = None) -> by
 
 # --- import ----------------------------------------------------------------------------------
 
-def validate_input(session: Session, ctx: Any, data: CatalogueInput,
+def validate_input(session: Session, ctx: ProjectContext, data: CatalogueInput,
                    ) -> tuple[dict[str, Volume], list[Catalogue], list[str]]:
     """Validate every volume of the input against the recorded page images."""
     schema = schema_of(ctx)
@@ -182,7 +183,7 @@ def validate_input(session: Session, ctx: Any, data: CatalogueInput,
     return volumes, catalogues, problems
 
 
-def import_catalogue(ctx: Any, actor: Actor, paths: Sequence[Path], replace: bool = False,
+def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], replace: bool = False,
                      correction: str = "") -> ImportResult:
     """Import 卷宗信息 and 卷内目录 from .xlsx/.csv; all or nothing; then sign what is held.
 
@@ -249,7 +250,7 @@ def _locked(graph: wf.StageGraph, stage: str) -> bool:
     return graph.passed(stage, graph.qc_levels[-1])
 
 
-def _changed_volumes(session: Session, ctx: Any, volumes: dict[str, Volume],
+def _changed_volumes(session: Session, ctx: ProjectContext, volumes: dict[str, Volume],
                      catalogues: Sequence[Catalogue]) -> list[Volume]:
     """The volumes whose recorded catalogue this import would change."""
     codes = [c.archive_code for c in catalogues]
@@ -290,7 +291,7 @@ def _save_record(session: Session, vol: Volume, fields: dict[str, str]) -> None:
         vol.title = fields["title"]
 
 
-def _keep_copy(ctx: Any, session: Session, path: Path, kind: str, rows: int) -> str:
+def _keep_copy(ctx: ProjectContext, session: Session, path: Path, kind: str, rows: int) -> str:
     """Back the file up into 制作目录 (the seed: 第一时间将目录数据备份至服务器) and log it."""
     data = path.read_bytes()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -305,7 +306,7 @@ def _keep_copy(ctx: Any, session: Session, path: Path, kind: str, rows: int) -> 
 
 # --- check -----------------------------------------------------------------------------------
 
-def check_index(ctx: Any, volume: str | None = None) -> list[Defect]:
+def check_index(ctx: ProjectContext, volume: str | None = None) -> list[Defect]:
     """Validate the recorded catalogues of the project (or one volume) against page counts."""
     schema = schema_of(ctx)
     with ctx.transaction() as session:
@@ -329,7 +330,7 @@ def check_index(ctx: Any, volume: str | None = None) -> list[Defect]:
 
 # --- double keying (一稿双录) -----------------------------------------------------------------
 
-def compare_keyings(ctx: Any, first: Path, second: Path, typists: tuple[str, str] = ("", ""),
+def compare_keyings(ctx: ProjectContext, first: Path, second: Path, typists: tuple[str, str] = ("", ""),
                     ) -> list[Difference]:
     """Compare two independent typings and record both rounds with their differences."""
     a, b = read_catalogue([first]), read_catalogue([second])
@@ -349,7 +350,7 @@ def compare_keyings(ctx: Any, first: Path, second: Path, typists: tuple[str, str
     return diffs
 
 
-def resolve_keying(ctx: Any, actor: Actor, final: Path, replace: bool = True) -> ImportResult:
+def resolve_keying(ctx: ProjectContext, actor: Actor, final: Path, replace: bool = True) -> ImportResult:
     """The third person's resolved workbook: record round 3 and import it as the catalogue."""
     data = read_catalogue([final])
     typing = data.as_typing()

@@ -24,6 +24,7 @@ from dangan.export.linkdata import LinkFile, LinkItem, LinkVolume
 from dangan.i18n import t
 from dangan.services.indexing import load_catalogues, schema_of
 from dangan.services.packaging import KINDS, as_entry, item_file_name, load_sources, output_dir
+from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
 
 LINK = "link"
@@ -52,7 +53,7 @@ def uploaded_files(session: Any, volume_ids: Sequence[int]) -> dict[int, dict[st
     return out
 
 
-def expected_files(ctx: Any, code: str, item: Any, form: str, schema: Any) -> list[str]:
+def expected_files(ctx: ProjectContext, code: str, item: Any, form: str, schema: Any) -> list[str]:
     base = output_dir(form, code)
     name = item_file_name(ctx, code, item.seq)
     if form == "jpg":
@@ -61,7 +62,7 @@ def expected_files(ctx: Any, code: str, item: Any, form: str, schema: Any) -> li
     return [f"{base}/{name}.{ext}"]
 
 
-def link_volumes(ctx: Any, form: str | None = None, volume: str | None = None) -> list[LinkVolume]:
+def link_volumes(ctx: ProjectContext, form: str | None = None, volume: str | None = None) -> list[LinkVolume]:
     form = form or ctx.config.delivery.forms[0]
     schema = schema_of(ctx)
     with ctx.transaction() as session:
@@ -86,7 +87,7 @@ def link_volumes(ctx: Any, form: str | None = None, volume: str | None = None) -
     return out
 
 
-def export_link_data(ctx: Any, out: Path, fmt: str, form: str | None = None) -> list[Path]:
+def export_link_data(ctx: ProjectContext, out: Path, fmt: str, form: str | None = None) -> list[Path]:
     schema = schema_of(ctx)
     vols = link_volumes(ctx, form)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +107,7 @@ def export_link_data(ctx: Any, out: Path, fmt: str, form: str | None = None) -> 
     raise InputError("link.unknown_format", fmt=fmt)
 
 
-def check_links(ctx: Any, volume: str | None = None, forms: Sequence[str] | None = None) -> list[Defect]:
+def check_links(ctx: ProjectContext, volume: str | None = None, forms: Sequence[str] | None = None) -> list[Defect]:
     """挂接检查 for the project (or one volume)."""
     schema = schema_of(ctx)
     forms = list(forms or ctx.config.delivery.forms)
@@ -137,7 +138,7 @@ def check_links(ctx: Any, volume: str | None = None, forms: Sequence[str] | None
     return defects
 
 
-def _check_form(ctx: Any, src: Any, form: str, vol_files: dict[str, StoredFile], schema: Any) -> list[Defect]:
+def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, StoredFile], schema: Any) -> list[Defect]:
     code = src.archive_code
     mine = {p: f for p, f in vol_files.items() if f.kind in KINDS[form]}
     if not mine:
@@ -160,7 +161,7 @@ def _check_form(ctx: Any, src: Any, form: str, vol_files: dict[str, StoredFile],
     return found
 
 
-def _check_file(ctx: Any, row: StoredFile, code: str, item: Any, form: str, n_files: int) -> list[Defect]:
+def _check_file(ctx: ProjectContext, row: StoredFile, code: str, item: Any, form: str, n_files: int) -> list[Defect]:
     rel = _rel(row.path)
     try:
         data = ctx.storage.read_bytes(row.path)

@@ -35,6 +35,7 @@ from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.indexing import schema_of
+from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
 
 FORMS = ("pdf", "jpg", "tiff", "zip")
@@ -66,7 +67,7 @@ class PackageResult:
     signed: list[str] = field(default_factory=list)
 
 
-def item_file_name(ctx: Any, archive_code: str, seq: int) -> str:
+def item_file_name(ctx: ProjectContext, archive_code: str, seq: int) -> str:
     pattern = ctx.config.delivery.pdf_name
     try:
         return str(pattern.format(archive_code=archive_code, item_no=seq, seq=seq))
@@ -111,7 +112,7 @@ def load_sources(session: Session, project_id: int, volume: str | None) -> list[
             for vid, code in vols.items() if items.get(vid)]
 
 
-def read_page(ctx: Any, src: VolumeSource, path: str) -> bytes:
+def read_page(ctx: ProjectContext, src: VolumeSource, path: str) -> bytes:
     """A retouched page's bytes, verified against the SHA-256 recorded for it."""
     data = bytes(ctx.storage.read_bytes(path))
     expected = src.sha256.get(path)
@@ -134,7 +135,7 @@ class _Output:
     page_id: int | None = None
 
 
-def build_outputs(ctx: Any, src: VolumeSource, form: str, schema: CatalogueSchema, *,
+def build_outputs(ctx: ProjectContext, src: VolumeSource, form: str, schema: CatalogueSchema, *,
                   ocr: bool = False, tiff_single: bool = False) -> Iterator[_Output]:
     """The files of one volume in one form (pure apart from reading the page files)."""
     dpi = ctx.config.scan.dpi
@@ -166,7 +167,7 @@ def build_outputs(ctx: Any, src: VolumeSource, form: str, schema: CatalogueSchem
             raise InputError("package.unknown_form", form=form, choices=", ".join(FORMS))
 
 
-def _jpg_outputs(ctx: Any, src: VolumeSource, schema: CatalogueSchema, base: str) -> Iterator[_Output]:
+def _jpg_outputs(ctx: ProjectContext, src: VolumeSource, schema: CatalogueSchema, base: str) -> Iterator[_Output]:
     owner: dict[int, Item] = {}
     for item in src.items:
         for n in item_images(as_entry(item), schema):
@@ -196,7 +197,7 @@ def _ocr(data: bytes) -> bytes:
         return dest.read_bytes()
 
 
-def package(ctx: Any, actor: Actor, form: str, volume: str | None = None, *, ocr: bool = False,
+def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = None, *, ocr: bool = False,
             tiff_single: bool = False) -> PackageResult:
     """Package every indexed volume (or one) whose pages are all retouched; verified pages
     only. Then the upload stage is signed for the volumes the packager holds."""
@@ -237,7 +238,7 @@ def package(ctx: Any, actor: Actor, form: str, volume: str | None = None, *, ocr
     return result
 
 
-def _write_volume(ctx: Any, src: VolumeSource, form: str, schema: CatalogueSchema,
+def _write_volume(ctx: ProjectContext, src: VolumeSource, form: str, schema: CatalogueSchema,
                   **options: Any) -> list[StoredFile]:
     rows = []
     for out in build_outputs(ctx, src, form, schema, **options):
@@ -248,7 +249,7 @@ def _write_volume(ctx: Any, src: VolumeSource, form: str, schema: CatalogueSchem
     return rows
 
 
-def _record_volume(ctx: Any, actor: Actor, src: VolumeSource, form: str,
+def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: str,
                    rows: Sequence[StoredFile]) -> None:
     """Replace the volume's previous files of this form; delete files no longer produced."""
     new_paths = {r.path for r in rows}
