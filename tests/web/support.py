@@ -83,9 +83,10 @@ def build_line(ctx: ProjectContext, volumes: int = 6, title: str | None = None) 
         if line_roles:
             workers.add_worker(ctx, name, line_roles)
         add_user(ctx, login, PASSWORD, worker=name, roles=roles)
-    info = borrow.create_borrow_batch(ctx, next_count=volumes)
+    info = borrow.create_borrow_batch(ctx, resolve_actor(ctx, "王借"), next_count=volumes)
     borrow.confirm_borrow(ctx, resolve_actor(ctx, "王借"), info.no, "档案室刘老师")
-    made = batches.split_borrow_batch(ctx, info.no, pages_per_batch=80)
+    made = batches.split_borrow_batch(ctx, resolve_actor(ctx, "王借"), info.no,
+                                      pages_per_batch=80)
     return Line(ctx, [b.code for b in made])
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.services.project import init_project
 from dangan.services.rebind import record_sorting
@@ -71,6 +72,14 @@ def _sign_in(page: Any, base: str, login: str) -> None:
     page.wait_for_url(f"{base}/tasks")
 
 
+def _see(page: Any, text: str) -> None:
+    """Wait for ``text`` on the page; on failure show what the page shows instead."""
+    try:
+        page.get_by_text(text).first.wait_for(timeout=15_000)
+    except Exception as exc:
+        raise AssertionError(f"{text!r} not shown; the page is:\n{page.content()}") from exc
+
+
 def test_sorter_claims_and_signs_then_the_scan_operator_sees_it(
         chromium_path: str, served: tuple[str, Line]) -> None:
     from playwright.sync_api import sync_playwright
@@ -94,16 +103,22 @@ def test_sorter_claims_and_signs_then_the_scan_operator_sees_it(
             sorter.route("**/*", only_our_server)
             page = sorter.new_page()
             _sign_in(page, base, "sorter")
+            # someone else takes the second batch meanwhile: the refusal is shown in the page
+            other = line.batches[1]
+            engine.claim(line.ctx, resolve_actor(line.ctx, "李整二"), other)
+            page.locator(f"tr[data-batch='{other}']").get_by_role("button", name="领取").click()
+            _see(page, "已由 李整二 领取")
+            page.goto(f"{base}/tasks")
             row = page.locator(f"tr[data-batch='{code}']")
             row.get_by_role("button", name="领取").click()
-            page.get_by_text(f"已领取小批次 {code}").wait_for()
+            _see(page, f"已领取小批次 {code}")
             actor = resolve_actor(line.ctx, "李整")  # the sorting records, by the services
             for archive_code in line.volume_codes(code):
                 record_sorting(line.ctx, actor, archive_code, 40)
             page.goto(f"{base}/batches/{code}")
             page.fill("input[name=remarks]", "拆除订书钉，已编页码")
             page.get_by_role("button", name="签字").click()
-            page.get_by_text(f"已签字：小批次 {code}").wait_for()
+            _see(page, f"已签字：小批次 {code}")
             assert page.locator("td.remarks", has_text="拆除订书钉，已编页码").count() == 1
             sorter.close()
 
