@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from pathlib import Path
 
@@ -165,3 +166,18 @@ def test_one_engine_per_database_in_a_process(tmp_path: Path) -> None:
     looking = open_project(ctx.home, writable=False)
     assert again.engine is ctx.engine
     assert looking.engine.pool is ctx.engine.pool  # read-only is an option, not a second engine
+
+
+def test_the_project_comes_from_dash_p_else_dangan_project_else_the_current_folder(
+        tmp_path: Path) -> None:
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    assert dangan("status", "-p", str(ctx.home)).returncode == 0
+    r = dangan("status", env={"DANGAN_PROJECT": str(ctx.home)})
+    assert r.returncode == 0 and "甲" in r.stdout, r.stderr
+    import subprocess
+    import sys
+
+    here = subprocess.run([sys.executable, "-m", "dangan", "status"], cwd=ctx.home,
+                          capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")})
+    assert here.returncode == 0 and "甲" in here.stdout, here.stderr
