@@ -139,3 +139,26 @@ def test_api_docs_use_only_vendored_files(app_client: TestClient) -> None:
     schema = app_client.get("/api/openapi.json").json()
     assert "/api/v1/batches/{code}/sign" in schema["paths"]
     assert app_client.get("/static/vendor/swagger-ui-dist/swagger-ui.css").status_code == 200
+
+
+def test_task_list_shows_a_page_of_many_with_the_full_count(line: Line, clock: Clock) -> None:
+    from dangan.web.tasks import my_tasks
+
+    account = load_account_by_login(line, "sorter")
+    tasks = my_tasks(line.ctx, account, limit=2)
+    assert tasks.waiting_total == len(line.batches) == 3
+    assert [b.code for b in tasks.waiting] == line.batches[:2]
+    assert [b.volume_count for b in tasks.waiting] == [2, 2]
+    assert tasks.waiting[0].first_code == "1997-民-0014-0001"
+    assert tasks.waiting[0].last_code == "1997-民-0014-0002"
+    scanner = load_account_by_login(line, "scanner")
+    assert my_tasks(line.ctx, scanner).waiting_total == 0
+
+
+def load_account_by_login(line: Line, login: str) -> sec.Account:
+    from dangan.db.models import Worker
+
+    with line.ctx.transaction() as session:
+        worker = session.scalar(select(Worker).where(Worker.login == login))
+        assert worker is not None
+        return sec.load_account(session, worker)

@@ -52,6 +52,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.tasks.pages": ("计划页数", "Planned pages"),
     "web.tasks.range": ("起止档号", "Archive codes"),
     "web.tasks.claimed_at": ("领取时间", "Claimed at"),
+    "web.tasks.showing": ("显示前 {shown} 项", "first {shown} shown"),
     "web.tasks.claim": ("领取", "Claim"),
     "web.tasks.hand_back": ("退回", "Hand back"),
     "web.tasks.sign": ("签字", "Sign off"),
