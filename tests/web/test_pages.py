@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from dangan.db.models import StageEvent
 from dangan.db.web_models import WebAccount, WebToken
+from dangan.web import accounts
 from dangan.web import security as sec
 from dangan.web.app import create_app
 from dangan.web.settings import WebSettings
@@ -128,6 +129,21 @@ def test_administrator_manages_accounts(app_client: TestClient, line: Line) -> N
         actions = [e.data["action"] for e in session.scalars(select(StageEvent).where(
             StageEvent.kind == sec.EVENT_ACCOUNT, StageEvent.person == "管理员甲"))]
     assert actions == ["add", "token", "roles", "disable"]
+
+
+def test_an_api_token_can_be_revoked(app_client: TestClient, line: Line) -> None:
+    secret = accounts.new_token(line.ctx, "scanner", "扫描工作站2")
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert app_client.get("/api/v1/me", headers=auth).status_code == 200
+    token = login(app_client, "admin")
+    listed = app_client.get("/admin/users").text
+    assert "扫描工作站2" in listed and secret not in listed
+    (row,) = accounts.list_tokens(line.ctx)
+    assert app_client.post(f"/admin/tokens/{row.id}/revoke",
+                           data={"csrf_token": token}).status_code == 303
+    app_client.cookies.clear()
+    assert app_client.get("/api/v1/me", headers=auth).status_code == 401
+    assert accounts.list_tokens(line.ctx)[0].revoked_at is not None
 
 
 def test_api_docs_use_only_vendored_files(app_client: TestClient) -> None:

@@ -38,7 +38,8 @@ def test_every_route_without_a_session_is_refused_or_redirected(app_client: Test
     for full, route in routes:
         if full in OPEN_PATHS or full == "/":
             continue
-        path = full.replace("{code}", "1-3-1").replace("{login}", "sorter")
+        path = (full.replace("{code}", "1-3-1").replace("{login}", "sorter")
+                .replace("{token_id}", "1"))
         for method in route.methods:
             response = app_client.request(method, path)
             assert response.status_code in (303, 401), (method, path, response.status_code)

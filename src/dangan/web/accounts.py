@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -166,6 +167,43 @@ def new_token(ctx: ProjectContext, login: str, name: str, by: str = "cli") -> st
         sec.audit(session, ctx.project_id, sec.EVENT_ACCOUNT, by, at=now,
                   data={"action": "token", "login": login, "name": name[:100]})
     return secret
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    login: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def list_tokens(ctx: ProjectContext) -> list[TokenRow]:
+    """Every API token (never its secret): whose, for what, last used, revoked."""
+    with ctx.transaction() as session:
+        rows = session.execute(select(WebToken, Worker.login)
+                               .join(Worker, Worker.id == WebToken.worker_id)
+                               .where(Worker.project_id == ctx.project_id)
+                               .order_by(WebToken.id)).all()
+        return [TokenRow(tok.id, login or "", tok.name, tok.created_at, tok.last_used_at,
+                         tok.revoked_at) for tok, login in rows]
+
+
+def revoke_token(ctx: ProjectContext, token_id: int, by: str = "cli") -> None:
+    now = ws.now()
+    with ctx.transaction() as session:
+        row = session.execute(select(WebToken, Worker.login)
+                              .join(Worker, Worker.id == WebToken.worker_id)
+                              .where(Worker.project_id == ctx.project_id,
+                                     WebToken.id == token_id)).first()
+        if row is None:
+            raise NotFoundError("web.account.unknown_token", id=token_id)
+        token, login = row
+        if token.revoked_at is None:
+            token.revoked_at = now
+            sec.audit(session, ctx.project_id, sec.EVENT_ACCOUNT, by, at=now,
+                      data={"action": "revoke_token", "login": login, "name": token.name})
 
 
 def list_accounts(ctx: ProjectContext) -> list[AccountRow]:

@@ -26,8 +26,12 @@ def _back(message: str) -> Response:
 
 @router.get("/users")
 def users_page(request: Request, ctx: Ctx, account: AdminAccount) -> Response:
+    return _page(request, ctx)
+
+
+def _page(request: Request, ctx: Ctx, token: str | None = None) -> Response:
     return render(request, "users.html", users=accounts.list_accounts(ctx),
-                  role_choices=ROLE_CHOICES, token=request.query_params.get("token_shown"))
+                  tokens=accounts.list_tokens(ctx), role_choices=ROLE_CHOICES, token=token)
 
 
 @router.post("/users")
@@ -59,5 +63,10 @@ def new_token(request: Request, ctx: Ctx, account: AdminAccount, login: str,
               name: Annotated[str, Form(max_length=100)] = "api") -> Response:
     secret = accounts.new_token(ctx, login, name, by=account.name)
     # shown once, on this response only (never in a URL or a cookie)
-    return render(request, "users.html", users=accounts.list_accounts(ctx),
-                  role_choices=ROLE_CHOICES, token=secret)
+    return _page(request, ctx, secret)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(ctx: Ctx, account: AdminAccount, token_id: int) -> Response:
+    accounts.revoke_token(ctx, token_id, by=account.name)
+    return _back(t("web.users.token_revoked_done", id=token_id))
