@@ -109,11 +109,17 @@ def _side_distance(x: float, y: float, quad: np.ndarray) -> tuple[int, float]:
 
 def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> bool:
     """Round, solid, uniformly dark, 4–9 mm across, on plain paper — at 4 px/mm."""
-    half = int(9.0 * scan_mm)
+    half, inside = int(9.0 * scan_mm), 5.0 * scan_mm
     h, w = grey.shape
-    x0, y0 = int(cx) - half, int(cy) - half
-    if x0 < 0 or y0 < 0 or x0 + 2 * half >= w or y0 + 2 * half >= h:
+    if cx < inside or cy < inside or cx > w - 1 - inside or cy > h - 1 - inside:
         return False  # a hole cut by the frame cannot be checked: left as it is
+    x0, y0 = int(cx) - half, int(cy) - half
+    pad = max(0, -x0, -y0, x0 + 2 * half + 1 - w, y0 + 2 * half + 1 - h)
+    if pad:  # near the frame: the window is completed with its edge pixels
+        grey = cv2.copyMakeBorder(grey[max(0, y0):y0 + 2 * half + 1, max(0, x0):x0 + 2 * half + 1],
+                                  max(0, -y0), max(0, y0 + 2 * half + 1 - h), max(0, -x0),
+                                  max(0, x0 + 2 * half + 1 - w), cv2.BORDER_REPLICATE)
+        x0 = y0 = 0
     crop = grey[y0:y0 + 2 * half + 1, x0:x0 + 2 * half + 1]
     f = min(1.0, CHECK_PX_PER_MM / scan_mm)
     if f < 1.0:
