@@ -121,7 +121,12 @@ def test_a_closed_period_never_changes_and_corrections_follow(line: Line) -> Non
                           "老张": (0.0, 0.0, 0.0, 20.2, 20.2)}
     close_period(line.ctx, DEC, "郑经理")
     # once December has paid the corrections, January owes nothing more
-    assert pay_report(line.ctx, parse_period("2027-01")).lines == ()
+    jan = parse_period("2027-01")
+    assert pay_report(line.ctx, jan).lines == ()
+    # … until another November sign-off is recorded late: January pays it
+    line.sign("小李", "scan", ["V6"], at("2026-11-29"))
+    assert lines(pay_report(line.ctx, jan)) == [
+        ("小李", "adjustment", "scan", "page", 40, 0.0, 19.2, None)]
 
 
 def test_bad_period_and_rates_are_refused(line: Line) -> None:
@@ -132,3 +137,6 @@ def test_bad_period_and_rates_are_refused(line: Line) -> None:
         close_period(line.ctx, NOV, "郑经理") and close_period(  # type: ignore[func-returns-value]
             line.ctx, parse_period("2026-11-15..2026-12-10"), "郑经理")
     assert err2.value.key == "reports.period_overlaps"
+    with pytest.raises(StateError) as err3:
+        close_period(line.ctx, parse_period("2026-10"), "郑经理")
+    assert err3.value.key == "reports.period_after_closed"

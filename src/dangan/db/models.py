@@ -431,6 +431,8 @@ class PayPeriod(Base):
     closed_by: Mapped[str] = mapped_column(String(100), default="")
     closed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     total: Mapped[float] = mapped_column(Float, default=0.0)
+    # the last audit event when closed: later events may change what the period earned
+    last_event_id: Mapped[int | None] = mapped_column(BigInteger)
     __table_args__ = (UniqueConstraint("project_id", "period"),)
 
 

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from dangan.config import ProjectConfig
-from dangan.db.models import Defect, PayLine, PayPeriod, StageEvent, WorkBatch, Worker
+from dangan.db.models import Defect, PayLine, PayPeriod, StageEvent, Volume, WorkBatch, Worker
 from dangan.errors import InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.reports.common import UNITS, Period, local_zone, round2, units_select
@@ -128,11 +128,16 @@ def deduction_for(config: ProjectConfig, code: str) -> float:
 
 
 def _piece_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
-                 ends_at: datetime) -> list[RawLine]:
+                 ends_at: datetime, batches: Any = None) -> list[RawLine]:
+    """Units × rates per worker, stage and work batch (only ``batches`` when given: a
+    subquery of work batch ids; sign-offs without a work batch are always included)."""
     rates = stage_rates(ctx.config, tuple(ctx.config.workflow.stages))
     query = units_select(ctx.project_id, starts_at, ends_at, StageEvent.worker_id,
                          StageEvent.stage, StageEvent.work_batch_id)
     query = query.where(StageEvent.stage.in_(list(rates)))
+    if batches is not None:
+        query = query.where(or_(StageEvent.work_batch_id.in_(batches),
+                                StageEvent.work_batch_id.is_(None)))
     lines = []
     for r in session.execute(query):
         if r.worker_id is None:
@@ -219,18 +224,44 @@ def _ranges(closed: list[PayPeriod]) -> list[tuple[datetime, datetime]]:
     return out
 
 
+def _touched_batches(session: Session, project_id: int, closed: list[PayPeriod]) -> Any:
+    """Work batches whose piece work may have changed since the last period was closed: a
+    sign-off or record appended after it (even dated back), or a volume changed after it
+    (page count). Periods close in order, and closing one settled every earlier closed
+    period as of then, so every other batch's piece lines are as they were paid."""
+    since = max(p.last_event_id or 0 for p in closed)
+    closed_at = max(p.closed_at for p in closed)
+    return union(
+        select(StageEvent.work_batch_id).where(
+            StageEvent.project_id == project_id, StageEvent.id > since,
+            StageEvent.work_batch_id.is_not(None)),
+        select(Volume.work_batch_id).where(
+            Volume.project_id == project_id, Volume.updated_at > closed_at,
+            Volume.work_batch_id.is_not(None))).subquery("touched")
+
+
 def adjustment_lines(session: Session, ctx: ProjectContext, period: Period) -> list[RawLine]:
-    """What the closed periods before ``period`` would pay now, less what they paid."""
+    """What the closed periods before ``period`` would pay now, less what they paid.
+
+    Defect lines are recomputed in full (defects change in place: waived, cause); piece
+    lines only for the work batches touched since the close."""
     closed = _closed_before(session, ctx.project_id, period)
     if not closed:
         return []
+    touched = _touched_batches(session, ctx.project_id, closed)
+    touched_ids = set(session.scalars(select(touched.c.work_batch_id)))
     now: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for start, end in _ranges(closed):
-        for line in base_lines(session, ctx, start, end):
+        lines = (_piece_lines(session, ctx, start, end, select(touched.c.work_batch_id))
+                 + _defect_lines(session, ctx, start, end))
+        for line in lines:
             now[line.key][0] += line.units
             now[line.key][1] += line.amount
     paid: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for line in _stored(session, [p.id for p in closed]):
+        if line.key[1] == PIECE and line.work_batch_id is not None \
+                and line.work_batch_id not in touched_ids:
+            continue
         paid[line.key][0] += line.units
         paid[line.key][1] += line.amount
     out = []
@@ -313,9 +344,16 @@ def close_period(ctx: ProjectContext, period: Period, closed_by: str) -> PayRepo
             PayPeriod.ends_at > period.starts_at))
         if overlapping is not None:
             raise StateError("reports.period_overlaps", period=period.label, other=overlapping)
+        later = session.scalar(select(PayPeriod.period).where(
+            PayPeriod.project_id == ctx.project_id, PayPeriod.starts_at >= period.ends_at))
+        if later is not None:
+            raise StateError("reports.period_after_closed", period=period.label, later=later)
         _closed, raw = raw_pay(session, ctx, period)
+        last_event = session.scalar(select(func.max(StageEvent.id)).where(
+            StageEvent.project_id == ctx.project_id))
         row = PayPeriod(project_id=ctx.project_id, period=period.label,
                         starts_at=period.starts_at, ends_at=period.ends_at,
+                        last_event_id=last_event,
                         closed_by=closed_by, total=round2(sum(r.amount for r in raw)))
         session.add(row)
         session.flush()

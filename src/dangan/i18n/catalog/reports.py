@@ -20,6 +20,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "changed; corrections appear as adjustments in the next period"),
     "reports.period_overlaps": ("工资期间 {period} 与已结账的期间 {other} 重叠",
                                 "Pay period {period} overlaps the closed period {other}"),
+    "reports.period_after_closed": ("不能结账 {period}：其后的期间 {later} 已结账（按时间顺序结账）",
+                                    "Cannot close {period}: the later period {later} is "
+                                    "closed (periods close in order)"),
     "reports.worker_not_found": ("没有登记名为“{name}”的人员", "No worker named '{name}'"),
     "reports.self_mentor": ("{name} 不能做自己的师傅", "{name} cannot be their own mentor"),
     "reports.mentor_needs_until": ("为 {name} 指定师傅时须写明试用期截止日期（--until）",

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.String(length=100), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("total", sa.Float(), nullable=False),
+        sa.Column("last_event_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["project_id"], ["project.id"],
                                 name=op.f("fk_pay_period_project_id_project")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pay_period")),
