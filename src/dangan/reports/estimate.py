@@ -115,8 +115,9 @@ class Estimate:
 
 
 def _left_by_stage(ctx: ProjectContext, stages: list[str]
-                   ) -> tuple[int, int, int, dict[str, int], dict[str, int]]:
-    """(volumes, pages, items, pages not yet signed per stage, volumes signed per stage)."""
+                   ) -> tuple[int, int, int, dict[str, int], dict[str, int], dict[str, int]]:
+    """(volumes, pages, items, pages not yet signed per stage, volumes and pages signed per
+    stage)."""
     with ctx.transaction() as session:
         volumes, pages = session.execute(select(func.count(), func.sum(
             func.coalesce(Volume.page_count, Volume.expected_pages, DEFAULT_PAGES_PER_VOLUME)))
@@ -127,10 +128,11 @@ def _left_by_stage(ctx: ProjectContext, stages: list[str]
             units_select(ctx.project_id, None, None, StageEvent.stage))}
     total = int(pages or 0)
     left = {s: max(0, total - done.get(s, (0, 0))[0]) for s in stages}
-    return int(volumes or 0), total, int(items), left, {s: v for s, (_p, v) in done.items()}
+    return (int(volumes or 0), total, int(items), left,
+            {s: v for s, (_p, v) in done.items()}, {s: p for s, (p, _v) in done.items()})
 
 
-def measured_rates(ctx: ProjectContext) -> dict[str, float]:
+def measured_rates(ctx: ProjectContext, pages: dict[str, int]) -> dict[str, float]:
     """Pages per person-day by stage so far (a person-day: a worker's day with a sign-off)."""
     with ctx.transaction() as session:
         day = local_day(StageEvent.at, session.get_bind().dialect.name)
@@ -140,8 +142,6 @@ def measured_rates(ctx: ProjectContext) -> dict[str, float]:
                          StageEvent.volume_id.is_not(None)).distinct().subquery())
         days: dict[str, int] = dict(session.execute(select(worked.c.stage, func.count())
                                     .group_by(worked.c.stage)).all())
-        pages = {r.stage: int(r.pages or 0) for r in session.execute(
-            units_select(ctx.project_id, None, None, StageEvent.stage))}
     return {s: round(pages.get(s, 0) / n, 1) for s, n in days.items() if n and pages.get(s)}
 
 
@@ -156,8 +156,8 @@ def estimate(ctx: ProjectContext, staff: dict[str, int] | None = None, *,
     config = ctx.config
     rates = configured_rates(config)
     stages = list(rates)
-    measured = measured_rates(ctx)
-    volumes, pages, items, left, signed = _left_by_stage(ctx, stages)
+    volumes, pages, items, left, signed, signed_pages = _left_by_stage(ctx, stages)
+    measured = measured_rates(ctx, signed_pages)
     items_est = round(pages / pages_per_item, 1) if items == 0 else float(items)
     items_per_page = items_est / pages if pages else 0.0
     volumes_per_page = volumes / pages if pages else 0.0
