@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
+from dangan.errors import InputError
 from dangan.reports.common import parse_period
 from dangan.reports.estimate import estimate
 from dangan.reports.weekly import forecast, weekly
@@ -41,6 +44,12 @@ def test_estimate_before_work_by_hand(any_project) -> None:  # type: ignore[no-u
     # doubled: scan 1.5/2 = 0.75 is slower than index 2.5/4 and sort 2.0/4
     assert (doubled.staff["index"], doubled.working_days, doubled.bottleneck) == (4, 0.75, "scan")
     assert (for_deadline.working_days, for_deadline.finish) == (1.0, "2026-12-02")
+
+
+def test_staff_of_an_unknown_stage_is_refused(any_project) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError) as err:
+        estimate(any_project, {"scna": 3})
+    assert err.value.key == "reports.bad_staff_stage"
 
 
 def test_re_estimate_from_measured_rates(any_project) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from dangan.config import ProjectConfig
 from dangan.db.models import Item, StageEvent, Volume
 from dangan.domain import workflow as wf
+from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.reports.common import local_day, units_select
 from dangan.reports.document import ReportDoc, Table
@@ -162,6 +163,11 @@ def estimate(ctx: ProjectContext, staff: dict[str, int] | None = None, *,
     items_per_page = items_est / pages if pages else 0.0
     volumes_per_page = volumes / pages if pages else 0.0
     start = start or date.today()
+    for given in (staff or {}, *(plans or {}).values()):
+        unknown = sorted(set(given) - set(stages))
+        if unknown:
+            raise InputError("reports.bad_staff_stage", stage=unknown[0],
+                             stages=", ".join(stages))
     staff = {s: max(1, (staff or {}).get(s, 1)) for s in stages}
     piece = stage_rates(config, tuple(stages))
     rows = []

@@ -29,6 +29,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "Give the probation end date (--until) with {name}'s mentor"),
     "reports.bad_staff": ("无法识别的人员配置“{value}”：写 工序=人数，如 scan=3",
                           "Unknown staffing '{value}': write stage=count, e.g. scan=3"),
+    "reports.bad_staff_stage": ("“{stage}”不是本项目的工序（可用：{stages}）",
+                                "'{stage}' is not a stage of this line (stages: {stages})"),
     "reports.bad_format": ("报表只能写成 .xlsx、.pdf 或 .json：{path}",
                            "A report is written as .xlsx, .pdf or .json: {path}"),
     "reports.written": ("已写出 {path}", "Wrote {path}"),
