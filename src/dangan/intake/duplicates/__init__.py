@@ -20,6 +20,11 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    and whatever lies outside the ink both scans share (bed edges, shadows) are not compared.
 
 ``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
+
+Limits: two pages that differ only by a character or two at one place (a digit of an
+archive code on otherwise identical covers) are below what the comparison resolves and are
+reported as one sheet; a page with almost no ink (fewer than a dozen keypoints) is never
+reported — blank pages have their own defect.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ from dangan.intake.duplicates.marks import Marks
 HASH_TABLES = 6
 HASH_BITS = 16
 TURN_BINS = 16
-MIN_SHARED = 6  # shared words a pair needs to be a candidate
+OFFSET_PX = 32.0  # offset cells, working px
+OFFSET_BINS = 32
+MIN_SHARED = 4  # shared words (in one turn and offset cell) a pair needs to be a candidate
 TOP_CANDIDATES = 3  # candidates kept per page, best first
 MAX_WORD_PAGES = 16  # a word on more pages than this is texture, not one sheet
 
@@ -28,53 +30,96 @@ def _words(desc: np.ndarray) -> np.ndarray:
     return out
 
 
-def _postings(marks: Sequence[Marks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(word, page, turn) of every keypoint's words, sorted by word then page."""
-    words_l, pages_l, turns_l = [], [], []
+def _postings(marks: Sequence[Marks]) -> tuple[np.ndarray, ...]:
+    """(word, page, turn, x, y) of every keypoint's words, sorted by word then page; x, y
+    from the centre of the page's working image."""
+    cols: list[list[np.ndarray]] = [[], [], [], [], []]
     for i, m in enumerate(marks):
         if len(m):
             w = _words(m.desc)
-            words_l.append(w.ravel())
-            pages_l.append(np.full(w.size, i, np.int64))
-            turns_l.append(np.repeat(m.turn.astype(np.int64), HASH_TABLES))
-    if not words_l:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, empty
-    words, pages, turns = (np.concatenate(x) for x in (words_l, pages_l, turns_l))
+            centred = m.points - np.array([m.shape[1], m.shape[0]], np.float32) / 2
+            for col, v in zip(cols, (w.ravel(), np.full(w.size, i, np.int64),
+                                     m.turn.astype(np.int64), centred[:, 0], centred[:, 1]),
+                              strict=True):
+                col.append(v if v.size == w.size else np.repeat(v, HASH_TABLES))
+    if not cols[0]:
+        return tuple(np.zeros(0, np.int64) for _ in range(5))
+    words, pages, turns, xs, ys = (np.concatenate(c) for c in cols)
     order = np.lexsort((pages, words))
-    return words[order], pages[order], turns[order]
+    return words[order], pages[order], turns[order], xs[order], ys[order]
+
+
+def _votes(marks: Sequence[Marks]) -> tuple[np.ndarray, ...]:
+    """Every pair of postings of one word on two pages: (pair code, turn, xa, ya, xb, yb)."""
+    n = len(marks)
+    words, pages, turns, xs, ys = _postings(marks)
+    _, start, count = np.unique(words, return_index=True, return_counts=True)
+    keep = (count >= 2) & (count <= MAX_WORD_PAGES)
+    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
+    for size in np.unique(count[keep]):
+        size_ = int(size)
+        idx = start[keep & (count == size_)][:, None] + np.arange(size_)[None, :]
+        pg, tn, px, py = pages[idx], turns[idx], xs[idx], ys[idx]
+        for a, b in itertools.combinations(range(size_), 2):
+            two = pg[:, a] != pg[:, b]
+            for col, v in zip(cols, (pg[:, a] * n + pg[:, b], (tn[:, b] - tn[:, a]) % 256,
+                                     px[:, a], py[:, a], px[:, b], py[:, b]), strict=True):
+                col.append(v[two])
+    if not cols[0]:
+        return tuple(np.zeros(0) for _ in range(6))
+    return tuple(np.concatenate(c) for c in cols)
+
+
+def _best_per_pair(pair: np.ndarray, cell: np.ndarray, cells: int) -> tuple[np.ndarray, ...]:
+    """(pairs, their best cell, its votes) from one vote per (pair, cell) entry."""
+    keys, counts = np.unique(pair * cells + cell, return_counts=True)
+    order = np.lexsort((-counts, keys // cells))  # per pair, its best cell first
+    keys, counts = keys[order], counts[order]
+    first = np.ones(len(keys), bool)
+    first[1:] = keys[1:] // cells != keys[:-1] // cells
+    return keys[first] // cells, keys[first] % cells, counts[first]
 
 
 def shared_words(marks: Sequence[Marks]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, score) for every pair of pages i < j that share a word.
 
-    Two scans of one sheet share words whose keypoints all turned by the same angle (the
-    angle between the scans); words shared by chance (one typeface, ruled lines) turn any
-    way. So shared words are counted per bin of angle difference, and the best bin (with
-    its neighbour) is the pair's score.
+    Two scans of one sheet share words whose keypoints all moved the same way: turned by
+    the angle between the scans, then shifted by one offset. Words shared by chance (one
+    typeface, ruled lines) turn and move any way. So the words of a pair first vote for a
+    turn (the keypoint angles are rough: 1/16-turn bins, a bin and the next), then those of
+    the winning turn, turned by their mean angle, vote for an offset cell; the pair's score
+    is its best cell.
     """
     n = len(marks)
-    words, pages, turns = _postings(marks)
-    _, start, count = np.unique(words, return_index=True, return_counts=True)
-    keep = (count >= 2) & (count <= MAX_WORD_PAGES)
-    codes: list[np.ndarray] = []
-    for size in np.unique(count[keep]):
-        s = int(size)
-        idx = start[keep & (count == s)][:, None] + np.arange(s)[None, :]
-        pg, tn = pages[idx], turns[idx]
-        for a, b in itertools.combinations(range(s), 2):
-            other = pg[:, a] != pg[:, b]
-            dbin = ((tn[:, b] - tn[:, a]) % 256) * TURN_BINS // 256
-            codes.append(((pg[:, a] * n + pg[:, b]) * TURN_BINS + dbin)[other])
-    if not codes:
+    pair, turn, xa, ya, xb, yb = _votes(marks)
+    if not len(pair):
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
-    keys, counts = np.unique(np.concatenate(codes), return_counts=True)
-    pairs, inverse = np.unique(keys // TURN_BINS, return_inverse=True)
-    grid = np.zeros((len(pairs), TURN_BINS), np.int64)
-    grid[inverse, keys % TURN_BINS] = counts
-    score = (grid + np.roll(grid, -1, axis=1)).max(axis=1)
-    return pairs // n, pairs % n, score
+    pair = pair.astype(np.int64)
+    turn_bin = turn.astype(np.int64) * TURN_BINS // 256
+    both = np.concatenate([turn_bin, (turn_bin - 1) % TURN_BINS])  # a bin and the one before
+    pairs, best, _votes_n = _best_per_pair(np.concatenate([pair, pair]), both, TURN_BINS)
+    at = np.searchsorted(pairs, pair)
+    sel = (turn_bin == best[at]) | (turn_bin == (best[at] + 1) % TURN_BINS)
+    rad = turn[sel] * (2 * np.pi / 256)
+    sin = np.bincount(at[sel], np.sin(rad), len(pairs))
+    cos = np.bincount(at[sel], np.cos(rad), len(pairs))
+    mean = np.arctan2(sin, cos)[at[sel]]
+    c, s = np.cos(mean), np.sin(mean)
+    tx = xb[sel] - (c * xa[sel] - s * ya[sel])
+    ty = yb[sel] - (s * xa[sel] + c * ya[sel])
+    half = OFFSET_BINS // 2
+    scores = np.zeros(len(pairs), np.int64)
+    for shift in (0.0, OFFSET_PX / 2):  # two grids half a cell apart
+        bx = np.clip(np.floor((tx + shift) / OFFSET_PX).astype(np.int64) + half, 0,
+                     OFFSET_BINS - 1)
+        by = np.clip(np.floor((ty + shift) / OFFSET_PX).astype(np.int64) + half, 0,
+                     OFFSET_BINS - 1)
+        got, _cell, votes = _best_per_pair(pair[sel], bx * OFFSET_BINS + by,
+                                           OFFSET_BINS * OFFSET_BINS)
+        where = np.searchsorted(pairs, got)
+        scores[where] = np.maximum(scores[where], votes)
+    return pairs // n, pairs % n, scores
 
 
 def candidate_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] | None = None,

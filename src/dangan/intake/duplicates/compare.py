@@ -19,8 +19,8 @@ from dangan.intake.duplicates.marks import Marks, relative_ink, resize_long
 MID_SIDE = 1000  # longer side of the images compared
 MID_KERNEL = 23  # paper level at MID_SIDE: ink strokes are thinner than this
 MIN_MARKS = 12  # fewer keypoints: too little content to judge
-# RANSAC inliers (two different pages give < 10, rescans 50+)
-MIN_INLIERS = 14
+# RANSAC inliers (two different pages give < 10, rescans 50+; the comparison decides)
+MIN_INLIERS = 10
 MIN_SPREAD = 0.25  # inlier hull / keypoint hull: a shared letterhead covers less
 MIN_INLIER_SHARE = 0.15  # ... unless most marks are inliers anyway
 RANSAC_PX = 2.5
@@ -38,7 +38,8 @@ TILE_MIN_UNMATCHED = 5
 TILE_MIN_UNMATCHED_SHARE = 0.2
 TILE_NCC_MIN = 0.5
 MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different documents
-MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink (sheet edges lie there)
+MAX_OUTSIDE_SHARE = 0.25  # strong ink outside the hull of the shared ink, lines left out
+LINE_PX = 120  # a component this long (or 8 times longer than wide) is a line
 
 
 _MATCHER: cv2.BFMatcher | None = None
@@ -131,6 +132,16 @@ class Comparison:
         return self.differing_px / max(self.ink_px, 1)
 
 
+_DISC = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (SOLID_PX, SOLID_PX))
+
+
+def _solid(ink: np.ndarray) -> np.ndarray:
+    """1 where the ink forms a blob wider than SOLID_PX (with a margin), else 0."""
+    blobs = cv2.morphologyEx((ink > INK_WEAK).astype(np.uint8), cv2.MORPH_OPEN, _DISC)
+    out: np.ndarray = cv2.dilate(blobs, _DISC)
+    return out
+
+
 def refine(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> np.ndarray:
     """The transform polished on the mid-size ink: the best local shift of up to
     REFINE_TILES inky tiles, then an affine fit to them by RANSAC (kept when it fails)."""
@@ -142,14 +153,18 @@ def refine(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> np.ndarr
     ny, nx = (h - 2 * r) // t, (w - 2 * r) // t
     if ny < 2 or nx < 2:
         return a_to_b
-    mass = fa[r : r + ny * t, r : r + nx * t].reshape(ny, t, nx, t).sum(axis=(1, 3))
+    # strokes, not blobs: a filled bar or a hole matches anywhere along itself
+    strokes = cv2.bitwise_and((ink_a > INK_STRONG).astype(np.uint8), 1 - _solid(ink_a))
+    mass = strokes[r : r + ny * t, r : r + nx * t].reshape(ny, t, nx, t).sum(
+        axis=(1, 3), dtype=np.int32)
+    mass[mass > TILE_MAX_DENSITY * t * t] = 0  # texture: ambiguous too
     src, dst = [], []
     for k in np.argsort(mass.ravel())[::-1][:REFINE_TILES]:
         ty, tx = divmod(int(k), nx)
         y, x = r + ty * t, r + tx * t
         tile = fa[y : y + t, x : x + t]
         region = b_on_a[y - r : y + t + r, x - r : x + t + r]
-        if float(tile.std()) < 8.0 or float(region.std()) < 8.0:
+        if mass[ty, tx] < TILE_MIN_INK or float(tile.std()) < 8.0 or float(region.std()) < 8.0:
             continue
         _mn, best, _mnl, (bx, by) = cv2.minMaxLoc(
             cv2.matchTemplate(region, tile, cv2.TM_CCOEFF_NORMED))
@@ -168,14 +183,16 @@ def refine(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> np.ndarr
     return out
 
 
-_DISC = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (SOLID_PX, SOLID_PX))
-
-
-def _solid(ink: np.ndarray) -> np.ndarray:
-    """1 where the ink forms a blob wider than SOLID_PX (with a margin), else 0."""
-    blobs = cv2.morphologyEx((ink > INK_WEAK).astype(np.uint8), cv2.MORPH_OPEN, _DISC)
-    out: np.ndarray = cv2.dilate(blobs, _DISC)
-    return out
+def _outside_share(strong: np.ndarray, hull: np.ndarray) -> float:
+    """Share of the strong ink outside the hull, long lines (edges, rules) left out."""
+    outside = cv2.bitwise_and(strong, 1 - hull)
+    n, _labels, stats, _c = cv2.connectedComponentsWithStats(outside, connectivity=8)
+    if n <= 1:
+        return 0.0
+    w, h, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, 4]
+    longest = np.maximum(w, h)
+    line = (longest >= LINE_PX) | (longest >= 8 * np.maximum(np.minimum(w, h), 1))
+    return float(area[~line].sum()) / max(int(strong.sum()), 1)
 
 
 def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tuple[int, int]:
@@ -208,10 +225,9 @@ def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tu
     hull = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
     # what lies outside the shared ink is not compared: it must be little (a page that
-    # shares only its letterhead with another has its whole body there)
-    outside = max(int(cv2.bitwise_and(strong_a, 1 - hull).sum()) / max(int(strong_a.sum()), 1),
-                  int(cv2.bitwise_and(strong_b, 1 - hull).sum()) / max(int(strong_b.sum()), 1))
-    if outside > MAX_OUTSIDE_SHARE:
+    # shares only its letterhead with another has its whole body there; sheet edges and the
+    # bands of another bed, long lines, lie there too and are not counted)
+    if max(_outside_share(strong_a, hull), _outside_share(strong_b, hull)) > MAX_OUTSIDE_SHARE:
         return compared, compared
     inside = _tile_sums(cv2.erode(hull, np.ones((9, 9), np.uint8))) == TILE * TILE
     mass = np.maximum(_tile_sums(strong_a), _tile_sums(strong_b))

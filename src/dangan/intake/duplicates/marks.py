@@ -30,7 +30,7 @@ def relative_ink(grey: np.ndarray, kernel: int) -> np.ndarray:
 def resize_long(grey: np.ndarray, side: int) -> np.ndarray:
     h, w = grey.shape
     f = side / max(h, w)
-    interp = cv2.INTER_AREA if f < 0.5 else cv2.INTER_LINEAR  # mild: linear is enough
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
     out: np.ndarray = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))),
                                  interpolation=interp)
     return out
