@@ -72,11 +72,13 @@ class Line:
             return wb.stage, wb.status
 
 
-def build_line(ctx: ProjectContext, volumes: int = 6, title: str | None = None) -> Line:
+def build_line(ctx: ProjectContext, volumes: int = 6, first_code: str | None = None) -> Line:
+    """Volumes (the first one's archive code may be given), every account, one borrow batch
+    split into work batches of two volumes waiting at 整理."""
     with ctx.transaction() as session:
         for i in range(1, volumes + 1):
-            session.add(Volume(project_id=ctx.project_id, archive_code=f"1997-民-0014-{i:04d}",
-                               title=title if title is not None and i == 1 else f"案卷{i}",
+            code = first_code if first_code is not None and i == 1 else f"1997-民-0014-{i:04d}"
+            session.add(Volume(project_id=ctx.project_id, archive_code=code, title=f"案卷{i}",
                                expected_pages=40, list_row=i))
     for login, (name, roles) in ACCOUNTS.items():
         line_roles = [r for r in roles if r != "admin"]

@@ -4,15 +4,21 @@ and is in the audit trail."""
 
 from __future__ import annotations
 
+import html
+import re
+from urllib.parse import quote
+
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from dangan.db.models import StageEvent, Volume
+from dangan.services.project import ProjectContext
 from dangan.web import accounts
 from dangan.web import security as sec
-from dangan.web.app import ROUTERS
-from web.support import HOSTILE, PASSWORD, Clock, Line, csrf_of, login
+from dangan.web.app import ROUTERS, create_app
+from dangan.web.settings import WebSettings
+from web.support import HOSTILE, PASSWORD, Clock, Line, build_line, csrf_of, login
 
 OPEN_PATHS = {"/login"}
 
@@ -101,6 +107,9 @@ def test_nobody_can_sign_for_someone_else(app_client: TestClient, line: Line) ->
     assert response.status_code == 409
     assert "张扫" in response.text
     assert signoffs(line) == before
+    refused = events(line, sec.EVENT_REFUSED)
+    assert [(e.person, e.data["reason"]) for e in refused] == [
+        ("张扫二", "workflow.claimed_by_other")]
     token = login(app_client, "scanner")
     done = app_client.post(f"/batches/{code}/sign",
                            data={"csrf_token": token, "worker": "张扫二", "remarks": "ok"})
@@ -164,8 +173,29 @@ def test_hostile_text_is_shown_escaped_and_stored_intact(app_client: TestClient,
         assert HOSTILE in set(session.scalars(select(StageEvent.remarks).where(
             StageEvent.kind == "signoff")))
     found = app_client.get("/volumes", params={"q": "' OR 1=1 --"})
+    assert app_client.get("/volumes", params={"q": "%"}).status_code == 200
     assert "共 0 项" in found.text
     assert "共 1 项" in app_client.get("/volumes", params={"q": "DROP TABLE"}).text
+
+
+def test_a_hostile_archive_code_is_shown_escaped_and_found(any_project: ProjectContext,
+                                                           clock: Clock) -> None:
+    line = build_line(any_project, first_code=HOSTILE)
+    app = create_app(WebSettings(project=line.ctx.home, clock=clock))
+    with TestClient(app, follow_redirects=False) as client:
+        login(client, "clerk")
+        escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#34;&#39;; DROP TABLE volume;--"
+        pages = [client.get(f"/batches/{line.batches[0]}"),
+                 client.get("/volumes", params={"q": "<script>"}),
+                 client.get("/volumes/" + quote(HOSTILE, safe=""))]
+        for page in pages:
+            assert page.status_code == 200
+            assert "<script>alert" not in page.text and escaped in page.text
+        assert "共 1 项" in pages[1].text
+        link = re.search(r'href="(/volumes/[^"]*script[^"]*)"', pages[0].text)
+        assert link is not None
+        assert client.get(html.unescape(link.group(1))).status_code == 200
+    assert line.volume_codes(line.batches[0])[0] == HOSTILE
 
 
 def _try(client: TestClient, password: str) -> int:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from dangan.domain import workflow as wf
+from dangan.errors import DanganError
 from dangan.i18n import t
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
@@ -21,6 +22,7 @@ from dangan.web import security as sec
 from dangan.web.settings import WebSettings
 
 SESSION_COOKIE = "dangan_session"
+T = TypeVar("T")
 
 
 def get_settings(request: Request) -> WebSettings:
@@ -133,6 +135,18 @@ async def require_stage_role(request: Request, account: sec.Account, batch_code:
                      sec.AccessDenied("web.forbidden", roles=role_names(allowed or
                                                                         frozenset({sec.ADMIN}))))
     return stage
+
+
+async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]) -> T:
+    """Run a state-changing service call as the signed-in account's worker; a refusal by
+    the engine (claimed by another, wrong stage, guard failed…) is recorded, then answered."""
+    ctx = get_ctx(request)
+    try:
+        return await run_in_threadpool(lambda: work(actor_of(ctx, account)))
+    except DanganError as exc:
+        await run_in_threadpool(record_refusal, ctx, account, request.url.path,
+                                f"{exc.key}", now(request))
+        raise
 
 
 def actor_of(ctx: ProjectContext, account: sec.Account) -> Actor:

@@ -11,11 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from dangan.services import engine
 from dangan.services.progress import batch_progress, overdue, stage_progress
-from dangan.web.deps import Ctx, CurrentAccount, actor_of, require_stage_role
+from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
 from dangan.web.tasks import my_tasks
 
 router = APIRouter(tags=["dangan"])
@@ -48,8 +47,8 @@ async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                 body: ActionIn | None = None) -> dict[str, object]:
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
-    result = await run_in_threadpool(
-        lambda: engine.claim(ctx, actor_of(ctx, account), code, remarks=remarks))
+    result = await act(request, account,
+                       lambda actor: engine.claim(ctx, actor, code, remarks=remarks))
     return result.to_dict()
 
 
@@ -58,8 +57,7 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
                     body: ActionIn | None = None) -> dict[str, object]:
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
-    await run_in_threadpool(
-        lambda: engine.hand_back(ctx, actor_of(ctx, account), code, remarks=remarks))
+    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks))
     return {"batch": code, "handed_back": True}
 
 
@@ -68,6 +66,6 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                body: ActionIn | None = None) -> dict[str, object]:
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
-    result = await run_in_threadpool(
-        lambda: engine.sign(ctx, actor_of(ctx, account), code, remarks=remarks))
+    result = await act(request, account,
+                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks))
     return result.to_dict()

@@ -15,7 +15,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.errors import NotFoundError
@@ -24,7 +23,7 @@ from dangan.services import engine
 from dangan.services.batches import work_batch_info
 from dangan.services.project import ProjectContext
 from dangan.services.workflow_state import graph_for
-from dangan.web.deps import Ctx, CurrentAccount, actor_of, require_stage_role
+from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
 from dangan.web.queries import batch_volumes
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
@@ -61,8 +60,8 @@ def _stage_roles(stage: str) -> frozenset[str]:
 async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                 remarks: Remarks = "") -> Response:
     await require_stage_role(request, account, code)
-    result = await run_in_threadpool(
-        lambda: engine.claim(ctx, actor_of(ctx, account), code, remarks=remarks))
+    result = await act(request, account,
+                       lambda actor: engine.claim(ctx, actor, code, remarks=remarks))
     return _done(request, code, t("web.tasks.claimed", code=result.batch,
                                   stage=t(f"stage.{result.stage}")))
 
@@ -71,8 +70,7 @@ async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
 async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                     remarks: Remarks = "") -> Response:
     await require_stage_role(request, account, code)
-    await run_in_threadpool(
-        lambda: engine.hand_back(ctx, actor_of(ctx, account), code, remarks=remarks))
+    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks))
     return _done(request, code, t("web.tasks.handed_back", code=code))
 
 
@@ -80,8 +78,8 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                remarks: Remarks = "") -> Response:
     await require_stage_role(request, account, code)
-    result = await run_in_threadpool(
-        lambda: engine.sign(ctx, actor_of(ctx, account), code, remarks=remarks))
+    result = await act(request, account,
+                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks))
     return _done(request, code, t("web.tasks.signed", code=result.batch,
                                   stage=t(f"stage.{result.stage}"), volumes=result.volumes))
 

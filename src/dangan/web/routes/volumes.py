@@ -19,6 +19,6 @@ def volumes_page(request: Request, ctx: Ctx, account: CurrentAccount, q: str = "
     return render(request, "volumes.html", q=q, rows=rows, total=total)
 
 
-@router.get("/volumes/{code}")
+@router.get("/volumes/{code:path}")  # an archive code may hold any character
 def volume_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
     return render(request, "volume.html", code=code, history=volume_history(ctx, code))
