@@ -32,6 +32,11 @@ def test_language_is_chosen_per_account(app_client: TestClient, line: Line) -> N
     assert "My tasks" in app_client.get("/tasks").text
     refused = app_client.post(f"/batches/{line.batches[0]}/claim", data={})
     assert "CSRF check failed" in refused.text
+    # before signing in, the form itself switches
+    app_client.cookies.clear()
+    assert "登录名" in app_client.get("/login").text
+    assert "Password" in app_client.get("/login", params={"lang": "en"}).text
+    assert "Password" in app_client.get("/login").text
 
 
 def test_cookies_are_httponly_lax_and_secure_over_https(line: Line, clock: Clock) -> None:

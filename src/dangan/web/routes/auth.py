@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.db.models import Worker
-from dangan.i18n import t
+from dangan.i18n import LANGUAGES, set_language, t
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
 from dangan.web import security as sec
@@ -44,9 +44,15 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login")
-def login_form(request: Request, settings: Settings, next: str = "/tasks") -> Response:
+def login_form(request: Request, settings: Settings, next: str = "/tasks",
+               lang: str = "") -> Response:
+    """The sign-in form; ``?lang=en|zh`` switches its language before anyone is signed in."""
+    if lang in LANGUAGES:
+        set_language(lang)
     token = request.cookies.get(csrf.LOGIN_COOKIE) or sec.new_secret()
     response = render(request, "login.html", next=safe_next(next), login_csrf=token)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax", path="/")
     response.set_cookie(csrf.LOGIN_COOKIE, token, httponly=True, samesite="lax", path="/login",
                         secure=secure(request, settings.secure_cookies))
     return response
