@@ -38,7 +38,7 @@ TILE_MIN_UNMATCHED = 5
 TILE_MIN_UNMATCHED_SHARE = 0.2
 TILE_NCC_MIN = 0.5
 MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different documents
-MAX_OUTSIDE_SHARE = 0.25  # strong ink outside the hull of the shared ink, lines left out
+MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink, lines left out
 LINE_PX = 120  # a component this long (or 8 times longer than wide) is a line
 
 
