@@ -8,11 +8,12 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    measured against the local paper level, so the bed colour and the exposure do not matter.
 2. **Candidates** (``candidates``): each descriptor is hashed to a few LSH words (random bit
    subsets); two scans of one sheet share many words whose keypoints all turned by the same
-   angle, unrelated pages few and at random angles. Only the best few pairs per page go on.
+   angle and then moved by the same offset, unrelated pages few, turned and moved any way
+   (a vote over turn, then offset). Only the best few pairs per page go on.
 3. **Confirmation** (``compare``): the descriptors of a candidate pair are matched and a
    similarity transform fitted by RANSAC; a pair with few inliers, or inliers on a part of
    the sheet only (a shared letterhead), is dropped. Otherwise both files are decoded again
-   at a medium size, aligned (the transform polished by local shifts of the inkiest tiles),
+   at a medium size, aligned (the transform polished by local shifts of the tiles richest in strokes),
    and compared tile by tile: a tile where one scan has strong ink the other lacks must find
    its content on the other within a pixel. A rescan matches everywhere; two filled copies
    of one printed form, or covers of two volumes, differ where the values were written.
