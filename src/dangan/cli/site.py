@@ -1,0 +1,87 @@
+"""``dangan backup``, ``dangan restore`` and ``dangan cleanup``: running a site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
+from dangan.errors import InputError
+from dangan.i18n import t
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def backup(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.backup.out"),
+           project: Path = Project, as_json: bool = AsJson) -> None:
+    from dangan.services import backup as svc
+
+    result = svc.backup(open_ctx(project, read_only=True), out)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    console.print(t("site.backup.done", snapshot=result.snapshot, files=result.files,
+                    copied=result.copied, size=_size(result.bytes_copied), reused=result.reused))
+    if result.changed:
+        console.print(t("site.backup.changed", count=len(result.changed)))
+        for path in result.changed[:20]:
+            console.print(f"  • {path}", highlight=False)
+
+
+def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore.out"),
+            dest: Path = typer.Argument(..., metavar="DIR", help="cli.opt.restore.dest"),
+            database_url: str = typer.Option(None, "--database-url",
+                                             help="cli.opt.restore.database_url"),
+            snapshot: str = typer.Option(None, "--snapshot", help="cli.opt.restore.snapshot"),
+            as_json: bool = AsJson) -> None:
+    from dangan.services import backup as svc
+
+    result = svc.restore(out, dest, database_url=database_url, snapshot=snapshot)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    console.print(t("site.restore.done", **result.to_dict()))
+
+
+def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
+                                             help="cli.opt.cleanup.scan_root"),
+            project: Path = Project,
+            apply: bool = typer.Option(False, "--apply", help="cli.opt.cleanup.apply"),
+            worker: str = worker_option("cli.opt.cleanup.worker", required=False),
+            as_json: bool = AsJson) -> None:
+    from dangan.services import cleanup as svc
+
+    if apply and not worker:
+        raise InputError("site.cleanup.need_worker")
+    if apply:
+        from dangan.services.engine import resolve_actor
+
+        ctx = open_ctx(project)
+        report = svc.apply(ctx, resolve_actor(ctx, worker), scan_root)
+    else:
+        report = svc.plan(open_ctx(project, read_only=True), scan_root)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for d in report.folders:
+        mark = "[green]✓[/]" if d.goes else "[yellow]•[/]"
+        console.print(f"{mark} {d.folder}  [dim]{d.reason}[/]  {d.message()}", highlight=False)
+    go = sum(d.goes for d in report.folders)
+    console.print(t("site.cleanup.summary", total=len(report.folders), go=go,
+                    stay=len(report.folders) - go))
+    if not apply:
+        console.print(t("site.cleanup.dry_run"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup", help="cli.help.backup")(backup)
+    app.command("restore", help="cli.help.restore")(restore)
+    app.command("cleanup", help="cli.help.cleanup")(cleanup)

@@ -1,0 +1,75 @@
+"""Messages of running a site: backup and restore, the local-copy rule, external tools."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "site.tool_missing": ("找不到程序 {tool}，请安装软件包 {package}",
+                          "Program {tool} not found; install the package {package}"),
+    "site.tool_failed": ("{tool} 失败（退出码 {code}）：{detail}", "{tool} failed (exit {code}): {detail}"),
+    # --- backup / restore ---
+    "site.backup.inside_storage": ("备份目录 {path} 在存储区 {storage} 之内，拒绝执行：备份要放在另一处",
+                                   "The backup folder {path} lies inside the storage {storage}; refused: "
+                                   "a backup belongs elsewhere"),
+    "site.backup.done": ("备份完成：{snapshot}。文件 {files} 个，新复制 {copied} 个（{size}），已有 {reused} 个",
+                         "Backup done: {snapshot}. {files} files, {copied} copied ({size}), {reused} "
+                         "already there"),
+    "site.backup.changed": ("{count} 个文件现在的内容与数据库记录的校验值不同，未备份（请运行 dangan fixity）：",
+                            "{count} files now differ from the checksum the database records and were "
+                            "not backed up (run dangan fixity):"),
+    "site.restore.no_snapshot": ("{path} 中没有备份", "No backup in {path}"),
+    "site.restore.unknown_snapshot": ("没有备份 {name}，可选：{choices}", "No backup {name}; choose one of {choices}"),
+    "site.restore.bad_format": ("备份 {name} 的格式 {format} 不能读取", "Backup {name} has format {format}, which this version cannot read"),
+    "site.restore.database_kind": ("该备份的数据库是 {kind}：PostgreSQL 备份须用 --database-url 指定目标库，SQLite 备份不能恢复到 PostgreSQL",
+                                   "This backup's database is {kind}: a PostgreSQL backup needs "
+                                   "--database-url for its target, a SQLite backup cannot go to PostgreSQL"),
+    "site.restore.objects_missing": ("备份中缺少 {count} 个文件", "{count} files are missing from the backup"),
+    "site.restore.target_not_empty": ("目标数据库模式 {schema} 中已有项目，拒绝覆盖",
+                                      "The target schema {schema} already holds a project; refused"),
+    "site.restore.done": ("已恢复到 {home}：备份 {snapshot}，数据库 {database}，文件 {files} 个。请运行 dangan fixity 核对。",
+                          "Restored into {home}: backup {snapshot}, {database} database, {files} files. "
+                          "Run dangan fixity to check."),
+    # --- the local-copy rule ---
+    "site.cleanup.inside_storage": ("扫描目录 {path} 与存储区 {storage} 重叠，拒绝执行：存储区的文件永不由 cleanup 删除",
+                                    "The scan folder {path} overlaps the storage {storage}; refused: "
+                                    "cleanup never deletes stored files"),
+    "site.cleanup.no_root": ("扫描目录 {path} 不存在", "The scan folder {path} does not exist"),
+    "site.cleanup.dry_run": ("试运行：未删除任何文件。加 --apply 删除标为“可删除”的目录。",
+                             "Dry run: nothing deleted. Add --apply to delete the folders marked deletable."),
+    "site.cleanup.summary": ("本地目录 {total} 个：可删除/已删除 {go} 个，保留 {stay} 个",
+                             "{total} local folders: {go} deletable/deleted, {stay} kept"),
+    "site.cleanup.reason.deletable": ("可删除：各环节已签字、已还卷，{files} 个存储文件校验一致",
+                                      "deletable: every stage signed, returned, {files} stored files verify"),
+    "site.cleanup.reason.deleted": ("已删除（{files} 个文件），已记入审计记录",
+                                    "deleted ({files} files), recorded in the audit trail"),
+    "site.cleanup.reason.unknown_volume": ("保留：目录名不是本项目的案卷", "kept: the folder names no volume of this project"),
+    "site.cleanup.reason.not_done": ("保留：案卷尚在“{stage}”环节，未完成全部环节",
+                                     "kept: the volume is still at {stage}; not every stage is signed"),
+    "site.cleanup.reason.not_returned": ("保留：案卷尚未还卷", "kept: the volume has not been returned"),
+    "site.cleanup.reason.no_files": ("保留：存储区没有该案卷的文件", "kept: the storage holds no file of this volume"),
+    "site.cleanup.reason.fixity_failed": ("保留：{count} 个存储文件中 {bad} 个校验不一致或缺失（如 {first}）",
+                                          "kept: {bad} of {count} stored files are missing or differ "
+                                          "from their checksum (e.g. {first})"),
+    "site.cleanup.need_worker": ("删除本地副本须用 -w 指定操作人", "Deleting local copies needs the person: -w NAME"),
+    # --- help texts ---
+    "cli.help.backup": ("备份项目（生产线运行中亦可）：数据库的一致副本（SQLite 在线备份 / pg_dump）、全部存储文件及其校验清单；"
+                        "同一备份目录再次备份时只复制新的或变更的文件。",
+                        "Back up the project while the line works: a consistent database copy (SQLite "
+                        "online backup / pg_dump), every stored file and a manifest of checksums; a "
+                        "second backup into the same folder copies only new or changed files."),
+    "cli.help.restore": ("从备份恢复到新的项目目录（PostgreSQL 备份用 --database-url 指定目标库/模式）。",
+                         "Restore a backup into a new project home (a PostgreSQL backup into the "
+                         "database / schema of --database-url)."),
+    "cli.help.cleanup": ("本地副本规则：扫描工作站的案卷目录仅在各环节已签字、已还卷、存储文件全部校验一致时才可删除。"
+                         "默认试运行，列出每个目录及原因；--apply 才删除，并记入审计记录。",
+                         "The local-copy rule: a scan station's volume folder may go only when every stage "
+                         "is signed, the volume is returned and every stored file verifies. A dry run by "
+                         "default lists each folder and why; --apply deletes, recorded in the audit trail."),
+    "cli.opt.backup.out": ("备份目录（不可在存储区内）", "Backup folder (not inside the storage)"),
+    "cli.opt.restore.out": ("备份目录", "Backup folder"),
+    "cli.opt.restore.dest": ("新的项目目录（须不存在项目）", "New project home (must hold no project)"),
+    "cli.opt.restore.database_url": ("PostgreSQL 目标库 URL（可带 options=-csearch_path=模式）",
+                                     "Target PostgreSQL URL (may carry options=-csearch_path=SCHEMA)"),
+    "cli.opt.restore.snapshot": ("要恢复的备份名（默认最新）", "Backup to restore (default: the latest)"),
+    "cli.opt.cleanup.scan_root": ("扫描工作站的本地扫描目录", "The scan station's local scan folder"),
+    "cli.opt.cleanup.apply": ("确实删除（默认只试运行）", "Really delete (default: dry run)"),
+    "cli.opt.cleanup.worker": ("操作人（扫描员或项目经理；--apply 时必填）",
+                               "Person (scan operator or project manager; required with --apply)"),
+}

@@ -1,0 +1,275 @@
+"""Backup and restore of a project while the line works.
+
+A backup folder holds snapshots and the files they name, stored once by content::
+
+    OUT/objects/ab/ab12…ef             every stored file, named by its SHA-256
+    OUT/snapshots/20261126T031500Z/    one per backup: manifest.json, dangan.toml and
+                                       database.sqlite (SQLite) or database.pgdump (PostgreSQL)
+
+The database copy is consistent while others write: SQLite's online backup API copies one
+read snapshot; PostgreSQL's ``pg_dump`` runs in a snapshot exported by a transaction that
+also reads the manifest, so the dump and the manifest agree. The manifest is read from that
+same snapshot, never from the live tables. A second backup into the same folder copies only
+files whose content is not there yet. A snapshot folder appears under its real name only
+when everything it names is in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE
+from dangan.errors import ConfigError, InputError, IntegrityError
+from dangan.services.project import ProjectContext
+from dangan.storage.atomic import TMP_PREFIX, fsync_dir
+from dangan.storage.checksum import copy_hashing
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+SQLITE_FILE = "database.sqlite"
+PG_FILE = "database.pgdump"
+_FILES_SQL = "SELECT path, area, sha256, size FROM stored_file WHERE project_id = {pid} ORDER BY path"
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    path: str
+    area: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class BackupResult:
+    snapshot: Path
+    files: int = 0
+    copied: int = 0
+    reused: int = 0
+    bytes_copied: int = 0
+    changed: list[str] = field(default_factory=list)  # differ from the snapshot's checksum now
+
+    def to_dict(self) -> dict[str, object]:
+        return {"snapshot": str(self.snapshot), "files": self.files, "copied": self.copied,
+                "reused": self.reused, "bytes_copied": self.bytes_copied,
+                "changed": self.changed}
+
+
+def object_path(out: Path, sha256: str) -> Path:
+    return out / "objects" / sha256[:2] / sha256
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def backup(ctx: ProjectContext, out: Path) -> BackupResult:
+    """Copy the database (one consistent snapshot) and every stored file it names into ``out``."""
+    out = out.resolve()
+    _refuse_inside_project(ctx, out)
+    snapshots = out / "snapshots"
+    snapshots.mkdir(parents=True, exist_ok=True)
+    name = _stamp()
+    work = snapshots / f"{TMP_PREFIX}{name}"
+    work.mkdir()
+    try:
+        if ctx.database_url.startswith("sqlite"):
+            kind, schema = "sqlite", None
+            files = _sqlite_copy(ctx, work / SQLITE_FILE)
+        else:
+            kind = "postgresql"
+            schema, files = _postgres_dump(ctx, work / PG_FILE)
+        result = BackupResult(snapshots / name, files=len(files))
+        _copy_objects(ctx, out, files, result)
+        shutil.copyfile(ctx.home / CONFIG_FILE, work / CONFIG_FILE)
+        manifest = {
+            "format": FORMAT, "taken_at": datetime.now(UTC).isoformat(),
+            "project": {"uuid": ctx.project_uuid, "name": ctx.config.project.name},
+            "database": kind, "schema": schema,
+            "files": [[f.path, f.area, f.sha256, f.size] for f in files],
+            "changed": result.changed,
+        }
+        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+        for item in work.iterdir():
+            with open(item, "rb") as fh:
+                os.fsync(fh.fileno())
+        fsync_dir(work)
+        os.replace(work, result.snapshot)
+        fsync_dir(snapshots)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return result
+
+
+def _refuse_inside_project(ctx: ProjectContext, out: Path) -> None:
+    """A backup inside the storage root would back itself up and die with the disk it guards."""
+    if ctx.storage.is_local:
+        root = Path(ctx.storage.root).resolve()
+        if out == root or root in out.parents:
+            raise InputError("site.backup.inside_storage", path=out, storage=root)
+
+
+def _sqlite_copy(ctx: ProjectContext, target: Path) -> list[ManifestFile]:
+    source = make_url(ctx.database_url).database or ""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)  # all pages in one step: one read snapshot of a live database
+        rows = dst.execute(_FILES_SQL.format(pid=int(ctx.project_id))).fetchall()
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    finally:
+        dst.close()
+        src.close()
+    return [ManifestFile(str(p), str(a), str(s), int(z)) for p, a, s, z in rows]
+
+
+def _postgres_dump(ctx: ProjectContext, target: Path) -> tuple[str, list[ManifestFile]]:
+    from dangan._exec import pg_dump
+
+    engine = ctx.engine.execution_options(isolation_level="REPEATABLE READ")
+    with engine.connect() as conn, conn.begin():
+        snapshot = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+        schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
+        rows = conn.execute(text(_FILES_SQL.format(pid=int(ctx.project_id)))).all()
+        pg_dump.dump(ctx.database_url, schema, target, snapshot=snapshot)
+    return schema, [ManifestFile(str(p), str(a), str(s), int(z)) for p, a, s, z in rows]
+
+
+def _copy_objects(ctx: ProjectContext, out: Path, files: Sequence[ManifestFile],
+                  result: BackupResult) -> None:
+    """Copy each file whose content the backup lacks, checking it hashes as recorded."""
+    for f in files:
+        target = object_path(out, f.sha256)
+        if target.exists() and target.stat().st_size == f.size:
+            result.reused += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
+        try:
+            with ctx.storage.open(f.path) as src, open(tmp, "wb") as dst:
+                actual, size = copy_hashing(src, dst)
+                dst.flush()
+                os.fsync(dst.fileno())
+            if actual != f.sha256:
+                result.changed.append(f.path)
+                tmp.unlink()
+                continue
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        result.copied += 1
+        result.bytes_copied += size
+    if result.copied:
+        fsync_dir(out / "objects")
+
+
+# --- restore -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RestoreResult:
+    home: Path
+    snapshot: str
+    files: int
+    database: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"home": str(self.home), "snapshot": self.snapshot, "files": self.files,
+                "database": self.database}
+
+
+def snapshots(out: Path) -> list[str]:
+    folder = out / "snapshots"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_dir() and not p.name.startswith(TMP_PREFIX) and (p / MANIFEST).exists())
+
+
+def read_manifest(out: Path, snapshot: str | None = None) -> tuple[str, dict[str, Any]]:
+    names = snapshots(out)
+    if not names:
+        raise InputError("site.restore.no_snapshot", path=out)
+    name = snapshot or names[-1]
+    if name not in names:
+        raise InputError("site.restore.unknown_snapshot", name=name, choices=", ".join(names))
+    data: dict[str, Any] = json.loads((out / "snapshots" / name / MANIFEST).read_text("utf-8"))
+    if data.get("format") != FORMAT:
+        raise InputError("site.restore.bad_format", name=name, format=data.get("format"))
+    return name, data
+
+
+def restore(out: Path, home: Path, *, database_url: str | None = None,
+            snapshot: str | None = None) -> RestoreResult:
+    """Make a new project home from a snapshot: dangan.toml, the database, every stored file."""
+    from dangan.services.project import open_project
+
+    out, home = out.resolve(), home.resolve()
+    name, manifest = read_manifest(out, snapshot)
+    if (home / CONFIG_FILE).exists():
+        raise ConfigError("config.exists", path=home / CONFIG_FILE)
+    kind = manifest["database"]
+    url_kind = "sqlite" if not database_url or database_url.startswith("sqlite") else "postgresql"
+    if url_kind != kind or (kind == "postgresql" and not database_url):
+        raise InputError("site.restore.database_kind", kind=kind)
+    files = [ManifestFile(*row) for row in manifest["files"]]
+    missing = [f.path for f in files if not object_path(out, f.sha256).exists()]
+    if missing:
+        raise IntegrityError("site.restore.objects_missing", count=len(missing),
+                             details=missing)
+    home.mkdir(parents=True, exist_ok=True)
+    snap = out / "snapshots" / name
+    _write_config(snap / CONFIG_FILE, home / CONFIG_FILE, database_url)
+    _restore_files(out, home, files)
+    if kind == "sqlite":
+        target = home / DEFAULT_DB_FILE
+        if target.exists():
+            raise ConfigError("config.exists", path=target)
+        shutil.copyfile(snap / SQLITE_FILE, target)
+    else:
+        assert database_url is not None
+        _restore_postgres(snap / PG_FILE, str(manifest["schema"]), database_url)
+    open_project(home, upgrade=True)  # the id must match; an older snapshot is migrated
+    return RestoreResult(home, name, len(files), kind)
+
+
+def _write_config(source: Path, target: Path, database_url: str | None) -> None:
+    """The snapshot's dangan.toml with storage in the new home and the given database."""
+    import tomlkit
+
+    from dangan.config import DEFAULT_STORAGE_DIR, parse_config
+    from dangan.storage import atomic_write_text
+
+    doc = tomlkit.parse(source.read_text("utf-8"))
+    doc.setdefault("storage", tomlkit.table())["url"] = DEFAULT_STORAGE_DIR
+    doc.setdefault("database", tomlkit.table())["url"] = database_url or ""
+    text_ = tomlkit.dumps(doc)
+    parse_config(text_, target)  # refuse a config this version cannot read before writing it
+    atomic_write_text(target, text_)
+
+
+def _restore_files(out: Path, home: Path, files: Sequence[ManifestFile]) -> None:
+    from dangan.config import load_config, storage_url
+    from dangan.storage import Storage
+
+    storage = Storage(storage_url(home, load_config(home)))
+    storage.create_areas()
+    for f in files:  # verified while copied: a damaged object is refused, not restored
+        storage.put_file(str(object_path(out, f.sha256)), f.path, f.sha256, masters=True)
+
+
+def _restore_postgres(archive: Path, source_schema: str, url: str) -> None:
+    from dangan.services import backup_pg
+
+    backup_pg.restore(archive, source_schema, url)

@@ -1,0 +1,186 @@
+"""The local-copy rule: a scan station's copy of a volume goes only when nothing can need it.
+
+A volume folder under the station's scan root may be deleted when the volume has passed every
+stage (its stage is ``done``: every sign-off up to the return is on record), its borrow batch
+has been returned to the archive room, and every file dangan stored of it verifies against
+its checksum now. A dry run (the default) says, per folder, what would go and why the rest
+stays; ``apply`` deletes, each deletion one event in the audit trail. The storage root is
+never a scan root: a scan root overlapping it is refused before anything is read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dangan.db.models import BorrowBatch, StoredFile, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import InputError
+from dangan.i18n import t
+from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor, require_any_role
+from dangan.services.project import ProjectContext
+from dangan.storage.paths import overlaps
+
+MAX_DEPTH = 4  # as deep as intake looks for volume folders
+CLEANERS = frozenset({wf.SCAN_OPERATOR, wf.PROJECT_MANAGER})
+
+# reason codes, one per folder (``site.cleanup.reason.<code>`` in the catalogue)
+DELETABLE = "deletable"
+DELETED = "deleted"
+UNKNOWN = "unknown_volume"
+NOT_DONE = "not_done"
+NOT_RETURNED = "not_returned"
+NO_FILES = "no_files"
+FIXITY = "fixity_failed"
+
+
+@dataclass(frozen=True)
+class FolderDecision:
+    folder: str  # relative to the scan root
+    archive_code: str
+    reason: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def goes(self) -> bool:
+        return self.reason in (DELETABLE, DELETED)
+
+    def message(self) -> str:
+        return t(f"site.cleanup.reason.{self.reason}", **self.params)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"folder": self.folder, "archive_code": self.archive_code, "reason": self.reason,
+                "params": self.params, "message": self.message()}
+
+
+@dataclass
+class CleanupReport:
+    root: str
+    applied: bool
+    folders: list[FolderDecision] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"root": self.root, "applied": self.applied,
+                "folders": [f.to_dict() for f in self.folders]}
+
+
+def refuse_storage(ctx: ProjectContext, scan_root: Path) -> None:
+    if overlaps(str(scan_root), ctx.storage.url):
+        raise InputError("site.cleanup.inside_storage", path=scan_root, storage=ctx.storage.url)
+
+
+def volume_folders(root: Path, names: set[str]) -> Iterator[tuple[Path, str | None]]:
+    """Folders named like a volume (not looked into), and folders of loose files naming none.
+
+    Never follows a symbolic link: a link to the storage is not a way into it."""
+    def walk(folder: Path, depth: int) -> Iterator[tuple[Path, str | None]]:
+        has_files = False
+        with os.scandir(folder) as entries:
+            subdirs = []
+            for entry in sorted(entries, key=lambda e: e.name):
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISDIR(mode):
+                    subdirs.append(entry)
+                elif stat.S_ISREG(mode) and not entry.name.startswith("."):
+                    has_files = True
+        if has_files and folder != root:
+            yield folder, None
+            return
+        for entry in subdirs:
+            path = Path(entry.path)
+            if entry.name in names:
+                yield path, entry.name
+            elif depth < MAX_DEPTH:
+                yield from walk(path, depth + 1)
+
+    yield from walk(root, 1)
+
+
+def _decide(ctx: ProjectContext, volume: Volume, returned: bool) -> tuple[str, dict[str, object]]:
+    if volume.stage != wf.DONE:
+        return NOT_DONE, {"stage": t(f"stage.{volume.stage}")}
+    if not returned:
+        return NOT_RETURNED, {}
+    with ctx.transaction() as session:
+        files = session.execute(select(StoredFile.path, StoredFile.sha256).where(
+            StoredFile.project_id == ctx.project_id, StoredFile.volume_id == volume.id)).all()
+    if not files:
+        return NO_FILES, {}
+    bad = [path for path, sha in files
+           if not ctx.storage.exists(path) or ctx.storage.sha256(path) != sha]
+    if bad:
+        return FIXITY, {"bad": len(bad), "count": len(files), "first": bad[0]}
+    return DELETABLE, {"files": len(files)}
+
+
+def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
+    """What would go and why the rest stays; reads, deletes nothing."""
+    root = scan_root.resolve()
+    if not root.is_dir():
+        raise InputError("site.cleanup.no_root", path=scan_root)
+    refuse_storage(ctx, root)
+    with ctx.transaction() as session:
+        rows = session.execute(select(Volume, BorrowBatch.status).outerjoin(
+            BorrowBatch, BorrowBatch.id == Volume.borrow_batch_id).where(
+            Volume.project_id == ctx.project_id)).all()
+        by_name: dict[str, tuple[Volume, bool]] = {}
+        for volume, status in rows:
+            entry = (volume, status == wf.BORROW_RETURNED)
+            by_name[volume.archive_code] = entry
+            if volume.folder_name:
+                by_name.setdefault(volume.folder_name, entry)
+    report = CleanupReport(str(root), applied=False)
+    for folder, name in volume_folders(root, set(by_name)):
+        rel = folder.relative_to(root).as_posix()
+        if name is None:
+            report.folders.append(FolderDecision(rel, "", UNKNOWN))
+            continue
+        volume, returned = by_name[name]
+        reason, params = _decide(ctx, volume, returned)
+        report.folders.append(FolderDecision(rel, volume.archive_code, reason, params))
+    return report
+
+
+def _size(folder: Path) -> tuple[int, int]:
+    files = size = 0
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            files += 1
+            size += os.lstat(os.path.join(dirpath, name)).st_size
+    return files, size
+
+
+def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
+    """Delete every folder the rule lets go; each deletion is recorded with the deletion.
+
+    The event is written in the transaction that deletes: a folder that cannot be removed
+    rolls its event back, and a folder is not removed without its event."""
+    require_any_role(actor, CLEANERS)
+    report = plan(ctx, scan_root)
+    report.applied = True
+    root = Path(report.root)
+    host = socket.gethostname()
+    for i, decision in enumerate(report.folders):
+        if decision.reason != DELETABLE:
+            continue
+        folder = root / decision.folder
+        files, size = _size(folder)
+        with ctx.transaction() as session:
+            volume = ws.volume_by_code(session, ctx.project_id, decision.archive_code)
+            ws.add_event(session, ctx.project_id, wf.EVENT_LOCAL_COPY_DELETED, actor.name,
+                         worker_id=actor.worker_id, volume_id=volume.id,
+                         data={"host": host, "folder": str(folder), "files": files,
+                               "bytes": size, "verified": decision.params.get("files", 0)})
+            session.flush()
+            shutil.rmtree(folder)
+        report.folders[i] = FolderDecision(decision.folder, decision.archive_code, DELETED,
+                                           {"files": files})
+    return report

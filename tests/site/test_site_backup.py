@@ -1,0 +1,185 @@
+"""Backup while the line works, restore into a new home, on SQLite and PostgreSQL.
+
+A restored project passes fixity and its audit trail replays to its state; a second backup
+into the same folder copies only what is new; a backup taken while a colleague signs in a
+loop restores one consistent moment (replay equals the stored rows, the manifest equals the
+restored stored-file rows)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from site_helpers import assert_replays, returned_and_open, store_files
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from dangan.db.models import StageEvent, StoredFile, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import ConfigError, ConflictError, InputError, IntegrityError
+from dangan.services import backup
+from dangan.services.backup_pg import rewrite
+from dangan.services.intake import fixity
+from dangan.services.project import ProjectContext, open_project
+from dangan.storage import Area
+from workflow.helpers import add_people, add_volumes, borrow_and_split, do_stage
+
+
+@pytest.fixture
+def restore_url(request: pytest.FixtureRequest, any_project: ProjectContext,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """Where a restore goes: None (SQLite in the new home) or a fresh PostgreSQL schema."""
+    monkeypatch.delenv("DANGAN_DATABASE_URL")  # the restored home names its own database
+    if any_project.database_url.startswith("sqlite"):
+        yield None
+        return
+    base = request.getfixturevalue("postgres_base_url")
+    schema = f"r_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            for name in (schema, schema + "b"):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
+
+
+def _count(ctx: ProjectContext, model: object) -> int:
+    with ctx.transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+
+
+def test_backup_restores_a_project_that_passes_fixity_and_replays(
+        any_project: ProjectContext, restore_url: str | None, tmp_path: Path) -> None:
+    ctx = any_project
+    done, _open = returned_and_open(ctx)
+    out = tmp_path / "备份"
+    first = backup.backup(ctx, out)
+    assert (first.files, first.copied, first.reused, first.changed) == (8, 8, 0, [])
+    second = backup.backup(ctx, out)  # nothing new: nothing copied
+    assert (second.files, second.copied, second.reused) == (8, 0, 8)
+    store_files(ctx, done[0], count=1, area=Area.UPLOADED)
+    third = backup.backup(ctx, out)
+    assert (third.files, third.copied, third.reused) == (9, 1, 8)
+    assert len(backup.snapshots(out)) == 3
+    assert len(list((out / "objects").rglob("*"))) - len(list((out / "objects").glob("*"))) == 9
+
+    restored = backup.restore(out, tmp_path / "恢复", database_url=restore_url)
+    assert restored.files == 9 and restored.snapshot == backup.snapshots(out)[-1]
+    again = open_project(tmp_path / "恢复")
+    assert again.project_uuid == ctx.project_uuid
+    assert again.database_url != ctx.database_url
+    assert fixity(again).checked == 9
+    assert_replays(again)
+    for model in (Volume, StageEvent, StoredFile):
+        assert _count(again, model) == _count(ctx, model)
+    with again.transaction() as s:
+        stages = dict(s.execute(select(Volume.archive_code, Volume.stage)).all())
+    with ctx.transaction() as s:
+        assert stages == dict(s.execute(select(Volume.archive_code, Volume.stage)).all())
+
+    earlier = backup.restore(out, tmp_path / "第一次", snapshot=backup.snapshots(out)[0],
+                             database_url=None if restore_url is None else _other(restore_url))
+    assert earlier.files == 8
+
+
+def _other(url: str) -> str:
+    """A second PostgreSQL schema beside ``url``'s, dropped with the test's own schema."""
+    schema = make_url(url).query["options"].split("=", 1)[1]  # type: ignore[union-attr]
+    return url.replace(schema, schema + "b")
+
+
+def test_a_backup_taken_while_signing_restores_one_consistent_moment(
+        any_project: ProjectContext, restore_url: str | None, tmp_path: Path) -> None:
+    ctx = any_project
+    add_people(ctx)
+    add_volumes(ctx, 12, pages=40)
+    _no, made = borrow_and_split(ctx, 12, pages_per_batch=40)
+    codes = add_volumes(ctx, 1, start=100)
+    store_files(ctx, codes[0], count=3)
+    signed = threading.Event()
+    errors: list[BaseException] = []
+
+    def sign_in_a_loop() -> None:
+        try:
+            for batch in made:
+                do_stage(ctx, batch, wf.SORT, "李整")
+                do_stage(ctx, batch, wf.SCAN, "张扫")
+                signed.set()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+            signed.set()
+
+    signer = threading.Thread(target=sign_in_a_loop)
+    signer.start()
+    assert signed.wait(60)
+    out = tmp_path / "备份"
+    backup.backup(ctx, out)
+    during = _count(ctx, StageEvent)
+    signer.join()
+    assert errors == []
+    total = _count(ctx, StageEvent)
+    restored = backup.restore(out, tmp_path / "恢复", database_url=restore_url)
+    again = open_project(restored.home)
+    assert_replays(again)  # every sign-off in the copy comes with its claim, records and state
+    events = _count(again, StageEvent)
+    assert 0 < events <= during <= total
+    assert fixity(again).checked == 3
+
+
+def test_restore_refuses_what_it_cannot_do_whole(any_project: ProjectContext,
+                                                 restore_url: str | None,
+                                                 tmp_path: Path) -> None:
+    ctx = any_project
+    returned_and_open(ctx)
+    with pytest.raises(InputError) as inside:
+        backup.backup(ctx, Path(ctx.storage.root) / "备份")
+    assert inside.value.key == "site.backup.inside_storage"
+    out = tmp_path / "备份"
+    with pytest.raises(InputError) as none:
+        backup.restore(out, tmp_path / "x", database_url=restore_url)
+    assert none.value.key == "site.restore.no_snapshot"
+    backup.backup(ctx, out)
+    with pytest.raises(ConfigError) as exists:
+        backup.restore(out, ctx.home, database_url=restore_url)
+    assert exists.value.key == "config.exists"
+    kind_url = "sqlite:///x.sqlite" if restore_url else "postgresql+psycopg://u@127.0.0.1/db"
+    with pytest.raises(InputError) as kind:
+        backup.restore(out, tmp_path / "y", database_url=kind_url)
+    assert kind.value.key == "site.restore.database_kind"
+    if restore_url:  # a schema that already holds a project is never overwritten
+        with pytest.raises(ConflictError) as busy:
+            backup.restore(out, tmp_path / "z", database_url=ctx.database_url)
+        assert busy.value.key == "site.restore.target_not_empty"
+    victim = next(p for p in (out / "objects").rglob("*") if p.is_file())
+    victim.unlink()
+    with pytest.raises(IntegrityError) as lost:
+        backup.restore(out, tmp_path / "w", database_url=restore_url)
+    assert lost.value.key == "site.restore.objects_missing"
+    assert not (tmp_path / "w" / "dangan.toml").exists()
+
+
+def test_schema_renamed_on_statements_never_in_copied_rows() -> None:
+    script = [
+        "CREATE SCHEMA t_old;\n",
+        "CREATE TABLE t_old.volume (id integer NOT NULL, title text);\n",
+        "ALTER TABLE ONLY t_old.volume ALTER COLUMN id SET DEFAULT "
+        "nextval('t_old.volume_id_seq'::regclass);\n",
+        "COPY t_old.volume (id, title) FROM stdin;\n",
+        "1\t见 t_old.volume 一文\n",
+        "\\.\n",
+        "SELECT pg_catalog.setval('t_old.volume_id_seq', 1, true);\n",
+    ]
+    out = rewrite(script, "t_old", "t_new")
+    assert out[0] == 'CREATE SCHEMA IF NOT EXISTS "t_new";\n'
+    assert "CREATE SCHEMA t_old;\n" not in out
+    assert out[1] == 'CREATE TABLE "t_new".volume (id integer NOT NULL, title text);\n'
+    assert "nextval('\"t_new\".volume_id_seq'::regclass)" in out[2]
+    assert out[3] == 'COPY "t_new".volume (id, title) FROM stdin;\n'
+    assert out[4] == "1\t见 t_old.volume 一文\n"  # data is data
+    assert out[6] == "SELECT pg_catalog.setval('\"t_new\".volume_id_seq', 1, true);\n"
