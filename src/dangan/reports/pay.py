@@ -19,7 +19,14 @@ from dangan.config import ProjectConfig
 from dangan.db.models import Defect, PayLine, PayPeriod, StageEvent, Volume, WorkBatch, Worker
 from dangan.errors import InputError, NotFoundError, StateError
 from dangan.i18n import t
-from dangan.reports.common import UNITS, Period, local_zone, round2, units_select
+from dangan.reports.common import (
+    UNITS,
+    Period,
+    defect_label,
+    local_zone,
+    round2,
+    units_select,
+)
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.project import ProjectContext
 
@@ -305,7 +312,7 @@ def _detail(r: RawLine, names: dict[int, str]) -> str:
     if r.kind == ADJUSTMENT:
         return t("reports.pay.detail.adjustment", kind=t(f"reports.pay.kind.{r.data['of']}"),
                  defect=r.defect_id or "")
-    code = r.data.get("code", "")
+    code = defect_label(r.data.get("code", ""))
     if r.kind == MENTOR:
         return t("reports.pay.detail.mentor", defect=r.defect_id, code=code,
                  probationer=names.get(r.data.get("probationer_id", 0), "?"),
