@@ -45,9 +45,10 @@ def add_people(ctx: ProjectContext) -> None:
 
 
 def borrow_and_split(ctx: ProjectContext, count: int, pages_per_batch: int = 80) -> tuple[int, list[str]]:
-    info = borrow.create_borrow_batch(ctx, next_count=count)
+    info = borrow.create_borrow_batch(ctx, resolve_actor(ctx, "王借"), next_count=count)
     borrow.confirm_borrow(ctx, resolve_actor(ctx, "王借"), info.no, "档案室刘老师")
-    made = batches.split_borrow_batch(ctx, info.no, pages_per_batch=pages_per_batch)
+    made = batches.split_borrow_batch(ctx, resolve_actor(ctx, "王借"), info.no,
+                                      pages_per_batch=pages_per_batch)
     return info.no, [b.code for b in made]
 
 

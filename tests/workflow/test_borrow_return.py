@@ -19,16 +19,17 @@ def test_returns_never_skip_a_batch_and_the_list_is_in_borrow_order(project, tmp
     ctx = project
     add_people(ctx)
     codes = add_volumes(ctx, 4)
-    first = borrow.create_borrow_batch(ctx, codes[:2])
-    second = borrow.create_borrow_batch(ctx, codes[2:])
+    clerk = resolve_actor(ctx, "王借")
+    first = borrow.create_borrow_batch(ctx, clerk, codes[:2])
+    second = borrow.create_borrow_batch(ctx, clerk, codes[2:])
     long_ago = datetime.now(UTC) - timedelta(days=45)
     borrow.confirm_borrow(ctx, resolve_actor(ctx, "王借"), first.no, "档案室刘老师", at=long_ago)
     borrow.confirm_borrow(ctx, resolve_actor(ctx, "王借"), second.no, "档案室刘老师")
     late = progress.overdue(ctx)
     assert [(o.no, o.volumes) for o in late] == [(1, 2)]
     assert [b.no for b in borrow.list_borrow_batches(ctx, overdue_only=True)] == [1]
-    (b1,) = batches.split_borrow_batch(ctx, 1)
-    (b2,) = batches.split_borrow_batch(ctx, 2)
+    (b1,) = batches.split_borrow_batch(ctx, clerk, 1)
+    (b2,) = batches.split_borrow_batch(ctx, clerk, 2)
     take_to_return(ctx, b2.code)
     problems = returns.check_return(ctx, 2)
     assert any("借卷批次 1 还没有归还" in p for p in problems)

@@ -23,11 +23,11 @@ def test_borrow_split_claim_signoff_history_from_the_command_line(project, tmp_p
     codes = add_volumes(project, 3)
     assert "借还卷员" in run("worker", "add", "王借", "--role", "借还卷员", "-p", home)
     run("worker", "add", "李整", "--role", "sorter", "-p", home)
-    assert "已登记借卷批次 1：3 卷" in run("borrow", "create", "--next", "3", "-p", home)
+    assert "已登记借卷批次 1：3 卷" in run("borrow", "create", "--next", "3", "-w", "王借", "-p", home)
     assert "已出库" in run("borrow", "confirm", "1", "-w", "王借", "--archive-staff", "刘老师",
                           "-p", home)
     run("borrow", "problem", "1", codes[1], "封面破损", "-w", "王借", "-p", home)
-    assert "分为 2 个小批次" in run("batch", "split", "1", "--pages", "80", "-p", home)
+    assert "分为 2 个小批次" in run("batch", "split", "1", "--pages", "80", "-w", "王借", "-p", home)
     assert "李整 已领取小批次 1-2-1" in run("claim", "1-2-1", "-w", "李整", "-p", home)
     for code in codes[:2]:
         run("sort", "record", code, "-w", "李整", "--pages", "40", "-p", home)
@@ -53,9 +53,9 @@ def test_refusals_map_to_exit_codes(project) -> None:  # type: ignore[no-untyped
     run("worker", "add", "王借", "--role", "borrow_clerk", "-p", home)
     run("worker", "add", "李整", "--role", "sorter", "-p", home)
     run("worker", "add", "张扫", "--role", "scan_operator", "-p", home)
-    run("borrow", "create", "--next", "2", "-p", home)
+    run("borrow", "create", "--next", "2", "-w", "王借", "-p", home)
     run("borrow", "confirm", "1", "-w", "王借", "--archive-staff", "刘老师", "-p", home)
-    run("batch", "split", "1", "-p", home)
+    run("batch", "split", "1", "-w", "王借", "-p", home)
     import sys
 
     import pytest

@@ -117,7 +117,7 @@ def test_ingest_before_borrowing_leaves_the_volume_borrowable(any_project: Proje
     scanner = actor(ctx, "张扫", wf.SCAN_OPERATOR)
     report = intake.ingest(ctx, scanner, _copy(scans, tmp_path))
     assert {v.key for v in report.volumes} == {"intake.ingest.wrong_stage"}
-    info = borrow.create_borrow_batch(ctx, codes)
+    info = borrow.create_borrow_batch(ctx, actor(ctx, "王借", wf.BORROW_CLERK), codes)
     assert info.volume_count == len(codes)
     assert_replays(ctx)
 

@@ -147,9 +147,9 @@ class StageMachine(RuleBasedStateMachine):
     def borrow_everything(self) -> None:
         if self._batch() is not None:
             return
-        info = borrow.create_borrow_batch(self.ctx, next_count=10)
+        info = borrow.create_borrow_batch(self.ctx, self.people["借1"], next_count=10)
         borrow.confirm_borrow(self.ctx, self.people["借1"], info.no, "档案室")
-        batches.split_borrow_batch(self.ctx, info.no, pages_per_batch=10_000)
+        batches.split_borrow_batch(self.ctx, self.people["借1"], info.no, pages_per_batch=10_000)
 
     @rule(who=st.sampled_from(EVERYONE), stage=st.sampled_from(
         [None, wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD]))

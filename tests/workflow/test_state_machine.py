@@ -89,11 +89,13 @@ class LineMachine(RuleBasedStateMachine):
     @rule(n=st.integers(1, 4))
     def borrow_some(self, n: int) -> None:
         try:
-            info = borrow.create_borrow_batch(self.ctx, next_count=n)
+            info = borrow.create_borrow_batch(self.ctx, resolve_actor(self.ctx, "借1"),
+                                              next_count=n)
         except DanganError:
             return
         borrow.confirm_borrow(self.ctx, resolve_actor(self.ctx, "借1"), info.no, "档案室")
-        batches.split_borrow_batch(self.ctx, info.no, pages_per_batch=60)
+        batches.split_borrow_batch(self.ctx, resolve_actor(self.ctx, "借1"), info.no,
+                                   pages_per_batch=60)
 
     @rule(i=st.integers(0, 20), who=st.sampled_from(EVERYONE))
     def claim_any(self, i: int, who: str) -> None:

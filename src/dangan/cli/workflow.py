@@ -89,6 +89,7 @@ def borrow_create(code: list[str] = typer.Option(None, "--code"),
                   file: Path = typer.Option(None, "--file"),
                   next_count: int = typer.Option(None, "--next"),
                   remarks: str = typer.Option("", "--remarks"),
+                  worker: str = worker_option("cli.opt.borrow_planner"),
                   project: Path = Project) -> None:
     """登记一个借卷批次（大批次），列出每卷的档号与存放位置。"""
     from dangan.services.borrow import create_borrow_batch
@@ -96,7 +97,7 @@ def borrow_create(code: list[str] = typer.Option(None, "--code"),
     codes = list(code or [])
     if file is not None:
         codes += [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    info = create_borrow_batch(open_ctx(project), codes,
+    info = create_borrow_batch(ctx := open_ctx(project), resolve_actor(ctx, worker), codes,
                                next_count=next_count if not codes else None, remarks=remarks)
     console.print(t("borrow.created", no=info.no, count=info.volume_count))
 
@@ -188,11 +189,13 @@ def borrow_register(no: int = typer.Argument(..., metavar="NO"),
 def batch_split(no: int = typer.Argument(..., metavar="NO"),
                 pages: int = typer.Option(None, "--pages"),
                 half_day: bool = typer.Option(False, "--half-day"),
+                worker: str = worker_option("cli.opt.borrow_planner"),
                 project: Path = Project, as_json: bool = AsJson) -> None:
     """按工作量把借卷批次分成小批次（不拆分案卷）。"""
     from dangan.services.batches import split_borrow_batch
 
-    made = split_borrow_batch(open_ctx(project), no, pages_per_batch=pages, half_day=half_day)
+    made = split_borrow_batch(ctx := open_ctx(project), resolve_actor(ctx, worker), no,
+                              pages_per_batch=pages, half_day=half_day)
     if as_json:
         print_json(_dump(made))
         return

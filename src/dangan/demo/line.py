@@ -50,11 +50,11 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
         workers.add_worker(ctx, name, [role])
     clerk = resolve_actor(ctx, people[wf.BORROW_CLERK])
     summary: dict[str, Any] = {"stages": {}, "reworks": 0, "qc": []}
-    info = borrow.create_borrow_batch(ctx, archive_codes or (),
+    info = borrow.create_borrow_batch(ctx, clerk, archive_codes or (),
                                       next_count=None if archive_codes else 10**9)
     borrow.confirm_borrow(ctx, clerk, info.no, staff)
     say(t("borrow.created", no=info.no, count=info.volume_count))
-    made = batches.split_borrow_batch(ctx, info.no)
+    made = batches.split_borrow_batch(ctx, clerk, info.no)
     say(t("batch.split_done", no=info.no, count=len(made)))
     summary.update(borrow_no=info.no, volumes=info.volume_count,
                    work_batches=[b.code for b in made])

@@ -9,7 +9,9 @@ from dangan.db.models import BorrowBatch, BorrowRegisterEntry, StageEvent, Volum
 from dangan.domain import workflow as wf
 from dangan.domain.records import StageSignature, WorkBatchInfo
 from dangan.errors import InputError, NamingError, StateError
+from dangan.services import engine
 from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 
 __all__ = ["StageSignature", "WorkBatchInfo", "list_work_batches", "split_borrow_batch",
@@ -18,9 +20,12 @@ __all__ = ["StageSignature", "WorkBatchInfo", "list_work_batches", "split_borrow
 DEFAULT_VOLUME_PAGES = 40  # a court volume, when neither the list nor the register has a count
 
 
-def split_borrow_batch(ctx: ProjectContext, no: int, *, pages_per_batch: int | None = None,
+def split_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, *,
+                       pages_per_batch: int | None = None,
                        half_day: bool = False) -> list[WorkBatchInfo]:
-    """Cut the borrowed volumes, in register order, into work batches of one person-day each."""
+    """Cut the borrowed volumes, in register order, into work batches of one person-day each
+    (by the borrow clerk or the project manager)."""
+    engine.require_any_role(actor, frozenset({wf.BORROW_CLERK, wf.PROJECT_MANAGER}))
     graph = ws.graph_for(ctx.config)
     capacity = pages_per_batch or ctx.config.workload.pages_per_person_day
     if half_day and not pages_per_batch:
@@ -58,7 +63,8 @@ def split_borrow_batch(ctx: ProjectContext, no: int, *, pages_per_batch: int | N
                                                                code)
                 except NamingError:
                     volume.folder_name = None
-            ws.add_event(session, ctx.project_id, wf.EVENT_SPLIT, "", stage=graph.first_work_stage,
+            ws.add_event(session, ctx.project_id, wf.EVENT_SPLIT, actor.name,
+                         stage=graph.first_work_stage, worker_id=actor.worker_id,
                          work_batch_id=batch.id, borrow_batch_id=borrow.id,
                          data={"volume_ids": [pairs[i][1].id for i in group],
                                "pages": batch.planned_pages, "capacity": capacity})

@@ -21,10 +21,14 @@ from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 
+PLANNERS = frozenset({wf.BORROW_CLERK, wf.PROJECT_MANAGER})  # who lists and splits batches
 
-def create_borrow_batch(ctx: ProjectContext, archive_codes: Sequence[str] = (), *,
-                        next_count: int | None = None, remarks: str = "") -> BorrowBatchInfo:
-    """List volumes on a new borrow batch (planned until both sides confirm)."""
+
+def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str] = (),
+                        *, next_count: int | None = None, remarks: str = "") -> BorrowBatchInfo:
+    """List volumes on a new borrow batch (planned until both sides confirm); the borrow
+    clerk or the project manager lists them."""
+    engine.require_any_role(actor, PLANNERS)
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
         if next_count is not None:
@@ -58,8 +62,9 @@ def create_borrow_batch(ctx: ProjectContext, archive_codes: Sequence[str] = (), 
             v.borrow_batch_id = batch.id
             v.stage = wf.BORROW
             v.status = wf.WAITING
-            ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_LIST, "", stage=wf.BORROW,
-                         volume_id=v.id, borrow_batch_id=batch.id, data={"seq": seq})
+            ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_LIST, actor.name,
+                         stage=wf.BORROW, worker_id=actor.worker_id, volume_id=v.id,
+                         borrow_batch_id=batch.id, data={"seq": seq})
         session.flush()
         assert wf.BORROW in graph
         return _info(session, batch, with_rows=False)

@@ -253,6 +253,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "This stage's service did not run; signed off by its worker on the line"),
     "workflow.line.no_service": ("{stage}：该环节服务尚未提供，由本流程代为签字", "{stage}: no service yet, signed off by the line"),
     # --- the engine ---
+    "cli.opt.borrow_planner": ("借还卷员或项目经理（已登记人员）",
+                               "Borrow clerk or project manager (a registered worker)"),
     "workflow.worker_required": ("{what}：请用 -w/--worker 写明经手人（已登记人员）",
                                  "{what}: name who does it with -w/--worker (a registered worker)"),
     "cli.opt.volume_updater": ("更改已登记案卷的人（已登记人员；--update 时必填）",
