@@ -183,3 +183,29 @@ def load_account_by_login(line: Line, login: str) -> sec.Account:
         worker = session.scalar(select(Worker).where(Worker.login == login))
         assert worker is not None
         return sec.load_account(session, worker)
+
+
+def test_bulk_sign_off_signs_what_it_may_and_reports_the_rest(app_client: TestClient,
+                                                              line: Line) -> None:
+    first, second, third = line.batches
+    line.to_scan(first)
+    line.to_scan(second)
+    token = login(app_client, "scanner")
+    for code in (first, second):
+        assert app_client.post(f"/batches/{code}/claim",
+                               data={"csrf_token": token}).status_code == 303
+    page = app_client.get("/tasks").text
+    assert page.count('form="bulk-sign"') == 2
+    done = app_client.post("/tasks/sign", data={"csrf_token": token, "remarks": "批量",
+                                                "codes": [first, second, third]})
+    assert done.status_code == 303
+    shown = app_client.get("/tasks").text
+    assert f"已签字 2 个小批次：{first}、{second}" in shown
+    assert f"未签字：{third}（无权执行此操作" in shown
+    assert line.batch(first) == ("retouch", "waiting") == line.batch(second)
+    assert line.batch(third) == ("sort", "waiting")
+    with line.ctx.transaction() as session:
+        reasons = [e.data["reason"] for e in session.scalars(
+            select(StageEvent).where(StageEvent.kind == sec.EVENT_REFUSED))]
+    assert reasons == ["stage:sort"]
+    assert app_client.post("/tasks/sign", data={"codes": [first]}).status_code == 403
