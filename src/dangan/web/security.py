@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -146,8 +146,7 @@ def recent_failures(session: Session, project_id: int, login: str,
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.db.models import Worker
+from dangan.errors import DanganError
 from dangan.i18n import LANGUAGES, set_language, t
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
@@ -59,8 +60,10 @@ def login_form(request: Request, settings: Settings, next: str = "/tasks",
 
 
 def _attempt(ctx: ProjectContext, login: str, password: str, request: Request) -> (
-        tuple[str, str, str] | sec.DanganError):
-    """Check throttle and password; record the outcome. Returns (cookie, csrf, lang)."""
+        tuple[str, str, str] | DanganError):
+    """Check throttle and password and record the outcome in one transaction: returns
+    (cookie secret, CSRF token, language), or the refusal — returned, not raised, so the
+    failure's audit row is committed with it."""
     at = now(request)
     web = ctx.config.web
     with ctx.transaction() as session:
@@ -101,7 +104,7 @@ async def login(request: Request, ctx: Ctx, settings: Settings,
     if not csrf.tokens_match(request.cookies.get(csrf.LOGIN_COOKIE, ""), csrf_token):
         raise sec.AccessDenied("web.csrf_failed")
     outcome = await run_in_threadpool(_attempt, ctx, login.strip(), password, request)
-    if isinstance(outcome, sec.DanganError):
+    if isinstance(outcome, DanganError):
         if isinstance(outcome, sec.LoginThrottled | sec.AccessDenied) and \
                 "application/json" not in request.headers.get("accept", ""):
             status = 429 if isinstance(outcome, sec.LoginThrottled) else 401
