@@ -1,0 +1,138 @@
+"""A retouch PC dies mid-batch: a Dask scheduler and two workers as separate processes on
+127.0.0.1, ``dangan retouch -p DIR --scheduler tcp://…`` through them, one worker killed with
+SIGKILL while pages are being done. Every page is done once and none twice: one retouched
+file per page under its real name, one metrics entry per page, one retouch record per volume,
+and each retouch sign-off once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from dangan.db.models import Page, StageEvent, StoredFile, Volume
+from dangan.domain import workflow as wf
+from dangan.samples import generate_set
+from dangan.services import claims, intake
+from dangan.services.engine import resolve_actor
+from dangan.services.project import ProjectContext
+from dangan.storage.atomic import TMP_PREFIX
+from workflow.helpers import line_to
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """``dask scheduler`` and two single-threaded ``dask worker`` processes (no nanny: a
+    killed worker stays dead, as a PC that lost power)."""
+    from distributed import Client
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [_start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                     "--no-dashboard"], tmp_path / "scheduler.log")]
+    try:
+        client = Client(address, timeout=30)
+        workers = [_start([str(BIN / "dask"), "worker", address, "--nthreads", "1",
+                           "--no-nanny", "--no-dashboard", "--name", f"修图机{i}",
+                           "--local-directory", str(tmp_path / f"w{i}")],
+                          tmp_path / f"worker{i}.log") for i in (1, 2)]
+        procs += workers
+        client.wait_for_workers(2, timeout=30)
+        client.close()
+        yield address, workers
+    finally:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _retouched(ctx: ProjectContext) -> list[Path]:
+    area = Path(ctx.storage.root) / "已修图"
+    return [p for p in area.rglob("*") if p.is_file() and not p.name.startswith(TMP_PREFIX)
+            and p.suffix == ".jpg"]
+
+
+def _count(ctx: ProjectContext, *where: Any) -> int:
+    with ctx.transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(StageEvent).where(*where)) or 0)
+
+
+def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
+        project: ProjectContext, cluster: tuple[str, list[subprocess.Popen[bytes]]],
+        tmp_path: Path) -> None:
+    ctx = project
+    address, workers = cluster
+    scan = tmp_path / "扫描"
+    truth = generate_set(scan, 2, seed=5, pages=(5, 5), p_blank=0.0, p_duplicate=0.0)
+    with ctx.transaction() as s:
+        for row, v in enumerate(truth.volumes):
+            s.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
+                         expected_pages=v.image_count, list_row=row))
+    batch = line_to(ctx, wf.SCAN)
+    report = intake.ingest(ctx, resolve_actor(ctx, "张扫"), scan)
+    assert {v.state for v in report.volumes} == {"ingested"}
+    shutil.rmtree(scan)
+    claims.claim(ctx, resolve_actor(ctx, "赵修"), batch, wf.RETOUCH)
+    with ctx.transaction() as s:
+        pages = int(s.scalar(select(func.count()).select_from(Page)) or 0)
+    assert pages == 10
+
+    run = subprocess.Popen([str(BIN / "dangan"), "retouch", "-p", str(ctx.home), "--scheduler",
+                            address, "-w", "赵修"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    done_at_kill = 0
+    while run.poll() is None:
+        done_at_kill = len(_retouched(ctx))
+        if done_at_kill >= 1:
+            os.killpg(workers[0].pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    output, _ = run.communicate(timeout=120)
+    assert run.returncode == 0, output.decode()
+    assert 1 <= done_at_kill < pages  # the worker died with pages still to do
+    assert workers[0].wait(10) == -signal.SIGKILL and workers[1].poll() is None
+
+    files = _retouched(ctx)
+    assert len(files) == pages == len({f.relative_to(ctx.storage.root) for f in files})
+    with ctx.transaction() as s:
+        rows = s.execute(select(StoredFile.page_id, func.count()).where(
+            StoredFile.area == "retouched").group_by(StoredFile.page_id)).all()
+        assert len(rows) == pages and {n for _p, n in rows} == {1}
+        assert all("retouch" in (p.metrics or {}) for p in s.scalars(select(Page)))
+        assert set(s.scalars(select(Volume.stage))) == {wf.INDEX}
+    assert _count(ctx, StageEvent.kind == wf.EVENT_RETOUCH_RECORD) == 2  # one per volume
+    signed = (StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.RETOUCH)
+    assert _count(ctx, *signed, StageEvent.volume_id.is_not(None)) == 2  # each volume once
+    assert _count(ctx, *signed, StageEvent.volume_id.is_(None)) == 1  # and the batch once
+    assert intake.fixity(ctx, "retouched").checked == pages
