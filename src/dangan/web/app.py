@@ -21,13 +21,15 @@ from dangan.services.project import open_project
 from dangan.web import errors
 from dangan.web.deps import require_role
 from dangan.web.routes import api, auth, batches, progress, tasks, users, volumes
+from dangan.web.routes import borrow as borrow_desk
 from dangan.web.settings import WebSettings
 from dangan.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
 # every router of the application with its prefix (the security tests walk this list)
 ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progress.router, ""),
-           (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"))
+           (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
+           (borrow_desk.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

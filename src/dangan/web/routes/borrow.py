@@ -1,0 +1,213 @@
+"""借还卷: the borrow and return desk.
+
+The borrow clerk (or the project manager) picks volumes from the client's list (search or
+the next N), lists them on a borrow batch, and both sides confirm: the archive-room person
+signs in a second time on the same screen (their password checked, throttled and audited
+like a login; the confirmation is recorded under their name). Problems with the paper are
+noted on the spot; the return is checked in borrow order and by count against the register.
+Every change is a call of the borrow / returns / batches services as the signed-in worker.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy import or_, select
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from dangan.db.models import Volume, Worker, WorkerRole
+from dangan.domain import workflow as wf
+from dangan.errors import DanganError
+from dangan.i18n import t
+from dangan.services import batches, borrow, returns
+from dangan.services.project import ProjectContext
+from dangan.web import security as sec
+from dangan.web.deps import Ctx, act, now, require_role
+from dangan.web.routes.auth import set_flash
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False, prefix="/borrow")
+DESK_ROLES = (wf.BORROW_CLERK, wf.PROJECT_MANAGER, wf.ARCHIVE_STAFF)
+Viewer = Annotated[sec.Account, Depends(require_role(*DESK_ROLES))]
+Planner = Annotated[sec.Account, Depends(require_role(wf.BORROW_CLERK, wf.PROJECT_MANAGER))]
+Clerk = Annotated[sec.Account, Depends(require_role(wf.BORROW_CLERK))]
+Text = Annotated[str, Form(max_length=2000)]
+PICK_LIMIT = 200
+EVENT_COSIGN = "web_cosign"
+
+
+def _to(path: str, message: str) -> Response:
+    response = RedirectResponse(path, status_code=303)
+    set_flash(response, message)
+    return response
+
+
+def available_volumes(ctx: ProjectContext, q: str, limit: int = PICK_LIMIT) -> list[Volume]:
+    """Volumes of the client's list not yet borrowed, in list order, matching ``q``."""
+    with ctx.transaction() as session:
+        stmt = select(Volume).where(Volume.project_id == ctx.project_id,
+                                    Volume.stage == wf.REGISTERED,
+                                    Volume.borrow_batch_id.is_(None))
+        if q.strip():
+            like = f"%{q.strip()}%"
+            stmt = stmt.where(or_(Volume.archive_code.like(like), Volume.title.like(like)))
+        rows = list(session.scalars(stmt.order_by(Volume.list_row, Volume.id).limit(limit)))
+        session.expunge_all()
+        return rows
+
+
+@router.get("")
+def desk(request: Request, ctx: Ctx, account: Viewer, q: str = "",
+         overdue: bool = False) -> Response:
+    return render(request, "borrow/desk.html", q=q, overdue=overdue,
+                  batches=borrow.list_borrow_batches(ctx, overdue_only=overdue),
+                  volumes=available_volumes(ctx, q), may_plan=account.has(wf.BORROW_CLERK)
+                  or account.has(wf.PROJECT_MANAGER))
+
+
+@router.post("")
+async def create(request: Request, ctx: Ctx, account: Planner,
+                 codes: Annotated[list[str] | None, Form()] = None,
+                 next_count: Annotated[int | None, Form(ge=1, le=10_000)] = None,
+                 remarks: Text = "") -> Response:
+    picked = [c for c in dict.fromkeys(codes or []) if c.strip()]
+    info = await act(request, account, lambda actor: borrow.create_borrow_batch(
+        ctx, actor, picked, next_count=None if picked else (next_count or None),
+        remarks=remarks))
+    return _to(f"/borrow/{info.no}", t("desk.borrow.created", no=info.no,
+                                       count=info.volume_count))
+
+
+@router.get("/{no}")
+def batch_page(request: Request, ctx: Ctx, account: Viewer, no: int) -> Response:
+    info = borrow.borrow_batch_info(ctx, no)
+    problems = returns.check_return(ctx, no) if info.status == wf.BORROW_OUT else []
+    return render(request, "borrow/batch.html", b=info, return_problems=problems,
+                  work_batches=batches.list_work_batches(ctx, borrow_no=no),
+                  is_clerk=account.has(wf.BORROW_CLERK),
+                  may_plan=account.has(wf.BORROW_CLERK) or account.has(wf.PROJECT_MANAGER))
+
+
+def check_cosigner(ctx: ProjectContext, request: Request, login: str, password: str,
+                   by: sec.Account) -> str:
+    """The archive-room person's second sign-in on this screen: throttled and audited like
+    a login; returns their worker name. No session is opened for them."""
+    at = now(request)
+    web = ctx.config.web
+    with ctx.transaction() as session:
+        failures, last = sec.recent_failures(session, ctx.project_id, login,
+                                             at - timedelta(minutes=web.lock_minutes))
+        wait, locked = sec.throttle_wait(failures, last, at, web.lock_after, web.lock_minutes)
+        if wait:
+            raise sec.LoginThrottled("web.login.locked", login=login, minutes=web.lock_minutes,
+                                     count=failures) if locked \
+                else sec.LoginThrottled("web.login.throttled", seconds=wait)
+        worker = session.scalar(select(Worker).where(Worker.project_id == ctx.project_id,
+                                                     Worker.login == login))
+        ok = sec.verify_password(worker.password_hash if worker else None, password)
+        if not ok or worker is None or not worker.active:
+            sec.audit(session, ctx.project_id, sec.EVENT_LOGIN_FAILED, login, at=at,
+                      worker_id=worker.id if worker else None,
+                      data={"login": login, "cosign_for": by.name, "path": request.url.path})
+            failed: str | None = "web.login.failed"
+        elif worker.id == by.worker_id or not session.scalar(select(WorkerRole.id).where(
+                WorkerRole.worker_id == worker.id, WorkerRole.role == wf.ARCHIVE_STAFF)):
+            failed = "desk.cosign.not_archive_staff"
+        else:
+            sec.audit(session, ctx.project_id, EVENT_COSIGN, worker.name, worker_id=worker.id,
+                      at=at, data={"login": login, "with": by.name, "path": request.url.path})
+            return worker.name
+    if failed == "web.login.failed":
+        raise sec.AccessDenied("desk.cosign.failed", login=login)
+    raise sec.AccessDenied("desk.cosign.not_archive_staff", login=login)
+
+
+async def _cosigner(request: Request, ctx: ProjectContext, account: sec.Account, login: str,
+                    password: str) -> str:
+    try:
+        return await run_in_threadpool(check_cosigner, ctx, request, login.strip(), password,
+                                       account)
+    except DanganError as exc:
+        from dangan.web.deps import record_refusal
+
+        await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
+                                now(request))
+        raise
+
+
+@router.post("/{no}/confirm")
+async def confirm(request: Request, ctx: Ctx, account: Clerk, no: int,
+                  archive_login: Annotated[str, Form(max_length=100)],
+                  archive_password: Annotated[str, Form(max_length=1000)],
+                  remarks: Text = "") -> Response:
+    staff = await _cosigner(request, ctx, account, archive_login, archive_password)
+    await act(request, account, lambda actor: borrow.confirm_borrow(
+        ctx, actor, no, staff, at=now(request), remarks=remarks))
+    return _to(f"/borrow/{no}", t("desk.borrow.confirmed", no=no, staff=staff))
+
+
+@router.post("/{no}/problem")
+async def problem(request: Request, ctx: Ctx, account: Viewer, no: int,
+                  archive_code: Annotated[str, Form(max_length=200)],
+                  problem: Text) -> Response:
+    await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, archive_code,
+                                                                 problem))
+    return _to(f"/borrow/{no}", t("desk.borrow.problem_noted", code=archive_code))
+
+
+@router.post("/{no}/split")
+async def split(request: Request, ctx: Ctx, account: Planner, no: int,
+                pages_per_batch: Annotated[int | None, Form(ge=1, le=1_000_000)] = None,
+                half_day: Annotated[bool, Form()] = False) -> Response:
+    made = await act(request, account, lambda actor: batches.split_borrow_batch(
+        ctx, actor, no, pages_per_batch=pages_per_batch, half_day=half_day))
+    return _to(f"/borrow/{no}", t("desk.borrow.split", no=no, count=len(made)))
+
+
+@router.post("/{no}/return")
+async def return_(request: Request, ctx: Ctx, account: Clerk, no: int,
+                  archive_login: Annotated[str, Form(max_length=100)],
+                  archive_password: Annotated[str, Form(max_length=1000)],
+                  counted: Annotated[int, Form(ge=0, le=1_000_000)],
+                  handed: Annotated[str, Form(max_length=200_000)] = "",
+                  shelving_rule: Text = "", remarks: Text = "") -> Response:
+    """The hand-over: the count, and (when scanned or typed) the codes in the order handed."""
+    order = [line.strip() for line in handed.splitlines() if line.strip()] or None
+    staff = await _cosigner(request, ctx, account, archive_login, archive_password)
+    await act(request, account, lambda actor: returns.return_batch(
+        ctx, actor, no, staff, handed=order, counted=counted, shelving_rule=shelving_rule,
+        at=now(request), remarks=remarks))
+    return _to(f"/borrow/{no}", t("desk.return.done", no=no, staff=staff))
+
+
+def export_file(ctx: ProjectContext, no: int, kind: str, suffix: str) -> bytes:
+    from dangan.export.borrow_register import write_borrow_register
+    from dangan.export.return_list import write_return_list
+
+    info = borrow.borrow_batch_info(ctx, no)
+    writer = write_borrow_register if kind == "register" else write_return_list
+    with tempfile.TemporaryDirectory(prefix="dangan-desk-") as tmp:
+        return writer(info, Path(tmp) / f"out.{suffix}", ctx.config.project.name).read_bytes()
+
+
+MEDIA = {"pdf": "application/pdf",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+NAMES = {"register": "借卷详情登记表", "return-list": "还卷清单"}
+
+
+@router.get("/{no}/{kind}.{suffix}")
+async def download(ctx: Ctx, account: Viewer, no: int, kind: str, suffix: str) -> Response:
+    if kind not in NAMES or suffix not in MEDIA:
+        from dangan.errors import NotFoundError
+
+        raise NotFoundError("web.not_found", path=f"/borrow/{no}/{kind}.{suffix}")
+    data = await run_in_threadpool(export_file, ctx, no, kind, suffix)
+    filename = f"{NAMES[kind]}-{no}.{suffix}"
+    return Response(data, media_type=MEDIA[suffix], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
