@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming unpaper tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd ghostscript poppler-utils chromium)
+APT_PACKAGES=(fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming unpaper tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd ghostscript poppler-utils chromium postgresql-client)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -176,7 +176,8 @@ def test_schema_renamed_on_statements_never_in_copied_rows() -> None:
         "SELECT pg_catalog.setval('t_old.volume_id_seq', 1, true);\n",
     ]
     out = rewrite(script, "t_old", "t_new")
-    assert out[0] == 'CREATE SCHEMA IF NOT EXISTS "t_new";\n'
+    assert out[0] == 'CREATE SCHEMA "t_new";\n'
+    assert rewrite(script, "t_old", "t_new", create=False) == out[1:]
     assert "CREATE SCHEMA t_old;\n" not in out
     assert out[1] == 'CREATE TABLE "t_new".volume (id integer NOT NULL, title text);\n'
     assert "nextval('\"t_new\".volume_id_seq'::regclass)" in out[2]

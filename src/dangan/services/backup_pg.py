@@ -24,7 +24,8 @@ def target_schema(url: str) -> str:
     return libpq.connection(url).schema or "public"
 
 
-def _refuse_non_empty(url: str, schema: str) -> None:
+def _schema_exists(url: str, schema: str) -> bool:
+    """Whether the target schema exists; refused when it already holds a project."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -32,17 +33,23 @@ def _refuse_non_empty(url: str, schema: str) -> None:
                 "SELECT count(*) FROM information_schema.tables "
                 "WHERE table_schema = :s AND table_name IN ('project', 'alembic_version')"),
                 {"s": schema}).scalar_one()
+            exists = conn.execute(text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"),
+                                  {"s": schema}).scalar_one()
     finally:
         engine.dispose()
     if found:
         raise ConflictError("site.restore.target_not_empty", schema=schema)
+    return bool(exists)
 
 
-def rewrite(lines: list[str], source: str, target: str) -> list[str]:
-    """The script with schema ``source`` renamed ``target`` outside COPY data."""
+def rewrite(lines: list[str], source: str, target: str, create: bool = True) -> list[str]:
+    """The script with schema ``source`` renamed ``target`` outside COPY data.
+
+    ``create``: make the target schema (an existing one is used as it is: creating it, even
+    ``IF NOT EXISTS``, needs a right on the database a schema owner need not have)."""
     name = re.compile(r'(?<![\w"$])"?' + re.escape(source) + r'"?\.')
-    create = re.compile(r'^CREATE SCHEMA "?' + re.escape(source) + r'"?;$')
-    out = [f'CREATE SCHEMA IF NOT EXISTS "{target}";\n']
+    create_line = re.compile(r'^CREATE SCHEMA "?' + re.escape(source) + r'"?;$')
+    out = [f'CREATE SCHEMA "{target}";\n'] if create else []
     in_copy = False
     for line in lines:
         bare = line.rstrip("\n")
@@ -50,7 +57,7 @@ def rewrite(lines: list[str], source: str, target: str) -> list[str]:
             in_copy = bare != "\\."
             out.append(line)
             continue
-        if create.match(bare):
+        if create_line.match(bare):
             continue
         if _COPY_START.match(bare):
             in_copy = True
@@ -60,12 +67,12 @@ def rewrite(lines: list[str], source: str, target: str) -> list[str]:
 
 def restore(archive: Path, source_schema: str, url: str) -> None:
     target = target_schema(url)
-    _refuse_non_empty(url, target)
+    exists = _schema_exists(url, target)
     with tempfile.TemporaryDirectory(prefix="dangan-restore-") as tmp:
         script = Path(tmp) / "dump.sql"
         pg_restore.to_sql(archive, script)
         with open(script, encoding="utf-8") as fh:
-            lines = rewrite(fh.readlines(), source_schema, target)
+            lines = rewrite(fh.readlines(), source_schema, target, create=not exists)
         fixed = Path(tmp) / "restore.sql"
         fixed.write_text("".join(lines), "utf-8")
         psql.run_script(url, fixed)
