@@ -1,0 +1,66 @@
+"""Helpers of the image-desk tests: page images recorded as ingest records them (masters in
+已扫描 with their SHA-256), and accounts for the image roles."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from dangan.db.models import Page, StoredFile, Volume
+from dangan.domain import workflow as wf
+from dangan.services import workers
+from dangan.services.project import ProjectContext
+from dangan.storage.areas import Area
+from dangan.web.accounts import add_user
+from web.support import PASSWORD
+
+IMAGE_ACCOUNTS = {"retoucher": ("赵修", [wf.RETOUCHER]), "indexer": ("钱标", [wf.INDEXER])}
+
+
+def page_jpeg(no: int, size: tuple[int, int] = (1240, 1754)) -> bytes:
+    img = Image.new("L", size, 235)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((100, 100, size[0] - 100, 220), fill=40)
+    draw.text((150, 300), f"page {no}", fill=0)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, dpi=(200, 200))
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Pages:
+    volume_id: int
+    archive_code: str
+    folder: str  # relative to the storage root
+
+
+def add_pages(ctx: ProjectContext, archive_code: str, count: int = 3,
+              size: tuple[int, int] = (1240, 1754), raw: dict[int, bytes] | None = None) -> Pages:
+    """Master files of ``count`` pages under 已扫描 and their Page/StoredFile rows."""
+    folder = f"{Area.SCANNED.value}/{archive_code}"
+    with ctx.transaction() as session:
+        vol = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
+                                                  Volume.archive_code == archive_code))
+        assert vol is not None
+        for no in range(1, count + 1):
+            data = (raw or {}).get(no) or page_jpeg(no, size)
+            rel = f"{folder}/{no:04d}.jpg"
+            sha = ctx.storage.write_bytes(rel, data, masters=True)
+            page = Page(volume_id=vol.id, page_no=no, width=size[0], height=size[1], dpi=200,
+                        colour_mode="gray", format="jpg", metrics={})
+            session.add(page)
+            session.flush()
+            session.add(StoredFile(project_id=ctx.project_id, volume_id=vol.id, page_id=page.id,
+                                   area=Area.SCANNED.key, path=rel, kind="page", sha256=sha,
+                                   size=len(data)))
+        vol.page_count = count
+        return Pages(vol.id, archive_code, folder)
+
+
+def add_image_accounts(ctx: ProjectContext) -> None:
+    for login, (name, roles) in IMAGE_ACCOUNTS.items():
+        workers.add_worker(ctx, name, roles)
+        add_user(ctx, login, PASSWORD, worker=name, roles=roles)
