@@ -7,6 +7,7 @@ restored stored-file rows)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ import pytest
 from site_helpers import assert_replays, returned_and_open, store_files
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
+from dangan.cli.main import app
 from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import ConfigError, ConflictError, InputError, IntegrityError
@@ -184,3 +187,39 @@ def test_schema_renamed_on_statements_never_in_copied_rows() -> None:
     assert out[3] == 'COPY "t_new".volume (id, title) FROM stdin;\n'
     assert out[4] == "1\t见 t_old.volume 一文\n"  # data is data
     assert out[6] == "SELECT pg_catalog.setval('\"t_new\".volume_id_seq', 1, true);\n"
+
+
+def test_a_file_changed_since_its_record_is_named_not_hidden(project: ProjectContext,
+                                                            tmp_path: Path) -> None:
+    ctx = project
+    returned_and_open(ctx)
+    with ctx.transaction() as s:
+        path = s.scalars(select(StoredFile.path).order_by(StoredFile.path)).first()
+    assert path is not None
+    Path(ctx.storage.path(path)).write_bytes(b"overwritten on the NAS")
+    out = tmp_path / "备份"
+    result = backup.backup(ctx, out)
+    assert result.changed == [path] and result.copied == 7
+    restored = backup.restore(out, tmp_path / "恢复")
+    assert restored.not_backed_up == (path,) and restored.files == 7
+    with pytest.raises(IntegrityError) as err:
+        fixity(open_project(restored.home))
+    assert err.value.key == "intake.fixity.bad" and any(path in d for d in err.value.details)
+
+
+def test_backup_and_restore_commands(project: ProjectContext, tmp_path: Path) -> None:
+    ctx = project
+    returned_and_open(ctx)
+    runner = CliRunner()
+    out = tmp_path / "备份"
+    first = runner.invoke(app, ["backup", str(out), "-p", str(ctx.home)])
+    assert first.exit_code == 0, first.output
+    assert "备份完成" in first.output and "新复制 8 个" in first.output
+    again = runner.invoke(app, ["--lang", "en", "backup", str(out), "-p", str(ctx.home), "--json"])
+    assert json.loads(again.output)["copied"] == 0
+    inside = runner.invoke(app, ["backup", str(ctx.storage.root), "-p", str(ctx.home)])
+    assert isinstance(inside.exception, InputError) and inside.exception.exit_code == 4
+    done = runner.invoke(app, ["restore", str(out), str(tmp_path / "恢复")])
+    assert done.exit_code == 0, done.output
+    assert "已恢复到" in done.output
+    assert fixity(open_project(tmp_path / "恢复")).checked == 8

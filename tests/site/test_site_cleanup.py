@@ -31,6 +31,8 @@ def _station(root: Path, codes: list[str]) -> Path:
             (folder / f"{i:04d}.jpg").write_bytes(os.urandom(500))
     (root / "杂项").mkdir()
     (root / "杂项" / "说明.txt").write_text("不是案卷", "utf-8")
+    (root / "1-1" / "Thumbs.db").write_bytes(b"x")  # Windows' own file: not a loose page
+    (root / "1-1" / "备注.txt").write_text("第二卷缺封底", "utf-8")  # a note beside the volumes
     return root
 
 
@@ -62,7 +64,8 @@ def test_only_a_finished_returned_verified_volume_leaves_the_station(
     assert _reasons(plan) == {
         f"1-1/{done[0]}": cleanup.DELETABLE, f"1-1/{done[1]}": cleanup.FIXITY,
         f"1-1/{still[0]}": cleanup.NOT_DONE, f"1-1/{still[1]}": cleanup.NOT_DONE,
-        f"1-1/{late[0]}": cleanup.NOT_RETURNED, "杂项": cleanup.UNKNOWN}
+        f"1-1/{late[0]}": cleanup.NOT_RETURNED, "杂项": cleanup.UNKNOWN,
+        "1-1": cleanup.UNKNOWN}  # kept, and its volume folders still looked at
     by_folder = {d.folder: d for d in plan.folders}
     assert "整理" in by_folder[f"1-1/{still[0]}"].message()  # the stage, in Chinese
     assert bad_path in by_folder[f"1-1/{done[1]}"].message()

@@ -48,7 +48,12 @@ def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore
     if as_json:
         print_json(result.to_dict())
         return
-    console.print(t("site.restore.done", **result.to_dict()))
+    console.print(t("site.restore.done", home=result.home, snapshot=result.snapshot,
+                    files=result.files, database=result.database))
+    if result.not_backed_up:
+        console.print(t("site.restore.not_backed_up", count=len(result.not_backed_up)))
+        for path in result.not_backed_up[:20]:
+            console.print(f"  • {path}", highlight=False)
 
 
 def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",

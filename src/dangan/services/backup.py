@@ -183,10 +183,11 @@ class RestoreResult:
     snapshot: str
     files: int
     database: str
+    not_backed_up: tuple[str, ...] = ()  # changed on disk when the backup ran: not restored
 
     def to_dict(self) -> dict[str, object]:
         return {"home": str(self.home), "snapshot": self.snapshot, "files": self.files,
-                "database": self.database}
+                "database": self.database, "not_backed_up": list(self.not_backed_up)}
 
 
 def snapshots(out: Path) -> list[str]:
@@ -223,7 +224,8 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
     url_kind = "sqlite" if not database_url or database_url.startswith("sqlite") else "postgresql"
     if url_kind != kind or (kind == "postgresql" and not database_url):
         raise InputError("site.restore.database_kind", kind=kind)
-    files = [ManifestFile(*row) for row in manifest["files"]]
+    changed = set(manifest.get("changed", ()))
+    files = [ManifestFile(*row) for row in manifest["files"] if row[0] not in changed]
     missing = [f.path for f in files if not object_path(out, f.sha256).exists()]
     if missing:
         raise IntegrityError("site.restore.objects_missing", count=len(missing),
@@ -241,7 +243,7 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
         assert database_url is not None
         _restore_postgres(snap / PG_FILE, str(manifest["schema"]), database_url)
     open_project(home, upgrade=True)  # the id must match; an older snapshot is migrated
-    return RestoreResult(home, name, len(files), kind)
+    return RestoreResult(home, name, len(files), kind, tuple(sorted(changed)))
 
 
 def _write_config(source: Path, target: Path, database_url: str | None) -> None:

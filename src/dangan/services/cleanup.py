@@ -24,6 +24,7 @@ from dangan.db.models import BorrowBatch, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
 from dangan.i18n import t
+from dangan.intake.walk import JUNK_NAMES
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
 from dangan.services.project import ProjectContext
@@ -80,21 +81,23 @@ def refuse_storage(ctx: ProjectContext, scan_root: Path) -> None:
 def volume_folders(root: Path, names: set[str]) -> Iterator[tuple[Path, str | None]]:
     """Folders named like a volume (not looked into), and folders of loose files naming none.
 
-    Never follows a symbolic link: a link to the storage is not a way into it."""
+    A folder of loose files is still looked into (a work-batch folder with a stray file keeps
+    its volume folders). Never follows a symbolic link: a link to the storage is not a way
+    into it."""
     def walk(folder: Path, depth: int) -> Iterator[tuple[Path, str | None]]:
-        has_files = False
+        subdirs: list[os.DirEntry[str]] = []
+        loose = False
         with os.scandir(folder) as entries:
-            subdirs = []
-            for entry in sorted(entries, key=lambda e: e.name):
+            for entry in entries:
                 mode = entry.stat(follow_symlinks=False).st_mode
                 if stat.S_ISDIR(mode):
                     subdirs.append(entry)
-                elif stat.S_ISREG(mode) and not entry.name.startswith("."):
-                    has_files = True
-        if has_files and folder != root:
+                elif stat.S_ISREG(mode) and not entry.name.startswith(".") \
+                        and entry.name.lower() not in JUNK_NAMES:
+                    loose = True
+        if loose and folder != root:
             yield folder, None
-            return
-        for entry in subdirs:
+        for entry in sorted(subdirs, key=lambda e: e.name):
             path = Path(entry.path)
             if entry.name in names:
                 yield path, entry.name

@@ -26,6 +26,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.done": ("已恢复到 {home}：备份 {snapshot}，数据库 {database}，文件 {files} 个。请运行 dangan fixity 核对。",
                           "Restored into {home}: backup {snapshot}, {database} database, {files} files. "
                           "Run dangan fixity to check."),
+    "site.restore.not_backed_up": ("{count} 个文件在备份时已与记录不符，未备份，也未恢复（dangan fixity 会列出）：",
+                                   "{count} files differed from their record when the backup ran and "
+                                   "were neither backed up nor restored (dangan fixity lists them):"),
     # --- the local-copy rule ---
     "site.cleanup.inside_storage": ("扫描目录 {path} 与存储区 {storage} 重叠，拒绝执行：存储区的文件永不由 cleanup 删除",
                                     "The scan folder {path} overlaps the storage {storage}; refused: "
