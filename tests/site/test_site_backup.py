@@ -223,3 +223,14 @@ def test_backup_and_restore_commands(project: ProjectContext, tmp_path: Path) ->
     assert done.exit_code == 0, done.output
     assert "已恢复到" in done.output
     assert fixity(open_project(tmp_path / "恢复")).checked == 8
+
+
+def test_the_password_goes_by_environment_never_on_the_command_line() -> None:
+    from dangan._exec import libpq
+
+    conn = libpq.connection("postgresql+psycopg://dangan_app:s%40cret@db.lan:5433/dangan"
+                            "?sslmode=require&options=-csearch_path%3Dsite2")
+    assert conn.dsn == "host='db.lan' port='5433' user='dangan_app' dbname='dangan' sslmode='require'"
+    assert conn.schema == "site2" and conn.env["PGPASSWORD"] == "s@cret"
+    assert "cret" not in conn.dsn
+    assert libpq.connection("postgresql://root@127.0.0.1/test").schema is None

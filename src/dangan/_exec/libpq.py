@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 
 from dangan.errors import ExternalToolError
 
+PASSED_ON = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout",
+             "application_name")
 _SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([^\s,]+)")
 
 
@@ -37,6 +39,10 @@ def connection(url: str) -> Connection:
     u = make_url(url)
     parts = {"host": u.host, "port": str(u.port) if u.port else None, "user": u.username,
              "dbname": u.database}
+    for key in PASSED_ON:  # TLS and timeouts as the URL gives them
+        value = u.query.get(key)
+        if isinstance(value, str):
+            parts[key] = value
     dsn = " ".join(f"{k}={_quote(v)}" for k, v in parts.items() if v)
     options = u.query.get("options")
     text = options if isinstance(options, str) else " ".join(options or ())

@@ -123,7 +123,7 @@ def _refuse_inside_project(ctx: ProjectContext, out: Path) -> None:
 
 def _sqlite_copy(ctx: ProjectContext, target: Path) -> list[ManifestFile]:
     source = make_url(ctx.database_url).database or ""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(source, timeout=30)  # reads only; a WAL file may need its -shm made
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)  # all pages in one step: one read snapshot of a live database
