@@ -22,6 +22,7 @@ from dangan.web import errors
 from dangan.web.deps import require_role
 from dangan.web.routes import api, auth, batches, pages, progress, tasks, users, volumes
 from dangan.web.routes import borrow as borrow_desk
+from dangan.web.routes import records as records_desk
 from dangan.web.settings import WebSettings
 from dangan.web.templating import make_templates
 
@@ -29,7 +30,7 @@ STATIC = Path(__file__).parent / "static"
 # every router of the application with its prefix (the security tests walk this list)
 ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progress.router, ""),
            (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
-           (borrow_desk.router, ""), (pages.router, ""))
+           (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

@@ -1,0 +1,141 @@
+"""整理 / 装订 records through the HTTP layer: the sort record with photos stored through the
+storage layer (checksum), the binding method agreed and the trial approved by the
+archive-room lead, the binder's rebind sign-off — role checks, CSRF, escaping (both
+databases)."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dangan.db.models import BindingAgreement, StageEvent
+from dangan.domain import workflow as wf
+from dangan.services import workers
+from dangan.web.accounts import add_user
+from web.support import HOSTILE, PASSWORD, Line, login
+from workflow.helpers import do_stage, pass_qc
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+       b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
+       b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+EXTRA = {"archivist": ("档案室刘", [wf.ARCHIVE_STAFF]), "retoucher": ("赵修", [wf.RETOUCHER]),
+         "indexer": ("钱标", [wf.INDEXER, wf.UPLOADER]), "binder": ("吴装", [wf.BINDER])}
+
+
+def _people(line: Line) -> None:
+    for login_, (name, roles) in EXTRA.items():
+        workers.add_worker(line.ctx, name, roles)
+        add_user(line.ctx, login_, PASSWORD, worker=name, roles=roles)
+
+
+def _sort_records(line: Line) -> list[StageEvent]:
+    with line.ctx.transaction() as session:
+        rows = list(session.scalars(select(StageEvent).where(
+            StageEvent.kind == wf.EVENT_SORT_RECORD)))
+        session.expunge_all()
+        return rows
+
+
+def test_sort_record_with_photo(app_client: TestClient, line: Line) -> None:
+    code = line.batches[0]
+    first, second = line.volume_codes(code)
+    url = f"/records/sort/{quote(code, safe='')}"
+    token = login(app_client, "sorter")
+    assert app_client.post(f"/batches/{code}/claim",
+                           data={"csrf_token": token}).status_code == 303
+    saved = app_client.post(f"{url}/{quote(first)}", data={
+        "csrf_token": token, "pages_numbered": "38", "unbind_notes": HOSTILE},
+        files=[("photos", ("装订.png", PNG, "image/png"))])
+    assert saved.status_code == 303, saved.text
+    [record] = _sort_records(line)
+    assert record.data["pages_numbered"] == 38 and record.data["unbind_notes"] == HOSTILE
+    [photo] = record.data["special_binding_photos"]
+    rel, digest = photo.split("#sha256=")
+    assert digest == hashlib.sha256(PNG).hexdigest()
+    assert rel.startswith("过程记录/整理照片/") and line.ctx.storage.read_bytes(rel) == PNG
+    page = app_client.get(url).text
+    assert "&lt;script&gt;" in page and "<script>alert" not in page
+    # not a picture: refused, nothing recorded
+    bad = app_client.post(f"{url}/{quote(second)}", data={
+        "csrf_token": token, "pages_numbered": "40"},
+        files=[("photos", ("x.exe", b"MZ", "application/octet-stream"))])
+    assert bad.status_code == 422 and len(_sort_records(line)) == 1
+    # a volume of another batch cannot be recorded under this one
+    other = line.volume_codes(line.batches[1])[0]
+    assert app_client.post(f"{url}/{quote(other)}", data={
+        "csrf_token": token, "pages_numbered": "40"}).status_code == 422
+    # the sort sign-off waits for every record
+    refused = app_client.post(f"/batches/{code}/sign", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert app_client.post(f"{url}/{quote(second)}", data={
+        "csrf_token": token, "pages_numbered": "40"}).status_code == 303
+    assert app_client.post(f"/batches/{code}/sign",
+                           data={"csrf_token": token}).status_code == 303
+    assert line.batch(code)[0] == wf.SCAN
+
+
+def test_sort_record_roles_and_csrf(app_client: TestClient, line: Line) -> None:
+    code = line.batches[0]
+    first = line.volume_codes(code)[0]
+    url = f"/records/sort/{quote(code, safe='')}/{quote(first)}"
+    token = login(app_client, "scanner")
+    assert app_client.post(url, data={"csrf_token": token,
+                                      "pages_numbered": "40"}).status_code == 403
+    token = login(app_client, "sorter")
+    assert app_client.post(url, data={"pages_numbered": "40"}).status_code == 403
+    # not claimed yet: the service refuses
+    assert app_client.post(url, data={"csrf_token": token,
+                                      "pages_numbered": "40"}).status_code == 409
+    # another sorter holds the claim: no record on their batch
+    app_client.post(f"/batches/{code}/claim", data={"csrf_token": token})
+    token2 = login(app_client, "sorter2")
+    assert app_client.post(url, data={"csrf_token": token2,
+                                      "pages_numbered": "40"}).status_code == 409
+    assert _sort_records(line) == []
+
+
+def test_binding_agreed_trial_approved_rebind(app_client: TestClient, line: Line) -> None:
+    _people(line)
+    code = line.batches[0]
+    codes = line.volume_codes(code)
+    line.to_scan(code)
+    for stage, person in ((wf.SCAN, "张扫"), (wf.RETOUCH, "赵修"), (wf.INDEX, "钱标"),
+                          (wf.UPLOAD, "钱标")):
+        do_stage(line.ctx, code, stage, person)
+    assert pass_qc(line.ctx, code, "孙检").passed
+    # only the archive-room lead signs the method
+    token = login(app_client, "binder")
+    assert app_client.post("/records/binding", data={
+        "csrf_token": token, "method": "thread", "trial_codes": codes[0]}).status_code == 403
+    assert app_client.post(f"/batches/{code}/claim",
+                           data={"csrf_token": token}).status_code == 303
+    assert app_client.post(f"/records/rebind/{code}", data={"csrf_token": token}
+                           ).status_code == 409  # no method agreed yet
+    token = login(app_client, "archivist")
+    agreed = app_client.post("/records/binding", data={
+        "csrf_token": token, "method": "thread", "alignment": "bottom_right",
+        "trial_codes": codes[0], "remarks": HOSTILE})
+    assert agreed.status_code == 303
+    with line.ctx.transaction() as session:
+        row = session.scalar(select(BindingAgreement))
+        assert row is not None and row.agreed_by == "档案室刘" and row.remarks == HOSTILE
+    page = app_client.get("/records/binding").text
+    assert "线装" in page and "&lt;script&gt;" in page and "<script>alert" not in page
+    # the binder rebinds the trial volume first (the page offers just that), then the rest
+    token = login(app_client, "binder")
+    page = app_client.get("/records/binding").text
+    assert f'name="codes" value="{codes[0]}"' in page
+    assert app_client.post(f"/records/rebind/{code}", data={"csrf_token": token}
+                           ).status_code == 409
+    assert app_client.post(f"/records/rebind/{code}", data={
+        "csrf_token": token, "codes": [codes[0]]}).status_code == 303
+    token = login(app_client, "archivist")
+    assert app_client.post("/records/binding/trial",
+                           data={"csrf_token": token}).status_code == 303
+    token = login(app_client, "binder")
+    assert app_client.post(f"/records/rebind/{code}",
+                           data={"csrf_token": token}).status_code == 303
+    assert line.batch(code)[0] == wf.RETURN
