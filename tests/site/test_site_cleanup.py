@@ -126,3 +126,27 @@ def test_cleanup_command_is_a_dry_run_in_chinese_and_apply_needs_a_person(
     assert applied.exit_code == 0, applied.output
     assert '"reason": "deleted"' in applied.output
     assert not (root / "1-1" / done[0]).exists()
+
+
+def test_a_volume_taken_back_after_its_check_keeps_its_copy(
+        project: ProjectContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between hashing a volume's files and deleting its folder, the volume is borrowed again
+    (here: its batch's return undone in the database): the deletion re-reads and keeps it."""
+    ctx = project
+    done, _ = returned_and_open(ctx)
+    root = _station(tmp_path / "扫描站", done[:1])
+    real = cleanup._decide
+
+    def decide_then_reborrow(*args: object) -> tuple[str, dict[str, object]]:
+        verdict = real(*args)  # type: ignore[arg-type]
+        with ctx.transaction() as s:
+            s.execute(update(BorrowBatch).values(status=wf.BORROW_OUT))
+        return verdict
+
+    monkeypatch.setattr(cleanup, "_decide", decide_then_reborrow)
+    report = cleanup.apply(ctx, resolve_actor(ctx, "张扫"), root)
+    assert _reasons(report)[f"1-1/{done[0]}"] == cleanup.NOT_RETURNED
+    assert (root / "1-1" / done[0] / "0001.jpg").exists()
+    with ctx.transaction() as s:
+        assert s.scalar(select(StageEvent.id).where(
+            StageEvent.kind == wf.EVENT_LOCAL_COPY_DELETED)) is None

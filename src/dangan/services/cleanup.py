@@ -108,6 +108,7 @@ def volume_folders(root: Path, names: set[str]) -> Iterator[tuple[Path, str | No
 
 
 def _decide(ctx: ProjectContext, volume: Volume, returned: bool) -> tuple[str, dict[str, object]]:
+    """The rule for one volume; its files are hashed only when nothing else keeps it."""
     if volume.stage != wf.DONE:
         return NOT_DONE, {"stage": t(f"stage.{volume.stage}")}
     if not returned:
@@ -124,31 +125,42 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool) -> tuple[str, d
     return DELETABLE, {"files": len(files)}
 
 
-def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
-    """What would go and why the rest stays; reads, deletes nothing."""
+def _decisions(ctx: ProjectContext, scan_root: Path) -> Iterator[FolderDecision]:
+    """One decision per folder, each made when its turn comes (never from a stale list)."""
     root = scan_root.resolve()
     if not root.is_dir():
         raise InputError("site.cleanup.no_root", path=scan_root)
     refuse_storage(ctx, root)
     with ctx.transaction() as session:
-        rows = session.execute(select(Volume, BorrowBatch.status).outerjoin(
-            BorrowBatch, BorrowBatch.id == Volume.borrow_batch_id).where(
+        rows = session.execute(select(Volume.archive_code, Volume.folder_name).where(
             Volume.project_id == ctx.project_id)).all()
-        by_name: dict[str, tuple[Volume, bool]] = {}
-        for volume, status in rows:
-            entry = (volume, status == wf.BORROW_RETURNED)
-            by_name[volume.archive_code] = entry
-            if volume.folder_name:
-                by_name.setdefault(volume.folder_name, entry)
-    report = CleanupReport(str(root), applied=False)
+    by_name: dict[str, str] = {}
+    for code, folder_name in rows:
+        by_name[code] = code
+        if folder_name:
+            by_name.setdefault(folder_name, code)
     for folder, name in volume_folders(root, set(by_name)):
         rel = folder.relative_to(root).as_posix()
         if name is None:
-            report.folders.append(FolderDecision(rel, "", UNKNOWN))
+            yield FolderDecision(rel, "", UNKNOWN)
             continue
-        volume, returned = by_name[name]
-        reason, params = _decide(ctx, volume, returned)
-        report.folders.append(FolderDecision(rel, volume.archive_code, reason, params))
+        code = by_name[name]
+        reason, params = _decide(ctx, *_state(ctx, code))
+        yield FolderDecision(rel, code, reason, params)
+
+
+def _state(ctx: ProjectContext, code: str) -> tuple[Volume, bool]:
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, code)
+        status = session.scalar(select(BorrowBatch.status).where(
+            BorrowBatch.id == volume.borrow_batch_id)) if volume.borrow_batch_id else None
+        return volume, status == wf.BORROW_RETURNED
+
+
+def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
+    """What would go and why the rest stays; reads, deletes nothing."""
+    report = CleanupReport(str(scan_root.resolve()), applied=False)
+    report.folders.extend(_decisions(ctx, scan_root))
     return report
 
 
@@ -162,28 +174,35 @@ def _size(folder: Path) -> tuple[int, int]:
 
 
 def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
-    """Delete every folder the rule lets go; each deletion is recorded with the deletion.
+    """Delete every folder the rule lets go, each right after its files were verified.
 
-    The event is written in the transaction that deletes: a folder that cannot be removed
-    rolls its event back, and a folder is not removed without its event."""
+    The event is written in the transaction that deletes, after the volume's stage and
+    return are read again inside it: a folder that cannot be removed rolls its event back, a
+    folder is not removed without its event, and a volume reopened meanwhile keeps its copy."""
     require_any_role(actor, CLEANERS)
-    report = plan(ctx, scan_root)
-    report.applied = True
-    root = Path(report.root)
+    report = CleanupReport(str(scan_root.resolve()), applied=True)
     host = socket.gethostname()
-    for i, decision in enumerate(report.folders):
+    for decision in _decisions(ctx, scan_root):
         if decision.reason != DELETABLE:
+            report.folders.append(decision)
             continue
-        folder = root / decision.folder
+        folder = Path(report.root) / decision.folder
         files, size = _size(folder)
         with ctx.transaction() as session:
             volume = ws.volume_by_code(session, ctx.project_id, decision.archive_code)
+            status = session.scalar(select(BorrowBatch.status).where(
+                BorrowBatch.id == volume.borrow_batch_id))
+            if volume.stage != wf.DONE or status != wf.BORROW_RETURNED:
+                reason = NOT_DONE if volume.stage != wf.DONE else NOT_RETURNED
+                report.folders.append(FolderDecision(decision.folder, decision.archive_code,
+                                                     reason, {"stage": t(f"stage.{volume.stage}")}))
+                continue
             ws.add_event(session, ctx.project_id, wf.EVENT_LOCAL_COPY_DELETED, actor.name,
                          worker_id=actor.worker_id, volume_id=volume.id,
                          data={"host": host, "folder": str(folder), "files": files,
                                "bytes": size, "verified": decision.params.get("files", 0)})
             session.flush()
             shutil.rmtree(folder)
-        report.folders[i] = FolderDecision(decision.folder, decision.archive_code, DELETED,
-                                           {"files": files})
+        report.folders.append(FolderDecision(decision.folder, decision.archive_code, DELETED,
+                                             {"files": files}))
     return report
