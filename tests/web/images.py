@@ -11,13 +11,17 @@ from sqlalchemy import select
 
 from dangan.db.models import Page, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.services import workers
+from dangan.services import engine, workers
+from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web.accounts import add_user
-from web.support import PASSWORD
+from web.support import PASSWORD, Line
 
-IMAGE_ACCOUNTS = {"retoucher": ("赵修", [wf.RETOUCHER]), "indexer": ("钱标", [wf.INDEXER])}
+IMAGE_ACCOUNTS = {"retoucher": ("赵修", [wf.RETOUCHER]),
+                  "indexer": ("钱标", [wf.INDEXER, wf.UPLOADER])}
+# who works each stage between scan and QC in these tests
+STAGE_PEOPLE = {wf.SCAN: "张扫", wf.RETOUCH: "赵修", wf.INDEX: "钱标", wf.UPLOAD: "钱标"}
 
 
 def page_jpeg(no: int, size: tuple[int, int] = (1240, 1754)) -> bytes:
@@ -64,3 +68,18 @@ def add_image_accounts(ctx: ProjectContext) -> None:
     for login, (name, roles) in IMAGE_ACCOUNTS.items():
         workers.add_worker(ctx, name, roles)
         add_user(ctx, login, PASSWORD, worker=name, roles=roles)
+
+
+def to_stage(line: Line, code: str, stage: str, pages: int = 3) -> list[Pages]:
+    """Sort the batch, record ``pages`` page images per volume, then sign each stage by its
+    person (claim and sign through the engine) until the batch waits at ``stage``."""
+    line.to_scan(code)
+    made = [add_pages(line.ctx, c, count=pages) for c in line.volume_codes(code)]
+    for at in (wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
+        if at == stage or line.batch(code)[0] == stage:
+            break
+        person = resolve_actor(line.ctx, STAGE_PEOPLE[at])
+        engine.claim(line.ctx, person, code)
+        engine.sign(line.ctx, person, code)
+    assert line.batch(code)[0] == stage
+    return made

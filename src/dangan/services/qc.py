@@ -151,7 +151,8 @@ def redraw(ctx: ProjectContext, inspection_id: int) -> list[dict[str, Any]]:
 
 def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: str, *,
                   page_no: int | None = None, item_seq: int | None = None, message: str = "",
-                  stage: str | None = None, severity: str = "error") -> DefectResult:
+                  stage: str | None = None, severity: str = "error", cause: str = "worker",
+                  box: tuple[int, int, int, int] | None = None) -> DefectResult:
     """Record an error on a page or item; it belongs to the stage (and person) it arose in.
 
     Found by the inspector of an open inspection it joins that inspection (rework follows the
@@ -163,6 +164,10 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
         raise InputError("qc.unknown_defect", code=code, choices=", ".join(wf.DEFECT_STAGE))
     if severity not in ("error", "warning"):
         raise InputError("qc.bad_severity", severity=severity)
+    if cause not in ("worker", "original"):
+        raise InputError("qc.bad_cause", cause=cause)
+    if box is not None and (len(box) != 4 or min(box) < 0 or box[2] < 1 or box[3] < 1):
+        raise InputError("qc.bad_box", box=",".join(str(v) for v in box))
     origin = stage or wf.defect_stage(code, graph)
     if origin is None or origin not in graph:
         raise InputError("qc.defect_stage_unknown", code=code, stage=origin or "")
@@ -188,9 +193,10 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
                         stage=origin, responsible_id=ws.responsible_for(session, volume, origin),
                         found_by_id=actor.worker_id,
                         inspection_id=inspection.id if in_qc and inspection else None,
-                        message=message,
+                        message=message, cause=cause,
                         data={"item_seq": item_seq, "params": _defect_params(
-                            archive_code, page_no, item_seq, message)})
+                            archive_code, page_no, item_seq, message),
+                              **({"box": [int(v) for v in box]} if box else {})})
         session.add(defect)
         session.flush()
         ws.add_event(session, ctx.project_id, wf.EVENT_DEFECT, actor.name, stage=origin,

@@ -20,7 +20,7 @@ from dangan.i18n import set_language
 from dangan.services.project import open_project
 from dangan.web import errors
 from dangan.web.deps import require_role
-from dangan.web.routes import api, auth, batches, pages, progress, tasks, users, volumes
+from dangan.web.routes import api, auth, batches, pages, progress, qc_desk, tasks, users, volumes
 from dangan.web.routes import borrow as borrow_desk
 from dangan.web.routes import records as records_desk
 from dangan.web.settings import WebSettings
@@ -30,7 +30,8 @@ STATIC = Path(__file__).parent / "static"
 # every router of the application with its prefix (the security tests walk this list)
 ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progress.router, ""),
            (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
-           (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""))
+           (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""),
+           (qc_desk.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

@@ -66,8 +66,25 @@
       return w / item.source.dimensions.x;
     }
 
+    const boxes = JSON.parse(root.dataset.boxes || "[]");
+
+    // a box in page pixels [x, y, w, h] drawn as an overlay that follows zoom and pan
+    function drawBox(box, cls) {
+      const s = scale();
+      const el = document.createElement("div");
+      el.className = cls || "mark-box";
+      el.style.border = "2px solid #e00";
+      el.style.background = "rgba(255,0,0,0.12)";
+      el.style.pointerEvents = "none";
+      const rect = osd.viewport.imageToViewportRectangle(box[0] / s, box[1] / s, box[2] / s, box[3] / s);
+      osd.addOverlay({ element: el, location: rect });
+      return el;
+    }
+
     osd.addHandler("open", function () {
       osd.viewport.setRotation(rotation, true);
+      osd.clearOverlays();
+      boxes.forEach(function (b) { if (b.page === pages[index] && b.box) drawBox(b.box, "mark-box saved"); });
       root.dispatchEvent(new CustomEvent("viewer:page", { detail: { page: pages[index] } }));
     });
 
@@ -91,7 +108,7 @@
       });
     });
     const api = {
-      osd: osd, go: go, actions: actions, scale: scale,
+      osd: osd, go: go, actions: actions, scale: scale, drawBox: drawBox, root: root,
       page: function () { return pages[index]; },
       pages: pages,
     };

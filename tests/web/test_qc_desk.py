@@ -1,0 +1,240 @@
+"""The QC desk through HTTP: claim, the sample by a given seed, a defect marked as a box with
+its cause, the verdict, the rework in the responsible worker's list with the page and box, the
+rework done and re-inspected; roles and CSRF."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dangan.db.models import Defect, QCInspection, Rework
+from dangan.domain import workflow as wf
+from dangan.services import qc
+from dangan.services.project import init_project
+from dangan.web.app import create_app
+from dangan.web.settings import WebSettings
+from web.images import Pages, add_image_accounts, to_stage
+from web.support import Line, build_line, login
+from web.test_browser import ARGS, CHROMIUM, _free_port, _see, _sign_in
+
+
+@pytest.fixture
+def at_qc(line: Line) -> tuple[str, list[Pages]]:
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    return code, to_stage(line, code, wf.QC)
+
+
+def _claim_and_draw(client: TestClient, code: str, seed: str = "12345") -> str:
+    csrf = login(client, "qc")
+    assert client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
+    drawn = client.post(f"/qc/{code}/sample", data={"csrf_token": csrf, "seed": seed})
+    assert drawn.status_code == 303
+    return csrf
+
+
+def test_sample_by_seed_defect_with_box_and_rework_list(app_client: TestClient, line: Line,
+                                                        at_qc: tuple[str, list[Pages]]) -> None:
+    code, volumes = at_qc
+    csrf = _claim_and_draw(app_client, code)
+    assert code in app_client.get("/qc").text
+    with line.ctx.transaction() as session:
+        inspection = session.scalar(select(QCInspection))
+        assert inspection is not None and inspection.seed == 12345
+        inspection_id = inspection.id
+    assert qc.redraw(line.ctx, inspection_id) == inspection.sample  # reproducible by the seed
+    batch_page = app_client.get(f"/qc/{code}").text
+    assert "12345" in batch_page and f"/qc/{code}/volume/{volumes[0].volume_id}" in batch_page
+    desk = app_client.get(f"/qc/{code}/volume/{volumes[0].volume_id}?page=2").text
+    assert 'id="defect-form"' in desk and "/static/js/mark.js" in desk
+    saved = app_client.post(f"/qc/{code}/volume/{volumes[0].volume_id}/defect", data={
+        "csrf_token": csrf, "defect": "skew", "page_no": "2", "cause": "worker",
+        "box_x": "100", "box_y": "120.4", "box_w": "300", "box_h": "80", "message": "歪了"})
+    assert saved.status_code == 303, saved.text
+    with line.ctx.transaction() as session:
+        defect = session.scalar(select(Defect).where(Defect.code == "skew"))
+        assert defect is not None
+        assert defect.data["box"] == [100, 120, 300, 80] and defect.cause == "worker"
+        assert defect.page_no == 2 and defect.inspection_id == inspection_id
+    decided = app_client.post(f"/qc/{code}/decide", data={"csrf_token": csrf})
+    assert decided.status_code == 303
+    assert line.batch(code)[1] == wf.IN_REWORK
+    # the responsible retoucher sees the page and the box
+    csrf_r = login(app_client, "retoucher")
+    listing = app_client.get("/rework").text
+    assert "100,120,300,80" in listing
+    assert f"/pages/{volumes[0].volume_id}/2/thumb.jpg" in listing
+    with line.ctx.transaction() as session:
+        rework_id = session.scalar(select(Rework.id))
+    one = app_client.get(f"/rework/{rework_id}").text
+    assert '"box": [100, 120, 300, 80]' in one and 'data-start="2"' in one
+    done = app_client.post(f"/rework/{rework_id}/done", data={"csrf_token": csrf_r})
+    assert done.status_code == 303
+    # another worker cannot see it
+    login(app_client, "indexer")
+    assert app_client.get(f"/rework/{rework_id}",
+                          headers={"Accept": "application/json"}).status_code == 404
+    # re-inspection: the defective page is drawn again
+    _claim_and_draw(app_client, code, seed="99")
+    with line.ctx.transaction() as session:
+        second = session.scalars(select(QCInspection).order_by(QCInspection.round)).all()[-1]
+        keys = {(u["volume_id"], u["key"]) for u in second.sample}
+    assert (volumes[0].volume_id, 2) in keys
+
+
+def test_original_paper_cause_and_bad_inputs(app_client: TestClient, line: Line,
+                                             at_qc: tuple[str, list[Pages]]) -> None:
+    code, volumes = at_qc
+    csrf = _claim_and_draw(app_client, code)
+    url = f"/qc/{code}/volume/{volumes[1].volume_id}/defect"
+    json = {"Accept": "application/json"}
+    ok = app_client.post(url, data={"csrf_token": csrf, "defect": "blurred", "page_no": "1",
+                                    "cause": "original"})
+    assert ok.status_code == 303
+    with line.ctx.transaction() as session:
+        d = session.scalar(select(Defect).where(Defect.code == "blurred"))
+        assert d is not None and d.cause == "original" and "box" not in d.data
+    for data, key in (({"defect": "nonsense"}, "qc.unknown_defect"),
+                      ({"cause": "weather"}, "qc.bad_cause"),
+                      ({"box_x": "1", "box_y": "1", "box_w": "0", "box_h": "5"}, "qc.bad_box"),
+                      ({"box_x": "a", "box_y": "1", "box_w": "2", "box_h": "5"}, "qc.bad_box")):
+        form = {"csrf_token": csrf, "defect": "skew", "page_no": "1", **data}
+        refused = app_client.post(url, data=form, headers=json)
+        assert refused.status_code == 422 and refused.json()["key"] == key, data
+    # a volume of another batch is not reachable through this batch
+    other = app_client.get(f"/qc/{code}/volume/999999", headers=json)
+    assert other.status_code == 404
+
+
+def test_roles_and_csrf(app_client: TestClient, line: Line,
+                        at_qc: tuple[str, list[Pages]]) -> None:
+    code, _ = at_qc
+    json = {"Accept": "application/json"}
+    csrf = login(app_client, "retoucher")
+    assert app_client.get("/qc", headers=json).status_code == 403
+    refused = app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}, headers=json)
+    assert refused.status_code == 403 and refused.json()["key"] == "web.forbidden"
+    login(app_client, "qc")
+    no_csrf = app_client.post(f"/qc/{code}/claim", data={}, headers=json)
+    assert no_csrf.status_code == 403 and no_csrf.json()["key"] == "web.csrf_failed"
+    assert line.batch(code) == (wf.QC, wf.WAITING)
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+@pytest.fixture
+def chromium() -> str:
+    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
+        reason = f"Chromium not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+def served_at_qc(tmp_path: Path) -> Iterator[tuple[str, Line, str]]:
+    """The app on a free port in a thread, over a project whose first batch waits at QC."""
+    ctx = init_project(tmp_path / "proj", "court", name="质检浏览器测试")
+    line = build_line(ctx)
+    add_image_accounts(ctx)
+    code = line.batches[0]
+    to_stage(line, code, wf.QC)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(WebSettings(project=ctx.home)),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", line, code
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_inspector_marks_a_box_and_the_retoucher_sees_it(
+        chromium: str, served_at_qc: tuple[str, Line, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, line, code = served_at_qc
+    foreign: list[str] = []
+
+    def only_our_server(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(base + "/") or url == base:
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    opened = ("() => { const v = document.getElementById('viewer');"
+              " return !!(v && v.danganViewer && v.danganViewer.osd.world.getItemCount() > 0"
+              " && v.danganViewer.osd.world.getItemAt(0).getFullyLoaded()); }")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
+        try:
+            inspector = browser.new_context(viewport={"width": 1400, "height": 1000})
+            inspector.route("**/*", only_our_server)
+            page = inspector.new_page()
+            _sign_in(page, base, "qc")
+            page.goto(f"{base}/qc/{code}")
+            page.get_by_role("button", name="领取质检").click()
+            _see(page, f"已领取 {code}")
+            page.fill("input[name=seed]", "4242")
+            page.get_by_role("button", name="抽样").click()
+            _see(page, "种子 4242")
+            page.get_by_role("link", name="打开").first.click()
+            page.wait_for_function(opened, timeout=15_000)
+            page.get_by_role("button", name="框选问题（M）").click()
+            box = page.locator("#viewer-canvas").bounding_box()
+            assert box is not None
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(cx - 60, cy - 80)
+            page.mouse.down()
+            page.mouse.move(cx, cy - 20, steps=5)
+            page.mouse.move(cx + 60, cy + 40, steps=5)
+            page.mouse.up()
+            drawn = [int(page.input_value(f"#box-{k}")) for k in "xywh"]
+            assert drawn[2] > 0 and drawn[3] > 0
+            page.select_option("#defect-type", "skew")
+            page.click("#defect-save")
+            _see(page, "已记录")
+            page_no = int(page.input_value("#defect-page"))
+            page.goto(f"{base}/qc/{code}")
+            page.get_by_role("button", name="判定（按合格率规则）").click()
+            _see(page, "不合格或有问题待返工")
+            inspector.close()
+
+            retoucher = browser.new_context(viewport={"width": 1400, "height": 1000})
+            retoucher.route("**/*", only_our_server)
+            page = retoucher.new_page()
+            _sign_in(page, base, "retoucher")
+            page.goto(f"{base}/rework")
+            row = page.locator("tr.rework").first
+            assert row.locator("td.box").inner_text() == ",".join(map(str, drawn))
+            row.get_by_role("link", name="查看标记").click()
+            page.wait_for_function(opened, timeout=15_000)
+            page.locator(".mark-box.saved").first.wait_for(timeout=15_000)
+            assert page.locator(".viewer-page").inner_text().startswith(f"{page_no} /")
+            retoucher.close()
+        finally:
+            browser.close()
+    with line.ctx.transaction() as session:
+        defect = session.scalar(select(Defect).where(Defect.code == "skew"))
+        rework = session.scalar(select(Rework))
+        assert defect is not None and rework is not None
+        assert defect.data["box"] == drawn and rework.defect_id == defect.id
+        assert rework.assignee_id == defect.responsible_id
+    assert foreign == []
