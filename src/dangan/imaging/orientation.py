@@ -11,10 +11,12 @@ Two independent readers of text give evidence:
     and guesses on forms and tables unless it is shown the characters only: it gets the page
     binarised with everything outside the detector's text boxes whited out (``text_only``).
 The page is turned only where both agree and at least one of them is clear; where the
-detector finds the page upright with a clear margin the second tool is not asked. Anything else leaves the page as it is
-(``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
-looks at the sheet's shape: a landscape sheet stays landscape unless its text says otherwise,
-and a page with too little text is never turned.
+detector finds the page upright with a clear margin the second tool is not asked. Anything
+else leaves the page as it is (``rotation`` 0) with a reason for review: a wrong turn is far
+worse than a flag. Nothing looks at the sheet's shape: a landscape sheet stays landscape
+unless its text says otherwise, and a page with too little text is never turned.
+Known blind spot: a page in vertical script lying on its side shows the detector rows of
+(sideways) characters, which it takes for an upright page without asking Tesseract.
 """
 
 from __future__ import annotations
