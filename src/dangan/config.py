@@ -191,6 +191,7 @@ class WebConfig(Section):
     idle_minutes: int = Field(30, ge=1)  # a web session unused this long ends
     lock_after: int = Field(10, ge=3)  # failed logins in lock_minutes that lock the login
     lock_minutes: int = Field(15, ge=1)
+    three_officers: bool = False  # 三员分立: admin / security officer / auditor kept apart
 
 
 class StorageConfig(Section):

@@ -112,6 +112,8 @@ def require_role(*roles: str) -> Callable[[Request], Awaitable[sec.Account]]:
             given = await csrf.submitted_token(request)
             if not csrf.tokens_match(account.csrf_token, given):
                 await refuse(request, account, "csrf", sec.AccessDenied("web.csrf_failed"))
+        from dangan.web.routes.audit import officer_check  # the three-officer rule (late: cycle)
+        await officer_check(request, account)
         if wanted and not any(account.has(r) for r in wanted):
             await refuse(request, account, "role:" + ",".join(sorted(wanted)),
                          sec.AccessDenied("web.forbidden", roles=role_names(wanted)))

@@ -111,3 +111,43 @@ MESSAGES.update({
     "records.rebind.signed": ("小批次 {code} 已装订签字（{volumes} 卷）。",
                               "Work batch {code} rebound and signed ({volumes} volumes)."),
 })
+
+MESSAGES.update({
+    # --- three officers and the audit trail ---
+    "role.security_officer": ("安全保密员", "Security officer"),
+    "role.security_auditor": ("安全审计员", "Security auditor"),
+    "officers.title": ("三员管理", "Three officers"),
+    "officers.on": ("本项目启用三员分立：系统管理员、安全保密员、安全审计员各司其职，均不能修改生产数据。",
+                    "Three-officer separation is on: administrator, security officer and auditor "
+                    "each keep to their own duties; none changes production data."),
+    "officers.off": ("本项目未启用三员分立（dangan.toml [web] three_officers = true 可启用）。",
+                     "Three-officer separation is off (dangan.toml [web] three_officers = true)."),
+    "officers.officer": ("三员角色", "Officer"),
+    "officers.appoint": ("任命", "Appoint"),
+    "officers.appointed": ("账号 {login} 的三员角色：{role}。", "Account {login} officer role: {role}."),
+    "officers.lock": ("锁定", "Lock"),
+    "officers.unlock": ("解锁", "Unlock"),
+    "officers.locked": ("账号 {login} 已锁定。", "Account {login} locked."),
+    "officers.unlocked": ("账号 {login} 已解锁。", "Account {login} unlocked."),
+    "officers.conflict": ("一个账号只能担任三员中的一员（当前：{roles}），请先更正。",
+                          "An account may hold only one of the three officer roles (now: {roles}); "
+                          "correct it first."),
+    "officers.no_production": ("{role}不能修改生产数据（三员分立）。",
+                               "The {role} may not change production data (three officers)."),
+    "officers.one_only": ("账号 {login} 是系统管理员，不能再担任安全保密员或安全审计员。",
+                          "Account {login} is the administrator; it cannot also be the security "
+                          "officer or auditor."),
+    "officers.no_line_roles": ("账号 {login} 担任三员，不能同时担任生产岗位。",
+                               "Account {login} is an officer and cannot hold a line role too."),
+    "officers.bad_role": ("未知的三员角色：{role}", "Unknown officer role: {role}"),
+    "officers.bad_date": ("日期格式不正确：{value}（应为 YYYY-MM-DD）",
+                          "Bad date: {value} (YYYY-MM-DD)"),
+    "officers.audit_title": ("审计记录", "Audit trail"),
+    "officers.person": ("人员", "Person"),
+    "officers.kind": ("类型", "Kind"),
+    "officers.any": ("全部", "any"),
+    "officers.from": ("起始日期", "From"),
+    "officers.to": ("截止日期", "To"),
+    "officers.data": ("详情", "Details"),
+    "officers.older": ("更早的记录", "Older entries"),
+})
