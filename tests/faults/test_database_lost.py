@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -48,9 +49,9 @@ def clean_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SetTruth]
     return root, generate_set(root, 1, seed=5, pages=(5, 5), p_blank=0.0, p_duplicate=0.0)
 
 
-def _count(ctx: ProjectContext, stmt: object) -> int:
+def _count(ctx: ProjectContext, stmt: Any) -> int:
     with ctx.transaction() as s:
-        return int(s.scalar(stmt) or 0)  # type: ignore[call-overload]
+        return int(s.scalar(stmt) or 0)
 
 
 def _db_error_text() -> str:
