@@ -24,6 +24,7 @@ from dangan.web.routes import api, auth, batches, pages, progress, qc_desk, task
 from dangan.web.routes import audit as audit_desk
 from dangan.web.routes import borrow as borrow_desk
 from dangan.web.routes import records as records_desk
+from dangan.web.routes import retouch_desk as retouch_routes
 from dangan.web.settings import WebSettings
 from dangan.web.templating import make_templates
 
@@ -32,7 +33,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progress.router, ""),
            (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
            (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""),
-           (qc_desk.router, ""), (audit_desk.router, ""))
+           (qc_desk.router, ""), (audit_desk.router, ""), (retouch_routes.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

@@ -93,3 +93,43 @@ MESSAGES.update({
     "web_images.rework.done": ("返工 {id} 已完成，等待复检。", "Rework {id} done; waiting for "
                                "re-inspection."),
 })
+MESSAGES.update({
+    # --- retouch desk ---
+    "retouch_fix.not_at_retouch": ("案卷 {volume} 不在修图环节，也没有分配给你的修图返工。",
+                                   "Volume {volume} is not at retouch and has no retouch rework "
+                                   "of yours."),
+    "retouch_fix.no_page": ("案卷 {volume} 没有第 {page} 页。", "Volume {volume} has no page {page}."),
+    "retouch_fix.bad_file": ("上传的文件不是可用的图像（{detail}）。",
+                             "The uploaded file is not a usable image ({detail})."),
+    "retouch_fix.write_mismatch": ("写入后校验不符：{path}", "Checksum differs after writing: {path}"),
+    "web_images.nav.retouch": ("修图台", "Retouch desk"),
+    "web_images.retouch.title": ("修图台", "Retouch desk"),
+    "web_images.retouch.none": ("没有在修图环节的小批次。", "No batch at retouch."),
+    "web_images.retouch.batch_title": ("修图：{code}", "Retouch of {code}"),
+    "web_images.retouch.run": ("运行自动修图", "Run retouch"),
+    "web_images.retouch.started": ("已开始修图 {code}（{pages} 页）。", "Retouch of {code} started "
+                                   "({pages} pages)."),
+    "web_images.retouch.already_running": ("{code} 的修图正在运行。", "Retouch of {code} is "
+                                           "already running."),
+    "web_images.retouch.no_run": ("没有这个修图任务：{id}", "No such retouch run: {id}"),
+    "web_images.retouch.run_done": ("修图完成：{pages} 页，签字 {signed} 卷。",
+                                    "Retouch done: {pages} pages, {signed} volumes signed."),
+    "web_images.retouch.run_state.running": ("进行中", "Running"),
+    "web_images.retouch.run_state.done": ("已完成", "Done"),
+    "web_images.retouch.run_state.failed": ("失败", "Failed"),
+    "web_images.retouch.flagged": ("{count} 页需查看", "{count} pages flagged"),
+    "web_images.retouch.flags": ("标记", "Flags"),
+    "web_images.retouch.compare": ("前后对比", "Before / after"),
+    "web_images.retouch.before": ("修图前（原始图像）", "Before (master)"),
+    "web_images.retouch.after": ("修图后", "After"),
+    "web_images.retouch.accept": ("接受此页", "Accept this page"),
+    "web_images.retouch.fixed_file": ("手工修好的文件", "Hand-fixed file"),
+    "web_images.retouch.replace": ("替换此页", "Replace this page"),
+    "web_images.retouch.accepted": ("第 {page} 页已接受（{waived} 个提示已免除）。",
+                                    "Page {page} accepted ({waived} warnings waived)."),
+    "web_images.retouch.replaced": ("第 {page} 页已替换为第 {version} 版（SHA-256 {sha}…）。",
+                                    "Page {page} replaced by version {version} "
+                                    "(SHA-256 {sha}…)."),
+    "web_images.retouch.is_fixed": ("已手工替换", "Replaced by hand"),
+    "web_images.retouch.is_accepted": ("已接受", "Accepted"),
+})

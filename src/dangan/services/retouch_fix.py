@@ -1,0 +1,159 @@
+"""Use case: a retoucher settles one page by hand — accepts the retouched page as it is, or
+replaces it with a hand-fixed file.
+
+A replacement is a new version in 已修图 (a new name, its SHA-256 and size recorded on the
+page's retouched ``StoredFile`` row); the earlier version's file stays where it was and the
+master in 已扫描 is never written. Both acts are recorded as a ``retouch_record`` event with
+the previous and new checksums, signed by the actor, who must hold the batch's retouch claim
+or an open rework of the volume.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+from dataclasses import dataclass
+from datetime import datetime
+
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dangan.db.models import Defect, Page, Rework, StageEvent, StoredFile, Volume, WorkBatch
+from dangan.domain import workflow as wf
+from dangan.errors import InputError, NotFoundError, StateError
+from dangan.services import engine
+from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
+from dangan.services.project import ProjectContext
+from dangan.storage.areas import Area
+from dangan.storage.checksum import sha256_bytes
+
+MAX_BYTES = 200 * 1024 * 1024
+MAX_PIXELS = 400_000_000
+FORMATS = {"JPEG": ".jpg", "TIFF": ".tif", "PNG": ".png"}
+
+
+@dataclass(frozen=True)
+class FixResult:
+    archive_code: str
+    page_no: int
+    path: str
+    sha256: str
+    previous_sha256: str
+    version: int
+
+
+def _may_retouch(session: Session, actor: Actor, volume: Volume) -> None:
+    """The retouch claim of the volume's batch, or an open rework of the volume, is needed."""
+    engine.require_role(actor, wf.RETOUCH)
+    rework = session.scalar(select(Rework.id).where(
+        Rework.volume_id == volume.id, Rework.status == "open", Rework.stage == wf.RETOUCH,
+        Rework.assignee_id == actor.worker_id).limit(1))
+    if rework is not None:
+        return
+    batch = session.get(WorkBatch, volume.work_batch_id) if volume.work_batch_id else None
+    if batch is None or batch.stage != wf.RETOUCH:
+        raise StateError("retouch_fix.not_at_retouch", volume=volume.archive_code)
+    engine.require_claimant(session, batch, wf.RETOUCH, actor)
+
+
+def _page(session: Session, project_id: int, archive_code: str,
+          page_no: int) -> tuple[Volume, Page]:
+    volume = ws.volume_by_code(session, project_id, archive_code)
+    page = session.scalar(select(Page).where(Page.volume_id == volume.id,
+                                             Page.page_no == page_no))
+    if page is None:
+        raise NotFoundError("retouch_fix.no_page", volume=archive_code, page=page_no)
+    return volume, page
+
+
+def _check_image(data: bytes) -> str:
+    """The file's format suffix, after a full decode check (refuses broken and huge files)."""
+    if not data or len(data) > MAX_BYTES:
+        raise InputError("retouch_fix.bad_file", detail=f"{len(data)} bytes")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.size[0] * img.size[1] > MAX_PIXELS:
+                raise InputError("retouch_fix.bad_file", detail=f"{img.size[0]}x{img.size[1]}")
+            fmt = img.format or ""
+            img.load()
+    except InputError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds for a hostile file
+        raise InputError("retouch_fix.bad_file", detail=type(exc).__name__) from None
+    if fmt not in FORMATS:
+        raise InputError("retouch_fix.bad_file", detail=fmt or "?")
+    return FORMATS[fmt]
+
+
+def _event(session: Session, ctx: ProjectContext, actor: Actor, volume: Volume,
+           data: dict[str, object], at: datetime) -> None:
+    session.add(StageEvent(project_id=ctx.project_id, kind=wf.EVENT_RETOUCH_RECORD,
+                           stage=wf.RETOUCH, volume_id=volume.id,
+                           work_batch_id=volume.work_batch_id, worker_id=actor.worker_id,
+                           person=actor.name, at=at, data=data))
+
+
+def replace_page(ctx: ProjectContext, actor: Actor, archive_code: str, page_no: int,
+                 data: bytes) -> FixResult:
+    """Record ``data`` (a hand-fixed image) as the page's new retouched version."""
+    suffix = _check_image(data)
+    with ctx.transaction() as session:
+        volume, page = _page(session, ctx.project_id, archive_code, page_no)
+        _may_retouch(session, actor, volume)
+        master = session.scalar(select(StoredFile).where(
+            StoredFile.page_id == page.id, StoredFile.area == Area.SCANNED.key))
+        # beside the retouched pages, mirroring the master's folder (never in 已扫描)
+        folder = posixpath.basename(posixpath.dirname(master.path)) if master else \
+            (volume.folder_name or archive_code)
+        stem = posixpath.splitext(posixpath.basename(master.path))[0] if master else \
+            f"{page_no:04d}"
+        version = 1 + (session.scalar(select(func.count()).select_from(StageEvent).where(
+            StageEvent.volume_id == volume.id, StageEvent.kind == wf.EVENT_RETOUCH_RECORD,
+            StageEvent.data["hand_fixed_page"].as_integer() == page_no)) or 0)
+    rel = f"{Area.RETOUCHED.value}/{folder}/{stem}.fix{version}{suffix}"
+    digest = ctx.storage.write_bytes(rel, data)  # a new name: no version is overwritten
+    if digest != sha256_bytes(data):
+        raise StateError("retouch_fix.write_mismatch", path=rel)
+    at = ws.now()
+    with ctx.transaction() as session:
+        volume, page = _page(session, ctx.project_id, archive_code, page_no)
+        _may_retouch(session, actor, volume)
+        row = session.scalar(select(StoredFile).where(
+            StoredFile.page_id == page.id, StoredFile.area == Area.RETOUCHED.key))
+        previous = {"path": row.path, "sha256": row.sha256} if row else {}
+        if row is None:
+            row = StoredFile(project_id=ctx.project_id, volume_id=volume.id, page_id=page.id,
+                             area=Area.RETOUCHED.key, kind="page", path=rel, sha256="", size=0)
+            session.add(row)
+        row.path, row.sha256, row.size, row.recorded_at, row.verified_at = \
+            rel, digest, len(data), at, at
+        page.metrics = {**(page.metrics or {}),
+                        "hand_fixed": {"by": actor.name, "at": at.isoformat(), "version": version}}
+        _event(session, ctx, actor, volume, {"hand_fixed_page": page_no, "version": version,
+                                             "path": rel, "sha256": digest,
+                                             "previous": previous}, at)
+        return FixResult(archive_code, page_no, rel, digest, str(previous.get("sha256", "")),
+                         version)
+
+
+def accept_page(ctx: ProjectContext, actor: Actor, archive_code: str, page_no: int) -> int:
+    """The retoucher looked at the page and accepts it: its open retouch warnings are waived
+    (errors stay open until fixed). Returns the number of warnings waived."""
+    at = ws.now()
+    with ctx.transaction() as session:
+        volume, page = _page(session, ctx.project_id, archive_code, page_no)
+        _may_retouch(session, actor, volume)
+        waived = 0
+        for defect in session.scalars(select(Defect).where(
+                Defect.volume_id == volume.id, Defect.page_no == page_no,
+                Defect.source == "retouch", Defect.status == "open",
+                Defect.severity == "warning")):
+            defect.status = "waived"
+            defect.resolved_at = at
+            waived += 1
+        page.metrics = {**(page.metrics or {}),
+                        "accepted": {"by": actor.name, "at": at.isoformat()}}
+        _event(session, ctx, actor, volume, {"accepted_page": page_no, "waived": waived}, at)
+        return waived

@@ -1,0 +1,219 @@
+"""修图台: per-page flags from the recorded metrics, before/after in two synchronised viewers,
+accept a page or replace it with a hand-fixed file (``services.retouch_fix``), and the retouch
+of a batch run in the background with its progress polled by htmx.
+
+A run lives in a thread of the server (it goes on when the browser closes) and runs through
+the project's executor; a failure is shown as failed with its message.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from sqlalchemy import select
+from starlette.responses import RedirectResponse, Response
+
+from dangan.compute.executors import Executor, PoolExecutor
+from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
+from dangan.domain import workflow as wf
+from dangan.errors import DanganError, NotFoundError
+from dangan.i18n import t
+from dangan.services import retouch_fix, retouch_project
+from dangan.services import workflow_state as ws
+from dangan.services.engine import Actor
+from dangan.services.project import ProjectContext
+from dangan.storage.areas import Area
+from dangan.web import security as sec
+from dangan.web.deps import Ctx, act, actor_of, require_role
+from dangan.web.routes.auth import set_flash
+from dangan.web.routes.pages import page_rows, volume_head
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+RetouchAccount = Annotated[sec.Account, Depends(require_role(wf.RETOUCHER))]
+MAX_UPLOAD = retouch_fix.MAX_BYTES
+
+
+def make_executor() -> Executor:
+    """The executor of a run started from the browser (one worker process: a shared server)."""
+    return PoolExecutor(1)
+
+
+@dataclass
+class Run:
+    id: str
+    batch: str
+    person: str
+    total: int
+    done: int = 0
+    state: str = "running"  # running / done / failed
+    message: str = ""
+
+
+_runs: dict[str, Run] = {}
+_runs_lock = threading.Lock()
+
+
+def _flags(page: Page, defects: list[Defect]) -> list[str]:
+    """What the desk shows for a page: review reasons and the checks' findings."""
+    m = (page.metrics or {}).get("retouch") or {}
+    flags: list[str] = [f"review:{r}" for r in (m.get("review") or [])]
+    if abs(float(m.get("skew_before_deg") or 0)) >= 0.3:
+        flags.append(f"skew:{float(m['skew_before_deg']):.1f}°")
+    if int(m.get("rotation") or 0) == 180:
+        flags.append("upside_down")
+    if m.get("holes_filled"):
+        flags.append(f"holes:{m['holes_filled']}")
+    if page.blank:
+        flags.append("blank")
+    flags.extend(d.code for d in defects)
+    return list(dict.fromkeys(flags))
+
+
+def batch_pages(ctx: ProjectContext, code: str) -> list[dict[str, Any]]:
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, code)
+        out = []
+        for vol in session.scalars(select(Volume).where(Volume.work_batch_id == batch.id)
+                                   .order_by(Volume.id)):
+            defects = list(session.scalars(select(Defect).where(
+                Defect.volume_id == vol.id, Defect.source == "retouch",
+                Defect.status == "open")))
+            by_page: dict[int | None, list[Defect]] = {}
+            for d in defects:
+                by_page.setdefault(d.page_no, []).append(d)
+            pages = [{"no": p.page_no, "flags": _flags(p, by_page.get(p.page_no, [])),
+                      "holes": ((p.metrics or {}).get("retouch") or {}).get("hole_boxes") or [],
+                      "accepted": "accepted" in (p.metrics or {}),
+                      "fixed": "hand_fixed" in (p.metrics or {})}
+                     for p in session.scalars(select(Page).where(Page.volume_id == vol.id)
+                                              .order_by(Page.page_no))]
+            out.append({"id": vol.id, "code": vol.archive_code, "pages": pages,
+                        "flagged": sum(1 for p in pages if p["flags"])})
+        return out
+
+
+def _back(url: str, message: str) -> Response:
+    response = RedirectResponse(url, status_code=303)
+    set_flash(response, message)
+    return response
+
+
+def _url(code: str) -> str:
+    return f"/retouch/{quote(code, safe='')}"
+
+
+@router.get("/retouch")
+def retouch_home(request: Request, ctx: Ctx, account: RetouchAccount) -> Response:
+    with ctx.transaction() as session:
+        batches = [{"code": b.code, "status": b.status} for b in session.scalars(
+            select(WorkBatch).where(WorkBatch.project_id == ctx.project_id,
+                                    WorkBatch.stage == wf.RETOUCH).order_by(WorkBatch.id))]
+    return render(request, "retouch/home.html", batches=batches)
+
+
+@router.get("/retouch/runs/{run_id}")
+def run_progress(request: Request, account: RetouchAccount, run_id: str) -> Response:
+    run = _runs.get(run_id)
+    if run is None:
+        raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
+    return render(request, "retouch/_run.html", run=run)
+
+
+@router.get("/retouch/{code}")
+def retouch_batch(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
+    running = [r for r in _runs.values() if r.batch == code]
+    return render(request, "retouch/batch.html", code=code, volumes=batch_pages(ctx, code),
+                  run=running[-1] if running else None)
+
+
+def _execute(ctx: ProjectContext, actor: Actor, run: Run) -> None:
+    def tick(_report: Any) -> None:
+        run.done += 1
+
+    executor = make_executor()
+    try:
+        summary = retouch_project.run(ctx, executor, batch=run.batch, actor=actor, progress=tick)
+        run.done = run.total
+        run.state = "done"
+        run.message = t("web_images.retouch.run_done", pages=len(summary.pages),
+                        signed=len(summary.signed))
+    except DanganError as exc:
+        run.state, run.message = "failed", exc.message
+    except Exception as exc:  # shown as failed, never lost in a thread
+        run.state, run.message = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        executor.close()
+
+
+def _pages_to_do(ctx: ProjectContext, code: str) -> int:
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, code)
+        return len(session.scalars(select(StoredFile.id).join(
+            Volume, Volume.id == StoredFile.volume_id).where(
+            Volume.work_batch_id == batch.id, StoredFile.area == Area.SCANNED.key,
+            StoredFile.kind == "page")).all())
+
+
+@router.post("/retouch/{code}/run")
+async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
+    with _runs_lock:
+        if any(r.batch == code and r.state == "running" for r in _runs.values()):
+            return _back(_url(code), t("web_images.retouch.already_running", code=code))
+    actor = actor_of(ctx, account)
+    run = Run(uuid.uuid4().hex, code, account.name, _pages_to_do(ctx, code))
+    with _runs_lock:
+        _runs[run.id] = run
+    threading.Thread(target=_execute, args=(ctx, actor, run), daemon=True,
+                     name=f"retouch-{code}").start()
+    return _back(_url(code), t("web_images.retouch.started", code=code, pages=run.total))
+
+
+def _volume_in_batch(ctx: ProjectContext, code: str, volume_id: int) -> str:
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, code)
+        vol = session.get(Volume, volume_id)
+        if vol is None or vol.work_batch_id != batch.id:
+            raise NotFoundError("web_images.no_volume", volume=volume_id)
+        return vol.archive_code
+
+
+@router.get("/retouch/{code}/volume/{volume_id}")
+def compare(request: Request, ctx: Ctx, account: RetouchAccount, code: str, volume_id: int,
+            page: int = 1) -> Response:
+    _volume_in_batch(ctx, code, volume_id)
+    with ctx.transaction() as session:
+        head = volume_head(session, ctx.project_id, volume_id)
+        rows = page_rows(session, volume_id)
+    flags = {p["no"]: p for v in batch_pages(ctx, code) if v["id"] == volume_id
+             for p in v["pages"]}
+    return render(request, "retouch/compare.html", code=code, volume=head, pages=rows,
+                  start=page, flags=flags)
+
+
+@router.post("/retouch/{code}/volume/{volume_id}/accept")
+async def accept(request: Request, ctx: Ctx, account: RetouchAccount, code: str,
+                 volume_id: int, page_no: Annotated[int, Form()]) -> Response:
+    archive_code = _volume_in_batch(ctx, code, volume_id)
+    waived = await act(request, account, lambda actor: retouch_fix.accept_page(
+        ctx, actor, archive_code, page_no))
+    return _back(f"{_url(code)}/volume/{volume_id}?page={page_no}",
+                 t("web_images.retouch.accepted", page=page_no, waived=waived))
+
+
+@router.post("/retouch/{code}/volume/{volume_id}/replace")
+async def replace(request: Request, ctx: Ctx, account: RetouchAccount, code: str,
+                  volume_id: int, page_no: Annotated[int, Form()],
+                  file: Annotated[UploadFile, File()]) -> Response:
+    archive_code = _volume_in_batch(ctx, code, volume_id)
+    data = await file.read(MAX_UPLOAD + 1)
+    fixed = await act(request, account, lambda actor: retouch_fix.replace_page(
+        ctx, actor, archive_code, page_no, data))
+    return _back(f"{_url(code)}/volume/{volume_id}?page={page_no}",
+                 t("web_images.retouch.replaced", page=page_no, version=fixed.version,
+                   sha=fixed.sha256[:12]))
