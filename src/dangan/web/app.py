@@ -23,6 +23,7 @@ from dangan.web.deps import require_role
 from dangan.web.routes import api, auth, batches, pages, progress, qc_desk, tasks, users, volumes
 from dangan.web.routes import audit as audit_desk
 from dangan.web.routes import borrow as borrow_desk
+from dangan.web.routes import index_desk as index_routes
 from dangan.web.routes import records as records_desk
 from dangan.web.routes import retouch_desk as retouch_routes
 from dangan.web.settings import WebSettings
@@ -33,7 +34,8 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progress.router, ""),
            (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
            (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""),
-           (qc_desk.router, ""), (audit_desk.router, ""), (retouch_routes.router, ""))
+           (qc_desk.router, ""), (audit_desk.router, ""), (retouch_routes.router, ""),
+           (index_routes.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

@@ -1,0 +1,131 @@
+"""著录台: the volume record (卷宗信息) and the 卷内目录 grid beside the page viewer.
+
+The fields and required fields are the project's (``[catalogue]`` in dangan.toml); every
+keystroke may ask ``/index/{id}/check`` (htmx) for the domain validator's verdict on the grid
+as typed (gaps, overlaps, beyond the last page, dates, 件数/页数). Saving writes the grid as the
+catalogue workbook and imports it through the indexing service, which validates it again,
+keeps a copy in 制作目录 and signs the index stage when the batch is held.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from dangan.db.models import Volume, WorkBatch
+from dangan.domain import workflow as wf
+from dangan.domain.catalogue import Catalogue, RawEntry, validate_catalogue
+from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
+from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
+from dangan.i18n import t
+from dangan.services import indexing
+from dangan.services.project import ProjectContext
+from dangan.web import security as sec
+from dangan.web.deps import Ctx, act, require_role
+from dangan.web.routes.auth import set_flash
+from dangan.web.routes.pages import page_rows, volume_head
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+IndexAccount = Annotated[sec.Account, Depends(require_role(wf.INDEXER))]
+MAX_ROWS = 2000
+
+
+def _grid(form: FormData, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """The typed rows: one list of values per field (``e.<field>``), blank rows dropped."""
+    columns = {f: [str(v)[:2000] for v in form.getlist(f"e.{f}")][:MAX_ROWS] for f in fields}
+    n = max((len(v) for v in columns.values()), default=0)
+    rows = [{f: (columns[f][i] if i < len(columns[f]) else "").strip() for f in fields}
+            for i in range(n)]
+    return [r for r in rows if any(r.values())]
+
+
+def _record(form: FormData, fields: tuple[str, ...], archive_code: str) -> dict[str, str]:
+    values = {f: str(form.get(f"r.{f}") or "").strip()[:2000] for f in fields}
+    values["archive_code"] = archive_code  # the volume's own: never typed over
+    return values
+
+
+def check(ctx: ProjectContext, volume_id: int, record: dict[str, str],
+          rows: list[dict[str, str]]) -> Catalogue:
+    schema = indexing.schema_of(ctx)
+    with ctx.transaction() as session:
+        head = volume_head(session, ctx.project_id, volume_id)
+        count = indexing.image_counts(session, [volume_id]).get(volume_id)
+    return validate_catalogue(head.archive_code, RawEntry(record, 1),
+                              tuple(RawEntry(r, i + 2) for i, r in enumerate(rows)), schema,
+                              count, "web")
+
+
+def _recorded(ctx: ProjectContext, volume_id: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    with ctx.transaction() as session:
+        head = volume_head(session, ctx.project_id, volume_id)
+        _vols, entries, records = indexing.load_catalogues(session, ctx.project_id,
+                                                           [head.archive_code])
+    return records.get(volume_id, {}), entries.get(volume_id, [])
+
+
+@router.get("/index/{volume_id}")
+def index_page(request: Request, ctx: Ctx, account: IndexAccount, volume_id: int,
+               page: int = 1) -> Response:
+    schema = indexing.schema_of(ctx)
+    with ctx.transaction() as session:
+        head = volume_head(session, ctx.project_id, volume_id)
+        rows = page_rows(session, volume_id)
+    record, entries = _recorded(ctx, volume_id)
+    return render(request, "index/desk.html", volume=head, pages=rows, start=page,
+                  record=record, entries=entries or [{}], schema=schema,
+                  record_labels={f: label(RECORD_LABELS, f) for f in schema.record_fields},
+                  entry_labels={f: label(ENTRY_LABELS, f) for f in schema.entry_fields},
+                  problems=None)
+
+
+@router.post("/index/{volume_id}/check")
+async def index_check(request: Request, ctx: Ctx, account: IndexAccount,
+                      volume_id: int) -> Response:
+    schema = indexing.schema_of(ctx)
+    form = await request.form()
+    with ctx.transaction() as session:
+        code = volume_head(session, ctx.project_id, volume_id).archive_code
+    cat = check(ctx, volume_id, _record(form, schema.record_fields, code),
+                _grid(form, schema.entry_fields))
+    return render(request, "index/_problems.html", problems=cat.defects)
+
+
+@router.post("/index/{volume_id}/save")
+async def index_save(request: Request, ctx: Ctx, account: IndexAccount,
+                     volume_id: int) -> Response:
+    schema = indexing.schema_of(ctx)
+    form = await request.form()
+    with ctx.transaction() as session:
+        code = volume_head(session, ctx.project_id, volume_id).archive_code
+    record = _record(form, schema.record_fields, code)
+    rows = _grid(form, schema.entry_fields)
+    correction = str(form.get("correction") or "")[:2000]
+    with tempfile.TemporaryDirectory(prefix="dangan-index-") as tmp:
+        path = Path(tmp) / f"catalogue-{volume_id}.xlsx"
+        with path.open("wb") as out:
+            write_catalogue_workbook(out, schema, [VolumeCatalogue(code, record, rows)])
+        result = await act(request, account, lambda actor: indexing.import_catalogue(
+            ctx, actor, [path], replace=True, correction=correction))
+    response = RedirectResponse(f"/index/{volume_id}", status_code=303)
+    set_flash(response, t("web_images.index.saved", items=result.items,
+                          signed=len(result.signed)))
+    return response
+
+
+@router.get("/index")
+def index_home(request: Request, ctx: Ctx, account: IndexAccount) -> Response:
+    with ctx.transaction() as session:
+        rows = session.execute(
+            select(Volume.id, Volume.archive_code, Volume.title, WorkBatch.code)
+            .join(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+            .where(Volume.project_id == ctx.project_id, WorkBatch.stage == wf.INDEX)
+            .order_by(WorkBatch.id, Volume.id)).all()
+    return render(request, "index/home.html", rows=rows)
