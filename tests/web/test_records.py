@@ -86,9 +86,10 @@ def test_sort_record_roles_and_csrf(app_client: TestClient, line: Line) -> None:
                                       "pages_numbered": "40"}).status_code == 403
     token = login(app_client, "sorter")
     assert app_client.post(url, data={"pages_numbered": "40"}).status_code == 403
-    # not claimed yet: the service refuses
-    assert app_client.post(url, data={"csrf_token": token,
-                                      "pages_numbered": "40"}).status_code == 409
+    # not claimed yet: refused, and no photo written
+    assert app_client.post(url, data={"csrf_token": token, "pages_numbered": "40"},
+                           files=[("photos", ("a.png", PNG, "image/png"))]).status_code == 409
+    assert not list(line.ctx.storage.walk_files("过程记录/整理照片"))
     # another sorter holds the claim: no record on their batch
     app_client.post(f"/batches/{code}/claim", data={"csrf_token": token})
     token2 = login(app_client, "sorter2")

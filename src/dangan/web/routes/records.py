@@ -21,7 +21,7 @@ from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
 from dangan.i18n import t
-from dangan.services import rebind
+from dangan.services import engine, rebind
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -120,7 +120,7 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
     uploads = await _read_photos(photos or [])
 
     def work(actor: Actor) -> int:
-        _check_in_batch(ctx, code, archive_code)
+        _check_in_batch(ctx, code, archive_code, actor)
         stored = store_photos(ctx, archive_code, uploads) if uploads else []
         return rebind.record_sorting(ctx, actor, archive_code, pages_numbered,
                                      unbind_notes=unbind_notes, photos=stored, remarks=remarks)
@@ -131,12 +131,15 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
                  photos=len(uploads)))
 
 
-def _check_in_batch(ctx: ProjectContext, code: str, archive_code: str) -> None:
+def _check_in_batch(ctx: ProjectContext, code: str, archive_code: str, actor: Actor) -> None:
+    """The volume is in this batch and the actor holds its sort claim (checked again by the
+    service); before any photo is written."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, code)
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
         if volume.work_batch_id != batch.id:
             raise InputError("records.not_in_batch", code=archive_code, batch=code)
+        engine.require_claimant(session, batch, wf.SORT, actor)
 
 
 def rebind_batches(ctx: ProjectContext) -> list[str]:
