@@ -142,3 +142,34 @@ def test_return_checks_count_and_order(app_client: TestClient, line: Line) -> No
     with line.ctx.transaction() as session:
         batch = session.scalar(select(BorrowBatch).where(BorrowBatch.no == 1))
         assert batch is not None and batch.status == wf.BORROW_OUT
+
+
+def test_archive_room_confirms_on_own_account(app_client: TestClient, line: Line) -> None:
+    _archivist(line)
+    codes = _more_volumes(line, 2)
+    token = login(app_client, "clerk")
+    url = app_client.post("/borrow", data={"csrf_token": token,
+                                           "codes": codes}).headers["location"]
+    # nobody of the archive room confirmed yet: refused, recorded
+    missing = app_client.post(f"{url}/confirm", data={"csrf_token": token})
+    assert missing.status_code == 403 and "尚未确认" in missing.text
+    # a sorter cannot confirm for the archive room
+    token = login(app_client, "sorter")
+    assert app_client.post(f"{url}/archive-confirm", data={"csrf_token": token}
+                           ).status_code == 403
+    token = login(app_client, "archivist")
+    assert 'name="archive_confirm"' in app_client.get(url).text
+    assert app_client.post(f"{url}/archive-confirm", data={"csrf_token": token,
+                                                           "action": "return"}
+                           ).status_code == 409  # not out yet
+    assert app_client.post(f"{url}/archive-confirm", data={"csrf_token": token}
+                           ).status_code == 303
+    token = login(app_client, "clerk")
+    assert app_client.post(f"{url}/confirm", data={"csrf_token": token}).status_code == 303
+    no = int(url.rsplit("/", 1)[1])
+    with line.ctx.transaction() as session:
+        batch = session.scalar(select(BorrowBatch).where(BorrowBatch.no == no))
+        assert batch is not None and batch.status == wf.BORROW_OUT
+        assert batch.archive_staff == "档案室刘"
+    assert any(e.data.get("reason") == "desk.cosign.missing"
+               for e in _events(line, "web_refused"))

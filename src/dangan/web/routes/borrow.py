@@ -11,7 +11,7 @@ Every change is a call of the borrow / returns / batches services as the signed-
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -21,9 +21,9 @@ from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from dangan.db.models import Volume, Worker, WorkerRole
+from dangan.db.models import StageEvent, Volume, Worker, WorkerRole
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError
+from dangan.errors import DanganError, StateError
 from dangan.i18n import t
 from dangan.services import batches, borrow, returns
 from dangan.services.project import ProjectContext
@@ -37,6 +37,8 @@ DESK_ROLES = (wf.BORROW_CLERK, wf.PROJECT_MANAGER, wf.ARCHIVE_STAFF)
 Viewer = Annotated[sec.Account, Depends(require_role(*DESK_ROLES))]
 Planner = Annotated[sec.Account, Depends(require_role(wf.BORROW_CLERK, wf.PROJECT_MANAGER))]
 Clerk = Annotated[sec.Account, Depends(require_role(wf.BORROW_CLERK))]
+Archive = Annotated[sec.Account, Depends(require_role(wf.ARCHIVE_STAFF))]
+OWN_ACCOUNT_MINUTES = 30
 Text = Annotated[str, Form(max_length=2000)]
 PICK_LIMIT = 200
 EVENT_COSIGN = "web_cosign"
@@ -91,6 +93,7 @@ def batch_page(request: Request, ctx: Ctx, account: Viewer, no: int) -> Response
     return render(request, "borrow/batch.html", b=info, return_problems=problems,
                   work_batches=batches.list_work_batches(ctx, borrow_no=no),
                   is_clerk=account.has(wf.BORROW_CLERK),
+                  is_archive=account.has(wf.ARCHIVE_STAFF),
                   may_plan=account.has(wf.BORROW_CLERK) or account.has(wf.PROJECT_MANAGER))
 
 
@@ -141,12 +144,64 @@ async def _cosigner(request: Request, ctx: ProjectContext, account: sec.Account,
         raise
 
 
+def own_account_confirmation(ctx: ProjectContext, no: int, action: str,
+                             since: datetime) -> str | None:
+    """The archive-room person who confirmed this batch's borrowing / return with their own
+    account (``/borrow/{no}/archive-confirm``) since ``since``, if anyone did."""
+    with ctx.transaction() as session:
+        row = session.execute(select(StageEvent.person, StageEvent.worker_id).where(
+            StageEvent.project_id == ctx.project_id, StageEvent.kind == EVENT_COSIGN,
+            StageEvent.data["borrow_no"].as_string() == str(no),
+            StageEvent.data["action"].as_string() == action, StageEvent.at >= since)
+            .order_by(StageEvent.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        still = session.scalar(select(WorkerRole.id).join(Worker, Worker.id == WorkerRole.worker_id)
+                               .where(WorkerRole.worker_id == row.worker_id,
+                                      WorkerRole.role == wf.ARCHIVE_STAFF, Worker.active))
+        return row.person if still else None
+
+
+async def _other_side(request: Request, ctx: ProjectContext, account: sec.Account, no: int,
+                      action: str, login: str, password: str) -> str:
+    """The archive-room side: a second sign-in typed on this screen, else a confirmation
+    made with their own account within ``OWN_ACCOUNT_MINUTES``."""
+    if login.strip():
+        return await _cosigner(request, ctx, account, login, password)
+    since = now(request) - timedelta(minutes=OWN_ACCOUNT_MINUTES)
+    staff = await run_in_threadpool(own_account_confirmation, ctx, no, action, since)
+    if staff is None:
+        from dangan.web.deps import record_refusal
+
+        await run_in_threadpool(record_refusal, ctx, account, request.url.path,
+                                "desk.cosign.missing", now(request))
+        raise sec.AccessDenied("desk.cosign.missing", no=no)
+    return staff
+
+
+@router.post("/{no}/archive-confirm")
+def archive_confirm(request: Request, ctx: Ctx, account: Archive, no: int,
+                    action: Annotated[str, Form(max_length=10)] = "borrow") -> Response:
+    """The archive-room person confirms with their own account (recorded in the audit trail);
+    the clerk's confirmation then completes the borrowing or the return."""
+    info = borrow.borrow_batch_info(ctx, no)
+    wanted = wf.BORROW_PLANNED if action == "borrow" else wf.BORROW_OUT
+    if action not in ("borrow", "return") or info.status != wanted:
+        raise StateError("desk.cosign.wrong_state", no=no)
+    with ctx.transaction() as session:
+        sec.audit(session, ctx.project_id, EVENT_COSIGN, account.name,
+                  worker_id=account.worker_id, at=now(request),
+                  data={"borrow_no": str(no), "action": action, "own_account": True})
+    return _to(f"/borrow/{no}", t("desk.cosign.own_done", no=no))
+
+
 @router.post("/{no}/confirm")
 async def confirm(request: Request, ctx: Ctx, account: Clerk, no: int,
-                  archive_login: Annotated[str, Form(max_length=100)],
-                  archive_password: Annotated[str, Form(max_length=1000)],
+                  archive_login: Annotated[str, Form(max_length=100)] = "",
+                  archive_password: Annotated[str, Form(max_length=1000)] = "",
                   remarks: Text = "") -> Response:
-    staff = await _cosigner(request, ctx, account, archive_login, archive_password)
+    staff = await _other_side(request, ctx, account, no, "borrow", archive_login,
+                              archive_password)
     await act(request, account, lambda actor: borrow.confirm_borrow(
         ctx, actor, no, staff, at=now(request), remarks=remarks))
     return _to(f"/borrow/{no}", t("desk.borrow.confirmed", no=no, staff=staff))
@@ -172,14 +227,15 @@ async def split(request: Request, ctx: Ctx, account: Planner, no: int,
 
 @router.post("/{no}/return")
 async def return_(request: Request, ctx: Ctx, account: Clerk, no: int,
-                  archive_login: Annotated[str, Form(max_length=100)],
-                  archive_password: Annotated[str, Form(max_length=1000)],
                   counted: Annotated[int, Form(ge=0, le=1_000_000)],
+                  archive_login: Annotated[str, Form(max_length=100)] = "",
+                  archive_password: Annotated[str, Form(max_length=1000)] = "",
                   handed: Annotated[str, Form(max_length=200_000)] = "",
                   shelving_rule: Text = "", remarks: Text = "") -> Response:
     """The hand-over: the count, and (when scanned or typed) the codes in the order handed."""
     order = [line.strip() for line in handed.splitlines() if line.strip()] or None
-    staff = await _cosigner(request, ctx, account, archive_login, archive_password)
+    staff = await _other_side(request, ctx, account, no, "return", archive_login,
+                              archive_password)
     await act(request, account, lambda actor: returns.return_batch(
         ctx, actor, no, staff, handed=order, counted=counted, shelving_rule=shelving_rule,
         at=now(request), remarks=remarks))
