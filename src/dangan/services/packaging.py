@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Item, Page, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import CatalogueSchema, Entry, item_images
-from dangan.errors import ConfigError, DanganError, InputError, IntegrityError, NotFoundError
+from dangan.errors import (
+    ConfigError,
+    DanganError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    StorageError,
+)
 from dangan.export import jpgform, pdf, tiff, zipform
 from dangan.i18n import t
 from dangan.services import engine
@@ -218,8 +225,8 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
             continue
         try:
             rows = _write_volume(ctx, src, form, schema, ocr=ocr, tiff_single=tiff_single)
-        except IntegrityError:
-            raise
+        except (IntegrityError, StorageError):
+            raise  # a changed page, or the storage itself failing: stop with its exit code
         except DanganError as exc:
             result.problems.append(t("package.volume_failed", code=src.archive_code, detail=exc.message))
             continue
