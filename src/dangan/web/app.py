@@ -26,6 +26,7 @@ from dangan.web.routes import borrow as borrow_desk
 from dangan.web.routes import index_desk as index_routes
 from dangan.web.routes import records as records_desk
 from dangan.web.routes import retouch_desk as retouch_routes
+from dangan.web.routes import scan_station as scan_routes
 from dangan.web.settings import WebSettings
 from dangan.web.templating import make_templates
 
@@ -35,7 +36,7 @@ ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progres
            (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
            (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""),
            (qc_desk.router, ""), (audit_desk.router, ""), (retouch_routes.router, ""),
-           (index_routes.router, ""))
+           (index_routes.router, ""), (scan_routes.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

@@ -151,3 +151,17 @@ MESSAGES.update({
     "web_images.index.saved": ("已保存 {items} 条目录；签字 {signed} 卷。",
                                "Saved {items} items; {signed} volumes signed."),
 })
+MESSAGES.update({
+    # --- scan station ---
+    "web_images.nav.scan": ("扫描站", "Scan station"),
+    "web_images.scan.root": ("扫描目录：{root}", "Scan folder: {root}"),
+    "web_images.scan.pages": ("{count} 页", "{count} pages"),
+    "web_images.scan.errors": ("{count} 个错误", "{count} errors"),
+    "web_images.scan.clean": ("检查通过", "Clean"),
+    "web_images.scan.nothing": ("扫描目录中没有案卷文件夹。", "No volume folder in the scan folder."),
+    "web_images.scan.problems": ("扫描中发现的问题（每行一条）", "Problems seen while scanning "
+                                 "(one a line)"),
+    "web_images.scan.ingest": ("入库", "Ingest"),
+    "web_images.scan.started": ("已开始入库 {count} 卷。", "Ingest of {count} volumes started."),
+    "web_images.scan.no_entry": ("扫描目录中没有：{name}", "Not in the scan folder: {name}"),
+})

@@ -1,0 +1,156 @@
+"""扫描站: the check report of the volume folders under the configured scan root, with
+thumbnails of the offending pages, and ingest with its progress — signed by the signed-in
+operator (``services.intake.ingest`` as the account's worker, one volume at a time).
+
+The scan root is ``DANGAN_SCAN_ROOT`` (default: ``scan-inbox`` in the project home). A folder
+or file named by the browser is only used when it is one of the names listed under that root
+(no path is ever built from what the browser sends).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from dangan.domain import workflow as wf
+from dangan.errors import DanganError, NotFoundError
+from dangan.i18n import t
+from dangan.intake.check import CheckReport
+from dangan.services import intake
+from dangan.services.engine import Actor
+from dangan.services.project import ProjectContext
+from dangan.storage import derivatives as dv
+from dangan.web import security as sec
+from dangan.web.deps import Ctx, act, actor_of, require_role
+from dangan.web.routes.auth import set_flash
+from dangan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+ScanAccount = Annotated[sec.Account, Depends(require_role(wf.SCAN_OPERATOR))]
+
+
+def scan_root(request: Request, ctx: ProjectContext) -> Path:
+    given = getattr(request.app.state, "scan_root", None) or os.environ.get("DANGAN_SCAN_ROOT")
+    return Path(given) if given else ctx.home / "scan-inbox"
+
+
+def _child(root: Path, name: str) -> Path:
+    """``name`` as one of the entries listed in ``root`` (else 404): never a built path."""
+    try:
+        listed = {e.name: e for e in os.scandir(root)}
+    except OSError:
+        raise NotFoundError("intake.check.root_missing", path=str(root)) from None
+    entry = listed.get(name)
+    if entry is None or entry.is_symlink():
+        raise NotFoundError("web_images.scan.no_entry", name=name[:200])
+    return Path(entry.path)
+
+
+@dataclass
+class Ingest:
+    id: str
+    person: str
+    total: int
+    done: int = 0
+    state: str = "running"
+    lines: list[str] = field(default_factory=list)
+
+
+def _ingests(request: Request) -> dict[str, Ingest]:
+    """The ingest runs of this application (kept while the server runs)."""
+    runs: dict[str, Ingest] | None = getattr(request.app.state, "ingest_runs", None)
+    if runs is None:
+        runs = request.app.state.ingest_runs = {}
+    return runs
+
+
+def _report(ctx: ProjectContext, root: Path) -> CheckReport:
+    return intake.check_scan_root(root, intake.check_options(ctx, workers=1))
+
+
+def _offending(report: CheckReport) -> list[dict[str, Any]]:
+    out = []
+    for vol in report.volumes:
+        folder = vol.folder
+        names = {p.page_no: p.name for p in folder.pages}
+        defects = [{"message": d.message, "code": d.code, "error": d.is_error, "page": d.page,
+                    "name": names.get(d.page) if d.page is not None else None}
+                   for d in vol.defects]
+        top = folder.rel.split("/", 1)[0] if folder.rel not in ("", ".") else folder.name
+        out.append({"label": folder.label, "rel": folder.rel, "top": top,
+                    "sub": folder.rel.split("/", 1)[1] if "/" in folder.rel else "",
+                    "pages": len(folder.pages), "defects": defects,
+                    "errors": sum(1 for d in vol.defects if d.is_error)})
+    return out
+
+
+@router.get("/scan-station")
+def station(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
+    root = scan_root(request, ctx)
+    report = _report(ctx, root)
+    return render(request, "scan/station.html", root=str(root), volumes=_offending(report),
+                  other=[d.message for d in report.other_defects],
+                  runs=[r for r in _ingests(request).values() if r.person == account.name][-3:])
+
+
+@router.get("/scan-station/thumb/{top}/{name}")
+def thumb(request: Request, ctx: Ctx, account: ScanAccount, top: str, name: str,
+          sub: str = "") -> Response:
+    """A thumbnail of a page file in a volume folder, found by listing (never by path)."""
+    folder = _child(scan_root(request, ctx), top)
+    for part in [p for p in sub.split("/") if p]:
+        folder = _child(folder, part)
+    path = _child(folder, name)
+    try:
+        data = dv.make_derivative(path.read_bytes(), dv.SIDES["thumb"], dv.QUALITY["thumb"])
+    except Exception:  # a corrupt page is what the station is for: show a placeholder
+        data = dv.placeholder(dv.SIDES["thumb"])
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+def _run_ingest(ctx: ProjectContext, actor: Actor, root: Path, report: CheckReport,
+                problems: list[str], run: Ingest) -> None:
+    try:
+        for vol in report.volumes:
+            one = CheckReport(report.root, [vol], [])
+            result = intake.ingest(ctx, actor, root, problems, report=one)
+            run.lines.extend(f"{v.volume}: {v.message or v.state}" for v in result.volumes)
+            run.done += 1
+        run.state = "done"
+    except DanganError as exc:
+        run.state = "failed"
+        run.lines.append(exc.message)
+    except Exception as exc:  # shown as failed, never lost in a thread
+        run.state = "failed"
+        run.lines.append(f"{type(exc).__name__}: {exc}")
+
+
+@router.post("/scan-station/ingest")
+async def ingest(request: Request, ctx: Ctx, account: ScanAccount,
+                 problems: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    root = scan_root(request, ctx)
+    report = await act(request, account, lambda _actor: _report(ctx, root))
+    actor = actor_of(ctx, account)
+    run = Ingest(uuid.uuid4().hex, account.name, len(report.volumes))
+    _ingests(request)[run.id] = run
+    lines = [ln.strip() for ln in problems.splitlines() if ln.strip()]
+    threading.Thread(target=_run_ingest, args=(ctx, actor, root, report, lines, run),
+                     daemon=True, name=f"ingest-{run.id}").start()
+    response = RedirectResponse("/scan-station", status_code=303)
+    set_flash(response, t("web_images.scan.started", count=run.total))
+    return response
+
+
+@router.get("/scan-station/runs/{run_id}")
+def ingest_progress(request: Request, account: ScanAccount, run_id: str) -> Response:
+    run = _ingests(request).get(run_id)
+    if run is None:
+        raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
+    return render(request, "scan/_run.html", run=run)
