@@ -104,11 +104,16 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     keep = _touching_frame(bed & (protect == 0))
     # The blend band next to kept bed may be painted too, unless content is there.
     grown = cv2.dilate(keep.astype(np.uint8), _k(BLEND_MM * mm)) & (protect == 0)
-    # Slivers along the frame, too thin to reach the bed's level, go with the bed.
+    # Slivers along the frame on a bed side, too thin to reach the bed's level, go with the
+    # bed (even where the outline touches them), away from any mark.
     b = max(1, round(BLEND_MM * mm))
-    frame = np.zeros((h, w), bool)
-    frame[:b], frame[-b:], frame[:, :b], frame[:, -b:] = True, True, True, True
-    slivers = frame & (hull == 0) & (protect == 0)
+    frame, bed_frame = np.zeros((h, w), bool), np.zeros((h, w), bool)
+    bands = {"top": (slice(0, b), slice(None)), "bottom": (slice(h - b, h), slice(None)),
+             "left": (slice(None), slice(0, b)), "right": (slice(None), slice(w - b, w))}
+    for side, band in bands.items():
+        frame[band] = True
+        bed_frame[band] = side in paper.bed_sides
+    slivers = ((frame & (hull == 0)) | bed_frame) & (protect == 0)
     near_marks = cv2.dilate(far_marks.astype(np.uint8), _k(0.75 * mm)) > 0
     zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks).astype(np.uint8) * 255
     seen = bool(keep.any()) and bed_level < GREY_BED * level

@@ -125,6 +125,41 @@ def _edge_angle(grey: np.ndarray, contour: np.ndarray, rect: tuple,
     return float(-np.rad2deg(a0 + np.arctan(slope)))
 
 
+def _largest(mask: np.ndarray) -> int:
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+
+
+def _under_uneven_light(grey: np.ndarray, bright: np.ndarray, sides: tuple[str, ...],
+                        level: float) -> np.ndarray:
+    """The sheet's mask when part of it lies in shadow: halfway between bed and paper.
+
+    The strict threshold (0.8 of the paper level) keeps the outline off the bed, but under a
+    lamp or a gradient it also leaves the dim part of the sheet outside. When a clear bed is
+    seen and the halfway threshold finds a markedly larger sheet, that one is the sheet.
+    """
+    h, w = grey.shape
+    band = max(2, min(h, w) // 200)
+    strips = {"top": grey[:band], "bottom": grey[h - band:], "left": grey[:, :band],
+              "right": grey[:, w - band:]}
+    ring = np.concatenate([strips[s].ravel() for s in sides])
+    ring = ring[ring < 0.8 * level]
+    if ring.size == 0:
+        return bright
+    bed = float(np.median(ring))
+    if level - bed < 0.35 * level:  # no clear bed: nothing to tell shadow from bed by
+        return bright
+    loose = (grey > bed + 0.5 * (level - bed)).astype(np.uint8) * 255
+    # Judged away from the frame: thin strips of bed blended with paper are not shadow.
+    m = 3 * band
+    if _largest(loose[m:-m, m:-m]) <= _largest(bright[m:-m, m:-m]) + 0.03 * h * w:
+        return bright
+    frame = np.ones((h, w), bool)
+    frame[m:-m, m:-m] = False
+    loose[frame] = bright[frame]  # along the frame, a strip of bed blended with paper stays bed
+    return loose
+
+
 def find_paper(grey: np.ndarray) -> Paper:
     """Locate the paper in a reduced grey scan."""
     h, w = grey.shape
@@ -132,12 +167,20 @@ def find_paper(grey: np.ndarray) -> Paper:
     # Strict: a reduced pixel is paper only if (nearly) all of it is paper, so the outline
     # never reaches into the bed and painting outside it leaves no dark rim.
     thr = 0.8 * level
-    bright = (grey > thr).astype(np.uint8) * 255
+    bright: np.ndarray = (grey > thr).astype(np.uint8) * 255
     whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     full_mask = np.full((h, w), 255, np.uint8)
     if level < 60 or np.count_nonzero(bright) < 0.05 * h * w:
         return Paper(whole, whole, full_mask, None, (), level, False)
     sides = _bed_sides(bright)
+    edge_mask = bright
+    if sides:
+        strict, bright = sides, _under_uneven_light(grey, bright, sides, level)
+        loose = _bed_sides(bright)  # shadow at the frame is no bed; a strip of bed still is
+        sides = tuple(s for s in SIDES if s in loose or (loose and s in strict))
+        if bright is not edge_mask:  # halfway reaches into the blend: the outline keeps off it
+            edge_mask = cv2.erode(bright, np.ones((3, 3), np.uint8), iterations=2,
+                                  borderType=cv2.BORDER_REPLICATE)
     if not sides:
         return Paper(whole, whole, full_mask, None, (), level, True)
     # No morphological closing: it would fill slivers of bed along the image border.
@@ -155,6 +198,8 @@ def find_paper(grey: np.ndarray) -> Paper:
         angle = _edge_angle(grey, contour, rect, sides, m=1)
     paper_level = percentile_u8(grey[::3, ::3][mask[::3, ::3] > 0], 50)
     # A dark line across the sheet (a fold) may split it: the outline keeps every large part.
-    parts = [c for c in contours if cv2.contourArea(c) > 0.01 * h * w]
+    if edge_mask is not bright:
+        contours, _ = cv2.findContours(edge_mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    parts = [c for c in contours if cv2.contourArea(c) > 0.01 * h * w] or [contour]
     hull = cv2.convexHull(np.vstack(parts)).reshape(-1, 2).astype(np.float32)
     return Paper(quad, hull, mask, angle, sides, paper_level, True, weak)

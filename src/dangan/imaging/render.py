@@ -68,7 +68,7 @@ def _allowed(zone: tuple[np.ndarray, np.ndarray], factor: float, size: tuple[int
     # Beyond the scanned frame there is nothing to protect.
     small = cv2.warpAffine(mask, scaled(to_out, 1.0, factor * q), qsize, flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    full: np.ndarray = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) > 127
+    full: np.ndarray = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) > 63
     return full
 
 
