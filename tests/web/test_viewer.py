@@ -4,19 +4,24 @@ master never written, no path from the browser, hostile files give a placeholder
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
+from dangan.db.models import Volume
 from dangan.storage import derivatives as dv
 from dangan.storage.checksum import sha256_bytes
-from web.images import add_image_accounts, add_pages, page_jpeg
+from web.images import Pages, add_image_accounts, add_pages, page_jpeg
 from web.support import Line, login
+from web.test_browser import ARGS, _sign_in
+from web.test_qc_desk import chromium, served_at_qc  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def pages(line: Line):  # type: ignore[no-untyped-def]
+def pages(line: Line) -> Pages:
     add_image_accounts(line.ctx)
     return add_pages(line.ctx, line.volume_codes(line.batches[0])[0], count=3)
 
@@ -33,7 +38,7 @@ def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return made
 
 
-def test_preview_and_thumbnail_made_once_with_etag(app_client: TestClient, line: Line, pages,  # type: ignore[no-untyped-def]
+def test_preview_and_thumbnail_made_once_with_etag(app_client: TestClient, line: Line, pages: Pages,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     made = _count_decodes(monkeypatch)
     login(app_client, "qc")
@@ -61,7 +66,7 @@ def test_preview_and_thumbnail_made_once_with_etag(app_client: TestClient, line:
     assert len(list((line.ctx.home / "cache" / "derivatives").rglob("*.jpg"))) == 2
 
 
-def test_roles_and_sign_in(app_client: TestClient, pages) -> None:  # type: ignore[no-untyped-def]
+def test_roles_and_sign_in(app_client: TestClient, pages: Pages) -> None:
     url = f"/pages/{pages.volume_id}/1/thumb.jpg"
     assert app_client.get(url, headers={"Accept": "application/json"}).status_code == 401
     login(app_client, "clerk")  # a borrow clerk does not look at page images
@@ -72,7 +77,7 @@ def test_roles_and_sign_in(app_client: TestClient, pages) -> None:  # type: igno
         assert app_client.get(url).status_code == 200, user
 
 
-def test_no_path_from_the_browser(app_client: TestClient, pages) -> None:  # type: ignore[no-untyped-def]
+def test_no_path_from_the_browser(app_client: TestClient, pages: Pages) -> None:
     login(app_client, "qc")
     json = {"Accept": "application/json"}
     for url in (f"/pages/{pages.volume_id}/1/..%2F..%2Fdangan.toml.jpg",
@@ -115,7 +120,7 @@ def _png_header(width: int, height: int) -> bytes:
             + struct.pack(">I", zlib.crc32(chunk)) + b"\x00" * 64)
 
 
-def test_viewer_page_and_page_list(app_client: TestClient, pages) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_page_and_page_list(app_client: TestClient, pages: Pages) -> None:
     login(app_client, "indexer")
     listing = app_client.get(f"/pages/{pages.volume_id}.json").json()
     assert [p["no"] for p in listing["pages"]] == [1, 2, 3]
@@ -127,3 +132,57 @@ def test_viewer_page_and_page_list(app_client: TestClient, pages) -> None:  # ty
     by_code = app_client.get("/viewer", params={"code": pages.archive_code})
     assert by_code.status_code == 303
     assert by_code.headers["location"] == f"/viewer/{pages.volume_id}"
+
+
+def test_the_viewer_keeps_its_zoom_while_paging_in_a_browser(
+        request: pytest.FixtureRequest) -> None:
+    """Chromium: zoom in, page with the keyboard — the zoom and centre stay; nothing leaves."""
+    from playwright.sync_api import sync_playwright
+
+    browser_path = request.getfixturevalue("chromium")
+    base, line, code = request.getfixturevalue("served_at_qc")
+    with line.ctx.transaction() as session:
+        volume_id = session.scalar(select(Volume.id).where(
+            Volume.archive_code == line.volume_codes(code)[0]))
+    foreign: list[str] = []
+
+    def only_our_server(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(base + "/"):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    state = ("() => { const v = document.getElementById('viewer').danganViewer;"
+             " const c = v.osd.viewport.getCenter(); return [v.page(),"
+             " Math.round(v.osd.viewport.getZoom() * 1000), Math.round(c.x * 1000),"
+             " Math.round(c.y * 1000)]; }")
+    opened = ("() => { const v = document.getElementById('viewer');"
+              " return !!(v && v.danganViewer && v.danganViewer.osd.world.getItemCount() > 0"
+              " && v.danganViewer.osd.world.getItemAt(0).getFullyLoaded()); }")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_path, args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.route("**/*", only_our_server)
+            page = context.new_page()
+            _sign_in(page, base, "qc")
+            page.goto(f"{base}/viewer/{volume_id}")
+            page.wait_for_function(opened, timeout=15_000)
+            page.click("button[data-act=zoom-in]")
+            page.click("button[data-act=zoom-in]")
+            page.wait_for_timeout(1500)  # the zoom animation settles (no assertion on time)
+            before = page.evaluate(state)
+            assert before[0] == 1
+            page.keyboard.press("PageDown")
+            page.wait_for_function("() => document.getElementById('viewer')"
+                                   ".danganViewer.page() === 2", timeout=15_000)
+            page.wait_for_function(opened, timeout=15_000)
+            after = page.evaluate(state)
+            assert after[0] == 2 and after[1:] == before[1:]
+            assert page.locator("a.thumb.current").get_attribute("data-page") == "2"
+            context.close()
+        finally:
+            browser.close()
+    assert foreign == []
