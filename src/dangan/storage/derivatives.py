@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import cv2
+import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 from dangan.errors import StorageError
@@ -51,20 +53,38 @@ def cache_rel(kind: str, sha256: str) -> str:
 
 
 def make_derivative(data: bytes, side: int, quality: int = 80) -> bytes:
-    """A JPEG whose long side is at most ``side``; JPEG sources decoded reduced."""
+    """A JPEG whose long side is at most ``side``; JPEG sources decoded reduced (``draft``),
+    the rest of the way resized by OpenCV (linear within a factor of two, else by area)."""
     with Image.open(io.BytesIO(data)) as img:
         w, h = img.size
         if w * h > MAX_PIXELS or w <= 0 or h <= 0:
             raise ValueError(f"{w}x{h} pixels")
+        scale = min(1.0, side / max(w, h))
         if img.format == "JPEG":
-            img.draft("RGB" if img.mode not in ("L", "1") else "L", (side, side))
+            img.draft("L" if img.mode in ("L", "1") else "RGB",
+                      (max(1, round(w * scale)), max(1, round(h * scale))))
         img.seek(0)
-        frame = ImageOps.exif_transpose(img) or img
+        turned = img.getexif().get(0x0112, 1) not in (1, None)
+        frame = (ImageOps.exif_transpose(img) or img) if turned else img
         frame = frame.convert("L" if frame.mode in ("1", "L", "I;16", "I") else "RGB")
-        frame.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        target = _fit(frame.size, side)
+        if target != frame.size:
+            factor = target[0] / frame.size[0]
+            pixels = cv2.resize(np.asarray(frame), target, interpolation=(
+                cv2.INTER_LINEAR if factor >= 0.5 else cv2.INTER_AREA))
+            frame = Image.fromarray(pixels)
         out = io.BytesIO()
         frame.save(out, "JPEG", quality=quality, optimize=False)
         return out.getvalue()
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    w, h = size
+    if max(w, h) <= side:
+        return size
+    if w >= h:
+        return side, max(1, round(h * side / w))
+    return max(1, round(w * side / h)), side
 
 
 def placeholder(side: int) -> bytes:
