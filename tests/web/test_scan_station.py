@@ -101,3 +101,31 @@ def test_roles_and_csrf(station: tuple[TestClient, ProjectContext, Path, SetTrut
     login(client, "scanner")
     no_csrf = client.post("/scan-station/ingest", data={}, headers=json)
     assert no_csrf.status_code == 403 and no_csrf.json()["key"] == "web.csrf_failed"
+
+
+def test_remove_a_bad_page_then_insert_the_missed_one(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth],
+        clean_set: tuple[Path, SetTruth]) -> None:
+    client, _ctx, root, truth = station
+    src, _ = clean_set
+    bad = truth.volumes[1]
+    csrf = login(client, "scanner")
+    assert "remove-page" in client.get("/scan-station").text
+    removed = client.post("/scan-station/remove", data={
+        "csrf_token": csrf, "top": bad.folder, "name": "0002.jpg"})
+    assert removed.status_code == 303, removed.text
+    names = sorted(p.name for p in (root / bad.folder).iterdir() if p.suffix == ".jpg")
+    assert names == ["0001.jpg", "0002.jpg", "0003.jpg"]  # the gap closed
+    json = {"Accept": "application/json"}
+    outside = client.post("/scan-station/remove", headers=json, data={
+        "csrf_token": csrf, "top": bad.folder, "name": "../../dangan.toml"})
+    assert outside.status_code == 404
+    missed = (src / bad.folder / "0002.jpg").read_bytes()
+    inserted = client.post("/scan-station/insert", data={
+        "csrf_token": csrf, "top": bad.folder, "before": "2"},
+        files={"file": ("scan.jpg", missed, "image/jpeg")})
+    assert inserted.status_code == 303, inserted.text
+    assert (root / bad.folder / "0002.jpg").read_bytes() == missed
+    assert len([p for p in (root / bad.folder).iterdir() if p.suffix == ".jpg"]) == 4
+    page = client.get("/scan-station").text
+    assert page.count("检查通过") == 2, page  # both volumes clean now

@@ -165,3 +165,11 @@ MESSAGES.update({
     "web_images.scan.started": ("已开始入库 {count} 卷。", "Ingest of {count} volumes started."),
     "web_images.scan.no_entry": ("扫描目录中没有：{name}", "Not in the scan folder: {name}"),
 })
+MESSAGES.update({
+    "web_images.scan.remove": ("删除此页（重扫/多扫）并重新编号", "Remove this page (rescan / extra) "
+                               "and renumber"),
+    "web_images.scan.insert_before": ("在此页之前插入漏扫页", "Insert a missed page before page"),
+    "web_images.scan.insert": ("插入并重新编号", "Insert and renumber"),
+    "web_images.scan.renumbered": ("{volume} 已重新编号，现有 {pages} 页。",
+                                   "{volume} renumbered: {pages} pages now."),
+})

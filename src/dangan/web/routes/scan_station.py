@@ -10,17 +10,18 @@ or file named by the browser is only used when it is one of the names listed und
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError, NotFoundError
+from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport
 from dangan.services import intake
@@ -34,6 +35,7 @@ from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ScanAccount = Annotated[sec.Account, Depends(require_role(wf.SCAN_OPERATOR))]
+MAX_UPLOAD = 200 * 1024 * 1024
 
 
 def scan_root(request: Request, ctx: ProjectContext) -> Path:
@@ -104,10 +106,7 @@ def station(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
 def thumb(request: Request, ctx: Ctx, account: ScanAccount, top: str, name: str,
           sub: str = "") -> Response:
     """A thumbnail of a page file in a volume folder, found by listing (never by path)."""
-    folder = _child(scan_root(request, ctx), top)
-    for part in [p for p in sub.split("/") if p]:
-        folder = _child(folder, part)
-    path = _child(folder, name)
+    path = _child(_volume_dir(request, ctx, top, sub), name)
     try:
         data = dv.make_derivative(path.read_bytes(), dv.SIDES["thumb"], dv.QUALITY["thumb"])
     except Exception:  # a corrupt page is what the station is for: show a placeholder
@@ -154,3 +153,48 @@ def ingest_progress(request: Request, account: ScanAccount, run_id: str) -> Resp
     if run is None:
         raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
     return render(request, "scan/_run.html", run=run)
+
+
+def _volume_dir(request: Request, ctx: ProjectContext, top: str, sub: str) -> Path:
+    folder = _child(scan_root(request, ctx), top)
+    for part in [p for p in sub.split("/") if p]:
+        folder = _child(folder, part)
+    return folder
+
+
+@router.post("/scan-station/remove")
+async def remove_page(request: Request, ctx: Ctx, account: ScanAccount,
+                      top: Annotated[str, Form(max_length=300)],
+                      name: Annotated[str, Form(max_length=300)],
+                      sub: Annotated[str, Form(max_length=600)] = "") -> Response:
+    """Remove a rescan or an extra page and close the gap (journalled, crash-safe)."""
+    vdir = _volume_dir(request, ctx, top, sub)
+    page = _child(vdir, name).name
+    done = await act(request, account, lambda actor: intake.renumber_volume(
+        vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor))
+    response = RedirectResponse("/scan-station", status_code=303)
+    set_flash(response, t("web_images.scan.renumbered", volume=vdir.name, pages=done.pages))
+    return response
+
+
+@router.post("/scan-station/insert")
+async def insert_page(request: Request, ctx: Ctx, account: ScanAccount,
+                      top: Annotated[str, Form(max_length=300)],
+                      before: Annotated[str, Form(max_length=300)],
+                      file: Annotated[UploadFile, File()],
+                      sub: Annotated[str, Form(max_length=600)] = "") -> Response:
+    """Insert a missed page before the page ``before`` (a name or number) and renumber."""
+    vdir = _volume_dir(request, ctx, top, sub)
+    data = await file.read(MAX_UPLOAD + 1)
+    suffix = Path(file.filename or "page.jpg").suffix.lower()
+    if suffix not in (".jpg", ".jpeg", ".tif", ".tiff", ".png") or len(data) > MAX_UPLOAD:
+        raise InputError("retouch_fix.bad_file", detail=suffix or "?")
+    with tempfile.TemporaryDirectory(prefix="dangan-insert-") as tmp:
+        source = Path(tmp) / f"inserted{suffix}"
+        source.write_bytes(data)
+        done = await act(request, account, lambda actor: intake.renumber_volume(
+            vdir, rules=ctx.rules, insert_before=before.strip(), files=[source], ctx=ctx,
+            actor=actor))
+    response = RedirectResponse("/scan-station", status_code=303)
+    set_flash(response, t("web_images.scan.renumbered", volume=vdir.name, pages=done.pages))
+    return response
