@@ -132,7 +132,8 @@ def test_retouch_run_with_progress(app_client: TestClient, line: Line,
     for thread in threading.enumerate():
         if thread.name == f"retouch-{code}":
             thread.join()
-    run = [r for r in retouch_desk._runs.values() if r.batch == code][-1]
+    runs = app_client.app.state.retouch_runs  # type: ignore[attr-defined]
+    run = [r for r in runs.values() if r.batch == code][-1]
     progress = app_client.get(f"/retouch/runs/{run.id}").text
     assert run.state == "done", run.message
     assert "hx-trigger" not in progress and f"{run.total}/{run.total}" in progress

@@ -55,8 +55,15 @@ class Run:
     message: str = ""
 
 
-_runs: dict[str, Run] = {}
 _runs_lock = threading.Lock()
+
+
+def runs_of(request: Request) -> dict[str, Run]:
+    """The retouch runs of this application (kept while the server runs)."""
+    runs: dict[str, Run] | None = getattr(request.app.state, "retouch_runs", None)
+    if runs is None:
+        runs = request.app.state.retouch_runs = {}
+    return runs
 
 
 def _flags(page: Page, defects: list[Defect]) -> list[str]:
@@ -119,7 +126,7 @@ def retouch_home(request: Request, ctx: Ctx, account: RetouchAccount) -> Respons
 
 @router.get("/retouch/runs/{run_id}")
 def run_progress(request: Request, account: RetouchAccount, run_id: str) -> Response:
-    run = _runs.get(run_id)
+    run = runs_of(request).get(run_id)
     if run is None:
         raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
     return render(request, "retouch/_run.html", run=run)
@@ -127,7 +134,7 @@ def run_progress(request: Request, account: RetouchAccount, run_id: str) -> Resp
 
 @router.get("/retouch/{code}")
 def retouch_batch(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
-    running = [r for r in _runs.values() if r.batch == code]
+    running = [r for r in runs_of(request).values() if r.batch == code]
     return render(request, "retouch/batch.html", code=code, volumes=batch_pages(ctx, code),
                   run=running[-1] if running else None)
 
@@ -163,12 +170,12 @@ def _pages_to_do(ctx: ProjectContext, code: str) -> int:
 @router.post("/retouch/{code}/run")
 async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
     with _runs_lock:
-        if any(r.batch == code and r.state == "running" for r in _runs.values()):
+        if any(r.batch == code and r.state == "running" for r in runs_of(request).values()):
             return _back(_url(code), t("web_images.retouch.already_running", code=code))
     actor = actor_of(ctx, account)
     run = Run(uuid.uuid4().hex, code, account.name, _pages_to_do(ctx, code))
     with _runs_lock:
-        _runs[run.id] = run
+        runs_of(request)[run.id] = run
     threading.Thread(target=_execute, args=(ctx, actor, run), daemon=True,
                      name=f"retouch-{code}").start()
     return _back(_url(code), t("web_images.retouch.started", code=code, pages=run.total))
