@@ -4,7 +4,14 @@ the indexing service (which signs the index stage for the holder); roles and CSR
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -12,9 +19,14 @@ from dangan.db.models import Item, VolumeRecord
 from dangan.domain import workflow as wf
 from dangan.services import engine
 from dangan.services.engine import resolve_actor
+from dangan.services.project import init_project
 from dangan.storage.areas import Area
+from dangan.web.app import create_app
+from dangan.web.settings import WebSettings
 from web.images import Pages, add_image_accounts, to_stage
-from web.support import Line, login
+from web.support import Line, build_line, login
+from web.test_browser import ARGS, _free_port, _see, _sign_in
+from web.test_qc_desk import chromium  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -96,3 +108,74 @@ def test_roles_and_csrf(app_client: TestClient, at_index: tuple[str, list[Pages]
     login(app_client, "indexer")
     no_csrf = app_client.post(f"/index/{volumes[0].volume_id}/save", data={}, headers=json)
     assert no_csrf.status_code == 403 and no_csrf.json()["key"] == "web.csrf_failed"
+
+
+@pytest.fixture
+def served_at_index(tmp_path: Path) -> Iterator[tuple[str, Line, int]]:
+    """The app on a free port in a thread; the first batch held by the indexer."""
+    ctx = init_project(tmp_path / "proj", "court", name="著录浏览器测试")
+    line = build_line(ctx)
+    add_image_accounts(ctx)
+    code = line.batches[0]
+    made = to_stage(line, code, wf.INDEX, pages=4)
+    engine.claim(ctx, resolve_actor(ctx, "钱标"), code)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(WebSettings(project=ctx.home)),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", line, made[0].volume_id
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_an_indexer_keys_a_catalogue_with_the_keyboard_only(
+        request: pytest.FixtureRequest, served_at_index: tuple[str, Line, int]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    browser_path = request.getfixturevalue("chromium")
+    base, line, volume_id = served_at_index
+    foreign: list[str] = []
+
+    def only_our_server(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(base + "/"):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    # record: fonds, category, title, start, end, retention, 件数, 页数, security class
+    record = ["某法院", "民事", "张三诉李四借款纠纷", "19970301", "19970310", "永久", "2", "4", ""]
+    # rows: seq, doc_no, author, title, date, from, to, remarks (row 2: seq and from prefilled)
+    row1 = ["1", "", "张三", "起诉状", "19970301", "1", "2", ""]
+    row2 = ["", "李四", "答辩状", "19970310", "3", "4"]  # from doc_no on; "3" retyped
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_path, args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.route("**/*", only_our_server)
+            page = context.new_page()
+            _sign_in(page, base, "indexer")
+            page.goto(f"{base}/index/{volume_id}")
+            page.focus("#r-fonds_name")
+            for value in [*record, *row1, *row2]:
+                if value:
+                    page.keyboard.type(value)
+                page.keyboard.press("Enter")
+            _see(page, "校验通过")
+            page.keyboard.press("Alt+s")
+            _see(page, "已保存 2 条目录")
+            context.close()
+        finally:
+            browser.close()
+    with line.ctx.transaction() as session:
+        items = session.scalars(select(Item).where(Item.volume_id == volume_id)
+                                .order_by(Item.seq)).all()
+        assert [(i.seq, i.author, i.title, i.date, i.page_start, i.page_end) for i in items] == [
+            (1, "张三", "起诉状", "19970301", 1, 2), (2, "李四", "答辩状", "19970310", 3, 4)]
+    assert foreign == []

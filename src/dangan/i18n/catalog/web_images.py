@@ -139,10 +139,11 @@ MESSAGES.update({
     "web_images.index.title": ("著录：{code}", "Indexing {code}"),
     "web_images.index.record": ("卷宗信息", "Volume record"),
     "web_images.index.entries": ("卷内目录", "Catalogue"),
-    "web_images.index.keys": ("回车到下一格（最后一格回车新增一行），Alt+N 新增一行；"
+    "web_images.index.keys": ("回车到下一格（最后一格回车新增一行），Alt+N 新增一行，Alt+S 保存；"
                               "依次点击首页、末页缩略图填写页次。",
                               "Enter moves on (Enter in the last cell adds a row), Alt+N adds a "
-                              "row; click the first and last thumbnail to set the pages."),
+                              "row, Alt+S saves; click the first and last thumbnail to set the "
+                              "pages."),
     "web_images.index.add_row": ("新增一行", "Add a row"),
     "web_images.index.valid": ("校验通过。", "No problems found."),
     "web_images.index.correction": ("更正原因（质检后修改时填写）",

@@ -1,5 +1,5 @@
 // Indexing desk, keyboard first: Enter moves to the next field (past the last field of the
-// last row a new row is added); Alt+N (or Ctrl+Enter) adds a row; a click on a thumbnail sets
+// last row a new row is added); Alt+N (or Ctrl+Enter) adds a row; Alt+S saves; a click on a thumbnail sets
 // the page range of the row being typed (first click: from, second: to). Live validation is
 // the form's htmx trigger.
 (function () {
@@ -29,7 +29,9 @@
       pickNext = start && start.value ? "page_end" : "page_start";
       if (focus) {
         const first = Array.prototype.find.call(row.querySelectorAll("input"), function (i) { return !i.value; });
-        (first || row.querySelector("input")).focus();
+        const target = first || row.querySelector("input");
+        target.focus();
+        target.select();
       }
       return row;
     }
@@ -42,12 +44,21 @@
         addRow(true);
         return;
       }
+      if ((e.key === "s" || e.key === "S") && e.altKey) {
+        e.preventDefault();
+        form.requestSubmit(document.getElementById("index-save"));
+        return;
+      }
       if (e.key !== "Enter") return;
       e.preventDefault();
       const all = cells();
       const i = all.indexOf(target);
-      if (i === all.length - 1) addRow(true);
-      else all[i + 1].focus();
+      if (i === all.length - 1) {
+        addRow(true);
+      } else {
+        all[i + 1].focus();
+        all[i + 1].select(); // typing replaces a prefilled value, as in a spreadsheet
+      }
     });
     form.addEventListener("focusin", function (e) {
       const row = e.target.closest && e.target.closest("tr.entry");
