@@ -36,7 +36,7 @@ def _flag_page(line: Line, volume_id: int, page_no: int) -> None:
         page = session.scalar(select(Page).where(Page.volume_id == volume_id,
                                                  Page.page_no == page_no))
         assert page is not None
-        page.metrics = {"retouch": {"review": ["low_contrast"], "skew_before_deg": 1.5,
+        page.metrics = {"retouch": {"review": ["orientation"], "skew_before_deg": 1.5,
                                     "rotation": 180, "holes_filled": 2,
                                     "hole_boxes": [[10, 10, 30, 30]]}}
         session.add(Defect(project_id=line.ctx.project_id, volume_id=volume_id,
@@ -51,7 +51,7 @@ def test_flags_compare_accept_and_replace(app_client: TestClient, line: Line,
     _flag_page(line, vol.volume_id, 2)
     csrf = login(app_client, "retoucher")
     batch = app_client.get(f"/retouch/{code}").text
-    for flag in ("review:low_contrast", "skew:1.5°", "upside_down", "holes:2", "black_border"):
+    for flag in ("页面方向无法确定", "偏斜 1.5°", "倒页/方向", "填补装订孔 2 处", "黑边"):
         assert flag in batch, flag
     compare = app_client.get(f"/retouch/{code}/volume/{vol.volume_id}?page=2").text
     assert 'id="before"' in compare and 'id="after"' in compare

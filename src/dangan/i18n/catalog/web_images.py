@@ -174,3 +174,14 @@ MESSAGES.update({
     "web_images.scan.renumbered": ("{volume} 已重新编号，现有 {pages} 页。",
                                    "{volume} renumbered: {pages} pages now."),
 })
+MESSAGES.update({
+    "web_images.retouch.flag.skew": ("偏斜 {deg}°", "skew {deg}°"),
+    "web_images.retouch.flag.holes": ("填补装订孔 {count} 处", "{count} binding holes filled"),
+})
+MESSAGES.update({
+    "web_images.qc.unit.page": ("页", "pages"),
+    "web_images.qc.unit.item": ("件", "items"),
+    "web_images.qc.unit.volume": ("卷", "volume"),
+    "web_images.qc.decision.pass": ("合格", "passed"),
+    "web_images.qc.decision.fail": ("不合格", "failed"),
+})

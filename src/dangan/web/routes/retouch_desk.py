@@ -22,7 +22,7 @@ from dangan.compute.executors import Executor, PoolExecutor
 from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError
-from dangan.i18n import t
+from dangan.i18n import catalogue, t
 from dangan.services import retouch_fix, retouch_project
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -66,19 +66,24 @@ def runs_of(request: Request) -> dict[str, Run]:
     return runs
 
 
+def _label(key: str, fallback: str, **params: Any) -> str:
+    return t(key, **params) if key in catalogue() else fallback
+
+
 def _flags(page: Page, defects: list[Defect]) -> list[str]:
-    """What the desk shows for a page: review reasons and the checks' findings."""
+    """What the desk shows for a page, in the reader's language: review reasons and the
+    checks' findings."""
     m = (page.metrics or {}).get("retouch") or {}
-    flags: list[str] = [f"review:{r}" for r in (m.get("review") or [])]
+    flags: list[str] = [_label(f"retouch.review.{r}", str(r)) for r in (m.get("review") or [])]
     if abs(float(m.get("skew_before_deg") or 0)) >= 0.3:
-        flags.append(f"skew:{float(m['skew_before_deg']):.1f}°")
+        flags.append(t("web_images.retouch.flag.skew", deg=f"{float(m['skew_before_deg']):.1f}"))
     if int(m.get("rotation") or 0) == 180:
-        flags.append("upside_down")
+        flags.append(t("retouch.defect.upside_down"))
     if m.get("holes_filled"):
-        flags.append(f"holes:{m['holes_filled']}")
+        flags.append(t("web_images.retouch.flag.holes", count=m["holes_filled"]))
     if page.blank:
-        flags.append("blank")
-    flags.extend(d.code for d in defects)
+        flags.append(t("retouch.defect.blank_page"))
+    flags.extend(_label(f"retouch.defect.{d.code}", d.code) for d in defects)
     return list(dict.fromkeys(flags))
 
 
