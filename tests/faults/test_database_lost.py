@@ -166,3 +166,44 @@ def test_cli_ingest_loses_its_connection(pg_project: ProjectContext, tmp_path: P
     assert sorted(p.name for p in scanned.iterdir() if p.suffix == ".jpg") == pages
     assert not [p for p in scanned.rglob("*") if ".tmp" in p.name or p.name.startswith(".")]
     assert_replays(ctx)
+
+
+def test_web_request_loses_its_connection(pg_project: ProjectContext) -> None:
+    from fastapi.testclient import TestClient
+
+    from dangan.services.engine import resolve_actor
+    from dangan.services.rebind import record_sorting
+    from dangan.web.accounts import new_token
+    from dangan.web.app import create_app
+    from dangan.web.settings import WebSettings
+    from web.support import build_line
+
+    ctx = pg_project
+    line = build_line(ctx, volumes=2)
+    code = line.batches[0]
+    sorter = resolve_actor(ctx, "李整")
+    engine.claim(ctx, sorter, code)
+    for archive_code in line.volume_codes(code):
+        record_sorting(ctx, sorter, archive_code, 40, unbind_notes="拆除订书钉")
+    headers = {"Authorization": f"Bearer {new_token(ctx, 'sorter', 'fault-test')}",
+               "Accept": "application/json"}
+    answers: list[Any] = []
+    app = create_app(WebSettings(project=ctx.home))
+    with TestClient(app, base_url="http://testserver") as client:
+        def post() -> None:
+            answers.append(client.post(f"/api/v1/batches/{code}/sign", json={}, headers=headers))
+
+        with pg_admin(ctx) as admin, pg_table_lock(ctx, "stage_event"):
+            worker = threading.Thread(target=post)
+            worker.start()
+            terminate(admin, wait_for_lock_waiter(admin, schema_of(ctx)))
+        worker.join(timeout=120)  # after the lock: the refusal is written to the audit trail
+        assert len(answers) == 1
+        assert answers[0].status_code == 503, answers[0].text
+        assert answers[0].json()["key"] == "project.db_error"
+        assert line.batch(code) == (wf.SORT, wf.CLAIMED)
+        assert_replays(ctx)
+        retry = client.post(f"/api/v1/batches/{code}/sign", json={}, headers=headers)
+        assert retry.status_code == 200, retry.text
+    assert line.batch(code)[0] == wf.SCAN
+    assert_replays(ctx)
