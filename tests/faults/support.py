@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine, create_engine, select, text
 
@@ -47,9 +47,13 @@ def free_port() -> int:
 
 
 class Server:
-    """``dangan serve`` as a real process on a free loopback port."""
+    """``dangan serve`` as a real process on a free loopback port (every one started is
+    killed after its test by the ``_no_server_left`` fixture, whatever happened)."""
+
+    started: ClassVar[list[Server]] = []
 
     def __init__(self, ctx: ProjectContext, log: Path) -> None:
+        Server.started.append(self)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._log = log.open("ab")
@@ -76,7 +80,11 @@ class Server:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=WAIT_S)
+            try:
+                self.proc.wait(timeout=WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=WAIT_S)
         self._log.close()
 
 
