@@ -198,6 +198,7 @@ class StoredFile(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "path"),
         Index("ix_stored_file_volume_area", "volume_id", "area"),
+        Index("ix_stored_file_project_area", "project_id", "area"),
         Index("ix_stored_file_page", "page_id"),
     )
 
