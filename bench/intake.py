@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,13 +25,11 @@ from sqlalchemy import delete
 from dangan.config import ScanConfig
 from dangan.db.models import Page, StageEvent, StoredFile, Volume
 from dangan.domain.naming import court_rules
-from dangan.domain.workflow import SCAN_OPERATOR
 from dangan.intake.check import CheckOptions, inspect_files, run_check
 from dangan.samples import generate_set
 from dangan.services.engine import resolve_actor
 from dangan.services.intake import ingest
 from dangan.services.project import init_project
-from dangan.services.workers import add_worker
 
 
 def bench_names(work: Path, count: int) -> None:
@@ -88,18 +87,23 @@ def bench_ingest(work: Path, root: Path, truth_volumes: list[Any]) -> None:
     print(f"  reference: a sync(2) right after that plain copy took {time.perf_counter() - t0:.2f} s "
           f"(what putting those bytes on disk costs, included in ingest below)")
     ctx = init_project(work / "proj", "court", name="bench")
-    add_worker(ctx, "张三", [SCAN_OPERATOR])
     with ctx.transaction() as session:
         for v in truth_volumes:
             session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
                                expected_pages=v.image_count))
+    # ingest takes volumes at the scan stage only: borrow, split, sort, and the scan claim
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from workflow.helpers import STAGE_PEOPLE, line_to
+
+    line_to(ctx, "scan")
+    operator = resolve_actor(ctx, STAGE_PEOPLE["scan"])
     options = CheckOptions(ctx.rules, ctx.config.scan, {v.archive_code: v.image_count
                                                        for v in truth_volumes}, workers=1)
     t0 = time.perf_counter()
     report = run_check(str(root), options)
     check_time = time.perf_counter() - t0
     t0 = time.perf_counter()
-    result = ingest(ctx, resolve_actor(ctx, "张三"), root, report=report)
+    result = ingest(ctx, operator, root, report=report)
     ingest_time = time.perf_counter() - t0
     done = result.count("ingested")
     print("ingest = plain copy + SHA-256, plus: destination read back and SHA-256 verified, "

@@ -81,7 +81,7 @@ def test_no_hole_is_filled_where_there_is_none(upright: list[tuple[str, Outcome]
 
 @pytest.mark.slow
 @pytest.mark.xfail(reason="hole filling is being made conservative; it misses real holes on "
-                          "these beds for now", strict=False)
+                          "these beds for now", strict=True)
 def test_real_holes_are_filled(upright: list[tuple[str, Outcome]]) -> None:
     real = sum(o.holes_real for _n, o in upright)
     filled = sum(o.holes_filled for _n, o in upright)
@@ -92,7 +92,7 @@ def test_real_holes_are_filled(upright: list[tuple[str, Outcome]]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xfail(reason="deskew leaves more than 0.1° on average on some held-out pages",
-                   strict=False)
+                   strict=True)
 def test_text_pages_come_out_straight(upright: list[tuple[str, Outcome]]) -> None:
     skew = {name: round(abs(o.residual_skew), 3) for name, o in upright
             if o.residual_skew is not None}
@@ -101,7 +101,7 @@ def test_text_pages_come_out_straight(upright: list[tuple[str, Outcome]]) -> Non
 
 @pytest.mark.slow
 @pytest.mark.xfail(reason="QC still flags fine vertical-script and handwritten pages "
-                          "(orientation tools disagree, border residue)", strict=False)
+                          "(orientation tools disagree, border residue)", strict=True)
 def test_fine_pages_are_rarely_flagged(upright: list[tuple[str, Outcome]]) -> None:
     """On Chinese pages at most 10 % of upright pages that came out fine are flagged."""
     fine = [(name, o) for name, o in upright if not o.should_flag]
@@ -111,7 +111,7 @@ def test_fine_pages_are_rarely_flagged(upright: list[tuple[str, Outcome]]) -> No
 
 @pytest.mark.slow
 @pytest.mark.xfail(reason="a sparse page left 0.65° skewed passes QC (skew limit 1°)",
-                   strict=False)
+                   strict=True)
 def test_damaged_pages_are_flagged(upright: list[tuple[str, Outcome]],
                                    turned: list[tuple[str, Outcome]]) -> None:
     assert [name for name, o in upright + turned if o.damaged and not o.flagged] == []
