@@ -341,12 +341,14 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
               message: str = typer.Option("", "--message"),
               stage: str = typer.Option(None, "--stage"),
               warning: bool = typer.Option(False, "--warning"),
+              cause: str = typer.Option("worker", "--cause", metavar="worker|original"),
               project: Path = Project, as_json: bool = AsJson) -> None:
     """记录一处问题（页或件），退回其产生环节的责任人。"""
     from dangan.services.qc import record_defect
 
     r = record_defect(ctx := open_ctx(project), resolve_actor(ctx, inspector), code, defect, page_no=page, item_seq=item,
-                      message=message, stage=stage, severity="warning" if warning else "error")
+                      message=message, stage=stage, severity="warning" if warning else "error",
+                      cause=cause)
     if as_json:
         print_json(r.to_dict())
         return

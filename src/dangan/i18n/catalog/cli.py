@@ -286,6 +286,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.opt.qc.record.message": ("说明", "Description"),
     "cli.opt.qc.record.stage": ("责任环节（默认按问题类型）", "Responsible stage (default: by defect code)"),
     "cli.opt.qc.record.warning": ("仅提示，不算错误", "A warning, not an error"),
+    "cli.opt.qc.record.cause": ("问题原因：worker（加工差错，计入责任人）或 original（原卷错误，不计入任何人）",
+                                "Cause: worker (a processing error, charged to the person) or original "
+                                "(原卷错误, an error of the original paper, charged to nobody)"),
     "cli.opt.qc.redraw.inspection": ("抽检记录号", "Inspection number"),
     "cli.opt.rework.list.worker": ("只列出此人的返工", "Only this worker's rework"),
     "cli.opt.rework.list.all_": ("包括已完成的", "Include finished items"),
