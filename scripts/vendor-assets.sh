@@ -14,6 +14,7 @@ PINS=(
   "htmx.org 2.0.11 0BSD dist/htmx.min.js"
   "swagger-ui-dist 5.35.0 Apache-2.0 swagger-ui-bundle.js swagger-ui.css"
   "openseadragon 6.1.1 BSD-3-Clause build/openseadragon/openseadragon.min.js"
+  "echarts 5.6.0 Apache-2.0 dist/echarts.min.js"
 )
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -23,6 +23,7 @@ from dangan.web.deps import require_role
 from dangan.web.routes import api, auth, batches, pages, progress, qc_desk, tasks, users, volumes
 from dangan.web.routes import audit as audit_desk
 from dangan.web.routes import borrow as borrow_desk
+from dangan.web.routes import dashboard as dashboard_desk
 from dangan.web.routes import index_desk as index_routes
 from dangan.web.routes import records as records_desk
 from dangan.web.routes import retouch_desk as retouch_routes
@@ -36,7 +37,8 @@ ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progres
            (volumes.router, ""), (users.router, ""), (api.router, "/api/v1"),
            (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""),
            (qc_desk.router, ""), (audit_desk.router, ""), (retouch_routes.router, ""),
-           (index_routes.router, ""), (scan_routes.router, ""))
+           (index_routes.router, ""), (scan_routes.router, ""),
+           (dashboard_desk.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 
