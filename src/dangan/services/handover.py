@@ -140,10 +140,10 @@ def _copy_records(ctx: ProjectContext, dest: Path, codes: Sequence[str]) -> None
         code_of = {v.id: v.archive_code for v in vols}
         batch_ids = {v.work_batch_id for v in vols if v.work_batch_id is not None}
         borrow_ids = {v.borrow_batch_id for v in vols if v.borrow_batch_id is not None}
-        batch_code = dict(session.execute(select(WorkBatch.id, WorkBatch.code).where(
-            WorkBatch.id.in_(batch_ids))).tuples().all())
-        borrow_no = dict(session.execute(select(BorrowBatch.id, BorrowBatch.no).where(
-            BorrowBatch.id.in_(borrow_ids))).tuples().all())
+        batch_code = {k: v for k, v in session.execute(select(WorkBatch.id, WorkBatch.code).where(
+            WorkBatch.id.in_(batch_ids)))}
+        borrow_no = {k: v for k, v in session.execute(select(BorrowBatch.id, BorrowBatch.no).where(
+            BorrowBatch.id.in_(borrow_ids)))}
         events = session.scalars(select(StageEvent).where(or_(
             StageEvent.volume_id.in_(ids),
             StageEvent.volume_id.is_(None) & StageEvent.work_batch_id.in_(batch_ids),
@@ -156,8 +156,8 @@ def _copy_records(ctx: ProjectContext, dest: Path, codes: Sequence[str]) -> None
             QCInspection.work_batch_id.in_(batch_ids)).order_by(QCInspection.id)).all()
         reworks = session.scalars(select(Rework).where(Rework.volume_id.in_(ids))
                                   .order_by(Rework.id)).all()
-        names = dict(session.execute(select(Worker.id, Worker.name).where(
-            Worker.project_id == ctx.project_id)).tuples().all())
+        names = {k: v for k, v in session.execute(select(Worker.id, Worker.name).where(
+            Worker.project_id == ctx.project_id))}
     _csv(dest / "过程记录.csv",
          ["档号", "小批次", "大批次", "时间", "环节", "事件", "签名", "备注", "数据"],
          [[code_of.get(e.volume_id or 0, ""), batch_code.get(e.work_batch_id or 0, ""),
