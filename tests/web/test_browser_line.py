@@ -7,24 +7,20 @@ address other than the server's."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from dangan.db.models import Volume
 from dangan.domain import workflow as wf
 from dangan.services import workers
 from dangan.services.project import ProjectContext, init_project
 from dangan.web.accounts import add_user
-from dangan.web.app import create_app
-from dangan.web.settings import WebSettings
+from web.browser import ARGS, see, serve, sign_in
 from web.support import PASSWORD
-from web.test_browser import ARGS, _free_port, _see, _sign_in, chromium_path  # noqa: F401
+from web.test_browser import chromium_path  # noqa: F401  (fixture)
 from workflow.helpers import do_stage, pass_qc
 
 PEOPLE = {"clerk": ("王借", [wf.BORROW_CLERK]), "archivist": ("档案室刘", [wf.ARCHIVE_STAFF]),
@@ -44,18 +40,8 @@ def served_line(tmp_path: Path) -> Iterator[tuple[str, ProjectContext]]:
     for login, (name, roles) in PEOPLE.items():
         workers.add_worker(ctx, name, roles)
         add_user(ctx, login, PASSWORD, worker=name, roles=roles)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(WebSettings(project=ctx.home)),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ctx
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(ctx.home) as base:
+        yield base, ctx
 
 
 def _work_batch(ctx: ProjectContext) -> str:
@@ -91,7 +77,7 @@ def test_one_borrow_batch_borrowed_to_returned(
             context = browser.new_context()
             context.route("**/*", only_our_server)
             page = context.new_page()
-            _sign_in(page, base, login)
+            sign_in(page, base, login)
             return page
 
         def cosign(page: Any) -> None:
@@ -105,42 +91,42 @@ def test_one_borrow_batch_borrowed_to_returned(
             for code in CODES:
                 page.check(f"input[name=codes][value='{code}']")
             page.get_by_role("button", name="生成借卷批次").click()
-            _see(page, "借卷批次 1 已生成（2 卷）")
+            see(page, "借卷批次 1 已生成（2 卷）")
             cosign(page)
             page.get_by_role("button", name="确认借出").click()
-            _see(page, "档案室确认人：档案室刘")
+            see(page, "档案室确认人：档案室刘")
             page.fill("input[name=problem]", "封皮破损")
             page.get_by_role("button", name="登记问题").click()
-            _see(page, "封皮破损")
+            see(page, "封皮破损")
             page.fill("input[name=pages_per_batch]", "1000")
             page.get_by_role("button", name="拆分小批次").click()
-            _see(page, "已拆分为 1 个小批次")
+            see(page, "已拆分为 1 个小批次")
             batch = _work_batch(ctx)
             page.context.close()
 
             # 整理: the sorter claims, records both volumes, signs
             page = as_("sorter")
             page.locator(f"tr[data-batch='{batch}']").get_by_role("button", name="领取").click()
-            _see(page, f"已领取小批次 {batch}")
+            see(page, f"已领取小批次 {batch}")
             for i, code in enumerate(CODES):
                 page.goto(f"{base}/records/sort/{batch}")
                 form = page.locator("form.record").nth(i)
                 form.locator("input[name=pages_numbered]").fill("40")
                 form.locator("input[name=unbind_notes]").fill("拆除订书钉")
                 form.get_by_role("button", name="保存整理记录").click()
-                _see(page, f"已记录案卷 {code}")
+                see(page, f"已记录案卷 {code}")
             page.goto(f"{base}/batches/{batch}")
             page.get_by_role("button", name="签字").click()
-            _see(page, f"已签字：小批次 {batch}")
+            see(page, f"已签字：小批次 {batch}")
             page.context.close()
 
             # 扫描: the scan operator claims and signs in the browser
             page = as_("scanner")
             page.locator(f"tr[data-batch='{batch}']").get_by_role("button", name="领取").click()
-            _see(page, f"已领取小批次 {batch}")
+            see(page, f"已领取小批次 {batch}")
             page.goto(f"{base}/batches/{batch}")
             page.get_by_role("button", name="签字").click()
-            _see(page, f"已签字：小批次 {batch}")
+            see(page, f"已签字：小批次 {batch}")
             page.context.close()
 
             # retouch, index, upload and QC by the services
@@ -153,24 +139,24 @@ def test_one_borrow_batch_borrowed_to_returned(
             page.goto(f"{base}/records/binding")
             page.fill("input[name=trial_codes]", CODES[0])
             page.get_by_role("button", name="签字确认装订方式").click()
-            _see(page, "装订方式已确认")
+            see(page, "装订方式已确认")
             page.context.close()
             page = as_("binder")
             page.locator(f"tr[data-batch='{batch}']").get_by_role("button", name="领取").click()
-            _see(page, f"已领取小批次 {batch}")
+            see(page, f"已领取小批次 {batch}")
             page.goto(f"{base}/records/binding")
             page.get_by_role("button", name="先装订试装订案卷并签字").click()
-            _see(page, "1 卷")
+            see(page, "1 卷")
             page.context.close()
             page = as_("archivist")
             page.goto(f"{base}/records/binding")
             page.get_by_role("button", name="试装订验收通过").click()
-            _see(page, "试装订已验收")
+            see(page, "试装订已验收")
             page.context.close()
             page = as_("binder")
             page.goto(f"{base}/records/binding")
             page.get_by_role("button", name="装订完成签字").click()
-            _see(page, f"小批次 {batch} 已装订签字")
+            see(page, f"小批次 {batch} 已装订签字")
             page.context.close()
 
             # 还卷: counted against the register, in borrow order, both sides
@@ -181,7 +167,7 @@ def test_one_borrow_batch_borrowed_to_returned(
             page.fill("input[name=shelving_rule]", "按档号顺序上架")
             cosign(page)
             page.get_by_role("button", name="确认还卷").click()
-            _see(page, "借卷批次 1 已归还")
+            see(page, "借卷批次 1 已归还")
             assert page.locator("[data-status=returned]").count() == 1
             page.context.close()
         finally:

@@ -4,14 +4,11 @@ the indexing service (which signs the index stage for the holder); roles and CSR
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -21,11 +18,9 @@ from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.services.project import init_project
 from dangan.storage.areas import Area
-from dangan.web.app import create_app
-from dangan.web.settings import WebSettings
+from web.browser import ARGS, see, serve, sign_in
 from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, build_line, login
-from web.test_browser import ARGS, _free_port, _see, _sign_in
 from web.test_qc_desk import chromium  # noqa: F401  (fixture)
 
 
@@ -119,18 +114,8 @@ def served_at_index(tmp_path: Path) -> Iterator[tuple[str, Line, int]]:
     code = line.batches[0]
     made = to_stage(line, code, wf.INDEX, pages=4)
     engine.claim(ctx, resolve_actor(ctx, "钱标"), code)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(WebSettings(project=ctx.home)),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", line, made[0].volume_id
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(ctx.home) as base:
+        yield base, line, made[0].volume_id
 
 
 def test_an_indexer_keys_a_catalogue_with_the_keyboard_only(
@@ -160,16 +145,16 @@ def test_an_indexer_keys_a_catalogue_with_the_keyboard_only(
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             context.route("**/*", only_our_server)
             page = context.new_page()
-            _sign_in(page, base, "indexer")
+            sign_in(page, base, "indexer")
             page.goto(f"{base}/index/{volume_id}")
             page.focus("#r-fonds_name")
             for value in [*record, *row1, *row2]:
                 if value:
                     page.keyboard.type(value)
                 page.keyboard.press("Enter")
-            _see(page, "校验通过")
+            see(page, "校验通过")
             page.keyboard.press("Alt+s")
-            _see(page, "已保存 2 条目录")
+            see(page, "已保存 2 条目录")
             context.close()
         finally:
             browser.close()

@@ -4,16 +4,11 @@ rework done and re-inspected; roles and CSRF."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -21,11 +16,9 @@ from dangan.db.models import Defect, QCInspection, Rework
 from dangan.domain import workflow as wf
 from dangan.services import qc
 from dangan.services.project import init_project
-from dangan.web.app import create_app
-from dangan.web.settings import WebSettings
+from web.browser import ARGS, chromium_or_skip, see, serve, sign_in
 from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, build_line, login
-from web.test_browser import ARGS, CHROMIUM, _free_port, _see, _sign_in
 
 
 @pytest.fixture
@@ -134,12 +127,7 @@ def test_roles_and_csrf(app_client: TestClient, line: Line,
 
 @pytest.fixture
 def chromium() -> str:
-    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
-        reason = f"Chromium not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture
@@ -150,18 +138,8 @@ def served_at_qc(tmp_path: Path) -> Iterator[tuple[str, Line, str]]:
     add_image_accounts(ctx)
     code = line.batches[0]
     to_stage(line, code, wf.QC)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(WebSettings(project=ctx.home)),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", line, code
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(ctx.home) as base:
+        yield base, line, code
 
 
 def test_inspector_marks_a_box_and_the_retoucher_sees_it(
@@ -188,13 +166,13 @@ def test_inspector_marks_a_box_and_the_retoucher_sees_it(
             inspector = browser.new_context(viewport={"width": 1400, "height": 1000})
             inspector.route("**/*", only_our_server)
             page = inspector.new_page()
-            _sign_in(page, base, "qc")
+            sign_in(page, base, "qc")
             page.goto(f"{base}/qc/{code}")
             page.get_by_role("button", name="领取质检").click()
-            _see(page, f"已领取 {code}")
+            see(page, f"已领取 {code}")
             page.fill("input[name=seed]", "4242")
             page.get_by_role("button", name="抽样").click()
-            _see(page, "种子 4242")
+            see(page, "种子 4242")
             page.get_by_role("link", name="打开").first.click()
             page.wait_for_function(opened, timeout=15_000)
             page.get_by_role("button", name="框选问题（M）").click()
@@ -210,17 +188,17 @@ def test_inspector_marks_a_box_and_the_retoucher_sees_it(
             assert drawn[2] > 0 and drawn[3] > 0
             page.select_option("#defect-type", "skew")
             page.click("#defect-save")
-            _see(page, "已记录")
+            see(page, "已记录")
             page_no = int(page.input_value("#defect-page"))
             page.goto(f"{base}/qc/{code}")
             page.get_by_role("button", name="判定（按合格率规则）").click()
-            _see(page, "不合格或有问题待返工")
+            see(page, "不合格或有问题待返工")
             inspector.close()
 
             retoucher = browser.new_context(viewport={"width": 1400, "height": 1000})
             retoucher.route("**/*", only_our_server)
             page = retoucher.new_page()
-            _sign_in(page, base, "retoucher")
+            sign_in(page, base, "retoucher")
             page.goto(f"{base}/rework")
             row = page.locator("tr.rework").first
             assert row.locator("td.box").inner_text() == ",".join(map(str, drawn))

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from dangan.db.models import Volume
 from dangan.storage import derivatives as dv
 from dangan.storage.checksum import sha256_bytes
+from web.browser import ARGS, sign_in
 from web.images import Pages, add_image_accounts, add_pages, page_jpeg
 from web.support import Line, login
-from web.test_browser import ARGS, _sign_in
 from web.test_qc_desk import chromium, served_at_qc  # noqa: F401  (fixtures)
 
 
@@ -66,7 +66,7 @@ def test_preview_and_thumbnail_made_once_with_etag(app_client: TestClient, line:
     assert len(list((line.ctx.home / "cache" / "derivatives").rglob("*.jpg"))) == 2
 
 
-def test_roles_and_sign_in(app_client: TestClient, pages: Pages) -> None:
+def test_roles_andsign_in(app_client: TestClient, pages: Pages) -> None:
     url = f"/pages/{pages.volume_id}/1/thumb.jpg"
     assert app_client.get(url, headers={"Accept": "application/json"}).status_code == 401
     login(app_client, "clerk")  # a borrow clerk does not look at page images
@@ -167,7 +167,7 @@ def test_the_viewer_keeps_its_zoom_while_paging_in_a_browser(
             context = browser.new_context(viewport={"width": 1200, "height": 900})
             context.route("**/*", only_our_server)
             page = context.new_page()
-            _sign_in(page, base, "qc")
+            sign_in(page, base, "qc")
             page.goto(f"{base}/viewer/{volume_id}")
             page.wait_for_function(opened, timeout=15_000)
             page.click("button[data-act=zoom-in]")
