@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from dangan.db.models import StoredFile, Volume
-from dangan.services import backup
 from dangan.services.project import ProjectContext, init_project
+from dangan.services.site import backup
 from dangan.storage import Area
 
 

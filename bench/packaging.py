@@ -103,8 +103,8 @@ def run_service(home: Path, paths: list[Path], per_item: int, per_volume: int = 
     from sqlalchemy import insert
 
     from dangan.db.models import Item, Page, StoredFile, Volume
+    from dangan.services.delivery.packaging import package
     from dangan.services.engine import resolve_actor
-    from dangan.services.packaging import package
     from dangan.services.project import init_project
     from dangan.services.workers import add_worker
     from dangan.storage import Area, sha256_file

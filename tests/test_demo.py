@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.demo import run_demo
 from dangan.errors import ConfigError
-from dangan.services.handover import verify_handover
+from dangan.services.delivery.handover import verify_handover
 from dangan.services.project import open_project
 
 

@@ -12,7 +12,8 @@ from lxml import etree
 
 from dangan.errors import DefectsFound, IntegrityError
 from dangan.export.mets import METS, mets_files
-from dangan.services import handover, indexing, packaging
+from dangan.services import indexing
+from dangan.services.delivery import handover, packaging
 from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"

@@ -11,7 +11,8 @@ from dangan_index_fixtures import add_volume, write_catalogue
 from lxml import etree
 from openpyxl import load_workbook
 
-from dangan.services import indexing, linking, packaging
+from dangan.services import indexing
+from dangan.services.delivery import linking, packaging
 from dangan.storage import Area
 from workflow.helpers import actor
 

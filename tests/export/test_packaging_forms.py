@@ -16,7 +16,8 @@ from sqlalchemy import select
 from dangan.db.models import StoredFile
 from dangan.export import pdf
 from dangan.export.ocr import ocr_available
-from dangan.services import indexing, packaging
+from dangan.services import indexing
+from dangan.services.delivery import packaging
 from dangan.storage import Area
 from workflow.helpers import actor
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from dangan import sheets
 from dangan.db.models import Volume
 from dangan.errors import MAX_DETAILS, SpreadsheetError
-from dangan.services.catalogue_io import read_catalogue
+from dangan.services.indexing.catalogue_io import read_catalogue
 from dangan.services.volumes import import_volumes
 
 CLI = [sys.executable, "-c", "from dangan.cli.main import run; run()"]

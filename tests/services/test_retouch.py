@@ -115,8 +115,9 @@ def test_project_mode_records_files_metrics_defects_and_signoff(project, tmp_pat
     from dangan.db.models import Defect, Page, StageEvent, StoredFile
     from dangan.domain import workflow as wf
     from dangan.samples import generate_set, make_archive_codes, write_volume_list
-    from dangan.services import claims, intake, retouch_project
+    from dangan.services import claims, intake
     from dangan.services.engine import resolve_actor
+    from dangan.services.retouch import project as retouch_project
     from dangan.services.volumes import import_volumes
     from dangan.services.workers import add_worker
     from workflow.helpers import line_to

@@ -23,10 +23,10 @@ from dangan.cli.main import app
 from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import ConfigError, ConflictError, InputError, IntegrityError
-from dangan.services import backup
-from dangan.services.backup_pg import rewrite
 from dangan.services.intake import fixity
 from dangan.services.project import ProjectContext, open_project
+from dangan.services.site import backup
+from dangan.services.site.backup_pg import rewrite
 from dangan.storage import Area
 from workflow.helpers import add_people, add_volumes, borrow_and_split, do_stage
 

@@ -14,10 +14,10 @@ from dangan.cli.main import app
 from dangan.db.models import BorrowBatch, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
-from dangan.services import cleanup
 from dangan.services.engine import resolve_actor
 from dangan.services.history import replay, volume_history
 from dangan.services.project import ProjectContext
+from dangan.services.site import cleanup
 from dangan.services.workflow_state import graph_for
 from workflow.helpers import add_volumes
 

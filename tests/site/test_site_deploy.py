@@ -16,9 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from dangan.domain import workflow as wf
-from dangan.services import backup, workers
+from dangan.services import workers
 from dangan.services.engine import resolve_actor
 from dangan.services.project import dispose_engines, init_project, open_project
+from dangan.services.site import backup
 
 DEPLOY = Path(__file__).parent.parent.parent / "deploy"
 

@@ -21,11 +21,12 @@ from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError, StateError
 from dangan.i18n import set_language
 from dangan.samples import SetTruth, generate_set
-from dangan.services import borrow, claims, intake, qc, retouch_project, rework, signoff
+from dangan.services import borrow, claims, intake, qc, rework, signoff
 from dangan.services import workflow_state as ws
 from dangan.services.engine import resolve_actor
 from dangan.services.history import replay
 from dangan.services.project import ProjectContext
+from dangan.services.retouch import project as retouch_project
 from workflow.helpers import actor, do_stage, line_to, pass_qc, volume_codes
 
 

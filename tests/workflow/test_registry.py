@@ -24,7 +24,7 @@ def _classify_in_fresh_process(*modules: str) -> dict[str, str | None]:
 
 def test_defect_stage_is_the_same_whatever_a_process_imported() -> None:
     alone = _classify_in_fresh_process()
-    everything = _classify_in_fresh_process("dangan.domain.catalogue", "dangan.services.linking")
+    everything = _classify_in_fresh_process("dangan.domain.catalogue", "dangan.services.delivery.linking")
     assert alone == everything
     assert alone["catalogue_gap"] == wf.INDEX  # was None until domain.catalogue was imported
     assert alone["link_file_changed"] == wf.UPLOAD

@@ -41,16 +41,16 @@ from dangan.services import (
     claims,
     indexing,
     intake,
-    packaging,
     qc,
     rebind,
-    retouch_project,
     returns,
     signoff,
     workers,
 )
+from dangan.services.delivery import packaging
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import init_project
+from dangan.services.retouch import project as retouch_project
 from workflow.test_engine import assert_every_signature_is_a_registered_claimant, assert_replays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "indexing"))

@@ -144,8 +144,8 @@ def package(
     worker: str = worker_option("cli.opt.packager"),
 ) -> None:
     """按卷内目录打包到 已上传：每件一个 PDF/ZIP/TIFF，或每页一个 JPG 加页面索引。"""
+    from dangan.services.delivery.packaging import package as run
     from dangan.services.engine import resolve_actor
-    from dangan.services.packaging import package as run
 
     ctx = open_ctx(project)
     chosen = form or ctx.config.delivery.forms[0]
@@ -167,7 +167,7 @@ def link_export(
     form: str = typer.Option(None, "--form"),
 ) -> None:
     """导出数据挂接表：案卷 + 卷内目录 + 文件相对路径，供档案管理系统导入。"""
-    from dangan.services.linking import export_link_data
+    from dangan.services.delivery.linking import export_link_data
 
     if fmt not in ("xlsx", "csv", "xml"):
         raise InputError("link.unknown_format", fmt=fmt)
@@ -183,7 +183,7 @@ def link_check(
     as_json: bool = AsJson,
 ) -> None:
     """挂接检查：目录、图像、交付文件一一对应，页数一致，文件可打开且未被改动。发现错误时退出码为 9。"""
-    from dangan.services.linking import check_links, summary_line
+    from dangan.services.delivery.linking import check_links, summary_line
 
     ctx = open_ctx(project, read_only=True)
     defects = check_links(ctx, volume, form or None)
@@ -197,7 +197,7 @@ def handover_build(
     form: str = typer.Option(None, "--form"),
 ) -> None:
     """验收移交：生成 BagIt 移交包（交付文件、目录、过程记录、校验清单）。"""
-    from dangan.services.handover import build_handover
+    from dangan.services.delivery.handover import build_handover
 
     result = build_handover(open_ctx(project), bag, form)
     console.print(t("handover.done", path=result.path, volumes=result.volumes, files=result.files))
@@ -206,7 +206,7 @@ def handover_build(
 @handover_app.command("verify")
 def handover_verify(bag: Path = typer.Argument(..., metavar="OUT.bag")) -> None:
     """校验移交包：逐文件核对 SHA-256 与清单。"""
-    from dangan.services.handover import verify_handover
+    from dangan.services.delivery.handover import verify_handover
 
     report = verify_handover(bag)
     console.print(t("handover.verified", path=bag, files=report.files))

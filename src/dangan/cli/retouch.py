@@ -81,8 +81,8 @@ def retouch(
     executor = make_executor(workers or None, scheduler)
     try:
         if project is not None:
-            from dangan.services import retouch_project
             from dangan.services.engine import resolve_actor
+            from dangan.services.retouch import project as retouch_project
 
             ctx = open_ctx(project)
             actor = resolve_actor(ctx, user) if user else None

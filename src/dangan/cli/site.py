@@ -22,7 +22,7 @@ def _size(size: int) -> str:
 
 def backup(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.backup.out"),
            project: Path = Project, as_json: bool = AsJson) -> None:
-    from dangan.services import backup as svc
+    from dangan.services.site import backup as svc
 
     result = svc.backup(open_ctx(project, read_only=True), out)
     if as_json:
@@ -42,7 +42,7 @@ def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore
                                              help="cli.opt.restore.database_url"),
             snapshot: str = typer.Option(None, "--snapshot", help="cli.opt.restore.snapshot"),
             as_json: bool = AsJson) -> None:
-    from dangan.services import backup as svc
+    from dangan.services.site import backup as svc
 
     result = svc.restore(out, dest, database_url=database_url, snapshot=snapshot)
     if as_json:
@@ -62,7 +62,7 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
             apply: bool = typer.Option(False, "--apply", help="cli.opt.cleanup.apply"),
             worker: str = worker_option("cli.opt.cleanup.worker", required=False),
             as_json: bool = AsJson) -> None:
-    from dangan.services import cleanup as svc
+    from dangan.services.site import cleanup as svc
 
     if apply and not worker:
         raise InputError("site.cleanup.need_worker")

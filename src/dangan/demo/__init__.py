@@ -16,7 +16,7 @@ from dangan.demo.catalogue import write_demo_catalogue
 from dangan.errors import ConfigError
 from dangan.i18n import t
 from dangan.samples import generate_set, make_archive_codes, write_volume_list
-from dangan.services.handover import build_handover, verify_handover
+from dangan.services.delivery.handover import build_handover, verify_handover
 from dangan.services.project import ProjectContext, init_project
 from dangan.services.volumes import import_volumes
 

@@ -98,15 +98,15 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
     elif stage == wf.SCAN and scan_root.is_dir() and _has("dangan.services.intake"):
         _ingest(ctx, scan_root, person, [c for c, _p in volumes])
         summary["stages"][stage] = "intake.ingest"
-    elif stage == wf.RETOUCH and _has("dangan.services.retouch_project") and _scanned(ctx, code):
+    elif stage == wf.RETOUCH and _has("dangan.services.retouch.project") and _scanned(ctx, code):
         _retouch(ctx, code, person)
         summary["stages"][stage] = "retouch_project.run"
     elif stage == wf.INDEX and catalogue is not None and _has("dangan.services.indexing"):
         indexing = importlib.import_module("dangan.services.indexing")
         indexing.import_catalogue(ctx, person, [catalogue])
         summary["stages"][stage] = "indexing.import_catalogue"
-    elif stage == wf.UPLOAD and catalogue is not None and _has("dangan.services.packaging"):
-        packaging = importlib.import_module("dangan.services.packaging")
+    elif stage == wf.UPLOAD and catalogue is not None and _has("dangan.services.delivery.packaging"):
+        packaging = importlib.import_module("dangan.services.delivery.packaging")
         for form in ctx.config.delivery.forms:
             packaging.package(ctx, person, form)
         summary["stages"][stage] = "packaging.package"
@@ -134,7 +134,7 @@ def _scanned(ctx: ProjectContext, code: str) -> bool:
 def _retouch(ctx: ProjectContext, code: str, person: Actor) -> None:
     """The retouch engine over the batch's 已扫描 pages (in this process); it signs clean
     volumes itself and records its defects."""
-    retouch_project = importlib.import_module("dangan.services.retouch_project")
+    retouch_project = importlib.import_module("dangan.services.retouch.project")
     executors = importlib.import_module("dangan.compute.executors")
     executor = executors.InProcessExecutor()
     try:

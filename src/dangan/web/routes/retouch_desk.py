@@ -1,5 +1,5 @@
 """修图台: per-page flags from the recorded metrics, before/after in two synchronised viewers,
-accept a page or replace it with a hand-fixed file (``services.retouch_fix``), and the retouch
+accept a page or replace it with a hand-fixed file (``services.retouch.fix``), and the retouch
 of a batch run in the background with its progress polled by htmx.
 
 A run lives in a thread of the server (it goes on when the browser closes) and runs through
@@ -23,10 +23,11 @@ from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import catalogue, t
-from dangan.services import retouch_fix, retouch_project
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.retouch import fix as retouch_fix
+from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role

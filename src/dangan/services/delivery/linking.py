@@ -22,8 +22,14 @@ from dangan.errors import DanganError, InputError
 from dangan.export import linkdata, pdf, tiff, zipform
 from dangan.export.linkdata import LinkFile, LinkItem, LinkVolume
 from dangan.i18n import t
+from dangan.services.delivery.packaging import (
+    KINDS,
+    as_entry,
+    item_file_name,
+    load_sources,
+    output_dir,
+)
 from dangan.services.indexing import load_catalogues, schema_of
-from dangan.services.packaging import KINDS, as_entry, item_file_name, load_sources, output_dir
 from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
 

@@ -272,6 +272,6 @@ def _restore_files(out: Path, home: Path, files: Sequence[ManifestFile]) -> None
 
 
 def _restore_postgres(archive: Path, source_schema: str, url: str) -> None:
-    from dangan.services import backup_pg
+    from dangan.services.site import backup_pg
 
     backup_pg.restore(archive, source_schema, url)

@@ -49,8 +49,8 @@ from dangan.export import linkdata
 from dangan.export.bag import BagReport, make_bag, verify_bag
 from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_mets
 from dangan.i18n import t
+from dangan.services.delivery.linking import check_links, link_volumes
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
-from dangan.services.linking import check_links, link_volumes
 from dangan.services.project import ProjectContext
 from dangan.services.rework import defect_text
 from dangan.storage import Area, replace_durably

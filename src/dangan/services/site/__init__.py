@@ -1,0 +1,1 @@
+"""Running a site: backup and restore, the scan stations' local-copy rule."""
