@@ -13,9 +13,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from dangan import sheets
 from dangan.db.models import Volume
 from dangan.errors import MAX_DETAILS, SpreadsheetError
+from dangan.io import sheets
 from dangan.services.indexing.catalogue_io import read_catalogue
 from dangan.services.volumes import import_volumes
 

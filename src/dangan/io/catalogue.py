@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dangan import sheets
 from dangan.db.models import Item
 from dangan.domain.catalogue import RawEntry
 from dangan.domain.catalogue_fields import ENTRY_ALIASES, ENTRY_MARKERS, RECORD_ALIASES
 from dangan.errors import SpreadsheetError
 from dangan.i18n import t
+from dangan.io import sheets
 
 HINTS = (*ENTRY_MARKERS, "档号", "案卷题名", "题名")
 # Values checked against the columns they go to (text length, integer range), located.

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from dangan.db.models import Defect, ImportLog, StageEvent, StoredFile, Volume
 from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
 from dangan.i18n import t
+from dangan.io.sheets import Row, check_row, column_limits, read_table, resolve_columns
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-from dangan.sheets import Row, check_row, column_limits, read_table, resolve_columns
 from dangan.storage import sha256_file
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {

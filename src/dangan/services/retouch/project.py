@@ -29,7 +29,7 @@ from dangan.errors import NotFoundError
 from dangan.i18n import t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
-from dangan.imaging.files import PageTask
+from dangan.imaging.files import TEMP_MARK, PageTask
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -109,6 +109,7 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
                       force or not s.recorded)
              for s in sources]
     summary = run_tasks(tasks, executor, progress=progress)
+    _remove_leftover_parts(ctx, {posixpath.dirname(_target(s.rel, opts)) for s in sources})
     grouped: dict[int, list[tuple[_Source, PageReport]]] = defaultdict(list)
     for report in summary.pages:
         src = by_rel[report.source]
@@ -131,6 +132,20 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
         summary.signed = list(outcome.signed)
         summary.unsigned = outcome.messages()
     return summary
+
+
+def _remove_leftover_parts(ctx: ProjectContext, folders: set[str]) -> None:
+    """Partial outputs of a worker killed mid-page (never published under a page's name).
+
+    Called once every task of the run has finished, so no writer of this run is left."""
+    fs = ctx.storage.fs
+    for folder in folders:
+        base = ctx.storage.path(folder)
+        if not fs.exists(base):
+            continue
+        for full in fs.ls(base, detail=False):
+            if posixpath.basename(full).startswith(TEMP_MARK):
+                fs.rm(full)
 
 
 def _page_no(src: _Source) -> int | None:
