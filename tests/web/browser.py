@@ -8,7 +8,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,3 +74,18 @@ def see(page: Any, text: str) -> None:
         page.get_by_text(text).first.wait_for(timeout=15_000)
     except Exception as exc:
         raise AssertionError(f"{text!r} not shown; the page is:\n{page.content()}") from exc
+
+
+def only_this_server(base: str, foreign: list[str]) -> Callable[[Any], None]:
+    """A Playwright route handler: requests to ``base`` go on, any other address is aborted
+    and noted in ``foreign`` (a test asserts it stays empty)."""
+
+    def handle(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(base + "/") or url == base:
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    return handle

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,7 +13,7 @@ from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.services.project import init_project
 from dangan.services.rebind import record_sorting
-from web.browser import ARGS, chromium_or_skip, see, serve, sign_in
+from web.browser import ARGS, chromium_or_skip, only_this_server, see, serve, sign_in
 from web.support import Line, build_line
 
 
@@ -40,13 +39,7 @@ def test_sorter_claims_and_signs_then_the_scan_operator_sees_it(
     code = line.batches[0]
     foreign: list[str] = []
 
-    def only_our_server(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
+    only_our_server = only_this_server(base, foreign)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
@@ -101,13 +94,7 @@ def test_the_dashboard_draws_its_charts_from_this_server_only(
     foreign: list[str] = []
     errors: list[str] = []
 
-    def only_our_server(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
+    only_our_server = only_this_server(base, foreign)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)

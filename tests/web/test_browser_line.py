@@ -18,7 +18,7 @@ from dangan.domain import workflow as wf
 from dangan.services import workers
 from dangan.services.project import ProjectContext, init_project
 from dangan.web.accounts import add_user
-from web.browser import ARGS, see, serve, sign_in
+from web.browser import ARGS, only_this_server, see, serve, sign_in
 from web.support import PASSWORD
 from web.test_browser import chromium_path  # noqa: F401  (fixture)
 from workflow.helpers import do_stage, pass_qc
@@ -62,13 +62,7 @@ def test_one_borrow_batch_borrowed_to_returned(
     base, ctx = served_line
     foreign: list[str] = []
 
-    def only_our_server(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
+    only_our_server = only_this_server(base, foreign)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +15,7 @@ from dangan.db.models import Defect, QCInspection, Rework
 from dangan.domain import workflow as wf
 from dangan.services import qc
 from dangan.services.project import init_project
-from web.browser import ARGS, chromium_or_skip, see, serve, sign_in
+from web.browser import ARGS, chromium_or_skip, only_this_server, see, serve, sign_in
 from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, build_line, login
 
@@ -149,13 +148,7 @@ def test_inspector_marks_a_box_and_the_retoucher_sees_it(
     base, line, code = served_at_qc
     foreign: list[str] = []
 
-    def only_our_server(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
+    only_our_server = only_this_server(base, foreign)
 
     opened = ("() => { const v = document.getElementById('viewer');"
               " return !!(v && v.danganViewer && v.danganViewer.osd.world.getItemCount() > 0"
