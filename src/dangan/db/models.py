@@ -455,6 +455,22 @@ class PayLine(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class StoredFileTally(Base):
+    """Stored files and bytes per (project, area, kind), kept by database triggers (0013).
+
+    SQLite keeps one row per key; PostgreSQL adds a row of deltas per statement and folds
+    them now and then, so writers never wait for each other. Read it as SUM per key."""
+
+    __tablename__ = "stored_file_tally"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    area: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    files: Mapped[int] = mapped_column(BigInteger)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_stored_file_tally_key", "project_id", "area", "kind"),)
+
+
 class AppendOnlyViolation(RuntimeError):
     """Raised when code tries to change or delete an audit event."""
 

@@ -16,7 +16,6 @@ from dangan.db.models import (
     Item,
     QCInspection,
     StageEvent,
-    StoredFile,
     Volume,
     WorkBatch,
     Worker,
@@ -26,6 +25,7 @@ from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.reports.common import defect_label, label, local_day, pages_of
 from dangan.reports.document import ReportDoc, Table
+from dangan.services.progress import stored_files
 from dangan.services.project import ProjectContext
 
 FIXED = ("fixed", "verified")
@@ -110,10 +110,7 @@ def summary(ctx: ProjectContext) -> Summary:
             .where(BorrowBatch.project_id == pid)).one()
         first, last = session.execute(select(func.min(day), func.max(day)).where(
             StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF)).one()
-        files = tuple((a, k, int(n), int(s or 0)) for a, k, n, s in session.execute(
-            select(StoredFile.area, StoredFile.kind, func.count(), func.sum(StoredFile.size))
-            .where(StoredFile.project_id == pid).group_by(StoredFile.area, StoredFile.kind)
-            .order_by(StoredFile.area, StoredFile.kind)))
+        files = tuple(stored_files(session, pid))  # the database's tally (migration 0013)
         signers = select(StageEvent.worker_id).where(
             StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF).distinct()
         people = dict(session.execute(

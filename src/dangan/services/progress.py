@@ -6,11 +6,37 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume, WorkBatch
+from dangan.db.models import (
+    BorrowBatch,
+    BorrowRegisterEntry,
+    StoredFileTally,
+    Volume,
+    WorkBatch,
+)
 from dangan.domain import workflow as wf
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
+
+
+def stored_files(session: Session, project_id: int) -> list[tuple[str, str, int, int]]:
+    """(area, kind, files, bytes) of a project's stored files, from the tally the database
+    keeps (migration 0013) — a few rows, whatever the size of the project."""
+    tally = StoredFileTally
+    rows = session.execute(
+        select(tally.area, tally.kind, func.sum(tally.files), func.sum(tally.bytes))
+        .where(tally.project_id == project_id).group_by(tally.area, tally.kind)
+        .having(func.sum(tally.files) != 0).order_by(tally.area, tally.kind)).all()
+    return [(a, k, int(n), int(b or 0)) for a, k, n, b in rows]
+
+
+def files_by_area(session: Session, project_id: int) -> dict[str, int]:
+    """Stored files per storage area (``dangan status``)."""
+    out: dict[str, int] = {}
+    for area, _kind, n, _b in stored_files(session, project_id):
+        out[area] = out.get(area, 0) + n
+    return out
 
 
 @dataclass(frozen=True)

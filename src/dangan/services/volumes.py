@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dangan.db.models import Defect, ImportLog, StageEvent, StoredFile, Volume
+from dangan.db.models import Defect, ImportLog, StageEvent, Volume
 from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
 from dangan.i18n import t
 from dangan.io.sheets import Row, check_row, column_limits, read_table, resolve_columns
+from dangan.services import progress
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import sha256_file
@@ -181,10 +182,7 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
         by_stage: dict[str, int] = dict(session.execute(
             select(Volume.stage, func.count()).where(Volume.project_id == pid).group_by(Volume.stage)
         ).all())
-        files: dict[str, int] = dict(session.execute(
-            select(StoredFile.area, func.count()).where(StoredFile.project_id == pid)
-            .group_by(StoredFile.area)
-        ).all())
+        files = progress.files_by_area(session, pid)  # the database's tally (0013)
         open_defects = session.scalar(
             select(func.count(Defect.id)).where(Defect.project_id == pid, Defect.status == "open")
         ) or 0
