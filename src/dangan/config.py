@@ -147,6 +147,7 @@ class CatalogueConfig(Section):
     required_record_fields: list[str] = []
     required_entry_fields: list[str] = ["title"]
     unnumbered_pages: list[str] = []
+    double_keying: bool = False  # 一稿双录: two independent keyings, differences resolved by a third
 
     @model_validator(mode="after")
     def _known_names(self) -> CatalogueConfig:

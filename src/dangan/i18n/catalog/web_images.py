@@ -185,3 +185,46 @@ MESSAGES.update({
     "web_images.qc.decision.pass": ("合格", "passed"),
     "web_images.qc.decision.fail": ("不合格", "failed"),
 })
+MESSAGES.update({
+    # --- indexing desk: double keying (一稿双录) ---
+    "web_images.keying.round": ("一稿双录：这是第 {round} 遍录入，独立完成，看不到另一遍。",
+                                "Double keying: this is keying {round}, made independently; the "
+                                "other keying is not shown."),
+    "web_images.keying.submitted": ("已提交，可修改后重新提交，直到两遍都已提交。",
+                                    "Submitted; you may submit again until both keyings are in."),
+    "web_images.keying.locked": ("两遍录入都已提交，等待第三人核对差异。",
+                                 "Both keyings are in; waiting for a third person to resolve "
+                                 "the differences."),
+    "web_images.keying.submit": ("提交我的录入", "Submit my keying"),
+    "web_images.keying.first_in": ("已提交第一遍录入，等待第二人独立录入。",
+                                   "Keying 1 submitted; waiting for a second, independent keying."),
+    "web_images.keying.second_in": ("已提交第二遍录入；两遍有 {count} 处差异，等待第三人核对。",
+                                    "Keying 2 submitted; {count} difference(s) wait for a third "
+                                    "person."),
+    "web_images.keying.agreed": ("两遍录入完全一致，目录已入库：{items} 条；签字 {signed} 卷。",
+                                 "Both keyings agree; the catalogue is accepted: {items} items; "
+                                 "{signed} volumes signed."),
+    "web_images.keying.resolved": ("差异已全部核对，目录已入库：{items} 条；签字 {signed} 卷。",
+                                   "Every difference resolved; the catalogue is accepted: "
+                                   "{items} items; {signed} volumes signed."),
+    "web_images.keying.resolve_title": ("核对两遍录入：{code}", "Resolve the two keyings: {code}"),
+    "web_images.keying.resolve_hint": ("两遍录入共有 {count} 处差异（逐字标出）。请对照图像逐处选定，"
+                                       "全部选定后才能入库。",
+                                       "{count} difference(s) between the two keyings, marked "
+                                       "character by character. Choose for each against the "
+                                       "page; the catalogue is accepted only when all are "
+                                       "chosen."),
+    "web_images.keying.where": ("位置", "Where"),
+    "web_images.keying.field": ("字段", "Field"),
+    "web_images.keying.first": ("第一遍", "Keying 1"),
+    "web_images.keying.second": ("第二遍", "Keying 2"),
+    "web_images.keying.other": ("改为", "Own text"),
+    "web_images.keying.empty": ("（空）", "(empty)"),
+    "web_images.keying.entry": ("第 {seq} 条", "Item {seq}"),
+    "web_images.keying.accept": ("核对完毕，入库", "Resolved: accept the catalogue"),
+    "web_images.keying.state": ("一稿双录", "Double keying"),
+    "web_images.keying.state.open": ("待第一遍录入", "Waiting for keying 1"),
+    "web_images.keying.state.first": ("待第二遍录入", "Waiting for keying 2"),
+    "web_images.keying.state.both": ("待核对差异", "Differences to resolve"),
+    "web_images.keying.state.accepted": ("已入库", "Accepted"),
+})
