@@ -68,12 +68,22 @@ def test_sample_by_seed_defect_with_box_and_rework_list(app_client: TestClient, 
     assert f"/pages/{volumes[0].volume_id}/2/thumb.jpg" in listing
     with line.ctx.transaction() as session:
         rework_id = session.scalar(select(Rework.id))
+    # ... and in 我的任务 (page and API), with the page, the box and the link to the mark
+    tasks = app_client.get("/tasks").text
+    assert f'data-rework="{rework_id}"' in tasks and "100,120,300,80" in tasks
+    assert f"/pages/{volumes[0].volume_id}/2/thumb.jpg" in tasks
+    assert f'href="/rework/{rework_id}"' in tasks
+    api = app_client.get("/api/v1/tasks").json()
+    assert api["counts"]["reworks"] == 1
+    assert api["reworks"][0]["box"] == [100, 120, 300, 80] and api["reworks"][0]["page"] == 2
     one = app_client.get(f"/rework/{rework_id}").text
     assert '"box": [100, 120, 300, 80]' in one and 'data-start="2"' in one
     done = app_client.post(f"/rework/{rework_id}/done", data={"csrf_token": csrf_r})
     assert done.status_code == 303
+    assert f'data-rework="{rework_id}"' not in app_client.get("/tasks").text  # done: gone
     # another worker cannot see it
     login(app_client, "indexer")
+    assert 'data-rework=' not in app_client.get("/tasks").text
     assert app_client.get(f"/rework/{rework_id}",
                           headers={"Accept": "application/json"}).status_code == 404
     # re-inspection: the defective page is drawn again
@@ -191,8 +201,7 @@ def test_inspector_marks_a_box_and_the_retoucher_sees_it(
             retoucher = browser.new_context(viewport={"width": 1400, "height": 1000})
             retoucher.route("**/*", only_our_server)
             page = retoucher.new_page()
-            sign_in(page, base, "retoucher")
-            page.goto(f"{base}/rework")
+            sign_in(page, base, "retoucher")  # lands on 我的任务, where the rework is listed
             row = page.locator("tr.rework").first
             assert row.locator("td.box").inner_text() == ",".join(map(str, drawn))
             row.get_by_role("link", name="查看标记").click()

@@ -1,20 +1,32 @@
 """What 我的任务 and ``/api/v1/tasks`` show: the work batches waiting for an account's roles
-(the first ``LIMIT`` in line order, with the full count) and the ones it holds.
+(the first ``LIMIT`` in line order, with the full count), the ones it holds, and the reworks
+(返工) sent to its worker, each with the marked page and box.
 
 A fixed number of queries whatever the size of the project (a sorter's list may hold
 thousands of batches): one for the held batches, a count and a page of the waiting ones,
-and one for the volumes of the batches shown. Read-only; changes go through the engine.
+one for the volumes of the batches shown, and one for the open reworks. Read-only; changes
+go through the engine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Claim, Volume, WorkBatch
+from dangan.db.models import (
+    BorrowBatch,
+    BorrowRegisterEntry,
+    Claim,
+    Defect,
+    Rework,
+    Volume,
+    WorkBatch,
+    Worker,
+)
 from dangan.domain import workflow as wf
 from dangan.services.project import ProjectContext
 from dangan.web.security import Account
@@ -41,15 +53,39 @@ class TaskBatch:
 
 
 @dataclass(frozen=True)
+class TaskRework:
+    """An open rework (返工) of the account's worker: where, why, and the inspector's mark."""
+
+    id: int
+    stage: str
+    reason: str
+    batch: str
+    volume_id: int | None
+    archive_code: str
+    page: int | None
+    box: list[int] | None
+    defect: str
+    cause: str
+    found_by: str
+    created_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
 class MyTasks:
     held: list[TaskBatch] = field(default_factory=list)
     waiting: list[TaskBatch] = field(default_factory=list)
     waiting_total: int = 0
+    reworks: list[TaskRework] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"held": [b.to_dict() for b in self.held],
                 "waiting": [b.to_dict() for b in self.waiting],
-                "counts": {"held": len(self.held), "waiting": self.waiting_total}}
+                "reworks": [r.to_dict() for r in self.reworks],
+                "counts": {"held": len(self.held), "waiting": self.waiting_total,
+                           "reworks": len(self.reworks)}}
 
 
 def stages_for(account: Account) -> list[str]:
@@ -86,7 +122,34 @@ def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTas
                              holder, at)
 
         return MyTasks([row(b, n, account.name, at) for b, n, at in held],
-                       [row(b, n, "", None) for b, n in waiting], total)
+                       [row(b, n, "", None) for b, n in waiting], total,
+                       open_reworks(session, ctx.project_id, account.worker_id))
+
+
+def open_reworks(session: Session, project_id: int, worker_id: int | None,
+                 limit: int = LIMIT) -> list[TaskRework]:
+    """The open reworks assigned to the worker, oldest first, in one query."""
+    if worker_id is None:
+        return []
+    finder = aliased(Worker)
+    rows = session.execute(
+        select(Rework, Defect.page_no, Defect.data, Defect.code, Defect.cause,
+               Volume.archive_code, WorkBatch.code, finder.name)
+        .outerjoin(Defect, Defect.id == Rework.defect_id)
+        .outerjoin(Volume, Volume.id == Rework.volume_id)
+        .outerjoin(WorkBatch, WorkBatch.id == Rework.work_batch_id)
+        .outerjoin(finder, finder.id == Defect.found_by_id)
+        .where(Rework.project_id == project_id, Rework.assignee_id == worker_id,
+               Rework.status == "open")
+        .order_by(Rework.id).limit(limit)).all()
+    out = []
+    for r, page, data, code, cause, archive_code, batch, found_by in rows:
+        box: Any = (data or {}).get("box")
+        out.append(TaskRework(r.id, r.stage, r.reason, batch or "", r.volume_id,
+                              archive_code or "", page,
+                              [int(v) for v in box] if isinstance(box, list) else None,
+                              code or "", cause or "", found_by or "", r.created_at))
+    return out
 
 
 def _volumes(session: Session, batch_ids: list[int]) -> dict[int, list[str]]:

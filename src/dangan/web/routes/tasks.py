@@ -1,4 +1,5 @@
-"""我的任务: the batches waiting for my roles and the ones I hold; the scanner field."""
+"""我的任务: the batches waiting for my roles, the ones I hold, my reworks (返工, each with
+the marked page and box); the scanner field."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
 from dangan.web.routes.auth import set_flash
+from dangan.web.routes.qc_desk import defect_label
 from dangan.web.tasks import code_from_scan, my_tasks
 from dangan.web.templating import render
 
@@ -23,7 +25,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/tasks")
 def tasks_page(request: Request, ctx: Ctx, account: CurrentAccount) -> Response:
-    return render(request, "tasks.html", tasks=my_tasks(ctx, account))
+    return render(request, "tasks.html", tasks=my_tasks(ctx, account),
+                  defect_label=defect_label)
 
 
 @router.post("/tasks/sign")
