@@ -34,8 +34,9 @@ from dangan.errors import (
     IntegrityError,
     NotFoundError,
     StateError,
+    StorageError,
 )
-from dangan.export.tracking_sheet import write_tracking_sheet
+from dangan.export.tracking_sheet import sheet_rel, write_tracking_sheet
 from dangan.i18n import t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
@@ -48,6 +49,10 @@ from dangan.services.project import ProjectContext
 from dangan.storage import Area
 
 RECEIPT = ".dangan-ingested.json"
+# In 已扫描/<folder>/ from before a volume's record is committed until its tracking sheet and
+# the scan folder's receipt are written: a crash between leaves it, fixity names it and the
+# rerun of ingest finishes the volume.
+PENDING = ".dangan-ingest-pending.json"
 SCANNED_KEY = Area.SCANNED.key
 
 
@@ -256,6 +261,8 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     sign_data = {"pages": len(pages), "problems": list(problems)}
     if recorded:
         result = _compare_recorded(ctx, code, base, pages, recorded)
+        if result.state == "unchanged":
+            _finish_unfinished(ctx, volume_id, folder, base, recorded)
         if result.state == "unchanged" and stage == wf.SCAN:
             _sign(ctx, actor, result, remarks, sign_data)  # a rerun signs what was left
         return result
@@ -265,9 +272,13 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
     moved = transfer_files(ctx.storage, [(p.path, f"{base}/{p.name}") for p in pages], code)
     now = datetime.now(UTC)
+    ctx.storage.write_bytes(f"{base}/{PENDING}", json.dumps(
+        {"archive_code": code, "at": now.isoformat()}, ensure_ascii=False).encode())
     _record_scan(ctx, actor, vol, volume_id, pages, moved, problems, now)
+    rn.crash_point("ingest.recorded")
+    _write_receipt(folder.path, code, [(tr.rel, tr.sha256) for tr in moved], actor.name, now)
     write_tracking_sheet(ctx, volume_id)
-    _write_receipt(folder.path, code, moved, actor.name, now)
+    _remove_pending(ctx, base)
     size = sum(tr.size for tr in moved)
     result = VolumeIngest(code, "ingested", len(pages), size,
                           message=t("intake.ingest.done", volume=code, pages=len(pages),
@@ -361,13 +372,44 @@ def _conflict(code: str, details: list[str]) -> VolumeIngest:
     return v
 
 
-def _write_receipt(path: str, code: str, moved: Sequence[Any], worker: str,
+def _write_receipt(path: str, code: str, files: Sequence[tuple[str, str]], worker: str,
                    at: datetime) -> None:
     # A read-only scan share keeps no receipt: the database still knows the volume is ingested.
     with contextlib.suppress(OSError):
         rn.write_json_atomic(os.path.join(path, RECEIPT), {
             "archive_code": code, "worker": worker, "at": at.isoformat(),
-            "files": {tr.rel.rsplit("/", 1)[-1]: tr.sha256 for tr in moved}})
+            "files": {rel.rsplit("/", 1)[-1]: sha for rel, sha in files}})
+
+
+def _remove_pending(ctx: ProjectContext, base: str) -> None:
+    rel = f"{base}/{PENDING}"
+    if ctx.storage.exists(rel):
+        try:
+            ctx.storage.fs.rm(ctx.storage.path(rel))
+        except OSError as exc:
+            raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
+
+
+def _finish_unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str,
+                       recorded: dict[str, StoredFile]) -> None:
+    """A volume recorded by a run that stopped before its receipt and tracking sheet were
+    written (the pending marker left, or the sheet missing): write them now, once."""
+    with ctx.transaction() as session:
+        volume = session.get(Volume, volume_id)
+        assert volume is not None
+        sheet = sheet_rel(volume.folder_name or folder.name, volume.archive_code)
+        code = volume.archive_code
+        if not ctx.storage.exists(f"{base}/{PENDING}") and ctx.storage.exists(sheet):
+            return
+        event = session.scalar(select(StageEvent).where(
+            StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_SCAN_RECORD)
+            .order_by(StageEvent.id.desc()).limit(1))
+        worker = event.person if event else ""
+        at = event.at if event else datetime.now(UTC)
+    files = [(rel, f.sha256) for rel, f in sorted(recorded.items())]
+    _write_receipt(folder.path, code, files, worker, at)
+    write_tracking_sheet(ctx, volume_id)
+    _remove_pending(ctx, base)
 
 
 def _human(size: int) -> str:
@@ -393,7 +435,17 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
         if area:
             q = q.where(StoredFile.area == area)
         files = [(f.id, f.path, f.sha256, f.size) for f in session.scalars(q)]
+        ingested = session.execute(select(Volume.archive_code, Volume.folder_name).where(
+            Volume.project_id == ctx.project_id, Volume.folder_name.is_not(None),
+            select(StoredFile.id).where(StoredFile.volume_id == Volume.id,
+                                        StoredFile.area == SCANNED_KEY).exists())
+            .order_by(Volume.archive_code)).all() if area in (None, SCANNED_KEY) else []
     report = FixityReport()
+    for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
+        base = f"{Area.SCANNED.value}/{folder_name}"
+        if ctx.storage.exists(f"{base}/{PENDING}") or \
+                not ctx.storage.exists(sheet_rel(str(folder_name), code)):
+            report.problems.append(t("faults.ingest_unfinished", volume=code))
     good: list[int] = []
     for fid, rel, sha, size in files:
         report.checked += 1

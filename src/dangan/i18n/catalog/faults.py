@@ -28,4 +28,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheets.out_of_range": ("数值 {found} 超出范围（{low} 至 {high}）",
                             "the number {found} is out of range ({low} to {high})"),
     "error.more_details": ("……另有 {count} 条未列出", "… and {count} more not listed"),
+    # --- interrupted runs ---
+    "faults.ingest_unfinished": ("卷 {volume} 的入库未完成（跟踪表或扫描文件夹回执未写入）；请重新运行 dangan ingest 补全",
+                                 "the ingest of volume {volume} is unfinished (tracking sheet or scan-folder receipt not written); run dangan ingest again to complete it"),
+    "handover.busy": ("另一个移交正在写入 {path}，请稍后再试", "another handover is writing {path}; try again later"),
 }

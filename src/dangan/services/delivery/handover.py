@@ -17,13 +17,18 @@ matches, so a broken delivery never leaves the building. Bag layout (under ``dat
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
+import glob
 import io
 import json
+import os
 import shutil
+import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,11 +54,14 @@ from dangan.export import linkdata
 from dangan.export.bag import BagReport, make_bag, verify_bag
 from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_mets
 from dangan.i18n import t
+from dangan.intake.renumber import crash_point
 from dangan.services.delivery.linking import check_links, link_volumes
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.project import ProjectContext
 from dangan.services.rework import defect_text
-from dangan.storage import Area, replace_durably
+from dangan.storage import Area, replace_durably, sha256_bytes
+
+WAIT_S = 30.0  # a second handover into the same folder waits this long for the first
 
 
 @dataclass
@@ -62,43 +70,140 @@ class HandoverResult:
     volumes: int
     files: int
     warnings: list[Defect]
+    already: bool = False  # the same request was built before: nothing written
+
+
+REQUEST_TAG = "Dangan-Request-SHA256"  # bag-info: what was asked, to know a repeated request
+
+
+def _tmp_prefix(out: Path) -> str:
+    return f".{out.name}.tmp-"
 
 
 def build_handover(ctx: ProjectContext, out: Path, form: str | None = None) -> HandoverResult:
+    """Build the bag in a temporary beside ``out``, owned by this run (an flock on it held to
+    the end), and rename it into place whole. Temporaries of ``out`` that no live run owns
+    (left by a killed run) are removed first. Asking again for a bag already built from the
+    same delivery is recognised: nothing is written and ``already`` is set."""
     form = form or ctx.config.delivery.forms[0]
-    if out.exists():
-        raise ConflictError("handover.exists", path=out)
     defects = check_links(ctx, forms=[form])
     errors = [d for d in defects if d.is_error]
     if errors:
         raise DefectsFound("handover.refused", count=len(errors), details=[d.message for d in errors])
     volumes = link_volumes(ctx, form)
-    tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
+    request = _request_digest(ctx, form, volumes)
+    warnings = [d for d in defects if not d.is_error]
+    if out.exists():
+        done = _already_built(out, request)
+        if done is None:
+            raise ConflictError("handover.exists", path=out)
+        return HandoverResult(out, len(volumes), done, warnings, already=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _flock(out.parent, WAIT_S):
+        _remove_abandoned(out)
+        tmp = out.with_name(f"{_tmp_prefix(out)}{uuid.uuid4().hex[:8]}")
+        tmp.mkdir()
+        owner = contextlib.ExitStack()
+        owner.enter_context(_flock(tmp, 0))
+    with owner:
+        try:
+            n_files = _fill(ctx, tmp, volumes, form, request)
+            if out.exists():  # built meanwhile by another run
+                raise ConflictError("handover.exists", path=out)
+            replace_durably(tmp, out)  # published whole, and the rename is on disk
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return HandoverResult(out, len(volumes), n_files, warnings)
+
+
+def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume], form: str,
+          request: str) -> int:
+    n_files = _copy_delivery(ctx, tmp, volumes)
+    crash_point("handover.first_temporary")
+    (tmp / "catalogue").mkdir()
+    (tmp / "catalogue" / "卷内目录.xlsx").write_bytes(catalogue_workbook_bytes(ctx))
+    (tmp / "linkdata").mkdir()
+    schema = schema_of(ctx)
+    (tmp / "linkdata" / "挂接数据.xlsx").write_bytes(linkdata.to_xlsx(schema, volumes))
+    (tmp / "linkdata" / "挂接数据.xml").write_bytes(
+        linkdata.to_xml(schema, volumes, ctx.config.project.name))
+    _copy_records(ctx, tmp / "records", [v.archive_code for v in volumes])
+    (tmp / "mets.xml").write_bytes(_mets(ctx, volumes, form))
+    make_bag(tmp, {
+        "Source-Organization": ctx.config.project.client or ctx.config.project.name,
+        "External-Description": t("handover.description", name=ctx.config.project.name,
+                                  volumes=len(volumes), form=form),
+        "Bagging-Date": datetime.now(UTC).date().isoformat(),
+        "Bag-Software-Agent": f"dangan {dangan_version}",
+        "Bag-Count": "1 of 1",
+        REQUEST_TAG: request,
+    })
+    crash_point("handover.bagged")
+    return n_files
+
+
+def _request_digest(ctx: ProjectContext, form: str, volumes: Sequence[linkdata.LinkVolume]) -> str:
+    """What a handover request asks for: the project, the form and every delivered file."""
+    body = {"project": ctx.config.project.name, "form": form,
+            "volumes": [asdict(v) for v in volumes]}
+    return sha256_bytes(json.dumps(body, ensure_ascii=False, sort_keys=True,
+                                   default=str).encode("utf-8"))
+
+
+def _already_built(out: Path, request: str) -> int | None:
+    """Files of the bag at ``out`` when it is a whole bag built for ``request``, else None."""
+    info = out / "bag-info.txt"
     try:
-        n_files = _copy_delivery(ctx, tmp, volumes)
-        (tmp / "catalogue").mkdir()
-        (tmp / "catalogue" / "卷内目录.xlsx").write_bytes(catalogue_workbook_bytes(ctx))
-        (tmp / "linkdata").mkdir()
-        schema = schema_of(ctx)
-        (tmp / "linkdata" / "挂接数据.xlsx").write_bytes(linkdata.to_xlsx(schema, volumes))
-        (tmp / "linkdata" / "挂接数据.xml").write_bytes(
-            linkdata.to_xml(schema, volumes, ctx.config.project.name))
-        _copy_records(ctx, tmp / "records", [v.archive_code for v in volumes])
-        (tmp / "mets.xml").write_bytes(_mets(ctx, volumes, form))
-        make_bag(tmp, {
-            "Source-Organization": ctx.config.project.client or ctx.config.project.name,
-            "External-Description": t("handover.description", name=ctx.config.project.name,
-                                      volumes=len(volumes), form=form),
-            "Bagging-Date": datetime.now(UTC).date().isoformat(),
-            "Bag-Software-Agent": f"dangan {dangan_version}",
-            "Bag-Count": "1 of 1",
-        })
-        replace_durably(tmp, out)  # published whole, and the rename is on disk
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return HandoverResult(out, len(volumes), n_files, [d for d in defects if not d.is_error])
+        text = info.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if f"{REQUEST_TAG}: {request}" not in text.splitlines():
+        return None
+    report = verify_bag(out)
+    if not report.ok:
+        return None
+    return sum(1 for p in (out / "data" / "files").rglob("*") if p.is_file()) \
+        if (out / "data" / "files").is_dir() else 0
+
+
+def _remove_abandoned(out: Path) -> int:
+    """Remove the temporaries of ``out`` no live run holds (called under the folder lock:
+    a new run creates and locks its temporary only while holding it too)."""
+    removed = 0
+    for path in out.parent.glob(f"{glob.escape(_tmp_prefix(out))}*"):
+        if not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            with _flock(path, 0):
+                shutil.rmtree(path)
+                removed += 1
+        except ConflictError:
+            continue  # a live run owns it
+        except OSError:
+            continue
+    return removed
+
+
+@contextlib.contextmanager
+def _flock(folder: Path, wait: float) -> Iterator[None]:
+    """An exclusive flock on a folder through a descriptor of its own: it conflicts with
+    every other holder, threads of this process included; the kernel drops it when the
+    process dies (SIGKILL too). Waits up to ``wait`` s, then ConflictError."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ConflictError("handover.busy", path=folder) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _copy_delivery(ctx: ProjectContext, dest: Path, volumes: Sequence[linkdata.LinkVolume]) -> int:

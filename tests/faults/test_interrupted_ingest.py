@@ -1,0 +1,104 @@
+"""``ingest`` killed (SIGKILL) right after a volume's database commit: the volume is recorded
+but its tracking sheet (电子档案信息跟踪表) and the scan folder's receipt are not written yet.
+Fixity says so, naming the volume (exit 8), and the rerun writes both, signs once and leaves
+nothing pending. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dangan.db.models import Page, StageEvent, StoredFile, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import IntegrityError
+from dangan.export.tracking_sheet import sheet_rel
+from dangan.samples import SetTruth, generate_set
+from dangan.services.intake import PENDING, RECEIPT, fixity
+from dangan.services.project import ProjectContext
+from dangan.storage import Area
+from faults.support import assert_replays, dangan, env_for
+from workflow.helpers import actor, line_to
+
+
+@pytest.fixture(scope="module")
+def clean_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SetTruth]:
+    root = tmp_path_factory.mktemp("scans") / "scan"
+    return root, generate_set(root, 2, seed=7, pages=(4, 4), p_blank=0.0, p_duplicate=0.0)
+
+
+def _killed_at(ctx: ProjectContext, point: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = env_for(ctx) | {"DANGAN_CRASH_AT": point}
+    return subprocess.run([sys.executable, "-m", "dangan", "--lang", "en", *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def _count(ctx: ProjectContext, stmt: object) -> int:
+    with ctx.transaction() as s:
+        return int(s.scalar(stmt) or 0)  # type: ignore[call-overload]
+
+
+def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
+        any_project: ProjectContext, tmp_path: Path, clean_set: tuple[Path, SetTruth]) -> None:
+    ctx = any_project
+    src, truth = clean_set
+    root = tmp_path / "scan"
+    for vol in truth.volumes:
+        shutil.copytree(src / vol.folder, root / vol.folder)
+    with ctx.transaction() as session:
+        for vol in truth.volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
+                               expected_pages=vol.image_count))
+    line_to(ctx, wf.SCAN)
+    actor(ctx, "张扫")
+    args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+
+    killed = _killed_at(ctx, "ingest.recorded", *args)
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    first = truth.volumes[0]
+    with ctx.transaction() as s:
+        row = s.scalar(select(Volume).where(Volume.archive_code == first.archive_code))
+        assert row is not None and row.folder_name is not None
+        folder_name = row.folder_name
+    assert _count(ctx, select(func.count(Page.id))) == first.image_count  # committed
+    storage = Path(ctx.storage.root)
+    sheet = storage / sheet_rel(folder_name, first.archive_code)
+    pending = storage / Area.SCANNED.value / folder_name / PENDING
+    receipt = root / first.folder / RECEIPT
+    assert pending.exists() and not sheet.exists() and not receipt.exists()
+
+    with pytest.raises(IntegrityError) as bad:  # fixity does not say all is well
+        fixity(ctx)
+    assert bad.value.key == "intake.fixity.bad"
+    assert any(first.archive_code in d for d in bad.value.details)
+    cli = dangan(ctx, "fixity", "-p", str(ctx.home))
+    assert cli.returncode == 8 and first.archive_code in cli.stdout + cli.stderr, cli
+
+    again = dangan(ctx, *args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sheet.exists() and not pending.exists()
+    data = json.loads(receipt.read_text("utf-8"))
+    assert data["archive_code"] == first.archive_code and data["worker"] == "张扫"
+    assert sorted(data["files"]) == sorted(p.file for p in first.pages)
+    for vol in truth.volumes:  # the volume the kill never reached is ingested normally
+        assert (root / vol.folder / RECEIPT).exists()
+    assert fixity(ctx).checked == sum(v.image_count for v in truth.volumes)
+    assert _count(ctx, select(func.count(StoredFile.id))) == sum(
+        v.image_count for v in truth.volumes)
+    assert _count(ctx, select(func.count(StageEvent.id)).where(
+        StageEvent.kind == wf.EVENT_SCAN_RECORD)) == len(truth.volumes)
+    assert _count(ctx, select(func.count(StageEvent.id)).where(
+        StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.SCAN,
+        StageEvent.volume_id.is_not(None))) <= len(truth.volumes)
+    assert_replays(ctx)
+
+    once_more = dangan(ctx, *args)  # nothing left to do
+    assert once_more.returncode == 0, once_more.stdout + once_more.stderr
+    assert _count(ctx, select(func.count(StageEvent.id)).where(
+        StageEvent.kind == wf.EVENT_SCAN_RECORD)) == len(truth.volumes)
