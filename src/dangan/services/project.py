@@ -148,14 +148,15 @@ def init_project(home: Path, template: str = "court", name: str | None = None,
     config = parse_config(text, config_path)
     home.mkdir(parents=True, exist_ok=True)
     atomic_write_text(config_path, text)
-    return _prepare(home, config, create=True)
+    return _prepare(home, config, create=True, new_root=True)
 
 
-def _prepare(home: Path, config: ProjectConfig, create: bool) -> ProjectContext:
+def _prepare(home: Path, config: ProjectConfig, create: bool,
+             new_root: bool = False) -> ProjectContext:
     url = database_url(home, config)
-    storage = Storage(storage_url(home, config))
+    storage = Storage(storage_url(home, config), existing=True)
     try:
-        storage.create_areas()
+        storage.create_areas(create_root=new_root)  # only init creates a missing root
     except OSError as exc:
         raise StorageError("storage.write_failed", path=storage.url, detail=str(exc)) from exc
     engine = engine_for(url)
@@ -183,8 +184,9 @@ def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) ->
             raise ConfigError("project.not_initialised", url=_safe_url(url))
     except (OperationalError, ProgrammingError) as exc:
         raise StorageError("project.db_error", detail=str(exc).splitlines()[0]) from exc
-    return _context(home, config, url, Storage(storage_url(home, config)), create=False,
-                    writable=writable)
+    storage = Storage(storage_url(home, config), existing=True)
+    storage.require_root()  # an unmounted NAS share is refused, never recreated locally
+    return _context(home, config, url, storage, create=False, writable=writable)
 
 
 def _context(home: Path, config: ProjectConfig, url: str, storage: Storage, *, create: bool,

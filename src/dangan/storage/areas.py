@@ -52,6 +52,9 @@ class Storage:
     """A storage root. Picklable (URL only), so it can travel to pool and Dask workers."""
 
     url: str
+    # A project's configured root, which must already exist: a write refuses when it has gone
+    # (a NAS share unmounted while a command runs) instead of recreating it on the local disk.
+    existing: bool = False
 
     @property
     def fs(self) -> AbstractFileSystem:
@@ -89,9 +92,31 @@ class Storage:
             raise StorageError("storage.outside_root", path=full)
         return full[len(self.root) + 1 :]
 
-    def create_areas(self) -> None:
+    def create_areas(self, *, create_root: bool = True) -> None:
+        """Make the stage folders; the root too only when ``create_root`` (``dangan init``)."""
+        if not create_root:
+            self.require_root(areas=False)
         for area in AREAS:
             self.fs.makedirs(self.path(area), exist_ok=True)
+
+    def require_root(self, *, areas: bool = True) -> None:
+        """Refuse a local root that is not there — an unmounted NAS share — instead of letting
+        a write recreate it on the local disk; with ``areas``, also a root holding none of
+        the stage folders (an empty mount point). Other fsspec stores are not checked here:
+        their own errors name the URL."""
+        if not self.is_local:
+            return
+        root = self.root
+        if not os.path.isdir(root):
+            raise StorageError("storage.root_missing", path=root)
+        if areas and not any(os.path.isdir(os.path.join(root, a.value)) for a in AREAS):
+            raise StorageError("storage.root_empty", path=root,
+                               areas=" / ".join(a.value for a in AREAS))
+
+    def _root_present(self) -> None:
+        """Before a write makes folders: an ``existing`` local root must still be there."""
+        if self.existing and self.is_local and not os.path.isdir(self.root):
+            raise StorageError("storage.root_missing", path=self.root)
 
     def exists(self, rel: str) -> bool:
         return bool(self.fs.exists(self.path(rel)))
@@ -123,6 +148,7 @@ class Storage:
         ``masters=True`` is for ingest alone: it may write page images into 已扫描."""
         target = self.path(rel)  # first: a path leaving its area is refused as such
         self.refuse_master(rel, masters)
+        self._root_present()
         parent = posixpath.dirname(target)
         tmp = f"{parent}/{TMP_PREFIX}{uuid.uuid4().hex}-{posixpath.basename(target)}"
         fs = self.fs
@@ -186,6 +212,7 @@ class Storage:
                     fh.write(data)
                 done.append((rel, self._verified(rel, self.sha256(rel), expected), len(data)))
             return done
+        self._root_present()
         pending: list[tuple[str, str, str, str | None, int]] = []  # rel, tmp, target, sha, size
         renamed = 0
         token = uuid.uuid4().hex  # one per batch: uuid4 per file costs more than the write
