@@ -155,6 +155,8 @@ def package(
         console.print(f"[red]•[/] {line}")
     console.print(t("package.done", volumes=result.volumes, form=chosen, files=result.files,
                     pages=result.pages))
+    for code, lacking in result.waiting.items():
+        console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
     if result.problems:
         raise DefectsFound("package.skipped", count=len(result.problems))
 

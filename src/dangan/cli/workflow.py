@@ -270,12 +270,16 @@ def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
             worker: str = worker_option("cli.opt.signoff.worker"),
             stage: str = typer.Option(None, "--stage"),
             volume: list[str] = typer.Option(None, "--volume"),
-            remarks: str = typer.Option("", "--remarks"), project: Path = Project,
-            as_json: bool = AsJson) -> None:
+            remarks: str = typer.Option("", "--remarks"),
+            without_work: str = typer.Option("", "--without-work", metavar="REASON",
+                                             help="cli.opt.signoff.without_work"),
+            project: Path = Project, as_json: bool = AsJson) -> None:
     """完成环节并签字（时间、备注）；全部案卷签完后小批次进入下一环节。"""
     from dangan.services.signoff import sign_off
 
-    r = sign_off(ctx := open_ctx(project), resolve_actor(ctx, worker), batch, stage, remarks, volume or [])
+    ctx = open_ctx(project)
+    r = sign_off(ctx, resolve_actor(ctx, worker), batch, stage, remarks, volume or [],
+                 without_work=without_work)
     if as_json:
         print_json(r.to_dict())
         return

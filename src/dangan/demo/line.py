@@ -115,7 +115,11 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
     # volumes the stage's own service signed already moved on; the rest (a refused or failed
     # volume, its problems recorded as defects for QC's automatic step) are signed here
     if batches.work_batch_info(ctx, code).stage == stage:
-        signoff.sign_off(ctx, person, code, stage, remarks=_remarks(summary["stages"][stage]))
+        how = summary["stages"][stage]
+        waiver = ("" if stage not in (wf.SCAN, wf.UPLOAD) else
+                  t("workflow.line.refused_at_intake") if how == "intake.ingest" else
+                  t("workflow.line.signed_by_line"))
+        signoff.sign_off(ctx, person, code, stage, remarks=_remarks(how), without_work=waiver)
 
 
 def _remarks(how: str) -> str:

@@ -81,16 +81,25 @@ COMMON_GUARDS: tuple[str, ...] = ("stage_matches", "not_in_rework")
 STAGE_GUARDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "borrow": (),
     "sort": ("sort_record",),
-    "scan": (),
+    "scan": ("pages_ingested",),  # or a recorded decision to sign without pages (waiver)
     "retouch": (),
     "index": (),
-    "upload": (),
+    "upload": ("forms_packaged",),  # every configured delivery form, or a recorded waiver
     "qc": ("qc_verdict",),
     "qc2": ("qc_verdict",),
     "qc3": ("qc_verdict",),
     "rebind": ("rebind_ready",),  # agreement, trial first, no open defect, pages, register
     "return": (),
 })
+
+
+# Guards a sign-off may waive by a recorded decision (who, when, why): a volume refused at
+# intake whose problems went to QC as defects, a stage done outside the system.
+WAIVABLE_GUARDS: frozenset[str] = frozenset({"pages_ingested", "forms_packaged"})
+
+# The stored-file kinds of each delivery form (已上传).
+FORM_FILE_KINDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
+    "pdf": ("pdf",), "zip": ("zip",), "tiff": ("tiff", "tiff_page"), "jpg": ("jpg", "page_index")})
 
 
 def defect_code(code: str) -> DefectCode | None:

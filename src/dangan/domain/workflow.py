@@ -125,6 +125,7 @@ EVENT_TRIAL_APPROVED = "binding_trial_approved"
 EVENT_RETURN_CONFIRM = "return_confirm"
 EVENT_CORRECTION = "correction"
 EVENT_LOCAL_COPY_DELETED = "local_copy_deleted"  # a scan station's local copy of a volume removed
+EVENT_WORK_WAIVED = "work_waived"  # a stage signed without its recorded work, with the reason
 
 EVENT_KINDS: tuple[str, ...] = (
     EVENT_SIGNOFF, EVENT_CLAIM, EVENT_RELEASE, EVENT_BORROW_LIST, EVENT_BORROW_CONFIRM,
@@ -132,6 +133,7 @@ EVENT_KINDS: tuple[str, ...] = (
     EVENT_QC_DECISION, EVENT_REWORK_OPEN, EVENT_REWORK_DONE, EVENT_BINDING_AGREED,
     EVENT_TRIAL_APPROVED, EVENT_RETURN_CONFIRM, EVENT_CORRECTION, EVENT_SCAN_RECORD,
     EVENT_RETOUCH_RECORD, EVENT_CATALOGUE, EVENT_PACKAGE, EVENT_LOCAL_COPY_DELETED,
+    EVENT_WORK_WAIVED,
 )
 
 # --- statuses ---------------------------------------------------------------------------------
@@ -164,9 +166,11 @@ class StageGraph:
     """The project's line: an ordered, validated sequence of stages."""
 
     stages: tuple[str, ...]
+    delivery_forms: tuple[str, ...] = ("pdf",)  # every form the upload stage must deliver
 
     @classmethod
-    def build(cls, stages: Sequence[str], qc_rounds: int = 1) -> StageGraph:
+    def build(cls, stages: Sequence[str], qc_rounds: int = 1,
+              delivery_forms: Sequence[str] = ("pdf",)) -> StageGraph:
         """Validate ``stages`` and add the QC levels ``qc_rounds`` asks for; raise ValueError."""
         problems = validate_stages(stages, qc_rounds)
         if problems:
@@ -178,7 +182,7 @@ class StageGraph:
                 if level not in ordered:
                     at = ordered.index(QC_LEVELS[QC_LEVELS.index(level) - 1])
                     ordered.insert(at + 1, level)
-        return cls(tuple(ordered))
+        return cls(tuple(ordered), tuple(delivery_forms))
 
     def __contains__(self, stage: object) -> bool:
         return stage in self.stages

@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session
 from dangan.db.models import (
     BorrowBatch,
     Claim,
+    Page,
     QCInspection,
     StageEvent,
+    StoredFile,
     Volume,
     WorkBatch,
     Worker,
@@ -38,7 +40,7 @@ from dangan.db.models import (
 )
 from dangan.domain import registry
 from dangan.domain import workflow as wf
-from dangan.errors import ConflictError, DanganError, NotFoundError, StateError
+from dangan.errors import ConflictError, DanganError, InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
@@ -100,11 +102,18 @@ def require_any_role(actor: Actor, roles: frozenset[str]) -> None:
 
 # --- guards: declared in the registry, implemented here ---------------------------------------
 
-Guard = Callable[[Session, int, WorkBatch | None, Sequence[Volume], str], None]
+Guard = Callable[[Session, int, wf.StageGraph, WorkBatch | None, Sequence[Volume], str], None]
 
 
-def _sort_record(session: Session, _project_id: int, _batch: WorkBatch | None,
-                 volumes: Sequence[Volume], _stage: str) -> None:
+def _waived(session: Session, volumes: Sequence[Volume], stage: str) -> set[int]:
+    """Volumes whose ``stage`` work was waived by a recorded decision (reason, person, time)."""
+    return set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.volume_id.in_([v.id for v in volumes]), StageEvent.stage == stage,
+        StageEvent.kind == wf.EVENT_WORK_WAIVED)))
+
+
+def _sort_record(session: Session, _project_id: int, _graph: wf.StageGraph,
+                 _batch: WorkBatch | None, volumes: Sequence[Volume], _stage: str) -> None:
     ids = [v.id for v in volumes]
     recorded = set(session.scalars(select(StageEvent.volume_id).where(
         StageEvent.volume_id.in_(ids), StageEvent.kind == wf.EVENT_SORT_RECORD)))
@@ -113,8 +122,48 @@ def _sort_record(session: Session, _project_id: int, _batch: WorkBatch | None,
         raise StateError("sort.record_missing", count=len(missing), details=missing[:20])
 
 
-def _qc_verdict(session: Session, _project_id: int, batch: WorkBatch | None,
-                _volumes: Sequence[Volume], stage: str) -> None:
+def _pages_ingested(session: Session, _project_id: int, _graph: wf.StageGraph,
+                    _batch: WorkBatch | None, volumes: Sequence[Volume], stage: str) -> None:
+    """A scan sign-off needs the volume's pages recorded by ingest (or a recorded waiver)."""
+    if not volumes:
+        return
+    with_pages = set(session.scalars(select(Page.volume_id).where(
+        Page.volume_id.in_([v.id for v in volumes])).distinct()))
+    waived = _waived(session, volumes, stage)
+    missing = [v.archive_code for v in volumes if v.id not in with_pages | waived]
+    if missing:
+        raise StateError("workflow.pages_not_ingested", count=len(missing), codes=missing[0],
+                         details=missing[:20])
+
+
+def _forms_packaged(session: Session, _project_id: int, graph: wf.StageGraph,
+                    _batch: WorkBatch | None, volumes: Sequence[Volume], stage: str) -> None:
+    """An upload sign-off needs every configured delivery form recorded (or a waiver)."""
+    if not volumes:
+        return
+    have: dict[int, set[str]] = {}
+    for volume_id, kind in session.execute(select(StoredFile.volume_id, StoredFile.kind).where(
+            StoredFile.volume_id.in_([v.id for v in volumes]),
+            StoredFile.area == "uploaded").distinct()):
+        if volume_id is not None:
+            have.setdefault(volume_id, set()).add(kind)
+    waived = _waived(session, volumes, stage)
+    lacking: list[str] = []
+    for v in volumes:
+        if v.id in waived:
+            continue
+        kinds = have.get(v.id, set())
+        forms = [f for f in graph.delivery_forms
+                 if not kinds & set(registry.FORM_FILE_KINDS.get(f, (f,)))]
+        if forms:
+            lacking.append(f"{v.archive_code}: {', '.join(forms)}")
+    if lacking:
+        raise StateError("workflow.forms_not_packaged", count=len(lacking),
+                         first=lacking[0], details=lacking[:20])
+
+
+def _qc_verdict(session: Session, _project_id: int, _graph: wf.StageGraph,
+                batch: WorkBatch | None, _volumes: Sequence[Volume], stage: str) -> None:
     if batch is None:
         return
     decision = session.scalar(select(QCInspection.decision).where(
@@ -123,8 +172,8 @@ def _qc_verdict(session: Session, _project_id: int, batch: WorkBatch | None,
         raise StateError("workflow.qc_signoff_via_decide", code=batch.code)
 
 
-def _rebind_ready(session: Session, project_id: int, batch: WorkBatch | None,
-                  volumes: Sequence[Volume], _stage: str) -> None:
+def _rebind_ready(session: Session, project_id: int, _graph: wf.StageGraph,
+                  batch: WorkBatch | None, volumes: Sequence[Volume], _stage: str) -> None:
     from dangan.services.rebind import rebind_problems
 
     rebind_problems(session, project_id, volumes)
@@ -132,6 +181,8 @@ def _rebind_ready(session: Session, project_id: int, batch: WorkBatch | None,
 
 GUARDS: dict[str, Guard] = {
     "sort_record": _sort_record,
+    "pages_ingested": _pages_ingested,
+    "forms_packaged": _forms_packaged,
     "qc_verdict": _qc_verdict,
     "rebind_ready": _rebind_ready,
 }
@@ -140,10 +191,30 @@ if _missing:  # pragma: no cover - a declaration without implementation is a pro
     raise RuntimeError(f"stage guards declared but not implemented: {sorted(_missing)}")
 
 
-def run_guards(session: Session, project_id: int, batch: WorkBatch | None,
+def run_guards(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch | None,
                volumes: Sequence[Volume], stage: str) -> None:
     for name in registry.STAGE_GUARDS.get(stage, ()):
-        GUARDS[name](session, project_id, batch, volumes, stage)
+        GUARDS[name](session, project_id, graph, batch, volumes, stage)
+
+
+def _check_waiver(stage: str, reason: str) -> None:
+    guards = registry.STAGE_GUARDS.get(stage, ())
+    if not guards or not set(guards) <= registry.WAIVABLE_GUARDS:
+        raise StateError("workflow.not_waivable", stage=t(f"stage.{stage}"))
+    if not reason.strip():
+        raise InputError("workflow.waiver_needs_reason")
+
+
+def waive_work(session: Session, project_id: int, volumes: Sequence[Volume], stage: str,
+               actor: Actor, reason: str, at: datetime) -> None:
+    """Record the decision to sign ``stage`` without its recorded work (who, when, why). Only
+    stages whose guards are all waivable; the reason is required."""
+    _check_waiver(stage, reason)
+    session.execute(insert(StageEvent), [
+        {"project_id": project_id, "kind": wf.EVENT_WORK_WAIVED, "stage": stage,
+         "worker_id": actor.worker_id, "person": actor.name, "volume_id": v.id,
+         "work_batch_id": v.work_batch_id, "remarks": reason.strip(), "data": {}, "at": at}
+        for v in volumes])
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -292,7 +363,7 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
         ws.refuse(graph.check_signoff(volume.stage, stage))
         if volume.status == wf.IN_REWORK:
             raise StateError("workflow.volume_in_rework", code=volume.archive_code)
-    run_guards(session, project_id, batch, volumes, stage)
+    run_guards(session, project_id, graph, batch, volumes, stage)
     following = graph.next(stage)
     if volumes:
         # one multi-row INSERT and one UPDATE, whatever the batch size
@@ -334,10 +405,13 @@ def _advance_batch(session: Session, project_id: int, graph: wf.StageGraph, batc
 def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
                     stage: str, actor: Actor, volumes: Sequence[Volume] | None = None,
                     remarks: str = "", at: datetime | None = None,
-                    data: dict[str, Any] | None = None) -> tuple[bool, list[Volume]]:
+                    data: dict[str, Any] | None = None,
+                    waive_reason: str = "") -> tuple[bool, list[Volume]]:
     """Check claim, role and stage, run the stage's guards, sign and move the state.
 
     ``volumes``: the volumes to sign (all of the batch still at ``stage`` when None).
+    ``waive_reason``: sign volumes lacking the stage's recorded work, recording the decision
+    (reason, person, time) for each of them; only for stages whose guards are waivable.
     Returns (batch advanced, volumes signed).
     """
     if stage not in graph:
@@ -350,8 +424,11 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
         todo = _settle_legacy(session, graph, list(session.scalars(select(Volume).where(
             Volume.work_batch_id == batch.id, Volume.stage == stage).order_by(Volume.id))),
             stage)
+        if waive_reason:
+            _waive_lacking(session, project_id, graph, batch, todo, stage, actor,
+                           waive_reason, at)
         if not todo and batch.stage == stage:
-            run_guards(session, project_id, batch, [], stage)
+            run_guards(session, project_id, graph, batch, [], stage)
             return _advance_batch(session, project_id, graph, batch, stage, actor, remarks,
                                   at, data), []
         advanced = _sign_volumes(session, project_id, graph, batch, todo, stage, actor,
@@ -361,9 +438,27 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
         if v.work_batch_id != batch.id:
             raise StateError("workflow.volume_not_in_batch", code=v.archive_code,
                              batch=batch.code)
+    if waive_reason:
+        _waive_lacking(session, project_id, graph, batch, volumes, stage, actor, waive_reason, at)
     advanced = _sign_volumes(session, project_id, graph, batch, volumes, stage, actor,
                              remarks, at, data, all_at_stage=False)
     return advanced, list(volumes)
+
+
+def _waive_lacking(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
+                   volumes: Sequence[Volume], stage: str, actor: Actor, reason: str,
+                   at: datetime) -> None:
+    """Record a waiver for each volume whose stage work the guards do not find."""
+    _check_waiver(stage, reason)
+    lacking = []
+    for v in volumes:
+        try:
+            run_guards(session, project_id, graph, batch, [v], stage)
+        except StateError:
+            lacking.append(v)
+    if lacking:
+        waive_work(session, project_id, lacking, stage, actor, reason, at)
+        session.flush()
 
 
 def _settle_legacy(session: Session, graph: wf.StageGraph, at_stage: list[Volume],
@@ -387,7 +482,7 @@ def _settle_legacy(session: Session, graph: wf.StageGraph, at_stage: list[Volume
 
 def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
          remarks: str = "", archive_codes: Sequence[str] = (), at: datetime | None = None,
-         data: dict[str, Any] | None = None) -> SignoffResult:
+         data: dict[str, Any] | None = None, waive_reason: str = "") -> SignoffResult:
     """签字: sign ``stage`` for the whole batch, or for the listed volumes of it."""
     graph = ws.graph_for(ctx.config)
     at = at or ws.now()
@@ -397,7 +492,7 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
         volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
                    if archive_codes else None)
         advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
-                                           volumes, remarks, at, data)
+                                           volumes, remarks, at, data, waive_reason)
         ids = _with_sheet(signed)
         result = SignoffResult(batch.code, wanted, actor.name, at, len(signed), advanced,
                                graph.next(wanted))

@@ -24,8 +24,12 @@ __all__ = ["SignoffResult", "correct_event", "sign_off", "stage_label"]
 
 def sign_off(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
              remarks: str = "", archive_codes: Sequence[str] = (),
-             at: datetime | None = None) -> SignoffResult:
-    """Sign off ``stage`` for the whole batch, or for the listed volumes of it."""
+             at: datetime | None = None, without_work: str = "") -> SignoffResult:
+    """Sign off ``stage`` for the whole batch, or for the listed volumes of it.
+
+    ``without_work``: the reason for signing volumes whose stage work is not recorded (a
+    volume refused at intake whose problems went to QC, delivery files made elsewhere); the
+    decision is recorded for each such volume. Without it such volumes are refused."""
     if stage in wf.QC_LEVELS:
         raise StateError("workflow.qc_signoff_via_decide", code=batch_code)
     if stage is None:
@@ -33,7 +37,8 @@ def sign_off(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | No
             current = ws.work_batch_by_code(session, ctx.project_id, batch_code).stage
         if current in wf.QC_LEVELS:
             raise StateError("workflow.qc_signoff_via_decide", code=batch_code)
-    return engine.sign(ctx, actor, batch_code, stage, remarks, archive_codes, at)
+    return engine.sign(ctx, actor, batch_code, stage, remarks, archive_codes, at,
+                       waive_reason=without_work)
 
 
 def correct_event(ctx: ProjectContext, actor: Actor, event_id: int, remarks: str) -> int:

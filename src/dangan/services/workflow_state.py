@@ -39,7 +39,8 @@ def now() -> datetime:
 def graph_for(config: ProjectConfig) -> wf.StageGraph:
     """The project's stage graph; a bad ``[workflow] stages`` is a ConfigError with reasons."""
     try:
-        return wf.StageGraph.build(config.workflow.stages, config.qc.rounds)
+        return wf.StageGraph.build(config.workflow.stages, config.qc.rounds,
+                                   config.delivery.forms)
     except wf.GraphError as exc:
         raise ConfigError(
             "workflow.bad_stages",

@@ -269,6 +269,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.opt.claim.worker": ("领取人（已登记）", "Claimant (registered)"),
     "cli.opt.claim.hand_back": ("交回已领取的小批次", "Hand back a claimed batch"),
     "cli.opt.signoff.worker": ("签字人（须为领取人）", "Signer (must hold the claim)"),
+    "cli.opt.signoff.without_work": ("无工作记录时签字的原因（如入库被拒已交质检；记入审计）",
+                                     "Reason for signing without the stage's recorded work (recorded in the audit trail)"),
     "cli.opt.correct.event_id": ("要更正的记录号", "Record number to correct"),
     "cli.opt.correct.worker": ("更正人（已登记）", "Corrected by (registered)"),
     "cli.opt.correct.remarks": ("更正理由", "Reason for the correction"),

@@ -111,4 +111,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.missing": ("缺少文件：{path}", "missing file: {path}"),
     "handover.changed": ("文件已被改动（SHA-256 不符）：{path}", "file changed (SHA-256 mismatch): {path}"),
     "handover.unexpected": ("清单之外的文件：{path}", "file not in the manifest: {path}"),
+    "package.waiting_forms": ("案卷 {code} 还缺交付格式 {forms}，做完后上传环节才签字",
+                              "Volume {code} still lacks delivery form(s) {forms}; the upload stage is signed once they are made"),
 }

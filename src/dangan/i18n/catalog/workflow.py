@@ -283,4 +283,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "{count} volume(s) have passed QC or been returned; their catalogue is not changed unless reopened with --correction REASON"),
     "package.page_changed": ("页面文件 {path}（案卷 {code}）与登记的 SHA-256 不符（登记 {expected}…，实际 {actual}…），拒绝打包",
                              "Page file {path} (volume {code}) differs from its recorded SHA-256 (recorded {expected}…, found {actual}…); packaging refused"),
+    "workflow.pages_not_ingested": (
+        "{count} 卷还没有入库的页面（首卷 {codes}）：先 dangan ingest；确需无页面签字时用 --without-work 写明原因",
+        "{count} volume(s) have no ingested pages (first: {codes}): run dangan ingest first; to sign without pages, give the reason with --without-work"),
+    "workflow.forms_not_packaged": (
+        "{count} 卷还没有做完全部交付格式（{first}）：先对每种格式 dangan package；确需签字时用 --without-work 写明原因",
+        "{count} volume(s) lack configured delivery forms ({first}): run dangan package for each form; to sign anyway, give the reason with --without-work"),
+    "workflow.waiver_needs_reason": ("无工作记录签字须写明原因", "Signing without the recorded work needs a reason"),
+    "workflow.not_waivable": ("{stage}环节不能在无工作记录时签字", "The {stage} stage cannot be signed without its recorded work"),
+    "workflow.line.refused_at_intake": ("入库被拒，问题已记为缺陷交质检处理", "refused at intake; its problems are recorded as defects for QC"),
 }
