@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from dangan.db import migrate
 from dangan.db.session import make_engine
 from dangan.demo.line import run_line
+from dangan.domain import workflow as wf
 from dangan.samples import generate_set, make_archive_codes, write_volume_list
 from dangan.services.delivery import packaging
 from dangan.services.progress import files_by_area, stored_files
@@ -35,6 +36,12 @@ TALLY = ("SELECT project_id, area, kind, sum(files), sum(bytes) FROM stored_file
          "GROUP BY project_id, area, kind HAVING sum(files) <> 0 OR sum(bytes) <> 0")
 
 
+FRESH_VOLUMES = ("SELECT project_id, stage, status, count(*), coalesce(sum(expected_pages), 0) "
+                 "FROM volume GROUP BY project_id, stage, status")
+TALLY_VOLUMES = ("SELECT project_id, stage, status, sum(volumes), sum(pages) FROM volume_tally "
+                 "GROUP BY project_id, stage, status HAVING sum(volumes) <> 0 OR sum(pages) <> 0")
+
+
 def _counts(engine: Engine, sql: str) -> dict[tuple[int, str, str], tuple[int, int]]:
     with engine.connect() as conn:
         return {(int(p), a, k): (int(n), int(b)) for p, a, k, n, b in conn.execute(text(sql))}
@@ -43,6 +50,7 @@ def _counts(engine: Engine, sql: str) -> dict[tuple[int, str, str], tuple[int, i
 def _assert_tally_is_fresh(engine: Engine) -> dict[tuple[int, str, str], tuple[int, int]]:
     fresh = _counts(engine, FRESH)
     assert _counts(engine, TALLY) == fresh
+    assert _counts(engine, TALLY_VOLUMES) == _counts(engine, FRESH_VOLUMES)
     return fresh
 
 
@@ -78,6 +86,8 @@ def test_tally_follows_the_line_and_raw_sql(any_project, tmp_path: Path) -> None
     assert {"scanned", "retouched"} <= areas, areas  # ingest and retouch recorded files
     # what status and the summary report read is the tally
     status = project_status(ctx)
+    assert status.volumes == 2 and status.by_stage == {wf.DONE: 2}
+    assert status.pages_expected == sum(v.image_count for v in truth.volumes)
     assert status.files_by_area == {a: sum(n for (_p, a2, _k), (n, _b) in fresh.items()
                                            if a2 == a) for a in areas}
     with ctx.transaction() as session:
@@ -93,6 +103,9 @@ def test_tally_follows_the_line_and_raw_sql(any_project, tmp_path: Path) -> None
         conn.execute(text("UPDATE stored_file SET area = 'catalogue', size = size + 7 "
                           "WHERE id = (SELECT max(id) FROM stored_file WHERE area = 'retouched')"))
         conn.execute(text("UPDATE stored_file SET verified_at = CURRENT_TIMESTAMP"))
+        conn.execute(text("UPDATE volume SET stage = 'qc', expected_pages = 9 WHERE id = :v"),
+                     {"v": vid})
+        conn.execute(text("UPDATE volume SET title = '改名'"))
     after = _assert_tally_is_fresh(engine)
     assert after != fresh
     with ctx.transaction() as session:
@@ -175,9 +188,20 @@ def test_upgrade_of_an_existing_project_fills_the_tally(any_db_url: str) -> None
     _insert_files(engine, a, "scanned", 30)
     _insert_files(engine, a, "retouched", 12, start=100)
     _insert_files(engine, b, "uploaded", 4, kind="pdf", size=5000)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO volume (project_id, archive_code, title, location, extra, stage, "
+            "status, created_at, updated_at, expected_pages, list_row) VALUES "
+            "(:p, :c, '', '', '{}', :s, 'waiting', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+            ":n, :r)"),
+            [{"p": a, "c": f"1997-民-0001-{i:04d}", "s": "scan" if i % 3 else "retouch",
+              "n": i if i % 4 else None, "r": i} for i in range(1, 11)])
     before = _counts(engine, FRESH)
+    before_volumes = _counts(engine, FRESH_VOLUMES)
     migrate.upgrade(engine, "0013")
     assert _assert_tally_is_fresh(engine) == before
+    assert _counts(engine, TALLY_VOLUMES) == before_volumes
+    assert sum(n for n, _p in before_volumes.values()) == 10
     assert before[(a, "scanned", "page")] == (30, 30 * 100 + sum(range(30)))
     # and the triggers run from then on
     _insert_files(engine, b, "uploaded", 3, start=50, kind="pdf")

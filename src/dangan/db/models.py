@@ -471,6 +471,20 @@ class StoredFileTally(Base):
     __table_args__ = (Index("ix_stored_file_tally_key", "project_id", "area", "kind"),)
 
 
+class VolumeTally(Base):
+    """Volumes and expected pages per (project, stage, status), kept by database triggers
+    (0013) the same way as StoredFileTally. Read it as SUM per key."""
+
+    __tablename__ = "volume_tally"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    stage: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    volumes: Mapped[int] = mapped_column(BigInteger)
+    pages: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_volume_tally_key", "project_id", "stage", "status"),)
+
+
 class AppendOnlyViolation(RuntimeError):
     """Raised when code tries to change or delete an audit event."""
 

@@ -12,7 +12,7 @@ from dangan.db.models import (
     BorrowBatch,
     BorrowRegisterEntry,
     StoredFileTally,
-    Volume,
+    VolumeTally,
     WorkBatch,
 )
 from dangan.domain import workflow as wf
@@ -29,6 +29,16 @@ def stored_files(session: Session, project_id: int) -> list[tuple[str, str, int,
         .where(tally.project_id == project_id).group_by(tally.area, tally.kind)
         .having(func.sum(tally.files) != 0).order_by(tally.area, tally.kind)).all()
     return [(a, k, int(n), int(b or 0)) for a, k, n, b in rows]
+
+
+def volume_counts(session: Session, project_id: int) -> list[tuple[str, str, int, int]]:
+    """(stage, status, volumes, expected pages) from the tally the database keeps (0013)."""
+    tally = VolumeTally
+    rows = session.execute(
+        select(tally.stage, tally.status, func.sum(tally.volumes), func.sum(tally.pages))
+        .where(tally.project_id == project_id).group_by(tally.stage, tally.status)
+        .having(func.sum(tally.volumes) != 0)).all()
+    return [(s, st, int(n), int(p or 0)) for s, st, n, p in rows]
 
 
 def files_by_area(session: Session, project_id: int) -> dict[str, int]:
@@ -62,15 +72,11 @@ class OverdueBatch:
 
 
 def stage_progress(ctx: ProjectContext) -> list[StageProgress]:
-    """Volumes and registered pages per (stage, status), in line order. One grouped query."""
+    """Volumes and registered pages per (stage, status), in line order, from the tally."""
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
-        rows = session.execute(
-            select(Volume.stage, Volume.status, func.count(Volume.id),
-                   func.coalesce(func.sum(Volume.expected_pages), 0))
-            .where(Volume.project_id == ctx.project_id)
-            .group_by(Volume.stage, Volume.status)).all()
-    out = [StageProgress(s, st, int(n or 0), int(p or 0)) for s, st, n, p in rows]
+        rows = volume_counts(session, ctx.project_id)
+    out = [StageProgress(s, st, n, p) for s, st, n, p in rows]
 
     def order(p: StageProgress) -> tuple[int, str]:
         try:
@@ -92,22 +98,34 @@ def batch_progress(ctx: ProjectContext) -> list[tuple[str, str, int]]:
 
 
 def overdue(ctx: ProjectContext, at: datetime | None = None) -> list[OverdueBatch]:
-    """Borrow batches still out after their due date (volumes the archive room is waiting for)."""
+    """Borrow batches still out after their due date (volumes the archive room is waiting for).
+
+    The batches still out are few; the register is counted for the overdue ones only."""
     at = at or ws.now()
     with ctx.transaction() as session:
-        rows = session.execute(
-            select(BorrowBatch, func.count(BorrowRegisterEntry.id))
-            .join(BorrowRegisterEntry, BorrowRegisterEntry.borrow_batch_id == BorrowBatch.id)
-            .where(BorrowBatch.project_id == ctx.project_id,
-                   BorrowBatch.status == wf.BORROW_OUT)
-            .group_by(BorrowBatch.id).order_by(BorrowBatch.no)).all()
-        out = []
-        for batch, count in rows:
+        late: list[BorrowBatch] = []
+        for batch in session.scalars(
+                select(BorrowBatch).where(BorrowBatch.project_id == ctx.project_id,
+                                          BorrowBatch.status == wf.BORROW_OUT,
+                                          BorrowBatch.due_at.is_not(None))
+                .order_by(BorrowBatch.no)):
             due = batch.due_at
-            if due is None:
-                continue
-            due = due if due.tzinfo else due.replace(tzinfo=at.tzinfo)
-            if due < at:
-                out.append(OverdueBatch(batch.no, due, int(count),
-                                        ws.worker_name(session, batch.borrow_clerk_id)))
+            assert due is not None
+            if (due if due.tzinfo else due.replace(tzinfo=at.tzinfo)) < at:
+                late.append(batch)
+        if not late:
+            return []
+        counts = dict(session.execute(
+            select(BorrowRegisterEntry.borrow_batch_id, func.count(BorrowRegisterEntry.id))
+            .where(BorrowRegisterEntry.borrow_batch_id.in_([b.id for b in late]))
+            .group_by(BorrowRegisterEntry.borrow_batch_id)).all())
+        out = []
+        for batch in late:
+            if not counts.get(batch.id):
+                continue  # as before: a batch without register entries is not listed
+            due = batch.due_at
+            assert due is not None
+            out.append(OverdueBatch(batch.no, due if due.tzinfo else due.replace(tzinfo=at.tzinfo),
+                                    int(counts[batch.id]),
+                                    ws.worker_name(session, batch.borrow_clerk_id)))
         return out

@@ -175,14 +175,12 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
     """One query per figure, whatever the size of the project."""
     pid = ctx.project_id
     with ctx.transaction() as session:
-        volumes, pages = session.execute(
-            select(func.count(Volume.id), func.coalesce(func.sum(Volume.expected_pages), 0))
-            .where(Volume.project_id == pid)
-        ).one()
-        by_stage: dict[str, int] = dict(session.execute(
-            select(Volume.stage, func.count()).where(Volume.project_id == pid).group_by(Volume.stage)
-        ).all())
-        files = progress.files_by_area(session, pid)  # the database's tally (0013)
+        counts = progress.volume_counts(session, pid)  # the database's tallies (0013)
+        volumes, pages = sum(c[2] for c in counts), sum(c[3] for c in counts)
+        by_stage: dict[str, int] = {}
+        for stage, _status, n, _p in counts:
+            by_stage[stage] = by_stage.get(stage, 0) + n
+        files = progress.files_by_area(session, pid)
         open_defects = session.scalar(
             select(func.count(Defect.id)).where(Defect.project_id == pid, Defect.status == "open")
         ) or 0
