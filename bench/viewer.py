@@ -3,8 +3,9 @@ served through the application (TestClient, SQLite, in process).
 
 Printed: the viewer page with its thumbnail strip (HTML) and the first screen of thumbnails
 made cold; a cached preview served (median, p95); the first preview of a page made (median,
-p95, reduced JPEG decode); the server's RSS before and after paging through N previews.
-Timings are wall clock on whatever machine runs this (the development machine is shared).
+p95); the server's RSS before and after paging through N previews. Timings are wall clock
+and, beside them, the CPU time of the process per request (server and client in one process:
+what a loaded machine cannot inflate as much), with the load average at the start and end.
 
     .venv/bin/python bench/viewer.py [--pages 300] [--paging 1000] [--home /tmp/viewer-bench]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import resource
 import shutil
 import statistics
@@ -48,10 +50,17 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _ms(values: list[float]) -> str:
+def _ms(values: list[float], cpu: list[float] | None = None) -> str:
     values = sorted(values)
     p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
-    return f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+    out = f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+    if cpu:
+        out += f" (CPU median {statistics.median(cpu) * 1000:.1f} ms)"
+    return out
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -70,6 +79,7 @@ def main() -> None:
     from web.images import add_image_accounts, add_pages
     from web.support import build_line, login
 
+    print(f"start: {_load()}")
     home = Path(args.home)
     shutil.rmtree(home, ignore_errors=True)
     ctx = init_project(home / "proj", "court", name="viewer bench")
@@ -101,18 +111,22 @@ def main() -> None:
               f"(first paint ≈ {(strip_html + first_screen) * 1000:.0f} ms)")
 
         made: list[float] = []
+        made_cpu: list[float] = []
         for n in range(1, min(args.pages, 60) + 1):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             client.get(f"/pages/{pages.volume_id}/{n}/preview.jpg")
             made.append(time.perf_counter() - t)
-        print(f"first preview of a page (made, reduced decode): {_ms(made)} over {len(made)}")
+            made_cpu.append(time.process_time() - c)
+        print(f"first preview of a page (made): {_ms(made, made_cpu)} over {len(made)}")
 
         cached: list[float] = []
+        cached_cpu: list[float] = []
         for n in range(1, min(args.pages, 60) + 1):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             client.get(f"/pages/{pages.volume_id}/{n}/preview.jpg")
             cached.append(time.perf_counter() - t)
-        print(f"cached preview served: {_ms(cached)} over {len(cached)}")
+            cached_cpu.append(time.process_time() - c)
+        print(f"cached preview served: {_ms(cached, cached_cpu)} over {len(cached)}")
 
         before = _rss_mb()
         for i in range(args.paging):
@@ -122,6 +136,7 @@ def main() -> None:
                 warm = _rss_mb()
         print(f"RSS paging through {args.paging} previews: {before:.0f} MB before, "
               f"{warm:.0f} MB after {args.paging // 10}, {_rss_mb():.0f} MB at the end")
+    print(f"end: {_load()}")
     shutil.rmtree(home, ignore_errors=True)
 
 
