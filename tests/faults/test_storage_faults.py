@@ -161,6 +161,7 @@ def test_package_with_the_storage_unreachable(indexed: ProjectContext, fault: st
         failed = dangan(ctx, *args)
         _assert_write_failed(failed, Area.UPLOADED.value)
         assert [n for n in _real_files(uploaded) if n not in ("filler", "pdf")] == []
+        assert [p.name for p in uploaded.rglob(".dangan-*")] == []  # no temporary left
     assert _count(ctx, packaged) == 0
     assert _count(ctx, select(func.count(StageEvent.id))) == events_before  # nothing signed
 

@@ -450,15 +450,17 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
     for fid, rel, sha, size in files:
         report.checked += 1
         if not ctx.storage.exists(rel):
-            report.problems.append(t("intake.fixity.missing", path=rel))
+            report.problems.append(_unpublished(ctx, rel, sha)
+                                   or t("intake.fixity.missing", path=rel))
             continue
         actual_size = ctx.storage.size(rel)
         if actual_size != size:
-            report.problems.append(t("intake.fixity.size", path=rel, expected=size,
-                                     actual=actual_size))
+            report.problems.append(_unpublished(ctx, rel, sha) or t(
+                "intake.fixity.size", path=rel, expected=size, actual=actual_size))
             continue
         if ctx.storage.sha256(rel) != sha:
-            report.problems.append(t("intake.fixity.mismatch", path=rel))
+            report.problems.append(_unpublished(ctx, rel, sha)
+                                   or t("intake.fixity.mismatch", path=rel))
             continue
         good.append(fid)
     now = datetime.now(UTC)
@@ -471,6 +473,19 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
         raise IntegrityError("intake.fixity.bad", count=report.checked, bad=len(report.problems),
                              details=report.problems)
     return report
+
+
+def _unpublished(ctx: ProjectContext, rel: str, sha: str) -> str | None:
+    """A delivered file recorded by a packaging run that stopped before renaming it into
+    place (its staged copy waits beside it): unfinished work, not a changed file."""
+    if not rel.startswith(Area.UPLOADED.value + "/"):
+        return None
+    from dangan.services.delivery.packaging import staged_name
+
+    staged = staged_name(rel, sha)
+    if ctx.storage.exists(staged) and ctx.storage.sha256(staged) == sha:
+        return t("faults.package_unpublished", path=rel)
+    return None
 
 
 def refuse_if_errors(report: CheckReport) -> None:

@@ -32,4 +32,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "faults.ingest_unfinished": ("卷 {volume} 的入库未完成（跟踪表或扫描文件夹回执未写入）；请重新运行 dangan ingest 补全",
                                  "the ingest of volume {volume} is unfinished (tracking sheet or scan-folder receipt not written); run dangan ingest again to complete it"),
     "handover.busy": ("另一个移交正在写入 {path}，请稍后再试", "another handover is writing {path}; try again later"),
+    "faults.package_unpublished": ("{path} 已登记但打包中断、尚未就位（新文件在旁等待）；请重新运行 dangan package 补全",
+                                   "{path} is recorded but packaging stopped before it was put in place (the new file waits beside it); run dangan package again to complete it"),
 }

@@ -15,6 +15,9 @@ Layout: ``已上传/<form>/<archive code>/<name>.<ext>``, ``<name>`` from ``[del
 
 from __future__ import annotations
 
+import contextlib
+import json
+import posixpath
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -25,7 +28,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import Item, Page, StoredFile, Volume
+from dangan.db.models import Item, Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import CatalogueSchema, Entry, item_images
 from dangan.errors import (
@@ -38,12 +41,15 @@ from dangan.errors import (
 )
 from dangan.export import jpgform, pdf, tiff, zipform
 from dangan.i18n import t
+from dangan.intake.locks import holds_project_lock
+from dangan.intake.renumber import crash_point
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.indexing import schema_of
 from dangan.services.project import ProjectContext
-from dangan.storage import Area, sha256_bytes
+from dangan.storage import Area, replace_durably, sha256_bytes
+from dangan.storage.atomic import TMP_PREFIX
 
 FORMS = ("pdf", "jpg", "tiff", "zip")
 KINDS = {"pdf": ("pdf",), "zip": ("zip",), "tiff": ("tiff", "tiff_page"),
@@ -204,6 +210,7 @@ def _ocr(data: bytes) -> bytes:
         return dest.read_bytes()
 
 
+@holds_project_lock("package")  # one packaging per project: leftovers found are a dead run's
 def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = None, *, ocr: bool = False,
             tiff_single: bool = False) -> PackageResult:
     """Package every indexed volume (or one) whose pages are all retouched; verified pages
@@ -245,20 +252,66 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
     return result
 
 
+PKG_TMP = ".dangan-pkg-"  # written, not yet published: <folder>/.dangan-pkg-<sha256[:16]>-<name>
+
+
+def staged_name(rel: str, sha256: str) -> str:
+    """Where a delivered file waits, named by its content, until its record is committed."""
+    folder, name = posixpath.split(rel)
+    return f"{folder}/{PKG_TMP}{sha256[:16]}-{name}"
+
+
+class _Rows(list[StoredFile]):
+    """The rows of one volume's packaging, with what the run staged to publish them."""
+
+    def __init__(self, request: str, already: bool = False) -> None:
+        super().__init__()
+        self.request = request
+        self.already = already  # the same request was packaged and published before
+        self.staged: list[tuple[str, str]] = []  # (temporary, final path)
+
+
 def _write_volume(ctx: ProjectContext, src: VolumeSource, form: str, schema: CatalogueSchema,
                   **options: Any) -> list[StoredFile]:
-    rows = []
-    for out in build_outputs(ctx, src, form, schema, **options):
-        digest = ctx.storage.write_bytes(out.path, out.data)
-        rows.append(StoredFile(project_id=ctx.project_id, volume_id=src.volume_id,
-                               page_id=out.page_id, area=Area.UPLOADED.key, path=out.path,
-                               kind=out.kind, sha256=digest, size=len(out.data)))
+    """Stage the volume's files (record before publish): each is written under a temporary
+    named by its content beside its final path; nothing under a delivered name changes until
+    ``_record_volume`` has committed the rows. Files a killed run recorded but did not publish
+    are published first, other leftovers removed (the project's package lock is held, so no
+    live run owns them). A request already packaged and published is recognised: no file is
+    written and no second record made."""
+    request = _request_digest(ctx, src, form, options)
+    _adopt_and_clean(ctx, src, form)
+    done = _already_done(ctx, src, form, request)
+    if done is not None:
+        return done
+    rows = _Rows(request)
+    try:
+        for out in build_outputs(ctx, src, form, schema, **options):
+            digest = sha256_bytes(out.data)
+            tmp = staged_name(out.path, digest)
+            try:
+                ctx.storage.write_bytes(tmp, out.data)
+            except StorageError as exc:  # name the delivered file, not the temporary
+                raise StorageError("storage.write_failed", path=out.path,
+                                   detail=exc.params.get("detail", "")) from exc
+            rows.staged.append((tmp, out.path))
+            crash_point("package.first_temporary")
+            rows.append(StoredFile(project_id=ctx.project_id, volume_id=src.volume_id,
+                                   page_id=out.page_id, area=Area.UPLOADED.key, path=out.path,
+                                   kind=out.kind, sha256=digest, size=len(out.data)))
+    except BaseException:
+        for tmp, _final in rows.staged:
+            _remove_quietly(ctx, tmp)
+        raise
     return rows
 
 
 def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: str,
                    rows: Sequence[StoredFile]) -> None:
-    """Replace the volume's previous files of this form; delete files no longer produced."""
+    """Replace the volume's previous files of this form in one transaction, then publish the
+    staged files under their names and delete files no longer produced."""
+    if isinstance(rows, _Rows) and rows.already:
+        return
     new_paths = {r.path for r in rows}
     with ctx.transaction() as session:
         old = session.scalars(select(StoredFile.path).where(
@@ -272,10 +325,98 @@ def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: s
         ws.add_event(session, ctx.project_id, wf.EVENT_PACKAGE, actor.name, stage=wf.UPLOAD,
                      worker_id=actor.worker_id, volume_id=src.volume_id,
                      data={"form": form, "files": len(rows),
-                           "pages_verified": len(src.sha256)})
+                           "pages_verified": len(src.sha256),
+                           "request": rows.request if isinstance(rows, _Rows) else ""})
+    crash_point("package.recorded")
+    for tmp, final in rows.staged if isinstance(rows, _Rows) else ():
+        _publish(ctx, tmp, final)
     for path in set(old) - new_paths:
         if ctx.storage.exists(path):
             ctx.storage.fs.rm(ctx.storage.path(path))
+
+
+def _request_digest(ctx: ProjectContext, src: VolumeSource, form: str,
+                    options: dict[str, Any]) -> str:
+    """What packaging a volume asks for: the form, its options and naming, every item's
+    fields and every page's recorded checksum."""
+    items = [{c.name: getattr(i, c.name) for c in Item.__table__.columns if c.name != "id"}
+             for i in src.items]
+    pages = sorted((n, src.sha256.get(path, "")) for n, (_pid, path) in src.pages.items())
+    body = {"form": form, "options": options, "name": ctx.config.delivery.pdf_name,
+            "dpi": ctx.config.scan.dpi, "items": items, "pages": pages}
+    return sha256_bytes(json.dumps(body, ensure_ascii=False, sort_keys=True,
+                                   default=str).encode("utf-8"))
+
+
+def _already_done(ctx: ProjectContext, src: VolumeSource, form: str,
+                  request: str) -> _Rows | None:
+    """The volume's rows when its last packaging in ``form`` was this very request and every
+    file it recorded is in place at its recorded size; None when it must be packaged."""
+    with ctx.transaction() as session:
+        last = None
+        for data in session.scalars(select(StageEvent.data).where(
+                StageEvent.volume_id == src.volume_id, StageEvent.kind == wf.EVENT_PACKAGE)
+                .order_by(StageEvent.id.desc())):
+            if (data or {}).get("form") == form:
+                last = data
+                break
+        if last is None or last.get("request") != request:
+            return None
+        rows = list(session.scalars(select(StoredFile).where(
+            StoredFile.volume_id == src.volume_id, StoredFile.area == Area.UPLOADED.key,
+            StoredFile.kind.in_(KINDS[form]))))
+        present = [(r.path, r.size) for r in rows]
+    if not rows or len(rows) != int(last.get("files", -1)):
+        return None
+    for path, size in present:
+        if not ctx.storage.exists(path) or ctx.storage.size(path) != size:
+            return None
+    done = _Rows(request, already=True)
+    done.extend(rows)
+    return done
+
+
+def _adopt_and_clean(ctx: ProjectContext, src: VolumeSource, form: str) -> None:
+    """Publish the files a killed run recorded but did not rename into place; remove every
+    other temporary in the volume's folder of this form."""
+    folder = ctx.storage.path(output_dir(form, src.archive_code))
+    fs = ctx.storage.fs
+    if not fs.exists(folder):
+        return
+    leftovers = [f for f in fs.find(folder) if posixpath.basename(f).startswith((PKG_TMP, TMP_PREFIX))]
+    if not leftovers:
+        return
+    with ctx.transaction() as session:
+        recorded = dict(session.execute(select(StoredFile.path, StoredFile.sha256).where(
+            StoredFile.volume_id == src.volume_id, StoredFile.area == Area.UPLOADED.key,
+            StoredFile.kind.in_(KINDS[form]))).all())
+    for full in leftovers:
+        rel = ctx.storage.relative(full)
+        name = posixpath.basename(rel)
+        if name.startswith(PKG_TMP):
+            final = f"{posixpath.dirname(rel)}/{name[len(PKG_TMP) + 17:]}"
+            want = recorded.get(final)
+            if want and staged_name(final, want) == rel and ctx.storage.sha256(rel) == want and (
+                    not ctx.storage.exists(final) or ctx.storage.sha256(final) != want):
+                _publish(ctx, rel, final)
+                continue
+        _remove_quietly(ctx, rel)
+
+
+def _publish(ctx: ProjectContext, tmp: str, final: str) -> None:
+    """Rename a staged file over its delivered name (durably on local storage)."""
+    try:
+        if ctx.storage.is_local:
+            replace_durably(ctx.storage.path(tmp), ctx.storage.path(final))
+        else:
+            ctx.storage.fs.mv(ctx.storage.path(tmp), ctx.storage.path(final))
+    except OSError as exc:
+        raise StorageError("storage.write_failed", path=final, detail=str(exc)) from exc
+
+
+def _remove_quietly(ctx: ProjectContext, rel: str) -> None:
+    with contextlib.suppress(OSError):
+        ctx.storage.fs.rm(ctx.storage.path(rel))
 
 
 def _ranges(numbers: Sequence[int]) -> str:
