@@ -7,11 +7,11 @@ table. Every row keeps its sheet row number so a problem can be located.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dangan.db.models import Item
+from dangan.db.models import Item, Volume
 from dangan.domain.catalogue import RawEntry
 from dangan.domain.catalogue_fields import ENTRY_ALIASES, ENTRY_MARKERS, RECORD_ALIASES
 from dangan.errors import SpreadsheetError
@@ -22,6 +22,33 @@ HINTS = (*ENTRY_MARKERS, "档号", "案卷题名", "题名")
 # Values checked against the columns they go to (text length, integer range), located.
 ENTRY_LIMITS = {**sheets.column_limits(Item), "pages": sheets.Limit("int"),
                 "page_count": sheets.Limit("int")}
+CONTROL_CHARS = frozenset({c for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F})
+# A record goes to volume_record.fields (JSON: no NUL on PostgreSQL, so none on either
+# database) and its title to volume.title; its counts and year are integers of 32 bits.
+RECORD_LIMITS = {**{name: sheets.Limit("text") for name in RECORD_ALIASES},
+                 **sheets.column_limits(Volume, ["archive_code", "title"]),
+                 "item_count": sheets.Limit("int"), "page_count": sheets.Limit("int"),
+                 "year": sheets.Limit("int")}
+
+
+def value_problems(values: Mapping[str, str], limits: Mapping[str, sheets.Limit], row: int,
+                   labels: Mapping[str, str]) -> list[str]:
+    """Row-and-column-located problems of typed values (a web form: no spreadsheet row):
+    control characters no database or workbook takes, then each value against its column."""
+    out = []
+    for name, value in values.items():
+        text = value if isinstance(value, str) else str(value)
+        bad = next((ch for ch in text if ord(ch) in CONTROL_CHARS), None)
+        if bad is not None:
+            detail: str | None = t("sheets.control_char", code=f"U+{ord(bad):04X}")
+        elif len(text) > sheets.MAX_CELL_CHARS:
+            detail = t("sheets.too_long", length=sheets.MAX_CELL_CHARS, found=len(text))
+        else:
+            detail = sheets.value_problem(text, limits[name]) if name in limits else None
+        if detail:
+            out.append(t("sheets.cell_problem", row=row, column=labels.get(name, name),
+                         detail=detail))
+    return out
 
 
 @dataclass
@@ -90,6 +117,9 @@ def _take_records(result: CatalogueInput, source: str, table: sheets.Table) -> N
             other = seen.get(code, result.records[code].row)
             result.problems.append(t("index.row_problem", source=source, row=row.number,
                                      detail=t("volumes.row_duplicate_code", code=code, other=other)))
+            continue
+        if bad := sheets.check_row(row, values, RECORD_LIMITS, cols):
+            result.problems.extend(f"{source} {line}" for line in bad)
             continue
         seen[code] = row.number
         result.records[code] = RawEntry(values, row.number)

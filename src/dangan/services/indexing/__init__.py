@@ -10,6 +10,7 @@ engine signs the index stage for the volumes whose batch the indexer holds at th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from collections import defaultdict
@@ -194,6 +195,19 @@ def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], r
     data = read_catalogue(paths)
     result = ImportResult()
     files = ", ".join(p.name for p in paths)
+    copies: list[str] = []  # backup copies written in 制作目录: removed if the import fails
+    try:
+        return _import(ctx, actor, paths, data, files, replace, correction, graph, result, copies)
+    except BaseException:
+        for rel in copies:
+            with contextlib.suppress(OSError):
+                ctx.storage.fs.rm(ctx.storage.path(rel))
+        raise
+
+
+def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: CatalogueInput, files: str,
+            replace: bool, correction: str, graph: wf.StageGraph, result: ImportResult,
+            copies: list[str]) -> ImportResult:
     with ctx.transaction() as session:
         volumes, catalogues, problems = validate_input(session, ctx, data)
         if problems:
@@ -234,8 +248,11 @@ def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], r
                                "replaced": vol.id in existing, "correction": reopened})
         at_index = [c.archive_code for c in catalogues
                     if volumes[c.archive_code].stage == wf.INDEX]
+        session.flush()  # the database refuses here, before any copy is written
         for path in paths:
-            result.stored_as.append(_keep_copy(ctx, session, path, "catalogue", data.rows))
+            copies.append(_keep_copy(ctx, session, path, "catalogue", data.rows))
+            result.stored_as.append(copies[-1])
+    copies.clear()  # committed: the copies are the import's record, kept
     if at_index:
         result.signed = list(engine.sign_recorded(ctx, actor, at_index, wf.INDEX).signed)
     return result

@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 from dangan.db.models import CatalogueKeying, Item, Volume, VolumeRecord
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import RawEntry, validate_catalogue
+from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
 from dangan.domain.keying import Difference, compare_typings, resolution_choices
 from dangan.errors import ConflictError, InputError, NotFoundError, SpreadsheetError, StateError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
+from dangan.io.catalogue import ENTRY_LIMITS, RECORD_LIMITS, value_problems
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.indexing import ImportResult, image_counts, import_catalogue, schema_of
@@ -158,6 +160,11 @@ def require_direct_entry(ctx: ProjectContext, volume_id: int) -> None:
 def _validate(ctx: ProjectContext, session: Session, vol: Volume, record: Mapping[str, str],
               entries: list[dict[str, str]]) -> None:
     schema = schema_of(ctx)
+    bad = value_problems(record, RECORD_LIMITS, 1, {k: label(RECORD_LABELS, k) for k in record})
+    for i, row in enumerate(entries):
+        bad += value_problems(row, ENTRY_LIMITS, i + 2, {k: label(ENTRY_LABELS, k) for k in row})
+    if bad:  # checked before the database (or a workbook) sees any of it
+        raise SpreadsheetError("keying.rejected", count=len(bad), details=bad)
     count = image_counts(session, [vol.id]).get(vol.id)
     cat = validate_catalogue(vol.archive_code, RawEntry({**record, "archive_code": vol.archive_code}, 1),
                              tuple(RawEntry(r, i + 2) for i, r in enumerate(entries)), schema,
