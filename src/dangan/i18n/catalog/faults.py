@@ -34,4 +34,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.busy": ("另一个移交正在写入 {path}，请稍后再试", "another handover is writing {path}; try again later"),
     "faults.package_unpublished": ("{path} 已登记但打包中断、尚未就位（新文件在旁等待）；请重新运行 dangan package 补全",
                                    "{path} is recorded but packaging stopped before it was put in place (the new file waits beside it); run dangan package again to complete it"),
+    # --- retouch SRC DST: what cannot be a page is refused before anything is opened ---
+    "retouch.unsafe_source": ("{path} 中有 {count} 个文件不能作为页面读取，已拒绝，未做任何处理",
+                              "{count} file(s) under {path} cannot be read as pages; refused, nothing done"),
+    "retouch.unsafe_file": ("{path}：{reason}", "{path}: {reason}"),
+    "retouch.reason.link_out": ("符号链接指向源目录之外", "symbolic link leads outside the source folder"),
+    "retouch.reason.special": ("不是普通文件（管道、设备或套接字）", "not a regular file (a pipe, device or socket)"),
 }

@@ -8,7 +8,9 @@ and compared like unpaper or ScanTailor.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ import fsspec
 from dangan.compute.executors import Executor
 from dangan.domain.paper_sizes import PAPER_SIZES_MM, paper_size_mm
 from dangan.errors import InputError
+from dangan.i18n import t
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask, retouch_file
 from dangan.imaging.load import page_count
@@ -107,11 +110,18 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
     if not fs.isdir(root):
         raise InputError("retouch.no_source", path=src)
     protocol = src.split("://", 1)[0] + "://" if "://" in src else ""
+    local = "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+    real_root = os.path.realpath(root) if local else ""
     tasks = []
+    unsafe: list[str] = []
     for path in sorted(fs.find(root)):
         name = posixpath.basename(path)
         if name.startswith(".") or TEMP_MARK in name:
             continue
+        if local and (reason := _unsafe(path, real_root)):
+            unsafe.append(t("retouch.unsafe_file", path=posixpath.relpath(path, root),
+                            reason=t(reason)))
+            continue  # never opened: a FIFO would block, a link would leave the tree
         rel = posixpath.relpath(path, root.rstrip("/") or "/")
         if posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES and not _sniff(fs, path):
             if ignored is not None:
@@ -126,7 +136,26 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
         for n in range(1, pages + 1):
             tasks.append(PageTask(source, _join(dst, f"{stem}-p{n:03d}{opts.suffix}"), rel,
                                   opts, force, n))
+    if unsafe:
+        raise InputError("retouch.unsafe_source", path=src, count=len(unsafe), details=unsafe)
     return tasks
+
+
+def _unsafe(path: str, real_root: str) -> str | None:
+    """Why a local file under the source tree is refused (a catalogue key), or None: a FIFO,
+    device or socket (opening one may block forever), or a link leading out of the tree."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(path)
+            if os.path.commonpath([target, real_root]) != real_root:
+                return "retouch.reason.link_out"
+            st = os.stat(path)
+    except (OSError, ValueError):
+        return None  # unreadable: the page's report says so
+    if not stat.S_ISREG(st.st_mode):
+        return "retouch.reason.special"
+    return None
 
 
 def _lost(task: PageTask, exc: BaseException) -> PageReport:
