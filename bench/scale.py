@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -241,6 +241,16 @@ def run(backend: str, url: str, pages: int, runs: int, home: Path) -> bool:
           f"one read transaction per call):")
     project_status(reader)  # warm the pool and the caches once, as a running server has them
     ok &= report("status", timed(lambda: project_status(reader), runs))
+
+    def counted() -> object:  # what status ran before migration 0013's tally: for comparison
+        with reader.transaction() as session:
+            return session.execute(
+                select(StoredFile.area, func.count()).where(StoredFile.project_id == project_id)
+                .group_by(StoredFile.area)).all()
+
+    samples = timed(counted, max(3, runs // 3))
+    print(f"  {'(files counted row by row, before 0013)':<34} median "
+          f"{statistics.median(samples):8.2f} ms   (n={len(samples)}), not a target")
     ok &= report("progress (stages, batches, overdue)", timed(
         lambda: (progress.stage_progress(reader), progress.batch_progress(reader),
                  progress.overdue(reader)), runs))
