@@ -45,6 +45,7 @@ class RetouchSummary:
     ignored: list[str] = field(default_factory=list)  # files under SRC that are no page image
     signed: list[str] = field(default_factory=list)  # volumes whose retouch stage was signed
     unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
+    already: list[str] = field(default_factory=list)  # volumes done and signed by an earlier run
 
     @property
     def counts(self) -> dict[str, int]:
@@ -65,7 +66,7 @@ class RetouchSummary:
             "seconds": round(self.seconds, 3), "workers": self.workers,
             "pages_per_second": round(self.pages_per_second, 2),
             "review": dict(Counter(r for p in self.pages for r in p.review)),
-            "ignored": sorted(self.ignored),
+            "ignored": sorted(self.ignored), "already": sorted(self.already),
             "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
         }
 

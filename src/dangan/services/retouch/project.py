@@ -12,11 +12,12 @@ processed again).
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -30,10 +31,12 @@ from dangan.i18n import t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask
+from dangan.intake.renumber import crash_point
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.services.retouch import RetouchSummary, page_size_mm, run_tasks
+from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
 STAGE = "retouch"
@@ -109,16 +112,21 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
                       force or not s.recorded)
              for s in sources]
     summary = run_tasks(tasks, executor, progress=progress)
+    crash_point("retouch.pages_done")
     _remove_leftover_parts(ctx, {posixpath.dirname(_target(s.rel, opts)) for s in sources})
     grouped: dict[int, list[tuple[_Source, PageReport]]] = defaultdict(list)
     for report in summary.pages:
         src = by_rel[report.source]
         grouped[src.volume_id].append((src, report))
+    request = _request_digest(opts, batch, force)
     clean: list[str] = []
     for pages in grouped.values():
-        record_volume(ctx, pages[0][0].volume_id, pages, opts, actor)
+        record_volume(ctx, pages[0][0].volume_id, pages, opts, actor, request)
+        crash_point("retouch.volume_recorded")
         if all(rep.status != "failed" for _s, rep in pages):
             clean.append(pages[0][0].archive_code)
+    summary.already = _already_signed(ctx, grouped)
+    clean = [code for code in clean if code not in summary.already]
     if actor is not None and clean:
         n_def = {code: 0 for code in clean}
         for report in summary.pages:
@@ -132,6 +140,28 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
         summary.signed = list(outcome.signed)
         summary.unsigned = outcome.messages()
     return summary
+
+
+def _request_digest(opts: RetouchOptions, batch: str | None, force: bool) -> str:
+    """What was asked: the retouch options, the batch and whether every page is redone."""
+    body = {"options": asdict(opts), "batch": batch, "force": force}
+    return sha256_bytes(json.dumps(body, sort_keys=True, default=str).encode("utf-8"))
+
+
+def _already_signed(ctx: ProjectContext,
+                    grouped: dict[int, list[tuple[_Source, PageReport]]]) -> list[str]:
+    """Volumes this run found wholly done (every page recorded before, none redone) whose
+    retouch stage is signed already: a repeated request, nothing more to record or sign."""
+    untouched = [vid for vid, pages in grouped.items()
+                 if all(rep.status == "skipped" for _s, rep in pages)]
+    if not untouched:
+        return []
+    with ctx.transaction() as session:
+        signed = set(session.scalars(select(StageEvent.volume_id).where(
+            StageEvent.volume_id.in_(untouched), StageEvent.kind == wf.EVENT_SIGNOFF,
+            StageEvent.stage == wf.RETOUCH)))
+        return sorted(session.scalars(select(Volume.archive_code).where(
+            Volume.id.in_(signed), Volume.stage != wf.RETOUCH)))
 
 
 def _remove_leftover_parts(ctx: ProjectContext, folders: set[str]) -> None:
@@ -156,7 +186,7 @@ def _page_no(src: _Source) -> int | None:
 
 
 def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source, PageReport]],
-                  opts: RetouchOptions, actor: Actor | None = None) -> None:
+                  opts: RetouchOptions, actor: Actor | None = None, request: str = "") -> None:
     """One transaction: the volume's files, metrics and defects, and the retouch record."""
     hashes = {src.rel: (ctx.storage.sha256(_target(src.rel, opts)),
                         ctx.storage.size(_target(src.rel, opts)))
@@ -174,7 +204,7 @@ def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source
                 worker_id=actor.worker_id if actor else None,
                 person=actor.name if actor else "",
                 data={"pages": len(done), "failed": sum(r.status == "failed" for r in done),
-                      "defects": sum(len(r.defects) for r in done)}))
+                      "defects": sum(len(r.defects) for r in done), "request": request}))
 
 
 def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source,
