@@ -198,3 +198,6 @@ def register(app: typer.Typer) -> None:
     from dangan.cli.workflow import worker_app
 
     worker_app.command("mentor")(worker_mentor)
+    from dangan.cli import teams
+
+    teams.register(worker_app)

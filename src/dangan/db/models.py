@@ -498,3 +498,5 @@ def _guard_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
 
 # The web application's tables live in their own module on the same metadata.
 from dangan.db import web_models as _web_models  # noqa: E402, F401
+# Teams and the reports' indexes (same metadata).
+from dangan.db import team_models as _team_models  # noqa: E402, F401

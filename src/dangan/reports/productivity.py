@@ -1,5 +1,6 @@
-"""Productivity (产量统计): pages, volumes and items signed per worker and per role, by day,
-week or month, and the per-person-day rates (a person-day is a day with any sign-off)."""
+"""Productivity (产量统计): pages, volumes and items signed per worker, per role and per team
+(班组, as the teams are now), by day, week or month, and the per-person-day rates (a
+person-day is a worker's day with any sign-off)."""
 
 from __future__ import annotations
 
@@ -42,11 +43,25 @@ class StageRate:
 
 
 @dataclass(frozen=True)
+class TeamRow:
+    bucket: str
+    team: str  # "" = workers in no team
+    stage: str
+    workers: int
+    volumes: int
+    pages: int
+    items: int
+    person_days: int
+    pages_per_day: float
+
+
+@dataclass(frozen=True)
 class Productivity:
     period: str
     by: str
     rows: tuple[ProductivityRow, ...]
     stages: tuple[StageRate, ...]
+    teams: tuple[TeamRow, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -61,9 +76,16 @@ class Productivity:
             "stage", "workers", "person_days", "volumes", "pages", "items", "pages_per_day"))
         srows = tuple((t(f"stage.{s.stage}"), s.workers, s.person_days, s.volumes, s.pages,
                        s.items, s.pages_per_day) for s in self.stages)
+        thead = (t("reports.col.bucket"), t("teams.col.team"),
+                 *(t(f"reports.col.{c}") for c in ("stage", "workers", "volumes", "pages",
+                                                   "items", "person_days", "pages_per_day")))
+        trows = tuple((r.bucket, r.team or t("teams.no_team"), t(f"stage.{r.stage}"), r.workers,
+                       r.volumes, r.pages, r.items, r.person_days, r.pages_per_day)
+                      for r in self.teams)
         return ReportDoc(t("reports.productivity.title"), project,
                          ((t("reports.fact.period"), self.period),),
                          (Table(t("reports.productivity.by_stage"), shead, srows),
+                          Table(t("reports.productivity.by_team"), thead, trows),
                           Table(t("reports.productivity.by_worker"), head, rows)))
 
 
@@ -101,13 +123,22 @@ def worker_names(ctx: ProjectContext) -> dict[int, str]:
 
 def productivity(ctx: ProjectContext, period: Period | None, by: str = "day",
                  worker: str | None = None) -> Productivity:
+    from dangan.services.workers import team_of_workers
+
     names = worker_names(ctx)
+    teams = team_of_workers(ctx)
     rows = daily(ctx, period, worker)
     acc: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     days: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     stage_acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     stage_days: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    team_acc: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    team_days: dict[tuple[str, str, str], set[tuple[int, str]]] = defaultdict(set)
     for day, wid, stage, vols, pages, items in rows:
+        tkey = (bucket_of(day, by), teams.get(wid, ""), stage)
+        for i, v in enumerate((vols, pages, items)):
+            team_acc[tkey][i] += v
+        team_days[tkey].add((wid, day))
         key = (bucket_of(day, by), names.get(wid, "?"), stage)
         for i, v in enumerate((vols, pages, items)):
             acc[key][i] += v
@@ -120,5 +151,12 @@ def productivity(ctx: ProjectContext, period: Period | None, by: str = "day",
     stages = tuple(StageRate(s, len({w for w, _ in stage_days[s]}), len(stage_days[s]),
                              v[0], v[1], v[2], round(v[1] / len(stage_days[s]), 1))
                    for s, v in sorted(stage_acc.items()))
-    return Productivity(period.label if period else "", by, out, stages)
+    # the named teams first (by name), then the work of those in no team
+    team_rows = tuple(
+        TeamRow(b, tm, s, len({w for w, _ in team_days[(b, tm, s)]}),
+                v[0], v[1], v[2], len(team_days[(b, tm, s)]),
+                round(v[1] / len(team_days[(b, tm, s)]), 1))
+        for (b, tm, s), v in sorted(team_acc.items(), key=lambda kv: (kv[0][0], kv[0][1] == "",
+                                                                      kv[0][1], kv[0][2])))
+    return Productivity(period.label if period else "", by, out, stages, team_rows)
 

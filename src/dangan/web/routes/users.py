@@ -1,7 +1,11 @@
-"""用户与岗位: accounts and their roles; administrators only (``require_role("admin")``)."""
+"""用户与岗位: accounts and their roles, and teams (班组: a name and a leader, a worker in at
+most one team); administrators only (``require_role("admin")``). Team changes go through
+``dangan.services.workers`` and are written to the audit trail (``web_account``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -9,7 +13,10 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.domain import workflow as wf
 from dangan.i18n import t
+from dangan.services import workers
+from dangan.services.project import ProjectContext
 from dangan.web import accounts
+from dangan.web import security as sec
 from dangan.web.deps import AdminAccount, Ctx
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
@@ -30,8 +37,11 @@ def users_page(request: Request, ctx: Ctx, account: AdminAccount) -> Response:
 
 
 def _page(request: Request, ctx: Ctx, token: str | None = None) -> Response:
+    teams = workers.list_teams(ctx)
+    team_of = {m: x.name for x in teams for m in x.members}
     return render(request, "users.html", users=accounts.list_accounts(ctx),
-                  tokens=accounts.list_tokens(ctx), role_choices=ROLE_CHOICES, token=token)
+                  tokens=accounts.list_tokens(ctx), role_choices=ROLE_CHOICES, token=token,
+                  teams=teams, team_of=team_of)
 
 
 @router.post("/users")
@@ -70,3 +80,48 @@ def new_token(request: Request, ctx: Ctx, account: AdminAccount, login: str,
 def revoke_token(ctx: Ctx, account: AdminAccount, token_id: int) -> Response:
     accounts.revoke_token(ctx, token_id, by=account.name)
     return _back(t("web.users.token_revoked_done", id=token_id))
+
+
+# --- teams -----------------------------------------------------------------------------------
+
+Name = Annotated[str, Form(max_length=100)]
+
+
+def _team_change(ctx: ProjectContext, by: str, action: str, change: Callable[[], object],
+                 **data: str) -> None:
+    """Make the change through the service, then record who made it."""
+    change()
+    with ctx.transaction() as session:
+        sec.audit(session, ctx.project_id, sec.EVENT_ACCOUNT, by, at=datetime.now(UTC),
+                  data={"action": action, **data})
+
+
+@router.post("/teams")
+def add_team(ctx: Ctx, account: AdminAccount, team: Name, leader: Name) -> Response:
+    _team_change(ctx, account.name, "team_add",
+                 lambda: workers.add_team(ctx, team, leader), team=team, leader=leader)
+    return _back(t("teams.added", name=team.strip(), leader=leader))
+
+
+@router.post("/teams/join")
+def join_team(ctx: Ctx, account: AdminAccount, worker: Name, team: Name = "") -> Response:
+    """Put a worker in a team, or (no team chosen) take them out of theirs."""
+    _team_change(ctx, account.name, "team_join" if team else "team_leave",
+                 lambda: workers.join_team(ctx, worker, team or None), team=team,
+                 worker=worker)
+    return _back(t("teams.joined", worker=worker, team=team) if team
+                 else t("teams.left", worker=worker))
+
+
+@router.post("/teams/leader")
+def set_leader(ctx: Ctx, account: AdminAccount, team: Name, worker: Name) -> Response:
+    _team_change(ctx, account.name, "team_leader",
+                 lambda: workers.set_leader(ctx, team, worker), team=team, worker=worker)
+    return _back(t("teams.leader_set", name=team, leader=worker))
+
+
+@router.post("/teams/remove")
+def remove_team(ctx: Ctx, account: AdminAccount, team: Name) -> Response:
+    _team_change(ctx, account.name, "team_remove", lambda: workers.remove_team(ctx, team),
+                 team=team)
+    return _back(t("teams.removed", name=team))
