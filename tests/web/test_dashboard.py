@@ -78,7 +78,9 @@ def test_manager_sees_the_live_figures(client: TestClient, seeded: ProjectContex
     slip = re.search(r'<tr class="pay-slip"><td>张扫</td>(.*?)</tr>', html)
     assert slip, html
     figures = re.findall(r"<td>([-\d.]+)</td>", slip.group(1))
-    assert figures[0] == "76.80" and figures[-1] == "76.30"
+    # pages first signed this month, defects charged, per 1,000 pages, piece, deductions,
+    # mentor's share, total
+    assert figures == ["160", "1", "6.25", "76.80", "-0.50", "0.00", "76.30"]
     data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)'
                                 r"</script>", html, re.S).group(1))  # type: ignore[union-attr]
     assert data["locale"] == "ZH"
@@ -94,6 +96,30 @@ def test_manager_sees_the_live_figures(client: TestClient, seeded: ProjectContex
     assert not re.search(r"(?:src|href|action)=[\"']?(?:https?:)?//", html)
     assert client.get("/static/vendor/echarts/echarts.min.js").status_code == 200
     assert client.get("/static/js/dashboard.js").status_code == 200
+
+
+def test_the_lean_queries_give_the_reports_figures(seeded: ProjectContext) -> None:
+    """The dashboard's own queries agree with the full reports on the same line."""
+    from dangan.reports.dashboard import dashboard
+    from dangan.reports.pay import pay_report
+    from dangan.reports.quality import quality
+    from dangan.web.routes.dashboard import current_pay_period
+
+    b = dashboard(seeded)
+    week = weekly(seeded, current_week())
+    assert b.points == week.points and b.forecast == week.forecast
+    assert (b.total_volumes, b.total_pages) == (week.total_volumes, week.total_pages)
+    q = quality(seeded, None)
+    assert (b.codes, b.original) == (q.codes, q.original)
+    assert b.batch_pass_rate == q.batch_pass_rate
+    pay = pay_report(seeded, current_pay_period())
+    slips = {s.worker: (s.piece, s.deductions, s.mentor, s.total) for s in pay.slips}
+    mine = {w.worker: (w.piece, w.deductions, w.mentor, w.total) for w in b.workers}
+    assert slips and {k: mine[k] for k in slips} == slips
+    # the others signed unpaid work (QC has no piece rate here): their pages, no pay
+    assert {k: v for k, v in mine.items() if k not in slips} == {"孙检": (0.0, 0.0, 0.0, 0.0)}
+    assert [w.pages for w in b.workers if w.worker == "孙检"] == [120]
+    assert set(b.timings) >= {"totals", "first scans per day", "this month's units per worker"}
 
 
 def test_english_labels(client: TestClient) -> None:

@@ -51,4 +51,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.report.pay": ("计件工资", "piece-rate-pay"),
     "dashboard.report.estimate": ("项目测算", "estimate"),
     "dashboard.report.summary": ("工程总结表", "acceptance-summary"),
+    "dashboard.month": ("本月人员（{period}）：产量、差错与计件工资",
+                        "This month per worker ({period}): output, defects and pay"),
+    "dashboard.month_hint": ("页数为本月首次签字的页数；工资为计件、扣款与师傅连带之和，未含往期结账后的调整——完整工资单请下载计件工资报表。",
+                             "Pages first signed this month; pay is piece work, deductions and "
+                             "the mentor's share, before adjustments for closed periods — the "
+                             "full pay slips are in the pay report below."),
 }

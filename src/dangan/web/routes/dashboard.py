@@ -1,8 +1,8 @@
 """The project manager's dashboard (项目经理看板): progress as a burn-up of pages and volumes,
-throughput per week, quality (defects per type, per 1,000 pages, 原卷错误 apart), the current
-pay period's totals per worker and the forecast finish date — the same figures as
-``dangan report``, read live from ``dangan.reports``; every report downloads as .xlsx, PDF
-or JSON through the same renderers as the command line.
+throughput per week, quality (defects per type, per 1,000 pages, 原卷错误 apart), this month
+per worker (pages, defects, pay before adjustments) and the forecast finish date — the
+figures of ``dangan report`` read live by the lean queries of ``dangan.reports.dashboard``;
+every report downloads as .xlsx, PDF or JSON through the same renderers as the command line.
 
 The charts are drawn by the vendored ECharts (Chinese locale built in) from data embedded in
 the page as JSON; nothing is fetched from another host.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,9 +25,10 @@ from dangan.domain import workflow as wf
 from dangan.errors import NotFoundError
 from dangan.i18n import current_language, t
 from dangan.reports.common import Period, defect_label, parse_period
-from dangan.reports.pay import PayReport, pay_report
-from dangan.reports.quality import Quality, quality
-from dangan.reports.weekly import Weekly, weekly
+from dangan.reports.dashboard import Dashboard, dashboard
+from dangan.reports.pay import pay_report
+from dangan.reports.quality import quality
+from dangan.reports.weekly import weekly
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, require_role
@@ -42,16 +42,6 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
          "pdf": "application/pdf", "json": "application/json"}
 
 
-@dataclass(frozen=True)
-class Board:
-    week: Weekly
-    quality: Quality
-    pay: PayReport
-    defects: int  # charged to workers (原卷错误 excluded)
-    original: int
-    per_1000_pages: float | None  # charged defects per 1,000 pages scanned
-
-
 def current_week() -> Period:
     y, w, _ = date.today().isocalendar()
     return parse_period(f"{y}-W{w:02d}")
@@ -61,22 +51,11 @@ def current_pay_period() -> Period:
     return parse_period(date.today().strftime("%Y-%m"))
 
 
-def board(ctx: ProjectContext) -> Board:
-    week = weekly(ctx, current_week())
-    q = quality(ctx, None)
-    pay = pay_report(ctx, current_pay_period())
-    # per 1,000 pages scanned so far (the unit every later stage works on)
-    defects = sum(q.codes.values())
-    pages = week.points[-1].cum_pages if week.points else 0
-    per_1000 = round(defects * 1000 / pages, 2) if pages else None
-    return Board(week, q, pay, defects, sum(q.original.values()), per_1000)
-
-
-def chart_data(b: Board) -> dict[str, Any]:
+def chart_data(b: Dashboard) -> dict[str, Any]:
     """What the charts draw, with their translated titles (embedded in the page as JSON)."""
-    points = b.week.points
-    codes = sorted(b.quality.codes, key=lambda c: -b.quality.codes[c])
-    originals = sorted(b.quality.original, key=lambda c: -b.quality.original[c])
+    points = b.points
+    codes = sorted(b.codes, key=lambda c: -b.codes[c])
+    originals = sorted(b.original, key=lambda c: -b.original[c])
     return {
         "locale": "EN" if current_language() == "en" else "ZH",
         "burnup": {"title": t("dashboard.chart.burnup"),
@@ -95,20 +74,20 @@ def chart_data(b: Board) -> dict[str, Any]:
                        "pages_series": t("dashboard.series.pages_scanned")},
         "defects": {"title": t("dashboard.chart.defects"),
                     "labels": [defect_label(c) for c in codes],
-                    "counts": [b.quality.codes[c] for c in codes],
+                    "counts": [b.codes[c] for c in codes],
                     "original_title": t("dashboard.chart.original"),
                     "original_labels": [defect_label(c) for c in originals],
-                    "original_counts": [b.quality.original[c] for c in originals]},
+                    "original_counts": [b.original[c] for c in originals]},
         "pay": {"title": t("dashboard.chart.pay"),
-                "workers": [s.worker for s in b.pay.slips],
-                "totals": [s.total for s in b.pay.slips]},
+                "workers": [w.worker for w in b.workers],
+                "totals": [w.total for w in b.workers]},
     }
 
 
 @router.get("/dashboard")
 async def dashboard_page(request: Request, ctx: Ctx, account: Manager) -> Response:
-    b = await run_in_threadpool(board, ctx)
-    original = [(defect_label(c), n) for c, n in sorted(b.quality.original.items())]
+    b = await run_in_threadpool(dashboard, ctx)
+    original = [(defect_label(c), n) for c, n in sorted(b.original.items())]
     return render(request, "dashboard/index.html", b=b, chart=chart_data(b), reports=REPORTS,
                   formats=tuple(MEDIA), original_rows=original)
 
