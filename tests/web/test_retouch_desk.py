@@ -17,6 +17,7 @@ from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.storage.areas import Area
 from dangan.storage.checksum import sha256_bytes
+from dangan.web import runs
 from dangan.web.routes import retouch_desk
 from web.images import Pages, add_image_accounts, page_jpeg, to_stage
 from web.support import Line, login
@@ -132,8 +133,7 @@ def test_retouch_run_with_progress(app_client: TestClient, line: Line,
     for thread in threading.enumerate():
         if thread.name == f"retouch-{code}":
             thread.join()
-    runs = app_client.app.state.retouch_runs  # type: ignore[attr-defined]
-    run = [r for r in runs.values() if r.batch == code][-1]
+    run = runs.recent(line.ctx, "retouch", subject=code, limit=1)[-1]
     progress = app_client.get(f"/retouch/runs/{run.id}").text
     assert run.state == "done", run.message
     assert "hx-trigger" not in progress and f"{run.total}/{run.total}" in progress

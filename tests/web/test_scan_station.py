@@ -17,6 +17,7 @@ from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth, generate_set
 from dangan.services.project import ProjectContext
+from dangan.web import runs
 from dangan.web.accounts import add_user
 from dangan.web.app import create_app
 from dangan.web.settings import WebSettings
@@ -77,8 +78,8 @@ def test_report_thumbnails_and_ingest_signed_by_the_operator(
     for thread in threading.enumerate():
         if thread.name.startswith("ingest-"):
             thread.join()
-    run = list(client.app.state.ingest_runs.values())[-1]  # type: ignore[attr-defined]
-    assert run.state == "done" and run.done == 2, run.lines
+    run = runs.recent(ctx, "ingest", person="张扫", limit=1)[-1]
+    assert run.state == "done" and run.done == 2, (run.message, run.lines)
     progress = client.get(f"/scan-station/runs/{run.id}").text
     assert "hx-trigger" not in progress and "2/2" in progress
     assert "2/2" in client.get("/scan-station").text  # the operator's runs are listed

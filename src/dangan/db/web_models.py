@@ -1,4 +1,5 @@
-"""Tables of the web application: accounts' settings, server-side sessions, API tokens.
+"""Tables of the web application: accounts' settings, server-side sessions, API tokens, and
+the long runs started from the browser.
 
 A web account *is* a worker (``worker.login`` / ``worker.password_hash`` / ``worker.active``);
 these tables only add what the browser needs. Sessions and tokens are stored as SHA-256
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dangan.db.models import Base, Timestamp, utcnow
@@ -52,3 +53,27 @@ class WebToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
     __table_args__ = (Index("uq_web_token_hash", "token_hash", unique=True),)
+
+
+class WebRun(Base):
+    """A long run started from the browser (a batch's retouch, an ingest): its progress and
+    outcome, kept so that a closed browser or a restarted server does not lose them. ``owner``
+    is the process that runs it (host, process id, boot token), ``updated_at`` its heartbeat."""
+
+    __tablename__ = "web_run"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # retouch / ingest
+    subject: Mapped[str] = mapped_column(String(300))  # the work batch's code, the scan root
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
+    person: Mapped[str] = mapped_column(String(100))
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default="running")  # running / done / failed
+    message: Mapped[str] = mapped_column(Text, default="")
+    lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    __table_args__ = (Index("ix_web_run_subject", "project_id", "kind", "subject"),)

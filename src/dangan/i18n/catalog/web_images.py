@@ -228,3 +228,9 @@ MESSAGES.update({
     "web_images.keying.state.both": ("待核对差异", "Differences to resolve"),
     "web_images.keying.state.accepted": ("已入库", "Accepted"),
 })
+MESSAGES.update({
+    # --- long runs kept in the database ---
+    "web_images.run.interrupted": ("服务器在运行中停止，此次运行未完成；已完成的工作已记录，可重新开始以继续。",
+                                   "The server stopped during this run; it did not finish. The "
+                                   "work done is recorded; start again to continue."),
+})

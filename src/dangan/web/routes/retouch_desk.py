@@ -3,14 +3,14 @@ accept a page or replace it with a hand-fixed file (``services.retouch.fix``), a
 of a batch run in the background with its progress polled by htmx.
 
 A run lives in a thread of the server (it goes on when the browser closes) and runs through
-the project's executor; a failure is shown as failed with its message.
+the project's executor; its progress and outcome are kept in the database (``web.runs``), so a
+restarted server still shows it, and a run whose server stopped shows as failed, as does a
+run that failed (with its message).
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from dangan.compute.executors import Executor, PoolExecutor
 from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError, NotFoundError
+from dangan.errors import NotFoundError
 from dangan.i18n import catalogue, t
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -29,6 +29,7 @@ from dangan.services.project import ProjectContext
 from dangan.services.retouch import fix as retouch_fix
 from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
+from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role
 from dangan.web.routes.auth import set_flash
@@ -45,26 +46,7 @@ def make_executor() -> Executor:
     return PoolExecutor(1)
 
 
-@dataclass
-class Run:
-    id: str
-    batch: str
-    person: str
-    total: int
-    done: int = 0
-    state: str = "running"  # running / done / failed
-    message: str = ""
-
-
-_runs_lock = threading.Lock()
-
-
-def runs_of(request: Request) -> dict[str, Run]:
-    """The retouch runs of this application (kept while the server runs)."""
-    runs: dict[str, Run] | None = getattr(request.app.state, "retouch_runs", None)
-    if runs is None:
-        runs = request.app.state.retouch_runs = {}
-    return runs
+KIND = "retouch"
 
 
 def _label(key: str, fallback: str, **params: Any) -> str:
@@ -131,8 +113,8 @@ def retouch_home(request: Request, ctx: Ctx, account: RetouchAccount) -> Respons
 
 
 @router.get("/retouch/runs/{run_id}")
-def run_progress(request: Request, account: RetouchAccount, run_id: str) -> Response:
-    run = runs_of(request).get(run_id)
+def run_progress(request: Request, ctx: Ctx, account: RetouchAccount, run_id: str) -> Response:
+    run = runs.get(ctx, run_id, KIND)
     if run is None:
         raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
     return render(request, "retouch/_run.html", run=run)
@@ -140,28 +122,25 @@ def run_progress(request: Request, account: RetouchAccount, run_id: str) -> Resp
 
 @router.get("/retouch/{code}")
 def retouch_batch(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
-    running = [r for r in runs_of(request).values() if r.batch == code]
+    latest = runs.recent(ctx, KIND, subject=code, limit=1)
     return render(request, "retouch/batch.html", code=code, volumes=batch_pages(ctx, code),
-                  run=running[-1] if running else None)
+                  run=latest[-1] if latest else None)
 
 
-def _execute(ctx: ProjectContext, actor: Actor, run: Run) -> None:
-    def tick(_report: Any) -> None:
-        run.done += 1
+def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
+          ) -> Callable[[runs.Progress], str]:
+    def work(progress: runs.Progress) -> str:
+        executor = make_executor()
+        try:
+            summary = retouch_project.run(ctx, executor, batch=code, actor=actor,
+                                          progress=lambda _report: progress.step())
+        finally:
+            executor.close()
+        progress.set_done(total)
+        return t("web_images.retouch.run_done", pages=len(summary.pages),
+                 signed=len(summary.signed))
 
-    executor = make_executor()
-    try:
-        summary = retouch_project.run(ctx, executor, batch=run.batch, actor=actor, progress=tick)
-        run.done = run.total
-        run.state = "done"
-        run.message = t("web_images.retouch.run_done", pages=len(summary.pages),
-                        signed=len(summary.signed))
-    except DanganError as exc:
-        run.state, run.message = "failed", exc.message
-    except Exception as exc:  # shown as failed, never lost in a thread
-        run.state, run.message = "failed", f"{type(exc).__name__}: {exc}"
-    finally:
-        executor.close()
+    return work
 
 
 def _pages_to_do(ctx: ProjectContext, code: str) -> int:
@@ -175,15 +154,12 @@ def _pages_to_do(ctx: ProjectContext, code: str) -> int:
 
 @router.post("/retouch/{code}/run")
 async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
-    with _runs_lock:
-        if any(r.batch == code and r.state == "running" for r in runs_of(request).values()):
-            return _back(_url(code), t("web_images.retouch.already_running", code=code))
     actor = actor_of(ctx, account)
-    run = Run(uuid.uuid4().hex, code, account.name, _pages_to_do(ctx, code))
-    with _runs_lock:
-        runs_of(request)[run.id] = run
-    threading.Thread(target=_execute, args=(ctx, actor, run), daemon=True,
-                     name=f"retouch-{code}").start()
+    total = _pages_to_do(ctx, code)
+    run = runs.start(ctx, KIND, code, account.name, account.worker_id, total,
+                     _work(ctx, actor, code, total), exclusive=True)
+    if run is None:
+        return _back(_url(code), t("web_images.retouch.already_running", code=code))
     return _back(_url(code), t("web_images.retouch.started", code=code, pages=run.total))
 
 

@@ -4,16 +4,16 @@ operator (``services.intake.ingest`` as the account's worker, one volume at a ti
 
 The scan root is ``DANGAN_SCAN_ROOT`` (default: ``scan-inbox`` in the project home). A folder
 or file named by the browser is only used when it is one of the names listed under that root
-(no path is ever built from what the browser sends).
+(no path is ever built from what the browser sends). An ingest's progress and outcome are kept
+in the database (``web.runs``): a restarted server still lists them, and an ingest whose
+server stopped shows as failed.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import threading
-import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,13 +21,14 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError, InputError, NotFoundError
+from dangan.errors import InputError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport
 from dangan.services import intake
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import derivatives as dv
+from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role
 from dangan.web.routes.auth import set_flash
@@ -55,22 +56,7 @@ def _child(root: Path, name: str) -> Path:
     return Path(entry.path)
 
 
-@dataclass
-class Ingest:
-    id: str
-    person: str
-    total: int
-    done: int = 0
-    state: str = "running"
-    lines: list[str] = field(default_factory=list)
-
-
-def _ingests(request: Request) -> dict[str, Ingest]:
-    """The ingest runs of this application (kept while the server runs)."""
-    runs: dict[str, Ingest] | None = getattr(request.app.state, "ingest_runs", None)
-    if runs is None:
-        runs = request.app.state.ingest_runs = {}
-    return runs
+KIND = "ingest"
 
 
 def _report(ctx: ProjectContext, root: Path) -> CheckReport:
@@ -99,7 +85,7 @@ def station(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
     report = _report(ctx, root)
     return render(request, "scan/station.html", root=str(root), volumes=_offending(report),
                   other=[d.message for d in report.other_defects],
-                  runs=[r for r in _ingests(request).values() if r.person == account.name][-3:])
+                  runs=runs.recent(ctx, KIND, person=account.name, limit=3))
 
 
 @router.get("/scan-station/thumb/{top}/{name}")
@@ -114,21 +100,18 @@ def thumb(request: Request, ctx: Ctx, account: ScanAccount, top: str, name: str,
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
-def _run_ingest(ctx: ProjectContext, actor: Actor, root: Path, report: CheckReport,
-                problems: list[str], run: Ingest) -> None:
-    try:
+def _work(ctx: ProjectContext, actor: Actor, root: Path, report: CheckReport,
+          problems: list[str]) -> Callable[[runs.Progress], str]:
+    def work(progress: runs.Progress) -> str:
         for vol in report.volumes:
             one = CheckReport(report.root, [vol], [])
             result = intake.ingest(ctx, actor, root, problems, report=one)
-            run.lines.extend(f"{v.volume}: {v.message or v.state}" for v in result.volumes)
-            run.done += 1
-        run.state = "done"
-    except DanganError as exc:
-        run.state = "failed"
-        run.lines.append(exc.message)
-    except Exception as exc:  # shown as failed, never lost in a thread
-        run.state = "failed"
-        run.lines.append(f"{type(exc).__name__}: {exc}")
+            for v in result.volumes:
+                progress.line(f"{v.volume}: {v.message or v.state}")
+            progress.step()
+        return ""
+
+    return work
 
 
 @router.post("/scan-station/ingest")
@@ -137,19 +120,18 @@ async def ingest(request: Request, ctx: Ctx, account: ScanAccount,
     root = scan_root(request, ctx)
     report = await act(request, account, lambda _actor: _report(ctx, root))
     actor = actor_of(ctx, account)
-    run = Ingest(uuid.uuid4().hex, account.name, len(report.volumes))
-    _ingests(request)[run.id] = run
     lines = [ln.strip() for ln in problems.splitlines() if ln.strip()]
-    threading.Thread(target=_run_ingest, args=(ctx, actor, root, report, lines, run),
-                     daemon=True, name=f"ingest-{run.id}").start()
+    run = runs.start(ctx, KIND, str(root), account.name, account.worker_id,
+                     len(report.volumes), _work(ctx, actor, root, report, lines))
+    assert run is not None  # not exclusive: always started
     response = RedirectResponse("/scan-station", status_code=303)
     set_flash(response, t("web_images.scan.started", count=run.total))
     return response
 
 
 @router.get("/scan-station/runs/{run_id}")
-def ingest_progress(request: Request, account: ScanAccount, run_id: str) -> Response:
-    run = _ingests(request).get(run_id)
+def ingest_progress(request: Request, ctx: Ctx, account: ScanAccount, run_id: str) -> Response:
+    run = runs.get(ctx, run_id, KIND)
     if run is None:
         raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
     return render(request, "scan/_run.html", run=run)
