@@ -5,8 +5,10 @@ A project is made in its own PostgreSQL schema (dropped afterwards) and bulk-loa
 loader of bench/workflow.py (borrow batches of 1,000 volumes, work batches of 50 volumes,
 40 pages a volume, the register, the audit trail); every unfinished work batch is then put at
 扫描 so the scan operators have work. ``dangan serve`` runs on 127.0.0.1 only; each simulated
-worker signs in with their own account and loops: my tasks → claim a waiting batch → its page
-→ sign off → progress / volume search. Printed: p50 / p95 per request kind, server errors,
+worker signs in once with their own account (the session is kept), waits until every user
+has signed in (so the sign-in burst is measured apart and no page waits behind it), then
+loops: my tasks → claim a waiting batch → its page → sign off → progress / volume search.
+The loaded tables are vacuumed and analysed first, as autovacuum keeps a working database. Printed: p50 / p95 per request kind, server errors,
 refusals (a claim lost to a colleague is a 409, not an error); then, from the database: double
 claims (must be 0) and every successful sign-off in the audit trail exactly once (one scan
 sign-off event per volume of every signed batch, by the signer; as many signed batches as
@@ -35,15 +37,18 @@ from pathlib import Path
 
 PASSWORD = "bench password 42"
 LOCUST_ENV = "DANGAN_BENCH_LOCUST"
+USERS_ENV = "DANGAN_BENCH_USERS"
 BATCH_RE = re.compile(r'data-batch="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfile
     import itertools
 
+    import gevent
     from locust import HttpUser, between, events, task
 
     _ids = itertools.count(1)
+    _signed_in = [0]
     _outcomes = open(os.environ[LOCUST_ENV], "a", encoding="utf-8")  # noqa: SIM115
 
     @events.request.add_listener
@@ -73,6 +78,11 @@ if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfi
                 "login": self.login, "password": PASSWORD, "next": "/tasks",
                 "csrf_token": token.group(1) if token else ""})
             self.csrf = ""
+            _signed_in[0] += 1
+            everyone = int(os.environ.get(USERS_ENV, "1"))
+            deadline = time.monotonic() + 120
+            while _signed_in[0] < everyone and time.monotonic() < deadline:
+                gevent.sleep(0.1)
 
         def _post(self, url: str, name: str, data: dict[str, str]) -> None:
             with self.client.post(url, name=name, data={"csrf_token": self.csrf, **data},
@@ -139,6 +149,9 @@ def seed(home: Path, url: str, volumes: int, users: int) -> None:
         c.execute(text("UPDATE volume SET stage = 'scan', status = 'waiting' "
                        "WHERE stage <> 'done'"))
         waiting = c.execute(text("SELECT count(*) FROM work_batch WHERE stage = 'scan'")).scalar()
+    with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE volume, page, stage_event, work_batch, "
+                       "borrow_register_entry, borrow_batch"))
     print(f"  loaded in {time.perf_counter() - t0:.1f} s; {waiting:,} work batches wait at scan")
     for i in range(1, users + 1):
         accounts.add_user(ctx, f"w{i:03d}", PASSWORD, worker=f"扫描员{i:03d}",
@@ -167,7 +180,8 @@ def run_locust(host: str, users: int, seconds: int, prefix: Path, env: dict[str,
     subprocess.run([exe, "-f", __file__, "--headless", "-u", str(users), "-r", str(users),
                     "-t", f"{seconds}s", "--host", host, "--json-file", str(prefix),
                     "--stop-timeout", "10", "--loglevel", "WARNING", "--skip-log"],
-                   env={**env, LOCUST_ENV: f"{prefix}.outcomes"}, check=False,
+                   env={**env, LOCUST_ENV: f"{prefix}.outcomes", USERS_ENV: str(users)},
+                   check=False,
                    timeout=seconds + 120, stdout=subprocess.DEVNULL)
 
 

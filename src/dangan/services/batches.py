@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, StageEvent, Volume, WorkBatch
+from dangan.db.models import (
+    BorrowBatch,
+    BorrowRegisterEntry,
+    Claim,
+    StageEvent,
+    Volume,
+    WorkBatch,
+    Worker,
+)
 from dangan.domain import workflow as wf
 from dangan.domain.records import StageSignature, WorkBatchInfo
-from dangan.errors import InputError, NamingError, StateError
+from dangan.errors import InputError, NamingError, NotFoundError, StateError
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 
 __all__ = ["StageSignature", "WorkBatchInfo", "list_work_batches", "split_borrow_batch",
-           "work_batch_info"]
+           "volume_spans", "work_batch_info"]
 
 DEFAULT_VOLUME_PAGES = 40  # a court volume, when neither the list nor the register has a count
 
@@ -70,19 +80,25 @@ def split_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, *,
                                "pages": batch.planned_pages, "capacity": capacity})
             made.append(batch)
         session.flush()
-        return [_info(session, b, borrow.no) for b in made]
+        return _infos(session, [(b, borrow.no) for b in made])
 
 
 def work_batch_info(ctx: ProjectContext, code: str) -> WorkBatchInfo:
     with ctx.transaction() as session:
-        batch = ws.work_batch_by_code(session, ctx.project_id, code)
-        borrow = session.get(BorrowBatch, batch.borrow_batch_id)
-        assert borrow is not None
-        return _info(session, batch, borrow.no, signatures=True)
+        row = session.execute(
+            select(WorkBatch, BorrowBatch.no)
+            .join(BorrowBatch, BorrowBatch.id == WorkBatch.borrow_batch_id)
+            .where(WorkBatch.project_id == ctx.project_id, WorkBatch.code == code)).first()
+        if row is None:
+            raise NotFoundError("workflow.batch_not_found", code=code)
+        batch, no = row
+        return _infos(session, [(batch, no)], signatures=True)[0]
 
 
 def list_work_batches(ctx: ProjectContext, borrow_no: int | None = None,
                       stage: str | None = None) -> list[WorkBatchInfo]:
+    """Every work batch (of a borrow batch, at a stage) with its volumes' span and holder,
+    in a fixed number of queries whatever the number of batches."""
     with ctx.transaction() as session:
         stmt = (select(WorkBatch, BorrowBatch.no)
                 .join(BorrowBatch, BorrowBatch.id == WorkBatch.borrow_batch_id)
@@ -92,25 +108,69 @@ def list_work_batches(ctx: ProjectContext, borrow_no: int | None = None,
             stmt = stmt.where(BorrowBatch.no == borrow_no)
         if stage is not None:
             stmt = stmt.where(WorkBatch.stage == stage)
-        return [_info(session, b, n) for b, n in session.execute(stmt).all()]
+        return _infos(session, [(b, n) for b, n in session.execute(stmt).all()])
 
 
-def _info(session: Session, batch: WorkBatch, borrow_no: int, signatures: bool = False) -> WorkBatchInfo:
-    codes = session.execute(
-        select(Volume.archive_code).join(BorrowRegisterEntry,
-                                         BorrowRegisterEntry.volume_id == Volume.id)
-        .where(Volume.work_batch_id == batch.id).order_by(BorrowRegisterEntry.seq)).scalars().all()
-    holder = ""
-    for role in {wf.STAGE_ROLE.get(batch.stage, "")}:
-        claim = ws.open_claim(session, batch.id, role) if role else None
-        if claim is not None:
-            holder = ws.worker_name(session, claim.worker_id)
-    sigs: list[StageSignature] = []
+def volume_spans(session: Session, batch_ids: Sequence[int]) -> dict[int, tuple[int, str, str]]:
+    """Per work batch: (volumes, first archive code, last archive code) in register order —
+    two queries for any number of batches (counted and bounded in SQL, never every code)."""
+    spans: dict[int, tuple[int, str, str]] = {}
+    if not batch_ids:
+        return spans
+    entry = BorrowRegisterEntry
+    rows = session.execute(
+        select(Volume.work_batch_id, func.count(Volume.id), func.min(entry.seq),
+               func.max(entry.seq), WorkBatch.borrow_batch_id)
+        .join(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+        .outerjoin(entry, (entry.volume_id == Volume.id)
+                   & (entry.borrow_batch_id == WorkBatch.borrow_batch_id))
+        .where(Volume.work_batch_id.in_(list(batch_ids)))
+        .group_by(Volume.work_batch_id, WorkBatch.borrow_batch_id)).all()
+    ends = {(bb, seq) for _b, _n, lo, hi, bb in rows for seq in (lo, hi) if seq is not None}
+    codes: dict[tuple[int, int], str] = {}
+    if ends:
+        codes = {(bb, seq): code for bb, seq, code in session.execute(
+            select(entry.borrow_batch_id, entry.seq, Volume.archive_code)
+            .join(Volume, Volume.id == entry.volume_id)
+            .where(tuple_(entry.borrow_batch_id, entry.seq).in_(sorted(ends)))).all()}
+    for batch_id, n, lo, hi, bb in rows:
+        if batch_id is None:
+            continue
+        spans[batch_id] = (int(n), codes.get((bb, lo), "") if lo is not None else "",
+                           codes.get((bb, hi), "") if hi is not None else "")
+    return spans
+
+
+def _holders(session: Session, batches: Sequence[WorkBatch]) -> dict[int, str]:
+    """The worker holding each batch's open claim for its current stage's role."""
+    roles = {b.id: wf.STAGE_ROLE.get(b.stage, "") for b in batches}
+    if not any(roles.values()):
+        return {}
+    rows = session.execute(
+        select(Claim.work_batch_id, Claim.role, Worker.name)
+        .join(Worker, Worker.id == Claim.worker_id)
+        .where(Claim.work_batch_id.in_([b for b, r in roles.items() if r]),
+               Claim.released_at.is_(None))).all()
+    return {b: name for b, role, name in rows if roles.get(b) == role}
+
+
+def _infos(session: Session, rows: Sequence[tuple[WorkBatch, int]],
+           signatures: bool = False) -> list[WorkBatchInfo]:
+    batches = [b for b, _n in rows]
+    spans = volume_spans(session, [b.id for b in batches])
+    holders = _holders(session, batches)
+    sigs: dict[int, list[StageSignature]] = {}
     if signatures:
-        events = session.scalars(select(StageEvent).where(
-            StageEvent.work_batch_id == batch.id, StageEvent.kind == wf.EVENT_SIGNOFF,
-            StageEvent.volume_id.is_(None)).order_by(StageEvent.at, StageEvent.id)).all()
-        sigs = [StageSignature(e.stage or "", e.person, e.at, e.remarks) for e in events]
-    return WorkBatchInfo(batch.id, batch.code, borrow_no, batch.seq, batch.total, batch.stage,
-                         batch.status, batch.planned_pages, len(codes),
-                         codes[0] if codes else "", codes[-1] if codes else "", holder, sigs)
+        for e in session.scalars(select(StageEvent).where(
+                StageEvent.work_batch_id.in_([b.id for b in batches]),
+                StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.volume_id.is_(None))
+                .order_by(StageEvent.at, StageEvent.id)):
+            sigs.setdefault(e.work_batch_id or 0, []).append(
+                StageSignature(e.stage or "", e.person, e.at, e.remarks))
+    out = []
+    for batch, no in rows:
+        n, first, last = spans.get(batch.id, (0, "", ""))
+        out.append(WorkBatchInfo(batch.id, batch.code, no, batch.seq, batch.total, batch.stage,
+                                 batch.status, batch.planned_pages, n, first, last,
+                                 holders.get(batch.id, ""), sigs.get(batch.id, [])))
+    return out

@@ -3,7 +3,9 @@ volume search). Nothing here writes; every change goes through the services."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -30,22 +32,28 @@ class VolumeRow:
 
 def _rows(ctx: ProjectContext, stmt: object) -> list[VolumeRow]:
     with ctx.transaction() as session:
-        return [VolumeRow(v.archive_code, v.title, v.stage, v.status, v.expected_pages,
-                          int(n or 0), v.folder_name)
-                for v, n in session.execute(stmt).all()]  # type: ignore[call-overload]
+        return _to_rows(session.execute(stmt).all())  # type: ignore[call-overload]
+
+
+def _to_rows(rows: Sequence[Any]) -> list[VolumeRow]:
+    return [VolumeRow(v.archive_code, v.title, v.stage, v.status, v.expected_pages,
+                      int(n or 0), v.folder_name) for v, n in rows]
 
 
 def batch_volumes(ctx: ProjectContext, batch_code: str) -> list[VolumeRow]:
-    """The volumes of a work batch in register order, with their recorded page counts."""
-    with ctx.transaction() as session:
-        batch_id = ws.work_batch_by_code(session, ctx.project_id, batch_code).id
+    """The volumes of a work batch in register order, with their recorded page counts (one
+    transaction; an unknown code is the engine's not-found error)."""
     pages = (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
              .correlate(Volume).scalar_subquery())
-    stmt = (select(Volume, pages).outerjoin(BorrowRegisterEntry,
-                                            BorrowRegisterEntry.volume_id == Volume.id)
-            .where(Volume.work_batch_id == batch_id)
-            .order_by(BorrowRegisterEntry.seq, Volume.id))
-    return _rows(ctx, stmt)
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
+        stmt = (select(Volume, pages)
+                .outerjoin(BorrowRegisterEntry,
+                           (BorrowRegisterEntry.volume_id == Volume.id)
+                           & (BorrowRegisterEntry.borrow_batch_id == batch.borrow_batch_id))
+                .where(Volume.work_batch_id == batch.id)
+                .order_by(BorrowRegisterEntry.seq, Volume.id))
+        return _to_rows(session.execute(stmt).all())
 
 
 def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], int]:

@@ -1,6 +1,7 @@
 """What 我的任务 and ``/api/v1/tasks`` show: the work batches waiting for an account's roles
 (the first ``LIMIT`` in line order, with the full count), the ones it holds, and the reworks
-(返工) sent to its worker, each with the marked page and box.
+(返工) sent to its worker, each with the marked page and box; under double keying (一稿双录),
+an indexer's volumes to key or to resolve.
 
 A fixed number of queries whatever the size of the project (a sorter's list may hold
 thousands of batches): one for the held batches, a count and a page of the waiting ones,
@@ -19,7 +20,6 @@ from sqlalchemy.orm import Session, aliased
 
 from dangan.db.models import (
     BorrowBatch,
-    BorrowRegisterEntry,
     Claim,
     Defect,
     Rework,
@@ -28,6 +28,8 @@ from dangan.db.models import (
     Worker,
 )
 from dangan.domain import workflow as wf
+from dangan.services.batches import volume_spans
+from dangan.services.indexing import keying
 from dangan.services.project import ProjectContext
 from dangan.web.security import Account
 
@@ -74,18 +76,33 @@ class TaskRework:
 
 
 @dataclass(frozen=True)
+class TaskKeying:
+    """一稿双录: a volume at 标引 the indexer may key (round 1 or 2) or resolve (3)."""
+
+    volume_id: int
+    archive_code: str
+    action: str  # key / resolve
+    round: int
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
 class MyTasks:
     held: list[TaskBatch] = field(default_factory=list)
     waiting: list[TaskBatch] = field(default_factory=list)
     waiting_total: int = 0
     reworks: list[TaskRework] = field(default_factory=list)
+    keying: list[TaskKeying] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"held": [b.to_dict() for b in self.held],
                 "waiting": [b.to_dict() for b in self.waiting],
                 "reworks": [r.to_dict() for r in self.reworks],
+                "keying": [k.to_dict() for k in self.keying],
                 "counts": {"held": len(self.held), "waiting": self.waiting_total,
-                           "reworks": len(self.reworks)}}
+                           "reworks": len(self.reworks), "keying": len(self.keying)}}
 
 
 def stages_for(account: Account) -> list[str]:
@@ -96,6 +113,8 @@ def stages_for(account: Account) -> list[str]:
 
 def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTasks:
     stages = stages_for(account)
+    keying_work = [TaskKeying(*k) for k in keying.pending(ctx, account.worker_id, limit)] \
+        if wf.INDEXER in account.roles else []
     open_claim = exists().where(Claim.work_batch_id == WorkBatch.id,
                                 Claim.released_at.is_(None), Claim.stage == WorkBatch.stage)
     with ctx.transaction() as session:
@@ -113,17 +132,17 @@ def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTas
             select(WorkBatch, BorrowBatch.no)
             .join(BorrowBatch, BorrowBatch.id == WorkBatch.borrow_batch_id)
             .where(*where).order_by(BorrowBatch.no, WorkBatch.seq).limit(limit)).all()
-        volumes = _volumes(session, [b.id for b, *_ in held] + [b.id for b, _ in waiting])
+        # per batch shown: volumes, first and last code (counted in SQL, not every code)
+        spans = volume_spans(session, [b.id for b, *_ in held] + [b.id for b, _ in waiting])
 
         def row(batch: WorkBatch, no: int, holder: str, at: datetime | None) -> TaskBatch:
-            codes = volumes.get(batch.id, [])
+            n, first, last = spans.get(batch.id, (0, "", ""))
             return TaskBatch(batch.code, no, batch.stage, batch.status, batch.planned_pages,
-                             len(codes), codes[0] if codes else "", codes[-1] if codes else "",
-                             holder, at)
+                             n, first, last, holder, at)
 
         return MyTasks([row(b, n, account.name, at) for b, n, at in held],
                        [row(b, n, "", None) for b, n in waiting], total,
-                       open_reworks(session, ctx.project_id, account.worker_id))
+                       open_reworks(session, ctx.project_id, account.worker_id), keying_work)
 
 
 def open_reworks(session: Session, project_id: int, worker_id: int | None,
@@ -149,22 +168,6 @@ def open_reworks(session: Session, project_id: int, worker_id: int | None,
                               archive_code or "", page,
                               [int(v) for v in box] if isinstance(box, list) else None,
                               code or "", cause or "", found_by or "", r.created_at))
-    return out
-
-
-def _volumes(session: Session, batch_ids: list[int]) -> dict[int, list[str]]:
-    """Archive codes per work batch, in register order."""
-    out: dict[int, list[str]] = {}
-    if not batch_ids:
-        return out
-    rows = session.execute(
-        select(Volume.work_batch_id, Volume.archive_code)
-        .outerjoin(BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id)
-        .where(Volume.work_batch_id.in_(batch_ids))
-        .order_by(Volume.work_batch_id, BorrowRegisterEntry.seq, Volume.id)).all()
-    for batch_id, code in rows:
-        if batch_id is not None:
-            out.setdefault(batch_id, []).append(code)
     return out
 
 

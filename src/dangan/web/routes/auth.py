@@ -61,11 +61,13 @@ def login_form(request: Request, settings: Settings, next: str = "/tasks",
 
 def _attempt(ctx: ProjectContext, login: str, password: str, request: Request) -> (
         tuple[str, str, str] | DanganError):
-    """Check throttle and password and record the outcome in one transaction: returns
-    (cookie secret, CSRF token, language), or the refusal — returned, not raised, so the
-    failure's audit row is committed with it."""
+    """Check throttle and password and record the outcome: returns (cookie secret, CSRF
+    token, language), or the refusal — returned, not raised, so the failure's audit row is
+    committed with it. The password is checked between two short transactions, so no
+    database connection waits on the hashing."""
     at = now(request)
     web = ctx.config.web
+    client = request.client.host if request.client else ""
     with ctx.transaction() as session:
         failures, last = sec.recent_failures(session, ctx.project_id, login,
                                              at - timedelta(minutes=web.lock_minutes))
@@ -78,20 +80,26 @@ def _attempt(ctx: ProjectContext, login: str, password: str, request: Request) -
                 return sec.LoginThrottled("web.login.locked", login=login,
                                           minutes=web.lock_minutes, count=failures)
             return sec.LoginThrottled("web.login.throttled", seconds=wait)
-        worker = session.scalar(select(Worker).where(Worker.project_id == ctx.project_id,
-                                                     Worker.login == login))
-        ok = sec.verify_password(worker.password_hash if worker else None, password)
-        if not ok or worker is None or not worker.active:
+        found = session.execute(select(Worker.id, Worker.password_hash, Worker.active).where(
+            Worker.project_id == ctx.project_id, Worker.login == login)).first()
+    stored = found.password_hash if found is not None else None
+    ok = sec.verify_password(stored, password)
+    rehash = sec.hash_password(password) if ok and stored and sec.needs_rehash(stored) \
+        else None
+    with ctx.transaction() as session:
+        worker = session.get(Worker, found.id) if found is not None else None
+        # the account as it is now: disabled or given a new password while we hashed
+        if not ok or worker is None or not worker.active or worker.password_hash != stored:
             sec.audit(session, ctx.project_id, sec.EVENT_LOGIN_FAILED, login, at=at,
                       worker_id=worker.id if worker else None,
-                      data={"login": login, "client": request.client.host
-                            if request.client else ""})
+                      data={"login": login, "client": client})
             return sec.AccessDenied("web.login.failed")
+        if rehash is not None:
+            worker.password_hash = rehash
         secret, token = sec.open_session(session, worker.id, at)
         account = sec.load_account(session, worker)
         sec.audit(session, ctx.project_id, sec.EVENT_LOGIN, worker.name, worker_id=worker.id,
-                  at=at, data={"login": login, "client": request.client.host
-                               if request.client else ""})
+                  at=at, data={"login": login, "client": client})
         return secret, token, account.lang
 
 
