@@ -85,8 +85,12 @@ def test_two_keyings_differences_resolved_by_a_third(keyed: tuple[TestClient, Li
     assert 'value="起诉状"' in again and 'data-round="1"' in again
     own_diff = client.get(f"/index/{vid}/resolve", headers=JSON)
     assert own_diff.status_code == 409 and own_diff.json()["key"] == "keying.not_both"
+    assert f'data-volume="{vid}"' not in client.get("/tasks").text  # nothing more to do here
     # keying 2: a blank desk, nothing of keying 1 on it
     csrf = login(client, "keyer2")
+    todo = client.get("/api/v1/tasks").json()["keying"]
+    assert {"volume_id": vid, "archive_code": todo[0]["archive_code"], "action": "key",
+            "round": 2} in todo
     blank = client.get(f"/index/{vid}").text
     assert 'data-round="2"' in blank
     assert "起诉状" not in blank and "民事卷" not in blank and "19970310" not in blank
@@ -107,8 +111,12 @@ def test_two_keyings_differences_resolved_by_a_third(keyed: tuple[TestClient, Li
         "keying.keyer_resolves"
     assert "起訴状" not in client.get(f"/index/{vid}").text
     # the third person: redirected to the differences, each marked character by character
+    assert f'data-volume="{vid}"' not in client.get("/tasks").text
     csrf = login(client, "indexer")
     assert 'data-state="both"' in client.get("/index").text
+    tasks = client.get("/tasks").text
+    assert f'data-volume="{vid}" data-action="resolve"' in tasks
+    assert f'href="/index/{vid}/resolve"' in tasks
     to = client.get(f"/index/{vid}")
     assert to.status_code == 303 and to.headers["location"] == f"/index/{vid}/resolve"
     page = client.get(f"/index/{vid}/resolve").text

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import CatalogueKeying, Item, Volume, VolumeRecord
+from dangan.db.models import CatalogueKeying, Item, Volume, VolumeRecord, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import RawEntry, validate_catalogue
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
@@ -147,6 +147,50 @@ def states(ctx: ProjectContext, volume_ids: list[int]) -> dict[int, str]:
         seen = rounds.get(vid, set())
         out[vid] = (ACCEPTED if vid in recorded else BOTH if {1, 2} <= seen
                     else FIRST if 1 in seen else OPEN)
+    return out
+
+
+def pending(ctx: ProjectContext, worker_id: int | None, limit: int = 100,
+            ) -> list[tuple[int, str, str, int]]:
+    """What a worker may do at 标引 under double keying: ``(volume id, archive code, "key",
+    round)`` for a volume they have not keyed yet, ``(…, "resolve", 3)`` for one whose two
+    keyings are in and were made by others. Volumes with an accepted catalogue are left out."""
+    if not enabled(ctx) or worker_id is None:
+        return []
+    with ctx.transaction() as session:
+        vols = session.execute(
+            select(Volume.id, Volume.archive_code)
+            .join(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+            .where(Volume.project_id == ctx.project_id, WorkBatch.stage == wf.INDEX)
+            .order_by(WorkBatch.id, Volume.id)).all()
+        ids = [v.id for v in vols]
+        if not ids:
+            return []
+        done = set(session.scalars(select(Item.volume_id).where(Item.volume_id.in_(ids))))
+        done |= set(session.scalars(select(VolumeRecord.volume_id).where(
+            VolumeRecord.volume_id.in_(ids))))
+        keyers: dict[int, dict[int, int | None]] = {}
+        for vid, rnd, wid in session.execute(
+                select(CatalogueKeying.volume_id, CatalogueKeying.round,
+                       CatalogueKeying.worker_id)
+                .where(CatalogueKeying.volume_id.in_(ids)).order_by(CatalogueKeying.id)):
+            seen = keyers.setdefault(vid, {})
+            if rnd == 3:
+                seen.clear()
+            else:
+                seen[rnd] = wid
+    out: list[tuple[int, str, str, int]] = []
+    for vid, code in vols:
+        if vid in done:
+            continue
+        k = keyers.get(vid, {})
+        if 1 in k and 2 in k:
+            if worker_id not in (k[1], k[2]):
+                out.append((vid, code, "resolve", 3))
+        elif worker_id not in k.values():
+            out.append((vid, code, "key", 2 if 1 in k else 1))
+        if len(out) >= limit:
+            break
     return out
 
 
