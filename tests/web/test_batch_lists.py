@@ -75,3 +75,18 @@ def _worker_id(ctx: ProjectContext, name: str) -> int:
         wid = session.scalar(select(Worker.id).where(Worker.name == name))
         assert wid is not None
         return wid
+
+
+def test_volume_search_counts_every_match_past_the_limit(any_project: ProjectContext,
+                                                          monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dangan.web import queries
+
+    ctx = any_project
+    build_line(ctx, volumes=6)
+    monkeypatch.setattr(queries, "SEARCH_LIMIT", 4)
+    rows, total = queries.search_volumes(ctx, "0014-000")
+    assert total == 6 and [r.archive_code for r in rows] == [
+        f"1997-民-0014-{i:04d}" for i in range(1, 5)]
+    assert queries.search_volumes(ctx, "no such volume") == ([], 0)
+    rows, total = queries.search_volumes(ctx, "")
+    assert total == 6 and len(rows) == 4

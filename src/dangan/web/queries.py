@@ -66,9 +66,14 @@ def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], in
     where = [Volume.project_id == ctx.project_id]
     if text:
         where.append(cond)
+    # one scan: the first rows in code order, each carrying the number of all matches
+    matched = (select(Volume.id, func.count().over().label("total")).where(*where)
+               .order_by(Volume.archive_code).limit(SEARCH_LIMIT).subquery("matched"))
     pages = (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
              .correlate(Volume).scalar_subquery())
     with ctx.transaction() as session:
-        total = int(session.scalar(select(func.count(Volume.id)).where(*where)) or 0)
-    stmt = select(Volume, pages).where(*where).order_by(Volume.archive_code).limit(SEARCH_LIMIT)
-    return _rows(ctx, stmt), total
+        rows = session.execute(select(Volume, pages, matched.c.total)
+                               .join(matched, matched.c.id == Volume.id)
+                               .order_by(Volume.archive_code)).all()
+    total = int(rows[0][2]) if rows else 0
+    return _to_rows([(v, n) for v, n, _t in rows]), total
