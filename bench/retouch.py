@@ -2,6 +2,13 @@
 
     .venv/bin/python bench/retouch.py [--pages 40] [--unpaper-pages 10] [--seed 7001]
                                       [--dpi 200] [--mode colour] [--no-600]
+    .venv/bin/python bench/retouch.py --scheduler [--batch-pages 500]
+
+``--scheduler``: a project's batch (generated, ingested, claimed; 50 pages a volume) is
+retouched by ``dangan retouch -p DIR --scheduler tcp://…`` through a local Dask scheduler and
+one single-threaded worker process, then a copy of the same project through two; prints both
+times, the speed-up against the 1.8× target and the load average (the workers share the
+machine's cores with everything else running on it).
 
 Speed figures are the best of two runs (the machine may be shared). Pages come from ``dangan.samples`` (text, tables, seals, sparse, covers, photos, blanks; a
 quarter of them turned 90/180/270). Our figures are for the whole command
@@ -16,16 +23,21 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+import psutil
 import simplejpeg
 from PIL import Image
 
@@ -208,8 +220,139 @@ def real_pages(folder: Path) -> None:
           f"dpi tag replaced: {sum(any(c.code == 'dpi_fallback' for c in r.changes) for _, r in rows)}")
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _warm(address: str) -> None:
+    """Import the page engine on every worker first, as a running retouch PC has it."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        client.run(lambda: __import__("dangan.imaging.pipeline"))
+
+
+def _batch_project(home: Path, scans: Path, volumes: list[Any]) -> None:
+    """A project whose one work batch holds ``volumes``, ingested, claimed for retouch."""
+    from dangan.db.models import Volume
+    from dangan.services import claims
+    from dangan.services.engine import resolve_actor
+    from dangan.services.intake import ingest
+    from dangan.services.project import init_project
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from workflow.helpers import STAGE_PEOPLE, line_to
+
+    ctx = init_project(home, "court", name="bench")
+    with ctx.transaction() as session:
+        for row, v in enumerate(volumes):
+            session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
+                               expected_pages=v.image_count, list_row=row))
+    batch = line_to(ctx, "scan")
+    result = ingest(ctx, resolve_actor(ctx, STAGE_PEOPLE["scan"]), scans)
+    assert result.count("ingested") == len(volumes), "ingest refused the bench's scans"
+    claims.claim(ctx, resolve_actor(ctx, STAGE_PEOPLE["retouch"]), batch, "retouch")
+
+
+def scheduler_bench(args: argparse.Namespace, work: Path) -> None:
+    """``dangan retouch -p DIR --scheduler tcp://…`` on one batch: one local Dask worker,
+    then two (single-threaded, no nanny), on copies of the same project."""
+    # bench/packaging.py would shadow the ``packaging`` distribution Dask imports
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    import distributed  # noqa: F401  (fail now, not after generating the pages)
+
+    from dangan.samples import generate_set
+
+    per_volume = 50
+    n_vol = max(1, round(args.batch_pages / per_volume))
+    print(f"load average at start: {_load()} (cores: {os.cpu_count()})", flush=True)
+    t0 = time.perf_counter()
+    scans = work / "scans"
+    truth = generate_set(scans, n_vol, seed=args.seed, pages=(per_volume, per_volume),
+                         p_blank=0.0, p_duplicate=0.0)
+    pages = sum(v.image_count for v in truth.volumes)
+    _batch_project(work / "p1", scans, truth.volumes)
+    shutil.copytree(work / "p1", work / "p2")
+    print(f"{pages} pages in {n_vol} volumes (200 dpi colour A4, {per_volume} a volume) "
+          f"generated, ingested and claimed in {time.perf_counter() - t0:.0f} s", flush=True)
+    binary = Path(sys.executable).parent
+    times: dict[int, float] = {}
+    cpu: dict[int, float] = {}
+    worker_cpu: dict[int, float] = {}
+    for n_workers, home in ((1, work / "p1"), (2, work / "p2")):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        address = f"tcp://127.0.0.1:{port}"
+        procs = [_start([str(binary / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+                         str(port), "--no-dashboard"], work / f"scheduler{n_workers}.log")]
+        try:
+            from distributed import Client
+
+            with Client(address, timeout=30) as client:
+                procs += [_start([str(binary / "dask"), "worker", address, "--nthreads", "1",
+                                  "--no-nanny", "--no-dashboard", "--local-directory",
+                                  str(work / f"w{n_workers}-{i}")],
+                                 work / f"worker{n_workers}-{i}.log")
+                          for i in range(n_workers)]
+                client.wait_for_workers(n_workers, timeout=60)
+            _warm(address)
+            load = _load()
+            workers = [psutil.Process(p.pid) for p in procs[1:]]
+            w0 = sum(sum(w.cpu_times()[:2]) for w in workers)
+            c0 = os.times()
+            t0 = time.perf_counter()
+            run = subprocess.run([str(binary / "dangan"), "retouch", "-p", str(home),
+                                  "--scheduler", address, "-w", "赵修"],
+                                 capture_output=True, text=True)
+            times[n_workers] = time.perf_counter() - t0
+            c1 = os.times()
+            cpu[n_workers] = (c1.children_user + c1.children_system
+                              - c0.children_user - c0.children_system)
+            worker_cpu[n_workers] = sum(sum(w.cpu_times()[:2]) for w in workers) - w0
+            if run.returncode != 0:
+                raise SystemExit(f"retouch failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
+        finally:
+            _stop(procs)
+        print(f"  {n_workers} worker{'s' if n_workers > 1 else ' '}: {pages} pages in "
+              f"{times[n_workers]:6.1f} s = {pages / times[n_workers]:5.2f} pages/s "
+              f"(load average before: {load}); CPU seconds: workers "
+              f"{worker_cpu[n_workers]:.0f} ({worker_cpu[n_workers] / pages:.2f} a page, "
+              f"{worker_cpu[n_workers] / times[n_workers]:.2f} cores' worth obtained), "
+              f"the command {cpu[n_workers]:.0f}", flush=True)
+    speedup = times[1] / times[2]
+    print(f"two workers / one worker: {speedup:.2f}× [target >= 1.8×] — "
+          f"{'met' if speedup >= 1.8 else 'NOT met'}; load average at end: {_load()}")
+    print("  (on a busy machine each process gets a share of the cores: compare the cores' "
+          "worth obtained — two workers at twice the share of one is the parallel speed-up; "
+          "a quiet machine with at least 3 cores measures it cleanly)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scheduler", action="store_true",
+                    help="only the Dask figure: one batch through one, then two, local workers")
+    ap.add_argument("--batch-pages", type=int, default=500,
+                    help="pages of the --scheduler batch (50 a volume)")
     ap.add_argument("--pages", type=int, default=40)
     ap.add_argument("--unpaper-pages", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7001)
@@ -223,7 +366,10 @@ def main() -> None:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dangan-bench-"))
     try:
-        report(args, work)
+        if args.scheduler:
+            scheduler_bench(args, work)
+        else:
+            report(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
