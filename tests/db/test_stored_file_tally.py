@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from dangan.db import migrate
@@ -29,6 +30,8 @@ WORKERS = {
     "uploader": "刘标引", "qc_inspector": "孙质检", "binder": "周装订",
     "project_manager": "吴经理",
 }
+
+FOLD_AT = 64  # migration 0013 folds a project's tally rows on PostgreSQL at this many
 
 FRESH = ("SELECT project_id, area, kind, count(*), coalesce(sum(size), 0) FROM stored_file "
          "GROUP BY project_id, area, kind")
@@ -212,3 +215,26 @@ def test_upgrade_of_an_existing_project_fills_the_tally(any_db_url: str) -> None
 
 def test_status_reads_an_empty_project(any_project) -> None:
     assert project_status(any_project).files_by_area == {}
+
+
+@pytest.mark.postgres
+def test_folding_beside_an_open_transaction_loses_nothing(postgres_url: str) -> None:
+    """PostgreSQL: a writer's deltas not yet committed are invisible to the writer that folds;
+    they stay as a row of their own and count once the transaction commits."""
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    p = _project(engine, "甲")
+    with engine.connect() as open_conn:
+        trans = open_conn.begin()
+        open_conn.execute(text(
+            "INSERT INTO stored_file (project_id, area, path, kind, sha256, size, recorded_at) "
+            "VALUES (:p, 'scanned', 'open/1.jpg', 'page', 'x', 10, CURRENT_TIMESTAMP)"), {"p": p})
+        for i in range(FOLD_AT + 6):  # enough single statements to fold, committed each
+            _insert_files(engine, p, "scanned", 1, start=i)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT count(*) FROM stored_file_tally")).scalar_one()
+        assert rows < FOLD_AT  # folded meanwhile
+        trans.commit()
+    fresh = _assert_tally_is_fresh(engine)
+    assert fresh[(p, "scanned", "page")][0] == FOLD_AT + 7
+    engine.dispose()
