@@ -135,3 +135,31 @@ def test_only_one_retouch_run_of_a_batch_at_a_time(line: Line) -> None:
         _join("retouch-1-1-1")
     done = runs.get(line.ctx, first.id, "retouch")
     assert done is not None and (done.state, done.done, done.message) == ("done", 1, "ok")
+
+
+def test_a_progress_report_that_cannot_be_written_does_not_stop_the_run(
+        line: Line, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = runs.Progress._write
+    calls = {"n": 0}
+
+    def busy_once(self: runs.Progress, final: tuple[str, str] | None = None) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database is locked")
+        real(self, final)
+
+    monkeypatch.setattr(runs.Progress, "_write", busy_once)
+
+    def work(progress: runs.Progress) -> str:
+        progress.line("卷一：已入库")  # this report is not written at once ...
+        progress.step()
+        progress.line("卷二：已入库")  # ... but with this one
+        progress.step()
+        return "ok"
+
+    started = runs.start(line.ctx, "ingest", "/scan", "张扫", None, 2, work)
+    assert started is not None
+    _join("ingest-/scan")
+    shown = runs.get(line.ctx, started.id, "ingest")
+    assert shown is not None and calls["n"] >= 3
+    assert (shown.state, shown.done, shown.lines) == ("done", 2, ["卷一：已入库", "卷二：已入库"])

@@ -16,9 +16,11 @@ once per process):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,22 +136,40 @@ def recent(ctx: ProjectContext, kind: str, *, subject: str | None = None,
 
 
 class Progress:
-    """What a run's work reports: a step done, a line to show."""
+    """What a run's work reports: a step done, a line to show. A report that cannot be
+    written (a busy database) never stops the work: steps and lines are kept and written
+    with the next report, and the outcome is tried again."""
 
     def __init__(self, ctx: ProjectContext, run_id: str) -> None:
         self.ctx, self.run_id = ctx, run_id
         self._lock = threading.Lock()
+        self._steps = 0
+        self._lines: list[str] = []
+        self._done: int | None = None
 
-    def _update(self, steps: int = 0, lines: list[str] | None = None,
-                done: int | None = None) -> None:
-        with self._lock, self.ctx.transaction() as session:
+    def _write(self, final: tuple[str, str] | None = None) -> None:
+        with self.ctx.transaction() as session:
             row = session.get(WebRun, self.run_id)
             if row is None:
                 return
-            row.done = done if done is not None else row.done + steps
-            if lines:
-                row.lines = [*(row.lines or []), *lines][-MAX_LINES:]
+            row.done = self._done if self._done is not None else row.done + self._steps
+            if self._lines:
+                row.lines = [*(row.lines or []), *self._lines][-MAX_LINES:]
             row.updated_at = _now()
+            if final is not None:
+                row.state, row.message = final[0], final[1][:4000]
+                row.finished_at = row.updated_at
+        self._steps, self._lines, self._done = 0, [], None
+
+    def _update(self, steps: int = 0, lines: list[str] | None = None,
+                done: int | None = None) -> None:
+        with self._lock:
+            self._steps += steps
+            self._lines.extend(lines or [])
+            if done is not None:
+                self._done, self._steps = done, 0
+            with contextlib.suppress(Exception):  # kept for the next report
+                self._write()
 
     def step(self, count: int = 1) -> None:
         self._update(steps=count)
@@ -163,15 +183,16 @@ class Progress:
     def beat(self) -> None:
         self._update()
 
-    def finish(self, state: str, message: str, done: int | None = None) -> None:
-        with self._lock, self.ctx.transaction() as session:
-            row = session.get(WebRun, self.run_id)
-            if row is None:
-                return
-            row.state, row.message = state, message[:4000]
-            if done is not None:
-                row.done = done
-            row.updated_at = row.finished_at = _now()
+    def finish(self, state: str, message: str) -> None:
+        with self._lock:
+            for attempt in range(5):
+                try:
+                    self._write((state, message))
+                    return
+                except Exception:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.5 * (attempt + 1))
 
 
 def start(ctx: ProjectContext, kind: str, subject: str, person: str, worker_id: int | None,
