@@ -46,7 +46,8 @@
       }
       if ((e.key === "s" || e.key === "S") && e.altKey) {
         e.preventDefault();
-        form.requestSubmit(document.getElementById("index-save"));
+        const save = document.getElementById("index-save");
+        if (save) form.requestSubmit(save); // none once both keyings are in
         return;
       }
       if (e.key !== "Enter") return;
