@@ -31,7 +31,7 @@ from faults.support import (
     terminate,
     wait_for_lock_waiter,
 )
-from workflow.helpers import actor, add_volumes, line_to
+from workflow.helpers import WITHOUT_WORK, actor, add_volumes, line_to
 
 pytestmark = pytest.mark.postgres
 
@@ -71,7 +71,7 @@ def test_service_call_loses_its_connection(pg_project: ProjectContext) -> None:
 
     def sign() -> None:
         try:
-            engine.sign(ctx, scanner, code)
+            engine.sign(ctx, scanner, code, waive_reason=WITHOUT_WORK)
         except BaseException as exc:
             caught.append(exc)
 
@@ -86,7 +86,8 @@ def test_service_call_loses_its_connection(pg_project: ProjectContext) -> None:
                                                        StageEvent.stage == wf.SCAN)
     assert _count(ctx, signoffs) == 0
     assert_replays(ctx)
-    engine.sign(ctx, scanner, code)  # the pool replaces the dead connection: the rerun works
+    engine.sign(ctx, scanner, code, waive_reason=WITHOUT_WORK)  # the pool replaces the dead
+    # connection: the rerun works
     assert _count(ctx, signoffs) == 3  # two volumes and the batch, once
     assert_replays(ctx)
 
@@ -113,7 +114,8 @@ def test_cli_signoff_loses_its_connection(pg_project: ProjectContext) -> None:
     code = line_to(ctx, wf.SCAN)
     actor(ctx, "张扫")
     home = str(ctx.home)
-    rc, err = _cut_off(ctx, "stage_event", "signoff", code, "-w", "张扫", "-p", home)
+    rc, err = _cut_off(ctx, "stage_event", "signoff", code, "-w", "张扫", "-p", home,
+                       "--without-work", WITHOUT_WORK)
     assert rc == 11, err
     assert _db_error_text() in err and "Traceback" not in err
     signoffs = select(func.count(StageEvent.id)).where(StageEvent.kind == wf.EVENT_SIGNOFF,
@@ -121,7 +123,7 @@ def test_cli_signoff_loses_its_connection(pg_project: ProjectContext) -> None:
     assert _count(ctx, signoffs) == 0
     assert_replays(ctx)
     again = subprocess.run([sys.executable, "-m", "dangan", "signoff", code, "-w", "张扫",
-                            "-p", home], capture_output=True, text=True, env=env_for(ctx),
+                            "-p", home, "--without-work", WITHOUT_WORK], capture_output=True, text=True, env=env_for(ctx),
                            timeout=300)
     assert again.returncode == 0, again.stderr
     assert _count(ctx, signoffs) == 3
