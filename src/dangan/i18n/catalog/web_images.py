@@ -227,6 +227,7 @@ MESSAGES.update({
     "web_images.keying.state.first": ("待第二遍录入", "Waiting for keying 2"),
     "web_images.keying.state.both": ("待核对差异", "Differences to resolve"),
     "web_images.keying.state.accepted": ("已入库", "Accepted"),
+    "web_images.keying.open_count": ("未选定：", "Not chosen yet:"),
     "web_images.keying.task_key": ("第 {round} 遍录入", "Key it (keying {round})"),
     "web_images.keying.task_resolve": ("核对两遍录入的差异", "Resolve the differences"),
 })

@@ -15,7 +15,7 @@
       const open = rows.filter(function (r) { return !r.querySelector("input[type=radio]:checked"); });
       rows.forEach(function (r) { r.classList.toggle("open", open.indexOf(r) >= 0); });
       accept.disabled = open.length > 0;
-      note.textContent = open.length ? open.length + " / " + rows.length : "";
+      note.textContent = open.length ? (note.dataset.label || "") + " " + open.length + " / " + rows.length : "";
     }
 
     form.addEventListener("input", function (e) {
