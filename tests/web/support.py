@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dangan.db.models import Volume, WorkBatch
+from dangan.db.models import Page, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.services import batches, borrow, engine, workers
 from dangan.services.engine import resolve_actor
@@ -57,6 +57,17 @@ class Line:
         for archive_code in self.volume_codes(code):
             record_sorting(self.ctx, sorter, archive_code, 40, unbind_notes="拆除订书钉")
         engine.sign(self.ctx, sorter, code)
+
+    def pages_ingested(self, code: str, pages: int = 3) -> None:
+        """The page records ingest leaves for each volume of the batch (the scan stage is
+        signed only with them); these web tests sign stages and never look at the images."""
+        with self.ctx.transaction() as session:
+            wb = session.scalar(select(WorkBatch).where(WorkBatch.code == code))
+            assert wb is not None
+            for volume in session.scalars(select(Volume).where(Volume.work_batch_id == wb.id)):
+                session.add_all([Page(volume_id=volume.id, page_no=n, dpi=200, format="jpg")
+                                 for n in range(1, pages + 1)])
+                volume.page_count = pages
 
     def volume_codes(self, code: str) -> list[str]:
         with self.ctx.transaction() as session:

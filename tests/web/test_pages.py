@@ -190,6 +190,8 @@ def test_bulk_sign_off_signs_what_it_may_and_reports_the_rest(app_client: TestCl
     first, second, third = line.batches
     line.to_scan(first)
     line.to_scan(second)
+    line.pages_ingested(first)
+    line.pages_ingested(second)
     token = login(app_client, "scanner")
     for code in (first, second):
         assert app_client.post(f"/batches/{code}/claim",

@@ -111,8 +111,13 @@ def test_nobody_can_sign_for_someone_else(app_client: TestClient, line: Line) ->
     assert [(e.person, e.data["reason"]) for e in refused] == [
         ("张扫二", "workflow.claimed_by_other")]
     token = login(app_client, "scanner")
+    # nothing was ingested: the scan stage is signed only with a recorded reason
+    refused_no_pages = app_client.post(f"/batches/{code}/sign",
+                                       data={"csrf_token": token, "remarks": "ok"})
+    assert refused_no_pages.status_code == 409 and "dangan ingest" in refused_no_pages.text
     done = app_client.post(f"/batches/{code}/sign",
-                           data={"csrf_token": token, "worker": "张扫二", "remarks": "ok"})
+                           data={"csrf_token": token, "worker": "张扫二", "remarks": "ok",
+                                 "without_work": "测试：页面在别处入库"})
     assert done.status_code == 303
     with line.ctx.transaction() as session:
         people = set(session.scalars(select(StageEvent.person).where(
@@ -158,6 +163,7 @@ def test_hostile_text_is_shown_escaped_and_stored_intact(app_client: TestClient,
         volume.title = HOSTILE
         archive_code = volume.archive_code
     line.to_scan(code)
+    line.pages_ingested(code)
     token = login(app_client, "scanner")
     app_client.post(f"/batches/{code}/claim", data={"csrf_token": token})
     assert app_client.post(f"/batches/{code}/sign",
@@ -231,6 +237,7 @@ def test_login_throttling_slows_down_then_locks(app_client: TestClient, line: Li
 def test_api_token_claims_and_signs_as_its_account(app_client: TestClient, line: Line) -> None:
     code = line.batches[0]
     line.to_scan(code)
+    line.pages_ingested(code)
     secret = accounts.new_token(line.ctx, "scanner", "扫描工作站1")
     app_client.cookies.clear()
     auth = {"Authorization": f"Bearer {secret}"}

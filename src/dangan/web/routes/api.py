@@ -24,6 +24,11 @@ class ActionIn(BaseModel):
     remarks: str = Field("", max_length=2000)
 
 
+class SignIn(ActionIn):
+    # the recorded reason to sign 扫描 / 上传 without ingested pages / delivery files
+    without_work: str = Field("", max_length=2000)
+
+
 @router.get("/me")
 def me(account: CurrentAccount) -> dict[str, Any]:
     return {"name": account.name, "login": account.login, "roles": sorted(account.roles),
@@ -63,9 +68,11 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
 
 @router.post("/batches/{code}/sign")
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
-               body: ActionIn | None = None) -> dict[str, object]:
+               body: SignIn | None = None) -> dict[str, object]:
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
+    waiver = body.without_work if body else ""
     result = await act(request, account,
-                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks))
+                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks,
+                                                 waive_reason=waiver))
     return result.to_dict()

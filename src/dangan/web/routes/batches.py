@@ -76,10 +76,13 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
 
 @router.post("/batches/{code}/sign")
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
-               remarks: Remarks = "") -> Response:
+               remarks: Remarks = "", without_work: Remarks = "") -> Response:
+    """Sign the batch's stage; ``without_work`` is the recorded reason for signing 扫描 or 上传
+    for volumes lacking their pages or delivery files (refused otherwise)."""
     await require_stage_role(request, account, code)
     result = await act(request, account,
-                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks))
+                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks,
+                                                 waive_reason=without_work))
     return _done(request, code, t("web.tasks.signed", code=result.batch,
                                   stage=t(f"stage.{result.stage}"), volumes=result.volumes))
 
