@@ -29,6 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Item, Page, StageEvent, StoredFile, Volume
+from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import CatalogueSchema, Entry, item_images
 from dangan.errors import (
@@ -52,8 +53,7 @@ from dangan.storage import Area, replace_durably, sha256_bytes
 from dangan.storage.atomic import TMP_PREFIX
 
 FORMS = ("pdf", "jpg", "tiff", "zip")
-KINDS = {"pdf": ("pdf",), "zip": ("zip",), "tiff": ("tiff", "tiff_page"),
-         "jpg": ("jpg", "page_index")}
+KINDS = registry.FORM_FILE_KINDS
 EXT = {"pdf": "pdf", "zip": "zip", "tiff": "tif"}
 PAGE_INDEX = "页面索引.csv"
 
@@ -78,6 +78,7 @@ class PackageResult:
     problems: list[str] = field(default_factory=list)
     packaged: list[str] = field(default_factory=list)
     signed: list[str] = field(default_factory=list)
+    waiting: dict[str, list[str]] = field(default_factory=dict)  # code -> forms still to make
 
 
 def item_file_name(ctx: ProjectContext, archive_code: str, seq: int) -> str:
@@ -247,9 +248,35 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
             at_upload = list(session.scalars(select(Volume.archive_code).where(
                 Volume.project_id == ctx.project_id, Volume.stage == wf.UPLOAD,
                 Volume.archive_code.in_(result.packaged))))
-        if at_upload:
-            result.signed = list(engine.sign_recorded(ctx, actor, at_upload, wf.UPLOAD).signed)
+        ready, waiting = _all_forms_done(ctx, at_upload)
+        result.waiting = waiting
+        if ready:
+            result.signed = list(engine.sign_recorded(ctx, actor, ready, wf.UPLOAD).signed)
     return result
+
+
+def _all_forms_done(ctx: ProjectContext, codes: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Split ``codes`` into volumes holding every configured delivery form and the others
+    (with the forms they still lack): the upload stage is signed only when all are made."""
+    if not codes:
+        return [], {}
+    forms: list[str] = list(ctx.config.delivery.forms)
+    with ctx.transaction() as session:
+        have: dict[str, set[str]] = defaultdict(set)
+        for code, kind in session.execute(
+                select(Volume.archive_code, StoredFile.kind).join(
+                    StoredFile, StoredFile.volume_id == Volume.id).where(
+                    Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes),
+                    StoredFile.area == Area.UPLOADED.key).distinct()):
+            have[code].add(kind)
+    ready, waiting = [], {}
+    for code in codes:
+        lacking = [f for f in forms if not have[code] & set(KINDS[f])]
+        if lacking:
+            waiting[code] = lacking
+        else:
+            ready.append(code)
+    return ready, waiting
 
 
 PKG_TMP = ".dangan-pkg-"  # written, not yet published: <folder>/.dangan-pkg-<sha256[:16]>-<name>
