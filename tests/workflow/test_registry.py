@@ -58,3 +58,13 @@ def test_every_declared_code_has_a_valid_stage_and_severity() -> None:
 
 def test_every_stage_declares_its_guards() -> None:
     assert set(registry.STAGE_GUARDS) == set(wf.ALL_STAGES)
+
+
+def test_every_event_kind_and_stage_has_a_label_in_both_languages() -> None:
+    """The history (CLI and web) names each event by its kind; none may show a raw key."""
+    from dangan.i18n import catalogue
+
+    messages = catalogue()
+    missing = [k for k in wf.EVENT_KINDS if f"workflow.event.{k}" not in messages]
+    missing += [s for s in (*wf.DEFAULT_STAGES, *wf.QC_LEVELS) if f"stage.{s}" not in messages]
+    assert missing == []
