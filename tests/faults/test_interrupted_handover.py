@@ -63,6 +63,7 @@ def test_handover_killed_midway_then_rerun(packaged: ProjectContext, tmp_path: P
 
     repeated = dangan(ctx, *args)  # the same request: recognised as done, nothing written
     assert repeated.returncode == 0, repeated.stdout + repeated.stderr
+    assert "already the handover bag" in " ".join(repeated.stdout.split())
     result = handover.build_handover(ctx, out)
     assert result.already and result.files == 2
     assert _temporaries(out) == []

@@ -202,7 +202,8 @@ def handover_build(
     from dangan.services.delivery.handover import build_handover
 
     result = build_handover(open_ctx(project), bag, form)
-    console.print(t("handover.done", path=result.path, volumes=result.volumes, files=result.files))
+    done = "handover.already" if result.already else "handover.done"
+    console.print(t(done, path=result.path, volumes=result.volumes, files=result.files))
 
 
 @handover_app.command("verify")

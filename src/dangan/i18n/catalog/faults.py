@@ -40,4 +40,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.unsafe_file": ("{path}：{reason}", "{path}: {reason}"),
     "retouch.reason.link_out": ("符号链接指向源目录之外", "symbolic link leads outside the source folder"),
     "retouch.reason.special": ("不是普通文件（管道、设备或套接字）", "not a regular file (a pipe, device or socket)"),
+    "handover.already": ("{path} 已是同一交付内容的移交包（{volumes} 卷，{files} 个文件），未重复生成",
+                         "{path} is already the handover bag of this very delivery ({volumes} volumes, {files} files); nothing built again"),
 }
