@@ -253,6 +253,7 @@ def _warm(address: str) -> None:
 def _batch_project(home: Path, scans: Path, volumes: list[Any]) -> None:
     """A project whose one work batch holds ``volumes``, ingested, claimed for retouch."""
     from dangan.db.models import Volume
+    from dangan.intake.check import CheckOptions, run_check
     from dangan.services import claims
     from dangan.services.engine import resolve_actor
     from dangan.services.intake import ingest
@@ -267,7 +268,9 @@ def _batch_project(home: Path, scans: Path, volumes: list[Any]) -> None:
             session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
                                expected_pages=v.image_count, list_row=row))
     batch = line_to(ctx, "scan")
-    result = ingest(ctx, resolve_actor(ctx, STAGE_PEOPLE["scan"]), scans)
+    # names only: this bench is about retouch, and a false rescan would refuse a volume
+    report = run_check(str(scans), CheckOptions(ctx.rules, ctx.config.scan, content=False))
+    result = ingest(ctx, resolve_actor(ctx, STAGE_PEOPLE["scan"]), scans, report=report)
     assert result.count("ingested") == len(volumes), "ingest refused the bench's scans"
     claims.claim(ctx, resolve_actor(ctx, STAGE_PEOPLE["retouch"]), batch, "retouch")
 
