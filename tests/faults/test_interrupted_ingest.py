@@ -1,6 +1,6 @@
 """``ingest`` killed (SIGKILL) right after a volume's database commit: the volume is recorded
 but its tracking sheet (电子档案信息跟踪表) and the scan folder's receipt are not written yet.
-Fixity says so, naming the volume (exit 8), and the rerun writes both, signs once and leaves
+Fixity (exit 8) and status name the volume, and the rerun writes both, signs once and leaves
 nothing pending. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
     assert any(first.archive_code in d for d in bad.value.details)
     cli = dangan(ctx, "fixity", "-p", str(ctx.home))
     assert cli.returncode == 8 and first.archive_code in cli.stdout + cli.stderr, cli
+    status = dangan(ctx, "status", "-p", str(ctx.home), "--json")  # status says so too
+    assert status.returncode == 0 and json.loads(status.stdout)["unfinished"] == [
+        first.archive_code], status.stdout + status.stderr
 
     again = dangan(ctx, *args)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -89,6 +92,8 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
     for vol in truth.volumes:  # the volume the kill never reached is ingested normally
         assert (root / vol.folder / RECEIPT).exists()
     assert fixity(ctx).checked == sum(v.image_count for v in truth.volumes)
+    status = dangan(ctx, "status", "-p", str(ctx.home), "--json")
+    assert json.loads(status.stdout)["unfinished"] == [], status.stdout + status.stderr
     assert _count(ctx, select(func.count(StoredFile.id))) == sum(
         v.image_count for v in truth.volumes)
     assert _count(ctx, select(func.count(StageEvent.id)).where(

@@ -82,6 +82,9 @@ def status(
         label = Area[area.upper()].value if area.upper() in Area.__members__ else area
         areas.add_row(label, str(count))
     console.print(areas)
+    if st.unfinished:
+        console.print(f"[yellow]{t('faults.status_unfinished', count=len(st.unfinished), codes='、'.join(st.unfinished[:20]))}[/]",
+                      highlight=False)
 
 
 def register(app: typer.Typer) -> None:

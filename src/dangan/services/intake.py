@@ -421,6 +421,20 @@ def _human(size: int) -> str:
     return f"{size} B"
 
 
+def unfinished_ingests(ctx: ProjectContext) -> list[str]:
+    """Volumes recorded at the scan stage whose ingest stopped before their tracking sheet
+    and receipt were written (for ``status``: only the volumes still at 扫描 are looked at,
+    a few stat calls; ``fixity`` looks at every ingested volume)."""
+    with ctx.transaction() as session:
+        rows = session.execute(select(Volume.archive_code, Volume.folder_name).where(
+            Volume.project_id == ctx.project_id, Volume.stage == wf.SCAN,
+            Volume.folder_name.is_not(None), Volume.page_count.is_not(None))
+            .order_by(Volume.archive_code)).all()
+    return [code for code, folder in rows
+            if ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}")
+            or not ctx.storage.exists(sheet_rel(str(folder), code))]
+
+
 # --- fixity --------------------------------------------------------------------------------
 @dataclass
 class FixityReport:

@@ -169,6 +169,7 @@ class ProjectStatus:
     by_stage: dict[str, int]
     files_by_area: dict[str, int]
     open_defects: int
+    unfinished: list[str] = field(default_factory=list)  # ingests stopped after their record
 
 
 def project_status(ctx: ProjectContext) -> ProjectStatus:
@@ -184,10 +185,12 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
         open_defects = session.scalar(
             select(func.count(Defect.id)).where(Defect.project_id == pid, Defect.status == "open")
         ) or 0
+    from dangan.services.intake import unfinished_ingests
     from dangan.services.project import _safe_url
 
     return ProjectStatus(
         name=ctx.config.project.name, database=_safe_url(ctx.database_url),
         storage=ctx.storage.url, volumes=volumes, pages_expected=int(pages or 0),
         by_stage=by_stage, files_by_area=files, open_defects=open_defects,
+        unfinished=unfinished_ingests(ctx),
     )

@@ -42,4 +42,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.reason.special": ("不是普通文件（管道、设备或套接字）", "not a regular file (a pipe, device or socket)"),
     "handover.already": ("{path} 已是同一交付内容的移交包（{volumes} 卷，{files} 个文件），未重复生成",
                          "{path} is already the handover bag of this very delivery ({volumes} volumes, {files} files); nothing built again"),
+    "faults.status_unfinished": ("{count} 卷入库未完成（缺跟踪表或回执）：{codes}；请重新运行 dangan ingest",
+                                 "{count} volume(s) with an unfinished ingest (tracking sheet or receipt missing): {codes}; run dangan ingest again"),
 }
