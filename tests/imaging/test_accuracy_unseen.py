@@ -110,8 +110,6 @@ def test_fine_pages_are_rarely_flagged(upright: list[tuple[str, Outcome]]) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="a sparse page left 0.65° skewed passes QC (skew limit 1°)",
-                   strict=True)
 def test_damaged_pages_are_flagged(upright: list[tuple[str, Outcome]],
                                    turned: list[tuple[str, Outcome]]) -> None:
     assert [name for name, o in upright + turned if o.damaged and not o.flagged] == []

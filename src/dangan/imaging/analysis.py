@@ -15,7 +15,7 @@ from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
 from dangan.imaging.holes import Hole, confirm_holes, find_holes
-from dangan.imaging.orientation import OrientationDecision, decide_orientation
+from dangan.imaging.orientation import OSD_LONG_SIDE, OrientationDecision, decide_orientation
 from dangan.imaging.paper import Paper, find_paper
 
 ANALYSIS_DPI = 50.0
@@ -134,7 +134,10 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     ink = ink_mask(small, paper, mm)
     _remove_holes(ink, holes)
     pts = ink_points(ink)
-    decision, content = _orient(grey if half is None else half, dpi if half is None else dpi / 2,
+    # The half-size image saves decoding work, but text must stay readable: the models look
+    # at the page with its longer side at OSD_LONG_SIDE, so a smaller half is not used.
+    use_half = half is not None and max(half.shape[:2]) >= OSD_LONG_SIDE
+    decision, content = _orient(half if use_half else grey, dpi / 2 if use_half else dpi,
                                 pts, paper, opts)
     rotation, confidence = decision.rotation, decision.confidence
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)

@@ -1,4 +1,5 @@
-"""PP-OCR's text detector and text-line direction classifier, run by RapidOCR on ONNX Runtime.
+"""PP-OCR's text detector, line-direction classifier and recogniser, run by RapidOCR on ONNX
+Runtime.
 
 The models ship inside the ``rapidocr-onnxruntime`` wheel; nothing is fetched at run time.
 They are loaded once per process, lazily, with one intra-op thread: the page pool already
@@ -17,7 +18,9 @@ import numpy as np
 
 DET_MODEL = "ch_PP-OCRv4_det_infer.onnx"
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
+REC_MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 CLS_SHAPE = (3, 48, 192)
+REC_SHAPE = (3, 48, 320)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,15 @@ def models() -> Models:
     return Models(det, cls)
 
 
+@lru_cache(maxsize=1)
+def recogniser() -> Any:
+    """The text recogniser of this process (Chinese and Latin script; built on first use)."""
+    from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
+
+    return TextRecognizer({**_session(REC_MODEL), "rec_img_shape": list(REC_SHAPE),
+                           "rec_batch_num": 8})
+
+
 def detect_lines(bgr: np.ndarray) -> np.ndarray:
     """Quadrilaterals (n, 4, 2) of the text lines in ``bgr``, corners clockwise from top-left.
 
@@ -60,8 +72,27 @@ def detect_lines(bgr: np.ndarray) -> np.ndarray:
     return np.asarray(boxes, np.float32).reshape(-1, 4, 2)
 
 
+def upright_corners(quad: np.ndarray) -> np.ndarray:
+    """``quad``'s corners clockwise (on screen) from the one whose next edge runs most nearly
+    left to right: the box's own top-left as the page lies.
+
+    The detector orders corners by sorting them on x, which on a skewed page swaps them for
+    a tall thin box (a column of vertical script): its crop would then come out lying on its
+    side, and say the wrong thing about the line's direction.
+    """
+    q = np.asarray(quad, np.float64)
+    x, y = q[:, 0], q[:, 1]
+    if float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) < 0:
+        q = q[::-1]  # counter-clockwise on screen (y down): reverse
+    edges = np.roll(q, -1, axis=0) - q
+    start = int(np.argmax(edges[:, 0] / np.maximum(np.hypot(edges[:, 0], edges[:, 1]), 1e-9)))
+    return np.roll(q, -start, axis=0).astype(np.float32)
+
+
 def crop_line(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The line under ``quad`` warped to an axis-aligned strip, top edge first (as drawn)."""
+    """The line under ``quad`` warped to an axis-aligned strip, as it lies on the page (a
+    column stays tall, a row wide)."""
+    quad = upright_corners(quad)
     w = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
     h = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
@@ -79,3 +110,12 @@ def classify_lines(crops: list[np.ndarray]) -> list[tuple[int, float]]:
     _, results, _ = models().classifier(crops)
     return [(180 if "180" in str(label) else 0, float(score)) for label, score in results]
 
+
+
+def recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """For each horizontal line crop (BGR): the text read and the recogniser's confidence
+    (mean of its per-character probabilities; 0 when it reads nothing)."""
+    if not crops:
+        return []
+    results, _ = recogniser()(crops)
+    return [(str(text), float(score)) for text, score in results]
