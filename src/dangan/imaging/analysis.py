@@ -136,9 +136,10 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     pts = ink_points(ink)
     # The half-size image saves decoding work, but text must stay readable: the models look
     # at the page with its longer side at OSD_LONG_SIDE, so a smaller half is not used.
-    use_half = half is not None and max(half.shape[:2]) >= OSD_LONG_SIDE
-    decision, content = _orient(half if use_half else grey, dpi / 2 if use_half else dpi,
-                                pts, paper, opts)
+    seen, seen_dpi = grey, dpi
+    if half is not None and max(half.shape[:2]) >= OSD_LONG_SIDE:
+        seen, seen_dpi = half, dpi / 2
+    decision, content = _orient(seen, seen_dpi, pts, paper, opts)
     rotation, confidence = decision.rotation, decision.confidence
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     if not opts.deskew:
