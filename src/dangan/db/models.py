@@ -496,7 +496,7 @@ def _guard_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
             raise AppendOnlyViolation(f"stage_event {obj.id} is append-only")
 
 
-# The web application's tables live in their own module on the same metadata.
-from dangan.db import web_models as _web_models  # noqa: E402, F401
-# Teams and the reports' indexes (same metadata).
+# The web application's tables, teams and the reports' indexes live in their own modules on
+# the same metadata.
 from dangan.db import team_models as _team_models  # noqa: E402, F401
+from dangan.db import web_models as _web_models  # noqa: E402, F401
