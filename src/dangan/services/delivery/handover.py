@@ -108,9 +108,10 @@ def build_handover(ctx: ProjectContext, out: Path, form: str | None = None) -> H
     with owner:
         try:
             n_files = _fill(ctx, tmp, volumes, form, request)
-            if out.exists():  # built meanwhile by another run
-                raise ConflictError("handover.exists", path=out)
-            replace_durably(tmp, out)  # published whole, and the rename is on disk
+            with _flock(out.parent, WAIT_S):
+                if out.exists():  # built meanwhile by another run
+                    raise ConflictError("handover.exists", path=out)
+                replace_durably(tmp, out)  # published whole, and the rename is on disk
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
