@@ -104,3 +104,4 @@ def test_repackaging_killed_then_rerun(indexed: ProjectContext, point: str) -> N
     repeated = dangan(ctx, *args)  # the same request again: already done
     assert repeated.returncode == 0, repeated.stdout + repeated.stderr
     assert _delivered(ctx) == after and _package_events(ctx) == 2 and _temporaries(ctx) == []
+    assert "by the same request before" in repeated.stdout  # and says so

@@ -155,6 +155,9 @@ def package(
         console.print(f"[red]•[/] {line}")
     console.print(t("package.done", volumes=result.volumes, form=chosen, files=result.files,
                     pages=result.pages))
+    if result.already:
+        console.print(t("package.already", count=len(result.already), form=chosen,
+                        codes="、".join(result.already[:10])))
     for code, lacking in result.waiting.items():
         console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
     if result.problems:

@@ -113,4 +113,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.unexpected": ("清单之外的文件：{path}", "file not in the manifest: {path}"),
     "package.waiting_forms": ("案卷 {code} 还缺交付格式 {forms}，做完后上传环节才签字",
                               "Volume {code} still lacks delivery form(s) {forms}; the upload stage is signed once they are made"),
+    "package.already": ("{count} 卷的 {form} 已按同样的请求打包过，文件未改动：{codes}",
+                        "{count} volume(s) were packaged as {form} by the same request before; files untouched: {codes}"),
 }

@@ -79,6 +79,7 @@ class PackageResult:
     packaged: list[str] = field(default_factory=list)
     signed: list[str] = field(default_factory=list)
     waiting: dict[str, list[str]] = field(default_factory=dict)  # code -> forms still to make
+    already: list[str] = field(default_factory=list)  # the same request was packaged before
 
 
 def item_file_name(ctx: ProjectContext, archive_code: str, seq: int) -> str:
@@ -239,6 +240,8 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
             result.problems.append(t("package.volume_failed", code=src.archive_code, detail=exc.message))
             continue
         _record_volume(ctx, actor, src, form, rows)
+        if isinstance(rows, _Rows) and rows.already:
+            result.already.append(src.archive_code)  # same request, published before: untouched
         result.packaged.append(src.archive_code)
         result.volumes += 1
         result.files += len(rows)
