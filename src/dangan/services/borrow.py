@@ -86,7 +86,7 @@ def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: st
             raise StateError("borrow.already_confirmed", no=no, status=batch.status)
         batch.borrow_clerk_id = actor.worker_id
         batch.borrowed_at = at
-        batch.archive_staff = archive_staff.strip()
+        batch.archive_staff = engine.archive_side(session, ctx.project_id, archive_staff)
         batch.archive_confirmed_at = at
         batch.due_at = at + timedelta(days=ctx.config.workload.borrow_due_days)
         batch.status = wf.BORROW_OUT

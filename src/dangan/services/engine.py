@@ -79,6 +79,25 @@ def resolve_actor(ctx: ProjectContext, name: str) -> Actor:
         return actor_in_session(session, ctx.project_id, name)
 
 
+def archive_side(session: Session, project_id: int, name: str) -> str:
+    """The archive room's person signing a borrow, a return or the binding method.
+
+    A name not registered on the line is taken as written (the archive room's own people are
+    usually not dangan workers); a registered worker must be active and hold the archive-room
+    role, so a sorter or scanner cannot sign the archive room's side."""
+    name = name.strip()
+    worker = session.scalar(select(Worker).where(Worker.project_id == project_id,
+                                                 Worker.name == name))
+    if worker is None:
+        return name
+    roles = set(session.scalars(select(WorkerRole.role).where(WorkerRole.worker_id == worker.id)))
+    if wf.ARCHIVE_STAFF not in roles or not worker.active:
+        held = "/".join(t(f"role.{r}") for r in sorted(roles)) or "-"
+        raise StateError("workflow.archive_side_wrong_role", name=name, roles=held,
+                         role=t(f"role.{wf.ARCHIVE_STAFF}"))
+    return name
+
+
 def _still_active(session: Session, actor: Actor) -> None:
     active = session.scalar(select(Worker.active).where(Worker.id == actor.worker_id))
     if active is None:

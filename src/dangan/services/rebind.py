@@ -99,6 +99,7 @@ def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
     if not trial_codes:
         raise InputError("rebind.trial_required")
     with ctx.transaction() as session:
+        agreed_by = engine.archive_side(session, ctx.project_id, agreed_by)
         trial = [ws.volume_by_code(session, ctx.project_id, c) for c in trial_codes]
         row = BindingAgreement(project_id=ctx.project_id, method=method, alignment=alignment,
                                punch_allowed=punch_allowed, agreed_by=agreed_by.strip(),
@@ -125,7 +126,7 @@ def approve_trial(ctx: ProjectContext, approved_by: str, remarks: str = "") -> A
                               if not ws.graph_for(ctx.config).passed(s, wf.REBIND)]))).all()
         if unbound:
             raise StateError("rebind.trial_not_bound", details=list(unbound))
-        row.trial_approved_by = approved_by.strip()
+        row.trial_approved_by = engine.archive_side(session, ctx.project_id, approved_by)
         row.trial_approved_at = ws.now()
         ws.add_event(session, ctx.project_id, wf.EVENT_TRIAL_APPROVED, row.trial_approved_by,
                      stage=wf.REBIND, remarks=remarks, data={"agreement_id": row.id})

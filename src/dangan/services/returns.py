@@ -101,7 +101,7 @@ def return_batch(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str,
             entry.returned_at = at
         batch.return_clerk_id = actor.worker_id
         batch.returned_at = at
-        batch.return_archive_staff = archive_staff.strip()
+        batch.return_archive_staff = engine.archive_side(session, ctx.project_id, archive_staff)
         batch.return_confirmed_at = at
         batch.shelving_rule = rule
         batch.status = wf.BORROW_RETURNED

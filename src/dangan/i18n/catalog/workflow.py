@@ -298,4 +298,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.waiver_needs_reason": ("无工作记录签字须写明原因", "Signing without the recorded work needs a reason"),
     "workflow.not_waivable": ("{stage}环节不能在无工作记录时签字", "The {stage} stage cannot be signed without its recorded work"),
     "workflow.line.refused_at_intake": ("入库被拒，问题已记为缺陷交质检处理", "refused at intake; its problems are recorded as defects for QC"),
+    "workflow.archive_side_wrong_role": (
+        "{name} 是登记的{roles}，不是{role}，不能代表档案室签字（档案室一方须由档案室人员签字）",
+        "{name} is a registered {roles}, not {role}; they cannot sign for the archive room"),
 }
