@@ -25,6 +25,7 @@ from dangan.web.routes import audit as audit_desk
 from dangan.web.routes import borrow as borrow_desk
 from dangan.web.routes import dashboard as dashboard_desk
 from dangan.web.routes import index_desk as index_routes
+from dangan.web.routes import package_desk as package_routes
 from dangan.web.routes import records as records_desk
 from dangan.web.routes import retouch_desk as retouch_routes
 from dangan.web.routes import scan_station as scan_routes
@@ -38,7 +39,7 @@ ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progres
            (borrow_desk.router, ""), (records_desk.router, ""), (pages.router, ""),
            (qc_desk.router, ""), (audit_desk.router, ""), (retouch_routes.router, ""),
            (index_routes.router, ""), (scan_routes.router, ""),
-           (dashboard_desk.router, ""))
+           (package_routes.router, ""), (dashboard_desk.router, ""))
 LANG_COOKIE = "dangan_lang"
 
 

@@ -1,0 +1,21 @@
+"""上传台 (package desk) of the web application."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "web_package.title": ("上传台", "Package desk"),
+    "web_package.nav": ("上传台", "Package desk"),
+    "web_package.none": ("没有处于上传环节的小批次。", "No work batch is at the upload stage."),
+    "web_package.batch_title": ("上传：小批次 {code}", "Upload: work batch {code}"),
+    "web_package.explain": (
+        "本项目的交付格式：{forms}。每种格式各打包一次；全部格式做完且你领取了本小批次时，上传环节自动签字。",
+        "This project's delivery forms: {forms}. Package each form once; the upload stage is signed once every form is made and you hold the batch."),
+    "web_package.run": ("打包 {form}", "Package {form}"),
+    "web_package.stage": ("环节", "Stage"),
+    "web_package.started": ("已开始打包小批次 {code}（{form}，{volumes} 卷）", "Packaging of work batch {code} started ({form}, {volumes} volume(s))"),
+    "web_package.already_running": ("小批次 {code} 正在打包，请等它完成", "Work batch {code} is being packaged; wait for it to finish"),
+    "web_package.volume_done": ("案卷 {code}：{files} 个文件", "Volume {code}: {files} file(s)"),
+    "web_package.run_done": ("{form} 打包完成：{volumes} 卷，{files} 个文件，上传环节签字 {signed} 卷",
+                             "{form} packaged: {volumes} volume(s), {files} file(s); upload signed for {signed} volume(s)"),
+    "web_package.unknown_form": ("交付格式 {form} 不在本项目的配置中（可选：{choices}）",
+                                 "Delivery form {form} is not configured for this project (choices: {choices})"),
+    "web_package.no_run": ("没有编号为 {id} 的打包任务", "No packaging run {id}"),
+}
