@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -212,6 +213,49 @@ def read_problems(path: Path) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+_PROBLEM_TAG = re.compile(r"\s*([^\s=＝]+)\s*[=＝]\s*(.*)", re.S)
+_PROBLEM_LEAD = re.compile(r"\s*([^\s:：]+)[\s:：]+(.+)", re.S)
+
+
+def split_problem(rules: NamingRules, text: str) -> tuple[str | None, str]:
+    """``CODE=TEXT`` (``＝`` too; CODE a valid archive code or at least hyphenated like one),
+    or a text opening with a valid archive code then a space or colon: (code, text).
+    Otherwise (None, text)."""
+    m = _PROBLEM_TAG.fullmatch(text)
+    if m and (rules.archive_code.is_valid(m.group(1)) or "-" in m.group(1)):
+        return m.group(1), m.group(2).strip()
+    m = _PROBLEM_LEAD.fullmatch(text)
+    if m and rules.archive_code.is_valid(m.group(1)):
+        return m.group(1), m.group(2).strip()
+    return None, text.strip()
+
+
+def assign_problems(rules: NamingRules, report: CheckReport,
+                    problems: Sequence[str]) -> dict[str, list[str]]:
+    """Each problem goes to the one volume it names. A problem naming a volume that is not in
+    this ingest is refused (InputError); one naming no volume goes to the only clean volume of
+    the ingest, and is refused when there are several (nothing is ingested then)."""
+    in_ingest = [v.folder.archive_code for v in report.volumes if v.folder.archive_code]
+    clean = [v.folder.archive_code for v in report.volumes
+             if v.folder.archive_code and not any(d.is_error for d in v.defects)]
+    out: dict[str, list[str]] = {}
+    for problem in problems:
+        code, text = split_problem(rules, problem)
+        if code is None:
+            if len(clean) > 1:
+                raise InputError("intake.problem_unnamed", problem=problem,
+                                 volumes="、".join(clean))
+            if not clean:
+                continue  # no volume is recorded by this ingest
+            code = clean[0]
+        elif code not in in_ingest:
+            raise InputError("intake.problem_unknown_volume", code=code, problem=problem,
+                             volumes="、".join(in_ingest) or "-")
+        if text:
+            out.setdefault(code, []).append(text)
+    return out
+
+
 @holds_project_lock("ingest")  # one ingest per project at a time (exit 6 after a wait)
 def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str] = (),
            workers: int = 0, report: CheckReport | None = None) -> IngestReport:
@@ -220,9 +264,11 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
     if report is None:
         report = check_scan_root(root, check_options(ctx, workers=workers))
     out = IngestReport(check=report)
+    by_volume = assign_problems(ctx.rules, report, problems)
     for vol in report.volumes:
         try:
-            out.volumes.append(ingest_volume(ctx, actor, vol, problems))
+            out.volumes.append(ingest_volume(ctx, actor, vol,
+                                             by_volume.get(vol.folder.archive_code or "", [])))
         except StateError as exc:
             out.volumes.append(VolumeIngest(vol.folder.archive_code or vol.folder.label,
                                             "refused", message=exc.message, key=exc.key))
