@@ -6,6 +6,7 @@ A right answer or an abstention (rotation 0, flagged for review) passes; a wrong
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 from pathlib import Path
@@ -13,12 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from dangan.imaging import orientation
 from dangan.imaging._exec import rapidocr, tesseract
 from dangan.imaging.analysis import analyse
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.orientation import OrientationDecision, decide_orientation
+from dangan.imaging.pipeline import retouch_bytes
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "realscans"
 LONG_SIDE = 1600  # what the decision looks at anyway; keeps the tests quick
@@ -174,3 +177,17 @@ def test_plan_carries_the_decision_and_upright_skew() -> None:
         assert plan.orientation_review == "" and abs(plan.skew_deg) < 1.0
     else:
         assert plan.orientation_review != ""
+
+
+def test_small_low_dpi_file_is_judged_on_a_readable_image() -> None:
+    """A 704-px landscape table tagged at low resolution: the pipeline's half-size image is
+    too small to read (it once said "upright" there without a flag); the decision must see
+    the page large enough to put it right, or flag it."""
+    if not (REAL / "tsr__table1.png").is_file():
+        pytest.skip(f"real scans not found at {REAL}")
+    im = Image.open(REAL / "tsr__table1.png")
+    buf = io.BytesIO()
+    im.convert("RGB").rotate(90, expand=True).save(buf, "PNG", **(
+        {"dpi": im.info["dpi"]} if "dpi" in im.info else {}))
+    rep = retouch_bytes(buf.getvalue(), RetouchOptions(trust_file_dpi=True)).report
+    assert rep.rotation == 90 or "orientation" in rep.review, rep
