@@ -8,7 +8,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import BorrowBatch, Defect, Item, StageEvent, Volume, WorkBatch, Worker
+from dangan.db.models import (
+    BorrowBatch,
+    Defect,
+    Item,
+    Page,
+    StageEvent,
+    StoredFile,
+    Volume,
+    WorkBatch,
+    Worker,
+)
 from dangan.services import workers
 from dangan.services.project import ProjectContext, open_project
 
@@ -70,13 +80,50 @@ class Line:
                 s.add(Item(volume_id=self.volume_ids[volume], seq=k, page_start=k,
                            page_end=k))
 
-    def sign(self, person: str, stage: str, volumes: list[str], when: datetime) -> None:
+    def retouched(self, volume: str, pages: int | None = None) -> None:
+        """Record the volume's retouched page files (all its pages unless ``pages``)."""
+        with self.ctx.transaction() as s:
+            vol = s.get(Volume, self.volume_ids[volume])
+            assert vol is not None
+            n = vol.page_count or 0 if pages is None else pages
+            have = set(s.scalars(select(StoredFile.page_id).where(
+                StoredFile.volume_id == vol.id, StoredFile.area == "retouched")))
+            for no in range(1, n + 1):
+                page = s.scalar(select(Page).where(Page.volume_id == vol.id, Page.page_no == no))
+                if page is None:
+                    page = Page(volume_id=vol.id, page_no=no)
+                    s.add(page)
+                    s.flush()
+                if page.id in have:
+                    continue
+                s.add(StoredFile(project_id=self.ctx.project_id, volume_id=vol.id,
+                                 page_id=page.id, area="retouched",
+                                 path=f"已修图/{vol.archive_code}/{no:04d}.jpg",
+                                 sha256="0" * 64, size=1))
+
+    def sign(self, person: str, stage: str, volumes: list[str], when: datetime,
+             *, work: bool = True) -> None:
+        """Sign ``stage`` for ``volumes``; a 修图 sign-off with ``work`` comes with the
+        volumes' retouched files, as retouch records them."""
         wid = self.worker_id(person)
+        if stage == "retouch" and work:
+            for v in volumes:
+                self.retouched(v)
         with self.ctx.transaction() as s:
             for v in volumes:
                 s.add(StageEvent(project_id=self.ctx.project_id, kind="signoff", stage=stage,
                                  volume_id=self.volume_ids[v], work_batch_id=self.batch_id,
                                  worker_id=wid, person=person, at=when))
+
+    def waive(self, person: str, stage: str, volumes: list[str], when: datetime) -> None:
+        """Record that ``stage`` was signed without its work (``--without-work``)."""
+        wid = self.worker_id(person)
+        with self.ctx.transaction() as s:
+            for v in volumes:
+                s.add(StageEvent(project_id=self.ctx.project_id, kind="work_waived",
+                                 stage=stage, volume_id=self.volume_ids[v],
+                                 work_batch_id=self.batch_id, worker_id=wid, person=person,
+                                 remarks="原卷缺页", at=when))
 
     def defect(self, person: str, code: str, stage: str, when: datetime, *,
                cause: str = "worker", severity: str = "error", status: str = "open",

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Worker
 from dangan.i18n import t
-from dangan.reports.common import Period, local_day, units_select
+from dangan.reports.common import Period, local_day
 from dangan.reports.document import ReportDoc, Table
+from dangan.reports.pay import work_select
 from dangan.services.project import ProjectContext
 
 BUCKETS = ("day", "week", "month")
@@ -105,9 +106,9 @@ def daily(ctx: ProjectContext, period: Period | None,
     with ctx.transaction() as session:
         dialect = session.get_bind().dialect.name
         day = local_day(StageEvent.at, dialect).label("day")
-        query = units_select(ctx.project_id, period.starts_at if period else None,
-                             period.ends_at if period else None,
-                             day, StageEvent.worker_id, StageEvent.stage)
+        query = work_select(ctx.project_id, period.starts_at if period else None,
+                            period.ends_at if period else None,
+                            day, StageEvent.worker_id, StageEvent.stage)
         if worker is not None:
             query = query.where(StageEvent.worker_id == select(Worker.id).where(
                 Worker.project_id == ctx.project_id, Worker.name == worker).scalar_subquery())
