@@ -73,13 +73,14 @@ def index_check(
     as_json: bool = AsJson,
 ) -> None:
     """检查卷内目录：缺漏、重叠、超出末页、顺序、必填项、日期、件数/页数。发现错误时退出码为 9。"""
-    from dangan.services.indexing import check_index
+    from dangan.services.indexing import check_index_counted
 
     ctx = open_ctx(project, read_only=True)
-    defects = check_index(ctx, volume)
-    volumes = len({d.volume for d in defects})
-    summary = t("index.check_ok", volumes=volume or "-") if not defects else \
-        t("error.defects_found", count=len(defects)) + f" ({volumes})"
+    defects, checked = check_index_counted(ctx, volume)
+    errors = sum(1 for d in defects if d.is_error)
+    summary = t("index.check_ok", volumes=checked) if not defects else \
+        t("index.check_found", volumes=checked, errors=errors, warnings=len(defects) - errors,
+          with_defects=len({d.volume for d in defects}))
     _print_defects(defects, as_json, summary)
 
 
@@ -188,11 +189,11 @@ def link_check(
     as_json: bool = AsJson,
 ) -> None:
     """挂接检查：目录、图像、交付文件一一对应，页数一致，文件可打开且未被改动。发现错误时退出码为 9。"""
-    from dangan.services.delivery.linking import check_links, summary_line
+    from dangan.services.delivery.linking import check_links_counted, checked_line
 
     ctx = open_ctx(project, read_only=True)
-    defects = check_links(ctx, volume, form or None)
-    _print_defects(defects, as_json, summary_line(defects, len({d.volume for d in defects})))
+    check = check_links_counted(ctx, volume, form or None)
+    _print_defects(check.defects, as_json, checked_line(check))
 
 
 @handover_app.command("build")

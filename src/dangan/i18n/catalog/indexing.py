@@ -115,4 +115,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "Volume {code} still lacks delivery form(s) {forms}; the upload stage is signed once they are made"),
     "package.already": ("{count} 卷的 {form} 已按同样的请求打包过，文件未改动：{codes}",
                         "{count} volume(s) were packaged as {form} by the same request before; files untouched: {codes}"),
+    "index.check_found": ("已检查 {volumes} 卷：{errors} 处错误，{warnings} 处提示（涉及 {with_defects} 卷）",
+                          "Checked {volumes} volume(s): {errors} error(s), {warnings} warning(s) in {with_defects} volume(s)"),
+    "link.checked": ("挂接检查：已检查 {volumes} 卷、{files} 个交付文件（{forms}），{errors} 处错误，{warnings} 处提示",
+                     "Link check: {volumes} volume(s) and {files} delivered file(s) checked ({forms}); {errors} error(s), {warnings} warning(s)"),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +114,23 @@ def export_link_data(ctx: ProjectContext, out: Path, fmt: str, form: str | None 
     raise InputError("link.unknown_format", fmt=fmt)
 
 
+@dataclass
+class LinkCheck:
+    defects: list[Defect]
+    volumes: int  # volumes checked
+    files: int  # delivered files checked
+    forms: list[str]
+
+
 def check_links(ctx: ProjectContext, volume: str | None = None, forms: Sequence[str] | None = None) -> list[Defect]:
     """挂接检查 for the project (or one volume)."""
+    return check_links_counted(ctx, volume, forms).defects
+
+
+def check_links_counted(ctx: ProjectContext, volume: str | None = None,
+                        forms: Sequence[str] | None = None) -> LinkCheck:
+    """挂接检查 with what it covered: volumes, delivered files, forms (default: every
+    configured form)."""
     schema = schema_of(ctx)
     forms = list(forms or ctx.config.delivery.forms)
     with ctx.transaction() as session:
@@ -126,6 +142,7 @@ def check_links(ctx: ProjectContext, volume: str | None = None, forms: Sequence[
                                        .where(Page.volume_id.in_(list(sources)))):
             page_nos[vid].add(no)
     defects: list[Defect] = []
+    checked_files = 0
     for vid, src in sources.items():
         code = src.archive_code
         vol = volumes[vid]
@@ -140,16 +157,21 @@ def check_links(ctx: ProjectContext, volume: str | None = None, forms: Sequence[
             defects.append(make_defect(IMAGE_MISSING, path=f"{Area.RETOUCHED.value}/{code}",
                                        volume=code, page=n))
         for form in forms:
-            defects.extend(_check_form(ctx, src, form, files.get(vid, {}), schema))
-    return defects
+            found, n_files = _check_form(ctx, src, form, files.get(vid, {}), schema)
+            defects.extend(found)
+            checked_files += n_files
+    return LinkCheck(defects, len(sources), checked_files, forms)
 
 
-def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, StoredFile], schema: Any) -> list[Defect]:
+def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, StoredFile],
+                schema: Any) -> tuple[list[Defect], int]:
+    """The defects of one volume's files in ``form``, and how many files were checked."""
     code = src.archive_code
     mine = {p: f for p, f in vol_files.items() if f.kind in KINDS[form]}
     if not mine:
-        return [make_defect(NOT_PACKAGED, path=_rel(output_dir(form, code)), volume=code, form=form)]
+        return [make_defect(NOT_PACKAGED, path=_rel(output_dir(form, code)), volume=code, form=form)], 0
     found: list[Defect] = []
+    n_checked = 0
     expected: set[str] = set()
     for item in src.items:
         paths = expected_files(ctx, code, item, form, schema)
@@ -160,11 +182,12 @@ def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, S
                 found.append(make_defect(FILE_MISSING, path=_rel(path), volume=code,
                                          page=item.page_start, seq=item.seq))
                 continue
+            n_checked += 1
             found.extend(_check_file(ctx, row, code, item, form, len(paths)))
     for path, row in mine.items():
         if path not in expected and row.kind not in ("page_index", "tiff_page"):
             found.append(make_defect(FILE_EXTRA, path=_rel(path), volume=code))
-    return found
+    return found, n_checked
 
 
 def _check_file(ctx: ProjectContext, row: StoredFile, code: str, item: Any, form: str, n_files: int) -> list[Defect]:
@@ -195,3 +218,10 @@ def _check_file(ctx: ProjectContext, row: StoredFile, code: str, item: Any, form
 def summary_line(defects: Sequence[Defect], volumes: int) -> str:
     errors = sum(1 for d in defects if d.is_error)
     return t("link.summary", volumes=volumes, errors=errors, warnings=len(defects) - errors)
+
+
+def checked_line(check: LinkCheck) -> str:
+    """What the link check covered and found."""
+    errors = sum(1 for d in check.defects if d.is_error)
+    return t("link.checked", volumes=check.volumes, files=check.files,
+             forms="、".join(check.forms), errors=errors, warnings=len(check.defects) - errors)

@@ -325,24 +325,46 @@ def _keep_copy(ctx: ProjectContext, session: Session, path: Path, kind: str, row
 
 def check_index(ctx: ProjectContext, volume: str | None = None) -> list[Defect]:
     """Validate the recorded catalogues of the project (or one volume) against page counts."""
+    return check_index_counted(ctx, volume)[0]
+
+
+def check_index_counted(ctx: ProjectContext, volume: str | None = None) -> tuple[list[Defect], int]:
+    """The defects and the number of volumes checked. The whole project covers every volume
+    at or past 标引 (one with no catalogue at all is ``catalogue_empty``) and every volume that
+    has a catalogue; ``volume`` checks that one whatever its stage."""
     schema = schema_of(ctx)
+    graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
         volumes, entries, records = load_catalogues(session, ctx.project_id,
                                                     [volume] if volume else None)
         if volume and not volumes:
             raise NotFoundError("index.volume_not_found", code=volume)
         counts = image_counts(session, list(volumes) if volume else None)
+        stages: dict[int, str] = {vid: stage for vid, stage in session.execute(
+            select(Volume.id, Volume.stage).where(Volume.project_id == ctx.project_id))}
     defects: list[Defect] = []
+    checked = 0
     for vid, vol in volumes.items():
         rows = entries.get(vid)
-        if not rows and not volume:
-            continue  # not indexed yet
+        if not rows and vid not in records and not volume \
+                and not _indexed_by_now(graph, stages.get(vid, "")):
+            continue  # not at 标引 yet
+        checked += 1
         record = (RawEntry({**records[vid], "archive_code": vol.archive_code})
                   if vid in records else None)
         raw = [RawEntry(r) for r in rows or []]
         cat = validate_catalogue(vol.archive_code, record, raw, schema, counts.get(vid))
         defects.extend(cat.defects)
-    return defects
+    return defects, checked
+
+
+def _indexed_by_now(graph: wf.StageGraph, stage: str) -> bool:
+    """Whether a volume at ``stage`` has reached 标引 (is at it or past it)."""
+    if wf.INDEX not in graph.stages:
+        return False
+    if stage == wf.DONE:
+        return True
+    return stage in graph.stages and graph.position(stage) >= graph.position(wf.INDEX)
 
 
 # --- double keying (一稿双录) -----------------------------------------------------------------
