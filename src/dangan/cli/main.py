@@ -55,7 +55,7 @@ _register_areas()
 def run() -> None:
     """Console entry point: run the app and map every error to its documented exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except DanganError as exc:
         err_console.print(f"[bold red]{t('cli.error_prefix')}[/]{exc.message}", highlight=False)
         for line in exc.details:
@@ -77,6 +77,11 @@ def run() -> None:
             sys.exit(130)
         err_console.print(t("error.unexpected", type=type(exc).__name__, detail=exc))
         sys.exit(1)
+    # Without standalone mode Typer turns Ctrl-C and ``typer.Exit(n)`` into a returned code.
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        if code == 130:
+            err_console.print(t("error.interrupted"))
+        sys.exit(code)
     sys.exit(0)
 
 

@@ -5,11 +5,16 @@ as they complete (order is not kept). The number of tasks in flight is bounded, 
 million-page run never holds a million futures. A worker that dies takes its tasks with it:
 the pool is rebuilt and those tasks are retried once (Dask retries by itself); a task that
 kills its worker twice is reported through ``on_lost`` instead of stopping the run.
+
+Ctrl-C (SIGINT) is the main process's alone: pool workers ignore it, and when the run is
+interrupted (or its consumer stops early) the pool's workers are terminated at once — no
+task still queued or running finishes — before the interruption goes on up to the caller.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +30,13 @@ def init_worker() -> None:
 
     cv2.setNumThreads(1)
     _keep_heap()
+
+
+def init_pool_worker() -> None:
+    """A pool worker: Ctrl-C at the terminal reaches the whole process group, but stopping
+    is the main process's decision (it terminates the workers), never a half-done task's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_worker()
 
 
 def _keep_heap() -> None:
@@ -85,10 +97,36 @@ class PoolExecutor:
         import multiprocessing as mp
 
         return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"),
-                                   initializer=init_worker)
+                                   initializer=init_pool_worker)
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
                       on_lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
+        finished = False
+        try:
+            yield from self._map(fn, items, on_lost)
+            finished = True
+        finally:
+            if not finished:  # interrupted (Ctrl-C), an error, or the consumer stopped
+                self.terminate()
+
+    def terminate(self) -> None:
+        """Stop every worker now: queued tasks are dropped, running ones killed."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+
+    def _map(self, fn: Callable[[T], R], items: Iterable[T],
+             on_lost: Callable[[T, BaseException], R] | None) -> Iterator[R]:
         pool = self._pool = self._pool or self._new_pool()
         source = iter(items)
         pending: dict[Future[R], tuple[T, int]] = {}
@@ -148,7 +186,6 @@ class DaskExecutor:
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
                       on_lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
-        from distributed import as_completed
 
         source = iter(items)
         futures: dict[Any, T] = {}
@@ -156,6 +193,16 @@ class DaskExecutor:
             futures[self.client.submit(_in_worker, fn, item, pure=False)] = item
             if len(futures) >= self.max_in_flight:
                 break
+        try:
+            yield from self._drain(fn, source, futures, on_lost)
+        except BaseException:  # interrupted: nothing of this run keeps running on the cluster
+            self.client.cancel(list(futures))
+            raise
+
+    def _drain(self, fn: Callable[[T], R], source: Iterator[T], futures: dict[Any, T],
+               on_lost: Callable[[T, BaseException], R] | None) -> Iterator[R]:
+        from distributed import as_completed
+
         queue = as_completed(list(futures))
         for fut in queue:
             item = futures.pop(fut)

@@ -171,12 +171,32 @@ def run_tasks(tasks: list[PageTask], executor: Executor,
     summary = RetouchSummary(workers=executor.workers)
     start = time.perf_counter()
     results: Iterator[PageReport] = executor.map_unordered(retouch_file, tasks, on_lost=_lost)
-    for report in results:
-        summary.pages.append(report)
-        if progress is not None:
-            progress(report)
+    try:
+        for report in results:
+            summary.pages.append(report)
+            if progress is not None:
+                progress(report)
+    except BaseException:  # Ctrl-C: the executor stops its workers; then drop their parts
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+        remove_parts({posixpath.dirname(task.target) for task in tasks})
+        raise
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def remove_parts(folders: set[str]) -> None:
+    """Partial outputs (``TEMP_MARK`` files) left in ``folders`` by workers stopped mid-page."""
+    for folder in folders:
+        try:
+            fs, path = fsspec.core.url_to_fs(folder)
+            names = fs.ls(path, detail=False) if fs.isdir(path) else []
+            for full in names:
+                if posixpath.basename(full).startswith(TEMP_MARK):
+                    fs.rm(full)
+        except OSError:
+            continue
 
 
 def write_report(path: str, summary: RetouchSummary, extra: dict[str, Any] | None = None) -> None:
