@@ -70,6 +70,9 @@ def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> N
             rebind.record_sorting(ctx, resolve_actor(ctx, person), c, 40, unbind_notes="拆除订书钉")
     # the scan and upload stages need their recorded work (pages, delivery files); these
     # workflow tests sign them without it, which the engine accepts only as a recorded waiver
+    if stage == wf.REBIND:  # scanned without pages: the shortfall is accepted, with the reason
+        rebind.rebind(ctx, resolve_actor(ctx, person), batch_code, accept_missing=WITHOUT_WORK)
+        return
     waiver = WITHOUT_WORK if stage in (wf.SCAN, wf.UPLOAD) else ""
     signoff.sign_off(ctx, resolve_actor(ctx, person), batch_code, stage, without_work=waiver)
 
@@ -96,9 +99,12 @@ def take_to_return(ctx: ProjectContext, batch_code: str) -> None:
     codes = volume_codes(ctx, batch_code)
     if rebind.agreement(ctx) is None:
         rebind.agree_binding(ctx, "glue_tube", "档案室刘主任", trial_codes=codes[:1])
-        rebind.rebind(ctx, resolve_actor(ctx, "吴装"), batch_code, codes[:1])
+        rebind.rebind(ctx, resolve_actor(ctx, "吴装"), batch_code, codes[:1],
+                      accept_missing=WITHOUT_WORK)
         rebind.approve_trial(ctx, "档案室刘主任")
-    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), batch_code)
+    # scanned without pages (WITHOUT_WORK): the shortfall against the sorter's count is
+    # accepted with the same reason
+    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), batch_code, accept_missing=WITHOUT_WORK)
 
 
 def actor(ctx: ProjectContext, name: str, *roles: str) -> Actor:

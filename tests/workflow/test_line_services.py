@@ -10,6 +10,7 @@ from dangan.services import history, progress, qc, rebind, returns, rework, sign
 from dangan.services.engine import resolve_actor
 from workflow.helpers import (
     STAGE_PEOPLE,
+    WITHOUT_WORK,
     add_people,
     add_volumes,
     borrow_and_split,
@@ -57,9 +58,9 @@ def test_whole_line_with_one_rework(any_project) -> None:  # type: ignore[no-unt
     c2.claim(ctx, resolve_actor(ctx, "吴装"), first)
     with pytest.raises(StateError, match="试装"):
         rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first)
-    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first, [codes[0]])
+    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first, [codes[0]], accept_missing=WITHOUT_WORK)
     rebind.approve_trial(ctx, "档案室刘主任")
-    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first)
+    rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first, accept_missing=WITHOUT_WORK)
     do_stage(ctx, batch_codes[1], wf.REBIND, "吴装")
     # return: order and count against the register
     with pytest.raises(StateError):

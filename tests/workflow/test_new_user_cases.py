@@ -7,10 +7,19 @@ from __future__ import annotations
 import pytest
 
 from dangan.domain import workflow as wf
-from dangan.errors import StateError
-from dangan.services import batches, borrow, rebind, returns, workers
+from dangan.errors import InputError, StateError
+from dangan.services import batches, borrow, claims, history, rebind, returns, workers
 from dangan.services.engine import resolve_actor
-from workflow.helpers import add_people, add_volumes, take_to_return
+from workflow.helpers import (
+    STAGE_PEOPLE,
+    add_people,
+    add_volumes,
+    borrow_and_split,
+    do_stage,
+    pass_qc,
+    take_to_return,
+    volume_codes,
+)
 
 
 def test_archive_side_refuses_a_registered_worker_of_another_role(any_project) -> None:  # type: ignore[no-untyped-def]
@@ -41,3 +50,41 @@ def test_archive_side_refuses_a_registered_worker_of_another_role(any_project) -
     assert err.value.key == "workflow.archive_side_wrong_role"
     done = returns.return_batch(ctx, clerk, info.no, "档案室刘老师", shelving_rule="从左至右")
     assert done.return_archive_staff == "档案室刘老师"
+
+
+def _to_rebind(ctx) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """One work batch taken to 装订 with 扫描 signed without work (no page ingested) while
+    the sorter numbered 40 pages per volume."""
+    add_people(ctx)
+    add_volumes(ctx, 2)
+    _no, (made,) = borrow_and_split(ctx, 2, pages_per_batch=10_000)
+    for stage in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
+        do_stage(ctx, made, stage, STAGE_PEOPLE[stage])
+    pass_qc(ctx, made, "孙检")
+    claims.claim(ctx, resolve_actor(ctx, "吴装"), made)
+    codes = volume_codes(ctx, made)
+    rebind.agree_binding(ctx, "thread", "档案室刘主任", trial_codes=codes[:1])
+    return made, codes
+
+
+def test_rebind_refuses_a_volume_with_fewer_ingested_pages_than_numbered(any_project) -> None:  # type: ignore[no-untyped-def]
+    ctx = any_project
+    made, codes = _to_rebind(ctx)
+    binder = resolve_actor(ctx, "吴装")
+    with pytest.raises(StateError) as err:
+        rebind.rebind(ctx, binder, made, codes[:1])
+    assert err.value.key == "rebind.refused"
+    assert any(codes[0] in d and "40" in d and "0" in d for d in err.value.details)
+    assert batches.work_batch_info(ctx, made).stage == wf.REBIND
+    with pytest.raises(InputError) as bad:
+        rebind.rebind(ctx, binder, made, codes[:1], accept_missing="   ")
+    assert bad.value.key == "workflow.waiver_needs_reason"
+    # the binder records why (the original lacks the pages): then it is rebound, the decision kept
+    rebind.rebind(ctx, binder, made, codes[:1], accept_missing="原件缺页，档案室确认")
+    rebind.approve_trial(ctx, "档案室刘主任")
+    with pytest.raises(StateError) as err:
+        rebind.rebind(ctx, binder, made)  # the second volume is short too, not waived
+    assert err.value.key == "rebind.refused" and codes[1] in err.value.details[0]
+    waivers = [h for h in history.volume_history(ctx, codes[0]) if h.kind == wf.EVENT_WORK_WAIVED]
+    assert [(h.stage, h.person, h.remarks) for h in waivers if h.stage == wf.REBIND] == [
+        (wf.REBIND, "吴装", "原件缺页，档案室确认")]

@@ -479,11 +479,14 @@ def rebind_approve(by: str = ArchiveLeader,
 def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
                 binder: str = worker_option("cli.opt.binder"),
                 volume: list[str] = typer.Option(None, "--volume"),
+                accept_missing: str = typer.Option("", "--accept-missing", metavar="REASON",
+                                                   help="cli.opt.accept_missing"),
                 remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """装订完成并在责任跟踪卡上签字（有未解决问题或缺页的案卷会被拒绝）。"""
     from dangan.services.rebind import rebind
 
-    r = rebind(ctx := open_ctx(project), resolve_actor(ctx, binder), batch, volume or [], remarks)
+    r = rebind(ctx := open_ctx(project), resolve_actor(ctx, binder), batch, volume or [], remarks,
+               accept_missing=accept_missing)
     console.print(t("workflow.signed", person=r.person, batch=r.batch,
                     stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
 

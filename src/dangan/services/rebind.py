@@ -140,9 +140,64 @@ def agreement(ctx: ProjectContext) -> AgreementInfo | None:
 
 
 def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
-           archive_codes: Sequence[str] = (), remarks: str = "") -> SignoffResult:
-    """Rebind volumes of a batch (all, or the listed ones) and sign the card."""
-    return engine.sign(ctx, actor, batch_code, wf.REBIND, remarks, archive_codes)
+           archive_codes: Sequence[str] = (), remarks: str = "",
+           accept_missing: str = "") -> SignoffResult:
+    """Rebind volumes of a batch (all, or the listed ones) and sign the card.
+
+    ``accept_missing``: the reason for rebinding volumes with fewer ingested pages than the
+    sorter numbered (e.g. the page is missing from the original); the decision is recorded
+    for each such volume (reason, binder, time) in the same transaction as the sign-off."""
+    if not accept_missing:
+        return engine.sign(ctx, actor, batch_code, wf.REBIND, remarks, archive_codes)
+    if not accept_missing.strip():
+        raise InputError("workflow.waiver_needs_reason")
+    graph = ws.graph_for(ctx.config)
+    at = ws.now()
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
+        volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
+                   if archive_codes else list(session.scalars(select(Volume).where(
+                       Volume.work_batch_id == batch.id, Volume.stage == wf.REBIND)
+                       .order_by(Volume.id))))
+        for v, numbered, have in _short_volumes(session, volumes):
+            if v.work_batch_id != batch.id:
+                continue  # refused by the sign-off below
+            ws.add_event(session, ctx.project_id, wf.EVENT_WORK_WAIVED, actor.name,
+                         stage=wf.REBIND, worker_id=actor.worker_id, volume_id=v.id,
+                         work_batch_id=batch.id, remarks=accept_missing.strip(),
+                         data={"missing_pages": True, "numbered": numbered, "scanned": have},
+                         at=at)
+        session.flush()
+        advanced, signed = engine.sign_in_session(
+            session, ctx.project_id, graph, batch, wf.REBIND, actor,
+            volumes if archive_codes else None, remarks, at)
+        ids = engine._with_sheet(signed)
+        result = SignoffResult(batch.code, wf.REBIND, actor.name, at, len(signed), advanced,
+                               graph.next(wf.REBIND))
+    engine.after_signoff(ctx, ids)
+    return result
+
+
+def _short_volumes(session: Session, volumes: Sequence[Volume]
+                   ) -> list[tuple[Volume, int, int]]:
+    """(volume, pages the sorter numbered, pages ingested) for each volume short of pages."""
+    ids = [v.id for v in volumes]
+    scanned = {vid: int(n) for vid, n in session.execute(
+        select(Page.volume_id, func.count(Page.id)).where(Page.volume_id.in_(ids))
+        .group_by(Page.volume_id))}
+    short = []
+    for v in volumes:
+        numbered = pages_numbered(session, v.id)
+        have = scanned.get(v.id, 0)
+        if numbered is not None and have < numbered:
+            short.append((v, numbered, have))
+    return short
+
+
+def _shortfall_waived(session: Session, volumes: Sequence[Volume]) -> set[int]:
+    return set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.volume_id.in_([v.id for v in volumes]), StageEvent.stage == wf.REBIND,
+        StageEvent.kind == wf.EVENT_WORK_WAIVED)))
 
 
 def current_agreement(session: Session, project_id: int) -> BindingAgreement | None:
@@ -166,17 +221,16 @@ def rebind_problems(session: Session, project_id: int, volumes: Sequence[Volume]
         problems.append(t("rebind.open_defect", code=code, defect=t(f"defect.{defect.code}"),
                              page=defect.page_no or "-"))
     ids = [v.id for v in volumes]
-    scanned = {vid: int(n) for vid, n in session.execute(
-        select(Page.volume_id, func.count(Page.id)).where(Page.volume_id.in_(ids))
-        .group_by(Page.volume_id))}
+    # pages ingested (a volume signed through 扫描 without its work has none) against the
+    # pages the sorter numbered, unless the binder recorded the shortfall (accept_missing)
+    waived = _shortfall_waived(session, volumes)
+    for v, numbered, have in _short_volumes(session, volumes):
+        if v.id not in waived:
+            problems.append(t("rebind.missing_page", code=v.archive_code, numbered=numbered,
+                              scanned=have))
     registered = set(session.scalars(select(BorrowRegisterEntry.volume_id).where(
         BorrowRegisterEntry.volume_id.in_(ids))))
     for v in volumes:
-        numbered = pages_numbered(session, v.id)
-        have = scanned.get(v.id, v.page_count)
-        if numbered is not None and have is not None and have < numbered:
-            problems.append(t("rebind.missing_page", code=v.archive_code, numbered=numbered,
-                                 scanned=have))
         if v.id not in registered:
             problems.append(t("rebind.not_in_register", code=v.archive_code))
     if problems:

@@ -117,8 +117,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rebind.trial_not_bound": ("试装案卷尚未装订", "Trial volumes are not rebound yet"),
     "rebind.refused": ("不能装订：{count} 个问题", "Rebinding refused: {count} problem(s)"),
     "rebind.open_defect": ("{code} 第 {page} 页有未解决的问题 {defect}", "{code} page {page}: open defect {defect}"),
-    "rebind.missing_page": ("{code} 编页 {numbered} 页，只有 {scanned} 页图像（缺页）",
-                            "{code}: {numbered} pages numbered but only {scanned} images (missing page)"),
+    "rebind.missing_page": ("{code} 整理时编页 {numbered} 页，只入库 {scanned} 页图像（缺页）；原件确实缺页时用 rebind sign --accept-missing 写明原因",
+                            "{code}: {numbered} pages numbered at sorting but only {scanned} ingested (missing page); if the original lacks them, give the reason with rebind sign --accept-missing"),
     "rebind.not_in_register": ("{code} 不在借卷详情登记表中", "{code} is not in the borrow register"),
     "rebind.agreed": ("装订方式已确认：{method}，签字 {by}", "Binding method agreed: {method}, signed by {by}"),
     "rebind.trial_approved": ("试装已确认：{by}", "Trial volumes approved by {by}"),
@@ -301,4 +301,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.archive_side_wrong_role": (
         "{name} 是登记的{roles}，不是{role}，不能代表档案室签字（档案室一方须由档案室人员签字）",
         "{name} is a registered {roles}, not {role}; they cannot sign for the archive room"),
+    "cli.opt.accept_missing": (
+        "原件确实缺页时写明原因：入库页数少于整理编页数的案卷照样装订，并记录原因、装订人和时间",
+        "Reason why volumes with fewer ingested pages than numbered at sorting are rebound anyway (the original lacks them); recorded with the binder and time"),
 }
