@@ -5,10 +5,12 @@ photos, and defects of the original paper."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from dangan.db.models import Defect
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
-from dangan.services import batches, borrow, claims, history, rebind, returns, workers
+from dangan.services import batches, borrow, claims, history, qc, rebind, returns, workers
 from dangan.services.engine import resolve_actor
 from workflow.helpers import (
     STAGE_PEOPLE,
@@ -16,6 +18,7 @@ from workflow.helpers import (
     add_volumes,
     borrow_and_split,
     do_stage,
+    line_to,
     pass_qc,
     take_to_return,
     volume_codes,
@@ -88,3 +91,23 @@ def test_rebind_refuses_a_volume_with_fewer_ingested_pages_than_numbered(any_pro
     waivers = [h for h in history.volume_history(ctx, codes[0]) if h.kind == wf.EVENT_WORK_WAIVED]
     assert [(h.stage, h.person, h.remarks) for h in waivers if h.stage == wf.REBIND] == [
         (wf.REBIND, "吴装", "原件缺页，档案室确认")]
+
+
+def test_qc_refuses_a_page_or_item_outside_the_volume(any_project) -> None:  # type: ignore[no-untyped-def]
+    ctx = any_project
+    add_volumes(ctx, 1)
+    made = line_to(ctx, wf.RETOUCH, claim=False)  # sorted (40 pages numbered), scanned without pages
+    (code,) = volume_codes(ctx, made)
+    claims.claim(ctx, resolve_actor(ctx, "赵修"), made)
+    inspector = resolve_actor(ctx, "孙检")
+    for page in (41, 99, 0):
+        with pytest.raises(InputError) as err:
+            qc.record_defect(ctx, inspector, code, "skew", page_no=page)
+        assert err.value.key == "qc.page_out_of_range"
+        assert code in str(err.value) and "40" in str(err.value)
+    with pytest.raises(InputError) as err:
+        qc.record_defect(ctx, inspector, code, "skew", item_seq=3)
+    assert err.value.key == "qc.item_not_found"
+    with ctx.transaction() as session:
+        assert session.scalar(select(func.count(Defect.id))) == 0
+    assert qc.record_defect(ctx, inspector, code, "skew", page_no=40).code == "skew"

@@ -177,6 +177,8 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
             raise StateError("qc.volume_not_on_line", code=archive_code)
         if volume.stage == wf.DONE:
             raise StateError("qc.volume_returned", code=archive_code)
+        if page_no is not None:
+            _check_page(session, volume, page_no)
         item_id = None
         if item_seq is not None:
             item_id = session.scalar(select(Item.id).where(Item.volume_id == volume.id,
@@ -353,3 +355,16 @@ def _defective_units(session: Session, inspection_id: int) -> set[Unit]:
 def _unit_dict(unit: Unit, codes: dict[int, str]) -> dict[str, Any]:
     return {"volume_id": unit[0], "archive_code": codes.get(unit[0], ""), "unit": unit[1],
             "key": unit[2]}
+
+
+def _check_page(session: Session, volume: Volume, page_no: int) -> None:
+    """A defect's page must be one of the volume's pages: those ingested, or numbered by the
+    sorter (a missing page is one numbered but not scanned); unknown when neither is there."""
+    from dangan.services.rebind import pages_numbered
+
+    ingested = session.scalar(select(func.max(Page.page_no)).where(Page.volume_id == volume.id))
+    pages = max(int(ingested or 0), volume.page_count or 0,
+                pages_numbered(session, volume.id) or 0)
+    if page_no < 1 or (pages and page_no > pages):
+        raise InputError("qc.page_out_of_range", code=volume.archive_code, page=page_no,
+                         pages=pages or "?")

@@ -304,4 +304,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.opt.accept_missing": (
         "原件确实缺页时写明原因：入库页数少于整理编页数的案卷照样装订，并记录原因、装订人和时间",
         "Reason why volumes with fewer ingested pages than numbered at sorting are rebound anyway (the original lacks them); recorded with the binder and time"),
+    "qc.page_out_of_range": ("案卷 {code} 共 {pages} 页，没有第 {page} 页：问题未记录",
+                             "Volume {code} has {pages} pages, no page {page}: defect not recorded"),
 }
