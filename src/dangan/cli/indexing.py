@@ -208,6 +208,8 @@ def handover_build(
     result = build_handover(open_ctx(project), bag, form)
     done = "handover.already" if result.already else "handover.done"
     console.print(t(done, path=result.path, volumes=result.volumes, files=result.files))
+    console.print(t("handover.forms", forms="、".join(result.forms),
+                    folders="、".join(f"data/files/{f}/" for f in result.forms)))
 
 
 @handover_app.command("verify")

@@ -6,8 +6,9 @@ One layout in three encodings:
 * ``.csv`` — the same two tables as ``<name>-案卷.csv`` and ``<name>-卷内.csv`` (UTF-8 with BOM);
 * ``.xml`` — ``<linkdata>`` → ``<volume>`` (record fields) → ``<item>`` (fields, ``<file>``).
 
-案卷 columns: 档号, the project's record fields, 件数(实), 页数(实), 文件夹. 卷内 columns: 档号,
-the project's entry fields, 页数(实), 文件路径, 文件格式, 文件大小, SHA-256. Paths are relative to
+案卷 columns: 档号, the project's record fields, 件数(实), 页数(实), 文件夹 (one per form, ``;``
+between). 卷内 columns: 档号, the project's entry fields, 页数(实), 文件路径, 文件格式, 文件大小,
+SHA-256 — one row per item and form. Paths are relative to
 the delivery root (the folder holding ``pdf/``, ``jpg/`` …; ``data/files/`` in a handover bag),
 always with ``/``.
 """
@@ -80,11 +81,14 @@ def tables(schema: CatalogueSchema, volumes: Sequence[LinkVolume]) -> tuple[list
         for item in vol.items:
             values = {**item.fields, "seq": item.seq, "page_start": item.page_start,
                       "page_end": item.page_end}
-            files = item.files or [LinkFile("", "", 0, "")]
-            f0 = files[0] if len(files) == 1 else LinkFile(_common_dir(files), files[0].kind,
-                                                          sum(f.size for f in files), "")
-            item_rows.append([vol.archive_code, *(values.get(f, "") for f in ef), item.pages,
-                              f0.path, f0.kind, f0.size, f0.sha256])
+            by_kind: dict[str, list[LinkFile]] = {}
+            for lf in item.files:
+                by_kind.setdefault(lf.kind, []).append(lf)
+            for files in list(by_kind.values()) or [[LinkFile("", "", 0, "")]]:  # a row per form
+                f0 = files[0] if len(files) == 1 else LinkFile(_common_dir(files), files[0].kind,
+                                                              sum(f.size for f in files), "")
+                item_rows.append([vol.archive_code, *(values.get(f, "") for f in ef), item.pages,
+                                  f0.path, f0.kind, f0.size, f0.sha256])
     return vol_rows, item_rows
 
 

@@ -119,4 +119,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Checked {volumes} volume(s): {errors} error(s), {warnings} warning(s) in {with_defects} volume(s)"),
     "link.checked": ("挂接检查：已检查 {volumes} 卷、{files} 个交付文件（{forms}），{errors} 处错误，{warnings} 处提示",
                      "Link check: {volumes} volume(s) and {files} delivered file(s) checked ({forms}); {errors} error(s), {warnings} warning(s)"),
+    "handover.forms": ("移交包中的交付形式：{forms}（{folders}）", "Delivery forms in the bag: {forms} ({folders})"),
 }

@@ -3,7 +3,7 @@
 A handover is refused while the link check finds errors: the client pays for data that
 matches, so a broken delivery never leaves the building. Bag layout (under ``data/``)::
 
-    files/<form>/<archive code>/…     the delivered files, as in 已上传
+    files/<form>/<archive code>/…     the delivered files, as in 已上传 (every configured form)
     catalogue/卷内目录.xlsx            the catalogue workbook (re-importable)
     linkdata/挂接数据.xlsx|.xml        数据挂接 for the archive system
     records/跟踪表/<code>-….xlsx       the tracking sheets
@@ -28,7 +28,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ from dangan.export.bag import BagReport, make_bag, verify_bag
 from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_mets
 from dangan.i18n import t
 from dangan.intake.renumber import crash_point
-from dangan.services.delivery.linking import check_links, link_volumes
+from dangan.services.delivery.linking import check_links, delivery_forms, link_volumes
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.project import ProjectContext
 from dangan.services.rework import defect_text
@@ -71,6 +71,7 @@ class HandoverResult:
     files: int
     warnings: list[Defect]
     already: bool = False  # the same request was built before: nothing written
+    forms: list[str] = field(default_factory=list)  # the delivery forms in the bag
 
 
 REQUEST_TAG = "Dangan-Request-SHA256"  # bag-info: what was asked, to know a repeated request
@@ -80,24 +81,26 @@ def _tmp_prefix(out: Path) -> str:
     return f".{out.name}.tmp-"
 
 
-def build_handover(ctx: ProjectContext, out: Path, form: str | None = None) -> HandoverResult:
+def build_handover(ctx: ProjectContext, out: Path,
+                   form: str | Sequence[str] | None = None) -> HandoverResult:
     """Build the bag in a temporary beside ``out``, owned by this run (an flock on it held to
     the end), and rename it into place whole. Temporaries of ``out`` that no live run owns
     (left by a killed run) are removed first. Asking again for a bag already built from the
-    same delivery is recognised: nothing is written and ``already`` is set."""
-    form = form or ctx.config.delivery.forms[0]
-    defects = check_links(ctx, forms=[form])
+    same delivery is recognised: nothing is written and ``already`` is set. The bag holds
+    every configured delivery form unless ``form`` narrows it."""
+    forms = delivery_forms(ctx, form)
+    defects = check_links(ctx, forms=forms)
     errors = [d for d in defects if d.is_error]
     if errors:
         raise DefectsFound("handover.refused", count=len(errors), details=[d.message for d in errors])
-    volumes = link_volumes(ctx, form)
-    request = _request_digest(ctx, form, volumes)
+    volumes = link_volumes(ctx, forms)
+    request = _request_digest(ctx, forms, volumes)
     warnings = [d for d in defects if not d.is_error]
     if out.exists():
         done = _already_built(out, request)
         if done is None:
             raise ConflictError("handover.exists", path=out)
-        return HandoverResult(out, len(volumes), done, warnings, already=True)
+        return HandoverResult(out, len(volumes), done, warnings, already=True, forms=forms)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _flock(out.parent, WAIT_S):
         _remove_abandoned(out)
@@ -107,7 +110,7 @@ def build_handover(ctx: ProjectContext, out: Path, form: str | None = None) -> H
         owner.enter_context(_flock(tmp, 0))
     with owner:
         try:
-            n_files = _fill(ctx, tmp, volumes, form, request)
+            n_files = _fill(ctx, tmp, volumes, forms, request)
             with _flock(out.parent, WAIT_S):
                 if out.exists():  # built meanwhile by another run
                     raise ConflictError("handover.exists", path=out)
@@ -115,11 +118,11 @@ def build_handover(ctx: ProjectContext, out: Path, form: str | None = None) -> H
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return HandoverResult(out, len(volumes), n_files, warnings)
+    return HandoverResult(out, len(volumes), n_files, warnings, forms=forms)
 
 
-def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume], form: str,
-          request: str) -> int:
+def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume],
+          forms: Sequence[str], request: str) -> int:
     n_files = _copy_delivery(ctx, tmp, volumes)
     crash_point("handover.first_temporary")
     (tmp / "catalogue").mkdir()
@@ -130,11 +133,11 @@ def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume]
     (tmp / "linkdata" / "挂接数据.xml").write_bytes(
         linkdata.to_xml(schema, volumes, ctx.config.project.name))
     _copy_records(ctx, tmp / "records", [v.archive_code for v in volumes])
-    (tmp / "mets.xml").write_bytes(_mets(ctx, volumes, form))
+    (tmp / "mets.xml").write_bytes(_mets(ctx, volumes, forms))
     make_bag(tmp, {
         "Source-Organization": ctx.config.project.client or ctx.config.project.name,
         "External-Description": t("handover.description", name=ctx.config.project.name,
-                                  volumes=len(volumes), form=form),
+                                  volumes=len(volumes), form="、".join(forms)),
         "Bagging-Date": datetime.now(UTC).date().isoformat(),
         "Bag-Software-Agent": f"dangan {dangan_version}",
         "Bag-Count": "1 of 1",
@@ -144,10 +147,15 @@ def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume]
     return n_files
 
 
-def _request_digest(ctx: ProjectContext, form: str, volumes: Sequence[linkdata.LinkVolume]) -> str:
-    """What a handover request asks for: the project, the form and every delivered file."""
-    body = {"project": ctx.config.project.name, "form": form,
-            "volumes": [asdict(v) for v in volumes]}
+def _request_digest(ctx: ProjectContext, forms: Sequence[str],
+                    volumes: Sequence[linkdata.LinkVolume]) -> str:
+    """What a handover request asks for: the project, the forms and every delivered file."""
+    body: dict[str, Any] = {"project": ctx.config.project.name,
+                            "volumes": [asdict(v) for v in volumes]}
+    if len(forms) == 1:
+        body["form"] = forms[0]  # as bags of one form were always tagged
+    else:
+        body["forms"] = list(forms)
     return sha256_bytes(json.dumps(body, ensure_ascii=False, sort_keys=True,
                                    default=str).encode("utf-8"))
 
@@ -213,7 +221,7 @@ def _copy_delivery(ctx: ProjectContext, dest: Path, volumes: Sequence[linkdata.L
     from dangan.storage.checksum import copy_hashing
 
     codes = {v.archive_code for v in volumes}
-    folders = {v.folder for v in volumes}
+    folders = {f for v in volumes for f in v.folder.split(";")}
     count = 0
     with ctx.transaction() as session:
         rows = session.execute(
@@ -307,7 +315,7 @@ def _csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
     path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
 
 
-def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], form: str) -> bytes:
+def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], forms: Sequence[str]) -> bytes:
     schema = schema_of(ctx)
     from dangan.db.models import StoredFile
 
@@ -332,7 +340,7 @@ def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], form: str
             "scan_format": ("扫描格式", scan.format),
             "compression": ("压缩方式", "JPEG (DCT)" if retouch.format == "jpg" else "LZW"),
             "jpeg_quality": ("压缩质量", retouch.jpeg_quality),
-            "delivery_form": ("交付形式", form), "page_size": ("幅面", retouch.page_size),
+            "delivery_form": ("交付形式", "、".join(forms)), "page_size": ("幅面", retouch.page_size),
             "device": ("扫描设备", "; ".join(devices)),
             "software": ("处理软件", f"dangan {dangan_version}"),
         }
@@ -342,14 +350,14 @@ def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], form: str
             mpages = []
             for n in range(item.page_start + lead, item.page_end + lead + 1):
                 page, sha = vpages.get(n, (None, ""))
-                jpg = next((f for f in files if form == "jpg" and f.path.endswith(f"-{n:04d}.jpg")), None)
+                jpg = next((f for f in files if f.kind == "jpg" and f.path.endswith(f"-{n:04d}.jpg")), None)
                 mpages.append(MetsPage(n, str(n - lead), sha, getattr(page, "width", None),
                                        getattr(page, "height", None), getattr(page, "dpi", None),
                                        getattr(page, "colour_mode", None), jpg))
             fields = {k: (ENTRY_LABELS[k][0], item.fields.get(k, "")) for k in
                       ("doc_no", "author", "title", "date", "security_class", "remarks")}
             fields["pages"] = (ENTRY_LABELS["page_start"][0], f"{item.page_start}-{item.page_end}")
-            items.append(MetsItem(item.seq, fields, [] if form == "jpg" else files, mpages))
+            items.append(MetsItem(item.seq, fields, [f for f in files if f.kind != "jpg"], mpages))
         record = {k: (RECORD_LABELS[k][0], v) for k, v in vol.record.items() if k in RECORD_LABELS}
         record["archive_code"] = (RECORD_LABELS["archive_code"][0], vol.archive_code)
         out.append(MetsVolume(vol.archive_code, record, digit, items))

@@ -69,8 +69,18 @@ def expected_files(ctx: ProjectContext, code: str, item: Any, form: str, schema:
     return [f"{base}/{name}.{ext}"]
 
 
-def link_volumes(ctx: ProjectContext, form: str | None = None, volume: str | None = None) -> list[LinkVolume]:
-    form = form or ctx.config.delivery.forms[0]
+def delivery_forms(ctx: ProjectContext, form: str | Sequence[str] | None = None) -> list[str]:
+    """The forms asked for: ``form`` (one or several) when given, else every configured form."""
+    if not form:
+        return list(ctx.config.delivery.forms)
+    return [form] if isinstance(form, str) else list(dict.fromkeys(form))
+
+
+def link_volumes(ctx: ProjectContext, form: str | Sequence[str] | None = None,
+                 volume: str | None = None) -> list[LinkVolume]:
+    """The volumes with their items and delivered files, in every form asked for (default:
+    every configured form); a volume's ``folder`` lists its folder of each form (``;``)."""
+    forms = delivery_forms(ctx, form)
     schema = schema_of(ctx)
     with ctx.transaction() as session:
         volumes, _entries, records = load_catalogues(session, ctx.project_id, [volume] if volume else None)
@@ -84,17 +94,19 @@ def link_volumes(ctx: ProjectContext, form: str | None = None, volume: str | Non
             fields = {c: getattr(item, c) for c in ("doc_no", "author", "title", "date",
                                                      "security_class", "remarks")}
             fields.update(item.extra or {})
-            linked = [LinkFile(_rel(p), form, vol_files[p].size, vol_files[p].sha256)
-                      for p in expected_files(ctx, src.archive_code, item, form, schema)
+            linked = [LinkFile(_rel(p), f, vol_files[p].size, vol_files[p].sha256)
+                      for f in forms
+                      for p in expected_files(ctx, src.archive_code, item, f, schema)
                       if p in vol_files]
             items.append(LinkItem(item.seq, item.page_start, item.page_end, fields, linked))
         record = records.get(src.volume_id, {})
-        out.append(LinkVolume(volumes[src.volume_id].archive_code, record,
-                              _rel(output_dir(form, src.archive_code)), items))
+        folder = ";".join(_rel(output_dir(f, src.archive_code)) for f in forms)
+        out.append(LinkVolume(volumes[src.volume_id].archive_code, record, folder, items))
     return out
 
 
-def export_link_data(ctx: ProjectContext, out: Path, fmt: str, form: str | None = None) -> list[Path]:
+def export_link_data(ctx: ProjectContext, out: Path, fmt: str,
+                     form: str | Sequence[str] | None = None) -> list[Path]:
     schema = schema_of(ctx)
     vols = link_volumes(ctx, form)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +144,7 @@ def check_links_counted(ctx: ProjectContext, volume: str | None = None,
     """挂接检查 with what it covered: volumes, delivered files, forms (default: every
     configured form)."""
     schema = schema_of(ctx)
-    forms = list(forms or ctx.config.delivery.forms)
+    forms = delivery_forms(ctx, forms)
     with ctx.transaction() as session:
         volumes, entries, records = load_catalogues(session, ctx.project_id, [volume] if volume else None)
         sources = {s.volume_id: s for s in load_sources(session, ctx.project_id, volume)}
