@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from dangan.db.models import Defect
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
-from dangan.services import batches, borrow, claims, history, qc, rebind, returns, workers
+from dangan.services import batches, borrow, claims, history, qc, rebind, returns, signoff, workers
 from dangan.services.engine import resolve_actor
 from workflow.helpers import (
     STAGE_PEOPLE,
+    WITHOUT_WORK,
     add_people,
     add_volumes,
     borrow_and_split,
@@ -111,3 +112,20 @@ def test_qc_refuses_a_page_or_item_outside_the_volume(any_project) -> None:  # t
     with ctx.transaction() as session:
         assert session.scalar(select(func.count(Defect.id))) == 0
     assert qc.record_defect(ctx, inspector, code, "skew", page_no=40).code == "skew"
+
+
+def test_a_volume_signed_again_for_its_stage_is_named_as_already_signed(any_project) -> None:  # type: ignore[no-untyped-def]
+    ctx = any_project
+    add_volumes(ctx, 2)
+    made = line_to(ctx, wf.SCAN)
+    first, second = volume_codes(ctx, made)
+    scanner = resolve_actor(ctx, "张扫")
+    signoff.sign_off(ctx, scanner, made, archive_codes=[first], without_work=WITHOUT_WORK)
+    assert batches.work_batch_info(ctx, made).stage == wf.SCAN  # the second is still to scan
+    with pytest.raises(StateError) as err:
+        signoff.sign_off(ctx, scanner, made, archive_codes=[first], without_work=WITHOUT_WORK)
+    assert err.value.key == "workflow.volume_already_signed"
+    text = str(err.value)
+    assert first in text and "扫描" in text and "张扫" in text and "修图" in text
+    signoff.sign_off(ctx, scanner, made, archive_codes=[second], without_work=WITHOUT_WORK)
+    assert batches.work_batch_info(ctx, made).stage == wf.RETOUCH

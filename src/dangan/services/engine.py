@@ -379,6 +379,9 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
                   volumes: Sequence[Volume], stage: str, actor: Actor, remarks: str,
                   at: datetime, data: dict[str, Any] | None, all_at_stage: bool) -> bool:
     for volume in volumes:
+        if (stage in graph and (volume.stage in graph or volume.stage == wf.DONE)
+                and graph.passed(volume.stage, stage)):
+            _already_signed(session, volume, stage)
         ws.refuse(graph.check_signoff(volume.stage, stage))
         if volume.status == wf.IN_REWORK:
             raise StateError("workflow.volume_in_rework", code=volume.archive_code)
@@ -398,6 +401,18 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
             session.expire(v, ["stage", "status", "updated_at"])
     return _advance_batch(session, project_id, graph, batch, stage, actor, remarks, at, data,
                           check_left=not all_at_stage)
+
+
+def _already_signed(session: Session, volume: Volume, stage: str) -> None:
+    """A volume past ``stage`` named again for it: say so, with who signed it and when."""
+    last = session.execute(select(StageEvent.person, StageEvent.at).where(
+        StageEvent.volume_id == volume.id, StageEvent.stage == stage,
+        StageEvent.kind == wf.EVENT_SIGNOFF).order_by(StageEvent.at.desc(),
+                                                      StageEvent.id.desc()).limit(1)).first()
+    person, at = (last[0], f"{last[1]:%Y-%m-%d %H:%M}") if last else ("-", "-")
+    raise StateError("workflow.volume_already_signed", code=volume.archive_code,
+                     stage=t(f"stage.{stage}"), person=person, at=at,
+                     current=t(f"stage.{volume.stage}"))
 
 
 def _advance_batch(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,

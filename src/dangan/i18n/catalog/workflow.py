@@ -306,4 +306,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Reason why volumes with fewer ingested pages than numbered at sorting are rebound anyway (the original lacks them); recorded with the binder and time"),
     "qc.page_out_of_range": ("案卷 {code} 共 {pages} 页，没有第 {page} 页：问题未记录",
                              "Volume {code} has {pages} pages, no page {page}: defect not recorded"),
+    "workflow.volume_already_signed": (
+        "案卷 {code} 的“{stage}”已由 {person} 于 {at} 签字，现在“{current}”环节：未重复签字",
+        "Volume {code} was already signed for “{stage}” by {person} at {at}; it is now at “{current}”: not signed again"),
 }
