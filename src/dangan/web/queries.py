@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from dangan.db.models import BorrowRegisterEntry, Page, Volume
+from dangan.db.models import BorrowRegisterEntry, Page, Volume, WorkBatch
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 
@@ -77,3 +77,13 @@ def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], in
                                .order_by(Volume.archive_code)).all()
     total = int(rows[0][2]) if rows else 0
     return _to_rows([(v, n) for v, n, _t in rows]), total
+
+
+def batches_at(ctx: ProjectContext, stage: str) -> list[dict[str, str]]:
+    """The work batches waiting at or held at ``stage`` (code, status), oldest first: the
+    home list of a desk."""
+    with ctx.transaction() as session:
+        return [{"code": code, "status": status} for code, status in session.execute(
+            select(WorkBatch.code, WorkBatch.status).where(
+                WorkBatch.project_id == ctx.project_id, WorkBatch.stage == stage)
+            .order_by(WorkBatch.id))]

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 
-from dangan.db.models import StoredFile, Volume, WorkBatch
+from dangan.db.models import StoredFile, Volume
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError
@@ -31,6 +31,7 @@ from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, actor_of, require_role
+from dangan.web.queries import batches_at
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -74,11 +75,7 @@ def batch_forms(ctx: ProjectContext, code: str) -> list[dict[str, object]]:
 
 @router.get("/package")
 def package_home(request: Request, ctx: Ctx, account: PackageAccount) -> Response:
-    with ctx.transaction() as session:
-        batches = [{"code": b.code, "status": b.status} for b in session.scalars(
-            select(WorkBatch).where(WorkBatch.project_id == ctx.project_id,
-                                    WorkBatch.stage == wf.UPLOAD).order_by(WorkBatch.id))]
-    return render(request, "package/home.html", batches=batches)
+    return render(request, "package/home.html", batches=batches_at(ctx, wf.UPLOAD))
 
 
 @router.get("/package/runs/{run_id}")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from dangan.compute.executors import Executor, PoolExecutor
-from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
+from dangan.db.models import Defect, Page, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import NotFoundError
 from dangan.i18n import catalogue, t
@@ -32,6 +32,7 @@ from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role
+from dangan.web.queries import batches_at
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.templating import render
@@ -105,11 +106,7 @@ def _url(code: str) -> str:
 
 @router.get("/retouch")
 def retouch_home(request: Request, ctx: Ctx, account: RetouchAccount) -> Response:
-    with ctx.transaction() as session:
-        batches = [{"code": b.code, "status": b.status} for b in session.scalars(
-            select(WorkBatch).where(WorkBatch.project_id == ctx.project_id,
-                                    WorkBatch.stage == wf.RETOUCH).order_by(WorkBatch.id))]
-    return render(request, "retouch/home.html", batches=batches)
+    return render(request, "retouch/home.html", batches=batches_at(ctx, wf.RETOUCH))
 
 
 @router.get("/retouch/runs/{run_id}")
