@@ -41,6 +41,23 @@ def worker_option(help_key: str = "cli.opt.worker", required: bool = True) -> An
     return typer.Option(... if required else None, "-w", "--worker", help=help_key)
 
 
+def _check_stage(value: str | None) -> str | None:
+    """``--stage``: a stage name dangan knows, else a usage error (exit 2) listing them."""
+    from dangan.domain.workflow import ALL_STAGES
+    from dangan.i18n import t
+
+    if value is None or value in ALL_STAGES:
+        return value
+    choices = ", ".join(t("cli.usage.stage_choice", name=s, label=t(f"stage.{s}"))
+                        for s in ALL_STAGES)
+    raise typer.BadParameter(t("cli.usage.bad_stage", value=value, choices=choices))
+
+
+def stage_option(help_key: str = "cli.opt.stage") -> Any:
+    """``--stage NAME``: one of the stage names (``scan``, ``retouch``, …), checked at once."""
+    return typer.Option(None, "--stage", callback=_check_stage, help=help_key)
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output: UTF-8 JSON on stdout, Chinese kept as is."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -12,6 +12,7 @@ command's and parameter's help from the catalogue:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -119,3 +120,73 @@ def check_lang(value: str | None) -> str | None:
         raise typer.BadParameter(t("cli.bad_lang", value=value, choices="zh, en"))
     set_language(value)
     return value
+
+
+# --- usage errors -------------------------------------------------------------------------------
+# Click writes its usage errors in English ("Missing option '-w'.", "No such command 'x'.").
+# ``usage_text`` renders them from the catalogue instead, by the error's kind and parameters.
+
+_NO_SUCH_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.?$")
+_EXTRA_ARGS = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)\.?$")
+_NEEDS = re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<n>\d+) arguments)\.?$")
+_NO_VALUE = re.compile(r"Option '(?P<name>.+)' does not take a value\.?$")
+
+
+def _hint(exc: Any) -> str:
+    hint = getattr(exc, "param_hint", None)
+    param = getattr(exc, "param", None)
+    if hint is None and param is not None:
+        hint = param.get_error_hint()
+    if hint is None:
+        return ""
+    return hint if isinstance(hint, str) else " / ".join(hint)
+
+
+def usage_message(exc: Any) -> str:
+    """The message of a Click usage error in the current language."""
+    kind = type(exc).__name__
+    message = str(getattr(exc, "message", "") or "")
+    if kind == "MissingParameter":
+        param = getattr(exc, "param", None)
+        ptype = exc.param_type or (param.param_type_name if param is not None else "parameter")
+        key = {"option": "cli.usage.missing_option", "argument": "cli.usage.missing_argument"}
+        return t(key.get(ptype, "cli.usage.missing_parameter"), name=_hint(exc))
+    if kind == "NoSuchOption":
+        text = t("cli.usage.no_such_option", name=exc.option_name)
+        if exc.possibilities:
+            text += t("cli.usage.possible_options", options=", ".join(sorted(exc.possibilities)))
+        return text
+    if kind == "BadParameter":
+        hint = _hint(exc)
+        return (t("cli.usage.invalid_value_for", name=hint, message=message) if hint
+                else t("cli.usage.invalid_value", message=message))
+    if m := _NO_SUCH_COMMAND.match(message):
+        return t("cli.usage.no_such_command", name=f"'{m['name']}'")
+    if message == "Missing command.":
+        return t("cli.usage.missing_command")
+    if m := _EXTRA_ARGS.match(message):
+        return t("cli.usage.extra_arguments", args=m["args"])
+    if m := _NEEDS.match(message):
+        return (t("cli.usage.needs_values", name=f"'{m['name']}'", n=m["n"]) if m["n"]
+                else t("cli.usage.needs_value", name=f"'{m['name']}'"))
+    if m := _NO_VALUE.match(message):
+        return t("cli.usage.takes_no_value", name=f"'{m['name']}'")
+    format_message = getattr(exc, "format_message", None)
+    return str(format_message()) if callable(format_message) else message
+
+
+def usage_text(exc: Any) -> str:
+    """What Click's ``UsageError.show`` prints — usage line, help hint, error — translated."""
+    lines = []
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        usage = ctx.get_usage()
+        if usage.startswith("Usage: "):
+            usage = t("cli.usage.usage") + usage[len("Usage: "):]
+        lines.append(usage)
+        if ctx.command.get_help_option(ctx) is not None:
+            lines.append(t("cli.usage.try_help", command=ctx.command_path,
+                           option=ctx.help_option_names[0]))
+        lines.append("")
+    lines.append(t("cli.error_prefix") + usage_message(exc))
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from dangan.cli.common import console, err_console
-from dangan.cli.localise import LocalisedGroup, check_lang
+from dangan.cli.localise import LocalisedGroup, check_lang, usage_text
 from dangan.errors import DanganError
 from dangan.i18n import set_language, t
 
@@ -69,6 +69,9 @@ def run() -> None:
     except Exception as exc:  # usage errors (Typer's click) and anything unexpected
         show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)
+        if code == 2 and hasattr(exc, "ctx"):  # Click's usage errors, in the user's language
+            err_console.print(usage_text(exc), highlight=False, markup=False)
+            sys.exit(code)
         if callable(show) and isinstance(code, int):
             show()
             sys.exit(code)

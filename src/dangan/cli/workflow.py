@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
+from dangan.cli.common import (
+    AsJson,
+    Project,
+    console,
+    open_ctx,
+    print_json,
+    stage_option,
+    worker_option,
+)
 from dangan.i18n import t
 
 if TYPE_CHECKING:
@@ -217,7 +225,7 @@ def _batch_table(infos: list[Any]) -> None:
 
 @batch_app.command("list")
 def batch_list(borrow: int = typer.Option(None, "--borrow"),
-               stage: str = typer.Option(None, "--stage"), project: Path = Project,
+               stage: str = stage_option(), project: Path = Project,
                as_json: bool = AsJson) -> None:
     """列出小批次及其环节、状态、领取人。"""
     from dangan.services.batches import list_work_batches
@@ -250,7 +258,7 @@ def batch_card(code: str = typer.Argument(..., metavar="BATCH"),
 
 def claim(batch: str = typer.Argument(..., metavar="BATCH"),
           worker: str = worker_option("cli.opt.claim.worker"),
-          stage: str = typer.Option(None, "--stage"),
+          stage: str = stage_option(),
           hand_back: bool = typer.Option(False, "--hand-back"),
           remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """领取小批次（同一工种一个小批次只能一人做），或用 --hand-back 交回。"""
@@ -268,7 +276,7 @@ def claim(batch: str = typer.Argument(..., metavar="BATCH"),
 
 def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
             worker: str = worker_option("cli.opt.signoff.worker"),
-            stage: str = typer.Option(None, "--stage"),
+            stage: str = stage_option(),
             volume: list[str] = typer.Option(None, "--volume"),
             remarks: str = typer.Option("", "--remarks"),
             without_work: str = typer.Option("", "--without-work", metavar="REASON",
@@ -343,7 +351,7 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
               inspector: str = worker_option("cli.opt.qc_inspector"),
               page: int = typer.Option(None, "--page"), item: int = typer.Option(None, "--item"),
               message: str = typer.Option("", "--message"),
-              stage: str = typer.Option(None, "--stage"),
+              stage: str = stage_option(),
               warning: bool = typer.Option(False, "--warning"),
               cause: str = typer.Option("worker", "--cause", metavar="worker|original"),
               project: Path = Project, as_json: bool = AsJson) -> None:
@@ -355,6 +363,9 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
                       cause=cause)
     if as_json:
         print_json(r.to_dict())
+        return
+    if cause == "original":
+        console.print(t("qc.original_recorded", id=r.id, code=t(f"defect.{r.code}")))
         return
     console.print(t("qc.defect_recorded", id=r.id, code=t(f"defect.{r.code}"),
                     stage=t(f"stage.{r.stage}"), person=r.responsible or "-"))

@@ -1,0 +1,41 @@
+"""Texts that replace English words which used to reach the user: Click's usage errors,
+status names of reworks, and the kinds of configuration errors (pydantic's error types)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- command-line usage errors (Click's own messages, rendered here) ---
+    "cli.usage.usage": ("用法：", "Usage: "),
+    "cli.usage.try_help": ("运行 '{command} {option}' 查看帮助。", "Try '{command} {option}' for help."),
+    "cli.usage.missing_option": ("缺少选项 {name}。", "Missing option {name}."),
+    "cli.usage.missing_argument": ("缺少参数 {name}。", "Missing argument {name}."),
+    "cli.usage.missing_parameter": ("缺少参数 {name}。", "Missing parameter {name}."),
+    "cli.usage.no_such_command": ("没有命令 {name}。", "No such command {name}."),
+    "cli.usage.missing_command": ("缺少命令。", "Missing command."),
+    "cli.usage.no_such_option": ("没有选项 {name}。", "No such option: {name}."),
+    "cli.usage.possible_options": ("（可用的选项：{options}）", " (possible options: {options})"),
+    "cli.usage.invalid_value_for": ("{name} 的值无效：{message}", "Invalid value for {name}: {message}"),
+    "cli.usage.invalid_value": ("值无效：{message}", "Invalid value: {message}"),
+    "cli.usage.needs_value": ("选项 {name} 需要一个值。", "Option {name} requires a value."),
+    "cli.usage.needs_values": ("选项 {name} 需要 {n} 个值。", "Option {name} requires {n} values."),
+    "cli.usage.takes_no_value": ("选项 {name} 不带值。", "Option {name} does not take a value."),
+    "cli.usage.extra_arguments": ("多余的参数（{args}）。", "Unexpected extra argument(s) ({args})."),
+    "cli.usage.bad_stage": ("没有环节 {value}，可选：{choices}", "no stage {value}; choose one of {choices}"),
+    "cli.usage.stage_choice": ("{name}（{label}）", "{name} ({label})"),
+    # --- status names ---
+    "rework.status.open": ("待返工", "open"),
+    "rework.status.done": ("已返工待复检", "done, awaiting re-inspection"),
+    "rework.status.verified": ("已复检", "verified"),
+    # --- configuration errors: pydantic's error types ---
+    "config.error_type.extra_forbidden": ("未知的设置项", "unknown setting"),
+    "config.error_type.missing": ("缺少必填项", "required setting missing"),
+    "config.error_type.wrong_type": ("类型不对（应为 {expected}）", "wrong type (expected {expected})"),
+    "config.error_type.too_small": ("取值太小", "value too small"),
+    "config.error_type.too_large": ("取值太大", "value too large"),
+    "config.error_type.bad_choice": ("取值不在允许范围内", "value not among the allowed ones"),
+    "config.error_type.invalid": ("取值无效", "invalid value"),
+    "config.type.int": ("整数", "an integer"),
+    "config.type.float": ("数字", "a number"),
+    "config.type.bool": ("true 或 false", "true or false"),
+    "config.type.str": ("文本", "text"),
+    "config.type.list": ("列表", "a list"),
+    "config.type.dict": ("表", "a table"),
+}

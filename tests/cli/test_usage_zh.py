@@ -1,0 +1,46 @@
+"""Usage errors in the user's language: Click's English ("Missing option", "No such command",
+"Invalid value for", "Usage:", "Try … for help") never reaches a Chinese screen, and an
+unknown ``--stage`` is a usage error (exit 2) that lists the stages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cli.runner import dangan
+
+ENGLISH = re.compile(r"Missing|No such|Invalid value|Usage:|Try '|Error:|Got unexpected|"
+                     r"requires an argument")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("claim", "1-1-1"), "缺少选项 '-w' / '--worker'"),
+    (("bogus",), "没有命令 'bogus'"),
+    (("--lang", "fr", "status"), "'--lang' 的值无效：未知的语言 fr"),
+    (("status", "--bogus"), "没有选项 --bogus"),
+    (("claim", "a", "b", "c", "-w", "x"), "多余的参数（b c）"),
+    (("claim", "a", "-w"), "选项 '-w' 需要一个值"),
+    (("claim", "1-1-1", "--stage", "bogus", "-w", "x"), "没有环节 bogus"),
+])
+def test_usage_errors_in_chinese(tmp_path, args: tuple[str, ...], said: str) -> None:  # type: ignore[no-untyped-def]
+    r = dangan(*args, env={"DANGAN_PROJECT": str(tmp_path)})
+    assert r.returncode == 2, r.stderr
+    assert said in r.stderr, r.stderr
+    assert "错误：" in r.stderr
+    assert not ENGLISH.search(r.stderr), r.stderr
+
+
+def test_unknown_stage_lists_the_stages() -> None:
+    r = dangan("claim", "1-1-1", "--stage", "bogus", "-w", "x")
+    assert r.returncode == 2
+    assert "scan（扫描）" in r.stderr and "retouch（修图）" in r.stderr
+    assert "stage.bogus" not in r.stderr
+
+
+def test_usage_errors_in_english() -> None:
+    r = dangan("--lang", "en", "claim", "1-1-1", "--stage", "bogus", "-w", "x")
+    assert r.returncode == 2
+    assert "Usage: " in r.stderr and "dangan claim --help' for help." in r.stderr
+    assert "Error: Invalid value for '--stage': no stage bogus" in r.stderr
+    assert "scan (Scan)" in r.stderr and "（" not in r.stderr
