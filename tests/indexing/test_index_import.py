@@ -44,9 +44,17 @@ def test_import_then_check_clean(any_project: Any, tmp_path: Path) -> None:
         assert s.scalar(select(ImportLog.rows)) == 5
     assert ctx.storage.exists(result.stored_as[0])
     assert indexing.check_index(ctx) == []
-    # a second import is refused unless --replace
-    with pytest.raises(ConflictError):
-        indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [good_workbook(tmp_path / "again.xlsx")])
+    # the same catalogue again changes nothing; a different one is refused unless --replace
+    same = indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [good_workbook(tmp_path / "same.xlsx")])
+    assert (same.volumes, same.unchanged, same.stored_as) == (0, [CODE, CODE2], [])
+    other = good_workbook(tmp_path / "other.xlsx")
+    from openpyxl import load_workbook
+    wb = load_workbook(other)
+    wb["卷内目录"]["E3"] = "起诉书"
+    wb.save(other)
+    with pytest.raises(ConflictError) as refused:
+        indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [other])
+    assert refused.value.key == "index.already_imported" and refused.value.details == [CODE]
     again = indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [good_workbook(tmp_path / "again.xlsx")], replace=True)
     assert again.replaced == 2
 

@@ -62,8 +62,13 @@ def index_import(
     ctx = open_ctx(project)
     result = import_catalogue(ctx, resolve_actor(ctx, worker), files, replace=replace,
                               correction=correction)
-    console.print(t("index.imported", volumes=result.volumes, items=result.items,
-                    replaced=result.replaced, stored=", ".join(result.stored_as)))
+    if result.volumes or not result.unchanged:
+        console.print(t("index.imported", volumes=result.volumes, items=result.items,
+                        replaced=result.replaced, stored=", ".join(result.stored_as)))
+    if result.unchanged:
+        console.print(t("index.unchanged", count=len(result.unchanged),
+                        codes="、".join(result.unchanged[:10])
+                        + ("…" if len(result.unchanged) > 10 else "")))
 
 
 @index_app.command("check")

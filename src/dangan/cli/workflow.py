@@ -436,7 +436,7 @@ def rework_list(assignee: str = worker_option("cli.opt.rework.list.worker", requ
     for r in items:
         table.add_row(str(r.id), r.batch, r.archive_code, t(f"stage.{r.stage}"), r.assignee,
                       _defect_label(r.defect_code, r.reason),
-                      str(r.page_no or ""), r.status)
+                      str(r.page_no or ""), t(f"rework.status.{r.status}"))
     console.print(table)
 
 

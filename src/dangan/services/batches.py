@@ -19,6 +19,7 @@ from dangan.db.models import (
 from dangan.domain import workflow as wf
 from dangan.domain.records import StageSignature, WorkBatchInfo
 from dangan.errors import InputError, NamingError, NotFoundError, StateError
+from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -45,7 +46,8 @@ def split_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, *,
     with ctx.transaction() as session:
         borrow = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
         if borrow.status != wf.BORROW_OUT:
-            raise StateError("batch.borrow_not_out", no=no, status=borrow.status)
+            raise StateError("batch.borrow_not_out", no=no,
+                             status=t(f"workflow.status.{borrow.status}"))
         existing = session.scalar(select(func.count()).select_from(WorkBatch).where(
             WorkBatch.borrow_batch_id == borrow.id))
         if existing:

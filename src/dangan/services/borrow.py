@@ -16,6 +16,7 @@ from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.records import BorrowBatchInfo, RegisterRow
 from dangan.errors import InputError, StateError
+from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -48,7 +49,7 @@ def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequen
             seen.add(v.id)
             if v.borrow_batch_id is not None or v.stage != wf.REGISTERED:
                 raise StateError("borrow.volume_not_available", code=v.archive_code,
-                                 stage=v.stage)
+                                 stage=t(f"stage.{v.stage}"))
         no = (session.scalar(select(func.max(BorrowBatch.no)).where(
             BorrowBatch.project_id == ctx.project_id)) or 0) + 1
         batch = BorrowBatch(project_id=ctx.project_id, no=no, status=wf.BORROW_PLANNED,
@@ -83,7 +84,8 @@ def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: st
     with ctx.transaction() as session:
         batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
         if batch.status != wf.BORROW_PLANNED:
-            raise StateError("borrow.already_confirmed", no=no, status=batch.status)
+            raise StateError("borrow.already_confirmed", no=no,
+                             status=t(f"workflow.status.{batch.status}"))
         batch.borrow_clerk_id = actor.worker_id
         batch.borrowed_at = at
         batch.archive_staff = engine.archive_side(session, ctx.project_id, archive_staff)

@@ -282,7 +282,8 @@ def verify_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
         if item is None or item.project_id != ctx.project_id:
             raise InputError("rework.not_found", id=rework_id)
         if item.status != "done":
-            raise StateError("rework.not_done", id=rework_id, status=item.status)
+            raise StateError("rework.not_done", id=rework_id,
+                             status=t(f"rework.status.{item.status}"))
         engine.require_any_role(actor, frozenset({wf.QC_INSPECTOR}))
         if actor.worker_id == item.assignee_id:
             raise StateError("rework.self_verify", name=actor.name)

@@ -64,7 +64,8 @@ def record_sorting(ctx: ProjectContext, actor: Actor, archive_code: str, pages_n
     with ctx.transaction() as session:
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
         if volume.work_batch_id is None or volume.stage != wf.SORT:
-            raise StateError("workflow.wrong_stage", stage=wf.SORT, current=volume.stage)
+            raise StateError("workflow.wrong_stage", stage=t(f"stage.{wf.SORT}"),
+                             current=t(f"stage.{volume.stage}"))
         batch = session.get(WorkBatch, volume.work_batch_id)
         assert batch is not None
         engine.require_role(actor, wf.SORT)

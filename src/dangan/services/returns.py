@@ -29,7 +29,7 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
     """Every reason the batch cannot go back yet (empty when it can)."""
     problems: list[str] = []
     if batch.status != wf.BORROW_OUT:
-        return [t("return.not_out", no=batch.no, status=batch.status)]
+        return [t("return.not_out", no=batch.no, status=t(f"workflow.status.{batch.status}"))]
     earlier = session.scalars(select(BorrowBatch.no).where(
         BorrowBatch.project_id == project_id, BorrowBatch.no < batch.no,
         BorrowBatch.status != wf.BORROW_RETURNED).order_by(BorrowBatch.no)).all()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, NotFoundError, StateError
-from dangan.i18n import catalogue, current_language
+from dangan.i18n import catalogue, current_language, t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -115,7 +115,8 @@ def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
         if rework is None or rework.project_id != ctx.project_id:
             raise NotFoundError("rework.not_found", id=rework_id)
         if rework.status != "open":
-            raise StateError("rework.not_open", id=rework_id, status=rework.status)
+            raise StateError("rework.not_open", id=rework_id,
+                             status=t(f"rework.status.{rework.status}"))
         roles = wf.STAGE_ALLOWED_ROLES.get(rework.stage)
         if rework.assignee_id is None and roles:
             engine.require_any_role(actor, roles)

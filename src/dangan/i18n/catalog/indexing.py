@@ -120,4 +120,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.checked": ("挂接检查：已检查 {volumes} 卷、{files} 个交付文件（{forms}），{errors} 处错误，{warnings} 处提示",
                      "Link check: {volumes} volume(s) and {files} delivered file(s) checked ({forms}); {errors} error(s), {warnings} warning(s)"),
     "handover.forms": ("移交包中的交付形式：{forms}（{folders}）", "Delivery forms in the bag: {forms} ({folders})"),
+    "index.unchanged": ("{count} 卷的目录与已导入的完全相同，未改动（unchanged）：{codes}",
+                        "{count} volume(s) unchanged: the same catalogue is already recorded; nothing written: {codes}"),
 }

@@ -61,6 +61,7 @@ class ImportResult:
     stored_as: list[str] = field(default_factory=list)
     corrected: list[str] = field(default_factory=list)  # locked volumes reopened by correction
     signed: list[str] = field(default_factory=list)  # volumes whose index stage was signed
+    unchanged: list[str] = field(default_factory=list)  # already recorded exactly so: untouched
 
 
 # --- loading what is recorded -------------------------------------------------------------
@@ -215,11 +216,19 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
                                    files=files, details=problems)
         ids = [volumes[c.archive_code].id for c in catalogues if c.entries]
         existing = set(session.scalars(select(Item.volume_id).where(Item.volume_id.in_(ids)).distinct()))
-        if existing and not replace:
-            codes = sorted(v.archive_code for v in volumes.values() if v.id in existing)
-            raise ConflictError("index.already_imported", count=len(codes),
-                                details=codes[:50])
-        changed = _changed_volumes(session, ctx, volumes, catalogues)
+        changed, same = _changed_volumes(session, ctx, volumes, catalogues)
+        at_index = [c.archive_code for c in catalogues
+                    if volumes[c.archive_code].stage == wf.INDEX]
+        if not replace:  # the same catalogue again changes nothing and is no conflict
+            same_ids = {v.id for v in same}
+            if existing - same_ids:
+                codes = sorted(v.archive_code for v in volumes.values()
+                               if v.id in existing - same_ids)
+                raise ConflictError("index.already_imported", count=len(codes),
+                                    details=codes[:50])
+            result.unchanged = sorted((v.archive_code for v in same),
+                                      key=ctx.rules.archive_code.sort_key)
+            catalogues = [c for c in catalogues if volumes[c.archive_code].id not in same_ids]
         locked = sorted(v.archive_code for v in changed if _locked(graph, v.stage))
         if locked and not correction.strip():
             raise StateError("index.catalogue_locked", count=len(locked), details=locked[:50])
@@ -246,10 +255,8 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
                          work_batch_id=vol.work_batch_id, remarks=correction.strip(),
                          data={"files": files, "items": len(cat.entries),
                                "replaced": vol.id in existing, "correction": reopened})
-        at_index = [c.archive_code for c in catalogues
-                    if volumes[c.archive_code].stage == wf.INDEX]
         session.flush()  # the database refuses here, before any copy is written
-        for path in paths:
+        for path in paths if catalogues else ():
             copies.append(_keep_copy(ctx, session, path, "catalogue", data.rows))
             result.stored_as.append(copies[-1])
     copies.clear()  # committed: the copies are the import's record, kept
@@ -268,11 +275,13 @@ def _locked(graph: wf.StageGraph, stage: str) -> bool:
 
 
 def _changed_volumes(session: Session, ctx: ProjectContext, volumes: dict[str, Volume],
-                     catalogues: Sequence[Catalogue]) -> list[Volume]:
-    """The volumes whose recorded catalogue this import would change."""
+                     catalogues: Sequence[Catalogue]) -> tuple[list[Volume], list[Volume]]:
+    """The volumes whose recorded catalogue this import would change, and those that have a
+    recorded catalogue this import leaves exactly as it is."""
     codes = [c.archive_code for c in catalogues]
     _vols, entries, records = load_catalogues(session, ctx.project_id, codes)
     changed: list[Volume] = []
+    same: list[Volume] = []
     for cat in catalogues:
         vol = volumes[cat.archive_code]
         if vol.id not in entries and vol.id not in records:
@@ -284,7 +293,9 @@ def _changed_volumes(session: Session, ctx: ProjectContext, volumes: dict[str, V
                       if cat.record else records.get(vol.id, {}))
         if old_rows != new_rows or records.get(vol.id, {}) != new_record:
             changed.append(vol)
-    return changed
+        else:
+            same.append(vol)
+    return changed, same
 
 
 def _item_rows(volume_id: int, cat: Catalogue) -> list[Item]:
