@@ -10,7 +10,18 @@ from sqlalchemy import func, select
 from dangan.db.models import Defect
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
-from dangan.services import batches, borrow, claims, history, qc, rebind, returns, signoff, workers
+from dangan.services import (
+    batches,
+    borrow,
+    claims,
+    history,
+    qc,
+    rebind,
+    returns,
+    rework,
+    signoff,
+    workers,
+)
 from dangan.services.engine import resolve_actor
 from workflow.helpers import (
     STAGE_PEOPLE,
@@ -129,3 +140,31 @@ def test_a_volume_signed_again_for_its_stage_is_named_as_already_signed(any_proj
     assert first in text and "扫描" in text and "张扫" in text and "修图" in text
     signoff.sign_off(ctx, scanner, made, archive_codes=[second], without_work=WITHOUT_WORK)
     assert batches.work_batch_info(ctx, made).stage == wf.RETOUCH
+
+
+def test_an_original_paper_error_opens_no_rework_and_fails_no_sample(any_project) -> None:  # type: ignore[no-untyped-def]
+    ctx = any_project
+    add_volumes(ctx, 1)
+    made = line_to(ctx, wf.QC, claim=False)
+    (code,) = volume_codes(ctx, made)
+    inspector = resolve_actor(ctx, "孙检")
+    claims.claim(ctx, inspector, made)
+    # found on the line (not in an open inspection): no rework for the retoucher
+    found = qc.record_defect(ctx, resolve_actor(ctx, "赵修"), code, "skew", page_no=2,
+                             cause="original")
+    assert found.rework_id is None
+    sample = qc.draw_sample(ctx, inspector, made, seed=3)
+    assert sample.units
+    unit = sample.units[0]
+    page = unit.get("key") if unit.get("unit") == "page" else 1
+    in_qc = qc.record_defect(ctx, inspector, code, "blurred", page_no=int(page or 1),
+                             cause="original")
+    assert in_qc.inspection_id is not None
+    verdict = qc.decide(ctx, inspector, made)
+    assert verdict.passed and verdict.reworks == 0
+    assert rework.list_rework(ctx, assignee="赵修") == []
+    with ctx.transaction() as session:
+        rows = session.execute(select(Defect.cause, Defect.status)).all()
+    assert sorted(rows) == [("original", qc.ORIGINAL_STATUS)] * 2
+    # a worker's error on the same page still goes back to the retoucher
+    assert qc.record_defect(ctx, inspector, code, "skew", page_no=3).rework_id is not None

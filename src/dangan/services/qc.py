@@ -30,6 +30,11 @@ from dangan.services.rework import open_rework_in_session, rework_unassigned_def
 Unit = tuple[int, str, int]  # (volume_id, "item"|"page"|"volume", item seq | page_no | 0)
 
 
+# A defect of the original paper (cause ``original``, 原卷错误) is recorded with this status:
+# not open work, so it opens no rework, fails no sample and blocks no rebinding or return.
+ORIGINAL_STATUS = "noted"
+
+
 @dataclass(frozen=True)
 class SampleResult:
     batch: str
@@ -196,6 +201,8 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
                         found_by_id=actor.worker_id,
                         inspection_id=inspection.id if in_qc and inspection else None,
                         message=message, cause=cause,
+                        # 原卷错误: the paper's own fault is recorded, never reworked or charged
+                        status=ORIGINAL_STATUS if cause == "original" else "open",
                         data={"item_seq": item_seq, "params": _defect_params(
                             archive_code, page_no, item_seq, message),
                               **({"box": [int(v) for v in box]} if box else {})})
@@ -206,7 +213,7 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
                      remarks=message, data={"defect_id": defect.id, "code": code,
                                             "page_no": page_no, "item_seq": item_seq})
         rework_id = None
-        if not in_qc and severity == "error":
+        if not in_qc and severity == "error" and cause != "original":
             rework_id = open_rework_in_session(session, ctx.project_id, defect, actor.name,
                                               graph=graph).id
         return DefectResult(defect.id, archive_code, code, origin,
@@ -339,7 +346,8 @@ def _population(session: Session, batch_id: int) -> tuple[list[Unit], dict[int, 
 
 def _defective_units(session: Session, inspection_id: int) -> set[Unit]:
     rows = session.execute(select(Defect.volume_id, Defect.page_no, Defect.data).where(
-        Defect.inspection_id == inspection_id, Defect.severity == "error")).all()
+        Defect.inspection_id == inspection_id, Defect.severity == "error",
+        Defect.cause != "original")).all()
     inspection = session.get(QCInspection, inspection_id)
     kind = inspection.sample[0]["unit"] if inspection and inspection.sample else "volume"
     units: set[Unit] = set()

@@ -309,4 +309,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.volume_already_signed": (
         "案卷 {code} 的“{stage}”已由 {person} 于 {at} 签字，现在“{current}”环节：未重复签字",
         "Volume {code} was already signed for “{stage}” by {person} at {at}; it is now at “{current}”: not signed again"),
+    "qc.original_recorded": (
+        "已记录原卷错误 #{id} {code}：原件自身的问题，不算任何人的差错，不退回返工，不计入抽检不合格",
+        "Original-paper error #{id} {code} recorded: the paper's own fault, charged to no one, no rework, not counted against the sample"),
 }
