@@ -60,3 +60,18 @@ def test_status_words_are_labels(project) -> None:  # type: ignore[no-untyped-de
     assert not ENGLISH.search(r.stdout), r.stdout
     r = dangan("--lang", "en", "rework", "list", "--all", "-p", str(ctx.home))
     assert "verified" in r.stdout and verified
+
+
+def test_qc_sample_units_in_chinese(project) -> None:  # type: ignore[no-untyped-def]
+    from dangan.domain import workflow as wf
+    from dangan.services import claims
+    from workflow.helpers import line_to
+
+    ctx = project
+    add_volumes(ctx, 3)
+    batch = line_to(ctx, wf.QC, claim=False)
+    claims.claim(ctx, resolve_actor(ctx, "孙检"), batch, wf.QC)
+    r = dangan("qc", "sample", batch, "-w", "孙检", "-p", str(ctx.home))
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"第 \d+ (页|件)|整卷", r.stdout), r.stdout
+    assert not re.search(r"\b(item|page|volume)\b", r.stdout), r.stdout

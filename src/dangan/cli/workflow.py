@@ -342,7 +342,8 @@ def qc_sample(batch: str = typer.Argument(..., metavar="BATCH"),
     console.print(t("qc.sample_drawn", round=r.round, population=r.population,
                     size=len(r.units), seed=r.seed))
     for u in r.units:
-        console.print(f"  {u['archive_code']}  {u['unit']} {u['key']}", highlight=False)
+        console.print(f"  {u['archive_code']}  " + t(f"qc.sample_unit.{u['unit']}", key=u['key']),
+                      highlight=False)
 
 
 @qc_app.command("record")

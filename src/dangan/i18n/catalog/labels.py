@@ -20,6 +20,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.usage.extra_arguments": ("多余的参数（{args}）。", "Unexpected extra argument(s) ({args})."),
     "cli.usage.bad_stage": ("没有环节 {value}，可选：{choices}", "no stage {value}; choose one of {choices}"),
     "cli.usage.stage_choice": ("{name}（{label}）", "{name} ({label})"),
+    # --- a QC sample's units ---
+    "qc.sample_unit.page": ("第 {key} 页", "page {key}"),
+    "qc.sample_unit.item": ("第 {key} 件", "item {key}"),
+    "qc.sample_unit.volume": ("整卷", "whole volume"),
     # --- status names ---
     "rework.status.open": ("待返工", "open"),
     "rework.status.done": ("已返工待复检", "done, awaiting re-inspection"),
