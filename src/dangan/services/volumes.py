@@ -133,7 +133,7 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
             for key, new in diffs.items():
                 summary.changes.append(t(
                     "volumes.changed_row", row=data["list_row"], code=volume.archive_code,
-                    field=key, old=getattr(volume, key), new=new,
+                    field=t(f"volumes.field.{key}"), old=getattr(volume, key), new=new,
                 ))
             pending.append((volume, diffs))
         if pending and not update:

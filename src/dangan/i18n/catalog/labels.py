@@ -24,6 +24,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "qc.sample_unit.page": ("第 {key} 页", "page {key}"),
     "qc.sample_unit.item": ("第 {key} 件", "item {key}"),
     "qc.sample_unit.volume": ("整卷", "whole volume"),
+    # --- fields of the volume list ---
+    "volumes.field.title": ("题名", "title"),
+    "volumes.field.year": ("年度", "year"),
+    "volumes.field.location": ("存放位置", "location"),
+    "volumes.field.expected_pages": ("页数", "pages"),
+    "volumes.field.extra": ("其他列", "other columns"),
     # --- status names ---
     "rework.status.open": ("待返工", "open"),
     "rework.status.done": ("已返工待复检", "done, awaiting re-inspection"),
