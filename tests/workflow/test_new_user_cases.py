@@ -4,10 +4,15 @@ photos, and defects of the original paper."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
-from dangan.db.models import Defect
+from cli.runner import dangan
+from dangan.db.models import Defect, StageEvent
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.services import (
@@ -168,3 +173,55 @@ def test_an_original_paper_error_opens_no_rework_and_fails_no_sample(any_project
     assert sorted(rows) == [("original", qc.ORIGINAL_STATUS)] * 2
     # a worker's error on the same page still goes back to the retoucher
     assert qc.record_defect(ctx, inspector, code, "skew", page_no=3).rework_id is not None
+
+
+def _sort_events(ctx) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    with ctx.transaction() as session:
+        return list(session.scalars(select(StageEvent.data).where(
+            StageEvent.kind == wf.EVENT_SORT_RECORD)))
+
+
+def test_sorting_photos_must_be_real_images_and_are_stored_with_their_sha256(
+        any_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx = any_project
+    add_volumes(ctx, 1)
+    made = line_to(ctx, wf.SORT)
+    (code,) = volume_codes(ctx, made)
+    sorter = resolve_actor(ctx, "李整")
+    not_image = tmp_path / "notes.jpg"
+    not_image.write_text("不是照片", encoding="utf-8")
+    photo = tmp_path / "special.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo)
+    for bad, key in ((tmp_path / "nonexistent.jpg", "sort.photo_missing"),
+                     (tmp_path, "sort.photo_missing"),
+                     (not_image, "sort.photo_not_image")):
+        with pytest.raises(InputError) as err:
+            rebind.record_sorting(ctx, sorter, code, 8, photo_files=[photo, bad])
+        assert err.value.key == key and str(bad) in str(err.value)
+    assert _sort_events(ctx) == []
+    assert not ctx.storage.exists("过程记录/整理照片")
+    rebind.record_sorting(ctx, sorter, code, 8, "三孔线装", photo_files=[photo])
+    (data,) = _sort_events(ctx)
+    (ref,) = data["special_binding_photos"]
+    rel, digest = ref.split("#sha256=")
+    assert digest == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert rel.startswith("过程记录/整理照片/") and rel.endswith(".png")
+    assert ctx.storage.read_bytes(rel) == photo.read_bytes()
+
+
+def test_sort_record_from_the_command_line_refuses_a_missing_photo(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx, home = project, str(project.home)
+    add_volumes(ctx, 1)
+    made = line_to(ctx, wf.SORT)
+    (code,) = volume_codes(ctx, made)
+    r = dangan("sort", "record", code, "-w", "李整", "--pages", "8", "--photo",
+               "/nonexistent.jpg", "-p", home)
+    assert r.returncode == 4 and "/nonexistent.jpg" in r.stderr + r.stdout
+    assert _sort_events(ctx) == []
+    photo = tmp_path / "binding.jpg"
+    Image.new("RGB", (40, 30), (10, 10, 10)).save(photo, "JPEG")
+    r = dangan("sort", "record", code, "-w", "李整", "--pages", "8", "--photo", str(photo),
+               "-p", home)
+    assert r.returncode == 0, r.stderr
+    (data,) = _sort_events(ctx)
+    assert data["special_binding_photos"][0].endswith(hashlib.sha256(photo.read_bytes()).hexdigest())

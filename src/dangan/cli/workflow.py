@@ -318,8 +318,11 @@ def sort_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
     """记录整理：拆卷说明、特殊装订照片、编页数。"""
     from dangan.services.rebind import record_sorting
 
-    record_sorting(ctx := open_ctx(project), resolve_actor(ctx, worker), code, pages, notes, photo or [])
+    record_sorting(ctx := open_ctx(project), resolve_actor(ctx, worker), code, pages, notes,
+                   photo_files=photo or [])
     console.print(t("sort.recorded", code=code, pages=pages))
+    if photo:
+        console.print(t("sort.photos_stored", count=len(photo), folder="过程记录/整理照片"))
 
 
 # --- QC ----------------------------------------------------------------------------------------

@@ -8,9 +8,13 @@ defect or a missing page is refused.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,12 +28,13 @@ from dangan.db.models import (
     WorkBatch,
 )
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, StateError
+from dangan.errors import InputError, IntegrityError, StateError
 from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, SignoffResult
 from dangan.services.project import ProjectContext
+from dangan.storage.areas import Area
 
 BINDING_METHODS = ("thread", "glue_tube", "sewing")
 ALIGNMENTS = ("bottom_left", "bottom_right")
@@ -52,15 +57,60 @@ class AgreementInfo:
         return self.__dict__.copy()
 
 
+PHOTO_DIR = "整理照片"  # under 过程记录: photos of special bindings, per volume
+MAX_PHOTO = 20 * 1024 * 1024
+_PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif"}
+
+
+def read_photo(path: str | Path) -> tuple[bytes, str]:
+    """A sorting photo given by path: (its bytes, the suffix of its format). A path that is not
+    an existing file, or a file that is not a JPEG, PNG or TIFF image, is refused by name."""
+    from PIL import Image, UnidentifiedImageError
+
+    file = Path(path)
+    if not file.is_file():
+        raise InputError("sort.photo_missing", path=str(path))
+    data = file.read_bytes()
+    if not data or len(data) > MAX_PHOTO:
+        raise InputError("sort.photo_size", path=str(path), max=MAX_PHOTO // (1024 * 1024))
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError("sort.photo_not_image", path=str(path),
+                         types=", ".join(_PHOTO_FORMATS)) from exc
+    if kind not in _PHOTO_FORMATS:
+        raise InputError("sort.photo_not_image", path=str(path), types=", ".join(_PHOTO_FORMATS))
+    return data, _PHOTO_FORMATS[kind]
+
+
+def store_photo(ctx: ProjectContext, archive_code: str, data: bytes, suffix: str) -> str:
+    """Write one photo to 过程记录/整理照片/<volume>/<sha256 prefix><suffix> (atomically, by the
+    storage layer), read it back and check its SHA-256; returns ``<path>#sha256=<digest>``."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = re.sub(r"[^\w.\-]+", "_", archive_code)[:120] or "_"
+    rel = f"{Area.RECORDS.value}/{PHOTO_DIR}/{folder}/{digest[:16]}{suffix}"
+    written = ctx.storage.write_bytes(rel, data)
+    if written != digest or hashlib.sha256(ctx.storage.read_bytes(rel)).hexdigest() != digest:
+        raise IntegrityError("records.photo_checksum", name=rel)
+    return f"{rel}#sha256={digest}"
+
+
 def record_sorting(ctx: ProjectContext, actor: Actor, archive_code: str, pages_numbered: int,
                    unbind_notes: str = "", photos: Sequence[str] = (),
-                   remarks: str = "") -> int:
+                   remarks: str = "", photo_files: Sequence[str | Path] = ()) -> int:
     """拆卷/分类/编页码 done for one volume: the sorter records what was found and numbered.
 
+    ``photos``: photos already stored (``<path>#sha256=…``); ``photo_files``: local image files,
+    checked first (a missing file or a non-image refuses the whole record), then copied into
+    过程记录/整理照片 with their SHA-256 once the volume and the claim are checked, inside the
+    record's transaction (a failed copy records nothing).
     Recording needs the batch's sort claim; the sort sign-off (``signoff``) then checks that
     every volume has its record."""
     if pages_numbered < 1:
         raise InputError("sort.bad_page_count", value=pages_numbered)
+    files = [read_photo(p) for p in photo_files]
     with ctx.transaction() as session:
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
         if volume.work_batch_id is None or volume.stage != wf.SORT:
@@ -70,6 +120,8 @@ def record_sorting(ctx: ProjectContext, actor: Actor, archive_code: str, pages_n
         assert batch is not None
         engine.require_role(actor, wf.SORT)
         engine.require_claimant(session, batch, wf.SORT, actor)
+        photos = [*photos, *(store_photo(ctx, volume.archive_code, data, suffix)
+                             for data, suffix in files)]
         event = ws.add_event(session, ctx.project_id, wf.EVENT_SORT_RECORD, actor.name,
                              stage=wf.SORT, worker_id=actor.worker_id, volume_id=volume.id,
                              work_batch_id=batch.id, remarks=remarks,

@@ -312,4 +312,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "qc.original_recorded": (
         "已记录原卷错误 #{id} {code}：原件自身的问题，不算任何人的差错，不退回返工，不计入抽检不合格",
         "Original-paper error #{id} {code} recorded: the paper's own fault, charged to no one, no rework, not counted against the sample"),
+    "sort.photo_missing": ("照片 {path} 不存在或不是文件：整理记录未保存",
+                           "Photo {path} does not exist or is not a file: sorting record not saved"),
+    "sort.photo_not_image": ("照片 {path} 不是图像（须为 {types}）：整理记录未保存",
+                             "Photo {path} is not an image ({types} expected): sorting record not saved"),
+    "sort.photo_size": ("照片 {path} 为空或超过 {max} MB：整理记录未保存",
+                        "Photo {path} is empty or larger than {max} MB: sorting record not saved"),
+    "sort.photos_stored": ("{count} 张照片已存入 {folder}（含 SHA-256）",
+                           "{count} photo(s) stored in {folder} (with SHA-256)"),
 }
