@@ -32,7 +32,7 @@ PAGE_SIZES_MM = PAPER_SIZES_MM  # the one table (dangan.domain.paper_sizes)
 def _known_paper_size(v: str) -> str:
     key = normalise_paper_size(v)
     if key is None:
-        raise ValueError(f"page size must be one of {', '.join(PAPER_SIZES_MM)}")
+        raise ValueError(_render("config.bad_page_size", choices=", ".join(PAPER_SIZES_MM)))
     return key
 
 
@@ -323,7 +323,7 @@ def parse_config(text: str, path: Path) -> ProjectConfig:
             loc = tuple(err["loc"]) or ("workflow", "stages")
             key = ".".join(str(p) for p in loc)
             found = _find_line(text, loc)
-            msg = str(err["msg"]).removeprefix("Value error, ")
+            msg = _error_text(err)
             if found is None:
                 details.append(_render("config.key_error_noline", path=path, key=key, detail=msg))
             else:
@@ -336,6 +336,37 @@ def parse_config(text: str, path: Path) -> ProjectConfig:
             "config.key_error", path=path, line=_find_line(text, ("naming", "archive_code")) or "?", key="naming", detail=exc.message
         ) from None
     return config
+
+
+# pydantic's error types, as catalogue texts (its own messages are English).
+_TYPE_NAMES = {"int": "int", "float": "float", "bool": "bool", "string": "str", "list": "list",
+               "tuple": "list", "set": "list", "dict": "dict", "model": "dict"}
+_LIMITS = {"greater_than": "gt", "greater_than_equal": "ge", "too_short": "min_length",
+           "less_than": "lt", "less_than_equal": "le", "too_long": "max_length"}
+
+
+def _error_text(err: Any) -> str:
+    """One pydantic error in the user's language: a validator's own text (already from the
+    catalogue) as it is, else the kind of error — unknown key, wrong type, out of range…"""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", "")) or str(err["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return _render("config.error_type.extra_forbidden")
+    if kind == "missing":
+        return _render("config.error_type.missing")
+    if kind in _LIMITS:
+        small = kind.startswith(("greater", "too_short"))
+        return _render("config.error_type.too_small" if small else "config.error_type.too_large",
+                       limit=ctx.get(_LIMITS[kind], "?"))
+    if kind in ("literal_error", "enum"):
+        return _render("config.error_type.bad_choice", expected=ctx.get("expected", "?"))
+    head = kind.split("_", 1)[0]
+    if head in _TYPE_NAMES and kind.endswith(("_type", "_parsing")):
+        return _render("config.error_type.wrong_type",
+                       expected=_render(f"config.type.{_TYPE_NAMES[head]}"))
+    return _render("config.error_type.invalid")
 
 
 def _render(message_key: str, /, **params: Any) -> str:
