@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.storage import Area
 
 db_app = typer.Typer(help="cli.help.db", no_args_is_help=True)
@@ -83,7 +83,7 @@ def status(
         areas.add_row(label, str(count))
     console.print(areas)
     if st.unfinished:
-        console.print(f"[yellow]{t('faults.status_unfinished', count=len(st.unfinished), codes='、'.join(st.unfinished[:20]))}[/]",
+        console.print(f"[yellow]{t('faults.status_unfinished', count=len(st.unfinished), codes=join(st.unfinished[:20]))}[/]",
                       highlight=False)
 
 

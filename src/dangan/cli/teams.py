@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
-from dangan.i18n import t
+from dangan.i18n import join, t
 
 team_app = typer.Typer(help="cli.help.worker.team", no_args_is_help=True)
 TeamName = typer.Argument(..., metavar="TEAM", help="cli.opt.team.name")
@@ -72,7 +72,7 @@ def team_list(project: Path = Project, as_json: bool = AsJson) -> None:
         return
     table = Table(t("teams.col.team"), t("teams.col.leader"), t("teams.col.members"))
     for x in teams:
-        table.add_row(x.name, x.leader, "、".join(x.members))
+        table.add_row(x.name, x.leader, join(x.members))
     console.print(table)
 
 

@@ -448,7 +448,9 @@ def _defect_label(code: str, reason: str) -> str:
     from dangan.domain.workflow import DEFECT_STAGE
 
     if code in DEFECT_STAGE:
-        return t(f"defect.{code}") + (f"：{reason}" if reason and reason != code else "")
+        label = t(f"defect.{code}")
+        return t("i18n.with_detail", label=label, detail=reason) if reason and reason != code \
+            else label
     return reason or code
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from functools import cache
 from typing import Any
@@ -76,3 +76,8 @@ def t(key: str, /, **params: Any) -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return f"{text} {params}"
+
+
+def join(items: Iterable[object]) -> str:
+    """Items listed in a sentence: separated by 、 in Chinese, by ", " in English."""
+    return t("i18n.list_sep").join(str(item) for item in items)

@@ -154,7 +154,7 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     ext = normal_format(entry.ext)
     if info.fmt != ext:
         out.append(make_defect(dc.WRONG_FORMAT, path=rel, volume=volume, page=page,
-                               found=f"{info.fmt}（.{entry.ext}）", expected=normal_format(scan.format)))
+                               found=f"{info.fmt} (.{entry.ext})", expected=normal_format(scan.format)))
     if info.fmt == "pdf":
         return out
     short_mm = min(PAGE_SIZES_MM[scan.page_size])

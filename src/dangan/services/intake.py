@@ -38,7 +38,7 @@ from dangan.errors import (
     StorageError,
 )
 from dangan.export.tracking_sheet import sheet_rel, write_tracking_sheet
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
 from dangan.intake.locks import holds_project_lock
@@ -244,13 +244,13 @@ def assign_problems(rules: NamingRules, report: CheckReport,
         if code is None:
             if len(clean) > 1:
                 raise InputError("intake.problem_unnamed", problem=problem,
-                                 volumes="、".join(clean))
+                                 volumes=join(clean))
             if not clean:
                 continue  # no volume is recorded by this ingest
             code = clean[0]
         elif code not in in_ingest:
             raise InputError("intake.problem_unknown_volume", code=code, problem=problem,
-                             volumes="、".join(in_ingest) or "-")
+                             volumes=join(in_ingest) or "-")
         if text:
             out.setdefault(code, []).append(text)
     return out

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.borrow import BorrowBatchInfo, borrow_batch_info
@@ -87,8 +87,8 @@ def return_batch(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str,
             missing, extra = wf.missing_in_return(register, handed)
             if missing or extra:
                 raise StateError("return.list_mismatch", no=no,
-                                 details=[t("return.missing", codes="、".join(missing))] * bool(missing)
-                                 + [t("return.extra", codes="、".join(extra))] * bool(extra))
+                                 details=[t("return.missing", codes=join(missing))] * bool(missing)
+                                 + [t("return.extra", codes=join(extra))] * bool(extra))
             pos = wf.first_order_mismatch(register, list(handed))
             if pos is not None:
                 raise StateError("return.order_mismatch", no=no, position=pos + 1,

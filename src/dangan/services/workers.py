@@ -39,7 +39,8 @@ def parse_role(text: str) -> str:
         if value in (zh, en) or value.lower() == en.lower():
             return role
     raise InputError("workflow.unknown_role", role=text,
-                     choices=", ".join(f"{r}（{t('role.' + r)}）" for r in wf.ROLES))
+                     choices=", ".join(t("cli.usage.stage_choice", name=r, label=t(f"role.{r}"))
+                                     for r in wf.ROLES))
 
 
 def add_worker(ctx: ProjectContext, name: str, roles: Iterable[str]) -> WorkerInfo:

@@ -2,6 +2,9 @@
 status names of reworks, and the kinds of configuration errors (pydantic's error types)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # --- pieces of sentences ---
+    "i18n.list_sep": ("、", ", "),
+    "i18n.with_detail": ("{label}：{detail}", "{label}: {detail}"),
     # --- command-line usage errors (Click's own messages, rendered here) ---
     "cli.usage.usage": ("用法：", "Usage: "),
     "cli.usage.try_help": ("运行 '{command} {option}' 查看帮助。", "Try '{command} {option}' for help."),
