@@ -24,7 +24,7 @@ def _print_defects(defects: list[Any], as_json: bool, summary: str) -> None:
         if defects:
             table = Table()
             for col in ("档号", "路径", "代码", "说明"):
-                table.add_column(col)
+                table.add_column(col, overflow="fold")  # a location is never cut
             for d in defects:
                 style = "red" if d.is_error else "yellow"
                 table.add_row(d.volume or "", d.path, f"[{style}]{d.code}[/]", d.message)

@@ -43,9 +43,10 @@ def _print_report(report: Any) -> None:
     defects = report.defects
     if defects:
         table = Table(show_lines=False)
-        for key in ("intake.col.path", "intake.col.code", "intake.col.severity",
-                    "intake.col.message"):
-            table.add_column(t(key))
+        table.add_column(t("intake.col.path"), overflow="fold")  # a location is never cut
+        table.add_column(t("intake.col.code"), overflow="fold")
+        table.add_column(t("intake.col.severity"), no_wrap=True)
+        table.add_column(t("intake.col.message"), overflow="fold")
         for d in defects:
             sev = t(f"intake.severity.{d.severity}")
             style = "red" if d.is_error else "yellow"

@@ -436,7 +436,7 @@ def rework_list(assignee: str = worker_option("cli.opt.rework.list.worker", requ
         return
     table = Table("#", t("workflow.form.work_batch"), t("workflow.form.archive_code"),
                   t("workflow.form.stage"), t("history.person"), t("history.kind"),
-                  t("workflow.form.pages"), t("workflow.progress.status"))
+                  t("intake.col.page_no"), t("workflow.progress.status"))
     for r in items:
         table.add_row(str(r.id), r.batch, r.archive_code, t(f"stage.{r.stage}"), r.assignee,
                       _defect_label(r.defect_code, r.reason),

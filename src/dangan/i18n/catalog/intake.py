@@ -146,4 +146,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                       "Problem \"{problem}\" names volume {code}, which is not in this ingest ({volumes}); nothing ingested"),
     "intake.problem_unnamed": ("问题“{problem}”没有指明案卷，而本次入库有多卷（{volumes}）：请写成 --problem 档号=问题，未做任何入库",
                                "Problem \"{problem}\" names no volume and this ingest has several ({volumes}): write --problem CODE=TEXT; nothing ingested"),
+    "intake.col.page_no": ("页号", "Page"),
 }
