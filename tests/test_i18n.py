@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
 
 from dangan.errors import NotFoundError
-from dangan.i18n import catalogue, set_language, t
+from dangan.i18n import catalogue, join, set_language, t
 
 
 def _fields(text: str) -> set[str]:
@@ -33,3 +34,51 @@ def test_errors_render_in_the_current_language() -> None:
     assert "文件不存在" in str(err)
     set_language("en")
     assert "File not found" in str(err)
+
+
+FULL_WIDTH = re.compile(r"[：，。；！？（）、【】]")
+STATUS_WORDS = ("borrowed", "returned", "planned", "claimed", "waiting", "done", "open",
+                "verified", "registered")
+
+
+def test_english_texts_hold_no_full_width_punctuation() -> None:
+    bad = [key for key, (_zh, en) in catalogue().items() if FULL_WIDTH.search(en)]
+    assert bad == []
+
+
+def test_chinese_texts_hold_no_english_status_word() -> None:
+    word = re.compile(r"(?<![A-Za-z_{.-])(" + "|".join(STATUS_WORDS) + r")(?![A-Za-z_}])")
+    bad = [key for key, (zh, _en) in catalogue().items() if word.search(zh)]
+    assert bad == []
+
+
+def test_every_stored_status_has_a_label() -> None:
+    from dangan.domain import workflow as wf
+
+    messages = catalogue()
+    for status in (wf.WAITING, wf.CLAIMED, wf.IN_REWORK, wf.FINISHED, wf.BORROW_PLANNED,
+                   wf.BORROW_OUT, wf.BORROW_RETURNED):
+        assert f"workflow.status.{status}" in messages, status
+    for status in ("open", "done", "verified"):  # Rework.status
+        assert f"rework.status.{status}" in messages, status
+    for unit in ("page", "item", "volume"):  # a QC sample's units
+        assert f"qc.sample_unit.{unit}" in messages, unit
+
+
+def test_lists_and_details_follow_the_language() -> None:
+    assert join(["A", "B"]) == "A、B"
+    assert t("i18n.with_detail", label="偏斜", detail="第 3 页") == "偏斜：第 3 页"
+    set_language("en")
+    assert join(["A", "B"]) == "A, B"
+    assert t("i18n.with_detail", label="Skew", detail="p. 3") == "Skew: p. 3"
+    assert not FULL_WIDTH.search(t("cli.usage.stage_choice", name="scan", label="Scan"))
+
+
+def test_english_role_choices_without_full_width(project) -> None:  # type: ignore[no-untyped-def]
+    from cli.runner import dangan
+
+    r = dangan("--lang", "en", "worker", "add", "Zhang", "--role", "bogus", "-p",
+               str(project.home))
+    assert r.returncode != 0
+    assert "scan_operator (" in r.stderr or "scan_operator (" in r.stdout, r.stderr
+    assert not FULL_WIDTH.search(r.stderr), r.stderr
