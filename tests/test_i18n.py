@@ -82,3 +82,17 @@ def test_english_role_choices_without_full_width(project) -> None:  # type: igno
     assert r.returncode != 0
     assert "scan_operator (" in r.stderr or "scan_operator (" in r.stdout, r.stderr
     assert not FULL_WIDTH.search(r.stderr), r.stderr
+
+
+def test_a_stage_outside_the_line_is_named_in_chinese() -> None:
+    from dangan.domain.workflow import StageGraph
+    from dangan.errors import StateError
+    from dangan.services.workflow_state import refuse
+
+    graph = StageGraph.build(["borrow", "sort", "scan", "return"])
+    with pytest.raises(StateError) as err:
+        refuse(graph.check_signoff("scan", "qc3"))
+    assert err.value.message == "本项目流程中没有环节 终检（流程：借卷 → 整理 → 扫描 → 还卷）"
+    with pytest.raises(StateError) as err:
+        refuse(graph.check_signoff("scan", "bogus"))
+    assert "stage.bogus" not in err.value.message and "bogus" in err.value.message

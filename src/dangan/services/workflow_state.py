@@ -27,7 +27,7 @@ from dangan.db.models import (
 )
 from dangan.domain import workflow as wf
 from dangan.errors import ConfigError, NotFoundError, StateError
-from dangan.i18n import t
+from dangan.i18n import catalogue, t
 
 BLOCKING_DEFECT = ("open", "fixed")  # not yet verified by QC
 
@@ -53,10 +53,16 @@ def refuse(refusal: wf.Refusal | None) -> None:
     """Raise the refusal as a StateError, stage names shown in the user's language."""
     if refusal is not None:
         params: dict[str, Any] = {
-            k: t(f"stage.{v}") if k in ("stage", "current") else v
+            k: _stage_label(v) if k in ("stage", "current")
+            else " → ".join(_stage_label(s) for s in str(v).split(" → ")) if k == "line" else v
             for k, v in refusal.params.items()
         }
         raise StateError(refusal.key, **params)
+
+
+def _stage_label(stage: object) -> str:
+    """A stage's name in the user's language; a name dangan does not know, as it was given."""
+    return t(f"stage.{stage}") if f"stage.{stage}" in catalogue() else str(stage)
 
 
 def add_event(session: Session, project_id: int, kind: str, person: str, *,
