@@ -10,7 +10,7 @@ from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.errors import DefectsFound, InputError
-from dangan.i18n import t
+from dangan.i18n import join, t
 
 index_app = typer.Typer(help="cli.help.index", no_args_is_help=True)
 link_app = typer.Typer(help="cli.help.link", no_args_is_help=True)
@@ -67,7 +67,7 @@ def index_import(
                         replaced=result.replaced, stored=", ".join(result.stored_as)))
     if result.unchanged:
         console.print(t("index.unchanged", count=len(result.unchanged),
-                        codes="、".join(result.unchanged[:10])
+                        codes=join(result.unchanged[:10])
                         + ("…" if len(result.unchanged) > 10 else "")))
 
 
@@ -213,8 +213,8 @@ def handover_build(
     result = build_handover(open_ctx(project), bag, form)
     done = "handover.already" if result.already else "handover.done"
     console.print(t(done, path=result.path, volumes=result.volumes, files=result.files))
-    console.print(t("handover.forms", forms="、".join(result.forms),
-                    folders="、".join(f"data/files/{f}/" for f in result.forms)))
+    console.print(t("handover.forms", forms=join(result.forms),
+                    folders=join(f"data/files/{f}/" for f in result.forms)))
 
 
 @handover_app.command("verify")

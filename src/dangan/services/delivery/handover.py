@@ -53,7 +53,7 @@ from dangan.errors import ConflictError, DefectsFound, IntegrityError
 from dangan.export import linkdata
 from dangan.export.bag import BagReport, make_bag, verify_bag
 from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_mets
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.intake.renumber import crash_point
 from dangan.services.delivery.linking import check_links, delivery_forms, link_volumes
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
@@ -137,7 +137,7 @@ def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume]
     make_bag(tmp, {
         "Source-Organization": ctx.config.project.client or ctx.config.project.name,
         "External-Description": t("handover.description", name=ctx.config.project.name,
-                                  volumes=len(volumes), form="、".join(forms)),
+                                  volumes=len(volumes), form=join(forms)),
         "Bagging-Date": datetime.now(UTC).date().isoformat(),
         "Bag-Software-Agent": f"dangan {dangan_version}",
         "Bag-Count": "1 of 1",

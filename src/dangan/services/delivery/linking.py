@@ -22,7 +22,7 @@ from dangan.domain.defects import Defect, Severity, make_defect, register_code
 from dangan.errors import DanganError, InputError
 from dangan.export import linkdata, pdf, tiff, zipform
 from dangan.export.linkdata import LinkFile, LinkItem, LinkVolume
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.services.delivery.packaging import (
     KINDS,
     as_entry,
@@ -236,4 +236,4 @@ def checked_line(check: LinkCheck) -> str:
     """What the link check covered and found."""
     errors = sum(1 for d in check.defects if d.is_error)
     return t("link.checked", volumes=check.volumes, files=check.files,
-             forms="、".join(check.forms), errors=errors, warnings=len(check.defects) - errors)
+             forms=join(check.forms), errors=errors, warnings=len(check.defects) - errors)
