@@ -66,3 +66,21 @@ def test_link_check_says_how_many_volumes_and_files_it_checked(project: Any, tmp
     r = dangan("link", "check", "-p", str(project.home), "--form", "pdf")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "挂接检查：已检查 1 卷、2 个交付文件（pdf），0 处错误" in r.stdout
+
+
+def test_link_check_and_handover_do_not_skip_a_volume_without_catalogue(project: Any, tmp_path: Path) -> None:
+    from dangan.errors import DefectsFound
+    from dangan.services.delivery import handover, linking
+
+    _project(project, tmp_path)
+    packaging.package(project, actor(project, "钱标"), "pdf")
+    check = linking.check_links_counted(project)
+    assert check.volumes == 2 and check.files == 2
+    assert [(d.volume, d.code) for d in check.defects] == [(EMPTY, "catalogue_empty")]
+    try:
+        handover.build_handover(project, tmp_path / "out.bag")
+    except DefectsFound as exc:
+        assert exc.key == "handover.refused" and any(EMPTY in d for d in exc.details)
+    else:
+        raise AssertionError("handed over without the volume that has no catalogue")
+    assert not (tmp_path / "out.bag").exists()

@@ -23,8 +23,10 @@ def _print_defects(defects: list[Any], as_json: bool, summary: str) -> None:
     else:
         if defects:
             table = Table()
-            for col in ("档号", "路径", "代码", "说明"):
-                table.add_column(col, overflow="fold")  # a location is never cut
+            table.add_column("档号", no_wrap=True)
+            table.add_column("路径", overflow="fold")  # a location is never cut
+            table.add_column("代码", no_wrap=True)
+            table.add_column("说明", overflow="fold")
             for d in defects:
                 style = "red" if d.is_error else "yellow"
                 table.add_row(d.volume or "", d.path, f"[{style}]{d.code}[/]", d.message)

@@ -30,7 +30,7 @@ from dangan.services.delivery.packaging import (
     load_sources,
     output_dir,
 )
-from dangan.services.indexing import load_catalogues, schema_of
+from dangan.services.indexing import load_catalogues, missing_catalogue, schema_of, uncatalogued
 from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
 
@@ -149,11 +149,12 @@ def check_links_counted(ctx: ProjectContext, volume: str | None = None,
         volumes, entries, records = load_catalogues(session, ctx.project_id, [volume] if volume else None)
         sources = {s.volume_id: s for s in load_sources(session, ctx.project_id, volume)}
         files = uploaded_files(session, list(sources))
+        without = uncatalogued(session, ctx, volume, record_counts=False)  # no item: no link
         page_nos: dict[int, set[int]] = defaultdict(set)
         for vid, no in session.execute(select(Page.volume_id, Page.page_no)
                                        .where(Page.volume_id.in_(list(sources)))):
             page_nos[vid].add(no)
-    defects: list[Defect] = []
+    defects: list[Defect] = [missing_catalogue(c) for c in without]  # nothing to link
     checked_files = 0
     for vid, src in sources.items():
         code = src.archive_code
@@ -172,7 +173,7 @@ def check_links_counted(ctx: ProjectContext, volume: str | None = None,
             found, n_files = _check_form(ctx, src, form, files.get(vid, {}), schema)
             defects.extend(found)
             checked_files += n_files
-    return LinkCheck(defects, len(sources), checked_files, forms)
+    return LinkCheck(defects, len(sources) + len(without), checked_files, forms)
 
 
 def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, StoredFile],

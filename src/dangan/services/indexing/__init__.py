@@ -369,6 +369,24 @@ def check_index_counted(ctx: ProjectContext, volume: str | None = None) -> tuple
     return defects, checked
 
 
+def uncatalogued(session: Session, ctx: ProjectContext, volume: str | None = None,
+                 record_counts: bool = True) -> list[str]:
+    """Archive codes of the volumes at or past 标引 (or ``volume``, whatever its stage) that
+    have no catalogue at all: no item and (when ``record_counts``) no volume record."""
+    graph = ws.graph_for(ctx.config)
+    q = select(Volume.id, Volume.archive_code, Volume.stage).where(Volume.project_id == ctx.project_id)
+    if volume:
+        q = q.where(Volume.archive_code == volume)
+    rows = [r for r in session.execute(q) if volume or _indexed_by_now(graph, r.stage)]
+    ids = [r.id for r in rows]
+    has = set(session.scalars(select(Item.volume_id).where(Item.volume_id.in_(ids)).distinct()))
+    if record_counts:
+        has |= set(session.scalars(select(VolumeRecord.volume_id)
+                                   .where(VolumeRecord.volume_id.in_(ids))))
+    return sorted((r.archive_code for r in rows if r.id not in has),
+                  key=ctx.rules.archive_code.sort_key)
+
+
 def _indexed_by_now(graph: wf.StageGraph, stage: str) -> bool:
     """Whether a volume at ``stage`` has reached 标引 (is at it or past it)."""
     if wf.INDEX not in graph.stages:
