@@ -105,6 +105,9 @@ def test_rebind_refuses_a_volume_with_fewer_ingested_pages_than_numbered(any_pro
     with pytest.raises(StateError) as err:
         rebind.rebind(ctx, binder, made)  # the second volume is short too, not waived
     assert err.value.key == "rebind.refused" and codes[1] in err.value.details[0]
+    # the decision can also be recorded first (the web desk), then the volume is signed as usual
+    assert rebind.accept_missing_pages(ctx, binder, made, reason="原件缺页") == [codes[1]]
+    assert rebind.rebind(ctx, binder, made).volumes == 1
     waivers = [h for h in history.volume_history(ctx, codes[0]) if h.kind == wf.EVENT_WORK_WAIVED]
     assert [(h.stage, h.person, h.remarks) for h in waivers if h.stage == wf.REBIND] == [
         (wf.REBIND, "吴装", "原件缺页，档案室确认")]

@@ -202,25 +202,12 @@ def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
     for each such volume (reason, binder, time) in the same transaction as the sign-off."""
     if not accept_missing:
         return engine.sign(ctx, actor, batch_code, wf.REBIND, remarks, archive_codes)
-    if not accept_missing.strip():
-        raise InputError("workflow.waiver_needs_reason")
     graph = ws.graph_for(ctx.config)
     at = ws.now()
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
-        volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
-                   if archive_codes else list(session.scalars(select(Volume).where(
-                       Volume.work_batch_id == batch.id, Volume.stage == wf.REBIND)
-                       .order_by(Volume.id))))
-        for v, numbered, have in _short_volumes(session, volumes):
-            if v.work_batch_id != batch.id:
-                continue  # refused by the sign-off below
-            ws.add_event(session, ctx.project_id, wf.EVENT_WORK_WAIVED, actor.name,
-                         stage=wf.REBIND, worker_id=actor.worker_id, volume_id=v.id,
-                         work_batch_id=batch.id, remarks=accept_missing.strip(),
-                         data={"missing_pages": True, "numbered": numbered, "scanned": have},
-                         at=at)
-        session.flush()
+        volumes = _record_shortfall(session, ctx.project_id, actor, batch, archive_codes,
+                                    accept_missing, at)
         advanced, signed = engine.sign_in_session(
             session, ctx.project_id, graph, batch, wf.REBIND, actor,
             volumes if archive_codes else None, remarks, at)
@@ -229,6 +216,40 @@ def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
                                graph.next(wf.REBIND))
     engine.after_signoff(ctx, ids)
     return result
+
+
+def accept_missing_pages(ctx: ProjectContext, actor: Actor, batch_code: str,
+                         archive_codes: Sequence[str] = (), reason: str = "") -> list[str]:
+    """Record, without signing, why volumes of a batch at 装订 with fewer ingested pages than
+    the sorter numbered may be rebound (the binder holding the batch's claim; reason, person
+    and time kept). Returns the codes recorded."""
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
+        engine.require_role(actor, wf.REBIND)
+        engine.require_claimant(session, batch, wf.REBIND, actor)
+        volumes = _record_shortfall(session, ctx.project_id, actor, batch, archive_codes,
+                                    reason, ws.now())
+        return [v.archive_code for v, _n, _h in _short_volumes(session, volumes)]
+
+
+def _record_shortfall(session: Session, project_id: int, actor: Actor, batch: WorkBatch,
+                      archive_codes: Sequence[str], reason: str, at: datetime) -> list[Volume]:
+    """The shortfall decision for each short volume of the batch (listed, else all at 装订)."""
+    if not reason.strip():
+        raise InputError("workflow.waiver_needs_reason")
+    volumes = ([ws.volume_by_code(session, project_id, c) for c in archive_codes]
+               if archive_codes else list(session.scalars(select(Volume).where(
+                   Volume.work_batch_id == batch.id, Volume.stage == wf.REBIND)
+                   .order_by(Volume.id))))
+    for v, numbered, have in _short_volumes(session, volumes):
+        if v.work_batch_id != batch.id or v.stage != wf.REBIND:
+            continue  # refused by the sign-off
+        ws.add_event(session, project_id, wf.EVENT_WORK_WAIVED, actor.name, stage=wf.REBIND,
+                     worker_id=actor.worker_id, volume_id=v.id, work_batch_id=batch.id,
+                     remarks=reason.strip(),
+                     data={"missing_pages": True, "numbered": numbered, "scanned": have}, at=at)
+    session.flush()
+    return volumes
 
 
 def _short_volumes(session: Session, volumes: Sequence[Volume]
