@@ -43,6 +43,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as at a terminal, even when this test runs as a background job
+    (whose SIGINT the shell ignores, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _outputs(dst: Path) -> list[Path]:
     return [p for p in dst.rglob("*") if p.is_file()] if dst.exists() else []
 
@@ -53,7 +59,8 @@ def test_ctrl_c_stops_retouch(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     proc = subprocess.Popen([sys.executable, "-m", "dangan", "retouch", str(src), str(dst),
                              "--workers", "2", "--no-orientation"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_default_sigint)
     deadline = time.monotonic() + WAIT_S
     # the fixed point: the first retouched page is in place
     while not [p for p in _outputs(dst) if not p.name.startswith(TEMP_MARK)]:
@@ -93,7 +100,8 @@ def test_ctrl_c_stops_ingest_with_a_message(project, tmp_path: Path) -> None:  #
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     proc = subprocess.Popen([sys.executable, "-m", "dangan", "ingest", str(root), "-w", "张扫",
                              "-p", str(ctx.home), "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_default_sigint)
     scanned = Path(ctx.storage.root) / Area.SCANNED.value
     deadline = time.monotonic() + WAIT_S
     while not _outputs(scanned):  # the fixed point: the first page taken in
