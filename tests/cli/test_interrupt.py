@@ -112,3 +112,50 @@ def test_ctrl_c_stops_ingest_with_a_message(project, tmp_path: Path) -> None:  #
     out, err = proc.communicate(timeout=WAIT_S)
     assert proc.returncode == 130, (out, err)
     assert "已中断" in err
+
+
+def test_ctrl_c_stops_retouch_of_a_project(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from dangan.db.models import StageEvent
+    from dangan.domain import workflow as wf
+    from dangan.samples import make_archive_codes, write_volume_list
+    from dangan.services import claims, intake
+    from dangan.services.engine import resolve_actor
+    from dangan.services.volumes import import_volumes
+    from dangan.services.workers import add_worker
+    from dangan.storage import Area
+    from workflow.helpers import line_to
+
+    ctx = project
+    codes = make_archive_codes(2, 31)
+    scans = tmp_path / "扫描工作站"
+    truth = generate_set(scans, 2, 31, pages=(PAGES // 2, PAGES // 2), archive_codes=codes,
+                         p_blank=0.0, p_duplicate=0.0)
+    import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
+    add_worker(ctx, "陈修图", ["retoucher"])
+    batch = line_to(ctx, wf.SCAN)
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scans)
+    claims.claim(ctx, resolve_actor(ctx, "陈修图"), batch, wf.RETOUCH)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
+    proc = subprocess.Popen([sys.executable, "-m", "dangan", "retouch", "-p", str(ctx.home),
+                             "-w", "陈修图", "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_default_sigint)
+    retouched = Path(ctx.storage.root) / Area.RETOUCHED.value
+    deadline = time.monotonic() + WAIT_S
+    while not [p for p in _outputs(retouched) if not p.name.startswith(TEMP_MARK)]:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no page retouched"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=WAIT_S)
+    assert proc.returncode == 130, (out, err)
+    assert "已中断" in err
+    written = _outputs(retouched)
+    assert not [p for p in written if p.name.startswith(TEMP_MARK)]
+    assert len(written) < PAGES
+    with ctx.transaction() as s:  # nothing recorded or signed for an interrupted run
+        assert not s.scalar(select(func.count(StageEvent.id)).where(
+            StageEvent.kind.in_([wf.EVENT_RETOUCH_RECORD, wf.EVENT_SIGNOFF]),
+            StageEvent.stage == wf.RETOUCH))
