@@ -186,13 +186,14 @@ def test_retouch_out_of_order_keeps_its_record_and_a_rerun_signs(
 def test_tracking_sheet_has_every_stage_after_the_line(project: ProjectContext, scans: Any,
                                                       tmp_path: Path) -> None:
     ctx = project
-    _register(ctx, scans[1])
+    codes = _register(ctx, scans[1])
     batch = line_to(ctx, wf.SCAN)
-    intake.ingest(ctx, resolve_actor(ctx, "张扫"), _copy(scans, tmp_path), ["第2页装订线内有字"])
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), _copy(scans, tmp_path),
+                  [f"{codes[0]}=第2页装订线内有字"])  # a problem names its volume
     for stage, person in ((wf.RETOUCH, "赵修"), (wf.INDEX, "钱标"), (wf.UPLOAD, "钱标")):
         do_stage(ctx, batch, stage, person)
     pass_qc(ctx, batch, "孙检")
-    sheet = next(Path(ctx.storage.root, "已扫描").rglob("*跟踪表.xlsx"))
+    sheet = next(Path(ctx.storage.root, "已扫描").rglob(f"{codes[0]}-*跟踪表.xlsx"))
     book = load_workbook(sheet).active
     assert book is not None
     rows = [[c.value for c in row] for row in book.iter_rows()]
