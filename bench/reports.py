@@ -146,6 +146,24 @@ def load(engine: Engine, project_id: int, volumes: int, workers: int,
                         cp.write_row((v + 1, k + 1, "", "", "", "", k + 1, k + 1, "", "", "{}"))
             say(f"  workers, batches, volumes, register, items: {time.perf_counter() - t0:.1f} s")
             t0 = time.perf_counter()
+            # the pages and their retouched files: pay and productivity count recorded work
+            # (ingested pages, retouched page files), never the registered expectation
+            with cur.copy("COPY page (id, volume_id, page_no, blank, metrics) FROM STDIN") as cp:
+                page_id = 0
+                for v in range(volumes):
+                    for n in range(1, pages[v] + 1):
+                        page_id += 1
+                        cp.write_row((page_id, v + 1, n, False, "{}"))
+            with cur.copy("COPY stored_file (project_id, volume_id, page_id, area, path, kind, "
+                          "sha256, size, recorded_at) FROM STDIN") as cp:
+                page_id = 0
+                for v in range(volumes):
+                    for n in range(1, pages[v] + 1):
+                        page_id += 1
+                        cp.write_row((project_id, v + 1, page_id, "retouched",
+                                      f"已修图/{v + 1}/{n:04d}.jpg", "page", "0" * 64, 1, iso))
+            say(f"  {page_id:,} pages and their retouched files: {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
             with cur.copy("COPY stage_event (project_id, kind, stage, volume_id, work_batch_id, "
                           "worker_id, person, at, remarks, data) FROM STDIN") as cp:
                 for v in range(volumes):
@@ -187,7 +205,8 @@ def load(engine: Engine, project_id: int, volumes: int, workers: int,
         raw.close()
     with engine.begin() as c:
         c.exec_driver_sql("ANALYZE worker, borrow_batch, work_batch, volume, "
-                          "borrow_register_entry, item, stage_event, qc_inspection, defect")
+                          "borrow_register_entry, item, stage_event, qc_inspection, defect, page, "
+                          "stored_file")
     return events
 
 
@@ -241,7 +260,8 @@ def main() -> None:
         load(engine, project_id, args.volumes, args.workers, print)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             # as autovacuum keeps a working database (index-only scans need the visibility map)
-            c.execute(text("VACUUM ANALYZE stage_event, volume, item, defect, qc_inspection"))
+            c.execute(text("VACUUM ANALYZE stage_event, volume, item, defect, qc_inspection, "
+                           "page, stored_file"))
         print(f"  loaded in {time.perf_counter() - t0:.1f} s")
         months = [f"{(YEAR_START + timedelta(days=31 * i)):%Y-%m}" for i in range(12)]
         last = parse_period(months[-1])
