@@ -76,7 +76,7 @@ QC_DEFECT_CODES: tuple[str, ...] = (
 # --- stage guards ---------------------------------------------------------------------------
 # What the engine checks before it signs a stage, beyond claim, role and stage order. Every
 # stage signs only with a registered worker holding the claim of the stage's role; the
-# names below are the engine's extra checks (each implemented once in services/engine).
+# names below are the engine's extra checks (each implemented once in services/guards).
 COMMON_GUARDS: tuple[str, ...] = ("stage_matches", "not_in_rework")
 STAGE_GUARDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "borrow": (),
