@@ -17,7 +17,7 @@ from dangan.errors import DanganError
 from dangan.i18n import set_language, t
 
 # Areas whose module exists get their commands; a missing area is simply not offered yet.
-AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "reports", "web", "site", "demo")
+AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "qc", "reports", "web", "site", "demo")
 
 app = typer.Typer(
     name="dangan",
