@@ -32,6 +32,13 @@ def set_flash(response: Response, message: str) -> None:
     response.set_cookie("dangan_flash", quote(message), httponly=True, samesite="lax", path="/")
 
 
+def back_with_flash(url: str, message: str) -> Response:
+    """303 to ``url`` with ``message`` shown once there (after a form's POST)."""
+    response = RedirectResponse(url, status_code=303)
+    set_flash(response, message)
+    return response
+
+
 def safe_next(value: str | None) -> str:
     """Only a path of this server (never //host or a scheme) is followed after login."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:

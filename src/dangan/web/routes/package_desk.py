@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from dangan.db.models import StoredFile, Volume
 from dangan.domain import registry
@@ -32,7 +32,7 @@ from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, actor_of, require_role
 from dangan.web.queries import batches_at
-from dangan.web.routes.auth import set_flash
+from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,12 +42,6 @@ KIND = "package"
 
 def _url(code: str) -> str:
     return f"/package/{quote(code, safe='')}"
-
-
-def _back(url: str, message: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
-    set_flash(response, message)
-    return response
 
 
 def batch_forms(ctx: ProjectContext, code: str) -> list[dict[str, object]]:

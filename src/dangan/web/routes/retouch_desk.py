@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy import select
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from dangan.compute.executors import Executor, PoolExecutor
 from dangan.db.models import Defect, Page, StoredFile, Volume
@@ -33,7 +33,7 @@ from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role
 from dangan.web.queries import batches_at
-from dangan.web.routes.auth import set_flash
+from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.templating import render
 
@@ -92,12 +92,6 @@ def batch_pages(ctx: ProjectContext, code: str) -> list[dict[str, Any]]:
             out.append({"id": vol.id, "code": vol.archive_code, "pages": pages,
                         "flagged": sum(1 for p in pages if p["flags"])})
         return out
-
-
-def _back(url: str, message: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
-    set_flash(response, message)
-    return response
 
 
 def _url(code: str) -> str:
