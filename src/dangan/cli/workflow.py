@@ -269,6 +269,10 @@ def claim(batch: str = typer.Argument(..., metavar="BATCH"),
         console.print(t("workflow.handed_back", batch=batch))
         return
     info = claims.claim(ctx, resolve_actor(ctx, worker), batch, stage, remarks)
+    if info.already_held:  # harmless: the worker holds it already (exit 0)
+        console.print(t("workflow.claim_already_yours", worker=info.worker, batch=info.batch,
+                        stage=t(f"stage.{info.stage}"), at=_time(info.claimed_at)))
+        return
     console.print(t("workflow.claimed", worker=info.worker, batch=info.batch,
                     stage=t(f"stage.{info.stage}")))
 

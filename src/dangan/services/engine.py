@@ -128,6 +128,7 @@ class ClaimInfo:
     role: str
     worker: str
     claimed_at: datetime
+    already_held: bool = False  # the actor held this claim before: nothing was recorded
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -157,12 +158,24 @@ def require_claimant(session: Session, batch: WorkBatch, stage: str, actor: Acto
 def claim_in_session(session: Session, project_id: int, graph: wf.StageGraph,
                      batch: WorkBatch, stage: str, actor: Actor, at: datetime | None = None,
                      remarks: str = "") -> Claim:
+    return _claim_in_session(session, project_id, graph, batch, stage, actor, at, remarks)[0]
+
+
+def _claim_in_session(session: Session, project_id: int, graph: wf.StageGraph,
+                      batch: WorkBatch, stage: str, actor: Actor, at: datetime | None = None,
+                      remarks: str = "") -> tuple[Claim, bool]:
+    """The claim and whether it is new (False: the actor already held it for ``stage``)."""
     if stage in wf.BORROW_BATCH_STAGES:
         raise StateError("workflow.not_a_work_stage", stage=t(f"stage.{stage}"))
     ws.refuse(graph.check_signoff(batch.stage, stage))
     role = wf.STAGE_ROLE[stage]
     require_role(actor, stage)
     held = open_claim(session, batch.id, role)
+    if held is not None and held.worker_id == actor.worker_id:
+        if held.stage == stage:
+            return held, False  # the actor's own claim: harmless, nothing recorded again
+        raise ConflictError("workflow.already_yours_other_stage", code=batch.code,
+                            role=t(f"role.{role}"), stage=t(f"stage.{held.stage}"))
     if held is not None:
         raise ConflictError("workflow.already_claimed", code=batch.code,
                             role=t(f"role.{role}"), holder=ws.worker_name(session, held.worker_id))
@@ -183,21 +196,23 @@ def claim_in_session(session: Session, project_id: int, graph: wf.StageGraph,
     ws.add_event(session, project_id, wf.EVENT_CLAIM, actor.name, stage=stage,
                  worker_id=actor.worker_id, work_batch_id=batch.id, remarks=remarks,
                  data={"claim_id": claim.id}, at=at)
-    return claim
+    return claim, True
 
 
 def claim(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
           remarks: str = "") -> ClaimInfo:
-    """领取: the actor takes a work batch for its stage (or the given one)."""
+    """领取: the actor takes a work batch for its stage (or the given one). Claiming again a
+    batch the actor already holds for that stage records nothing and says so
+    (``ClaimInfo.already_held``); another person's claim is refused."""
     graph = ws.graph_for(ctx.config)
     try:
         with ctx.transaction() as session:
             _still_active(session, actor)
             batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
-            row = claim_in_session(session, ctx.project_id, graph, batch, stage or batch.stage,
-                                   actor, remarks=remarks)
+            row, fresh = _claim_in_session(session, ctx.project_id, graph, batch,
+                                           stage or batch.stage, actor, remarks=remarks)
             return ClaimInfo(row.id, batch.code, row.stage, row.role, actor.name,
-                             row.claimed_at)
+                             row.claimed_at, already_held=not fresh)
     except ConflictError:
         raise
     except Exception as exc:

@@ -58,6 +58,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- claims ---
     "workflow.already_claimed": ("小批次 {code} 的“{role}”工作已由 {holder} 领取（同一工种不能两人分做）",
                                  "Work batch {code} is already held by {holder} as {role} (never two people of one role)"),
+    "workflow.already_yours_other_stage": ("小批次 {code} 的“{role}”工作您已领取在“{stage}”环节，请先在该环节签字或交回",
+                                           "You already hold work batch {code} as {role} for “{stage}”; sign that stage off or hand it back first"),
     "workflow.claim_race": ("小批次 {code} 刚被他人领取", "Work batch {code} was just claimed by someone else"),
     "workflow.claimed_by_other": ("小批次 {code} 的“{stage}”由 {holder} 领取，只能由其签字或交回",
                                   "Work batch {code} ({stage}) is held by {holder}; only they can sign or hand it back"),
@@ -66,6 +68,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.same_inspector": ("{name} 已做过小批次 {code} 的前一轮质检，二检/终检须换人",
                                 "{name} inspected an earlier QC round of {code}; another inspector must do this round"),
     "workflow.claimed": ("{worker} 已领取小批次 {batch} 的“{stage}”", "{worker} claimed work batch {batch} for “{stage}”"),
+    "workflow.claim_already_yours": ("{worker} 已持有小批次 {batch} 的“{stage}”（{at} 领取），无需再次领取，未做任何记录",
+                                     "{worker} already holds work batch {batch} for “{stage}” (claimed {at}); nothing recorded again"),
     "workflow.handed_back": ("已交回小批次 {batch}", "Work batch {batch} handed back"),
     # --- sign-off ---
     "workflow.volume_in_rework": ("案卷 {code} 正在返工，返工签字后才能继续",
