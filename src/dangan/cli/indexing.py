@@ -151,25 +151,28 @@ def package(
     tiff_single: bool = typer.Option(False, "--tiff-single"),
     worker: str = worker_option("cli.opt.packager"),
 ) -> None:
-    """按卷内目录打包到 已上传：每件一个 PDF/ZIP/TIFF，或每页一个 JPG 加页面索引。"""
-    from dangan.services.delivery.packaging import package as run
+    """按卷内目录打包到 已上传：不带 --form 时做 [delivery] forms 的每一种交付格式。"""
+    from dangan.services.delivery.packaging import package_forms
     from dangan.services.engine import resolve_actor
 
     ctx = open_ctx(project)
-    chosen = form or ctx.config.delivery.forms[0]
-    result = run(ctx, resolve_actor(ctx, worker), chosen, volume, ocr=ocr or (ctx.config.delivery.ocr and chosen == "pdf"),
-                 tiff_single=tiff_single)
-    for line in result.problems:
+    results = package_forms(ctx, resolve_actor(ctx, worker), [form] if form else None, volume,
+                            ocr=ocr, tiff_single=tiff_single)
+    problems = list(dict.fromkeys(line for r in results for line in r.problems))
+    for line in problems:
         console.print(f"[red]•[/] {line}")
-    console.print(t("package.done", volumes=result.volumes, form=chosen, files=result.files,
-                    pages=result.pages))
-    if result.already:
-        console.print(t("package.already", count=len(result.already), form=chosen,
-                        codes="、".join(result.already[:10])))
-    for code, lacking in result.waiting.items():
-        console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
-    if result.problems:
-        raise DefectsFound("package.skipped", count=len(result.problems))
+    for result in results:
+        console.print(t("package.done", volumes=result.volumes, form=result.form,
+                        files=result.files, pages=result.pages))
+        if result.already:
+            console.print(t("package.already", count=len(result.already), form=result.form,
+                            codes="、".join(result.already[:10])))
+    if results:  # the last run knows which forms each volume still lacks
+        for code, lacking in results[-1].waiting.items():
+            console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
+    if problems:
+        # each form's run meets the same volumes: the largest count is the volumes skipped
+        raise DefectsFound("package.skipped", count=max(len(r.problems) for r in results))
 
 
 @link_app.command("export")

@@ -258,6 +258,22 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
     return result
 
 
+def package_forms(ctx: ProjectContext, actor: Actor, forms: Sequence[str] | None = None,
+                  volume: str | None = None, *, ocr: bool = False,
+                  tiff_single: bool = False) -> list[PackageResult]:
+    """Package each of ``forms`` in turn — by default every form of ``[delivery] forms``, the
+    forms the upload stage needs — one :func:`package` run per form. The upload stage is
+    signed by the run that completes a volume's forms. A PDF gets its text layer when asked
+    (``ocr``) or when ``[delivery] ocr`` says so."""
+    chosen = list(forms or ctx.config.delivery.forms)
+    for form in chosen:  # an unknown form is refused before anything is made
+        if form not in FORMS:
+            raise InputError("package.unknown_form", form=form, choices=", ".join(FORMS))
+    return [package(ctx, actor, form, volume,
+                    ocr=ocr or (ctx.config.delivery.ocr and form == "pdf"),
+                    tiff_single=tiff_single) for form in chosen]
+
+
 def _all_forms_done(ctx: ProjectContext, codes: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
     """Split ``codes`` into volumes holding every configured delivery form and the others
     (with the forms they still lack): the upload stage is signed only when all are made."""
