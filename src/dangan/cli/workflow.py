@@ -449,7 +449,7 @@ def history(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"), project: Pa
 
 
 def progress(project: Path = Project, as_json: bool = AsJson) -> None:
-    """各环节进度（卷数、页数）与超期未还的借卷批次。"""
+    """各环节进度（卷数、登记页数、已扫描页数）与超期未还的借卷批次。"""
     from dangan.services.progress import overdue, stage_progress
 
     ctx = open_ctx(project, read_only=True)
@@ -460,10 +460,10 @@ def progress(project: Path = Project, as_json: bool = AsJson) -> None:
         return
     table = Table(t("workflow.form.stage"), t("workflow.progress.status"),
                   t("workflow.progress.volumes"), t("workflow.progress.pages"),
-                  title=t("workflow.progress.title"))
+                  t("workflow.progress.pages_ingested"), title=t("workflow.progress.title"))
     for r in rows:
         table.add_row(t(f"stage.{r.stage}"), t(f"workflow.status.{r.status}"), str(r.volumes),
-                      str(r.pages))
+                      str(r.pages), str(r.pages_ingested))
     console.print(table)
     for o in late:
         console.print(t("borrow.overdue", no=o.no, due=_time(o.due_at), count=o.volumes))

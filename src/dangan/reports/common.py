@@ -2,7 +2,11 @@
 
 Times are stored in UTC; days, weeks and months of a report are those of the local time zone
 (where the line works). A unit of work is a volume's *first* sign-off of a stage: re-signing
-after rework or a hand-back and taking the batch again never counts (or pays) twice.
+after rework or a hand-back and taking the batch again never counts (or pays) twice. The
+pages of work done are the pages recorded for that stage (:func:`work_select`), the same for
+pay, productivity, progress, estimate, weekly and quality reports; the registered page count
+(entered with the volume list) stands only for work still to do, or for the stages done on
+the paper before its images are counted.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal_column, select
 from sqlalchemy.orm import aliased
 
-from dangan.db.models import Item, StageEvent, Volume
+from dangan.db.models import Item, StageEvent, StoredFile, Volume
+from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
+from dangan.storage.areas import Area
 
 UNITS = ("page", "volume", "item")
 
@@ -91,7 +97,8 @@ def local_day(column: Any, dialect: str) -> ColumnElement[Any]:
 
 
 def pages_of(volume: type[Volume] = Volume) -> ColumnElement[Any]:
-    """A volume's pages: counted at intake, else the registered expectation."""
+    """A volume's pages as far as they are known: counted at intake, else the registered
+    expectation — the size of the work, never the work done (:func:`stage_pages`)."""
     return func.coalesce(volume.page_count, volume.expected_pages, 0)
 
 
@@ -100,12 +107,48 @@ def items_per_volume() -> Any:
             .group_by(Item.volume_id).subquery("items"))
 
 
-def units_select(project_id: int, starts_at: datetime | None, ends_at: datetime | None,
-                 *group: Any) -> Select[Any]:
-    """Volumes, pages and items signed per ``group`` (first sign-offs only).
+# Stages done on the paper before (or without) its images: their pages are the volume's
+# pages as counted (at intake), else as registered.
+PAPER_STAGES = (wf.BORROW, wf.SORT, wf.REBIND, wf.RETURN)
 
-    "First" is checked per event with NOT EXISTS over the volume's own events (index
-    ``ix_stage_event_volume``), so a period's query reads that period's events only."""
+
+# Stages whose work a recorded decision may waive (signed ``--without-work``). A rebinder's
+# accepted page shortfall is also a ``work_waived`` event, but the volume was rebound.
+WORK_WAIVABLE = tuple(stage for stage, guards in registry.STAGE_GUARDS.items()
+                      if guards and set(guards) <= registry.WAIVABLE_GUARDS)
+
+
+def stage_pages(stage: Any) -> ColumnElement[Any]:
+    """The pages a volume's sign-off of ``stage`` (a column) stands for: the pages recorded
+    for that stage's work, never the registered expectation once images are involved —
+    ingested pages for 扫描 (and the stages after it), retouched page files for 修图, the
+    counted (else registered) pages for the stages on paper."""
+    retouched = (select(func.count(func.distinct(StoredFile.page_id)))
+                 .where(StoredFile.volume_id == Volume.id,
+                        StoredFile.area == Area.RETOUCHED.key,
+                        StoredFile.page_id.is_not(None))
+                 .correlate(Volume).scalar_subquery())
+    return case((stage.in_(PAPER_STAGES),
+                 func.coalesce(Volume.page_count, Volume.expected_pages, 0)),
+                (stage == wf.RETOUCH, retouched),
+                else_=func.coalesce(Volume.page_count, 0))
+
+
+def not_waived() -> ColumnElement[bool]:
+    """The sign-off (``StageEvent``) is not of a stage whose work was waived for its volume
+    (signed ``--without-work``): such a sign-off stands for no work done."""
+    waived = aliased(StageEvent)
+    return ~exists().where(waived.volume_id == StageEvent.volume_id,
+                           waived.stage == StageEvent.stage,
+                           waived.stage.in_(WORK_WAIVABLE),
+                           waived.kind == wf.EVENT_WORK_WAIVED)
+
+
+def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime | None,
+                *group: Any) -> Select[Any]:
+    """Volumes, pages and items of the work signed per ``group``: a volume's first sign-off
+    of a stage, its pages as recorded for that stage (:func:`stage_pages`); a volume whose
+    stage work was waived (``work_waived``: signed without the work) counts nothing there."""
     items = items_per_volume()
     earlier = aliased(StageEvent)
     conds: list[ColumnElement[bool]] = [
@@ -113,13 +156,14 @@ def units_select(project_id: int, starts_at: datetime | None, ends_at: datetime 
         StageEvent.volume_id.is_not(None),
         ~exists().where(earlier.volume_id == StageEvent.volume_id,
                         earlier.stage == StageEvent.stage, earlier.kind == wf.EVENT_SIGNOFF,
-                        earlier.id < StageEvent.id)]
+                        earlier.id < StageEvent.id),
+        not_waived()]
     if starts_at is not None:
         conds.append(StageEvent.at >= starts_at)
     if ends_at is not None:
         conds.append(StageEvent.at < ends_at)
     return (select(*group, func.count().label("volumes"),
-                   func.sum(pages_of()).label("pages"),
+                   func.sum(stage_pages(StageEvent.stage)).label("pages"),
                    func.sum(func.coalesce(items.c.n, 0)).label("items"))
             .select_from(StageEvent)
             .join(Volume, Volume.id == StageEvent.volume_id)

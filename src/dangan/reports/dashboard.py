@@ -24,12 +24,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from dangan.db.models import Defect, Item, QCInspection, StageEvent, Volume, WorkBatch, Worker
 from dangan.domain import workflow as wf
-from dangan.reports.common import Period, local_day, pages_of, parse_period, round2
+from dangan.reports.common import (
+    Period,
+    local_day,
+    not_waived,
+    pages_of,
+    parse_period,
+    round2,
+    stage_pages,
+)
 from dangan.reports.pay import DEDUCTION, MENTOR, _defect_lines, stage_rates
 from dangan.reports.weekly import Forecast, WeekPoint, _burnup, done_stage, forecast
 from dangan.services.project import ProjectContext
@@ -106,7 +114,7 @@ def _first_per_day(session: Session, pid: int, stage: str,
         return {str(d): (int(n), 0) for d, n in session.execute(
             select(day, func.count()).select_from(first).group_by(day)).all()}
     rows = session.execute(select(day, func.count().label("volumes"),
-                                  func.sum(pages_of()).label("pages"))
+                                  func.sum(stage_pages(literal(stage))).label("pages"))
                            .select_from(first).join(Volume, Volume.id == first.c.volume_id)
                            .group_by(day)).all()
     return {str(r.day): (int(r.volumes), int(r.pages or 0)) for r in rows}
@@ -125,7 +133,8 @@ def _month_units(session: Session, pid: int, period: Period, stages: list[str],
         if not chosen:
             return []
         return list(session.execute(
-            select(*group, func.count().label("volumes"), func.sum(pages_of()).label("pages"),
+            select(*group, func.count().label("volumes"),
+                   func.sum(stage_pages(StageEvent.stage)).label("pages"),
                    *extra)
             .join(Volume, Volume.id == StageEvent.volume_id)
             .where(StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF,
@@ -135,7 +144,8 @@ def _month_units(session: Session, pid: int, period: Period, stages: list[str],
                    ~exists().where(earlier.volume_id == StageEvent.volume_id,
                                    earlier.stage == StageEvent.stage,
                                    earlier.kind == wf.EVENT_SIGNOFF,
-                                   earlier.id < StageEvent.id))
+                                   earlier.id < StageEvent.id),
+                   not_waived())
             .group_by(*group)).all())
 
     items = (select(func.count(Item.id)).where(Item.volume_id == StageEvent.volume_id)

@@ -16,7 +16,7 @@ from dangan.db.models import Item, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
 from dangan.i18n import t
-from dangan.reports.common import local_day, units_select
+from dangan.reports.common import local_day, work_select
 from dangan.reports.document import ReportDoc, Table
 from dangan.reports.pay import stage_rates
 from dangan.services.project import ProjectContext
@@ -126,7 +126,7 @@ def _left_by_stage(ctx: ProjectContext, stages: list[str]
         items = session.scalar(select(func.count()).select_from(Item).join(
             Volume, Volume.id == Item.volume_id).where(Volume.project_id == ctx.project_id)) or 0
         done = {r.stage: (int(r.pages or 0), int(r.volumes)) for r in session.execute(
-            units_select(ctx.project_id, None, None, StageEvent.stage))}
+            work_select(ctx.project_id, None, None, StageEvent.stage))}
     total = int(pages or 0)
     left = {s: max(0, total - done.get(s, (0, 0))[0]) for s in stages}
     return (int(volumes or 0), total, int(items), left,

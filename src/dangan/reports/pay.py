@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from dangan.config import ProjectConfig
@@ -21,26 +21,22 @@ from dangan.db.models import (
     PayLine,
     PayPeriod,
     StageEvent,
-    StoredFile,
     Volume,
     WorkBatch,
     Worker,
 )
-from dangan.domain import registry
-from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.reports.common import (
     UNITS,
     Period,
     defect_label,
-    items_per_volume,
     local_zone,
     round2,
+    work_select,
 )
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.project import ProjectContext
-from dangan.storage.areas import Area
 
 PIECE, DEDUCTION, MENTOR, ORIGINAL, ADJUSTMENT = ("piece", "deduction", "mentor", "original",
                                                   "adjustment")
@@ -140,65 +136,6 @@ def stage_rates(config: ProjectConfig, stages: tuple[str, ...]) -> dict[str, lis
         for stage in named:
             out[stage].append((unit, rate / len(named)))
     return dict(out)
-
-
-# Stages done on the paper before (or without) its images: their pages are the volume's
-# pages as counted (at intake), else as registered.
-PAPER_STAGES = (wf.BORROW, wf.SORT, wf.REBIND, wf.RETURN)
-
-
-# Stages whose work a recorded decision may waive (signed ``--without-work``). A rebinder's
-# accepted page shortfall is also a ``work_waived`` event, but the volume was rebound.
-WORK_WAIVABLE = tuple(stage for stage, guards in registry.STAGE_GUARDS.items()
-                      if guards and set(guards) <= registry.WAIVABLE_GUARDS)
-
-
-def stage_pages(stage: Any) -> ColumnElement[Any]:
-    """The pages a volume's sign-off of ``stage`` (a column) stands for: the pages recorded
-    for that stage's work, never the registered expectation once images are involved —
-    ingested pages for 扫描 (and the stages after it), retouched page files for 修图, the
-    counted (else registered) pages for the stages on paper."""
-    retouched = (select(func.count(func.distinct(StoredFile.page_id)))
-                 .where(StoredFile.volume_id == Volume.id,
-                        StoredFile.area == Area.RETOUCHED.key,
-                        StoredFile.page_id.is_not(None))
-                 .correlate(Volume).scalar_subquery())
-    return case((stage.in_(PAPER_STAGES),
-                 func.coalesce(Volume.page_count, Volume.expected_pages, 0)),
-                (stage == wf.RETOUCH, retouched),
-                else_=func.coalesce(Volume.page_count, 0))
-
-
-def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime | None,
-                *group: Any) -> Select[Any]:
-    """Volumes, pages and items of the work signed per ``group``: a volume's first sign-off
-    of a stage, its pages as recorded for that stage (:func:`stage_pages`); a volume whose
-    stage work was waived (``work_waived``: signed without the work) counts nothing there."""
-    items = items_per_volume()
-    earlier = aliased(StageEvent)
-    waived = aliased(StageEvent)
-    conds: list[ColumnElement[bool]] = [
-        StageEvent.project_id == project_id, StageEvent.kind == wf.EVENT_SIGNOFF,
-        StageEvent.volume_id.is_not(None),
-        ~exists().where(earlier.volume_id == StageEvent.volume_id,
-                        earlier.stage == StageEvent.stage, earlier.kind == wf.EVENT_SIGNOFF,
-                        earlier.id < StageEvent.id),
-        ~exists().where(waived.volume_id == StageEvent.volume_id,
-                        waived.stage == StageEvent.stage,
-                        waived.stage.in_(WORK_WAIVABLE),
-                        waived.kind == wf.EVENT_WORK_WAIVED)]
-    if starts_at is not None:
-        conds.append(StageEvent.at >= starts_at)
-    if ends_at is not None:
-        conds.append(StageEvent.at < ends_at)
-    return (select(*group, func.count().label("volumes"),
-                   func.sum(stage_pages(StageEvent.stage)).label("pages"),
-                   func.sum(func.coalesce(items.c.n, 0)).label("items"))
-            .select_from(StageEvent)
-            .join(Volume, Volume.id == StageEvent.volume_id)
-            .outerjoin(items, items.c.volume_id == StageEvent.volume_id)
-            .where(*conds)
-            .group_by(*group))
 
 
 def deduction_for(config: ProjectConfig, code: str) -> float:

@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Worker
 from dangan.i18n import t
-from dangan.reports.common import Period, local_day
+from dangan.reports.common import Period, local_day, work_select
 from dangan.reports.document import ReportDoc, Table
-from dangan.reports.pay import work_select
 from dangan.services.project import ProjectContext
 
 BUCKETS = ("day", "week", "month")

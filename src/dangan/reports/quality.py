@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, QCInspection, Rework, StageEvent, WorkBatch, Worker
 from dangan.i18n import t
-from dangan.reports.common import Period, defect_label, label, units_select
+from dangan.reports.common import Period, defect_label, label, work_select
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.project import ProjectContext
 
@@ -122,7 +122,7 @@ def quality(ctx: ProjectContext, period: Period | None = None) -> Quality:
                       func.coalesce(QCInspection.round, literal_column("0")))).all()
         worker_pages: dict[int, int] = defaultdict(int)
         stage_pages: dict[str, int] = defaultdict(int)
-        for r in session.execute(units_select(pid, starts, ends, StageEvent.worker_id,
+        for r in session.execute(work_select(pid, starts, ends, StageEvent.worker_id,
                                               StageEvent.stage)):
             worker_pages[r.worker_id] += int(r.pages or 0)
             stage_pages[r.stage] += int(r.pages or 0)

@@ -20,7 +20,7 @@ from dangan.reports.common import (
     local_day,
     pages_of,
     parse_period,
-    units_select,
+    work_select,
 )
 from dangan.reports.document import Chart, ReportDoc, Table
 from dangan.reports.productivity import bucket_of
@@ -117,7 +117,7 @@ def _daily(ctx: ProjectContext, stage: str, until: datetime) -> dict[str, tuple[
     """Local day -> (volumes, pages) of first sign-offs at ``stage`` up to ``until``."""
     with ctx.transaction() as session:
         day = local_day(StageEvent.at, session.get_bind().dialect.name).label("day")
-        rows = session.execute(units_select(ctx.project_id, None, until, day)
+        rows = session.execute(work_select(ctx.project_id, None, until, day)
                                .where(StageEvent.stage == stage)).all()
     return {str(r.day): (int(r.volumes), int(r.pages or 0)) for r in rows}
 

@@ -12,6 +12,7 @@ from dangan.db.models import (
     BorrowBatch,
     BorrowRegisterEntry,
     StoredFileTally,
+    Volume,
     VolumeTally,
     WorkBatch,
 )
@@ -41,6 +42,15 @@ def volume_counts(session: Session, project_id: int) -> list[tuple[str, str, int
     return [(s, st, int(n), int(p or 0)) for s, st, n, p in rows]
 
 
+def ingested_pages(session: Session, project_id: int) -> dict[tuple[str, str], int]:
+    """(stage, status) -> pages recorded at ingest (``Volume.page_count``) of the volumes there."""
+    rows = session.execute(
+        select(Volume.stage, Volume.status, func.sum(Volume.page_count))
+        .where(Volume.project_id == project_id, Volume.page_count.is_not(None))
+        .group_by(Volume.stage, Volume.status)).all()
+    return {(s, st): int(n or 0) for s, st, n in rows}
+
+
 def files_by_area(session: Session, project_id: int) -> dict[str, int]:
     """Stored files per storage area (``dangan status``)."""
     out: dict[str, int] = {}
@@ -54,7 +64,8 @@ class StageProgress:
     stage: str
     status: str
     volumes: int
-    pages: int
+    pages: int  # registered (the volume list's page count): the size of the work to do
+    pages_ingested: int = 0  # recorded at ingest: the pages actually scanned so far
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -76,7 +87,8 @@ def stage_progress(ctx: ProjectContext) -> list[StageProgress]:
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
         rows = volume_counts(session, ctx.project_id)
-    out = [StageProgress(s, st, n, p) for s, st, n, p in rows]
+        ingested = ingested_pages(session, ctx.project_id)
+    out = [StageProgress(s, st, n, p, ingested.get((s, st), 0)) for s, st, n, p in rows]
 
     def order(p: StageProgress) -> tuple[int, str]:
         try:
