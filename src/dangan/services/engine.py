@@ -18,7 +18,7 @@ rebuilt, so each shows every stage's signature so far.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -273,7 +273,8 @@ class SignoffResult:
 
 def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
                   volumes: Sequence[Volume], stage: str, actor: Actor, remarks: str,
-                  at: datetime, data: dict[str, Any] | None, all_at_stage: bool) -> bool:
+                  at: datetime, data: dict[str, Any] | None, all_at_stage: bool,
+                  volume_remarks: Mapping[int, str] | None = None) -> bool:
     for volume in volumes:
         if (stage in graph and (volume.stage in graph or volume.stage == wf.DONE)
                 and graph.passed(volume.stage, stage)):
@@ -288,7 +289,9 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
         session.execute(insert(StageEvent), [
             {"project_id": project_id, "kind": wf.EVENT_SIGNOFF, "stage": stage,
              "worker_id": actor.worker_id, "person": actor.name, "volume_id": v.id,
-             "work_batch_id": batch.id, "remarks": remarks or "", "data": data or {}, "at": at}
+             "work_batch_id": batch.id,
+             "remarks": (volume_remarks or {}).get(v.id, remarks) or "", "data": data or {},
+             "at": at}
             for v in volumes])
         session.execute(update(Volume).where(Volume.id.in_([v.id for v in volumes]))
                         .values(stage=following, status=wf.WAITING, updated_at=at),
@@ -336,10 +339,13 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
                     stage: str, actor: Actor, volumes: Sequence[Volume] | None = None,
                     remarks: str = "", at: datetime | None = None,
                     data: dict[str, Any] | None = None,
-                    waive_reason: str = "") -> tuple[bool, list[Volume]]:
+                    waive_reason: str = "",
+                    volume_remarks: Mapping[int, str] | None = None) -> tuple[bool, list[Volume]]:
     """Check claim, role and stage, run the stage's guards, sign and move the state.
 
     ``volumes``: the volumes to sign (all of the batch still at ``stage`` when None).
+    ``volume_remarks``: a volume's own remarks (by volume id) instead of ``remarks``, which
+    the batch's sign-off keeps.
     ``waive_reason``: sign volumes lacking the stage's recorded work, recording the decision
     (reason, person, time) for each of them; only for stages whose guards are waivable.
     Returns (batch advanced, volumes signed).
@@ -362,7 +368,8 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
             return _advance_batch(session, project_id, graph, batch, stage, actor, remarks,
                                   at, data), []
         advanced = _sign_volumes(session, project_id, graph, batch, todo, stage, actor,
-                                 remarks, at, data, all_at_stage=True)
+                                 remarks, at, data, all_at_stage=True,
+                                 volume_remarks=volume_remarks)
         return advanced, todo
     for v in volumes:
         if v.work_batch_id != batch.id:
@@ -372,7 +379,8 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
         waive_lacking(session, project_id, graph, batch, volumes, stage, actor.worker_id,
                       actor.name, waive_reason, at)
     advanced = _sign_volumes(session, project_id, graph, batch, volumes, stage, actor,
-                             remarks, at, data, all_at_stage=False)
+                             remarks, at, data, all_at_stage=False,
+                             volume_remarks=volume_remarks)
     return advanced, list(volumes)
 
 
@@ -427,10 +435,13 @@ class SignOutcome:
 
 
 def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str], stage: str,
-                  remarks: str = "", data: dict[str, Any] | None = None) -> SignOutcome:
+                  remarks: str = "", data: dict[str, Any] | None = None,
+                  volume_remarks: Mapping[str, str] | None = None) -> SignOutcome:
     """After a stage's work was recorded: sign the volumes whose batch the actor holds for
     ``stage``. Nothing recorded is undone when a volume cannot be signed; the reason comes
-    back (a code and its parameters) so the edge can say what to do next."""
+    back (a code and its parameters) so the edge can say what to do next.
+    ``volume_remarks``: a volume's own remarks (by archive code) for its sign-off, e.g. the
+    figures of its own work; ``remarks`` is used for the others and the batch sign-off."""
     graph = ws.graph_for(ctx.config)
     signed: list[str] = []
     unsigned: list[tuple[str, str, dict[str, Any]]] = []
@@ -456,8 +467,10 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
                                           "stage": t(f"stage.{stage}"), "worker": actor.name}))
                     continue
                 volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in codes]
+                own = {v.id: volume_remarks[v.archive_code] for v in volumes
+                       if volume_remarks and v.archive_code in volume_remarks}
                 sign_in_session(session, ctx.project_id, graph, batch, stage, actor, volumes,
-                                remarks, data=data)
+                                remarks, data=data, volume_remarks=own)
                 ids = _with_sheet(volumes)
             signed.extend(codes)
             after_signoff(ctx, ids)

@@ -46,6 +46,8 @@ class RetouchSummary:
     signed: list[str] = field(default_factory=list)  # volumes whose retouch stage was signed
     unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
     already: list[str] = field(default_factory=list)  # volumes done and signed by an earlier run
+    # signed volume -> (pages, retouch QC findings): the figures of its sign-off remarks
+    signed_figures: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -67,6 +69,8 @@ class RetouchSummary:
             "pages_per_second": round(self.pages_per_second, 2),
             "review": dict(Counter(r for p in self.pages for r in p.review)),
             "ignored": sorted(self.ignored), "already": sorted(self.already),
+            "signed": {code: {"pages": p, "defects": d}
+                       for code, (p, d) in sorted(self.signed_figures.items())},
             "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
         }
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dangan.compute.executors import Executor
 from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume, WorkBatch
@@ -128,18 +128,34 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     summary.already = _already_signed(ctx, grouped)
     clean = [code for code in clean if code not in summary.already]
     if actor is not None and clean:
-        n_def = {code: 0 for code in clean}
-        for report in summary.pages:
-            code = by_rel[report.source].archive_code
-            if code in n_def:
-                n_def[code] += len(report.defects)
+        figures = _volume_figures(ctx, {pages[0][0].archive_code: (pages[0][0].volume_id,
+                                                                   len(pages))
+                                        for pages in grouped.values()
+                                        if pages[0][0].archive_code in clean})
         outcome = engine.sign_recorded(
             ctx, actor, clean, wf.RETOUCH,
-            remarks=t("retouch.signoff_remarks", pages=len(summary.pages),
-                      defects=sum(n_def.values())))
+            remarks=t("retouch.signoff_remarks", pages=sum(p for p, _d in figures.values()),
+                      defects=sum(d for _p, d in figures.values())),
+            volume_remarks={code: t("retouch.signoff_remarks", pages=p, defects=d)
+                            for code, (p, d) in figures.items()})
         summary.signed = list(outcome.signed)
+        summary.signed_figures = {code: figures[code] for code in summary.signed}
         summary.unsigned = outcome.messages()
     return summary
+
+
+def _volume_figures(ctx: ProjectContext, volumes: dict[str, tuple[int, int]]
+                    ) -> dict[str, tuple[int, int]]:
+    """archive code -> (its pages, the retouch QC findings recorded on it), for the sign-off
+    remarks of each volume: its own figures (an earlier, interrupted run's findings too),
+    never the whole run's. ``volumes``: archive code -> (volume id, pages in this run)."""
+    with ctx.transaction() as session:
+        found = dict(session.execute(
+            select(Defect.volume_id, func.count()).where(
+                Defect.volume_id.in_([vid for vid, _n in volumes.values()]),
+                Defect.source == "retouch", Defect.status != "waived")
+            .group_by(Defect.volume_id)).all())
+    return {code: (n, int(found.get(vid, 0))) for code, (vid, n) in volumes.items()}
 
 
 def _request_digest(opts: RetouchOptions, batch: str | None, force: bool) -> str:
