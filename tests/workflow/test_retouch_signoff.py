@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from cli.runner import dangan
 from dangan.compute.executors import InProcessExecutor
 from dangan.db.models import Defect, StageEvent, Volume
 from dangan.domain import workflow as wf
@@ -71,3 +72,25 @@ def test_each_volume_is_signed_with_its_own_figures(project: ProjectContext,
         assert remarks == own  # not the whole run's pages and findings
         assert own in _sheet_text(ctx, folder, code)  # the tracking sheet's 修图 line
         assert summary.signed_figures[code] == (pages, defects)
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())  # the terminal may fold a long line at any space
+
+
+def test_retouch_on_the_command_line_says_per_volume_what_it_signed(
+        project: ProjectContext, tmp_path: Path) -> None:
+    ctx = project
+    _at_retouch(ctx, tmp_path)
+    r = dangan("retouch", "-p", str(ctx.home), "-w", "赵修", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    figures = _own_figures(ctx)
+    for code, (pages, defects, _remarks, _folder) in figures.items():
+        said = t("retouch.volume_signed", code=code, stage=t("stage.retouch"), user="赵修",
+                 pages=pages, defects=defects)
+        assert _squeeze(said) in _squeeze(r.stdout)
+    again = dangan("retouch", "-p", str(ctx.home), "-w", "赵修", "--workers", "1")
+    assert again.returncode == 0, again.stderr
+    assert "已签“修图”" not in _squeeze(again.stdout)  # nothing signed twice, and it says so
+    assert _squeeze(t("retouch.volumes_already_signed", count=2,
+                      codes="、".join(sorted(figures)))) in _squeeze(again.stdout)

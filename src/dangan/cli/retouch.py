@@ -88,6 +88,13 @@ def retouch(
             actor = resolve_actor(ctx, user) if user else None
             summary = _with_progress(None, lambda tick: retouch_project.run(
                 ctx, executor, batch=batch, actor=actor, progress=tick, force=force))
+            for code, (pages, defects) in summary.signed_figures.items():
+                console.print(t("retouch.volume_signed", code=code, stage=t("stage.retouch"),
+                                user=actor.name if actor else "", pages=pages,
+                                defects=defects))
+            if summary.already:
+                console.print(t("retouch.volumes_already_signed", count=len(summary.already),
+                                codes="、".join(summary.already[:10])))
             for line in summary.unsigned:
                 console.print(f"[yellow]•[/] {line}")
         else:
