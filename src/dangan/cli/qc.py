@@ -39,6 +39,9 @@ def qc_sample(batch: str = typer.Argument(..., metavar="BATCH"),
     if as_json:
         print_json(r.to_dict())
         return
+    if r.voided is not None:
+        console.print(t("qc.sample_voided", id=r.voided, count=len(r.changed),
+                        codes="、".join(r.changed[:10])))
     if r.inspection_id is None:
         console.print(t("qc.auto_rework", count=r.reworks))
         return

@@ -26,6 +26,9 @@ from dangan.errors import InputError
 from dangan.storage.areas import Area
 
 UNITS = ("page", "volume", "item")
+# The verdicts of a QC inspection; an inspection voided (its sample drawn from catalogues
+# imported again since, ``services.qc.VOID``) is no verdict and counts nowhere.
+VERDICTS = ("pass", "fail")
 
 
 def local_zone() -> tzinfo:

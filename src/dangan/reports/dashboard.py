@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 from dangan.db.models import Defect, Item, QCInspection, StageEvent, Volume, WorkBatch, Worker
 from dangan.domain import workflow as wf
 from dangan.reports.common import (
+    VERDICTS,
     Period,
     local_day,
     not_waived,
@@ -183,7 +184,7 @@ def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
             select(QCInspection.decision, func.count()).join(
                 WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
             .where(WorkBatch.project_id == pid, QCInspection.round == 1,
-                   QCInspection.decision.is_not(None), QCInspection.decision != "")
+                   QCInspection.decision.in_(VERDICTS))
             .group_by(QCInspection.decision)).all()))
         units = timer.run("this month's units per worker",
                           lambda: _month_units(session, pid, month, stages, item_stages))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, QCInspection, Rework, StageEvent, WorkBatch, Worker
 from dangan.i18n import t
-from dangan.reports.common import Period, defect_label, label, work_select
+from dangan.reports.common import VERDICTS, Period, defect_label, label, work_select
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.project import ProjectContext
 
@@ -136,7 +136,8 @@ def _batches(session: Session, pid: int) -> list[BatchQuality]:
     rows = session.execute(
         select(WorkBatch.code, QCInspection.round, QCInspection.decision, QCInspection.pass_rate)
         .join(QCInspection, QCInspection.work_batch_id == WorkBatch.id)
-        .where(WorkBatch.project_id == pid)
+        .where(WorkBatch.project_id == pid,
+               QCInspection.decision.is_(None) | QCInspection.decision.in_(VERDICTS))
         .order_by(WorkBatch.code, QCInspection.round)).all()
     grouped: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
     for code, _round, decision, rate in rows:

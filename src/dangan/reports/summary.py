@@ -23,7 +23,7 @@ from dangan.db.models import (
 )
 from dangan.domain import workflow as wf
 from dangan.i18n import t
-from dangan.reports.common import defect_label, label, local_day, pages_of
+from dangan.reports.common import VERDICTS, defect_label, label, local_day, pages_of
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.progress import stored_files
 from dangan.services.project import ProjectContext
@@ -129,7 +129,7 @@ def summary(ctx: ProjectContext) -> Summary:
             select(WorkBatch.id, QCInspection.round, QCInspection.decision,
                    QCInspection.pass_rate)
             .join(QCInspection, QCInspection.work_batch_id == WorkBatch.id)
-            .where(WorkBatch.project_id == pid, QCInspection.decision.is_not(None))).all()
+            .where(WorkBatch.project_id == pid, QCInspection.decision.in_(VERDICTS))).all()
         original = dict(session.execute(
             select(Defect.code, func.count()).where(Defect.project_id == pid,
                                                     Defect.cause == "original")

@@ -15,6 +15,7 @@ from dangan.db.models import BorrowBatch, Defect, QCInspection, StageEvent, Volu
 from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.reports.common import (
+    VERDICTS,
     Period,
     defect_label,
     local_day,
@@ -217,7 +218,8 @@ def _quality_and_problems(ctx: ProjectContext, week: Period) -> _WeekQuality:
             select(QCInspection.round, QCInspection.decision).join(
                 WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
             .where(WorkBatch.project_id == pid, QCInspection.decided_at >= a,
-                   QCInspection.decided_at < b)).all()
+                   QCInspection.decided_at < b,
+                   QCInspection.decision.in_(VERDICTS))).all()
         problems = tuple((c or "", r or "") for c, r in session.execute(
             select(Volume.archive_code, StageEvent.remarks)
             .outerjoin(Volume, Volume.id == StageEvent.volume_id)

@@ -33,6 +33,9 @@ Unit = tuple[int, str, int]  # (volume_id, "item"|"page"|"volume", item seq | pa
 # A defect of the original paper (cause ``original``, 原卷错误) is recorded with this status:
 # not open work, so it opens no rework, fails no sample and blocks no rebinding or return.
 ORIGINAL_STATUS = "noted"
+# The decision of an inspection closed without a verdict: catalogues of its volumes were
+# imported after its sample was drawn, so a new sample is drawn (see ``stale_volumes``).
+VOID = "void"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class SampleResult:
     population: int
     units: list[dict[str, Any]] = field(default_factory=list)
     reworks: int = 0  # automatic-check defects sent back instead of sampling
+    # an open inspection voided because catalogues of its volumes were imported after its
+    # draw: (its id, those volumes); the new sample replaces it
+    voided: int | None = None
+    changed: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -88,7 +95,11 @@ def plan_for(ctx: ProjectContext) -> sampling.SamplingPlan:
 
 def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
                 seed: int | None = None) -> SampleResult:
-    """Start an inspection: send automatic-check defects back first, else draw the sample."""
+    """Start an inspection: send automatic-check defects back first, else draw the sample.
+
+    An open inspection is refused, unless the catalogue of one of its volumes was imported
+    after its draw: then it is voided (recorded, no attempt counted) and a new sample is drawn
+    from the catalogues as they are now — the items inspected are those delivered."""
     plan = plan_for(ctx)
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
@@ -98,11 +109,17 @@ def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
             raise StateError("qc.not_at_qc", code=batch.code, stage=t(f"stage.{level}"))
         engine.require_role(actor, level)
         claim = engine.require_claimant(session, batch, level, actor)
-        if _open_inspection(session, batch.id) is not None:
-            raise StateError("qc.inspection_open", code=batch.code)
-        attempts = session.scalar(select(func.count()).select_from(StageEvent).where(
+        voided, changed = None, []
+        open_now = _open_inspection(session, batch.id)
+        if open_now is not None:
+            changed = stale_volumes(session, batch.id)
+            if not changed:
+                raise StateError("qc.inspection_open", code=batch.code)
+            _void(session, ctx.project_id, open_now, level, actor, changed)
+            voided = open_now.id
+        attempts = (session.scalar(select(func.count()).select_from(StageEvent).where(
             StageEvent.work_batch_id == batch.id, StageEvent.kind == wf.EVENT_QC_SAMPLE,
-            StageEvent.stage == level)) or 0
+            StageEvent.stage == level)) or 0) - _voided_count(session, batch.id, level)
         if attempts >= wf.MAX_QC_ATTEMPTS:
             raise StateError("qc.too_many_rounds", code=batch.code, rounds=attempts)
         # 1. automatic checks (intake, retouch, link) ran first: their open errors go back now
@@ -111,7 +128,7 @@ def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
             engine.release_in_session(session, ctx.project_id, claim, "qc_rework", actor.name)
             batch.status = wf.IN_REWORK
             return SampleResult(batch.code, level, None, batch.qc_round, None, 0, [],
-                                len(reworks))
+                                len(reworks), voided, changed)
         # 2. the sample, reproducible from the recorded seed
         population, codes = _population(session, batch.id)
         previous = session.scalar(select(QCInspection).where(
@@ -134,7 +151,42 @@ def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
                            "units": [[u["archive_code"], u["unit"], u["key"]]
                                      for u in unit_dicts]})
         return SampleResult(batch.code, level, inspection.id, inspection.round, seed,
-                            len(population), unit_dicts)
+                            len(population), unit_dicts, 0, voided, changed)
+
+
+def stale_volumes(session: Session, batch_id: int) -> list[str]:
+    """Volumes of the batch whose catalogue was imported (replaced, corrected) after the
+    batch's latest sample was drawn — the open inspection's items are no longer those
+    delivered, so its sample no longer stands for the batch."""
+    drawn = session.scalar(select(func.max(StageEvent.id)).where(
+        StageEvent.work_batch_id == batch_id, StageEvent.kind == wf.EVENT_QC_SAMPLE))
+    if drawn is None:
+        return []
+    in_batch = select(Volume.id).where(Volume.work_batch_id == batch_id)
+    return sorted(set(session.scalars(
+        select(Volume.archive_code).join(StageEvent, StageEvent.volume_id == Volume.id).where(
+            StageEvent.kind == wf.EVENT_CATALOGUE, StageEvent.id > drawn,
+            StageEvent.volume_id.in_(in_batch)))))
+
+
+def _void(session: Session, project_id: int, inspection: QCInspection, level: str,
+          actor: Actor, changed: list[str]) -> None:
+    """Close a stale inspection without a verdict (``void``): it counts as no attempt, its
+    findings stay recorded (and go back as rework with the next draw)."""
+    at = ws.now()
+    inspection.decision = VOID
+    inspection.decided_at = at
+    ws.add_event(session, project_id, wf.EVENT_QC_DECISION, actor.name, stage=level,
+                 worker_id=actor.worker_id, work_batch_id=inspection.work_batch_id, at=at,
+                 remarks=t("qc.sample_voided_remarks", codes="、".join(changed[:20])),
+                 data={"inspection_id": inspection.id, "decision": VOID,
+                       "catalogue_changed": changed})
+
+
+def _voided_count(session: Session, batch_id: int, level: str) -> int:
+    return sum(1 for data in session.scalars(select(StageEvent.data).where(
+        StageEvent.work_batch_id == batch_id, StageEvent.kind == wf.EVENT_QC_DECISION,
+        StageEvent.stage == level)) if (data or {}).get("decision") == VOID)
 
 
 def redraw(ctx: ProjectContext, inspection_id: int) -> list[dict[str, Any]]:
@@ -237,6 +289,11 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
             raise StateError("qc.no_open_inspection", code=batch.code)
         engine.require_role(actor, level)
         claim = engine.require_claimant(session, batch, level, actor)
+        changed = stale_volumes(session, batch.id)
+        if changed:  # the sample was drawn from catalogues since replaced
+            raise StateError("qc.sample_stale", code=batch.code, id=inspection.id,
+                             count=len(changed), codes="、".join(changed[:10]),
+                             details=changed[:50])
         sample = {(u["volume_id"], u["unit"], u["key"]) for u in inspection.sample}
         bad = _defective_units(session, inspection.id)
         critical = session.scalar(select(func.count()).select_from(Defect).where(

@@ -132,6 +132,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- QC ---
     "qc.not_at_qc": ("小批次 {code} 不在质检环节（当前：{stage}）", "Work batch {code} is not at QC (now: {stage})"),
     "qc.inspection_open": ("小批次 {code} 已有未判定的抽检", "Work batch {code} has an undecided inspection"),
+    "qc.sample_stale": ("小批次 {code} 的抽检 #{id} 抽样后，{count} 卷的目录又重新导入过（{codes}）：样本已不代表现在的目录，不能判定；请重新抽样（dangan qc sample {code}），原抽检作废",
+                        "The catalogue of {count} volume(s) of work batch {code} ({codes}) was imported again after inspection #{id} was drawn: the sample no longer stands for the catalogue; draw again (dangan qc sample {code}), which voids that inspection"),
+    "qc.sample_voided": ("抽检 #{id} 作废：抽样后 {count} 卷的目录重新导入过（{codes}），已按现在的目录重新抽样；作废抽检中登记的问题仍然有效",
+                         "Inspection #{id} voided: the catalogue of {count} volume(s) ({codes}) was imported again after its draw; a new sample is drawn from the catalogue as it is now; defects recorded in the voided inspection stand"),
+    "qc.sample_voided_remarks": ("抽样后目录重新导入（{codes}），抽检作废，重新抽样",
+                                 "Catalogue imported again after the draw ({codes}); inspection voided, sample drawn again"),
     "qc.no_open_inspection": ("小批次 {code} 没有进行中的抽检（先 dangan qc sample）",
                               "Work batch {code} has no open inspection (run dangan qc sample)"),
     "qc.too_many_rounds": ("小批次 {code} 本轮质检已抽检 {rounds} 次，请项目经理处理",
