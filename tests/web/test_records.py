@@ -143,3 +143,56 @@ def test_binding_agreed_trial_approved_rebind(app_client: TestClient, line: Line
     assert app_client.post(f"/records/rebind/{code}",
                            data={"csrf_token": token}).status_code == 303
     assert line.batch(code)[0] == wf.RETURN
+
+
+def _refused_reasons(line: Line) -> list[str]:
+    with line.ctx.transaction() as session:
+        return [e.data.get("reason", "") for e in session.scalars(
+            select(StageEvent).where(StageEvent.kind == "web_refused").order_by(StageEvent.id))]
+
+
+def _shortfalls(line: Line) -> list[tuple[str, str]]:
+    with line.ctx.transaction() as session:
+        return [(e.person, e.remarks) for e in session.scalars(select(StageEvent).where(
+            StageEvent.kind == wf.EVENT_WORK_WAIVED, StageEvent.stage == wf.REBIND)
+            .order_by(StageEvent.id))]
+
+
+def test_rebind_form_records_why_missing_pages_are_rebound(app_client: TestClient,
+                                                           line: Line) -> None:
+    """The web rebind form has the CLI's `rebind sign --accept-missing REASON`: the volumes
+    scanned without their pages (fewer ingested than the sorter numbered) are refused
+    without a reason, and rebound with it, the reason recorded per volume with the binder."""
+    _people(line)
+    code = line.batches[0]
+    codes = line.volume_codes(code)
+    line.to_scan(code)
+    for stage, person in ((wf.SCAN, "张扫"), (wf.RETOUCH, "赵修"), (wf.INDEX, "钱标"),
+                          (wf.UPLOAD, "钱标")):
+        do_stage(line.ctx, code, stage, person)  # 扫描 signed without pages: 0 of 40 ingested
+    assert pass_qc(line.ctx, code, "孙检").passed
+    token = login(app_client, "archivist")
+    assert app_client.post("/records/binding", data={
+        "csrf_token": token, "method": "thread", "trial_codes": codes[0]}).status_code == 303
+    token = login(app_client, "binder")
+    assert app_client.post(f"/batches/{code}/claim",
+                           data={"csrf_token": token}).status_code == 303
+    page = app_client.get("/records/binding").text
+    assert 'name="accept_missing"' in page and "原件缺页仍装订的原因" in page
+    for reason in ("", "   "):  # no reason (or a blank one): the shortfall refuses it
+        refused = app_client.post(f"/records/rebind/{code}", data={
+            "csrf_token": token, "codes": [codes[0]], "accept_missing": reason})
+        assert refused.status_code == 409
+    assert _refused_reasons(line)[-2:] == ["rebind.refused", "rebind.refused"]
+    assert _shortfalls(line) == []
+    assert app_client.post(f"/records/rebind/{code}", data={
+        "csrf_token": token, "codes": [codes[0]], "accept_missing": HOSTILE}).status_code == 303
+    assert _shortfalls(line) == [("吴装", HOSTILE)]
+    token = login(app_client, "archivist")
+    assert app_client.post("/records/binding/trial",
+                           data={"csrf_token": token}).status_code == 303
+    token = login(app_client, "binder")
+    assert app_client.post(f"/records/rebind/{code}", data={
+        "csrf_token": token, "accept_missing": "原卷缺页，档案室确认"}).status_code == 303
+    assert _shortfalls(line)[1:] == [("吴装", "原卷缺页，档案室确认")] * (len(codes) - 1)
+    assert line.batch(code)[0] == wf.RETURN

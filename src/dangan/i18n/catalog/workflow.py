@@ -312,6 +312,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.archive_side_wrong_role": (
         "{name} 是登记的{roles}，不是{role}，不能代表档案室签字（档案室一方须由档案室人员签字）",
         "{name} is a registered {roles}, not {role}; they cannot sign for the archive room"),
+    "rebind.accept_missing_label": ("原件缺页仍装订的原因", "Why rebind despite missing pages"),
+    "rebind.accept_missing_hint": ("入库页数少于整理编页数且原件确实缺页时填写；否则留空",
+                                   "Only when fewer pages were ingested than numbered because the original lacks them; else leave empty"),
     "cli.opt.accept_missing": (
         "原件确实缺页时写明原因：入库页数少于整理编页数的案卷照样装订，并记录原因、装订人和时间",
         "Reason why volumes with fewer ingested pages than numbered at sorting are rebound anyway (the original lacks them); recorded with the binder and time"),

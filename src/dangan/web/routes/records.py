@@ -181,10 +181,12 @@ async def approve(request: Request, ctx: Ctx, account: Lead, remarks: Text = "")
 @router.post("/rebind/{code}")
 async def rebind_sign(request: Request, ctx: Ctx, account: Binder, code: str,
                       codes: Annotated[list[str] | None, Form()] = None,
-                      remarks: Text = "") -> Response:
-    """The binder signs the rebinding of the batch (all volumes, or the ticked ones)."""
+                      remarks: Text = "", accept_missing: Text = "") -> Response:
+    """The binder signs the rebinding of the batch (all volumes, or the ticked ones);
+    ``accept_missing`` (as ``rebind sign --accept-missing``): why volumes with fewer pages
+    ingested than the sorter numbered are rebound anyway, recorded per volume."""
     await require_stage_role(request, account, code)
     result = await act(request, account, lambda actor: rebind.rebind(
-        ctx, actor, code, codes or [], remarks))
+        ctx, actor, code, codes or [], remarks, accept_missing=accept_missing.strip()))
     return _to("/records/binding", t("records.rebind.signed", code=code,
                                      volumes=result.volumes))
