@@ -14,7 +14,7 @@ import numpy as np
 from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
-from dangan.imaging.holes import Hole, confirm_holes, find_holes
+from dangan.imaging.holes import Hole, confirm_holes, find_holes, find_rings
 from dangan.imaging.orientation import OSD_LONG_SIDE, OrientationDecision, decide_orientation
 from dangan.imaging.paper import Paper, find_paper
 
@@ -130,7 +130,8 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     paper = find_paper(small)
     bed = find_bed(small, paper, mm)
     holes = find_holes(small, paper.mask, paper.quad, paper.level, mm) if paper.found else []
-    holes = confirm_holes(grey, factor, dpi, holes, paper.quad)
+    rings = find_rings(grey, factor, dpi) if paper.found and opts.holes else []
+    holes = confirm_holes(grey, factor, dpi, holes, paper.quad, rings)
     ink = ink_mask(small, paper, mm)
     _remove_holes(ink, holes)
     pts = ink_points(ink)

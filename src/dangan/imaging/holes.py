@@ -1,9 +1,12 @@
-"""Find binding/punch holes: dark, round, solid spots near an edge of the paper.
+"""Find binding/punch holes: round spots or rings near an edge of the paper.
 
-Holes show the scanner bed through the sheet, so they are as dark as the bed, round and
-solid, 4–10 mm across, within a few centimetres of the paper edge (content keeps a binding
-margin). Characters fail the roundness and solidity tests; seals are rings; photos are big.
-Masters keep their holes; filling happens only in the derivative written by retouch.
+Holes show the scanner bed through the sheet. On a dark bed they are dark, round, solid
+discs 4–9 mm across; on a white bed (or lid) the hole is about as bright as the paper and
+only its rim shows — the shadow of the punched edge, a faint ring. Both kinds lie within a
+few centimetres of the paper edge (content keeps a binding margin). Characters fail the
+roundness and solidity tests; seals are big; a ring must be round, closed, with plain paper
+inside and around it. Masters keep their holes; filling happens only in the derivative
+written by retouch.
 """
 
 from __future__ import annotations
@@ -46,12 +49,19 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
         grey = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         paper_mask = paper_mask[::2, ::2][: grey.shape[0], : grey.shape[1]]
     dark_level = percentile_u8(grey[::2, ::2], 1)
-    thr = dark_level + HOLE_CONTRAST * (paper_level - dark_level)
+    # Against the paper around each spot (the brightest of 8 mm blocks), not the page's
+    # paper level: under uneven light the dim end of the sheet is as dark as a grey bed.
+    h, w = grey.shape
+    b = max(2, round(8 * mm / k))
+    coarse = cv2.resize(grey, (max(1, w // b), max(1, h // b)), interpolation=cv2.INTER_AREA)
+    coarse = cv2.dilate(coarse, np.ones((3, 3), np.uint8))
+    local = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    local = np.minimum(local, paper_level)
+    thr = dark_level + HOLE_CONTRAST * (local - dark_level)
     dark = ((grey < thr) & (paper_mask > 0)).astype(np.uint8)
     mm /= k
     # Only a band along the paper edges can hold binding holes.
     band = int(50 * mm)
-    h, w = dark.shape
     if h > 3 * band and w > 3 * band:
         dark[band:h - band, band:w - band] = 0
     # An opening removes text strokes (a pixel or two wide here) before labelling; a 6 mm
@@ -159,45 +169,307 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> bool:
     return bool(np.count_nonzero(crop[ring] < 0.75 * paper) <= 0.02 * np.count_nonzero(ring))
 
 
-def _rows(checked: list[_Checked], loose: list[tuple[int, float, float]]) -> list[Hole]:
-    """Holes standing in a row along one side at a standard spacing; feed rows refused."""
+def _line(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centre, unit direction, perpendicular offsets) of the best line through ``pts``."""
+    centre = pts.mean(axis=0)
+    d = pts - centre
+    _u, _s, vt = np.linalg.svd(d, full_matrices=False)
+    direction = vt[0]
+    normal = np.array([-direction[1], direction[0]])
+    return centre, direction, d @ normal
+
+
+def _on_frame(p: np.ndarray, q: np.ndarray, size: tuple[float, float]) -> bool:
+    """Does the quad side p→q lie on the image border (the paper edge was not seen there)?"""
+    w, h = size
+    m = 2.0
+    return bool((p[0] <= m and q[0] <= m) or (p[1] <= m and q[1] <= m)
+                or (p[0] >= w - 1 - m and q[0] >= w - 1 - m)
+                or (p[1] >= h - 1 - m and q[1] >= h - 1 - m))
+
+
+def edge_beyond(work: np.ndarray, mm: float, centre: np.ndarray, direction: np.ndarray,
+                outward: np.ndarray, length: float) -> float:
+    """Distance (work px) from a row of holes to the paper edge, looked for between the row
+    and the frame along ``outward``: the first line parallel to the row where the paper
+    ends (a step to the bed, or the shadow of the edge on a white bed). The frame when no
+    such line is seen (the sheet reaches the frame)."""
+    h, w = work.shape
+    # How far the frame is along ``outward`` from every point of the row segment.
+    ends = [centre + t * direction for t in (-length / 2, length / 2)]
+    limits = []
+    for e in ends:
+        for k in range(2):
+            if outward[k] > 1e-6:
+                limits.append((w - 1 - e[0] if k == 0 else h - 1 - e[1]) / outward[k])
+            elif outward[k] < -1e-6:
+                limits.append(-(e[0] if k == 0 else e[1]) / outward[k])
+    reach = max(0.0, min(limits)) if limits else 0.0
+    start = 5.5 * mm  # clear of the holes' rims
+    if reach <= start + 2:
+        return reach
+    ts = np.arange(start, reach, 0.5, dtype=np.float64)
+    ss = np.arange(-length / 2, length / 2, 1.0)
+    px = centre[0] + ts[:, None] * outward[0] + ss[None, :] * direction[0]
+    py = centre[1] + ts[:, None] * outward[1] + ss[None, :] * direction[1]
+    vals = cv2.remap(work.astype(np.float32), px.astype(np.float32), py.astype(np.float32),
+                     cv2.INTER_LINEAR)
+    profile = np.median(vals, axis=1)  # a few characters along the row do not count
+    n0 = max(2, int(2 * mm / 0.5))  # compared with the 2 mm of paper just before it
+    for i in range(n0, len(profile)):
+        ref = float(np.median(profile[i - n0:i]))
+        if abs(float(profile[i]) - ref) >= max(RIM_MIN_DEPTH, 0.06 * ref):
+            return float(ts[i])
+    return reach
+
+
+def _rows(checked: list[_Checked], loose: np.ndarray, grey: np.ndarray, scan_mm: float,
+          quad: np.ndarray, factor: float) -> list[Hole]:
+    """Holes standing in a straight row along one side of the paper, at a standard spacing
+    and in the binding margin; feed rows refused."""
     out: list[Hole] = []
+    amm = scan_mm * factor
+    size = (grey.shape[1] * factor, grey.shape[0] * factor)
+    work, f = _work(grey, scan_mm)
     for side in range(4):
         row = [h for h in checked if h.side == side]
         if len(row) < 2 or len(row) > MAX_ROW:
             continue
-        edge = float(np.median([h.edge_mm for h in row]))
-        row = [h for h in row if abs(h.edge_mm - edge) <= ROW_TOLERANCE_MM]
-        near = sum(1 for s, e, _ in loose if s == side and abs(e - edge) <= ROW_TOLERANCE_MM)
-        if len(row) < 2 or near > MAX_ROW + 1:
+        pts = np.array([[h.hole.x, h.hole.y] for h in row]) / amm  # mm
+        while True:
+            centre, direction, offsets = _line(pts)
+            worst = int(np.argmax(np.abs(offsets)))
+            if abs(offsets[worst]) <= ROW_TOLERANCE_MM or len(row) <= 2:
+                break
+            row.pop(worst)
+            pts = np.delete(pts, worst, axis=0)
+        if len(row) < 2 or np.abs(offsets).max() > ROW_TOLERANCE_MM:
             continue
-        gaps = np.diff(sorted(h.along_mm for h in row))
+        p, q = quad[side], quad[(side + 1) % 4]
+        along_side = (q - p) / max(1e-6, float(np.hypot(*(q - p))))
+        if abs(float(np.dot(direction, along_side))) < np.cos(np.deg2rad(10.0)):
+            continue  # not along the side
+        if len(loose):  # a long line of holes is a feed row or a perforation, not a binding
+            rel = loose / amm - centre
+            near = np.abs(rel @ np.array([-direction[1], direction[0]])) <= ROW_TOLERANCE_MM
+            if int(near.sum()) > MAX_ROW + 1:
+                continue
+        along = np.sort((pts - centre) @ direction)
+        gaps = np.diff(along)
         if gaps.min() < SPACING_MM[0] or gaps.max() > SPACING_MM[1]:
             continue
         if len(gaps) > 1 and gaps.max() > 1.15 * gaps.min():
+            continue
+        if _on_frame(p, q, size):  # the paper edge was not found there: look for it
+            outward = np.array([direction[1], -direction[0]])
+            if float(np.dot(outward, [along_side[1], -along_side[0]])) < 0:
+                outward = -outward  # the quad runs clockwise: (dy, -dx) points out
+            wmm = scan_mm * f
+            c_work = (centre * amm + 0.5) / factor * f - 0.5
+            dist = edge_beyond(work, wmm, c_work, direction, outward,
+                               (along[-1] - along[0] + 40.0) * wmm) / wmm
+            edges = [dist] * len(row)
+        else:
+            edges = [h.edge_mm for h in row]
+        if not all(EDGE_MM[0] <= e <= EDGE_MM[1] for e in edges):
             continue
         out.extend(h.hole for h in row)
     return out
 
 
+# --- rings: a hole over a white bed or lid shows only the shadow of its punched edge.
+RIM_MIN_DEPTH = 8.0  # grey levels a rim pixel lies below its 2.5 mm closing (noise is 1–3)
+RIM_MAX_DEPTH = 0.45  # a rim darker than this share of the paper level is ink, not shadow
+RING_CLOSED = 0.75  # share of the circumference where the rim must be seen
+RING_ROUND = 0.9  # share of the seen rim within a pixel (or 8 %) of the fitted circle
+SEARCH_MM = 60.0  # rings are looked for this far from the frame (a white bed hides the edge)
+
+
+def _work(grey: np.ndarray, scan_mm: float) -> tuple[np.ndarray, float]:
+    f = min(1.0, CHECK_PX_PER_MM / scan_mm)
+    if f >= 1.0:
+        return grey, 1.0
+    return cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), f
+
+
+def rim_darkness(work: np.ndarray, mm: float) -> np.ndarray:
+    """How far each pixel lies below a 2.5 mm grey closing: thin dark lines (a rim's shadow,
+    strokes) stand out, plain paper and plain bed are 0."""
+    k = 2 * max(1, round(1.25 * mm)) + 1
+    bg = cv2.morphologyEx(work, cv2.MORPH_CLOSE,
+                          cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    out: np.ndarray = cv2.subtract(bg, work)
+    return out
+
+
+def _fit_circle(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Least-squares circle (centre, radius, rms distance of the points from it)."""
+    if len(xs) < 8:
+        return None
+    a = np.column_stack([xs, ys, np.ones(len(xs))])
+    b = -(xs * xs + ys * ys)
+    try:
+        (d, e, f), *_ = np.linalg.lstsq(a, b, rcond=None)
+    except np.linalg.LinAlgError:
+        return None
+    cx, cy = -d / 2, -e / 2
+    r2 = cx * cx + cy * cy - f
+    if r2 <= 0:
+        return None
+    r = float(np.sqrt(r2))
+    rms = float(np.sqrt(np.mean((np.hypot(xs - cx, ys - cy) - r) ** 2)))
+    return float(cx), float(cy), r, rms
+
+
+def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
+    """Candidate rings (analysis px) within ``SEARCH_MM`` of the frame: thin dark outlines
+    4–9 mm across, closed or nearly so. Only candidates: ``confirm_holes`` decides."""
+    scan_mm = dpi / 25.4
+    work, f = _work(grey, scan_mm)
+    mm = scan_mm * f
+    h, w = work.shape
+    dark = rim_darkness(work, mm)
+    band = int(SEARCH_MM * mm)
+    if h > 3 * band and w > 3 * band:
+        dark[band:h - band, band:w - band] = 0
+    rim = (dark >= RIM_MIN_DEPTH).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(rim, connectivity=8)
+    lo, hi = 0.8 * DIAMETER_MM[0] * mm, 1.1 * DIAMETER_MM[1] * mm
+    out: list[Hole] = []
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if not (lo <= max(bw, bh) <= hi and bw >= 0.5 * lo and bh >= 0.5 * lo):
+            continue
+        if area > 0.6 * bw * bh:  # a blot or a solid mark, not an outline
+            continue
+        ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == i)
+        fit = _fit_circle(xs.astype(np.float64) + x, ys.astype(np.float64) + y)
+        if fit is None:
+            continue
+        cx, cy, r, rms = fit
+        if not (DIAMETER_MM[0] / 2 * mm * 0.9 <= r <= DIAMETER_MM[1] / 2 * mm * 1.1) or rms > 0.5 * mm:
+            continue
+        # scan px → analysis px
+        sx, sy = (cx + 0.5) / f - 0.5, (cy + 0.5) / f - 0.5
+        out.append(Hole((sx + 0.5) * factor - 0.5, (sy + 0.5) * factor - 0.5, r / f * factor))
+    return out
+
+
+def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
+             ) -> tuple[float, float, float] | None:
+    """A punched hole seen as a ring: a closed, round rim 4–9 mm across, a shadow on plain
+    paper with plain bed inside — no stroke inside, on or around it. Returns the refined
+    centre and radius (scan px), or None."""
+    half = int(10.0 * scan_mm)
+    h, w = grey.shape
+    if cx < 6 * scan_mm or cy < 6 * scan_mm or cx > w - 1 - 6 * scan_mm or cy > h - 1 - 6 * scan_mm:
+        return None  # a hole cut by the frame cannot be checked: left as it is
+    x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
+    crop = grey[y0:int(cy) + half + 1, x0:int(cx) + half + 1]
+    crop, f = _work(crop, scan_mm)
+    mm = scan_mm * f
+    centre = np.array([(cx - x0 + 0.5) * f - 0.5, (cy - y0 + 0.5) * f - 0.5])
+    na, step = 96, 0.5
+    max_r = min(9.0 * mm, float(min(centre.min(), crop.shape[1] - 1 - centre[0],
+                                    crop.shape[0] - 1 - centre[1])))
+    if max_r < 7.0 * mm:
+        return None
+    theta = np.arange(na) * (2 * np.pi / na)
+    rho = np.arange(0, max_r, step)
+    cos, sin = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    img = crop.astype(np.float32)
+    r_lo, r_hi = DIAMETER_MM[0] / 2 * mm * 0.9, DIAMETER_MM[1] / 2 * mm * 1.05
+    window = (rho >= r_lo) & (rho <= r_hi)
+    for _ in range(2):  # the second pass around the centre refined by a circle fit
+        mx = (centre[0] + rho[None, :] * cos).astype(np.float32)
+        my = (centre[1] + rho[None, :] * sin).astype(np.float32)
+        polar = cv2.remap(img, mx, my, cv2.INTER_LINEAR)  # rows: angles, columns: radius
+        idx = np.flatnonzero(window)
+        at = idx[np.argmin(polar[:, window], axis=1)]
+        radii = rho[at]
+        fit = _fit_circle(centre[0] + radii * cos[:, 0], centre[1] + radii * sin[:, 0])
+        if fit is None:
+            return None
+        new = np.array(fit[:2])
+        if np.hypot(*(new - centre)) > 1.5 * mm:
+            return None
+        centre = new
+    r = float(np.median(radii))
+    if not DIAMETER_MM[0] <= 2 * r / mm <= DIAMETER_MM[1]:
+        return None
+    inner = rho < r - 1.0 * mm
+    outer = (rho > r + 1.0 * mm) & (rho < min(max_r, 2.0 * r + 1.0 * mm))
+    if inner.sum() < 2 or outer.sum() < 4:
+        return None
+    inside, around = polar[:, inner], polar[:, outer]
+    lev_in, lev_out = float(np.median(inside)), float(np.median(around))
+    noise = max(1.0, 1.4826 * float(np.median(np.abs(around - lev_out))))
+    depth = min(lev_in, lev_out) - polar[np.arange(na), at]
+    seen = depth >= max(RIM_MIN_DEPTH, 4 * noise)
+    if seen.mean() < RING_CLOSED:
+        return None
+    off = np.abs(radii - r)[seen]
+    if float(np.mean(off <= max(1.0, 0.08 * r))) < RING_ROUND:
+        return None
+    # Plain inside and around: nothing much darker than its surround (a stroke, a letter).
+    stroke = max(3 * float(np.median(depth[seen])), 40.0)
+    if float(np.mean(inside < lev_in - stroke / 2)) > 0.02:
+        return None
+    if float(np.mean(around < lev_out - stroke / 2)) > 0.02:
+        return None
+    # A shadow, not ink: a punched edge casts a soft grey rim; a printed circle (a punch
+    # guide, a letter O, a bullet) is drawn in ink, as dark as text.
+    if float(np.median(depth[seen])) > RIM_MAX_DEPTH * lev_out:
+        return None
+    return ((centre[0] + 0.5) / f - 0.5 + x0, (centre[1] + 0.5) / f - 0.5 + y0, r / f)
+
+
 def confirm_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Hole],
-                  quad: np.ndarray) -> list[Hole]:
+                  quad: np.ndarray, rings: list[Hole] | None = None) -> list[Hole]:
     """The candidates (analysis px) that are binding holes, checked on the full-resolution
-    ``grey``; anything unsure is left on the page."""
-    if len(candidates) < 2:
+    ``grey``; anything unsure is left on the page. ``rings``: candidates seen only as a rim
+    (a hole over a white bed)."""
+    rings = rings or []
+    if len(candidates) + len(rings) < 2:
         return []
     scan_mm = dpi / 25.4
     amm = scan_mm * factor  # analysis px per mm
+    size = (grey.shape[1] * factor, grey.shape[0] * factor)
     checked: list[_Checked] = []
-    loose: list[tuple[int, float, float]] = []
+    loose: list[tuple[float, float]] = []
+
+    def keep(hole: Hole, side: int, dist: float) -> None:
+        if any(np.hypot(hole.x - c.hole.x, hole.y - c.hole.y) < 2 * amm for c in checked):
+            return  # seen both as a disc and as a ring
+        d = quad[(side + 1) % 4] - quad[side]
+        along = float(np.dot([hole.x, hole.y], d) / max(1e-6, float(np.hypot(*d))))
+        checked.append(_Checked(hole, along / amm, side, dist / amm))
+
+    def near_edge(side: int, dist: float) -> bool:
+        """Close enough to that side to be in a binding margin; where the side is the frame
+        (the paper edge unseen) the margin is measured on the row (``_rows``)."""
+        far = SEARCH_MM if _on_frame(quad[side], quad[(side + 1) % 4], size) else EDGE_MM[1]
+        return EDGE_MM[0] <= dist / amm <= far
+
     for hole in candidates:
         side, dist = _side_distance(hole.x, hole.y, quad)
-        loose.append((side, dist / amm, 0.0))
-        if not EDGE_MM[0] <= dist / amm <= EDGE_MM[1]:
+        loose.append((hole.x, hole.y))
+        if not near_edge(side, dist):
             continue
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
         if _shape_ok(grey, cx, cy, scan_mm):
-            d = quad[(side + 1) % 4] - quad[side]
-            along = float(np.dot([hole.x, hole.y], d) / max(1e-6, float(np.hypot(*d))))
-            checked.append(_Checked(hole, along / amm, side, dist / amm))
-    return _rows(checked, loose)
+            keep(hole, side, dist)
+    for hole in rings:
+        cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
+        ring = _ring_ok(grey, cx, cy, scan_mm)
+        if all(np.hypot(hole.x - x, hole.y - y) >= 2 * amm for x, y in loose):
+            loose.append((hole.x, hole.y))  # a spot seen both ways counts once
+        if ring is None:
+            continue
+        rx, ry, rr = ring
+        hole = Hole((rx + 0.5) * factor - 0.5, (ry + 0.5) * factor - 0.5, rr * factor)
+        side, dist = _side_distance(hole.x, hole.y, quad)
+        if near_edge(side, dist):
+            keep(hole, side, dist)
+    return _rows(checked, np.array(loose, np.float64).reshape(-1, 2), grey, scan_mm, quad,
+                 factor)

@@ -1,0 +1,67 @@
+"""Holes over a white bed show only a ring: the shadow of the punched edge.
+
+Found and filled when the ring is round, closed, 4–9 mm across, in a row at a standard
+spacing in the binding margin, with plain paper in and around it; a printed circle (a punch
+guide, a letter O) is ink, not a shadow, and stays.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import simplejpeg
+from retouch_synthetic import draw_page
+
+from dangan.imaging.accuracy import to_continuous
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.pipeline import retouch_bytes
+from dangan.pagegen import make_page
+
+OPTS = RetouchOptions(holes=True, orientation=False, trust_file_dpi=True)
+
+
+def _fills_on(page, result) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(fills on a real hole, fills elsewhere)."""
+    c = to_continuous(result.matrix) @ page.truth.matrix
+    holes = [c[:2, :2] @ (h.clean_x, h.clean_y) + c[:2, 2] for h in page.truth.holes]
+    on = off = 0
+    for x0, y0, x1, y1 in result.report.hole_boxes:
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        if any(np.hypot(*(centre - h)) < 30 for h in holes):
+            on += 1
+        else:
+            off += 1
+    return on, off
+
+
+@pytest.mark.parametrize(("seed", "count"), [(1001, 3), (1012, 2), (1023, 3)])
+def test_holes_on_a_white_bed_are_filled(seed: int, count: int) -> None:
+    page = make_page(seed, turn=0, holes=count, bed="white")
+    result = retouch_bytes(page.data, OPTS)
+    assert result.report.holes_filled == count == len(result.report.hole_boxes)
+    assert _fills_on(page, result) == (count, 0)
+    assert [ch.code for ch in result.report.changes].count("hole_filled") == count
+
+
+def _with_rings(ink: int, width: int) -> bytes:
+    """The synthetic page, on a white bed, with two circles drawn in its binding margin."""
+    page = draw_page()
+    h = page.shape[0]
+    for y in (h // 2 - 310, h // 2 + 310):  # 80 mm apart, 11 mm from the edge, 6 mm across
+        cv2.circle(page, (90, y), 24, (ink, ink, ink), width, cv2.LINE_AA)
+    page = cv2.GaussianBlur(page, (0, 0), 1.2)  # the scanner's optics
+    framed = cv2.copyMakeBorder(page, 60, 60, 60, 60, cv2.BORDER_CONSTANT, value=(245, 245, 245))
+    return simplejpeg.encode_jpeg(framed, quality=90)
+
+
+def test_printed_circles_in_the_margin_are_not_holes() -> None:
+    report = retouch_bytes(_with_rings(30, 3), OPTS).report
+    assert report.holes_filled == 0 and report.hole_boxes == []
+
+
+def test_shadow_rings_in_the_margin_are_holes() -> None:
+    """The same rows drawn as a soft grey rim (a shadow) are found: the test above fails
+    for the ink alone."""
+    report = retouch_bytes(_with_rings(175, 4), OPTS).report
+    assert report.holes_filled == 2 and len(report.hole_boxes) == 2
