@@ -15,14 +15,16 @@ from retouch_synthetic import draw_page
 
 from dangan.imaging.accuracy import to_continuous
 from dangan.imaging.context import RetouchOptions
-from dangan.imaging.pipeline import retouch_bytes
+from dangan.imaging.pipeline import Retouched, retouch_bytes
 from dangan.pagegen import make_page
+from dangan.pagegen.generate import GeneratedPage
 
 OPTS = RetouchOptions(holes=True, orientation=False, trust_file_dpi=True)
 
 
-def _fills_on(page, result) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _fills_on(page: GeneratedPage, result: Retouched) -> tuple[int, int]:
     """(fills on a real hole, fills elsewhere)."""
+    assert result.matrix is not None
     c = to_continuous(result.matrix) @ page.truth.matrix
     holes = [c[:2, :2] @ (h.clean_x, h.clean_y) + c[:2, 2] for h in page.truth.holes]
     on = off = 0
