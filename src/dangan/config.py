@@ -306,14 +306,73 @@ def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
+# The TOML parser's (tomllib) messages, matched whole, and the catalogue key of each; a
+# ``key`` group is a key path as Python shows it (``('scan', 'dpi')``).
+_TOML_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key) for pattern, key in (
+        (r"Invalid statement", "config.toml.invalid_statement"),
+        (r"Expected newline or end of document after a statement", "config.toml.expected_newline"),
+        (r"Expected '\]' at the end of a table declaration", "config.toml.table_end"),
+        (r"Expected '\]\]' at the end of an array declaration", "config.toml.array_table_end"),
+        (r"Expected '=' after a key in a key/value pair", "config.toml.expected_equals"),
+        (r"Expected (?P<what>.+)", "config.toml.expected"),
+        (r"Found invalid character (?P<char>.+)", "config.toml.invalid_character"),
+        (r"Cannot declare (?P<key>.+) twice", "config.toml.declared_twice"),
+        (r"Cannot overwrite a value", "config.toml.overwrite"),
+        (r"Cannot mutate immutable namespace (?P<key>.+)", "config.toml.immutable"),
+        (r"Cannot redefine namespace (?P<key>.+)", "config.toml.redefine"),
+        (r"Invalid initial character for a key part", "config.toml.bad_key"),
+        (r"Unclosed array", "config.toml.unclosed_array"),
+        (r"Duplicate inline table key (?P<key>.+)", "config.toml.duplicate_inline_key"),
+        (r"Unclosed inline table", "config.toml.unclosed_inline_table"),
+        (r"Unescaped '\\' in a string", "config.toml.unescaped_backslash"),
+        (r"Invalid hex value", "config.toml.bad_hex"),
+        (r"Escaped character is not a Unicode scalar value", "config.toml.bad_unicode"),
+        (r"Unterminated string", "config.toml.unterminated_string"),
+        (r"Illegal character (?P<char>.+)", "config.toml.illegal_character"),
+        (r"Invalid date or datetime", "config.toml.bad_date"),
+        (r"Invalid value", "config.toml.invalid_value"),
+    ))
+_TOML_WHERE = re.compile(r"^(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)"
+                         r"|(?P<end>end of document))\)$", re.S)
+
+
+def _toml_key(text: str) -> str:
+    """``('scan', 'dpi')`` → ``scan.dpi`` (as written in the file); else as it is."""
+    parts = re.findall(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", text)
+    return ".".join(a or b for a, b in parts) if parts else text
+
+
+def toml_syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> ConfigError:
+    """The parser's error in the reader's language: its kind from the catalogue, the line
+    (at the end of the file: its last line) and column; a message this version of the
+    parser words differently keeps its own text."""
+    where = _TOML_WHERE.match(str(exc))
+    message = where.group("msg") if where else str(exc)
+    line: object = "?"
+    detail = message
+    for pattern, key in _TOML_MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            params = found.groupdict()
+            if "key" in params:
+                params["key"] = _toml_key(params["key"])
+            detail = _render(key, **params)
+            break
+    if where and where.group("line"):
+        line = where.group("line")
+        detail = _render("config.toml.at_column", message=detail, column=where.group("col"))
+    elif where:
+        line = max(1, len(text.rstrip("\n").splitlines()))
+        detail = _render("config.toml.at_end", message=detail)
+    return ConfigError("config.syntax", path=path, line=line, detail=detail)
+
+
 def parse_config(text: str, path: Path) -> ProjectConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(
-            "config.syntax", path=path, line=m.group(1) if m else "?", detail=str(exc)
-        ) from None
+        raise toml_syntax_error(exc, text, path) from None
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:

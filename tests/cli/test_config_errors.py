@@ -41,3 +41,45 @@ def test_config_errors_in_both_languages(project, edit: tuple[str, str], zh: str
     assert zh in text and not ENGLISH.search(text), text
     text = _errors(project, "en", edit)
     assert en in text and "（" not in text, text
+
+
+TOML_ENGLISH = re.compile(r"Invalid|Expected|Cannot|Unterminated|Unclosed|Illegal|"
+                          r"at end of document|column \d|line \d")
+
+
+@pytest.mark.parametrize(("bad", "line", "zh", "en"), [
+    ("dpi = 300 dpi\n", 3, "一条设置之后应换行", "expected a new line after a statement"),
+    ("mode = colour\n", 3, "值无效（文本要加引号", "invalid value (text needs quotes"),
+    ("[project]\n", 3, "表 [project] 声明了两次", "table [project] is declared twice"),
+    ("path = \"C:\\dangan\"\n", 3, "字符串中的 \\ 未转义", "unescaped \\ in a string"),
+    ("name = \"未完", 3, "字符串缺少结尾的引号（在文件末尾）",
+     "a string lacks its closing quote (at the end of the file)"),
+])
+def test_toml_syntax_errors_in_both_languages(tmp_path: Path, bad: str, line: int, zh: str,
+                                              en: str) -> None:
+    path = tmp_path / "dangan.toml"
+    text = "[project]\nname = \"测试\"\n" + bad
+    for lang, said in (("zh", zh), ("en", en)):
+        set_language(lang)
+        try:
+            with pytest.raises(ConfigError) as err:
+                parse_config(text, path)
+        finally:
+            set_language(None)
+        assert err.value.key == "config.syntax" and str(err.value.params["line"]) == str(line)
+        message = err.value.message
+        assert said in message, message
+        if lang == "zh":
+            assert not TOML_ENGLISH.search(message), message
+
+
+def test_a_toml_error_reaches_the_command_line_in_chinese(project) -> None:  # type: ignore[no-untyped-def]
+    from cli.runner import dangan
+
+    path = Path(project.home) / "dangan.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[scan]\ndpi = 300 dpi\n",
+                    encoding="utf-8")
+    r = dangan("status", "-p", str(project.home))
+    assert r.returncode != 0
+    assert "语法错误" in r.stderr and "列）" in r.stderr, r.stderr
+    assert not TOML_ENGLISH.search(r.stderr), r.stderr

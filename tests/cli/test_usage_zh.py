@@ -44,3 +44,35 @@ def test_usage_errors_in_english() -> None:
     assert "Usage: " in r.stderr and "dangan claim --help' for help." in r.stderr
     assert "Error: Invalid value for '--stage': no stage bogus" in r.stderr
     assert "scan (Scan)" in r.stderr and "（" not in r.stderr
+
+
+USAGE_ENGLISH = re.compile(r"\[OPTIONS\]|COMMAND \[ARGS\]|Usage:")
+
+
+@pytest.mark.parametrize("args", [("claim", "1-1-1"), ("worker", "add"), ("bogus",)])
+def test_the_usage_line_of_an_error_is_chinese(tmp_path, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    r = dangan(*args, env={"DANGAN_PROJECT": str(tmp_path)})
+    assert r.returncode == 2, r.stderr
+    assert "用法：" in r.stderr and "[选项]" in r.stderr, r.stderr
+    assert not USAGE_ENGLISH.search(r.stderr), r.stderr
+
+
+@pytest.mark.parametrize(("args", "metavars"), [
+    (("--help",), ("[选项]", "命令 [参数]...")),
+    (("worker", "--help"), ("[选项]", "命令 [参数]...")),
+    (("claim", "--help"), ("[选项]",)),
+])
+def test_the_usage_line_of_help_is_chinese(args: tuple[str, ...],
+                                           metavars: tuple[str, ...]) -> None:
+    r = dangan(*args)
+    assert r.returncode == 0, r.stderr
+    assert "用法：" in r.stdout and all(m in r.stdout for m in metavars), r.stdout
+    assert not USAGE_ENGLISH.search(r.stdout), r.stdout
+
+
+def test_the_usage_line_stays_english_in_english() -> None:
+    r = dangan("--lang", "en", "worker", "--help")
+    assert "Usage: " in r.stdout and "[OPTIONS] COMMAND [ARGS]..." in r.stdout
+    r = dangan("--lang", "en", "worker", "add")
+    assert r.returncode == 2 and "Usage: " in r.stderr and "[OPTIONS]" in r.stderr
+    assert "用法" not in r.stderr + r.stdout

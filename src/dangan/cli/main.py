@@ -8,20 +8,50 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
 
 from dangan.cli.common import console, err_console
-from dangan.cli.localise import LocalisedGroup, check_lang, usage_text
+from dangan.cli.localise import LocalisedGroup, check_lang, usage_text, walk
 from dangan.errors import DanganError
 from dangan.i18n import set_language, t
 
 # Areas whose module exists get their commands; a missing area is simply not offered yet.
 AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "qc", "reports", "web", "site", "demo")
 
+def _localised_usage(original: Any) -> Any:
+    """A command's usage line with Click's ``Usage:`` in the current language."""
+
+    def get_usage(ctx: Any) -> str:
+        usage = str(original(ctx))
+        english = "Usage: "
+        return t("cli.usage.usage") + usage[len(english):] if usage.startswith(english) else usage
+
+    return get_usage
+
+
+class _Root(LocalisedGroup):
+    """The root group: besides the help texts (``LocalisedGroup``), the usage line of every
+    command speaks the current language — ``[选项]``, ``命令 [参数]...``, ``用法：`` — in the
+    help screens and in the usage errors alike."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:
+        # LocalisedGroup.main has set the language by now; parsing (and --help) comes next
+        for _path, command in walk(self):
+            command.options_metavar = t("cli.usage.options_metavar")
+            if hasattr(command, "commands") and not getattr(command, "chain", False):
+                command.subcommand_metavar = t("cli.usage.subcommand_metavar")
+            if not getattr(command, "_dangan_usage", False):
+                command.get_usage = _localised_usage(command.get_usage)
+                command._dangan_usage = True
+        return super().make_context(info_name, args, parent, **extra)
+
+
 app = typer.Typer(
     name="dangan",
-    cls=LocalisedGroup,
+    cls=_Root,
     help="cli.help.root",
     no_args_is_help=True,
     add_completion=False,
