@@ -7,14 +7,17 @@ served from the package (``static/vendor`` holds pinned third-party files, see M
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from anyio import to_thread
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dangan.i18n import set_language
 from dangan.services.project import open_project
@@ -41,30 +44,61 @@ ROUTERS = ((auth.router, ""), (tasks.router, ""), (batches.router, ""), (progres
            (index_routes.router, ""), (scan_routes.router, ""),
            (package_routes.router, ""), (dashboard_desk.router, ""))
 LANG_COOKIE = "dangan_lang"
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+     b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'"))
+# Threads serving requests per process: as many as the database pool keeps open (SQLAlchemy's
+# default pool_size), so no request waits for, opens or closes an overflow connection; the
+# work is CPU-bound Python, which more threads under one GIL would not make faster.
+THREADS = 5
+
+
+class LanguageAndHeaders:
+    """Plain ASGI middleware: the account's language (from the cookie written at login and on
+    each switch) for the request, and the security headers on every response unless the
+    route set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lang = "zh"
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                lang = cookie_parser(value.decode("latin-1")).get(LANG_COOKIE) or lang
+        set_language(lang)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _v in headers}
+                message["headers"] = [*headers, *(
+                    (name, value) for name, value in SECURITY_HEADERS if name not in present)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
 
 
 def create_app(settings: WebSettings) -> FastAPI:
-    app = FastAPI(title="dangan", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="dangan", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=_lifespan)
     app.state.settings = settings
     app.state.ctx = open_project(settings.project)
     app.state.templates = make_templates()
 
-    @app.middleware("http")
-    async def language_and_headers(request: Request,
-                                   call_next: Callable[[Request], Awaitable[Response]]
-                                   ) -> Response:
-        # the account's language travels in a cookie written at login and on each switch
-        set_language(request.cookies.get(LANG_COOKIE) or "zh")
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
-        return response
-
+    app.add_middleware(LanguageAndHeaders)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:

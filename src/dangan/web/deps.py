@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy import Select, bindparam, select
 from starlette.concurrency import run_in_threadpool
 
+from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError
+from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import t
-from dangan.services import workflow_state as ws
-from dangan.services.engine import Actor, resolve_actor
+from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
 from dangan.web import security as sec
@@ -53,10 +55,7 @@ def _authenticate(ctx: ProjectContext, cookie: str | None, bearer: str | None,
             if worker is not None:
                 account = sec.load_account(session, worker)
         elif cookie:
-            found = sec.find_session(session, cookie, at, idle)
-            if found is not None:
-                row, worker = found
-                account = sec.load_account(session, worker, row.id, row.csrf_token)
+            account = sec.session_account(session, cookie, at, idle)
     if account is None:
         raise sec.NotAuthenticated("web.bad_token" if bearer else
                                    "web.session_ended" if cookie else None)
@@ -122,13 +121,23 @@ def require_role(*roles: str) -> Callable[[Request], Awaitable[sec.Account]]:
     return dependency
 
 
+@cache
+def _stage_statement() -> Select[str]:
+    return select(WorkBatch.stage).where(WorkBatch.project_id == bindparam("project_id"),
+                                         WorkBatch.code == bindparam("code"))
+
+
 async def require_stage_role(request: Request, account: sec.Account, batch_code: str) -> str:
     """The batch's current stage, if the account holds a role that works it (else 403)."""
     ctx = get_ctx(request)
 
     def stage_of() -> str:
         with ctx.transaction() as session:
-            return ws.work_batch_by_code(session, ctx.project_id, batch_code).stage
+            stage = session.scalar(_stage_statement(), {"project_id": ctx.project_id,
+                                                        "code": batch_code})
+        if stage is None:
+            raise NotFoundError("workflow.batch_not_found", code=batch_code)
+        return stage
 
     stage = await run_in_threadpool(stage_of)
     allowed = wf.STAGE_ALLOWED_ROLES.get(stage, frozenset())
@@ -152,8 +161,10 @@ async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]
 
 
 def actor_of(ctx: ProjectContext, account: sec.Account) -> Actor:
-    """The engine's Actor for the signed-in account: the signer is always this worker."""
-    return resolve_actor(ctx, account.name)
+    """The engine's Actor for the signed-in account: the signer is always this worker. The
+    account was read this request (active, its line roles); the engine checks again that
+    the worker is active inside its own transaction."""
+    return Actor(account.worker_id, account.name, account.roles)
 
 
 CurrentAccount = Annotated[sec.Account, Depends(require_role())]

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowRegisterEntry, Page, Volume, WorkBatch
-from dangan.services import workflow_state as ws
+from dangan.db.models import (
+    BorrowBatch,
+    BorrowRegisterEntry,
+    Claim,
+    Page,
+    StageEvent,
+    Volume,
+    WorkBatch,
+    Worker,
+)
+from dangan.domain import workflow as wf
+from dangan.domain.records import StageSignature, WorkBatchInfo
+from dangan.errors import NotFoundError
 from dangan.services.project import ProjectContext
 
 SEARCH_LIMIT = 200
@@ -30,30 +43,103 @@ class VolumeRow:
         return self.__dict__.copy()
 
 
-def _rows(ctx: ProjectContext, stmt: object) -> list[VolumeRow]:
-    with ctx.transaction() as session:
-        return _to_rows(session.execute(stmt).all())  # type: ignore[call-overload]
+_VOLUME_COLUMNS = (Volume.archive_code, Volume.title, Volume.stage, Volume.status,
+                   Volume.expected_pages)
+
+
+def _pages() -> Any:
+    return (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
+            .correlate(Volume).scalar_subquery())
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The pages' statements, built once (building a select costs more than running it);
+    every value is a bound parameter."""
+    project: Any = bindparam("project_id")
+    batch_id: Any = bindparam("batch_id")
+    pattern: Any = bindparam("pattern")
+    matched = (select(Volume.id, func.count().over().label("total"))
+               .where(Volume.project_id == project,
+                      or_(Volume.archive_code.like(pattern, escape="\\"),
+                          Volume.title.like(pattern, escape="\\")))
+               .order_by(Volume.archive_code).limit(SEARCH_LIMIT).subquery("matched"))
+    listed = (select(Volume.id, func.count().over().label("total"))
+              .where(Volume.project_id == project)
+              .order_by(Volume.archive_code).limit(SEARCH_LIMIT).subquery("listed"))
+
+    def search(found: Any) -> Any:
+        # one scan: the first rows in code order, each carrying the number of all matches
+        return (select(*_VOLUME_COLUMNS, _pages(), Volume.folder_name, found.c.total)
+                .join(found, found.c.id == Volume.id).order_by(Volume.archive_code))
+
+    return {
+        # the batch, its borrow batch's number, and its open claims with their holders
+        "batch": select(WorkBatch.id, WorkBatch.code, BorrowBatch.no, WorkBatch.seq,
+                        WorkBatch.total, WorkBatch.stage, WorkBatch.status,
+                        WorkBatch.planned_pages, Claim.role, Worker.name)
+        .join(BorrowBatch, BorrowBatch.id == WorkBatch.borrow_batch_id)
+        .outerjoin(Claim, (Claim.work_batch_id == WorkBatch.id) & Claim.released_at.is_(None))
+        .outerjoin(Worker, Worker.id == Claim.worker_id)
+        .where(WorkBatch.project_id == project, WorkBatch.code == bindparam("code")),
+        "signatures": select(StageEvent.stage, StageEvent.person, StageEvent.at,
+                             StageEvent.remarks)
+        .where(StageEvent.work_batch_id == batch_id, StageEvent.kind == wf.EVENT_SIGNOFF,
+               StageEvent.volume_id.is_(None))
+        .order_by(StageEvent.at, StageEvent.id),
+        # the batch's volumes in register order, with their recorded page counts
+        "volumes": select(*_VOLUME_COLUMNS, _pages(), Volume.folder_name,
+                          BorrowRegisterEntry.seq)
+        .join(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+        .outerjoin(BorrowRegisterEntry,
+                   (BorrowRegisterEntry.volume_id == Volume.id)
+                   & (BorrowRegisterEntry.borrow_batch_id == WorkBatch.borrow_batch_id))
+        .where(Volume.work_batch_id == batch_id)
+        .order_by(BorrowRegisterEntry.seq, Volume.id),
+        "search": search(matched),
+        "all": search(listed),
+    }
 
 
 def _to_rows(rows: Sequence[Any]) -> list[VolumeRow]:
-    return [VolumeRow(v.archive_code, v.title, v.stage, v.status, v.expected_pages,
-                      int(n or 0), v.folder_name) for v, n in rows]
+    return [VolumeRow(code, title, stage, status, expected, int(n or 0), folder)
+            for code, title, stage, status, expected, n, folder, *_rest in rows]
+
+
+def _batch_rows(session: Session, project_id: int, code: str) -> tuple[
+        WorkBatchInfo, Sequence[Any]]:
+    """The batch (its holder, signatures, volume span) and its volume rows, three
+    statements; an unknown code is the engine's not-found error."""
+    q = _statements()
+    found = session.execute(q["batch"], {"project_id": project_id, "code": code}).all()
+    if not found:
+        raise NotFoundError("workflow.batch_not_found", code=code)
+    batch_id, code, no, seq, total, stage, status, planned = found[0][:8]
+    role = wf.STAGE_ROLE.get(stage, "")
+    holder = next((name for *_b, r, name in found if role and r == role), "")
+    signatures = [StageSignature(st or "", person, at, remarks) for st, person, at, remarks
+                  in session.execute(q["signatures"], {"batch_id": batch_id})]
+    volumes = session.execute(q["volumes"], {"batch_id": batch_id}).all()
+    registered = [v.archive_code for v in volumes if v.seq is not None]
+    info = WorkBatchInfo(batch_id, code, no, seq, total, stage, status, planned, len(volumes),
+                         registered[0] if registered else "",
+                         registered[-1] if registered else "", holder or "", signatures)
+    return info, volumes
+
+
+def batch_with_volumes(ctx: ProjectContext, batch_code: str) -> tuple[WorkBatchInfo, list[VolumeRow]]:
+    """What the work batch page shows: the batch as ``services.batches.work_batch_info``
+    gives it, and its volumes in register order with their recorded page counts — one
+    transaction of three statements."""
+    with ctx.transaction() as session:
+        info, rows = _batch_rows(session, ctx.project_id, batch_code)
+    return info, _to_rows(rows)
 
 
 def batch_volumes(ctx: ProjectContext, batch_code: str) -> list[VolumeRow]:
     """The volumes of a work batch in register order, with their recorded page counts (one
     transaction; an unknown code is the engine's not-found error)."""
-    pages = (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
-             .correlate(Volume).scalar_subquery())
-    with ctx.transaction() as session:
-        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
-        stmt = (select(Volume, pages)
-                .outerjoin(BorrowRegisterEntry,
-                           (BorrowRegisterEntry.volume_id == Volume.id)
-                           & (BorrowRegisterEntry.borrow_batch_id == batch.borrow_batch_id))
-                .where(Volume.work_batch_id == batch.id)
-                .order_by(BorrowRegisterEntry.seq, Volume.id))
-        return _to_rows(session.execute(stmt).all())
+    return batch_with_volumes(ctx, batch_code)[1]
 
 
 def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], int]:
@@ -61,22 +147,13 @@ def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], in
     characters); the first SEARCH_LIMIT rows and the total count."""
     text = query.strip()
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    cond = or_(Volume.archive_code.like(f"%{escaped}%", escape="\\"),
-               Volume.title.like(f"%{escaped}%", escape="\\"))
-    where = [Volume.project_id == ctx.project_id]
-    if text:
-        where.append(cond)
-    # one scan: the first rows in code order, each carrying the number of all matches
-    matched = (select(Volume.id, func.count().over().label("total")).where(*where)
-               .order_by(Volume.archive_code).limit(SEARCH_LIMIT).subquery("matched"))
-    pages = (select(func.count(Page.id)).where(Page.volume_id == Volume.id)
-             .correlate(Volume).scalar_subquery())
+    q = _statements()
     with ctx.transaction() as session:
-        rows = session.execute(select(Volume, pages, matched.c.total)
-                               .join(matched, matched.c.id == Volume.id)
-                               .order_by(Volume.archive_code)).all()
-    total = int(rows[0][2]) if rows else 0
-    return _to_rows([(v, n) for v, n, _t in rows]), total
+        rows = session.execute(q["search"] if text else q["all"],
+                               {"project_id": ctx.project_id,
+                                "pattern": f"%{escaped}%"}).all()
+    total = int(rows[0][-1]) if rows else 0
+    return _to_rows(rows), total
 
 
 def batches_at(ctx: ProjectContext, stage: str) -> list[dict[str, str]]:

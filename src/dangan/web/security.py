@@ -19,11 +19,12 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from dangan.db.models import StageEvent, Worker, WorkerRole
@@ -131,7 +132,7 @@ def load_account(session: Session, worker: Worker, session_id: str = "",
                  csrf_token: str = "") -> Account:
     roles = frozenset(session.scalars(select(WorkerRole.role).where(
         WorkerRole.worker_id == worker.id)))
-    extra = session.get(WebAccount, worker.id)  # already loaded by find_session for a page
+    extra = session.get(WebAccount, worker.id)
     return Account(worker.id, worker.name, worker.login or "", roles,
                    bool(extra and extra.is_admin), extra.lang if extra else "zh",
                    session_id, csrf_token)
@@ -201,28 +202,46 @@ def revoke_sessions(session: Session, worker_id: int, reason: str, now: datetime
     session.execute(stmt.values(revoked_at=now, revoke_reason=reason))
 
 
-def find_session(session: Session, secret: str, now: datetime,
-                 idle: timedelta) -> tuple[WebSession, Worker] | None:
-    """The live session for a cookie: not revoked, not idle too long, its worker active.
-    One query reads the session, its worker and the account's settings (every page asks)."""
-    found = session.execute(
-        select(WebSession, Worker, WebAccount)
-        .join(Worker, Worker.id == WebSession.worker_id)
-        .outerjoin(WebAccount, WebAccount.worker_id == Worker.id)
-        .where(WebSession.id == digest(secret))).first()
-    if found is None:
+@cache
+def _session_statement() -> Any:
+    """Built once: every request runs it (building a select costs more than running it)."""
+    return (select(WebSession.csrf_token, WebSession.last_seen_at, WebSession.revoked_at,
+                   Worker.id, Worker.name, Worker.login, Worker.active,
+                   func.coalesce(Worker.password_hash, "") != "", WebAccount.is_admin,
+                   WebAccount.lang, WorkerRole.role)
+            .join(Worker, Worker.id == WebSession.worker_id)
+            .outerjoin(WebAccount, WebAccount.worker_id == Worker.id)
+            .outerjoin(WorkerRole, WorkerRole.worker_id == Worker.id)
+            .where(WebSession.id == bindparam("session_id")))
+
+
+def session_account(session: Session, secret: str, now: datetime,
+                    idle: timedelta) -> Account | None:
+    """The live session for a cookie, as the signed-in account, in one statement (every page
+    asks): the session, its worker, the account's settings and the worker's roles (one row
+    per role). None when revoked, idle too long (the session is then ended), or its worker
+    disabled or without a password. ``last_seen_at`` is written at most every 30 seconds."""
+    session_id = digest(secret)
+    rows = session.execute(_session_statement(), {"session_id": session_id}).all()
+    if not rows:
         return None
-    row, worker, _extra = found
-    if row.revoked_at is not None:
+    csrf, last_seen, revoked, worker_id, name, login, active, has_password, admin, lang, _r = \
+        rows[0]
+    if revoked is not None:
         return None
-    if now - _aware(row.last_seen_at) > idle:
-        row.revoked_at, row.revoke_reason = now, "idle"
+    seen = now - _aware(last_seen)
+    if seen > idle:
+        session.execute(update(WebSession).where(WebSession.id == session_id)
+                        .values(revoked_at=now, revoke_reason="idle"))
         return None
-    if not worker.active or not worker.password_hash:
+    if not active or not has_password:
         return None
-    if (now - _aware(row.last_seen_at)).total_seconds() > 30:  # fewer writes per page
-        row.last_seen_at = now
-    return row, worker
+    if seen.total_seconds() > 30:  # fewer writes per page
+        session.execute(update(WebSession).where(WebSession.id == session_id)
+                        .values(last_seen_at=now))
+    roles = frozenset(row[-1] for row in rows if row[-1] is not None)
+    return Account(worker_id, name, login or "", roles, bool(admin), lang or "zh",
+                   session_id, csrf)
 
 
 def find_token(session: Session, secret: str, now: datetime) -> Worker | None:

@@ -4,8 +4,9 @@
 an indexer's volumes to key or to resolve.
 
 A fixed number of queries whatever the size of the project (a sorter's list may hold
-thousands of batches): one for the held batches, a count and a page of the waiting ones,
-one for the volumes of the batches shown, and one for the open reworks. Read-only; changes
+thousands of batches): one for the held batches, a count and a page of the waiting ones
+(each row with its volume count and first and last archive code), and one for the open
+reworks. Read-only; changes
 go through the engine.
 """
 
@@ -13,13 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dangan.db.models import (
     BorrowBatch,
+    BorrowRegisterEntry,
     Claim,
     Defect,
     Rework,
@@ -28,7 +31,6 @@ from dangan.db.models import (
     Worker,
 )
 from dangan.domain import workflow as wf
-from dangan.services.batches import volume_spans
 from dangan.services.indexing import keying
 from dangan.services.project import ProjectContext
 from dangan.web.security import Account
@@ -111,38 +113,92 @@ def stages_for(account: Account) -> list[str]:
             if roles & account.roles and s not in wf.BORROW_BATCH_STAGES]
 
 
-def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTasks:
-    stages = stages_for(account)
-    keying_work = [TaskKeying(*k) for k in keying.pending(ctx, account.worker_id, limit)] \
-        if wf.INDEXER in account.roles else []
+def _with_spans(shown: Any) -> Any:
+    """The listed batches of ``shown`` (a select of work batches joined with their borrow
+    batch, ordered and limited) with, per batch, its volumes and its first and last archive
+    code in register order — one statement, bounded by the batches shown; never every code."""
+    listed = shown.add_columns(WorkBatch.id.label("batch_id"), BorrowBatch.no.label("no"),
+                               WorkBatch.seq.label("seq"),
+                               WorkBatch.borrow_batch_id.label("bb")).cte("listed")
+    entry = BorrowRegisterEntry
+    spans = (select(Volume.work_batch_id.label("batch_id"), func.count(Volume.id).label("n"),
+                    func.min(entry.seq).label("lo"), func.max(entry.seq).label("hi"))
+             .join(listed, listed.c.batch_id == Volume.work_batch_id)
+             .outerjoin(entry, (entry.volume_id == Volume.id)
+                        & (entry.borrow_batch_id == listed.c.bb))
+             .group_by(Volume.work_batch_id).subquery("spans"))
+    first_e, last_e = aliased(entry), aliased(entry)
+    first_v, last_v = aliased(Volume), aliased(Volume)
+    return (select(*(c for c in listed.c if c.key not in ("batch_id", "no", "seq", "bb")),
+                   spans.c.n, first_v.archive_code, last_v.archive_code)
+            .outerjoin(spans, spans.c.batch_id == listed.c.batch_id)
+            .outerjoin(first_e, (first_e.borrow_batch_id == listed.c.bb)
+                       & (first_e.seq == spans.c.lo))
+            .outerjoin(first_v, first_v.id == first_e.volume_id)
+            .outerjoin(last_e, (last_e.borrow_batch_id == listed.c.bb)
+                       & (last_e.seq == spans.c.hi))
+            .outerjoin(last_v, last_v.id == last_e.volume_id)
+            .order_by(listed.c.no, listed.c.seq))
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The page's statements, built once (building a select costs more than running it);
+    every value is a bound parameter."""
+    project: Any = bindparam("project_id")
+    worker: Any = bindparam("worker_id")
+    limit: Any = bindparam("limit")
     open_claim = exists().where(Claim.work_batch_id == WorkBatch.id,
                                 Claim.released_at.is_(None), Claim.stage == WorkBatch.stage)
-    with ctx.transaction() as session:
-        held = session.execute(
-            select(WorkBatch, BorrowBatch.no, Claim.claimed_at)
+    columns = (WorkBatch.code, BorrowBatch.no.label("borrow_no"), WorkBatch.stage,
+               WorkBatch.status, WorkBatch.planned_pages)
+    where = [WorkBatch.project_id == project,
+             WorkBatch.stage.in_(bindparam("stages", expanding=True)),
+             WorkBatch.status == wf.WAITING, ~open_claim]
+    finder = aliased(Worker)
+    return {
+        "held": _with_spans(
+            select(*columns, Claim.claimed_at)
             .join(BorrowBatch, BorrowBatch.id == WorkBatch.borrow_batch_id)
             .join(Claim, Claim.work_batch_id == WorkBatch.id)
-            .where(WorkBatch.project_id == ctx.project_id, Claim.released_at.is_(None),
-                   Claim.worker_id == account.worker_id)
-            .order_by(BorrowBatch.no, WorkBatch.seq)).all()
-        where = [WorkBatch.project_id == ctx.project_id, WorkBatch.stage.in_(stages),
-                 WorkBatch.status == wf.WAITING, ~open_claim]
-        total = int(session.scalar(select(func.count(WorkBatch.id)).where(*where)) or 0)
-        waiting = session.execute(
-            select(WorkBatch, BorrowBatch.no)
+            .where(WorkBatch.project_id == project, Claim.released_at.is_(None),
+                   Claim.worker_id == worker)),
+        "total": select(func.count(WorkBatch.id)).where(*where),
+        "waiting": _with_spans(
+            select(*columns)
             .join(BorrowBatch, BorrowBatch.id == WorkBatch.borrow_batch_id)
-            .where(*where).order_by(BorrowBatch.no, WorkBatch.seq).limit(limit)).all()
-        # per batch shown: volumes, first and last code (counted in SQL, not every code)
-        spans = volume_spans(session, [b.id for b, *_ in held] + [b.id for b, _ in waiting])
+            .where(*where).order_by(BorrowBatch.no, WorkBatch.seq).limit(limit)),
+        "reworks": select(Rework, Defect.page_no, Defect.data, Defect.code, Defect.cause,
+                          Volume.archive_code, WorkBatch.code, finder.name)
+        .outerjoin(Defect, Defect.id == Rework.defect_id)
+        .outerjoin(Volume, Volume.id == Rework.volume_id)
+        .outerjoin(WorkBatch, WorkBatch.id == Rework.work_batch_id)
+        .outerjoin(finder, finder.id == Defect.found_by_id)
+        .where(Rework.project_id == project, Rework.assignee_id == worker,
+               Rework.status == "open")
+        .order_by(Rework.id).limit(limit),
+    }
 
-        def row(batch: WorkBatch, no: int, holder: str, at: datetime | None) -> TaskBatch:
-            n, first, last = spans.get(batch.id, (0, "", ""))
-            return TaskBatch(batch.code, no, batch.stage, batch.status, batch.planned_pages,
-                             n, first, last, holder, at)
 
-        return MyTasks([row(b, n, account.name, at) for b, n, at in held],
-                       [row(b, n, "", None) for b, n in waiting], total,
-                       open_reworks(session, ctx.project_id, account.worker_id), keying_work)
+def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTasks:
+    keying_work = [TaskKeying(*k) for k in keying.pending(ctx, account.worker_id, limit)] \
+        if wf.INDEXER in account.roles else []
+    q = _statements()
+    params = {"project_id": ctx.project_id, "worker_id": account.worker_id, "limit": limit}
+    with ctx.transaction() as session:
+        held = session.execute(q["held"], params).all()
+        waiting_params = {**params, "stages": stages_for(account)}
+        total = int(session.scalar(q["total"], waiting_params) or 0)
+        waiting = session.execute(q["waiting"], waiting_params).all()
+        reworks = open_reworks(session, ctx.project_id, account.worker_id, limit)
+    def row(r: Any, n: int, holder: str, at: datetime | None) -> TaskBatch:
+        code, no, stage, status, planned = r[:5]
+        return TaskBatch(code, no, stage, status, planned, r[n] or 0, r[n + 1] or "",
+                         r[n + 2] or "", holder, at)
+
+    return MyTasks([row(r, 6, account.name, r[5]) for r in held],
+                   [row(r, 5, "", None) for r in waiting],
+                   total, reworks, keying_work)
 
 
 def open_reworks(session: Session, project_id: int, worker_id: int | None,
@@ -150,17 +206,8 @@ def open_reworks(session: Session, project_id: int, worker_id: int | None,
     """The open reworks assigned to the worker, oldest first, in one query."""
     if worker_id is None:
         return []
-    finder = aliased(Worker)
-    rows = session.execute(
-        select(Rework, Defect.page_no, Defect.data, Defect.code, Defect.cause,
-               Volume.archive_code, WorkBatch.code, finder.name)
-        .outerjoin(Defect, Defect.id == Rework.defect_id)
-        .outerjoin(Volume, Volume.id == Rework.volume_id)
-        .outerjoin(WorkBatch, WorkBatch.id == Rework.work_batch_id)
-        .outerjoin(finder, finder.id == Defect.found_by_id)
-        .where(Rework.project_id == project_id, Rework.assignee_id == worker_id,
-               Rework.status == "open")
-        .order_by(Rework.id).limit(limit)).all()
+    rows = session.execute(_statements()["reworks"], {
+        "project_id": project_id, "worker_id": worker_id, "limit": limit}).all()
     out = []
     for r, page, data, code, cause, archive_code, batch, found_by in rows:
         box: Any = (data or {}).get("box")

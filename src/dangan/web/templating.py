@@ -24,6 +24,7 @@ def _fmt_time(value: datetime | None) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
+    env.auto_reload = False  # the package's templates do not change while it runs
     env.globals.update(t=t, lang=current_language)
     env.filters["time"] = _fmt_time
     env.filters["stage"] = lambda s: t(f"stage.{s}") if s else ""

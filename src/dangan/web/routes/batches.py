@@ -24,7 +24,7 @@ from dangan.services.batches import work_batch_info
 from dangan.services.project import ProjectContext
 from dangan.services.workflow_state import graph_for
 from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
-from dangan.web.queries import batch_volumes
+from dangan.web.queries import batch_volumes, batch_with_volumes
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -45,8 +45,8 @@ def _done(request: Request, code: str, message: str) -> Response:
 
 @router.get("/batches/{code}")
 def batch_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
-    info = work_batch_info(ctx, code)
-    return render(request, "batch.html", batch=info, volumes=batch_volumes(ctx, code),
+    info, volumes = batch_with_volumes(ctx, code)
+    return render(request, "batch.html", batch=info, volumes=volumes,
                   may_work=bool(account.roles & _stage_roles(info.stage)))
 
 
