@@ -13,7 +13,7 @@ import numpy as np
 
 from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
-from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew
+from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew, text_marks, text_skew
 from dangan.imaging.holes import Hole, confirm_holes, find_holes, find_rings
 from dangan.imaging.orientation import OSD_LONG_SIDE, OrientationDecision, decide_orientation
 from dangan.imaging.paper import Paper, find_paper
@@ -31,7 +31,7 @@ class PagePlan:
     rotation: int  # clockwise quarter turn that makes the page upright (0/90/180/270)
     orientation_confidence: float
     skew_deg: float  # skew of the upright page, counter-clockwise positive
-    skew_method: str  # content | edge | none
+    skew_method: str  # content | edge | none (nothing to measure) | unsure (not measured)
     skew_confidence: float
     holes: tuple[Hole, ...]
     ink: np.ndarray  # uint8 binary of content, analysis px (holes removed)
@@ -93,29 +93,42 @@ def choose_skew(content: SkewEstimate, edge: float | None, edge_weak: bool = Fal
         return edge, "edge", max(content.confidence, 0.9)
     if confident:
         return content.angle_deg, "content", content.confidence
-    return 0.0, "none", 0.0
+    # Ink but no angle to trust (a chart, a photo, a few lines): left as it is, and said so.
+    return 0.0, "unsure" if content.points >= 300 else "none", 0.0
 
 
-def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, paper: Paper, opts: RetouchOptions
-            ) -> tuple[OrientationDecision, SkewEstimate]:
-    """The turn decided from text evidence, and the content skew of the page turned upright."""
+def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, ink: np.ndarray, mm: float,
+            paper: Paper, opts: RetouchOptions) -> tuple[OrientationDecision, SkewEstimate]:
+    """The turn decided from text evidence, and the content skew of the page turned upright:
+    from all its ink, else from its text alone (rows or columns, the halves agreeing)."""
     decision = (decide_orientation(grey, dpi) if opts.orientation
                 else OrientationDecision(0, 1.0, "", {"off": True}))
     sideways = decision.rotation in (90, 270)
     turned = np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32) if sideways else pts
     sharp_edge = paper.edge_angle_deg is not None and not paper.edge_weak
-    return decision, measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
+    content = measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
+    if not sharp_edge and content.confidence < MIN_CONTENT_CONFIDENCE and content.points >= 300:
+        text = text_skew(ink, mm, opts.max_skew_deg, sideways, rough=sharp_edge)
+        if text.confidence >= MIN_CONTENT_CONFIDENCE:
+            content = text
+    return decision, content
 
 
 def _refine(grey: np.ndarray, dpi: float, rotation: int, approx: SkewEstimate,
-            half: np.ndarray | None = None) -> SkewEstimate:
-    """Content skew measured again at ``FINE_DPI`` around the low-resolution estimate."""
+            half: np.ndarray | None = None, text: np.ndarray | None = None) -> SkewEstimate:
+    """Content skew measured again at ``FINE_DPI`` around the low-resolution estimate; on
+    the ink near the low-resolution ``text`` marks when the estimate came from text alone
+    (a photo breaks into character-sized specks at the finer resolution)."""
     fine, factor = reduce(grey, dpi, FINE_DPI, half)
     mm = dpi * factor / 25.4
     paper = find_paper(fine)
     ink = ink_mask(fine, paper, mm)
     if paper.found:
         _remove_holes(ink, find_holes(fine, paper.mask, paper.quad, paper.level, mm))
+    if approx.text_only and text is not None:
+        near = cv2.resize(cv2.dilate(text, np.ones((3, 3), np.uint8)), ink.shape[::-1],
+                          interpolation=cv2.INTER_NEAREST)
+        ink = cv2.bitwise_and(ink, near)
     pts = ink_points(ink)
     if rotation in (90, 270):
         pts = np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
@@ -140,13 +153,14 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     seen, seen_dpi = grey, dpi
     if half is not None and max(half.shape[:2]) >= OSD_LONG_SIDE:
         seen, seen_dpi = half, dpi / 2
-    decision, content = _orient(seen, seen_dpi, pts, paper, opts)
+    decision, content = _orient(seen, seen_dpi, pts, ink, mm, paper, opts)
     rotation, confidence = decision.rotation, decision.confidence
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
     if not opts.deskew:
         skew, method, skew_conf = 0.0, "off", 1.0
     if method == "content" and factor < FINE_DPI / dpi:
-        content = _refine(grey, dpi, rotation, content, half)
+        content = _refine(grey, dpi, rotation, content, half,
+                          text_marks(ink, mm) if content.text_only else None)
         skew, method, skew_conf = choose_skew(content, None)
     return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
                     tuple(holes), ink, _content_box(ink, bed), small, bed,

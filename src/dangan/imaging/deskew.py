@@ -23,6 +23,8 @@ class SkewEstimate:
     angle_deg: float
     confidence: float  # peak prominence of the profile score, 0 (flat) … 1
     points: int
+    axis: str = "rows"  # rows: lines across the page; columns: vertical script (竖排)
+    text_only: bool = False  # measured on character-sized marks only
 
 
 def ink_points(binary: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -90,6 +92,8 @@ def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = 
     """
     if len(pts) < 50:
         return SkewEstimate(0.0, 0.0, len(pts))
+    if around is not None and around.axis == "columns":
+        pts = columns(pts)
     if around is not None:
         coarse, prominence = around.angle_deg, around.confidence
     else:
@@ -97,8 +101,96 @@ def measure_skew(pts: np.ndarray, max_deg: float, around: SkewEstimate | None = 
     fine = np.arange(coarse - 0.4, coarse + 0.4001, 0.1)
     scores = profile_scores(pts[::2], fine)
     best = float(fine[int(np.argmax(scores))])
+    axis, text = (around.axis, around.text_only) if around is not None else ("rows", False)
     if rough:
-        return SkewEstimate(best, prominence, len(pts))
+        return SkewEstimate(best, prominence, len(pts), axis, text)
     finer = np.arange(best - 0.1, best + 0.1001, 0.025)
     angle = _parabola_peak(finer, profile_scores(pts, finer))
-    return SkewEstimate(angle, prominence, len(pts))
+    return SkewEstimate(angle, prominence, len(pts), axis, text)
+
+
+# --- pages whose ink is not mostly text lines: charts, photos, drawings, vertical script.
+MIN_CONFIDENCE = 0.3  # a profile peak this prominent is a measurement, not noise
+MIN_POINTS = 300
+TEXT_MAX_MM = 10.0  # a mark larger than this both ways is no character (photo, chart, frame)
+LINES_AGREE_DEG = 0.3  # profile and line fit within this: the angle is trusted
+
+
+def columns(pts: np.ndarray) -> np.ndarray:
+    """The points turned a quarter, so that columns of vertical script read as rows; the
+    skew angle is the same."""
+    if len(pts) == 0:
+        return pts
+    out: np.ndarray = np.column_stack([pts[:, 1], pts[:, 0].max() - pts[:, 0]]).astype(np.float32)
+    return out
+
+
+def text_marks(ink: np.ndarray, mm: float) -> np.ndarray:
+    """The ink without marks larger than a character both ways (photos, chart bodies,
+    drawings, frames): what is left is text, lines of it."""
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    big = ((stats[:, cv2.CC_STAT_WIDTH] > TEXT_MAX_MM * mm)
+           & (stats[:, cv2.CC_STAT_HEIGHT] > TEXT_MAX_MM * mm))
+    big[0] = False
+    if not big.any():
+        return ink
+    out = ink.copy()
+    out[big[labels]] = 0
+    return out
+
+
+def confident(est: SkewEstimate) -> bool:
+    return est.confidence >= MIN_CONFIDENCE and est.points >= MIN_POINTS
+
+
+def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
+    """Skew from the text lines themselves, independently of projection profiles: the
+    characters of a line are joined into one band, a straight line is fitted through each
+    long band, and the angle is the length-weighted median. ``None`` with fewer than three
+    lines."""
+    k = max(3, round(3.0 * mm) | 1)
+    bands = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bands, connectivity=8)
+    angles, weights = [], []
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if w < 15 * mm or w < 4 * h:
+            continue
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
+        if len(xs) < 20:
+            continue
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append(-float(np.rad2deg(np.arctan(slope))))
+        weights.append(float(w))
+    if len(angles) < 3:
+        return None
+    order = np.argsort(angles)
+    cum = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(angles)[order][int(np.searchsorted(cum, cum[-1] / 2))])
+
+
+def text_skew(ink: np.ndarray, mm: float, max_deg: float, turn90: bool = False,
+              rough: bool = False) -> SkewEstimate:
+    """Skew from the text alone, across lines (rows) or down columns (竖排), for a page whose
+    whole ink gives no confident angle. Trusted only when the projection profile and a fit
+    of the text lines themselves agree; else its confidence is 0."""
+    text = text_marks(ink, mm)
+    if turn90:
+        text = np.ascontiguousarray(np.rot90(text, -1))
+    pts = ink_points(text)
+    found: list[SkewEstimate] = []
+    for axis in ("rows", "columns"):
+        p = pts if axis == "rows" else columns(pts)
+        if len(p) < MIN_POINTS:
+            continue
+        est = measure_skew(p, max_deg, rough=rough)
+        if est.confidence < MIN_CONFIDENCE / 2:
+            continue
+        lines = line_fit_angle(text if axis == "rows" else np.ascontiguousarray(np.rot90(text)),
+                               mm)
+        if lines is not None and abs(lines - est.angle_deg) <= LINES_AGREE_DEG:
+            found.append(SkewEstimate(est.angle_deg, max(est.confidence, MIN_CONFIDENCE),
+                                      est.points, axis, True))
+    if not found:
+        return SkewEstimate(0.0, 0.0, len(pts), "rows", True)
+    return max(found, key=lambda e: e.confidence)

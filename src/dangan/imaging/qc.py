@@ -62,6 +62,9 @@ def residual_skew(pts: np.ndarray) -> float:
     return measure_skew(pts.astype(np.float32), 1.5).angle_deg
 
 
+SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
+
+
 def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     """Turn measurements on the output into defects. A change (a turn, a deskew, a fill) is
     not a defect: it is listed in ``report.changes``; doubt is a ``needs_review`` flag."""
@@ -71,6 +74,8 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.flag(c.BLANK_PAGE, f"ink={report.ink_ratio:.5f}")
     if abs(report.skew_after_deg) > q.max_residual_skew_deg:
         report.flag(c.SKEW, f"after={report.skew_after_deg:.2f}")
+    if report.skew_method == "unsure":  # ink, but no angle to trust: left as it was
+        report.needs_review(SKEW_UNCERTAIN)
     if report.edge_residue > q.max_edge_residue_ratio:
         report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}")
     if opts.holes and report.holes_found > report.holes_filled:  # kept on purpose otherwise
