@@ -55,3 +55,23 @@ def test_claim_again_on_the_command_line_exits_0_with_its_own_message(project) -
     assert _claim_events(ctx) == 1
     other = dangan("claim", code, "-w", "李整二", "-p", home)
     assert other.returncode != 0 and "不能两人分做" in other.stderr + other.stdout
+
+
+def test_holding_the_batch_for_another_stage_of_the_role_has_its_own_message(project) -> None:  # type: ignore[no-untyped-def]
+    """A claim left open at another stage of the same role (here 二检, e.g. after the stage
+    list was changed) is named as the claimant's own, not as another person's."""
+    from dangan.db.models import WorkBatch
+    from workflow.helpers import line_to
+
+    ctx = project
+    add_volumes(ctx, 1)
+    code = line_to(ctx, wf.QC, claim=False)
+    inspector = resolve_actor(ctx, "孙检")
+    with ctx.transaction() as session:
+        batch_id = session.scalar(select(WorkBatch.id).where(WorkBatch.code == code))
+        session.add(Claim(work_batch_id=batch_id, stage=wf.QC2, role=wf.QC_INSPECTOR,
+                          worker_id=inspector.worker_id))
+    with pytest.raises(ConflictError) as exc:
+        claims.claim(ctx, inspector, code)
+    assert exc.value.key == "workflow.already_yours_other_stage"
+    assert exc.value.params["stage"] == t("stage.qc2")
