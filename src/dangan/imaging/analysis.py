@@ -13,7 +13,15 @@ import numpy as np
 
 from dangan.imaging.bed import Bed, find_bed
 from dangan.imaging.context import RetouchOptions
-from dangan.imaging.deskew import SkewEstimate, ink_points, measure_skew, text_marks, text_skew
+from dangan.imaging.deskew import (
+    LINES_AGREE_DEG,
+    SkewEstimate,
+    ink_points,
+    line_fit_angle,
+    measure_skew,
+    text_marks,
+    text_skew,
+)
 from dangan.imaging.holes import Hole, confirm_holes, find_holes, find_rings
 from dangan.imaging.orientation import OSD_LONG_SIDE, OrientationDecision, decide_orientation
 from dangan.imaging.paper import Paper, find_paper
@@ -107,10 +115,19 @@ def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, ink: np.ndarray, mm: 
     turned = np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32) if sideways else pts
     sharp_edge = paper.edge_angle_deg is not None and not paper.edge_weak
     content = measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
-    if not sharp_edge and content.confidence < MIN_CONTENT_CONFIDENCE and content.points >= 300:
+    confident = content.confidence >= MIN_CONTENT_CONFIDENCE and content.points >= 300
+    if not sharp_edge and not confident and content.points >= 300:
         text = text_skew(ink, mm, opts.max_skew_deg, sideways, rough=sharp_edge)
         if text.confidence >= MIN_CONTENT_CONFIDENCE:
             content = text
+    edge = paper.edge_angle_deg
+    if confident and edge is not None and not content.text_only:
+        # Content rather than the paper edge only when a fit of its lines says the same
+        # (a few lines, handwriting or a drawing do not outvote the edge).
+        upright = np.ascontiguousarray(np.rot90(ink, -1)) if sideways else ink
+        lines = line_fit_angle(upright, mm)
+        if lines is None or abs(lines - content.angle_deg) > LINES_AGREE_DEG:
+            content = SkewEstimate(content.angle_deg, 0.0, content.points)
     return decision, content
 
 

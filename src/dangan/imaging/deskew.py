@@ -164,9 +164,15 @@ def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
         weights.append(float(w))
     if len(angles) < 3:
         return None
-    order = np.argsort(angles)
-    cum = np.cumsum(np.asarray(weights)[order])
-    return float(np.asarray(angles)[order][int(np.searchsorted(cum, cum[-1] / 2))])
+    a, wt = np.asarray(angles), np.asarray(weights)
+    order = np.argsort(a)
+    cum = np.cumsum(wt[order])
+    median = float(a[order][int(np.searchsorted(cum, cum[-1] / 2))])
+    # Most of the text must run at that angle: lines of a few words, a signature or a
+    # drawing joined into bands give scattered angles, and no answer.
+    if float(wt[np.abs(a - median) <= LINES_AGREE_DEG].sum()) < 0.6 * float(wt.sum()):
+        return None
+    return median
 
 
 def text_skew(ink: np.ndarray, mm: float, max_deg: float, turn90: bool = False,

@@ -125,6 +125,58 @@ def _edge_angle(grey: np.ndarray, contour: np.ndarray, rect: tuple,
     return float(-np.rad2deg(a0 + np.arctan(slope)))
 
 
+EDGE_STRIP = 0.2  # share of the frame searched for a paper edge along each side
+SIDES_AGREE_DEG = 0.3
+
+
+def _side_line(grey: np.ndarray, side: str) -> tuple[float, int, int] | None:
+    """The paper edge along one side of a frame where no dark bed sets it apart (a white
+    bed or lid): on each line across the strip, the first place inward from the frame where
+    the grey leaves the level at the frame (the sheet's shadow or its tone); a straight line
+    through most of them is the edge. (slope as in ``_fit_side``, inliers, lines looked at)."""
+    g = {"left": grey, "right": grey[:, ::-1], "top": grey.T, "bottom": grey.T[:, ::-1]}[side]
+    h, w = g.shape
+    depth = max(4, int(EDGE_STRIP * w))
+    rows = np.arange(int(0.1 * h), int(0.9 * h))
+    if len(rows) < 20:
+        return None
+    strip = g[rows, :depth].astype(np.float32)
+    ref = np.median(strip[:, :2], axis=1, keepdims=True)
+    off = np.abs(strip - ref) >= np.maximum(8.0, 0.06 * ref)
+    hit = off.any(axis=1)
+    first = np.argmax(off, axis=1).astype(np.float64)
+    keep = hit & (first >= 2)  # the sheet reaching the frame shows no edge here
+    if keep.sum() < 0.6 * len(rows):
+        return None
+    fit = _fit_side(np.column_stack([rows[keep].astype(np.float64), first[keep]]))
+    if fit is None or fit[1] < 0.6 * len(rows):
+        return None
+    return fit[0], fit[1], len(rows)
+
+
+def _white_bed_angle(grey: np.ndarray) -> float | None:
+    """Skew of a sheet on a bed as light as the paper, from the edges seen along at least
+    two sides of the frame that agree (a printed rule or a shadow on one side alone is not
+    trusted)."""
+    angles = []
+    for side in SIDES:
+        line = _side_line(grey, side)
+        if line is None:
+            continue
+        slope = line[0]
+        # Along left/top the fitted coordinate grows inward with the slope of x on y (left)
+        # or y on x (top); mirrored strips (right, bottom) flip its sign.
+        s = {"left": -slope, "right": slope, "top": slope, "bottom": -slope}[side]
+        angles.append(float(-np.rad2deg(np.arctan(s))))
+    if len(angles) < 2:
+        return None
+    med = float(np.median(angles))
+    agree = [a for a in angles if abs(a - med) <= SIDES_AGREE_DEG]
+    if len(agree) < 2:
+        return None
+    return float(np.mean(agree))
+
+
 def _largest(mask: np.ndarray) -> int:
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
@@ -181,8 +233,8 @@ def find_paper(grey: np.ndarray) -> Paper:
         if bright is not edge_mask:  # halfway reaches into the blend: the outline keeps off it
             edge_mask = cv2.erode(bright, np.ones((3, 3), np.uint8), iterations=2,
                                   borderType=cv2.BORDER_REPLICATE)
-    if not sides:
-        return Paper(whole, whole, full_mask, None, (), level, True)
+    if not sides:  # no dark bed: an edge on a light bed may still give the angle (weak)
+        return Paper(whole, whole, full_mask, _white_bed_angle(grey), (), level, True, True)
     # No morphological closing: it would fill slivers of bed along the image border.
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)
@@ -196,6 +248,8 @@ def find_paper(grey: np.ndarray) -> Paper:
     weak = angle is None
     if weak:  # only slivers of bed: a last resort for pages whose content gives no angle
         angle = _edge_angle(grey, contour, rect, sides, m=1)
+    if angle is None:  # a light bed on the other sides: their edges may still say it
+        angle = _white_bed_angle(grey)
     paper_level = percentile_u8(grey[::3, ::3][mask[::3, ::3] > 0], 50)
     # A dark line across the sheet (a fold) may split it: the outline keeps every large part.
     if edge_mask is not bright:
