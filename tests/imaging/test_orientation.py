@@ -89,7 +89,26 @@ def test_each_turn_of_a_clear_chinese_page(q: int) -> None:
     assert right_or_abstained(d, (360 - q) % 360), d
 
 
-def test_turned_page_is_put_right_when_both_tools_agree() -> None:
+def test_turned_page_read_surely_is_put_right_without_tesseract(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines read fluently one way, rows told from columns, the line direction agreeing:
+    settled by the reading, Tesseract (the costly tool) is not asked."""
+    def refuse(*_: object) -> None:
+        raise AssertionError("Tesseract was asked")
+
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    d = decide(turned(real("lept__lucasta.047.jpg"), 270))
+    assert (d.rotation, d.review) == (90, "")
+    reading = d.evidence["reading"]
+    assert isinstance(reading, dict) and reading["answer"] == 90
+    assert "tesseract" not in d.evidence
+
+
+def test_turned_page_is_put_right_when_both_tools_agree(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a reading (nothing reads fluently: handwriting, blackletter) the detector's
+    line direction and Tesseract must agree."""
+    monkeypatch.setattr(rapidocr, "recognise", lambda crops: [("", 0.0)] * len(crops))
     d = decide(turned(real("lept__lucasta.047.jpg"), 270))
     assert (d.rotation, d.review) == (90, "")
     ev = d.evidence
@@ -118,6 +137,7 @@ def test_tesseract_osd_answer_is_parsed() -> None:
 
 def test_tools_disagreeing_leave_the_page_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
     grey = turned(real("lept__lucasta.047.jpg"), 90)  # needs 270
+    monkeypatch.setattr(rapidocr, "recognise", lambda crops: [("", 0.0)] * len(crops))
     monkeypatch.setattr(tesseract, "osd", lambda *_: tesseract.Osd(90, 12.0, "Latin", 2.0))
     d = decide(grey)
     assert (d.rotation, d.review) in ((0, orientation.DISAGREE),

@@ -34,10 +34,12 @@ import numpy as np
 
 from dangan.imaging._exec import rapidocr, tesseract
 
-DET_LONG_SIDE = 960  # px: the detector's view of the page (A4 at ~80 dpi)
+DET_LONG_SIDE = 640  # px: the detector's view of the page (A4 at ~55 dpi) ...
+DET_LONG_SIDE_SPARSE = 960  # ... and its second look when it found little text there
 OSD_LONG_SIDE = 1600  # px: Tesseract's view (A4 at ~140 dpi; less and it guesses)
+READ_LONG_SIDE = OSD_LONG_SIDE  # px: the view lines are cut from for the classifier and reader
 LINE_ASPECT = 2.0  # a detected box is a line when its long side is this many times its short
-MAX_LINES = 40  # the longest lines are classified; more only cost time
+MAX_LINES = 24  # the longest lines are classified; more only cost time
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
 MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is checked
@@ -97,23 +99,25 @@ def _reduce(grey: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), f
 
 
-def line_votes(small: np.ndarray) -> LineVotes:
-    """Detect text lines on ``small`` (grey, already reduced) and let each one vote."""
-    bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
-    quads = rapidocr.detect_lines(bgr)
+def line_votes(small: np.ndarray, page: np.ndarray | None = None) -> LineVotes:
+    """Detect text lines on ``small`` (grey, already reduced) and let each one vote; the
+    lines are cut for the classifier from ``page`` (the same view, larger) when given."""
+    quads = rapidocr.detect_lines(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
+    src = small if page is None else page
+    scale = src.shape[0] / small.shape[0]
     sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)  # (n, 4) edge lengths
     longest = np.argsort(-sides.max(axis=1))[:MAX_LINES]
     crops, tall, length = [], [], []
     for i in longest:
         if sides[i].max() < LINE_ASPECT * sides[i].min():
             continue  # a single character or a blot: its direction says nothing
-        crop = rapidocr.crop_line(bgr, quads[i])
+        crop = cv2.cvtColor(rapidocr.crop_line(src, quads[i] * scale), cv2.COLOR_GRAY2BGR)
         h, w = crop.shape[:2]
         # A tall line is laid down counter-clockwise, as RapidOCR does: text that runs
         # upwards then reads upright.
         crops.append(np.ascontiguousarray(np.rot90(crop)) if h > w else crop)
         tall.append(h > w)
-        length.append(max(h, w))
+        length.append(max(h, w) / scale)
     votes = np.zeros(4)
     for is_tall, n, (label, score) in zip(tall, length, rapidocr.classify_lines(crops),
                                           strict=True):
@@ -122,55 +126,78 @@ def line_votes(small: np.ndarray) -> LineVotes:
 
 
 # --- the recogniser's reading ------------------------------------------------------------
-READ_BOXES = 8  # the longest line-shaped boxes are read ...
-READ_FIRST = 4  # ... these first, the rest only when they leave a doubt
-READ_ASPECT = 8.0  # at most this many line heights of each are read (the middle)
-FLUENT = 0.8  # recogniser confidence of a box read fluently ...
-FLUENT_GAP = 0.5  # ... and by this much better than the same box upside down
+READ_STEP = 3  # boxes read per round; another round only while the reading leaves a doubt
+READ_BOXES = 12  # at most this many of the longest line-shaped boxes are read
+IDLE_ROUNDS = 2  # rounds in a row that read nothing fluently end the reading
+LINE_HEIGHT_SPREAD = 1.5  # a box this many times the usual line height is read last
+READ_ASPECT = 5.0  # at most this many line heights of each are read (the middle)
+FLUENT = 0.8  # recogniser confidence of a view read fluently ...
+FLUENT_GAP = 0.5  # ... and by this much better than the same view upside down
 MIN_FLUENT = 3  # boxes read fluently one way before the reading says anything
-HV_GAP = 0.15  # mean difference of the column readings telling rows from columns
+HV_GAP = 0.15  # difference of a box's column readings telling a row from a column
+HV_CLEAR = 0.3  # ... so clear that a quarter turn needs no third tool
 LATIN = 0.6  # share of Latin letters in what was read: script without columns
+LATIN_LETTERS = 5  # letters a box must read as to count as Latin script
 OSD_VETO = 3.0  # Tesseract this sure of another answer vetoes a turn on a weak reading
-LITTLE_TEXT_FLUENT = 5  # boxes read fluently that make a short page's turn sure
+WEAK_TURN = 2  # boxes read fluently one way that a turn on a weak reading needs
+# Latin script read upside down often reads nearly as well (d/p, b/q, n/u, o, s, x, z), so
+# fluency alone says little there; but upright reads better, box after box.
+PAIR_READS = 0.6  # a Latin box's better reading at least this confident ...
+PAIR_GAP = 0.1  # ... and this much better than upside down: it pairs that way
+PAIRED = 4  # boxes paired one way, none the other, that make an answer
 
 
 @dataclass(frozen=True)
 class Reading:
     """What PP-OCR's recogniser makes of the page under each quarter turn.
 
-    Each box is read in the four ways the page could be turned upright: as a row when the
-    box, turned, lies across, and as a column (cut into squares laid side by side) when it
+    Each box is read in the ways the page could be turned upright: as a row when the box,
+    turned, lies across, and as a column (cut into squares laid side by side) when it
     stands. Upright text reads with a confidence near 1 and upside down near 0, Chinese and
-    Western alike, so ``fluent[r]`` counts the boxes that read fluently turned ``r`` and
-    not turned ``r + 180``. One ambiguity is the recogniser's own: it reads Chinese
-    characters lying a quarter turn counter-clockwise as well as upright ones (it was
-    trained to read columns that way), so a row read fluently under ``r`` is either a row
-    of a page needing ``r`` or a column of one needing ``r + 90``. The column readings tell
-    them apart: a row's characters read as a column one quarter turn back (``r − 90``),
-    a column's one quarter turn on (``r + 90``); ``rows[r]`` sums that difference.
+    Western alike. One ambiguity is the recogniser's own: it reads Chinese characters lying
+    a quarter turn counter-clockwise as well as upright ones (it was trained to read columns
+    that way), so a row read fluently under ``r`` is either a row of a page needing ``r`` or
+    a column of one needing ``r + 90``. The column readings tell them apart: a row's
+    characters read as a column one quarter turn back (``r − 90``), a column's one quarter
+    turn on (``r + 90``). Each box that reads fluently and tells which it is gives one vote
+    (``fluent``); Latin script has no columns and needs no column reading. Once two boxes
+    read fluently under ``r`` have told rows from columns clearly and alike, further boxes
+    read fluently under ``r`` are taken as the same (a page's script runs one way): their
+    columns are not read.
     """
 
-    fluent: np.ndarray  # (4,) boxes read fluently with the page turned 0/90/180/270
-    rows: np.ndarray  # (4,) sum over those boxes of column(r − 90) − column(r + 90)
+    fluent: np.ndarray  # (4,) boxes whose reading says the page needs 0/90/180/270
+    hv: np.ndarray  # (4,) sum over those boxes of |column difference| (0 for Latin boxes)
     latin: float  # share of Latin letters in the fluent readings
     boxes: int  # boxes read
+    unsure: int = 0  # boxes read fluently that did not tell a row from a column
+    recognised: int = 0  # views recognised (what the reading cost)
+    paired: np.ndarray = field(default_factory=lambda: np.zeros(4))  # (4,) Latin boxes
+    # read better (by PAIR_GAP) under 0/90/180/270 than upside down
+
+    def paired_answer(self) -> int | None:
+        """The turn ``PAIRED`` Latin boxes or more read better than upside down, none the
+        other way, none across it; or None."""
+        p = self.paired
+        r = int(np.argmax(p))
+        if p[r] < PAIRED or p[(r + 2) % 4] > 0 or p[(r + 1) % 4] + p[(r + 3) % 4] > 0:
+            return None
+        return r * 90
 
     def answer(self, min_fluent: int = MIN_FLUENT) -> int | None:
-        """The clockwise turn the reading is sure of (``min_fluent`` boxes or more read
-        fluently that way, none upside down, any other way at most half as many), or None."""
+        """The clockwise turn the reading is sure of (``min_fluent`` boxes or more say so,
+        none the opposite, any other way at most half as many), or None."""
         f = self.fluent
         order = np.argsort(f, kind="stable")
         r = int(order[-1])
         if f[r] < min_fluent or f[(r + 2) % 4] > 0 or f[order[-2]] >= 0.5 * f[r]:
             return None
-        if self.latin >= LATIN:
-            return r * 90
-        hv = float(self.rows[r]) / float(f[r])
-        if hv >= HV_GAP:
-            return r * 90
-        if hv <= -HV_GAP:
-            return (r * 90 + 90) % 360
-        return None
+        return r * 90
+
+    def clear(self, turn: int) -> bool:
+        """The boxes voting ``turn`` tell rows from columns beyond doubt (or are Latin)."""
+        r = turn // 90
+        return self.latin >= LATIN or float(self.hv[r]) >= HV_CLEAR * float(self.fluent[r])
 
 
 def _as_column(img: np.ndarray) -> np.ndarray:
@@ -200,48 +227,155 @@ def _view(crop: np.ndarray, q: int) -> np.ndarray:
     return turned if turned.shape[1] >= turned.shape[0] else _as_column(turned)
 
 
+def _latin(text: str) -> float:
+    """Share of Latin letters in ``text``; 0 for fewer than ``LATIN_LETTERS`` of them (a
+    rotated Chinese character can read as an "l" or an "I")."""
+    chars = [c for c in text if not c.isspace()]
+    letters = sum(c.isascii() and c.isalpha() for c in chars)
+    return letters / len(chars) if letters >= LATIN_LETTERS else 0.0
+
+
+def _fluent(conf: dict[int, float], q: int) -> bool:
+    return conf[q] >= FLUENT and conf[q] - conf[(q + 2) % 4] >= FLUENT_GAP
+
+
+class _Reader:
+    """Reads boxes round by round and keeps the tally (see ``Reading``)."""
+
+    def __init__(self) -> None:
+        self.fluent, self.hv, self.paired = np.zeros(4), np.zeros(4), np.zeros(4)
+        self.latin: list[float] = []
+        # per row reading r: the turns (r: a row, r + 1: a column) clear boxes gave
+        self.told: dict[int, list[int]] = {}
+        self.boxes = self.unsure = self.recognised = 0
+
+    def _recognise(self, views: list[tuple[int, np.ndarray, int]],
+                   conf: list[dict[int, float]], text: list[dict[int, str]]) -> None:
+        got = rapidocr.recognise([_view(c, q) for _, c, q in views])
+        self.recognised += len(views)
+        for (i, _, q), (t, s) in zip(views, got, strict=True):
+            conf[i][q], text[i][q] = s, t
+
+    def _columns(self, idx: list[int], crops: list[np.ndarray], rows: list[tuple[int, int]],
+                 conf: list[dict[int, float]], text: list[dict[int, str]]) -> None:
+        self._recognise([(i, crops[i], (q + 1) % 4) for i in idx for q in rows[i]], conf, text)
+
+    def _row(self, r: int, c: dict[int, float]) -> None:
+        """Tally a non-Latin box read fluently as a row under ``r``: a row or a column?"""
+        known = self._known(r)
+        if known is not None and (r - 1) % 4 not in c:
+            self.fluent[known] += 1
+            self.hv[known] += HV_CLEAR
+            return
+        d = c[(r - 1) % 4] - c[(r + 1) % 4]
+        if abs(d) < HV_GAP:
+            self.unsure += 1
+            return
+        turn = r if d > 0 else (r + 1) % 4
+        self.fluent[turn] += 1
+        self.hv[turn] += abs(d)
+        if abs(d) >= HV_CLEAR:
+            self.told.setdefault(r, []).append(turn)
+
+    def round(self, crops: list[np.ndarray]) -> None:
+        rows = [(0, 2) if c.shape[1] >= c.shape[0] else (1, 3) for c in crops]
+        conf: list[dict[int, float]] = [{} for _ in crops]
+        text: list[dict[int, str]] = [{} for _ in crops]
+        self._recognise([(i, c, q) for i, c in enumerate(crops) for q in rows[i]], conf, text)
+        hits = {i: next((q for q in rows[i] if _fluent(conf[i], q)), None)
+                for i in range(len(crops))}
+        latin = {i: _latin(text[i][q]) for i, q in hits.items() if q is not None}
+        page_latin = float(np.mean(self.latin + list(latin.values()))) if latin else 0.0
+        self.latin += list(latin.values())
+        for i, r in hits.items():
+            if r is not None and latin[i] >= LATIN:
+                self.fluent[r] += 1
+        # Columns: of boxes read fluently in a script with columns (row or column?) — of
+        # the first two under each reading, the rest only if those two did not agree —
+        # and, when few boxes read as rows on a page not in Latin script, of every box
+        # (columns of vertical script lying across read as columns, not as rows).
+        few = 2 * len(latin) < len(crops) and page_latin < LATIN
+        lone = [i for i in range(len(crops)) if hits[i] is None and few
+                and max(_latin(text[i][q]) for q in rows[i]) < LATIN]
+        pending = {i: r for i, r in hits.items() if r is not None and latin[i] < LATIN}
+        first: list[int] = []
+        for i, r in pending.items():
+            if self._known(r) is None and sum(pending[j] == r for j in first) < 2:
+                first.append(i)
+        self._columns(first + lone, crops, rows, conf, text)
+        for i in first:
+            self._row(pending[i], conf[i])
+        rest = [i for i in pending if i not in first]
+        self._columns([i for i in rest if self._known(pending[i]) is None], crops, rows, conf,
+                      text)
+        for i in rest:
+            self._row(pending[i], conf[i])
+        for i in lone:
+            c = conf[i]
+            col = next((q for q in ((rows[i][0] + 1) % 4, (rows[i][1] + 1) % 4)
+                        if _fluent(c, q)), None)
+            if col is not None and c[col] - max(c[(col - 1) % 4], c[(col + 1) % 4]) >= HV_GAP:
+                # Reads as a column only: a column of vertical script on a page needing col.
+                self.fluent[col] += 1
+                self.hv[col] += c[col] - max(c[(col - 1) % 4], c[(col + 1) % 4])
+        for i, c in enumerate(conf):
+            a, b = sorted(rows[i], key=lambda q: -c[q])
+            if (c[a] >= PAIR_READS and c[a] - c[b] >= PAIR_GAP
+                    and _latin(text[i][a]) >= LATIN):
+                self.paired[a] += 1
+        self.boxes += len(crops)
+
+    def _known(self, r: int) -> int | None:
+        """The turn boxes read fluently under ``r`` stand for, once two told it alike."""
+        told = self.told.get(r, [])
+        return told[0] if len(told) >= 2 and len(set(told)) == 1 else None
+
+    def result(self) -> Reading:
+        return Reading(self.fluent.copy(), self.hv.copy(),
+                       float(np.mean(self.latin)) if self.latin else 0.0, self.boxes,
+                       self.unsure, self.recognised, self.paired.copy())
+
+
+def line_crops(mid: np.ndarray, quads: np.ndarray, scale: float, n: int) -> list[np.ndarray]:
+    """The middle stretch of the ``n`` longest line-shaped boxes of ``quads`` (reduced
+    page's px; ``scale`` to the grey ``mid``'s), BGR, as they lie on the page."""
+    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
+    long_, short = sides.max(axis=1), sides.min(axis=1)
+    lines = np.flatnonzero(long_ >= LINE_ASPECT * short)
+    if not len(lines):
+        return []
+    # Lines of the page's own height first: a box much taller than the usual line is a
+    # block of several lines, a heading or a figure, and reads worse.
+    usual = float(np.median(short[lines]))
+    tall = short[lines] > LINE_HEIGHT_SPREAD * usual
+    crops = []
+    for i in lines[np.lexsort((-long_[lines], tall))]:
+        crop = rapidocr.crop_line(mid, quads[i] * scale)
+        if min(crop.shape[:2]) >= 4:
+            crops.append(cv2.cvtColor(_middle(crop), cv2.COLOR_GRAY2BGR))
+        if len(crops) == n:
+            break
+    return crops
+
+
 def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
             enough: Callable[[Reading], bool] | None = None) -> Reading:
     """Read the longest boxes of ``quads`` (reduced page's px; ``scale`` to ``mid``'s) on the
-    grey page ``mid`` under the four quarter turns: ``READ_FIRST`` of them, and up to
-    ``READ_BOXES`` unless what was read is ``enough``."""
-    bgr = cv2.cvtColor(mid, cv2.COLOR_GRAY2BGR)
-    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
-    crops = []
-    for i in np.argsort(-sides.max(axis=1)):
-        if sides[i].max() < LINE_ASPECT * sides[i].min():
-            continue
-        crop = rapidocr.crop_line(bgr, quads[i] * scale)
-        if min(crop.shape[:2]) >= 4:
-            crops.append(_middle(crop))
-        if len(crops) == READ_BOXES:
+    grey page ``mid``, ``READ_STEP`` at a time, until what was read is ``enough``,
+    ``IDLE_ROUNDS`` rounds in a row read nothing fluently (handwriting, blackletter,
+    pictures: more of the same will not read either), or ``READ_BOXES`` were read."""
+    crops = line_crops(mid, quads, scale, READ_BOXES)
+    reader = _Reader()
+    idle = 0
+    for k in range(0, len(crops), READ_STEP):
+        before = reader.fluent.sum() + reader.unsure + reader.paired.sum()
+        reader.round(crops[k:k + READ_STEP])
+        idle = idle + 1 if reader.fluent.sum() + reader.unsure + reader.paired.sum() == before else 0
+        if idle == IDLE_ROUNDS:
             break
-    fluent, rows, latin = np.zeros(4), np.zeros(4), []
-    done = 0
-    rd = Reading(fluent.copy(), rows.copy(), 0.0, 0)
-    for batch in (crops[:READ_FIRST], crops[READ_FIRST:]):
-        if not batch or (done and enough is not None and enough(rd)):
+        if enough is not None and enough(reader.result()):
             break
-        # Rows first (the box turned to lie across, both ways); columns only for a box that
-        # read fluently, to tell rows from columns.
-        across = [(crop, r) for crop in batch
-                  for r in ((0, 2) if crop.shape[1] >= crop.shape[0] else (1, 3))]
-        score = dict(zip(((id(c), r) for c, r in across),
-                         rapidocr.recognise([_view(c, r) for c, r in across]), strict=True))
-        hits = [(crop, r) for crop, r in across
-                if score[id(crop), r][1] >= FLUENT
-                and score[id(crop), r][1] - score[id(crop), (r + 2) % 4][1] >= FLUENT_GAP]
-        cols = [(crop, q) for crop, r in hits for q in ((r - 1) % 4, (r + 1) % 4)]
-        score.update(zip(((id(c), q) for c, q in cols),
-                         rapidocr.recognise([_view(c, q) for c, q in cols]), strict=True))
-        for crop, r in hits:
-            fluent[r] += 1
-            rows[r] += score[id(crop), (r - 1) % 4][1] - score[id(crop), (r + 1) % 4][1]
-            text = [c for c in score[id(crop), r][0] if not c.isspace()]
-            latin.append(sum(c.isascii() and c.isalpha() for c in text) / max(1, len(text)))
-        done += len(batch)
-        rd = Reading(fluent.copy(), rows.copy(), float(np.mean(latin)) if latin else 0.0, done)
-    return rd
+    return reader.result()
 
 
 def text_only(grey: np.ndarray, quads: np.ndarray, scale: float) -> np.ndarray:
@@ -282,15 +416,20 @@ class _Osd:
         return o is not None and o.rotate != rotation and o.orientation_confidence >= confidence
 
 
-def _evidence(lv: LineVotes, osd: _Osd, rd: Reading | None) -> dict[str, object]:
+def _evidence(lv: LineVotes, osd: _Osd, rd: Reading | None, small_side: int
+              ) -> dict[str, object]:
     ev: dict[str, object] = {
-        "ppocr": {"rotation": lv.best, "margin": round(lv.margin, 3), "lines": lv.lines,
+        "ppocr": {"px": small_side, "rotation": lv.best, "margin": round(lv.margin, 3), "lines": lv.lines,
                   "text": round(lv.text, 2), "across": round(lv.across, 3),
                   "votes": [round(float(v), 1) for v in lv.votes]}}
     if rd is not None:
         ev["reading"] = {"fluent": [int(v) for v in rd.fluent],
-                         "rows": [round(float(v), 2) for v in rd.rows],
+                         "hv": [round(float(v), 2) for v in rd.hv],
+                         "unsure": rd.unsure,
                          "latin": round(rd.latin, 2), "boxes": rd.boxes,
+                         "recognised": rd.recognised,
+                         "paired": [int(v) for v in rd.paired],
+                         "paired_answer": rd.paired_answer(),
                          "answer": rd.answer(), "weak_answer": rd.answer(1)}
     if osd.asked:
         o = osd()
@@ -338,6 +477,28 @@ def _tools(lv: LineVotes, osd: _Osd) -> tuple[int, str, float]:
     return 0, DISAGREE, 0.0
 
 
+def _read_otherwise(turn: int, review: str, conf: float, rd: Reading) -> tuple[int, str, float]:
+    """An "as it is" without a flag stands only when no two boxes read fluently as a turn."""
+    other = rd.answer(WEAK_TURN)
+    if turn == 0 and not review and other not in (None, 0):
+        return 0, READING_DISAGREES, 0.0
+    return turn, review, conf
+
+
+def _sure(lv: LineVotes, rd: Reading) -> int | None:
+    """The turn a sure reading that tells rows from columns beyond doubt settles without
+    Tesseract: "as it is" unless the lines clearly say upside down; a turn when the line
+    direction clearly says the same (on a page with little text too)."""
+    strong = rd.answer()
+    if strong is None and rd.paired_answer() == 0 and rd.fluent[1:].sum() == 0:
+        strong = 0  # Latin lines read better as they lie than upside down, box after box
+    elif strong is None or not rd.clear(strong):
+        return None
+    if strong == 0:
+        return None if lv.best == 180 and lv.margin >= MIN_MARGIN_TURN else 0
+    return strong if lv.best == strong and lv.margin >= STRONG_MARGIN else None
+
+
 def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, float]:
     """(turn, review, confidence) from the three readers of the page."""
     if rd is None or lv.lines == 0:
@@ -347,22 +508,28 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
     def lines_say(turn: int) -> bool:
         return lv.best == turn and lv.margin >= STRONG_MARGIN
 
+    sure = _sure(lv, rd)
+    if sure is not None:
+        return sure, "", 0.9
     if strong is None:
-        # A few boxes read fluently one way: enough with one more clear tool and no clear
-        # "no" from the other.
+        # Boxes read fluently one way (two or more for a turn): enough with one more clear
+        # tool and no clear "no" from the other.
+        paired = rd.paired_answer()
+        if (paired and lines_say(paired) and rd.fluent.sum() == rd.fluent[paired // 90]
+                and not osd.denies(paired, OSD_VETO)):
+            return paired, "", 0.7
         weak = rd.answer(1)
-        if weak is not None and (lv.text >= MIN_TEXT or weak == 0):
+        if weak is not None and (weak == 0 or (lv.text >= MIN_TEXT
+                                               and rd.fluent[weak // 90] >= WEAK_TURN)):
             if lines_say(weak) and (weak == 0 or not osd.denies(weak, OSD_VETO)):
                 return weak, "", 0.7
             if (osd.says(weak, STRONG_OSD) and not (lv.best != weak
                                                     and lv.margin >= MIN_MARGIN_TURN)):
                 return weak, "", 0.7
-        return _little_text(lv, osd) if lv.text < MIN_TEXT else _tools(lv, osd)
+        return _read_otherwise(*(_little_text(lv, osd) if lv.text < MIN_TEXT
+                                 else _tools(lv, osd)), rd)
     if lv.text < MIN_TEXT:
-        # Little text is never turned — unless many lines read fluently and the line
-        # direction says the same.
-        if strong and lines_say(strong) and rd.fluent.max() >= LITTLE_TEXT_FLUENT:
-            return strong, "", 0.8
+        # Little text is not turned without the sure reading and the lines agreeing.
         turn, review, conf = _little_text(lv, osd)
         return (0, "", 0.8) if strong == 0 else (turn, review or LITTLE_TEXT, conf)
     turn, review, conf = _tools(lv, osd)
@@ -379,14 +546,17 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
 def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
     """The clockwise quarter turn that makes the scan ``grey`` upright, or 0 and a reason."""
     small, _ = _reduce(grey, DET_LONG_SIDE)
-    lv = line_votes(small)
+    mid, _ = _reduce(grey, READ_LONG_SIDE)
+    lv = line_votes(small, mid)
+    if len(lv.quads) and lv.text < MIN_TEXT and max(grey.shape) > DET_LONG_SIDE:
+        # Little text found: small print (a table's cells) may be lost at that size.
+        small, _ = _reduce(grey, DET_LONG_SIDE_SPARSE)
+        lv = line_votes(small, mid)
     rd = None
     if lv.lines:
-        mid, _ = _reduce(grey, OSD_LONG_SIDE)
-        # Four boxes are enough when they agree with a clear line direction.
+        # Boxes are read until the reading settles the page (or will not).
         rd = reading(mid, lv.quads, mid.shape[0] / small.shape[0],
-                     lambda r: r.answer() is not None and r.answer() == lv.best
-                     and lv.margin >= MIN_MARGIN_UPRIGHT)
+                     lambda r: _sure(lv, r) is not None)
     osd = _Osd(grey, dpi, lv, small.shape)
     turn, review, conf = _decide(lv, rd, osd)
-    return OrientationDecision(turn, conf, review, _evidence(lv, osd, rd))
+    return OrientationDecision(turn, conf, review, _evidence(lv, osd, rd, max(small.shape)))

@@ -20,7 +20,7 @@ DET_MODEL = "ch_PP-OCRv4_det_infer.onnx"
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
 REC_MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 CLS_SHAPE = (3, 48, 192)
-REC_SHAPE = (3, 48, 320)
+REC_SHAPE = (3, 48, 96)  # a batch is as wide as its widest crop (no padding to 320)
 
 
 @dataclass(frozen=True)
