@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Integer, String, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dangan.db.models import (
@@ -127,17 +127,15 @@ def _with_spans(shown: Any) -> Any:
              .outerjoin(entry, (entry.volume_id == Volume.id)
                         & (entry.borrow_batch_id == listed.c.bb))
              .group_by(Volume.work_batch_id).subquery("spans"))
-    first_e, last_e = aliased(entry), aliased(entry)
-    first_v, last_v = aliased(Volume), aliased(Volume)
+
+    def code_at(seq: Any) -> Any:  # one index probe per listed batch: (borrow batch, seq)
+        return (select(Volume.archive_code).join(entry, entry.volume_id == Volume.id)
+                .where(entry.borrow_batch_id == listed.c.bb, entry.seq == seq)
+                .scalar_subquery())
+
     return (select(*(c for c in listed.c if c.key not in ("batch_id", "no", "seq", "bb")),
-                   spans.c.n, first_v.archive_code, last_v.archive_code)
+                   spans.c.n, code_at(spans.c.lo), code_at(spans.c.hi))
             .outerjoin(spans, spans.c.batch_id == listed.c.batch_id)
-            .outerjoin(first_e, (first_e.borrow_batch_id == listed.c.bb)
-                       & (first_e.seq == spans.c.lo))
-            .outerjoin(first_v, first_v.id == first_e.volume_id)
-            .outerjoin(last_e, (last_e.borrow_batch_id == listed.c.bb)
-                       & (last_e.seq == spans.c.hi))
-            .outerjoin(last_v, last_v.id == last_e.volume_id)
             .order_by(listed.c.no, listed.c.seq))
 
 
@@ -145,15 +143,15 @@ def _with_spans(shown: Any) -> Any:
 def _statements() -> dict[str, Any]:
     """The page's statements, built once (building a select costs more than running it);
     every value is a bound parameter."""
-    project: Any = bindparam("project_id")
-    worker: Any = bindparam("worker_id")
-    limit: Any = bindparam("limit")
+    project: Any = bindparam("project_id", type_=Integer)
+    worker: Any = bindparam("worker_id", type_=Integer)
+    limit: Any = bindparam("limit", type_=Integer)
     open_claim = exists().where(Claim.work_batch_id == WorkBatch.id,
                                 Claim.released_at.is_(None), Claim.stage == WorkBatch.stage)
     columns = (WorkBatch.code, BorrowBatch.no.label("borrow_no"), WorkBatch.stage,
                WorkBatch.status, WorkBatch.planned_pages)
     where = [WorkBatch.project_id == project,
-             WorkBatch.stage.in_(bindparam("stages", expanding=True)),
+             WorkBatch.stage.in_(bindparam("stages", type_=String, expanding=True)),
              WorkBatch.status == wf.WAITING, ~open_claim]
     finder = aliased(Worker)
     return {
