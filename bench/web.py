@@ -15,6 +15,13 @@ sign-off event per volume of every signed batch, by the signer; as many signed b
 sign-offs Locust saw succeed).
 
     .venv/bin/python bench/web.py [--volumes 10000] [--users 50] [--seconds 60] [--workers 2]
+                                  [--think 0.5-2]
+
+``--think LO-HI``: the seconds a user waits between two actions (default 0.5-2, far busier
+than a person at a scan station; 5-15 is closer to one). Besides the latencies, the CPU the
+server processes, their PostgreSQL backends and Locust used during the run are read from
+/proc and printed per request, with the load average at the start and the end: figures that
+survive a machine shared with other work.
 
 PostgreSQL: DANGAN_BENCH_POSTGRES_URL, else DANGAN_TEST_POSTGRES_URL, else
 postgresql+psycopg://root@127.0.0.1:5432/test.
@@ -38,14 +45,17 @@ from pathlib import Path
 PASSWORD = "bench password 42"
 LOCUST_ENV = "DANGAN_BENCH_LOCUST"
 USERS_ENV = "DANGAN_BENCH_USERS"
+THINK_ENV = "DANGAN_BENCH_THINK"
+APP_NAME = "dangan-web-bench"  # the server's PostgreSQL connections, to read their CPU
 BATCH_RE = re.compile(r'data-batch="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfile
     import itertools
+    from urllib.parse import quote
 
     import gevent
-    from locust import HttpUser, between, events, task
+    from locust import FastHttpUser, between, events, task
 
     _ids = itertools.count(1)
     _signed_in = [0]
@@ -53,7 +63,7 @@ if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfi
 
     @events.request.add_listener
     def _note(request_type: str, name: str, response: object = None,
-              exception: object = None, **_: object) -> None:
+              exception: object = None, url: str = "", **_: object) -> None:
         """Every server error or broken connection, and every successful sign-off's batch."""
         status = getattr(response, "status_code", 0) or 0
         if exception is not None and not str(exception).startswith("refused"):
@@ -61,14 +71,17 @@ if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfi
         elif status >= 500:
             _outcomes.write(f"error {name} {status}\n")
         elif name == "sign off" and status == 303:
-            url = getattr(getattr(response, "request", None), "url", "") or ""
             _outcomes.write(f"signed {url.rsplit('/', 2)[-2]}\n")
         _outcomes.flush()
 
-    class LineWorker(HttpUser):
-        """One scan operator at a station: tasks, claim, batch page, sign, look around."""
+    _think = [float(v) for v in os.environ.get(THINK_ENV, "0.5-2").split("-")]
 
-        wait_time = between(0.5, 2.0)
+    class LineWorker(FastHttpUser):
+        """One scan operator at a station: tasks, claim, batch page, sign, look around.
+        (FastHttpUser: the same requests for a fraction of the client's CPU, which shares
+        the machine with the server.)"""
+
+        wait_time = between(_think[0], _think[-1])
 
         def on_start(self) -> None:
             self.login = f"w{next(_ids):03d}"
@@ -111,7 +124,7 @@ if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfi
         @task(1)
         def browse(self) -> None:
             self.client.get("/progress", name="page: progress")
-            self.client.get("/volumes", params={"q": f"199{random.randint(0, 9)}-民"},
+            self.client.get("/volumes?q=" + quote(f"199{random.randint(0, 9)}-民"),
                             name="page: volume search")
 
 
@@ -175,14 +188,86 @@ def serve(home: Path, port: int, workers: int, env: dict[str, str]) -> subproces
     raise SystemExit("dangan serve did not start; see " + str(home / "serve.log"))
 
 
-def run_locust(host: str, users: int, seconds: int, prefix: Path, env: dict[str, str]) -> None:
+def run_locust(host: str, users: int, seconds: int, prefix: Path, env: dict[str, str],
+               think: str) -> None:
     exe = shutil.which("locust", path=str(Path(sys.executable).parent)) or "locust"
     subprocess.run([exe, "-f", __file__, "--headless", "-u", str(users), "-r", str(users),
                     "-t", f"{seconds}s", "--host", host, "--json-file", str(prefix),
                     "--stop-timeout", "10", "--loglevel", "WARNING", "--skip-log"],
-                   env={**env, LOCUST_ENV: f"{prefix}.outcomes", USERS_ENV: str(users)},
+                   env={**env, LOCUST_ENV: f"{prefix}.outcomes", USERS_ENV: str(users),
+                        THINK_ENV: think},
                    check=False,
                    timeout=seconds + 120, stdout=subprocess.DEVNULL)
+
+
+def cpu_seconds(pids: set[int]) -> dict[int, float]:
+    """utime + stime of each live process, from /proc (seconds)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def descendants(root: int) -> set[int]:
+    """The process and every process below it."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, todo = {root}, [root]
+    while todo:
+        parent = todo.pop()
+        kids = {pid for pid, pp in parents.items() if pp == parent} - found
+        found |= kids
+        todo.extend(kids)
+    return found
+
+
+def backends(url: str) -> set[int]:
+    """The PostgreSQL backends of the server's connections."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        pids = set(c.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                                  ":name"), {"name": APP_NAME}).scalars())
+    engine.dispose()
+    return pids
+
+
+class CpuMeter:
+    """CPU used during the run by the server's processes, their PostgreSQL backends and the
+    load generator (Locust, a child of this process)."""
+
+    def __init__(self, server: int, url: str) -> None:
+        self.server, self.url = server, url
+        self.start = {**cpu_seconds(descendants(server)), **cpu_seconds(backends(url))}
+        self.children = os.times().children_user + os.times().children_system
+        self.load = Path("/proc/loadavg").read_text().split()[0]
+
+    def report(self, requests: int) -> None:
+        server_pids, db_pids = descendants(self.server), backends(self.url)
+        now = {**cpu_seconds(server_pids), **cpu_seconds(db_pids)}
+
+        def used(pids: set[int]) -> float:
+            return sum(now[p] - self.start.get(p, 0.0) for p in pids if p in now)
+
+        locust = os.times().children_user + os.times().children_system - self.children
+        n = max(requests, 1)
+        load = Path("/proc/loadavg").read_text().split()[0]
+        print(f"CPU per request ({requests} requests): server {used(server_pids) / n * 1000:.1f}"
+              f" ms, PostgreSQL {used(db_pids) / n * 1000:.1f} ms, Locust "
+              f"{locust / n * 1000:.1f} ms;  load average {self.load} at the start, {load} "
+              f"at the end")
 
 
 def percentile(times: dict[str, int], q: float) -> float:
@@ -197,8 +282,9 @@ def percentile(times: dict[str, int], q: float) -> float:
     return ordered[-1][0] if ordered else 0.0
 
 
-def print_stats(prefix: Path) -> set[str]:
-    """Final figures per request kind; returns the batches whose sign-off succeeded."""
+def print_stats(prefix: Path) -> tuple[set[str], int]:
+    """Final figures per request kind; returns the batches whose sign-off succeeded and the
+    number of requests of the measured loop (the sign-ins apart)."""
     import json
 
     print(f"{'request':<22}{'n':>7}{'refused':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -215,7 +301,9 @@ def print_stats(prefix: Path) -> set[str]:
     for line in errors[:10]:
         print("  " + line)
     print(f"server errors: {len(errors)}  (a claim lost to a colleague is refused, not an error)")
-    return {line.split(" ", 1)[1] for line in lines if line.startswith("signed ")}
+    requests = sum(row["num_requests"] for row in stats if row["name"] not in ("login",
+                                                                              "page: login"))
+    return {line.split(" ", 1)[1] for line in lines if line.startswith("signed ")}, requests
 
 
 def check_db(url: str, signed: set[str]) -> None:
@@ -263,6 +351,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--think", default="0.5-2",
+                        help="seconds a user waits between actions, LO-HI (5-15: a person)")
     args = parser.parse_args()
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -275,7 +365,8 @@ def main() -> None:
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     url_s = url.render_as_string(hide_password=False)
     tmp = Path(tempfile.mkdtemp(prefix="dangan-webbench-"))
-    env = {**os.environ, "DANGAN_DATABASE_URL": url_s}
+    served = url.update_query_dict({"application_name": APP_NAME})
+    env = {**os.environ, "DANGAN_DATABASE_URL": served.render_as_string(hide_password=False)}
     os.environ["DANGAN_DATABASE_URL"] = url_s
     server = None
     try:
@@ -286,9 +377,13 @@ def main() -> None:
         port = free_port()
         server = serve(tmp / "proj", port, args.workers, env)
         print(f"dangan serve on 127.0.0.1:{port} ({args.workers} workers); "
-              f"{args.users} users for {args.seconds} s …")
-        run_locust(f"http://127.0.0.1:{port}", args.users, args.seconds, tmp / "locust", env)
-        check_db(url_s, print_stats(tmp / "locust"))
+              f"{args.users} users for {args.seconds} s, {args.think} s between actions …")
+        meter = CpuMeter(server.pid, base)
+        run_locust(f"http://127.0.0.1:{port}", args.users, args.seconds, tmp / "locust", env,
+                   args.think)
+        signed, requests = print_stats(tmp / "locust")
+        meter.report(requests)
+        check_db(url_s, signed)
     finally:
         if server is not None:
             server.terminate()
