@@ -40,12 +40,35 @@ def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float
     return steep / contrast * (dpi / 200.0)
 
 
+PRINTED_RULE_MM = 1.0  # a dark mark thinner than this across the band, clear of the edge,
+BED_ALONG_MM = 10.0  # or shorter than this along it, is printed (a frame, a rule, text)
+
+
+def _bed_share(band: np.ndarray, mm: float) -> float:
+    """Share of a band (row 0 on the output edge) taken by dark that is bed, not print.
+
+    Bed left on the page reaches the output edge, or lies along it as a broad strip; a
+    printed frame line or a table rule near the edge is thin and has paper between it and
+    the edge; text is short."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return 0.0
+    top, width, area = (stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_WIDTH],
+                        stats[:, cv2.CC_STAT_AREA])
+    thick = area / np.maximum(width, 1)  # mean thickness across the band (a frame's corner
+    # joins two thin lines: still thin)
+    bed = (top == 0) | ((thick >= PRINTED_RULE_MM * mm) & (width >= BED_ALONG_MM * mm))
+    bed[0] = False
+    return float(stats[bed, cv2.CC_STAT_AREA].sum()) / band.size
+
+
 def edge_residue(out: np.ndarray, paper_level: float, mm: float) -> float:
-    """Largest fraction of dark pixels in a 2 mm band along any side of the output."""
+    """Largest fraction of bed-dark pixels in a 2 mm band along any side of the output
+    (printed lines near the edge are not counted: see ``_bed_share``)."""
     b = max(2, int(2 * mm))
-    limit = 0.5 * paper_level
-    bands = (out[:b], out[-b:], out[:, :b], out[:, -b:])
-    return max(float(np.count_nonzero(band < limit)) / band.size for band in bands)
+    dark = out < 0.5 * paper_level
+    bands = (dark[:b], dark[-b:][::-1], dark[:, :b].T, dark[:, -b:][:, ::-1].T)
+    return max(_bed_share(band, mm) for band in bands)
 
 
 def box_margin(corners: np.ndarray, size: tuple[int, int]) -> float:
