@@ -19,7 +19,7 @@ from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
 from dangan.domain.naming import NamingRules
 from dangan.i18n import t
-from dangan.intake.content import PageInfo, inspect_page
+from dangan.intake.content import PageInfo, inspect_page, one_opencv_thread
 from dangan.intake.duplicates import find_duplicates
 from dangan.intake.walk import (
     Listing,
@@ -112,10 +112,11 @@ def read_page_file(path: str) -> bytes | PageInfo:
 
 def inspect_files(paths: Sequence[str], full_decode: bool = False) -> list[PageInfo]:
     out = []
-    for path in paths:
-        data = read_page_file(path)
-        out.append(data if isinstance(data, PageInfo) else inspect_page(data,
-                                                                          full_decode=full_decode))
+    with one_opencv_thread():
+        for path in paths:
+            data = read_page_file(path)
+            out.append(data if isinstance(data, PageInfo)
+                       else inspect_page(data, full_decode=full_decode))
     return out
 
 
@@ -130,7 +131,7 @@ def inspect_all(paths: Sequence[str], workers: int = 0, full_decode: bool = Fals
     if n <= 1 or len(paths) <= CHUNK:
         return inspect_files(paths, full_decode)
     results: list[PageInfo] = []
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    with one_opencv_thread(), ProcessPoolExecutor(max_workers=n) as pool:  # see there
         for part in pool.map(inspect_files, list(_chunks(paths, CHUNK)),
                              [full_decode] * ((len(paths) + CHUNK - 1) // CHUNK)):
             results.extend(part)

@@ -11,7 +11,10 @@ exception, so one bad file never stops a volume.
 from __future__ import annotations
 
 import io
+import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,6 +229,28 @@ def measure_ink(paper: np.ndarray, ink: np.ndarray | None = None) -> float:
     h, w = darker.shape
     inner = darker[h // 16 : h - h // 16, w // 8 : w - w // 8]
     return cv2.countNonZero(cv2.threshold(inner, INK_DELTA, 1, cv2.THRESH_BINARY)[1]) / inner.size
+
+
+_HOME_PID = os.getpid()  # a forked child inherits this module with another pid
+
+
+@contextmanager
+def one_opencv_thread() -> Iterator[None]:
+    """OpenCV on one thread while pages are inspected: the work per page is small (a reduced
+    image), so OpenCV's thread pool costs more CPU than it saves (≈ 0.6 ms a page of 7), and
+    parallelism comes from inspecting pages in several processes. Set in the parent before a
+    pool forks (its children inherit it). OpenCV must never reconfigure its threads in a child
+    forked while its thread pool existed (that hangs), so a forked process — not the one that
+    imported this module — changes nothing."""
+    before = cv2.getNumThreads()
+    if before == 1 or os.getpid() != _HOME_PID:
+        yield
+        return
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
