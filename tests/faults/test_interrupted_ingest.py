@@ -1,7 +1,8 @@
-"""``ingest`` killed (SIGKILL) right after a volume's database commit: the volume is recorded
-but its tracking sheet (电子档案信息跟踪表) and the scan folder's receipt are not written yet.
-Fixity (exit 8) and status name the volume, and the rerun writes both, signs once and leaves
-nothing pending. On SQLite and PostgreSQL."""
+"""``ingest`` killed (SIGKILL) right after a volume's database commit (the volume is recorded
+but the scan folder's receipt and its tracking sheet, 电子档案信息跟踪表, are not written
+yet), or after the receipt, before the scan sign-off and the sheet (written once, last).
+Fixity (exit 8) and status name the volume, and the rerun writes what is missing, signs once,
+says so, and leaves nothing pending. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -44,8 +45,10 @@ def _count(ctx: ProjectContext, stmt: object) -> int:
         return int(s.scalar(stmt) or 0)  # type: ignore[call-overload]
 
 
+@pytest.mark.parametrize("point", ["ingest.recorded", "ingest.before_signoff"])
 def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
-        any_project: ProjectContext, tmp_path: Path, clean_set: tuple[Path, SetTruth]) -> None:
+        any_project: ProjectContext, tmp_path: Path, clean_set: tuple[Path, SetTruth],
+        point: str) -> None:
     ctx = any_project
     src, truth = clean_set
     root = tmp_path / "scan"
@@ -59,7 +62,7 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
     actor(ctx, "张扫")
     args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
 
-    killed = _killed_at(ctx, "ingest.recorded", *args)
+    killed = _killed_at(ctx, point, *args)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     first = truth.volumes[0]
     with ctx.transaction() as s:
@@ -71,7 +74,12 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
     sheet = storage / sheet_rel(folder_name, first.archive_code)
     pending = storage / Area.SCANNED.value / folder_name / PENDING
     receipt = root / first.folder / RECEIPT
-    assert pending.exists() and not sheet.exists() and not receipt.exists()
+    before_receipt = point == "ingest.recorded"
+    assert (pending.exists(), sheet.exists(), receipt.exists()) == (
+        before_receipt, False, not before_receipt)
+    with ctx.transaction() as s:  # not signed yet: the sign-off and the sheet come last
+        assert s.scalar(select(Volume.stage).where(
+            Volume.archive_code == first.archive_code)) == wf.SCAN
 
     with pytest.raises(IntegrityError) as bad:  # fixity does not say all is well
         fixity(ctx)
@@ -85,6 +93,9 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
 
     again = dangan(ctx, *args)
     assert again.returncode == 0, again.stdout + again.stderr
+    said = (f"{first.archive_code}: already ingested, unchanged; finished an interrupted "
+            f"ingest (tracking sheet and receipt) and the scan stage is now signed by 张扫")
+    assert said in " ".join(again.stdout.split()), again.stdout  # the console wraps lines
     assert sheet.exists() and not pending.exists()
     data = json.loads(receipt.read_text("utf-8"))
     assert data["archive_code"] == first.archive_code and data["worker"] == "张扫"
@@ -105,5 +116,7 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
 
     once_more = dangan(ctx, *args)  # nothing left to do
     assert once_more.returncode == 0, once_more.stdout + once_more.stderr
+    assert f"{first.archive_code}: already ingested, unchanged; nothing written" in \
+        " ".join(once_more.stdout.split()), once_more.stdout
     assert _count(ctx, select(func.count(StageEvent.id)).where(
         StageEvent.kind == wf.EVENT_SCAN_RECORD)) == len(truth.volumes)

@@ -3,18 +3,24 @@ renumber guard, and the line's order (a batch not at the scan stage is refused).
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
+from dangan.export.tracking_sheet import sheet_rel
 from dangan.samples import SetTruth, generate_set
-from dangan.services.intake import ingest, renumber_volume
+from dangan.services import claims
+from dangan.services.intake import RECEIPT, ingest, renumber_volume
+from faults.support import env_for
 from workflow.helpers import actor, line_to
 
 
@@ -72,3 +78,61 @@ def test_ingest_sheet_refusal_conflict_and_renumber_guard(
         assert renumbered is not None and renumbered.worker_id == scanner.worker_id
     after = ingest(any_project, scanner, root, workers=1)  # a page removed: the count is wrong
     assert {v.volume: v.state for v in after.volumes}[good.archive_code] == "refused"
+
+
+def _cli(ctx, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """``dangan`` in its default language (Chinese)."""
+    return subprocess.run([sys.executable, "-m", "dangan", *args], capture_output=True,
+                          text=True, env=env_for(ctx), timeout=300)
+
+
+def test_an_ingest_rerun_says_per_volume_what_it_did(
+    any_project, clean_set: tuple[Path, SetTruth], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    ctx = any_project
+    src, truth = clean_set
+    root = tmp_path / "scan"
+    for v in truth.volumes:
+        shutil.copytree(src / v.folder, root / v.folder)
+    with ctx.transaction() as session:
+        for v in truth.volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
+                               expected_pages=v.image_count))
+    batch = line_to(ctx, wf.SCAN, claim=False)
+    scanner = actor(ctx, "张扫")
+    args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+    first = _cli(ctx, *args)  # recorded, not signed: nobody holds the scan claim
+    assert first.returncode == 0, first.stdout + first.stderr
+    a, b = truth.volumes
+    assert f"{a.archive_code}：入库 {a.image_count} 页" in first.stdout
+    assert "已由 张扫 签字" not in first.stdout
+    claims.claim(ctx, scanner, batch, wf.SCAN)
+    storage = Path(ctx.storage.root)
+    sheet_b = storage / sheet_rel(b.folder, b.archive_code)
+    sheet_b.unlink()  # b as an interrupted ingest leaves it: no tracking sheet, no receipt
+    (root / b.folder / RECEIPT).unlink()
+
+    second = _cli(ctx, *args)
+    assert second.returncode == 0, second.stdout + second.stderr
+    said = " ".join(second.stdout.split())  # the console wraps long lines
+    assert f"{a.archive_code}：已入库，无变化；此前未签字，本次由 张扫 签扫描环节" in said
+    assert (f"{b.archive_code}：已入库，无变化；补完了上次中断的入库（跟踪表和回执），"
+            f"并由 张扫 签扫描环节") in said
+    assert "补完 1 卷" in said and "本次签扫描环节 2 卷" in said
+    assert sheet_b.exists() and (root / b.folder / RECEIPT).exists()
+    with ctx.transaction() as session:
+        assert set(session.scalars(select(Volume.stage))) == {wf.RETOUCH}
+        events = session.scalar(select(func.count(StageEvent.id)))
+    sheets = {p: p.stat().st_mtime_ns for p in storage.glob("已扫描/*/*跟踪表.xlsx")}
+    assert len(sheets) == 2
+
+    third = _cli(ctx, *args, "--json")  # nothing left to do: nothing written, nothing signed
+    assert third.returncode == 0, third.stdout + third.stderr
+    volumes = json.loads(third.stdout)["volumes"]
+    assert [(v["state"], v["signed"], v["finished"]) for v in volumes] == [
+        ("unchanged", False, False)] * 2
+    assert {v["message"] for v in volumes} == {
+        f"{v.archive_code}：已入库，无变化，本次未写入任何内容" for v in truth.volumes}
+    assert {p: p.stat().st_mtime_ns for p in sheets} == sheets
+    with ctx.transaction() as session:
+        assert session.scalar(select(func.count(StageEvent.id))) == events

@@ -136,7 +136,7 @@ def ingest(
     if as_json:
         print_json({"volumes": [{"volume": v.volume, "state": v.state, "pages": v.pages,
                                  "bytes": v.bytes, "message": v.message, "signed": v.signed,
-                                 "key": v.key,
+                                 "finished": v.finished, "key": v.key,
                                  "defects": [d.to_dict() for d in v.defects]}
                                 for v in result.volumes]})
     else:
@@ -147,7 +147,9 @@ def ingest(
                 err_console.print(f"  • {d.path} [{d.code}] {d.message}", highlight=False)
         console.print(t("intake.ingest.summary", ingested=result.count("ingested"),
                         unchanged=result.count("unchanged"),
-                        refused=result.count("refused") + result.count("conflict")))
+                        finished=sum(v.finished for v in result.volumes),
+                        refused=result.count("refused") + result.count("conflict"),
+                        signed=sum(v.signed for v in result.volumes)))
     if result.count("conflict"):
         from dangan.errors import ConflictError
 

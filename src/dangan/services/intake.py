@@ -2,10 +2,12 @@
 
 check → renumber → ingest → fixity. Ingest is the scan stage's work: it refuses a volume with
 error defects or one whose batch is not at the scan stage, copies it into 已扫描 verified by
-SHA-256, records pages and checksums in one transaction and writes the tracking sheet; then
-the workflow engine signs the scan stage for the operator when they hold the batch's scan
-claim. Without the claim the volume stays recorded and unsigned, and the report says how to
-sign (``dangan claim`` then ``dangan signoff``); nothing is claimed on anyone's behalf.
+SHA-256 (the next volume is copied while this one is recorded), records pages and checksums
+in one transaction and writes the scan folder's receipt; then the workflow engine signs the
+scan stage for the operator when they hold the batch's scan claim, and the tracking sheet is
+written once, last. Without the claim the volume stays recorded and unsigned, and the report
+says how to sign (``dangan claim`` then ``dangan signoff``); nothing is claimed on anyone's
+behalf. A rerun says per volume what it did: nothing, finished an interrupted ingest, signed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +45,7 @@ from dangan.i18n import join, t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
 from dangan.intake.locks import holds_project_lock
-from dangan.intake.transfer import transfer_files
+from dangan.intake.transfer import Staged, stage_files
 from dangan.intake.walk import Walker
 from dangan.services import engine
 from dangan.services.engine import Actor
@@ -50,9 +53,10 @@ from dangan.services.project import ProjectContext
 from dangan.storage import Area
 
 RECEIPT = ".dangan-ingested.json"
-# In 已扫描/<folder>/ from before a volume's record is committed until its tracking sheet and
-# the scan folder's receipt are written: a crash between leaves it, fixity names it and the
-# rerun of ingest finishes the volume.
+# In 已扫描/<folder>/ (published with the pages) from before a volume's record is committed
+# until the scan folder's receipt is written; then the tracking sheet is written, last. A
+# crash between leaves the marker or no sheet: fixity and status name the volume and the
+# rerun of ingest finishes it.
 PENDING = ".dangan-ingest-pending.json"
 SCANNED_KEY = Area.SCANNED.key
 
@@ -191,8 +195,9 @@ class VolumeIngest:
     bytes: int = 0
     defects: list[Defect] = field(default_factory=list)
     message: str = ""
-    signed: bool = False  # the scan stage signed by the operator
+    signed: bool = False  # the scan stage signed by the operator (by this run)
     key: str = ""  # why it was refused or left unsigned (catalogue key), if it was
+    finished: bool = False  # a rerun wrote what an interrupted run left (sheet, receipt)
 
 
 @dataclass
@@ -265,22 +270,110 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         report = check_scan_root(root, check_options(ctx, workers=workers))
     out = IngestReport(check=report)
     by_volume = assign_problems(ctx.rules, report, problems)
-    for vol in report.volumes:
-        try:
-            out.volumes.append(ingest_volume(ctx, actor, vol,
-                                             by_volume.get(vol.folder.archive_code or "", [])))
-        except StateError as exc:
-            out.volumes.append(VolumeIngest(vol.folder.archive_code or vol.folder.label,
-                                            "refused", message=exc.message, key=exc.key))
+    ahead = _CopyAhead(ctx, report.volumes)
+    try:
+        for vol in report.volumes:
+            staged = ahead.take(vol)
+            try:
+                out.volumes.append(ingest_volume(
+                    ctx, actor, vol, by_volume.get(vol.folder.archive_code or "", []),
+                    staged=staged, ahead=ahead))
+            except StateError as exc:
+                out.volumes.append(VolumeIngest(vol.folder.archive_code or vol.folder.label,
+                                                "refused", message=exc.message, key=exc.key))
+            finally:
+                if staged is not None:
+                    staged.discard()  # unless its volume published it: nothing to remove
+            ahead.start_after(vol)
+    finally:
+        ahead.close()
     for d in report.other_defects:
         if d.is_error:
             out.volumes.append(VolumeIngest(d.path, "refused", defects=[d], message=d.message))
     return out
 
 
+class _CopyAhead:
+    """Copies (and verifies) the next fresh volume's pages under temporary names on a thread
+    while the current volume is recorded, signed and its sheet written — work that mostly
+    waits for the disk. Each volume is still published (synced, renamed) and recorded in
+    turn; a copy whose volume turns out not to be taken is removed."""
+
+    def __init__(self, ctx: ProjectContext, volumes: Sequence[VolumeResult]) -> None:
+        self.ctx = ctx
+        self.volumes = list(volumes)
+        self.pool: ThreadPoolExecutor | None = None
+        self.job: tuple[VolumeResult, Future[Staged]] | None = None
+
+    def start_after(self, vol: VolumeResult) -> None:
+        if self.job is not None:
+            return
+        at = next((i for i, v in enumerate(self.volumes) if v is vol), len(self.volumes))
+        if at + 1 >= len(self.volumes):
+            return
+        nxt = self.volumes[at + 1]
+        if not _fresh(self.ctx, nxt):
+            return
+        code, base, files = _plan(nxt)
+        if self.ctx.storage.exists(base):
+            self.ctx.storage.remove_stale_temporaries(base)
+        self.pool = self.pool or ThreadPoolExecutor(max_workers=1)
+        self.job = (nxt, self.pool.submit(stage_files, self.ctx.storage, files, code,
+                                          [_pending_marker(code, base)]))
+
+    def take(self, vol: VolumeResult) -> Staged | None:
+        job, self.job = self.job, None
+        if job is None:
+            return None
+        if job[0] is not vol:
+            _discard(job[1])
+            return None
+        return job[1].result()  # a conflict or a copy error is raised as by a copy in turn
+
+    def close(self) -> None:
+        if self.job is not None:
+            _discard(self.job[1])
+            self.job = None
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _discard(job: Future[Staged]) -> None:
+    with contextlib.suppress(Exception):
+        job.result().discard()
+
+
+def _fresh(ctx: ProjectContext, vol: VolumeResult) -> bool:
+    """A clean volume at the scan stage with nothing recorded yet (its copy may start)."""
+    code = vol.folder.archive_code
+    if code is None or any(d.is_error for d in vol.defects) or \
+            os.path.exists(os.path.join(vol.folder.path, rn.JOURNAL)):
+        return False
+    with ctx.transaction() as session:
+        volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
+                                                     Volume.archive_code == code))
+        return volume is not None and volume.stage == wf.SCAN and session.scalar(
+            select(StoredFile.id).where(StoredFile.volume_id == volume.id,
+                                        StoredFile.area == SCANNED_KEY).limit(1)) is None
+
+
+def _plan(vol: VolumeResult) -> tuple[str, str, list[tuple[str, str]]]:
+    base = f"{Area.SCANNED.value}/{vol.folder.name}"
+    pages = sorted(vol.folder.pages, key=lambda p: p.page_no)
+    return vol.folder.archive_code or "", base, [(p.path, f"{base}/{p.name}") for p in pages]
+
+
+def _pending_marker(code: str, base: str) -> tuple[str, bytes]:
+    return f"{base}/{PENDING}", json.dumps(
+        {"archive_code": code, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False).encode()
+
+
 def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
-                  problems: Sequence[str] = ()) -> VolumeIngest:
-    """Record one clean volume (first), then have the engine sign its scan stage."""
+                  problems: Sequence[str] = (), *, staged: Staged | None = None,
+                  ahead: _CopyAhead | None = None) -> VolumeIngest:
+    """Record one clean volume (first), then have the engine sign its scan stage.
+
+    ``staged``: its pages already copied ahead (see ``_CopyAhead``)."""
     folder = vol.folder
     errors = [d for d in vol.defects if d.is_error]
     label = folder.label
@@ -307,30 +400,59 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     sign_data = {"pages": len(pages), "problems": list(problems)}
     if recorded:
         result = _compare_recorded(ctx, code, base, pages, recorded)
-        if result.state == "unchanged":
-            _finish_unfinished(ctx, volume_id, folder, base, recorded)
-        if result.state == "unchanged" and stage == wf.SCAN:
-            _sign(ctx, actor, result, remarks, sign_data)  # a rerun signs what was left
+        if result.state != "unchanged":
+            return result
+        result.finished = _unfinished(ctx, volume_id, folder, base)
+        sheet_written = False
+        if stage == wf.SCAN:  # recorded by an earlier run, never signed: sign it now
+            sheet_written = _sign(ctx, actor, result, remarks, sign_data)
+        if result.finished:
+            _finish_unfinished(ctx, volume_id, folder, base, recorded, sheet_written)
+        _say_rerun(result, actor)
         return result
     if stage != wf.SCAN:
         raise StateError("intake.ingest.wrong_stage", volume=code, stage=t(f"stage.{stage}"),
                          scan=t("stage.scan"))
-    ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
-    moved = transfer_files(ctx.storage, [(p.path, f"{base}/{p.name}") for p in pages], code)
+    if staged is None:
+        ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
+        # The pending marker is published with the pages (one durability barrier) and stays
+        # until the sheet and the receipt are written: a crash anywhere between the commit
+        # below and its removal leaves the volume named by fixity and status, and the rerun
+        # finishes it (signing first when it is still unsigned).
+        staged = stage_files(ctx.storage, _plan(vol)[2], code, [_pending_marker(code, base)])
+    moved = staged.commit()
+    if ahead is not None:
+        ahead.start_after(vol)  # the next volume copies while this one is recorded
     now = datetime.now(UTC)
-    ctx.storage.write_bytes(f"{base}/{PENDING}", json.dumps(
-        {"archive_code": code, "at": now.isoformat()}, ensure_ascii=False).encode())
     _record_scan(ctx, actor, vol, volume_id, pages, moved, problems, now)
     rn.crash_point("ingest.recorded")
-    _write_receipt(folder.path, code, [(tr.rel, tr.sha256) for tr in moved], actor.name, now)
-    write_tracking_sheet(ctx, volume_id)
-    _remove_pending(ctx, base)
     size = sum(tr.size for tr in moved)
     result = VolumeIngest(code, "ingested", len(pages), size,
                           message=t("intake.ingest.done", volume=code, pages=len(pages),
                                     size=_human(size)))
-    _sign(ctx, actor, result, remarks, sign_data)
+    _write_receipt(folder.path, code, [(tr.rel, tr.sha256) for tr in moved], actor.name, now)
+    _remove_pending(ctx, base)
+    rn.crash_point("ingest.before_signoff")
+    # The tracking sheet is written once, last, after everything it shows is known: the
+    # sign-off rebuilds the sheets of the volumes it signs, so only an unsigned volume needs
+    # it here. Until it exists the volume (still at the scan stage) is named unfinished by
+    # fixity and status, and a rerun signs and writes it.
+    if not _sign(ctx, actor, result, remarks, sign_data):
+        write_tracking_sheet(ctx, volume_id)
     return result
+
+
+def _say_rerun(result: VolumeIngest, actor: Actor) -> None:
+    """What a rerun did for an already ingested volume, first in the message."""
+    if result.signed:
+        key = "intake.ingest.rerun_signed_finished" if result.finished \
+            else "intake.ingest.rerun_signed"
+    elif result.finished:
+        key = "intake.ingest.rerun_finished"
+    else:
+        key = "intake.ingest.unchanged"
+    rest = result.message.split("\n", 1)[1:]  # the lines _sign added (how to sign), if any
+    result.message = "\n".join([t(key, volume=result.volume, worker=actor.name), *rest])
 
 
 def _record_scan(ctx: ProjectContext, actor: Actor, vol: VolumeResult, volume_id: int,
@@ -381,12 +503,16 @@ def _plain(params: Any) -> dict[str, Any]:
 
 
 def _sign(ctx: ProjectContext, actor: Actor, result: VolumeIngest, remarks: str,
-          data: dict[str, Any]) -> None:
+          data: dict[str, Any]) -> bool:
+    """Have the engine sign the scan stage; True when it did (its sign-off rebuilt the sheet)."""
     outcome = engine.sign_recorded(ctx, actor, [result.volume], wf.SCAN, remarks, data)
     result.signed = bool(outcome.signed)
+    if result.signed and result.state == "ingested":
+        result.message += "\n" + t("intake.ingest.signed", worker=actor.name)
     if outcome.unsigned:
         result.key = outcome.unsigned[0][1]
         result.message += "\n" + "\n".join(f"  - {m}" for m in outcome.messages())
+    return result.signed and not outcome.unsigned
 
 
 def _compare_recorded(ctx: ProjectContext, code: str, base: str, pages: Sequence[Any],
@@ -436,17 +562,24 @@ def _remove_pending(ctx: ProjectContext, base: str) -> None:
             raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
 
 
-def _finish_unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str,
-                       recorded: dict[str, StoredFile]) -> None:
-    """A volume recorded by a run that stopped before its receipt and tracking sheet were
-    written (the pending marker left, or the sheet missing): write them now, once."""
+def _unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str) -> bool:
+    """Recorded by a run that stopped before the receipt or the tracking sheet was written:
+    the pending marker is left, or the sheet is missing."""
     with ctx.transaction() as session:
         volume = session.get(Volume, volume_id)
         assert volume is not None
         sheet = sheet_rel(volume.folder_name or folder.name, volume.archive_code)
+    return ctx.storage.exists(f"{base}/{PENDING}") or not ctx.storage.exists(sheet)
+
+
+def _finish_unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str,
+                       recorded: dict[str, StoredFile], sheet_written: bool = False) -> None:
+    """Write the receipt and the tracking sheet of an unfinished volume now, once (the sheet
+    not again when a sign-off of this run just rebuilt it), then drop the marker."""
+    with ctx.transaction() as session:
+        volume = session.get(Volume, volume_id)
+        assert volume is not None
         code = volume.archive_code
-        if not ctx.storage.exists(f"{base}/{PENDING}") and ctx.storage.exists(sheet):
-            return
         event = session.scalar(select(StageEvent).where(
             StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_SCAN_RECORD)
             .order_by(StageEvent.id.desc()).limit(1))
@@ -454,8 +587,9 @@ def _finish_unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: s
         at = event.at if event else datetime.now(UTC)
     files = [(rel, f.sha256) for rel, f in sorted(recorded.items())]
     _write_receipt(folder.path, code, files, worker, at)
-    write_tracking_sheet(ctx, volume_id)
     _remove_pending(ctx, base)
+    if not sheet_written:
+        write_tracking_sheet(ctx, volume_id)
 
 
 def _human(size: int) -> str:

@@ -106,9 +106,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "Volume {volume} is already ingested but its pages differ: {detail}"),
     "intake.ingest.source_changed": ("文件 {path} 在复制过程中发生变化", "{path} changed while being copied"),
     "intake.ingest.done": ("{volume}：入库 {pages} 页（{size}）", "{volume}: ingested {pages} page(s) ({size})"),
-    "intake.ingest.unchanged": ("{volume}：已入库，无变化", "{volume}: already ingested, unchanged"),
-    "intake.ingest.summary": ("入库 {ingested} 卷，已入库未变 {unchanged} 卷，拒绝 {refused} 卷",
-                              "{ingested} volume(s) ingested, {unchanged} unchanged, {refused} refused"),
+    "intake.ingest.signed": ("  扫描环节已由 {worker} 签字", "  the scan stage is signed by {worker}"),
+    "intake.ingest.unchanged": ("{volume}：已入库，无变化，本次未写入任何内容",
+                                "{volume}: already ingested, unchanged; nothing written"),
+    "intake.ingest.rerun_finished": (
+        "{volume}：已入库，无变化；补完了上次中断的入库（跟踪表和回执）",
+        "{volume}: already ingested, unchanged; finished an interrupted ingest (tracking sheet and receipt)"),
+    "intake.ingest.rerun_signed": (
+        "{volume}：已入库，无变化；此前未签字，本次由 {worker} 签扫描环节",
+        "{volume}: already ingested, unchanged; it was not signed yet: the scan stage is now signed by {worker}"),
+    "intake.ingest.rerun_signed_finished": (
+        "{volume}：已入库，无变化；补完了上次中断的入库（跟踪表和回执），并由 {worker} 签扫描环节",
+        "{volume}: already ingested, unchanged; finished an interrupted ingest (tracking sheet and receipt) and the scan stage is now signed by {worker}"),
+    "intake.ingest.summary": ("入库 {ingested} 卷，已入库未变 {unchanged} 卷（其中补完 {finished} 卷），"
+                              "拒绝 {refused} 卷；本次签扫描环节 {signed} 卷",
+                              "{ingested} volume(s) ingested, {unchanged} unchanged (of which "
+                              "{finished} finished), {refused} refused; scan stage signed for "
+                              "{signed} volume(s) by this run"),
     "intake.ingest.problems_file": ("问题文件 {path} 第 {line} 行格式有误：{detail}",
                                     "Problems file {path} line {line}: {detail}"),
     "intake.ingest.no_worker": ("请用 --worker 指定扫描员", "Give the scan operator with --worker"),
