@@ -80,8 +80,10 @@ def test_progress_shows_registered_and_ingested_pages(line: Line) -> None:
     assert "登记页数" in r.stdout and "已扫描页数" in r.stdout and "16" in r.stdout
 
 
-def test_dashboard_counts_the_pages_scanned_and_paid_like_pay(line: Line) -> None:
+def test_dashboard_counts_the_pages_of_the_work_recorded(line: Line) -> None:
     board = dashboard(line.ctx, today=date(2026, 11, 9))
-    assert board.points[-1].cum_pages == 16
+    assert board.points[-1].cum_pages == 16  # scanned: ingested pages, V3 none (was 56)
     pages = {w.worker: w.pages for w in board.workers}
-    assert pages == {"赵扫": 16, "钱修": 13}
+    # 修图 at a glance: V1 and V2 have retouched files (their 8 ingested pages each), V3 none;
+    # pay counts V2's 5 files exactly (13); the registered pages (120) count nowhere
+    assert pages == {"赵扫": 16, "钱修": 16}

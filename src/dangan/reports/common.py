@@ -121,16 +121,25 @@ WORK_WAIVABLE = tuple(stage for stage, guards in registry.STAGE_GUARDS.items()
                       if guards and set(guards) <= registry.WAIVABLE_GUARDS)
 
 
-def stage_pages(stage: Any) -> ColumnElement[Any]:
+def stage_pages(stage: Any, *, exact: bool = True) -> ColumnElement[Any]:
     """The pages a volume's sign-off of ``stage`` (a column) stands for: the pages recorded
     for that stage's work, never the registered expectation once images are involved —
     ingested pages for 扫描 (and the stages after it), retouched page files for 修图, the
-    counted (else registered) pages for the stages on paper."""
-    retouched = (select(func.count(func.distinct(StoredFile.page_id)))
-                 .where(StoredFile.volume_id == Volume.id,
-                        StoredFile.area == Area.RETOUCHED.key,
-                        StoredFile.page_id.is_not(None))
-                 .correlate(Volume).scalar_subquery())
+    counted (else registered) pages for the stages on paper.
+
+    ``exact=False`` (the dashboard's glance): a volume with retouched files counts its
+    ingested pages for 修图 — one index probe instead of counting its files; the same figure
+    whenever the volume was retouched whole (``dangan retouch`` signs only such volumes)."""
+    if exact:
+        retouched: ColumnElement[Any] = (
+            select(func.count(func.distinct(StoredFile.page_id)))
+            .where(StoredFile.volume_id == Volume.id, StoredFile.area == Area.RETOUCHED.key,
+                   StoredFile.page_id.is_not(None))
+            .correlate(Volume).scalar_subquery())
+    else:
+        retouched = case((exists().where(StoredFile.volume_id == Volume.id,
+                                         StoredFile.area == Area.RETOUCHED.key)
+                          .correlate(Volume), func.coalesce(Volume.page_count, 0)), else_=0)
     return case((stage.in_(PAPER_STAGES),
                  func.coalesce(Volume.page_count, Volume.expected_pages, 0)),
                 (stage == wf.RETOUCH, retouched),

@@ -115,7 +115,8 @@ def _first_per_day(session: Session, pid: int, stage: str,
         return {str(d): (int(n), 0) for d, n in session.execute(
             select(day, func.count()).select_from(first).group_by(day)).all()}
     rows = session.execute(select(day, func.count().label("volumes"),
-                                  func.sum(stage_pages(literal(stage))).label("pages"))
+                                  func.sum(stage_pages(literal(stage), exact=False))
+                                  .label("pages"))
                            .select_from(first).join(Volume, Volume.id == first.c.volume_id)
                            .group_by(day)).all()
     return {str(r.day): (int(r.volumes), int(r.pages or 0)) for r in rows}
@@ -124,7 +125,9 @@ def _first_per_day(session: Session, pid: int, stage: str,
 def _month_units(session: Session, pid: int, period: Period, stages: list[str],
                  item_stages: set[str]) -> list[Any]:
     """(worker, stage, volumes, pages, items) first signed in the month, per work batch as
-    the pay report's piece lines (so the amounts round alike). "First" is checked per event
+    the pay report's piece lines (so the amounts round alike): the pages recorded for the
+    work, none for a stage signed without its work; 修图 at a glance (a volume retouched in
+    part counts its ingested pages: ``stage_pages(exact=False)``). "First" is checked per event
     against the volume's earlier sign-offs (index (volume, stage, kind, id)); items are
     counted, in a second query, only for the stages paid per item."""
     earlier = aliased(StageEvent)
@@ -135,7 +138,7 @@ def _month_units(session: Session, pid: int, period: Period, stages: list[str],
             return []
         return list(session.execute(
             select(*group, func.count().label("volumes"),
-                   func.sum(stage_pages(StageEvent.stage)).label("pages"),
+                   func.sum(stage_pages(StageEvent.stage, exact=False)).label("pages"),
                    *extra)
             .join(Volume, Volume.id == StageEvent.volume_id)
             .where(StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF,
