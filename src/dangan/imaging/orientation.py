@@ -129,7 +129,9 @@ def line_votes(small: np.ndarray, page: np.ndarray | None = None) -> LineVotes:
 READ_STEP = 3  # boxes read per round; another round only while the reading leaves a doubt
 READ_BOXES = 12  # at most this many of the longest line-shaped boxes are read
 IDLE_ROUNDS = 2  # rounds in a row that read nothing fluently end the reading
-LINE_HEIGHT_SPREAD = 1.5  # a box this many times the usual line height is read last
+LINE_HEIGHT_SPREAD = 1.5  # a box this many times the usual line height is read last ...
+FAINT = 0.6  # ... after those whose ink is this much fainter than the page's darkest lines
+CANDIDATES = 3  # boxes looked at for each box read
 READ_ASPECT = 5.0  # at most this many line heights of each are read (the middle)
 FLUENT = 0.8  # recogniser confidence of a view read fluently ...
 FLUENT_GAP = 0.5  # ... and by this much better than the same view upside down
@@ -337,25 +339,34 @@ class _Reader:
 
 
 def line_crops(mid: np.ndarray, quads: np.ndarray, scale: float, n: int) -> list[np.ndarray]:
-    """The middle stretch of the ``n`` longest line-shaped boxes of ``quads`` (reduced
-    page's px; ``scale`` to the grey ``mid``'s), BGR, as they lie on the page."""
+    """The middle stretch of ``n`` of the line-shaped boxes of ``quads`` (reduced page's px;
+    ``scale`` to the grey ``mid``'s), BGR, as they lie on the page: the longest of the
+    page's own line height in full ink first."""
     sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
     long_, short = sides.max(axis=1), sides.min(axis=1)
     lines = np.flatnonzero(long_ >= LINE_ASPECT * short)
     if not len(lines):
         return []
-    # Lines of the page's own height first: a box much taller than the usual line is a
-    # block of several lines, a heading or a figure, and reads worse.
+    # A box much taller than the usual line is a block of several lines, a heading or a
+    # figure, and reads worse.
     usual = float(np.median(short[lines]))
     tall = short[lines] > LINE_HEIGHT_SPREAD * usual
-    crops = []
-    for i in lines[np.lexsort((-long_[lines], tall))]:
+    cands = lines[np.lexsort((-long_[lines], tall))][:CANDIDATES * n]
+    crops, contrast = [], []
+    for i in cands:
         crop = rapidocr.crop_line(mid, quads[i] * scale)
         if min(crop.shape[:2]) >= 4:
-            crops.append(cv2.cvtColor(_middle(crop), cv2.COLOR_GRAY2BGR))
-        if len(crops) == n:
-            break
-    return crops
+            crop = _middle(crop)
+            lo, hi = np.percentile(crop, (5, 90))
+            crops.append(crop)
+            contrast.append(float(hi - lo))
+    if not crops:
+        return []
+    # Faint lines last: text showing through thin paper from the back, mirrored, reads as
+    # nothing, and a page's own ink is darker.
+    faint = np.asarray(contrast) < FAINT * float(np.percentile(contrast, 90))
+    order = np.argsort(faint, kind="stable")[:n]
+    return [cv2.cvtColor(crops[i], cv2.COLOR_GRAY2BGR) for i in order]
 
 
 def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
@@ -478,9 +489,16 @@ def _tools(lv: LineVotes, osd: _Osd) -> tuple[int, str, float]:
 
 
 def _read_otherwise(turn: int, review: str, conf: float, rd: Reading) -> tuple[int, str, float]:
-    """An "as it is" without a flag stands only when no two boxes read fluently as a turn."""
+    """The other tools' answer stands only when the reading does not say otherwise: no box
+    read fluently another way for a turn, no two boxes read fluently as a turn for "as it
+    is"."""
+    if review:
+        return turn, review, conf
     other = rd.answer(WEAK_TURN)
-    if turn == 0 and not review and other not in (None, 0):
+    if turn == 0 and other not in (None, 0):
+        return 0, READING_DISAGREES, 0.0
+    if turn and (rd.fluent.sum() > rd.fluent[turn // 90]
+                 or rd.paired.sum() > rd.paired[turn // 90]):
         return 0, READING_DISAGREES, 0.0
     return turn, review, conf
 
@@ -548,8 +566,9 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
     small, _ = _reduce(grey, DET_LONG_SIDE)
     mid, _ = _reduce(grey, READ_LONG_SIDE)
     lv = line_votes(small, mid)
-    if len(lv.quads) and lv.text < MIN_TEXT and max(grey.shape) > DET_LONG_SIDE:
-        # Little text found: small print (a table's cells) may be lost at that size.
+    if lv.text < MIN_TEXT and max(grey.shape) > DET_LONG_SIDE:
+        # Little or no text found: small print (a table's cells, a page scanned small) may
+        # be lost at that size.
         small, _ = _reduce(grey, DET_LONG_SIDE_SPARSE)
         lv = line_votes(small, mid)
     rd = None
