@@ -6,7 +6,7 @@ needs. Nothing here touches the full-resolution image except for the paper colou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -93,8 +93,12 @@ def _remove_holes(ink: np.ndarray, holes: list[Hole]) -> None:
 
 def choose_skew(content: SkewEstimate, edge: float | None, edge_weak: bool = False
                 ) -> tuple[float, str, float]:
-    """Content angle first; the paper edge when content is weak or agrees (it is sharper)."""
+    """Content angle first; the paper edge when content is weak or agrees (it is sharper),
+    unless a fit of the text lines confirms the content angle: the text is what must come
+    out straight, and a sheet may be cut or printed a little askew."""
     confident = content.confidence >= MIN_CONTENT_CONFIDENCE and content.points >= 300
+    if confident and content.verified:
+        return content.angle_deg, "content", content.confidence
     if edge is not None and edge_weak and confident:
         edge = None
     if edge is not None and (not confident or abs(content.angle_deg - edge) <= EDGE_AGREES_DEG):
@@ -108,7 +112,8 @@ def choose_skew(content: SkewEstimate, edge: float | None, edge_weak: bool = Fal
 def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, ink: np.ndarray, mm: float,
             paper: Paper, opts: RetouchOptions) -> tuple[OrientationDecision, SkewEstimate]:
     """The turn decided from text evidence, and the content skew of the page turned upright:
-    from all its ink, else from its text alone (rows or columns, the halves agreeing)."""
+    from all its ink, else from its text alone (rows or columns, confirmed by a line fit);
+    against a paper edge, content counts only when a fit of its lines confirms it."""
     decision = (decide_orientation(grey, dpi) if opts.orientation
                 else OrientationDecision(0, 1.0, "", {"off": True}))
     sideways = decision.rotation in (90, 270)
@@ -116,7 +121,7 @@ def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, ink: np.ndarray, mm: 
     sharp_edge = paper.edge_angle_deg is not None and not paper.edge_weak
     content = measure_skew(turned, opts.max_skew_deg, rough=sharp_edge)
     confident = content.confidence >= MIN_CONTENT_CONFIDENCE and content.points >= 300
-    if not sharp_edge and not confident and content.points >= 300:
+    if not confident and content.points >= 300:
         text = text_skew(ink, mm, opts.max_skew_deg, sideways, rough=sharp_edge)
         if text.confidence >= MIN_CONTENT_CONFIDENCE:
             content = text
@@ -128,6 +133,8 @@ def _orient(grey: np.ndarray, dpi: float, pts: np.ndarray, ink: np.ndarray, mm: 
         lines = line_fit_angle(upright, mm)
         if lines is None or abs(lines - content.angle_deg) > LINES_AGREE_DEG:
             content = SkewEstimate(content.angle_deg, 0.0, content.points)
+        else:
+            content = replace(content, verified=True)
     return decision, content
 
 

@@ -25,6 +25,7 @@ class SkewEstimate:
     points: int
     axis: str = "rows"  # rows: lines across the page; columns: vertical script (竖排)
     text_only: bool = False  # measured on character-sized marks only
+    verified: bool = False  # a fit of the text lines gives the same angle
 
 
 def ink_points(binary: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -196,7 +197,7 @@ def text_skew(ink: np.ndarray, mm: float, max_deg: float, turn90: bool = False,
                                mm)
         if lines is not None and abs(lines - est.angle_deg) <= LINES_AGREE_DEG:
             found.append(SkewEstimate(est.angle_deg, max(est.confidence, MIN_CONFIDENCE),
-                                      est.points, axis, True))
+                                      est.points, axis, True, True))
     if not found:
         return SkewEstimate(0.0, 0.0, len(pts), "rows", True)
     return max(found, key=lambda e: e.confidence)
