@@ -93,9 +93,15 @@ if os.environ.get(LOCUST_ENV):  # imported by the locust process as its locustfi
             self.csrf = ""
             _signed_in[0] += 1
             everyone = int(os.environ.get(USERS_ENV, "1"))
+            if _signed_in[0] == everyone:
+                _outcomes.write("ready\n")  # the measured loop starts: the CPU meter reads
+                _outcomes.flush()
             deadline = time.monotonic() + 120
             while _signed_in[0] < everyone and time.monotonic() < deadline:
                 gevent.sleep(0.1)
+            # people do not all press a button in the same instant: each starts after a
+            # pause of its own, as between any two of its actions
+            gevent.sleep(self.wait_time())
 
         def _post(self, url: str, name: str, data: dict[str, str]) -> None:
             with self.client.post(url, name=name, data={"csrf_token": self.csrf, **data},
@@ -189,8 +195,22 @@ def serve(home: Path, port: int, workers: int, env: dict[str, str]) -> subproces
 
 
 def run_locust(host: str, users: int, seconds: int, prefix: Path, env: dict[str, str],
-               think: str) -> None:
+               think: str, meter: CpuMeter) -> None:
+    """Locust for ``seconds``; the CPU meter starts once every user has signed in."""
+    import threading
+
+    def start_meter() -> None:
+        outcomes = Path(f"{prefix}.outcomes")
+        for _ in range(int((seconds + 120) / 0.05)):
+            if outcomes.exists() and "ready\n" in outcomes.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.05)
+        meter.begin()
+
+    watcher = threading.Thread(target=start_meter, daemon=True)
+    watcher.start()
     exe = shutil.which("locust", path=str(Path(sys.executable).parent)) or "locust"
+    before = os.times()
     subprocess.run([exe, "-f", __file__, "--headless", "-u", str(users), "-r", str(users),
                     "-t", f"{seconds}s", "--host", host, "--json-file", str(prefix),
                     "--stop-timeout", "10", "--loglevel", "WARNING", "--skip-log"],
@@ -198,6 +218,9 @@ def run_locust(host: str, users: int, seconds: int, prefix: Path, env: dict[str,
                         THINK_ENV: think},
                    check=False,
                    timeout=seconds + 120, stdout=subprocess.DEVNULL)
+    after = os.times()
+    meter.locust_total = (after.children_user + after.children_system
+                          - before.children_user - before.children_system)
 
 
 def cpu_seconds(pids: set[int]) -> dict[int, float]:
@@ -250,8 +273,16 @@ class CpuMeter:
 
     def __init__(self, server: int, url: str) -> None:
         self.server, self.url = server, url
-        self.start = {**cpu_seconds(descendants(server)), **cpu_seconds(backends(url))}
-        self.children = os.times().children_user + os.times().children_system
+        self.start: dict[int, float] = {}
+        self.locust_at_begin = 0.0  # the load generator's CPU when every user had signed in
+        self.locust_total = 0.0  # and when it ended
+        self.load = ""
+
+    def begin(self) -> None:
+        """Every user has signed in: the sign-ins (Argon2id) are not counted."""
+        locust = descendants(os.getpid()) - descendants(self.server) - {os.getpid()}
+        self.locust_at_begin = sum(cpu_seconds(locust).values())
+        self.start = {**cpu_seconds(descendants(self.server)), **cpu_seconds(backends(self.url))}
         self.load = Path("/proc/loadavg").read_text().split()[0]
 
     def report(self, requests: int) -> None:
@@ -261,7 +292,7 @@ class CpuMeter:
         def used(pids: set[int]) -> float:
             return sum(now[p] - self.start.get(p, 0.0) for p in pids if p in now)
 
-        locust = os.times().children_user + os.times().children_system - self.children
+        locust = self.locust_total - self.locust_at_begin
         n = max(requests, 1)
         load = Path("/proc/loadavg").read_text().split()[0]
         print(f"CPU per request ({requests} requests): server {used(server_pids) / n * 1000:.1f}"
@@ -380,7 +411,7 @@ def main() -> None:
               f"{args.users} users for {args.seconds} s, {args.think} s between actions …")
         meter = CpuMeter(server.pid, base)
         run_locust(f"http://127.0.0.1:{port}", args.users, args.seconds, tmp / "locust", env,
-                   args.think)
+                   args.think, meter)
         signed, requests = print_stats(tmp / "locust")
         meter.report(requests)
         check_db(url_s, signed)

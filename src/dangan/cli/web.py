@@ -37,8 +37,12 @@ def serve(project: Path = Project,
     ctx = open_ctx(project)  # refuses a missing or outdated project before listening
     os.environ[PROJECT_ENV] = str(ctx.home)
     console.print(t("web.serve.listening", host=host, port=port, project=ctx.config.project.name))
+    # loop/http "auto": uvloop and httptools when installed, asyncio and h11 otherwise; each
+    # worker process serves requests on at most dangan.web.app.THREADS threads, one pooled
+    # database connection each
     uvicorn.run("dangan.web.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, proxy_headers=True, log_level="info")
+                workers=workers, proxy_headers=True, log_level="info", loop="auto",
+                http="auto")
 
 
 @user_app.command("add", help="cli.help.user.add")

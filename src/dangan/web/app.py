@@ -86,9 +86,22 @@ class LanguageAndHeaders:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = THREADS
+    await to_thread.run_sync(_warm, app)
     yield
+
+
+def _warm(app: FastAPI) -> None:
+    """Before the first request: every template compiled (once per process) and the
+    database pool's connections opened, so the first people served do not pay for either."""
+    env = app.state.templates.env
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+    engine = app.state.ctx.engine
+    connections = [engine.connect() for _ in range(THREADS)]
+    for connection in connections:
+        connection.close()
 
 
 def create_app(settings: WebSettings) -> FastAPI:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,10 @@ def _fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+@cache
 def make_templates() -> Jinja2Templates:
+    """One environment per process (it holds nothing per request), its templates compiled
+    once."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
     env.auto_reload = False  # the package's templates do not change while it runs
