@@ -80,8 +80,6 @@ def test_no_hole_is_filled_where_there_is_none(upright: list[tuple[str, Outcome]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="hole filling is being made conservative; it misses real holes on "
-                          "these beds for now", strict=True)
 def test_real_holes_are_filled(upright: list[tuple[str, Outcome]]) -> None:
     real = sum(o.holes_real for _n, o in upright)
     filled = sum(o.holes_filled for _n, o in upright)
@@ -91,8 +89,6 @@ def test_real_holes_are_filled(upright: list[tuple[str, Outcome]]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="deskew leaves more than 0.1° on average on some held-out pages",
-                   strict=True)
 def test_text_pages_come_out_straight(upright: list[tuple[str, Outcome]]) -> None:
     skew = {name: round(abs(o.residual_skew), 3) for name, o in upright
             if o.residual_skew is not None}
