@@ -1,0 +1,146 @@
+"""The orientation decision asks only as much as it needs, and its cheaper evidence never
+turns a page on its own.
+
+Generated pages come from ``dangan.pagegen`` development seeds; the rules are also checked
+on evidence built by hand, so each test says which piece of evidence decides.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import cv2
+import numpy as np
+import pytest
+
+from dangan.imaging import orientation
+from dangan.imaging._exec import tesseract
+from dangan.imaging.orientation import LineVotes, Reading, decide_orientation
+from dangan.pagegen import make_page
+
+
+@cache
+def generated(seed: int, kind: str, turn: int) -> tuple[np.ndarray, int]:
+    page = make_page(seed, kind=kind, turn=turn)
+    return cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY), page.truth.turn
+
+
+def refuse(*_: object) -> None:
+    raise AssertionError("Tesseract was asked")
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180])
+def test_a_clear_page_is_decided_without_tesseract(turn: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Printed lines that read fluently one way and a line direction that says the same:
+    settled by the detector, its classifier and the recogniser; Tesseract is not asked."""
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    grey, need = generated(10011, "letter", turn)
+    d = decide_orientation(grey, 200.0)
+    assert (d.rotation, d.review) == (need, "")
+    assert "tesseract" not in d.evidence
+    reading = d.evidence["reading"]
+    assert isinstance(reading, dict) and reading["answer"] == need
+
+
+def test_the_reading_stops_once_the_page_is_settled() -> None:
+    grey, _ = generated(10011, "letter", 0)
+    reading = decide_orientation(grey, 200.0).evidence["reading"]
+    assert isinstance(reading, dict)
+    assert reading["answer"] == 0
+    # The page has more than READ_BOXES lines; the reading ended when it was sure.
+    assert decide_orientation(grey, 200.0).evidence["ppocr"]["lines"] > (  # type: ignore[index]
+        orientation.READ_BOXES)
+    assert reading["boxes"] < orientation.READ_BOXES
+
+
+def test_detector_looks_again_larger_only_when_it_found_little_text() -> None:
+    full, _ = generated(10011, "letter", 0)
+    assert decide_orientation(full, 200.0).evidence["ppocr"]["px"] == (  # type: ignore[index]
+        orientation.DET_LONG_SIDE)
+    sparse, _ = generated(10019, "sparse", 0)
+    assert decide_orientation(sparse, 200.0).evidence["ppocr"]["px"] == (  # type: ignore[index]
+        orientation.DET_LONG_SIDE_SPARSE)
+
+
+def test_a_few_letters_are_not_latin_script() -> None:
+    """A rotated Chinese character can read as "l" or "I": too few letters to say Latin."""
+    assert orientation._latin("Il") == 0.0
+    assert orientation._latin("the quick fox") > orientation.LATIN
+
+
+# --- the rules, on evidence built by hand ------------------------------------------------
+def lines(best: int, margin: float, text: float = 5.0) -> LineVotes:
+    votes = np.zeros(4)
+    votes[best // 90] = 1.0
+    votes[(best // 90 + 2) % 4] = 1.0 - margin if margin < 1 else 0.0
+    votes /= votes.sum()
+    return LineVotes(votes * 1000, 20, text, np.zeros((0, 4, 2), np.float32))
+
+
+def read(fluent: list[int], *, latin: float = 0.0, paired: list[int] | None = None
+         ) -> Reading:
+    f = np.asarray(fluent, float)
+    return Reading(f, f * 0.6, latin, 12, paired=np.asarray(paired or [0, 0, 0, 0], float))
+
+
+def decide(lv: LineVotes, rd: Reading, monkeypatch: pytest.MonkeyPatch,
+           osd: tesseract.Osd | None = None) -> tuple[int, str, float]:
+    monkeypatch.setattr(tesseract, "available", lambda: True)
+    monkeypatch.setattr(tesseract, "osd", lambda *_: osd)
+    grey = np.full((1169, 827), 230, np.uint8)
+    return orientation._decide(lv, rd, orientation._Osd(grey, 100.0, lv, (640, 453)))
+
+
+def test_one_box_read_as_latin_does_not_turn_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upright vertical script has tall lines (the detector says "on its side"); one box
+    that happened to read as Latin once turned such a page. A turn on a weak reading needs
+    two boxes."""
+    turn, review, _ = decide(lines(270, 0.98), read([0, 0, 0, 1], latin=1.0), monkeypatch)
+    assert turn == 0 and review
+
+
+def test_tools_agreeing_do_not_turn_against_the_reading(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    osd = tesseract.Osd(270, 3.2, "Latin", 1.8)
+    turn, review, _ = decide(lines(270, 0.5), read([0, 2, 0, 0]), monkeypatch, osd)
+    assert (turn, review) == (0, orientation.READING_DISAGREES)
+
+
+def test_as_it_is_is_not_passed_silently_against_two_boxes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vertical script lying across looks to the detector like upright rows; two boxes
+    that read fluently as columns of a page needing a quarter turn flag it."""
+    turn, review, _ = decide(lines(0, 0.9), read([0, 2, 0, 0]), monkeypatch)
+    assert (turn, review) == (0, orientation.READING_DISAGREES)
+
+
+def test_latin_reading_better_as_it_lies_box_after_box_is_upright(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Latin upside down reads nearly as well (d/p, n/u, o, s): no box is fluent one way
+    only, but five read better as they lie and none the other way."""
+    rd = read([0, 0, 0, 0], paired=[5, 0, 0, 0])
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    assert decide(lines(0, 0.07), rd, monkeypatch, None)[:2] == (0, "")
+
+
+def test_latin_pairs_alone_never_turn_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairs for a turn need the line direction clearly saying the same."""
+    rd = read([0, 0, 0, 0], paired=[0, 0, 5, 0])
+    turn, _, _ = decide(lines(0, 0.2), rd, monkeypatch, None)
+    assert turn == 0
+
+
+def test_faint_lines_are_read_last() -> None:
+    """Text showing through thin paper from the back is fainter than the page's own."""
+    page = np.full((400, 800), 235, np.uint8)
+    rng = np.random.default_rng(5)
+    dark = rng.random((30, 300)) < 0.3
+    faint = rng.random((30, 600)) < 0.3
+    page[50:80, 100:400][dark] = 30  # a short line in full ink
+    page[200:230, 100:700][faint] = 190  # a long line showing through
+    quads = np.array([[[95, 45], [405, 45], [405, 85], [95, 85]],
+                      [[95, 195], [705, 195], [705, 235], [95, 235]]], np.float32)
+    crops = orientation.line_crops(page, quads, 1.0, 2)
+    assert len(crops) == 2
+    assert crops[0].min() < 100 and crops[1].min() > 150
