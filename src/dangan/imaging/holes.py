@@ -230,7 +230,8 @@ def _rows(checked: list[_Checked], loose: np.ndarray, grey: np.ndarray, scan_mm:
     out: list[Hole] = []
     amm = scan_mm * factor
     size = (grey.shape[1] * factor, grey.shape[0] * factor)
-    work, f = _work(grey, scan_mm)
+    work: np.ndarray | None = None
+    f = 1.0
     for side in range(4):
         row = [h for h in checked if h.side == side]
         if len(row) < 2 or len(row) > MAX_ROW:
@@ -261,6 +262,8 @@ def _rows(checked: list[_Checked], loose: np.ndarray, grey: np.ndarray, scan_mm:
         if len(gaps) > 1 and gaps.max() > 1.15 * gaps.min():
             continue
         if _on_frame(p, q, size):  # the paper edge was not found there: look for it
+            if work is None:
+                work, f = _work(grey, scan_mm)
             outward = np.array([direction[1], -direction[0]])
             if float(np.dot(outward, [along_side[1], -along_side[0]])) < 0:
                 outward = -outward  # the quad runs clockwise: (dy, -dx) points out
@@ -286,10 +289,12 @@ SEARCH_MM = 60.0  # rings are looked for this far from the frame (a white bed hi
 
 
 def _work(grey: np.ndarray, scan_mm: float) -> tuple[np.ndarray, float]:
-    f = min(1.0, CHECK_PX_PER_MM / scan_mm)
-    if f >= 1.0:
+    """``grey`` reduced by a whole factor to about ``CHECK_PX_PER_MM`` (a whole factor keeps
+    the reduction cheap), and the factor."""
+    k = max(1, round(scan_mm / CHECK_PX_PER_MM))
+    if k == 1:
         return grey, 1.0
-    return cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), f
+    return cv2.resize(grey, None, fx=1 / k, fy=1 / k, interpolation=cv2.INTER_AREA), 1 / k
 
 
 def rim_darkness(work: np.ndarray, mm: float) -> np.ndarray:
@@ -342,7 +347,12 @@ def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
             continue
         if area > 0.6 * bw * bh:  # a blot or a solid mark, not an outline
             continue
-        ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == i)
+        # An outline: nothing of it in the middle of its box (most characters have).
+        mx, my = max(1, int(0.2 * bw)), max(1, int(0.2 * bh))
+        box = labels[y:y + bh, x:x + bw]
+        if (box[bh // 2 - my:bh // 2 + my + 1, bw // 2 - mx:bw // 2 + mx + 1] == i).any():
+            continue
+        ys, xs = np.nonzero(box == i)
         fit = _fit_circle(xs.astype(np.float64) + x, ys.astype(np.float64) + y)
         if fit is None:
             continue
