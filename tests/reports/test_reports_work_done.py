@@ -1,6 +1,7 @@
 """Progress, estimate, weekly, quality and dashboard count the pages recorded for the work
-done (ingested for 扫描, retouched files for 修图), as pay does; the registered page count is
-kept only where the figure is the work to do."""
+done (ingested for 扫描; for 修图 the ingested pages of volumes with retouched files — pay
+counts the files), as pay does; the registered page count is kept only where the figure is
+the work to do."""
 
 from __future__ import annotations
 
@@ -55,9 +56,11 @@ def test_quality_per_1000_pages_of_the_work_recorded(line: Line) -> None:
     q = quality(line.ctx, parse_period("2026-11"))
     stages = {s.stage: (s.pages, s.defects, s.per_1000_pages) for s in q.stages}
     assert stages["scan"] == (16, 1, 62.5)
-    assert stages["retouch"] == (13, 1, round(1000 / 13, 2))  # V1's 8 files + V2's 5
+    # 修图 at a glance: the ingested pages of V1 and V2, which have retouched files (pay
+    # counts V2's 5 files exactly); V3, without any, counts nothing (was 120 pages)
+    assert stages["retouch"] == (16, 1, 62.5)
     workers = {w.worker: w.pages for w in q.workers}
-    assert workers == {"赵扫": 16, "钱修": 13}
+    assert workers == {"赵扫": 16, "钱修": 16}
 
 
 def test_estimate_measures_recorded_pages_and_keeps_registered_pages_to_do(line: Line) -> None:
@@ -66,7 +69,7 @@ def test_estimate_measures_recorded_pages_and_keeps_registered_pages_to_do(line:
     assert est.pages == 56  # to do: ingested where known (8 + 8), registered for V3 (40)
     assert rows["scan"].measured and rows["scan"].rate == 16.0  # one person-day, 16 pages
     assert rows["scan"].pages_left == 56 - 16
-    assert rows["retouch"].rate == 13.0 and rows["retouch"].pages_left == 56 - 13
+    assert rows["retouch"].rate == 16.0 and rows["retouch"].pages_left == 56 - 16
 
 
 def test_progress_shows_registered_and_ingested_pages(line: Line) -> None:

@@ -127,9 +127,10 @@ def stage_pages(stage: Any, *, exact: bool = True) -> ColumnElement[Any]:
     ingested pages for 扫描 (and the stages after it), retouched page files for 修图, the
     counted (else registered) pages for the stages on paper.
 
-    ``exact=False`` (the dashboard's glance): a volume with retouched files counts its
-    ingested pages for 修图 — one index probe instead of counting its files; the same figure
-    whenever the volume was retouched whole (``dangan retouch`` signs only such volumes)."""
+    ``exact=False`` (at a glance: the dashboard, the weekly, quality and estimate reports): a
+    volume with retouched files counts its ingested pages for 修图 — one index probe instead
+    of counting its files; the same figure whenever the volume was retouched whole
+    (``dangan retouch`` signs only such volumes). Pay counts the files."""
     if exact:
         retouched: ColumnElement[Any] = (
             select(func.count(func.distinct(StoredFile.page_id)))
@@ -157,10 +158,13 @@ def not_waived() -> ColumnElement[bool]:
 
 
 def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime | None,
-                *group: Any) -> Select[Any]:
+                *group: Any, exact: bool = True) -> Select[Any]:
     """Volumes, pages and items of the work signed per ``group``: a volume's first sign-off
     of a stage, its pages as recorded for that stage (:func:`stage_pages`); a volume whose
-    stage work was waived (``work_waived``: signed without the work) counts nothing there."""
+    stage work was waived (``work_waived``: signed without the work) counts nothing there.
+    ``exact=False``: 修图 pages by :func:`stage_pages` at a glance — for the reports over the
+    whole project (weekly, quality, estimate), where counting every volume's retouched files
+    costs seconds; pay and productivity count them exactly."""
     items = items_per_volume()
     earlier = aliased(StageEvent)
     conds: list[ColumnElement[bool]] = [
@@ -175,7 +179,7 @@ def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime |
     if ends_at is not None:
         conds.append(StageEvent.at < ends_at)
     return (select(*group, func.count().label("volumes"),
-                   func.sum(stage_pages(StageEvent.stage)).label("pages"),
+                   func.sum(stage_pages(StageEvent.stage, exact=exact)).label("pages"),
                    func.sum(func.coalesce(items.c.n, 0)).label("items"))
             .select_from(StageEvent)
             .join(Volume, Volume.id == StageEvent.volume_id)

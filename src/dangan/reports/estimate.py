@@ -126,7 +126,7 @@ def _left_by_stage(ctx: ProjectContext, stages: list[str]
         items = session.scalar(select(func.count()).select_from(Item).join(
             Volume, Volume.id == Item.volume_id).where(Volume.project_id == ctx.project_id)) or 0
         done = {r.stage: (int(r.pages or 0), int(r.volumes)) for r in session.execute(
-            work_select(ctx.project_id, None, None, StageEvent.stage))}
+            work_select(ctx.project_id, None, None, StageEvent.stage, exact=False))}
     total = int(pages or 0)
     left = {s: max(0, total - done.get(s, (0, 0))[0]) for s in stages}
     return (int(volumes or 0), total, int(items), left,

@@ -123,7 +123,7 @@ def quality(ctx: ProjectContext, period: Period | None = None) -> Quality:
         worker_pages: dict[int, int] = defaultdict(int)
         stage_pages: dict[str, int] = defaultdict(int)
         for r in session.execute(work_select(pid, starts, ends, StageEvent.worker_id,
-                                              StageEvent.stage)):
+                                              StageEvent.stage, exact=False)):
             worker_pages[r.worker_id] += int(r.pages or 0)
             stage_pages[r.stage] += int(r.pages or 0)
         rework = dict(session.execute(select(Rework.status, func.count()).where(

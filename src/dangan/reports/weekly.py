@@ -118,7 +118,7 @@ def _daily(ctx: ProjectContext, stage: str, until: datetime) -> dict[str, tuple[
     """Local day -> (volumes, pages) of first sign-offs at ``stage`` up to ``until``."""
     with ctx.transaction() as session:
         day = local_day(StageEvent.at, session.get_bind().dialect.name).label("day")
-        rows = session.execute(work_select(ctx.project_id, None, until, day)
+        rows = session.execute(work_select(ctx.project_id, None, until, day, exact=False)
                                .where(StageEvent.stage == stage)).all()
     return {str(r.day): (int(r.volumes), int(r.pages or 0)) for r in rows}
 
