@@ -1,27 +1,37 @@
 """Which way up is the page? Decided from text, by tools made for text, or not at all.
 
-Three independent readers of text give evidence:
-  * PP-OCR's text detector finds the text lines; its direction classifier says, for each line
-    laid horizontal, whether it reads as is or upside down. Lines that run across the page
-    vote 0 or 180, lines that run along it vote 90 or 270, each weighted by its length and
-    the classifier's certainty (``line_votes``). Cheap on a reduced image, and right on
+Three independent readers of text give evidence, asked in order of cost and only as far as
+the decision needs:
+  * PP-OCR's text detector finds the text lines on the page reduced to 640 px (960 px when
+    it finds little text there: small print); its direction classifier says, for each line
+    laid horizontal (cut from the 1600 px view), whether it reads as is or upside down.
+    Lines that run across the page vote 0 or 180, lines that run along it vote 90 or 270,
+    each weighted by its length and the classifier's certainty (``line_votes``). Right on
     almost every horizontally written page — but an upright page in vertical script (竖排)
     has tall "lines" too, and looks to it like a page on its side.
-  * PP-OCR's recogniser reads the longest lines under each of the four quarter turns
-    (``reading``): upright text reads fluently, upside down not at all, Chinese and Western
-    alike; reading each box both as a row and as a column tells rows of horizontal script
-    from columns of vertical script. Its answer counts only when several boxes agree and
-    none reads the opposite way.
-  * Tesseract's OSD, which reads character shapes, tells vertical script apart; it is slower,
-    and guesses on forms and tables unless it is shown the characters only: it gets the page
+  * PP-OCR's recogniser reads the middle stretch of the lines, three at a time (the
+    longest of the usual line height in full ink first: faint text showing through from
+    the back reads as nothing), under the turns that lay each line across (``reading``):
+    upright text reads fluently, upside down not at all, Chinese and Western alike.
+    Reading a box also as a column tells rows of horizontal script from columns of vertical
+    script; once two boxes have told it alike, the page's further boxes are taken as the
+    same. Latin script read upside down often reads nearly as well (d/p, n/u, o, s), so
+    there a box also counts when it reads better one way, box after box (``paired``). The
+    reading stops when it settles the page, or after two rounds that read nothing.
+  * Tesseract's OSD, which reads character shapes, tells vertical script apart; it costs
+    more than the rest together and is asked only when the cheaper evidence leaves a doubt.
+    It guesses on forms and tables unless it is shown the characters only: it gets the page
     binarised with everything outside the detector's text boxes whited out (``text_only``).
-A turn is made only when the reading and one other tool agree and nothing clearly says
-otherwise (or, with no sure reading, when the detector and Tesseract agree and one of them is
-clear); "as it is" needs the reading or a clear detector. Anything else leaves the page as it
-is (``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
-looks at the sheet's shape: a landscape sheet stays landscape unless its text says otherwise,
-and a page with too little text is not turned unless many of its lines read fluently one way
-and the line direction says the same.
+A sure reading that tells rows from columns settles the page without Tesseract: "as it is",
+or a turn when the line direction clearly says the same. Otherwise a turn needs the reading
+and one other tool and no clear "no" (or, with nothing read, the detector and Tesseract
+agreeing, one of them clear, and no box read fluently another way); an unflagged "as it is"
+needs no two boxes read fluently as a turn. Anything else leaves the page as it is
+(``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
+looks at the sheet's shape: a landscape sheet stays landscape unless its text says
+otherwise, and a page with little text is not turned unless several of its lines read
+fluently one way and the line direction says the same. Nothing is kept from one page to
+the next.
 """
 
 from __future__ import annotations
@@ -468,6 +478,8 @@ def _tools(lv: LineVotes, osd: _Osd) -> tuple[int, str, float]:
         return 0, "", min(1.0, margin)
     if not tesseract.available():
         return 0, TOOL_MISSING, 0.0
+    if best == 180 and margin < MIN_MARGIN_TURN:
+        return 0, UNCERTAIN, 0.0  # nothing Tesseract could say would settle it
     o = osd()
     if o is None:
         return 0, UNCERTAIN, 0.0
