@@ -11,13 +11,14 @@ from datetime import date
 import pytest
 
 from cli.runner import dangan
-from dangan.db.models import Volume
+from dangan.db.models import StoredFile, Volume
+from dangan.i18n import t
 from dangan.reports.common import parse_period
 from dangan.reports.dashboard import dashboard
 from dangan.reports.estimate import estimate
 from dangan.reports.quality import quality
 from dangan.reports.weekly import weekly
-from dangan.services.progress import stage_progress
+from dangan.services.progress import pages_recorded, stage_progress
 from reports.helpers import Line, at
 
 W45 = parse_period("2026-W45")  # Monday 2026-11-02 … Sunday 2026-11-08
@@ -72,15 +73,23 @@ def test_estimate_measures_recorded_pages_and_keeps_registered_pages_to_do(line:
     assert rows["retouch"].rate == 16.0 and rows["retouch"].pages_left == 56 - 16
 
 
-def test_progress_shows_registered_and_ingested_pages(line: Line) -> None:
+def test_progress_shows_registered_pages_to_do_and_the_pages_done(line: Line) -> None:
     rows = stage_progress(line.ctx)
     assert sum(r.volumes for r in rows) == 3
     assert sum(r.pages for r in rows) == 120  # registered: the work to do
-    assert sum(r.pages_ingested for r in rows) == 16  # scanned so far
+    with line.ctx.transaction() as session:  # V1 and V2 ingested: their 8 page images each
+        for name in ("V1", "V2"):
+            for no in range(1, 9):
+                session.add(StoredFile(project_id=line.ctx.project_id,
+                                       volume_id=line.volume_ids[name], area="scanned",
+                                       kind="page", path=f"已扫描/{name}/{no:04d}.jpg",
+                                       sha256="0" * 64, size=1))
+    assert pages_recorded(line.ctx) == {"scanned": 16, "retouched": 8 + 5}
     r = dangan("progress", "-p", str(line.ctx.home),
                env={"DANGAN_DATABASE_URL": os.environ["DANGAN_DATABASE_URL"]})
     assert r.returncode == 0, r.stderr
-    assert "登记页数" in r.stdout and "已扫描页数" in r.stdout and "16" in r.stdout
+    said = t("workflow.progress.pages_done", scanned=16, retouched=13)
+    assert "登记页数" in r.stdout and "".join(said.split()) in "".join(r.stdout.split())
 
 
 def test_dashboard_counts_the_pages_of_the_work_recorded(line: Line) -> None:

@@ -449,22 +449,27 @@ def history(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"), project: Pa
 
 
 def progress(project: Path = Project, as_json: bool = AsJson) -> None:
-    """各环节进度（卷数、登记页数、已扫描页数）与超期未还的借卷批次。"""
-    from dangan.services.progress import overdue, stage_progress
+    """各环节进度（卷数、登记页数）、已扫描与已修图页数、超期未还的借卷批次。"""
+    from dangan.services.progress import overdue, pages_recorded, stage_progress
+    from dangan.storage.areas import Area
 
     ctx = open_ctx(project, read_only=True)
     rows = stage_progress(ctx)
+    done = pages_recorded(ctx)
     late = overdue(ctx)
+    scanned, retouched = done.get(Area.SCANNED.key, 0), done.get(Area.RETOUCHED.key, 0)
     if as_json:
-        print_json({"stages": dump(rows), "overdue": dump(late)})
+        print_json({"stages": dump(rows), "pages_scanned": scanned,
+                    "pages_retouched": retouched, "overdue": dump(late)})
         return
     table = Table(t("workflow.form.stage"), t("workflow.progress.status"),
                   t("workflow.progress.volumes"), t("workflow.progress.pages"),
-                  t("workflow.progress.pages_ingested"), title=t("workflow.progress.title"))
+                  title=t("workflow.progress.title"))
     for r in rows:
         table.add_row(t(f"stage.{r.stage}"), t(f"workflow.status.{r.status}"), str(r.volumes),
-                      str(r.pages), str(r.pages_ingested))
+                      str(r.pages))
     console.print(table)
+    console.print(t("workflow.progress.pages_done", scanned=scanned, retouched=retouched))
     for o in late:
         console.print(t("borrow.overdue", no=o.no, due=_time(o.due_at), count=o.volumes))
 

@@ -12,7 +12,6 @@ from dangan.db.models import (
     BorrowBatch,
     BorrowRegisterEntry,
     StoredFileTally,
-    Volume,
     VolumeTally,
     WorkBatch,
 )
@@ -42,13 +41,12 @@ def volume_counts(session: Session, project_id: int) -> list[tuple[str, str, int
     return [(s, st, int(n), int(p or 0)) for s, st, n, p in rows]
 
 
-def ingested_pages(session: Session, project_id: int) -> dict[tuple[str, str], int]:
-    """(stage, status) -> pages recorded at ingest (``Volume.page_count``) of the volumes there."""
-    rows = session.execute(
-        select(Volume.stage, Volume.status, func.sum(Volume.page_count))
-        .where(Volume.project_id == project_id, Volume.page_count.is_not(None))
-        .group_by(Volume.stage, Volume.status)).all()
-    return {(s, st): int(n or 0) for s, st, n in rows}
+def pages_recorded(ctx: ProjectContext) -> dict[str, int]:
+    """Page images recorded so far per storage area key — ``scanned``: the pages ingested,
+    ``retouched``: the pages retouched — from the stored-file tally (a few rows)."""
+    with ctx.transaction() as session:
+        return {area: n for area, kind, n, _b in stored_files(session, ctx.project_id)
+                if kind == "page"}
 
 
 def files_by_area(session: Session, project_id: int) -> dict[str, int]:
@@ -65,7 +63,6 @@ class StageProgress:
     status: str
     volumes: int
     pages: int  # registered (the volume list's page count): the size of the work to do
-    pages_ingested: int = 0  # recorded at ingest: the pages actually scanned so far
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -83,12 +80,12 @@ class OverdueBatch:
 
 
 def stage_progress(ctx: ProjectContext) -> list[StageProgress]:
-    """Volumes and registered pages per (stage, status), in line order, from the tally."""
+    """Volumes and registered pages (the work to do) per (stage, status), in line order, from
+    the tally; the pages done are :func:`pages_recorded`."""
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
         rows = volume_counts(session, ctx.project_id)
-        ingested = ingested_pages(session, ctx.project_id)
-    out = [StageProgress(s, st, n, p, ingested.get((s, st), 0)) for s, st, n, p in rows]
+    out = [StageProgress(s, st, n, p) for s, st, n, p in rows]
 
     def order(p: StageProgress) -> tuple[int, str]:
         try:
