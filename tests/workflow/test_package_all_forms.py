@@ -74,3 +74,7 @@ def test_package_without_form_makes_every_configured_form_and_signs(project: Pro
     assert "还缺交付格式" not in r.stdout
     assert batches.work_batch_info(ctx, batch).stage == wf.QC
     assert len(volume_codes(ctx, batch)) == 2
+    # an option of another form (TIFF pages) changes nothing of these: the same request
+    r = dangan("package", "--tiff-single", "-w", "钱标", "-p", home)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("已按同样的请求打包过") == 2, r.stdout

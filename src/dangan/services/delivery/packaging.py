@@ -264,14 +264,16 @@ def package_forms(ctx: ProjectContext, actor: Actor, forms: Sequence[str] | None
     """Package each of ``forms`` in turn — by default every form of ``[delivery] forms``, the
     forms the upload stage needs — one :func:`package` run per form. The upload stage is
     signed by the run that completes a volume's forms. A PDF gets its text layer when asked
-    (``ocr``) or when ``[delivery] ocr`` says so."""
+    (``ocr``) or when ``[delivery] ocr`` says so; ``tiff_single`` concerns TIFF only."""
     chosen = list(forms or ctx.config.delivery.forms)
     for form in chosen:  # an unknown form is refused before anything is made
         if form not in FORMS:
             raise InputError("package.unknown_form", form=form, choices=", ".join(FORMS))
+    # each form gets only its own options, so the same request is recognised whichever
+    # other options were given
     return [package(ctx, actor, form, volume,
-                    ocr=ocr or (ctx.config.delivery.ocr and form == "pdf"),
-                    tiff_single=tiff_single) for form in chosen]
+                    ocr=form == "pdf" and (ocr or ctx.config.delivery.ocr),
+                    tiff_single=form == "tiff" and tiff_single) for form in chosen]
 
 
 def _all_forms_done(ctx: ProjectContext, codes: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
