@@ -122,6 +122,47 @@ class Staged:
             self.barrier = None
 
 
+class CopyAhead:
+    """One volume's files staged (``stage_files``) on a thread ahead of their turn, so the
+    copy overlaps the previous volume's recording; ``take`` hands it over (or raises what
+    the copy raised, as a copy in turn would), a copy not taken is removed."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._pool: ThreadPoolExecutor | None = None
+        self._job: tuple[object, Future[Staged]] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def start(self, key: object, files: Sequence[tuple[str, str]], volume: str,
+              extra: Sequence[tuple[str, bytes]] = ()) -> None:
+        self._pool = self._pool or ThreadPoolExecutor(max_workers=1)
+        self._job = (key, self._pool.submit(stage_files, self.storage, files, volume, extra))
+
+    def take(self, key: object) -> Staged | None:
+        job, self._job = self._job, None
+        if job is None:
+            return None
+        if job[0] is not key:
+            _discard(job[1])
+            return None
+        return job[1].result()
+
+    def close(self) -> None:
+        if self._job is not None:
+            _discard(self._job[1])
+            self._job = None
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+def _discard(job: Future[Staged]) -> None:
+    with suppress(Exception):
+        job.result().discard()
+
+
 def stage_files(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
                 extra: Sequence[tuple[str, bytes]] = ()) -> Staged:
     """Adopt what is already in place (identical) or refuse a conflict, and copy the rest

@@ -13,11 +13,11 @@ behalf. A rerun says per volume what it did: nothing, finished an interrupted in
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ from dangan.i18n import join, t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
 from dangan.intake.locks import holds_project_lock
-from dangan.intake.transfer import Staged, stage_files
+from dangan.intake.transfer import CopyAhead, Staged, stage_files
 from dangan.intake.walk import Walker
 from dangan.services import engine
 from dangan.services.engine import Actor
@@ -270,21 +270,24 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         report = check_scan_root(root, check_options(ctx, workers=workers))
     out = IngestReport(check=report)
     by_volume = assign_problems(ctx.rules, report, problems)
-    ahead = _CopyAhead(ctx, report.volumes)
+    # The next fresh volume is copied while this one is recorded, signed and its sheet
+    # written (work that mostly waits for the disk); each is still published in turn.
+    ahead = CopyAhead(ctx.storage)
     try:
         for vol in report.volumes:
             staged = ahead.take(vol)
             try:
                 out.volumes.append(ingest_volume(
                     ctx, actor, vol, by_volume.get(vol.folder.archive_code or "", []),
-                    staged=staged, ahead=ahead))
+                    staged=staged,
+                    next_copy=functools.partial(_copy_next, ctx, ahead, report.volumes, vol)))
             except StateError as exc:
                 out.volumes.append(VolumeIngest(vol.folder.archive_code or vol.folder.label,
                                                 "refused", message=exc.message, key=exc.key))
             finally:
                 if staged is not None:
                     staged.discard()  # unless its volume published it: nothing to remove
-            ahead.start_after(vol)
+            _copy_next(ctx, ahead, report.volumes, vol)
     finally:
         ahead.close()
     for d in report.other_defects:
@@ -293,54 +296,17 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
     return out
 
 
-class _CopyAhead:
-    """Copies (and verifies) the next fresh volume's pages under temporary names on a thread
-    while the current volume is recorded, signed and its sheet written — work that mostly
-    waits for the disk. Each volume is still published (synced, renamed) and recorded in
-    turn; a copy whose volume turns out not to be taken is removed."""
-
-    def __init__(self, ctx: ProjectContext, volumes: Sequence[VolumeResult]) -> None:
-        self.ctx = ctx
-        self.volumes = list(volumes)
-        self.pool: ThreadPoolExecutor | None = None
-        self.job: tuple[VolumeResult, Future[Staged]] | None = None
-
-    def start_after(self, vol: VolumeResult) -> None:
-        if self.job is not None:
-            return
-        at = next((i for i, v in enumerate(self.volumes) if v is vol), len(self.volumes))
-        if at + 1 >= len(self.volumes):
-            return
-        nxt = self.volumes[at + 1]
-        if not _fresh(self.ctx, nxt):
-            return
-        code, base, files = _plan(nxt)
-        if self.ctx.storage.exists(base):
-            self.ctx.storage.remove_stale_temporaries(base)
-        self.pool = self.pool or ThreadPoolExecutor(max_workers=1)
-        self.job = (nxt, self.pool.submit(stage_files, self.ctx.storage, files, code,
-                                          [_pending_marker(code, base)]))
-
-    def take(self, vol: VolumeResult) -> Staged | None:
-        job, self.job = self.job, None
-        if job is None:
-            return None
-        if job[0] is not vol:
-            _discard(job[1])
-            return None
-        return job[1].result()  # a conflict or a copy error is raised as by a copy in turn
-
-    def close(self) -> None:
-        if self.job is not None:
-            _discard(self.job[1])
-            self.job = None
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def _discard(job: Future[Staged]) -> None:
-    with contextlib.suppress(Exception):
-        job.result().discard()
+def _copy_next(ctx: ProjectContext, ahead: CopyAhead, volumes: Sequence[VolumeResult],
+               vol: VolumeResult) -> None:
+    """Start copying the volume after ``vol`` when it is fresh (see ``CopyAhead``)."""
+    at = next((i for i, v in enumerate(volumes) if v is vol), len(volumes))
+    if ahead.busy or at + 1 >= len(volumes) or not _fresh(ctx, volumes[at + 1]):
+        return
+    nxt = volumes[at + 1]
+    code, base, files = _plan(nxt)
+    if ctx.storage.exists(base):
+        ctx.storage.remove_stale_temporaries(base)
+    ahead.start(nxt, files, code, [_pending_marker(code, base)])
 
 
 def _fresh(ctx: ProjectContext, vol: VolumeResult) -> bool:
@@ -370,10 +336,11 @@ def _pending_marker(code: str, base: str) -> tuple[str, bytes]:
 
 def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
                   problems: Sequence[str] = (), *, staged: Staged | None = None,
-                  ahead: _CopyAhead | None = None) -> VolumeIngest:
+                  next_copy: Callable[[], None] | None = None) -> VolumeIngest:
     """Record one clean volume (first), then have the engine sign its scan stage.
 
-    ``staged``: its pages already copied ahead (see ``_CopyAhead``)."""
+    ``staged``: its pages already copied ahead (``CopyAhead``); ``next_copy`` starts the
+    next volume's copy once this one's pages are published."""
     folder = vol.folder
     errors = [d for d in vol.defects if d.is_error]
     label = folder.label
@@ -421,8 +388,8 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
         # finishes it (signing first when it is still unsigned).
         staged = stage_files(ctx.storage, _plan(vol)[2], code, [_pending_marker(code, base)])
     moved = staged.commit()
-    if ahead is not None:
-        ahead.start_after(vol)  # the next volume copies while this one is recorded
+    if next_copy is not None:
+        next_copy()  # the next volume copies while this one is recorded
     now = datetime.now(UTC)
     _record_scan(ctx, actor, vol, volume_id, pages, moved, problems, now)
     rn.crash_point("ingest.recorded")
