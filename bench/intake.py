@@ -1,25 +1,31 @@
 """Scan-intake figures: name-level check, content checks (reduced vs full decode), ingest.
 
-    .venv/bin/python bench/intake.py [--names 100000] [--volumes 6] [--runs 3]
+    .venv/bin/python bench/intake.py [--names 100000] [--volumes 6] [--runs 3] [--dpi 200]
                                      [--workdir /var/tmp/dangan-bench]   # a real disk
 
 Prints: (1) name-level check of N empty page files; (2) content inspection of generated
-200 dpi colour A4 JPEGs on one core (wall clock and CPU time: the machine may be shared),
-duplicate marks included, reduced-resolution decode beside a full decode of the same files;
-(3) ingest of the files the check passes into 已扫描 beside a plain copy + SHA-256 of exactly
-those files, alternating, best of ``--runs`` each, with the time ingest spent copying and
-verifying and writing tracking sheets; the load average at start and end.
+colour A4 JPEGs (200 dpi by default) on one core, in a pool worker process as ``dangan check``
+runs it (wall clock and CPU time: the machine may be shared), duplicate marks included,
+reduced-resolution decode beside a full decode of the same files; (3) ingest of the files the
+check passes into 已扫描 beside a plain copy + SHA-256 of exactly those files made durable the
+same way (one syncfs per volume folder), alternating, best of ``--runs`` each (wall and CPU
+time), with the time ingest spent copying and verifying and writing tracking sheets; the page
+sizes used; the load average at start and end.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,7 @@ from dangan.config import ScanConfig
 from dangan.db.models import Volume
 from dangan.domain.naming import court_rules
 from dangan.intake.check import CheckOptions, inspect_files, run_check
+from dangan.intake.content import one_opencv_thread
 from dangan.samples import generate_set
 from dangan.services.engine import resolve_actor
 from dangan.services.intake import ingest
@@ -51,34 +58,63 @@ def bench_names(work: Path, count: int) -> None:
           f"({report.page_count / dt:,.0f} files/s), defects {len(report.defects)}")
 
 
+def _inspect_timed(paths: list[str], full: bool) -> tuple[float, float, int]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    infos = inspect_files(paths, full_decode=full)
+    return time.perf_counter() - t0, time.process_time() - c0, sum(not i.ok for i in infos)
+
+
 def bench_content(root: Path) -> list[str]:
     paths = sorted(str(p) for p in root.rglob("*.jpg"))
     for p in paths:  # warm the page cache so both runs read from memory
         Path(p).read_bytes()
-    for full in (False, True):
-        t0, c0 = time.perf_counter(), time.process_time()
-        infos = inspect_files(paths, full_decode=full)
-        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-        kind = "full decode   " if full else "reduced decode"
-        target = "" if full else " [target >= 150 pages/s per core]"
-        print(f"content checks, 1 core, {kind}: {len(paths)} pages in {dt:.2f} s "
-              f"= {len(paths) / dt:.0f} pages/s, {len(paths) / cpu:.0f} pages/s of CPU time "
-              f"(errors: {sum(not i.ok for i in infos)}){target}")
+    # One pool worker process, set up as ``dangan check`` sets up its workers.
+    with one_opencv_thread(), ProcessPoolExecutor(max_workers=1) as pool:
+        for full in (False, True):
+            dt, cpu, errors = pool.submit(_inspect_timed, paths, full).result()
+            kind = "full decode   " if full else "reduced decode"
+            target = "" if full else " [target >= 150 pages/s per core]"
+            print(f"content checks, 1 core, {kind}: {len(paths)} pages in {dt:.2f} s "
+                  f"= {len(paths) / dt:.0f} pages/s, {len(paths) / cpu:.0f} pages/s of CPU time "
+                  f"(errors: {errors}){target}; load {os.getloadavg()[0]:.1f}")
     return paths
 
 
-def plain_copy(work: Path, paths: list[Path]) -> float:
-    """A plain copy + SHA-256 of ``paths`` (the reference ingest is compared with)."""
+def _syncfs(folder: Path) -> None:
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def plain_copy(work: Path, paths: list[Path], durable: bool = True) -> tuple[float, float]:
+    """A plain copy + SHA-256 of ``paths`` (the reference ingest is compared with): each file
+    copied (``shutil.copyfile``) and its source hashed; with ``durable``, each volume folder
+    made durable as ingest makes it (one syncfs when the folder's files are written, then an
+    fsync of the folder). (wall, CPU) seconds."""
     copy_dir = work / "plain-copy"
     shutil.rmtree(copy_dir, ignore_errors=True)
-    t0 = time.perf_counter()
+    os.sync()  # the removal's writeback is not charged to the copy
+    t0, c0 = time.perf_counter(), time.process_time()
+    folders: dict[Path, list[Path]] = {}
     for p in paths:
-        dst = copy_dir / p.parent.name / p.name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(p, dst)
-        with open(p, "rb") as fh:
-            hashlib.file_digest(fh, "sha256")
-    return time.perf_counter() - t0
+        folders.setdefault(p.parent, []).append(p)
+    for folder, files in folders.items():
+        dst_dir = copy_dir / folder.name
+        dst_dir.mkdir(parents=True, exist_ok=True)
+        for p in files:
+            shutil.copyfile(p, dst_dir / p.name)
+            with open(p, "rb") as fh:
+                hashlib.file_digest(fh, "sha256")
+        if durable:
+            _syncfs(dst_dir)
+            fd = os.open(dst_dir, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 class Timers:
@@ -133,37 +169,60 @@ def bench_ingest(work: Path, root: Path, truth_volumes: list[Any], runs: int) ->
     paths = sorted(Path(p.path) for v in clean for p in v.folder.pages)
     total = sum(p.stat().st_size for p in paths)
     timers = Timers()
-    timers.wrap(intake_service, "transfer_files", "copy+verify (transfer_files)")
+    import dangan.intake.transfer as transfer
+    from dangan.intake.transfer import CopyAhead, Staged
+
+    timers.wrap(intake_service, "stage_files", "copy+verify of the first volume")
+    timers.wrap(transfer, "stage_files", "copy+verify of the others (on a thread, ahead)")
+    timers.wrap(CopyAhead, "take", "waiting for the copy ahead")
+    timers.wrap(Staged, "commit", "publishing (syncfs, renames)")
+    timers.wrap(intake_service, "_record_scan", "recording pages and checksums")
+    timers.wrap(intake_service, "_write_receipt", "receipts")
+    timers.wrap(intake_service, "_sign", "scan sign-off with its sheet")
     timers.wrap(intake_service, "write_tracking_sheet", "tracking sheet at ingest")
     timers.wrap(sheets, "write_tracking_sheets", "tracking sheets after the sign-off")
-    print("ingest = plain copy + SHA-256, plus: destination read back and SHA-256 verified, "
-          "temporary names renamed into place after one filesystem sync per volume and an fsync "
-          "of the folder, Page + StoredFile rows and the scan sign-off in one DB transaction per "
-          "volume, the volume's tracking sheet (.xlsx) and its receipt")
-    bases, ingests = [], []
+    print("ingest = plain copy + SHA-256 + syncfs, plus: destination read back and SHA-256 "
+          "verified, temporary names renamed into place after the volume's syncfs, Page + "
+          "StoredFile rows and the scan record in one DB transaction per volume, the scan "
+          "sign-off, the volume's tracking sheet (.xlsx, written once) and its receipt")
+    sizes = sorted(p.stat().st_size for p in paths)
+    print(f"page files: {len(paths)} in {len(clean)} volumes, {total / 1e6:.1f} MB, "
+          f"sizes min {sizes[0] / 1e3:.0f} KB, median {statistics.median(sizes) / 1e3:.0f} KB, "
+          f"max {sizes[-1] / 1e3:.0f} KB; source and target on {work} (same filesystem)")
+    bases, loose, ingests, cpus = [], [], [], []
     for k in range(runs):  # alternating, each ingest into a fresh project at the scan stage
-        base = plain_copy(work, paths)
-        t0 = time.perf_counter()
-        os.sync()
-        synced = time.perf_counter() - t0
+        base, base_cpu = plain_copy(work, paths)
+        nosync, _ = plain_copy(work, paths, durable=False)
         run_ctx, operator = _scan_project(work, f"proj{k}", truth_volumes)
+        os.sync()
         timers.spent.clear()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = ingest(run_ctx, operator, root, report=report)
-        took = time.perf_counter() - t0
-        bases.append(base)
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
+        bases.append((base, base_cpu))
+        loose.append(nosync)
         ingests.append(took)
+        cpus.append(cpu)
         parts = ", ".join(f"{label} {sec:.2f} s" for label, sec in timers.spent.items())
-        print(f"  run {k + 1}: plain copy + SHA-256 {base:.2f} s (then sync(2) {synced:.2f} s); "
-              f"ingest {result.count('ingested')} volumes {took:.2f} s = {took / base:.2f}× — "
-              f"of which {parts}; load {os.getloadavg()[0]:.1f}")
-    base, took = min(bases), min(ingests)
-    print(f"plain copy + SHA-256: {len(paths)} files, {total / 1e6:.1f} MB, best of {runs}: "
-          f"{base:.2f} s ({total / 1e6 / base:.0f} MB/s; no fsync: the copies may still be only "
-          f"in memory)")
+        print(f"  run {k + 1}: plain copy + SHA-256 + syncfs {base:.2f} s (CPU {base_cpu:.2f} s; "
+              f"without syncfs {nosync:.2f} s); ingest {result.count('ingested')} volumes "
+              f"{took:.2f} s (CPU {cpu:.2f} s) = {took / base:.2f}× — of which {parts}; "
+              f"load {os.getloadavg()[0]:.1f}")
+    base, base_cpu = min(bases)
+    took = min(ingests)
+    mid = statistics.median(b for b, _c in bases)
+    base_cpu = min(c for _b, c in bases)
+    ratios = sorted(i / b for i, (b, _c) in zip(ingests, bases, strict=True))
+    print(f"plain copy + SHA-256 + syncfs per folder: {len(paths)} files, {total / 1e6:.1f} MB, "
+          f"best of {runs}: {base:.2f} s ({total / 1e6 / base:.0f} MB/s), median {mid:.2f} s, "
+          f"CPU best {base_cpu:.2f} s; without syncfs best {min(loose):.2f} s")
     print(f"ingest: {len(clean)} volumes, {len(paths)} files, best of {runs}: {took:.2f} s = "
-          f"{took / base:.2f}× plain copy + SHA-256 of the same files [target <= 1.5×]; "
-          f"with its content check (1 core, {check_time:.2f} s): {(took + check_time) / base:.2f}×")
+          f"{took / base:.2f}× the best plain copy + SHA-256 + syncfs of the same files "
+          f"[target <= 1.5×]; median {statistics.median(ingests):.2f} s = "
+          f"{statistics.median(ingests) / mid:.2f}× the median; per run "
+          f"{', '.join(f'{r:.2f}×' for r in ratios)}; CPU best {min(cpus):.2f} s = "
+          f"{min(cpus) / base_cpu:.2f}× the plain copy's CPU; with its content check "
+          f"(1 core, {check_time:.2f} s): {(took + check_time) / base:.2f}×")
 
 
 def main() -> None:
@@ -172,6 +231,9 @@ def main() -> None:
     parser.add_argument("--volumes", type=int, default=6)
     parser.add_argument("--runs", type=int, default=3, help="ingest runs beside plain copies")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--dpi", type=int, default=200,
+                        help="resolution of the generated pages (200: ~0.55 MB a page, "
+                             "300: ~1.2 MB)")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="dangan-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -179,14 +241,14 @@ def main() -> None:
           f"(filesystem of {os.stat(work).st_dev:#x}; not /dev/shm), "
           f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     bench_names(work, args.names)
-    scans = work / "scans"
+    scans = work / ("scans" if args.dpi == 200 else f"scans-{args.dpi}")
     if not scans.exists():
-        truth = generate_set(scans, args.volumes, seed=1, pages=(38, 42), p_blank=0.0,
-                             p_duplicate=0.0)
+        truth = generate_set(scans, args.volumes, seed=1, dpi=args.dpi, pages=(38, 42),
+                             p_blank=0.0, p_duplicate=0.0)
     else:
         from dangan.samples import SetTruth
 
-        truth = SetTruth.from_json(work / "scans.truth.json")
+        truth = SetTruth.from_json(scans.with_name(scans.name + ".truth.json"))
     bench_content(scans)
     bench_ingest(work, scans, truth.volumes, args.runs)
     shutil.rmtree(work / "names", ignore_errors=True)
