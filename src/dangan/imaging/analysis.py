@@ -29,6 +29,7 @@ from dangan.imaging.paper import Paper, find_paper
 ANALYSIS_DPI = 50.0
 FINE_DPI = 100.0  # content skew is refined at this resolution when the paper edge is unusable
 EDGE_AGREES_DEG = 0.5
+CONTENT_PRECISION_DEG = 0.2  # a sharp edge this close to a confirmed content angle is used
 MIN_CONTENT_CONFIDENCE = 0.3
 
 
@@ -94,10 +95,13 @@ def _remove_holes(ink: np.ndarray, holes: list[Hole]) -> None:
 def choose_skew(content: SkewEstimate, edge: float | None, edge_weak: bool = False
                 ) -> tuple[float, str, float]:
     """Content angle first; the paper edge when content is weak or agrees (it is sharper),
-    unless a fit of the text lines confirms the content angle: the text is what must come
-    out straight, and a sheet may be cut or printed a little askew."""
+    unless a fit of the text lines confirms a content angle beyond the content's own
+    precision from the edge: the text is what must come out straight, and a sheet may be
+    cut or printed a little askew."""
     confident = content.confidence >= MIN_CONTENT_CONFIDENCE and content.points >= 300
-    if confident and content.verified:
+    if (confident and content.verified and not (
+            edge is not None and not edge_weak
+            and abs(content.angle_deg - edge) <= CONTENT_PRECISION_DEG)):
         return content.angle_deg, "content", content.confidence
     if edge is not None and edge_weak and confident:
         edge = None
