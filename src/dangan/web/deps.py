@@ -46,9 +46,12 @@ def now(request: Request) -> datetime:
 
 
 def _authenticate(ctx: ProjectContext, cookie: str | None, bearer: str | None,
-                  at: datetime) -> sec.Account:
+                  at: datetime, batch_code: str | None = None) -> tuple[sec.Account, str | None]:
+    """The account, and (for ``batch_code``) the work batch's current stage, read in the
+    same transaction: a claim or a sign-off then needs no second one for its role check."""
     idle = timedelta(minutes=ctx.config.web.idle_minutes)
     account: sec.Account | None = None
+    stage: str | None = None
     with ctx.transaction() as session:  # commits an idle session's end, too
         if bearer:
             worker = sec.find_token(session, bearer, at)
@@ -56,10 +59,13 @@ def _authenticate(ctx: ProjectContext, cookie: str | None, bearer: str | None,
                 account = sec.load_account(session, worker)
         elif cookie:
             account = sec.session_account(session, cookie, at, idle)
+        if account is not None and batch_code is not None:
+            stage = session.scalar(_stage_statement(), {"project_id": ctx.project_id,
+                                                        "code": batch_code})
     if account is None:
         raise sec.NotAuthenticated("web.bad_token" if bearer else
                                    "web.session_ended" if cookie else None)
-    return account
+    return account, stage
 
 
 def record_refusal(ctx: ProjectContext, account: sec.Account | None, path: str, reason: str,
@@ -82,9 +88,14 @@ async def current_account(request: Request) -> sec.Account:
     if cached is not None:
         return cached
     ctx = get_ctx(request)
-    account = await run_in_threadpool(_authenticate, ctx, request.cookies.get(SESSION_COOKIE),
-                                      _bearer(request), now(request))
+    # a state-changing request on a work batch: its stage is read with the account
+    code = request.path_params.get("code") if request.method in csrf.UNSAFE_METHODS else None
+    account, stage = await run_in_threadpool(
+        _authenticate, ctx, request.cookies.get(SESSION_COOKIE), _bearer(request),
+        now(request), code if isinstance(code, str) else None)
     request.state.account = account
+    if isinstance(code, str):
+        request.state.batch_stage = (code, stage)
     return account
 
 
@@ -131,15 +142,17 @@ async def require_stage_role(request: Request, account: sec.Account, batch_code:
     """The batch's current stage, if the account holds a role that works it (else 403)."""
     ctx = get_ctx(request)
 
-    def stage_of() -> str:
+    def stage_of() -> str | None:
         with ctx.transaction() as session:
-            stage = session.scalar(_stage_statement(), {"project_id": ctx.project_id,
-                                                        "code": batch_code})
-        if stage is None:
-            raise NotFoundError("workflow.batch_not_found", code=batch_code)
-        return stage
+            found: str | None = session.scalar(_stage_statement(), {
+                "project_id": ctx.project_id, "code": batch_code})
+            return found
 
-    stage = await run_in_threadpool(stage_of)
+    read: tuple[str, str | None] | None = getattr(request.state, "batch_stage", None)
+    stage = read[1] if read is not None and read[0] == batch_code \
+        else await run_in_threadpool(stage_of)
+    if stage is None:
+        raise NotFoundError("workflow.batch_not_found", code=batch_code)
     allowed = wf.STAGE_ALLOWED_ROLES.get(stage, frozenset())
     if not allowed & account.roles:
         await refuse(request, account, f"stage:{stage}",

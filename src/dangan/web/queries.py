@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import (
@@ -59,14 +59,15 @@ def _statements() -> dict[str, Any]:
     project: Any = bindparam("project_id")
     batch_id: Any = bindparam("batch_id")
     pattern: Any = bindparam("pattern")
+    limit: Any = bindparam("limit", type_=Integer)
     matched = (select(Volume.id, func.count().over().label("total"))
                .where(Volume.project_id == project,
                       or_(Volume.archive_code.like(pattern, escape="\\"),
                           Volume.title.like(pattern, escape="\\")))
-               .order_by(Volume.archive_code).limit(SEARCH_LIMIT).subquery("matched"))
+               .order_by(Volume.archive_code).limit(limit).subquery("matched"))
     listed = (select(Volume.id, func.count().over().label("total"))
               .where(Volume.project_id == project)
-              .order_by(Volume.archive_code).limit(SEARCH_LIMIT).subquery("listed"))
+              .order_by(Volume.archive_code).limit(limit).subquery("listed"))
 
     def search(found: Any) -> Any:
         # one scan: the first rows in code order, each carrying the number of all matches
@@ -150,8 +151,8 @@ def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], in
     q = _statements()
     with ctx.transaction() as session:
         rows = session.execute(q["search"] if text else q["all"],
-                               {"project_id": ctx.project_id,
-                                "pattern": f"%{escaped}%"}).all()
+                               {"project_id": ctx.project_id, "pattern": f"%{escaped}%",
+                                "limit": SEARCH_LIMIT}).all()
     total = int(rows[0][-1]) if rows else 0
     return _to_rows(rows), total
 
