@@ -67,3 +67,17 @@ def test_shadow_rings_in_the_margin_are_holes() -> None:
     for the ink alone."""
     report = retouch_bytes(_with_rings(175, 4), OPTS).report
     assert report.holes_filled == 2 and len(report.hole_boxes) == 2
+
+
+def test_a_hole_cropped_off_the_canvas_is_neither_filled_nor_recorded() -> None:
+    """This sheet is wider than the page size: its punched row lies in the overhang that the
+    output leaves off, so no fill is recorded there (it would be a fill of nothing) and no
+    hole is reported as left unfilled."""
+    page = make_page(1019, turn=0)
+    assert len(page.truth.holes) == 2
+    report = retouch_bytes(page.data, OPTS).report
+    w, h = report.width, report.height
+    assert all(0 <= (x0 + x1) / 2 < w and 0 <= (y0 + y1) / 2 < h
+               for x0, y0, x1, y1 in report.hole_boxes)
+    assert report.holes_found == report.holes_filled == len(report.hole_boxes)
+    assert "hole" not in [d.code for d in report.defects]

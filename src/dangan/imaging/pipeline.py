@@ -81,7 +81,11 @@ def _paper_samples(plan: PagePlan) -> np.ndarray:
     return _to_scan(pts, plan.factor)
 
 
-def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fill:
+def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
+          size: tuple[int, int]) -> Fill:
+    """What the render paints: the bed outside the sheet and the holes whose centre lands on
+    the output canvas (a hole cropped off with the sheet's overhang is neither filled nor
+    recorded)."""
     outline, zone = None, None
     if plan.paper.found and opts.borders and plan.bed is not None and plan.bed.zone.any():
         outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
@@ -91,8 +95,10 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float) -> Fi
         scale = float(np.hypot(m[0, 0], m[0, 1]))
         centres = transform(np.vstack([m, [0, 0, 1]]),
                             _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
+        w, h_out = size
         holes = tuple((float(x), float(y), h.r / plan.factor * scale * 1.3 + 2)
-                      for (x, y), h in zip(centres, plan.holes, strict=True))
+                      for (x, y), h in zip(centres, plan.holes, strict=True)
+                      if 0 <= x < w and 0 <= y < h_out)
     return Fill(outline, opts.px(0.6, dpi), holes, zone)
 
 
@@ -157,13 +163,15 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
     pl = _placement(plan, opts, dpi, grey.shape)
-    fill = _fill(plan, pl.matrix, opts, dpi)
+    fill = _fill(plan, pl.matrix, opts, dpi, pl.size)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
     rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half)
     report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
     report.bed_sides = list(plan.paper.bed_sides) if fill.paper is not None else []
-    report.holes_found, report.holes_filled = len(plan.holes), len(fill.holes)
+    # holes found on the output canvas (one cropped off with the sheet's overhang is not there)
+    report.holes_found = len(fill.holes) if opts.holes else len(plan.holes)
+    report.holes_filled = len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
     report.dpi = round(dpi)
     _measure(report, plan, grey, pl, rendered.planes[0], dpi)
