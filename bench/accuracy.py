@@ -38,7 +38,9 @@ trust_file_dpi=True)`` — what ``dangan retouch`` does without ``--dpi`` — an
 * *residual skew* (text pages): generated — the rotation of truth clean→scan composed with
   the matrix, modulo 90°; real — the output's line angle by projection profiles
   (``accuracy.line_angle``, independent of the engine), on pages whose truth gives a line
-  angle that ``line_angle`` also finds on the input (within 0.3°).
+  angle that ``line_angle`` also finds on the input (within 0.3°). Printed over all text
+  pages (the target) and over the pages the engine let through unflagged, with the count of
+  those left over 0.5° without a flag (silent harm; a flagged page goes to a person).
 * *QC*: a page *should be flagged* when it was damaged (any of the above, residual skew
   > 0.5°, an unreadable page) or is blank; *flagged* = any QC defect (status ≠ ok).
 * *speed*: pages per CPU second spent in ``retouch_bytes`` (all threads of the worker and
@@ -326,6 +328,8 @@ def figures(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     flagged_wrong = [r for r in turned if not r["upright"] and r["flagged"]]
     lost = [r for r in rows if _lost(r)]
     skews = [abs(r["residual_skew"]) for r in rows if r["residual_skew"] is not None]
+    passed = [abs(r["residual_skew"]) for r in rows
+              if r["residual_skew"] is not None and not r["flagged"]]
     fills = sum(r["false_fills"] for r in rows)
     real, filled = sum(r["holes_real"] for r in rows), sum(r["holes_filled"] for r in rows)
     should = [r for r in rows if _should(r)]
@@ -350,6 +354,9 @@ def figures(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         ("residual skew, text pages (n)",
          f"mean {np.mean(skews):.2f}°, max {np.max(skews):.2f}° ({len(skews)})" if skews
          else "not measured", "mean ≤ 0.1°, max ≤ 0.5°"),
+        ("  of pages not flagged; over 0.5° and not flagged",
+         (f"mean {np.mean(passed):.2f}°, max {np.max(passed):.2f}° ({len(passed)}); "
+          f"{sum(v > 0.5 for v in passed)}") if passed else "none", "0 over 0.5° unflagged"),
         ("QC flags precision / recall",
          f"{len(both) / len(flagged) if flagged else 1:.2f} / "
          f"{len(both) / len(should) if should else 1:.2f} "
