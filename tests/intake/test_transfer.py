@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,24 @@ def test_a_copy_ahead_is_published_only_when_taken(tmp_path: Path) -> None:
     ahead.start("x", [(str(paths[0]), "已扫描/x/0001.jpg")], "x")
     ahead.close()  # stopped before its turn: nothing left behind
     assert not storage.exists("已扫描/x/0001.jpg") and not _temporaries(storage)
+
+
+def test_without_syncfs_each_temporary_is_fsynced_before_the_renames(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = Storage(str(tmp_path / "store"))
+    paths = _sources(tmp_path, 3)
+    synced: list[str] = []
+    real_fsync = transfer.os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(transfer, "_SYNCFS", None)  # as on a system without syncfs(2)
+    monkeypatch.setattr(transfer.os, "fsync", fsync)
+    moved = transfer_files(storage, [(str(p), f"已扫描/v/{p.name}") for p in paths], "v")
+    assert [storage.read_bytes(t.rel) for t in moved] == [p.read_bytes() for p in paths]
+    temporaries = [s for s in synced if TMP_PREFIX in os.path.basename(s)]
+    assert sorted(os.path.basename(s).rsplit("-", 1)[-1] for s in temporaries) == sorted(
+        p.name for p in paths)
+    assert not _temporaries(storage)

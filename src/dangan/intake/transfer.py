@@ -11,11 +11,11 @@ threads (read, hash and write through one reused buffer per thread; the read-bac
 written temporary through a read-only memory map, so the verification costs a hash and no
 copy; hashlib, reads and writes release the GIL). Durability: writeback of each temporary is
 started as soon as it is written, and the volume has ONE barrier — ``syncfs`` of the storage's
-filesystem (``sync`` where there is none) — after all its temporaries are written and before
-any is renamed; then the renames and an fsync of the folder. Nothing is published (renamed,
-then recorded in the database) before the barrier, so an fsync per file would add nothing but
-one journal commit per page; a crash before the barrier leaves only temporaries, which the
-rerun removes. Elsewhere (fsspec stores) ``Storage.write_batch`` does the same file by file.
+filesystem (an fsync of each file where there is no syncfs) — after all its temporaries are
+written and before any is renamed; then the renames and an fsync of the folder. Nothing is
+published (renamed, then recorded in the database) before the barrier, so an fsync per file
+would add nothing but one journal commit per page; a crash before the barrier leaves only
+temporaries, which the rerun removes. Elsewhere (fsspec stores) ``Storage.write_batch`` does the same file by file.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import io
 import itertools
 import mmap
 import os
@@ -98,11 +99,11 @@ class Staged:
     adopted: dict[str, Transferred]
     done: dict[str, Transferred]
     pending: list[tuple[str, str, str]] = field(default_factory=list)  # rel, tmp, target
-    barrier: int | None = None  # a folder's descriptor, opened before the first write
+    barrier: int | None = None  # a folder's descriptor for syncfs, opened before any write
 
     def commit(self) -> list[Transferred]:
         try:
-            if self.pending and self.barrier is not None:
+            if self.pending:
                 _publish(self.pending, self.barrier)
                 self.pending = []
         finally:
@@ -236,11 +237,12 @@ def copy_hashing(source: str, tmp: str) -> tuple[str, int]:
     buf = _buffer()
     digest = hashlib.sha256()
     size = 0
-    src = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with io.FileIO(os.open(source, flags), "rb") as src:
+        dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                      0o644)
         try:
-            while n := os.readv(src, [buf]):
+            while n := src.readinto(buf):
                 chunk = buf[:n]
                 digest.update(chunk)
                 _write_all(dst, chunk)
@@ -248,8 +250,6 @@ def copy_hashing(source: str, tmp: str) -> tuple[str, int]:
             _start_writeback(dst)
         finally:
             os.close(dst)
-    finally:
-        os.close(src)
     return digest.hexdigest(), size
 
 
@@ -282,7 +282,7 @@ def _write_new(tmp: str, data: bytes) -> None:
 
 def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
                  extra: Sequence[tuple[str, bytes]]
-                 ) -> tuple[list[Transferred], list[tuple[str, str, str]], int]:
+                 ) -> tuple[list[Transferred], list[tuple[str, str, str]], int | None]:
     if storage.existing:
         storage.require_root(areas=False)
     rels = [rel for _source, rel in to_copy] + [rel for rel, _data in extra]
@@ -296,8 +296,8 @@ def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
     try:
         for parent in dict.fromkeys(os.path.dirname(target) for target in targets):
             os.makedirs(parent, exist_ok=True)
-        # Opened before the first write: the barrier reports any writeback error since.
-        barrier = os.open(os.path.dirname(targets[0]), os.O_RDONLY)
+        if _SYNCFS is not None:  # opened before the first write: syncfs reports any
+            barrier = os.open(os.path.dirname(targets[0]), os.O_RDONLY)  # error since
         with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
             done = list(pool.map(_copy_verified, [s for s, _rel in to_copy], tmps,
                                  [rel for _s, rel in to_copy]))
@@ -317,13 +317,21 @@ def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
             barrier)
 
 
-def _publish(pending: Sequence[tuple[str, str, str]], barrier: int) -> None:
+def _publish(pending: Sequence[tuple[str, str, str]], barrier: int | None) -> None:
     """The barrier (every temporary durable), then the renames and an fsync of each folder.
     On failure the temporaries not yet renamed are removed; those renamed are complete."""
     parents = list(dict.fromkeys(os.path.dirname(target) for _rel, _tmp, target in pending))
     renamed = 0
     try:
-        _sync_filesystem(barrier)
+        if barrier is not None:
+            _sync_filesystem(barrier)
+        else:  # no syncfs here: every temporary is fsynced
+            for _rel, tmp, _target in pending:
+                fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
         for _rel, tmp, target in pending:
             os.replace(tmp, target)
             renamed += 1
@@ -362,11 +370,7 @@ def _start_writeback(fd: int) -> None:
 
 
 def _sync_filesystem(fd: int) -> None:
-    """The durability barrier: syncfs(2) of the filesystem holding ``fd`` (an error raises),
-    sync(2) where there is no syncfs."""
-    if _SYNCFS is None:
-        os.sync()
-        return
+    """The durability barrier: syncfs(2) of the filesystem holding ``fd`` (an error raises)."""
     if _SYNCFS(fd) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
