@@ -90,8 +90,6 @@ MESSAGES.update({
     "records.sort.saved": ("已记录案卷 {code}：编页 {pages} 页，照片 {photos} 张。",
                            "Recorded volume {code}: {pages} pages numbered, {photos} photos."),
     "records.not_in_batch": ("案卷 {code} 不在小批次 {batch} 中", "Volume {code} is not in work batch {batch}"),
-    "records.photo_type": ("照片 {name} 的格式不支持（可用：{types}）",
-                           "Photo {name}: unsupported type (allowed: {types})"),
     "records.photo_size": ("照片 {name} 为空或超过 {max} MB", "Photo {name} is empty or over {max} MB"),
     "records.too_many_photos": ("一次最多上传 {max} 张照片", "At most {max} photos at a time"),
     "records.photo_checksum": ("照片 {name} 写入后校验值不符", "Photo {name}: checksum differs after writing"),

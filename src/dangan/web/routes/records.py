@@ -2,14 +2,16 @@
 photos of special bindings), the binding method agreed and the trial volumes approved by the
 archive-room lead, and the binder's rebind sign-off.
 
-Photos go through the storage layer into 过程记录 (content-addressed names, SHA-256 checked
-after writing) and are named in the sort record; every record is a service call.
+Photos go through the service the CLI uses (``rebind.record_sorting``): each is checked to be
+an image, then stored in 过程记录 (content-addressed names, SHA-256 checked after writing) and
+named in the sort record.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
+import tempfile
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -25,7 +27,6 @@ from dangan.services import engine, rebind
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-from dangan.storage.areas import Area
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, require_role, require_stage_role
 from dangan.web.routes.auth import set_flash
@@ -38,10 +39,8 @@ Sorter = Annotated[sec.Account, Depends(require_role(wf.SORTER))]
 Lead = Annotated[sec.Account, Depends(require_role(wf.ARCHIVE_STAFF))]
 Binder = Annotated[sec.Account, Depends(require_role(wf.BINDER))]
 Text = Annotated[str, Form(max_length=2000)]
-PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif"}
 MAX_PHOTO = 20 * 1024 * 1024
 MAX_PHOTOS = 20
-PHOTO_DIR = "整理照片"
 
 
 def _to(path: str, message: str) -> Response:
@@ -73,41 +72,42 @@ def sort_page(request: Request, ctx: Ctx, account: Reader, code: str) -> Respons
                   rows=sort_rows(ctx, code), is_sorter=account.has(wf.SORTER))
 
 
-def _safe_part(text: str) -> str:
-    return re.sub(r"[^\w.\-]+", "_", text)[:120] or "_"
-
-
-def store_photos(ctx: ProjectContext, archive_code: str,
-                 photos: list[tuple[bytes, str]]) -> list[str]:
-    """Write each photo to 过程记录/整理照片/<volume>/<sha256 prefix><suffix>; the checksum
-    returned by the storage layer must equal the one computed from the upload."""
-    stored: list[str] = []
-    for data, suffix in photos:
-        digest = hashlib.sha256(data).hexdigest()
-        rel = f"{Area.RECORDS.value}/{PHOTO_DIR}/{_safe_part(archive_code)}/{digest[:16]}{suffix}"
-        written = ctx.storage.write_bytes(rel, data)
-        if written != digest:
-            raise InputError("records.photo_checksum", name=rel)
-        stored.append(f"{rel}#sha256={digest}")
-    return stored
-
-
-async def _read_photos(files: list[UploadFile]) -> list[tuple[bytes, str]]:
+async def _read_photos(files: list[UploadFile]) -> list[tuple[str, bytes]]:
+    """The uploads as (the file's name, its bytes); whether each is an image is the service's
+    check (``rebind.read_photo``, as ``sort record --photo``), not the browser's content type."""
     picked = [f for f in files if f.filename]
     if len(picked) > MAX_PHOTOS:
         raise InputError("records.too_many_photos", max=MAX_PHOTOS)
-    out: list[tuple[bytes, str]] = []
+    out: list[tuple[str, bytes]] = []
     for f in picked:
-        suffix = PHOTO_TYPES.get(f.content_type or "")
-        if suffix is None:
-            raise InputError("records.photo_type", name=f.filename or "",
-                             types=", ".join(PHOTO_TYPES))
         data = await f.read(MAX_PHOTO + 1)
         if len(data) > MAX_PHOTO or not data:
             raise InputError("records.photo_size", name=f.filename or "",
                              max=MAX_PHOTO // (1024 * 1024))
-        out.append((data, suffix))
+        out.append((f.filename or "", data))
     return out
+
+
+def _record_with_photos(ctx: ProjectContext, actor: Actor, archive_code: str,
+                        uploads: list[tuple[str, bytes]], pages_numbered: int,
+                        unbind_notes: str, remarks: str) -> int:
+    """Hand the uploads to ``rebind.record_sorting`` as files (the CLI's path: each is checked
+    to be a JPEG/PNG/TIFF image, then stored with its SHA-256); a refusal names the uploaded
+    file, not the temporary copy."""
+    with tempfile.TemporaryDirectory(prefix="dangan-photo-") as tmp:
+        names: dict[str, str] = {}
+        for i, (name, data) in enumerate(uploads):
+            path = Path(tmp) / f"{i}{Path(name).suffix[:10]}"
+            path.write_bytes(data)
+            names[str(path)] = name
+        try:
+            return rebind.record_sorting(ctx, actor, archive_code, pages_numbered,
+                                         unbind_notes=unbind_notes, remarks=remarks,
+                                         photo_files=list(names))
+        except InputError as exc:
+            if exc.params.get("path") in names:
+                exc.params["path"] = names[exc.params["path"]]
+            raise
 
 
 @router.post("/sort/{code}/{archive_code:path}")
@@ -121,9 +121,8 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
 
     def work(actor: Actor) -> int:
         _check_in_batch(ctx, code, archive_code, actor)
-        stored = store_photos(ctx, archive_code, uploads) if uploads else []
-        return rebind.record_sorting(ctx, actor, archive_code, pages_numbered,
-                                     unbind_notes=unbind_notes, photos=stored, remarks=remarks)
+        return _record_with_photos(ctx, actor, archive_code, uploads, pages_numbered,
+                                   unbind_notes, remarks)
 
     await act(request, account, work)
     return _to(f"/records/sort/{quote(code, safe='')}",
@@ -133,7 +132,7 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
 
 def _check_in_batch(ctx: ProjectContext, code: str, archive_code: str, actor: Actor) -> None:
     """The volume is in this batch and the actor holds its sort claim (checked again by the
-    service); before any photo is written."""
+    service); before any photo is read."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, code)
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
