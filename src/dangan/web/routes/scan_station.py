@@ -24,6 +24,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport
+from dangan.intake.walk import Walker
 from dangan.services import intake
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -79,13 +80,17 @@ def _offending(report: CheckReport) -> list[dict[str, Any]]:
     return out
 
 
+def _station(request: Request, ctx: ProjectContext, account: sec.Account, root: Path,
+             report: CheckReport, status_code: int = 200, **extra: Any) -> Response:
+    return render(request, "scan/station.html", status_code=status_code, root=str(root),
+                  volumes=_offending(report), other=[d.message for d in report.other_defects],
+                  runs=runs.recent(ctx, KIND, person=account.name, limit=3), **extra)
+
+
 @router.get("/scan-station")
 def station(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
     root = scan_root(request, ctx)
-    report = _report(ctx, root)
-    return render(request, "scan/station.html", root=str(root), volumes=_offending(report),
-                  other=[d.message for d in report.other_defects],
-                  runs=runs.recent(ctx, KIND, person=account.name, limit=3))
+    return _station(request, ctx, account, root, _report(ctx, root))
 
 
 @router.get("/scan-station/thumb/{top}/{name}")
@@ -101,11 +106,14 @@ def thumb(request: Request, ctx: Ctx, account: ScanAccount, top: str, name: str,
 
 
 def _work(ctx: ProjectContext, actor: Actor, root: Path, report: CheckReport,
-          problems: list[str]) -> Callable[[runs.Progress], str]:
+          problems: dict[str, list[str]]) -> Callable[[runs.Progress], str]:
+    """Volume by volume, each with only the problems assigned to it (as ``CODE=TEXT``)."""
     def work(progress: runs.Progress) -> str:
         for vol in report.volumes:
             one = CheckReport(report.root, [vol], [])
-            result = intake.ingest(ctx, actor, root, problems, report=one)
+            code = vol.folder.archive_code or ""
+            own = [f"{code}={text}" for text in problems.get(code, [])] if code else []
+            result = intake.ingest(ctx, actor, root, own, report=one)
             for v in result.volumes:
                 progress.line(f"{v.volume}: {v.message or v.state}")
             progress.step()
@@ -121,8 +129,13 @@ async def ingest(request: Request, ctx: Ctx, account: ScanAccount,
     report = await act(request, account, lambda _actor: _report(ctx, root))
     actor = actor_of(ctx, account)
     lines = [ln.strip() for ln in problems.splitlines() if ln.strip()]
+    try:  # over the whole report, before anything runs: a refused problem ingests nothing
+        assigned = intake.assign_problems(ctx.rules, report, lines)
+    except InputError as exc:
+        return _station(request, ctx, account, root, report, status_code=exc.http_status,
+                        error=exc, problems=problems)
     run = runs.start(ctx, KIND, str(root), account.name, account.worker_id,
-                     len(report.volumes), _work(ctx, actor, root, report, lines))
+                     len(report.volumes), _work(ctx, actor, root, report, assigned))
     assert run is not None  # not exclusive: always started
     response = RedirectResponse("/scan-station", status_code=303)
     set_flash(response, t("web_images.scan.started", count=run.total))
@@ -155,8 +168,18 @@ async def remove_page(request: Request, ctx: Ctx, account: ScanAccount,
     done = await act(request, account, lambda actor: intake.renumber_volume(
         vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor))
     response = RedirectResponse("/scan-station", status_code=303)
-    set_flash(response, t("web_images.scan.renumbered", volume=vdir.name, pages=done.pages))
+    if done.state == "already_applied":  # the same removal from another tab: count the folder
+        set_flash(response, t("web_images.scan.already_removed", volume=vdir.name,
+                              pages=_page_count(ctx, vdir)))
+    else:
+        set_flash(response, t("web_images.scan.renumbered", volume=vdir.name, pages=done.pages))
     return response
+
+
+def _page_count(ctx: ProjectContext, vdir: Path) -> int:
+    """The pages in the volume folder as it stands (what the check would count)."""
+    return len(Walker(ctx.rules, "jpg").volume(str(vdir), "", vdir.name, list(os.scandir(vdir)),
+                                               str(vdir)).pages)
 
 
 @router.post("/scan-station/insert")
