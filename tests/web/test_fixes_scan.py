@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
+from dangan.i18n import t
 from dangan.samples import SetTruth, generate_set
 from dangan.services.project import ProjectContext
 from dangan.web import runs
@@ -101,3 +102,23 @@ def test_a_problem_naming_an_unknown_or_no_volume_is_refused_on_the_page(
     assert runs.recent(ctx, "ingest", person="张扫", limit=1) == []  # nothing started
     with ctx.transaction() as session:
         assert session.scalars(select(Volume.page_count)).all() == [None, None]
+
+
+def test_removing_the_same_page_twice_reports_the_pages_really_left(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth]) -> None:
+    client, _ctx, root, truth = station
+    vol = truth.volumes[0]
+    csrf = login(client, "scanner")
+    form = {"csrf_token": csrf, "top": vol.folder, "name": "0002.jpg"}
+    first = client.post("/scan-station/remove", data=form)
+    assert first.status_code == 303
+    assert client.cookies.get("dangan_flash") is not None
+    first_flash = client.get("/scan-station").text
+    assert t("web_images.scan.renumbered", volume=vol.folder, pages=3) in first_flash
+    second = client.post("/scan-station/remove", data=form)  # the same click, another tab
+    assert second.status_code == 303
+    left = sorted(p.name for p in (root / vol.folder).iterdir() if p.suffix == ".jpg")
+    assert left == ["0001.jpg", "0002.jpg", "0003.jpg"]
+    page = client.get("/scan-station").text
+    assert t("web_images.scan.already_removed", volume=vol.folder, pages=3) in page
+    assert t("web_images.scan.renumbered", volume=vol.folder, pages=2) not in page

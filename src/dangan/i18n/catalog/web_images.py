@@ -173,6 +173,9 @@ MESSAGES.update({
     "web_images.scan.insert": ("插入并重新编号", "Insert and renumber"),
     "web_images.scan.renumbered": ("{volume} 已重新编号，现有 {pages} 页。",
                                    "{volume} renumbered: {pages} pages now."),
+    "web_images.scan.already_removed": ("{volume}：此页已删除（另一窗口已做过），未再删除；现有 {pages} 页。",
+                                        "{volume}: this page was already removed (from another "
+                                        "window); nothing removed again. {pages} pages now."),
 })
 MESSAGES.update({
     "web_images.retouch.flag.skew": ("偏斜 {deg}°", "skew {deg}°"),
