@@ -64,6 +64,20 @@ def _by_login(session: Session, project_id: int, login: str) -> Worker:
     return worker
 
 
+def _keep_an_administrator(session: Session, project_id: int, worker: Worker) -> None:
+    """Refuse taking the administrator role away from (or disabling) the last active
+    administrator with a login: nobody could administer the project any more."""
+    extra = session.get(WebAccount, worker.id)
+    if not (worker.active and extra is not None and extra.is_admin):
+        return
+    others = session.scalar(select(Worker.id).join(WebAccount, WebAccount.worker_id == Worker.id)
+                            .where(Worker.project_id == project_id, Worker.id != worker.id,
+                                   Worker.active.is_(True), Worker.login.is_not(None),
+                                   WebAccount.is_admin.is_(True)).limit(1))
+    if others is None:
+        raise ConflictError("web.account.last_admin", login=worker.login or worker.name)
+
+
 def add_user(ctx: ProjectContext, login: str, password: str, *, worker: str | None = None,
              roles: Iterable[str] = (), by: str = "cli") -> AccountRow:
     """Give a worker (made if absent, named ``worker`` or the login) a login and password."""
@@ -116,6 +130,7 @@ def disable_user(ctx: ProjectContext, login: str, by: str = "cli") -> None:
     now = ws.now()
     with ctx.transaction() as session:
         worker = _by_login(session, ctx.project_id, login)
+        _keep_an_administrator(session, ctx.project_id, worker)
         worker.active = False
         sec.revoke_sessions(session, worker.id, "disabled", now)
         for token in session.scalars(select(WebToken).where(WebToken.worker_id == worker.id,
@@ -131,6 +146,8 @@ def set_roles(ctx: ProjectContext, login: str, roles: Iterable[str], by: str = "
     now = ws.now()
     with ctx.transaction() as session:
         worker = _by_login(session, ctx.project_id, login)
+        if not admin:
+            _keep_an_administrator(session, ctx.project_id, worker)
         current = {r.role: r for r in session.scalars(select(WorkerRole).where(
             WorkerRole.worker_id == worker.id))}
         for role, row in current.items():

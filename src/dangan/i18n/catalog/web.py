@@ -125,6 +125,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.users.disabled": ("已停用 {login}，其会话已结束。", "{login} disabled; their sessions ended."),
     # --- accounts (CLI and admin page) ---
     "web.account.login_taken": ("登录名 {login} 已被使用。", "The login {login} is taken."),
+    "web.account.last_admin": ("{login} 是唯一在用的系统管理员：不能取消其系统管理员岗位或停用该账号，"
+                               "请先让另一位用户成为系统管理员。",
+                               "{login} is the only active administrator: their administrator "
+                               "role cannot be removed nor the account disabled; make another "
+                               "user an administrator first."),
     "web.account.unknown_login": ("没有登录名为 {login} 的用户。", "No user with the login {login}."),
     "web.account.bad_login": ("登录名只能由字母、数字、点、横线和下划线组成（1–100 个字符）：{login}",
                               "A login is 1–100 letters, digits, dots, dashes or underscores: {login}"),
