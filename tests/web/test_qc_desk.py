@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -218,3 +219,77 @@ def test_inspector_marks_a_box_and_the_retoucher_sees_it(
         assert defect.data["box"] == drawn and rework.defect_id == defect.id
         assert rework.assignee_id == defect.responsible_id
     assert foreign == []
+
+
+# --- what the desk says: original-paper errors, the verdict's figures, the attempt, actions ---
+
+def _items_one_per_volume(line: Line, code: str) -> None:
+    """The catalogue the indexer would leave: one item (件) per volume over its 3 pages, so the
+    sample is drawn of items."""
+    from dangan.db.models import Item, Volume, WorkBatch
+
+    with line.ctx.transaction() as session:
+        batch_id = session.scalar(select(WorkBatch.id).where(WorkBatch.code == code))
+        for vid in session.scalars(select(Volume.id).where(Volume.work_batch_id == batch_id)):
+            session.add(Item(volume_id=vid, seq=1, title="请示", page_start=1, page_end=3))
+
+
+def _followed(client: TestClient, response: Any) -> str:
+    assert response.status_code == 303, response.text
+    return str(client.get(response.headers["location"]).text)
+
+
+def test_item_sample_verdict_original_cause_and_attempt_label(
+        app_client: TestClient, line: Line, at_qc: tuple[str, list[Pages]]) -> None:
+    from dangan.i18n import t
+
+    code, volumes = at_qc
+    _items_one_per_volume(line, code)
+    csrf = _claim_and_draw(app_client, code, seed="7")
+    with line.ctx.transaction() as session:
+        inspection = session.scalar(select(QCInspection))
+        assert inspection is not None
+        assert [u["unit"] for u in inspection.sample] == ["item", "item"]
+    page = app_client.get(f"/qc/{code}").text
+    assert t("qc_desk.inspection", round=1, size=2, population=2, seed=7) in page
+    assert "第 1 轮" not in page
+    # 原卷错误: recorded, charged to nobody (the retoucher is not named)
+    shown = _followed(app_client, app_client.post(
+        f"/qc/{code}/volume/{volumes[1].volume_id}/defect",
+        data={"csrf_token": csrf, "defect": "skew", "page_no": "3", "cause": "original"}))
+    from dangan.web.routes.qc_desk import defect_label
+
+    said = t("qc_desk.defect_recorded_original", label=defect_label("skew"), page=3)
+    assert said in shown and "赵修" not in shown
+    row = shown.split('class="defect"', 1)[1].split("</tr>", 1)[0]
+    assert t("qc_desk.not_charged") in row and "赵修" not in row
+    # one item of the two is bad (a page inside it was marked): 1 of 2, as the service counts
+    marked = _followed(app_client, app_client.post(
+        f"/qc/{code}/volume/{volumes[0].volume_id}/defect",
+        data={"csrf_token": csrf, "defect": "skew", "page_no": "2", "cause": "worker"}))
+    assert "赵修" in marked
+    with line.ctx.transaction() as session:
+        d = session.scalar(select(Defect).where(Defect.cause == "worker"))
+        assert d is not None and d.data["item_seq"] == 1 and d.item_id is not None
+    decided = _followed(app_client, app_client.post(f"/qc/{code}/decide",
+                                                    data={"csrf_token": csrf}))
+    assert t("web_images.qc.failed", rate="50.0%", defective=1, inspected=2) in decided
+    assert t("qc_desk.verdict", rate="50.0%", inspected=2, defective=1) in decided
+    assert "66.7%" not in decided and "1/3" not in decided
+
+
+def test_after_a_pass_the_desk_offers_no_qc_action(app_client: TestClient, line: Line,
+                                                   at_qc: tuple[str, list[Pages]]) -> None:
+    from dangan.i18n import t
+
+    code, _ = at_qc
+    csrf = _claim_and_draw(app_client, code)
+    page = app_client.get(f"/qc/{code}").text
+    assert f"/qc/{code}/decide" in page and f"/qc/{code}/claim" not in page
+    passed = _followed(app_client, app_client.post(f"/qc/{code}/decide",
+                                                   data={"csrf_token": csrf}))
+    stage = line.batch(code)[0]
+    assert stage not in wf.QC_LEVELS
+    assert t("qc_desk.left_qc", stage=t(f"stage.{stage}")) in passed
+    for action in ("claim", "sample", "decide"):
+        assert f"/qc/{code}/{action}" not in passed, action

@@ -158,3 +158,18 @@ MESSAGES.update({
     "officers.data": ("详情", "Details"),
     "officers.older": ("更早的记录", "Older entries"),
 })
+
+MESSAGES.update({
+    # --- 质检台: inspection attempts (次抽检; 一检/二检/终检 are the QC levels), verdict figures
+    "qc_desk.inspection": ("第 {round} 次抽检：样本 {size} / 总体 {population}，种子 {seed}",
+                           "Inspection attempt {round}: sample {size} of {population}, "
+                           "seed {seed}"),
+    "qc_desk.verdict": ("合格率 {rate}：抽检 {inspected} 项，不合格 {defective} 项",
+                        "Pass rate {rate}: {inspected} inspected, {defective} defective"),
+    "qc_desk.not_charged": ("原卷，不计责任", "Original paper, nobody charged"),
+    "qc_desk.defect_recorded_original": ("已记录：{label}（第 {page} 页），原卷错误，不计责任。",
+                                         "Recorded: {label} (page {page}), an error of the "
+                                         "original paper, charged to nobody."),
+    "qc_desk.left_qc": ("本小批次已不在质检：当前环节 {stage}。",
+                        "This batch is no longer at QC: now at {stage}."),
+})

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from dangan.db.models import Defect, Item, QCInspection, Rework, Volume, WorkBatch
+from dangan.db.models import Defect, Item, QCInspection, Rework, StageEvent, Volume, WorkBatch
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError
@@ -56,10 +56,27 @@ class BatchDesk:
     status: str
     holder: str
     inspection: dict[str, Any] | None
+    holder_id: int | None = None
     sample: dict[int, list[int]] = field(default_factory=dict)  # volume id -> page/item keys
     volumes: dict[int, str] = field(default_factory=dict)
     defects: list[dict[str, Any]] = field(default_factory=list)
     to_verify: list[dict[str, Any]] = field(default_factory=list)
+    inspected_by: set[int] = field(default_factory=set)  # signed an earlier QC level
+
+    def actions(self, account: sec.Account) -> dict[str, bool]:
+        """What this account may do here now: claim (the batch waits at a QC level this
+        account works, and it did not sign an earlier level), draw / decide (it holds the
+        claim) — no button the engine would refuse for the stage or the person."""
+        at_qc = self.stage in wf.QC_LEVELS
+        works = at_qc and bool(wf.STAGE_ALLOWED_ROLES.get(self.stage, frozenset())
+                               & account.roles)
+        mine = works and self.holder_id is not None and self.holder_id == account.worker_id
+        open_ = bool(self.inspection and not self.inspection["decision"])
+        return {"at_qc": at_qc,
+                "claim": works and not self.holder and self.status == wf.WAITING
+                and account.worker_id not in self.inspected_by,
+                "draw": mine and not open_, "decide": mine and open_,
+                "in_rework": at_qc and self.status == wf.IN_REWORK}
 
 
 def _batch(session: Session, project_id: int, code: str) -> WorkBatch:
@@ -71,7 +88,9 @@ def _defect_dict(session: Session, d: Defect) -> dict[str, Any]:
     return {"id": d.id, "code": d.code, "label": defect_label(d.code), "page": d.page_no,
             "volume_id": d.volume_id, "box": data.get("box"), "cause": d.cause,
             "status": d.status, "message": d.message, "stage": d.stage,
-            "responsible": ws.worker_name(session, d.responsible_id)}
+            # 原卷错误 are charged to nobody (as in the reports), whoever did the stage
+            "responsible": "" if d.cause == "original"
+            else ws.worker_name(session, d.responsible_id)}
 
 
 def batch_desk(ctx: ProjectContext, code: str) -> BatchDesk:
@@ -81,7 +100,8 @@ def batch_desk(ctx: ProjectContext, code: str) -> BatchDesk:
         inspection = session.scalar(select(QCInspection).where(
             QCInspection.work_batch_id == batch.id).order_by(QCInspection.round.desc()).limit(1))
         desk = BatchDesk(batch.code, batch.stage, batch.status,
-                         ws.worker_name(session, holder.worker_id) if holder else "", None)
+                         ws.worker_name(session, holder.worker_id) if holder else "", None,
+                         holder.worker_id if holder else None)
         desk.volumes = {vid: c for vid, c in session.execute(
             select(Volume.id, Volume.archive_code).where(Volume.work_batch_id == batch.id)
             .order_by(Volume.id))}
@@ -90,17 +110,35 @@ def batch_desk(ctx: ProjectContext, code: str) -> BatchDesk:
                                "seed": inspection.seed, "decision": inspection.decision,
                                "population": inspection.population,
                                "size": len(inspection.sample), "rate": inspection.pass_rate,
-                               "unit": inspection.sample[0]["unit"] if inspection.sample else ""}
+                               "unit": inspection.sample[0]["unit"] if inspection.sample else "",
+                               "verdict": _verdict(session, batch.id, inspection.id)}
             for unit in inspection.sample:
                 desk.sample.setdefault(int(unit["volume_id"]), []).append(int(unit["key"]))
             desk.defects = [_defect_dict(session, d) for d in session.scalars(
                 select(Defect).where(Defect.inspection_id == inspection.id).order_by(Defect.id))]
+        if batch.stage in wf.QC_LEVELS[1:]:
+            desk.inspected_by = {w for w in session.scalars(select(StageEvent.worker_id).where(
+                StageEvent.work_batch_id == batch.id, StageEvent.kind == wf.EVENT_SIGNOFF,
+                StageEvent.volume_id.is_(None), StageEvent.stage.in_(wf.QC_LEVELS)))
+                if w is not None}
         desk.to_verify = [{"id": r.id, "volume": desk.volumes.get(r.volume_id or 0, ""),
                            "reason": r.reason, "assignee": ws.worker_name(session, r.assignee_id)}
                           for r in session.scalars(select(Rework).where(
                               Rework.work_batch_id == batch.id, Rework.status == "done")
                               .order_by(Rework.id))]
         return desk
+
+
+def _verdict(session: Session, batch_id: int, inspection_id: int) -> dict[str, Any] | None:
+    """The figures the service decided by (its decision event): the desk shows these, never
+    its own count of the sample."""
+    for data in session.scalars(select(StageEvent.data).where(
+            StageEvent.work_batch_id == batch_id, StageEvent.kind == wf.EVENT_QC_DECISION)
+            .order_by(StageEvent.id.desc())):
+        if data and data.get("inspection_id") == inspection_id:
+            return {"rate": f"{float(data['rate']):.1%}", "inspected": data["inspected"],
+                    "defective": data["defective"]}
+    return None
 
 
 def qc_batches(ctx: ProjectContext) -> list[dict[str, Any]]:
@@ -140,7 +178,8 @@ def qc_home(request: Request, ctx: Ctx, account: QCAccount) -> Response:
 
 @router.get("/qc/{code}")
 def qc_batch(request: Request, ctx: Ctx, account: QCAccount, code: str) -> Response:
-    return render(request, "qc/batch.html", desk=batch_desk(ctx, code))
+    desk = batch_desk(ctx, code)
+    return render(request, "qc/batch.html", desk=desk, can=desk.actions(account))
 
 
 @router.post("/qc/{code}/claim")
@@ -233,15 +272,31 @@ async def qc_defect(request: Request, ctx: Ctx, account: QCAccount, code: str, v
     if cause not in CAUSES:
         raise InputError("qc.bad_cause", cause=cause)
     box = _box(box_x, box_y, box_w, box_h)
+    desk = batch_desk(ctx, code)
     with ctx.transaction() as session:
         _volume_in_batch(session, ctx.project_id, code, volume_id)
         archive_code = volume_head(session, ctx.project_id, volume_id).archive_code
+        item_seq = _item_of_page(session, desk, volume_id, page_no)
     found = await act(request, account, lambda actor: qc.record_defect(
-        ctx, actor, archive_code, defect, page_no=page_no, message=message, cause=cause,
-        box=box))
-    return _back(f"{_batch_url(code)}/volume/{volume_id}?page={page_no}",
-                 t("web_images.qc.defect_recorded", label=defect_label(defect),
-                   page=page_no, responsible=found.responsible or "—"))
+        ctx, actor, archive_code, defect, page_no=page_no, item_seq=item_seq, message=message,
+        cause=cause, box=box))
+    if cause == "original":
+        said = t("qc_desk.defect_recorded_original", label=defect_label(defect), page=page_no)
+    else:
+        said = t("web_images.qc.defect_recorded", label=defect_label(defect), page=page_no,
+                 responsible=found.responsible or "—")
+    return _back(f"{_batch_url(code)}/volume/{volume_id}?page={page_no}", said)
+
+
+def _item_of_page(session: Session, desk: BatchDesk, volume_id: int, page_no: int) -> int | None:
+    """When the sample is of items (件), the item the marked page belongs to — a sampled one
+    first — so the defect counts against that unit of the sample and not as one more."""
+    if not desk.inspection or desk.inspection["unit"] != "item":
+        return None
+    covering = [i["seq"] for i in catalogue_rows(session, volume_id)
+                if i["start"] <= page_no <= i["end"]]
+    sampled = [s for s in covering if s in desk.sample.get(volume_id, [])]
+    return (sampled or covering or [None])[0]
 
 
 # --- 返工: the signed-in worker's reworks, each with its marked page and box ---------------
