@@ -78,7 +78,7 @@ async def create(request: Request, ctx: Ctx, account: Planner,
                  codes: Annotated[list[str] | None, Form()] = None,
                  next_count: Annotated[int | None, Form(ge=1, le=10_000)] = None,
                  remarks: Text = "") -> Response:
-    picked = [c for c in dict.fromkeys(codes or []) if c.strip()]
+    picked = list(dict.fromkeys(c.strip() for c in codes or [] if c.strip()))
     info = await act(request, account, lambda actor: borrow.create_borrow_batch(
         ctx, actor, picked, next_count=None if picked else (next_count or None),
         remarks=remarks))
@@ -211,9 +211,10 @@ async def confirm(request: Request, ctx: Ctx, account: Clerk, no: int,
 async def problem(request: Request, ctx: Ctx, account: Viewer, no: int,
                   archive_code: Annotated[str, Form(max_length=200)],
                   problem: Text) -> Response:
-    await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, archive_code,
+    code = archive_code.strip()
+    await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, code,
                                                                  problem))
-    return _to(f"/borrow/{no}", t("desk.borrow.problem_noted", code=archive_code))
+    return _to(f"/borrow/{no}", t("desk.borrow.problem_noted", code=code))
 
 
 @router.post("/{no}/split")
