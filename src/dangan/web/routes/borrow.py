@@ -88,13 +88,23 @@ async def create(request: Request, ctx: Ctx, account: Planner,
 
 @router.get("/{no}")
 def batch_page(request: Request, ctx: Ctx, account: Viewer, no: int) -> Response:
+    return _batch_page(request, ctx, account, no)
+
+
+def _batch_page(request: Request, ctx: ProjectContext, account: sec.Account, no: int,
+                refused: DanganError | None = None, form: str = "",
+                typed: dict[str, object] | None = None) -> Response:
+    """The batch page; after a refusal, with the refusal beside the form ``form`` and what
+    the user typed in it (``typed``, never a password), answered with the refusal's status."""
     info = borrow.borrow_batch_info(ctx, no)
     problems = returns.check_return(ctx, no) if info.status == wf.BORROW_OUT else []
     return render(request, "borrow/batch.html", b=info, return_problems=problems,
+                  status_code=refused.http_status if refused else 200,
                   work_batches=batches.list_work_batches(ctx, borrow_no=no),
                   is_clerk=account.has(wf.BORROW_CLERK),
                   is_archive=account.has(wf.ARCHIVE_STAFF),
-                  may_plan=account.has(wf.BORROW_CLERK) or account.has(wf.PROJECT_MANAGER))
+                  may_plan=account.has(wf.BORROW_CLERK) or account.has(wf.PROJECT_MANAGER),
+                  refused=refused, refused_form=form, typed=typed or {})
 
 
 def check_cosigner(ctx: ProjectContext, request: Request, login: str, password: str,
@@ -200,10 +210,14 @@ async def confirm(request: Request, ctx: Ctx, account: Clerk, no: int,
                   archive_login: Annotated[str, Form(max_length=100)] = "",
                   archive_password: Annotated[str, Form(max_length=1000)] = "",
                   remarks: Text = "") -> Response:
-    staff = await _other_side(request, ctx, account, no, "borrow", archive_login,
-                              archive_password)
-    await act(request, account, lambda actor: borrow.confirm_borrow(
-        ctx, actor, no, staff, at=now(request), remarks=remarks))
+    try:
+        staff = await _other_side(request, ctx, account, no, "borrow", archive_login,
+                                  archive_password)
+        await act(request, account, lambda actor: borrow.confirm_borrow(
+            ctx, actor, no, staff, at=now(request), remarks=remarks))
+    except DanganError as exc:  # shown beside the form, what was typed kept (no password)
+        return _batch_page(request, ctx, account, no, exc, "confirm", {
+            "archive_login": archive_login.strip(), "remarks": remarks})
     return _to(f"/borrow/{no}", t("desk.borrow.confirmed", no=no, staff=staff))
 
 
@@ -212,8 +226,12 @@ async def problem(request: Request, ctx: Ctx, account: Viewer, no: int,
                   archive_code: Annotated[str, Form(max_length=200)],
                   problem: Text) -> Response:
     code = archive_code.strip()
-    await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, code,
-                                                                 problem))
+    try:
+        await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, code,
+                                                                     problem))
+    except DanganError as exc:
+        return _batch_page(request, ctx, account, no, exc, "problem", {
+            "archive_code": code, "problem": problem})
     return _to(f"/borrow/{no}", t("desk.borrow.problem_noted", code=code))
 
 
@@ -235,11 +253,16 @@ async def return_(request: Request, ctx: Ctx, account: Clerk, no: int,
                   shelving_rule: Text = "", remarks: Text = "") -> Response:
     """The hand-over: the count, and (when scanned or typed) the codes in the order handed."""
     order = [line.strip() for line in handed.splitlines() if line.strip()] or None
-    staff = await _other_side(request, ctx, account, no, "return", archive_login,
-                              archive_password)
-    await act(request, account, lambda actor: returns.return_batch(
-        ctx, actor, no, staff, handed=order, counted=counted, shelving_rule=shelving_rule,
-        at=now(request), remarks=remarks))
+    try:
+        staff = await _other_side(request, ctx, account, no, "return", archive_login,
+                                  archive_password)
+        await act(request, account, lambda actor: returns.return_batch(
+            ctx, actor, no, staff, handed=order, counted=counted, shelving_rule=shelving_rule,
+            at=now(request), remarks=remarks))
+    except DanganError as exc:  # shown beside the form, what was typed kept (no password)
+        return _batch_page(request, ctx, account, no, exc, "return", {
+            "counted": counted, "handed": handed, "shelving_rule": shelving_rule,
+            "archive_login": archive_login.strip(), "remarks": remarks})
     return _to(f"/borrow/{no}", t("desk.return.done", no=no, staff=staff))
 
 
