@@ -245,3 +245,52 @@ def test_rebind_form_records_why_missing_pages_are_rebound(app_client: TestClien
         "csrf_token": token, "accept_missing": "原卷缺页，档案室确认"}).status_code == 303
     assert _shortfalls(line)[1:] == [("吴装", "原卷缺页，档案室确认")] * (len(codes) - 1)
     assert line.batch(code)[0] == wf.RETURN
+
+
+def _to_rebind(line: Line, code: str) -> None:
+    line.to_scan(code)
+    for stage, person in ((wf.SCAN, "张扫"), (wf.RETOUCH, "赵修"), (wf.INDEX, "钱标"),
+                          (wf.UPLOAD, "钱标")):
+        do_stage(line.ctx, code, stage, person)
+    assert pass_qc(line.ctx, code, "孙检").passed
+
+
+def _batch_item(page: str, code: str) -> str:
+    return page.split(f'<li data-batch="{code}">', 1)[1].split("</li>", 1)[0]
+
+
+def test_binding_page_offers_the_claim_first_and_says_where_the_trial_is(
+        app_client: TestClient, line: Line) -> None:
+    _people(line)
+    trial_batch, other_batch = line.batches[0], line.batches[1]
+    for code in (trial_batch, other_batch):
+        _to_rebind(line, code)
+    trial = line.volume_codes(trial_batch)[0]
+    rebind.agree_binding(line.ctx, "thread", "档案室刘", trial_codes=[trial])
+    token = login(app_client, "binder")
+    page = app_client.get("/records/binding").text
+    # the trial volume is named with its batch, on the page and on the batch without it
+    where = t("records.rebind.trial_at", code=trial, batch=trial_batch,
+              stage=t(f"stage.{wf.REBIND}"))
+    assert where in page
+    other = _batch_item(page, other_batch)
+    assert t("records.rebind.trial_elsewhere", places=where) in other
+    assert "/records/rebind/" not in other
+    # unclaimed: a claim button, no sign-off the engine would refuse
+    first = _batch_item(page, trial_batch)
+    assert f'action="/records/rebind/{trial_batch}/claim"' in first
+    assert f'action="/records/rebind/{trial_batch}"' not in first
+    claimed = app_client.post(f"/records/rebind/{trial_batch}/claim", data={"csrf_token": token})
+    assert claimed.status_code == 303 and claimed.headers["location"] == "/records/binding"
+    first = _batch_item(app_client.get("/records/binding").text, trial_batch)
+    assert f'action="/records/rebind/{trial_batch}"' in first
+    assert t("records.rebind.sign_trial", codes=trial) in first
+    assert f'name="codes" value="{trial}"' in first
+    signed = app_client.post(f"/records/rebind/{trial_batch}", data={
+        "csrf_token": token, "codes": [trial], "accept_missing": "未扫描"})
+    assert signed.status_code == 303, signed.text
+    # approved: every batch is offered the claim, then the full sign-off
+    rebind.approve_trial(line.ctx, "档案室刘")
+    other = _batch_item(app_client.get("/records/binding").text, other_batch)
+    assert t("records.rebind.trial_elsewhere", places=where) not in other
+    assert f'action="/records/rebind/{other_batch}/claim"' in other

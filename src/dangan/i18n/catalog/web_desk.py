@@ -114,7 +114,15 @@ MESSAGES.update({
     "records.alignment.bottom_right": ("右下对齐", "Bottom right"),
     "records.rebind.batches": ("待装订的小批次", "Work batches waiting to be rebound"),
     "records.rebind.sign": ("装订完成签字", "Sign the rebinding"),
-    "records.rebind.sign_trial": ("先装订试装订案卷并签字", "Rebind the trial volumes first and sign"),
+    "records.rebind.sign_trial": ("先装订试装订案卷并签字（本批：{codes}）",
+                                  "Rebind the trial volumes first and sign (here: {codes})"),
+    "records.rebind.trial_where": ("试装订案卷须先装订并经档案室验收：",
+                                   "The trial volumes are rebound and approved first: "),
+    "records.rebind.trial_at": ("{code} 在小批次 {batch}（{stage}）",
+                                "{code} in work batch {batch} ({stage})"),
+    "records.rebind.trial_elsewhere": ("本批没有试装订案卷（{places}）：待试装订验收后再装订。",
+                                       "No trial volume in this batch ({places}): rebind it "
+                                       "once the trial is approved."),
     "records.rebind.signed": ("小批次 {code} 已装订签字（{volumes} 卷）。",
                               "Work batch {code} rebound and signed ({volumes} volumes)."),
 })

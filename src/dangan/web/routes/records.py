@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.services import engine, rebind
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -141,19 +141,47 @@ def _check_in_batch(ctx: ProjectContext, code: str, archive_code: str, actor: Ac
         engine.require_claimant(session, batch, wf.SORT, actor)
 
 
-def rebind_batches(ctx: ProjectContext) -> list[str]:
+def rebind_batches(ctx: ProjectContext) -> list[dict[str, object]]:
+    """The batches at 装订: who holds each, and which trial volumes (of the current agreement)
+    are in it."""
     with ctx.transaction() as session:
-        return list(session.scalars(select(WorkBatch.code).where(
-            WorkBatch.project_id == ctx.project_id, WorkBatch.stage == wf.REBIND)
-            .order_by(WorkBatch.code)))
+        row = rebind.current_agreement(session, ctx.project_id)
+        trial = set(row.trial_volume_ids) if row is not None else set()
+        out: list[dict[str, object]] = []
+        for batch in session.scalars(select(WorkBatch).where(
+                WorkBatch.project_id == ctx.project_id, WorkBatch.stage == wf.REBIND)
+                .order_by(WorkBatch.code)):
+            holder = ws.open_claim(session, batch.id, wf.STAGE_ROLE[wf.REBIND])
+            out.append({"code": batch.code, "status": batch.status,
+                        "holder_id": holder.worker_id if holder else None,
+                        "holder": ws.worker_name(session, holder.worker_id) if holder else "",
+                        "trial": list(session.scalars(select(Volume.archive_code).where(
+                            Volume.work_batch_id == batch.id, Volume.id.in_(trial))
+                            .order_by(Volume.id)))})
+        return out
+
+
+def trial_places(ctx: ProjectContext) -> str:
+    """Where each trial volume of the current agreement is (its work batch and stage), as
+    one line of text; empty without an agreement."""
+    with ctx.transaction() as session:
+        row = rebind.current_agreement(session, ctx.project_id)
+        if row is None:
+            return ""
+        return join([t("records.rebind.trial_at", code=code, batch=batch or "—",
+                       stage=t(f"stage.{stage}"))
+                     for code, batch, stage in session.execute(
+                         select(Volume.archive_code, WorkBatch.code, Volume.stage)
+                         .outerjoin(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+                         .where(Volume.id.in_(row.trial_volume_ids)).order_by(Volume.id))])
 
 
 @router.get("/binding")
 def binding_page(request: Request, ctx: Ctx, account: Reader) -> Response:
     return render(request, "records/binding.html", agreement=rebind.agreement(ctx),
                   methods=rebind.BINDING_METHODS, alignments=rebind.ALIGNMENTS,
-                  batches=rebind_batches(ctx), is_lead=account.has(wf.ARCHIVE_STAFF),
-                  is_binder=account.has(wf.BINDER))
+                  batches=rebind_batches(ctx), places=trial_places(ctx),
+                  is_lead=account.has(wf.ARCHIVE_STAFF), is_binder=account.has(wf.BINDER))
 
 
 @router.post("/binding")
@@ -175,6 +203,15 @@ async def agree(request: Request, ctx: Ctx, account: Lead,
 async def approve(request: Request, ctx: Ctx, account: Lead, remarks: Text = "") -> Response:
     await act(request, account, lambda _actor: rebind.approve_trial(ctx, account.name, remarks))
     return _to("/records/binding", t("records.binding.trial_approved"))
+
+
+@router.post("/rebind/{code}/claim")
+async def rebind_claim(request: Request, ctx: Ctx, account: Binder, code: str) -> Response:
+    """领取 from the binding page (the card is signed by whoever holds the claim)."""
+    await require_stage_role(request, account, code)
+    result = await act(request, account, lambda actor: engine.claim(ctx, actor, code))
+    return _to("/records/binding", t("web.tasks.claimed", code=result.batch,
+                                     stage=t(f"stage.{result.stage}")))
 
 
 @router.post("/rebind/{code}")
