@@ -4,6 +4,8 @@ handle_exception). A page that needs a session redirects to the login form inste
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -12,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from dangan.errors import DanganError, InputError, NotFoundError
+from dangan.i18n import catalogue, t
 from dangan.web.security import NotAuthenticated
 from dangan.web.templating import render
 
@@ -38,6 +41,38 @@ def handle_error(request: Request, exc: DanganError) -> Response:
     return response
 
 
+# pydantic's error types -> the catalogue's message (web.invalid.<kind>)
+_KINDS = {
+    "missing": "missing", "string_too_long": "string_too_long",
+    "string_too_short": "string_too_short", "too_long": "too_long", "too_short": "too_short",
+    "int_parsing": "int", "int_type": "int", "int_from_float": "int",
+    "float_parsing": "number", "float_type": "number", "decimal_parsing": "number",
+    "bool_parsing": "bool", "bool_type": "bool",
+    "greater_than_equal": "greater_than_equal", "less_than_equal": "less_than_equal",
+    "greater_than": "greater_than", "less_than": "less_than",
+    "literal_error": "choice", "enum": "choice", "json_invalid": "json",
+}
+_WHERE = {"body", "query", "path", "header", "cookie"}
+
+
+def field_label(loc: Iterable[Any]) -> str:
+    """The label of the field an error is about (``web.field.<name>``; the name itself when
+    the catalogue has no label for it)."""
+    names = [str(p) for p in loc if isinstance(p, str) and p not in _WHERE]
+    if not names:
+        return t("web.field.unnamed")
+    key = f"web.field.{names[-1]}"
+    return t(key) if key in catalogue() else names[-1]
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """One validation error in the reader's language, naming the field by its label."""
+    kind = _KINDS.get(str(error.get("type", "")), "other")
+    params = {k: v for k, v in (error.get("ctx") or {}).items()
+              if k in ("max_length", "min_length", "ge", "le", "gt", "lt")}
+    return t(f"web.invalid.{kind}", field=field_label(error.get("loc", ())), **params)
+
+
 def _from_http(exc: StarletteHTTPException, request: Request) -> DanganError:
     if exc.status_code == 404:
         return NotFoundError("web.not_found", path=request.url.path)
@@ -58,8 +93,7 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        lines = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
-                 for e in exc.errors()]
+        lines = [validation_message(e) for e in exc.errors()]
         return handle_error(request, InputError("error.input", details=lines))
 
     app.add_exception_handler(DanganError, on_dangan)
