@@ -86,6 +86,7 @@ MESSAGES.update({
     "records.sort.notes": ("拆卷说明", "Unbinding notes"),
     "records.sort.photos": ("特殊装订照片", "Photos of special bindings"),
     "records.sort.missing": ("未记录", "not recorded"),
+    "records.sort.open": ("填写整理记录（拆卷/编页码）", "Fill in the sorting records"),
     "records.sort.save": ("保存整理记录", "Save the record"),
     "records.sort.saved": ("已记录案卷 {code}：编页 {pages} 页，照片 {photos} 张。",
                            "Recorded volume {code}: {pages} pages numbered, {photos} photos."),
@@ -180,4 +181,8 @@ MESSAGES.update({
                                          "original paper, charged to nobody."),
     "qc_desk.left_qc": ("本小批次已不在质检：当前环节 {stage}。",
                         "This batch is no longer at QC: now at {stage}."),
+    # --- 返工 at 修图: where the fix is made
+    "rework.fix_in_retouch": ("到修图台修正此页", "Fix this page at the retouch desk"),
+    "rework.retouch_title": ("我的修图返工", "My retouch reworks"),
+    "rework.page": ("第 {page} 页", "page {page}"),
 })

@@ -17,18 +17,21 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from dangan.errors import NotFoundError
+from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import t
 from dangan.services import engine
 from dangan.services.batches import work_batch_info
 from dangan.services.project import ProjectContext
 from dangan.services.workflow_state import graph_for
 from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
+from dangan.web.errors import wants_json
 from dangan.web.queries import batch_volumes, batch_with_volumes
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# a sign-off refused for want of work done on a form of its own: the refusal links there
+REMEDIES = {"sort.record_missing": ("/records/sort/{code}", "records.sort.open")}
 Remarks = Annotated[str, Form(max_length=2000)]
 
 
@@ -80,9 +83,17 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
     """Sign the batch's stage; ``without_work`` is the recorded reason for signing 扫描 or 上传
     for volumes lacking their pages or delivery files (refused otherwise)."""
     await require_stage_role(request, account, code)
-    result = await act(request, account,
-                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks,
-                                                 waive_reason=without_work))
+    try:
+        result = await act(request, account,
+                           lambda actor: engine.sign(ctx, actor, code, remarks=remarks,
+                                                     waive_reason=without_work))
+    except DanganError as exc:
+        remedy = REMEDIES.get(exc.key)
+        if remedy is None or wants_json(request):
+            raise
+        return render(request, "records/refused.html", status_code=exc.http_status, error=exc,
+                      remedy_url=remedy[0].format(code=quote(code, safe="")),
+                      remedy_label=t(remedy[1]))
     return _done(request, code, t("web.tasks.signed", code=result.batch,
                                   stage=t(f"stage.{result.stage}"), volumes=result.volumes))
 

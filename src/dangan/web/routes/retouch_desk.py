@@ -35,6 +35,7 @@ from dangan.web.deps import Ctx, act, actor_of, require_role
 from dangan.web.queries import batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.routes.pages import page_rows, volume_head
+from dangan.web.tasks import open_reworks
 from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +101,11 @@ def _url(code: str) -> str:
 
 @router.get("/retouch")
 def retouch_home(request: Request, ctx: Ctx, account: RetouchAccount) -> Response:
-    return render(request, "retouch/home.html", batches=batches_at(ctx, wf.RETOUCH))
+    with ctx.transaction() as session:
+        reworks = [r for r in open_reworks(session, ctx.project_id, account.worker_id)
+                   if r.stage == wf.RETOUCH and r.batch and r.volume_id]
+    return render(request, "retouch/home.html", batches=batches_at(ctx, wf.RETOUCH),
+                  reworks=reworks)
 
 
 @router.get("/retouch/runs/{run_id}")
