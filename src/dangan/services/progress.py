@@ -12,6 +12,7 @@ from dangan.db.models import (
     BorrowBatch,
     BorrowRegisterEntry,
     StoredFileTally,
+    Volume,
     VolumeTally,
     WorkBatch,
 )
@@ -79,13 +80,35 @@ class OverdueBatch:
         return self.__dict__.copy()
 
 
+def held_volume_counts(session: Session, project_id: int) -> list[tuple[str, str, int, int]]:
+    """(stage, the batch's status, volumes, expected pages) of the volumes waiting at their
+    work batch's stage while the batch is claimed or in rework: the engine claims whole
+    batches and leaves those volumes' own status at waiting. Bounded by the batches not
+    waiting (held or in rework), few whatever the size of the project."""
+    rows = session.execute(
+        select(WorkBatch.stage, WorkBatch.status, func.count(Volume.id),
+               func.coalesce(func.sum(Volume.expected_pages), 0))
+        .join(Volume, Volume.work_batch_id == WorkBatch.id)
+        .where(WorkBatch.project_id == project_id,
+               WorkBatch.status.not_in([wf.WAITING, wf.FINISHED]),
+               Volume.stage == WorkBatch.stage, Volume.status == wf.WAITING)
+        .group_by(WorkBatch.stage, WorkBatch.status)).all()
+    return [(s, st, int(n), int(p or 0)) for s, st, n, p in rows]
+
+
 def stage_progress(ctx: ProjectContext) -> list[StageProgress]:
     """Volumes and registered pages (the work to do) per (stage, status), in line order, from
-    the tally; the pages done are :func:`pages_recorded`."""
+    the tally, the volumes of held batches under their batch's status (claimed, in rework);
+    the pages done are :func:`pages_recorded`."""
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
-        rows = volume_counts(session, ctx.project_id)
-    out = [StageProgress(s, st, n, p) for s, st, n, p in rows]
+        counts = {(s, st): (n, p) for s, st, n, p in volume_counts(session, ctx.project_id)}
+        for s, st, n, p in held_volume_counts(session, ctx.project_id):
+            waiting = counts.get((s, wf.WAITING), (0, 0))
+            counts[(s, wf.WAITING)] = (waiting[0] - n, waiting[1] - p)
+            held = counts.get((s, st), (0, 0))
+            counts[(s, st)] = (held[0] + n, held[1] + p)
+    out = [StageProgress(s, st, n, p) for (s, st), (n, p) in counts.items() if n > 0]
 
     def order(p: StageProgress) -> tuple[int, str]:
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import (
@@ -43,7 +43,11 @@ class VolumeRow:
         return self.__dict__.copy()
 
 
-_VOLUME_COLUMNS = (Volume.archive_code, Volume.title, Volume.stage, Volume.status,
+# a volume waiting at its batch's stage shows the batch's status there (claimed, in rework):
+# the engine claims and reworks whole batches and leaves the volumes' own status at waiting
+_STATUS = case((and_(Volume.status == wf.WAITING, Volume.stage == WorkBatch.stage),
+                WorkBatch.status), else_=Volume.status)
+_VOLUME_COLUMNS = (Volume.archive_code, Volume.title, Volume.stage, _STATUS,
                    Volume.expected_pages)
 
 
@@ -72,7 +76,9 @@ def _statements() -> dict[str, Any]:
     def search(found: Any) -> Any:
         # one scan: the first rows in code order, each carrying the number of all matches
         return (select(*_VOLUME_COLUMNS, _pages(), Volume.folder_name, found.c.total)
-                .join(found, found.c.id == Volume.id).order_by(Volume.archive_code))
+                .join(found, found.c.id == Volume.id)
+                .outerjoin(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+                .order_by(Volume.archive_code))
 
     return {
         # the batch, its borrow batch's number, and its open claims with their holders
