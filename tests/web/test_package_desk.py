@@ -15,6 +15,7 @@ from sqlalchemy import select
 from dangan.compute.executors import InProcessExecutor
 from dangan.db.models import StoredFile
 from dangan.domain import workflow as wf
+from dangan.i18n import t
 from dangan.services import engine, indexing
 from dangan.services.engine import resolve_actor
 from dangan.services.retouch import project as retouch_project
@@ -80,6 +81,15 @@ def test_each_form_is_packaged_from_the_browser_then_upload_is_signed(
     assert client.post(f"/package/{code}/run",
                        data={"csrf_token": csrf, "form": "pdf"}).status_code == 303
     _join(f"package-{code}")
+    # the page polling the run gets, once it ended, the table read again (out of band)
+    from dangan.web import runs
+
+    [run] = runs.recent(line.ctx, "package", subject=code, limit=1)
+    polled = client.get(f"/package/runs/{run.id}").text
+    assert 'class="run run-done"' in polled and 'id="forms" hx-swap-oob="true"' in polled
+    for volume in line.volume_codes(code):
+        row = polled.split(f'<tr data-volume="{volume}">', 1)[1].split("</tr>", 1)[0]
+        assert '<td class="form-pdf">1</td>' in row and '<td class="form-zip">0</td>' in row
     page = client.get(f"/package/{code}").text
     assert 'class="run run-done"' in page and "上传环节签字 0 卷" in page
     assert "还缺交付格式 zip" in page
@@ -90,6 +100,9 @@ def test_each_form_is_packaged_from_the_browser_then_upload_is_signed(
     page = client.get(f"/package/{code}").text
     assert 'class="run run-done"' in page and "上传环节签字 2 卷" in page
     assert _delivered(line) == {"pdf": 2, "zip": 2}
+    [run] = runs.recent(line.ctx, "package", subject=code, limit=1)
+    polled = client.get(f"/package/runs/{run.id}").text
+    assert polled.count(f'<td>{t("stage.qc")}</td>') == 2
     assert line.batch(code)[0] == wf.QC
 
 

@@ -77,12 +77,16 @@ def run_progress(request: Request, ctx: Ctx, account: PackageAccount, run_id: st
     run = runs.get(ctx, run_id, KIND)
     if run is None:
         raise NotFoundError("web_package.no_run", id=run_id[:40])
-    return render(request, "package/_run.html", run=run)
+    if run.state == runs.RUNNING:
+        return render(request, "package/_run.html", run=run)
+    # ended: the volumes' table is read again after the run and swapped in out of band
+    return render(request, "package/_run_final.html", run=run,
+                  forms=list(ctx.config.delivery.forms), volumes=batch_forms(ctx, run.subject))
 
 
 @router.get("/package/{code}")
 def package_batch(request: Request, ctx: Ctx, account: PackageAccount, code: str) -> Response:
-    latest = runs.recent(ctx, KIND, subject=code, limit=1)
+    latest = runs.recent(ctx, KIND, subject=code, limit=1)  # first: the table is read after it
     return render(request, "package/batch.html", code=code, forms=list(ctx.config.delivery.forms),
                   volumes=batch_forms(ctx, code), run=latest[-1] if latest else None)
 
