@@ -69,3 +69,27 @@ def test_retouch_rework_links_to_the_page_at_the_retouch_desk(app_client: TestCl
     # an inspector's own list has no such link
     login(app_client, "qc")
     assert fix not in app_client.get("/tasks").text
+
+
+def test_a_volume_archive_code_scanned_into_tasks_opens_its_batch(app_client: TestClient,
+                                                                 line: Line) -> None:
+    from dangan.db.models import Volume
+
+    code = line.batches[1]
+    volume = line.volume_codes(code)[1]
+    login(app_client, "sorter")
+    for typed in (volume, f" {volume}\n", code):
+        opened = app_client.get("/scan", params={"code": typed})
+        assert opened.status_code == 303
+        assert opened.headers["location"] == f"/batches/{quote(code, safe='')}"
+        assert code in app_client.get(opened.headers["location"]).text
+    # a volume in no work batch yet opens its own page
+    with line.ctx.transaction() as session:
+        session.add(Volume(project_id=line.ctx.project_id, archive_code="1997-民-0099-0001",
+                           title="未分批", expected_pages=10, list_row=99))
+    alone = app_client.get("/scan", params={"code": "1997-民-0099-0001"})
+    assert alone.headers["location"] == f"/volumes/{quote('1997-民-0099-0001', safe='')}"
+    # unknown: the batch page's not-found, naming the code
+    missing = app_client.get(app_client.get("/scan", params={"code": "1997-民-9999-0001"})
+                             .headers["location"], headers={"Accept": "application/json"})
+    assert missing.status_code == 404 and missing.json()["key"] == "workflow.batch_not_found"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -171,3 +172,23 @@ def batches_at(ctx: ProjectContext, stage: str) -> list[dict[str, str]]:
             select(WorkBatch.code, WorkBatch.status).where(
                 WorkBatch.project_id == ctx.project_id, WorkBatch.stage == stage)
             .order_by(WorkBatch.id))]
+
+
+def scan_target(ctx: ProjectContext, code: str) -> str:
+    """The page a code scanned or typed into 我的任务 opens: a work batch's page; for a
+    volume's archive code, its work batch's page (the volume's own page while it is in none);
+    else the batch page, which says the code is unknown."""
+    with ctx.transaction() as session:
+        found = session.execute(select(WorkBatch.code).where(
+            WorkBatch.project_id == ctx.project_id, WorkBatch.code == code)).first()
+        if found is None:
+            volume = session.execute(
+                select(Volume.archive_code, WorkBatch.code)
+                .outerjoin(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+                .where(Volume.project_id == ctx.project_id, Volume.archive_code == code)).first()
+            if volume is not None and volume[1] is None:
+                return f"/volumes/{quote(volume[0], safe='')}"
+            if volume is not None:
+                code = volume[1]
+    return f"/batches/{quote(code, safe='')}"
+

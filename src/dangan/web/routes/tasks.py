@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
@@ -15,6 +14,7 @@ from dangan.i18n import t
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
+from dangan.web.queries import scan_target
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.qc_desk import defect_label
 from dangan.web.tasks import code_from_scan, my_tasks
@@ -57,6 +57,7 @@ async def sign_selected(request: Request, ctx: Ctx, account: CurrentAccount,
 
 
 @router.get("/scan")
-def scan(code: str, account: CurrentAccount) -> Response:
-    """A USB scanner types the card's code and Enter into the focused field: open the batch."""
-    return RedirectResponse(f"/batches/{quote(code_from_scan(code), safe='')}", status_code=303)
+def scan(ctx: Ctx, code: str, account: CurrentAccount) -> Response:
+    """A USB scanner types the card's code (or a volume's archive code) and Enter into the
+    focused field: open the batch."""
+    return RedirectResponse(scan_target(ctx, code_from_scan(code)), status_code=303)
