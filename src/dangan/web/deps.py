@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import Select, bindparam, select
 from starlette.concurrency import run_in_threadpool
 
@@ -94,6 +95,7 @@ async def current_account(request: Request) -> sec.Account:
         _authenticate, ctx, request.cookies.get(SESSION_COOKIE), _bearer(request),
         now(request), code if isinstance(code, str) else None)
     request.state.account = account
+    request.state.nav = nav_for(request, account)  # the pages' menu (base.html)
     if isinstance(code, str):
         request.state.batch_stage = (code, stage)
     return account
@@ -111,25 +113,34 @@ def role_names(roles: frozenset[str] | tuple[str, ...]) -> str:
                     for r in sorted(roles))
 
 
+class RoleRequirement:
+    """The dependency ``require_role`` returns; its ``roles`` are read by the menu too."""
+
+    def __init__(self, roles: frozenset[str]) -> None:
+        self.roles = roles
+
+    async def __call__(self, request: Request) -> sec.Account:
+        return await _require(request, self.roles)
+
+
 def require_role(*roles: str) -> Callable[[Request], Awaitable[sec.Account]]:
     """A dependency: a signed-in account holding one of ``roles`` (any account when empty);
     for a state-changing request made with a session cookie, the CSRF token must match."""
-    wanted = frozenset(roles)
+    return RoleRequirement(frozenset(roles))
 
-    async def dependency(request: Request) -> sec.Account:
-        account = await current_account(request)
-        if request.method in csrf.UNSAFE_METHODS and account.session_id:
-            given = await csrf.submitted_token(request)
-            if not csrf.tokens_match(account.csrf_token, given):
-                await refuse(request, account, "csrf", sec.AccessDenied("web.csrf_failed"))
-        from dangan.web.routes.audit import officer_check  # the three-officer rule (late: cycle)
-        await officer_check(request, account)
-        if wanted and not any(account.has(r) for r in wanted):
-            await refuse(request, account, "role:" + ",".join(sorted(wanted)),
-                         sec.AccessDenied("web.forbidden", roles=role_names(wanted)))
-        return account
 
-    return dependency
+async def _require(request: Request, wanted: frozenset[str]) -> sec.Account:
+    account = await current_account(request)
+    if request.method in csrf.UNSAFE_METHODS and account.session_id:
+        given = await csrf.submitted_token(request)
+        if not csrf.tokens_match(account.csrf_token, given):
+            await refuse(request, account, "csrf", sec.AccessDenied("web.csrf_failed"))
+    from dangan.web.routes.audit import officer_check  # the three-officer rule (late: cycle)
+    await officer_check(request, account)
+    if wanted and not any(account.has(r) for r in wanted):
+        await refuse(request, account, "role:" + ",".join(sorted(wanted)),
+                     sec.AccessDenied("web.forbidden", roles=role_names(wanted)))
+    return account
 
 
 @cache
@@ -182,3 +193,68 @@ def actor_of(ctx: ProjectContext, account: sec.Account) -> Actor:
 
 CurrentAccount = Annotated[sec.Account, Depends(require_role())]
 AdminAccount = Annotated[sec.Account, Depends(require_role(sec.ADMIN))]
+
+
+# --- the menu --------------------------------------------------------------------------------
+# (page, label key, open it without htmx). Who sees an item is decided by the roles its page's
+# route requires (``require_role``, read from the route itself): the menu and the route never
+# disagree. Pages that check more inside (the audit trail, the three-officer pages) say so in
+# ``_PAGE_RULES``.
+NAV: tuple[tuple[str, str, bool], ...] = (
+    ("/tasks", "web.nav.tasks", False), ("/progress", "web.nav.progress", False),
+    ("/dashboard", "dashboard.nav", True), ("/volumes", "web.nav.volumes", False),
+    ("/borrow", "desk.nav.borrow", False), ("/records/binding", "desk.nav.records", False),
+    ("/officers", "officers.title", False), ("/audit", "desk.nav.audit", False),
+    ("/scan-station", "web_images.nav.scan", False), ("/retouch", "web_images.nav.retouch", False),
+    ("/index", "web_images.nav.index", False), ("/qc", "web_images.nav.qc", False),
+    ("/package", "web_package.nav", False), ("/rework", "web_images.nav.rework", False),
+    ("/admin/users", "web.nav.users", False),
+)
+_PAGE_RULES: dict[str, Callable[[ProjectContext, sec.Account], bool]] = {
+    # the officers' page is the three-officer setting's; without it nothing is there to do
+    "/officers": lambda ctx, a: ctx.config.web.three_officers,
+    # the auditor's trail; an administrator's too without the three-officer setting
+    "/audit": lambda ctx, a: a.has("security_auditor")
+    or (a.is_admin and not ctx.config.web.three_officers),
+}
+
+
+def _requirements(dependant: Any) -> list[frozenset[str]]:
+    found: list[frozenset[str]] = []
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, RoleRequirement):
+            found.append(dep.call.roles)
+        found.extend(_requirements(dep))
+    return found
+
+
+def page_roles(app: Any, path: str) -> list[frozenset[str]] | None:
+    """The role sets (each: one of them needed) the GET route of ``path`` requires; None when
+    no such route."""
+    table: dict[str, list[frozenset[str]]] | None = getattr(app.state, "page_roles", None)
+    if table is None:
+        from dangan.web.app import ROUTERS  # late: the app imports the routes, these deps
+
+        table = {}
+        for router, prefix in ROUTERS:
+            for route in router.routes:
+                if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
+                    table.setdefault(prefix + route.path, _requirements(route.dependant))
+        app.state.page_roles = table
+    return table.get(path)
+
+
+def may_open(request: Request, account: sec.Account, path: str) -> bool:
+    """Whether the account may open the page ``path`` (the route's own role rule)."""
+    needed = page_roles(request.app, path)
+    if needed is None:
+        return False
+    if not all(not roles or any(account.has(r) for r in roles) for roles in needed):
+        return False
+    rule = _PAGE_RULES.get(path)
+    return rule is None or rule(get_ctx(request), account)
+
+
+def nav_for(request: Request, account: sec.Account) -> list[tuple[str, str, bool]]:
+    """The menu items the account may open."""
+    return [item for item in NAV if may_open(request, account, item[0])]

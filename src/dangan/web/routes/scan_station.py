@@ -90,7 +90,12 @@ def _station(request: Request, ctx: ProjectContext, account: sec.Account, root: 
 @router.get("/scan-station")
 def station(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
     root = scan_root(request, ctx)
-    return _station(request, ctx, account, root, _report(ctx, root))
+    try:
+        report = _report(ctx, root)
+    except NotFoundError as exc:  # no scan folder yet: the station says so (not a 404)
+        return _station(request, ctx, account, root, CheckReport(str(root), [], []),
+                        missing=exc)
+    return _station(request, ctx, account, root, report)
 
 
 @router.get("/scan-station/thumb/{top}/{name}")
