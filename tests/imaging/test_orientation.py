@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dangan.imaging import orientation
+from dangan.imaging import orientation, orientation_reading
 from dangan.imaging._exec import rapidocr, tesseract
 from dangan.imaging.analysis import analyse
 from dangan.imaging.context import RetouchOptions
@@ -151,7 +151,7 @@ def test_recogniser_reads_a_chinese_page_only_the_right_way_up(q: int) -> None:
     grey = turned(real("cnstd__mfd_zh.jpg"), q)
     small, _ = orientation._reduce(grey, orientation.DET_LONG_SIDE)
     quads = rapidocr.detect_lines(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
-    rd = orientation.reading(grey, quads, grey.shape[0] / small.shape[0])
+    rd = orientation_reading.reading(grey, quads, grey.shape[0] / small.shape[0])
     need = (360 - q) % 360
     assert rd.answer() == need, rd
     assert rd.fluent[(need // 90 + 2) % 4] == 0

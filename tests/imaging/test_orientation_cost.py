@@ -13,9 +13,10 @@ import cv2
 import numpy as np
 import pytest
 
-from dangan.imaging import orientation
+from dangan.imaging import orientation, orientation_reading
 from dangan.imaging._exec import tesseract
-from dangan.imaging.orientation import LineVotes, Reading, decide_orientation
+from dangan.imaging.orientation import LineVotes, decide_orientation
+from dangan.imaging.orientation_reading import Reading
 from dangan.pagegen import make_page
 
 
@@ -50,8 +51,8 @@ def test_the_reading_stops_once_the_page_is_settled() -> None:
     assert reading["answer"] == 0
     # The page has more than READ_BOXES lines; the reading ended when it was sure.
     assert decide_orientation(grey, 200.0).evidence["ppocr"]["lines"] > (  # type: ignore[index]
-        orientation.READ_BOXES)
-    assert reading["boxes"] < orientation.READ_BOXES
+        orientation_reading.READ_BOXES)
+    assert reading["boxes"] < orientation_reading.READ_BOXES
 
 
 def test_detector_looks_again_larger_only_when_it_found_little_text() -> None:
@@ -65,8 +66,8 @@ def test_detector_looks_again_larger_only_when_it_found_little_text() -> None:
 
 def test_a_few_letters_are_not_latin_script() -> None:
     """A rotated Chinese character can read as "l" or "I": too few letters to say Latin."""
-    assert orientation._latin("Il") == 0.0
-    assert orientation._latin("the quick fox") > orientation.LATIN
+    assert orientation_reading._latin("Il") == 0.0
+    assert orientation_reading._latin("the quick fox") > orientation_reading.LATIN
 
 
 # --- the rules, on evidence built by hand ------------------------------------------------
@@ -141,6 +142,6 @@ def test_faint_lines_are_read_last() -> None:
     page[200:230, 100:700][faint] = 190  # a long line showing through
     quads = np.array([[[95, 45], [405, 45], [405, 85], [95, 85]],
                       [[95, 195], [705, 195], [705, 235], [95, 235]]], np.float32)
-    crops = orientation.line_crops(page, quads, 1.0, 2)
+    crops = orientation_reading.line_crops(page, quads, 1.0, 2)
     assert len(crops) == 2
     assert crops[0].min() < 100 and crops[1].min() > 150

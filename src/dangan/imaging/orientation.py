@@ -36,25 +36,26 @@ the next.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from dangan.imaging._exec import rapidocr, tesseract
+from dangan.imaging.orientation_reading import LINE_ASPECT, Reading, reading
 
 DET_LONG_SIDE = 640  # px: the detector's view of the page (A4 at ~55 dpi) ...
 DET_LONG_SIDE_SPARSE = 960  # ... and its second look when it found little text there
 OSD_LONG_SIDE = 1600  # px: Tesseract's view (A4 at ~140 dpi; less and it guesses)
 READ_LONG_SIDE = OSD_LONG_SIDE  # px: the view lines are cut from for the classifier and reader
-LINE_ASPECT = 2.0  # a detected box is a line when its long side is this many times its short
 MAX_LINES = 24  # the longest lines are classified; more only cost time
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
 MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is checked
 MIN_OSD_AGREE = 0.2  # Tesseract's orientation confidence when it agrees with the detector
 MIN_OSD_VERTICAL = 5.0  # ... when it alone says "upright vertical script"
+OSD_VETO = 3.0  # Tesseract this sure of another answer vetoes a turn on a weak reading
+WEAK_TURN = 2  # boxes read fluently one way that a turn on a weak reading needs
 STRONG_MARGIN, STRONG_OSD = 0.6, 1.5  # a turn needs one of the two tools to be this clear
 # (line is tall, classifier's answer on the line laid down) -> clockwise turn to upright
 TURN_OF_LINE = {(False, 0): 0, (True, 180): 90, (False, 180): 180, (True, 0): 270}
@@ -133,270 +134,6 @@ def line_votes(small: np.ndarray, page: np.ndarray | None = None) -> LineVotes:
                                           strict=True):
         votes[TURN_OF_LINE[is_tall, label] // 90] += n * max(0.0, 2.0 * score - 1.0)
     return LineVotes(votes, len(crops), float(sum(length)) / max(small.shape), quads)
-
-
-# --- the recogniser's reading ------------------------------------------------------------
-READ_STEP = 3  # boxes read per round; another round only while the reading leaves a doubt
-READ_BOXES = 12  # at most this many of the longest line-shaped boxes are read
-IDLE_ROUNDS = 2  # rounds in a row that read nothing fluently end the reading
-LINE_HEIGHT_SPREAD = 1.5  # a box this many times the usual line height is read last ...
-FAINT = 0.3  # ... after those whose ink is a third as dark as the page's darkest lines or less
-CANDIDATES = 3  # boxes looked at for each box read
-READ_ASPECT = 5.0  # at most this many line heights of each are read (the middle)
-FLUENT = 0.8  # recogniser confidence of a view read fluently ...
-FLUENT_GAP = 0.5  # ... and by this much better than the same view upside down
-MIN_FLUENT = 3  # boxes read fluently one way before the reading says anything
-HV_GAP = 0.15  # difference of a box's column readings telling a row from a column
-HV_CLEAR = 0.3  # ... so clear that a quarter turn needs no third tool
-LATIN = 0.6  # share of Latin letters in what was read: script without columns
-LATIN_LETTERS = 5  # letters a box must read as to count as Latin script
-OSD_VETO = 3.0  # Tesseract this sure of another answer vetoes a turn on a weak reading
-WEAK_TURN = 2  # boxes read fluently one way that a turn on a weak reading needs
-# Latin script read upside down often reads nearly as well (d/p, b/q, n/u, o, s, x, z), so
-# fluency alone says little there; but upright reads better, box after box.
-PAIR_READS = 0.6  # a Latin box's better reading at least this confident ...
-PAIR_GAP = 0.1  # ... and this much better than upside down: it pairs that way
-PAIRED = 4  # boxes paired one way, none the other, that make an answer
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What PP-OCR's recogniser makes of the page under each quarter turn.
-
-    Each box is read in the ways the page could be turned upright: as a row when the box,
-    turned, lies across, and as a column (cut into squares laid side by side) when it
-    stands. Upright text reads with a confidence near 1 and upside down near 0, Chinese and
-    Western alike. One ambiguity is the recogniser's own: it reads Chinese characters lying
-    a quarter turn counter-clockwise as well as upright ones (it was trained to read columns
-    that way), so a row read fluently under ``r`` is either a row of a page needing ``r`` or
-    a column of one needing ``r + 90``. The column readings tell them apart: a row's
-    characters read as a column one quarter turn back (``r − 90``), a column's one quarter
-    turn on (``r + 90``). Each box that reads fluently and tells which it is gives one vote
-    (``fluent``); Latin script has no columns and needs no column reading. Once two boxes
-    read fluently under ``r`` have told rows from columns clearly and alike, further boxes
-    read fluently under ``r`` are taken as the same (a page's script runs one way): their
-    columns are not read.
-    """
-
-    fluent: np.ndarray  # (4,) boxes whose reading says the page needs 0/90/180/270
-    hv: np.ndarray  # (4,) sum over those boxes of |column difference| (0 for Latin boxes)
-    latin: float  # share of Latin letters in the fluent readings
-    boxes: int  # boxes read
-    unsure: int = 0  # boxes read fluently that did not tell a row from a column
-    recognised: int = 0  # views recognised (what the reading cost)
-    paired: np.ndarray = field(default_factory=lambda: np.zeros(4))  # (4,) Latin boxes
-    # read better (by PAIR_GAP) under 0/90/180/270 than upside down
-
-    def paired_answer(self) -> int | None:
-        """The turn ``PAIRED`` Latin boxes or more read better than upside down, none the
-        other way, none across it; or None."""
-        p = self.paired
-        r = int(np.argmax(p))
-        if p[r] < PAIRED or p[(r + 2) % 4] > 0 or p[(r + 1) % 4] + p[(r + 3) % 4] > 0:
-            return None
-        return r * 90
-
-    def answer(self, min_fluent: int = MIN_FLUENT) -> int | None:
-        """The clockwise turn the reading is sure of (``min_fluent`` boxes or more say so,
-        none the opposite, any other way at most half as many), or None."""
-        f = self.fluent
-        order = np.argsort(f, kind="stable")
-        r = int(order[-1])
-        if f[r] < min_fluent or f[(r + 2) % 4] > 0 or f[order[-2]] >= 0.5 * f[r]:
-            return None
-        return r * 90
-
-    def clear(self, turn: int) -> bool:
-        """The boxes voting ``turn`` tell rows from columns beyond doubt (or are Latin)."""
-        r = turn // 90
-        return self.latin >= LATIN or float(self.hv[r]) >= HV_CLEAR * float(self.fluent[r])
-
-
-def _as_column(img: np.ndarray) -> np.ndarray:
-    """A standing strip cut into squares from the top, laid side by side left to right."""
-    h, w = img.shape[:2]
-    n = max(1, round(h / max(w, 1)))
-    step = h / n
-    parts = [cv2.resize(img[int(i * step):max(int((i + 1) * step), int(i * step) + 1)], (w, w))
-             for i in range(n)]
-    return np.ascontiguousarray(np.concatenate(parts, axis=1))
-
-
-def _middle(crop: np.ndarray) -> np.ndarray:
-    h, w = crop.shape[:2]
-    short, long_ = min(h, w), max(h, w)
-    if long_ <= READ_ASPECT * short:
-        return crop
-    n = int(READ_ASPECT * short)
-    o = (long_ - n) // 2
-    return crop[:, o:o + n] if w > h else crop[o:o + n]
-
-
-def _view(crop: np.ndarray, q: int) -> np.ndarray:
-    """``crop`` as it would be with the page turned ``q`` quarter turns clockwise: as a row
-    when it then lies across, as a column laid out as a row when it stands."""
-    turned = np.ascontiguousarray(np.rot90(crop, -q))
-    return turned if turned.shape[1] >= turned.shape[0] else _as_column(turned)
-
-
-def _latin(text: str) -> float:
-    """Share of Latin letters in ``text``; 0 for fewer than ``LATIN_LETTERS`` of them (a
-    rotated Chinese character can read as an "l" or an "I")."""
-    chars = [c for c in text if not c.isspace()]
-    letters = sum(c.isascii() and c.isalpha() for c in chars)
-    return letters / len(chars) if letters >= LATIN_LETTERS else 0.0
-
-
-def _fluent(conf: dict[int, float], q: int) -> bool:
-    return conf[q] >= FLUENT and conf[q] - conf[(q + 2) % 4] >= FLUENT_GAP
-
-
-class _Reader:
-    """Reads boxes round by round and keeps the tally (see ``Reading``)."""
-
-    def __init__(self) -> None:
-        self.fluent, self.hv, self.paired = np.zeros(4), np.zeros(4), np.zeros(4)
-        self.latin: list[float] = []
-        # per row reading r: the turns (r: a row, r + 1: a column) clear boxes gave
-        self.told: dict[int, list[int]] = {}
-        self.boxes = self.unsure = self.recognised = 0
-
-    def _recognise(self, views: list[tuple[int, np.ndarray, int]],
-                   conf: list[dict[int, float]], text: list[dict[int, str]]) -> None:
-        got = rapidocr.recognise([_view(c, q) for _, c, q in views])
-        self.recognised += len(views)
-        for (i, _, q), (t, s) in zip(views, got, strict=True):
-            conf[i][q], text[i][q] = s, t
-
-    def _columns(self, idx: list[int], crops: list[np.ndarray], rows: list[tuple[int, int]],
-                 conf: list[dict[int, float]], text: list[dict[int, str]]) -> None:
-        self._recognise([(i, crops[i], (q + 1) % 4) for i in idx for q in rows[i]], conf, text)
-
-    def _row(self, r: int, c: dict[int, float]) -> None:
-        """Tally a non-Latin box read fluently as a row under ``r``: a row or a column?"""
-        known = self._known(r)
-        if known is not None and (r - 1) % 4 not in c:
-            self.fluent[known] += 1
-            self.hv[known] += HV_CLEAR
-            return
-        d = c[(r - 1) % 4] - c[(r + 1) % 4]
-        if abs(d) < HV_GAP:
-            self.unsure += 1
-            return
-        turn = r if d > 0 else (r + 1) % 4
-        self.fluent[turn] += 1
-        self.hv[turn] += abs(d)
-        if abs(d) >= HV_CLEAR:
-            self.told.setdefault(r, []).append(turn)
-
-    def round(self, crops: list[np.ndarray]) -> None:
-        rows = [(0, 2) if c.shape[1] >= c.shape[0] else (1, 3) for c in crops]
-        conf: list[dict[int, float]] = [{} for _ in crops]
-        text: list[dict[int, str]] = [{} for _ in crops]
-        self._recognise([(i, c, q) for i, c in enumerate(crops) for q in rows[i]], conf, text)
-        hits = {i: next((q for q in rows[i] if _fluent(conf[i], q)), None)
-                for i in range(len(crops))}
-        latin = {i: _latin(text[i][q]) for i, q in hits.items() if q is not None}
-        page_latin = float(np.mean(self.latin + list(latin.values()))) if latin else 0.0
-        self.latin += list(latin.values())
-        for i, r in hits.items():
-            if r is not None and latin[i] >= LATIN:
-                self.fluent[r] += 1
-        # Columns: of boxes read fluently in a script with columns (row or column?) — of
-        # the first two under each reading, the rest only if those two did not agree —
-        # and, when few boxes read as rows on a page not in Latin script, of every box
-        # (columns of vertical script lying across read as columns, not as rows).
-        few = 2 * len(latin) < len(crops) and page_latin < LATIN
-        lone = [i for i in range(len(crops)) if hits[i] is None and few
-                and max(_latin(text[i][q]) for q in rows[i]) < LATIN]
-        pending = {i: r for i, r in hits.items() if r is not None and latin[i] < LATIN}
-        first: list[int] = []
-        for i, r in pending.items():
-            if self._known(r) is None and sum(pending[j] == r for j in first) < 2:
-                first.append(i)
-        self._columns(first + lone, crops, rows, conf, text)
-        for i in first:
-            self._row(pending[i], conf[i])
-        rest = [i for i in pending if i not in first]
-        self._columns([i for i in rest if self._known(pending[i]) is None], crops, rows, conf,
-                      text)
-        for i in rest:
-            self._row(pending[i], conf[i])
-        for i in lone:
-            c = conf[i]
-            col = next((q for q in ((rows[i][0] + 1) % 4, (rows[i][1] + 1) % 4)
-                        if _fluent(c, q)), None)
-            if col is not None and c[col] - max(c[(col - 1) % 4], c[(col + 1) % 4]) >= HV_GAP:
-                # Reads as a column only: a column of vertical script on a page needing col.
-                self.fluent[col] += 1
-                self.hv[col] += c[col] - max(c[(col - 1) % 4], c[(col + 1) % 4])
-        for i, c in enumerate(conf):
-            a, b = sorted(rows[i], key=lambda q: -c[q])
-            if (c[a] >= PAIR_READS and c[a] - c[b] >= PAIR_GAP
-                    and _latin(text[i][a]) >= LATIN):
-                self.paired[a] += 1
-        self.boxes += len(crops)
-
-    def _known(self, r: int) -> int | None:
-        """The turn boxes read fluently under ``r`` stand for, once two told it alike."""
-        told = self.told.get(r, [])
-        return told[0] if len(told) >= 2 and len(set(told)) == 1 else None
-
-    def result(self) -> Reading:
-        return Reading(self.fluent.copy(), self.hv.copy(),
-                       float(np.mean(self.latin)) if self.latin else 0.0, self.boxes,
-                       self.unsure, self.recognised, self.paired.copy())
-
-
-def line_crops(mid: np.ndarray, quads: np.ndarray, scale: float, n: int) -> list[np.ndarray]:
-    """The middle stretch of ``n`` of the line-shaped boxes of ``quads`` (reduced page's px;
-    ``scale`` to the grey ``mid``'s), BGR, as they lie on the page: the longest of the
-    page's own line height in full ink first."""
-    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
-    long_, short = sides.max(axis=1), sides.min(axis=1)
-    lines = np.flatnonzero(long_ >= LINE_ASPECT * short)
-    if not len(lines):
-        return []
-    # A box much taller than the usual line is a block of several lines, a heading or a
-    # figure, and reads worse.
-    usual = float(np.median(short[lines]))
-    tall = short[lines] > LINE_HEIGHT_SPREAD * usual
-    cands = lines[np.lexsort((-long_[lines], tall))][:CANDIDATES * n]
-    crops, contrast = [], []
-    for i in cands:
-        crop = rapidocr.crop_line(mid, quads[i] * scale)
-        if min(crop.shape[:2]) >= 4:
-            crop = _middle(crop)
-            lo, hi = np.percentile(crop, (5, 90))
-            crops.append(crop)
-            contrast.append(float(hi - lo))
-    if not crops:
-        return []
-    # Faint lines last: text showing through thin paper from the back, mirrored, reads as
-    # nothing, and a page's own ink is darker.
-    faint = np.asarray(contrast) < FAINT * float(np.percentile(contrast, 90))
-    order = np.argsort(faint, kind="stable")[:n]
-    return [cv2.cvtColor(crops[i], cv2.COLOR_GRAY2BGR) for i in order]
-
-
-def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
-            enough: Callable[[Reading], bool] | None = None) -> Reading:
-    """Read the longest boxes of ``quads`` (reduced page's px; ``scale`` to ``mid``'s) on the
-    grey page ``mid``, ``READ_STEP`` at a time, until what was read is ``enough``,
-    ``IDLE_ROUNDS`` rounds in a row read nothing fluently (handwriting, blackletter,
-    pictures: more of the same will not read either), or ``READ_BOXES`` were read."""
-    crops = line_crops(mid, quads, scale, READ_BOXES)
-    reader = _Reader()
-    idle = 0
-    for k in range(0, len(crops), READ_STEP):
-        before = reader.fluent.sum() + reader.unsure + reader.paired.sum()
-        reader.round(crops[k:k + READ_STEP])
-        idle = idle + 1 if reader.fluent.sum() + reader.unsure + reader.paired.sum() == before else 0
-        if idle == IDLE_ROUNDS:
-            break
-        if enough is not None and enough(reader.result()):
-            break
-    return reader.result()
 
 
 def text_only(grey: np.ndarray, quads: np.ndarray, scale: float) -> np.ndarray:
