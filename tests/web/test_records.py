@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import quote
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -118,8 +117,6 @@ def test_sort_photo_jpeg_cut_in_its_header_is_refused(app_client: TestClient,
     assert t("sort.photo_not_image", path="cut.jpg", types="JPEG, PNG, TIFF") in text
 
 
-@pytest.mark.xfail(strict=True, reason="rebind.read_photo only verify()s a JPEG's header: one "
-                   "cut short in its image data passes until the service decodes it whole")
 def test_sort_photo_jpeg_cut_in_its_image_data_is_refused(app_client: TestClient,
                                                           line: Line) -> None:
     data = _jpeg()

@@ -76,8 +76,11 @@ def read_photo(path: str | Path) -> tuple[bytes, str]:
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            image.verify()  # the structure; then every pixel decodes (a cut-off file does not)
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as exc:
         raise InputError("sort.photo_not_image", path=str(path),
                          types=", ".join(_PHOTO_FORMATS)) from exc
     if kind not in _PHOTO_FORMATS:
