@@ -122,3 +122,20 @@ def test_removing_the_same_page_twice_reports_the_pages_really_left(
     page = client.get("/scan-station").text
     assert t("web_images.scan.already_removed", volume=vol.folder, pages=3) in page
     assert t("web_images.scan.renumbered", volume=vol.folder, pages=2) not in page
+
+
+def test_inserting_the_same_page_twice_reports_the_pages_really_left(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth]) -> None:
+    client, _ctx, root, truth = station
+    vol = truth.volumes[0]
+    csrf = login(client, "scanner")
+    missed = (root / vol.folder / "0002.jpg").read_bytes()
+    for _tab in range(2):
+        inserted = client.post("/scan-station/insert", data={
+            "csrf_token": csrf, "top": vol.folder, "before": "2"},
+            files={"file": ("scan.jpg", missed, "image/jpeg")})
+        assert inserted.status_code == 303, inserted.text
+    assert len([p for p in (root / vol.folder).iterdir() if p.suffix == ".jpg"]) == 5
+    page = client.get("/scan-station").text
+    assert t("web_images.scan.already_inserted", volume=vol.folder, pages=5) in page
+    assert t("web_images.scan.renumbered", volume=vol.folder, pages=6) not in page

@@ -176,6 +176,10 @@ MESSAGES.update({
     "web_images.scan.already_removed": ("{volume}：此页已删除（另一窗口已做过），未再删除；现有 {pages} 页。",
                                         "{volume}: this page was already removed (from another "
                                         "window); nothing removed again. {pages} pages now."),
+    "web_images.scan.already_inserted": ("{volume}：此页已插入（另一窗口已做过），未再插入；现有 {pages} 页。",
+                                         "{volume}: this page was already inserted (from "
+                                         "another window); nothing inserted again. {pages} "
+                                         "pages now."),
 })
 MESSAGES.update({
     "web_images.retouch.flag.skew": ("偏斜 {deg}°", "skew {deg}°"),

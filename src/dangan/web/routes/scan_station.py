@@ -206,5 +206,9 @@ async def insert_page(request: Request, ctx: Ctx, account: ScanAccount,
             vdir, rules=ctx.rules, insert_before=before.strip(), files=[source], ctx=ctx,
             actor=actor))
     response = RedirectResponse("/scan-station", status_code=303)
-    set_flash(response, t("web_images.scan.renumbered", volume=vdir.name, pages=done.pages))
+    if done.state == "already_applied":  # the same insert from another tab: count the folder
+        set_flash(response, t("web_images.scan.already_inserted", volume=vdir.name,
+                              pages=_page_count(ctx, vdir)))
+    else:
+        set_flash(response, t("web_images.scan.renumbered", volume=vdir.name, pages=done.pages))
     return response
