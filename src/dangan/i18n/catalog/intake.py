@@ -158,7 +158,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet.printed": ("生成时间 {at}", "Generated {at}"),
     "intake.problem_unknown_volume": ("问题“{problem}”指明的案卷 {code} 不在本次入库中（本次：{volumes}），未做任何入库",
                                       "Problem \"{problem}\" names volume {code}, which is not in this ingest ({volumes}); nothing ingested"),
-    "intake.problem_unnamed": ("问题“{problem}”没有指明案卷，而本次入库有多卷（{volumes}）：请写成 --problem 档号=问题，未做任何入库",
-                               "Problem \"{problem}\" names no volume and this ingest has several ({volumes}): write --problem CODE=TEXT; nothing ingested"),
+    "intake.problem_unnamed": ("问题“{problem}”没有指明案卷，而本次入库有多卷（{volumes}）：请写成“档号=问题”或以档号开头，未做任何入库",
+                               "Problem \"{problem}\" names no volume and this ingest has several ({volumes}): write it as CODE=TEXT or start it with the archive code; nothing ingested"),
     "intake.col.page_no": ("页号", "Page"),
 }
