@@ -195,3 +195,37 @@ def test_search_api_reports_the_later_scan_against_the_first(sheets: list[np.nda
     assert [(d.page, d.other, d.comparison.same) for d in found] == [(3, 0, True)]
     # a volume two away is not a neighbour
     assert find_duplicates(marks, [0, 0, 1, 2], lambda i: data[i], neighbours=1) == []
+
+
+def _seal_only_sheet(seal: np.ndarray, centre: tuple[float, float], number: str,
+                     holes: int) -> np.ndarray:
+    """A closing page (备考表-like): paper, one red seal, a page number, punched holes."""
+    from dangan.samples.seal import stamp
+
+    h, w = 1169, 827  # A4 at 100 dpi
+    page = np.empty((h, w, 3), np.uint8)
+    page[:] = (246, 242, 230)
+    stamp(page, seal, int(centre[0] * w), int(centre[1] * h), 0.9)
+    cv2.putText(page, number, (w - 90, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (40, 40, 40), 2,
+                cv2.LINE_AA)
+    for k in range(holes):
+        cv2.circle(page, (40, int(h * (k + 1) / (holes + 1))), 12, (10, 10, 10), -1)
+    return page
+
+
+@pytest.mark.parametrize("bed", [15])
+def test_same_seal_at_other_places_is_not_a_rescan(bed: int, tmp_path: Path) -> None:
+    """Two closing pages of two volumes carry the same court seal, stamped at other places,
+    with other page numbers and holes: two sheets, not one; a rescan of either is found."""
+    from dangan.samples.fonts import FAMILY_NAMES
+    from dangan.samples.seal import seal_mask
+
+    seal = seal_mask(100, np.random.default_rng(7), "某某市中级人民法院", FAMILY_NAMES[0])
+    one = _seal_only_sheet(seal, (0.3, 0.3), "3", 2)
+    two = _seal_only_sheet(seal, (0.62, 0.42), "31", 3)
+    _v1, v2 = write_batch(tmp_path, [
+        [rescan(one, Warp(angle=-2.0, bed=bed, shift=(-0.02, 0.01)), seed=1)],
+        [rescan(two, Warp(angle=1.5, bed=bed, shift=(0.03, -0.02), margin=0.1), seed=2),
+         rescan(two, Warp(angle=-2.5, bed=bed, scale=0.97), seed=3)],
+    ])
+    assert duplicates_found(tmp_path) == {(f"{v2}/0002.jpg", f"{v2}/0001.jpg")}

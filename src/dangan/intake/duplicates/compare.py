@@ -40,6 +40,18 @@ TILE_NCC_MIN = 0.5
 MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different documents
 MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink, lines left out
 LINE_PX = 120  # a component this long (or 8 times longer than wide) is a line
+MARK_MIN_PX = 12  # strong ink of the smallest mark checked (a small digit has 15–30 px)
+MARK_PLAY_PX = 12  # a mark's shape is looked for this far on the other scan
+BORDER_PX = 12  # marks this close to the edge of either frame are not checked
+DARK_SHARE = 0.45  # grey below this share of the page's paper: a dark bed or area ...
+DARK_MIN_PX = 7  # ... and wider than this (strokes are thinner)
+LIGHT_SHARE = 0.75  # paper level (strokes closed over) above this share: plain paper
+BED_SHARE = 0.3  # grey below this share of the paper: a black bed
+BED_BORDER_SHARE = 0.6  # the frame's border this much black bed: the sheet's outline is known
+SHEET_OPEN = 41  # the sheet: its paper, less light strips of the bed narrower than this
+SHEET_MARGIN_PX = 12  # the known sheet, less this band along its edges (curl, shadow, blur)
+OFF_SHEET_OPEN = 25  # what lies off the other sheet must be wider than any stroke ...
+MAX_OFF_SHEET_SHARE = 0.005  # ... and cover more than this share of the frame: two sheets
 
 
 _MATCHER: cv2.BFMatcher | None = None
@@ -120,12 +132,14 @@ def _best_ncc(tile: np.ndarray, region: np.ndarray) -> float:
 @dataclass(frozen=True)
 class Comparison:
     inliers: int
-    differing_px: int  # strong ink in tiles where the two scans differ
+    differing_px: int  # strong ink in tiles where the two scans differ, and in lost marks
     ink_px: int  # strong ink compared (the smaller of the two scans)
+    off_sheet_px: int = 0  # one scan's sheet mapped onto the other's bed (mid-size px)
 
     @property
     def same(self) -> bool:
-        return self.differing_px <= MAX_DIFFERING_PX
+        return (self.differing_px <= MAX_DIFFERING_PX
+                and self.off_sheet_px <= MAX_OFF_SHEET_SHARE * MID_SIDE * MID_SIDE)
 
     @property
     def distance(self) -> float:
@@ -195,7 +209,61 @@ def _outside_share(strong: np.ndarray, hull: np.ndarray) -> float:
     return float(area[~line].sum()) / max(int(strong.sum()), 1)
 
 
-def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tuple[int, int]:
+def unmatched_marks(ink_a: np.ndarray, b_on_a: np.ndarray, strong_a: np.ndarray,
+                    strong_b: np.ndarray, checked: np.ndarray) -> int:
+    """Strong ink of the marks, anywhere on the sheet, not found at their place on the other
+    scan (both ways): a page number, a note, a value the other sheet lacks or has otherwise.
+
+    One sheet scanned twice moves as a whole, so every mark of either scan lies on the same
+    mark of the other; two sheets matched on one region they share (a seal, a letterhead, a
+    printed form) carry their other marks — page numbers at least, filled values — where the
+    other sheet has none or others. Marks are checked over the whole ``checked`` area (where
+    both frames see the sheet), not only near the ink the two scans share. Each mark must
+    find its own shape (normalised correlation ≥ TILE_NCC_MIN) on the other scan within two
+    pixels or, failing that, within MARK_PLAY_PX: far from the marks the transform was fitted
+    on, a sparse page's alignment can be off by a few pixels; a mark on blank paper, or on
+    other characters, finds nothing.
+    """
+    out = 0
+    fa = cv2.GaussianBlur(ink_a, (3, 3), 0).astype(np.float32)
+    fb = cv2.GaussianBlur(b_on_a, (3, 3), 0).astype(np.float32)
+    h, w = ink_a.shape
+    r, pad = MARK_PLAY_PX, 2
+    for strong, mine, other in ((strong_a, fa, fb), (strong_b, fb, fa)):
+        _n, _labels, stats, _c = cv2.connectedComponentsWithStats(
+            cv2.bitwise_and(strong, checked), connectivity=8)
+        bw, bh, size = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, 4]
+        longest = np.maximum(bw, bh)
+        line = (longest >= LINE_PX) | (longest >= 8 * np.maximum(np.minimum(bw, bh), 1))
+        keep = (size >= MARK_MIN_PX) & ~line
+        keep[0] = False
+        if not keep.any():
+            continue
+        for k in np.nonzero(keep)[0]:
+            x0, y0 = int(stats[k, 0]) - pad, int(stats[k, 1]) - pad
+            x1, y1 = x0 + int(bw[k]) + 2 * pad, y0 + int(bh[k]) + 2 * pad
+            if x0 < r or y0 < r or x1 + r > w or y1 + r > h:
+                continue
+            tile = mine[y0:y1, x0:x1]
+            if _best_ncc(tile, other[y0 - 2 : y1 + 2, x0 - 2 : x1 + 2]) >= TILE_NCC_MIN:
+                continue
+            if _best_ncc(tile, other[y0 - r : y1 + r, x0 - r : x1 + r]) < TILE_NCC_MIN:
+                out += int(size[k])
+                if out > 10 * MAX_DIFFERING_PX:  # different sheets whatever the rest says
+                    return out
+    return out
+
+
+def _away(dark: np.ndarray | None, band: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """1 where a scan is neither dark nor within the band of a dark area or its frame's edge."""
+    light = np.ones(shape[:2], np.uint8) if dark is None else 1 - dark
+    out: np.ndarray = cv2.erode(light, band, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return out
+
+
+def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray,
+                 dark_a: np.ndarray | None = None, dark_b: np.ndarray | None = None,
+                 ) -> tuple[int, int]:
     """(differing strong-ink px, compared strong-ink px) of two aligned mid-size ink maps.
 
     Every tile with ink, inside the hull of the ink both scans share (a bed edge or a shadow
@@ -218,17 +286,26 @@ def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tu
     weak_a = cv2.dilate((ink_a > INK_WEAK).astype(np.uint8), k3)
     weak_b = cv2.dilate((b_on_a > INK_WEAK).astype(np.uint8), k3)
     compared = min(int(strong_a.sum()), int(strong_b.sum()))
+    band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
+    checked = cv2.erode(valid, band)
+    # marks are checked away from either scan's dark areas (the bed, with the sheet's edge
+    # shadows and curl along it; holes) and frame edges
+    near_a = _away(dark_a, band, (h, w))
+    near_b = cv2.warpAffine(_away(dark_b, band, ink_b.shape), a_to_b, (w, h),
+                            flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    checked = cv2.bitwise_and(checked, cv2.bitwise_and(near_a, near_b))
+    lost = unmatched_marks(ink_a, b_on_a, strong_a, strong_b, checked)
     shared = cv2.bitwise_or(cv2.bitwise_and(strong_a, weak_b), cv2.bitwise_and(strong_b, weak_a))
     pts = cv2.findNonZero(shared)
     if pts is None or len(pts) < 50:
-        return compared, compared
+        return compared + lost, compared
     hull = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
     # what lies outside the shared ink is not compared: it must be little (a page that
     # shares only its letterhead with another has its whole body there; sheet edges and the
     # bands of another bed, long lines, lie there too and are not counted)
     if max(_outside_share(strong_a, hull), _outside_share(strong_b, hull)) > MAX_OUTSIDE_SHARE:
-        return compared, compared
+        return compared + lost, compared
     inside = _tile_sums(cv2.erode(hull, np.ones((9, 9), np.uint8))) == TILE * TILE
     mass = np.maximum(_tile_sums(strong_a), _tile_sums(strong_b))
     # strong ink with not even faint ink near it on the other scan (faint lines that one
@@ -240,7 +317,7 @@ def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray) -> tu
     comparable = (mass >= TILE_MIN_INK) & (mass <= TILE_MAX_DENSITY * TILE * TILE)
     comparable &= unmatched >= np.maximum(TILE_MIN_UNMATCHED, TILE_MIN_UNMATCHED_SHARE * mass)
     differing = _differing(ink_a, b_on_a, inside & comparable, mass)
-    return differing, compared
+    return differing + lost, compared
 
 
 def _differing(ink_a: np.ndarray, b_on_a: np.ndarray, tiles: np.ndarray,
@@ -264,42 +341,112 @@ def _differing(ink_a: np.ndarray, b_on_a: np.ndarray, tiles: np.ndarray,
     return differing
 
 
+@dataclass(frozen=True)
+class MidScan:
+    """One file at the mid size: its ink, its dark areas (bed, holes, dark pictures) and,
+    where the bed around it is dark, the sheet (its outline filled)."""
+
+    ink: np.ndarray
+    dark: np.ndarray  # uint8 0/1
+    light: np.ndarray  # uint8 0/1: plain paper (strokes aside), clearly lighter than ``dark``
+    sheet: np.ndarray | None  # uint8 0/1, less SHEET_MARGIN_PX along the edges; None: unknown
+
+
+def mid_scan(grey: np.ndarray) -> MidScan:
+    paper = float(np.percentile(grey, 90))
+    # dark areas wider than a stroke: the bed (even a strip of it), holes, dark pictures
+    dark = cv2.morphologyEx((grey < DARK_SHARE * paper).astype(np.uint8), cv2.MORPH_OPEN,
+                            np.ones((DARK_MIN_PX, DARK_MIN_PX), np.uint8))
+    bed = grey < BED_SHARE * paper
+    border = np.concatenate([bed[0], bed[-1], bed[:, 0], bed[:, -1]])
+    sheet = None
+    if float(border.mean()) >= BED_BORDER_SHARE:  # a black bed: the outline is plain
+        # light strips of the bed (lid, edge of the glass) narrower than SHEET_OPEN are cut
+        bright = cv2.morphologyEx(1 - dark, cv2.MORPH_OPEN,
+                                  np.ones((SHEET_OPEN, SHEET_OPEN), np.uint8))
+        n, labels, stats, _c = cv2.connectedComponentsWithStats(bright, connectivity=4)
+        if n > 1:
+            big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            mask = (labels == big).astype(np.uint8)
+            contours, _h = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            filled = np.zeros_like(mask)
+            cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+            m = 2 * SHEET_MARGIN_PX + 1
+            # less a band along its outline and along the frame (a bed strip there is unsure)
+            sheet = cv2.erode(filled, np.ones((m, m), np.uint8),
+                              borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (MID_KERNEL, MID_KERNEL))
+    level = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
+    # plain paper: not a hole or a strip of bed that the closing covered
+    light = cv2.bitwise_and((level >= LIGHT_SHARE * paper).astype(np.uint8), 1 - dark)
+    return MidScan(relative_ink(grey, MID_KERNEL), dark, light, sheet)
+
+
+def off_sheet(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
+    """Area (mid-size px) of one scan's sheet that the transform lays on the other's bed.
+
+    A sheet scanned twice moves as a whole: wherever both frames see it, its paper lies on
+    the other scan's paper. Two sheets matched on one mark they share (the same seal stamped
+    at another place) put the rest of the one sheet where the other shows its bed. Only a
+    sheet whose outline is seen (a black bed around it) is checked, only where it is plain
+    paper itself (not a hole, a picture or a shaded part), and only a wide stretch counts (an
+    edge band of a few pixels is curl or blur).
+    """
+    h, w = a.ink.shape
+    hb, wb = b.ink.shape
+    inv = cv2.invertAffineTransform(a_to_b)
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    out = 0
+    for one, other, m, size in ((a, b, a_to_b, (w, h)), (b, a, inv, (wb, hb))):
+        if one.sheet is None:
+            continue
+        # the other scan's dark areas, and where its frame is, laid on this scan
+        dark = cv2.warpAffine(other.dark, m, size, flags=flags)
+        seen = cv2.warpAffine(np.ones(other.dark.shape, np.uint8), m, size, flags=flags)
+        seen = cv2.erode(seen, np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8))
+        lost = one.sheet & one.light & dark & seen
+        k = np.ones((OFF_SHEET_OPEN, OFF_SHEET_OPEN), np.uint8)
+        out = max(out, int(cv2.morphologyEx(lost, cv2.MORPH_OPEN, k).sum()))
+    return out
+
+
 class InkCache:
-    """Mid-size ink maps of the pages confirmed so far (each file decoded at most once)."""
+    """Mid-size scans of the pages confirmed so far (each file decoded at most once)."""
 
     def __init__(self, load: Callable[[int], bytes | None], size: int = 64) -> None:
         self._load = load
         self._size = size
-        self._items: OrderedDict[int, np.ndarray | None] = OrderedDict()
+        self._items: OrderedDict[int, MidScan | None] = OrderedDict()
 
-    def get(self, i: int) -> np.ndarray | None:
+    def get(self, i: int) -> MidScan | None:
         if i in self._items:
             self._items.move_to_end(i)
             return self._items[i]
         data = self._load(i)
         grey = mid_grey(data) if data else None
-        ink = relative_ink(grey, MID_KERNEL) if grey is not None else None
+        ink = mid_scan(grey) if grey is not None else None
         self._items[i] = ink
         if len(self._items) > self._size:
             self._items.popitem(last=False)
         return ink
 
 
-def confirm(a: Marks, b: Marks, ink_a: Callable[[], np.ndarray | None],
-            ink_b: Callable[[], np.ndarray | None]) -> Comparison | None:
+def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
+            scan_b: Callable[[], MidScan | None]) -> Comparison | None:
     """The comparison of two pages, or None when they are plainly not one sheet."""
     fit = fit_transform(a, b)
     if fit is None:
         return None
     m, inliers = fit
-    ia, ib = ink_a(), ink_b()
-    if ia is None or ib is None:
+    a_mid, b_mid = scan_a(), scan_b()
+    if a_mid is None or b_mid is None:
         return None
+    ia, ib = a_mid.ink, b_mid.ink
     sa = ia.shape[0] / a.shape[0]
     sb = ib.shape[0] / b.shape[0]
     mid = m.astype(np.float64).copy()
     mid[:, :2] *= sb / sa
     mid[:, 2] *= sb
     mid = refine(ia, ib, mid)
-    differing, compared = compare_inks(ia, ib, mid)
-    return Comparison(inliers, differing, compared)
+    differing, compared = compare_inks(ia, ib, mid, a_mid.dark, b_mid.dark)
+    return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid))
