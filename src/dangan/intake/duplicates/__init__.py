@@ -18,7 +18,13 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    its content on the other within a pixel. A rescan matches everywhere; two filled copies
    of one printed form, or covers of two volumes, differ where the values were written.
    Holes (dark on a black bed, white on a white one), dense texture (halftone, engravings)
-   and whatever lies outside the ink both scans share (bed edges, shadows) are not compared.
+   and whatever lies outside the ink both scans share (bed edges, shadows) are not compared
+   tile by tile. But the whole sheet must agree, not only the region the marks matched on:
+   every mark of either scan (a page number, a character, a stroke) must find its own shape
+   at its place on the other, wherever both frames see plain paper; and where a black bed
+   shows a sheet's outline, the transform must not lay that sheet on the other scan's bed.
+   Two sheets carrying the same seal at other places fail both: their page numbers and
+   the rest of each sheet land where the other has none.
 
 ``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
 
