@@ -140,3 +140,18 @@ def test_empty_file_and_png_renamed_xlsx(project, tmp_path: Path) -> None:  # ty
     header_only = write_xlsx(tmp_path / "h.xlsx", [], title=None)
     assert import_volumes(project, header_only).added == 0
     assert count(project) == 0
+
+
+def test_codes_typed_with_spaces_around_them_are_found(any_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A code typed or scanned with a space (or a full-width space) around it is the code."""
+    from dangan.errors import NotFoundError
+    from dangan.services import workflow_state as ws
+
+    import_volumes(any_project, write_xlsx(tmp_path / "a.xlsx", GOOD))
+    with any_project.transaction() as s:
+        volume = ws.volume_by_code(s, any_project.project_id, " 1997-民-0014-0025\u3000")
+        assert volume.archive_code == "1997-民-0014-0025"
+        with pytest.raises(NotFoundError) as exc:
+            ws.volume_by_code(s, any_project.project_id, " 1997-民-0014-0099 ")
+        assert exc.value.key == "workflow.volume_not_found"
+        assert exc.value.params["code"] == "1997-民-0014-0099"

@@ -112,6 +112,7 @@ def has_role(session: Session, worker_id: int, role: str) -> bool:
 
 def work_batch_by_code(session: Session, project_id: int, code: str,
                        lock: bool = False) -> WorkBatch:
+    code = code.strip()  # typed or scanned with a space around it (codes never have one)
     stmt = select(WorkBatch).where(WorkBatch.project_id == project_id, WorkBatch.code == code)
     if lock:
         stmt = stmt.with_for_update()
@@ -133,6 +134,7 @@ def borrow_batch_by_no(session: Session, project_id: int, no: int,
 
 
 def volume_by_code(session: Session, project_id: int, code: str) -> Volume:
+    code = code.strip()  # typed or scanned with a space around it (codes never have one)
     volume = session.scalar(select(Volume).where(Volume.project_id == project_id,
                                                  Volume.archive_code == code))
     if volume is None:
