@@ -18,6 +18,9 @@ another bed and another exposure.
   covers of neighbouring volumes (one printed form, other values).
 * ``pagegen``: held-out seeds of ``dangan.pagegen`` (``make_rescan``, ``make_form_pair``).
 
+The two generated sets also hold two closing pages of neighbouring volumes with the same
+seal stamped at other places (other page numbers, holes and beds): a negative case.
+
 Prints per set: rescans found / expected, false alarms, precision, recall, and pages per
 second per core (CPU time of this process, so a shared machine does not skew it) of the
 content check with the marks (reduced decode, as ``dangan check``) and of the search, with
@@ -102,6 +105,27 @@ def handwriting(rgb: np.ndarray, rng: np.random.Generator,
     return out
 
 
+def seal_pages(batch: Batch, rng: np.random.Generator) -> None:
+    """Two closing pages (备考表-like) of neighbouring volumes: the same court seal stamped at
+    other places, other page numbers and holes, each on its own bed — two sheets."""
+    from dangan.samples.fonts import FAMILY_NAMES
+    from dangan.samples.seal import seal_mask, stamp
+
+    h, w = 2339, 1654  # A4 at 200 dpi
+    seal = seal_mask(200, rng, "某某市中级人民法院", FAMILY_NAMES[0])
+    for n in range(2):
+        page = np.empty((h, w, 3), np.uint8)
+        page[:] = (246, 242, 230)
+        cx, cy = float(rng.uniform(0.25, 0.75)), float(rng.uniform(0.2, 0.8))
+        stamp(page, seal, int(cx * w), int(cy * h), 0.9)
+        cv2.putText(page, str(int(rng.integers(2, 60))), (w - 180, 120),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.6, (40, 40, 40), 3, cv2.LINE_AA)
+        holes = 2 + n
+        for k in range(holes):
+            cv2.circle(page, (80, int(h * (k + 1) / (holes + 1))), 24, (10, 10, 10), -1)
+        batch.add(warp_scan(page, rng, _angle(rng)), n, f"sealpage:{n}")
+
+
 def _angle(rng: np.random.Generator) -> float:
     return float(rng.uniform(1, 5)) * (1 if rng.random() < 0.5 else -1)
 
@@ -140,6 +164,7 @@ def samples_batch(count: int, seed: int) -> Batch:
     for n, code in enumerate(make_archive_codes(3, seed=seed)):
         cover = PageSpec(kind="cover", seed=seed + 99 + n, archive_code=code, scan_seed=seed + n)
         batch.add(render_page(cover).encode(), min(n, 1), f"cover:{n}")
+    seal_pages(batch, np.random.default_rng(seed))
     return batch.ordered()
 
 
@@ -155,6 +180,7 @@ def pagegen_batch(count: int, seed: int) -> Batch:
         a, b = make_form_pair(seed + 60_000 + k)
         batch.add(a.data, 0, f"form{k}:a")
         batch.add(b.data, 0, f"form{k}:b")
+    seal_pages(batch, np.random.default_rng(seed))
     return batch.ordered()
 
 

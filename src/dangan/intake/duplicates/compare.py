@@ -41,6 +41,7 @@ MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different docum
 MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink, lines left out
 LINE_PX = 120  # a component this long (or 8 times longer than wide) is a line
 MARK_MIN_PX = 12  # strong ink of the smallest mark checked (a small digit has 15–30 px)
+MARK_ON_SHARE = 0.8  # a mark this much on strong ink of the other scan is found as it is
 MARK_PLAY_PX = 12  # a mark's shape is looked for this far on the other scan
 BORDER_PX = 12  # marks this close to the edge of either frame are not checked
 DARK_SHARE = 0.45  # grey below this share of the page's paper: a dark bed or area ...
@@ -229,8 +230,10 @@ def unmatched_marks(ink_a: np.ndarray, b_on_a: np.ndarray, strong_a: np.ndarray,
     fb = cv2.GaussianBlur(b_on_a, (3, 3), 0).astype(np.float32)
     h, w = ink_a.shape
     r, pad = MARK_PLAY_PX, 2
-    for strong, mine, other in ((strong_a, fa, fb), (strong_b, fb, fa)):
-        _n, _labels, stats, _c = cv2.connectedComponentsWithStats(
+    k3 = np.ones((3, 3), np.uint8)
+    for strong, mine, other, strong_other in ((strong_a, fa, fb, strong_b),
+                                              (strong_b, fb, fa, strong_a)):
+        n, labels, stats, _c = cv2.connectedComponentsWithStats(
             cv2.bitwise_and(strong, checked), connectivity=8)
         bw, bh, size = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, 4]
         longest = np.maximum(bw, bh)
@@ -239,7 +242,10 @@ def unmatched_marks(ink_a: np.ndarray, b_on_a: np.ndarray, strong_a: np.ndarray,
         keep[0] = False
         if not keep.any():
             continue
-        for k in np.nonzero(keep)[0]:
+        # most marks of a rescan lie on the same strong ink within a pixel: no search needed
+        on = np.bincount(labels.ravel(), cv2.dilate(strong_other, k3).ravel().astype(np.float64),
+                         minlength=n)
+        for k in np.nonzero(keep & (on < MARK_ON_SHARE * size))[0]:
             x0, y0 = int(stats[k, 0]) - pad, int(stats[k, 1]) - pad
             x1, y1 = x0 + int(bw[k]) + 2 * pad, y0 + int(bh[k]) + 2 * pad
             if x0 < r or y0 < r or x1 + r > w or y1 + r > h:
