@@ -22,6 +22,8 @@ ENGLISH = re.compile(r"Missing|No such|Invalid value|Usage:|Try '|Error:|Got une
     (("claim", "a", "b", "c", "-w", "x"), "多余的参数（b c）"),
     (("claim", "a", "-w"), "选项 '-w' 需要一个值"),
     (("claim", "1-1-1", "--stage", "bogus", "-w", "x"), "没有环节 bogus"),
+    (("worker", "lst"), "没有命令 'lst'。是否要用 'list'？"),
+    (("status", "--lang", "zh"), "--lang 是 dangan 的总选项，须写在命令之前"),
 ])
 def test_usage_errors_in_chinese(tmp_path, args: tuple[str, ...], said: str) -> None:  # type: ignore[no-untyped-def]
     r = dangan(*args, env={"DANGAN_PROJECT": str(tmp_path)})

@@ -126,7 +126,8 @@ def check_lang(value: str | None) -> str | None:
 # Click writes its usage errors in English ("Missing option '-w'.", "No such command 'x'.").
 # ``usage_text`` renders them from the catalogue instead, by the error's kind and parameters.
 
-_NO_SUCH_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.?$")
+_NO_SUCH_COMMAND = re.compile(
+    r"No such command '(?P<name>.*?)'\.?(?: Did you mean '(?P<hint>.*)'\?)?$")
 _EXTRA_ARGS = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)\.?$")
 _NEEDS = re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<n>\d+) arguments)\.?$")
 _NO_VALUE = re.compile(r"Option '(?P<name>.+)' does not take a value\.?$")
@@ -152,6 +153,8 @@ def usage_message(exc: Any) -> str:
         key = {"option": "cli.usage.missing_option", "argument": "cli.usage.missing_argument"}
         return t(key.get(ptype, "cli.usage.missing_parameter"), name=_hint(exc))
     if kind == "NoSuchOption":
+        if exc.option_name == "--lang" or exc.option_name.startswith("--lang="):
+            return t("cli.usage.lang_first")
         text = t("cli.usage.no_such_option", name=exc.option_name)
         if exc.possibilities:
             text += t("cli.usage.possible_options", options=", ".join(sorted(exc.possibilities)))
@@ -161,7 +164,8 @@ def usage_message(exc: Any) -> str:
         return (t("cli.usage.invalid_value_for", name=hint, message=message) if hint
                 else t("cli.usage.invalid_value", message=message))
     if m := _NO_SUCH_COMMAND.match(message):
-        return t("cli.usage.no_such_command", name=f"'{m['name']}'")
+        text = t("cli.usage.no_such_command", name=f"'{m['name']}'")
+        return text + (t("cli.usage.did_you_mean", name=f"'{m['hint']}'") if m["hint"] else "")
     if message == "Missing command.":
         return t("cli.usage.missing_command")
     if m := _EXTRA_ARGS.match(message):
