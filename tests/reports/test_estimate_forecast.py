@@ -83,6 +83,9 @@ def test_forecast_at_a_known_rate() -> None:
                                                                 "2026-12-05", "2026-12-10")
     assert forecast({}, end, remaining=5).finish == ""
     assert forecast({}, end, remaining=0).finish == end.isoformat()
+    # all done on the 26th: the finish date is that day, not the end of the week reported
+    f = forecast({"2026-11-24": 3, "2026-11-26": 2}, end, remaining=0)
+    assert (f.finish, f.earliest, f.latest) == ("2026-11-26",) * 3
 
 
 def test_weekly_burn_up_and_forecast_from_sign_offs(any_project) -> None:  # type: ignore[no-untyped-def]

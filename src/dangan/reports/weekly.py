@@ -132,9 +132,13 @@ def forecast(daily_volumes: dict[str, int], end: date, remaining: int,
                     for d in range(7)) for w in range(weeks)]
     rate = sum(per_week) / (7 * weeks)
 
+    # nothing left: the work finished on the last day a volume was done (not in the future)
+    last_done = max((d for d, v in daily_volumes.items() if v > 0 and d <= end.isoformat()),
+                    default=end.isoformat())
+
     def finish(r: float) -> str:
         if remaining <= 0:
-            return end.isoformat()
+            return last_done
         if r <= 0:
             return ""
         return (end + timedelta(days=math.ceil(remaining / r - 1e-9))).isoformat()
