@@ -125,11 +125,17 @@ def record_sorting(ctx: ProjectContext, actor: Actor, archive_code: str, pages_n
         engine.require_claimant(session, batch, wf.SORT, actor)
         photos = [*photos, *(store_photo(ctx, volume.archive_code, data, suffix)
                              for data, suffix in files)]
+        data = {"pages_numbered": pages_numbered, "unbind_notes": unbind_notes,
+                "special_binding_photos": list(photos)}
+        last = session.scalars(select(StageEvent).where(
+            StageEvent.volume_id == volume.id, StageEvent.kind == wf.EVENT_SORT_RECORD)
+            .order_by(StageEvent.at.desc(), StageEvent.id.desc()).limit(1)).first()
+        if (last is not None and last.worker_id == actor.worker_id and last.data == data
+                and (last.remarks or "") == remarks):
+            return last.id  # the same record again (a repeated command): nothing recorded twice
         event = ws.add_event(session, ctx.project_id, wf.EVENT_SORT_RECORD, actor.name,
                              stage=wf.SORT, worker_id=actor.worker_id, volume_id=volume.id,
-                             work_batch_id=batch.id, remarks=remarks,
-                             data={"pages_numbered": pages_numbered, "unbind_notes": unbind_notes,
-                                   "special_binding_photos": list(photos)})
+                             work_batch_id=batch.id, remarks=remarks, data=data)
         session.flush()
         return event.id
 
