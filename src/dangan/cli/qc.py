@@ -21,7 +21,7 @@ from dangan.cli.common import (
     worker_option,
 )
 from dangan.cli.workflow import dump, resolve_actor
-from dangan.i18n import t
+from dangan.i18n import catalogue, t
 
 qc_app = typer.Typer(help="cli.help.qc", no_args_is_help=True)
 rework_app = typer.Typer(help="cli.help.rework", no_args_is_help=True)
@@ -72,9 +72,9 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
         print_json(r.to_dict())
         return
     if cause == "original":
-        console.print(t("qc.original_recorded", id=r.id, code=t(f"defect.{r.code}")))
+        console.print(t("qc.original_recorded", id=r.id, code=defect_label(r.code)))
         return
-    console.print(t("qc.defect_recorded", id=r.id, code=t(f"defect.{r.code}"),
+    console.print(t("qc.defect_recorded", id=r.id, code=defect_label(r.code),
                     stage=t(f"stage.{r.stage}"), person=r.responsible or "-"))
 
 
@@ -151,10 +151,21 @@ def _defect_label(code: str, reason: str) -> str:
     from dangan.domain.workflow import DEFECT_STAGE
 
     if code in DEFECT_STAGE:
-        label = t(f"defect.{code}")
+        label = defect_label(code)
         return t("i18n.with_detail", label=label, detail=reason) if reason and reason != code \
             else label
     return reason or code
+
+
+def defect_label(code: str) -> str:
+    """A defect type by its plain name: ``defect.<code>.label`` when the type's message has
+    parameters (``defect.<code>`` is then a sentence about one page), else that message;
+    the code itself when the catalogue has neither."""
+    texts = catalogue()
+    if f"defect.{code}.label" in texts:
+        return t(f"defect.{code}.label")
+    pair = texts.get(f"defect.{code}")
+    return t(f"defect.{code}") if pair is not None and "{" not in pair[0] else code
 
 
 @rework_app.command("done")

@@ -402,20 +402,44 @@ def _population(session: Session, batch_id: int) -> tuple[list[Unit], dict[int, 
 
 
 def _defective_units(session: Session, inspection_id: int) -> set[Unit]:
+    """The units of the inspection's sample kind that hold an error found in it.
+
+    In a sample of items (件) a defect recorded with a page but no item number counts against
+    the item whose page range holds that page — a sampled one first, else any item holding it
+    (that item was looked at, so it joins the inspected units, as a defect named by its item
+    does). A page no item holds (a cover, a page outside the catalogue's ranges) is one inspected
+    unit of its own, the page. A defect with neither page nor item counts against its volume
+    as one unit."""
     rows = session.execute(select(Defect.volume_id, Defect.page_no, Defect.data).where(
         Defect.inspection_id == inspection_id, Defect.severity == "error",
         Defect.cause != "original")).all()
     inspection = session.get(QCInspection, inspection_id)
-    kind = inspection.sample[0]["unit"] if inspection and inspection.sample else "volume"
+    sample = inspection.sample if inspection and inspection.sample else []
+    kind = sample[0]["unit"] if sample else "volume"
+    sampled = {(int(u["volume_id"]), int(u["key"])) for u in sample if u["unit"] == "item"}
     units: set[Unit] = set()
     for volume_id, page_no, data in rows:
         if kind == "item" and (data or {}).get("item_seq"):
             units.add((volume_id, "item", int(data["item_seq"])))
+        elif kind == "item" and page_no is not None:
+            seq = _item_of_page(session, volume_id, page_no, sampled)
+            units.add((volume_id, "item", seq) if seq is not None
+                      else (volume_id, "page", page_no))
         elif kind == "page" and page_no is not None:
             units.add((volume_id, "page", page_no))
         else:
             units.add((volume_id, "volume", 0) if kind == "volume" else (volume_id, kind, -1))
     return units
+
+
+def _item_of_page(session: Session, volume_id: int, page_no: int,
+                  sampled: set[tuple[int, int]]) -> int | None:
+    """The item (its seq) whose page range holds ``page_no``: a sampled one first."""
+    holding = [int(s) for s in session.scalars(select(Item.seq).where(
+        Item.volume_id == volume_id, Item.page_start <= page_no, Item.page_end >= page_no)
+        .order_by(Item.seq))]
+    chosen = [s for s in holding if (volume_id, s) in sampled] or holding
+    return chosen[0] if chosen else None
 
 
 def _unit_dict(unit: Unit, codes: dict[int, str]) -> dict[str, Any]:
