@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +98,45 @@ def test_a_stage_outside_the_line_is_named_in_chinese() -> None:
     with pytest.raises(StateError) as err:
         refuse(graph.check_signoff("scan", "bogus"))
     assert "stage.bogus" not in err.value.message and "bogus" in err.value.message
+
+
+def _error_classes(trees: list[ast.Module]) -> set[str]:
+    """Every DanganError subclass: those of dangan.errors and those declared from them."""
+    import dangan.errors as errors
+
+    names = {n for n, v in vars(errors).items()
+             if isinstance(v, type) and issubclass(v, errors.DanganError)} | {"Refusal"}
+    grew = True
+    while grew:
+        grew = False
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in names and any(
+                        getattr(b, "id", getattr(b, "attr", None)) in names for b in node.bases):
+                    names.add(node.name)
+                    grew = True
+    return names
+
+
+def test_every_error_key_in_the_source_is_in_the_catalogue() -> None:
+    """An error raised with a key the catalogue lacks shows the user the bare key
+    (``错误：workflow.no_batch {'code': …}``): every literal key given to an error class (or a
+    workflow Refusal) anywhere in src/dangan must be a catalogue key."""
+    source = Path(__file__).resolve().parents[1] / "src" / "dangan"
+    trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in source.rglob("*.py")}
+    classes = _error_classes(list(trees.values()))
+    key = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+    messages = catalogue()
+    seen, missing = 0, []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            first = node.args[0]
+            if name in classes and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                seen += 1
+                if not key.match(first.value) or first.value not in messages:
+                    missing.append(f"{path.relative_to(source)}:{node.lineno} {first.value}")
+    assert seen > 100  # the scan finds the raises (it would pass vacuously otherwise)
+    assert missing == []

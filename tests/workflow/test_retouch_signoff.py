@@ -94,3 +94,15 @@ def test_retouch_on_the_command_line_says_per_volume_what_it_signed(
     assert "已签“修图”" not in _squeeze(again.stdout)  # nothing signed twice, and it says so
     assert _squeeze(t("retouch.volumes_already_signed", count=2,
                       codes="、".join(sorted(figures)))) in _squeeze(again.stdout)
+
+
+def test_retouch_of_a_batch_that_does_not_exist_names_it(project: ProjectContext,
+                                                        tmp_path: Path) -> None:
+    ctx = project
+    _at_retouch(ctx, tmp_path)
+    for lang, said in (("zh-CN", "没有小批次 1-3-9"), ("en", "No work batch 1-3-9")):
+        r = dangan("retouch", "-p", str(ctx.home), "-w", "赵修", "--batch", "1-3-9",
+                   env={"DANGAN_LANG": lang})
+        assert r.returncode == 5, r.stdout + r.stderr
+        out = r.stdout + r.stderr
+        assert said in out and "workflow.no_batch" not in out

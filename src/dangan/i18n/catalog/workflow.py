@@ -50,6 +50,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.worker_added": ("已登记 {name}：{roles}", "Registered {name}: {roles}"),
     # --- look-ups ---
     "workflow.batch_not_found": ("没有小批次 {code}", "No work batch {code}"),
+    "workflow.no_batch": ("没有小批次 {code}，没有可修图的页面",
+                          "No work batch {code}: no pages to retouch"),
     "workflow.borrow_not_found": ("没有借卷批次 {no}", "No borrow batch {no}"),
     "workflow.volume_not_found": ("没有档号为 {code} 的案卷", "No volume with archive code {code}"),
     "workflow.event_not_found": ("没有记录 #{id}", "No event #{id}"),
