@@ -150,6 +150,7 @@ def package(
     ocr: bool = typer.Option(False, "--ocr"),
     tiff_single: bool = typer.Option(False, "--tiff-single"),
     worker: str = worker_option("cli.opt.packager"),
+    correction: str = typer.Option("", "--correction", help="cli.opt.package.correction"),
 ) -> None:
     """按卷内目录打包到 已上传：不带 --form 时做 [delivery] forms 的每一种交付格式。"""
     from dangan.services.delivery.packaging import package_forms
@@ -157,7 +158,7 @@ def package(
 
     ctx = open_ctx(project)
     results = package_forms(ctx, resolve_actor(ctx, worker), [form] if form else None, volume,
-                            ocr=ocr, tiff_single=tiff_single)
+                            ocr=ocr, tiff_single=tiff_single, correction=correction)
     problems = list(dict.fromkeys(line for r in results for line in r.problems))
     for line in problems:
         console.print(f"[red]•[/] {line}")

@@ -79,6 +79,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "package.done": ("已打包 {volumes} 卷（{form}）：{files} 个文件，{pages} 页",
                      "Packaged {volumes} volume(s) as {form}: {files} file(s), {pages} page(s)"),
     "package.skipped": ("{count} 卷未打包", "{count} volume(s) not packaged"),
+    "package.volume_locked": (
+        "{count} 卷已过上传环节（质检、回装或已归还），交付文件不能直接重做：{codes}；如需更正请用 --correction 说明原因",
+        "{count} volume(s) are past the upload stage (QC, rebinding or returned); their delivery files are not rebuilt unless as a correction with --correction REASON: {codes}"),
+    "cli.opt.package.correction": ("更正原因：重新打包已过上传环节的案卷时必填并记录",
+                                   "Reason of a correction: needed (and recorded) to package again a volume past the upload stage"),
     # --- link data / link check ---
     "defect.link_image_missing": ("档号 {volume}：第 {page} 张图像没有修图后的文件",
                                   "archive code {volume}: image {page} has no retouched file"),

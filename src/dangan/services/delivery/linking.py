@@ -21,6 +21,7 @@ from dangan.domain.catalogue import RawEntry, item_images, validate_catalogue
 from dangan.domain.defects import Defect, Severity, make_defect, register_code
 from dangan.errors import DanganError, InputError
 from dangan.export import linkdata, pdf, tiff, zipform
+from dangan.export.jpgform import page_file_name
 from dangan.export.linkdata import LinkFile, LinkItem, LinkVolume
 from dangan.i18n import join, t
 from dangan.services.delivery.packaging import (
@@ -60,11 +61,17 @@ def uploaded_files(session: Any, volume_ids: Sequence[int]) -> dict[int, dict[st
     return out
 
 
-def expected_files(ctx: ProjectContext, code: str, item: Any, form: str, schema: Any) -> list[str]:
+def expected_files(ctx: ProjectContext, code: str, item: Any, form: str, schema: Any,
+                   single: bool = False) -> list[str]:
+    """The delivered files of one item in ``form``; ``single``: the volume's TIFF was packaged
+    one file per page (``--tiff-single``: ``tiff/<档号>/<name>/<档号>-NNNN.tif``)."""
     base = output_dir(form, code)
     name = item_file_name(ctx, code, item.seq)
     if form == "jpg":
         return [f"{base}/{code}-{n:04d}.jpg" for n in item_images(as_entry(item), schema)]
+    if form == "tiff" and single:
+        return [f"{base}/{name}/{page_file_name(code, n, 'tif')}"
+                for n in item_images(as_entry(item), schema)]
     ext = {"pdf": "pdf", "zip": "zip", "tiff": "tif"}[form]
     return [f"{base}/{name}.{ext}"]
 
@@ -89,6 +96,7 @@ def link_volumes(ctx: ProjectContext, form: str | Sequence[str] | None = None,
     out = []
     for src in sorted(sources, key=lambda s: ctx.rules.archive_code.sort_key(s.archive_code)):
         vol_files = files.get(src.volume_id, {})
+        single = _single_tiff(vol_files)
         items = []
         for item in src.items:
             fields = {c: getattr(item, c) for c in ("doc_no", "author", "title", "date",
@@ -96,7 +104,7 @@ def link_volumes(ctx: ProjectContext, form: str | Sequence[str] | None = None,
             fields.update(item.extra or {})
             linked = [LinkFile(_rel(p), f, vol_files[p].size, vol_files[p].sha256)
                       for f in forms
-                      for p in expected_files(ctx, src.archive_code, item, f, schema)
+                      for p in expected_files(ctx, src.archive_code, item, f, schema, single)
                       if p in vol_files]
             items.append(LinkItem(item.seq, item.page_start, item.page_end, fields, linked))
         record = records.get(src.volume_id, {})
@@ -186,8 +194,9 @@ def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, S
     found: list[Defect] = []
     n_checked = 0
     expected: set[str] = set()
+    single = _single_tiff(mine)
     for item in src.items:
-        paths = expected_files(ctx, code, item, form, schema)
+        paths = expected_files(ctx, code, item, form, schema, single)
         expected.update(paths)
         for path in paths:
             row = mine.get(path)
@@ -198,9 +207,14 @@ def _check_form(ctx: ProjectContext, src: Any, form: str, vol_files: dict[str, S
             n_checked += 1
             found.extend(_check_file(ctx, row, code, item, form, len(paths)))
     for path, row in mine.items():
-        if path not in expected and row.kind not in ("page_index", "tiff_page"):
+        if path not in expected and row.kind != "page_index":
             found.append(make_defect(FILE_EXTRA, path=_rel(path), volume=code))
     return found, n_checked
+
+
+def _single_tiff(vol_files: dict[str, StoredFile]) -> bool:
+    """Whether the volume's TIFF delivery is one file per page (packaged ``--tiff-single``)."""
+    return any(f.kind == "tiff_page" for f in vol_files.values())
 
 
 def _check_file(ctx: ProjectContext, row: StoredFile, code: str, item: Any, form: str, n_files: int) -> list[Defect]:

@@ -10,6 +10,12 @@ against its recorded SHA-256 as it is read; a page that differs stops packaging
 After the files are recorded the engine signs the upload stage for the volumes whose batch
 the packager holds at that stage.
 
+A volume past the upload stage (in QC, rebinding, returned) has its delivery checked and
+handed on: it is packaged again only to correct it — while a rework of it is open, or as a
+recorded correction with its reason (``correction``); otherwise packaging it is refused
+(StateError ``package.volume_locked``) before any file is written. The same request again
+changes nothing and is never refused.
+
 Layout: ``已上传/<form>/<archive code>/<name>.<ext>``, ``<name>`` from ``[delivery] pdf_name``.
 """
 
@@ -28,7 +34,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import Item, Page, StageEvent, StoredFile, Volume
+from dangan.db.models import Item, Page, Rework, StageEvent, StoredFile, Volume
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import CatalogueSchema, Entry, item_images
@@ -38,6 +44,7 @@ from dangan.errors import (
     InputError,
     IntegrityError,
     NotFoundError,
+    StateError,
     StorageError,
 )
 from dangan.export import jpgform, pdf, tiff, zipform
@@ -214,9 +221,13 @@ def _ocr(data: bytes) -> bytes:
 
 @holds_project_lock("package")  # one packaging per project: leftovers found are a dead run's
 def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = None, *, ocr: bool = False,
-            tiff_single: bool = False) -> PackageResult:
+            tiff_single: bool = False, correction: str = "") -> PackageResult:
     """Package every indexed volume (or one) whose pages are all retouched; verified pages
-    only. Then the upload stage is signed for the volumes the packager holds."""
+    only. Then the upload stage is signed for the volumes the packager holds.
+
+    A volume past the upload stage is packaged again only while a rework of it is open or
+    as a correction (``correction``: the reason, recorded in the volume's history); else
+    the run is refused before anything is written (``package.volume_locked``)."""
     engine.require_any_role(actor, wf.STAGE_ALLOWED_ROLES[wf.UPLOAD])
     if form not in FORMS:
         raise InputError("package.unknown_form", form=form, choices=", ".join(FORMS))
@@ -226,6 +237,11 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
         sources = load_sources(session, ctx.project_id, volume)
     if volume and not sources:
         raise InputError("package.not_indexed", code=volume)
+    options = {"ocr": ocr, "tiff_single": tiff_single}
+    corrected = _locked_volumes(ctx, sources, form, options)
+    if corrected and not correction.strip():
+        raise StateError("package.volume_locked", count=len(corrected),
+                         codes="、".join(corrected[:10]), details=corrected[:50])
     for src in sources:
         missing = missing_pages(src, schema)
         if missing:
@@ -239,7 +255,8 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
         except DanganError as exc:
             result.problems.append(t("package.volume_failed", code=src.archive_code, detail=exc.message))
             continue
-        _record_volume(ctx, actor, src, form, rows)
+        _record_volume(ctx, actor, src, form, rows,
+                       correction.strip() if src.archive_code in corrected else "")
         if isinstance(rows, _Rows) and rows.already:
             result.already.append(src.archive_code)  # same request, published before: untouched
         result.packaged.append(src.archive_code)
@@ -260,7 +277,7 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
 
 def package_forms(ctx: ProjectContext, actor: Actor, forms: Sequence[str] | None = None,
                   volume: str | None = None, *, ocr: bool = False,
-                  tiff_single: bool = False) -> list[PackageResult]:
+                  tiff_single: bool = False, correction: str = "") -> list[PackageResult]:
     """Package each of ``forms`` in turn — by default every form of ``[delivery] forms``, the
     forms the upload stage needs — one :func:`package` run per form. The upload stage is
     signed by the run that completes a volume's forms. A PDF gets its text layer when asked
@@ -273,7 +290,31 @@ def package_forms(ctx: ProjectContext, actor: Actor, forms: Sequence[str] | None
     # other options were given
     return [package(ctx, actor, form, volume,
                     ocr=form == "pdf" and (ocr or ctx.config.delivery.ocr),
-                    tiff_single=form == "tiff" and tiff_single) for form in chosen]
+                    tiff_single=form == "tiff" and tiff_single, correction=correction)
+            for form in chosen]
+
+
+def _locked_volumes(ctx: ProjectContext, sources: Sequence[VolumeSource], form: str,
+                    options: dict[str, Any]) -> list[str]:
+    """The volumes this run would change although they are past the upload stage with no
+    open rework: their delivery was checked (or handed back) as it is. A volume whose last
+    packaging in ``form`` was this very request, its files in place, is not changed."""
+    graph = ws.graph_for(ctx.config)
+    ids = [s.volume_id for s in sources]
+    with ctx.transaction() as session:
+        stages = dict(session.execute(select(Volume.id, Volume.stage).where(Volume.id.in_(ids))).all())
+        reworked = set(session.scalars(select(Rework.volume_id).where(
+            Rework.volume_id.in_(ids), Rework.status == "open")))
+    locked = []
+    for src in sources:
+        stage = stages.get(src.volume_id, "")
+        past = stage == wf.DONE or (wf.UPLOAD in graph.stages and stage in graph.stages
+                                     and graph.passed(stage, wf.UPLOAD))
+        if not past or src.volume_id in reworked:
+            continue
+        if _already_done(ctx, src, form, _request_digest(ctx, src, form, options)) is None:
+            locked.append(src.archive_code)
+    return locked
 
 
 def _all_forms_done(ctx: ProjectContext, codes: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -355,9 +396,11 @@ def _write_volume(ctx: ProjectContext, src: VolumeSource, form: str, schema: Cat
 
 
 def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: str,
-                   rows: Sequence[StoredFile]) -> None:
+                   rows: Sequence[StoredFile], correction: str = "") -> None:
     """Replace the volume's previous files of this form in one transaction, then publish the
-    staged files under their names and delete files no longer produced."""
+    staged files under their names and delete files no longer produced (and the folders they
+    leave empty). ``correction``: the reason a volume past the upload stage is packaged
+    again, recorded in its history."""
     if isinstance(rows, _Rows) and rows.already:
         return
     new_paths = {r.path for r in rows}
@@ -370,6 +413,14 @@ def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: s
             StoredFile.kind.in_(KINDS[form])))
         session.flush()
         session.add_all(rows)
+        if correction:
+            volume = session.get(Volume, src.volume_id)
+            ws.add_event(session, ctx.project_id, wf.EVENT_CORRECTION, actor.name,
+                         stage=wf.UPLOAD, worker_id=actor.worker_id, volume_id=src.volume_id,
+                         work_batch_id=volume.work_batch_id if volume else None,
+                         remarks=correction,
+                         data={"what": "package", "form": form,
+                               "volume_stage": volume.stage if volume else ""})
         ws.add_event(session, ctx.project_id, wf.EVENT_PACKAGE, actor.name, stage=wf.UPLOAD,
                      worker_id=actor.worker_id, volume_id=src.volume_id,
                      data={"form": form, "files": len(rows),
@@ -381,6 +432,22 @@ def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: s
     for path in set(old) - new_paths:
         if ctx.storage.exists(path):
             ctx.storage.fs.rm(ctx.storage.path(path))
+    _remove_empty_folders(ctx, output_dir(form, src.archive_code))
+
+
+def _remove_empty_folders(ctx: ProjectContext, base: str) -> None:
+    """Remove the folders under ``base`` left empty (per-item folders of single-page TIFFs
+    when a volume is packaged again another way); ``base`` itself stays."""
+    fs = ctx.storage.fs
+    root = ctx.storage.path(base)
+    if not fs.exists(root):
+        return
+    folders = [f for f, info in fs.find(root, withdirs=True, detail=True).items()
+               if info.get("type") == "directory" and f.rstrip("/") != root.rstrip("/")]
+    for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+        with contextlib.suppress(OSError):
+            if not fs.ls(folder):
+                fs.rmdir(folder)
 
 
 def _request_digest(ctx: ProjectContext, src: VolumeSource, form: str,
