@@ -3,7 +3,9 @@
 A restored project passes fixity and its audit trail replays to its state; a second backup
 into the same folder copies only what is new; a backup taken while a colleague signs in a
 loop restores one consistent moment (replay equals the stored rows, the manifest equals the
-restored stored-file rows)."""
+restored stored-file rows). A project that went through ingest has its tracking sheets
+(rewritten after every sign-off, not stored-file rows) in the restore, rebuilt from the
+restored database; an ingest unfinished when the backup ran is restored unfinished."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from site_helpers import assert_replays, returned_and_open, store_files
 from sqlalchemy import create_engine, func, select, text
@@ -23,12 +26,15 @@ from dangan.cli.main import app
 from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import ConfigError, ConflictError, InputError, IntegrityError
-from dangan.services.intake import fixity
+from dangan.export.tracking_sheet import sheet_rel
+from dangan.samples import SetTruth, generate_set
+from dangan.services.engine import resolve_actor
+from dangan.services.intake import PENDING, fixity, ingest, unfinished_ingests
 from dangan.services.project import ProjectContext, open_project
 from dangan.services.site import backup
 from dangan.services.site.backup_pg import rewrite
 from dangan.storage import Area
-from workflow.helpers import add_people, add_volumes, borrow_and_split, do_stage
+from workflow.helpers import add_people, add_volumes, borrow_and_split, do_stage, line_to
 
 
 @pytest.fixture
@@ -89,6 +95,67 @@ def test_backup_restores_a_project_that_passes_fixity_and_replays(
     earlier = backup.restore(out, tmp_path / "第一次", snapshot=backup.snapshots(out)[0],
                              database_url=None if restore_url is None else _other(restore_url))
     assert earlier.files == 8
+
+
+@pytest.fixture(scope="module")
+def scan_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SetTruth]:
+    root = tmp_path_factory.mktemp("scans") / "scan"
+    return root, generate_set(root, 3, seed=11, pages=(3, 3), p_blank=0.0, p_duplicate=0.0)
+
+
+def test_an_ingested_project_restores_with_its_tracking_sheets(
+        any_project: ProjectContext, restore_url: str | None, tmp_path: Path,
+        scan_set: tuple[Path, SetTruth]) -> None:
+    ctx = any_project
+    root, truth = scan_set
+    with ctx.transaction() as session:
+        for vol in truth.volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
+                               expected_pages=vol.image_count))
+    line_to(ctx, wf.SCAN)
+    report = ingest(ctx, resolve_actor(ctx, "张扫"), root, workers=1)
+    assert [v.state for v in report.volumes] == ["ingested"] * 3
+    assert all(v.signed for v in report.volumes)  # the sign-off rewrote each sheet
+    with ctx.transaction() as s:
+        folders = dict(s.execute(select(Volume.archive_code, Volume.folder_name)).all())
+    codes = sorted(folders)
+    sheets = {c: sheet_rel(folders[c], c) for c in codes}
+    assert all(ctx.storage.exists(rel) for rel in sheets.values())
+    fixity(ctx)  # the project itself is whole
+
+    out = tmp_path / "备份"
+    taken = backup.backup(ctx, out)
+    assert taken.files == sum(v.image_count for v in truth.volumes) and taken.changed == []
+    restored = backup.restore(out, tmp_path / "恢复", database_url=restore_url)
+    assert (restored.sheets, restored.unfinished) == (3, ())
+    again = open_project(restored.home)
+    assert fixity(again).checked == taken.files  # was: 3 tracking sheets missing, exit 8
+    assert unfinished_ingests(again) == []
+    for code, rel in sheets.items():
+        with again.storage.open(rel) as fh:
+            sheet = openpyxl.load_workbook(fh).active
+        assert sheet is not None
+        values = [c.value for row in sheet.iter_rows() for c in row]
+        assert code in values and "张扫" in values  # the scan sign-off of the copy
+
+    # An ingest stopped after its sign-off (sheet not written) when the backup ran: the
+    # restore keeps it unfinished, named by fixity and status, not silently "finished".
+    ctx.storage.fs.rm(ctx.storage.path(sheets[codes[1]]))
+    backup.backup(ctx, out)
+    cli = CliRunner().invoke(app, ["--lang", "en", "restore", str(out), str(tmp_path / "第二次")]
+                             + ([] if restore_url is None else
+                                ["--database-url", _other(restore_url)]))
+    assert cli.exit_code == 0, cli.output
+    said = " ".join(cli.output.split())
+    assert "Rebuilt 2 tracking sheet(s)" in said and "still unfinished" in said
+    assert codes[1] in said
+    third = open_project(tmp_path / "第二次")
+    assert third.storage.exists(f"{Area.SCANNED.value}/{folders[codes[1]]}/{PENDING}")
+    assert unfinished_ingests(third) == [codes[1]]
+    with pytest.raises(IntegrityError) as bad:
+        fixity(third)
+    assert bad.value.key == "intake.fixity.bad"
+    assert [d for d in bad.value.details if codes[1] in d] and len(bad.value.details) == 1
 
 
 def _other(url: str) -> str:

@@ -8,7 +8,7 @@ import typer
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.errors import InputError
-from dangan.i18n import t
+from dangan.i18n import join, t
 
 
 def _size(size: int) -> str:
@@ -50,6 +50,11 @@ def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore
         return
     console.print(t("site.restore.done", home=result.home, snapshot=result.snapshot,
                     files=result.files, database=result.database))
+    if result.sheets:
+        console.print(t("site.restore.sheets", count=result.sheets))
+    if result.unfinished:
+        console.print(f"[yellow]{t('site.restore.unfinished', count=len(result.unfinished), codes=join(result.unfinished[:20]))}[/]",
+                      highlight=False)
     if result.not_backed_up:
         console.print(t("site.restore.not_backed_up", count=len(result.not_backed_up)))
         for path in result.not_backed_up[:20]:

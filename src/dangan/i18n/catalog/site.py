@@ -29,6 +29,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.not_backed_up": ("{count} 个文件在备份时已与记录不符，未备份，也未恢复（dangan fixity 会列出）：",
                                    "{count} files differed from their record when the backup ran and "
                                    "were neither backed up nor restored (dangan fixity lists them):"),
+    "site.restore.sheets": ("已按恢复的数据库重建 {count} 份电子档案信息跟踪表",
+                            "Rebuilt {count} tracking sheet(s) from the restored database"),
+    "site.restore.unfinished": ("{count} 卷在备份时入库未完成，恢复后仍为未完成：{codes}；请对其扫描文件夹重新运行 dangan ingest 补全",
+                                "{count} volume(s) had an unfinished ingest when the backup ran and are "
+                                "still unfinished: {codes}; run dangan ingest again on their scan folders"),
     # --- the local-copy rule ---
     "site.cleanup.inside_storage": ("扫描目录 {path} 与存储区 {storage} 重叠，拒绝执行：存储区的文件永不由 cleanup 删除",
                                     "The scan folder {path} overlaps the storage {storage}; refused: "

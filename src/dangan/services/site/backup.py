@@ -41,6 +41,10 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite"
 PG_FILE = "database.pgdump"
 _FILES_SQL = "SELECT path, area, sha256, size FROM stored_file WHERE project_id = {pid} ORDER BY path"
+# The volumes with recorded scans, each with its tracking sheet (电子档案信息跟踪表).
+_SHEETS_SQL = ("SELECT v.archive_code, v.folder_name FROM volume v WHERE v.project_id = {pid}"
+               " AND v.folder_name IS NOT NULL AND EXISTS (SELECT 1 FROM stored_file f"
+               " WHERE f.volume_id = v.id AND f.area = 'scanned') ORDER BY v.archive_code")
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,12 @@ def backup(ctx: ProjectContext, out: Path) -> BackupResult:
     try:
         if ctx.database_url.startswith("sqlite"):
             kind, schema = "sqlite", None
-            files = _sqlite_copy(ctx, work / SQLITE_FILE)
+            files, volumes = _sqlite_copy(ctx, work / SQLITE_FILE)
         else:
             kind = "postgresql"
-            schema, files = _postgres_dump(ctx, work / PG_FILE)
+            schema, files, volumes = _postgres_dump(ctx, work / PG_FILE)
         result = BackupResult(snapshots / name, files=len(files))
+        unfinished = _unfinished(ctx, volumes)
         _copy_objects(ctx, out, files, result)
         shutil.copyfile(ctx.home / CONFIG_FILE, work / CONFIG_FILE)
         manifest = {
@@ -99,6 +104,10 @@ def backup(ctx: ProjectContext, out: Path) -> BackupResult:
             "database": kind, "schema": schema,
             "files": [[f.path, f.area, f.sha256, f.size] for f in files],
             "changed": result.changed,
+            # Tracking sheets are not copied: restore rebuilds them from the database copy,
+            # so each shows exactly what that copy holds. An ingest unfinished when the
+            # backup ran (no sheet yet, or its pending marker) is restored unfinished.
+            "unfinished": unfinished,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
         for item in work.iterdir():
@@ -121,21 +130,37 @@ def _refuse_inside_project(ctx: ProjectContext, out: Path) -> None:
             raise InputError("site.backup.inside_storage", path=out, storage=root)
 
 
-def _sqlite_copy(ctx: ProjectContext, target: Path) -> list[ManifestFile]:
+def _unfinished(ctx: ProjectContext, volumes: Sequence[tuple[str, str]]) -> list[str]:
+    """The volumes of the snapshot whose ingest had not written its sheet (or still had its
+    pending marker) when the backup ran."""
+    from dangan.export.tracking_sheet import sheet_rel
+    from dangan.services.intake import PENDING
+    from dangan.storage import Area
+
+    return [code for code, folder in volumes
+            if ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}")
+            or not ctx.storage.exists(sheet_rel(folder, code))]
+
+
+def _sqlite_copy(ctx: ProjectContext,
+                 target: Path) -> tuple[list[ManifestFile], list[tuple[str, str]]]:
     source = make_url(ctx.database_url).database or ""
     src = sqlite3.connect(source, timeout=30)  # reads only; a WAL file may need its -shm made
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)  # all pages in one step: one read snapshot of a live database
         rows = dst.execute(_FILES_SQL.format(pid=int(ctx.project_id))).fetchall()
+        volumes = dst.execute(_SHEETS_SQL.format(pid=int(ctx.project_id))).fetchall()
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
     finally:
         dst.close()
         src.close()
-    return [ManifestFile(str(p), str(a), str(s), int(z)) for p, a, s, z in rows]
+    return ([ManifestFile(str(p), str(a), str(s), int(z)) for p, a, s, z in rows],
+            [(str(c), str(f)) for c, f in volumes])
 
 
-def _postgres_dump(ctx: ProjectContext, target: Path) -> tuple[str, list[ManifestFile]]:
+def _postgres_dump(ctx: ProjectContext, target: Path
+                   ) -> tuple[str, list[ManifestFile], list[tuple[str, str]]]:
     from dangan._exec import pg_dump
 
     engine = ctx.engine.execution_options(isolation_level="REPEATABLE READ")
@@ -143,8 +168,10 @@ def _postgres_dump(ctx: ProjectContext, target: Path) -> tuple[str, list[Manifes
         snapshot = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
         schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
         rows = conn.execute(text(_FILES_SQL.format(pid=int(ctx.project_id)))).all()
+        volumes = conn.execute(text(_SHEETS_SQL.format(pid=int(ctx.project_id)))).all()
         pg_dump.dump(ctx.database_url, schema, target, snapshot=snapshot)
-    return schema, [ManifestFile(str(p), str(a), str(s), int(z)) for p, a, s, z in rows]
+    return (schema, [ManifestFile(str(p), str(a), str(s), int(z)) for p, a, s, z in rows],
+            [(str(c), str(f)) for c, f in volumes])
 
 
 def _copy_objects(ctx: ProjectContext, out: Path, files: Sequence[ManifestFile],
@@ -184,10 +211,13 @@ class RestoreResult:
     files: int
     database: str
     not_backed_up: tuple[str, ...] = ()  # changed on disk when the backup ran: not restored
+    sheets: int = 0  # tracking sheets rebuilt from the restored database
+    unfinished: tuple[str, ...] = ()  # ingests unfinished when the backup ran: still so
 
     def to_dict(self) -> dict[str, object]:
         return {"home": str(self.home), "snapshot": self.snapshot, "files": self.files,
-                "database": self.database, "not_backed_up": list(self.not_backed_up)}
+                "database": self.database, "not_backed_up": list(self.not_backed_up),
+                "sheets": self.sheets, "unfinished": list(self.unfinished)}
 
 
 def snapshots(out: Path) -> list[str]:
@@ -242,8 +272,33 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
     else:
         assert database_url is not None
         _restore_postgres(snap / PG_FILE, str(manifest["schema"]), database_url)
-    open_project(home, upgrade=True)  # the id must match; an older snapshot is migrated
-    return RestoreResult(home, name, len(files), kind, tuple(sorted(changed)))
+    ctx = open_project(home, upgrade=True)  # the id must match; an older snapshot is migrated
+    unfinished = tuple(manifest.get("unfinished", ()))
+    sheets = _restore_sheets(ctx, set(unfinished))
+    return RestoreResult(home, name, len(files), kind, tuple(sorted(changed)), sheets,
+                         unfinished)
+
+
+def _restore_sheets(ctx: ProjectContext, unfinished: set[str]) -> int:
+    """Rebuild every ingested volume's tracking sheet from the restored database; a volume
+    whose ingest was unfinished gets its pending marker back instead, so ``status`` and
+    ``fixity`` name it and a rerun of ``dangan ingest`` finishes it."""
+    from dangan.export.tracking_sheet import write_tracking_sheet
+    from dangan.services.intake import PENDING
+    from dangan.storage import Area
+
+    with ctx.transaction() as session:
+        rows = session.execute(text(_SHEETS_SQL.replace("SELECT v.", "SELECT v.id, v.", 1)
+                                    .format(pid=int(ctx.project_id)))).all()
+    written = 0
+    for vid, code, folder in rows:
+        if code in unfinished:
+            ctx.storage.write_bytes(f"{Area.SCANNED.value}/{folder}/{PENDING}", json.dumps(
+                {"archive_code": code, "restored": True}, ensure_ascii=False).encode())
+        else:
+            write_tracking_sheet(ctx, int(vid))
+            written += 1
+    return written
 
 
 def _write_config(source: Path, target: Path, database_url: str | None) -> None:
