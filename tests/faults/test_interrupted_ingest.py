@@ -2,7 +2,9 @@
 but the scan folder's receipt and its tracking sheet, 电子档案信息跟踪表, are not written
 yet), or after the receipt, before the scan sign-off and the sheet (written once, last).
 Fixity (exit 8) and status name the volume, and the rerun writes what is missing, signs once,
-says so, and leaves nothing pending. On SQLite and PostgreSQL."""
+says so, and leaves nothing pending. Killed after the scan sign-off, before the sign-off
+rewrote the sheet, the volume is already at 修图 and status still names it. On SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -120,3 +122,58 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
         " ".join(once_more.stdout.split()), once_more.stdout
     assert _count(ctx, select(func.count(StageEvent.id)).where(
         StageEvent.kind == wf.EVENT_SCAN_RECORD)) == len(truth.volumes)
+
+
+def test_ingest_stopped_after_its_signoff_is_named_by_status_at_the_next_stage(
+        any_project: ProjectContext, tmp_path: Path,
+        clean_set: tuple[Path, SetTruth]) -> None:
+    """Killed after the scan sign-off was committed, before the sign-off rewrote the sheet:
+    the volume has moved on to 修图, and status still names it (as fixity does)."""
+    ctx = any_project
+    src, truth = clean_set
+    root = tmp_path / "scan"
+    for vol in truth.volumes:
+        shutil.copytree(src / vol.folder, root / vol.folder)
+    with ctx.transaction() as session:
+        for vol in truth.volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
+                               expected_pages=vol.image_count))
+    line_to(ctx, wf.SCAN)
+    actor(ctx, "张扫")
+    args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+
+    killed = _killed_at(ctx, "signoff.before_sheets", *args)
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    first = truth.volumes[0]
+    with ctx.transaction() as s:
+        row = s.scalar(select(Volume).where(Volume.archive_code == first.archive_code))
+        assert row is not None and row.folder_name is not None
+        folder_name, stage = row.folder_name, row.stage
+    assert stage == wf.RETOUCH  # signed: it moved on
+    storage = Path(ctx.storage.root)
+    sheet = storage / sheet_rel(folder_name, first.archive_code)
+    assert not sheet.exists()
+    assert not (storage / Area.SCANNED.value / folder_name / PENDING).exists()
+
+    cli = dangan(ctx, "fixity", "-p", str(ctx.home))
+    assert cli.returncode == 8 and first.archive_code in cli.stdout + cli.stderr, cli
+    status = dangan(ctx, "status", "-p", str(ctx.home), "--json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert json.loads(status.stdout)["unfinished"] == [first.archive_code], status.stdout
+    text_status = dangan(ctx, "status", "-p", str(ctx.home))
+    assert "unfinished ingest" in " ".join(text_status.stdout.split())
+    assert first.archive_code in text_status.stdout
+
+    again = dangan(ctx, *args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    said = (f"{first.archive_code}: already ingested, unchanged; finished an interrupted "
+            f"ingest (tracking sheet and receipt)")
+    assert said in " ".join(again.stdout.split()), again.stdout
+    assert sheet.exists()
+    assert fixity(ctx).checked == sum(v.image_count for v in truth.volumes)
+    status = dangan(ctx, "status", "-p", str(ctx.home), "--json")
+    assert json.loads(status.stdout)["unfinished"] == [], status.stdout + status.stderr
+    assert _count(ctx, select(func.count(StageEvent.id)).where(
+        StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.SCAN,
+        StageEvent.volume_id == row.id)) == 1  # signed once, not again by the rerun
+    assert_replays(ctx)

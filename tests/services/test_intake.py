@@ -136,3 +136,63 @@ def test_an_ingest_rerun_says_per_volume_what_it_did(
     assert {p: p.stat().st_mtime_ns for p in sheets} == sheets
     with ctx.transaction() as session:
         assert session.scalar(select(func.count(StageEvent.id))) == events
+
+
+def test_a_problem_given_to_a_rerun_is_recorded_on_the_ingested_volume(
+    any_project, clean_set: tuple[Path, SetTruth], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """``ingest … --problem CODE=TEXT`` on a volume already ingested (pages unchanged): the
+    problem is recorded once, by the operator, as a correction of the volume's scan record,
+    and shown on its tracking sheet — not dropped with "nothing written"."""
+    from faults.support import assert_replays
+
+    ctx = any_project
+    src, truth = clean_set
+    root = tmp_path / "scan"
+    for v in truth.volumes:
+        shutil.copytree(src / v.folder, root / v.folder)
+    with ctx.transaction() as session:
+        for v in truth.volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
+                               expected_pages=v.image_count))
+    line_to(ctx, wf.SCAN)
+    actor(ctx, "张扫")
+    args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+    first = _cli(ctx, *args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    a, b = truth.volumes
+    with ctx.transaction() as session:
+        record_id = session.scalar(select(StageEvent.id).join(
+            Volume, Volume.id == StageEvent.volume_id).where(
+            Volume.archive_code == a.archive_code, StageEvent.kind == wf.EVENT_SCAN_RECORD))
+        events = session.scalar(select(func.count(StageEvent.id)))
+
+    noted = _cli(ctx, *args, "--problem", f"{a.archive_code}=第7页有水渍", "--json")
+    assert noted.returncode == 0, noted.stdout + noted.stderr
+    by_code = {v["volume"]: v for v in json.loads(noted.stdout)["volumes"]}
+    assert by_code[a.archive_code]["state"] == "unchanged"
+    message = by_code[a.archive_code]["message"]
+    assert message.startswith(f"{a.archive_code}：已入库，页面无变化；本次只记录了问题"), message
+    assert "问题已记入该卷的扫描记录" in message and "张扫" in message
+    assert by_code[b.archive_code]["message"] == f"{b.archive_code}：已入库，无变化，本次未写入任何内容"
+    with ctx.transaction() as session:
+        added = session.scalars(select(StageEvent).where(
+            StageEvent.kind == wf.EVENT_CORRECTION)).all()
+        assert [(e.person, e.stage, e.corrects_id, e.remarks, e.data["problems"])
+                for e in added] == [("张扫", wf.SCAN, record_id, "第7页有水渍", ["第7页有水渍"])]
+        assert session.scalar(select(func.count(StageEvent.id))) == events + 1
+        folder = session.scalar(select(Volume.folder_name).where(
+            Volume.archive_code == a.archive_code))
+    sheet = Path(ctx.storage.root) / sheet_rel(str(folder), a.archive_code)
+    cells = " ".join(str(c.value) for row in load_workbook(sheet).active.iter_rows()
+                     for c in row if c.value)
+    assert "第7页有水渍" in cells
+    assert_replays(ctx)
+
+    again = _cli(ctx, "--lang", "en", *args, "--problem", f"{a.archive_code}=第7页有水渍")
+    assert again.returncode == 0, again.stdout + again.stderr
+    said = " ".join(again.stdout.split())
+    assert f"{a.archive_code}: already ingested, unchanged; nothing written" in said
+    assert "already recorded before, not recorded again: 第7页有水渍" in said
+    with ctx.transaction() as session:
+        assert session.scalar(select(func.count(StageEvent.id))) == events + 1

@@ -121,7 +121,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
 
 
 NOTE_KINDS = (wf.EVENT_SIGNOFF, wf.EVENT_BORROW_PROBLEM, wf.EVENT_SORT_RECORD,
-              wf.EVENT_SCAN_RECORD)
+              wf.EVENT_SCAN_RECORD, wf.EVENT_CORRECTION)
 
 
 def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
@@ -134,8 +134,12 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
     scan: StageEvent | None = None
     scan_record: StageEvent | None = None
     notes: list[str] = []  # 原卷错误: what the paper itself showed, in the order seen
+    added: list[str] = []  # problems added to the scan record later (a rerun of ingest)
     for ev in events:  # later sign-offs of a stage (after rework) replace earlier ones
-        if ev.kind == wf.EVENT_BORROW_PROBLEM and ev.remarks:
+        if ev.kind == wf.EVENT_CORRECTION:
+            if ev.stage == wf.SCAN:
+                added.extend(str(p) for p in (ev.data or {}).get("problems", []))
+        elif ev.kind == wf.EVENT_BORROW_PROBLEM and ev.remarks:
             notes.append(f"{t('stage.borrow')}：{ev.remarks}")
         elif ev.kind == wf.EVENT_SORT_RECORD:
             unbind = (ev.data or {}).get("unbind_notes") or ""
@@ -151,6 +155,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
     recorded = scan_record or scan
     if recorded is not None:
         notes.extend(str(p) for p in (recorded.data or {}).get("problems", []))
+    notes.extend(added)
     extra = volume.extra or {}
     try:
         parts = ctx.rules.archive_code.parse(volume.archive_code)
@@ -192,6 +197,9 @@ def write_tracking_sheets(ctx: Any, volume_ids: Sequence[int]) -> list[str]:
     """Rebuild the sheets of the volumes that have a scan folder (after a sign-off)."""
     if not volume_ids:
         return []
+    from dangan.intake.renumber import crash_point
+
+    crash_point("signoff.before_sheets")  # the sign-off is committed, its sheets not written
     with ctx.transaction() as session:
         ids = list(session.scalars(select(Volume.id).where(
             Volume.id.in_(list(volume_ids)), Volume.folder_name.is_not(None),

@@ -48,6 +48,7 @@ from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import CopyAhead, Staged, stage_files
 from dangan.intake.walk import Walker
 from dangan.services import engine
+from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
@@ -198,6 +199,8 @@ class VolumeIngest:
     signed: bool = False  # the scan stage signed by the operator (by this run)
     key: str = ""  # why it was refused or left unsigned (catalogue key), if it was
     finished: bool = False  # a rerun wrote what an interrupted run left (sheet, receipt)
+    noted: list[str] = field(default_factory=list)  # problems a rerun added to the record
+    known: list[str] = field(default_factory=list)  # problems given again, already recorded
 
 
 @dataclass
@@ -369,13 +372,16 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
         result = _compare_recorded(ctx, code, base, pages, recorded)
         if result.state != "unchanged":
             return result
+        event_id = _note_problems(ctx, actor, volume_id, problems, result)
         result.finished = _unfinished(ctx, volume_id, folder, base)
         sheet_written = False
         if stage == wf.SCAN:  # recorded by an earlier run, never signed: sign it now
             sheet_written = _sign(ctx, actor, result, remarks, sign_data)
         if result.finished:
             _finish_unfinished(ctx, volume_id, folder, base, recorded, sheet_written)
-        _say_rerun(result, actor)
+        elif result.noted and not sheet_written:
+            write_tracking_sheet(ctx, volume_id)  # its 原卷错误 shows the problems now
+        _say_rerun(result, actor, event_id)
         return result
     if stage != wf.SCAN:
         raise StateError("intake.ingest.wrong_stage", volume=code, stage=t(f"stage.{stage}"),
@@ -409,17 +415,58 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     return result
 
 
-def _say_rerun(result: VolumeIngest, actor: Actor) -> None:
+def _say_rerun(result: VolumeIngest, actor: Actor, event_id: int | None = None) -> None:
     """What a rerun did for an already ingested volume, first in the message."""
     if result.signed:
         key = "intake.ingest.rerun_signed_finished" if result.finished \
             else "intake.ingest.rerun_signed"
     elif result.finished:
         key = "intake.ingest.rerun_finished"
+    elif result.noted:
+        key = "intake.ingest.rerun_noted"
     else:
         key = "intake.ingest.unchanged"
     rest = result.message.split("\n", 1)[1:]  # the lines _sign added (how to sign), if any
-    result.message = "\n".join([t(key, volume=result.volume, worker=actor.name), *rest])
+    said = [t(key, volume=result.volume, worker=actor.name)]
+    if result.noted:
+        said.append("  " + t("intake.ingest.problems_noted", event=event_id, worker=actor.name,
+                             problems="；".join(result.noted)))
+    if result.known:
+        said.append("  " + t("intake.ingest.problems_known", problems="；".join(result.known)))
+    result.message = "\n".join([*said, *rest])
+
+
+def _note_problems(ctx: ProjectContext, actor: Actor, volume_id: int,
+                   problems: Sequence[str], result: VolumeIngest) -> int | None:
+    """Problems given to a rerun of an already recorded volume: recorded, by ``actor``, as a
+    correction of the volume's scan record (events are append-only), each once — one the
+    record or an earlier correction already holds is not recorded again. Returns the event id."""
+    wanted = list(dict.fromkeys(p.strip() for p in problems if p.strip()))
+    if not wanted:
+        return None
+    with ctx.transaction() as session:
+        volume = session.get(Volume, volume_id)
+        assert volume is not None
+        record = session.scalar(select(StageEvent).where(
+            StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_SCAN_RECORD)
+            .order_by(StageEvent.id.desc()).limit(1))
+        known = {str(p) for p in ((record.data or {}).get("problems", []) if record else [])}
+        for ev in session.scalars(select(StageEvent).where(
+                StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_CORRECTION,
+                StageEvent.stage == wf.SCAN)):
+            known.update(str(p) for p in (ev.data or {}).get("problems", []))
+        result.known = [p for p in wanted if p in known]
+        result.noted = [p for p in wanted if p not in known]
+        if not result.noted:
+            return None
+        event = ws.add_event(session, ctx.project_id, wf.EVENT_CORRECTION, actor.name,
+                             stage=wf.SCAN, worker_id=actor.worker_id, volume_id=volume_id,
+                             work_batch_id=volume.work_batch_id,
+                             remarks="；".join(result.noted),
+                             data={"problems": result.noted},
+                             corrects_id=record.id if record else None)
+        session.flush()
+        return int(event.id)
 
 
 def _record_scan(ctx: ProjectContext, actor: Actor, vol: VolumeResult, volume_id: int,
@@ -569,17 +616,27 @@ def _human(size: int) -> str:
 
 
 def unfinished_ingests(ctx: ProjectContext) -> list[str]:
-    """Volumes recorded at the scan stage whose ingest stopped before their tracking sheet
-    and receipt were written (for ``status``: only the volumes still at 扫描 are looked at,
-    a few stat calls; ``fixity`` looks at every ingested volume)."""
+    """Volumes with recorded scans whose ingest stopped before their tracking sheet and
+    receipt were written (the pending marker is left, or the sheet is missing), whatever
+    stage they are at: a run stopped after its sign-off leaves a volume at the next stage.
+    The same volumes ``fixity`` names (two stat calls a volume)."""
     with ctx.transaction() as session:
-        rows = session.execute(select(Volume.archive_code, Volume.folder_name).where(
-            Volume.project_id == ctx.project_id, Volume.stage == wf.SCAN,
-            Volume.folder_name.is_not(None), Volume.page_count.is_not(None))
-            .order_by(Volume.archive_code)).all()
-    return [code for code, folder in rows
-            if ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}")
-            or not ctx.storage.exists(sheet_rel(str(folder), code))]
+        rows = session.execute(_ingested_volumes(ctx)).all()
+    return [code for code, folder in rows if _ingest_unfinished(ctx, code, folder)]
+
+
+def _ingested_volumes(ctx: ProjectContext) -> Any:
+    """(archive code, folder) of every volume with recorded scans, by archive code."""
+    return select(Volume.archive_code, Volume.folder_name).where(
+        Volume.project_id == ctx.project_id, Volume.folder_name.is_not(None),
+        select(StoredFile.id).where(StoredFile.volume_id == Volume.id,
+                                    StoredFile.area == SCANNED_KEY).exists()
+    ).order_by(Volume.archive_code)
+
+
+def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
+    return ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}") or \
+        not ctx.storage.exists(sheet_rel(str(folder), code))
 
 
 # --- fixity --------------------------------------------------------------------------------
@@ -596,16 +653,11 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
         if area:
             q = q.where(StoredFile.area == area)
         files = [(f.id, f.path, f.sha256, f.size) for f in session.scalars(q)]
-        ingested = session.execute(select(Volume.archive_code, Volume.folder_name).where(
-            Volume.project_id == ctx.project_id, Volume.folder_name.is_not(None),
-            select(StoredFile.id).where(StoredFile.volume_id == Volume.id,
-                                        StoredFile.area == SCANNED_KEY).exists())
-            .order_by(Volume.archive_code)).all() if area in (None, SCANNED_KEY) else []
+        ingested = session.execute(_ingested_volumes(ctx)).all() \
+            if area in (None, SCANNED_KEY) else []
     report = FixityReport()
     for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
-        base = f"{Area.SCANNED.value}/{folder_name}"
-        if ctx.storage.exists(f"{base}/{PENDING}") or \
-                not ctx.storage.exists(sheet_rel(str(folder_name), code)):
+        if _ingest_unfinished(ctx, code, folder_name):
             report.problems.append(t("faults.ingest_unfinished", volume=code))
     good: list[int] = []
     for fid, rel, sha, size in files:

@@ -109,6 +109,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.ingest.signed": ("  扫描环节已由 {worker} 签字", "  the scan stage is signed by {worker}"),
     "intake.ingest.unchanged": ("{volume}：已入库，无变化，本次未写入任何内容",
                                 "{volume}: already ingested, unchanged; nothing written"),
+    "intake.ingest.rerun_noted": (
+        "{volume}：已入库，页面无变化；本次只记录了问题",
+        "{volume}: already ingested, pages unchanged; only the problems were recorded"),
+    "intake.ingest.problems_noted": (
+        "问题已记入该卷的扫描记录（更正 #{event}，{worker}），跟踪表已更新：{problems}",
+        "problems recorded on the volume's scan record (correction #{event}, by {worker}); "
+        "tracking sheet updated: {problems}"),
+    "intake.ingest.problems_known": (
+        "以下问题此前已记录，未重复记录：{problems}",
+        "already recorded before, not recorded again: {problems}"),
     "intake.ingest.rerun_finished": (
         "{volume}：已入库，无变化；补完了上次中断的入库（跟踪表和回执）",
         "{volume}: already ingested, unchanged; finished an interrupted ingest (tracking sheet and receipt)"),
