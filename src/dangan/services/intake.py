@@ -615,13 +615,21 @@ def _human(size: int) -> str:
     return f"{size} B"
 
 
-def unfinished_ingests(ctx: ProjectContext) -> list[str]:
+def unfinished_ingests(ctx: ProjectContext, everywhere: bool = False) -> list[str]:
     """Volumes with recorded scans whose ingest stopped before their tracking sheet and
-    receipt were written (the pending marker is left, or the sheet is missing), whatever
-    stage they are at: a run stopped after its sign-off leaves a volume at the next stage.
-    The same volumes ``fixity`` names (two stat calls a volume)."""
+    receipt were written (the pending marker is left, or the sheet is missing); two stat
+    calls a volume. For ``status`` (``everywhere`` False) the volumes at 扫描 and at the stage
+    after it: a run stopped after its sign-off leaves a volume there, and the next sign-off
+    rewrites the sheet — so a project of 100,000 volumes is not stat'ed whole for a status.
+    ``everywhere``: every ingested volume, as ``fixity`` looks at them."""
+    query = _ingested_volumes(ctx)
+    if not everywhere:
+        stages = list(ctx.config.workflow.stages)
+        near = stages[stages.index(wf.SCAN):stages.index(wf.SCAN) + 2] \
+            if wf.SCAN in stages else [wf.SCAN]
+        query = query.where(Volume.stage.in_(near))
     with ctx.transaction() as session:
-        rows = session.execute(_ingested_volumes(ctx)).all()
+        rows = session.execute(query).all()
     return [code for code, folder in rows if _ingest_unfinished(ctx, code, folder)]
 
 
