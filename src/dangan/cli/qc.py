@@ -21,7 +21,7 @@ from dangan.cli.common import (
     worker_option,
 )
 from dangan.cli.workflow import dump, resolve_actor
-from dangan.i18n import catalogue, t
+from dangan.i18n import catalogue, join, t
 
 qc_app = typer.Typer(help="cli.help.qc", no_args_is_help=True)
 rework_app = typer.Typer(help="cli.help.rework", no_args_is_help=True)
@@ -93,6 +93,7 @@ def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
     params = dict(rate=f"{r.rate:.1%}", inspected=r.inspected, defective=r.defective,
                   critical=r.critical, reworks=r.reworks)
     console.print(t("qc.passed" if r.passed else "qc.failed", **params))
+    _print_accepted(r.accepted, r.left_open)
     if r.passed and not r.batch_advanced:
         console.print(t("qc.pending_rework", reworks=r.reworks))
     if r.batch_advanced:
@@ -155,6 +156,20 @@ def _defect_label(code: str, reason: str) -> str:
         return t("i18n.with_detail", label=label, detail=reason) if reason and reason != code \
             else label
     return reason or code
+
+
+def _print_accepted(accepted: list[dict[str, object]], left_open: int) -> None:
+    """The warnings a passing verdict accepted, per volume and page; those left open."""
+    by_volume: dict[str, list[str]] = {}
+    for a in accepted:
+        label = defect_label(str(a["code"]))
+        by_volume.setdefault(str(a["archive_code"]), []).append(
+            t("qc.warning_at_page", page=a["page_no"], label=label) if a["page_no"] is not None
+            else t("qc.warning_at_volume", label=label))
+    for code, lines in by_volume.items():
+        console.print(t("qc.warnings_accepted", count=len(lines), code=code, pages=join(lines)))
+    if left_open:
+        console.print(t("qc.warnings_left_open", count=left_open))
 
 
 def defect_label(code: str) -> str:

@@ -83,6 +83,10 @@ class DecisionResult:
     reworks: int
     batch_advanced: bool
     next_stage: str
+    # open warnings a passing verdict accepted, on the units the inspector looked at:
+    # {"archive_code", "page_no", "item_seq", "code"} each, in the volumes' histories too
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    left_open: int = 0  # open warnings of the batch outside the sample: not accepted
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -313,13 +317,15 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
         reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, actor.name, graph)
         passing = (verdict.passed and not reworks
                    and not ws.open_rework_count(session, batch.id))
+        accepted: list[dict[str, Any]] = []
         if passing:
-            _verify_fixed(session, batch, at)
+            accepted = _verify_fixed(session, ctx.project_id, actor, batch, inspection, at)
         else:
             engine.release_in_session(session, ctx.project_id, claim, "qc_rework", actor.name,
                                       at)
             batch.status = wf.IN_REWORK if ws.open_rework_count(session, batch.id) else wf.WAITING
         inspection_id = inspection.id
+        left_open = _open_warnings(session, batch.id) if passing else 0
     advanced = False
     if passing:
         signed = engine.sign(ctx, actor, batch_code, level, remarks, at=at,
@@ -327,7 +333,7 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
         advanced = signed.batch_advanced
     return DecisionResult(batch_code, level, verdict.passed, verdict.rate, verdict.inspected,
                           verdict.defective, verdict.critical, len(reworks), advanced,
-                          graph.next(level) if advanced else level)
+                          graph.next(level) if advanced else level, accepted, left_open)
 
 
 def _defect_params(archive_code: str, page_no: int | None, item_seq: int | None,
@@ -364,20 +370,94 @@ def verify_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
                            "decision": "verified"})
 
 
-def _verify_fixed(session: Session, batch: WorkBatch, at: datetime) -> None:
-    """At a passing verdict: corrected errors are verified; warnings (blank pages, binding
-    holes kept in masters…) were seen by the inspector and are accepted as they are."""
+def _verify_fixed(session: Session, project_id: int, actor: Actor, batch: WorkBatch,
+                  inspection: QCInspection, at: datetime) -> list[dict[str, Any]]:
+    """At a passing verdict: corrected errors are verified. An open warning (a blank page, binding
+    holes kept in masters, retouch's ``needs_review``…) is accepted as it is only where the
+    inspector looked — on a unit of the sample (its item's pages, its page, its volume) — and
+    each volume's accepted warnings are recorded in its history. Warnings elsewhere stay open:
+    a passing sample does not accept flags nobody looked at (the retoucher accepts a page, or
+    a later inspection samples it). Returns the accepted warnings."""
     in_batch = select(Volume.id).where(Volume.work_batch_id == batch.id)
+    seen = _looked_at(session, inspection.sample or [])
+    accepted: dict[int, list[Defect]] = {}
     for defect in session.scalars(select(Defect).where(
             or_(Defect.work_batch_id == batch.id, Defect.volume_id.in_(in_batch)),
             or_(Defect.status == "fixed",
-                (Defect.status == "open") & (Defect.severity == "warning")))):
-        defect.status = "verified" if defect.status == "fixed" else "waived"
+                (Defect.status == "open") & (Defect.severity == "warning")))
+            .order_by(Defect.volume_id, Defect.page_no, Defect.id)):
+        volume_id = defect.volume_id
+        if defect.status == "fixed":
+            defect.status = "verified"
+        elif volume_id is not None and _in_sample(defect, seen.get(volume_id)):
+            defect.status = "waived"
+            accepted.setdefault(volume_id, []).append(defect)
+        else:
+            continue
         defect.resolved_at = defect.resolved_at or at
     for rework in session.scalars(select(Rework).where(Rework.work_batch_id == batch.id,
                                                        Rework.status == "done")):
         rework.status = "verified"
         rework.verified_at = at
+    codes = dict(session.execute(select(Volume.id, Volume.archive_code)
+                                 .where(Volume.id.in_(list(accepted)))).all())
+    out: list[dict[str, Any]] = []
+    for volume_id, defects in accepted.items():
+        lines = [{"archive_code": codes.get(volume_id, ""), "page_no": d.page_no,
+                  "item_seq": (d.data or {}).get("item_seq"), "code": d.code,
+                  "defect_id": d.id} for d in defects]
+        pages = sorted({d.page_no for d in defects if d.page_no is not None})
+        ws.add_event(session, project_id, wf.EVENT_QC_DECISION, actor.name, stage=batch.stage,
+                     worker_id=actor.worker_id, volume_id=volume_id, work_batch_id=batch.id,
+                     at=at, remarks=t("qc.warnings_accepted_remarks", count=len(defects),
+                                      pages="、".join(str(p) for p in pages) or "—"),
+                     data={"inspection_id": inspection.id, "decision": "warnings_accepted",
+                           "accepted": lines})
+        out.extend(lines)
+    return out
+
+
+_Seen = dict[int, tuple[bool, set[int], set[int]]]  # volume id -> (whole, item seqs, pages)
+
+
+def _looked_at(session: Session, sample: list[dict[str, Any]]) -> _Seen:
+    """What the inspector examined, by volume: the whole volume, items (and their pages), pages."""
+    seen: _Seen = {}
+    for unit in sample:
+        _whole, items, pages = seen.setdefault(int(unit["volume_id"]), (False, set(), set()))
+        if unit["unit"] == "volume":
+            seen[int(unit["volume_id"])] = (True, items, pages)
+        elif unit["unit"] == "page":
+            pages.add(int(unit["key"]))
+        else:
+            items.add(int(unit["key"]))
+    for volume_id, (_whole, items, pages) in seen.items():
+        if items:
+            for start, end in session.execute(select(Item.page_start, Item.page_end).where(
+                    Item.volume_id == volume_id, Item.seq.in_(list(items)))):
+                pages.update(range(int(start), int(end) + 1))
+    return seen
+
+
+def _in_sample(defect: Defect, seen: tuple[bool, set[int], set[int]] | None) -> bool:
+    """Whether the inspector looked at the defect's place: its volume (``seen``) sampled
+    whole, or its page or item among the sampled ones."""
+    if seen is None:
+        return False
+    whole, items, pages = seen
+    if whole:
+        return True
+    if defect.page_no is not None:
+        return defect.page_no in pages
+    item_seq = (defect.data or {}).get("item_seq")
+    return item_seq is not None and int(item_seq) in items
+
+
+def _open_warnings(session: Session, batch_id: int) -> int:
+    in_batch = select(Volume.id).where(Volume.work_batch_id == batch_id)
+    return int(session.scalar(select(func.count()).select_from(Defect).where(
+        or_(Defect.work_batch_id == batch_id, Defect.volume_id.in_(in_batch)),
+        Defect.status == "open", Defect.severity == "warning")) or 0)
 
 
 def _open_inspection(session: Session, batch_id: int) -> QCInspection | None:
