@@ -22,7 +22,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import IntegrityError
 from dangan.services import indexing
 from dangan.services.delivery.packaging import PKG_TMP
-from dangan.services.intake import fixity
+from dangan.services.fixity import fixity
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
 from faults.support import dangan, env_for

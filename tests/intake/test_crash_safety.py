@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from dangan.db.models import Page, StoredFile, Volume
 from dangan.samples import SetTruth
-from dangan.services.intake import fixity
+from dangan.services.fixity import fixity
 
 CLI = [sys.executable, "-c", "from dangan.cli.main import run; run()"]
 

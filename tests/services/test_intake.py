@@ -19,7 +19,8 @@ from dangan.errors import InputError, StateError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.samples import SetTruth, generate_set
 from dangan.services import claims
-from dangan.services.intake import RECEIPT, ingest, renumber_volume
+from dangan.services.intake import RECEIPT, ingest
+from dangan.services.renumber import renumber_volume
 from faults.support import env_for
 from workflow.helpers import actor, line_to
 

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from dangan.db.models import Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.samples import generate_set
-from dangan.services import claims, intake
+from dangan.services import claims, fixity, intake
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from dangan.storage.atomic import TMP_PREFIX
@@ -135,4 +135,4 @@ def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
     signed = (StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.RETOUCH)
     assert _count(ctx, *signed, StageEvent.volume_id.is_not(None)) == 2  # each volume once
     assert _count(ctx, *signed, StageEvent.volume_id.is_(None)) == 1  # and the batch once
-    assert intake.fixity(ctx, "retouched").checked == pages
+    assert fixity.fixity(ctx, "retouched").checked == pages

@@ -97,7 +97,7 @@ def renumber(
     """补扫插页、删除多扫、消除断号。有日志保护：中断后再次运行即可完成或回滚。"""
     from dangan.domain.naming import court_rules
     from dangan.services.engine import resolve_actor
-    from dangan.services.intake import renumber_volume
+    from dangan.services.renumber import renumber_volume
 
     ctx = open_ctx(project) if project else None
     result = renumber_volume(volume_dir, rules=ctx.rules if ctx else court_rules(),
@@ -178,7 +178,7 @@ def fixity(
     area: str = typer.Option(None, "--area", callback=_area_key),
 ) -> None:
     """重新计算每个已存文件的 SHA-256，与登记的校验值比对。不一致时退出码为 8。"""
-    from dangan.services.intake import fixity as run_fixity
+    from dangan.services.fixity import fixity as run_fixity
 
     report = run_fixity(open_ctx(home, read_only=True), area)
     console.print(t("intake.fixity.ok", count=report.checked))

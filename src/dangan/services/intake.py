@@ -30,12 +30,10 @@ from dangan.db.models import Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.defects import BAD_PATH, Defect, make_defect
 from dangan.domain.naming import NamingRules, court_rules
-from dangan.domain.pages import PlanError, plan_renumber
 from dangan.errors import (
     ConflictError,
     DefectsFound,
     InputError,
-    IntegrityError,
     NotFoundError,
     StateError,
     StorageError,
@@ -43,10 +41,9 @@ from dangan.errors import (
 from dangan.export.tracking_sheet import sheet_rel, write_tracking_sheet
 from dangan.i18n import join, t
 from dangan.intake import renumber as rn
-from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, inspect_files, run_check
+from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import CopyAhead, Staged, stage_files
-from dangan.intake.walk import Walker
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -86,105 +83,6 @@ def check_scan_root(root: Path, options: CheckOptions) -> CheckReport:
     if not root.exists() or not root.is_dir():
         raise NotFoundError("intake.check.root_missing", path=root)
     return run_check(str(root), options)
-
-
-# --- renumber ------------------------------------------------------------------------------
-@dataclass
-class RenumberResult:
-    state: str
-    moves: int = 0
-    inserted: int = 0
-    removed: int = 0
-    pages: int = 0
-    recovered: str | None = None
-
-
-def _page_arg(value: str) -> int:
-    stem = value.rsplit(".", 1)[0]
-    if not stem.isdigit():
-        raise InputError("intake.renumber.bad_page", value=value)
-    return int(stem)
-
-
-def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str | None = None,
-                    insert_after: str | None = None, files: Sequence[Path] = (),
-                    remove: Sequence[str] = (), close_gaps: bool = False, force: bool = False,
-                    ctx: ProjectContext | None = None,
-                    actor: Actor | None = None) -> RenumberResult:
-    """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe.
-
-    Changing an ingested volume (``force``) is recorded in the project and signed by
-    ``actor``, a registered worker; without one it is refused before anything moves."""
-    vdir = volume_dir.resolve()
-    if not vdir.is_dir():
-        raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
-    recovered, _ = rn.recover(str(vdir))
-    receipt = vdir / RECEIPT
-    if receipt.exists() and not force:
-        raise StateError("intake.renumber.ingested", volume=vdir.name)
-    if receipt.exists() and ctx is not None and actor is None:
-        raise InputError("workflow.worker_required", what=vdir.name)
-    for f in files:
-        if not f.is_file() or f.is_symlink():
-            raise NotFoundError("intake.renumber.source_missing", path=f)
-        info = inspect_files([str(f)])[0]
-        if not info.ok:
-            raise InputError("intake.renumber.bad_source", path=f,
-                             reason=t(f"intake.reason.{info.reason}", **info.reason_params))
-    vol = Walker(rules, "jpg").volume(str(vdir), "", vdir.name, list(os.scandir(vdir)), str(vdir))
-    pages = [p.as_page_file() for p in vol.pages]
-    names = {p.name for p in pages}
-    by_no: dict[int, list[str]] = {}
-    for p in pages:
-        by_no.setdefault(p.page_no, []).append(p.name)
-    to_remove: list[str] = []
-    for r in remove:
-        if r in names:
-            to_remove.append(r)
-        else:
-            matches = by_no.get(_page_arg(r), [])
-            if len(matches) != 1:
-                raise InputError("intake.renumber.page_absent", page=r)
-            to_remove.extend(matches)
-    if not (files or to_remove or close_gaps):
-        raise InputError("intake.renumber.no_action")
-    try:
-        plan = plan_renumber(
-            pages, lambda n, ext: rules.page_file_name(n, ext),
-            insert_before=_page_arg(insert_before) if insert_before else None,
-            insert_after=_page_arg(insert_after) if insert_after is not None else None,
-            new_exts=[f.suffix.lstrip(".").lower() or "jpg" for f in files],
-            remove=to_remove, close_gaps=close_gaps)
-    except PlanError as exc:
-        if exc.reason == "page_absent":
-            raise InputError("intake.renumber.page_absent", page=exc.value) from None
-        raise InputError("intake.renumber.not_sequence", detail=exc.reason) from None
-    request = {"insert_before": insert_before, "insert_after": insert_after,
-               "remove": sorted(to_remove), "close_gaps": close_gaps,
-               "files": [f.name for f in files], "before": sorted(names)}
-    outcome = rn.apply_plan(str(vdir), plan, [str(f) for f in files], request)
-    result = RenumberResult(outcome.state, len(plan.moves), len(plan.inserts), len(plan.removes),
-                            len(plan.final), outcome.recovered or recovered)
-    if force and receipt.exists() and outcome.state == "applied":
-        person = actor.name if actor else ""
-        change = {"at": datetime.now(UTC).isoformat(), "person": person, "request": request,
-                  "moves": plan.moves, "inserts": plan.inserts, "removes": plan.removes}
-        rn.log_change(str(vdir), change)
-        if ctx is not None and actor is not None:
-            _record_renumber(ctx, vdir, change, actor)
-    return result
-
-
-def _record_renumber(ctx: ProjectContext, vdir: Path, change: dict[str, Any],
-                     actor: Actor) -> None:
-    folder = ctx.rules.parse_folder(vdir.name)
-    with ctx.transaction() as session:
-        volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
-                                                     Volume.archive_code == folder.archive_code))
-        session.add(StageEvent(project_id=ctx.project_id, kind="renumber", stage="scan",
-                               volume_id=volume.id if volume else None, person=actor.name,
-                               worker_id=actor.worker_id,
-                               data=json.loads(json.dumps(change, default=list))))
 
 
 # --- ingest --------------------------------------------------------------------------------
@@ -613,100 +511,6 @@ def _human(size: int) -> str:
             return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
         value /= 1024
     return f"{size} B"
-
-
-def unfinished_ingests(ctx: ProjectContext, everywhere: bool = False) -> list[str]:
-    """Volumes with recorded scans whose ingest stopped before their tracking sheet and
-    receipt were written (the pending marker is left, or the sheet is missing); two stat
-    calls a volume. For ``status`` (``everywhere`` False) the volumes at 扫描 and at the stage
-    after it: a run stopped after its sign-off leaves a volume there, and the next sign-off
-    rewrites the sheet — so a project of 100,000 volumes is not stat'ed whole for a status.
-    ``everywhere``: every ingested volume, as ``fixity`` looks at them."""
-    query = _ingested_volumes(ctx)
-    if not everywhere:
-        stages = list(ctx.config.workflow.stages)
-        near = stages[stages.index(wf.SCAN):stages.index(wf.SCAN) + 2] \
-            if wf.SCAN in stages else [wf.SCAN]
-        query = query.where(Volume.stage.in_(near))
-    with ctx.transaction() as session:
-        rows = session.execute(query).all()
-    return [code for code, folder in rows if _ingest_unfinished(ctx, code, folder)]
-
-
-def _ingested_volumes(ctx: ProjectContext) -> Any:
-    """(archive code, folder) of every volume with recorded scans, by archive code."""
-    return select(Volume.archive_code, Volume.folder_name).where(
-        Volume.project_id == ctx.project_id, Volume.folder_name.is_not(None),
-        select(StoredFile.id).where(StoredFile.volume_id == Volume.id,
-                                    StoredFile.area == SCANNED_KEY).exists()
-    ).order_by(Volume.archive_code)
-
-
-def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
-    return ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}") or \
-        not ctx.storage.exists(sheet_rel(str(folder), code))
-
-
-# --- fixity --------------------------------------------------------------------------------
-@dataclass
-class FixityReport:
-    checked: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
-    """Re-read every recorded file and compare with its checksum; raise IntegrityError if any differ."""
-    with ctx.transaction() as session:
-        q = select(StoredFile).where(StoredFile.project_id == ctx.project_id)
-        if area:
-            q = q.where(StoredFile.area == area)
-        files = [(f.id, f.path, f.sha256, f.size) for f in session.scalars(q)]
-        ingested = session.execute(_ingested_volumes(ctx)).all() \
-            if area in (None, SCANNED_KEY) else []
-    report = FixityReport()
-    for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
-        if _ingest_unfinished(ctx, code, folder_name):
-            report.problems.append(t("faults.ingest_unfinished", volume=code))
-    good: list[int] = []
-    for fid, rel, sha, size in files:
-        report.checked += 1
-        if not ctx.storage.exists(rel):
-            report.problems.append(_unpublished(ctx, rel, sha)
-                                   or t("intake.fixity.missing", path=rel))
-            continue
-        actual_size = ctx.storage.size(rel)
-        if actual_size != size:
-            report.problems.append(_unpublished(ctx, rel, sha) or t(
-                "intake.fixity.size", path=rel, expected=size, actual=actual_size))
-            continue
-        if ctx.storage.sha256(rel) != sha:
-            report.problems.append(_unpublished(ctx, rel, sha)
-                                   or t("intake.fixity.mismatch", path=rel))
-            continue
-        good.append(fid)
-    now = datetime.now(UTC)
-    with ctx.transaction() as session:
-        for fid in good if not ctx.read_only else ():  # a read-only check records nothing
-            row = session.get(StoredFile, fid)
-            if row is not None:
-                row.verified_at = now
-    if report.problems:
-        raise IntegrityError("intake.fixity.bad", count=report.checked, bad=len(report.problems),
-                             details=report.problems)
-    return report
-
-
-def _unpublished(ctx: ProjectContext, rel: str, sha: str) -> str | None:
-    """A delivered file recorded by a packaging run that stopped before renaming it into
-    place (its staged copy waits beside it): unfinished work, not a changed file."""
-    if not rel.startswith(Area.UPLOADED.value + "/"):
-        return None
-    from dangan.services.delivery.packaging import staged_name
-
-    staged = staged_name(rel, sha)
-    if ctx.storage.exists(staged) and ctx.storage.sha256(staged) == sha:
-        return t("faults.package_unpublished", path=rel)
-    return None
 
 
 def refuse_if_errors(report: CheckReport) -> None:

@@ -185,7 +185,7 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
         open_defects = session.scalar(
             select(func.count(Defect.id)).where(Defect.project_id == pid, Defect.status == "open")
         ) or 0
-    from dangan.services.intake import unfinished_ingests
+    from dangan.services.fixity import unfinished_ingests
     from dangan.services.project import _safe_url
 
     return ProjectStatus(

@@ -25,7 +25,7 @@ from dangan.errors import InputError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport
 from dangan.intake.walk import Walker
-from dangan.services import intake
+from dangan.services import intake, renumber
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import derivatives as dv
@@ -170,7 +170,7 @@ async def remove_page(request: Request, ctx: Ctx, account: ScanAccount,
     """Remove a rescan or an extra page and close the gap (journalled, crash-safe)."""
     vdir = _volume_dir(request, ctx, top, sub)
     page = _child(vdir, name).name
-    done = await act(request, account, lambda actor: intake.renumber_volume(
+    done = await act(request, account, lambda actor: renumber.renumber_volume(
         vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor))
     response = RedirectResponse("/scan-station", status_code=303)
     if done.state == "already_applied":  # the same removal from another tab: count the folder
@@ -202,7 +202,7 @@ async def insert_page(request: Request, ctx: Ctx, account: ScanAccount,
     with tempfile.TemporaryDirectory(prefix="dangan-insert-") as tmp:
         source = Path(tmp) / f"inserted{suffix}"
         source.write_bytes(data)
-        done = await act(request, account, lambda actor: intake.renumber_volume(
+        done = await act(request, account, lambda actor: renumber.renumber_volume(
             vdir, rules=ctx.rules, insert_before=before.strip(), files=[source], ctx=ctx,
             actor=actor))
     response = RedirectResponse("/scan-station", status_code=303)

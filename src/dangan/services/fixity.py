@@ -1,0 +1,113 @@
+"""Use cases of verification: re-read every stored file against its recorded checksum
+(``fixity``), and find the volumes whose ingest stopped before its tracking sheet and receipt
+(``unfinished_ingests``, for ``status``; ``fixity`` names them too)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan.db.models import StoredFile, Volume
+from dangan.domain import workflow as wf
+from dangan.errors import IntegrityError
+from dangan.export.tracking_sheet import sheet_rel
+from dangan.i18n import t
+from dangan.services.intake import PENDING, SCANNED_KEY
+from dangan.services.project import ProjectContext
+from dangan.storage import Area
+
+
+def unfinished_ingests(ctx: ProjectContext, everywhere: bool = False) -> list[str]:
+    """Volumes with recorded scans whose ingest stopped before their tracking sheet and
+    receipt were written (the pending marker is left, or the sheet is missing); two stat
+    calls a volume. For ``status`` (``everywhere`` False) the volumes at 扫描 and at the stage
+    after it: a run stopped after its sign-off leaves a volume there, and the next sign-off
+    rewrites the sheet — so a project of 100,000 volumes is not stat'ed whole for a status.
+    ``everywhere``: every ingested volume, as ``fixity`` looks at them."""
+    query = _ingested_volumes(ctx)
+    if not everywhere:
+        stages = list(ctx.config.workflow.stages)
+        near = stages[stages.index(wf.SCAN):stages.index(wf.SCAN) + 2] \
+            if wf.SCAN in stages else [wf.SCAN]
+        query = query.where(Volume.stage.in_(near))
+    with ctx.transaction() as session:
+        rows = session.execute(query).all()
+    return [code for code, folder in rows if _ingest_unfinished(ctx, code, folder)]
+
+
+def _ingested_volumes(ctx: ProjectContext) -> Any:
+    """(archive code, folder) of every volume with recorded scans, by archive code."""
+    return select(Volume.archive_code, Volume.folder_name).where(
+        Volume.project_id == ctx.project_id, Volume.folder_name.is_not(None),
+        select(StoredFile.id).where(StoredFile.volume_id == Volume.id,
+                                    StoredFile.area == SCANNED_KEY).exists()
+    ).order_by(Volume.archive_code)
+
+
+def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
+    return ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}") or \
+        not ctx.storage.exists(sheet_rel(str(folder), code))
+
+
+@dataclass
+class FixityReport:
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
+    """Re-read every recorded file and compare with its checksum; raise IntegrityError if any differ."""
+    with ctx.transaction() as session:
+        q = select(StoredFile).where(StoredFile.project_id == ctx.project_id)
+        if area:
+            q = q.where(StoredFile.area == area)
+        files = [(f.id, f.path, f.sha256, f.size) for f in session.scalars(q)]
+        ingested = session.execute(_ingested_volumes(ctx)).all() \
+            if area in (None, SCANNED_KEY) else []
+    report = FixityReport()
+    for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
+        if _ingest_unfinished(ctx, code, folder_name):
+            report.problems.append(t("faults.ingest_unfinished", volume=code))
+    good: list[int] = []
+    for fid, rel, sha, size in files:
+        report.checked += 1
+        if not ctx.storage.exists(rel):
+            report.problems.append(_unpublished(ctx, rel, sha)
+                                   or t("intake.fixity.missing", path=rel))
+            continue
+        actual_size = ctx.storage.size(rel)
+        if actual_size != size:
+            report.problems.append(_unpublished(ctx, rel, sha) or t(
+                "intake.fixity.size", path=rel, expected=size, actual=actual_size))
+            continue
+        if ctx.storage.sha256(rel) != sha:
+            report.problems.append(_unpublished(ctx, rel, sha)
+                                   or t("intake.fixity.mismatch", path=rel))
+            continue
+        good.append(fid)
+    now = datetime.now(UTC)
+    with ctx.transaction() as session:
+        for fid in good if not ctx.read_only else ():  # a read-only check records nothing
+            row = session.get(StoredFile, fid)
+            if row is not None:
+                row.verified_at = now
+    if report.problems:
+        raise IntegrityError("intake.fixity.bad", count=report.checked, bad=len(report.problems),
+                             details=report.problems)
+    return report
+
+
+def _unpublished(ctx: ProjectContext, rel: str, sha: str) -> str | None:
+    """A delivered file recorded by a packaging run that stopped before renaming it into
+    place (its staged copy waits beside it): unfinished work, not a changed file."""
+    if not rel.startswith(Area.UPLOADED.value + "/"):
+        return None
+    from dangan.services.delivery.packaging import staged_name
+
+    staged = staged_name(rel, sha)
+    if ctx.storage.exists(staged) and ctx.storage.sha256(staged) == sha:
+        return t("faults.package_unpublished", path=rel)
+    return None

@@ -1,0 +1,126 @@
+"""Use case: renumber a scanned volume's pages — insert missed pages, remove extra scans,
+close gaps — journalled and crash-safe (``dangan renumber``, the scan station's remove and
+insert). A volume already ingested changes only with ``force``, recorded in the project and
+signed by a registered worker."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from dangan.db.models import StageEvent, Volume
+from dangan.domain.naming import NamingRules
+from dangan.domain.pages import PlanError, plan_renumber
+from dangan.errors import InputError, NotFoundError, StateError
+from dangan.i18n import t
+from dangan.intake import renumber as rn
+from dangan.intake.check import inspect_files
+from dangan.intake.walk import Walker
+from dangan.services.engine import Actor
+from dangan.services.intake import RECEIPT
+from dangan.services.project import ProjectContext
+
+
+@dataclass
+class RenumberResult:
+    state: str
+    moves: int = 0
+    inserted: int = 0
+    removed: int = 0
+    pages: int = 0
+    recovered: str | None = None
+
+
+def _page_arg(value: str) -> int:
+    stem = value.rsplit(".", 1)[0]
+    if not stem.isdigit():
+        raise InputError("intake.renumber.bad_page", value=value)
+    return int(stem)
+
+
+def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str | None = None,
+                    insert_after: str | None = None, files: Sequence[Path] = (),
+                    remove: Sequence[str] = (), close_gaps: bool = False, force: bool = False,
+                    ctx: ProjectContext | None = None,
+                    actor: Actor | None = None) -> RenumberResult:
+    """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe.
+
+    Changing an ingested volume (``force``) is recorded in the project and signed by
+    ``actor``, a registered worker; without one it is refused before anything moves."""
+    vdir = volume_dir.resolve()
+    if not vdir.is_dir():
+        raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
+    recovered, _ = rn.recover(str(vdir))
+    receipt = vdir / RECEIPT
+    if receipt.exists() and not force:
+        raise StateError("intake.renumber.ingested", volume=vdir.name)
+    if receipt.exists() and ctx is not None and actor is None:
+        raise InputError("workflow.worker_required", what=vdir.name)
+    for f in files:
+        if not f.is_file() or f.is_symlink():
+            raise NotFoundError("intake.renumber.source_missing", path=f)
+        info = inspect_files([str(f)])[0]
+        if not info.ok:
+            raise InputError("intake.renumber.bad_source", path=f,
+                             reason=t(f"intake.reason.{info.reason}", **info.reason_params))
+    vol = Walker(rules, "jpg").volume(str(vdir), "", vdir.name, list(os.scandir(vdir)), str(vdir))
+    pages = [p.as_page_file() for p in vol.pages]
+    names = {p.name for p in pages}
+    by_no: dict[int, list[str]] = {}
+    for p in pages:
+        by_no.setdefault(p.page_no, []).append(p.name)
+    to_remove: list[str] = []
+    for r in remove:
+        if r in names:
+            to_remove.append(r)
+        else:
+            matches = by_no.get(_page_arg(r), [])
+            if len(matches) != 1:
+                raise InputError("intake.renumber.page_absent", page=r)
+            to_remove.extend(matches)
+    if not (files or to_remove or close_gaps):
+        raise InputError("intake.renumber.no_action")
+    try:
+        plan = plan_renumber(
+            pages, lambda n, ext: rules.page_file_name(n, ext),
+            insert_before=_page_arg(insert_before) if insert_before else None,
+            insert_after=_page_arg(insert_after) if insert_after is not None else None,
+            new_exts=[f.suffix.lstrip(".").lower() or "jpg" for f in files],
+            remove=to_remove, close_gaps=close_gaps)
+    except PlanError as exc:
+        if exc.reason == "page_absent":
+            raise InputError("intake.renumber.page_absent", page=exc.value) from None
+        raise InputError("intake.renumber.not_sequence", detail=exc.reason) from None
+    request = {"insert_before": insert_before, "insert_after": insert_after,
+               "remove": sorted(to_remove), "close_gaps": close_gaps,
+               "files": [f.name for f in files], "before": sorted(names)}
+    outcome = rn.apply_plan(str(vdir), plan, [str(f) for f in files], request)
+    result = RenumberResult(outcome.state, len(plan.moves), len(plan.inserts), len(plan.removes),
+                            len(plan.final), outcome.recovered or recovered)
+    if force and receipt.exists() and outcome.state == "applied":
+        person = actor.name if actor else ""
+        change = {"at": datetime.now(UTC).isoformat(), "person": person, "request": request,
+                  "moves": plan.moves, "inserts": plan.inserts, "removes": plan.removes}
+        rn.log_change(str(vdir), change)
+        if ctx is not None and actor is not None:
+            _record_renumber(ctx, vdir, change, actor)
+    return result
+
+
+def _record_renumber(ctx: ProjectContext, vdir: Path, change: dict[str, Any],
+                     actor: Actor) -> None:
+    folder = ctx.rules.parse_folder(vdir.name)
+    with ctx.transaction() as session:
+        volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
+                                                     Volume.archive_code == folder.archive_code))
+        session.add(StageEvent(project_id=ctx.project_id, kind="renumber", stage="scan",
+                               volume_id=volume.id if volume else None, person=actor.name,
+                               worker_id=actor.worker_id,
+                               data=json.loads(json.dumps(change, default=list))))
