@@ -56,8 +56,10 @@ def test_whole_line_with_one_rework(any_project) -> None:  # type: ignore[no-unt
     from dangan.services import claims as c2
 
     c2.claim(ctx, resolve_actor(ctx, "吴装"), first)
-    with pytest.raises(StateError, match="试装"):
+    with pytest.raises(StateError, match="试装") as refused:
         rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first)
+    assert refused.value.key == "rebind.trial_first"
+    assert refused.value.params["trial"] == codes[0]  # the refusal names the trial volume
     rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first, [codes[0]], accept_missing=WITHOUT_WORK)
     rebind.approve_trial(ctx, "档案室刘主任")
     rebind.rebind(ctx, resolve_actor(ctx, "吴装"), first, accept_missing=WITHOUT_WORK)

@@ -29,7 +29,7 @@ from dangan.db.models import (
 )
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, IntegrityError, StateError
-from dangan.i18n import t
+from dangan.i18n import catalogue, join, t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, SignoffResult
@@ -147,12 +147,25 @@ def pages_numbered(session: Session, volume_id: int) -> int | None:
     return None if data is None else int(data.get("pages_numbered") or 0)
 
 
+def binding_method(given: str) -> str:
+    """A binding method by its code (``thread``) or its name in either language (线装,
+    "线装（三点一线）", "Thread"); an unknown one is refused, naming the choices."""
+    wanted = given.strip().casefold()
+    for code in BINDING_METHODS:
+        names = {code}
+        for label in catalogue().get(f"rebind.method.{code}", ()):
+            names |= {label.casefold(), re.split(r"[（(]", label)[0].strip().casefold()}
+        if wanted in names:
+            return code
+    choices = ", ".join(f"{c}（{t(f'rebind.method.{c}')}）" for c in BINDING_METHODS)
+    raise InputError("rebind.bad_method", method=given, choices=choices)
+
+
 def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
                   alignment: str = "bottom_left", punch_allowed: bool = False,
                   trial_codes: Sequence[str] = (), remarks: str = "") -> AgreementInfo:
     """The binding method and requirements, signed by the archive-room lead (a new one supersedes)."""
-    if method not in BINDING_METHODS:
-        raise InputError("rebind.bad_method", method=method, choices=", ".join(BINDING_METHODS))
+    method = binding_method(method)
     if alignment not in ALIGNMENTS:
         raise InputError("rebind.bad_alignment", alignment=alignment,
                          choices=", ".join(ALIGNMENTS))
@@ -297,7 +310,10 @@ def rebind_problems(session: Session, project_id: int, volumes: Sequence[Volume]
     if row.trial_approved_at is None:
         outside = [v.archive_code for v in volumes if v.id not in set(row.trial_volume_ids)]
         if outside:
-            raise StateError("rebind.trial_first", count=len(outside), details=outside[:20])
+            trial = session.scalars(select(Volume.archive_code).where(
+                Volume.id.in_(list(row.trial_volume_ids))).order_by(Volume.archive_code))
+            raise StateError("rebind.trial_first", count=len(outside), trial=join(list(trial)),
+                             details=outside[:20])
     problems: list[str] = []
     for defect in ws.blocking_defects(session, [v.id for v in volumes]):
         code = next(v.archive_code for v in volumes if v.id == defect.volume_id)
