@@ -91,6 +91,11 @@ def test_every_report_opens(seeded: Line, tmp_path: Path) -> None:
         for word in words:
             assert word in squeezed, (name, word)
         json.dumps(result.to_dict(), ensure_ascii=False, default=str)
+        # a client's form shows words: no defect, verdict, area or file-kind code in a cell
+        codes = {"missing_page", "blank_page", "skew", "pass", "fail", "scanned", "retouched",
+                 "uploaded", "catalogue", "page", "page_index"}
+        assert not [v for v in values if isinstance(v, str) and v.strip() in codes], name
+        assert "missing_page" not in text_cells and "missing_page" not in squeezed, name
     pay_values = cells(tmp_path / "pay.xlsx")
     assert 37.4 in pay_values and 35.4 in pay_values and -2.0 in pay_values  # numbers as numbers
 

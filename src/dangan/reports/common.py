@@ -201,4 +201,9 @@ def label(key: str, fallback: str) -> str:
 
 
 def defect_label(code: str) -> str:
-    return label(f"defect.{code}", code)
+    """A defect type's name: its plain label, else its message when that has no parameters."""
+    return label(f"defect.{code}.label", label(f"defect.{code}", code))
+
+
+def verdict_label(decision: str | None) -> str:
+    return label(f"reports.verdict.{decision}", decision or "")

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, QCInspection, Rework, StageEvent, WorkBatch, Worker
 from dangan.i18n import t
-from dangan.reports.common import VERDICTS, Period, defect_label, label, work_select
+from dangan.reports.common import (
+    VERDICTS,
+    Period,
+    defect_label,
+    label,
+    verdict_label,
+    work_select,
+)
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.project import ProjectContext
 
@@ -87,8 +94,8 @@ class Quality:
                   tuple((label(f"reports.rework.{s}", s), n) for s, n in self.rework.items())),
             Table(t("reports.quality.batches"), head("batch", "inspections", "first_decision",
                                                      "first_rate", "last_decision", "last_rate"),
-                  tuple((b.batch, b.inspections, b.first_decision, b.first_rate,
-                         b.last_decision, b.last_rate) for b in self.batches)),
+                  tuple((b.batch, b.inspections, verdict_label(b.first_decision), b.first_rate,
+                         verdict_label(b.last_decision), b.last_rate) for b in self.batches)),
         )
         facts = ((t("reports.fact.period"), self.period or t("reports.fact.all")),
                  (t("reports.fact.defects"), sum(self.codes.values())),

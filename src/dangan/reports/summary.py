@@ -79,7 +79,8 @@ class Summary:
             (t("reports.fact.original"), sum(self.original_errors.values())))
         tables = (
             Table(t("reports.summary.files"), head("area", "form", "files", "bytes"),
-                  tuple((label(f"area.{a}", a), k, n, size) for a, k, n, size in self.files)),
+                  tuple((label(f"area.{a}", a), label(f"file_kind.{k}", k), n, size)
+                        for a, k, n, size in self.files)),
             Table(t("reports.summary.people"), head("role", "workers"),
                   tuple((label(f"role.{r}", r), n) for r, n in self.people.items())),
             Table(t("reports.summary.rounds"), head("round", "found", "fixed"),
