@@ -173,3 +173,17 @@ def assert_replays(ctx: ProjectContext) -> None:
         stored = {v.id: v.stage for v in s.scalars(select(Volume)) if v.stage != "registered"}
         assert state.volume_stage == stored
         assert state.batch_stage == {b.id: b.stage for b in s.scalars(select(WorkBatch))}
+
+
+def scan_root_with(ctx: ProjectContext, src: Path, volumes: Any, root: Path) -> Path:
+    """A scan root holding copies of the generated ``volumes`` (folders under ``src``), each
+    registered in the project's volume list with its expected page count."""
+    import shutil
+
+    for vol in volumes:
+        shutil.copytree(src / vol.folder, root / vol.folder)
+    with ctx.transaction() as session:
+        for vol in volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
+                               expected_pages=vol.image_count))
+    return root

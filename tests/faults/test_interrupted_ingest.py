@@ -9,7 +9,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from dangan.services.fixity import fixity
 from dangan.services.intake import PENDING, RECEIPT
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
-from faults.support import assert_replays, dangan, env_for
+from faults.support import assert_replays, dangan, env_for, scan_root_with
 from workflow.helpers import actor, line_to
 
 
@@ -54,13 +53,7 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
         point: str) -> None:
     ctx = any_project
     src, truth = clean_set
-    root = tmp_path / "scan"
-    for vol in truth.volumes:
-        shutil.copytree(src / vol.folder, root / vol.folder)
-    with ctx.transaction() as session:
-        for vol in truth.volumes:
-            session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
-                               expected_pages=vol.image_count))
+    root = scan_root_with(ctx, src, truth.volumes, tmp_path / "scan")
     line_to(ctx, wf.SCAN)
     actor(ctx, "张扫")
     args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
@@ -132,13 +125,7 @@ def test_ingest_stopped_after_its_signoff_is_named_by_status_at_the_next_stage(
     the volume has moved on to 修图, and status still names it (as fixity does)."""
     ctx = any_project
     src, truth = clean_set
-    root = tmp_path / "scan"
-    for vol in truth.volumes:
-        shutil.copytree(src / vol.folder, root / vol.folder)
-    with ctx.transaction() as session:
-        for vol in truth.volumes:
-            session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
-                               expected_pages=vol.image_count))
+    root = scan_root_with(ctx, src, truth.volumes, tmp_path / "scan")
     line_to(ctx, wf.SCAN)
     actor(ctx, "张扫")
     args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")

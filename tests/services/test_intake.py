@@ -21,7 +21,7 @@ from dangan.samples import SetTruth, generate_set
 from dangan.services import claims
 from dangan.services.intake import RECEIPT, ingest
 from dangan.services.renumber import renumber_volume
-from faults.support import env_for
+from faults.support import env_for, scan_root_with
 from workflow.helpers import actor, line_to
 
 
@@ -92,13 +92,7 @@ def test_an_ingest_rerun_says_per_volume_what_it_did(
 ) -> None:
     ctx = any_project
     src, truth = clean_set
-    root = tmp_path / "scan"
-    for v in truth.volumes:
-        shutil.copytree(src / v.folder, root / v.folder)
-    with ctx.transaction() as session:
-        for v in truth.volumes:
-            session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
-                               expected_pages=v.image_count))
+    root = scan_root_with(ctx, src, truth.volumes, tmp_path / "scan")
     batch = line_to(ctx, wf.SCAN, claim=False)
     scanner = actor(ctx, "张扫")
     args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
@@ -149,13 +143,7 @@ def test_a_problem_given_to_a_rerun_is_recorded_on_the_ingested_volume(
 
     ctx = any_project
     src, truth = clean_set
-    root = tmp_path / "scan"
-    for v in truth.volumes:
-        shutil.copytree(src / v.folder, root / v.folder)
-    with ctx.transaction() as session:
-        for v in truth.volumes:
-            session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
-                               expected_pages=v.image_count))
+    root = scan_root_with(ctx, src, truth.volumes, tmp_path / "scan")
     line_to(ctx, wf.SCAN)
     actor(ctx, "张扫")
     args = ("ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
