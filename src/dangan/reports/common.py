@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal_column, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
-from dangan.db.models import Item, StageEvent, StoredFile, Volume
+from dangan.db.models import Item, QCInspection, StageEvent, StoredFile, Volume, WorkBatch
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
@@ -186,6 +186,44 @@ def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime |
             .outerjoin(items, items.c.volume_id == StageEvent.volume_id)
             .where(*conds)
             .group_by(*group))
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """一次抽检合格: volumes accepted at their first QC sampling, of the volumes whose first
+    QC sampling was decided."""
+
+    accepted: int
+    decided: int
+
+    def __str__(self) -> str:
+        return f"{self.accepted}/{self.decided}"
+
+
+def first_pass(session: Session, project_id: int, starts_at: datetime | None = None,
+               ends_at: datetime | None = None) -> FirstPass:
+    """一次抽检合格, the one definition every report uses: a volume is accepted at its first QC
+    sampling when the first inspection of its work batch that reached a verdict passed (a
+    voided inspection is no verdict; a re-inspection after rework is never a first sampling);
+    the verdict of a sampling is every volume's of the batch. With a period: the volumes whose
+    first sampling was decided in it."""
+    first = (select(QCInspection.work_batch_id.label("batch_id"),
+                    func.min(QCInspection.round).label("round"))
+             .join(WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
+             .where(WorkBatch.project_id == project_id, QCInspection.decision.in_(VERDICTS))
+             .group_by(QCInspection.work_batch_id).subquery("first_sampling"))
+    q = (select(func.count(Volume.id),
+                func.sum(case((QCInspection.decision == "pass", 1), else_=0)))
+         .select_from(first)
+         .join(QCInspection, and_(QCInspection.work_batch_id == first.c.batch_id,
+                                  QCInspection.round == first.c.round))
+         .join(Volume, Volume.work_batch_id == first.c.batch_id))
+    if starts_at is not None:
+        q = q.where(QCInspection.decided_at >= starts_at)
+    if ends_at is not None:
+        q = q.where(QCInspection.decided_at < ends_at)
+    decided, accepted = session.execute(q).one()
+    return FirstPass(int(accepted or 0), int(decided or 0))
 
 
 def round2(value: float) -> float:

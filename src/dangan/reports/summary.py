@@ -23,7 +23,15 @@ from dangan.db.models import (
 )
 from dangan.domain import workflow as wf
 from dangan.i18n import t
-from dangan.reports.common import VERDICTS, defect_label, label, local_day, pages_of
+from dangan.reports.common import (
+    VERDICTS,
+    FirstPass,
+    defect_label,
+    first_pass,
+    label,
+    local_day,
+    pages_of,
+)
 from dangan.reports.document import ReportDoc, Table
 from dangan.services.progress import stored_files
 from dangan.services.project import ProjectContext
@@ -52,8 +60,7 @@ class Summary:
     people: dict[str, int]  # role -> workers who signed any work
     rounds: tuple[RoundFigures, ...]
     inspections: int
-    batches_inspected: int
-    batches_first_pass: int
+    first_pass: FirstPass  # volumes accepted at their first QC sampling / first sampled
     mean_pass_rate: float | None
     original_errors: dict[str, int]
 
@@ -72,8 +79,7 @@ class Summary:
             (t("reports.fact.register_returned"), self.register_returned),
             (t("reports.fact.volumes_returned"), self.volumes_returned),
             (t("reports.fact.inspections"), self.inspections),
-            (t("reports.fact.batch_first_pass"),
-             f"{self.batches_first_pass}/{self.batches_inspected}"),
+            (t("reports.fact.first_pass"), str(self.first_pass)),
             (t("reports.fact.mean_pass_rate"),
              "" if self.mean_pass_rate is None else f"{self.mean_pass_rate:.2%}"),
             (t("reports.fact.original"), sum(self.original_errors.values())))
@@ -126,19 +132,18 @@ def summary(ctx: ProjectContext) -> Summary:
             .where(Defect.project_id == pid, Defect.cause != "original",
                    Defect.severity == "error")
             .group_by(round_).order_by(round_)))
-        inspections = session.execute(
-            select(WorkBatch.id, QCInspection.round, QCInspection.decision,
-                   QCInspection.pass_rate)
-            .join(QCInspection, QCInspection.work_batch_id == WorkBatch.id)
-            .where(WorkBatch.project_id == pid, QCInspection.decision.in_(VERDICTS))).all()
+        rates = [r for r in session.scalars(
+            select(QCInspection.pass_rate)
+            .join(WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
+            .where(WorkBatch.project_id == pid, QCInspection.decision.in_(VERDICTS))).all()]
+        accepted = first_pass(session, pid)
         original = dict(session.execute(
             select(Defect.code, func.count()).where(Defect.project_id == pid,
                                                     Defect.cause == "original")
             .group_by(Defect.code).order_by(Defect.code)).all())
-    rates = [r for *_x, r in inspections if r is not None]
+    known = [r for r in rates if r is not None]
     return Summary(int(volumes or 0), int(pages or 0), int(items or 0), int(returned or 0),
                    int(entries or 0), int(back or 0), str(first or ""), str(last or ""), files,
-                   people, rounds, len(inspections), len({b for b, *_x in inspections}),
-                   len({b for b, r, d, _ in inspections if r == 1 and d == "pass"}),
-                   round(sum(rates) / len(rates), 4) if rates else None, original)
+                   people, rounds, len(rates), accepted,
+                   round(sum(known) / len(known), 4) if known else None, original)
 

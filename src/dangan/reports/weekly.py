@@ -15,9 +15,10 @@ from dangan.db.models import BorrowBatch, Defect, QCInspection, StageEvent, Volu
 from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.reports.common import (
-    VERDICTS,
+    FirstPass,
     Period,
     defect_label,
+    first_pass,
     local_day,
     pages_of,
     parse_period,
@@ -59,8 +60,7 @@ class Weekly:
     forecast: Forecast
     defects: int
     original_errors: tuple[tuple[str, str, str], ...]  # archive code, code, message
-    inspections: int
-    first_passes: int
+    first_pass: FirstPass  # volumes whose first QC sampling was decided this week
     borrow_problems: tuple[tuple[str, str], ...]  # archive code, remarks
     overdue: tuple[tuple[int, str], ...]  # borrow batch no, due date
     rework_loops: tuple[tuple[str, int], ...]  # work batch, failed inspections
@@ -98,7 +98,7 @@ class Weekly:
             (t("reports.fact.forecast_range"), f"{f.earliest} – {f.latest}"),
             (t("reports.fact.defects_week"), self.defects),
             (t("reports.fact.original_week"), len(self.original_errors)),
-            (t("reports.fact.first_pass_week"), f"{self.first_passes}/{self.inspections}"))
+            (t("reports.fact.first_pass_week"), str(self.first_pass)))
         return ReportDoc(
             t("reports.weekly.title"), project, facts,
             (burn, Table(t("reports.weekly.problems"), head("kind", "what", "detail"), problems)),
@@ -166,7 +166,7 @@ def weekly(ctx: ProjectContext, week: Period | None = None, *,
     fc = forecast({d: v for d, (v, _p) in done.items()}, week.end, remaining)
     q = _quality_and_problems(ctx, week)
     return Weekly(week.label, total_volumes, total_pages, finished, points, fc, q.defects,
-                  q.original_errors, q.inspections, q.first_passes, q.borrow_problems,
+                  q.original_errors, q.first_pass, q.borrow_problems,
                   q.overdue, q.rework_loops)
 
 
@@ -200,8 +200,7 @@ def _burnup(scanned: dict[str, tuple[int, int]], done: dict[str, tuple[int, int]
 class _WeekQuality:
     defects: int
     original_errors: tuple[tuple[str, str, str], ...]
-    inspections: int
-    first_passes: int
+    first_pass: FirstPass
     borrow_problems: tuple[tuple[str, str], ...]
     overdue: tuple[tuple[int, str], ...]
     rework_loops: tuple[tuple[str, int], ...]
@@ -218,12 +217,7 @@ def _quality_and_problems(ctx: ProjectContext, week: Period) -> _WeekQuality:
             select(Volume.archive_code, Defect.code, Defect.message)
             .outerjoin(Volume, Volume.id == Defect.volume_id)
             .where(*in_week, Defect.cause == "original").order_by(Defect.id)))
-        decided = session.execute(
-            select(QCInspection.round, QCInspection.decision).join(
-                WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
-            .where(WorkBatch.project_id == pid, QCInspection.decided_at >= a,
-                   QCInspection.decided_at < b,
-                   QCInspection.decision.in_(VERDICTS))).all()
+        accepted = first_pass(session, pid, a, b)
         problems = tuple((c or "", r or "") for c, r in session.execute(
             select(Volume.archive_code, StageEvent.remarks)
             .outerjoin(Volume, Volume.id == StageEvent.volume_id)
@@ -239,6 +233,4 @@ def _quality_and_problems(ctx: ProjectContext, week: Period) -> _WeekQuality:
                 QCInspection, QCInspection.work_batch_id == WorkBatch.id)
             .where(WorkBatch.project_id == pid, QCInspection.decision == "fail")
             .group_by(WorkBatch.code).having(func.count() >= 2).order_by(WorkBatch.code)))
-    return _WeekQuality(int(defects), original, len(decided),
-                        sum(1 for r, d in decided if r == 1 and d == "pass"), problems, overdue,
-                        loops)
+    return _WeekQuality(int(defects), original, accepted, problems, overdue, loops)
