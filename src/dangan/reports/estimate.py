@@ -85,7 +85,7 @@ class Estimate:
 
         yes, no = t("reports.measured"), t("reports.configured")
         stages = Table(t("reports.estimate.stages"),
-                       head("stage", "pages_left", "rate", "source", "person_days", "staff",
+                       head("stage", "pages_left", "stage_rate", "source", "person_days", "staff",
                             "working_days", "cost"),
                        tuple((t(f"stage.{s.stage}"), s.pages_left, s.rate,
                               yes if s.measured else no, s.person_days, s.staff,

@@ -175,6 +175,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.col.unit": ("单位", "Unit"),
     "reports.col.units": ("数量", "Units"),
     "reports.col.rate": ("单价", "Rate"),
+    "reports.col.stage_rate": ("日产量（页/人日）", "Output (pages/person-day)"),
     "reports.col.amount": ("金额", "Amount"),
     "reports.col.detail": ("说明", "Detail"),
     "reports.col.pages_left": ("剩余页数", "Pages left"),
