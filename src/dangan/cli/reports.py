@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.errors import InputError
@@ -50,9 +50,10 @@ def _emit(result: Any, ctx: Any, outputs: list[Path] | None, as_json: bool) -> N
         return
     console.print(f"[bold]{doc.title}[/]")
     for name, value in doc.facts:
-        console.print(f"{name}：{value}")
+        console.print(t("i18n.with_detail", label=name, detail=value))
     for table in doc.tables:
-        view = Table(*table.columns, title=table.title)
+        # headers and cells wrap at any terminal width, never cut to "…"
+        view = Table(*(Column(c, overflow="fold") for c in table.columns), title=table.title)
         for row in table.rows[:50]:
             view.add_row(*("" if v is None else str(v) for v in row))
         console.print(view)

@@ -1,0 +1,22 @@
+"""Reports printed on the terminal: every header and cell whole (wrapped, never cut to "…"
+at the 80 columns of a pipe), facts as "label: value" in the reader's language."""
+
+from __future__ import annotations
+
+from cli.runner import dangan
+from dangan.services.project import ProjectContext
+from reports.helpers import Line
+
+
+def test_estimate_on_the_terminal(project: ProjectContext) -> None:
+    Line(project, volumes=10, pages=30)
+    home = str(project.home)
+    r = dangan("report", "estimate", "-p", home)
+    assert r.returncode == 0, r.stderr
+    assert "…" not in r.stdout
+    assert "日产量（页/人" in r.stdout and "单价" not in r.stdout
+    assert "案卷数：10" in r.stdout
+    r = dangan("--lang", "en", "report", "estimate", "-p", home)
+    assert r.returncode == 0, r.stderr
+    assert "…" not in r.stdout
+    assert "Volumes: 10" in r.stdout and "：" not in r.stdout
