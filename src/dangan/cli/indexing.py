@@ -62,8 +62,8 @@ def index_import(
     from dangan.services.indexing import import_catalogue
 
     ctx = open_ctx(project)
-    result = import_catalogue(ctx, resolve_actor(ctx, worker), files, replace=replace,
-                              correction=correction)
+    actor = resolve_actor(ctx, worker)
+    result = import_catalogue(ctx, actor, files, replace=replace, correction=correction)
     if result.volumes or not result.unchanged:
         console.print(t("index.imported", volumes=result.volumes, items=result.items,
                         replaced=result.replaced, stored=", ".join(result.stored_as)))
@@ -71,6 +71,14 @@ def index_import(
         console.print(t("index.unchanged", count=len(result.unchanged),
                         codes=join(result.unchanged[:10])
                         + ("…" if len(result.unchanged) > 10 else "")))
+    _print_signed(actor.name, "index", result.signed)
+
+
+def _print_signed(worker: str, stage: str, codes: list[str]) -> None:
+    """Say which volumes the work signed, and for whom (as every stage's command does)."""
+    if codes:
+        console.print(t("stage.signed_volumes", worker=worker, stage=t(f"stage.{stage}"),
+                        count=len(codes), codes=join(codes)))
 
 
 @index_app.command("check")
@@ -138,9 +146,11 @@ def index_resolve(
     from dangan.services.indexing import resolve_keying
 
     ctx = open_ctx(project)
-    result = resolve_keying(ctx, resolve_actor(ctx, by), final)
+    actor = resolve_actor(ctx, by)
+    result = resolve_keying(ctx, actor, final)
     console.print(t("index.imported", volumes=result.volumes, items=result.items,
                     replaced=result.replaced, stored=", ".join(result.stored_as)))
+    _print_signed(actor.name, "index", result.signed)
 
 
 def package(
@@ -157,7 +167,8 @@ def package(
     from dangan.services.engine import resolve_actor
 
     ctx = open_ctx(project)
-    results = package_forms(ctx, resolve_actor(ctx, worker), [form] if form else None, volume,
+    actor = resolve_actor(ctx, worker)
+    results = package_forms(ctx, actor, [form] if form else None, volume,
                             ocr=ocr, tiff_single=tiff_single, correction=correction)
     problems = list(dict.fromkeys(line for r in results for line in r.problems))
     for line in problems:
@@ -171,6 +182,7 @@ def package(
     if results:  # the last run knows which forms each volume still lacks
         for code, lacking in results[-1].waiting.items():
             console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
+    _print_signed(actor.name, "upload", list(dict.fromkeys(c for r in results for c in r.signed)))
     if problems:
         # each form's run meets the same volumes: the largest count is the volumes skipped
         raise DefectsFound("package.skipped", count=max(len(r.problems) for r in results))

@@ -118,6 +118,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.unexpected": ("清单之外的文件：{path}", "file not in the manifest: {path}"),
     "package.waiting_forms": ("案卷 {code} 还缺交付格式 {forms}，做完后上传环节才签字",
                               "Volume {code} still lacks delivery form(s) {forms}; the upload stage is signed once they are made"),
+    "stage.signed_volumes": ("已签字：{worker} 签“{stage}”{count} 卷：{codes}",
+                             "Signed: {worker} signed “{stage}” for {count} volume(s): {codes}"),
     "package.already": ("{count} 卷的 {form} 已按同样的请求打包过，文件未改动：{codes}",
                         "{count} volume(s) were packaged as {form} by the same request before; files untouched: {codes}"),
     "index.check_found": ("已检查 {volumes} 卷：{errors} 处错误，{warnings} 处提示（涉及 {with_defects} 卷）",
