@@ -18,21 +18,36 @@ from dangan.domain import workflow as wf
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 
+# What a rebinder's accepted page shortfall (``rebind sign --accept-missing``) is called in a
+# history: stored as a ``work_waived`` event of 装订, it is no stage signed without its work
+# but the paper rebound although pages are missing, for the reason given.
+MISSING_PAGES_ACCEPTED = "missing_pages_accepted"
+
 
 @dataclass(frozen=True)
 class HistoryLine:
     id: int
     at: datetime
-    kind: str
+    kind: str  # the stored event's kind
     stage: str
     scope: str  # volume / work_batch / borrow_batch
     person: str
     remarks: str
     data: dict[str, Any]
     corrects_id: int | None
+    # what happened, in words: ``workflow.event.<what>`` — the kind, except where one kind
+    # stands for two decisions (a rebinder's accepted shortfall: MISSING_PAGES_ACCEPTED)
+    what: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
+
+
+def what_happened(kind: str, stage: str, data: dict[str, Any]) -> str:
+    """The catalogue suffix (``workflow.event.<it>``) naming what an event records."""
+    if kind == wf.EVENT_WORK_WAIVED and stage == wf.REBIND and data.get("missing_pages"):
+        return MISSING_PAGES_ACCEPTED
+    return kind
 
 
 def volume_history(ctx: ProjectContext, archive_code: str) -> list[HistoryLine]:
@@ -53,7 +68,9 @@ def volume_history(ctx: ProjectContext, archive_code: str) -> list[HistoryLine]:
         return [HistoryLine(e.id, e.at, e.kind, e.stage or "",
                             "volume" if e.volume_id else
                             "work_batch" if e.work_batch_id else "borrow_batch",
-                            e.person, e.remarks, e.data or {}, e.corrects_id) for e in events]
+                            e.person, e.remarks, e.data or {}, e.corrects_id,
+                            what_happened(e.kind, e.stage or "", e.data or {}))
+                for e in events]
 
 
 @dataclass

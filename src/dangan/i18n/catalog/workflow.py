@@ -261,6 +261,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.event.package": ("打包", "packaged"),
     "workflow.event.local_copy_deleted": ("删除扫描站本地副本", "scan station's local copy deleted"),
     "workflow.event.work_waived": ("无工作记录签字（原因见备注）", "signed without its recorded work (reason in remarks)"),
+    "workflow.event.missing_pages_accepted": ("缺页仍装订（原件缺页，原因见备注）",
+                                              "rebound with pages missing (the original lacks them; reason in remarks)"),
     "workflow.progress.title": ("各环节进度", "Progress by stage"),
     "workflow.progress.status": ("状态", "Status"),
     "workflow.progress.volumes": ("卷数", "Volumes"),
