@@ -1,15 +1,20 @@
-"""``dangan worker team …``: teams (班组) — a name and a leader, a worker in at most one team.
-Thin: the rules live in ``dangan.services.workers``."""
+"""``dangan worker team …``: teams (班组) — a name and a leader, a worker in at most one team;
+and the table of ``dangan worker list``. Thin: the rules live in ``dangan.services.workers``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.i18n import join, t
+
+if TYPE_CHECKING:
+    from dangan.services.workers import WorkerInfo
 
 team_app = typer.Typer(help="cli.help.worker.team", no_args_is_help=True)
 TeamName = typer.Argument(..., metavar="TEAM", help="cli.opt.team.name")
@@ -74,6 +79,14 @@ def team_list(project: Path = Project, as_json: bool = AsJson) -> None:
     for x in teams:
         table.add_row(x.name, x.leader, join(x.members))
     console.print(table)
+
+
+def workers_table(infos: Sequence[WorkerInfo]) -> Table:
+    """``dangan worker list``: each worker's name and roles (岗位), headed as such."""
+    table = Table("ID", t("workers.col.name"), t("workers.col.roles"))
+    for i in infos:
+        table.add_row(str(i.id), i.name, join(t(f"role.{r}") for r in i.roles))
+    return table
 
 
 def register(worker_app: typer.Typer) -> None:

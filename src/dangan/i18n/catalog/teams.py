@@ -20,6 +20,8 @@ MESSAGES = {
     "teams.col.team": ("班组", "Team"),
     "teams.col.leader": ("组长", "Leader"),
     "teams.col.members": ("成员", "Members"),
+    "workers.col.name": ("姓名", "Name"),
+    "workers.col.roles": ("岗位", "Roles"),
     "teams.no_team": ("（未编组）", "(no team)"),
     "cli.help.worker.team": ("班组：建立、定组长、编入或移出、撤销、列出",
                              "Teams: make, set the leader, put in or take out, dissolve, list"),
