@@ -342,6 +342,9 @@ def figures(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         ("turned pages put right", _pct(len(right), len(turned)), "≥ 95 %"),
         ("  not put right, flagged", _pct(len(flagged_wrong), len(turned) - len(right)),
          "all of them"),
+        ("    of them, too little text found to turn",
+         _pct(sum(_little_text(r) for r in turned if not r["upright"]),
+              len(turned) - len(right)), "never turned (the rule)"),
         ("upright pages flagged (needs_review)",
          f"{_pct(sum(r['flagged'] for r in up), len(up))} ({sum(r['review'] for r in up)})",
          "≤ 10 % on Chinese pages"),
@@ -405,6 +408,12 @@ def print_damage(rows: list[dict[str, Any]]) -> None:
                               ("failed", r["failed"])) if c]
         print(f"    damaged: {r['name']:40s} {', '.join(why)}; "
               f"{'flagged' if r['flagged'] else 'NOT flagged'}")
+
+
+def _little_text(r: dict[str, Any]) -> bool:
+    """The orientation decision found too little text to turn the page by (a page with no
+    text found at all is not counted here: it is not flagged for its orientation)."""
+    return any(d.endswith(":orientation:orientation_little_text") for d in r["defects"])
 
 
 def _outcome(r: dict[str, Any]) -> Outcome:
