@@ -56,3 +56,8 @@ def test_index_import_and_package_say_what_they_signed(project: ProjectContext,
     r = dangan("package", "-p", home, "-w", "钱标", env={"COLUMNS": "300"})
     assert r.returncode == 0, r.stderr
     assert f"已签字：钱标 签“上传”2 卷：{'、'.join(codes)}" in r.stdout.splitlines()
+    # the same request again: recognised, nothing signed again; the volumes listed in English
+    r = dangan("--lang", "en", "package", "-p", home, "-w", "钱标", env={"COLUMNS": "300"})
+    assert r.returncode == 0, r.stderr
+    assert "Signed:" not in r.stdout
+    assert ", ".join(codes) in r.stdout and "、" not in r.stdout

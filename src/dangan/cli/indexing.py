@@ -23,10 +23,10 @@ def _print_defects(defects: list[Any], as_json: bool, summary: str) -> None:
     else:
         if defects:
             table = Table()
-            table.add_column("档号", no_wrap=True)
-            table.add_column("路径", overflow="fold")  # a location is never cut
-            table.add_column("代码", no_wrap=True)
-            table.add_column("说明", overflow="fold")
+            table.add_column(t("index.col_volume"), no_wrap=True)
+            table.add_column(t("index.col_path"), overflow="fold")  # a location is never cut
+            table.add_column(t("index.col_code"), no_wrap=True)
+            table.add_column(t("index.col_message"), overflow="fold")
             for d in defects:
                 style = "red" if d.is_error else "yellow"
                 table.add_row(d.volume or "", d.path, f"[{style}]{d.code}[/]", d.message)
@@ -178,7 +178,7 @@ def package(
                         files=result.files, pages=result.pages))
         if result.already:
             console.print(t("package.already", count=len(result.already), form=result.form,
-                            codes="、".join(result.already[:10])))
+                            codes=join(result.already[:10])))
     if results:  # the last run knows which forms each volume still lacks
         for code, lacking in results[-1].waiting.items():
             console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
