@@ -1,8 +1,8 @@
-"""``retouch --project`` killed (SIGKILL) at fixed points — every page written but nothing
-recorded, or after the first volume's record — then rerun: every page is recorded once with
-its metrics, no defect twice, one retouch record and one sign-off per volume. The same request
-again is recognised as done: nothing recorded, nothing signed, no warning. On SQLite and
-PostgreSQL."""
+"""``retouch --project`` killed (SIGKILL) at fixed points — the first volume's pages written
+but nothing recorded, or right after the first volume's record — then rerun: every page is
+recorded once with its metrics, no defect twice, one retouch record and one sign-off per
+volume. The same request again is recognised as done: nothing recorded, nothing signed, no
+warning. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -25,6 +25,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "Volume {code}: “{stage}” signed ({user}) — {pages} pages, automatic QC found {defects} issue(s)"),
     "retouch.volumes_already_signed": ("{count} 卷此前已修图并签字，未重复记录：{codes}",
                                        "{count} volume(s) retouched and signed before, nothing recorded again: {codes}"),
+    "retouch.resumed": ("续做：{kept} 页此前已修图并记录，保留未重做（其中整卷 {volumes} 卷）；"
+                        "本次修图 {done} 页，其中 {redone} 页上次中断时已写出但未记录，已重做",
+                        "Resumed: {kept} page(s) retouched and recorded by an earlier run were "
+                        "kept ({volumes} whole volume(s)); {done} page(s) retouched in this run, "
+                        "{redone} of them written but not recorded by an interrupted run"),
     "retouch.defect.skew": ("偏斜", "skew"),
     "retouch.defect.upside_down": ("倒页/方向", "upside down / orientation"),
     "retouch.defect.black_border": ("黑边", "black border"),

@@ -46,6 +46,8 @@ class RetouchSummary:
     signed: list[str] = field(default_factory=list)  # volumes whose retouch stage was signed
     unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
     already: list[str] = field(default_factory=list)  # volumes done and signed by an earlier run
+    kept: list[str] = field(default_factory=list)  # volumes wholly recorded by an earlier run
+    redone: int = 0  # pages an interrupted run wrote but did not record, done again
     # signed volume -> (pages, retouch QC findings): the figures of its sign-off remarks
     signed_figures: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -69,6 +71,7 @@ class RetouchSummary:
             "pages_per_second": round(self.pages_per_second, 2),
             "review": dict(Counter(r for p in self.pages for r in p.review)),
             "ignored": sorted(self.ignored), "already": sorted(self.already),
+            "kept": sorted(self.kept), "redone": self.redone,
             "signed": {code: {"pages": p, "defects": d}
                        for code, (p, d) in sorted(self.signed_figures.items())},
             "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
@@ -171,7 +174,9 @@ def _lost(task: PageTask, exc: BaseException) -> PageReport:
 
 def run_tasks(tasks: list[PageTask], executor: Executor,
               progress: Callable[[PageReport], None] | None = None) -> RetouchSummary:
-    """Retouch every task; one bad page never stops the others."""
+    """Retouch every task; one bad page never stops the others. ``progress`` is called in this
+    process for each page's report as it comes back (in the order pages finish, with any
+    executor); an exception it raises stops the run like Ctrl-C."""
     summary = RetouchSummary(workers=executor.workers)
     start = time.perf_counter()
     results: Iterator[PageReport] = executor.map_unordered(retouch_file, tasks, on_lost=_lost)

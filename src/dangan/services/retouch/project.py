@@ -3,11 +3,12 @@
 Per page: the retouched file (checksummed) is recorded as a ``StoredFile`` of the retouched
 area, the measurements go to ``Page.metrics["retouch"]`` and every QC finding becomes a
 ``Defect`` (source ``retouch``, stored as code + parameters). Each volume is recorded in its
-own transaction, after its files are safely written; only then does the workflow engine sign
-the retouch stage for the retoucher (when they hold the batch's retouch claim and every page
-came out). A refused sign-off leaves the record in place, and a rerun records whatever an
-earlier run left unrecorded (a page whose file exists but whose metrics or row are missing is
-processed again).
+own transaction as soon as the last of its pages comes back (in the order pages finish,
+whatever the executor), so a run killed midway keeps every volume it finished. At the end the
+workflow engine signs the retouch stage for the retoucher (when they hold the batch's retouch
+claim and every page came out). A refused sign-off leaves the record in place, and a rerun
+skips the pages recorded before, redoes the others (a page whose file exists but whose metrics
+or row are missing is processed again) and signs what an earlier run recorded but did not sign.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -99,49 +100,125 @@ def _url(ctx: ProjectContext, rel: str) -> str:
     return ctx.storage.url.rstrip("/") + "/" + rel
 
 
+class _Recorder:
+    """Records each volume of a run as soon as the last of its pages comes back (called in
+    the main process for every page report, in the order pages finish)."""
+
+    def __init__(self, ctx: ProjectContext, sources: list[_Source], opts: RetouchOptions,
+                 actor: Actor | None, request: str,
+                 progress: Callable[[PageReport], None] | None) -> None:
+        self.ctx, self.opts, self.actor, self.request = ctx, opts, actor, request
+        self.progress = progress
+        self.by_rel = {s.rel: s for s in sources}
+        self.left: Counter[int] = Counter(s.volume_id for s in sources)
+        self.folders: dict[int, set[str]] = defaultdict(set)
+        self.folder_left: Counter[str] = Counter()
+        for s in sources:
+            folder = posixpath.dirname(_target(s.rel, opts))
+            self.folders[s.volume_id].add(folder)
+            self.folder_left[folder] += 1
+        self.grouped: dict[int, list[tuple[_Source, PageReport]]] = defaultdict(list)
+        self.recorded: set[int] = set()
+
+    def page_done(self, report: PageReport) -> None:
+        src = self.by_rel[report.source]
+        self.grouped[src.volume_id].append((src, report))
+        self.left[src.volume_id] -= 1
+        self.folder_left[posixpath.dirname(_target(src.rel, self.opts))] -= 1
+        if self.left[src.volume_id] == 0:
+            self._record(src.volume_id)
+        if self.progress is not None:
+            self.progress(report)
+
+    def finish(self) -> None:
+        """Every task came back: record whatever is not yet (never expected), then drop the
+        partial outputs left anywhere by workers killed mid-page."""
+        for volume_id in list(self.grouped):
+            if volume_id not in self.recorded:
+                self._record(volume_id)
+        _remove_leftover_parts(self.ctx, {f for fs in self.folders.values() for f in fs})
+
+    def _record(self, volume_id: int) -> None:
+        self.recorded.add(volume_id)
+        pages = self.grouped[volume_id]
+        # no writer of this run is left in a folder whose every page came back
+        _remove_leftover_parts(self.ctx, {f for f in self.folders[volume_id]
+                                          if self.folder_left[f] <= 0})
+        if all(rep.status == "skipped" for _s, rep in pages):
+            return  # recorded by an earlier run: nothing to write
+        crash_point("retouch.pages_done")
+        record_volume(self.ctx, volume_id, pages, self.opts, self.actor, self.request)
+        crash_point("retouch.volume_recorded")
+
+
 def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
         actor: Actor | None = None, progress: Callable[[PageReport], None] | None = None,
         force: bool = False) -> RetouchSummary:
-    """Retouch, record every volume, then (with an ``actor``) sign what may be signed."""
+    """Retouch, recording each volume as soon as its pages are done, then (with an
+    ``actor``) sign what may be signed."""
     opts = options_for(ctx)
     sources = _sources(ctx, batch, opts)
     if not sources:
         raise NotFoundError("retouch.no_batch_pages")
-    by_rel = {s.rel: s for s in sources}
+    redo = _written_unrecorded(ctx, [s for s in sources if not s.recorded], opts)
     tasks = [PageTask(_url(ctx, s.rel), _url(ctx, _target(s.rel, opts)), s.rel, opts,
                       force or not s.recorded)
              for s in sources]
-    summary = run_tasks(tasks, executor, progress=progress)
-    crash_point("retouch.pages_done")
-    _remove_leftover_parts(ctx, {posixpath.dirname(_target(s.rel, opts)) for s in sources})
-    grouped: dict[int, list[tuple[_Source, PageReport]]] = defaultdict(list)
-    for report in summary.pages:
-        src = by_rel[report.source]
-        grouped[src.volume_id].append((src, report))
-    request = _request_digest(opts, batch, force)
-    clean: list[str] = []
-    for pages in grouped.values():
-        record_volume(ctx, pages[0][0].volume_id, pages, opts, actor, request)
-        crash_point("retouch.volume_recorded")
-        if all(rep.status != "failed" for _s, rep in pages):
-            clean.append(pages[0][0].archive_code)
+    recorder = _Recorder(ctx, sources, opts, actor, _request_digest(opts, batch, force),
+                         progress)
+    summary = run_tasks(tasks, executor, progress=recorder.page_done)
+    recorder.finish()
+    crash_point("retouch.run_recorded")
+    grouped = recorder.grouped
+    summary.redone = sum(1 for p in summary.pages if p.source in redo and p.status != "skipped")
+    summary.kept = sorted(pages[0][0].archive_code for pages in grouped.values()
+                          if all(rep.status == "skipped" for _s, rep in pages))
+    clean = [pages[0][0].archive_code for pages in grouped.values()
+             if all(rep.status != "failed" for _s, rep in pages)]
     summary.already = _already_signed(ctx, grouped)
     clean = [code for code in clean if code not in summary.already]
     if actor is not None and clean:
-        figures = _volume_figures(ctx, {pages[0][0].archive_code: (pages[0][0].volume_id,
-                                                                   len(pages))
-                                        for pages in grouped.values()
-                                        if pages[0][0].archive_code in clean})
-        outcome = engine.sign_recorded(
-            ctx, actor, clean, wf.RETOUCH,
-            remarks=t("retouch.signoff_remarks", pages=sum(p for p, _d in figures.values()),
-                      defects=sum(d for _p, d in figures.values())),
-            volume_remarks={code: t("retouch.signoff_remarks", pages=p, defects=d)
-                            for code, (p, d) in figures.items()})
-        summary.signed = list(outcome.signed)
-        summary.signed_figures = {code: figures[code] for code in summary.signed}
-        summary.unsigned = outcome.messages()
+        _sign(ctx, actor, summary, grouped, clean)
     return summary
+
+
+def _sign(ctx: ProjectContext, actor: Actor, summary: RetouchSummary,
+          grouped: dict[int, list[tuple[_Source, PageReport]]], clean: list[str]) -> None:
+    """One sign-off at the end of the run, through the engine, of the volumes that came out
+    whole (those recorded by an earlier, interrupted run too)."""
+    figures = _volume_figures(ctx, {pages[0][0].archive_code: (pages[0][0].volume_id,
+                                                               len(pages))
+                                    for pages in grouped.values()
+                                    if pages[0][0].archive_code in clean})
+    outcome = engine.sign_recorded(
+        ctx, actor, clean, wf.RETOUCH,
+        remarks=t("retouch.signoff_remarks", pages=sum(p for p, _d in figures.values()),
+                  defects=sum(d for _p, d in figures.values())),
+        volume_remarks={code: t("retouch.signoff_remarks", pages=p, defects=d)
+                        for code, (p, d) in figures.items()})
+    summary.signed = list(outcome.signed)
+    summary.signed_figures = {code: figures[code] for code in summary.signed}
+    summary.unsigned = outcome.messages()
+
+
+def _written_unrecorded(ctx: ProjectContext, sources: list[_Source],
+                        opts: RetouchOptions) -> set[str]:
+    """Pages (by ``rel``) whose retouched file an earlier run wrote but did not record: this
+    run does them again. One listing per folder."""
+    fs = ctx.storage.fs
+    by_folder: dict[str, list[_Source]] = defaultdict(list)
+    for s in sources:
+        by_folder[posixpath.dirname(_target(s.rel, opts))].append(s)
+    found: set[str] = set()
+    for folder, members in by_folder.items():
+        base = ctx.storage.path(folder)
+        try:
+            names = {posixpath.basename(n) for n in fs.ls(base, detail=False)}
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        found.update(s.rel for s in members
+                     if posixpath.basename(_target(s.rel, opts)) in names)
+    return found
 
 
 def _volume_figures(ctx: ProjectContext, volumes: dict[str, tuple[int, int]]
@@ -183,7 +260,8 @@ def _already_signed(ctx: ProjectContext,
 def _remove_leftover_parts(ctx: ProjectContext, folders: set[str]) -> None:
     """Partial outputs of a worker killed mid-page (never published under a page's name).
 
-    Called once every task of the run has finished, so no writer of this run is left."""
+    Called only for folders whose every page of this run has come back, so no writer of this
+    run is left there."""
     fs = ctx.storage.fs
     for folder in folders:
         base = ctx.storage.path(folder)
@@ -203,10 +281,13 @@ def _page_no(src: _Source) -> int | None:
 
 def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source, PageReport]],
                   opts: RetouchOptions, actor: Actor | None = None, request: str = "") -> None:
-    """One transaction: the volume's files, metrics and defects, and the retouch record."""
+    """One transaction: the volume's files, metrics and defects, and the retouch record.
+
+    A page skipped as recorded before keeps its recorded checksum (never re-hashed: a file
+    changed since is fixity's finding, not a new version)."""
     hashes = {src.rel: (ctx.storage.sha256(_target(src.rel, opts)),
                         ctx.storage.size(_target(src.rel, opts)))
-              for src, rep in pages if rep.status != "failed"}
+              for src, rep in pages if rep.status not in ("failed", "skipped")}
     with ctx.transaction() as session:
         volume = session.get(Volume, volume_id)
         assert volume is not None
