@@ -74,9 +74,10 @@ def _killed_at(ctx: ProjectContext, point: str, args: tuple[str, ...], log: Path
 def _records(ctx: ProjectContext) -> dict[int, int]:
     """volume id -> its retouch records of automatic runs."""
     with ctx.transaction() as s:
-        return dict(s.execute(select(StageEvent.volume_id, func.count()).where(
+        rows = s.execute(select(StageEvent.volume_id, func.count()).where(
             StageEvent.kind == wf.EVENT_RETOUCH_RECORD, StageEvent.stage == wf.RETOUCH,
-            StageEvent.volume_id.is_not(None)).group_by(StageEvent.volume_id)).all())
+            StageEvent.volume_id.is_not(None)).group_by(StageEvent.volume_id)).all()
+        return {int(vid or 0): int(n) for vid, n in rows}
 
 
 def _signoffs(ctx: ProjectContext) -> int:
@@ -101,7 +102,7 @@ def _assert_whole(ctx: ProjectContext) -> None:
         assert len(pages) == VOLUMES * PAGES
         assert all("retouch" in (p.metrics or {}) for p in pages)
         stored = s.scalars(select(StoredFile).where(StoredFile.area == "retouched")).all()
-        assert sorted(f.page_id for f in stored) == sorted(p.id for p in pages)
+        assert sorted(f.page_id or 0 for f in stored) == sorted(p.id for p in pages)
         defects = s.execute(select(Defect.volume_id, Defect.page_no, Defect.code).where(
             Defect.source == "retouch")).all()
     assert len(defects) == len(set(defects))

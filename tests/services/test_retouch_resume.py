@@ -57,8 +57,9 @@ def _recorded_volumes(ctx: ProjectContext) -> set[int]:
 def _volume_of(ctx: ProjectContext) -> dict[str, int]:
     """master path -> volume id"""
     with ctx.transaction() as s:
-        return dict(s.execute(select(StoredFile.path, StoredFile.volume_id).where(
-            StoredFile.area == "scanned", StoredFile.kind == "page")).all())
+        rows = s.execute(select(StoredFile.path, StoredFile.volume_id).where(
+            StoredFile.area == "scanned", StoredFile.kind == "page")).all()
+        return {path: int(vid or 0) for path, vid in rows}
 
 
 @contextmanager
