@@ -9,6 +9,8 @@ kills its worker twice is reported through ``on_lost`` instead of stopping the r
 Ctrl-C (SIGINT) is the main process's alone: pool workers ignore it, and when the run is
 interrupted (or its consumer stops early) the pool's workers are terminated at once — no
 task still queued or running finishes — before the interruption goes on up to the caller.
+A main process killed outright (``kill -9``) takes its pool workers with it: each watches
+the process that made the pool and ends when it ends.
 """
 
 from __future__ import annotations
@@ -32,11 +34,52 @@ def init_worker() -> None:
     _keep_heap()
 
 
-def init_pool_worker() -> None:
+def init_pool_worker(owner: int | None = None) -> None:
     """A pool worker: Ctrl-C at the terminal reaches the whole process group, but stopping
-    is the main process's decision (it terminates the workers), never a half-done task's."""
+    is the main process's decision (it terminates the workers), never a half-done task's.
+    When the process that made the pool (``owner``) dies without stopping it — ``kill -9``,
+    a power cut of the coordinator — the worker ends too (``_exit_with``): its result would
+    go nowhere, and an idle orphan holds memory and a database connection."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner is not None:
+        _exit_with(owner)
     init_worker()
+
+
+def _exit_with(owner: int) -> None:
+    """End this process as soon as process ``owner`` has ended (a daemon thread waits on it:
+    a pidfd where the system has one, else a check every second)."""
+    import threading
+
+    def wait_pidfd(fd: int) -> None:
+        import select
+
+        select.select([fd], [], [])  # readable once the process has ended
+        os._exit(1)
+
+    def poll() -> None:
+        import time
+
+        while True:
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid was taken by another user's process
+                os._exit(1)
+            time.sleep(1.0)
+
+    try:
+        fd = os.pidfd_open(owner)
+    except (AttributeError, OSError):
+        try:
+            os.kill(owner, 0)
+        except OSError:
+            os._exit(1)  # gone already
+        threading.Thread(target=poll, name="dangan-owner-watch", daemon=True).start()
+        return
+    threading.Thread(target=wait_pidfd, args=(fd,), name="dangan-owner-watch",
+                     daemon=True).start()
 
 
 def _keep_heap() -> None:
@@ -97,7 +140,7 @@ class PoolExecutor:
         import multiprocessing as mp
 
         return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"),
-                                   initializer=init_pool_worker)
+                                   initializer=init_pool_worker, initargs=(os.getpid(),))
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T],
                       on_lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
