@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from dangan.config import ScanConfig
 from dangan.db.models import Page, StageEvent, StoredFile, Volume
@@ -379,24 +379,18 @@ def _record_scan(ctx: ProjectContext, actor: Actor, vol: VolumeResult, volume_id
                                                       StoredFile.area == SCANNED_KEY).limit(1)):
             raise ConflictError("intake.ingest.conflict_pages", volume=volume.archive_code,
                                 detail="concurrent")
-        page_rows = []
-        for entry in pages:
-            info = vol.infos.get(entry.name)
-            page_rows.append(Page(
-                volume_id=volume_id, page_no=entry.page_no,
-                width=info.width if info else None, height=info.height if info else None,
-                dpi=round(info.dpi) if info and info.dpi else None,
-                colour_mode=info.colour_mode if info else None,
-                format=info.fmt if info else entry.ext.lower(),
-                blank=bool(info and info.blank),
-                metrics={"ink": info.ink} if info else {}))
-        session.add_all(page_rows)
-        session.flush()  # one batched INSERT for the volume's pages, giving their ids
-        session.add_all([StoredFile(project_id=ctx.project_id, volume_id=volume_id,
-                                    page_id=page.id, area=SCANNED_KEY, path=tr.rel, kind="page",
-                                    sha256=tr.sha256, size=tr.size, recorded_at=now,
-                                    verified_at=now)
-                         for page, tr in zip(page_rows, moved, strict=True)])
+        # Two multi-row INSERTs (ORM bulk mode, no unit of work per row); the page ids come
+        # back in the order the rows were given.
+        page_ids = session.scalars(
+            insert(Page).returning(Page.id, sort_by_parameter_order=True),
+            [_page_row(volume_id, entry, vol.infos.get(entry.name)) for entry in pages]
+        ).all() if pages else []
+        if moved:
+            session.execute(insert(StoredFile), [
+                {"project_id": ctx.project_id, "volume_id": volume_id, "page_id": page_id,
+                 "area": SCANNED_KEY, "path": tr.rel, "kind": "page", "sha256": tr.sha256,
+                 "size": tr.size, "recorded_at": now, "verified_at": now}
+                for page_id, tr in zip(page_ids, moved, strict=True)])
         volume.page_count = len(pages)
         volume.folder_name = folder.name
         warnings = [{"code": d.code, "params": _plain(d.params)}
@@ -407,6 +401,17 @@ def _record_scan(ctx: ProjectContext, actor: Actor, vol: VolumeResult, volume_id
                                person=actor.name, at=now, remarks="；".join(problems),
                                data={"pages": len(pages), "problems": list(problems),
                                      "warnings": warnings, "source": folder.path}))
+
+
+def _page_row(volume_id: int, entry: Any, info: Any) -> dict[str, Any]:
+    """A Page row's values from the check's look inside the file (``info``, when it had one)."""
+    return {"volume_id": volume_id, "page_no": entry.page_no,
+            "width": info.width if info else None, "height": info.height if info else None,
+            "dpi": round(info.dpi) if info and info.dpi else None,
+            "colour_mode": info.colour_mode if info else None,
+            "format": info.fmt if info else entry.ext.lower(),
+            "blank": bool(info and info.blank),
+            "metrics": {"ink": info.ink} if info else {}}
 
 
 def _plain(params: Any) -> dict[str, Any]:
