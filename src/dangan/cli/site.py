@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
-from dangan.errors import InputError
 from dangan.i18n import join, t
 
 
@@ -69,8 +68,8 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
             as_json: bool = AsJson) -> None:
     from dangan.services.site import cleanup as svc
 
-    if apply and not worker:
-        raise InputError("site.cleanup.need_worker")
+    if apply and not worker:  # a usage error (exit 2), like any command's missing -w
+        raise typer.BadParameter(t("site.cleanup.need_worker"), param_hint="'-w' / '--worker'")
     if apply:
         from dangan.services.engine import resolve_actor
 
@@ -84,6 +83,8 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
     for d in report.folders:
         mark = "[green]✓[/]" if d.goes else "[yellow]•[/]"
         console.print(f"{mark} {d.folder}  [dim]{d.reason}[/]  {d.message()}", highlight=False)
+        for name in d.names[1:]:  # every file that keeps the folder, not only the first
+            console.print(f"    • {name}", highlight=False)
     go = sum(d.goes for d in report.folders)
     console.print(t("site.cleanup.summary", total=len(report.folders), go=go,
                     stay=len(report.folders) - go))

@@ -43,11 +43,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "Dry run: nothing deleted. Add --apply to delete the folders marked deletable."),
     "site.cleanup.summary": ("本地目录 {total} 个：可删除/已删除 {go} 个，保留 {stay} 个",
                              "{total} local folders: {go} deletable/deleted, {stay} kept"),
-    "site.cleanup.reason.deletable": ("可删除：各环节已签字、已还卷，{files} 个存储文件校验一致",
-                                      "deletable: every stage signed, returned, {files} stored files verify"),
+    "site.cleanup.reason.deletable": ("可删除：各环节已签字、已还卷，{files} 个存储文件校验一致，本地 {local} 个文件均与入库时一致",
+                                      "deletable: every stage signed, returned, {files} stored files verify, "
+                                      "the {local} local files are what was ingested"),
     "site.cleanup.reason.deleted": ("已删除（{files} 个文件），已记入审计记录",
                                     "deleted ({files} files), recorded in the audit trail"),
     "site.cleanup.reason.unknown_volume": ("保留：目录名不是本项目的案卷", "kept: the folder names no volume of this project"),
+    "site.cleanup.reason.not_a_volume": ("保留：不是案卷目录（目录名不符合命名规则，其中也没有案卷目录）",
+                                         "kept: not a volume folder (its name does not follow the naming "
+                                         "rule and it holds no volume folder)"),
+    "site.cleanup.reason.loose_files": ("保留：不是案卷目录，其中有散放的文件（如 {name}）；其中的案卷目录分别判断",
+                                        "kept: not a volume folder, it holds loose files (e.g. {name}); "
+                                        "its volume folders are decided one by one"),
+    "site.cleanup.reason.symlink": ("保留：这是符号链接，cleanup 不跟随链接，也不删除",
+                                    "kept: a symbolic link; cleanup neither follows nor deletes links"),
+    "site.cleanup.reason.not_borrowed": ("保留：案卷尚未借出（“{stage}”），未经过各环节",
+                                         "kept: the volume has not been borrowed yet ({stage}); no stage is signed"),
     "site.cleanup.reason.not_done": ("保留：案卷尚在“{stage}”环节，未完成全部环节",
                                      "kept: the volume is still at {stage}; not every stage is signed"),
     "site.cleanup.reason.not_returned": ("保留：案卷尚未还卷", "kept: the volume has not been returned"),
@@ -55,6 +66,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.reason.fixity_failed": ("保留：{count} 个存储文件中 {bad} 个校验不一致或缺失（如 {first}）",
                                           "kept: {bad} of {count} stored files are missing or differ "
                                           "from their checksum (e.g. {first})"),
+    "site.cleanup.reason.not_stored": ("保留：本地文件 {name} 未入库（存储区没有该案卷的同名页面；共 {count} 个此类文件）",
+                                       "kept: the local file {name} was never stored (no stored page of "
+                                       "this volume has its name; {count} such files)"),
+    "site.cleanup.reason.differs": ("保留：本地文件 {name} 与入库的原件不一致（SHA-256 不同；共 {count} 个此类文件）",
+                                    "kept: the local file {name} differs from its stored master (SHA-256; "
+                                    "{count} such files)"),
+    "site.cleanup.reason.other_entry": ("保留：{name} 是子目录、链接或特殊文件（共 {count} 个），不会删除",
+                                        "kept: {name} is a subfolder, link or special file ({count} such "
+                                        "entries); never deleted"),
+    "site.cleanup.reason.unreadable": ("保留：本地文件 {name} 无法读取（{detail}；共 {count} 个此类文件）",
+                                       "kept: the local file {name} cannot be read ({detail}; {count} such files)"),
+    "site.cleanup.reason.changed": ("保留：核对后目录有变化（{name}），本次未删除，请重新运行",
+                                    "kept: the folder changed after its check ({name}); nothing deleted, run again"),
+    "site.cleanup.reason.delete_failed": ("保留目录：删除 {name} 失败（{detail}）；已删除的 {files} 个文件已记入审计记录",
+                                          "folder kept: deleting {name} failed ({detail}); the {files} files "
+                                          "deleted are recorded in the audit trail"),
     "site.cleanup.need_worker": ("删除本地副本须用 -w 指定操作人", "Deleting local copies needs the person: -w NAME"),
     # --- help texts ---
     "cli.help.backup": ("备份项目（生产线运行中亦可）：数据库的一致副本（SQLite 在线备份 / pg_dump）、全部存储文件及其校验清单；"
@@ -65,11 +92,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.restore": ("从备份恢复到新的项目目录（PostgreSQL 备份用 --database-url 指定目标库/模式）。",
                          "Restore a backup into a new project home (a PostgreSQL backup into the "
                          "database / schema of --database-url)."),
-    "cli.help.cleanup": ("本地副本规则：扫描工作站的案卷目录仅在各环节已签字、已还卷、存储文件全部校验一致时才可删除。"
-                         "默认试运行，列出每个目录及原因；--apply 才删除，并记入审计记录。",
+    "cli.help.cleanup": ("本地副本规则：扫描工作站的案卷目录仅在各环节已签字、已还卷、存储文件全部校验一致，"
+                         "且目录中每个页面文件都与入库的原件一致（SHA-256）时才可删除；有未入库、被改动或其他文件的目录保留。"
+                         "默认试运行，列出每个目录及原因；--apply 才删除，并把目录和删除的文件（名称、校验值）记入审计记录。",
                          "The local-copy rule: a scan station's volume folder may go only when every stage "
-                         "is signed, the volume is returned and every stored file verifies. A dry run by "
-                         "default lists each folder and why; --apply deletes, recorded in the audit trail."),
+                         "is signed, the volume is returned, every stored file verifies and every page file "
+                         "in the folder is the one ingested (SHA-256); a folder with a file never stored, "
+                         "changed or of another kind stays. A dry run by default lists each folder and why; "
+                         "--apply deletes, recording the folder and each deleted file (name, checksum) in "
+                         "the audit trail."),
     "cli.opt.backup.out": ("备份目录（不可在存储区内）", "Backup folder (not inside the storage)"),
     "cli.opt.restore.out": ("备份目录", "Backup folder"),
     "cli.opt.restore.dest": ("新的项目目录（须不存在项目）", "New project home (must hold no project)"),

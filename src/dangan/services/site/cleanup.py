@@ -2,19 +2,31 @@
 
 A volume folder under the station's scan root may be deleted when the volume has passed every
 stage (its stage is ``done``: every sign-off up to the return is on record), its borrow batch
-has been returned to the archive room, and every file dangan stored of it verifies against
-its checksum now. A dry run (the default) says, per folder, what would go and why the rest
-stays; ``apply`` deletes, each deletion one event in the audit trail. The storage root is
-never a scan root: a scan root overlapping it is refused before anything is read.
+has been returned to the archive room, every file dangan stored of it verifies against its
+checksum now, and every file in the folder is accounted for:
+
+* a page file must be a page stored for that volume (in 已扫描, same file name) with the same
+  SHA-256 as its master — a page added, rescanned or edited after ingest keeps the folder;
+* ingest's own receipt (``.dangan-ingested.json``) and the files the operating system leaves
+  (``Thumbs.db``, ``.DS_Store``, ``desktop.ini``, ``ehthumbs.db``) hold nothing of the paper:
+  they go with the folder and are listed in the audit event like the pages;
+* anything else — a note, a subfolder, a link, a renumbering journal, an AppleDouble ``._``
+  file — keeps the folder, named in the dry run.
+
+A dry run (the default) says, per folder, what would go and why the rest stays — including
+folders that are not volume folders and links, which are never followed nor deleted. ``apply``
+deletes exactly the files it verified (a file added or touched since keeps the folder) and
+records the folder and each deleted file (name, SHA-256, size) in one audit event. The
+storage root is never a scan root: a scan root overlapping it is refused before anything is
+read.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,25 +34,53 @@ from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import InputError
+from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.walk import JUNK_NAMES
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
+from dangan.services.intake import RECEIPT
 from dangan.services.project import ProjectContext
+from dangan.storage import Area
+from dangan.storage.checksum import sha256_file
 from dangan.storage.paths import overlaps
 
 MAX_DEPTH = 4  # as deep as intake looks for volume folders
 CLEANERS = frozenset({wf.SCAN_OPERATOR, wf.PROJECT_MANAGER})
+SHOWN = 20  # file names a decision carries at most
 
 # reason codes, one per folder (``site.cleanup.reason.<code>`` in the catalogue)
 DELETABLE = "deletable"
 DELETED = "deleted"
-UNKNOWN = "unknown_volume"
+UNKNOWN = "unknown_volume"  # named like a volume folder, but of no volume of this project
+NOT_A_VOLUME = "not_a_volume"  # a name the naming rule does not take, no volume folder inside
+LOOSE_FILES = "loose_files"  # files lying beside volume folders (looked into all the same)
+SYMLINK = "symlink"  # a link to a folder: never followed, never deleted
+NOT_BORROWED = "not_borrowed"
 NOT_DONE = "not_done"
 NOT_RETURNED = "not_returned"
 NO_FILES = "no_files"
 FIXITY = "fixity_failed"
+NOT_STORED = "not_stored"  # a local file with no stored page of that name
+DIFFERS = "differs"  # a local page whose SHA-256 is not its master's
+OTHER_ENTRY = "other_entry"  # a subfolder, link or special file inside the volume folder
+UNREADABLE = "unreadable"
+CHANGED = "changed"  # the folder changed between its check and the deletion
+DELETE_FAILED = "delete_failed"
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file of a volume folder as it was verified (stat kept to see a later change)."""
+
+    name: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+    def record(self) -> dict[str, object]:
+        return {"name": self.name, "sha256": self.sha256, "size": self.size}
 
 
 @dataclass(frozen=True)
@@ -49,17 +89,25 @@ class FolderDecision:
     archive_code: str
     reason: str
     params: dict[str, object] = field(default_factory=dict)
+    files: tuple[LocalFile, ...] = ()  # what would go (deletable) or went (deleted)
 
     @property
     def goes(self) -> bool:
         return self.reason in (DELETABLE, DELETED)
+
+    @property
+    def names(self) -> list[str]:
+        """The files that keep the folder (the first ``SHOWN``), if files keep it."""
+        names = self.params.get("names")
+        return [str(n) for n in names] if isinstance(names, list) else []
 
     def message(self) -> str:
         return t(f"site.cleanup.reason.{self.reason}", **self.params)
 
     def to_dict(self) -> dict[str, object]:
         return {"folder": self.folder, "archive_code": self.archive_code, "reason": self.reason,
-                "params": self.params, "message": self.message()}
+                "params": self.params, "message": self.message(),
+                "files": [f.record() for f in self.files]}
 
 
 @dataclass
@@ -74,79 +122,167 @@ class CleanupReport:
 
 
 def refuse_storage(ctx: ProjectContext, scan_root: Path) -> None:
+    from dangan.errors import InputError
+
     if overlaps(str(scan_root), ctx.storage.url):
         raise InputError("site.cleanup.inside_storage", path=scan_root, storage=ctx.storage.url)
 
 
-def volume_folders(root: Path, names: set[str]) -> Iterator[tuple[Path, str | None]]:
-    """Folders named like a volume (not looked into), and folders of loose files naming none.
+# --- which folders there are ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Found:
+    path: Path
+    kind: str  # "volume", UNKNOWN, NOT_A_VOLUME, LOOSE_FILES, SYMLINK
+    archive_code: str = ""
+    name: str = ""  # the first loose file (LOOSE_FILES)
 
-    A folder of loose files is still looked into (a work-batch folder with a stray file keeps
-    its volume folders). Never follows a symbolic link: a link to the storage is not a way
-    into it."""
-    def walk(folder: Path, depth: int) -> Iterator[tuple[Path, str | None]]:
+
+def _is_loose(entry: os.DirEntry[str]) -> bool:
+    return not entry.name.startswith(".") and entry.name.lower() not in JUNK_NAMES
+
+
+def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]]) -> list[Found]:
+    """Every folder under ``root`` that cleanup decides on, in name order.
+
+    ``classify(name)`` says what a folder name is: ("volume", code) for a volume of this
+    project, (UNKNOWN, code) for a volume folder name of no volume here, (NOT_A_VOLUME, "")
+    else. A volume folder is not looked into here; any other folder is (a work-batch folder
+    holds volume folders). A folder holding no volume folder is listed once, as kept, with its
+    contents; a folder beside volume folders that holds files of its own is listed too (its
+    volume folders still decided on). A link to a folder is listed and never followed: a link
+    to the storage is not a way into it."""
+    def walk(folder: Path, depth: int) -> tuple[list[Found], bool]:
         subdirs: list[os.DirEntry[str]] = []
-        loose = False
+        links: list[os.DirEntry[str]] = []
+        loose: list[str] = []
         with os.scandir(folder) as entries:
             for entry in entries:
                 mode = entry.stat(follow_symlinks=False).st_mode
                 if stat.S_ISDIR(mode):
                     subdirs.append(entry)
-                elif stat.S_ISREG(mode) and not entry.name.startswith(".") \
-                        and entry.name.lower() not in JUNK_NAMES:
-                    loose = True
-        if loose and folder != root:
-            yield folder, None
-        for entry in sorted(subdirs, key=lambda e: e.name):
+                elif stat.S_ISLNK(mode) and os.path.isdir(entry.path):
+                    links.append(entry)
+                elif _is_loose(entry):
+                    loose.append(entry.name)
+        found: list[Found] = []
+        any_volume = False
+        link_names = {e.name for e in links}
+        for entry in sorted([*subdirs, *links], key=lambda e: e.name):
             path = Path(entry.path)
-            if entry.name in names:
-                yield path, entry.name
-            elif depth < MAX_DEPTH:
-                yield from walk(path, depth + 1)
+            if entry.name in link_names:
+                found.append(Found(path, SYMLINK))
+                continue
+            kind, code = classify(entry.name)
+            if kind == "volume" or kind == UNKNOWN:
+                found.append(Found(path, kind, code))
+                any_volume = any_volume or kind == "volume"
+                continue
+            inner, has_volume = walk(path, depth + 1) if depth < MAX_DEPTH else ([], False)
+            if has_volume:
+                found.extend(inner)
+                any_volume = True
+            else:
+                found.append(Found(path, NOT_A_VOLUME))
+        if loose and folder != root and any_volume:
+            found.insert(0, Found(folder, LOOSE_FILES, name=sorted(loose)[0]))
+        return found, any_volume
 
-    yield from walk(root, 1)
-
-
-def _decide(ctx: ProjectContext, volume: Volume, returned: bool) -> tuple[str, dict[str, object]]:
-    """The rule for one volume; its files are hashed only when nothing else keeps it."""
-    if volume.stage != wf.DONE:
-        return NOT_DONE, {"stage": t(f"stage.{volume.stage}")}
-    if not returned:
-        return NOT_RETURNED, {}
-    with ctx.transaction() as session:
-        files = session.execute(select(StoredFile.path, StoredFile.sha256).where(
-            StoredFile.project_id == ctx.project_id, StoredFile.volume_id == volume.id)).all()
-    if not files:
-        return NO_FILES, {}
-    bad = [path for path, sha in files
-           if not ctx.storage.exists(path) or ctx.storage.sha256(path) != sha]
-    if bad:
-        return FIXITY, {"bad": len(bad), "count": len(files), "first": bad[0]}
-    return DELETABLE, {"files": len(files)}
+    return walk(root, 1)[0]
 
 
-def _decisions(ctx: ProjectContext, scan_root: Path) -> Iterator[FolderDecision]:
-    """One decision per folder, each made when its turn comes (never from a stale list)."""
-    root = scan_root.resolve()
-    if not root.is_dir():
-        raise InputError("site.cleanup.no_root", path=scan_root)
-    refuse_storage(ctx, root)
+def _classifier(ctx: ProjectContext) -> Callable[[str], tuple[str, str]]:
     with ctx.transaction() as session:
         rows = session.execute(select(Volume.archive_code, Volume.folder_name).where(
             Volume.project_id == ctx.project_id)).all()
+    codes = {code for code, _ in rows}
     by_name: dict[str, str] = {}
     for code, folder_name in rows:
         by_name[code] = code
         if folder_name:
             by_name.setdefault(folder_name, code)
-    for folder, name in volume_folders(root, set(by_name)):
-        rel = folder.relative_to(root).as_posix()
-        if name is None:
-            yield FolderDecision(rel, "", UNKNOWN)
+
+    def classify(name: str) -> tuple[str, str]:
+        if name in by_name:
+            return "volume", by_name[name]
+        for parse in (lambda n: ctx.rules.parse_folder(n).archive_code,
+                      lambda n: n if ctx.rules.archive_code.is_valid(n) else None):
+            try:
+                code = parse(name)
+            except (DanganError, ValueError, KeyError):
+                continue
+            if code:
+                return ("volume", code) if code in codes else (UNKNOWN, code)
+        return NOT_A_VOLUME, ""
+
+    return classify
+
+
+# --- the rule for one volume folder --------------------------------------------------------
+def _local_files(folder: Path, pages: dict[str, str]
+                 ) -> tuple[list[LocalFile], tuple[str, dict[str, object]] | None]:
+    """Every file of the folder hashed and accounted for, or why the folder stays (the first
+    kind of problem found, naming its first file and how many files have it)."""
+    problems: dict[str, list[str]] = {}
+    details: dict[str, str] = {}
+    files: list[LocalFile] = []
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        st = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode):
+            problems.setdefault(OTHER_ENTRY, []).append(entry.name)
             continue
-        code = by_name[name]
-        reason, params = _decide(ctx, *_state(ctx, code))
-        yield FolderDecision(rel, code, reason, params)
+        expected = pages.get(entry.name)
+        housekeeping = entry.name == RECEIPT or entry.name.lower() in JUNK_NAMES
+        if expected is None and not housekeeping:
+            problems.setdefault(NOT_STORED, []).append(entry.name)
+            continue
+        try:
+            sha = sha256_file(entry.path)
+        except OSError as exc:
+            problems.setdefault(UNREADABLE, []).append(entry.name)
+            details.setdefault(entry.name, exc.strerror or str(exc))
+            continue
+        if expected is not None and sha != expected:
+            problems.setdefault(DIFFERS, []).append(entry.name)
+            continue
+        files.append(LocalFile(entry.name, sha, st.st_size, st.st_mtime_ns, st.st_ino))
+    for reason in (NOT_STORED, DIFFERS, OTHER_ENTRY, UNREADABLE):
+        names = problems.get(reason)
+        if names:
+            return files, (reason, {"name": names[0], "count": len(names),
+                                    "names": names[:SHOWN],
+                                    "detail": details.get(names[0], "")})
+    return files, None
+
+
+Verdict = tuple[str, dict[str, object], list[LocalFile]]
+
+
+def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path) -> Verdict:
+    """The rule for one volume; files are hashed only when nothing else keeps it."""
+    if volume.borrow_batch_id is None:
+        return NOT_BORROWED, {"stage": t(f"stage.{volume.stage}")}, []
+    if volume.stage != wf.DONE:
+        return NOT_DONE, {"stage": t(f"stage.{volume.stage}")}, []
+    if not returned:
+        return NOT_RETURNED, {}, []
+    with ctx.transaction() as session:
+        stored = session.execute(select(
+            StoredFile.path, StoredFile.sha256, StoredFile.area, StoredFile.kind).where(
+            StoredFile.project_id == ctx.project_id, StoredFile.volume_id == volume.id)).all()
+    if not stored:
+        return NO_FILES, {}, []
+    pages = {path.rsplit("/", 1)[-1]: sha for path, sha, area, kind in stored
+             if area == Area.SCANNED.key and kind == "page"}
+    files, problem = _local_files(folder, pages)
+    if problem is not None:
+        return problem[0], problem[1], []
+    bad = [path for path, sha, _a, _k in stored
+           if not ctx.storage.exists(path) or ctx.storage.sha256(path) != sha]
+    if bad:
+        return FIXITY, {"bad": len(bad), "count": len(stored), "first": bad[0]}, []
+    return DELETABLE, {"files": len(stored), "local": len(files)}, files
 
 
 def _state(ctx: ProjectContext, code: str) -> tuple[Volume, bool]:
@@ -157,6 +293,22 @@ def _state(ctx: ProjectContext, code: str) -> tuple[Volume, bool]:
         return volume, status == wf.BORROW_RETURNED
 
 
+def _decisions(ctx: ProjectContext, scan_root: Path) -> Iterator[FolderDecision]:
+    """One decision per folder, each made when its turn comes (never from a stale list)."""
+    if not scan_root.is_dir():
+        raise NotFoundError("site.cleanup.no_root", path=scan_root)
+    root = scan_root.resolve()
+    refuse_storage(ctx, root)
+    for found in volume_folders(root, _classifier(ctx)):
+        rel = found.path.relative_to(root).as_posix()
+        if found.kind != "volume":
+            params: dict[str, object] = {"name": found.name} if found.name else {}
+            yield FolderDecision(rel, found.archive_code, found.kind, params)
+            continue
+        reason, params, files = _decide(ctx, *_state(ctx, found.archive_code), found.path)
+        yield FolderDecision(rel, found.archive_code, reason, params, tuple(files))
+
+
 def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
     """What would go and why the rest stays; reads, deletes nothing."""
     report = CleanupReport(str(scan_root.resolve()), applied=False)
@@ -164,21 +316,73 @@ def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
     return report
 
 
-def _size(folder: Path) -> tuple[int, int]:
-    files = size = 0
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            files += 1
-            size += os.lstat(os.path.join(dirpath, name)).st_size
-    return files, size
+# --- deleting -----------------------------------------------------------------------------
+def _unchanged(folder: Path, files: tuple[LocalFile, ...]) -> str | None:
+    """The first entry of the folder that is not exactly as verified (None: all as verified)."""
+    seen = {f.name: f for f in files}
+    with os.scandir(folder) as it:
+        names = sorted(e.name for e in it)
+    for name in names:
+        if name not in seen:
+            return name
+    for f in files:
+        try:
+            st = os.lstat(folder / f.name)
+        except OSError:
+            return f.name
+        if (st.st_size, st.st_mtime_ns, st.st_ino) != (f.size, f.mtime_ns, f.inode) \
+                or not stat.S_ISREG(st.st_mode):
+            return f.name
+    return None
+
+
+def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder: Path,
+            host: str) -> FolderDecision:
+    """Delete the verified files of one folder, then the folder; one audit event names the
+    folder and every file deleted (written in the transaction that deletes, after the
+    volume's stage and return are read again inside it)."""
+    code, rel = decision.archive_code, decision.folder
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, code)
+        status = session.scalar(select(BorrowBatch.status).where(
+            BorrowBatch.id == volume.borrow_batch_id)) if volume.borrow_batch_id else None
+        if volume.stage != wf.DONE or status != wf.BORROW_RETURNED:
+            reason = NOT_DONE if volume.stage != wf.DONE else NOT_RETURNED
+            return FolderDecision(rel, code, reason, {"stage": t(f"stage.{volume.stage}")})
+        changed = _unchanged(folder, decision.files)
+        if changed is not None:
+            return FolderDecision(rel, code, CHANGED, {"name": changed})
+        deleted: list[LocalFile] = []
+        failure: tuple[str, str] | None = None
+        for f in decision.files:
+            try:
+                os.unlink(folder / f.name)
+            except OSError as exc:
+                failure = (f.name, exc.strerror or str(exc))
+                break
+            deleted.append(f)
+        if failure is None:
+            try:
+                os.rmdir(folder)
+            except OSError as exc:  # something appeared in it meanwhile: it stays
+                failure = (".", exc.strerror or str(exc))
+        if deleted:
+            ws.add_event(session, ctx.project_id, wf.EVENT_LOCAL_COPY_DELETED, actor.name,
+                         worker_id=actor.worker_id, volume_id=volume.id,
+                         data={"host": host, "folder": str(folder),
+                               "files": [f.record() for f in deleted],
+                               "count": len(deleted), "bytes": sum(f.size for f in deleted),
+                               "verified": decision.params.get("files", 0),
+                               "folder_removed": failure is None})
+    if failure is not None:
+        return FolderDecision(rel, code, DELETE_FAILED,
+                              {"name": failure[0], "detail": failure[1], "files": len(deleted)},
+                              tuple(deleted))
+    return FolderDecision(rel, code, DELETED, {"files": len(deleted)}, tuple(deleted))
 
 
 def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
-    """Delete every folder the rule lets go, each right after its files were verified.
-
-    The event is written in the transaction that deletes, after the volume's stage and
-    return are read again inside it: a folder that cannot be removed rolls its event back, a
-    folder is not removed without its event, and a volume reopened meanwhile keeps its copy."""
+    """Delete every folder the rule lets go, each right after its files were verified."""
     require_any_role(actor, CLEANERS)
     report = CleanupReport(str(scan_root.resolve()), applied=True)
     host = socket.gethostname()
@@ -187,22 +391,5 @@ def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
             report.folders.append(decision)
             continue
         folder = Path(report.root) / decision.folder
-        files, size = _size(folder)
-        with ctx.transaction() as session:
-            volume = ws.volume_by_code(session, ctx.project_id, decision.archive_code)
-            status = session.scalar(select(BorrowBatch.status).where(
-                BorrowBatch.id == volume.borrow_batch_id))
-            if volume.stage != wf.DONE or status != wf.BORROW_RETURNED:
-                reason = NOT_DONE if volume.stage != wf.DONE else NOT_RETURNED
-                report.folders.append(FolderDecision(decision.folder, decision.archive_code,
-                                                     reason, {"stage": t(f"stage.{volume.stage}")}))
-                continue
-            ws.add_event(session, ctx.project_id, wf.EVENT_LOCAL_COPY_DELETED, actor.name,
-                         worker_id=actor.worker_id, volume_id=volume.id,
-                         data={"host": host, "folder": str(folder), "files": files,
-                               "bytes": size, "verified": decision.params.get("files", 0)})
-            session.flush()
-            shutil.rmtree(folder)
-        report.folders.append(FolderDecision(decision.folder, decision.archive_code, DELETED,
-                                             {"files": files}))
+        report.folders.append(_delete(ctx, actor, decision, folder, host))
     return report
