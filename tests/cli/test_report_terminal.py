@@ -20,3 +20,14 @@ def test_estimate_on_the_terminal(project: ProjectContext) -> None:
     assert r.returncode == 0, r.stderr
     assert "…" not in r.stdout
     assert "Volumes: 10" in r.stdout and "：" not in r.stdout
+
+
+def test_a_long_table_says_it_is_cut(capsys) -> None:  # type: ignore[no-untyped-def]
+    from dangan.cli.reports import TERMINAL_ROWS, print_doc
+    from dangan.reports.document import ReportDoc, Table
+
+    rows = tuple((f"w{i:03d}", i) for i in range(TERMINAL_ROWS + 10))
+    print_doc(ReportDoc("产量统计", "测试项目", (), (Table("按人员", ("人员", "页"), rows),)))
+    out = capsys.readouterr().out
+    assert f"w{TERMINAL_ROWS - 1:03d}" in out and f"w{TERMINAL_ROWS:03d}" not in out
+    assert f"只显示前 {TERMINAL_ROWS} 行，共 {TERMINAL_ROWS + 10} 行" in out

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Column, Table
@@ -12,6 +12,9 @@ from rich.table import Column, Table
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.errors import InputError
 from dangan.i18n import t
+
+if TYPE_CHECKING:
+    from dangan.reports.document import ReportDoc
 
 report_app = typer.Typer(help="cli.help.report", no_args_is_help=True)
 
@@ -48,15 +51,26 @@ def _emit(result: Any, ctx: Any, outputs: list[Path] | None, as_json: bool) -> N
         return
     if outputs:
         return
+    print_doc(doc)
+
+
+TERMINAL_ROWS = 50  # rows of a table shown on the terminal; the files hold them all
+
+
+def print_doc(doc: ReportDoc) -> None:
+    """A report on the terminal: facts, then each table (its first TERMINAL_ROWS rows, saying
+    so when there are more)."""
     console.print(f"[bold]{doc.title}[/]")
     for name, value in doc.facts:
         console.print(t("i18n.with_detail", label=name, detail=value))
     for table in doc.tables:
         # headers and cells wrap at any terminal width, never cut to "…"
         view = Table(*(Column(c, overflow="fold") for c in table.columns), title=table.title)
-        for row in table.rows[:50]:
+        for row in table.rows[:TERMINAL_ROWS]:
             view.add_row(*("" if v is None else str(v) for v in row))
         console.print(view)
+        if len(table.rows) > TERMINAL_ROWS:
+            console.print(t("reports.rows_cut", shown=TERMINAL_ROWS, rows=len(table.rows)))
 
 
 def _staff(values: list[str] | None) -> dict[str, int]:

@@ -34,6 +34,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.bad_format": ("报表只能写成 .xlsx、.pdf 或 .json：{path}",
                            "A report is written as .xlsx, .pdf or .json: {path}"),
     "reports.written": ("已写出 {path}", "Wrote {path}"),
+    "reports.rows_cut": ("（只显示前 {shown} 行，共 {rows} 行；全部内容用 -o 写出 .xlsx、PDF 或 JSON）",
+                         "(first {shown} of {rows} rows shown; -o writes them all as .xlsx, PDF or JSON)"),
     "reports.mentor_set": ("{name} 的师傅：{mentor}，试用期至 {until}",
                            "{name}'s mentor: {mentor}, probation until {until}"),
     "reports.mentor_cleared": ("{name} 不再有师傅", "{name} has no mentor any more"),
