@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from dangan.cli.main import app
 from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import ConfigError, ConflictError, InputError, IntegrityError
+from dangan.errors import ConflictError, InputError, IntegrityError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.samples import SetTruth, generate_set
 from dangan.services.engine import resolve_actor
@@ -120,7 +120,7 @@ def test_an_ingested_project_restores_with_its_tracking_sheets(
     with ctx.transaction() as s:
         folders = dict(s.execute(select(Volume.archive_code, Volume.folder_name)).all())
     codes = sorted(folders)
-    sheets = {c: sheet_rel(folders[c], c) for c in codes}
+    sheets = {c: sheet_rel(str(folders[c]), c) for c in codes}
     assert all(ctx.storage.exists(rel) for rel in sheets.values())
     fixity(ctx)  # the project itself is whole
 
@@ -216,9 +216,9 @@ def test_restore_refuses_what_it_cannot_do_whole(any_project: ProjectContext,
         backup.restore(out, tmp_path / "x", database_url=restore_url)
     assert none.value.key == "site.restore.no_snapshot"
     backup.backup(ctx, out)
-    with pytest.raises(ConfigError) as exists:
+    with pytest.raises(ConflictError) as exists:
         backup.restore(out, ctx.home, database_url=restore_url)
-    assert exists.value.key == "config.exists"
+    assert exists.value.key == "site.restore.folder_not_empty"
     kind_url = "sqlite:///x.sqlite" if restore_url else "postgresql+psycopg://u@127.0.0.1/db"
     with pytest.raises(InputError) as kind:
         backup.restore(out, tmp_path / "y", database_url=kind_url)
@@ -302,3 +302,68 @@ def test_the_password_goes_by_environment_never_on_the_command_line() -> None:
     assert conn.schema == "site2" and conn.env["PGPASSWORD"] == "s@cret"
     assert "cret" not in conn.dsn
     assert libpq.connection("postgresql://root@127.0.0.1/test").schema is None
+
+
+def test_the_next_backup_removes_what_a_killed_one_left(project: ProjectContext,
+                                                        tmp_path: Path) -> None:
+    import fcntl
+
+    ctx = project
+    returned_and_open(ctx)
+    out = tmp_path / "备份"
+    backup.backup(ctx, out)
+    # what a kill -9 leaves: the unfinished snapshot folder and a half-copied object
+    stale = out / "snapshots" / ".dangan-tmp-20261126T031500123456Z"
+    stale.mkdir()
+    (stale / "database.sqlite").write_bytes(b"half")
+    half = out / "objects" / "33" / f".dangan-tmp-{uuid.uuid4().hex}"
+    half.parent.mkdir(exist_ok=True)
+    half.write_bytes(b"half")
+    others = [out / "snapshots" / "notes.txt", out / "objects" / "33" / ".dangan-tmp-mine.txt"]
+    for path in others:
+        path.write_text("not the backup's")
+    again = backup.backup(ctx, out)
+    assert again.reused == 8 and not stale.exists() and not half.exists()
+    assert all(p.exists() for p in others)  # only the backup's own temporary names go
+    assert len(backup.snapshots(out)) == 2
+    with open(out / backup.LOCK_FILE, "a+b") as lock:  # another backup writing there now
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(ConflictError) as busy:
+            backup.backup(ctx, out)
+    assert busy.value.key == "site.backup.busy"
+
+
+def test_a_backup_that_meets_a_damaged_file_says_so_and_fails(project: ProjectContext,
+                                                              tmp_path: Path) -> None:
+    ctx = project
+    returned_and_open(ctx)
+    runner = CliRunner()
+    out = tmp_path / "备份"
+    assert runner.invoke(app, ["backup", str(out), "-p", str(ctx.home)]).exit_code == 0
+    with ctx.transaction() as s:
+        path, good = s.execute(select(StoredFile.path, StoredFile.sha256)
+                               .order_by(StoredFile.path)).first()  # type: ignore[misc]
+    stored = Path(ctx.storage.path(path))
+    data = bytearray(stored.read_bytes())
+    data[100] ^= 0xFF  # bit rot: same size, other content
+    stored.write_bytes(bytes(data))
+    # incremental: the backup already holds the file's recorded content
+    inc = runner.invoke(app, ["backup", str(out), "-p", str(ctx.home)])
+    assert isinstance(inc.exception, IntegrityError), inc.output
+    assert inc.exception.key == "site.backup.failed_verification"
+    assert inc.exception.exit_code == 8
+    assert path in inc.output and "已有 8 个" in inc.output
+    assert inc.exception.details == [path]
+    js = runner.invoke(app, ["backup", str(out), "-p", str(ctx.home), "--json"])
+    assert isinstance(js.exception, IntegrityError) and json.loads(js.output)["damaged"] == [path]
+    assert len(backup.snapshots(out)) == 3  # everything else was backed up
+    # the snapshot still restores the recorded content: the damage can be repaired from it
+    restored = backup.restore(out, tmp_path / "恢复")
+    assert restored.not_backed_up == () and restored.files == 8
+    assert fixity(open_project(restored.home)).checked == 8
+    # into a new folder: not backed up, named, and no success either
+    fresh = runner.invoke(app, ["backup", str(tmp_path / "新备份"), "-p", str(ctx.home)])
+    assert isinstance(fresh.exception, IntegrityError) and fresh.exception.exit_code == 8
+    assert path in fresh.output and "未备份" in fresh.output
+    assert backup.object_path(tmp_path / "备份", good).exists()
+    assert not backup.object_path(tmp_path / "新备份", good).exists()

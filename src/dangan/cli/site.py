@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
+from dangan.errors import IntegrityError
 from dangan.i18n import join, t
 
 
@@ -26,6 +27,7 @@ def backup(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.backup.o
     result = svc.backup(open_ctx(project, read_only=True), out)
     if as_json:
         print_json(result.to_dict())
+        _fail_on_damage(result.failed_verification)
         return
     console.print(t("site.backup.done", snapshot=result.snapshot, files=result.files,
                     copied=result.copied, size=_size(result.bytes_copied), reused=result.reused))
@@ -33,6 +35,18 @@ def backup(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.backup.o
         console.print(t("site.backup.changed", count=len(result.changed)))
         for path in result.changed[:20]:
             console.print(f"  • {path}", highlight=False)
+    if result.damaged:
+        console.print(t("site.backup.damaged", count=len(result.damaged)))
+        for path in result.damaged[:20]:
+            console.print(f"  • {path}", highlight=False)
+    _fail_on_damage(result.failed_verification)
+
+
+def _fail_on_damage(paths: list[str]) -> None:
+    """A backup that met stored files failing their checksum finished everything else but is
+    no success: a nightly job sees the integrity exit code."""
+    if paths:
+        raise IntegrityError("site.backup.failed_verification", count=len(paths), details=paths)
 
 
 def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore.out"),
@@ -51,6 +65,9 @@ def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore
                     files=result.files, database=result.database))
     if result.sheets:
         console.print(t("site.restore.sheets", count=result.sheets))
+    if result.password_left_out:
+        console.print(f"[yellow]{t('site.restore.password_left_out', home=result.home)}[/]",
+                      highlight=False)
     if result.unfinished:
         console.print(f"[yellow]{t('site.restore.unfinished', count=len(result.unfinished), codes=join(result.unfinished[:20]))}[/]",
                       highlight=False)

@@ -14,6 +14,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.backup.changed": ("{count} 个文件现在的内容与数据库记录的校验值不同，未备份（请运行 dangan fixity）：",
                             "{count} files now differ from the checksum the database records and were "
                             "not backed up (run dangan fixity):"),
+    "site.backup.busy": ("另一个备份正在写入 {path}，请待其结束后再运行",
+                         "Another backup is writing into {path}; run again when it has finished"),
+    "site.backup.damaged": ("{count} 个存储文件现在与数据库记录的校验值不同（备份中保有其记录的内容，可从中取回；请运行 dangan fixity）：",
+                            "{count} stored files now differ from the checksum the database records "
+                            "(the backup holds their recorded content, to take back from; run dangan fixity):"),
+    "site.backup.failed_verification": ("备份已完成其余部分，但 {count} 个存储文件校验不一致",
+                                        "The backup finished everything else, but {count} stored files "
+                                        "fail their checksum"),
     "site.restore.no_snapshot": ("{path} 中没有备份", "No backup in {path}"),
     "site.restore.unknown_snapshot": ("没有备份 {name}，可选：{choices}", "No backup {name}; choose one of {choices}"),
     "site.restore.bad_format": ("备份 {name} 的格式 {format} 不能读取", "Backup {name} has format {format}, which this version cannot read"),
@@ -23,6 +31,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.objects_missing": ("备份中缺少 {count} 个文件", "{count} files are missing from the backup"),
     "site.restore.target_not_empty": ("目标数据库模式 {schema} 中已有项目，拒绝覆盖",
                                       "The target schema {schema} already holds a project; refused"),
+    "site.restore.folder_not_empty": ("目标目录 {path} 已存在且不为空，拒绝恢复：请指定一个不存在的或空的目录",
+                                      "The target folder {path} exists and is not empty; refused: "
+                                      "name a folder that does not exist or is empty"),
+    "site.restore.busy": ("另一个恢复正在写入 {path}，请待其结束后再运行",
+                          "Another restore is writing into {path}; run again when it has finished"),
+    "site.restore.db_unreachable": ("无法连接目标数据库 {url}：{detail}",
+                                    "Cannot reach the target database {url}: {detail}"),
+    "site.restore.schema_not_empty": ("目标数据库模式 {schema} 中已有 {count} 个表，拒绝恢复：请用空的模式",
+                                      "The target schema {schema} already holds {count} tables; refused: "
+                                      "use an empty schema"),
+    "site.restore.schema_missing": ("目标数据库模式 {schema} 不存在，且当前用户无权在数据库 {database} 中创建模式：请先由数据库管理员创建该模式（见 deploy/README.md 第 6 节）",
+                                    "The target schema {schema} does not exist and this role may not "
+                                    "create a schema in the database {database}: have the database "
+                                    "administrator create it first (deploy/README.md, section 6)"),
+    "site.restore.password_left_out": ("数据库密码未写入 {home}/dangan.toml：请用环境变量 DANGAN_DATABASE_URL 或 ~/.pgpass 提供密码",
+                                       "The database password was not written to {home}/dangan.toml: "
+                                       "give it by DANGAN_DATABASE_URL or ~/.pgpass"),
     "site.restore.done": ("已恢复到 {home}：备份 {snapshot}，数据库 {database}，文件 {files} 个。请运行 dangan fixity 核对。",
                           "Restored into {home}: backup {snapshot}, {database} database, {files} files. "
                           "Run dangan fixity to check."),

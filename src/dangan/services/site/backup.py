@@ -16,27 +16,33 @@ when everything it names is in place.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import re
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE
-from dangan.errors import ConfigError, InputError, IntegrityError
+from dangan.errors import ConflictError, InputError, IntegrityError
 from dangan.services.project import ProjectContext
 from dangan.storage.atomic import TMP_PREFIX, fsync_dir
-from dangan.storage.checksum import copy_hashing
+from dangan.storage.checksum import copy_hashing, sha256_stream
 
 FORMAT = 1
+LOCK_FILE = ".dangan-backup.lock"  # held while a backup writes into the folder
+_SNAPSHOT_TMP = re.compile(re.escape(TMP_PREFIX) + r"\d{8}T\d{12}Z")
+_OBJECT_TMP = re.compile(re.escape(TMP_PREFIX) + r"[0-9a-f]{32}")
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite"
 PG_FILE = "database.pgdump"
@@ -63,11 +69,20 @@ class BackupResult:
     reused: int = 0
     bytes_copied: int = 0
     changed: list[str] = field(default_factory=list)  # differ from the snapshot's checksum now
+    # differ from their checksum now, but the backup holds their recorded content (copied
+    # and verified by an earlier backup)
+    damaged: list[str] = field(default_factory=list)
+
+    @property
+    def failed_verification(self) -> list[str]:
+        """Every stored file that fails its checksum now (a backup that met one is not a
+        success: the CLI exits with IntegrityError's code)."""
+        return sorted(self.changed + self.damaged)
 
     def to_dict(self) -> dict[str, object]:
         return {"snapshot": str(self.snapshot), "files": self.files, "copied": self.copied,
                 "reused": self.reused, "bytes_copied": self.bytes_copied,
-                "changed": self.changed}
+                "changed": self.changed, "damaged": self.damaged}
 
 
 def object_path(out: Path, sha256: str) -> Path:
@@ -84,6 +99,29 @@ def backup(ctx: ProjectContext, out: Path) -> BackupResult:
     _refuse_inside_project(ctx, out)
     snapshots = out / "snapshots"
     snapshots.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK_FILE, "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError("site.backup.busy", path=out) from None
+        _remove_leftovers(out)
+        return _backup(ctx, out, snapshots)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """What a killed backup left: its unfinished snapshot folder and half-copied objects
+    (only this module's own temporary names; no other backup runs, the lock is held)."""
+    for item in (out / "snapshots").iterdir():
+        if _SNAPSHOT_TMP.fullmatch(item.name) and item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+    objects = out / "objects"
+    if objects.is_dir():
+        for item in objects.glob(f"??/{TMP_PREFIX}*"):
+            if _OBJECT_TMP.fullmatch(item.name) and item.is_file():
+                item.unlink(missing_ok=True)
+
+
+def _backup(ctx: ProjectContext, out: Path, snapshots: Path) -> BackupResult:
     name = _stamp()
     work = snapshots / f"{TMP_PREFIX}{name}"
     work.mkdir()
@@ -180,6 +218,11 @@ def _copy_objects(ctx: ProjectContext, out: Path, files: Sequence[ManifestFile],
     for f in files:
         target = object_path(out, f.sha256)
         if target.exists() and target.stat().st_size == f.size:
+            # already in the backup (verified when copied): the stored file is still read,
+            # so one damaged since is named, never passed over in silence
+            with ctx.storage.open(f.path) as src:
+                if sha256_stream(src) != f.sha256:
+                    result.damaged.append(f.path)
             result.reused += 1
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,11 +256,13 @@ class RestoreResult:
     not_backed_up: tuple[str, ...] = ()  # changed on disk when the backup ran: not restored
     sheets: int = 0  # tracking sheets rebuilt from the restored database
     unfinished: tuple[str, ...] = ()  # ingests unfinished when the backup ran: still so
+    password_left_out: bool = False  # the database password was not written to dangan.toml
 
     def to_dict(self) -> dict[str, object]:
         return {"home": str(self.home), "snapshot": self.snapshot, "files": self.files,
                 "database": self.database, "not_backed_up": list(self.not_backed_up),
-                "sheets": self.sheets, "unfinished": list(self.unfinished)}
+                "sheets": self.sheets, "unfinished": list(self.unfinished),
+                "password_left_out": self.password_left_out}
 
 
 def snapshots(out: Path) -> list[str]:
@@ -243,13 +288,16 @@ def read_manifest(out: Path, snapshot: str | None = None) -> tuple[str, dict[str
 
 def restore(out: Path, home: Path, *, database_url: str | None = None,
             snapshot: str | None = None) -> RestoreResult:
-    """Make a new project home from a snapshot: dangan.toml, the database, every stored file."""
-    from dangan.services.project import open_project
+    """Make a new project home from a snapshot: dangan.toml, the database, every stored file.
 
+    A restore writes only where its arguments say: the folder ``home`` and, for a PostgreSQL
+    backup, the database of ``database_url``. ``DANGAN_*`` settings of the environment (set
+    on every PC of a site, naming the live project) are never followed. Every precondition
+    is checked before anything is written; the home is built in a temporary folder beside
+    it and renamed into place at the end, so a refused or killed restore leaves no half-built
+    home (a rerun removes what a killed one left)."""
     out, home = out.resolve(), home.resolve()
     name, manifest = read_manifest(out, snapshot)
-    if (home / CONFIG_FILE).exists():
-        raise ConfigError("config.exists", path=home / CONFIG_FILE)
     kind = manifest["database"]
     url_kind = "sqlite" if not database_url or database_url.startswith("sqlite") else "postgresql"
     if url_kind != kind or (kind == "postgresql" and not database_url):
@@ -260,23 +308,106 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
     if missing:
         raise IntegrityError("site.restore.objects_missing", count=len(missing),
                              details=missing)
-    home.mkdir(parents=True, exist_ok=True)
-    snap = out / "snapshots" / name
-    _write_config(snap / CONFIG_FILE, home / CONFIG_FILE, database_url)
-    _restore_files(out, home, files)
-    if kind == "sqlite":
-        target = home / DEFAULT_DB_FILE
-        if target.exists():
-            raise ConfigError("config.exists", path=target)
-        shutil.copyfile(snap / SQLITE_FILE, target)
-    else:
+    _check_target_folder(home)
+    if kind == "postgresql":
+        from dangan.services.site import backup_pg
+
         assert database_url is not None
-        _restore_postgres(snap / PG_FILE, str(manifest["schema"]), database_url)
-    ctx = open_project(home, upgrade=True)  # the id must match; an older snapshot is migrated
+        backup_pg.check_target(database_url)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    snap = out / "snapshots" / name
     unfinished = tuple(manifest.get("unfinished", ()))
-    sheets = _restore_sheets(ctx, set(unfinished))
+    with _work_folder(home) as work:
+        written_url = _write_config(snap / CONFIG_FILE, work / CONFIG_FILE, database_url)
+        _restore_files(out, work, files)
+        if kind == "sqlite":
+            shutil.copyfile(snap / SQLITE_FILE, work / DEFAULT_DB_FILE)
+            url = f"sqlite:///{work / DEFAULT_DB_FILE}"
+        else:
+            assert database_url is not None
+            _restore_postgres(snap / PG_FILE, str(manifest["schema"]), database_url)
+            url = database_url
+        ctx = _open_restored(work, url)
+        try:
+            sheets = _restore_sheets(ctx, set(unfinished))
+        finally:
+            if kind == "sqlite":
+                ctx.engine.dispose()  # no pooled handle on a file about to move
+        _move_into_place(work, home)
     return RestoreResult(home, name, len(files), kind, tuple(sorted(changed)), sheets,
-                         unfinished)
+                         unfinished, password_left_out=written_url != (database_url or ""))
+
+
+def _check_target_folder(home: Path) -> None:
+    """The new home must not exist yet, or be an empty folder: nothing there is overwritten
+    or mixed into the restored project."""
+    if not os.path.lexists(home):
+        return
+    if not home.is_dir() or any(home.iterdir()):
+        raise ConflictError("site.restore.folder_not_empty", path=home)
+
+
+@contextmanager
+def _work_folder(home: Path) -> Iterator[Path]:
+    """The temporary folder beside ``home`` the restore is built in, locked while in use.
+
+    What a killed restore into the same home left is removed first; a restore into the same
+    home still running is refused. On any failure the folder is removed."""
+    work = home.with_name(f"{TMP_PREFIX}restore-{home.name}")
+    lock_path = home.with_name(f"{TMP_PREFIX}restore-{home.name}.lock")
+    with open(lock_path, "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError("site.restore.busy", path=home) from None
+        try:
+            shutil.rmtree(work, ignore_errors=True)  # a killed restore's leftovers
+            work.mkdir()
+            try:
+                yield work
+            finally:
+                shutil.rmtree(work, ignore_errors=True)  # gone after the rename in place
+        finally:
+            lock_path.unlink(missing_ok=True)
+
+
+def _move_into_place(work: Path, home: Path) -> None:
+    """Rename the finished home into place (an empty ``home`` folder is replaced); where a
+    rename cannot (``home`` is a mount point), move its entries in, dangan.toml last."""
+    for item in work.iterdir():
+        if item.is_file():
+            with open(item, "rb") as fh:
+                os.fsync(fh.fileno())
+    fsync_dir(work)
+    try:
+        os.replace(work, home)
+    except OSError:
+        if not home.is_dir() or any(home.iterdir()):
+            raise
+        for item in sorted(work.iterdir(), key=lambda p: p.name == CONFIG_FILE):
+            shutil.move(str(item), str(home / item.name))
+    fsync_dir(home.parent)
+
+
+def _open_restored(work: Path, url: str) -> ProjectContext:
+    """The restored project opened from its own folder and database only (never from the
+    environment's DANGAN_* settings); an older snapshot's database is migrated."""
+    from sqlalchemy.exc import DatabaseError
+
+    from dangan.config import DEFAULT_STORAGE_DIR, load_config
+    from dangan.db import migrate
+    from dangan.errors import StorageError
+    from dangan.services import project
+    from dangan.storage import Storage
+
+    config = load_config(work)
+    storage = Storage(str(work / DEFAULT_STORAGE_DIR), existing=True)
+    try:
+        migrate.upgrade(project.engine_for(url))
+    except DatabaseError as exc:
+        raise StorageError("project.db_error",
+                           detail=str(exc.orig or exc).splitlines()[0]) from exc
+    return project._context(work, config, url, storage, create=True, writable=True)
 
 
 def _restore_sheets(ctx: ProjectContext, unfinished: set[str]) -> int:
@@ -301,26 +432,41 @@ def _restore_sheets(ctx: ProjectContext, unfinished: set[str]) -> int:
     return written
 
 
-def _write_config(source: Path, target: Path, database_url: str | None) -> None:
-    """The snapshot's dangan.toml with storage in the new home and the given database."""
+def _write_config(source: Path, target: Path, database_url: str | None) -> str:
+    """The snapshot's dangan.toml with storage in the new home and the given database, its
+    password left out (the file is readable by everyone who may open the project): the
+    project takes it from DANGAN_DATABASE_URL or ~/.pgpass. Returns the URL written."""
     import tomlkit
 
     from dangan.config import DEFAULT_STORAGE_DIR, parse_config
     from dangan.storage import atomic_write_text
 
+    written = without_password(database_url) if database_url else ""
     doc = tomlkit.parse(source.read_text("utf-8"))
     doc.setdefault("storage", tomlkit.table())["url"] = DEFAULT_STORAGE_DIR
-    doc.setdefault("database", tomlkit.table())["url"] = database_url or ""
+    doc.setdefault("database", tomlkit.table())["url"] = written
     text_ = tomlkit.dumps(doc)
     parse_config(text_, target)  # refuse a config this version cannot read before writing it
     atomic_write_text(target, text_)
+    return written
+
+
+def without_password(url: str) -> str:
+    """``url`` with no password in it, neither after the user name nor as a query key."""
+    parsed = make_url(url)
+    query = {k: v for k, v in parsed.query.items() if k.lower() != "password"}
+    if parsed.password is None and query == dict(parsed.query):
+        return url
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port,
+                      parsed.database, query)  # URL.set(password=None) would keep it
+    return bare.render_as_string(hide_password=False)
 
 
 def _restore_files(out: Path, home: Path, files: Sequence[ManifestFile]) -> None:
-    from dangan.config import load_config, storage_url
+    from dangan.config import DEFAULT_STORAGE_DIR
     from dangan.storage import Storage
 
-    storage = Storage(storage_url(home, load_config(home)))
+    storage = Storage(str(home / DEFAULT_STORAGE_DIR))
     storage.create_areas()
     for f in files:  # verified while copied: a damaged object is refused, not restored
         storage.put_file(str(object_path(out, f.sha256)), f.path, f.sha256, masters=True)

@@ -3,7 +3,8 @@
 ``pg_restore`` cannot rename a schema, so the archive is turned into its SQL script and the
 schema name rewritten on every statement line, never inside ``COPY`` data (a title that
 happens to contain the schema's name stays as it was). The script runs in one transaction
-with ``psql``: a failed restore leaves the target empty. The target must hold no project yet.
+with ``psql``: a failed restore leaves the target empty. The target schema must hold no table
+yet (``check_target``, called before a restore writes anything).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from dangan._exec import libpq, pg_restore, psql
-from dangan.errors import ConflictError
+from dangan.errors import ConflictError, InputError, StorageError
 
 _COPY_START = re.compile(r"^COPY .* FROM stdin;$")
 
@@ -24,22 +25,43 @@ def target_schema(url: str) -> str:
     return libpq.connection(url).schema or "public"
 
 
-def _schema_exists(url: str, schema: str) -> bool:
-    """Whether the target schema exists; refused when it already holds a project."""
+def check_target(url: str) -> bool:
+    """Before a restore writes anything: the database answers, the target schema holds no
+    table, and a missing schema can be created by this role. Returns whether it exists."""
+    from sqlalchemy.exc import DatabaseError
+
+    schema = target_schema(url)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            found = conn.execute(text(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema = :s AND table_name IN ('project', 'alembic_version')"),
-                {"s": schema}).scalar_one()
-            exists = conn.execute(text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"),
-                                  {"s": schema}).scalar_one()
+            tables = conn.execute(text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = :s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"),
+                {"s": schema}).scalars().all()
+            exists = bool(conn.execute(text(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+            ).scalar_one())
+            can_create = bool(conn.execute(text(
+                "SELECT has_database_privilege(current_database(), 'CREATE')")).scalar_one())
+            database = str(conn.execute(text("SELECT current_database()")).scalar_one())
+    except DatabaseError as exc:
+        raise StorageError("site.restore.db_unreachable", url=_safe(url),
+                           detail=str(exc.orig or exc).splitlines()[0]) from exc
     finally:
         engine.dispose()
-    if found:
+    if {"project", "alembic_version"} & set(tables):
         raise ConflictError("site.restore.target_not_empty", schema=schema)
-    return bool(exists)
+    if tables:
+        raise ConflictError("site.restore.schema_not_empty", schema=schema, count=len(tables))
+    if not exists and not can_create:
+        raise InputError("site.restore.schema_missing", schema=schema, database=database)
+    return exists
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def rewrite(lines: list[str], source: str, target: str, create: bool = True) -> list[str]:
@@ -67,7 +89,7 @@ def rewrite(lines: list[str], source: str, target: str, create: bool = True) -> 
 
 def restore(archive: Path, source_schema: str, url: str) -> None:
     target = target_schema(url)
-    exists = _schema_exists(url, target)
+    exists = check_target(url)
     with tempfile.TemporaryDirectory(prefix="dangan-restore-") as tmp:
         script = Path(tmp) / "dump.sql"
         pg_restore.to_sql(archive, script)
