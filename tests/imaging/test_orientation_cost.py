@@ -145,3 +145,37 @@ def test_faint_lines_are_read_last() -> None:
     crops = orientation_reading.line_crops(page, quads, 1.0, 2)
     assert len(crops) == 2
     assert crops[0].min() < 100 and crops[1].min() > 150
+
+
+def test_reading_and_line_direction_agreeing_turn_a_page_without_tesseract(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading (boxes read fluently upside down, rows told from columns) and the line
+    direction are independent tools: both clearly saying "upside down" turn the page, even
+    when the line direction wins by less than STRONG_MARGIN. Tesseract, which takes this
+    upside-down Chinese letter for upright, is not asked."""
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    grey, need = generated(1022, "letter", 180)
+    d = decide_orientation(grey, 200.0)
+    assert (d.rotation, d.review) == (need, "") == (180, "")
+    ppocr = d.evidence["ppocr"]
+    assert isinstance(ppocr, dict)
+    assert orientation.MIN_MARGIN_TURN <= ppocr["margin"] < orientation.STRONG_MARGIN
+
+
+def test_tesseract_does_not_veto_a_sure_reading_the_lines_agree_with(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    osd = tesseract.Osd(0, 3.1, "Han", 1.0)
+    lv = lines(180, 0.6)
+    assert orientation.MIN_MARGIN_TURN <= lv.margin < orientation.STRONG_MARGIN
+    assert decide(lv, read([0, 0, 10, 2]), monkeypatch, osd)[:2] == (180, "")
+
+
+def test_little_text_needs_the_line_direction_beyond_doubt(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a page with little text a sure reading turns it only with the lines clearly
+    agreeing (STRONG_MARGIN), not merely by MIN_MARGIN_TURN."""
+    lv = lines(180, 0.6, text=0.5)
+    assert lv.text < orientation.MIN_TEXT and lv.margin < orientation.STRONG_MARGIN
+    turn, _, _ = decide(lv, read([0, 0, 3, 0]), monkeypatch, None)
+    assert turn == 0
+

@@ -23,10 +23,11 @@ the decision needs:
     It guesses on forms and tables unless it is shown the characters only: it gets the page
     binarised with everything outside the detector's text boxes whited out (``text_only``).
 A sure reading that tells rows from columns settles the page without Tesseract: "as it is",
-or a turn when the line direction clearly says the same. Otherwise a turn needs the reading
-and one other tool and no clear "no" (or, with nothing read, the detector and Tesseract
-agreeing, one of them clear, and no box read fluently another way); an unflagged "as it is"
-needs no two boxes read fluently as a turn. Anything else leaves the page as it is
+or a turn when the line direction says the same with a margin (a clear margin on a page
+with little text): two independent tools agreeing, whatever Tesseract would say. Otherwise
+a turn needs the reading and one other tool and no clear "no" (or, with nothing read, the
+detector and Tesseract agreeing, one of them clear, and no box read fluently another way);
+an unflagged "as it is" needs no two boxes read fluently as a turn. Anything else leaves the page as it is
 (``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
 looks at the sheet's shape: a landscape sheet stays landscape unless its text says
 otherwise, and a page with little text is not turned unless several of its lines read
@@ -255,7 +256,8 @@ def _read_otherwise(turn: int, review: str, conf: float, rd: Reading) -> tuple[i
 def _sure(lv: LineVotes, rd: Reading) -> int | None:
     """The turn a sure reading that tells rows from columns beyond doubt settles without
     Tesseract: "as it is" unless the lines clearly say upside down; a turn when the line
-    direction clearly says the same (on a page with little text too)."""
+    direction says the same by ``MIN_MARGIN_TURN`` (by ``STRONG_MARGIN`` on a page with
+    little text)."""
     strong = rd.answer()
     if strong is None and rd.paired_answer() == 0 and rd.fluent[1:].sum() == 0:
         strong = 0  # Latin lines read better as they lie than upside down, box after box
@@ -263,7 +265,10 @@ def _sure(lv: LineVotes, rd: Reading) -> int | None:
         return None
     if strong == 0:
         return None if lv.best == 180 and lv.margin >= MIN_MARGIN_TURN else 0
-    return strong if lv.best == strong and lv.margin >= STRONG_MARGIN else None
+    # The reading and the line direction are independent: both clear the same way is enough.
+    # On a page with little text the line direction must be beyond doubt.
+    need = STRONG_MARGIN if lv.text < MIN_TEXT else MIN_MARGIN_TURN
+    return strong if lv.best == strong and lv.margin >= need else None
 
 
 def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, float]:
