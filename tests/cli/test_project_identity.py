@@ -182,3 +182,40 @@ def test_the_project_comes_from_dash_p_else_dangan_project_else_the_current_fold
                           capture_output=True, text=True, timeout=120,
                           env={k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")})
     assert here.returncode == 0 and "甲" in here.stdout, here.stderr
+
+
+def test_an_empty_database_beside_stored_files_is_never_made_a_new_project(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong DANGAN_DATABASE_URL (a typo) points at an empty database while the storage
+    holds the project's files: neither a command nor ``db upgrade`` may turn it into a new,
+    empty project that hides every file."""
+    from dangan.db import migrate
+    from dangan.services.project import engine_for
+
+    ctx = init_project(tmp_path / "p", "court", name="甲")
+    ctx.storage.write_bytes("已扫描/1997-民-0014-0025/0001.jpg", b"\xff\xd8\xff page",
+                            masters=True)
+    typo = f"sqlite:///{tmp_path / 'typo.sqlite'}"
+    for command in (("status",), ("db", "upgrade"), ("fixity",)):
+        r = dangan(*command, "-p", str(ctx.home), env={"DANGAN_DATABASE_URL": typo})
+        assert r.returncode == 3, (command, r.stderr)
+        assert "typo.sqlite" in r.stderr and ctx.storage.root in r.stderr
+    assert migrate.current_revision(engine_for(typo)) is None  # not even the tables were made
+    monkeypatch.setenv("DANGAN_DATABASE_URL", typo)
+    for upgrade in (False, True):
+        with pytest.raises(ConfigError) as err:
+            open_project(ctx.home, upgrade=upgrade)
+        assert err.value.key == "project.empty_database_beside_files"
+
+
+def test_a_damaged_database_file_is_a_storage_error_naming_it(tmp_path: Path) -> None:
+    home = tmp_path / "p"
+    assert dangan("init", "-p", str(home)).returncode == 0  # no connection left open here
+    db = home / "dangan.sqlite"
+    db.write_bytes(b"this is not a database" * 100)
+    r = dangan("status", "-p", str(home))
+    assert r.returncode == 11, r.stderr
+    assert str(db) in r.stderr and "Traceback" not in r.stderr
+    with pytest.raises(StorageError) as err:
+        open_project(home)
+    assert err.value.key == "project.db_error"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import tomlkit
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dangan.config import (
@@ -161,10 +161,26 @@ def _prepare(home: Path, config: ProjectConfig, create: bool,
         raise StorageError("storage.write_failed", path=storage.url, detail=str(exc)) from exc
     engine = engine_for(url)
     try:
+        if not new_root:
+            _refuse_empty_database(engine, url, storage)
         migrate.upgrade(engine)
-    except (OperationalError, ProgrammingError) as exc:
-        raise StorageError("project.db_error", detail=str(exc).splitlines()[0]) from exc
+    except DatabaseError as exc:
+        raise StorageError("project.db_error", detail=_db_detail(exc, url)) from exc
     return _context(home, config, url, storage, create=create, writable=True)
+
+
+def _refuse_empty_database(engine: Engine, url: str, storage: Storage) -> None:
+    """An empty database beside storage that holds a project's files is a wrong
+    ``DANGAN_DATABASE_URL`` or a lost database: made into a new, empty project it would hide
+    every file and sign-off, so it is refused (the database is to be restored instead)."""
+    if migrate.current_revision(engine) is None and storage.holds_stored_files():
+        raise ConfigError("project.empty_database_beside_files", url=_safe_url(url),
+                          path=storage.url)
+
+
+def _db_detail(exc: DatabaseError, url: str) -> str:
+    """The first line of the driver's message, and which database it is about."""
+    return f"{_safe_url(url)}: {str(exc.orig or exc).splitlines()[0]}"
 
 
 def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) -> ProjectContext:
@@ -179,12 +195,13 @@ def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) ->
         return _prepare(home, config, create=True)
     url = database_url(home, config)
     engine = engine_for(url)
+    storage = Storage(storage_url(home, config), existing=True)
     try:
         if not migrate.is_current(engine):
+            _refuse_empty_database(engine, url, storage)
             raise ConfigError("project.not_initialised", url=_safe_url(url))
-    except (OperationalError, ProgrammingError) as exc:
-        raise StorageError("project.db_error", detail=str(exc).splitlines()[0]) from exc
-    storage = Storage(storage_url(home, config), existing=True)
+    except DatabaseError as exc:  # unreachable server, no such database, not a database file
+        raise StorageError("project.db_error", detail=_db_detail(exc, url)) from exc
     storage.require_root()  # an unmounted NAS share is refused, never recreated locally
     return _context(home, config, url, storage, create=False, writable=writable)
 

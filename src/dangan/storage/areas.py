@@ -280,6 +280,17 @@ class Storage:
                 continue
             yield self.relative(full)
 
+    def holds_stored_files(self) -> bool:
+        """Whether any stage folder holds a file (temporaries aside); stops at the first."""
+        for area in AREAS:
+            base = self.path(area)
+            if not self.fs.exists(base):
+                continue
+            for _root, _dirs, files in self.fs.walk(base):
+                if any(not name.startswith(TMP_PREFIX) for name in files):
+                    return True
+        return False
+
     def remove_stale_temporaries(self, rel: str = "") -> int:
         """Delete temporaries left by a crash; returns how many were removed."""
         base = self.path(rel) if rel else self.root

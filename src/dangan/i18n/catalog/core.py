@@ -74,6 +74,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "或运行 dangan db upgrade 登记该项目",
                                 "The database ({url}) holds no project {id}. Was the project renamed? "
                                 "Restore its name, or run dangan db upgrade to register it"),
+    "project.empty_database_beside_files": (
+        "数据库 {url} 是空的，而存储 {path} 中已有本项目的文件：数据库地址（DANGAN_DATABASE_URL 或 "
+        "dangan.toml 的 [database] url）可能写错了，或数据库已丢失。请改正地址，或用 dangan restore "
+        "从备份恢复数据库；不会在此建立新的空项目",
+        "The database {url} is empty but the storage {path} already holds this project's files: "
+        "the database URL (DANGAN_DATABASE_URL or [database] url in dangan.toml) may be wrong, or "
+        "the database was lost. Correct the URL, or restore the database from a backup with "
+        "dangan restore; no new, empty project is made here"),
     "project.name_taken": ("数据库中已有另一个名为 {name} 的项目", "Another project named {name} is already in the database"),
     "project.bad_id": ("项目标识须为 UUID，例如 1b4e28ba-2fa1-11d2-883f-0016d3cca427",
                        "the project id must be a UUID, e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427"),
