@@ -275,3 +275,43 @@ def test_a_postgres_restore_writes_no_password(postgres_url: str, postgres_base_
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgres_restore_stopped_after_its_schema_says_so_on_rerun(
+        postgres_url: str, postgres_base_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dangan.services.project import init_project
+
+    monkeypatch.setenv("DANGAN_DATABASE_URL", postgres_url)
+    ctx = init_project(tmp_path / "proj", "court", name="测试项目")
+    returned_and_open(ctx)
+    out = tmp_path / "备份"
+    backup.backup(ctx, out)
+    monkeypatch.delenv("DANGAN_DATABASE_URL")
+    schema = f"r_{uuid.uuid4().hex[:12]}"
+    url = _schema_url(postgres_base_url, schema)
+    home = tmp_path / "pgrest"
+    admin = create_engine(postgres_base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(backup, "_restore_sheets", lambda *_a: (_ for _ in ()).throw(
+                KeyboardInterrupt()))  # the process dies after the schema was filled
+            with pytest.raises(KeyboardInterrupt):
+                backup.restore(out, home, database_url=url)
+        assert not home.exists()
+        with pytest.raises(ConflictError) as again:
+            backup.restore(out, home, database_url=url)
+        assert again.value.key == "site.restore.interrupted" and schema in again.value.message
+        with pytest.raises(ConflictError) as elsewhere:  # another home: the plain refusal
+            backup.restore(out, tmp_path / "other", database_url=url)
+        assert elsewhere.value.key == "site.restore.target_not_empty"
+        with admin.connect() as conn:  # emptied as the message says: the rerun works
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        done = backup.restore(out, home, database_url=url)
+        assert done.files == 8 and not list(tmp_path.glob(".dangan-tmp-*"))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

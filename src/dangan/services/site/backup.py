@@ -36,7 +36,7 @@ from sqlalchemy.engine import URL, make_url
 from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE
 from dangan.errors import ConflictError, InputError, IntegrityError
 from dangan.services.project import ProjectContext
-from dangan.storage.atomic import TMP_PREFIX, fsync_dir
+from dangan.storage.atomic import TMP_PREFIX, atomic_write_text, fsync_dir
 from dangan.storage.checksum import copy_hashing, sha256_stream
 
 FORMAT = 1
@@ -313,7 +313,11 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
         from dangan.services.site import backup_pg
 
         assert database_url is not None
-        backup_pg.check_target(database_url)
+        try:
+            backup_pg.check_target(database_url)
+        except ConflictError as exc:
+            _refuse_interrupted(home, database_url, exc)
+            raise
     home.parent.mkdir(parents=True, exist_ok=True)
     snap = out / "snapshots" / name
     unfinished = tuple(manifest.get("unfinished", ()))
@@ -325,6 +329,9 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
             url = f"sqlite:///{work / DEFAULT_DB_FILE}"
         else:
             assert database_url is not None
+            marker = _db_marker(home)  # stays if the restore stops after filling the schema
+            atomic_write_text(marker, json.dumps(
+                {"database": without_password(database_url)}, ensure_ascii=False))
             _restore_postgres(snap / PG_FILE, str(manifest["schema"]), database_url)
             url = database_url
         ctx = _open_restored(work, url)
@@ -334,8 +341,29 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
             if kind == "sqlite":
                 ctx.engine.dispose()  # no pooled handle on a file about to move
         _move_into_place(work, home)
+        _db_marker(home).unlink(missing_ok=True)
     return RestoreResult(home, name, len(files), kind, tuple(sorted(changed)), sheets,
                          unfinished, password_left_out=written_url != (database_url or ""))
+
+
+def _db_marker(home: Path) -> Path:
+    """Beside the target while a PostgreSQL restore may have filled its schema."""
+    return home.with_name(f"{TMP_PREFIX}restore-{home.name}.database")
+
+
+def _refuse_interrupted(home: Path, database_url: str, exc: ConflictError) -> None:
+    """A schema filled by an earlier restore into the same home that stopped before the home
+    was in place: said so (the schema is never emptied here: someone may use it since)."""
+    marker = _db_marker(home)
+    if exc.key != "site.restore.target_not_empty" or not marker.exists():
+        return
+    try:
+        earlier = json.loads(marker.read_text("utf-8")).get("database")
+    except (OSError, ValueError):
+        return
+    if earlier == without_password(database_url):
+        raise ConflictError("site.restore.interrupted", path=home,
+                            schema=exc.params.get("schema", ""), marker=marker) from exc
 
 
 def _check_target_folder(home: Path) -> None:
