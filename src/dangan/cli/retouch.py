@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dangan.cli.common import OptionalProject, console, open_ctx, worker_option
+from dangan.cli.common import PROJECT_ENV, OptionalProject, console, open_ctx, worker_option
 from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.imaging.context import PageReport, RetouchOptions
@@ -51,6 +51,19 @@ def _print_resumed(summary: RetouchSummary) -> None:
                         redone=summary.redone))
 
 
+def default_project() -> Path | None:
+    """The project of a ``retouch`` given no SRC and DST: as for every command, ``-p``
+    defaults to ``DANGAN_PROJECT``, else the current directory when it holds dangan.toml."""
+    import os
+
+    from dangan.config import CONFIG_FILE
+
+    env = os.environ.get(PROJECT_ENV)
+    if env:
+        return Path(env)
+    return Path(".") if Path(CONFIG_FILE).is_file() else None
+
+
 def retouch(
     src: str = typer.Argument(None, metavar="[SRC]"),
     dst: str = typer.Argument(None, metavar="[DST]"),
@@ -79,6 +92,8 @@ def retouch(
         raise InputError("retouch.bad_option", name="--mode", value=mode)
     if fmt not in ("jpg", "tif"):
         raise InputError("retouch.bad_option", name="--format", value=fmt)
+    if project is None and not src and not dst:  # no folders given: the project's own
+        project = default_project()
     opts = RetouchOptions(dpi=dpi or 200, trust_file_dpi=dpi is None, mode=mode, fmt=fmt, holes=holes,  # type: ignore[arg-type]
                           jpeg_quality=quality, page_size_mm=svc.page_size_mm(page_size),
                           deskew=deskew, orientation=orientation, borders=borders)

@@ -5,7 +5,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Retouch: deskew, orientation, borders, holes, A4 output, with automatic page QC"),
     "retouch.no_source": ("源目录 {path} 不存在", "Source folder {path} does not exist"),
     "retouch.no_pages": ("{path} 下没有图像文件", "No page images under {path}"),
-    "retouch.need_paths": ("请给出 SRC 和 DST，或使用 --project", "Give SRC and DST, or use --project"),
+    "retouch.need_paths": ("请给出 SRC 和 DST，或用 -p 指定项目（也可设置 DANGAN_PROJECT，或在含 dangan.toml 的项目目录中运行）",
+                           "Give SRC and DST, or the project with -p (or set DANGAN_PROJECT, or run "
+                           "in the project home holding dangan.toml)"),
     "retouch.bad_page_size": ("未知的页面尺寸 {value}，可选：{choices}",
                               "Unknown page size {value}; choose from: {choices}"),
     "retouch.bad_option": ("选项 {name} 的值 {value} 无效", "Invalid value {value} for {name}"),
