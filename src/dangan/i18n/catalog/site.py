@@ -119,9 +119,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Back up the project while the line works: a consistent database copy (SQLite "
                         "online backup / pg_dump), every stored file and a manifest of checksums; a "
                         "second backup into the same folder copies only new or changed files."),
-    "cli.help.restore": ("从备份恢复到新的项目目录（PostgreSQL 备份用 --database-url 指定目标库/模式）。",
+    "cli.help.restore": ("从备份恢复到新的项目目录（PostgreSQL 备份用 --database-url 指定目标库/模式）。"
+                         "只写入这两处，不理会环境变量 DANGAN_STORAGE_URL、DANGAN_DATABASE_URL。",
                          "Restore a backup into a new project home (a PostgreSQL backup into the "
-                         "database / schema of --database-url)."),
+                         "database / schema of --database-url). Writes only there, never where "
+                         "DANGAN_STORAGE_URL or DANGAN_DATABASE_URL point."),
     "cli.help.cleanup": ("本地副本规则：扫描工作站的案卷目录仅在各环节已签字、已还卷、存储文件全部校验一致，"
                          "且目录中每个页面文件都与入库的原件一致（SHA-256）时才可删除；有未入库、被改动或其他文件的目录保留。"
                          "默认试运行，列出每个目录及原因；--apply 才删除，并把目录和删除的文件（名称、校验值）记入审计记录。",
@@ -133,9 +135,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "the audit trail."),
     "cli.opt.backup.out": ("备份目录（不可在存储区内）", "Backup folder (not inside the storage)"),
     "cli.opt.restore.out": ("备份目录", "Backup folder"),
-    "cli.opt.restore.dest": ("新的项目目录（须不存在项目）", "New project home (must hold no project)"),
-    "cli.opt.restore.database_url": ("PostgreSQL 目标库 URL（可带 options=-csearch_path=模式）",
-                                     "Target PostgreSQL URL (may carry options=-csearch_path=SCHEMA)"),
+    "cli.opt.restore.dest": ("新的项目目录（须不存在或为空）", "New project home (must not exist, or be empty)"),
+    "cli.opt.restore.database_url": ("PostgreSQL 目标库 URL（可带 options=-csearch_path=模式；密码不写入 dangan.toml，请用 ~/.pgpass）",
+                                     "Target PostgreSQL URL (may carry options=-csearch_path=SCHEMA; "
+                                     "no password is written to dangan.toml: use ~/.pgpass)"),
     "cli.opt.restore.snapshot": ("要恢复的备份名（默认最新）", "Backup to restore (default: the latest)"),
     "cli.opt.cleanup.scan_root": ("扫描工作站的本地扫描目录", "The scan station's local scan folder"),
     "cli.opt.cleanup.apply": ("确实删除（默认只试运行）", "Really delete (default: dry run)"),
