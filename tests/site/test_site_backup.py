@@ -367,3 +367,23 @@ def test_a_backup_that_meets_a_damaged_file_says_so_and_fails(project: ProjectCo
     assert path in fresh.output and "未备份" in fresh.output
     assert backup.object_path(tmp_path / "备份", good).exists()
     assert not backup.object_path(tmp_path / "新备份", good).exists()
+
+
+def test_a_stored_file_gone_is_named_and_the_rest_backed_up(project: ProjectContext,
+                                                           tmp_path: Path) -> None:
+    ctx = project
+    returned_and_open(ctx)
+    with ctx.transaction() as s:
+        first, second = s.scalars(select(StoredFile.path).order_by(StoredFile.path)).all()[:2]
+    out = tmp_path / "备份"
+    Path(ctx.storage.path(first)).unlink()  # gone before the first backup: not backed up
+    result = backup.backup(ctx, out)
+    assert result.changed == [first] and result.copied == 7
+    Path(ctx.storage.path(second)).unlink()  # gone after it: the backup holds it
+    again = backup.backup(ctx, out)
+    assert again.damaged == [second] and again.changed == [first]
+    assert again.failed_verification == sorted([first, second])
+    cli = CliRunner().invoke(app, ["backup", str(out), "-p", str(ctx.home)])
+    assert isinstance(cli.exception, IntegrityError) and cli.exception.exit_code == 8
+    assert first in cli.output and second in cli.output
+    assert len(backup.snapshots(out)) == 3

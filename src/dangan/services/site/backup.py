@@ -220,10 +220,16 @@ def _copy_objects(ctx: ProjectContext, out: Path, files: Sequence[ManifestFile],
         if target.exists() and target.stat().st_size == f.size:
             # already in the backup (verified when copied): the stored file is still read,
             # so one damaged since is named, never passed over in silence
-            with ctx.storage.open(f.path) as src:
-                if sha256_stream(src) != f.sha256:
-                    result.damaged.append(f.path)
+            if _gone(ctx, f.path):
+                result.damaged.append(f.path)
+            else:
+                with ctx.storage.open(f.path) as src:
+                    if sha256_stream(src) != f.sha256:
+                        result.damaged.append(f.path)
             result.reused += 1
+            continue
+        if _gone(ctx, f.path):  # missing from the storage: named with the damaged ones
+            result.changed.append(f.path)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
@@ -244,6 +250,11 @@ def _copy_objects(ctx: ProjectContext, out: Path, files: Sequence[ManifestFile],
         result.bytes_copied += size
     if result.copied:
         fsync_dir(out / "objects")
+
+
+def _gone(ctx: ProjectContext, rel: str) -> bool:
+    """A stored file missing from the storage (its root is there: the project opened)."""
+    return not ctx.storage.exists(rel)
 
 
 # --- restore -----------------------------------------------------------------------------------
