@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from dangan.compute.executors import init_pool_worker
 from dangan.config import PAGE_SIZES_MM, ScanConfig
 from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
@@ -125,17 +126,52 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[i : i + size]
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Workers started by a fork server, never forked from this process: they inherit none
+    of its descriptors (the project lock, the database), and OpenCV in them starts fresh, so
+    ``init_pool_worker`` may set its threads (a child forked from a process whose OpenCV
+    thread pool existed must not — see ``one_opencv_thread``). Each worker watches this
+    process and ends when it ends, ``kill -9`` included: no orphan keeps reading pages."""
+    import multiprocessing as mp
+
+    context = mp.get_context("forkserver")
+    # The fork server imports this module (OpenCV, NumPy) once, so its workers start with it
+    # (≈ 0.7 s CPU each otherwise). Importing OpenCV starts no threads: forking from it is safe.
+    # No effect when the server already runs.
+    context.set_forkserver_preload(["__main__", __name__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=init_pool_worker, initargs=(os.getpid(),))
+
+
 def inspect_all(paths: Sequence[str], workers: int = 0, full_decode: bool = False) -> list[PageInfo]:
     """``inspect_files`` over a process pool (or in-process for small jobs / workers=1)."""
     n = workers or os.cpu_count() or 1
     if n <= 1 or len(paths) <= CHUNK:
         return inspect_files(paths, full_decode)
     results: list[PageInfo] = []
-    with one_opencv_thread(), ProcessPoolExecutor(max_workers=n) as pool:  # see there
+    pool = _pool(n)
+    try:
         for part in pool.map(inspect_files, list(_chunks(paths, CHUNK)),
                              [full_decode] * ((len(paths) + CHUNK - 1) // CHUNK)):
             results.extend(part)
+    except BaseException:  # Ctrl-C (the workers ignore it) or an error: stop them now
+        _terminate(pool)
+        raise
+    pool.shutdown()
     return results
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
 
 
 # --- page-level rules ----------------------------------------------------------------------

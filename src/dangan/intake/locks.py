@@ -12,6 +12,12 @@ under the lock never deletes another live run's files.
 
 The lock file is never deleted: removing it while another process waits on the old inode would
 let two runs hold "the" lock at once.
+
+A flock belongs to the open file, not to the process: a child forked while a lock is held
+shares it and would keep it after the parent is gone (an orphaned pool worker refusing every
+later run). So a forked child closes its copies of the held descriptors at once and holds no
+lock of its parent (``_forget_in_child``); the descriptors are close-on-exec for a child that
+runs another program.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -37,6 +43,28 @@ POLL = 0.05
 P = ParamSpec("P")
 R = TypeVar("R")
 _held: dict[Path, int] = {}  # locks this process holds (re-entered by a nested use case)
+_fds: dict[Path, int] = {}  # the descriptor of each lock this process holds
+
+
+def _forget_in_child() -> None:
+    """In a forked child: drop the parent's locks (close the inherited descriptors; the
+    parent's own descriptors keep its locks)."""
+    for fd in _fds.values():
+        with suppress(OSError):
+            os.close(fd)
+    _fds.clear()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def _close(path: Path, fd: int, owner: int) -> None:
+    """Close a lock's descriptor in the process that opened it (a forked child closed its
+    copy already; the number may since name another file there)."""
+    if os.getpid() == owner:
+        _fds.pop(path, None)
+        os.close(fd)
 
 
 def lock_path(home: str | Path, command: str) -> Path:
@@ -65,6 +93,8 @@ def project_lock(home: str | Path, command: str, *, wait: float = DEFAULT_WAIT) 
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    owner = os.getpid()
+    _fds[path] = fd
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:
@@ -89,7 +119,7 @@ def project_lock(home: str | Path, command: str, *, wait: float = DEFAULT_WAIT) 
         finally:
             _held.pop(path, None)
     finally:
-        os.close(fd)  # closing the only descriptor releases the flock
+        _close(path, fd, owner)  # closing the only descriptor releases the flock
 
 
 @contextmanager
@@ -106,6 +136,8 @@ def folder_lock(folder: str | Path, *, wait: float = DEFAULT_WAIT,
             _held[path] -= 1
         return
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    owner = os.getpid()
+    _fds[path] = fd
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:
@@ -122,7 +154,7 @@ def folder_lock(folder: str | Path, *, wait: float = DEFAULT_WAIT,
         finally:
             _held.pop(path, None)
     finally:
-        os.close(fd)
+        _close(path, fd, owner)
 
 
 def holds_project_lock(command: str, *, wait: float = DEFAULT_WAIT
