@@ -4,6 +4,7 @@ Runtime.
 The models ship inside the ``rapidocr-onnxruntime`` wheel; nothing is fetched at run time.
 They are loaded once per process, lazily, with one intra-op thread: the page pool already
 runs one worker per core, and ONNX Runtime's own thread pool would only make them fight.
+The recogniser reads one crop per run (``REC_BATCH``): cheaper than batches on one thread.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
 REC_MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 CLS_SHAPE = (3, 48, 192)
 REC_SHAPE = (3, 48, 96)  # a batch is as wide as its widest crop (no padding to 320)
+# One crop per run: on one thread the recogniser spends about a third less CPU per crop read
+# alone than in batches of 8 of the same width, and a narrow crop is not padded to a wide one.
+REC_BATCH = 1
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def recogniser() -> Any:
     from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
 
     return TextRecognizer({**_session(REC_MODEL), "rec_img_shape": list(REC_SHAPE),
-                           "rec_batch_num": 8})
+                           "rec_batch_num": REC_BATCH})
 
 
 def detect_lines(bgr: np.ndarray) -> np.ndarray:
