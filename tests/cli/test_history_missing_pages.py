@@ -53,3 +53,7 @@ def test_history_names_a_rebind_with_pages_missing(project: ProjectContext) -> N
     shown = [(e["stage"], e["what"], e["remarks"]) for e in json.loads(r.stdout)
              if e["kind"] == wf.EVENT_WORK_WAIVED]
     assert (wf.REBIND, history.MISSING_PAGES_ACCEPTED, REASON) in shown
+
+    r = dangan("history", code, "-p", str(ctx.home), env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    assert t(f"workflow.event.{history.MISSING_PAGES_ACCEPTED}") in r.stdout

@@ -35,3 +35,13 @@ def test_worker_table_heads_name_and_roles(project: ProjectContext) -> None:
     en = _text(project, "en")
     assert "Name" in en.splitlines()[1] and "Roles" in en.splitlines()[1]
     assert "Indexer, Uploader" in en and "、" not in en
+
+
+def test_worker_list_command_prints_that_table(project: ProjectContext) -> None:
+    from cli.runner import dangan
+
+    add_worker(project, "孙质检", ["qc_inspector"])
+    r = dangan("worker", "list", "-p", str(project.home), env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    head = next(ln for ln in r.stdout.splitlines() if "ID" in ln)
+    assert "姓名" in head and "岗位" in head and "经手人" not in r.stdout

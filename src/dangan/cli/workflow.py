@@ -83,10 +83,9 @@ def worker_list(role: str = typer.Option(None, "--role"),
     if as_json:
         print_json([i.to_dict() for i in infos])
         return
-    table = Table("ID", t("history.person"), t("workflow.form.stage"))
-    for i in infos:
-        table.add_row(str(i.id), i.name, "、".join(t(f"role.{r}") for r in i.roles))
-    console.print(table)
+    from dangan.cli.teams import workers_table
+
+    console.print(workers_table(infos))
 
 
 # --- borrow -----------------------------------------------------------------------------------
@@ -440,7 +439,7 @@ def history(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"), project: Pa
                   t("history.scope"), t("history.person"), t("workflow.form.remarks"),
                   title=t("history.title", code=code))
     for ln in lines:
-        kind = t(f"workflow.event.{ln.kind}")
+        kind = t(f"workflow.event.{ln.what or ln.kind}")
         if ln.corrects_id:
             kind += f" → #{ln.corrects_id}"
         table.add_row(str(ln.id), _time(ln.at), kind, t(f"stage.{ln.stage}") if ln.stage else "",

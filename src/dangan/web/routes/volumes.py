@@ -36,5 +36,5 @@ def _label(prefix: str, value: str) -> str:
 def kind_label(line: HistoryLine) -> str:
     """The event's kind in words, as ``dangan history`` prints it (a correction names the
     event it corrects)."""
-    kind = _label("workflow.event", line.kind)
+    kind = _label("workflow.event", line.what or line.kind)
     return f"{kind} → #{line.corrects_id}" if line.corrects_id else kind
