@@ -61,3 +61,30 @@ def test_index_import_and_package_say_what_they_signed(project: ProjectContext,
     assert r.returncode == 0, r.stderr
     assert "Signed:" not in r.stdout
     assert ", ".join(codes) in r.stdout and "、" not in r.stdout
+
+
+def test_index_import_without_the_claim_says_why_nothing_was_signed(
+        project: ProjectContext, tmp_path: Path) -> None:
+    """The catalogue of a batch the indexer does not hold is recorded but not signed: the
+    command says so, per volume, instead of staying silent."""
+    from dangan.i18n import t
+
+    ctx = project
+    scan_root = tmp_path / "scan"
+    truth = generate_set(scan_root, 1, seed=29, pages=(3, 3), p_blank=0.0, p_duplicate=0.0)
+    _register(ctx, truth)
+    batch = line_to(ctx, wf.SCAN)
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scan_root)
+    retoucher = resolve_actor(ctx, "赵修")
+    claims.claim(ctx, retoucher, batch, wf.RETOUCH)
+    retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    (vol,) = truth.volumes
+    catalogue = write_catalogue(
+        tmp_path / "目录.xlsx", [[vol.archive_code, "案卷", "1997", "永久", 1, vol.image_count]],
+        [[vol.archive_code, 1, "", "某某法院", "判决书", "19970630", f"1-{vol.image_count}", ""]])
+    r = dangan("index", "import", str(catalogue), "-p", str(ctx.home), "-w", "钱标",
+               env={"COLUMNS": "300"})
+    assert r.returncode == 0, r.stderr
+    assert "已签字" not in r.stdout
+    assert t("workflow.recorded_not_signed", code=vol.archive_code, batch=batch,
+             stage=t("stage.index"), worker="钱标") in r.stdout

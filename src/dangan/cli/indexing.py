@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,18 @@ def index_import(
         console.print(t("index.unchanged", count=len(result.unchanged),
                         codes=join(result.unchanged[:10])
                         + ("…" if len(result.unchanged) > 10 else "")))
-    _print_signed(actor.name, "index", result.signed)
+    _print_signed(actor.name, "index", result.signed, result.unsigned)
 
 
-def _print_signed(worker: str, stage: str, codes: list[str]) -> None:
-    """Say which volumes the work signed, and for whom (as every stage's command does)."""
+def _print_signed(worker: str, stage: str, codes: list[str],
+                  unsigned: Sequence[str] = ()) -> None:
+    """Say which volumes the work signed, and for whom (as every stage's command does), and
+    why the others recorded were not signed (the batch not claimed by this worker, …)."""
     if codes:
         console.print(t("stage.signed_volumes", worker=worker, stage=t(f"stage.{stage}"),
                         count=len(codes), codes=join(codes)))
+    for line in dict.fromkeys(unsigned):
+        console.print(f"[yellow]•[/] {line}")
 
 
 @index_app.command("check")
@@ -150,7 +155,7 @@ def index_resolve(
     result = resolve_keying(ctx, actor, final)
     console.print(t("index.imported", volumes=result.volumes, items=result.items,
                     replaced=result.replaced, stored=", ".join(result.stored_as)))
-    _print_signed(actor.name, "index", result.signed)
+    _print_signed(actor.name, "index", result.signed, result.unsigned)
 
 
 def package(
@@ -182,7 +187,8 @@ def package(
     if results:  # the last run knows which forms each volume still lacks
         for code, lacking in results[-1].waiting.items():
             console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
-    _print_signed(actor.name, "upload", list(dict.fromkeys(c for r in results for c in r.signed)))
+    _print_signed(actor.name, "upload", list(dict.fromkeys(c for r in results for c in r.signed)),
+                  [line for r in results for line in r.unsigned])
     if problems:
         # each form's run meets the same volumes: the largest count is the volumes skipped
         raise DefectsFound("package.skipped", count=max(len(r.problems) for r in results))

@@ -85,6 +85,7 @@ class PackageResult:
     problems: list[str] = field(default_factory=list)
     packaged: list[str] = field(default_factory=list)
     signed: list[str] = field(default_factory=list)
+    unsigned: list[str] = field(default_factory=list)  # why a packaged volume is not signed
     waiting: dict[str, list[str]] = field(default_factory=dict)  # code -> forms still to make
     already: list[str] = field(default_factory=list)  # the same request was packaged before
 
@@ -271,7 +272,8 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
         ready, waiting = _all_forms_done(ctx, at_upload)
         result.waiting = waiting
         if ready:
-            result.signed = list(engine.sign_recorded(ctx, actor, ready, wf.UPLOAD).signed)
+            outcome = engine.sign_recorded(ctx, actor, ready, wf.UPLOAD)
+            result.signed, result.unsigned = list(outcome.signed), outcome.messages()
     return result
 
 

@@ -61,6 +61,7 @@ class ImportResult:
     stored_as: list[str] = field(default_factory=list)
     corrected: list[str] = field(default_factory=list)  # locked volumes reopened by correction
     signed: list[str] = field(default_factory=list)  # volumes whose index stage was signed
+    unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
     unchanged: list[str] = field(default_factory=list)  # already recorded exactly so: untouched
 
 
@@ -261,7 +262,8 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
             result.stored_as.append(copies[-1])
     copies.clear()  # committed: the copies are the import's record, kept
     if at_index:
-        result.signed = list(engine.sign_recorded(ctx, actor, at_index, wf.INDEX).signed)
+        outcome = engine.sign_recorded(ctx, actor, at_index, wf.INDEX)
+        result.signed, result.unsigned = list(outcome.signed), outcome.messages()
     return result
 
 
