@@ -103,6 +103,20 @@ def _keep_heap() -> None:
         return
 
 
+def terminate_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker of ``pool`` now: queued tasks are dropped, running ones killed."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+
+
 class Executor(Protocol):
     workers: int
 
@@ -155,18 +169,8 @@ class PoolExecutor:
     def terminate(self) -> None:
         """Stop every worker now: queued tasks are dropped, running ones killed."""
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(5)
+        if pool is not None:
+            terminate_pool(pool)
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T],
              on_lost: Callable[[T, BaseException], R] | None) -> Iterator[R]:

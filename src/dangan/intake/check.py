@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from dangan.compute.executors import init_pool_worker
+from dangan.compute.executors import init_pool_worker, terminate_pool
 from dangan.config import PAGE_SIZES_MM, ScanConfig
 from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
@@ -155,23 +155,10 @@ def inspect_all(paths: Sequence[str], workers: int = 0, full_decode: bool = Fals
                              [full_decode] * ((len(paths) + CHUNK - 1) // CHUNK)):
             results.extend(part)
     except BaseException:  # Ctrl-C (the workers ignore it) or an error: stop them now
-        _terminate(pool)
+        terminate_pool(pool)
         raise
     pool.shutdown()
     return results
-
-
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5)
 
 
 # --- page-level rules ----------------------------------------------------------------------
