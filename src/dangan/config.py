@@ -449,9 +449,30 @@ def load_config(project_dir: Path) -> ProjectConfig:
     return parse_config(text.removeprefix("\ufeff"), path)
 
 
+def _site_env(name: str, project_dir: Path) -> str:
+    """The value of the site setting ``name`` from the environment, for ``project_dir``.
+
+    A site's environment (``deploy/systemd/dangan.env``) names its project home in
+    DANGAN_PROJECT beside the database and storage URLs: those URLs belong to that home. A
+    command naming another home (``-p DIR``: a restored copy, a second project) reads that
+    home's own ``dangan.toml`` instead — else it would open the live project's database and
+    storage under the other home's name. Without DANGAN_PROJECT the URLs apply to any home."""
+    value = os.environ.get(name, "")
+    site_home = os.environ.get("DANGAN_PROJECT", "")
+    if value and site_home:
+        try:
+            same = Path(site_home).resolve() == project_dir.resolve()
+        except OSError:
+            same = False
+        if not same:
+            return ""
+    return value
+
+
 def database_url(project_dir: Path, config: ProjectConfig) -> str:
-    """DANGAN_DATABASE_URL wins, then the config, then a SQLite file in the project home."""
-    env = os.environ.get("DANGAN_DATABASE_URL")
+    """DANGAN_DATABASE_URL wins (for the home DANGAN_PROJECT names, when it names one), then
+    the config, then a SQLite file in the project home."""
+    env = _site_env("DANGAN_DATABASE_URL", project_dir)
     if env:
         try:
             check_database_url(env)
@@ -464,8 +485,9 @@ def database_url(project_dir: Path, config: ProjectConfig) -> str:
 
 
 def storage_url(project_dir: Path, config: ProjectConfig) -> str:
-    """DANGAN_STORAGE_URL wins; a relative path in the config is relative to the project home."""
-    env = os.environ.get("DANGAN_STORAGE_URL")
+    """DANGAN_STORAGE_URL wins (for the home DANGAN_PROJECT names, when it names one); a
+    relative path in the config is relative to the project home."""
+    env = _site_env("DANGAN_STORAGE_URL", project_dir)
     if env:
         try:
             check_storage_url(env)

@@ -219,3 +219,35 @@ def test_a_damaged_database_file_is_a_storage_error_naming_it(tmp_path: Path) ->
     with pytest.raises(StorageError) as err:
         open_project(home)
     assert err.value.key == "project.db_error"
+
+
+def test_the_sites_environment_belongs_to_its_own_project_home(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dangan.env names the site's home (DANGAN_PROJECT) beside its database and storage
+    URLs. A command naming another home — a restored copy carrying the same project id — must
+    open that home's own database and storage, never the live project's under its name."""
+    import shutil
+
+    from dangan.services.workers import add_worker, list_workers
+
+    live = init_project(tmp_path / "live", "court", name="现场").home
+    copy = tmp_path / "restored"
+    shutil.copytree(live, copy)  # what a restore makes: the same id, its own database
+    monkeypatch.setenv("DANGAN_PROJECT", str(live))
+    monkeypatch.setenv("DANGAN_DATABASE_URL", f"sqlite:///{live / 'dangan.sqlite'}")
+    monkeypatch.setenv("DANGAN_STORAGE_URL", str(live / "storage"))
+    restored = open_project(copy)
+    assert restored.database_url == f"sqlite:///{(copy / 'dangan.sqlite').resolve()}"
+    assert Path(restored.storage.root) == (copy / "storage").resolve()
+    add_worker(restored, "恢复后", ["scan_operator"])
+    assert [w.name for w in list_workers(open_project(live), None)] == []  # live untouched
+    r = dangan("worker", "list", "-p", str(copy), "--json",
+               env={k: os.environ[k] for k in ("DANGAN_PROJECT", "DANGAN_DATABASE_URL",
+                                                "DANGAN_STORAGE_URL")})
+    assert r.returncode == 0, r.stderr
+    assert "恢复后" in r.stdout
+    # the site's own home still follows the environment (trailing slash and all)
+    assert open_project(Path(f"{live}/")).database_url == os.environ["DANGAN_DATABASE_URL"]
+    # without DANGAN_PROJECT the URLs apply to whichever home is named
+    monkeypatch.delenv("DANGAN_PROJECT")
+    assert open_project(copy).database_url == os.environ["DANGAN_DATABASE_URL"]
