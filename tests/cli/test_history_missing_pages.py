@@ -38,7 +38,8 @@ def test_history_names_a_rebind_with_pages_missing(project: ProjectContext) -> N
     claims.claim(ctx, binder, made)
     (code,) = volume_codes(ctx, made)
     rebind.agree_binding(ctx, "thread", "档案室刘主任", trial_codes=[code])
-    rebind.rebind(ctx, binder, made, accept_missing=REASON)
+    signed = rebind.rebind(ctx, binder, made, accept_missing=REASON)
+    assert signed.accepted_missing == (code,)  # the command names them with the reason
 
     lines = history.volume_history(ctx, code)
     waived = [(h.stage, h.what, h.remarks) for h in lines if h.kind == wf.EVENT_WORK_WAIVED]

@@ -109,6 +109,8 @@ def test_only_a_finished_returned_verified_volume_leaves_the_station(
     (event,) = [h for h in volume_history(ctx, done[0]) if h.kind == wf.EVENT_LOCAL_COPY_DELETED]
     assert event.person == "张扫" and event.data["count"] == 5 and event.data["verified"] == 5
     assert event.data["folder"] == str(root.resolve() / "1-1" / done[0])
+    # the history in words says which folder went and how many files, not only the kind
+    assert event.data["folder"] in event.remarks and "删除 5 个文件" in event.remarks
     local = {f["name"]: f["sha256"] for f in event.data["files"]}
     assert set(local) == {"0001.jpg", "0002.jpg", "0003.jpg", RECEIPT, "Thumbs.db"}
     with ctx.transaction() as s:

@@ -23,7 +23,7 @@ from dangan.cli.common import (
     stage_option,
     worker_option,
 )
-from dangan.i18n import t
+from dangan.i18n import join, t
 
 if TYPE_CHECKING:
     from dangan.services.engine import Actor
@@ -368,6 +368,9 @@ def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
                accept_missing=accept_missing)
     console.print(t("workflow.signed", person=r.person, batch=r.batch,
                     stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
+    if r.accepted_missing:
+        console.print(t("rebind.accepted_missing", count=len(r.accepted_missing),
+                        codes=join(r.accepted_missing), reason=accept_missing.strip()))
 
 
 # --- return ------------------------------------------------------------------------------------

@@ -266,6 +266,7 @@ class SignoffResult:
     volumes: int
     batch_advanced: bool
     next_stage: str
+    accepted_missing: tuple[str, ...] = ()  # rebound short of pages, by the binder's decision
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()

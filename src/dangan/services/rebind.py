@@ -228,14 +228,14 @@ def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
     at = ws.now()
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
-        volumes = _record_shortfall(session, ctx.project_id, actor, batch, archive_codes,
-                                    accept_missing, at)
+        volumes, short = _record_shortfall(session, ctx.project_id, actor, batch,
+                                           archive_codes, accept_missing, at)
         advanced, signed = engine.sign_in_session(
             session, ctx.project_id, graph, batch, wf.REBIND, actor,
             volumes if archive_codes else None, remarks, at)
         ids = engine._with_sheet(signed)
         result = SignoffResult(batch.code, wf.REBIND, actor.name, at, len(signed), advanced,
-                               graph.next(wf.REBIND))
+                               graph.next(wf.REBIND), accepted_missing=tuple(short))
     engine.after_signoff(ctx, ids)
     return result
 
@@ -249,29 +249,32 @@ def accept_missing_pages(ctx: ProjectContext, actor: Actor, batch_code: str,
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
         engine.require_role(actor, wf.REBIND)
         engine.require_claimant(session, batch, wf.REBIND, actor)
-        volumes = _record_shortfall(session, ctx.project_id, actor, batch, archive_codes,
-                                    reason, ws.now())
-        return [v.archive_code for v, _n, _h in _short_volumes(session, volumes)]
+        return _record_shortfall(session, ctx.project_id, actor, batch, archive_codes,
+                                 reason, ws.now())[1]
 
 
 def _record_shortfall(session: Session, project_id: int, actor: Actor, batch: WorkBatch,
-                      archive_codes: Sequence[str], reason: str, at: datetime) -> list[Volume]:
-    """The shortfall decision for each short volume of the batch (listed, else all at 装订)."""
+                      archive_codes: Sequence[str], reason: str, at: datetime
+                      ) -> tuple[list[Volume], list[str]]:
+    """The shortfall decision for each short volume of the batch (listed, else all at 装订):
+    the volumes to sign, and the archive codes of those rebound short of pages."""
     if not reason.strip():
         raise InputError("workflow.waiver_needs_reason")
     volumes = ([ws.volume_by_code(session, project_id, c) for c in archive_codes]
                if archive_codes else list(session.scalars(select(Volume).where(
                    Volume.work_batch_id == batch.id, Volume.stage == wf.REBIND)
                    .order_by(Volume.id))))
+    short: list[str] = []
     for v, numbered, have in _short_volumes(session, volumes):
         if v.work_batch_id != batch.id or v.stage != wf.REBIND:
             continue  # refused by the sign-off
+        short.append(v.archive_code)
         ws.add_event(session, project_id, wf.EVENT_WORK_WAIVED, actor.name, stage=wf.REBIND,
                      worker_id=actor.worker_id, volume_id=v.id, work_batch_id=batch.id,
                      remarks=reason.strip(),
                      data={"missing_pages": True, "numbered": numbered, "scanned": have}, at=at)
     session.flush()
-    return volumes
+    return volumes, short
 
 
 def _short_volumes(session: Session, volumes: Sequence[Volume]

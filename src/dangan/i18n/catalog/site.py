@@ -36,6 +36,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                       "name a folder that does not exist or is empty"),
     "site.restore.busy": ("另一个恢复正在写入 {path}，请待其结束后再运行",
                           "Another restore is writing into {path}; run again when it has finished"),
+    "site.cleanup.event_remarks": ("{host}:{folder}：删除 {count} 个文件（{mb} MB，逐个校验一致；清单见 --json）",
+                                   "{host}:{folder}: {count} file(s) deleted ({mb} MB, each verified; "
+                                   "the list in --json)"),
     "site.restore.interrupted": ("此前恢复到 {path} 的操作在写入数据库模式 {schema} 之后中断：请确认无人使用该模式，由超级用户清空它（DROP SCHEMA … CASCADE 后重新创建），再重新运行恢复",
                                  "An earlier restore into {path} stopped after filling the schema "
                                  "{schema}: make sure nobody uses that schema, have the superuser "

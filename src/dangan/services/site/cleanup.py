@@ -369,6 +369,9 @@ def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder:
         if deleted:
             ws.add_event(session, ctx.project_id, wf.EVENT_LOCAL_COPY_DELETED, actor.name,
                          worker_id=actor.worker_id, volume_id=volume.id,
+                         remarks=t("site.cleanup.event_remarks", host=host, folder=str(folder),
+                                   count=len(deleted),
+                                   mb=f"{sum(f.size for f in deleted) / 1e6:.1f}"),
                          data={"host": host, "folder": str(folder),
                                "files": [f.record() for f in deleted],
                                "count": len(deleted), "bytes": sum(f.size for f in deleted),
