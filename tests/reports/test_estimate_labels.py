@@ -25,3 +25,17 @@ def test_the_stage_rate_is_headed_as_pages_per_person_day(project: ProjectContex
     assert "单价" not in stages.columns and "Rate" not in stages.columns
     scan = next(row for row in stages.rows if row[0] in ("扫描", "Scan"))
     assert scan[2] == 2000.0  # workload.pages_per_person_day of the court template
+
+
+def test_items_are_a_count_or_marked_as_an_estimate(project: ProjectContext) -> None:
+    """Without a catalogue the items are estimated from the pages and say so; with one they
+    are a count — never a count printed as 18.0."""
+    line = Line(project, volumes=10, pages=30)
+    est = estimate(project)
+    assert est.items_estimated
+    items = dict(est.document("测试项目").facts)["件数"]
+    assert isinstance(items, str) and items.startswith("约 ") and "估算" in items
+    line.items(next(iter(line.volume_ids)), 18)
+    est = estimate(project)
+    assert not est.items_estimated
+    assert dict(est.document("测试项目").facts)["件数"] == 18

@@ -75,6 +75,7 @@ class Estimate:
     deadline: str
     staff_for_deadline: dict[str, int]
     plans: tuple[Plan, ...]
+    items_estimated: bool = False  # no catalogue yet: items from the pages (pages_per_item)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -99,7 +100,9 @@ class Estimate:
                              p.finish, t(f"stage.{p.bottleneck}")) for p in self.plans))
         facts: list[tuple[str, object]] = [
             (t("reports.fact.volumes"), self.volumes), (t("reports.fact.pages"), self.pages),
-            (t("reports.fact.items"), self.items),
+            (t("reports.fact.items"),
+             t("reports.fact.items_estimated", items=f"{self.items:g}") if self.items_estimated
+             else int(self.items)),
             (t("reports.fact.volumes_left"), self.volumes_left),
             (t("reports.fact.person_days"), self.person_days),
             (t("reports.fact.working_days"), self.working_days),
@@ -196,7 +199,8 @@ def estimate(ctx: ProjectContext, staff: dict[str, int] | None = None, *,
                     _finish(start, working, days_per_week),
                     round(sum(r.cost for r in rows), 2),
                     next((r.person_days for r in rows if r.stage == wf.SCAN), 0.0),
-                    deadline.isoformat() if deadline else "", need, plan_rows)
+                    deadline.isoformat() if deadline else "", need, plan_rows,
+                    items_estimated=items == 0)
 
 
 def _units(unit: str, pages: int, items_per_page: float, volumes_per_page: float) -> float:

@@ -116,6 +116,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.fact.total": ("合计（元）", "Total (yuan)"),
     "reports.fact.volumes": ("案卷数", "Volumes"),
     "reports.fact.pages": ("页数", "Pages"),
+    "reports.fact.items_estimated": ("约 {items}（尚无卷内目录，按页数估算）",
+                                     "≈ {items} (no catalogue yet: estimated from the pages)"),
     "reports.fact.items": ("件数", "Items"),
     "reports.fact.volumes_left": ("未完成卷数", "Volumes left"),
     "reports.fact.person_days": ("总工日", "Person-days"),
