@@ -170,3 +170,22 @@ def test_echarts_is_vendored_with_its_licence() -> None:
     assert "Apache License" in (VENDOR / "echarts" / "LICENSE").read_text(encoding="utf-8")
     script = (Path(__file__).parents[2] / "scripts" / "vendor-assets.sh").read_text()
     assert f'"echarts {entry["version"]} Apache-2.0 dist/echarts.min.js"' in script
+
+
+def test_a_voided_first_inspection_counts_alike_on_the_dashboard_and_in_the_report(
+        any_project: ProjectContext) -> None:
+    """A batch whose first inspection was voided (catalogues imported after the draw) is
+    judged by its first inspection that reached a verdict — on the dashboard as in the
+    quality report (the dashboard took round 1 only, and left such a batch out)."""
+    from dangan.db.models import QCInspection
+    from dangan.reports.dashboard import dashboard
+    from dangan.reports.quality import quality
+
+    line = Line(any_project, volumes=2, pages=10)
+    now = datetime.now(UTC)
+    with any_project.transaction() as s:
+        for rnd, decision in ((1, "void"), (2, "fail"), (3, "pass")):
+            s.add(QCInspection(work_batch_id=line.batch_id, round=rnd, seed=rnd,
+                               decided_at=now, decision=decision))
+    board, report = dashboard(any_project), quality(any_project, None)
+    assert board.batch_pass_rate == report.batch_pass_rate == 0.0  # its first verdict failed

@@ -188,6 +188,26 @@ def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime |
             .group_by(*group))
 
 
+def _first_sampling(project_id: int) -> Any:
+    """Per work batch: the round of its first QC inspection that reached a verdict (a voided
+    inspection is no verdict)."""
+    return (select(QCInspection.work_batch_id.label("batch_id"),
+                   func.min(QCInspection.round).label("round"))
+            .join(WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
+            .where(WorkBatch.project_id == project_id, QCInspection.decision.in_(VERDICTS))
+            .group_by(QCInspection.work_batch_id).subquery("first_sampling"))
+
+
+def first_verdicts(session: Session, project_id: int) -> dict[str, int]:
+    """Work batches by the verdict of their first QC sampling (as ``first_pass`` takes it)."""
+    first = _first_sampling(project_id)
+    return {str(d): int(n) for d, n in session.execute(
+        select(QCInspection.decision, func.count()).select_from(first)
+        .join(QCInspection, and_(QCInspection.work_batch_id == first.c.batch_id,
+                                 QCInspection.round == first.c.round))
+        .group_by(QCInspection.decision)).all()}
+
+
 @dataclass(frozen=True)
 class FirstPass:
     """一次抽检合格: volumes accepted at their first QC sampling, of the volumes whose first
@@ -207,11 +227,7 @@ def first_pass(session: Session, project_id: int, starts_at: datetime | None = N
     voided inspection is no verdict; a re-inspection after rework is never a first sampling);
     the verdict of a sampling is every volume's of the batch. With a period: the volumes whose
     first sampling was decided in it."""
-    first = (select(QCInspection.work_batch_id.label("batch_id"),
-                    func.min(QCInspection.round).label("round"))
-             .join(WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
-             .where(WorkBatch.project_id == project_id, QCInspection.decision.in_(VERDICTS))
-             .group_by(QCInspection.work_batch_id).subquery("first_sampling"))
+    first = _first_sampling(project_id)
     q = (select(func.count(Volume.id),
                 func.sum(case((QCInspection.decision == "pass", 1), else_=0)))
          .select_from(first)

@@ -6,7 +6,7 @@ page stays fast on a project of 100,000 volumes and a year of sign-offs.
   volume from ``ix_stage_event_first`` (the earliest ``at``), counted per local day; the
   burn-up, the weekly throughput and the forecast are then those of the weekly report;
 - quality: defects per type (原卷错误 apart) from the defect table, per 1,000 pages scanned;
-  the first-round verdicts of the QC inspections;
+  each work batch's first QC verdict (its first inspection not voided, as the reports take it);
 - this month per worker: pages first signed (the unit rule of every report), defects charged,
   and the pay before adjustments — units × ``[piece_rates]``, deductions and the mentor's
   share, as in the pay report; adjustments for closed periods are in the pay report itself.
@@ -27,11 +27,11 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from dangan.db.models import Defect, Item, QCInspection, StageEvent, Volume, WorkBatch, Worker
+from dangan.db.models import Defect, Item, StageEvent, Volume, Worker
 from dangan.domain import workflow as wf
 from dangan.reports.common import (
-    VERDICTS,
     Period,
+    first_verdicts,
     local_day,
     not_waived,
     pages_of,
@@ -70,7 +70,7 @@ class Dashboard:
     codes: dict[str, int]  # charged defects by code
     original: dict[str, int]  # 原卷错误 by code
     per_1000_pages: float | None  # charged defects per 1,000 pages scanned
-    batch_pass_rate: float | None  # inspected batches passed at the first round
+    batch_pass_rate: float | None  # inspected batches passed at their first verdict
     workers: tuple[WorkerMonth, ...]
     pay_total: float
     timings: dict[str, float] = field(default_factory=dict)
@@ -183,12 +183,7 @@ def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
             select(Defect.code, Defect.cause, func.count()).where(
                 Defect.project_id == pid, Defect.status != "waived")
             .group_by(Defect.code, Defect.cause)).all())
-        verdicts = timer.run("first QC verdicts", lambda: dict(session.execute(
-            select(QCInspection.decision, func.count()).join(
-                WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
-            .where(WorkBatch.project_id == pid, QCInspection.round == 1,
-                   QCInspection.decision.in_(VERDICTS))
-            .group_by(QCInspection.decision)).all()))
+        verdicts = timer.run("first QC verdicts", lambda: first_verdicts(session, pid))
         units = timer.run("this month's units per worker",
                           lambda: _month_units(session, pid, month, stages, item_stages))
         lines = timer.run("this month's deductions",
