@@ -135,3 +135,19 @@ def test_stopped_midway_keeps_finished_volumes_and_rerun_does_the_rest(
     assert records == dict.fromkeys(set(volume_of.values()), 1)
     assert len(rows) == VOLUMES * PAGES
     assert all(ctx.storage.sha256(f.path) == f.sha256 for f in rows)
+
+
+def test_the_summary_says_what_a_rerun_kept_for_the_cli_and_the_web() -> None:
+    """``RetouchSummary.resumed``: the one sentence the CLI prints and the web desk's run
+    message ends with — empty for a first run and for the same request repeated."""
+    from dangan.i18n import t
+    from dangan.imaging.context import PageReport
+    from dangan.services.retouch import RetouchSummary
+
+    pages = [PageReport(f"p{i}", status="skipped") for i in range(3)]
+    pages += [PageReport(f"q{i}") for i in range(2)]
+    rerun = RetouchSummary(pages=pages, kept=["V1"], redone=1)
+    assert rerun.resumed() == t("retouch.resumed", kept=3, volumes=1, done=2, redone=1)
+    assert RetouchSummary(pages=pages[3:]).resumed() == ""  # a first run
+    repeat = RetouchSummary(pages=pages[:3], kept=["V1"], already=["V1"])
+    assert repeat.resumed() == ""  # the same request again: nothing was resumed

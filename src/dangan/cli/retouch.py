@@ -42,15 +42,6 @@ def _print_summary(summary: RetouchSummary) -> None:
                         files=", ".join(summary.ignored[:5])))
 
 
-def _print_resumed(summary: RetouchSummary) -> None:
-    """What an earlier, interrupted run had finished (kept) and what this run did again."""
-    kept = summary.counts.get("skipped", 0)
-    done = len(summary.pages) - kept
-    if summary.redone or (kept and (done or set(summary.kept) - set(summary.already))):
-        console.print(t("retouch.resumed", kept=kept, volumes=len(summary.kept), done=done,
-                        redone=summary.redone))
-
-
 def default_project() -> Path | None:
     """The project of a ``retouch`` given no SRC and DST: as for every command, ``-p``
     defaults to ``DANGAN_PROJECT``, else the current directory when it holds dangan.toml."""
@@ -112,7 +103,8 @@ def retouch(
             actor = resolve_actor(ctx, user) if user else None
             summary = _with_progress(None, lambda tick: retouch_project.run(
                 ctx, executor, batch=batch, actor=actor, progress=tick, force=force))
-            _print_resumed(summary)
+            if summary.resumed():
+                console.print(summary.resumed())
             for code, (pages, defects) in summary.signed_figures.items():
                 console.print(t("retouch.volume_signed", code=code, stage=t("stage.retouch"),
                                 user=actor.name if actor else "", pages=pages,

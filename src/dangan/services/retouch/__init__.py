@@ -64,6 +64,16 @@ class RetouchSummary:
         done = sum(1 for p in self.pages if p.status != "skipped")
         return done / self.seconds if self.seconds > 0 else 0.0
 
+    def resumed(self) -> str:
+        """What an earlier, interrupted run had finished (kept) and what this run did again,
+        in words; "" when nothing was resumed (a first run, or the same request repeated)."""
+        kept = self.counts.get("skipped", 0)
+        done = len(self.pages) - kept
+        if self.redone or (kept and (done or set(self.kept) - set(self.already))):
+            return t("retouch.resumed", kept=kept, volumes=len(self.kept), done=done,
+                     redone=self.redone)
+        return ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "pages": len(self.pages), "counts": self.counts, "defects": self.defects,

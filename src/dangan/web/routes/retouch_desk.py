@@ -133,8 +133,9 @@ def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
         finally:
             executor.close()
         progress.set_done(total)
-        return t("web_images.retouch.run_done", pages=len(summary.pages),
+        done = t("web_images.retouch.run_done", pages=len(summary.pages),
                  signed=len(summary.signed))
+        return f"{done} {summary.resumed()}".strip()  # a rerun says what it kept
 
     return work
 
