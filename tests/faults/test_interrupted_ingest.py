@@ -87,8 +87,11 @@ def test_ingest_killed_after_the_commit_is_finished_by_the_rerun(
     assert status.returncode == 0 and json.loads(status.stdout)["unfinished"] == [
         first.archive_code], status.stdout + status.stderr
 
+    if before_receipt:  # killed while writing the receipt: its temporary is left behind
+        (root / first.folder / f".dangan-tmp-{'0' * 32}-{RECEIPT}").write_text("{", "utf-8")
     again = dangan(ctx, *args)
     assert again.returncode == 0, again.stdout + again.stderr
+    assert not list((root / first.folder).glob(".dangan-tmp-*"))  # the rerun removed it
     said = (f"{first.archive_code}: already ingested, unchanged; finished an interrupted "
             f"ingest (tracking sheet and receipt) and the scan stage is now signed by 张扫")
     assert said in " ".join(again.stdout.split()), again.stdout  # the console wraps lines

@@ -49,6 +49,7 @@ from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
+from dangan.storage.atomic import TMP_PREFIX
 
 RECEIPT = ".dangan-ingested.json"
 # In 已扫描/<folder>/ (published with the pages) from before a volume's record is committed
@@ -465,6 +466,9 @@ def _write_receipt(path: str, code: str, files: Sequence[tuple[str, str]], worke
                    at: datetime) -> None:
     # A read-only scan share keeps no receipt: the database still knows the volume is ingested.
     with contextlib.suppress(OSError):
+        for name in os.listdir(path):  # a run killed while writing it left its temporary
+            if name.startswith(TMP_PREFIX) and name.endswith(RECEIPT):
+                os.remove(os.path.join(path, name))
         rn.write_json_atomic(os.path.join(path, RECEIPT), {
             "archive_code": code, "worker": worker, "at": at.isoformat(),
             "files": {rel.rsplit("/", 1)[-1]: sha for rel, sha in files}})
