@@ -388,3 +388,41 @@ def test_a_stored_file_gone_is_named_and_the_rest_backed_up(project: ProjectCont
     assert isinstance(cli.exception, IntegrityError) and cli.exception.exit_code == 8
     assert first in cli.output and second in cli.output
     assert len(backup.snapshots(out)) == 3
+
+
+def test_a_restore_never_goes_inside_a_project_or_its_backup_and_says_when_incomplete(
+        project: ProjectContext, tmp_path: Path) -> None:
+    """A restore into a project's home or storage (its 已扫描 is written by ingest alone), or
+    into the backup it reads, is refused before anything is written; a blank folder argument
+    is refused (it would mean the current directory); a restore whose snapshot lacks a file
+    (damaged when the backup ran) makes the rest and exits 8."""
+    ctx = project
+    returned_and_open(ctx)
+    out = tmp_path / "备份"
+    runner = CliRunner()
+    assert runner.invoke(app, ["backup", str(out), "-p", str(ctx.home)]).exit_code == 0
+    storage = Path(ctx.storage.root)
+    for inside in (storage / "已扫描" / "newhome", storage / "newhome", ctx.home / "sub",
+                   out / "restored"):
+        with pytest.raises(InputError) as err:
+            backup.restore(out, inside)
+        assert err.value.key in ("site.restore.inside_project", "site.restore.inside_backup")
+        assert not inside.exists()
+    blank = runner.invoke(app, ["backup", "", "-p", str(ctx.home)])
+    assert isinstance(blank.exception, InputError) and blank.exception.key == "site.blank_path"
+    assert blank.exception.exit_code == 4
+    with ctx.transaction() as s:
+        path = s.scalars(select(StoredFile.path).order_by(StoredFile.path)).first()
+    assert path is not None
+    stored = Path(ctx.storage.path(path))
+    data = bytearray(stored.read_bytes())
+    data[100] ^= 0xFF
+    stored.write_bytes(bytes(data))
+    out2 = tmp_path / "新备份"  # a first backup meets the damage: the file is not in it
+    first = runner.invoke(app, ["backup", str(out2), "-p", str(ctx.home)])
+    assert isinstance(first.exception, IntegrityError) and first.exception.exit_code == 8
+    done = runner.invoke(app, ["restore", str(out2), str(tmp_path / "恢复")])
+    assert isinstance(done.exception, IntegrityError), done.output
+    assert done.exception.key == "site.restore.incomplete" and done.exception.exit_code == 8
+    assert done.exception.details == [path]
+    assert (tmp_path / "恢复" / "dangan.toml").exists()  # the rest was restored

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
-from dangan.errors import IntegrityError
+from dangan.errors import InputError, IntegrityError
 from dangan.i18n import join, t
 
 
@@ -20,11 +20,11 @@ def _size(size: int) -> str:
     return f"{value:.1f} GB"
 
 
-def backup(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.backup.out"),
+def backup(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.backup.out"),
            project: Path = Project, as_json: bool = AsJson) -> None:
     from dangan.services.site import backup as svc
 
-    result = svc.backup(open_ctx(project, read_only=True), out)
+    result = svc.backup(open_ctx(project, read_only=True), _not_blank(out, "OUT"))
     if as_json:
         print_json(result.to_dict())
         _fail_on_damage(result.failed_verification)
@@ -42,6 +42,14 @@ def backup(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.backup.o
     _fail_on_damage(result.failed_verification)
 
 
+def _not_blank(path: str, name: str) -> Path:
+    """The folder argument ``path``; an empty one (a script's unset variable) is refused:
+    as a path it would be the current directory, which is not what was meant."""
+    if not path.strip():
+        raise InputError("site.blank_path", name=name)
+    return Path(path)
+
+
 def _fail_on_damage(paths: list[str]) -> None:
     """A backup that met stored files failing their checksum finished everything else but is
     no success: a nightly job sees the integrity exit code."""
@@ -49,17 +57,19 @@ def _fail_on_damage(paths: list[str]) -> None:
         raise IntegrityError("site.backup.failed_verification", count=len(paths), details=paths)
 
 
-def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore.out"),
-            dest: Path = typer.Argument(..., metavar="DIR", help="cli.opt.restore.dest"),
+def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.out"),
+            dest: str = typer.Argument(..., metavar="DIR", help="cli.opt.restore.dest"),
             database_url: str = typer.Option(None, "--database-url",
                                              help="cli.opt.restore.database_url"),
             snapshot: str = typer.Option(None, "--snapshot", help="cli.opt.restore.snapshot"),
             as_json: bool = AsJson) -> None:
     from dangan.services.site import backup as svc
 
-    result = svc.restore(out, dest, database_url=database_url, snapshot=snapshot)
+    result = svc.restore(_not_blank(out, "OUT"), _not_blank(dest, "DIR"),
+                         database_url=database_url, snapshot=snapshot)
     if as_json:
         print_json(result.to_dict())
+        _fail_on_incomplete(result.not_backed_up)
         return
     console.print(t("site.restore.done", home=result.home, snapshot=result.snapshot,
                     files=result.files, database=result.database))
@@ -75,6 +85,14 @@ def restore(out: Path = typer.Argument(..., metavar="OUT", help="cli.opt.restore
         console.print(t("site.restore.not_backed_up", count=len(result.not_backed_up)))
         for path in result.not_backed_up[:20]:
             console.print(f"  • {path}", highlight=False)
+    _fail_on_incomplete(result.not_backed_up)
+
+
+def _fail_on_incomplete(paths: tuple[str, ...]) -> None:
+    """A restore whose snapshot lacks files (damaged when the backup ran) made the rest, but
+    the project is incomplete: a scripted restore sees the integrity exit code."""
+    if paths:
+        raise IntegrityError("site.restore.incomplete", count=len(paths), details=list(paths))
 
 
 def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",

@@ -39,6 +39,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.event_remarks": ("{host}:{folder}：删除 {count} 个文件（{mb} MB，逐个校验一致；清单见 --json）",
                                    "{host}:{folder}: {count} file(s) deleted ({mb} MB, each verified; "
                                    "the list in --json)"),
+    "site.restore.inside_project": ("不能恢复到 {path}：它位于项目 {project} 的目录或存储区内。请另选一个新目录",
+                                    "Cannot restore into {path}: it lies inside the home or storage of the "
+                                    "project at {project}. Choose a new folder elsewhere"),
+    "site.restore.inside_backup": ("不能恢复到 {path}：它位于备份 {backup} 之内。请另选一个新目录",
+                                   "Cannot restore into {path}: it lies inside the backup {backup}. "
+                                   "Choose a new folder elsewhere"),
+    "site.restore.incomplete": ("恢复的项目缺少 {count} 个文件（备份时已损坏，未备份）：其余已恢复；请用 dangan fixity 核对，"
+                                "并从扫描站或更早的备份取回这些文件",
+                                "The restored project lacks {count} file(s) (damaged when the backup ran, "
+                                "not backed up): the rest is restored; check it with dangan fixity and "
+                                "get those files from the scan station or an earlier backup"),
+    "site.blank_path": ("{name} 为空：请给出目录（空参数会被当作当前目录）",
+                        "{name} is empty: give a folder (an empty argument would mean the current "
+                        "directory)"),
     "site.restore.interrupted": ("此前恢复到 {path} 的操作在写入数据库模式 {schema} 之后中断：请确认无人使用该模式，由超级用户清空它（DROP SCHEMA … CASCADE 后重新创建），再重新运行恢复",
                                  "An earlier restore into {path} stopped after filling the schema "
                                  "{schema}: make sure nobody uses that schema, have the superuser "

@@ -319,7 +319,7 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
     if missing:
         raise IntegrityError("site.restore.objects_missing", count=len(missing),
                              details=missing)
-    _check_target_folder(home)
+    _check_target_folder(home, out)
     if kind == "postgresql":
         from dangan.services.site import backup_pg
 
@@ -377,9 +377,21 @@ def _refuse_interrupted(home: Path, database_url: str, exc: ConflictError) -> No
                             schema=exc.params.get("schema", ""), marker=marker) from exc
 
 
-def _check_target_folder(home: Path) -> None:
+def _check_target_folder(home: Path, out: Path) -> None:
     """The new home must not exist yet, or be an empty folder: nothing there is overwritten
-    or mixed into the restored project."""
+    or mixed into the restored project; and it may not lie inside another project's home or
+    storage (a stage folder such as 已扫描 is written by its own commands alone) nor inside
+    the backup it is restored from."""
+    from dangan.storage import AREAS
+
+    stage_folders = {a.value for a in AREAS}
+    for folder in (home, *home.parents):
+        if folder.name in stage_folders or (folder != home and (
+                (folder / CONFIG_FILE).exists()
+                or any((folder / name).is_dir() for name in stage_folders))):
+            raise InputError("site.restore.inside_project", path=home, project=folder)
+    if out == home or out in home.parents:
+        raise InputError("site.restore.inside_backup", path=home, backup=out)
     if not os.path.lexists(home):
         return
     if not home.is_dir() or any(home.iterdir()):
