@@ -251,3 +251,18 @@ def test_the_sites_environment_belongs_to_its_own_project_home(
     # without DANGAN_PROJECT the URLs apply to whichever home is named
     monkeypatch.delenv("DANGAN_PROJECT")
     assert open_project(copy).database_url == os.environ["DANGAN_DATABASE_URL"]
+
+
+def test_an_error_naming_a_setting_in_brackets_prints_it_whole(tmp_path: Path) -> None:
+    """Messages name dangan.toml's sections ("[database] url") and folders as they are; the
+    console printed them as markup and dropped the brackets' content."""
+    from dangan.services.project import init_project as init
+
+    ctx = init(tmp_path / "[1997]" / "p", "court", name="甲")  # the storage's path: [1997]
+    ctx.storage.write_bytes("已扫描/1997-民-0014-0025/0001.jpg", b"\xff\xd8\xff page",
+                            masters=True)
+    typo = f"sqlite:///{tmp_path / 'typo.sqlite'}"
+    r = dangan("status", "-p", str(ctx.home), env={"DANGAN_DATABASE_URL": typo})
+    assert r.returncode == 3, r.stderr
+    flat = "".join(r.stderr.split())
+    assert "[database]url" in flat and "[1997]" in flat

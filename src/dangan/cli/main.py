@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from dangan.cli.common import console, err_console
 from dangan.cli.localise import LocalisedGroup, check_lang, usage_text, walk
@@ -87,9 +88,12 @@ def run() -> None:
     try:
         code = app(standalone_mode=False)
     except DanganError as exc:
-        err_console.print(f"[bold red]{t('cli.error_prefix')}[/]{exc.message}", highlight=False)
+        # the message names files and settings as they are: "[catalogue]", a folder "[1997]"
+        # are text, not console markup
+        err_console.print(f"[bold red]{t('cli.error_prefix')}[/]{escape(exc.message)}",
+                          highlight=False)
         for line in exc.details:
-            err_console.print(f"  • {line}", highlight=False)
+            err_console.print(f"  • {escape(str(line))}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print(t("error.interrupted"))
