@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from dangan.cli.main import app
 from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import ConflictError, InputError, IntegrityError
+from dangan.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.samples import SetTruth, generate_set
 from dangan.services.engine import resolve_actor
@@ -212,10 +212,13 @@ def test_restore_refuses_what_it_cannot_do_whole(any_project: ProjectContext,
         backup.backup(ctx, Path(ctx.storage.root) / "备份")
     assert inside.value.key == "site.backup.inside_storage"
     out = tmp_path / "备份"
-    with pytest.raises(InputError) as none:
+    with pytest.raises(NotFoundError) as none:  # exit 5, as everything not found
         backup.restore(out, tmp_path / "x", database_url=restore_url)
-    assert none.value.key == "site.restore.no_snapshot"
+    assert none.value.key == "site.restore.no_snapshot" and none.value.exit_code == 5
     backup.backup(ctx, out)
+    with pytest.raises(NotFoundError) as unknown:
+        backup.restore(out, tmp_path / "x", database_url=restore_url, snapshot="nope")
+    assert unknown.value.key == "site.restore.unknown_snapshot"
     with pytest.raises(ConflictError) as exists:
         backup.restore(out, ctx.home, database_url=restore_url)
     assert exists.value.key == "site.restore.folder_not_empty"

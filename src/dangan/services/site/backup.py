@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE
-from dangan.errors import ConflictError, InputError, IntegrityError
+from dangan.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from dangan.services.project import ProjectContext
 from dangan.storage.atomic import TMP_PREFIX, atomic_write_text, fsync_dir
 from dangan.storage.checksum import copy_hashing, sha256_stream
@@ -287,10 +287,11 @@ def snapshots(out: Path) -> list[str]:
 def read_manifest(out: Path, snapshot: str | None = None) -> tuple[str, dict[str, Any]]:
     names = snapshots(out)
     if not names:
-        raise InputError("site.restore.no_snapshot", path=out)
+        raise NotFoundError("site.restore.no_snapshot", path=out)
     name = snapshot or names[-1]
     if name not in names:
-        raise InputError("site.restore.unknown_snapshot", name=name, choices=", ".join(names))
+        raise NotFoundError("site.restore.unknown_snapshot", name=name,
+                            choices=", ".join(names))
     data: dict[str, Any] = json.loads((out / "snapshots" / name / MANIFEST).read_text("utf-8"))
     if data.get("format") != FORMAT:
         raise InputError("site.restore.bad_format", name=name, format=data.get("format"))
