@@ -10,7 +10,7 @@ from pathlib import Path
 from cli.runner import dangan
 from dangan.compute.executors import InProcessExecutor
 from dangan.domain import workflow as wf
-from dangan.samples import generate_set
+from dangan.samples import SetTruth, generate_set
 from dangan.services import claims, intake
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
@@ -22,17 +22,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "indexing"))
 from dangan_index_fixtures import write_catalogue
 
 
-def test_index_import_and_package_say_what_they_signed(project: ProjectContext,
-                                                       tmp_path: Path) -> None:
-    ctx = project
+def _retouched(ctx: ProjectContext, tmp_path: Path, volumes: int, seed: int
+               ) -> tuple[SetTruth, str]:
+    """``volumes`` generated volumes of 3 pages scanned, ingested and retouched (signed)."""
     scan_root = tmp_path / "scan"
-    truth = generate_set(scan_root, 2, seed=23, pages=(3, 3), p_blank=0.0, p_duplicate=0.0)
+    truth = generate_set(scan_root, volumes, seed=seed, pages=(3, 3), p_blank=0.0,
+                         p_duplicate=0.0)
     _register(ctx, truth)
     batch = line_to(ctx, wf.SCAN)
     intake.ingest(ctx, resolve_actor(ctx, "张扫"), scan_root)
     retoucher = resolve_actor(ctx, "赵修")
     claims.claim(ctx, retoucher, batch, wf.RETOUCH)
     retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    return truth, batch
+
+
+def test_index_import_and_package_say_what_they_signed(project: ProjectContext,
+                                                       tmp_path: Path) -> None:
+    ctx = project
+    truth, batch = _retouched(ctx, tmp_path, 2, seed=23)
     indexer = resolve_actor(ctx, "钱标")
     claims.claim(ctx, indexer, batch, wf.INDEX)
     codes = sorted(v.archive_code for v in truth.volumes)
@@ -70,14 +78,7 @@ def test_index_import_without_the_claim_says_why_nothing_was_signed(
     from dangan.i18n import t
 
     ctx = project
-    scan_root = tmp_path / "scan"
-    truth = generate_set(scan_root, 1, seed=29, pages=(3, 3), p_blank=0.0, p_duplicate=0.0)
-    _register(ctx, truth)
-    batch = line_to(ctx, wf.SCAN)
-    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scan_root)
-    retoucher = resolve_actor(ctx, "赵修")
-    claims.claim(ctx, retoucher, batch, wf.RETOUCH)
-    retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    truth, batch = _retouched(ctx, tmp_path, 1, seed=29)
     (vol,) = truth.volumes
     catalogue = write_catalogue(
         tmp_path / "目录.xlsx", [[vol.archive_code, "案卷", "1997", "永久", 1, vol.image_count]],
