@@ -185,3 +185,20 @@ def test_a_problem_given_to_a_rerun_is_recorded_on_the_ingested_volume(
     assert "already recorded before, not recorded again: 第7页有水渍" in said
     with ctx.transaction() as session:
         assert session.scalar(select(func.count(StageEvent.id))) == events + 1
+
+
+def test_a_refused_volume_lists_each_defect_with_its_code(
+    any_project, clean_set: tuple[Path, SetTruth], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The lines under a refused volume read "path [code] message": the code in brackets was
+    taken for console markup and dropped."""
+    ctx = any_project
+    src, truth = clean_set
+    root = scan_root_with(ctx, src, truth.volumes, tmp_path / "scan")
+    line_to(ctx, wf.SCAN)
+    actor(ctx, "张扫")
+    a = truth.volumes[0]
+    next(p for p in sorted((root / a.folder).iterdir()) if p.suffix == ".jpg").unlink()
+    r = _cli(ctx, "ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+    assert r.returncode != 0
+    assert "[missing_page]" in "".join(r.stderr.split()), r.stderr

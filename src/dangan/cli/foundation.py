@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
@@ -53,7 +54,7 @@ def volumes_import(
     summary = import_volumes(ctx, file, update=update,
                              actor=resolve_actor(ctx, worker) if worker else None)
     for line in summary.changes:
-        console.print(f"  • {line}", highlight=False)
+        console.print(f"  • {escape(str(line))}", highlight=False)
     console.print(summary.message())
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
@@ -83,7 +84,7 @@ def _print_signed(worker: str, stage: str, codes: list[str],
         console.print(t("stage.signed_volumes", worker=worker, stage=t(f"stage.{stage}"),
                         count=len(codes), codes=join(codes)))
     for line in dict.fromkeys(unsigned):
-        console.print(f"[yellow]•[/] {line}")
+        console.print(f"[yellow]•[/] {escape(line)}")
 
 
 @index_app.command("check")
@@ -177,7 +178,7 @@ def package(
                             ocr=ocr, tiff_single=tiff_single, correction=correction)
     problems = list(dict.fromkeys(line for r in results for line in r.problems))
     for line in problems:
-        console.print(f"[red]•[/] {line}")
+        console.print(f"[red]•[/] {escape(line)}")
     for result in results:
         console.print(t("package.done", volumes=result.volumes, form=result.form,
                         files=result.files, pages=result.pages))

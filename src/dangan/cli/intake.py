@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import (
@@ -144,7 +145,7 @@ def ingest(
             out = console if v.state in ("ingested", "unchanged") else err_console
             out.print(v.message, highlight=False)
             for d in v.defects:
-                err_console.print(f"  • {d.path} [{d.code}] {d.message}", highlight=False)
+                err_console.print(escape(f"  • {d.path} [{d.code}] {d.message}"), highlight=False)
         console.print(t("intake.ingest.summary", ingested=result.count("ingested"),
                         unchanged=result.count("unchanged"),
                         finished=sum(v.finished for v in result.volumes),

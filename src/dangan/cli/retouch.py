@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from dangan.cli.common import PROJECT_ENV, OptionalProject, console, open_ctx, worker_option
@@ -113,7 +114,7 @@ def retouch(
                 console.print(t("retouch.volumes_already_signed", count=len(summary.already),
                                 codes="、".join(summary.already[:10])))
             for line in summary.unsigned:
-                console.print(f"[yellow]•[/] {line}")
+                console.print(f"[yellow]•[/] {escape(line)}")
         else:
             if not src or not dst:
                 raise InputError("retouch.need_paths")

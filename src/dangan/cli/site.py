@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.errors import InputError, IntegrityError
@@ -34,11 +35,11 @@ def backup(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.backup.ou
     if result.changed:
         console.print(t("site.backup.changed", count=len(result.changed)))
         for path in result.changed[:20]:
-            console.print(f"  • {path}", highlight=False)
+            console.print(f"  • {escape(path)}", highlight=False)
     if result.damaged:
         console.print(t("site.backup.damaged", count=len(result.damaged)))
         for path in result.damaged[:20]:
-            console.print(f"  • {path}", highlight=False)
+            console.print(f"  • {escape(path)}", highlight=False)
     _fail_on_damage(result.failed_verification)
 
 
@@ -84,7 +85,7 @@ def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.
     if result.not_backed_up:
         console.print(t("site.restore.not_backed_up", count=len(result.not_backed_up)))
         for path in result.not_backed_up[:20]:
-            console.print(f"  • {path}", highlight=False)
+            console.print(f"  • {escape(path)}", highlight=False)
     _fail_on_incomplete(result.not_backed_up)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import (
@@ -388,7 +389,7 @@ def return_check(no: int = typer.Argument(..., metavar="NO"), project: Path = Pr
     if not problems:
         console.print(t("return.ready", no=no))
     for p in problems:
-        console.print(f"  • {p}", highlight=False)
+        console.print(f"  • {escape(str(p))}", highlight=False)
     if problems:
         raise typer.Exit(7)
 
