@@ -5,12 +5,10 @@ proxy configuration name what the README says."""
 from __future__ import annotations
 
 import configparser
-import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from site_postgres import DEPLOY, psql
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
@@ -18,39 +16,8 @@ from sqlalchemy.exc import ProgrammingError
 from dangan.domain import workflow as wf
 from dangan.services import workers
 from dangan.services.engine import resolve_actor
-from dangan.services.project import dispose_engines, init_project, open_project
+from dangan.services.project import init_project, open_project
 from dangan.services.site import backup
-
-DEPLOY = Path(__file__).parent.parent.parent / "deploy"
-
-
-def _psql(url: str, script: Path, **variables: str) -> None:
-    u = make_url(url)
-    args = ["psql", "-X", "-q", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432),
-            "-U", u.username or "postgres", "-d", u.database or "postgres", "-f", str(script)]
-    for name, value in variables.items():
-        args += ["-v", f"{name}={value}"]
-    subprocess.run(args, check=True, capture_output=True)
-
-
-@pytest.fixture
-def site_roles(postgres_base_url: str) -> Iterator[dict[str, str]]:
-    tag = uuid.uuid4().hex[:8]
-    names = {"owner": f"own_{tag}", "app": f"app_{tag}", "schema": f"site_{tag}"}
-    try:
-        _psql(postgres_base_url, DEPLOY / "postgresql" / "01-roles.sql", **names)
-        yield names
-    finally:
-        dispose_engines()
-        admin = create_engine(postgres_base_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{names["schema"]}" CASCADE'))
-            for role in (names["app"], names["owner"]):
-                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                                {"r": role}).first():
-                    conn.execute(text(f'DROP OWNED BY "{role}" CASCADE'))
-                    conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
@@ -62,7 +29,7 @@ def test_the_application_role_works_the_line_but_cannot_change_schema_or_audit_t
     app_url = base.set(username=site_roles["app"]).render_as_string(hide_password=False)
     monkeypatch.setenv("DANGAN_DATABASE_URL", owner_url)
     home = init_project(tmp_path / "site", "court", name="现场").home  # migrations: the owner
-    _psql(postgres_base_url, DEPLOY / "postgresql" / "02-grants.sql",
+    psql(postgres_base_url, DEPLOY / "postgresql" / "02-grants.sql",
           app=site_roles["app"], schema=site_roles["schema"])
     monkeypatch.setenv("DANGAN_DATABASE_URL", app_url)
     ctx = open_project(home)

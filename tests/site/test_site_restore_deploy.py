@@ -5,13 +5,11 @@ which then works the restored project; the live project is untouched."""
 
 from __future__ import annotations
 
-import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from site_helpers import returned_and_open
+from site_postgres import DEPLOY, psql
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -19,40 +17,8 @@ from dangan.db.models import StageEvent, StoredFile, Worker
 from dangan.domain import workflow as wf
 from dangan.services import workers
 from dangan.services.fixity import fixity
-from dangan.services.project import ProjectContext, dispose_engines, init_project, open_project
+from dangan.services.project import ProjectContext, init_project, open_project
 from dangan.services.site import backup
-
-DEPLOY = Path(__file__).parent.parent.parent / "deploy"
-
-
-def _psql(url: str, script: Path, **variables: str) -> None:
-    u = make_url(url)
-    args = ["psql", "-X", "-q", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432),
-            "-U", u.username or "postgres", "-d", u.database or "postgres", "-f", str(script)]
-    for name, value in variables.items():
-        args += ["-v", f"{name}={value}"]
-    subprocess.run(args, check=True, capture_output=True)
-
-
-@pytest.fixture
-def site_roles(postgres_base_url: str) -> Iterator[dict[str, str]]:
-    tag = uuid.uuid4().hex[:8]
-    names = {"owner": f"own_{tag}", "app": f"app_{tag}", "schema": f"site_{tag}"}
-    try:
-        _psql(postgres_base_url, DEPLOY / "postgresql" / "01-roles.sql", **names)
-        yield names
-    finally:
-        dispose_engines()
-        admin = create_engine(postgres_base_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for schema in (names["schema"], names["schema"] + "_r"):
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            for role in (names["app"], names["owner"]):
-                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                                {"r": role}).first():
-                    conn.execute(text(f'DROP OWNED BY "{role}" CASCADE'))
-                    conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
 
 
 def _counts(ctx: ProjectContext) -> tuple[int, ...]:
@@ -75,7 +41,7 @@ def test_the_deploy_restore_procedure_leaves_the_live_project_alone(
     app_url = base.set(username=site_roles["app"]).render_as_string(hide_password=False)
     monkeypatch.setenv("DANGAN_DATABASE_URL", owner_url)
     home = init_project(tmp_path / "site", "court", name="现场").home
-    _psql(postgres_base_url, DEPLOY / "postgresql" / "02-grants.sql",
+    psql(postgres_base_url, DEPLOY / "postgresql" / "02-grants.sql",
           app=site_roles["app"], schema=site_roles["schema"])
     # dangan.env on every PC: the live project's database (application role) and storage
     live_storage = tmp_path / "nas"
@@ -100,7 +66,7 @@ def test_the_deploy_restore_procedure_leaves_the_live_project_alone(
     target = make_url(owner_url).update_query_dict({"options": f"-csearch_path={restored}"})
     done = backup.restore(out, tmp_path / "restored",  # 2. as the owner, env still set
                           database_url=target.render_as_string(hide_password=False))
-    _psql(postgres_base_url, DEPLOY / "postgresql" / "02-grants.sql",  # 3. grants
+    psql(postgres_base_url, DEPLOY / "postgresql" / "02-grants.sql",  # 3. grants
           app=site_roles["app"], schema=restored)
     assert _counts(live) == before
     assert _files(live_storage) == files_before
