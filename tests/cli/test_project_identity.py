@@ -195,6 +195,7 @@ def test_an_empty_database_beside_stored_files_is_never_made_a_new_project(
     ctx = init_project(tmp_path / "p", "court", name="甲")
     ctx.storage.write_bytes("已扫描/1997-民-0014-0025/0001.jpg", b"\xff\xd8\xff page",
                             masters=True)
+    (tmp_path / "typo.sqlite").touch()  # an empty database file (a missing one: never made)
     typo = f"sqlite:///{tmp_path / 'typo.sqlite'}"
     for command in (("status",), ("db", "upgrade"), ("fixity",)):
         r = dangan(*command, "-p", str(ctx.home), env={"DANGAN_DATABASE_URL": typo})
@@ -261,6 +262,7 @@ def test_an_error_naming_a_setting_in_brackets_prints_it_whole(tmp_path: Path) -
     ctx = init(tmp_path / "[1997]" / "p", "court", name="甲")  # the storage's path: [1997]
     ctx.storage.write_bytes("已扫描/1997-民-0014-0025/0001.jpg", b"\xff\xd8\xff page",
                             masters=True)
+    (tmp_path / "typo.sqlite").touch()
     typo = f"sqlite:///{tmp_path / 'typo.sqlite'}"
     r = dangan("status", "-p", str(ctx.home), env={"DANGAN_DATABASE_URL": typo})
     assert r.returncode == 3, r.stderr

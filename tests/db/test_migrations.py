@@ -14,7 +14,7 @@ from dangan.db.session import make_engine, session_factory
 
 
 def test_upgrade_matches_models(any_db_url: str) -> None:
-    engine = make_engine(any_db_url)
+    engine = make_engine(any_db_url, create=True)
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
     with engine.connect() as conn:
@@ -24,7 +24,7 @@ def test_upgrade_matches_models(any_db_url: str) -> None:
 
 
 def test_stage_events_cannot_be_changed_even_with_raw_sql(any_db_url: str) -> None:
-    engine = make_engine(any_db_url)
+    engine = make_engine(any_db_url, create=True)
     migrate.upgrade(engine)
     factory = session_factory(engine)
     with factory() as session:
@@ -47,7 +47,7 @@ def test_stage_events_cannot_be_changed_even_with_raw_sql(any_db_url: str) -> No
 
 def test_0003_adds_project_uuid_and_keeps_rows(any_db_url: str) -> None:
     """A project made before 0003 keeps its row; the id column arrives empty, unique."""
-    engine = make_engine(any_db_url)
+    engine = make_engine(any_db_url, create=True)
     migrate.upgrade(engine, "0002")
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO project (name, client, template, created_at) "

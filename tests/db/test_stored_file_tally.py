@@ -144,7 +144,7 @@ def test_tally_follows_packaging_and_repackaging(any_project, tmp_path: Path) ->
 def test_tally_folds_and_keeps_projects_apart(any_db_url: str) -> None:
     """Many small statements (more than the 64 rows PostgreSQL folds at), two projects, a
     delete of everything of one area."""
-    engine = make_engine(any_db_url)
+    engine = make_engine(any_db_url, create=True)
     migrate.upgrade(engine)
     a, b = _project(engine, "甲"), _project(engine, "乙")
     for i in range(80):
@@ -169,7 +169,7 @@ def test_tally_folds_and_keeps_projects_apart(any_db_url: str) -> None:
 
 
 def test_rolled_back_writes_leave_no_count(any_db_url: str) -> None:
-    engine = make_engine(any_db_url)
+    engine = make_engine(any_db_url, create=True)
     migrate.upgrade(engine)
     p = _project(engine, "甲")
     _insert_files(engine, p, "scanned", 5)
@@ -185,7 +185,7 @@ def test_rolled_back_writes_leave_no_count(any_db_url: str) -> None:
 
 
 def test_upgrade_of_an_existing_project_fills_the_tally(any_db_url: str) -> None:
-    engine = make_engine(any_db_url)
+    engine = make_engine(any_db_url, create=True)
     migrate.upgrade(engine, "0012")
     a, b = _project(engine, "旧项目"), _project(engine, "另一个")
     _insert_files(engine, a, "scanned", 30)

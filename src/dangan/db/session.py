@@ -2,16 +2,22 @@
 
 Nothing here runs at import time: engines are built at the edge from a URL and passed down.
 SQLite gets WAL, foreign keys and a busy timeout so that a few local processes (CLI, watch
-folder, web) can share one project file; PostgreSQL is used as it is.
+folder, web) can share one project file; PostgreSQL is used as it is. A SQLite file is opened
+only if it exists (SQLite's ``mode=rw``): a mistyped path is refused, never made into an
+empty database; only creating a project makes the file, through ``create_sqlite_file``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,9 +26,47 @@ from dangan.errors import DanganError, StorageError
 READ_ONLY = "dangan_read_only"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (absolute); None for another database, an
+    in-memory one, or a URL that is already a SQLite URI (``uri=true``: taken as written)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if not database or database == ":memory:" or parsed.query.get("uri") in ("true", "1") \
+            or parsed.query.get("mode") == "memory":
+        return None
+    return Path(database).absolute()
+
+
+def _existing_only_uri(path: str) -> str:
+    """The SQLite URI opening ``path`` read-write without ever creating it."""
+    return f"file:{quote(path)}?mode=rw"
+
+
+def create_sqlite_file(url: str) -> None:
+    """Make the (empty) SQLite database file of ``url`` if it is not there: creating a
+    project or making a database on purpose. Another database: nothing to do."""
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return
+    sqlite3.connect(f"file:{quote(str(path))}?mode=rwc", uri=True).close()
+
+
+def make_engine(url: str, *, create: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``. A SQLite file is opened only when it exists; ``create`` makes
+    it first (a new project), else a missing file fails to connect (never made empty)."""
     if url.startswith("sqlite"):
+        if create:
+            create_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        if sqlite_file(url) is not None:
+            @event.listens_for(engine, "do_connect")
+            def _existing_file_only(_dialect: Any, _record: Any, cargs: list[Any],
+                                    cparams: dict[str, Any]) -> None:
+                cargs[0] = _existing_only_uri(str(cargs[0]))
+                cparams["uri"] = True
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

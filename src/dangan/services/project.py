@@ -13,6 +13,7 @@ do can write to the database. One database engine serves each URL in a process.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
 from collections import OrderedDict
@@ -37,7 +38,14 @@ from dangan.config import (
 )
 from dangan.db import migrate
 from dangan.db.models import Project
-from dangan.db.session import make_engine, read_only, session_factory, transaction
+from dangan.db.session import (
+    create_sqlite_file,
+    make_engine,
+    read_only,
+    session_factory,
+    sqlite_file,
+    transaction,
+)
 from dangan.domain.naming import NamingRules
 from dangan.errors import ConfigError, StorageError
 from dangan.storage import Storage, atomic_write_text
@@ -159,13 +167,15 @@ def _prepare(home: Path, config: ProjectConfig, create: bool,
         storage.create_areas(create_root=new_root)  # only init creates a missing root
     except OSError as exc:
         raise StorageError("storage.write_failed", path=storage.url, detail=str(exc)) from exc
+    if new_root:
+        _create_database_file(url)  # only a new project makes its SQLite file
     engine = engine_for(url)
     try:
         if not new_root:
             _refuse_empty_database(engine, url, storage)
         migrate.upgrade(engine)
     except DatabaseError as exc:
-        raise StorageError("project.db_error", detail=_db_detail(exc, url)) from exc
+        raise _db_failure(exc, url) from exc
     return _context(home, config, url, storage, create=create, writable=True)
 
 
@@ -176,6 +186,22 @@ def _refuse_empty_database(engine: Engine, url: str, storage: Storage) -> None:
     if migrate.current_revision(engine) is None and storage.holds_stored_files():
         raise ConfigError("project.empty_database_beside_files", url=_safe_url(url),
                           path=storage.url)
+
+
+def _create_database_file(url: str) -> None:
+    try:
+        create_sqlite_file(url)
+    except (sqlite3.Error, OSError) as exc:
+        raise StorageError("project.db_error", detail=f"{_safe_url(url)}: {exc}") from exc
+
+
+def _db_failure(exc: DatabaseError, url: str) -> StorageError:
+    """The error for a database that could not be opened or used: a SQLite file that is not
+    there (a mistyped path: opened without creating it) is named as missing."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return StorageError("project.db_missing", path=path)
+    return StorageError("project.db_error", detail=_db_detail(exc, url))
 
 
 def _db_detail(exc: DatabaseError, url: str) -> str:
@@ -201,7 +227,7 @@ def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) ->
             _refuse_empty_database(engine, url, storage)
             raise ConfigError("project.not_initialised", url=_safe_url(url))
     except DatabaseError as exc:  # unreachable server, no such database, not a database file
-        raise StorageError("project.db_error", detail=_db_detail(exc, url)) from exc
+        raise _db_failure(exc, url) from exc
     storage.require_root()  # an unmounted NAS share is refused, never recreated locally
     return _context(home, config, url, storage, create=False, writable=writable)
 

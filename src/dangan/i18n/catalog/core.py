@@ -63,6 +63,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "project.created": ("已创建项目 {name}：{path}", "Created project {name} at {path}"),
     "project.db_upgraded": ("数据库已升级到最新版本（{url}）", "Database upgraded to the latest revision ({url})"),
     "project.db_error": ("数据库出错：{detail}", "Database error: {detail}"),
+    "project.db_missing": (
+        "数据库文件 {path} 不存在：数据库地址（DANGAN_DATABASE_URL 或 dangan.toml 的 [database] url）"
+        "是否写错？或数据库文件已丢失（可用 dangan restore 从备份恢复）。不会在此新建空数据库"
+        "（只有 dangan init 和 dangan restore 创建数据库）",
+        "The database file {path} does not exist: is the database URL (DANGAN_DATABASE_URL or "
+        "[database] url in dangan.toml) mistyped, or was the file lost (dangan restore brings it "
+        "back from a backup)? No new, empty database is made here (only dangan init and dangan "
+        "restore create one)"),
     "project.not_initialised": ("数据库尚未初始化：{url}（请运行 dangan db upgrade）",
                                 "Database not initialised: {url} (run dangan db upgrade)"),
     "project.id_mismatch": ("{path} 中的项目标识 project.id = {id} 与数据库（{url}）中的项目不符"
