@@ -232,6 +232,21 @@ def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) ->
     return _context(home, config, url, storage, create=False, writable=writable)
 
 
+def open_project_at(home: Path, database_url: str, storage_url: str) -> ProjectContext:
+    """Open the project whose dangan.toml is in ``home`` on the database and storage named
+    here, not on those of the environment (``DANGAN_*``) nor of dangan.toml: a home just
+    built, such as a restore's. The database is migrated to the latest revision first (an
+    older copy) and the context is writable; the project row is made if it is missing."""
+    home = home.resolve()
+    config = load_config(home)
+    storage = Storage(storage_url, existing=True)
+    try:
+        migrate.upgrade(engine_for(database_url))
+    except DatabaseError as exc:
+        raise _db_failure(exc, database_url) from exc
+    return _context(home, config, database_url, storage, create=True, writable=True)
+
+
 def _context(home: Path, config: ProjectConfig, url: str, storage: Storage, *, create: bool,
              writable: bool) -> ProjectContext:
     engine = engine_for(url)

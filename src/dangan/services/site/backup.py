@@ -444,22 +444,10 @@ def _move_into_place(work: Path, home: Path) -> None:
 def _open_restored(work: Path, url: str) -> ProjectContext:
     """The restored project opened from its own folder and database only (never from the
     environment's DANGAN_* settings); an older snapshot's database is migrated."""
-    from sqlalchemy.exc import DatabaseError
+    from dangan.config import DEFAULT_STORAGE_DIR
+    from dangan.services.project import open_project_at
 
-    from dangan.config import DEFAULT_STORAGE_DIR, load_config
-    from dangan.db import migrate
-    from dangan.errors import StorageError
-    from dangan.services import project
-    from dangan.storage import Storage
-
-    config = load_config(work)
-    storage = Storage(str(work / DEFAULT_STORAGE_DIR), existing=True)
-    try:
-        migrate.upgrade(project.engine_for(url))
-    except DatabaseError as exc:
-        raise StorageError("project.db_error",
-                           detail=str(exc.orig or exc).splitlines()[0]) from exc
-    return project._context(work, config, url, storage, create=True, writable=True)
+    return open_project_at(work, url, str(work / DEFAULT_STORAGE_DIR))
 
 
 def _restore_sheets(ctx: ProjectContext, unfinished: set[str]) -> int:
