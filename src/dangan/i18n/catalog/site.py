@@ -85,6 +85,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.inside_storage": ("扫描目录 {path} 与存储区 {storage} 重叠，拒绝执行：存储区的文件永不由 cleanup 删除",
                                     "The scan folder {path} overlaps the storage {storage}; refused: "
                                     "cleanup never deletes stored files"),
+    "site.cleanup.volume_folder": ("{path} 是案卷 {code} 的目录（其中是页面文件），不是扫描根目录：请给出扫描工作站的扫描根目录，"
+                                   "即存放各案卷目录的目录（如 {parent}）",
+                                   "{path} is the folder of the volume {code} (it holds page files), not "
+                                   "the scan root: give the scan station's root, the folder that holds "
+                                   "the volume folders (such as {parent})"),
     "site.cleanup.no_root": ("扫描目录 {path} 不存在", "The scan folder {path} does not exist"),
     "site.cleanup.dry_run": ("试运行：未删除任何文件。加 --apply 删除标为“可删除”的目录。",
                              "Dry run: nothing deleted. Add --apply to delete the folders marked deletable."),

@@ -217,6 +217,21 @@ def _classifier(ctx: ProjectContext) -> Callable[[str], tuple[str, str]]:
     return classify
 
 
+def refuse_volume_folder(root: Path, classify: Callable[[str], tuple[str, str]]) -> None:
+    """One volume folder given for the scan root (named by an archive code, holding page
+    files) is refused: under it there is no volume folder, so it would be "0 local folders"."""
+    from dangan.errors import InputError
+
+    kind, code = classify(root.name)
+    if kind not in ("volume", UNKNOWN):
+        return
+    with os.scandir(root) as entries:
+        holds_files = any(_is_loose(e) and e.is_file(follow_symlinks=False) for e in entries)
+    if holds_files:
+        raise InputError("site.cleanup.volume_folder", path=root, code=code,
+                         parent=root.parent)
+
+
 # --- the rule for one volume folder --------------------------------------------------------
 def _local_files(folder: Path, pages: dict[str, str]
                  ) -> tuple[list[LocalFile], tuple[str, dict[str, object]] | None]:
@@ -299,7 +314,9 @@ def _decisions(ctx: ProjectContext, scan_root: Path) -> Iterator[FolderDecision]
         raise NotFoundError("site.cleanup.no_root", path=scan_root)
     root = scan_root.resolve()
     refuse_storage(ctx, root)
-    for found in volume_folders(root, _classifier(ctx)):
+    classify = _classifier(ctx)
+    refuse_volume_folder(root, classify)
+    for found in volume_folders(root, classify):
         rel = found.path.relative_to(root).as_posix()
         if found.kind != "volume":
             params: dict[str, object] = {"name": found.name} if found.name else {}
