@@ -382,10 +382,11 @@ def test_a_stored_file_gone_is_named_and_the_rest_backed_up(project: ProjectCont
     out = tmp_path / "备份"
     Path(ctx.storage.path(first)).unlink()  # gone before the first backup: not backed up
     result = backup.backup(ctx, out)
-    assert result.changed == [first] and result.copied == 7
+    assert result.missing == [first] and result.changed == [] and result.copied == 7
     Path(ctx.storage.path(second)).unlink()  # gone after it: the backup holds it
     again = backup.backup(ctx, out)
-    assert again.damaged == [second] and again.changed == [first]
+    assert again.missing == [first, second] and again.changed == again.damaged == []
+    assert again.not_backed_up == [first]
     assert again.failed_verification == sorted([first, second])
     cli = CliRunner().invoke(app, ["backup", str(out), "-p", str(ctx.home)])
     assert isinstance(cli.exception, IntegrityError) and cli.exception.exit_code == 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -10,6 +11,9 @@ from rich.markup import escape
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
 from dangan.errors import InputError, IntegrityError
 from dangan.i18n import join, t
+
+if TYPE_CHECKING:
+    from dangan.services.site.backup import BackupResult
 
 
 def _size(size: int) -> str:
@@ -28,7 +32,7 @@ def backup(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.backup.ou
     result = svc.backup(open_ctx(project, read_only=True), _not_blank(out, "OUT"))
     if as_json:
         print_json(result.to_dict())
-        _fail_on_damage(result.failed_verification)
+        _fail_on_damage(result)
         return
     console.print(t("site.backup.done", snapshot=result.snapshot, files=result.files,
                     copied=result.copied, size=_size(result.bytes_copied), reused=result.reused))
@@ -40,7 +44,12 @@ def backup(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.backup.ou
         console.print(t("site.backup.damaged", count=len(result.damaged)))
         for path in result.damaged[:20]:
             console.print(f"  • {escape(path)}", highlight=False)
-    _fail_on_damage(result.failed_verification)
+    if result.missing:
+        console.print(t("site.backup.missing", count=len(result.missing),
+                        held=len(result.missing) - len(result.missing_not_held)))
+        for path in result.missing[:20]:
+            console.print(f"  • {escape(path)}", highlight=False)
+    _fail_on_damage(result)
 
 
 def _not_blank(path: str, name: str) -> Path:
@@ -51,9 +60,13 @@ def _not_blank(path: str, name: str) -> Path:
     return Path(path)
 
 
-def _fail_on_damage(paths: list[str]) -> None:
-    """A backup that met stored files failing their checksum finished everything else but is
-    no success: a nightly job sees the integrity exit code."""
+def _fail_on_damage(result: BackupResult) -> None:
+    """A backup that met stored files failing their checksum, or missing, finished everything
+    else but is no success: a nightly job sees the integrity exit code."""
+    paths = result.failed_verification
+    if result.missing:
+        raise IntegrityError("site.backup.failed_or_missing", missing=len(result.missing),
+                             bad=len(paths) - len(result.missing), details=paths)
     if paths:
         raise IntegrityError("site.backup.failed_verification", count=len(paths), details=paths)
 

@@ -19,6 +19,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.backup.damaged": ("{count} 个存储文件现在与数据库记录的校验值不同（备份中保有其记录的内容，可从中取回；请运行 dangan fixity）：",
                             "{count} stored files now differ from the checksum the database records "
                             "(the backup holds their recorded content, to take back from; run dangan fixity):"),
+    "site.backup.missing": ("{count} 个存储文件在存储区中缺失（其中 {held} 个备份中保有其记录的内容，可从中取回；其余未备份；请运行 dangan fixity）：",
+                            "{count} stored files are missing from the storage ({held} of them the "
+                            "backup holds with their recorded content, to take back from; the rest "
+                            "are not backed up; run dangan fixity):"),
+    "site.backup.failed_or_missing": ("备份已完成其余部分，但 {missing} 个存储文件缺失、{bad} 个校验不一致",
+                                      "The backup finished everything else, but {missing} stored "
+                                      "files are missing and {bad} fail their checksum"),
     "site.backup.failed_verification": ("备份已完成其余部分，但 {count} 个存储文件校验不一致",
                                         "The backup finished everything else, but {count} stored files "
                                         "fail their checksum"),

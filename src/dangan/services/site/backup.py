@@ -72,17 +72,26 @@ class BackupResult:
     # differ from their checksum now, but the backup holds their recorded content (copied
     # and verified by an earlier backup)
     damaged: list[str] = field(default_factory=list)
+    # not in the storage at all now (as ``dangan fixity`` says: missing, not changed)
+    missing: list[str] = field(default_factory=list)
+    # of those, the ones the backup does not hold either: neither backed up nor restorable
+    missing_not_held: list[str] = field(default_factory=list)
 
     @property
     def failed_verification(self) -> list[str]:
-        """Every stored file that fails its checksum now (a backup that met one is not a
-        success: the CLI exits with IntegrityError's code)."""
-        return sorted(self.changed + self.damaged)
+        """Every stored file that fails its checksum now, or is missing (a backup that met
+        one is not a success: the CLI exits with IntegrityError's code)."""
+        return sorted(self.changed + self.damaged + self.missing)
+
+    @property
+    def not_backed_up(self) -> list[str]:
+        """The snapshot's files its backup folder lacks: a restore leaves them out."""
+        return sorted(self.changed + self.missing_not_held)
 
     def to_dict(self) -> dict[str, object]:
         return {"snapshot": str(self.snapshot), "files": self.files, "copied": self.copied,
                 "reused": self.reused, "bytes_copied": self.bytes_copied,
-                "changed": self.changed, "damaged": self.damaged}
+                "changed": self.changed, "damaged": self.damaged, "missing": self.missing}
 
 
 def object_path(out: Path, sha256: str) -> Path:
@@ -141,7 +150,7 @@ def _backup(ctx: ProjectContext, out: Path, snapshots: Path) -> BackupResult:
             "project": {"uuid": ctx.project_uuid, "name": ctx.config.project.name},
             "database": kind, "schema": schema,
             "files": [[f.path, f.area, f.sha256, f.size] for f in files],
-            "changed": result.changed,
+            "changed": result.not_backed_up,  # left out by a restore
             # Tracking sheets are not copied: restore rebuilds them from the database copy,
             # so each shows exactly what that copy holds. An ingest unfinished when the
             # backup ran (no sheet yet, or its pending marker) is restored unfinished.
@@ -219,17 +228,18 @@ def _copy_objects(ctx: ProjectContext, out: Path, files: Sequence[ManifestFile],
         target = object_path(out, f.sha256)
         if target.exists() and target.stat().st_size == f.size:
             # already in the backup (verified when copied): the stored file is still read,
-            # so one damaged since is named, never passed over in silence
+            # so one damaged or lost since is named, never passed over in silence
             if _gone(ctx, f.path):
-                result.damaged.append(f.path)
+                result.missing.append(f.path)
             else:
                 with ctx.storage.open(f.path) as src:
                     if sha256_stream(src) != f.sha256:
                         result.damaged.append(f.path)
             result.reused += 1
             continue
-        if _gone(ctx, f.path):  # missing from the storage: named with the damaged ones
-            result.changed.append(f.path)
+        if _gone(ctx, f.path):  # missing from the storage, and from the backup
+            result.missing.append(f.path)
+            result.missing_not_held.append(f.path)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
