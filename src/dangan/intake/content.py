@@ -187,7 +187,7 @@ def paper_corners(grey: np.ndarray) -> np.ndarray:
     """Corners (tl, tr, br, bl) of the sheet on a dark scanner bed; the whole image otherwise."""
     h, w = grey.shape
     whole = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-    mask = (grey > PAPER_LEVEL).astype(np.uint8)
+    mask = cv2.threshold(grey, PAPER_LEVEL, 1, cv2.THRESH_BINARY)[1]  # 1 where grey > PAPER_LEVEL
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return whole
@@ -216,19 +216,62 @@ def upright_paper(grey: np.ndarray, size: tuple[int, int] = (96, 136)) -> np.nda
     return paper
 
 
-def ink_map(paper: np.ndarray) -> np.ndarray:
-    """How much darker each pixel is than the paper around it (11 × 11 median), uint8.
+INK_KERNEL = 11  # side of the median that gives the paper level around a pixel
 
-    """
-    return cv2.subtract(cv2.medianBlur(paper, 11), paper)
+
+def ink_map(paper: np.ndarray) -> np.ndarray:
+    """How much darker each pixel is than the paper around it (11 × 11 median), uint8."""
+    return cv2.subtract(cv2.medianBlur(paper, INK_KERNEL), paper)
 
 
 def measure_ink(paper: np.ndarray, ink: np.ndarray | None = None) -> float:
-    """Share of pixels clearly darker than the paper around them, away from edges and holes."""
-    darker = ink_map(paper) if ink is None else ink
-    h, w = darker.shape
-    inner = darker[h // 16 : h - h // 16, w // 8 : w - w // 8]
-    return cv2.countNonZero(cv2.threshold(inner, INK_DELTA, 1, cv2.THRESH_BINARY)[1]) / inner.size
+    """Share of pixels clearly darker than the paper around them, away from edges and holes.
+
+    Without ``ink`` (the ``ink_map`` of ``paper``) only the inner part, where pixels are
+    counted, is looked at: ``_count_ink``."""
+    h, w = paper.shape if ink is None else ink.shape
+    top, left = h // 16, w // 8
+    if ink is not None:
+        inner = ink[top : h - top, left : w - left]
+        return cv2.countNonZero(cv2.threshold(inner, INK_DELTA, 1, cv2.THRESH_BINARY)[1]) / inner.size
+    return _count_ink(paper, top, left) / ((h - 2 * top) * (w - 2 * left))
+
+
+_WINDOW = np.ones((INK_KERNEL, INK_KERNEL), np.uint8)
+
+
+def _count_ink(paper: np.ndarray, top: int, left: int) -> int:
+    """How many pixels of ``paper[top : h - top, left : w - left]`` the ``ink_map`` puts above
+    ``INK_DELTA``, the same count to the pixel, in less time than filtering the sheet.
+
+    A pixel is ink when the median of its window (edges replicated, as ``medianBlur`` does)
+    is at least ``p + INK_DELTA + 1``, that is when at least half the window (61 of 121) is
+    that light. Only a pixel that much darker than the lightest of its window can be: those
+    few candidates are counted window by window. When there are many (a dark, busy sheet),
+    the median is taken of the inner part and the reach of its window around it instead."""
+    h, w = paper.shape
+    reach = INK_KERNEL // 2
+    inner = paper[top : h - top, left : w - left]
+    if inner.size == 0:
+        return 0
+    lightest = cv2.dilate(paper, _WINDOW)[top : h - top, left : w - left]
+    ys, xs = np.nonzero(cv2.subtract(lightest, inner) > INK_DELTA)
+    if len(ys) == 0:
+        return 0
+    if len(ys) > inner.size // 4:
+        y0, y1 = max(0, top - reach), min(h, h - top + reach)
+        x0, x1 = max(0, left - reach), min(w, w - left + reach)
+        part = ink_map(np.ascontiguousarray(paper[y0:y1, x0:x1]))
+        darker = part[top - y0 : h - top - y0, left - x0 : w - left - x0]
+        return int(cv2.countNonZero(cv2.threshold(darker, INK_DELTA, 1, cv2.THRESH_BINARY)[1]))
+    padded = cv2.copyMakeBorder(paper, reach, reach, reach, reach, cv2.BORDER_REPLICATE)
+    row = padded.strides[0]
+    windows = np.ndarray((h, w, INK_KERNEL, INK_KERNEL), np.uint8, padded, 0,
+                         (row, 1, row, 1))[ys + top, xs + left]  # each pixel's window
+    level = inner[ys, xs] + np.uint8(INK_DELTA + 1)  # a candidate is <= 255 - INK_DELTA - 1
+    light = np.add.reduce((windows >= level[:, None, None]).reshape(len(ys), -1).view(np.uint8),
+                          axis=1, dtype=np.uint8)  # at most 121
+    return int(np.count_nonzero(light > INK_KERNEL * INK_KERNEL // 2))
 
 
 _HOME_PID = os.getpid()  # a forked child inherits this module with another pid

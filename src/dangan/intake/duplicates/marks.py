@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import cv2
@@ -13,17 +14,39 @@ ORB_PARAMS = {"nfeatures": MAX_MARKS, "scaleFactor": 1.25, "nlevels": 4, "edgeTh
               "patchSize": 15, "fastThreshold": 10}
 
 
+def _relative_float(paper: np.ndarray, darker: np.ndarray) -> np.ndarray:
+    rel = (darker.astype(np.float32) - 4.0) * 382.0 / np.maximum(paper.astype(np.float32), 140.0)
+    out: np.ndarray = np.clip(rel, 0, 255).astype(np.uint8)
+    return out
+
+
+def _relative_table() -> np.ndarray:
+    """``_relative_float`` of every (paper, darker) pair of 8-bit levels, indexed by
+    paper · 256 + darker: the same float32 arithmetic, done once for all 65,536 pairs."""
+    levels = np.arange(256, dtype=np.uint8)
+    return _relative_float(np.repeat(levels, 256), np.tile(levels, 256))
+
+
+_RELATIVE = _relative_table()
+
+
 def relative_ink(grey: np.ndarray, kernel: int) -> np.ndarray:
     """How much darker than the paper around it each pixel is, relative to the paper level.
 
     The paper level is a grey closing (ink thinner than ``kernel`` removed); a dark bed is its
     own background, so it carries no ink, and a sheet edge (a step, not a stroke) none either.
+    An 8-bit image is mapped through a table of the float formula (``_relative_float``),
+    several times faster than computing it per pixel and the same to the bit.
     """
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
     paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
-    darker = cv2.subtract(paper, grey).astype(np.float32)
-    rel = (darker - 4.0) * 382.0 / np.maximum(paper.astype(np.float32), 140.0)
-    out: np.ndarray = np.clip(rel, 0, 255).astype(np.uint8)
+    darker = cv2.subtract(paper, grey)
+    if grey.dtype != np.uint8 or grey.ndim != 2 or grey.size == 0:
+        return _relative_float(paper, darker)
+    # (darker, paper) side by side read as one uint16: paper · 256 + darker
+    pair = cv2.merge([darker, paper] if sys.byteorder == "little" else [paper, darker])
+    index = pair.view(np.uint16).reshape(grey.shape)
+    out: np.ndarray = np.take(_RELATIVE, index)
     return out
 
 
@@ -59,7 +82,8 @@ def page_marks(grey: np.ndarray) -> bytes:
         return head
     pts = cv2.KeyPoint_convert(keypoints).astype(np.float32)  # type: ignore[attr-defined]
     xy = np.clip(np.round(pts * 16), 0, 65535).astype(np.uint16)
-    turn = np.array([round(k.angle / 360 * 256) % 256 for k in keypoints], dtype=np.uint8)
+    angle = np.array([k.angle for k in keypoints], dtype=np.float64)  # degrees
+    turn = (np.round(angle / 360 * 256) % 256).astype(np.uint8)  # round half to even, as round()
     return (head + xy.tobytes() + turn.tobytes()
             + np.ascontiguousarray(desc, dtype=np.uint8).tobytes())
 

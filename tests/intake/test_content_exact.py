@@ -1,0 +1,112 @@
+"""The content check's faster forms give what the plain formulas give, to the bit: the ink
+share (a median only where a pixel can be ink), the relative ink (one table lookup for the
+float formula) and the duplicate marks built on them. Each is compared here with the plain
+computation written out, on generated pages (development seeds) and on synthetic sheets
+dense enough to take the other path."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from dangan.intake.content import (
+    INK_DELTA,
+    PAPER_SHAPE,
+    _inspect_jpeg,
+    inspect_page,
+    measure_ink,
+    upright_paper,
+)
+from dangan.intake.duplicates import marks as marks_module
+from dangan.intake.duplicates.marks import ORB_PARAMS, WORK_SIDE, page_marks, relative_ink
+from dangan.pagegen import make_page
+from dangan.samples import PageSpec, render_page
+
+
+def _plain_ink(paper: np.ndarray) -> float:
+    darker = cv2.subtract(cv2.medianBlur(paper, 11), paper)
+    h, w = darker.shape
+    inner = darker[h // 16 : h - h // 16, w // 8 : w - w // 8]
+    return int(np.count_nonzero(inner > INK_DELTA)) / inner.size
+
+
+def _plain_relative(grey: np.ndarray, kernel: int) -> np.ndarray:
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
+    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
+    darker = cv2.subtract(paper, grey).astype(np.float32)
+    rel = (darker - 4.0) * 382.0 / np.maximum(paper.astype(np.float32), 140.0)
+    return np.clip(rel, 0, 255).astype(np.uint8)
+
+
+def _plain_marks(grey: np.ndarray) -> bytes:
+    h, w = grey.shape
+    f = WORK_SIDE / max(h, w)
+    work = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))),
+                      interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    orb = cv2.ORB_create(**ORB_PARAMS)  # type: ignore[attr-defined]
+    keypoints, desc = orb.detectAndCompute(255 - _plain_relative(work, 9), None)
+    n = 0 if desc is None else len(keypoints)
+    head = np.array([work.shape[0], work.shape[1], n], dtype=np.uint16).tobytes()
+    if n == 0:
+        return head
+    pts = np.array([k.pt for k in keypoints], dtype=np.float32)
+    xy = np.clip(np.round(pts * 16), 0, 65535).astype(np.uint16)
+    turn = np.array([round(k.angle / 360 * 256) % 256 for k in keypoints], dtype=np.uint8)
+    return head + xy.tobytes() + turn.tobytes() + desc.astype(np.uint8).tobytes()
+
+
+@pytest.fixture(scope="module")
+def greys() -> list[np.ndarray]:
+    """Reduced decodes of generated pages: pagegen development seeds (varied kinds, beds,
+    turns, holes) and sample pages (text, table, seal, photo, sparse, blank)."""
+    data = [make_page(seed, dpi=100).data for seed in range(6)]
+    data += [render_page(PageSpec(kind=kind, seed=40 + n, scan_seed=70 + n)).encode()
+             for n, kind in enumerate(("text", "table", "seal", "photo", "sparse", "blank"))]
+    out = []
+    for d in data:
+        _info, grey = _inspect_jpeg(d, False)
+        assert grey is not None
+        out.append(grey)
+    return out
+
+
+def test_relative_ink_table_is_the_float_formula_for_every_pair_of_levels() -> None:
+    paper, darker = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
+    expected = np.clip((darker.astype(np.float32) - 4.0) * 382.0
+                       / np.maximum(paper.astype(np.float32), 140.0), 0, 255).astype(np.uint8)
+    assert np.array_equal(marks_module._RELATIVE.reshape(256, 256), expected)
+
+
+@pytest.mark.parametrize("kernel", [9, 15])
+def test_relative_ink_is_the_float_formula_on_pages(greys: list[np.ndarray], kernel: int) -> None:
+    for grey in greys:
+        assert np.array_equal(relative_ink(grey, kernel), _plain_relative(grey, kernel))
+    strided = np.ascontiguousarray(np.dstack([greys[0]] * 2))[:, :, 0]  # a view, not contiguous
+    assert np.array_equal(relative_ink(strided, 9), _plain_relative(greys[0], 9))
+
+
+def test_ink_share_is_the_full_median_count(greys: list[np.ndarray]) -> None:
+    papers = [upright_paper(g, (PAPER_SHAPE[1], PAPER_SHAPE[0])) for g in greys]
+    rng = np.random.default_rng(5)
+    for share in (0.02, 0.2, 0.6):  # dark specks: few candidates, then many (the median path)
+        sheet = np.full(PAPER_SHAPE, 235, np.uint8)
+        specks = rng.random(PAPER_SHAPE) < share
+        sheet[specks] = rng.integers(0, 200, int(specks.sum()))
+        papers.append(sheet)
+    papers.append(np.full(PAPER_SHAPE, 200, np.uint8))  # nothing darker anywhere
+    papers += [rng.integers(0, 256, shape).astype(np.uint8) for shape in ((20, 12), (40, 300))]
+    inks = [_plain_ink(p) for p in papers]
+    assert max(inks) > 0.25 and min(inks) == 0.0 and len(set(inks)) > 8  # the paths are used
+    assert [measure_ink(p) for p in papers] == inks
+
+
+def test_marks_and_page_info_are_those_of_the_plain_formulas(greys: list[np.ndarray]) -> None:
+    for grey in greys:
+        assert page_marks(grey) == _plain_marks(grey)
+    data = make_page(3, dpi=100).data
+    info = inspect_page(data)
+    _i, decoded = _inspect_jpeg(data, False)
+    assert decoded is not None and info.marks == _plain_marks(decoded)
+    paper = upright_paper(decoded, (PAPER_SHAPE[1], PAPER_SHAPE[0]))
+    assert info.ink == round(_plain_ink(paper), 5) and not info.blank
