@@ -27,7 +27,7 @@ def init(
     from dangan.services.project import init_project
 
     ctx = init_project(home, template, name=name, client=client)
-    console.print(t("project.created", name=ctx.config.project.name, path=ctx.home))
+    console.print(escape(t("project.created", name=ctx.config.project.name, path=ctx.home)))
 
 
 @db_app.command("upgrade")
@@ -36,7 +36,7 @@ def db_upgrade(home: Path = Project) -> None:
     from dangan.services.project import _safe_url, open_project
 
     ctx = open_project(home, upgrade=True)
-    console.print(t("project.db_upgraded", url=_safe_url(ctx.database_url)))
+    console.print(escape(t("project.db_upgraded", url=_safe_url(ctx.database_url))))
 
 
 @volumes_app.command("import")
@@ -55,7 +55,7 @@ def volumes_import(
                              actor=resolve_actor(ctx, worker) if worker else None)
     for line in summary.changes:
         console.print(f"  • {escape(str(line))}", highlight=False)
-    console.print(summary.message())
+    console.print(escape(summary.message()))
 
 
 def status(
@@ -69,9 +69,9 @@ def status(
     if as_json:
         print_json(asdict(st))
         return
-    console.print(f"[bold]{t('status.title', name=st.name)}[/]")
-    console.print(f"{t('status.database')}: {st.database}", highlight=False)
-    console.print(f"{t('status.storage')}: {st.storage}", highlight=False)
+    console.print(f"[bold]{escape(t('status.title', name=st.name))}[/]")
+    console.print(f"{t('status.database')}: {escape(st.database)}", highlight=False)
+    console.print(f"{t('status.storage')}: {escape(st.storage)}", highlight=False)
     console.print(f"{t('status.volumes')}: {st.volumes}    {t('status.pages_expected')}: "
                   f"{st.pages_expected}    {t('status.open_defects')}: {st.open_defects}")
     stages = Table(t("status.stage"), t("status.count"))
@@ -84,7 +84,7 @@ def status(
         areas.add_row(label, str(count))
     console.print(areas)
     if st.unfinished:
-        console.print(f"[yellow]{t('faults.status_unfinished', count=len(st.unfinished), codes=join(st.unfinished[:20]))}[/]",
+        console.print(f"[yellow]{escape(t('faults.status_unfinished', count=len(st.unfinished), codes=join(st.unfinished[:20])))}[/]",
                       highlight=False)
 
 

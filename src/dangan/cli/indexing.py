@@ -33,7 +33,7 @@ def _print_defects(defects: list[Any], as_json: bool, summary: str) -> None:
                 style = "red" if d.is_error else "yellow"
                 table.add_row(d.volume or "", d.path, f"[{style}]{d.code}[/]", d.message)
             console.print(table)
-        console.print(summary)
+        console.print(escape(summary))
     errors = sum(1 for d in defects if d.is_error)
     if errors:
         raise DefectsFound("error.defects_found", count=errors)
@@ -48,7 +48,7 @@ def index_template(
     from dangan.services.indexing import write_template
 
     path = write_template(open_ctx(project), out)
-    console.print(t("index.template_written", path=path))
+    console.print(escape(t("index.template_written", path=path)))
 
 
 @index_app.command("import")
@@ -67,12 +67,12 @@ def index_import(
     actor = resolve_actor(ctx, worker)
     result = import_catalogue(ctx, actor, files, replace=replace, correction=correction)
     if result.volumes or not result.unchanged:
-        console.print(t("index.imported", volumes=result.volumes, items=result.items,
-                        replaced=result.replaced, stored=", ".join(result.stored_as)))
+        console.print(escape(t("index.imported", volumes=result.volumes, items=result.items,
+                               replaced=result.replaced, stored=", ".join(result.stored_as))))
     if result.unchanged:
-        console.print(t("index.unchanged", count=len(result.unchanged),
-                        codes=join(result.unchanged[:10])
-                        + ("…" if len(result.unchanged) > 10 else "")))
+        console.print(escape(t("index.unchanged", count=len(result.unchanged),
+                               codes=join(result.unchanged[:10])
+                               + ("…" if len(result.unchanged) > 10 else ""))))
     _print_signed(actor.name, "index", result.signed, result.unsigned)
 
 
@@ -81,8 +81,8 @@ def _print_signed(worker: str, stage: str, codes: list[str],
     """Say which volumes the work signed, and for whom (as every stage's command does), and
     why the others recorded were not signed (the batch not claimed by this worker, …)."""
     if codes:
-        console.print(t("stage.signed_volumes", worker=worker, stage=t(f"stage.{stage}"),
-                        count=len(codes), codes=join(codes)))
+        console.print(escape(t("stage.signed_volumes", worker=worker, stage=t(f"stage.{stage}"),
+                               count=len(codes), codes=join(codes))))
     for line in dict.fromkeys(unsigned):
         console.print(f"[yellow]•[/] {escape(line)}")
 
@@ -136,9 +136,9 @@ def index_compare(
         for row in rows:
             table.add_row(*(str(c) for c in row))
         console.print(table)
-        console.print(t("index.compare_diffs", count=len(diffs)))
+        console.print(escape(t("index.compare_diffs", count=len(diffs))))
     else:
-        console.print(t("index.compare_same", volumes=len({d.volume for d in diffs}) or "-"))
+        console.print(escape(t("index.compare_same", volumes=len({d.volume for d in diffs}) or "-")))
 
 
 @index_app.command("resolve")
@@ -154,8 +154,8 @@ def index_resolve(
     ctx = open_ctx(project)
     actor = resolve_actor(ctx, by)
     result = resolve_keying(ctx, actor, final)
-    console.print(t("index.imported", volumes=result.volumes, items=result.items,
-                    replaced=result.replaced, stored=", ".join(result.stored_as)))
+    console.print(escape(t("index.imported", volumes=result.volumes, items=result.items,
+                           replaced=result.replaced, stored=", ".join(result.stored_as))))
     _print_signed(actor.name, "index", result.signed, result.unsigned)
 
 
@@ -180,14 +180,14 @@ def package(
     for line in problems:
         console.print(f"[red]•[/] {escape(line)}")
     for result in results:
-        console.print(t("package.done", volumes=result.volumes, form=result.form,
-                        files=result.files, pages=result.pages))
+        console.print(escape(t("package.done", volumes=result.volumes, form=result.form,
+                               files=result.files, pages=result.pages)))
         if result.already:
-            console.print(t("package.already", count=len(result.already), form=result.form,
-                            codes=join(result.already[:10])))
+            console.print(escape(t("package.already", count=len(result.already), form=result.form,
+                                   codes=join(result.already[:10]))))
     if results:  # the last run knows which forms each volume still lacks
         for code, lacking in results[-1].waiting.items():
-            console.print(t("package.waiting_forms", code=code, forms=", ".join(lacking)))
+            console.print(escape(t("package.waiting_forms", code=code, forms=", ".join(lacking))))
     _print_signed(actor.name, "upload", list(dict.fromkeys(c for r in results for c in r.signed)),
                   [line for r in results for line in r.unsigned])
     if problems:
@@ -208,7 +208,7 @@ def link_export(
     if fmt not in ("xlsx", "csv", "xml"):
         raise InputError("link.unknown_format", fmt=fmt)
     paths = export_link_data(open_ctx(project, read_only=True), out or Path(f"挂接数据.{fmt}"), fmt, form)
-    console.print(t("link.exported", paths=", ".join(str(p) for p in paths)))
+    console.print(escape(t("link.exported", paths=", ".join(str(p) for p in paths))))
 
 
 @link_app.command("check")
@@ -237,9 +237,9 @@ def handover_build(
 
     result = build_handover(open_ctx(project), bag, form)
     done = "handover.already" if result.already else "handover.done"
-    console.print(t(done, path=result.path, volumes=result.volumes, files=result.files))
-    console.print(t("handover.forms", forms=join(result.forms),
-                    folders=join(f"data/files/{f}/" for f in result.forms)))
+    console.print(escape(t(done, path=result.path, volumes=result.volumes, files=result.files)))
+    console.print(escape(t("handover.forms", forms=join(result.forms),
+                           folders=join(f"data/files/{f}/" for f in result.forms))))
 
 
 @handover_app.command("verify")
@@ -248,7 +248,7 @@ def handover_verify(bag: Path = typer.Argument(..., metavar="OUT.bag")) -> None:
     from dangan.services.delivery.handover import verify_handover
 
     report = verify_handover(bag)
-    console.print(t("handover.verified", path=bag, files=report.files))
+    console.print(escape(t("handover.verified", path=bag, files=report.files)))
 
 
 def register(app: typer.Typer) -> None:

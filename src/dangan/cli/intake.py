@@ -54,8 +54,8 @@ def _print_report(report: Any) -> None:
             table.add_row(d.path, d.code, f"[{style}]{sev}[/]", d.message)
         console.print(table)
     s = report.summary()
-    console.print(t("intake.check.summary", volumes=s["volumes"], pages=s["pages"],
-                    errors=s["errors"], warnings=s["warnings"]))
+    console.print(escape(t("intake.check.summary", volumes=s["volumes"], pages=s["pages"],
+                           errors=s["errors"], warnings=s["warnings"])))
 
 
 def check(
@@ -106,11 +106,11 @@ def renumber(
                              files=files or [], remove=remove, close_gaps=close_gaps, force=force,
                              ctx=ctx, actor=resolve_actor(ctx, worker) if ctx and worker else None)
     if result.recovered:
-        console.print(t(f"intake.renumber.{'recovered' if result.recovered == 'completed' else 'rolled_back'}",
-                        state=result.recovered))
+        console.print(escape(t(f"intake.renumber.{'recovered' if result.recovered == 'completed' else 'rolled_back'}",
+                               state=result.recovered)))
     if result.state in ("applied", "recovered"):
-        console.print(t("intake.renumber.done", moves=result.moves, inserted=result.inserted,
-                        removed=result.removed, pages=result.pages))
+        console.print(escape(t("intake.renumber.done", moves=result.moves, inserted=result.inserted,
+                               removed=result.removed, pages=result.pages)))
     elif result.state == "already_applied":
         console.print(t("intake.renumber.already_applied"))
     else:
@@ -146,11 +146,11 @@ def ingest(
             out.print(v.message, highlight=False)
             for d in v.defects:
                 err_console.print(escape(f"  • {d.path} [{d.code}] {d.message}"), highlight=False)
-        console.print(t("intake.ingest.summary", ingested=result.count("ingested"),
-                        unchanged=result.count("unchanged"),
-                        finished=sum(v.finished for v in result.volumes),
-                        refused=result.count("refused") + result.count("conflict"),
-                        signed=sum(v.signed for v in result.volumes)))
+        console.print(escape(t("intake.ingest.summary", ingested=result.count("ingested"),
+                               unchanged=result.count("unchanged"),
+                               finished=sum(v.finished for v in result.volumes),
+                               refused=result.count("refused") + result.count("conflict"),
+                               signed=sum(v.signed for v in result.volumes))))
     if result.count("conflict"):
         from dangan.errors import ConflictError
 
@@ -182,7 +182,7 @@ def fixity(
     from dangan.services.fixity import fixity as run_fixity
 
     report = run_fixity(open_ctx(home, read_only=True), area)
-    console.print(t("intake.fixity.ok", count=report.checked))
+    console.print(escape(t("intake.fixity.ok", count=report.checked)))
 
 
 def watch(
@@ -205,13 +205,13 @@ def watch(
         out: dict[str, object] = {"volumes": []}
         for v in result.volumes:
             key = "intake.watch.ingested" if v.state in ("ingested", "unchanged") else "intake.watch.refused"
-            console.print(t(key, volume=v.volume, report=REPORT), highlight=False)
+            console.print(escape(t(key, volume=v.volume, report=REPORT)), highlight=False)
             out["volumes"].append({"volume": v.volume, "state": v.state,  # type: ignore[attr-defined]
                                    "message": v.message,
                                    "defects": [d.to_dict() for d in v.defects]})
         return out
 
-    console.print(t("intake.watch.started", path=scan_root, marker=marker))
+    console.print(escape(t("intake.watch.started", path=scan_root, marker=marker)))
     run_watch(scan_root, marker, handle)
 
 

@@ -112,7 +112,7 @@ def run() -> None:
         if type(exc).__name__ == "Abort":
             err_console.print(t("error.interrupted"))
             sys.exit(130)
-        err_console.print(t("error.unexpected", type=type(exc).__name__, detail=exc))
+        err_console.print(escape(t("error.unexpected", type=type(exc).__name__, detail=exc)))
         sys.exit(1)
     # Without standalone mode Typer turns Ctrl-C and ``typer.Exit(n)`` into a returned code.
     if isinstance(code, int) and not isinstance(code, bool) and code:

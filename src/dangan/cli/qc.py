@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import (
@@ -40,15 +41,15 @@ def qc_sample(batch: str = typer.Argument(..., metavar="BATCH"),
         print_json(r.to_dict())
         return
     if r.voided is not None:
-        console.print(t("qc.sample_voided", id=r.voided, count=len(r.changed),
-                        codes="、".join(r.changed[:10])))
+        console.print(escape(t("qc.sample_voided", id=r.voided, count=len(r.changed),
+                               codes="、".join(r.changed[:10]))))
     if r.inspection_id is None:
-        console.print(t("qc.auto_rework", count=r.reworks))
+        console.print(escape(t("qc.auto_rework", count=r.reworks)))
         return
-    console.print(t("qc.sample_drawn", round=r.round, population=r.population,
-                    size=len(r.units), seed=r.seed))
+    console.print(escape(t("qc.sample_drawn", round=r.round, population=r.population,
+                           size=len(r.units), seed=r.seed)))
     for u in r.units:
-        console.print(f"  {u['archive_code']}  " + t(f"qc.sample_unit.{u['unit']}", key=u['key']),
+        console.print(escape(f"  {u['archive_code']}  " + t(f"qc.sample_unit.{u['unit']}", key=u['key'])),
                       highlight=False)
 
 
@@ -72,10 +73,10 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
         print_json(r.to_dict())
         return
     if cause == "original":
-        console.print(t("qc.original_recorded", id=r.id, code=defect_label(r.code)))
+        console.print(escape(t("qc.original_recorded", id=r.id, code=defect_label(r.code))))
         return
-    console.print(t("qc.defect_recorded", id=r.id, code=defect_label(r.code),
-                    stage=t(f"stage.{r.stage}"), person=r.responsible or "-"))
+    console.print(escape(t("qc.defect_recorded", id=r.id, code=defect_label(r.code),
+                           stage=t(f"stage.{r.stage}"), person=r.responsible or "-")))
 
 
 @qc_app.command("decide")
@@ -92,12 +93,12 @@ def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
         return
     params = dict(rate=f"{r.rate:.1%}", inspected=r.inspected, defective=r.defective,
                   critical=r.critical, reworks=r.reworks)
-    console.print(t("qc.passed" if r.passed else "qc.failed", **params))
+    console.print(escape(t("qc.passed" if r.passed else "qc.failed", **params)))
     _print_accepted(r.accepted, r.left_open)
     if r.passed and not r.batch_advanced:
-        console.print(t("qc.pending_rework", reworks=r.reworks))
+        console.print(escape(t("qc.pending_rework", reworks=r.reworks)))
     if r.batch_advanced:
-        console.print(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}")))
+        console.print(escape(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}"))))
 
 
 @qc_app.command("verify")
@@ -108,7 +109,7 @@ def qc_verify(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
     from dangan.services.qc import verify_rework
 
     verify_rework(ctx := open_ctx(project), resolve_actor(ctx, inspector), rework_id, remarks)
-    console.print(t("rework.verified", id=rework_id))
+    console.print(escape(t("rework.verified", id=rework_id)))
 
 
 @qc_app.command("redraw")
@@ -167,9 +168,9 @@ def _print_accepted(accepted: list[dict[str, object]], left_open: int) -> None:
             t("qc.warning_at_page", page=a["page_no"], label=label) if a["page_no"] is not None
             else t("qc.warning_at_volume", label=label))
     for code, lines in by_volume.items():
-        console.print(t("qc.warnings_accepted", count=len(lines), code=code, pages=join(lines)))
+        console.print(escape(t("qc.warnings_accepted", count=len(lines), code=code, pages=join(lines))))
     if left_open:
-        console.print(t("qc.warnings_left_open", count=left_open))
+        console.print(escape(t("qc.warnings_left_open", count=left_open)))
 
 
 def defect_label(code: str) -> str:
@@ -191,7 +192,7 @@ def rework_done(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
     from dangan.services.rework import complete_rework
 
     complete_rework(ctx := open_ctx(project), resolve_actor(ctx, worker), rework_id, remarks)
-    console.print(t("rework.done", id=rework_id))
+    console.print(escape(t("rework.done", id=rework_id)))
 
 
 # --- rebind ------------------------------------------------------------------------------------

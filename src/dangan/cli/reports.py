@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Column, Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
@@ -45,7 +46,7 @@ def _emit(result: Any, ctx: Any, outputs: list[Path] | None, as_json: bool) -> N
             path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2,
                                        default=str), encoding="utf-8")
         if not as_json:
-            console.print(t("reports.written", path=path))
+            console.print(escape(t("reports.written", path=path)))
     if as_json:
         print_json(result.to_dict())
         return
@@ -60,9 +61,9 @@ TERMINAL_ROWS = 50  # rows of a table shown on the terminal; the files hold them
 def print_doc(doc: ReportDoc) -> None:
     """A report on the terminal: facts, then each table (its first TERMINAL_ROWS rows, saying
     so when there are more)."""
-    console.print(f"[bold]{doc.title}[/]")
+    console.print(f"[bold]{escape(doc.title)}[/]")
     for name, value in doc.facts:
-        console.print(t("i18n.with_detail", label=name, detail=value))
+        console.print(escape(t("i18n.with_detail", label=name, detail=value)))
     for table in doc.tables:
         # headers and cells wrap at any terminal width, never cut to "…"
         view = Table(*(Column(c, overflow="fold") for c in table.columns), title=table.title)
@@ -70,7 +71,7 @@ def print_doc(doc: ReportDoc) -> None:
             view.add_row(*("" if v is None else str(v) for v in row))
         console.print(view)
         if len(table.rows) > TERMINAL_ROWS:
-            console.print(t("reports.rows_cut", shown=TERMINAL_ROWS, rows=len(table.rows)))
+            console.print(escape(t("reports.rows_cut", shown=TERMINAL_ROWS, rows=len(table.rows))))
 
 
 def _staff(values: list[str] | None) -> dict[str, int]:
@@ -199,13 +200,13 @@ def worker_mentor(name: str = typer.Argument(..., metavar="NAME"),
     ctx = open_ctx(project)
     if clear:
         set_mentor(ctx, name, None, None)
-        console.print(t("reports.mentor_cleared", name=name))
+        console.print(escape(t("reports.mentor_cleared", name=name)))
         return
     if not mentor:
         raise InputError("reports.mentor_needs_mentor", name=name)
     day = parse_date(until) if until else None
     set_mentor(ctx, name, mentor, day)
-    console.print(t("reports.mentor_set", name=name, mentor=mentor, until=day))
+    console.print(escape(t("reports.mentor_set", name=name, mentor=mentor, until=day)))
 
 
 def register(app: typer.Typer) -> None:

@@ -28,19 +28,19 @@ def _progress() -> Progress:
 
 def _print_summary(summary: RetouchSummary) -> None:
     counts = summary.counts
-    console.print(t("retouch.summary", pages=len(summary.pages), ok=counts.get("ok", 0),
-                    defect=counts.get("defect", 0), failed=counts.get("failed", 0),
-                    skipped=counts.get("skipped", 0), seconds=summary.seconds,
-                    rate=summary.pages_per_second, workers=summary.workers))
+    console.print(escape(t("retouch.summary", pages=len(summary.pages), ok=counts.get("ok", 0),
+                           defect=counts.get("defect", 0), failed=counts.get("failed", 0),
+                           skipped=counts.get("skipped", 0), seconds=summary.seconds,
+                           rate=summary.pages_per_second, workers=summary.workers)))
     for code, count in sorted(summary.defects.items()):
-        console.print("  " + t("retouch.defect_line", code=code,
-                               name=t(f"retouch.defect.{code}"), count=count))
+        console.print("  " + escape(t("retouch.defect_line", code=code,
+                                      name=t(f"retouch.defect.{code}"), count=count)))
     for reason, count in sorted(Counter(r for p in summary.pages for r in p.review).items()):
-        console.print("    " + t("retouch.review_line", reason=reason,
-                                 name=t(f"retouch.review.{reason}"), count=count))
+        console.print("    " + escape(t("retouch.review_line", reason=reason,
+                                        name=t(f"retouch.review.{reason}"), count=count)))
     if summary.ignored:
-        console.print(t("retouch.ignored", count=len(summary.ignored),
-                        files=", ".join(summary.ignored[:5])))
+        console.print(escape(t("retouch.ignored", count=len(summary.ignored),
+                               files=", ".join(summary.ignored[:5]))))
 
 
 def default_project() -> Path | None:
@@ -105,14 +105,14 @@ def retouch(
             summary = _with_progress(None, lambda tick: retouch_project.run(
                 ctx, executor, batch=batch, actor=actor, progress=tick, force=force))
             if summary.resumed():
-                console.print(summary.resumed())
+                console.print(escape(summary.resumed()))
             for code, (pages, defects) in summary.signed_figures.items():
-                console.print(t("retouch.volume_signed", code=code, stage=t("stage.retouch"),
-                                user=actor.name if actor else "", pages=pages,
-                                defects=defects))
+                console.print(escape(t("retouch.volume_signed", code=code, stage=t("stage.retouch"),
+                                       user=actor.name if actor else "", pages=pages,
+                                       defects=defects)))
             if summary.already:
-                console.print(t("retouch.volumes_already_signed", count=len(summary.already),
-                                codes="、".join(summary.already[:10])))
+                console.print(escape(t("retouch.volumes_already_signed", count=len(summary.already),
+                                       codes="、".join(summary.already[:10]))))
             for line in summary.unsigned:
                 console.print(f"[yellow]•[/] {escape(line)}")
         else:
@@ -130,7 +130,7 @@ def retouch(
     _print_summary(summary)
     if report:
         svc.write_report(report, summary)
-        console.print(t("retouch.report_written", path=report))
+        console.print(escape(t("retouch.report_written", path=report)))
 
 
 def _with_progress(total: int | None,

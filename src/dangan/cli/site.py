@@ -34,19 +34,19 @@ def backup(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.backup.ou
         print_json(result.to_dict())
         _fail_on_damage(result)
         return
-    console.print(t("site.backup.done", snapshot=result.snapshot, files=result.files,
-                    copied=result.copied, size=_size(result.bytes_copied), reused=result.reused))
+    console.print(escape(t("site.backup.done", snapshot=result.snapshot, files=result.files,
+                           copied=result.copied, size=_size(result.bytes_copied), reused=result.reused)))
     if result.changed:
-        console.print(t("site.backup.changed", count=len(result.changed)))
+        console.print(escape(t("site.backup.changed", count=len(result.changed))))
         for path in result.changed[:20]:
             console.print(f"  • {escape(path)}", highlight=False)
     if result.damaged:
-        console.print(t("site.backup.damaged", count=len(result.damaged)))
+        console.print(escape(t("site.backup.damaged", count=len(result.damaged))))
         for path in result.damaged[:20]:
             console.print(f"  • {escape(path)}", highlight=False)
     if result.missing:
-        console.print(t("site.backup.missing", count=len(result.missing),
-                        held=len(result.missing) - len(result.missing_not_held)))
+        console.print(escape(t("site.backup.missing", count=len(result.missing),
+                               held=len(result.missing) - len(result.missing_not_held))))
         for path in result.missing[:20]:
             console.print(f"  • {escape(path)}", highlight=False)
     _fail_on_damage(result)
@@ -85,18 +85,18 @@ def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.
         print_json(result.to_dict())
         _fail_on_incomplete(result.not_backed_up)
         return
-    console.print(t("site.restore.done", home=result.home, snapshot=result.snapshot,
-                    files=result.files, database=result.database))
+    console.print(escape(t("site.restore.done", home=result.home, snapshot=result.snapshot,
+                           files=result.files, database=result.database)))
     if result.sheets:
-        console.print(t("site.restore.sheets", count=result.sheets))
+        console.print(escape(t("site.restore.sheets", count=result.sheets)))
     if result.password_left_out:
-        console.print(f"[yellow]{t('site.restore.password_left_out', home=result.home)}[/]",
+        console.print(f"[yellow]{escape(t('site.restore.password_left_out', home=result.home))}[/]",
                       highlight=False)
     if result.unfinished:
-        console.print(f"[yellow]{t('site.restore.unfinished', count=len(result.unfinished), codes=join(result.unfinished[:20]))}[/]",
+        console.print(f"[yellow]{escape(t('site.restore.unfinished', count=len(result.unfinished), codes=join(result.unfinished[:20])))}[/]",
                       highlight=False)
     if result.not_backed_up:
-        console.print(t("site.restore.not_backed_up", count=len(result.not_backed_up)))
+        console.print(escape(t("site.restore.not_backed_up", count=len(result.not_backed_up))))
         for path in result.not_backed_up[:20]:
             console.print(f"  • {escape(path)}", highlight=False)
     _fail_on_incomplete(result.not_backed_up)
@@ -131,12 +131,13 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
         return
     for d in report.folders:
         mark = "[green]✓[/]" if d.goes else "[yellow]•[/]"
-        console.print(f"{mark} {d.folder}  [dim]{d.reason}[/]  {d.message()}", highlight=False)
+        console.print(f"{mark} {escape(d.folder)}  [dim]{d.reason}[/]  {escape(d.message())}",
+                      highlight=False)
         for name in d.names[1:]:  # every file that keeps the folder, not only the first
-            console.print(f"    • {name}", highlight=False)
+            console.print(f"    • {escape(name)}", highlight=False)
     go = sum(d.goes for d in report.folders)
-    console.print(t("site.cleanup.summary", total=len(report.folders), go=go,
-                    stay=len(report.folders) - go))
+    console.print(escape(t("site.cleanup.summary", total=len(report.folders), go=go,
+                           stay=len(report.folders) - go)))
     if not apply:
         console.print(t("site.cleanup.dry_run"))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
@@ -26,7 +27,7 @@ def team_add(team: str = TeamName, leader: str = worker_option("cli.opt.team.lea
     from dangan.services.workers import add_team
 
     info = add_team(open_ctx(project), team, leader)
-    console.print(t("teams.added", name=info.name, leader=info.leader))
+    console.print(escape(t("teams.added", name=info.name, leader=info.leader)))
 
 
 @team_app.command("leader", help="cli.help.worker.team.leader")
@@ -35,7 +36,7 @@ def team_leader(team: str = TeamName, leader: str = worker_option("cli.opt.team.
     from dangan.services.workers import set_leader
 
     info = set_leader(open_ctx(project), team, leader)
-    console.print(t("teams.leader_set", name=info.name, leader=info.leader))
+    console.print(escape(t("teams.leader_set", name=info.name, leader=info.leader)))
 
 
 @team_app.command("join", help="cli.help.worker.team.join")
@@ -44,7 +45,7 @@ def team_join(team: str = TeamName, worker: str = worker_option("cli.opt.team.jo
     from dangan.services.workers import join_team
 
     join_team(open_ctx(project), worker, team)
-    console.print(t("teams.joined", worker=worker, team=team))
+    console.print(escape(t("teams.joined", worker=worker, team=team)))
 
 
 @team_app.command("leave", help="cli.help.worker.team.leave")
@@ -53,7 +54,7 @@ def team_leave(worker: str = worker_option("cli.opt.team.leave"),
     from dangan.services.workers import join_team
 
     join_team(open_ctx(project), worker, None)
-    console.print(t("teams.left", worker=worker))
+    console.print(escape(t("teams.left", worker=worker)))
 
 
 @team_app.command("remove", help="cli.help.worker.team.remove")
@@ -61,7 +62,7 @@ def team_remove(team: str = TeamName, project: Path = Project) -> None:
     from dangan.services.workers import remove_team
 
     remove_team(open_ctx(project), team)
-    console.print(t("teams.removed", name=team))
+    console.print(escape(t("teams.removed", name=team)))
 
 
 @team_app.command("list", help="cli.help.worker.team.list")

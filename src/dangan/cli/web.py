@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from dangan.cli.common import Project, console, open_ctx
 from dangan.i18n import t
@@ -36,7 +37,7 @@ def serve(project: Path = Project,
 
     ctx = open_ctx(project)  # refuses a missing or outdated project before listening
     os.environ[PROJECT_ENV] = str(ctx.home)
-    console.print(t("web.serve.listening", host=host, port=port, project=ctx.config.project.name))
+    console.print(escape(t("web.serve.listening", host=host, port=port, project=ctx.config.project.name)))
     # loop/http "auto": uvloop and httptools when installed, asyncio and h11 otherwise; each
     # worker process serves requests on at most dangan.web.app.THREADS threads, one pooled
     # database connection each
@@ -54,7 +55,7 @@ def user_add(login: str = Login, project: Path = Project,
 
     ctx = open_ctx(project)
     row = add_user(ctx, login, _password(login, password), worker=worker, roles=role or [])
-    console.print(t("web.account.added", login=row.login, worker=row.name))
+    console.print(escape(t("web.account.added", login=row.login, worker=row.name)))
 
 
 @user_app.command("passwd", help="cli.help.user.passwd")
@@ -63,7 +64,7 @@ def user_passwd(login: str = Login, project: Path = Project, password: str = Pas
 
     ctx = open_ctx(project)
     set_password(ctx, login, _password(login, password))
-    console.print(t("web.account.password_set", login=login))
+    console.print(escape(t("web.account.password_set", login=login)))
 
 
 @user_app.command("disable", help="cli.help.user.disable")
@@ -72,7 +73,7 @@ def user_disable(login: str = Login, project: Path = Project) -> None:
 
     ctx = open_ctx(project)
     disable_user(ctx, login)
-    console.print(t("web.account.disabled", login=login))
+    console.print(escape(t("web.account.disabled", login=login)))
 
 
 def register(app: typer.Typer) -> None:

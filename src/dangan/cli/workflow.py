@@ -70,8 +70,8 @@ def worker_add(name: str = typer.Argument(..., metavar="NAME"),
     from dangan.services.workers import add_worker
 
     info = add_worker(open_ctx(project), name, role)
-    console.print(t("workflow.worker_added", name=info.name,
-                    roles="、".join(t(f"role.{r}") for r in info.roles)))
+    console.print(escape(t("workflow.worker_added", name=info.name,
+                           roles="、".join(t(f"role.{r}") for r in info.roles))))
 
 
 @worker_app.command("list")
@@ -106,7 +106,7 @@ def borrow_create(code: list[str] = typer.Option(None, "--code"),
         codes += [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip()]
     info = create_borrow_batch(ctx := open_ctx(project), resolve_actor(ctx, worker), codes,
                                next_count=next_count if not codes else None, remarks=remarks)
-    console.print(t("borrow.created", no=info.no, count=info.volume_count))
+    console.print(escape(t("borrow.created", no=info.no, count=info.volume_count)))
 
 
 @borrow_app.command("confirm")
@@ -119,8 +119,8 @@ def borrow_confirm(no: int = typer.Argument(..., metavar="NO"),
     from dangan.services.borrow import confirm_borrow
 
     info = confirm_borrow(ctx := open_ctx(project), resolve_actor(ctx, clerk), no, archive_staff, remarks=remarks)
-    console.print(t("borrow.confirmed", no=info.no, clerk=info.clerk, staff=info.archive_staff,
-                    at=_time(info.borrowed_at), due=_time(info.due_at)))
+    console.print(escape(t("borrow.confirmed", no=info.no, clerk=info.clerk, staff=info.archive_staff,
+                           at=_time(info.borrowed_at), due=_time(info.due_at))))
 
 
 @borrow_app.command("problem")
@@ -133,7 +133,7 @@ def borrow_problem(no: int = typer.Argument(..., metavar="NO"),
     from dangan.services.borrow import note_problem
 
     row = note_problem(ctx := open_ctx(project), resolve_actor(ctx, by), no, code, problem)
-    console.print(t("borrow.problem_noted", code=row.archive_code, condition=row.condition))
+    console.print(escape(t("borrow.problem_noted", code=row.archive_code, condition=row.condition)))
 
 
 @borrow_app.command("show")
@@ -147,8 +147,8 @@ def borrow_show(no: int = typer.Argument(..., metavar="NO"), project: Path = Pro
         print_json(dump(info))
         return
     console.print(f"[bold]{t('borrow.register_title')} {info.no}[/] "
-                  f"{t('workflow.status.' + info.status)}  {info.clerk} / {info.archive_staff} "
-                  f"{_time(info.borrowed_at)}")
+                  f"{t('workflow.status.' + info.status)}  {escape(info.clerk)} / "
+                  f"{escape(info.archive_staff)} {_time(info.borrowed_at)}")
     table = Table(t("workflow.form.seq"), t("workflow.form.archive_code"),
                   t("workflow.form.location"), t("workflow.form.pages"),
                   t("workflow.form.stage"), t("workflow.form.condition"))
@@ -174,7 +174,7 @@ def borrow_list(overdue: bool = typer.Option(False, "--overdue"),
         line = (t("borrow.overdue", no=i.no, due=_time(i.due_at), count=i.volume_count)
                 if i.overdue else
                 f"{i.no}  {t('workflow.status.' + i.status)}  {i.volume_count}  {_time(i.due_at)}")
-        console.print(line, highlight=False)
+        console.print(escape(line), highlight=False)
 
 
 @borrow_app.command("register")
@@ -187,7 +187,7 @@ def borrow_register(no: int = typer.Argument(..., metavar="NO"),
 
     ctx = open_ctx(project)
     path = write_borrow_register(borrow_batch_info(ctx, no), out, ctx.config.project.name)
-    console.print(t("borrow.written", path=path))
+    console.print(escape(t("borrow.written", path=path)))
 
 
 # --- work batches -------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def batch_split(no: int = typer.Argument(..., metavar="NO"),
     if as_json:
         print_json(dump(made))
         return
-    console.print(t("batch.split_done", no=no, count=len(made)))
+    console.print(escape(t("batch.split_done", no=no, count=len(made))))
     _batch_table(made)
 
 
@@ -250,7 +250,7 @@ def batch_card(code: str = typer.Argument(..., metavar="BATCH"),
     info = work_batch_info(ctx, code)
     path = write_responsibility_card(info, list(graph_for(ctx.config).work_stages), out,
                                      ctx.config.project.name, size)
-    console.print(t("batch.card_written", path=path))
+    console.print(escape(t("batch.card_written", path=path)))
 
 
 # --- claims and sign-offs -------------------------------------------------------------------
@@ -266,15 +266,15 @@ def claim(batch: str = typer.Argument(..., metavar="BATCH"),
     ctx = open_ctx(project)
     if hand_back:
         claims.hand_back(ctx, resolve_actor(ctx, worker), batch, remarks)
-        console.print(t("workflow.handed_back", batch=batch))
+        console.print(escape(t("workflow.handed_back", batch=batch)))
         return
     info = claims.claim(ctx, resolve_actor(ctx, worker), batch, stage, remarks)
     if info.already_held:  # harmless: the worker holds it already (exit 0)
-        console.print(t("workflow.claim_already_yours", worker=info.worker, batch=info.batch,
-                        stage=t(f"stage.{info.stage}"), at=_time(info.claimed_at)))
+        console.print(escape(t("workflow.claim_already_yours", worker=info.worker, batch=info.batch,
+                               stage=t(f"stage.{info.stage}"), at=_time(info.claimed_at))))
         return
-    console.print(t("workflow.claimed", worker=info.worker, batch=info.batch,
-                    stage=t(f"stage.{info.stage}")))
+    console.print(escape(t("workflow.claimed", worker=info.worker, batch=info.batch,
+                           stage=t(f"stage.{info.stage}"))))
 
 
 def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
@@ -294,10 +294,10 @@ def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
     if as_json:
         print_json(r.to_dict())
         return
-    console.print(t("workflow.signed", person=r.person, batch=r.batch,
-                    stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
+    console.print(escape(t("workflow.signed", person=r.person, batch=r.batch,
+                           stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at))))
     if r.batch_advanced:
-        console.print(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}")))
+        console.print(escape(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}"))))
 
 
 def correct(event_id: int = typer.Argument(..., metavar="EVENT_ID"),
@@ -307,8 +307,8 @@ def correct(event_id: int = typer.Argument(..., metavar="EVENT_ID"),
     """更正一条记录（原记录不变，追加一条更正）。"""
     from dangan.services.signoff import correct_event
 
-    console.print(t("workflow.corrected", id=correct_event(ctx := open_ctx(project), resolve_actor(ctx, by), event_id,
-                                                           remarks)))
+    console.print(escape(t("workflow.corrected", id=correct_event(ctx := open_ctx(project), resolve_actor(ctx, by), event_id,
+                                                                  remarks))))
 
 
 @sort_app.command("record")
@@ -323,9 +323,9 @@ def sort_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
 
     record_sorting(ctx := open_ctx(project), resolve_actor(ctx, worker), code, pages, notes,
                    photo_files=photo or [])
-    console.print(t("sort.recorded", code=code, pages=pages))
+    console.print(escape(t("sort.recorded", code=code, pages=pages)))
     if photo:
-        console.print(t("sort.photos_stored", count=len(photo), folder="过程记录/整理照片"))
+        console.print(escape(t("sort.photos_stored", count=len(photo), folder="过程记录/整理照片")))
 
 
 # --- QC ----------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def rebind_agree(method: str = typer.Option(..., "--method"),
 
     info = agree_binding(open_ctx(project), method, agreed_by, alignment=alignment,
                          punch_allowed=punch, trial_codes=trial, remarks=remarks)
-    console.print(t("rebind.agreed", method=t(f"rebind.method.{info.method}"), by=info.agreed_by))
+    console.print(escape(t("rebind.agreed", method=t(f"rebind.method.{info.method}"), by=info.agreed_by)))
 
 
 @rebind_app.command("approve-trial")
@@ -352,7 +352,7 @@ def rebind_approve(by: str = ArchiveLeader,
     from dangan.services.rebind import approve_trial
 
     info = approve_trial(open_ctx(project), by, remarks)
-    console.print(t("rebind.trial_approved", by=info.trial_approved_by))
+    console.print(escape(t("rebind.trial_approved", by=info.trial_approved_by)))
 
 
 @rebind_app.command("sign")
@@ -367,11 +367,11 @@ def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
 
     r = rebind(ctx := open_ctx(project), resolve_actor(ctx, binder), batch, volume or [], remarks,
                accept_missing=accept_missing)
-    console.print(t("workflow.signed", person=r.person, batch=r.batch,
-                    stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at)))
+    console.print(escape(t("workflow.signed", person=r.person, batch=r.batch,
+                           stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at))))
     if r.accepted_missing:
-        console.print(t("rebind.accepted_missing", count=len(r.accepted_missing),
-                        codes=join(r.accepted_missing), reason=accept_missing.strip()))
+        console.print(escape(t("rebind.accepted_missing", count=len(r.accepted_missing),
+                               codes=join(r.accepted_missing), reason=accept_missing.strip())))
 
 
 # --- return ------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ def return_check(no: int = typer.Argument(..., metavar="NO"), project: Path = Pr
         print_json({"no": no, "ready": not problems, "problems": problems})
         return
     if not problems:
-        console.print(t("return.ready", no=no))
+        console.print(escape(t("return.ready", no=no)))
     for p in problems:
         console.print(f"  • {escape(str(p))}", highlight=False)
     if problems:
@@ -404,7 +404,7 @@ def return_list(no: int = typer.Argument(..., metavar="NO"),
 
     ctx = open_ctx(project)
     path = write_return_list(borrow_batch_info(ctx, no), out, ctx.config.project.name)
-    console.print(t("borrow.written", path=path))
+    console.print(escape(t("borrow.written", path=path)))
 
 
 @return_app.command("confirm")
@@ -424,8 +424,8 @@ def return_confirm(no: int = typer.Argument(..., metavar="NO"),
                  if ln.strip()]
     info = return_batch(ctx := open_ctx(project), resolve_actor(ctx, clerk), no, archive_staff, handed=codes,
                         counted=count, shelving_rule=shelving_rule, remarks=remarks)
-    console.print(t("return.done", no=info.no, count=info.volume_count, clerk=info.return_clerk,
-                    staff=info.return_archive_staff, at=_time(info.returned_at)))
+    console.print(escape(t("return.done", no=info.no, count=info.volume_count, clerk=info.return_clerk,
+                           staff=info.return_archive_staff, at=_time(info.returned_at))))
 
 
 # --- history and progress -------------------------------------------------------------------------
@@ -472,9 +472,9 @@ def progress(project: Path = Project, as_json: bool = AsJson) -> None:
         table.add_row(t(f"stage.{r.stage}"), t(f"workflow.status.{r.status}"), str(r.volumes),
                       str(r.pages))
     console.print(table)
-    console.print(t("workflow.progress.pages_done", scanned=scanned, retouched=retouched))
+    console.print(escape(t("workflow.progress.pages_done", scanned=scanned, retouched=retouched)))
     for o in late:
-        console.print(t("borrow.overdue", no=o.no, due=_time(o.due_at), count=o.volumes))
+        console.print(escape(t("borrow.overdue", no=o.no, due=_time(o.due_at), count=o.volumes)))
 
 
 def register(app: typer.Typer) -> None:
