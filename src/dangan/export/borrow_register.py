@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangan.domain.records import BorrowBatchInfo
+from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
 
 FONT = "STSong-Light"
@@ -112,7 +113,7 @@ def write_table_xlsx(path: Path, title: str, header: Sequence[str], columns: Seq
         ws.column_dimensions[chr(64 + i)].width = w
     ws.print_title_rows = f"{head_row}:{head_row}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

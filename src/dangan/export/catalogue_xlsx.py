@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from dangan.domain.catalogue import CatalogueSchema
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
+from dangan.export.workbook_save import save_workbook
 
 RECORD_SHEET = "卷宗信息"
 ENTRY_SHEET = "卷内目录"
@@ -59,7 +60,7 @@ def write_catalogue_workbook(out: BinaryIO, schema: CatalogueSchema,
             row = {**entry, "volume": vol.archive_code}
             ent_ws.append([_cell(row.get(f)) for f, _ in ent_cols])
             n_ent += 1
-    wb.save(out)
+    save_workbook(wb, out)
     return n_vol, n_ent
 
 
@@ -86,4 +87,4 @@ def write_differences(out: BinaryIO, rows: Iterable[Sequence[Any]], headers: Seq
     ws.append(list(headers))
     for row in rows:
         ws.append([_cell(v) for v in row])
-    wb.save(out)
+    save_workbook(wb, out)

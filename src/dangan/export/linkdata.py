@@ -26,6 +26,7 @@ from openpyxl import Workbook
 
 from dangan.domain.catalogue import CatalogueSchema
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
+from dangan.export.workbook_save import save_workbook
 
 VOLUME_SHEET = "案卷"
 ITEM_SHEET = "卷内"
@@ -110,7 +111,7 @@ def to_xlsx(schema: CatalogueSchema, volumes: Sequence[LinkVolume]) -> bytes:
         for row in rows:
             ws.append(row)
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     return buf.getvalue()
 
 

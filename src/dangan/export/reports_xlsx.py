@@ -13,6 +13,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
 from dangan.reports.document import ReportDoc, Table
 
@@ -72,7 +73,7 @@ def write_report_xlsx(doc: ReportDoc, path: Path) -> Path:
         anchor_col = get_column_letter(len(doc.tables[chart.table].columns) + 2)
         ws.add_chart(line, f"{anchor_col}{2 + 20 * list(doc.charts).index(chart)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

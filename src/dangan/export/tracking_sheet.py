@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
+from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
 from dangan.storage import Area
 
@@ -135,7 +136,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
     ws.print_title_rows = "1:1"
     ws.print_options.horizontalCentered = True
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     return buf.getvalue()
 
 

@@ -1,0 +1,71 @@
+"""Saving an openpyxl workbook without leaving anything behind in the process.
+
+openpyxl writes every sheet through a temporary file and keeps the file's path in a
+module-level list (``openpyxl.worksheet._writer.ALL_TEMP_FILES``) that it empties only at
+process exit. A save that succeeds removes both (openpyxl 3.1); a save that fails part-way — a
+full disk, a target that cannot be written, a stream that breaks — leaves the temporary file of
+every sheet already written (a write-only workbook's sheets are written as rows are appended)
+and its entry, for the life of the process: in the long-running web server they pile up.
+
+``save_workbook`` is how dangan saves a workbook: afterwards, saved or not, no temporary file
+of that workbook is left and none of its entries stays in the list. Only this workbook's own
+files are touched (those of its write-only sheets, and the one of the sheet whose writing
+failed), so workbooks saved at the same time in other threads are not disturbed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.worksheet import _writer
+
+
+def save_workbook(wb: Workbook, target: str | Path | IO[bytes]) -> None:
+    """``wb.save(target)``, leaving no temporary file of ``wb`` and no entry of one in
+    openpyxl's process-wide list, whether the save succeeds or fails."""
+    try:
+        wb.save(target)
+    except BaseException:
+        _release(wb, sys.exc_info()[2])
+        raise
+    _release(wb, None)
+
+
+def temp_files() -> list[str]:
+    """openpyxl's list of temporary files not yet removed (what a leak would grow)."""
+    return list(_writer.ALL_TEMP_FILES)
+
+
+def _release(wb: Workbook, tb: TracebackType | None) -> None:
+    sheets = {id(ws) for ws in wb.worksheets}
+    for ws in wb.worksheets:  # a write-only sheet's row stream, if the save never closed it
+        rows = getattr(ws, "_rows", None)
+        if rows is not None:
+            with contextlib.suppress(Exception):
+                rows.close()
+    writers = [getattr(ws, "_writer", None) for ws in wb.worksheets]  # write-only sheets
+    while tb is not None:  # the writer of the sheet whose writing failed (a normal workbook)
+        writers.extend(v for v in tb.tb_frame.f_locals.values()
+                       if isinstance(v, _writer.WorksheetWriter) and id(v.ws) in sheets)
+        tb = tb.tb_next
+    for writer in writers:
+        if writer is not None:
+            _forget(writer)
+
+
+def _forget(writer: Any) -> None:
+    out = getattr(writer, "out", None)
+    if not isinstance(out, str):  # written into memory: nothing on disk
+        return
+    with contextlib.suppress(Exception):  # a half-written sheet's XML stream may object
+        writer.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(out)
+    with contextlib.suppress(ValueError):  # removed already by a successful save
+        _writer.ALL_TEMP_FILES.remove(out)
