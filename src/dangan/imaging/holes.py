@@ -117,12 +117,13 @@ def _side_distance(x: float, y: float, quad: np.ndarray) -> tuple[int, float]:
     return best
 
 
-def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> bool:
-    """Round, solid, uniformly dark, 4–9 mm across, on plain paper — at 4 px/mm."""
+def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float | None:
+    """Round, solid, uniformly dark, 4–9 mm across, on plain paper — at 4 px/mm. Returns the
+    disc's grey level (what shows through it), or None."""
     half, inside = int(9.0 * scan_mm), 5.0 * scan_mm
     h, w = grey.shape
     if cx < inside or cy < inside or cx > w - 1 - inside or cy > h - 1 - inside:
-        return False  # a hole cut by the frame cannot be checked: left as it is
+        return None  # a hole cut by the frame cannot be checked: left as it is
     x0, y0 = int(cx) - half, int(cy) - half
     pad = max(0, -x0, -y0, x0 + 2 * half + 1 - w, y0 + 2 * half + 1 - h)
     if pad:  # near the frame: the window is completed with its edge pixels
@@ -140,33 +141,80 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> bool:
     core = crop[c - int(1.2 * mm):c + int(1.2 * mm) + 1, c - int(1.2 * mm):c + int(1.2 * mm) + 1]
     inner = float(np.median(core))
     if inner > 0.8 * paper or float(core.std()) > 0.12 * paper:
-        return False
+        return None
     dark = (crop < (inner + paper) / 2).astype(np.uint8)
     _n, labels, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
     label = labels[c, c]
     if label == 0:
-        return False
+        return None
     x, y, bw, bh, area = (int(v) for v in stats[label])
     if x == 0 or y == 0 or x + bw >= crop.shape[1] or y + bh >= crop.shape[0]:
-        return False
+        return None
     diameter = 2 * float(np.sqrt(area / np.pi)) / mm
     if not DIAMETER_MM[0] <= diameter <= DIAMETER_MM[1]:
-        return False
+        return None
     blob = (labels == label).astype(np.uint8)
     contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     outline = max(contours, key=len).reshape(-1, 2).astype(np.float64)
     hull = cv2.contourArea(cv2.convexHull(outline.astype(np.float32)))
     if hull <= 0 or area / hull < 0.93:
-        return False
+        return None
     radii = np.hypot(*(outline - cents[label]).T)
     if radii.std() > 0.08 * radii.mean():
-        return False
+        return None
     # Plain paper around it: no strokes within about one radius of the rim.
     r = diameter / 2 * mm
     yy, xx = np.mgrid[:crop.shape[0], :crop.shape[1]]
     dist = np.hypot(xx - cents[label][0], yy - cents[label][1])
     ring = (dist > 1.35 * r) & (dist < 2.3 * r)
-    return bool(np.count_nonzero(crop[ring] < 0.75 * paper) <= 0.02 * np.count_nonzero(ring))
+    if np.count_nonzero(crop[ring] < 0.75 * paper) > 0.02 * np.count_nonzero(ring):
+        return None
+    return inner
+
+
+# --- what shows through a solid disc must be the scanner bed: a printed dot (a bullet, a
+# seal's dot, a mark at a hole's place) is as dark as ink, round and solid too.
+BED_DARKER = 0.8  # bed pixels are darker than this share of the paper level
+BED_MIN_MM2 = 60.0  # bed seen beside the sheet (a 2 mm strip 30 mm long) to know its tone
+BED_SHARE = 0.5  # share of what lies outside the sheet that must be bed-dark
+BED_TONE_TOLERANCE = 0.25  # share of the paper–bed contrast a disc may differ from the bed
+BED_TONE_MIN = 25.0  # grey levels (JPEG, shading in the hole)
+BED_CLEAR_MM = 2.0  # the paper outline's blend and shadow, left out of the bed
+
+
+def bed_tone(grey: np.ndarray, quad_scan: np.ndarray, scan_mm: float) -> tuple[float, float] | None:
+    """(bed level, paper level) of the scanner bed seen between the sheet and the frame
+    (``quad_scan``: the sheet's corners, scan px); None when the sheet fills the frame or
+    what lies beside it is not darker than the paper (a white bed or lid)."""
+    k = max(1, round(scan_mm))  # about 1 px per mm
+    work = cv2.resize(grey, (max(1, grey.shape[1] // k), max(1, grey.shape[0] // k)),
+                      interpolation=cv2.INTER_AREA)
+    mm = scan_mm * work.shape[1] / grey.shape[1]
+    hull = np.zeros(work.shape, np.uint8)
+    pts = (quad_scan + 0.5) * (work.shape[1] / grey.shape[1]) - 0.5
+    cv2.fillPoly(hull, [np.round(pts).astype(np.int32)], 1)
+    inside = work[hull > 0]
+    if inside.size == 0:
+        return None
+    paper = float(percentile_u8(inside, 90))
+    clear = max(1, round(BED_CLEAR_MM * mm))
+    grown = cv2.dilate(hull, np.ones((2 * clear + 1, 2 * clear + 1), np.uint8))
+    outside = work[grown == 0]
+    min_px = BED_MIN_MM2 * mm * mm
+    if outside.size < min_px:
+        return None
+    dark = outside[outside < BED_DARKER * paper]
+    if dark.size < max(min_px, BED_SHARE * outside.size):
+        return None
+    return float(np.median(dark)), paper
+
+
+def shows_bed(tone: float, bed: tuple[float, float] | None) -> bool:
+    """Is a disc of grey level ``tone`` the bed seen through the sheet?"""
+    if bed is None:
+        return False
+    level, paper = bed
+    return abs(tone - level) <= max(BED_TONE_MIN, BED_TONE_TOLERANCE * (paper - level))
 
 
 def _line(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -461,13 +509,19 @@ def confirm_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[
         far = SEARCH_MM if _on_frame(quad[side], quad[(side + 1) % 4], size) else EDGE_MM[1]
         return EDGE_MM[0] <= dist / amm <= far
 
+    seen_bed: list[tuple[float, float] | None] = []  # measured once, for the first disc
     for hole in candidates:
         side, dist = _side_distance(hole.x, hole.y, quad)
         loose.append((hole.x, hole.y))
         if not near_edge(side, dist):
             continue
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
-        if _shape_ok(grey, cx, cy, scan_mm):
+        tone = _shape_ok(grey, cx, cy, scan_mm)
+        if tone is None:
+            continue
+        if not seen_bed:
+            seen_bed.append(bed_tone(grey, (quad + 0.5) / factor - 0.5, scan_mm))
+        if shows_bed(tone, seen_bed[0]):  # a dark disc on a page without a bed is printed
             keep(hole, side, dist)
     for hole in rings:
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
