@@ -67,7 +67,7 @@ def test_bed_tone_is_none_without_a_bed_or_on_a_white_bed() -> None:
     full = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
     assert bed_tone(page, full, mm) is None
     white = cv2.copyMakeBorder(page, 120, 120, 110, 110, cv2.BORDER_CONSTANT, value=245)
-    inner = full + (110, 120)
+    inner = full + np.array([110.0, 120.0])
     assert bed_tone(white, inner, mm) is None
     grey = cv2.copyMakeBorder(page, 120, 120, 110, 110, cv2.BORDER_CONSTANT, value=130)
     tone = bed_tone(grey, inner, mm)

@@ -22,6 +22,10 @@ from PIL import Image
 MIN_SIDE_PX = 200
 MAX_PIXELS = 40_000 * 30_000
 
+# ``BadPage`` details that are reason keys (``retouch.unreadable.<key>`` in the catalogue).
+CORRUPT_JPEG = "corrupt_jpeg"  # libjpeg reports damaged data (it would decode with garbage)
+NOT_AN_IMAGE = "not_an_image"  # no image format recognises the file
+
 
 class BadPage(Exception):
     """The file is not a usable page image; ``detail`` says why (machine-readable)."""
@@ -71,18 +75,30 @@ def _decode_jpeg(data: bytes) -> Decoded:
     if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
         raise BadPage("truncated")
     try:
-        # The fast IDCT and upsampling cost nothing visible on scans and save a quarter.
-        if colorspace == "Gray":
-            pixels = simplejpeg.decode_jpeg(data, colorspace="GRAY", fastdct=True)[:, :, 0]
-        else:
-            pixels = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=True,
-                                            fastupsample=True)
+        pixels = _jpeg_pixels(data, colorspace == "Gray", strict=True)
     except (ValueError, RuntimeError) as exc:
-        try:  # a JPEG libjpeg-turbo does not take (12-bit, arithmetic coded…): Pillow's turn
+        try:  # libjpeg's warnings are errors here; does the data decode when they are not?
+            _jpeg_pixels(data, colorspace == "Gray", strict=False)
+        except (ValueError, RuntimeError):
+            pass
+        else:  # it decodes, with damaged data (a zeroed or garbled stretch): not a master
+            raise BadPage(CORRUPT_JPEG) from None
+        try:  # a JPEG libjpeg-turbo does not take (12-bit…): Pillow's turn
             return _decode_other(data, 0)
         except BadPage:
             raise BadPage(f"corrupt:{exc}") from None
     return Decoded(pixels, _jpeg_dpi(data))
+
+
+def _jpeg_pixels(data: bytes, grey: bool, strict: bool) -> np.ndarray:
+    # The fast IDCT and upsampling cost nothing visible on scans and save a quarter.
+    if grey:
+        out: np.ndarray = simplejpeg.decode_jpeg(data, colorspace="GRAY", fastdct=True,
+                                                 strict=strict)[:, :, 0]
+        return out
+    out = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=True, fastupsample=True,
+                                 strict=strict)
+    return out
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
@@ -142,6 +158,8 @@ def _open(data: bytes) -> Image.Image:
             img: Image.Image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadPage("too_large") from None
+    except Image.UnidentifiedImageError:
+        raise BadPage(NOT_AN_IMAGE) from None
     except Exception as exc:  # Pillow raises many unrelated types for broken files
         raise BadPage(f"corrupt:{type(exc).__name__}") from None
     return img
@@ -214,3 +232,4 @@ def decode_page(data: bytes, index: int = 0) -> Decoded:
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[:, :, :3])
     return Decoded(pixels, decoded.file_dpi, decoded.pages, decoded.dpi_exact)
+
