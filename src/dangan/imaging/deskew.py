@@ -144,13 +144,31 @@ def confident(est: SkewEstimate) -> bool:
     return est.confidence >= MIN_CONFIDENCE and est.points >= MIN_POINTS
 
 
+RULE_CUT_MM = 5.0  # an upright stroke this tall is a column rule or a frame, no character
+
+
+def without_column_rules(ink: np.ndarray, mm: float) -> np.ndarray:
+    """The ink without upright strokes taller than a character (the column rules and side
+    frames of a table or a form), so that each row rule and each line of cell text stands
+    alone instead of being joined with all the others into one grid."""
+    tall = max(3, round(RULE_CUT_MM * mm))
+    upright = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((tall, 1), np.uint8))
+    if not upright.any():
+        return ink
+    # one pixel either side too: a rule leaning a little steps sideways
+    out: np.ndarray = cv2.subtract(ink, cv2.dilate(upright, np.ones((1, 3), np.uint8)))
+    return out
+
+
 def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
-    """Skew from the text lines themselves, independently of projection profiles: the
-    characters of a line are joined into one band, a straight line is fitted through each
+    """Skew from the lines of the page themselves, independently of projection profiles:
+    the characters of a line are joined into one band (a row rule of a table is one
+    already, once the column rules are taken out), a straight line is fitted through each
     long band, and the angle is the length-weighted median. ``None`` with fewer than three
     lines."""
     k = max(3, round(3.0 * mm) | 1)
-    bands = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
+    bands = cv2.morphologyEx(without_column_rules(ink, mm), cv2.MORPH_CLOSE,
+                             np.ones((1, k), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bands, connectivity=8)
     angles, weights = [], []
     for i in range(1, n):
