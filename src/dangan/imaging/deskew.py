@@ -219,3 +219,51 @@ def text_skew(ink: np.ndarray, mm: float, max_deg: float, turn90: bool = False,
     if not found:
         return SkewEstimate(0.0, 0.0, len(pts), "rows", True)
     return max(found, key=lambda e: e.confidence)
+
+
+# --- after the fact: an angle is applied only where independent evidence agrees.
+AFTER_LEVEL_DEG = 0.5  # the page's lines this close to level once turned: the angle agrees
+STEEP_DEG = 3.0  # an angle this steep is applied only when the page's own lines confirm it
+AGREES, CONTRADICTS, NO_LINES = "agrees", "contradicts", "no_lines"
+
+
+def straightened(pts: np.ndarray, angle_deg: float) -> np.ndarray:
+    """The ink points as they lie once a skew of ``angle_deg`` is taken out (turned about
+    their centre)."""
+    if len(pts) == 0:
+        return pts
+    t = np.deg2rad(angle_deg)
+    c, s = np.cos(t), np.sin(t)
+    d = pts.astype(np.float64) - pts.mean(axis=0)
+    out = np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]])
+    out -= out.min(axis=0)
+    return out.astype(np.float32)
+
+
+def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
+    """The skew of ink points measured afresh over the whole ±``max_deg`` (a wrong turn of
+    several degrees is found, not clipped to a narrow window); ``None`` when the ink gives
+    no confident angle of its own (a photo, a drawing, a few marks)."""
+    est = measure_skew(pts, max_deg, rough=True)
+    return est.angle_deg if confident(est) else None
+
+
+def check_turn(pts: np.ndarray, angle_deg: float, max_deg: float) -> str:
+    """Whether the page's own ink agrees with taking out ``angle_deg`` (found by another
+    method, e.g. the paper edge): measured on the ink as it will lie after the turn, its
+    lines must come out level. ``NO_LINES`` when the ink says nothing either way."""
+    after = skew_left(straightened(pts, angle_deg), max_deg)
+    if after is None:
+        return NO_LINES
+    return AGREES if abs(after) <= AFTER_LEVEL_DEG else CONTRADICTS
+
+
+def turn_allowed(pts: np.ndarray, angle_deg: float, max_deg: float, *,
+                 sure_source: bool) -> bool:
+    """An angle is applied only when nothing contradicts it, and a steep one (``STEEP_DEG``
+    or more) from a source that is not sure by itself (an edge seen on a light bed or on
+    slivers of bed) only when the page's lines confirm it."""
+    verdict = check_turn(pts, angle_deg, max_deg)
+    if verdict == CONTRADICTS:
+        return False
+    return verdict == AGREES or sure_source or abs(angle_deg) < STEEP_DEG
