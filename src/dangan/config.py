@@ -481,7 +481,16 @@ def database_url(project_dir: Path, config: ProjectConfig) -> str:
         return env
     if config.database.url:
         return config.database.url
-    return f"sqlite:///{(project_dir / DEFAULT_DB_FILE).resolve()}"
+    return sqlite_url(project_dir / DEFAULT_DB_FILE)
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file, any character of its path escaped (a home named
+    with '?', '#' or '%' must not have part of its path read as the URL's query)."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("sqlite", database=str(Path(path).resolve())).render_as_string(
+        hide_password=False)
 
 
 def storage_url(project_dir: Path, config: ProjectConfig) -> str:

@@ -318,7 +318,10 @@ def _write_project_id(config_path: Path, project_id: str) -> None:
 
 
 def _safe_url(url: str) -> str:
-    """A database URL without its password, for messages."""
+    """A database URL without its password, for messages; a SQLite file as its path."""
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(parsed.database)
+    return parsed.render_as_string(hide_password=True)

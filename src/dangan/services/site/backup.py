@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE
+from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE, sqlite_url
 from dangan.errors import ConflictError, InputError, IntegrityError, NotFoundError
 from dangan.services.project import ProjectContext
 from dangan.storage.atomic import TMP_PREFIX, atomic_write_text, fsync_dir
@@ -348,7 +348,7 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
         _restore_files(out, work, files)
         if kind == "sqlite":
             shutil.copyfile(snap / SQLITE_FILE, work / DEFAULT_DB_FILE)
-            url = f"sqlite:///{work / DEFAULT_DB_FILE}"
+            url = sqlite_url(work / DEFAULT_DB_FILE)
         else:
             assert database_url is not None
             marker = _db_marker(home)  # stays if the restore stops after filling the schema
