@@ -20,7 +20,7 @@ from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
 from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, transform
-from dangan.imaging.load import BadPage, decode_page
+from dangan.imaging.load import FROM_16BIT, BadPage, decode_page
 from dangan.imaging.render import Fill, half_size, paper_colour, render
 
 
@@ -62,16 +62,32 @@ def _canvas(quad: np.ndarray, turn_deg: float, opts: RetouchOptions, dpi: float
     return (max(w, h), min(w, h)) if sw > LANDSCAPE * sh else (w, h)
 
 
+def _grown(size: tuple[int, int], pts: list[np.ndarray], turn_deg: float,
+           margin: int) -> tuple[int, int]:
+    """The canvas grown, where needed, to hold ``pts`` (scan px) turned, at scale 1."""
+    upright = transform(rotation_matrix(turn_deg), np.vstack(pts))
+    need_w = int(np.ceil(np.ptp(upright[:, 0]))) + 2 * margin + 1
+    need_h = int(np.ceil(np.ptp(upright[:, 1]))) + 2 * margin + 1
+    return max(size[0], need_w), max(size[1], need_h)
+
+
 def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float,
-               shape: tuple[int, ...]) -> Placement:
+               shape: tuple[int, ...], keep_scale: bool = False) -> Placement:
+    """Where the page goes; ``keep_scale``: never shrunk (its dpi is a guess, so its size on
+    the page size is too): the canvas grows to hold it instead."""
+    margin, ink_margin = opts.px(opts.margin_mm, dpi), opts.px(1.5, dpi)
     if keeps_frame(plan):  # nothing is cropped
         frame = _frame(shape)
-        return place(frame, frame, plan.turn_deg, _canvas(frame, plan.turn_deg, opts, dpi),
-                     opts.px(opts.margin_mm, dpi), opts.px(1.5, dpi))
+        size = _canvas(frame, plan.turn_deg, opts, dpi)
+        if keep_scale:
+            size = _grown(size, [frame], plan.turn_deg, margin)
+        return place(frame, frame, plan.turn_deg, size, margin, ink_margin)
     quad = _to_scan(plan.paper.quad, plan.factor)
     ink = _to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None
-    return place(quad, ink, plan.turn_deg, _canvas(quad, plan.turn_deg, opts, dpi),
-                 opts.px(opts.margin_mm, dpi), opts.px(1.5, dpi))
+    size = _canvas(quad, plan.turn_deg, opts, dpi)
+    if keep_scale:
+        size = _grown(size, [quad] if ink is None else [quad, ink], plan.turn_deg, margin)
+    return place(quad, ink, plan.turn_deg, size, margin, ink_margin)
 
 
 def _paper_samples(plan: PagePlan) -> np.ndarray:
@@ -153,8 +169,35 @@ def _grey_of(pixels: np.ndarray) -> np.ndarray:
     return out
 
 
-def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report: PageReport
-                   ) -> Retouched:
+def _sheet_mm(plan: PagePlan, shape: tuple[int, ...], dpi: float) -> tuple[float, float]:
+    """(short, long) side of the sheet placement keeps, in mm at ``dpi``."""
+    if keeps_frame(plan):
+        return frame_mm(dpi, shape)
+    q = _to_scan(plan.paper.quad, plan.factor)
+    w = (np.hypot(*(q[1] - q[0])) + np.hypot(*(q[2] - q[3]))) / 2
+    h = (np.hypot(*(q[3] - q[0])) + np.hypot(*(q[2] - q[1]))) / 2
+    short, long = sorted(float(v) * MM_PER_INCH / dpi for v in (w, h))
+    return short, long
+
+
+def _check_sheet_size(report: PageReport, plan: PagePlan, shape: tuple[int, ...],
+                      dpi: float) -> None:
+    """A dpi that is not given for certain (the file's tag, or the fallback) and makes the
+    sheet larger than A3 would shrink it on the page size: it is kept at its pixels and
+    flagged instead; a guessed dpi that makes it smaller than A6 is flagged too."""
+    short, long = _sheet_mm(plan, shape, dpi)
+    large = long > A3_MM[1] * SHEET_SIZE_TOLERANCE or short > A3_MM[0] * SHEET_SIZE_TOLERANCE
+    small = (report.dpi_source == c.DPI_FALLBACK and long < A6_MM[1] / SHEET_SIZE_TOLERANCE
+             and short < A6_MM[0] / SHEET_SIZE_TOLERANCE)
+    if large or small:
+        report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+                                           f"sheet_mm={short:.0f}x{long:.0f}")
+
+
+def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report: PageReport,
+                   sure_dpi: bool = True) -> Retouched:
+    """Retouch decoded pixels read at ``dpi``; ``sure_dpi`` False: the dpi is the file's tag
+    or a fallback, checked against the size of the sheet it makes."""
     if round(dpi) != opts.dpi:  # the file's own resolution rules this page
         opts = replace(opts, dpi=round(dpi))
     rgb = pixels if pixels.ndim == 3 else None
@@ -162,7 +205,9 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     half = half_size(rgb) if rgb is not None and opts.mode == "colour" else None
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
-    pl = _placement(plan, opts, dpi, grey.shape)
+    if not sure_dpi and DPI_UNCERTAIN not in report.review:
+        _check_sheet_size(report, plan, grey.shape, dpi)
+    pl = _placement(plan, opts, dpi, grey.shape, keep_scale=DPI_UNCERTAIN in report.review)
     fill = _fill(plan, pl.matrix, opts, dpi, pl.size)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
     rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half)
@@ -184,13 +229,25 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
 # A sheet lies between A6 and A3; the frame may add some bed around it, a crop may be smaller.
 SHEET_LONG_MM = (148.0 * 0.9, 420.0 * 1.1)
 SHEET_SHORT_MM = (105.0 * 0.5, 297.0 * 1.1)
+# Review reason: the dpi the page was read at is a guess that makes no plausible sheet of
+# it; the page is kept at its pixels (never shrunk to the page size). The detail says the
+# dpi assumed (``assumed=``) and the file's own, rejected, if any (``file_dpi=``).
+DPI_UNCERTAIN = "dpi_uncertain"
+A3_MM, A6_MM = (297.0, 420.0), (105.0, 148.0)
+SHEET_SIZE_TOLERANCE = 1.03  # a sheet cut a little large, an outline taking in its shadow
+
+
+def frame_mm(dpi: float, shape: tuple[int, ...]) -> tuple[float, float]:
+    """(short, long) side of a frame of ``shape`` pixels at ``dpi``, in mm."""
+    short, long = sorted(v * MM_PER_INCH / dpi for v in shape[:2])
+    return short, long
 
 
 def plausible_dpi(dpi: float, shape: tuple[int, ...]) -> bool:
     """Would a frame of ``shape`` pixels at ``dpi`` hold a sheet between A6 and A3?"""
     if dpi <= 0:
         return False
-    short, long = sorted(v * MM_PER_INCH / dpi for v in shape[:2])
+    short, long = frame_mm(dpi, shape)
     return (SHEET_LONG_MM[0] <= long <= SHEET_LONG_MM[1]
             and SHEET_SHORT_MM[0] <= short <= SHEET_SHORT_MM[1])
 
@@ -210,8 +267,17 @@ def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOpti
         report.dpi_source = c.DPI_FILE
         return float(file_dpi)
     report.dpi_source = c.DPI_FALLBACK
-    if file_dpi:
-        report.changed("dpi_fallback", f"file_dpi={file_dpi:g}")
+    rejected = ""
+    if file_dpi:  # why it was not used: the frame it makes (retouch.change.dpi_rejected)
+        short, long = frame_mm(file_dpi, shape)
+        rejected = f"file_dpi={file_dpi:g}"
+        report.changed("dpi_fallback", f"{rejected},frame_mm={short:.0f}x{long:.0f},"
+                                       f"dpi={opts.dpi}")
+    if not plausible_dpi(opts.dpi, shape):  # the fallback makes no sheet either
+        short, long = frame_mm(opts.dpi, shape)
+        report.needs_review(DPI_UNCERTAIN, ",".join(filter(None, (
+            f"assumed={opts.dpi},source={c.DPI_FALLBACK}", rejected,
+            f"frame_mm={short:.0f}x{long:.0f}"))))
     return float(opts.dpi)
 
 
@@ -231,7 +297,11 @@ def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "",
             report.needs_review("multi_page", f"pages={decoded.pages}")
         dpi = choose_dpi(decoded.file_dpi, decoded.pixels.shape, opts, report,
                          decoded.dpi_exact)
-        result = retouch_pixels(decoded.pixels, dpi, opts, report)
+        for source in decoded.converted:  # read as 8-bit grey or RGB: said, not a defect
+            target = "8-bit" if source == FROM_16BIT else "RGB"
+            report.flag(qc.CONVERTED, f"source={source},target={target}")
+        sure = decoded.dpi_exact or report.dpi_source == c.DPI_OPTION
+        result = retouch_pixels(decoded.pixels, dpi, opts, report, sure_dpi=sure)
     except BadPage as exc:
         report.status = "failed"
         report.flag(c.UNREADABLE, exc.detail)

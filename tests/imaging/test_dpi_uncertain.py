@@ -1,0 +1,91 @@
+"""A dpi that is only a guess must not resize a page in silence.
+
+When the dpi a page is read at (its file's tag, or the fallback when it has none to trust)
+makes the sheet larger than A3 (or, guessed, smaller than A6), the page keeps its pixels —
+the canvas grows, nothing is shrunk — and is flagged ``needs_review`` ``dpi_uncertain`` with
+the dpi assumed. A file's dpi that is rejected says so, and why, in its change's detail.
+"""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from retouch_synthetic import draw_page, scan
+
+from dangan.i18n import catalogue, set_language, t
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.pipeline import DPI_UNCERTAIN, retouch_bytes
+
+OPTS = RetouchOptions(orientation=False, trust_file_dpi=True)  # the folder route, no --dpi
+
+
+def _png(pixels: np.ndarray, dpi: int | None = None) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG", **({"dpi": (dpi, dpi)} if dpi else {}))
+    return out.getvalue()
+
+
+def _at_300(page: np.ndarray) -> np.ndarray:
+    """The 200-dpi A4 test page as a 300-dpi scan would hold it."""
+    return cv2.resize(page, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
+
+
+def _params(detail: str) -> dict[str, str]:
+    return dict(kv.split("=", 1) for kv in detail.split(",") if "=" in kv)
+
+
+def _review(report_detail: list[tuple[str, str]]) -> dict[str, str]:
+    found = [d for code, d in report_detail if code == "needs_review"
+             and d.startswith(DPI_UNCERTAIN + ":")]
+    assert len(found) == 1, report_detail
+    return _params(found[0].partition(":")[2])
+
+
+@pytest.mark.parametrize("on_bed", [False, True])
+def test_an_untagged_300_dpi_page_is_not_shrunk_and_is_flagged(on_bed: bool) -> None:
+    """Filling the frame the frame itself is a plausible size at 200 dpi, only the sheet is
+    larger than A3; on a bed the frame is too large already."""
+    page = _at_300(draw_page())
+    pixels = scan(page, 0.0, margin=(150, 150)) if on_bed else page
+    report = retouch_bytes(_png(pixels), OPTS).report
+    assert report.dpi_source == "fallback" and report.dpi == 200
+    assert report.scale == 1.0 and "scaled" not in [c.code for c in report.changes]
+    assert report.width >= page.shape[1] and report.height >= page.shape[0]
+    assert report.status == "defect" and DPI_UNCERTAIN in report.review
+    review = _review([(d.code, d.detail) for d in report.defects])
+    assert review["assumed"] == "200" and review["source"] == "fallback"
+
+
+def test_a_wrong_dpi_tag_is_rejected_saying_why() -> None:
+    page = scan(_at_300(draw_page()), 0.0, margin=(150, 150))
+    report = retouch_bytes(_png(page, dpi=200), OPTS).report
+    changes = [c.detail for c in report.changes if c.code == "dpi_fallback"]
+    assert len(changes) == 1
+    params = _params(changes[0])
+    assert params["file_dpi"] == "200" and params["dpi"] == "200"
+    short, long = (int(v) for v in params["frame_mm"].split("x"))
+    assert long > 462 and short < long  # why: no sheet between A6 and A3 at that dpi
+    assert _review([(d.code, d.detail) for d in report.defects])["file_dpi"] == "200"
+    zh, en = catalogue()["retouch.change.dpi_rejected"]
+    for lang in ("zh", "en"):
+        set_language(lang)
+        text = t("retouch.change.dpi_rejected", **params)
+        assert "200" in text and params["frame_mm"] in text and "{" not in text
+    set_language(None)
+    assert "A3" in zh and "rejected" in en
+    assert catalogue()[f"retouch.review.{DPI_UNCERTAIN}"]
+
+
+def test_a_plausible_untagged_page_is_not_flagged() -> None:
+    report = retouch_bytes(_png(scan(draw_page(), 0.5)), OPTS).report
+    assert report.dpi_source == "fallback" and DPI_UNCERTAIN not in report.review
+
+
+def test_a_given_dpi_is_not_questioned() -> None:
+    opts = RetouchOptions(orientation=False, dpi=200, trust_file_dpi=False)  # --dpi 200
+    report = retouch_bytes(_png(_at_300(draw_page())), opts).report
+    assert report.dpi_source == "option" and DPI_UNCERTAIN not in report.review
