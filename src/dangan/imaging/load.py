@@ -22,6 +22,9 @@ from PIL import Image
 MIN_SIDE_PX = 200
 MAX_PIXELS = 40_000 * 30_000
 
+# What a page was converted from to be read (``Decoded.converted``).
+FROM_CMYK, FROM_16BIT = "CMYK", "16-bit"
+
 # ``BadPage`` details that are reason keys (``retouch.unreadable.<key>`` in the catalogue).
 CORRUPT_JPEG = "corrupt_jpeg"  # libjpeg reports damaged data (it would decode with garbage)
 NOT_AN_IMAGE = "not_an_image"  # no image format recognises the file
@@ -41,6 +44,7 @@ class Decoded:
     file_dpi: float | None
     pages: int = 1  # pages (frames) in the file
     dpi_exact: bool = False  # the dpi follows from the page size (PDF), it is no mere tag
+    converted: tuple[str, ...] = ()  # what was brought to 8-bit grey/RGB: CMYK, 16-bit
 
 
 def is_pdf(data: bytes) -> bool:
@@ -68,7 +72,7 @@ def _jpeg_dpi(data: bytes) -> float | None:
 
 def _decode_jpeg(data: bytes) -> Decoded:
     try:
-        width, height, _, colorspace = simplejpeg.decode_jpeg_header(data)
+        height, width, colorspace, _sub = simplejpeg.decode_jpeg_header(data)
     except ValueError as exc:
         raise BadPage(f"corrupt:{exc}") from None
     _check_size(width, height)
@@ -87,7 +91,8 @@ def _decode_jpeg(data: bytes) -> Decoded:
             return _decode_other(data, 0)
         except BadPage:
             raise BadPage(f"corrupt:{exc}") from None
-    return Decoded(pixels, _jpeg_dpi(data))
+    return Decoded(pixels, _jpeg_dpi(data),
+                   converted=(FROM_CMYK,) if colorspace in ("CMYK", "YCCK") else ())
 
 
 def _jpeg_pixels(data: bytes, grey: bool, strict: bool) -> np.ndarray:
@@ -112,6 +117,13 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     if img.mode in ("1", "L", "LA"):
         return img.convert("L")
     return img.convert("RGB")
+
+
+def _converted(img: Image.Image) -> tuple[str, ...]:
+    """What the frame is converted from to be read as 8-bit grey or RGB."""
+    raw = " ".join(str(t.args) for t in getattr(img, "tile", None) or ())
+    deep = img.mode in ("I;16", "I;16B", "I;16L", "I", "F") or ";16" in raw
+    return ((FROM_CMYK,) if img.mode == "CMYK" else ()) + ((FROM_16BIT,) if deep else ())
 
 
 def _subfile(img: Image.Image) -> int:
@@ -176,6 +188,7 @@ def _decode_other(data: bytes, index: int) -> Decoded:
             if index:
                 _seek_page(img, index)
             _check_size(*img.size)
+            converted = _converted(img)  # before loading: the tiles say the stored depth
             img.load()
     except BadPage:
         raise
@@ -190,7 +203,7 @@ def _decode_other(data: bytes, index: int) -> Decoded:
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     img = _to_8bit(img)
-    return Decoded(np.asarray(img), file_dpi, pages)
+    return Decoded(np.asarray(img), file_dpi, pages, converted=converted)
 
 
 def page_count(fh: BinaryIO) -> int:
@@ -231,5 +244,6 @@ def decode_page(data: bytes, index: int = 0) -> Decoded:
     pixels = decoded.pixels
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[:, :, :3])
-    return Decoded(pixels, decoded.file_dpi, decoded.pages, decoded.dpi_exact)
+    return Decoded(pixels, decoded.file_dpi, decoded.pages, decoded.dpi_exact,
+                   decoded.converted)
 

@@ -87,6 +87,14 @@ def residual_skew(pts: np.ndarray) -> float:
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
 
+# Defects of the page as delivered, not of the retouch: the resolution below the archival
+# minimum (DA/T 31-2017: 200 dpi, the default ``scan.min_dpi``), a warning; and what the
+# file was converted from to be read (CMYK, 16-bit), for information only.
+LOW_DPI = "low_dpi"
+MIN_DPI = 200
+CONVERTED = "converted"
+INFORMATION = frozenset({CONVERTED})  # reported, but the page is no defect for it
+
 
 def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     """Turn measurements on the output into defects. A change (a turn, a deskew, a fill) is
@@ -107,7 +115,9 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.flag(c.BLURRED, f"sharpness={report.sharpness:.3f}")
     if has_ink and report.content_margin_mm < 0.0:
         report.flag(c.CONTENT_AT_EDGE, f"margin={report.content_margin_mm:.1f}mm")
-    if report.defects:
+    if 0 < report.dpi < MIN_DPI:
+        report.flag(LOW_DPI, f"dpi={report.dpi},min={MIN_DPI}")
+    if any(d.code not in INFORMATION for d in report.defects):
         report.status = "defect"
 
 
