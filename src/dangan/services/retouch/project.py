@@ -59,9 +59,12 @@ class _Source:
 
 
 def options_for(ctx: ProjectContext) -> RetouchOptions:
-    """The frozen retouch options from the project's configuration."""
+    """The frozen retouch options from the project's configuration. A page is read at its
+    file's own dpi when that is plausible for its pixel size (the dpi ingest recorded and
+    ``check`` accepted: a 300 dpi master keeps its physical size), else at the project's
+    scan dpi (``dpi_source`` fallback, said in the report), as the plain-folder route does."""
     cfg, scan = ctx.config.retouch, ctx.config.scan
-    return RetouchOptions(dpi=scan.dpi, mode=cfg.colour_mode, fmt=cfg.format, holes=cfg.holes,
+    return RetouchOptions(dpi=scan.dpi, trust_file_dpi=True, mode=cfg.colour_mode, fmt=cfg.format, holes=cfg.holes,
                           jpeg_quality=cfg.jpeg_quality, page_size_mm=page_size_mm(cfg.page_size),
                           margin_mm=cfg.margin_mm, orientation=cfg.orientation,
                           deskew=cfg.deskew, borders=cfg.borders,
