@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dangan.compute.executors import DaskExecutor, InProcessExecutor
+from dangan.errors import InputError
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.files import TEMP_MARK, write_atomic
 from dangan.samples.page import PageSpec, render_page
@@ -104,7 +105,10 @@ def test_cli_plain_folder(tree: Path, tmp_path: Path) -> None:
     report = tmp_path / "r.json"
     result = CliRunner().invoke(app, ["retouch", str(tree), str(tmp_path / "cli"), "--workers", "1",
                                       "--mode", "grey", "--no-holes", "--report", str(report)])
-    assert result.exit_code == 0, result.output
+    # the two bad pages fail: the run does the rest, writes the report, then exits 4 naming them
+    assert isinstance(result.exception, InputError), result.output
+    assert result.exception.key == "retouch.pages_failed"
+    assert result.exception.params["count"] == 2
     assert "6" in result.output and report.exists()
     assert len(_outputs(tmp_path / "cli")) == 4
 

@@ -107,3 +107,5 @@ def test_a_300_dpi_page_keeps_its_size_through_the_project_route(
     assert (metrics["dpi"], metrics["dpi_source"]) == (300, "file")
     gap = mark_gap_mm(ctx.storage.read_bytes(rel))
     assert abs(gap - MARK_GAP_MM) < 1.5, gap  # read at the scan dpi it came out 150 mm
+    assert summary.dpi_counts()["file"]["300"] == 1
+    assert summary.to_dict()["dpi"]["file"]["300"] == 1

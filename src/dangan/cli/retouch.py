@@ -13,9 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dangan.cli.common import PROJECT_ENV, OptionalProject, console, open_ctx, worker_option
 from dangan.errors import InputError
-from dangan.i18n import t
+from dangan.i18n import join, t
+from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, RetouchOptions
-from dangan.services.retouch import RetouchSummary
+from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, defect_words, page_issues
 
 
 def _progress() -> Progress:
@@ -41,6 +42,86 @@ def _print_summary(summary: RetouchSummary) -> None:
     if summary.ignored:
         console.print(escape(t("retouch.ignored", count=len(summary.ignored),
                                files=", ".join(summary.ignored[:5]))))
+    _print_dpi(summary, project=bool(summary.places))
+
+
+def _names(reports: list[PageReport], summary: RetouchSummary, limit: int = 10) -> str:
+    names = []
+    for rep in reports[:limit]:
+        volume, page = summary.places.get(rep.source, ("", None))
+        names.append(f"{volume} {page}" if volume and page is not None else
+                     rep.source if rep.pages <= 1 else f"{rep.source} p{rep.page}")
+    return join(names) + ("…" if len(reports) > limit else "")
+
+
+def _print_dpi(summary: RetouchSummary, project: bool) -> None:
+    """Where the pages' resolution came from: their own files, the fallback, or --dpi."""
+    counts = summary.dpi_counts()
+    if c.DPI_FILE in counts:
+        own = counts[c.DPI_FILE]
+        console.print(escape(t("retouch.dpi_file", count=sum(own.values()), dpis=join(
+            t("retouch.dpi_each", dpi=dpi, count=n) for dpi, n in own.items()))))
+    fallback = sorted((p for p in summary.pages if p.dpi_source == c.DPI_FALLBACK
+                       and p.status not in ("failed", "skipped")), key=lambda p: p.source)
+    if fallback:
+        key = "retouch.dpi_fallback_project" if project else "retouch.dpi_fallback_folder"
+        console.print(escape(t(key, count=len(fallback), dpi=summary.fallback_dpi or
+                               fallback[0].dpi, names=_names(fallback, summary))))
+    if c.DPI_OPTION in counts:
+        for dpi, n in counts[c.DPI_OPTION].items():
+            console.print(escape(t("retouch.dpi_option", count=n, dpi=dpi)))
+
+
+def _print_issues(summary: RetouchSummary, report: str | None, project: bool) -> None:
+    """The pages to look at: one line per page and finding, in words, capped."""
+    issues = page_issues(summary)
+    if not issues:
+        return
+    console.print(escape(t("retouch.issues_head", count=len(issues))))
+    for issue in issues[:MAX_ISSUE_LINES]:
+        level = t(f"retouch.level.{issue.level}")
+        if issue.page is not None:
+            line = t("retouch.issue_line", volume=issue.volume, page=issue.page, level=level,
+                     words=issue.words)
+        else:
+            line = t("retouch.issue_line_file", path=issue.path, level=level, words=issue.words)
+        console.print("  " + escape(line), style="red" if issue.level == "error" else None)
+    if len(issues) > MAX_ISSUE_LINES:
+        where = (t("retouch.issues_where_report", path=report) if report else
+                 t("retouch.issues_where_project") if project else
+                 t("retouch.issues_where_folder"))
+        console.print("  " + escape(t("retouch.issues_more", count=len(issues) - MAX_ISSUE_LINES,
+                                      where=where)))
+
+
+def _print_project_outcome(summary: RetouchSummary, user: str) -> None:
+    """What a project run resumed and signed, per volume, and why a volume is not signed."""
+    if summary.resumed():
+        console.print(escape(summary.resumed()))
+    for code, (pages, defects) in summary.signed_figures.items():
+        console.print(escape(t("retouch.volume_signed", code=code, stage=t("stage.retouch"),
+                               user=user, pages=pages, defects=defects)))
+        open_pages = summary.signed_with_errors.get(code)
+        if open_pages:
+            said = t("retouch.signed_with_errors", code=code, count=len(open_pages),
+                     pages=join(str(n) for n in open_pages))
+            console.print(f"[yellow]•[/] {escape(said)}")
+    if summary.already:
+        console.print(escape(t("retouch.volumes_already_signed", count=len(summary.already),
+                               codes="、".join(summary.already[:10]))))
+    for line in summary.unsigned:
+        console.print(f"[yellow]•[/] {escape(line)}")
+
+
+def _failed_pages(summary: RetouchSummary) -> InputError:
+    """A plain-folder run in which pages could not be retouched: exit 4, naming them."""
+    failed = summary.failed()
+    details = [t("retouch.pages_failed_line", path=rep.source,
+                 why=join(defect_words(d.code, d.detail) for d in rep.defects))
+               for rep in failed]
+    return InputError("retouch.pages_failed", count=len(failed),
+                      names=join(rep.source for rep in failed[:10])
+                      + ("…" if len(failed) > 10 else ""), details=details)
 
 
 def default_project() -> Path | None:
@@ -95,6 +176,7 @@ def retouch(
         if overlaps(src, dst):  # the masters would be overwritten or retouched twice
             raise InputError("cli.retouch_overlap", src=src, dst=dst)
     executor = make_executor(workers or None, scheduler)
+    user_name = ""
     try:
         if project is not None:
             from dangan.services.engine import resolve_actor
@@ -102,19 +184,9 @@ def retouch(
 
             ctx = open_ctx(project)
             actor = resolve_actor(ctx, user) if user else None
+            user_name = actor.name if actor else ""
             summary = _with_progress(None, lambda tick: retouch_project.run(
                 ctx, executor, batch=batch, actor=actor, progress=tick, force=force))
-            if summary.resumed():
-                console.print(escape(summary.resumed()))
-            for code, (pages, defects) in summary.signed_figures.items():
-                console.print(escape(t("retouch.volume_signed", code=code, stage=t("stage.retouch"),
-                                       user=actor.name if actor else "", pages=pages,
-                                       defects=defects)))
-            if summary.already:
-                console.print(escape(t("retouch.volumes_already_signed", count=len(summary.already),
-                                       codes="、".join(summary.already[:10]))))
-            for line in summary.unsigned:
-                console.print(f"[yellow]•[/] {escape(line)}")
         else:
             if not src or not dst:
                 raise InputError("retouch.need_paths")
@@ -128,9 +200,14 @@ def retouch(
     finally:
         executor.close()
     _print_summary(summary)
+    _print_issues(summary, report, project is not None)
+    if project is not None:
+        _print_project_outcome(summary, user_name)
     if report:
         svc.write_report(report, summary)
         console.print(escape(t("retouch.report_written", path=report)))
+    if project is None and summary.failed():
+        raise _failed_pages(summary)
 
 
 def _with_progress(total: int | None,

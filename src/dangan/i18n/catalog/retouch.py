@@ -40,4 +40,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.defect.content_at_edge": ("内容贴边（可能裁切）", "content at the edge (cut risk)"),
     "retouch.defect.blank_page": ("空白页", "blank page"),
     "retouch.defect.unreadable": ("无法读取的图像", "unreadable image"),
+    "retouch.pages_failed": ("{count} 页未能修图（无法读取），未写出：{names}",
+                             "{count} page(s) could not be retouched (unreadable) and were not "
+                             "written: {names}"),
+    "retouch.pages_failed_line": ("{path}：{why}", "{path}: {why}"),
+    "retouch.dpi_file": ("分辨率：{count} 页按文件记录的分辨率处理（{dpis}）",
+                         "Resolution: {count} page(s) read at the file's own dpi ({dpis})"),
+    "retouch.dpi_fallback_project": ("分辨率：{count} 页的文件未记录分辨率或记录不合理，按项目扫描分辨率 "
+                                     "{dpi} dpi（scan.dpi）处理：{names}",
+                                     "Resolution: {count} page(s) had no plausible dpi of their "
+                                     "own and were read at the project's scan dpi {dpi} "
+                                     "(scan.dpi): {names}"),
+    "retouch.dpi_fallback_folder": ("分辨率：{count} 页的文件未记录分辨率或记录不合理，按 {dpi} dpi 处理"
+                                    "（可用 --dpi 指定）：{names}",
+                                    "Resolution: {count} page(s) had no plausible dpi of their "
+                                    "own and were read at {dpi} dpi (set it with --dpi): {names}"),
+    "retouch.dpi_option": ("分辨率：{count} 页按 --dpi {dpi} 处理（不看文件记录的分辨率）",
+                           "Resolution: {count} page(s) read at --dpi {dpi} (the files' own dpi "
+                           "not used)"),
+    "retouch.dpi_each": ("{dpi} dpi {count} 页", "{count} at {dpi} dpi"),
+    "retouch.volume_failed_pages": ("案卷 {code}：未签“{stage}”——{count} 页无法修图（第 {pages} 页，"
+                                    "见上表）；请重扫或换上可读的原件后重新运行 dangan retouch",
+                                    "Volume {code}: “{stage}” not signed — {count} page(s) could "
+                                    "not be retouched (page {pages}, listed above); rescan them or "
+                                    "put a readable master in place, then run dangan retouch again"),
+    "retouch.signed_with_errors": ("案卷 {code}：已签字，但自动质检的 {count} 处错误级问题仍未解决（第 {pages} 页，"
+                                   "见上表）。按流程，修图签字不等待这些问题：质检抽样（dangan qc sample）时，"
+                                   "未解决的错误会先作为返工退回给该问题所属工序的签字人（如黑边退回修图、模糊退回扫描），之后才抽样；现在即可在修图台"
+                                   "（/retouch）查看这些页",
+                                   "Volume {code}: signed, but {count} error-level finding(s) of "
+                                   "the automatic QC are still open (page {pages}, listed above). "
+                                   "By design the retouch sign-off does not wait for them: when QC "
+                                   "draws its sample (dangan qc sample), open errors first go back "
+                                   "as rework to whoever signed the stage each belongs to (a black "
+                                   "border to retouch, a blurred page to scanning), and only then is the "
+                                   "sample drawn; you can look at these pages now on the retouch "
+                                   "desk (/retouch)"),
 }

@@ -31,4 +31,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.change.dpi_fallback": ("文件记录的分辨率不合理，按项目扫描分辨率处理",
                                     "the file's resolution is implausible; the project's scan "
                                     "dpi was used"),
+    # The pages to look at after a run: one line per page and finding, in words.
+    "retouch.issues_head": ("需要查看的页面（{count} 处）：", "Pages to look at ({count} finding(s)):"),
+    "retouch.issue_line": ("{volume}　第 {page} 页　{level}：{words}",
+                           "{volume}  page {page}  {level}: {words}"),
+    "retouch.issue_line_file": ("{path}　{level}：{words}", "{path}  {level}: {words}"),
+    "retouch.issues_more": ("……另有 {count} 处未列出，全部见 {where}",
+                            "… and {count} more, all of them in {where}"),
+    "retouch.issues_where_report": ("报告 {path}", "the report {path}"),
+    "retouch.issues_where_folder": ("--report 写出的报告", "the report written with --report"),
+    "retouch.issues_where_project": ("修图台（/retouch）和 --report 写出的报告",
+                                     "the retouch desk (/retouch) and the report written with "
+                                     "--report"),
+    "retouch.words_more": ("{words}（{more}）", "{words} ({more})"),
+    "retouch.level.error": ("错误", "error"),
+    "retouch.level.warning": ("提示", "warning"),
+    # A QC finding's measurement in words (``retouch.why.<code>``, from the defect's detail).
+    "retouch.why.skew": ("修图后仍偏斜 {after}°", "still skewed by {after}° after retouch"),
+    "retouch.why.black_border": ("输出页边缘留有扫描底色（边缘 {percent}% 为深色）",
+                                 "scanner bed left at the output's edge ({percent}% of the edge "
+                                 "is dark)"),
+    "retouch.why.hole": ("找到 {found} 个装订孔，填补了 {filled} 个",
+                         "{found} binding hole(s) found, {filled} filled"),
+    "retouch.why.blurred": ("图像模糊（清晰度 {sharpness}）", "blurred (sharpness {sharpness})"),
+    "retouch.why.content_at_edge": ("内容超出页面边缘 {margin}，可能被裁切",
+                                    "content runs {margin} past the page edge and may be cut"),
+    "retouch.why.blank_page": ("空白页（墨迹仅占 {percent}%）", "blank page (ink covers only "
+                               "{percent}%)"),
+    # Why a page could not be read (``retouch.unreadable.<kind>``, from the detail's first part).
+    "retouch.unreadable.empty_file": ("文件为空（0 字节）", "the file is empty (0 bytes)"),
+    "retouch.unreadable.truncated": ("文件不完整（被截断）", "the file is truncated"),
+    "retouch.unreadable.corrupt": ("文件损坏或不是图像", "the file is damaged or not an image"),
+    "retouch.unreadable.too_small": ("图像太小，不是一页扫描件", "the image is too small to be a "
+                                     "scanned page"),
+    "retouch.unreadable.too_large": ("图像过大，拒绝解码", "the image is too large to decode"),
+    "retouch.unreadable.no_page": ("文件中没有这一页", "the file has no such page"),
+    "retouch.unreadable.read_error": ("文件无法读取", "the file could not be read"),
+    "retouch.unreadable.worker_lost": ("处理这一页的进程意外退出（已重试一次）",
+                                       "the process working on this page died (retried once)"),
+    "retouch.unreadable.error": ("处理这一页时出错", "the page could not be processed"),
+    # Why the orientation was left as it was (the detail of ``needs_review`` orientation).
+    "retouch.orientation.orientation_little_text": ("文字太少，无法判断方向",
+                                                    "too little text to tell the orientation"),
+    "retouch.orientation.orientation_tools_disagree": ("各识别工具判断的方向不一致",
+                                                       "the text readers disagree on the "
+                                                       "orientation"),
+    "retouch.orientation.orientation_uncertain": ("方向判断不够可靠", "the orientation reading "
+                                                  "is not sure enough"),
+    "retouch.orientation.orientation_reading_disagrees": ("文字识别结果与其他判断相反",
+                                                          "reading the text contradicts the "
+                                                          "other tools"),
+    "retouch.orientation.orientation_tool_missing": ("缺少方向识别工具", "a text reader for "
+                                                     "orientation is missing"),
 }

@@ -22,7 +22,8 @@ import fsspec
 from dangan.compute.executors import Executor
 from dangan.domain.paper_sizes import PAPER_SIZES_MM, paper_size_mm
 from dangan.errors import InputError
-from dangan.i18n import t
+from dangan.i18n import catalogue, current_language, t
+from dangan.imaging import context as c
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask, retouch_file
 from dangan.imaging.load import page_count
@@ -33,6 +34,11 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".png", ".b
                   ".pnm", ".pbm", ".pgm", ".ppm", ".jp2", ".j2k", ".jpx", ".jpf", ".webp",
                   ".gif", ".pdf")
 MULTI_PAGE_SUFFIXES = (".tif", ".tiff", ".pdf", ".gif", ".webp")
+# The automatic QC's findings that are errors (the others are warnings), as recorded in a
+# project's defect table and listed after a run.
+ERRORS = frozenset({c.UNREADABLE, c.CONTENT_AT_EDGE, c.BLACK_BORDER, c.SKEW, c.BLURRED})
+# Lines of the "pages to look at" list printed after a run; the rest is counted.
+MAX_ISSUE_LINES = 20
 MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF",
          b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
 
@@ -50,6 +56,12 @@ class RetouchSummary:
     redone: int = 0  # pages an interrupted run wrote but did not record, done again
     # signed volume -> (pages, retouch QC findings): the figures of its sign-off remarks
     signed_figures: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # signed volume -> pages with an open error-level retouch finding (signed all the same)
+    signed_with_errors: dict[str, list[int]] = field(default_factory=dict)
+    # page report source -> (volume, page) as a person names them (a project's archive code
+    # and page number); a plain-folder run names a page by its path
+    places: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    fallback_dpi: int = 0  # the resolution a page without a plausible dpi of its own was read at
 
     @property
     def counts(self) -> dict[str, int]:
@@ -63,6 +75,18 @@ class RetouchSummary:
     def pages_per_second(self) -> float:
         done = sum(1 for p in self.pages if p.status != "skipped")
         return done / self.seconds if self.seconds > 0 else 0.0
+
+    def failed(self) -> list[PageReport]:
+        return sorted((p for p in self.pages if p.status == "failed"), key=lambda p: p.source)
+
+    def dpi_counts(self) -> dict[str, dict[str, int]]:
+        """Where each page's resolution came from (file, option, fallback) -> dpi -> pages."""
+        out: dict[str, Counter[str]] = {}
+        for p in self.pages:
+            if p.status in ("failed", "skipped") or not p.dpi_source:
+                continue
+            out.setdefault(p.dpi_source, Counter())[str(p.dpi)] += 1
+        return {src: dict(sorted(n.items())) for src, n in sorted(out.items())}
 
     def resumed(self) -> str:
         """What an earlier, interrupted run had finished (kept) and what this run did again,
@@ -84,8 +108,80 @@ class RetouchSummary:
             "kept": sorted(self.kept), "redone": self.redone,
             "signed": {code: {"pages": p, "defects": d}
                        for code, (p, d) in sorted(self.signed_figures.items())},
+            "dpi": self.dpi_counts(),
+            "failed": [p.source for p in self.failed()],
             "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
         }
+
+
+@dataclass(frozen=True)
+class PageIssue:
+    """One finding of one page, as a person reads it: where, how grave, what, in words."""
+
+    volume: str  # archive code (project), or the page's folder (plain folders)
+    page: int | None  # page number (project)
+    path: str  # the page's file, relative to the source tree (or storage)
+    level: str  # error | warning
+    code: str
+    words: str
+
+
+def _params(detail: str) -> dict[str, str]:
+    return dict(kv.split("=", 1) for kv in detail.replace(",", " ").split() if "=" in kv)
+
+
+def _percent(value: str, digits: int) -> str:
+    try:
+        return f"{float(value) * 100:.{digits}f}"
+    except ValueError:
+        return value
+
+
+def defect_words(code: str, detail: str) -> str:
+    """A finding in words (the reader's language), from its code and machine detail."""
+    name = t(f"retouch.defect.{code}")
+    if code == c.NEEDS_REVIEW:
+        reason, _sep, more = detail.partition(":")
+        words = t(f"retouch.review.{reason}")
+        if reason == "orientation" and more.startswith("orientation_"):
+            words = t("retouch.words_more", words=words, more=t(f"retouch.orientation.{more}"))
+        return words if not words.startswith("retouch.") else f"{name} {detail}".strip()
+    if code == c.UNREADABLE:
+        kind = detail.split(":", 1)[0]
+        words = t(f"retouch.unreadable.{kind}")
+        return words if not words.startswith("retouch.") else t("retouch.unreadable.error")
+    params = _params(detail)
+    if code == c.BLACK_BORDER and "residue" in params:
+        params["percent"] = _percent(params["residue"], 1)
+    if code == c.CONTENT_AT_EDGE and "margin" in params:
+        params["margin"] = params["margin"].lstrip("-").replace("mm", " mm")
+    if code == c.BLANK_PAGE and "ink" in params:
+        params["percent"] = _percent(params["ink"], 2)
+    template = catalogue().get(f"retouch.why.{code}")
+    if template is not None:
+        try:
+            return template[1 if current_language() == "en" else 0].format(**params)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return f"{name} {detail}".strip()
+
+
+def _page_sort_key(issue: PageIssue) -> tuple[str, int, str, int]:
+    return (issue.volume, issue.page or 0, issue.path, 0 if issue.level == "error" else 1)
+
+
+def page_issues(summary: RetouchSummary) -> list[PageIssue]:
+    """Every finding of this run's pages, page by page (errors first within a page)."""
+    issues = []
+    for rep in summary.pages:
+        volume, page = summary.places.get(rep.source, (posixpath.dirname(rep.source) or ".",
+                                                        None))
+        path = rep.source if rep.pages <= 1 else f"{rep.source} p{rep.page}"
+        for d in rep.defects:
+            level = "error" if d.code in ERRORS else "warning"
+            issues.append(PageIssue(volume, page, path, level, d.code,
+                                    defect_words(d.code, d.detail)))
+    return sorted(issues, key=_page_sort_key)
 
 
 def page_size_mm(name: str) -> tuple[float, float]:

@@ -28,20 +28,18 @@ from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume, WorkB
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import NotFoundError
-from dangan.i18n import t
-from dangan.imaging import context as c
+from dangan.i18n import join, t
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask
 from dangan.intake.renumber import crash_point
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-from dangan.services.retouch import RetouchSummary, page_size_mm, run_tasks
+from dangan.services.retouch import ERRORS, RetouchSummary, page_size_mm, run_tasks
 from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
 STAGE = "retouch"
-ERRORS = {c.UNREADABLE, c.CONTENT_AT_EDGE, c.BLACK_BORDER, c.SKEW, c.BLURRED}
 METRIC_KEYS = ("rotation", "orientation_confidence", "skew_before_deg", "skew_after_deg",
                "skew_method", "holes_found", "holes_filled", "scale", "ink_ratio", "sharpness",
                "edge_residue", "content_margin_mm", "width", "height", "dpi", "dpi_source",
@@ -170,6 +168,8 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     recorder = _Recorder(ctx, sources, opts, actor, _request_digest(opts, batch, force),
                          progress)
     summary = run_tasks(tasks, executor, progress=recorder.page_done)
+    summary.places = {s.rel: (s.archive_code, _page_no(s)) for s in sources}
+    summary.fallback_dpi = opts.dpi
     recorder.finish()
     crash_point("retouch.run_recorded")
     grouped = recorder.grouped
@@ -182,7 +182,20 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     clean = [code for code in clean if code not in summary.already]
     if actor is not None and clean:
         _sign(ctx, actor, summary, grouped, clean)
+    summary.unsigned.extend(_failed_volumes(grouped))
     return summary
+
+
+def _failed_volumes(grouped: dict[int, list[tuple[_Source, PageReport]]]) -> list[str]:
+    """Why a volume with pages that could not be retouched is not signed, and what to do."""
+    lines = []
+    for pages in grouped.values():
+        failed = sorted((_page_no(src) or 0) for src, rep in pages if rep.status == "failed")
+        if failed:
+            lines.append(t("retouch.volume_failed_pages", code=pages[0][0].archive_code,
+                           stage=t("stage.retouch"), count=len(failed),
+                           pages=join(str(n) for n in failed)))
+    return lines
 
 
 def _sign(ctx: ProjectContext, actor: Actor, summary: RetouchSummary,
@@ -201,7 +214,26 @@ def _sign(ctx: ProjectContext, actor: Actor, summary: RetouchSummary,
                         for code, (p, d) in figures.items()})
     summary.signed = list(outcome.signed)
     summary.signed_figures = {code: figures[code] for code in summary.signed}
+    summary.signed_with_errors = _open_errors(ctx, summary.signed)
     summary.unsigned = outcome.messages()
+
+
+def _open_errors(ctx: ProjectContext, codes: list[str]) -> dict[str, list[int]]:
+    """archive code -> the pages holding an open error-level retouch finding. The retouch
+    stage is signed all the same: QC sends open errors back as rework before it samples
+    (``qc sample``), which the run says, naming the pages."""
+    if not codes:
+        return {}
+    with ctx.transaction() as session:
+        rows = session.execute(
+            select(Volume.archive_code, Defect.page_no).join(Defect, Defect.volume_id == Volume.id)
+            .where(Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes),
+                   Defect.source == "retouch", Defect.status == "open",
+                   Defect.severity == "error")).all()
+    out: dict[str, set[int]] = defaultdict(set)
+    for code, page_no in rows:
+        out[code].add(int(page_no or 0))
+    return {code: sorted(pages) for code, pages in sorted(out.items())}
 
 
 def _written_unrecorded(ctx: ProjectContext, sources: list[_Source],
