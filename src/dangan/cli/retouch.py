@@ -12,11 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from dangan.cli.common import PROJECT_ENV, OptionalProject, console, open_ctx, worker_option
+from dangan.config import RetouchConfig
 from dangan.errors import InputError
 from dangan.i18n import join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, RetouchOptions
 from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, defect_words, page_issues
+
+# One default for both routes: the project's ``retouch.holes`` (README, configuration table).
+HOLES_DEFAULT: bool = RetouchConfig.model_fields["holes"].default
 
 
 def _progress() -> Progress:
@@ -143,7 +147,7 @@ def retouch(
     dpi: int = typer.Option(None, "--dpi"),
     mode: str = typer.Option("colour", "--mode"),
     fmt: str = typer.Option("jpg", "--format"),
-    holes: bool = typer.Option(True, "--holes/--no-holes"),
+    holes: bool = typer.Option(HOLES_DEFAULT, "--holes/--no-holes"),
     deskew: bool = typer.Option(True, "--deskew/--no-deskew"),
     orientation: bool = typer.Option(True, "--orientation/--no-orientation"),
     borders: bool = typer.Option(True, "--borders/--no-borders"),
