@@ -25,7 +25,7 @@ def test_the_run_names_the_pages_to_look_at_and_why_an_open_error_does_not_stop_
     scan = np.asarray(Image.open(io.BytesIO(measuring_page(200))).convert("RGB"))
     blurred = cv2.GaussianBlur(scan, (0, 0), 9)
     buf = io.BytesIO()
-    Image.fromarray(blurred).save(buf, "JPEG", quality=90, dpi=(200, 200))
+    Image.fromarray(blurred).save(buf, "JPEG", quality=90)  # no dpi of its own
     ctx, code = _at_retouch(project, tmp_path, buf.getvalue())
     r = dangan("retouch", "-p", str(ctx.home), "-w", "陈修图", "--workers", "1")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -43,6 +43,9 @@ def test_the_run_names_the_pages_to_look_at_and_why_an_open_error_does_not_stop_
              words=t("retouch.why.blurred", sharpness="@")).split("@")[0]
     assert _squeeze(line) in out, r.stdout
     assert _squeeze(t("retouch.issues_head", count=1)) in out
+    # read at the project's scan dpi, and said so, naming the page
+    assert _squeeze(t("retouch.dpi_fallback_project", count=1, dpi=200,
+                      names=f"{code} 1")) in out
     said = t("retouch.signed_with_errors", code=code, count=1, pages="1")
     assert "dangan qc sample" in said
     assert _squeeze(said) in out
