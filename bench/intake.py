@@ -180,10 +180,11 @@ def bench_ingest(work: Path, root: Path, truth_volumes: list[Any], runs: int) ->
     import dangan.intake.transfer as transfer
     from dangan.intake.transfer import CopyAhead, Staged
 
-    timers.wrap(intake_service, "stage_files", "copy+verify of the first volume")
-    timers.wrap(transfer, "stage_files", "copy+verify of the others (on a thread, ahead)")
+    timers.wrap(intake_service, "stage_files", "copy+verify in turn (not ahead)")
+    timers.wrap(transfer, "stage_files", "copy+verify ahead (on a thread)")
+    timers.wrap(Staged, "make_durable", "syncfs ahead (on that thread)")
     timers.wrap(CopyAhead, "take", "waiting for the copy ahead")
-    timers.wrap(Staged, "commit", "publishing (syncfs, renames)")
+    timers.wrap(Staged, "commit", "publishing (renames, folder fsync)")
     timers.wrap(intake_service, "_record_scan", "recording pages and checksums")
     timers.wrap(intake_service, "_write_receipt", "receipts")
     timers.wrap(intake_service, "_sign", "scan sign-off with its sheet")

@@ -12,7 +12,8 @@ written temporary through a read-only memory map, so the verification costs a ha
 copy; hashlib, reads and writes release the GIL). Durability: writeback of each temporary is
 started as soon as it is written, and the volume has ONE barrier — ``syncfs`` of the storage's
 filesystem (an fsync of each file where there is no syncfs) — after all its temporaries are
-written and before any is renamed; then the renames and an fsync of the folder. Nothing is
+written and before any is renamed (on the thread that copies ahead, when a volume is copied
+ahead: its turn then only renames); then the renames and an fsync of the folder. Nothing is
 published (renamed, then recorded in the database) before the barrier, so an fsync per file
 would add nothing but one journal commit per page; a crash before the barrier leaves only
 temporaries, which the rerun removes. Elsewhere (fsspec stores) ``Storage.write_batch`` does the same file by file.
@@ -100,11 +101,30 @@ class Staged:
     done: dict[str, Transferred]
     pending: list[tuple[str, str, str]] = field(default_factory=list)  # rel, tmp, target
     barrier: int | None = None  # a folder's descriptor for syncfs, opened before any write
+    durable: bool = False  # the barrier is passed (``make_durable``): ``commit`` only renames
+
+    def make_durable(self) -> None:
+        """The volume's durability barrier now, before its turn to be published: every
+        temporary is on disk when this returns, so ``commit`` only renames. Taken on the
+        thread that copies ahead (``CopyAhead``), the wait for the disk is off the thread that
+        records. On failure the temporaries are removed."""
+        if self.durable or not self.pending:
+            return
+        try:
+            _barrier(self.pending, self.barrier)
+        except BaseException as exc:
+            rel = self.pending[0][0]
+            self.discard()
+            if isinstance(exc, OSError):
+                raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
+            raise
+        self.durable = True
+        self._close()
 
     def commit(self) -> list[Transferred]:
         try:
             if self.pending:
-                _publish(self.pending, self.barrier)
+                _publish(self.pending, self.barrier, durable=self.durable)
                 self.pending = []
         finally:
             self._close()
@@ -124,42 +144,63 @@ class Staged:
 
 
 class CopyAhead:
-    """One volume's files staged (``stage_files``) on a thread ahead of their turn, so the
-    copy overlaps the previous volume's recording; ``take`` hands it over (or raises what
-    the copy raised, as a copy in turn would), a copy not taken is removed."""
+    """Volumes' files staged (``stage_files``) and made durable (``Staged.make_durable``) on
+    one thread, one volume after another in the order they were started, ahead of their turn:
+    the copies and their waits for the disk overlap the recording of the volumes before them.
+    ``take`` hands a volume's copy over (or raises what the copy raised, as a copy in turn
+    would); a copy not taken is removed."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
-        self._job: tuple[object, Future[Staged]] | None = None
+        self._jobs: deque[tuple[object, Future[Staged]]] = deque()
 
     @property
     def busy(self) -> bool:
-        return self._job is not None
+        return bool(self._jobs)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def has(self, key: object) -> bool:
+        return any(k is key for k, _job in self._jobs)
 
     def start(self, key: object, files: Sequence[tuple[str, str]], volume: str,
               extra: Sequence[tuple[str, bytes]] = ()) -> None:
         self._pool = self._pool or ThreadPoolExecutor(max_workers=1)
-        self._job = (key, self._pool.submit(stage_files, self.storage, files, volume, extra))
+        self._jobs.append((key, self._pool.submit(_stage_durable, self.storage, files, volume,
+                                                  extra)))
 
     def take(self, key: object) -> Staged | None:
-        job, self._job = self._job, None
-        if job is None:
-            return None
-        if job[0] is not key:
-            _discard(job[1])
-            return None
-        return job[1].result()
+        """``key``'s copy. The copies started before it are removed, and so is every copy
+        when ``key`` has none (another volume's turn came first)."""
+        while self._jobs:
+            job_key, job = self._jobs.popleft()
+            if job_key is key:
+                return job.result()
+            _discard(job)
+        return None
 
     def close(self) -> None:
-        if self._job is not None:
-            _discard(self._job[1])
-            self._job = None
+        jobs, self._jobs = list(self._jobs), deque()
+        for _key, job in jobs:
+            job.cancel()  # not started yet: it never runs
+        for _key, job in jobs:
+            _discard(job)
         if self._pool is not None:
             self._pool.shutdown()
 
 
+def _stage_durable(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
+                   extra: Sequence[tuple[str, bytes]]) -> Staged:
+    staged = stage_files(storage, files, volume, extra)
+    staged.make_durable()
+    return staged
+
+
 def _discard(job: Future[Staged]) -> None:
+    if job.cancelled():
+        return
     with suppress(Exception):
         job.result().discard()
 
@@ -317,21 +358,29 @@ def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
             barrier)
 
 
-def _publish(pending: Sequence[tuple[str, str, str]], barrier: int | None) -> None:
-    """The barrier (every temporary durable), then the renames and an fsync of each folder.
-    On failure the temporaries not yet renamed are removed; those renamed are complete."""
+def _barrier(pending: Sequence[tuple[str, str, str]], barrier: int | None) -> None:
+    """Every temporary durable: syncfs of their filesystem, or an fsync of each."""
+    if barrier is not None:
+        _sync_filesystem(barrier)
+        return
+    for _rel, tmp, _target in pending:  # no syncfs here: every temporary is fsynced
+        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _publish(pending: Sequence[tuple[str, str, str]], barrier: int | None,
+             durable: bool = False) -> None:
+    """The barrier (every temporary durable) unless ``durable`` says it is passed, then the
+    renames and an fsync of each folder. On failure the temporaries not yet renamed are
+    removed; those renamed are complete."""
     parents = list(dict.fromkeys(os.path.dirname(target) for _rel, _tmp, target in pending))
     renamed = 0
     try:
-        if barrier is not None:
-            _sync_filesystem(barrier)
-        else:  # no syncfs here: every temporary is fsynced
-            for _rel, tmp, _target in pending:
-                fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+        if not durable:
+            _barrier(pending, barrier)
         for _rel, tmp, target in pending:
             os.replace(tmp, target)
             renamed += 1

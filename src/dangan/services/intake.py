@@ -58,6 +58,7 @@ RECEIPT = ".dangan-ingested.json"
 # rerun of ingest finishes it.
 PENDING = ".dangan-ingest-pending.json"
 SCANNED_KEY = Area.SCANNED.key
+COPY_AHEAD = 2  # volumes copied ahead of the one being recorded (temporaries until their turn)
 
 
 # --- check --------------------------------------------------------------------------------
@@ -172,24 +173,26 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         report = check_scan_root(root, check_options(ctx, workers=workers))
     out = IngestReport(check=report)
     by_volume = assign_problems(ctx.rules, report, problems)
-    # The next fresh volume is copied while this one is recorded, signed and its sheet
-    # written (work that mostly waits for the disk); each is still published in turn.
+    # The fresh volumes are copied (and made durable) on a thread, up to COPY_AHEAD of them
+    # ahead of the one being recorded, signed and its sheet written (work that mostly waits
+    # for the disk or holds the interpreter); each is still published in turn.
     ahead = CopyAhead(ctx.storage)
+    plan = _CopyPlan(ctx, ahead, report.volumes)
     try:
-        for vol in report.volumes:
-            staged = ahead.take(vol)
+        plan.top_up(0)
+        for at, vol in enumerate(report.volumes):
+            staged = ahead.take(vol) if ahead.has(vol) else None
             try:
                 out.volumes.append(ingest_volume(
                     ctx, actor, vol, by_volume.get(vol.folder.archive_code or "", []),
-                    staged=staged,
-                    next_copy=functools.partial(_copy_next, ctx, ahead, report.volumes, vol)))
+                    staged=staged, next_copy=functools.partial(plan.top_up, at + 1)))
             except StateError as exc:
                 out.volumes.append(VolumeIngest(vol.folder.archive_code or vol.folder.label,
                                                 "refused", message=exc.message, key=exc.key))
             finally:
                 if staged is not None:
                     staged.discard()  # unless its volume published it: nothing to remove
-            _copy_next(ctx, ahead, report.volumes, vol)
+            plan.top_up(at + 1)
     finally:
         ahead.close()
     for d in report.other_defects:
@@ -198,17 +201,27 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
     return out
 
 
-def _copy_next(ctx: ProjectContext, ahead: CopyAhead, volumes: Sequence[VolumeResult],
-               vol: VolumeResult) -> None:
-    """Start copying the volume after ``vol`` when it is fresh (see ``CopyAhead``)."""
-    at = next((i for i, v in enumerate(volumes) if v is vol), len(volumes))
-    if ahead.busy or at + 1 >= len(volumes) or not _fresh(ctx, volumes[at + 1]):
-        return
-    nxt = volumes[at + 1]
-    code, base, files = _plan(nxt)
-    if ctx.storage.exists(base):
-        ctx.storage.remove_stale_temporaries(base)
-    ahead.start(nxt, files, code, [_pending_marker(code, base)])
+@dataclass
+class _CopyPlan:
+    """Which volumes are copied ahead (``CopyAhead``): each volume is looked at once, in
+    order, when it comes within COPY_AHEAD of the one being recorded."""
+
+    ctx: ProjectContext
+    ahead: CopyAhead
+    volumes: Sequence[VolumeResult]
+    looked: int = 0  # the volumes before this one were looked at
+
+    def top_up(self, at: int) -> None:
+        """Start copying the fresh volumes among ``volumes[at : at + COPY_AHEAD]``."""
+        self.looked = max(self.looked, at)
+        while self.looked < min(at + COPY_AHEAD, len(self.volumes)):
+            vol = self.volumes[self.looked]
+            self.looked += 1
+            if _fresh(self.ctx, vol):
+                code, base, files = _plan(vol)
+                if self.ctx.storage.exists(base):
+                    self.ctx.storage.remove_stale_temporaries(base)
+                self.ahead.start(vol, files, code, [_pending_marker(code, base)])
 
 
 def _fresh(ctx: ProjectContext, vol: VolumeResult) -> bool:
@@ -242,7 +255,7 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     """Record one clean volume (first), then have the engine sign its scan stage.
 
     ``staged``: its pages already copied ahead (``CopyAhead``); ``next_copy`` starts the
-    next volume's copy once this one's pages are published."""
+    next volumes' copies once this one's pages are published."""
     folder = vol.folder
     errors = [d for d in vol.defects if d.is_error]
     label = folder.label
@@ -294,7 +307,7 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
         staged = stage_files(ctx.storage, _plan(vol)[2], code, [_pending_marker(code, base)])
     moved = staged.commit()
     if next_copy is not None:
-        next_copy()  # the next volume copies while this one is recorded
+        next_copy()  # the next volumes copy while this one is recorded
     now = datetime.now(UTC)
     _record_scan(ctx, actor, vol, volume_id, pages, moved, problems, now)
     rn.crash_point("ingest.recorded")
