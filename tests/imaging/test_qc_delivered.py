@@ -52,7 +52,7 @@ def test_a_cmyk_jpeg_is_read_and_said_converted() -> None:
     status, defects = _defects(out.getvalue())
     assert (CONVERTED, "source=CMYK,target=RGB") in defects
     assert status == "ok"  # information, not a defect of the page
-    plain_status, plain = _defects(simplejpeg.encode_jpeg(rgb, quality=90))
+    _status, plain = _defects(simplejpeg.encode_jpeg(rgb, quality=90))
     assert CONVERTED not in [code for code, _ in plain]
 
 
