@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import simplejpeg
 
+from dangan.imaging import deskew
 from dangan.imaging.accuracy import rotation_of, to_continuous
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import line_fit_angle
@@ -100,3 +101,22 @@ def test_line_fit_keeps_the_lines_of_plain_text() -> None:
             yy = round(y + (x - 40) * np.tan(np.deg2rad(2.0)))
             ink[yy - 3:yy + 3, x:x + 18] = 255
     assert line_fit_angle(ink, 2.0) == pytest.approx(-2.0, abs=0.15)
+
+
+@pytest.mark.xfail(strict=True, reason="deskew.turn_allowed is not yet called by the analysis, "
+                   "nor the output's skew measured for an edge-deskewed page")
+def test_a_wrong_edge_is_checked_on_the_lines_and_refused(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Should the line fit fail again on such a page, the content angle is unconfirmed and
+    the wrong edge is all that is left: checked on the ink as it would lie once turned, it is
+    refused, the page is left unturned and flagged, and QC measures the skew on the output."""
+    monkeypatch.setattr(deskew, "without_column_rules", lambda ink, mm: ink)
+    skew = _skew(0)
+    scan = _ledger(0, skew)
+    data = simplejpeg.encode_jpeg(scan[..., None], quality=88, colorspace="GRAY")
+    result = retouch_bytes(data, OPTS)
+    report = result.report
+    assert result.matrix is not None
+    assert abs(rotation_of(to_continuous(result.matrix))) < 0.01  # not turned at all
+    assert report.skew_method == "unsure" and "skew_uncertain" in report.review
+    assert report.skew_after_deg == pytest.approx(skew, abs=0.15)  # measured, not assumed

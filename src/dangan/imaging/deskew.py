@@ -244,7 +244,7 @@ def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
     """The skew of ink points measured afresh over the whole ±``max_deg`` (a wrong turn of
     several degrees is found, not clipped to a narrow window); ``None`` when the ink gives
     no confident angle of its own (a photo, a drawing, a few marks)."""
-    est = measure_skew(pts, max_deg, rough=True)
+    est = measure_skew(pts, max_deg)
     return est.angle_deg if confident(est) else None
 
 
