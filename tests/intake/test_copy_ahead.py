@@ -5,6 +5,7 @@ taken is removed; ingest keeps at most COPY_AHEAD of them beyond the volume it r
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from dangan.db.models import Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StorageError
 from dangan.intake import transfer
-from dangan.intake.transfer import CopyAhead, Staged
+from dangan.intake.transfer import COPY_THREADS, CopyAhead, CopyGate, Staged, stage_files
 from dangan.samples import SetTruth, generate_set
 from dangan.services import intake as intake_service
 from dangan.services.intake import COPY_AHEAD, ingest
@@ -96,6 +97,42 @@ def test_a_failed_barrier_ahead_is_raised_at_its_turn_and_leaves_nothing(
         ahead.take("a")
     assert bad.value.key == "storage.write_failed"
     assert not _temporaries(storage) and not list(storage.walk_files("已扫描"))
+    ahead.close()
+
+
+def _count_concurrent_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Patch the copy of one file to take a while and note how many run at once."""
+    running = [0, 0]  # now, most
+    lock = threading.Lock()
+    real_copy = transfer._copy_verified
+
+    def copy(source: str, tmp: str, rel: str) -> tuple[str, int]:
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(0.02)
+        try:
+            return real_copy(source, tmp, rel)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(transfer, "_copy_verified", copy)
+    return running
+
+
+def test_a_copy_ahead_runs_one_file_at_a_time_until_its_turn_is_waited_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = Storage(str(tmp_path / "store"))
+    running = _count_concurrent_copies(monkeypatch)
+    gate = CopyGate()  # the thread that records is busy: one file at a time
+    stage_files(storage, _files(tmp_path, "a", 6), "a", gate=gate).discard()
+    assert running[1] == 1
+    ahead = CopyAhead(storage)
+    ahead.start("b", _files(tmp_path, "b", 8), "b")
+    staged = ahead.take("b")  # waited for: every copy thread joins in
+    assert staged is not None and running[1] == COPY_THREADS == 2
+    staged.commit()
     ahead.close()
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import io
 import itertools
@@ -32,7 +33,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,17 +144,47 @@ class Staged:
             self.barrier = None
 
 
+class CopyGate:
+    """How many files of a volume are copied at once: one while the thread that records is
+    busy (the other core is its), ``COPY_THREADS`` while it waits for the copy (``wide``)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+        self._wide = False
+
+    def widen(self, wide: bool = True) -> None:
+        with self._cond:
+            self._wide = wide
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._cond:
+            while self._running >= (COPY_THREADS if self._wide else 1):
+                self._cond.wait()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
 class CopyAhead:
     """Volumes' files staged (``stage_files``) and made durable (``Staged.make_durable``) on
     one thread, one volume after another in the order they were started, ahead of their turn:
-    the copies and their waits for the disk overlap the recording of the volumes before them.
-    ``take`` hands a volume's copy over (or raises what the copy raised, as a copy in turn
-    would); a copy not taken is removed."""
+    the copies and their waits for the disk overlap the recording of the volumes before them,
+    one file at a time unless ``take`` is waiting (``CopyGate``). ``take`` hands a volume's
+    copy over (or raises what the copy raised, as a copy in turn would); a copy not taken is
+    removed."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
         self._jobs: deque[tuple[object, Future[Staged]]] = deque()
+        self._gate = CopyGate()
 
     @property
     def busy(self) -> bool:
@@ -169,7 +200,7 @@ class CopyAhead:
               extra: Sequence[tuple[str, bytes]] = ()) -> None:
         self._pool = self._pool or ThreadPoolExecutor(max_workers=1)
         self._jobs.append((key, self._pool.submit(_stage_durable, self.storage, files, volume,
-                                                  extra)))
+                                                  extra, self._gate)))
 
     def take(self, key: object) -> Staged | None:
         """``key``'s copy. The copies started before it are removed, and so is every copy
@@ -177,7 +208,11 @@ class CopyAhead:
         while self._jobs:
             job_key, job = self._jobs.popleft()
             if job_key is key:
-                return job.result()
+                self._gate.widen()  # nothing else to do here: every copy thread may run
+                try:
+                    return job.result()
+                finally:
+                    self._gate.widen(False)
             _discard(job)
         return None
 
@@ -192,8 +227,8 @@ class CopyAhead:
 
 
 def _stage_durable(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
-                   extra: Sequence[tuple[str, bytes]]) -> Staged:
-    staged = stage_files(storage, files, volume, extra)
+                   extra: Sequence[tuple[str, bytes]], gate: CopyGate) -> Staged:
+    staged = stage_files(storage, files, volume, extra, gate)
     staged.make_durable()
     return staged
 
@@ -206,7 +241,7 @@ def _discard(job: Future[Staged]) -> None:
 
 
 def stage_files(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
-                extra: Sequence[tuple[str, bytes]] = ()) -> Staged:
+                extra: Sequence[tuple[str, bytes]] = (), gate: CopyGate | None = None) -> Staged:
     """Adopt what is already in place (identical) or refuse a conflict, and copy the rest
     under temporary names, verified (see ``Staged``). Elsewhere than on local storage the
     files are written and published at once."""
@@ -226,7 +261,7 @@ def stage_files(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
     if not to_copy and not extra:
         return staged
     if storage.is_local:
-        done, staged.pending, staged.barrier = _stage_local(storage, to_copy, extra)
+        done, staged.pending, staged.barrier = _stage_local(storage, to_copy, extra, gate)
         staged.done = {tr.rel: tr for tr in done}
     else:
         items = [(rel, data, sha256_bytes(data)) for rel, data in extra]
@@ -313,6 +348,11 @@ def _copy_verified(source: str, tmp: str, rel: str) -> tuple[str, int]:
     return sha, size
 
 
+def _gated_copy(gate: CopyGate, source: str, tmp: str, rel: str) -> tuple[str, int]:
+    with gate.slot():
+        return _copy_verified(source, tmp, rel)
+
+
 def _write_new(tmp: str, data: bytes) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -322,7 +362,7 @@ def _write_new(tmp: str, data: bytes) -> None:
 
 
 def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
-                 extra: Sequence[tuple[str, bytes]]
+                 extra: Sequence[tuple[str, bytes]], gate: CopyGate | None = None
                  ) -> tuple[list[Transferred], list[tuple[str, str, str]], int | None]:
     if storage.existing:
         storage.require_root(areas=False)
@@ -340,7 +380,8 @@ def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
         if _SYNCFS is not None:  # opened before the first write: syncfs reports any
             barrier = os.open(os.path.dirname(targets[0]), os.O_RDONLY)  # error since
         with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
-            done = list(pool.map(_copy_verified, [s for s, _rel in to_copy], tmps,
+            copy = _copy_verified if gate is None else functools.partial(_gated_copy, gate)
+            done = list(pool.map(copy, [s for s, _rel in to_copy], tmps,
                                  [rel for _s, rel in to_copy]))
         for (_rel, data), tmp in zip(extra, tmps[len(to_copy):], strict=True):
             _write_new(tmp, data)
