@@ -70,3 +70,10 @@ def test_a_steep_angle_confirmed_by_the_lines_is_allowed() -> None:
     pts = _lines(6.0)
     assert check_turn(pts, 6.0, 10.0) == AGREES
     assert turn_allowed(pts, 6.0, 10.0, sure_source=False)
+
+
+def test_columns_of_vertical_script_are_lines_too() -> None:
+    pts = _lines(4.0)
+    down = np.column_stack([pts[:, 1], 600 - pts[:, 0]]).astype(np.float32)  # a quarter turn
+    assert check_turn(down, 4.0, 10.0) == AGREES
+    assert check_turn(down, -4.0, 10.0) == CONTRADICTS

@@ -242,10 +242,12 @@ def straightened(pts: np.ndarray, angle_deg: float) -> np.ndarray:
 
 def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
     """The skew of ink points measured afresh over the whole ±``max_deg`` (a wrong turn of
-    several degrees is found, not clipped to a narrow window); ``None`` when the ink gives
-    no confident angle of its own (a photo, a drawing, a few marks)."""
-    est = measure_skew(pts, max_deg)
-    return est.angle_deg if confident(est) else None
+    several degrees is found, not clipped to a narrow window), across rows or down columns
+    (竖排), whichever the ink says more clearly; ``None`` when it gives no confident angle of
+    its own (a photo, a drawing, a few marks)."""
+    found = [e for e in (measure_skew(pts, max_deg), measure_skew(columns(pts), max_deg))
+             if confident(e)]
+    return max(found, key=lambda e: e.confidence).angle_deg if found else None
 
 
 def check_turn(pts: np.ndarray, angle_deg: float, max_deg: float) -> str:
