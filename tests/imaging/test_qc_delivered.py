@@ -13,9 +13,9 @@ from PIL import Image
 from retouch_synthetic import draw_page, scan
 
 from dangan.i18n import catalogue
-from dangan.imaging.context import RetouchOptions
+from dangan.imaging.context import QcThresholds, RetouchOptions
 from dangan.imaging.pipeline import retouch_bytes
-from dangan.imaging.qc import CONVERTED, LOW_DPI, MIN_DPI
+from dangan.imaging.qc import CONVERTED, LOW_DPI
 
 OPTS = RetouchOptions(orientation=False, trust_file_dpi=True)
 
@@ -35,9 +35,23 @@ def test_an_a4_page_at_72_dpi_is_a_low_resolution_warning() -> None:
     page = cv2.resize(draw_page(), (595, 842), interpolation=cv2.INTER_AREA)
     status, defects = _defects(_jpeg(page, 72))
     assert status == "defect"
-    assert (LOW_DPI, f"dpi=72,min={MIN_DPI}") in defects
+    assert (LOW_DPI, f"dpi=72,min={QcThresholds().min_dpi}") in defects
     zh, en = catalogue()[f"retouch.why.{LOW_DPI}"]
     assert "{dpi}" in zh and "{dpi}" in en and catalogue()[f"retouch.defect.{LOW_DPI}"]
+
+
+def test_the_minimum_is_the_project_s_own() -> None:
+    """``scan.min_dpi`` reaches the page engine: a project that accepts 150 dpi gets no
+    low_dpi warning for a 150 dpi page; one that asks for 300 gets it for a 200 dpi page."""
+    page = cv2.resize(draw_page(), (1240, 1754), interpolation=cv2.INTER_AREA)
+    lenient = RetouchOptions(orientation=False, trust_file_dpi=True, qc=QcThresholds(min_dpi=150))
+    codes = [d.code for d in retouch_bytes(_jpeg(page, 150), lenient).report.defects]
+    assert LOW_DPI not in codes
+    assert LOW_DPI in [code for code, _ in _defects(_jpeg(page, 150))[1]]
+    strict = RetouchOptions(orientation=False, trust_file_dpi=True, qc=QcThresholds(min_dpi=300))
+    big = scan(draw_page(), 0.5)
+    details = [(d.code, d.detail) for d in retouch_bytes(_jpeg(big, 200), strict).report.defects]
+    assert (LOW_DPI, "dpi=200,min=300") in details
 
 
 def test_a_200_dpi_page_is_no_low_resolution() -> None:

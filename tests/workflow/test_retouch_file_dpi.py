@@ -109,3 +109,12 @@ def test_a_300_dpi_page_keeps_its_size_through_the_project_route(
     assert abs(gap - MARK_GAP_MM) < 1.5, gap  # read at the scan dpi it came out 150 mm
     assert summary.dpi_counts()["file"]["300"] == 1
     assert summary.to_dict()["dpi"]["file"]["300"] == 1
+
+
+def test_the_project_s_minimum_dpi_reaches_the_page_engine(project: ProjectContext) -> None:
+    toml = project.home / "dangan.toml"
+    text = toml.read_text("utf-8")
+    assert "min_dpi = 200" in text
+    toml.write_text(text.replace("min_dpi = 200", "min_dpi = 240", 1), "utf-8")
+    ctx = open_project(project.home)
+    assert retouch_project.options_for(ctx).qc.min_dpi == 240  # was a fixed 200 in the engine

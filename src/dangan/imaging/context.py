@@ -47,6 +47,7 @@ class QcThresholds:
     min_sharpness: float = 0.18
     min_ink_ratio: float = 0.0008
     orientation_min_confidence: float = 0.2
+    min_dpi: int = 200  # the archival minimum (DA/T 31-2017); the project's ``scan.min_dpi``
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,7 @@ SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertai
 # Defects of the page as delivered, not of the retouch: the resolution below the archival
 # minimum (DA/T 31-2017: 200 dpi, the default ``scan.min_dpi``), a warning; and what the
 # file was converted from to be read (CMYK, 16-bit), for information only.
-LOW_DPI = "low_dpi"
-MIN_DPI = 200
+LOW_DPI = "low_dpi"  # below ``QcThresholds.min_dpi``
 CONVERTED = "converted"
 INFORMATION = frozenset({CONVERTED})  # reported, but the page is no defect for it
 
@@ -115,8 +114,8 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.flag(c.BLURRED, f"sharpness={report.sharpness:.3f}")
     if has_ink and report.content_margin_mm < 0.0:
         report.flag(c.CONTENT_AT_EDGE, f"margin={report.content_margin_mm:.1f}mm")
-    if 0 < report.dpi < MIN_DPI:
-        report.flag(LOW_DPI, f"dpi={report.dpi},min={MIN_DPI}")
+    if 0 < report.dpi < q.min_dpi:
+        report.flag(LOW_DPI, f"dpi={report.dpi},min={q.min_dpi}")
     if any(d.code not in INFORMATION for d in report.defects):
         report.status = "defect"
 

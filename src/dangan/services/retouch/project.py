@@ -31,6 +31,7 @@ from dangan.errors import NotFoundError
 from dangan.i18n import join, t
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask
+from dangan.imaging.qc import INFORMATION
 from dangan.intake.renumber import crash_point
 from dangan.services import engine
 from dangan.services.engine import Actor
@@ -66,7 +67,8 @@ def options_for(ctx: ProjectContext) -> RetouchOptions:
                           jpeg_quality=cfg.jpeg_quality, page_size_mm=page_size_mm(cfg.page_size),
                           margin_mm=cfg.margin_mm, orientation=cfg.orientation,
                           deskew=cfg.deskew, borders=cfg.borders,
-                          qc=QcThresholds(max_residual_skew_deg=cfg.max_skew_deg))
+                          qc=QcThresholds(max_residual_skew_deg=cfg.max_skew_deg,
+                                          min_dpi=scan.min_dpi))
 
 
 def _sources(ctx: ProjectContext, batch: str | None, opts: RetouchOptions) -> list[_Source]:
@@ -361,8 +363,8 @@ def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source
         Defect.volume_id == volume.id, Defect.page_no == page_no, Defect.source == "retouch",
         Defect.status == "open"))) if page_no is not None else set()
     for defect in rep.defects:
-        if defect.code in known:
-            continue  # recorded by an earlier run of this page
+        if defect.code in known or defect.code in INFORMATION:
+            continue  # recorded by an earlier run of this page; or no defect (a conversion)
         session.add(Defect(
             project_id=ctx.project_id, volume_id=volume.id, work_batch_id=volume.work_batch_id,
             page_no=page_no, code=defect.code, source="retouch",
