@@ -37,6 +37,11 @@ def test_the_run_names_the_pages_to_look_at_and_why_an_open_error_does_not_stop_
             Defect.status == "open")).all()
         stage = session.scalar(select(Volume.stage).where(Volume.archive_code == code))
     assert errors == [(1, "blurred")]
+    with ctx.transaction() as session:
+        stored = session.scalar(select(Defect.message).where(Defect.code == "blurred"))
+    # the defect QC and rework read is in words, not the machine detail "sharpness=0.051"
+    assert stored is not None and "sharpness=" not in stored
+    assert stored.startswith(t("retouch.why.blurred", sharpness="@").split("@")[0])
     assert stage != wf.RETOUCH  # signed: QC sends open errors back as rework before sampling
     # the page is named, with the finding in words (not only "QC found 1 issue(s)")
     line = t("retouch.issue_line", volume=code, page=1, level=t("retouch.level.error"),

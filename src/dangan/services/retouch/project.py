@@ -36,7 +36,7 @@ from dangan.intake.renumber import crash_point
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-from dangan.services.retouch import ERRORS, RetouchSummary, page_size_mm, run_tasks
+from dangan.services.retouch import ERRORS, RetouchSummary, defect_words, page_size_mm, run_tasks
 from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
@@ -370,6 +370,6 @@ def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source
             page_no=page_no, code=defect.code, source="retouch",
             severity="error" if defect.code in ERRORS else "warning",
             stage=registry.defect_stage(defect.code) or STAGE,
-            message=f"{t(f'retouch.defect.{defect.code}')} {defect.detail}".strip(),
+            message=defect_words(defect.code, defect.detail),  # in words, not "residue=0.040"
             data={"path": src.rel, "detail": defect.detail, "key": f"retouch.defect.{defect.code}",
                   "params": {}}))
