@@ -180,3 +180,7 @@ def test_ingest_copies_at_most_copy_ahead_volumes_beyond_the_one_it_records(
     assert folders == [v.folder.split("/")[-1] for v in truth.volumes]  # published in order
     assert events[:2] == [("start", codes[0]), ("start", codes[1])]  # two ahead from the start
     assert not _temporaries(project.storage)
+    events.clear()
+    again = ingest(project, actor(project, "张扫"), root, workers=1, report=result.check)
+    assert [v.state for v in again.volumes] == ["unchanged"] * 4
+    assert not [e for e in events if e[0] in ("start", "commit")]  # recorded: nothing copied

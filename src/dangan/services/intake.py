@@ -204,12 +204,14 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
 @dataclass
 class _CopyPlan:
     """Which volumes are copied ahead (``CopyAhead``): each volume is looked at once, in
-    order, when it comes within COPY_AHEAD of the one being recorded."""
+    order, when it comes within COPY_AHEAD of the one being recorded; the database is read
+    once for all of them (``_unrecorded``)."""
 
     ctx: ProjectContext
     ahead: CopyAhead
     volumes: Sequence[VolumeResult]
     looked: int = 0  # the volumes before this one were looked at
+    unrecorded: set[str] | None = None
 
     def top_up(self, at: int) -> None:
         """Start copying the fresh volumes among ``volumes[at : at + COPY_AHEAD]``."""
@@ -217,25 +219,44 @@ class _CopyPlan:
         while self.looked < min(at + COPY_AHEAD, len(self.volumes)):
             vol = self.volumes[self.looked]
             self.looked += 1
-            if _fresh(self.ctx, vol):
+            if self._fresh(vol):
                 code, base, files = _plan(vol)
                 if self.ctx.storage.exists(base):
                     self.ctx.storage.remove_stale_temporaries(base)
                 self.ahead.start(vol, files, code, [_pending_marker(code, base)])
 
+    def _fresh(self, vol: VolumeResult) -> bool:
+        """A clean volume at the scan stage with nothing recorded yet (its copy may start).
+        Only a choice of what to copy early: ``ingest_volume`` checks again in its turn."""
+        if not _clean(vol):
+            return False
+        if self.unrecorded is None:
+            self.unrecorded = _unrecorded(self.ctx, [v.folder.archive_code or ""
+                                                     for v in self.volumes if _clean(v)])
+        return vol.folder.archive_code in self.unrecorded
 
-def _fresh(ctx: ProjectContext, vol: VolumeResult) -> bool:
-    """A clean volume at the scan stage with nothing recorded yet (its copy may start)."""
-    code = vol.folder.archive_code
-    if code is None or any(d.is_error for d in vol.defects) or \
-            os.path.exists(os.path.join(vol.folder.path, rn.JOURNAL)):
-        return False
+
+def _clean(vol: VolumeResult) -> bool:
+    return vol.folder.archive_code is not None and not any(d.is_error for d in vol.defects) \
+        and not os.path.exists(os.path.join(vol.folder.path, rn.JOURNAL))
+
+
+def _unrecorded(ctx: ProjectContext, codes: Sequence[str], chunk: int = 500) -> set[str]:
+    """The volumes among ``codes`` at the scan stage with nothing in 已扫描 recorded yet,
+    read in one transaction."""
+    out: set[str] = set()
     with ctx.transaction() as session:
-        volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
-                                                     Volume.archive_code == code))
-        return volume is not None and volume.stage == wf.SCAN and session.scalar(
-            select(StoredFile.id).where(StoredFile.volume_id == volume.id,
-                                        StoredFile.area == SCANNED_KEY).limit(1)) is None
+        for i in range(0, len(codes), chunk):
+            ids = {volume_id: code for volume_id, code in session.execute(
+                select(Volume.id, Volume.archive_code).where(
+                    Volume.project_id == ctx.project_id,
+                    Volume.archive_code.in_(codes[i : i + chunk]), Volume.stage == wf.SCAN))}
+            if not ids:
+                continue
+            stored = set(session.scalars(select(StoredFile.volume_id).where(
+                StoredFile.volume_id.in_(list(ids)), StoredFile.area == SCANNED_KEY).distinct()))
+            out.update(code for volume_id, code in ids.items() if volume_id not in stored)
+    return out
 
 
 def _plan(vol: VolumeResult) -> tuple[str, str, list[tuple[str, str]]]:
