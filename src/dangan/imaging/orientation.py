@@ -49,6 +49,7 @@ DET_LONG_SIDE = 640  # px: the detector's view of the page (A4 at ~55 dpi) ...
 DET_LONG_SIDE_SPARSE = 960  # ... and its second look when it found little text there
 OSD_LONG_SIDE = 1600  # px: Tesseract's view (A4 at ~140 dpi; less and it guesses)
 READ_LONG_SIDE = OSD_LONG_SIDE  # px: the view lines are cut from for the classifier and reader
+# (Tesseract's stencil is made from that same reduced page)
 MAX_LINES = 24  # the longest lines are classified; more only cost time
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
@@ -153,17 +154,17 @@ def text_only(grey: np.ndarray, quads: np.ndarray, scale: float) -> np.ndarray:
 class _Osd:
     """Tesseract's OSD on the stencil of the detected lines, asked at most once per page."""
 
-    def __init__(self, grey: np.ndarray, dpi: float, lv: LineVotes, small_shape: tuple[int, ...]):
-        self.grey, self.dpi, self.lv, self.small_shape = grey, dpi, lv, small_shape
+    def __init__(self, view: np.ndarray, dpi: float, lv: LineVotes, small_shape: tuple[int, ...]):
+        """``view``: the page reduced to ``OSD_LONG_SIDE``; ``dpi``: its resolution."""
+        self.view, self.dpi, self.lv, self.small_shape = view, dpi, lv, small_shape
         self.asked = False
         self._answer: tesseract.Osd | None = None
 
     def __call__(self) -> tesseract.Osd | None:
         if not self.asked:
             self.asked = True
-            big, f = _reduce(self.grey, OSD_LONG_SIDE)
-            stencil = text_only(big, self.lv.quads, big.shape[0] / self.small_shape[0])
-            self._answer = tesseract.osd(stencil, max(self.dpi * f, 30.0))
+            stencil = text_only(self.view, self.lv.quads, self.view.shape[0] / self.small_shape[0])
+            self._answer = tesseract.osd(stencil, max(self.dpi, 30.0))
         return self._answer
 
     def says(self, rotation: int, confidence: float) -> bool:
@@ -318,7 +319,7 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
 def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
     """The clockwise quarter turn that makes the scan ``grey`` upright, or 0 and a reason."""
     small, _ = _reduce(grey, DET_LONG_SIDE)
-    mid, _ = _reduce(grey, READ_LONG_SIDE)
+    mid, f = _reduce(grey, READ_LONG_SIDE)  # also Tesseract's view (OSD_LONG_SIDE)
     lv = line_votes(small, mid)
     if lv.text < MIN_TEXT and max(grey.shape) > DET_LONG_SIDE:
         # Little or no text found: small print (a table's cells, a page scanned small) may
@@ -330,6 +331,6 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
         # Boxes are read until the reading settles the page (or will not).
         rd = reading(mid, lv.quads, mid.shape[0] / small.shape[0],
                      lambda r: _sure(lv, r) is not None)
-    osd = _Osd(grey, dpi, lv, small.shape)
+    osd = _Osd(mid, dpi * f, lv, small.shape)
     turn, review, conf = _decide(lv, rd, osd)
     return OrientationDecision(turn, conf, review, _evidence(lv, osd, rd, max(small.shape)))
