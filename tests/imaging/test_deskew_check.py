@@ -11,7 +11,7 @@ import pytest
 from dangan.imaging.deskew import (
     AGREES,
     CONTRADICTS,
-    NO_LINES,
+    UNCLEAR,
     check_turn,
     ink_points,
     skew_left,
@@ -53,14 +53,15 @@ def test_the_right_angle_agrees_and_a_wrong_one_contradicts() -> None:
     pts = _lines(1.5)
     assert check_turn(pts, 1.4, 10.0) == AGREES
     assert check_turn(pts, -8.0, 10.0) == CONTRADICTS
-    assert check_turn(pts, 2.5, 10.0) == CONTRADICTS  # 1° off is no agreement
+    assert check_turn(pts, 2.2, 10.0) == UNCLEAR  # 0.7° off: neither confirmed nor refuted
+    assert check_turn(pts, 3.0, 10.0) == CONTRADICTS  # 1.5° off
     assert not turn_allowed(pts, -8.0, 10.0, sure_source=True)  # even a sure edge
 
 
 def test_ink_without_lines_says_nothing() -> None:
     pts = _drawing()
     assert skew_left(pts, 10.0) is None
-    assert check_turn(pts, 6.0, 10.0) == NO_LINES
+    assert check_turn(pts, 6.0, 10.0) == UNCLEAR
     assert turn_allowed(pts, 1.2, 10.0, sure_source=False)  # small: applied
     assert not turn_allowed(pts, 6.0, 10.0, sure_source=False)  # steep, unconfirmed: left
     assert turn_allowed(pts, 6.0, 10.0, sure_source=True)  # a sure edge (dark bed) stands

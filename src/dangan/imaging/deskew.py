@@ -223,8 +223,10 @@ def text_skew(ink: np.ndarray, mm: float, max_deg: float, turn90: bool = False,
 
 # --- after the fact: an angle is applied only where independent evidence agrees.
 AFTER_LEVEL_DEG = 0.5  # the page's lines this close to level once turned: the angle agrees
+AFTER_WRONG_DEG = 1.0  # …this far from level: it is wrong (between: the profile of vertical
+# script or of a page with a seal or a drawing is not that precise; nothing is concluded)
 STEEP_DEG = 3.0  # an angle this steep is applied only when the page's own lines confirm it
-AGREES, CONTRADICTS, NO_LINES = "agrees", "contradicts", "no_lines"
+AGREES, CONTRADICTS, UNCLEAR = "agrees", "contradicts", "unclear"
 
 
 def straightened(pts: np.ndarray, angle_deg: float) -> np.ndarray:
@@ -253,11 +255,13 @@ def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
 def check_turn(pts: np.ndarray, angle_deg: float, max_deg: float) -> str:
     """Whether the page's own ink agrees with taking out ``angle_deg`` (found by another
     method, e.g. the paper edge): measured on the ink as it will lie after the turn, its
-    lines must come out level. ``NO_LINES`` when the ink says nothing either way."""
+    lines must come out level. ``UNCLEAR`` when the ink says nothing clear either way."""
     after = skew_left(straightened(pts, angle_deg), max_deg)
     if after is None:
-        return NO_LINES
-    return AGREES if abs(after) <= AFTER_LEVEL_DEG else CONTRADICTS
+        return UNCLEAR
+    if abs(after) <= AFTER_LEVEL_DEG:
+        return AGREES
+    return CONTRADICTS if abs(after) > AFTER_WRONG_DEG else UNCLEAR
 
 
 def turn_allowed(pts: np.ndarray, angle_deg: float, max_deg: float, *,
