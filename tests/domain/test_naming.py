@@ -110,3 +110,35 @@ def test_rules_survive_pickling() -> None:
     rules = court_rules()
     clone = pickle.loads(pickle.dumps(rules))
     assert clone.archive_code.parse("1997-民-0014-0025") == COURT.parse("1997-民-0014-0025")
+
+
+@pytest.mark.parametrize(("code", "zh", "en"), [
+    ("97-民-0014-0025", "年度（year）", "year (year)"),
+    ("1997-民-014-0025", "目录号（catalogue_no）", "catalogue no. (catalogue_no)"),
+    ("1997-民-0014-25a5", "案卷号（case_no）", "case no. (case_no)"),
+])
+def test_a_segment_is_named_in_words_a_person_knows(code: str, zh: str, en: str) -> None:
+    """A folder missing its batch prefix said "段 wb_borrow 应为数字": the segment's own name
+    only. The catalogue's word comes first, the rule's name after it."""
+    from dangan.i18n import set_language
+
+    with pytest.raises(NamingError) as info:
+        COURT.parse(code)
+    assert zh in info.value.message
+    set_language("en")
+    try:
+        with pytest.raises(NamingError) as info:
+            COURT.parse(code)
+    finally:
+        set_language(None)
+    assert en in info.value.message
+    folder = court_rules().folder
+    with pytest.raises(NamingError) as info:
+        folder.parse("1997-民-0014-0009")  # the batch prefix left out
+    assert "借卷批次号（wb_borrow）" in info.value.message
+
+
+def test_a_project_s_own_segment_keeps_its_name() -> None:
+    with pytest.raises(NamingError) as info:
+        Rule("{box_no:d}").parse("x")
+    assert "box_no" in info.value.message and "（" not in info.value.message

@@ -32,7 +32,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from dangan.errors import NamingError
-from dangan.i18n import t
+from dangan.i18n import catalogue, t
 
 _FIELD_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
 
@@ -261,7 +261,7 @@ class Rule:
                 out.append(tok.text)
                 continue
             if tok.name not in data or data[tok.name] is None:
-                raise NamingError("naming.missing_value", segment=tok.name)
+                raise NamingError("naming.missing_value", segment=_segment_words(tok.name))
             out.append(_format_segment(tok, data[tok.name]))
         return "".join(out)
 
@@ -289,18 +289,26 @@ def _rebuild_rule(pattern: str, tokens: tuple[Token, ...]) -> Rule:
     return rule
 
 
+def _segment_words(name: str) -> str:
+    """A segment as a person knows it — "借卷批次号（wb_borrow）" — where the catalogue names it
+    (``naming.segment.<name>``); a project's own segment by its name."""
+    if f"naming.segment.{name}" not in catalogue():
+        return name
+    return t("naming.segment_named", label=t(f"naming.segment.{name}"), name=name)
+
+
 def _segment_problem(seg: Segment, piece: str) -> str | None:
     if piece == "":
-        return t("naming.segment_empty", segment=seg.name)
+        return t("naming.segment_empty", segment=_segment_words(seg.name))
     if seg.kind == "int":
         if not piece.isascii() or not piece.isdigit():
-            return t("naming.segment_not_number", segment=seg.name, found=piece)
+            return t("naming.segment_not_number", segment=_segment_words(seg.name), found=piece)
         if seg.width and len(piece) != seg.width:
-            return t("naming.segment_width", segment=seg.name, width=seg.width, found=piece)
+            return t("naming.segment_width", segment=_segment_words(seg.name), width=seg.width, found=piece)
     elif seg.kind == "choice" and piece not in seg.choices:
-        return t("naming.segment_choice", segment=seg.name, choices="/".join(seg.choices), found=piece)
+        return t("naming.segment_choice", segment=_segment_words(seg.name), choices="/".join(seg.choices), found=piece)
     elif seg.kind == "text" and ("/" in piece or "\\" in piece):
-        return t("naming.bad_value", segment=seg.name, found=piece)
+        return t("naming.bad_value", segment=_segment_words(seg.name), found=piece)
     return None
 
 
@@ -309,17 +317,17 @@ def _format_segment(seg: Segment, value: Any) -> str:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise NamingError("naming.segment_not_number", segment=seg.name, found=value) from None
+            raise NamingError("naming.segment_not_number", segment=_segment_words(seg.name), found=value) from None
         if number < 0:
-            raise NamingError("naming.segment_not_number", segment=seg.name, found=value)
+            raise NamingError("naming.segment_not_number", segment=_segment_words(seg.name), found=value)
         text = f"{number:0{seg.width}d}" if seg.width else str(number)
         if seg.width and len(text) != seg.width:
-            raise NamingError("naming.segment_width", segment=seg.name, width=seg.width, found=text)
+            raise NamingError("naming.segment_width", segment=_segment_words(seg.name), width=seg.width, found=text)
         return text
     text = str(value)
     problem = _segment_problem(seg, text)
     if problem:
-        raise NamingError("naming.bad_value", segment=seg.name, found=text)
+        raise NamingError("naming.bad_value", segment=_segment_words(seg.name), found=text)
     return text
 
 
