@@ -40,19 +40,48 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from dangan.intake.duplicates.candidates import candidate_pairs, shared_words
+from dangan.intake.duplicates.candidates import (
+    TOP_CANDIDATES,
+    candidate_pairs,
+    ranked_pairs,
+    shared_words,
+)
 from dangan.intake.duplicates.compare import Comparison, InkCache, compare_inks, confirm
 from dangan.intake.duplicates.marks import Marks, page_marks, relative_ink
 
 __all__ = ["Comparison", "Duplicate", "Marks", "candidate_pairs", "compare_inks", "confirm",
-           "find_duplicates", "page_marks", "relative_ink", "shared_words"]
+           "find_duplicates", "page_marks", "ranked_pairs", "relative_ink", "shared_words"]
 
 
 @dataclass(frozen=True)
 class Duplicate:
-    page: int  # index into the pages given: the later scan
-    other: int  # the earlier scan of the same sheet
-    comparison: Comparison
+    page: int  # index into the pages given: a later scan of the sheet
+    other: int  # the earliest scan it was confirmed against (earlier than ``page`` but for
+    # a copy confirmed only against later copies, when the earliest one does not hold)
+    comparison: Comparison  # of ``page`` and ``other``
+    copies: tuple[int, ...] = ()  # every page found to show this sheet, in batch order
+
+
+class _Sheets:
+    """Pages known to show one sheet (union-find over the confirmed pairs)."""
+
+    def __init__(self, n: int) -> None:
+        self._parent = list(range(n))
+
+    def root(self, i: int) -> int:
+        while self._parent[i] != i:
+            self._parent[i] = self._parent[self._parent[i]]
+            i = self._parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> None:
+        self._parent[self.root(j)] = self.root(i)
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in range(len(self._parent)):
+            out.setdefault(self.root(i), []).append(i)
+        return [g for g in out.values() if len(g) > 1]
 
 
 def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
@@ -63,12 +92,25 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
     ``marks[i]`` is ``page_marks`` of page ``i`` (b"" for a page to leave out), ``groups[i]``
     its volume's position in the batch, and pages are given in batch order (volume, then page
     number). Pages are compared within a volume and with the ``neighbours`` volumes on either
-    side; ``load(i)`` returns page ``i``'s file bytes for the confirmation. Each later page is
-    reported once, against the earliest page it repeats.
+    side; ``load(i)`` returns page ``i``'s file bytes for the confirmation.
+
+    Confirmed pairs join their pages into one sheet, so a sheet scanned three or four times
+    is found whichever of its pairs the candidates offered: a pair of pages already known as
+    one sheet is not confirmed again, and only the pairs that proved two sheets count against
+    a page's budget of TOP_CANDIDATES (a page with look-alikes — filled copies of one form —
+    and several rescans keeps its chances for the rescans). Every page of a sheet but the
+    first is reported once, against the earliest copy (confirmed directly), each naming all
+    the copies.
     """
     unpacked = [Marks.unpack(m) if m else Marks.unpack(b"") for m in marks]
     cache = InkCache(load)
-    found: dict[int, Duplicate] = {}
+    sheets = _Sheets(len(marks))
+    confirmed: dict[tuple[int, int], Comparison] = {}
+
+    def same(i: int, j: int) -> Comparison | None:
+        comp = confirm(unpacked[i], unpacked[j], partial(cache.get, i), partial(cache.get, j))
+        return comp if comp is not None and comp.same else None
+
     for lo in sorted(set(groups)):
         window = [i for i, g in enumerate(groups) if lo <= g <= lo + neighbours]
         if len(window) < 2:
@@ -79,12 +121,32 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
         def allowed(p: int, q: int, first: list[bool] = first) -> bool:
             return first[p] or first[q]  # pairs of later volumes: their own window
 
-        for p, q in candidate_pairs(sub, allowed):
+        failed: dict[int, int] = {}
+        for p, q in ranked_pairs(sub, allowed):
             i, j = window[p], window[q]  # i < j: j is the later page
-            if j in found and found[j].other <= i:
+            if sheets.root(i) == sheets.root(j):
+                continue  # already known to be one sheet
+            if failed.get(i, 0) >= TOP_CANDIDATES and failed.get(j, 0) >= TOP_CANDIDATES:
                 continue
-            comp = confirm(unpacked[i], unpacked[j], partial(cache.get, i),
-                           partial(cache.get, j))
-            if comp is not None and comp.same:
-                found[j] = Duplicate(j, i, comp)
-    return sorted(found.values(), key=lambda d: d.page)
+            comp = same(i, j)
+            if comp is None:
+                failed[i] = failed.get(i, 0) + 1
+                failed[j] = failed.get(j, 0) + 1
+            else:
+                confirmed[(i, j)] = comp
+                sheets.join(i, j)
+    found = []
+    for copies in sheets.groups():
+        earliest = copies[0]
+        for j in copies[1:]:
+            pair = (earliest, j)
+            if pair not in confirmed:  # joined through other copies: compare the two
+                comp = same(earliest, j)
+                if comp is not None:
+                    confirmed[pair] = comp
+            if pair not in confirmed:
+                pair = min(((i, k) for i, k in confirmed if j in (i, k)),
+                           key=lambda ik: (ik[1] != j, ik[0] if ik[1] == j else ik[1]))
+            other = pair[0] if pair[1] == j else pair[1]
+            found.append(Duplicate(j, other, confirmed[pair], tuple(copies)))
+    return sorted(found, key=lambda d: d.page)

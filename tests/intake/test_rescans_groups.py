@@ -1,0 +1,59 @@
+"""A sheet scanned several times is reported with every copy, whatever else the batch holds.
+
+Each copy has pairs with all the others; only the best few pairs of a page are confirmed, so
+the weakest pair — the first scan and a copy at a very different skew — can be left out. The
+copies are joined through the pairs that were confirmed, so that copy is still found.
+
+Pages from ``dangan.pagegen`` development seeds at 100 dpi; the copies are the page warped
+with the helpers of ``test_rescans``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_rescans import Warp, duplicates_found, rescan, write_batch
+
+from dangan.intake.content import inspect_page
+from dangan.intake.duplicates import find_duplicates
+from dangan.pagegen import DEV_SEEDS, make_page
+
+SEEDS = [DEV_SEEDS[0] + 1000, DEV_SEEDS[0] + 4000]
+
+
+def _copies(seed: int) -> tuple[list[bytes], list[bytes]]:
+    """Five scans of one sheet (the first at -3.5°, the second at +4° on a black bed: their
+    pair is the weakest) and three other pages."""
+    sheet = make_page(seed, dpi=100, skew_deg=0.0).image
+    copies = [rescan(sheet, Warp(angle=-3.5, bed=235), seed=1),
+              rescan(sheet, Warp(angle=4.0, bed=30, scale=0.97), seed=2),
+              rescan(sheet, Warp(angle=0.3, bed=200, shift=(0.02, 0.01)), seed=3),
+              rescan(sheet, Warp(angle=-0.5, bed=140), seed=4),
+              rescan(sheet, Warp(angle=0.8, bed=235, gamma=1.2), seed=5)]
+    others = [rescan(make_page(seed + 1 + k, dpi=100).image, Warp(angle=0.5), seed=10 + k)
+              for k in range(3)]
+    return copies, others
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_copy_of_a_sheet_scanned_five_times_is_reported(seed: int, tmp_path: Path,
+                                                              ) -> None:
+    c, o = _copies(seed)
+    v1, v2 = write_batch(tmp_path, [[c[0], o[0], c[1], o[1], c[2]], [c[3], o[2], c[4]]])
+    found = duplicates_found(tmp_path)
+    copies = {f"{v1}/0001.jpg", f"{v1}/0003.jpg", f"{v1}/0005.jpg", f"{v2}/0001.jpg",
+              f"{v2}/0003.jpg"}
+    # every copy but the first, each against a copy of the sheet (the first one here)
+    assert {page for page, _other in found} == copies - {f"{v1}/0001.jpg"}
+    assert all(other in copies for _page, other in found)
+
+
+def test_search_names_every_copy_of_the_sheet() -> None:
+    c, o = _copies(SEEDS[0])
+    data = [c[0], o[0], c[1], o[1], c[2], c[3], o[2], c[4]]
+    marks = [inspect_page(d).marks for d in data]
+    found = find_duplicates(marks, [0, 0, 0, 0, 0, 1, 1, 1], lambda i: data[i])
+    assert [d.page for d in found] == [2, 4, 5, 7]
+    assert all(d.copies == (0, 2, 4, 5, 7) and d.other in d.copies for d in found)
+    assert all(d.comparison.same for d in found)
