@@ -318,6 +318,7 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
 
 def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
     """The clockwise quarter turn that makes the scan ``grey`` upright, or 0 and a reason."""
+    tesseract.prepare()  # before the models: see there
     small, _ = _reduce(grey, DET_LONG_SIDE)
     mid, f = _reduce(grey, READ_LONG_SIDE)  # also Tesseract's view (OSD_LONG_SIDE)
     lv = line_votes(small, mid)
