@@ -41,8 +41,9 @@ MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different docum
 MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink, lines left out
 LINE_PX = 120  # a component this long (or 8 times longer than wide) is a line
 MARK_MIN_PX = 12  # strong ink of the smallest mark checked (a small digit has 15–30 px)
-MARK_ON_SHARE = 0.8  # a mark this much on strong ink of the other scan is found as it is
-MARK_PLAY_PX = 12  # a mark's shape is looked for this far on the other scan
+MARK_ON_SHARE = 0.95  # a mark this much on strong ink of the other scan is found as it is
+MARK_PLAY_PX = 12  # a mark's shape is looked for this far on the other scan ...
+NEIGHBOUR_PX = 60  # ... when the marks this close to it are misaligned the same way
 BORDER_PX = 12  # marks this close to the edge of either frame are not checked
 DARK_SHARE = 0.45  # grey below this share of the page's paper: a dark bed or area ...
 DARK_MIN_PX = 7  # ... and wider than this (strokes are thinner)
@@ -225,11 +226,22 @@ def unmatched_marks(ink_a: np.ndarray, b_on_a: np.ndarray, strong_a: np.ndarray,
     mark of the other; two sheets matched on one region they share (a seal, a letterhead, a
     printed form) carry their other marks — page numbers at least, filled values — where the
     other sheet has none or others. Marks are checked over the whole ``checked`` area (where
-    both frames see the sheet), not only near the ink the two scans share. Each mark must
-    find its own shape (normalised correlation ≥ TILE_NCC_MIN) on the other scan within two
-    pixels or, failing that, within MARK_PLAY_PX: far from the marks the transform was fitted
-    on, a sparse page's alignment can be off by a few pixels; a mark on blank paper, or on
-    other characters, finds nothing.
+    both frames see the sheet), not only near the ink the two scans share.
+
+    A mark is found at its place when it lies almost wholly (MARK_ON_SHARE) on strong ink of
+    the other scan, or when the best match of its own shape (normalised correlation ≥
+    TILE_NCC_MIN) within MARK_PLAY_PX lies within two pixels of it. Two sheets of one
+    template filled with other values carry other characters of one size at the same places:
+    such a glyph overlaps the other one by half or more (dense glyphs at this size fill their
+    box), so mere overlap does not count it as found, and its shape is not there.
+
+    Far from the marks the transform was fitted on, a sparse page's alignment can be off by
+    a few pixels: a mark whose shape is found a few pixels away counts as found only where
+    the alignment is off — where more of the marks around it (within NEIGHBOUR_PX) moved the
+    same way (within two pixels) than lie at their place, or where it has no neighbours (a
+    page number). A differing character finds some look-alike stroke nearby, at an offset
+    its neighbours — found at their place, or other differing characters at other offsets —
+    do not share.
     """
     out = 0
     fa = cv2.GaussianBlur(ink_a, (3, 3), 0).astype(np.float32)
@@ -239,7 +251,7 @@ def unmatched_marks(ink_a: np.ndarray, b_on_a: np.ndarray, strong_a: np.ndarray,
     k3 = np.ones((3, 3), np.uint8)
     for strong, mine, other, strong_other in ((strong_a, fa, fb, strong_b),
                                               (strong_b, fb, fa, strong_a)):
-        n, labels, stats, _c = cv2.connectedComponentsWithStats(
+        n, labels, stats, centres = cv2.connectedComponentsWithStats(
             cv2.bitwise_and(strong, checked), connectivity=8)
         bw, bh, size = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, 4]
         longest = np.maximum(bw, bh)
@@ -249,21 +261,84 @@ def unmatched_marks(ink_a: np.ndarray, b_on_a: np.ndarray, strong_a: np.ndarray,
         if not keep.any():
             continue
         # most marks of a rescan lie on the same strong ink within a pixel: no search needed
-        on = np.bincount(labels.ravel(), cv2.dilate(strong_other, k3).ravel().astype(np.float64),
-                         minlength=n)
-        for k in np.nonzero(keep & (on < MARK_ON_SHARE * size))[0]:
+        other_ink = cv2.dilate(strong_other, k3)
+        on = np.bincount(labels.ravel(), other_ink.ravel().astype(np.float64), minlength=n)
+        at_place = keep & (on >= MARK_ON_SHARE * size)
+        moved: dict[int, tuple[int, int]] = {}  # marks found only at an offset: the offset
+        for k in np.nonzero(keep & ~at_place)[0]:
             x0, y0 = int(stats[k, 0]) - pad, int(stats[k, 1]) - pad
             x1, y1 = x0 + int(bw[k]) + 2 * pad, y0 + int(bh[k]) + 2 * pad
             if x0 < r or y0 < r or x1 + r > w or y1 + r > h:
                 continue
             tile = mine[y0:y1, x0:x1]
-            if _best_ncc(tile, other[y0 - 2 : y1 + 2, x0 - 2 : x1 + 2]) >= TILE_NCC_MIN:
-                continue
-            if _best_ncc(tile, other[y0 - r : y1 + r, x0 - r : x1 + r]) < TILE_NCC_MIN:
+            if _best_ncc(tile, other[y0 - pad : y1 + pad, x0 - pad : x1 + pad]) >= TILE_NCC_MIN:
+                at_place[k] = True  # its shape is at its place (if also elsewhere: a stroke
+                continue  # along a rule, repeated glyphs)
+            region = other[y0 - r : y1 + r, x0 - r : x1 + r]
+            best, dx, dy = -1.0, 0, 0
+            if _std(tile) >= 2.0 and _std(region) >= 2.0:
+                _mn, best, _mnl, (bx, by) = cv2.minMaxLoc(
+                    cv2.matchTemplate(region, tile, cv2.TM_CCOEFF_NORMED))
+                dx, dy = bx - r, by - r
+            if best < TILE_NCC_MIN:
                 out += int(size[k])
                 if out > 10 * MAX_DIFFERING_PX:  # different sheets whatever the rest says
                     return out
+            elif abs(dx) <= pad and abs(dy) <= pad:
+                at_place[k] = True
+            else:
+                moved[int(k)] = (dx, dy)
+        marks = _Marks(labels, stats, centres, keep, at_place, other_ink)
+        for m in moved:
+            if not _shift_agrees(m, moved, marks):
+                out += int(size[m])
     return out
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """The marks of one scan (connected components of its strong ink) and the other scan's
+    strong ink, a pixel wider."""
+
+    labels: np.ndarray
+    stats: np.ndarray
+    centres: np.ndarray
+    keep: np.ndarray  # bool per label: a mark that is checked
+    at_place: np.ndarray  # bool per label: found at its place
+    other_ink: np.ndarray  # uint8 0/1
+
+    def on_share(self, k: int, dx: int, dy: int) -> float:
+        """Share of mark ``k``'s pixels on the other scan's ink once moved by (dx, dy)."""
+        x, y, w, h = (int(v) for v in self.stats[k, :4])
+        ys, xs = np.nonzero(self.labels[y : y + h, x : x + w] == k)
+        ys, xs = ys + y + dy, xs + x + dx
+        inside = (ys >= 0) & (xs >= 0) & (ys < self.labels.shape[0]) & (xs < self.labels.shape[1])
+        if not inside.any():
+            return 0.0
+        return float(self.other_ink[ys[inside], xs[inside]].sum()) / len(ys)
+
+
+def _shift_agrees(k: int, moved: dict[int, tuple[int, int]], marks: _Marks) -> bool:
+    """Whether mark ``k``, found only at an offset, lies where the alignment is off: it has
+    no marks around it (within NEIGHBOUR_PX), or more of them agree with its shift than
+    contradict it. A mark moved the same way (within two pixels), or found at its place but
+    lying more on the other scan's ink moved that way (a loose correlation in a misaligned
+    region), agrees; a mark at its place that lies less on ink moved that way contradicts;
+    one that lies the same (a stroke moved along itself) says nothing."""
+    d = np.hypot(*(marks.centres - marks.centres[k]).T)
+    near = marks.keep & (d <= NEIGHBOUR_PX)
+    near[k] = False
+    if not near.any():
+        return True  # a lone mark (a page number): its shift is its own
+    dx, dy = moved[k]
+    support = sum(1 for j in np.nonzero(near)[0] if int(j) in moved
+                  and abs(moved[int(j)][0] - dx) <= 2 and abs(moved[int(j)][1] - dy) <= 2)
+    against = 0
+    for j in np.nonzero(near & marks.at_place)[0]:
+        here, there = marks.on_share(int(j), 0, 0), marks.on_share(int(j), dx, dy)
+        support += there > here
+        against += here > there
+    return support > against
 
 
 def _away(dark: np.ndarray | None, band: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
