@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 from test_rescans import Warp, duplicates_found, rescan, write_batch
 
+from dangan.config import ScanConfig
+from dangan.domain.naming import court_rules
+from dangan.i18n import current_language, set_language
+from dangan.intake.check import CheckOptions, run_check
 from dangan.intake.content import inspect_page
 from dangan.intake.duplicates import find_duplicates
 from dangan.pagegen import DEV_SEEDS, make_page
@@ -57,3 +61,22 @@ def test_search_names_every_copy_of_the_sheet() -> None:
     assert [d.page for d in found] == [2, 4, 5, 7]
     assert all(d.copies == (0, 2, 4, 5, 7) and d.other in d.copies for d in found)
     assert all(d.comparison.same for d in found)
+
+
+def test_the_finding_says_which_page_to_remove_without_a_figure(tmp_path: Path) -> None:
+    """The message names the earlier copy and tells that this page, the later one, is the
+    one to compare and remove; no 'distance' figure (0.000 for every rescan found)."""
+    c, o = _copies(SEEDS[0])
+    v1, = write_batch(tmp_path, [[c[0], o[0], c[2]]])
+    report = run_check(str(tmp_path), CheckOptions(court_rules(), ScanConfig(), workers=1))
+    [dup] = [d for d in report.defects if d.code == "duplicate_image"]
+    assert dup.path == f"{v1}/0003.jpg" and dup.params["other"] == "0001.jpg"
+    assert dup.message == "重页：本页似为 0001.jpg 那页纸的再次扫描，请核对后删去本页"
+    before = current_language()
+    set_language("en")
+    try:
+        english = dup.rendered().message
+    finally:
+        set_language(before)
+    assert english == ("Rescan: this page looks like the sheet of 0001.jpg scanned again; "
+                       "compare the two and remove this page")
