@@ -56,8 +56,8 @@ __all__ = ["Comparison", "Duplicate", "Marks", "candidate_pairs", "compare_inks"
 @dataclass(frozen=True)
 class Duplicate:
     page: int  # index into the pages given: a later scan of the sheet
-    other: int  # the earliest scan it was confirmed against (earlier than ``page`` but for
-    # a copy confirmed only against later copies, when the earliest one does not hold)
+    other: int  # the earliest scan of the sheet; when those two do not hold compared
+    # directly, the copy ``page`` was confirmed with (an earlier one if any, else a later one)
     comparison: Comparison  # of ``page`` and ``other``
     copies: tuple[int, ...] = ()  # every page found to show this sheet, in batch order
 
@@ -99,8 +99,9 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
     one sheet is not confirmed again, and only the pairs that proved two sheets count against
     a page's budget of TOP_CANDIDATES (a page with look-alikes — filled copies of one form —
     and several rescans keeps its chances for the rescans). Every page of a sheet but the
-    first is reported once, against the earliest copy (confirmed directly), each naming all
-    the copies.
+    first is reported once, against the earliest copy (compared directly when they were
+    joined through other copies; failing that, against the copy it was confirmed with), each
+    naming all the copies.
     """
     unpacked = [Marks.unpack(m) if m else Marks.unpack(b"") for m in marks]
     cache = InkCache(load)
@@ -144,8 +145,8 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
                 comp = same(earliest, j)
                 if comp is not None:
                     confirmed[pair] = comp
-            if pair not in confirmed:
-                pair = min(((i, k) for i, k in confirmed if j in (i, k)),
+            if pair not in confirmed:  # the copy it was confirmed with, an earlier one first
+                pair = min((ik for ik in confirmed if j in ik),
                            key=lambda ik: (ik[1] != j, ik[0] if ik[1] == j else ik[1]))
             other = pair[0] if pair[1] == j else pair[1]
             found.append(Duplicate(j, other, confirmed[pair], tuple(copies)))
