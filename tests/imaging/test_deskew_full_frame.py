@@ -103,8 +103,6 @@ def test_line_fit_keeps_the_lines_of_plain_text() -> None:
     assert line_fit_angle(ink, 2.0) == pytest.approx(-2.0, abs=0.15)
 
 
-@pytest.mark.xfail(strict=True, reason="deskew.turn_allowed is not yet called by the analysis, "
-                   "nor the output's skew measured for an edge-deskewed page")
 def test_a_wrong_edge_is_checked_on_the_lines_and_refused(monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
     """Should the line fit fail again on such a page, the content angle is unconfirmed and

@@ -21,6 +21,7 @@ from dangan.imaging.deskew import (
     measure_skew,
     text_marks,
     text_skew,
+    turn_allowed,
 )
 from dangan.imaging.holes import Hole, confirm_holes, find_holes, find_rings
 from dangan.imaging.orientation import OSD_LONG_SIDE, OrientationDecision, decide_orientation
@@ -184,6 +185,11 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     decision, content = _orient(seen, seen_dpi, pts, ink, mm, paper, opts)
     rotation, confidence = decision.rotation, decision.confidence
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
+    if method == "edge":  # checked on the page's own ink as it will lie once turned
+        upright = (np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
+                   if rotation in (90, 270) else pts)
+        if not turn_allowed(upright, skew, opts.max_skew_deg, sure_source=not paper.edge_weak):
+            skew, method, skew_conf = 0.0, "unsure", 0.0
     if not opts.deskew:
         skew, method, skew_conf = 0.0, "off", 1.0
     if method == "content" and factor < FINE_DPI / dpi:

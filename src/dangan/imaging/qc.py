@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from dangan.imaging import context as c
-from dangan.imaging.deskew import measure_skew
+from dangan.imaging.deskew import measure_skew, skew_left
 from dangan.imaging.stats import percentile_u8
 
 
@@ -78,11 +78,19 @@ def box_margin(corners: np.ndarray, size: tuple[int, int]) -> float:
                      w - 1 - corners[:, 0].max(), h - 1 - corners[:, 1].max()))
 
 
-def residual_skew(pts: np.ndarray) -> float:
-    """Skew left in ink points already mapped into the output (at analysis scale)."""
+RESIDUAL_RANGE_DEG = 12.0  # a wrong turn of several degrees is measured, not clipped
+
+
+def residual_skew(pts: np.ndarray, content: bool = True) -> float:
+    """Skew left in ink points already mapped into the output (at analysis scale): over the
+    whole range where the ink has lines of its own; else, for a page deskewed on its content
+    (text alone, vertical script), within ±1.5° as before; else 0 (nothing to measure)."""
     if len(pts) < 300:
         return 0.0
-    return measure_skew(pts.astype(np.float32), 1.5).angle_deg
+    left = skew_left(pts.astype(np.float32), RESIDUAL_RANGE_DEG)
+    if left is not None:
+        return left
+    return measure_skew(pts.astype(np.float32), 1.5).angle_deg if content else 0.0
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
