@@ -40,17 +40,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from dangan.intake.duplicates.candidates import (
-    TOP_CANDIDATES,
-    candidate_pairs,
-    ranked_pairs,
-    shared_words,
-)
+from dangan.intake.duplicates.candidates import candidate_pairs, shared_words
 from dangan.intake.duplicates.compare import Comparison, InkCache, compare_inks, confirm
 from dangan.intake.duplicates.marks import Marks, page_marks, relative_ink
 
 __all__ = ["Comparison", "Duplicate", "Marks", "candidate_pairs", "compare_inks", "confirm",
-           "find_duplicates", "page_marks", "ranked_pairs", "relative_ink", "shared_words"]
+           "find_duplicates", "page_marks", "relative_ink", "shared_words"]
 
 
 @dataclass(frozen=True)
@@ -94,14 +89,12 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
     number). Pages are compared within a volume and with the ``neighbours`` volumes on either
     side; ``load(i)`` returns page ``i``'s file bytes for the confirmation.
 
-    Confirmed pairs join their pages into one sheet, so a sheet scanned three or four times
-    is found whichever of its pairs the candidates offered: a pair of pages already known as
-    one sheet is not confirmed again, and only the pairs that proved two sheets count against
-    a page's budget of TOP_CANDIDATES (a page with look-alikes — filled copies of one form —
-    and several rescans keeps its chances for the rescans). Every page of a sheet but the
-    first is reported once, against the earliest copy (compared directly when they were
-    joined through other copies; failing that, against the copy it was confirmed with), each
-    naming all the copies.
+    Confirmed pairs join their pages into one sheet, so a sheet scanned three or more times
+    is found whichever of its pairs were among the best few of their pages (the candidates);
+    a pair of pages already known as one sheet is not confirmed again. Every page of a sheet
+    but the first is reported once, against the earliest copy (compared directly when they
+    were joined through other copies; failing that, against the copy it was confirmed with),
+    each naming all the copies.
     """
     unpacked = [Marks.unpack(m) if m else Marks.unpack(b"") for m in marks]
     cache = InkCache(load)
@@ -122,18 +115,12 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
         def allowed(p: int, q: int, first: list[bool] = first) -> bool:
             return first[p] or first[q]  # pairs of later volumes: their own window
 
-        failed: dict[int, int] = {}
-        for p, q in ranked_pairs(sub, allowed):
+        for p, q in candidate_pairs(sub, allowed):
             i, j = window[p], window[q]  # i < j: j is the later page
             if sheets.root(i) == sheets.root(j):
                 continue  # already known to be one sheet
-            if failed.get(i, 0) >= TOP_CANDIDATES and failed.get(j, 0) >= TOP_CANDIDATES:
-                continue
             comp = same(i, j)
-            if comp is None:
-                failed[i] = failed.get(i, 0) + 1
-                failed[j] = failed.get(j, 0) + 1
-            else:
+            if comp is not None:
                 confirmed[(i, j)] = comp
                 sheets.join(i, j)
     found = []

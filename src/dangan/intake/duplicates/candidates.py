@@ -122,28 +122,17 @@ def shared_words(marks: Sequence[Marks]) -> tuple[np.ndarray, np.ndarray, np.nda
     return pairs // n, pairs % n, scores
 
 
-def ranked_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] | None = None,
-                 ) -> list[tuple[int, int]]:
-    """Every pair (i < j) with enough shared words, best first (no cap per page)."""
+def candidate_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] | None = None,
+                    ) -> list[tuple[int, int]]:
+    """Pairs (i < j) worth confirming: enough shared words, among the best few of a page."""
     first, second, score = shared_words(marks)
     order = np.argsort(-score, kind="stable")
+    taken: dict[int, int] = {}
     out = []
     for k in order[score[order] >= MIN_SHARED]:
         i, j = int(first[k]), int(second[k])
-        if allowed is None or allowed(i, j):
-            out.append((i, j))
-    return out
-
-
-def candidate_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] | None = None,
-                    ) -> list[tuple[int, int]]:
-    """Pairs (i < j) worth confirming: enough shared words, among the best few of a page.
-
-    ``find_duplicates`` does not use this cap as it is: it counts only the pairs of a page
-    that turned out to be two sheets (see there)."""
-    taken: dict[int, int] = {}
-    out = []
-    for i, j in ranked_pairs(marks, allowed):
+        if allowed is not None and not allowed(i, j):
+            continue
         if taken.get(i, 0) >= TOP_CANDIDATES and taken.get(j, 0) >= TOP_CANDIDATES:
             continue
         taken[i] = taken.get(i, 0) + 1
