@@ -79,4 +79,17 @@ def test_the_finding_says_which_page_to_remove_without_a_figure(tmp_path: Path) 
     finally:
         set_language(before)
     assert english == ("Rescan: this page looks like the sheet of 0001.jpg scanned again; "
-                       "compare the two and remove this page")
+                       "compare them and remove this page")
+
+
+def test_a_sheet_scanned_three_times_is_named_with_all_its_copies(tmp_path: Path) -> None:
+    """The operator removes every later copy, not only one: a sheet found three times says
+    so on each finding, naming the copies (the other volume's by its path)."""
+    c, o = _copies(SEEDS[0])
+    v1, v2 = write_batch(tmp_path, [[c[0], o[0], c[2]], [c[3], o[2]]])
+    report = run_check(str(tmp_path), CheckOptions(court_rules(), ScanConfig(), workers=1))
+    found = {d.path: d for d in report.defects if d.code == "duplicate_image"}
+    assert set(found) == {f"{v1}/0003.jpg", f"{v2}/0001.jpg"}
+    second = found[f"{v1}/0003.jpg"].message
+    assert "这页纸共扫描 3 次：0001.jpg、0003.jpg、" in second
+    assert f"{v2}/0001.jpg" in second

@@ -19,7 +19,7 @@ from dangan.config import PAGE_SIZES_MM, ScanConfig
 from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
 from dangan.domain.naming import NamingRules
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.intake.content import PageInfo, inspect_page, one_opencv_thread
 from dangan.intake.duplicates import find_duplicates
 from dangan.intake.walk import (
@@ -230,14 +230,20 @@ def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> No
 
     found = find_duplicates([v.infos[e.name].marks for _k, v, e in pages],
                             [k for k, _v, _e in pages], load)
+    def name_in(vol: VolumeResult, i: int) -> str:
+        """A page as seen from ``vol``: its file name in the same folder, else its path."""
+        _kc, copy_vol, copy = pages[i]
+        return copy.name if copy_vol is vol else _rel(copy_vol.folder, copy.name)
+
     for dup in found:
         _k, vol, entry = pages[dup.page]
-        _ko, other_vol, other = pages[dup.other]
-        other_rel = other.name if other_vol is vol else _rel(other_vol.folder, other.name)
+        copies = ("" if len(dup.copies) <= 2 else t(
+            "defect.duplicate_copies", count=len(dup.copies),
+            pages=join(name_in(vol, c) for c in dup.copies)))
         vol.folder.defects.append(make_defect(
             dc.DUPLICATE_IMAGE, path=_rel(vol.folder, entry.name),
-            volume=vol.folder.archive_code, page=entry.page_no, other=other_rel,
-            distance=f"{dup.comparison.distance:.3f}"))
+            volume=vol.folder.archive_code, page=entry.page_no, other=name_in(vol, dup.other),
+            copies=copies))
 
 
 def run_check(root: str, options: CheckOptions,

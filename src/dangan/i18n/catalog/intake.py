@@ -31,9 +31,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.wrong_size": ("像素尺寸 {width}×{height} 与 {page_size}@{dpi}dpi（约 {exp_w}×{exp_h}，容差 {tolerance}）不符",
                           "Pixel size {width}×{height} does not match {page_size} at {dpi} dpi (about {exp_w}×{exp_h}, tolerance {tolerance})"),
     "defect.blank_page": ("空白页（内容占比 {ink}）", "Blank page (ink coverage {ink})"),
-    "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描，请核对后删去本页",
+    "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}，请核对后删去本页",
                                "Rescan: this page looks like the sheet of {other} scanned "
-                               "again; compare the two and remove this page"),
+                               "again{copies}; compare them and remove this page"),
+    "defect.duplicate_copies": ("（这页纸共扫描 {count} 次：{pages}）",
+                                " (this sheet was scanned {count} times: {pages})"),
     "defect.page_count_mismatch": ("页数不符：扫描 {found} 页，登记 {expected} 页",
                                    "Page count mismatch: {found} scanned, {expected} registered"),
     # --- corrupt_image reasons ---
