@@ -19,7 +19,8 @@ the decision needs:
     there a box also counts when it reads better one way, box after box (``paired``). The
     reading stops when it settles the page, or after two rounds that read nothing.
   * Tesseract's OSD, which reads character shapes, tells vertical script apart; it costs
-    more than the rest together and is asked only when the cheaper evidence leaves a doubt.
+    about as much as the rest together and is asked only when the cheaper evidence leaves a
+    doubt.
     It guesses on forms and tables unless it is shown the characters only: it gets the page
     binarised with everything outside the detector's text boxes whited out (``text_only``).
 A sure reading that tells rows from columns settles the page without Tesseract: "as it is",
