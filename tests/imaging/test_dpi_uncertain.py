@@ -1,9 +1,11 @@
 """A dpi that is only a guess must not resize a page in silence.
 
 When the dpi a page is read at (its file's tag, or the fallback when it has none to trust)
-makes the sheet larger than A3 (or, guessed, smaller than A6), the page keeps its pixels —
+makes the sheet larger than A3, the page keeps its pixels —
 the canvas grows, nothing is shrunk — and is flagged ``needs_review`` ``dpi_uncertain`` with
 the dpi assumed. A file's dpi that is rejected says so, and why, in its change's detail.
+A guess that makes the sheet small is no flag: a small sheet is never scaled (a slip, a
+ticket), so nothing is harmed.
 """
 
 from __future__ import annotations
@@ -89,3 +91,18 @@ def test_a_given_dpi_is_not_questioned() -> None:
     opts = RetouchOptions(orientation=False, dpi=200, trust_file_dpi=False)  # --dpi 200
     report = retouch_bytes(_png(_at_300(draw_page())), opts).report
     assert report.dpi_source == "option" and DPI_UNCERTAIN not in report.review
+
+
+def test_an_untagged_small_slip_is_kept_at_its_pixels_and_not_flagged() -> None:
+    """A receipt-sized crop with no dpi (95 × 130 mm at the fallback, under A6) lies on the
+    page at its pixels; it was flagged dpi_uncertain though nothing could be shrunk."""
+    page = draw_page()
+    h, w = page.shape[:2]
+    slip = np.ascontiguousarray(page[: h * 130 // 297, : w * 95 // 210])
+    scale = 200 / 25.4 * 95 / slip.shape[1]
+    slip = cv2.resize(slip, (round(slip.shape[1] * scale), round(slip.shape[0] * scale)),
+                      interpolation=cv2.INTER_AREA)
+    done = retouch_bytes(_png(slip), OPTS)
+    report = done.report
+    assert report.dpi_source == "fallback" and DPI_UNCERTAIN not in report.review
+    assert abs(float(np.linalg.det(done.matrix[:, :2])) - 1.0) < 0.02  # not scaled

@@ -185,12 +185,11 @@ def _check_sheet_size(report: PageReport, plan: PagePlan, shape: tuple[int, ...]
                       dpi: float) -> None:
     """A dpi that is not given for certain (the file's tag, or the fallback) and makes the
     sheet larger than A3 would shrink it on the page size: it is kept at its pixels and
-    flagged instead; a guessed dpi that makes it smaller than A6 is flagged too."""
+    flagged instead. A small sheet is never scaled (it lies on the page size at its
+    pixels), so a guess that makes it small harms nothing and flags nothing: slips, tickets
+    and receipts are smaller than A6."""
     short, long = _sheet_mm(plan, shape, dpi)
-    large = long > A3_MM[1] * SHEET_SIZE_TOLERANCE or short > A3_MM[0] * SHEET_SIZE_TOLERANCE
-    small = (report.dpi_source == c.DPI_FALLBACK and long < A6_MM[1] / SHEET_SIZE_TOLERANCE
-             and short < A6_MM[0] / SHEET_SIZE_TOLERANCE)
-    if large or small:
+    if _larger_than_a3(short, long):
         report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
                                            f"sheet_mm={short:.0f}x{long:.0f}")
 
@@ -234,8 +233,12 @@ SHEET_SHORT_MM = (105.0 * 0.5, 297.0 * 1.1)
 # it; the page is kept at its pixels (never shrunk to the page size). The detail says the
 # dpi assumed (``assumed=``) and the file's own, rejected, if any (``file_dpi=``).
 DPI_UNCERTAIN = "dpi_uncertain"
-A3_MM, A6_MM = (297.0, 420.0), (105.0, 148.0)
+A3_MM = (297.0, 420.0)
 SHEET_SIZE_TOLERANCE = 1.03  # a sheet cut a little large, an outline taking in its shadow
+
+
+def _larger_than_a3(short: float, long: float) -> bool:
+    return long > A3_MM[1] * SHEET_SIZE_TOLERANCE or short > A3_MM[0] * SHEET_SIZE_TOLERANCE
 
 
 def frame_mm(dpi: float, shape: tuple[int, ...]) -> tuple[float, float]:
@@ -274,8 +277,8 @@ def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOpti
         rejected = f"file_dpi={file_dpi:g}"
         report.changed("dpi_fallback", f"{rejected},frame_mm={short:.0f}x{long:.0f},"
                                        f"dpi={opts.dpi}")
-    if not plausible_dpi(opts.dpi, shape):  # the fallback makes no sheet either
-        short, long = frame_mm(opts.dpi, shape)
+    short, long = frame_mm(opts.dpi, shape)
+    if _larger_than_a3(short, long):  # the fallback would shrink it to the page size
         report.needs_review(DPI_UNCERTAIN, ",".join(filter(None, (
             f"assumed={opts.dpi},source={c.DPI_FALLBACK}", rejected,
             f"frame_mm={short:.0f}x{long:.0f}"))))
