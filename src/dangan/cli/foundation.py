@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dangan.cli.common import AsJson, Project, console, open_ctx, print_json, worker_option
-from dangan.i18n import join, t
+from dangan.i18n import catalogue, join, t
 from dangan.storage import Area
 
 db_app = typer.Typer(help="cli.help.db", no_args_is_help=True)
@@ -88,8 +88,54 @@ def status(
                       highlight=False)
 
 
+SHOWN_DEFECTS = 200  # rows printed; --json gives them all
+
+
+def _label(prefix: str, value: str | None) -> str:
+    """A value in words where the catalogue has them, else as recorded."""
+    if not value:
+        return ""
+    return t(prefix + value) if prefix + value in catalogue() else value
+
+
+def defects(
+    home: Path = Project,
+    volume: str = typer.Option(None, "--volume"),
+    all_: bool = typer.Option(False, "--all"),
+    as_json: bool = AsJson,
+) -> None:
+    """未处理的问题逐条列出：卷、页、问题、来源、环节（只读）。"""
+    from dangan.services.defects import list_defects
+
+    rows = list_defects(open_ctx(home, read_only=True), volume=volume, include_closed=all_)
+    if as_json:
+        print_json([{**asdict(r), "found_at": r.found_at.isoformat()} for r in rows])
+        return
+    if not rows:
+        console.print(escape(t("defects.none")))
+        return
+    table = Table()
+    table.add_column(t("defects.volume"), no_wrap=True)  # an archive code is never folded
+    table.add_column(t("defects.page"), no_wrap=True, justify="right")
+    table.add_column(t("defects.level"), no_wrap=True)
+    table.add_column(t("defects.what"), ratio=1, overflow="fold")
+    for key in ("defects.source", "defects.stage", "defects.status"):
+        table.add_column(t(key))
+    for r in rows[:SHOWN_DEFECTS]:
+        table.add_row(escape(r.volume), "" if r.page is None else str(r.page),
+                      t(f"retouch.level.{r.severity}"), escape(r.message or r.code),
+                      _label("defects.source_", r.source), _label("stage.", r.stage),
+                      _label("defects.status_", r.status))
+    console.print(table)
+    errors = sum(r.severity == "error" for r in rows)
+    console.print(escape(t("defects.count", count=len(rows), errors=errors)))
+    if len(rows) > SHOWN_DEFECTS:
+        console.print(escape(t("defects.more", count=len(rows) - SHOWN_DEFECTS)))
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("status")(status)
+    app.command("defects")(defects)
     app.add_typer(db_app, name="db")
     app.add_typer(volumes_app, name="volumes")

@@ -20,6 +20,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "the storage areas (已扫描/已修图/制作目录/已上传)."),
     "cli.help.status": ("项目状态：各环节案卷数、各存储区文件数、未处理问题（只读）。",
                         "Project status: volumes per stage, files per area, open defects (read-only)."),
+    "cli.help.defects": ("未处理的问题逐条列出：卷、页、问题（文字）、来源、环节、状态（只读）。",
+                         "The open defects one by one: volume, page, the finding in words, "
+                         "source, stage, status (read-only)."),
+    "cli.opt.defects.volume": ("只列此档号的案卷", "Only the volume of this archive code"),
+    "cli.opt.defects.all_": ("也列已处理的问题（已修正、已核验、已免除、原卷错误）",
+                             "Also the defects dealt with (fixed, verified, waived, noted)"),
     "cli.help.db": ("数据库。", "Database."),
     "cli.help.db.upgrade": ("把数据库升级到最新结构（并登记项目）。",
                             "Upgrade the database to the latest schema (and register the project)."),
