@@ -44,6 +44,14 @@ def test_the_open_findings_are_listed_by_volume_and_page_in_words(
     assert _squeeze(t("defects.count", count=1, errors=1)) in table
     assert _squeeze(t("defects.source_retouch")) in table
 
+    english = json.loads(dangan("--lang", "en", "defects", "-p", str(ctx.home), "--json").stdout)
+    assert english[0]["message"].startswith("blurred (sharpness ")  # the reader's language
+    assert rows[0]["message"].startswith("图像模糊（清晰度 ")
+    with ctx.transaction() as session:  # stored as machine text by an older release
+        session.execute(update(Defect).values(message="模糊 sharpness=0.049"))
+    again = json.loads(dangan("defects", "-p", str(ctx.home), "--json").stdout)
+    assert again[0]["message"] == rows[0]["message"]  # in words all the same
+
     with ctx.transaction() as session:  # dealt with: gone from the default list, kept in --all
         session.execute(update(Defect).values(status="fixed"))
     assert _squeeze(t("defects.none")) in _squeeze(dangan("defects", "-p", str(ctx.home)).stdout)

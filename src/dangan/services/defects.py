@@ -28,6 +28,17 @@ class DefectRow:
     found_at: datetime
 
 
+def _words(defect: Defect) -> str:
+    """A retouch finding in the reader's language, from its code and recorded detail (also for
+    one stored before findings were stored in words); any other as recorded."""
+    detail = (defect.data or {}).get("detail")
+    if defect.source == "retouch" and isinstance(detail, str):
+        from dangan.services.retouch import defect_words
+
+        return defect_words(defect.code, detail)
+    return defect.message
+
+
 def list_defects(ctx: ProjectContext, *, volume: str | None = None,
                  include_closed: bool = False) -> list[DefectRow]:
     """Defects of the project (of one volume when ``volume`` names its archive code), open
@@ -45,7 +56,7 @@ def list_defects(ctx: ProjectContext, *, volume: str | None = None,
         if not include_closed:
             query = query.where(Defect.status == OPEN)
         rows = [DefectRow(code or "", d.page_no, d.code, d.severity, d.source, d.stage,
-                          d.status, d.message, d.found_at)
+                          d.status, _words(d), d.found_at)
                 for d, code in session.execute(query).all()]
     return sorted(rows, key=lambda r: (r.volume, r.page if r.page is not None else -1,
                                        r.severity != "error", r.found_at))
