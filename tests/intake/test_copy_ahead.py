@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from dangan.db.models import Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StorageError
 from dangan.intake import transfer
@@ -21,7 +20,7 @@ from dangan.services import intake as intake_service
 from dangan.services.intake import COPY_AHEAD, ingest
 from dangan.storage import Storage
 from dangan.storage.areas import TMP_PREFIX
-from workflow.helpers import actor, line_to
+from workflow.helpers import actor, line_to, register_set
 
 
 def _files(tmp_path: Path, volume: str, count: int) -> list[tuple[str, str]]:
@@ -146,10 +145,7 @@ def test_ingest_copies_at_most_copy_ahead_volumes_beyond_the_one_it_records(
         project: Any, four_volumes: tuple[Path, SetTruth],
         monkeypatch: pytest.MonkeyPatch) -> None:
     root, truth = four_volumes
-    with project.transaction() as session:
-        for v in truth.volumes:
-            session.add(Volume(project_id=project.project_id, archive_code=v.archive_code,
-                               expected_pages=v.image_count))
+    register_set(project, truth)
     line_to(project, wf.SCAN)
     events: list[tuple[str, str]] = []
     real_start, real_take, real_commit = CopyAhead.start, CopyAhead.take, Staged.commit

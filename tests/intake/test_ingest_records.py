@@ -15,7 +15,7 @@ from dangan.db.models import Page, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth, generate_set
 from dangan.services.intake import ingest
-from workflow.helpers import actor, line_to
+from workflow.helpers import actor, line_to, register_set
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +28,7 @@ def volumes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SetTruth]:
 def test_pages_and_checksums_recorded_page_by_page(any_project: Any,
                                                     volumes: tuple[Path, SetTruth]) -> None:
     root, truth = volumes
-    with any_project.transaction() as session:
-        for v in truth.volumes:
-            session.add(Volume(project_id=any_project.project_id, archive_code=v.archive_code,
-                               expected_pages=v.image_count))
+    register_set(any_project, truth)
     line_to(any_project, wf.SCAN)
     result = ingest(any_project, actor(any_project, "张扫"), root, workers=1)
     assert [v.state for v in result.volumes] == ["ingested"] * len(truth.volumes)

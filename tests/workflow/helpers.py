@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from dangan.db.models import Volume
 from dangan.domain import workflow as wf
+from dangan.samples import SetTruth
 from dangan.services import batches, borrow, claims, qc, rebind, signoff, workers
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext
@@ -27,6 +28,14 @@ PEOPLE: dict[str, list[str]] = {
 
 def code(i: int) -> str:
     return f"1997-民-0014-{i:04d}"
+
+
+def register_set(ctx: ProjectContext, truth: SetTruth) -> None:
+    """The volumes of a generated scan set, registered as the client's volume list would."""
+    with ctx.transaction() as session:
+        for v in truth.volumes:
+            session.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
+                               expected_pages=v.image_count))
 
 
 def add_volumes(ctx: ProjectContext, count: int, pages: int = 40, start: int = 1) -> list[str]:
