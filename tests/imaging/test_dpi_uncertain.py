@@ -11,6 +11,7 @@ ticket), so nothing is harmed.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -106,3 +107,16 @@ def test_an_untagged_small_slip_is_kept_at_its_pixels_and_not_flagged() -> None:
     report = done.report
     assert report.dpi_source == "fallback" and DPI_UNCERTAIN not in report.review
     assert abs(float(np.linalg.det(done.matrix[:, :2])) - 1.0) < 0.02  # not scaled
+
+
+def test_holes_are_not_filled_at_a_guessed_dpi() -> None:
+    """Holes are told from dark dots by their size in mm: at a dpi that is a guess (and makes
+    no plausible sheet) nothing is filled; the same scan read at its true dpi is."""
+    page = scan(_at_300(draw_page()), 0.0, margin=(150, 150), holes=True)
+    holes = replace(OPTS, holes=True)
+    guessed = retouch_bytes(_png(page), holes).report
+    assert DPI_UNCERTAIN in guessed.review
+    assert guessed.holes_filled == 0 and guessed.hole_boxes == []
+    assert "hole_filled" not in [c.code for c in guessed.changes]
+    given = retouch_bytes(_png(page), replace(holes, dpi=300, trust_file_dpi=False)).report
+    assert DPI_UNCERTAIN not in given.review and given.holes_filled >= 1

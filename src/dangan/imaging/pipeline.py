@@ -207,8 +207,11 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     plan = analyse(grey, dpi, opts, half_grey)
     if not sure_dpi and DPI_UNCERTAIN not in report.review:
         _check_sheet_size(report, plan, grey.shape, dpi)
-    pl = _placement(plan, opts, dpi, grey.shape, keep_scale=DPI_UNCERTAIN in report.review)
-    fill = _fill(plan, pl.matrix, opts, dpi, pl.size)
+    unsure = DPI_UNCERTAIN in report.review
+    pl = _placement(plan, opts, dpi, grey.shape, keep_scale=unsure)
+    # A hole is told from a dark dot by its size in mm: at a guessed dpi nothing is filled
+    # (the holes found are counted; the page is flagged for its dpi already).
+    fill = _fill(plan, pl.matrix, replace(opts, holes=False) if unsure else opts, dpi, pl.size)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
     rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half)
     report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
