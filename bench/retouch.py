@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/retouch.py [--pages 40] [--unpaper-pages 10] [--seed 7001]
                                       [--dpi 200] [--mode colour] [--no-600]
-    .venv/bin/python bench/retouch.py --scheduler [--batch-pages 500]
+    .venv/bin/python bench/retouch.py --scheduler [--batch-pages 500] [--dask-defaults]
 
 ``--scheduler``: a project's batch (generated, ingested, claimed; 50 pages a volume) is
 retouched by ``dangan retouch -p DIR --scheduler tcp://…`` through a local Dask scheduler and
 one single-threaded worker process, then a copy of the same project through two; prints both
-times, the speed-up against the 1.8× target and the load average (the workers share the
-machine's cores with everything else running on it).
+times, the speed-up against the 1.8× target, the CPU of the workers, the command and the
+scheduler, the share of time the cores were idle and the load average (the workers share the
+machine's cores with everything else running on it). The scheduler and workers read the
+site's Dask settings, ``deploy/dask/dangan.yaml``, as the service units do
+(``--dask-defaults``: Dask's own settings, for comparison).
 
 Speed figures are the best of two runs (the machine may be shared). Pages come from ``dangan.samples`` (text, tables, seals, sparse, covers, photos, blanks; a
 quarter of them turned 90/180/270). Our figures are for the whole command
@@ -224,10 +227,14 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+SITE_DASK_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "dask" / "dangan.yaml"
+
+
+def _start(args: list[str], log: Path, env: dict[str, str] | None = None
+           ) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -298,6 +305,14 @@ def scheduler_bench(args: argparse.Namespace, work: Path) -> None:
     print(f"{pages} pages in {n_vol} volumes (200 dpi colour A4, {per_volume} a volume) "
           f"generated, ingested and claimed in {time.perf_counter() - t0:.0f} s", flush=True)
     binary = Path(sys.executable).parent
+    # the scheduler and workers run as a site's units run them: with deploy/dask/dangan.yaml
+    env = dict(os.environ)
+    if args.dask_defaults:
+        env.pop("DASK_CONFIG", None)
+    else:
+        env["DASK_CONFIG"] = str(SITE_DASK_CONFIG)
+    print("Dask settings: " + ("Dask's defaults" if args.dask_defaults
+                               else f"{SITE_DASK_CONFIG.relative_to(here.parent)}"), flush=True)
     times: dict[int, float] = {}
     cpu: dict[int, float] = {}
     worker_cpu: dict[int, float] = {}
@@ -307,7 +322,7 @@ def scheduler_bench(args: argparse.Namespace, work: Path) -> None:
             port = sock.getsockname()[1]
         address = f"tcp://127.0.0.1:{port}"
         procs = [_start([str(binary / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
-                         str(port), "--no-dashboard"], work / f"scheduler{n_workers}.log")]
+                         str(port), "--no-dashboard"], work / f"scheduler{n_workers}.log", env)]
         try:
             from distributed import Client
 
@@ -315,23 +330,29 @@ def scheduler_bench(args: argparse.Namespace, work: Path) -> None:
                 procs += [_start([str(binary / "dask"), "worker", address, "--nthreads", "1",
                                   "--no-nanny", "--no-dashboard", "--local-directory",
                                   str(work / f"w{n_workers}-{i}")],
-                                 work / f"worker{n_workers}-{i}.log")
+                                 work / f"worker{n_workers}-{i}.log", env)
                           for i in range(n_workers)]
                 client.wait_for_workers(n_workers, timeout=60)
             _warm(address)
             load = _load()
             workers = [psutil.Process(p.pid) for p in procs[1:]]
+            sched = psutil.Process(procs[0].pid)
             w0 = sum(sum(w.cpu_times()[:2]) for w in workers)
+            s0, m0 = sum(sched.cpu_times()[:2]), psutil.cpu_times()
             c0 = os.times()
             t0 = time.perf_counter()
             run = subprocess.run([str(binary / "dangan"), "retouch", "-p", str(home),
                                   "--scheduler", address, "-w", "赵修"],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, env=env)
             times[n_workers] = time.perf_counter() - t0
             c1 = os.times()
             cpu[n_workers] = (c1.children_user + c1.children_system
                               - c0.children_user - c0.children_system)
             worker_cpu[n_workers] = sum(sum(w.cpu_times()[:2]) for w in workers) - w0
+            sched_cpu = sum(sched.cpu_times()[:2]) - s0
+            m1 = psutil.cpu_times()
+            idle = (m1.idle + m1.iowait - m0.idle - m0.iowait) / (
+                sum(m1) - sum(m0) - (m1.guest + m1.guest_nice - m0.guest - m0.guest_nice))
             if run.returncode != 0:
                 raise SystemExit(f"retouch failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
         finally:
@@ -341,7 +362,8 @@ def scheduler_bench(args: argparse.Namespace, work: Path) -> None:
               f"(load average before: {load}); CPU seconds: workers "
               f"{worker_cpu[n_workers]:.0f} ({worker_cpu[n_workers] / pages:.2f} a page, "
               f"{worker_cpu[n_workers] / times[n_workers]:.2f} cores' worth obtained), "
-              f"the command {cpu[n_workers]:.0f}", flush=True)
+              f"the command {cpu[n_workers]:.0f}, the scheduler {sched_cpu:.0f}; the machine's "
+              f"cores idle {100 * idle:.0f} % of the time", flush=True)
     speedup = times[1] / times[2]
     print(f"two workers / one worker: {speedup:.2f}× [target >= 1.8×] — "
           f"{'met' if speedup >= 1.8 else 'NOT met'}; load average at end: {_load()}")
@@ -354,6 +376,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scheduler", action="store_true",
                     help="only the Dask figure: one batch through one, then two, local workers")
+    ap.add_argument("--dask-defaults", action="store_true",
+                    help="--scheduler with Dask's own settings, not deploy/dask/dangan.yaml")
     ap.add_argument("--batch-pages", type=int, default=500,
                     help="pages of the --scheduler batch (50 a volume)")
     ap.add_argument("--pages", type=int, default=40)

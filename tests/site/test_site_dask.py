@@ -31,6 +31,9 @@ from workflow.helpers import line_to
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+# the scheduler and workers read the site's Dask settings, as the service units have them
+SITE_ENV = {**os.environ, "DASK_CONFIG": str(DEPLOY / "dask" / "dangan.yaml")}
 
 
 def _free_port() -> int:
@@ -42,13 +45,13 @@ def _free_port() -> int:
 def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, env=SITE_ENV)
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """``dask scheduler`` and two single-threaded ``dask worker`` processes (no nanny: a
-    killed worker stays dead, as a PC that lost power)."""
+    killed worker stays dead, as a PC that lost power), with the site's Dask settings."""
     from distributed import Client
 
     port = _free_port()
@@ -136,3 +139,26 @@ def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
     assert _count(ctx, *signed, StageEvent.volume_id.is_not(None)) == 2  # each volume once
     assert _count(ctx, *signed, StageEvent.volume_id.is_(None)) == 1  # and the batch once
     assert fixity.fixity(ctx, "retouched").checked == pages
+
+
+def test_the_cluster_runs_with_the_sites_dask_settings(
+        cluster: tuple[str, list[subprocess.Popen[bytes]]]) -> None:
+    """deploy/dask/dangan.yaml is what the units hand the scheduler and every worker: it
+    parses, and the running processes have no profiler and no work stealing."""
+    from distributed import Client
+
+    for unit in ("dask-scheduler.service", "dask-worker.service"):
+        assert "Environment=DASK_CONFIG=/etc/dangan/dask.yaml" in (
+            DEPLOY / "systemd" / unit).read_text(encoding="utf-8").splitlines()
+    address, _workers = cluster
+    with Client(address, timeout=30) as client:
+        def setting(key: str) -> object:
+            import dask.config
+
+            return dask.config.get(key)
+
+        profiling = client.run(setting, "distributed.worker.profile.enabled")
+        assert len(profiling) == 2 and set(profiling.values()) == {False}
+        assert client.run_on_scheduler(setting, "distributed.scheduler.work-stealing") is False
+        assert "stealing" not in client.run_on_scheduler(
+            lambda dask_scheduler: sorted(dask_scheduler.extensions))
