@@ -71,7 +71,7 @@ def test_a_wrong_dpi_tag_is_rejected_saying_why() -> None:
     params = _params(changes[0])
     assert params["file_dpi"] == "200" and params["dpi"] == "200"
     short, long = (int(v) for v in params["frame_mm"].split("x"))
-    assert long > 462 and short < long  # why: no sheet between A6 and A3 at that dpi
+    assert long > 470 and short < long  # why: no sheet up to A3 on a bed at that dpi
     assert _review([(d.code, d.detail) for d in report.defects])["file_dpi"] == "200"
     zh, en = catalogue()["retouch.change.dpi_rejected"]
     for lang in ("zh", "en"):
@@ -120,3 +120,40 @@ def test_holes_are_not_filled_at_a_guessed_dpi() -> None:
     assert "hole_filled" not in [c.code for c in guessed.changes]
     given = retouch_bytes(_png(page), replace(holes, dpi=300, trust_file_dpi=False)).report
     assert DPI_UNCERTAIN not in given.review and given.holes_filled >= 1
+
+
+def _sheet(w_mm: float, h_mm: float, dpi: int) -> np.ndarray:
+    """A light sheet of ``w_mm`` × ``h_mm`` at ``dpi`` with a few dark lines of text."""
+    px = dpi / 25.4
+    w, h = round(w_mm * px), round(h_mm * px)
+    sheet = np.full((h, w, 3), 240, np.uint8)
+    for i in range(max(1, int(h_mm // 12))):
+        y = round((8 + i * 10) * px)
+        if y + 10 < h:
+            cv2.putText(sheet, "Received 1,200 yuan " * 3, (round(6 * px), y),
+                        cv2.FONT_HERSHEY_SIMPLEX, dpi / 200 * 0.8, (30, 30, 30), 2)
+    return sheet
+
+
+@pytest.mark.parametrize("w_mm,h_mm,dpi", [(90, 55, 400), (120, 80, 300), (100, 70, 300)])
+def test_a_slip_smaller_than_a6_keeps_its_files_dpi(w_mm: int, h_mm: int, dpi: int) -> None:
+    """Receipts, tickets and IOUs are often smaller than A6: a slip's own, correct dpi was
+    rejected and the slip read at the 200 dpi fallback came out 1.5–2× its size."""
+    done = retouch_bytes(_png(_sheet(w_mm, h_mm, dpi), dpi=dpi), OPTS)
+    report = done.report
+    assert report.dpi_source == "file" and report.dpi == dpi
+    assert "dpi_fallback" not in [c.code for c in report.changes]
+    assert DPI_UNCERTAIN not in report.review
+
+
+def test_an_a3_sheet_on_a_bed_keeps_its_files_dpi() -> None:
+    """A 300 dpi A3 sheet with 15 mm of dark bed around it (a 327 × 450 mm frame): the frame
+    is larger than A3 but holds an A3 sheet; its dpi was rejected and the page read at 200 dpi
+    claimed to be 446 × 630 mm."""
+    dpi, bed = 300, round(15 * 300 / 25.4)
+    sheet = _sheet(297, 420, dpi)
+    frame = cv2.copyMakeBorder(sheet, bed, bed, bed, bed, cv2.BORDER_CONSTANT, value=(25, 25, 25))
+    report = retouch_bytes(_png(frame, dpi=dpi), replace(OPTS, page_size_mm=(297.0, 420.0))
+                           ).report
+    assert report.dpi_source == "file" and report.dpi == 300
+    assert DPI_UNCERTAIN not in report.review and report.scale == pytest.approx(1.0, abs=0.01)

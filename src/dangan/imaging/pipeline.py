@@ -229,9 +229,13 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     return Retouched(encode(rendered, opts), report, pl.matrix)
 
 
-# A sheet lies between A6 and A3; the frame may add some bed around it, a crop may be smaller.
-SHEET_LONG_MM = (148.0 * 0.9, 420.0 * 1.1)
-SHEET_SHORT_MM = (105.0 * 0.5, 297.0 * 1.1)
+# A file's dpi is believed when the frame it makes could hold an archive's sheet: from a
+# card-sized slip (receipts, tickets, IOUs are often smaller than A6) up to A3 with a bed of
+# up to 25 mm around it. Wrong tags are mostly too low (72 or 96 dpi, 1 dpi) and make frames
+# metres wide. The sheet found on the page is held to A3 itself (``_check_sheet_size``).
+BED_MM = 25.0
+SHEET_LONG_MM = (80.0, 420.0 + 2 * BED_MM)
+SHEET_SHORT_MM = (40.0, 297.0 + 2 * BED_MM)
 # Review reason: the dpi the page was read at is a guess that makes no plausible sheet of
 # it; the page is kept at its pixels (never shrunk to the page size). The detail says the
 # dpi assumed (``assumed=``) and the file's own, rejected, if any (``file_dpi=``).
@@ -251,7 +255,8 @@ def frame_mm(dpi: float, shape: tuple[int, ...]) -> tuple[float, float]:
 
 
 def plausible_dpi(dpi: float, shape: tuple[int, ...]) -> bool:
-    """Would a frame of ``shape`` pixels at ``dpi`` hold a sheet between A6 and A3?"""
+    """Would a frame of ``shape`` pixels at ``dpi`` hold a sheet, from a card-sized slip to A3
+    on a bed?"""
     if dpi <= 0:
         return False
     short, long = frame_mm(dpi, shape)

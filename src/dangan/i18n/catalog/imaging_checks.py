@@ -11,19 +11,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                         "the JPEG data is damaged (the decoder reports corrupt "
                                         "data); scan the page again"),
     # The resolution a page was read at (``dpi_fallback`` change, ``dpi_uncertain`` review).
-    "retouch.review.dpi_uncertain": ("分辨率不确定：按假定的扫描分辨率无法得到 A6 至 A3 之间的纸张，"
+    "retouch.review.dpi_uncertain": ("分辨率不确定：按假定的扫描分辨率纸张大于 A3，"
                                      "页面按原像素保留、未缩放，请核对分辨率（可用 --dpi 指定）",
-                                     "the resolution is uncertain: at the dpi assumed the page "
-                                     "is no sheet between A6 and A3; it was kept at its pixels, "
-                                     "not scaled; check its dpi (set it with --dpi)"),
+                                     "the resolution is uncertain: at the dpi assumed the sheet "
+                                     "is larger than A3; it was kept at its pixels, not scaled; "
+                                     "check its dpi (set it with --dpi)"),
     "retouch.review.dpi_uncertain_detail": ("分辨率不确定：按 {assumed} dpi 处理，页面未缩放",
                                             "the resolution is uncertain: read at {assumed} dpi, "
                                             "the page was not scaled"),
     "retouch.change.dpi_rejected": ("文件记录的分辨率 {file_dpi} dpi 不合理（按它整幅图像为 {frame_mm} mm，"
-                                    "不是 A6 至 A3 之间的纸张），已弃用，按 {dpi} dpi 处理",
+                                    "不是卡片大小至 A3（含扫描台边）之间的纸张），已弃用，按 {dpi} dpi 处理",
                                     "the file's {file_dpi} dpi was rejected: at it the image "
-                                    "would be {frame_mm} mm, no sheet between A6 and A3; read "
-                                    "at {dpi} dpi instead"),
+                                    "would be {frame_mm} mm, no sheet from a card to A3 on a "
+                                    "scanner bed; read at {dpi} dpi instead"),
     # Findings on the page as delivered (``dangan.imaging.qc``): its resolution, its conversion.
     "retouch.defect.low_dpi": ("分辨率过低", "low resolution"),
     "retouch.why.low_dpi": ("分辨率仅 {dpi} dpi，低于档案数字化最低要求 {min} dpi",
