@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dangan.imaging.bilevel import binarise, is_bilevel
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.geometry import scaled, transform
 
@@ -92,6 +93,13 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
     """Warp ``grey`` (and ``rgb`` for colour) by ``matrix`` onto a ``size`` canvas."""
     pr, pg, pb = paper_rgb
     y_level = 0.299 * pr + 0.587 * pg + 0.114 * pb
+    if opts.mode == "bilevel" and is_bilevel(grey):
+        # Already bilevel (a Group 4 scan, a dithered photo): only the geometry is applied,
+        # nearest-neighbour, and nothing is thresholded again.
+        out = cv2.warpAffine(grey, matrix, size, flags=cv2.INTER_NEAREST,
+                             borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        paint(out, fill, 255, 1.0)
+        return Rendered((out,), "bilevel")
     y = _warp(grey, matrix, size, y_level)
     paint(y, fill, y_level, 1.0)
     if opts.mode == "bilevel":
@@ -107,14 +115,6 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
     paint(cr, fill, float(paper_ycc[1]), 0.5)
     paint(cb, fill, float(paper_ycc[2]), 0.5)
     return Rendered((y, cb, cr), "ycc420")
-
-
-def binarise(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
-    """Adaptive threshold: ink is what is clearly darker than its neighbourhood."""
-    block = int(dpi / 8) | 1
-    out: np.ndarray = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                            cv2.THRESH_BINARY, block, max(10.0, 0.1 * paper_level))
-    return out
 
 
 def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -> tuple[float, float, float]:
