@@ -17,7 +17,7 @@ from dangan.errors import InputError
 from dangan.i18n import join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, RetouchOptions
-from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, defect_words, page_issues
+from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, page_issues
 
 # One default for both routes: the project's ``retouch.holes`` (README, configuration table).
 HOLES_DEFAULT: bool = RetouchConfig.model_fields["holes"].default
@@ -117,17 +117,6 @@ def _print_project_outcome(summary: RetouchSummary, user: str) -> None:
         console.print(f"[yellow]•[/] {escape(line)}")
 
 
-def _failed_pages(summary: RetouchSummary) -> InputError:
-    """A plain-folder run in which pages could not be retouched: exit 4, naming them."""
-    failed = summary.failed()
-    details = [t("retouch.pages_failed_line", path=rep.source,
-                 why=join(defect_words(d.code, d.detail) for d in rep.defects))
-               for rep in failed]
-    return InputError("retouch.pages_failed", count=len(failed),
-                      names=join(rep.source for rep in failed[:10])
-                      + ("…" if len(failed) > 10 else ""), details=details)
-
-
 def default_project() -> Path | None:
     """The project of a ``retouch`` given no SRC and DST: as for every command, ``-p``
     defaults to ``DANGAN_PROJECT``, else the current directory when it holds dangan.toml."""
@@ -210,8 +199,9 @@ def retouch(
     if report:
         svc.write_report(report, summary)
         console.print(escape(t("retouch.report_written", path=report)))
-    if project is None and summary.failed():
-        raise _failed_pages(summary)
+    failure = svc.failure_error(summary)
+    if failure is not None and (project is None or failure.exit_code == 11):
+        raise failure
 
 
 def _with_progress(total: int | None,

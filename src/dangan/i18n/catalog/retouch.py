@@ -40,9 +40,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.defect.content_at_edge": ("内容贴边（可能裁切）", "content at the edge (cut risk)"),
     "retouch.defect.blank_page": ("空白页", "blank page"),
     "retouch.defect.unreadable": ("无法读取的图像", "unreadable image"),
-    "retouch.pages_failed": ("{count} 页未能修图（无法读取），未写出：{names}",
-                             "{count} page(s) could not be retouched (unreadable) and were not "
-                             "written: {names}"),
+    "retouch.pages_failed": ("{count} 页未能修图，未写出：{names}",
+                             "{count} page(s) could not be retouched and were not written: "
+                             "{names}"),
+    "retouch.storage_failed": ("存储故障：{count} 页未能写出（{path}）：{names}。已完成的页已记录；"
+                               "排除故障后重新运行 dangan retouch，只做未完成的页",
+                               "Storage fault: {count} page(s) could not be written ({path}): "
+                               "{names}. The pages done are recorded; fix the storage, then "
+                               "run dangan retouch again to do only the rest"),
+    "retouch.volume_failed_run": ("案卷 {code}：未签“{stage}”——{count} 页因存储或处理进程故障未能修图"
+                                  "（第 {pages} 页），不是页面本身的问题，不记为缺陷；排除故障后重新运行 "
+                                  "dangan retouch",
+                                  "Volume {code}: “{stage}” not signed — {count} page(s) could "
+                                  "not be retouched because of a storage or worker fault (page "
+                                  "{pages}), not the pages' own: no defect recorded; fix the "
+                                  "fault, then run dangan retouch again"),
     "retouch.pages_failed_line": ("{path}：{why}", "{path}: {why}"),
     "retouch.dpi_file": ("分辨率：{count} 页按文件记录的分辨率处理（{dpis}）",
                          "Resolution: {count} page(s) read at the file's own dpi ({dpis})"),

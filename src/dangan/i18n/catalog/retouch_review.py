@@ -66,7 +66,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "scanned page"),
     "retouch.unreadable.too_large": ("图像过大，拒绝解码", "the image is too large to decode"),
     "retouch.unreadable.no_page": ("文件中没有这一页", "the file has no such page"),
-    "retouch.unreadable.read_error": ("文件无法读取", "the file could not be read"),
+    "retouch.unreadable.read_error": ("文件无法从存储读取：{where}",
+                                      "the file could not be read from the storage: {where}"),
+    # Not the page's own fault: a failed page of the run, never a defect of the page.
+    "retouch.unreadable.storage_unreachable": ("存储不可达：{where} 不存在（NAS 断开或未挂载？），"
+                                               "这一页未写出",
+                                               "the storage is unreachable: {where} is not "
+                                               "there (NAS disconnected or unmounted?); the "
+                                               "page was not written"),
+    "retouch.unreadable.write_error": ("无法写入存储：{where}", "could not write to the "
+                                       "storage: {where}"),
     "retouch.unreadable.worker_lost": ("处理这一页的进程意外退出（已重试一次）",
                                        "the process working on this page died (retried once)"),
     "retouch.unreadable.error": ("处理这一页时出错", "the page could not be processed"),

@@ -21,11 +21,11 @@ import fsspec
 
 from dangan.compute.executors import Executor
 from dangan.domain.paper_sizes import PAPER_SIZES_MM, paper_size_mm
-from dangan.errors import InputError
-from dangan.i18n import catalogue, current_language, t
+from dangan.errors import DanganError, InputError, StorageError
+from dangan.i18n import catalogue, current_language, join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
-from dangan.imaging.files import TEMP_MARK, PageTask, retouch_file
+from dangan.imaging.files import STORAGE_UNREACHABLE, TEMP_MARK, PageTask, retouch_file
 from dangan.imaging.load import page_count
 
 # What scanners write. A file with another suffix is still read when its first bytes say it
@@ -39,6 +39,11 @@ MULTI_PAGE_SUFFIXES = (".tif", ".tiff", ".pdf", ".gif", ".webp")
 ERRORS = frozenset({c.UNREADABLE, c.CONTENT_AT_EDGE, c.BLACK_BORDER, c.SKEW, c.BLURRED})
 # Lines of the "pages to look at" list printed after a run; the rest is counted.
 MAX_ISSUE_LINES = 20
+# Why a page failed when the reason is not the page's own (the first part of its ``unreadable``
+# detail): the storage could not be reached. Such a page is a failed page of the run (named,
+# its volume not signed, exit 11), never a defect recorded against the page or its scanner.
+STORAGE_FAULTS = frozenset({STORAGE_UNREACHABLE})
+RUN_FAULTS = STORAGE_FAULTS
 MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF",
          b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
 
@@ -147,8 +152,8 @@ def defect_words(code: str, detail: str) -> str:
             words = t("retouch.words_more", words=words, more=t(f"retouch.orientation.{more}"))
         return words if not words.startswith("retouch.") else f"{name} {detail}".strip()
     if code == c.UNREADABLE:
-        kind = detail.split(":", 1)[0]
-        words = t(f"retouch.unreadable.{kind}")
+        kind, _sep, rest = detail.partition(":")
+        words = t(f"retouch.unreadable.{kind}", where=fault_path(kind, rest))
         return words if not words.startswith("retouch.") else t("retouch.unreadable.error")
     params = _params(detail)
     if code == c.BLACK_BORDER and "residue" in params:
@@ -164,6 +169,54 @@ def defect_words(code: str, detail: str) -> str:
         except (KeyError, IndexError, ValueError):
             pass
     return f"{name} {detail}".strip()
+
+
+def fault_path(kind: str, rest: str) -> str:
+    """The path a run fault's detail names (``kind:path`` or ``kind:Error:path``)."""
+    if kind == STORAGE_UNREACHABLE:
+        return rest
+    return rest.partition(":")[2] or rest
+
+
+def run_fault(rep: PageReport) -> tuple[str, str] | None:
+    """(kind, path) when ``rep`` failed for a reason that is not the page's own (the storage,
+    the process working on it); None for a page's own failure (a damaged file) or success."""
+    if rep.status != "failed":
+        return None
+    for d in rep.defects:
+        kind, _sep, rest = d.detail.partition(":")
+        if d.code == UNREADABLE and kind in RUN_FAULTS:
+            return kind, fault_path(kind, rest)
+    return None
+
+
+def page_name(rep: PageReport, summary: RetouchSummary) -> str:
+    """A page as a person names it: archive code and page (project), else its file."""
+    volume, page = summary.places.get(rep.source, ("", None))
+    if volume and page is not None:
+        return f"{volume} {page}"
+    return rep.source if rep.pages <= 1 else f"{rep.source} p{rep.page}"
+
+
+def failure_error(summary: RetouchSummary) -> DanganError | None:
+    """The error a run with failed pages ends with, once the rest is done and recorded: a
+    storage fault (exit 11) naming the path when any page failed for one, else the failed
+    pages (exit 4), each named with why; None when no page failed."""
+    failed = summary.failed()
+    if not failed:
+        return None
+    details = [t("retouch.pages_failed_line", path=page_name(rep, summary),
+                 why=join(defect_words(d.code, d.detail) for d in rep.defects))
+               for rep in failed]
+    names = join(page_name(rep, summary) for rep in failed[:10]) + ("…" if len(failed) > 10
+                                                                    else "")
+    storage = [f for f in (run_fault(rep) for rep in failed) if f and f[0] in STORAGE_FAULTS]
+    if storage:
+        paths = sorted({path for _kind, path in storage})
+        return StorageError("retouch.storage_failed", count=len(storage),
+                            path=join(paths[:3]) + ("…" if len(paths) > 3 else ""),
+                            names=names, details=details)
+    return InputError("retouch.pages_failed", count=len(failed), names=names, details=details)
 
 
 def _page_sort_key(issue: PageIssue) -> tuple[str, int, str, int]:

@@ -36,7 +36,14 @@ from dangan.intake.renumber import crash_point
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-from dangan.services.retouch import ERRORS, RetouchSummary, defect_words, page_size_mm, run_tasks
+from dangan.services.retouch import (
+    ERRORS,
+    RetouchSummary,
+    defect_words,
+    page_size_mm,
+    run_fault,
+    run_tasks,
+)
 from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
@@ -164,8 +171,9 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     if not sources:
         raise NotFoundError("retouch.no_batch_pages")
     redo = _written_unrecorded(ctx, [s for s in sources if not s.recorded], opts)
+    area = _url(ctx, Area.RETOUCHED.value)  # made by init: never recreated by a page's write
     tasks = [PageTask(_url(ctx, s.rel), _url(ctx, _target(s.rel, opts)), s.rel, opts,
-                      force or not s.recorded)
+                      force or not s.recorded, within=area)
              for s in sources]
     recorder = _Recorder(ctx, sources, opts, actor, _request_digest(opts, batch, force),
                          progress)
@@ -193,10 +201,14 @@ def _failed_volumes(grouped: dict[int, list[tuple[_Source, PageReport]]]) -> lis
     lines = []
     for pages in grouped.values():
         failed = sorted((_page_no(src) or 0) for src, rep in pages if rep.status == "failed")
-        if failed:
-            lines.append(t("retouch.volume_failed_pages", code=pages[0][0].archive_code,
-                           stage=t("stage.retouch"), count=len(failed),
-                           pages=join(str(n) for n in failed)))
+        if not failed:
+            continue
+        # not the pages' own fault (storage, a lost worker): no rescan, fix it and run again
+        key = ("retouch.volume_failed_run" if all(run_fault(rep) for _s, rep in pages
+                                                   if rep.status == "failed")
+               else "retouch.volume_failed_pages")
+        lines.append(t(key, code=pages[0][0].archive_code, stage=t("stage.retouch"),
+                       count=len(failed), pages=join(str(n) for n in failed)))
     return lines
 
 
@@ -343,6 +355,8 @@ def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source
 
 def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source,
                  rep: PageReport, opts: RetouchOptions, stored: tuple[str, int] | None) -> None:
+    if run_fault(rep):
+        return  # the storage's or a worker's fault, not the page's: nothing measured, no defect
     page = session.get(Page, src.page_id) if src.page_id else None
     if page is not None and rep.status != "skipped":
         data = rep.to_dict()

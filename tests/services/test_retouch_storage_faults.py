@@ -1,0 +1,108 @@
+"""``retouch`` of a project when the storage fails: the storage root is never recreated on the
+local disk, a page that fails for the storage's fault (or a lost worker) is a failed page of
+the run — named, its volume unsigned, exit 11 — never a defect charged to the page or its
+scanner, and a rerun that does the page again settles the findings it no longer makes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from dangan.compute.executors import InProcessExecutor
+from dangan.db.models import Defect, StageEvent, StoredFile
+from dangan.domain import workflow as wf
+from dangan.errors import StorageError
+from dangan.samples import generate_set, make_archive_codes, write_volume_list
+from dangan.services import claims, intake
+from dangan.services.engine import Actor, resolve_actor
+from dangan.services.project import ProjectContext, open_project
+from dangan.services.retouch import project as retouch_project
+from dangan.services.volumes import import_volumes
+from dangan.services.workers import add_worker
+from workflow.helpers import line_to
+
+VOLUMES, PAGES = 2, 2
+
+
+@pytest.fixture
+def claimed(project: ProjectContext, tmp_path: Path) -> tuple[ProjectContext, Actor]:
+    ctx = project
+    toml = ctx.home / "dangan.toml"  # orientation off: quicker, and beside the point here
+    toml.write_text(toml.read_text("utf-8").replace("orientation = true", "orientation = false",
+                                                    1), "utf-8")
+    ctx = open_project(ctx.home)
+    scans = tmp_path / "扫描工作站"
+    truth = generate_set(scans, VOLUMES, 47, pages=(PAGES, PAGES),
+                         archive_codes=make_archive_codes(VOLUMES, 47),
+                         p_duplicate=0.0, p_blank=0.0)
+    import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
+    add_worker(ctx, "陈修图", ["retoucher"])
+    batch = line_to(ctx, wf.SCAN)
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scans)
+    retoucher = resolve_actor(ctx, "陈修图")
+    claims.claim(ctx, retoucher, batch, wf.RETOUCH)
+    return ctx, retoucher
+
+
+def _retouch_defects(ctx: ProjectContext) -> list[Defect]:
+    with ctx.transaction() as s:
+        return list(s.scalars(select(Defect).where(Defect.source == "retouch")).all())
+
+
+def _signed(ctx: ProjectContext) -> int:
+    with ctx.transaction() as s:
+        return len(s.scalars(select(StageEvent).where(
+            StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.RETOUCH,
+            StageEvent.volume_id.is_not(None))).all())
+
+
+@pytest.mark.parametrize("gone", ["root", "area"])
+def test_the_storage_gone_midway_is_never_recreated(
+        claimed: tuple[ProjectContext, Actor], monkeypatch: pytest.MonkeyPatch,
+        gone: str) -> None:
+    """The NAS drops while a page is being retouched (read before, written after): the page
+    fails as storage unreachable and no folder is made — neither the root nor its area."""
+    from dangan.imaging import files
+
+    ctx, retoucher = claimed
+    root = Path(ctx.storage.root)
+    folder = root if gone == "root" else root / "已修图"
+    away = folder.with_name(folder.name + "-away")
+    real = files.retouch_bytes
+    calls = []
+
+    def unmount_on_second_page(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            folder.rename(away)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(files, "retouch_bytes", unmount_on_second_page)
+    with pytest.raises(StorageError) as err:
+        retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    assert err.value.exit_code == 11
+    assert not folder.exists()  # nothing of the storage made on the local disk
+    assert not _retouch_defects(ctx) and _signed(ctx) == 0
+
+
+def test_the_retouched_area_gone_fails_the_run_with_exit_11_naming_it(
+        claimed: tuple[ProjectContext, Actor]) -> None:
+    from dangan.cli.main import app
+
+    ctx, _retoucher = claimed
+    area = Path(ctx.storage.root) / "已修图"
+    shutil.rmtree(area)
+    result = CliRunner().invoke(app, ["retouch", "-p", str(ctx.home), "-w", "陈修图",
+                                      "--workers", "1"])
+    assert isinstance(result.exception, StorageError), result.output
+    assert result.exception.key == "retouch.storage_failed"
+    assert result.exception.params["count"] == VOLUMES * PAGES
+    assert str(area) in result.exception.params["path"]
+    assert not area.exists()  # refused, not recreated
+    assert not _retouch_defects(ctx) and _signed(ctx) == 0
+    with ctx.transaction() as s:
+        assert not s.scalars(select(StoredFile).where(StoredFile.area == "retouched")).all()
