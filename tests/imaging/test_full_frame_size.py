@@ -1,0 +1,45 @@
+"""A page whose sheet fills the frame keeps its size on a page of that size.
+
+The frame's edge is no ink: an exact A4 frame lies on the A4 page at scale 1 (it came out
+at 0.985, a 1.5 mm margin asked around the frame), and a full-frame page deskewed keeps its
+content at scale 1 (it was shrunk 0.91–0.98 to keep the blank corners the turn pushes
+beyond the page). Pages drawn here.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import simplejpeg
+from retouch_synthetic import draw_page
+
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.pipeline import retouch_bytes
+
+OPTS = RetouchOptions(orientation=False, trust_file_dpi=True)
+
+
+def _jpeg(page: np.ndarray) -> bytes:
+    return bytes(simplejpeg.encode_jpeg(np.ascontiguousarray(page), quality=90))
+
+
+def _ink(img: np.ndarray) -> int:
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
+    return int(np.count_nonzero(grey < 128))
+
+
+@pytest.mark.parametrize("skew", [0.0, 1.5, -2.5])
+def test_a_full_frame_a4_page_keeps_its_size(skew: float) -> None:
+    page = draw_page()  # 1654 × 2339: A4 at 200 dpi, the sheet filling the frame
+    h, w = page.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)
+    scan = cv2.warpAffine(page, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(238, 238, 238))
+    done = retouch_bytes(_jpeg(scan), OPTS)
+    report = done.report
+    assert (report.width, report.height) == (w, h)
+    assert report.scale == pytest.approx(1.0, abs=0.002), report.changes
+    assert "scaled" not in [c.code for c in report.changes]
+    out = simplejpeg.decode_jpeg(done.data)
+    assert _ink(out) >= 0.97 * _ink(scan)  # nothing cut
+    assert report.content_margin_mm > 0
