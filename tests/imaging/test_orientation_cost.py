@@ -191,3 +191,33 @@ def test_the_recogniser_reads_each_crop_alone() -> None:
     narrow = np.ascontiguousarray(crop[:, : crop.shape[1] // 2])
     wide = np.ascontiguousarray(np.concatenate([crop] * 3, axis=1))
     assert rapidocr.recognise([narrow, wide])[0] == rapidocr.recognise([narrow])[0]
+
+
+def test_as_it_is_of_the_detector_alone_is_checked_when_nothing_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of vertical script lying on its side: its columns look to the detector like
+    upright rows, and the recogniser reads nothing either way. The detector's "as it is"
+    passed silently; where not one box read, Tesseract saying otherwise flags the page."""
+    nothing = Reading(np.zeros(4), np.zeros(4), 0.0, 6)
+    sideways = tesseract.Osd(90, 1.5, "Han", 2.0)
+    assert decide(lines(0, 0.9), nothing, monkeypatch, sideways)[:2] == (
+        0, orientation.DISAGREE)
+    upright = tesseract.Osd(0, 1.5, "Han", 2.0)
+    assert decide(lines(0, 0.9), nothing, monkeypatch, upright)[:2] == (0, "")
+    unsure = tesseract.Osd(180, 0.5, "Han", 2.0)
+    assert decide(lines(0, 0.9), nothing, monkeypatch, unsure)[:2] == (0, "")
+    # a box read (even one that could not tell row from column): the detector's word stands
+    # without Tesseract, as before
+    some = Reading(np.zeros(4), np.zeros(4), 0.0, 6, unsure=1)
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    assert orientation._decide(lines(0, 0.9), some, orientation._Osd(
+        np.full((1169, 827), 230, np.uint8), 100.0, lines(0, 0.9), (640, 453)))[:2] == (0, "")
+
+
+def test_vertical_script_on_its_side_that_reads_as_nothing_is_not_passed() -> None:
+    """The page (a second-generator dev seed) that passed as upright unflagged: vertical
+    script turned a quarter, read as nothing, the detector sure of "as it is"."""
+    grey, need = generated(42012, "vertical", 90)
+    d = decide_orientation(grey, 200.0)
+    assert need == 90
+    assert d.rotation == need or (d.rotation == 0 and d.review), d.evidence

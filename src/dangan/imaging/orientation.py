@@ -28,7 +28,8 @@ or a turn when the line direction says the same with a margin (a clear margin on
 with little text): two independent tools agreeing, whatever Tesseract would say. Otherwise
 a turn needs the reading and one other tool and no clear "no" (or, with nothing read, the
 detector and Tesseract agreeing, one of them clear, and no box read fluently another way);
-an unflagged "as it is" needs no two boxes read fluently as a turn. Anything else leaves the page as it is
+an unflagged "as it is" needs no two boxes read fluently as a turn (and, on a page of text
+of which not one box read either way, Tesseract not saying otherwise). Anything else leaves the page as it is
 (``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
 looks at the sheet's shape: a landscape sheet stays landscape unless its text says
 otherwise, and a page with little text is not turned unless several of its lines read
@@ -58,6 +59,8 @@ MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is
 MIN_OSD_AGREE = 0.2  # Tesseract's orientation confidence when it agrees with the detector
 MIN_OSD_VERTICAL = 5.0  # ... when it alone says "upright vertical script"
 OSD_VETO = 3.0  # Tesseract this sure of another answer vetoes a turn on a weak reading
+OSD_DOUBT = 1.0  # ... and, this sure, an "as it is" of the detector alone on a page of
+# text the recogniser read nothing of (vertical script on its side reads as nothing either way)
 WEAK_TURN = 2  # boxes read fluently one way that a turn on a weak reading needs
 STRONG_MARGIN, STRONG_OSD = 0.6, 1.5  # a turn needs one of the two tools to be this clear
 # (line is tall, classifier's answer on the line laid down) -> clockwise turn to upright
@@ -211,11 +214,15 @@ def _little_text(lv: LineVotes, osd: _Osd) -> tuple[int, str, float]:
     return 0, "" if o is None or o.rotate == 0 else LITTLE_TEXT, 0.0
 
 
-def _tools(lv: LineVotes, osd: _Osd) -> tuple[int, str, float]:
-    """The detector's line votes checked by Tesseract: (turn, review, confidence)."""
+def _tools(lv: LineVotes, osd: _Osd, alone: bool = True) -> tuple[int, str, float]:
+    """The detector's line votes checked by Tesseract: (turn, review, confidence).
+    ``alone`` False: a clear "as it is" of the detector stands only where Tesseract does not
+    say otherwise (``OSD_DOUBT``)."""
     best, margin = lv.best, lv.margin
     if best == 0 and margin >= MIN_MARGIN_UPRIGHT:
-        return 0, "", min(1.0, margin)
+        if alone or not osd.denies(0, OSD_DOUBT):
+            return 0, "", min(1.0, margin)
+        return 0, DISAGREE, 0.0
     if not tesseract.available():
         return 0, TOOL_MISSING, 0.0
     if best == 180 and margin < MIN_MARGIN_TURN:
@@ -300,8 +307,11 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
             if (osd.says(weak, STRONG_OSD) and not (lv.best != weak
                                                     and lv.margin >= MIN_MARGIN_TURN)):
                 return weak, "", 0.7
+        # Plenty of text and not one box read, either way: the detector's line direction
+        # is one tool's word (columns of vertical script lying across look like rows).
+        read_nothing = rd.boxes > 0 and not (rd.fluent.sum() or rd.unsure or rd.paired.sum())
         return _read_otherwise(*(_little_text(lv, osd) if lv.text < MIN_TEXT
-                                 else _tools(lv, osd)), rd)
+                                 else _tools(lv, osd, alone=not read_nothing)), rd)
     if lv.text < MIN_TEXT:
         # Little text is not turned without the sure reading and the lines agreeing.
         turn, review, conf = _little_text(lv, osd)
