@@ -19,7 +19,7 @@ from dangan.cli.common import (
     print_json,
     worker_option,
 )
-from dangan.errors import DefectsFound
+from dangan.errors import DanganError, DefectsFound
 from dangan.i18n import t
 
 
@@ -128,29 +128,19 @@ def ingest(
 ) -> None:
     """检查后把案卷复制到“已扫描”区：逐文件 SHA-256 校验、登记页面、扫描环节签名、生成跟踪表。"""
     from dangan.services.engine import resolve_actor
+    from dangan.services.intake import IngestReport, read_problems
     from dangan.services.intake import ingest as run_ingest
-    from dangan.services.intake import read_problems
 
     ctx = open_ctx(home)
     problems = list(problem) + (read_problems(problems_file) if problems_file else [])
-    result = run_ingest(ctx, resolve_actor(ctx, worker), scan_root, problems, workers)
-    if as_json:
-        print_json({"volumes": [{"volume": v.volume, "state": v.state, "pages": v.pages,
-                                 "bytes": v.bytes, "message": v.message, "signed": v.signed,
-                                 "finished": v.finished, "key": v.key,
-                                 "defects": [d.to_dict() for d in v.defects]}
-                                for v in result.volumes]})
-    else:
-        for v in result.volumes:
-            out = console if v.state in ("ingested", "unchanged") else err_console
-            out.print(v.message, highlight=False)
-            for d in v.defects:
-                err_console.print(escape(f"  • {d.path} [{d.code}] {d.message}"), highlight=False)
-        console.print(escape(t("intake.ingest.summary", ingested=result.count("ingested"),
-                               unchanged=result.count("unchanged"),
-                               finished=sum(v.finished for v in result.volumes),
-                               refused=result.count("refused") + result.count("conflict"),
-                               signed=sum(v.signed for v in result.volumes))))
+    result = IngestReport()
+    try:
+        run_ingest(ctx, resolve_actor(ctx, worker), scan_root, problems, workers, into=result)
+    except (DanganError, KeyboardInterrupt) as exc:
+        if result.check is not None:  # it stopped among the volumes: say what it did first
+            _print_ingest(result, as_json, exc)
+        raise
+    _print_ingest(result, as_json)
     if result.count("conflict"):
         from dangan.errors import ConflictError
 
@@ -158,6 +148,42 @@ def ingest(
     refused = [d for v in result.volumes if v.state == "refused" for d in v.defects if d.is_error]
     if result.count("refused"):
         raise DefectsFound("error.defects_found", count=len(refused) or result.count("refused"))
+
+
+def _print_ingest(result: Any, as_json: bool,
+                  stopped: DanganError | KeyboardInterrupt | None = None) -> None:
+    """Each volume's outcome and the summary, or, when an error ``stopped`` the run, the
+    volumes done before it and where it stopped (the error itself is printed at the edge)."""
+    if as_json:
+        data: dict[str, Any] = {"volumes": [
+            {"volume": v.volume, "state": v.state, "pages": v.pages, "bytes": v.bytes,
+             "message": v.message, "signed": v.signed, "finished": v.finished, "key": v.key,
+             "defects": [d.to_dict() for d in v.defects]} for v in result.volumes]}
+        if stopped is not None:
+            error = stopped.to_dict() if isinstance(stopped, DanganError) else {
+                "error": "KeyboardInterrupt", "key": "error.interrupted",
+                "message": t("error.interrupted"), "details": [], "exit_code": 130,
+                "params": {}}
+            data["stopped"] = {"volume": result.stopped_at, **error}
+        print_json(data)
+        return
+    for v in result.volumes:
+        out = console if v.state in ("ingested", "unchanged") else err_console
+        out.print(v.message, highlight=False)
+        for d in v.defects:
+            err_console.print(escape(f"  • {d.path} [{d.code}] {d.message}"), highlight=False)
+    if stopped is not None:
+        err_console.print(escape(t(
+            "intake.ingest.stopped", volume=result.stopped_at or "-",
+            code=stopped.exit_code if isinstance(stopped, DanganError) else 130,
+            ingested=result.count("ingested"), signed=sum(v.signed for v in result.volumes))),
+            highlight=False)
+        return
+    console.print(escape(t("intake.ingest.summary", ingested=result.count("ingested"),
+                           unchanged=result.count("unchanged"),
+                           finished=sum(v.finished for v in result.volumes),
+                           refused=result.count("refused") + result.count("conflict"),
+                           signed=sum(v.signed for v in result.volumes))))
 
 
 def _area_key(value: str | None) -> str | None:

@@ -107,6 +107,9 @@ class VolumeIngest:
 class IngestReport:
     volumes: list[VolumeIngest] = field(default_factory=list)
     check: CheckReport | None = None
+    # The volume (archive code or folder) an error stopped the run at; the volumes before it
+    # stay in ``volumes`` as they were done (ingested, signed), so the caller can say so.
+    stopped_at: str = ""
 
     def count(self, state: str) -> int:
         return sum(1 for v in self.volumes if v.state == state)
@@ -166,18 +169,25 @@ def assign_problems(rules: NamingRules, report: CheckReport,
 
 @holds_project_lock("ingest")  # one ingest per project at a time (exit 6 after a wait)
 def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str] = (),
-           workers: int = 0, report: CheckReport | None = None) -> IngestReport:
-    """Check, then ingest every clean volume under ``root``; refuse the others with reasons."""
+           workers: int = 0, report: CheckReport | None = None,
+           into: IngestReport | None = None) -> IngestReport:
+    """Check, then ingest every clean volume under ``root``; refuse the others with reasons.
+
+    ``into``: the report to fill as the volumes are done (returned). When an error stops the
+    run it is raised, and ``into`` still holds every volume done before it (each recorded and
+    signed for good) and ``stopped_at``: what the caller tells the operator before the error."""
     engine.require_role(actor, wf.SCAN)
     if report is None:
         report = check_scan_root(root, check_options(ctx, workers=workers))
-    out = IngestReport(check=report)
     by_volume = assign_problems(ctx.rules, report, problems)
+    out = into if into is not None else IngestReport()
+    out.check = report  # from here on an error stops the run among the volumes
     # The fresh volumes are copied (and made durable) on a thread, up to COPY_AHEAD of them
     # ahead of the one being recorded, signed and its sheet written (work that mostly waits
     # for the disk or holds the interpreter); each is still published in turn.
     ahead = CopyAhead(ctx.storage)
     plan = _CopyPlan(ctx, ahead, report.volumes)
+    reached = 0  # the volume being worked on (an error in a copy ahead stops the run there)
     try:
         plan.top_up(0)
         for at, vol in enumerate(report.volumes):
@@ -192,7 +202,13 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
             finally:
                 if staged is not None:
                     staged.discard()  # unless its volume published it: nothing to remove
+            reached = at + 1
             plan.top_up(at + 1)
+    except BaseException:  # an error, Ctrl-C: what was done before it is kept and reported
+        if reached < len(report.volumes):
+            folder = report.volumes[reached].folder
+            out.stopped_at = folder.archive_code or folder.label
+        raise
     finally:
         ahead.close()
     for d in report.other_defects:

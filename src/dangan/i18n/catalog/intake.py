@@ -136,6 +136,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "{ingested} volume(s) ingested, {unchanged} unchanged (of which "
                               "{finished} finished), {refused} refused; scan stage signed for "
                               "{signed} volume(s) by this run"),
+    "intake.ingest.stopped": (
+        "入库在 {volume} 处中止（退出码 {code}）：此前入库 {ingested} 卷、签扫描环节 {signed} 卷，"
+        "均已保存；排除原因后重新运行 ingest 即可继续",
+        "ingest stopped at {volume} (exit code {code}): {ingested} volume(s) ingested and "
+        "{signed} signed before it are kept; rerun ingest once the cause is fixed to go on"),
     "intake.ingest.problems_file": ("问题文件 {path} 第 {line} 行格式有误：{detail}",
                                     "Problems file {path} line {line}: {detail}"),
     "intake.ingest.no_worker": ("请用 --worker 指定扫描员", "Give the scan operator with --worker"),
