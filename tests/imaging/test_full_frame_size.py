@@ -43,3 +43,16 @@ def test_a_full_frame_a4_page_keeps_its_size(skew: float) -> None:
     out = simplejpeg.decode_jpeg(done.data)
     assert _ink(out) >= 0.97 * _ink(scan)  # nothing cut
     assert report.content_margin_mm > 0
+
+
+def test_no_deskew_still_measures_the_skew_left() -> None:
+    """With --no-deskew the page is not turned, but the skew it is delivered with is measured
+    on the output (it was reported as 0.0) and judged against the limit."""
+    page = draw_page()
+    h, w = page.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 2.0, 1.0)
+    scan = cv2.warpAffine(page, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(238, 238, 238))
+    report = retouch_bytes(_jpeg(scan), RetouchOptions(orientation=False, deskew=False)).report
+    assert report.skew_method == "off" and report.skew_before_deg == 0.0
+    assert abs(abs(report.skew_after_deg) - 2.0) < 0.3, report.skew_after_deg
+    assert "skew" in [d.code for d in report.defects]  # over the folder route's 1° limit
