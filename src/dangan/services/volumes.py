@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dangan.db.models import Defect, ImportLog, StageEvent, Volume
+from dangan.db.models import Defect, ImportLog, StageEvent, Volume, VolumeRecord
 from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
 from dangan.i18n import t
 from dangan.io.sheets import Row, check_row, column_limits, read_table, resolve_columns
@@ -39,9 +39,13 @@ class ImportSummary:
     unchanged: int = 0
     updated: int = 0
     changes: list[str] = field(default_factory=list)
+    kept_titles: list[str] = field(default_factory=list)  # archive codes: the indexed title kept
 
     def message(self) -> str:
-        return t("volumes.imported", added=self.added, unchanged=self.unchanged, updated=self.updated)
+        done = t("volumes.imported", added=self.added, unchanged=self.unchanged, updated=self.updated)
+        if self.kept_titles:
+            done += t("volumes.kept_indexed_titles", count=len(self.kept_titles))
+        return done
 
 
 def _int_cell(row: Row, header: str | None, errors: list[str]) -> int | None:
@@ -110,7 +114,9 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
     Re-importing the same list changes nothing. A row that differs from what was imported
     before is reported and nothing is written, unless ``update`` is set (then the change is
     applied and recorded in the audit trail, signed by ``actor``, a registered worker: a
-    change to registered volumes without one is refused).
+    change to registered volumes without one is refused). A volume whose title was set by
+    indexing (its volume record's 案卷题名) keeps it: the list's title is no change to it, with
+    or without ``update`` (the indexers' work is never overwritten from the client's list).
     """
     rows = _parse_rows(ctx, path)
     summary = ImportSummary()
@@ -119,6 +125,10 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
             v.archive_code: v
             for v in session.scalars(select(Volume).where(Volume.project_id == ctx.project_id))
         }
+        indexed = {vid: (fields or {}).get("title") for vid, fields in session.execute(
+            select(VolumeRecord.volume_id, VolumeRecord.fields).join(
+                Volume, Volume.id == VolumeRecord.volume_id).where(
+                Volume.project_id == ctx.project_id)).all()}
         pending: list[tuple[Volume, dict[str, Any]]] = []
         for data in rows:
             volume = existing.get(data["archive_code"])
@@ -127,6 +137,9 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
                 summary.added += 1
                 continue
             diffs = {k: data[k] for k in COMPARED if getattr(volume, k) != data[k]}
+            if "title" in diffs and volume.title and indexed.get(volume.id) == volume.title:
+                del diffs["title"]  # the indexers' title stands
+                summary.kept_titles.append(volume.archive_code)
             if not diffs:
                 summary.unchanged += 1
                 continue

@@ -134,6 +134,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "row {row} archive code {code}: {field} was imported as “{old}”, file says “{new}”"),
     "volumes.imported": ("导入完成：新增 {added} 卷，未变 {unchanged} 卷，更新 {updated} 卷",
                          "Import done: {added} added, {unchanged} unchanged, {updated} updated"),
+    "volumes.kept_indexed_titles": ("；{count} 卷的题名已由著录确定，保留著录的题名",
+                                    "; {count} kept the title set by indexing"),
     # --- status ---
     "status.title": ("项目 {name} 状态", "Status of project {name}"),
     "status.volumes": ("案卷", "Volumes"),
