@@ -106,3 +106,101 @@ def test_the_retouched_area_gone_fails_the_run_with_exit_11_naming_it(
     assert not _retouch_defects(ctx) and _signed(ctx) == 0
     with ctx.transaction() as s:
         assert not s.scalars(select(StoredFile).where(StoredFile.area == "retouched")).all()
+
+
+def _target_folders(ctx: ProjectContext) -> list[Path]:
+    """The 已修图 folder of each volume, in volume order."""
+    with ctx.transaction() as s:
+        paths = s.scalars(select(StoredFile.path).where(
+            StoredFile.area == "scanned", StoredFile.kind == "page")
+            .order_by(StoredFile.volume_id, StoredFile.path)).all()
+    folders = dict.fromkeys(str(Path(p).parent).split("/", 1)[1] for p in paths)
+    return [Path(ctx.storage.root) / "已修图" / f for f in folders]
+
+
+def test_an_unwritable_volume_folder_is_a_storage_fault_not_a_page_defect(
+        claimed: tuple[ProjectContext, Actor]) -> None:
+    """With a local pool: a volume's 已修图 folder that cannot be written (here a file stands
+    in its place) fails its pages as the storage's fault — exit 11 naming the path, no defect
+    charged to anyone, the volume unsigned — while the other volume is done and signed."""
+    from dangan.cli.main import app
+
+    ctx, _retoucher = claimed
+    blocked = _target_folders(ctx)[0]
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_bytes(b"in the way")
+    result = CliRunner().invoke(app, ["retouch", "-p", str(ctx.home), "-w", "陈修图",
+                                      "--workers", "2"])
+    assert isinstance(result.exception, StorageError), result.output
+    assert result.exception.key == "retouch.storage_failed"
+    assert result.exception.params["count"] == PAGES
+    assert str(blocked) in result.exception.params["path"]
+    assert not _retouch_defects(ctx)
+    assert _signed(ctx) == VOLUMES - 1
+    blocked.unlink()  # the storage mended: the rerun does only that volume, and signs it
+    again = CliRunner().invoke(app, ["retouch", "-p", str(ctx.home), "-w", "陈修图",
+                                     "--workers", "1"])
+    assert again.exit_code == 0, again.output
+    assert _signed(ctx) == VOLUMES
+
+
+class _LosingExecutor:
+    """Every task's worker dies (as Dask reports a task that killed its workers)."""
+
+    workers = 1
+
+    def map_unordered(self, fn, items, on_lost=None):  # type: ignore[no-untyped-def]
+        for item in items:
+            yield on_lost(item, PermissionError("worker died"))
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_lost_worker_fails_the_page_without_a_defect(
+        claimed: tuple[ProjectContext, Actor]) -> None:
+    from dangan.errors import InputError
+    from dangan.services.retouch import failure_error
+
+    ctx, retoucher = claimed
+    summary = retouch_project.run(ctx, _LosingExecutor(), actor=retoucher)
+    assert summary.counts == {"failed": VOLUMES * PAGES}
+    assert not _retouch_defects(ctx) and _signed(ctx) == 0
+    error = failure_error(summary, project=True)
+    assert isinstance(error, InputError) and error.key == "retouch.pages_failed"
+    assert len(summary.unsigned) == VOLUMES
+    assert all("不是页面本身的问题" in line for line in summary.unsigned)
+
+
+def test_a_rerun_settles_the_earlier_findings_it_no_longer_makes(
+        claimed: tuple[ProjectContext, Actor]) -> None:
+    """An older release recorded a lost worker as the page's ``unreadable`` defect (stage
+    scan): the rerun that retouches the page waives it, with why, and keeps the row; a finding
+    the page no longer shows is marked fixed (QC verifies it); nothing is deleted."""
+    from dangan.db.models import Volume
+
+    ctx, retoucher = claimed
+    with ctx.transaction() as s:
+        volume = s.scalars(select(Volume).order_by(Volume.id)).first()
+        assert volume is not None
+        vid, archive_code = volume.id, volume.archive_code
+        for page_no, code, detail, stage in [(1, "unreadable", "worker_lost:PermissionError",
+                                              "scan"),
+                                             (2, "content_at_edge", "margin=-9mm", "retouch")]:
+            s.add(Defect(project_id=ctx.project_id, volume_id=vid, page_no=page_no, code=code,
+                         source="retouch", severity="error", stage=stage, message="",
+                         data={"detail": detail}))
+    summary = retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    assert "failed" not in summary.counts
+    with ctx.transaction() as s:
+        rows = {(d.page_no, d.code): d for d in s.scalars(select(Defect).where(
+            Defect.volume_id == vid, Defect.source == "retouch"))}
+    lost = rows[(1, "unreadable")]
+    assert lost.status == "waived" and lost.resolved_at is not None
+    assert lost.data["resolution"]["reason"] == "run_fault"
+    edge = rows[(2, "content_at_edge")]
+    page_2 = next(r for r in summary.pages if summary.places[r.source] == (archive_code, 2))
+    assert "content_at_edge" not in {d.code for d in page_2.defects}  # a clean page
+    assert edge.status == "fixed" and edge.resolved_at is not None
+    assert edge.data["resolution"]["reason"] == "not_found_again"
+    assert _signed(ctx) == VOLUMES

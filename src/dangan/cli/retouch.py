@@ -199,7 +199,7 @@ def retouch(
     if report:
         svc.write_report(report, summary)
         console.print(escape(t("retouch.report_written", path=report)))
-    failure = svc.failure_error(summary)
+    failure = svc.failure_error(summary, project=project is not None)
     if failure is not None and (project is None or failure.exit_code == 11):
         raise failure
 

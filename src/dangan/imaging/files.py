@@ -27,6 +27,7 @@ TEMP_MARK = ".dangan-part-"
 # ``unreadable`` detail): the storage, or the process working on it.
 STORAGE_UNREACHABLE = "storage_unreachable"
 READ_ERROR = "read_error"
+WRITE_ERROR = "write_error"
 
 
 class StorageUnreachable(OSError):
@@ -146,6 +147,10 @@ def retouch_file(task: PageTask) -> PageReport:
             write_atomic(out_fs, out_path, result.data, within)
         except StorageUnreachable as exc:
             return _unreachable(task, exc)
+        except OSError as exc:  # not writable (permissions, full, a file in the way): the
+            report = PageReport(source=task.rel, status="failed")  # storage's, not the page's
+            report.flag(UNREADABLE, f"{WRITE_ERROR}:{type(exc).__name__}:{out_path}")
+            return report
         result.report.output = task.target
     return result.report
 

@@ -25,7 +25,14 @@ from dangan.errors import DanganError, InputError, StorageError
 from dangan.i18n import catalogue, current_language, join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
-from dangan.imaging.files import STORAGE_UNREACHABLE, TEMP_MARK, PageTask, retouch_file
+from dangan.imaging.files import (
+    READ_ERROR,
+    STORAGE_UNREACHABLE,
+    TEMP_MARK,
+    WRITE_ERROR,
+    PageTask,
+    retouch_file,
+)
 from dangan.imaging.load import page_count
 
 # What scanners write. A file with another suffix is still read when its first bytes say it
@@ -40,10 +47,13 @@ ERRORS = frozenset({c.UNREADABLE, c.CONTENT_AT_EDGE, c.BLACK_BORDER, c.SKEW, c.B
 # Lines of the "pages to look at" list printed after a run; the rest is counted.
 MAX_ISSUE_LINES = 20
 # Why a page failed when the reason is not the page's own (the first part of its ``unreadable``
-# detail): the storage could not be reached. Such a page is a failed page of the run (named,
-# its volume not signed, exit 11), never a defect recorded against the page or its scanner.
-STORAGE_FAULTS = frozenset({STORAGE_UNREACHABLE})
-RUN_FAULTS = STORAGE_FAULTS
+# detail): the storage could not be reached, written or read, or the process working on the
+# page died. Such a page is a failed page of the run (named, its volume not signed; exit 11
+# for the storage), never a defect recorded against the page or its scanner. A plain-folder
+# run's source that cannot be read is a page of the input that failed (exit 4).
+WORKER_LOST = "worker_lost"
+STORAGE_FAULTS = frozenset({STORAGE_UNREACHABLE, WRITE_ERROR, READ_ERROR})
+RUN_FAULTS = STORAGE_FAULTS | {WORKER_LOST}
 MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF",
          b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
 
@@ -198,10 +208,12 @@ def page_name(rep: PageReport, summary: RetouchSummary) -> str:
     return rep.source if rep.pages <= 1 else f"{rep.source} p{rep.page}"
 
 
-def failure_error(summary: RetouchSummary) -> DanganError | None:
+def failure_error(summary: RetouchSummary, project: bool = False) -> DanganError | None:
     """The error a run with failed pages ends with, once the rest is done and recorded: a
     storage fault (exit 11) naming the path when any page failed for one, else the failed
-    pages (exit 4), each named with why; None when no page failed."""
+    pages (exit 4), each named with why; None when no page failed. A source that cannot be
+    read is a storage fault in a project (its masters were verified at ingest), a bad input
+    in a plain-folder run."""
     failed = summary.failed()
     if not failed:
         return None
@@ -210,7 +222,8 @@ def failure_error(summary: RetouchSummary) -> DanganError | None:
                for rep in failed]
     names = join(page_name(rep, summary) for rep in failed[:10]) + ("…" if len(failed) > 10
                                                                     else "")
-    storage = [f for f in (run_fault(rep) for rep in failed) if f and f[0] in STORAGE_FAULTS]
+    kinds = STORAGE_FAULTS if project else STORAGE_FAULTS - {READ_ERROR}
+    storage = [f for f in (run_fault(rep) for rep in failed) if f and f[0] in kinds]
     if storage:
         paths = sorted({path for _kind, path in storage})
         return StorageError("retouch.storage_failed", count=len(storage),
@@ -327,7 +340,7 @@ def _unsafe(path: str, real_root: str) -> str | None:
 
 def _lost(task: PageTask, exc: BaseException) -> PageReport:
     report = PageReport(source=task.rel, status="failed")
-    report.flag(UNREADABLE, f"worker_lost:{type(exc).__name__}")
+    report.flag(UNREADABLE, f"{WORKER_LOST}:{type(exc).__name__}")
     return report
 
 

@@ -24,20 +24,23 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dangan.compute.executors import Executor
-from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume, WorkBatch
+from dangan.db.models import Defect, Page, Rework, StageEvent, StoredFile, Volume, WorkBatch
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import NotFoundError
 from dangan.i18n import join, t
+from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask
 from dangan.imaging.qc import INFORMATION
 from dangan.intake.renumber import crash_point
 from dangan.services import engine
+from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.services.retouch import (
     ERRORS,
+    RUN_FAULTS,
     RetouchSummary,
     defect_words,
     page_size_mm,
@@ -341,7 +344,7 @@ def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source
         volume = session.get(Volume, volume_id)
         assert volume is not None
         for src, rep in pages:
-            _record_page(session, ctx, volume, src, rep, opts, hashes.get(src.rel))
+            _record_page(session, ctx, volume, src, rep, opts, hashes.get(src.rel), request)
         done = [rep for _s, rep in pages if rep.status != "skipped"]
         if done:
             session.add(StageEvent(
@@ -354,7 +357,8 @@ def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source
 
 
 def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source,
-                 rep: PageReport, opts: RetouchOptions, stored: tuple[str, int] | None) -> None:
+                 rep: PageReport, opts: RetouchOptions, stored: tuple[str, int] | None,
+                 request: str = "") -> None:
     if run_fault(rep):
         return  # the storage's or a worker's fault, not the page's: nothing measured, no defect
     page = session.get(Page, src.page_id) if src.page_id else None
@@ -373,9 +377,8 @@ def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source
     if rep.status == "skipped":
         return
     page_no = _page_no(src)
-    known = set(session.scalars(select(Defect.code).where(
-        Defect.volume_id == volume.id, Defect.page_no == page_no, Defect.source == "retouch",
-        Defect.status == "open"))) if page_no is not None else set()
+    known = _settle_earlier(session, volume, page_no, rep, request) if page_no is not None \
+        else set()
     for defect in rep.defects:
         if defect.code in known or defect.code in INFORMATION:
             continue  # recorded by an earlier run of this page; or no defect (a conversion)
@@ -387,3 +390,33 @@ def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source
             message=defect_words(defect.code, defect.detail),  # in words, not "residue=0.040"
             data={"path": src.rel, "detail": defect.detail, "key": f"retouch.defect.{defect.code}",
                   "params": {}}))
+
+
+def _settle_earlier(session: Any, volume: Volume, page_no: int, rep: PageReport,
+                    request: str) -> set[str]:
+    """A page retouched again: its earlier open retouch findings that this run no longer makes
+    are settled (never deleted), each with why in its data — ``fixed`` (QC verifies it at its
+    next passing verdict) for a finding the page no longer shows, ``waived`` for a storage or
+    worker fault an older release recorded as the page's own (charged to no one). A finding
+    under an open rework is left to the rework. Returns the codes still open (not recorded
+    again)."""
+    found = {d.code for d in rep.defects if d.code not in INFORMATION}
+    in_rework = set(session.scalars(select(Rework.defect_id).where(
+        Rework.volume_id == volume.id, Rework.status == "open",
+        Rework.defect_id.is_not(None))))
+    still: set[str] = set()
+    at = ws.now()
+    for row in session.scalars(select(Defect).where(
+            Defect.volume_id == volume.id, Defect.page_no == page_no,
+            Defect.source == "retouch", Defect.status == "open")):
+        detail = str((row.data or {}).get("detail", ""))
+        fault = row.code == c.UNREADABLE and detail.partition(":")[0] in RUN_FAULTS
+        if (row.code in found and not fault) or row.id in in_rework:
+            still.add(row.code)
+            continue
+        row.status = "waived" if fault else "fixed"
+        row.resolved_at = at
+        row.data = {**(row.data or {}), "resolution": {
+            "reason": "run_fault" if fault else "not_found_again", "by": "retouch",
+            "request": request}}
+    return still
