@@ -19,6 +19,8 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
+from dangan.imaging import jpeg
+
 MIN_SIDE_PX = 200
 MAX_PIXELS = 40_000 * 30_000
 
@@ -76,7 +78,7 @@ def _decode_jpeg(data: bytes) -> Decoded:
     except ValueError as exc:
         raise BadPage(f"corrupt:{exc}") from None
     _check_size(width, height)
-    if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+    if not jpeg.complete(data):
         raise BadPage("truncated")
     try:
         pixels = _jpeg_pixels(data, colorspace == "Gray", strict=True)

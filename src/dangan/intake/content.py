@@ -23,6 +23,7 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
+from dangan.imaging import jpeg
 from dangan.intake.duplicates import page_marks
 
 # Largest picture we agree to decode: an A2 sheet at 600 dpi is ~ 140 Mpx.
@@ -128,7 +129,7 @@ def _inspect_jpeg(data: bytes, full: bool) -> tuple[PageInfo, np.ndarray | None]
     bad = _too_big(width, height)
     if bad is not None:
         return PageInfo(**{**bad.__dict__, "fmt": "jpg"}), None
-    if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+    if not jpeg.complete(data):
         return PageInfo(fmt="jpg", width=width, height=height, reason="truncated"), None
     mode = "grey" if colourspace == "Gray" else "colour"
     try:
