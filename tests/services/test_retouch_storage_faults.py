@@ -204,3 +204,30 @@ def test_a_rerun_settles_the_earlier_findings_it_no_longer_makes(
     assert edge.status == "fixed" and edge.resolved_at is not None
     assert edge.data["resolution"]["reason"] == "not_found_again"
     assert _signed(ctx) == VOLUMES
+
+
+def test_a_project_run_with_a_damaged_page_exits_4_naming_it(
+        claimed: tuple[ProjectContext, Actor]) -> None:
+    """A page's own failure (a damaged master) is recorded as its defect, as before; the run
+    records and signs what came out, then exits 4 naming the page (archive code, page)."""
+    from dangan.cli.main import app
+    from dangan.db.models import Volume
+    from dangan.errors import InputError
+
+    ctx, _retoucher = claimed
+    with ctx.transaction() as s:
+        master, code = s.execute(select(StoredFile.path, Volume.archive_code)
+                                 .join(Volume, Volume.id == StoredFile.volume_id)
+                                 .where(StoredFile.area == "scanned", StoredFile.kind == "page")
+                                 .order_by(StoredFile.volume_id, StoredFile.path)).first()
+    damaged = Path(ctx.storage.root) / master
+    damaged.write_bytes(damaged.read_bytes()[:400])  # cut short on the disk
+    result = CliRunner().invoke(app, ["retouch", "-p", str(ctx.home), "-w", "陈修图",
+                                      "--workers", "1"])
+    assert isinstance(result.exception, InputError), result.output
+    assert result.exception.key == "retouch.pages_failed"
+    assert result.exception.params["count"] == 1
+    assert result.exception.params["names"] == f"{code} 1"
+    assert _signed(ctx) == VOLUMES - 1  # the other volume came out whole and is signed
+    defects = _retouch_defects(ctx)
+    assert [(d.page_no, d.code) for d in defects if d.code == "unreadable"] == [(1, "unreadable")]

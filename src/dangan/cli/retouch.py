@@ -199,8 +199,10 @@ def retouch(
     if report:
         svc.write_report(report, summary)
         console.print(escape(t("retouch.report_written", path=report)))
+    # pages that failed end both routes with an error once the rest is done, recorded and
+    # printed: exit 11 for the storage's fault, else exit 4, naming each page and why
     failure = svc.failure_error(summary, project=project is not None)
-    if failure is not None and (project is None or failure.exit_code == 11):
+    if failure is not None:
         raise failure
 
 
