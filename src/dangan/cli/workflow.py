@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from dangan.cli.common import (
     AsJson,
@@ -170,11 +171,17 @@ def borrow_list(overdue: bool = typer.Option(False, "--overdue"),
         return
     if overdue and not infos:
         console.print(t("borrow.none_overdue"))
+        return
+    table = Table(*_folded(t("workflow.form.borrow_batch"), t("workflow.progress.status"),
+                           t("workflow.form.volume_count"), t("workflow.form.pages"),
+                           t("workflow.form.clerk"), t("workflow.form.borrowed_at"),
+                           t("workflow.form.due_at")))
     for i in infos:
-        line = (t("borrow.overdue", no=i.no, due=_time(i.due_at), count=i.volume_count)
-                if i.overdue else
-                f"{i.no}  {t('workflow.status.' + i.status)}  {i.volume_count}  {_time(i.due_at)}")
-        console.print(escape(line), highlight=False)
+        status = t("workflow.status." + i.status)
+        table.add_row(str(i.no), f"[red]{escape(t('borrow.status_overdue', status=status))}[/]"
+                      if i.overdue else escape(status), str(i.volume_count), str(i.pages),
+                      escape(i.clerk), _time(i.borrowed_at), _time(i.due_at))
+    console.print(table)
 
 
 @borrow_app.command("register")
@@ -210,15 +217,30 @@ def batch_split(no: int = typer.Argument(..., metavar="NO"),
     _batch_table(made)
 
 
+def _whole(header: str, values: list[str]) -> Column:
+    """A column of codes (archive codes, batch codes): each printed whole on one line; the
+    other columns give way on a narrow terminal (``_folded``)."""
+    return Column(header, no_wrap=True, overflow="fold",
+                  min_width=max((cell_len(v) for v in values), default=0))
+
+
+def _folded(*headers: str) -> list[Column]:
+    """Columns whose text wraps, and is folded rather than cut with "…" when a word is
+    wider than the column: nothing printed is lost on a narrow terminal."""
+    return [Column(h, overflow="fold") for h in headers]
+
+
 def _batch_table(infos: list[Any]) -> None:
-    table = Table(t("workflow.form.work_batch"), t("workflow.form.first_code"),
-                  t("workflow.form.last_code"), t("workflow.form.volume_count"),
-                  t("workflow.form.planned_pages"), t("workflow.form.stage"),
-                  t("workflow.progress.status"), t("history.person"))
+    table = Table(_whole(t("workflow.form.work_batch"), [b.code for b in infos]),
+                  _whole(t("workflow.form.first_code"), [b.first_code for b in infos]),
+                  _whole(t("workflow.form.last_code"), [b.last_code for b in infos]),
+                  *_folded(t("workflow.form.volume_count"), t("workflow.form.planned_pages"),
+                           t("workflow.form.stage"), t("workflow.progress.status"),
+                           t("history.person")))
     for b in infos:
-        table.add_row(b.code, b.first_code, b.last_code, str(b.volume_count),
-                      str(b.planned_pages), t(f"stage.{b.stage}"),
-                      t(f"workflow.status.{b.status}"), b.holder)
+        table.add_row(escape(b.code), escape(b.first_code), escape(b.last_code),
+                      str(b.volume_count), str(b.planned_pages), t(f"stage.{b.stage}"),
+                      t(f"workflow.status.{b.status}"), escape(b.holder))
     console.print(table)
 
 

@@ -98,6 +98,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Borrow batch {no} out: clerk {clerk}, archive room {staff}, {at}, due {due}"),
     "borrow.problem_noted": ("已记录：{code} {condition}", "Noted: {code} {condition}"),
     "borrow.overdue": ("借卷批次 {no} 已超期（应还 {due}），{count} 卷", "Borrow batch {no} overdue (due {due}), {count} volume(s)"),
+    "borrow.status_overdue": ("{status}，已超期", "{status}, overdue"),
     "borrow.none_overdue": ("没有超期未还的案卷", "No overdue volumes"),
     "borrow.register_title": ("借卷详情登记表", "Borrow register"),
     "borrow.written": ("已生成 {path}", "Wrote {path}"),
