@@ -52,10 +52,10 @@ def _frame(shape: tuple[int, ...]) -> np.ndarray:
 
 def _kept(plan: PagePlan, shape: tuple[int, ...]) -> tuple[np.ndarray | None, bool]:
     """What placement must keep whole on the page, and whether that is the whole frame: the
-    content found — but the whole frame where the sheet was not found with confidence (what
-    looks like bed may be the page). A sheet that fills its frame keeps its content: a
-    deskewed full-frame page is not shrunk to keep the blank corners of the frame."""
-    if keeps_frame(plan) and (not sheet_found(plan) or plan.ink_box is None):
+    content found on a sheet that was cropped; the whole frame where nothing is cropped (the
+    sheet not found with confidence, or filling the frame): what the ink mask misses — faint
+    lines, light print near the frame's edge — is kept too, shrunk if need be."""
+    if keeps_frame(plan):
         return _frame(shape), True
     return (_to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None), False
 
