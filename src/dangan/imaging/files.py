@@ -49,6 +49,10 @@ class PageTask:
     # A folder that must already exist (a project's storage area): the write makes folders only
     # below it. None (plain folders): the target's folders are made as needed.
     within: str | None = None
+    pages: int = 1  # pages of the source file
+    # Why planning refused the page before any work (the detail of its ``unreadable``
+    # finding): another source claims the same output name. "" for a page to retouch.
+    refused: str = ""
 
 
 def output_complete(fs: fsspec.AbstractFileSystem, path: str) -> bool:
@@ -124,6 +128,8 @@ def write_atomic(fs: fsspec.AbstractFileSystem, path: str, data: bytes,
 
 def retouch_file(task: PageTask) -> PageReport:
     """Retouch ``task.source`` into ``task.target``; the report says what happened."""
+    if task.refused:
+        return _failed(task, task.refused)
     out_fs, out_path = fsspec.core.url_to_fs(task.target)
     within = fsspec.core.url_to_fs(task.within)[1] if task.within is not None else None
     try:
@@ -132,30 +138,33 @@ def retouch_file(task: PageTask) -> PageReport:
     except StorageUnreachable as exc:
         return _unreachable(task, exc)
     if not task.force and output_complete(out_fs, out_path):
-        return PageReport(source=task.rel, output=task.target, status="skipped")
+        return PageReport(source=task.rel, output=task.target, status="skipped",
+                          page=task.page or 1, pages=task.pages)
     in_fs, in_path = fsspec.core.url_to_fs(task.source)
     try:
         with in_fs.open(in_path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        report = PageReport(source=task.rel, status="failed")
-        report.flag(UNREADABLE, f"{READ_ERROR}:{type(exc).__name__}:{in_path}")
-        return report
+        return _failed(task, f"{READ_ERROR}:{type(exc).__name__}:{in_path}")
     result = retouch_bytes(data, task.options, task.rel, task.page)
     if result.data is not None:
         try:
             write_atomic(out_fs, out_path, result.data, within)
         except StorageUnreachable as exc:
             return _unreachable(task, exc)
-        except OSError as exc:  # not writable (permissions, full, a file in the way): the
-            report = PageReport(source=task.rel, status="failed")  # storage's, not the page's
-            report.flag(UNREADABLE, f"{WRITE_ERROR}:{type(exc).__name__}:{out_path}")
-            return report
+        except OSError as exc:  # not writable (permissions, full, a file in the way)
+            return _failed(task, f"{WRITE_ERROR}:{type(exc).__name__}:{out_path}")
         result.report.output = task.target
     return result.report
 
 
 def _unreachable(task: PageTask, exc: StorageUnreachable) -> PageReport:
-    report = PageReport(source=task.rel, status="failed")
-    report.flag(UNREADABLE, f"{STORAGE_UNREACHABLE}:{exc.path}")
+    return _failed(task, f"{STORAGE_UNREACHABLE}:{exc.path}")
+
+
+def _failed(task: PageTask, detail: str) -> PageReport:
+    """A page not retouched, and why (the detail of its ``unreadable`` finding)."""
+    report = PageReport(source=task.rel, status="failed", page=task.page or 1,
+                        pages=task.pages)
+    report.flag(UNREADABLE, detail)
     return report

@@ -76,6 +76,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                                "page was not written"),
     "retouch.unreadable.write_error": ("无法写入存储：{where}", "could not write to the "
                                        "storage: {where}"),
+    "retouch.unreadable.output_clash": ("与 {others} 输出到同一文件 {target}，都未修图；"
+                                        "请改名其中一个后重新运行",
+                                        "{others} would be written to the same output "
+                                        "{target}: neither was retouched; rename one and run "
+                                        "again"),
     "retouch.unreadable.worker_lost": ("处理这一页的进程意外退出（已重试一次）",
                                        "the process working on this page died (retried once)"),
     "retouch.unreadable.error": ("处理这一页时出错", "the page could not be processed"),

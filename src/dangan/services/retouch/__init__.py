@@ -14,7 +14,7 @@ import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import fsspec
@@ -52,6 +52,7 @@ MAX_ISSUE_LINES = 20
 # for the storage), never a defect recorded against the page or its scanner. A plain-folder
 # run's source that cannot be read is a page of the input that failed (exit 4).
 WORKER_LOST = "worker_lost"
+OUTPUT_CLASH = "output_clash"  # two sources, one output name (planning refuses both)
 STORAGE_FAULTS = frozenset({STORAGE_UNREACHABLE, WRITE_ERROR, READ_ERROR})
 RUN_FAULTS = STORAGE_FAULTS | {WORKER_LOST}
 MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF",
@@ -163,6 +164,8 @@ def defect_words(code: str, detail: str) -> str:
         return words if not words.startswith("retouch.") else f"{name} {detail}".strip()
     if code == c.UNREADABLE:
         kind, _sep, rest = detail.partition(":")
+        if kind == OUTPUT_CLASH:
+            return _clash_words(rest)
         words = t(f"retouch.unreadable.{kind}", where=fault_path(kind, rest))
         return words if not words.startswith("retouch.") else t("retouch.unreadable.error")
     params = _params(detail)
@@ -179,6 +182,15 @@ def defect_words(code: str, detail: str) -> str:
         except (KeyError, IndexError, ValueError):
             pass
     return f"{name} {detail}".strip()
+
+
+def _clash_words(rest: str) -> str:
+    try:
+        clash = json.loads(rest)
+        return t("retouch.unreadable.output_clash", target=clash["target"],
+                 others=join(clash["with"]))
+    except (ValueError, KeyError, TypeError):
+        return t("retouch.unreadable.error")
 
 
 def fault_path(kind: str, rest: str) -> str:
@@ -315,10 +327,35 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
             continue
         for n in range(1, pages + 1):
             tasks.append(PageTask(source, _join(dst, f"{stem}-p{n:03d}{opts.suffix}"), rel,
-                                  opts, force, n))
+                                  opts, force, n, pages=pages))
     if unsafe:
         raise InputError("retouch.unsafe_source", path=src, count=len(unsafe), details=unsafe)
-    return tasks
+    return _refuse_clashes(tasks, dst)
+
+
+def task_label(task: PageTask) -> str:
+    """A source page as the report names it: its file, and the page of a multi-page file."""
+    return task.rel if task.pages <= 1 else f"{task.rel} p{task.page}"
+
+
+def _refuse_clashes(tasks: list[PageTask], dst: str) -> list[PageTask]:
+    """Pages of two sources that would be written to one output name (``0001.jpg`` beside
+    ``0001.tif``; page 2 of ``0002.tif`` beside ``0002-p002.jpg``) are all refused, each
+    naming the others: neither may overwrite nor hide the other."""
+    claims: dict[str, list[int]] = {}
+    for i, task in enumerate(tasks):
+        claims.setdefault(task.target, []).append(i)
+    out = list(tasks)
+    for target, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        rel = target[len(dst.rstrip("/")) + 1:] if target.startswith(dst.rstrip("/") + "/") \
+            else target
+        for i in claimants:
+            others = [task_label(tasks[j]) for j in claimants if j != i]
+            detail = json.dumps({"target": rel, "with": others}, ensure_ascii=False)
+            out[i] = replace(tasks[i], refused=f"{OUTPUT_CLASH}:{detail}")
+    return out
 
 
 def _unsafe(path: str, real_root: str) -> str | None:
