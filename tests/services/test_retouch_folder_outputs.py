@@ -8,6 +8,8 @@ import io
 import json
 from pathlib import Path
 
+import fsspec
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -56,3 +58,69 @@ def test_two_sources_for_one_output_name_are_both_refused_and_named(tmp_path: Pa
         "0002-p001.jpg", "0002-p003.jpg", "0003.jpg"]
     data = json.loads(report.read_text("utf-8"))
     assert data["counts"]["failed"] == 4 and "skipped" not in data["counts"]
+
+
+def _tree(root: Path) -> Path:
+    src = root / "in"
+    src.mkdir()
+    (src / "0001.jpg").write_bytes(_jpeg(511))
+    (src / "0002.jpg").write_bytes(_jpeg(512, "table"))
+    return src
+
+
+def _run(src: Path, dst: Path, *options: str) -> dict[str, int]:
+    from dangan.compute.executors import InProcessExecutor
+    from dangan.imaging.context import RetouchOptions
+    from dangan.services.retouch import plan_tree, run_tasks
+
+    mode = options[0] if options else "colour"
+    opts = RetouchOptions(mode=mode, orientation=False)  # type: ignore[arg-type]
+    summary = run_tasks(plan_tree(str(src), str(dst), opts, force="force" in options),
+                        InProcessExecutor())
+    return {rep.source: rep.status for rep in summary.pages}
+
+
+def test_a_rerun_redoes_a_page_whose_source_was_replaced(tmp_path: Path) -> None:
+    src, dst = _tree(tmp_path), tmp_path / "out"
+    assert set(_run(src, dst).values()) <= {"ok", "defect"}
+    before = (dst / "0001.jpg").read_bytes()
+    assert _run(src, dst) == {"0001.jpg": "skipped", "0002.jpg": "skipped"}
+    (src / "0001.jpg").write_bytes(_jpeg(599, "seal"))  # another page under the same name
+    again = _run(src, dst)
+    assert again["0001.jpg"] != "skipped" and again["0002.jpg"] == "skipped"
+    assert (dst / "0001.jpg").read_bytes() != before
+    assert "skipped" not in _run(src, dst, "colour", "force").values()  # --force: always
+
+
+def test_a_rerun_with_other_options_redoes_every_page(tmp_path: Path) -> None:
+    src, dst = _tree(tmp_path), tmp_path / "out"
+    _run(src, dst)
+    assert Image.open(dst / "0001.jpg").mode == "RGB"
+    assert "skipped" not in _run(src, dst, "bilevel").values()
+    assert {Image.open(dst / name).mode for name in ("0001.jpg", "0002.jpg")} == {"L"}
+
+
+@pytest.mark.parametrize("fmt", ["jpg", "tif"])
+def test_an_output_without_a_record_is_redone_and_a_recorded_one_kept(
+        tmp_path: Path, fmt: str) -> None:
+    """An output made by an older release records nothing: it is done again, once."""
+    from dangan.compute.executors import InProcessExecutor
+    from dangan.imaging.context import RetouchOptions
+    from dangan.imaging.files import read_stamp
+    from dangan.services.retouch import plan_tree, run_tasks
+
+    src, dst = _tree(tmp_path), tmp_path / "out"
+    (src / "0002.jpg").unlink()
+    opts = RetouchOptions(fmt=fmt, orientation=False)  # type: ignore[arg-type]
+    target = dst / f"0001.{fmt}"
+    target.parent.mkdir()
+    old = io.BytesIO()
+    Image.new("L", (800, 1100), 255).save(old, "JPEG" if fmt == "jpg" else "TIFF")
+    target.write_bytes(old.getvalue())  # whole, but with no record of what it came from
+    first = run_tasks(plan_tree(str(src), str(dst), opts), InProcessExecutor())
+    assert [rep.status for rep in first.pages] != ["skipped"]
+    stamp = read_stamp(fsspec.filesystem("file"), str(target))
+    assert stamp.startswith("dangan-retouch/1 source-sha256=")
+    assert Image.open(target).size != (800, 1100)
+    again = run_tasks(plan_tree(str(src), str(dst), opts), InProcessExecutor())
+    assert [rep.status for rep in again.pages] == ["skipped"]

@@ -4,6 +4,13 @@ The output is written under a temporary name in the destination folder and renam
 complete, so a crash or a killed worker leaves either nothing or a whole file; a rerun
 skips pages whose output exists and is complete.
 
+A plain-folder page (``PageTask.stamp``) records in its output what it was made from: the
+source's SHA-256 and a digest of the options (and page), in a JPEG comment (COM segment) or
+the TIFF ImageDescription tag. A rerun skips the page only when the output says the same
+source bytes and options — a replaced source, a changed ``--mode``, an output by an older
+release (no record) are done again. The decision reads only a few hundred bytes of the
+output, never all of it. A project's pages are recorded in its database instead.
+
 A project's page is written only below its storage area folder (``PageTask.within``), which
 ``dangan init`` made: when that folder has gone (a NAS share unmounted mid-run) the page fails
 as ``storage_unreachable`` naming it, and no folder is made — the storage root is never
@@ -12,10 +19,14 @@ recreated on the local disk.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import posixpath
+import struct
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import BinaryIO
 
 import fsspec
 
@@ -53,6 +64,10 @@ class PageTask:
     # Why planning refused the page before any work (the detail of its ``unreadable``
     # finding): another source claims the same output name. "" for a page to retouch.
     refused: str = ""
+    # Record the source's SHA-256 and the options in the output, and skip only an output that
+    # records the same (plain folders); False: skip any complete output (a project's database
+    # says what was done).
+    stamp: bool = False
 
 
 def output_complete(fs: fsspec.AbstractFileSystem, path: str) -> bool:
@@ -137,19 +152,23 @@ def retouch_file(task: PageTask) -> PageReport:
             require_folder(out_fs, within)
     except StorageUnreachable as exc:
         return _unreachable(task, exc)
-    if not task.force and output_complete(out_fs, out_path):
-        return PageReport(source=task.rel, output=task.target, status="skipped",
-                          page=task.page or 1, pages=task.pages)
+    if not task.force and not task.stamp and output_complete(out_fs, out_path):
+        return _skipped(task)
     in_fs, in_path = fsspec.core.url_to_fs(task.source)
     try:
         with in_fs.open(in_path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         return _failed(task, f"{READ_ERROR}:{type(exc).__name__}:{in_path}")
+    stamp = make_stamp(data, task) if task.stamp else ""
+    if stamp and not task.force and output_complete(out_fs, out_path) and \
+            read_stamp(out_fs, out_path) == stamp:
+        return _skipped(task)
     result = retouch_bytes(data, task.options, task.rel, task.page)
     if result.data is not None:
         try:
-            write_atomic(out_fs, out_path, result.data, within)
+            out = add_stamp(result.data, stamp) if stamp else result.data
+            write_atomic(out_fs, out_path, out, within)
         except StorageUnreachable as exc:
             return _unreachable(task, exc)
         except OSError as exc:  # not writable (permissions, full, a file in the way)
@@ -168,3 +187,106 @@ def _failed(task: PageTask, detail: str) -> PageReport:
                         pages=task.pages)
     report.flag(UNREADABLE, detail)
     return report
+
+
+def _skipped(task: PageTask) -> PageReport:
+    return PageReport(source=task.rel, output=task.target, status="skipped",
+                      page=task.page or 1, pages=task.pages)
+
+
+STAMP_MARK = "dangan-retouch/1"
+STAMP_HEAD = 4096  # bytes of a JPEG read to find its stamp (it follows the JFIF header)
+_DESCRIPTION = 270  # TIFF ImageDescription
+
+
+def make_stamp(source: bytes, task: PageTask) -> str:
+    """What an output is made from: the source's SHA-256, and a digest of the options and
+    the page of the source."""
+    options = json.dumps({"options": asdict(task.options), "page": task.page or 1},
+                         sort_keys=True, default=str)
+    return (f"{STAMP_MARK} source-sha256={hashlib.sha256(source).hexdigest()} "
+            f"options={hashlib.sha256(options.encode('utf-8')).hexdigest()[:32]}")
+
+
+def add_stamp(data: bytes, stamp: str) -> bytes:
+    """``data`` (an encoded JPEG or TIFF) with ``stamp`` recorded in it; other data as it is."""
+    text = stamp.encode("ascii")
+    if data[:2] == b"\xff\xd8":
+        at = 2
+        if data[2:4] == b"\xff\xe0":  # JFIF APP0 stays first
+            at = 4 + int.from_bytes(data[4:6], "big")
+        return data[:at] + b"\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text + data[at:]
+    return _stamp_tiff(data, text)
+
+
+def _tiff_order(head: bytes) -> str | None:
+    order = {b"II": "<", b"MM": ">"}.get(head[:2])
+    if order is None or len(head) < 8 or struct.unpack(order + "H", head[2:4])[0] != 42:
+        return None  # not a classic TIFF (BigTIFF is never written here)
+    return order
+
+
+def _stamp_tiff(data: bytes, text: bytes) -> bytes:
+    """Append the first IFD again with an ImageDescription holding ``text`` and point the
+    header at it: the image data is not moved, so no other offset changes."""
+    e = _tiff_order(data)
+    if e is None:
+        return data
+    ifd = struct.unpack(e + "I", data[4:8])[0]
+    count = struct.unpack(e + "H", data[ifd:ifd + 2])[0]
+    entries = [data[ifd + 2 + 12 * i: ifd + 14 + 12 * i] for i in range(count)]
+    entries = [en for en in entries if struct.unpack(e + "H", en[:2])[0] != _DESCRIPTION]
+    following = data[ifd + 2 + 12 * count: ifd + 6 + 12 * count]  # the next IFD's offset
+    out = bytearray(data)
+    if len(out) % 2:
+        out += b"\0"  # TIFF offsets are even
+    value = text + b"\0"
+    entries.append(struct.pack(e + "HHII", _DESCRIPTION, 2, len(value), len(out)))
+    out += value
+    if len(out) % 2:
+        out += b"\0"
+    entries.sort(key=lambda en: struct.unpack(e + "H", en[:2])[0])
+    out[4:8] = struct.pack(e + "I", len(out))
+    out += struct.pack(e + "H", len(entries)) + b"".join(entries) + following
+    return bytes(out)
+
+
+def read_stamp(fs: fsspec.AbstractFileSystem, path: str) -> str:
+    """The stamp an output records ("" when none, or unreadable), from a few hundred bytes."""
+    try:
+        with fs.open(path, "rb") as fh:
+            head = fh.read(STAMP_HEAD)
+            if head[:2] == b"\xff\xd8":
+                return _jpeg_stamp(head)
+            return _tiff_stamp(fh, head)
+    except (OSError, ValueError, struct.error):
+        return ""
+
+
+def _jpeg_stamp(head: bytes) -> str:
+    at = 2
+    while at + 4 <= len(head) and head[at] == 0xFF:
+        marker, size = head[at + 1], int.from_bytes(head[at + 2:at + 4], "big")
+        if marker == 0xDA:  # image data: no stamp before it
+            return ""
+        body = head[at + 4:at + 2 + size]
+        if marker == 0xFE and body.startswith(STAMP_MARK.encode("ascii")):
+            return body.decode("ascii", "replace")
+        at += 2 + size
+    return ""
+
+
+def _tiff_stamp(fh: BinaryIO, head: bytes) -> str:
+    e = _tiff_order(head)
+    if e is None:
+        return ""
+    fh.seek(struct.unpack(e + "I", head[4:8])[0])
+    count = struct.unpack(e + "H", fh.read(2))[0]
+    entries = fh.read(12 * min(count, 512))
+    for i in range(0, len(entries) - 11, 12):
+        tag, kind, n, offset = struct.unpack(e + "HHII", entries[i:i + 12])
+        if tag == _DESCRIPTION and kind == 2 and 4 < n <= 1024:
+            fh.seek(offset)
+            text = fh.read(n).rstrip(b"\0").decode("ascii", "replace")
+            return text if text.startswith(STAMP_MARK) else ""
+    return ""

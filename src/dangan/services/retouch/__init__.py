@@ -323,11 +323,12 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
         source = protocol + path if protocol else path
         pages = _pages_of(fs, path)
         if pages == 1:
-            tasks.append(PageTask(source, _join(dst, stem + opts.suffix), rel, opts, force, 1))
+            tasks.append(PageTask(source, _join(dst, stem + opts.suffix), rel, opts, force, 1,
+                                  stamp=True))
             continue
         for n in range(1, pages + 1):
             tasks.append(PageTask(source, _join(dst, f"{stem}-p{n:03d}{opts.suffix}"), rel,
-                                  opts, force, n, pages=pages))
+                                  opts, force, n, pages=pages, stamp=True))
     if unsafe:
         raise InputError("retouch.unsafe_source", path=src, count=len(unsafe), details=unsafe)
     return _refuse_clashes(tasks, dst)
