@@ -231,3 +231,25 @@ def test_a_project_run_with_a_damaged_page_exits_4_naming_it(
     assert _signed(ctx) == VOLUMES - 1  # the other volume came out whole and is signed
     defects = _retouch_defects(ctx)
     assert [(d.page_no, d.code) for d in defects if d.code == "unreadable"] == [(1, "unreadable")]
+
+
+def test_a_page_that_fails_on_its_own_settles_nothing(
+        claimed: tuple[ProjectContext, Actor]) -> None:
+    """A page whose master is now damaged was not retouched again: its earlier findings
+    stay open (nothing was seen that settles them), and its failure is its own defect."""
+    from dangan.db.models import Volume
+
+    ctx, retoucher = claimed
+    with ctx.transaction() as s:
+        master, vid = s.execute(select(StoredFile.path, StoredFile.volume_id)
+                                .join(Volume, Volume.id == StoredFile.volume_id)
+                                .where(StoredFile.area == "scanned", StoredFile.kind == "page")
+                                .order_by(StoredFile.volume_id, StoredFile.path)).first()
+        s.add(Defect(project_id=ctx.project_id, volume_id=vid, page_no=1, code="skew",
+                     source="retouch", severity="error", stage="retouch", message="",
+                     data={"detail": "after=4.0"}))
+    damaged = Path(ctx.storage.root) / master
+    damaged.write_bytes(damaged.read_bytes()[:400])
+    retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    rows = {(d.page_no, d.code): d.status for d in _retouch_defects(ctx) if d.volume_id == vid}
+    assert rows[(1, "skew")] == "open" and rows[(1, "unreadable")] == "open"

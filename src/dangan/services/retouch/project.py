@@ -401,6 +401,7 @@ def _settle_earlier(session: Any, volume: Volume, page_no: int, rep: PageReport,
     under an open rework is left to the rework. Returns the codes still open (not recorded
     again)."""
     found = {d.code for d in rep.defects if d.code not in INFORMATION}
+    retouched = rep.status != "failed"  # a page that failed (its own fault) shows nothing new
     in_rework = set(session.scalars(select(Rework.defect_id).where(
         Rework.volume_id == volume.id, Rework.status == "open",
         Rework.defect_id.is_not(None))))
@@ -411,7 +412,7 @@ def _settle_earlier(session: Any, volume: Volume, page_no: int, rep: PageReport,
             Defect.source == "retouch", Defect.status == "open")):
         detail = str((row.data or {}).get("detail", ""))
         fault = row.code == c.UNREADABLE and detail.partition(":")[0] in RUN_FAULTS
-        if (row.code in found and not fault) or row.id in in_rework:
+        if (row.code in found and not fault) or row.id in in_rework or not retouched:
             still.add(row.code)
             continue
         row.status = "waived" if fault else "fixed"
