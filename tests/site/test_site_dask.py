@@ -14,13 +14,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from dangan.db.models import Page, StageEvent, StoredFile, Volume
+from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.samples import generate_set
 from dangan.services import claims, fixity, intake
@@ -42,28 +43,27 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+def _start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, env=SITE_ENV)
+                                start_new_session=True, env=env)
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    """``dask scheduler`` and two single-threaded ``dask worker`` processes (no nanny: a
-    killed worker stays dead, as a PC that lost power), with the site's Dask settings."""
+@contextmanager
+def _cluster(tmp_path: Path, env: dict[str, str]
+             ) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     from distributed import Client
 
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs = [_start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                     "--no-dashboard"], tmp_path / "scheduler.log")]
+                     "--no-dashboard"], tmp_path / "scheduler.log", env)]
     try:
         client = Client(address, timeout=30)
         workers = [_start([str(BIN / "dask"), "worker", address, "--nthreads", "1",
                            "--no-nanny", "--no-dashboard", "--name", f"修图机{i}",
                            "--local-directory", str(tmp_path / f"w{i}")],
-                          tmp_path / f"worker{i}.log") for i in (1, 2)]
+                          tmp_path / f"worker{i}.log", env) for i in (1, 2)]
         procs += workers
         client.wait_for_workers(2, timeout=30)
         client.close()
@@ -80,6 +80,14 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
                 proc.wait()
 
 
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """``dask scheduler`` and two single-threaded ``dask worker`` processes (no nanny: a
+    killed worker stays dead, as a PC that lost power), with the site's Dask settings."""
+    with _cluster(tmp_path, SITE_ENV) as running:
+        yield running
+
+
 def _retouched(ctx: ProjectContext) -> list[Path]:
     area = Path(ctx.storage.root) / "已修图"
     return [p for p in area.rglob("*") if p.is_file() and not p.name.startswith(TMP_PREFIX)
@@ -91,11 +99,8 @@ def _count(ctx: ProjectContext, *where: Any) -> int:
         return int(s.scalar(select(func.count()).select_from(StageEvent).where(*where)) or 0)
 
 
-def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
-        project: ProjectContext, cluster: tuple[str, list[subprocess.Popen[bytes]]],
-        tmp_path: Path) -> None:
-    ctx = project
-    address, workers = cluster
+def _claimed_batch(ctx: ProjectContext, tmp_path: Path) -> int:
+    """Two ingested volumes of five pages, claimed for retouch by 赵修; the page count."""
     scan = tmp_path / "扫描"
     truth = generate_set(scan, 2, seed=5, pages=(5, 5), p_blank=0.0, p_duplicate=0.0)
     with ctx.transaction() as s:
@@ -108,7 +113,15 @@ def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
     shutil.rmtree(scan)
     claims.claim(ctx, resolve_actor(ctx, "赵修"), batch, wf.RETOUCH)
     with ctx.transaction() as s:
-        pages = int(s.scalar(select(func.count()).select_from(Page)) or 0)
+        return int(s.scalar(select(func.count()).select_from(Page)) or 0)
+
+
+def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
+        project: ProjectContext, cluster: tuple[str, list[subprocess.Popen[bytes]]],
+        tmp_path: Path) -> None:
+    ctx = project
+    address, workers = cluster
+    pages = _claimed_batch(ctx, tmp_path)
     assert pages == 10
 
     run = subprocess.Popen([str(BIN / "dangan"), "retouch", "-p", str(ctx.home), "--scheduler",
@@ -162,3 +175,30 @@ def test_the_cluster_runs_with_the_sites_dask_settings(
         assert client.run_on_scheduler(setting, "distributed.scheduler.work-stealing") is False
         assert "stealing" not in client.run_on_scheduler(
             lambda dask_scheduler: sorted(dask_scheduler.extensions))
+
+
+def test_with_every_worker_gone_the_run_ends_naming_the_pages_not_done(
+        project: ProjectContext, tmp_path: Path) -> None:
+    """Every retouch PC off: the pages waiting fail after the scheduler's no-workers timeout
+    (5 minutes in deploy/dask/dangan.yaml, 2 s here) instead of the command waiting for ever;
+    the run ends with exit 4 naming them, records no defect for them, and keeps what was done."""
+    ctx = project
+    pages = _claimed_batch(ctx, tmp_path)
+    env = {**SITE_ENV, "DASK_DISTRIBUTED__SCHEDULER__NO_WORKERS_TIMEOUT": "2s"}
+    with _cluster(tmp_path, env) as (address, workers):
+        run = subprocess.Popen([str(BIN / "dangan"), "--lang", "en", "retouch", "-p",
+                                str(ctx.home), "--scheduler", address, "-w", "赵修"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        while run.poll() is None and not _retouched(ctx):
+            time.sleep(0.05)
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGKILL)
+        output, _ = run.communicate(timeout=120)
+    text = output.decode()
+    done = len(_retouched(ctx))
+    assert 1 <= done < pages, text
+    assert run.returncode == 4, text
+    assert f"{pages - done} page(s) could not be retouched" in text, text
+    with ctx.transaction() as s:
+        assert int(s.scalar(select(func.count()).select_from(Defect).where(
+            Defect.source == "retouch", Defect.code == "unreadable")) or 0) == 0
