@@ -143,3 +143,32 @@ def test_retouch_run_with_progress(app_client: TestClient, line: Line,
             StoredFile.area == Area.RETOUCHED.key)).all()
         assert len(rows) == 4 and all(r.sha256 for r in rows)
     assert line.batch(code)[0] == wf.INDEX  # the run signed the retouch stage
+
+
+def test_a_run_with_a_page_that_failed_ends_failed_naming_it(
+        app_client: TestClient, line: Line, at_retouch: tuple[str, list[Pages]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged master: the other pages are retouched and recorded, but the run says it
+    failed and names the page (it said "done", as if every page had come out)."""
+    from pathlib import Path
+
+    code, made = at_retouch
+    master = Path(line.ctx.storage.root) / made[0].folder / "0002.jpg"
+    master.chmod(0o644)
+    master.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    monkeypatch.setattr(retouch_desk, "make_executor", InProcessExecutor)
+    csrf = login(app_client, "retoucher")
+    assert app_client.post(f"/retouch/{code}/run", data={"csrf_token": csrf}).status_code == 303
+    for thread in threading.enumerate():
+        if thread.name == f"retouch-{code}":
+            thread.join()
+    run = runs.recent(line.ctx, "retouch", subject=code, limit=1)[-1]
+    assert run.state == "failed", run.message
+    lines = run.message.split("；")
+    assert len(lines) == 2 and made[0].archive_code in lines[0], run.message
+    assert made[0].archive_code in lines[1] and "0002.jpg" not in lines[0], run.message
+    assert run.message in app_client.get(f"/retouch/runs/{run.id}").text
+    with line.ctx.transaction() as session:
+        rows = session.scalars(select(StoredFile).where(
+            StoredFile.area == Area.RETOUCHED.key)).all()
+        assert len(rows) == 3  # the other pages are done and recorded

@@ -228,8 +228,8 @@ def start(ctx: ProjectContext, kind: str, subject: str, person: str, worker_id: 
         try:
             message = work(progress)
             progress.finish(DONE, message)
-        except DanganError as exc:
-            progress.finish(FAILED, exc.message)
+        except DanganError as exc:  # with its lines: which pages, rows or files, and why
+            progress.finish(FAILED, "；".join([exc.message, *exc.details]))
         except Exception as exc:  # shown as failed, never lost in a thread
             progress.finish(FAILED, f"{type(exc).__name__}: {exc}")
         finally:

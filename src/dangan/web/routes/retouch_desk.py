@@ -26,6 +26,7 @@ from dangan.i18n import catalogue, t
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.retouch import failure_error
 from dangan.services.retouch import fix as retouch_fix
 from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
@@ -133,6 +134,9 @@ def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
         finally:
             executor.close()
         progress.set_done(total)
+        failed = failure_error(summary, project=True)
+        if failed is not None:  # what was done is recorded and signed; the run failed
+            raise failed
         done = t("web_images.retouch.run_done", pages=len(summary.pages),
                  signed=len(summary.signed))
         return f"{done} {summary.resumed()}".strip()  # a rerun says what it kept
