@@ -124,3 +124,20 @@ def test_an_output_without_a_record_is_redone_and_a_recorded_one_kept(
     assert Image.open(target).size != (800, 1100)
     again = run_tasks(plan_tree(str(src), str(dst), opts), InProcessExecutor())
     assert [rep.status for rep in again.pages] == ["skipped"]
+
+
+def test_a_backup_copy_of_a_page_is_no_page(tmp_path: Path) -> None:
+    """``0001.tif.bak`` holds an image but is a copy kept aside: retouched, it came out as one
+    more page (``0001.tif.jpg``). It is listed as ignored, as any file that is no page."""
+    from dangan.imaging.context import RetouchOptions
+    from dangan.services.retouch import plan_tree
+
+    src = _tree(tmp_path)
+    (src / "0001.jpg.bak").write_bytes(_jpeg(511))
+    (src / "0002.jpg~").write_bytes(_jpeg(512))
+    (src / "0003").write_bytes(_jpeg(513))  # no extension at all: a scanner's own naming
+    ignored: list[str] = []
+    tasks = plan_tree(str(src), str(tmp_path / "out"), RetouchOptions(orientation=False),
+                      ignored=ignored)
+    assert sorted(t.rel for t in tasks) == ["0001.jpg", "0002.jpg", "0003"]
+    assert sorted(ignored) == ["0001.jpg.bak", "0002.jpg~"]

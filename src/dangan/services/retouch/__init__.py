@@ -293,6 +293,16 @@ def _pages_of(fs: fsspec.AbstractFileSystem, path: str) -> int:
         return 1
 
 
+# A copy kept aside (an editor's or a copy program's) is no page of the volume, even when it
+# holds an image: retouched, it came out as one more page (``0001.tif.bak`` → ``0001.tif.jpg``).
+BACKUP_SUFFIXES = (".bak", ".old", ".orig", ".tmp", ".part", ".swp", ".crdownload")
+
+
+def _backup_copy(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith("~") or lower.endswith(BACKUP_SUFFIXES)
+
+
 def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
               ignored: list[str] | None = None) -> list[PageTask]:
     """One task per page under ``src`` (each page of a multi-page file becomes
@@ -315,7 +325,8 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
                             reason=t(reason)))
             continue  # never opened: a FIFO would block, a link would leave the tree
         rel = posixpath.relpath(path, root.rstrip("/") or "/")
-        if posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES and not _sniff(fs, path):
+        if _backup_copy(name) or (posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES
+                                  and not _sniff(fs, path)):
             if ignored is not None:
                 ignored.append(rel)
             continue
