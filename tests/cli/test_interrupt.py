@@ -159,3 +159,21 @@ def test_ctrl_c_stops_retouch_of_a_project(project, tmp_path: Path) -> None:  # 
         assert not s.scalar(select(func.count(StageEvent.id)).where(
             StageEvent.kind.in_([wf.EVENT_RETOUCH_RECORD, wf.EVENT_SIGNOFF]),
             StageEvent.stage == wf.RETOUCH))
+
+
+def test_a_thread_left_waiting_does_not_hold_the_exit_after_ctrl_c() -> None:
+    """A stopped pool's helper thread left waiting on a pipe held an interrupted ingest's exit
+    until a second Ctrl-C (the interpreter joins such threads when it shuts down). After the
+    command's cleanup, Ctrl-C ends the process at once: 「已中断」, exit 130."""
+    code = (
+        "import threading\n"
+        "from dangan.cli import main\n"
+        "threading.Thread(target=threading.Event().wait).start()  # never ends by itself\n"
+        "def app(**_):\n"
+        "    raise KeyboardInterrupt\n"
+        "main.app = app\n"
+        "main.run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "DANGAN_LANG": "zh"})
+    assert done.returncode == 130, done.stderr
+    assert "已中断" in done.stderr

@@ -6,9 +6,11 @@ mapped to exit codes in exactly one place, ``run()``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -96,8 +98,7 @@ def run() -> None:
             err_console.print(f"  • {escape(str(line))}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err_console.print(t("error.interrupted"))
-        sys.exit(130)
+        _interrupted()
     except SystemExit:
         raise
     except Exception as exc:  # usage errors (Typer's click) and anything unexpected
@@ -110,16 +111,27 @@ def run() -> None:
             show()
             sys.exit(code)
         if type(exc).__name__ == "Abort":
-            err_console.print(t("error.interrupted"))
-            sys.exit(130)
+            _interrupted()
         err_console.print(escape(t("error.unexpected", type=type(exc).__name__, detail=exc)))
         sys.exit(1)
     # Without standalone mode Typer turns Ctrl-C and ``typer.Exit(n)`` into a returned code.
     if isinstance(code, int) and not isinstance(code, bool) and code:
         if code == 130:
-            err_console.print(t("error.interrupted"))
+            _interrupted()
         sys.exit(code)
     sys.exit(0)
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: say so and end with 130 at once. The command's cleanup has run (its ``finally``
+    blocks, the pools' workers stopped, partial files removed, transactions rolled back); a
+    helper thread of a stopped pool left waiting on a pipe would otherwise hold the exit
+    until a second Ctrl-C (the interpreter joins every such thread when it shuts down)."""
+    err_console.print(t("error.interrupted"))
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(130)
 
 
 __all__ = ["app", "console", "run"]
