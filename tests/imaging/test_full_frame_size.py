@@ -48,6 +48,7 @@ def test_a_full_frame_a4_page_keeps_its_size_and_its_frame(skew: float) -> None:
     out = simplejpeg.decode_jpeg(done.data)
     assert _ink(out) >= 0.97 * _ink(scan) * report.scale ** 2  # nothing cut
     assert report.content_margin_mm >= 0
+    assert report.status == "ok", report.defects  # the frame on the page's edge is no finding
 
 
 def test_no_deskew_still_measures_the_skew_left() -> None:
@@ -61,3 +62,16 @@ def test_no_deskew_still_measures_the_skew_left() -> None:
     assert report.skew_method == "off" and report.skew_before_deg == 0.0
     assert abs(abs(report.skew_after_deg) - 2.0) < 0.3, report.skew_after_deg
     assert "skew" in [d.code for d in report.defects]  # over the folder route's 1° limit
+
+
+@pytest.mark.parametrize("size", [(1786, 2526), (1600, 2642), (1660, 2350)])
+def test_a_frame_larger_than_the_page_is_shrunk_whole_and_not_flagged(
+        size: tuple[int, int]) -> None:
+    """A full frame a little larger than A4 is shrunk to lie edge to edge on the page: its
+    edge on the page's edge is no content at the edge (it was flagged content_at_edge,
+    margin -0.0 mm, by a rounding)."""
+    w, h = size
+    page = cv2.resize(draw_page(), (w, h), interpolation=cv2.INTER_AREA)
+    report = retouch_bytes(_jpeg(page), OPTS).report
+    assert report.scale < 0.995 and report.content_margin_mm >= 0
+    assert "content_at_edge" not in [d.code for d in report.defects], report.defects

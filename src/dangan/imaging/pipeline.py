@@ -136,10 +136,12 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
     report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4)
-    kept, _whole = _kept(plan, grey.shape)
+    kept, whole = _kept(plan, grey.shape)
     if kept is not None:
         box = transform(to_out, kept)
         report.content_margin_mm = qc.box_margin(box, pl.size) / (dpi / 25.4)
+        if whole:  # the frame is placed whole, edge to edge at most (a rounding below 0)
+            report.content_margin_mm = max(0.0, report.content_margin_mm)
     else:
         report.content_margin_mm = 99.0
     # measured on the output, whatever gave the angle (and with none: --no-deskew)
