@@ -16,36 +16,17 @@ from dangan.compute.executors import InProcessExecutor
 from dangan.db.models import Defect, StageEvent, StoredFile
 from dangan.domain import workflow as wf
 from dangan.errors import StorageError
-from dangan.samples import generate_set, make_archive_codes, write_volume_list
-from dangan.services import claims, intake
-from dangan.services.engine import Actor, resolve_actor
-from dangan.services.project import ProjectContext, open_project
+from dangan.services.engine import Actor
+from dangan.services.project import ProjectContext
 from dangan.services.retouch import project as retouch_project
-from dangan.services.volumes import import_volumes
-from dangan.services.workers import add_worker
-from workflow.helpers import line_to
+from workflow.helpers import claimed_for_retouch
 
 VOLUMES, PAGES = 2, 2
 
 
 @pytest.fixture
 def claimed(project: ProjectContext, tmp_path: Path) -> tuple[ProjectContext, Actor]:
-    ctx = project
-    toml = ctx.home / "dangan.toml"  # orientation off: quicker, and beside the point here
-    toml.write_text(toml.read_text("utf-8").replace("orientation = true", "orientation = false",
-                                                    1), "utf-8")
-    ctx = open_project(ctx.home)
-    scans = tmp_path / "扫描工作站"
-    truth = generate_set(scans, VOLUMES, 47, pages=(PAGES, PAGES),
-                         archive_codes=make_archive_codes(VOLUMES, 47),
-                         p_duplicate=0.0, p_blank=0.0)
-    import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
-    add_worker(ctx, "陈修图", ["retoucher"])
-    batch = line_to(ctx, wf.SCAN)
-    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scans)
-    retoucher = resolve_actor(ctx, "陈修图")
-    claims.claim(ctx, retoucher, batch, wf.RETOUCH)
-    return ctx, retoucher
+    return claimed_for_retouch(project, tmp_path, VOLUMES, PAGES, 47)
 
 
 def _retouch_defects(ctx: ProjectContext) -> list[Defect]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from dangan.db.models import Volume
@@ -137,3 +139,30 @@ def line_to(ctx: ProjectContext, stage: str, claim: bool = True,
     if claim:
         claims.claim(ctx, resolve_actor(ctx, STAGE_PEOPLE[stage]), code_, stage)
     return code_
+
+
+def claimed_for_retouch(ctx: ProjectContext, tmp_path: Path, volumes: int, pages: int,
+                        seed: int) -> tuple[ProjectContext, Actor]:
+    """A project with ``volumes`` generated volumes of ``pages`` pages ingested and claimed for
+    retouch by 陈修图 (orientation off in the project: quicker, and beside the point of the
+    tests that use it); the reopened project and the retoucher."""
+    from dangan.samples import generate_set, make_archive_codes, write_volume_list
+    from dangan.services import intake
+    from dangan.services.project import open_project
+    from dangan.services.volumes import import_volumes
+
+    toml = ctx.home / "dangan.toml"
+    toml.write_text(toml.read_text("utf-8").replace("orientation = true", "orientation = false",
+                                                    1), "utf-8")
+    ctx = open_project(ctx.home)
+    scans = tmp_path / "扫描工作站"
+    truth = generate_set(scans, volumes, seed, pages=(pages, pages),
+                         archive_codes=make_archive_codes(volumes, seed),
+                         p_duplicate=0.0, p_blank=0.0)
+    import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
+    workers.add_worker(ctx, "陈修图", ["retoucher"])
+    batch = line_to(ctx, wf.SCAN)
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), scans)
+    retoucher = resolve_actor(ctx, "陈修图")
+    claims.claim(ctx, retoucher, batch, wf.RETOUCH)
+    return ctx, retoucher
