@@ -167,3 +167,4 @@ WRONG_SIZE = register_code("wrong_size", Severity.ERROR, INTAKE).code
 BLANK_PAGE = register_code("blank_page", Severity.WARNING, INTAKE).code
 DUPLICATE_IMAGE = register_code("duplicate_image", Severity.ERROR, INTAKE).code
 PAGE_COUNT_MISMATCH = register_code("page_count_mismatch", Severity.ERROR, INTAKE).code
+FOLDER_MISMATCH = register_code("folder_mismatch", Severity.ERROR, INTAKE).code

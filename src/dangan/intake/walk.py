@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, Severity, make_defect
 from dangan.domain.naming import (
     WORK_BATCH_MACRO,
+    FolderName,
     NamingRules,
     Rule,
     find_lookalike,
@@ -61,6 +62,35 @@ class PageEntry:
 
     def as_page_file(self) -> PageFile:
         return PageFile(self.page_no, self.name, self.ext)
+
+
+@dataclass(frozen=True)
+class ListedVolume:
+    """What the project recorded for one volume, as the name pass compares a folder with it."""
+
+    pages: int | None  # the pages its folder must hold
+    borrow_batch: int | None = None  # the borrow batch's number, when borrowed
+    work_batch: str | None = None  # the work batch's label ("2-1-1"), when split
+    ingested_as: str | None = None  # the folder its pages were ingested from, if they were
+
+
+@dataclass(frozen=True)
+class VolumeList(Mapping[str, int | None]):
+    """A project's volume list: as a mapping, the page count each volume's folder must hold;
+    besides, what was recorded per volume and the batches that exist (picklable)."""
+
+    volumes: Mapping[str, ListedVolume]
+    work_batches: frozenset[str] = frozenset()
+    borrow_batches: frozenset[int] = frozenset()
+
+    def __getitem__(self, code: str) -> int | None:
+        return self.volumes[code].pages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.volumes)
+
+    def __len__(self) -> int:
+        return len(self.volumes)
 
 
 @dataclass
@@ -197,6 +227,12 @@ class Walker:
         if self.expected is not None and folder.archive_code not in self.expected:
             vol.defects.append(make_defect(dc.UNKNOWN_VOLUME, path=vol.rel or ".",
                                            volume=folder.archive_code))
+        elif isinstance(self.expected, VolumeList):
+            details = _folder_disagrees(folder, self.expected)
+            if details:
+                vol.defects.append(make_defect(dc.FOLDER_MISMATCH, path=vol.rel or ".",
+                                               volume=folder.archive_code, name=name,
+                                               detail="；".join(details)))
 
     # --- page level --------------------------------------------------------------------
     def volume(self, path: str, rel: str, name: str, entries: list[os.DirEntry[str]],
@@ -303,6 +339,28 @@ class Walker:
                                                volume=vol.archive_code, other=other.rel))
             else:
                 seen[vol.archive_code] = vol
+
+
+def _folder_disagrees(folder: FolderName, listed: VolumeList) -> list[str]:
+    """Where a folder's batch segments disagree with the batches the project recorded for its
+    volume (a batch that does not exist, or not this volume's), and the folder its pages were
+    ingested from when it was another: one phrase each, empty when all agree. A volume not
+    yet borrowed or split has no batch to compare with."""
+    vol = listed.volumes[folder.archive_code]
+    out: list[str] = []
+    if folder.borrow_batch is not None and vol.borrow_batch is not None \
+            and folder.borrow_batch != vol.borrow_batch:
+        key = "other" if folder.borrow_batch in listed.borrow_batches else "no"
+        out.append(t(f"intake.folder.{key}_borrow_batch", found=folder.borrow_batch,
+                     recorded=vol.borrow_batch))
+    if folder.work_batch is not None and vol.work_batch is not None \
+            and folder.work_batch != vol.work_batch:
+        key = "other" if folder.work_batch in listed.work_batches else "no"
+        out.append(t(f"intake.folder.{key}_work_batch", found=folder.work_batch,
+                     recorded=vol.work_batch))
+    if vol.ingested_as is not None and vol.ingested_as != folder.name:
+        out.append(t("intake.folder.ingested_as", folder=vol.ingested_as))
+    return out
 
 
 def _scan(path: str) -> list[os.DirEntry[str]]:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from dangan.config import ScanConfig
-from dangan.db.models import Page, StageEvent, StoredFile, Volume
+from dangan.db.models import BorrowBatch, Page, StageEvent, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.domain.defects import BAD_PATH, Defect, make_defect
 from dangan.domain.naming import NamingRules, court_rules
@@ -44,6 +44,7 @@ from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import CopyAhead, Staged, stage_files
+from dangan.intake.walk import ListedVolume, VolumeList
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -62,13 +63,27 @@ COPY_AHEAD = 2  # volumes copied ahead of the one being recorded (temporaries un
 
 
 # --- check --------------------------------------------------------------------------------
-def expected_pages(ctx: ProjectContext) -> dict[str, int | None]:
+def expected_pages(ctx: ProjectContext) -> VolumeList:
+    """The project's volume list as the check compares folders with it: per volume the pages
+    its folder must hold (the list's 页数), its borrow and work batch, and the folder it was
+    ingested from."""
+    pid = ctx.project_id
     with ctx.transaction() as session:
         rows = session.execute(
-            select(Volume.archive_code, Volume.expected_pages).where(
-                Volume.project_id == ctx.project_id)
-        ).all()
-    return {code: pages for code, pages in rows}
+            select(Volume.id, Volume.archive_code, Volume.expected_pages, Volume.folder_name,
+                   BorrowBatch.no, WorkBatch.code)
+            .outerjoin(BorrowBatch, BorrowBatch.id == Volume.borrow_batch_id)
+            .outerjoin(WorkBatch, WorkBatch.id == Volume.work_batch_id)
+            .where(Volume.project_id == pid)).all()
+        ingested = set(session.scalars(select(StoredFile.volume_id).where(
+            StoredFile.project_id == pid, StoredFile.area == SCANNED_KEY).distinct()))
+        work_batches = frozenset(session.scalars(
+            select(WorkBatch.code).where(WorkBatch.project_id == pid)))
+        borrow_batches = frozenset(session.scalars(
+            select(BorrowBatch.no).where(BorrowBatch.project_id == pid)))
+    volumes = {code: ListedVolume(pages, borrow_no, work_code, folder if vid in ingested else None)
+               for vid, code, pages, folder, borrow_no, work_code in rows}
+    return VolumeList(volumes, work_batches, borrow_batches)
 
 
 def check_options(ctx: ProjectContext | None = None, *, rules: NamingRules | None = None,

@@ -100,6 +100,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.blank_page.label": ("空白页", "Blank page"),
     "defect.duplicate_image.label": ("重页", "Duplicate scan"),
     "defect.page_count_mismatch.label": ("页数不符", "Page count mismatch"),
+    "defect.folder_mismatch.label": ("文件夹名与项目登记不符", "Folder name disagrees with the project"),
     "defect.catalogue_gap.label": ("目录缺漏", "Gap in the catalogue"),
     "defect.catalogue_overlap.label": ("目录页码重叠", "Overlapping items"),
     "defect.catalogue_beyond_last_page.label": ("终止页超出最后一页", "Last page beyond the volume"),
