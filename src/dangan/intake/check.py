@@ -1,17 +1,20 @@
 """``dangan check``: names, then content, of every volume under a scan root.
 
-The name pass (``walk``) is cheap; the content pass reads each page once, decodes it at
-reduced resolution in a process pool and compares pages for duplicate scans within a volume
-and across neighbouring volumes (a sheet that slipped into the next folder).
+The name pass (``walk``) is cheap; the content pass reads each page once, hashes it
+(SHA-256), decodes it at reduced resolution in a process pool and compares pages for
+duplicate scans within a volume and across neighbouring volumes (a sheet that slipped into
+the next folder). Byte-identical page files are found by their hash anywhere in the run and,
+with a project, among the pages already ingested (``CheckOptions.stored``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dangan.compute.executors import init_pool_worker, terminate_pool
@@ -37,8 +40,21 @@ CHUNK = 16
 
 
 @dataclass(frozen=True)
+class StoredCopy:
+    """A page file already ingested (a master in 已扫描), as ``CheckOptions.stored`` gives it."""
+
+    volume: str  # archive code
+    page: int | None  # page number
+    path: str  # relative to the storage root
+
+
+# SHA-256s (hex) → the pages already ingested with those bytes (a hash found nowhere: absent)
+StoredLookup = Callable[[Sequence[str]], Mapping[str, Sequence[StoredCopy]]]
+
+
+@dataclass(frozen=True)
 class CheckOptions:
-    """Everything a check depends on; frozen and picklable."""
+    """Everything a check depends on; frozen, and picklable without ``stored``."""
 
     rules: NamingRules
     scan: ScanConfig
@@ -46,6 +62,7 @@ class CheckOptions:
     content: bool = True
     workers: int = 0  # 0: one per core; 1: in this process
     full_decode: bool = False
+    stored: StoredLookup | None = None  # a project's ingested pages, by SHA-256
 
 
 @dataclass
@@ -116,8 +133,11 @@ def inspect_files(paths: Sequence[str], full_decode: bool = False) -> list[PageI
     with one_opencv_thread():
         for path in paths:
             data = read_page_file(path)
-            out.append(data if isinstance(data, PageInfo)
-                       else inspect_page(data, full_decode=full_decode))
+            if isinstance(data, PageInfo):
+                out.append(data)
+                continue
+            info = inspect_page(data, full_decode=full_decode)
+            out.append(replace(info, sha256=hashlib.sha256(data).hexdigest()) if data else info)
     return out
 
 
@@ -212,10 +232,13 @@ def _rel(vol: VolumeFolder, name: str) -> str:
     return f"{vol.rel}/{name}" if vol.rel else name
 
 
-def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> None:
+def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> dict[str, int]:
     """Flag the later of two scans of one sheet, within a volume and across neighbouring
     volumes (a sheet scanned again into the next folder), whatever the second scan's skew,
-    offset, scale, bed or exposure (``duplicates.find_duplicates``)."""
+    offset, scale, bed or exposure (``duplicates.find_duplicates``).
+
+    Returns the sheet found scanned more than once of each page reported or named (by its
+    path): pages with the same number are already reported as one sheet."""
     ordered = sorted(volumes, key=lambda v: rules.archive_code.sort_key(v.folder.label))
     pages: list[tuple[int, VolumeResult, PageEntry]] = []
     for k, vol in enumerate(ordered):
@@ -235,8 +258,11 @@ def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> No
         _kc, copy_vol, copy = pages[i]
         return copy.name if copy_vol is vol else _rel(copy_vol.folder, copy.name)
 
+    sheets: dict[str, int] = {}
     for dup in found:
         _k, vol, entry = pages[dup.page]
+        for i in dup.copies or (dup.page, dup.other):
+            sheets[_rel(pages[i][1].folder, pages[i][2].name)] = min(dup.copies or (dup.other,))
         copies = ("" if len(dup.copies) <= 2 else t(
             "defect.duplicate_copies", count=len(dup.copies),
             pages=join(name_in(vol, c) for c in dup.copies)))
@@ -244,6 +270,46 @@ def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> No
             dc.DUPLICATE_IMAGE, path=_rel(vol.folder, entry.name),
             volume=vol.folder.archive_code, page=entry.page_no, other=name_in(vol, dup.other),
             copies=copies))
+    return sheets
+
+
+def identical_defects(volumes: Sequence[VolumeResult], rules: NamingRules,
+                      sheets: Mapping[str, int], stored: StoredLookup | None = None) -> None:
+    """Flag every page file byte-identical (same SHA-256) to an earlier one: anywhere in the
+    run, whatever the distance between their volumes, and, with ``stored``, among the pages
+    already ingested (those come first). A page stored under its own volume and page number
+    is that page ingested before (a rerun), not a copy. A pair the rescan search reported
+    (``sheets``) is not reported again. Each report names every copy."""
+    order = rules.archive_code.sort_key
+    by_hash: dict[str, list[tuple[VolumeResult, PageEntry]]] = {}
+    for vol in sorted(volumes, key=lambda v: order(v.folder.label)):
+        for entry in sorted(vol.folder.pages, key=lambda p: (p.page_no, p.name)):
+            info = vol.infos.get(entry.name)
+            if info is not None and info.sha256:
+                by_hash.setdefault(info.sha256, []).append((vol, entry))
+    found = stored([h for h, run in by_hash.items() if run]) if stored is not None else {}
+    for sha, run in by_hash.items():
+        at = {(v.folder.archive_code, e.page_no) for v, e in run}
+        ingested = sorted((c for c in found.get(sha, ()) if (c.volume, c.page) not in at),
+                          key=lambda c: (order(c.volume), c.page or 0, c.path))
+        if len(run) + len(ingested) < 2:
+            continue
+        reruns = {(c.volume, c.page) for c in found.get(sha, ())}
+        run = sorted(run, key=lambda ve: (ve[0].folder.archive_code, ve[1].page_no) not in reruns)
+        names = [t("defect.duplicate_stored_copy", path=c.path) for c in ingested]
+        names += [_rel(v.folder, e.name) for v, e in run]
+        copies = t("defect.duplicate_identical", count=len(names), pages=join(names))
+        first = ingested[0].path if ingested else _rel(run[0][0].folder, run[0][1].name)
+        for vol, entry in run:
+            path = _rel(vol.folder, entry.name)
+            if path == first or (vol.folder.archive_code, entry.page_no) in reruns:
+                continue
+            if path in sheets and sheets[path] == sheets.get(first):
+                continue  # the rescan search reported this pair
+            other = first if ingested or run[0][0] is not vol else run[0][1].name
+            vol.folder.defects.append(make_defect(
+                dc.DUPLICATE_IMAGE, path=path, volume=vol.folder.archive_code,
+                page=entry.page_no, other=other, copies=copies))
 
 
 def run_check(root: str, options: CheckOptions,
@@ -264,4 +330,5 @@ def check_content(volumes: Sequence[VolumeResult], options: CheckOptions) -> Non
         vol.infos[entry.name] = info
         vol.folder.defects.extend(page_defects(entry, _rel(vol.folder, entry.name),
                                                vol.folder.archive_code, info, options.scan))
-    duplicate_defects(volumes, options.rules)
+    sheets = duplicate_defects(volumes, options.rules)
+    identical_defects(volumes, options.rules, sheets, options.stored)

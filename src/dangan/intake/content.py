@@ -48,6 +48,7 @@ class PageInfo:
     ink: float = 0.0
     blank: bool = False
     marks: bytes = b""  # duplicates.page_marks: finds the same sheet scanned again
+    sha256: str = ""  # of the file's bytes (hex), set by whoever read them: finds a copied file
     reason: str | None = None  # corrupt_image reason key suffix
     reason_params: dict[str, Any] = field(default_factory=dict)
 

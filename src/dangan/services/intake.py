@@ -41,7 +41,7 @@ from dangan.errors import (
 from dangan.export.tracking_sheet import sheet_rel, write_tracking_sheet
 from dangan.i18n import join, t
 from dangan.intake import renumber as rn
-from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
+from dangan.intake.check import CheckOptions, CheckReport, StoredCopy, VolumeResult, run_check
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import CopyAhead, Staged, stage_files
 from dangan.intake.walk import ListedVolume, VolumeList
@@ -92,8 +92,26 @@ def check_options(ctx: ProjectContext | None = None, *, rules: NamingRules | Non
     """Options from the project (rules, scan spec, volume list) or from what the caller gives."""
     if ctx is not None:
         return CheckOptions(rules or ctx.rules, scan or ctx.config.scan, expected_pages(ctx),
-                            content, workers)
+                            content, workers, stored=functools.partial(stored_pages, ctx))
     return CheckOptions(rules or court_rules(), scan or ScanConfig(), None, content, workers)
+
+
+def stored_pages(ctx: ProjectContext, hashes: Sequence[str],
+                 chunk: int = 500) -> dict[str, list[StoredCopy]]:
+    """The pages in 已扫描 recorded with these SHA-256s (the check's copies of ingested pages),
+    read in one transaction, one query per ``chunk`` hashes."""
+    out: dict[str, list[StoredCopy]] = {}
+    with ctx.transaction() as session:
+        for i in range(0, len(hashes), chunk):
+            for sha, path, code, page_no in session.execute(
+                    select(StoredFile.sha256, StoredFile.path, Volume.archive_code, Page.page_no)
+                    .join(Volume, Volume.id == StoredFile.volume_id)
+                    .outerjoin(Page, Page.id == StoredFile.page_id)
+                    .where(StoredFile.project_id == ctx.project_id,
+                           StoredFile.area == SCANNED_KEY, StoredFile.kind == "page",
+                           StoredFile.sha256.in_(hashes[i : i + chunk]))):
+                out.setdefault(sha, []).append(StoredCopy(code, page_no, path))
+    return out
 
 
 def check_scan_root(root: Path, options: CheckOptions) -> CheckReport:
