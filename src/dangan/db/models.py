@@ -200,6 +200,7 @@ class StoredFile(Base):
         Index("ix_stored_file_volume_area", "volume_id", "area"),
         Index("ix_stored_file_project_area", "project_id", "area"),
         Index("ix_stored_file_page", "page_id"),
+        Index("ix_stored_file_project_area_sha256", "project_id", "area", "sha256"),
     )
 
 
