@@ -1,5 +1,6 @@
 """With a project, a volume folder is checked against what the project recorded for its volume:
-the batches its name gives (borrow batch, work batch) and the folder it was ingested from. A disagreement is an error defect and ingest refuses the volume
+the batches its name gives (borrow batch, work batch), the page count the sorter numbered
+and the folder it was ingested from. A disagreement is an error defect and ingest refuses the volume
 (exit 9): masters in 已扫描 are never modified, so a wrong name would be kept for good."""
 
 from __future__ import annotations
@@ -157,3 +158,35 @@ def test_a_volume_delivered_again_under_another_name_names_its_ingested_folder(
     assert _stored(ctx) == stored
     # the folder it was ingested from is still the one that passes
     assert not _by_code(check_scan_root(first, check_options(ctx, workers=1)), "folder_mismatch")
+
+
+def test_the_sorters_count_is_the_count_a_folder_must_hold(
+    project, scans: tuple[Path, SetTruth], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The list says 10, the sorter numbered 12 just before scanning, 10 files scanned: two
+    pages are missing at the end (no gap shows them)."""
+    ctx = project
+    c1, _c2 = _two_borrow_batches(ctx, list_pages=PAGES, sorted_pages=PAGES + 2)
+    root = _copy(scans, tmp_path / "scan", {c1: f"1-1-1-1-{c1}"})
+    report = check_scan_root(root, check_options(ctx, workers=1))
+    (said,) = _by_code(report, "page_count_mismatch")[f"1-1-1-1-{c1}"]
+    assert said == "页数不符：扫描 10 页，整理员编页 12 页"
+    r = _cli(ctx, "ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+    assert r.returncode == 9, r.stdout + r.stderr
+    assert "page_count_mismatch" in "".join((r.stdout + r.stderr).split())
+    assert _stored(ctx) == 0
+
+
+def test_the_sorters_count_overrides_the_list_and_the_list_counts_without_it(
+    project, scans: tuple[Path, SetTruth], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    ctx = project
+    c1, c2 = add_volumes(ctx, 2, pages=PAGES + 3)  # the client's list: 13 pages each
+    add_people(ctx)
+    _no, (batch,) = borrow_and_split(ctx, 1)
+    _to_scan(ctx, batch, PAGES)  # volume 1: the sorter numbered 10
+    root = _copy(scans, tmp_path / "scan", {c1: f"1-1-1-1-{c1}", c2: f"1-1-1-1-{c2}"})
+    report = check_scan_root(root, check_options(ctx, workers=1))
+    found = _by_code(report, "page_count_mismatch")
+    assert f"1-1-1-1-{c1}" not in found  # 10 scanned, 10 numbered
+    assert found[f"1-1-1-1-{c2}"] == ["页数不符：扫描 10 页，案卷清单登记 13 页"]

@@ -74,11 +74,21 @@ def volume_codes(ctx: ProjectContext, batch_code: str) -> list[str]:
             Volume.work_batch_id == wb.id).order_by(Volume.id)))
 
 
+def volume_pages(ctx: ProjectContext, batch_code: str) -> list[tuple[str, int | None]]:
+    """The batch's volumes with their page count in the volume list."""
+    codes = volume_codes(ctx, batch_code)
+    with ctx.transaction() as session:
+        pages = dict(session.execute(select(Volume.archive_code, Volume.expected_pages).where(
+            Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes))).all())
+    return [(c, pages.get(c)) for c in codes]
+
+
 def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
     claims.claim(ctx, resolve_actor(ctx, person), batch_code, stage)
     if stage == wf.SORT:
-        for c in volume_codes(ctx, batch_code):
-            rebind.record_sorting(ctx, resolve_actor(ctx, person), c, 40, unbind_notes="拆除订书钉")
+        for c, pages in volume_pages(ctx, batch_code):  # numbered as the list says
+            rebind.record_sorting(ctx, resolve_actor(ctx, person), c, pages or 40,
+                                  unbind_notes="拆除订书钉")
     # the scan and upload stages need their recorded work (pages, delivery files); these
     # workflow tests sign them without it, which the engine accepts only as a recorded waiver
     if stage == wf.REBIND:  # scanned without pages: the shortfall is accepted, with the reason

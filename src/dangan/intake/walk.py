@@ -68,10 +68,11 @@ class PageEntry:
 class ListedVolume:
     """What the project recorded for one volume, as the name pass compares a folder with it."""
 
-    pages: int | None  # the pages its folder must hold
+    pages: int | None  # the pages its folder must hold: the sorter's count, else the list's
     borrow_batch: int | None = None  # the borrow batch's number, when borrowed
     work_batch: str | None = None  # the work batch's label ("2-1-1"), when split
     ingested_as: str | None = None  # the folder its pages were ingested from, if they were
+    counted_by: str = "list"  # "sort" (the sorter's latest count) or "list" (the list's 页数)
 
 
 @dataclass(frozen=True)
@@ -325,8 +326,12 @@ class Walker:
         if self.expected is not None and code is not None:
             expected = self.expected.get(code)
             if expected is not None and report.count != expected:
+                listed = self.expected.volumes.get(code) \
+                    if isinstance(self.expected, VolumeList) else None
+                basis = t(f"intake.counted_by.{listed.counted_by if listed else 'list'}")
                 vol.defects.append(make_defect(dc.PAGE_COUNT_MISMATCH, path=rel, volume=code,
-                                               found=report.count, expected=expected))
+                                               found=report.count, expected=expected,
+                                               basis=basis))
 
     def _cross_volume(self, listing: Listing) -> None:
         seen: dict[str, VolumeFolder] = {}

@@ -65,8 +65,8 @@ COPY_AHEAD = 2  # volumes copied ahead of the one being recorded (temporaries un
 # --- check --------------------------------------------------------------------------------
 def expected_pages(ctx: ProjectContext) -> VolumeList:
     """The project's volume list as the check compares folders with it: per volume the pages
-    its folder must hold (the list's 页数), its borrow and work batch, and the folder it was
-    ingested from."""
+    its folder must hold (the sorter's latest count, taken just before scanning, else the
+    list's 页数), its borrow and work batch, and the folder it was ingested from."""
     pid = ctx.project_id
     with ctx.transaction() as session:
         rows = session.execute(
@@ -75,13 +75,22 @@ def expected_pages(ctx: ProjectContext) -> VolumeList:
             .outerjoin(BorrowBatch, BorrowBatch.id == Volume.borrow_batch_id)
             .outerjoin(WorkBatch, WorkBatch.id == Volume.work_batch_id)
             .where(Volume.project_id == pid)).all()
+        numbered: dict[int, int] = {}
+        for volume_id, data in session.execute(
+                select(StageEvent.volume_id, StageEvent.data).where(
+                    StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SORT_RECORD)
+                .order_by(StageEvent.at, StageEvent.id)):
+            if volume_id is not None and (data or {}).get("pages_numbered"):
+                numbered[volume_id] = int(data["pages_numbered"])  # the latest one wins
         ingested = set(session.scalars(select(StoredFile.volume_id).where(
             StoredFile.project_id == pid, StoredFile.area == SCANNED_KEY).distinct()))
         work_batches = frozenset(session.scalars(
             select(WorkBatch.code).where(WorkBatch.project_id == pid)))
         borrow_batches = frozenset(session.scalars(
             select(BorrowBatch.no).where(BorrowBatch.project_id == pid)))
-    volumes = {code: ListedVolume(pages, borrow_no, work_code, folder if vid in ingested else None)
+    volumes = {code: ListedVolume(numbered.get(vid, pages), borrow_no, work_code,
+                                  folder if vid in ingested else None,
+                                  "sort" if vid in numbered else "list")
                for vid, code, pages, folder, borrow_no, work_code in rows}
     return VolumeList(volumes, work_batches, borrow_batches)
 
