@@ -259,6 +259,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.event.binding_trial_approved": ("试装确认", "trial approved"),
     "workflow.event.return_confirm": ("还卷确认", "return confirmed"),
     "workflow.event.correction": ("更正", "correction"),
+    "workflow.event.renumber": ("重排页号", "pages renumbered"),
+    "workflow.event.volume_update": ("案卷清单更新", "volume list updated"),
     "workflow.event.scan_record": ("扫描入库记录", "scan recorded"),
     "workflow.event.retouch_record": ("修图记录", "retouch recorded"),
     "workflow.event.catalogue_import": ("目录导入", "catalogue imported"),
