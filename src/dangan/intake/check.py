@@ -187,6 +187,17 @@ def expected_pixels(page_size: str, dpi: float) -> tuple[int, int]:
     return round(w_mm / 25.4 * dpi), round(h_mm / 25.4 * dpi)
 
 
+def _size_fits(info: PageInfo, scan: ScanConfig, dpi: float) -> bool:
+    """Do the pixels make the project's page size at ``dpi`` (within the tolerance, plus a
+    little bed around the sheet)?"""
+    exp_w, exp_h = expected_pixels(scan.page_size, dpi)
+    bed = 2 * BED_ALLOWANCE_MM / 25.4 * dpi
+    short, long_ = sorted((info.width, info.height))
+    tol = scan.size_tolerance
+    return ((1 - tol) * exp_w <= short <= (1 + tol) * exp_w + bed
+            and (1 - tol) * exp_h <= long_ <= (1 + tol) * exp_h + bed)
+
+
 def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                  scan: ScanConfig) -> list[Defect]:
     out: list[Defect] = []
@@ -202,6 +213,13 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     if info.fmt == "pdf":
         return out
     short_mm = min(PAGE_SIZES_MM[scan.page_size])
+    if info.dpi and not _size_fits(info, scan, info.dpi) and _size_fits(info, scan, scan.dpi):
+        # The pixels are the page size at the scan dpi: the file's resolution tag is wrong
+        # (not the resolution, nor the sheet's size).
+        out.append(make_defect(dc.WRONG_DPI_TAG, path=rel, volume=volume, page=page,
+                               found=round(info.dpi), expected=scan.dpi, width=info.width,
+                               height=info.height, page_size=scan.page_size))
+        info = replace(info, dpi=float(scan.dpi))
     dpi = info.dpi or min(info.width, info.height) / (short_mm / 25.4)
     if dpi < scan.min_dpi - 0.5:
         out.append(make_defect(dc.LOW_DPI, path=rel, volume=volume, page=page,
@@ -212,11 +230,8 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                                expected=t(f"intake.colour.{scan.colour_mode}")))
     size_dpi = info.dpi or scan.dpi
     exp_w, exp_h = expected_pixels(scan.page_size, size_dpi)
-    bed = 2 * BED_ALLOWANCE_MM / 25.4 * size_dpi
-    short, long_ = sorted((info.width, info.height))
     tol = scan.size_tolerance
-    if not ((1 - tol) * exp_w <= short <= (1 + tol) * exp_w + bed
-            and (1 - tol) * exp_h <= long_ <= (1 + tol) * exp_h + bed):
+    if not _size_fits(info, scan, size_dpi):
         out.append(make_defect(dc.WRONG_SIZE, path=rel, volume=volume, page=page,
                                width=info.width, height=info.height, page_size=scan.page_size,
                                dpi=round(size_dpi), exp_w=exp_w, exp_h=exp_h,

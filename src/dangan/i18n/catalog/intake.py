@@ -30,6 +30,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "File format is {found}; {expected} is required"),
     "defect.wrong_size": ("像素尺寸 {width}×{height} 与 {page_size}@{dpi}dpi（约 {exp_w}×{exp_h}，容差 {tolerance}）不符",
                           "Pixel size {width}×{height} does not match {page_size} at {dpi} dpi (about {exp_w}×{exp_h}, tolerance {tolerance})"),
+    "defect.wrong_dpi_tag": ("文件记录的分辨率是 {found} dpi，但像素 {width}×{height} 按扫描要求的 {expected} dpi "
+                             "正是 {page_size}：分辨率标记有误，请按 {expected} dpi 重新保存",
+                             "The file says {found} dpi, but its {width}×{height} pixels are "
+                             "{page_size} at the required {expected} dpi: the resolution tag is "
+                             "wrong; save it again at {expected} dpi"),
     "defect.blank_page": ("空白页（内容占比 {ink}）", "Blank page (ink coverage {ink})"),
     "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}，请核对后删去本页",
                                "Rescan: this page looks like the sheet of {other} scanned "

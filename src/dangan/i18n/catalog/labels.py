@@ -97,6 +97,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.wrong_colour_mode.label": ("色彩模式不符", "Wrong colour mode"),
     "defect.wrong_format.label": ("文件格式不符", "Wrong file format"),
     "defect.wrong_size.label": ("像素尺寸不符", "Wrong pixel size"),
+    "defect.wrong_dpi_tag.label": ("分辨率标记有误", "Wrong resolution tag"),
     "defect.blank_page.label": ("空白页", "Blank page"),
     "defect.duplicate_image.label": ("重页", "Duplicate scan"),
     "defect.page_count_mismatch.label": ("页数不符", "Page count mismatch"),
