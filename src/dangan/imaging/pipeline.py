@@ -50,16 +50,6 @@ def _frame(shape: tuple[int, ...]) -> np.ndarray:
     return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
 
 
-def _kept(plan: PagePlan, shape: tuple[int, ...]) -> tuple[np.ndarray | None, bool]:
-    """What placement must keep whole on the page, and whether that is the whole frame: the
-    content found on a sheet that was cropped; the whole frame where nothing is cropped (the
-    sheet not found with confidence, or filling the frame): what the ink mask misses — faint
-    lines, light print near the frame's edge — is kept too, shrunk if need be."""
-    if keeps_frame(plan):
-        return _frame(shape), True
-    return (_to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None), False
-
-
 LANDSCAPE = 1.1  # a sheet this much wider than high (upright) goes on a landscape canvas
 
 
@@ -89,11 +79,12 @@ def _placement(plan: PagePlan, opts: RetouchOptions, dpi: float,
     if keeps_frame(plan):  # nothing is cropped
         frame = _frame(shape)
         size = _canvas(frame, plan.turn_deg, opts, dpi)
-        kept, whole = _kept(plan, shape)
         if keep_scale:
             size = _grown(size, [frame], plan.turn_deg, margin)
-        # The frame's edge is no ink: an A4 frame lies on an A4 page at its size.
-        return place(frame, kept, plan.turn_deg, size, margin, 0.0 if whole else ink_margin)
+        # The whole frame is kept — what the ink mask misses (faint lines, light print near
+        # the edge) too, shrunk if need be — but its edge is no ink: an A4 frame lies on an
+        # A4 page at its size.
+        return place(frame, frame, plan.turn_deg, size, margin, 0.0)
     quad = _to_scan(plan.paper.quad, plan.factor)
     ink = _to_scan(plan.ink_box, plan.factor) if plan.ink_box is not None else None
     size = _canvas(quad, plan.turn_deg, opts, dpi)
@@ -136,7 +127,9 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
     report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4)
-    kept, whole = _kept(plan, grey.shape)
+    whole = keeps_frame(plan)
+    kept = (_frame(grey.shape) if whole
+            else _to_scan(plan.ink_box, f) if plan.ink_box is not None else None)
     if kept is not None:
         box = transform(to_out, kept)
         report.content_margin_mm = qc.box_margin(box, pl.size) / (dpi / 25.4)
