@@ -75,6 +75,25 @@ def test_links_fifos_bad_names_and_dotdot(tmp_path: Path) -> None:
     assert any("\\xff" in d["path"] for d in parsed["defects"])
 
 
+def test_folder_nested_too_deep_is_said_so(tmp_path: Path) -> None:
+    """A volume folder six levels down is not read as a volume with a bad name (the level
+    above it was): the folder where the walk stops is named, saying it is too deep."""
+    root = tmp_path / "scan"
+    deep = root / "a" / "b" / "c" / "d" / "e" / FOLDER
+    deep.mkdir(parents=True)
+    (deep / "0001.jpg").write_bytes(_jpeg())
+    shallow = root / "a" / "b" / "c" / "d" / FOLDER.replace("0025", "0026")
+    shallow.mkdir()
+    (shallow / "0001.jpg").write_bytes(_jpeg())
+    report = run_check(str(root), CheckOptions(court_rules(), ScanConfig(), workers=1,
+                                               content=False))
+    assert [v.folder.rel for v in report.volumes] == [f"a/b/c/d/{shallow.name}"]
+    [defect] = report.defects
+    assert (defect.code, defect.path) == ("bad_path", "a/b/c/d/e")
+    assert "5" in defect.message and ("层级过深" in defect.message
+                                      or "too deep" in defect.message)
+
+
 def test_cli_exit_codes(tmp_path: Path) -> None:
     missing = subprocess.run([*CLI, "check", str(tmp_path / "nope")], capture_output=True)
     assert missing.returncode == 5

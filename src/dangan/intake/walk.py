@@ -131,9 +131,10 @@ def _join(rel: str, name: str) -> str:
     return f"{rel}/{name}" if rel else name
 
 
-def _path_defect(rel: str, name: str, reason: str, volume: str | None = None) -> Defect:
+def _path_defect(rel: str, name: str, reason: str, volume: str | None = None,
+                 **values: object) -> Defect:
     return make_defect(dc.BAD_PATH, path=rel, volume=volume, name=printable(name),
-                       reason=t(f"intake.reason.{reason}"))
+                       reason=t(f"intake.reason.{reason}", **values))
 
 
 def _symlink_reason(full: str, root: str) -> str:
@@ -192,9 +193,14 @@ class Walker:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 children = _scan(entry.path)
-                if self._looks_like_volume(name, children) or depth >= MAX_DEPTH:
+                if self._looks_like_volume(name, children):
                     listing.volumes.append(self.volume(entry.path, child_rel, name, children,
                                                        listing.root))
+                elif depth >= MAX_DEPTH:
+                    # neither a volume nor a level the scan tree may have: say so, rather than
+                    # read it as a volume folder with a bad name
+                    listing.defects.append(_path_defect(child_rel, name, "too_deep",
+                                                        levels=MAX_DEPTH + 1))
                 else:
                     self._walk_dir(entry.path, child_rel, children, listing, depth + 1)
             elif _is_file(entry):

@@ -72,6 +72,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.reason.symlink": ("符号链接", "symbolic link"),
     "intake.reason.non_utf8": ("文件名不是有效的 UTF-8 编码", "file name is not valid UTF-8"),
     "intake.reason.dotdot": ("文件名含 ..", "name contains .."),
+    "intake.reason.too_deep": ("文件夹层级过深：案卷文件夹应在扫描目录下 {levels} 层以内，此文件夹中的内容未检查",
+                               "folder nested too deep: volume folders must lie within {levels} levels of the scan root; nothing inside this folder was checked"),
     "intake.reason.nested_dir": ("案卷文件夹中有子文件夹", "sub-folder inside a volume folder"),
     "intake.reason.renumber_pending": ("有未完成的重排（请先再次运行 dangan renumber）",
                                        "an interrupted renumbering is pending (run dangan renumber again)"),
