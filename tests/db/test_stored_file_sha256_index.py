@@ -1,4 +1,4 @@
-"""The check's lookup of ingested pages by SHA-256 (``services.intake.stored_pages``) probes an
+"""The check's lookup of ingested pages by SHA-256 (``services.scan_lookup.stored_pages``) probes an
 index (migration 0016): it read every stored file of the project's area, once per 500 pages
 checked."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from dangan.services.intake import stored_pages
+from dangan.services.scan_lookup import stored_pages
 
 
 def test_the_lookup_of_ingested_pages_by_checksum_uses_the_index(project: Any) -> None:

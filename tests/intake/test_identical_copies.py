@@ -20,8 +20,9 @@ from dangan.i18n import set_language
 from dangan.intake.check import CheckOptions, CheckReport, run_check
 from dangan.samples import SetTruth, VolumeTruth, generate_set
 from dangan.services import workflow_state as ws
-from dangan.services.intake import check_options, check_scan_root, ingest
+from dangan.services.intake import check_scan_root, ingest
 from dangan.services.project import ProjectContext
+from dangan.services.scan_lookup import check_options
 from faults.support import env_for, scan_root_with
 from workflow.helpers import actor, line_to
 

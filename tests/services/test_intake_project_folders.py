@@ -18,8 +18,9 @@ from dangan.domain import workflow as wf
 from dangan.samples import SetTruth, generate_set
 from dangan.services import claims, rebind, signoff
 from dangan.services.engine import resolve_actor
-from dangan.services.intake import check_options, check_scan_root, ingest
+from dangan.services.intake import check_scan_root, ingest
 from dangan.services.project import ProjectContext
+from dangan.services.scan_lookup import check_options
 from faults.support import env_for
 from workflow.helpers import add_people, add_volumes, borrow_and_split
 
