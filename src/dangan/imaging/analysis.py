@@ -6,6 +6,7 @@ needs. Nothing here touches the full-resolution image except for the paper colou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -71,13 +72,18 @@ def reduce(grey: np.ndarray, dpi: float, target: float = ANALYSIS_DPI,
     return small, factor
 
 
-def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
+INK_LEVEL = 200  # ink: darker than 200/256 of the paper around it
+FAINT_LEVEL = 241  # faint marks (pencil, carbon copy, faded print): darker than 241/256
+
+
+def ink_mask(small: np.ndarray, paper: Paper, mm: float, level: int = INK_LEVEL) -> np.ndarray:
+    """Pixels darker than ``level``/256 of the local paper level, inside the sheet."""
     # Local paper level: the brightest of 16×16 blocks, smoothed back to full size.
     h, w = small.shape
     coarse = cv2.resize(small, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA)
     coarse = cv2.dilate(coarse, np.ones((3, 3), np.uint8))
     background = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
-    limit = (background.astype(np.uint16) * 200 >> 8).astype(np.uint8)
+    limit = (background.astype(np.uint16) * level >> 8).astype(np.uint8)
     ink: np.ndarray = cv2.compare(small, limit, cv2.CMP_LT)
     k = 2 * max(1, round(1.5 * mm)) + 1
     # Eroding with a zero border also drops slivers of bed along the image edges; a page
@@ -88,7 +94,26 @@ def ink_mask(small: np.ndarray, paper: Paper, mm: float) -> np.ndarray:
     return ink
 
 
-def _remove_holes(ink: np.ndarray, holes: list[Hole]) -> None:
+def faint_share(plan_small: np.ndarray, paper: Paper, mm: float,
+                holes: Sequence[Hole] = ()) -> float:
+    """Share of the sheet taken by faint marks (``FAINT_LEVEL``): what a page the ink mask
+    finds empty still holds — text in pencil, a carbon copy, faded print, show-through."""
+    # The paper level here is the brightest within 4.5 mm, smoothed: it follows a shadow or
+    # a curl along the sheet's edge (the ink mask's coarser level would read it as marks)
+    # but not a stroke, which is narrower.
+    k = 2 * max(1, round(2.25 * mm)) + 1
+    level = cv2.blur(cv2.dilate(plan_small, np.ones((k, k), np.uint8)), (k, k))
+    limit = (level.astype(np.uint16) * FAINT_LEVEL >> 8).astype(np.uint8)
+    faint: np.ndarray = cv2.compare(plan_small, limit, cv2.CMP_LT)
+    e = 2 * max(1, round(1.5 * mm)) + 1  # as the ink mask: the sheet's rim is not counted
+    inner = cv2.erode(paper.mask, np.ones((e, e), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                      borderValue=0 if paper.bed_sides else 255)
+    faint[inner == 0] = 0
+    _remove_holes(faint, holes)
+    return float(np.count_nonzero(faint)) / max(1, int(np.count_nonzero(paper.mask)))
+
+
+def _remove_holes(ink: np.ndarray, holes: Sequence[Hole]) -> None:
     for hole in holes:
         cv2.circle(ink, (round(hole.x), round(hole.y)), round(hole.r * 1.4) + 2, 0, -1)
 

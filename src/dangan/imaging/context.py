@@ -109,6 +109,7 @@ class PageReport:
     holes_filled: int = 0
     scale: float = 1.0
     ink_ratio: float = 0.0
+    faint_ratio: float = 0.0  # faint marks on a page without ink (measured only then)
     sharpness: float = 0.0
     edge_residue: float = 0.0
     content_margin_mm: float = 0.0

@@ -15,7 +15,7 @@ import numpy as np
 
 from dangan.imaging import context as c
 from dangan.imaging import qc
-from dangan.imaging.analysis import PagePlan, analyse
+from dangan.imaging.analysis import PagePlan, analyse, faint_share
 from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
@@ -122,7 +122,7 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
 
 
 def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,
-             out: np.ndarray, dpi: float) -> None:
+             out: np.ndarray, dpi: float, min_ink: float) -> None:
     """QC measurements: on the rendered output plane and on the ink followed through the map."""
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
@@ -143,6 +143,8 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
                                              plan.skew_method == "content")
     paper_px = max(1, int(np.count_nonzero(plan.paper.mask)))
     report.ink_ratio = float(np.count_nonzero(plan.ink)) / paper_px
+    if report.ink_ratio < min_ink:  # no ink: is it blank, or are its marks only faint?
+        report.faint_ratio = faint_share(plan.small, plan.paper, dpi * f / 25.4, plan.holes)
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
 
 
@@ -228,7 +230,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     report.holes_filled = len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
     report.dpi = round(dpi)
-    _measure(report, plan, grey, pl, rendered.planes[0], dpi)
+    _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     _record(report, plan, fill, pl)
     qc.judge(report, opts)

@@ -94,6 +94,7 @@ def residual_skew(pts: np.ndarray, content: bool = True) -> float:
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
+FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
 
 # Defects of the page as delivered, not of the retouch: the resolution below the archival
 # minimum (DA/T 31-2017: 200 dpi, the default ``scan.min_dpi``), a warning; and what the
@@ -108,7 +109,11 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     not a defect: it is listed in ``report.changes``; doubt is a ``needs_review`` flag."""
     q = opts.qc
     has_ink = report.ink_ratio >= q.min_ink_ratio
-    if not has_ink:
+    if not has_ink and report.faint_ratio >= q.min_ink_ratio:
+        # not blank: its marks are too faint for the ink mask (pencil, carbon copy, faded
+        # print — or show-through); nothing was turned or straightened by them
+        report.needs_review(FAINT_CONTENT, f"faint={report.faint_ratio:.5f}")
+    elif not has_ink:
         report.flag(c.BLANK_PAGE, f"ink={report.ink_ratio:.5f}")
     if abs(report.skew_after_deg) > q.max_residual_skew_deg:
         report.flag(c.SKEW, f"after={report.skew_after_deg:.2f}")

@@ -21,6 +21,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "page (cut)"),
     "retouch.review.scaled_down": ("内容大于输出页面，已缩小", "the content is larger than the "
                                    "output page and was scaled down"),
+    "retouch.review.faint_content": ("页面上只有很淡的痕迹（铅笔、复写、褪色字迹或背面透印），"
+                                     "未旋转、未纠偏；请核对，勿直接当作空白页处理",
+                                     "the page holds only very faint marks (pencil, carbon "
+                                     "copy, faded writing or show-through); not turned or "
+                                     "straightened — check it, do not treat it as blank"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),

@@ -52,8 +52,8 @@ from dangan.storage.areas import Area
 
 STAGE = "retouch"
 METRIC_KEYS = ("rotation", "orientation_confidence", "skew_before_deg", "skew_after_deg",
-               "skew_method", "holes_found", "holes_filled", "scale", "ink_ratio", "sharpness",
-               "edge_residue", "content_margin_mm", "width", "height", "dpi", "dpi_source",
+               "skew_method", "holes_found", "holes_filled", "scale", "ink_ratio", "faint_ratio",
+               "sharpness", "edge_residue", "content_margin_mm", "width", "height", "dpi", "dpi_source",
                "hole_boxes", "review")
 
 
