@@ -105,13 +105,13 @@ def _count_concurrent_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     lock = threading.Lock()
     real_copy = transfer._copy_verified
 
-    def copy(source: str, tmp: str, rel: str) -> tuple[str, int]:
+    def copy(source: str, tmp: str, rel: str, known: Any = None) -> tuple[str, int]:
         with lock:
             running[0] += 1
             running[1] = max(running)
         time.sleep(0.02)
         try:
-            return real_copy(source, tmp, rel)
+            return real_copy(source, tmp, rel, known)
         finally:
             with lock:
                 running[0] -= 1
@@ -150,10 +150,11 @@ def test_ingest_copies_at_most_copy_ahead_volumes_beyond_the_one_it_records(
     events: list[tuple[str, str]] = []
     real_start, real_take, real_commit = CopyAhead.start, CopyAhead.take, Staged.commit
 
-    def start(self: CopyAhead, key: Any, files: Any, volume: str, extra: Any = ()) -> None:
+    def start(self: CopyAhead, key: Any, files: Any, volume: str, extra: Any = (),
+              checked: Any = None) -> None:
         events.append(("start", volume))
         assert len(self) < COPY_AHEAD  # never more than COPY_AHEAD copies waiting
-        real_start(self, key, files, volume, extra)
+        real_start(self, key, files, volume, extra, checked)
 
     def take(self: CopyAhead, key: Any) -> Staged | None:
         events.append(("take", key.folder.archive_code))

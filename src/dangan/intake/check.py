@@ -109,6 +109,12 @@ class CheckReport:
 # --- reading pages (runs in worker processes) --------------------------------------------
 def read_page_file(path: str) -> bytes | PageInfo:
     """The file's bytes, opened without following links or blocking on a FIFO."""
+    read = _read_page(path)
+    return read if isinstance(read, PageInfo) else read[0]
+
+
+def _read_page(path: str) -> tuple[bytes, int] | PageInfo:
+    """``read_page_file``'s bytes and the file's mtime (ns) from before they were read."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -121,7 +127,7 @@ def read_page_file(path: str) -> bytes | PageInfo:
         if st.st_size > MAX_FILE_BYTES:
             return PageInfo(reason="too_large", reason_params={"width": "?", "height": "?"})
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read()
+            return fh.read(), st.st_mtime_ns
     except OSError as exc:
         return PageInfo(reason="unreadable", reason_params={"detail": exc.strerror or str(exc)})
     finally:
@@ -132,12 +138,14 @@ def inspect_files(paths: Sequence[str], full_decode: bool = False) -> list[PageI
     out = []
     with one_opencv_thread():
         for path in paths:
-            data = read_page_file(path)
-            if isinstance(data, PageInfo):
-                out.append(data)
+            read = _read_page(path)
+            if isinstance(read, PageInfo):
+                out.append(read)
                 continue
+            data, mtime_ns = read
             info = inspect_page(data, full_decode=full_decode)
-            out.append(replace(info, sha256=hashlib.sha256(data).hexdigest()) if data else info)
+            out.append(replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                               mtime_ns=mtime_ns) if data else info)
     return out
 
 

@@ -49,6 +49,8 @@ class PageInfo:
     blank: bool = False
     marks: bytes = b""  # duplicates.page_marks: finds the same sheet scanned again
     sha256: str = ""  # of the file's bytes (hex), set by whoever read them: finds a copied file
+    size: int = 0  # bytes hashed, and the file's mtime (ns) when they were read: ingest
+    mtime_ns: int = 0  # copies a file still so without hashing its source again
     reason: str | None = None  # corrupt_image reason key suffix
     reason_params: dict[str, Any] = field(default_factory=dict)
 

@@ -2,7 +2,12 @@
 
 Each file is read once at the source and hashed while it is copied, written under a temporary
 name, then read back at the destination and hashed again; only when every file of the volume
-matches are the temporaries renamed into place. A file already at the destination with the
+matches are the temporaries renamed into place. A file the check has already hashed
+(``Checked``: its SHA-256, size and mtime when the check read it) and that still has that size
+and mtime is copied without hashing it again: the read-back of the destination must hash to
+the check's SHA-256, so what is stored is byte for byte what the check inspected. A file
+changed since the check (its bytes, whatever its size and mtime say) is refused as a conflict
+(``intake.ingest.source_changed``), never stored under a checksum the check did not see. A file already at the destination with the
 same checksum is adopted (a rerun after a crash); one with a different checksum is never
 overwritten — masters are written once.
 
@@ -31,7 +36,7 @@ import mmap
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -53,6 +58,20 @@ class Transferred:
     sha256: str
     size: int
     copied: bool  # False: the identical file was already there
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A source file as the check read it: the SHA-256 of its bytes, their number, and the
+    file's mtime (ns) from before they were read."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+def _changed(source: str) -> ConflictError:
+    return ConflictError("intake.ingest.source_changed", path=source)
 
 
 def read_source(path: str) -> tuple[bytes, str]:
@@ -197,10 +216,11 @@ class CopyAhead:
         return any(k is key for k, _job in self._jobs)
 
     def start(self, key: object, files: Sequence[tuple[str, str]], volume: str,
-              extra: Sequence[tuple[str, bytes]] = ()) -> None:
+              extra: Sequence[tuple[str, bytes]] = (),
+              checked: Mapping[str, Checked] | None = None) -> None:
         self._pool = self._pool or ThreadPoolExecutor(max_workers=1)
         self._jobs.append((key, self._pool.submit(_stage_durable, self.storage, files, volume,
-                                                  extra, self._gate)))
+                                                  extra, self._gate, checked)))
 
     def take(self, key: object) -> Staged | None:
         """``key``'s copy. The copies started before it are removed, and so is every copy
@@ -227,8 +247,9 @@ class CopyAhead:
 
 
 def _stage_durable(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
-                   extra: Sequence[tuple[str, bytes]], gate: CopyGate) -> Staged:
-    staged = stage_files(storage, files, volume, extra, gate)
+                   extra: Sequence[tuple[str, bytes]], gate: CopyGate,
+                   checked: Mapping[str, Checked] | None = None) -> Staged:
+    staged = stage_files(storage, files, volume, extra, gate, checked)
     staged.make_durable()
     return staged
 
@@ -241,10 +262,13 @@ def _discard(job: Future[Staged]) -> None:
 
 
 def stage_files(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
-                extra: Sequence[tuple[str, bytes]] = (), gate: CopyGate | None = None) -> Staged:
+                extra: Sequence[tuple[str, bytes]] = (), gate: CopyGate | None = None,
+                checked: Mapping[str, Checked] | None = None) -> Staged:
     """Adopt what is already in place (identical) or refuse a conflict, and copy the rest
     under temporary names, verified (see ``Staged``). Elsewhere than on local storage the
-    files are written and published at once."""
+    files are written and published at once. ``checked``: what the check read of the
+    sources (by source path); a source whose bytes differ from it is refused."""
+    checked = checked or {}
     adopted: dict[str, Transferred] = {}
     to_copy: list[tuple[str, str]] = []
     for source, rel in files:
@@ -254,6 +278,8 @@ def stage_files(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
             if existing != sha:
                 raise ConflictError("intake.ingest.conflict", volume=volume, path=rel,
                                     old=existing[:12], new=sha[:12])
+            if source in checked and checked[source].sha256 != sha:
+                raise _changed(source)
             adopted[rel] = Transferred(rel, sha, len(data), copied=False)
         else:
             to_copy.append((source, rel))
@@ -261,33 +287,37 @@ def stage_files(storage: Storage, files: Sequence[tuple[str, str]], volume: str,
     if not to_copy and not extra:
         return staged
     if storage.is_local:
-        done, staged.pending, staged.barrier = _stage_local(storage, to_copy, extra, gate)
+        done, staged.pending, staged.barrier = _stage_local(storage, to_copy, extra, gate,
+                                                            checked)
         staged.done = {tr.rel: tr for tr in done}
     else:
         items = [(rel, data, sha256_bytes(data)) for rel, data in extra]
-        written = storage.write_batch(itertools.chain(_read_ahead(to_copy), items),
+        written = storage.write_batch(itertools.chain(_read_ahead(to_copy, checked), items),
                                       masters=True)
         staged.done = {rel: Transferred(rel, sha, size, copied=True)
                        for rel, sha, size in written[:len(to_copy)]}
     return staged
 
 
-def _read_ahead(to_copy: Sequence[tuple[str, str]]) -> Iterator[tuple[str, bytes, str | None]]:
+def _read_ahead(to_copy: Sequence[tuple[str, str]], checked: Mapping[str, Checked]
+                ) -> Iterator[tuple[str, bytes, str | None]]:
     # Read and hash the next few sources on threads while this one is written (hashlib and
     # file reads release the GIL); the window bounds how many pages are held in memory.
     with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
-        window: deque[tuple[str, Future[tuple[bytes, str]]]] = deque()
+        window: deque[tuple[str, str, Future[tuple[bytes, str]]]] = deque()
         queue = iter(to_copy)
         for source, rel in queue:
-            window.append((rel, pool.submit(read_source, source)))
+            window.append((source, rel, pool.submit(read_source, source)))
             if len(window) >= READ_AHEAD:
                 break
         while window:
-            rel, future = window.popleft()
+            source, rel, future = window.popleft()
             nxt = next(queue, None)
             if nxt is not None:
-                window.append((nxt[1], pool.submit(read_source, nxt[0])))
+                window.append((nxt[0], nxt[1], pool.submit(read_source, nxt[0])))
             data, sha = future.result()
+            if source in checked and checked[source].sha256 != sha:
+                raise _changed(source)
             yield rel, data, sha
 
 
@@ -307,26 +337,35 @@ def _write_all(fd: int, data: memoryview) -> None:
         data = data[os.write(fd, data):]
 
 
+_SOURCE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
 def copy_hashing(source: str, tmp: str) -> tuple[str, int]:
     """Copy ``source`` to the new file ``tmp`` reading it once: (SHA-256 of what was read,
     bytes). Writeback of ``tmp`` is started, not waited for."""
+    with io.FileIO(os.open(source, _SOURCE_FLAGS), "rb") as src:
+        return _copy_from(src, tmp, hashlib.sha256())
+
+
+def _copy_from(src: io.FileIO, tmp: str, digest: Any = None) -> tuple[str, int]:
+    """The rest of ``src`` into the new file ``tmp``, through this thread's buffer, hashed
+    on the way when ``digest`` is given: (its hex digest or "", bytes). Writeback of ``tmp``
+    is started, not waited for."""
     buf = _buffer()
-    digest = hashlib.sha256()
     size = 0
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    with io.FileIO(os.open(source, flags), "rb") as src:
-        dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                      0o644)
-        try:
-            while n := src.readinto(buf):
-                chunk = buf[:n]
+    dst = os.open(tmp, _NEW_FLAGS, 0o644)
+    try:
+        while n := src.readinto(buf):
+            chunk = buf[:n]
+            if digest is not None:
                 digest.update(chunk)
-                _write_all(dst, chunk)
-                size += n
-            _start_writeback(dst)
-        finally:
-            os.close(dst)
-    return digest.hexdigest(), size
+            _write_all(dst, chunk)
+            size += n
+        _start_writeback(dst)
+    finally:
+        os.close(dst)
+    return (digest.hexdigest() if digest is not None else ""), size
 
 
 def sha256_mapped(path: str) -> str:
@@ -340,17 +379,36 @@ def sha256_mapped(path: str) -> str:
             return hashlib.sha256(mapped).hexdigest()
 
 
-def _copy_verified(source: str, tmp: str, rel: str) -> tuple[str, int]:
-    sha, size = copy_hashing(source, tmp)
+def _copy_verified(source: str, tmp: str, rel: str,
+                   known: Checked | None = None) -> tuple[str, int]:
+    """Copy ``source`` to ``tmp`` and read the copy back: (its SHA-256, bytes). ``known``:
+    what the check read of ``source``. While the file has the size and mtime the check saw it
+    with, its SHA-256 is the check's and it is copied without hashing; else it is hashed as
+    it is copied, and must hash to the check's. Either way the copy must read back to that
+    SHA-256: a source changed since the check raises ConflictError, a copy written wrong
+    IntegrityError."""
+    with io.FileIO(os.open(source, _SOURCE_FLAGS), "rb") as src:
+        st = os.fstat(src.fileno())
+        as_checked = known is not None and (st.st_size, st.st_mtime_ns) == (known.size,
+                                                                             known.mtime_ns)
+        sha, size = _copy_from(src, tmp, None if as_checked else hashlib.sha256())
+    if known is not None:
+        if as_checked:
+            sha = known.sha256
+        elif sha != known.sha256:
+            raise _changed(source)
     stored = sha256_mapped(tmp)
     if stored != sha:
+        if as_checked and sha256_mapped(source) != sha:  # changed within the mtime's tick
+            raise _changed(source)
         raise IntegrityError("storage.checksum_mismatch", path=rel, expected=sha, actual=stored)
     return sha, size
 
 
-def _gated_copy(gate: CopyGate, source: str, tmp: str, rel: str) -> tuple[str, int]:
+def _gated_copy(gate: CopyGate, source: str, tmp: str, rel: str,
+                known: Checked | None = None) -> tuple[str, int]:
     with gate.slot():
-        return _copy_verified(source, tmp, rel)
+        return _copy_verified(source, tmp, rel, known)
 
 
 def _write_new(tmp: str, data: bytes) -> None:
@@ -362,7 +420,8 @@ def _write_new(tmp: str, data: bytes) -> None:
 
 
 def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
-                 extra: Sequence[tuple[str, bytes]], gate: CopyGate | None = None
+                 extra: Sequence[tuple[str, bytes]], gate: CopyGate | None = None,
+                 checked: Mapping[str, Checked] | None = None
                  ) -> tuple[list[Transferred], list[tuple[str, str, str]], int | None]:
     if storage.existing:
         storage.require_root(areas=False)
@@ -382,7 +441,8 @@ def _stage_local(storage: Storage, to_copy: Sequence[tuple[str, str]],
         with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
             copy = _copy_verified if gate is None else functools.partial(_gated_copy, gate)
             done = list(pool.map(copy, [s for s, _rel in to_copy], tmps,
-                                 [rel for _s, rel in to_copy]))
+                                 [rel for _s, rel in to_copy],
+                                 [(checked or {}).get(s) for s, _rel in to_copy]))
         for (_rel, data), tmp in zip(extra, tmps[len(to_copy):], strict=True):
             _write_new(tmp, data)
     except BaseException as exc:

@@ -42,7 +42,7 @@ from dangan.i18n import join, t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
 from dangan.intake.locks import holds_project_lock
-from dangan.intake.transfer import CopyAhead, Staged, stage_files
+from dangan.intake.transfer import Checked, CopyAhead, Staged, stage_files
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -220,7 +220,8 @@ class _CopyPlan:
                 code, base, files = _plan(vol)
                 if self.ctx.storage.exists(base):
                     self.ctx.storage.remove_stale_temporaries(base)
-                self.ahead.start(vol, files, code, [_pending_marker(code, base)])
+                self.ahead.start(vol, files, code, [_pending_marker(code, base)],
+                                 _checked(vol))
 
     def _fresh(self, vol: VolumeResult) -> bool:
         """A clean volume at the scan stage with nothing recorded yet (its copy may start).
@@ -260,6 +261,17 @@ def _plan(vol: VolumeResult) -> tuple[str, str, list[tuple[str, str]]]:
     base = f"{Area.SCANNED.value}/{vol.folder.name}"
     pages = sorted(vol.folder.pages, key=lambda p: p.page_no)
     return vol.folder.archive_code or "", base, [(p.path, f"{base}/{p.name}") for p in pages]
+
+
+def _checked(vol: VolumeResult) -> dict[str, Checked]:
+    """What the check read of each page file (by its path): the copy takes its SHA-256
+    instead of hashing the file again while the file is as the check saw it."""
+    out: dict[str, Checked] = {}
+    for entry in vol.folder.pages:
+        info = vol.infos.get(entry.name)
+        if info is not None and info.sha256 and info.mtime_ns:
+            out[entry.path] = Checked(info.sha256, info.size, info.mtime_ns)
+    return out
 
 
 def _pending_marker(code: str, base: str) -> tuple[str, bytes]:
@@ -322,7 +334,8 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
         # until the sheet and the receipt are written: a crash anywhere between the commit
         # below and its removal leaves the volume named by fixity and status, and the rerun
         # finishes it (signing first when it is still unsigned).
-        staged = stage_files(ctx.storage, _plan(vol)[2], code, [_pending_marker(code, base)])
+        staged = stage_files(ctx.storage, _plan(vol)[2], code, [_pending_marker(code, base)],
+                             checked=_checked(vol))
     moved = staged.commit()
     if next_copy is not None:
         next_copy()  # the next volumes copy while this one is recorded
