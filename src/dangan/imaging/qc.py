@@ -94,6 +94,7 @@ def residual_skew(pts: np.ndarray, content: bool = True) -> float:
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
+CORNER_CUT = "corner_cut"  # review reason: a corner folded over or torn away
 FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
 
 # Defects of the page as delivered, not of the retouch: the resolution below the archival
@@ -117,6 +118,9 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.flag(c.BLANK_PAGE, f"ink={report.ink_ratio:.5f}")
     if abs(report.skew_after_deg) > q.max_residual_skew_deg:
         report.flag(c.SKEW, f"after={report.skew_after_deg:.2f}")
+    if report.corners_cut_mm2:  # a dog-ear hides what lies under it: unfold and scan again
+        report.needs_review(CORNER_CUT, "area=" + ",".join(f"{a:.0f}mm2"
+                                                           for a in report.corners_cut_mm2))
     if report.skew_method == "unsure":  # ink, but no angle to trust: left as it was
         report.needs_review(SKEW_UNCERTAIN)
     if report.edge_residue > q.max_edge_residue_ratio:

@@ -26,6 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "the page holds only very faint marks (pencil, carbon "
                                      "copy, faded writing or show-through); not turned or "
                                      "straightened — check it, do not treat it as blank"),
+    "retouch.review.corner_cut": ("页角折叠或缺失，折角下的内容可能被遮住：请展平后重扫，或核对原件",
+                                  "a corner is folded over or missing; what lies under a "
+                                  "fold may be hidden: unfold it and scan again, or check "
+                                  "the original"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),
