@@ -33,6 +33,7 @@ FINE_DPI = 100.0  # content skew is refined at this resolution when the paper ed
 EDGE_AGREES_DEG = 0.5
 CONTENT_PRECISION_DEG = 0.2  # a sharp edge this close to a confirmed content angle is used
 MIN_CONTENT_CONFIDENCE = 0.3
+SHEET_DISAGREES_DEG = 1.0  # text this far off a sharp sheet edge: not printed askew by chance
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class PagePlan:
     small: np.ndarray  # the reduced grey scan the plan was made from
     bed: Bed | None = None  # the bed that may be painted; whether the sheet was found
     orientation_review: str = ""  # why a person should check the turn; "" when sure
+    skew_review: str = ""  # the text's and the sheet edge's angles when they disagree
 
     @property
     def turn_deg(self) -> float:
@@ -210,6 +212,15 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     decision, content = _orient(seen, seen_dpi, pts, ink, mm, paper, opts)
     rotation, confidence = decision.rotation, decision.confidence
     skew, method, skew_conf = choose_skew(content, paper.edge_angle_deg, paper.edge_weak)
+    skew_review = ""
+    edge = paper.edge_angle_deg
+    if method == "content" and edge is not None and not paper.edge_weak \
+            and abs(skew - edge) > SHEET_DISAGREES_DEG:
+        # Text lines at another angle than a sharp sheet edge: a slip glued on askew, or a
+        # copy printed askew. Which should come out straight is a person's call, and the
+        # page's own ink contradicts a turn by the edge: left as it is, and flagged.
+        skew_review = f"content={skew:.2f},edge={edge:.2f}"
+        skew, method, skew_conf = 0.0, "unsure", 0.0
     if method == "edge":  # checked on the page's own ink as it will lie once turned
         upright = (np.column_stack([-pts[:, 1], pts[:, 0]]).astype(np.float32)
                    if rotation in (90, 270) else pts)
@@ -223,7 +234,7 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
         skew, method, skew_conf = choose_skew(content, None)
     return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
                     tuple(holes), ink, _content_box(ink, bed), small, bed,
-                    orientation_review=decision.review)
+                    orientation_review=decision.review, skew_review=skew_review)
 
 
 def _content_box(ink: np.ndarray, bed: Bed) -> np.ndarray | None:

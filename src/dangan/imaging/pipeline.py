@@ -165,6 +165,8 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> No
         report.changed(c.HOLE_FILLED, ",".join(map(str, box)))
     if pl.scale < 0.995:
         report.changed(c.SCALED, f"{pl.scale:.3f}")
+    if plan.skew_review:
+        report.needs_review(qc.SKEW_DISPUTED, plan.skew_review)
     review = getattr(plan, "orientation_review", "")
     if review:
         report.needs_review("orientation", str(review))

@@ -94,6 +94,7 @@ def residual_skew(pts: np.ndarray, content: bool = True) -> float:
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
+SKEW_DISPUTED = "skew_disputed"  # review reason: text and sheet edge at different angles
 CORNER_CUT = "corner_cut"  # review reason: a corner folded over or torn away
 FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
 
@@ -121,7 +122,7 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     if report.corners_cut_mm2:  # a dog-ear hides what lies under it: unfold and scan again
         report.needs_review(CORNER_CUT, "area=" + ",".join(f"{a:.0f}mm2"
                                                            for a in report.corners_cut_mm2))
-    if report.skew_method == "unsure":  # ink, but no angle to trust: left as it was
+    if report.skew_method == "unsure" and SKEW_DISPUTED not in report.review:  # ink, but no angle to trust: left as it was
         report.needs_review(SKEW_UNCERTAIN)
     if report.edge_residue > q.max_edge_residue_ratio:
         report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}")

@@ -30,6 +30,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                   "a corner is folded over or missing; what lies under a "
                                   "fold may be hidden: unfold it and scan again, or check "
                                   "the original"),
+    "retouch.review.skew_disputed": ("文字行与纸张边缘的倾斜角度不一致（粘贴的票据歪斜，或复印歪斜），"
+                                     "未纠偏，请人工判断",
+                                     "the text lines and the sheet's edge lie at different "
+                                     "angles (a slip glued on askew, or a copy printed "
+                                     "askew); not straightened — a person should decide"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),
