@@ -77,7 +77,8 @@ def _run(src: Path, dst: Path, *options: str) -> dict[str, int]:
     opts = RetouchOptions(mode=mode, orientation=False)  # type: ignore[arg-type]
     summary = run_tasks(plan_tree(str(src), str(dst), opts, force="force" in options),
                         InProcessExecutor())
-    return {rep.source: rep.status for rep in summary.pages}
+    return {rep.source: "skipped" if getattr(rep, "kept", False) else rep.status
+            for rep in summary.pages}
 
 
 def test_a_rerun_redoes_a_page_whose_source_was_replaced(tmp_path: Path) -> None:
@@ -120,10 +121,11 @@ def test_an_output_without_a_record_is_redone_and_a_recorded_one_kept(
     first = run_tasks(plan_tree(str(src), str(dst), opts), InProcessExecutor())
     assert [rep.status for rep in first.pages] != ["skipped"]
     stamp = read_stamp(fsspec.filesystem("file"), str(target))
-    assert stamp.startswith("dangan-retouch/1 source-sha256=")
+    assert stamp.startswith("dangan-retouch/2 source-sha256=")
     assert Image.open(target).size != (800, 1100)
     again = run_tasks(plan_tree(str(src), str(dst), opts), InProcessExecutor())
-    assert [rep.status for rep in again.pages] == ["skipped"]
+    assert again.counts == {"skipped": 1}  # kept, and reported as first found
+    assert [rep.status for rep in again.pages] == [rep.status for rep in first.pages]
 
 
 def test_a_backup_copy_of_a_page_is_no_page(tmp_path: Path) -> None:

@@ -37,6 +37,10 @@ def _print_summary(summary: RetouchSummary) -> None:
                            defect=counts.get("defect", 0), failed=counts.get("failed", 0),
                            skipped=counts.get("skipped", 0), seconds=summary.seconds,
                            rate=summary.pages_per_second, workers=summary.workers)))
+    flagged = [p for p in summary.kept_pages() if p.defects]
+    if flagged:  # their findings are listed below as the earlier run found them
+        console.print(escape(t("retouch.kept_flagged", count=len(flagged),
+                               names=_names(flagged, summary))))
     for code, count in sorted(summary.defects.items()):
         console.print("  " + escape(t("retouch.defect_line", code=code,
                                       name=t(f"retouch.defect.{code}"), count=count)))

@@ -6,10 +6,13 @@ skips pages whose output exists and is complete.
 
 A plain-folder page (``PageTask.stamp``) records in its output what it was made from: the
 source's SHA-256 and a digest of the options (and page), in a JPEG comment (COM segment) or
-the TIFF ImageDescription tag. A rerun skips the page only when the output says the same
-source bytes and options — a replaced source, a changed ``--mode``, an output by an older
-release (no record) are done again. The decision reads only a few hundred bytes of the
-output, never all of it. A project's pages are recorded in its database instead.
+the TIFF ImageDescription tag, and on the next line what was found on it (its report as JSON:
+status, review reasons, defects with their details, changes, measurements). A rerun skips the
+page only when the output says the same source bytes and options — a replaced source, a
+changed ``--mode``, an output by an older release (no record, or a record without findings)
+are done again — and the skipped page (``KeptPage``) reports the findings its output records,
+so a flag is never lost on a rerun. The decision reads only the output's first segments
+(a few kilobytes), never all of it. A project's pages are recorded in its database instead.
 
 A project's page is written only below its storage area folder (``PageTask.within``), which
 ``dangan init`` made: when that folder has gone (a NAS share unmounted mid-run) the page fails
@@ -25,12 +28,12 @@ import os
 import posixpath
 import struct
 import uuid
-from dataclasses import asdict, dataclass
-from typing import BinaryIO
+from dataclasses import asdict, dataclass, fields
+from typing import Any, BinaryIO
 
 import fsspec
 
-from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
+from dangan.imaging.context import UNREADABLE, Defect, PageReport, RetouchOptions
 from dangan.imaging.pipeline import retouch_bytes
 
 TEMP_MARK = ".dangan-part-"
@@ -161,13 +164,15 @@ def retouch_file(task: PageTask) -> PageReport:
     except OSError as exc:
         return _failed(task, f"{READ_ERROR}:{type(exc).__name__}:{in_path}")
     stamp = make_stamp(data, task) if task.stamp else ""
-    if stamp and not task.force and output_complete(out_fs, out_path) and \
-            read_stamp(out_fs, out_path) == stamp:
-        return _skipped(task)
+    if stamp and not task.force and output_complete(out_fs, out_path):
+        kept = kept_page(task, read_record(out_fs, out_path), stamp)
+        if kept is not None:
+            return kept
     result = retouch_bytes(data, task.options, task.rel, task.page)
     if result.data is not None:
         try:
-            out = add_stamp(result.data, stamp) if stamp else result.data
+            record = make_record(stamp, result.report) if stamp else ""
+            out = add_stamp(result.data, record) if record else result.data
             write_atomic(out_fs, out_path, out, within)
         except StorageUnreachable as exc:
             return _unreachable(task, exc)
@@ -194,9 +199,59 @@ def _skipped(task: PageTask) -> PageReport:
                       page=task.page or 1, pages=task.pages)
 
 
-STAMP_MARK = "dangan-retouch/1"
-STAMP_HEAD = 4096  # bytes of a JPEG read to find its stamp (it follows the JFIF header)
+# /2: the stamp's line is followed by the page's findings; an output stamped /1 records none
+# and is done again.
+STAMP_MARK = "dangan-retouch/2"
+STAMP_HEAD = 4096  # bytes of a file read first to find its record
+RECORD_MAX = 65_000  # bytes of a record (a JPEG comment holds at most 65,533)
 _DESCRIPTION = 270  # TIFF ImageDescription
+# Of a page's report, what is the run's and not the page's: not recorded in its output.
+_NOT_RECORDED = frozenset({"source", "output", "seconds", "page", "pages"})
+# What is kept of a report too long to record whole (a page with very many hole boxes).
+_FINDINGS = ("status", "review", "defects", "changes", "dpi", "dpi_source", "rotation",
+             "width", "height")
+
+
+@dataclass
+class KeptPage(PageReport):
+    """A page not done again: its output was made from the same source bytes with the same
+    options by an earlier run, and what that run found on it (status, review reasons,
+    defects, changes, measurements) is reported again from the record in the output."""
+
+    kept: bool = True
+
+
+def make_record(stamp: str, report: PageReport) -> str:
+    """The stamp and, on the next line, what was found on the page (ASCII JSON); "" when the
+    findings cannot be recorded whole (the page is then done again by a rerun, never skipped
+    without them)."""
+    data = {k: v for k, v in report.to_dict().items() if k not in _NOT_RECORDED}
+    for candidate in (data, {k: data[k] for k in _FINDINGS if k in data}):
+        text = f"{stamp}\n" + json.dumps(candidate, sort_keys=True, separators=(",", ":"))
+        if len(text) <= RECORD_MAX:
+            return text
+    return ""
+
+
+def kept_page(task: PageTask, record: str, stamp: str) -> KeptPage | None:
+    """The page as an earlier run found it, when its output's ``record`` carries ``stamp`` (the
+    same source and options) and readable findings; None: the page is to be done again."""
+    line, _sep, findings = record.partition("\n")
+    if line != stamp:
+        return None
+    known = {f.name for f in fields(PageReport)} - _NOT_RECORDED
+    try:
+        data: dict[str, Any] = json.loads(findings)
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("defects", "changes"):
+            values[key] = [Defect(str(d["code"]), str(d.get("detail", "")))
+                           for d in values.get(key, [])]
+        if values.get("status") not in ("ok", "defect"):
+            return None
+        return KeptPage(source=task.rel, output=task.target, page=task.page or 1,
+                        pages=task.pages, **values)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def make_stamp(source: bytes, task: PageTask) -> str:
@@ -252,26 +307,37 @@ def _stamp_tiff(data: bytes, text: bytes) -> bytes:
 
 
 def read_stamp(fs: fsspec.AbstractFileSystem, path: str) -> str:
-    """The stamp an output records ("" when none, or unreadable), from a few hundred bytes."""
+    """The stamp an output records ("" when none, or unreadable)."""
+    return read_record(fs, path).partition("\n")[0]
+
+
+def read_record(fs: fsspec.AbstractFileSystem, path: str) -> str:
+    """The record an output holds: its stamp and the page's findings ("" when none, or
+    unreadable), read from its first segments only."""
     try:
         with fs.open(path, "rb") as fh:
             head = fh.read(STAMP_HEAD)
             if head[:2] == b"\xff\xd8":
-                return _jpeg_stamp(head)
+                return _jpeg_stamp(fh)
             return _tiff_stamp(fh, head)
     except (OSError, ValueError, struct.error):
         return ""
 
 
-def _jpeg_stamp(head: bytes) -> str:
+def _jpeg_stamp(fh: BinaryIO) -> str:
     at = 2
-    while at + 4 <= len(head) and head[at] == 0xFF:
-        marker, size = head[at + 1], int.from_bytes(head[at + 2:at + 4], "big")
+    for _segment in range(32):  # the record follows the JFIF header; never past the data
+        fh.seek(at)
+        head = fh.read(4)
+        if len(head) < 4 or head[0] != 0xFF:
+            return ""
+        marker, size = head[1], int.from_bytes(head[2:4], "big")
         if marker == 0xDA:  # image data: no stamp before it
             return ""
-        body = head[at + 4:at + 2 + size]
-        if marker == 0xFE and body.startswith(STAMP_MARK.encode("ascii")):
-            return body.decode("ascii", "replace")
+        if marker == 0xFE:
+            body = fh.read(size - 2)
+            if body.startswith(STAMP_MARK.encode("ascii")):
+                return body.decode("ascii", "replace")
         at += 2 + size
     return ""
 
@@ -285,7 +351,7 @@ def _tiff_stamp(fh: BinaryIO, head: bytes) -> str:
     entries = fh.read(12 * min(count, 512))
     for i in range(0, len(entries) - 11, 12):
         tag, kind, n, offset = struct.unpack(e + "HHII", entries[i:i + 12])
-        if tag == _DESCRIPTION and kind == 2 and 4 < n <= 1024:
+        if tag == _DESCRIPTION and kind == 2 and 4 < n <= RECORD_MAX + 1:
             fh.seek(offset)
             text = fh.read(n).rstrip(b"\0").decode("ascii", "replace")
             return text if text.startswith(STAMP_MARK) else ""

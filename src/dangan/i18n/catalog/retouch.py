@@ -16,6 +16,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{seconds:.1f} 秒，{rate:.1f} 页/秒（{workers} 个进程）",
                         "{pages} pages: {ok} ok, {defect} with defects, {failed} failed, "
                         "{skipped} skipped; {seconds:.1f} s, {rate:.1f} pages/s ({workers} workers)"),
+    "retouch.kept_flagged": ("跳过的页面中有 {count} 页此前发现问题（输出由同一来源、同一选项修成，"
+                             "未重做），照上次的发现列出：{names}",
+                             "{count} skipped page(s) had findings when retouched before (the "
+                             "output was made from the same source with the same options, not "
+                             "done again); listed as found then: {names}"),
     "retouch.defect_line": ("{code}（{name}）：{count} 页", "{code} ({name}): {count} pages"),
     "retouch.report_written": ("报告已写入 {path}", "Report written to {path}"),
     "retouch.batch_done": ("批次 {batch}：{volumes} 卷 {pages} 页已修图，签字人 {user}",

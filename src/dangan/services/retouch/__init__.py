@@ -30,6 +30,7 @@ from dangan.imaging.files import (
     STORAGE_UNREACHABLE,
     TEMP_MARK,
     WRITE_ERROR,
+    KeptPage,
     PageTask,
     retouch_file,
 )
@@ -59,6 +60,11 @@ MAGIC = (b"\xff\xd8", b"II*\x00", b"MM\x00*", b"\x89PNG", b"BM", b"GIF8", b"%PDF
          b"\x00\x00\x00\x0cjP  ", b"\xffO\xffQ", b"P1", b"P2", b"P3", b"P4", b"P5", b"P6")
 
 
+def is_kept(rep: PageReport) -> bool:
+    """True for a page not done again whose findings come from its output's record."""
+    return isinstance(rep, KeptPage)
+
+
 @dataclass
 class RetouchSummary:
     pages: list[PageReport] = field(default_factory=list)
@@ -81,7 +87,14 @@ class RetouchSummary:
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(Counter(p.status for p in self.pages))
+        """Pages by what this run did: a page kept from an earlier run (its findings reported
+        again, its status as then found) counts as skipped."""
+        return dict(Counter("skipped" if is_kept(p) else p.status for p in self.pages))
+
+    def kept_pages(self) -> list[PageReport]:
+        """Pages of a plain-folder run not done again: the output records the same source and
+        options, and what was found on the page then."""
+        return sorted((p for p in self.pages if is_kept(p)), key=lambda p: (p.source, p.page))
 
     @property
     def defects(self) -> dict[str, int]:
@@ -89,7 +102,7 @@ class RetouchSummary:
 
     @property
     def pages_per_second(self) -> float:
-        done = sum(1 for p in self.pages if p.status != "skipped")
+        done = sum(1 for p in self.pages if p.status != "skipped" and not is_kept(p))
         return done / self.seconds if self.seconds > 0 else 0.0
 
     def failed(self) -> list[PageReport]:
