@@ -110,3 +110,26 @@ def test_marks_and_page_info_are_those_of_the_plain_formulas(greys: list[np.ndar
     assert decoded is not None and info.marks == _plain_marks(decoded)
     paper = upright_paper(decoded, (PAPER_SHAPE[1], PAPER_SHAPE[0]))
     assert info.ink == round(_plain_ink(paper), 5) and not info.blank
+
+
+def test_a_jpeg_is_whole_exactly_when_the_full_search_says_so() -> None:
+    """``_complete_jpeg`` (a file ending in its end-of-image marker needs only a start of
+    scan) answers as ``jpeg.complete``'s two searches do: on whole pages, pages cut short at
+    many places, padded, with a trailer, and on random bytes full of both markers."""
+    from dangan.imaging import jpeg
+    from dangan.intake.content import _complete_jpeg
+
+    whole = [make_page(seed, dpi=100).data for seed in range(3)]
+    cases: list[bytes] = []
+    for d in whole:
+        cases += [d, d[:-1], d[:-2], d + b"\x00" * 7, d + b"\xff\xd8\xff\xe0trailer",
+                  d[:400] + jpeg.EOI, jpeg.EOI, jpeg.SOS + jpeg.EOI, jpeg.EOI + jpeg.SOS]
+        cases += [d[:cut] for cut in range(0, len(d), max(1, len(d) // 97))]
+    rng = np.random.default_rng(11)
+    alphabet = np.frombuffer(b"\xff\xda\xd9\x00\x01", np.uint8)
+    cases += [alphabet[rng.integers(0, len(alphabet), int(n))].tobytes()
+              for n in rng.integers(0, 12, 3000)]
+    answers = [jpeg.complete(c) for c in cases]
+    assert any(answers) and not all(answers)
+    assert sum(c.endswith(jpeg.EOI) and not a for c, a in zip(cases, answers, strict=True)) > 0
+    assert [_complete_jpeg(c) for c in cases] == answers

@@ -124,6 +124,17 @@ def _reduce(grey: np.ndarray) -> np.ndarray:
     return cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA)
 
 
+def _complete_jpeg(data: bytes) -> bool:
+    """``jpeg.complete`` without searching the whole entropy-coded data twice (≈ 0.8 ms of a
+    page's 8): a file that ends with its end-of-image marker is complete when it holds a
+    start of scan at all — the last one lies before that final marker, since neither marker
+    can overlap it — and a scan's marker comes early, after the headers. Any other file gets
+    ``jpeg.complete``'s search."""
+    if data.endswith(jpeg.EOI):
+        return jpeg.SOS in data
+    return jpeg.complete(data)
+
+
 def _inspect_jpeg(data: bytes, full: bool) -> tuple[PageInfo, np.ndarray | None]:
     try:
         height, width, colourspace, _sub = simplejpeg.decode_jpeg_header(data)
@@ -132,7 +143,7 @@ def _inspect_jpeg(data: bytes, full: bool) -> tuple[PageInfo, np.ndarray | None]
     bad = _too_big(width, height)
     if bad is not None:
         return PageInfo(**{**bad.__dict__, "fmt": "jpg"}), None
-    if not jpeg.complete(data):
+    if not _complete_jpeg(data):
         return PageInfo(fmt="jpg", width=width, height=height, reason="truncated"), None
     mode = "grey" if colourspace == "Gray" else "colour"
     try:
