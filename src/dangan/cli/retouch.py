@@ -47,10 +47,22 @@ def _print_summary(summary: RetouchSummary) -> None:
     for reason, count in sorted(Counter(r for p in summary.pages for r in p.review).items()):
         console.print("    " + escape(t("retouch.review_line", reason=reason,
                                         name=t(f"retouch.review.{reason}"), count=count)))
-    if summary.ignored:
-        console.print(escape(t("retouch.ignored", count=len(summary.ignored),
-                               files=", ".join(summary.ignored[:5]))))
+    _print_ignored(summary.ignored)
     _print_dpi(summary, project=bool(summary.places))
+
+
+def _print_ignored(ignored: list[str]) -> None:
+    """The files under SRC that are no page of the run, by why (5 names each; all in the
+    report)."""
+    from dangan.services.retouch import IGNORED_NOT_IMAGE, ignored_reason
+
+    by_reason: dict[str, list[str]] = {}
+    for rel in sorted(ignored):
+        by_reason.setdefault(ignored_reason(rel), []).append(rel)
+    for reason, files in sorted(by_reason.items()):
+        key = "retouch.ignored" if reason == IGNORED_NOT_IMAGE else f"retouch.ignored_{reason}"
+        console.print(escape(t(key, count=len(files), files=", ".join(files[:5])
+                               + (" …" if len(files) > 5 else ""))))
 
 
 def _names(reports: list[PageReport], summary: RetouchSummary, limit: int = 10) -> str:

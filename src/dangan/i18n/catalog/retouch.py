@@ -21,6 +21,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "{count} skipped page(s) had findings when retouched before (the "
                              "output was made from the same source with the same options, not "
                              "done again); listed as found then: {names}"),
+    "retouch.ignored_hidden": ("{count} 个隐藏文件或文件夹（名称以“.”开头）未处理：{files}",
+                               "{count} hidden file(s) or folder(s) (names starting with “.”) "
+                               "were not retouched: {files}"),
+    "retouch.ignored_backup": ("{count} 个文件是另存的备份副本（.bak、~ 等），未处理：{files}",
+                               "{count} file(s) are backup copies (.bak, ~ …) and were not "
+                               "retouched: {files}"),
     "retouch.defect_line": ("{code}（{name}）：{count} 页", "{code} ({name}): {count} pages"),
     "retouch.report_written": ("报告已写入 {path}", "Report written to {path}"),
     "retouch.batch_done": ("批次 {batch}：{volumes} 卷 {pages} 页已修图，签字人 {user}",

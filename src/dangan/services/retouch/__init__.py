@@ -133,7 +133,9 @@ class RetouchSummary:
             "seconds": round(self.seconds, 3), "workers": self.workers,
             "pages_per_second": round(self.pages_per_second, 2),
             "review": dict(Counter(r for p in self.pages for r in p.review)),
-            "ignored": sorted(self.ignored), "already": sorted(self.already),
+            "ignored": sorted(self.ignored),
+            "ignored_reasons": {rel: ignored_reason(rel) for rel in sorted(self.ignored)},
+            "already": sorted(self.already),
             "kept": sorted(self.kept), "redone": self.redone,
             "signed": {code: {"pages": p, "defects": d}
                        for code, (p, d) in sorted(self.signed_figures.items())},
@@ -316,11 +318,36 @@ def _backup_copy(name: str) -> bool:
     return lower.endswith("~") or lower.endswith(BACKUP_SUFFIXES)
 
 
+# Why a file under SRC is no page of the run (``ignored_reason``, ``retouch.ignored_<why>``).
+IGNORED_HIDDEN = "hidden"  # a hidden file (".name"), or a hidden folder (".sub/") as a whole
+IGNORED_BACKUP = "backup"  # a copy kept aside (``BACKUP_SUFFIXES``, "~")
+IGNORED_NOT_IMAGE = "not_image"  # neither its suffix nor its first bytes say page image
+
+
+def _hidden_folder(rel: str) -> str:
+    """The outermost hidden folder ``rel`` lies in (``.sub/``), "" when none."""
+    parts = rel.split("/")[:-1]
+    for i, part in enumerate(parts):
+        if part.startswith("."):
+            return "/".join(parts[:i + 1]) + "/"
+    return ""
+
+
+def ignored_reason(rel: str) -> str:
+    """Why ``rel`` (an entry of ``plan_tree``'s ``ignored``) was not retouched."""
+    name = rel.rstrip("/").rsplit("/", 1)[-1]
+    if rel.endswith("/") or name.startswith("."):
+        return IGNORED_HIDDEN
+    return IGNORED_BACKUP if _backup_copy(name) else IGNORED_NOT_IMAGE
+
+
 def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
               ignored: list[str] | None = None) -> list[PageTask]:
     """One task per page under ``src`` (each page of a multi-page file becomes
-    ``name-p002.jpg``); targets mirror it under ``dst``. Files that are not page images are
-    appended to ``ignored`` (relative paths) so the report can list them."""
+    ``name-p002.jpg``); targets mirror it under ``dst``. Every other file is appended to
+    ``ignored`` (relative paths) so the report can list it, with why (``ignored_reason``):
+    a file that is no page image, a backup copy, a hidden file (``.name``, never opened), and
+    a hidden folder (``.sub/``, listed once for all it holds, never opened)."""
     fs, root = fsspec.core.url_to_fs(src)
     if not fs.isdir(root):
         raise InputError("retouch.no_source", path=src)
@@ -329,15 +356,23 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
     real_root = os.path.realpath(root) if local else ""
     tasks = []
     unsafe: list[str] = []
+    hidden_folders: set[str] = set()
     for path in sorted(fs.find(root)):
         name = posixpath.basename(path)
-        if name.startswith(".") or TEMP_MARK in name:
+        rel = posixpath.relpath(path, root.rstrip("/") or "/")
+        if (folder := _hidden_folder(rel)) or name.startswith("."):
+            # never opened; a hidden folder is listed once, standing for every file in it
+            if folder and folder not in hidden_folders:
+                hidden_folders.add(folder)
+                if ignored is not None:
+                    ignored.append(folder)
+            elif not folder and ignored is not None:
+                ignored.append(rel)
             continue
         if local and (reason := _unsafe(path, real_root)):
             unsafe.append(t("retouch.unsafe_file", path=posixpath.relpath(path, root),
                             reason=t(reason)))
             continue  # never opened: a FIFO would block, a link would leave the tree
-        rel = posixpath.relpath(path, root.rstrip("/") or "/")
         if _backup_copy(name) or (posixpath.splitext(name)[1].lower() not in IMAGE_SUFFIXES
                                   and not _sniff(fs, path)):
             if ignored is not None:
