@@ -11,6 +11,7 @@ in silence. ``page_count`` tells how many pages a file holds, so each can be ret
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -30,6 +31,7 @@ FROM_CMYK, FROM_16BIT = "CMYK", "16-bit"
 # ``BadPage`` details that are reason keys (``retouch.unreadable.<key>`` in the catalogue).
 CORRUPT_JPEG = "corrupt_jpeg"  # libjpeg reports damaged data (it would decode with garbage)
 NOT_AN_IMAGE = "not_an_image"  # no image format recognises the file
+TRUNCATED = "truncated"  # the file ends before the data it says it holds (a cut copy)
 
 
 class BadPage(Exception):
@@ -79,7 +81,7 @@ def _decode_jpeg(data: bytes) -> Decoded:
         raise BadPage(f"corrupt:{exc}") from None
     _check_size(width, height)
     if not jpeg.complete(data):
-        raise BadPage("truncated")
+        raise BadPage(TRUNCATED)
     try:
         pixels = _jpeg_pixels(data, colorspace == "Gray", strict=True)
     except (ValueError, RuntimeError) as exc:
@@ -165,6 +167,60 @@ def _seek_page(img: Image.Image, index: int) -> None:
     raise BadPage(f"no_page:{index + 1}")
 
 
+_TIFF_ORDER = {b"II*\x00": "<", b"MM\x00*": ">"}
+_TIFF_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
+               13: 4}
+# Where a TIFF's image data lies: (offsets tag, byte counts tag), for strips and for tiles.
+_TIFF_DATA = ((273, 279), (324, 325))
+
+
+def truncated(data: bytes) -> bool:
+    """True when ``data`` is a TIFF or PNG cut short: a TIFF whose directories or image data
+    (strips, tiles) lie past its end, a PNG without its end chunk. Other formats: False."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return b"IEND" not in data[-12:]
+    order = _TIFF_ORDER.get(data[:4])
+    if order is None or len(data) < 8:
+        return False
+    try:
+        ifd, seen = struct.unpack(order + "I", data[4:8])[0], set()
+        while ifd and ifd not in seen and len(seen) < 4096:
+            seen.add(ifd)
+            if ifd + 2 > len(data):
+                return True
+            count = struct.unpack(order + "H", data[ifd:ifd + 2])[0]
+            end = ifd + 2 + 12 * count
+            if end + 4 > len(data):
+                return True
+            tags = {}
+            for at in range(ifd + 2, end, 12):
+                tag, kind, n = struct.unpack(order + "HHI", data[at:at + 8])
+                tags[tag] = _tiff_values(data, order, at, kind, n)
+            for offsets_tag, counts_tag in _TIFF_DATA:
+                offsets, counts = tags.get(offsets_tag), tags.get(counts_tag)
+                if offsets is None or counts is None:
+                    continue
+                if offsets == () or any(o + c > len(data) for o, c in zip(offsets, counts)):
+                    return True
+            ifd = struct.unpack(order + "I", data[end:end + 4])[0]
+    except struct.error:
+        return True  # a directory runs past the end
+    return False
+
+
+def _tiff_values(data: bytes, order: str, at: int, kind: int,
+                 n: int) -> tuple[int, ...] | None:
+    """The integer values of a TIFF directory entry (SHORT, LONG); () when they lie past the
+    end of ``data``; None for other types."""
+    if kind not in (3, 4):
+        return None
+    size = _TIFF_SIZES[kind] * n
+    where = at + 8 if size <= 4 else struct.unpack(order + "I", data[at + 8:at + 12])[0]
+    if where + size > len(data):
+        return ()
+    return struct.unpack(f"{order}{n}{'H' if kind == 3 else 'I'}", data[where:where + size])
+
+
 def _open(data: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():
@@ -173,9 +229,10 @@ def _open(data: bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadPage("too_large") from None
     except Image.UnidentifiedImageError:
-        raise BadPage(NOT_AN_IMAGE) from None
+        raise BadPage(TRUNCATED if truncated(data) else NOT_AN_IMAGE) from None
     except Exception as exc:  # Pillow raises many unrelated types for broken files
-        raise BadPage(f"corrupt:{type(exc).__name__}") from None
+        raise BadPage(TRUNCATED if truncated(data) else f"corrupt:{type(exc).__name__}") \
+            from None
     return img
 
 
@@ -197,7 +254,8 @@ def _decode_other(data: bytes, index: int) -> Decoded:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadPage("too_large") from None
     except Exception as exc:
-        raise BadPage(f"corrupt:{type(exc).__name__}") from None
+        raise BadPage(TRUNCATED if truncated(data) else f"corrupt:{type(exc).__name__}") \
+            from None
     dpi = img.info.get("dpi")
     file_dpi = float(dpi[0]) if dpi and float(dpi[0]) > 1 else None
     if img.mode == "RGB" and getattr(img, "bits", 8) == 16:  # pragma: no cover - rare
