@@ -200,7 +200,8 @@ def truncated(data: bytes) -> bool:
                 offsets, counts = tags.get(offsets_tag), tags.get(counts_tag)
                 if offsets is None or counts is None:
                     continue
-                if offsets == () or any(o + c > len(data) for o, c in zip(offsets, counts)):
+                stops = (o + c for o, c in zip(offsets, counts, strict=False))
+                if offsets == () or any(stop > len(data) for stop in stops):
                     return True
             ifd = struct.unpack(order + "I", data[end:end + 4])[0]
     except struct.error:
