@@ -183,7 +183,7 @@ def truncated(data: bytes) -> bool:
     if order is None or len(data) < 8:
         return False
     try:
-        ifd, seen = struct.unpack(order + "I", data[4:8])[0], set()
+        ifd, seen = struct.unpack(order + "I", data[4:8])[0], set[int]()
         while ifd and ifd not in seen and len(seen) < 4096:
             seen.add(ifd)
             if ifd + 2 > len(data):
@@ -192,7 +192,7 @@ def truncated(data: bytes) -> bool:
             end = ifd + 2 + 12 * count
             if end + 4 > len(data):
                 return True
-            tags = {}
+            tags: dict[int, tuple[int, ...] | None] = {}
             for at in range(ifd + 2, end, 12):
                 tag, kind, n = struct.unpack(order + "HHI", data[at:at + 8])
                 tags[tag] = _tiff_values(data, order, at, kind, n)
