@@ -92,6 +92,20 @@ class RenumberPlan:
         return not (self.moves or self.inserts or self.removes)
 
 
+def _gap_before(numbers: Collection[int], at: int | None) -> tuple[int | None, int]:
+    """Where an insertion at ``at`` falls on missing numbers (``at`` itself, or the numbers
+    just below it, are not taken and a later page exists): the gap's first number and how
+    many numbers it has; else (None, 0)."""
+    if at is None or not numbers or at > max(numbers):
+        return None, 0
+    below = [n for n in numbers if n < at]
+    start = max(below, default=0) + 1
+    end = min(n for n in numbers if n >= at)  # the first page after the gap
+    if start >= end:
+        return None, 0
+    return start, end - start
+
+
 def plan_renumber(
     files: Sequence[PageFile],
     name_for: Callable[[int, str], str],
@@ -106,7 +120,9 @@ def plan_renumber(
 
     ``insert_before N``: the new pages take numbers N, N+1 …; the page that was N and every
     later page shift up by the number inserted. ``insert_after N`` is the same before N+1
-    (``insert_after 0`` prepends). ``remove`` names files (an extra scan, one of two files
+    (``insert_after 0`` prepends). Where numbers are missing at that place (``0006`` absent
+    between ``0005`` and ``0007``: inserting before 0007, after 0005, or at 0006), the new
+    pages fill the gap from its start and later pages shift only by what it cannot hold. ``remove`` names files (an extra scan, one of two files
     with the same number); later pages shift down. ``close_gaps`` renumbers 1…n in order.
     Duplicate numbers left after the removals make the plan impossible.
     """
@@ -133,7 +149,14 @@ def plan_renumber(
         # after the last page means append
         if insert_after == top:
             insert_before = top + 1
-    if insert_before is not None and insert_before not in numbers and insert_before != top + 1:
+    fill_from, free = _gap_before(numbers, insert_before) if not remove else (None, 0)
+    if fill_from is not None:
+        # The pages go where numbers are missing (a page left out by the scan): they take
+        # the gap's numbers from its start, and only what the gap cannot hold shifts the
+        # later pages.
+        insert_before = fill_from
+    elif insert_before is not None and insert_before not in numbers \
+            and insert_before != top + 1:
         raise PlanError("page_absent", insert_before)
 
     ordered = sorted(files, key=lambda f: (f.page_no, f.name))
@@ -148,7 +171,7 @@ def plan_renumber(
     for f in ordered:
         if not inserted and insert_before is not None and f.page_no >= insert_before:
             place_new(insert_before + offset)
-            offset += len(new_exts)
+            offset += max(0, len(new_exts) - free)
             inserted = True
         if f.name in remove:
             offset -= 1
