@@ -14,8 +14,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "File name “{name}” does not follow the page-file rule: {detail}"),
     "defect.bad_path": ("路径不安全或无法处理（{reason}）：{name}",
                         "Unsafe or unusable path ({reason}): {name}"),
-    "defect.missing_page": ("缺页：缺少第 {page} 页（前后为 {before} 和 {after}）",
-                            "Missing page: page {page} is absent (between {before} and {after})"),
+    "defect.missing_page": ("缺页：缺少第 {page} 页（前后为 {before} 和 {after}）；补扫后以此页号命名放入，"
+                            "或用 dangan renumber 插入",
+                            "Missing page: page {page} is absent (between {before} and {after}); "
+                            "once scanned, name it with this number or insert it with dangan renumber"),
     "defect.duplicate_page_no": ("页号重复：第 {page} 页有多个文件：{files}",
                                  "Duplicate page number: page {page} has several files: {files}"),
     "defect.empty_volume": ("案卷文件夹中没有任何页面图像", "The volume folder holds no page images"),
