@@ -28,13 +28,15 @@ import os
 import posixpath
 import struct
 import uuid
+import warnings
 from dataclasses import asdict, dataclass, fields
 from typing import Any, BinaryIO
 
 import fsspec
+import PIL
 
 from dangan.imaging.context import UNREADABLE, Defect, PageReport, RetouchOptions
-from dangan.imaging.pipeline import retouch_bytes
+from dangan.imaging.pipeline import Retouched, retouch_bytes
 
 TEMP_MARK = ".dangan-part-"
 # Why a page failed for a reason that is not the page's own (the first part of its
@@ -42,6 +44,11 @@ TEMP_MARK = ".dangan-part-"
 STORAGE_UNREACHABLE = "storage_unreachable"
 READ_ERROR = "read_error"
 WRITE_ERROR = "write_error"
+# What the image library warned while reading a page (damaged metadata…): a finding of the
+# page, its detail the warning ("UserWarning: Corrupt EXIF data…"), never a line on stderr
+# that names no file.
+FILE_WARNING = "file_warning"
+_IMAGE_LIBRARY = os.path.dirname(PIL.__file__)
 
 
 class StorageUnreachable(OSError):
@@ -168,7 +175,7 @@ def retouch_file(task: PageTask) -> PageReport:
         kept = kept_page(task, read_record(out_fs, out_path), stamp)
         if kept is not None:
             return kept
-    result = retouch_bytes(data, task.options, task.rel, task.page)
+    result = _retouch(data, task)
     if result.data is not None:
         try:
             record = make_record(stamp, result.report) if stamp else ""
@@ -180,6 +187,30 @@ def retouch_file(task: PageTask) -> PageReport:
             return _failed(task, f"{WRITE_ERROR}:{type(exc).__name__}:{out_path}")
         result.report.output = task.target
     return result.report
+
+
+def _retouch(data: bytes, task: PageTask) -> Retouched:
+    """``retouch_bytes``, with what the image library warns on this page recorded in its
+    report (``FILE_WARNING``, once per message); any other warning is passed on naming the
+    page."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = retouch_bytes(data, task.options, task.rel, task.page)
+    said: set[str] = set()
+    for w in caught:
+        text = f"{w.category.__name__}: {' '.join(str(w.message).split())}"[:200]
+        if not os.path.abspath(w.filename).startswith(_IMAGE_LIBRARY + os.sep):
+            warnings.warn_explicit(f"{task_name(task)}: {w.message}", w.category, w.filename,
+                                   w.lineno)
+        elif text not in said:
+            said.add(text)
+            result.report.flag(FILE_WARNING, text)
+    return result
+
+
+def task_name(task: PageTask) -> str:
+    """A source page as a report names it: its file, and the page of a multi-page file."""
+    return task.rel if task.pages <= 1 else f"{task.rel} p{task.page}"
 
 
 def _unreachable(task: PageTask, exc: StorageUnreachable) -> PageReport:

@@ -279,8 +279,10 @@ def page_count(fh: BinaryIO) -> int:
             from dangan.imaging.pdf import pdf_page_count
 
             return pdf_page_count(fh)
-        with Image.open(fh) as img:
-            return _frames(img)
+        with warnings.catch_warnings():  # the page's own decode reports them, naming it
+            warnings.simplefilter("ignore")
+            with Image.open(fh) as img:
+                return _frames(img)
     except Exception:
         return 1
 

@@ -27,6 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.ignored_backup": ("{count} 个文件是另存的备份副本（.bak、~ 等），未处理：{files}",
                                "{count} file(s) are backup copies (.bak, ~ …) and were not "
                                "retouched: {files}"),
+    "retouch.defect.file_warning": ("读取时图像库告警", "image library warning"),
+    "retouch.why.file_warning": ("读取文件时图像库告警：{message}（文件可能部分损坏，请查看这一页）",
+                                 "the image library warned while reading the file: {message} "
+                                 "(the file may be partly damaged; look at this page)"),
     "retouch.defect_line": ("{code}（{name}）：{count} 页", "{code} ({name}): {count} pages"),
     "retouch.report_written": ("报告已写入 {path}", "Report written to {path}"),
     "retouch.batch_done": ("批次 {batch}：{volumes} 卷 {pages} 页已修图，签字人 {user}",

@@ -26,6 +26,7 @@ from dangan.i18n import catalogue, current_language, join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import UNREADABLE, PageReport, RetouchOptions
 from dangan.imaging.files import (
+    FILE_WARNING,
     READ_ERROR,
     STORAGE_UNREACHABLE,
     TEMP_MARK,
@@ -33,6 +34,7 @@ from dangan.imaging.files import (
     KeptPage,
     PageTask,
     retouch_file,
+    task_name,
 )
 from dangan.imaging.load import page_count
 
@@ -183,6 +185,8 @@ def defect_words(code: str, detail: str) -> str:
             return _clash_words(rest)
         words = t(f"retouch.unreadable.{kind}", where=fault_path(kind, rest))
         return words if not words.startswith("retouch.") else t("retouch.unreadable.error")
+    if code == FILE_WARNING:  # the image library's own words
+        return t("retouch.why.file_warning", message=detail)
     params = _params(detail)
     if code == c.BLACK_BORDER and "residue" in params:
         params["percent"] = _percent(params["residue"], 1)
@@ -393,9 +397,7 @@ def plan_tree(src: str, dst: str, opts: RetouchOptions, force: bool = False,
     return _refuse_clashes(tasks, dst)
 
 
-def task_label(task: PageTask) -> str:
-    """A source page as the report names it: its file, and the page of a multi-page file."""
-    return task.rel if task.pages <= 1 else f"{task.rel} p{task.page}"
+task_label = task_name  # a source page as the report names it
 
 
 def _refuse_clashes(tasks: list[PageTask], dst: str) -> list[PageTask]:
