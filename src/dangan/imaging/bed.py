@@ -25,6 +25,10 @@ MAX_OUTSIDE_CONTENT = 0.02  # share of the page's strokes allowed outside the sh
 MAX_OUTSIDE_PAPER = 0.03  # share of the outside that may look like paper
 DARK_BED = 0.5  # a bed this dark (fraction of the paper level) is painted even around doubt
 GREY_BED = 0.75  # a lighter bed is painted only when the sheet is found with confidence
+EDGE_INK_MM = 2.5  # ink is followed this far from a stroke through dark pixels at the edge
+EDGE_INK_DEPTH = 0.08  # …pixels at least this much (fraction of the paper level) darker
+EDGE_OUT_MM = 1.0  # …and this far beyond the outline (it may lie inside the sheet's edge)
+EDGE_KEEP_MM = 0.5  # what is kept around that ink (the paint zone is no finer)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     dark = (np.abs(small.astype(np.float32) - bed_level) <= tol).astype(np.uint8)
     wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _k(1.5 * mm))  # bed bodies, not strokes
     bed = _touching_frame((dark > 0) & (hull == 0))  # the bed, thin strips included
-    marks = strokes(small, level, mm) & (wide == 0) & ~bed
+    stroke = strokes(small, level, mm)
+    marks = stroke & (wide == 0) & ~bed
     blend = cv2.dilate(sheet, _k(BLEND_MM * mm)) & (cv2.erode(sheet, _k(BLEND_MM * mm)) == 0)
     outside = (sheet == 0) & (blend == 0)
     n_out = int(np.count_nonzero(outside))
@@ -115,10 +120,41 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
         bed_frame[band] = side in paper.bed_sides
     slivers = ((frame & (hull == 0)) | bed_frame) & (protect == 0)
     near_marks = cv2.dilate(far_marks.astype(np.uint8), _k(0.75 * mm)) > 0
-    zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks).astype(np.uint8) * 255
+    # Ink on the sheet next to its outline (a line running off the edge, a note written
+    # along it) is never painted: the blend band and the slivers give way to it.
+    edge_ink = _edge_ink(small, stroke, level, mm, hull, wide, dark).astype(np.uint8)
+    on_sheet = cv2.dilate(edge_ink, _k(EDGE_KEEP_MM * mm)) > 0
+    zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks & ~on_sheet).astype(np.uint8) * 255
     seen = bool(keep.any()) and bed_level < GREY_BED * level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
                  and outside_paper <= MAX_OUTSIDE_PAPER)
     paint = confident or (seen and bed_level < DARK_BED * level)
     return Bed(zone_u8 if paint else empty, confident, seen, _box(far_marks), outside_content,
                outside_paper)
+
+
+def _edge_ink(small: np.ndarray, stroke: np.ndarray, level: float, mm: float,
+              hull: np.ndarray, wide: np.ndarray, bed_tone: np.ndarray) -> np.ndarray:
+    """The strokes inside the sheet's outline, followed from there through pixels darker
+    than the paper up to the sheet's edge: where a line runs off the edge or a note is
+    written along it, its stroke joins the bed and no stroke filter sees its last
+    millimetres; the outline may lie a little inside the edge (bool)."""
+    inside = hull > 0
+    # A stroke starts inside the outline, off its rim: a sliver of bed or shadow between
+    # the sheet and the frame looks like a stroke too, but only on the rim.
+    core = cv2.erode(hull, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                     borderValue=0) > 0
+    seeds = stroke.astype(bool) & core & (wide == 0)
+    dark = small < (1.0 - EDGE_INK_DEPTH) * level
+    ink = seeds.astype(np.uint8)
+    step = np.ones((3, 3), np.uint8)
+    walk = (dark & inside | seeds).astype(np.uint8)
+    for _ in range(max(1, round(EDGE_INK_MM * mm))):
+        ink = cv2.dilate(ink, step) & walk
+    # Beyond the outline, only a step or two, and never into the bed's own tone.
+    near = cv2.dilate(hull, _k(BLEND_MM * mm)) > 0
+    walk = (dark & near & (bed_tone == 0) | (ink > 0)).astype(np.uint8)
+    for _ in range(max(1, round(EDGE_OUT_MM * mm))):
+        ink = cv2.dilate(ink, step) & walk
+    out: np.ndarray = ink > 0
+    return out
