@@ -224,7 +224,10 @@ def retouch(
 
 def _with_progress(total: int | None,
                    run: Callable[[Callable[[PageReport], None]], RetouchSummary]) -> RetouchSummary:
-    """Run with a progress bar showing pages/s and the time left."""
+    """Run with a progress bar showing pages/s and the time left; without a ``total``, the
+    bar takes the number of pages the run plans (a project's run)."""
+    from dangan.services.retouch import pages_planned
+
     start = time.perf_counter()
     with _progress() as bar:
         task_id = bar.add_task(t("retouch.progress"), total=total, rate=0.0)
@@ -233,7 +236,13 @@ def _with_progress(total: int | None,
             done = bar.tasks[0].completed + 1
             bar.update(task_id, advance=1, rate=done / max(1e-6, time.perf_counter() - start))
 
-        return run(tick)
+        def planned(pages: int) -> None:
+            bar.update(task_id, total=pages)
+
+        if total is not None:
+            return run(tick)
+        with pages_planned(planned):
+            return run(tick)
 
 
 def register(app: typer.Typer) -> None:

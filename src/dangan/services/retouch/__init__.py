@@ -14,6 +14,8 @@ import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -443,11 +445,32 @@ def _lost(task: PageTask, exc: BaseException) -> PageReport:
     return report
 
 
+# Told how many pages a run is to do once they are planned (a progress bar's total, where the
+# caller cannot count them itself: a project's run plans its pages inside). Set it with
+# ``pages_planned``.
+_PLANNED: ContextVar[Callable[[int], None] | None] = ContextVar("retouch_planned",
+                                                                default=None)
+
+
+@contextmanager
+def pages_planned(callback: Callable[[int], None]) -> Iterator[None]:
+    """Within this block, ``run_tasks`` calls ``callback`` with the number of its pages before
+    it starts them."""
+    token = _PLANNED.set(callback)
+    try:
+        yield
+    finally:
+        _PLANNED.reset(token)
+
+
 def run_tasks(tasks: list[PageTask], executor: Executor,
               progress: Callable[[PageReport], None] | None = None) -> RetouchSummary:
     """Retouch every task; one bad page never stops the others. ``progress`` is called in this
     process for each page's report as it comes back (in the order pages finish, with any
     executor); an exception it raises stops the run like Ctrl-C."""
+    planned = _PLANNED.get()
+    if planned is not None:
+        planned(len(tasks))
     summary = RetouchSummary(workers=executor.workers)
     start = time.perf_counter()
     results: Iterator[PageReport] = executor.map_unordered(retouch_file, tasks, on_lost=_lost)
