@@ -23,8 +23,7 @@ PROTECT_MM = 2.0  # distance kept from content and paper outside the sheet
 BLEND_MM = 1.5  # band along the sheet outline where paper and bed blend
 MAX_OUTSIDE_CONTENT = 0.02  # share of the page's strokes allowed outside the sheet
 MAX_OUTSIDE_PAPER = 0.03  # share of the outside that may look like paper
-DARK_BED = 0.5  # a bed this dark (fraction of the paper level) is painted even around doubt
-GREY_BED = 0.75  # a lighter bed is painted only when the sheet is found with confidence
+GREY_BED = 0.75  # a bed lighter than this (fraction of the paper level) is no bed seen
 EDGE_INK_MM = 2.5  # ink is followed this far from a stroke through dark pixels at the edge
 EDGE_INK_DEPTH = 0.08  # …pixels at least this much (fraction of the paper level) darker
 EDGE_OUT_MM = 1.0  # …and this far beyond the outline (it may lie inside the sheet's edge)
@@ -128,9 +127,10 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     seen = bool(keep.any()) and bed_level < GREY_BED * level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
                  and outside_paper <= MAX_OUTSIDE_PAPER)
-    paint = confident or (seen and bed_level < DARK_BED * level)
-    return Bed(zone_u8 if paint else empty, confident, seen, _box(far_marks), outside_content,
-               outside_paper)
+    # A sheet not found with confidence keeps its whole frame: nothing is painted, however
+    # dark the bed (what lies beyond the outline may be paper, content or the sheet itself).
+    return Bed(zone_u8 if confident else empty, confident, seen, _box(far_marks),
+               outside_content, outside_paper)
 
 
 def _edge_ink(small: np.ndarray, stroke: np.ndarray, level: float, mm: float,
