@@ -191,8 +191,8 @@ def retouch_file(task: PageTask) -> PageReport:
 
 def _retouch(data: bytes, task: PageTask) -> Retouched:
     """``retouch_bytes``, with what the image library warns on this page recorded in its
-    report (``FILE_WARNING``, once per message); any other warning is passed on naming the
-    page."""
+    report (``FILE_WARNING``, once per message; not for a page that failed: its failure says
+    why, the warning was a symptom of it); any other warning is passed on naming the page."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = retouch_bytes(data, task.options, task.rel, task.page)
@@ -202,7 +202,7 @@ def _retouch(data: bytes, task: PageTask) -> Retouched:
         if not os.path.abspath(w.filename).startswith(_IMAGE_LIBRARY + os.sep):
             warnings.warn_explicit(f"{task_name(task)}: {w.message}", w.category, w.filename,
                                    w.lineno)
-        elif text not in said:
+        elif text not in said and result.report.status != "failed":
             said.add(text)
             result.report.flag(FILE_WARNING, text)
     return result
