@@ -64,6 +64,38 @@ def _inspect_timed(paths: list[str], full: bool) -> tuple[float, float, int]:
     return time.perf_counter() - t0, time.process_time() - c0, sum(not i.ok for i in infos)
 
 
+def _parts_timed(paths: list[str]) -> dict[str, float]:
+    """CPU seconds of each step ``inspect_files`` takes per page, over ``paths`` (the steps
+    run one after another here, each on the previous step's output, as the check runs them)."""
+    import hashlib
+
+    from dangan.intake import content
+    from dangan.intake.check import read_page_file
+    from dangan.intake.duplicates import page_marks
+
+    spent = dict.fromkeys(("read", "SHA-256", "whole-file check", "reduced decode",
+                           "paper corners + ink", "rescan marks (ORB)"), 0.0)
+
+    def timed(label: str, fn: Any, *args: Any) -> Any:
+        c0 = time.process_time()
+        out = fn(*args)
+        spent[label] += time.process_time() - c0
+        return out
+
+    for path in paths:
+        data = timed("read", read_page_file, path)
+        assert isinstance(data, bytes)
+        timed("SHA-256", lambda d: hashlib.sha256(d).hexdigest(), data)
+        timed("whole-file check", content._complete_jpeg, data)
+        _info, grey = timed("reduced decode", content._inspect_jpeg, data, False)
+        paper = timed("paper corners + ink", content.upright_paper, grey,
+                      (content.PAPER_SHAPE[1], content.PAPER_SHAPE[0]))
+        timed("paper corners + ink", content.measure_ink, paper)
+        timed("rescan marks (ORB)", page_marks, grey)
+    spent["reduced decode"] -= spent["whole-file check"]  # _inspect_jpeg makes that check too
+    return spent
+
+
 def bench_content(root: Path) -> list[str]:
     paths = sorted(str(p) for p in root.rglob("*.jpg"))
     for p in paths:  # warm the page cache so both runs read from memory
@@ -77,6 +109,10 @@ def bench_content(root: Path) -> list[str]:
             print(f"content checks, 1 core, {kind}: {len(paths)} pages in {dt:.2f} s "
                   f"= {len(paths) / dt:.0f} pages/s, {len(paths) / cpu:.0f} pages/s of CPU time "
                   f"(errors: {errors}){target}; load {os.getloadavg()[0]:.1f}")
+        spent = pool.submit(_parts_timed, paths).result()
+    print("  of which, CPU ms a page: " + ", ".join(
+        f"{label} {sec / len(paths) * 1000:.2f}" for label, sec in spent.items())
+        + f"; load {os.getloadavg()[0]:.1f}")
     return paths
 
 
