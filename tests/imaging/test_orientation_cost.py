@@ -221,3 +221,33 @@ def test_vertical_script_on_its_side_that_reads_as_nothing_is_not_passed() -> No
     d = decide_orientation(grey, 200.0)
     assert need == 90
     assert d.rotation == need or (d.rotation == 0 and d.review), d.evidence
+
+
+def decide_unasked(lv: LineVotes, rd: Reading, monkeypatch: pytest.MonkeyPatch
+                   ) -> tuple[int, str, float]:
+    """``decide`` with Tesseract present but failing the test if it is asked."""
+    monkeypatch.setattr(tesseract, "available", lambda: True)
+    monkeypatch.setattr(tesseract, "osd", refuse)
+    grey = np.full((1169, 827), 230, np.uint8)
+    return orientation._decide(lv, rd, orientation._Osd(grey, 100.0, lv, (640, 453)))
+
+
+def test_little_text_with_a_reading_is_settled_without_tesseract(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a page with little text that the reading did not settle, nothing Tesseract could
+    say changes the outcome: a reading of "as it is" passes it, any other is flagged."""
+    lv = lines(0, 0.9, text=0.5)
+    assert lv.text < orientation.MIN_TEXT and lv.margin >= orientation.MIN_MARGIN_UPRIGHT
+    unclear = Reading(np.asarray([3.0, 0, 0, 0]), np.zeros(4), 0.0, 6)  # rows? columns?
+    assert decide_unasked(lv, unclear, monkeypatch) == (0, "", 0.8)
+    assert decide_unasked(lv, read([0, 0, 3, 0]), monkeypatch) == (
+        0, orientation.LITTLE_TEXT, 0.0)
+
+
+def test_tesseract_is_not_asked_to_back_a_weak_reading_the_lines_deny(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two boxes read as a quarter turn, the lines clearly "as it is": Tesseract could not
+    make that turn (the lines say otherwise), so it is not asked; the page is flagged."""
+    assert decide_unasked(lines(0, 0.9), read([0, 2, 0, 0]), monkeypatch)[:2] == (
+        0, orientation.READING_DISAGREES)
+

@@ -304,8 +304,9 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
                                                and rd.fluent[weak // 90] >= WEAK_TURN)):
             if lines_say(weak) and (weak == 0 or not osd.denies(weak, OSD_VETO)):
                 return weak, "", 0.7
-            if (osd.says(weak, STRONG_OSD) and not (lv.best != weak
-                                                    and lv.margin >= MIN_MARGIN_TURN)):
+            # Tesseract only where the line direction does not already say otherwise.
+            if (not (lv.best != weak and lv.margin >= MIN_MARGIN_TURN)
+                    and osd.says(weak, STRONG_OSD)):
                 return weak, "", 0.7
         # Plenty of text and not one box read, either way: the detector's line direction
         # is one tool's word (columns of vertical script lying across look like rows).
@@ -313,9 +314,10 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
         return _read_otherwise(*(_little_text(lv, osd) if lv.text < MIN_TEXT
                                  else _tools(lv, osd, alone=not read_nothing)), rd)
     if lv.text < MIN_TEXT:
-        # Little text is not turned without the sure reading and the lines agreeing.
-        turn, review, conf = _little_text(lv, osd)
-        return (0, "", 0.8) if strong == 0 else (turn, review or LITTLE_TEXT, conf)
+        # Little text is not turned without the sure reading and the lines agreeing. Tesseract
+        # is not asked: ``_little_text`` never turns, and here its reason would be LITTLE_TEXT
+        # whatever Tesseract said.
+        return (0, "", 0.8) if strong == 0 else (0, LITTLE_TEXT, 0.0)
     turn, review, conf = _tools(lv, osd)
     if strong == 0:
         return (0, "", max(conf, 0.8)) if turn == 0 else (0, READING_DISAGREES, 0.0)
