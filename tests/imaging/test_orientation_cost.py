@@ -251,3 +251,26 @@ def test_tesseract_is_not_asked_to_back_a_weak_reading_the_lines_deny(
     assert decide_unasked(lines(0, 0.9), read([0, 2, 0, 0]), monkeypatch)[:2] == (
         0, orientation.READING_DISAGREES)
 
+
+def test_a_first_look_that_found_little_text_is_not_classified(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page looked at again larger (little text at 640 px): only the second look's lines
+    are classified, and they vote exactly as ``line_votes`` has them."""
+    grey, _ = generated(10019, "sparse", 0)
+    calls: list[int] = []
+    classify = rapidocr.classify_lines
+
+    def counted(crops: list[np.ndarray]) -> list[tuple[int, float]]:
+        calls.append(len(crops))
+        return classify(crops)
+
+    monkeypatch.setattr(rapidocr, "classify_lines", counted)
+    d = decide_orientation(grey, 200.0)
+    ppocr = d.evidence["ppocr"]
+    assert isinstance(ppocr, dict) and ppocr["px"] == orientation.DET_LONG_SIDE_SPARSE
+    assert len(calls) == 1
+    small, _ = orientation._reduce(grey, orientation.DET_LONG_SIDE_SPARSE)
+    mid, _ = orientation._reduce(grey, orientation.READ_LONG_SIDE)
+    lv = orientation.line_votes(small, mid)
+    assert ppocr["votes"] == [round(float(v), 1) for v in lv.votes]
+    assert ppocr["lines"] == lv.lines == calls[0]

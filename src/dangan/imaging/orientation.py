@@ -116,9 +116,21 @@ def _reduce(grey: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), f
 
 
-def line_votes(small: np.ndarray, page: np.ndarray | None = None) -> LineVotes:
-    """Detect text lines on ``small`` (grey, already reduced) and let each one vote; the
-    lines are cut for the classifier from ``page`` (the same view, larger) when given."""
+@dataclass(frozen=True)
+class _Lines:
+    """The detector's boxes on a reduced page and its line-shaped ones cut for the
+    classifier (before the classifier is asked)."""
+
+    quads: np.ndarray  # (n, 4, 2) every detected text box, in the reduced page's pixels
+    crops: list[np.ndarray]  # the line-shaped boxes among the longest, laid horizontal
+    tall: list[bool]  # ... whether each stood on the page
+    length: list[float]  # ... and its length in the reduced page's pixels
+    text: float  # total line length in long sides of the page
+
+
+def _lines(small: np.ndarray, page: np.ndarray | None = None) -> _Lines:
+    """Detect text lines on ``small`` (grey, already reduced) and cut the longest for the
+    classifier from ``page`` (the same view, larger) when given."""
     quads = rapidocr.detect_lines(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
     src = small if page is None else page
     scale = src.shape[0] / small.shape[0]
@@ -135,11 +147,22 @@ def line_votes(small: np.ndarray, page: np.ndarray | None = None) -> LineVotes:
         crops.append(np.ascontiguousarray(np.rot90(crop)) if h > w else crop)
         tall.append(h > w)
         length.append(max(h, w) / scale)
+    return _Lines(quads, crops, tall, length, float(sum(length)) / max(small.shape))
+
+
+def _votes(lines: _Lines) -> LineVotes:
+    """Each line votes by the classifier's answer, weighted by its length and certainty."""
     votes = np.zeros(4)
-    for is_tall, n, (label, score) in zip(tall, length, rapidocr.classify_lines(crops),
-                                          strict=True):
+    for is_tall, n, (label, score) in zip(lines.tall, lines.length,
+                                          rapidocr.classify_lines(lines.crops), strict=True):
         votes[TURN_OF_LINE[is_tall, label] // 90] += n * max(0.0, 2.0 * score - 1.0)
-    return LineVotes(votes, len(crops), float(sum(length)) / max(small.shape), quads)
+    return LineVotes(votes, len(lines.crops), lines.text, lines.quads)
+
+
+def line_votes(small: np.ndarray, page: np.ndarray | None = None) -> LineVotes:
+    """Detect text lines on ``small`` (grey, already reduced) and let each one vote; the
+    lines are cut for the classifier from ``page`` (the same view, larger) when given."""
+    return _votes(_lines(small, page))
 
 
 def text_only(grey: np.ndarray, quads: np.ndarray, scale: float) -> np.ndarray:
@@ -334,12 +357,14 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
     tesseract.prepare()  # before the models: see there
     small, _ = _reduce(grey, DET_LONG_SIDE)
     mid, f = _reduce(grey, READ_LONG_SIDE)  # also Tesseract's view (OSD_LONG_SIDE)
-    lv = line_votes(small, mid)
-    if lv.text < MIN_TEXT and max(grey.shape) > DET_LONG_SIDE:
+    lines = _lines(small, mid)
+    if lines.text < MIN_TEXT and max(grey.shape) > DET_LONG_SIDE:
         # Little or no text found: small print (a table's cells, a page scanned small) may
-        # be lost at that size.
+        # be lost at that size. Only the second look's lines are classified: the first
+        # look's votes would not be used.
         small, _ = _reduce(grey, DET_LONG_SIDE_SPARSE)
-        lv = line_votes(small, mid)
+        lines = _lines(small, mid)
+    lv = _votes(lines)
     rd = None
     if lv.lines:
         # Boxes are read until the reading settles the page (or will not).
