@@ -1,7 +1,7 @@
 """Orientation benchmark: the text-evidence decision on real pages and on two generators.
 
     .venv/bin/python bench/orientation.py [--sets real,samples,pagegen] [--pages 24]
-                                          [--seed 900000] [--show]
+                                          [--seed 900000] [--show] [--decisions FILE]
 
 Sets: ``real`` — every page of ``../shared/realscans`` turned 0/90/180/270 (the truth after
 turning is known; skipped with a message where the folder is absent); ``samples`` — pages of
@@ -15,22 +15,26 @@ text was found at all (blank sheets: left as they are, nothing to go by), and pa
 second per core of ``decide_orientation`` alone (grey scan already decoded; one process):
 by CPU time (this process and the Tesseract it starts), which holds on a shared machine,
 and by wall-clock time; then the CPU milliseconds per page (upright and turned pages
-apart), the share of pages on which Tesseract was asked and the views the recogniser read
-per page.
+apart), the share of pages on which Tesseract was asked, the views the recogniser read
+per page and the detector's and classifier's runs per page (counts that, unlike CPU time,
+do not depend on what else shares the machine). ``--decisions FILE`` writes each page's
+decision (turn, reason, confidence), one line a page, to compare two versions page by page.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from dangan.imaging._exec import rapidocr
 from dangan.imaging.orientation import decide_orientation
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realscans"
@@ -73,13 +77,32 @@ def pagegen_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, i
         yield f"{kind}{tag}#{seed + i}", grey, 200.0, page.truth.turn
 
 
+RUNS: collections.Counter[str] = collections.Counter()
+
+
+def _count_runs() -> None:
+    """Count the detector's and classifier's calls (the recogniser's views are in the
+    decision's evidence)."""
+    for name in ("detect_lines", "classify_lines"):
+        fn = getattr(rapidocr, name)
+
+        def counted(*args: object, _fn: Callable[..., object] = fn, _name: str = name
+                    ) -> object:
+            RUNS[_name] += 1
+            return _fn(*args)
+
+        setattr(rapidocr, name, counted)
+
+
 def _cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool) -> None:
+def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool,
+        decisions: list[str]) -> None:
+    RUNS.clear()
     n = right = wrong = flagged = wrong_upright = upright = upright_flagged = missed = 0
     no_text = osd = views = 0
     cpu = wall = cpu_upright = 0.0
@@ -90,6 +113,8 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
         cpu += spent
         cpu_upright += spent if need == 0 else 0.0
         wall += time.perf_counter() - w0
+        decisions.append(f"{name} {label} need={need} turn={d.rotation} "
+                         f"review={d.review or '-'} confidence={d.confidence:.3f}")
         osd += "tesseract" in d.evidence
         rd = d.evidence.get("reading")
         views += int(rd.get("recognised", 0)) if isinstance(rd, dict) else 0
@@ -121,7 +146,9 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
     print(f"{'':8s} CPU {1000 * cpu / n:4.0f} ms/page (upright "
           f"{1000 * cpu_upright / max(upright, 1):4.0f}, turned "
           f"{1000 * (cpu - cpu_upright) / max(turned, 1):4.0f})  Tesseract asked on "
-          f"{osd}/{n} ({osd / n:4.0%})  recogniser views {views / n:4.1f}/page")
+          f"{osd}/{n} ({osd / n:4.0%})  recogniser views {views / n:4.1f}/page  detector runs "
+          f"{RUNS['detect_lines'] / n:4.2f}/page  classifier calls "
+          f"{RUNS['classify_lines'] / n:4.2f}/page")
 
 
 def main() -> None:
@@ -130,22 +157,27 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=24, help="pages per generated set")
     ap.add_argument("--seed", type=int, default=900_000)
     ap.add_argument("--show", action="store_true", help="print each wrong or flagged page")
+    ap.add_argument("--decisions", type=Path, help="write each page's decision to this file")
     args = ap.parse_args()
     sets = args.sets.split(",")
+    _count_runs()
+    decisions: list[str] = []
     if "real" in sets:
         if (REAL / "truth.json").is_file():
-            run("real", real_cases(), args.show)
+            run("real", real_cases(), args.show, decisions)
         else:
             print(f"real     skipped: {REAL} not found")
     if "samples" in sets:
-        run("samples", samples_cases(args.pages, args.seed), args.show)
+        run("samples", samples_cases(args.pages, args.seed), args.show, decisions)
     if "pagegen" in sets:
         try:
             import dangan.pagegen  # noqa: F401
         except ImportError:
             print("pagegen  skipped: dangan.pagegen not installed")
         else:
-            run("pagegen", pagegen_cases(args.pages, args.seed), args.show)
+            run("pagegen", pagegen_cases(args.pages, args.seed), args.show, decisions)
+    if args.decisions:
+        args.decisions.write_text("".join(f"{line}\n" for line in decisions), encoding="utf-8")
 
 
 if __name__ == "__main__":
