@@ -71,5 +71,5 @@ def test_bed_tone_is_none_without_a_bed_or_on_a_white_bed() -> None:
     assert bed_tone(white, inner, mm) is None
     grey = cv2.copyMakeBorder(page, 120, 120, 110, 110, cv2.BORDER_CONSTANT, value=130)
     tone = bed_tone(grey, inner, mm)
-    assert tone is not None and abs(tone[0] - 130) <= 2
-    assert shows_bed(135.0, tone) and not shows_bed(30.0, tone)
+    assert tone is not None and abs(tone.level - 130) <= 2
+    assert shows_bed(135.0, tone, (60.0, 60.0)) and not shows_bed(30.0, tone, (60.0, 60.0))
