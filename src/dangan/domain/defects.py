@@ -166,6 +166,7 @@ WRONG_FORMAT = register_code("wrong_format", Severity.ERROR, INTAKE).code
 WRONG_SIZE = register_code("wrong_size", Severity.ERROR, INTAKE).code
 WRONG_DPI_TAG = register_code("wrong_dpi_tag", Severity.ERROR, INTAKE).code
 BLANK_PAGE = register_code("blank_page", Severity.WARNING, INTAKE).code
+FAINT_PAGE = register_code("faint_page", Severity.WARNING, INTAKE).code
 DUPLICATE_IMAGE = register_code("duplicate_image", Severity.ERROR, INTAKE).code
 PAGE_COUNT_MISMATCH = register_code("page_count_mismatch", Severity.ERROR, INTAKE).code
 FOLDER_MISMATCH = register_code("folder_mismatch", Severity.ERROR, INTAKE).code

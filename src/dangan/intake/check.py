@@ -248,6 +248,8 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
         out.append(make_defect(dc.BLANK_PAGE, path=rel, volume=volume, page=page,
                                severity=severity_for_blank(scan.blank_pages_scanned),
                                ink=f"{info.ink:.3%}"))
+    elif info.faint:  # not blank: never to be taken out as one (a warning in any project)
+        out.append(make_defect(dc.FAINT_PAGE, path=rel, volume=volume, page=page))
     return out
 
 

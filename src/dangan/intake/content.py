@@ -32,7 +32,9 @@ MIN_SIDE_PX = 16
 REDUCED_MIN_SIDE = 200  # the reduced decode keeps at least this many pixels per side
 PAPER_LEVEL = 90  # grey level separating paper from a dark scanner bed
 INK_DELTA = 40  # grey levels darker than the local paper to count as ink
-BLANK_INK = 0.0003  # below this share of ink pixels a page is blank
+BLANK_INK = 0.0003  # below this share of ink pixels a page is blank…
+FAINT_DELTA = 10  # …unless this share of it is this many grey levels darker than the paper:
+FAINT_SHARE = 0.003  # faint marks the ink threshold does not see (never to be taken out)
 PAPER_SHAPE = (136, 96)  # (rows, cols) of the upright sheet the ink is measured on
 
 
@@ -47,6 +49,7 @@ class PageInfo:
     colour_mode: str | None = None  # colour / grey / bilevel
     ink: float = 0.0
     blank: bool = False
+    faint: bool = False  # no ink, but faint marks (pencil, carbon copy, faded, show-through)
     marks: bytes = b""  # duplicates.page_marks: finds the same sheet scanned again
     sha256: str = ""  # of the file's bytes (hex), set by whoever read them: finds a copied file
     size: int = 0  # bytes hashed, and the file's mtime (ns) when they were read: ingest
@@ -329,8 +332,18 @@ def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
     paper = upright_paper(grey, (PAPER_SHAPE[1], PAPER_SHAPE[0]))
     ink = measure_ink(paper)
     blank = ink < BLANK_INK
+    faint = blank and faint_share(paper) >= FAINT_SHARE
     return PageInfo(
         fmt=info.fmt, width=info.width, height=info.height, dpi=info.dpi,
-        colour_mode=info.colour_mode, ink=round(ink, 5), blank=blank,
-        marks=b"" if blank else page_marks(grey),
+        colour_mode=info.colour_mode, ink=round(ink, 5), blank=blank and not faint,
+        faint=faint, marks=b"" if blank and not faint else page_marks(grey),
     )
+
+
+def faint_share(paper: np.ndarray) -> float:
+    """Share of the sheet's inner part (as ``measure_ink`` counts) a little darker than the
+    paper around it (``FAINT_DELTA``): what a page without ink still holds."""
+    ink = ink_map(paper)
+    h, w = ink.shape
+    inner = ink[h // 16 : h - h // 16, w // 8 : w - w // 8]
+    return cv2.countNonZero(cv2.threshold(inner, FAINT_DELTA, 1, cv2.THRESH_BINARY)[1]) / max(1, inner.size)

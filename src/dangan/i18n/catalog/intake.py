@@ -38,6 +38,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "{page_size} at the required {expected} dpi: the resolution tag is "
                              "wrong; save it again at {expected} dpi"),
     "defect.blank_page": ("空白页（内容占比 {ink}）", "Blank page (ink coverage {ink})"),
+    "defect.faint_page": ("字迹很淡（铅笔、复写、褪色或背面透印），不是空白页：请核对扫描是否清晰，勿当作空白页删除",
+                          "Very faint marks (pencil, carbon copy, faded writing or show-through), not a blank page: check the scan is legible; do not remove it as blank"),
     "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}，请核对后删去本页",
                                "Rescan: this page looks like the sheet of {other} scanned "
                                "again{copies}; compare them and remove this page"),
@@ -133,7 +135,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "Volume {volume} is already ingested but {path} changed (was {old}, now {new}); not overwritten"),
     "intake.ingest.conflict_pages": ("案卷 {volume} 已入库，但页面与已入库的不同：{detail}",
                                      "Volume {volume} is already ingested but its pages differ: {detail}"),
-    "intake.ingest.source_changed": ("文件 {path} 在复制过程中发生变化", "{path} changed while being copied"),
+    "intake.ingest.source_changed": ("文件 {path} 在检查之后已被改动，请重新运行 dangan ingest（会重新检查）",
+                                     "{path} changed after it was checked; run dangan ingest again (it checks it again)"),
     "intake.ingest.done": ("{volume}：入库 {pages} 页（{size}）", "{volume}: ingested {pages} page(s) ({size})"),
     "intake.ingest.signed": ("  扫描环节已由 {worker} 签字", "  the scan stage is signed by {worker}"),
     "intake.ingest.unchanged": ("{volume}：已入库，无变化，本次未写入任何内容",

@@ -99,6 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.wrong_size.label": ("像素尺寸不符", "Wrong pixel size"),
     "defect.wrong_dpi_tag.label": ("分辨率标记有误", "Wrong resolution tag"),
     "defect.blank_page.label": ("空白页", "Blank page"),
+    "defect.faint_page.label": ("字迹很淡", "Faint marks"),
     "defect.duplicate_image.label": ("重页", "Duplicate scan"),
     "defect.page_count_mismatch.label": ("页数不符", "Page count mismatch"),
     "defect.folder_mismatch.label": ("文件夹名与项目登记不符", "Folder name disagrees with the project"),
