@@ -60,3 +60,29 @@ def test_a_printed_rule_near_the_edge_is_not_counted() -> None:
     assert edge_residue(out, 238, MM) == 0.0
     out[100:-100, 0:8] = 25  # the same dark reaching the edge is bed
     assert edge_residue(out, 238, MM) > 0.4
+
+
+def test_ink_of_the_sheet_written_to_its_edge_is_no_black_border() -> None:
+    """Text running off the sheet reaches the output's edge inside the sheet: it is the
+    sheet's own, not bed; the same dark outside the sheet is bed."""
+    out = cv2.cvtColor(draw_page(), cv2.COLOR_RGB2GRAY)
+    h, w = out.shape
+    for y in range(300, 2000, 60):  # marks cut by the left edge
+        cv2.putText(out, "x7", (-12, y), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 25, 4)
+    whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
+    assert edge_residue(out, 238, MM) > 0.02  # without the sheet: read as bed
+    assert edge_residue(out, 238, MM, whole) == 0.0
+    out[:, :10] = 20  # bed beside a sheet that begins 10 px in
+    sheet = whole + np.array([[10, 0], [0, 0], [0, 0], [10, 0]])
+    assert edge_residue(out, 238, MM, sheet) > 0.5
+
+
+def test_a_page_written_to_its_edge_on_a_dark_bed_passes() -> None:
+    page = draw_page(seed=5)
+    h, w = page.shape[:2]
+    cv2.putText(page, "received 12.3.97 copy true", (300, h + 22), cv2.FONT_HERSHEY_SIMPLEX,
+                1.6, (30, 30, 30), 3)
+    for y in range(600, 1700, 90):  # strokes across the right edge
+        cv2.line(page, (w - 40, y), (w + 20, y + 30), (30, 30, 30), 3)
+    report = retouch_bytes(simplejpeg.encode_jpeg(scan(page, 0.6), quality=90), OPTS).report
+    assert "black_border" not in [d.code for d in report.defects], report.edge_residue

@@ -127,7 +127,9 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     """QC measurements: on the rendered output plane and on the ink followed through the map."""
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
-    report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4)
+    sheet = (transform(to_out, _to_scan(plan.paper.quad, f))
+             if plan.paper.found and plan.paper.bed_sides else None)
+    report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4, sheet)
     whole = keeps_frame(plan)
     kept = (_frame(grey.shape) if whole
             else _to_scan(plan.ink_box, f) if plan.ink_box is not None else None)

@@ -62,11 +62,19 @@ def _bed_share(band: np.ndarray, mm: float) -> float:
     return float(stats[bed, cv2.CC_STAT_AREA].sum()) / band.size
 
 
-def edge_residue(out: np.ndarray, paper_level: float, mm: float) -> float:
+def edge_residue(out: np.ndarray, paper_level: float, mm: float,
+                 sheet: np.ndarray | None = None) -> float:
     """Largest fraction of bed-dark pixels in a 2 mm band along any side of the output
-    (printed lines near the edge are not counted: see ``_bed_share``)."""
+    (printed lines near the edge are not counted: see ``_bed_share``). With ``sheet`` (the
+    corners of the sheet found, in output px: it lies on or just inside the paper's edge),
+    dark inside it is the sheet's own — text or a stamp written to the edge — and only dark
+    outside it can be bed."""
     b = max(2, int(2 * mm))
     dark = out < 0.5 * paper_level
+    if sheet is not None:
+        inside = np.zeros(out.shape[:2], np.uint8)
+        cv2.fillConvexPoly(inside, np.round(sheet).astype(np.int32), 1)
+        dark &= inside == 0
     bands = (dark[:b], dark[-b:][::-1], dark[:, :b].T, dark[:, -b:][:, ::-1].T)
     return max(_bed_share(band, mm) for band in bands)
 
