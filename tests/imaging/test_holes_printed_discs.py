@@ -2,7 +2,8 @@
 
 A bullet ●, a bold ● in a column of characters or a mark at a hole's place in the row is as
 round, solid and dark as a hole showing a black bed. It stays: a hole shows the tone of the
-bed seen beside the sheet next to it, and black ink is most often darker than a black bed.
+bed seen beside the sheet next to it (black ink is most often darker than a black bed), and
+a row of holes runs parallel to the paper edge.
 """
 
 from __future__ import annotations
@@ -46,12 +47,12 @@ def _jpeg(pixels: np.ndarray) -> bytes:
     return simplejpeg.encode_jpeg(cv2.GaussianBlur(pixels, (0, 0), 1.0), quality=88)
 
 
-@pytest.mark.parametrize(("ink", "bed"), [(15, 28), (10, 22), (20, 30)])
+@pytest.mark.parametrize(("ink", "bed"), [(15, 28), (10, 22), (20, 30), (25, 25)])
 def test_discs_in_the_margin_and_in_a_text_column_on_a_black_bed_stay(ink: int, bed: int
                                                                        ) -> None:
     """No holes at all: a 6 mm ● in the margin, 12 mm from the edge, and a bold ● in a
     column of marks 22 mm from it, 70 mm apart along the edge (the line through them
-    slants 9° from the edge)."""
+    slants 9° from the edge). Of the bed's own tone too: their places tell."""
     page = draw_page()
     h = page.shape[0]
     _column(page, ink)
@@ -74,3 +75,14 @@ def test_a_disc_in_line_with_a_row_of_holes_stays(ink: int, bed: int) -> None:
     assert report.holes_filled == 2 and len(report.hole_boxes) == 2
     ys = sorted((y0 + y1) / 2 for _x0, y0, _x1, y1 in report.hole_boxes)
     assert abs((ys[1] - ys[0]) - 620) < 15  # the two holes, not the ● 80 mm below them
+
+
+def test_a_line_of_two_discs_slanting_from_the_edge_is_not_a_row() -> None:
+    """Two discs of the bed's own tone, in a plain margin 70 mm apart, 12 and 22 mm from the
+    edge: within 10° of the edge, but a punch's row keeps one distance from it."""
+    page = draw_page()
+    h = page.shape[0]
+    _disc(page, 22 * MM, h / 2 - 35 * MM, 25)
+    _disc(page, 12 * MM, h / 2 + 35 * MM, 25)
+    result = retouch_bytes(_jpeg(scan(page, 0.0, bed=25)), OPTS)
+    assert result.report.holes_filled == 0 and result.report.hole_boxes == []

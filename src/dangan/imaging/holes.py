@@ -318,16 +318,24 @@ def _rows(checked: list[_Checked], loose: np.ndarray, grey: np.ndarray, scan_mm:
         if len(row) < 2 or len(row) > MAX_ROW:
             continue
         pts = np.array([[h.hole.x, h.hole.y] for h in row]) / amm  # mm
+        p, q = quad[side], quad[(side + 1) % 4]
+        framed = _on_frame(p, q, size)
+        # A punch's row runs parallel to the paper edge: the holes lie on a line and at one
+        # distance from the edge (a line slanting away from it joins a hole and a mark).
+        # Where the side is the frame (the edge unseen) the row is measured from the edge
+        # found beside it instead, below.
+        edge = np.array([0.0 if framed else h.edge_mm for h in row])
         while True:
             centre, direction, offsets = _line(pts)
-            worst = int(np.argmax(np.abs(offsets)))
-            if abs(offsets[worst]) <= ROW_TOLERANCE_MM or len(row) <= 2:
+            dev = np.maximum(np.abs(offsets), np.abs(edge - np.median(edge)))
+            worst = int(np.argmax(dev))
+            if dev[worst] <= ROW_TOLERANCE_MM or len(row) <= 2:
                 break
             row.pop(worst)
             pts = np.delete(pts, worst, axis=0)
-        if len(row) < 2 or np.abs(offsets).max() > ROW_TOLERANCE_MM:
+            edge = np.delete(edge, worst)
+        if len(row) < 2 or dev.max() > ROW_TOLERANCE_MM or np.ptp(edge) > ROW_TOLERANCE_MM:
             continue
-        p, q = quad[side], quad[(side + 1) % 4]
         along_side = (q - p) / max(1e-6, float(np.hypot(*(q - p))))
         if abs(float(np.dot(direction, along_side))) < np.cos(np.deg2rad(10.0)):
             continue  # not along the side
@@ -342,7 +350,7 @@ def _rows(checked: list[_Checked], loose: np.ndarray, grey: np.ndarray, scan_mm:
             continue
         if len(gaps) > 1 and gaps.max() > 1.15 * gaps.min():
             continue
-        if _on_frame(p, q, size):  # the paper edge was not found there: look for it
+        if framed:  # the paper edge was not found there: look for it
             if work is None:
                 work, f = _work(grey, scan_mm)
             outward = np.array([direction[1], -direction[0]])
