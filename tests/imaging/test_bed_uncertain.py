@@ -44,3 +44,21 @@ def test_a_sheet_not_found_with_confidence_is_not_painted() -> None:
     q = np.round(pts[ok]).astype(int)
     assert ok.sum() > 10_000
     assert float((out[q[:, 1], q[:, 0]] < 60).mean()) > 0.98
+
+
+def test_holes_on_a_sheet_not_found_with_confidence_are_not_filled() -> None:
+    """The review says nothing on such a page was painted: not its holes either (they are
+    counted, and the page is flagged for them)."""
+    page = draw_page(seed=2)
+    sheet = scan(page, 0.8, holes=True)
+    facing = page[:, 200:500].copy()
+    gap = np.full((sheet.shape[0], 40, 3), 22, np.uint8)
+    side = np.vstack([np.full((120, 300, 3), 22, np.uint8), facing,
+                      np.full((sheet.shape[0] - 120 - facing.shape[0], 300, 3), 22, np.uint8)])
+    both = np.ascontiguousarray(np.hstack([sheet, gap, side]))
+    report = retouch_bytes(simplejpeg.encode_jpeg(both, quality=90),
+                           RetouchOptions(orientation=False, holes=True)).report
+    assert "sheet_uncertain" in report.review
+    assert report.holes_found == 2 and report.holes_filled == 0
+    assert "hole_filled" not in {ch.code for ch in report.changes}
+    assert "hole" in [d.code for d in report.defects]

@@ -111,7 +111,7 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
         outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
         zone = (plan.bed.zone, scaled(m, plan.factor, 1.0))
     holes: tuple[tuple[float, float, float], ...] = ()
-    if opts.holes and plan.holes:
+    if opts.holes and plan.holes and not _sheet_uncertain(plan):  # kept as scanned: unpainted
         scale = float(np.hypot(m[0, 0], m[0, 1]))
         centres = transform(np.vstack([m, [0, 0, 1]]),
                             _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
@@ -173,9 +173,16 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> No
     if review:
         report.needs_review("orientation", str(review))
     bed = plan.bed
-    if bed is not None and not bed.confident and (bed.seen or not plan.paper.found):
+    if bed is not None and _sheet_uncertain(plan):
         report.needs_review("sheet_uncertain", f"content={bed.outside_content:.3f},"
                                                f"paper={bed.outside_paper:.3f}")
+
+
+def _sheet_uncertain(plan: PagePlan) -> bool:
+    """The sheet was not found with confidence though bed was seen (or no sheet at all): the
+    page keeps its whole frame and nothing on it is painted — neither bed nor holes."""
+    bed = plan.bed
+    return bed is not None and not bed.confident and (bed.seen or not plan.paper.found)
 
 
 def _grey_of(pixels: np.ndarray) -> np.ndarray:
@@ -233,7 +240,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
     report.bed_sides = list(plan.paper.bed_sides) if fill.paper is not None else []
     # holes found on the output canvas (one cropped off with the sheet's overhang is not there)
-    report.holes_found = len(fill.holes) if opts.holes else len(plan.holes)
+    filling = opts.holes and not unsure and not _sheet_uncertain(plan)
+    report.holes_found = len(fill.holes) if filling else len(plan.holes)
     report.holes_filled = len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
     report.dpi = round(dpi)
