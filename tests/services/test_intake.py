@@ -17,6 +17,7 @@ from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.export.tracking_sheet import sheet_rel
+from dangan.i18n import t
 from dangan.samples import SetTruth, generate_set
 from dangan.services import claims
 from dangan.services.intake import RECEIPT, ingest
@@ -66,6 +67,9 @@ def test_ingest_sheet_refusal_conflict_and_renumber_guard(
         fh.write(b"\x00")  # same picture, different bytes: a conflict, never an overwrite
     changed = ingest(any_project, scanner, root, workers=1)
     assert {v.volume: v.state for v in changed.volumes}[good.archive_code] == "conflict"
+    [said] = [v.message for v in changed.volumes if v.volume == good.archive_code]
+    assert "0004.jpg" in said and t("intake.ingest.conflict_pages", volume=good.archive_code,
+                                     detail=1) in said
     with pytest.raises(StateError):
         renumber_volume(root / good.folder, rules=any_project.rules, remove=["0003"])
     with pytest.raises(InputError) as who:  # changing an ingested volume is signed

@@ -422,8 +422,7 @@ def _record_scan(ctx: ProjectContext, actor: Actor, vol: VolumeResult, volume_id
         assert volume is not None
         if session.scalar(select(StoredFile.id).where(StoredFile.volume_id == volume_id,
                                                       StoredFile.area == SCANNED_KEY).limit(1)):
-            raise ConflictError("intake.ingest.conflict_pages", volume=volume.archive_code,
-                                detail="concurrent")
+            raise ConflictError("intake.ingest.concurrent", volume=volume.archive_code)
         # Two multi-row INSERTs (ORM bulk mode, no unit of work per row); the page ids come
         # back in the order the rows were given.
         page_ids = session.scalars(
@@ -484,10 +483,11 @@ def _compare_recorded(ctx: ProjectContext, code: str, base: str, pages: Sequence
     wanted = {f"{base}/{p.name}": p for p in pages}
     details: list[str] = []
     for rel in sorted(set(wanted) | set(recorded)):
+        name = rel.rsplit("/", 1)[-1]
         if rel not in wanted:
-            details.append(t("intake.fixity.missing", path=rel))
+            details.append(t("intake.ingest.gone_from_folder", name=name))
         elif rel not in recorded:
-            details.append(t("intake.ingest.conflict_pages", volume=code, detail=rel))
+            details.append(t("intake.ingest.not_ingested", name=name))
         else:
             sha = sha256_file(wanted[rel].path)
             if sha != recorded[rel].sha256:
