@@ -69,7 +69,8 @@ def check(
     workers: int = typer.Option(0, "--workers"),
 ) -> None:
     """检查扫描结果：缺页、重页、命名、图像损坏、分辨率、色彩、尺寸、空白页、页数。发现错误时退出码为 9。"""
-    from dangan.services.intake import check_options, check_scan_root
+    from dangan.services.intake import check_scan_root
+    from dangan.services.scan_lookup import check_options
 
     ctx = open_ctx(project, read_only=True) if project else None
     options = check_options(ctx, rules=_rules(archive_code_rule, folder_rule, page_rule),

@@ -83,8 +83,9 @@ def remove_rescans(ctx: ProjectContext, scan_root: Path) -> list[str]:
     """What the scan operator does after ``dangan check``: a sheet scanned twice (重页) is
     taken out with ``renumber --remove`` (kept in ``.dangan-removed``, later pages shift),
     so the volume's images match the paper again before ingest."""
-    from dangan.services.intake import check_options, check_scan_root
+    from dangan.services.intake import check_scan_root
     from dangan.services.renumber import renumber_volume
+    from dangan.services.scan_lookup import check_options
 
     report = check_scan_root(scan_root, check_options(ctx, workers=1))
     lines = []

@@ -25,7 +25,7 @@ from dangan.errors import InputError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport
 from dangan.intake.walk import Walker
-from dangan.services import intake, renumber
+from dangan.services import intake, renumber, scan_lookup
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import derivatives as dv
@@ -61,7 +61,7 @@ KIND = "ingest"
 
 
 def _report(ctx: ProjectContext, root: Path) -> CheckReport:
-    return intake.check_scan_root(root, intake.check_options(ctx, workers=1))
+    return intake.check_scan_root(root, scan_lookup.check_options(ctx, workers=1))
 
 
 def _offending(report: CheckReport) -> list[dict[str, Any]]:
