@@ -2,8 +2,9 @@
 
 A bullet ●, a bold ● in a column of characters or a mark at a hole's place in the row is as
 round, solid and dark as a hole showing a black bed. It stays: a hole shows the tone of the
-bed seen beside the sheet next to it (black ink is most often darker than a black bed), and
-a row of holes runs parallel to the paper edge.
+bed seen beside the sheet next to it (black ink is most often darker than a black bed), a
+row of holes runs parallel to the paper edge, and a hole lies in the binding margin with no
+print beside it at its distance from the edge.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import simplejpeg
 from retouch_synthetic import draw_page, scan
 
 from dangan.imaging.context import RetouchOptions
+from dangan.imaging.holes import column_ink_mm2
 from dangan.imaging.pipeline import retouch_bytes
 
 OPTS = RetouchOptions(holes=True, orientation=False)
@@ -86,3 +88,36 @@ def test_a_line_of_two_discs_slanting_from_the_edge_is_not_a_row() -> None:
     _disc(page, 12 * MM, h / 2 + 35 * MM, 25)
     result = retouch_bytes(_jpeg(scan(page, 0.0, bed=25)), OPTS)
     assert result.report.holes_filled == 0 and result.report.hole_boxes == []
+
+
+def test_discs_in_a_column_of_print_are_not_holes_even_of_the_beds_tone() -> None:
+    """Two bold ● of the bed's own tone, 80 mm apart in a row parallel to the edge, 22 mm
+    from it — but in a column of bold marks 25 mm apart: content, not a binding."""
+    page = draw_page()
+    h = page.shape[0]
+    x, half = round(22.5 * MM), round(3.3 * MM)
+    for kind, dy in zip("■●□■●○", (-65, -40, -15, 15, 40, 65), strict=True):
+        y = round(h / 2 + dy * MM)
+        if kind == "●":
+            _disc(page, x, y, 25)
+        elif kind == "○":
+            cv2.circle(page, (x, y), half, (25, 25, 25), 5, cv2.LINE_AA)
+        else:
+            cv2.rectangle(page, (x - half, y - half), (x + half, y + half), (25, 25, 25),
+                          -1 if kind == "■" else 5)
+    result = retouch_bytes(_jpeg(scan(page, 0.0, bed=25)), OPTS)
+    assert result.report.holes_filled == 0 and result.report.hole_boxes == []
+
+
+def test_print_beside_a_disc_at_its_distance_from_the_edge_is_measured() -> None:
+    """The strip looked at: the column of marks beside a ● is ink; a hole's margin is not."""
+    page = draw_page()
+    h = page.shape[0]
+    _column(page, 15)
+    grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    quad = np.array([[0, 0], [page.shape[1] - 1, 0], [page.shape[1] - 1, h - 1], [0, h - 1]],
+                    np.float64)
+    down = np.array([0.0, 1.0])
+    in_column = column_ink_mm2(grey, 22.5 * MM, h / 2 + 50 * MM, R, down, quad, MM)
+    in_margin = column_ink_mm2(grey, 90, h / 2 - 310, R, down, quad, MM)
+    assert in_column > 20 and in_margin == 0

@@ -250,6 +250,56 @@ def shows_bed(tone: float, bed: BedSeen | None, at: tuple[float, float]) -> bool
     return abs(tone - level) <= tol
 
 
+# --- a hole lies in the binding margin, outside the text: a dark disc with print beside it at
+# its distance from the edge (a bullet, a bold character in a column of them) is content.
+COLUMN_ALONG_MM = 30.0  # looked at this far along the edge on either side of the disc
+COLUMN_CLEAR_MM = 2.5  # beyond the disc's rim (its own blur and shadow)
+COLUMN_INK_MM2 = 2.0  # more ink than this in that strip is a column of content
+COLUMN_INSET_MM = 3.0  # the strip stays this far inside the sheet's quad
+
+
+def _inside(px: np.ndarray, py: np.ndarray, quad: np.ndarray, inset: float) -> np.ndarray:
+    """Which points lie inside the convex ``quad`` and at least ``inset`` from its sides."""
+    out = np.ones(px.shape, bool)
+    centre = quad.mean(axis=0)
+    for i in range(4):
+        p, d = quad[i], quad[(i + 1) % 4] - quad[i]
+        n = float(np.hypot(*d))
+        if n > 0:
+            sign = 1.0 if d[0] * (centre[1] - p[1]) - d[1] * (centre[0] - p[0]) >= 0 else -1.0
+            out &= sign * (d[0] * (py - p[1]) - d[1] * (px - p[0])) / n >= inset
+    return out
+
+
+def column_ink_mm2(grey: np.ndarray, cx: float, cy: float, r: float, along: np.ndarray,
+                   quad: np.ndarray, scan_mm: float) -> float:
+    """Ink (mm²) at the disc's distance from the edge, beside it along the edge ``along``
+    (unit vector): in a strip as wide as the disc, ``COLUMN_ALONG_MM`` either way, leaving
+    out the disc and its rim; ``quad`` and ``cx, cy, r`` in scan px (``grey``)."""
+    step = 0.5  # mm
+    r_mm = r / scan_mm
+    us = np.arange(-COLUMN_ALONG_MM, COLUMN_ALONG_MM + step / 2, step)
+    us = us[np.abs(us) > r_mm + COLUMN_CLEAR_MM]
+    vs = np.arange(-(r_mm + 1.0), r_mm + 1.0 + step / 2, step)
+    normal = np.array([-along[1], along[0]])
+    px = cx + (us[None, :] * along[0] + vs[:, None] * normal[0]) * scan_mm
+    py = cy + (us[None, :] * along[1] + vs[:, None] * normal[1]) * scan_mm
+    inside = _inside(px, py, quad, COLUMN_INSET_MM * scan_mm)  # not the bed beyond a corner
+    if not inside.any():
+        return 0.0
+    x0 = max(0, int(px.min()) - 2)
+    y0 = max(0, int(py.min()) - 2)
+    crop = grey[y0:int(py.max()) + 3, x0:int(px.max()) + 3]
+    if crop.size == 0:
+        return 0.0
+    crop, f = _work(crop, scan_mm)  # about 4 px per mm
+    vals = cv2.remap(crop, ((px - x0 + 0.5) * f - 0.5).astype(np.float32),
+                     ((py - y0 + 0.5) * f - 0.5).astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)[inside]
+    paper = float(np.percentile(vals, 90))
+    return float(np.count_nonzero(vals < 0.75 * paper)) * step * step
+
+
 def _line(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(centre, unit direction, perpendicular offsets) of the best line through ``pts``."""
     centre = pts.mean(axis=0)
@@ -537,10 +587,16 @@ def confirm_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[
     checked: list[_Checked] = []
     loose: list[tuple[float, float]] = []
 
+    quad_scan = (quad + 0.5) / factor - 0.5
+
     def keep(hole: Hole, side: int, dist: float) -> None:
         if any(np.hypot(hole.x - c.hole.x, hole.y - c.hole.y) < 2 * amm for c in checked):
             return  # seen both as a disc and as a ring
         d = quad[(side + 1) % 4] - quad[side]
+        along_side = d / max(1e-6, float(np.hypot(*d)))
+        if column_ink_mm2(grey, (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5,
+                          hole.r / factor, along_side, quad_scan, scan_mm) > COLUMN_INK_MM2:
+            return  # print beside it at its distance from the edge: content, not a hole
         along = float(np.dot([hole.x, hole.y], d) / max(1e-6, float(np.hypot(*d))))
         checked.append(_Checked(hole, along / amm, side, dist / amm))
 
