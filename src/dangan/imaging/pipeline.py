@@ -111,7 +111,7 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
         outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
         zone = (plan.bed.zone, scaled(m, plan.factor, 1.0))
     holes: tuple[tuple[float, float, float], ...] = ()
-    if opts.holes and plan.holes and not _sheet_uncertain(plan):  # kept as scanned: unpainted
+    if opts.holes and plan.holes:  # judged on their own, whether the sheet was found or not
         scale = float(np.hypot(m[0, 0], m[0, 1]))
         centres = transform(np.vstack([m, [0, 0, 1]]),
                             _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
@@ -153,6 +153,9 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
 
 
+SHRUNK_REVIEW = 0.95  # shrunk more than 5 %: the sheet's size and dpi no longer hold
+
+
 def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> None:
     """What was done (``changes``) and what the engine was unsure of (``review``)."""
     if plan.rotation:
@@ -180,7 +183,7 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> No
 
 def _sheet_uncertain(plan: PagePlan) -> bool:
     """The sheet was not found with confidence though bed was seen (or no sheet at all): the
-    page keeps its whole frame and nothing on it is painted — neither bed nor holes."""
+    page keeps its whole frame and no bed on it is painted (holes are judged on their own)."""
     bed = plan.bed
     return bed is not None and not bed.confident and (bed.seen or not plan.paper.found)
 
@@ -203,6 +206,15 @@ def _sheet_mm(plan: PagePlan, shape: tuple[int, ...], dpi: float) -> tuple[float
     return short, long
 
 
+def _size_fit(plan: PagePlan, shape: tuple[int, ...], dpi: float, size: tuple[int, int]
+              ) -> float:
+    """The scale that brings the sheet (or the frame kept) onto the page, as it lies straight:
+    below 1 when it is larger than the page, whatever its skew."""
+    short, long = _sheet_mm(plan, shape, dpi)
+    page_short, page_long = sorted(v * MM_PER_INCH / dpi for v in size)
+    return min(page_short / short, page_long / long)
+
+
 def _check_sheet_size(report: PageReport, plan: PagePlan, shape: tuple[int, ...],
                       dpi: float) -> None:
     """A dpi that is not given for certain (the file's tag, or the fallback) and makes the
@@ -211,7 +223,11 @@ def _check_sheet_size(report: PageReport, plan: PagePlan, shape: tuple[int, ...]
     pixels), so a guess that makes it small harms nothing and flags nothing: slips, tickets
     and receipts are smaller than A6."""
     short, long = _sheet_mm(plan, shape, dpi)
-    if _larger_than_a3(short, long):
+    if keeps_frame(plan):  # no sheet found: the frame holds a sheet and its bed, as believed
+        if long > SHEET_LONG_MM[1] or short > SHEET_SHORT_MM[1]:
+            report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+                                               f"frame_mm={short:.0f}x{long:.0f}")
+    elif _larger_than_a3(short, long):
         report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
                                            f"sheet_mm={short:.0f}x{long:.0f}")
 
@@ -240,7 +256,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
     report.bed_sides = list(plan.paper.bed_sides) if fill.paper is not None else []
     # holes found on the output canvas (one cropped off with the sheet's overhang is not there)
-    filling = opts.holes and not unsure and not _sheet_uncertain(plan)
+    filling = opts.holes and not unsure
     report.holes_found = len(fill.holes) if filling else len(plan.holes)
     report.holes_filled = len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
@@ -248,6 +264,10 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     _record(report, plan, fill, pl)
+    if pl.scale < SHRUNK_REVIEW and _size_fit(plan, grey.shape, dpi, pl.size) < SHRUNK_REVIEW:
+        # the sheet (or the frame kept) does not fit the page at its size — not only the
+        # corners of a deskewed full frame: it comes out smaller than it is, a person looks
+        report.needs_review(qc.SHRUNK, f"scale={pl.scale:.3f},dpi={dpi * pl.scale:.0f}")
     qc.judge(report, opts)
     return Retouched(encode(rendered, opts), report, pl.matrix)
 

@@ -103,6 +103,7 @@ def residual_skew(pts: np.ndarray, content: bool = True) -> float:
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
 SKEW_DISPUTED = "skew_disputed"  # review reason: text and sheet edge at different angles
+SHRUNK = "shrunk"  # review reason: scaled down by more than 5 % to fit the page size
 CORNER_CUT = "corner_cut"  # review reason: a corner folded over or torn away
 FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
 

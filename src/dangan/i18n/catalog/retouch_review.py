@@ -6,9 +6,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.ignored": ("{count} 个文件不是页面图像，未处理：{files}",
                         "{count} file(s) are not page images and were not retouched: {files}"),
     # Why a page was left as it was (or partly so) for a person to look at.
-    "retouch.review.sheet_uncertain": ("未能可靠地找到纸张边缘，保留整幅图像未裁边",
+    "retouch.review.sheet_uncertain": ("未能可靠地找到纸张边缘，保留整幅图像：未裁边，未涂去底色",
                                        "the sheet could not be found with confidence; the whole "
-                                       "frame was kept, nothing was cropped or painted"),
+                                       "frame was kept: nothing was cropped, no bed was painted"),
     "retouch.review.content_outside_sheet": ("纸张边缘以外有内容，未裁边、未涂白",
                                              "content reaches beyond the detected sheet; nothing "
                                              "was cropped or painted there"),
@@ -22,10 +22,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.review.scaled_down": ("内容大于输出页面，已缩小", "the content is larger than the "
                                    "output page and was scaled down"),
     "retouch.review.faint_content": ("页面上只有很淡的痕迹（铅笔、复写、褪色字迹或背面透印），"
-                                     "未旋转、未纠偏；请核对，勿直接当作空白页处理",
+                                     "方向与倾斜未能按文字判断；请核对，勿直接当作空白页处理",
                                      "the page holds only very faint marks (pencil, carbon "
-                                     "copy, faded writing or show-through); not turned or "
-                                     "straightened — check it, do not treat it as blank"),
+                                     "copy, faded writing or show-through); its orientation "
+                                     "and skew could not be judged from its text — check it, "
+                                     "do not treat it as blank"),
     "retouch.review.corner_cut": ("页角折叠或缺失，折角下的内容可能被遮住：请展平后重扫，或核对原件",
                                   "a corner is folded over or missing; what lies under a "
                                   "fold may be hidden: unfold it and scan again, or check "
@@ -35,6 +36,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "the text lines and the sheet's edge lie at different "
                                      "angles (a slip glued on askew, or a copy printed "
                                      "askew); not straightened — a person should decide"),
+    "retouch.review.shrunk": ("页面缩小超过 5% 才放入输出页面，尺寸与分辨率已不符原件（多为白色底板上未找到纸张边缘而保留整幅图像，"
+                              "或纸张大于输出页面）：请核对，必要时按纸张裁切或改用更大的输出页面",
+                              "the page was shrunk by more than 5 % to fit the output page, so "
+                              "its size and resolution no longer match the original (mostly a "
+                              "sheet on a white bed whose edge was not found, kept whole, or a "
+                              "sheet larger than the page size): check it; crop to the sheet or "
+                              "use a larger page size if need be"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),
