@@ -17,7 +17,10 @@ the decision needs:
     script; once two boxes have told it alike, the page's further boxes are taken as the
     same. Latin script read upside down often reads nearly as well (d/p, n/u, o, s), so
     there a box also counts when it reads better one way, box after box (``paired``). The
-    reading stops when it settles the page, or after two rounds that read nothing.
+    reading stops when it settles the page, or after two rounds that read nothing; then,
+    once, it reads boxes of another kind the same way (much shorter ones, the densest ink
+    first: on a form the longest boxes are often handwritten entries that read as
+    nothing, beside short printed labels that read well).
   * Tesseract's OSD, which reads character shapes, tells vertical script apart; it costs
     about as much as the rest together and is asked only when the cheaper evidence leaves a
     doubt.
@@ -29,7 +32,7 @@ with little text): two independent tools agreeing, whatever Tesseract would say.
 a turn needs the reading and one other tool and no clear "no" (or, with nothing read, the
 detector and Tesseract agreeing, one of them clear, and no box read fluently another way);
 an unflagged "as it is" needs no two boxes read fluently as a turn (and, on a page of text
-of which not one box read either way, Tesseract not saying otherwise). Anything else leaves the page as it is
+of which not one box read as it is, Tesseract not saying otherwise). Anything else leaves the page as it is
 (``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
 looks at the sheet's shape: a landscape sheet stays landscape unless its text says
 otherwise, and a page with little text is not turned unless several of its lines read
@@ -213,7 +216,7 @@ def _evidence(lv: LineVotes, osd: _Osd, rd: Reading | None, small_side: int
         ev["reading"] = {"fluent": [int(v) for v in rd.fluent],
                          "hv": [round(float(v), 2) for v in rd.hv],
                          "unsure": rd.unsure,
-                         "latin": round(rd.latin, 2), "boxes": rd.boxes,
+                         "latin": round(rd.latin, 2), "boxes": rd.boxes, "others": rd.others,
                          "recognised": rd.recognised,
                          "paired": [int(v) for v in rd.paired],
                          "paired_answer": rd.paired_answer(),
@@ -331,9 +334,12 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
             if (not (lv.best != weak and lv.margin >= MIN_MARGIN_TURN)
                     and osd.says(weak, STRONG_OSD)):
                 return weak, "", 0.7
-        # Plenty of text and not one box read, either way: the detector's line direction
-        # is one tool's word (columns of vertical script lying across look like rows).
-        read_nothing = rd.boxes > 0 and not (rd.fluent.sum() or rd.unsure or rd.paired.sum())
+        # Plenty of text and not one box read as it is: the detector's line direction is
+        # one tool's word (columns of vertical script lying across look like rows; a box
+        # of them read as a column is no "as it is" either). Two boxes read as one turn
+        # flag the page whatever Tesseract says (``_read_otherwise``): it is not asked.
+        read_nothing = (rd.boxes > 0 and not (rd.fluent[0] or rd.unsure or rd.paired[0])
+                        and rd.answer(WEAK_TURN) is None)
         return _read_otherwise(*(_little_text(lv, osd) if lv.text < MIN_TEXT
                                  else _tools(lv, osd, alone=not read_nothing)), rd)
     if lv.text < MIN_TEXT:

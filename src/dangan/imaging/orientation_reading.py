@@ -2,7 +2,9 @@
 
 PP-OCR's recogniser reads the middle stretch of the longest lines, a few at a time, under the
 turns that lay each line across: upright text reads fluently, upside down not at all (Latin
-script also box after box by which way reads better). Reading a box also as a column tells
+script also box after box by which way reads better). Where the longest boxes read nothing
+(a form's handwritten entries), shorter boxes of denser ink (its printed labels) are read
+before the reading gives up. Reading a box also as a column tells
 rows of horizontal script from columns of vertical script. ``reading`` stops as soon as the
 caller's ``enough`` says the page is settled. Used by ``dangan.imaging.orientation``.
 """
@@ -25,6 +27,7 @@ IDLE_ROUNDS = 2  # rounds in a row that read nothing fluently end the reading
 LINE_HEIGHT_SPREAD = 1.5  # a box this many times the usual line height is read last ...
 FAINT = 0.3  # ... after those whose ink is a third as dark as the page's darkest lines or less
 CANDIDATES = 3  # boxes looked at for each box read
+OTHER_LENGTH = 0.7  # boxes at most this share of the shortest box read are of another kind
 READ_ASPECT = 5.0  # at most this many line heights of each are read (the middle)
 FLUENT = 0.8  # recogniser confidence of a view read fluently ...
 FLUENT_GAP = 0.5  # ... and by this much better than the same view upside down
@@ -67,6 +70,7 @@ class Reading:
     recognised: int = 0  # views recognised (what the reading cost)
     paired: np.ndarray = field(default_factory=lambda: np.zeros(4))  # (4,) Latin boxes
     # read better (by PAIR_GAP) under 0/90/180/270 than upside down
+    others: int = 0  # boxes of another kind read after the first ones read nothing
 
     def paired_answer(self) -> int | None:
         """The turn ``PAIRED`` Latin boxes or more read better than upside down, none the
@@ -140,7 +144,7 @@ class _Reader:
         self.latin: list[float] = []
         # per row reading r: the turns (r: a row, r + 1: a column) clear boxes gave
         self.told: dict[int, list[int]] = {}
-        self.boxes = self.unsure = self.recognised = 0
+        self.boxes = self.unsure = self.recognised = self.others = 0
 
     def _recognise(self, views: list[tuple[int, np.ndarray, int]],
                    conf: list[dict[int, float]], text: list[dict[int, str]]) -> None:
@@ -226,38 +230,85 @@ class _Reader:
     def result(self) -> Reading:
         return Reading(self.fluent.copy(), self.hv.copy(),
                        float(np.mean(self.latin)) if self.latin else 0.0, self.boxes,
-                       self.unsure, self.recognised, self.paired.copy())
+                       self.unsure, self.recognised, self.paired.copy(), self.others)
+
+
+def _cut(mid: np.ndarray, quads: np.ndarray, scale: float, idx: np.ndarray
+         ) -> tuple[list[int], list[np.ndarray], np.ndarray, np.ndarray]:
+    """The middle stretch of the boxes ``idx`` (grey) with their ink's contrast and the
+    share of the stretch in ink."""
+    kept, crops, contrast, ink = [], [], [], []
+    for i in idx:
+        crop = rapidocr.crop_line(mid, quads[i] * scale)
+        if min(crop.shape[:2]) >= 4:
+            crop = _middle(crop)
+            lo, hi = np.percentile(crop, (5, 90))
+            kept.append(int(i))
+            crops.append(crop)
+            contrast.append(float(hi - lo))
+            ink.append(float(np.mean(crop < 0.5 * (lo + hi))))
+    return kept, crops, np.asarray(contrast), np.asarray(ink)
+
+
+def _line_boxes(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The line-shaped boxes of ``quads``, their long sides and whether each is much taller
+    than the page's usual line (a block of several lines, a heading or a figure: reads
+    worse)."""
+    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
+    long_, short = sides.max(axis=1), sides.min(axis=1)
+    lines = np.flatnonzero(long_ >= LINE_ASPECT * short)
+    if not len(lines):
+        return lines, long_, np.zeros(0, bool)
+    usual = float(np.median(short[lines]))
+    return lines, long_, short[lines] > LINE_HEIGHT_SPREAD * usual
+
+
+def _first(mid: np.ndarray, quads: np.ndarray, scale: float, n: int
+           ) -> list[tuple[int, np.ndarray]]:
+    """``n`` line-shaped boxes (index, middle stretch, BGR): the longest of the page's own
+    line height in full ink first."""
+    lines, long_, tall = _line_boxes(quads)
+    if not len(lines):
+        return []
+    cands = lines[np.lexsort((-long_[lines], tall))][:CANDIDATES * n]
+    kept, crops, contrast, _ = _cut(mid, quads, scale, cands)
+    if not crops:
+        return []
+    # Faint lines last: text showing through thin paper from the back, mirrored, reads as
+    # nothing, and a page's own ink is darker.
+    faint = contrast < FAINT * float(np.percentile(contrast, 90))
+    order = np.argsort(faint, kind="stable")[:n]
+    return [(kept[i], cv2.cvtColor(crops[i], cv2.COLOR_GRAY2BGR)) for i in order]
+
+
+def _others(mid: np.ndarray, quads: np.ndarray, scale: float, read: list[int], n: int
+            ) -> list[tuple[int, np.ndarray]]:
+    """``n`` boxes of another kind than those ``read`` (which read nothing): line-shaped,
+    in full ink, at most ``OTHER_LENGTH`` of the shortest box read, those most filled with
+    ink first (of the page's own line height before taller ones). On a form or a table the
+    longest boxes are often handwritten entries no recogniser reads; its printed labels are
+    short, their characters' strokes dense where a hand's are sparse."""
+    lines, long_, tall = _line_boxes(quads)
+    if not len(lines) or not read:
+        return []
+    kept, crops, contrast, ink = _cut(mid, quads, scale, lines)
+    if not crops:
+        return []
+    full = contrast >= FAINT * float(np.percentile(contrast, 90))
+    limit = OTHER_LENGTH * float(long_[read].min())
+    position = {int(b): k for k, b in enumerate(lines)}
+    done = set(read)
+    cands = [k for k, i in enumerate(kept)
+             if full[k] and i not in done and long_[i] <= limit]
+    cands.sort(key=lambda k: (bool(tall[position[kept[k]]]), -float(ink[k])))
+    return [(kept[k], cv2.cvtColor(crops[k], cv2.COLOR_GRAY2BGR)) for k in cands[:n]]
 
 
 def line_crops(mid: np.ndarray, quads: np.ndarray, scale: float, n: int) -> list[np.ndarray]:
     """The middle stretch of ``n`` of the line-shaped boxes of ``quads`` (reduced page's px;
     ``scale`` to the grey ``mid``'s), BGR, as they lie on the page: the longest of the
     page's own line height in full ink first."""
-    sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)
-    long_, short = sides.max(axis=1), sides.min(axis=1)
-    lines = np.flatnonzero(long_ >= LINE_ASPECT * short)
-    if not len(lines):
-        return []
-    # A box much taller than the usual line is a block of several lines, a heading or a
-    # figure, and reads worse.
-    usual = float(np.median(short[lines]))
-    tall = short[lines] > LINE_HEIGHT_SPREAD * usual
-    cands = lines[np.lexsort((-long_[lines], tall))][:CANDIDATES * n]
-    crops, contrast = [], []
-    for i in cands:
-        crop = rapidocr.crop_line(mid, quads[i] * scale)
-        if min(crop.shape[:2]) >= 4:
-            crop = _middle(crop)
-            lo, hi = np.percentile(crop, (5, 90))
-            crops.append(crop)
-            contrast.append(float(hi - lo))
-    if not crops:
-        return []
-    # Faint lines last: text showing through thin paper from the back, mirrored, reads as
-    # nothing, and a page's own ink is darker.
-    faint = np.asarray(contrast) < FAINT * float(np.percentile(contrast, 90))
-    order = np.argsort(faint, kind="stable")[:n]
-    return [cv2.cvtColor(crops[i], cv2.COLOR_GRAY2BGR) for i in order]
+    return [c for _, c in _first(mid, quads, scale, n)]
 
 
 def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
@@ -265,16 +316,30 @@ def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
     """Read the longest boxes of ``quads`` (reduced page's px; ``scale`` to ``mid``'s) on the
     grey page ``mid``, ``READ_STEP`` at a time, until what was read is ``enough``,
     ``IDLE_ROUNDS`` rounds in a row read nothing fluently (handwriting, blackletter,
-    pictures: more of the same will not read either), or ``READ_BOXES`` were read."""
-    crops = line_crops(mid, quads, scale, READ_BOXES)
+    pictures: more of the same will not read either), or ``READ_BOXES`` were read. Boxes
+    of another kind (``_others``: shorter, as a form's printed labels are beside its
+    handwritten entries) are then read the same way, once, before the reading gives up."""
     reader = _Reader()
-    idle = 0
-    for k in range(0, len(crops), READ_STEP):
-        before = reader.fluent.sum() + reader.unsure + reader.paired.sum()
-        reader.round(crops[k:k + READ_STEP])
-        idle = idle + 1 if reader.fluent.sum() + reader.unsure + reader.paired.sum() == before else 0
-        if idle == IDLE_ROUNDS:
-            break
-        if enough is not None and enough(reader.result()):
-            break
+    read: list[int] = []
+
+    def rounds(boxes: list[tuple[int, np.ndarray]]) -> bool:
+        """Read ``boxes`` round by round; True when they ended in rounds reading nothing."""
+        idle = 0
+        for k in range(0, len(boxes), READ_STEP):
+            part = boxes[k:k + READ_STEP]
+            before = reader.fluent.sum() + reader.unsure + reader.paired.sum()
+            reader.round([c for _, c in part])
+            read.extend(i for i, _ in part)
+            got = reader.fluent.sum() + reader.unsure + reader.paired.sum() > before
+            idle = 0 if got else idle + 1
+            if idle == IDLE_ROUNDS:
+                return True
+            if enough is not None and enough(reader.result()):
+                return False
+        return False
+
+    if rounds(_first(mid, quads, scale, READ_BOXES)):
+        first = reader.boxes
+        rounds(_others(mid, quads, scale, read, READ_BOXES))
+        reader.others = reader.boxes - first
     return reader.result()
