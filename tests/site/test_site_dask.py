@@ -7,6 +7,7 @@ and each retouch sign-off once."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -195,10 +196,14 @@ def test_with_every_worker_gone_the_run_ends_naming_the_pages_not_done(
             os.killpg(worker.pid, signal.SIGKILL)
         output, _ = run.communicate(timeout=120)
     text = output.decode()
-    done = len(_retouched(ctx))
-    assert 1 <= done < pages, text
     assert run.returncode == 4, text
-    assert f"{pages - done} page(s) could not be retouched" in text, text
+    # What the run counts as done, not the files seen: a worker killed between writing a
+    # page and handing its result back leaves a file no record holds (a rerun does it again).
+    summary = re.search(r"(\d+) pages: (\d+) ok, (\d+) with defects, (\d+) failed", text)
+    assert summary is not None, text
+    total, ok, flagged, failed = map(int, summary.groups())
+    assert total == pages and ok + flagged + failed == pages and failed >= 1, text
+    assert f"{failed} page(s) could not be retouched" in text, text
     with ctx.transaction() as s:
         assert int(s.scalar(select(func.count()).select_from(Defect).where(
             Defect.source == "retouch", Defect.code == "unreadable")) or 0) == 0

@@ -38,7 +38,7 @@ DEFECT_CODES: tuple[DefectCode, ...] = (
             ("stray_file", WARNING), ("corrupt_image", ERROR), ("low_dpi", ERROR),
             ("wrong_colour_mode", ERROR), ("wrong_format", ERROR), ("wrong_size", ERROR),
             ("wrong_dpi_tag", ERROR),
-            ("blank_page", WARNING), ("duplicate_image", ERROR),
+            ("blank_page", WARNING), ("faint_page", WARNING), ("duplicate_image", ERROR),
             ("page_count_mismatch", ERROR), ("folder_mismatch", ERROR)),
     # retouch's own findings (the retoucher's work, or a scan that cannot be saved)
     *_codes("retouch", "retouch", ("hole", WARNING), ("content_at_edge", ERROR),
