@@ -86,6 +86,7 @@ PAGEGEN_SEED = 900_000
 DUP_SEED = 950_000
 OPTIONS = RetouchOptions(holes=True, trust_file_dpi=True)
 CURL_BAND_MM = 25.0
+SHRINK_HARM = 0.95  # an output shrunk below this no longer has the sheet's size and dpi
 ARCHIVAL_MIN_DPI = 200  # DA/T 31-2017: the minimum for archival masters (scan.min_dpi)
 
 Job = tuple[str, str, int, int]  # (set, name or kind, seed, turn)
@@ -154,7 +155,12 @@ def _pagegen(seed: int, turn: int) -> tuple[bytes, np.ndarray, Truth, dict[str, 
               holes=tuple((hl.clean_x, hl.clean_y, hl.clean_r) for hl in tr.holes),
               skip_band=band)
     grey = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
-    return page.data, grey, t, {"kind": tr.kind, "vertical": tr.vertical, "bed": tr.bed}
+    # Whether the sheet fits the A4 page at its own size (as scanned, ±5 %): if so, an output
+    # shrunk by more than 5 % has lost the sheet's size and dpi (measured from the truth).
+    sheet = sorted(v * tr.scale * 25.4 / tr.dpi for v in tr.page_size)
+    fits = sheet[0] <= 210 / SHRINK_HARM and sheet[1] <= 297 / SHRINK_HARM
+    return page.data, grey, t, {"kind": tr.kind, "vertical": tr.vertical, "bed": tr.bed,
+                                "sheet_fits": fits}
 
 
 def _init_worker() -> None:
@@ -185,7 +191,7 @@ def run_job(job: Job) -> dict[str, Any]:
         o = Outcome(**{**asdict(o), "false_fills": 0})
     return {"set": kind, "name": f"{name}@{turn}" if kind.startswith("real") else
             f"{name}:{seed}@{truth.turn}", **asdict(o), **extra,
-            "cpu": cpu, "rotation": rep.rotation, "defects": [f"{d.code}:{d.detail}" for d in rep.defects]}
+            "cpu": cpu, "rotation": rep.rotation, "scale": rep.scale, "defects": [f"{d.code}:{d.detail}" for d in rep.defects]}
 
 
 def jobs_for(quick: bool, real_ok: bool) -> list[Job]:
@@ -375,6 +381,16 @@ def figures(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         lines.append(("  precision, low_dpi on a file truly < 200 dpi right",
                       f"{(len(both) + len(low)) / len(flagged) if flagged else 1:.2f} "
                       f"({len(low)} pages flagged for their file's dpi alone or besides)",
+                      "flags mean damage"))
+    if any("sheet_fits" in r for r in rows):
+        # A sheet that fits the page at its size but came out shrunk by more than 5 % (kept
+        # whole on a white bed) has lost its size and dpi: a flag on it is right.
+        shrunk = [r for r in rows if r.get("sheet_fits") and r["scale"] < SHRINK_HARM
+                  and not _should(r)]
+        right = [r for r in flagged if r in shrunk]
+        lines.append(("  precision, a fitting sheet shrunk > 5 % as damage",
+                      f"{(len(both) + len(right)) / len(flagged) if flagged else 1:.2f} "
+                      f"({len(shrunk)} such pages, {len(right)} of them flagged)",
                       "flags mean damage"))
     lines += [
         ("speed, pages/s per core: CPU (wall)",
