@@ -19,6 +19,20 @@ def draw_page(w: int = 1654, h: int = 2339, lines: int = 28, seed: int = 0) -> n
     return page
 
 
+def edge_page(seed: int = 5) -> np.ndarray:
+    """A page with a line of text cut by its bottom edge and a column of marks cut by its
+    right edge (a note running off the sheet), as a scan shows a sheet written to its edge."""
+    page = draw_page(seed=seed)
+    h, w = page.shape[:2]
+    # Text 6 mm high whose lower half lies beyond the bottom edge: only its top 3 mm show.
+    cv2.putText(page, "received 12.3.97 copy true", (300, h + 22), cv2.FONT_HERSHEY_SIMPLEX,
+                1.6, (30, 30, 30), 3)
+    for y in range(600, 1700, 90):  # strokes across the right edge
+        cv2.line(page, (w - 40, y), (w + 20, y + 30), (30, 30, 30), 3)
+        cv2.putText(page, "x", (w - 26, y + 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (30, 30, 30), 2)
+    return page
+
+
 def scan(page: np.ndarray, angle: float, turn: int = 0, bed: int = 22,
          margin: tuple[int, int] = (110, 120), holes: bool = False) -> np.ndarray:
     """Lay ``page`` on a dark bed, rotated ``angle``° counter-clockwise, then quarter-turned."""

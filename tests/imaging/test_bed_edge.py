@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 import simplejpeg
-from retouch_synthetic import draw_page, scan
+from retouch_synthetic import edge_page, scan
 
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.pipeline import Retouched, retouch_bytes
@@ -16,20 +16,6 @@ OPTS = RetouchOptions(orientation=False)
 MM = 200 / 25.4  # the synthetic pages are 200 dpi
 ANGLE = 0.6  # degrees the sheet lies askew on the bed
 MARGIN = (110, 120)  # bed around the sheet (scan px)
-
-
-def _edge_page() -> np.ndarray:
-    """A page with a line of text cut by its bottom edge and a column of marks cut by its
-    right edge (a note running off the sheet), as a scan shows a sheet written to its edge."""
-    page = draw_page(seed=5)
-    h, w = page.shape[:2]
-    # Text 6 mm high whose lower half lies beyond the bottom edge: only its top 3 mm show.
-    cv2.putText(page, "received 12.3.97 copy true", (300, h + 22), cv2.FONT_HERSHEY_SIMPLEX,
-                1.6, (30, 30, 30), 3)
-    for y in range(600, 1700, 90):  # strokes across the right edge
-        cv2.line(page, (w - 40, y), (w + 20, y + 30), (30, 30, 30), 3)
-        cv2.putText(page, "x", (w - 26, y + 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (30, 30, 30), 2)
-    return page
 
 
 def _sheet_to_scan(page: np.ndarray) -> np.ndarray:
@@ -66,7 +52,7 @@ def _kept_near_edges(page: np.ndarray, result: Retouched, near_mm: tuple[float, 
 
 @pytest.mark.parametrize("bed", [22, 140], ids=["dark_bed", "grey_bed"])
 def test_ink_at_the_sheet_edge_is_not_painted_with_the_bed(bed: int) -> None:
-    page = _edge_page()
+    page = edge_page()
     data = simplejpeg.encode_jpeg(scan(page, ANGLE, bed=bed, margin=MARGIN), quality=92)
     result = retouch_bytes(data, OPTS)
     assert "bed_removed" in {ch.code for ch in result.report.changes}  # the bed was painted
