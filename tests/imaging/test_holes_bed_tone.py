@@ -13,7 +13,7 @@ import simplejpeg
 from retouch_synthetic import draw_page, scan
 
 from dangan.imaging.context import RetouchOptions
-from dangan.imaging.holes import bed_tone, shows_bed
+from dangan.imaging.holes_bed import bed_tone, shows_bed
 from dangan.imaging.pipeline import retouch_bytes
 
 OPTS = RetouchOptions(holes=True, orientation=False)

@@ -1,0 +1,90 @@
+"""The scanner bed a hole shows: a solid disc is a binding hole only when its tone is that of
+the bed seen beside the sheet next to it.
+
+A printed dot (a bullet, a seal's dot, a mark at a hole's place) is as dark as ink, round and
+solid too. A hole shows the bed's own tone, the tone of the bed seen just beside the sheet
+next to it (the light falls the same there); a printed disc of another tone than that bed is
+told by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dangan.imaging.stats import percentile_u8
+
+BED_DARKER = 0.8  # bed pixels are darker than this share of the paper level
+BED_MIN_MM2 = 60.0  # bed seen beside the sheet (a 2 mm strip 30 mm long) to know its tone
+BED_SHARE = 0.5  # share of what lies outside the sheet that must be bed-dark
+BED_CLEAR_MM = 2.0  # the paper outline's blend and shadow, left out of the bed
+BED_NEAR_MM = 25.0  # the bed compared with a disc: within this of the nearest bed seen
+BED_NEAR_MIN_MM2 = 20.0  # at least this much of it
+BED_FAR_MM = 60.0  # no bed seen this close to a disc: compared with all the bed seen
+BED_TONE_MIN = 6.0  # grey levels a hole may differ from the bed beside it (JPEG, shading)
+BED_TONE_NOISE = 3.0  # or this many times the bed's own spread (a textured or noisy bed)
+BED_TONE_LIGHT = 0.06  # plus this share of the bed's level (the light a few cm away)
+
+
+@dataclass(frozen=True)
+class BedSeen:
+    """The scanner bed seen between the sheet and the frame, at about 1 px per mm."""
+
+    level: float  # median tone of all the bed seen
+    paper: float  # the sheet's paper level
+    xs: np.ndarray  # bed pixels, scan px (centres)
+    ys: np.ndarray
+    tones: np.ndarray
+    mm: float  # scan px per mm
+
+    def near(self, x: float, y: float) -> tuple[float, float]:
+        """(tone, spread) of the bed seen nearest the point (scan px): within ``BED_NEAR_MM``
+        of the closest bed pixel; all the bed seen when none lies within ``BED_FAR_MM``."""
+        d = np.hypot(self.xs - x, self.ys - y) / self.mm
+        sel = self.tones[d <= float(d.min()) + BED_NEAR_MM]
+        if float(d.min()) > BED_FAR_MM or sel.size < BED_NEAR_MIN_MM2:
+            sel = self.tones
+        med = float(np.median(sel))
+        return med, 1.4826 * float(np.median(np.abs(sel - med)))
+
+
+def bed_tone(grey: np.ndarray, quad_scan: np.ndarray, scan_mm: float) -> BedSeen | None:
+    """The scanner bed seen between the sheet and the frame (``quad_scan``: the sheet's
+    corners, scan px): its level, the paper's level and where it lies; None when the sheet
+    fills the frame or what lies beside it is not darker than the paper (a white bed or lid)."""
+    k = max(1, round(scan_mm))  # about 1 px per mm
+    work = cv2.resize(grey, (max(1, grey.shape[1] // k), max(1, grey.shape[0] // k)),
+                      interpolation=cv2.INTER_AREA)
+    sx, sy = grey.shape[1] / work.shape[1], grey.shape[0] / work.shape[0]
+    mm = scan_mm / sx
+    hull = np.zeros(work.shape, np.uint8)
+    pts = (quad_scan + 0.5) / sx - 0.5
+    cv2.fillPoly(hull, [np.round(pts).astype(np.int32)], 1)
+    inside = work[hull > 0]
+    if inside.size == 0:
+        return None
+    paper = float(percentile_u8(inside, 90))
+    clear = max(1, round(BED_CLEAR_MM * mm))
+    grown = cv2.dilate(hull, np.ones((2 * clear + 1, 2 * clear + 1), np.uint8))
+    outside = work[grown == 0]
+    min_px = BED_MIN_MM2 * mm * mm
+    if outside.size < min_px:
+        return None
+    dark = outside[outside < BED_DARKER * paper]
+    if dark.size < max(min_px, BED_SHARE * outside.size):
+        return None
+    ys, xs = np.nonzero((grown == 0) & (work < BED_DARKER * paper))
+    return BedSeen(float(np.median(dark)), paper, (xs + 0.5) * sx - 0.5, (ys + 0.5) * sy - 0.5,
+                   work[ys, xs].astype(np.float32), scan_mm)
+
+
+def shows_bed(tone: float, bed: BedSeen | None, at: tuple[float, float]) -> bool:
+    """Is a disc of grey level ``tone`` at ``at`` (scan px) the bed seen through the sheet?
+    Its tone must be the tone of the bed seen nearest it, within the bed's own spread."""
+    if bed is None:
+        return False
+    level, spread = bed.near(*at)
+    tol = max(BED_TONE_MIN, BED_TONE_NOISE * spread) + BED_TONE_LIGHT * level
+    return abs(tone - level) <= tol
