@@ -73,7 +73,8 @@ def _touching_frame(mask: np.ndarray) -> np.ndarray:
 
 
 def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
-    """The paintable bed and whether the sheet was found with confidence."""
+    """The paintable bed and whether the sheet was found with confidence (on a light bed:
+    nothing to paint, and found only when no faint mark lies beyond its edges)."""
     h, w = small.shape
     empty = np.zeros((h, w), np.uint8)
     level = paper.level
@@ -83,6 +84,8 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     hull = np.zeros((h, w), np.uint8)
     cv2.fillPoly(hull, [paper.outline.round().astype(np.int32)], 1)
     sheet = (paper.mask > 0).astype(np.uint8)
+    if paper.white_bed and paper.found:
+        return _white_bed(small, sheet, level, mm)
     if not paper.found or not paper.bed_sides or level < 40:
         return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
     candidates = small[(sheet == 0) & (small < BED_CANDIDATE * level)]
@@ -158,3 +161,35 @@ def _edge_ink(small: np.ndarray, stroke: np.ndarray, level: float, mm: float,
         ink = cv2.dilate(ink, step) & walk
     out: np.ndarray = ink > 0
     return out
+
+
+WHITE_SHADOW_MM = 2.0  # the sheet's shadow (or its edge's blend) beyond its edges on a light bed
+FAINT_LEVEL = 241  # a faint mark: darker than 241/256 of the bed around it (as analysis)
+MAX_WHITE_OUTSIDE_MM2 = 1.0  # faint marks allowed beyond the sheet's edges (noise, dust)
+
+
+def white_bed_marks(small: np.ndarray, sheet: np.ndarray, mm: float) -> float:
+    """Area (mm²) of faint marks beyond a sheet's edges found on a light bed, away from the
+    shadow along them: a note, a stamp or another paper out there says the edges are not the
+    sheet's (or the content runs beyond it)."""
+    near = cv2.dilate(sheet, _k(WHITE_SHADOW_MM * mm)) > 0
+    if near.all():
+        return 0.0
+    # The bed's own level around each place (the sheet, lighter or darker, left out of it).
+    bed = small.copy()
+    bed[near] = 0
+    k = 2 * max(1, round(2.25 * mm)) + 1
+    top = cv2.dilate(bed, np.ones((k, k), np.uint8)).astype(np.float32)
+    seen = (top > 0).astype(np.float32)
+    local = cv2.blur(top, (k, k)) / np.maximum(cv2.blur(seen, (k, k)), 1e-3)
+    faint = small.astype(np.float32) < local * (FAINT_LEVEL / 256)
+    return float(np.count_nonzero(faint & ~near)) / (mm * mm)
+
+
+def _white_bed(small: np.ndarray, sheet: np.ndarray, level: float, mm: float) -> Bed:
+    """A sheet found on a light bed: nothing to paint (the bed is as light as the paper);
+    found with confidence only when nothing beyond its edges is a mark."""
+    h, w = small.shape
+    empty = np.zeros((h, w), np.uint8)
+    marks = white_bed_marks(small, sheet, mm)
+    return Bed(empty, marks <= MAX_WHITE_OUTSIDE_MM2, False, None, 0.0, 0.0)

@@ -4,6 +4,9 @@ Works on the reduced analysis image. The paper is the largest bright region; the
 whatever darker surrounds it and touches the image border. The edge angle is fitted on the
 paper outline (only where a bed is visible: an outline clipped by the image border says
 nothing about the paper), and serves deskew when the content gives no confident angle.
+On a bed as light as the paper (a white lid) the sheet is found by its edges, where the grey
+first leaves the frame's level (``_white_bed_sheet``); ``find_bed`` then checks that nothing
+beyond them is a mark before the sheet counts as found.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Paper:
     level: float  # grey level of the paper
     found: bool
     edge_weak: bool = False  # the edge angle comes from slivers of bed only
+    white_bed: bool = False  # the sheet's edges were found on a bed as light as the paper
 
 
 def _order_corners(box: np.ndarray) -> np.ndarray:
@@ -134,6 +138,13 @@ def _side_line(grey: np.ndarray, side: str) -> tuple[float, int, int] | None:
     bed or lid): on each line across the strip, the first place inward from the frame where
     the grey leaves the level at the frame (the sheet's shadow or its tone); a straight line
     through most of them is the edge. (slope as in ``_fit_side``, inliers, lines looked at)."""
+    found = _side_edge(grey, side)
+    return None if found is None else (found[0], found[2], found[3])
+
+
+def _side_edge(grey: np.ndarray, side: str) -> tuple[float, float, int, int] | None:
+    """``_side_line`` with where the line lies: (slope, offset inward from the frame at the
+    middle of the side, inliers, lines looked at), in the strip's frame."""
     g = {"left": grey, "right": grey[:, ::-1], "top": grey.T, "bottom": grey.T[:, ::-1]}[side]
     h, w = g.shape
     depth = max(4, int(EDGE_STRIP * w))
@@ -151,7 +162,9 @@ def _side_line(grey: np.ndarray, side: str) -> tuple[float, int, int] | None:
     fit = _fit_side(np.column_stack([rows[keep].astype(np.float64), first[keep]]))
     if fit is None or fit[1] < 0.6 * len(rows):
         return None
-    return fit[0], fit[1], len(rows)
+    mid = (h - 1) / 2
+    offset = float(np.median(first[keep] - fit[0] * (rows[keep] - mid)))
+    return fit[0], offset, fit[1], len(rows)
 
 
 def _white_bed_angle(grey: np.ndarray) -> float | None:
@@ -175,6 +188,62 @@ def _white_bed_angle(grey: np.ndarray) -> float | None:
     if len(agree) < 2:
         return None
     return float(np.mean(agree))
+
+
+WHITE_MIN_AREA = 0.3  # the sheet's edges found on a light bed enclose this share of the frame
+
+
+def _white_bed_sheet(grey: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """The sheet's corners on a bed as light as the paper, from its edges found along at
+    least two sides of the frame (``_side_edge``), near-perpendicular (their angles agree)
+    and enclosing a plausible sheet; a side with no edge seen is the frame itself (the sheet
+    may reach it there: taking the frame keeps whatever lies there). None when unsure."""
+    h, w = grey.shape
+    lines: dict[str, tuple[float, float]] = {}
+    angles = []
+    for side in SIDES:
+        edge = _side_edge(grey, side)
+        if edge is None:
+            continue
+        slope, offset = edge[0], edge[1]
+        lines[side] = (slope, offset)
+        s = {"left": -slope, "right": slope, "top": slope, "bottom": -slope}[side]
+        angles.append(float(np.rad2deg(np.arctan(s))))
+    if len(lines) < 2:
+        return None
+    # A side whose line disagrees with the others (a curl, a rule printed near the edge) is
+    # left to the frame: keeping more than the sheet is safe, cropping into it is not.
+    med = float(np.median(angles))
+    lines = {s: v for (s, v), a in zip(lines.items(), angles, strict=True)
+             if abs(a - med) <= SIDES_AGREE_DEG}
+    if len(lines) < 2:
+        return None
+    # Each side as a line in image coordinates: x = a + b·y (left, right), y = a + b·x.
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    edge_of = {"left": (0.0, 0.0), "right": (w - 1.0, 0.0), "top": (0.0, 0.0),
+               "bottom": (h - 1.0, 0.0)}
+    for side, (slope, off) in lines.items():
+        if side == "left":
+            edge_of[side] = (off - slope * cy, slope)
+        elif side == "right":
+            edge_of[side] = (w - 1 - off + slope * cy, -slope)
+        elif side == "top":
+            edge_of[side] = (off - slope * cx, slope)
+        else:
+            edge_of[side] = (h - 1 - off + slope * cx, -slope)
+
+    def corner(vertical: str, horizontal: str) -> tuple[float, float]:
+        (a1, b1), (a2, b2) = edge_of[vertical], edge_of[horizontal]
+        x = (a1 + b1 * a2) / (1 - b1 * b2)  # x = a1 + b1·y, y = a2 + b2·x
+        return x, a2 + b2 * x
+
+    quad = np.array([corner("left", "top"), corner("right", "top"),
+                     corner("right", "bottom"), corner("left", "bottom")], np.float32)
+    quad[:, 0] = np.clip(quad[:, 0], 0, w - 1)
+    quad[:, 1] = np.clip(quad[:, 1], 0, h - 1)
+    if cv2.contourArea(quad) < WHITE_MIN_AREA * h * w:
+        return None
+    return quad, tuple(s for s in SIDES if s in lines)
 
 
 def _largest(mask: np.ndarray) -> int:
@@ -213,7 +282,9 @@ def _under_uneven_light(grey: np.ndarray, bright: np.ndarray, sides: tuple[str, 
 
 
 def find_paper(grey: np.ndarray) -> Paper:
-    """Locate the paper in a reduced grey scan."""
+    """Locate the paper in a reduced grey scan: the bright region on a dark or grey bed, or
+    the sheet's edges on a light bed (``white_bed``; its bed sides are where an edge was seen,
+    never painted)."""
     h, w = grey.shape
     level = percentile_u8(grey[::2, ::2], 90)
     # Strict: a reduced pixel is paper only if (nearly) all of it is paper, so the outline
@@ -234,7 +305,15 @@ def find_paper(grey: np.ndarray) -> Paper:
             edge_mask = cv2.erode(bright, np.ones((3, 3), np.uint8), iterations=2,
                                   borderType=cv2.BORDER_REPLICATE)
     if not sides:  # no dark bed: an edge on a light bed may still give the angle (weak)
-        return Paper(whole, whole, full_mask, _white_bed_angle(grey), (), level, True, True)
+        angle = _white_bed_angle(grey)
+        sheet = _white_bed_sheet(grey)
+        if sheet is None:
+            return Paper(whole, whole, full_mask, angle, (), level, True, True)
+        # The sheet's edges on a light bed: find_bed checks nothing lies beyond them.
+        quad, seen = sheet
+        mask = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(mask, quad.round().astype(np.int32), 255)
+        return Paper(quad, quad.copy(), mask, angle, seen, level, True, True, True)
     # No morphological closing: it would fill slivers of bed along the image border.
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)
