@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from dangan.imaging.bed import Bed, find_bed
+from dangan.imaging.bed import FAINT_LEVEL, Bed, find_bed
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.deskew import (
     LINES_AGREE_DEG,
@@ -75,7 +75,6 @@ def reduce(grey: np.ndarray, dpi: float, target: float = ANALYSIS_DPI,
 
 
 INK_LEVEL = 200  # ink: darker than 200/256 of the paper around it
-FAINT_LEVEL = 241  # faint marks (pencil, carbon copy, faded print): darker than 241/256
 
 
 def ink_mask(small: np.ndarray, paper: Paper, mm: float, level: int = INK_LEVEL) -> np.ndarray:

@@ -164,7 +164,8 @@ def _edge_ink(small: np.ndarray, stroke: np.ndarray, level: float, mm: float,
 
 
 WHITE_SHADOW_MM = 2.0  # the sheet's shadow (or its edge's blend) beyond its edges on a light bed
-FAINT_LEVEL = 241  # a faint mark: darker than 241/256 of the bed around it (as analysis)
+FAINT_LEVEL = 241  # a faint mark (pencil, carbon copy, faded print): darker than 241/256 of
+# the level around it — beyond a sheet's edges here, on a page without ink in analysis
 MAX_WHITE_OUTSIDE_MM2 = 1.0  # faint marks allowed beyond the sheet's edges (noise, dust)
 
 
