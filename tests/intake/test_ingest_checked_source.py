@@ -56,16 +56,23 @@ def _stored(ctx: Any, code: str) -> list[StoredFile]:
         return list(session.scalars(select(StoredFile).where(StoredFile.volume_id == volume_id)))
 
 
-@pytest.mark.parametrize("keep_mtime", [False, True], ids=["new-mtime", "same-mtime"])
-def test_a_page_changed_after_the_check_is_refused_not_stored_with_a_stale_checksum(
-        project: Any, scans: tuple[Path, SetTruth], tmp_path: Path, keep_mtime: bool) -> None:
+def _scan_checked(ctx: Any, scans: tuple[Path, SetTruth], tmp_path: Path) -> tuple[Path, Any]:
+    """The scan set copied into a scan root, its volumes registered and at the scan stage,
+    and the check's report of it (no errors)."""
     src, truth = scans
     root = tmp_path / "scan"
     shutil.copytree(src, root)
-    register_set(project, truth)
-    line_to(project, wf.SCAN)
-    report = check_scan_root(root, check_options(project, workers=1))
+    register_set(ctx, truth)
+    line_to(ctx, wf.SCAN)
+    report = check_scan_root(root, check_options(ctx, workers=1))
     assert not [d for d in report.defects if d.is_error]
+    return root, report
+
+
+@pytest.mark.parametrize("keep_mtime", [False, True], ids=["new-mtime", "same-mtime"])
+def test_a_page_changed_after_the_check_is_refused_not_stored_with_a_stale_checksum(
+        project: Any, scans: tuple[Path, SetTruth], tmp_path: Path, keep_mtime: bool) -> None:
+    root, report = _scan_checked(project, scans, tmp_path)
     first = report.volumes[0]
     page = sorted(first.folder.pages, key=lambda p: p.page_no)[1]
     _flip_a_byte(Path(page.path), keep_mtime)
@@ -81,12 +88,8 @@ def test_a_page_changed_after_the_check_is_refused_not_stored_with_a_stale_check
 
 def test_a_touched_page_with_the_same_bytes_is_hashed_again_and_ingested(
         project: Any, scans: tuple[Path, SetTruth], tmp_path: Path) -> None:
-    src, truth = scans
-    root = tmp_path / "scan"
-    shutil.copytree(src, root)
-    register_set(project, truth)
-    line_to(project, wf.SCAN)
-    report = check_scan_root(root, check_options(project, workers=1))
+    root, report = _scan_checked(project, scans, tmp_path)
+    truth = scans[1]
     page = report.volumes[0].folder.pages[0]
     os.utime(page.path, ns=(0, os.stat(page.path).st_mtime_ns + 5_000_000_000))
     result = ingest(project, actor(project, "张扫"), root, report=report)
