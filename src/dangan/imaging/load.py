@@ -6,27 +6,50 @@ own scan image, or poppler when the page is not one image); everything else thro
 which normalises CMYK, 16-bit, palette and bilevel images to 8 bits. Every failure becomes a
 ``BadPage`` carrying a defect detail, so one bad file never stops a batch and none is skipped
 in silence. ``page_count`` tells how many pages a file holds, so each can be retouched.
+
+A 16-bit file is brought to 8 bits by the depth its data has: scanners write 10-, 12- or
+14-bit data in 16-bit files, and read as full 16-bit range such a page would come out almost
+black. The depth is the nearest of 10/12/14/16 bits that holds the file's largest value (a
+shift by the data's real depth, never a stretch of the page's own range, which would change
+the tone of a dark or faint page); ``Decoded.data_bits`` says it when it is less than 16.
+
+The page is the pixels as the file says they are shown: an EXIF Orientation tag (2–8, the
+mirrored ones included) is applied as ``PIL.ImageOps.exif_transpose`` does
+(``dangan.imaging.exif_orientation``), and said in ``Decoded.exif_turn`` / ``exif_mirror``.
+A JPEG with no tag (or tag 1) takes the fast path unchanged: the tag is read from the header,
+only a tagged page is turned after decoding.
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
 import simplejpeg
-from PIL import Image
+from PIL import Image, ImageFile
 
 from dangan.imaging import jpeg
+from dangan.imaging.exif_orientation import (
+    EXIF_TURNS,
+    ORIENTATION_TAG,
+    as_shown,
+    jpeg_orientation,
+    pillow_orientation,
+)
 
 MIN_SIDE_PX = 200
 MAX_PIXELS = 40_000 * 30_000
 
 # What a page was converted from to be read (``Decoded.converted``).
 FROM_CMYK, FROM_16BIT = "CMYK", "16-bit"
+# Finding codes of a page turned (mirrored) by its EXIF tag (``Decoded.exif_note``;
+# ``retouch.why.<code>`` in the catalogue, detail ``turn=<degrees>``).
+EXIF_TURNED, EXIF_MIRRORED = "exif_turned", "exif_mirrored"
 
 # ``BadPage`` details that are reason keys (``retouch.unreadable.<key>`` in the catalogue).
 CORRUPT_JPEG = "corrupt_jpeg"  # libjpeg reports damaged data (it would decode with garbage)
@@ -49,6 +72,22 @@ class Decoded:
     pages: int = 1  # pages (frames) in the file
     dpi_exact: bool = False  # the dpi follows from the page size (PDF), it is no mere tag
     converted: tuple[str, ...] = ()  # what was brought to 8-bit grey/RGB: CMYK, 16-bit
+    data_bits: int | None = None  # a 16-bit file's data depth when less (10, 12, 14 bits)
+    # How the stored pixels were turned to be the page as shown (EXIF Orientation): mirrored
+    # left-right first when ``exif_mirror``, then turned ``exif_turn`` degrees clockwise.
+    exif_turn: int = 0  # 0, 90, 180, 270
+    exif_mirror: bool = False
+
+    @property
+    def exif_turned(self) -> bool:
+        return bool(self.exif_turn or self.exif_mirror)
+
+    @property
+    def exif_note(self) -> tuple[str, str] | None:
+        """(code, detail) for the report when the EXIF tag turned the page, else None."""
+        if not self.exif_turned:
+            return None
+        return (EXIF_MIRRORED if self.exif_mirror else EXIF_TURNED), f"turn={self.exif_turn}"
 
 
 def is_pdf(data: bytes) -> bool:
@@ -95,8 +134,12 @@ def _decode_jpeg(data: bytes) -> Decoded:
             return _decode_other(data, 0)
         except BadPage:
             raise BadPage(f"corrupt:{exc}") from None
+    turn, mirror = EXIF_TURNS.get(jpeg_orientation(data), (0, False))
+    if turn or mirror:  # a tagged page: turned after decoding, the untagged path is as was
+        pixels = as_shown(pixels, turn, mirror)
     return Decoded(pixels, _jpeg_dpi(data),
-                   converted=(FROM_CMYK,) if colorspace in ("CMYK", "YCCK") else ())
+                   converted=(FROM_CMYK,) if colorspace in ("CMYK", "YCCK") else (),
+                   exif_turn=turn, exif_mirror=mirror)
 
 
 def _jpeg_pixels(data: bytes, grey: bool, strict: bool) -> np.ndarray:
@@ -110,11 +153,35 @@ def _jpeg_pixels(data: bytes, grey: bool, strict: bool) -> np.ndarray:
     return out
 
 
-def _to_8bit(img: Image.Image) -> Image.Image:
+def _to_8bit(img: Image.Image) -> tuple[Image.Image, int | None]:
+    """The frame as 8-bit grey or RGB, and the depth of its data when that is less than the
+    16 bits it is stored in."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(img, dtype=np.uint32 if img.mode == "I" else np.uint16)
-        top = 65535 if arr.dtype == np.uint16 or arr.max() > 255 else 255
-        return Image.fromarray((arr.astype(np.float32) * (255.0 / top)).astype(np.uint8))
+        arr = np.asarray(img, dtype=np.int32 if img.mode == "I" else np.uint16)
+        if img.mode == "I":
+            arr = np.maximum(arr, 0)
+        top = int(arr.max()) if arr.size else 0
+        if img.mode == "I" and top <= 255:  # 8-bit values in a 32-bit frame
+            return Image.fromarray(arr.astype(np.uint8)), None
+        bits = data_depth(top)
+        return Image.fromarray(_by_depth(arr, bits)), bits if bits < 16 else None
+    return _to_8bit_other(img), None
+
+
+def data_depth(top: int) -> int:
+    """The depth of deep data whose largest value is ``top``: the nearest of 10/12/14/16 bits
+    (and beyond, for 32-bit frames) that holds it."""
+    bits = max(10, int(top).bit_length())
+    return bits + bits % 2
+
+
+def _by_depth(arr: np.ndarray, bits: int) -> np.ndarray:
+    """``bits``-bit data as 8 bits: its top 8 bits."""
+    out: np.ndarray = (arr >> (bits - 8)).astype(np.uint8)
+    return out
+
+
+def _to_8bit_other(img: Image.Image) -> Image.Image:
     if img.mode == "F":
         arr = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
         return Image.fromarray(arr)
@@ -130,11 +197,74 @@ def _converted(img: Image.Image) -> tuple[str, ...]:
     return ((FROM_CMYK,) if img.mode == "CMYK" else ()) + ((FROM_16BIT,) if deep else ())
 
 
+def _rawmode(tile: object) -> str:
+    args = getattr(tile, "args", None)
+    first = args[0] if isinstance(args, tuple) and args else args
+    return first if isinstance(first, str) else ""
+
+
+def _deep_colour(img: Image.Image) -> bool:
+    """An RGB(A) frame with 16 bits a sample, which Pillow reads by their high bytes."""
+    return img.mode in ("RGB", "RGBA") and any(
+        _rawmode(t).endswith(("16B", "16L", "16N")) for t in getattr(img, "tile", None) or ())
+
+
+def _other_byte(rawmode: str) -> str:
+    """The raw mode that unpacks the low byte of each sample where ``rawmode`` unpacks the
+    high one (the same samples read in the other byte order)."""
+    order = rawmode[-1]
+    if order == "N":
+        order = "L" if sys.byteorder == "little" else "B"
+    return rawmode[:-1] + ("B" if order == "L" else "L")
+
+
+def _deep_colour_pixels(data: bytes, frame: int, high: np.ndarray) -> tuple[np.ndarray,
+                                                                            int | None]:
+    """48-bit RGB (64-bit RGBA) read by its data's depth. ``high``: the samples' high bytes
+    (Pillow's reading); when the data fill all 16 bits they are the 8-bit page, else the low
+    bytes are read too, by decoding the frame again with the byte order swapped."""
+    rgb = np.ascontiguousarray(high[:, :, :3])
+    bits = data_depth(int(rgb.max()) << 8 | 0xFF)
+    if bits >= 16:
+        return rgb, None
+    try:
+        low = _low_bytes(data, frame)[:, :, :3]
+    except Exception:  # Pillow would not read it so: the high bytes alone, coarser
+        low = np.full_like(rgb, 0x80)
+    if low.shape != rgb.shape:
+        low = np.full_like(rgb, 0x80)
+    value = rgb.astype(np.uint16) << 8 | low
+    return _by_depth(value, bits), bits
+
+
+def _low_bytes(data: bytes, frame: int) -> np.ndarray:
+    """Frame ``frame`` of a 16-bit-a-sample file decoded by the low bytes of its samples."""
+    img = _open(data)
+    if frame:
+        img.seek(frame)
+    if not isinstance(img, ImageFile.ImageFile):  # pragma: no cover - Image.open gives one
+        raise TypeError(type(img).__name__)
+    img.tile = [_swapped(t) for t in img.tile]
+    img.load()
+    return np.asarray(img)
+
+
+def _swapped(tile: ImageFile._Tile) -> ImageFile._Tile:
+    rawmode = _other_byte(_rawmode(tile))
+    args = tile.args
+    return tile._replace(args=(rawmode, *args[1:]) if isinstance(args, tuple) else rawmode)
+
+
+def _tag(img: Image.Image, tag: int) -> int:
+    """An integer tag of the current TIFF frame (0 when absent, or not a TIFF)."""
+    tags = getattr(img, "tag_v2", None)
+    value = tags.get(tag, 0) if tags is not None else 0
+    return int(value) if isinstance(value, int) else 0
+
+
 def _subfile(img: Image.Image) -> int:
     """TIFF NewSubfileType of the current frame (bit 0: a reduced copy, not a page)."""
-    tags = getattr(img, "tag_v2", None)
-    value = tags.get(254, 0) if tags is not None else 0
-    return int(value) if isinstance(value, int) else 0
+    return _tag(img, 254)
 
 
 def _frames(img: Image.Image) -> int:
@@ -249,7 +379,12 @@ def _decode_other(data: bytes, index: int) -> Decoded:
                 _seek_page(img, index)
             _check_size(*img.size)
             converted = _converted(img)  # before loading: the tiles say the stored depth
+            deep_colour, frame = _deep_colour(img), img.tell()
+            tiff_tag = _tag(img, ORIENTATION_TAG)
             img.load()
+            # Pillow turns a TIFF as its tag says while loading it, and drops the tag: what is
+            # left to do is what the tag still says once loaded.
+            left = pillow_orientation(img)
     except BadPage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -259,12 +394,18 @@ def _decode_other(data: bytes, index: int) -> Decoded:
             from None
     dpi = img.info.get("dpi")
     file_dpi = float(dpi[0]) if dpi and float(dpi[0]) > 1 else None
-    if img.mode == "RGB" and getattr(img, "bits", 8) == 16:  # pragma: no cover - rare
-        img = img.convert("RGB")
-    if img.mode == "P" and "transparency" in img.info:
-        img = img.convert("RGBA")
-    img = _to_8bit(img)
-    return Decoded(np.asarray(img), file_dpi, pages, converted=converted)
+    if deep_colour:
+        pixels, bits = _deep_colour_pixels(data, frame, np.asarray(img))
+    else:
+        if img.mode == "P" and "transparency" in img.info:
+            img = img.convert("RGBA")
+        img, bits = _to_8bit(img)
+        pixels = np.asarray(img)
+    if left in EXIF_TURNS:
+        pixels = as_shown(pixels, *EXIF_TURNS[left])
+    turn, mirror = EXIF_TURNS.get(left if left in EXIF_TURNS else tiff_tag, (0, False))
+    return Decoded(pixels, file_dpi, pages, converted=converted, data_bits=bits,
+                   exif_turn=turn, exif_mirror=mirror)
 
 
 def page_count(fh: BinaryIO) -> int:
@@ -308,5 +449,6 @@ def decode_page(data: bytes, index: int = 0) -> Decoded:
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[:, :, :3])
     return Decoded(pixels, decoded.file_dpi, decoded.pages, decoded.dpi_exact,
-                   decoded.converted)
+                   decoded.converted, decoded.data_bits, decoded.exif_turn,
+                   decoded.exif_mirror)
 

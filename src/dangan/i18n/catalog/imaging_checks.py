@@ -31,4 +31,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.defect.converted": ("已转换格式（仅供参考）", "converted (for information)"),
     "retouch.why.converted": ("原文件为 {source}，已转换为 {target} 处理",
                               "the file is {source}; it was converted to {target} to be read"),
+    # A 16-bit file whose data are fewer bits (a scanner's 10/12/14-bit data): read by that
+    # depth (detail ``source=16-bit,target=8-bit,bits=12``; ``Decoded.data_bits``).
+    "retouch.why.converted_bits": ("原文件为 {source}（实际数据为 {bits} 位），已按 {bits} 位数据"
+                                   "转换为 {target} 处理",
+                                   "the file is {source} holding {bits}-bit data; it was "
+                                   "converted to {target} by that depth to be read"),
+    # The stored pixels were turned (mirrored) as the file's EXIF Orientation tag says, to be
+    # the page as every viewer shows it (``Decoded.exif_turn``, ``exif_mirror``): information
+    # on the page as delivered, detail ``turn=90``.
+    "retouch.defect.exif_turned": ("按 EXIF 方向标记转正（仅供参考）",
+                                   "turned by its EXIF orientation tag (for information)"),
+    "retouch.why.exif_turned": ("文件的 EXIF 方向标记表明图像应旋转显示，已按标记顺时针旋转 {turn}° 后处理",
+                                "the file's EXIF orientation tag says its image is shown turned; "
+                                "it was turned {turn}° clockwise as the tag says before "
+                                "processing"),
+    "retouch.defect.exif_mirrored": ("按 EXIF 方向标记镜像（仅供参考）",
+                                     "mirrored by its EXIF orientation tag (for information)"),
+    "retouch.why.exif_mirrored": ("文件的 EXIF 方向标记表明图像应镜像显示，已按标记左右镜像并顺时针旋转 "
+                                  "{turn}° 后处理",
+                                  "the file's EXIF orientation tag says its image is shown "
+                                  "mirrored; it was mirrored left to right and turned {turn}° "
+                                  "clockwise as the tag says before processing"),
 }
