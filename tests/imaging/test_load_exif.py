@@ -143,3 +143,31 @@ def test_the_exif_notes_are_in_the_catalogue_in_both_languages() -> None:
         zh, en = catalogue()[f"retouch.why.{code}"]
         assert "90" in zh.format(turn=90) and "90" in en.format(turn=90)
         assert all(catalogue()[f"retouch.defect.{code}"])
+
+
+def test_the_report_says_the_page_was_turned_by_its_tag_and_is_no_defect() -> None:
+    page = draw_page()
+    report = retouch_bytes(_save(_stored(page, 6), "JPEG", 6, quality=90, dpi=(200, 200)),
+                           RetouchOptions(orientation=False)).report
+    assert (EXIF_TURNED, "turn=90") in [(d.code, d.detail) for d in report.defects]
+    assert report.status == "ok" and (report.width, report.height) == (1654, 2339)
+
+
+def test_a_mirror_tag_is_followed_and_a_person_asked() -> None:
+    report = retouch_bytes(_save(_stored(draw_page(), 2), "JPEG", 2, quality=90,
+                                 dpi=(200, 200)), RetouchOptions(orientation=False)).report
+    assert EXIF_MIRRORED in report.review and report.status == "defect"
+    zh, en = catalogue()[f"retouch.review.{EXIF_MIRRORED}"]
+    assert "镜像" in zh and "mirror" in en
+
+
+def test_twelve_bit_data_is_said_in_the_report() -> None:
+    from dangan.services.retouch import defect_words
+
+    grey = cv2.cvtColor(draw_page(), cv2.COLOR_RGB2GRAY).astype(np.uint16) * 16  # 0–4080
+    out = io.BytesIO()
+    Image.fromarray(grey).save(out, "PNG", dpi=(200, 200))
+    report = retouch_bytes(out.getvalue(), RetouchOptions(orientation=False)).report
+    [detail] = [d.detail for d in report.defects if d.code == "converted"]
+    assert "bits=12" in detail and report.status == "ok"
+    assert "12" in defect_words("converted", detail)

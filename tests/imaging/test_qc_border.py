@@ -81,3 +81,21 @@ def test_a_page_written_to_its_edge_on_a_dark_bed_passes() -> None:
     report = retouch_bytes(simplejpeg.encode_jpeg(scan(edge_page(), 0.6), quality=90),
                            OPTS).report
     assert "black_border" not in [d.code for d in report.defects], report.edge_residue
+
+
+def test_the_black_border_names_its_side() -> None:
+    """A bed strip left along the output's left edge: the finding says which edge."""
+    from dangan.i18n import set_language
+    from dangan.imaging.qc import residue_by_side
+    from dangan.services.retouch import defect_words
+
+    out = cv2.cvtColor(draw_page(), cv2.COLOR_RGB2GRAY)
+    out[:, :8] = 20
+    shares = residue_by_side(out, 238, MM)
+    assert max(shares, key=lambda side: shares[side]) == "left" and shares["right"] == 0.0
+    set_language("zh")
+    try:
+        words = defect_words("black_border", "residue=0.500,side=left")
+    finally:
+        set_language(None)
+    assert "左边" in words and "50.0%" in words, words

@@ -62,3 +62,14 @@ def test_an_a3_sheet_on_a_white_bed_is_shrunk_not_doubted_for_its_dpi() -> None:
                                                           trust_file_dpi=True)).report
     assert report.dpi == 200 and "dpi_uncertain" not in report.review, report.defects
     assert SHRUNK in report.review
+
+
+@pytest.mark.parametrize("angle", [7.0, 9.5, -9.5])
+def test_a_sheet_skewed_several_degrees_comes_out_at_its_size(angle: float) -> None:
+    """An A4 sheet laid 7–9.5° askew on a dark bed, its text filling the sheet: once
+    straightened it fits A4 at its size. The text's upright box in the scan, turned by the
+    deskew, is larger than the text (it was shrunk to 0.87–0.96 with no flag)."""
+    report = _report(scan(draw_page(lines=30), angle, bed=22, margin=(420, 420)))
+    assert abs(report.skew_before_deg - angle) < 0.2
+    assert report.scale >= 0.995 and SHRUNK not in report.review, (report.scale, report.review)
+    assert report.content_margin_mm > 5 and report.status == "ok", report.defects

@@ -47,7 +47,8 @@ class PagePlan:
     skew_confidence: float
     holes: tuple[Hole, ...]
     ink: np.ndarray  # uint8 binary of content, analysis px (holes removed)
-    ink_box: np.ndarray | None  # (4, 2) corners of the ink bounding box, analysis px
+    ink_box: np.ndarray | None  # (n, 2) corners of the ink's hull (and content beyond
+    # the sheet), analysis px
     small: np.ndarray  # the reduced grey scan the plan was made from
     bed: Bed | None = None  # the bed that may be painted; whether the sheet was found
     orientation_review: str = ""  # why a person should check the turn; "" when sure
@@ -237,14 +238,14 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
 
 
 def _content_box(ink: np.ndarray, bed: Bed) -> np.ndarray | None:
-    """Corners of the box placement must keep whole: the ink, and content beyond the sheet."""
-    cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
-    pts = [] if bed.content_box is None else [bed.content_box]
-    if len(cols):
-        x0, x1, y0, y1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
-        pts.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64))
+    """Corners of what placement must keep whole: the ink's convex hull (its pixels' outer
+    corners), and content beyond the sheet. The hull, not an upright box: turned by the
+    deskew, an upright box round skewed text is larger than the text and would shrink it."""
+    pts = [] if bed.content_box is None else [np.asarray(bed.content_box, np.float64)]
+    found = cv2.findNonZero(ink)
+    if found is not None:
+        hull = cv2.convexHull(found).reshape(-1, 2).astype(np.float64)
+        pts.append(np.vstack([hull + d for d in ((0, 0), (1, 0), (1, 1), (0, 1))]))
     if not pts:
         return None
-    both = np.vstack(pts)
-    (x0, y0), (x1, y1) = both.min(axis=0), both.max(axis=0)
-    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    return np.vstack(pts)

@@ -113,6 +113,7 @@ class PageReport:
     corners_cut_mm2: list[float] = field(default_factory=list)  # folded or torn-off corners
     sharpness: float = 0.0
     edge_residue: float = 0.0
+    edge_residue_side: str = ""  # the output side the residue was measured on
     content_margin_mm: float = 0.0
     seconds: float = 0.0
     matrix: list[float] = field(default_factory=list)  # 2×3 scan px → output px, row-major

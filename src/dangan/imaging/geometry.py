@@ -51,6 +51,18 @@ def _fit_axis(paper_lo: float, paper_hi: float, ink_lo: float, ink_hi: float,
     return offset
 
 
+def _padded(paper: tuple[float, float, float, float], ink: tuple[float, float, float, float],
+            pad: float) -> tuple[float, float, float, float]:
+    """The ink box grown by ``pad`` on each side, but not beyond the paper's edge where the ink
+    lies within it: ink written to the sheet's edge ends at the edge (what lies beyond is
+    bed), while content beyond the sheet keeps its pad."""
+    lo_x = ink[0] - pad if ink[0] < paper[0] else max(ink[0] - pad, paper[0])
+    lo_y = ink[1] - pad if ink[1] < paper[1] else max(ink[1] - pad, paper[1])
+    hi_x = ink[2] + pad if ink[2] > paper[2] else min(ink[2] + pad, paper[2])
+    hi_y = ink[3] + pad if ink[3] > paper[3] else min(ink[3] + pad, paper[3])
+    return lo_x, lo_y, hi_x, hi_y
+
+
 def place(paper_quad: np.ndarray, ink_box: np.ndarray | None, turn_deg: float,
           size: tuple[int, int], margin_px: float, min_ink_margin_px: float) -> Placement:
     """Compose rotation by ``turn_deg`` with a crop/placement on a ``size`` canvas.
@@ -61,18 +73,17 @@ def place(paper_quad: np.ndarray, ink_box: np.ndarray | None, turn_deg: float,
     paper = _bbox(transform(rot, paper_quad))
     w, h = size
     ink = _bbox(transform(rot, ink_box)) if ink_box is not None else (1.0, 1.0, 0.0, 0.0)
+    kept = _padded(paper, ink, min_ink_margin_px) if ink_box is not None else ink
     scale = 1.0
     if ink_box is not None:
-        need_w = ink[2] - ink[0] + 2 * min_ink_margin_px
-        need_h = ink[3] - ink[1] + 2 * min_ink_margin_px
+        need_w, need_h = kept[2] - kept[0], kept[3] - kept[1]
         scale = min(1.0, (w - 1) / max(need_w, 1.0), (h - 1) / max(need_h, 1.0))
     sm = np.diag([scale, scale, 1.0])
     m = sm @ rot
     paper_s = [v * scale for v in paper]
-    ink_s = [v * scale for v in ink]
-    pad = min_ink_margin_px * scale
-    ox = _fit_axis(paper_s[0], paper_s[2], ink_s[0] - pad, ink_s[2] + pad, margin_px * scale, w)
-    oy = _fit_axis(paper_s[1], paper_s[3], ink_s[1] - pad, ink_s[3] + pad, margin_px * scale, h)
+    kept_s = [v * scale for v in kept]
+    ox = _fit_axis(paper_s[0], paper_s[2], kept_s[0], kept_s[2], margin_px * scale, w)
+    oy = _fit_axis(paper_s[1], paper_s[3], kept_s[1], kept_s[3], margin_px * scale, h)
     m[0, 2] += ox
     m[1, 2] += oy
     return Placement(m[:2].copy(), scale, size)

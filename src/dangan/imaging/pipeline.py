@@ -19,8 +19,9 @@ from dangan.imaging.analysis import PagePlan, analyse, faint_share
 from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
+from dangan.imaging.frame_cut import cut_sides, output_side
 from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, transform
-from dangan.imaging.load import FROM_16BIT, BadPage, decode_page
+from dangan.imaging.load import EXIF_MIRRORED, FROM_16BIT, BadPage, decode_page
 from dangan.imaging.paper import cut_corners
 from dangan.imaging.render import Fill, half_size, paper_colour, render
 
@@ -129,7 +130,9 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
     sheet = (transform(to_out, _to_scan(plan.paper.quad, f))
              if plan.paper.found and plan.paper.bed_sides else None)
-    report.edge_residue = qc.edge_residue(out, plan.paper.level, dpi / 25.4, sheet)
+    residue = qc.residue_by_side(out, plan.paper.level, dpi / 25.4, sheet)
+    report.edge_residue_side = max(residue, key=lambda side: residue[side])
+    report.edge_residue = residue[report.edge_residue_side]
     whole = keeps_frame(plan)
     kept = (_frame(grey.shape) if whole
             else _to_scan(plan.ink_box, f) if plan.ink_box is not None else None)
@@ -179,6 +182,20 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> No
     if bed is not None and _sheet_uncertain(plan):
         report.needs_review("sheet_uncertain", f"content={bed.outside_content:.3f},"
                                                f"paper={bed.outside_paper:.3f}")
+
+
+def _check_frame_cut(report: PageReport, plan: PagePlan, grey: np.ndarray, dpi: float,
+                     pl: Placement) -> None:
+    """Content crossing the frame's edge where no bed lies: the scan cut the sheet off there
+    (``frame_cut``), an error of the scan, named by the output page's side. Not judged when
+    the sheet was not found (already flagged, its frame kept whole)."""
+    if _sheet_uncertain(plan) or not plan.paper.found:
+        return
+    sides = plan.paper.bed_sides
+    cut = cut_sides(grey, plan.paper.level, dpi, sides, plan.paper.mask if sides else None)
+    if cut:
+        sides = "/".join(output_side(side, grey.shape, pl.matrix, pl.size) for side in cut)
+        report.flag(c.CONTENT_AT_EDGE, f"cut={sides},marks={sum(cut.values())}")
 
 
 def _sheet_uncertain(plan: PagePlan) -> bool:
@@ -251,6 +268,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     # (the holes found are counted; the page is flagged for its dpi already).
     fill = _fill(plan, pl.matrix, replace(opts, holes=False) if unsure else opts, dpi, pl.size)
     colour = paper_colour(rgb, grey, _paper_samples(plan))
+    if plan.paper.found and max(colour) < qc.DARK_PAPER:
+        report.needs_review(qc.DARK_SCAN, f"paper={max(colour):.0f}")
     rendered = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half)
     report.rotation, report.orientation_confidence = plan.rotation, plan.orientation_confidence
     report.skew_before_deg, report.skew_method = plan.skew_deg, plan.skew_method
@@ -264,6 +283,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     _record(report, plan, fill, pl)
+    _check_frame_cut(report, plan, grey, dpi, pl)
     if pl.scale < SHRUNK_REVIEW and _size_fit(plan, grey.shape, dpi, pl.size) < SHRUNK_REVIEW:
         # the sheet (or the frame kept) does not fit the page at its size — not only the
         # corners of a deskewed full frame: it comes out smaller than it is, a person looks
@@ -354,7 +374,13 @@ def retouch_bytes(data: bytes, opts: RetouchOptions, source: str = "",
                          decoded.dpi_exact)
         for source in decoded.converted:  # read as 8-bit grey or RGB: said, not a defect
             target = "8-bit" if source == FROM_16BIT else "RGB"
-            report.flag(qc.CONVERTED, f"source={source},target={target}")
+            bits = f",bits={decoded.data_bits}" if source == FROM_16BIT and decoded.data_bits \
+                else ""
+            report.flag(qc.CONVERTED, f"source={source},target={target}{bits}")
+        if decoded.exif_note:  # read as its EXIF tag says it is shown: said, not a defect
+            report.flag(*decoded.exif_note)
+            if decoded.exif_mirror:  # no scanner writes a mirror: a person checks the text
+                report.needs_review(EXIF_MIRRORED, decoded.exif_note[1])
         sure = decoded.dpi_exact or report.dpi_source == c.DPI_OPTION
         result = retouch_pixels(decoded.pixels, dpi, opts, report, sure_dpi=sure)
     except BadPage as exc:

@@ -12,6 +12,7 @@ import numpy as np
 
 from dangan.imaging import context as c
 from dangan.imaging.deskew import measure_skew, skew_left
+from dangan.imaging.load import EXIF_MIRRORED, EXIF_TURNED
 from dangan.imaging.stats import percentile_u8
 
 
@@ -62,9 +63,9 @@ def _bed_share(band: np.ndarray, mm: float) -> float:
     return float(stats[bed, cv2.CC_STAT_AREA].sum()) / band.size
 
 
-def edge_residue(out: np.ndarray, paper_level: float, mm: float,
-                 sheet: np.ndarray | None = None) -> float:
-    """Largest fraction of bed-dark pixels in a 2 mm band along any side of the output
+def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
+                    sheet: np.ndarray | None = None) -> dict[str, float]:
+    """Fraction of bed-dark pixels in a 2 mm band along each side of the output
     (printed lines near the edge are not counted: see ``_bed_share``). With ``sheet`` (the
     corners of the sheet found, in output px: it lies on or just inside the paper's edge),
     dark inside it is the sheet's own — text or a stamp written to the edge — and only dark
@@ -75,8 +76,15 @@ def edge_residue(out: np.ndarray, paper_level: float, mm: float,
         inside = np.zeros(out.shape[:2], np.uint8)
         cv2.fillConvexPoly(inside, np.round(sheet).astype(np.int32), 1)
         dark &= inside == 0
-    bands = (dark[:b], dark[-b:][::-1], dark[:, :b].T, dark[:, -b:][:, ::-1].T)
-    return max(_bed_share(band, mm) for band in bands)
+    bands = {"top": dark[:b], "bottom": dark[-b:][::-1], "left": dark[:, :b].T,
+             "right": dark[:, -b:][:, ::-1].T}
+    return {side: _bed_share(band, mm) for side, band in bands.items()}
+
+
+def edge_residue(out: np.ndarray, paper_level: float, mm: float,
+                 sheet: np.ndarray | None = None) -> float:
+    """The largest of ``residue_by_side``."""
+    return max(residue_by_side(out, paper_level, mm, sheet).values())
 
 
 def box_margin(corners: np.ndarray, size: tuple[int, int]) -> float:
@@ -106,13 +114,19 @@ SKEW_DISPUTED = "skew_disputed"  # review reason: text and sheet edge at differe
 SHRUNK = "shrunk"  # review reason: scaled down by more than 5 % to fit the page size
 CORNER_CUT = "corner_cut"  # review reason: a corner folded over or torn away
 FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
+DARK_SCAN = "dark_scan"  # review reason: the paper itself came out dark (underexposed)
+# The brightest channel of the paper's colour below this: underexposed, whatever the paper's
+# hue (red, blue or yellowed paper is bright in one channel at least; grey 95 paper is not).
+DARK_PAPER = 128
 
 # Defects of the page as delivered, not of the retouch: the resolution below the archival
 # minimum (DA/T 31-2017: 200 dpi, the default ``scan.min_dpi``), a warning; and what the
 # file was converted from to be read (CMYK, 16-bit), for information only.
 LOW_DPI = "low_dpi"  # below ``QcThresholds.min_dpi``
 CONVERTED = "converted"
-INFORMATION = frozenset({CONVERTED})  # reported, but the page is no defect for it
+# How the file's EXIF tag turned (mirrored) the page before it was read (``load``) is for
+# information too.
+INFORMATION = frozenset({CONVERTED, EXIF_TURNED, EXIF_MIRRORED})  # reported, no defect
 
 
 def judge(report: c.PageReport, opts: RetouchOptions) -> None:
@@ -134,7 +148,8 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     if report.skew_method == "unsure" and SKEW_DISPUTED not in report.review:  # ink, but no angle to trust: left as it was
         report.needs_review(SKEW_UNCERTAIN)
     if report.edge_residue > q.max_edge_residue_ratio:
-        report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}")
+        side = f",side={report.edge_residue_side}" if report.edge_residue_side else ""
+        report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}{side}")
     if opts.holes and report.holes_found > report.holes_filled:  # kept on purpose otherwise
         report.flag(c.HOLE, f"found={report.holes_found} filled={report.holes_filled}")
     if has_ink and report.sharpness < q.min_sharpness:

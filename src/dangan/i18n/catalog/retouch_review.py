@@ -43,6 +43,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "sheet on a white bed whose edge was not found, kept whole, or a "
                               "sheet larger than the page size): check it; crop to the sheet or "
                               "use a larger page size if need be"),
+    "retouch.review.dark_scan": ("扫描过暗：纸张亮度不足 128/255（正常纸张在 150 以上），"
+                                 "可能曝光不足或扫描仪灯管老化；请核对，必要时重新扫描",
+                                 "the scan is very dark: the paper is below 128/255 bright "
+                                 "(paper is normally above 150) — underexposed, or the scanner's "
+                                 "lamp is failing; check it and scan again if need be"),
+    "retouch.review.exif_mirrored": ("文件的 EXIF 方向标记要求镜像显示，已按标记镜像：扫描仪一般不写镜像标记，"
+                                     "请核对文字是否为正像",
+                                     "the file's EXIF orientation tag says it is shown mirrored "
+                                     "and it was mirrored so: scanners do not write mirror tags — "
+                                     "check that the text reads the right way"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),
@@ -78,6 +88,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.why.blurred": ("图像模糊（清晰度 {sharpness}）", "blurred (sharpness {sharpness})"),
     "retouch.why.content_at_edge": ("内容超出页面边缘 {margin}，可能被裁切",
                                     "content runs {margin} past the page edge and may be cut"),
+    "retouch.why.content_at_edge_cut": ("扫描范围在页面{side}边切断了内容（{marks} 处笔画伸出画面），"
+                                        "纸张没有扫全，请重新扫描",
+                                        "the scan cut content off at the page's {side} edge "
+                                        "({marks} strokes run out of the frame): the sheet was "
+                                        "not scanned whole, scan it again"),
+    "retouch.why.black_border_side": ("输出页{side}边留有扫描底色（该边 {percent}% 为深色）",
+                                      "scanner bed left at the output's {side} edge ({percent}% "
+                                      "of that edge is dark)"),
+    # A side of the output page, in a finding's words.
+    "retouch.side.top": ("上", "top"),
+    "retouch.side.right": ("右", "right"),
+    "retouch.side.bottom": ("下", "bottom"),
+    "retouch.side.left": ("左", "left"),
     "retouch.why.blank_page": ("空白页（墨迹仅占 {percent}%）", "blank page (ink covers only "
                                "{percent}%)"),
     # Why a page could not be read (``retouch.unreadable.<kind>``, from the detail's first part).

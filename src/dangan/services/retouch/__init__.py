@@ -39,6 +39,7 @@ from dangan.imaging.files import (
     task_name,
 )
 from dangan.imaging.load import page_count
+from dangan.imaging.qc import CONVERTED
 
 # What scanners write. A file with another suffix is still read when its first bytes say it
 # is a page image; anything else is listed in the report as ignored, never dropped silently.
@@ -190,13 +191,22 @@ def defect_words(code: str, detail: str) -> str:
     if code == FILE_WARNING:  # the image library's own words
         return t("retouch.why.file_warning", message=detail)
     params = _params(detail)
+    key = code
+    if "side" in params or "cut" in params:  # the output page's side(s), in words
+        sides = params.get("side") or params["cut"]
+        params["side"] = join(t(f"retouch.side.{s}") for s in sides.split("/"))
     if code == c.BLACK_BORDER and "residue" in params:
         params["percent"] = _percent(params["residue"], 1)
+        key = "black_border_side" if "side" in params else code
     if code == c.CONTENT_AT_EDGE and "margin" in params:
         params["margin"] = params["margin"].lstrip("-").replace("mm", " mm")
+    if code == c.CONTENT_AT_EDGE and "cut" in params:
+        key = "content_at_edge_cut"
+    if code == CONVERTED and "bits" in params:  # older details have no bits
+        key = "converted_bits"
     if code == c.BLANK_PAGE and "ink" in params:
         params["percent"] = _percent(params["ink"], 2)
-    template = catalogue().get(f"retouch.why.{code}")
+    template = catalogue().get(f"retouch.why.{key}")
     if template is not None:
         try:
             return template[1 if current_language() == "en" else 0].format(**params)

@@ -1,0 +1,88 @@
+"""A sheet cut off by the scanner: content running out of the frame where no bed lies.
+
+Where the bed shows on a side, the sheet's edge is in the frame there. Where it does not, the
+sheet reaches the frame — laid against the glass's edge, or larger than what was scanned.
+Text, rules or a stamp crossing the frame's own edge on such a side were cut by the scan: what
+lay beyond is not in the file, and no retouch brings it back. The page must be scanned again.
+
+A mark counts when it touches the outermost pixels, reaches at least ``DEPTH_MM`` into the frame
+and is no longer along the edge than ``LONG_MM``; a line along most of the side (the scanner's
+own border, the sheet's shadow) is taken out first: it is no cut content. ``MIN_MARKS`` such marks
+on one side are needed: a speck at the edge is dust. Only dark inside the sheet found counts (the bed
+in a corner beside a side with bed is no mark).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SIDES = ("top", "right", "bottom", "left")
+BAND_MM = 2.0  # depth of the strip looked at along each side
+DEPTH_MM = 0.4  # a cut mark runs at least this far in from the frame's edge
+LONG_MM = 25.0  # longer along the edge: a border line, not a cut mark
+MIN_MARKS = 4
+DARK = 0.6  # darker than this share of the paper level: ink, not shading
+
+
+def _strip(grey: np.ndarray, side: str, depth: int) -> np.ndarray:
+    """The band along ``side``, turned so that row 0 is the frame's edge and rows go inward."""
+    if side == "top":
+        return grey[:depth]
+    if side == "bottom":
+        return grey[::-1][:depth]
+    if side == "left":
+        return grey[:, :depth].T
+    return grey[:, ::-1][:, :depth].T
+
+
+def cut_marks(grey: np.ndarray, level: float, dpi: float, side: str,
+              sheet: np.ndarray | None = None) -> int:
+    """How many marks cross the frame's edge on ``side`` of the full-resolution ``grey``;
+    ``sheet``: a mask of the sheet at the same size (0 outside), when a sheet was found."""
+    mm = dpi / 25.4
+    depth = max(3, round(BAND_MM * mm))
+    strip = _strip(grey, side, depth)
+    dark = (strip < DARK * level).astype(np.uint8)
+    if sheet is not None:
+        dark[_strip(sheet, side, depth) == 0] = 0
+    border = dark.mean(axis=1) > 0.5  # a line along the side (the scanner's border)
+    edge = int(np.argmin(border)) if not border.all() else depth  # first row past it
+    dark[border] = 0
+    n, _labels, stats, _c = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    deep, long = max(2, round(DEPTH_MM * mm)), LONG_MM * mm
+    marks = 0
+    for _x, y, w, h, _area in stats[1:n]:
+        if y <= edge and h >= deep and w <= long:
+            marks += 1
+    return marks
+
+
+def cut_sides(grey: np.ndarray, level: float, dpi: float, bed_sides: tuple[str, ...],
+              sheet_small: np.ndarray | None = None) -> dict[str, int]:
+    """The frame's sides without bed that cut content, with the number of marks cut;
+    ``sheet_small``: the sheet's mask at analysis size, when a sheet was found on a bed."""
+    found: dict[str, int] = {}
+    sheet = None
+    if sheet_small is not None and len(bed_sides) < len(SIDES):
+        h, w = grey.shape[:2]
+        sheet = cv2.resize(sheet_small, (w, h), interpolation=cv2.INTER_NEAREST)
+    for side in SIDES:
+        if side in bed_sides:
+            continue
+        marks = cut_marks(grey, level, dpi, side, sheet)
+        if marks >= MIN_MARKS:
+            found[side] = marks
+    return found
+
+
+def output_side(side: str, shape: tuple[int, ...], matrix: np.ndarray,
+                size: tuple[int, int]) -> str:
+    """The side of the output page a side of the scan's frame lies along (after the turn)."""
+    h, w = shape[:2]
+    mid = {"top": (w / 2, 0.0), "right": (w - 1.0, h / 2), "bottom": (w / 2, h - 1.0),
+           "left": (0.0, h / 2)}[side]
+    x, y = matrix[:, :2] @ np.array(mid) + matrix[:, 2]
+    ow, oh = size
+    distance = {"top": y, "right": ow - 1 - x, "bottom": oh - 1 - y, "left": x}
+    return min(distance, key=lambda k: abs(distance[k]))
