@@ -6,7 +6,9 @@ paper outline (only where a bed is visible: an outline clipped by the image bord
 nothing about the paper), and serves deskew when the content gives no confident angle.
 On a bed as light as the paper (a white lid) the sheet is found by its edges, where the grey
 first leaves the frame's level (``_white_bed_sheet``); ``find_bed`` then checks that nothing
-beyond them is a mark before the sheet counts as found.
+beyond them is a mark before the sheet counts as found. A lid dimmed by uneven light at
+the frame's edge is no dark bed: the paper beyond its edge is about as light as it
+(``_lid_in_shade``), where a grey or black bed is far darker than the paper beside it.
 """
 
 from __future__ import annotations
@@ -246,6 +248,47 @@ def _white_bed_sheet(grey: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | N
     return quad, tuple(s for s in SIDES if s in lines)
 
 
+LID_STEP = 1.25  # paper beyond a bed's edge at most this much brighter: a light lid in shade
+
+
+def _step_at_edge(grey: np.ndarray, side: str) -> float | None:
+    """How much brighter the paper is than the bed at one side of the frame, where the grey
+    first leaves the frame's level (``_side_edge``): the paper's brightest within ~3 mm
+    beyond that place over the bed's grey at the frame, the median over the side's lines.
+    Light multiplies bed and paper alike, so the ratio holds under a lamp or a gradient:
+    a grey or black bed is ≥ 1.3 darker than paper, a white lid within ~15 % of it (its
+    edge, only the sheet's shadow in deep shade, is not seen on every line). None when an
+    edge is seen on less than a quarter of the lines."""
+    g = {"left": grey, "right": grey[:, ::-1], "top": grey.T, "bottom": grey.T[:, ::-1]}[side]
+    h, w = g.shape
+    depth = max(4, int(EDGE_STRIP * w))
+    rows = np.arange(int(0.1 * h), int(0.9 * h))
+    if len(rows) < 20:
+        return None
+    strip = g[rows, :depth].astype(np.float32)
+    ref = np.median(strip[:, :2], axis=1)
+    off = np.abs(strip - ref[:, None]) >= np.maximum(8.0, 0.06 * ref[:, None])
+    first = np.argmax(off, axis=1)
+    hit = off.any(axis=1) & (first >= 2)
+    if hit.sum() < 0.25 * len(rows):
+        return None
+    k = max(3, round(0.012 * w))
+    idx = np.minimum(first[hit, None] + np.arange(k), depth - 1)
+    after = np.take_along_axis(strip[hit], idx, axis=1).max(axis=1)
+    return float(np.median(after / np.maximum(ref[hit], 1.0)))
+
+
+def _lid_in_shade(grey: np.ndarray, sides: tuple[str, ...]) -> bool:
+    """The dark sides seen are a light lid dimmed by uneven light, not a bed darker than the
+    paper: along every one, the paper beyond the edge is about as light as the lid before
+    it (``_step_at_edge``)."""
+    for side in sides:
+        step = _step_at_edge(grey, side)
+        if step is None or step > LID_STEP:
+            return False
+    return True
+
+
 def _largest(mask: np.ndarray) -> int:
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
@@ -296,6 +339,8 @@ def find_paper(grey: np.ndarray) -> Paper:
     if level < 60 or np.count_nonzero(bright) < 0.05 * h * w:
         return Paper(whole, whole, full_mask, None, (), level, False)
     sides = _bed_sides(bright)
+    if sides and _lid_in_shade(grey, sides) and _white_bed_sheet(grey) is not None:
+        sides = ()  # a white lid under uneven light, and the sheet's edges seen on it
     edge_mask = bright
     if sides:
         strict, bright = sides, _under_uneven_light(grey, bright, sides, level)
