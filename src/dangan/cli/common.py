@@ -17,13 +17,45 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 if TYPE_CHECKING:
     from dangan.services.project import ProjectContext
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # error lines are never cut in two
+# The width a table is laid out in when written to a file or a pipe with no COLUMNS given:
+# wide enough that no cell is folded (tables take only the width their cells need).
+UNWRAPPED_WIDTH = 1000
+
+
+class _Console(Console):
+    """Rich's console, except that written to a file or a pipe (not a terminal) no line is cut
+    in two, so a log can be searched line by line: every message is printed on one line however
+    long (soft wrap), and a table is laid out at its natural width unless ``COLUMNS`` gives
+    one. Printed to a terminal, everything is as Rich does it (folded at the terminal's width).
+    Decided at each print: the same console serves a terminal, a file, or a test's capture."""
+
+    @property
+    def soft_wrap(self) -> bool:
+        return self._soft_wrap or not self.is_terminal
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:
+        self._soft_wrap = value
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self.is_terminal or self._width is not None or "COLUMNS" in self._environ:
+            return size
+        return ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = _Console()
+err_console = _Console(stderr=True, soft_wrap=True)  # error lines are never cut in two
 
 PROJECT_ENV = "DANGAN_PROJECT"
 

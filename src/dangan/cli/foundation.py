@@ -112,7 +112,7 @@ def defects(
         print_json([{**asdict(r), "found_at": r.found_at.isoformat()} for r in rows])
         return
     if not rows:
-        console.print(escape(t("defects.none")))
+        console.print(escape(t("defects.none_ever" if all_ else "defects.none")))
         return
     table = Table()
     table.add_column(t("defects.volume"), no_wrap=True)  # an archive code is never folded

@@ -26,29 +26,46 @@ HOLES_DEFAULT: bool = RetouchConfig.model_fields["holes"].default
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:.1f} 页/s"), TimeRemainingColumn(), console=console,
+        TextColumn(t("retouch.progress_rate", rate="{task.fields[rate]:.1f}")),
+        TimeRemainingColumn(), console=console,
         transient=False,
     )
 
 
 def _print_summary(summary: RetouchSummary) -> None:
     counts = summary.counts
-    console.print(escape(t("retouch.summary", pages=len(summary.pages), ok=counts.get("ok", 0),
-                           defect=counts.get("defect", 0), failed=counts.get("failed", 0),
-                           skipped=counts.get("skipped", 0), seconds=summary.seconds,
-                           rate=summary.pages_per_second, workers=summary.workers)))
+    if counts.get("skipped", 0) == len(summary.pages):  # nothing done: no speed to speak of
+        console.print(escape(t("retouch.summary_all_kept", pages=len(summary.pages),
+                               seconds=summary.seconds)))
+    else:
+        console.print(escape(t("retouch.summary", pages=len(summary.pages),
+                               ok=counts.get("ok", 0), defect=counts.get("defect", 0),
+                               failed=counts.get("failed", 0), skipped=counts.get("skipped", 0),
+                               seconds=summary.seconds, rate=summary.pages_per_second,
+                               workers=summary.workers)))
     flagged = [p for p in summary.kept_pages() if p.defects]
     if flagged:  # their findings are listed below as the earlier run found them
         console.print(escape(t("retouch.kept_flagged", count=len(flagged),
                                names=_names(flagged, summary))))
-    for code, count in sorted(summary.defects.items()):
-        console.print("  " + escape(t("retouch.defect_line", code=code,
-                                      name=t(f"retouch.defect.{code}"), count=count)))
+    pages = _pages_by_code(summary.pages)
+    for code, findings in sorted(summary.defects.items()):
+        name = t(f"retouch.defect.{code}")
+        line = (t("retouch.defect_line", code=code, name=name, count=pages[code])
+                if findings == pages[code] else  # a page may be flagged for several reasons
+                t("retouch.defect_line_findings", code=code, name=name, count=pages[code],
+                  findings=findings))
+        console.print("  " + escape(line))
     for reason, count in sorted(Counter(r for p in summary.pages for r in p.review).items()):
         console.print("    " + escape(t("retouch.review_line", reason=reason,
                                         name=t(f"retouch.review.{reason}"), count=count)))
     _print_ignored(summary.ignored)
     _print_dpi(summary, project=bool(summary.places))
+
+
+def _pages_by_code(reports: list[PageReport]) -> Counter[str]:
+    """How many pages have each finding (a page asked to be reviewed for two reasons counts
+    once under ``needs_review``)."""
+    return Counter(code for rep in reports for code in {d.code for d in rep.defects})
 
 
 def _print_ignored(ignored: list[str]) -> None:

@@ -149,6 +149,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.storage": ("存储根目录", "Storage root"),
     "status.open_defects": ("未处理问题", "Open defects"),
     "defects.none": ("没有未处理的问题", "No open defects"),
+    "defects.none_ever": ("从未记录过任何问题（已处理的也没有）",
+                          "No defects have ever been recorded (none dealt with either)"),
     "defects.volume": ("档号", "Archive code"),
     "defects.page": ("页", "Page"),
     "defects.level": ("级别", "Level"),

@@ -16,6 +16,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{seconds:.1f} 秒，{rate:.1f} 页/秒（{workers} 个进程）",
                         "{pages} pages: {ok} ok, {defect} with defects, {failed} failed, "
                         "{skipped} skipped; {seconds:.1f} s, {rate:.1f} pages/s ({workers} workers)"),
+    "retouch.progress_rate": ("{rate} 页/秒", "{rate} pages/s"),
+    "retouch.summary_all_kept": ("共 {pages} 页，均已由此前的运行修过，本次全部跳过，保留原有输出"
+                                 "（未重做，用 --force 可全部重做）；用时 {seconds:.1f} 秒",
+                                 "{pages} pages, all retouched by an earlier run: every one "
+                                 "skipped, its output kept (none done again; --force redoes "
+                                 "them); {seconds:.1f} s"),
     "retouch.kept_flagged": ("跳过的页面中有 {count} 页此前发现问题（输出由同一来源、同一选项修成，"
                              "未重做），照上次的发现列出：{names}",
                              "{count} skipped page(s) had findings when retouched before (the "
@@ -32,6 +38,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "the image library warned while reading the file: {message} "
                                  "(the file may be partly damaged; look at this page)"),
     "retouch.defect_line": ("{code}（{name}）：{count} 页", "{code} ({name}): {count} pages"),
+    "retouch.defect_line_findings": ("{code}（{name}）：{count} 页（共 {findings} 处）",
+                                     "{code} ({name}): {count} pages ({findings} findings)"),
     "retouch.report_written": ("报告已写入 {path}", "Report written to {path}"),
     "retouch.batch_done": ("批次 {batch}：{volumes} 卷 {pages} 页已修图，签字人 {user}",
                            "Batch {batch}: {volumes} volumes, {pages} pages retouched, signed by {user}"),
