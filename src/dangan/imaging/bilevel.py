@@ -16,6 +16,10 @@ taken relative to the *paper* around a pixel instead of its neighbourhood:
 4. A pixel is black when it is darker than ``bg`` by half the contrast of the darkest ink near
    it (strokes keep their width), and by at least a small margin (faint text stays).
 
+5. Black components that are shading rather than marks — a crease's valley, a foxing spot's
+   soft core, a sheet edge's shadow on a white bed — are found by their soft edges and made
+   white (``bilevel_shading``); writing across them stays.
+
 Photos are not dithered: their areas darker than about the paper's level less twice the
 margin come out solid black, their highlights white.
 """
@@ -24,6 +28,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from dangan.imaging.bilevel_shading import shading_components
 
 CELL_MM = 0.254  # grid of the paper estimate (100 cells per inch)
 CLIFF = 0.04  # a step darker than this share of the paper level between cells is an edge
@@ -106,8 +112,10 @@ def _ink(a: np.ndarray, paper: np.ndarray) -> np.ndarray:
     return ink.astype(np.float32)
 
 
-def threshold_map(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
-    """Per-pixel threshold (uint8, page size): a sample below it is ink."""
+def _maps(grey: np.ndarray, paper_level: float, dpi: float
+          ) -> tuple[np.ndarray, np.ndarray, float]:
+    """The threshold (uint8) and the paper level (float32), both at page size, and the ink
+    margin."""
     a = _grid(grey, dpi)
     k = np.ones((3, 3), np.uint8)
     v = cv2.dilate(a, k)
@@ -118,15 +126,23 @@ def threshold_map(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarra
     t = bg - np.maximum(np.float32(margin), 0.5 * (bg - ink))
     t8 = np.clip(np.rint(t), 0, 255).astype(np.uint8)
     if t8.shape == grey.shape:
-        return t8
-    out: np.ndarray = cv2.resize(t8, (grey.shape[1], grey.shape[0]),
-                                 interpolation=cv2.INTER_LINEAR)
-    return out
+        return t8, bg, margin
+    size = (grey.shape[1], grey.shape[0])
+    return (cv2.resize(t8, size, interpolation=cv2.INTER_LINEAR),
+            cv2.resize(bg, size, interpolation=cv2.INTER_LINEAR), margin)
+
+
+def threshold_map(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
+    """Per-pixel threshold (uint8, page size): a sample below it is ink."""
+    return _maps(grey, paper_level, dpi)[0]
 
 
 def binarise(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
-    """``grey`` as 0 (ink) / 255 (paper)."""
-    out: np.ndarray = cv2.compare(grey, threshold_map(grey, paper_level, dpi), cv2.CMP_GE)
+    """``grey`` as 0 (ink) / 255 (paper); black components that are shading, not marks
+    (soft-edged blobs, one-sided lines, shallow fades: ``bilevel_shading``), are paper."""
+    t8, bg, margin = _maps(grey, paper_level, dpi)
+    out: np.ndarray = cv2.compare(grey, t8, cv2.CMP_GE)
+    out[shading_components(out == 0, grey, bg, margin, dpi)] = 255
     return out
 
 
