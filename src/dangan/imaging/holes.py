@@ -11,23 +11,46 @@ written by retouch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from dangan.imaging.holes_bed import BedSeen, bed_tone, shows_bed
+from dangan.imaging.holes_bed import BedSeen, bed_gap, bed_tone, frame_filled
+from dangan.imaging.holes_row import (
+    CHECK_PX_PER_MM,
+    DIAMETER_MM,
+    EDGE_MM,
+    NOT_BED,
+    NOT_MARGIN,
+    NOT_ROUND,
+    PRINT_BESIDE,
+    RIM_MIN_DEPTH,
+    ROW_ALONE,
+    ROW_FEED,
+    ROW_MARGIN,
+    ROW_OFF_LINE,
+    ROW_SPACING,
+    UNSURE_BED_GAP,
+    Checked,
+    Hole,
+    likely_holes,
+    on_frame,
+    rows_of,
+    side_distance,
+    work_copy,
+)
 from dangan.imaging.stats import percentile_u8
+
+__all__ = [
+    "CHECK_PX_PER_MM", "DIAMETER_MM", "EDGE_MM", "NOT_BED", "NOT_MARGIN", "NOT_ROUND",
+    "PRINT_BESIDE", "RIM_MIN_DEPTH", "ROW_ALONE", "ROW_FEED", "ROW_MARGIN", "ROW_OFF_LINE",
+    "ROW_SPACING", "Hole", "HoleJudgement", "Left", "column_ink_mm2", "confirm_holes",
+    "find_holes", "find_rings", "judge_holes", "rim_darkness",
+]
 
 HOLE_CONTRAST = 0.7  # candidates: darker than this share of the way from ink to paper
 # (holes show the bed: black, or a grey lid at 85–165 on paper at ~220)
-
-
-@dataclass(frozen=True)
-class Hole:
-    x: float  # centre, analysis px
-    y: float
-    r: float
 
 
 def _edge_distance(x: float, y: float, quad: np.ndarray) -> float:
@@ -88,36 +111,7 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
 
 
 # --- confirmation: a candidate is filled only when shape, size, surroundings and position
-# all say "binding hole", and it belongs to a row of holes at a standard spacing.
-CHECK_PX_PER_MM = 4.0  # resolution of the shape check (a 6 mm hole is 24 px across)
-DIAMETER_MM = (4.0, 9.0)  # binding holes are 5–8 mm across
-EDGE_MM = (3.0, 30.0)  # centre to the paper edge
-SPACING_MM = (50.0, 125.0)  # neighbours in a row (80 mm for two holes, 85–108 mm for three)
-ROW_TOLERANCE_MM = 3.0
-MAX_ROW = 4  # more holes in a line are tractor-feed or perforations, not a binding
-
-
-@dataclass(frozen=True)
-class _Checked:
-    hole: Hole  # analysis px
-    along_mm: float  # position along the nearest paper side
-    side: int  # nearest paper side (index into the quad's edges)
-    edge_mm: float  # distance from that side
-
-
-def _side_distance(x: float, y: float, quad: np.ndarray) -> tuple[int, float]:
-    best = (0, float("inf"))
-    for i in range(4):
-        p, q = quad[i], quad[(i + 1) % 4]
-        d = q - p
-        n = float(np.hypot(*d))
-        if n > 0:
-            dist = abs(d[0] * (y - p[1]) - d[1] * (x - p[0])) / n
-            if dist < best[1]:
-                best = (i, float(dist))
-    return best
-
-
+# all say "binding hole", and it belongs to a row of holes at a standard spacing (holes_row).
 def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float | None:
     """Round, solid, uniformly dark, 4–9 mm across, on plain paper — at 4 px/mm. Returns the
     disc's grey level (what shows through it), or None."""
@@ -215,7 +209,7 @@ def column_ink_mm2(grey: np.ndarray, cx: float, cy: float, r: float, along: np.n
     crop = grey[y0:int(py.max()) + 3, x0:int(px.max()) + 3]
     if crop.size == 0:
         return 0.0
-    crop, f = _work(crop, scan_mm)  # about 4 px per mm
+    crop, f = work_copy(crop, scan_mm)  # about 4 px per mm
     vals = cv2.remap(crop, ((px - x0 + 0.5) * f - 0.5).astype(np.float32),
                      ((py - y0 + 0.5) * f - 0.5).astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)[inside]
@@ -223,140 +217,11 @@ def column_ink_mm2(grey: np.ndarray, cx: float, cy: float, r: float, along: np.n
     return float(np.count_nonzero(vals < 0.75 * paper)) * step * step
 
 
-def _line(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(centre, unit direction, perpendicular offsets) of the best line through ``pts``."""
-    centre = pts.mean(axis=0)
-    d = pts - centre
-    _u, _s, vt = np.linalg.svd(d, full_matrices=False)
-    direction = vt[0]
-    normal = np.array([-direction[1], direction[0]])
-    return centre, direction, d @ normal
-
-
-def _on_frame(p: np.ndarray, q: np.ndarray, size: tuple[float, float]) -> bool:
-    """Does the quad side p→q lie on the image border (the paper edge was not seen there)?"""
-    w, h = size
-    m = 2.0
-    return bool((p[0] <= m and q[0] <= m) or (p[1] <= m and q[1] <= m)
-                or (p[0] >= w - 1 - m and q[0] >= w - 1 - m)
-                or (p[1] >= h - 1 - m and q[1] >= h - 1 - m))
-
-
-def edge_beyond(work: np.ndarray, mm: float, centre: np.ndarray, direction: np.ndarray,
-                outward: np.ndarray, length: float) -> float:
-    """Distance (work px) from a row of holes to the paper edge, looked for between the row
-    and the frame along ``outward``: the first line parallel to the row where the paper
-    ends (a step to the bed, or the shadow of the edge on a white bed). The frame when no
-    such line is seen (the sheet reaches the frame)."""
-    h, w = work.shape
-    # How far the frame is along ``outward`` from every point of the row segment.
-    ends = [centre + t * direction for t in (-length / 2, length / 2)]
-    limits = []
-    for e in ends:
-        for k in range(2):
-            if outward[k] > 1e-6:
-                limits.append((w - 1 - e[0] if k == 0 else h - 1 - e[1]) / outward[k])
-            elif outward[k] < -1e-6:
-                limits.append(-(e[0] if k == 0 else e[1]) / outward[k])
-    reach = max(0.0, min(limits)) if limits else 0.0
-    start = 5.5 * mm  # clear of the holes' rims
-    if reach <= start + 2:
-        return reach
-    ts = np.arange(start, reach, 0.5, dtype=np.float64)
-    ss = np.arange(-length / 2, length / 2, 1.0)
-    px = centre[0] + ts[:, None] * outward[0] + ss[None, :] * direction[0]
-    py = centre[1] + ts[:, None] * outward[1] + ss[None, :] * direction[1]
-    vals = cv2.remap(work.astype(np.float32), px.astype(np.float32), py.astype(np.float32),
-                     cv2.INTER_LINEAR)
-    profile = np.median(vals, axis=1)  # a few characters along the row do not count
-    n0 = max(2, int(2 * mm / 0.5))  # compared with the 2 mm of paper just before it
-    for i in range(n0, len(profile)):
-        ref = float(np.median(profile[i - n0:i]))
-        if abs(float(profile[i]) - ref) >= max(RIM_MIN_DEPTH, 0.06 * ref):
-            return float(ts[i])
-    return reach
-
-
-def _rows(checked: list[_Checked], loose: np.ndarray, grey: np.ndarray, scan_mm: float,
-          quad: np.ndarray, factor: float) -> list[Hole]:
-    """Holes standing in a straight row along one side of the paper, at a standard spacing
-    and in the binding margin; feed rows refused."""
-    out: list[Hole] = []
-    amm = scan_mm * factor
-    size = (grey.shape[1] * factor, grey.shape[0] * factor)
-    work: np.ndarray | None = None
-    f = 1.0
-    for side in range(4):
-        row = [h for h in checked if h.side == side]
-        if len(row) < 2 or len(row) > MAX_ROW:
-            continue
-        pts = np.array([[h.hole.x, h.hole.y] for h in row]) / amm  # mm
-        p, q = quad[side], quad[(side + 1) % 4]
-        framed = _on_frame(p, q, size)
-        # A punch's row runs parallel to the paper edge: the holes lie on a line and at one
-        # distance from the edge (a line slanting away from it joins a hole and a mark).
-        # Where the side is the frame (the edge unseen) the row is measured from the edge
-        # found beside it instead, below.
-        edge = np.array([0.0 if framed else h.edge_mm for h in row])
-        while True:
-            centre, direction, offsets = _line(pts)
-            dev = np.maximum(np.abs(offsets), np.abs(edge - np.median(edge)))
-            worst = int(np.argmax(dev))
-            if dev[worst] <= ROW_TOLERANCE_MM or len(row) <= 2:
-                break
-            row.pop(worst)
-            pts = np.delete(pts, worst, axis=0)
-            edge = np.delete(edge, worst)
-        if len(row) < 2 or dev.max() > ROW_TOLERANCE_MM or np.ptp(edge) > ROW_TOLERANCE_MM:
-            continue
-        along_side = (q - p) / max(1e-6, float(np.hypot(*(q - p))))
-        if abs(float(np.dot(direction, along_side))) < np.cos(np.deg2rad(10.0)):
-            continue  # not along the side
-        if len(loose):  # a long line of holes is a feed row or a perforation, not a binding
-            rel = loose / amm - centre
-            near = np.abs(rel @ np.array([-direction[1], direction[0]])) <= ROW_TOLERANCE_MM
-            if int(near.sum()) > MAX_ROW + 1:
-                continue
-        along = np.sort((pts - centre) @ direction)
-        gaps = np.diff(along)
-        if gaps.min() < SPACING_MM[0] or gaps.max() > SPACING_MM[1]:
-            continue
-        if len(gaps) > 1 and gaps.max() > 1.15 * gaps.min():
-            continue
-        if framed:  # the paper edge was not found there: look for it
-            if work is None:
-                work, f = _work(grey, scan_mm)
-            outward = np.array([direction[1], -direction[0]])
-            if float(np.dot(outward, [along_side[1], -along_side[0]])) < 0:
-                outward = -outward  # the quad runs clockwise: (dy, -dx) points out
-            wmm = scan_mm * f
-            c_work = (centre * amm + 0.5) / factor * f - 0.5
-            dist = edge_beyond(work, wmm, c_work, direction, outward,
-                               (along[-1] - along[0] + 40.0) * wmm) / wmm
-            edges = [dist] * len(row)
-        else:
-            edges = [h.edge_mm for h in row]
-        if not all(EDGE_MM[0] <= e <= EDGE_MM[1] for e in edges):
-            continue
-        out.extend(h.hole for h in row)
-    return out
-
-
 # --- rings: a hole over a white bed or lid shows only the shadow of its punched edge.
-RIM_MIN_DEPTH = 8.0  # grey levels a rim pixel lies below its 2.5 mm closing (noise is 1–3)
 RIM_MAX_DEPTH = 0.45  # a rim darker than this share of the paper level is ink, not shadow
 RING_CLOSED = 0.75  # share of the circumference where the rim must be seen
 RING_ROUND = 0.9  # share of the seen rim within a pixel (or 8 %) of the fitted circle
 SEARCH_MM = 60.0  # rings are looked for this far from the frame (a white bed hides the edge)
-
-
-def _work(grey: np.ndarray, scan_mm: float) -> tuple[np.ndarray, float]:
-    """``grey`` reduced by a whole factor to about ``CHECK_PX_PER_MM`` (a whole factor keeps
-    the reduction cheap), and the factor."""
-    k = max(1, round(scan_mm / CHECK_PX_PER_MM))
-    if k == 1:
-        return grey, 1.0
-    return cv2.resize(grey, None, fx=1 / k, fy=1 / k, interpolation=cv2.INTER_AREA), 1 / k
 
 
 def rim_darkness(work: np.ndarray, mm: float) -> np.ndarray:
@@ -392,7 +257,7 @@ def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
     """Candidate rings (analysis px) within ``SEARCH_MM`` of the frame: thin dark outlines
     4–9 mm across, closed or nearly so. Only candidates: ``confirm_holes`` decides."""
     scan_mm = dpi / 25.4
-    work, f = _work(grey, scan_mm)
+    work, f = work_copy(grey, scan_mm)
     mm = scan_mm * f
     h, w = work.shape
     dark = rim_darkness(work, mm)
@@ -438,7 +303,7 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
         return None  # a hole cut by the frame cannot be checked: left as it is
     x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
     crop = grey[y0:int(cy) + half + 1, x0:int(cx) + half + 1]
-    crop, f = _work(crop, scan_mm)
+    crop, f = work_copy(crop, scan_mm)
     mm = scan_mm * f
     centre = np.array([(cx - x0 + 0.5) * f - 0.5, (cy - y0 + 0.5) * f - 0.5])
     na, step = 96, 0.5
@@ -496,64 +361,110 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
     return ((centre[0] + 0.5) / f - 0.5 + x0, (centre[1] + 0.5) / f - 0.5 + y0, r / f)
 
 
+@dataclass(frozen=True)
+class Left:
+    """A candidate left on the page, and why."""
+
+    hole: Hole  # analysis px
+    why: str
+    side: int = -1  # nearest paper side, when known
+    edge_mm: float = -1.0  # distance from it
+    bed_gap: float = -1.0  # a disc's tone from the bed's, in tolerances (``bed_gap``)
+
+
+@dataclass(frozen=True)
+class HoleJudgement:
+    holes: list[Hole]  # binding holes: filled
+    left: list[Left]  # candidates left as they are
+    unsure: list[Hole] = field(default_factory=list)  # of those, likely holes: for review
+
+
 def confirm_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Hole],
                   quad: np.ndarray, rings: list[Hole] | None = None) -> list[Hole]:
+    """The candidates (analysis px) that are binding holes (``judge_holes``)."""
+    return judge_holes(grey, factor, dpi, candidates, quad, rings).holes
+
+
+def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Hole],
+                quad: np.ndarray, rings: list[Hole] | None = None) -> HoleJudgement:
     """The candidates (analysis px) that are binding holes, checked on the full-resolution
-    ``grey``; anything unsure is left on the page. ``rings``: candidates seen only as a rim
-    (a hole over a white bed)."""
+    ``grey``; anything unsure is left on the page, with why. ``rings``: candidates seen
+    only as a rim (a hole over a white bed)."""
     rings = rings or []
-    if len(candidates) + len(rings) < 2:
-        return []
+    left: list[Left] = []
     scan_mm = dpi / 25.4
     amm = scan_mm * factor  # analysis px per mm
     size = (grey.shape[1] * factor, grey.shape[0] * factor)
-    checked: list[_Checked] = []
+    checked: list[Checked] = []
+    near: list[Checked] = []  # a hole's shape and place, left for its tone or print beside
     loose: list[tuple[float, float]] = []
 
     quad_scan = (quad + 0.5) / factor - 0.5
 
-    def keep(hole: Hole, side: int, dist: float) -> None:
+    def add_near(seen: Checked) -> None:
+        if all(np.hypot(seen.hole.x - n.hole.x, seen.hole.y - n.hole.y) >= 2 * amm for n in near):
+            near.append(seen)  # seen both as a disc and as a ring: once
+
+    def keep(hole: Hole, side: int, dist: float, gap: float | None = 0.0) -> None:
         if any(np.hypot(hole.x - c.hole.x, hole.y - c.hole.y) < 2 * amm for c in checked):
             return  # seen both as a disc and as a ring
         d = quad[(side + 1) % 4] - quad[side]
         along_side = d / max(1e-6, float(np.hypot(*d)))
-        if column_ink_mm2(grey, (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5,
-                          hole.r / factor, along_side, quad_scan, scan_mm) > COLUMN_INK_MM2:
-            return  # print beside it at its distance from the edge: content, not a hole
         along = float(np.dot([hole.x, hole.y], d) / max(1e-6, float(np.hypot(*d))))
-        checked.append(_Checked(hole, along / amm, side, dist / amm))
+        seen = Checked(hole, along / amm, side, dist / amm)
+        if gap is None or gap > 1.0:
+            left.append(Left(hole, NOT_BED, side, dist / amm, -1.0 if gap is None else gap))
+            unseen = gap is None and frame_filled(quad_scan, grey.shape, scan_mm)
+            if unseen or (gap is not None and gap <= UNSURE_BED_GAP):
+                add_near(seen)  # no bed to compare with, or a tone close to it
+        elif column_ink_mm2(grey, (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5,
+                            hole.r / factor, along_side, quad_scan, scan_mm) > COLUMN_INK_MM2:
+            left.append(Left(hole, PRINT_BESIDE, side, dist / amm))
+            add_near(seen)  # print beside it at its distance from the edge: content
+        else:
+            checked.append(seen)
 
     def near_edge(side: int, dist: float) -> bool:
         """Close enough to that side to be in a binding margin; where the side is the frame
-        (the paper edge unseen) the margin is measured on the row (``_rows``)."""
-        far = SEARCH_MM if _on_frame(quad[side], quad[(side + 1) % 4], size) else EDGE_MM[1]
+        (the paper edge unseen) the margin is measured on the row (``rows_of``)."""
+        far = SEARCH_MM if on_frame(quad[side], quad[(side + 1) % 4], size) else EDGE_MM[1]
         return EDGE_MM[0] <= dist / amm <= far
 
     seen_bed: list[BedSeen | None] = []  # measured once, for the first disc
     for hole in candidates:
-        side, dist = _side_distance(hole.x, hole.y, quad)
+        side, dist = side_distance(hole.x, hole.y, quad)
         loose.append((hole.x, hole.y))
         if not near_edge(side, dist):
+            left.append(Left(hole, NOT_MARGIN, side, dist / amm))
             continue
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
         tone = _shape_ok(grey, cx, cy, scan_mm)
         if tone is None:
+            left.append(Left(hole, NOT_ROUND, side, dist / amm))
             continue
         if not seen_bed:
             seen_bed.append(bed_tone(grey, (quad + 0.5) / factor - 0.5, scan_mm))
-        if shows_bed(tone, seen_bed[0], (cx, cy)):  # a dark disc on a page without a bed is printed
-            keep(hole, side, dist)
+        # a dark disc on a page without a bed is printed
+        keep(hole, side, dist, bed_gap(tone, seen_bed[0], (cx, cy)))
     for hole in rings:
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
         ring = _ring_ok(grey, cx, cy, scan_mm)
         if all(np.hypot(hole.x - x, hole.y - y) >= 2 * amm for x, y in loose):
             loose.append((hole.x, hole.y))  # a spot seen both ways counts once
         if ring is None:
+            left.append(Left(hole, NOT_ROUND))
             continue
         rx, ry, rr = ring
         hole = Hole((rx + 0.5) * factor - 0.5, (ry + 0.5) * factor - 0.5, rr * factor)
-        side, dist = _side_distance(hole.x, hole.y, quad)
+        side, dist = side_distance(hole.x, hole.y, quad)
         if near_edge(side, dist):
             keep(hole, side, dist)
-    return _rows(checked, np.array(loose, np.float64).reshape(-1, 2), grey, scan_mm, quad,
-                 factor)
+        else:
+            left.append(Left(hole, NOT_MARGIN, side, dist / amm))
+    near = [n for n in near  # one seen both ways and kept as a ring is not left
+            if all(np.hypot(n.hole.x - c.hole.x, n.hole.y - c.hole.y) >= 2 * amm for c in checked)]
+    spots = np.array(loose, np.float64).reshape(-1, 2)
+    holes, off_row = rows_of(checked, spots, grey, scan_mm, quad, factor)
+    left.extend(Left(c.hole, why, c.side, c.edge_mm) for c, why in off_row)
+    return HoleJudgement(holes, left, likely_holes(holes, checked, off_row, near, spots, grey,
+                                              scan_mm, quad, factor))

@@ -80,11 +80,28 @@ def bed_tone(grey: np.ndarray, quad_scan: np.ndarray, scan_mm: float) -> BedSeen
                    work[ys, xs].astype(np.float32), scan_mm)
 
 
+def bed_gap(tone: float, bed: BedSeen | None, at: tuple[float, float]) -> float | None:
+    """How far a disc of grey level ``tone`` at ``at`` (scan px) lies from the tone of the bed
+    seen nearest it, in tolerances (the bed's own spread, JPEG, the light): 1 or less is the
+    bed's tone. None when no bed is seen."""
+    if bed is None:
+        return None
+    level, spread = bed.near(*at)
+    tol = max(BED_TONE_MIN, BED_TONE_NOISE * spread) + BED_TONE_LIGHT * level
+    return abs(tone - level) / tol
+
+
 def shows_bed(tone: float, bed: BedSeen | None, at: tuple[float, float]) -> bool:
     """Is a disc of grey level ``tone`` at ``at`` (scan px) the bed seen through the sheet?
     Its tone must be the tone of the bed seen nearest it, within the bed's own spread."""
-    if bed is None:
-        return False
-    level, spread = bed.near(*at)
-    tol = max(BED_TONE_MIN, BED_TONE_NOISE * spread) + BED_TONE_LIGHT * level
-    return abs(tone - level) <= tol
+    gap = bed_gap(tone, bed, at)
+    return gap is not None and gap <= 1.0
+
+
+def frame_filled(quad_scan: np.ndarray, shape: tuple[int, ...], scan_mm: float) -> bool:
+    """Does the sheet fill the frame, leaving too little beside it to see a bed?"""
+    h, w = shape[:2]
+    q = quad_scan.astype(np.float32)
+    outside = w * h - abs(float(cv2.contourArea(q)))
+    outside -= cv2.arcLength(q, True) * BED_CLEAR_MM * scan_mm  # the outline's blend
+    return outside < BED_MIN_MM2 * scan_mm * scan_mm
