@@ -229,3 +229,33 @@ def test_same_seal_at_other_places_is_not_a_rescan(bed: int, tmp_path: Path) -> 
          rescan(two, Warp(angle=-2.5, bed=bed, scale=0.97), seed=3)],
     ])
     assert duplicates_found(tmp_path) == {(f"{v2}/0002.jpg", f"{v2}/0001.jpg")}
+
+
+SEAL_PAIRS = {
+    # the second sheet's seal higher and further left: aligned on the seal, each sheet's page
+    # number falls off the other scan's frame (grey bed and black bed; two white beds)
+    "grey bed, black bed": (Warp(angle=-2.5, bed=200, shift=(0.01, 0.0), margin=0.1),
+                            Warp(angle=1.5, bed=15)),
+    "white beds": (Warp(angle=-2.5, bed=240, margin=0.1), Warp(angle=1.5, bed=235)),
+}
+
+
+@pytest.mark.parametrize("beds", list(SEAL_PAIRS))
+def test_a_shared_seal_does_not_confirm_what_lies_off_the_other_scan(beds: str,
+                                                                     tmp_path: Path) -> None:
+    """Two closing pages with one seal, stamped far apart: laid on each other by the seal,
+    each page's number lies where the other scan does not see its sheet. Nothing there
+    confirms them as one sheet — the seal they share is no evidence: two sheets. A rescan of
+    the second page (the same seal and number at the same places) is found."""
+    from dangan.samples.fonts import FAMILY_NAMES
+    from dangan.samples.seal import seal_mask
+
+    seal = seal_mask(100, np.random.default_rng(7), "某某市中级人民法院", FAMILY_NAMES[0])
+    one = _seal_only_sheet(seal, (0.65, 0.45), "48", 2)
+    two = _seal_only_sheet(seal, (0.38, 0.25), "45", 3)
+    warp_one, warp_two = SEAL_PAIRS[beds]
+    _v1, v2 = write_batch(tmp_path, [
+        [rescan(one, warp_one, seed=1)],
+        [rescan(two, warp_two, seed=2), rescan(two, Warp(angle=-2.5, bed=90, scale=0.97), seed=3)],
+    ])
+    assert duplicates_found(tmp_path) == {(f"{v2}/0002.jpg", f"{v2}/0001.jpg")}

@@ -23,8 +23,11 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    every mark of either scan (a page number, a character, a stroke) must find its own shape
    at its place on the other, wherever both frames see plain paper; and where a black bed
    shows a sheet's outline, the transform must not lay that sheet on the other scan's bed.
-   Two sheets carrying the same seal at other places fail both: their page numbers and
-   the rest of each sheet land where the other has none.
+   Nor may a mark lie where the other scan does not see the sheet (off its frame, deep in
+   its dark bed): a sheet scanned twice is seen whole both times, so what one scan shows
+   and the other cannot confirm is not taken as found. Two sheets carrying the same seal
+   at other places fail: their page numbers and the rest of each sheet land where the
+   other has none, or off the other scan — the seal they share is no evidence.
 
 ``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
 

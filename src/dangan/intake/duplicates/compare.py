@@ -54,6 +54,7 @@ SHEET_OPEN = 41  # the sheet: its paper, less light strips of the bed narrower t
 SHEET_MARGIN_PX = 12  # the known sheet, less this band along its edges (curl, shadow, blur)
 OFF_SHEET_OPEN = 25  # what lies off the other sheet must be wider than any stroke ...
 MAX_OFF_SHEET_SHARE = 0.005  # ... and cover more than this share of the frame: two sheets
+MAX_UNSEEN_PX = 30  # strong ink of marks off the other scan's view (its frame, its bed)
 
 
 _MATCHER: cv2.BFMatcher | None = None
@@ -143,11 +144,13 @@ class Comparison:
     differing_px: int  # strong ink in tiles where the two scans differ, and in lost marks
     ink_px: int  # strong ink compared (the smaller of the two scans)
     off_sheet_px: int = 0  # one scan's sheet mapped onto the other's bed (mid-size px)
+    unseen_px: int = 0  # strong ink of marks the other scan does not see (mid-size px)
 
     @property
     def same(self) -> bool:
         return (self.differing_px <= MAX_DIFFERING_PX
-                and self.off_sheet_px <= MAX_OFF_SHEET_SHARE * MID_SIDE * MID_SIDE)
+                and self.off_sheet_px <= MAX_OFF_SHEET_SHARE * MID_SIDE * MID_SIDE
+                and self.unseen_px <= MAX_UNSEEN_PX)
 
     @property
     def distance(self) -> float:
@@ -435,6 +438,7 @@ class MidScan:
 
     ink: np.ndarray
     dark: np.ndarray  # uint8 0/1
+    bed: np.ndarray  # uint8 0/1: the dark areas that reach the frame's edge (a dark bed)
     light: np.ndarray  # uint8 0/1: plain paper (strokes aside), clearly lighter than ``dark``
     sheet: np.ndarray | None  # uint8 0/1, less SHEET_MARGIN_PX along the edges; None: unknown
 
@@ -444,6 +448,11 @@ def mid_scan(grey: np.ndarray) -> MidScan:
     # dark areas wider than a stroke: the bed (even a strip of it), holes, dark pictures
     dark = cv2.morphologyEx((grey < DARK_SHARE * paper).astype(np.uint8), cv2.MORPH_OPEN,
                             np.ones((DARK_MIN_PX, DARK_MIN_PX), np.uint8))
+    n, labels = cv2.connectedComponents(dark, connectivity=4)
+    edge = np.zeros(n, np.uint8)
+    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 1
+    edge[0] = 0
+    dark_bed = edge[labels]
     bed = grey < BED_SHARE * paper
     border = np.concatenate([bed[0], bed[-1], bed[:, 0], bed[:, -1]])
     sheet = None
@@ -466,7 +475,7 @@ def mid_scan(grey: np.ndarray) -> MidScan:
     level = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
     # plain paper: not a hole or a strip of bed that the closing covered
     light = cv2.bitwise_and((level >= LIGHT_SHARE * paper).astype(np.uint8), 1 - dark)
-    return MidScan(relative_ink(grey, MID_KERNEL), dark, light, sheet)
+    return MidScan(relative_ink(grey, MID_KERNEL), dark, dark_bed, light, sheet)
 
 
 def off_sheet(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
@@ -494,6 +503,54 @@ def off_sheet(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
         lost = one.sheet & one.light & dark & seen
         k = np.ones((OFF_SHEET_OPEN, OFF_SHEET_OPEN), np.uint8)
         out = max(out, int(cv2.morphologyEx(lost, cv2.MORPH_OPEN, k).sum()))
+    return out
+
+
+def _mark_mask(strong: np.ndarray) -> np.ndarray:
+    """1 on the marks of a strong-ink mask: components of MARK_MIN_PX or more that are not
+    lines (as ``unmatched_marks`` checks them)."""
+    _n, labels, stats, _c = cv2.connectedComponentsWithStats(strong, connectivity=8)
+    bw, bh, size = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, 4]
+    longest = np.maximum(bw, bh)
+    line = (longest >= LINE_PX) | (longest >= 8 * np.maximum(np.minimum(bw, bh), 1))
+    keep = ((size >= MARK_MIN_PX) & ~line).astype(np.uint8)
+    keep[0] = 0
+    out: np.ndarray = keep[labels]
+    return out
+
+
+def unseen_marks(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
+    """Strong ink of either scan's marks (on its own sheet: away from its dark areas, holes
+    and frame edges) that the transform lays where the other scan does not see the sheet:
+    off its frame, or well inside the dark bed around its sheet.
+
+    A sheet scanned twice is seen whole by both scans: each mark of the one lies within the
+    other's frame, on its sheet, where ``unmatched_marks`` checks it. Two sheets matched on
+    what they share (one seal stamped at other places, one letterhead or form) can lay the
+    rest of each sheet — a page number, a written value — off the other scan, where nothing
+    confirms it; such a mark is not taken as found. The larger of the two scans' figures.
+    """
+    inv = cv2.invertAffineTransform(a_to_b)
+    return max(int(_unseen(a, b, a_to_b).sum()), int(_unseen(b, a, inv).sum()))
+
+
+def _unseen(one: MidScan, other: MidScan, one_to_other: np.ndarray) -> np.ndarray:
+    """1 on the marks of ``one`` that ``other`` does not see (``unseen_marks``)."""
+    h, w = one.ink.shape
+    band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
+    own = cv2.bitwise_and(_away(one.dark, band, (h, w)), 1 - _solid(one.ink))
+    marks = _mark_mask(cv2.bitwise_and((one.ink > INK_STRONG).astype(np.uint8), own))
+    # where the other scan plainly does not see the sheet: off its frame or well inside its
+    # dark bed, by more than BORDER_PX either way (the sheet's edge and the alignment's play
+    # there are no mark of the sheet's own)
+    blind = cv2.erode(other.bed, band, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    blind = cv2.copyMakeBorder(blind, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX,
+                               cv2.BORDER_CONSTANT, value=1)
+    m = one_to_other.copy()
+    m[:, 2] += BORDER_PX  # onto the other's frame widened by BORDER_PX
+    off = cv2.warpAffine(blind, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=1)
+    out: np.ndarray = cv2.bitwise_and(marks, off)
     return out
 
 
@@ -536,4 +593,5 @@ def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
     mid[:, 2] *= sb
     mid = refine(ia, ib, mid)
     differing, compared = compare_inks(ia, ib, mid, a_mid.dark, b_mid.dark)
-    return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid))
+    return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid),
+                      unseen_marks(a_mid, b_mid, mid))
