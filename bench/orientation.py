@@ -17,8 +17,10 @@ by CPU time (this process and the Tesseract it starts), which holds on a shared 
 and by wall-clock time; then the CPU milliseconds per page (upright and turned pages
 apart), the share of pages on which Tesseract was asked, the views the recogniser read
 per page and the detector's and classifier's runs per page (counts that, unlike CPU time,
-do not depend on what else shares the machine). ``--decisions FILE`` writes each page's
-decision (turn, reason, confidence), one line a page, to compare two versions page by page.
+do not depend on what else shares the machine) and the machine's load average at the end
+of the set (CPU time per page rises when other processes share the cores).
+``--decisions FILE`` writes each page's decision (turn, reason, confidence), one line a
+page, to compare two versions page by page.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -148,7 +151,8 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
           f"{1000 * (cpu - cpu_upright) / max(turned, 1):4.0f})  Tesseract asked on "
           f"{osd}/{n} ({osd / n:4.0%})  recogniser views {views / n:4.1f}/page  detector runs "
           f"{RUNS['detect_lines'] / n:4.2f}/page  classifier calls "
-          f"{RUNS['classify_lines'] / n:4.2f}/page")
+          f"{RUNS['classify_lines'] / n:4.2f}/page  load average "
+          f"{' '.join(f'{a:.1f}' for a in os.getloadavg())}")
 
 
 def main() -> None:

@@ -5,8 +5,10 @@ turns that lay each line across: upright text reads fluently, upside down not at
 script also box after box by which way reads better). Where the longest boxes read nothing
 (a form's handwritten entries), shorter boxes of denser ink (its printed labels) are read
 before the reading gives up. Reading a box also as a column tells
-rows of horizontal script from columns of vertical script. ``reading`` stops as soon as the
-caller's ``enough`` says the page is settled. Used by ``dangan.imaging.orientation``.
+rows of horizontal script from columns of vertical script; a box that reads as no row is
+read as a column too, until a round's such boxes read as no column either. ``reading`` stops
+as soon as the caller's ``enough`` says the page is settled. Used by
+``dangan.imaging.orientation``.
 """
 
 from __future__ import annotations
@@ -145,6 +147,9 @@ class _Reader:
         # per row reading r: the turns (r: a row, r + 1: a column) clear boxes gave
         self.told: dict[int, list[int]] = {}
         self.boxes = self.unsure = self.recognised = self.others = 0
+        # Set once a round's boxes that read as no row read as no column either: the page's
+        # script is not columns lying across, and its later boxes' columns are not read.
+        self.no_columns = False
 
     def _recognise(self, views: list[tuple[int, np.ndarray, int]],
                    conf: list[dict[int, float]], text: list[dict[int, str]]) -> None:
@@ -190,8 +195,10 @@ class _Reader:
         # Columns: of boxes read fluently in a script with columns (row or column?) — of
         # the first two under each reading, the rest only if those two did not agree —
         # and, when few boxes read as rows on a page not in Latin script, of every box
-        # (columns of vertical script lying across read as columns, not as rows).
-        few = 2 * len(latin) < len(crops) and page_latin < LATIN
+        # (columns of vertical script lying across read as columns, not as rows) — until a
+        # round's such boxes read as no column either (handwriting, a form's entries: what
+        # reads as no row reads as no column; a page's script runs one way).
+        few = 2 * len(latin) < len(crops) and page_latin < LATIN and not self.no_columns
         lone = [i for i in range(len(crops)) if hits[i] is None and few
                 and max(_latin(text[i][q]) for q in rows[i]) < LATIN]
         pending = {i: r for i, r in hits.items() if r is not None and latin[i] < LATIN}
@@ -207,6 +214,7 @@ class _Reader:
                       text)
         for i in rest:
             self._row(pending[i], conf[i])
+        columns = 0
         for i in lone:
             c = conf[i]
             col = next((q for q in ((rows[i][0] + 1) % 4, (rows[i][1] + 1) % 4)
@@ -215,6 +223,9 @@ class _Reader:
                 # Reads as a column only: a column of vertical script on a page needing col.
                 self.fluent[col] += 1
                 self.hv[col] += c[col] - max(c[(col - 1) % 4], c[(col + 1) % 4])
+                columns += 1
+        if lone and not columns:
+            self.no_columns = True
         for i, c in enumerate(conf):
             a, b = sorted(rows[i], key=lambda q: -c[q])
             if (c[a] >= PAIR_READS and c[a] - c[b] >= PAIR_GAP
