@@ -198,7 +198,7 @@ def test_search_api_reports_the_later_scan_against_the_first(sheets: list[np.nda
 
 
 def _seal_only_sheet(seal: np.ndarray, centre: tuple[float, float], number: str,
-                     holes: int) -> np.ndarray:
+                     holes: int, size: float = 0.8, weight: int = 2) -> np.ndarray:
     """A closing page (备考表-like): paper, one red seal, a page number, punched holes."""
     from dangan.samples.seal import stamp
 
@@ -206,7 +206,7 @@ def _seal_only_sheet(seal: np.ndarray, centre: tuple[float, float], number: str,
     page = np.empty((h, w, 3), np.uint8)
     page[:] = (246, 242, 230)
     stamp(page, seal, int(centre[0] * w), int(centre[1] * h), 0.9)
-    cv2.putText(page, number, (w - 90, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (40, 40, 40), 2,
+    cv2.putText(page, number, (w - 90, 60), cv2.FONT_HERSHEY_SIMPLEX, size, (40, 40, 40), weight,
                 cv2.LINE_AA)
     for k in range(holes):
         cv2.circle(page, (40, int(h * (k + 1) / (holes + 1))), 12, (10, 10, 10), -1)
@@ -233,15 +233,19 @@ def test_same_seal_at_other_places_is_not_a_rescan(bed: int, tmp_path: Path) -> 
 
 SEAL_PAIRS = {
     # the second sheet's seal higher and further left: aligned on the seal, each sheet's page
-    # number falls off the other scan's frame (grey bed and black bed; two white beds)
+    # number falls off the other scan's frame (grey bed and black bed; two white beds; a
+    # small thin one-digit number, some 20 px of ink at the size compared)
     "grey bed, black bed": (Warp(angle=-2.5, bed=200, shift=(0.01, 0.0), margin=0.1),
-                            Warp(angle=1.5, bed=15)),
-    "white beds": (Warp(angle=-2.5, bed=240, margin=0.1), Warp(angle=1.5, bed=235)),
+                            Warp(angle=1.5, bed=15), ("48", "45"), 0.8, 2),
+    "white beds": (Warp(angle=-2.5, bed=240, margin=0.1), Warp(angle=1.5, bed=235),
+                   ("48", "45"), 0.8, 2),
+    "small numbers": (Warp(angle=-2.5, bed=240, margin=0.1), Warp(angle=1.5, bed=235),
+                      ("1", "7"), 0.5, 1),
 }
 
 
-@pytest.mark.parametrize("beds", list(SEAL_PAIRS))
-def test_a_shared_seal_does_not_confirm_what_lies_off_the_other_scan(beds: str,
+@pytest.mark.parametrize("case", list(SEAL_PAIRS))
+def test_a_shared_seal_does_not_confirm_what_lies_off_the_other_scan(case: str,
                                                                      tmp_path: Path) -> None:
     """Two closing pages with one seal, stamped far apart: laid on each other by the seal,
     each page's number lies where the other scan does not see its sheet. Nothing there
@@ -250,10 +254,10 @@ def test_a_shared_seal_does_not_confirm_what_lies_off_the_other_scan(beds: str,
     from dangan.samples.fonts import FAMILY_NAMES
     from dangan.samples.seal import seal_mask
 
+    warp_one, warp_two, (first, second), size, weight = SEAL_PAIRS[case]
     seal = seal_mask(100, np.random.default_rng(7), "某某市中级人民法院", FAMILY_NAMES[0])
-    one = _seal_only_sheet(seal, (0.65, 0.45), "48", 2)
-    two = _seal_only_sheet(seal, (0.38, 0.25), "45", 3)
-    warp_one, warp_two = SEAL_PAIRS[beds]
+    one = _seal_only_sheet(seal, (0.65, 0.45), first, 2, size, weight)
+    two = _seal_only_sheet(seal, (0.38, 0.25), second, 3, size, weight)
     _v1, v2 = write_batch(tmp_path, [
         [rescan(one, warp_one, seed=1)],
         [rescan(two, warp_two, seed=2), rescan(two, Warp(angle=-2.5, bed=90, scale=0.97), seed=3)],

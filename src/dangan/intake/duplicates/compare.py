@@ -41,6 +41,7 @@ MAX_DIFFERING_PX = 60  # strong ink in tiles that differ: above, different docum
 MAX_OUTSIDE_SHARE = 0.5  # strong ink outside the hull of the shared ink, lines left out
 LINE_PX = 120  # a component this long (or 8 times longer than wide) is a line
 MARK_MIN_PX = 12  # strong ink of the smallest mark checked (a small digit has 15–30 px)
+MAX_UNSEEN_PX = MARK_MIN_PX - 1  # marks off the other scan's view (its frame, its bed): none
 MARK_ON_SHARE = 0.95  # a mark this much on strong ink of the other scan is found as it is
 MARK_PLAY_PX = 12  # a mark's shape is looked for this far on the other scan ...
 NEIGHBOUR_PX = 60  # ... when the marks this close to it are misaligned the same way
@@ -54,7 +55,6 @@ SHEET_OPEN = 41  # the sheet: its paper, less light strips of the bed narrower t
 SHEET_MARGIN_PX = 12  # the known sheet, less this band along its edges (curl, shadow, blur)
 OFF_SHEET_OPEN = 25  # what lies off the other sheet must be wider than any stroke ...
 MAX_OFF_SHEET_SHARE = 0.005  # ... and cover more than this share of the frame: two sheets
-MAX_UNSEEN_PX = 30  # strong ink of marks off the other scan's view (its frame, its bed)
 
 
 _MATCHER: cv2.BFMatcher | None = None
