@@ -22,8 +22,9 @@ def _report(pixels: np.ndarray):  # type: ignore[no-untyped-def]
 
 
 def test_a_sheet_on_a_white_bed_kept_whole_and_shrunk_is_flagged() -> None:
-    """15 mm of white bed around an A4 sheet: the frame (240 × 327 mm) is shrunk to A4."""
-    report = _report(scan(draw_page(), 0.0, bed=250, margin=(118, 118)))
+    """15 mm of white bed around an A4 sheet of the bed's own tone (no edge to see): the frame
+    (240 × 327 mm) is shrunk to A4."""
+    report = _report(scan(draw_page(), 0.0, bed=238, margin=(118, 118)))
     assert report.scale < 0.95
     assert SHRUNK in report.review and report.status == "defect"
     [detail] = [d.detail for d in report.defects if d.detail.startswith(SHRUNK)]
