@@ -53,6 +53,7 @@ MIXED_MIN_MM, MIXED_MAX_WIDTH_MM, MIXED_SOFT_SHARE = 15.0, 1.5, 0.2
 SHARP_RECOVERY = 0.75  # a boundary sample beside ink: most of the rise within 2 px
 NEAR_SHARP_MM = 0.6  # ... and the samples of a mixed component within this of one are kept
 FADE_SOFT_SHARE, FADE_RECOVERY = 0.65, 0.5
+FADE_MAX_WIDTH_MM = 1.5  # a fade wider than this and over BLOB_MM[1] across is left alone
 CRISP, CRISP_SHARE = 0.25, 0.03  # a stretch of ink edge: steep and recovered within 2 px
 BACK, BACK_SHARE, BACK_MM = 3.0, 0.5, 2.0  # within BACK margins of the paper BACK_MM out
 ISOLATED_MM = 1.0
@@ -204,7 +205,9 @@ def shading_components(black: np.ndarray, grey: np.ndarray, bg: np.ndarray, marg
 
     crisp = np.bincount(bl, ((rec >= SHARP_RECOVERY) & (steep[by, bx] >= CRISP)).astype(np.float64),
                         n) / np.maximum(nb, 1)
-    soft_part = (blob | shallow | fade) & (area >= MIN_AREA) & (crisp < CRISP_SHARE)
+    across = area / np.maximum(np.maximum(w, h), 1) / px  # mean width along its longer side
+    small = (diam <= BLOB_MM[1]) | (across <= FADE_MAX_WIDTH_MM)  # not a photo's dark area
+    soft_part = (blob | shallow | fade) & small & (area >= MIN_AREA) & (crisp < CRISP_SHARE)
     soft_part[0] = False
     sharp = (soft < SOFT_SHARE_SHARP) & (area >= MIN_AREA)
     sharp[0] = False
@@ -215,7 +218,7 @@ def shading_components(black: np.ndarray, grey: np.ndarray, bg: np.ndarray, marg
 
     # Long thin components with soft stretches (a crease's core crossing writing): only the
     # samples near a sharp stretch of their boundary are marks.
-    mixed = ((length >= MIXED_MIN_MM) & (width <= MIXED_MAX_WIDTH_MM) & (soft > MIXED_SOFT_SHARE)
+    mixed = ((length >= MIXED_MIN_MM) & (across <= MIXED_MAX_WIDTH_MM) & (soft > MIXED_SOFT_SHARE)
              & ~soft_part & ~line)
     mixed[0] = False
     if mixed.any():
