@@ -15,6 +15,7 @@ from dangan.cli.main import app
 from dangan.db.models import BorrowBatch, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError, StateError
+from dangan.export.tracking_sheet import write_tracking_sheet
 from dangan.services import workflow_state as ws
 from dangan.services.engine import resolve_actor
 from dangan.services.history import replay, volume_history
@@ -28,13 +29,16 @@ from workflow.helpers import add_volumes
 
 def _ingested(ctx: ProjectContext, code: str, folder: Path) -> None:
     """What ingest leaves: every page of the local folder stored as a master in 已扫描 with
-    its checksum, and the receipt in the local folder."""
+    its checksum, the volume's tracking sheet beside them, and the receipt in the local
+    folder."""
     files = {}
     with ctx.transaction() as s:
         volume = ws.volume_by_code(s, ctx.project_id, code)
+        volume.folder_name = volume.folder_name or code  # as ingest records it
+        volume_id, base = volume.id, volume.folder_name
         for page in sorted(folder.glob("*.jpg")):
             data = page.read_bytes()
-            rel = f"{Area.SCANNED.value}/{code}/{page.name}"
+            rel = f"{Area.SCANNED.value}/{base}/{page.name}"
             target = Path(ctx.storage.path(rel))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
@@ -43,6 +47,7 @@ def _ingested(ctx: ProjectContext, code: str, folder: Path) -> None:
                              area=Area.SCANNED.key, path=rel, kind="page", sha256=sha,
                              size=len(data)))
             files[page.name] = sha
+    write_tracking_sheet(ctx, volume_id)  # written last by ingest: its ingest is finished
     (folder / RECEIPT).write_text(str(files), "utf-8")
 
 
@@ -180,8 +185,8 @@ def test_a_volume_taken_back_after_its_check_keeps_its_copy(
     real = cleanup._decide
 
     def decide_then_reborrow(c: ProjectContext, volume: Volume, returned: bool,
-                             folder: Path) -> cleanup.Verdict:
-        verdict = real(c, volume, returned, folder)
+                             folder: Path, *guard: cleanup.StorageGuard) -> cleanup.Verdict:
+        verdict = real(c, volume, returned, folder, *guard)
         with ctx.transaction() as s:
             s.execute(update(BorrowBatch).values(status=wf.BORROW_OUT))
         return verdict
@@ -254,8 +259,8 @@ def test_a_folder_changed_after_its_check_is_not_deleted(
     real = cleanup._decide
 
     def decide_then_scan(c: ProjectContext, volume: Volume, returned: bool,
-                         folder: Path) -> cleanup.Verdict:
-        verdict = real(c, volume, returned, folder)
+                         folder: Path, *guard: cleanup.StorageGuard) -> cleanup.Verdict:
+        verdict = real(c, volume, returned, folder, *guard)
         (folder / "0004.jpg").write_bytes(os.urandom(300))
         return verdict
 

@@ -14,6 +14,7 @@ from dangan.i18n import join, t
 
 if TYPE_CHECKING:
     from dangan.services.site.backup import BackupResult
+    from dangan.services.site.cleanup import FolderDecision
 
 
 def _size(size: int) -> str:
@@ -128,6 +129,7 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
         report = svc.plan(open_ctx(project, read_only=True), scan_root)
     if as_json:
         print_json(report.to_dict())
+        _fail_on_storage(report.storage_failures)
         return
     for d in report.folders:
         mark = "[green]✓[/]" if d.goes else "[yellow]•[/]"
@@ -140,6 +142,15 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
                            stay=len(report.folders) - go)))
     if not apply:
         console.print(t("site.cleanup.dry_run"))
+    _fail_on_storage(report.storage_failures)
+
+
+def _fail_on_storage(kept: list[FolderDecision]) -> None:
+    """Folders kept because the storage does not verify: a nightly job sees the integrity
+    exit code (folders kept only because their volume is not through yet exit 0)."""
+    if kept:
+        raise IntegrityError("site.cleanup.storage_failed", count=len(kept),
+                             details=[f"{d.folder}: {d.message()}" for d in kept])
 
 
 def register(app: typer.Typer) -> None:

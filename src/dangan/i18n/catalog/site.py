@@ -92,6 +92,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.inside_storage": ("扫描目录 {path} 与存储区 {storage} 重叠，拒绝执行：存储区的文件永不由 cleanup 删除",
                                     "The scan folder {path} overlaps the storage {storage}; refused: "
                                     "cleanup never deletes stored files"),
+    "site.cleanup.storage_alias": ("{path} 就是存储区的 {stored}（同一设备、同一 inode：同一存储经另一挂载点、绑定挂载或硬链接到达），拒绝执行：存储区的文件永不由 cleanup 删除",
+                                   "{path} is the storage's {stored} (same device and inode: the same "
+                                   "storage reached through another mount, a bind mount or a hard link); "
+                                   "refused: cleanup never deletes stored files"),
+    "site.cleanup.storage_failed": ("{count} 个案卷目录因存储区校验不通过而保留（存储文件缺失或被改动，或入库未完成）：请运行 dangan fixity",
+                                    "{count} volume folder(s) kept because the storage does not verify "
+                                    "(a stored file missing or changed, or an unfinished ingest): run "
+                                    "dangan fixity"),
     "site.cleanup.volume_folder": ("{path} 是案卷 {code} 的目录（其中是页面文件），不是扫描根目录：请给出扫描工作站的扫描根目录，"
                                    "即存放各案卷目录的目录（如 {parent}）",
                                    "{path} is the folder of the volume {code} (it holds page files), not "
@@ -125,6 +133,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.reason.fixity_failed": ("保留：{count} 个存储文件中 {bad} 个校验不一致或缺失（如 {first}）",
                                           "kept: {bad} of {count} stored files are missing or differ "
                                           "from their checksum (e.g. {first})"),
+    "site.cleanup.reason.ingest_unfinished": ("保留：该案卷入库未完成（存储区没有其跟踪表 {sheet}，或入库的待完成标记仍在）；请对其扫描目录重新运行 dangan ingest",
+                                              "kept: the volume's ingest is unfinished (its tracking "
+                                              "sheet {sheet} is not in the storage, or ingest's pending "
+                                              "marker is still there); run dangan ingest again on its "
+                                              "scan folder"),
+    "site.cleanup.reason.unfinished_run": ("保留：{name} 是 dangan 未完成的操作留下的（重新编号的日志或暂存页面、临时文件；共 {count} 个），请先重新运行该操作",
+                                           "kept: {name} was left by a dangan run that did not finish "
+                                           "(a renumber's journal or staged page, a temporary file; "
+                                           "{count} such files); run it again first"),
+    "site.cleanup.reason.removed_pages": ("保留：{name} 中是重新编号时取出的页面（从未入库）；确认不再需要后可手工删除",
+                                          "kept: {name} holds the pages renumber took out (never "
+                                          "stored); delete them by hand once sure they are not needed"),
     "site.cleanup.reason.not_stored": ("保留：本地文件 {name} 未入库（存储区没有该案卷的同名页面；共 {count} 个此类文件）",
                                        "kept: the local file {name} was never stored (no stored page of "
                                        "this volume has its name; {count} such files)"),

@@ -7,18 +7,30 @@ checksum now, and every file in the folder is accounted for:
 
 * a page file must be a page stored for that volume (in 已扫描, same file name) with the same
   SHA-256 as its master — a page added, rescanned or edited after ingest keeps the folder;
-* ingest's own receipt (``.dangan-ingested.json``) and the files the operating system leaves
-  (``Thumbs.db``, ``.DS_Store``, ``desktop.ini``, ``ehthumbs.db``) hold nothing of the paper:
-  they go with the folder and are listed in the audit event like the pages;
-* anything else — a note, a subfolder, a link, a renumbering journal, an AppleDouble ``._``
-  file — keeps the folder, named in the dry run.
+* dangan's own bookkeeping of a finished run (ingest's receipt ``.dangan-ingested.json``,
+  renumber's receipt ``.dangan-renumber-done.json`` and its log ``.dangan-changes.jsonl``, the
+  ingest watcher's marker ``.dangan-complete`` and report ``.dangan-ingest-report.json``) and
+  the files the operating system leaves (``Thumbs.db``, ``.DS_Store``, ``desktop.ini``,
+  ``ehthumbs.db``) hold nothing of the paper: they go with the folder and are listed in the
+  audit event like the pages;
+* what an unfinished dangan run left (a renumber's journal or staged page, a temporary file)
+  keeps the folder (``unfinished_run``); so do the pages renumber took out, kept in
+  ``.dangan-removed/`` and never stored (``removed_pages``), and anything else — a note, a
+  subfolder, a link, an AppleDouble ``._`` file — each named in the dry run.
+
+A volume whose ingest is unfinished (its tracking sheet not in 已扫描, or ingest's pending
+marker still there — what ``fixity`` names) does not verify, like a stored file missing or
+changed: its folder stays and the command exits with the integrity code.
 
 A dry run (the default) says, per folder, what would go and why the rest stays — including
 folders that are not volume folders and links, which are never followed nor deleted. ``apply``
 deletes exactly the files it verified (a file added or touched since keeps the folder) and
 records the folder and each deleted file (name, SHA-256, size) in one audit event. The
 storage root is never a scan root: a scan root overlapping it is refused before anything is
-read.
+read — by path, and by file identity (device and inode), since a second mount of the same
+storage (a NAS share mounted twice, a bind mount) reaches it by another path. A volume folder
+or file that is a stored one by identity is refused likewise, checked when the folder is
+decided on and again right before it is deleted.
 """
 
 from __future__ import annotations
@@ -29,25 +41,32 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError, NotFoundError
+from dangan.errors import DanganError, InputError, NotFoundError
+from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
-from dangan.intake.walk import JUNK_NAMES
+from dangan.intake import renumber
+from dangan.intake.walk import INTERNAL_PREFIX, JUNK_NAMES
+from dangan.intake.watch import DEFAULT_MARKER, REPORT
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
-from dangan.services.intake import RECEIPT
+from dangan.services.intake import PENDING, RECEIPT
 from dangan.services.project import ProjectContext
-from dangan.storage import Area
+from dangan.storage import AREAS, Area
 from dangan.storage.checksum import sha256_file
 from dangan.storage.paths import overlaps
 
 MAX_DEPTH = 4  # as deep as intake looks for volume folders
 CLEANERS = frozenset({wf.SCAN_OPERATOR, wf.PROJECT_MANAGER})
 SHOWN = 20  # file names a decision carries at most
+# dangan's own files a finished run leaves in a volume folder: they go with it
+BOOKKEEPING = frozenset({RECEIPT, renumber.RECEIPT, renumber.CHANGES_LOG, REPORT,
+                         DEFAULT_MARKER})
 
 # reason codes, one per folder (``site.cleanup.reason.<code>`` in the catalogue)
 DELETABLE = "deletable"
@@ -61,12 +80,17 @@ NOT_DONE = "not_done"
 NOT_RETURNED = "not_returned"
 NO_FILES = "no_files"
 FIXITY = "fixity_failed"
+INGEST_UNFINISHED = "ingest_unfinished"  # its tracking sheet or receipt not yet written
 NOT_STORED = "not_stored"  # a local file with no stored page of that name
+UNFINISHED_RUN = "unfinished_run"  # a renumber's journal or staged page, a temporary file
+REMOVED_PAGES = "removed_pages"  # .dangan-removed/: pages renumber took out, never stored
 DIFFERS = "differs"  # a local page whose SHA-256 is not its master's
 OTHER_ENTRY = "other_entry"  # a subfolder, link or special file inside the volume folder
 UNREADABLE = "unreadable"
 CHANGED = "changed"  # the folder changed between its check and the deletion
 DELETE_FAILED = "delete_failed"
+# kept because the storage does not verify: the command exits with the integrity code
+STORAGE_FAILURES = frozenset({FIXITY, INGEST_UNFINISHED})
 
 
 @dataclass(frozen=True)
@@ -116,16 +140,112 @@ class CleanupReport:
     applied: bool
     folders: list[FolderDecision] = field(default_factory=list)
 
+    @property
+    def storage_failures(self) -> list[FolderDecision]:
+        """The folders kept because the storage does not verify (a stored file missing or
+        changed, an unfinished ingest)."""
+        return [d for d in self.folders if d.reason in STORAGE_FAILURES]
+
     def to_dict(self) -> dict[str, object]:
         return {"root": self.root, "applied": self.applied,
                 "folders": [f.to_dict() for f in self.folders]}
 
 
 def refuse_storage(ctx: ProjectContext, scan_root: Path) -> None:
-    from dangan.errors import InputError
-
     if overlaps(str(scan_root), ctx.storage.url):
         raise InputError("site.cleanup.inside_storage", path=scan_root, storage=ctx.storage.url)
+
+
+# --- the storage by file identity ---------------------------------------------------------
+Ident = tuple[int, int]  # (st_dev, st_ino)
+
+
+def _ident(st: os.stat_result) -> Ident:
+    return st.st_dev, st.st_ino
+
+
+class StorageGuard:
+    """The project's storage by file identity (device and inode), not by path.
+
+    A second mount of the same storage (a NAS share mounted twice, a bind mount) or a link
+    reaches the same folders and files under another path, which no comparison of paths
+    sees. The storage root and its area folders are stat'ed once; the folders and files
+    stored for the project only when a scan folder lies on one of their devices (a scan
+    station's own disk never does), then once for the run. Storage that is not local
+    (fsspec URLs) has no identity to compare: the path check alone applies."""
+
+    def __init__(self, ctx: ProjectContext) -> None:
+        self.ctx = ctx
+        self.tops: dict[Ident, str] = {}  # the storage root and its area folders
+        if ctx.storage.is_local:
+            root = ctx.storage.root
+            for path in (root, *(os.path.join(root, a.value) for a in AREAS)):
+                try:
+                    self.tops[_ident(os.stat(path))] = path
+                except OSError:
+                    continue
+        self.devices = {dev for dev, _ino in self.tops}
+        self._stored: dict[Ident, str] | None = None
+
+    def _refuse(self, path: Path | str, stored: str) -> NoReturn:
+        raise InputError("site.cleanup.storage_alias", path=path, stored=stored)
+
+    def refuse_inside(self, path: Path) -> None:
+        """Refuse ``path`` when it is, or lies inside, the storage root or an area folder."""
+        for p in (path, *path.parents):
+            try:
+                hit = self.tops.get(_ident(os.stat(p)))
+            except OSError:
+                continue
+            if hit is not None:
+                self._refuse(path, hit)
+
+    def refuse_top(self, path: Path, st: os.stat_result) -> None:
+        """Refuse a folder under the scan root that is the storage root or an area folder."""
+        hit = self.tops.get(_ident(st))
+        if hit is not None:
+            self._refuse(path, hit)
+
+    def stored(self) -> dict[Ident, str]:
+        """Every file stored for the project and every folder holding one, by identity."""
+        if self._stored is None:
+            with self.ctx.transaction() as session:
+                paths = session.scalars(select(StoredFile.path).where(
+                    StoredFile.project_id == self.ctx.project_id)).all()
+            found: dict[Ident, str] = {}
+            folders: set[str] = set()
+            for rel in paths:
+                folders.add(rel.rsplit("/", 1)[0] if "/" in rel else "")
+                self._add(found, rel)
+            for rel in folders:
+                self._add(found, rel)
+            self._stored = found
+        return self._stored
+
+    def _add(self, found: dict[Ident, str], rel: str) -> None:
+        try:
+            st = os.stat(self.ctx.storage.path(rel))
+        except (OSError, DanganError):
+            return
+        found.setdefault(_ident(st), self.ctx.storage.path(rel))
+
+    def refuse_folder(self, folder: Path) -> None:
+        """Refuse a volume folder that is, or lies inside, a storage folder, or that holds a
+        stored file (a second mount, or a hard link: same device and inode)."""
+        self.refuse_inside(folder)
+        st = os.stat(folder)
+        entries: list[tuple[str, os.stat_result]] = []
+        with os.scandir(folder) as it:
+            for entry in it:
+                entries.append((entry.path, entry.stat(follow_symlinks=False)))
+        if st.st_dev not in self.devices and \
+                all(e.st_dev not in self.devices for _p, e in entries):
+            return  # another device: nothing here can be a stored folder or file
+        stored = self.stored()
+        for path, est in [(str(folder), st), *entries]:
+            hit = stored.get(_ident(est))
+            if hit is not None:
+                self._refuse(path, hit)
 
 
 # --- which folders there are ---------------------------------------------------------------
@@ -141,7 +261,8 @@ def _is_loose(entry: os.DirEntry[str]) -> bool:
     return not entry.name.startswith(".") and entry.name.lower() not in JUNK_NAMES
 
 
-def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]]) -> list[Found]:
+def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]],
+                   guard: StorageGuard | None = None) -> list[Found]:
     """Every folder under ``root`` that cleanup decides on, in name order.
 
     ``classify(name)`` says what a folder name is: ("volume", code) for a volume of this
@@ -150,15 +271,19 @@ def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]]) -> li
     holds volume folders). A folder holding no volume folder is listed once, as kept, with its
     contents; a folder beside volume folders that holds files of its own is listed too (its
     volume folders still decided on). A link to a folder is listed and never followed: a link
-    to the storage is not a way into it."""
+    to the storage is not a way into it. With ``guard``, a folder that is the storage root or
+    an area folder by identity (a second mount of it) is refused."""
     def walk(folder: Path, depth: int) -> tuple[list[Found], bool]:
         subdirs: list[os.DirEntry[str]] = []
         links: list[os.DirEntry[str]] = []
         loose: list[str] = []
         with os.scandir(folder) as entries:
             for entry in entries:
-                mode = entry.stat(follow_symlinks=False).st_mode
+                st = entry.stat(follow_symlinks=False)
+                mode = st.st_mode
                 if stat.S_ISDIR(mode):
+                    if guard is not None:
+                        guard.refuse_top(Path(entry.path), st)
                     subdirs.append(entry)
                 elif stat.S_ISLNK(mode) and os.path.isdir(entry.path):
                     links.append(entry)
@@ -220,8 +345,6 @@ def _classifier(ctx: ProjectContext) -> Callable[[str], tuple[str, str]]:
 def refuse_volume_folder(root: Path, classify: Callable[[str], tuple[str, str]]) -> None:
     """One volume folder given for the scan root (named by an archive code, holding page
     files) is refused: under it there is no volume folder, so it would be "0 local folders"."""
-    from dangan.errors import InputError
-
     kind, code = classify(root.name)
     if kind not in ("volume", UNKNOWN):
         return
@@ -244,11 +367,17 @@ def _local_files(folder: Path, pages: dict[str, str]
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
         st = entry.stat(follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode) and entry.name == renumber.REMOVED_DIR:
+            problems.setdefault(REMOVED_PAGES, []).append(entry.name)
+            continue
         if not stat.S_ISREG(st.st_mode):
             problems.setdefault(OTHER_ENTRY, []).append(entry.name)
             continue
         expected = pages.get(entry.name)
-        housekeeping = entry.name == RECEIPT or entry.name.lower() in JUNK_NAMES
+        housekeeping = entry.name in BOOKKEEPING or entry.name.lower() in JUNK_NAMES
+        if expected is None and not housekeeping and entry.name.startswith(INTERNAL_PREFIX):
+            problems.setdefault(UNFINISHED_RUN, []).append(entry.name)
+            continue
         if expected is None and not housekeeping:
             problems.setdefault(NOT_STORED, []).append(entry.name)
             continue
@@ -262,7 +391,7 @@ def _local_files(folder: Path, pages: dict[str, str]
             problems.setdefault(DIFFERS, []).append(entry.name)
             continue
         files.append(LocalFile(entry.name, sha, st.st_size, st.st_mtime_ns, st.st_ino))
-    for reason in (NOT_STORED, DIFFERS, OTHER_ENTRY, UNREADABLE):
+    for reason in (NOT_STORED, DIFFERS, UNFINISHED_RUN, REMOVED_PAGES, OTHER_ENTRY, UNREADABLE):
         names = problems.get(reason)
         if names:
             return files, (reason, {"name": names[0], "count": len(names),
@@ -274,14 +403,32 @@ def _local_files(folder: Path, pages: dict[str, str]
 Verdict = tuple[str, dict[str, object], list[LocalFile]]
 
 
-def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path) -> Verdict:
+def _not_yet(stage: str, returned: bool) -> tuple[str, dict[str, object]] | None:
+    """Why a borrowed volume is not through the line yet (None: it is). At the return stage
+    every stage before it is signed: what it waits for is its return."""
+    if stage == wf.RETURN or (stage == wf.DONE and not returned):
+        return NOT_RETURNED, {}
+    if stage != wf.DONE:
+        return NOT_DONE, {"stage": t(f"stage.{stage}")}
+    return None
+
+
+def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
+    """As ``fixity`` sees it: ingest's pending marker still in 已扫描, or no tracking sheet."""
+    return ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}") or \
+        not ctx.storage.exists(sheet_rel(folder, code))
+
+
+def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
+            guard: StorageGuard | None = None) -> Verdict:
     """The rule for one volume; files are hashed only when nothing else keeps it."""
     if volume.borrow_batch_id is None:
         return NOT_BORROWED, {"stage": t(f"stage.{volume.stage}")}, []
-    if volume.stage != wf.DONE:
-        return NOT_DONE, {"stage": t(f"stage.{volume.stage}")}, []
-    if not returned:
-        return NOT_RETURNED, {}, []
+    pending = _not_yet(volume.stage, returned)
+    if pending is not None:
+        return pending[0], pending[1], []
+    if guard is not None:
+        guard.refuse_folder(folder)
     with ctx.transaction() as session:
         stored = session.execute(select(
             StoredFile.path, StoredFile.sha256, StoredFile.area, StoredFile.kind).where(
@@ -297,6 +444,9 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path) -
            if not ctx.storage.exists(path) or ctx.storage.sha256(path) != sha]
     if bad:
         return FIXITY, {"bad": len(bad), "count": len(stored), "first": bad[0]}, []
+    if volume.folder_name and any(area == Area.SCANNED.key for _p, _s, area, _k in stored) \
+            and _ingest_unfinished(ctx, volume.archive_code, volume.folder_name):
+        return INGEST_UNFINISHED, {"sheet": sheet_rel(volume.folder_name, volume.archive_code)}, []
     return DELETABLE, {"files": len(stored), "local": len(files)}, files
 
 
@@ -308,28 +458,31 @@ def _state(ctx: ProjectContext, code: str) -> tuple[Volume, bool]:
         return volume, status == wf.BORROW_RETURNED
 
 
-def _decisions(ctx: ProjectContext, scan_root: Path) -> Iterator[FolderDecision]:
+def _decisions(ctx: ProjectContext, scan_root: Path,
+               guard: StorageGuard) -> Iterator[FolderDecision]:
     """One decision per folder, each made when its turn comes (never from a stale list)."""
     if not scan_root.is_dir():
         raise NotFoundError("site.cleanup.no_root", path=scan_root)
     root = scan_root.resolve()
     refuse_storage(ctx, root)
+    guard.refuse_inside(root)
     classify = _classifier(ctx)
     refuse_volume_folder(root, classify)
-    for found in volume_folders(root, classify):
+    for found in volume_folders(root, classify, guard):
         rel = found.path.relative_to(root).as_posix()
         if found.kind != "volume":
             params: dict[str, object] = {"name": found.name} if found.name else {}
             yield FolderDecision(rel, found.archive_code, found.kind, params)
             continue
-        reason, params, files = _decide(ctx, *_state(ctx, found.archive_code), found.path)
+        reason, params, files = _decide(ctx, *_state(ctx, found.archive_code), found.path,
+                                        guard)
         yield FolderDecision(rel, found.archive_code, reason, params, tuple(files))
 
 
 def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
     """What would go and why the rest stays; reads, deletes nothing."""
     report = CleanupReport(str(scan_root.resolve()), applied=False)
-    report.folders.extend(_decisions(ctx, scan_root))
+    report.folders.extend(_decisions(ctx, scan_root, StorageGuard(ctx)))
     return report
 
 
@@ -354,7 +507,7 @@ def _unchanged(folder: Path, files: tuple[LocalFile, ...]) -> str | None:
 
 
 def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder: Path,
-            host: str) -> FolderDecision:
+            host: str, guard: StorageGuard) -> FolderDecision:
     """Delete the verified files of one folder, then the folder; one audit event names the
     folder and every file deleted (written in the transaction that deletes, after the
     volume's stage and return are read again inside it)."""
@@ -363,9 +516,10 @@ def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder:
         volume = ws.volume_by_code(session, ctx.project_id, code)
         status = session.scalar(select(BorrowBatch.status).where(
             BorrowBatch.id == volume.borrow_batch_id)) if volume.borrow_batch_id else None
-        if volume.stage != wf.DONE or status != wf.BORROW_RETURNED:
-            reason = NOT_DONE if volume.stage != wf.DONE else NOT_RETURNED
-            return FolderDecision(rel, code, reason, {"stage": t(f"stage.{volume.stage}")})
+        pending = _not_yet(volume.stage, status == wf.BORROW_RETURNED)
+        if pending is not None:
+            return FolderDecision(rel, code, *pending)
+        guard.refuse_folder(folder)  # again, right before: a mount may have changed since
         changed = _unchanged(folder, decision.files)
         if changed is not None:
             return FolderDecision(rel, code, CHANGED, {"name": changed})
@@ -406,10 +560,11 @@ def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
     require_any_role(actor, CLEANERS)
     report = CleanupReport(str(scan_root.resolve()), applied=True)
     host = socket.gethostname()
-    for decision in _decisions(ctx, scan_root):
+    guard = StorageGuard(ctx)
+    for decision in _decisions(ctx, scan_root, guard):
         if decision.reason != DELETABLE:
             report.folders.append(decision)
             continue
         folder = Path(report.root) / decision.folder
-        report.folders.append(_delete(ctx, actor, decision, folder, host))
+        report.folders.append(_delete(ctx, actor, decision, folder, host, guard))
     return report
