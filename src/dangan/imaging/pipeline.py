@@ -191,11 +191,11 @@ def _check_frame_cut(report: PageReport, plan: PagePlan, grey: np.ndarray, dpi: 
     the sheet was not found (already flagged, its frame kept whole)."""
     if _sheet_uncertain(plan) or not plan.paper.found:
         return
-    sides = plan.paper.bed_sides
-    cut = cut_sides(grey, plan.paper.level, dpi, sides, plan.paper.mask if sides else None)
+    bed = plan.paper.bed_sides
+    cut = cut_sides(grey, plan.paper.level, dpi, bed, plan.paper.mask if bed else None)
     if cut:
-        sides = "/".join(output_side(side, grey.shape, pl.matrix, pl.size) for side in cut)
-        report.flag(c.CONTENT_AT_EDGE, f"cut={sides},marks={sum(cut.values())}")
+        named = "/".join(output_side(side, grey.shape, pl.matrix, pl.size) for side in cut)
+        report.flag(c.CONTENT_AT_EDGE, f"cut={named},marks={sum(cut.values())}")
 
 
 def _sheet_uncertain(plan: PagePlan) -> bool:
