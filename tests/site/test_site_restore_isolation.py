@@ -278,10 +278,15 @@ def test_a_postgres_restore_writes_no_password(postgres_url: str, postgres_base_
 
 
 @pytest.mark.postgres
-def test_a_postgres_restore_stopped_after_its_schema_says_so_on_rerun(
+def test_a_postgres_restore_stopped_after_its_schema_leaves_none_and_a_rerun_works(
         postgres_url: str, postgres_base_url: str, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load commits with the restore's marker table; a restore that stops later empties
+    its schema again, and one killed outright (no clean-up ran) is recognised by the rerun
+    into the same home, which empties it and restores. A schema filled without that marker
+    is never emptied: the rerun is refused."""
     from dangan.services.project import init_project
+    from dangan.services.site import backup_pg
 
     monkeypatch.setenv("DANGAN_DATABASE_URL", postgres_url)
     ctx = init_project(tmp_path / "proj", "court", name="测试项目")
@@ -293,25 +298,65 @@ def test_a_postgres_restore_stopped_after_its_schema_says_so_on_rerun(
     url = _schema_url(postgres_base_url, schema)
     home = tmp_path / "pgrest"
     admin = create_engine(postgres_base_url, isolation_level="AUTOCOMMIT")
+
+    def tables() -> int:
+        with admin.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": schema}).scalar_one())
+
+    def stop() -> None:
+        raise KeyboardInterrupt  # the process stops after the schema was filled
+
     try:
+        with admin.connect() as conn:  # made by the administrator (deploy/README.md): kept
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         with monkeypatch.context() as m:
-            m.setattr(backup, "_restore_sheets", lambda *_a: (_ for _ in ()).throw(
-                KeyboardInterrupt()))  # the process dies after the schema was filled
+            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
             with pytest.raises(KeyboardInterrupt):
                 backup.restore(out, home, database_url=url)
-        assert not home.exists()
-        with pytest.raises(ConflictError) as again:
-            backup.restore(out, home, database_url=url)
-        assert again.value.key == "site.restore.interrupted" and schema in again.value.message
-        with pytest.raises(ConflictError) as elsewhere:  # another home: the plain refusal
+        assert not home.exists() and tables() == 0
+        with monkeypatch.context() as m:  # kill -9: nothing after the load runs
+            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
+            m.setattr(backup, "_drop_own_schema", lambda *_a: None)
+            with pytest.raises(KeyboardInterrupt):
+                backup.restore(out, home, database_url=url)
+        assert not home.exists() and tables() > 30
+        with pytest.raises(ConflictError) as elsewhere:  # another home: not its schema
             backup.restore(out, tmp_path / "other", database_url=url)
         assert elsewhere.value.key == "site.restore.target_not_empty"
-        with admin.connect() as conn:  # emptied as the message says: the rerun works
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         done = backup.restore(out, home, database_url=url)
         assert done.files == 8 and not list(tmp_path.glob(".dangan-tmp-*"))
+        with admin.connect() as conn:
+            assert not conn.execute(text(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = :s"
+                " AND table_name = :t"), {"s": schema, "t": backup_pg.UNFINISHED}).first()
+        assert fixity(open_project(home)).checked == 8
+        # a schema the killed restore made itself goes with it on the rerun
+        home3, schema3 = tmp_path / "pgrest3", schema + "c"
+        url3 = _schema_url(postgres_base_url, schema3)
+        with monkeypatch.context() as m:
+            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
+            m.setattr(backup, "_drop_own_schema", lambda *_a: None)
+            with pytest.raises(KeyboardInterrupt):
+                backup.restore(out, home3, database_url=url3)
+        assert backup.restore(out, home3, database_url=url3).files == 8
+        # a schema filled that holds no marker of this restore is never emptied
+        home2 = tmp_path / "pgrest2"
+        schema2 = schema + "b"
+        url2 = _schema_url(postgres_base_url, schema2)
+        with monkeypatch.context() as m:
+            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
+            m.setattr(backup, "_drop_own_schema", lambda *_a: None)
+            with pytest.raises(KeyboardInterrupt):
+                backup.restore(out, home2, database_url=url2)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP TABLE "{schema2}".{backup_pg.UNFINISHED}'))
+        with pytest.raises(ConflictError) as again:
+            backup.restore(out, home2, database_url=url2)
+        assert again.value.key == "site.restore.interrupted" and schema2 in again.value.message
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            for name in (schema, schema + "b", schema + "c"):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()

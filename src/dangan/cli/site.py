@@ -27,16 +27,23 @@ def _size(size: int) -> str:
 
 
 def backup(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.backup.out"),
-           project: Path = Project, as_json: bool = AsJson) -> None:
+           project: Path = Project,
+           verify: bool = typer.Option(False, "--verify", help="cli.opt.backup.verify"),
+           as_json: bool = AsJson) -> None:
     from dangan.services.site import backup as svc
 
-    result = svc.backup(open_ctx(project, read_only=True), _not_blank(out, "OUT"))
+    result = svc.backup(open_ctx(project, read_only=True), _not_blank(out, "OUT"), verify=verify)
     if as_json:
         print_json(result.to_dict())
         _fail_on_damage(result)
         return
-    console.print(escape(t("site.backup.done", snapshot=result.snapshot, files=result.files,
+    heading = "site.backup.done_with_problems" if result.failed_verification else "site.backup.done"
+    console.print(escape(t(heading, snapshot=result.snapshot, files=result.files,
                            copied=result.copied, size=_size(result.bytes_copied), reused=result.reused)))
+    if result.repaired:
+        console.print(escape(t("site.backup.repaired", count=len(result.repaired))))
+        for path in result.repaired[:20]:
+            console.print(f"  • {escape(path)}", highlight=False)
     if result.changed:
         console.print(escape(t("site.backup.changed", count=len(result.changed))))
         for path in result.changed[:20]:
@@ -96,10 +103,13 @@ def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.
     if result.unfinished:
         console.print(f"[yellow]{escape(t('site.restore.unfinished', count=len(result.unfinished), codes=join(result.unfinished[:20])))}[/]",
                       highlight=False)
-    if result.not_backed_up:
-        console.print(escape(t("site.restore.not_backed_up", count=len(result.not_backed_up))))
-        for path in result.not_backed_up[:20]:
-            console.print(f"  • {escape(path)}", highlight=False)
+    differed = [p for p in result.not_backed_up if p not in set(result.missing_at_backup)]
+    for key, paths in (("site.restore.not_backed_up", differed),
+                       ("site.restore.missing_at_backup", list(result.missing_at_backup))):
+        if paths:
+            console.print(escape(t(key, count=len(paths))))
+            for path in paths[:20]:
+                console.print(f"  • {escape(path)}", highlight=False)
     _fail_on_incomplete(result.not_backed_up)
 
 

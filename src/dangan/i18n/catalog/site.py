@@ -14,6 +14,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.backup.changed": ("{count} 个文件现在的内容与数据库记录的校验值不同，未备份（请运行 dangan fixity）：",
                             "{count} files now differ from the checksum the database records and were "
                             "not backed up (run dangan fixity):"),
+    "site.backup.not_a_folder": ("备份目录 {path} 不是目录，拒绝执行：请给出一个目录",
+                                 "The backup folder {path} is not a folder; refused: give a folder"),
+    "site.backup.holds_storage": ("备份目录 {path} 包含存储区 {storage}，拒绝执行：备份要放在另一处",
+                                  "The backup folder {path} holds the storage {storage}; refused: "
+                                  "a backup belongs elsewhere"),
+    "site.backup.inside_home": ("备份目录 {path} 与项目目录 {home} 重叠，拒绝执行：备份要放在另一处",
+                                "The backup folder {path} overlaps the project home {home}; refused: "
+                                "a backup belongs elsewhere"),
+    "site.backup.write_failed": ("备份时无法写入 {path}：{detail}（未留下新的备份）",
+                                 "The backup could not write {path}: {detail} (no new backup left)"),
+    "site.backup.folder_gone": ("备份目录 {path} 在备份过程中消失（被移走或卸载），未留下新的备份",
+                                "The backup folder {path} went away during the backup (moved or "
+                                "unmounted); no new backup left"),
+    "site.backup.done_with_problems": ("备份已写入：{snapshot}，但有存储文件未通过校验（见下）。文件 {files} 个，新复制 {copied} 个（{size}），已有 {reused} 个",
+                                       "Backup written: {snapshot}, but some stored files failed "
+                                       "their check (below). {files} files, {copied} copied ({size}), "
+                                       "{reused} already there"),
+    "site.backup.repaired": ("备份中 {count} 个文件的内容已损坏，已从存储区重新复制：",
+                             "{count} files were damaged in the backup and were copied again from "
+                             "the storage:"),
     "site.backup.busy": ("另一个备份正在写入 {path}，请待其结束后再运行",
                          "Another backup is writing into {path}; run again when it has finished"),
     "site.backup.damaged": ("{count} 个存储文件现在与数据库记录的校验值不同（备份中保有其记录的内容，可从中取回；请运行 dangan fixity）：",
@@ -35,7 +55,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.database_kind": ("该备份的数据库是 {kind}：PostgreSQL 备份须用 --database-url 指定目标库，SQLite 备份不能恢复到 PostgreSQL",
                                    "This backup's database is {kind}: a PostgreSQL backup needs "
                                    "--database-url for its target, a SQLite backup cannot go to PostgreSQL"),
-    "site.restore.objects_missing": ("备份中缺少 {count} 个文件", "{count} files are missing from the backup"),
+    "site.restore.objects_missing": ("备份 {backup} 中缺少 {count} 个已备份文件的内容（备份之后被删除；备份时缺失的文件另列，不在此数）：",
+                                     "{count} backed-up files have no content in the backup {backup} "
+                                     "(deleted after the backup; files missing at backup time are "
+                                     "listed apart, not counted here):"),
+    "site.restore.objects_damaged": ("备份 {backup} 中有 {count} 个文件的内容已损坏（大小与记录不符）：",
+                                     "{count} files are damaged in the backup {backup} (their size "
+                                     "differs from the record):"),
+    "site.restore.object_line": ("{object}（存储文件 {path}）", "{object} (stored file {path})"),
+    "site.restore.object_damaged": ("备份中的 {backup}/{object} 已损坏（校验值与记录不符），它是存储文件 {path} 的内容；未写入任何项目目录。请用 dangan backup --verify 修复该备份，或恢复较早的备份（--snapshot）",
+                                    "{backup}/{object} is damaged in the backup (its checksum differs "
+                                    "from the record); it holds the stored file {path}; no project home "
+                                    "was written. Repair the backup with dangan backup --verify, or "
+                                    "restore an earlier one (--snapshot)"),
+    "site.restore.snapshot_unfinished": ("备份 {name} 未完成（{path} 中没有完成标记 complete.json），不能恢复：请选择其他备份",
+                                         "The backup {name} is unfinished ({path} has no completion "
+                                         "marker complete.json) and cannot be restored: choose another"),
+    "site.restore.only_unmarked": ("{path} 中没有带完成标记的备份；其中 {names} 是旧版本写的（或未完成的）备份：确认后可用 --snapshot 指定旧版本的备份恢复（不核对其校验值）",
+                                   "No backup in {path} has a completion marker; {names} were written "
+                                   "by an older version (or are unfinished): name an older version's "
+                                   "backup with --snapshot to restore it (its checksums are not checked)"),
+    "site.restore.snapshot_file_missing": ("备份文件 {path} 不存在：该备份不完整，请选择其他备份（--snapshot）",
+                                           "The backup file {path} does not exist: this backup is "
+                                           "incomplete; choose another (--snapshot)"),
+    "site.restore.snapshot_unreadable": ("无法读取备份文件 {path}：{detail}",
+                                         "Cannot read the backup file {path}: {detail}"),
+    "site.restore.snapshot_damaged": ("备份文件 {path} 的校验值与备份时记录的不同（已被修改或损坏），拒绝恢复：请选择其他备份（--snapshot）",
+                                      "The backup file {path} differs from the checksum recorded when "
+                                      "the backup was taken (changed or damaged); refused: choose "
+                                      "another backup (--snapshot)"),
+    "site.restore.manifest_lacks": ("备份的数据库记录了 {count} 个清单（manifest.json）中没有（或校验值不同）的存储文件，拒绝恢复：",
+                                    "The backup's database records {count} stored files its manifest "
+                                    "(manifest.json) lacks or lists with another checksum; refused:"),
+    "site.restore.write_failed": ("恢复时无法写入或读取 {path}：{detail}",
+                                  "The restore could not write or read {path}: {detail}"),
+    "site.restore.missing_at_backup": ("{count} 个文件在备份时已从存储区缺失，未备份，也未恢复（dangan fixity 会列出）：",
+                                       "{count} files were missing from the storage when the backup "
+                                       "ran and were neither backed up nor restored (dangan fixity "
+                                       "lists them):"),
     "site.restore.target_not_empty": ("目标数据库模式 {schema} 中已有项目，拒绝覆盖",
                                       "The target schema {schema} already holds a project; refused"),
     "site.restore.folder_not_empty": ("目标目录 {path} 已存在且不为空，拒绝恢复：请指定一个不存在的或空的目录",
@@ -183,6 +240,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "--apply deletes, recording the folder and each deleted file (name, checksum) in "
                          "the audit trail."),
     "cli.opt.backup.out": ("备份目录（不可在存储区内）", "Backup folder (not inside the storage)"),
+    "cli.opt.backup.verify": ("重新计算备份中已有文件的校验值（默认只核对大小）；损坏的从存储区重新复制",
+                              "Re-hash the files the backup already holds (by default only their "
+                              "size is checked); damaged ones are copied again from the storage"),
     "cli.opt.restore.out": ("备份目录", "Backup folder"),
     "cli.opt.restore.dest": ("新的项目目录（须不存在或为空）", "New project home (must not exist, or be empty)"),
     "cli.opt.restore.database_url": ("PostgreSQL 目标库 URL（可带 options=-csearch_path=模式；密码不写入 dangan.toml，请用 ~/.pgpass）",
