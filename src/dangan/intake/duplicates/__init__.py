@@ -43,7 +43,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from dangan.intake.duplicates.candidates import candidate_pairs, shared_words
+from dangan.intake.duplicates.candidates import (
+    TOP_CANDIDATES,
+    WIDE_CANDIDATES,
+    candidate_pairs,
+    shared_words,
+)
 from dangan.intake.duplicates.compare import Comparison, InkCache, compare_inks, confirm
 from dangan.intake.duplicates.marks import Marks, page_marks, relative_ink
 
@@ -94,7 +99,10 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
 
     Confirmed pairs join their pages into one sheet, so a sheet scanned three or more times
     is found whichever of its pairs were among the best few of their pages (the candidates);
-    a pair of pages already known as one sheet is not confirmed again. Every page of a sheet
+    a pair of pages already known as one sheet is not confirmed again. A page's budget is
+    TOP_CANDIDATES pairs compared in full and found two sheets; pairs whose marks do not even
+    fit one sheet (look-alikes of one layout: photo pages, one template) cost little and do
+    not count, down to the page's WIDE_CANDIDATES best. Every page of a sheet
     but the first is reported once, against the earliest copy (compared directly when they
     were joined through other copies; failing that, against the copy it was confirmed with),
     each naming all the copies.
@@ -104,8 +112,11 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
     sheets = _Sheets(len(marks))
     confirmed: dict[tuple[int, int], Comparison] = {}
 
+    def compared(i: int, j: int) -> Comparison | None:
+        return confirm(unpacked[i], unpacked[j], partial(cache.get, i), partial(cache.get, j))
+
     def same(i: int, j: int) -> Comparison | None:
-        comp = confirm(unpacked[i], unpacked[j], partial(cache.get, i), partial(cache.get, j))
+        comp = compared(i, j)
         return comp if comp is not None and comp.same else None
 
     for lo in sorted(set(groups)):
@@ -118,14 +129,22 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
         def allowed(p: int, q: int, first: list[bool] = first) -> bool:
             return first[p] or first[q]  # pairs of later volumes: their own window
 
-        for p, q in candidate_pairs(sub, allowed):
+        failed: dict[int, int] = {}  # pairs compared in full that proved two sheets
+        for p, q in candidate_pairs(sub, allowed, top=WIDE_CANDIDATES):
             i, j = window[p], window[q]  # i < j: j is the later page
             if sheets.root(i) == sheets.root(j):
                 continue  # already known to be one sheet
-            comp = same(i, j)
-            if comp is not None:
+            if failed.get(i, 0) >= TOP_CANDIDATES and failed.get(j, 0) >= TOP_CANDIDATES:
+                continue
+            comp = compared(i, j)
+            if comp is None:
+                continue  # plainly not one sheet, and cheap to tell
+            if comp.same:
                 confirmed[(i, j)] = comp
                 sheets.join(i, j)
+            else:
+                failed[i] = failed.get(i, 0) + 1
+                failed[j] = failed.get(j, 0) + 1
     found = []
     for copies in sheets.groups():
         earliest = copies[0]

@@ -16,6 +16,8 @@ OFFSET_PX = 32.0  # offset cells, working px
 OFFSET_BINS = 32
 MIN_SHARED = 4  # shared words (in one turn and offset cell) a pair needs to be a candidate
 TOP_CANDIDATES = 3  # candidates kept per page, best first
+WIDE_CANDIDATES = 8  # ... of which those plainly not one sheet (the fit of the marks fails)
+# are cheap and do not count: the search looks this far down a page's list at most
 MAX_WORD_PAGES = 16  # a word on more pages than this is texture, not one sheet
 
 _BIT_ORDER = np.random.default_rng(20_261_126).permutation(256)
@@ -123,8 +125,9 @@ def shared_words(marks: Sequence[Marks]) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def candidate_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] | None = None,
-                    ) -> list[tuple[int, int]]:
-    """Pairs (i < j) worth confirming: enough shared words, among the best few of a page."""
+                    top: int = TOP_CANDIDATES) -> list[tuple[int, int]]:
+    """Pairs (i < j) worth confirming, best first: enough shared words, among the best
+    ``top`` of a page."""
     first, second, score = shared_words(marks)
     order = np.argsort(-score, kind="stable")
     taken: dict[int, int] = {}
@@ -133,7 +136,7 @@ def candidate_pairs(marks: Sequence[Marks], allowed: Callable[[int, int], bool] 
         i, j = int(first[k]), int(second[k])
         if allowed is not None and not allowed(i, j):
             continue
-        if taken.get(i, 0) >= TOP_CANDIDATES and taken.get(j, 0) >= TOP_CANDIDATES:
+        if taken.get(i, 0) >= top and taken.get(j, 0) >= top:
             continue
         taken[i] = taken.get(i, 0) + 1
         taken[j] = taken.get(j, 0) + 1
