@@ -222,6 +222,7 @@ RIM_MAX_DEPTH = 0.45  # a rim darker than this share of the paper level is ink, 
 RING_CLOSED = 0.75  # share of the circumference where the rim must be seen
 RING_ROUND = 0.9  # share of the seen rim within a pixel (or 8 %) of the fitted circle
 SEARCH_MM = 60.0  # rings are looked for this far from the frame (a white bed hides the edge)
+FOX_GRAIN = 3.0  # the noise a rim must stand above, in the grain's pixel-to-pixel spread
 
 
 def rim_darkness(work: np.ndarray, mm: float) -> np.ndarray:
@@ -341,6 +342,12 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
     inside, around = polar[:, inner], polar[:, outer]
     lev_in, lev_out = float(np.median(inside)), float(np.median(around))
     noise = max(1.0, 1.4826 * float(np.median(np.abs(around - lev_out))))
+    # Foxing (brown age spots: broad, soft, mid-toned) around a hole spreads the tones there
+    # without being noise, which changes from one pixel to the next: the rim is looked for
+    # above the grain, not above the spread of the spots.
+    step = around[:, 2:] - around[:, :-2]  # 1 px apart
+    grain = 1.4826 * float(np.median(np.abs(step - np.median(step)))) / np.sqrt(2)
+    noise = min(noise, max(RIM_MIN_DEPTH / 4, FOX_GRAIN * grain))
     depth = min(lev_in, lev_out) - polar[np.arange(na), at]
     seen = depth >= max(RIM_MIN_DEPTH, 4 * noise)
     if seen.mean() < RING_CLOSED:
