@@ -345,8 +345,8 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
     # Foxing (brown age spots: broad, soft, mid-toned) around a hole spreads the tones there
     # without being noise, which changes from one pixel to the next: the rim is looked for
     # above the grain, not above the spread of the spots.
-    step = around[:, 2:] - around[:, :-2]  # 1 px apart
-    grain = 1.4826 * float(np.median(np.abs(step - np.median(step)))) / np.sqrt(2)
+    change = around[:, 2:] - around[:, :-2]  # 1 px apart
+    grain = 1.4826 * float(np.median(np.abs(change - np.median(change)))) / np.sqrt(2)
     noise = min(noise, max(RIM_MIN_DEPTH / 4, FOX_GRAIN * grain))
     depth = min(lev_in, lev_out) - polar[np.arange(na), at]
     seen = depth >= max(RIM_MIN_DEPTH, 4 * noise)
