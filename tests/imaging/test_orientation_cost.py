@@ -269,8 +269,8 @@ def test_a_first_look_that_found_little_text_is_not_classified(
     ppocr = d.evidence["ppocr"]
     assert isinstance(ppocr, dict) and ppocr["px"] == orientation.DET_LONG_SIDE_SPARSE
     assert len(calls) == 1
-    small, _ = orientation._reduce(grey, orientation.DET_LONG_SIDE_SPARSE)
     mid, _ = orientation._reduce(grey, orientation.READ_LONG_SIDE)
+    small, _ = orientation._reduce(mid, orientation.DET_LONG_SIDE_SPARSE)
     lv = orientation.line_votes(small, mid)
     assert ppocr["votes"] == [round(float(v), 1) for v in lv.votes]
     assert ppocr["lines"] == lv.lines == calls[0]

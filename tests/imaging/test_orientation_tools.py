@@ -22,8 +22,8 @@ from dangan.pagegen import make_page
 def stencil(seed: int, kind: str, turn: int) -> tuple[np.ndarray, float]:
     """What the decision shows Tesseract for a generated page, and its resolution."""
     grey = cv2.cvtColor(make_page(seed, kind=kind, turn=turn).image, cv2.COLOR_RGB2GRAY)
-    small, _ = orientation._reduce(grey, orientation.DET_LONG_SIDE)
     view, f = orientation._reduce(grey, orientation.OSD_LONG_SIDE)
+    small, _ = orientation._reduce(view, orientation.DET_LONG_SIDE)
     lv = orientation.line_votes(small, view)
     return orientation.text_only(view, lv.quads, view.shape[0] / small.shape[0]), 200.0 * f
 
