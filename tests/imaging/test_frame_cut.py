@@ -97,3 +97,26 @@ def test_a_very_dark_scan_is_flagged_but_red_paper_is_not() -> None:
     red[(page == 238).all(axis=2)] = (200, 40, 40)
     report = _report(scan(red, 0.0, bed=10, margin=(110, 120)))
     assert DARK_SCAN not in report.review, report.review
+
+
+def test_a_broken_shadow_line_along_the_edge_is_no_cut_content() -> None:
+    """A curled edge's shadow, binarised into dashes of a line hugging the frame's edge (seen
+    on a real page), with a few specks: no cut."""
+    grey = np.full((2339, 1654), 238, np.uint8)
+    x = 0
+    rng = np.random.default_rng(3)
+    while x < 1600:  # dashes 10–90 px long, 4–6 px deep, gaps between
+        n = int(rng.integers(10, 90))
+        grey[: int(rng.integers(4, 7)), x:x + n] = 20
+        x += n + int(rng.integers(5, 40))
+    for x in (200, 700, 1100):
+        grey[:5, x:x + 3] = 20
+    assert cut_sides(grey, 238, 200, ()) == {}
+
+
+def test_a_sheet_cut_off_on_a_white_bed_is_an_error_too() -> None:
+    """On a white lid the cut may be taken for the sheet's own edge: every side is judged."""
+    frame = scan(_wide_page(), 0.0, bed=250, margin=(110, 120))
+    report = _report(_cut(frame, 110 + 197))
+    assert any(d.code == CONTENT_AT_EDGE and d.detail.startswith("cut=right,")
+               for d in report.defects), report.defects

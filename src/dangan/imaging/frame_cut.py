@@ -6,10 +6,12 @@ Text, rules or a stamp crossing the frame's own edge on such a side were cut by 
 lay beyond is not in the file, and no retouch brings it back. The page must be scanned again.
 
 A mark counts when it touches the outermost pixels, reaches at least ``DEPTH_MM`` into the frame
-and is no longer along the edge than ``LONG_MM``; a line along most of the side (the scanner's
-own border, the sheet's shadow) is taken out first: it is no cut content. ``MIN_MARKS`` such marks
-on one side are needed: a speck at the edge is dust. Only dark inside the sheet found counts (the bed
-in a corner beside a side with bed is no mark).
+and is no longer along the edge than ``LONG_MM`` nor ``FLAT`` times longer than deep (a dash
+of a broken line: a curled edge's shadow), and the content it belongs to goes on further in
+(within ``INWARD_MM``: the rest of a cut glyph, a rule); a line along most of the side (the scanner's own
+border, the sheet's shadow) is taken out first: it is no cut content. ``MIN_MARKS`` such marks on one side are needed (text cut off gives dozens): specks at the
+edge are dust. Only dark inside the sheet found counts (the bed in a corner beside a side with
+bed is no mark).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ SIDES = ("top", "right", "bottom", "left")
 BAND_MM = 2.0  # depth of the strip looked at along each side
 DEPTH_MM = 0.4  # a cut mark runs at least this far in from the frame's edge
 LONG_MM = 25.0  # longer along the edge: a border line, not a cut mark
-MIN_MARKS = 4
+MIN_MARKS = 8
+FLAT = 3  # a mark this many times longer along the edge than deep: a dash of a line
+INWARD_MM = 6.0  # a cut mark's content goes on within this far in (a glyph, a rule)
 DARK = 0.6  # darker than this share of the paper level: ink, not shading
 
 
@@ -41,19 +45,22 @@ def cut_marks(grey: np.ndarray, level: float, dpi: float, side: str,
     """How many marks cross the frame's edge on ``side`` of the full-resolution ``grey``;
     ``sheet``: a mask of the sheet at the same size (0 outside), when a sheet was found."""
     mm = dpi / 25.4
-    depth = max(3, round(BAND_MM * mm))
-    strip = _strip(grey, side, depth)
-    dark = (strip < DARK * level).astype(np.uint8)
+    depth, inward = max(3, round(BAND_MM * mm)), max(6, round(INWARD_MM * mm))
+    wide = _strip(grey, side, inward) < DARK * level
     if sheet is not None:
-        dark[_strip(sheet, side, depth) == 0] = 0
+        wide &= _strip(sheet, side, inward) > 0
+    dark = wide[:depth].astype(np.uint8)
+    beyond = wide[depth:]  # what lies further in: where cut content goes on
     border = dark.mean(axis=1) > 0.5  # a line along the side (the scanner's border)
     edge = int(np.argmin(border)) if not border.all() else depth  # first row past it
     dark[border] = 0
     n, _labels, stats, _c = cv2.connectedComponentsWithStats(dark, connectivity=8)
     deep, long = max(2, round(DEPTH_MM * mm)), LONG_MM * mm
+    pad = max(1, round(mm))
     marks = 0
-    for _x, y, w, h, _area in stats[1:n]:
-        if y <= edge and h >= deep and w <= long:
+    for x, y, w, h, _area in stats[1:n]:
+        if y <= edge and h >= deep and w <= long and w <= FLAT * h \
+                and beyond[:, max(0, x - pad):x + w + pad].any():
             marks += 1
     return marks
 

@@ -188,10 +188,12 @@ def _check_frame_cut(report: PageReport, plan: PagePlan, grey: np.ndarray, dpi: 
                      pl: Placement) -> None:
     """Content crossing the frame's edge where no bed lies: the scan cut the sheet off there
     (``frame_cut``), an error of the scan, named by the output page's side. Not judged when
-    the sheet was not found (already flagged, its frame kept whole)."""
-    if _sheet_uncertain(plan) or not plan.paper.found:
+    the sheet is uncertain (already flagged, its frame kept whole); a frame with no sheet
+    edge in it is the sheet, every side judged — and so is a sheet on a white bed, whose
+    white shows no mark at the frame's edge (a "side" found there may be the cut itself)."""
+    if _sheet_uncertain(plan):
         return
-    bed = plan.paper.bed_sides
+    bed = plan.paper.bed_sides if plan.paper.found and not plan.paper.white_bed else ()
     cut = cut_sides(grey, plan.paper.level, dpi, bed, plan.paper.mask if bed else None)
     if cut:
         named = "/".join(output_side(side, grey.shape, pl.matrix, pl.size) for side in cut)
