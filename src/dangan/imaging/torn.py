@@ -1,0 +1,67 @@
+"""Bays torn into a sheet's edge: the bed seen through a tear inside the sheet's outline.
+
+The bed a tear shows lies inside the sheet: it is never painted (only bed outside the sheet
+is), and the paper's damage is named with its area for a person to see, as a corner folded
+over or torn away is (``paper.cut_corners``). Works on the reduced analysis image.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from dangan.imaging.paper import Paper
+
+TORN_MIN_MM2 = 25.0  # a bay of bed inside the sheet's outline this large (a seal's star printed
+# across the edge is smaller)…
+TORN_DEPTH_MM = 2.0  # …reaching this far in from its edge (the blend of the edge is less)…
+TORN_WIDTH_RATIO = 10.0  # …and no wider along the edge than this times its depth (a curled
+# edge draws the paper in by up to ~3 mm along much of a side: a long, shallow sliver)
+TORN_CORNER_MM = 2.0  # a bay at the sheet's corner is a corner cut (``cut_corners``)
+BLEND_PX_MM = 1.0  # the rim of the rectangle where paper and bed blend is no bay
+
+
+def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
+    """Areas (mm²) of bays torn into the sheet's edges: bed seen inside the sheet's
+    rectangle, reaching it from the bed outside — the bed a tear shows is the paper's own
+    damage, kept as it is (never painted: it lies inside the sheet) for a person to see.
+    A bay at a corner is left to ``cut_corners``; a hole punched through the sheet is not
+    reached from outside. Only judged on a dark or grey bed."""
+    if not paper.found or not paper.bed_sides or paper.white_bed:
+        return []
+    h, w = small.shape
+    out = small[(paper.mask == 0) & (small < 0.75 * paper.level)]
+    if out.size == 0:
+        return []
+    bed = float(np.median(out))
+    tol = max(15.0, 0.3 * (paper.level - bed))
+    # Solid areas of the bed's tone (print, a seal's ring, a line to the edge are thin)
+    k = 2 * max(1, round(1.5 * mm)) + 1  # as the bed's bodies in ``bed.find_bed``
+    tone = (np.abs(small.astype(np.float32) - bed) <= tol).astype(np.uint8)
+    dark = cv2.morphologyEx(tone, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    _, labels = cv2.connectedComponents(dark, connectivity=4)
+    inside = cv2.distanceTransform((paper.mask > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    # The bed reached from outside the sheet's rectangle (one component, usually)
+    reached = np.unique(labels[(paper.mask == 0) & (dark > 0)])
+    reached = reached[reached > 0]
+    # Each bay apart: the bed-dark inside the rectangle beyond the blend of its edge
+    deep = ((dark > 0) & (inside > BLEND_PX_MM * mm) & np.isin(labels, reached)).astype(np.uint8)
+    n, bays = cv2.connectedComponents(deep, connectivity=8)
+    corners = np.zeros((h, w), np.uint8)
+    for x, y in paper.quad:
+        cv2.circle(corners, (round(float(x)), round(float(y))),
+                   max(1, round(TORN_CORNER_MM * mm)), 1, -1)
+    found: list[float] = []
+    for i in range(1, n):
+        bay = bays == i
+        if (corners[cv2.dilate(bay.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] > 0).any():
+            continue
+        depth = float(inside[bay].max()) / mm
+        area = float(np.count_nonzero(bay)) / (mm * mm)
+        if depth < TORN_DEPTH_MM or area < TORN_MIN_MM2:
+            continue
+        if 2 * area / (depth * depth) > TORN_WIDTH_RATIO:
+            continue
+        found.append(area)
+    return found

@@ -1,0 +1,90 @@
+"""A bay torn into the sheet's edge shows the bed inside the sheet's outline: it is the
+paper's own damage, never painted (it lies inside the sheet), and ``torn.torn_bays`` names
+its area for a person to see (``torn.torn_bays``); a whole sheet, a seal printed across the edge and a corner cut
+(left to ``cut_corners``) give none."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import simplejpeg
+from retouch_synthetic import draw_page, scan
+
+from dangan.imaging.analysis import reduce
+from dangan.imaging.context import RetouchOptions
+from dangan.imaging.paper import find_paper
+from dangan.imaging.pipeline import retouch_bytes
+from dangan.imaging.torn import torn_bays
+
+MM = 200 / 25.4
+
+
+def _bay(page: np.ndarray, pts: list[list[int]], bed: int) -> np.ndarray:
+    out = page.copy()
+    cv2.fillPoly(out, [np.array(pts, np.int32)], (bed, bed, bed))
+    return out
+
+
+def _bays(page: np.ndarray, bed: int, angle: float) -> list[float]:
+    frame = scan(page, angle, bed=bed)
+    small, factor = reduce(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), 200.0)
+    return torn_bays(small, find_paper(small), 200 * factor / 25.4)
+
+
+def _tears(w: int, h: int) -> dict[str, list[list[int]]]:
+    return {
+        "right": [[w, 900], [w - 90, 950], [w - 60, 1000], [w - 120, 1040], [w, 1100]],
+        "bottom": [[600, h], [650, h - 70], [700, h - 40], [760, h - 100], [820, h]],
+    }
+
+
+@pytest.mark.parametrize(("edge", "bed", "angle"),
+                         [("right", 22, 0.0), ("right", 22, 2.0), ("bottom", 120, -1.0),
+                          ("bottom", 22, 3.0)])
+def test_a_bay_torn_into_an_edge_is_named_with_its_area(edge: str, bed: int,
+                                                        angle: float) -> None:
+    page = draw_page()
+    h, w = page.shape[:2]
+    pts = _tears(w, h)[edge]
+    area = cv2.contourArea(np.array(pts, np.float32)) / MM / MM
+    [found] = _bays(_bay(page, pts, bed), bed, angle)
+    assert found == pytest.approx(area, rel=0.3)
+
+
+@pytest.mark.parametrize(("bed", "angle"), [(22, 0.0), (22, 2.5), (120, -1.0)])
+def test_a_whole_sheet_has_no_torn_bay(bed: int, angle: float) -> None:
+    assert _bays(draw_page(), bed, angle) == []
+
+
+def test_a_seal_across_the_edge_is_no_tear() -> None:
+    """Half a seal stamped across the sheet's right edge (骑缝章): a ring 1.2 mm wide and a
+    solid star, in the grey bed's tone, touching the bed."""
+    page = draw_page()
+    h, w = page.shape[:2]
+    centre = (w, h // 2)
+    cv2.circle(page, centre, round(19 * MM), (120, 120, 120), round(1.2 * MM), cv2.LINE_AA)
+    star = [[w, h // 2 - 40], [w - 38, h // 2], [w, h // 2 + 40]]
+    cv2.fillPoly(page, [np.array(star, np.int32)], (120, 120, 120))
+    assert _bays(page, 120, 0.5) == []
+
+
+def test_a_corner_torn_away_is_left_to_the_corner_cut() -> None:
+    page = draw_page()
+    w = page.shape[1]
+    leg = round(20 * MM)
+    assert _bays(_bay(page, [[w - leg, 0], [w, 0], [w, leg]], 22), 22, 1.0) == []
+
+
+def test_the_bay_is_never_painted() -> None:
+    """The bed inside the sheet's outline stays as it was: retouch paints only outside."""
+    page = draw_page()
+    h, w = page.shape[:2]
+    frame = scan(_bay(page, _tears(w, h)["right"], 22), 0.0, bed=22)
+    result = retouch_bytes(simplejpeg.encode_jpeg(frame, quality=92),
+                           RetouchOptions(orientation=False))
+    m = np.array(result.report.matrix, np.float64).reshape(2, 3)
+    assert result.data is not None
+    out = simplejpeg.decode_jpeg(result.data, colorspace="GRAY")[:, :, 0]
+    x, y = np.array([w - 40 + 110, 1000 + 120, 1.0]) @ m.T  # inside the bay, in the scan
+    assert out[round(y), round(x)] < 80
