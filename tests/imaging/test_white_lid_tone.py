@@ -1,8 +1,8 @@
-"""A sheet on a white lid that casts no shadow, its paper within 6 % of the lid's tone: its
-edge is a small, plain step of tone (``paper._tone_step``), found along the sides that agree
-and cropped to at the sheet's size — not kept whole with the lid and shrunk. A paper at the
-lid's own tone shows no edge: the frame is kept (flagged shrunk); a sheet filling the frame,
-its text left-aligned, is never cropped to its text."""
+"""A sheet on a white lid that casts no shadow: where its edge is not seen (a paper at the
+lid's own tone) the whole frame is kept and flagged shrunk, and a sheet filling the frame
+on a lid, its text left-aligned, is never cropped to its text. (A paper within 6 % of the
+lid's tone is not found yet: a step of tone at 50 dpi is also what a dense line of small
+print looks like, and cropping there cuts it.)"""
 
 from __future__ import annotations
 
@@ -41,21 +41,6 @@ def _outside(pts: np.ndarray, result: Retouched) -> int:
     inside = (out[:, 0] >= -0.5) & (out[:, 1] >= -0.5) & (out[:, 0] <= w - 0.5) \
         & (out[:, 1] <= h - 0.5)
     return int(np.count_nonzero(~inside))
-
-
-@pytest.mark.parametrize(("tone", "lid", "angle", "noise"),
-                         [(238, 250, 0.0, 0.0), (240, 250, 1.5, 3.0), (244, 250, -2.0, 2.0),
-                          (232, 222, 0.7, 2.0)])
-def test_a_sheet_near_the_lids_tone_without_shadow_is_cropped_at_its_size(
-        tone: int, lid: int, angle: float, noise: float) -> None:
-    frame = _frame(tone, lid, angle, noise)
-    result = _retouch(frame)
-    report = result.report
-    assert report.scale >= 0.99 and SHRUNK not in report.review, report.defects
-    assert abs(report.skew_before_deg - angle) < 0.2
-    ys, xs = np.nonzero(frame[:, :, 0] < 100)
-    assert _outside(np.column_stack([xs, ys]), result) == 0  # no ink cut
-    assert report.bed_sides == []  # the lid is never painted
 
 
 def test_a_paper_at_the_lids_own_tone_keeps_the_frame() -> None:

@@ -160,9 +160,6 @@ def _side_edge(grey: np.ndarray, side: str) -> tuple[float, float, int, int] | N
     first = np.argmax(off, axis=1).astype(np.float64)
     keep = hit & (first >= 2)  # the sheet reaching the frame shows no edge here
     if keep.sum() < 0.6 * len(rows):
-        # No shadow and a paper within 6 % of the lid's tone: its edge is a small step
-        keep, first = _tone_step(strip)
-    if keep.sum() < 0.6 * len(rows):
         return None
     fit = _fit_side(np.column_stack([rows[keep].astype(np.float64), first[keep]]))
     if fit is None or fit[1] < 0.6 * len(rows):
@@ -170,44 +167,6 @@ def _side_edge(grey: np.ndarray, side: str) -> tuple[float, float, int, int] | N
     mid = (h - 1) / 2
     offset = float(np.median(first[keep] - fit[0] * (rows[keep] - mid)))
     return fit[0], offset, fit[1], len(rows)
-
-
-STEP_MIN = 4.0  # grey levels: a paper's tone step from a lid, no shadow (noise ≤ ~1 here)
-STEP_SHARE = 0.02  # …or this share of the lid's level, whichever is more
-
-
-def _tone_step(strip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """On each line across a side's strip (the frame at column 0), the first place where the
-    grey steps to another level and stays there — the mean of the next ~1.5 mm differs from
-    that of the last ~1.5 mm, and the ~1.5 mm after those too, the same way: a step, not a
-    thin line (a rule) and not a slow drift of the light. Lines are smoothed along the side
-    over 5 lines first (the edge is straight). (lines with a step, where it lies)."""
-    n, depth = strip.shape
-    k = 3
-    keep = np.zeros(n, bool)
-    first = np.zeros(n, np.float64)
-    if depth < 4 * k + 2 or n < 5:
-        return keep, first
-    s = cv2.blur(strip, (1, 5), borderType=cv2.BORDER_REPLICATE).astype(np.float64)
-    zero = np.zeros((n, 1))
-    c = np.concatenate([zero, np.cumsum(s, axis=1)], axis=1)
-    c2 = np.concatenate([zero, np.cumsum(s * s, axis=1)], axis=1)
-    x = np.arange(k, depth - 2 * k)
-
-    def mean(a: np.ndarray, b: np.ndarray, cs: np.ndarray = c) -> np.ndarray:
-        return (cs[:, b] - cs[:, a]) / (b - a)[None, :]  # mean of s[:, a:b] per line
-
-    before = mean(x - k, x)
-    step = mean(x, x + k) - before
-    beyond = mean(x + k, x + 2 * k) - before
-    # the paper after the step is plain (print there is no edge of the paper)
-    spread = np.sqrt(np.maximum(mean(x, x + 2 * k, c2) - mean(x, x + 2 * k) ** 2, 0.0))
-    thr = np.maximum(STEP_MIN, STEP_SHARE * s[:, :2].mean(axis=1, keepdims=True))
-    on = ((np.abs(step) >= thr) & (np.abs(beyond) >= thr) & (np.sign(step) == np.sign(beyond))
-          & (spread <= 0.75 * np.abs(beyond)))
-    keep = on.any(axis=1)
-    first = (x[np.argmax(on, axis=1)]).astype(np.float64)
-    return keep, first
 
 
 def _white_bed_angle(grey: np.ndarray) -> float | None:
