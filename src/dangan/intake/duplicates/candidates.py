@@ -16,7 +16,7 @@ OFFSET_PX = 32.0  # offset cells, working px
 OFFSET_BINS = 32
 MIN_SHARED = 4  # shared words (in one turn and offset cell) a pair needs to be a candidate
 TOP_CANDIDATES = 3  # candidates kept per page, best first
-WIDE_CANDIDATES = 8  # ... of which those plainly not one sheet (the fit of the marks fails)
+WIDE_CANDIDATES = 5  # ... of which those plainly not one sheet (the fit of the marks fails)
 # are cheap and do not count: the search looks this far down a page's list at most
 MAX_WORD_PAGES = 16  # a word on more pages than this is texture, not one sheet
 
