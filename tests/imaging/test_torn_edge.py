@@ -88,3 +88,17 @@ def test_the_bay_is_never_painted() -> None:
     out = simplejpeg.decode_jpeg(result.data, colorspace="GRAY")[:, :, 0]
     x, y = np.array([w - 40 + 110, 1000 + 120, 1.0]) @ m.T  # inside the bay, in the scan
     assert out[round(y), round(x)] < 80
+
+
+def test_a_torn_edge_asks_a_person_with_its_area() -> None:
+    page = draw_page()
+    h, w = page.shape[:2]
+    frame = scan(_bay(page, _tears(w, h)["right"], 22), 0.0, bed=22)
+    report = retouch_bytes(simplejpeg.encode_jpeg(frame, quality=92),
+                           RetouchOptions(orientation=False)).report
+    assert "torn_edge" in report.review and len(report.torn_mm2) == 1, report.review
+    [detail] = [d.detail for d in report.defects if d.detail.startswith("torn_edge:")]
+    assert detail.endswith("mm2") and report.status == "defect"
+    report = retouch_bytes(simplejpeg.encode_jpeg(scan(page, 0.0, bed=22), quality=92),
+                           RetouchOptions(orientation=False)).report
+    assert "torn_edge" not in report.review and report.torn_mm2 == []

@@ -111,6 +111,7 @@ class PageReport:
     ink_ratio: float = 0.0
     faint_ratio: float = 0.0  # faint marks on a page without ink (measured only then)
     corners_cut_mm2: list[float] = field(default_factory=list)  # folded or torn-off corners
+    torn_mm2: list[float] = field(default_factory=list)  # bays torn into the sheet's edges
     sharpness: float = 0.0
     edge_residue: float = 0.0
     edge_residue_side: str = ""  # the output side the residue was measured on

@@ -24,6 +24,7 @@ from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, t
 from dangan.imaging.load import EXIF_MIRRORED, FROM_16BIT, BadPage, decode_page
 from dangan.imaging.paper import cut_corners
 from dangan.imaging.render import Fill, half_size, paper_colour, render
+from dangan.imaging.torn import torn_bays
 
 
 @dataclass
@@ -151,6 +152,7 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     report.ink_ratio = float(np.count_nonzero(plan.ink)) / paper_px
     report.corners_cut_mm2 = [round(a, 1)
                               for a in cut_corners(plan.small, plan.paper, f * dpi / 25.4)]
+    report.torn_mm2 = [round(a, 1) for a in torn_bays(plan.small, plan.paper, f * dpi / 25.4)]
     if report.ink_ratio < min_ink:  # no ink: is it blank, or are its marks only faint?
         report.faint_ratio = faint_share(plan.small, plan.paper, dpi * f / 25.4, plan.holes)
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)

@@ -113,6 +113,7 @@ SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertai
 SKEW_DISPUTED = "skew_disputed"  # review reason: text and sheet edge at different angles
 SHRUNK = "shrunk"  # review reason: scaled down by more than 5 % to fit the page size
 CORNER_CUT = "corner_cut"  # review reason: a corner folded over or torn away
+TORN_EDGE = "torn_edge"  # review reason: a bay torn into the sheet's edge shows the bed
 FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
 DARK_SCAN = "dark_scan"  # review reason: the paper itself came out dark (underexposed)
 # The brightest channel of the paper's colour below this: underexposed, whatever the paper's
@@ -145,6 +146,8 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     if report.corners_cut_mm2:  # a dog-ear hides what lies under it: unfold and scan again
         report.needs_review(CORNER_CUT, "area=" + ",".join(f"{a:.0f}mm2"
                                                            for a in report.corners_cut_mm2))
+    if report.torn_mm2:  # the bed shows through a tear: what was there is gone or folded
+        report.needs_review(TORN_EDGE, "area=" + ",".join(f"{a:.0f}mm2" for a in report.torn_mm2))
     if report.skew_method == "unsure" and SKEW_DISPUTED not in report.review:  # ink, but no angle to trust: left as it was
         report.needs_review(SKEW_UNCERTAIN)
     if report.edge_residue > q.max_edge_residue_ratio:

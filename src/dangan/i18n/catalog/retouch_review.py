@@ -31,6 +31,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                   "a corner is folded over or missing; what lies under a "
                                   "fold may be hidden: unfold it and scan again, or check "
                                   "the original"),
+    "retouch.review.torn_edge": ("纸张边缘有破口，破口处露出扫描底色：原件破损处的内容可能缺失或折在背面，请核对原件",
+                                 "a tear in the sheet's edge shows the scanner bed: what was "
+                                 "there may be missing or folded behind — check the original"),
     "retouch.review.skew_disputed": ("文字行与纸张边缘的倾斜角度不一致（粘贴的票据歪斜，或复印歪斜），"
                                      "未纠偏，请人工判断",
                                      "the text lines and the sheet's edge lie at different "
