@@ -159,3 +159,19 @@ def test_filled_holes_are_not_flagged(seed: int, bed: str, count: int) -> None:
     page = make_page(seed, bed=bed, holes=count, turn=0)
     judged, _f = _judge(page.image)
     assert len(judged.holes) == count and judged.unsure == []
+
+
+def test_a_lone_hole_asks_a_person_in_the_report_with_its_box() -> None:
+    from dangan.imaging.context import RetouchOptions
+    from dangan.imaging.pipeline import retouch_bytes
+
+    page = draw_page()
+    h = page.shape[0]
+    _disc(page, 90, h // 2 + 200, 22)
+    data = _jpeg(scan(page, 0.0, bed=22))
+    report = retouch_bytes(data, RetouchOptions(orientation=False, holes=True)).report
+    assert "hole_unsure" in report.review and report.holes_filled == 0
+    [box] = report.hole_unsure_boxes
+    assert box[0] < 90 < box[2] and box[1] < h // 2 + 200 < box[3], box
+    report = retouch_bytes(data, RetouchOptions(orientation=False, holes=False)).report
+    assert "hole_unsure" not in report.review  # holes not asked for: nothing said of them

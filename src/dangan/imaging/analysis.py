@@ -24,7 +24,7 @@ from dangan.imaging.deskew import (
     text_skew,
     turn_allowed,
 )
-from dangan.imaging.holes import Hole, confirm_holes, find_holes, find_rings
+from dangan.imaging.holes import Hole, find_holes, find_rings, judge_holes
 from dangan.imaging.orientation import OSD_LONG_SIDE, OrientationDecision, decide_orientation
 from dangan.imaging.paper import Paper, find_paper
 
@@ -53,6 +53,7 @@ class PagePlan:
     bed: Bed | None = None  # the bed that may be painted; whether the sheet was found
     orientation_review: str = ""  # why a person should check the turn; "" when sure
     skew_review: str = ""  # the text's and the sheet edge's angles when they disagree
+    holes_unsure: tuple[Hole, ...] = ()  # likely holes left unfilled: for a person to look
 
     @property
     def turn_deg(self) -> float:
@@ -200,7 +201,8 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     bed = find_bed(small, paper, mm)
     holes = find_holes(small, paper.mask, paper.quad, paper.level, mm) if paper.found else []
     rings = find_rings(grey, factor, dpi) if paper.found and opts.holes else []
-    holes = confirm_holes(grey, factor, dpi, holes, paper.quad, rings)
+    judged = judge_holes(grey, factor, dpi, holes, paper.quad, rings)
+    holes = judged.holes
     ink = ink_mask(small, paper, mm)
     _remove_holes(ink, holes)
     pts = ink_points(ink)
@@ -234,7 +236,8 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
         skew, method, skew_conf = choose_skew(content, None)
     return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
                     tuple(holes), ink, _content_box(ink, bed), small, bed,
-                    orientation_review=decision.review, skew_review=skew_review)
+                    orientation_review=decision.review, skew_review=skew_review,
+                    holes_unsure=tuple(judged.unsure))
 
 
 def _content_box(ink: np.ndarray, bed: Bed) -> np.ndarray | None:

@@ -123,6 +123,7 @@ class PageReport:
     page: int = 1  # page of the source file (1-based), of ``pages``
     pages: int = 1
     hole_boxes: list[list[int]] = field(default_factory=list)  # filled holes, output px x0 y0 x1 y1
+    hole_unsure_boxes: list[list[int]] = field(default_factory=list)  # likely holes left, output px
     changes: list[Defect] = field(default_factory=list)  # what was done (code, detail)
     review: list[str] = field(default_factory=list)  # why a person should look (reason codes)
     defects: list[Defect] = field(default_factory=list)

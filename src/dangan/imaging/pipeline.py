@@ -103,6 +103,27 @@ def _paper_samples(plan: PagePlan) -> np.ndarray:
     return _to_scan(pts, plan.factor)
 
 
+HOLE_UNSURE = "hole_unsure"  # review reason: a likely binding hole was left as it is
+
+
+def _on_canvas(holes: tuple, m: np.ndarray, factor: float, size: tuple[int, int]
+               ) -> list[list[int]]:
+    """Boxes (output px x0 y0 x1 y1) of the holes (analysis px) whose centre lands on the
+    canvas, as a fill's box."""
+    if not holes:
+        return []
+    scale = float(np.hypot(m[0, 0], m[0, 1]))
+    centres = transform(np.vstack([m, [0, 0, 1]]),
+                        _to_scan(np.array([[h.x, h.y] for h in holes]), factor))
+    w, h_out = size
+    out = []
+    for (x, y), h in zip(centres, holes, strict=True):
+        r = h.r / factor * scale * 1.3 + 2
+        if 0 <= x < w and 0 <= y < h_out:
+            out.append([round(x - r), round(y - r), round(x + r), round(y + r)])
+    return out
+
+
 def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
           size: tuple[int, int]) -> Fill:
     """What the render paints: the bed outside the sheet and the holes whose centre lands on
@@ -287,6 +308,10 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     _record(report, plan, fill, pl)
+    if opts.holes and not unsure:  # likely holes left unfilled: a person looks
+        report.hole_unsure_boxes = _on_canvas(plan.holes_unsure, pl.matrix, plan.factor, pl.size)
+        if report.hole_unsure_boxes:
+            report.needs_review(HOLE_UNSURE, f"count={len(report.hole_unsure_boxes)}")
     _check_frame_cut(report, plan, grey, dpi, pl)
     if pl.scale < SHRUNK_REVIEW and _size_fit(plan, grey.shape, dpi, pl.size) < SHRUNK_REVIEW:
         # the sheet (or the frame kept) does not fit the page at its size — not only the

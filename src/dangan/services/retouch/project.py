@@ -54,7 +54,7 @@ STAGE = "retouch"
 METRIC_KEYS = ("rotation", "orientation_confidence", "skew_before_deg", "skew_after_deg",
                "skew_method", "holes_found", "holes_filled", "scale", "ink_ratio", "faint_ratio",
                "sharpness", "edge_residue", "content_margin_mm", "width", "height", "dpi", "dpi_source",
-               "hole_boxes", "corners_cut_mm2", "torn_mm2", "review")
+               "hole_boxes", "hole_unsure_boxes", "corners_cut_mm2", "torn_mm2", "review")
 
 
 @dataclass(frozen=True)
