@@ -126,7 +126,7 @@ def test_retouch_of_a_12_bit_page_is_a_page_not_black() -> None:
     data = _encode(_deep(page, 12), ".png")
     result = retouch_bytes(data, RetouchOptions(orientation=False))
     assert result.report.status != "failed"
-    assert ("converted", "source=16-bit,target=8-bit") in [
+    assert ("converted", "source=16-bit,target=8-bit,bits=12") in [
         (d.code, d.detail) for d in result.report.defects]
     assert result.report.ink_ratio < 0.2  # text on paper, not a black page
 
