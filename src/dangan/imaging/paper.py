@@ -144,16 +144,27 @@ def _side_line(grey: np.ndarray, side: str) -> tuple[float, int, int] | None:
     return None if found is None else (found[0], found[2], found[3])
 
 
-def _side_edge(grey: np.ndarray, side: str) -> tuple[float, float, int, int] | None:
-    """``_side_line`` with where the line lies: (slope, offset inward from the frame at the
-    middle of the side, inliers, lines looked at), in the strip's frame."""
+def _side_strip(grey: np.ndarray, side: str
+                ) -> tuple[np.ndarray, np.ndarray, int, int] | None:
+    """The strip along ``side`` turned so the frame's edge is column 0 (float32), over the
+    middle 80 % of the side's lines; with those lines' indices and the turned image's height
+    and width. None for a side too short to judge."""
     g = {"left": grey, "right": grey[:, ::-1], "top": grey.T, "bottom": grey.T[:, ::-1]}[side]
     h, w = g.shape
     depth = max(4, int(EDGE_STRIP * w))
     rows = np.arange(int(0.1 * h), int(0.9 * h))
     if len(rows) < 20:
         return None
-    strip = g[rows, :depth].astype(np.float32)
+    return g[rows, :depth].astype(np.float32), rows, h, w
+
+
+def _side_edge(grey: np.ndarray, side: str) -> tuple[float, float, int, int] | None:
+    """``_side_line`` with where the line lies: (slope, offset inward from the frame at the
+    middle of the side, inliers, lines looked at), in the strip's frame."""
+    found = _side_strip(grey, side)
+    if found is None:
+        return None
+    strip, rows, h, _w = found
     ref = np.median(strip[:, :2], axis=1, keepdims=True)
     off = np.abs(strip - ref) >= np.maximum(8.0, 0.06 * ref)
     hit = off.any(axis=1)
@@ -259,13 +270,11 @@ def _step_at_edge(grey: np.ndarray, side: str) -> float | None:
     a grey or black bed is ≥ 1.3 darker than paper, a white lid within ~15 % of it (its
     edge, only the sheet's shadow in deep shade, is not seen on every line). None when an
     edge is seen on less than a quarter of the lines."""
-    g = {"left": grey, "right": grey[:, ::-1], "top": grey.T, "bottom": grey.T[:, ::-1]}[side]
-    h, w = g.shape
-    depth = max(4, int(EDGE_STRIP * w))
-    rows = np.arange(int(0.1 * h), int(0.9 * h))
-    if len(rows) < 20:
+    found = _side_strip(grey, side)
+    if found is None:
         return None
-    strip = g[rows, :depth].astype(np.float32)
+    strip, rows, _h, w = found
+    depth = strip.shape[1]
     ref = np.median(strip[:, :2], axis=1)
     off = np.abs(strip - ref[:, None]) >= np.maximum(8.0, 0.06 * ref[:, None])
     first = np.argmax(off, axis=1)
