@@ -16,6 +16,7 @@ import numpy as np
 from dangan.imaging import context as c
 from dangan.imaging import qc
 from dangan.imaging.analysis import PagePlan, analyse, faint_share
+from dangan.imaging.bilevel import is_bilevel
 from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
@@ -223,6 +224,22 @@ def _check_frame_cut(report: PageReport, plan: PagePlan, grey: np.ndarray, dpi: 
         report.flag(c.CONTENT_AT_EDGE, f"cut={named},marks={sum(cut.values())}")
 
 
+# A page whose sheet is more than this share mid-tones (between a quarter and 0.7 of the paper's
+# level, sampled at every 4th pixel — text is ink or paper but for its edges, ≤ 8 % on text,
+# tables, charts and forms of both generators) loses them in bilevel mode: a photograph, a
+# halftone, grey shading. A person chooses grey or colour for it.
+BILEVEL_TONES = 0.12
+
+
+def mid_tone_share(grey: np.ndarray, sheet_small: np.ndarray, level: float) -> float:
+    """Share of the sheet's pixels (every 4th) in mid-tones of the paper's ``level``."""
+    sub = grey[::4, ::4]
+    sheet = cv2.resize(sheet_small, (sub.shape[1], sub.shape[0]),
+                       interpolation=cv2.INTER_NEAREST) > 0
+    mid = (sub > 0.25 * level) & (sub < 0.7 * level) & sheet
+    return float(mid.sum()) / max(1, int(sheet.sum()))
+
+
 def _sheet_uncertain(plan: PagePlan) -> bool:
     """The sheet was not found with confidence though bed was seen (or no sheet at all): the
     page keeps its whole frame and no bed on it is painted (holes are judged on their own)."""
@@ -313,6 +330,10 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
         if report.hole_unsure_boxes:
             report.needs_review(HOLE_UNSURE, f"count={len(report.hole_unsure_boxes)}")
     _check_frame_cut(report, plan, grey, dpi, pl)
+    if opts.mode == "bilevel" and not is_bilevel(grey):
+        tones = mid_tone_share(grey, plan.paper.mask, plan.paper.level)
+        if tones > BILEVEL_TONES:  # a photo, a halftone, shading: lost to black and white
+            report.needs_review("bilevel_tones", f"share={tones:.2f}")
     if pl.scale < SHRUNK_REVIEW and _size_fit(plan, grey.shape, dpi, pl.size) < SHRUNK_REVIEW:
         # the sheet (or the frame kept) does not fit the page at its size — not only the
         # corners of a deskewed full frame: it comes out smaller than it is, a person looks

@@ -56,6 +56,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "the file's EXIF orientation tag says it is shown mirrored "
                                      "and it was mirrored so: scanners do not write mirror tags — "
                                      "check that the text reads the right way"),
+    "retouch.review.bilevel_tones": ("页面有大面积灰色调（照片、网纹印刷或底纹），黑白二值化会丢失这些细节："
+                                     "请核对，必要时改用灰度或彩色模式",
+                                     "much of the page is in mid-tones (a photograph, halftone "
+                                     "print or shading), which black and white loses: check it, "
+                                     "and use grey or colour mode if need be"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),
