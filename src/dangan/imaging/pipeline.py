@@ -22,6 +22,7 @@ from dangan.imaging.deskew import ink_points
 from dangan.imaging.encode import encode
 from dangan.imaging.frame_cut import cut_sides, output_side
 from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, transform
+from dangan.imaging.holes import Hole
 from dangan.imaging.load import EXIF_MIRRORED, FROM_16BIT, BadPage, decode_page
 from dangan.imaging.paper import cut_corners
 from dangan.imaging.render import Fill, half_size, paper_colour, render
@@ -107,22 +108,24 @@ def _paper_samples(plan: PagePlan) -> np.ndarray:
 HOLE_UNSURE = "hole_unsure"  # review reason: a likely binding hole was left as it is
 
 
-def _on_canvas(holes: tuple, m: np.ndarray, factor: float, size: tuple[int, int]
-               ) -> list[list[int]]:
-    """Boxes (output px x0 y0 x1 y1) of the holes (analysis px) whose centre lands on the
-    canvas, as a fill's box."""
+def _on_canvas(holes: tuple[Hole, ...], m: np.ndarray, factor: float,
+               size: tuple[int, int]) -> tuple[tuple[float, float, float], ...]:
+    """(x, y, r) on the output canvas of the holes (analysis px) whose centre lands on it, r
+    the radius a fill covers (a hole cropped off with the sheet's overhang is not there)."""
     if not holes:
-        return []
+        return ()
     scale = float(np.hypot(m[0, 0], m[0, 1]))
     centres = transform(np.vstack([m, [0, 0, 1]]),
                         _to_scan(np.array([[h.x, h.y] for h in holes]), factor))
     w, h_out = size
-    out = []
-    for (x, y), h in zip(centres, holes, strict=True):
-        r = h.r / factor * scale * 1.3 + 2
-        if 0 <= x < w and 0 <= y < h_out:
-            out.append([round(x - r), round(y - r), round(x + r), round(y + r)])
-    return out
+    return tuple((float(x), float(y), h.r / factor * scale * 1.3 + 2)
+                 for (x, y), h in zip(centres, holes, strict=True)
+                 if 0 <= x < w and 0 <= y < h_out)
+
+
+def _box(x: float, y: float, r: float) -> list[int]:
+    """A hole's box on the output, x0 y0 x1 y1."""
+    return [round(x - r), round(y - r), round(x + r), round(y + r)]
 
 
 def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
@@ -134,15 +137,8 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
     if plan.paper.found and opts.borders and plan.bed is not None and plan.bed.zone.any():
         outline = transform(np.vstack([m, [0, 0, 1]]), _to_scan(plan.paper.outline, plan.factor))
         zone = (plan.bed.zone, scaled(m, plan.factor, 1.0))
-    holes: tuple[tuple[float, float, float], ...] = ()
-    if opts.holes and plan.holes:  # judged on their own, whether the sheet was found or not
-        scale = float(np.hypot(m[0, 0], m[0, 1]))
-        centres = transform(np.vstack([m, [0, 0, 1]]),
-                            _to_scan(np.array([[h.x, h.y] for h in plan.holes]), plan.factor))
-        w, h_out = size
-        holes = tuple((float(x), float(y), h.r / plan.factor * scale * 1.3 + 2)
-                      for (x, y), h in zip(centres, plan.holes, strict=True)
-                      if 0 <= x < w and 0 <= y < h_out)
+    # holes are judged on their own, whether the sheet was found or not
+    holes = _on_canvas(plan.holes, m, plan.factor, size) if opts.holes else ()
     return Fill(outline, opts.px(0.6, dpi), holes, zone)
 
 
@@ -192,7 +188,7 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> No
     if fill.zone is not None:
         report.changed(c.BED_REMOVED, ",".join(plan.paper.bed_sides))
     for x, y, r in fill.holes:
-        box = [round(x - r), round(y - r), round(x + r), round(y + r)]
+        box = _box(x, y, r)
         report.hole_boxes.append(box)
         report.changed(c.HOLE_FILLED, ",".join(map(str, box)))
     if pl.scale < 0.995:
@@ -326,7 +322,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     _record(report, plan, fill, pl)
     if opts.holes and not unsure:  # likely holes left unfilled: a person looks
-        report.hole_unsure_boxes = _on_canvas(plan.holes_unsure, pl.matrix, plan.factor, pl.size)
+        report.hole_unsure_boxes = [_box(*hole) for hole in _on_canvas(
+            plan.holes_unsure, pl.matrix, plan.factor, pl.size)]
         if report.hole_unsure_boxes:
             report.needs_review(HOLE_UNSURE, f"count={len(report.hole_unsure_boxes)}")
     _check_frame_cut(report, plan, grey, dpi, pl)
