@@ -1,0 +1,178 @@
+"""The mid-size scan (ink, dark areas, the sheet's outline) and the checks on the sheet as a
+whole: one scan's sheet laid on the other's bed, marks the other scan does not see."""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import simplejpeg
+from PIL import Image
+
+from dangan.intake.duplicates.marks import relative_ink, resize_long
+from dangan.intake.duplicates.tiles import (
+    BORDER_PX,
+    INK_STRONG,
+    LINE_PX,
+    MARK_MIN_PX,
+    _away,
+    _solid,
+)
+
+MID_SIDE = 1000  # longer side of the images compared
+MID_KERNEL = 23  # paper level at MID_SIDE: ink strokes are thinner than this
+MAX_UNSEEN_PX = MARK_MIN_PX - 1  # marks off the other scan's view (its frame, its bed): none
+DARK_SHARE = 0.45  # grey below this share of the page's paper: a dark bed or area ...
+DARK_MIN_PX = 7  # ... and wider than this (strokes are thinner)
+LIGHT_SHARE = 0.75  # paper level (strokes closed over) above this share: plain paper
+BED_SHARE = 0.3  # grey below this share of the paper: a black bed
+BED_BORDER_SHARE = 0.6  # the frame's border this much black bed: the sheet's outline is known
+SHEET_OPEN = 41  # the sheet: its paper, less light strips of the bed narrower than this
+SHEET_MARGIN_PX = 12  # the known sheet, less this band along its edges (curl, shadow, blur)
+OFF_SHEET_OPEN = 25  # what lies off the other sheet must be wider than any stroke ...
+MAX_OFF_SHEET_SHARE = 0.005  # ... and cover more than this share of the frame: two sheets
+
+
+def mid_grey(data: bytes) -> np.ndarray | None:
+    """The file decoded to MID_SIDE on its longer side (JPEG: DCT-scaled decode)."""
+    try:
+        if data[:3] == b"\xff\xd8\xff":
+            h, w, _cs, _sub = simplejpeg.decode_jpeg_header(data)
+            f = MID_SIDE / max(h, w)
+            grey = simplejpeg.decode_jpeg(
+                data, colorspace="GRAY", fastdct=True, fastupsample=True,
+                min_width=min(w, math.ceil(w * f)), min_height=min(h, math.ceil(h * f)),
+            )[:, :, 0]
+        else:
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("L", (MID_SIDE, MID_SIDE))
+                grey = np.asarray(img.convert("L"))
+    except Exception:
+        return None
+    return resize_long(grey, MID_SIDE)
+
+
+@dataclass(frozen=True)
+class MidScan:
+    """One file at the mid size: its ink, its dark areas (bed, holes, dark pictures) and,
+    where the bed around it is dark, the sheet (its outline filled)."""
+
+    ink: np.ndarray
+    dark: np.ndarray  # uint8 0/1
+    bed: np.ndarray  # uint8 0/1: the dark areas that reach the frame's edge (a dark bed)
+    light: np.ndarray  # uint8 0/1: plain paper (strokes aside), clearly lighter than ``dark``
+    sheet: np.ndarray | None  # uint8 0/1, less SHEET_MARGIN_PX along the edges; None: unknown
+
+
+def mid_scan(grey: np.ndarray) -> MidScan:
+    paper = float(np.percentile(grey, 90))
+    # dark areas wider than a stroke: the bed (even a strip of it), holes, dark pictures
+    dark = cv2.morphologyEx((grey < DARK_SHARE * paper).astype(np.uint8), cv2.MORPH_OPEN,
+                            np.ones((DARK_MIN_PX, DARK_MIN_PX), np.uint8))
+    n, labels = cv2.connectedComponents(dark, connectivity=4)
+    edge = np.zeros(n, np.uint8)
+    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 1
+    edge[0] = 0
+    dark_bed = edge[labels]
+    bed = grey < BED_SHARE * paper
+    border = np.concatenate([bed[0], bed[-1], bed[:, 0], bed[:, -1]])
+    sheet = None
+    if float(border.mean()) >= BED_BORDER_SHARE:  # a black bed: the outline is plain
+        # light strips of the bed (lid, edge of the glass) narrower than SHEET_OPEN are cut
+        bright = cv2.morphologyEx(1 - dark, cv2.MORPH_OPEN,
+                                  np.ones((SHEET_OPEN, SHEET_OPEN), np.uint8))
+        n, labels, stats, _c = cv2.connectedComponentsWithStats(bright, connectivity=4)
+        if n > 1:
+            big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            mask = (labels == big).astype(np.uint8)
+            contours, _h = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            filled = np.zeros_like(mask)
+            cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+            m = 2 * SHEET_MARGIN_PX + 1
+            # less a band along its outline and along the frame (a bed strip there is unsure)
+            sheet = cv2.erode(filled, np.ones((m, m), np.uint8),
+                              borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (MID_KERNEL, MID_KERNEL))
+    level = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
+    # plain paper: not a hole or a strip of bed that the closing covered
+    light = cv2.bitwise_and((level >= LIGHT_SHARE * paper).astype(np.uint8), 1 - dark)
+    return MidScan(relative_ink(grey, MID_KERNEL), dark, dark_bed, light, sheet)
+
+
+def off_sheet(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
+    """Area (mid-size px) of one scan's sheet that the transform lays on the other's bed.
+
+    A sheet scanned twice moves as a whole: wherever both frames see it, its paper lies on
+    the other scan's paper. Two sheets matched on one mark they share (the same seal stamped
+    at another place) put the rest of the one sheet where the other shows its bed. Only a
+    sheet whose outline is seen (a black bed around it) is checked, only where it is plain
+    paper itself (not a hole, a picture or a shaded part), and only a wide stretch counts (an
+    edge band of a few pixels is curl or blur).
+    """
+    h, w = a.ink.shape
+    hb, wb = b.ink.shape
+    inv = cv2.invertAffineTransform(a_to_b)
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    out = 0
+    for one, other, m, size in ((a, b, a_to_b, (w, h)), (b, a, inv, (wb, hb))):
+        if one.sheet is None:
+            continue
+        # the other scan's dark areas, and where its frame is, laid on this scan
+        dark = cv2.warpAffine(other.dark, m, size, flags=flags)
+        seen = cv2.warpAffine(np.ones(other.dark.shape, np.uint8), m, size, flags=flags)
+        seen = cv2.erode(seen, np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8))
+        lost = one.sheet & one.light & dark & seen
+        k = np.ones((OFF_SHEET_OPEN, OFF_SHEET_OPEN), np.uint8)
+        out = max(out, int(cv2.morphologyEx(lost, cv2.MORPH_OPEN, k).sum()))
+    return out
+
+
+def _mark_mask(strong: np.ndarray) -> np.ndarray:
+    """1 on the marks of a strong-ink mask: components of MARK_MIN_PX or more that are not
+    lines (as ``unmatched_marks`` checks them)."""
+    _n, labels, stats, _c = cv2.connectedComponentsWithStats(strong, connectivity=8)
+    bw, bh, size = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, 4]
+    longest = np.maximum(bw, bh)
+    line = (longest >= LINE_PX) | (longest >= 8 * np.maximum(np.minimum(bw, bh), 1))
+    keep = ((size >= MARK_MIN_PX) & ~line).astype(np.uint8)
+    keep[0] = 0
+    out: np.ndarray = keep[labels]
+    return out
+
+
+def unseen_marks(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
+    """Strong ink of either scan's marks (on its own sheet: away from its dark areas, holes
+    and frame edges) that the transform lays where the other scan does not see the sheet:
+    off its frame, or well inside the dark bed around its sheet.
+
+    A sheet scanned twice is seen whole by both scans: each mark of the one lies within the
+    other's frame, on its sheet, where ``unmatched_marks`` checks it. Two sheets matched on
+    what they share (one seal stamped at other places, one letterhead or form) can lay the
+    rest of each sheet — a page number, a written value — off the other scan, where nothing
+    confirms it; such a mark is not taken as found. The larger of the two scans' figures.
+    """
+    inv = cv2.invertAffineTransform(a_to_b)
+    return max(int(_unseen(a, b, a_to_b).sum()), int(_unseen(b, a, inv).sum()))
+
+
+def _unseen(one: MidScan, other: MidScan, one_to_other: np.ndarray) -> np.ndarray:
+    """1 on the marks of ``one`` that ``other`` does not see (``unseen_marks``)."""
+    h, w = one.ink.shape
+    band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
+    own = cv2.bitwise_and(_away(one.dark, band, (h, w)), 1 - _solid(one.ink))
+    marks = _mark_mask(cv2.bitwise_and((one.ink > INK_STRONG).astype(np.uint8), own))
+    # where the other scan plainly does not see the sheet: off its frame or well inside its
+    # dark bed, by more than BORDER_PX either way (the sheet's edge and the alignment's play
+    # there are no mark of the sheet's own)
+    blind = cv2.erode(other.bed, band, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    blind = cv2.copyMakeBorder(blind, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX,
+                               cv2.BORDER_CONSTANT, value=1)
+    m = one_to_other.copy()
+    m[:, 2] += BORDER_PX  # onto the other's frame widened by BORDER_PX
+    off = cv2.warpAffine(blind, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=1)
+    out: np.ndarray = cv2.bitwise_and(marks, off)
+    return out
