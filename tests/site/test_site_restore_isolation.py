@@ -30,6 +30,7 @@ from dangan.services.fixity import fixity
 from dangan.services.intake import ingest
 from dangan.services.project import ProjectContext, open_project
 from dangan.services.site import backup
+from dangan.services.site import restore as restore_svc
 from workflow.helpers import line_to
 
 
@@ -220,7 +221,7 @@ def test_a_killed_restore_is_redone_by_a_rerun(project: ProjectContext, tmp_path
         raise KeyboardInterrupt  # stands for the process dying half-way through the files
 
     with monkeypatch.context() as m:
-        m.setattr(backup, "_restore_sheets", killed)
+        m.setattr(restore_svc, "_restore_sheets", killed)
         with pytest.raises(KeyboardInterrupt):
             backup.restore(out, home)
     assert not home.exists() and not list(tmp_path.glob(".dangan-tmp-*"))
@@ -312,13 +313,13 @@ def test_a_postgres_restore_stopped_after_its_schema_leaves_none_and_a_rerun_wor
         with admin.connect() as conn:  # made by the administrator (deploy/README.md): kept
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         with monkeypatch.context() as m:
-            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
+            m.setattr(restore_svc, "_restore_sheets", lambda *_a: stop())
             with pytest.raises(KeyboardInterrupt):
                 backup.restore(out, home, database_url=url)
         assert not home.exists() and tables() == 0
         with monkeypatch.context() as m:  # kill -9: nothing after the load runs
-            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
-            m.setattr(backup, "_drop_own_schema", lambda *_a: None)
+            m.setattr(restore_svc, "_restore_sheets", lambda *_a: stop())
+            m.setattr(restore_svc, "_drop_own_schema", lambda *_a: None)
             with pytest.raises(KeyboardInterrupt):
                 backup.restore(out, home, database_url=url)
         assert not home.exists() and tables() > 30
@@ -336,8 +337,8 @@ def test_a_postgres_restore_stopped_after_its_schema_leaves_none_and_a_rerun_wor
         home3, schema3 = tmp_path / "pgrest3", schema + "c"
         url3 = _schema_url(postgres_base_url, schema3)
         with monkeypatch.context() as m:
-            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
-            m.setattr(backup, "_drop_own_schema", lambda *_a: None)
+            m.setattr(restore_svc, "_restore_sheets", lambda *_a: stop())
+            m.setattr(restore_svc, "_drop_own_schema", lambda *_a: None)
             with pytest.raises(KeyboardInterrupt):
                 backup.restore(out, home3, database_url=url3)
         assert backup.restore(out, home3, database_url=url3).files == 8
@@ -346,8 +347,8 @@ def test_a_postgres_restore_stopped_after_its_schema_leaves_none_and_a_rerun_wor
         schema2 = schema + "b"
         url2 = _schema_url(postgres_base_url, schema2)
         with monkeypatch.context() as m:
-            m.setattr(backup, "_restore_sheets", lambda *_a: stop())
-            m.setattr(backup, "_drop_own_schema", lambda *_a: None)
+            m.setattr(restore_svc, "_restore_sheets", lambda *_a: stop())
+            m.setattr(restore_svc, "_drop_own_schema", lambda *_a: None)
             with pytest.raises(KeyboardInterrupt):
                 backup.restore(out, home2, database_url=url2)
         with admin.connect() as conn:

@@ -85,7 +85,7 @@ def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.
                                              help="cli.opt.restore.database_url"),
             snapshot: str = typer.Option(None, "--snapshot", help="cli.opt.restore.snapshot"),
             as_json: bool = AsJson) -> None:
-    from dangan.services.site import backup as svc
+    from dangan.services.site import restore as svc
 
     result = svc.restore(_not_blank(out, "OUT"), _not_blank(dest, "DIR"),
                          database_url=database_url, snapshot=snapshot)
