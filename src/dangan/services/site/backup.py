@@ -10,8 +10,9 @@ same snapshot, never from the live tables. A second backup into the same folder 
 files whose content is not there yet (an object already there is checked by its size, or
 re-hashed with ``verify``). A snapshot folder appears under its real name only when
 everything it names is in place; its completion marker ``complete.json`` (the SHA-256 of the
-manifest, the database copy and dangan.toml) is written last, atomically: a restore takes
-only a snapshot with that marker, and checks those files against it before writing anything.
+manifest, the database copy and dangan.toml) is written last, atomically, before the
+unfinished folder is renamed into place: a restore takes only a snapshot with that marker, and
+checks those files against it before writing anything.
 A backup whose storage root is gone, or goes away while it runs, leaves no snapshot.
 """
 
@@ -34,6 +35,7 @@ from sqlalchemy.engine import make_url
 
 from dangan.config import CONFIG_FILE
 from dangan.errors import ConflictError, DanganError, InputError, StorageError
+from dangan.intake.renumber import crash_point
 from dangan.services.project import ProjectContext
 from dangan.services.site.restore import RestoreResult, restore, without_password
 from dangan.services.site.snapshot import (
@@ -54,6 +56,7 @@ from dangan.storage.checksum import copy_hashing, sha256_file, sha256_stream
 
 LOCK_FILE = ".dangan-backup.lock"  # held while a backup writes into the folder
 _SNAPSHOT_TMP = re.compile(re.escape(TMP_PREFIX) + r"\d{8}T\d{12}Z")
+_SNAPSHOT_NAME = re.compile(r"\d{8}T\d{12}Z")
 _OBJECT_TMP = re.compile(re.escape(TMP_PREFIX) + r"[0-9a-f]{32}")
 
 # Also importable from here as before: the snapshot format and the restore side.
@@ -150,15 +153,34 @@ def _write_error(key: str, exc: OSError, where: Path) -> StorageError:
 
 def _remove_leftovers(out: Path) -> None:
     """What a killed backup left: its unfinished snapshot folder and half-copied objects
-    (only this module's own temporary names; no other backup runs, the lock is held)."""
+    (only this module's own temporary names; no other backup runs, the lock is held), and a
+    snapshot folder an earlier release renamed into place but was killed before writing its
+    marker into (format 2 and unmarked: never restored, see ``_killed_before_marker``)."""
     for item in (out / "snapshots").iterdir():
-        if _SNAPSHOT_TMP.fullmatch(item.name) and item.is_dir():
+        unfinished = _SNAPSHOT_TMP.fullmatch(item.name) and item.is_dir()
+        if unfinished or _killed_before_marker(item):
             shutil.rmtree(item, ignore_errors=True)
     objects = out / "objects"
     if objects.is_dir():
         for item in objects.glob(f"??/{TMP_PREFIX}*"):
             if _OBJECT_TMP.fullmatch(item.name) and item.is_file():
                 item.unlink(missing_ok=True)
+
+
+def _killed_before_marker(item: Path) -> bool:
+    """A snapshot folder under its real name, without its completion marker, whose manifest
+    is of the marked format: an earlier release wrote the marker after the rename and was
+    killed in between. A snapshot of the format before the marker (1), or one whose manifest
+    cannot be read, is left alone."""
+    if not (_SNAPSHOT_NAME.fullmatch(item.name) and item.is_dir() and not item.is_symlink()):
+        return False
+    if os.path.lexists(item / COMPLETE):
+        return False
+    try:
+        manifest = json.loads((item / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == FORMAT
 
 
 def _backup(ctx: ProjectContext, out: Path, snapshots: Path, verify: bool) -> BackupResult:
@@ -197,15 +219,18 @@ def _backup(ctx: ProjectContext, out: Path, snapshots: Path, verify: bool) -> Ba
                 os.fsync(fh.fileno())
         fsync_dir(work)
         sums = {item.name: sha256_file(item) for item in sorted(work.iterdir())}
+        # the marker that makes the snapshot a complete one, written inside the unfinished
+        # folder: the rename makes the snapshot appear whole, marker included, or not at all
+        atomic_write_text(work / COMPLETE, json.dumps(
+            {"format": FORMAT, "sha256": sums}, ensure_ascii=False))
+        fsync_dir(work)
+        crash_point("backup.marked")
         os.replace(work, result.snapshot)
         fsync_dir(snapshots)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    # last: the marker that makes the snapshot a complete one (written atomically)
-    atomic_write_text(result.snapshot / COMPLETE, json.dumps(
-        {"format": FORMAT, "sha256": sums}, ensure_ascii=False))
-    fsync_dir(result.snapshot)
+    crash_point("backup.renamed")
     return result
 
 

@@ -7,8 +7,12 @@ A backup folder holds snapshots and the files they name, stored once by content:
                                        database.sqlite (SQLite) or database.pgdump (PostgreSQL)
 
 A snapshot's completion marker ``complete.json`` (the SHA-256 of the manifest, the database
-copy and dangan.toml) is written last, atomically: a snapshot is taken only with that marker,
-and its files are checked against it before anything is read from them.
+copy and dangan.toml) is written last, atomically, into the snapshot's unfinished folder,
+which is then renamed into place: a snapshot is taken only with that marker, and its files
+are checked against it before anything is read from them. A folder of this format without
+the marker (an earlier release, killed between the rename and the marker) is never taken:
+naming it is refused, and the next backup removes it. A snapshot of format 1 (before the
+marker existed) is taken only when named.
 """
 
 from __future__ import annotations
@@ -67,6 +71,15 @@ def _unfinished_snapshots(out: Path) -> list[str]:
                   and not p.name.startswith(TMP_PREFIX) and not (p / COMPLETE).exists())
 
 
+def _manifest_format(snap: Path) -> object:
+    """The format its manifest names (None when it has no readable manifest)."""
+    try:
+        data = json.loads((snap / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("format") if isinstance(data, dict) else None
+
+
 def read_manifest(out: Path, snapshot: str | None = None) -> tuple[str, dict[str, Any]]:
     """The snapshot's manifest (the latest complete one unless named), its files checked
     against the SHA-256 its completion marker records first."""
@@ -81,7 +94,7 @@ def read_manifest(out: Path, snapshot: str | None = None) -> tuple[str, dict[str
         raise IntegrityError("site.restore.snapshot_unfinished", name=snapshot, path=snap)
     if not names:
         older = [n for n in _unfinished_snapshots(out)
-                 if (out / "snapshots" / n / MANIFEST).is_file()]
+                 if _manifest_format(out / "snapshots" / n) == 1]
         if older:  # format 1 has no marker: taken only when named
             raise NotFoundError("site.restore.only_unmarked", path=out, names=", ".join(older))
         raise NotFoundError("site.restore.no_snapshot", path=out)
