@@ -254,6 +254,18 @@ def _fit_circle(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, fl
     return float(cx), float(cy), r, rms
 
 
+def _outline_sized(stats: np.ndarray, lo: float, hi: float) -> list[int]:
+    """Labels (from 1) of the components whose box is ``lo``–``hi`` across (and no side
+    under half ``lo``) and not filled over 60 %: a blot or a solid mark is no outline.
+    Judged on all the components at once: a page holds thousands (its strokes)."""
+    bw, bh, area = (stats[1:, k].astype(np.int64) for k in (
+        cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
+    side = np.maximum(bw, bh)
+    ok = ((lo <= side) & (side <= hi) & (bw >= 0.5 * lo) & (bh >= 0.5 * lo)
+          & ~(area > 0.6 * bw * bh))
+    return [int(i) + 1 for i in np.flatnonzero(ok)]
+
+
 def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
     """Candidate rings (analysis px) within ``SEARCH_MM`` of the frame: thin dark outlines
     4–9 mm across, closed or nearly so. Only candidates: ``confirm_holes`` decides."""
@@ -266,15 +278,11 @@ def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
     if h > 3 * band and w > 3 * band:
         dark[band:h - band, band:w - band] = 0
     rim = (dark >= RIM_MIN_DEPTH).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(rim, connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(rim, connectivity=8)
     lo, hi = 0.8 * DIAMETER_MM[0] * mm, 1.1 * DIAMETER_MM[1] * mm
     out: list[Hole] = []
-    for i in range(1, n):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
-        if not (lo <= max(bw, bh) <= hi and bw >= 0.5 * lo and bh >= 0.5 * lo):
-            continue
-        if area > 0.6 * bw * bh:  # a blot or a solid mark, not an outline
-            continue
+    for i in _outline_sized(stats, lo, hi):
+        x, y, bw, bh, _area = (int(v) for v in stats[i])
         # An outline: nothing of it in the middle of its box (most characters have).
         mx, my = max(1, int(0.2 * bw)), max(1, int(0.2 * bh))
         box = labels[y:y + bh, x:x + bw]

@@ -1,0 +1,49 @@
+"""Steps of the page engine made cheaper give the very results of the plain way of computing
+them, on generated pages (the plain way is written out here as the reference)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from dangan.imaging.holes import DIAMETER_MM, SEARCH_MM, _outline_sized, find_rings, rim_darkness
+from dangan.imaging.holes_row import RIM_MIN_DEPTH, work_copy
+from dangan.pagegen import make_page
+
+
+def _ring_stats(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, float, float]:
+    """The rim components ``find_rings`` looks through, and its size bounds."""
+    work, f = work_copy(grey, dpi / 25.4)
+    mm = dpi / 25.4 * f
+    dark = rim_darkness(work, mm)
+    band = int(SEARCH_MM * mm)
+    dark[band:-band, band:-band] = 0
+    _n, _labels, stats, _ = cv2.connectedComponentsWithStats(
+        (dark >= RIM_MIN_DEPTH).astype(np.uint8), connectivity=8)
+    return stats, 0.8 * DIAMETER_MM[0] * mm, 1.1 * DIAMETER_MM[1] * mm
+
+
+def _outline_sized_one_by_one(stats: np.ndarray, lo: float, hi: float) -> list[int]:
+    out = []
+    for i in range(1, len(stats)):
+        _x, _y, bw, bh, area = (int(v) for v in stats[i])
+        if not (lo <= max(bw, bh) <= hi and bw >= 0.5 * lo and bh >= 0.5 * lo):
+            continue
+        if area > 0.6 * bw * bh:
+            continue
+        out.append(i)
+    return out
+
+
+def test_ring_candidates_are_sized_all_at_once_as_one_by_one() -> None:
+    for seed, bed in ((1001, "white"), (1012, "white"), (1005, "black")):
+        page = make_page(seed, turn=0, holes=3, bed=bed)
+        grey = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
+        stats, lo, hi = _ring_stats(grey, 200.0)
+        assert len(stats) > 20  # strokes and specks near the frame, and the rims
+        picked = _outline_sized(stats, lo, hi)
+        assert picked == _outline_sized_one_by_one(stats, lo, hi)
+        assert len(picked) < len(stats) // 2
+        if bed == "white":  # the three rims are among them, and found as rings
+            assert len(picked) >= 3
+            assert len(find_rings(grey, 0.25, 200.0)) >= 3
