@@ -8,6 +8,7 @@ import numpy as np
 
 from dangan.imaging.holes import DIAMETER_MM, SEARCH_MM, _outline_sized, find_rings, rim_darkness
 from dangan.imaging.holes_row import RIM_MIN_DEPTH, work_copy
+from dangan.imaging.stats import components_with_stats
 from dangan.pagegen import make_page
 
 
@@ -47,3 +48,18 @@ def test_ring_candidates_are_sized_all_at_once_as_one_by_one() -> None:
         if bed == "white":  # the three rims are among them, and found as rings
             assert len(picked) >= 3
             assert len(find_rings(grey, 0.25, 200.0)) >= 3
+
+
+def test_components_in_16_bits_are_those_of_opencvs_default() -> None:
+    page = make_page(1003, turn=0, bed="grey")
+    grey = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
+    ink = (grey < 128).astype(np.uint8)  # strokes and the bed: over 65,535 pixels
+    small = np.ascontiguousarray(ink[::4, ::4])  # fewer: labelled in 16 bits
+    noise = (np.random.default_rng(5).random((900, 900)) < 0.2).astype(np.uint8)
+    for binary in (ink, small, ink[:600, :800], noise):
+        n, labels, stats, cents = components_with_stats(binary)
+        n0, labels0, stats0, cents0 = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        assert n == n0 > 10
+        assert np.array_equal(labels, labels0)
+        assert np.array_equal(stats, stats0)
+        assert np.array_equal(cents, cents0)

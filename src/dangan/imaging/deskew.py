@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dangan.imaging.stats import components_with_stats
+
 MAX_POINTS = 30_000
 COARSE_POINTS = 6_000
 
@@ -129,7 +131,7 @@ def columns(pts: np.ndarray) -> np.ndarray:
 def text_marks(ink: np.ndarray, mm: float) -> np.ndarray:
     """The ink without marks larger than a character both ways (photos, chart bodies,
     drawings, frames): what is left is text, lines of it."""
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _n, labels, stats, _ = components_with_stats(ink)
     big = ((stats[:, cv2.CC_STAT_WIDTH] > TEXT_MAX_MM * mm)
            & (stats[:, cv2.CC_STAT_HEIGHT] > TEXT_MAX_MM * mm))
     big[0] = False
@@ -169,7 +171,7 @@ def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
     k = max(3, round(3.0 * mm) | 1)
     bands = cv2.morphologyEx(without_column_rules(ink, mm), cv2.MORPH_CLOSE,
                              np.ones((1, k), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bands, connectivity=8)
+    n, labels, stats, _ = components_with_stats(bands)
     angles, weights = [], []
     for i in range(1, n):
         x, y, w, h, _area = (int(v) for v in stats[i])

@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from dangan.imaging.stats import components_with_stats
+
 SIDES = ("top", "right", "bottom", "left")
 BAND_MM = 2.0  # depth of the strip looked at along each side
 DEPTH_MM = 0.4  # a cut mark runs at least this far in from the frame's edge
@@ -54,7 +56,7 @@ def cut_marks(grey: np.ndarray, level: float, dpi: float, side: str,
     border = dark.mean(axis=1) > 0.5  # a line along the side (the scanner's border)
     edge = int(np.argmin(border)) if not border.all() else depth  # first row past it
     dark[border] = 0
-    n, _labels, stats, _c = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    n, _labels, stats, _c = components_with_stats(dark)
     deep, long = max(2, round(DEPTH_MM * mm)), LONG_MM * mm
     pad = max(1, round(mm))
     marks = 0

@@ -40,7 +40,7 @@ from dangan.imaging.holes_row import (
     side_distance,
     work_copy,
 )
-from dangan.imaging.stats import percentile_u8
+from dangan.imaging.stats import components_with_stats, percentile_u8
 
 __all__ = [
     "CHECK_PX_PER_MM", "DIAMETER_MM", "EDGE_MM", "NOT_BED", "NOT_MARGIN", "NOT_ROUND",
@@ -91,7 +91,7 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
     # An opening removes text strokes (a pixel or two wide here) before labelling; a 6 mm
     # disc comes through it unchanged.
     opened: np.ndarray = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    _n, _, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    _n, _, stats, cents = components_with_stats(opened)
     r_min, r_max = 1.6 * mm, 5.5 * mm
     holes: list[Hole] = []
     x0, y0, bw, bh, area = (stats[:, i].astype(np.float64) for i in range(5))
@@ -138,7 +138,7 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float |
     if inner > 0.8 * paper or float(core.std()) > 0.12 * paper:
         return None
     dark = (crop < (inner + paper) / 2).astype(np.uint8)
-    _n, labels, stats, cents = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    _n, labels, stats, cents = components_with_stats(dark)
     label = labels[c, c]
     if label == 0:
         return None
@@ -278,7 +278,7 @@ def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
     if h > 3 * band and w > 3 * band:
         dark[band:h - band, band:w - band] = 0
     rim = (dark >= RIM_MIN_DEPTH).astype(np.uint8)
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(rim, connectivity=8)
+    _n, labels, stats, _ = components_with_stats(rim)
     lo, hi = 0.8 * DIAMETER_MM[0] * mm, 1.1 * DIAMETER_MM[1] * mm
     out: list[Hole] = []
     for i in _outline_sized(stats, lo, hi):

@@ -13,7 +13,7 @@ import numpy as np
 from dangan.imaging import context as c
 from dangan.imaging.deskew import measure_skew, skew_left
 from dangan.imaging.load import EXIF_MIRRORED, EXIF_TURNED
-from dangan.imaging.stats import percentile_u8
+from dangan.imaging.stats import components_with_stats, percentile_u8
 
 
 def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
@@ -51,7 +51,7 @@ def _bed_share(band: np.ndarray, mm: float) -> float:
     Bed left on the page reaches the output edge, or lies along it as a broad strip; a
     printed frame line or a table rule near the edge is thin and has paper between it and
     the edge; text is short."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
+    n, _, stats, _ = components_with_stats(band.astype(np.uint8))
     if n <= 1:
         return 0.0
     top, width, area = (stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_WIDTH],
