@@ -63,3 +63,18 @@ def test_components_in_16_bits_are_those_of_opencvs_default() -> None:
         assert np.array_equal(labels, labels0)
         assert np.array_equal(stats, stats0)
         assert np.array_equal(cents, cents0)
+
+
+def test_largest_part_is_counted_from_the_labels() -> None:
+    from dangan.imaging.analysis import reduce
+    from dangan.imaging.paper import _largest
+
+    for seed, bed in ((1002, "black"), (1004, "grey")):
+        grey = cv2.cvtColor(make_page(seed, turn=0, bed=bed).image, cv2.COLOR_RGB2GRAY)
+        small, _f = reduce(grey, 200.0)
+        for level in (0.5, 0.8):  # the halfway and the strict sheet masks
+            mask = (small > level * float(np.percentile(small, 90))).astype(np.uint8) * 255
+            inner = mask[6:-6, 6:-6]  # judged away from the frame, as a view
+            n, _labels, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=4)
+            assert n > 2
+            assert _largest(inner) == int(stats[1:, cv2.CC_STAT_AREA].max())

@@ -299,8 +299,10 @@ def _lid_in_shade(grey: np.ndarray, sides: tuple[str, ...]) -> bool:
 
 
 def _largest(mask: np.ndarray) -> int:
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+    """Pixels in the largest 4-connected component of ``mask`` (counted from the labels:
+    OpenCV's statistics cost three times the labelling)."""
+    n, labels = cv2.connectedComponents(mask, connectivity=4)
+    return int(np.bincount(labels.ravel(), minlength=n)[1:].max()) if n > 1 else 0
 
 
 def _under_uneven_light(grey: np.ndarray, bright: np.ndarray, sides: tuple[str, ...],
