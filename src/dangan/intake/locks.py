@@ -157,6 +157,37 @@ def folder_lock(folder: str | Path, *, wait: float = DEFAULT_WAIT,
         _close(path, fd, owner)
 
 
+def project_lock_holder(home: str | Path, command: str) -> dict[str, Any] | None:
+    """Who holds the project's lock for ``command`` right now (None: nobody), found without
+    taking it or writing anything: a shared flock tried on the lock file, released at once.
+    A lock file never made means no run of ``command`` ever held it."""
+    path = lock_path(home, command).resolve()
+    if _held.get(path):
+        return None  # this process holds it
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return read_holder(path) or {"command": command}
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def folder_is_locked(folder: str | Path) -> bool:
+    """True when another process holds ``folder_lock`` on the folder (tried, released at once)."""
+    try:
+        with folder_lock(folder, wait=0):
+            return False
+    except ConflictError:
+        return True
+
+
 def holds_project_lock(command: str, *, wait: float = DEFAULT_WAIT
                        ) -> Callable[[Callable[Concatenate[Any, P], R]],
                                      Callable[Concatenate[Any, P], R]]:

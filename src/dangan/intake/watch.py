@@ -4,8 +4,10 @@ Like a consume folder: watchdog reports a marker file (default ``.dangan-complet
 in a volume folder; the marker is taken away, the folder checked and ingested, and the outcome
 written beside the images as ``.dangan-ingest-report.json``. Markers already present at start
 are handled first, so nothing dropped while the watcher was down is missed. A folder whose
-ingest finds the project busy (another ingest holds its lock) keeps its marker and is tried
-again; any other refusal is written to the report and the watcher goes on.
+ingest finds the project busy (another ingest holds its lock), or whose own lock another run
+holds (a renumber, ``cleanup --apply``), keeps its marker and is tried again; any other
+refusal is written to the report and the watcher goes on. The folder's lock is held from
+taking the marker until the report is written.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from dangan.errors import ConflictError, DanganError
+from dangan.intake.locks import folder_lock
 from dangan.storage.atomic import atomic_write_text
 
 DEFAULT_MARKER = ".dangan-complete"
 REPORT = ".dangan-ingest-report.json"
 BUSY = "intake.lock.busy"
+FOLDER_BUSY = "intake.lock.folder_busy"
 
 
 class _Handler(FileSystemEventHandler):
@@ -74,22 +78,38 @@ def watch(root: Path, marker: str, handle: Callable[[str], dict[str, object]],
             marker_path = os.path.join(folder, marker)
             if not os.path.exists(marker_path):
                 continue
-            os.remove(marker_path)
             try:
-                result = handle(folder)
-            except ConflictError as exc:
-                if exc.key != BUSY:
-                    result = {"error": exc.to_dict()}
-                else:  # another run holds the project (an ingest by hand): try again later
-                    with open(marker_path, "a", encoding="utf-8"):
-                        pass
-                    stop.wait(poll)
-                    found.put(folder)
-                    continue
-            except DanganError as exc:  # reported beside the images; the watcher goes on
-                result = {"error": exc.to_dict()}
-            atomic_write_text(os.path.join(folder, REPORT),
-                              json.dumps(result, ensure_ascii=False, indent=2, default=str))
+                with folder_lock(folder, wait=0, key=FOLDER_BUSY):
+                    again = _take(folder, marker_path, handle)
+            except ConflictError as exc:  # a renumber (or cleanup) works in it: later
+                if exc.key != FOLDER_BUSY:
+                    raise
+                again = True
+            except FileNotFoundError:  # the folder went meanwhile
+                continue
+            if again:
+                stop.wait(poll)
+                found.put(folder)
     finally:
         observer.stop()
         observer.join()
+
+
+def _take(folder: str, marker_path: str, handle: Callable[[str], dict[str, object]]) -> bool:
+    """Take the marker away, ingest the folder and write its report beside the images (under
+    the folder's lock, held by the caller). True: the project is busy, try again later (the
+    marker is put back)."""
+    os.remove(marker_path)
+    try:
+        result = handle(folder)
+    except ConflictError as exc:
+        if exc.key == BUSY:  # another run holds the project (an ingest by hand)
+            with open(marker_path, "a", encoding="utf-8"):
+                pass
+            return True
+        result = {"error": exc.to_dict()}
+    except DanganError as exc:  # reported beside the images; the watcher goes on
+        result = {"error": exc.to_dict()}
+    atomic_write_text(os.path.join(folder, REPORT),
+                      json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return False

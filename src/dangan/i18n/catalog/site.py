@@ -218,6 +218,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.reason.delete_failed": ("保留目录：删除 {name} 失败（{detail}）；已删除的 {files} 个文件已记入审计记录",
                                           "folder kept: deleting {name} failed ({detail}); the {files} files "
                                           "deleted are recorded in the audit trail"),
+    "site.cleanup.reason.busy": ("保留：{holder}；本次未核对、未删除，待其结束后再运行 cleanup",
+                                 "kept: {holder}; neither checked nor deleted this time: run cleanup "
+                                 "again when it has finished"),
+    "site.cleanup.busy_ingest": ("此项目正在入库（主机 {host}，进程 {pid}，开始于 {since}）",
+                                 "an ingest of this project is running (host {host}, process {pid}, "
+                                 "since {since})"),
+    "site.cleanup.busy_folder": ("另一个进程（重新编号或热文件夹入库）正在使用该目录",
+                                 "another process (a renumber or the ingest watcher) is working in "
+                                 "the folder"),
     "site.cleanup.need_worker": ("删除本地副本须用 -w 指定操作人", "Deleting local copies needs the person: -w NAME"),
     # --- help texts ---
     "cli.help.backup": ("备份项目（生产线运行中亦可）：数据库的一致副本（SQLite 在线备份 / pg_dump）、全部存储文件及其校验清单；"

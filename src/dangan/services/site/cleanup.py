@@ -39,6 +39,7 @@ import os
 import socket
 import stat
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -47,10 +48,16 @@ from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError, InputError, NotFoundError
+from dangan.errors import ConflictError, DanganError, InputError, NotFoundError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
 from dangan.intake import renumber
+from dangan.intake.locks import (
+    folder_is_locked,
+    folder_lock,
+    project_lock,
+    project_lock_holder,
+)
 from dangan.intake.walk import INTERNAL_PREFIX, JUNK_NAMES
 from dangan.intake.watch import DEFAULT_MARKER, REPORT
 from dangan.services import workflow_state as ws
@@ -87,6 +94,7 @@ REMOVED_PAGES = "removed_pages"  # .dangan-removed/: pages renumber took out, ne
 DIFFERS = "differs"  # a local page whose SHA-256 is not its master's
 OTHER_ENTRY = "other_entry"  # a subfolder, link or special file inside the volume folder
 UNREADABLE = "unreadable"
+BUSY = "busy"  # a renumber, an ingest or the watcher works in it now: neither checked nor deleted
 CHANGED = "changed"  # the folder changed between its check and the deletion
 DELETE_FAILED = "delete_failed"
 # kept because the storage does not verify: the command exits with the integrity code
@@ -458,9 +466,56 @@ def _state(ctx: ProjectContext, code: str) -> tuple[Volume, bool]:
         return volume, status == wf.BORROW_RETURNED
 
 
-def _decisions(ctx: ProjectContext, scan_root: Path,
-               guard: StorageGuard) -> Iterator[FolderDecision]:
-    """One decision per folder, each made when its turn comes (never from a stale list)."""
+INGEST = "ingest"  # the project lock ingest (and the watcher's ingest) holds while it runs
+Act = Callable[[FolderDecision, Path], FolderDecision]
+
+
+def _ingest_running(ctx: ProjectContext) -> dict[str, object] | None:
+    """An ingest of the project running now (its lock held): which folders it reads is not
+    known, so every folder waits for it (None: none runs)."""
+    holder = project_lock_holder(ctx.home, INGEST)
+    if holder is None:
+        return None
+    return _busy_ingest(holder)
+
+
+def _busy_ingest(holder: dict[str, object]) -> dict[str, object]:
+    return {"holder": t("site.cleanup.busy_ingest", pid=holder.get("pid", "?"),
+                        host=holder.get("host", "?"), since=holder.get("since", "?"))}
+
+
+def _decide_locked(ctx: ProjectContext, found: Found, rel: str, guard: StorageGuard,
+                   act: Act | None) -> FolderDecision:
+    """The rule for one volume folder. A volume through the line is checked only when no
+    ingest of the project runs and no one holds the folder's lock (the one renumber and the
+    watcher take): else it is kept as ``busy``. With ``act`` (the deletion) the folder's lock
+    is held from the check until ``act`` is done; a dry run only looks."""
+    volume, returned = _state(ctx, found.archive_code)
+    through = volume.borrow_batch_id is not None and _not_yet(volume.stage, returned) is None
+    with ExitStack() as stack:
+        if through:
+            busy = _ingest_running(ctx)
+            if busy is None:
+                try:
+                    if act is not None:
+                        stack.enter_context(folder_lock(found.path, wait=0))
+                    elif folder_is_locked(found.path):
+                        raise ConflictError("intake.lock.folder_busy", path=found.path)
+                except ConflictError:
+                    busy = {"holder": t("site.cleanup.busy_folder")}
+            if busy is not None:
+                return FolderDecision(rel, found.archive_code, BUSY, busy)
+        reason, params, files = _decide(ctx, volume, returned, found.path, guard)
+        decision = FolderDecision(rel, found.archive_code, reason, params, tuple(files))
+        if act is not None and decision.reason == DELETABLE:
+            decision = act(decision, found.path)
+        return decision
+
+
+def _decisions(ctx: ProjectContext, scan_root: Path, guard: StorageGuard,
+               act: Act | None = None) -> Iterator[FolderDecision]:
+    """One decision per folder, each made when its turn comes (never from a stale list);
+    ``act`` is called on each deletable one while its folder's lock is still held."""
     if not scan_root.is_dir():
         raise NotFoundError("site.cleanup.no_root", path=scan_root)
     root = scan_root.resolve()
@@ -474,9 +529,7 @@ def _decisions(ctx: ProjectContext, scan_root: Path,
             params: dict[str, object] = {"name": found.name} if found.name else {}
             yield FolderDecision(rel, found.archive_code, found.kind, params)
             continue
-        reason, params, files = _decide(ctx, *_state(ctx, found.archive_code), found.path,
-                                        guard)
-        yield FolderDecision(rel, found.archive_code, reason, params, tuple(files))
+        yield _decide_locked(ctx, found, rel, guard, act)
 
 
 def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
@@ -561,10 +614,17 @@ def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
     report = CleanupReport(str(scan_root.resolve()), applied=True)
     host = socket.gethostname()
     guard = StorageGuard(ctx)
-    for decision in _decisions(ctx, scan_root, guard):
-        if decision.reason != DELETABLE:
-            report.folders.append(decision)
-            continue
+
+    def delete(decision: FolderDecision, _found: Path) -> FolderDecision:
         folder = Path(report.root) / decision.folder
-        report.folders.append(_delete(ctx, actor, decision, folder, host, guard))
+        try:  # no ingest may start while the folder goes (one running keeps it)
+            with project_lock(ctx.home, INGEST, wait=0):
+                return _delete(ctx, actor, decision, folder, host, guard)
+        except ConflictError as exc:
+            if exc.key != "intake.lock.busy":
+                raise
+            return FolderDecision(decision.folder, decision.archive_code, BUSY,
+                                  _busy_ingest(exc.params))
+
+    report.folders.extend(_decisions(ctx, scan_root, guard, delete))
     return report
