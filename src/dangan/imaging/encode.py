@@ -30,11 +30,30 @@ def _to_rgb(r: Rendered) -> np.ndarray:
     return out
 
 
+MCU_ROWS = 16  # luma rows of a 4:2:0 JPEG's block row
+
+
+def whole_mcu_rows(y: np.ndarray) -> np.ndarray:
+    """``y`` as it is, held in a buffer that goes on to a whole block row, the last row
+    repeated (as libjpeg pads an image itself). The encoder from planes reads the luma of
+    the last block row in full, past the end of a plane whose height is not a multiple of
+    16: what memory happened to hold there changed the last rows of the page (by a grey
+    level) and made the output bytes differ from run to run."""
+    h = y.shape[0]
+    if h % MCU_ROWS == 0:
+        return y
+    buf = np.empty((h + MCU_ROWS - h % MCU_ROWS, y.shape[1]), np.uint8)
+    buf[:h] = y
+    buf[h:] = y[-1]
+    return buf[:h]
+
+
 def encode(r: Rendered, opts: RetouchOptions) -> bytes:
     if opts.fmt == "jpg":
         if r.kind == "ycc420":
             y, cb, cr = r.planes
-            data = simplejpeg.encode_jpeg_yuv_planes(y, cb, cr, quality=opts.jpeg_quality)
+            data = simplejpeg.encode_jpeg_yuv_planes(whole_mcu_rows(y), cb, cr,
+                                                     quality=opts.jpeg_quality)
         else:
             plane = r.planes[0]
             data = simplejpeg.encode_jpeg(plane[:, :, None], quality=opts.jpeg_quality,
