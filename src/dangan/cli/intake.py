@@ -219,13 +219,17 @@ def watch(
     marker: str = typer.Option(".dangan-complete", "--marker"),
 ) -> None:
     """热文件夹：案卷文件夹中出现完成标记时自动检查并入库。Ctrl-C 停止。"""
-    from dangan.intake.watch import REPORT
+    from dangan.intake.watch import REPORT, plain_name, record_marker
     from dangan.intake.watch import watch as run_watch
     from dangan.services.engine import resolve_actor
     from dangan.services.intake import ingest as run_ingest
 
+    if not plain_name(marker):  # a path never matches a file's name: a usage error (exit 2)
+        raise typer.BadParameter(t("intake.watch.bad_marker", marker=marker),
+                                 param_hint="'--marker'")
     ctx = open_ctx(home)
     actor = resolve_actor(ctx, worker)
+    record_marker(ctx.home, marker)  # cleanup counts it as bookkeeping, like the default
 
     def handle(folder: str) -> dict[str, object]:
         result = run_ingest(ctx, actor, Path(folder))

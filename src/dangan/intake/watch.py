@@ -32,6 +32,41 @@ BUSY = "intake.lock.busy"
 FOLDER_BUSY = "intake.lock.folder_busy"
 
 
+MARKERS_FILE = ".dangan-watch-markers.json"  # in the project home: every marker a watcher used
+
+
+def record_marker(home: str | Path, marker: str) -> None:
+    """Note in the project home that a watcher of this project takes ``marker`` (a plain file
+    name) as its "scan finished" marker: ``cleanup`` then counts a file of that name in a
+    volume folder as bookkeeping, like the default marker. Names are only ever added."""
+    if marker == DEFAULT_MARKER or not plain_name(marker):
+        return
+    known = recorded_markers(home)
+    if marker in known:
+        return
+    atomic_write_text(os.path.join(home, MARKERS_FILE), json.dumps(
+        {"markers": sorted(known | {marker})}, ensure_ascii=False))
+
+
+def recorded_markers(home: str | Path) -> frozenset[str]:
+    """The markers watchers of the project used (``record_marker``); the default always."""
+    try:
+        with open(os.path.join(home, MARKERS_FILE), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        data = {}
+    names = data.get("markers") if isinstance(data, dict) else None
+    found = {n for n in names if isinstance(n, str) and plain_name(n)} if isinstance(
+        names, list) else set()
+    return frozenset(found | {DEFAULT_MARKER})
+
+
+def plain_name(name: str) -> bool:
+    """A file name of its own: not empty, no separator, not ``.`` or ``..``."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
+        and "\0" not in name
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, marker: str, found: queue.Queue[str]) -> None:
         self.marker = marker

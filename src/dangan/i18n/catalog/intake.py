@@ -115,6 +115,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "Another renumbering is working on {path}; run again when it has finished"),
     "intake.renumber.changed": ("{path} 在规划重排期间被改动，未做任何修改；请再次运行",
                                 "{path} changed while the renumbering was planned; nothing was changed, run it again"),
+    "intake.watch.bad_marker": ("完成标记 {marker} 不是单纯的文件名（不能为空，不能含 / 或 \\）",
+                                "The marker {marker} is not a plain file name (not empty, no / or \\)"),
     "intake.lock.folder_busy": ("{path} 正被另一个进程使用，请稍后再运行",
                                 "{path} is in use by another process; run again later"),
     "intake.renumber.already_applied": ("该请求已经执行过，案卷此后未再改动，不再重复执行",

@@ -59,7 +59,7 @@ from dangan.intake.locks import (
     project_lock_holder,
 )
 from dangan.intake.walk import INTERNAL_PREFIX, JUNK_NAMES
-from dangan.intake.watch import DEFAULT_MARKER, REPORT
+from dangan.intake.watch import REPORT, recorded_markers
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
 from dangan.services.intake import PENDING, RECEIPT
@@ -72,8 +72,8 @@ MAX_DEPTH = 4  # as deep as intake looks for volume folders
 CLEANERS = frozenset({wf.SCAN_OPERATOR, wf.PROJECT_MANAGER})
 SHOWN = 20  # file names a decision carries at most
 # dangan's own files a finished run leaves in a volume folder: they go with it
-BOOKKEEPING = frozenset({RECEIPT, renumber.RECEIPT, renumber.CHANGES_LOG, REPORT,
-                         DEFAULT_MARKER})
+# (and the watcher's marker: the default, and any other a watcher of the project recorded)
+BOOKKEEPING = frozenset({RECEIPT, renumber.RECEIPT, renumber.CHANGES_LOG, REPORT})
 
 # reason codes, one per folder (``site.cleanup.reason.<code>`` in the catalogue)
 DELETABLE = "deletable"
@@ -364,7 +364,7 @@ def refuse_volume_folder(root: Path, classify: Callable[[str], tuple[str, str]])
 
 
 # --- the rule for one volume folder --------------------------------------------------------
-def _local_files(folder: Path, pages: dict[str, str]
+def _local_files(folder: Path, pages: dict[str, str], bookkeeping: frozenset[str] = BOOKKEEPING
                  ) -> tuple[list[LocalFile], tuple[str, dict[str, object]] | None]:
     """Every file of the folder hashed and accounted for, or why the folder stays (the first
     kind of problem found, naming its first file and how many files have it)."""
@@ -382,7 +382,7 @@ def _local_files(folder: Path, pages: dict[str, str]
             problems.setdefault(OTHER_ENTRY, []).append(entry.name)
             continue
         expected = pages.get(entry.name)
-        housekeeping = entry.name in BOOKKEEPING or entry.name.lower() in JUNK_NAMES
+        housekeeping = entry.name in bookkeeping or entry.name.lower() in JUNK_NAMES
         if expected is None and not housekeeping and entry.name.startswith(INTERNAL_PREFIX):
             problems.setdefault(UNFINISHED_RUN, []).append(entry.name)
             continue
@@ -445,7 +445,7 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
         return NO_FILES, {}, []
     pages = {path.rsplit("/", 1)[-1]: sha for path, sha, area, kind in stored
              if area == Area.SCANNED.key and kind == "page"}
-    files, problem = _local_files(folder, pages)
+    files, problem = _local_files(folder, pages, BOOKKEEPING | recorded_markers(ctx.home))
     if problem is not None:
         return problem[0], problem[1], []
     bad = [path for path, sha, _a, _k in stored
