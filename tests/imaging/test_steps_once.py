@@ -78,3 +78,32 @@ def test_largest_part_is_counted_from_the_labels() -> None:
             n, _labels, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=4)
             assert n > 2
             assert _largest(inner) == int(stats[1:, cv2.CC_STAT_AREA].max())
+
+
+def _residue_on_the_whole_plane(out: np.ndarray, level: float, mm: float,
+                                sheet: np.ndarray | None) -> dict[str, float]:
+    from dangan.imaging.qc import _bed_share
+
+    b = max(2, int(2 * mm))
+    dark = out < 0.5 * level
+    if sheet is not None:
+        inside = np.zeros(out.shape[:2], np.uint8)
+        cv2.fillConvexPoly(inside, np.round(sheet).astype(np.int32), 1)
+        dark &= inside == 0
+    bands = {"top": dark[:b], "bottom": dark[-b:][::-1], "left": dark[:, :b].T,
+             "right": dark[:, -b:][:, ::-1].T}
+    return {side: _bed_share(band, mm) for side, band in bands.items()}
+
+
+def test_edge_residue_is_judged_on_the_bands_as_on_the_whole_plane() -> None:
+    from dangan.imaging.qc import residue_by_side
+
+    page = make_page(1002, turn=0, bed="black", skew_deg=3.0)
+    grey = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)  # bed left at every side
+    h, w = grey.shape
+    sheet = np.array([[40, 30], [w - 60, 50], [w - 45, h - 35], [25, h - 70]], np.float64)
+    level = float(np.percentile(grey, 90))
+    for quad in (None, sheet):
+        got = residue_by_side(grey, level, 200 / 25.4, quad)
+        assert got == _residue_on_the_whole_plane(grey, level, 200 / 25.4, quad)
+        assert max(got.values()) > 0.05

@@ -71,13 +71,22 @@ def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
     dark inside it is the sheet's own — text or a stamp written to the edge — and only dark
     outside it can be bed."""
     b = max(2, int(2 * mm))
-    dark = out < 0.5 * paper_level
+    inside = None
     if sheet is not None:
         inside = np.zeros(out.shape[:2], np.uint8)
         cv2.fillConvexPoly(inside, np.round(sheet).astype(np.int32), 1)
-        dark &= inside == 0
-    bands = {"top": dark[:b], "bottom": dark[-b:][::-1], "left": dark[:, :b].T,
-             "right": dark[:, -b:][:, ::-1].T}
+
+    def dark(rows: slice, cols: slice) -> np.ndarray:  # judged on the bands alone
+        d: np.ndarray = out[rows, cols] < 0.5 * paper_level
+        if inside is not None:
+            d &= inside[rows, cols] == 0
+        return d
+
+    h, w = out.shape[:2]
+    every = slice(None)
+    bands = {"top": dark(slice(0, b), every), "bottom": dark(slice(max(0, h - b), h), every)[::-1],
+             "left": dark(every, slice(0, b)).T,
+             "right": dark(every, slice(max(0, w - b), w))[:, ::-1].T}
     return {side: _bed_share(band, mm) for side, band in bands.items()}
 
 
