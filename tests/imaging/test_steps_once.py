@@ -107,3 +107,49 @@ def test_edge_residue_is_judged_on_the_bands_as_on_the_whole_plane() -> None:
         got = residue_by_side(grey, level, 200 / 25.4, quad)
         assert got == _residue_on_the_whole_plane(grey, level, 200 / 25.4, quad)
         assert max(got.values()) > 0.05
+
+
+def _line_fit_one_by_one(ink: np.ndarray, mm: float) -> float | None:
+    from dangan.imaging.deskew import LINES_AGREE_DEG, without_column_rules
+
+    k = max(3, round(3.0 * mm) | 1)
+    bands = cv2.morphologyEx(without_column_rules(ink, mm), cv2.MORPH_CLOSE,
+                             np.ones((1, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bands, connectivity=8)
+    angles, weights = [], []
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if w < 15 * mm or w < 4 * h:
+            continue
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
+        if len(xs) < 20:
+            continue
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append(-float(np.rad2deg(np.arctan(slope))))
+        weights.append(float(w))
+    if len(angles) < 3:
+        return None
+    a, wt = np.asarray(angles), np.asarray(weights)
+    order = np.argsort(a)
+    cum = np.cumsum(wt[order])
+    median = float(a[order][int(np.searchsorted(cum, cum[-1] / 2))])
+    if float(wt[np.abs(a - median) <= LINES_AGREE_DEG].sum()) < 0.6 * float(wt.sum()):
+        return None
+    return median
+
+
+def test_line_fit_picks_its_bands_all_at_once_as_one_by_one() -> None:
+    from dangan.imaging.analysis import ink_mask, reduce
+    from dangan.imaging.deskew import line_fit_angle
+    from dangan.imaging.paper import find_paper
+
+    found = 0
+    for seed, kind in ((1007, "letter"), (1010, "table"), (1011, "form"), (1013, "chart")):
+        grey = cv2.cvtColor(make_page(seed, kind=kind, turn=0).image, cv2.COLOR_RGB2GRAY)
+        small, f = reduce(grey, 200.0)
+        mm = 200.0 * f / 25.4
+        ink = ink_mask(small, find_paper(small), mm)
+        angle = line_fit_angle(ink, mm)
+        assert angle == _line_fit_one_by_one(ink, mm)
+        found += angle is not None
+    assert found >= 2

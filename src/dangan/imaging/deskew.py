@@ -171,12 +171,13 @@ def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
     k = max(3, round(3.0 * mm) | 1)
     bands = cv2.morphologyEx(without_column_rules(ink, mm), cv2.MORPH_CLOSE,
                              np.ones((1, k), np.uint8))
-    n, labels, stats, _ = components_with_stats(bands)
+    _n, labels, stats, _ = components_with_stats(bands)
     angles, weights = [], []
-    for i in range(1, n):
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    long = (width >= 15 * mm) & (width >= 4 * height)  # long, flat bands (all at once)
+    long[0] = False
+    for i in np.flatnonzero(long):
         x, y, w, h, _area = (int(v) for v in stats[i])
-        if w < 15 * mm or w < 4 * h:
-            continue
         ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
         if len(xs) < 20:
             continue
