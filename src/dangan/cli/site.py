@@ -125,6 +125,8 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
             project: Path = Project,
             apply: bool = typer.Option(False, "--apply", help="cli.opt.cleanup.apply"),
             worker: str = worker_option("cli.opt.cleanup.worker", required=False),
+            include_removed: bool = typer.Option(False, "--include-removed",
+                                                 help="cli.opt.cleanup.include_removed"),
             as_json: bool = AsJson) -> None:
     from dangan.services.site import cleanup as svc
 
@@ -134,9 +136,11 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
         from dangan.services.engine import resolve_actor
 
         ctx = open_ctx(project)
-        report = svc.apply(ctx, resolve_actor(ctx, worker), scan_root)
+        report = svc.apply(ctx, resolve_actor(ctx, worker), scan_root,
+                           include_removed=include_removed)
     else:
-        report = svc.plan(open_ctx(project, read_only=True), scan_root)
+        report = svc.plan(open_ctx(project, read_only=True), scan_root,
+                          include_removed=include_removed)
     if as_json:
         print_json(report.to_dict())
         _fail_on_storage(report.storage_failures)
@@ -145,6 +149,12 @@ def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",
         mark = "[green]✓[/]" if d.goes else "[yellow]•[/]"
         console.print(f"{mark} {escape(d.folder)}  [dim]{d.reason}[/]  {escape(d.message())}",
                       highlight=False)
+        removed = d.params.get("removed")
+        if d.reason == svc.REMOVED_PAGES and isinstance(removed, list):
+            for page in removed:  # each page taken out, with its SHA-256, for the person
+                console.print(f"    • {escape(str(page['name']))}  {page['sha256']}  "
+                              f"{_size(int(page['size']))}", highlight=False)
+            continue
         for name in d.names[1:]:  # every file that keeps the folder, not only the first
             console.print(f"    • {escape(name)}", highlight=False)
     go = sum(d.goes for d in report.folders)

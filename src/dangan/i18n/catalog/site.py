@@ -227,6 +227,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.busy_folder": ("另一个进程（重新编号或热文件夹入库）正在使用该目录",
                                  "another process (a renumber or the ingest watcher) is working in "
                                  "the folder"),
+    "site.cleanup.removed_pages_confirm": ("保留：{name} 中有 {count} 个重新编号时取出的页面（从未入库，下列各附 SHA-256）；"
+                                           "经人核对后，可用 cleanup --apply --include-removed -w 姓名 随目录一并删除，逐个记入审计记录",
+                                           "kept: {name} holds {count} page(s) renumber took out (never "
+                                           "stored; listed with their SHA-256); once a person has checked "
+                                           "them, cleanup --apply --include-removed -w NAME deletes them "
+                                           "with the folder, each recorded in the audit trail"),
+    "site.cleanup.removed_included": ("其中 {count} 个是重新编号时取出的页面（--include-removed：经 {who} 确认随目录删除）",
+                                      "{count} of them are pages renumber took out (--include-removed: "
+                                      "confirmed by {who} to go with the folder)"),
+    "cli.opt.cleanup.include_removed": ("重新编号时取出的页面（.dangan-removed/，试运行列出其 SHA-256）经核对可随目录一并删除，逐个记入审计记录",
+                                        "the pages renumber took out (.dangan-removed/, listed with their "
+                                        "SHA-256 by the dry run) have been checked and may go with the "
+                                        "folder, each recorded in the audit trail"),
     "site.cleanup.need_worker": ("删除本地副本须用 -w 指定操作人", "Deleting local copies needs the person: -w NAME"),
     # --- help texts ---
     "cli.help.backup": ("备份项目（生产线运行中亦可）：数据库的一致副本（SQLite 在线备份 / pg_dump）、全部存储文件及其校验清单；"

@@ -9,14 +9,23 @@ checksum now, and every file in the folder is accounted for:
   SHA-256 as its master — a page added, rescanned or edited after ingest keeps the folder;
 * dangan's own bookkeeping of a finished run (ingest's receipt ``.dangan-ingested.json``,
   renumber's receipt ``.dangan-renumber-done.json`` and its log ``.dangan-changes.jsonl``, the
-  ingest watcher's marker ``.dangan-complete`` and report ``.dangan-ingest-report.json``) and
+  ingest watcher's marker — ``.dangan-complete``, or any name a watcher of the project
+  recorded (``watch --marker``) — and report ``.dangan-ingest-report.json``) and
   the files the operating system leaves (``Thumbs.db``, ``.DS_Store``, ``desktop.ini``,
   ``ehthumbs.db``) hold nothing of the paper: they go with the folder and are listed in the
   audit event like the pages;
 * what an unfinished dangan run left (a renumber's journal or staged page, a temporary file)
-  keeps the folder (``unfinished_run``); so do the pages renumber took out, kept in
-  ``.dangan-removed/`` and never stored (``removed_pages``), and anything else — a note, a
-  subfolder, a link, an AppleDouble ``._`` file — each named in the dry run.
+  keeps the folder (``unfinished_run``); so does anything else — a note, a subfolder, a link,
+  an AppleDouble ``._`` file — each named in the dry run;
+* the pages renumber took out, kept in ``.dangan-removed/`` and never stored, are hashed and
+  listed with their SHA-256 (``removed_pages``): they keep the folder until a person who
+  checked them confirms they may go (``include_removed``); they are then deleted with it and
+  recorded in the audit event like the other files.
+
+A folder someone works in is neither checked nor deleted (``busy``): while an ingest of the
+project runs (its lock held: which folders it reads is not known), or while another process
+holds the folder's own lock (a renumber, the ingest watcher). ``apply`` holds the folder's
+lock from the check until the folder is gone, and the ingest lock for the deletion itself.
 
 A volume whose ingest is unfinished (its tracking sheet not in 已扫描, or ingest's pending
 marker still there — what ``fixity`` names) does not verify, like a stored file missing or
@@ -97,6 +106,8 @@ UNREADABLE = "unreadable"
 BUSY = "busy"  # a renumber, an ingest or the watcher works in it now: neither checked nor deleted
 CHANGED = "changed"  # the folder changed between its check and the deletion
 DELETE_FAILED = "delete_failed"
+# a reason whose words are not under ``site.cleanup.reason.<code>``
+MESSAGES = {REMOVED_PAGES: "site.cleanup.removed_pages_confirm"}
 # kept because the storage does not verify: the command exits with the integrity code
 STORAGE_FAILURES = frozenset({FIXITY, INGEST_UNFINISHED})
 
@@ -134,7 +145,7 @@ class FolderDecision:
         return [str(n) for n in names] if isinstance(names, list) else []
 
     def message(self) -> str:
-        return t(f"site.cleanup.reason.{self.reason}", **self.params)
+        return t(MESSAGES.get(self.reason, f"site.cleanup.reason.{self.reason}"), **self.params)
 
     def to_dict(self) -> dict[str, object]:
         return {"folder": self.folder, "archive_code": self.archive_code, "reason": self.reason,
@@ -364,19 +375,23 @@ def refuse_volume_folder(root: Path, classify: Callable[[str], tuple[str, str]])
 
 
 # --- the rule for one volume folder --------------------------------------------------------
-def _local_files(folder: Path, pages: dict[str, str], bookkeeping: frozenset[str] = BOOKKEEPING
+def _local_files(folder: Path, pages: dict[str, str], bookkeeping: frozenset[str] = BOOKKEEPING,
+                 include_removed: bool = False
                  ) -> tuple[list[LocalFile], tuple[str, dict[str, object]] | None]:
     """Every file of the folder hashed and accounted for, or why the folder stays (the first
-    kind of problem found, naming its first file and how many files have it)."""
+    kind of problem found, naming its first file and how many files have it). The pages
+    renumber took out (``.dangan-removed/``) are hashed and listed; they go with the folder
+    only with ``include_removed`` (a person has checked them)."""
     problems: dict[str, list[str]] = {}
     details: dict[str, str] = {}
     files: list[LocalFile] = []
+    removed: list[LocalFile] = []
     with os.scandir(folder) as it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
         st = entry.stat(follow_symlinks=False)
         if stat.S_ISDIR(st.st_mode) and entry.name == renumber.REMOVED_DIR:
-            problems.setdefault(REMOVED_PAGES, []).append(entry.name)
+            _removed_pages(Path(entry.path), removed, problems, details)
             continue
         if not stat.S_ISREG(st.st_mode):
             problems.setdefault(OTHER_ENTRY, []).append(entry.name)
@@ -399,13 +414,40 @@ def _local_files(folder: Path, pages: dict[str, str], bookkeeping: frozenset[str
             problems.setdefault(DIFFERS, []).append(entry.name)
             continue
         files.append(LocalFile(entry.name, sha, st.st_size, st.st_mtime_ns, st.st_ino))
+    if removed and not include_removed:
+        problems[REMOVED_PAGES] = [f.name for f in removed]
     for reason in (NOT_STORED, DIFFERS, UNFINISHED_RUN, REMOVED_PAGES, OTHER_ENTRY, UNREADABLE):
         names = problems.get(reason)
         if names:
-            return files, (reason, {"name": names[0], "count": len(names),
-                                    "names": names[:SHOWN],
-                                    "detail": details.get(names[0], "")})
-    return files, None
+            params: dict[str, object] = {"name": names[0], "count": len(names),
+                                         "names": names[:SHOWN],
+                                         "detail": details.get(names[0], "")}
+            if reason == REMOVED_PAGES:  # the folder named, each page with its SHA-256
+                params["name"] = renumber.REMOVED_DIR
+                params["removed"] = [f.record() for f in removed[:SHOWN]]
+            return files, (reason, params)
+    return files + removed, None
+
+
+def _removed_pages(removed_dir: Path, into: list[LocalFile], problems: dict[str, list[str]],
+                   details: dict[str, str]) -> None:
+    """The pages renumber took out, each hashed (named ``.dangan-removed/<name>``); anything
+    else in that folder (a subfolder, a link) keeps the volume folder as any such entry."""
+    with os.scandir(removed_dir) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        name = f"{renumber.REMOVED_DIR}/{entry.name}"
+        st = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode):
+            problems.setdefault(OTHER_ENTRY, []).append(name)
+            continue
+        try:
+            sha = sha256_file(entry.path)
+        except OSError as exc:
+            problems.setdefault(UNREADABLE, []).append(name)
+            details.setdefault(name, exc.strerror or str(exc))
+            continue
+        into.append(LocalFile(name, sha, st.st_size, st.st_mtime_ns, st.st_ino))
 
 
 Verdict = tuple[str, dict[str, object], list[LocalFile]]
@@ -428,7 +470,7 @@ def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
 
 
 def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
-            guard: StorageGuard | None = None) -> Verdict:
+            guard: StorageGuard | None = None, include_removed: bool = False) -> Verdict:
     """The rule for one volume; files are hashed only when nothing else keeps it."""
     if volume.borrow_batch_id is None:
         return NOT_BORROWED, {"stage": t(f"stage.{volume.stage}")}, []
@@ -445,7 +487,8 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
         return NO_FILES, {}, []
     pages = {path.rsplit("/", 1)[-1]: sha for path, sha, area, kind in stored
              if area == Area.SCANNED.key and kind == "page"}
-    files, problem = _local_files(folder, pages, BOOKKEEPING | recorded_markers(ctx.home))
+    files, problem = _local_files(folder, pages, BOOKKEEPING | recorded_markers(ctx.home),
+                                  include_removed)
     if problem is not None:
         return problem[0], problem[1], []
     bad = [path for path, sha, _a, _k in stored
@@ -455,7 +498,8 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
     if volume.folder_name and any(area == Area.SCANNED.key for _p, _s, area, _k in stored) \
             and _ingest_unfinished(ctx, volume.archive_code, volume.folder_name):
         return INGEST_UNFINISHED, {"sheet": sheet_rel(volume.folder_name, volume.archive_code)}, []
-    return DELETABLE, {"files": len(stored), "local": len(files)}, files
+    taken_out = sum(f.name.startswith(f"{renumber.REMOVED_DIR}/") for f in files)
+    return DELETABLE, {"files": len(stored), "local": len(files), "removed": taken_out}, files
 
 
 def _state(ctx: ProjectContext, code: str) -> tuple[Volume, bool]:
@@ -485,7 +529,7 @@ def _busy_ingest(holder: dict[str, object]) -> dict[str, object]:
 
 
 def _decide_locked(ctx: ProjectContext, found: Found, rel: str, guard: StorageGuard,
-                   act: Act | None) -> FolderDecision:
+                   act: Act | None, include_removed: bool) -> FolderDecision:
     """The rule for one volume folder. A volume through the line is checked only when no
     ingest of the project runs and no one holds the folder's lock (the one renumber and the
     watcher take): else it is kept as ``busy``. With ``act`` (the deletion) the folder's lock
@@ -505,7 +549,8 @@ def _decide_locked(ctx: ProjectContext, found: Found, rel: str, guard: StorageGu
                     busy = {"holder": t("site.cleanup.busy_folder")}
             if busy is not None:
                 return FolderDecision(rel, found.archive_code, BUSY, busy)
-        reason, params, files = _decide(ctx, volume, returned, found.path, guard)
+        reason, params, files = _decide(ctx, volume, returned, found.path, guard,
+                                        include_removed)
         decision = FolderDecision(rel, found.archive_code, reason, params, tuple(files))
         if act is not None and decision.reason == DELETABLE:
             decision = act(decision, found.path)
@@ -513,7 +558,8 @@ def _decide_locked(ctx: ProjectContext, found: Found, rel: str, guard: StorageGu
 
 
 def _decisions(ctx: ProjectContext, scan_root: Path, guard: StorageGuard,
-               act: Act | None = None) -> Iterator[FolderDecision]:
+               act: Act | None = None, include_removed: bool = False
+               ) -> Iterator[FolderDecision]:
     """One decision per folder, each made when its turn comes (never from a stale list);
     ``act`` is called on each deletable one while its folder's lock is still held."""
     if not scan_root.is_dir():
@@ -529,22 +575,31 @@ def _decisions(ctx: ProjectContext, scan_root: Path, guard: StorageGuard,
             params: dict[str, object] = {"name": found.name} if found.name else {}
             yield FolderDecision(rel, found.archive_code, found.kind, params)
             continue
-        yield _decide_locked(ctx, found, rel, guard, act)
+        yield _decide_locked(ctx, found, rel, guard, act, include_removed)
 
 
-def plan(ctx: ProjectContext, scan_root: Path) -> CleanupReport:
-    """What would go and why the rest stays; reads, deletes nothing."""
+def plan(ctx: ProjectContext, scan_root: Path, *,
+         include_removed: bool = False) -> CleanupReport:
+    """What would go and why the rest stays; reads, deletes nothing. ``include_removed``:
+    what would go if the pages renumber took out were confirmed to go."""
     report = CleanupReport(str(scan_root.resolve()), applied=False)
-    report.folders.extend(_decisions(ctx, scan_root, StorageGuard(ctx)))
+    report.folders.extend(_decisions(ctx, scan_root, StorageGuard(ctx),
+                                     include_removed=include_removed))
     return report
 
 
 # --- deleting -----------------------------------------------------------------------------
 def _unchanged(folder: Path, files: tuple[LocalFile, ...]) -> str | None:
-    """The first entry of the folder that is not exactly as verified (None: all as verified)."""
+    """The first entry of the folder that is not exactly as verified (None: all as verified).
+    The pages renumber took out are looked at in their folder the same way."""
     seen = {f.name: f for f in files}
+    removed = folder / renumber.REMOVED_DIR
     with os.scandir(folder) as it:
         names = sorted(e.name for e in it)
+    if renumber.REMOVED_DIR in names and removed.is_dir() and not removed.is_symlink():
+        names.remove(renumber.REMOVED_DIR)
+        with os.scandir(removed) as it:
+            names.extend(sorted(f"{renumber.REMOVED_DIR}/{e.name}" for e in it))
     for name in names:
         if name not in seen:
             return name
@@ -585,21 +640,32 @@ def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder:
                 failure = (f.name, exc.strerror or str(exc))
                 break
             deleted.append(f)
+        if failure is None and os.path.isdir(folder / renumber.REMOVED_DIR):
+            try:  # emptied above (its pages were verified and deleted), or found empty
+                os.rmdir(folder / renumber.REMOVED_DIR)
+            except OSError as exc:
+                failure = (renumber.REMOVED_DIR, exc.strerror or str(exc))
         if failure is None:
             try:
                 os.rmdir(folder)
             except OSError as exc:  # something appeared in it meanwhile: it stays
                 failure = (".", exc.strerror or str(exc))
         if deleted:
+            taken_out = [f.record() for f in deleted
+                         if f.name.startswith(f"{renumber.REMOVED_DIR}/")]
+            remarks = t("site.cleanup.event_remarks", host=host, folder=str(folder),
+                        count=len(deleted), mb=f"{sum(f.size for f in deleted) / 1e6:.1f}")
+            if taken_out:
+                remarks += " " + t("site.cleanup.removed_included", count=len(taken_out),
+                                   who=actor.name)
             ws.add_event(session, ctx.project_id, wf.EVENT_LOCAL_COPY_DELETED, actor.name,
                          worker_id=actor.worker_id, volume_id=volume.id,
-                         remarks=t("site.cleanup.event_remarks", host=host, folder=str(folder),
-                                   count=len(deleted),
-                                   mb=f"{sum(f.size for f in deleted) / 1e6:.1f}"),
+                         remarks=remarks,
                          data={"host": host, "folder": str(folder),
                                "files": [f.record() for f in deleted],
                                "count": len(deleted), "bytes": sum(f.size for f in deleted),
                                "verified": decision.params.get("files", 0),
+                               "removed_pages": taken_out,
                                "folder_removed": failure is None})
     if failure is not None:
         return FolderDecision(rel, code, DELETE_FAILED,
@@ -608,8 +674,12 @@ def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder:
     return FolderDecision(rel, code, DELETED, {"files": len(deleted)}, tuple(deleted))
 
 
-def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
-    """Delete every folder the rule lets go, each right after its files were verified."""
+def apply(ctx: ProjectContext, actor: Actor, scan_root: Path, *,
+          include_removed: bool = False) -> CleanupReport:
+    """Delete every folder the rule lets go, each right after its files were verified.
+    ``include_removed``: ``actor`` confirms that the pages renumber took out of a folder
+    (listed with their SHA-256 by the dry run) may go with it; each is recorded in the audit
+    event like the other files."""
     require_any_role(actor, CLEANERS)
     report = CleanupReport(str(scan_root.resolve()), applied=True)
     host = socket.gethostname()
@@ -626,5 +696,5 @@ def apply(ctx: ProjectContext, actor: Actor, scan_root: Path) -> CleanupReport:
             return FolderDecision(decision.folder, decision.archive_code, BUSY,
                                   _busy_ingest(exc.params))
 
-    report.folders.extend(_decisions(ctx, scan_root, guard, delete))
+    report.folders.extend(_decisions(ctx, scan_root, guard, delete, include_removed))
     return report
