@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from dangan.imaging.holes import DIAMETER_MM, SEARCH_MM, _outline_sized, find_rings, rim_darkness
 from dangan.imaging.holes_row import RIM_MIN_DEPTH, work_copy
@@ -153,3 +154,24 @@ def test_line_fit_picks_its_bands_all_at_once_as_one_by_one() -> None:
         assert angle == _line_fit_one_by_one(ink, mm)
         found += angle is not None
     assert found >= 2
+
+
+def test_sheet_on_a_lid_in_shade_is_looked_for_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dangan.imaging import paper
+    from dangan.imaging.analysis import reduce
+
+    grey = cv2.cvtColor(make_page(1014).image, cv2.COLOR_RGB2GRAY)  # a white lid, dimmed
+    small, _f = reduce(grey, 200.0)
+    calls: list[int] = []
+    plain = paper._white_bed_sheet
+
+    def counted(g: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | None:
+        calls.append(1)
+        return plain(g)
+
+    monkeypatch.setattr(paper, "_white_bed_sheet", counted)
+    found = paper.find_paper(small)
+    assert found.white_bed and found.found and found.bed_sides  # the sheet's edges, seen
+    assert len(calls) == 1
+    again = plain(small)
+    assert again is not None and np.array_equal(found.quad, again[0])

@@ -350,8 +350,11 @@ def find_paper(grey: np.ndarray) -> Paper:
     if level < 60 or np.count_nonzero(bright) < 0.05 * h * w:
         return Paper(whole, whole, full_mask, None, (), level, False)
     sides = _bed_sides(bright)
-    if sides and _lid_in_shade(grey, sides) and _white_bed_sheet(grey) is not None:
-        sides = ()  # a white lid under uneven light, and the sheet's edges seen on it
+    on_lid, sought = None, False  # the sheet's edges on a light lid: looked for once
+    if sides and _lid_in_shade(grey, sides):
+        on_lid, sought = _white_bed_sheet(grey), True
+        if on_lid is not None:
+            sides = ()  # a white lid under uneven light, and the sheet's edges seen on it
     edge_mask = bright
     if sides:
         strict, bright = sides, _under_uneven_light(grey, bright, sides, level)
@@ -362,7 +365,7 @@ def find_paper(grey: np.ndarray) -> Paper:
                                   borderType=cv2.BORDER_REPLICATE)
     if not sides:  # no dark bed: an edge on a light bed may still give the angle (weak)
         angle = _white_bed_angle(grey)
-        sheet = _white_bed_sheet(grey)
+        sheet = on_lid if sought else _white_bed_sheet(grey)
         if sheet is None:
             return Paper(whole, whole, full_mask, angle, (), level, True, True)
         # The sheet's edges on a light bed: find_bed checks nothing lies beyond them.
