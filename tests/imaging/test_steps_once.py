@@ -175,3 +175,31 @@ def test_sheet_on_a_lid_in_shade_is_looked_for_once(monkeypatch: pytest.MonkeyPa
     assert len(calls) == 1
     again = plain(small)
     assert again is not None and np.array_equal(found.quad, again[0])
+
+
+def test_chroma_paint_zone_warped_once_paints_as_each_plane_its_own() -> None:
+    from dangan.imaging import pipeline as p
+    from dangan.imaging.analysis import analyse
+    from dangan.imaging.context import RetouchOptions
+    from dangan.imaging.geometry import scaled
+    from dangan.imaging.render import _warp, half_size, paint, paper_colour, render
+
+    opts = RetouchOptions(orientation=False)
+    rgb = make_page(1002, turn=0, bed="black", holes=2).image
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    half = half_size(rgb)
+    plan = analyse(grey, 200.0, opts, cv2.cvtColor(half, cv2.COLOR_RGB2GRAY))
+    pl = p._placement(plan, opts, 200.0, grey.shape)
+    fill = p._fill(plan, pl.matrix, opts, 200.0, pl.size)
+    assert fill.zone is not None and fill.paper is not None  # bed painted with a zone
+    colour = paper_colour(rgb, grey, p._paper_samples(plan))
+    _y, cb, cr = render(rgb, grey, pl.matrix, pl.size, colour, fill, opts, half).planes
+    ycc = cv2.cvtColor(half, cv2.COLOR_RGB2YCrCb)
+    paper_ycc = cv2.cvtColor(np.array([[colour]], np.uint8), cv2.COLOR_RGB2YCrCb)[0, 0]
+    csize = ((pl.size[0] + 1) // 2, (pl.size[1] + 1) // 2)
+    for plane, ch in ((cr, 1), (cb, 2)):
+        own = _warp(ycc[:, :, ch], scaled(pl.matrix, 0.5, 0.5), csize, float(paper_ycc[ch]))
+        painted = own.copy()
+        paint(painted, fill, float(paper_ycc[ch]), 0.5)  # its zone warped for it alone
+        assert not np.array_equal(painted, own)
+        assert np.array_equal(plane, painted)

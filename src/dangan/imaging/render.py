@@ -41,7 +41,10 @@ def _even(a: np.ndarray) -> np.ndarray:
     return a[: h - h % 2, : w - w % 2]
 
 
-def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
+def paint(plane: np.ndarray, fill: Fill, value: float, factor: float,
+          allowed: np.ndarray | None = None) -> None:
+    """Paint ``fill`` on ``plane`` (output px × ``factor``); ``allowed``: the paint zone on
+    this plane when already warped (``_allowed``)."""
     h, w = plane.shape[:2]
     v = round(value)
     if fill.paper is not None:
@@ -52,7 +55,8 @@ def paint(plane: np.ndarray, fill: Fill, value: float, factor: float) -> None:
         thick = max(1, round(2 * fill.rim * factor))
         cv2.polylines(target, [outline], True, v, thick, cv2.LINE_8, 4)
         if fill.zone is not None:
-            np.copyto(plane, target, where=_allowed(fill.zone, factor, (w, h)))
+            zone = allowed if allowed is not None else _allowed(fill.zone, factor, (w, h))
+            np.copyto(plane, target, where=zone)
     for x, y, r in fill.holes:
         c = (round(((x + 0.5) * factor - 0.5) * 16), round(((y + 0.5) * factor - 0.5) * 16))
         cv2.circle(plane, c, round(r * factor * 16), v, -1, cv2.LINE_8, 4)
@@ -112,8 +116,11 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
     cm = scaled(matrix, 0.5, 0.5)
     cr = _warp(ycc[:, :, 1], cm, csize, float(paper_ycc[1]))
     cb = _warp(ycc[:, :, 2], cm, csize, float(paper_ycc[2]))
-    paint(cr, fill, float(paper_ycc[1]), 0.5)
-    paint(cb, fill, float(paper_ycc[2]), 0.5)
+    # both chroma planes share one grid: their paint zone is warped once
+    zone = (_allowed(fill.zone, 0.5, csize)
+            if fill.paper is not None and fill.zone is not None else None)
+    paint(cr, fill, float(paper_ycc[1]), 0.5, zone)
+    paint(cb, fill, float(paper_ycc[2]), 0.5, zone)
     return Rendered((y, cb, cr), "ycc420")
 
 
