@@ -240,6 +240,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                         "the pages renumber took out (.dangan-removed/, listed with their "
                                         "SHA-256 by the dry run) have been checked and may go with the "
                                         "folder, each recorded in the audit trail"),
+    "site.cleanup.same_share": ("扫描目录 {path} 与存储区 {storage} 位于同一网络共享 {source} 的重叠位置（该共享另挂载于 {mount}），拒绝执行：存储区的文件永不由 cleanup 删除",
+                                "The scan folder {path} and the storage {storage} lie in overlapping "
+                                "places of one network share {source} (also mounted at {mount}); "
+                                "refused: cleanup never deletes the storage's files"),
+    "site.cleanup.storage_same_file": ("{path} 就是存储区的 {stored}（inode 号、大小和修改时间完全相同：同一存储经另一挂载点到达，设备号不同），拒绝执行：存储区的文件永不由 cleanup 删除",
+                                       "{path} is the storage's {stored} (same inode number, size and "
+                                       "modification time: the same storage reached through another "
+                                       "mount with another device number); refused: cleanup never "
+                                       "deletes the storage's files"),
     "site.cleanup.need_worker": ("删除本地副本须用 -w 指定操作人", "Deleting local copies needs the person: -w NAME"),
     # --- help texts ---
     "cli.help.backup": ("备份项目（生产线运行中亦可）：数据库的一致副本（SQLite 在线备份 / pg_dump）、全部存储文件及其校验清单；"

@@ -39,7 +39,11 @@ storage root is never a scan root: a scan root overlapping it is refused before 
 read — by path, and by file identity (device and inode), since a second mount of the same
 storage (a NAS share mounted twice, a bind mount) reaches it by another path. A volume folder
 or file that is a stored one by identity is refused likewise, checked when the folder is
-decided on and again right before it is deleted.
+decided on and again right before it is deleted. A second mount that shows another device
+number is caught two ways, neither writing to the storage: a scan root on the same network
+share as the storage, at a nesting place (the kernel's mountinfo: type, source and root of
+each mount, ``mounts``), and a local page that is its stored master by inode number, size and
+modification time to the nanosecond (ingest writes each master anew, so a copy never matches).
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
 from dangan.services.intake import PENDING, RECEIPT
 from dangan.services.project import ProjectContext
+from dangan.services.site.mounts import SharePlace, read_mounts, share_place
 from dangan.storage import AREAS, Area
 from dangan.storage.checksum import sha256_file
 from dangan.storage.paths import overlaps
@@ -205,6 +210,7 @@ class StorageGuard:
                     continue
         self.devices = {dev for dev, _ino in self.tops}
         self._stored: dict[Ident, str] | None = None
+        self.masters: dict[str, dict[str, str]] = {}  # volume folder → page name → stored rel
 
     def _refuse(self, path: Path | str, stored: str) -> NoReturn:
         raise InputError("site.cleanup.storage_alias", path=path, stored=stored)
@@ -218,6 +224,43 @@ class StorageGuard:
                 continue
             if hit is not None:
                 self._refuse(path, hit)
+
+    def refuse_share(self, root: Path) -> None:
+        """Refuse a scan root on the same network share as the storage where the two places
+        nest — the share mounted twice shows two device numbers, its mount records one
+        source (``mounts``) — and one holding a mount point of such a place."""
+        if not self.ctx.storage.is_local:
+            return
+        mounts = read_mounts()
+        storage = share_place(self.ctx.storage.root, mounts)
+        if storage is None:
+            return
+        places: list[tuple[Path, SharePlace | None]] = [(root, share_place(root, mounts))]
+        inside = str(root).rstrip("/") + "/"
+        places += [(Path(m.mount_point), share_place(m.mount_point, mounts)) for m in mounts
+                   if m.mount_point.startswith(inside)]
+        for path, place in places:
+            if place is not None and place.nests(storage):
+                raise InputError("site.cleanup.same_share", path=path, source=place.source,
+                                 storage=self.ctx.storage.root, mount=storage.mount_point)
+
+    def refuse_same_files(self, folder: Path, masters: dict[str, str]) -> None:
+        """Refuse a volume folder whose page is its stored master seen through another mount
+        with another device number: same inode number, size and modification time (to the
+        nanosecond). A copy never matches: ingest writes each master anew (its own time)."""
+        if not self.ctx.storage.is_local:
+            return
+        self.masters[str(folder)] = masters
+        for name, rel in sorted(masters.items()):
+            try:
+                local = os.lstat(folder / name)
+                stored = os.stat(self.ctx.storage.path(rel))
+            except (OSError, DanganError):
+                continue
+            if stat.S_ISREG(local.st_mode) and (local.st_ino, local.st_size, local.st_mtime_ns) \
+                    == (stored.st_ino, stored.st_size, stored.st_mtime_ns):
+                raise InputError("site.cleanup.storage_same_file", path=folder / name,
+                                 stored=self.ctx.storage.path(rel))
 
     def refuse_top(self, path: Path, st: os.stat_result) -> None:
         """Refuse a folder under the scan root that is the storage root or an area folder."""
@@ -487,6 +530,10 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
         return NO_FILES, {}, []
     pages = {path.rsplit("/", 1)[-1]: sha for path, sha, area, kind in stored
              if area == Area.SCANNED.key and kind == "page"}
+    if guard is not None:
+        guard.refuse_same_files(folder, {path.rsplit("/", 1)[-1]: path
+                                         for path, _s, area, kind in stored
+                                         if area == Area.SCANNED.key and kind == "page"})
     files, problem = _local_files(folder, pages, BOOKKEEPING | recorded_markers(ctx.home),
                                   include_removed)
     if problem is not None:
@@ -567,6 +614,7 @@ def _decisions(ctx: ProjectContext, scan_root: Path, guard: StorageGuard,
     root = scan_root.resolve()
     refuse_storage(ctx, root)
     guard.refuse_inside(root)
+    guard.refuse_share(root)
     classify = _classifier(ctx)
     refuse_volume_folder(root, classify)
     for found in volume_folders(root, classify, guard):
@@ -628,6 +676,7 @@ def _delete(ctx: ProjectContext, actor: Actor, decision: FolderDecision, folder:
         if pending is not None:
             return FolderDecision(rel, code, *pending)
         guard.refuse_folder(folder)  # again, right before: a mount may have changed since
+        guard.refuse_same_files(folder, guard.masters.get(str(folder), {}))
         changed = _unchanged(folder, decision.files)
         if changed is not None:
             return FolderDecision(rel, code, CHANGED, {"name": changed})
