@@ -17,7 +17,7 @@ from dangan.errors import InputError
 from dangan.i18n import join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, RetouchOptions
-from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, page_issues
+from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, page_issues, run_fault
 
 # One default for both routes: the project's ``retouch.holes`` (README, configuration table).
 HOLES_DEFAULT: bool = RetouchConfig.model_fields["holes"].default
@@ -47,7 +47,7 @@ def _print_summary(summary: RetouchSummary) -> None:
     if flagged:  # their findings are listed below as the earlier run found them
         console.print(escape(t("retouch.kept_flagged", count=len(flagged),
                                names=_names(flagged, summary))))
-    pages = _pages_by_code(summary.pages)
+    pages = _pages_by_code([p for p in summary.pages if not run_fault(p)])
     for code, findings in sorted(summary.defects.items()):
         name = t(f"retouch.defect.{code}")
         line = (t("retouch.defect_line", code=code, name=name, count=pages[code])
@@ -58,6 +58,9 @@ def _print_summary(summary: RetouchSummary) -> None:
     for reason, count in sorted(Counter(r for p in summary.pages for r in p.review).items()):
         console.print("    " + escape(t("retouch.review_line", reason=reason,
                                         name=t(f"retouch.review.{reason}"), count=count)))
+    run_failed = summary.run_failed()
+    if run_failed:  # the storage's or a lost worker's fault: failed pages, not findings
+        console.print("  " + escape(t("retouch.run_failed_line", count=len(run_failed))))
     _print_ignored(summary.ignored)
     _print_dpi(summary, project=bool(summary.places))
 

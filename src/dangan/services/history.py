@@ -22,6 +22,9 @@ from dangan.services.project import ProjectContext
 # history: stored as a ``work_waived`` event of 装订, it is no stage signed without its work
 # but the paper rebound although pages are missing, for the reason given.
 MISSING_PAGES_ACCEPTED = "missing_pages_accepted"
+# A retouch record of a run in which pages failed (the storage, a lost worker, a damaged
+# master): not an ordinary record — the volume is not done, the failed count in its remarks.
+RETOUCH_RECORD_FAILED = "retouch_record_failed"
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ def what_happened(kind: str, stage: str, data: dict[str, Any]) -> str:
     """The catalogue suffix (``workflow.event.<it>``) naming what an event records."""
     if kind == wf.EVENT_WORK_WAIVED and stage == wf.REBIND and data.get("missing_pages"):
         return MISSING_PAGES_ACCEPTED
+    if kind == wf.EVENT_RETOUCH_RECORD and data.get("failed"):
+        return RETOUCH_RECORD_FAILED
     return kind
 
 

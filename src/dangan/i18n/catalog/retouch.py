@@ -111,4 +111,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "border to retouch, a blurred page to scanning), and only then is the "
                                    "sample drawn; you can look at these pages now on the retouch "
                                    "desk (/retouch)"),
+    "retouch.run_failed_line": ("未能修图（存储或处理进程故障，不是页面的缺陷，不记为缺陷）：{count} 页",
+                                "not retouched (a storage or worker fault, not a defect of the "
+                                "page, none recorded): {count} pages"),
+    "retouch.record_failed_remarks": ("{pages} 页中 {failed} 页未能修图（其中 {run_failed} 页因存储或处理进程"
+                                      "故障，不记为缺陷）；本卷未完成",
+                                      "{failed} of {pages} pages not retouched ({run_failed} of "
+                                      "them by a storage or worker fault, no defect recorded); "
+                                      "the volume is not done"),
+    "retouch.storage_lost_progress": ("本次修好 {done} 页，其中已记录 {recorded} 页（{volumes} 卷：{codes}）；"
+                                      "未记录的页在存储恢复后重新运行 dangan retouch 时再做",
+                                      "This run retouched {done} page(s), of which {recorded} are "
+                                      "recorded ({volumes} volume(s): {codes}); the pages not "
+                                      "recorded are done again when dangan retouch is run once the "
+                                      "storage is back"),
 }

@@ -263,6 +263,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.event.volume_update": ("案卷清单更新", "volume list updated"),
     "workflow.event.scan_record": ("扫描入库记录", "scan recorded"),
     "workflow.event.retouch_record": ("修图记录", "retouch recorded"),
+    "workflow.event.retouch_record_failed": ("修图记录：有页面未能修图（见备注）",
+                                             "retouch recorded: pages failed (see remarks)"),
     "workflow.event.catalogue_import": ("目录导入", "catalogue imported"),
     "workflow.event.package": ("打包", "packaged"),
     "workflow.event.local_copy_deleted": ("删除扫描站本地副本", "scan station's local copy deleted"),

@@ -103,7 +103,13 @@ class RetouchSummary:
 
     @property
     def defects(self) -> dict[str, int]:
-        return dict(Counter(d.code for p in self.pages for d in p.defects))
+        """Findings by code, on the pages themselves: a page failed by the storage or a lost
+        worker is a failed page of the run (``run_failed``), never a finding of the page."""
+        return dict(Counter(d.code for p in self.pages if not run_fault(p) for d in p.defects))
+
+    def run_failed(self) -> list[PageReport]:
+        """Pages failed for a reason not their own (the storage, a lost worker)."""
+        return [p for p in self.failed() if run_fault(p)]
 
     @property
     def pages_per_second(self) -> float:
@@ -146,6 +152,7 @@ class RetouchSummary:
                        for code, (p, d) in sorted(self.signed_figures.items())},
             "dpi": self.dpi_counts(),
             "failed": [p.source for p in self.failed()],
+            "run_failed": [p.source for p in self.run_failed()],
             "results": [p.to_dict() for p in sorted(self.pages, key=lambda p: p.source)],
         }
 

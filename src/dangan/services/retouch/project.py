@@ -27,7 +27,7 @@ from dangan.compute.executors import Executor
 from dangan.db.models import Defect, Page, Rework, StageEvent, StoredFile, Volume, WorkBatch
 from dangan.domain import registry
 from dangan.domain import workflow as wf
-from dangan.errors import NotFoundError
+from dangan.errors import NotFoundError, StorageError
 from dangan.i18n import join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
@@ -41,6 +41,7 @@ from dangan.services.project import ProjectContext
 from dangan.services.retouch import (
     ERRORS,
     RUN_FAULTS,
+    STORAGE_FAULTS,
     RetouchSummary,
     defect_words,
     page_size_mm,
@@ -132,6 +133,7 @@ class _Recorder:
             self.folder_left[folder] += 1
         self.grouped: dict[int, list[tuple[_Source, PageReport]]] = defaultdict(list)
         self.recorded: set[int] = set()
+        self.written: set[int] = set()  # volumes whose record this run committed
 
     def page_done(self, report: PageReport) -> None:
         src = self.by_rel[report.source]
@@ -139,9 +141,31 @@ class _Recorder:
         self.left[src.volume_id] -= 1
         self.folder_left[posixpath.dirname(_target(src.rel, self.opts))] -= 1
         if self.left[src.volume_id] == 0:
-            self._record(src.volume_id)
+            try:
+                self._record(src.volume_id)
+            except StorageError:
+                self.require_root()  # the root gone: say so, not the one file it broke
+                raise
         if self.progress is not None:
             self.progress(report)
+
+    def require_root(self) -> None:
+        """The storage root still there and holding its areas (as ingest and backup check
+        it), else ``storage.root_missing`` / ``storage.root_empty`` (exit 11) with what this
+        run retouched and what of it is recorded: the pages retouched but not recorded are
+        done again by a rerun."""
+        try:
+            self.ctx.storage.require_root()
+        except StorageError as exc:
+            done = [rep for pages in self.grouped.values() for _s, rep in pages
+                    if rep.status not in ("failed", "skipped")]
+            recorded = [pages for vid, pages in self.grouped.items() if vid in self.written]
+            codes = sorted(pages[0][0].archive_code for pages in recorded)
+            line = t("retouch.storage_lost_progress", done=len(done),
+                     recorded=sum(1 for pages in recorded for _s, rep in pages
+                                  if rep.status not in ("failed", "skipped")),
+                     volumes=len(codes), codes=join(codes) or "-")
+            raise StorageError(exc.key, details=[line], **exc.params) from exc
 
     def finish(self) -> None:
         """Every task came back: record whatever is not yet (never expected), then drop the
@@ -161,6 +185,7 @@ class _Recorder:
             return  # recorded by an earlier run: nothing to write
         crash_point("retouch.pages_done")
         record_volume(self.ctx, volume_id, pages, self.opts, self.actor, self.request)
+        self.written.add(volume_id)
         crash_point("retouch.volume_recorded")
 
 
@@ -183,7 +208,13 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     summary = run_tasks(tasks, executor, progress=recorder.page_done)
     summary.places = {s.rel: (s.archive_code, _page_no(s)) for s in sources}
     summary.fallback_dpi = opts.dpi
-    recorder.finish()
+    if any(f and f[0] in STORAGE_FAULTS for f in map(run_fault, summary.failed())):
+        recorder.require_root()  # pages failed because the storage root went away
+    try:
+        recorder.finish()
+    except StorageError:
+        recorder.require_root()
+        raise
     crash_point("retouch.run_recorded")
     grouped = recorder.grouped
     summary.redone = sum(1 for p in summary.pages if p.source in redo and p.status != "skipped")
@@ -347,13 +378,20 @@ def record_volume(ctx: ProjectContext, volume_id: int, pages: list[tuple[_Source
             _record_page(session, ctx, volume, src, rep, opts, hashes.get(src.rel), request)
         done = [rep for _s, rep in pages if rep.status != "skipped"]
         if done:
+            # a page failed by the storage or a lost worker is a failed page of the run,
+            # never a defect of the page: counted apart (``run_failed``), no finding
+            faults = [rep for rep in done if run_fault(rep)]
+            failed = sum(r.status == "failed" for r in done)
             session.add(StageEvent(
                 project_id=ctx.project_id, kind=wf.EVENT_RETOUCH_RECORD, stage=wf.RETOUCH,
                 volume_id=volume.id, work_batch_id=volume.work_batch_id,
                 worker_id=actor.worker_id if actor else None,
                 person=actor.name if actor else "",
-                data={"pages": len(done), "failed": sum(r.status == "failed" for r in done),
-                      "defects": sum(len(r.defects) for r in done), "request": request}))
+                remarks=t("retouch.record_failed_remarks", pages=len(done), failed=failed,
+                          run_failed=len(faults)) if failed else "",
+                data={"pages": len(done), "failed": failed, "run_failed": len(faults),
+                      "defects": sum(len(r.defects) for r in done if not run_fault(r)),
+                      "request": request}))
 
 
 def _record_page(session: Any, ctx: ProjectContext, volume: Volume, src: _Source,
