@@ -226,7 +226,7 @@ class DaskExecutor:
         from distributed import Client
 
         self._own = isinstance(address, str)
-        self.client = Client(address) if isinstance(address, str) else address
+        self.client = _connect(Client, address) if isinstance(address, str) else address
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
         self.max_in_flight = max_in_flight or 4 * self.workers
@@ -273,6 +273,19 @@ class DaskExecutor:
 def _in_worker(fn: Callable[[T], R], item: T) -> R:
     init_worker()
     return fn(item)
+
+
+def _connect(client: Callable[..., Any], address: str) -> Any:
+    """A client of the scheduler at ``address``; one that cannot be reached (nothing listens,
+    a wrong host, a firewall: Dask's connect timeout) is ``compute.scheduler_unreachable``
+    naming the address (exit 11, as an unreachable database), never an internal error."""
+    from dangan.errors import StorageError
+
+    try:
+        return client(address)
+    except OSError as exc:  # TimeoutError and refused connections are OSErrors
+        raise StorageError("compute.scheduler_unreachable", address=address,
+                           detail=str(exc) or type(exc).__name__) from exc
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:

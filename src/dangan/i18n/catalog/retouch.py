@@ -125,4 +125,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                       "recorded ({volumes} volume(s): {codes}); the pages not "
                                       "recorded are done again when dangan retouch is run once the "
                                       "storage is back"),
+    "compute.scheduler_unreachable": ("无法连接 Dask 调度器 {address}：{detail}。请确认调度器（dask scheduler）"
+                                      "已启动、地址和端口正确、网络可达；或不用 --scheduler，在本机处理",
+                                      "Cannot reach the Dask scheduler at {address}: {detail}. Check "
+                                      "that the scheduler (dask scheduler) is running, the address "
+                                      "and port are right and the network lets it through; or run "
+                                      "without --scheduler on this machine"),
 }
