@@ -35,8 +35,13 @@ an unflagged "as it is" needs no two boxes read fluently as a turn (and, on a pa
 of which not one box read as it is, Tesseract not saying otherwise). Anything else leaves the page as it is
 (``rotation`` 0) with a reason for review: a wrong turn is far worse than a flag. Nothing
 looks at the sheet's shape: a landscape sheet stays landscape unless its text says
-otherwise, and a page with little text is not turned unless several of its lines read
-fluently one way and the line direction says the same. Nothing is kept from one page to
+otherwise. On a page of Latin script left in doubt by the rest, six boxes or more reading
+better one way, none another way, turn the page when the line direction clearly points the same way
+(or at all, with eight boxes) and Tesseract is not sure of another answer — its opposite
+quarter turn (270 for 90) excepted where the line direction is clear: it takes Latin script
+on its side, hand-like italic above all, for that (``_latin``).
+A page with little text is not turned unless several of its lines read fluently one way
+and the line direction says the same. Nothing is kept from one page to
 the next.
 """
 
@@ -48,7 +53,7 @@ import cv2
 import numpy as np
 
 from dangan.imaging._exec import rapidocr, tesseract
-from dangan.imaging.orientation_reading import LINE_ASPECT, Reading, reading
+from dangan.imaging.orientation_reading import LINE_ASPECT, PAIRED_MANY, Reading, reading
 
 DET_LONG_SIDE = 640  # px: the detector's view of the page (A4 at ~55 dpi) ...
 DET_LONG_SIDE_SPARSE = 960  # ... and its second look when it found little text there
@@ -308,6 +313,37 @@ def _sure(lv: LineVotes, rd: Reading) -> int | None:
 
 def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, float]:
     """(turn, review, confidence) from the three readers of the page."""
+    turn, review, conf = _weigh(lv, rd, osd)
+    if not review or rd is None:
+        return turn, review, conf
+    latin = _latin(lv, rd, osd)
+    return (latin, "", 0.8) if latin else (turn, review, conf)
+
+
+def _latin(lv: LineVotes, rd: Reading, osd: _Osd) -> int | None:
+    """The turn line after line of Latin script reads better one way (``latin_answer``),
+    where the line direction points the same way — clearly, or at all when
+    ``PAIRED_MANY`` boxes read so — on a page of text, and Tesseract is not sure of
+    another answer; or None. The direction classifier is often unsure of Latin lines, and
+    Tesseract takes Latin script on its side, in italic and hand-like faces above all, for
+    the opposite quarter turn (270 for 90): with the line direction clear, that answer is
+    no veto."""
+    turn = rd.latin_answer()
+    if not turn or lv.text < MIN_TEXT or lv.best != turn:
+        return None
+    clear = lv.margin >= MIN_MARGIN_TURN
+    if not clear and rd.paired[turn // 90] < PAIRED_MANY:
+        return None
+    o = osd() if tesseract.available() else None
+    swapped = o is not None and clear and turn in (90, 270) and o.rotate == (turn + 180) % 360
+    if o is not None and o.rotate != turn and o.orientation_confidence >= OSD_VETO:
+        return turn if swapped else None
+    return turn
+
+
+def _weigh(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, float]:
+    """(turn, review, confidence) from the three readers of the page, before the Latin
+    reading beyond doubt is heard (``_decide``)."""
     if rd is None or lv.lines == 0:
         return _little_text(lv, osd) if lv.text < MIN_TEXT else _tools(lv, osd)
     strong = rd.answer()

@@ -44,6 +44,9 @@ LATIN_LETTERS = 5  # letters a box must read as to count as Latin script
 PAIR_READS = 0.6  # a Latin box's better reading at least this confident ...
 PAIR_GAP = 0.1  # ... and this much better than upside down: it pairs that way
 PAIRED = 4  # boxes paired one way, none the other, that make an answer
+PAIRED_SIDE = 6  # boxes paired one way, none another, no box read fluently another way:
+# with the line direction clearly agreeing, beyond doubt ...
+PAIRED_MANY = 8  # ... and so many: with the line direction agreeing at all
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,15 @@ class Reading:
         if p[r] < PAIRED or p[(r + 2) % 4] > 0 or p[(r + 1) % 4] + p[(r + 3) % 4] > 0:
             return None
         return r * 90
+
+    def latin_answer(self) -> int | None:
+        """The turn ``PAIRED_SIDE`` Latin boxes or more read better than upside down, none
+        another way, with no box read fluently another way either; or None. Line after line
+        of Latin script reading better one way says which way is up."""
+        turn = self.paired_answer()
+        if turn is None or self.paired[turn // 90] < PAIRED_SIDE:
+            return None
+        return turn if self.fluent.sum() == self.fluent[turn // 90] else None
 
     def answer(self, min_fluent: int = MIN_FLUENT) -> int | None:
         """The clockwise turn the reading is sure of (``min_fluent`` boxes or more say so,
