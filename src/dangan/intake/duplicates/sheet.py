@@ -25,6 +25,10 @@ from dangan.intake.duplicates.tiles import (
 MID_SIDE = 1000  # longer side of the images compared
 MID_KERNEL = 23  # paper level at MID_SIDE: ink strokes are thinner than this
 MAX_UNSEEN_PX = MARK_MIN_PX - 1  # marks off the other scan's view (its frame, its bed): none
+CUT_RIM_PX = 3  # ink this near the frame's edge reaches it
+CUT_DEPTH_PX = round(0.04 * MID_SIDE)  # off a frame where it cut the sheet's content: the
+CUT_ALONG_PX = round(0.1 * MID_SIDE)  # crop, this deep beyond its edge and this far along it
+# from the content cut (4 % and 10 % of the frame's longer side: ~12 and ~30 mm of an A4 scan)
 DARK_SHARE = 0.45  # grey below this share of the page's paper: a dark bed or area ...
 DARK_MIN_PX = 7  # ... and wider than this (strokes are thinner)
 LIGHT_SHARE = 0.75  # paper level (strokes closed over) above this share: plain paper
@@ -148,30 +152,118 @@ def unseen_marks(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
     and frame edges) that the transform lays where the other scan does not see the sheet:
     off its frame, or well inside the dark bed around its sheet.
 
-    A sheet scanned twice is seen whole by both scans: each mark of the one lies within the
-    other's frame, on its sheet, where ``unmatched_marks`` checks it. Two sheets matched on
-    what they share (one seal stamped at other places, one letterhead or form) can lay the
-    rest of each sheet — a page number, a written value — off the other scan, where nothing
-    confirms it; such a mark is not taken as found. The larger of the two scans' figures.
+    A sheet scanned twice is seen whole by both scans unless a scan's frame cuts into it:
+    each mark of the one lies within the other's frame, on its sheet, where
+    ``unmatched_marks`` checks it. Two sheets matched on what they share (one seal stamped
+    at other places, one letterhead or form) can lay the rest of each sheet — a page number,
+    a written value — off the other scan, where nothing confirms it; such a mark is not
+    taken as found. Where the other scan's own strokes run into the edge of its frame and
+    this scan shows them too (the frame cut through the sheet's content: a page cropped
+    close, a scan whose crop took off a strip), what lies just beyond that edge there
+    (CUT_DEPTH_PX deep, CUT_ALONG_PX along the edge either way) is the crop, not another
+    sheet, and is not counted (``_cropped``). The larger of the two scans' figures.
     """
     inv = cv2.invertAffineTransform(a_to_b)
     return max(int(_unseen(a, b, a_to_b).sum()), int(_unseen(b, a, inv).sum()))
+
+
+def _own_marks(scan: MidScan, band: np.ndarray) -> np.ndarray:
+    """1 on a scan's marks on its own sheet (away from its dark areas, holes, frame edges)."""
+    h, w = scan.ink.shape
+    own = cv2.bitwise_and(_away(scan.dark, band, (h, w)), 1 - _solid(scan.ink))
+    return _mark_mask(cv2.bitwise_and((scan.ink > INK_STRONG).astype(np.uint8), own))
+
+
+def _cut_marks(scan: MidScan) -> np.ndarray:
+    """1 where a scan's frame cuts through the sheet's content: its marks within BORDER_PX
+    of the frame's edge (outside its dark areas and solid blobs), and strokes crossing the
+    edge itself: strong ink, solid or not, on the frame's outermost CUT_RIM_PX in runs along
+    it of 2 px to less than LINE_PX — a rule, a seal's ring or a character cut by the crop, even
+    at a slant; not a speck, nor a line along the edge such as a shadow or a strip of grey
+    bed (narrower than the paper level's kernel for hundreds of px at a skew of 5° or less),
+    nor a run that touches a dark area (the thin tip of a wedge of dark bed where the sheet
+    crosses the frame's edge: the sheet cut there, not its content) or a corner of the frame
+    (a strip of bed along the side it turns onto, or a wedge of it tapering from there)."""
+    h, w = scan.ink.shape
+    light = cv2.bitwise_and(1 - scan.dark, 1 - _solid(scan.ink))
+    strong = cv2.bitwise_and((scan.ink > INK_STRONG).astype(np.uint8), light)
+    edge = np.ones((h, w), np.uint8)
+    edge[BORDER_PX : h - BORDER_PX, BORDER_PX : w - BORDER_PX] = 0
+    out: np.ndarray = cv2.bitwise_and(_mark_mask(strong), edge)
+    # a stroke cut at a slant spreads along the edge (a seal's ring: a solid blob there);
+    # the thin tip of a wedge of dark bed is ink too, but joins the bed
+    inky = cv2.bitwise_or((scan.ink > INK_STRONG).astype(np.uint8), scan.dark)
+    r = CUT_RIM_PX
+    # each side's rim: (rows, columns) of the frame, and the axis that runs along the side
+    for rim, along in (((slice(0, r), slice(None)), 1), ((slice(h - r, h), slice(None)), 1),
+                       ((slice(None), slice(0, r)), 0), ((slice(None), slice(w - r, w)), 0)):
+        touched = np.asarray(inky[rim].any(axis=1 - along))
+        bed = np.asarray(scan.dark[rim].any(axis=1 - along))
+        for start, stop in _runs(touched):
+            # a stroke across the edge: not a speck, not a line along the edge, no bed, not
+            # from a corner of the frame (a strip of bed along the side it turns onto)
+            if (2 <= stop - start < LINE_PX and not bed[start:stop].any()
+                    and start > 0 and stop < len(touched)):
+                run = (slice(None), slice(start, stop)) if along else (slice(start, stop),
+                                                                         slice(None))
+                out[rim][run] = 1
+    return out
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a 1-D array."""
+    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _cropped(other: MidScan, one: MidScan, one_to_other: np.ndarray, pad: int) -> np.ndarray:
+    """1 off ``other``'s frame (the frame widened by ``pad`` a side) where the frame cut the
+    sheet's content: beyond each side, CUT_DEPTH_PX deep and CUT_ALONG_PX either way along
+    it from the content cut there (``_cut_marks``) that ``one`` shows too — its strong ink
+    at that place (within a pixel), on its own sheet (away from its dark areas and frame
+    edges). A strip of bed or a shadow at the frame's edge lies on plain paper of the other
+    scan; a stroke the crop cut lies on the same stroke."""
+    cut = _cut_marks(other)
+    h, w = cut.shape
+    out = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    if not cut.any():
+        return out
+    band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
+    shown = cv2.bitwise_and((one.ink > INK_STRONG).astype(np.uint8),
+                            _away(one.dark, band, one.ink.shape))
+    shown = cv2.warpAffine(cv2.dilate(shown, np.ones((3, 3), np.uint8)), one_to_other, (w, h),
+                           flags=cv2.INTER_NEAREST)
+    cut = cv2.bitwise_and(cut, shown)
+    across = np.zeros_like(cut)  # near the top and bottom sides: reach along the rows
+    across[:BORDER_PX] = cut[:BORDER_PX]
+    across[h - BORDER_PX :] = cut[h - BORDER_PX :]
+    down = np.zeros_like(cut)  # near the left and right sides: along the columns
+    down[:, :BORDER_PX] = cut[:, :BORDER_PX]
+    down[:, w - BORDER_PX :] = cut[:, w - BORDER_PX :]
+    deep, far = 2 * CUT_DEPTH_PX + 1, 2 * CUT_ALONG_PX + 1
+    for part, size in ((across, (far, deep)), (down, (deep, far))):  # (width, height)
+        padded = cv2.copyMakeBorder(part, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+        out |= cv2.dilate(padded, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+    out[pad : pad + h, pad : pad + w] = 0  # only what lies off the frame is excused
+    return out
 
 
 def _unseen(one: MidScan, other: MidScan, one_to_other: np.ndarray) -> np.ndarray:
     """1 on the marks of ``one`` that ``other`` does not see (``unseen_marks``)."""
     h, w = one.ink.shape
     band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
-    own = cv2.bitwise_and(_away(one.dark, band, (h, w)), 1 - _solid(one.ink))
-    marks = _mark_mask(cv2.bitwise_and((one.ink > INK_STRONG).astype(np.uint8), own))
+    marks = _own_marks(one, band)
     # where the other scan plainly does not see the sheet: off its frame or well inside its
     # dark bed, by more than BORDER_PX either way (the sheet's edge and the alignment's play
-    # there are no mark of the sheet's own)
+    # there are no mark of the sheet's own) — but not off its frame just where its own marks
+    # run into the frame's edge: the frame cut the sheet there
+    pad = max(BORDER_PX, CUT_DEPTH_PX)
     blind = cv2.erode(other.bed, band, borderType=cv2.BORDER_CONSTANT, borderValue=1)
-    blind = cv2.copyMakeBorder(blind, BORDER_PX, BORDER_PX, BORDER_PX, BORDER_PX,
-                               cv2.BORDER_CONSTANT, value=1)
+    blind = cv2.copyMakeBorder(blind, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=1)
+    blind = cv2.bitwise_and(blind, 1 - _cropped(other, one, one_to_other, pad))
     m = one_to_other.copy()
-    m[:, 2] += BORDER_PX  # onto the other's frame widened by BORDER_PX
+    m[:, 2] += pad  # onto the other's frame widened by pad
     off = cv2.warpAffine(blind, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=1)
     out: np.ndarray = cv2.bitwise_and(marks, off)
