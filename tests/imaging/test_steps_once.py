@@ -203,3 +203,29 @@ def test_chroma_paint_zone_warped_once_paints_as_each_plane_its_own() -> None:
         paint(painted, fill, float(paper_ycc[ch]), 0.5)  # its zone warped for it alone
         assert not np.array_equal(painted, own)
         assert np.array_equal(plane, painted)
+
+
+def test_skew_left_refines_only_the_way_it_reports() -> None:
+    from dangan.imaging.analysis import ink_mask, reduce
+    from dangan.imaging.deskew import (
+        columns,
+        confident,
+        ink_points,
+        measure_skew,
+        skew_left,
+        straightened,
+    )
+    from dangan.imaging.paper import find_paper
+
+    answers = []
+    for seed, kind in ((1007, "letter"), (1008, "vertical"), (1013, "chart"), (1009, "photo")):
+        grey = cv2.cvtColor(make_page(seed, kind=kind, turn=0).image, cv2.COLOR_RGB2GRAY)
+        small, f = reduce(grey, 200.0)
+        pts = ink_points(ink_mask(small, find_paper(small), 200.0 * f / 25.4))
+        for p in (pts, straightened(pts, 2.5), pts[:40]):
+            both = [e for e in (measure_skew(p, 12.0), measure_skew(columns(p), 12.0))
+                    if confident(e)]
+            plain = max(both, key=lambda e: e.confidence).angle_deg if both else None
+            answers.append(skew_left(p, 12.0))
+            assert answers[-1] == plain
+    assert sum(a is not None for a in answers) >= 4 and None in answers

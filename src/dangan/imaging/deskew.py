@@ -250,9 +250,20 @@ def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
     several degrees is found, not clipped to a narrow window), across rows or down columns
     (竖排), whichever the ink says more clearly; ``None`` when it gives no confident angle of
     its own (a photo, a drawing, a few marks)."""
-    found = [e for e in (measure_skew(pts, max_deg), measure_skew(columns(pts), max_deg))
-             if confident(e)]
-    return max(found, key=lambda e: e.confidence).angle_deg if found else None
+    # Whether each way is confident, and which is the more so, is known from the coarse
+    # search alone (its peak's prominence): only that way is refined.
+    found = []
+    for p in (pts, columns(pts)):
+        if len(p) < 50:
+            continue  # measure_skew's "nothing to measure": never confident
+        angle, _score, prominence = coarse_search(p, max_deg)
+        coarse = SkewEstimate(angle, prominence, len(p))
+        if confident(coarse):
+            found.append((coarse, p))
+    if not found:
+        return None
+    coarse, p = max(found, key=lambda f: f[0].confidence)
+    return measure_skew(p, max_deg, around=coarse).angle_deg
 
 
 def check_turn(pts: np.ndarray, angle_deg: float, max_deg: float) -> str:
