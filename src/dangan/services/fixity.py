@@ -15,6 +15,8 @@ from dangan.domain import workflow as wf
 from dangan.errors import IntegrityError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
+from dangan.imaging.files import TEMP_MARK
+from dangan.services.delivery.packaging import PKG_TMP
 from dangan.services.intake import PENDING, SCANNED_KEY
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
@@ -56,6 +58,36 @@ def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
 class FixityReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    # stored files in an area of recorded files that the database does not record (a
+    # database older than the storage: restored from an older backup beside newer files)
+    unrecorded: list[str] = field(default_factory=list)
+
+
+# The areas whose every file is a recorded stored file (a row with its checksum). The records
+# area (sorting photos: their checksum is kept in the sort record) and the handover area are
+# not: their files are accounted for elsewhere.
+RECORDED_AREAS = (Area.SCANNED, Area.RETOUCHED, Area.CATALOGUE, Area.UPLOADED)
+# dangan's own bookkeeping beside the recorded files, never a stored file of its own: an
+# unfinished ingest's marker (named as such), a retouch worker's partial output, a packaging
+# run's staged copy (named as unpublished when recorded); temporaries are skipped by the walk.
+_BOOKKEEPING_PREFIXES = (PENDING, TEMP_MARK, PKG_TMP)
+
+
+def unrecorded_files(ctx: ProjectContext, recorded: set[str], sheets: set[str],
+                     area: str | None = None) -> list[str]:
+    """Files in the recorded areas (or ``area`` alone) that no stored-file row names: the
+    tracking sheets of the recorded volumes (``sheets``, rebuilt from the database) and
+    dangan's bookkeeping aside. One listing of the storage, no file read."""
+    out: list[str] = []
+    for a in RECORDED_AREAS:
+        if area and a.key != area:
+            continue
+        for rel in ctx.storage.walk_files(a.value):
+            name = rel.rsplit("/", 1)[-1]
+            if rel in recorded or rel in sheets or name.startswith(_BOOKKEEPING_PREFIXES):
+                continue
+            out.append(rel)
+    return out
 
 
 def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
@@ -68,6 +100,9 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
         ingested = session.execute(_ingested_volumes(ctx)).all() \
             if area in (None, SCANNED_KEY) else []
     report = FixityReport()
+    report.unrecorded = unrecorded_files(
+        ctx, {rel for _id, rel, _sha, _size in files},
+        {sheet_rel(str(folder), code) for code, folder in ingested}, area)
     for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
         if _ingest_unfinished(ctx, code, folder_name):
             report.problems.append(t("faults.ingest_unfinished", volume=code))
@@ -94,6 +129,12 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
             row = session.get(StoredFile, fid)
             if row is not None:
                 row.verified_at = now
+    if report.unrecorded:  # said first: it explains files missing from the database
+        raise IntegrityError(
+            "intake.fixity.unrecorded", count=report.checked, bad=len(report.problems),
+            unrecorded=len(report.unrecorded),
+            details=[t("intake.fixity.unrecorded_file", path=rel) for rel in report.unrecorded]
+            + report.problems)
     if report.problems:
         raise IntegrityError("intake.fixity.bad", count=report.checked, bad=len(report.problems),
                              details=report.problems)
