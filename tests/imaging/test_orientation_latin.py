@@ -19,6 +19,7 @@ import pytest
 
 from dangan.imaging._exec import tesseract
 from dangan.imaging.orientation import OrientationDecision, decide_orientation
+from dangan.pagegen import make_page
 
 pytestmark = pytest.mark.skipif(not latin_pages.available(),
                                 reason="URW fonts or licence texts not on this system")
@@ -75,3 +76,31 @@ def test_little_latin_text_is_still_not_turned() -> None:
     little text to turn the page; it is flagged."""
     d = _decide(22, "sparse", 200, 270)
     assert (d.rotation, d.review) == (0, "orientation_little_text"), d.evidence
+
+
+def test_faint_page_on_its_side_is_not_missed_silently() -> None:
+    """The detector found not one line on this low-contrast page lying on its side (faint
+    lines running down the page escape it, at 640 and at 960 px), so it was left as it was
+    and not flagged. Its lines are found on the view turned a quarter."""
+    d = _decide(1075, "faint", 300, 90)
+    assert d.rotation == 270 or (d.rotation == 0 and d.review), d.evidence
+    ppocr = d.evidence["ppocr"]
+    assert isinstance(ppocr, dict) and ppocr["lines"] > 0
+
+
+@pytest.mark.parametrize("clockwise", [0, 180])
+def test_the_same_faint_page_across_is_not_turned_wrongly(clockwise: int) -> None:
+    """Not one box at 640 px on it either, but strokes of ink: it is still looked at at
+    960 px, where its lines are found."""
+    d = _decide(1075, "faint", 300, clockwise)
+    assert d.rotation == (360 - clockwise) % 360 or (d.rotation == 0 and d.review), d.evidence
+    ppocr = d.evidence["ppocr"]
+    assert isinstance(ppocr, dict) and ppocr["px"] == 960 and ppocr["lines"] > 0
+
+
+@pytest.mark.parametrize("turn", [0, 90])
+def test_generated_blank_sheet_still_left_as_it_is(turn: int) -> None:
+    """A blank sheet (faint show-through from its back) is not a question for a person."""
+    page = make_page(800_123, kind="blank", turn=turn)
+    d = decide_orientation(cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY), 200.0)
+    assert (d.rotation, d.review) == (0, ""), d.evidence

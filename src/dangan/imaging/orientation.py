@@ -3,10 +3,12 @@
 Three independent readers of text give evidence, asked in order of cost and only as far as
 the decision needs:
   * PP-OCR's text detector finds the text lines on the page reduced to 640 px (960 px when
-    it finds little text there: small print); its direction classifier says, for each line
-    laid horizontal (cut from the 1600 px view), whether it reads as is or upside down.
-    Lines that run across the page vote 0 or 180, lines that run along it vote 90 or 270,
-    each weighted by its length and the classifier's certainty (``line_votes``). Right on
+    it finds little text there: small print; when not one line there but strokes of ink, on
+    that view turned a quarter: faint lines running down the page escape it); its direction
+    classifier says, for each line laid horizontal (cut from the 1600 px view), whether it
+    reads as is or upside down. Lines that run across the page vote 0 or 180, lines that
+    run along it vote 90 or 270, each weighted by its length and the classifier's
+    certainty (``line_votes``). Right on
     almost every horizontally written page — but an upright page in vertical script (竖排)
     has tall "lines" too, and looks to it like a page on its side.
   * PP-OCR's recogniser reads the middle stretch of the lines, three at a time (the
@@ -61,6 +63,10 @@ OSD_LONG_SIDE = 1600  # px: Tesseract's view (A4 at ~140 dpi; less and it guesse
 READ_LONG_SIDE = OSD_LONG_SIDE  # px: the view lines are cut from for the classifier and reader
 # (Tesseract's stencil is made from that same reduced page)
 MAX_LINES = 24  # the longest lines are classified; more only cost time
+STROKE = 25  # grey levels below the paper within 2 px: a stroke of ink, not show-through
+STROKES = 0.004  # share of a page's middle in strokes for which a page with not one line
+# found is looked at again turned a quarter (blank sheets: 0 to 0.0033 on development pages;
+# faint letters 0.013 and more)
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
 MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is checked
@@ -136,10 +142,34 @@ class _Lines:
     text: float  # total line length in long sides of the page
 
 
-def _lines(small: np.ndarray, page: np.ndarray | None = None) -> _Lines:
-    """Detect text lines on ``small`` (grey, already reduced) and cut the longest for the
-    classifier from ``page`` (the same view, larger) when given."""
-    quads = rapidocr.detect_lines(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
+def _strokes(small: np.ndarray, level: int = STROKE) -> float:
+    """Share of the middle of ``small`` (grey; its middle 60 % each way, away from a
+    scanner bed's edges) that lies ``level`` grey levels or more below the brightest within
+    2 px: ink strokes, however faint the page (show-through from a sheet's back is
+    fainter)."""
+    h, w = small.shape[:2]
+    part = small[int(0.2 * h):int(0.8 * h), int(0.2 * w):int(0.8 * w)]
+    dip = cv2.dilate(part, np.ones((5, 5), np.uint8)).astype(np.int16) - part
+    return float(np.mean(dip >= level)) if dip.size else 0.0
+
+
+def _detect(small: np.ndarray, quarter: bool = False) -> np.ndarray:
+    """The detector's boxes on ``small`` (grey); with ``quarter``, found on the view turned a
+    quarter counter-clockwise and given back in ``small``'s pixels."""
+    if not quarter:
+        return rapidocr.detect_lines(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
+    turned = np.ascontiguousarray(np.rot90(small))
+    q = rapidocr.detect_lines(cv2.cvtColor(turned, cv2.COLOR_GRAY2BGR))
+    # (x, y) on the turned view is (w - 1 - y, x) on ``small``, w its width.
+    return np.stack([small.shape[1] - 1 - q[..., 1], q[..., 0]], axis=-1).astype(np.float32)
+
+
+def _lines(small: np.ndarray, page: np.ndarray | None = None, quarter: bool = False
+           ) -> _Lines:
+    """Detect text lines on ``small`` (grey, already reduced; turned a quarter for the
+    detector with ``quarter``) and cut the longest for the classifier from ``page`` (the
+    same view, larger) when given."""
+    quads = _detect(small, quarter)
     src = small if page is None else page
     scale = src.shape[0] / small.shape[0]
     sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)  # (n, 4) edge lengths
@@ -408,6 +438,12 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
         # look's votes would not be used.
         small, _ = _reduce(mid, DET_LONG_SIDE_SPARSE)
         lines = _lines(small, mid)
+        if not lines.crops and _strokes(small) >= STROKES:
+            # Not one line, but strokes: faint lines running down the page (a faint page on
+            # its side) escape the detector, which finds them running across.
+            across = _lines(small, mid, quarter=True)
+            if across.crops:
+                lines = across
     lv = _votes(lines)
     rd = None
     if lv.lines:
