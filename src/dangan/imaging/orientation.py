@@ -67,6 +67,9 @@ STROKE = 25  # grey levels below the paper within 2 px: a stroke of ink, not sho
 STROKES = 0.004  # share of a page's middle in strokes for which a page with not one line
 # found is looked at again turned a quarter (blank sheets: 0 to 0.0033 on development pages;
 # faint letters 0.013 and more)
+BLANK_STROKE, BLANK_STROKES = 20, 0.005  # below, a page whose first look found not one box
+# is blank: not looked at again (blank sheets with show-through 0 to 0.004 on development
+# pages, one 0.025; the faintest letter 0.016, a page of three short lines 0.007)
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
 MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is checked
@@ -436,14 +439,17 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
         # Little or no text found: small print (a table's cells, a page scanned small) may
         # be lost at that size. Only the second look's lines are classified: the first
         # look's votes would not be used.
-        small, _ = _reduce(mid, DET_LONG_SIDE_SPARSE)
-        lines = _lines(small, mid)
-        if not lines.crops and _strokes(small) >= STROKES:
-            # Not one line, but strokes: faint lines running down the page (a faint page on
-            # its side) escape the detector, which finds them running across.
-            across = _lines(small, mid, quarter=True)
-            if across.crops:
-                lines = across
+        sparse, _ = _reduce(mid, DET_LONG_SIDE_SPARSE)
+        # Not one box and next to no stroke of ink (a blank sheet, show-through from its
+        # back): the second look would find nothing either, at 2.25 times the cost.
+        if len(lines.quads) or _strokes(sparse, BLANK_STROKE) >= BLANK_STROKES:
+            small, lines = sparse, _lines(sparse, mid)
+            if not lines.crops and _strokes(small) >= STROKES:
+                # Not one line, but strokes: faint lines running down the page (a faint
+                # page on its side) escape the detector, which finds them running across.
+                across = _lines(small, mid, quarter=True)
+                if across.crops:
+                    lines = across
     lv = _votes(lines)
     rd = None
     if lv.lines:
