@@ -3,8 +3,9 @@
 Three independent readers of text give evidence, asked in order of cost and only as far as
 the decision needs:
   * PP-OCR's text detector finds the text lines on the page reduced to 640 px (960 px when
-    it finds little text there: small print; when not one line there but strokes of ink, on
-    that view turned a quarter: faint lines running down the page escape it); its direction
+    it finds little text there: small print — but not when it found not one box and next to
+    no ink lies on the page: a blank sheet; when not one line at 960 px but strokes of ink,
+    on that view turned a quarter: faint lines running down the page escape it); its direction
     classifier says, for each line laid horizontal (cut from the 1600 px view), whether it
     reads as is or upside down. Lines that run across the page vote 0 or 180, lines that
     run along it vote 90 or 270, each weighted by its length and the classifier's
