@@ -261,10 +261,13 @@ def _unseen(one: MidScan, other: MidScan, one_to_other: np.ndarray) -> np.ndarra
     pad = max(BORDER_PX, CUT_DEPTH_PX)
     blind = cv2.erode(other.bed, band, borderType=cv2.BORDER_CONSTANT, borderValue=1)
     blind = cv2.copyMakeBorder(blind, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=1)
-    blind = cv2.bitwise_and(blind, 1 - _cropped(other, one, one_to_other, pad))
     m = one_to_other.copy()
     m[:, 2] += pad  # onto the other's frame widened by pad
-    off = cv2.warpAffine(blind, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=1)
-    out: np.ndarray = cv2.bitwise_and(marks, off)
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    out: np.ndarray = cv2.bitwise_and(marks, cv2.warpAffine(
+        blind, m, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=1))
+    if out.any():  # (most pairs have none: the crop is only looked for where there are)
+        blind = cv2.bitwise_and(blind, 1 - _cropped(other, one, one_to_other, pad))
+        out = cv2.bitwise_and(marks, cv2.warpAffine(
+            blind, m, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=1))
     return out
