@@ -28,6 +28,12 @@ EDGE_INK_MM = 2.5  # ink is followed this far from a stroke through dark pixels 
 EDGE_INK_DEPTH = 0.08  # …pixels at least this much (fraction of the paper level) darker
 EDGE_OUT_MM = 1.0  # …and this far beyond the outline (it may lie inside the sheet's edge)
 EDGE_KEEP_MM = 0.5  # what is kept around that ink (the paint zone is no finer)
+CURL_MM = 3.0  # a lifted (curled) edge draws the paper in by up to this much
+FRAME_BED_MM = 2.0  # the bed seen along the frame's edge, in this band, sets the bed's tone
+OTHER_TONE = 0.1  # a place this far (fraction of paper minus bed, 8 levels at least) outside
+# the tones of the bed seen along the frame's edge is not that bed…
+OTHER_TONE_MM = 1.5  # …over a body this wide (a shadow's or a blend's thin line is not)…
+OTHER_TONE_MM2 = 100.0  # …and this large: a dark photo or paper, a dark object — not bed
 
 
 @dataclass(frozen=True)
@@ -126,14 +132,47 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     # along it) is never painted: the blend band and the slivers give way to it.
     edge_ink = _edge_ink(small, stroke, level, mm, hull, wide, dark).astype(np.uint8)
     on_sheet = cv2.dilate(edge_ink, _k(EDGE_KEEP_MM * mm)) > 0
-    zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks & ~on_sheet).astype(np.uint8) * 255
+    # Nothing deep inside the sheet's rectangle is bed to paint: a bay of the bed's tone
+    # there (a tear, a dark photo printed to the edge) is the sheet's; only the bed a lifted
+    # edge shows, a few millimetres in, is painted there.
+    within = cv2.erode(sheet, _k(CURL_MM * mm), borderType=cv2.BORDER_CONSTANT,
+                       borderValue=0) > 0
+    zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks & ~on_sheet
+               & ~within).astype(np.uint8) * 255
     seen = bool(keep.any()) and bed_level < GREY_BED * level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
-                 and outside_paper <= MAX_OUTSIDE_PAPER)
+                 and outside_paper <= MAX_OUTSIDE_PAPER
+                 and other_tone(small, keep, paper.bed_sides, level, mm) <= OTHER_TONE_MM2)
     # A sheet not found with confidence keeps its whole frame: nothing is painted, however
     # dark the bed (what lies beyond the outline may be paper, content or the sheet itself).
     return Bed(zone_u8 if confident else empty, confident, seen, _box(far_marks),
                outside_content, outside_paper)
+
+
+def other_tone(small: np.ndarray, bed: np.ndarray, sides: tuple[str, ...], level: float,
+               mm: float) -> float:
+    """Area (mm²) of what would be painted as bed but is not of the bed's tone: the bed is
+    plain, and what it looks like is seen along the frame's edge, on its bed sides (under a
+    lamp or a gradient too: the frame's edge runs through the light's whole range). A dark
+    photo or a dark part of the sheet reaching its edge joins the bed by tone and touches the
+    frame through it, but its tones leave the bed's: the sheet's outline found then is not
+    the sheet (a caption under a photo printed to the edges)."""
+    h, w = small.shape
+    b = max(2, round(FRAME_BED_MM * mm))
+    soft = cv2.blur(small, (b | 1, b | 1))
+    ring = np.zeros((h, w), bool)
+    bands = {"top": (slice(0, b), slice(None)), "bottom": (slice(h - b, h), slice(None)),
+             "left": (slice(None), slice(0, b)), "right": (slice(None), slice(w - b, w))}
+    for side in sides:
+        ring[bands[side]] = True
+    seen = soft[ring & bed]
+    if seen.size < 20 * b:
+        return 0.0
+    lo, hi = np.percentile(seen, (1, 99))
+    margin = max(8.0, OTHER_TONE * (level - float(np.median(seen))))
+    other = (bed & ((soft < lo - margin) | (soft > hi + margin))).astype(np.uint8)
+    other = cv2.morphologyEx(other, cv2.MORPH_OPEN, _k(OTHER_TONE_MM * mm))
+    return float(np.count_nonzero(other)) / (mm * mm)
 
 
 def _edge_ink(small: np.ndarray, stroke: np.ndarray, level: float, mm: float,
