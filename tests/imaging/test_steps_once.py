@@ -83,17 +83,22 @@ def test_largest_part_is_counted_from_the_labels() -> None:
 
 def _residue_on_the_whole_plane(out: np.ndarray, level: float, mm: float,
                                 sheet: np.ndarray | None) -> dict[str, float]:
-    from dangan.imaging.qc import _bed_share
+    from dangan.imaging.qc import BODY_BAND_MM, _bed_share, _body_along
 
     b = max(2, int(2 * mm))
+    deep = max(b + 1, int(BODY_BAND_MM * mm))
     dark = out < 0.5 * level
+    inside = np.zeros(out.shape[:2], np.uint8)
     if sheet is not None:
-        inside = np.zeros(out.shape[:2], np.uint8)
         cv2.fillConvexPoly(inside, np.round(sheet).astype(np.int32), 1)
-        dark &= inside == 0
-    bands = {"top": dark[:b], "bottom": dark[-b:][::-1], "left": dark[:, :b].T,
-             "right": dark[:, -b:][:, ::-1].T}
-    return {side: _bed_share(band, mm) for side, band in bands.items()}
+
+    def sides(a: np.ndarray, d: int) -> dict[str, np.ndarray]:
+        return {"top": a[:d], "bottom": a[-d:][::-1], "left": a[:, :d].T,
+                "right": a[:, -d:][:, ::-1].T}
+
+    bands, near, within = sides(dark, b), sides(dark, deep), sides(inside, b)
+    return {side: max(_bed_share(bands[side], mm, within[side] if sheet is not None else None),
+                      _body_along(near[side], b, mm)) for side in bands}
 
 
 def test_edge_residue_is_judged_on_the_bands_as_on_the_whole_plane() -> None:

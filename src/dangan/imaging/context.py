@@ -102,7 +102,7 @@ class PageReport:
     rotation: int = 0
     orientation_confidence: float = 0.0
     skew_before_deg: float = 0.0
-    skew_after_deg: float = 0.0
+    skew_after_deg: float | None = 0.0  # measured on the output; None: no angle to measure
     skew_method: str = ""
     bed_sides: list[str] = field(default_factory=list)
     holes_found: int = 0

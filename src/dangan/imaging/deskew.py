@@ -245,11 +245,12 @@ def straightened(pts: np.ndarray, angle_deg: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
+def skew_left(pts: np.ndarray, max_deg: float, agree_deg: float | None = None) -> float | None:
     """The skew of ink points measured afresh over the whole ±``max_deg`` (a wrong turn of
     several degrees is found, not clipped to a narrow window), across rows or down columns
     (竖排), whichever the ink says more clearly; ``None`` when it gives no confident angle of
-    its own (a photo, a drawing, a few marks)."""
+    its own (a photo, a drawing, a few marks) — and, with ``agree_deg``, when rows and
+    columns both give a confident angle more than that apart (a map's roads: no one angle)."""
     # Whether each way is confident, and which is the more so, is known from the coarse
     # search alone (its peak's prominence): only that way is refined.
     found = []
@@ -261,6 +262,9 @@ def skew_left(pts: np.ndarray, max_deg: float) -> float | None:
         if confident(coarse):
             found.append((coarse, p))
     if not found:
+        return None
+    if (agree_deg is not None and len(found) == 2
+            and abs(found[0][0].angle_deg - found[1][0].angle_deg) > agree_deg):
         return None
     coarse, p = max(found, key=lambda f: f[0].confidence)
     return measure_skew(p, max_deg, around=coarse).angle_deg

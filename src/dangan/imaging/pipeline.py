@@ -149,7 +149,9 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
     sheet = (transform(to_out, _to_scan(plan.paper.quad, f))
              if plan.paper.found and plan.paper.bed_sides else None)
-    residue = qc.residue_by_side(out, plan.paper.level, dpi / 25.4, sheet)
+    # judged on what came from the scan: the canvas laid around it is the engine's own
+    residue = qc.residue_by_side(out, plan.paper.level, dpi / 25.4, sheet,
+                                 transform(to_out, _frame(grey.shape)))
     report.edge_residue_side = max(residue, key=lambda side: residue[side])
     report.edge_residue = residue[report.edge_residue_side]
     whole = keeps_frame(plan)

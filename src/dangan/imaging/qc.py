@@ -45,55 +45,118 @@ PRINTED_RULE_MM = 1.0  # a dark mark thinner than this across the band, clear of
 BED_ALONG_MM = 10.0  # or shorter than this along it, is printed (a frame, a rule, text)
 
 
-def _bed_share(band: np.ndarray, mm: float) -> float:
+def _bed_share(band: np.ndarray, mm: float, inside: np.ndarray | None = None) -> float:
     """Share of a band (row 0 on the output edge) taken by dark that is bed, not print.
 
     Bed left on the page reaches the output edge, or lies along it as a broad strip; a
     printed frame line or a table rule near the edge is thin and has paper between it and
-    the edge; text is short."""
-    n, _, stats, _ = components_with_stats(band.astype(np.uint8))
+    the edge; text is short. Within the sheet found (``inside``, 1 there) dark reaching the
+    edge may be the sheet's own (text or a stamp written to its edge): there it counts only
+    as a broad strip along the edge — a wedge of bed the sheet's outline took in (a slip
+    laid past its edge, a corner of the frame) is one, a character is not."""
+    n, labels, stats, _ = components_with_stats(band.astype(np.uint8))
     if n <= 1:
         return 0.0
     top, width, area = (stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_WIDTH],
                         stats[:, cv2.CC_STAT_AREA])
     thick = area / np.maximum(width, 1)  # mean thickness across the band (a frame's corner
     # joins two thin lines: still thin)
-    bed = (top == 0) | ((thick >= PRINTED_RULE_MM * mm) & (width >= BED_ALONG_MM * mm))
+    broad = (thick >= PRINTED_RULE_MM * mm) & (width >= BED_ALONG_MM * mm)
+    at_edge = top == 0
+    if inside is not None:  # at the edge outside the sheet (its row 0 beyond it)
+        edge_out = np.zeros(n, bool)
+        edge_out[np.unique(labels[0][(labels[0] > 0) & (inside[0] == 0)])] = True
+        at_edge &= edge_out
+    bed = at_edge | broad
     bed[0] = False
     return float(stats[bed, cv2.CC_STAT_AREA].sum()) / band.size
 
 
+SCAN_RIM_PX = 2  # the scan's own edge on the output blends with the canvas around it
+
+
 def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
-                    sheet: np.ndarray | None = None) -> dict[str, float]:
+                    sheet: np.ndarray | None = None,
+                    scanned: np.ndarray | None = None) -> dict[str, float]:
     """Fraction of bed-dark pixels in a 2 mm band along each side of the output
     (printed lines near the edge are not counted: see ``_bed_share``). With ``sheet`` (the
     corners of the sheet found, in output px: it lies on or just inside the paper's edge),
-    dark inside it is the sheet's own — text or a stamp written to the edge — and only dark
-    outside it can be bed."""
+    dark inside it reaching the edge is the sheet's own — text or a stamp written to the edge
+    — unless it is a broad strip along it. With ``scanned`` (the corners of the scan's frame
+    in output px) only what came from the scan is judged: the canvas the engine laid around
+    it, in the paper's colour (red paper: dark), is no bed."""
     b = max(2, int(2 * mm))
+    h, w = out.shape[:2]
     inside = None
     if sheet is not None:
-        inside = np.zeros(out.shape[:2], np.uint8)
+        inside = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(inside, np.round(sheet).astype(np.int32), 1)
+    frame: np.ndarray | None = None
+    if scanned is not None:
+        drawn = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(drawn, np.round(scanned).astype(np.int32), 1)
+        frame = cv2.erode(drawn, np.ones((3, 3), np.uint8), iterations=SCAN_RIM_PX,
+                          borderType=cv2.BORDER_CONSTANT, borderValue=1)
 
     def dark(rows: slice, cols: slice) -> np.ndarray:  # judged on the bands alone
         d: np.ndarray = out[rows, cols] < 0.5 * paper_level
-        if inside is not None:
-            d &= inside[rows, cols] == 0
+        if frame is not None:
+            d &= frame[rows, cols] > 0
         return d
 
-    h, w = out.shape[:2]
+    def within(rows: slice, cols: slice) -> np.ndarray | None:
+        return None if inside is None else inside[rows, cols]
+
+    def turned(a: np.ndarray | None, how: str) -> np.ndarray | None:
+        if a is None:
+            return None
+        return {"top": a, "bottom": a[::-1], "left": a.T, "right": a[:, ::-1].T}[how]
+
     every = slice(None)
-    bands = {"top": dark(slice(0, b), every), "bottom": dark(slice(max(0, h - b), h), every)[::-1],
-             "left": dark(every, slice(0, b)).T,
-             "right": dark(every, slice(max(0, w - b), w))[:, ::-1].T}
-    return {side: _bed_share(band, mm) for side, band in bands.items()}
+    deep = max(b + 1, int(BODY_BAND_MM * mm))
+
+    def cut(depth: int) -> dict[str, tuple[slice, slice]]:
+        return {"top": (slice(0, depth), every), "bottom": (slice(max(0, h - depth), h), every),
+                "left": (every, slice(0, depth)), "right": (every, slice(max(0, w - depth), w))}
+
+    out_share = {}
+    wide = cut(deep)
+    for side, (rows, cols) in cut(b).items():
+        band = turned(dark(rows, cols), side)
+        assert band is not None
+        share = _bed_share(band, mm, turned(within(rows, cols), side))
+        near = turned(dark(*wide[side]), side)
+        assert near is not None
+        out_share[side] = max(share, _body_along(near, b, mm))
+    return out_share
+
+
+BODY_BAND_MM = 5.0  # bed bodies are looked for this far in from the output's edge…
+BODY_MM = 2.0  # …solid over a disc this wide (strokes of text, rules and lines are thinner)
+
+
+def _body_along(near: np.ndarray, b: int, mm: float) -> float:
+    """Share of the side (row 0 on the output edge) along which a solid dark body lies that
+    reaches the 2 mm band (``b`` rows): a wedge of bed left between the sheet's edge and
+    the output's edge takes little of the band but lies along the side all the same."""
+    k = 2 * max(1, round(BODY_MM * mm / 2)) + 1
+    body = cv2.morphologyEx(near.astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    if not body.any():
+        return 0.0
+    _n, labels = cv2.connectedComponents(body, connectivity=8)
+    reach = np.unique(labels[:b])
+    reach = reach[reach > 0]
+    if not len(reach):
+        return 0.0
+    along = np.isin(labels, reach).any(axis=0)
+    return float(np.count_nonzero(along)) / near.shape[1]
 
 
 def edge_residue(out: np.ndarray, paper_level: float, mm: float,
-                 sheet: np.ndarray | None = None) -> float:
+                 sheet: np.ndarray | None = None, scanned: np.ndarray | None = None) -> float:
     """The largest of ``residue_by_side``."""
-    return max(residue_by_side(out, paper_level, mm, sheet).values())
+    return max(residue_by_side(out, paper_level, mm, sheet, scanned).values())
 
 
 def box_margin(corners: np.ndarray, size: tuple[int, int]) -> float:
@@ -106,16 +169,21 @@ def box_margin(corners: np.ndarray, size: tuple[int, int]) -> float:
 RESIDUAL_RANGE_DEG = 12.0  # a wrong turn of several degrees is measured, not clipped
 
 
-def residual_skew(pts: np.ndarray, content: bool = True) -> float:
+ROWS_COLUMNS_AGREE_DEG = 1.0  # rows and columns both clear but this far apart: no one angle
+
+
+def residual_skew(pts: np.ndarray, content: bool = True) -> float | None:
     """Skew left in ink points already mapped into the output (at analysis scale): over the
     whole range where the ink has lines of its own; else, for a page deskewed on its content
-    (text alone, vertical script), within ±1.5° as before; else 0 (nothing to measure)."""
+    (text alone, vertical script), within ±1.5° as before. ``None`` when the output gives no
+    angle to measure (too little ink, no lines, rows and columns at different angles — a
+    map's roads): not measured, never taken as straight."""
     if len(pts) < 300:
-        return 0.0
-    left = skew_left(pts.astype(np.float32), RESIDUAL_RANGE_DEG)
+        return None
+    left = skew_left(pts.astype(np.float32), RESIDUAL_RANGE_DEG, ROWS_COLUMNS_AGREE_DEG)
     if left is not None:
         return left
-    return measure_skew(pts.astype(np.float32), 1.5).angle_deg if content else 0.0
+    return measure_skew(pts.astype(np.float32), 1.5).angle_deg if content else None
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
@@ -150,7 +218,7 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.needs_review(FAINT_CONTENT, f"faint={report.faint_ratio:.5f}")
     elif not has_ink:
         report.flag(c.BLANK_PAGE, f"ink={report.ink_ratio:.5f}")
-    if abs(report.skew_after_deg) > q.max_residual_skew_deg:
+    if report.skew_after_deg is not None and abs(report.skew_after_deg) > q.max_residual_skew_deg:
         report.flag(c.SKEW, f"after={report.skew_after_deg:.2f}")
     if report.corners_cut_mm2:  # a dog-ear hides what lies under it: unfold and scan again
         report.needs_review(CORNER_CUT, "area=" + ",".join(f"{a:.0f}mm2"
