@@ -116,3 +116,17 @@ def test_generated_blank_sheet_is_left_as_it_is_after_one_look(
     d = decide_orientation(cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY), 200.0)
     assert (d.rotation, d.review) == (0, ""), d.evidence
     assert [max(s[:2]) for s in looks] == [640]
+
+
+def test_sideways_ledger_with_one_box_read_as_a_turn_and_none_as_it_is_is_flagged() -> None:
+    """A ledger on its side whose few boxes found at 640 px lie across (its rules and
+    columns): the line direction and Tesseract let it pass as it is, although the one box
+    that read fluently read as a quarter turn and none read as it is. It was left unflagged;
+    a person now looks."""
+    d = _decide(1087, "ledger", 200, 270)
+    assert d.rotation in (0, 90) and (d.rotation == 90 or d.review), d.evidence
+
+
+def test_the_same_ledger_upright_is_not_turned() -> None:
+    d = _decide(1087, "ledger", 200, 0)
+    assert d.rotation == 0, d.evidence

@@ -315,11 +315,14 @@ def _tools(lv: LineVotes, osd: _Osd, alone: bool = True) -> tuple[int, str, floa
 def _read_otherwise(turn: int, review: str, conf: float, rd: Reading) -> tuple[int, str, float]:
     """The other tools' answer stands only when the reading does not say otherwise: no box
     read fluently another way for a turn, no two boxes read fluently as a turn for "as it
-    is"."""
+    is" (nor one, where no box read as it is)."""
     if review:
         return turn, review, conf
     other = rd.answer(WEAK_TURN)
     if turn == 0 and other not in (None, 0):
+        return 0, READING_DISAGREES, 0.0
+    if turn == 0 and not (rd.fluent[0] or rd.paired[0]) and rd.fluent.sum():
+        # Not one box read as it is, and one read fluently as a turn: a person looks.
         return 0, READING_DISAGREES, 0.0
     if turn and (rd.fluent.sum() > rd.fluent[turn // 90]
                  or rd.paired.sum() > rd.paired[turn // 90]):
