@@ -413,6 +413,8 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
         wanted = stage or batch.stage
+        if not archive_codes:
+            _refuse_repeated_signoff(session, graph, batch, wanted, actor, explicit=bool(stage))
         volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
                    if archive_codes else None)
         advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
@@ -422,6 +424,45 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
                                graph.next(wanted))
     after_signoff(ctx, ids)
     return result
+
+
+def refuse_repeated_signoff(ctx: ProjectContext, batch_code: str, stage: str) -> None:
+    """Before anything else of a sign-off naming ``stage`` (the web form sends the stage its
+    page showed): ``workflow.already_signed`` when the batch was signed for it and moved on —
+    a form sent again — whoever asks (the next stage may be another role's)."""
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
+        _refuse_repeated_signoff(session, ws.graph_for(ctx.config), batch, stage, None,
+                                 explicit=True)
+
+
+def _refuse_repeated_signoff(session: Session, graph: wf.StageGraph, batch: WorkBatch,
+                             wanted: str, actor: Actor | None, explicit: bool) -> None:
+    """A sign-off asked again once the first went through (a form sent twice, a retry after a
+    lost answer): the batch's stage is signed and it has moved on, so no claim is open for
+    the stage asked. Say who signed which stage and when (``workflow.already_signed``), not
+    that the next stage is unclaimed. ``explicit``: the stage was named; else the stage the
+    batch left when the actor signed it last."""
+    role = wf.STAGE_ROLE.get(wanted)
+    claim = open_claim(session, batch.id, role) if role else None
+    if claim is not None and claim.stage == wanted:
+        return  # claimed for this stage: an ordinary sign-off
+    query = select(StageEvent).where(
+        StageEvent.work_batch_id == batch.id, StageEvent.volume_id.is_(None),
+        StageEvent.kind == wf.EVENT_SIGNOFF)
+    if explicit:
+        query = query.where(StageEvent.stage == wanted)
+    last = session.scalars(query.order_by(StageEvent.at.desc(), StageEvent.id.desc())
+                           .limit(1)).first()
+    if last is None or not last.stage or last.stage == batch.stage:
+        return
+    if not explicit and (actor is None or last.worker_id != actor.worker_id
+                         or last.stage not in graph
+                         or graph.next(last.stage) != batch.stage):
+        return  # not this actor's sign-off the batch just moved on from
+    raise StateError("workflow.already_signed", code=batch.code, stage=t(f"stage.{last.stage}"),
+                     person=last.person, at=f"{last.at:%Y-%m-%d %H:%M}",
+                     current=t(f"stage.{batch.stage}"))
 
 
 @dataclass(frozen=True)

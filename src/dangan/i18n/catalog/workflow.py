@@ -341,6 +341,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Reason why volumes with fewer ingested pages than numbered at sorting are rebound anyway (the original lacks them); recorded with the binder and time"),
     "qc.page_out_of_range": ("案卷 {code} 共 {pages} 页，没有第 {page} 页：问题未记录",
                              "Volume {code} has {pages} pages, no page {page}: defect not recorded"),
+    "workflow.already_signed": (
+        "小批次 {code} 的“{stage}”已由 {person} 于 {at} 签字（第一次提交已生效），现在处于“{current}”环节：未重复签字",
+        "Work batch {code} was already signed for “{stage}” by {person} at {at} (the first "
+        "submission went through); it is now at “{current}”: not signed again"),
     "workflow.volume_already_signed": (
         "案卷 {code} 的“{stage}”已由 {person} 于 {at} 签字，现在“{current}”环节：未重复签字",
         "Volume {code} was already signed for “{stage}” by {person} at {at}; it is now at “{current}”: not signed again"),

@@ -15,6 +15,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.errors import DanganError, NotFoundError
@@ -79,14 +80,19 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
 
 @router.post("/batches/{code}/sign")
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
-               remarks: Remarks = "", without_work: Remarks = "") -> Response:
+               remarks: Remarks = "", without_work: Remarks = "",
+               stage: Remarks = "") -> Response:
     """Sign the batch's stage; ``without_work`` is the recorded reason for signing 扫描 or 上传
-    for volumes lacking their pages or delivery files (refused otherwise)."""
+    for volumes lacking their pages or delivery files (refused otherwise). ``stage``: the
+    stage the page showed (its form sends it), so a form sent again once the first went
+    through is told apart: that stage was already signed, by whom and when."""
+    if stage.strip():  # before the role check: the next stage may be another role's
+        await run_in_threadpool(engine.refuse_repeated_signoff, ctx, code, stage.strip())
     await require_stage_role(request, account, code)
     try:
         result = await act(request, account,
-                           lambda actor: engine.sign(ctx, actor, code, remarks=remarks,
-                                                     waive_reason=without_work))
+                           lambda actor: engine.sign(ctx, actor, code, stage.strip() or None,
+                                                     remarks=remarks, waive_reason=without_work))
     except DanganError as exc:
         remedy = REMEDIES.get(exc.key)
         if remedy is None or wants_json(request):
