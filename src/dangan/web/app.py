@@ -61,8 +61,9 @@ class LanguageAndHeaders:
     each switch) for the request, and the security headers on every response unless the
     route set its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, secure_cookies: bool = False) -> None:
         self.app = app
+        self.secure_cookies = secure_cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,15 +75,26 @@ class LanguageAndHeaders:
                 lang = cookie_parser(value.decode("latin-1")).get(LANG_COOKIE) or lang
         set_language(lang)
 
+        secure = self.secure_cookies or scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
+                if secure:  # every cookie, whichever route set it (session, language, CSRF…)
+                    headers = [(name, _secure_cookie(value) if name.lower() == b"set-cookie"
+                                else value) for name, value in headers]
                 present = {name.lower() for name, _v in headers}
                 message["headers"] = [*headers, *(
                     (name, value) for name, value in SECURITY_HEADERS if name not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _secure_cookie(value: bytes) -> bytes:
+    """A ``Set-Cookie`` value marked ``Secure`` (sent back over HTTPS only), once."""
+    attributes = [part.strip().lower() for part in value.split(b";")[1:]]
+    return value if b"secure" in attributes else value + b"; Secure"
 
 
 @asynccontextmanager
@@ -111,7 +123,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.ctx = open_project(settings.project)
     app.state.templates = make_templates()
 
-    app.add_middleware(LanguageAndHeaders)
+    app.add_middleware(LanguageAndHeaders, secure_cookies=settings.secure_cookies)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
