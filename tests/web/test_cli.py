@@ -85,3 +85,47 @@ def test_logins_passwords_and_roles_are_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         add_user(ctx, "li", "long-enough-1", roles=["cook"])
     assert caught.value.key == "workflow.unknown_role"
+
+
+def test_user_add_without_a_terminal_says_to_give_the_password(tmp_path: Path) -> None:
+    """stdin at its end (a script, a service): a usage error in words, exit 2 — not Python's
+    GetPassWarning and 已中断 (130)."""
+    from dangan.i18n import t
+
+    home = tmp_path / "proj"
+    init_project(home, "court", name="账户测试")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
+    for lang in ("zh", "en"):
+        done = subprocess.run([sys.executable, "-m", "dangan", "--lang", lang, "user", "add",
+                               "admin", "-p", str(home), "--role", "admin"],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert done.returncode == 2, done.stderr
+        with_lang = {"zh": "没有终端可以输入 admin 的密码：请用 --password 给出密码",
+                     "en": "No terminal to ask for the password of admin: give it with "
+                           "--password"}[lang]
+        assert with_lang in done.stderr
+        assert "GetPassWarning" not in done.stderr and "已中断" not in done.stderr
+    assert t("web.account.no_terminal", login="admin") == \
+        "没有终端可以输入 admin 的密码：请用 --password 给出密码"  # the catalogue's words
+    ctx = open_project(home)
+    with ctx.transaction() as session:
+        assert session.scalar(select(Worker).where(Worker.login == "admin")) is None
+
+
+def test_account_events_name_who_ran_the_command(tmp_path: Path) -> None:
+    """``user add`` / ``passwd`` / ``disable`` record the OS login that ran them
+    (``cli:<login>``), not a bare ``cli``."""
+    import getpass
+
+    home = tmp_path / "proj"
+    init_project(home, "court", name="账户测试")
+    assert dangan("user", "add", "zhang", "-p", str(home), "-w", "张扫", "--role", "扫描员",
+                  "--password", "scan-secret-1").returncode == 0
+    assert dangan("user", "disable", "zhang", "-p", str(home)).returncode == 0
+    ctx = open_project(home)
+    with ctx.transaction() as session:
+        people = [e.person for e in session.scalars(
+            select(StageEvent).where(StageEvent.kind == sec.EVENT_ACCOUNT)
+            .order_by(StageEvent.id))]
+    assert people == [f"cli:{getpass.getuser()}"] * 2

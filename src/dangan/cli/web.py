@@ -19,11 +19,29 @@ Password = typer.Option(None, "--password", help="cli.opt.web.password")
 
 
 def _password(login: str, given: str | None) -> str:
+    """``--password``, else asked twice at the terminal; with no terminal to ask at (a
+    script, a service, stdin closed) a usage error saying to give ``--password``."""
+    import sys
+
     if given is not None:
         return given
+    if not sys.stdin.isatty():
+        raise typer.BadParameter(t("web.account.no_terminal", login=login),
+                                 param_hint="--password")
     value: str = typer.prompt(t("web.account.password_prompt", login=login), hide_input=True,
                               confirmation_prompt=True)
     return value
+
+
+def _by() -> str:
+    """Who ran an account command, for its ``web_account`` event: ``cli:<OS login>`` (the
+    account commands have no worker of their own: ``-w`` names the account's worker)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name known to the system (a bare container)
+        return "cli"
 
 
 def serve(project: Path = Project,
@@ -54,7 +72,8 @@ def user_add(login: str = Login, project: Path = Project,
     from dangan.web.accounts import add_user
 
     ctx = open_ctx(project)
-    row = add_user(ctx, login, _password(login, password), worker=worker, roles=role or [])
+    row = add_user(ctx, login, _password(login, password), worker=worker, roles=role or [],
+                   by=_by())
     console.print(escape(t("web.account.added", login=row.login, worker=row.name)))
 
 
@@ -63,7 +82,7 @@ def user_passwd(login: str = Login, project: Path = Project, password: str = Pas
     from dangan.web.accounts import set_password
 
     ctx = open_ctx(project)
-    set_password(ctx, login, _password(login, password))
+    set_password(ctx, login, _password(login, password), by=_by())
     console.print(escape(t("web.account.password_set", login=login)))
 
 
@@ -72,7 +91,7 @@ def user_disable(login: str = Login, project: Path = Project) -> None:
     from dangan.web.accounts import disable_user
 
     ctx = open_ctx(project)
-    disable_user(ctx, login)
+    disable_user(ctx, login, by=_by())
     console.print(escape(t("web.account.disabled", login=login)))
 
 

@@ -141,6 +141,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "New password set for {login}; their sessions ended."),
     "web.account.disabled": ("已停用 {login}，其会话已结束。", "{login} disabled; their sessions ended."),
     "web.account.password_prompt": ("{login} 的密码", "Password for {login}"),
+    "web.account.no_terminal": ("没有终端可以输入 {login} 的密码：请用 --password 给出密码",
+                                "No terminal to ask for the password of {login}: give it with "
+                                "--password"),
     "web.serve.listening": ("dangan 网页服务：http://{host}:{port}/（项目 {project}）",
                             "dangan web application: http://{host}:{port}/ (project {project})"),
     # --- CLI help ---
