@@ -19,7 +19,7 @@ from dangan.cli.common import (
     print_json,
     worker_option,
 )
-from dangan.errors import DanganError, DefectsFound
+from dangan.errors import DanganError, DefectsFound, StorageError
 from dangan.i18n import t
 
 
@@ -132,7 +132,12 @@ def ingest(
     from dangan.services.intake import IngestReport, read_problems
     from dangan.services.intake import ingest as run_ingest
 
-    ctx = open_ctx(home)
+    try:
+        ctx = open_ctx(home)
+    except StorageError as exc:  # the storage root unreachable: stopped before the first volume
+        if exc.key in ROOT_UNREACHABLE and (first := _first_volume_folder(scan_root)):
+            _print_ingest(IngestReport(stopped_at=first), as_json, exc)
+        raise
     problems = list(problem) + (read_problems(problems_file) if problems_file else [])
     result = IngestReport()
     try:
@@ -149,6 +154,23 @@ def ingest(
     refused = [d for v in result.volumes if v.state == "refused" for d in v.defects if d.is_error]
     if result.count("refused"):
         raise DefectsFound("error.defects_found", count=len(refused) or result.count("refused"))
+
+
+ROOT_UNREACHABLE = ("storage.root_missing", "storage.root_empty")
+
+
+def _first_volume_folder(scan_root: Path) -> str:
+    """The first folder under ``scan_root`` (in name order, hidden ones aside) holding files:
+    the volume a run refused at its start stopped at; "" when there is none."""
+    import os
+
+    if not scan_root.is_dir():
+        return ""
+    for top, dirs, files in os.walk(scan_root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if Path(top) != scan_root and any(not f.startswith(".") for f in files):
+            return Path(top).name
+    return ""
 
 
 def _print_ingest(result: Any, as_json: bool,

@@ -185,10 +185,12 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
                     staged.discard()  # unless its volume published it: nothing to remove
             reached = at + 1
             plan.top_up(at + 1)
-    except BaseException:  # an error, Ctrl-C: what was done before it is kept and reported
+    except BaseException as exc:  # an error, Ctrl-C: what was done before it is kept and reported
         if reached < len(report.volumes):
             folder = report.volumes[reached].folder
             out.stopped_at = folder.archive_code or folder.label
+        if isinstance(exc, StorageError):
+            ctx.storage.require_root()  # the root gone: say so, not the one file it broke
         raise
     finally:
         ahead.close()
