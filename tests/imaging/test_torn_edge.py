@@ -102,3 +102,36 @@ def test_a_torn_edge_asks_a_person_with_its_area() -> None:
     report = retouch_bytes(simplejpeg.encode_jpeg(scan(page, 0.0, bed=22), quality=92),
                            RetouchOptions(orientation=False)).report
     assert "torn_edge" not in report.review and report.torn_mm2 == []
+
+
+def _photo(page: np.ndarray, box: tuple[int, int, int, int], seed: int = 7) -> np.ndarray:
+    """A dark photograph (grey 5-90, smooth) printed over ``box`` (x0, y0, x1, y1, px)."""
+    out = page.copy()
+    x0, y0, x1, y1 = box
+    cells = np.random.default_rng(seed).uniform(5, 90, (12, 9)).astype(np.float32)
+    tone = cv2.resize(cells, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC).clip(0, 255)
+    out[y0:y1, x0:x1] = tone.astype(np.uint8)[..., None]
+    return out
+
+
+@pytest.mark.parametrize(("where", "angle"), [("left", 0.0), ("top", 0.0), ("top_left", 0.0),
+                                              ("left", 1.5)])
+def test_a_dark_photo_printed_to_the_edge_is_no_tear(where: str, angle: float) -> None:
+    """A photo printed to the sheet's left and/or top edge on a black bed: its darkest parts
+    take the bed's tone and join it, but its outline is straight and square with the sheet."""
+    page = draw_page(lines=4)
+    box = {"left": (0, round(20 * MM), round(190 * MM), round(250 * MM)),
+           "top": (round(15 * MM), 0, round(195 * MM), round(250 * MM)),
+           "top_left": (0, 0, round(190 * MM), round(250 * MM))}[where]
+    assert _bays(_photo(page, box), 22, angle) == []
+
+
+def test_a_tear_beside_a_dark_photo_is_still_named() -> None:
+    """The photo is print; the ragged bay torn into the right edge below it is a tear."""
+    page = draw_page(lines=4)
+    w = page.shape[1]
+    page = _photo(page, (0, round(20 * MM), round(150 * MM), round(120 * MM)))
+    pts = [[w, 1500], [w - 90, 1550], [w - 60, 1600], [w - 120, 1640], [w, 1700]]
+    area = cv2.contourArea(np.array(pts, np.float32)) / MM / MM
+    [found] = _bays(_bay(page, pts, 22), 22, 1.0)
+    assert found == pytest.approx(area, rel=0.3)

@@ -19,6 +19,11 @@ TORN_WIDTH_RATIO = 10.0  # …and no wider along the edge than this times its de
 # edge draws the paper in by up to ~3 mm along much of a side: a long, shallow sliver)
 TORN_CORNER_MM = 2.0  # a bay at the sheet's corner is a corner cut (``cut_corners``)
 BLEND_PX_MM = 1.0  # the rim of the rectangle where paper and bed blend is no bay
+PRINT_FILL = 0.9  # dark print reaching the edge (a photo printed to it) fills this much of
+# a rectangle lying square with the sheet: its sides are straight and continue the sheet's
+# outline; a tear's outline is ragged (a torn bay fills about half of its rectangle)
+PRINT_SQUARE_DEG = 2.0  # …the rectangle's sides this close to the sheet's
+PAPER_PCT = 95  # the paper's light tone: a dark photo over most of the sheet pulls its median
 
 
 def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
@@ -26,7 +31,9 @@ def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
     rectangle, reaching it from the bed outside — the bed a tear shows is the paper's own
     damage, kept as it is (never painted: it lies inside the sheet) for a person to see.
     A bay at a corner is left to ``cut_corners``; a hole punched through the sheet is not
-    reached from outside. Only judged on a dark or grey bed."""
+    reached from outside. A dark photo printed to the sheet's edge takes the bed's tone
+    where it is darkest, but its outline is straight and square with the sheet (it fills
+    its rectangle): print, no tear. Only judged on a dark or grey bed."""
     if not paper.found or not paper.bed_sides or paper.white_bed:
         return []
     h, w = small.shape
@@ -48,6 +55,7 @@ def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
     # Each bay apart: the bed-dark inside the rectangle beyond the blend of its edge
     deep = ((dark > 0) & (inside > BLEND_PX_MM * mm) & np.isin(labels, reached)).astype(np.uint8)
     n, bays = cv2.connectedComponents(deep, connectivity=8)
+    printed = _printed_regions(small, paper, bed, k)
     corners = np.zeros((h, w), np.uint8)
     for x, y in paper.quad:
         cv2.circle(corners, (round(float(x)), round(float(y))),
@@ -57,6 +65,8 @@ def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
         bay = bays == i
         if (corners[cv2.dilate(bay.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] > 0).any():
             continue
+        if _is_print(printed, bay, paper):
+            continue
         depth = float(inside[bay].max()) / mm
         area = float(np.count_nonzero(bay)) / (mm * mm)
         if depth < TORN_DEPTH_MM or area < TORN_MIN_MM2:
@@ -65,3 +75,33 @@ def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
             continue
         found.append(area)
     return found
+
+
+def _printed_regions(small: np.ndarray, paper: Paper, bed: float, k: int) -> np.ndarray:
+    """Labels of what is darker than halfway from the bed to the paper's light tone inside
+    the sheet (its solid bodies): a bay of bed lies in one of them, and so does a dark photo
+    whose darkest parts take the bed's tone."""
+    light = max(paper.level, float(np.percentile(small[paper.mask > 0], PAPER_PCT)))
+    below = ((small < 0.5 * (bed + light)) & (paper.mask > 0)).astype(np.uint8)
+    dark = cv2.morphologyEx(below, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    _, labels = cv2.connectedComponents(dark, connectivity=4)
+    return labels
+
+
+def _is_print(printed: np.ndarray, bay: np.ndarray, paper: Paper) -> bool:
+    """Whether the dark region holding a bay is straight-sided print: a rectangle square
+    with the sheet that it fills (a photo printed to the sheet's edge), not a ragged tear."""
+    ids = np.unique(printed[bay])
+    ids = ids[ids > 0]
+    if len(ids) != 1:
+        return False
+    ys, xs = np.nonzero(printed == ids[0])
+    (_, _), (rw, rh), angle = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+    if rw * rh <= 0 or len(xs) < PRINT_FILL * rw * rh:
+        return False
+    q = paper.quad.astype(np.float64)
+    dx, dy = q[1] - q[0]
+    sheet = np.degrees(np.arctan2(dy, dx))
+    off = abs((angle - sheet + 45.0) % 90.0 - 45.0)
+    return bool(off <= PRINT_SQUARE_DEG)
