@@ -158,3 +158,24 @@ def test_help_follows_dangan_lang(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DANGAN_LANG", "en")
     out = CliRunner().invoke(app, ["status", "--help"]).output
     assert "Project status" in out
+
+
+# Shown once for all commands (README: "All workflow commands take -p", "queries take --json").
+GENERAL_OPTIONS = {"--project", "--json", "--help"}
+
+
+def test_every_option_of_a_command_is_in_its_readme_row() -> None:
+    """The other direction: an option the CLI has and its README row leaves out is a gap."""
+    shown: dict[tuple[str, ...], set[str]] = {}
+    for path, options, _ in _readme_commands():
+        shown.setdefault(path, set()).update(options)
+    missing = []
+    for path, command in _leaves().items():
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            spellings = set(param.opts) | set(param.secondary_opts)
+            if spellings & GENERAL_OPTIONS or spellings & shown.get(path, set()):
+                continue
+            missing.append(f"{' '.join(path)}: {'/'.join(sorted(param.opts))}")
+    assert sorted(missing) == []
