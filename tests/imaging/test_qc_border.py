@@ -99,3 +99,40 @@ def test_the_black_border_names_its_side() -> None:
     finally:
         set_language(None)
     assert "左边" in words and "50.0%" in words, words
+
+
+def _dark_photo(out: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """A dark photograph (grey 5-90, smooth) printed over ``box`` (x0, y0, x1, y1, px)."""
+    x0, y0, x1, y1 = box
+    cells = np.random.default_rng(7).uniform(5, 90, (12, 9)).astype(np.float32)
+    tone = cv2.resize(cells, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC)
+    out[y0:y1, x0:x1] = tone.clip(0, 255).astype(np.uint8)
+
+
+def test_a_dark_photo_printed_to_the_sheet_edge_is_no_black_border() -> None:
+    """A photo printed to the sheet's left edge is the sheet's own, reaching far into it:
+    its darkest parts take the bed's tone at the output's edge but are no bed. Bed left
+    beside the sheet next to it is still counted."""
+    out = cv2.cvtColor(draw_page(lines=4), cv2.COLOR_RGB2GRAY)
+    h, w = out.shape
+    _dark_photo(out, (0, round(20 * MM), round(190 * MM), round(250 * MM)))
+    whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
+    assert edge_residue(out, 238, MM) > 0.1  # without the sheet: read as bed
+    assert edge_residue(out, 238, MM, whole) < 0.02
+    out[:, :12] = 18  # 1.5 mm of black bed left beside a sheet that begins 12 px in
+    sheet = whole + np.array([[12, 0], [0, 0], [0, 0], [12, 0]])
+    assert edge_residue(out, 238, MM, sheet) > 0.2
+
+
+def test_a_dark_photo_to_the_edge_on_a_black_bed_passes() -> None:
+    """Retouched end to end: a sheet whose photo runs to its top edge, on a black bed, has
+    its bed painted and is neither ``black_border`` nor ``torn_edge``."""
+    page = draw_page(lines=4)
+    photo = np.full(page.shape[:2], 238, np.uint8)
+    _dark_photo(photo, (round(15 * MM), 0, round(195 * MM), round(250 * MM)))
+    page = np.ascontiguousarray(np.minimum(page, photo[..., None]))
+    report = retouch_bytes(simplejpeg.encode_jpeg(scan(page, 0.0, bed=18), quality=90),
+                           OPTS).report
+    codes = [d.code for d in report.defects] + list(report.review)
+    assert "black_border" not in codes and "torn_edge" not in codes, report.defects
+    assert report.bed_sides, "the bed was painted"

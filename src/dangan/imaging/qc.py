@@ -98,10 +98,14 @@ def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
         frame = cv2.erode(drawn, np.ones((3, 3), np.uint8), iterations=SCAN_RIM_PX,
                           borderType=cv2.BORDER_CONSTANT, borderValue=1)
 
+    own = None if sheet is None else _sheet_own_dark(out, sheet, frame, mm)
+
     def dark(rows: slice, cols: slice) -> np.ndarray:  # judged on the bands alone
         d: np.ndarray = out[rows, cols] < 0.5 * paper_level
         if frame is not None:
             d &= frame[rows, cols] > 0
+        if own is not None:
+            d &= own[rows, cols] == 0
         return d
 
     def within(rows: slice, cols: slice) -> np.ndarray | None:
@@ -129,6 +133,51 @@ def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
         assert near is not None
         out_share[side] = max(share, _body_along(near, b, mm))
     return out_share
+
+
+SHEET_OWN_MM = 10.0  # dark inside the sheet found reaching this far in from its edge…
+SHEET_RIM_MM = 1.0  # …and that print runs on this far past the edge found
+PRINT_TONES = 0.1  # …and shows tones (10th-90th percentile this share of the paper's light
+PRINT_TONES_MIN = 12.0  # tone, at least this): bed the sheet found took in is one flat tone
+PAPER_LIGHT_PCT = 95  # the paper's light tone on the output (a photo pulls the median)
+
+
+def _sheet_own_dark(out: np.ndarray, sheet: np.ndarray, frame: np.ndarray | None,
+                    mm: float) -> np.ndarray:
+    """1 where dark inside the sheet found belongs to a solid body reaching more than
+    ``SHEET_OWN_MM`` in from the sheet's edge and showing tones, not the bed's one flat
+    tone: print on the sheet (a photo printed to its edge takes the bed's tone where it is
+    darkest), not bed left on the page (bed the sheet found took in beside a slip laid past
+    its edge is flat)."""
+    h, w = out.shape[:2]
+    grey = out if out.ndim == 2 else out.min(axis=2)
+    # the sheet drawn with room around the output: its edge may lie beyond the output's
+    pad = int(SHEET_OWN_MM * mm) + 2
+    wide = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    cv2.fillConvexPoly(wide, np.round(sheet + pad).astype(np.int32), 1)
+    inside = wide[pad:pad + h, pad:pad + w]
+    # the sheet found lies on or just inside the paper's edge: its print runs on a little
+    r = max(1, round(SHEET_RIM_MM * mm))
+    rim = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    seen = rim > 0 if frame is None else (rim > 0) & (frame > 0)
+    own = np.zeros((h, w), np.uint8)
+    if not seen.any():
+        return own
+    light = float(np.percentile(grey[seen], PAPER_LIGHT_PCT))
+    k = 2 * max(1, round(BODY_MM * mm / 2)) + 1
+    body = cv2.morphologyEx(((grey < 0.5 * light) & seen).astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    if not body.any():
+        return own
+    depth = cv2.distanceTransform(wide, cv2.DIST_L2, 3)[pad:pad + h, pad:pad + w]
+    _, labels = cv2.connectedComponents(body, connectivity=8)
+    deep = np.unique(labels[(body > 0) & (depth > SHEET_OWN_MM * mm)])
+    for i in deep[deep > 0]:
+        part = labels == i
+        lo, hi = np.percentile(grey[part], (10, 90))
+        if hi - lo >= max(PRINT_TONES_MIN, PRINT_TONES * light):  # bed is one flat tone
+            own[part] = 1
+    return own
 
 
 BODY_BAND_MM = 5.0  # bed bodies are looked for this far in from the output's edge…
