@@ -109,3 +109,96 @@ def test_catalogue_names_are_checked_at_load(old: str, new: str, word: str, tmp_
         parse_config(text, tmp_path / "dangan.toml")
     assert info.value.key == "config.invalid"
     assert any(word in d and "catalogue" in d and f"第 {line} 行" in d for d in info.value.details)
+
+
+# Settings whose keys or values are names: a typo is refused when the file is loaded, at its
+# line, naming the allowed names (before, it loaded and then silently matched nothing).
+def _defect_types() -> str:
+    from dangan.domain.registry import DEFECTS
+
+    return ", ".join(DEFECTS)
+
+
+def _stages() -> str:
+    from dangan.domain.workflow import ALL_STAGES
+
+    return ", ".join(ALL_STAGES)
+
+
+COURT_LINE = "borrow, sort, scan, retouch, index, upload, qc, rebind, return"
+NAME_TYPOS = [
+    # (edit of the court template, key path reported, text of the line, catalogue key, params)
+    (("[workflow]", "[pay]\ndeduction_per_defect = { skwe = 0.5, blurred = 2.0 }\n\n[workflow]"),
+     "pay.deduction_per_defect.skwe", "deduction_per_defect = ", "config.unknown_defect_type",
+     {"name": "skwe"}),
+    (("borrow_due_days = 30", "borrow_due_days = 30\nstage_rates = { retuoch = 3000 }"),
+     "workload.stage_rates.retuoch", "stage_rates = ", "config.unknown_stage",
+     {"name": "retuoch"}),
+    (("borrow_due_days = 30", "borrow_due_days = 30\n\n[workload.stage_rates]\nretouch = 3000\n"
+                              "srot = 1500"),
+     "workload.stage_rates.srot", "srot = ", "config.unknown_stage", {"name": "srot"}),
+    (('critical = ["archive_code", "missing_page"]', 'critical = ["archve_code", "missing_page"]'),
+     "qc.critical.0", "critical = ", "config.unknown_defect_type", {"name": "archve_code"}),
+    (("scan_per_page = 0.48", "scan_per_pgae = 0.48"),
+     "piece_rates.scan_per_pgae", "scan_per_pgae = ", "config.bad_piece_rate",
+     {"key": "scan_per_pgae", "stages": COURT_LINE, "units": "page, volume, item"}),
+    (("scan_per_page = 0.48", "scna_per_page = 0.48"),
+     "piece_rates.scna_per_page", "scna_per_page = ", "config.piece_rate_stage",
+     {"key": "scna_per_page", "stage": "scna", "stages": COURT_LINE,
+      "units": "page, volume, item"}),
+]
+
+
+@pytest.mark.parametrize(("edit", "key", "line_text", "message", "params"), NAME_TYPOS,
+                         ids=[case[1] for case in NAME_TYPOS])
+def test_a_typo_in_a_name_is_refused_at_its_line(edit: tuple[str, str], key: str,
+                                                  line_text: str, message: str,
+                                                  params: dict[str, str], tmp_path: Path) -> None:
+    from dangan.i18n import t
+
+    text = template_text("court", "p")
+    assert edit[0] in text
+    text = text.replace(edit[0], edit[1], 1)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(line_text))
+    (tmp_path / "dangan.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert info.value.key == "config.invalid" and info.value.exit_code == 3
+    choices = {"choices": _defect_types() if message == "config.unknown_defect_type" else _stages()}
+    expected = t(message, **{**choices, **params})
+    assert info.value.details == [
+        t("config.key_error", path=tmp_path / "dangan.toml", line=line, key=key, detail=expected)]
+
+
+def test_known_names_load_and_keep_their_values(tmp_path: Path) -> None:
+    text = template_text("court", "p").replace(
+        'critical = ["archive_code", "missing_page"]',
+        'critical = ["archive_code", "missing_page", "blurred", "corrupt_image"]').replace(
+        "borrow_due_days = 30", "borrow_due_days = 30\nstage_rates = { retouch = 2500, qc2 = 5000 }"
+    ).replace("index_per_item = 0.50", "index_per_item = 0.50\nqc_per_item = 0.2\n"
+              "binding_per_volume = 1.0") + (
+        "\n[pay]\ndeduction_per_defect = { skew = 0.5, blurred = 2.0, link_file_extra = 0.1 }\n")
+    config = parse_config(text, tmp_path / "dangan.toml")
+    assert config.pay.deduction_per_defect == {"skew": 0.5, "blurred": 2.0, "link_file_extra": 0.1}
+    assert config.workload.stage_rates == {"retouch": 2500, "qc2": 5000}
+    assert config.qc.critical == ["archive_code", "missing_page", "blurred", "corrupt_image"]
+    assert config.piece_rates["qc_per_item"] == 0.2
+    assert config.piece_rates["binding_per_volume"] == 1.0
+
+
+def test_a_piece_rate_for_a_stage_the_line_skips_is_refused_at_load(tmp_path: Path) -> None:
+    """The court template pays sorting and rebinding together; a line without sorting
+    cannot pay it (the pay report refused it; now the file is)."""
+    text = template_text("court", "p").replace('stages = ["borrow", "sort", ', 'stages = ["borrow", ')
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert any("piece_rates.sort_bind_per_volume" in d and " sort " in d
+               for d in info.value.details), info.value.details
+
+
+def test_the_stage_names_are_those_the_estimate_has_rates_for() -> None:
+    """``workload.stage_rates`` accepts workflow.ALL_STAGES: every one has an estimate rate."""
+    from dangan.domain import workflow as wf
+    from dangan.reports.estimate import DEFAULT_STAGE_RATES
+
+    assert set(DEFAULT_STAGE_RATES) | {wf.SCAN} == set(wf.ALL_STAGES)

@@ -13,10 +13,20 @@ import tomllib
 import uuid
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from dangan.domain import registry
+from dangan.domain import workflow as wf
 from dangan.domain.naming import NamingRules
 from dangan.domain.paper_sizes import PAPER_SIZES_MM, normalise_paper_size
 from dangan.errors import ConfigError, NamingError
@@ -34,6 +44,36 @@ def _known_paper_size(v: str) -> str:
     if key is None:
         raise ValueError(_render("config.bad_page_size", choices=", ".join(PAPER_SIZES_MM)))
     return key
+
+
+class SettingAtKey(ValueError):
+    """A check of the whole file that is about one key of it (``piece_rates.scan_per_pgae``):
+    the error is reported at that key and its line, not at the model."""
+
+    def __init__(self, message: str, loc: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _known_defect_type(v: str) -> str:
+    """A defect type the line records (``dangan.domain.registry``): a typo in a deduction or
+    a critical type would otherwise never match a defect."""
+    if v not in registry.DEFECTS:
+        raise ValueError(_render("config.unknown_defect_type", name=v,
+                                 choices=", ".join(registry.DEFECTS)))
+    return v
+
+
+def _known_stage(v: str) -> str:
+    """A stage of the line (``dangan.domain.workflow.ALL_STAGES``, every stage the estimate
+    has a rate for)."""
+    if v not in wf.ALL_STAGES:
+        raise ValueError(_render("config.unknown_stage", name=v, choices=", ".join(wf.ALL_STAGES)))
+    return v
+
+
+DefectType = Annotated[str, AfterValidator(_known_defect_type)]
+StageName = Annotated[str, AfterValidator(_known_stage)]
 
 
 class Section(BaseModel):
@@ -166,18 +206,18 @@ class QCConfig(Section):
     min_items: int = Field(5, ge=1)
     pass_rate: float = Field(0.95, gt=0, le=1)
     rounds: int = Field(1, ge=1, le=3)
-    critical: list[str] = ["archive_code", "missing_page"]
+    critical: list[DefectType] = ["archive_code", "missing_page"]
 
 
 class WorkloadConfig(Section):
     pages_per_person_day: int = Field(2000, ge=1)
     borrow_due_days: int = Field(30, ge=1)
     # pages per person-day by stage for the estimate (dangan.reports.estimate has defaults)
-    stage_rates: dict[str, float] = {}
+    stage_rates: dict[StageName, float] = {}
 
 
 class PayConfig(Section):
-    deduction_per_defect: dict[str, float] = {}  # 元 per defect type, e.g. skew = 0.5
+    deduction_per_defect: dict[DefectType, float] = {}  # 元 per defect type, e.g. skew = 0.5
     default_deduction: float = Field(1.0, ge=0)  # 元 for a type not listed
     mentor_share: float = Field(0.5, ge=0, le=1)  # share of a probationer's deduction
 
@@ -279,9 +319,40 @@ class ProjectConfig(Section):
             raise ValueError("; ".join(t(p.key, **p.params) for p in problems))
         return self
 
+    @model_validator(mode="after")
+    def _piece_rates_name_stages(self) -> ProjectConfig:
+        """Every ``[piece_rates]`` key is read by pay (``<stages>_per_<unit>``, stages of this
+        line): checked at load with the pay report's own rule, not at the first report."""
+        from dangan.errors import InputError
+        from dangan.reports.common import UNITS
+        from dangan.reports.pay import stage_rates
+
+        stages = tuple(self.workflow.stages)
+        try:
+            stage_rates(self, stages)
+        except InputError as exc:
+            key = str(exc.params["key"])
+            params = {"key": key, "stages": ", ".join(stages), "units": ", ".join(UNITS)}
+            if exc.key == "reports.bad_piece_rate_stage":
+                message = _render("config.piece_rate_stage", stage=exc.params["stage"], **params)
+            else:
+                message = _render("config.bad_piece_rate", **params)
+            raise SettingAtKey(message, ("piece_rates", key)) from None
+        return self
+
 
 def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best-effort line of a key path like ("scan", "dpi") in TOML text."""
+    """Best-effort line of a key path like ("scan", "dpi") in TOML text; a key inside an
+    inline table (``stage_rates = { retuoch = 3000 }``) is on the line of its table."""
+    while loc:
+        found = _find_key_line(text, loc)
+        if found is not None:
+            return found
+        loc = loc[:-1]
+    return None
+
+
+def _find_key_line(text: str, loc: tuple[Any, ...]) -> int | None:
     if not loc:
         return None
     lines = text.splitlines()
@@ -378,8 +449,14 @@ def parse_config(text: str, path: Path) -> ProjectConfig:
     except ValidationError as exc:
         details = []
         for err in exc.errors():
+            loc = tuple(err["loc"])
+            cause = (err.get("ctx") or {}).get("error")
+            if isinstance(cause, SettingAtKey):  # a whole-file check about one key
+                loc = cause.loc
+            if loc and loc[-1] == "[key]":  # a key of a table (pay.deduction_per_defect.skwe)
+                loc = loc[:-1]
             # A whole-model check (the stage list) reports no location: point at its key.
-            loc = tuple(err["loc"]) or ("workflow", "stages")
+            loc = loc or ("workflow", "stages")
             key = ".".join(str(p) for p in loc)
             found = _find_line(text, loc)
             msg = _error_text(err)

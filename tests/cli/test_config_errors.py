@@ -83,3 +83,18 @@ def test_a_toml_error_reaches_the_command_line_in_chinese(project) -> None:  # t
     assert r.returncode != 0
     assert "语法错误" in r.stderr and "列）" in r.stderr, r.stderr
     assert not TOML_ENGLISH.search(r.stderr), r.stderr
+
+
+def test_a_typo_in_a_defect_type_stops_the_command_at_its_line(project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cli.runner import dangan
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+    path = Path(project.home) / "dangan.toml"
+    text = path.read_text(encoding="utf-8") + "\n[pay]\ndeduction_per_defect = { skwe = 0.5 }\n"
+    path.write_text(text, encoding="utf-8")
+    line = len(text.splitlines())
+    r = dangan("status", "-p", str(project.home), env={"DANGAN_LANG": "en"})
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert f"{path} line {line}, key pay.deduction_per_defect.skwe: unknown defect type skwe" \
+        in r.stderr, r.stderr

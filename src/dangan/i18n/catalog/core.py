@@ -43,6 +43,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "config.bad_storage_url": ("未知或未安装的存储协议 {protocol}：{detail}",
                                "unknown or unavailable storage protocol {protocol}: {detail}"),
     "config.bad_env": ("环境变量 {name} 的值无效：{detail}", "Invalid value for environment variable {name}: {detail}"),
+    "config.unknown_defect_type": ("未知的问题类型 {name}，可选：{choices}",
+                                   "unknown defect type {name}; choose from: {choices}"),
+    "config.unknown_stage": ("未知的环节 {name}，可选：{choices}",
+                             "unknown stage {name}; choose from: {choices}"),
+    "config.bad_piece_rate": ("计件单价键 {key} 应写成 <环节>_per_<单位>：环节为本项目流程中的 {stages}"
+                              "（几个环节用 _ 连接时均分单价），单位为 {units}",
+                              "piece-rate key {key} must read <stage>_per_<unit>: stage one of this "
+                              "line's {stages} (several joined by _ share the rate), unit one of {units}"),
+    "config.piece_rate_stage": ("计件单价键 {key} 中的环节 {stage} 不在本项目流程中，可选：{stages}",
+                                "piece-rate key {key} names stage {stage}, which is not on this "
+                                "project's line; choose from: {stages}"),
     # --- naming rules ---
     "naming.bad_pattern": ("命名规则 {pattern} 无效：{detail}", "Invalid naming rule {pattern}: {detail}"),
     "naming.mismatch": ("“{value}” 不符合规则 {pattern}：{detail}",
