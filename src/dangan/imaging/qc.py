@@ -15,11 +15,26 @@ from dangan.imaging.deskew import measure_skew, skew_left
 from dangan.imaging.load import EXIF_MIRRORED, EXIF_TURNED
 from dangan.imaging.stats import components_with_stats, percentile_u8
 
+STROKE_MM = 8.0  # ink solid over a disc this wide is an area (a dark photo), not writing:
+# no line of text, bold heading or blurred line of text is solid over 8 mm
+
+
+def _strokes(ink_small: np.ndarray, factor: float, dpi: float) -> np.ndarray:
+    """The ink's writing: its solid areas taken out (a dark photo's smooth tones have no
+    edge to judge, and read as blur); all of it when nothing else is left (a photo alone)."""
+    r = max(1, round(STROKE_MM * factor * dpi / 25.4 / 2))
+    solid = cv2.morphologyEx((ink_small > 0).astype(np.uint8), cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    strokes = (ink_small > 0) & (cv2.dilate(solid, np.ones((3, 3), np.uint8)) == 0)
+    return strokes if strokes.any() else ink_small > 0
+
 
 def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
-    """Edge steepness relative to contrast at the densest ink (≈1 sharp, → 0 blurred)."""
+    """Edge steepness relative to contrast where the ink is densest (≈1 sharp, → 0
+    blurred); a dark photo's solid area is not writing and is not where blur is judged."""
     if not ink_small.any():
         return 1.0
+    ink_small = _strokes(ink_small, factor, dpi)
     k = max(3, int(12 * factor * dpi / 25.4))
     h, w = ink_small.shape
     if h < k or w < k:
