@@ -120,3 +120,21 @@ def test_a_sheet_cut_off_on_a_white_bed_is_an_error_too() -> None:
     report = _report(_cut(frame, 110 + 197))
     assert any(d.code == CONTENT_AT_EDGE and d.detail.startswith("cut=right,")
                for d in report.defects), report.defects
+
+
+def test_a_dark_photo_on_light_paper_is_no_dark_scan() -> None:
+    """A dark photograph covering most of a light sheet (3 mm inside its edges) is print, not
+    paper: the paper's colour is read from the light paper around it, so the page is not
+    flagged `dark_scan` and the canvas and painted bed take the paper's colour, not the
+    photo's (they came out grey 88 on paper 237)."""
+    from dangan.imaging.qc import DARK_SCAN
+
+    page = _wide_page(right_mm=30)
+    inset = round(3 * 200 / 25.4)
+    ramp = np.linspace(5, 90, page.shape[1] - 2 * inset, dtype=np.float32)
+    page[inset:2339 - 300, inset:page.shape[1] - inset] = ramp[None, :, None].astype(np.uint8)
+    result = retouch_bytes(simplejpeg.encode_jpeg(scan(page, 0.0, bed=10, margin=(110, 120)),
+                                                  quality=90), OPTS)
+    assert DARK_SCAN not in result.report.review, result.report.review
+    out = cv2.imdecode(np.frombuffer(result.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert np.median(out[-8:, :]) > 200  # the bottom edge: paper below the caption, not grey

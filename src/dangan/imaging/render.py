@@ -125,12 +125,19 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
 
 
 def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -> tuple[float, float, float]:
-    """Median colour at sample ``points`` (scan px) known to be bare paper."""
+    """Median colour at sample ``points`` (scan px) taken to be bare paper: inside the sheet and
+    away from ink. A dark photograph covering most of a sheet is no ink (it is as dark as its
+    own surround), so samples under half as bright as the light ones (their 90th percentile)
+    are left out: print, not paper. Uneven light (paper 40 % darker on one side) and an
+    underexposed scan (every sample dark alike) keep all their samples."""
     if len(points) == 0:
         level = float(np.percentile(grey[::16, ::16], 90))
         return level, level, level
     xs = np.clip(points[:, 0].astype(int), 0, grey.shape[1] - 1)
     ys = np.clip(points[:, 1].astype(int), 0, grey.shape[0] - 1)
+    tone = grey[ys, xs].astype(np.float32)
+    light = tone >= 0.5 * float(np.percentile(tone, 90))
+    xs, ys = xs[light], ys[light]
     if rgb is None:
         v = float(np.median(grey[ys, xs]))
         return v, v, v
