@@ -30,6 +30,12 @@ from workflow.helpers import actor, line_to
 MARKER = "扫描完成.txt"
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as at a terminal, even when the tests run as a background job
+    (whose SIGINT the shell ignores, and children inherit that: the watcher would never stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_a_watcher_s_own_marker_goes_with_the_folder(project: Any, tmp_path: Path) -> None:
     ctx = project
     root = tmp_path / "扫描站"
@@ -48,7 +54,8 @@ def test_a_watcher_s_own_marker_goes_with_the_folder(project: Any, tmp_path: Pat
     env = {k: v for k, v in env_for(ctx).items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen([sys.executable, "-m", "dangan", "--lang", "en", "watch", str(root),
                              "-w", "张扫", "-p", str(ctx.home), "--marker", MARKER],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 240
         while not (watched / REPORT).exists() and proc.poll() is None \
