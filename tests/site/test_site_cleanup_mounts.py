@@ -21,7 +21,7 @@ from dangan.cli.main import app
 from dangan.errors import InputError
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext, dispose_engines, init_project
-from dangan.services.site import cleanup, mounts
+from dangan.services.site import cleanup, mounts, storage_guard
 from dangan.storage import Area
 
 RECORDED = r"""22 27 0:21 / /proc rw,relatime - proc proc rw
@@ -77,7 +77,7 @@ def test_a_scan_root_on_the_storage_s_share_is_refused(
     esc = lambda p: str(p).replace(" ", "\\040")  # noqa: E731
     lines = (f"40 27 0:50 / {esc(storage.parent)} rw - cifs //nas/archive rw\n"
              f"41 27 0:51 / {esc(second)} rw - cifs //NAS/Archive rw\n")
-    monkeypatch.setattr(cleanup, "read_mounts", lambda: mounts.parse_mountinfo(lines))
+    monkeypatch.setattr(storage_guard, "read_mounts", lambda: mounts.parse_mountinfo(lines))
     for root in (second / storage.name / Area.SCANNED.value, second):
         with pytest.raises(InputError) as err:
             cleanup.plan(ctx, root)

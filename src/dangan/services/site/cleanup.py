@@ -55,13 +55,12 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
 from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import ConflictError, DanganError, InputError, NotFoundError
+from dangan.errors import ConflictError, InputError, NotFoundError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
 from dangan.intake import renumber
@@ -77,12 +76,22 @@ from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
 from dangan.services.intake import PENDING, RECEIPT
 from dangan.services.project import ProjectContext
-from dangan.services.site.mounts import SharePlace, read_mounts, share_place
-from dangan.storage import AREAS, Area
+from dangan.services.site.scan_folders import (  # noqa: F401 (re-exported)
+    LOOSE_FILES,
+    MAX_DEPTH,
+    NOT_A_VOLUME,
+    SYMLINK,
+    UNKNOWN,
+    Found,
+    _classifier,
+    refuse_volume_folder,
+    volume_folders,
+)
+from dangan.services.site.storage_guard import StorageGuard
+from dangan.storage import Area
 from dangan.storage.checksum import sha256_file
 from dangan.storage.paths import overlaps
 
-MAX_DEPTH = 4  # as deep as intake looks for volume folders
 CLEANERS = frozenset({wf.SCAN_OPERATOR, wf.PROJECT_MANAGER})
 SHOWN = 20  # file names a decision carries at most
 # dangan's own files a finished run leaves in a volume folder: they go with it
@@ -92,10 +101,6 @@ BOOKKEEPING = frozenset({RECEIPT, renumber.RECEIPT, renumber.CHANGES_LOG, REPORT
 # reason codes, one per folder (``site.cleanup.reason.<code>`` in the catalogue)
 DELETABLE = "deletable"
 DELETED = "deleted"
-UNKNOWN = "unknown_volume"  # named like a volume folder, but of no volume of this project
-NOT_A_VOLUME = "not_a_volume"  # a name the naming rule does not take, no volume folder inside
-LOOSE_FILES = "loose_files"  # files lying beside volume folders (looked into all the same)
-SYMLINK = "symlink"  # a link to a folder: never followed, never deleted
 NOT_BORROWED = "not_borrowed"
 NOT_DONE = "not_done"
 NOT_RETURNED = "not_returned"
@@ -178,243 +183,6 @@ class CleanupReport:
 def refuse_storage(ctx: ProjectContext, scan_root: Path) -> None:
     if overlaps(str(scan_root), ctx.storage.url):
         raise InputError("site.cleanup.inside_storage", path=scan_root, storage=ctx.storage.url)
-
-
-# --- the storage by file identity ---------------------------------------------------------
-Ident = tuple[int, int]  # (st_dev, st_ino)
-
-
-def _ident(st: os.stat_result) -> Ident:
-    return st.st_dev, st.st_ino
-
-
-class StorageGuard:
-    """The project's storage by file identity (device and inode), not by path.
-
-    A second mount of the same storage (a NAS share mounted twice, a bind mount) or a link
-    reaches the same folders and files under another path, which no comparison of paths
-    sees. The storage root and its area folders are stat'ed once; the folders and files
-    stored for the project only when a scan folder lies on one of their devices (a scan
-    station's own disk never does), then once for the run. Storage that is not local
-    (fsspec URLs) has no identity to compare: the path check alone applies."""
-
-    def __init__(self, ctx: ProjectContext) -> None:
-        self.ctx = ctx
-        self.tops: dict[Ident, str] = {}  # the storage root and its area folders
-        if ctx.storage.is_local:
-            root = ctx.storage.root
-            for path in (root, *(os.path.join(root, a.value) for a in AREAS)):
-                try:
-                    self.tops[_ident(os.stat(path))] = path
-                except OSError:
-                    continue
-        self.devices = {dev for dev, _ino in self.tops}
-        self._stored: dict[Ident, str] | None = None
-        self.masters: dict[str, dict[str, str]] = {}  # volume folder → page name → stored rel
-
-    def _refuse(self, path: Path | str, stored: str) -> NoReturn:
-        raise InputError("site.cleanup.storage_alias", path=path, stored=stored)
-
-    def refuse_inside(self, path: Path) -> None:
-        """Refuse ``path`` when it is, or lies inside, the storage root or an area folder."""
-        for p in (path, *path.parents):
-            try:
-                hit = self.tops.get(_ident(os.stat(p)))
-            except OSError:
-                continue
-            if hit is not None:
-                self._refuse(path, hit)
-
-    def refuse_share(self, root: Path) -> None:
-        """Refuse a scan root on the same network share as the storage where the two places
-        nest — the share mounted twice shows two device numbers, its mount records one
-        source (``mounts``) — and one holding a mount point of such a place."""
-        if not self.ctx.storage.is_local:
-            return
-        mounts = read_mounts()
-        storage = share_place(self.ctx.storage.root, mounts)
-        if storage is None:
-            return
-        places: list[tuple[Path, SharePlace | None]] = [(root, share_place(root, mounts))]
-        inside = str(root).rstrip("/") + "/"
-        places += [(Path(m.mount_point), share_place(m.mount_point, mounts)) for m in mounts
-                   if m.mount_point.startswith(inside)]
-        for path, place in places:
-            if place is not None and place.nests(storage):
-                raise InputError("site.cleanup.same_share", path=path, source=place.source,
-                                 storage=self.ctx.storage.root, mount=storage.mount_point)
-
-    def refuse_same_files(self, folder: Path, masters: dict[str, str]) -> None:
-        """Refuse a volume folder whose page is its stored master seen through another mount
-        with another device number: same inode number, size and modification time (to the
-        nanosecond). A copy never matches: ingest writes each master anew (its own time)."""
-        if not self.ctx.storage.is_local:
-            return
-        self.masters[str(folder)] = masters
-        for name, rel in sorted(masters.items()):
-            try:
-                local = os.lstat(folder / name)
-                stored = os.stat(self.ctx.storage.path(rel))
-            except (OSError, DanganError):
-                continue
-            if stat.S_ISREG(local.st_mode) and (local.st_ino, local.st_size, local.st_mtime_ns) \
-                    == (stored.st_ino, stored.st_size, stored.st_mtime_ns):
-                raise InputError("site.cleanup.storage_same_file", path=folder / name,
-                                 stored=self.ctx.storage.path(rel))
-
-    def refuse_top(self, path: Path, st: os.stat_result) -> None:
-        """Refuse a folder under the scan root that is the storage root or an area folder."""
-        hit = self.tops.get(_ident(st))
-        if hit is not None:
-            self._refuse(path, hit)
-
-    def stored(self) -> dict[Ident, str]:
-        """Every file stored for the project and every folder holding one, by identity."""
-        if self._stored is None:
-            with self.ctx.transaction() as session:
-                paths = session.scalars(select(StoredFile.path).where(
-                    StoredFile.project_id == self.ctx.project_id)).all()
-            found: dict[Ident, str] = {}
-            folders: set[str] = set()
-            for rel in paths:
-                folders.add(rel.rsplit("/", 1)[0] if "/" in rel else "")
-                self._add(found, rel)
-            for rel in folders:
-                self._add(found, rel)
-            self._stored = found
-        return self._stored
-
-    def _add(self, found: dict[Ident, str], rel: str) -> None:
-        try:
-            st = os.stat(self.ctx.storage.path(rel))
-        except (OSError, DanganError):
-            return
-        found.setdefault(_ident(st), self.ctx.storage.path(rel))
-
-    def refuse_folder(self, folder: Path) -> None:
-        """Refuse a volume folder that is, or lies inside, a storage folder, or that holds a
-        stored file (a second mount, or a hard link: same device and inode)."""
-        self.refuse_inside(folder)
-        st = os.stat(folder)
-        entries: list[tuple[str, os.stat_result]] = []
-        with os.scandir(folder) as it:
-            for entry in it:
-                entries.append((entry.path, entry.stat(follow_symlinks=False)))
-        if st.st_dev not in self.devices and \
-                all(e.st_dev not in self.devices for _p, e in entries):
-            return  # another device: nothing here can be a stored folder or file
-        stored = self.stored()
-        for path, est in [(str(folder), st), *entries]:
-            hit = stored.get(_ident(est))
-            if hit is not None:
-                self._refuse(path, hit)
-
-
-# --- which folders there are ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Found:
-    path: Path
-    kind: str  # "volume", UNKNOWN, NOT_A_VOLUME, LOOSE_FILES, SYMLINK
-    archive_code: str = ""
-    name: str = ""  # the first loose file (LOOSE_FILES)
-
-
-def _is_loose(entry: os.DirEntry[str]) -> bool:
-    return not entry.name.startswith(".") and entry.name.lower() not in JUNK_NAMES
-
-
-def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]],
-                   guard: StorageGuard | None = None) -> list[Found]:
-    """Every folder under ``root`` that cleanup decides on, in name order.
-
-    ``classify(name)`` says what a folder name is: ("volume", code) for a volume of this
-    project, (UNKNOWN, code) for a volume folder name of no volume here, (NOT_A_VOLUME, "")
-    else. A volume folder is not looked into here; any other folder is (a work-batch folder
-    holds volume folders). A folder holding no volume folder is listed once, as kept, with its
-    contents; a folder beside volume folders that holds files of its own is listed too (its
-    volume folders still decided on). A link to a folder is listed and never followed: a link
-    to the storage is not a way into it. With ``guard``, a folder that is the storage root or
-    an area folder by identity (a second mount of it) is refused."""
-    def walk(folder: Path, depth: int) -> tuple[list[Found], bool]:
-        subdirs: list[os.DirEntry[str]] = []
-        links: list[os.DirEntry[str]] = []
-        loose: list[str] = []
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                st = entry.stat(follow_symlinks=False)
-                mode = st.st_mode
-                if stat.S_ISDIR(mode):
-                    if guard is not None:
-                        guard.refuse_top(Path(entry.path), st)
-                    subdirs.append(entry)
-                elif stat.S_ISLNK(mode) and os.path.isdir(entry.path):
-                    links.append(entry)
-                elif _is_loose(entry):
-                    loose.append(entry.name)
-        found: list[Found] = []
-        any_volume = False
-        link_names = {e.name for e in links}
-        for entry in sorted([*subdirs, *links], key=lambda e: e.name):
-            path = Path(entry.path)
-            if entry.name in link_names:
-                found.append(Found(path, SYMLINK))
-                continue
-            kind, code = classify(entry.name)
-            if kind == "volume" or kind == UNKNOWN:
-                found.append(Found(path, kind, code))
-                any_volume = any_volume or kind == "volume"
-                continue
-            inner, has_volume = walk(path, depth + 1) if depth < MAX_DEPTH else ([], False)
-            if has_volume:
-                found.extend(inner)
-                any_volume = True
-            else:
-                found.append(Found(path, NOT_A_VOLUME))
-        if loose and folder != root and any_volume:
-            found.insert(0, Found(folder, LOOSE_FILES, name=sorted(loose)[0]))
-        return found, any_volume
-
-    return walk(root, 1)[0]
-
-
-def _classifier(ctx: ProjectContext) -> Callable[[str], tuple[str, str]]:
-    with ctx.transaction() as session:
-        rows = session.execute(select(Volume.archive_code, Volume.folder_name).where(
-            Volume.project_id == ctx.project_id)).all()
-    codes = {code for code, _ in rows}
-    by_name: dict[str, str] = {}
-    for code, folder_name in rows:
-        by_name[code] = code
-        if folder_name:
-            by_name.setdefault(folder_name, code)
-
-    def classify(name: str) -> tuple[str, str]:
-        if name in by_name:
-            return "volume", by_name[name]
-        for parse in (lambda n: ctx.rules.parse_folder(n).archive_code,
-                      lambda n: n if ctx.rules.archive_code.is_valid(n) else None):
-            try:
-                code = parse(name)
-            except (DanganError, ValueError, KeyError):
-                continue
-            if code:
-                return ("volume", code) if code in codes else (UNKNOWN, code)
-        return NOT_A_VOLUME, ""
-
-    return classify
-
-
-def refuse_volume_folder(root: Path, classify: Callable[[str], tuple[str, str]]) -> None:
-    """One volume folder given for the scan root (named by an archive code, holding page
-    files) is refused: under it there is no volume folder, so it would be "0 local folders"."""
-    kind, code = classify(root.name)
-    if kind not in ("volume", UNKNOWN):
-        return
-    with os.scandir(root) as entries:
-        holds_files = any(_is_loose(e) and e.is_file(follow_symlinks=False) for e in entries)
-    if holds_files:
-        raise InputError("site.cleanup.volume_folder", path=root, code=code,
-                         parent=root.parent)
 
 
 # --- the rule for one volume folder --------------------------------------------------------
