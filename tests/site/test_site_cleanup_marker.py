@@ -63,7 +63,12 @@ def test_a_watcher_s_own_marker_goes_with_the_folder(project: Any, tmp_path: Pat
             time.sleep(0.2)
     finally:
         proc.send_signal(signal.SIGINT)
-        output = proc.communicate(timeout=60)[0]
+        try:
+            output = proc.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a watcher running after the test
+            proc.communicate()
+            raise
     report = json.loads((watched / REPORT).read_text("utf-8"))
     assert [v["state"] for v in report["volumes"]] == ["ingested"], output
     assert MARKER in json.loads((ctx.home / MARKERS_FILE).read_text("utf-8"))["markers"]
