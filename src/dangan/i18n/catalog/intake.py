@@ -186,13 +186,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.fixity.missing": ("缺失：{path}", "missing: {path}"),
     "intake.fixity.mismatch": ("校验值不符：{path}", "checksum mismatch: {path}"),
     "intake.fixity.unrecorded": (
-        "存储中有 {unrecorded} 个文件数据库没有记录：数据库可能比存储旧（是否从较早的备份恢复了数据库，"
-        "而存储保留了之后的文件？）。请勿在此状态下继续工作，先找到与存储一致的数据库备份；"
-        "另校验 {count} 个已记录文件，{bad} 个不一致或缺失",
-        "The storage holds {unrecorded} file(s) the database does not record: the database may "
-        "be older than the storage (restored from an older backup while the storage kept later "
-        "files?). Do not go on working like this: find the database backup that matches the "
-        "storage. Also verified {count} recorded file(s); {bad} differ or are missing"),
+        "存储中有 {unrecorded} 个文件数据库没有记录。若修图、打包或入库正在进行或中途停止，重新运行它即可补全记录；"
+        "否则数据库可能比存储旧（是否从较早的备份恢复了数据库，而存储保留了之后的文件？），"
+        "请先找到与存储一致的数据库备份再继续工作。另校验 {count} 个已记录文件，{bad} 个不一致或缺失",
+        "The storage holds {unrecorded} file(s) the database does not record. If a retouch, "
+        "packaging or ingest run is working or stopped midway, rerun it and it records them; "
+        "otherwise the database may be older than the storage (restored from an older backup "
+        "while the storage kept later files?): find the database backup that matches the "
+        "storage before going on. Also verified {count} recorded file(s); {bad} differ or are "
+        "missing"),
     "intake.fixity.unrecorded_file": ("数据库未记录：{path}", "not recorded in the database: {path}"),
     "intake.fixity.size": ("大小不符：{path}（应为 {expected}，实际 {actual}）",
                            "size mismatch: {path} (expected {expected}, found {actual})"),
