@@ -33,6 +33,8 @@ deep in the shaded paper, such as text across a crease — stays black.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -134,24 +136,50 @@ def _isolated(lab: np.ndarray, black: np.ndarray, candidate: np.ndarray, sharp: 
     return out
 
 
-def shading_components(black: np.ndarray, grey: np.ndarray, bg: np.ndarray, margin: float,
-                       dpi: float) -> np.ndarray:
-    """The black samples (``black`` bool) that belong to components judged shading (bool)."""
+@dataclass
+class _Components:
+    """The black components of a page and what is measured at their boundary samples."""
+
+    n: int
+    lab: np.ndarray  # label per sample
+    px: float  # samples per mm
+    area: np.ndarray
+    w: np.ndarray
+    h: np.ndarray
+    by: np.ndarray  # boundary samples (y, x) and their labels
+    bx: np.ndarray
+    bl: np.ndarray
+    nb: np.ndarray  # boundary samples per component
+    steep: np.ndarray  # sharpness per page sample
+    soft: np.ndarray  # share of the boundary that is soft
+    rec: np.ndarray  # recovery per boundary sample (1 where the side never comes back)
+    backs: np.ndarray  # share of the boundary coming back to paper BACK_MM out
+    normal: np.ndarray  # recovery medians on the two sides of a line
+    radial: np.ndarray  # ... inside / outside a frame
+    sxx: np.ndarray  # second moments
+    syy: np.ndarray
+    sxy: np.ndarray
+    depth: np.ndarray  # deepest below the paper level
+
+    def share(self, flags: np.ndarray) -> np.ndarray:
+        """Share of each component's boundary samples where ``flags`` holds."""
+        out: np.ndarray = np.bincount(self.bl, flags.astype(np.float64), self.n) / np.maximum(
+            self.nb, 1)
+        return out
+
+
+def _measure(black: np.ndarray, grey: np.ndarray, bg: np.ndarray, margin: float,
+             dpi: float) -> _Components | None:
     b8 = black.astype(np.uint8)
     n, lab, st, cen = cv2.connectedComponentsWithStats(b8, connectivity=8)
     if n <= 1:
-        return np.zeros_like(black)
+        return None
     steep, g, gx, gy = _sharpness(grey, bg)
     inner = b8 & (cv2.erode(b8, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
                             borderValue=1) == 0)
     by, bx = np.nonzero(inner)
     bl = lab[by, bx]
     nb = np.bincount(bl, minlength=n).astype(np.float64)
-    soft = np.bincount(bl, (steep[by, bx] < SOFT).astype(np.float64), n) / np.maximum(nb, 1)
-    area = st[:, cv2.CC_STAT_AREA].astype(np.float64)
-    w = st[:, cv2.CC_STAT_WIDTH].astype(np.float64)
-    h = st[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
-    px = dpi / 25.4
 
     # Orientation (second moments) for the two sides of a line.
     ys, xs = np.nonzero(b8)
@@ -165,76 +193,106 @@ def shading_components(black: np.ndarray, grey: np.ndarray, bg: np.ndarray, marg
     rec, reached, ux, uy = _recovery(g, gx, gy, by, bx, dpi)
     # Shading fades back to the paper (or bed) level; a photograph's contour does not.
     back = (bg[by, bx] - reached) < BACK * margin
-    backs = np.bincount(bl, back.astype(np.float64), n) / np.maximum(nb, 1)
     rec = np.where(back, rec, 1.0)  # a side that does not come back to paper is no fade
-    normal = _side_medians(n, bl, rec, (ux * nx[bl] + uy * ny[bl]) > 0)
-    radial = _side_medians(n, bl, rec, (ux * (bx - cen[bl, 0]) + uy * (by - cen[bl, 1])) > 0)
+    depth = np.zeros(n, np.float32)
+    np.maximum.at(depth, lk.astype(np.intp),
+                  np.maximum(bg[ys, xs] - grey[ys, xs].astype(np.float32), 0))
+    c = _Components(
+        n=n, lab=lab, px=dpi / 25.4, area=st[:, cv2.CC_STAT_AREA].astype(np.float64),
+        w=st[:, cv2.CC_STAT_WIDTH].astype(np.float64),
+        h=st[:, cv2.CC_STAT_HEIGHT].astype(np.float64), by=by, bx=bx, bl=bl, nb=nb,
+        steep=steep, soft=np.empty(0), rec=rec, backs=np.empty(0),
+        normal=_side_medians(n, bl, rec, (ux * nx[bl] + uy * ny[bl]) > 0),
+        radial=_side_medians(n, bl, rec, (ux * (bx - cen[bl, 0]) + uy * (by - cen[bl, 1])) > 0),
+        sxx=sxx, syy=syy, sxy=sxy, depth=depth)
+    c.soft = c.share(steep[by, bx] < SOFT)
+    c.backs = c.share(back)
+    return c
 
-    # Soft round blobs.
-    diam = 2 * np.sqrt(area / np.pi) / px
-    fill = area / np.maximum(np.pi / 4 * w * h, 1)
-    aspect = np.maximum(w, h) / np.maximum(np.minimum(w, h), 1)
-    blob = ((soft > BLOB_SOFT_SHARE) & (diam >= BLOB_MM[0]) & (diam <= BLOB_MM[1])
-            & (fill >= BLOB_FILL) & (aspect <= BLOB_ASPECT))
 
-    # One-sided lines and frames: thin (area per boundary length) and long; one side (across
-    # a line, or inside/outside a frame) fades, the other is a step.
-    width = 2 * area / np.maximum(nb, 1) / px
-    length = np.maximum(w, h) / px
-    one_sided = np.zeros(n, bool)
-    for sides in (normal, radial):
+def _soft_parts(c: _Components, black: np.ndarray, margin: float) -> np.ndarray:
+    """Per component: a soft blob, a shallow fade or a fade, small, with no crisp stretch of
+    ink edge and no sharp component beside it."""
+    diam = 2 * np.sqrt(c.area / np.pi) / c.px
+    fill = c.area / np.maximum(np.pi / 4 * c.w * c.h, 1)
+    aspect = np.maximum(c.w, c.h) / np.maximum(np.minimum(c.w, c.h), 1)
+    blob = ((c.soft > BLOB_SOFT_SHARE) & (diam >= BLOB_MM[0]) & (diam <= BLOB_MM[1])
+            & (fill >= BLOB_FILL) & (aspect <= BLOB_ASPECT) & (c.backs >= BACK_SHARE))
+    shallow = (c.depth < SHALLOW * margin) & (c.soft > SHALLOW_SOFT_SHARE)
+    # Fades: soft all round and coming back to the paper slowly on every side.
+    nrec = _side_medians(c.n, c.bl, c.rec, np.ones(len(c.bl), bool))[:, 1]
+    fade = ((c.soft > FADE_SOFT_SHARE) & (nrec > -1) & (nrec < FADE_RECOVERY)
+            & (c.backs >= BACK_SHARE))
+    crisp = c.share((c.rec >= SHARP_RECOVERY) & (c.steep[c.by, c.bx] >= CRISP))
+    small = (diam <= BLOB_MM[1]) | (_across(c) <= FADE_MAX_WIDTH_MM)  # not a photo's dark area
+    soft_part = (blob | shallow | fade) & small & (c.area >= MIN_AREA) & (crisp < CRISP_SHARE)
+    soft_part[0] = False
+    sharp = (c.soft < SOFT_SHARE_SHARP) & (c.area >= MIN_AREA)
+    sharp[0] = False
+    out: np.ndarray = soft_part & _isolated(c.lab, black, soft_part, sharp, c.px, c.n)
+    return out
+
+
+def _across(c: _Components) -> np.ndarray:
+    """Mean width along each component's longer side, in mm."""
+    out: np.ndarray = c.area / np.maximum(np.maximum(c.w, c.h), 1) / c.px
+    return out
+
+
+def _one_sided_lines(c: _Components, shape: tuple[int, ...]) -> np.ndarray:
+    """Per component: thin (area per boundary length) and long, straight or a sheet's
+    outline; one side (across a line, or inside/outside a frame) fades, the other is a step."""
+    width = 2 * c.area / np.maximum(c.nb, 1) / c.px
+    length = np.maximum(c.w, c.h) / c.px
+    one_sided = np.zeros(c.n, bool)
+    for sides in (c.normal, c.radial):
         lo, hi = sides.min(axis=1), sides.max(axis=1)
         one_sided |= (lo > -1) & (lo < ONE_SIDED[0]) & (hi >= ONE_SIDED[1])
-    common = np.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2)
-    minor = np.sqrt(np.maximum((sxx + syy) / 2 - common, 0) / np.maximum(area, 1))
-    straight = 2 * np.sqrt(3) * minor / px <= STRAIGHT_MM
-    hh, ww = black.shape
-    outline = (w >= OUTLINE_SHARE * ww) & (h >= OUTLINE_SHARE * hh)  # a sheet's edge, 2–4 sides
+    common = np.sqrt(((c.sxx - c.syy) / 2) ** 2 + c.sxy ** 2)
+    minor = np.sqrt(np.maximum((c.sxx + c.syy) / 2 - common, 0) / np.maximum(c.area, 1))
+    straight = 2 * np.sqrt(3) * minor / c.px <= STRAIGHT_MM
+    hh, ww = shape[:2]
+    outline = (c.w >= OUTLINE_SHARE * ww) & (c.h >= OUTLINE_SHARE * hh)  # 2–4 sides of a sheet
     line = ((length >= LINE_MIN_MM) & (width <= LINE_MAX_WIDTH_MM) & one_sided
-            & (straight | outline))
-
-    # Shallow soft fades.
-    depth = np.zeros(n, np.float32)
-    np.maximum.at(depth, lk.astype(np.intp), np.maximum(bg[ys, xs] - grey[ys, xs].astype(np.float32), 0))
-    shallow = (depth < SHALLOW * margin) & (soft > SHALLOW_SOFT_SHARE)
-
-    # Fades: soft all round and coming back to the paper slowly on every side.
-    nrec = _side_medians(n, bl, rec, np.ones(len(bl), bool))[:, 1]
-    fade = (soft > FADE_SOFT_SHARE) & (nrec > -1) & (nrec < FADE_RECOVERY) & (backs >= BACK_SHARE)
-    blob &= backs >= BACK_SHARE
-
-    crisp = np.bincount(bl, ((rec >= SHARP_RECOVERY) & (steep[by, bx] >= CRISP)).astype(np.float64),
-                        n) / np.maximum(nb, 1)
-    across = area / np.maximum(np.maximum(w, h), 1) / px  # mean width along its longer side
-    small = (diam <= BLOB_MM[1]) | (across <= FADE_MAX_WIDTH_MM)  # not a photo's dark area
-    soft_part = (blob | shallow | fade) & small & (area >= MIN_AREA) & (crisp < CRISP_SHARE)
-    soft_part[0] = False
-    sharp = (soft < SOFT_SHARE_SHARP) & (area >= MIN_AREA)
-    sharp[0] = False
-    soft_part &= _isolated(lab, black, soft_part, sharp, px, n)
-    line &= area >= MIN_AREA
+            & (straight | outline) & (c.area >= MIN_AREA))
     line[0] = False
-    shade = soft_part[lab]
+    return line
 
-    # Long thin components with soft stretches (a crease's core crossing writing): only the
-    # samples near a sharp stretch of their boundary are marks.
-    mixed = ((length >= MIXED_MIN_MM) & (across <= MIXED_MAX_WIDTH_MM) & (soft > MIXED_SOFT_SHARE)
-             & ~soft_part & ~line)
+
+def _mixed_shading(c: _Components, exclude: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Samples of long thin components with soft stretches (a crease's core crossing writing)
+    that lie away from every sharp stretch of their boundary (bool per page sample)."""
+    length = np.maximum(c.w, c.h) / c.px
+    mixed = ((length >= MIXED_MIN_MM) & (_across(c) <= MIXED_MAX_WIDTH_MM)
+             & (c.soft > MIXED_SOFT_SHARE) & ~exclude)
     mixed[0] = False
-    if mixed.any():
-        keep = mixed[bl] & (rec >= SHARP_RECOVERY) & (steep[by, bx] >= SOFT)
-        marks = np.zeros(black.shape, np.uint8)
-        marks[by[keep], bx[keep]] = 1
-        r = max(1, round(NEAR_SHARP_MM * px))
-        near = cv2.dilate(marks, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
-        shade |= mixed[lab] & (near == 0)
+    if not mixed.any():
+        return np.zeros(shape[:2], bool)
+    keep = mixed[c.bl] & (c.rec >= SHARP_RECOVERY) & (c.steep[c.by, c.bx] >= SOFT)
+    marks = np.zeros(shape[:2], np.uint8)
+    marks[c.by[keep], c.bx[keep]] = 1
+    r = max(1, round(NEAR_SHARP_MM * c.px))
+    near = cv2.dilate(marks, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    out: np.ndarray = mixed[c.lab] & (near == 0)
+    return out
+
+
+def shading_components(black: np.ndarray, grey: np.ndarray, bg: np.ndarray, margin: float,
+                       dpi: float) -> np.ndarray:
+    """The black samples (``black`` bool) that belong to components judged shading (bool)."""
+    c = _measure(black, grey, bg, margin, dpi)
+    if c is None:
+        return np.zeros_like(black)
+    soft_part = _soft_parts(c, black, margin)
+    line = _one_sided_lines(c, black.shape)
+    shade = soft_part[c.lab] | _mixed_shading(c, soft_part | line, black.shape)
     # Writing inside the shading (faint text across a crease) is a narrow valley in the shaded
     # paper (black top-hat, a stroke up to 2·RESCUE_PX wide): it stays.
     k = 2 * max(1, round(RESCUE_PX * dpi / 200.0)) + 1
     beside = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8)).astype(
         np.float32) - grey
     shade &= beside < RESCUE * margin
-    out: np.ndarray = shade | line[lab]
+    out: np.ndarray = shade | line[c.lab]
     return out
 
 
