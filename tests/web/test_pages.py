@@ -197,7 +197,8 @@ def test_bulk_sign_off_signs_what_it_may_and_reports_the_rest(app_client: TestCl
         assert app_client.post(f"/batches/{code}/claim",
                                data={"csrf_token": token}).status_code == 303
     page = app_client.get("/tasks").text
-    assert page.count('form="bulk-sign"') == 2
+    assert page.count('name="codes" value="') == 2  # a box for each held batch
+    assert page.count('form="bulk-sign"') == 4  # each with the stage it shows
     done = app_client.post("/tasks/sign", data={"csrf_token": token, "remarks": "批量",
                                                 "codes": [first, second, third]})
     assert done.status_code == 303

@@ -426,14 +426,17 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
     return result
 
 
-def refuse_repeated_signoff(ctx: ProjectContext, batch_code: str, stage: str) -> None:
+def refuse_repeated_signoff(ctx: ProjectContext, batch_code: str, stage: str,
+                            actor: Actor | None = None) -> None:
     """Before anything else of a sign-off naming ``stage`` (the web form sends the stage its
     page showed): ``workflow.already_signed`` when the batch was signed for it and moved on —
-    a form sent again — whoever asks (the next stage may be another role's)."""
+    a form sent again — whoever asks (the next stage may be another role's). ``stage`` empty
+    (a request naming no stage): the same when the batch has just moved on from ``actor``'s
+    own sign-off, as ``sign`` decides for a stage not named."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
-        _refuse_repeated_signoff(session, ws.graph_for(ctx.config), batch, stage, None,
-                                 explicit=True)
+        _refuse_repeated_signoff(session, ws.graph_for(ctx.config), batch,
+                                 stage or batch.stage, actor, explicit=bool(stage))
 
 
 def _refuse_repeated_signoff(session: Session, graph: wf.StageGraph, batch: WorkBatch,

@@ -18,6 +18,7 @@ from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import t
+from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
@@ -170,6 +171,30 @@ async def require_stage_role(request: Request, account: sec.Account, batch_code:
                      sec.AccessDenied("web.forbidden", roles=role_names(allowed or
                                                                         frozenset({sec.ADMIN}))))
     return stage
+
+
+async def refuse_repeated_signoff(request: Request, account: sec.Account, batch_code: str,
+                                  stage: str = "") -> None:
+    """A sign-off sent again once the first went through (a double click, a browser's retry
+    after a timeout, a second tab) is answered as the engine answers it: 409
+    ``workflow.already_signed``, who signed which stage and when (recorded as a refusal).
+    Called before ``require_stage_role``: the batch has moved on, and its next stage is
+    usually another role's, so that check would refuse the signer as lacking the right.
+
+    ``stage``: the stage the form showed; only for an account holding a role of that stage —
+    one that truly lacks it is left to the role check (403). Empty (a request naming no
+    stage): when the batch has just moved on from this account's own sign-off."""
+    ctx = get_ctx(request)
+    stage = stage.strip()
+    if stage and not wf.STAGE_ALLOWED_ROLES.get(stage, frozenset()) & account.roles:
+        return
+    actor = None if stage else actor_of(ctx, account)
+    try:
+        await run_in_threadpool(engine.refuse_repeated_signoff, ctx, batch_code, stage, actor)
+    except DanganError as exc:
+        await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
+                                now(request))
+        raise
 
 
 async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]) -> T:

@@ -164,6 +164,16 @@ def search_volumes(ctx: ProjectContext, query: str) -> tuple[list[VolumeRow], in
     return _to_rows(rows), total
 
 
+def batch_stage(ctx: ProjectContext, code: str) -> str:
+    """The work batch's current stage (a desk's run form sends the stage its page showed)."""
+    with ctx.transaction() as session:
+        stage: str | None = session.scalar(select(WorkBatch.stage).where(
+            WorkBatch.project_id == ctx.project_id, WorkBatch.code == code))
+    if stage is None:
+        raise NotFoundError("workflow.batch_not_found", code=code)
+    return stage
+
+
 def batches_at(ctx: ProjectContext, stage: str) -> list[dict[str, str]]:
     """The work batches waiting at or held at ``stage`` (code, status), oldest first: the
     home list of a desk."""

@@ -69,6 +69,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- return ---
     "desk.return.title": ("还卷", "Return"),
     "desk.return.list": ("还卷清单", "Return list"),
+    "desk.borrow.already_signed": (
+        "借卷批次 {no} 的“{stage}”已由 {person} 于 {at} 签字（第一次提交已生效）：未重复签字",
+        "Borrow batch {no} was already signed for “{stage}” by {person} at {at} (the first "
+        "submission went through): not signed again"),
     "desk.return.not_ready": ("尚不能还卷（{count} 项）：", "Not ready to return ({count} items):"),
     "desk.return.counted": ("清点卷数", "Volumes counted"),
     "desk.return.handed": ("交还顺序（每行一个档号，可用扫码枪）",

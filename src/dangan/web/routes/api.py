@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from dangan.services import engine
 from dangan.services.progress import batch_progress, overdue, stage_progress
-from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
+from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_stage_role
 from dangan.web.tasks import my_tasks
 
 router = APIRouter(tags=["dangan"])
@@ -27,6 +27,9 @@ class ActionIn(BaseModel):
 class SignIn(ActionIn):
     # the recorded reason to sign 扫描 / 上传 without ingested pages / delivery files
     without_work: str = Field("", max_length=2000)
+    # the stage the caller means to sign (the batch's current one when empty): a call sent
+    # again once the first went through is then answered 409 workflow.already_signed
+    stage: str = Field("", max_length=40)
 
 
 @router.get("/me")
@@ -69,10 +72,16 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
 @router.post("/batches/{code}/sign")
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                body: SignIn | None = None) -> dict[str, object]:
+    """Sign the batch's stage (``stage``, else its current one). A call sent again once the
+    first went through (a retry after a lost answer) is answered 409
+    ``workflow.already_signed`` — who signed which stage and when — before the role check
+    of the stage the batch has moved on to (usually another role's)."""
+    stage = body.stage.strip() if body else ""
+    await refuse_repeated_signoff(request, account, code, stage)
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
     waiver = body.without_work if body else ""
     result = await act(request, account,
-                       lambda actor: engine.sign(ctx, actor, code, remarks=remarks,
-                                                 waive_reason=waiver))
+                       lambda actor: engine.sign(ctx, actor, code, stage or None,
+                                                 remarks=remarks, waive_reason=waiver))
     return result.to_dict()

@@ -15,7 +15,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.errors import DanganError, NotFoundError
@@ -24,7 +23,8 @@ from dangan.services import engine
 from dangan.services.batches import work_batch_info
 from dangan.services.project import ProjectContext
 from dangan.services.workflow_state import graph_for
-from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role
+from dangan.web import security as sec
+from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_stage_role
 from dangan.web.errors import wants_json
 from dangan.web.queries import batch_volumes, batch_with_volumes
 from dangan.web.routes.auth import set_flash
@@ -49,8 +49,15 @@ def _done(request: Request, code: str, message: str) -> Response:
 
 @router.get("/batches/{code}")
 def batch_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
+    return _page(request, ctx, account, code)
+
+
+def _page(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
+          error: DanganError | None = None) -> Response:
+    """The batch page; with ``error``, a refused action shown on it, with its status."""
     info, volumes = batch_with_volumes(ctx, code)
-    return render(request, "batch.html", batch=info, volumes=volumes,
+    return render(request, "batch.html", status_code=error.http_status if error else 200,
+                  error=error, batch=info, volumes=volumes,
                   may_work=bool(account.roles & _stage_roles(info.stage)))
 
 
@@ -86,8 +93,12 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
     for volumes lacking their pages or delivery files (refused otherwise). ``stage``: the
     stage the page showed (its form sends it), so a form sent again once the first went
     through is told apart: that stage was already signed, by whom and when."""
-    if stage.strip():  # before the role check: the next stage may be another role's
-        await run_in_threadpool(engine.refuse_repeated_signoff, ctx, code, stage.strip())
+    try:  # before the role check: the batch moved on, the next stage may be another role's
+        await refuse_repeated_signoff(request, account, code, stage)
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        return _page(request, ctx, account, code, exc)
     await require_stage_role(request, account, code)
     try:
         result = await act(request, account,

@@ -26,6 +26,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import DanganError, StateError
 from dangan.i18n import t
 from dangan.services import batches, borrow, returns
+from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, now, require_role
@@ -205,18 +206,49 @@ def archive_confirm(request: Request, ctx: Ctx, account: Archive, no: int,
     return _to(f"/borrow/{no}", t("desk.cosign.own_done", no=no))
 
 
+REPEATED = "desk.borrow.already_signed"
+
+
+def signed_already(ctx: ProjectContext, no: int, stage: str) -> None:
+    """The borrowing / return of batch ``no`` asked again once it was signed (a form sent
+    twice, a browser's retry, a second tab): who signed it and when (409), before the
+    archive-room side is asked for again."""
+    wanted = wf.BORROW_PLANNED if stage == wf.BORROW else wf.BORROW_OUT
+    with ctx.transaction() as session:
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no)
+        if batch.status == wanted:
+            return
+        last = session.execute(select(StageEvent.person, StageEvent.at).where(
+            StageEvent.borrow_batch_id == batch.id, StageEvent.kind == wf.EVENT_SIGNOFF,
+            StageEvent.stage == stage).order_by(StageEvent.id.desc()).limit(1)).first()
+    if last is not None:  # else not signed: the service says why it cannot be
+        raise StateError(REPEATED, no=no, stage=t(f"stage.{stage}"), person=last[0],
+                         at=f"{last[1]:%Y-%m-%d %H:%M}")
+
+
+async def _refuse_repeated(request: Request, ctx: ProjectContext, account: sec.Account,
+                           no: int, stage: str) -> None:
+    await act(request, account, lambda _actor: signed_already(ctx, no, stage))
+
+
+def _where(exc: DanganError, form: str) -> str:
+    """Which form a refusal is shown beside ("signed": above all, the form being gone)."""
+    return "signed" if exc.key == REPEATED else form
+
+
 @router.post("/{no}/confirm")
 async def confirm(request: Request, ctx: Ctx, account: Clerk, no: int,
                   archive_login: Annotated[str, Form(max_length=100)] = "",
                   archive_password: Annotated[str, Form(max_length=1000)] = "",
                   remarks: Text = "") -> Response:
     try:
+        await _refuse_repeated(request, ctx, account, no, wf.BORROW)
         staff = await _other_side(request, ctx, account, no, "borrow", archive_login,
                                   archive_password)
         await act(request, account, lambda actor: borrow.confirm_borrow(
             ctx, actor, no, staff, at=now(request), remarks=remarks))
     except DanganError as exc:  # shown beside the form, what was typed kept (no password)
-        return _batch_page(request, ctx, account, no, exc, "confirm", {
+        return _batch_page(request, ctx, account, no, exc, _where(exc, "confirm"), {
             "archive_login": archive_login.strip(), "remarks": remarks})
     return _to(f"/borrow/{no}", t("desk.borrow.confirmed", no=no, staff=staff))
 
@@ -254,13 +286,14 @@ async def return_(request: Request, ctx: Ctx, account: Clerk, no: int,
     """The hand-over: the count, and (when scanned or typed) the codes in the order handed."""
     order = [line.strip() for line in handed.splitlines() if line.strip()] or None
     try:
+        await _refuse_repeated(request, ctx, account, no, wf.RETURN)
         staff = await _other_side(request, ctx, account, no, "return", archive_login,
                                   archive_password)
         await act(request, account, lambda actor: returns.return_batch(
             ctx, actor, no, staff, handed=order, counted=counted, shelving_rule=shelving_rule,
             at=now(request), remarks=remarks))
     except DanganError as exc:  # shown beside the form, what was typed kept (no password)
-        return _batch_page(request, ctx, account, no, exc, "return", {
+        return _batch_page(request, ctx, account, no, exc, _where(exc, "return"), {
             "counted": counted, "handed": handed, "shelving_rule": shelving_rule,
             "archive_login": archive_login.strip(), "remarks": remarks})
     return _to(f"/borrow/{no}", t("desk.return.done", no=no, staff=staff))

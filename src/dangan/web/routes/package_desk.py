@@ -21,7 +21,7 @@ from starlette.responses import Response
 from dangan.db.models import StoredFile, Volume
 from dangan.domain import registry
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, NotFoundError
+from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import t
 from dangan.services import workflow_state as ws
 from dangan.services.delivery import packaging
@@ -30,8 +30,9 @@ from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, actor_of, require_role
-from dangan.web.queries import batches_at
+from dangan.web.deps import Ctx, actor_of, refuse_repeated_signoff, require_role
+from dangan.web.errors import wants_json
+from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.templating import render
 
@@ -86,9 +87,16 @@ def run_progress(request: Request, ctx: Ctx, account: PackageAccount, run_id: st
 
 @router.get("/package/{code}")
 def package_batch(request: Request, ctx: Ctx, account: PackageAccount, code: str) -> Response:
+    return _batch_page(request, ctx, code)
+
+
+def _batch_page(request: Request, ctx: ProjectContext, code: str,
+                error: DanganError | None = None) -> Response:
     latest = runs.recent(ctx, KIND, subject=code, limit=1)  # first: the table is read after it
-    return render(request, "package/batch.html", code=code, forms=list(ctx.config.delivery.forms),
-                  volumes=batch_forms(ctx, code), run=latest[-1] if latest else None)
+    return render(request, "package/batch.html", status_code=error.http_status if error else 200,
+                  error=error, code=code, stage=batch_stage(ctx, code),
+                  forms=list(ctx.config.delivery.forms), volumes=batch_forms(ctx, code),
+                  run=latest[-1] if latest else None)
 
 
 def _work(ctx: ProjectContext, actor: Actor, form: str, codes: list[str],
@@ -114,7 +122,18 @@ def _work(ctx: ProjectContext, actor: Actor, form: str, codes: list[str],
 
 @router.post("/package/{code}/run")
 async def start_run(request: Request, ctx: Ctx, account: PackageAccount, code: str,
-                    form: Annotated[str, Form(max_length=10)] = "") -> Response:
+                    form: Annotated[str, Form(max_length=10)] = "",
+                    stage: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Package the batch into ``form``; ``stage``: the stage the page showed. The form sent
+    again once 上传 was signed and the batch moved on is told so (409
+    ``workflow.already_signed``, the page shown again), and nothing is run."""
+    if stage.strip():
+        try:
+            await refuse_repeated_signoff(request, account, code, stage)
+        except DanganError as exc:
+            if wants_json(request):
+                raise
+            return _batch_page(request, ctx, code, exc)
     forms = list(ctx.config.delivery.forms)
     if form not in forms:
         raise InputError("web_package.unknown_form", form=form[:10], choices=", ".join(forms))

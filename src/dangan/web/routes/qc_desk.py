@@ -21,13 +21,14 @@ from starlette.responses import RedirectResponse, Response
 from dangan.db.models import Defect, Item, QCInspection, Rework, StageEvent, Volume, WorkBatch
 from dangan.domain import registry
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, NotFoundError
+from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import catalogue, current_language, t
 from dangan.services import engine, qc, rework
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, CurrentAccount, act, require_role
+from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_role
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.templating import render
@@ -204,7 +205,19 @@ async def qc_sample(request: Request, ctx: Ctx, account: QCAccount, code: str,
 
 @router.post("/qc/{code}/decide")
 async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
-                    remarks: Annotated[str, Form(max_length=2000)] = "") -> Response:
+                    remarks: Annotated[str, Form(max_length=2000)] = "",
+                    stage: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """The verdict; a pass signs the QC level (``stage``: the level the page showed). The
+    form sent again once that level was signed is told so — by whom, when (409
+    ``workflow.already_signed``, the desk shown again) — not that no sample is open."""
+    try:
+        await refuse_repeated_signoff(request, account, code, stage)
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        desk = batch_desk(ctx, code)
+        return render(request, "qc/batch.html", status_code=exc.http_status, error=exc,
+                      desk=desk, can=desk.actions(account))
     verdict = await act(request, account, lambda actor: qc.decide(ctx, actor, code, remarks))
     key = "web_images.qc.passed" if verdict.passed and verdict.batch_advanced else \
         "web_images.qc.failed"

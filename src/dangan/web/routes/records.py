@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -21,14 +21,15 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
-from dangan.errors import InputError
+from dangan.errors import DanganError, InputError
 from dangan.i18n import join, t
 from dangan.services import engine, rebind
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, act, require_role, require_stage_role
+from dangan.web.deps import Ctx, act, refuse_repeated_signoff, require_role, require_stage_role
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -176,12 +177,16 @@ def trial_places(ctx: ProjectContext) -> str:
                          .where(Volume.id.in_(row.trial_volume_ids)).order_by(Volume.id))])
 
 
+def _binding(ctx: ProjectContext, account: sec.Account) -> dict[str, Any]:
+    return {"agreement": rebind.agreement(ctx), "methods": rebind.BINDING_METHODS,
+            "alignments": rebind.ALIGNMENTS, "batches": rebind_batches(ctx),
+            "places": trial_places(ctx), "is_lead": account.has(wf.ARCHIVE_STAFF),
+            "is_binder": account.has(wf.BINDER)}
+
+
 @router.get("/binding")
 def binding_page(request: Request, ctx: Ctx, account: Reader) -> Response:
-    return render(request, "records/binding.html", agreement=rebind.agreement(ctx),
-                  methods=rebind.BINDING_METHODS, alignments=rebind.ALIGNMENTS,
-                  batches=rebind_batches(ctx), places=trial_places(ctx),
-                  is_lead=account.has(wf.ARCHIVE_STAFF), is_binder=account.has(wf.BINDER))
+    return render(request, "records/binding.html", **_binding(ctx, account))
 
 
 @router.post("/binding")
@@ -220,7 +225,16 @@ async def rebind_sign(request: Request, ctx: Ctx, account: Binder, code: str,
                       remarks: Text = "", accept_missing: Text = "") -> Response:
     """The binder signs the rebinding of the batch (all volumes, or the ticked ones);
     ``accept_missing`` (as ``rebind sign --accept-missing``): why volumes with fewer pages
-    ingested than the sorter numbered are rebound anyway, recorded per volume."""
+    ingested than the sorter numbered are rebound anyway, recorded per volume. The form
+    sent again once the batch was signed is told so (409 ``workflow.already_signed``), not
+    refused for the 还卷 role the batch now waits for."""
+    try:
+        await refuse_repeated_signoff(request, account, code, wf.REBIND)
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        return render(request, "records/binding.html", status_code=exc.http_status, error=exc,
+                      **_binding(ctx, account))
     await require_stage_role(request, account, code)
     result = await act(request, account, lambda actor: rebind.rebind(
         ctx, actor, code, codes or [], remarks, accept_missing=accept_missing.strip()))

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from dangan.compute.executors import Executor, PoolExecutor
 from dangan.db.models import Defect, Page, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import NotFoundError
+from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import catalogue, t
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -32,8 +32,9 @@ from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, act, actor_of, require_role
-from dangan.web.queries import batches_at
+from dangan.web.deps import Ctx, act, actor_of, refuse_repeated_signoff, require_role
+from dangan.web.errors import wants_json
+from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.tasks import open_reworks
@@ -119,9 +120,15 @@ def run_progress(request: Request, ctx: Ctx, account: RetouchAccount, run_id: st
 
 @router.get("/retouch/{code}")
 def retouch_batch(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
+    return _batch_page(request, ctx, code)
+
+
+def _batch_page(request: Request, ctx: ProjectContext, code: str,
+                error: DanganError | None = None) -> Response:
     latest = runs.recent(ctx, KIND, subject=code, limit=1)
-    return render(request, "retouch/batch.html", code=code, volumes=batch_pages(ctx, code),
-                  run=latest[-1] if latest else None)
+    return render(request, "retouch/batch.html", status_code=error.http_status if error else 200,
+                  error=error, code=code, stage=batch_stage(ctx, code),
+                  volumes=batch_pages(ctx, code), run=latest[-1] if latest else None)
 
 
 def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
@@ -154,7 +161,18 @@ def _pages_to_do(ctx: ProjectContext, code: str) -> int:
 
 
 @router.post("/retouch/{code}/run")
-async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: str) -> Response:
+async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: str,
+                    stage: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Start the batch's retouch run; ``stage``: the stage the page showed. The form sent
+    again once the run signed 修图 and the batch moved on is told so (409
+    ``workflow.already_signed``, the page shown again), and nothing is run."""
+    if stage.strip():
+        try:
+            await refuse_repeated_signoff(request, account, code, stage)
+        except DanganError as exc:
+            if wants_json(request):
+                raise
+            return _batch_page(request, ctx, code, exc)
     actor = actor_of(ctx, account)
     total = _pages_to_do(ctx, code)
     run = runs.start(ctx, KIND, code, account.name, account.worker_id, total,
