@@ -331,6 +331,13 @@ def _format_segment(seg: Segment, value: Any) -> str:
     return text
 
 
+# Every format a scanner writes: a page-named file in any of them is a page (in the wrong
+# format when it is not the project's), never a stray file to be moved away.
+PAGE_EXTENSIONS: tuple[str, ...] = (
+    "jpg", "jpeg", "jfif", "tif", "tiff", "png", "jp2", "j2k", "jpx", "pdf", "bmp", "webp",
+    "gif", "pbm", "pgm", "ppm", "pnm")
+
+
 @dataclass(frozen=True)
 class NamingRules:
     """The three rules of a project, compiled once from its configuration."""
@@ -346,7 +353,7 @@ class NamingRules:
         archive_code: str,
         folder: str,
         page_file: str = "{page_no:04d}",
-        extensions: tuple[str, ...] = ("jpg", "jpeg", "tif", "tiff", "png", "jp2"),
+        extensions: tuple[str, ...] = PAGE_EXTENSIONS,
     ) -> NamingRules:
         code_rule = Rule(archive_code)
         folder_rule = Rule(folder, {"archive_code": archive_code, "work_batch": WORK_BATCH_MACRO})
