@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/intake.py [--names 100000] [--volumes 6] [--runs 3] [--dpi 200]
                                      [--workdir /var/tmp/dangan-bench]   # a real disk
+                                     [--content-only]   # (2) alone
 
 Prints: (1) name-level check of N empty page files; (2) content inspection of generated
 colour A4 JPEGs (200 dpi by default) on one core, in a pool worker process as ``dangan check``
@@ -299,13 +300,16 @@ def main() -> None:
     parser.add_argument("--dpi", type=int, default=200,
                         help="resolution of the generated pages (200: ~0.55 MB a page, "
                              "300: ~1.2 MB)")
+    parser.add_argument("--content-only", action="store_true",
+                        help="only the content checks (2): no name-level check, no ingest")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="dangan-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, workdir: {work} "
           f"(filesystem of {os.stat(work).st_dev:#x}; not /dev/shm), "
           f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    bench_names(work, args.names)
+    if not args.content_only:
+        bench_names(work, args.names)
     scans = work / ("scans" if args.dpi == 200 else f"scans-{args.dpi}")
     if not scans.exists():
         truth = generate_set(scans, args.volumes, seed=1, dpi=args.dpi, pages=(38, 42),
@@ -315,7 +319,8 @@ def main() -> None:
 
         truth = SetTruth.from_json(scans.with_name(scans.name + ".truth.json"))
     bench_content(scans)
-    bench_ingest(work, scans, truth.volumes, args.runs)
+    if not args.content_only:
+        bench_ingest(work, scans, truth.volumes, args.runs)
     shutil.rmtree(work / "names", ignore_errors=True)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
