@@ -7,12 +7,15 @@ Sets: ``real`` — every page of ``../shared/realscans`` turned 0/90/180/270 (th
 turning is known; skipped with a message where the folder is absent); ``samples`` — pages of
 ``dangan.samples`` (the generator the old engine was tuned on); ``pagegen`` — the second,
 independent generator at held-out seeds (``--seed``, default in its benchmark range).
-Generated pages cycle through their kinds and the four turns.
+``latin`` — the Latin-script development pages of ``tests/imaging/latin_pages.py`` (seeds
+from ``--seed``; development seeds only: it has no held-out range of its own). Generated
+pages cycle through their kinds and the four turns.
 
 Per set: right / wrong / abstained (rotation 0 and flagged for review), wrong turns of
 upright pages, upright pages flagged, turned pages missed silently, turned pages on which no
 text was found at all (blank sheets: left as they are, nothing to go by), and pages per
-second per core of ``decide_orientation`` alone (grey scan already decoded; one process):
+second per core of ``decide_orientation`` alone (grey scan already decoded; one process set
+up as a page worker is, ``init_worker``: one OpenCV thread):
 by CPU time (this process and the Tesseract it starts), which holds on a shared machine,
 and by wall-clock time; then the CPU milliseconds per page (upright and turned pages
 apart), the share of pages on which Tesseract was asked, the views the recogniser read
@@ -37,6 +40,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from dangan.compute.executors import init_worker
 from dangan.imaging._exec import rapidocr
 from dangan.imaging.orientation import decide_orientation
 
@@ -103,6 +107,25 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def latin_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, int]]:
+    """Latin-script pages (``tests/imaging/latin_pages.py``): kind and dpi cycle with the seed
+    as in its ``write_set``, the turn with every 20 seeds."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "imaging"))
+    import latin_pages
+
+    if not latin_pages.available():
+        print("latin    skipped: its fonts or texts are not on this system")
+        return
+    for s in range(seed, seed + n):
+        kind = latin_pages.KINDS[s % len(latin_pages.KINDS)]
+        dpi = (200, 300)[(s // len(latin_pages.KINDS)) % 2]
+        q = TURNS[(s // 20) % 4]
+        grey = np.ascontiguousarray(np.rot90(latin_pages.page(s, kind, dpi), -q // 90))
+        yield f"{kind}#{s}@{dpi}", grey, float(dpi), (360 - q) % 360
+
+
 def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool,
         decisions: list[str]) -> None:
     RUNS.clear()
@@ -164,6 +187,7 @@ def main() -> None:
     ap.add_argument("--decisions", type=Path, help="write each page's decision to this file")
     args = ap.parse_args()
     sets = args.sets.split(",")
+    init_worker()  # as a page worker runs: one OpenCV thread, freed buffers kept
     _count_runs()
     decisions: list[str] = []
     if "real" in sets:
@@ -180,6 +204,8 @@ def main() -> None:
             print("pagegen  skipped: dangan.pagegen not installed")
         else:
             run("pagegen", pagegen_cases(args.pages, args.seed), args.show, decisions)
+    if "latin" in sets:
+        run("latin", latin_cases(args.pages, args.seed), args.show, decisions)
     if args.decisions:
         args.decisions.write_text("".join(f"{line}\n" for line in decisions), encoding="utf-8")
 
