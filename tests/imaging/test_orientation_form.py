@@ -88,10 +88,11 @@ def test_boxes_of_another_kind_are_shorter_dense_ink_first_never_faint() -> None
         block[rng.random(block.shape) < share] = ink
         quads.append([[45, y - 5], [55 + length, y - 5], [55 + length, y + 35], [45, y + 35]])
     q = np.asarray(quads, np.float32)
-    others = orientation_reading._others(page, q, 1.0, [0], 5)
+    others = orientation_reading._others(orientation_reading.LineCrops(page, q, 1.0), [0], 5)
     assert [i for i, _ in others] == [2, 1]  # 4 is not much shorter than 0, 3 is faint
     # 0 is longer than the box read: not of another kind either
-    assert [i for i, _ in orientation_reading._others(page, q, 1.0, [4], 5)] == [2, 1]
+    assert [i for i, _ in orientation_reading._others(
+        orientation_reading.LineCrops(page, q, 1.0), [4], 5)] == [2, 1]
 
 
 def test_a_box_read_as_a_column_is_no_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:

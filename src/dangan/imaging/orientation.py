@@ -56,7 +56,13 @@ import cv2
 import numpy as np
 
 from dangan.imaging._exec import rapidocr, tesseract
-from dangan.imaging.orientation_reading import LINE_ASPECT, PAIRED_MANY, Reading, reading
+from dangan.imaging.orientation_reading import (
+    LINE_ASPECT,
+    PAIRED_MANY,
+    LineCrops,
+    Reading,
+    reading,
+)
 
 DET_LONG_SIDE = 640  # px: the detector's view of the page (A4 at ~55 dpi) ...
 DET_LONG_SIDE_SPARSE = 960  # ... and its second look when it found little text there
@@ -144,6 +150,7 @@ class _Lines:
     tall: list[bool]  # ... whether each stood on the page
     length: list[float]  # ... and its length in the reduced page's pixels
     text: float  # total line length in long sides of the page
+    cut: LineCrops  # the boxes cut from the larger view (kept for the reader)
 
 
 def _strokes(small: np.ndarray, level: int = STROKE) -> float:
@@ -176,20 +183,21 @@ def _lines(small: np.ndarray, page: np.ndarray | None = None, quarter: bool = Fa
     quads = _detect(small, quarter)
     src = small if page is None else page
     scale = src.shape[0] / small.shape[0]
+    cut = LineCrops(src, quads, scale)
     sides = np.linalg.norm(quads - np.roll(quads, -1, axis=1), axis=2)  # (n, 4) edge lengths
     longest = np.argsort(-sides.max(axis=1))[:MAX_LINES]
     crops, tall, length = [], [], []
     for i in longest:
         if sides[i].max() < LINE_ASPECT * sides[i].min():
             continue  # a single character or a blot: its direction says nothing
-        crop = cv2.cvtColor(rapidocr.crop_line(src, quads[i] * scale), cv2.COLOR_GRAY2BGR)
+        crop = cv2.cvtColor(cut(int(i)), cv2.COLOR_GRAY2BGR)
         h, w = crop.shape[:2]
         # A tall line is laid down counter-clockwise, as RapidOCR does: text that runs
         # upwards then reads upright.
         crops.append(np.ascontiguousarray(np.rot90(crop)) if h > w else crop)
         tall.append(h > w)
         length.append(max(h, w) / scale)
-    return _Lines(quads, crops, tall, length, float(sum(length)) / max(small.shape))
+    return _Lines(quads, crops, tall, length, float(sum(length)) / max(small.shape), cut)
 
 
 def _votes(lines: _Lines) -> LineVotes:
@@ -459,7 +467,7 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
     if lv.lines:
         # Boxes are read until the reading settles the page (or will not).
         rd = reading(mid, lv.quads, mid.shape[0] / small.shape[0],
-                     lambda r: _sure(lv, r) is not None)
+                     lambda r: _sure(lv, r) is not None, lines.cut)
     osd = _Osd(mid, dpi * f, lv, small.shape)
     turn, review, conf = _decide(lv, rd, osd)
     return OrientationDecision(turn, conf, review, _evidence(lv, osd, rd, max(small.shape)))

@@ -136,11 +136,12 @@ def upright_corners(quad: np.ndarray) -> np.ndarray:
     """
     q = np.asarray(quad, np.float64)
     x, y = q[:, 0], q[:, 1]
-    if float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) < 0:
+    nxt = [1, 2, 3, 0]  # np.roll(·, -1) of four corners, without its overhead
+    if float(np.dot(x, y[nxt]) - np.dot(x[nxt], y)) < 0:
         q = q[::-1]  # counter-clockwise on screen (y down): reverse
-    edges = np.roll(q, -1, axis=0) - q
+    edges = q[nxt] - q
     start = int(np.argmax(edges[:, 0] / np.maximum(np.hypot(edges[:, 0], edges[:, 1]), 1e-9)))
-    return np.roll(q, -start, axis=0).astype(np.float32)
+    return q[[(start + k) % 4 for k in range(4)]].astype(np.float32)
 
 
 def crop_line(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
