@@ -78,6 +78,11 @@ def detect_format(head: bytes) -> str | None:
         return "bmp"
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if len(head) >= 3 and head[:1] == b"P" and head[1:2] in b"123456" \
+            and head[2:3] in b" \t\r\n#":
+        return "pnm"  # PBM / PGM / PPM, plain or raw
     return None
 
 

@@ -30,7 +30,8 @@ from dangan.i18n import t
 
 INTERNAL_PREFIX = ".dangan-"  # journals, receipts, removed pages: ours, never pages
 JUNK_NAMES = frozenset({"thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db"})
-FORMAT_ALIASES = {"jpeg": "jpg", "jfif": "jpg", "tiff": "tif", "j2k": "jp2", "jpx": "jp2"}
+FORMAT_ALIASES = {"jpeg": "jpg", "jfif": "jpg", "tiff": "tif", "j2k": "jp2", "jpx": "jp2",
+                  "pbm": "pnm", "pgm": "pnm", "ppm": "pnm"}
 MAX_DEPTH = 4
 
 
