@@ -1,6 +1,7 @@
 """Do-no-harm accuracy of the whole retouch pipeline, on pages the engine was not tuned on.
 
     .venv/bin/python bench/accuracy.py [--quick] [--workers 2] [--json rows.json]
+    .venv/bin/python bench/accuracy.py --dev [--count 60]   # development seeds, for tuning
 
 Sets (each printed on its own, with the issue's targets beside every figure):
 
@@ -41,8 +42,18 @@ trust_file_dpi=True)`` — what ``dangan retouch`` does without ``--dpi`` — an
   angle that ``line_angle`` also finds on the input (within 0.3°). Printed over all text
   pages (the target) and over the pages the engine let through unflagged, with the count of
   those left over 0.5° without a flag (silent harm; a flagged page goes to a person).
+* *border left* (generated pages): more than 20 mm² of the output lying over 1 mm beyond
+  the sheet's edge (by the truth's clean→output map) and darker than 0.8 of the paper's
+  tone nearby (``accuracy.bed_left_mm2``: the canvas and a white lid as light as the paper
+  beside it are no border). *Blurred*: the scan's blur (truth) is a Gaussian of 0.3 mm or
+  more.
 * *QC*: a page *should be flagged* when it was damaged (any of the above, residual skew
-  > 0.5°, an unreadable page) or is blank; *flagged* = any QC defect (status ≠ ok).
+  > 0.5°, an unreadable page) or is blank; *flagged* = any QC defect (status ≠ ok). Per
+  flag: the pages carrying it that should be flagged and the fine ones; per kind of damage:
+  the pages flagged; and the fine pages flagged, by name.
+* ``--dev``: ``dangan.samples`` seeds from 20_000 and ``dangan.pagegen`` from 1_000
+  (development seeds, 0–99_999), no real pages and no duplicates: what tuning is done on.
+  ``--count``: pages of each set.
 * *speed*: pages per CPU second spent in ``retouch_bytes`` (all threads of the worker and
   the tools it runs, e.g. tesseract; OpenCV held to one thread), i.e. pages per second per
   core; in brackets pages per second of the pipeline's own wall time per page, which a
@@ -78,11 +89,16 @@ from dangan.imaging.accuracy import (
 )
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.pipeline import retouch_bytes
+from dangan.imaging.qc import INFORMATION
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "realscans"
 SAMPLES_SEED = 53_000
 PAGEGEN_SEED = 900_000
+# --dev: development seeds (0-99,999 of both generators), for tuning; never reported as
+# held-out figures
+DEV_SAMPLES_SEED = 20_000
+DEV_PAGEGEN_SEED = 1_000
 DUP_SEED = 950_000
 OPTIONS = RetouchOptions(holes=True, trust_file_dpi=True)
 CURL_BAND_MM = 25.0
@@ -140,7 +156,8 @@ def _samples(kind: str, seed: int, turn: int) -> tuple[bytes, np.ndarray, Truth,
     t = Truth(turn=tr.rotation, text_page=kind not in ("blank", "photo"), blank=tr.blank,
               clean_to_scan=clean_to_scan(np.asarray(tr.paper_quad), w, h),
               content=rp.content_mask,
-              holes=tuple((hl.clean_x, hl.clean_y, hl.clean_r) for hl in tr.holes))
+              holes=tuple((hl.clean_x, hl.clean_y, hl.clean_r) for hl in tr.holes),
+              blur_mm=tr.blur_sigma * 25.4 / tr.dpi, dpi=tr.dpi)
     return rp.encode(), np.asarray(rp.scan.convert("L")), t, {}
 
 
@@ -153,7 +170,7 @@ def _pagegen(seed: int, turn: int) -> tuple[bytes, np.ndarray, Truth, dict[str, 
     t = Truth(turn=tr.turn, text_page=tr.text_page, blank=tr.ink_ratio == 0,
               clean_to_scan=tr.matrix, content=page.content_mask,
               holes=tuple((hl.clean_x, hl.clean_y, hl.clean_r) for hl in tr.holes),
-              skip_band=band)
+              skip_band=band, blur_mm=tr.blur_sigma * 25.4 / tr.dpi, dpi=tr.dpi)
     grey = cv2.cvtColor(page.image, cv2.COLOR_RGB2GRAY)
     # Whether the sheet fits the A4 page at its own size (as scanned, ±5 %): if so, an output
     # shrunk by more than 5 % has lost the sheet's size and dpi (measured from the truth).
@@ -194,8 +211,14 @@ def run_job(job: Job) -> dict[str, Any]:
             "cpu": cpu, "rotation": rep.rotation, "scale": rep.scale, "defects": [f"{d.code}:{d.detail}" for d in rep.defects]}
 
 
-def jobs_for(quick: bool, real_ok: bool) -> list[Job]:
+def jobs_for(quick: bool, real_ok: bool, dev: bool = False, count: int | None = None
+             ) -> list[Job]:
+    """The pages of every set; ``dev``: development seeds of samples and pagegen (no real
+    pages), ``count`` pages of each instead of the default."""
     jobs: list[Job] = []
+    real_ok = real_ok and not dev
+    samples_seed, pagegen_seed = ((DEV_SAMPLES_SEED, DEV_PAGEGEN_SEED) if dev
+                                  else (SAMPLES_SEED, PAGEGEN_SEED))
     if real_ok:
         for i, e in enumerate(_real_entries()):
             group = "real-zh" if "feed_holes" in e else "real-western"
@@ -204,11 +227,11 @@ def jobs_for(quick: bool, real_ok: bool) -> list[Job]:
     from dangan.samples.layout import KINDS
 
     kinds = [k for k in KINDS if k != "blank"] * 3 + ["blank"]
-    n = 7 if quick else 20
-    jobs += [("samples", kinds[i % len(kinds)], SAMPLES_SEED + i,
+    n = count or (7 if quick else 20)
+    jobs += [("samples", kinds[i % len(kinds)], samples_seed + i,
               (0, 0, (90, 180, 270)[(i // 3) % 3])[i % 3]) for i in range(n)]
-    n = 12 if quick else 45
-    jobs += [("pagegen", "page", PAGEGEN_SEED + i,
+    n = count or (12 if quick else 45)
+    jobs += [("pagegen", "page", pagegen_seed + i,
               -1 if i % 3 else (90, 180, 270)[(i // 3) % 3]) for i in range(n)]
     return jobs
 
@@ -408,7 +431,45 @@ def print_set(name: str, rows: list[dict[str, Any]]) -> None:
     if feed:
         print(f"  (fills on the tractor-feed invoice, real holes of another kind: {feed})")
     print_kinds(rows)
+    print_flags(rows)
     print_damage(rows)
+
+
+def flag_names(r: dict[str, Any]) -> set[str]:
+    """The page's QC flags by name; a review reason as ``needs_review:<reason>``."""
+    names = set()
+    for d in r["defects"]:
+        code, _, rest = d.partition(":")
+        if code in INFORMATION:
+            continue
+        names.add(f"{code}:{rest.split(':')[0]}" if code == "needs_review" else code)
+    return names
+
+
+def print_flags(rows: list[dict[str, Any]]) -> None:
+    """Per flag: pages carrying it that should be flagged (damaged or blank) and fine pages
+    carrying it (precision of the flag); per kind of damage: pages flagged (recall)."""
+    count: dict[str, list[int]] = {}
+    for r in rows:
+        for f in flag_names(r):
+            count.setdefault(f, [0, 0])[0 if _should(r) else 1] += 1
+    if count:
+        print("  per flag (on damaged or blank pages / on fine pages, precision):")
+        for f, (right, wrong) in sorted(count.items()):
+            print(f"    {f:40s} {right:3d} / {wrong:3d}  {right / (right + wrong):.2f}")
+    kinds: dict[str, list[int]] = {}
+    for r in rows:
+        o = _outcome(r)
+        for d in o.damage + (("blank",) if o.blank else ()):
+            kinds.setdefault(d, [0, 0])[0] += 1
+            kinds[d][1] += r["flagged"]
+    if kinds:
+        print("  per damage (pages, flagged, recall):")
+        for d, (n, hit) in sorted(kinds.items()):
+            print(f"    {d:40s} {n:3d} {hit:3d}  {hit / n:.2f}")
+    fine = [r for r in rows if r["flagged"] and not _should(r)]
+    for r in fine[:20]:
+        print(f"    fine but flagged: {r['name']:28s} {' '.join(sorted(flag_names(r)))}")
 
 
 def print_kinds(rows: list[dict[str, Any]]) -> None:
@@ -426,6 +487,7 @@ def print_kinds(rows: list[dict[str, Any]]) -> None:
 
 def print_damage(rows: list[dict[str, Any]]) -> None:
     bad = [r for r in rows if _should(r) and not r["blank"]]
+    bad.sort(key=lambda r: r["flagged"])  # the missed ones first
     for r in bad[:12]:
         why = [w for w, c in (("turned wrong", r["turn_needed"] == 0 and not r["upright"]),
                               ("not put right", r["turn_needed"] != 0 and not r["upright"]),
@@ -434,6 +496,9 @@ def print_damage(rows: list[dict[str, Any]]) -> None:
                               (f"{r['false_fills']} false fills", r["false_fills"] > 0),
                               (f"skew {r['residual_skew'] or 0:.2f}°", r["residual_skew"] is not None
                                and abs(r["residual_skew"]) > 0.5),
+                              (f"border left {r['bed_left_mm2']:.0f} mm²",
+                               _outcome(r).border_left),
+                              ("blurred", r["blurred"]),
                               ("failed", r["failed"])) if c]
         print(f"    damaged: {r['name']:40s} {', '.join(why)}; "
               f"{'flagged' if r['flagged'] else 'NOT flagged'}")
@@ -462,14 +527,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a small run")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write every page's row here")
-    ap.add_argument("--sets", default="real,samples,pagegen,duplicates",
-                    help="comma-separated subset of real,samples,pagegen,duplicates")
+    ap.add_argument("--sets", help="comma-separated subset of real,samples,pagegen,duplicates "
+                                   "(default: all; with --dev samples,pagegen)")
+    ap.add_argument("--dev", action="store_true",
+                    help=f"development seeds (samples {DEV_SAMPLES_SEED}+, pagegen "
+                         f"{DEV_PAGEGEN_SEED}+), no real pages: for tuning")
+    ap.add_argument("--count", type=int, help="pages of samples and of pagegen each")
     args = ap.parse_args(argv)
+    sets = set((args.sets or ("samples,pagegen" if args.dev else
+                              "real,samples,pagegen,duplicates")).split(","))
+    if args.dev and sets & {"real", "duplicates"}:
+        ap.error("--dev: real pages and the duplicates set are held out; "
+                 "--sets samples,pagegen")
     real_ok = (REAL / "truth.json").exists()
-    if not real_ok:
+    if not real_ok and "real" in sets:
         print(f"real pages: {REAL} is absent — real-page sets skipped")
-    sets = set(args.sets.split(","))
-    jobs = [j for j in jobs_for(args.quick, real_ok and "real" in sets)
+    jobs = [j for j in jobs_for(args.quick, real_ok and "real" in sets, args.dev, args.count)
             if j[0].split("-")[0] in sets]
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
@@ -478,8 +551,9 @@ def main(argv: list[str] | None = None) -> int:
             rows = list(pool.map(run_job, jobs, chunksize=1))
     wall = time.perf_counter() - start
     print(f"{len(rows)} pages in {wall:.0f} s on {args.workers} workers "
-          f"(load average {os.getloadavg()[0]:.1f}); seeds: samples {SAMPLES_SEED}+, "
-          f"pagegen {PAGEGEN_SEED}+ (held out)")
+          f"(load average {os.getloadavg()[0]:.1f}); seeds: " + (
+              f"samples {DEV_SAMPLES_SEED}+, pagegen {DEV_PAGEGEN_SEED}+ (development)"
+              if args.dev else f"samples {SAMPLES_SEED}+, pagegen {PAGEGEN_SEED}+ (held out)"))
     for name in ("real-zh", "real-western", "samples", "pagegen"):
         sel = [r for r in rows if r["set"] == name]
         if sel:

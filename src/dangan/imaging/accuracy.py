@@ -107,6 +107,10 @@ INK_KEPT_MIN = 0.98  # a page keeping less of its input ink than this has lost c
 INK_CUT_MAX = 0.001  # ink falling outside the output beyond this share: content was cut
 KEPT_RATIO = 0.35  # an ink pixel is kept when the output is at least this share as dark
 MAX_SKEW_TEXT = 0.5  # residual skew beyond this on a text page is damage
+BED_LEFT_MM = 1.0  # output this far beyond the sheet's edge (by the truth) is not the sheet…
+BED_LEFT_TONE = 0.8  # …and darker than this share of the paper's tone there is bed left…
+BED_LEFT_MM2 = 20.0  # …over more than this area (a 1 mm strip 20 mm long): a border left
+BLUR_DAMAGE_MM = 0.3  # a scan blurred by a Gaussian this wide (sigma) must be scanned again
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Outcome:
     blank: bool
     failed: bool
     seconds: float
+    bed_left_mm2: float = 0.0  # bed (darker than the paper) left beyond the sheet's edge
+    blurred: bool = False  # the scan was blurred beyond reading well (by its truth)
 
     @property
     def content_lost(self) -> bool:
@@ -138,9 +144,25 @@ class Outcome:
         return self.turn_needed == 0 and not self.upright
 
     @property
+    def border_left(self) -> bool:
+        """Bed left on the output beside the sheet: a border a person has to crop."""
+        return self.bed_left_mm2 > BED_LEFT_MM2
+
+    @property
     def damaged(self) -> bool:
         return (self.failed or not self.upright or self.content_lost or self.false_fills > 0
-                or (self.residual_skew is not None and abs(self.residual_skew) > MAX_SKEW_TEXT))
+                or (self.residual_skew is not None and abs(self.residual_skew) > MAX_SKEW_TEXT)
+                or self.border_left or self.blurred)
+
+    @property
+    def damage(self) -> tuple[str, ...]:
+        """What is wrong with the output, by name (empty for a page that came out fine)."""
+        named = (("failed", self.failed), ("not_upright", not self.upright),
+                 ("content_lost", self.content_lost), ("false_fill", self.false_fills > 0),
+                 ("skew", self.residual_skew is not None
+                  and abs(self.residual_skew) > MAX_SKEW_TEXT),
+                 ("border_left", self.border_left), ("blurred", self.blurred))
+        return tuple(name for name, wrong in named if wrong)
 
     @property
     def should_flag(self) -> bool:
@@ -285,6 +307,8 @@ class Truth:
     content: np.ndarray | None = None  # clean sheet content mask
     holes: tuple[tuple[float, float, float], ...] = ()  # clean x, y, r
     skip_band: tuple[str, float] | None = None  # (edge, px) of the sheet left out of the ink count
+    blur_mm: float = 0.0  # sigma of the scan's blur, mm
+    dpi: float = 0.0  # the clean sheet's resolution (0: taken as an A4 sheet's)
 
 
 def frame_dpi(shape: tuple[int, ...]) -> float:
@@ -314,6 +338,37 @@ def _content_points(t: Truth) -> np.ndarray:
     return out
 
 
+def bed_left_mm2(out_grey: np.ndarray, clean_to_out: np.ndarray, sheet_size: tuple[int, int],
+                 sheet_dpi: float, out_dpi: float) -> float:
+    """Area (mm² of the output) lying more than ``BED_LEFT_MM`` beyond the sheet's edge, by
+    the truth's clean→output map, and darker than ``BED_LEFT_TONE`` of the paper's tone: bed
+    (or its shadow) left on the output. The canvas laid around a small sheet is the paper's
+    colour, a white lid as light as the paper: neither counts."""
+    h, w = out_grey.shape
+    step = 2
+    ys, xs = np.mgrid[0:h:step, 0:w:step]
+    pts = np.column_stack([xs.ravel() + 0.5, ys.ravel() + 0.5, np.ones(xs.size)])
+    clean = pts @ np.linalg.inv(clean_to_out)[:2].T
+    sw, sh = sheet_size
+    m = BED_LEFT_MM * sheet_dpi / 25.4
+    outside = ((clean[:, 0] < -m) | (clean[:, 1] < -m) | (clean[:, 0] > sw + m)
+               | (clean[:, 1] > sh + m)).reshape(xs.shape)
+    sub = out_grey[::step, ::step][: xs.shape[0], : xs.shape[1]].astype(np.float32)
+    if outside.all() or not outside.any():
+        return 0.0
+    # the paper's tone nearby (uneven light dims a white lid and the paper beside it alike):
+    # the sheet's light tones, spread out over 20 mm
+    inside = ~outside
+    light = np.where(inside, cv2.dilate(sub, np.ones((5, 5), np.uint8)), 0).astype(np.float32)
+    k = max(3, int(20 * out_dpi / 25.4 / step) | 1)
+    near = cv2.blur(light, (k, k)) / np.maximum(cv2.blur(inside.astype(np.float32), (k, k)),
+                                                1e-3)
+    far = float(np.percentile(sub[inside], 75))
+    paper = np.where(cv2.blur(inside.astype(np.float32), (k, k)) > 0.05, near, far)
+    left = outside & (sub < BED_LEFT_TONE * paper)
+    return float(np.count_nonzero(left)) * (step * 25.4 / out_dpi) ** 2
+
+
 def assess(grey_in: np.ndarray, t: Truth, out_grey: np.ndarray | None,
            matrix: np.ndarray | None, report: Any) -> Outcome:
     """Judge one retouched page (``report``: its ``PageReport``)."""
@@ -327,9 +382,13 @@ def assess(grey_in: np.ndarray, t: Truth, out_grey: np.ndarray | None,
     pts = _content_points(t) if t.content is not None else real_ink_points(grey_in, dpi_in)
     kept, cut = ink_kept(pts, dark_in, matrix, dark_out)
     boxes = list(getattr(report, "hole_boxes", []) or [])
-    false_fills, filled, real, skew = len(boxes), 0, 0, None
+    false_fills, filled, real, skew, left = len(boxes), 0, 0, None, 0.0
     if t.clean_to_scan is not None:
         c = to_continuous(matrix) @ t.clean_to_scan
+        if t.content is not None:
+            size = (t.content.shape[1], t.content.shape[0])
+            left = bed_left_mm2(out_grey, c, size, t.dpi or frame_dpi(t.content.shape),
+                                _out_dpi(report, dpi_out))
         if t.holes:
             centres = np.array([[x, y] for x, y, _r in t.holes]) @ c[:2, :2].T + c[:2, 2]
             oh, ow = out_grey.shape
@@ -349,4 +408,11 @@ def assess(grey_in: np.ndarray, t: Truth, out_grey: np.ndarray | None,
             angle = line_angle(out_grey, dpi_out, 3.0)
             skew = None if angle is None else (angle + 45) % 90 - 45
     return Outcome(t.turn, upright, flagged, review, kept, cut, false_fills, real, filled, skew,
-                   t.text_page, t.blank, False, report.seconds)
+                   t.text_page, t.blank, False, report.seconds, round(left, 1),
+                   t.blur_mm >= BLUR_DAMAGE_MM)
+
+
+def _out_dpi(report: Any, fallback: float) -> float:
+    """The output page's resolution (its size in mm at it), else the frame's guess."""
+    dpi = float(getattr(report, "dpi", 0) or 0)
+    return dpi if dpi > 0 else fallback
