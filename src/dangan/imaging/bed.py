@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from dangan.imaging.paper import Paper
+from dangan.imaging.paper import Paper, flattened
 
 BED_CANDIDATE = 0.8  # outside pixels darker than this fraction of the paper level say the bed
 PROTECT_MM = 2.0  # distance kept from content and paper outside the sheet
@@ -94,12 +94,18 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
         return _white_bed(small, sheet, level, mm)
     if not paper.found or not paper.bed_sides or level < 40:
         return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
-    candidates = small[(sheet == 0) & (small < BED_CANDIDATE * level)]
+    # Under uneven light the bed's tone follows the light across the frame: bed and paper
+    # are told apart as if evenly lit (a lit grey bed is no paper, a dim sheet's side no bed).
+    tone, tone_level = small, level
+    if paper.light is not None:
+        tone = flattened(small, paper.light)
+        tone_level = float(np.median(tone[::3, ::3][sheet[::3, ::3] > 0]))
+    candidates = tone[(sheet == 0) & (tone < BED_CANDIDATE * tone_level)]
     if candidates.size == 0:
         return Bed(empty, True, False, None, 0.0, 0.0)
     bed_level = float(np.median(candidates))
-    tol = max(15.0, 0.3 * (level - bed_level))
-    dark = (np.abs(small.astype(np.float32) - bed_level) <= tol).astype(np.uint8)
+    tol = max(15.0, 0.3 * (tone_level - bed_level))
+    dark = (np.abs(tone.astype(np.float32) - bed_level) <= tol).astype(np.uint8)
     wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _k(1.5 * mm))  # bed bodies, not strokes
     bed = _touching_frame((dark > 0) & (hull == 0))  # the bed, thin strips included
     stroke = strokes(small, level, mm)
@@ -139,7 +145,7 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
                        borderValue=0) > 0
     zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks & ~on_sheet
                & ~within).astype(np.uint8) * 255
-    seen = bool(keep.any()) and bed_level < GREY_BED * level
+    seen = bool(keep.any()) and bed_level < GREY_BED * tone_level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
                  and outside_paper <= MAX_OUTSIDE_PAPER
                  and other_tone(small, keep, paper.bed_sides, level, mm) <= OTHER_TONE_MM2)

@@ -34,6 +34,85 @@ class Paper:
     found: bool
     edge_weak: bool = False  # the edge angle comes from slivers of bed only
     white_bed: bool = False  # the sheet's edges were found on a bed as light as the paper
+    light: np.ndarray | None = None  # float32: the bed's tone under uneven light, fitted
+    # along the frame's edge (``bed_light``); None where the bed is evenly lit
+
+
+LIGHT_SPREAD = 0.1  # a bed whose fitted tone spans this share of its mean is unevenly lit
+LIGHT_BAND = 100  # the bed along the frame is sampled in a band of 1/100 of the short side
+LIGHT_SIDE = 0.8  # a side counts when this share of its band is bed-dark (not a strip of it)
+LIGHT_RANGE = 0.4  # the dimmest bed at least this share of the brightest (a lamp, not a
+LIGHT_MIN = 8.0  # black strip beside a grey one), and at least this tone (black: no light
+# to measure); the bed plain about the fit (residuals under ``LIGHT_PLAIN`` of its mean)
+LIGHT_PLAIN = 0.06
+
+
+def bed_light(grey: np.ndarray, sides: tuple[str, ...], level: float) -> np.ndarray | None:
+    """The bed's tone over the whole frame under uneven light (a lamp, a gradient), fitted
+    to the bed seen along the frame's edge on its bed sides: a plane, or a quadratic surface
+    with bed on all four sides. Light falls on the bed and the sheet alike, so the sheet is
+    told from the bed by the ratio of their tones, which uneven light leaves alone, not by
+    one threshold: under a lamp the dim side of a sheet can be darker than the lit bed.
+    None when the bed is evenly lit (the fitted tone spans under ``LIGHT_SPREAD``), when
+    too little of it is seen (fewer than two sides mostly bed-dark along the frame), and when
+    what is seen is no one plain bed under a smooth light: its dimmest part under
+    ``LIGHT_RANGE`` of its brightest or black, or far from the fit (a black strip beside
+    shaded paper, a ruler, a book's edge) — the page is then judged as before."""
+    if len(sides) < 2:
+        return None
+    h, w = grey.shape
+    band = max(2, min(h, w) // LIGHT_BAND)
+    ys, xs = np.mgrid[0:h, 0:w]
+    ring = np.zeros((h, w), bool)
+    cut = {"top": (slice(0, band), slice(None)), "bottom": (slice(h - band, h), slice(None)),
+           "left": (slice(None), slice(0, band)), "right": (slice(None), slice(w - band, w))}
+    dark = grey < 0.8 * level
+    used = [side for side in sides if float(dark[cut[side]].mean()) >= LIGHT_SIDE]
+    if len(used) < 2:  # a side that is mostly paper, or a thin strip of bed: no light seen
+        return None
+    for side in used:
+        ring[cut[side]] = True
+    ring &= dark
+    sides = tuple(used)
+    x, y = xs[ring] / w - 0.5, ys[ring] / h - 0.5
+    v = grey[ring].astype(np.float64)
+
+    def terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        base = [np.ones_like(x), x, y]
+        if len(sides) == 4:
+            base += [x * x, x * y, y * y]
+        return np.column_stack(base)
+
+    a = terms(x, y)
+    keep = np.ones(len(v), bool)
+    coef = np.zeros(a.shape[1])
+    for _ in range(3):  # a shadow or a mark along the frame is left out of the fit
+        coef = np.linalg.lstsq(a[keep], v[keep], rcond=None)[0]
+        resid = np.abs(v - a @ coef)
+        keep = resid <= max(3.0, 2.5 * float(resid[keep].std()))
+        if keep.sum() < 20 * band:
+            return None
+    fitted = a @ coef
+    mean = float(fitted.mean())
+    lo, hi = float(fitted.min()), float(fitted.max())
+    if mean <= 0 or hi - lo < LIGHT_SPREAD * mean:
+        return None  # evenly lit
+    if lo < max(LIGHT_MIN, LIGHT_RANGE * hi) or keep.mean() < 0.7 \
+            or float(resid[keep].std()) > LIGHT_PLAIN * mean:
+        return None  # no one plain bed under a smooth light: not modelled
+    xx = (np.arange(w, dtype=np.float64) / w - 0.5)[None, :].repeat(h, 0).ravel()
+    yy = (np.arange(h, dtype=np.float64) / h - 0.5)[:, None].repeat(w, 1).ravel()
+    surface = (terms(xx, yy) @ coef).reshape(h, w)
+    # kept within the bed's range seen: a quadratic may run away inside the frame
+    out: np.ndarray = np.clip(surface, 0.9 * lo, 1.1 * hi).astype(np.float32)
+    return out
+
+
+def flattened(grey: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """``grey`` as if evenly lit at the bed's mean tone (uint8)."""
+    f = grey.astype(np.float32) * (float(light.mean()) / light)
+    out: np.ndarray = np.clip(f, 0, 255).astype(np.uint8)
+    return out
 
 
 def _order_corners(box: np.ndarray) -> np.ndarray:
@@ -305,15 +384,24 @@ def _largest(mask: np.ndarray) -> int:
     return int(np.bincount(labels.ravel(), minlength=n)[1:].max()) if n > 1 else 0
 
 
+CLEAR_BED = 0.35  # the bed this far below the paper level is clear of the paper's shadow…
+CLEAR_BED_FLAT = 0.25  # …and this far once uneven light on it is taken out (a grey bed)
+
+
 def _under_uneven_light(grey: np.ndarray, bright: np.ndarray, sides: tuple[str, ...],
-                        level: float) -> np.ndarray:
+                        level: float, light: np.ndarray | None = None) -> np.ndarray:
     """The sheet's mask when part of it lies in shadow: halfway between bed and paper.
 
     The strict threshold (0.8 of the paper level) keeps the outline off the bed, but under a
     lamp or a gradient it also leaves the dim part of the sheet outside. When a clear bed is
     seen and the halfway threshold finds a markedly larger sheet, that one is the sheet.
+    With the bed's light fitted (``light``), bed and paper are compared as if evenly lit:
+    a grey bed is then clear of the sheet's dim side too.
     """
     h, w = grey.shape
+    if light is not None:
+        grey = flattened(grey, light)
+        level = percentile_u8(grey[::2, ::2], 90)
     band = max(2, min(h, w) // 200)
     strips = {"top": grey[:band], "bottom": grey[h - band:], "left": grey[:, :band],
               "right": grey[:, w - band:]}
@@ -322,7 +410,8 @@ def _under_uneven_light(grey: np.ndarray, bright: np.ndarray, sides: tuple[str, 
     if ring.size == 0:
         return bright
     bed = float(np.median(ring))
-    if level - bed < 0.35 * level:  # no clear bed: nothing to tell shadow from bed by
+    # no clear bed: nothing to tell shadow from bed by
+    if level - bed < (CLEAR_BED if light is None else CLEAR_BED_FLAT) * level:
         return bright
     loose = (grey > bed + 0.5 * (level - bed)).astype(np.uint8) * 255
     # Judged away from the frame: thin strips of bed blended with paper are not shadow.
@@ -356,8 +445,9 @@ def find_paper(grey: np.ndarray) -> Paper:
         if on_lid is not None:
             sides = ()  # a white lid under uneven light, and the sheet's edges seen on it
     edge_mask = bright
+    light = bed_light(grey, sides, level) if sides else None
     if sides:
-        strict, bright = sides, _under_uneven_light(grey, bright, sides, level)
+        strict, bright = sides, _under_uneven_light(grey, bright, sides, level, light)
         loose = _bed_sides(bright)  # shadow at the frame is no bed; a strip of bed still is
         sides = tuple(s for s in SIDES if s in loose or (loose and s in strict))
         if bright is not edge_mask:  # halfway reaches into the blend: the outline keeps off it
@@ -394,7 +484,7 @@ def find_paper(grey: np.ndarray) -> Paper:
         contours, _ = cv2.findContours(edge_mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     parts = [c for c in contours if cv2.contourArea(c) > 0.01 * h * w] or [contour]
     hull = cv2.convexHull(np.vstack(parts)).reshape(-1, 2).astype(np.float32)
-    return Paper(quad, hull, mask, angle, sides, paper_level, True, weak)
+    return Paper(quad, hull, mask, angle, sides, paper_level, True, weak, light=light)
 
 
 CORNER_LEG_MM = (5.0, 90.0)  # a folded or torn-off corner: each leg this long…
