@@ -183,6 +183,31 @@ def test_retouch_out_of_order_keeps_its_record_and_a_rerun_signs(
     assert_every_signature_is_a_registered_claimant(ctx)
 
 
+def test_a_batch_still_at_scan_is_not_claimed_for_retouch_and_says_why(
+        any_project: ProjectContext, scans: Any, tmp_path: Path) -> None:
+    ctx = any_project
+    codes = _register(ctx, scans[1])
+    batch = line_to(ctx, wf.SCAN)  # 张扫 holds the scan
+    root = _copy(scans, tmp_path)
+    first, second = (root / v.folder for v in scans[1].volumes)
+    shutil.rmtree(second)  # one volume scanned, the other not yet
+    intake.ingest(ctx, resolve_actor(ctx, "张扫"), root)
+    with ctx.transaction() as s:
+        stages = {c: st for c, st in s.execute(select(Volume.archive_code, Volume.stage))}
+        assert stages == {codes[0]: wf.RETOUCH, codes[1]: wf.SCAN}
+    retoucher = resolve_actor(ctx, "赵修")
+    with pytest.raises(StateError) as refused:
+        claims.claim(ctx, retoucher, batch, wf.RETOUCH)
+    assert refused.value.key == "workflow.claim_wrong_stage"
+    assert "还不能领取“修图”" in str(refused.value) and "“扫描”" in str(refused.value)
+    summary = retouch_project.run(ctx, InProcessExecutor(), actor=retoucher)
+    assert summary.signed == []
+    assert len(summary.unsigned) == 1 and "还在“扫描”环节" in summary.unsigned[0]
+    assert "dangan claim" in summary.unsigned[0] and codes[0] in summary.unsigned[0]
+    assert first.exists()
+    assert_replays(ctx)
+
+
 def test_tracking_sheet_has_every_stage_after_the_line(project: ProjectContext, scans: Any,
                                                       tmp_path: Path) -> None:
     ctx = project

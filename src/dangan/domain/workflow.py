@@ -230,6 +230,14 @@ class StageGraph:
             return Refusal("workflow.wrong_stage", {"stage": stage, "current": current})
         return None
 
+    def check_claim(self, current: str, stage: str) -> Refusal | None:
+        """May a batch now at ``current`` be claimed for ``stage``? The sign-off's rule, said
+        as a claim: a batch is claimed for the stage it has reached, not one further on."""
+        refusal = self.check_signoff(current, stage)
+        if refusal is not None and refusal.key == "workflow.wrong_stage":
+            return Refusal("workflow.claim_wrong_stage", refusal.params)
+        return refusal
+
     def role_for(self, stage: str) -> str:
         return STAGE_ROLE[stage]
 

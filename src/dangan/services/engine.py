@@ -167,7 +167,7 @@ def _claim_in_session(session: Session, project_id: int, graph: wf.StageGraph,
     """The claim and whether it is new (False: the actor already held it for ``stage``)."""
     if stage in wf.BORROW_BATCH_STAGES:
         raise StateError("workflow.not_a_work_stage", stage=t(f"stage.{stage}"))
-    ws.refuse(graph.check_signoff(batch.stage, stage))
+    ws.refuse(graph.check_claim(batch.stage, stage))
     role = wf.STAGE_ROLE[stage]
     require_role(actor, stage)
     held = open_claim(session, batch.id, role)
@@ -506,10 +506,14 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
                 batch = session.get(WorkBatch, batch_id, with_for_update=True)
                 assert batch is not None
                 if not holds_claim(session, batch, stage, actor):
+                    # A batch still at an earlier stage (a volume of it not done there yet)
+                    # cannot be claimed: say that, not "claim it".
+                    key = ("workflow.recorded_batch_behind" if batch.stage != stage
+                           else "workflow.recorded_not_signed")
                     for code in codes:
-                        unsigned.append((code, "workflow.recorded_not_signed",
-                                         {"code": code, "batch": batch.code,
-                                          "stage": t(f"stage.{stage}"), "worker": actor.name}))
+                        unsigned.append((code, key, {
+                            "code": code, "batch": batch.code, "stage": t(f"stage.{stage}"),
+                            "worker": actor.name, "current": ws.stage_label(batch.stage)}))
                     continue
                 volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in codes]
                 own = {v.id: volume_remarks[v.archive_code] for v in volumes

@@ -53,14 +53,14 @@ def refuse(refusal: wf.Refusal | None) -> None:
     """Raise the refusal as a StateError, stage names shown in the user's language."""
     if refusal is not None:
         params: dict[str, Any] = {
-            k: _stage_label(v) if k in ("stage", "current")
-            else " → ".join(_stage_label(s) for s in str(v).split(" → ")) if k == "line" else v
+            k: stage_label(v) if k in ("stage", "current")
+            else " → ".join(stage_label(s) for s in str(v).split(" → ")) if k == "line" else v
             for k, v in refusal.params.items()
         }
         raise StateError(refusal.key, **params)
 
 
-def _stage_label(stage: object) -> str:
+def stage_label(stage: object) -> str:
     """A stage's name in the user's language; a name dangan does not know, as it was given."""
     return t(f"stage.{stage}") if f"stage.{stage}" in catalogue() else str(stage)
 

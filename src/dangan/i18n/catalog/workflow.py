@@ -37,6 +37,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "Stage {stage} is not part of this project's line ({line})"),
     "workflow.wrong_stage": ("当前处于“{current}”环节，不能签“{stage}”",
                              "Currently at “{current}”; cannot sign off “{stage}”"),
+    "workflow.claim_wrong_stage": ("批次当前处于“{current}”环节，还不能领取“{stage}”：每个环节在上一环节签字后才能领取",
+                                   "The batch is at “{current}”; “{stage}” can be claimed only once the stage before it is signed off"),
     "workflow.not_a_work_stage": ("“{stage}”按大批次办理，不能领取小批次",
                                   "“{stage}” is handled per borrow batch, not claimed per work batch"),
     # --- workers ---
@@ -308,6 +310,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "No registered worker named {name}: only registered, active workers sign (dangan worker add)"),
     "workflow.volume_wrong_stage": ("案卷 {code} 在“{current}”，不在“{stage}”，未签字",
                                     "Volume {code} is at “{current}”, not “{stage}”; not signed"),
+    "workflow.recorded_batch_behind": (
+        "案卷 {code} 已登记，但小批次 {batch} 还在“{current}”环节（其中还有案卷未完成该环节），“{stage}”暂不能领取和签字：该环节完成后，dangan claim {batch} -w {worker}，再重新运行本命令即可签字",
+        "Volume {code} is recorded, but work batch {batch} is still at “{current}” (a volume of it has not finished that stage), so “{stage}” cannot be claimed or signed yet: once that stage is done, run dangan claim {batch} -w {worker} and this command again to sign"),
     "workflow.recorded_not_signed": (
         "案卷 {code} 已登记，但 {worker} 没有领取小批次 {batch} 的“{stage}”，未签字：请先 dangan claim {batch} -w {worker}，再 dangan signoff {batch} -w {worker}",
         "Volume {code} is recorded, but {worker} does not hold “{stage}” of work batch {batch}; not signed: run dangan claim {batch} -w {worker}, then dangan signoff {batch} -w {worker}"),
