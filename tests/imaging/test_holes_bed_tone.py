@@ -2,7 +2,8 @@
 
 A printed dot at a hole's place (a bullet, a mark) is round, solid and dark too: on a sheet
 that fills the frame (no bed seen) or on a bed of another tone it stays; a disc of the bed's
-own tone, in a row at a standard spacing, is filled and recorded.
+own tone, in a row at a standard spacing, with the shadow of its cut edge inside its rim,
+is filled and recorded.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import simplejpeg
+from punched_holes import jpeg, lay_on_bed
 from retouch_synthetic import draw_page, scan
 
 from dangan.imaging.context import RetouchOptions
@@ -47,9 +49,13 @@ def test_printed_dots_on_a_grey_bed_are_kept() -> None:
 
 
 def test_holes_showing_a_grey_bed_are_filled_and_recorded() -> None:
-    """The same row, showing the grey bed's own tone, is a row of holes: the test above
-    fails for the tone alone, not for the place or the shape."""
-    data = _jpeg(scan(draw_page(), 0.6, bed=130, holes=True))
+    """The same row punched through the sheet, showing the grey bed's own tone (shaded by
+    the cut edge inside the rim), is a row of holes: the test above fails for the tone
+    alone, not for the place or the shape. A flat dot of the bed's tone is print
+    (test_holes_printed_rings)."""
+    page = draw_page()
+    h = page.shape[0]
+    data = jpeg(lay_on_bed(page, 130, [(90, h // 2 - 310), (90, h // 2 + 310)], 110, 0.6))
     report = retouch_bytes(data, OPTS).report
     assert report.holes_filled == 2 and len(report.hole_boxes) == 2
     assert [c.code for c in report.changes].count("hole_filled") == 2

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import simplejpeg
+from punched_holes import jpeg, lay_on_bed
 from retouch_synthetic import draw_page
 
 from dangan.imaging.accuracy import to_continuous
@@ -57,15 +58,22 @@ def _with_rings(ink: int, width: int) -> bytes:
     return simplejpeg.encode_jpeg(framed, quality=90)
 
 
-def test_printed_circles_in_the_margin_are_not_holes() -> None:
-    report = retouch_bytes(_with_rings(30, 3), OPTS).report
+@pytest.mark.parametrize(("ink", "width"), [(30, 3), (175, 4)])
+def test_printed_circles_in_the_margin_are_not_holes(ink: int, width: int) -> None:
+    """An ink circle, and a soft grey one as light as a shadow: print either way — paper
+    inside and on both sides of the line."""
+    report = retouch_bytes(_with_rings(ink, width), OPTS).report
     assert report.holes_filled == 0 and report.hole_boxes == []
 
 
 def test_shadow_rings_in_the_margin_are_holes() -> None:
-    """The same rows drawn as a soft grey rim (a shadow) are found: the test above fails
-    for the ink alone."""
-    report = retouch_bytes(_with_rings(175, 4), OPTS).report
+    """The same rows punched through the sheet over the white bed: the bed inside, the cut
+    edge's shadow on it inside the rim only. Found and filled: the tests above fail for
+    the print alone."""
+    page = draw_page()
+    h = page.shape[0]
+    holes = [(90, h // 2 - 310), (90, h // 2 + 310)]
+    report = retouch_bytes(jpeg(lay_on_bed(page, 245, holes, 60, 0.9)), OPTS).report
     assert report.holes_filled == 2 and len(report.hole_boxes) == 2
 
 

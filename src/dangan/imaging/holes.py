@@ -16,12 +16,23 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from dangan.imaging.holes_bed import BedSeen, bed_gap, bed_tone, frame_filled
+from dangan.imaging.holes_bed import (
+    RIM_ONE_SIDED,
+    SHADOW_BED,
+    SHADOW_MIN,
+    BedSeen,
+    bed_gap,
+    bed_tone,
+    edge_shadow,
+    frame_filled,
+    rim_sides,
+)
 from dangan.imaging.holes_row import (
     CHECK_PX_PER_MM,
     DIAMETER_MM,
     EDGE_MM,
     NOT_BED,
+    NOT_EDGE,
     NOT_MARGIN,
     NOT_ROUND,
     PRINT_BESIDE,
@@ -43,13 +54,13 @@ from dangan.imaging.holes_row import (
 from dangan.imaging.stats import components_with_stats, percentile_u8
 
 __all__ = [
-    "CHECK_PX_PER_MM", "DIAMETER_MM", "EDGE_MM", "NOT_BED", "NOT_MARGIN", "NOT_ROUND",
+    "CHECK_PX_PER_MM", "DIAMETER_MM", "EDGE_MM", "NOT_BED", "NOT_EDGE", "NOT_MARGIN", "NOT_ROUND",
     "PRINT_BESIDE", "RIM_MIN_DEPTH", "ROW_ALONE", "ROW_FEED", "ROW_MARGIN", "ROW_OFF_LINE",
     "ROW_SPACING", "Hole", "HoleJudgement", "Left", "column_ink_mm2", "confirm_holes",
     "find_holes", "find_rings", "judge_holes", "rim_darkness",
 ]
 
-HOLE_CONTRAST = 0.7  # candidates: darker than this share of the way from ink to paper
+HOLE_CONTRAST = 0.8  # candidates: darker than this share of the way from ink to paper
 # (holes show the bed: black, or a grey lid at 85–165 on paper at ~220)
 
 
@@ -135,7 +146,7 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float |
     paper = percentile_u8(crop, 90)
     core = crop[c - int(1.2 * mm):c + int(1.2 * mm) + 1, c - int(1.2 * mm):c + int(1.2 * mm) + 1]
     inner = float(np.median(core))
-    if inner > 0.8 * paper or float(core.std()) > 0.12 * paper:
+    if inner > 0.85 * paper or float(core.std()) > 0.12 * paper:
         return None
     dark = (crop < (inner + paper) / 2).astype(np.uint8)
     _n, labels, stats, cents = components_with_stats(dark)
@@ -302,10 +313,11 @@ def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
 
 
 def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
-             ) -> tuple[float, float, float] | None:
+             ) -> tuple[float, float, float, float] | None:
     """A punched hole seen as a ring: a closed, round rim 4–9 mm across, a shadow on plain
-    paper with plain bed inside — no stroke inside, on or around it. Returns the refined
-    centre and radius (scan px), or None."""
+    paper with plain bed inside — no stroke inside, on or around it; the shadow lies inside
+    the rim (the bed below the cut edge), not on both sides of it as a printed line's ink.
+    Returns the refined centre and radius (scan px) and the tone inside, or None."""
     half = int(10.0 * scan_mm)
     h, w = grey.shape
     if cx < 6 * scan_mm or cy < 6 * scan_mm or cx > w - 1 - 6 * scan_mm or cy > h - 1 - 6 * scan_mm:
@@ -373,7 +385,13 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
     # guide, a letter O, a bullet) is drawn in ink, as dark as text.
     if float(np.median(depth[seen])) > RIM_MAX_DEPTH * lev_out:
         return None
-    return ((centre[0] + 0.5) / f - 0.5 + x0, (centre[1] + 0.5) / f - 0.5 + y0, r / f)
+    sx, sy = (centre[0] + 0.5) / f - 0.5 + x0, (centre[1] + 0.5) / f - 0.5 + y0
+    # ... judged again at full resolution, where a thin printed line (a grey punch guide)
+    # is not thinned into a faint rim: as dark as ink, or with paper on both sides of it.
+    sides = rim_sides(grey, sx, sy, r / f, scan_mm)
+    if sides is None or sides[0] > RIM_MAX_DEPTH or sides[1] < RIM_ONE_SIDED:
+        return None
+    return sx, sy, r / f, lev_in
 
 
 @dataclass(frozen=True)
@@ -420,17 +438,21 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         if all(np.hypot(seen.hole.x - n.hole.x, seen.hole.y - n.hole.y) >= 2 * amm for n in near):
             near.append(seen)  # seen both as a disc and as a ring: once
 
-    def keep(hole: Hole, side: int, dist: float, gap: float | None = 0.0) -> None:
+    def keep(hole: Hole, side: int, dist: float, gap: float | None = 0.0,
+             refused: str = "", likely: bool = False) -> None:
         if any(np.hypot(hole.x - c.hole.x, hole.y - c.hole.y) < 2 * amm for c in checked):
             return  # seen both as a disc and as a ring
         d = quad[(side + 1) % 4] - quad[side]
         along_side = d / max(1e-6, float(np.hypot(*d)))
         along = float(np.dot([hole.x, hole.y], d) / max(1e-6, float(np.hypot(*d))))
         seen = Checked(hole, along / amm, side, dist / amm)
-        if gap is None or gap > 1.0:
+        if refused:  # a hole's shape, place and tone, one sign missing: left, named
+            left.append(Left(hole, refused, side, dist / amm, -1.0 if gap is None else gap))
+            add_near(seen)
+        elif gap is None or gap > 1.0:
             left.append(Left(hole, NOT_BED, side, dist / amm, -1.0 if gap is None else gap))
             unseen = gap is None and frame_filled(quad_scan, grey.shape, scan_mm)
-            if unseen or (gap is not None and gap <= UNSURE_BED_GAP):
+            if unseen or likely or (gap is not None and gap <= UNSURE_BED_GAP):
                 add_near(seen)  # no bed to compare with, or a tone close to it
         elif column_ink_mm2(grey, (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5,
                             hole.r / factor, along_side, quad_scan, scan_mm) > COLUMN_INK_MM2:
@@ -445,7 +467,13 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         far = SEARCH_MM if on_frame(quad[side], quad[(side + 1) % 4], size) else EDGE_MM[1]
         return EDGE_MM[0] <= dist / amm <= far
 
-    seen_bed: list[BedSeen | None] = []  # measured once, for the first disc
+    seen_bed: list[BedSeen | None] = []  # measured once, for the first disc or ring
+
+    def bed_seen() -> BedSeen | None:
+        if not seen_bed:
+            seen_bed.append(bed_tone(grey, quad_scan, scan_mm))
+        return seen_bed[0]
+
     for hole in candidates:
         side, dist = side_distance(hole.x, hole.y, quad)
         loose.append((hole.x, hole.y))
@@ -457,10 +485,21 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         if tone is None:
             left.append(Left(hole, NOT_ROUND, side, dist / amm))
             continue
-        if not seen_bed:
-            seen_bed.append(bed_tone(grey, (quad + 0.5) / factor - 0.5, scan_mm))
+        bed = bed_seen()
+        gap = bed_gap(tone, bed, (cx, cy))
+        # The tone of a bed light enough to show the shadow the punched edge casts on it
+        # inside the rim: a disc flat to its edge is a dot printed in that tone.
+        if bed is not None and gap is not None and gap <= 1.0 \
+                and bed.level >= SHADOW_BED * bed.paper \
+                and edge_shadow(grey, cx, cy, scan_mm)[0] < SHADOW_MIN:
+            keep(hole, side, dist, gap, refused=NOT_EDGE)
+            continue
+        likely = False
+        if bed is None:  # a white bed: a hole shows the lid in the sheet's shade, no fill
+            shadow, paper = edge_shadow(grey, cx, cy, scan_mm)
+            likely = shadow >= SHADOW_MIN and tone >= 0.5 * paper
         # a dark disc on a page without a bed is printed
-        keep(hole, side, dist, bed_gap(tone, seen_bed[0], (cx, cy)))
+        keep(hole, side, dist, gap, likely=likely)
     for hole in rings:
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
         ring = _ring_ok(grey, cx, cy, scan_mm)
@@ -469,11 +508,13 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         if ring is None:
             left.append(Left(hole, NOT_ROUND))
             continue
-        rx, ry, rr = ring
+        rx, ry, rr, inside = ring
         hole = Hole((rx + 0.5) * factor - 0.5, (ry + 0.5) * factor - 0.5, rr * factor)
         side, dist = side_distance(hole.x, hole.y, quad)
         if near_edge(side, dist):
-            keep(hole, side, dist)
+            # beside a dark bed a hole shows that bed: a ring with paper inside is printed
+            bed = bed_seen()
+            keep(hole, side, dist, 0.0 if bed is None else bed_gap(inside, bed, (rx, ry)))
         else:
             left.append(Left(hole, NOT_MARGIN, side, dist / amm))
     near = [n for n in near  # one seen both ways and kept as a ring is not left

@@ -105,3 +105,88 @@ def frame_filled(quad_scan: np.ndarray, shape: tuple[int, ...], scan_mm: float) 
     outside = w * h - abs(float(cv2.contourArea(q)))
     outside -= cv2.arcLength(q, True) * BED_CLEAR_MM * scan_mm  # the outline's blend
     return outside < BED_MIN_MM2 * scan_mm * scan_mm
+
+
+# --- the punched edge: a hole shows the bed with the shadow its cut edge casts on it, inside
+# the rim only; print has paper on both sides of its edges and no such shadow.
+PROFILE_PX_PER_MM = 8.0  # resolution of the rim profiles (a 0.3 mm line is 2–3 px)
+PROFILE_STEP_MM = 0.05
+SHADOW_MIN = 5.0  # grey levels the band inside a disc's rim lies below its middle: a shadow
+SHADOW_BED = 0.25  # on a bed lighter than this share of the paper level the shadow shows
+RIM_ONE_SIDED = 1.2  # a shadow rim's darkness inside the rim over that outside it (print: 1)
+
+
+def _polar(grey: np.ndarray, cx: float, cy: float, scan_mm: float, rho_mm: np.ndarray
+           ) -> np.ndarray | None:
+    """Tones around (cx, cy) (scan px) at the radii ``rho_mm``, 180 angles × radii, at about
+    ``PROFILE_PX_PER_MM``; None near the frame."""
+    k = max(1, int(scan_mm // PROFILE_PX_PER_MM))
+    half = int(float(rho_mm.max()) * scan_mm) + 2
+    x0, y0 = int(cx) - half, int(cy) - half
+    if x0 < 0 or y0 < 0 or x0 + 2 * half + 1 > grey.shape[1] or y0 + 2 * half + 1 > grey.shape[0]:
+        return None
+    crop: np.ndarray = grey[y0:y0 + 2 * half + 1, x0:x0 + 2 * half + 1].astype(np.float32)
+    ccx, ccy, mm = cx - x0, cy - y0, scan_mm
+    if k > 1:
+        crop = cv2.resize(crop, None, fx=1 / k, fy=1 / k, interpolation=cv2.INTER_AREA)
+        ccx, ccy, mm = (ccx + 0.5) / k - 0.5, (ccy + 0.5) / k - 0.5, scan_mm / k
+    th = np.arange(180) * (2 * np.pi / 180)
+    mx = (ccx + rho_mm[None, :] * mm * np.cos(th)[:, None]).astype(np.float32)
+    my = (ccy + rho_mm[None, :] * mm * np.sin(th)[:, None]).astype(np.float32)
+    out: np.ndarray = cv2.remap(crop, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def edge_shadow(grey: np.ndarray, cx: float, cy: float, scan_mm: float
+                ) -> tuple[float, float]:
+    """How much darker (grey levels) the millimetre inside a solid disc's rim is than the
+    disc's middle — the shadow of a punched edge on the bed seen through it, 0 for a printed
+    dot, flat to its edge — and the paper's level around it. Scan px; (0, 0) when it cannot
+    be measured."""
+    rho = np.arange(0.0, 7.0, PROFILE_STEP_MM)
+    polar = _polar(grey, cx, cy, scan_mm, rho)
+    if polar is None:
+        return 0.0, 0.0
+    prof = np.median(polar, axis=0)
+    centre = float(np.median(polar[:, rho < 1.2]))
+    paper = float(np.percentile(polar[:, rho > 5.0], 90))
+    above = np.flatnonzero((prof > (centre + paper) / 2) & (rho > 1.0))
+    if not len(above):
+        return 0.0, paper
+    r = float(rho[above[0]])  # the rim: where the tone crosses halfway to the paper
+    band = (rho > r - 1.0) & (rho < r)
+    mid = float(np.median(polar[:, (rho > 0.3 * r) & (rho < r - 1.0)])) if r > 1.5 else centre
+    return max(0.0, mid - float(prof[band].min())), paper
+
+
+def rim_sides(grey: np.ndarray, cx: float, cy: float, r: float, scan_mm: float
+              ) -> tuple[float, float] | None:
+    """A ring's rim at full resolution (up to ``PROFILE_PX_PER_MM``): its depth as a share of
+    the paper level around it, and how one-sided it is — its darkness over 0.8 mm inside the
+    rim over that outside (a punched edge's shadow lies inside: > 1; a printed line has
+    paper on both sides: about 1). Scan px; None near the frame."""
+    step = PROFILE_STEP_MM
+    d = np.arange(-2.0, 2.0 + step / 2, step)
+    r_mm = r / scan_mm
+    if r_mm <= 2.1:
+        return None
+    polar = _polar(grey, cx, cy, scan_mm, r_mm + d)
+    if polar is None:
+        return None
+    # each angle aligned on its own darkest point within 1 mm of the fitted radius
+    win = np.flatnonzero(np.abs(d) <= 1.0)
+    at = win[np.argmin(polar[:, win], axis=1)]
+    n = round(2.0 / step)
+    grid = np.arange(-n, n + 1)
+    cols = np.clip(at[:, None] + grid[None, :], 0, len(d) - 1)
+    prof = np.median(np.take_along_axis(polar, cols, axis=1), axis=0)
+    m = round(0.8 / step)
+    lev_in = float(np.median(prof[:n - m]))
+    lev_out = float(np.median(prof[n + m:]))
+    low = float(prof[n])
+    depth = min(lev_in, lev_out) - low
+    if depth <= 0:
+        return None
+    inner = float(np.clip(lev_in - prof[n - m:n], 0, None).sum())
+    outer = float(np.clip(lev_out - prof[n + 1:n + m + 1], 0, None).sum())
+    return depth / max(1.0, lev_out), inner / max(outer, depth)
