@@ -62,7 +62,6 @@ def bed_light(grey: np.ndarray, sides: tuple[str, ...], level: float) -> np.ndar
         return None
     h, w = grey.shape
     band = max(2, min(h, w) // LIGHT_BAND)
-    ys, xs = np.mgrid[0:h, 0:w]
     ring = np.zeros((h, w), bool)
     cut = {"top": (slice(0, band), slice(None)), "bottom": (slice(h - band, h), slice(None)),
            "left": (slice(None), slice(0, band)), "right": (slice(None), slice(w - band, w))}
@@ -74,8 +73,9 @@ def bed_light(grey: np.ndarray, sides: tuple[str, ...], level: float) -> np.ndar
         ring[cut[side]] = True
     ring &= dark
     sides = tuple(used)
-    x, y = xs[ring] / w - 0.5, ys[ring] / h - 0.5
-    v = grey[ring].astype(np.float64)
+    ys, xs = np.nonzero(ring)
+    x, y = xs / w - 0.5, ys / h - 0.5
+    v = grey[ys, xs].astype(np.float64)
 
     def terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         base = [np.ones_like(x), x, y]
@@ -87,7 +87,11 @@ def bed_light(grey: np.ndarray, sides: tuple[str, ...], level: float) -> np.ndar
     keep = np.ones(len(v), bool)
     coef = np.zeros(a.shape[1])
     for _ in range(3):  # a shadow or a mark along the frame is left out of the fit
-        coef = np.linalg.lstsq(a[keep], v[keep], rcond=None)[0]
+        ak = a[keep]  # normal equations: a few terms, coordinates within ±0.5
+        try:
+            coef = np.linalg.solve(ak.T @ ak, ak.T @ v[keep])
+        except np.linalg.LinAlgError:
+            return None
         resid = np.abs(v - a @ coef)
         keep = resid <= max(3.0, 2.5 * float(resid[keep].std()))
         if keep.sum() < 20 * band:
@@ -100,9 +104,11 @@ def bed_light(grey: np.ndarray, sides: tuple[str, ...], level: float) -> np.ndar
     if lo < max(LIGHT_MIN, LIGHT_RANGE * hi) or keep.mean() < 0.7 \
             or float(resid[keep].std()) > LIGHT_PLAIN * mean:
         return None  # no one plain bed under a smooth light: not modelled
-    xx = (np.arange(w, dtype=np.float64) / w - 0.5)[None, :].repeat(h, 0).ravel()
-    yy = (np.arange(h, dtype=np.float64) / h - 0.5)[:, None].repeat(w, 1).ravel()
-    surface = (terms(xx, yy) @ coef).reshape(h, w)
+    xx = (np.arange(w, dtype=np.float64) / w - 0.5)[None, :]
+    yy = (np.arange(h, dtype=np.float64) / h - 0.5)[:, None]
+    surface = coef[0] + coef[1] * xx + coef[2] * yy  # the terms' order, over the grid
+    if len(coef) == 6:
+        surface = surface + coef[3] * xx * xx + coef[4] * xx * yy + coef[5] * yy * yy
     # kept within the bed's range seen: a quadratic may run away inside the frame
     out: np.ndarray = np.clip(surface, 0.9 * lo, 1.1 * hi).astype(np.float32)
     return out
