@@ -44,8 +44,11 @@ better one way, none another way, turn the page when the line direction clearly 
 quarter turn (270 for 90) excepted where the line direction is clear: it takes Latin script
 on its side, hand-like italic above all, for that (``_latin``).
 A page with little text is not turned unless several of its lines read fluently one way
-and the line direction says the same. Nothing is kept from one page to
-the next.
+and the line direction says the same; a page with not one line of text but ink on it (a seal
+alone) is flagged, a blank sheet is not. Text that reads the same upside down (numbers in
+0 1 6 8 9, 一 二 三 十) is no evidence of a half turn: where the reading found nothing else,
+the page is left as it is and flagged, whatever the detector and Tesseract say of its shapes.
+Nothing is kept from one page to the next.
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ OSD_DOUBT = 1.0  # ... and, this sure, an "as it is" of the detector alone on a 
 # text the recogniser read nothing of (vertical script on its side reads as nothing either way)
 WEAK_TURN = 2  # boxes read fluently one way that a turn on a weak reading needs
 STRONG_MARGIN, STRONG_OSD = 0.6, 1.5  # a turn needs one of the two tools to be this clear
+AMBIGUOUS = 2  # boxes read as text that reads the same upside down, and nothing else read:
+# the page's half turn cannot be told (``_all_ambiguous``)
 # (line is tall, classifier's answer on the line laid down) -> clockwise turn to upright
 TURN_OF_LINE = {(False, 0): 0, (True, 180): 90, (False, 180): 180, (True, 0): 270}
 CJK_SCRIPTS = frozenset({"Han", "Japanese", "Korean", "Hangul"})
@@ -262,7 +267,8 @@ def _evidence(lv: LineVotes, osd: _Osd, rd: Reading | None, small_side: int
     if rd is not None:
         ev["reading"] = {"fluent": [int(v) for v in rd.fluent],
                          "hv": [round(float(v), 2) for v in rd.hv],
-                         "unsure": rd.unsure,
+                         "unsure": rd.unsure, "unsure_turned": rd.unsure_turned,
+                         "ambiguous": rd.ambiguous,
                          "latin": round(rd.latin, 2), "boxes": rd.boxes, "others": rd.others,
                          "recognised": rd.recognised,
                          "paired": [int(v) for v in rd.paired],
@@ -320,6 +326,14 @@ def _tools(lv: LineVotes, osd: _Osd, alone: bool = True) -> tuple[int, str, floa
     return 0, DISAGREE, 0.0
 
 
+def _read_as_turn(rd: Reading) -> bool:
+    """A box read fluently as a turn: as a row or a column one way (``fluent``), or as a
+    row under a quarter or half turn, not telling row from column (``unsure_turned``: the
+    title of a ledger lying on its side), where no such box could be "as it is" (one read
+    under 0 or 270 could: a row as it is, a column of vertical script upright)."""
+    return bool(rd.fluent.sum()) or 0 < rd.unsure_turned == rd.unsure
+
+
 def _read_otherwise(turn: int, review: str, conf: float, rd: Reading) -> tuple[int, str, float]:
     """The other tools' answer stands only when the reading does not say otherwise: no box
     read fluently another way for a turn, no two boxes read fluently as a turn for "as it
@@ -329,7 +343,7 @@ def _read_otherwise(turn: int, review: str, conf: float, rd: Reading) -> tuple[i
     other = rd.answer(WEAK_TURN)
     if turn == 0 and other not in (None, 0):
         return 0, READING_DISAGREES, 0.0
-    if turn == 0 and not (rd.fluent[0] or rd.paired[0]) and rd.fluent.sum():
+    if turn == 0 and not (rd.fluent[0] or rd.paired[0]) and _read_as_turn(rd):
         # Not one box read as it is, and one read fluently as a turn: a person looks.
         return 0, READING_DISAGREES, 0.0
     if turn and (rd.fluent.sum() > rd.fluent[turn // 90]
@@ -358,11 +372,23 @@ def _sure(lv: LineVotes, rd: Reading) -> int | None:
 
 def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, float]:
     """(turn, review, confidence) from the three readers of the page."""
+    if rd is not None and _all_ambiguous(rd):
+        # What the page says reads the same upside down (a sheet of numbers in 0 1 6 8 9):
+        # the detector's and Tesseract's half turns rest on the same shapes. Left as it is.
+        return 0, UNCERTAIN, 0.0
     turn, review, conf = _weigh(lv, rd, osd)
     if not review or rd is None:
         return turn, review, conf
     latin = _latin(lv, rd, osd)
     return (latin, "", 0.8) if latin else (turn, review, conf)
+
+
+def _all_ambiguous(rd: Reading) -> bool:
+    """The reading read nothing but text that reads the same upside down (``ambiguous``):
+    ``AMBIGUOUS`` boxes or more of it, at least half the boxes read, and not one box read
+    fluently, better one way or as a row or column of any turn."""
+    return (rd.ambiguous >= AMBIGUOUS and 2 * rd.ambiguous >= rd.boxes - rd.others
+            and not (rd.fluent.sum() or rd.paired.sum() or rd.unsure))
 
 
 def _latin(lv: LineVotes, rd: Reading, osd: _Osd) -> int | None:
@@ -470,4 +496,8 @@ def decide_orientation(grey: np.ndarray, dpi: float) -> OrientationDecision:
                      lambda r: _sure(lv, r) is not None, lines.cut)
     osd = _Osd(mid, dpi * f, lv, small.shape)
     turn, review, conf = _decide(lv, rd, osd)
+    if not lv.lines and not review and _strokes(small, BLANK_STROKE) >= BLANK_STROKES:
+        # Not one line of text, but ink on the sheet (a seal, a stamp, a drawing): nothing
+        # says which way is up, and the page is not blank. A person looks.
+        review = LITTLE_TEXT
     return OrientationDecision(turn, conf, review, _evidence(lv, osd, rd, max(small.shape)))

@@ -48,6 +48,14 @@ PAIRED = 4  # boxes paired one way, none the other, that make an answer
 PAIRED_SIDE = 6  # boxes paired one way, none another, no box read fluently another way:
 # with the line direction clearly agreeing, beyond doubt ...
 PAIRED_MANY = 8  # ... and so many: with the line direction agreeing at all
+# Characters that are valid upside down (each itself or another of them: 6/9, n/u, d/p, b/q,
+# M/W; 〇 一 二 三 十 ... as the recogniser reads them turned): a line made only of them, say a
+# sheet of numbers in 0 1 6 8 9, reads the same (or as other valid text) turned a half turn,
+# fluently both ways or one way by a glyph's serif. It is no evidence for a half turn either
+# way (``ambiguous``).
+SYMMETRIC = frozenset("01689" "-.,:;/|()[]+='\"" "HINOSXZMWlosxznudpbq"
+                      "〇一二三十工王田中口日目回申井丰")
+SYMMETRIC_CHARS = 3  # characters (not spaces) such a line must read as
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,10 @@ class Reading:
     paired: np.ndarray = field(default_factory=lambda: np.zeros(4))  # (4,) Latin boxes
     # read better (by PAIR_GAP) under 0/90/180/270 than upside down
     others: int = 0  # boxes of another kind read after the first ones read nothing
+    unsure_turned: int = 0  # of ``unsure``, boxes read as a row under a quarter or half turn
+    # clockwise (90 or 180 as a row, 180 or 270 as a column): neither way "as it is"
+    ambiguous: int = 0  # boxes read confidently in text that reads the same upside down
+    # (``SYMMETRIC``): not counted as evidence for either way
 
     def paired_answer(self) -> int | None:
         """The turn ``PAIRED`` Latin boxes or more read better than upside down, none the
@@ -148,6 +160,21 @@ def _latin(text: str) -> float:
     return letters / len(chars) if letters >= LATIN_LETTERS else 0.0
 
 
+def _symmetric(text: str) -> bool:
+    """``text`` is made only of characters valid upside down (``SYMMETRIC``), at least
+    ``SYMMETRIC_CHARS`` of them: it reads the same, or as other valid text, turned a half
+    turn."""
+    chars = [c for c in text if not c.isspace()]
+    return len(chars) >= SYMMETRIC_CHARS and all(c in SYMMETRIC for c in chars)
+
+
+def _ambiguous(conf: dict[int, float], text: dict[int, str], rows: tuple[int, int]) -> bool:
+    """A box whose better row reading is confident and made only of characters valid upside
+    down: whichever way it reads better, it says nothing of a half turn."""
+    best = max(rows, key=lambda q: conf[q])
+    return conf[best] >= FLUENT and _symmetric(text[best])
+
+
 def _fluent(conf: dict[int, float], q: int) -> bool:
     return conf[q] >= FLUENT and conf[q] - conf[(q + 2) % 4] >= FLUENT_GAP
 
@@ -161,6 +188,7 @@ class _Reader:
         # per row reading r: the turns (r: a row, r + 1: a column) clear boxes gave
         self.told: dict[int, list[int]] = {}
         self.boxes = self.unsure = self.recognised = self.others = 0
+        self.unsure_turned = self.ambiguous = 0
         # Set once a round's boxes that read as no row read as no column either: the page's
         # script is not columns lying across, and its later boxes' columns are not read.
         self.no_columns = False
@@ -186,6 +214,7 @@ class _Reader:
         d = c[(r - 1) % 4] - c[(r + 1) % 4]
         if abs(d) < HV_GAP:
             self.unsure += 1
+            self.unsure_turned += r in (1, 2)
             return
         turn = r if d > 0 else (r + 1) % 4
         self.fluent[turn] += 1
@@ -198,7 +227,11 @@ class _Reader:
         conf: list[dict[int, float]] = [{} for _ in crops]
         text: list[dict[int, str]] = [{} for _ in crops]
         self._recognise([(i, c, q) for i, c in enumerate(crops) for q in rows[i]], conf, text)
-        hits = {i: next((q for q in rows[i] if _fluent(conf[i], q)), None)
+        # Text that reads the same upside down (numbers in 0 1 6 8 9) is no evidence: its
+        # box counts as read neither way, and is read no further.
+        same = {i for i in range(len(crops)) if _ambiguous(conf[i], text[i], rows[i])}
+        self.ambiguous += len(same)
+        hits = {i: None if i in same else next((q for q in rows[i] if _fluent(conf[i], q)), None)
                 for i in range(len(crops))}
         latin = {i: _latin(text[i][q]) for i, q in hits.items() if q is not None}
         page_latin = float(np.mean(self.latin + list(latin.values()))) if latin else 0.0
@@ -213,7 +246,7 @@ class _Reader:
         # round's such boxes read as no column either (handwriting, a form's entries: what
         # reads as no row reads as no column; a page's script runs one way).
         few = 2 * len(latin) < len(crops) and page_latin < LATIN and not self.no_columns
-        lone = [i for i in range(len(crops)) if hits[i] is None and few
+        lone = [i for i in range(len(crops)) if hits[i] is None and few and i not in same
                 and max(_latin(text[i][q]) for q in rows[i]) < LATIN]
         pending = {i: r for i, r in hits.items() if r is not None and latin[i] < LATIN}
         first: list[int] = []
@@ -242,7 +275,7 @@ class _Reader:
             self.no_columns = True
         for i, c in enumerate(conf):
             a, b = sorted(rows[i], key=lambda q: -c[q])
-            if (c[a] >= PAIR_READS and c[a] - c[b] >= PAIR_GAP
+            if (c[a] >= PAIR_READS and c[a] - c[b] >= PAIR_GAP and i not in same
                     and _latin(text[i][a]) >= LATIN):
                 self.paired[a] += 1
         self.boxes += len(crops)
@@ -255,7 +288,8 @@ class _Reader:
     def result(self) -> Reading:
         return Reading(self.fluent.copy(), self.hv.copy(),
                        float(np.mean(self.latin)) if self.latin else 0.0, self.boxes,
-                       self.unsure, self.recognised, self.paired.copy(), self.others)
+                       self.unsure, self.recognised, self.paired.copy(), self.others,
+                       self.unsure_turned, self.ambiguous)
 
 
 class LineCrops:
