@@ -162,28 +162,59 @@ def without_column_rules(ink: np.ndarray, mm: float) -> np.ndarray:
     return out
 
 
+BAND_FIT_PX = 0.5  # a band's fitted angle is good to this over its length (a short one's
+# tolerance grows beyond ``LINES_AGREE_DEG``: a table cell's words)
+LINE_ROWS = 3  # the agreeing bands lie on this many rows of the page at least, or on two
+LONG_LINE_MM = 100.0  # when one of them is a line this long (its own fit is good to 0.3°)
+
+
+def _band_angle(labels: np.ndarray, i: int, box: tuple[int, int, int, int]) -> float | None:
+    x, y, w, h = box
+    ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
+    if len(xs) < 20:
+        return None
+    slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+    return -float(np.rad2deg(np.arctan(slope)))
+
+
+def _rows(centres: np.ndarray, sizes: np.ndarray, angle_deg: float) -> int:
+    """How many rows of the page the bands (centres x, y; sizes w, h) lie on, their centres
+    taken back level by ``angle_deg`` and told apart by the bands' own thickness."""
+    t = np.tan(np.deg2rad(angle_deg))
+    level = np.sort(centres[:, 1] + centres[:, 0] * t)
+    thick = np.maximum(2.0, sizes[:, 1] - sizes[:, 0] * abs(t))
+    return 1 + int((np.diff(level) > 0.7 * float(np.median(thick))).sum())
+
+
 def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
     """Skew from the lines of the page themselves, independently of projection profiles:
     the characters of a line are joined into one band (a row rule of a table is one
     already, once the column rules are taken out), a straight line is fitted through each
-    long band, and the angle is the length-weighted median. ``None`` with fewer than three
-    lines."""
+    long band, and the angle is the length-weighted median. ``None`` unless most of the
+    weight agrees with it on three rows at least (two, when one is a long line).
+
+    A band 2 px high or less is one step of a thin rule's staircase (level by itself
+    whatever the rule's slope): it is left out. A short band (a table cell's words) fits
+    its angle only to about half a pixel over its length, and agrees within that."""
     k = max(3, round(3.0 * mm) | 1)
     bands = cv2.morphologyEx(without_column_rules(ink, mm), cv2.MORPH_CLOSE,
                              np.ones((1, k), np.uint8))
     _n, labels, stats, _ = components_with_stats(bands)
-    angles, weights = [], []
     width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    long = (width >= 15 * mm) & (width >= 4 * height)  # long, flat bands (all at once)
+    # long, flat bands (all at once), thicker than a staircase step
+    long = (width >= 15 * mm) & (width >= 4 * height) & (height > 2)
     long[0] = False
+    angles, weights, tols, centres, sizes = [], [], [], [], []
     for i in np.flatnonzero(long):
         x, y, w, h, _area = (int(v) for v in stats[i])
-        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
-        if len(xs) < 20:
+        angle = _band_angle(labels, int(i), (x, y, w, h))
+        if angle is None:
             continue
-        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
-        angles.append(-float(np.rad2deg(np.arctan(slope))))
+        angles.append(angle)
         weights.append(float(w))
+        tols.append(max(LINES_AGREE_DEG, float(np.rad2deg(BAND_FIT_PX / w))))
+        centres.append((x + w / 2, y + h / 2))
+        sizes.append((w, h))
     if len(angles) < 3:
         return None
     a, wt = np.asarray(angles), np.asarray(weights)
@@ -192,7 +223,13 @@ def line_fit_angle(ink: np.ndarray, mm: float) -> float | None:
     median = float(a[order][int(np.searchsorted(cum, cum[-1] / 2))])
     # Most of the text must run at that angle: lines of a few words, a signature or a
     # drawing joined into bands give scattered angles, and no answer.
-    if float(wt[np.abs(a - median) <= LINES_AGREE_DEG].sum()) < 0.6 * float(wt.sum()):
+    agree = np.abs(a - median) <= np.asarray(tols)
+    if float(wt[agree].sum()) < 0.6 * float(wt.sum()):
+        return None
+    rows = _rows(np.asarray(centres)[agree], np.asarray(sizes, np.float64)[agree], median)
+    longest = max(w for (w, _h), ok in zip(sizes, agree, strict=True) if ok)
+    long_line = longest >= LONG_LINE_MM * mm
+    if rows < LINE_ROWS and not (rows == LINE_ROWS - 1 and long_line):
         return None
     return median
 
