@@ -73,5 +73,6 @@ def test_a_frame_larger_than_the_page_is_shrunk_whole_and_not_flagged(
     w, h = size
     page = cv2.resize(draw_page(), (w, h), interpolation=cv2.INTER_AREA)
     report = retouch_bytes(_jpeg(page), OPTS).report
-    assert report.scale < 0.995 and report.content_margin_mm >= 0
+    # 1660 × 2350 lies on 1654 × 2339 at 0.9953 when it is measured level, as it is drawn
+    assert report.scale < 0.999 and report.content_margin_mm >= 0
     assert "content_at_edge" not in [d.code for d in report.defects], report.defects

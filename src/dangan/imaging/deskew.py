@@ -18,6 +18,7 @@ from dangan.imaging.stats import components_with_stats
 
 MAX_POINTS = 30_000
 COARSE_POINTS = 6_000
+DITHER_PX = 0.5  # (a uniform ±0.5 px fills each pixel exactly and keeps the grid's rows)
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,11 @@ class SkewEstimate:
 
 
 def ink_points(binary: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
-    """(n, 2) float32 (x, y) of ink pixels, evenly thinned to at most ``limit``."""
+    """(n, 2) float32 (x, y) of ink pixels, evenly thinned to at most ``limit``, each moved
+    by a random fraction of a pixel (σ ``DITHER_PX``, the same way for the same ``seed``):
+    points on a pixel grid keep its rows, and a profile finds them as a sharp peak at the
+    grid's own angle — 0° on the scan, the angle it was turned by on the output — which
+    pulls a skew of a few tenths of a degree towards it."""
     nz = cv2.findNonZero(binary)
     if nz is None:
         return np.zeros((0, 2), np.float32)
@@ -39,7 +44,9 @@ def ink_points(binary: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np
     if len(pts) > limit:
         step = len(pts) / limit
         pts = pts[(np.arange(limit) * step).astype(np.int64)]
-    return pts
+    jitter = np.random.default_rng(seed).normal(0.0, DITHER_PX, pts.shape).astype(np.float32)
+    out: np.ndarray = pts + jitter
+    return out
 
 
 def profile_scores(pts: np.ndarray, angles_deg: np.ndarray, bin_px: float = 1.0) -> np.ndarray:
@@ -265,6 +272,10 @@ def text_skew(ink: np.ndarray, mm: float, max_deg: float, turn90: bool = False,
 AFTER_LEVEL_DEG = 0.5  # the page's lines this close to level once turned: the angle agrees
 AFTER_WRONG_DEG = 1.0  # …this far from level: it is wrong (between: the profile of vertical
 # script or of a page with a seal or a drawing is not that precise; nothing is concluded)
+HALVES_AGREE_DEG = 0.4  # two halves of a page measured this far apart: no one angle left
+WIDE = 1.1  # ink this much wider than high may be two facing pages: its halves are compared
+BLUNT = 0.015  # a profile peak higher than the angles 0.5° either side by less than this
+# share is too blunt to tell a residual of a few tenths (a few lines, broad handwriting)
 STEEP_DEG = 3.0  # an angle this steep is applied only when the page's own lines confirm it
 AGREES, CONTRADICTS, UNCLEAR = "agrees", "contradicts", "unclear"
 
@@ -282,12 +293,65 @@ def straightened(pts: np.ndarray, angle_deg: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
+HALF_POINTS = 3_000  # each half of the ink is searched on this many of its points, and
+HALF_FINE_POINTS = 8_000  # refined on this many
+HALF_MIN_POINTS = 1_500  # a half with fewer (a few lines cut in two, a signature) is not
+# measured: its angle is good to no better than the disagreement looked for
+
+
+def half_angle(pts: np.ndarray, max_deg: float) -> float | None:
+    """The skew of part of the ink within ±``max_deg``, as ``skew_left`` measures the whole
+    (its coarse search on fewer points): ``None`` when it gives no confident angle."""
+    if len(pts) < HALF_MIN_POINTS:
+        return None
+    angle, _score, prominence = coarse_search(pts[:: max(1, len(pts) // HALF_POINTS)], max_deg)
+    coarse = SkewEstimate(angle, prominence, len(pts))
+    if not confident(coarse):
+        return None
+    fine = pts[:: max(1, len(pts) // HALF_FINE_POINTS)]
+    return measure_skew(fine, max_deg, around=coarse).angle_deg
+
+
+def halves_disagree(pts: np.ndarray, angle_deg: float, agree_deg: float,
+                    max_deg: float = 12.0) -> bool:
+    """Whether two halves of the ink (left and right of a wide one: the two pages of a
+    spread, each laid at its own angle; top and bottom: text above, a rule or a sheet's
+    edge below), each measured on its own, lie at angles more than ``agree_deg`` apart or
+    from the whole's ``angle_deg``: then no one angle describes the page."""
+    if len(pts) < HALF_MIN_POINTS:
+        return False
+    wide = float(np.ptp(pts[:, 0])) > WIDE * float(np.ptp(pts[:, 1]))
+    # left and right only for a spread: halves of one page's lines are too short to be
+    # measured to the tolerance looked for (a table's cells give tenths of a degree)
+    for axis in (0, 1) if wide else (1,):
+        v = pts[:, axis]
+        mid = 0.5 * (float(v.min()) + float(v.max()))
+        found = [a for a in (half_angle(pts[v < mid], max_deg),
+                             half_angle(pts[v >= mid], max_deg)) if a is not None]
+        if any(abs(a - angle_deg) > agree_deg for a in found) or (
+                len(found) == 2 and abs(found[0] - found[1]) > agree_deg):
+            return True
+    return False
+
+
 def skew_left(pts: np.ndarray, max_deg: float, agree_deg: float | None = None) -> float | None:
     """The skew of ink points measured afresh over the whole ±``max_deg`` (a wrong turn of
     several degrees is found, not clipped to a narrow window), across rows or down columns
     (竖排), whichever the ink says more clearly; ``None`` when it gives no confident angle of
     its own (a photo, a drawing, a few marks) — and, with ``agree_deg``, when rows and
-    columns both give a confident angle more than that apart (a map's roads: no one angle)."""
+    columns both give a confident angle more than that apart (a map's roads: no one angle),
+    or when two halves of the ink do, left and right or top and bottom, by more than
+    ``HALVES_AGREE_DEG`` (two facing pages at different angles, a rule or a sheet's edge
+    the profile locked on at another angle than the text), or when its peak is ``blunt``."""
+    return skew_left_checked(pts, max_deg, agree_deg)[0]
+
+
+def skew_left_checked(pts: np.ndarray, max_deg: float, agree_deg: float | None = None
+                      ) -> tuple[float | None, bool]:
+    """``skew_left``, and whether a ``None`` is doubt (rows and columns, or two halves of
+    the ink, each confident at angles too far apart: a map, a spread of two pages at
+    different angles; lines whose profile peak is too blunt for the residual asked for)
+    rather than ink with no lines to measure (a photo, a few marks)."""
     # Whether each way is confident, and which is the more so, is known from the coarse
     # search alone (its peak's prominence): only that way is refined.
     found = []
@@ -299,12 +363,24 @@ def skew_left(pts: np.ndarray, max_deg: float, agree_deg: float | None = None) -
         if confident(coarse):
             found.append((coarse, p))
     if not found:
-        return None
+        return None, False
     if (agree_deg is not None and len(found) == 2
             and abs(found[0][0].angle_deg - found[1][0].angle_deg) > agree_deg):
-        return None
+        return None, True
     coarse, p = max(found, key=lambda f: f[0].confidence)
-    return measure_skew(p, max_deg, around=coarse).angle_deg
+    left = measure_skew(p, max_deg, around=coarse).angle_deg
+    if agree_deg is not None and (blunt(p, left)
+                                  or halves_disagree(p, left, HALVES_AGREE_DEG, max_deg)):
+        return None, True
+    return left, False
+
+
+def blunt(pts: np.ndarray, angle_deg: float) -> bool:
+    """Whether the profile's peak at ``angle_deg`` stands less than ``BLUNT`` above the
+    angles 0.5° either side: confident that there are lines, not at which angle within a
+    few tenths of a degree."""
+    scores = profile_scores(pts, np.array([angle_deg - 0.5, angle_deg, angle_deg + 0.5]))
+    return bool(scores[1] <= 0 or 1.0 - max(scores[0], scores[2]) / scores[1] < BLUNT)
 
 
 def check_turn(pts: np.ndarray, angle_deg: float, max_deg: float) -> str:
