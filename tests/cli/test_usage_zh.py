@@ -78,3 +78,16 @@ def test_the_usage_line_stays_english_in_english() -> None:
     r = dangan("--lang", "en", "worker", "add")
     assert r.returncode == 2 and "Usage: " in r.stderr and "[OPTIONS]" in r.stderr
     assert "用法" not in r.stderr + r.stdout
+
+
+def test_init_help_names_every_storage_area_it_creates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dangan.storage.areas import AREAS
+
+    r = dangan("init", "--help", env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    text = "".join(r.stdout.split())  # Rich may wrap the help text anywhere
+    assert all(area.value in text for area in AREAS), r.stdout
+    assert "[默认：court]" in text and "default" not in text  # Typer's words in Chinese too
+    made = tmp_path / "p"
+    assert dangan("init", "-p", str(made), "--template", "court").returncode == 0
+    assert {area.value for area in AREAS} <= {p.name for p in (made / "storage").iterdir()}

@@ -81,6 +81,10 @@ def localise(root: Any) -> None:
     rich_utils.ARGUMENTS_PANEL_TITLE = t("cli.panel.arguments")
     rich_utils.OPTIONS_PANEL_TITLE = t("cli.panel.options")
     rich_utils.COMMANDS_PANEL_TITLE = t("cli.panel.commands")
+    rich_utils.DEFAULT_STRING = t("cli.panel.default")
+    rich_utils.REQUIRED_LONG_STRING = t("cli.panel.required")
+    rich_utils.ENVVAR_STRING = t("cli.panel.envvar")
+    rich_utils.DEPRECATED_STRING = t("cli.panel.deprecated")
     for path, command in walk(root):
         if not getattr(command, "_dangan_help_option", False):
             command.get_help_option = _localised_help_option(command.get_help_option)

@@ -15,9 +15,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "操作人用 -w/--worker。",
                       "Paper-archive digitization line. The project home is -p/--project (default: the "
                       "current directory or DANGAN_PROJECT); the person is -w/--worker."),
-    "cli.help.init": ("新建项目：写入 dangan.toml（含项目标识），建立数据库和存储区（已扫描/已修图/制作目录/已上传）。",
+    "cli.help.init": ("新建项目：写入 dangan.toml（含项目标识），建立数据库和存储区（已扫描/已修图/制作目录/已上传/过程记录/移交）。",
                       "Create a project: write dangan.toml (with its project id), create the database and "
-                      "the storage areas (已扫描/已修图/制作目录/已上传)."),
+                      "the storage areas (已扫描/已修图/制作目录/已上传/过程记录/移交)."),
     "cli.help.status": ("项目状态：各环节案卷数、各存储区文件数、未处理问题（只读）。",
                         "Project status: volumes per stage, files per area, open defects (read-only)."),
     "cli.help.defects": ("未处理的问题逐条列出：卷、页、问题（文字）、来源、环节、状态（只读）。",
@@ -169,6 +169,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.panel.arguments": ("参数", "Arguments"),
     "cli.panel.options": ("选项", "Options"),
     "cli.panel.commands": ("命令", "Commands"),
+    "cli.panel.default": ("[默认：{{}}]", "[default: {{}}]"),
+    "cli.panel.required": ("[必填]", "[required]"),
+    "cli.panel.envvar": ("[环境变量：{{}}]", "[env var: {{}}]"),
+    "cli.panel.deprecated": ("（已停用）", "(deprecated) "),
     "cli.opt.help": ("显示本帮助并退出", "Show this message and exit"),
     "cli.opt.json": ("输出 JSON", "Output JSON"),
     "cli.opt.worker": ("操作人（已登记的人员）", "The worker (a registered worker)"),
