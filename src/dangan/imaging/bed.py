@@ -33,6 +33,8 @@ FRAME_BED_MM = 2.0  # the bed seen along the frame's edge, in this band, sets th
 OTHER_TONE = 0.1  # a place this far (fraction of paper minus bed, 8 levels at least) outside
 # the tones of the bed seen along the frame's edge is not that bed…
 OTHER_TONE_MM = 1.5  # …over a body this wide (a shadow's or a blend's thin line is not)…
+PAPER_LIGHT_PCT = 95  # the paper's light tone (a dark photo over the sheet pulls its median)
+PAPER_TONE = 0.8  # darker than this share of it: not plain paper (a photo's dark side)
 OTHER_TONE_MM2 = 100.0  # …and this large: a dark photo or paper, a dark object — not bed
 
 
@@ -144,7 +146,8 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     within = cv2.erode(sheet, _k(CURL_MM * mm), borderType=cv2.BORDER_CONSTANT,
                        borderValue=0) > 0
     zone_u8 = ((keep | (grown > 0) | slivers) & ~near_marks & ~on_sheet
-               & ~within).astype(np.uint8) * 255
+               & ~within & ~_lighter_than_bed(small, keep, sheet, paper.bed_sides, level, mm)
+               ).astype(np.uint8) * 255
     seen = bool(keep.any()) and bed_level < GREY_BED * tone_level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
                  and outside_paper <= MAX_OUTSIDE_PAPER
@@ -155,14 +158,11 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
                outside_content, outside_paper)
 
 
-def other_tone(small: np.ndarray, bed: np.ndarray, sides: tuple[str, ...], level: float,
-               mm: float) -> float:
-    """Area (mm²) of what would be painted as bed but is not of the bed's tone: the bed is
-    plain, and what it looks like is seen along the frame's edge, on its bed sides (under a
-    lamp or a gradient too: the frame's edge runs through the light's whole range). A dark
-    photo or a dark part of the sheet reaching its edge joins the bed by tone and touches the
-    frame through it, but its tones leave the bed's: the sheet's outline found then is not
-    the sheet (a caption under a photo printed to the edges)."""
+def _frame_tone(small: np.ndarray, bed: np.ndarray, sides: tuple[str, ...], level: float,
+                mm: float) -> tuple[np.ndarray, float, float, float] | None:
+    """The bed's tones as seen along the frame's edge on its bed sides: the smoothed image,
+    the 1st and 99th percentiles seen there and the margin beyond them that is another
+    tone; None when too little bed is seen there."""
     h, w = small.shape
     b = max(2, round(FRAME_BED_MM * mm))
     soft = cv2.blur(small, (b | 1, b | 1))
@@ -173,11 +173,50 @@ def other_tone(small: np.ndarray, bed: np.ndarray, sides: tuple[str, ...], level
         ring[bands[side]] = True
     seen = soft[ring & bed]
     if seen.size < 20 * b:
-        return 0.0
+        return None
     lo, hi = np.percentile(seen, (1, 99))
     margin = max(8.0, OTHER_TONE * (level - float(np.median(seen))))
-    other = (bed & ((soft < lo - margin) | (soft > hi + margin))).astype(np.uint8)
-    other = cv2.morphologyEx(other, cv2.MORPH_OPEN, _k(OTHER_TONE_MM * mm))
+    return soft, float(lo), float(hi), margin
+
+
+def _lighter_than_bed(small: np.ndarray, bed: np.ndarray, sheet: np.ndarray,
+                      sides: tuple[str, ...], level: float, mm: float) -> np.ndarray:
+    """Inside the sheet's rectangle, what is lighter than the bed seen along the frame's
+    edge and darker than the paper, deeper in than a curl (bool): the bed a lifted edge
+    shows there has the bed's tone (or its shade's), while a dark photo printed to the
+    sheet's edge joins the bed by the loose tolerance but stays lighter than it, and goes
+    on into the sheet — the sheet's own print, never painted (nor the blend beside it)."""
+    tone = _frame_tone(small, bed, sides, level, mm)
+    if tone is None:
+        return np.zeros(small.shape, bool)
+    _, _, hi, margin = tone
+    light = float(np.percentile(small[sheet > 0], PAPER_LIGHT_PCT)) if sheet.any() else level
+    between = (sheet > 0) & (small > hi + margin) & (small < PAPER_TONE * max(level, light))
+    # Bodies of it, between the bed and the paper, reaching deeper into the sheet than a
+    # curled edge's shade does (the blend of the sheet's edge with the bed is a thin line,
+    # a curl's shade a band a few millimetres wide: both are painted with the bed beside).
+    body = cv2.morphologyEx(between.astype(np.uint8), cv2.MORPH_OPEN, _k(OTHER_TONE_MM * mm))
+    n, labels = cv2.connectedComponents(body, connectivity=8)
+    depth = cv2.distanceTransform((sheet > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    deep = np.unique(labels[(body > 0) & (depth > (CURL_MM + BLEND_MM) * mm)])
+    lighter: np.ndarray = np.isin(labels, deep[deep > 0]) if n > 1 else body > 0
+    return lighter
+
+
+def other_tone(small: np.ndarray, bed: np.ndarray, sides: tuple[str, ...], level: float,
+               mm: float) -> float:
+    """Area (mm²) of what would be painted as bed but is not of the bed's tone: the bed is
+    plain, and what it looks like is seen along the frame's edge, on its bed sides (under a
+    lamp or a gradient too: the frame's edge runs through the light's whole range). A dark
+    photo or a dark part of the sheet reaching its edge joins the bed by tone and touches the
+    frame through it, but its tones leave the bed's: the sheet's outline found then is not
+    the sheet (a caption under a photo printed to the edges)."""
+    tone = _frame_tone(small, bed, sides, level, mm)
+    if tone is None:
+        return 0.0
+    soft, lo, hi, margin = tone
+    off = (bed & ((soft < lo - margin) | (soft > hi + margin))).astype(np.uint8)
+    other = cv2.morphologyEx(off, cv2.MORPH_OPEN, _k(OTHER_TONE_MM * mm))
     return float(np.count_nonzero(other)) / (mm * mm)
 
 

@@ -110,6 +110,7 @@ class PageReport:
     scale: float = 1.0
     ink_ratio: float = 0.0
     faint_ratio: float = 0.0  # faint marks on a page without ink (measured only then)
+    writing_marks: int = 0  # written marks on a page with little ink (measured only then)
     corners_cut_mm2: list[float] = field(default_factory=list)  # folded or torn-off corners
     torn_mm2: list[float] = field(default_factory=list)  # bays torn into the sheet's edges
     sharpness: float = 0.0

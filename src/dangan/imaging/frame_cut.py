@@ -28,7 +28,9 @@ LONG_MM = 25.0  # longer along the edge: a border line, not a cut mark
 MIN_MARKS = 8
 FLAT = 3  # a mark this many times longer along the edge than deep: a dash of a line
 INWARD_MM = 6.0  # a cut mark's content goes on within this far in (a glyph, a rule)
-DARK = 0.6  # darker than this share of the paper level: ink, not shading
+DARK = 0.6  # darker than this share of the paper level: ink, not shading…
+LOCAL_MM = 8.0  # …and of the lightest within this along the edge (a lid or a sheet dimmed by
+# uneven light at the frame's edge is no ink: its noise crosses a level set by the page)
 
 
 def _strip(grey: np.ndarray, side: str, depth: int) -> np.ndarray:
@@ -48,7 +50,10 @@ def cut_marks(grey: np.ndarray, level: float, dpi: float, side: str,
     ``sheet``: a mask of the sheet at the same size (0 outside), when a sheet was found."""
     mm = dpi / 25.4
     depth, inward = max(3, round(BAND_MM * mm)), max(6, round(INWARD_MM * mm))
-    wide = _strip(grey, side, inward) < DARK * level
+    strip = np.ascontiguousarray(_strip(grey, side, inward))
+    k = max(3, round(LOCAL_MM * mm)) | 1
+    local = cv2.dilate(strip, np.ones((2 * inward + 1, k), np.uint8))
+    wide = strip < DARK * np.minimum(local.astype(np.float32), level)
     if sheet is not None:
         wide &= _strip(sheet, side, inward) > 0
     dark = wide[:depth].astype(np.uint8)

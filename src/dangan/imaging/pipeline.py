@@ -174,6 +174,7 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
                               for a in cut_corners(plan.small, plan.paper, f * dpi / 25.4)]
     report.torn_mm2 = [round(a, 1) for a in torn_bays(plan.small, plan.paper, f * dpi / 25.4)]
     if report.ink_ratio < min_ink:  # no ink: is it blank, or are its marks only faint?
+        report.writing_marks = qc.writing_on_page(grey, dpi)
         report.faint_ratio = faint_share(plan.small, plan.paper, dpi * f / 25.4, plan.holes)
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
 

@@ -19,22 +19,48 @@ STROKE_MM = 8.0  # ink solid over a disc this wide is an area (a dark photo), no
 # no line of text, bold heading or blurred line of text is solid over 8 mm
 
 
-def _strokes(ink_small: np.ndarray, factor: float, dpi: float) -> np.ndarray:
+def _strokes(ink_small: np.ndarray, factor: float, dpi: float,
+             grey: np.ndarray | None = None) -> np.ndarray:
     """The ink's writing: its solid areas taken out (a dark photo's smooth tones have no
-    edge to judge, and read as blur); all of it when nothing else is left (a photo alone)."""
+    edge to judge, and read as blur), and with ``grey`` the shade a curled edge casts (dark
+    that fades in over millimetres: ``_shaded``); all of it when nothing else is left (a
+    photo alone)."""
     r = max(1, round(STROKE_MM * factor * dpi / 25.4 / 2))
     solid = cv2.morphologyEx((ink_small > 0).astype(np.uint8), cv2.MORPH_OPEN,
                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    if grey is not None:
+        solid = cv2.bitwise_or(solid, _shade_bodies(ink_small, grey, factor * dpi / 25.4))
     strokes = (ink_small > 0) & (cv2.dilate(solid, np.ones((3, 3), np.uint8)) == 0)
     return strokes if strokes.any() else ink_small > 0
 
 
+def _shade_bodies(ink_small: np.ndarray, grey: np.ndarray, mm: float) -> np.ndarray:
+    """Solid ink bodies (over ``BODY_MM``) that are shading, not writing (uint8 0/1)."""
+    k = 2 * max(1, round(BODY_MM * mm / 2)) + 1
+    body = cv2.morphologyEx((ink_small > 0).astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    out = np.zeros(ink_small.shape, np.uint8)
+    if not body.any():
+        return out
+    small = cv2.resize(grey if grey.ndim == 2 else grey.min(axis=2),
+                       ink_small.shape[::-1], interpolation=cv2.INTER_AREA)
+    light = float(np.percentile(small, PAPER_LIGHT_PCT))
+    n, labels = cv2.connectedComponents(body, connectivity=8)
+    everywhere = np.ones(small.shape, bool)
+    for i in range(1, n):
+        part = labels == i
+        if _shaded(small, part, everywhere, light, mm):
+            out[part] = 1
+    return out
+
+
 def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
     """Edge steepness relative to contrast where the ink is densest (≈1 sharp, → 0
-    blurred); a dark photo's solid area is not writing and is not where blur is judged."""
+    blurred); a dark photo's solid area is not writing and is not where blur is judged,
+    nor a curled edge's shade."""
     if not ink_small.any():
         return 1.0
-    ink_small = _strokes(ink_small, factor, dpi)
+    ink_small = _strokes(ink_small, factor, dpi, grey)
     k = max(3, int(12 * factor * dpi / 25.4))
     h, w = ink_small.shape
     if h < k or w < k:
@@ -54,6 +80,61 @@ def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float
     gy = cv2.absdiff(tile[1:], tile[:-1])
     steep = max(percentile_u8(gx, 99.5), percentile_u8(gy, 99.5))
     return steep / contrast * (dpi / 200.0)
+
+
+WRITING_MARGIN_MM = 5.0  # writing is looked for this far inside the sheet (its edge's blend,
+# a shadow or a sliver of bed along it draws thin lines that are no writing)
+WRITING_LENGTH_MM = (1.5, 40.0)  # a written mark: a character's stroke or a signature's, this
+# long (dust is shorter; a rule, a crease or the sheet's edge longer)…
+WRITING_THICK_MM = 1.4  # …thin (area over length; a pen's wavy stroke is ≈ 1 mm)…
+WRITING_FILL = 0.7  # …filling little of its box (a foxing spot or a blot is round, solid)…
+WRITING_MIN_MARKS = 2  # …and more than one of them (a single fibre or scratch is no writing)…
+WRITING_SPAN_MM = 60.0  # …close together (a word, a page number, a signature)
+
+
+WRITING_DPI = 100.0  # writing is looked for at this resolution (a page number's strokes
+# fade into the paper at the analysis resolution)
+
+
+def writing_on_page(grey: np.ndarray, dpi: float) -> int:
+    """``writing_marks`` on the full-resolution grey scan, reduced to ``WRITING_DPI``, its
+    ink found as the analysis finds it (darker than the paper around it, inside the sheet)."""
+    from dangan.imaging.analysis import ink_mask, reduce
+    from dangan.imaging.paper import find_paper
+
+    fine, factor = reduce(grey, dpi, WRITING_DPI)
+    mm = dpi * factor / 25.4
+    paper = find_paper(fine)
+    return writing_marks(ink_mask(fine, paper, mm), paper.mask, mm)
+
+
+def writing_marks(ink: np.ndarray, sheet: np.ndarray, mm: float) -> int:
+    """How many ink components inside the sheet look like writing: thin strokes of a
+    character's or a signature's length, at least ``WRITING_MIN_MARKS`` lying within
+    ``WRITING_SPAN_MM`` of each other (0 otherwise). A page number alone or a signature
+    is writing, though its ink is too little to count as content by its share of the page;
+    dust, foxing spots and show-through are not (too small, round, or too faint to be ink).
+    ``ink`` and ``sheet`` are analysis-scale masks, ``mm`` analysis px per mm."""
+    r = max(1, round(WRITING_MARGIN_MM * mm))
+    inner = cv2.erode((sheet > 0).astype(np.uint8),
+                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)),
+                      borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    marks = ((ink > 0) & (inner > 0)).astype(np.uint8)
+    n, _labels, stats, cents = components_with_stats(marks)
+    if n <= WRITING_MIN_MARKS:
+        return 0
+    length = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) / mm
+    thick = stats[1:, cv2.CC_STAT_AREA] / (mm * mm) / np.maximum(length, 1e-6)
+    ok = ((length >= WRITING_LENGTH_MM[0]) & (length <= WRITING_LENGTH_MM[1])
+          & (thick <= WRITING_THICK_MM) & (stats[1:, cv2.CC_STAT_AREA] <= WRITING_FILL
+                                           * stats[1:, cv2.CC_STAT_WIDTH]
+                                           * stats[1:, cv2.CC_STAT_HEIGHT]))
+    pts = cents[1:][ok] / mm
+    if len(pts) < WRITING_MIN_MARKS:
+        return 0
+    near = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) <= WRITING_SPAN_MM
+    best = int(near.sum(axis=1).max())
+    return best if best >= WRITING_MIN_MARKS else 0
 
 
 PRINTED_RULE_MM = 1.0  # a dark mark thinner than this across the band, clear of the edge,
@@ -185,14 +266,47 @@ def _sheet_own_dark(out: np.ndarray, sheet: np.ndarray, frame: np.ndarray | None
     if not body.any():
         return own
     depth = cv2.distanceTransform(wide, cv2.DIST_L2, 3)[pad:pad + h, pad:pad + w]
-    _, labels = cv2.connectedComponents(body, connectivity=8)
+    n, labels = cv2.connectedComponents(body, connectivity=8)
     deep = np.unique(labels[(body > 0) & (depth > SHEET_OWN_MM * mm)])
     for i in deep[deep > 0]:
         part = labels == i
         lo, hi = np.percentile(grey[part], (10, 90))
         if hi - lo >= max(PRINT_TONES_MIN, PRINT_TONES * light):  # bed is one flat tone
             own[part] = 1
+    shade = np.zeros((h, w), bool)
+    for i in range(1, n):
+        if not own[labels == i].any() and _shaded(grey, labels == i, inside > 0, light, mm):
+            shade |= labels == i
+    if shade.any():  # the shade's thin ends on the sheet (its rim included) go with it
+        dark = ((grey < 0.5 * light) & seen).astype(np.uint8)
+        _, parts = cv2.connectedComponents(dark, connectivity=8)
+        ids = np.unique(parts[shade & (dark > 0)])
+        own[np.isin(parts, ids[ids > 0])] = 1
     return own
+
+
+SHADE_NEAR_MM = (0.5, 1.5)  # the paper this far from a dark body on the sheet…
+SHADE_FAR_MM = (2.5, 3.5)  # …is darker than the paper this far by at least…
+SHADE_STEP = 0.04  # …this share of the paper's light tone (8 levels at least): the body
+SHADE_STEP_MIN = 8.0  # fades in (a curled edge's shade); bed or print stands in a step
+
+
+def _shaded(grey: np.ndarray, part: np.ndarray, inside: np.ndarray, light: float,
+            mm: float) -> bool:
+    """Whether a dark body on the sheet found is shading: the paper beside it, on the
+    sheet, darkens towards it over millimetres (a curled or lifted edge in the lamp's
+    shade), where bed left on the page or print stands in a step from light paper."""
+    far = cv2.distanceTransform((~part).astype(np.uint8), cv2.DIST_L2, 3) / mm
+    h, w = grey.shape
+    keep = inside.copy()
+    keep[:, :2] = keep[:, w - 2:] = False  # the output's own edge is no neighbour
+    keep[:2] = keep[h - 2:] = False
+    near = keep & (far >= SHADE_NEAR_MM[0]) & (far <= SHADE_NEAR_MM[1])
+    away = keep & (far >= SHADE_FAR_MM[0]) & (far <= SHADE_FAR_MM[1])
+    if np.count_nonzero(near) < 20 or np.count_nonzero(away) < 20:
+        return False
+    step = float(np.median(grey[away])) - float(np.median(grey[near]))
+    return step >= max(SHADE_STEP_MIN, SHADE_STEP * light)
 
 
 BODY_BAND_MM = 5.0  # bed bodies are looked for this far in from the output's edge…
@@ -275,7 +389,7 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     """Turn measurements on the output into defects. A change (a turn, a deskew, a fill) is
     not a defect: it is listed in ``report.changes``; doubt is a ``needs_review`` flag."""
     q = opts.qc
-    has_ink = report.ink_ratio >= q.min_ink_ratio
+    has_ink = report.ink_ratio >= q.min_ink_ratio or report.writing_marks > 0
     if not has_ink and report.faint_ratio >= q.min_ink_ratio:
         # not blank: its marks are too faint for the ink mask (pencil, carbon copy, faded
         # print — or show-through); nothing was turned or straightened by them

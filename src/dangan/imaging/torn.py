@@ -23,6 +23,9 @@ PRINT_FILL = 0.9  # dark print reaching the edge (a photo printed to it) fills t
 # a rectangle lying square with the sheet: its sides are straight and continue the sheet's
 # outline; a tear's outline is ragged (a torn bay fills about half of its rectangle)
 PRINT_SQUARE_DEG = 2.0  # …the rectangle's sides this close to the sheet's
+TORN_TONE = 0.15  # a tear shows the bed itself: a bay lighter than the bed by more than this
+TORN_TONE_MIN = 10.0  # share of paper minus bed (levels, at least this) is the sheet's own
+# dark print joining the bed by the loose tolerance (a photo's dark side), no tear
 PAPER_PCT = 95  # the paper's light tone: a dark photo over most of the sheet pulls its median
 
 
@@ -66,6 +69,9 @@ def torn_bays(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
         if (corners[cv2.dilate(bay.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] > 0).any():
             continue
         if _is_print(printed, bay, paper):
+            continue
+        if float(np.median(small[bay])) > bed + max(TORN_TONE_MIN,
+                                                    TORN_TONE * (paper.level - bed)):
             continue
         depth = float(inside[bay].max()) / mm
         area = float(np.count_nonzero(bay)) / (mm * mm)
