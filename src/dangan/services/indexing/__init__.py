@@ -32,6 +32,9 @@ from dangan.db.models import (
     Volume,
     VolumeRecord,
 )
+from dangan.db.models import (
+    Defect as DefectRow,
+)
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, CatalogueSchema, RawEntry, validate_catalogue
 from dangan.domain.defects import Defect, make_defect
@@ -237,9 +240,12 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
             vol = volumes[cat.archive_code]
             if cat.entries:
                 result.replaced += vol.id in existing
+                linked = _unlink_defects(session, vol.id)
                 session.execute(delete(Item).where(Item.volume_id == vol.id))
-                session.add_all(_item_rows(vol.id, cat))
+                new_items = _item_rows(vol.id, cat)
+                session.add_all(new_items)
                 result.items += len(cat.entries)
+                _relink_defects(session, linked, new_items)
             if cat.record:
                 _save_record(session, vol, cat.record)
             result.volumes += 1
@@ -298,6 +304,39 @@ def _changed_volumes(session: Session, ctx: ProjectContext, volumes: dict[str, V
         else:
             same.append(vol)
     return changed, same
+
+
+def _unlink_defects(session: Session, volume_id: int) -> list[tuple[DefectRow, int]]:
+    """Detach the defects tied to the volume's catalogue items before they are replaced: each
+    keeps the item it was about as data (``item_seq``, ``item_title``, ``item_pages``), so a
+    defect (open, fixed, waived or the paper's own) is never lost with the rows it points to."""
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.volume_id == volume_id))}
+    if not items:
+        return []
+    linked = []
+    for defect in session.scalars(select(DefectRow).where(DefectRow.item_id.in_(list(items)))):
+        item = items[defect.item_id or 0]
+        data = dict(defect.data or {})
+        data.setdefault("item_seq", item.seq)
+        data.setdefault("item_title", item.title or "")
+        data.setdefault("item_pages", [item.page_start, item.page_end])
+        defect.data = data  # a new dict: the JSON column sees the change
+        defect.item_id = None
+        linked.append((defect, item.seq))
+    session.flush()  # the references are cleared before the items go
+    return linked
+
+
+def _relink_defects(session: Session, linked: list[tuple[DefectRow, int]],
+                    new_items: list[Item]) -> None:
+    """Tie each detached defect to the replacing item at the same 顺序号 (if there is one);
+    without one its item stays recorded as data, the link cleared."""
+    if not linked:
+        return
+    session.flush()  # the new items' ids
+    by_seq = {i.seq: i.id for i in new_items}
+    for defect, seq in linked:
+        defect.item_id = by_seq.get(seq)
 
 
 def _item_rows(volume_id: int, cat: Catalogue) -> list[Item]:
