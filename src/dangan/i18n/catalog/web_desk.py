@@ -179,6 +179,17 @@ MESSAGES.update({
                            "seed {seed}"),
     "qc_desk.verdict": ("合格率 {rate}：抽检 {inspected} 项，不合格 {defective} 项",
                         "Pass rate {rate}: {inspected} inspected, {defective} defective"),
+    "qc_desk.voided": ("此次抽检已作废，不计入抽检次数：抽样后这些案卷的目录有改动：{codes}。"
+                       "已记录的问题保留。",
+                       "This inspection was voided and counts as no attempt: the catalogue of "
+                       "these volumes changed after the draw: {codes}. The findings recorded "
+                       "are kept."),
+    "qc_desk.voided_next": ("请在本页领取本小批次并重新抽样，抽检改动后的目录。",
+                            "Claim this batch on this page and draw a new sample, of the "
+                            "catalogue as it is now."),
+    "qc_desk.voided_now": ("原抽样已作废（抽样后目录有改动：{codes}）。",
+                           "The previous sample was voided (catalogue changed after the "
+                           "draw: {codes})."),
     "qc_desk.not_charged": ("原卷，不计责任", "Original paper, nobody charged"),
     "qc_desk.defect_recorded_original": ("已记录：{label}（第 {page} 页），原卷错误，不计责任。",
                                          "Recorded: {label} (page {page}), an error of the "

@@ -191,6 +191,7 @@ MESSAGES.update({
     "web_images.qc.unit.volume": ("卷", "volume"),
     "web_images.qc.decision.pass": ("合格", "passed"),
     "web_images.qc.decision.fail": ("不合格", "failed"),
+    "web_images.qc.decision.void": ("作废", "voided"),
 })
 MESSAGES.update({
     # --- indexing desk: double keying (一稿双录) ---

@@ -112,7 +112,9 @@ def batch_desk(ctx: ProjectContext, code: str) -> BatchDesk:
                                "population": inspection.population,
                                "size": len(inspection.sample), "rate": inspection.pass_rate,
                                "unit": inspection.sample[0]["unit"] if inspection.sample else "",
-                               "verdict": _verdict(session, batch.id, inspection.id)}
+                               "verdict": _verdict(session, batch.id, inspection.id),
+                               "voided": (_voided_codes(session, batch.id, inspection.id)
+                                          if inspection.decision == qc.VOID else None)}
             for unit in inspection.sample:
                 desk.sample.setdefault(int(unit["volume_id"]), []).append(int(unit["key"]))
             desk.defects = [_defect_dict(session, d) for d in session.scalars(
@@ -137,9 +139,22 @@ def _verdict(session: Session, batch_id: int, inspection_id: int) -> dict[str, A
             StageEvent.work_batch_id == batch_id, StageEvent.kind == wf.EVENT_QC_DECISION)
             .order_by(StageEvent.id.desc())):
         if data and data.get("inspection_id") == inspection_id:
+            if data.get("decision") == qc.VOID or "rate" not in data:
+                return None  # voided (its catalogue changed after the draw): no figures
             return {"rate": f"{float(data['rate']):.1%}", "inspected": data["inspected"],
                     "defective": data["defective"]}
     return None
+
+
+def _voided_codes(session: Session, batch_id: int, inspection_id: int) -> list[str]:
+    """The volumes whose catalogue changed after the draw of a voided inspection."""
+    for data in session.scalars(select(StageEvent.data).where(
+            StageEvent.work_batch_id == batch_id, StageEvent.kind == wf.EVENT_QC_DECISION)
+            .order_by(StageEvent.id.desc())):
+        if data and data.get("inspection_id") == inspection_id \
+                and data.get("decision") == qc.VOID:
+            return [str(c) for c in data.get("catalogue_changed") or []]
+    return []
 
 
 def qc_batches(ctx: ProjectContext) -> list[dict[str, Any]]:
@@ -197,10 +212,13 @@ async def qc_sample(request: Request, ctx: Ctx, account: QCAccount, code: str,
     given = int(seed) if seed.strip() else None
     drawn = await act(request, account,
                       lambda actor: qc.draw_sample(ctx, actor, code, seed=given))
+    voided = (t("qc_desk.voided_now", codes="、".join(drawn.changed[:20])) + " "
+              if drawn.voided is not None else "")
     if drawn.inspection_id is None:
-        return _back(_batch_url(code), t("web_images.qc.sent_back", count=drawn.reworks))
-    return _back(_batch_url(code), t("web_images.qc.drawn", size=len(drawn.units),
-                                     seed=drawn.seed))
+        return _back(_batch_url(code),
+                     voided + t("web_images.qc.sent_back", count=drawn.reworks))
+    return _back(_batch_url(code), voided + t("web_images.qc.drawn", size=len(drawn.units),
+                                              seed=drawn.seed))
 
 
 @router.post("/qc/{code}/decide")
