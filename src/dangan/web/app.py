@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dangan.i18n import set_language
 from dangan.services.project import open_project
 from dangan.web import errors
-from dangan.web.deps import require_role
+from dangan.web.deps import bounded_path_numbers, require_role
 from dangan.web.routes import api, auth, batches, pages, progress, qc_desk, tasks, users, volumes
 from dangan.web.routes import audit as audit_desk
 from dangan.web.routes import borrow as borrow_desk
@@ -118,7 +118,7 @@ def _warm(app: FastAPI) -> None:
 
 def create_app(settings: WebSettings) -> FastAPI:
     app = FastAPI(title="dangan", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=_lifespan)
+                  lifespan=_lifespan, dependencies=[Depends(bounded_path_numbers)])
     app.state.settings = settings
     app.state.ctx = open_project(settings.project)
     app.state.templates = make_templates()

@@ -29,6 +29,23 @@ SESSION_COOKIE = "dangan_session"
 T = TypeVar("T")
 
 
+# the largest value of a database INTEGER (SQLite, PostgreSQL BIGINT): no row has an id beyond it
+MAX_DB_INT = 2**63 - 1
+
+
+def bounded_path_numbers(request: Request) -> None:
+    """Every route: a number in the path beyond what the database can hold names nothing
+    (404 ``web.not_found``), whatever the route does with it — the driver would refuse to
+    bind it (``OverflowError``), a bare 500."""
+    for value in request.path_params.values():
+        if not isinstance(value, str):
+            continue
+        digits = value[1:] if value.startswith(("-", "+")) else value
+        if digits.isascii() and digits.isdigit() and (
+                len(digits) > 19 or int(digits) > MAX_DB_INT):
+            raise NotFoundError("web.not_found", path=request.url.path)
+
+
 def get_settings(request: Request) -> WebSettings:
     settings: WebSettings = request.app.state.settings
     return settings
