@@ -136,3 +136,23 @@ def test_the_skew_left_on_a_spread_is_honest(left: float, right: float) -> None:
     residual = [rotation_of(to_continuous(result.matrix) @ m) for m in maps]
     after = result.report.skew_after_deg
     assert after is None or all(abs(after - r) <= 0.3 for r in residual), (after, residual)
+
+
+@pytest.mark.parametrize(("left", "right"), [(0.0, 1.8), (-1.2, 0.4)])
+def test_a_spread_whose_pages_disagree_is_flagged_not_passed(left: float, right: float) -> None:
+    """Where the two pages' skews cannot both be straight, the page is left for a person:
+    ``skew_uncertain``, the skew after it none and marked as doubt — not "ok" with one page's
+    angle, or none that reads as "nothing to measure"."""
+    from dangan.imaging.pipeline import retouch_bytes
+
+    data, maps = _spread(left, right)
+    result = retouch_bytes(data, RetouchOptions(orientation=False, dpi=200,
+                                                trust_file_dpi=False))
+    assert result.matrix is not None
+    residual = [rotation_of(to_continuous(result.matrix) @ m) for m in maps]
+    if max(abs(r) for r in residual) <= 0.5:
+        return  # both pages straight enough: nothing to flag
+    report = result.report
+    assert report.skew_after_deg is None and report.skew_after_doubt, residual
+    assert "skew_uncertain" in report.review
+    assert any(d.detail == "skew_uncertain:after=doubt" for d in report.defects)

@@ -103,6 +103,7 @@ class PageReport:
     orientation_confidence: float = 0.0
     skew_before_deg: float = 0.0
     skew_after_deg: float | None = 0.0  # measured on the output; None: no angle to measure
+    skew_after_doubt: bool = False  # None above because parts of the ink disagree on it
     skew_method: str = ""
     bed_sides: list[str] = field(default_factory=list)
     holes_found: int = 0

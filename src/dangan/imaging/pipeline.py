@@ -166,8 +166,8 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
         report.content_margin_mm = 99.0
     # measured on the output, whatever gave the angle (and with none: --no-deskew)
     pts = ink_points(plan.ink, limit=20_000).astype(np.float64)
-    report.skew_after_deg = qc.residual_skew(transform(to_out, _to_scan(pts, f)) * f,
-                                             plan.skew_method == "content")
+    report.skew_after_deg, report.skew_after_doubt = qc.residual_skew(
+        transform(to_out, _to_scan(pts, f)) * f, plan.skew_method == "content")
     paper_px = max(1, int(np.count_nonzero(plan.paper.mask)))
     report.ink_ratio = float(np.count_nonzero(plan.ink)) / paper_px
     report.corners_cut_mm2 = [round(a, 1)

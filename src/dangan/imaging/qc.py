@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from dangan.imaging import context as c
-from dangan.imaging.deskew import measure_skew, skew_left
+from dangan.imaging.deskew import measure_skew, skew_left_checked
 from dangan.imaging.load import EXIF_MIRRORED, EXIF_TURNED
 from dangan.imaging.stats import components_with_stats, percentile_u8
 
@@ -350,18 +350,21 @@ RESIDUAL_RANGE_DEG = 12.0  # a wrong turn of several degrees is measured, not cl
 ROWS_COLUMNS_AGREE_DEG = 1.0  # rows and columns both clear but this far apart: no one angle
 
 
-def residual_skew(pts: np.ndarray, content: bool = True) -> float | None:
+def residual_skew(pts: np.ndarray, content: bool = True) -> tuple[float | None, bool]:
     """Skew left in ink points already mapped into the output (at analysis scale): over the
     whole range where the ink has lines of its own; else, for a page deskewed on its content
     (text alone, vertical script), within ±1.5° as before. ``None`` when the output gives no
-    angle to measure (too little ink, no lines, rows and columns at different angles — a
-    map's roads): not measured, never taken as straight."""
+    angle to measure (too little ink, no lines): not measured, never taken as straight; and
+    whether that ``None`` is doubt — rows and columns (a map's roads) or two halves of the
+    ink (a spread of two pages) confident at different angles, or lines too blunt to tell a
+    few tenths: then no fallback puts a number back, and the page is flagged."""
     if len(pts) < 300:
-        return None
-    left = skew_left(pts.astype(np.float32), RESIDUAL_RANGE_DEG, ROWS_COLUMNS_AGREE_DEG)
-    if left is not None:
-        return left
-    return measure_skew(pts.astype(np.float32), 1.5).angle_deg if content else None
+        return None, False
+    left, doubt = skew_left_checked(pts.astype(np.float32), RESIDUAL_RANGE_DEG,
+                                    ROWS_COLUMNS_AGREE_DEG)
+    if left is not None or doubt:
+        return left, doubt
+    return (measure_skew(pts.astype(np.float32), 1.5).angle_deg if content else None), False
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
@@ -405,6 +408,8 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
         report.needs_review(TORN_EDGE, "area=" + ",".join(f"{a:.0f}mm2" for a in report.torn_mm2))
     if report.skew_method == "unsure" and SKEW_DISPUTED not in report.review:  # ink, but no angle to trust: left as it was
         report.needs_review(SKEW_UNCERTAIN)
+    elif report.skew_after_doubt and SKEW_DISPUTED not in report.review:
+        report.needs_review(SKEW_UNCERTAIN, "after=doubt")  # parts of the output disagree
     if report.edge_residue > q.max_edge_residue_ratio:
         side = f",side={report.edge_residue_side}" if report.edge_residue_side else ""
         report.flag(c.BLACK_BORDER, f"residue={report.edge_residue:.3f}{side}")
