@@ -18,8 +18,9 @@ another bed and another exposure.
   are one real page with handwriting-like strokes added in the same three places, twice.
   ``ocrmypdf__skew_p1`` is ``ocrmypdf__cardinal_p3`` printed skewed: one sheet, so the
   pair counts as a rescan.
-* ``samples``: ``dangan.samples`` pages; a rescan is the same clean sheet scanned again with
-  another scan seed (skew, margins, bed, noise, blur, quarter turns); the negatives are
+* ``samples``: ``dangan.samples`` pages; a rescan is the same clean sheet, with the same
+  punched holes, scanned again with another scan seed (skew, margins, bed, noise, blur,
+  quarter turns); the negatives are
   covers of neighbouring volumes (one printed form, other values).
 * ``pagegen``: held-out seeds of ``dangan.pagegen`` (``make_rescan``, ``make_form_pair``).
 
@@ -160,11 +161,17 @@ def samples_batch(count: int, seed: int) -> Batch:
     kinds = ("text", "table", "seal", "sparse", "photo", "cover")
     batch = Batch()
     for k in range(count):
+        # the sheet's punched holes are the sheet's, as in a generated volume: the same on
+        # both scans (left to the scan's seed, a rescan showed other holes)
+        rng = np.random.default_rng(seed + k)
+        holes = int(rng.integers(2, 4))
+        punched = {"holes": holes, "hole_offset_mm": float(rng.uniform(8, 15)),
+                   "hole_spacing_mm": 80.0 if holes == 2 else float(rng.uniform(85, 100))}
         spec = PageSpec(kind=kinds[k % len(kinds)], seed=seed + k, scan_seed=seed + 10_000 + k,
-                        max_skew_deg=5.0)
+                        max_skew_deg=5.0, **punched)
         batch.add(render_page(spec).encode(), 0, f"s{k}")
         again = PageSpec(kind=spec.kind, seed=spec.seed, scan_seed=seed + 20_000 + k,
-                         max_skew_deg=5.0)
+                         max_skew_deg=5.0, **punched)
         batch.add(render_page(again).encode(), k % 2, f"s{k}")
     for n, code in enumerate(make_archive_codes(3, seed=seed)):
         cover = PageSpec(kind="cover", seed=seed + 99 + n, archive_code=code, scan_seed=seed + n)

@@ -22,8 +22,10 @@ PHOTOS = [4, 10, 16, 22]  # photo pages of the batch (every sixth page from the 
 
 
 def _scan(k: int, again: bool) -> bytes:
+    # both scans show the sheet's own punched holes (left to the scan's seed, they differ)
     spec = PageSpec(kind="photo", seed=BASE + k, max_skew_deg=5.0,
-                    scan_seed=BASE + (20_000 if again else 10_000) + k)
+                    scan_seed=BASE + (20_000 if again else 10_000) + k,
+                    holes=2 + k % 2, hole_offset_mm=11.0 + k % 3, hole_spacing_mm=80.0 + 5 * (k % 2))
     return render_page(spec).encode()
 
 

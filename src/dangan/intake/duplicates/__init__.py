@@ -27,13 +27,21 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    its dark bed): a sheet scanned twice is seen whole both times, so what one scan shows
    and the other cannot confirm is not taken as found. Two sheets carrying the same seal
    at other places fail: their page numbers and the rest of each sheet land where the
-   other has none, or off the other scan — the seal they share is no evidence.
+   other has none, or off the other scan — the seal they share is no evidence. The ink is
+   measured against the paper, so a photo carries almost none, and holes are left out of
+   the tile comparison: on a sparse page (marks fitted by few inliers) the aligned tone of
+   the pictures must correlate too (``picture``: another photo above a caption alike but
+   for a few characters is another sheet), and no punched hole of either scan may lie on
+   plain paper of the other where its black bed would show it (a sheet scanned twice has
+   the same holes).
 
 ``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
 
 Limits: two pages that differ only by a character or two at one place (a digit of an
 archive code on otherwise identical covers) are below what the comparison resolves and are
-reported as one sheet; a page with almost no ink (fewer than a dozen keypoints) is never
+reported as one sheet; so are two sheets carrying exactly the same sparse content (one
+title, one seal) at one place, with the same holes: nothing on the scans tells them apart.
+A page with almost no ink (fewer than a dozen keypoints) is never
 reported — blank pages have their own defect.
 """
 

@@ -7,10 +7,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from dangan.intake.duplicates.align import fit_transform, refine
 from dangan.intake.duplicates.marks import Marks
+from dangan.intake.duplicates.picture import (
+    PICTURE_MAX_INLIERS,
+    PICTURE_MIN_NCC,
+    lost_holes,
+    picture_ncc,
+)
 from dangan.intake.duplicates.sheet import (
     MAX_OFF_SHEET_SHARE,
     MAX_UNSEEN_PX,
@@ -34,12 +41,17 @@ class Comparison:
     ink_px: int  # strong ink compared (the smaller of the two scans)
     off_sheet_px: int = 0  # one scan's sheet mapped onto the other's bed (mid-size px)
     unseen_px: int = 0  # strong ink of marks the other scan does not see (mid-size px)
+    picture_ncc: float | None = None  # the aligned pictures' tone correlation (None: none)
+    lost_holes: int = 0  # holes of either scan where the other shows plain paper
 
     @property
     def same(self) -> bool:
         return (self.differing_px <= MAX_DIFFERING_PX
                 and self.off_sheet_px <= MAX_OFF_SHEET_SHARE * MID_SIDE * MID_SIDE
-                and self.unseen_px <= MAX_UNSEEN_PX)
+                and self.unseen_px <= MAX_UNSEEN_PX
+                and (self.picture_ncc is None or self.picture_ncc >= PICTURE_MIN_NCC
+                     or self.inliers > PICTURE_MAX_INLIERS)
+                and self.lost_holes == 0)
 
     @property
     def distance(self) -> float:
@@ -86,4 +98,19 @@ def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
     mid = refine(ia, ib, mid)
     differing, compared = compare_inks(ia, ib, mid, a_mid.dark, b_mid.dark)
     return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid),
-                      unseen_marks(a_mid, b_mid, mid))
+                      unseen_marks(a_mid, b_mid, mid), _picture(a_mid, b_mid, mid),
+                      _holes(a_mid, b_mid, mid))
+
+
+def _picture(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> float | None:
+    if a.tone is None or a.picture is None or b.tone is None or b.picture is None:
+        return None
+    return picture_ncc(a.tone, a.picture, b.tone, b.picture, a_to_b)
+
+
+def _holes(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
+    if a.holes is None or b.holes is None:
+        return 0
+    inv = cv2.invertAffineTransform(a_to_b)
+    return (lost_holes(a.holes, b.holes, b.dark, b.light, b.sheet, a_to_b)
+            + lost_holes(b.holes, a.holes, a.dark, a.light, a.sheet, inv))

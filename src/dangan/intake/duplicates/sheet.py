@@ -13,6 +13,7 @@ import simplejpeg
 from PIL import Image
 
 from dangan.intake.duplicates.marks import relative_ink, resize_long
+from dangan.intake.duplicates.picture import tone_maps
 from dangan.intake.duplicates.tiles import (
     BORDER_PX,
     INK_STRONG,
@@ -69,6 +70,9 @@ class MidScan:
     bed: np.ndarray  # uint8 0/1: the dark areas that reach the frame's edge (a dark bed)
     light: np.ndarray  # uint8 0/1: plain paper (strokes aside), clearly lighter than ``dark``
     sheet: np.ndarray | None  # uint8 0/1, less SHEET_MARGIN_PX along the edges; None: unknown
+    tone: np.ndarray | None = None  # float32: the grey relative to the paper, TONE_STEP smaller
+    picture: np.ndarray | None = None  # uint8 0/1 on ``tone``: pictures, shaded areas
+    holes: np.ndarray | None = None  # (n, 2) float32: centres of punched holes seen dark
 
 
 def mid_scan(grey: np.ndarray) -> MidScan:
@@ -103,7 +107,9 @@ def mid_scan(grey: np.ndarray) -> MidScan:
     level = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
     # plain paper: not a hole or a strip of bed that the closing covered
     light = cv2.bitwise_and((level >= LIGHT_SHARE * paper).astype(np.uint8), 1 - dark)
-    return MidScan(relative_ink(grey, MID_KERNEL), dark, dark_bed, light, sheet)
+    tone, picture, holes = tone_maps(grey, paper, light, dark, dark_bed)
+    return MidScan(relative_ink(grey, MID_KERNEL), dark, dark_bed, light, sheet, tone, picture,
+                   holes)
 
 
 def off_sheet(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> int:
