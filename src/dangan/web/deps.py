@@ -29,14 +29,15 @@ SESSION_COOKIE = "dangan_session"
 T = TypeVar("T")
 
 
-# the largest value of a database INTEGER (SQLite, PostgreSQL BIGINT): no row has an id beyond it
-MAX_DB_INT = 2**63 - 1
+# the largest value every database holds in an INTEGER column (PostgreSQL's is 32-bit, SQLite's
+# 64-bit): no id or page number is beyond it
+MAX_DB_INT = 2**31 - 1
 
 
 def bounded_path_numbers(request: Request) -> None:
     """Every route: a number in the path beyond what the database can hold names nothing
     (404 ``web.not_found``), whatever the route does with it — the driver would refuse to
-    bind it (``OverflowError``), a bare 500."""
+    bind it (SQLite ``OverflowError``, a bare 500; PostgreSQL out of range, a 503)."""
     for value in request.path_params.values():
         if not isinstance(value, str):
             continue
