@@ -50,7 +50,8 @@ def test_a_catalogue_replaced_after_the_draw_voids_the_sample(project: ProjectCo
     batch, codes, first = _at_qc_with_a_sample(ctx, tmp_path)
     inspector = resolve_actor(ctx, "孙检")
     indexing.import_catalogue(ctx, resolve_actor(ctx, "钱标"),
-                              [_catalogue(tmp_path / "改.xlsx", {codes[0]: 3})], replace=True)
+                              [_catalogue(tmp_path / "改.xlsx", {codes[0]: 3})], replace=True,
+                              correction="页码录错")
     with pytest.raises(StateError) as err:
         qc.decide(ctx, inspector, batch)
     assert err.value.key == "qc.sample_stale"
@@ -79,7 +80,7 @@ def test_the_voided_draw_counts_no_attempt(project: ProjectContext, tmp_path: Pa
     for n in range(wf.MAX_QC_ATTEMPTS):  # more re-imports than attempts allowed
         indexing.import_catalogue(ctx, resolve_actor(ctx, "钱标"),
                                   [_catalogue(tmp_path / f"改{n}.xlsx", {codes[0]: 3 + n})],
-                                  replace=True)
+                                  replace=True, correction="页码录错")
         assert qc.draw_sample(ctx, inspector, batch).voided is not None
 
 
@@ -87,7 +88,8 @@ def test_the_command_line_tells_the_inspector(project: ProjectContext, tmp_path:
     ctx = project
     batch, codes, first = _at_qc_with_a_sample(ctx, tmp_path)
     indexing.import_catalogue(ctx, resolve_actor(ctx, "钱标"),
-                              [_catalogue(tmp_path / "改.xlsx", {codes[1]: 1})], replace=True)
+                              [_catalogue(tmp_path / "改.xlsx", {codes[1]: 1})], replace=True,
+                              correction="页码录错")
     home = str(ctx.home)
     r = dangan("qc", "decide", batch, "-w", "孙检", "-p", home)
     assert r.returncode == 7 and codes[1] in r.stderr and "重新抽样" in r.stderr

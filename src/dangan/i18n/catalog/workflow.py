@@ -324,6 +324,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                   "Volume {volume} is at “{stage}”, not “{scan}”: borrow and sort it (signed) before ingest; nothing recorded"),
     "index.catalogue_locked": ("{count} 卷已通过质检或已归还，目录不能直接修改；如需更正请用 --correction 说明原因",
                                "{count} volume(s) have passed QC or been returned; their catalogue is not changed unless reopened with --correction REASON"),
+    "index.indexed_needs_correction": (
+        "{count} 卷已完成著录（已打包、在质检或已过质检），目录只能作为更正修改：请写明更正原因"
+        "（著录台的“更正原因”，命令行 --correction）",
+        "{count} volume(s) have finished indexing (packaged, at QC or past QC); their catalogue "
+        "changes only as a correction: give the reason (the desk's correction reason, "
+        "--correction on the command line)"),
+    "index.correction_not_yours": (
+        "{count} 卷的目录不能由你更正：你既未著录这些案卷，也未领取其小批次，也没有它们的返工",
+        "{count} volume(s): you may not correct their catalogue — you neither indexed them, "
+        "hold their work batch nor have a rework of them"),
+    "index.claimed_by_other": ("{count} 卷所在小批次的著录已由他人领取，目录只能由领取人修改",
+                               "{count} volume(s) belong to a work batch whose indexing "
+                               "another indexer holds; only they change its catalogue"),
+    "index.rework_reason": ("返工 #{id}：{reason}", "rework #{id}: {reason}"),
     "package.page_changed": ("页面文件 {path}（案卷 {code}）与登记的 SHA-256 不符（登记 {expected}…，实际 {actual}…），拒绝打包",
                              "Page file {path} (volume {code}) differs from its recorded SHA-256 (recorded {expected}…, found {actual}…); packaging refused"),
     "workflow.pages_not_ingested": (

@@ -25,9 +25,11 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import (
     CatalogueKeying,
+    Claim,
     ImportLog,
     Item,
     Page,
+    Rework,
     StoredFile,
     Volume,
     VolumeRecord,
@@ -236,6 +238,7 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
         locked = sorted(v.archive_code for v in changed if _locked(graph, v.stage))
         if locked and not correction.strip():
             raise StateError("index.catalogue_locked", count=len(locked), details=locked[:50])
+        reasons = _may_change(session, graph, actor, changed, correction)
         for cat in catalogues:
             vol = volumes[cat.archive_code]
             if cat.entries:
@@ -249,11 +252,12 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
             if cat.record:
                 _save_record(session, vol, cat.record)
             result.volumes += 1
-            reopened = vol.archive_code in locked
+            reopened = vol.archive_code in locked or vol.id in reasons
             if reopened:
                 ws.add_event(session, ctx.project_id, wf.EVENT_CORRECTION, actor.name,
                              stage=wf.INDEX, worker_id=actor.worker_id, volume_id=vol.id,
-                             work_batch_id=vol.work_batch_id, remarks=correction.strip(),
+                             work_batch_id=vol.work_batch_id,
+                             remarks=reasons.get(vol.id) or correction.strip(),
                              data={"what": "catalogue", "files": files,
                                    "volume_stage": vol.stage})
                 result.corrected.append(vol.archive_code)
@@ -271,6 +275,60 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
         outcome = engine.sign_recorded(ctx, actor, at_index, wf.INDEX)
         result.signed, result.unsigned = list(outcome.signed), outcome.messages()
     return result
+
+
+def _past_index(graph: wf.StageGraph, stage: str) -> bool:
+    """Whether a volume at ``stage`` has finished indexing (packaged, at QC, past QC)."""
+    if wf.INDEX not in graph.stages or (stage not in graph.stages and stage != wf.DONE):
+        return _locked(graph, stage)
+    return graph.passed(stage, wf.INDEX)
+
+
+def _may_change(session: Session, graph: wf.StageGraph, actor: Actor, changed: list[Volume],
+                correction: str) -> dict[int, str]:
+    """Who may change a recorded catalogue, as the workflow says: at 著录 not while another
+    indexer holds the batch; once indexed (packaged, at QC, past QC) only as a correction —
+    by the indexer with an open rework of the volume (the rework is the reason), or with a
+    reason by the indexer who signed its indexing or one holding a claim of its batch.
+    Returns the correction's recorded reason per volume id changed after indexing."""
+    reasons: dict[int, str] = {}
+    others: list[str] = []
+    no_reason: list[str] = []
+    not_theirs: list[str] = []
+    for vol in changed:
+        if vol.work_batch_id is None:
+            continue
+        if not _past_index(graph, vol.stage):
+            claim = ws.open_claim(session, vol.work_batch_id, wf.INDEXER)
+            if claim is not None and claim.worker_id != actor.worker_id:
+                others.append(f"{vol.archive_code}（{ws.worker_name(session, claim.worker_id)}）")
+            continue
+        rework = session.scalar(select(Rework).where(
+            Rework.volume_id == vol.id, Rework.status == "open", Rework.stage == wf.INDEX,
+            Rework.assignee_id == actor.worker_id).order_by(Rework.id).limit(1))
+        if rework is not None:
+            reasons[vol.id] = correction.strip() or t("index.rework_reason", id=rework.id,
+                                                      reason=rework.reason)
+            continue
+        if not correction.strip():
+            no_reason.append(vol.archive_code)
+            continue
+        holds = session.scalar(select(Claim.id).where(
+            Claim.work_batch_id == vol.work_batch_id, Claim.worker_id == actor.worker_id,
+            Claim.released_at.is_(None)).limit(1)) is not None
+        if not holds and ws.responsible_for(session, vol, wf.INDEX) != actor.worker_id:
+            not_theirs.append(vol.archive_code)
+            continue
+        reasons[vol.id] = correction.strip()
+    if others:
+        raise ConflictError("index.claimed_by_other", count=len(others), details=others[:50])
+    if no_reason:
+        raise StateError("index.indexed_needs_correction", count=len(no_reason),
+                         details=no_reason[:50])
+    if not_theirs:
+        raise StateError("index.correction_not_yours", count=len(not_theirs),
+                         details=not_theirs[:50])
+    return reasons
 
 
 def _locked(graph: wf.StageGraph, stage: str) -> bool:
