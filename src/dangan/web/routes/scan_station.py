@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError
 from dangan.i18n import t
-from dangan.intake.check import CheckReport
+from dangan.intake.check import CheckReport, inspect_files
 from dangan.intake.walk import Walker
 from dangan.services import intake, renumber, scan_lookup
 from dangan.services.engine import Actor
@@ -202,6 +203,11 @@ async def insert_page(request: Request, ctx: Ctx, account: ScanAccount,
     with tempfile.TemporaryDirectory(prefix="dangan-insert-") as tmp:
         source = Path(tmp) / f"inserted{suffix}"
         source.write_bytes(data)
+        info = (await run_in_threadpool(inspect_files, [str(source)]))[0]
+        if not info.ok:  # said with the uploaded file's name, never the server's temp path
+            raise InputError("intake.renumber.bad_source",
+                             path=Path(file.filename or "").name or "?",
+                             reason=t(f"intake.reason.{info.reason}", **info.reason_params))
         done = await act(request, account, lambda actor: renumber.renumber_volume(
             vdir, rules=ctx.rules, insert_before=before.strip(), files=[source], ctx=ctx,
             actor=actor))
