@@ -100,10 +100,12 @@ def test_hostile_upload_roles_and_claim(app_client: TestClient, line: Line,
     json = {"Accept": "application/json"}
     csrf = login(app_client, "retoucher")
     good = page_jpeg(1)
-    for bad in (b"not an image", good[: len(good) // 3]):
+    for bad, said in ((b"not an image", "不是可读取的图像文件"),
+                      (good[: len(good) // 3], "文件不完整（被截断）")):
         refused = app_client.post(url, data={"csrf_token": csrf, "page_no": "1"},
                                   files={"file": ("x.jpg", bad, "image/jpeg")}, headers=json)
         assert refused.status_code == 422 and refused.json()["key"] == "retouch_fix.bad_file"
+        assert said in refused.json()["message"] and "Error" not in refused.json()["message"]
     no_csrf = app_client.post(url, data={"page_no": "1"},
                               files={"file": ("x.jpg", good, "image/jpeg")}, headers=json)
     assert no_csrf.status_code == 403 and no_csrf.json()["key"] == "web.csrf_failed"

@@ -87,6 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.bad_archive_code.label": ("档号不符合规则", "Archive code breaks the rule"),
     "defect.unknown_volume.label": ("档号不在案卷清单中", "Archive code not in the volume list"),
     "defect.duplicate_volume.label": ("一个档号有两个文件夹", "Two folders for one archive code"),
+    "defect.empty_volume.label": ("文件夹中没有页面", "No pages in the folder"),
     "defect.bad_file_name.label": ("文件名不符合规则", "File name breaks the rule"),
     "defect.bad_path.label": ("路径不安全或无法处理", "Unsafe or unusable path"),
     "defect.missing_page.label": ("缺页", "Missing page"),

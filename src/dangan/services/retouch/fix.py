@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Defect, Page, Rework, StageEvent, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError, StateError
+from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -81,7 +82,8 @@ def _check_image(data: bytes) -> str:
     except InputError:
         raise
     except Exception as exc:  # Pillow raises many kinds for a hostile file
-        raise InputError("retouch_fix.bad_file", detail=type(exc).__name__) from None
+        kind = "truncated" if "truncat" in str(exc).lower() else "not_an_image"
+        raise InputError("retouch_fix.bad_file", detail=t(f"retouch.unreadable.{kind}")) from None
     if fmt not in FORMATS:
         raise InputError("retouch_fix.bad_file", detail=fmt or "?")
     return FORMATS[fmt]
