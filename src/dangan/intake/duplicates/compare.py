@@ -51,7 +51,7 @@ class Comparison:
                 and self.unseen_px <= MAX_UNSEEN_PX
                 and (self.picture_ncc is None or self.picture_ncc >= PICTURE_MIN_NCC
                      or self.inliers > PICTURE_MAX_INLIERS)
-                and self.lost_holes == 0)
+                and (self.lost_holes == 0 or self.inliers > PICTURE_MAX_INLIERS))
 
     @property
     def distance(self) -> float:
