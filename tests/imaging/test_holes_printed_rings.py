@@ -94,33 +94,6 @@ def test_printed_rings_alone_are_not_filled_nor_named() -> None:
     assert "hole_unsure" not in report.review
 
 
-@pytest.mark.parametrize("bed", [130, 100])
-def test_dots_of_the_grey_beds_tone_stay_beside_a_punched_row(bed: int) -> None:
-    """Solid 6 mm dots printed in the grey bed's own tone on the line of a punched row
-    (trial page q07: both filled). Flat to their edge, with no shadow of a cut edge in
-    them: they stay, the real holes are filled."""
-    page = draw_page()
-    for x, y in MARKS:
-        dot(page, x, y, bed)
-    result = _retouch(page, bed, HOLES)
-    assert _filled_at(result, MARKS) == [False, False], result.report.hole_boxes
-    assert _filled_at(result, HOLES) == [True, True], result.report.hole_boxes
-    assert [c.code for c in result.report.changes].count("hole_filled") == 2
-    for x, y in MARKS:
-        assert _darkest_at(result, x, y) < (bed + 238) / 2
-
-
-def test_a_row_of_flat_discs_of_the_grey_beds_tone_is_named_not_filled() -> None:
-    """Two such dots alone, where a row of holes would be: print or a hole under flat
-    light — not filled, named for a person with both boxes."""
-    page = draw_page()
-    for x, y in HOLES:
-        dot(page, x, y, 130)
-    report = _retouch(page, 130, []).report
-    assert report.holes_filled == 0 and report.hole_boxes == []
-    assert "hole_unsure" in report.review and len(report.hole_unsure_boxes) == 2
-
-
 def _white_bed_in_the_sheets_shade(page: np.ndarray, holes: Sequence[tuple[int, int]],
                                    lid: int = 250) -> bytes:
     """Holes over a white lid, as the trial drew them (page p25): the lid under the sheet

@@ -18,7 +18,6 @@ import numpy as np
 
 from dangan.imaging.holes_bed import (
     RIM_ONE_SIDED,
-    SHADOW_BED,
     SHADOW_MIN,
     BedSeen,
     bed_gap,
@@ -32,7 +31,6 @@ from dangan.imaging.holes_row import (
     DIAMETER_MM,
     EDGE_MM,
     NOT_BED,
-    NOT_EDGE,
     NOT_MARGIN,
     NOT_ROUND,
     PRINT_BESIDE,
@@ -54,7 +52,7 @@ from dangan.imaging.holes_row import (
 from dangan.imaging.stats import components_with_stats, percentile_u8
 
 __all__ = [
-    "CHECK_PX_PER_MM", "DIAMETER_MM", "EDGE_MM", "NOT_BED", "NOT_EDGE", "NOT_MARGIN", "NOT_ROUND",
+    "CHECK_PX_PER_MM", "DIAMETER_MM", "EDGE_MM", "NOT_BED", "NOT_MARGIN", "NOT_ROUND",
     "PRINT_BESIDE", "RIM_MIN_DEPTH", "ROW_ALONE", "ROW_FEED", "ROW_MARGIN", "ROW_OFF_LINE",
     "ROW_SPACING", "Hole", "HoleJudgement", "Left", "column_ink_mm2", "confirm_holes",
     "find_holes", "find_rings", "judge_holes", "rim_darkness",
@@ -487,13 +485,6 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
             continue
         bed = bed_seen()
         gap = bed_gap(tone, bed, (cx, cy))
-        # The tone of a bed light enough to show the shadow the punched edge casts on it
-        # inside the rim: a disc flat to its edge is a dot printed in that tone.
-        if bed is not None and gap is not None and gap <= 1.0 \
-                and bed.level >= SHADOW_BED * bed.paper \
-                and edge_shadow(grey, cx, cy, scan_mm)[0] < SHADOW_MIN:
-            keep(hole, side, dist, gap, refused=NOT_EDGE)
-            continue
         likely = False
         if bed is None:  # a white bed: a hole shows the lid in the sheet's shade, no fill
             shadow, paper = edge_shadow(grey, cx, cy, scan_mm)

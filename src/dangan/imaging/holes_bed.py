@@ -112,7 +112,6 @@ def frame_filled(quad_scan: np.ndarray, shape: tuple[int, ...], scan_mm: float) 
 PROFILE_PX_PER_MM = 8.0  # resolution of the rim profiles (a 0.3 mm line is 2–3 px)
 PROFILE_STEP_MM = 0.05
 SHADOW_MIN = 5.0  # grey levels the band inside a disc's rim lies below its middle: a shadow
-SHADOW_BED = 0.25  # on a bed lighter than this share of the paper level the shadow shows
 RIM_ONE_SIDED = 1.2  # a shadow rim's darkness inside the rim over that outside it (print: 1)
 
 

@@ -191,7 +191,6 @@ def rows_of(checked: list[Checked], loose: np.ndarray, grey: np.ndarray, scan_mm
 NOT_ROUND = "shape"  # not a round solid disc / closed shadow ring of a hole's size on paper
 NOT_MARGIN = "margin"  # not in a binding margin
 NOT_BED = "bed"  # its tone is not that of the bed seen beside the sheet
-NOT_EDGE = "edge"  # the bed's tone but no shadow of a punched edge inside its rim: print
 PRINT_BESIDE = "column"  # print beside it at its distance from the edge
 ROW_ALONE = "alone"  # no other hole along that side
 ROW_FEED = "feed"  # one of too many in a line: a feed row or a perforation
