@@ -71,15 +71,16 @@ def test_the_finding_says_which_page_to_remove_without_a_figure(tmp_path: Path) 
     report = run_check(str(tmp_path), CheckOptions(court_rules(), ScanConfig(), workers=1))
     [dup] = [d for d in report.defects if d.code == "duplicate_image"]
     assert dup.path == f"{v1}/0003.jpg" and dup.params["other"] == "0001.jpg"
-    assert dup.message == "重页：本页似为 0001.jpg 那页纸的再次扫描，请核对后删去本页"
+    assert dup.message == "重页：本页似为 0001.jpg 那页纸的再次扫描：请逐页比对两次扫描，确认是同一页纸后再删去本页（两页纸内容相同时，如只有标题或印章，扫描无法区分）"
     before = current_language()
     set_language("en")
     try:
         english = dup.rendered().message
     finally:
         set_language(before)
-    assert english == ("Rescan: this page looks like the sheet of 0001.jpg scanned again; "
-                       "compare them and remove this page")
+    assert english == ("Rescan: this page looks like the sheet of 0001.jpg scanned again: "
+                       "compare the two scans and remove this page only once sure they are one sheet (two sheets "
+                       "with the same content, a title or a seal alone, cannot be told apart by their scans)")
 
 
 def test_a_sheet_scanned_three_times_is_named_with_all_its_copies(tmp_path: Path) -> None:

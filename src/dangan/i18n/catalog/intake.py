@@ -40,9 +40,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.blank_page": ("空白页（内容占比 {ink}）", "Blank page (ink coverage {ink})"),
     "defect.faint_page": ("字迹很淡（铅笔、复写、褪色或背面透印），不是空白页：请核对扫描是否清晰，勿当作空白页删除",
                           "Very faint marks (pencil, carbon copy, faded writing or show-through), not a blank page: check the scan is legible; do not remove it as blank"),
-    "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}，请核对后删去本页",
+    "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}：请逐页比对两次扫描，确认是同一页纸后再删去本页（两页纸内容相同时，如只有标题或印章，扫描无法区分）",
                                "Rescan: this page looks like the sheet of {other} scanned "
-                               "again{copies}; compare them and remove this page"),
+                               "again{copies}: compare the two scans and remove this page only once sure they are one sheet (two sheets with the same content, a title or a seal alone, cannot be told apart by their scans)"),
     "defect.duplicate_copies": ("（这页纸共扫描 {count} 次：{pages}）",
                                 " (this sheet was scanned {count} times: {pages})"),
     "defect.duplicate_identical": ("（逐字节相同的文件共 {count} 个：{pages}）",
