@@ -53,3 +53,19 @@ def test_binding_agreement_with_an_unknown_trial_code_keeps_the_form(
     assert '<option value="bottom_right" selected>' in html
     assert '<option value="thread" selected>' in html
     assert 'name="punch_allowed" value="true" checked' in html
+
+
+def test_borrow_create_sent_again_keeps_the_form(app_client: TestClient, line: Line) -> None:
+    """Every volume of the line is already borrowed (as after the form was sent, then sent
+    again from the browser's back page): refused on the desk with the count and remarks."""
+    token = login(app_client, "clerk")
+    form = {"csrf_token": token, "next_count": "3", "remarks": "第一批"}
+    as_json = app_client.post("/borrow", data=form, headers={"Accept": "application/json"})
+    assert 400 <= as_json.status_code < 500
+    key = as_json.json()["key"]
+    refused = app_client.post("/borrow", data=form)
+    assert refused.status_code == as_json.status_code, refused.text
+    html = refused.text
+    assert f'data-key="{key}"' in html and t(key, **as_json.json().get("params", {})) in html
+    assert 'name="next_count" min="1" max="10000" value="3"' in html
+    assert 'value="第一批"' in html
