@@ -13,9 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dangan.db.models import StageEvent, Volume
+from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth, generate_set
+from dangan.services import claims
+from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from dangan.web import runs
 from dangan.web.accounts import add_user
@@ -130,3 +132,38 @@ def test_remove_a_bad_page_then_insert_the_missed_one(
     assert len([p for p in (root / bad.folder).iterdir() if p.suffix == ".jpg"]) == 4
     page = client.get("/scan-station").text
     assert page.count("检查通过") == 2, page  # both volumes clean now
+
+
+def test_page_changes_need_the_batch_scan_claim(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth],
+        clean_set: tuple[Path, SetTruth]) -> None:
+    """Another scan operator (no claim of the batch) cannot remove or insert pages; nor can
+    the operator once the claim was handed back: 409 with the engine's key, nothing moved."""
+    client, ctx, root, truth = station
+    src, _ = clean_set
+    bad = truth.volumes[1]
+    add_user(ctx, "scan2", PASSWORD, worker="王扫", roles=[wf.SCAN_OPERATOR])
+    before = sorted(p.name for p in (root / bad.folder).iterdir())
+    json = {"Accept": "application/json"}
+    csrf = login(client, "scan2")
+    removed = client.post("/scan-station/remove", headers=json, data={
+        "csrf_token": csrf, "top": bad.folder, "name": "0002.jpg"})
+    assert removed.status_code == 409 and removed.json()["key"] == "workflow.claimed_by_other"
+    inserted = client.post("/scan-station/insert", headers=json, data={
+        "csrf_token": csrf, "top": bad.folder, "before": "2"},
+        files={"file": ("scan.jpg", (src / bad.folder / "0002.jpg").read_bytes(), "image/jpeg")})
+    assert inserted.status_code == 409 and inserted.json()["key"] == "workflow.claimed_by_other"
+    page = client.post("/scan-station/remove", data={
+        "csrf_token": csrf, "top": bad.folder, "name": "0002.jpg"})
+    assert page.status_code == 409 and "张扫" in page.text  # the holder is named
+    assert sorted(p.name for p in (root / bad.folder).iterdir()) == before
+    with ctx.transaction() as session:
+        batch = session.scalar(select(Volume.work_batch_id).where(
+            Volume.archive_code == bad.archive_code))
+        code = session.scalar(select(WorkBatch.code).where(WorkBatch.id == batch))
+    claims.hand_back(ctx, resolve_actor(ctx, "张扫"), code)
+    csrf = login(client, "scanner")
+    unclaimed = client.post("/scan-station/remove", headers=json, data={
+        "csrf_token": csrf, "top": bad.folder, "name": "0002.jpg"})
+    assert unclaimed.status_code == 409 and unclaimed.json()["key"] == "workflow.not_claimed"
+    assert sorted(p.name for p in (root / bad.folder).iterdir()) == before

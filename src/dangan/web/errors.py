@@ -5,13 +5,14 @@ handle_exception). A page that needs a session redirects to the login form inste
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import catalogue, t
@@ -35,10 +36,41 @@ def handle_error(request: Request, exc: DanganError) -> Response:
     else:
         response = render(request, "error.html", status_code=exc.http_status, error=exc)
     if isinstance(exc, NotAuthenticated):
+        if request.headers.get("HX-Request") and not wants_json(request):
+            response = _session_gone(request)
         response.headers["WWW-Authenticate"] = "Bearer"
-        if request.headers.get("HX-Request"):
-            response.headers["HX-Redirect"] = "/login"
     return response
+
+
+def _session_gone(request: Request) -> Response:
+    """An htmx request whose session expired. A boosted link (GET) goes to the login form and
+    back; anything else (live validation, a boosted form) must not navigate away from what the
+    user typed: 401, nothing swapped, the notice shown out of band with a login link (new
+    window) that returns to this page."""
+    if request.method == "GET" and request.headers.get("HX-Boosted"):  # a link: go there after
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response: Response = Response(status_code=401)
+        response.headers["HX-Redirect"] = f"/login?next={quote(target, safe='')}"
+        return response
+    login_url = f"/login?next={quote(_current_path(request), safe='')}"
+    notice = (f'<div id="session-notice" hx-swap-oob="true"><p class="flash error" role="alert" '
+              f'data-key="web_forms.session_expired">{escape(t("web_forms.session_expired"))} '
+              f'<a href="{escape(login_url)}" target="_blank" rel="opener" hx-boost="false">'
+              f'{escape(t("web_forms.session_login"))}</a></p></div>')
+    response = HTMLResponse(notice, status_code=401)
+    response.headers["HX-Reswap"] = "none"
+    return response
+
+
+def _current_path(request: Request) -> str:
+    """The page the user is on (htmx's ``HX-Current-URL``), when it is this server's."""
+    from dangan.web.routes.auth import safe_next  # the one rule of a safe ``next``
+
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if current.netloc and current.netloc != request.url.netloc:
+        return "/tasks"
+    path = current.path + (f"?{current.query}" if current.query else "")
+    return safe_next(path)
 
 
 # pydantic's error types -> the catalogue's message (web.invalid.<kind>)

@@ -18,6 +18,7 @@ for appointing; nothing else changes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,7 +33,7 @@ from dangan.db.models import StageEvent, Worker, WorkerRole
 from dangan.db.web_models import WebAccount
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, NotFoundError
-from dangan.i18n import t
+from dangan.i18n import catalogue, current_language, t
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.services.workers import parse_role
@@ -127,6 +128,40 @@ def audit_rows(ctx: ProjectContext, person: str = "", kind: str = "",
                 for e in session.scalars(stmt.order_by(StageEvent.id.desc()).limit(PAGE_SIZE))]
 
 
+def kind_label(kind: str) -> str:
+    """An event kind in the reader's language: the line's (``workflow.event.*``) or the web
+    edge's (``web_forms.event.*``); an unknown kind as it is."""
+    for key in (f"workflow.event.{kind}", f"web_forms.event.{kind}"):
+        if key in catalogue():
+            return t(key)
+    return kind
+
+
+def _said(value: object) -> str:
+    """A recorded value for the reader: a message key (a refusal's reason) in their language,
+    a list joined, anything else as text."""
+    if isinstance(value, str):
+        pair = catalogue().get(value)
+        if pair is not None:  # recorded without its parameters: their places shown as …
+            return re.sub(r"\{[^{}]*\}", "…", pair[1] if current_language() == "en" else pair[0])
+        return value
+    if isinstance(value, list | tuple):
+        return "、".join(_said(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{_data_label(k)}：{_said(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _data_label(name: object) -> str:
+    key = f"web_forms.data.{name}"
+    return t(key) if key in catalogue() else str(name)
+
+
+def details(data: dict[str, object]) -> list[tuple[str, str]]:
+    """An event's recorded data as (label, value) lines in the reader's language."""
+    return [(_data_label(k), _said(v)) for k, v in data.items()]
+
+
 def audit_kinds(ctx: ProjectContext) -> list[str]:
     with ctx.transaction() as session:
         return sorted(session.scalars(select(StageEvent.kind).where(
@@ -153,6 +188,7 @@ async def audit_page(request: Request, ctx: Ctx, account: Officer, person: str =
             "web.forbidden", roles=_names([SECURITY_AUDITOR])))
     rows = audit_rows(ctx, person[:100], kind[:30], _day(day_from), _day(day_to), before)
     return render(request, "audit/trail.html", rows=rows, kinds=audit_kinds(ctx),
+                  kind_label=kind_label, said=_said, details=details,
                   person=person, kind=kind, day_from=day_from, day_to=day_to,
                   more=rows[-1].id if len(rows) == PAGE_SIZE else None)
 

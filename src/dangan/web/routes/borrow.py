@@ -30,6 +30,7 @@ from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, now, require_role
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -80,9 +81,19 @@ async def create(request: Request, ctx: Ctx, account: Planner,
                  next_count: Annotated[int | None, Form(ge=1, le=10_000)] = None,
                  remarks: Text = "") -> Response:
     picked = list(dict.fromkeys(c.strip() for c in codes or [] if c.strip()))
-    info = await act(request, account, lambda actor: borrow.create_borrow_batch(
-        ctx, actor, picked, next_count=None if picked else (next_count or None),
-        remarks=remarks))
+    try:
+        info = await act(request, account, lambda actor: borrow.create_borrow_batch(
+            ctx, actor, picked, next_count=None if picked else (next_count or None),
+            remarks=remarks))
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        # the desk again with the volumes ticked, the count and remarks typed, and why
+        typed = {"codes": picked, "next_count": next_count or "", "remarks": remarks}
+        return render(request, "borrow/desk.html", status_code=exc.http_status, q="",
+                      overdue=False, batches=borrow.list_borrow_batches(ctx),
+                      volumes=available_volumes(ctx, ""), may_plan=True, typed=typed,
+                      error=exc)
     return _to(f"/borrow/{info.no}", t("desk.borrow.created", no=info.no,
                                        count=info.volume_count))
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -29,6 +30,7 @@ from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, RawEntry, validate_catalogue
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
 from dangan.domain.keying import Difference
+from dangan.errors import DanganError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
 from dangan.services import indexing
@@ -36,6 +38,7 @@ from dangan.services.indexing import keying
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.templating import render
@@ -131,16 +134,39 @@ async def index_save(request: Request, ctx: Ctx, account: IndexAccount,
     record = _record(form, schema.record_fields, code)
     rows = _grid(form, schema.entry_fields)
     correction = str(form.get("correction") or "")[:2000]
-    with tempfile.TemporaryDirectory(prefix="dangan-index-") as tmp:
-        path = Path(tmp) / f"catalogue-{volume_id}.xlsx"
-        with path.open("wb") as out:
-            write_catalogue_workbook(out, schema, [VolumeCatalogue(code, record, rows)])
-        result = await act(request, account, lambda actor: indexing.import_catalogue(
-            ctx, actor, [path], replace=True, correction=correction))
+    checked = await run_in_threadpool(check, ctx, volume_id, record, rows)
+    if not checked.ok and not wants_json(request):  # said on the desk, every typed row kept
+        return _desk_again(request, ctx, volume_id, record, rows, checked.defects)
+    try:
+        with tempfile.TemporaryDirectory(prefix="dangan-index-") as tmp:
+            path = Path(tmp) / f"catalogue-{volume_id}.xlsx"
+            with path.open("wb") as out:
+                write_catalogue_workbook(out, schema, [VolumeCatalogue(code, record, rows)])
+            result = await act(request, account, lambda actor: indexing.import_catalogue(
+                ctx, actor, [path], replace=True, correction=correction))
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        return _desk_again(request, ctx, volume_id, record, rows,
+                           [{"is_error": True, "code": exc.key, "message": exc.message}],
+                           status=exc.http_status)
     response = RedirectResponse(f"/index/{volume_id}", status_code=303)
     set_flash(response, t("web_images.index.saved", items=result.items,
                           signed=len(result.signed)))
     return response
+
+
+def _desk_again(request: Request, ctx: ProjectContext, volume_id: int, record: dict[str, str],
+                rows: list[dict[str, str]], problems: list[Any], status: int = 422) -> Response:
+    """The desk re-rendered with what was typed (record and every row) and why it was not
+    saved, instead of an error page that drops the grid."""
+    schema = indexing.schema_of(ctx)
+    with ctx.transaction() as session:
+        head = volume_head(session, ctx.project_id, volume_id)
+        pages = page_rows(session, volume_id)
+    return render(request, "index/desk.html", status_code=status, volume=head, pages=pages,
+                  start=1, record=record, entries=rows or [{}], schema=schema, double=None,
+                  problems=problems, **_labels(schema))
 
 
 @router.post("/index/{volume_id}/keying")

@@ -243,10 +243,27 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
                                      defective=verdict.defective, inspected=verdict.inspected))
 
 
+def _require_qc_claim(ctx: ProjectContext, actor: engine.Actor, rework_id: int) -> None:
+    """Re-inspecting a rework of a batch at a QC level needs that level's claim of the batch
+    (the engine's ``require_claimant``: 409 ``workflow.not_claimed`` /
+    ``workflow.claimed_by_other``); a rework found after the batch passed QC has no claim to
+    hold and is left to ``qc.verify_rework``'s own checks."""
+    with ctx.transaction() as session:
+        item = session.get(Rework, rework_id)
+        if item is None or item.project_id != ctx.project_id or item.work_batch_id is None:
+            return  # verify_rework says what is wrong with it
+        batch = session.get(WorkBatch, item.work_batch_id)
+        if batch is not None and batch.stage in wf.QC_LEVELS:
+            engine.require_claimant(session, batch, batch.stage, actor)
+
+
 @router.post("/qc/{code}/verify/{rework_id}")
 async def qc_verify(request: Request, ctx: Ctx, account: QCAccount, code: str,
                     rework_id: int) -> Response:
-    await act(request, account, lambda actor: qc.verify_rework(ctx, actor, rework_id))
+    def work(actor: engine.Actor) -> None:
+        _require_qc_claim(ctx, actor, rework_id)
+        qc.verify_rework(ctx, actor, rework_id)
+    await act(request, account, work)
     return _back(_batch_url(code), t("web_images.qc.verified", id=rework_id))
 
 

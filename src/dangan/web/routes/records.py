@@ -118,14 +118,26 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
                       unbind_notes: Text = "", remarks: Text = "",
                       photos: Annotated[list[UploadFile] | None, Form()] = None) -> Response:
     await require_stage_role(request, account, code)
-    uploads = await _read_photos(photos or [])
+    typed = {"archive_code": archive_code, "pages_numbered": pages_numbered,
+             "unbind_notes": unbind_notes, "remarks": remarks}
+    try:
+        uploads = await _read_photos(photos or [])
 
-    def work(actor: Actor) -> int:
-        _check_in_batch(ctx, code, archive_code, actor)
-        return _record_with_photos(ctx, actor, archive_code, uploads, pages_numbered,
-                                   unbind_notes, remarks)
+        def work(actor: Actor) -> int:
+            _check_in_batch(ctx, code, archive_code, actor)
+            return _record_with_photos(ctx, actor, archive_code, uploads, pages_numbered,
+                                       unbind_notes, remarks)
 
-    await act(request, account, work)
+        await act(request, account, work)
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        from dangan.services.batches import work_batch_info  # as sort_page
+
+        # the form again with what was typed and why (a photo must be chosen again)
+        return render(request, "records/sort.html", status_code=exc.http_status,
+                      batch=work_batch_info(ctx, code), rows=sort_rows(ctx, code),
+                      is_sorter=account.has(wf.SORTER), typed=typed, error=exc)
     return _to(f"/records/sort/{quote(code, safe='')}",
                t("records.sort.saved", code=archive_code, pages=pages_numbered,
                  photos=len(uploads)))
@@ -198,9 +210,17 @@ async def agree(request: Request, ctx: Ctx, account: Lead,
                 remarks: Text = "") -> Response:
     """The archive-room lead signs the method: the signer is the signed-in account."""
     codes = [c.strip() for c in re.split(r"[\s,，、]+", trial_codes) if c.strip()]
-    await act(request, account, lambda _actor: rebind.agree_binding(
-        ctx, method, account.name, alignment=alignment, punch_allowed=punch_allowed,
-        trial_codes=codes, remarks=remarks))
+    try:
+        await act(request, account, lambda _actor: rebind.agree_binding(
+            ctx, method, account.name, alignment=alignment, punch_allowed=punch_allowed,
+            trial_codes=codes, remarks=remarks))
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        typed = {"method": method, "alignment": alignment, "punch_allowed": punch_allowed,
+                 "trial_codes": trial_codes, "remarks": remarks}
+        return render(request, "records/binding.html", status_code=exc.http_status,
+                      typed=typed, error=exc, **_binding(ctx, account))
     return _to("/records/binding", t("records.binding.agreed", method=t(f"records.method.{method}")))
 
 
