@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import Select, bindparam, select
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
@@ -23,6 +24,7 @@ from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
 from dangan.web import security as sec
+from dangan.web.errors import wants_json
 from dangan.web.settings import WebSettings
 
 SESSION_COOKIE = "dangan_session"
@@ -213,6 +215,20 @@ async def refuse_repeated_signoff(request: Request, account: sec.Account, batch_
         await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
                                 now(request))
         raise
+
+
+async def retried_signoff_page(request: Request, account: sec.Account, batch_code: str,
+                               stage: str, page: Callable[[DanganError], Response]
+                               ) -> Response | None:
+    """``refuse_repeated_signoff`` for a form: the page shown again with the refusal (``page``
+    renders it), or None when the sign-off is not a repeat; JSON clients get the error."""
+    try:
+        await refuse_repeated_signoff(request, account, batch_code, stage)
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        return page(exc)
+    return None
 
 
 async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]) -> T:

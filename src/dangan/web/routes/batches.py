@@ -24,7 +24,7 @@ from dangan.services.batches import work_batch_info
 from dangan.services.project import ProjectContext
 from dangan.services.workflow_state import graph_for
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_stage_role
+from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role, retried_signoff_page
 from dangan.web.errors import wants_json
 from dangan.web.queries import batch_volumes, batch_with_volumes
 from dangan.web.routes.auth import set_flash
@@ -93,12 +93,10 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
     for volumes lacking their pages or delivery files (refused otherwise). ``stage``: the
     stage the page showed (its form sends it), so a form sent again once the first went
     through is told apart: that stage was already signed, by whom and when."""
-    try:  # before the role check: the batch moved on, the next stage may be another role's
-        await refuse_repeated_signoff(request, account, code, stage)
-    except DanganError as exc:
-        if wants_json(request):
-            raise
-        return _page(request, ctx, account, code, exc)
+    # before the role check: the batch moved on, the next stage may be another role's
+    if again := await retried_signoff_page(
+            request, account, code, stage, lambda exc: _page(request, ctx, account, code, exc)):
+        return again
     await require_stage_role(request, account, code)
     try:
         result = await act(request, account,

@@ -30,8 +30,7 @@ from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, actor_of, refuse_repeated_signoff, require_role
-from dangan.web.errors import wants_json
+from dangan.web.deps import Ctx, actor_of, require_role, retried_signoff_page
 from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.templating import render
@@ -127,13 +126,9 @@ async def start_run(request: Request, ctx: Ctx, account: PackageAccount, code: s
     """Package the batch into ``form``; ``stage``: the stage the page showed. The form sent
     again once 上传 was signed and the batch moved on is told so (409
     ``workflow.already_signed``, the page shown again), and nothing is run."""
-    if stage.strip():
-        try:
-            await refuse_repeated_signoff(request, account, code, stage)
-        except DanganError as exc:
-            if wants_json(request):
-                raise
-            return _batch_page(request, ctx, code, exc)
+    if stage.strip() and (again := await retried_signoff_page(
+            request, account, code, stage, lambda exc: _batch_page(request, ctx, code, exc))):
+        return again
     forms = list(ctx.config.delivery.forms)
     if form not in forms:
         raise InputError("web_package.unknown_form", form=form[:10], choices=", ".join(forms))

@@ -27,8 +27,7 @@ from dangan.services import engine, qc, rework
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_role
-from dangan.web.errors import wants_json
+from dangan.web.deps import Ctx, CurrentAccount, act, require_role, retried_signoff_page
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.templating import render
@@ -228,14 +227,13 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
     """The verdict; a pass signs the QC level (``stage``: the level the page showed). The
     form sent again once that level was signed is told so — by whom, when (409
     ``workflow.already_signed``, the desk shown again) — not that no sample is open."""
-    try:
-        await refuse_repeated_signoff(request, account, code, stage)
-    except DanganError as exc:
-        if wants_json(request):
-            raise
+    def shown_again(exc: DanganError) -> Response:
         desk = batch_desk(ctx, code)
         return render(request, "qc/batch.html", status_code=exc.http_status, error=exc,
                       desk=desk, can=desk.actions(account))
+
+    if again := await retried_signoff_page(request, account, code, stage, shown_again):
+        return again
     verdict = await act(request, account, lambda actor: qc.decide(ctx, actor, code, remarks))
     key = "web_images.qc.passed" if verdict.passed and verdict.batch_advanced else \
         "web_images.qc.failed"

@@ -28,7 +28,7 @@ from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, act, refuse_repeated_signoff, require_role, require_stage_role
+from dangan.web.deps import Ctx, act, require_role, require_stage_role, retried_signoff_page
 from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
@@ -248,13 +248,11 @@ async def rebind_sign(request: Request, ctx: Ctx, account: Binder, code: str,
     ingested than the sorter numbered are rebound anyway, recorded per volume. The form
     sent again once the batch was signed is told so (409 ``workflow.already_signed``), not
     refused for the 还卷 role the batch now waits for."""
-    try:
-        await refuse_repeated_signoff(request, account, code, wf.REBIND)
-    except DanganError as exc:
-        if wants_json(request):
-            raise
-        return render(request, "records/binding.html", status_code=exc.http_status, error=exc,
-                      **_binding(ctx, account))
+    if again := await retried_signoff_page(
+            request, account, code, wf.REBIND,
+            lambda exc: render(request, "records/binding.html", status_code=exc.http_status,
+                               error=exc, **_binding(ctx, account))):
+        return again
     await require_stage_role(request, account, code)
     result = await act(request, account, lambda actor: rebind.rebind(
         ctx, actor, code, codes or [], remarks, accept_missing=accept_missing.strip()))

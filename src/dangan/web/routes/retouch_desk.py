@@ -32,8 +32,7 @@ from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, act, actor_of, refuse_repeated_signoff, require_role
-from dangan.web.errors import wants_json
+from dangan.web.deps import Ctx, act, actor_of, require_role, retried_signoff_page
 from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.routes.pages import page_rows, volume_head
@@ -166,13 +165,9 @@ async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: s
     """Start the batch's retouch run; ``stage``: the stage the page showed. The form sent
     again once the run signed 修图 and the batch moved on is told so (409
     ``workflow.already_signed``, the page shown again), and nothing is run."""
-    if stage.strip():
-        try:
-            await refuse_repeated_signoff(request, account, code, stage)
-        except DanganError as exc:
-            if wants_json(request):
-                raise
-            return _batch_page(request, ctx, code, exc)
+    if stage.strip() and (again := await retried_signoff_page(
+            request, account, code, stage, lambda exc: _batch_page(request, ctx, code, exc))):
+        return again
     actor = actor_of(ctx, account)
     total = _pages_to_do(ctx, code)
     run = runs.start(ctx, KIND, code, account.name, account.worker_id, total,
