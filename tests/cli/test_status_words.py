@@ -75,3 +75,13 @@ def test_qc_sample_units_in_chinese(project) -> None:  # type: ignore[no-untyped
     assert r.returncode == 0, r.stderr
     assert re.search(r"第 \d+ (页|件)|整卷", r.stdout), r.stdout
     assert not re.search(r"\b(item|page|volume)\b", r.stdout), r.stdout
+
+
+def test_status_lines_use_the_languages_colon(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "p"
+    assert dangan("init", "-p", str(home)).returncode == 0
+    zh = dangan("status", "-p", str(home))
+    assert zh.returncode == 0 and "数据库：" in zh.stdout and "未处理问题：0" in zh.stdout
+    assert "数据库:" not in zh.stdout
+    en = dangan("--lang", "en", "status", "-p", str(home))
+    assert en.returncode == 0 and "Database: " in en.stdout

@@ -70,10 +70,11 @@ def status(
         print_json(asdict(st))
         return
     console.print(f"[bold]{escape(t('status.title', name=st.name))}[/]")
-    console.print(f"{t('status.database')}: {escape(st.database)}", highlight=False)
-    console.print(f"{t('status.storage')}: {escape(st.storage)}", highlight=False)
-    console.print(f"{t('status.volumes')}: {st.volumes}    {t('status.pages_expected')}: "
-                  f"{st.pages_expected}    {t('status.open_defects')}: {st.open_defects}")
+    sep = t("status.sep")  # "：" in Chinese, ": " in English
+    console.print(f"{t('status.database')}{sep}{escape(st.database)}", highlight=False)
+    console.print(f"{t('status.storage')}{sep}{escape(st.storage)}", highlight=False)
+    console.print(f"{t('status.volumes')}{sep}{st.volumes}    {t('status.pages_expected')}{sep}"
+                  f"{st.pages_expected}    {t('status.open_defects')}{sep}{st.open_defects}")
     stages = Table(t("status.stage"), t("status.count"))
     for stage, count in sorted(st.by_stage.items()):
         stages.add_row(t(f"stage.{stage}"), str(count))

@@ -156,6 +156,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.count": ("数量", "Count"),
     "status.area": ("存储区", "Storage area"),
     "status.files": ("文件数", "Files"),
+    "status.sep": ("：", ": "),
     "status.database": ("数据库", "Database"),
     "status.storage": ("存储根目录", "Storage root"),
     "status.open_defects": ("未处理问题", "Open defects"),
