@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from retouch_synthetic import draw_page
+from test_deskew_check import _drawing
 
 from dangan.imaging.accuracy import rotation_of, to_continuous
 from dangan.imaging.context import RetouchOptions
@@ -97,13 +98,8 @@ def test_text_above_a_rule_at_another_angle_has_no_one_skew_left() -> None:
 
 
 def test_ink_without_lines_is_unmeasured_not_disputed() -> None:
-    rng = np.random.default_rng(3)
-    ink = np.zeros((420, 600), np.uint8)
-    for _ in range(30):  # rings and loops, no line of text
-        centre = (int(rng.integers(40, 560)), int(rng.integers(40, 380)))
-        axes = (int(rng.integers(8, 50)), int(rng.integers(8, 50)))
-        cv2.ellipse(ink, centre, axes, float(rng.uniform(0, 180)), 0, 360, 255, 2)
-    assert skew_left_checked(ink_points(ink), 12.0, 1.0) == (None, False)
+    # rings and loops, no line of text (the drawing of test_deskew_check)
+    assert skew_left_checked(_drawing(), 12.0, 1.0) == (None, False)
 
 
 def _spread(left_deg: float, right_deg: float) -> tuple[bytes, list[np.ndarray]]:
