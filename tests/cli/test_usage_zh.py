@@ -91,3 +91,16 @@ def test_init_help_names_every_storage_area_it_creates(tmp_path) -> None:  # typ
     made = tmp_path / "p"
     assert dangan("init", "-p", str(made), "--template", "court").returncode == 0
     assert {area.value for area in AREAS} <= {p.name for p in (made / "storage").iterdir()}
+
+
+def test_help_names_value_types_in_the_users_language() -> None:
+    """Typer's type column (<str>, <path>, <bool>) and a metavar set in code (REASON) were
+    English on a Chinese screen; a flag's <bool> says nothing its name does not."""
+    r = dangan("signoff", "--help", env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    for english in ("<str>", "<path>", "<bool>", "<int>", "REASON", "list[str]"):
+        assert english not in r.stdout, (english, r.stdout)
+    assert "<文本>" in r.stdout and "<路径>" in r.stdout and "<原因>" in r.stdout
+    assert "<文本…>" in r.stdout  # --volume takes several
+    r = dangan("--lang", "en", "signoff", "--help", env={"COLUMNS": "200"})
+    assert "<text>" in r.stdout and "<path>" in r.stdout and "<bool>" not in r.stdout

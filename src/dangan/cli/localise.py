@@ -68,9 +68,33 @@ def _localised_help_option(original: Any) -> Any:
         option = original(ctx)
         if option is not None:
             option.help = t("cli.opt.help")
+            if hasattr(option, "display_type_rich"):
+                option.display_type_rich = _localised_type(option.display_type_rich)
         return option
 
     return get_help_option
+
+
+# Typer's type column (``<str>``, ``<path>`` …) and the metavars set in code, by catalogue key;
+# a flag's ``<bool>`` says nothing its name does not, so it is left out.
+TYPE_LABELS = {
+    "<str>": "cli.type.text", "<path>": "cli.type.path", "<int>": "cli.type.int",
+    "<int range>": "cli.type.int", "<list[str]>": "cli.type.texts",
+    "<list[Path]>": "cli.type.paths", "<bool>": None, "REASON": "cli.type.reason",
+}
+
+
+def _localised_type(original: Any) -> Any:
+    """A parameter's ``display_type_rich`` whose label is taken from the catalogue."""
+
+    def display_type_rich(ctx: Any) -> str | None:
+        label = original(ctx)
+        if label not in TYPE_LABELS:
+            return label
+        key = TYPE_LABELS[label]
+        return t(key) if key else None
+
+    return display_type_rich
 
 
 def localise(root: Any) -> None:
@@ -96,6 +120,9 @@ def localise(root: Any) -> None:
         for param in command.params:
             if not hasattr(param, "help"):
                 continue
+            if hasattr(param, "display_type_rich") and not getattr(param, "_dangan_type", False):
+                param.display_type_rich = _localised_type(param.display_type_rich)
+                param._dangan_type = True
             for candidate in param_keys(path, param):
                 if candidate in messages:
                     param.help = t(candidate)
