@@ -104,11 +104,18 @@ def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
 @qc_app.command("verify")
 def qc_verify(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
               inspector: str = worker_option("cli.opt.qc_inspector"),
-              remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
+              remarks: str = typer.Option("", "--remarks"),
+              reject: bool = typer.Option(False, "--reject"), project: Path = Project) -> None:
     """复检一项已签字的返工（小批次已过质检后发现的问题）。"""
-    from dangan.services.qc import verify_rework
+    from dangan.services.rework import reject_rework, verify_rework
 
-    verify_rework(ctx := open_ctx(project), resolve_actor(ctx, inspector), rework_id, remarks)
+    ctx = open_ctx(project)
+    if reject:
+        again = reject_rework(ctx, resolve_actor(ctx, inspector), rework_id, remarks)
+        console.print(escape(t("rework.rejected", id=rework_id, again=again.id,
+                               assignee=again.assignee or "-")))
+        return
+    verify_rework(ctx, resolve_actor(ctx, inspector), rework_id, remarks)
     console.print(escape(t("rework.verified", id=rework_id)))
 
 

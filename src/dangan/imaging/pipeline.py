@@ -298,7 +298,10 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
         opts = replace(opts, dpi=round(dpi))
     rgb = pixels if pixels.ndim == 3 else None
     grey = _grey_of(pixels)
-    half = half_size(rgb) if rgb is not None and opts.mode == "colour" else None
+    # The analysis image is the same whatever the output mode: orientation and deskew are
+    # decided on it, and the mode must not change them (the half-size copy also gives the
+    # colour render its chroma grid).
+    half = half_size(rgb) if rgb is not None else None
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
     if not sure_dpi and DPI_UNCERTAIN not in report.review:

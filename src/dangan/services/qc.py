@@ -27,6 +27,10 @@ from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.services.rework import open_rework_in_session, rework_unassigned_defects
 
+# re-inspection of one rework (复检通过 / 复检不通过) lives with the rework it decides
+from dangan.services.rework import reject_rework as reject_rework
+from dangan.services.rework import verify_rework as verify_rework
+
 Unit = tuple[int, str, int]  # (volume_id, "item"|"page"|"volume", item seq | page_no | 0)
 
 
@@ -341,33 +345,6 @@ def _defect_params(archive_code: str, page_no: int | None, item_seq: int | None,
     """What the defect's text is rendered from when read (``defect.<code>``)."""
     return {"path": "", "volume": archive_code, "page": "" if page_no is None else page_no,
             "item": "" if item_seq is None else item_seq, "note": message}
-
-
-def verify_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
-                  remarks: str = "") -> None:
-    """Re-inspect one reworked defect outside a sampling round (the batch had already passed
-    QC when the defect was found): the inspector confirms the correction."""
-    with ctx.transaction() as session:
-        item = session.get(Rework, rework_id, with_for_update=True)
-        if item is None or item.project_id != ctx.project_id:
-            raise InputError("rework.not_found", id=rework_id)
-        if item.status != "done":
-            raise StateError("rework.not_done", id=rework_id,
-                             status=t(f"rework.status.{item.status}"))
-        engine.require_any_role(actor, frozenset({wf.QC_INSPECTOR}))
-        if actor.worker_id == item.assignee_id:
-            raise StateError("rework.self_verify", name=actor.name)
-        at = ws.now()
-        item.status = "verified"
-        item.verified_at = at
-        defect = session.get(Defect, item.defect_id) if item.defect_id else None
-        if defect is not None and defect.status == "fixed":
-            defect.status = "verified"
-        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, actor.name,
-                     stage=item.stage, worker_id=actor.worker_id, volume_id=item.volume_id,
-                     work_batch_id=item.work_batch_id, remarks=remarks, at=at,
-                     data={"rework_id": item.id, "defect_id": item.defect_id,
-                           "decision": "verified"})
 
 
 def _verify_fixed(session: Session, project_id: int, actor: Actor, batch: WorkBatch,

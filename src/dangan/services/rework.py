@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
 from dangan.domain import workflow as wf
-from dangan.errors import ConflictError, NotFoundError, StateError
+from dangan.errors import ConflictError, InputError, NotFoundError, StateError
 from dangan.i18n import catalogue, current_language, t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
@@ -60,11 +60,15 @@ def defect_text(defect: Defect) -> str:
 
 def open_rework_in_session(session: Session, project_id: int, defect: Defect,
                            person: str, at: datetime | None = None,
-                           graph: wf.StageGraph | None = None) -> Rework:
+                           graph: wf.StageGraph | None = None, *,
+                           again: Rework | None = None, note: str = "") -> Rework:
     """Send a defect back to the worker responsible for the stage where it arose.
 
     Defects recorded by the automatic checks may lack the stage, batch or responsible worker;
-    they are filled in here from the code's area and the sign-offs.
+    they are filled in here from the code's area and the sign-offs. ``again``: a rework
+    rejected at re-inspection — the new one goes to the same stage and the same worker who
+    signed that one off, and its event names it; ``note``: the inspector's words, kept
+    with the reason the worker reads.
     """
     volume = session.get(Volume, defect.volume_id) if defect.volume_id is not None else None
     if defect.work_batch_id is None and volume is not None:
@@ -75,8 +79,10 @@ def open_rework_in_session(session: Session, project_id: int, defect: Defect,
         defect.responsible_id = ws.responsible_for(session, volume, defect.stage)
     rework = Rework(project_id=project_id, work_batch_id=defect.work_batch_id,
                     volume_id=defect.volume_id, defect_id=defect.id,
-                    stage=defect.stage or "", assignee_id=defect.responsible_id,
-                    reason=defect_text(defect) or defect.code, created_at=at or ws.now())
+                    stage=(again.stage if again else defect.stage) or "",
+                    assignee_id=again.assignee_id if again else defect.responsible_id,
+                    reason=" ".join(filter(None, (defect_text(defect) or defect.code, note))),
+                    created_at=at or ws.now())
     session.add(rework)
     session.flush()
     if volume is not None:
@@ -88,9 +94,37 @@ def open_rework_in_session(session: Session, project_id: int, defect: Defect,
     ws.add_event(session, project_id, wf.EVENT_REWORK_OPEN, person, stage=rework.stage,
                  worker_id=rework.assignee_id, volume_id=rework.volume_id,
                  work_batch_id=rework.work_batch_id, remarks=rework.reason,
-                 data={"rework_id": rework.id, "defect_id": defect.id, "code": defect.code},
+                 data={"rework_id": rework.id, "defect_id": defect.id, "code": defect.code,
+                       **({"rejected_rework_id": again.id} if again else {})},
                  at=at)
     return rework
+
+
+# A rework re-inspected and found still wrong (复检不通过): closed with this status, its
+# defect open again and a new rework of the same stage for the same worker.
+REJECTED = "rejected"
+
+
+def reject_in_session(session: Session, project_id: int, rework: Rework, actor: Actor,
+                      remarks: str, at: datetime) -> Rework:
+    """复检不通过: the re-inspected rework is closed as rejected (inspector and time recorded,
+    the reason in the event), its defect is open again and goes back as a new rework to the
+    same stage and worker. The defect is the same one: charged once, never twice."""
+    rework.status = REJECTED
+    rework.verified_at = at
+    defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
+    if defect is None:  # every rework is opened from a defect
+        raise NotFoundError("rework.not_found", id=rework.id)
+    if defect.status == "fixed":
+        defect.status = "open"
+        defect.resolved_at = None
+    ws.add_event(session, project_id, wf.EVENT_QC_DECISION, actor.name, stage=rework.stage,
+                 worker_id=actor.worker_id, volume_id=rework.volume_id,
+                 work_batch_id=rework.work_batch_id, remarks=remarks, at=at,
+                 data={"rework_id": rework.id, "defect_id": rework.defect_id,
+                       "decision": REJECTED})
+    return open_rework_in_session(session, project_id, defect, actor.name, at, again=rework,
+                                  note=t("rework.rejected_note", remarks=remarks))
 
 
 def rework_unassigned_defects(session: Session, project_id: int, batch_id: int,
@@ -157,6 +191,62 @@ def _settle(session: Session, rework: Rework) -> None:
                 Claim.work_batch_id == batch.id, Claim.released_at.is_(None),
                 Claim.stage == batch.stage))
             batch.status = wf.CLAIMED if held else wf.WAITING
+
+
+def _reinspected(session: Session, project_id: int, actor: Actor, rework_id: int) -> Rework:
+    """The rework a re-inspection (复检) decides on, after the checks both outcomes share: it
+    is done and not yet decided, the actor is a QC inspector other than who reworked it, and
+    — while its batch is at a QC level — holds that level's claim of the batch (the engine's
+    ``require_claimant``: ``workflow.not_claimed`` / ``workflow.claimed_by_other``). A rework
+    of a defect found after the batch passed QC has no claim to hold."""
+    item = session.get(Rework, rework_id, with_for_update=True)
+    if item is None or item.project_id != project_id:
+        raise InputError("rework.not_found", id=rework_id)
+    if item.status != "done":
+        raise StateError("rework.not_done", id=rework_id,
+                         status=t(f"rework.status.{item.status}"))
+    engine.require_any_role(actor, frozenset({wf.QC_INSPECTOR}))
+    if actor.worker_id == item.assignee_id:
+        raise StateError("rework.self_verify", name=actor.name)
+    batch = session.get(WorkBatch, item.work_batch_id) if item.work_batch_id else None
+    if batch is not None and batch.stage in wf.QC_LEVELS:
+        engine.require_claimant(session, batch, batch.stage, actor)
+    return item
+
+
+def verify_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
+                  remarks: str = "") -> None:
+    """Re-inspect one reworked defect outside a sampling round (the batch had already passed
+    QC when the defect was found, or the inspector holding the batch's QC claim looks at it
+    before the next sample): the inspector confirms the correction (复检通过)."""
+    with ctx.transaction() as session:
+        item = _reinspected(session, ctx.project_id, actor, rework_id)
+        at = ws.now()
+        item.status = "verified"
+        item.verified_at = at
+        defect = session.get(Defect, item.defect_id) if item.defect_id else None
+        if defect is not None and defect.status == "fixed":
+            defect.status = "verified"
+        ws.add_event(session, ctx.project_id, wf.EVENT_QC_DECISION, actor.name,
+                     stage=item.stage, worker_id=actor.worker_id, volume_id=item.volume_id,
+                     work_batch_id=item.work_batch_id, remarks=remarks, at=at,
+                     data={"rework_id": item.id, "defect_id": item.defect_id,
+                           "decision": "verified"})
+
+
+def reject_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
+                  remarks: str) -> ReworkInfo:
+    """复检不通过: the page is still wrong. The same checks as ``verify_rework``; the reason is
+    required (the worker reads it). The rework is closed as rejected with the inspector and
+    time, its defect stays open and goes back as a new rework to the same stage and worker
+    (``reject_in_session``). Returns the new rework."""
+    if not remarks.strip():
+        raise InputError("rework.reject_needs_reason", id=rework_id)
+    with ctx.transaction() as session:
+        item = _reinspected(session, ctx.project_id, actor, rework_id)
+        again = reject_in_session(session, ctx.project_id, item, actor, remarks.strip(),
+                                  ws.now())
+        return _info(session, again)
 
 
 def list_rework(ctx: ProjectContext, *, assignee: str | None = None, batch: str | None = None,

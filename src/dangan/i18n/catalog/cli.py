@@ -311,6 +311,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.opt.rework.list.worker": ("只列出此人的返工", "Only this worker's rework"),
     "cli.opt.rework.list.all_": ("包括已完成的", "Include finished items"),
     "cli.opt.rework.done.worker": ("返工责任人（已登记）", "The responsible worker (registered)"),
+    "cli.opt.qc.verify.reject": ("复检不通过：退回同一环节的责任人重新返工（须用 --remarks 写明仍有的问题）",
+                                 "Reject the rework: back to the same stage and worker (the "
+                                 "reason, what is still wrong, in --remarks)"),
     "cli.opt.rebind.agree.method": ("thread / glue_tube / sewing", "thread / glue_tube / sewing"),
     "cli.opt.rebind.agree.trial": ("试装案卷档号", "Archive code of a trial volume"),
     "cli.opt.rebind.agree.alignment": ("对齐方式", "Alignment"),

@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rework.status.open": ("待返工", "open"),
     "rework.status.done": ("已返工待复检", "done, awaiting re-inspection"),
     "rework.status.verified": ("已复检", "verified"),
+    "rework.status.rejected": ("复检不通过，已重新返工", "rejected at re-inspection, reworked again"),
     # --- configuration errors: pydantic's error types ---
     "config.error_type.extra_forbidden": ("未知的设置项", "unknown setting"),
     "config.error_type.missing": ("缺少必填项", "required setting missing"),

@@ -64,6 +64,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.rework.open": ("待返工", "waiting"),
     "reports.rework.done": ("已返工待复检", "done, to verify"),
     "reports.rework.verified": ("已复检", "verified"),
+    "reports.rework.rejected": ("复检不通过（已重新返工）", "rejected at re-inspection (reworked again)"),
     "reports.pay.title": ("计件工资", "Piece-rate pay"),
     "reports.pay.slips": ("工资汇总", "Pay slips"),
     "reports.pay.lines": ("工资明细", "Pay lines"),

@@ -28,4 +28,5 @@ MESSAGES = {
     "web_forms.data.defect_id": ("问题号", "defect no."),
     "web_forms.data.decision": ("结论", "decision"),
     "web_forms.data.inspection_id": ("抽检号", "inspection no."),
+    "web_forms.data.rejected_rework_id": ("复检不通过的返工号", "rework rejected at re-inspection"),
 }

@@ -186,6 +186,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rework.not_done": ("返工 #{id} 尚未由责任人签字（{status}）", "Rework #{id} is not signed off by its worker yet ({status})"),
     "rework.self_verify": ("{name} 不能复检自己的返工", "{name} cannot re-inspect their own rework"),
     "rework.verified": ("返工 #{id} 已复检确认", "Rework #{id} re-inspected and confirmed"),
+    "rework.reject_needs_reason": ("复检不通过须写明仍有的问题（返工 #{id}）",
+                                   "A rejected re-inspection needs the reason: what is still "
+                                   "wrong (rework #{id})"),
+    "rework.rejected_note": ("（复检不通过：{remarks}）", "(rejected at re-inspection: {remarks})"),
+    "rework.rejected": ("返工 #{id} 复检不通过，已退回 {assignee} 重新返工（返工 #{again}）",
+                        "Rework #{id} rejected at re-inspection; sent back to {assignee} "
+                        "again (rework #{again})"),
     "rework.none": ("没有返工", "No rework"),
     # --- return ---
     "return.not_out": ("借卷批次 {no} 不是借出状态（{status}）", "Borrow batch {no} is not out ({status})"),
