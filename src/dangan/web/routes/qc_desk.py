@@ -241,28 +241,24 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
                                      defective=verdict.defective, inspected=verdict.inspected))
 
 
-def _require_qc_claim(ctx: ProjectContext, actor: engine.Actor, rework_id: int) -> None:
-    """Re-inspecting a rework of a batch at a QC level needs that level's claim of the batch
-    (the engine's ``require_claimant``: 409 ``workflow.not_claimed`` /
-    ``workflow.claimed_by_other``); a rework found after the batch passed QC has no claim to
-    hold and is left to ``qc.verify_rework``'s own checks."""
-    with ctx.transaction() as session:
-        item = session.get(Rework, rework_id)
-        if item is None or item.project_id != ctx.project_id or item.work_batch_id is None:
-            return  # verify_rework says what is wrong with it
-        batch = session.get(WorkBatch, item.work_batch_id)
-        if batch is not None and batch.stage in wf.QC_LEVELS:
-            engine.require_claimant(session, batch, batch.stage, actor)
-
-
 @router.post("/qc/{code}/verify/{rework_id}")
 async def qc_verify(request: Request, ctx: Ctx, account: QCAccount, code: str,
                     rework_id: int) -> Response:
-    def work(actor: engine.Actor) -> None:
-        _require_qc_claim(ctx, actor, rework_id)
-        qc.verify_rework(ctx, actor, rework_id)
-    await act(request, account, work)
+    """复检通过. The service checks the QC claim of a batch at a QC level (409
+    ``workflow.not_claimed`` / ``workflow.claimed_by_other``; the rework stays done)."""
+    await act(request, account, lambda actor: rework.verify_rework(ctx, actor, rework_id))
     return _back(_batch_url(code), t("web_images.qc.verified", id=rework_id))
+
+
+@router.post("/qc/{code}/reject/{rework_id}")
+async def qc_reject(request: Request, ctx: Ctx, account: QCAccount, code: str, rework_id: int,
+                    remarks: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """复检不通过: the same checks as 复检通过, the reason required; the rework goes back to
+    the same stage and worker."""
+    again = await act(request, account,
+                      lambda actor: rework.reject_rework(ctx, actor, rework_id, remarks))
+    return _back(_batch_url(code), t("web_images.qc.rejected", id=rework_id,
+                                     assignee=again.assignee or "—"))
 
 
 def _volume_in_batch(session: Session, project_id: int, code: str, volume_id: int) -> None:
