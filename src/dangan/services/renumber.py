@@ -1,7 +1,8 @@
 """Use case: renumber a scanned volume's pages — insert missed pages, remove extra scans,
 close gaps — journalled and crash-safe (``dangan renumber``, the scan station's remove and
 insert). A volume already ingested changes only with ``force``, recorded in the project and
-signed by a registered worker."""
+signed by a registered worker. A change made by a named worker of a project needs that
+worker's scan claim of the volume's work batch — checked here, whoever calls."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dangan.db.models import StageEvent, Volume
+from dangan.db.models import StageEvent, Volume, WorkBatch
+from dangan.domain import workflow as wf
 from dangan.domain.naming import NamingRules
 from dangan.domain.pages import PlanError, plan_renumber
 from dangan.errors import InputError, NotFoundError, StateError
@@ -23,6 +25,8 @@ from dangan.i18n import t
 from dangan.intake import renumber as rn
 from dangan.intake.check import inspect_files
 from dangan.intake.walk import Walker
+from dangan.services import engine
+from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.intake import RECEIPT
 from dangan.services.project import ProjectContext
@@ -53,15 +57,22 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
     """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe.
 
     Changing an ingested volume (``force``) is recorded in the project and signed by
-    ``actor``, a registered worker; without one it is refused before anything moves."""
+    ``actor``, a registered worker; without one (or without the project) it is refused
+    before anything moves. Any change by ``actor`` in a project needs their scan claim of
+    the volume's work batch (``workflow.not_claimed`` / ``workflow.claimed_by_other``), as
+    on the scan station; it is checked before an interrupted change is finished too."""
     vdir = volume_dir.resolve()
     if not vdir.is_dir():
         raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
+    if ctx is not None and actor is not None:
+        require_scan_claim(ctx, actor, vdir)
     recovered, _ = rn.recover(str(vdir))
     receipt = vdir / RECEIPT
     if receipt.exists() and not force:
         raise StateError("intake.renumber.ingested", volume=vdir.name)
-    if receipt.exists() and ctx is not None and actor is None:
+    if receipt.exists() and ctx is None:
+        raise InputError("intake.renumber.ingested_needs_project", volume=vdir.name)
+    if receipt.exists() and actor is None:
         raise InputError("workflow.worker_required", what=vdir.name)
     for f in files:
         if not f.is_file() or f.is_symlink():
@@ -112,6 +123,20 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
         if ctx is not None and actor is not None:
             _record_renumber(ctx, vdir, change, actor)
     return result
+
+
+def require_scan_claim(ctx: ProjectContext, actor: Actor, vdir: Path) -> None:
+    """A page change needs the scan claim of the volume's work batch, as ingest needs it to
+    sign: the engine's ``require_claimant`` (not claimed → ``workflow.not_claimed``, held by
+    another → ``workflow.claimed_by_other``); a volume on no work batch has no claim to hold
+    (``intake.renumber.no_batch``)."""
+    code = ctx.rules.parse_folder(vdir.name).archive_code
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, code)
+        batch = session.get(WorkBatch, volume.work_batch_id) if volume.work_batch_id else None
+        if batch is None:
+            raise StateError("intake.renumber.no_batch", volume=code)
+        engine.require_claimant(session, batch, wf.SCAN, actor)
 
 
 def _record_renumber(ctx: ProjectContext, vdir: Path, change: dict[str, Any],

@@ -109,6 +109,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.renumber.ingested": ("案卷 {volume} 已入库（已扫描），如确需修改请加 --force，修改将被记录",
                                  "Volume {volume} is already ingested; use --force to change it (the change is recorded)"),
     "intake.renumber.nothing": ("无需改动", "Nothing to change"),
+    "intake.renumber.ingested_needs_project": (
+        "案卷 {volume} 已入库：修改须记录在项目中并由经手人签字，请用 -p 指明项目、-w 写明经手人",
+        "Volume {volume} is ingested: a change is recorded in the project and signed; give the "
+        "project with -p and the worker with -w"),
+    "intake.renumber.no_batch": (
+        "案卷 {volume} 不在任何小批次中：先领取该卷所在小批次的扫描任务，才能增删页",
+        "Volume {volume} is in no work batch: claim its batch for scanning before changing "
+        "its pages"),
     "intake.lock.busy": ("此项目上另一个 {command} 正在运行（主机 {host}，进程 {pid}，开始于 {since}），请等它结束后再运行",
                          "Another {command} is running on this project (host {host}, process {pid}, since {since}); run again when it has finished"),
     "intake.renumber.busy": ("另一个进程（重排、本地副本清理或 dangan watch）正在处理 {path}，请等它结束后再运行",
