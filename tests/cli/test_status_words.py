@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cli.runner import dangan
 from dangan.db.models import Rework, Volume, WorkBatch
-from dangan.errors import StateError
+from dangan.errors import ConflictError, StateError
 from dangan.services import borrow, qc, rework
 from dangan.services.engine import resolve_actor
 from workflow.helpers import add_people, add_volumes, borrow_and_split
@@ -39,11 +39,11 @@ def test_status_words_are_labels(project) -> None:  # type: ignore[no-untyped-de
         borrow.confirm_borrow(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师")
     assert err.value.key == "borrow.already_confirmed"
     assert "已借出" in err.value.message and not ENGLISH.search(err.value.message)
-    with pytest.raises(StateError) as err:
+    with pytest.raises(ConflictError) as twice:
         borrow.create_borrow_batch(ctx, resolve_actor(ctx, "王借"),
                                    archive_codes=["1997-民-0014-0001"])
-    assert err.value.key == "borrow.volume_not_available"
-    assert not ENGLISH.search(err.value.message) and "（当前：" in err.value.message
+    assert twice.value.key == "borrow.volume_on_open_borrow"
+    assert not ENGLISH.search(twice.value.message) and "（已借出）" in twice.value.message
     done, open_, verified = _reworks(ctx, ["done", "open", "verified"])
     with pytest.raises(StateError) as err:
         rework.complete_rework(ctx, resolve_actor(ctx, "张扫"), done)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.records import BorrowBatchInfo, RegisterRow
-from dangan.errors import InputError, StateError
+from dangan.errors import ConflictError, InputError, StateError
 from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
@@ -42,11 +42,18 @@ def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequen
             volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
         if not volumes:
             raise InputError("borrow.no_volumes")
+        # the rows locked and read again: of two clerks listing one volume at once, the second
+        # waits for the first and then sees the volume on its borrow batch (PostgreSQL; SQLite
+        # writers are serialised by BEGIN IMMEDIATE)
+        session.scalars(select(Volume).where(Volume.id.in_({v.id for v in volumes}))
+                        .order_by(Volume.id).with_for_update()
+                        .execution_options(populate_existing=True)).all()
         seen: set[int] = set()
         for v in volumes:
             if v.id in seen:
                 raise InputError("borrow.duplicate_volume", code=v.archive_code)
             seen.add(v.id)
+            _refuse_open_borrow(session, v)
             if v.borrow_batch_id is not None or v.stage != wf.REGISTERED:
                 raise StateError("borrow.volume_not_available", code=v.archive_code,
                                  stage=t(f"stage.{v.stage}"))
@@ -69,6 +76,17 @@ def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequen
         session.flush()
         assert wf.BORROW in graph
         return _info(session, batch, with_rows=False)
+
+
+def _refuse_open_borrow(session: Session, volume: Volume) -> None:
+    """A volume already on a borrow batch not yet returned (listed or out) is never listed
+    on a second one: the refusal names the volume and that borrow batch."""
+    if volume.borrow_batch_id is None:
+        return
+    held = session.get(BorrowBatch, volume.borrow_batch_id)
+    if held is not None and held.status != wf.BORROW_RETURNED:
+        raise ConflictError("borrow.volume_on_open_borrow", code=volume.archive_code,
+                            no=held.no, status=t(f"workflow.status.{held.status}"))
 
 
 def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str, *,

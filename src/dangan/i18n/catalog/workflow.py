@@ -90,6 +90,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "borrow.duplicate_volume": ("案卷 {code} 重复列出", "Volume {code} is listed twice"),
     "borrow.volume_not_available": ("案卷 {code} 不能借出（当前：{stage}）",
                                     "Volume {code} cannot be borrowed (now: {stage})"),
+    "borrow.volume_on_open_borrow": ("案卷 {code} 已在借卷批次 {no} 中（{status}），未归还前不能再借",
+                                     "Volume {code} is already on borrow batch {no} ({status}); "
+                                     "it cannot be borrowed again before it is returned"),
     "borrow.already_confirmed": ("借卷批次 {no} 已确认（{status}）", "Borrow batch {no} was already confirmed ({status})"),
     "borrow.archive_staff_required": ("需要档案室人员签字确认（--archive-staff）",
                                       "The archive-room staff must confirm (--archive-staff)"),
