@@ -202,3 +202,22 @@ def test_the_stage_names_are_those_the_estimate_has_rates_for() -> None:
     from dangan.reports.estimate import DEFAULT_STAGE_RATES
 
     assert set(DEFAULT_STAGE_RATES) | {wf.SCAN} == set(wf.ALL_STAGES)
+
+
+@pytest.mark.parametrize(("edit", "key"), [
+    (("scan_per_page = 0.48", "scan_per_page = -0.48"), "piece_rates.scan_per_page"),
+    (("[pay]", "[pay]\ndeduction_per_defect = { skew = -2 }"), "pay.deduction_per_defect.skew"),
+    (("[workload]", "[workload]\nstage_rates = { retouch = 0 }"), "workload.stage_rates.retouch"),
+])
+def test_a_negative_rate_is_refused_at_its_line(edit: tuple[str, str], key: str,
+                                                 tmp_path: Path) -> None:
+    """A negative piece rate paid a worker less than nothing for work done, a negative
+    deduction paid them for a defect; a pace of 0 pages a day divides by zero in the estimate."""
+    text = template_text("court", "p")
+    if edit[0] not in text:  # the court template may not write the section: add it
+        text += f"\n{edit[0]}\n"
+    text = text.replace(edit[0], edit[1], 1)
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "dangan.toml")
+    assert info.value.key == "config.invalid"
+    assert any(key in d for d in info.value.details), info.value.details

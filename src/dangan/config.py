@@ -74,6 +74,8 @@ def _known_stage(v: str) -> str:
 
 DefectType = Annotated[str, AfterValidator(_known_defect_type)]
 StageName = Annotated[str, AfterValidator(_known_stage)]
+# 元 a unit or a defect: a negative figure would pay for a defect or charge for work.
+Money = Annotated[float, Field(ge=0)]
 
 
 class Section(BaseModel):
@@ -213,11 +215,11 @@ class WorkloadConfig(Section):
     pages_per_person_day: int = Field(2000, ge=1)
     borrow_due_days: int = Field(30, ge=1)
     # pages per person-day by stage for the estimate (dangan.reports.estimate has defaults)
-    stage_rates: dict[StageName, float] = {}
+    stage_rates: dict[StageName, Annotated[float, Field(gt=0)]] = {}
 
 
 class PayConfig(Section):
-    deduction_per_defect: dict[DefectType, float] = {}  # 元 per defect type, e.g. skew = 0.5
+    deduction_per_defect: dict[DefectType, Money] = {}  # 元 per defect type, e.g. skew = 0.5
     default_deduction: float = Field(1.0, ge=0)  # 元 for a type not listed
     mentor_share: float = Field(0.5, ge=0, le=1)  # share of a probationer's deduction
 
@@ -298,7 +300,7 @@ class ProjectConfig(Section):
     qc: QCConfig = QCConfig()
     workload: WorkloadConfig = WorkloadConfig()
     workflow: WorkflowConfig = WorkflowConfig()
-    piece_rates: dict[str, float] = {}
+    piece_rates: dict[str, Money] = {}
     pay: PayConfig = PayConfig()
     storage: StorageConfig = StorageConfig()
     web: WebConfig = WebConfig()
