@@ -33,7 +33,10 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    the pictures must correlate too (``picture``: another photo above a caption alike but
    for a few characters is another sheet), and no punched hole of either scan may lie on
    plain paper of the other where its black bed would show it (a sheet scanned twice has
-   the same holes).
+   the same holes). In the search these checks stop at the first that tells two sheets
+   (the ink difference counted only until it is over its limit), and the pictures' tone is
+   taken only for a sparse match: most pairs of one layout are two sheets, told by the ink
+   alone (``confirm(..., thorough=False)``, the thorough comparison's verdict).
 
 ``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
 
@@ -116,12 +119,13 @@ def find_duplicates(marks: Sequence[bytes], groups: Sequence[int],
     each naming all the copies.
     """
     unpacked = [Marks.unpack(m) if m else Marks.unpack(b"") for m in marks]
-    cache = InkCache(load)
+    cache = InkCache(load, tones=False)  # tone maps only where a comparison needs them
     sheets = _Sheets(len(marks))
     confirmed: dict[tuple[int, int], Comparison] = {}
 
     def compared(i: int, j: int) -> Comparison | None:
-        return confirm(unpacked[i], unpacked[j], partial(cache.get, i), partial(cache.get, j))
+        return confirm(unpacked[i], unpacked[j], partial(cache.get, i), partial(cache.get, j),
+                       thorough=False)
 
     def same(i: int, j: int) -> Comparison | None:
         comp = compared(i, j)

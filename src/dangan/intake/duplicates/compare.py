@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -26,6 +26,7 @@ from dangan.intake.duplicates.sheet import (
     mid_grey,
     mid_scan,
     off_sheet,
+    toned,
     unseen_marks,
 )
 from dangan.intake.duplicates.tiles import MAX_DIFFERING_PX, compare_inks, unmatched_marks
@@ -61,9 +62,11 @@ class Comparison:
 class InkCache:
     """Mid-size scans of the pages confirmed so far (each file decoded at most once)."""
 
-    def __init__(self, load: Callable[[int], bytes | None], size: int = 64) -> None:
+    def __init__(self, load: Callable[[int], bytes | None], size: int = 64,
+                 tones: bool = True) -> None:
         self._load = load
         self._size = size
+        self._tones = tones  # False: tone maps left for ``toned`` (``confirm`` adds them)
         self._items: OrderedDict[int, MidScan | None] = OrderedDict()
 
     def get(self, i: int) -> MidScan | None:
@@ -72,7 +75,7 @@ class InkCache:
             return self._items[i]
         data = self._load(i)
         grey = mid_grey(data) if data else None
-        ink = mid_scan(grey) if grey is not None else None
+        ink = mid_scan(grey, self._tones) if grey is not None else None
         self._items[i] = ink
         if len(self._items) > self._size:
             self._items.popitem(last=False)
@@ -80,8 +83,16 @@ class InkCache:
 
 
 def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
-            scan_b: Callable[[], MidScan | None]) -> Comparison | None:
-    """The comparison of two pages, or None when they are plainly not one sheet."""
+            scan_b: Callable[[], MidScan | None], *, thorough: bool = True,
+            ) -> Comparison | None:
+    """The comparison of two pages, or None when they are plainly not one sheet.
+
+    Not ``thorough``: the checks stop at the first that tells two sheets (the ink
+    differing beyond MAX_DIFFERING_PX — counted only until it does —, the sheet off the
+    other's, unseen marks, then the picture, then the holes; the figures of the checks not
+    run left at their defaults), and the picture and hole checks run only where they decide
+    (sparse matches): ``same`` is what the thorough comparison gives, at a fraction of its
+    cost for the many pairs of one layout that are two sheets."""
     fit = fit_transform(a, b)
     if fit is None:
         return None
@@ -96,10 +107,27 @@ def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
     mid[:, :2] *= sb / sa
     mid[:, 2] *= sb
     mid = refine(ia, ib, mid)
-    differing, compared = compare_inks(ia, ib, mid, a_mid.dark, b_mid.dark)
-    return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid),
-                      unseen_marks(a_mid, b_mid, mid), _picture(a_mid, b_mid, mid),
-                      _holes(a_mid, b_mid, mid))
+    differing, compared = compare_inks(ia, ib, mid, a_mid.dark, b_mid.dark,
+                                       limit=None if thorough else MAX_DIFFERING_PX)
+    if thorough:
+        a_mid, b_mid = toned(a_mid), toned(b_mid)
+        return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid),
+                          unseen_marks(a_mid, b_mid, mid), _picture(a_mid, b_mid, mid),
+                          _holes(a_mid, b_mid, mid))
+    comp = Comparison(inliers, differing, compared)
+    if not comp.same:
+        return comp
+    comp = replace(comp, off_sheet_px=off_sheet(a_mid, b_mid, mid))
+    if not comp.same:
+        return comp
+    comp = replace(comp, unseen_px=unseen_marks(a_mid, b_mid, mid))
+    if not comp.same or inliers > PICTURE_MAX_INLIERS:
+        return comp  # (more inliers: the picture and the holes do not decide)
+    a_mid, b_mid = toned(a_mid), toned(b_mid)
+    comp = replace(comp, picture_ncc=_picture(a_mid, b_mid, mid))
+    if not comp.same:
+        return comp
+    return replace(comp, lost_holes=_holes(a_mid, b_mid, mid))
 
 
 def _picture(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> float | None:

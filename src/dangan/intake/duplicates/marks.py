@@ -30,16 +30,18 @@ def _relative_table() -> np.ndarray:
 _RELATIVE = _relative_table()
 
 
-def relative_ink(grey: np.ndarray, kernel: int) -> np.ndarray:
+def relative_ink(grey: np.ndarray, kernel: int, paper: np.ndarray | None = None) -> np.ndarray:
     """How much darker than the paper around it each pixel is, relative to the paper level.
 
-    The paper level is a grey closing (ink thinner than ``kernel`` removed); a dark bed is its
-    own background, so it carries no ink, and a sheet edge (a step, not a stroke) none either.
+    The paper level is a grey closing (ink thinner than ``kernel`` removed; ``paper`` when the
+    caller has it already); a dark bed is its own background, so it carries no ink, and a
+    sheet edge (a step, not a stroke) none either.
     An 8-bit image is mapped through a table of the float formula (``_relative_float``),
     several times faster than computing it per pixel and the same to the bit.
     """
-    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
-    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
+    if paper is None:
+        k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
+        paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, k)
     darker = cv2.subtract(paper, grey)
     if grey.dtype != np.uint8 or grey.ndim != 2 or grey.size == 0:
         return _relative_float(paper, darker)

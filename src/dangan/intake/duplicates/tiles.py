@@ -203,13 +203,14 @@ def _away(dark: np.ndarray | None, band: np.ndarray, shape: tuple[int, ...]) -> 
 
 def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray,
                  dark_a: np.ndarray | None = None, dark_b: np.ndarray | None = None,
-                 ) -> tuple[int, int]:
+                 limit: int | None = None) -> tuple[int, int]:
     """(differing strong-ink px, compared strong-ink px) of two aligned mid-size ink maps.
 
     Every tile with ink, inside the hull of the ink both scans share (a bed edge or a shadow
     outside it says nothing about the sheet), must find its content on the other scan within
     one pixel (normalised correlation ≥ TILE_NCC_MIN, checked both ways); the strong ink of
-    the tiles that do not is the difference.
+    the tiles that do not is the difference. With ``limit``, the count stops once it is
+    above it (the figure returned is then only known to be above ``limit``).
     """
     h, w = ink_a.shape
     b_on_a = cv2.warpAffine(ink_b, a_to_b, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
@@ -226,26 +227,25 @@ def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray,
     weak_a = cv2.dilate((ink_a > INK_WEAK).astype(np.uint8), k3)
     weak_b = cv2.dilate((b_on_a > INK_WEAK).astype(np.uint8), k3)
     compared = min(int(strong_a.sum()), int(strong_b.sum()))
-    band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
-    checked = cv2.erode(valid, band)
-    # marks are checked away from either scan's dark areas (the bed, with the sheet's edge
-    # shadows and curl along it; holes) and frame edges
-    near_a = _away(dark_a, band, (h, w))
-    near_b = cv2.warpAffine(_away(dark_b, band, ink_b.shape), a_to_b, (w, h),
-                            flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
-    checked = cv2.bitwise_and(checked, cv2.bitwise_and(near_a, near_b))
-    lost = unmatched_marks(ink_a, b_on_a, strong_a, strong_b, checked)
+
+    def lost() -> int:
+        band = np.ones((2 * BORDER_PX + 1, 2 * BORDER_PX + 1), np.uint8)
+        checked = cv2.erode(valid, band)
+        # marks are checked away from either scan's dark areas (the bed, with the sheet's
+        # edge shadows and curl along it; holes) and frame edges
+        near_a = _away(dark_a, band, (h, w))
+        near_b = cv2.warpAffine(_away(dark_b, band, ink_b.shape), a_to_b, (w, h),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+        checked = cv2.bitwise_and(checked, cv2.bitwise_and(near_a, near_b))
+        return unmatched_marks(ink_a, b_on_a, strong_a, strong_b, checked)
+
     shared = cv2.bitwise_or(cv2.bitwise_and(strong_a, weak_b), cv2.bitwise_and(strong_b, weak_a))
     pts = cv2.findNonZero(shared)
     if pts is None or len(pts) < 50:
-        return compared + lost, compared
+        return (compared if limit is not None and compared > limit
+                else compared + lost()), compared
     hull = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
-    # what lies outside the shared ink is not compared: it must be little (a page that
-    # shares only its letterhead with another has its whole body there; sheet edges and the
-    # bands of another bed, long lines, lie there too and are not counted)
-    if max(_outside_share(strong_a, hull), _outside_share(strong_b, hull)) > MAX_OUTSIDE_SHARE:
-        return compared + lost, compared
     inside = _tile_sums(cv2.erode(hull, np.ones((9, 9), np.uint8))) == TILE * TILE
     mass = np.maximum(_tile_sums(strong_a), _tile_sums(strong_b))
     # strong ink with not even faint ink near it on the other scan (faint lines that one
@@ -256,14 +256,30 @@ def compare_inks(ink_a: np.ndarray, ink_b: np.ndarray, a_to_b: np.ndarray,
     # changes with every scan's sampling, so it says nothing either way
     comparable = (mass >= TILE_MIN_INK) & (mass <= TILE_MAX_DENSITY * TILE * TILE)
     comparable &= unmatched >= np.maximum(TILE_MIN_UNMATCHED, TILE_MIN_UNMATCHED_SHARE * mass)
-    differing = _differing(ink_a, b_on_a, inside & comparable, mass)
-    return differing + lost, compared
+    differing: int | None = None
+    if limit is not None and compared > limit:
+        # above the limit both ways, whatever the share outside the shared ink says
+        differing = _differing(ink_a, b_on_a, inside & comparable, mass, limit)
+        if differing > limit:
+            return differing, compared
+    # what lies outside the shared ink is not compared: it must be little (a page that
+    # shares only its letterhead with another has its whole body there; sheet edges and the
+    # bands of another bed, long lines, lie there too and are not counted)
+    if max(_outside_share(strong_a, hull), _outside_share(strong_b, hull)) > MAX_OUTSIDE_SHARE:
+        return (compared if limit is not None and compared > limit
+                else compared + lost()), compared
+    if differing is None:
+        differing = _differing(ink_a, b_on_a, inside & comparable, mass, limit)
+    if limit is not None and differing > limit:
+        return differing, compared
+    return differing + lost(), compared
 
 
 def _differing(ink_a: np.ndarray, b_on_a: np.ndarray, tiles: np.ndarray,
-               mass: np.ndarray) -> int:
+               mass: np.ndarray, limit: int | None = None) -> int:
     """Strong ink of the given tiles whose content is not found on the other scan within
-    SEARCH_PX (normalised correlation below TILE_NCC_MIN, either way)."""
+    SEARCH_PX (normalised correlation below TILE_NCC_MIN, either way); with ``limit``,
+    counted until it is above it."""
     h, w = ink_a.shape
     fa = cv2.GaussianBlur(ink_a, (3, 3), 0).astype(np.float32)
     fb = cv2.GaussianBlur(b_on_a, (3, 3), 0).astype(np.float32)
@@ -278,4 +294,6 @@ def _differing(ink_a: np.ndarray, b_on_a: np.ndarray, tiles: np.ndarray,
         around_b = fb[y - r : y + TILE + r, x - r : x + TILE + r]
         if min(_best_ncc(ta, around_b), _best_ncc(tb, around_a)) < TILE_NCC_MIN:
             differing += int(mass[ty, tx])
+            if limit is not None and differing > limit:
+                break
     return differing
