@@ -7,7 +7,9 @@
 Prints: (1) name-level check of N empty page files; (2) content inspection of generated
 colour A4 JPEGs (200 dpi by default) on one core, in a pool worker process as ``dangan check``
 runs it (wall clock and CPU time: the machine may be shared), duplicate marks included,
-reduced-resolution decode beside a full decode of the same files; (3) ingest of the files the
+reduced-resolution decode beside a full decode of the same files, then the rescan search over
+those pages as ``dangan check`` runs it after them (one process) and the two together per
+core; (3) ingest of the files the
 check passes into 已扫描 beside a plain copy + SHA-256 of exactly those files made durable the
 same way (one syncfs per volume folder), alternating, best of ``--runs`` each (wall and CPU
 time), with the time ingest spent copying and verifying and writing tracking sheets; the page
@@ -59,10 +61,30 @@ def bench_names(work: Path, count: int) -> None:
           f"({report.page_count / dt:,.0f} files/s), defects {len(report.defects)}")
 
 
-def _inspect_timed(paths: list[str], full: bool) -> tuple[float, float, int]:
+def _inspect_timed(paths: list[str], full: bool) -> tuple[float, float, int, list[bytes]]:
     t0, c0 = time.perf_counter(), time.process_time()
     infos = inspect_files(paths, full_decode=full)
-    return time.perf_counter() - t0, time.process_time() - c0, sum(not i.ok for i in infos)
+    return (time.perf_counter() - t0, time.process_time() - c0, sum(not i.ok for i in infos),
+            [i.marks if i.ok and not i.blank else b"" for i in infos])
+
+
+def _search_timed(paths: list[str], marks: list[bytes]) -> tuple[float, float, int]:
+    """The rescan search over the pages, as ``dangan check`` runs it after the pages' own
+    checks (in one process, volumes in order, each with the next): (wall, CPU seconds,
+    pages reported)."""
+    from dangan.intake.check import read_page_file
+    from dangan.intake.duplicates import find_duplicates
+
+    folders = sorted({Path(p).parent for p in paths})
+    groups = [folders.index(Path(p).parent) for p in paths]
+
+    def load(i: int) -> bytes | None:
+        data = read_page_file(paths[i])
+        return data if isinstance(data, bytes) else None
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    found = find_duplicates(marks, groups, load)
+    return time.perf_counter() - t0, time.process_time() - c0, len(found)
 
 
 ORB_ALONE = "ORB's detection and description"  # within the marks, timed again on its own
@@ -114,13 +136,21 @@ def bench_content(root: Path) -> list[str]:
         Path(p).read_bytes()
     # One pool worker process, set up as ``dangan check`` sets up its workers.
     with one_opencv_thread(), ProcessPoolExecutor(max_workers=1) as pool:
+        page_cpu, marks = 0.0, []
         for full in (False, True):
-            dt, cpu, errors = pool.submit(_inspect_timed, paths, full).result()
+            dt, cpu, errors, got = pool.submit(_inspect_timed, paths, full).result()
             kind = "full decode   " if full else "reduced decode"
             target = "" if full else " [target >= 150 pages/s per core]"
             print(f"content checks, 1 core, {kind}: {len(paths)} pages in {dt:.2f} s "
                   f"= {len(paths) / dt:.0f} pages/s, {len(paths) / cpu:.0f} pages/s of CPU time "
                   f"(errors: {errors}){target}; load {os.getloadavg()[0]:.1f}")
+            if not full:
+                page_cpu, marks = cpu, got
+        dt, cpu, found = pool.submit(_search_timed, paths, marks).result()
+        print(f"rescan search over those pages (in one process after them, as check runs it): "
+              f"{dt:.2f} s, CPU {cpu:.2f} s = {cpu / len(paths) * 1000:.1f} ms a page "
+              f"(reported: {found}); with the pages' checks {len(paths) / (page_cpu + cpu):.0f} "
+              f"pages/s of CPU time; load {os.getloadavg()[0]:.1f}")
         spent = pool.submit(_parts_timed, paths).result()
     ms = {label: sec / len(paths) * 1000 for label, sec in spent.items()}
     orb = ms.pop(ORB_ALONE)
