@@ -82,6 +82,9 @@ def test_service_call_loses_its_connection(pg_project: ProjectContext) -> None:
         worker.join(timeout=120)
     assert len(caught) == 1 and isinstance(caught[0], StorageError), caught
     assert caught[0].key == "project.db_error" and caught[0].exit_code == 11
+    # what the server said, not SQLAlchemy's wrapping: "(psycopg.OperationalError) …"
+    assert "psycopg" not in str(caught[0].params["detail"]), caught[0].params
+    assert "sqlalche.me" not in str(caught[0]), caught[0]
     signoffs = select(func.count(StageEvent.id)).where(StageEvent.kind == wf.EVENT_SIGNOFF,
                                                        StageEvent.stage == wf.SCAN)
     assert _count(ctx, signoffs) == 0

@@ -111,6 +111,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def driver_message(exc: SQLAlchemyError) -> str:
+    """The first line of what the database said, without SQLAlchemy's wrapping (the driver's
+    class name in brackets, the statement, a link to its error pages)."""
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error, always close."""
@@ -123,7 +131,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     except SQLAlchemyError as exc:
         session.rollback()
-        raise StorageError("project.db_error", detail=str(exc).splitlines()[0]) from exc
+        raise StorageError("project.db_error", detail=driver_message(exc)) from exc
     except BaseException:
         session.rollback()
         raise

@@ -40,6 +40,7 @@ from dangan.db import migrate
 from dangan.db.models import Project
 from dangan.db.session import (
     create_sqlite_file,
+    driver_message,
     make_engine,
     read_only,
     session_factory,
@@ -206,7 +207,7 @@ def _db_failure(exc: DatabaseError, url: str) -> StorageError:
 
 def _db_detail(exc: DatabaseError, url: str) -> str:
     """The first line of the driver's message, and which database it is about."""
-    return f"{_safe_url(url)}: {str(exc.orig or exc).splitlines()[0]}"
+    return f"{_safe_url(url)}: {driver_message(exc)}"
 
 
 def open_project(home: Path, upgrade: bool = False, *, writable: bool = True) -> ProjectContext:
