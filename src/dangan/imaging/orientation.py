@@ -12,18 +12,19 @@ the decision needs:
     certainty (``line_votes``). Right on
     almost every horizontally written page — but an upright page in vertical script (竖排)
     has tall "lines" too, and looks to it like a page on its side.
-  * PP-OCR's recogniser reads the middle stretch of the lines, three at a time (the
-    longest of the usual line height in full ink first: faint text showing through from
-    the back reads as nothing), under the turns that lay each line across (``reading``):
-    upright text reads fluently, upside down not at all, Chinese and Western alike.
-    Reading a box also as a column tells rows of horizontal script from columns of vertical
-    script; once two boxes have told it alike, the page's further boxes are taken as the
-    same. Latin script read upside down often reads nearly as well (d/p, n/u, o, s), so
-    there a box also counts when it reads better one way, box after box (``paired``). The
-    reading stops when it settles the page, or after two rounds that read nothing; then,
-    once, it reads boxes of another kind the same way (much shorter ones, the densest ink
-    first: on a form the longest boxes are often handwritten entries that read as
-    nothing, beside short printed labels that read well).
+  * PP-OCR's recogniser reads the middle stretch of the lines, three first, then one at a
+    time while it leaves a doubt (the longest of the usual line height in full ink first:
+    faint text showing through from the back reads as nothing), under the turns that lay
+    each line across (``reading``): upright text reads fluently, upside down not at all,
+    Chinese and Western alike. Reading a box also as a column tells rows of horizontal
+    script from columns of vertical script; once two boxes have told it alike, the page's
+    further boxes are taken as the same. Latin script read upside down often reads nearly
+    as well (d/p, n/u, o, s), so there a box also counts when it reads better one way, box
+    after box (``paired``). The reading stops at the box that settles the page, or after
+    six boxes in a row that read nothing; then, once, it reads boxes of another kind the
+    same way (much shorter ones, the densest ink first: on a form the longest boxes are
+    often handwritten entries that read as nothing, beside short printed labels that read
+    well).
   * Tesseract's OSD, which reads character shapes, tells vertical script apart; it costs
     about as much as the rest together and is asked only when the cheaper evidence leaves a
     doubt.

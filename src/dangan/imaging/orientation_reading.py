@@ -24,9 +24,11 @@ from dangan.imaging._exec import rapidocr
 
 LINE_ASPECT = 2.0  # a detected box is a line when its long side is this many times its short
 
-READ_STEP = 3  # boxes read per round; another round only while the reading leaves a doubt
+READ_STEP = 3  # boxes read in the first round: the fewest that can settle a page (MIN_FLUENT)
+MORE_STEP = 1  # boxes read per later round, while the reading leaves a doubt: it stops at the
+# box that settles the page, not at the end of a round of three
 READ_BOXES = 12  # at most this many of the longest line-shaped boxes are read
-IDLE_ROUNDS = 2  # rounds in a row that read nothing fluently end the reading
+IDLE_BOXES = 6  # boxes in a row that read nothing fluently end the reading
 LINE_HEIGHT_SPREAD = 1.5  # a box this many times the usual line height is read last ...
 FAINT = 0.3  # ... after those whose ink is a third as dark as the page's darkest lines or less
 CANDIDATES = 3  # boxes looked at for each box read
@@ -404,11 +406,11 @@ def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
             enough: Callable[[Reading], bool] | None = None,
             cut: LineCrops | None = None) -> Reading:
     """Read the longest boxes of ``quads`` (reduced page's px; ``scale`` to ``mid``'s) on the
-    grey page ``mid``, ``READ_STEP`` at a time, until what was read is ``enough``,
-    ``IDLE_ROUNDS`` rounds in a row read nothing fluently (handwriting, blackletter,
-    pictures: more of the same will not read either), or ``READ_BOXES`` were read. Boxes
-    of another kind (``_others``: shorter, as a form's printed labels are beside its
-    handwritten entries) are then read the same way, once, before the reading gives up.
+    grey page ``mid``, ``READ_STEP`` at first, then ``MORE_STEP`` at a time, until what was
+    read is ``enough``, ``IDLE_BOXES`` boxes in a row read nothing fluently (handwriting,
+    blackletter, pictures: more of the same will not read either), or ``READ_BOXES`` were
+    read. Boxes of another kind (``_others``: shorter, as a form's printed labels are beside
+    its handwritten entries) are then read the same way, once, before the reading gives up.
     ``cut``: the boxes already cut from ``mid`` (the same ``quads`` and ``scale``), if any."""
     if cut is None or cut.mid is not mid or cut.quads is not quads or cut.scale != scale:
         cut = LineCrops(mid, quads, scale)
@@ -416,16 +418,17 @@ def reading(mid: np.ndarray, quads: np.ndarray, scale: float,
     read: list[int] = []
 
     def rounds(boxes: list[tuple[int, np.ndarray]]) -> bool:
-        """Read ``boxes`` round by round; True when they ended in rounds reading nothing."""
-        idle = 0
-        for k in range(0, len(boxes), READ_STEP):
-            part = boxes[k:k + READ_STEP]
+        """Read ``boxes`` round by round; True when they ended in boxes reading nothing."""
+        idle = k = 0
+        while k < len(boxes):
+            part = boxes[k:k + (READ_STEP if k == 0 else MORE_STEP)]
+            k += len(part)
             before = reader.fluent.sum() + reader.unsure + reader.paired.sum()
             reader.round([c for _, c in part])
             read.extend(i for i, _ in part)
             got = reader.fluent.sum() + reader.unsure + reader.paired.sum() > before
-            idle = 0 if got else idle + 1
-            if idle == IDLE_ROUNDS:
+            idle = 0 if got else idle + len(part)
+            if idle >= IDLE_BOXES:
                 return True
             if enough is not None and enough(reader.result()):
                 return False
