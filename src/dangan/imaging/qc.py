@@ -19,19 +19,45 @@ STROKE_MM = 8.0  # ink solid over a disc this wide is an area (a dark photo), no
 # no line of text, bold heading or blurred line of text is solid over 8 mm
 
 
-def _strokes(ink_small: np.ndarray, factor: float, dpi: float,
-             grey: np.ndarray | None = None) -> np.ndarray:
-    """The ink's writing: its solid areas taken out (a dark photo's smooth tones have no
-    edge to judge, and read as blur), and with ``grey`` the shade a curled edge casts (dark
-    that fades in over millimetres: ``_shaded``); all of it when nothing else is left (a
-    photo alone)."""
+def _solid(ink_small: np.ndarray, factor: float, dpi: float,
+           grey: np.ndarray | None = None) -> np.ndarray:
+    """The ink's solid areas (uint8 0/1): solid over ``STROKE_MM`` (a dark photo), and with
+    ``grey`` the shade a curled edge casts (dark that fades in over millimetres:
+    ``_shaded``)."""
     r = max(1, round(STROKE_MM * factor * dpi / 25.4 / 2))
     solid = cv2.morphologyEx((ink_small > 0).astype(np.uint8), cv2.MORPH_OPEN,
                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     if grey is not None:
         solid = cv2.bitwise_or(solid, _shade_bodies(ink_small, grey, factor * dpi / 25.4))
+    return solid
+
+
+def _strokes(ink_small: np.ndarray, solid: np.ndarray) -> np.ndarray:
+    """The ink's writing: its solid areas (``_solid``) taken out (a dark photo's smooth
+    tones have no edge to judge, and read as blur); all of it when nothing else is left (a
+    photo alone)."""
     strokes = (ink_small > 0) & (cv2.dilate(solid, np.ones((3, 3), np.uint8)) == 0)
     return strokes if strokes.any() else ink_small > 0
+
+
+AREA_MM = 12.0  # a solid body this large both ways is an area (a photo, a shade), not a
+# character made solid by its weight or by blur…
+AREA_NEAR_MM = 6.0  # …and what lies this near it is its own: what the opening leaves of a
+# photo (its narrow parts, its tones fading to the paper) is its soft edge, not writing
+
+
+def _near_areas(solid: np.ndarray, mm: float) -> np.ndarray:
+    """Where solid areas lie (``AREA_MM`` both ways), widened by ``AREA_NEAR_MM`` (bool)."""
+    _n, labels, stats, _ = components_with_stats(solid)
+    big = np.flatnonzero((stats[1:, cv2.CC_STAT_WIDTH] >= AREA_MM * mm)
+                         & (stats[1:, cv2.CC_STAT_HEIGHT] >= AREA_MM * mm)) + 1
+    if not len(big):
+        return np.zeros(solid.shape, bool)
+    r = max(1, round(AREA_NEAR_MM * mm))
+    areas = np.isin(labels, big).astype(np.uint8)
+    near: np.ndarray = cv2.dilate(areas, cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+    return near
 
 
 def _shade_bodies(ink_small: np.ndarray, grey: np.ndarray, mm: float) -> np.ndarray:
@@ -57,16 +83,22 @@ def _shade_bodies(ink_small: np.ndarray, grey: np.ndarray, mm: float) -> np.ndar
 def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
     """Edge steepness relative to contrast where the ink is densest (≈1 sharp, → 0
     blurred); a dark photo's solid area is not writing and is not where blur is judged,
-    nor a curled edge's shade."""
+    nor a curled edge's shade, nor what lies beside a photo (``_near_areas``)."""
     if not ink_small.any():
         return 1.0
-    ink_small = _strokes(ink_small, factor, dpi, grey)
+    solid = _solid(ink_small, factor, dpi, grey)
+    ink_small = _strokes(ink_small, solid)
     k = max(3, int(12 * factor * dpi / 25.4))
     h, w = ink_small.shape
     if h < k or w < k:
         return 1.0
     blocks = ink_small[: h // k * k, : w // k * k].reshape(h // k, k, w // k, k)
     density = np.count_nonzero(blocks, axis=(1, 3))
+    # Not beside a photo (a solid area): judged there only when no writing lies elsewhere
+    near = _near_areas(solid, factor * dpi / 25.4)[: h // k * k, : w // k * k]
+    beside = near.reshape(h // k, k, w // k, k).any(axis=(1, 3))
+    if (density[~beside] > 0).any():
+        density[beside] = 0
     by, bx = np.unravel_index(int(np.argmax(density)), density.shape)
     half = int(k / factor / 2)
     cx, cy = int((bx * k + k / 2) / factor), int((by * k + k / 2) / factor)
