@@ -11,6 +11,7 @@ written by retouch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -18,6 +19,7 @@ import numpy as np
 
 from dangan.imaging.holes_bed import (
     RIM_ONE_SIDED,
+    RIM_SOFT_INSIDE,
     SHADOW_MIN,
     BedSeen,
     bed_gap,
@@ -25,6 +27,7 @@ from dangan.imaging.holes_bed import (
     edge_shadow,
     frame_filled,
     rim_sides,
+    shows_lid,
 )
 from dangan.imaging.holes_row import (
     CHECK_PX_PER_MM,
@@ -310,12 +313,26 @@ def find_rings(grey: np.ndarray, factor: float, dpi: float) -> list[Hole]:
     return out
 
 
-def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
-             ) -> tuple[float, float, float, float] | None:
+@dataclass(frozen=True)
+class RingSeen:
+    """A ring that passed ``_ring_ok``: scan px, tones in grey levels."""
+
+    x: float
+    y: float
+    r: float
+    inside: float  # the tone inside the rim
+    around: float  # the paper's tone around it
+    spread: float  # the paper's spread around it
+    shadow: bool  # the rim is darker inside than outside: a cut edge's shadow, not a line
+    soft: bool  # its dark band is wider inside than outside: a shadow inside a sharp cut
+
+
+def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> RingSeen | None:
     """A punched hole seen as a ring: a closed, round rim 4–9 mm across, a shadow on plain
-    paper with plain bed inside — no stroke inside, on or around it; the shadow lies inside
-    the rim (the bed below the cut edge), not on both sides of it as a printed line's ink.
-    Returns the refined centre and radius (scan px) and the tone inside, or None."""
+    paper with plain bed inside — no stroke inside, on or around it, not as dark as ink.
+    Whether the shadow lies inside the rim only (the bed below the cut edge), not on both
+    sides of it as a printed line's ink, is ``shadow``; a ring without it is a hole only
+    when its inside shows the lid (``shows_lid``). None: no hole's ring."""
     half = int(10.0 * scan_mm)
     h, w = grey.shape
     if cx < 6 * scan_mm or cy < 6 * scan_mm or cx > w - 1 - 6 * scan_mm or cy > h - 1 - 6 * scan_mm:
@@ -359,7 +376,8 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
         return None
     inside, around = polar[:, inner], polar[:, outer]
     lev_in, lev_out = float(np.median(inside)), float(np.median(around))
-    noise = max(1.0, 1.4826 * float(np.median(np.abs(around - lev_out))))
+    spread = 1.4826 * float(np.median(np.abs(around - lev_out)))
+    noise = max(1.0, spread)
     # Foxing (brown age spots: broad, soft, mid-toned) around a hole spreads the tones there
     # without being noise, which changes from one pixel to the next: the rim is looked for
     # above the grain, not above the spread of the spots.
@@ -387,9 +405,25 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float
     # ... judged again at full resolution, where a thin printed line (a grey punch guide)
     # is not thinned into a faint rim: as dark as ink, or with paper on both sides of it.
     sides = rim_sides(grey, sx, sy, r / f, scan_mm)
-    if sides is None or sides[0] > RIM_MAX_DEPTH or sides[1] < RIM_ONE_SIDED:
+    if sides is None or sides[0] > RIM_MAX_DEPTH:
         return None
-    return sx, sy, r / f, lev_in
+    return RingSeen(sx, sy, r / f, lev_in, lev_out, spread, sides[1] >= RIM_ONE_SIDED,
+                    sides[2] >= RIM_SOFT_INSIDE)
+
+
+def _shadow_ring(ring: RingSeen, bed: BedSeen | None,
+                 bed_seen: Callable[[bool], BedSeen | None]) -> bool:
+    """Is the ring the rim of a punched hole rather than a printed line? Beside a dark bed:
+    its shadow lies inside the rim (the bed's tone is checked by the caller). Over a white
+    lid (no dark bed seen), whose tone may be above or below the paper's: the dark band
+    fades inwards from a sharp outer edge, and either its darkness lies inside the rim or
+    the disc inside shows the lid seen beside the sheet, not paper (``shows_lid``)."""
+    if bed is not None:
+        return ring.shadow
+    if not ring.soft:
+        return False
+    return ring.shadow or shows_lid(ring.inside, ring.around, ring.spread, bed_seen(False),
+                                    (ring.x, ring.y))
 
 
 @dataclass(frozen=True)
@@ -465,12 +499,13 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         far = SEARCH_MM if on_frame(quad[side], quad[(side + 1) % 4], size) else EDGE_MM[1]
         return EDGE_MM[0] <= dist / amm <= far
 
-    seen_bed: list[BedSeen | None] = []  # measured once, for the first disc or ring
+    seen_bed: dict[bool, BedSeen | None] = {}  # measured once, for the first disc or ring
 
-    def bed_seen() -> BedSeen | None:
-        if not seen_bed:
-            seen_bed.append(bed_tone(grey, quad_scan, scan_mm))
-        return seen_bed[0]
+    def bed_seen(dark: bool = True) -> BedSeen | None:
+        """The dark bed beside the sheet; ``dark=False``: whatever lies there (a white lid)."""
+        if dark not in seen_bed:
+            seen_bed[dark] = bed_tone(grey, quad_scan, scan_mm, dark)
+        return seen_bed[dark]
 
     for hole in candidates:
         side, dist = side_distance(hole.x, hole.y, quad)
@@ -499,13 +534,16 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         if ring is None:
             left.append(Left(hole, NOT_ROUND))
             continue
-        rx, ry, rr, inside = ring
-        hole = Hole((rx + 0.5) * factor - 0.5, (ry + 0.5) * factor - 0.5, rr * factor)
+        rx, ry = ring.x, ring.y
+        hole = Hole((rx + 0.5) * factor - 0.5, (ry + 0.5) * factor - 0.5, ring.r * factor)
         side, dist = side_distance(hole.x, hole.y, quad)
         if near_edge(side, dist):
             # beside a dark bed a hole shows that bed: a ring with paper inside is printed
             bed = bed_seen()
-            keep(hole, side, dist, 0.0 if bed is None else bed_gap(inside, bed, (rx, ry)))
+            if not _shadow_ring(ring, bed, bed_seen):
+                left.append(Left(hole, NOT_ROUND, side, dist / amm))
+                continue
+            keep(hole, side, dist, 0.0 if bed is None else bed_gap(ring.inside, bed, (rx, ry)))
         else:
             left.append(Left(hole, NOT_MARGIN, side, dist / amm))
     near = [n for n in near  # one seen both ways and kept as a ring is not left

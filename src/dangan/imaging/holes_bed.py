@@ -50,10 +50,12 @@ class BedSeen:
         return med, 1.4826 * float(np.median(np.abs(sel - med)))
 
 
-def bed_tone(grey: np.ndarray, quad_scan: np.ndarray, scan_mm: float) -> BedSeen | None:
+def bed_tone(grey: np.ndarray, quad_scan: np.ndarray, scan_mm: float,
+             dark: bool = True) -> BedSeen | None:
     """The scanner bed seen between the sheet and the frame (``quad_scan``: the sheet's
     corners, scan px): its level, the paper's level and where it lies; None when the sheet
-    fills the frame or what lies beside it is not darker than the paper (a white bed or lid)."""
+    fills the frame or what lies beside it is not darker than the paper (a white bed or lid).
+    ``dark=False``: whatever lies beside the sheet, of any tone (a white lid too)."""
     k = max(1, round(scan_mm))  # about 1 px per mm
     work = cv2.resize(grey, (max(1, grey.shape[1] // k), max(1, grey.shape[0] // k)),
                       interpolation=cv2.INTER_AREA)
@@ -72,11 +74,15 @@ def bed_tone(grey: np.ndarray, quad_scan: np.ndarray, scan_mm: float) -> BedSeen
     min_px = BED_MIN_MM2 * mm * mm
     if outside.size < min_px:
         return None
-    dark = outside[outside < BED_DARKER * paper]
-    if dark.size < max(min_px, BED_SHARE * outside.size):
+    if not dark:
+        ys, xs = np.nonzero(grown == 0)
+        return BedSeen(float(np.median(outside)), paper, (xs + 0.5) * sx - 0.5,
+                       (ys + 0.5) * sy - 0.5, work[ys, xs].astype(np.float32), scan_mm)
+    seen = outside[outside < BED_DARKER * paper]
+    if seen.size < max(min_px, BED_SHARE * outside.size):
         return None
     ys, xs = np.nonzero((grown == 0) & (work < BED_DARKER * paper))
-    return BedSeen(float(np.median(dark)), paper, (xs + 0.5) * sx - 0.5, (ys + 0.5) * sy - 0.5,
+    return BedSeen(float(np.median(seen)), paper, (xs + 0.5) * sx - 0.5, (ys + 0.5) * sy - 0.5,
                    work[ys, xs].astype(np.float32), scan_mm)
 
 
@@ -113,6 +119,8 @@ PROFILE_PX_PER_MM = 8.0  # resolution of the rim profiles (a 0.3 mm line is 2–
 PROFILE_STEP_MM = 0.05
 SHADOW_MIN = 5.0  # grey levels the band inside a disc's rim lies below its middle: a shadow
 RIM_ONE_SIDED = 1.2  # a shadow rim's darkness inside the rim over that outside it (print: 1)
+RIM_SOFT_INSIDE = 1.2  # a shadow rim's width inside over that outside, each side against its
+# own level and depth: the shadow fades inwards, the cut edge is sharp (a printed line: 1)
 
 
 def _polar(grey: np.ndarray, cx: float, cy: float, scan_mm: float, rho_mm: np.ndarray
@@ -159,11 +167,14 @@ def edge_shadow(grey: np.ndarray, cx: float, cy: float, scan_mm: float
 
 
 def rim_sides(grey: np.ndarray, cx: float, cy: float, r: float, scan_mm: float
-              ) -> tuple[float, float] | None:
+              ) -> tuple[float, float, float] | None:
     """A ring's rim at full resolution (up to ``PROFILE_PX_PER_MM``): its depth as a share of
-    the paper level around it, and how one-sided it is — its darkness over 0.8 mm inside the
+    the paper level around it; how one-sided it is — its darkness over 0.8 mm inside the
     rim over that outside (a punched edge's shadow lies inside: > 1; a printed line has
-    paper on both sides: about 1). Scan px; None near the frame."""
+    paper on both sides: about 1); and how much wider its dark band is inside than outside,
+    each side measured against its own level and depth (the lid inside a hole may be darker
+    or lighter than the paper: a shadow fades inwards from a sharp cut edge, > 1; a printed
+    line has the same edge on both sides: about 1). Scan px; None near the frame."""
     step = PROFILE_STEP_MM
     d = np.arange(-2.0, 2.0 + step / 2, step)
     r_mm = r / scan_mm
@@ -188,4 +199,33 @@ def rim_sides(grey: np.ndarray, cx: float, cy: float, r: float, scan_mm: float
         return None
     inner = float(np.clip(lev_in - prof[n - m:n], 0, None).sum())
     outer = float(np.clip(lev_out - prof[n + 1:n + m + 1], 0, None).sum())
-    return depth / max(1.0, lev_out), inner / max(outer, depth)
+    d_in, d_out = max(1.0, lev_in - low), max(1.0, lev_out - low)
+    w_in = float(np.clip((lev_in - prof[n - m:n]) / d_in, 0, 1).sum())
+    w_out = float(np.clip((lev_out - prof[n + 1:n + m + 1]) / d_out, 0, 1).sum())
+    return depth / max(1.0, lev_out), inner / max(outer, depth), w_in / max(w_out, 1.0)
+
+
+# --- a hole over a white lid shows the lid, not the paper: the disc inside a ring is of the
+# lid's tone seen beside the sheet and stands apart from the paper around it; a printed ring
+# has paper inside (the tone of the paper around it, whatever its line).
+LID_STEP_MIN = 5.0  # grey levels the inside must differ from the paper around
+LID_STEP_NOISE = 3.0  # or this many times the paper's own spread around the ring
+LID_NEARER = 0.5  # the inside's distance from the lid, at most this share of that from paper
+
+
+def shows_lid(inside: float, around: float, noise: float, lid: BedSeen | None,
+              at: tuple[float, float]) -> bool:
+    """Does a ring's inside (grey level ``inside``; ``around``: the paper around it, with its
+    spread ``noise``) show the lid seen beside the sheet nearest ``at`` (scan px) rather than
+    paper? Its tone must stand apart from the paper's, on the lid's side of it, and be the
+    lid's (``bed_gap``), much nearer it than the paper's. False when no lid is seen."""
+    if lid is None:
+        return False
+    step = inside - around
+    if abs(step) < max(LID_STEP_MIN, LID_STEP_NOISE * noise):
+        return False
+    level, _spread = lid.near(*at)
+    if (level - around) * step <= 0:
+        return False
+    gap = bed_gap(inside, lid, at)
+    return gap is not None and gap <= 1.0 and abs(inside - level) <= LID_NEARER * abs(step)
