@@ -11,7 +11,20 @@ import cv2
 import numpy as np
 
 from dangan.imaging import context as c
-from dangan.imaging.deskew import measure_skew, skew_left_checked
+from dangan.imaging.deskew import (
+    HALF_FINE_POINTS,
+    HALF_MIN_POINTS,
+    HALVES_AGREE_DEG,
+    WIDE,
+    SkewEstimate,
+    blunt,
+    coarse_search,
+    columns,
+    confident,
+    half_angle,
+    measure_skew,
+    profile_scores,
+)
 from dangan.imaging.load import EXIF_MIRRORED, EXIF_TURNED
 from dangan.imaging.stats import components_with_stats, percentile_u8
 
@@ -392,11 +405,83 @@ def residual_skew(pts: np.ndarray, content: bool = True) -> tuple[float | None, 
     few tenths: then no fallback puts a number back, and the page is flagged."""
     if len(pts) < 300:
         return None, False
-    left, doubt = skew_left_checked(pts.astype(np.float32), RESIDUAL_RANGE_DEG,
-                                    ROWS_COLUMNS_AGREE_DEG)
+    left, doubt = _skew_left_checked(pts.astype(np.float32))
     if left is not None or doubt:
         return left, doubt
     return (measure_skew(pts.astype(np.float32), 1.5).angle_deg if content else None), False
+
+
+def _skew_left_checked(pts: np.ndarray) -> tuple[float | None, bool]:
+    """The skew left (within ±``RESIDUAL_RANGE_DEG``) across rows or down columns, whichever
+    the ink says more clearly, and whether a ``None`` is doubt: rows and columns confident
+    at angles more than ``ROWS_COLUMNS_AGREE_DEG`` apart, a blunt peak (``blunt``), or two
+    halves of the lines at different angles (``_halves_disagree``)."""
+    found = []
+    for axis, p in (("rows", pts), ("columns", columns(pts))):
+        if len(p) < 50:
+            continue  # measure_skew's "nothing to measure": never confident
+        angle, _score, prominence = coarse_search(p, RESIDUAL_RANGE_DEG)
+        coarse = SkewEstimate(angle, prominence, len(p))
+        if confident(coarse):
+            found.append((coarse, p, axis))
+    if not found:
+        return None, False
+    if len(found) == 2 and abs(found[0][0].angle_deg - found[1][0].angle_deg) \
+            > ROWS_COLUMNS_AGREE_DEG:
+        return None, True
+    coarse, p, axis = max(found, key=lambda f: f[0].confidence)
+    left = measure_skew(p, RESIDUAL_RANGE_DEG, around=coarse).angle_deg
+    if blunt(p, left) or _halves_disagree(p, left, axis == "rows"):
+        return None, True
+    return left, False
+
+
+def _halves_disagree(pts: np.ndarray, angle_deg: float, rows: bool) -> bool:
+    """Whether two halves of the lines, each measured on its own, lie more than
+    ``HALVES_AGREE_DEG`` apart or from the whole's ``angle_deg``: a spread of two pages at
+    their own angles, text above a rule at another. The halves split the set of lines (top
+    and bottom of rows; left and right of columns, which is also where a spread of vertical
+    script parts); the lines themselves are cut in two only for a spread of rows (left and
+    right of ink wider than high): a column cut in two is too short to be measured to the
+    tolerance looked for. A half whose own peak is not sharp (``_half_angle``: handwriting,
+    a few short lines) tells no angle to a few tenths and is no evidence either way."""
+    if len(pts) < HALF_MIN_POINTS:
+        return False
+    wide = rows and float(np.ptp(pts[:, 0])) > WIDE * float(np.ptp(pts[:, 1]))
+    for axis in (0, 1) if wide else (1,):
+        v = pts[:, axis]
+        mid = 0.5 * (float(v.min()) + float(v.max()))
+        found = [a for a in (_half_angle(pts[v < mid]), _half_angle(pts[v >= mid]))
+                 if a is not None]
+        if any(abs(a - angle_deg) > HALVES_AGREE_DEG for a in found) or (
+                len(found) == 2 and abs(found[0] - found[1]) > HALVES_AGREE_DEG):
+            return True
+    return False
+
+
+SHARP_HALF = 0.03  # a half's profile falls this share 0.5° either side of its peak to tell
+# its angle to a tenth or two: on 112 development pages, 249 halves so sharp lay within 0.17°
+# of the truth, 97 blunter ones up to 0.47° off (handwriting, a few lines, a column cut in two)
+
+
+def _half_angle(half: np.ndarray) -> float | None:
+    """The angle of half the lines, where its profile peaks sharply enough (``SHARP_HALF``)
+    to be compared to tenths of a degree; ``None`` otherwise. The search follows the
+    profile uphill where the first estimate's window stopped short of the peak."""
+    angle = half_angle(half, RESIDUAL_RANGE_DEG)
+    if angle is None:
+        return None
+    sub = half[:: max(1, len(half) // HALF_FINE_POINTS)]
+    for _ in range(4):
+        s = profile_scores(sub, np.array([angle - 0.5, angle, angle + 0.5]))
+        if s[1] <= 0:
+            return None
+        if s[1] >= max(s[0], s[2]):
+            return angle if 1.0 - max(s[0], s[2]) / s[1] >= SHARP_HALF else None
+        step = 0.5 if s[2] > s[0] else -0.5
+        angle = measure_skew(sub, RESIDUAL_RANGE_DEG,
+                             around=SkewEstimate(angle + step, 1.0, len(sub))).angle_deg
+    return None
 
 
 SKEW_UNCERTAIN = "skew_uncertain"  # review reason: retouch.review.skew_uncertain
