@@ -21,7 +21,10 @@ and by wall-clock time; then the CPU milliseconds per page (upright and turned p
 apart), the share of pages on which Tesseract was asked, the views the recogniser read
 per page and the detector's and classifier's runs per page (counts that, unlike CPU time,
 do not depend on what else shares the machine) and the machine's load average at the end
-of the set (CPU time per page rises when other processes share the cores).
+of the set (CPU time per page rises when other processes share the cores); then the CPU
+milliseconds per page spent in each tool (detector, classifier, recogniser, Tesseract when
+it runs in the process) and in the rest of the decision. ``--seed 0`` runs development
+seeds (``--sets samples,pagegen,latin``).
 ``--decisions FILE`` writes each page's decision (turn, reason, confidence), one line a
 page, to compare two versions page by page.
 """
@@ -41,7 +44,7 @@ import cv2
 import numpy as np
 
 from dangan.compute.executors import init_worker
-from dangan.imaging._exec import rapidocr
+from dangan.imaging._exec import rapidocr, tesseract
 from dangan.imaging.orientation import decide_orientation
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realscans"
@@ -85,20 +88,29 @@ def pagegen_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, i
 
 
 RUNS: collections.Counter[str] = collections.Counter()
+SPENT: collections.Counter[str] = collections.Counter()  # CPU seconds per tool
+TOOLS = {"detect_lines": "detector", "classify_lines": "classifier",
+         "recognise": "recogniser", "osd": "Tesseract"}
 
 
 def _count_runs() -> None:
     """Count the detector's and classifier's calls (the recogniser's views are in the
-    decision's evidence)."""
-    for name in ("detect_lines", "classify_lines"):
-        fn = getattr(rapidocr, name)
+    decision's evidence) and the CPU time of each tool (Tesseract in this process, as the
+    page worker asks it)."""
+    for module, name in ((rapidocr, "detect_lines"), (rapidocr, "classify_lines"),
+                         (rapidocr, "recognise"), (tesseract, "osd")):
+        fn = getattr(module, name)
 
         def counted(*args: object, _fn: Callable[..., object] = fn, _name: str = name
                     ) -> object:
             RUNS[_name] += 1
-            return _fn(*args)
+            c0 = time.process_time()
+            try:
+                return _fn(*args)
+            finally:
+                SPENT[_name] += time.process_time() - c0
 
-        setattr(rapidocr, name, counted)
+        setattr(module, name, counted)
 
 
 def _cpu() -> float:
@@ -129,6 +141,7 @@ def latin_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, int
 def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool,
         decisions: list[str]) -> None:
     RUNS.clear()
+    SPENT.clear()
     n = right = wrong = flagged = wrong_upright = upright = upright_flagged = missed = 0
     no_text = osd = views = 0
     cpu = wall = cpu_upright = 0.0
@@ -176,6 +189,9 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
           f"{RUNS['detect_lines'] / n:4.2f}/page  classifier calls "
           f"{RUNS['classify_lines'] / n:4.2f}/page  load average "
           f"{' '.join(f'{a:.1f}' for a in os.getloadavg())}")
+    print(f"{'':8s} CPU ms/page by tool: " + "  ".join(
+        f"{label} {1000 * SPENT[name] / n:4.0f}" for name, label in TOOLS.items())
+        + f"  the rest {1000 * (cpu - sum(SPENT.values())) / n:4.0f}")
 
 
 def main() -> None:
