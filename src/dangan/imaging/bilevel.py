@@ -137,13 +137,19 @@ def threshold_map(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarra
     return _maps(grey, paper_level, dpi)[0]
 
 
-def binarise(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
-    """``grey`` as 0 (ink) / 255 (paper); black components that are shading, not marks
-    (soft-edged blobs, one-sided lines, shallow fades: ``bilevel_shading``), are paper."""
+def binarise_paper(grey: np.ndarray, paper_level: float, dpi: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``binarise`` and the paper level (float32, page size) it judged each pixel against."""
     t8, bg, margin = _maps(grey, paper_level, dpi)
     out: np.ndarray = cv2.compare(grey, t8, cv2.CMP_GE)
     out[shading_components(out == 0, grey, bg, margin, dpi)] = 255
-    return out
+    return out, bg
 
 
-__all__ = ["binarise", "is_bilevel", "threshold_map"]
+def binarise(grey: np.ndarray, paper_level: float, dpi: float) -> np.ndarray:
+    """``grey`` as 0 (ink) / 255 (paper); black components that are shading, not marks
+    (soft-edged blobs, one-sided lines, shallow fades: ``bilevel_shading``), are paper."""
+    return binarise_paper(grey, paper_level, dpi)[0]
+
+
+__all__ = ["binarise", "binarise_paper", "is_bilevel", "threshold_map"]

@@ -333,6 +333,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
         if report.hole_unsure_boxes:
             report.needs_review(HOLE_UNSURE, f"count={len(report.hole_unsure_boxes)}")
     _check_frame_cut(report, plan, grey, dpi, pl)
+    for reason, detail in rendered.review:  # what the output mode could not keep
+        report.needs_review(reason, detail)
     if opts.mode == "bilevel" and not is_bilevel(grey):
         tones = mid_tone_share(grey, plan.paper.mask, plan.paper.level)
         if tones > BILEVEL_TONES:  # a photo, a halftone, shading: lost to black and white

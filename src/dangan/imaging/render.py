@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from dangan.imaging.bilevel import binarise, is_bilevel
+from dangan.imaging.bilevel import binarise, binarise_paper, is_bilevel
+from dangan.imaging.bilevel_loss import Chroma, losses
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.geometry import scaled, transform
 
@@ -21,6 +22,8 @@ from dangan.imaging.geometry import scaled, transform
 class Rendered:
     planes: tuple[np.ndarray, ...]  # (Y, Cb, Cr) at 4:2:0, or (grey,), or (bilevel 0/255,)
     kind: str  # ycc420 | grey | bilevel
+    # review reasons (code, detail): what the mode could not keep (``bilevel_loss``)
+    review: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,20 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
     y = _warp(grey, matrix, size, y_level)
     paint(y, fill, y_level, 1.0)
     if opts.mode == "bilevel":
-        return Rendered((binarise(y, y_level, opts.dpi),), "bilevel")
+        out, bg = binarise_paper(y, y_level, opts.dpi)
+        chroma = (_chroma(rgb, half, matrix, size, paper_rgb, fill)
+                  if rgb is not None else None)
+        return Rendered((out,), "bilevel",
+                        tuple(losses(out, y, bg, y_level, opts.dpi, chroma)))
     if opts.mode == "grey" or rgb is None:
         return Rendered((y,), "grey")
+    c = _chroma(rgb, half, matrix, size, paper_rgb, fill)
+    return Rendered((y, c.cb, c.cr), "ycc420")
+
+
+def _chroma(rgb: np.ndarray, half: np.ndarray | None, matrix: np.ndarray,
+            size: tuple[int, int], paper_rgb: tuple[float, float, float], fill: Fill) -> Chroma:
+    """The page's chroma planes warped at half the output's size, bed and holes painted."""
     ycc = cv2.cvtColor(half if half is not None else half_size(rgb), cv2.COLOR_RGB2YCrCb)
     paper_ycc = cv2.cvtColor(np.array([[paper_rgb]], np.uint8), cv2.COLOR_RGB2YCrCb)[0, 0]
     csize = ((size[0] + 1) // 2, (size[1] + 1) // 2)
@@ -121,7 +135,7 @@ def render(rgb: np.ndarray | None, grey: np.ndarray, matrix: np.ndarray,
             if fill.paper is not None and fill.zone is not None else None)
     paint(cr, fill, float(paper_ycc[1]), 0.5, zone)
     paint(cb, fill, float(paper_ycc[2]), 0.5, zone)
-    return Rendered((y, cb, cr), "ycc420")
+    return Chroma(cr, cb, float(paper_ycc[1]), float(paper_ycc[2]))
 
 
 def paper_colour(rgb: np.ndarray | None, grey: np.ndarray, points: np.ndarray) -> tuple[float, float, float]:

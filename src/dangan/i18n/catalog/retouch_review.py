@@ -56,11 +56,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "the file's EXIF orientation tag says it is shown mirrored "
                                      "and it was mirrored so: scanners do not write mirror tags — "
                                      "check that the text reads the right way"),
-    "retouch.review.bilevel_tones": ("页面有大面积灰色调（照片、网纹印刷或底纹），黑白二值化会丢失这些细节："
+    "retouch.review.bilevel_tones": ("页面有成片的灰色调（照片、网纹印刷或底纹），黑白二值化会丢失这些细节："
                                      "请核对，必要时改用灰度或彩色模式",
-                                     "much of the page is in mid-tones (a photograph, halftone "
+                                     "the page has an area of mid-tones (a photograph, halftone "
                                      "print or shading), which black and white loses: check it, "
                                      "and use grey or colour mode if need be"),
+    "retouch.review.bilevel_colour": ("彩色印章或彩色字迹压在文字上，黑白二值化后与文字同为黑色，遮住了文字："
+                                      "请改用彩色（或灰度）模式",
+                                      "coloured ink (a red seal, coloured writing) lies over "
+                                      "text and comes out as black as the text, covering it: "
+                                      "use colour (or grey) mode"),
+    "retouch.review.bilevel_light_marks": ("较浅的痕迹（背面透字、复写件背面的字、浅色印章或铅笔）紧挨较深的文字，"
+                                           "黑白二值化后同为黑色并与文字粘连：请核对，必要时改用灰度或彩色模式",
+                                           "lighter marks (the back showing through, a carbon "
+                                           "copy's back, a light stamp or pencil) lie close to "
+                                           "darker text and come out as black as it, fused with "
+                                           "it: check the page, and use grey or colour mode if "
+                                           "need be"),
     "retouch.review.hole_unsure": ("疑似装订孔未填补", "a possible binding hole was left as it is"),
     # What was done to a page.
     "retouch.change.turned": ("已旋转", "turned"),
