@@ -10,6 +10,7 @@ import simplejpeg
 from retouch_synthetic import draw_page, scan
 
 from dangan.imaging import pipeline
+from dangan.imaging.analysis import PagePlan
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.pipeline import retouch_bytes
 
@@ -24,13 +25,14 @@ def test_every_mode_analyses_the_same_image(monkeypatch: pytest.MonkeyPatch) -> 
     seen: dict[str, np.ndarray | None] = {}
     real = pipeline.analyse
 
-    def spy(grey, dpi, opts, half=None):  # type: ignore[no-untyped-def]
+    def spy(grey: np.ndarray, dpi: float, opts: RetouchOptions,
+            half: np.ndarray | None = None) -> PagePlan:
         seen[opts.mode] = half
         return real(grey, dpi, opts, half)
 
     monkeypatch.setattr(pipeline, "analyse", spy)
     data = _scan()
-    reports = {mode: retouch_bytes(data, RetouchOptions(mode=mode)).report  # type: ignore[arg-type]
+    reports = {mode: retouch_bytes(data, RetouchOptions(mode=mode)).report
                for mode in ("colour", "grey", "bilevel")}
     colour = seen["colour"]
     assert colour is not None
