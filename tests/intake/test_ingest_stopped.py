@@ -66,7 +66,7 @@ def test_a_stopped_ingest_names_what_it_did_first(any_project: ProjectContext, t
     assert "the scan stage is signed by 张扫" in out, failed.stdout
     err = " ".join(failed.stderr.split())
     stopped = (f"ingest stopped at {codes[1]} (exit code 11): 1 volume(s) ingested and "
-               "1 signed before it are kept")
+               "1 signed by this run are kept")
     assert stopped in err, failed.stderr
     assert err.index(stopped) < err.index(blocker.name + "/")  # then the error naming the path
     assert codes[1] not in out  # nothing is said done of the volume it stopped at

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from dangan.db.models import Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
@@ -166,6 +166,7 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
     # The fresh volumes are copied (and made durable) on a thread, up to COPY_AHEAD of them
     # ahead of the one being recorded, signed and its sheet written (work that mostly waits
     # for the disk or holds the interpreter); each is still published in turn.
+    mark = _last_event(ctx)  # what this run records and signs comes after it
     ahead = CopyAhead(ctx.storage)
     plan = _CopyPlan(ctx, ahead, report.volumes)
     reached = 0  # the volume being worked on (an error in a copy ahead stops the run there)
@@ -189,6 +190,9 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         if reached < len(report.volumes):
             folder = report.volumes[reached].folder
             out.stopped_at = folder.archive_code or folder.label
+            done = _read_back(ctx, actor, folder.archive_code, mark)
+            if done is not None and all(v.volume != done.volume for v in out.volumes):
+                out.volumes.append(done)  # recorded or signed for good before the stop
         if isinstance(exc, StorageError):
             ctx.storage.require_root()  # the root gone: say so, not the one file it broke
         raise
@@ -198,6 +202,50 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         if d.is_error:
             out.volumes.append(VolumeIngest(d.path, "refused", defects=[d], message=d.message))
     return out
+
+
+def _last_event(ctx: ProjectContext) -> int:
+    with ctx.transaction() as session:
+        return int(session.scalar(select(func.max(StageEvent.id))) or 0)
+
+
+def _read_back(ctx: ProjectContext, actor: Actor, code: str | None,
+               mark: int) -> VolumeIngest | None:
+    """The volume a run stopped at, as the database holds it: recorded (pages and scan
+    record) and/or signed at the scan stage by this run (events after ``mark``, by ``actor``)
+    — a stop after those commits (the storage gone while its tracking sheet was written)
+    leaves them for good. None when this run recorded and signed nothing of it, or when the
+    database cannot say (the stop's own error is what matters then)."""
+    if not code:
+        return None
+    try:
+        with ctx.transaction() as session:
+            volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
+                                                         Volume.archive_code == code))
+            if volume is None:
+                return None
+            kinds = set(session.scalars(select(StageEvent.kind).where(
+                StageEvent.volume_id == volume.id, StageEvent.id > mark,
+                StageEvent.stage == wf.SCAN, StageEvent.person == actor.name,
+                StageEvent.kind.in_((wf.EVENT_SCAN_RECORD, wf.EVENT_SIGNOFF)))))
+            pages, size = session.execute(select(func.count(StoredFile.id),
+                                                 func.coalesce(func.sum(StoredFile.size), 0))
+                                          .where(StoredFile.volume_id == volume.id,
+                                                 StoredFile.area == SCANNED_KEY,
+                                                 StoredFile.kind == "page")).one()
+    except Exception:  # the database gone too: the stop's error says why
+        return None
+    recorded, signed = wf.EVENT_SCAN_RECORD in kinds, wf.EVENT_SIGNOFF in kinds
+    if not (recorded or signed):
+        return None
+    said = [t("intake.ingest.done", volume=code, pages=pages, size=_human(int(size)))
+            if recorded else t("intake.ingest.stopped_recorded_before", volume=code)]
+    if signed:
+        said.append(t("intake.ingest.signed", worker=actor.name))
+    said.append("  " + t("intake.ingest.stopped_unfinished", volume=code))
+    return VolumeIngest(code, "ingested" if recorded else "unchanged", int(pages), int(size),
+                        message="\n".join(said), signed=signed,
+                        key="intake.ingest.stopped_unfinished")
 
 
 @dataclass

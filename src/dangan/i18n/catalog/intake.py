@@ -181,10 +181,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "{finished} finished), {refused} refused; scan stage signed for "
                               "{signed} volume(s) by this run"),
     "intake.ingest.stopped": (
-        "入库在 {volume} 处中止（退出码 {code}）：此前入库 {ingested} 卷、签扫描环节 {signed} 卷，"
+        "入库在 {volume} 处中止（退出码 {code}）：本次入库 {ingested} 卷、签扫描环节 {signed} 卷，"
         "均已保存；排除原因后重新运行 ingest 即可继续",
         "ingest stopped at {volume} (exit code {code}): {ingested} volume(s) ingested and "
-        "{signed} signed before it are kept; rerun ingest once the cause is fixed to go on"),
+        "{signed} signed by this run are kept; rerun ingest once the cause is fixed to go on"),
+    "intake.ingest.stopped_unfinished": (
+        "{volume} 的入库未完成（跟踪表或扫描文件夹回执未写入）；排除原因后重新运行 ingest 补完",
+        "the ingest of {volume} is unfinished (tracking sheet or scan folder receipt not "
+        "written); rerun ingest once the cause is fixed to finish it"),
+    "intake.ingest.stopped_recorded_before": ("{volume}：此前已入库",
+                                              "{volume}: ingested before"),
     "intake.ingest.problems_file": ("问题文件 {path} 第 {line} 行格式有误：{detail}",
                                     "Problems file {path} line {line}: {detail}"),
     "intake.ingest.no_worker": ("请用 --worker 指定扫描员", "Give the scan operator with --worker"),
