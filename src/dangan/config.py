@@ -557,10 +557,41 @@ def database_url(project_dir: Path, config: ProjectConfig) -> str:
             check_database_url(env)
         except ValueError as exc:
             raise ConfigError("config.bad_env", name="DANGAN_DATABASE_URL", detail=str(exc)) from None
+        if not os.environ.get("DANGAN_PROJECT"):
+            _refuse_other_database(project_dir, config, env)
         return env
     if config.database.url:
         return config.database.url
     return sqlite_url(project_dir / DEFAULT_DB_FILE)
+
+
+def _refuse_other_database(project_dir: Path, config: ProjectConfig, env: str) -> None:
+    """Without DANGAN_PROJECT the environment's URL applies to any home: a home that names its
+    own database (in dangan.toml, or its own SQLite file) — a restored copy, a second project —
+    opened on it would write its records into another project's database (ConfigError)."""
+    own = config.database.url
+    if not own and (project_dir / DEFAULT_DB_FILE).is_file():
+        own = sqlite_url(project_dir / DEFAULT_DB_FILE)
+    if own and _database_identity(own)[0] != _database_identity(env)[0]:
+        raise ConfigError("config.database_env_conflict", path=project_dir / CONFIG_FILE,
+                          own=_database_identity(own)[1], env=_database_identity(env)[1])
+
+
+def _database_identity(url: str) -> tuple[tuple[Any, ...], str]:
+    """Which database a URL names (its role, password and driver left out: one server,
+    database and schema reached two ways is one database), and the URL to name it by."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    query = tuple(sorted((k, str(v)) for k, v in parsed.query.items() if k.lower() != "password"))
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        database = str(Path(database).resolve())
+    query = tuple((k, v) for k, v in query if k.lower() not in ("user", "username"))
+    key = (parsed.get_backend_name(), parsed.host, parsed.port, database, query)
+    shown = database if parsed.get_backend_name() == "sqlite" else \
+        parsed.set(password=None).render_as_string(hide_password=True)
+    return key, shown
 
 
 def sqlite_url(path: Path) -> str:

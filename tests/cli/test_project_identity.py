@@ -197,12 +197,14 @@ def test_an_empty_database_beside_stored_files_is_never_made_a_new_project(
                             masters=True)
     (tmp_path / "typo.sqlite").touch()  # an empty database file (a missing one: never made)
     typo = f"sqlite:///{tmp_path / 'typo.sqlite'}"
+    site = {"DANGAN_DATABASE_URL": typo, "DANGAN_PROJECT": str(ctx.home)}  # the site's home
     for command in (("status",), ("db", "upgrade"), ("fixity",)):
-        r = dangan(*command, "-p", str(ctx.home), env={"DANGAN_DATABASE_URL": typo})
+        r = dangan(*command, "-p", str(ctx.home), env=site)
         assert r.returncode == 3, (command, r.stderr)
         assert "typo.sqlite" in r.stderr and ctx.storage.root in r.stderr
     assert migrate.current_revision(engine_for(typo)) is None  # not even the tables were made
     monkeypatch.setenv("DANGAN_DATABASE_URL", typo)
+    monkeypatch.setenv("DANGAN_PROJECT", str(ctx.home))
     for upgrade in (False, True):
         with pytest.raises(ConfigError) as err:
             open_project(ctx.home, upgrade=upgrade)
@@ -249,9 +251,14 @@ def test_the_sites_environment_belongs_to_its_own_project_home(
     assert "恢复后" in r.stdout
     # the site's own home still follows the environment (trailing slash and all)
     assert open_project(Path(f"{live}/")).database_url == os.environ["DANGAN_DATABASE_URL"]
-    # without DANGAN_PROJECT the URLs apply to whichever home is named
+    # without DANGAN_PROJECT the URLs apply to whichever home is named — but a home with its
+    # own database (here its own SQLite file) is not opened on another's: refused, both named
     monkeypatch.delenv("DANGAN_PROJECT")
-    assert open_project(copy).database_url == os.environ["DANGAN_DATABASE_URL"]
+    with pytest.raises(ConfigError) as refused:
+        open_project(copy)
+    assert refused.value.key == "config.database_env_conflict"
+    assert str(copy / "dangan.sqlite") in str(refused.value.params["own"])
+    assert open_project(live).database_url == os.environ["DANGAN_DATABASE_URL"]
 
 
 def test_an_error_naming_a_setting_in_brackets_prints_it_whole(tmp_path: Path) -> None:

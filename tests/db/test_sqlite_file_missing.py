@@ -27,7 +27,8 @@ def test_a_command_never_creates_a_missing_sqlite_file(tmp_path: Path,
     assert dangan("init", "-p", str(home)).returncode == 0
     for typo in (tmp_path / "typo.sqlite", _missing_db(tmp_path)):
         typo.parent.mkdir(exist_ok=True)
-        r = dangan(*command, "-p", str(home), env={"DANGAN_DATABASE_URL": f"sqlite:///{typo}"})
+        r = dangan(*command, "-p", str(home), env={"DANGAN_DATABASE_URL": f"sqlite:///{typo}",
+                                                   "DANGAN_PROJECT": str(home)})
         assert r.returncode == 11, (command, r.stderr)
         assert "不存在" in r.stderr and str(typo) in "".join(r.stderr.split("\n"))
         assert "Traceback" not in r.stderr

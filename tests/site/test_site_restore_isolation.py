@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from dangan.cli.main import app
 from dangan.db.models import Project, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.errors import ConflictError, InputError, StorageError
+from dangan.errors import ConfigError, ConflictError, InputError, StorageError
 from dangan.samples import generate_set
 from dangan.services.engine import resolve_actor
 from dangan.services.fixity import fixity
@@ -114,6 +114,13 @@ def test_restore_never_follows_the_sites_environment(
     restored_files = [p for p in (home / "storage").rglob("*") if p.is_file()]
     assert len(restored_files) >= taken.files  # the stored files and the rebuilt sheets
     assert (home / "dangan.sqlite").exists() == (target_url is None)
+    # the restored copy opened while the site's URL applies to every home (no DANGAN_PROJECT)
+    # would write its records into the live database: refused, naming both databases
+    monkeypatch.delenv("DANGAN_PROJECT", raising=False)
+    with pytest.raises(ConfigError) as refused:
+        open_project(home)
+    assert refused.value.key == "config.database_env_conflict", refused.value
+    assert _rows(ctx) == rows_before
     # opened by its own settings, the restored project is the snapshot, whole
     monkeypatch.delenv("DANGAN_STORAGE_URL")
     if target_url is None:

@@ -42,6 +42,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "not a valid database URL (supported: {backends}), e.g. postgresql+psycopg://user@host/db"),
     "config.bad_storage_url": ("未知或未安装的存储协议 {protocol}：{detail}",
                                "unknown or unavailable storage protocol {protocol}: {detail}"),
+    "config.database_env_conflict": (
+        "{path} 的 [database] url 指向数据库 {own}，而环境变量 DANGAN_DATABASE_URL 指向 {env}："
+        "这个项目目录（例如恢复出的副本）若用环境变量的数据库，记录会写进另一个项目的数据库。"
+        "请为本次命令取消 DANGAN_DATABASE_URL，或用 DANGAN_PROJECT 指明环境变量所属的项目目录",
+        "[database] url in {path} names the database {own}, while DANGAN_DATABASE_URL names "
+        "{env}: this home (a restored copy, say) opened on the environment's database would "
+        "write its records into another project's database. Unset DANGAN_DATABASE_URL for this "
+        "command, or name the home it belongs to in DANGAN_PROJECT"),
     "config.bad_env": ("环境变量 {name} 的值无效：{detail}", "Invalid value for environment variable {name}: {detail}"),
     "config.unknown_defect_type": ("未知的问题类型 {name}，可选：{choices}",
                                    "unknown defect type {name}; choose from: {choices}"),
