@@ -210,7 +210,6 @@ def rim_sides(grey: np.ndarray, cx: float, cy: float, r: float, scan_mm: float
 # has paper inside (the tone of the paper around it, whatever its line).
 LID_STEP_MIN = 5.0  # grey levels the inside must differ from the paper around
 LID_STEP_NOISE = 3.0  # or this many times the paper's own spread around the ring
-LID_NEARER = 0.5  # the inside's distance from the lid, at most this share of that from paper
 
 
 def shows_lid(inside: float, around: float, noise: float, lid: BedSeen | None,
@@ -218,7 +217,8 @@ def shows_lid(inside: float, around: float, noise: float, lid: BedSeen | None,
     """Does a ring's inside (grey level ``inside``; ``around``: the paper around it, with its
     spread ``noise``) show the lid seen beside the sheet nearest ``at`` (scan px) rather than
     paper? Its tone must stand apart from the paper's, on the lid's side of it, and be the
-    lid's (``bed_gap``), much nearer it than the paper's. False when no lid is seen."""
+    lid's (``bed_gap``), nearer it than the paper's (the light on the lid beside the sheet
+    is not quite that on the hole). False when no lid is seen."""
     if lid is None:
         return False
     step = inside - around
@@ -228,4 +228,4 @@ def shows_lid(inside: float, around: float, noise: float, lid: BedSeen | None,
     if (level - around) * step <= 0:
         return False
     gap = bed_gap(inside, lid, at)
-    return gap is not None and gap <= 1.0 and abs(inside - level) <= LID_NEARER * abs(step)
+    return gap is not None and gap <= 1.0 and abs(inside - level) < abs(step)
