@@ -155,7 +155,7 @@ def test_an_ingested_project_restores_with_its_tracking_sheets(
     assert unfinished_ingests(third) == [codes[1]]
     with pytest.raises(IntegrityError) as bad:
         fixity(third)
-    assert bad.value.key == "intake.fixity.bad"
+    assert bad.value.key == "intake.fixity.unfinished"  # no stored file differs
     assert [d for d in bad.value.details if codes[1] in d] and len(bad.value.details) == 1
 
 

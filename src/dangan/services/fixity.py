@@ -57,7 +57,10 @@ def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
 @dataclass
 class FixityReport:
     checked: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files that differ or are missing
+    # work left unfinished, named as such (an ingest before its sheet and receipt, a packaging
+    # run before its rename): no stored file differs, the rerun finishes it
+    unfinished: list[str] = field(default_factory=list)
     # stored files in an area of recorded files that the database does not record (a
     # database older than the storage: restored from an older backup beside newer files)
     unrecorded: list[str] = field(default_factory=list)
@@ -105,39 +108,44 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
         {sheet_rel(str(folder), code) for code, folder in ingested}, area)
     for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
         if _ingest_unfinished(ctx, code, folder_name):
-            report.problems.append(t("faults.ingest_unfinished", volume=code))
+            report.unfinished.append(t("faults.ingest_unfinished", volume=code))
     good: list[int] = []
     for fid, rel, sha, size in files:
         report.checked += 1
         if not ctx.storage.exists(rel):
-            report.problems.append(_unpublished(ctx, rel, sha)
-                                   or t("intake.fixity.missing", path=rel))
+            problem = t("intake.fixity.missing", path=rel)
+        elif (actual_size := ctx.storage.size(rel)) != size:
+            problem = t("intake.fixity.size", path=rel, expected=size, actual=actual_size)
+        elif ctx.storage.sha256(rel) != sha:
+            problem = t("intake.fixity.mismatch", path=rel)
+        else:
+            good.append(fid)
             continue
-        actual_size = ctx.storage.size(rel)
-        if actual_size != size:
-            report.problems.append(_unpublished(ctx, rel, sha) or t(
-                "intake.fixity.size", path=rel, expected=size, actual=actual_size))
-            continue
-        if ctx.storage.sha256(rel) != sha:
-            report.problems.append(_unpublished(ctx, rel, sha)
-                                   or t("intake.fixity.mismatch", path=rel))
-            continue
-        good.append(fid)
+        unpublished = _unpublished(ctx, rel, sha)
+        if unpublished:
+            report.unfinished.append(unpublished)
+        else:
+            report.problems.append(problem)
     now = datetime.now(UTC)
     with ctx.transaction() as session:
         for fid in good if not ctx.read_only else ():  # a read-only check records nothing
             row = session.get(StoredFile, fid)
             if row is not None:
                 row.verified_at = now
+    # The files that differ or are missing are counted apart from the work left unfinished
+    # (named as such in the details): an unfinished ingest is no changed file.
+    counts = {"count": report.checked, "bad": len(report.problems),
+              "unfinished": len(report.unfinished)}
     if report.unrecorded:  # said first: it explains files missing from the database
         raise IntegrityError(
-            "intake.fixity.unrecorded", count=report.checked, bad=len(report.problems),
-            unrecorded=len(report.unrecorded),
+            "intake.fixity.unrecorded", **counts, unrecorded=len(report.unrecorded),
             details=[t("intake.fixity.unrecorded_file", path=rel) for rel in report.unrecorded]
-            + report.problems)
+            + report.problems + report.unfinished)
     if report.problems:
-        raise IntegrityError("intake.fixity.bad", count=report.checked, bad=len(report.problems),
-                             details=report.problems)
+        raise IntegrityError("intake.fixity.bad", **counts,
+                             details=report.problems + report.unfinished)
+    if report.unfinished:  # every file matches; exit 8 still: the storage is not complete
+        raise IntegrityError("intake.fixity.unfinished", **counts, details=report.unfinished)
     return report
 
 

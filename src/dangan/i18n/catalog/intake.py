@@ -197,6 +197,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- fixity ---
     "intake.fixity.ok": ("校验 {count} 个文件，全部一致", "Verified {count} file(s), all match"),
     "intake.fixity.bad": ("校验 {count} 个文件，{bad} 个不一致或缺失", "Verified {count} file(s); {bad} differ or are missing"),
+    "intake.fixity.unfinished": (
+        "校验 {count} 个文件，全部一致；另有 {unfinished} 项工作中途停止、尚未完成（见下，重新运行即可补完）",
+        "Verified {count} file(s), all match; {unfinished} piece(s) of work stopped midway and "
+        "are unfinished (below; rerun to finish)"),
     "intake.fixity.missing": ("缺失：{path}", "missing: {path}"),
     "intake.fixity.mismatch": ("校验值不符：{path}", "checksum mismatch: {path}"),
     "intake.fixity.unrecorded": (
