@@ -22,12 +22,19 @@ def init(
     template: str = typer.Option("court", "--template"),
     name: str = typer.Option(None, "--name"),
     client: str = typer.Option("", "--client"),
+    database_url: str = typer.Option("", "--database-url"),
+    storage_url: str = typer.Option("", "--storage-url"),
 ) -> None:
     """新建项目：写入 dangan.toml，建立数据库和存储区（已扫描/已修图/制作目录/已上传）。"""
-    from dangan.services.project import init_project
+    from dangan.services.project import _safe_url, init_project
 
-    ctx = init_project(home, template, name=name, client=client)
+    ctx = init_project(home, template, name=name, client=client, database=database_url,
+                       storage=storage_url)
     console.print(escape(t("project.created", name=ctx.config.project.name, path=ctx.home)))
+    if database_url:
+        console.print(escape(t("project.created_database", url=_safe_url(ctx.config.database.url))))
+    if storage_url:
+        console.print(escape(t("project.created_storage", url=ctx.config.storage.url)))
 
 
 @db_app.command("upgrade")

@@ -48,7 +48,7 @@ from dangan.db.session import (
     transaction,
 )
 from dangan.domain.naming import NamingRules
-from dangan.errors import ConfigError, StorageError
+from dangan.errors import ConfigError, ConflictError, InputError, StorageError
 from dangan.storage import Storage, atomic_write_text
 
 TEMPLATES = ("court", "wenshu")
@@ -147,22 +147,92 @@ def _insert_at(table: tomlkit.items.Table, index: int, project_id: str) -> None:
 
 
 def init_project(home: Path, template: str = "court", name: str | None = None,
-                 client: str = "") -> ProjectContext:
-    """Write dangan.toml, create the database (migrated to head) and the storage areas."""
+                 client: str = "", *, database: str = "", storage: str = "") -> ProjectContext:
+    """Write dangan.toml, create the database (migrated to head) and the storage areas.
+
+    ``database`` / ``storage``: the project's database URL and storage root (``dangan init
+    --database-url/--storage-url``), written into dangan.toml — the database URL without its
+    password — after they are checked: the URLs valid, the same place as DANGAN_DATABASE_URL /
+    DANGAN_STORAGE_URL when those apply to this home, the database reachable and holding no
+    project. The database is reached with the URL as given (its password included) or, when
+    it applies, the environment's URL for the same database."""
     home = home.resolve()
     config_path = home / CONFIG_FILE
     if config_path.exists():
         raise ConfigError("config.exists", path=config_path)
     text = template_text(template, name or home.name, client, project_id=str(uuid.uuid4()))
+    connect = ""
+    if database or storage:
+        text, connect = _chosen_places(home, text, database, storage)
     config = parse_config(text, config_path)
+    if database:
+        _refuse_used_database(connect)
     home.mkdir(parents=True, exist_ok=True)
     atomic_write_text(config_path, text)
-    return _prepare(home, config, create=True, new_root=True)
+    return _prepare(home, config, create=True, new_root=True, url=connect or None)
+
+
+def _chosen_places(home: Path, text: str, database: str, storage: str) -> tuple[str, str]:
+    """dangan.toml's text with [database] url (no password) and [storage] url (a local path
+    made absolute) set, and the URL to reach the database by; ConfigError for a bad URL or
+    one that is not where the environment's variable for this home points."""
+    from dangan.config import _database_identity, _site_env, check_database_url, check_storage_url
+    from dangan.services.site.restore import without_password
+
+    doc = tomlkit.parse(text)
+    connect = ""
+    if database:
+        try:
+            check_database_url(database)
+        except ValueError as exc:
+            raise InputError("project.init_bad_url", option="--database-url",
+                             detail=str(exc)) from None
+        env = _site_env("DANGAN_DATABASE_URL", home)
+        if env and _database_identity(env)[0] != _database_identity(database)[0]:
+            raise ConfigError("project.init_env_conflict", option="--database-url",
+                              given=_database_identity(database)[1], name="DANGAN_DATABASE_URL",
+                              env=_database_identity(env)[1])
+        connect = env or database
+        doc["database"]["url"] = without_password(database)
+    if storage:
+        if "://" not in storage:
+            storage = str(Path(storage).expanduser().resolve())
+        try:
+            check_storage_url(storage)
+        except ValueError as exc:
+            raise InputError("project.init_bad_url", option="--storage-url",
+                             detail=str(exc)) from None
+        doc["storage"]["url"] = storage
+        env = _site_env("DANGAN_STORAGE_URL", home)
+        used = storage_url(home, parse_config(tomlkit.dumps(doc), home / CONFIG_FILE))
+        if env and used != storage:  # the variable, as later commands would read it
+            raise ConfigError("project.init_env_conflict", option="--storage-url",
+                              given=storage, name="DANGAN_STORAGE_URL", env=used)
+    return tomlkit.dumps(doc), connect
+
+
+def _refuse_used_database(url: str) -> None:
+    """The database of ``dangan init --database-url`` must be reachable (else exit 11) and
+    hold no project (ConflictError naming them): a second project is never made beside one."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return  # init makes the file
+    engine = engine_for(url)
+    try:
+        if migrate.current_revision(engine) is None:
+            return
+        with transaction(session_factory(read_only(engine))) as session:
+            names = list(session.scalars(select(Project.name).order_by(Project.id).limit(3)))
+    except DatabaseError as exc:
+        raise _db_failure(exc, url) from exc
+    if names:
+        raise ConflictError("project.init_database_in_use", url=_safe_url(url),
+                            projects="、".join(names))
 
 
 def _prepare(home: Path, config: ProjectConfig, create: bool,
-             new_root: bool = False) -> ProjectContext:
-    url = database_url(home, config)
+             new_root: bool = False, url: str | None = None) -> ProjectContext:
+    url = url or database_url(home, config)
     storage = Storage(storage_url(home, config), existing=True)
     try:
         storage.create_areas(create_root=new_root)  # only init creates a missing root

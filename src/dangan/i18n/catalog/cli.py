@@ -207,6 +207,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.opt.init.template": ("模板 court|wenshu", "Template court|wenshu"),
     "cli.opt.init.name": ("项目名称（默认为目录名）", "Project name (default: the folder name)"),
     "cli.opt.init.client": ("委托单位", "Client"),
+    "cli.opt.init.database_url": (
+        "项目数据库 URL（如 postgresql+psycopg://用户@主机/库）：检查可连通且无其他项目后写入 dangan.toml，不含密码",
+        "The project's database URL (e.g. postgresql+psycopg://user@host/db): checked reachable "
+        "and holding no project, then written to dangan.toml without its password"),
+    "cli.opt.init.storage_url": ("存储根目录（路径或 fsspec URL，如 NAS 挂载点）：写入 dangan.toml",
+                                 "Storage root (a path or fsspec URL, e.g. a NAS mount): written "
+                                 "to dangan.toml"),
     "cli.opt.init.home": ("要新建的项目目录（默认当前目录）", "Project home to create (default: current directory)"),
     "cli.opt.demo.home": ("演示项目目录（须为空或不存在）", "Demo project home (empty or absent)"),
     "cli.opt.demo.volumes": ("生成的案卷数", "Volumes to generate"),

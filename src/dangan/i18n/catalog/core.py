@@ -97,6 +97,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "naming.bad_value": ("段 {segment} 的值 “{found}” 无效", "invalid value “{found}” for segment {segment}"),
     # --- project home ---
     "project.created": ("已创建项目 {name}：{path}", "Created project {name} at {path}"),
+    "project.created_database": (
+        "数据库：{url}（已写入 dangan.toml，不含密码；密码请放在 DANGAN_DATABASE_URL 或 ~/.pgpass）",
+        "Database: {url} (written to dangan.toml without its password; give the password in "
+        "DANGAN_DATABASE_URL or ~/.pgpass)"),
+    "project.created_storage": ("存储：{url}（已写入 dangan.toml）",
+                                "Storage: {url} (written to dangan.toml)"),
+    "project.init_bad_url": ("{option} 的值无效：{detail}", "Invalid {option}: {detail}"),
+    "project.init_env_conflict": (
+        "{option} 指向 {given}，而环境变量 {name} 指向 {env}：以后的命令会用环境变量的那个。"
+        "请为 init 取消 {name}，或让两者指向同一处",
+        "{option} names {given} while {name} names {env}: later commands would use the "
+        "variable's. Unset {name} for init, or make both name the same place"),
+    "project.init_database_in_use": (
+        "数据库 {url} 中已有项目（{projects}）：init 不会在其中再建一个项目。请给一个空的数据库（或模式）",
+        "The database {url} already holds a project ({projects}): init makes no second "
+        "project in it. Give an empty database (or schema)"),
     "project.db_upgraded": ("数据库已升级到最新版本（{url}）", "Database upgraded to the latest revision ({url})"),
     "project.db_error": ("数据库出错：{detail}", "Database error: {detail}"),
     "project.db_missing": (
