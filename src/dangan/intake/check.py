@@ -23,6 +23,7 @@ from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
 from dangan.domain.naming import NamingRules
 from dangan.i18n import join, t
+from dangan.intake.blank import MARK
 from dangan.intake.content import PageInfo, inspect_page, one_opencv_thread
 from dangan.intake.duplicates import find_duplicates
 from dangan.intake.walk import (
@@ -249,7 +250,9 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                                severity=severity_for_blank(scan.blank_pages_scanned),
                                ink=f"{info.ink:.3%}"))
     elif info.faint:  # not blank: never to be taken out as one (a warning in any project)
-        out.append(make_defect(dc.FAINT_PAGE, path=rel, volume=volume, page=page))
+        out.append(make_defect(dc.FAINT_PAGE, path=rel, volume=volume, page=page,
+                               what=t("intake.faint.mark" if info.look == MARK
+                                      else "intake.faint.faint")))
     return out
 
 

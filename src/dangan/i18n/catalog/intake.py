@@ -38,8 +38,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "{page_size} at the required {expected} dpi: the resolution tag is "
                              "wrong; save it again at {expected} dpi"),
     "defect.blank_page": ("空白页（内容占比 {ink}）", "Blank page (ink coverage {ink})"),
-    "defect.faint_page": ("字迹很淡（铅笔、复写、褪色或背面透印），不是空白页：请核对扫描是否清晰，勿当作空白页删除",
-                          "Very faint marks (pencil, carbon copy, faded writing or show-through), not a blank page: check the scan is legible; do not remove it as blank"),
+    "defect.faint_page": ("{what}，不是空白页：请核对扫描是否清晰，勿当作空白页删除",
+                          "{what}, not a blank page: check the scan is legible; do not remove it as blank"),
+    "intake.faint.faint": ("字迹很淡（铅笔、复写、褪色或背面透印）",
+                           "Very faint marks (pencil, carbon copy, faded writing or show-through)"),
+    "intake.faint.mark": ("只有零星笔迹（页码、签名？），请人工查看",
+                          "Only a little writing (a page number, a signature?) for a person to look at"),
     "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}：请逐页比对两次扫描，确认是同一页纸后再删去本页（两页纸内容相同时，如只有标题或印章，扫描无法区分）",
                                "Rescan: this page looks like the sheet of {other} scanned "
                                "again{copies}: compare the two scans and remove this page only once sure they are one sheet (two sheets with the same content, a title or a seal alone, cannot be told apart by their scans)"),
