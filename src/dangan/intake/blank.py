@@ -1,4 +1,5 @@
-"""A second look at a page the coarse ink measure finds blank.
+"""A second look at a page the coarse ink measure finds blank, and the inner pages of a
+multi-page file.
 
 The content check measures ink on a small picture of the sheet's inner part (its outer
 18–26 mm left out: binding holes, the sheet's edge, a shadow). A page number or a signature
@@ -39,8 +40,10 @@ SHORT_SIDE_MM = 210.0  # an untagged page is taken as this wide (A4, 16K: 195 mm
 DPI_RANGE = (100.0, 1200.0)  # a tag outside this is no scanning resolution (72, 96, 60000)
 HOLE_DIAMETER_MM = (4.0, 9.0)  # a punched hole's ring (6 mm holes, a little scaled)…
 HOLE_RING_SPREAD = 0.25  # …its marks this close to one radius (std / mean)
+MAX_FRAMES = 64  # inner pages of a multi-page file looked at (the count is always given)
 
 CONTENT, MARK, FAINT, BLANK = "content", "mark", "faint", "blank"
+UNREADABLE = "unreadable"
 
 
 def page_dpi(width: int, height: int, tag: float | None) -> float:
@@ -154,3 +157,42 @@ def look_again(grey: np.ndarray, dpi: float) -> str:
         return MARK
     return FAINT if faint_marks(grey, dpi) >= FAINT_SHARE else BLANK
 
+
+def classify(grey: np.ndarray, dpi: float) -> str:
+    """What a page holds, decided as ``content.inspect_page`` decides it: the coarse ink
+    measure, then ``look_again`` for a page it finds blank."""
+    from dangan.intake import content as c
+
+    paper = c.upright_paper(c._reduce(grey), (c.PAPER_SHAPE[1], c.PAPER_SHAPE[0]))
+    if c.measure_ink(paper) >= c.BLANK_INK:
+        return CONTENT
+    if c.faint_share(paper) >= c.FAINT_SHARE:
+        return FAINT
+    return look_again(grey, dpi)
+
+
+def inner_pages(data: bytes) -> tuple[str, ...]:
+    """What each page after the first of a multi-page file holds (``CONTENT``, ``FAINT``,
+    ``BLANK``, or ``UNREADABLE``), up to ``MAX_FRAMES`` pages."""
+    from dangan.intake.content import MAX_PIXELS, _pil_dpi
+
+    found: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                for k in range(1, min(int(getattr(img, "n_frames", 1)), MAX_FRAMES)):
+                    try:
+                        img.seek(k)
+                        width, height = img.size
+                        if width * height > MAX_PIXELS:
+                            found.append(UNREADABLE)
+                            continue
+                        grey = np.asarray(img.convert("L"))
+                    except Exception:
+                        found.append(UNREADABLE)
+                        continue
+                    found.append(classify(grey, page_dpi(width, height, _pil_dpi(img))))
+    except Exception:
+        pass
+    return tuple(found)

@@ -207,6 +207,19 @@ def _size_fits(info: PageInfo, scan: ScanConfig, dpi: float) -> bool:
             and (1 - tol) * exp_h <= long_ <= (1 + tol) * exp_h + bed)
 
 
+def multi_page_defect(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
+                      scan: ScanConfig) -> Defect:
+    """A file of several pages: each page must be a file of its own, named by its number
+    (error in any project); what its other pages hold is said, page by page."""
+    inner = [t(f"intake.inner.{found}", page=k) for k, found in enumerate(info.inner, start=2)]
+    if info.frames > len(info.inner) + 1:
+        inner.append(t("intake.inner.not_looked", page=len(info.inner) + 2))
+    return make_defect(dc.WRONG_FORMAT, path=rel, volume=volume, page=entry.page_no,
+                       found=t("intake.multi_page", fmt=f"{info.fmt} (.{entry.ext})",
+                               pages=info.frames, inner=t("intake.dpi_note.sep").join(inner)),
+                       expected=normal_format(scan.format))
+
+
 def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                  scan: ScanConfig) -> list[Defect]:
     out: list[Defect] = []
@@ -216,7 +229,9 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                                reason=t(f"intake.reason.{info.reason}", **info.reason_params)))
         return out
     ext = normal_format(entry.ext)
-    if info.fmt != ext:
+    if info.frames > 1:
+        out.append(multi_page_defect(entry, rel, volume, info, scan))
+    elif info.fmt != ext:
         out.append(make_defect(dc.WRONG_FORMAT, path=rel, volume=volume, page=page,
                                found=f"{info.fmt} (.{entry.ext})", expected=normal_format(scan.format)))
     if info.fmt == "pdf":
