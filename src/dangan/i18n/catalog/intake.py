@@ -24,18 +24,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.stray_file": ("多余文件 “{name}”（不是页面图像，请移走）",
                           "Stray file “{name}” (not a page image; remove it)"),
     "defect.corrupt_image": ("图像损坏或无法读取（{reason}）", "Image corrupt or unreadable ({reason})"),
-    "defect.low_dpi": ("分辨率 {dpi} dpi 低于要求的 {min_dpi} dpi",
-                       "Resolution {dpi} dpi is below the required {min_dpi} dpi"),
+    "defect.low_dpi": ("分辨率 {dpi} dpi 低于要求的 {min_dpi} dpi{note}",
+                       "Resolution {dpi} dpi is below the required {min_dpi} dpi{note}"),
     "defect.wrong_colour_mode": ("色彩模式为 {found}，要求 {expected}",
                                  "Colour mode is {found}; {expected} is required"),
     "defect.wrong_format": ("文件格式为 {found}，要求 {expected}",
                             "File format is {found}; {expected} is required"),
-    "defect.wrong_size": ("像素尺寸 {width}×{height} 与 {page_size}@{dpi}dpi（约 {exp_w}×{exp_h}，容差 {tolerance}）不符",
-                          "Pixel size {width}×{height} does not match {page_size} at {dpi} dpi (about {exp_w}×{exp_h}, tolerance {tolerance})"),
-    "defect.wrong_dpi_tag": ("文件记录的分辨率是 {found} dpi，但像素 {width}×{height} 按扫描要求的 {expected} dpi "
+    "defect.wrong_size": ("像素尺寸 {width}×{height} 与 {page_size}@{dpi}dpi（约 {exp_w}×{exp_h}，容差 {tolerance}）不符{note}",
+                          "Pixel size {width}×{height} does not match {page_size} at {dpi} dpi (about {exp_w}×{exp_h}, tolerance {tolerance}){note}"),
+    "defect.wrong_dpi_tag": ("文件记录的分辨率是 {found} dpi，但像素 {width}×{height} 按 {expected} dpi "
                              "正是 {page_size}：分辨率标记有误，请按 {expected} dpi 重新保存",
                              "The file says {found} dpi, but its {width}×{height} pixels are "
-                             "{page_size} at the required {expected} dpi: the resolution tag is "
+                             "{page_size} at {expected} dpi: the resolution tag is "
                              "wrong; save it again at {expected} dpi"),
     "defect.blank_page": ("空白页（内容占比 {ink}）", "Blank page (ink coverage {ink})"),
     "defect.faint_page": ("{what}，不是空白页：请核对扫描是否清晰，勿当作空白页删除",
@@ -54,6 +54,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "intake.inner.not_looked": ("第 {page} 页起未检查", "pages from {page} on not looked at"),
     "intake.dpi_note.wrap": ("（{text}）", " ({text})"),
     "intake.dpi_note.sep": ("；", "; "),
+    "intake.dpi_note.untagged": ("文件没有分辨率标记，按 {dpi} dpi 计", "the file has no resolution tag; {dpi} dpi assumed"),
+    "intake.dpi_note.estimated": ("文件没有分辨率标记，按像素为 {page_size} 估算", "the file has no resolution tag: estimated from its pixels as {page_size}"),
+    "intake.dpi_note.implausible": ("文件记录的 {tag} dpi 不是扫描分辨率", "the file's {tag} dpi is no scanning resolution"),
+    "intake.dpi_note.pixels": ("像素是 {page_size}@{dpi}dpi", "the pixels are {page_size} at {dpi} dpi"),
+    "intake.dpi_note.no_fit": ("像素在常用分辨率下都不是 {page_size}", "the pixels are {page_size} at no usual resolution"),
     "defect.duplicate_image": ("重页：本页似为 {other} 那页纸的再次扫描{copies}：请逐页比对两次扫描，确认是同一页纸后再删去本页（两页纸内容相同时，如只有标题或印章，扫描无法区分）",
                                "Rescan: this page looks like the sheet of {other} scanned "
                                "again{copies}: compare the two scans and remove this page only once sure they are one sheet (two sheets with the same content, a title or a seal alone, cannot be told apart by their scans)"),
