@@ -10,6 +10,7 @@ with a project, among the pages already ingested (``CheckOptions.stored``).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from dangan.domain import defects as dc
 from dangan.domain.defects import Defect, make_defect, sort_key, summarise
 from dangan.domain.naming import NamingRules
 from dangan.i18n import join, t
+from dangan.intake.blank import DPI_RANGE, MARK
 from dangan.intake.content import PageInfo, inspect_page, one_opencv_thread
 from dangan.intake.duplicates import find_duplicates
 from dangan.intake.walk import (
@@ -206,6 +208,56 @@ def _size_fits(info: PageInfo, scan: ScanConfig, dpi: float) -> bool:
             and (1 - tol) * exp_h <= long_ <= (1 + tol) * exp_h + bed)
 
 
+USUAL_DPI = (150, 200, 240, 300, 400, 600, 1200)  # scanning resolutions the pixels may show
+
+
+def pixels_dpi(info: PageInfo, scan: ScanConfig) -> int | None:
+    """The resolution at which the pixels are the project's page size: the scan dpi when
+    they are, else the usual resolution nearest to the pixels' own width; None at none."""
+    if _size_fits(info, scan, scan.dpi):
+        return scan.dpi
+    own = min(info.width, info.height) * 25.4 / min(PAGE_SIZES_MM[scan.page_size])
+    fits = [d for d in USUAL_DPI if _size_fits(info, scan, d)]
+    return min(fits, key=lambda d: abs(math.log(d / own))) if fits else None
+
+
+def pixels_are(info: PageInfo, scan: ScanConfig) -> tuple[str, int] | None:
+    """The paper size and usual resolution the pixels are (within the size tolerance, no
+    bed around the sheet): the project's size first, then the nearest of any known size;
+    else the project's size with a bed around it (``pixels_dpi``); None at none."""
+    short, long_ = sorted((info.width, info.height))
+    best: tuple[float, str, int] | None = None
+    for size in (scan.page_size, *PAGE_SIZES_MM):
+        for dpi in (scan.dpi, *USUAL_DPI):
+            w, h = expected_pixels(size, dpi)
+            err = max(abs(short / w - 1), abs(long_ / h - 1))
+            if err <= scan.size_tolerance and (best is None or err < best[0] - 1e-9):
+                best = (err, size, dpi)
+    if best is not None:
+        return best[1], best[2]
+    real = pixels_dpi(info, scan)
+    return (scan.page_size, real) if real is not None else None
+
+
+def _dpi_note(*keys: tuple[str, dict[str, Any]]) -> str:
+    """A parenthesised note of what the file's tag and pixels say (empty without one)."""
+    parts = [t(f"intake.dpi_note.{key}", **params) for key, params in keys]
+    return t("intake.dpi_note.wrap", text=t("intake.dpi_note.sep").join(parts)) if parts else ""
+
+
+def multi_page_defect(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
+                      scan: ScanConfig) -> Defect:
+    """A file of several pages: each page must be a file of its own, named by its number
+    (error in any project); what its other pages hold is said, page by page."""
+    inner = [t(f"intake.inner.{found}", page=k) for k, found in enumerate(info.inner, start=2)]
+    if info.frames > len(info.inner) + 1:
+        inner.append(t("intake.inner.not_looked", page=len(info.inner) + 2))
+    return make_defect(dc.WRONG_FORMAT, path=rel, volume=volume, page=entry.page_no,
+                       found=t("intake.multi_page", fmt=f"{info.fmt} (.{entry.ext})",
+                               pages=info.frames, inner=t("intake.dpi_note.sep").join(inner)),
+                       expected=normal_format(scan.format))
+
+
 def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                  scan: ScanConfig) -> list[Defect]:
     out: list[Defect] = []
@@ -215,23 +267,36 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
                                reason=t(f"intake.reason.{info.reason}", **info.reason_params)))
         return out
     ext = normal_format(entry.ext)
-    if info.fmt != ext:
+    if info.frames > 1:
+        out.append(multi_page_defect(entry, rel, volume, info, scan))
+    elif info.fmt != ext:
         out.append(make_defect(dc.WRONG_FORMAT, path=rel, volume=volume, page=page,
                                found=f"{info.fmt} (.{entry.ext})", expected=normal_format(scan.format)))
     if info.fmt == "pdf":
         return out
     short_mm = min(PAGE_SIZES_MM[scan.page_size])
-    if info.dpi and not _size_fits(info, scan, info.dpi) and _size_fits(info, scan, scan.dpi):
-        # The pixels are the page size at the scan dpi: the file's resolution tag is wrong
-        # (not the resolution, nor the sheet's size).
+    tag = info.dpi
+    plausible = tag is not None and DPI_RANGE[0] <= tag <= DPI_RANGE[1]
+    real = pixels_dpi(info, scan)  # the resolution at which the pixels are the page size
+    estimated = False
+    if tag and not _size_fits(info, scan, tag) and real is not None and (
+            real == scan.dpi or not plausible):
+        # The pixels are the page size at the scan dpi, or at a usual one while the tag is
+        # none (72, 96, 60000): the file's resolution tag is wrong (not the resolution,
+        # nor the sheet's size).
         out.append(make_defect(dc.WRONG_DPI_TAG, path=rel, volume=volume, page=page,
-                               found=round(info.dpi), expected=scan.dpi, width=info.width,
+                               found=round(tag), expected=real, width=info.width,
                                height=info.height, page_size=scan.page_size))
-        info = replace(info, dpi=float(scan.dpi))
+        info = replace(info, dpi=float(real))
+    elif not tag:
+        estimated = True
     dpi = info.dpi or min(info.width, info.height) / (short_mm / 25.4)
     if dpi < scan.min_dpi - 0.5:
+        note = (_dpi_note(("estimated", {"page_size": scan.page_size})) if estimated
+                else _dpi_note(("pixels", {"page_size": scan.page_size, "dpi": round(dpi)}))
+                if info.dpi != tag else "")
         out.append(make_defect(dc.LOW_DPI, path=rel, volume=volume, page=page,
-                               dpi=round(dpi), min_dpi=scan.min_dpi))
+                               dpi=round(dpi), min_dpi=scan.min_dpi, note=note))
     if info.colour_mode != scan.colour_mode:
         out.append(make_defect(dc.WRONG_COLOUR_MODE, path=rel, volume=volume, page=page,
                                found=t(f"intake.colour.{info.colour_mode}"),
@@ -240,16 +305,24 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     exp_w, exp_h = expected_pixels(scan.page_size, size_dpi)
     tol = scan.size_tolerance
     if not _size_fits(info, scan, size_dpi):
+        said = (("untagged", {"dpi": scan.dpi}) if not tag else None if plausible
+                else ("implausible", {"tag": round(tag)}))
+        are = pixels_are(info, scan)
+        what = (("pixels", {"page_size": are[0], "dpi": are[1]}) if are
+                else ("no_fit", {"page_size": scan.page_size}))
         out.append(make_defect(dc.WRONG_SIZE, path=rel, volume=volume, page=page,
                                width=info.width, height=info.height, page_size=scan.page_size,
                                dpi=round(size_dpi), exp_w=exp_w, exp_h=exp_h,
-                               tolerance=f"{tol:.0%}"))
+                               tolerance=f"{tol:.0%}",
+                               note=_dpi_note(*(k for k in (said, what) if k is not None))))
     if info.blank:
         out.append(make_defect(dc.BLANK_PAGE, path=rel, volume=volume, page=page,
                                severity=severity_for_blank(scan.blank_pages_scanned),
                                ink=f"{info.ink:.3%}"))
     elif info.faint:  # not blank: never to be taken out as one (a warning in any project)
-        out.append(make_defect(dc.FAINT_PAGE, path=rel, volume=volume, page=page))
+        out.append(make_defect(dc.FAINT_PAGE, path=rel, volume=volume, page=page,
+                               what=t("intake.faint.mark" if info.look == MARK
+                                      else "intake.faint.faint")))
     return out
 
 

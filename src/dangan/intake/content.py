@@ -24,6 +24,7 @@ import simplejpeg
 from PIL import Image
 
 from dangan.imaging import jpeg
+from dangan.intake import blank as blank_look
 from dangan.intake.duplicates import page_marks
 
 # Largest picture we agree to decode: an A2 sheet at 600 dpi is ~ 140 Mpx.
@@ -50,6 +51,9 @@ class PageInfo:
     ink: float = 0.0
     blank: bool = False
     faint: bool = False  # no ink, but faint marks (pencil, carbon copy, faded, show-through)
+    frames: int = 1  # pages in the file (a multi-page TIFF, an animated GIF): one is expected
+    inner: tuple[str, ...] = ()  # what its pages after the first hold (blank.CONTENT, …)
+    look: str = ""  # a page the coarse measure found blank, looked at again (blank.look_again)
     marks: bytes = b""  # duplicates.page_marks: finds the same sheet scanned again
     sha256: str = ""  # of the file's bytes (hex), set by whoever read them: finds a copied file
     size: int = 0  # bytes hashed, and the file's mtime (ns) when they were read: ingest
@@ -187,6 +191,7 @@ def _inspect_other(data: bytes, fmt: str) -> tuple[PageInfo, np.ndarray | None]:
                 return PageInfo(**{**bad.__dict__, "fmt": fmt}), None
             mode = _pil_mode(img.mode)
             dpi = _pil_dpi(img)
+            frames = int(getattr(img, "n_frames", 1) or 1)
             img.load()
             grey_img = img.convert("L")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -196,7 +201,8 @@ def _inspect_other(data: bytes, fmt: str) -> tuple[PageInfo, np.ndarray | None]:
         return PageInfo(fmt=fmt, reason=reason,
                         reason_params={"detail": type(exc).__name__}), None
     grey = _reduce(np.asarray(grey_img))
-    return PageInfo(fmt=fmt, width=width, height=height, dpi=dpi, colour_mode=mode), grey
+    return PageInfo(fmt=fmt, width=width, height=height, dpi=dpi, colour_mode=mode,
+                    frames=frames), grey
 
 
 def _order_corners(pts: np.ndarray) -> np.ndarray:
@@ -338,11 +344,26 @@ def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
     ink = measure_ink(paper)
     blank = ink < BLANK_INK
     faint = blank and faint_share(paper) >= FAINT_SHARE
+    look = ""
+    if blank and not faint:  # a page number alone, show-through: looked at again, finer
+        look = _look_again(data, info)
+        blank, faint = look == blank_look.BLANK, look in (blank_look.FAINT, blank_look.MARK)
+    inner = blank_look.inner_pages(data) if info.frames > 1 else ()
     return PageInfo(
         fmt=info.fmt, width=info.width, height=info.height, dpi=info.dpi,
         colour_mode=info.colour_mode, ink=round(ink, 5), blank=blank and not faint,
         faint=faint, marks=b"" if blank and not faint else page_marks(grey),
+        frames=info.frames, inner=inner, look=look,
     )
+
+
+def _look_again(data: bytes, info: PageInfo) -> str:
+    """``blank.look_again`` of a page the coarse measure finds blank."""
+    dpi = blank_look.page_dpi(info.width, info.height, info.dpi)
+    grey = blank_look.finer_grey(data, info.fmt or "", info.width, info.height, dpi)
+    if grey is None:
+        return blank_look.BLANK
+    return blank_look.look_again(grey, dpi * grey.shape[1] / max(1, info.width))
 
 
 def faint_share(paper: np.ndarray) -> float:
