@@ -33,7 +33,12 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    the pictures must correlate too (``picture``: another photo above a caption alike but
    for a few characters is another sheet), and no punched hole of either scan may lie on
    plain paper of the other where its black bed would show it (a sheet scanned twice has
-   the same holes).
+   the same holes). Last, where both scans have ink, it must be the same ink (``body``):
+   a body dense enough to look like texture at the mid size (bold characters set close)
+   makes two texts of one form lines of ink blobs at the same places, ink on ink, and the
+   form's frame, title and seal fix the fit; each tile inked on both scans must correlate
+   with the other within a pixel, over the sheet and in each region of it. A sheet scanned
+   twice does, whatever the exposure; a form filled with another text does not.
 
 ``find_duplicates`` runs the three over a batch, a volume and its neighbours at a time.
 
