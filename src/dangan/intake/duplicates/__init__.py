@@ -33,7 +33,13 @@ Three steps, each far cheaper than the next, so only likely pairs reach the cost
    the pictures must correlate too (``picture``: another photo above a caption alike but
    for a few characters is another sheet), and no punched hole of either scan may lie on
    plain paper of the other where its black bed would show it (a sheet scanned twice has
-   the same holes). In the search these checks stop at the first that tells two sheets
+   the same holes). Last, where both scans have ink, it must be the same ink (``body``):
+   a body dense enough to look like texture at the mid size (bold characters set close)
+   makes two texts of one form lines of ink blobs at the same places, ink on ink, and the
+   form's frame, title and seal fix the fit; each tile inked on both scans must correlate
+   with the other within a pixel, over the sheet and in each region of it. A sheet scanned
+   twice does, whatever the exposure; a form filled with another text does not.
+   In the search these checks stop at the first that tells two sheets
    (the ink difference counted only until it is over its limit), and the pictures' tone is
    taken only for a sparse match: most pairs of one layout are two sheets, told by the ink
    alone (``confirm(..., thorough=False)``, the thorough comparison's verdict).

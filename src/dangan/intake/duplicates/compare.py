@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from dangan.intake.duplicates.align import fit_transform, refine
+from dangan.intake.duplicates.body import MAX_BODY_DISAGREE, MAX_REGION_DISAGREE, body_agreement
 from dangan.intake.duplicates.marks import Marks
 from dangan.intake.duplicates.picture import (
     PICTURE_MAX_INLIERS,
@@ -44,9 +45,18 @@ class Comparison:
     unseen_px: int = 0  # strong ink of marks the other scan does not see (mid-size px)
     picture_ncc: float | None = None  # the aligned pictures' tone correlation (None: none)
     lost_holes: int = 0  # holes of either scan where the other shows plain paper
+    body_off: float | None = None  # share of the strong ink in tiles that do not correlate
+    region_off: float | None = None  # ... and in the worst region (None: not measured)
 
     @property
     def same(self) -> bool:
+        return (self.layout_same
+                and (self.body_off is None or self.body_off <= MAX_BODY_DISAGREE)
+                and (self.region_off is None or self.region_off <= MAX_REGION_DISAGREE))
+
+    @property
+    def layout_same(self) -> bool:
+        """Whether everything but the body's correlation says one sheet."""
         return (self.differing_px <= MAX_DIFFERING_PX
                 and self.off_sheet_px <= MAX_OFF_SHEET_SHARE * MID_SIDE * MID_SIDE
                 and self.unseen_px <= MAX_UNSEEN_PX
@@ -111,9 +121,10 @@ def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
                                        limit=None if thorough else MAX_DIFFERING_PX)
     if thorough:
         a_mid, b_mid = toned(a_mid), toned(b_mid)
-        return Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid),
+        comp = Comparison(inliers, differing, compared, off_sheet(a_mid, b_mid, mid),
                           unseen_marks(a_mid, b_mid, mid), _picture(a_mid, b_mid, mid),
                           _holes(a_mid, b_mid, mid))
+        return _with_body(comp, a_mid, b_mid, mid)
     comp = Comparison(inliers, differing, compared)
     if not comp.same:
         return comp
@@ -121,13 +132,28 @@ def confirm(a: Marks, b: Marks, scan_a: Callable[[], MidScan | None],
     if not comp.same:
         return comp
     comp = replace(comp, unseen_px=unseen_marks(a_mid, b_mid, mid))
-    if not comp.same or inliers > PICTURE_MAX_INLIERS:
-        return comp  # (more inliers: the picture and the holes do not decide)
-    a_mid, b_mid = toned(a_mid), toned(b_mid)
-    comp = replace(comp, picture_ncc=_picture(a_mid, b_mid, mid))
     if not comp.same:
         return comp
-    return replace(comp, lost_holes=_holes(a_mid, b_mid, mid))
+    a_mid, b_mid = toned(a_mid), toned(b_mid)  # the body check leaves holes and pictures out
+    if inliers <= PICTURE_MAX_INLIERS:  # (more inliers: the picture and the holes do not decide)
+        comp = replace(comp, picture_ncc=_picture(a_mid, b_mid, mid))
+        if not comp.same:
+            return comp
+        comp = replace(comp, lost_holes=_holes(a_mid, b_mid, mid))
+        if not comp.same:
+            return comp
+    return _with_body(comp, a_mid, b_mid, mid)
+
+
+def _with_body(comp: Comparison, a: MidScan, b: MidScan, a_to_b: np.ndarray) -> Comparison:
+    """All the checks above hold for two texts of one layout (a form's frame, its title, a
+    seal at one place) whose lines lie ink on ink: where they do, the body must correlate too."""
+    if not comp.layout_same:
+        return comp
+    body = body_agreement(a, b, a_to_b)
+    if body is None:
+        return comp
+    return replace(comp, body_off=body.sheet, region_off=body.region)
 
 
 def _picture(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> float | None:
