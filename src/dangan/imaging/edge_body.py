@@ -99,6 +99,7 @@ def edge_band(tone: np.ndarray, quad: np.ndarray, sides: tuple[str, ...], level:
             if got is None or np.sign(got[1]) != np.sign(step):
                 break
             ats.append(got[0])
-        if len(ats) == SEGMENTS and max(abs(a - at) for a in ats) <= STRAIGHT_MM * mm:
+        if (len(ats) == SEGMENTS and max(ats) - min(ats) <= STRAIGHT_MM * mm
+                and max(abs(a - at) for a in ats) <= STRAIGHT_MM * mm):
             return side
     return ""
