@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dangan.imaging.edge_body import edge_band
 from dangan.imaging.paper import Paper, flattened
 
 BED_CANDIDATE = 0.8  # outside pixels darker than this fraction of the paper level say the bed
@@ -151,7 +152,9 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     seen = bool(keep.any()) and bed_level < GREY_BED * tone_level
     confident = (seen and outside_content <= MAX_OUTSIDE_CONTENT
                  and outside_paper <= MAX_OUTSIDE_PAPER
-                 and other_tone(small, keep, paper.bed_sides, level, mm) <= OTHER_TONE_MM2)
+                 and other_tone(small, keep, paper.bed_sides, level, mm) <= OTHER_TONE_MM2
+                 # a band of the sheet's own along its edge (binding tape) would be painted
+                 and not edge_band(tone, paper.quad, paper.bed_sides, tone_level, mm))
     # A sheet not found with confidence keeps its whole frame: nothing is painted, however
     # dark the bed (what lies beyond the outline may be paper, content or the sheet itself).
     return Bed(zone_u8 if confident else empty, confident, seen, _box(far_marks),

@@ -124,9 +124,12 @@ def find_holes(grey: np.ndarray, paper_mask: np.ndarray, quad: np.ndarray,
 
 # --- confirmation: a candidate is filled only when shape, size, surroundings and position
 # all say "binding hole", and it belongs to a row of holes at a standard spacing (holes_row).
-def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float | None:
+def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float,
+              ruled: bool = False) -> float | None:
     """Round, solid, uniformly dark, 4–9 mm across, on plain paper — at 4 px/mm. Returns the
-    disc's grey level (what shows through it), or None."""
+    disc's grey level (what shows through it), or None. ``ruled``: the same, with thin lines
+    running out of the window taken out first (a table's rules touching a hole), and only
+    when there are some."""
     half, inside = int(9.0 * scan_mm), 5.0 * scan_mm
     h, w = grey.shape
     if cx < inside or cy < inside or cx > w - 1 - inside or cy > h - 1 - inside:
@@ -150,6 +153,11 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float |
     if inner > 0.85 * paper or float(core.std()) > 0.12 * paper:
         return None
     dark = (crop < (inner + paper) / 2).astype(np.uint8)
+    lines = None
+    if ruled:
+        dark, lines = _without_rules(dark, mm)
+        if lines is None:
+            return None
     _n, labels, stats, cents = components_with_stats(dark)
     label = labels[c, c]
     if label == 0:
@@ -174,9 +182,38 @@ def _shape_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> float |
     yy, xx = np.mgrid[:crop.shape[0], :crop.shape[1]]
     dist = np.hypot(xx - cents[label][0], yy - cents[label][1])
     ring = (dist > 1.35 * r) & (dist < 2.3 * r)
+    if lines is not None:
+        ring &= lines == 0
     if np.count_nonzero(crop[ring] < 0.75 * paper) > 0.02 * np.count_nonzero(ring):
         return None
     return inner
+
+
+RULE_MM = 1.2  # a line thinner than this running out of the check window…
+RULE_LONG_MM = 4.0  # …this long at least, is a rule
+
+
+def _without_rules(dark: np.ndarray, mm: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """``dark`` with the thin lines that run out of the window taken out (a table's rules),
+    and those lines grown by a pixel (0/1); None when there are none."""
+    k = 2 * max(1, round(RULE_MM * mm / 2)) + 1
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (k, k)))
+    thin = (dark > 0) & (solid == 0)
+    n, labels, stats, _ = components_with_stats(thin.astype(np.uint8))
+    h, w = dark.shape
+    across = []
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        long = max(bw, bh)
+        if (min(x, y) == 0 or x + bw >= w or y + bh >= h) and long >= RULE_LONG_MM * mm \
+                and area <= RULE_MM * mm * long:
+            across.append(i)  # a thin line running out of the window
+    if not across:
+        return dark, None
+    lines = cv2.dilate(np.isin(labels, across).astype(np.uint8), np.ones((3, 3), np.uint8))
+    out: np.ndarray = (dark > 0) & (lines == 0) | (solid > 0)
+    return out.astype(np.uint8), lines
 
 
 # --- a hole lies in the binding margin, outside the text: a dark disc with print beside it at
@@ -516,7 +553,11 @@ def judge_holes(grey: np.ndarray, factor: float, dpi: float, candidates: list[Ho
         cx, cy = (hole.x + 0.5) / factor - 0.5, (hole.y + 0.5) / factor - 0.5
         tone = _shape_ok(grey, cx, cy, scan_mm)
         if tone is None:
-            left.append(Left(hole, NOT_ROUND, side, dist / amm))
+            # a hole touching a table's rules: left for the print beside it, named
+            if _shape_ok(grey, cx, cy, scan_mm, ruled=True) is not None:
+                keep(hole, side, dist, refused=PRINT_BESIDE)
+            else:
+                left.append(Left(hole, NOT_ROUND, side, dist / amm))
             continue
         bed = bed_seen()
         gap = bed_gap(tone, bed, (cx, cy))

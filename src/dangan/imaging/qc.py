@@ -218,14 +218,17 @@ SCAN_RIM_PX = 2  # the scan's own edge on the output blends with the canvas arou
 
 def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
                     sheet: np.ndarray | None = None,
-                    scanned: np.ndarray | None = None) -> dict[str, float]:
+                    scanned: np.ndarray | None = None,
+                    tones: np.ndarray | None = None) -> dict[str, float]:
     """Fraction of bed-dark pixels in a 2 mm band along each side of the output
     (printed lines near the edge are not counted: see ``_bed_share``). With ``sheet`` (the
     corners of the sheet found, in output px: it lies on or just inside the paper's edge),
     dark inside it reaching the edge is the sheet's own — text or a stamp written to the edge
     — unless it is a broad strip along it. With ``scanned`` (the corners of the scan's frame
     in output px) only what came from the scan is judged: the canvas the engine laid around
-    it, in the paper's colour (red paper: dark), is no bed."""
+    it, in the paper's colour (red paper: dark), is no bed. With ``tones`` (the output's
+    grey before a bilevel threshold, same geometry) the sheet's own print is told by its
+    tones there: a bilevel output shows a dark photo as flat black, as it shows bed."""
     b = max(2, int(2 * mm))
     h, w = out.shape[:2]
     inside = None
@@ -239,7 +242,8 @@ def residue_by_side(out: np.ndarray, paper_level: float, mm: float,
         frame = cv2.erode(drawn, np.ones((3, 3), np.uint8), iterations=SCAN_RIM_PX,
                           borderType=cv2.BORDER_CONSTANT, borderValue=1)
 
-    own = None if sheet is None else _sheet_own_dark(out, sheet, frame, mm)
+    own = None if sheet is None else _sheet_own_dark(out if tones is None else tones, sheet,
+                                                      frame, mm)
 
     def dark(rows: slice, cols: slice) -> np.ndarray:  # judged on the bands alone
         d: np.ndarray = out[rows, cols] < 0.5 * paper_level
