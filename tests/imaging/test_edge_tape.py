@@ -105,3 +105,23 @@ def test_black_border_judges_a_dark_photo_on_its_tones_in_bilevel() -> None:
     assert residue_by_side(grey, 235, mm, sheet)["right"] == 0.0  # the colour output: ok
     assert residue_by_side(bilevel, 235, mm, sheet)["right"] > 0.02  # bilevel alone: bed
     assert residue_by_side(bilevel, 235, mm, sheet, tones=grey)["right"] == 0.0
+
+
+def test_a_dark_photo_to_the_sheets_edge_is_no_black_border_in_bilevel_output() -> None:
+    """End to end: a sheet on a black bed with a dark photo printed to its right edge,
+    retouched in bilevel. The photo came out flat black like bed and the page was a
+    ``black_border`` error (sent to rework); the colour output of the same page was ok."""
+    page = _sheet(0, 0)
+    rng = np.random.default_rng(800_106)
+    y0, y1, x0 = px(150), px(240), px(210 - 90)
+    photo = rng.normal(45, 15, (y1 - y0, page.shape[1] - x0))
+    photo += 40 * np.sin(np.arange(page.shape[1] - x0) / (8 * MM))[None, :]
+    page[y0:y1, x0:] = photo.clip(0, 255).astype(np.uint8)[..., None]
+    scan = _on_bed(page, 12)
+    data = simplejpeg.encode_jpeg(np.ascontiguousarray(scan), quality=92)
+    for mode in ("colour", "bilevel"):
+        result = retouch_bytes(data, RetouchOptions(orientation=False, dpi=DPI, mode=mode))
+        assert result.data is not None
+        codes = [d.code for d in result.report.defects]
+        assert "black_border" not in codes, (mode, result.report.defects,
+                                             result.report.edge_residue)

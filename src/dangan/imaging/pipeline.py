@@ -143,7 +143,8 @@ def _fill(plan: PagePlan, m: np.ndarray, opts: RetouchOptions, dpi: float,
 
 
 def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement,
-             out: np.ndarray, dpi: float, min_ink: float) -> None:
+             out: np.ndarray, dpi: float, min_ink: float,
+             tones: np.ndarray | None = None) -> None:
     """QC measurements: on the rendered output plane and on the ink followed through the map."""
     f = plan.factor
     to_out = np.vstack([pl.matrix, [0, 0, 1]])
@@ -151,7 +152,7 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
              if plan.paper.found and plan.paper.bed_sides else None)
     # judged on what came from the scan: the canvas laid around it is the engine's own
     residue = qc.residue_by_side(out, plan.paper.level, dpi / 25.4, sheet,
-                                 transform(to_out, _frame(grey.shape)))
+                                 transform(to_out, _frame(grey.shape)), tones)
     report.edge_residue_side = max(residue, key=lambda side: residue[side])
     report.edge_residue = residue[report.edge_residue_side]
     whole = keeps_frame(plan)
@@ -324,7 +325,11 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     report.holes_filled = len(fill.holes)
     report.scale, (report.width, report.height) = pl.scale, pl.size
     report.dpi = round(dpi)
-    _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio)
+    # a bilevel output shows a dark photo as flat black, as it shows bed: its tones are
+    # judged on the grey before the threshold
+    grey_out = (cv2.warpAffine(grey, pl.matrix, pl.size, flags=cv2.INTER_LINEAR, borderValue=255)
+                if rendered.kind == "bilevel" and not is_bilevel(grey) else None)
+    _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio, grey_out)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
     _record(report, plan, fill, pl)
     if opts.holes and not unsure:  # likely holes left unfilled: a person looks
