@@ -98,3 +98,36 @@ def test_an_ingested_volume_changes_only_in_a_project(scan_set, tmp_path: Path) 
         renumber_volume(folder, rules=court_rules(), remove=["0003"], force=True)
     assert err.value.key == "intake.renumber.ingested_needs_project"
     assert _pages(folder) == before
+
+
+def test_an_ingested_volume_is_corrected_after_the_scan_signoff(any_project, scan_set,  # type: ignore[no-untyped-def]
+                                                                tmp_path: Path) -> None:
+    """QC finds a page scanned twice after the batch's scan sign-off released the claim: the
+    forced change is a correction recorded and signed by the worker named, not refused for a
+    claim nobody can hold any more (workflow.not_claimed left the volume unfixable)."""
+    from sqlalchemy import select
+
+    from dangan.db.models import StageEvent
+    from dangan.services.intake import ingest
+
+    ctx = any_project
+    src, truth = scan_set
+    (vol,) = truth.volumes
+    root = tmp_path / "scan"
+    shutil.copytree(src / vol.folder, root / vol.folder)
+    with ctx.transaction() as session:
+        session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
+                           expected_pages=vol.image_count))
+    line_to(ctx, wf.SCAN)
+    scanner = actor(ctx, "张扫")
+    ingest(ctx, scanner, root, workers=1)  # the batch's one volume: signed, claim released
+    folder = root / vol.folder
+    with pytest.raises(StateError) as unforced:
+        renumber_volume(folder, rules=ctx.rules, remove=["0003"], ctx=ctx, actor=scanner)
+    assert unforced.value.key == "intake.renumber.ingested"
+    done = renumber_volume(folder, rules=ctx.rules, remove=["0003"], close_gaps=True,
+                           force=True, ctx=ctx, actor=scanner)
+    assert done.state == "applied" and len(_pages(folder)) == vol.image_count - 1
+    with ctx.transaction() as session:
+        recorded = session.scalar(select(StageEvent).where(StageEvent.kind == "renumber"))
+        assert recorded is not None and recorded.worker_id == scanner.worker_id

@@ -58,13 +58,16 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
 
     Changing an ingested volume (``force``) is recorded in the project and signed by
     ``actor``, a registered worker; without one (or without the project) it is refused
-    before anything moves. Any change by ``actor`` in a project needs their scan claim of
-    the volume's work batch (``workflow.not_claimed`` / ``workflow.claimed_by_other``), as
+    before anything moves. Any other change by ``actor`` in a project needs their scan claim
+    of the volume's work batch (``workflow.not_claimed`` / ``workflow.claimed_by_other``), as
     on the scan station; it is checked before an interrupted change is finished too."""
     vdir = volume_dir.resolve()
     if not vdir.is_dir():
         raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
-    if ctx is not None and actor is not None:
+    if ctx is not None and actor is not None and not (vdir / RECEIPT).exists():
+        # scanning's page changes are the scan claimant's; a change to a volume already
+        # ingested (``force``: a page found missing at QC, after the scan sign-off released
+        # the claim) is a correction recorded and signed by ``actor`` below
         require_scan_claim(ctx, actor, vdir)
     recovered, _ = rn.recover(str(vdir))
     receipt = vdir / RECEIPT

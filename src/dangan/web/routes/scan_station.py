@@ -21,14 +21,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, NotFoundError, StateError
+from dangan.errors import InputError, NotFoundError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport, inspect_files
 from dangan.intake.walk import Walker
-from dangan.services import engine, intake, renumber, scan_lookup
-from dangan.services import workflow_state as ws
+from dangan.services import intake, renumber, scan_lookup
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import derivatives as dv
@@ -165,28 +163,6 @@ def _volume_dir(request: Request, ctx: ProjectContext, top: str, sub: str) -> Pa
     return folder
 
 
-def _require_scan_claim(ctx: ProjectContext, actor: Actor, vdir: Path) -> None:
-    """A page change needs the scan claim of the volume's work batch, as ingest needs it to
-    sign: the engine's ``require_claimant`` (not claimed → 409 ``workflow.not_claimed``,
-    held by another → 409 ``workflow.claimed_by_other``)."""
-    code = ctx.rules.parse_folder(vdir.name).archive_code
-    with ctx.transaction() as session:
-        volume = ws.volume_by_code(session, ctx.project_id, code)
-        batch = session.get(WorkBatch, volume.work_batch_id) if volume.work_batch_id else None
-        if batch is None:
-            raise StateError("web_forms.scan.no_batch", volume=code)
-        engine.require_claimant(session, batch, wf.SCAN, actor)
-
-
-def _changing(ctx: ProjectContext, vdir: Path,
-              change: Callable[[Actor], renumber.RenumberResult]
-              ) -> Callable[[Actor], renumber.RenumberResult]:
-    def work(actor: Actor) -> renumber.RenumberResult:
-        _require_scan_claim(ctx, actor, vdir)
-        return change(actor)
-    return work
-
-
 @router.post("/scan-station/remove")
 async def remove_page(request: Request, ctx: Ctx, account: ScanAccount,
                       top: Annotated[str, Form(max_length=300)],
@@ -195,8 +171,9 @@ async def remove_page(request: Request, ctx: Ctx, account: ScanAccount,
     """Remove a rescan or an extra page and close the gap (journalled, crash-safe)."""
     vdir = _volume_dir(request, ctx, top, sub)
     page = _child(vdir, name).name
-    done = await act(request, account, _changing(ctx, vdir, lambda actor: renumber.renumber_volume(
-        vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor)))
+    # the service checks the actor's scan claim of the volume's batch before anything moves
+    done = await act(request, account, lambda actor: renumber.renumber_volume(
+        vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor))
     response = RedirectResponse("/scan-station", status_code=303)
     if done.state == "already_applied":  # the same removal from another tab: count the folder
         set_flash(response, t("web_images.scan.already_removed", volume=vdir.name,
@@ -232,9 +209,9 @@ async def insert_page(request: Request, ctx: Ctx, account: ScanAccount,
             raise InputError("intake.renumber.bad_source",
                              path=Path(file.filename or "").name or "?",
                              reason=t(f"intake.reason.{info.reason}", **info.reason_params))
-        done = await act(request, account, _changing(ctx, vdir, lambda actor: (
-            renumber.renumber_volume(vdir, rules=ctx.rules, insert_before=before.strip(),
-                                     files=[source], ctx=ctx, actor=actor))))
+        done = await act(request, account, lambda actor: renumber.renumber_volume(
+            vdir, rules=ctx.rules, insert_before=before.strip(), files=[source], ctx=ctx,
+            actor=actor))
     response = RedirectResponse("/scan-station", status_code=303)
     if done.state == "already_applied":  # the same insert from another tab: count the folder
         set_flash(response, t("web_images.scan.already_inserted", volume=vdir.name,
