@@ -612,8 +612,22 @@ def storage_url(project_dir: Path, config: ProjectConfig) -> str:
             check_storage_url(env)
         except ValueError as exc:
             raise ConfigError("config.bad_env", name="DANGAN_STORAGE_URL", detail=str(exc)) from None
+        own = _local_storage(project_dir, config.storage.url)
+        if not os.environ.get("DANGAN_PROJECT") and own is not None and own.is_dir() \
+                and any(own.iterdir()) and own != _local_storage(project_dir, env):
+            # the home's own storage (a restored copy's) beside another one's URL: its files
+            # and the records it opens would not be each other's
+            raise ConfigError("config.storage_env_conflict", path=project_dir / CONFIG_FILE,
+                              own=own, env=env)
     url = env or config.storage.url
     if "://" in url:
         return url
+    return str(_local_storage(project_dir, url))
+
+
+def _local_storage(project_dir: Path, url: str) -> Path | None:
+    """A local storage root as an absolute path (relative to the home), None for a URL."""
+    if "://" in url:
+        return None
     path = Path(url)
-    return str(path if path.is_absolute() else (project_dir / path).resolve())
+    return path if path.is_absolute() else (project_dir / path).resolve()

@@ -121,6 +121,12 @@ def test_restore_never_follows_the_sites_environment(
         open_project(home)
     assert refused.value.key == "config.database_env_conflict", refused.value
     assert _rows(ctx) == rows_before
+    # nor on the site's storage: its records would be paired with the live project's files
+    monkeypatch.delenv("DANGAN_DATABASE_URL")
+    with pytest.raises(ConfigError) as refused:
+        open_project(home)
+    assert refused.value.key == "config.storage_env_conflict", refused.value
+    monkeypatch.setenv("DANGAN_DATABASE_URL", ctx.database_url)
     # opened by its own settings, the restored project is the snapshot, whole
     monkeypatch.delenv("DANGAN_STORAGE_URL")
     if target_url is None:

@@ -128,8 +128,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.qc.decide": ("判定：合格率达标且无严重问题（档号、缺页）则签字通过，否则返工后再检。",
                            "Decide: pass and sign when the pass rate is met with no critical defect (archive "
                            "code, missing page); otherwise rework and inspect again."),
-    "cli.help.qc.verify": ("复检一项已签字的返工（小批次已过质检后发现的问题）。",
-                           "Verify a signed rework (a problem found after the batch passed QC)."),
+    "cli.help.qc.verify": ("复检一项已完成的返工：通过，或用 --reject 不通过（须用 --remarks 写明仍有的问题），"
+                           "退回原环节由原人员再次返工。",
+                           "Re-inspect a done rework: confirm it, or with --reject send it back "
+                           "(what is still wrong in --remarks) to the same stage and worker."),
     "cli.help.qc.redraw": ("按记录的种子重新抽样（核对用），输出 JSON（只读）。",
                            "Redraw a sample from its recorded seed (to check it), as JSON (read-only)."),
     "cli.help.rework": ("返工。", "Rework."),

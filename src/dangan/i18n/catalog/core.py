@@ -43,13 +43,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "config.bad_storage_url": ("未知或未安装的存储协议 {protocol}：{detail}",
                                "unknown or unavailable storage protocol {protocol}: {detail}"),
     "config.database_env_conflict": (
-        "{path} 的 [database] url 指向数据库 {own}，而环境变量 DANGAN_DATABASE_URL 指向 {env}："
-        "这个项目目录（例如恢复出的副本）若用环境变量的数据库，记录会写进另一个项目的数据库。"
-        "请为本次命令取消 DANGAN_DATABASE_URL，或用 DANGAN_PROJECT 指明环境变量所属的项目目录",
-        "[database] url in {path} names the database {own}, while DANGAN_DATABASE_URL names "
-        "{env}: this home (a restored copy, say) opened on the environment's database would "
-        "write its records into another project's database. Unset DANGAN_DATABASE_URL for this "
-        "command, or name the home it belongs to in DANGAN_PROJECT"),
+        "{path} 所在的项目目录有自己的数据库 {own}（dangan.toml 的 [database] url，或目录中的 "
+        "dangan.sqlite），而环境变量 DANGAN_DATABASE_URL 指向 {env}：这个项目目录（例如恢复出的"
+        "副本）若用环境变量的数据库，记录会写进另一个项目的数据库。请为本次命令取消 "
+        "DANGAN_DATABASE_URL，或用 DANGAN_PROJECT 指明环境变量所属的项目目录",
+        "The home of {path} has its own database {own} ([database] url in dangan.toml, or the "
+        "dangan.sqlite in it), while DANGAN_DATABASE_URL names {env}: this home (a restored "
+        "copy, say) opened on the environment's database would write its records into another "
+        "project's database. Unset DANGAN_DATABASE_URL for this command, or name the home it "
+        "belongs to in DANGAN_PROJECT"),
+    "config.storage_env_conflict": (
+        "{path} 所在的项目目录有自己的存储 {own}，而环境变量 DANGAN_STORAGE_URL 指向 {env}："
+        "这个项目目录（例如恢复出的副本）若用环境变量的存储，文件与记录将不相对应。请为本次命令"
+        "取消 DANGAN_STORAGE_URL，或用 DANGAN_PROJECT 指明环境变量所属的项目目录",
+        "The home of {path} has its own storage {own}, while DANGAN_STORAGE_URL names {env}: "
+        "this home (a restored copy, say) opened on the environment's storage would pair its "
+        "records with another project's files. Unset DANGAN_STORAGE_URL for this command, or "
+        "name the home it belongs to in DANGAN_PROJECT"),
     "config.bad_env": ("环境变量 {name} 的值无效：{detail}", "Invalid value for environment variable {name}: {detail}"),
     "config.unknown_defect_type": ("未知的问题类型 {name}，可选：{choices}",
                                    "unknown defect type {name}; choose from: {choices}"),
