@@ -104,3 +104,15 @@ def test_help_names_value_types_in_the_users_language() -> None:
     assert "<文本…>" in r.stdout  # --volume takes several
     r = dangan("--lang", "en", "signoff", "--help", env={"COLUMNS": "200"})
     assert "<text>" in r.stdout and "<path>" in r.stdout and "<bool>" not in r.stdout
+
+
+def test_a_long_chinese_option_help_is_folded_not_cut() -> None:
+    """A Chinese help text has no spaces to wrap at: Rich cut the rest of a long run with "…"
+    (init --database-url lost "连通且无其他项目后写入") at 80 columns."""
+    from dangan.i18n import t
+
+    r = dangan("init", "--help", env={"COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    shown = "".join(line.strip("│ ") for line in r.stdout.splitlines())
+    assert "连通且无其他项目后写入" in shown, r.stdout
+    assert "…" not in t("cli.opt.init.database_url") and "…" not in r.stdout, r.stdout

@@ -97,9 +97,27 @@ def _localised_type(original: Any) -> Any:
     return display_type_rich
 
 
+def _folding_help(original: Any) -> Any:
+    """Typer's parameter help renderer, its texts folded where a line is too long: a Chinese
+    help has no spaces to wrap at, and Rich's default overflow (``ellipsis``) cut it with "…"."""
+
+    def get_parameter_help(**kwargs: Any) -> Any:
+        rendered = original(**kwargs)
+        for item in getattr(rendered, "renderables", ()):
+            if hasattr(item, "overflow"):
+                item.overflow = "fold"
+        return rendered
+
+    get_parameter_help._dangan_folds = True  # type: ignore[attr-defined]
+    return get_parameter_help
+
+
 def localise(root: Any) -> None:
     """Render the help of every command and parameter in the current language."""
     from typer import rich_utils
+
+    if not getattr(rich_utils._get_parameter_help, "_dangan_folds", False):
+        rich_utils._get_parameter_help = _folding_help(rich_utils._get_parameter_help)
 
     messages = catalogue()
     rich_utils.ARGUMENTS_PANEL_TITLE = t("cli.panel.arguments")
