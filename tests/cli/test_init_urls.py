@@ -92,3 +92,46 @@ def test_refused_urls_write_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     usage = dangan("--lang", "en", "init", "--help")
     assert "--database-url" in usage.stdout and "without its password" in " ".join(
         usage.stdout.split())
+
+
+def _another_projects_page(root: Path) -> Path:
+    page = root / Area.SCANNED.value / "1-1-1997-民-0014-0025" / "0001.jpg"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(b"\xff\xd8\xff\xe0 a page of another project")
+    return page
+
+
+def test_a_storage_holding_files_is_refused_before_anything_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nas = tmp_path / "nas"
+    _another_projects_page(nas)
+    home = tmp_path / "项目"
+    with pytest.raises(ConflictError) as err:
+        init_project(home, storage=str(nas))
+    assert err.value.key == "project.init_storage_in_use" and err.value.exit_code == 6
+    assert err.value.params["path"] == str(nas)
+    assert not home.exists()
+
+    cli = dangan("--lang", "en", "init", "-p", str(home), "--storage-url", str(nas))
+    assert cli.returncode == 6, cli.stdout + cli.stderr
+    assert str(nas) in cli.stderr and "already holds stored files" in " ".join(
+        cli.stderr.split())
+    assert not (home / "dangan.toml").exists() and not home.exists()
+
+    monkeypatch.setenv("DANGAN_STORAGE_URL", str(nas))  # the site's storage, no option
+    with pytest.raises(ConflictError) as env:
+        init_project(home)
+    assert env.value.key == "project.init_storage_in_use"
+    assert env.value.params["path"] == str(nas)
+    assert not home.exists()
+    by_env = dangan("init", "-p", str(home), env={"DANGAN_STORAGE_URL": str(nas)})
+    assert by_env.returncode == 6 and str(nas) in by_env.stderr, by_env.stderr
+    assert not home.exists()
+
+
+def test_a_storage_with_empty_stage_folders_is_used(tmp_path: Path) -> None:
+    nas = tmp_path / "nas"
+    (nas / Area.SCANNED.value / "empty").mkdir(parents=True)  # prepared, nothing stored
+    made = dangan("init", "-p", str(tmp_path / "p"), "--storage-url", str(nas))
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (tmp_path / "p" / "dangan.toml").is_file() and (nas / Area.RETOUCHED.value).is_dir()

@@ -154,8 +154,9 @@ def init_project(home: Path, template: str = "court", name: str | None = None,
     --database-url/--storage-url``), written into dangan.toml — the database URL without its
     password — after they are checked: the URLs valid, the same place as DANGAN_DATABASE_URL /
     DANGAN_STORAGE_URL when those apply to this home, the database reachable and holding no
-    project. The database is reached with the URL as given (its password included) or, when
-    it applies, the environment's URL for the same database."""
+    project, the storage root holding no stored files (another project's pages). The database
+    is reached with the URL as given (its password included) or, when it applies, the
+    environment's URL for the same database."""
     home = home.resolve()
     config_path = home / CONFIG_FILE
     if config_path.exists():
@@ -167,6 +168,7 @@ def init_project(home: Path, template: str = "court", name: str | None = None,
     config = parse_config(text, config_path)
     if database:
         _refuse_used_database(connect)
+    _refuse_used_storage(home, config)
     home.mkdir(parents=True, exist_ok=True)
     atomic_write_text(config_path, text)
     return _prepare(home, config, create=True, new_root=True, url=connect or None)
@@ -228,6 +230,20 @@ def _refuse_used_database(url: str) -> None:
     if names:
         raise ConflictError("project.init_database_in_use", url=_safe_url(url),
                             projects="、".join(names))
+
+
+def _refuse_used_storage(home: Path, config: ProjectConfig) -> None:
+    """The storage root init is to use (``--storage-url``, DANGAN_STORAGE_URL when it applies
+    to this home, or the home's own) must hold no stored files: another project's pages there
+    would be files the new, empty database does not record (fixity would name them all).
+    ConflictError naming the root; an empty root, or stage folders without files, is used."""
+    storage = Storage(storage_url(home, config), existing=True)
+    try:
+        used = storage.holds_stored_files()
+    except OSError as exc:
+        raise StorageError("storage.read_failed", path=storage.url, detail=str(exc)) from exc
+    if used:
+        raise ConflictError("project.init_storage_in_use", path=storage.url)
 
 
 def _prepare(home: Path, config: ProjectConfig, create: bool,

@@ -123,6 +123,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据库 {url} 中已有项目（{projects}）：init 不会在其中再建一个项目。请给一个空的数据库（或模式）",
         "The database {url} already holds a project ({projects}): init makes no second "
         "project in it. Give an empty database (or schema)"),
+    "project.init_storage_in_use": (
+        "存储 {path} 中已有存储的文件（其他项目的页面？）：init 不会在其上新建项目，新数据库不记录这些文件。"
+        "请给一个空的存储根目录；要接着用原项目，请用它自己的 dangan.toml 和数据库（或 dangan restore 从备份恢复）",
+        "The storage {path} already holds stored files (another project's pages?): init makes "
+        "no project on it, the new database would record none of them. Give an empty storage "
+        "root; to go on with that project, use its own dangan.toml and database (or dangan "
+        "restore from a backup)"),
     "project.db_upgraded": ("数据库已升级到最新版本（{url}）", "Database upgraded to the latest revision ({url})"),
     "project.db_error": ("数据库出错：{detail}", "Database error: {detail}"),
     "project.db_missing": (
