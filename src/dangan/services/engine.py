@@ -37,8 +37,8 @@ from dangan.db.models import (
     WorkerRole,
 )
 from dangan.domain import workflow as wf
-from dangan.errors import ConflictError, DanganError, NotFoundError, StateError
-from dangan.i18n import t
+from dangan.errors import MAX_DETAILS, ConflictError, DanganError, NotFoundError, StateError
+from dangan.i18n import join, t
 from dangan.services import workflow_state as ws
 from dangan.services.guards import run_guards, waive_lacking
 from dangan.services.project import ProjectContext
@@ -486,11 +486,16 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
     ``stage``. Nothing recorded is undone when a volume cannot be signed; the reason comes
     back (a code and its parameters) so the edge can say what to do next.
     ``volume_remarks``: a volume's own remarks (by archive code) for its sign-off, e.g. the
-    figures of its own work; ``remarks`` is used for the others and the batch sign-off."""
+    figures of its own work; ``remarks`` is used for the others and the batch sign-off.
+
+    The tracking sheets are rebuilt once every batch is signed. A failure there (the storage
+    gone) is raised — it stops the caller — after the sign-offs are committed: its details
+    say which volumes are signed, and why the others are not."""
     graph = ws.graph_for(ctx.config)
     signed: list[str] = []
     unsigned: list[tuple[str, str, dict[str, Any]]] = []
     by_batch: dict[int, list[str]] = {}
+    sheets: list[int] = []
     with ctx.transaction() as session:
         for code in archive_codes:
             volume = ws.volume_by_code(session, ctx.project_id, code)
@@ -521,11 +526,25 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
                 sign_in_session(session, ctx.project_id, graph, batch, stage, actor, volumes,
                                 remarks, data=data, volume_remarks=own)
                 ids = _with_sheet(volumes)
-            signed.extend(codes)
-            after_signoff(ctx, ids)
         except DanganError as exc:
             unsigned.extend((c, exc.key, dict(exc.params)) for c in codes)
-    return SignOutcome(tuple(signed), tuple(unsigned))
+            continue
+        signed.extend(codes)  # committed: signed, whatever becomes of its sheets
+        sheets.extend(ids)
+    outcome = SignOutcome(tuple(signed), tuple(unsigned))
+    try:
+        after_signoff(ctx, sheets)
+    except DanganError as exc:  # not "unsigned": the sign-offs stay, the sheets wait
+        said = [_signed_sheets_left(stage, actor, signed), *outcome.messages()]
+        exc.details[:0] = said[:MAX_DETAILS]
+        raise
+    return outcome
+
+
+def _signed_sheets_left(stage: str, actor: Actor, signed: Sequence[str]) -> str:
+    shown = [*signed[:10], "…"] if len(signed) > 10 else list(signed)
+    return t("storage.signed_sheets_left", stage=t(f"stage.{stage}"), worker=actor.name,
+             count=len(signed), codes=join(shown))
 
 
 # --- signing a borrow-batch stage (借卷 / 还卷) ---------------------------------------------------
