@@ -165,10 +165,19 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
             report.content_margin_mm = max(0.0, report.content_margin_mm)
     else:
         report.content_margin_mm = 99.0
-    # measured on the output, whatever gave the angle (and with none: --no-deskew)
-    pts = ink_points(plan.ink, limit=20_000).astype(np.float64)
-    report.skew_after_deg, report.skew_after_doubt = qc.residual_skew(
-        transform(to_out, _to_scan(pts, f)) * f, plan.skew_method == "content")
+    # measured on the output, whatever gave the angle (and with none: --no-deskew): on the
+    # page's writing where it has some beside a photo (as blur is judged: a photo's tones and
+    # soft edge tell no angle and cast doubt on a straight page), when that writing gives an
+    # angle; else on all the ink, as before (a caption alone is too little to tell one)
+    solid = qc.solid_areas(plan.ink, f, dpi, grey)
+    text = qc.writing(plan.ink, solid, f * dpi / 25.4)
+    for ink in (text, plan.ink) if np.count_nonzero(text) < np.count_nonzero(plan.ink) \
+            else (plan.ink,):
+        pts = ink_points(ink, limit=20_000).astype(np.float64)
+        report.skew_after_deg, report.skew_after_doubt = qc.residual_skew(
+            transform(to_out, _to_scan(pts, f)) * f, plan.skew_method == "content")
+        if report.skew_after_deg is not None:
+            break
     paper_px = max(1, int(np.count_nonzero(plan.paper.mask)))
     report.ink_ratio = float(np.count_nonzero(plan.ink)) / paper_px
     report.corners_cut_mm2 = [round(a, 1)
@@ -177,7 +186,7 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
     if report.ink_ratio < min_ink:  # no ink: is it blank, or are its marks only faint?
         report.writing_marks = qc.writing_on_page(grey, dpi)
         report.faint_ratio = faint_share(plan.small, plan.paper, dpi * f / 25.4, plan.holes)
-    report.sharpness = qc.sharpness(grey, plan.ink, f, dpi)
+    report.sharpness = qc.sharpness(grey, plan.ink, f, dpi, solid)
 
 
 SHRUNK_REVIEW = 0.95  # shrunk more than 5 %: the sheet's size and dpi no longer hold

@@ -93,13 +93,33 @@ def _shade_bodies(ink_small: np.ndarray, grey: np.ndarray, mm: float) -> np.ndar
     return out
 
 
-def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float) -> float:
+def solid_areas(ink_small: np.ndarray, factor: float, dpi: float,
+                grey: np.ndarray) -> np.ndarray:
+    """The ink's solid areas (uint8 0/1) as blur and the skew left judge them: solid over
+    ``STROKE_MM`` (a dark photo) and a curled edge's shade."""
+    return _solid(ink_small, factor, dpi, grey)
+
+
+def writing(ink_small: np.ndarray, solid: np.ndarray, mm: float) -> np.ndarray:
+    """The page's writing (uint8 0/1): the ink without its solid areas (``solid_areas``) and
+    what lies within ``AREA_NEAR_MM`` of an area ``AREA_MM`` across both ways (a photo and its
+    soft edge) — as blur is judged; all the ink when no writing lies elsewhere (a photo
+    alone) and when no such area lies on the page (its ink as it is)."""
+    near = _near_areas(solid, mm)
+    strokes = _strokes(ink_small, solid) & ~near if near.any() else ink_small > 0
+    return (strokes if strokes.any() else ink_small > 0).astype(np.uint8)
+
+
+def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float,
+              solid: np.ndarray | None = None) -> float:
     """Edge steepness relative to contrast where the ink is densest (≈1 sharp, → 0
     blurred); a dark photo's solid area is not writing and is not where blur is judged,
-    nor a curled edge's shade, nor what lies beside a photo (``_near_areas``)."""
+    nor a curled edge's shade, nor what lies beside a photo (``_near_areas``). ``solid``:
+    ``solid_areas`` already found for this ink."""
     if not ink_small.any():
         return 1.0
-    solid = _solid(ink_small, factor, dpi, grey)
+    if solid is None:
+        solid = _solid(ink_small, factor, dpi, grey)
     ink_small = _strokes(ink_small, solid)
     k = max(3, int(12 * factor * dpi / 25.4))
     h, w = ink_small.shape
