@@ -34,8 +34,8 @@ def _pages(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("*.jpg"))
 
 
-def test_renumber_needs_the_scan_claim(any_project, scan_set, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    ctx = any_project
+def _registered_copy(ctx, scan_set, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The set's one volume copied under ``tmp_path/scan`` and registered in the project."""
     src, truth = scan_set
     (vol,) = truth.volumes
     folder = tmp_path / "scan" / vol.folder
@@ -43,6 +43,12 @@ def test_renumber_needs_the_scan_claim(any_project, scan_set, tmp_path: Path) ->
     with ctx.transaction() as session:
         session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
                            expected_pages=vol.image_count))
+    return folder, vol
+
+
+def test_renumber_needs_the_scan_claim(any_project, scan_set, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx = any_project
+    folder, _ = _registered_copy(ctx, scan_set, tmp_path)
     batch = line_to(ctx, wf.SCAN)  # claimed for scanning by 张扫
     before = _pages(folder)
     other = actor(ctx, "张扫二")
@@ -72,13 +78,7 @@ def test_renumber_needs_the_scan_claim(any_project, scan_set, tmp_path: Path) ->
 
 def test_renumber_of_a_volume_on_no_batch_is_refused(any_project, scan_set, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ctx = any_project
-    src, truth = scan_set
-    (vol,) = truth.volumes
-    folder = tmp_path / "scan" / vol.folder
-    shutil.copytree(src / vol.folder, folder)
-    with ctx.transaction() as session:
-        session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
-                           expected_pages=vol.image_count))
+    folder, _ = _registered_copy(ctx, scan_set, tmp_path)
     scanner = actor(ctx, "张扫", wf.SCAN_OPERATOR)
     with pytest.raises(StateError) as err:
         renumber_volume(folder, rules=ctx.rules, remove=["0003"], ctx=ctx, actor=scanner)
@@ -111,17 +111,10 @@ def test_an_ingested_volume_is_corrected_after_the_scan_signoff(any_project, sca
     from dangan.services.intake import ingest
 
     ctx = any_project
-    src, truth = scan_set
-    (vol,) = truth.volumes
-    root = tmp_path / "scan"
-    shutil.copytree(src / vol.folder, root / vol.folder)
-    with ctx.transaction() as session:
-        session.add(Volume(project_id=ctx.project_id, archive_code=vol.archive_code,
-                           expected_pages=vol.image_count))
+    folder, vol = _registered_copy(ctx, scan_set, tmp_path)
     line_to(ctx, wf.SCAN)
     scanner = actor(ctx, "张扫")
-    ingest(ctx, scanner, root, workers=1)  # the batch's one volume: signed, claim released
-    folder = root / vol.folder
+    ingest(ctx, scanner, folder.parent, workers=1)  # the batch's one volume: signed, released
     with pytest.raises(StateError) as unforced:
         renumber_volume(folder, rules=ctx.rules, remove=["0003"], ctx=ctx, actor=scanner)
     assert unforced.value.key == "intake.renumber.ingested"
