@@ -7,7 +7,6 @@ of the file it came from.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 import uuid
@@ -30,6 +29,13 @@ from dangan.domain import workflow as wf
 from dangan.domain.naming import NamingRules
 from dangan.domain.paper_sizes import PAPER_SIZES_MM, normalise_paper_size
 from dangan.errors import ConfigError, NamingError
+from dangan.site_env import (
+    applies_to_any_home,
+    local_storage,
+    refuse_other_database,
+    refuse_other_storage,
+    site_env,
+)
 
 CONFIG_FILE = "dangan.toml"
 DEFAULT_DB_FILE = "dangan.sqlite"
@@ -528,70 +534,24 @@ def load_config(project_dir: Path) -> ProjectConfig:
     return parse_config(text.removeprefix("\ufeff"), path)
 
 
-def _site_env(name: str, project_dir: Path) -> str:
-    """The value of the site setting ``name`` from the environment, for ``project_dir``.
-
-    A site's environment (``deploy/systemd/dangan.env``) names its project home in
-    DANGAN_PROJECT beside the database and storage URLs: those URLs belong to that home. A
-    command naming another home (``-p DIR``: a restored copy, a second project) reads that
-    home's own ``dangan.toml`` instead — else it would open the live project's database and
-    storage under the other home's name. Without DANGAN_PROJECT the URLs apply to any home."""
-    value = os.environ.get(name, "")
-    site_home = os.environ.get("DANGAN_PROJECT", "")
-    if value and site_home:
-        try:
-            same = Path(site_home).resolve() == project_dir.resolve()
-        except OSError:
-            same = False
-        if not same:
-            return ""
-    return value
-
-
 def database_url(project_dir: Path, config: ProjectConfig) -> str:
     """DANGAN_DATABASE_URL wins (for the home DANGAN_PROJECT names, when it names one), then
     the config, then a SQLite file in the project home."""
-    env = _site_env("DANGAN_DATABASE_URL", project_dir)
+    env = site_env("DANGAN_DATABASE_URL", project_dir)
     if env:
         try:
             check_database_url(env)
         except ValueError as exc:
             raise ConfigError("config.bad_env", name="DANGAN_DATABASE_URL", detail=str(exc)) from None
-        if not os.environ.get("DANGAN_PROJECT"):
-            _refuse_other_database(project_dir, config, env)
+        if applies_to_any_home():  # a home with its own database keeps it (or is refused)
+            own = config.database.url
+            if not own and (project_dir / DEFAULT_DB_FILE).is_file():
+                own = sqlite_url(project_dir / DEFAULT_DB_FILE)
+            refuse_other_database(project_dir / CONFIG_FILE, own, env)
         return env
     if config.database.url:
         return config.database.url
     return sqlite_url(project_dir / DEFAULT_DB_FILE)
-
-
-def _refuse_other_database(project_dir: Path, config: ProjectConfig, env: str) -> None:
-    """Without DANGAN_PROJECT the environment's URL applies to any home: a home that names its
-    own database (in dangan.toml, or its own SQLite file) — a restored copy, a second project —
-    opened on it would write its records into another project's database (ConfigError)."""
-    own = config.database.url
-    if not own and (project_dir / DEFAULT_DB_FILE).is_file():
-        own = sqlite_url(project_dir / DEFAULT_DB_FILE)
-    if own and _database_identity(own)[0] != _database_identity(env)[0]:
-        raise ConfigError("config.database_env_conflict", path=project_dir / CONFIG_FILE,
-                          own=_database_identity(own)[1], env=_database_identity(env)[1])
-
-
-def _database_identity(url: str) -> tuple[tuple[Any, ...], str]:
-    """Which database a URL names (its role, password and driver left out: one server,
-    database and schema reached two ways is one database), and the URL to name it by."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    query = tuple(sorted((k, str(v)) for k, v in parsed.query.items() if k.lower() != "password"))
-    database = parsed.database or ""
-    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
-        database = str(Path(database).resolve())
-    query = tuple((k, v) for k, v in query if k.lower() not in ("user", "username"))
-    key = (parsed.get_backend_name(), parsed.host, parsed.port, database, query)
-    shown = database if parsed.get_backend_name() == "sqlite" else \
-        parsed.set(password=None).render_as_string(hide_password=True)
-    return key, shown
 
 
 def sqlite_url(path: Path) -> str:
@@ -606,28 +566,15 @@ def sqlite_url(path: Path) -> str:
 def storage_url(project_dir: Path, config: ProjectConfig) -> str:
     """DANGAN_STORAGE_URL wins (for the home DANGAN_PROJECT names, when it names one); a
     relative path in the config is relative to the project home."""
-    env = _site_env("DANGAN_STORAGE_URL", project_dir)
+    env = site_env("DANGAN_STORAGE_URL", project_dir)
     if env:
         try:
             check_storage_url(env)
         except ValueError as exc:
             raise ConfigError("config.bad_env", name="DANGAN_STORAGE_URL", detail=str(exc)) from None
-        own = _local_storage(project_dir, config.storage.url)
-        if not os.environ.get("DANGAN_PROJECT") and own is not None and own.is_dir() \
-                and any(own.iterdir()) and own != _local_storage(project_dir, env):
-            # the home's own storage (a restored copy's) beside another one's URL: its files
-            # and the records it opens would not be each other's
-            raise ConfigError("config.storage_env_conflict", path=project_dir / CONFIG_FILE,
-                              own=own, env=env)
+        if applies_to_any_home():
+            refuse_other_storage(project_dir / CONFIG_FILE, project_dir, config.storage.url, env)
     url = env or config.storage.url
     if "://" in url:
         return url
-    return str(_local_storage(project_dir, url))
-
-
-def _local_storage(project_dir: Path, url: str) -> Path | None:
-    """A local storage root as an absolute path (relative to the home), None for a URL."""
-    if "://" in url:
-        return None
-    path = Path(url)
-    return path if path.is_absolute() else (project_dir / path).resolve()
+    return str(local_storage(project_dir, url))

@@ -178,8 +178,9 @@ def _chosen_places(home: Path, text: str, database: str, storage: str) -> tuple[
     """dangan.toml's text with [database] url (no password) and [storage] url (a local path
     made absolute) set, and the URL to reach the database by; ConfigError for a bad URL or
     one that is not where the environment's variable for this home points."""
-    from dangan.config import _database_identity, _site_env, check_database_url, check_storage_url
+    from dangan.config import check_database_url, check_storage_url
     from dangan.services.site.restore import without_password
+    from dangan.site_env import database_identity, site_env
 
     doc = tomlkit.parse(text)
     connect = ""
@@ -189,11 +190,11 @@ def _chosen_places(home: Path, text: str, database: str, storage: str) -> tuple[
         except ValueError as exc:
             raise InputError("project.init_bad_url", option="--database-url",
                              detail=str(exc)) from None
-        env = _site_env("DANGAN_DATABASE_URL", home)
-        if env and _database_identity(env)[0] != _database_identity(database)[0]:
+        env = site_env("DANGAN_DATABASE_URL", home)
+        if env and database_identity(env)[0] != database_identity(database)[0]:
             raise ConfigError("project.init_env_conflict", option="--database-url",
-                              given=_database_identity(database)[1], name="DANGAN_DATABASE_URL",
-                              env=_database_identity(env)[1])
+                              given=database_identity(database)[1], name="DANGAN_DATABASE_URL",
+                              env=database_identity(env)[1])
         connect = env or database
         doc["database"]["url"] = without_password(database)
     if storage:
@@ -205,7 +206,7 @@ def _chosen_places(home: Path, text: str, database: str, storage: str) -> tuple[
             raise InputError("project.init_bad_url", option="--storage-url",
                              detail=str(exc)) from None
         doc["storage"]["url"] = storage
-        env = _site_env("DANGAN_STORAGE_URL", home)
+        env = site_env("DANGAN_STORAGE_URL", home)
         used = storage_url(home, parse_config(tomlkit.dumps(doc), home / CONFIG_FILE))
         if env and used != storage:  # the variable, as later commands would read it
             raise ConfigError("project.init_env_conflict", option="--storage-url",
