@@ -60,14 +60,19 @@ def test_cli_reports_and_mentor(project, tmp_path: Path) -> None:  # type: ignor
     r = dangan("report", "pay", "--period", "2026-11", "-p", home, "-o", str(out), "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["period"] == "2026-11" and out.is_file()
-    r = dangan("report", "pay", "--period", "2026-11", "--close", "-w", "张扫", "-p", home)
+    r = dangan("report", "pay", "--period", "2026-10", "--close", "-w", "张扫", "-p", home)
     assert r.returncode != 0  # only the project manager closes a period
-    r = dangan("report", "pay", "--period", "2026-11", "--close", "-w", "郑经理", "-p", home,
+    r = dangan("report", "pay", "--period", "2026-10", "--close", "-w", "郑经理", "-p", home,
                "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["closed"] is True
-    r = dangan("report", "pay", "--period", "2026-11", "--close", "-w", "郑经理", "-p", home)
+    r = dangan("report", "pay", "--period", "2026-10", "--close", "-w", "郑经理", "-p", home)
     assert r.returncode != 0 and "已结账" in r.stderr
+    # a period that has not ended is not closed: its last day named
+    r = dangan("report", "pay", "--period", "2099-12", "--close", "-w", "郑经理", "-p", home)
+    assert r.returncode == 7 and "2099-12-31" in r.stderr and "2100-01-01" in r.stderr
+    r = dangan("report", "pay", "--period", "2026-11", "-w", "不存在的人", "-p", home)
+    assert r.returncode != 0 and "不存在的人" in r.stderr
     for command in ("estimate", "productivity", "quality", "weekly", "summary"):
         r = dangan("report", command, "-p", home, "-o", str(tmp_path / f"{command}.pdf"))
         assert r.returncode == 0, (command, r.stderr)

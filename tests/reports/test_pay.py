@@ -14,6 +14,7 @@ from dangan.reports.pay import close_period, pay_report, stage_rates
 from reports.helpers import Line, at, with_pay_rules
 
 NOV, DEC = parse_period("2026-11"), parse_period("2026-12")
+LATER = date(2027, 3, 1)  # "today" when the periods are closed: all of them have ended
 
 
 def lines(report):  # type: ignore[no-untyped-def]
@@ -91,10 +92,10 @@ def test_a_month_of_pay_by_hand(line: Line) -> None:
 
 def test_a_closed_period_never_changes_and_corrections_follow(line: Line) -> None:
     d = seed_november(line)
-    closed = close_period(line.ctx, NOV, "郑经理")
+    closed = close_period(line.ctx, NOV, "郑经理", LATER)
     assert closed.closed and closed.total == 88.3
     with pytest.raises(StateError) as err:
-        close_period(line.ctx, NOV, "郑经理")
+        close_period(line.ctx, NOV, "郑经理", LATER)
     assert err.value.key == "reports.period_closed"
     # after closing: the skew is waived, the blur turns out to be the paper's own fault,
     # a late record of November scanning, and December's own work
@@ -109,24 +110,31 @@ def test_a_closed_period_never_changes_and_corrections_follow(line: Line) -> Non
     assert lines(dec) == sorted([
         ("钱标", "piece", "index", "item", 4, 0.5, 2.0, None),
         ("小李", "deduction", "scan", "defect", 1, 1.0, -1.0, dec_defect),
-        ("赵修", "adjustment", "retouch", "defect", -1, 0.0, 0.5, d["skew"]),
-        ("小李", "adjustment", "scan", "defect", -1, 0.0, 2.0, d["blurred"]),
-        ("小李", "adjustment", "scan", "defect", 1, 0.0, 0.0, d["blurred"]),
-        ("老张", "adjustment", "scan", "defect", -1, 0.0, 1.0, d["blurred"]),
-        ("老张", "adjustment", "scan", "page", 40, 0.0, 19.2, None),
+        ("赵修", "adjustment", "retouch", "defect", -1, None, 0.5, d["skew"]),
+        ("小李", "adjustment", "scan", "defect", -1, None, 2.0, d["blurred"]),
+        ("小李", "adjustment", "scan", "defect", 1, None, 0.0, d["blurred"]),
+        ("老张", "adjustment", "scan", "defect", -1, None, 1.0, d["blurred"]),
+        # signed after November was closed, dated in it: late work at its own pages × rate
+        ("老张", "late", "scan", "page", 40, 0.48, 19.2, None),
     ])
+    late = next(r for r in dec.lines if r.kind == "late")
+    assert "2026-11" in late.detail and "1 卷" in late.detail
+    # a correction prints no rate it was not computed at; the detail says was → now
+    waived = next(r for r in dec.lines if r.kind == "adjustment" and r.worker == "赵修")
+    assert waived.rate is None and "-0.50" in waived.detail and "0.00" in waived.detail
     assert slips(dec) == {"钱标": (2.0, 0.0, 0.0, 0.0, 2.0),
                           "小李": (0.0, -1.0, 0.0, 2.0, 1.0),
                           "赵修": (0.0, 0.0, 0.0, 0.5, 0.5),
-                          "老张": (0.0, 0.0, 0.0, 20.2, 20.2)}
-    close_period(line.ctx, DEC, "郑经理")
+                          "老张": (0.0, 0.0, 0.0, 1.0, 20.2)}
+    assert {s.worker: s.late for s in dec.slips}["老张"] == 19.2
+    close_period(line.ctx, DEC, "郑经理", LATER)
     # once December has paid the corrections, January owes nothing more
     jan = parse_period("2027-01")
     assert pay_report(line.ctx, jan).lines == ()
     # … until another November sign-off is recorded late: January pays it
     line.sign("小李", "scan", ["V6"], at("2026-11-29"))
     assert lines(pay_report(line.ctx, jan)) == [
-        ("小李", "adjustment", "scan", "page", 40, 0.0, 19.2, None)]
+        ("小李", "late", "scan", "page", 40, 0.48, 19.2, None)]
 
 
 def test_bad_period_and_rates_are_refused(line: Line) -> None:
@@ -134,9 +142,9 @@ def test_bad_period_and_rates_are_refused(line: Line) -> None:
         parse_period("2026-13")
     assert err.value.key == "reports.bad_period"
     with pytest.raises(StateError) as err2:
-        close_period(line.ctx, NOV, "郑经理") and close_period(  # type: ignore[func-returns-value]
-            line.ctx, parse_period("2026-11-15..2026-12-10"), "郑经理")
+        close_period(line.ctx, NOV, "郑经理", LATER) and close_period(  # type: ignore[func-returns-value]
+            line.ctx, parse_period("2026-11-15..2026-12-10"), "郑经理", LATER)
     assert err2.value.key == "reports.period_overlaps"
     with pytest.raises(StateError) as err3:
-        close_period(line.ctx, parse_period("2026-10"), "郑经理")
+        close_period(line.ctx, parse_period("2026-10"), "郑经理", LATER)
     assert err3.value.key == "reports.period_after_closed"

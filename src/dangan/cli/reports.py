@@ -61,6 +61,8 @@ TERMINAL_ROWS = 50  # rows of a table shown on the terminal; the files hold them
 def print_doc(doc: ReportDoc) -> None:
     """A report on the terminal: facts, then each table (its first TERMINAL_ROWS rows, saying
     so when there are more)."""
+    from dangan.reports.document import column_format, display
+
     console.print(f"[bold]{escape(doc.title)}[/]")
     for name, value in doc.facts:
         console.print(escape(t("i18n.with_detail", label=name, detail=value)))
@@ -68,7 +70,8 @@ def print_doc(doc: ReportDoc) -> None:
         # headers and cells wrap at any terminal width, never cut to "…"
         view = Table(*(Column(c, overflow="fold") for c in table.columns), title=table.title)
         for row in table.rows[:TERMINAL_ROWS]:
-            view.add_row(*("" if v is None else str(v) for v in row))
+            view.add_row(*(escape(display(v, column_format(table, i)))
+                           for i, v in enumerate(row)))
         console.print(view)
         if len(table.rows) > TERMINAL_ROWS:
             console.print(escape(t("reports.rows_cut", shown=TERMINAL_ROWS, rows=len(table.rows))))

@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from dangan.export.borrow_register import cid_font
 from dangan.i18n import t
-from dangan.reports.document import Chart, ReportDoc
+from dangan.reports.document import Chart, ReportDoc, column_format, display
 from dangan.reports.document import Table as ReportTable
 
 PAGE = landscape(A4)
@@ -28,17 +28,14 @@ SERIES_COLOURS = (colors.HexColor("#1f77b4"), colors.HexColor("#d62728"),
                   colors.HexColor("#2ca02c"), colors.HexColor("#9467bd"))
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
-    return str(value)
+def _text(value: Any, kind: str = "") -> str:
+    return display(value, kind)
 
 
 def _table(font: str, table: ReportTable, body: ParagraphStyle) -> Table:
     data = [[Paragraph(_text(c), body) for c in table.columns]]
-    data += [[Paragraph(_text(v), body) for v in row] for row in table.rows]
+    data += [[Paragraph(_text(v, column_format(table, i)), body) for i, v in enumerate(row)]
+             for row in table.rows]
     table_ = Table(data, colWidths=[WIDTH / max(1, len(table.columns))] * len(table.columns),
                    repeatRows=1)
     table_.setStyle(TableStyle([

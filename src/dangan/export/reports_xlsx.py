@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
-from dangan.reports.document import ReportDoc, Table
+from dangan.reports.document import NUMBER_FORMATS, ReportDoc, Table, column_format
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -85,10 +85,13 @@ def _write_table(ws: Any, table: Table) -> None:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
         cell.border = BOX
+    formats = [NUMBER_FORMATS.get(column_format(table, i), "") for i in range(len(table.columns))]
     for row in table.rows:
         ws.append([_cell(v) for v in row])
-        for cell in ws[ws.max_row]:
+        for i, cell in enumerate(ws[ws.max_row]):
             cell.border = BOX
+            if i < len(formats) and formats[i] and isinstance(cell.value, (int, float)):
+                cell.number_format = formats[i]
     for i, name in enumerate(table.columns, start=1):
         longest = max([len(str(name))] + [len(str(r[i - 1])) for r in table.rows[:200]])
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest * 1.6 + 2))

@@ -8,8 +8,10 @@ page stays fast on a project of 100,000 volumes and a year of sign-offs.
 - quality: defects per type (原卷错误 apart) from the defect table, per 1,000 pages scanned;
   each work batch's first QC verdict (its first inspection not voided, as the reports take it);
 - this month per worker: pages first signed (the unit rule of every report), defects charged,
-  and the pay before adjustments — units × ``[piece_rates]``, deductions and the mentor's
-  share, as in the pay report; adjustments for closed periods are in the pay report itself.
+  and the pay of the pay report for the month: once the month is closed, its closed lines
+  as stored; while open, units × ``[piece_rates]``, deductions and the mentor's share of its
+  days outside any closed period, and what the closed periods before it owe (late work and
+  corrections, ``adjustments``).
 
 Every query is timed (``Dashboard.timings``, ms), which ``bench/reports.py`` prints.
 """
@@ -21,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, exists, func, literal, select
@@ -30,7 +32,6 @@ from sqlalchemy.orm import Session, aliased
 from dangan.db.models import Defect, Item, StageEvent, Volume, Worker
 from dangan.domain import workflow as wf
 from dangan.reports.common import (
-    Period,
     first_verdicts,
     local_day,
     not_waived,
@@ -39,7 +40,17 @@ from dangan.reports.common import (
     round2,
     stage_pages,
 )
-from dangan.reports.pay import DEDUCTION, MENTOR, _defect_lines, stage_rates
+from dangan.reports.pay import (
+    ADJUSTMENT,
+    DEDUCTION,
+    LATE,
+    MENTOR,
+    PIECE,
+    RawLine,
+    closed_lines,
+    month_pay_lines,
+    stage_rates,
+)
 from dangan.reports.weekly import Forecast, WeekPoint, _burnup, done_stage, forecast
 from dangan.services.project import ProjectContext
 
@@ -55,7 +66,8 @@ class WorkerMonth:
     piece: float
     deductions: float
     mentor: float
-    total: float  # before adjustments for closed periods
+    total: float  # what the pay report pays for the month (adjustments included)
+    adjustments: float = 0.0  # late work and corrections owed by closed periods
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class Dashboard:
     workers: tuple[WorkerMonth, ...]
     pay_total: float
     timings: dict[str, float] = field(default_factory=dict)
+    month_closed: bool = False  # the pay figures are the closed period's, as stored
 
     @property
     def defects(self) -> int:
@@ -122,8 +135,8 @@ def _first_per_day(session: Session, pid: int, stage: str,
     return {str(r.day): (int(r.volumes), int(r.pages or 0)) for r in rows}
 
 
-def _month_units(session: Session, pid: int, period: Period, stages: list[str],
-                 item_stages: set[str]) -> list[Any]:
+def _month_units(session: Session, pid: int, starts_at: datetime, ends_at: datetime,
+                 stages: list[str], item_stages: set[str]) -> list[Any]:
     """(worker, stage, volumes, pages, items) first signed in the month, per work batch as
     the pay report's piece lines (so the amounts round alike): the pages recorded for the
     work, none for a stage signed without its work; 修图 at a glance (a volume retouched in
@@ -143,7 +156,7 @@ def _month_units(session: Session, pid: int, period: Period, stages: list[str],
             .join(Volume, Volume.id == StageEvent.volume_id)
             .where(StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF,
                    StageEvent.stage.in_(chosen),  # equalities: the (kind, stage, at) index
-                   StageEvent.at >= period.starts_at, StageEvent.at < period.ends_at,
+                   StageEvent.at >= starts_at, StageEvent.at < ends_at,
                    StageEvent.volume_id.is_not(None), StageEvent.worker_id.is_not(None),
                    ~exists().where(earlier.volume_id == StageEvent.volume_id,
                                    earlier.stage == StageEvent.stage,
@@ -184,10 +197,15 @@ def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
                 Defect.project_id == pid, Defect.status != "waived")
             .group_by(Defect.code, Defect.cause)).all())
         verdicts = timer.run("first QC verdicts", lambda: first_verdicts(session, pid))
-        units = timer.run("this month's units per worker",
-                          lambda: _month_units(session, pid, month, stages, item_stages))
-        lines = timer.run("this month's deductions",
-                          lambda: _defect_lines(session, ctx, month.starts_at, month.ends_at))
+        closed = timer.run("this month's closed pay lines",
+                           lambda: closed_lines(session, pid, month))
+        if closed is not None:
+            lines, spans = closed, [(month.starts_at, month.ends_at)]
+        else:
+            lines, spans = timer.run("this month's deductions and what closed periods owe",
+                                     lambda: month_pay_lines(session, ctx, month))
+        units = timer.run("this month's units per worker", lambda: [
+            u for a, b in spans for u in _month_units(session, pid, a, b, stages, item_stages)])
         names = dict(session.execute(select(Worker.id, Worker.name).where(
             Worker.project_id == pid)).all())
     # the figures, as the weekly report draws them
@@ -201,29 +219,38 @@ def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
     scanned_pages = points[-1].cum_pages if points else 0
     charged = sum(codes.values())
     decided = sum(verdicts.values())
-    workers = _per_worker(units, lines, rates, names)
+    workers = _per_worker(units, lines, rates, names, paid=closed is not None)
     return Dashboard(
         week.label, month.label, int(total_volumes or 0), int(total_pages or 0), finished,
         points, fc, dict(sorted(codes.items())), dict(sorted(original.items())),
         round(charged * 1000 / scanned_pages, 2) if scanned_pages else None,
         round(verdicts.get("pass", 0) / decided, 4) if decided else None,
-        workers, round2(sum(x.total for x in workers)), timer.ms)
+        workers, round2(sum(x.total for x in workers)), timer.ms, closed is not None)
 
 
-def _per_worker(units: list[Any], lines: list[Any], rates: dict[str, list[tuple[str, float]]],
-                names: dict[int, str]) -> tuple[WorkerMonth, ...]:
+def _per_worker(units: list[Any], lines: list[RawLine],
+                rates: dict[str, list[tuple[str, float]]], names: dict[int, str], *,
+                paid: bool = False) -> tuple[WorkerMonth, ...]:
+    """Pages from ``units``; money from ``lines`` — the closed period's stored lines when
+    ``paid``, else the open month's defect lines and adjustments, with its piece work priced
+    from ``units`` (at a glance for 修图, as the module says)."""
     acc: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for wid, stage, volumes, pages, items in units:
         counts = {"page": pages, "volume": volumes, "item": items}
         acc[wid]["pages"] += pages
-        for unit, rate in rates.get(stage, []):
-            acc[wid]["piece"] += round2(counts[unit] * rate)
+        if not paid:
+            for unit, rate in rates.get(stage, []):
+                acc[wid]["piece"] += round2(counts[unit] * rate)
     for line in lines:
         if line.kind == MENTOR:
             acc[line.worker_id]["mentor"] += line.amount
         elif line.kind == DEDUCTION:  # 原卷错误 lines are never charged
             acc[line.worker_id]["deductions"] += line.amount
             acc[line.worker_id]["defects"] += 1
+        elif line.kind in (LATE, ADJUSTMENT):
+            acc[line.worker_id]["adjustments"] += line.amount
+        elif line.kind == PIECE:
+            acc[line.worker_id]["piece"] += line.amount
     out = []
     for wid, a in acc.items():
         pages, defects = int(a["pages"]), int(a["defects"])
@@ -231,5 +258,6 @@ def _per_worker(units: list[Any], lines: list[Any], rates: dict[str, list[tuple[
             names.get(wid, "?"), pages, defects,
             round(defects * 1000 / pages, 2) if pages else None, round2(a["piece"]),
             round2(a["deductions"]), round2(a["mentor"]),
-            round2(a["piece"] + a["deductions"] + a["mentor"])))
+            round2(a["piece"] + a["deductions"] + a["mentor"] + a["adjustments"]),
+            round2(a["adjustments"])))
     return tuple(sorted(out, key=lambda x: (-x.total, x.worker)))

@@ -8,8 +8,8 @@ periods that never change (a later correction is an adjustment in the next open 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, union
@@ -40,6 +40,10 @@ from dangan.services.project import ProjectContext
 
 PIECE, DEDUCTION, MENTOR, ORIGINAL, ADJUSTMENT = ("piece", "deduction", "mentor", "original",
                                                   "adjustment")
+# Work signed (or a defect counted) after a period was closed, dated in it: paid in the next
+# open period at its own units × rate, never as a correction.
+LATE = "late"
+KINDS = (PIECE, DEDUCTION, MENTOR, ORIGINAL, LATE, ADJUSTMENT)
 # Names in piece-rate keys that are not stage names.
 STAGE_ALIASES = {"bind": "rebind", "binding": "rebind", "borrowing": "borrow"}
 
@@ -61,7 +65,7 @@ class RawLine:
 
     @property
     def key(self) -> tuple[Any, ...]:
-        of = self.data.get("of", self.kind) if self.kind == ADJUSTMENT else self.kind
+        of = self.data.get("of", self.kind) if self.kind in (ADJUSTMENT, LATE) else self.kind
         return (self.worker_id, of, self.stage, self.work_batch_id, self.defect_id, self.unit)
 
 
@@ -74,7 +78,7 @@ class PayLineRow:
     defect_id: int | None
     unit: str
     units: float
-    rate: float
+    rate: float | None  # None: a correction, whose amount is no units × one rate (detail)
     amount: float
     detail: str
 
@@ -87,6 +91,7 @@ class PaySlip:
     mentor: float
     adjustments: float
     total: float
+    late: float = 0.0  # work (and defects) of a closed period recorded after it was closed
 
 
 @dataclass(frozen=True)
@@ -96,15 +101,17 @@ class PayReport:
     lines: tuple[PayLineRow, ...]
     slips: tuple[PaySlip, ...]
     total: float
+    # closed periods this (open) period overlaps: their work is in their closed report
+    overlaps: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
     def document(self, project: str) -> ReportDoc:
         shead = tuple(t(f"reports.col.{c}") for c in (
-            "worker", "piece", "deductions", "mentor", "adjustments", "total"))
-        srows = tuple((s.worker, s.piece, s.deductions, s.mentor, s.adjustments, s.total)
-                      for s in self.slips)
+            "worker", "piece", "deductions", "mentor", "late", "adjustments", "total"))
+        srows = tuple((s.worker, s.piece, s.deductions, s.mentor, s.late, s.adjustments,
+                       s.total) for s in self.slips)
         lhead = tuple(t(f"reports.col.{c}") for c in (
             "worker", "kind", "stage", "batch", "unit", "units", "rate", "amount", "detail"))
         lrows = tuple((r.worker, t(f"reports.pay.kind.{r.kind}"),
@@ -112,12 +119,19 @@ class PayReport:
                        t(f"reports.unit.{r.unit}") if r.unit else "", r.units, r.rate, r.amount,
                        r.detail) for r in self.lines)
         state = t("reports.pay.closed" if self.closed else "reports.pay.open")
-        return ReportDoc(t("reports.pay.title"), project,
-                         ((t("reports.fact.period"), self.period),
-                          (t("reports.fact.state"), state),
-                          (t("reports.fact.total"), self.total)),
-                         (Table(t("reports.pay.slips"), shead, srows),
-                          Table(t("reports.pay.lines"), lhead, lrows)))
+        facts: tuple[tuple[str, Any], ...] = (
+            (t("reports.fact.period"), self.period), (t("reports.fact.state"), state),
+            (t("reports.fact.total"), self.total))
+        if self.overlaps:
+            facts += ((t("reports.fact.note"),
+                       t("reports.pay.overlaps_closed", periods="、".join(self.overlaps))),)
+        if not self.lines:
+            facts += ((t("reports.fact.note"), t("reports.no_data")),)
+        return ReportDoc(t("reports.pay.title"), project, facts,
+                         (Table(t("reports.pay.slips"), shead, srows,
+                                ("", *("money",) * 6)),
+                          Table(t("reports.pay.lines"), lhead, lrows,
+                                ("", "", "", "", "", "", "rate", "money", ""))))
 
 
 def stage_rates(config: ProjectConfig, stages: tuple[str, ...]) -> dict[str, list[tuple[str, float]]]:
@@ -143,13 +157,19 @@ def deduction_for(config: ProjectConfig, code: str) -> float:
 
 
 def _piece_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
-                 ends_at: datetime, batches: Any = None) -> list[RawLine]:
+                 ends_at: datetime, batches: Any = None, *, upto_event: int | None = None,
+                 after_event: int | None = None) -> list[RawLine]:
     """Units × rates per worker, stage and work batch (only ``batches`` when given: a
-    subquery of work batch ids; sign-offs without a work batch are always included)."""
+    subquery of work batch ids; sign-offs without a work batch are always included); only
+    sign-offs recorded up to ``upto_event`` / after ``after_event`` (event ids) when given."""
     rates = stage_rates(ctx.config, tuple(ctx.config.workflow.stages))
     query = work_select(ctx.project_id, starts_at, ends_at, StageEvent.worker_id,
                          StageEvent.stage, StageEvent.work_batch_id)
     query = query.where(StageEvent.stage.in_(list(rates)))
+    if upto_event is not None:
+        query = query.where(StageEvent.id <= upto_event)
+    if after_event is not None:
+        query = query.where(StageEvent.id > after_event)
     if batches is not None:
         query = query.where(or_(StageEvent.work_batch_id.in_(batches),
                                 StageEvent.work_batch_id.is_(None)))
@@ -199,12 +219,12 @@ def _defect_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
     return lines
 
 
-def _local_date(value: datetime) -> date:
-    if value.tzinfo is None:  # SQLite returns naive UTC
-        from datetime import UTC
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite: naive UTC
 
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(local_zone()).date()
+
+def _local_date(value: datetime) -> date:
+    return _aware(value).astimezone(local_zone()).date()
 
 
 def base_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
@@ -256,38 +276,77 @@ def _touched_batches(session: Session, project_id: int, closed: list[PayPeriod])
 
 
 def adjustment_lines(session: Session, ctx: ProjectContext, period: Period) -> list[RawLine]:
-    """What the closed periods before ``period`` would pay now, less what they paid.
+    """What the closed periods before ``period`` owe now: their late lines (work signed, or
+    a defect counted, after the last close, dated in a closed period — at its own units ×
+    rate) and corrections (what the work and defects known at the last close would pay now,
+    less what was paid: a waived defect, a defect found to be the paper's, a page count).
 
     Defect lines are recomputed in full (defects change in place: waived, cause); piece
     lines only for the work batches touched since the close."""
     closed = _closed_before(session, ctx.project_id, period)
     if not closed:
         return []
+    since = max(p.last_event_id or 0 for p in closed)
     touched = _touched_batches(session, ctx.project_id, closed)
     touched_ids = set(session.scalars(select(touched.c.work_batch_id)))
-    now: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    stored = _stored(session, [p.id for p in closed])
+    paid_defects = {line.defect_id for line in stored if line.defect_id is not None}
+    out: list[RawLine] = []
+    now: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0.0, 0.0, None])
     for start, end in _ranges(closed):
-        lines = (_piece_lines(session, ctx, start, end, select(touched.c.work_batch_id))
-                 + _defect_lines(session, ctx, start, end))
-        for line in lines:
-            now[line.key][0] += line.units
-            now[line.key][1] += line.amount
-    paid: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for line in _stored(session, [p.id for p in closed]):
+        for line in _piece_lines(session, ctx, start, end, select(touched.c.work_batch_id),
+                                 upto_event=since):
+            _add(now, line)
+    for p in closed:
+        for line in _piece_lines(session, ctx, p.starts_at, p.ends_at,
+                                 select(touched.c.work_batch_id), after_event=since):
+            out.append(_late(line, p.period))
+        for line in _defect_lines(session, ctx, p.starts_at, p.ends_at):
+            if line.defect_id in paid_defects:
+                _add(now, line)
+            else:  # counted after the close (recorded late, or no longer waived)
+                out.append(_late(line, p.period))
+    paid: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0.0, 0.0, set()])
+    for line in stored:
         if line.key[1] == PIECE and line.work_batch_id is not None \
                 and line.work_batch_id not in touched_ids:
             continue
         paid[line.key][0] += line.units
         paid[line.key][1] += line.amount
-    out = []
+        if line.kind in (PIECE, LATE):
+            paid[line.key][2].add(line.rate)
     for key in sorted(set(now) | set(paid), key=repr):
-        units = now[key][0] - paid[key][0]
-        amount = round2(now[key][1] - paid[key][1])
-        if abs(amount) >= 0.005 or abs(units) > 1e-9:
-            worker_id, of, stage, batch_id, defect_id, unit = key
-            out.append(RawLine(worker_id, ADJUSTMENT, stage, batch_id, defect_id, unit, units,
-                               0.0, amount, {"of": of}))
+        if correction := _correction(key, now[key], paid[key]):
+            out.append(correction)
     return out
+
+
+def _add(acc: dict[tuple[Any, ...], list[Any]], line: RawLine) -> None:
+    acc[line.key][0] += line.units
+    acc[line.key][1] += line.amount
+    acc[line.key][2] = line.rate
+
+
+def _late(line: RawLine, period: str) -> RawLine:
+    return RawLine(line.worker_id, LATE, line.stage, line.work_batch_id, line.defect_id,
+                   line.unit, line.units, line.rate, line.amount,
+                   {**line.data, "of": line.kind, "period": period})
+
+
+def _correction(key: tuple[Any, ...], now: list[Any], paid: list[Any]) -> RawLine | None:
+    """The difference between what a closed line would pay now and what it paid; its rate is
+    kept only where units × rate is the amount (else 0: the detail says was → now)."""
+    worker_id, of, stage, batch_id, defect_id, unit = key
+    units = now[0] - paid[0]
+    amount = round2(now[1] - paid[1])
+    if of == PIECE and abs(units) < 1e-9 and paid[2] <= {now[2]}:
+        return None  # the same units at the same rate: cents of rounding, not a correction
+    if abs(amount) < 0.005 and abs(units) < 1e-9:
+        return None
+    rate = now[2] if now[2] is not None and round2(units * now[2]) == amount else 0.0
+    return RawLine(worker_id, ADJUSTMENT, stage, batch_id, defect_id, unit, units, rate,
+                   amount, {"of": of, "was": [paid[0], round2(paid[1])],
+                            "now": [now[0], round2(now[1])]})
 
 
 def _find_closed(session: Session, project_id: int, period: Period) -> PayPeriod | None:
@@ -295,31 +354,93 @@ def _find_closed(session: Session, project_id: int, period: Period) -> PayPeriod
                                                   PayPeriod.period == period.label))
 
 
-def raw_pay(session: Session, ctx: ProjectContext, period: Period) -> tuple[bool, list[RawLine]]:
+def _overlapping(session: Session, project_id: int, period: Period) -> list[PayPeriod]:
+    return list(session.scalars(select(PayPeriod).where(
+        PayPeriod.project_id == project_id, PayPeriod.starts_at < period.ends_at,
+        PayPeriod.ends_at > period.starts_at).order_by(PayPeriod.starts_at)))
+
+
+def _open_spans(period: Period, closed: list[PayPeriod]) -> list[tuple[datetime, datetime]]:
+    """The parts of ``period`` outside the closed periods it overlaps."""
+    spans, start = [], period.starts_at
+    for p in closed:
+        p_start, p_end = _aware(p.starts_at), _aware(p.ends_at)
+        if p_start > start:
+            spans.append((start, min(p_start, period.ends_at)))
+        start = max(start, p_end)
+    if start < period.ends_at:
+        spans.append((start, period.ends_at))
+    return spans
+
+
+@dataclass(frozen=True)
+class RawPay:
+    closed: bool
+    lines: list[RawLine]
+    overlaps: tuple[str, ...] = ()  # closed periods an open period overlaps (left out)
+
+
+def raw_pay(session: Session, ctx: ProjectContext, period: Period) -> RawPay:
+    """A closed period's stored lines; else the open period's own lines — outside any closed
+    period it overlaps, whose work that period paid — and what the closed periods before it
+    owe (:func:`adjustment_lines`)."""
     closed = _find_closed(session, ctx.project_id, period)
     if closed is not None:
-        return True, _stored(session, [closed.id])
-    return False, (base_lines(session, ctx, period.starts_at, period.ends_at)
-                   + adjustment_lines(session, ctx, period))
+        return RawPay(True, _stored(session, [closed.id]))
+    overlapping = _overlapping(session, ctx.project_id, period)
+    lines = [line for start, end in _open_spans(period, overlapping)
+             for line in base_lines(session, ctx, start, end)]
+    return RawPay(False, lines + adjustment_lines(session, ctx, period),
+                  tuple(p.period for p in overlapping))
+
+
+def closed_lines(session: Session, project_id: int, period: Period) -> list[RawLine] | None:
+    """The stored lines of ``period`` when it is closed, else None."""
+    closed = _find_closed(session, project_id, period)
+    return None if closed is None else _stored(session, [closed.id])
+
+
+def month_pay_lines(session: Session, ctx: ProjectContext, period: Period
+                    ) -> tuple[list[RawLine], list[tuple[datetime, datetime]]]:
+    """An open period's defect lines and what closed periods owe, and the spans of it outside
+    closed periods (where its piece work is counted) — for the dashboard, which prices the
+    piece work itself."""
+    spans = _open_spans(period, _overlapping(session, ctx.project_id, period))
+    lines = [line for start, end in spans for line in _defect_lines(session, ctx, start, end)]
+    return lines + adjustment_lines(session, ctx, period), spans
 
 
 def pay_report(ctx: ProjectContext, period: Period, worker: str | None = None) -> PayReport:
     with ctx.transaction() as session:
-        closed, raw = raw_pay(session, ctx, period)
+        raw = raw_pay(session, ctx, period)
         names = dict(session.execute(select(Worker.id, Worker.name).where(
             Worker.project_id == ctx.project_id)).all())
-        batch_ids = {r.work_batch_id for r in raw if r.work_batch_id is not None}
+        if worker is not None and worker not in names.values():
+            raise NotFoundError("reports.worker_not_found", name=worker)
+        batch_ids = {r.work_batch_id for r in raw.lines if r.work_batch_id is not None}
         codes = dict(session.execute(select(WorkBatch.id, WorkBatch.code).where(
             WorkBatch.id.in_(batch_ids))).all()) if batch_ids else {}
-    return _assemble(period.label, closed, raw, names, codes, worker)
+    report = _assemble(period.label, raw.closed, raw.lines, names, codes, worker)
+    return replace(report, overlaps=raw.overlaps)
 
 
 def _detail(r: RawLine, names: dict[int, str]) -> str:
     if r.kind == PIECE:
         return t("reports.pay.detail.piece", volumes=r.data.get("volumes", 0))
+    if r.kind == LATE:
+        of = r.data.get("of", PIECE)
+        what = (t("reports.pay.detail.piece", volumes=r.data.get("volumes", 0)) if of == PIECE
+                else _detail(replace(r, kind=of), names))
+        return t("reports.pay.detail.late", period=r.data.get("period", ""), what=what)
     if r.kind == ADJUSTMENT:
-        return t("reports.pay.detail.adjustment", kind=t(f"reports.pay.kind.{r.data['of']}"),
-                 defect=r.defect_id or "")
+        kind = t(f"reports.pay.kind.{r.data['of']}")
+        if "was" in r.data and "now" in r.data:
+            unit = t(f"reports.unit.{r.unit}") if r.unit else ""
+            return t("reports.pay.detail.correction", kind=kind, defect=r.defect_id or "",
+                     was_units=_num(r.data["was"][0]), was=f"{r.data['was'][1]:.2f}",
+                     now_units=_num(r.data["now"][0]), now=f"{r.data['now'][1]:.2f}",
+                     unit=unit)
+        return t("reports.pay.detail.adjustment", kind=kind, defect=r.defect_id or "")
     code = defect_label(r.data.get("code", ""))
     if r.kind == MENTOR:
         return t("reports.pay.detail.mentor", defect=r.defect_id, code=code,
@@ -328,9 +449,13 @@ def _detail(r: RawLine, names: dict[int, str]) -> str:
     return t(f"reports.pay.detail.{r.kind}", defect=r.defect_id, code=code)
 
 
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
 def _assemble(label: str, closed: bool, raw: list[RawLine], names: dict[int, str],
               codes: dict[int, str], worker: str | None) -> PayReport:
-    kind_order = {k: i for i, k in enumerate((PIECE, DEDUCTION, MENTOR, ORIGINAL, ADJUSTMENT))}
+    kind_order = {k: i for i, k in enumerate(KINDS)}
     raw = sorted(raw, key=lambda r: (names.get(r.worker_id, ""), kind_order[r.kind], r.stage,
                                      codes.get(r.work_batch_id or 0, ""), r.defect_id or 0,
                                      r.unit))
@@ -338,32 +463,42 @@ def _assemble(label: str, closed: bool, raw: list[RawLine], names: dict[int, str
         raw = [r for r in raw if names.get(r.worker_id) == worker]
     lines = tuple(PayLineRow(names.get(r.worker_id, "?"), r.kind, r.stage,
                              codes.get(r.work_batch_id or 0, ""), r.defect_id, r.unit, r.units,
-                             r.rate, r.amount, _detail(r, names)) for r in raw)
+                             None if r.kind == ADJUSTMENT and not r.rate else r.rate, r.amount,
+                             _detail(r, names)) for r in raw)
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for r in lines:
         sums[r.worker][r.kind] += r.amount
     slips = tuple(PaySlip(w, round2(s[PIECE]), round2(s[DEDUCTION]), round2(s[MENTOR]),
-                          round2(s[ADJUSTMENT]),
-                          round2(s[PIECE] + s[DEDUCTION] + s[MENTOR] + s[ADJUSTMENT]))
+                          round2(s[ADJUSTMENT]), round2(sum(s.values())), round2(s[LATE]))
                   for w, s in sorted(sums.items()))
     return PayReport(label, closed, lines, slips, round2(sum(s.total for s in slips)))
 
 
-def close_period(ctx: ProjectContext, period: Period, closed_by: str) -> PayReport:
-    """Store the period's lines (with its adjustments); a closed period never changes."""
+def today_local() -> date:
+    return datetime.now(local_zone()).date()
+
+
+def close_period(ctx: ProjectContext, period: Period, closed_by: str,
+                 today: date | None = None) -> PayReport:
+    """Store the period's lines (with what earlier closed periods owe); a closed period never
+    changes. Only a period that has ended closes: work of its last days is still coming."""
+    today = today or today_local()
+    if period.end > today:
+        raise StateError("reports.period_not_ended", period=period.label,
+                         last=(period.end - timedelta(days=1)).isoformat(),
+                         first=period.end.isoformat())
     with ctx.transaction() as session:
         if _find_closed(session, ctx.project_id, period) is not None:
             raise StateError("reports.period_closed", period=period.label)
-        overlapping = session.scalar(select(PayPeriod.period).where(
-            PayPeriod.project_id == ctx.project_id, PayPeriod.starts_at < period.ends_at,
-            PayPeriod.ends_at > period.starts_at))
-        if overlapping is not None:
-            raise StateError("reports.period_overlaps", period=period.label, other=overlapping)
+        overlapping = _overlapping(session, ctx.project_id, period)
+        if overlapping:
+            raise StateError("reports.period_overlaps", period=period.label,
+                             other=overlapping[0].period)
         later = session.scalar(select(PayPeriod.period).where(
             PayPeriod.project_id == ctx.project_id, PayPeriod.starts_at >= period.ends_at))
         if later is not None:
             raise StateError("reports.period_after_closed", period=period.label, later=later)
-        _closed, raw = raw_pay(session, ctx, period)
+        raw = raw_pay(session, ctx, period).lines
         last_event = session.scalar(select(func.max(StageEvent.id)).where(
             StageEvent.project_id == ctx.project_id))
         row = PayPeriod(project_id=ctx.project_id, period=period.label,

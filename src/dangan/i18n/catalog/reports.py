@@ -23,6 +23,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.period_after_closed": ("不能结账 {period}：其后的期间 {later} 已结账（按时间顺序结账）",
                                     "Cannot close {period}: the later period {later} is "
                                     "closed (periods close in order)"),
+    "reports.period_not_ended": ("工资期间 {period} 尚未结束（最后一天为 {last}），{first} 起才能结账："
+                                 "结账后签字的本期工作只能作为补计记入下一期间",
+                                 "Pay period {period} has not ended (its last day is {last}); "
+                                 "it can be closed from {first} on: work of the period signed "
+                                 "after the close could only be paid late, in the next period"),
     "reports.worker_not_found": ("没有登记名为“{name}”的人员", "No worker named '{name}'"),
     "reports.self_mentor": ("{name} 不能做自己的师傅", "{name} cannot be their own mentor"),
     "reports.mentor_needs_until": ("为 {name} 指定师傅时须写明试用期截止日期（--until）",
@@ -75,6 +80,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.pay.kind.mentor": ("师傅连带", "mentor share"),
     "reports.pay.kind.original": ("原卷错误", "original-paper error"),
     "reports.pay.kind.adjustment": ("调整", "adjustment"),
+    "reports.pay.kind.late": ("结账后补计", "late work"),
+    "reports.pay.detail.late": ("{period} 结账后才记录、日期在该期间内：{what}",
+                                "recorded after {period} was closed, dated in it: {what}"),
+    "reports.pay.detail.correction": ("已结账期间的更正：{kind} {defect}（原 {was_units} {unit} "
+                                      "{was} 元，现 {now_units} {unit} {now} 元）",
+                                      "correction of a closed period: {kind} {defect} (was "
+                                      "{was_units} {unit} {was}, now {now_units} {unit} {now})"),
+    "reports.pay.overlaps_closed": ("本期与已结账期间 {periods} 重叠：其中的工作已在该期间结账，"
+                                    "本预览不再计入；结账后才记录的工作计入其后第一个未结账期间",
+                                    "This period overlaps the closed period(s) {periods}: their "
+                                    "work was paid there and is not counted again in this "
+                                    "preview; work recorded after a close is paid in the first "
+                                    "open period after it"),
+    "reports.no_data": ("本期无数据", "No data in this period"),
     "reports.pay.detail.piece": ("{volumes} 卷", "{volumes} volumes"),
     "reports.pay.detail.deduction": ("缺陷 #{defect} {code}", "defect #{defect} {code}"),
     "reports.pay.detail.mentor": ("徒弟 {probationer} 的缺陷 #{defect} {code}，连带 {share}",
@@ -114,6 +133,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.fact.period": ("期间", "Period"),
     "reports.fact.all": ("全部", "all"),
     "reports.fact.state": ("状态", "State"),
+    "reports.fact.note": ("注意", "Note"),
     "reports.fact.total": ("合计（元）", "Total (yuan)"),
     "reports.fact.volumes": ("案卷数", "Volumes"),
     "reports.fact.pages": ("页数", "Pages"),
@@ -175,6 +195,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.col.deductions": ("扣款", "Deductions"),
     "reports.col.mentor": ("师傅连带", "Mentor share"),
     "reports.col.adjustments": ("调整", "Adjustments"),
+    "reports.col.late": ("结账后补计", "Late work"),
     "reports.col.total": ("实发", "Total"),
     "reports.col.kind": ("类别", "Kind"),
     "reports.col.unit": ("单位", "Unit"),
