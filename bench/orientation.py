@@ -23,8 +23,11 @@ per page and the detector's and classifier's runs per page (counts that, unlike 
 do not depend on what else shares the machine) and the machine's load average at the end
 of the set (CPU time per page rises when other processes share the cores); then the CPU
 milliseconds per page spent in each tool (detector, classifier, recogniser, Tesseract when
-it runs in the process) and in the rest of the decision. ``--seed 0`` runs development
-seeds (``--sets samples,pagegen,latin``).
+it runs in the process) and in the rest of the decision; then the pages by the way the
+decision went (settled on the detector's first look without Tesseract, on its second, larger
+look without Tesseract, or with Tesseract asked), each with its share of the pages, its CPU
+milliseconds per page and its share of the set's CPU time: where a saving could come from.
+``--seed 0`` runs development seeds (``--sets samples,pagegen,latin``).
 ``--decisions FILE`` writes each page's decision (turn, reason, confidence), one line a
 page, to compare two versions page by page.
 """
@@ -45,7 +48,7 @@ import numpy as np
 
 from dangan.compute.executors import init_worker
 from dangan.imaging._exec import rapidocr, tesseract
-from dangan.imaging.orientation import decide_orientation
+from dangan.imaging.orientation import DET_LONG_SIDE, OrientationDecision, decide_orientation
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realscans"
 TURNS = (0, 90, 180, 270)
@@ -88,7 +91,7 @@ def pagegen_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, i
 
 
 RUNS: collections.Counter[str] = collections.Counter()
-SPENT: collections.Counter[str] = collections.Counter()  # CPU seconds per tool
+SPENT: dict[str, float] = collections.defaultdict(float)  # CPU seconds per tool
 TOOLS = {"detect_lines": "detector", "classify_lines": "classifier",
          "recognise": "recogniser", "osd": "Tesseract"}
 
@@ -138,6 +141,18 @@ def latin_cases(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, float, int
         yield f"{kind}#{s}@{dpi}", grey, float(dpi), (360 - q) % 360
 
 
+PATHS = ("first look", "second look", "Tesseract asked")
+
+
+def path(d: OrientationDecision) -> str:
+    """The way the decision went, from its evidence (``PATHS``)."""
+    if "tesseract" in d.evidence:
+        return PATHS[2]
+    ppocr = d.evidence.get("ppocr")
+    larger = isinstance(ppocr, dict) and int(ppocr.get("px", 0)) > DET_LONG_SIDE
+    return PATHS[1] if larger else PATHS[0]
+
+
 def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bool,
         decisions: list[str]) -> None:
     RUNS.clear()
@@ -145,6 +160,8 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
     n = right = wrong = flagged = wrong_upright = upright = upright_flagged = missed = 0
     no_text = osd = views = 0
     cpu = wall = cpu_upright = 0.0
+    by_path: collections.Counter[str] = collections.Counter()
+    cpu_path: dict[str, float] = collections.defaultdict(float)
     for label, grey, dpi, need in cases:
         c0, w0 = _cpu(), time.perf_counter()
         d = decide_orientation(grey, dpi)
@@ -152,6 +169,8 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
         cpu += spent
         cpu_upright += spent if need == 0 else 0.0
         wall += time.perf_counter() - w0
+        by_path[path(d)] += 1
+        cpu_path[path(d)] += spent
         decisions.append(f"{name} {label} need={need} turn={d.rotation} "
                          f"review={d.review or '-'} confidence={d.confidence:.3f}")
         osd += "tesseract" in d.evidence
@@ -159,7 +178,8 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
         views += int(rd.get("recognised", 0)) if isinstance(rd, dict) else 0
         n += 1
         upright += need == 0
-        lines = d.evidence.get("ppocr", {}).get("lines", 1)  # type: ignore[attr-defined]
+        ppocr = d.evidence.get("ppocr")
+        lines = ppocr.get("lines", 1) if isinstance(ppocr, dict) else 1
         if d.rotation == need:
             right += 1
             upright_flagged += need == 0 and bool(d.review)
@@ -192,6 +212,10 @@ def run(name: str, cases: Iterator[tuple[str, np.ndarray, float, int]], show: bo
     print(f"{'':8s} CPU ms/page by tool: " + "  ".join(
         f"{label} {1000 * SPENT[name] / n:4.0f}" for name, label in TOOLS.items())
         + f"  the rest {1000 * (cpu - sum(SPENT.values())) / n:4.0f}")
+    print(f"{'':8s} by path: " + "  ".join(
+        f"{p} {by_path[p]}/{n} ({by_path[p] / n:4.0%}) "
+        f"{1000 * cpu_path[p] / max(by_path[p], 1):4.0f} ms/page, {cpu_path[p] / cpu:4.0%} of CPU"
+        for p in PATHS))
 
 
 def main() -> None:
