@@ -112,6 +112,7 @@ class PageReport:
     ink_ratio: float = 0.0
     faint_ratio: float = 0.0  # faint marks on a page without ink (measured only then)
     writing_marks: int = 0  # written marks on a page with little ink (measured only then)
+    stroke_marks: int = 0  # marks of a written stroke's shape however few, on such a page
     corners_cut_mm2: list[float] = field(default_factory=list)  # folded or torn-off corners
     torn_mm2: list[float] = field(default_factory=list)  # bays torn into the sheet's edges
     sharpness: float = 0.0

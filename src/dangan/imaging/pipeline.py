@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from dangan.imaging import context as c
-from dangan.imaging import qc
+from dangan.imaging import qc, written
 from dangan.imaging.analysis import PagePlan, analyse, faint_share
 from dangan.imaging.bilevel import is_bilevel
 from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
@@ -184,7 +184,8 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
                               for a in cut_corners(plan.small, plan.paper, f * dpi / 25.4)]
     report.torn_mm2 = [round(a, 1) for a in torn_bays(plan.small, plan.paper, f * dpi / 25.4)]
     if report.ink_ratio < min_ink:  # no ink: is it blank, or are its marks only faint?
-        report.writing_marks = qc.writing_on_page(grey, dpi)
+        found = written.look(grey, dpi)  # as the scan check looks (intake.blank)
+        report.writing_marks, report.stroke_marks = found.words, found.strokes
         report.faint_ratio = faint_share(plan.small, plan.paper, dpi * f / 25.4, plan.holes)
     report.sharpness = qc.sharpness(grey, plan.ink, f, dpi, solid)
 

@@ -147,61 +147,6 @@ def sharpness(grey: np.ndarray, ink_small: np.ndarray, factor: float, dpi: float
     return steep / contrast * (dpi / 200.0)
 
 
-WRITING_MARGIN_MM = 5.0  # writing is looked for this far inside the sheet (its edge's blend,
-# a shadow or a sliver of bed along it draws thin lines that are no writing)
-WRITING_LENGTH_MM = (1.5, 40.0)  # a written mark: a character's stroke or a signature's, this
-# long (dust is shorter; a rule, a crease or the sheet's edge longer)…
-WRITING_THICK_MM = 1.4  # …thin (area over length; a pen's wavy stroke is ≈ 1 mm)…
-WRITING_FILL = 0.7  # …filling little of its box (a foxing spot or a blot is round, solid)…
-WRITING_MIN_MARKS = 2  # …and more than one of them (a single fibre or scratch is no writing)…
-WRITING_SPAN_MM = 60.0  # …close together (a word, a page number, a signature)
-
-
-WRITING_DPI = 100.0  # writing is looked for at this resolution (a page number's strokes
-# fade into the paper at the analysis resolution)
-
-
-def writing_on_page(grey: np.ndarray, dpi: float) -> int:
-    """``writing_marks`` on the full-resolution grey scan, reduced to ``WRITING_DPI``, its
-    ink found as the analysis finds it (darker than the paper around it, inside the sheet)."""
-    from dangan.imaging.analysis import ink_mask, reduce
-    from dangan.imaging.paper import find_paper
-
-    fine, factor = reduce(grey, dpi, WRITING_DPI)
-    mm = dpi * factor / 25.4
-    paper = find_paper(fine)
-    return writing_marks(ink_mask(fine, paper, mm), paper.mask, mm)
-
-
-def writing_marks(ink: np.ndarray, sheet: np.ndarray, mm: float) -> int:
-    """How many ink components inside the sheet look like writing: thin strokes of a
-    character's or a signature's length, at least ``WRITING_MIN_MARKS`` lying within
-    ``WRITING_SPAN_MM`` of each other (0 otherwise). A page number alone or a signature
-    is writing, though its ink is too little to count as content by its share of the page;
-    dust, foxing spots and show-through are not (too small, round, or too faint to be ink).
-    ``ink`` and ``sheet`` are analysis-scale masks, ``mm`` analysis px per mm."""
-    r = max(1, round(WRITING_MARGIN_MM * mm))
-    inner = cv2.erode((sheet > 0).astype(np.uint8),
-                      cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)),
-                      borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    marks = ((ink > 0) & (inner > 0)).astype(np.uint8)
-    n, _labels, stats, cents = components_with_stats(marks)
-    if n <= WRITING_MIN_MARKS:
-        return 0
-    length = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) / mm
-    thick = stats[1:, cv2.CC_STAT_AREA] / (mm * mm) / np.maximum(length, 1e-6)
-    ok = ((length >= WRITING_LENGTH_MM[0]) & (length <= WRITING_LENGTH_MM[1])
-          & (thick <= WRITING_THICK_MM) & (stats[1:, cv2.CC_STAT_AREA] <= WRITING_FILL
-                                           * stats[1:, cv2.CC_STAT_WIDTH]
-                                           * stats[1:, cv2.CC_STAT_HEIGHT]))
-    pts = cents[1:][ok] / mm
-    if len(pts) < WRITING_MIN_MARKS:
-        return 0
-    near = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) <= WRITING_SPAN_MM
-    best = int(near.sum(axis=1).max())
-    return best if best >= WRITING_MIN_MARKS else 0
-
-
 PRINTED_RULE_MM = 1.0  # a dark mark thinner than this across the band, clear of the edge,
 BED_ALONG_MM = 10.0  # or shorter than this along it, is printed (a frame, a rule, text)
 
@@ -526,6 +471,7 @@ SHRUNK = "shrunk"  # review reason: scaled down by more than 5 % to fit the page
 CORNER_CUT = "corner_cut"  # review reason: a corner folded over or torn away
 TORN_EDGE = "torn_edge"  # review reason: a bay torn into the sheet's edge shows the bed
 FAINT_CONTENT = "faint_content"  # review reason: marks too faint to be read as ink
+LITTLE_WRITING = "little_writing"  # review reason: one or a few strokes of writing alone
 DARK_SCAN = "dark_scan"  # review reason: the paper itself came out dark (underexposed)
 # The brightest channel of the paper's colour below this: underexposed, whatever the paper's
 # hue (red, blue or yellowed paper is bright in one channel at least; grey 95 paper is not).
@@ -546,7 +492,11 @@ def judge(report: c.PageReport, opts: RetouchOptions) -> None:
     not a defect: it is listed in ``report.changes``; doubt is a ``needs_review`` flag."""
     q = opts.qc
     has_ink = report.ink_ratio >= q.min_ink_ratio or report.writing_marks > 0
-    if not has_ink and report.faint_ratio >= q.min_ink_ratio:
+    if not has_ink and report.stroke_marks > 0:
+        # not blank: a little writing the two-marks rule does not take (one digit, a page
+        # number in bold digits), as the scan check finds it (``written.look``)
+        report.needs_review(LITTLE_WRITING, f"strokes={report.stroke_marks}")
+    elif not has_ink and report.faint_ratio >= q.min_ink_ratio:
         # not blank: its marks are too faint for the ink mask (pencil, carbon copy, faded
         # print — or show-through); nothing was turned or straightened by them
         report.needs_review(FAINT_CONTENT, f"faint={report.faint_ratio:.5f}")

@@ -27,6 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "copy, faded writing or show-through); its orientation "
                                      "and skew could not be judged from its text — check it, "
                                      "do not treat it as blank"),
+    "retouch.review.little_writing": ("页面上只有零星笔迹（页码、签名？），不是空白页：请人工查看，勿当作空白页删除",
+                                      "the page holds only a little writing (a page number, a "
+                                      "signature?) — not a blank page: a person should look; "
+                                      "do not remove it as blank"),
     "retouch.review.corner_cut": ("页角折叠或缺失，折角下的内容可能被遮住：请展平后重扫，或核对原件",
                                   "a corner is folded over or missing; what lies under a "
                                   "fold may be hidden: unfold it and scan again, or check "
