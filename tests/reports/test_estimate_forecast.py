@@ -7,12 +7,14 @@ from datetime import date, timedelta
 import pytest
 
 from dangan.errors import InputError
+from dangan.i18n import t
 from dangan.reports.common import parse_period
 from dangan.reports.estimate import estimate
 from dangan.reports.weekly import forecast, weekly
 from reports.helpers import Line, at
 
 START = date(2026, 12, 1)
+LATER = date(2027, 3, 1)  # "today": every week in these tests is over
 
 
 def test_estimate_before_work_by_hand(any_project) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +72,7 @@ def test_re_estimate_from_measured_rates(any_project) -> None:  # type: ignore[n
 def test_forecast_at_a_known_rate() -> None:
     end = date(2026, 11, 30)
     days = {(end - timedelta(days=d)).isoformat(): 10 for d in range(1, 29)}
-    f = forecast(days, end, remaining=100)
+    f = forecast(days, end, remaining=100, today=LATER)
     assert (f.rate_per_day, f.finish, f.earliest, f.latest) == (10.0, "2026-12-10",
                                                                 "2026-12-10", "2026-12-10")
     # weeks of 70, 140, 70, 140 volumes: 15 a day (finish in 7 days), range 10–20 a day
@@ -78,13 +80,13 @@ def test_forecast_at_a_known_rate() -> None:
     for w, per_day in enumerate((10, 20, 10, 20)):
         for d in range(7):
             varied[(end - timedelta(days=28 - 7 * w - d)).isoformat()] = per_day
-    f = forecast(varied, end, remaining=100)
+    f = forecast(varied, end, remaining=100, today=LATER)
     assert (f.rate_per_day, f.finish, f.earliest, f.latest) == (15.0, "2026-12-07",
                                                                 "2026-12-05", "2026-12-10")
-    assert forecast({}, end, remaining=5).finish == ""
-    assert forecast({}, end, remaining=0).finish == end.isoformat()
+    assert forecast({}, end, remaining=5, today=LATER).finish == ""
+    assert forecast({}, end, remaining=0, today=LATER).finish == end.isoformat()
     # all done on the 26th: the finish date is that day, not the end of the week reported
-    f = forecast({"2026-11-24": 3, "2026-11-26": 2}, end, remaining=0)
+    f = forecast({"2026-11-24": 3, "2026-11-26": 2}, end, remaining=0, today=LATER)
     assert (f.finish, f.earliest, f.latest) == ("2026-11-26",) * 3
 
 
@@ -97,10 +99,33 @@ def test_weekly_burn_up_and_forecast_from_sign_offs(any_project) -> None:  # typ
         line.sign("孙检", "qc", [f"V{d + 1}"], at(day))
         line.sign("张扫", "scan", [f"V{d + 1}"], at(day))
     w = weekly(any_project, parse_period("2026-W48"), plan_start=date(2026, 11, 2),
-               deadline=date(2026, 12, 12))
+               deadline=date(2026, 12, 12), today=LATER)
     assert [p.week for p in w.points] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert [p.cum_volumes for p in w.points] == [7, 14, 21, 28]
     assert [p.pages_scanned for p in w.points] == [210] * 4
     assert [p.plan_volumes for p in w.points] == [7, 14, 21, 28]  # 40 over 40 days
     assert w.forecast.rate_per_day == 1.0 and w.forecast.remaining == 12
     assert w.forecast.finish == "2026-12-12"
+
+
+def test_the_pace_of_a_young_project_rests_on_its_days_of_work(any_project) -> None:  # type: ignore[no-untyped-def]
+    """A project one day old did 5 volumes that day: the pace is 5 a day, not 5 over the
+    four weeks before it started, and the report says on how many days it rests."""
+    line = Line(any_project, volumes=8, pages=10)
+    line.people(孙检=["qc_inspector"], 张扫=["scan_operator"])
+    line.sign("张扫", "scan", [f"V{i}" for i in range(1, 9)], at("2026-11-27"))
+    line.sign("孙检", "qc", [f"V{i}" for i in range(1, 6)], at("2026-11-27"))
+    w = weekly(any_project, parse_period("2026-W48"), today=date(2026, 11, 27))
+    f = w.forecast
+    assert (f.rate_per_day, f.days, f.remaining) == (5.0, 1, 3)
+    assert f.finish == f.earliest == f.latest == "2026-11-29"
+    facts = dict(w.document("p").facts)
+    assert facts[t("reports.fact.rate")] == t("reports.weekly.rate_days", rate=5.0, days=1)
+    # the week's dates, and no empty "–" range when there is no pace yet
+    empty = weekly(any_project, parse_period("2025-W03"), today=date(2026, 11, 27))
+    facts = dict(empty.document("p").facts)
+    assert facts[t("reports.fact.week")] == t("reports.weekly.dates", week="2025-W03",
+                                              start="2025-01-13", end="2025-01-19")
+    assert facts[t("reports.fact.forecast_range")] == t("reports.weekly.no_forecast")
+    assert facts[t("reports.fact.note")] == t("reports.no_data")
+    assert t("reports.fact.note") not in dict(w.document("p").facts)

@@ -242,6 +242,39 @@ def first_pass(session: Session, project_id: int, starts_at: datetime | None = N
     return FirstPass(int(accepted or 0), int(decided or 0))
 
 
+# When a defect was found (``found_when``): on the line before its work batch's QC began, in
+# the n-th QC inspection of the batch (n ≥ 1: that inspection's sample), or after the batch's
+# QC began but outside any inspection (an inspector's later finding, a check run after QC).
+FOUND_ON_LINE, FOUND_AFTER_QC = 0, -1
+
+
+def found_when() -> ColumnElement[Any]:
+    """A ``Defect`` row's :data:`FOUND_ON_LINE`, inspection number or :data:`FOUND_AFTER_QC`,
+    as SQL (the ``Defect`` outer-joined to its ``QCInspection``)."""
+    from dangan.db.models import Defect
+
+    began = aliased(QCInspection)
+    return case((QCInspection.round.is_not(None), QCInspection.round),
+                (exists().where(began.work_batch_id == Defect.work_batch_id,
+                                began.started_at <= Defect.found_at), FOUND_AFTER_QC),
+                else_=FOUND_ON_LINE)
+
+
+def found_label(when: int) -> str:
+    from dangan.i18n import t
+
+    if when == FOUND_ON_LINE:
+        return t("reports.quality.line")
+    if when == FOUND_AFTER_QC:
+        return t("reports.quality.after_qc")
+    return t("reports.quality.inspection_no", n=when)
+
+
+def found_order(when: int) -> int:
+    """On the line first, then the inspections in order, then after QC."""
+    return 1_000_000 if when == FOUND_AFTER_QC else when
+
+
 def round2(value: float) -> float:
     return round(value + 0.0, 2)
 

@@ -51,7 +51,14 @@ from dangan.reports.pay import (
     month_pay_lines,
     stage_rates,
 )
-from dangan.reports.weekly import Forecast, WeekPoint, _burnup, done_stage, forecast
+from dangan.reports.weekly import (
+    Forecast,
+    WeekPoint,
+    _burnup,
+    done_stage,
+    first_work_day,
+    forecast,
+)
 from dangan.services.project import ProjectContext
 
 T = TypeVar("T")
@@ -211,7 +218,9 @@ def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
     # the figures, as the weekly report draws them
     points = _burnup(scanned, done, week.end, int(total_volumes or 0), None, None)
     remaining = int(total_volumes or 0) - (points[-1].cum_volumes if points else 0)
-    fc = forecast({d: v for d, (v, _p) in done.items()}, week.end, remaining)
+    first_day = timer.run("the project's first sign-off", lambda: first_work_day(ctx))
+    fc = forecast({d: v for d, (v, _p) in done.items()}, week.end, remaining,
+                  first_day=first_day, today=today)
     codes: dict[str, int] = defaultdict(int)
     original: dict[str, int] = defaultdict(int)
     for code, cause, n in defect_rows:

@@ -17,7 +17,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.reports.common import local_day, work_select
-from dangan.reports.document import ReportDoc, Table
+from dangan.reports.document import INTEGER, MONEY, NUMBER, ReportDoc, Table
 from dangan.reports.pay import stage_rates
 from dangan.services.project import ProjectContext
 
@@ -90,7 +90,8 @@ class Estimate:
                             "working_days", "cost"),
                        tuple((t(f"stage.{s.stage}"), s.pages_left, s.rate,
                               yes if s.measured else no, s.person_days, s.staff,
-                              s.working_days, s.cost) for s in self.stages))
+                              s.working_days, s.cost) for s in self.stages),
+                       ("", INTEGER, NUMBER, "", NUMBER, INTEGER, NUMBER, MONEY))
         plan_stages = [s.stage for s in self.stages]
         plans = Table(t("reports.estimate.plans"),
                       (t("reports.col.plan"), *(t(f"stage.{s}") for s in plan_stages),

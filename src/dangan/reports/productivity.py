@@ -11,9 +11,10 @@ from datetime import date
 from sqlalchemy import select
 
 from dangan.db.models import StageEvent, Worker
+from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.reports.common import Period, local_day, work_select
-from dangan.reports.document import ReportDoc, Table
+from dangan.reports.document import INTEGER, NUMBER, ReportDoc, Table
 from dangan.services.project import ProjectContext
 
 BUCKETS = ("day", "week", "month")
@@ -84,9 +85,12 @@ class Productivity:
                       for r in self.teams)
         return ReportDoc(t("reports.productivity.title"), project,
                          ((t("reports.fact.period"), self.period),),
-                         (Table(t("reports.productivity.by_stage"), shead, srows),
-                          Table(t("reports.productivity.by_team"), thead, trows),
-                          Table(t("reports.productivity.by_worker"), head, rows)))
+                         (Table(t("reports.productivity.by_stage"), shead, srows,
+                                ("", INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, NUMBER)),
+                          Table(t("reports.productivity.by_team"), thead, trows,
+                                ("", "", "", *(INTEGER,) * 5, NUMBER)),
+                          Table(t("reports.productivity.by_worker"), head, rows,
+                                ("", "", "", *(INTEGER,) * 4, NUMBER))))
 
 
 def bucket_of(day: str, by: str) -> str:
@@ -127,6 +131,13 @@ def productivity(ctx: ProjectContext, period: Period | None, by: str = "day",
 
     names = worker_names(ctx)
     teams = team_of_workers(ctx)
+    line_order: dict[str, int] = {}  # the line's order: the project's stages, then the rest
+    for stage in (*ctx.config.workflow.stages, *wf.ALL_STAGES):
+        line_order.setdefault(stage, len(line_order))
+
+    def in_line(stage: str) -> tuple[int, str]:
+        return line_order.get(stage, len(line_order)), stage
+
     rows = daily(ctx, period, worker)
     acc: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     days: dict[tuple[str, str, str], set[str]] = defaultdict(set)
@@ -147,16 +158,18 @@ def productivity(ctx: ProjectContext, period: Period | None, by: str = "day",
         stage_days[stage].add((wid, day))
     out = tuple(ProductivityRow(b, w, s, v[0], v[1], v[2], len(days[(b, w, s)]),
                                 round(v[1] / len(days[(b, w, s)]), 1))
-                for (b, w, s), v in sorted(acc.items()))
+                for (b, w, s), v in sorted(acc.items(),
+                                           key=lambda kv: (kv[0][0], kv[0][1], in_line(kv[0][2]))))
     stages = tuple(StageRate(s, len({w for w, _ in stage_days[s]}), len(stage_days[s]),
                              v[0], v[1], v[2], round(v[1] / len(stage_days[s]), 1))
-                   for s, v in sorted(stage_acc.items()))
+                   for s, v in sorted(stage_acc.items(), key=lambda kv: in_line(kv[0])))
     # the named teams first (by name), then the work of those in no team
     team_rows = tuple(
         TeamRow(b, tm, s, len({w for w, _ in team_days[(b, tm, s)]}),
                 v[0], v[1], v[2], len(team_days[(b, tm, s)]),
                 round(v[1] / len(team_days[(b, tm, s)]), 1))
         for (b, tm, s), v in sorted(team_acc.items(), key=lambda kv: (kv[0][0], kv[0][1] == "",
-                                                                      kv[0][1], kv[0][2])))
+                                                                      kv[0][1],
+                                                                      in_line(kv[0][2]))))
     return Productivity(period.label if period else "", by, out, stages, team_rows)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, QCInspection, Rework, StageEvent, WorkBatch, Worker
@@ -18,11 +18,14 @@ from dangan.reports.common import (
     VERDICTS,
     Period,
     defect_label,
+    found_label,
+    found_order,
+    found_when,
     label,
     verdict_label,
     work_select,
 )
-from dangan.reports.document import ReportDoc, Table
+from dangan.reports.document import INTEGER, NUMBER, PERCENT, ReportDoc, Table
 from dangan.services.project import ProjectContext
 
 
@@ -59,7 +62,9 @@ class Quality:
     workers: tuple[WorkerQuality, ...]
     stages: tuple[StageQuality, ...]
     codes: dict[str, int]
-    rounds: dict[str, int]  # inspection round ("0" = found on the line) -> defects
+    # when found -> defects: "0" on the line, "n" in the batch's n-th QC inspection, "-1" after
+    # its QC began outside any inspection (common.found_when)
+    rounds: dict[str, int]
     original: dict[str, int]  # 原卷错误 by code, never charged
     rework: dict[str, int]  # status -> count
     batches: tuple[BatchQuality, ...]
@@ -79,15 +84,15 @@ class Quality:
                                                        "codes"),
                   tuple((w.worker, w.pages, w.defects, w.per_1000_pages,
                          "、".join(f"{code_name(c)}×{n}" for c, n in w.by_code.items()))
-                        for w in self.workers)),
+                        for w in self.workers), ("", INTEGER, INTEGER, NUMBER, "")),
             Table(t("reports.quality.by_stage"), head("stage", "pages", "defects", "per_1000"),
                   tuple((t(f"stage.{s.stage}"), s.pages, s.defects, s.per_1000_pages)
-                        for s in self.stages)),
+                        for s in self.stages), ("", INTEGER, INTEGER, NUMBER)),
             Table(t("reports.quality.by_code"), head("code", "defects"),
                   tuple((code_name(c), n) for c, n in self.codes.items())),
             Table(t("reports.quality.by_round"), head("round", "defects"),
-                  tuple((t("reports.quality.line") if r == "0" else r, n)
-                        for r, n in self.rounds.items())),
+                  tuple((found_label(int(r)), n) for r, n in self.rounds.items()),
+                  ("", INTEGER)),
             Table(t("reports.quality.original"), head("code", "defects"),
                   tuple((code_name(c), n) for c, n in self.original.items())),
             Table(t("reports.quality.rework"), head("status", "count"),
@@ -95,7 +100,8 @@ class Quality:
             Table(t("reports.quality.batches"), head("batch", "inspections", "first_decision",
                                                      "first_rate", "last_decision", "last_rate"),
                   tuple((b.batch, b.inspections, verdict_label(b.first_decision), b.first_rate,
-                         verdict_label(b.last_decision), b.last_rate) for b in self.batches)),
+                         verdict_label(b.last_decision), b.last_rate) for b in self.batches),
+                  ("", INTEGER, "", PERCENT, "", PERCENT)),
         )
         facts = ((t("reports.fact.period"), self.period or t("reports.fact.all")),
                  (t("reports.fact.defects"), sum(self.codes.values())),
@@ -119,14 +125,15 @@ def quality(ctx: ProjectContext, period: Period | None = None) -> Quality:
         conds = [Defect.project_id == pid, Defect.status != "waived"]
         if starts is not None and ends is not None:
             conds += [Defect.found_at >= starts, Defect.found_at < ends]
+        found = (select(Defect.responsible_id, Defect.stage, Defect.code, Defect.cause,
+                        found_when().label("round"))
+                 .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
+                 .where(*conds).subquery("found"))
         rows = session.execute(
-            select(Defect.responsible_id, Defect.stage, Defect.code, Defect.cause,
-                   func.coalesce(QCInspection.round, literal_column("0")).label("round"),
-                   func.count().label("n"))
-            .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
-            .where(*conds)
-            .group_by(Defect.responsible_id, Defect.stage, Defect.code, Defect.cause,
-                      func.coalesce(QCInspection.round, literal_column("0")))).all()
+            select(found.c.responsible_id, found.c.stage, found.c.code, found.c.cause,
+                   found.c.round, func.count().label("n"))
+            .group_by(found.c.responsible_id, found.c.stage, found.c.code, found.c.cause,
+                      found.c.round)).all()
         worker_pages: dict[int, int] = defaultdict(int)
         stage_pages: dict[str, int] = defaultdict(int)
         for r in session.execute(work_select(pid, starts, ends, StageEvent.worker_id,
@@ -180,5 +187,6 @@ def _assemble(period: Period | None, rows: Sequence[Any], names: dict[int, str],
     first_pass = (round(sum(b.first_decision == "pass" for b in decided) / len(decided), 4)
                   if decided else None)
     return Quality(period.label if period else "", workers, stages, dict(sorted(codes.items())),
-                   dict(sorted(rounds.items())), dict(sorted(original.items())),
+                   dict(sorted(rounds.items(), key=lambda kv: found_order(int(kv[0])))),
+                   dict(sorted(original.items())),
                    dict(sorted(rework.items())), tuple(batches), first_pass)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Integer, func, literal_column, select
+from sqlalchemy import Integer, func, select
 
 from dangan.db.models import (
     BorrowBatch,
@@ -28,11 +28,14 @@ from dangan.reports.common import (
     FirstPass,
     defect_label,
     first_pass,
+    found_label,
+    found_order,
+    found_when,
     label,
     local_day,
     pages_of,
 )
-from dangan.reports.document import ReportDoc, Table
+from dangan.reports.document import INTEGER, NUMBER, ReportDoc, Table
 from dangan.services.progress import stored_files
 from dangan.services.project import ProjectContext
 
@@ -41,7 +44,7 @@ FIXED = ("fixed", "verified")
 
 @dataclass(frozen=True)
 class RoundFigures:
-    round: int  # 0: found on the line, outside a QC inspection
+    round: int  # when found: 0 on the line, n in QC inspection n, -1 after QC (found_when)
     found: int
     fixed: int
 
@@ -84,14 +87,15 @@ class Summary:
              "" if self.mean_pass_rate is None else f"{self.mean_pass_rate:.2%}"),
             (t("reports.fact.original"), sum(self.original_errors.values())))
         tables = (
-            Table(t("reports.summary.files"), head("area", "form", "files", "bytes"),
-                  tuple((label(f"area.{a}", a), label(f"file_kind.{k}", k), n, size)
-                        for a, k, n, size in self.files)),
+            Table(t("reports.summary.files"), head("area", "form", "files", "megabytes"),
+                  tuple((label(f"area.{a}", a), label(f"file_kind.{k}", k), n,
+                         round(size / 1_000_000, 2)) for a, k, n, size in self.files),
+                  ("", "", INTEGER, NUMBER)),
             Table(t("reports.summary.people"), head("role", "workers"),
                   tuple((label(f"role.{r}", r), n) for r, n in self.people.items())),
             Table(t("reports.summary.rounds"), head("round", "found", "fixed"),
-                  tuple((t("reports.quality.line") if r.round == 0 else r.round, r.found,
-                         r.fixed) for r in self.rounds)),
+                  tuple((found_label(r.round), r.found, r.fixed) for r in self.rounds),
+                  ("", INTEGER, INTEGER)),
             Table(t("reports.quality.original"), head("code", "defects"),
                   tuple((defect_label(c), n) for c, n in self.original_errors.items())),
         )
@@ -125,13 +129,15 @@ def summary(ctx: ProjectContext) -> Summary:
             .join(Worker, Worker.id == WorkerRole.worker_id)
             .where(Worker.project_id == pid, Worker.id.in_(signers))
             .group_by(WorkerRole.role).order_by(WorkerRole.role)).all())
-        round_ = func.coalesce(QCInspection.round, literal_column("0"))
-        rounds = tuple(RoundFigures(int(r), int(n), int(f or 0)) for r, n, f in session.execute(
-            select(round_, func.count(), func.sum(func.cast(Defect.status.in_(FIXED), Integer)))
-            .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
-            .where(Defect.project_id == pid, Defect.cause != "original",
-                   Defect.severity == "error")
-            .group_by(round_).order_by(round_)))
+        found = (select(found_when().label("round"),
+                        func.cast(Defect.status.in_(FIXED), Integer).label("fixed"))
+                 .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
+                 .where(Defect.project_id == pid, Defect.cause != "original",
+                        Defect.severity == "error").subquery("found"))
+        rounds = tuple(sorted(
+            (RoundFigures(int(r), int(n), int(f or 0)) for r, n, f in session.execute(
+                select(found.c.round, func.count(), func.sum(found.c.fixed))
+                .group_by(found.c.round))), key=lambda r: found_order(r.round)))
         rates = [r for r in session.scalars(
             select(QCInspection.pass_rate)
             .join(WorkBatch, WorkBatch.id == QCInspection.work_batch_id)

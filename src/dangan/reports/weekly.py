@@ -20,11 +20,12 @@ from dangan.reports.common import (
     defect_label,
     first_pass,
     local_day,
+    local_zone,
     pages_of,
     parse_period,
     work_select,
 )
-from dangan.reports.document import Chart, ReportDoc, Table
+from dangan.reports.document import INTEGER, Chart, ReportDoc, Table
 from dangan.reports.productivity import bucket_of
 from dangan.services.project import ProjectContext
 
@@ -43,11 +44,12 @@ class WeekPoint:
 
 @dataclass(frozen=True)
 class Forecast:
-    rate_per_day: float  # volumes through QC per calendar day over the trailing weeks
+    rate_per_day: float  # volumes through QC per calendar day over the trailing window
     remaining: int
     finish: str
     earliest: str  # at the fastest trailing week's rate
     latest: str  # at the slowest trailing week's rate
+    days: int = 0  # calendar days the rate rests on (never before the project's first work)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Weekly:
                           "plan_volumes"),
                      tuple((p.week, p.pages_scanned, p.volumes_done, p.cum_pages, p.cum_volumes,
                             p.plan_volumes if p.plan_volumes is not None else "")
-                           for p in self.points))
+                           for p in self.points), ("", *(INTEGER,) * 5))
         f = self.forecast
         problems = (
             *((t("reports.weekly.borrow_problem"), c, r) for c, r in self.borrow_problems),
@@ -86,19 +88,28 @@ class Weekly:
             *((t("reports.weekly.overdue"), str(no), due) for no, due in self.overdue),
             *((t("reports.weekly.rework_loop"), b, t("reports.weekly.failed", n=n))
               for b, n in self.rework_loops))
-        facts = (
-            (t("reports.fact.week"), self.week),
+        dates = parse_period(self.week)
+        facts: tuple[tuple[str, object], ...] = (
+            (t("reports.fact.week"), t("reports.weekly.dates", week=self.week,
+                                       start=dates.start.isoformat(),
+                                       end=(dates.end - timedelta(days=1)).isoformat())),
             (t("reports.fact.volumes"), self.total_volumes),
             (t("reports.fact.pages"), self.total_pages),
             (t("reports.fact.done", stage=t(f"stage.{self.done_stage}")),
              self.points[-1].cum_volumes if self.points else 0),
-            (t("reports.fact.rate"), f.rate_per_day),
+            (t("reports.fact.rate"), t("reports.weekly.rate_days", rate=f.rate_per_day,
+                                       days=f.days)),
             (t("reports.fact.remaining"), f.remaining),
-            (t("reports.fact.forecast"), f.finish),
-            (t("reports.fact.forecast_range"), f"{f.earliest} – {f.latest}"),
+            (t("reports.fact.forecast"), f.finish or t("reports.weekly.no_forecast")),
+            (t("reports.fact.forecast_range"), f"{f.earliest} – {f.latest}"
+             if f.earliest and f.latest else t("reports.weekly.no_forecast")),
             (t("reports.fact.defects_week"), self.defects),
             (t("reports.fact.original_week"), len(self.original_errors)),
             (t("reports.fact.first_pass_week"), str(self.first_pass)))
+        this_week = next((p for p in self.points if p.week == self.week), None)
+        if not (this_week and (this_week.pages_scanned or this_week.volumes_done)) \
+                and not (self.defects or self.first_pass.decided or problems):
+            facts += ((t("reports.fact.note"), t("reports.no_data")),)
         return ReportDoc(
             t("reports.weekly.title"), project, facts,
             (burn, Table(t("reports.weekly.problems"), head("kind", "what", "detail"), problems)),
@@ -124,13 +135,24 @@ def _daily(ctx: ProjectContext, stage: str, until: datetime) -> dict[str, tuple[
 
 
 def forecast(daily_volumes: dict[str, int], end: date, remaining: int,
-             weeks: int = TRAILING_WEEKS) -> Forecast:
-    """Finish date at the trailing rate (volumes per calendar day over ``weeks`` weeks before
-    ``end``, exclusive), with the range from the slowest and fastest of those weeks."""
-    start = end - timedelta(days=7 * weeks)
-    per_week = [sum(daily_volumes.get((start + timedelta(days=7 * w + d)).isoformat(), 0)
-                    for d in range(7)) for w in range(weeks)]
-    rate = sum(per_week) / (7 * weeks)
+             weeks: int = TRAILING_WEEKS, *, first_day: date | None = None,
+             today: date | None = None) -> Forecast:
+    """Finish date at the trailing rate: volumes per calendar day over the ``weeks`` weeks
+    before ``end`` (exclusive) — never before ``first_day`` (the project's first work) nor
+    after ``today`` (a week still running counts its days so far) — with the range from the
+    slowest and fastest of those weeks (the oldest may be shorter)."""
+    stop = min(end, (today or date.today()) + timedelta(days=1))
+    start = stop - timedelta(days=7 * weeks)
+    if first_day is not None:
+        start = max(start, min(first_day, stop))
+    days = (stop - start).days
+    chunks = [(max(start, stop - timedelta(days=7 * (w + 1))), stop - timedelta(days=7 * w))
+              for w in range(weeks) if stop - timedelta(days=7 * w) > start]
+    per_week = [sum(daily_volumes.get((a + timedelta(days=d)).isoformat(), 0)
+                    for d in range((b - a).days)) / (b - a).days for a, b in chunks]
+    rate = sum(per_day * (b - a).days for per_day, (a, b) in zip(per_week, chunks,
+                                                                 strict=True)) / days \
+        if days > 0 else 0.0
 
     # nothing left: the work finished on the last day a volume was done (not in the future)
     last_done = max((d for d, v in daily_volumes.items() if v > 0 and d <= end.isoformat()),
@@ -141,14 +163,28 @@ def forecast(daily_volumes: dict[str, int], end: date, remaining: int,
             return last_done
         if r <= 0:
             return ""
-        return (end + timedelta(days=math.ceil(remaining / r - 1e-9))).isoformat()
+        return (stop + timedelta(days=math.ceil(remaining / r - 1e-9))).isoformat()
 
-    return Forecast(round(rate, 2), remaining, finish(rate), finish(max(per_week) / 7),
-                    finish(min(per_week) / 7))
+    return Forecast(round(rate, 2), remaining, finish(rate),
+                    finish(max(per_week, default=0.0)), finish(min(per_week, default=0.0)),
+                    days)
+
+
+def first_work_day(ctx: ProjectContext) -> date | None:
+    """The local day of the project's first sign-off, of any stage."""
+    with ctx.transaction() as session:
+        first = session.scalar(select(func.min(StageEvent.at)).where(
+            StageEvent.project_id == ctx.project_id, StageEvent.kind == wf.EVENT_SIGNOFF))
+    if first is None:
+        return None
+    if first.tzinfo is None:  # SQLite returns naive UTC
+        first = first.replace(tzinfo=UTC)
+    return first.astimezone(local_zone()).date()
 
 
 def weekly(ctx: ProjectContext, week: Period | None = None, *,
-           plan_start: date | None = None, deadline: date | None = None) -> Weekly:
+           plan_start: date | None = None, deadline: date | None = None,
+           today: date | None = None) -> Weekly:
     if week is None:
         y, w, _ = date.today().isocalendar()
         week = parse_period(f"{y}-W{w:02d}")
@@ -163,7 +199,8 @@ def weekly(ctx: ProjectContext, week: Period | None = None, *,
     done = _daily(ctx, finished, week.ends_at)
     points = _burnup(scanned, done, week.end, total_volumes, plan_start, deadline)
     remaining = total_volumes - (points[-1].cum_volumes if points else 0)
-    fc = forecast({d: v for d, (v, _p) in done.items()}, week.end, remaining)
+    fc = forecast({d: v for d, (v, _p) in done.items()}, week.end, remaining,
+                  first_day=first_work_day(ctx), today=today)
     q = _quality_and_problems(ctx, week)
     return Weekly(week.label, total_volumes, total_pages, finished, points, fc, q.defects,
                   q.original_errors, q.first_pass, q.borrow_problems,
