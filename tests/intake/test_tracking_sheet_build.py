@@ -43,8 +43,10 @@ def reference_workbook(data: dict[str, Any]) -> bytes:
         (t("sheet.folder"), data.get("folder", "")),
         (t("sheet.scan_operator"), data.get("scan_operator", "")),
         (t("sheet.scan_time"), data.get("scan_time", "")),
-        (t("sheet.problems"), "\n".join(data.get("problems") or []) or t("sheet.no_problems")),
     ]
+    rows += [(t(f"sheet.problems_at.{stage}"),
+              "\n".join((data.get("problems") or {}).get(stage) or []) or t("sheet.no_problems"))
+             for stage in ("borrow", "sort", "scan")]
     r = 3
     for label, value in rows:
         ws.cell(r, 1, label).font = bold
@@ -95,13 +97,13 @@ FULL: dict[str, Any] = {
     "project": "某法院档案数字化", "archive_code": "1997-民-0014-0025", "classification": "民",
     "title": "张某诉李某借款纠纷", "page_count": 41, "expected_pages": 40,
     "folder": "1-2-1997-民-0014-0025", "scan_operator": "张扫", "scan_time": "2026-03-02 09:15",
-    "problems": ["借卷：第3页右下角破损", "第7页字迹褪色"],
+    "problems": {"borrow": ["第3页右下角破损"], "scan": ["第7页字迹褪色", "第9页装订线内有字"]},
     "signatures": {"retouch": {"person": "李修", "at": "2026-03-02 11:00", "remarks": "纠偏 2 页"},
                    "qc": {"person": "王检", "at": "2026-03-04 16:30", "remarks": ""}},
     "stages": SIGNED_STAGES, "generated": "2026-03-05 08:00",
 }
 BARE: dict[str, Any] = {"archive_code": "2001-刑-0001-0002", "title": None, "page_count": None,
-        "expected_pages": None, "problems": [], "signatures": {},
+        "expected_pages": None, "problems": {}, "signatures": {},
         "stages": ("retouch", "index", "upload", "qc", "qc2", "rebind")}
 
 
@@ -129,13 +131,19 @@ def test_sheet_cells_read_back() -> None:
     values = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
     assert values["A1"] == t("sheet.title")
     assert values["B4"] == "1997-民-0014-0025" and values["B7"] == 41 and values["B8"] == 40
-    assert values["B10"] == "张扫" and values["B12"] == "借卷：第3页右下角破损\n第7页字迹褪色"
-    assert (values["A15"], values["B15"], values["D15"]) == (t("stage.retouch"), "李修", "纠偏 2 页")
-    assert (values["A18"], values["B18"], values["C18"]) == (t("stage.qc"), "王检",
+    assert values["B10"] == "张扫"
+    assert (values["A12"], values["B12"]) == (t("sheet.problems_at.borrow"), "第3页右下角破损")
+    assert (values["A13"], values["B13"]) == (t("sheet.problems_at.sort"), t("sheet.no_problems"))
+    assert (values["A14"], values["B14"]) == (t("sheet.problems_at.scan"),
+                                              "第7页字迹褪色\n第9页装订线内有字")
+    # one signature row per stage of the line, scanning included
+    assert [values[f"A{r}"] for r in range(17, 26)] == [t(f"stage.{s}") for s in SIGNED_STAGES]
+    assert (values["A17"], values["A19"]) == (t("stage.borrow"), t("stage.scan"))
+    assert (values["A20"], values["B20"], values["D20"]) == (t("stage.retouch"), "李修", "纠偏 2 页")
+    assert (values["A23"], values["B23"], values["C23"]) == (t("stage.qc"), "王检",
                                                              "2026-03-04 16:30")
-    assert values["A20"] == t("sheet.printed", at="2026-03-05 08:00")
+    assert values["A27"] == t("sheet.printed", at="2026-03-05 08:00")
     assert {str(r) for r in ws.merged_cells.ranges} == {
-        "A1:F1", *(f"B{r}:F{r}" for r in range(3, 13)), *(f"D{r}:F{r}" for r in range(14, 19))}
-    assert ws["A3"].font.bold and ws["F12"].border.right.style == "thin"
-    assert ws["C14"].font.bold and ws["E16"].border.top.style == "thin"
-    assert ws.row_dimensions[15].height == 30 and ws.page_setup.orientation == "landscape"
+        "A1:F1", *(f"B{r}:F{r}" for r in range(3, 15)), *(f"D{r}:F{r}" for r in range(16, 26))}
+    assert ws["A3"].font.bold and ws["F14"].border.right.style == "thin"
+    assert ws["C16"].font.bold and ws["E18"].border.top.style == "thin"

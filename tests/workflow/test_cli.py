@@ -37,7 +37,10 @@ def test_borrow_split_claim_signoff_history_from_the_command_line(project, tmp_p
     assert [h["kind"] for h in history][:2] == ["borrow_list", "borrow_confirm"]
     assert any(h["kind"] == "signoff" and h["person"] == "李整" for h in history)
     register = json.loads(run("borrow", "show", "1", "--json", "-p", home))
-    assert register["rows"][1]["condition"] == "封面破损"
+    # noted after both sides signed: a later note with its person, not in 借出时情况
+    row = register["rows"][1]
+    assert row["condition"] == "" and row["later_notes"][0]["text"] == "封面破损"
+    assert row["later_notes"][0]["person"] == "王借"
     card = tmp_path / "card.pdf"
     run("batch", "card", "1-2-1", "-o", str(card), "-p", home)
     assert card.read_bytes()[:5] == b"%PDF-"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -21,6 +22,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from dangan.domain.borrow_notes import later_notes
 from dangan.domain.records import BorrowBatchInfo
 from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
@@ -61,6 +63,12 @@ def register_rows(info: BorrowBatchInfo) -> list[list[str]]:
              fmt_time(r.returned_at)] for r in info.rows]
 
 
+def later_note_lines(info: BorrowBatchInfo) -> list[str]:
+    """Per row, the notes made after both sides signed (后补记录): time, person, text."""
+    return ["\n".join(t("borrow.later_note", at=fmt_time(n.at), person=n.person, text=n.text)
+                      for n in later_notes(r)) for r in info.rows]
+
+
 def header_lines(info: BorrowBatchInfo, project: str) -> list[str]:
     return [
         f"{t('workflow.form.project')}：{project}    {t('workflow.form.borrow_batch')}：{info.no}    "
@@ -84,7 +92,8 @@ def signature_lines(info: BorrowBatchInfo, returning: bool) -> list[str]:
 
 
 def write_table_xlsx(path: Path, title: str, header: Sequence[str], columns: Sequence[str],
-                     rows: Sequence[Sequence[str]], footer: Sequence[str]) -> Path:
+                     rows: Sequence[Sequence[str]], footer: Sequence[str],
+                     widths: Sequence[int] = (6, 22, 30, 18, 8, 24, 18)) -> Path:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -108,7 +117,6 @@ def write_table_xlsx(path: Path, title: str, header: Sequence[str], columns: Seq
     for line in footer:
         ws.append([])
         ws.append([line])
-    widths = [6, 22, 30, 18, 8, 24, 18]
     for i, w in enumerate(widths[:len(columns)], start=1):
         ws.column_dimensions[chr(64 + i)].width = w
     ws.print_title_rows = f"{head_row}:{head_row}"
@@ -118,16 +126,17 @@ def write_table_xlsx(path: Path, title: str, header: Sequence[str], columns: Seq
 
 
 def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequence[str],
-                    rows: Sequence[Sequence[str]], footer: Sequence[str]) -> Path:
+                    rows: Sequence[Sequence[str]], footer: Sequence[str],
+                    widths: Sequence[int] = (12, 45, 60, 40, 14, 48, 30)) -> Path:
     font = cid_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
     head = ParagraphStyle("head", fontName=font, fontSize=16, leading=22, alignment=1)
     story: list[Flowable] = [Paragraph(title, head), Spacer(1, 4 * mm)]
     story += [Paragraph(line, body) for line in header]
     story.append(Spacer(1, 3 * mm))
-    data = [list(columns)] + [[Paragraph(c, body) for c in row] for row in rows]
-    widths = [12, 45, 60, 40, 14, 48, 30][:len(columns)]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+    data = [list(columns)] + [[Paragraph(escape(c).replace("\n", "<br/>"), body) for c in row]
+                              for row in rows]
+    table = Table(data, colWidths=[w * mm for w in widths[:len(columns)]], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -144,8 +153,17 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
 
 
 def write_borrow_register(info: BorrowBatchInfo, path: Path, project: str = "") -> Path:
-    """The register as .xlsx or .pdf (by the file suffix)."""
+    """The register as .xlsx or .pdf (by the file suffix). 借出时情况 is what both sides
+    signed at borrowing; problems noted after signing are in the last column (后补记录),
+    each with its time and the person who noted it."""
     title = f"{t('borrow.register_title')}（{t('workflow.form.borrow_batch')} {info.no}）"
-    writer = write_table_pdf if path.suffix.lower() == ".pdf" else write_table_xlsx
-    return writer(path, title, header_lines(info, project), register_columns(),
-                  register_rows(info), signature_lines(info, returning=False))
+    columns = [*register_columns(), t("borrow.later_notes_column")]
+    rows = [[*row, later] for row, later in zip(register_rows(info), later_note_lines(info),
+                                                strict=True)]
+    if path.suffix.lower() == ".pdf":
+        return write_table_pdf(path, title, header_lines(info, project), columns, rows,
+                               signature_lines(info, returning=False),
+                               widths=(10, 40, 48, 32, 12, 40, 26, 56))
+    return write_table_xlsx(path, title, header_lines(info, project), columns, rows,
+                            signature_lines(info, returning=False),
+                            widths=(6, 22, 30, 18, 8, 24, 18, 36))

@@ -89,7 +89,9 @@ def build_mets(volumes: Sequence[MetsVolume], label: str, agent: str,
     created = created or datetime.now(UTC)
     root = etree.Element(_m("mets"), nsmap=NSMAP, LABEL=label, TYPE="archive-handover")
     hdr = etree.SubElement(root, _m("metsHdr"), CREATEDATE=created.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    ag = etree.SubElement(hdr, _m("agent"), ROLE="CREATOR", TYPE="ORGANIZATION")
+    # ``agent`` is the client, whose archive keeps the records: their custodian, not the
+    # creator of the digital copies (the project configuration names no digitization company)
+    ag = etree.SubElement(hdr, _m("agent"), ROLE="CUSTODIAN", TYPE="ORGANIZATION")
     etree.SubElement(ag, _m("name")).text = agent
     sw = etree.SubElement(hdr, _m("agent"), ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     etree.SubElement(sw, _m("name")).text = "dangan"

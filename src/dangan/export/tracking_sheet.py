@@ -1,9 +1,12 @@
 """电子档案信息跟踪表: the per-volume tracking sheet stored beside the images.
 
 Rebuilt from the database after every sign-off (the workflow engine calls
-``write_tracking_sheets``), so it always shows every stage's signature, time and remarks so
-far, and the 原卷错误 notes (problems of the paper seen at borrowing, sorting or scanning). Printable: A4 landscape, fitted to one page wide,
-borders, Chinese headers, the title repeated on every printed page.
+``write_tracking_sheets``), so it always shows one signature row per stage of the line — the
+borrowing and the return also naming the archive-room person who co-signed — with time and
+remarks so far, and the 原卷错误 notes (problems of the paper) each under the stage that found
+them: borrowing (a note made after the register was signed marked as such, with its time and
+person), sorting, scanning. Printable: A4 landscape, fitted to one page wide, borders, Chinese
+headers, the title repeated on every printed page.
 """
 
 from __future__ import annotations
@@ -21,22 +24,26 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from sqlalchemy import select
 
-from dangan.db.models import StageEvent, Volume
+from dangan.db.models import BorrowBatch, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
 from dangan.storage import Area
 
-SIGNED_STAGES = ("retouch", "index", "upload", "qc")  # the rows of a project of the default line
+# the rows of a project of the default line
+SIGNED_STAGES = ("borrow", "sort", "scan", "retouch", "index", "upload", "qc", "rebind", "return")
+# the stages whose problems of the paper the sheet lists, each in a row of its own
+PROBLEM_STAGES = (wf.BORROW, wf.SORT, wf.SCAN)
+COSIGNED = (wf.BORROW, wf.RETURN)  # signed by the archive room too
 
 
 def signed_stages(config: Any) -> tuple[str, ...]:
-    """The rows: every stage of the project's line after scanning (scan is in the head)."""
+    """The rows: every stage of the project's line."""
     try:
         graph = wf.StageGraph.build(config.workflow.stages, config.qc.rounds)
     except (wf.GraphError, AttributeError):
         return SIGNED_STAGES
-    return tuple(s for s in graph.stages if s != wf.SCAN)
+    return tuple(graph.stages)
 SHEET_SUFFIX = "电子档案信息跟踪表.xlsx"
 
 
@@ -92,8 +99,11 @@ def build_workbook(data: dict[str, Any]) -> bytes:
         (t("sheet.folder"), data.get("folder", "")),
         (t("sheet.scan_operator"), data.get("scan_operator", "")),
         (t("sheet.scan_time"), data.get("scan_time", "")),
-        (t("sheet.problems"), "\n".join(data.get("problems") or []) or t("sheet.no_problems")),
     ]
+    problems = data.get("problems") or {}
+    rows += [(t(f"sheet.problems_at.{stage}"),
+              "\n".join(problems.get(stage) or []) or t("sheet.no_problems"))
+             for stage in PROBLEM_STAGES]
     r = 3
     for label, value in rows:
         styles.apply(ws.cell(r, 1, label), "label")
@@ -175,32 +185,34 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
                                  StageEvent.kind.in_(NOTE_KINDS))
         .order_by(StageEvent.at, StageEvent.id)
     ).all()
+    borrowed = session.get(BorrowBatch, volume.borrow_batch_id) if volume.borrow_batch_id else None
     signatures: dict[str, dict[str, str]] = {}
     scan: StageEvent | None = None
     scan_record: StageEvent | None = None
-    notes: list[str] = []  # 原卷错误: what the paper itself showed, in the order seen
+    # 原卷错误: what the paper itself showed, per stage, in the order seen
+    notes: dict[str, list[str]] = {stage: [] for stage in PROBLEM_STAGES}
     added: list[str] = []  # problems added to the scan record later (a rerun of ingest)
     for ev in events:  # later sign-offs of a stage (after rework) replace earlier ones
         if ev.kind == wf.EVENT_CORRECTION:
             if ev.stage == wf.SCAN:
                 added.extend(str(p) for p in (ev.data or {}).get("problems", []))
         elif ev.kind == wf.EVENT_BORROW_PROBLEM and ev.remarks:
-            notes.append(f"{t('stage.borrow')}：{ev.remarks}")
+            notes[wf.BORROW].append(_borrow_note(ev, borrowed))
         elif ev.kind == wf.EVENT_SORT_RECORD:
             unbind = (ev.data or {}).get("unbind_notes") or ""
             if unbind:
-                notes.append(f"{t('stage.sort')}：{unbind}")
+                notes[wf.SORT].append(unbind)
         elif ev.kind == wf.EVENT_SCAN_RECORD:
             scan_record = ev
-        elif ev.stage == "scan":
-            scan = ev
         elif ev.stage:
-            signatures[ev.stage] = {"person": ev.person, "at": _fmt_time(ev.at),
+            if ev.stage == wf.SCAN:
+                scan = ev
+            signatures[ev.stage] = {"person": _signer(ev, borrowed), "at": _fmt_time(ev.at),
                                     "remarks": ev.remarks}
     recorded = scan_record or scan
     if recorded is not None:
-        notes.extend(str(p) for p in (recorded.data or {}).get("problems", []))
-    notes.extend(added)
+        notes[wf.SCAN].extend(str(p) for p in (recorded.data or {}).get("problems", []))
+    notes[wf.SCAN].extend(added)
     extra = volume.extra or {}
     try:
         parts = ctx.rules.archive_code.parse(volume.archive_code)
@@ -222,6 +234,30 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
         "stages": signed_stages(ctx.config),
         "generated": _fmt_time(datetime.now(UTC)),
     }
+
+
+def _signer(ev: StageEvent, borrowed: BorrowBatch | None) -> str:
+    """Who signed the stage; borrowing and returning name the archive-room person too."""
+    if ev.stage not in COSIGNED or borrowed is None:
+        return ev.person
+    staff = borrowed.archive_staff if ev.stage == wf.BORROW else borrowed.return_archive_staff
+    return t("sheet.cosigned", person=ev.person, staff=staff) if staff else ev.person
+
+
+def _borrow_note(ev: StageEvent, borrowed: BorrowBatch | None) -> str:
+    """A problem seen at borrowing; one noted after both sides signed the register is marked
+    as a later note, with its time and person (it is not what the archive room signed)."""
+    later = (ev.data or {}).get("later")
+    if later is None:  # recorded before the flag existed: after the archive room confirmed?
+        signed = borrowed.archive_confirmed_at if borrowed is not None else None
+        later = signed is not None and _utc(ev.at) > _utc(signed)
+    if not later:
+        return ev.remarks
+    return t("sheet.later_note", text=ev.remarks, at=_fmt_time(ev.at), person=ev.person)
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def write_tracking_sheet(ctx: Any, volume_id: int) -> str:

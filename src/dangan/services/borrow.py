@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Volume
+from dangan.db.models import BorrowBatch, BorrowRegisterEntry, StageEvent, Volume
 from dangan.domain import workflow as wf
+from dangan.domain.borrow_notes import LaterNote, NotedRegisterRow
 from dangan.domain.records import BorrowBatchInfo, RegisterRow
 from dangan.errors import ConflictError, InputError, StateError
 from dangan.i18n import t
@@ -123,7 +124,12 @@ def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: st
 
 def note_problem(ctx: ProjectContext, actor: Actor, no: int, archive_code: str,
                  problem: str) -> RegisterRow:
-    """A problem with the paper seen at borrowing (damage, missing pages…), noted at once."""
+    """A problem with the paper seen at borrowing (damage, missing pages…), noted at once.
+
+    Until both sides sign, the problem joins the register's 借出时情况. Once the register is
+    signed (the volumes out, or back) that column is what the archive room co-signed and stays
+    as it was: the problem is kept as a later note (后补记录) with its time and the person,
+    printed in a column of its own."""
     if not problem.strip():
         raise InputError("borrow.problem_empty")
     with ctx.transaction() as session:
@@ -134,12 +140,15 @@ def note_problem(ctx: ProjectContext, actor: Actor, no: int, archive_code: str,
             BorrowRegisterEntry.volume_id == volume.id))
         if entry is None:
             raise StateError("borrow.not_in_batch", code=archive_code, no=no)
-        entry.condition = (entry.condition + "；" if entry.condition else "") + problem.strip()
+        later = batch.status != wf.BORROW_PLANNED
+        if not later:
+            entry.condition = (entry.condition + "；" if entry.condition else "") + problem.strip()
         ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_PROBLEM, actor.name,
                      stage=wf.BORROW, worker_id=actor.worker_id, volume_id=volume.id,
-                     borrow_batch_id=batch.id, remarks=problem.strip())
+                     borrow_batch_id=batch.id, remarks=problem.strip(),
+                     data={"later": later, "status": batch.status})
         session.flush()
-        return _row(entry, volume)
+        return _rows(session, batch, [(entry, volume)])[0]
 
 
 def borrow_batch_info(ctx: ProjectContext, no: int) -> BorrowBatchInfo:
@@ -162,18 +171,48 @@ def _volumes(session: Session, batch_id: int) -> list[Volume]:
         .order_by(BorrowRegisterEntry.seq)))
 
 
-def _row(entry: BorrowRegisterEntry, volume: Volume) -> RegisterRow:
-    return RegisterRow(entry.seq, volume.archive_code, volume.title, entry.location,
-                       entry.pages_at_borrow, entry.condition, volume.stage,
-                       entry.returned_seq, entry.returned_at)
+def _rows(session: Session, batch: BorrowBatch,
+          pairs: Sequence[tuple[BorrowRegisterEntry, Volume]]) -> list[RegisterRow]:
+    """Register rows: 借出时情况 as co-signed, the notes made after signing apart.
+
+    A problem event says whether it came after signing (``later``); one recorded before that
+    flag existed is later when it is dated after the archive room confirmed. Where a volume
+    has problem events, 借出时情况 is those noted before signing (an older database appended
+    later notes to the co-signed column; they are shown apart again)."""
+    events = session.scalars(select(StageEvent).where(
+        StageEvent.borrow_batch_id == batch.id, StageEvent.kind == wf.EVENT_BORROW_PROBLEM,
+        StageEvent.volume_id.in_([v.id for _e, v in pairs]))
+        .order_by(StageEvent.at, StageEvent.id)).all()
+    signed = batch.archive_confirmed_at
+    before: dict[int, list[str]] = {}
+    after: dict[int, list[LaterNote]] = {}
+    for ev in events:
+        flag = (ev.data or {}).get("later")
+        if flag is None:
+            flag = signed is not None and _aware(ev.at) > _aware(signed)
+        if flag:
+            after.setdefault(ev.volume_id or 0, []).append(LaterNote(ev.at, ev.person, ev.remarks))
+        else:
+            before.setdefault(ev.volume_id or 0, []).append(ev.remarks)
+    rows: list[RegisterRow] = []
+    for entry, volume in pairs:
+        noted = volume.id in before or volume.id in after
+        condition = "；".join(before.get(volume.id, [])) if noted else entry.condition
+        rows.append(NotedRegisterRow(
+            entry.seq, volume.archive_code, volume.title, entry.location, entry.pages_at_borrow,
+            condition, volume.stage, entry.returned_seq, entry.returned_at,
+            later_notes=tuple(after.get(volume.id, []))))
+    return rows
 
 
 def register_rows(session: Session, batch_id: int) -> list[RegisterRow]:
+    batch = session.get(BorrowBatch, batch_id)
+    assert batch is not None
     pairs = session.execute(
         select(BorrowRegisterEntry, Volume).join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
         .where(BorrowRegisterEntry.borrow_batch_id == batch_id)
         .order_by(BorrowRegisterEntry.seq)).all()
-    return [_row(e, v) for e, v in pairs]
+    return _rows(session, batch, [(e, v) for e, v in pairs])
 
 
 def _info(session: Session, batch: BorrowBatch, with_rows: bool = True) -> BorrowBatchInfo:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dangan.db.models import Defect, ImportLog, StageEvent, Volume, VolumeRecord
+from dangan.db.models import Defect, ImportLog, Page, StageEvent, Volume, VolumeRecord
 from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.io.sheets import Row, check_row, column_limits, read_table, resolve_columns
 from dangan.services import progress
 from dangan.services.engine import Actor
@@ -31,6 +31,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 LOCATION_PARTS = ("room", "cabinet", "shelf", "box")
 LIMITS = column_limits(Volume, ("archive_code", "title", "year", "location", "expected_pages"))
 COMPARED = ("title", "year", "location", "expected_pages", "extra")
+# what identifies a volume and its size: fixed once its pages are scanned (the scans, the
+# tracking sheet and the delivery were made against them)
+FIXED_AFTER_SCAN = ("title", "year", "expected_pages")
 
 
 @dataclass
@@ -40,12 +43,49 @@ class ImportSummary:
     updated: int = 0
     changes: list[str] = field(default_factory=list)
     kept_titles: list[str] = field(default_factory=list)  # archive codes: the indexed title kept
+    page_differs: list[str] = field(default_factory=list)  # scanned volumes: registered ≠ scanned
 
     def message(self) -> str:
         done = t("volumes.imported", added=self.added, unchanged=self.unchanged, updated=self.updated)
         if self.kept_titles:
             done += t("volumes.kept_indexed_titles", count=len(self.kept_titles))
+        if self.page_differs:
+            done += "\n" + t("volumes.page_differs", count=len(self.page_differs),
+                             volumes="\n".join(self.page_differs))
         return done
+
+
+def _scanned_pages(session: Any, volume_ids: list[int]) -> dict[int, int]:
+    """Page images ingested per volume (only volumes with any)."""
+    if not volume_ids:
+        return {}
+    return {vid: int(n) for vid, n in session.execute(
+        select(Page.volume_id, func.count(Page.id)).where(Page.volume_id.in_(volume_ids))
+        .group_by(Page.volume_id)).all()}
+
+
+def page_count_differences(session: Any, project_id: int) -> list[str]:
+    """Scanned volumes whose registered page count (the client's list) differs from the pages
+    scanned, one line each: the project manager settles them with the client."""
+    rows = session.execute(select(Volume.archive_code, Volume.expected_pages, Volume.page_count)
+                           .where(Volume.project_id == project_id,
+                                  Volume.page_count.is_not(None),
+                                  Volume.expected_pages.is_not(None),
+                                  Volume.page_count != Volume.expected_pages)
+                           .order_by(Volume.archive_code)).all()
+    return [t("volumes.page_differs_row", code=c, registered=e, scanned=p) for c, e, p in rows]
+
+
+def _refuse_after_scan(volume: Volume, diffs: dict[str, Any], row: int,
+                       scanned: dict[int, int]) -> str | None:
+    """Why a row may not change a scanned volume (its identity or page count), else None."""
+    pages = scanned.get(volume.id) or volume.page_count
+    fixed = [k for k in FIXED_AFTER_SCAN if k in diffs]
+    if not pages or not fixed:
+        return None
+    return t("volumes.row_refused_scanned", row=row, code=volume.archive_code,
+             fields=join([t(f"volumes.field.{k}") for k in fixed]), pages=pages,
+             stage=t(f"stage.{volume.stage}"))
 
 
 def _int_cell(row: Row, header: str | None, errors: list[str]) -> int | None:
@@ -117,6 +157,9 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
     change to registered volumes without one is refused). A volume whose title was set by
     indexing (its volume record's 案卷题名) keeps it: the list's title is no change to it, with
     or without ``update`` (the indexers' work is never overwritten from the client's list).
+    A row changing the title, year or page count of a volume whose pages are scanned is
+    refused, with or without ``update``: the import stops naming each such row, its volume
+    and the pages scanned, and reports what the rest of the list would have done.
     """
     rows = _parse_rows(ctx, path)
     summary = ImportSummary()
@@ -130,6 +173,8 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
                 Volume, Volume.id == VolumeRecord.volume_id).where(
                 Volume.project_id == ctx.project_id)).all()}
         pending: list[tuple[Volume, dict[str, Any]]] = []
+        refused: list[str] = []
+        scanned = _scanned_pages(session, [v.id for v in existing.values()])
         for data in rows:
             volume = existing.get(data["archive_code"])
             if volume is None:
@@ -143,12 +188,20 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
             if not diffs:
                 summary.unchanged += 1
                 continue
+            if (why := _refuse_after_scan(volume, diffs, data["list_row"], scanned)) is not None:
+                refused.append(why)
+                continue
             for key, new in diffs.items():
                 summary.changes.append(t(
                     "volumes.changed_row", row=data["list_row"], code=volume.archive_code,
                     field=t(f"volumes.field.{key}"), old=getattr(volume, key), new=new,
                 ))
             pending.append((volume, diffs))
+        if refused:
+            raise ConflictError("volumes.scanned_rows_refused", count=len(refused), details=[
+                *refused, t("volumes.rest_of_import", added=summary.added,
+                            unchanged=summary.unchanged, changed=len(pending)),
+                *summary.changes])
         if pending and not update:
             raise ConflictError("volumes.changed_rows", count=len(pending), details=summary.changes)
         if pending and actor is None:
@@ -163,6 +216,8 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
                 data={"before": before, "after": diffs, "file": path.name},
             ))
             summary.updated += 1
+        session.flush()
+        summary.page_differs = page_count_differences(session, ctx.project_id)
         session.add(ImportLog(
             project_id=ctx.project_id, kind="volume_list", filename=str(path),
             sha256=sha256_file(path), rows=len(rows),
@@ -183,6 +238,7 @@ class ProjectStatus:
     files_by_area: dict[str, int]
     open_defects: int
     unfinished: list[str] = field(default_factory=list)  # ingests stopped after their record
+    page_differs: list[str] = field(default_factory=list)  # registered pages ≠ pages scanned
 
 
 def project_status(ctx: ProjectContext) -> ProjectStatus:
@@ -198,6 +254,7 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
         open_defects = session.scalar(
             select(func.count(Defect.id)).where(Defect.project_id == pid, Defect.status == "open")
         ) or 0
+        page_differs = page_count_differences(session, pid)
     from dangan.services.fixity import unfinished_ingests
     from dangan.services.project import _safe_url
 
@@ -205,5 +262,5 @@ def project_status(ctx: ProjectContext) -> ProjectStatus:
         name=ctx.config.project.name, database=_safe_url(ctx.database_url),
         storage=ctx.storage.url, volumes=volumes, pages_expected=int(pages or 0),
         by_stage=by_stage, files_by_area=files, open_defects=open_defects,
-        unfinished=unfinished_ingests(ctx),
+        unfinished=unfinished_ingests(ctx), page_differs=page_differs,
     )

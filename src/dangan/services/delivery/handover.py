@@ -18,10 +18,8 @@ matches, so a broken delivery never leaves the building. Bag layout (under ``dat
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import glob
-import io
 import json
 import os
 import shutil
@@ -56,9 +54,9 @@ from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_m
 from dangan.i18n import join, t
 from dangan.intake.renumber import crash_point
 from dangan.services.delivery.linking import check_links, delivery_forms, link_volumes
+from dangan.services.delivery.record_csvs import write_record_csvs
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.project import ProjectContext
-from dangan.services.rework import defect_text
 from dangan.storage import Area, replace_durably, sha256_bytes
 
 WAIT_S = 30.0  # a second handover into the same folder waits this long for the first
@@ -272,27 +270,9 @@ def _copy_records(ctx: ProjectContext, dest: Path, codes: Sequence[str]) -> None
                                   .order_by(Rework.id)).all()
         names = {k: v for k, v in session.execute(select(Worker.id, Worker.name).where(
             Worker.project_id == ctx.project_id))}
-    _csv(dest / "过程记录.csv",
-         ["档号", "小批次", "大批次", "时间", "环节", "事件", "签名", "备注", "数据"],
-         [[code_of.get(e.volume_id or 0, ""), batch_code.get(e.work_batch_id or 0, ""),
-           borrow_no.get(e.borrow_batch_id or 0, ""), e.at.isoformat(), e.stage or "", e.kind,
-           e.person, e.remarks, json.dumps(e.data or {}, ensure_ascii=False, sort_keys=True)]
-          for e in events])
-    _csv(dest / "问题记录.csv", ["档号", "页号", "问题代码", "级别", "来源", "状态", "说明"],
-         [[code_of.get(d.volume_id or 0, ""), d.page_no or "", d.code, d.severity, d.source,
-           d.status, defect_text(d)] for d in defects])
-    _csv(dest / "质检记录.csv",
-         ["小批次", "轮次", "质检员", "随机种子", "总体", "样本", "结论", "合格率", "判定时间"],
-         [[batch_code.get(i.work_batch_id, ""), i.round, names.get(i.inspector_id or 0, ""),
-           i.seed, i.population, json.dumps(i.sample, ensure_ascii=False), i.decision or "",
-           "" if i.pass_rate is None else f"{i.pass_rate:.4f}",
-           i.decided_at.isoformat() if i.decided_at else ""] for i in inspections])
-    _csv(dest / "返工记录.csv",
-         ["档号", "环节", "责任人", "原因", "状态", "发起时间", "完成时间", "复检时间"],
-         [[code_of.get(r.volume_id or 0, ""), r.stage, names.get(r.assignee_id or 0, ""),
-           r.reason, r.status, r.created_at.isoformat(),
-           r.done_at.isoformat() if r.done_at else "",
-           r.verified_at.isoformat() if r.verified_at else ""] for r in reworks])
+    write_record_csvs(dest, events=events, defects=defects, inspections=inspections,
+                      reworks=reworks, code_of=code_of, batch_code=batch_code,
+                      borrow_no=borrow_no, names=names)
     for v in vols:
         if not v.folder_name:
             continue
@@ -305,14 +285,6 @@ def _copy_records(ctx: ProjectContext, dest: Path, codes: Sequence[str]) -> None
         target = dest / rel[len(Area.RECORDS.value) + 1:]
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(ctx.storage.read_bytes(rel))
-
-
-def _csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
 
 
 def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], forms: Sequence[str]) -> bytes:
