@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from dangan.db.models import QCInspection
 from dangan.errors import InputError
 from dangan.i18n import t
 from dangan.reports.common import parse_period
@@ -128,4 +129,12 @@ def test_the_pace_of_a_young_project_rests_on_its_days_of_work(any_project) -> N
                                               start="2025-01-13", end="2025-01-19")
     assert facts[t("reports.fact.forecast_range")] == t("reports.weekly.no_forecast")
     assert facts[t("reports.fact.note")] == t("reports.no_data")
+    # a batch failing QC twice is a problem of the project, not data of that week
+    with any_project.transaction() as s:
+        s.add_all([QCInspection(work_batch_id=line.batch_id, round=n, seed=n, sample=[],
+                                population=8, decision="fail", decided_at=at("2026-11-27"),
+                                pass_rate=0.5) for n in (1, 2)])
+    empty = weekly(any_project, parse_period("2025-W03"), today=date(2026, 11, 27))
+    assert empty.rework_loops and \
+        dict(empty.document("p").facts)[t("reports.fact.note")] == t("reports.no_data")
     assert t("reports.fact.note") not in dict(w.document("p").facts)

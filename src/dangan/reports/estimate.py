@@ -98,7 +98,8 @@ class Estimate:
                        t("reports.col.working_days"), t("reports.col.finish"),
                        t("reports.col.bottleneck")),
                       tuple((p.name, *(p.staff.get(s, 0) for s in plan_stages), p.working_days,
-                             p.finish, t(f"stage.{p.bottleneck}")) for p in self.plans))
+                             p.finish, t(f"stage.{p.bottleneck}")) for p in self.plans),
+                      ("", *(INTEGER,) * len(plan_stages), NUMBER, "", ""))
         facts: list[tuple[str, object]] = [
             (t("reports.fact.volumes"), self.volumes), (t("reports.fact.pages"), self.pages),
             (t("reports.fact.items"),

@@ -108,7 +108,8 @@ class Weekly:
             (t("reports.fact.first_pass_week"), str(self.first_pass)))
         this_week = next((p for p in self.points if p.week == self.week), None)
         if not (this_week and (this_week.pages_scanned or this_week.volumes_done)) \
-                and not (self.defects or self.first_pass.decided or problems):
+                and not (self.defects or self.first_pass.decided or self.borrow_problems
+                         or self.original_errors):
             facts += ((t("reports.fact.note"), t("reports.no_data")),)
         return ReportDoc(
             t("reports.weekly.title"), project, facts,

@@ -61,8 +61,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.quality.by_worker": ("按责任人", "By responsible worker"),
     "reports.quality.by_stage": ("按工序", "By stage"),
     "reports.quality.by_code": ("按错误类型", "By defect type"),
-    "reports.quality.by_round": ("按发现时机（工序中 / 第几次抽检 / 质检开始后）",
-                                 "By when found (on the line / which QC inspection / after QC "
+    "reports.quality.by_round": ("按发现时机（工序中、第几次抽检、质检开始后）",
+                                 "By when found (on the line, which QC inspection, after QC "
                                  "began)"),
     "reports.quality.inspection_no": ("第 {n} 次抽检", "QC inspection no. {n}"),
     "reports.quality.after_qc": ("质检开始后、抽检之外发现", "after QC began, outside an inspection"),
@@ -131,7 +131,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.summary.title": ("工程总结表", "Acceptance summary"),
     "reports.summary.files": ("交付文件", "Delivered files"),
     "reports.summary.people": ("参与人员", "People by role"),
-    "reports.summary.rounds": ("各阶段发现与修正（工序中 / 第几次抽检 / 质检开始后）",
+    "reports.summary.rounds": ("各阶段发现与修正（工序中、第几次抽检、质检开始后）",
                                "Defects found and fixed: on the line, per QC inspection, after "
                                "QC began"),
     "reports.summary.sign_company": ("加工单位（签字/日期）", "Contractor (signature/date)"),
