@@ -19,9 +19,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangan.domain.records import BorrowBatchInfo
+from dangan.export.pdf_text import para
 from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
 
@@ -122,10 +123,10 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
     font = cid_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
     head = ParagraphStyle("head", fontName=font, fontSize=16, leading=22, alignment=1)
-    story: list[Flowable] = [Paragraph(title, head), Spacer(1, 4 * mm)]
-    story += [Paragraph(line, body) for line in header]
+    story: list[Flowable] = [para(title, head), Spacer(1, 4 * mm)]
+    story += [para(line, body) for line in header]
     story.append(Spacer(1, 3 * mm))
-    data = [list(columns)] + [[Paragraph(c, body) for c in row] for row in rows]
+    data = [list(columns)] + [[para(c, body) for c in row] for row in rows]
     widths = [12, 45, 60, 40, 14, 48, 30][:len(columns)]
     table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(TableStyle([
@@ -134,7 +135,7 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
         ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]))
     story += [table, Spacer(1, 8 * mm)]
-    story += [Paragraph(line, body) for line in footer]
+    story += [para(line, body) for line in footer]
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=12 * mm,
                             rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
