@@ -49,12 +49,16 @@ def serve(project: Path = Project,
           port: int = typer.Option(8000, "--port", min=1, max=65535, help="cli.opt.serve.port"),
           workers: int = typer.Option(1, "--workers", min=1, help="cli.opt.serve.workers")) -> None:
     """Serve the project's web application; worker processes build it from the environment."""
+    import secrets
+
     import uvicorn
 
-    from dangan.web.settings import PROJECT_ENV
+    from dangan.web.settings import LOGIN_KEY_ENV, PROJECT_ENV
 
     ctx = open_ctx(project)  # refuses a missing or outdated project before listening
     os.environ[PROJECT_ENV] = str(ctx.home)
+    # the key signing the login form's token, the same in every worker process
+    os.environ.setdefault(LOGIN_KEY_ENV, secrets.token_hex(32))
     console.print(escape(t("web.serve.listening", host=host, port=port, project=ctx.config.project.name)))
     # loop/http "auto": uvloop and httptools when installed, asyncio and h11 otherwise; each
     # worker process serves requests on at most dangan.web.app.THREADS threads, one pooled

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -20,10 +19,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangan.domain.borrow_notes import later_notes
 from dangan.domain.records import BorrowBatchInfo
+from dangan.export.pdf_text import para
 from dangan.export.workbook_save import save_workbook
 from dangan.i18n import t
 
@@ -131,11 +131,10 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
     font = cid_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
     head = ParagraphStyle("head", fontName=font, fontSize=16, leading=22, alignment=1)
-    story: list[Flowable] = [Paragraph(title, head), Spacer(1, 4 * mm)]
-    story += [Paragraph(line, body) for line in header]
+    story: list[Flowable] = [para(title, head), Spacer(1, 4 * mm)]
+    story += [para(line, body) for line in header]
     story.append(Spacer(1, 3 * mm))
-    data = [list(columns)] + [[Paragraph(escape(c).replace("\n", "<br/>"), body) for c in row]
-                              for row in rows]
+    data = [list(columns)] + [[para(c, body) for c in row] for row in rows]
     table = Table(data, colWidths=[w * mm for w in widths[:len(columns)]], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
@@ -143,7 +142,7 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
         ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]))
     story += [table, Spacer(1, 8 * mm)]
-    story += [Paragraph(line, body) for line in footer]
+    story += [para(line, body) for line in footer]
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=12 * mm,
                             rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 from dangan.domain.catalogue import CatalogueSchema
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import save_workbook, text_cells
 
 RECORD_SHEET = "卷宗信息"
 ENTRY_SHEET = "卷内目录"
@@ -54,11 +54,11 @@ def write_catalogue_workbook(out: BinaryIO, schema: CatalogueSchema,
     n_vol = n_ent = 0
     for vol in volumes:
         record = {**vol.record, "archive_code": vol.archive_code}
-        rec_ws.append([_cell(record.get(f)) for f, _ in rec_cols])
+        rec_ws.append(text_cells(rec_ws, [_cell(record.get(f)) for f, _ in rec_cols]))
         n_vol += 1
         for entry in vol.entries:
             row = {**entry, "volume": vol.archive_code}
-            ent_ws.append([_cell(row.get(f)) for f, _ in ent_cols])
+            ent_ws.append(text_cells(ent_ws, [_cell(row.get(f)) for f, _ in ent_cols]))
             n_ent += 1
     save_workbook(wb, out)
     return n_vol, n_ent
@@ -84,7 +84,7 @@ def write_differences(out: BinaryIO, rows: Iterable[Sequence[Any]], headers: Seq
     """一稿双录 differences for the third person: one row per differing field."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("差异")
-    ws.append(list(headers))
+    ws.append(text_cells(ws, headers))
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append(text_cells(ws, [_cell(v) for v in row]))
     save_workbook(wb, out)

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 
 from dangan.domain.catalogue import CatalogueSchema
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import save_workbook, text_cells
 
 VOLUME_SHEET = "案卷"
 ITEM_SHEET = "卷内"
@@ -109,7 +109,7 @@ def to_xlsx(schema: CatalogueSchema, volumes: Sequence[LinkVolume]) -> bytes:
     for title, rows in ((VOLUME_SHEET, vol_rows), (ITEM_SHEET, item_rows)):
         ws = wb.create_sheet(title)
         for row in rows:
-            ws.append(row)
+            ws.append(text_cells(ws, row))
     buf = io.BytesIO()
     save_workbook(wb, buf)
     return buf.getvalue()

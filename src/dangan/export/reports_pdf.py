@@ -15,9 +15,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangan.export.borrow_register import cid_font
+from dangan.export.pdf_text import para
 from dangan.i18n import t
 from dangan.reports.document import Chart, ReportDoc, column_format, display
 from dangan.reports.document import Table as ReportTable
@@ -33,8 +34,8 @@ def _text(value: Any, kind: str = "") -> str:
 
 
 def _table(font: str, table: ReportTable, body: ParagraphStyle) -> Table:
-    data = [[Paragraph(_text(c), body) for c in table.columns]]
-    data += [[Paragraph(_text(v, column_format(table, i)), body) for i, v in enumerate(row)]
+    data = [[para(_text(c), body) for c in table.columns]]
+    data += [[para(_text(v, column_format(table, i)), body) for i, v in enumerate(row)]
              for row in table.rows]
     table_ = Table(data, colWidths=[WIDTH / max(1, len(table.columns))] * len(table.columns),
                    repeatRows=1)
@@ -86,13 +87,13 @@ def write_report_pdf(doc: ReportDoc, path: Path) -> Path:
     head = ParagraphStyle("head", fontName=font, fontSize=16, leading=22, alignment=1)
     section = ParagraphStyle("section", fontName=font, fontSize=11, leading=16)
     story: list[Flowable] = [
-        Paragraph(doc.title, head),
-        Paragraph(t("reports.generated", project=doc.project,
-                    at=datetime.now().strftime("%Y-%m-%d %H:%M")), body),
+        para(doc.title, head),
+        para(t("reports.generated", project=doc.project,
+               at=datetime.now().strftime("%Y-%m-%d %H:%M")), body),
         Spacer(1, 4 * mm)]
     if doc.facts:
         facts = ReportTable("", ("", ""), tuple((k, v) for k, v in doc.facts))
-        facts_table = Table([[Paragraph(_text(k), body), Paragraph(_text(v), body)]
+        facts_table = Table([[para(_text(k), body), para(_text(v), body)]
                              for k, v in facts.rows], colWidths=[70 * mm, 90 * mm], hAlign="LEFT")
         facts_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
         story += [facts_table, Spacer(1, 5 * mm)]
@@ -100,10 +101,10 @@ def write_report_pdf(doc: ReportDoc, path: Path) -> Path:
         if doc.tables[chart.table].rows:
             story += [_chart(font, chart, doc.tables[chart.table]), Spacer(1, 3 * mm)]
     for table in doc.tables:
-        story += [Paragraph(table.title, section), _table(font, table, body), Spacer(1, 5 * mm)]
+        story += [para(table.title, section), _table(font, table, body), Spacer(1, 5 * mm)]
     if doc.fill_in:
-        story.append(Paragraph(t("reports.fill_in"), section))
-        rows = [[Paragraph(f, body), ""] for f in doc.fill_in]
+        story.append(para(t("reports.fill_in"), section))
+        rows = [[para(f, body), ""] for f in doc.fill_in]
         box = Table(rows, colWidths=[70 * mm, WIDTH - 70 * mm], rowHeights=[14 * mm] * len(rows))
         box.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))

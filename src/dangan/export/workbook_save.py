@@ -11,6 +11,12 @@ and its entry, for the life of the process: in the long-running web server they 
 of that workbook is left and none of its entries stays in the list. Only this workbook's own
 files are touched (those of its write-only sheets, and the one of the sheet whose writing
 failed), so workbooks saved at the same time in other threads are not disturbed.
+
+No workbook dangan writes holds a formula, and every string in it is text: openpyxl makes a
+string starting with ``=`` a live formula (``=HYPERLINK("http://…"&B5)`` in a problem note)
+and ``#N/A`` an error value. ``save_workbook`` turns every string cell of a normal workbook
+back into text before saving; a write-only workbook streams its rows as they are appended, so
+its rows go through ``text_cells`` at ``append``.
 """
 
 from __future__ import annotations
@@ -18,23 +24,47 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet import _writer
 
 
 def save_workbook(wb: Workbook, target: str | Path | IO[bytes]) -> None:
     """``wb.save(target)``, leaving no temporary file of ``wb`` and no entry of one in
-    openpyxl's process-wide list, whether the save succeeds or fails."""
+    openpyxl's process-wide list, whether the save succeeds or fails. Every string cell is
+    saved as text, never as a formula or an error value."""
+    _strings_as_text(wb)
     try:
         wb.save(target)
     except BaseException:
         _release(wb, sys.exc_info()[2])
         raise
     _release(wb, None)
+
+
+def text_cells(ws: Any, values: Iterable[Any]) -> list[Any]:
+    """A row for a write-only sheet's ``append``: each string as a text cell (``=1+1`` stays
+    the characters ``=1+1``), other values as they are."""
+    row: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
+
+
+def _strings_as_text(wb: Workbook) -> None:
+    for ws in wb.worksheets:
+        for cell in getattr(ws, "_cells", {}).values():  # a write-only sheet holds no cells
+            if cell.data_type in ("f", "e") and isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def temp_files() -> list[str]:

@@ -9,7 +9,9 @@ Bounded: a workbook is streamed row by row (openpyxl read-only mode, the sheet's
 dimension ignored — a 5 KB file may claim A1:XFD1048576), empty rows are not kept, and a
 file with more than ``MAX_ROWS`` rows, ``MAX_COLUMNS`` columns, ``MAX_FILE_BYTES`` bytes or a
 cell longer than ``MAX_CELL_CHARS`` is refused (exit 4) before an importer sees it. A cell
-holding a control character (a NUL byte in a CSV) is refused naming its row and column. ``column_limits``/``check_row`` check parsed values against the database
+holding a control character (a NUL byte in a CSV) is refused naming its row and column, and
+so is a formula cell whose workbook holds no computed result for it (a file written by a program
+rather than saved by Excel): read as its result, it would be imported as an empty cell. ``column_limits``/``check_row`` check parsed values against the database
 columns they go to (text length, integer range), so every database refuses the same input
 the same way, located.
 """
@@ -36,6 +38,7 @@ MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 MAX_FILE_BYTES = 256 << 20
 _DIGITS = re.compile(r"[0-9]+")
 _CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F}
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")  # <f>, <x:f …>, <f/>
 
 _MAGIC = {
     b"\x89PNG": "PNG 图片",
@@ -140,8 +143,50 @@ def _read_xlsx(path: Path, data: bytes) -> list[tuple[str, list[tuple[int, list[
     except Exception as exc:  # openpyxl raises many unrelated types for broken files
         raise SpreadsheetError("volumes.file_unreadable", path=path, detail=str(exc)) from None
     budget = _Budget(path)
+    formulas = _formula_cells(data) if _may_hold_formulas(data) else {}
+    unresolved: list[str] = []
     try:
-        return [(ws.title, _sheet_rows(ws, budget)) for ws in wb.worksheets]
+        sheets = [(ws.title, _sheet_rows(ws, budget, formulas.get(ws.title, {}), unresolved))
+                  for ws in wb.worksheets]
+    finally:
+        wb.close()
+    if unresolved:
+        raise SpreadsheetError("sheets.formula_without_value", path=path, count=len(unresolved),
+                               details=unresolved)
+    return sheets
+
+
+def _may_hold_formulas(data: bytes) -> bool:
+    """Whether any worksheet's XML has a formula element (streamed: a sheet may be large)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with zf.open(name) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _formula_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet title, the formula of each formula cell by (row, column)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        out: dict[str, dict[tuple[int, int], str]] = {}
+        for ws in wb.worksheets:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+            cells = {(cell.row, cell.column): str(cell.value)
+                     for row in ws.iter_rows() for cell in row
+                     if getattr(cell, "data_type", None) == "f" and cell.row and cell.column}
+            if cells:
+                out[ws.title] = cells
+        return out
     finally:
         wb.close()
 
@@ -168,13 +213,24 @@ class _Budget:
         return cells[:end] if end < len(cells) else cells
 
 
-def _sheet_rows(ws: Any, budget: _Budget) -> list[tuple[int, list[str]]]:
+def _sheet_rows(ws: Any, budget: _Budget, formulas: Mapping[tuple[int, int], str],
+                unresolved: list[str]) -> list[tuple[int, list[str]]]:
+    """The sheet's non-empty rows; each formula cell read without a result is added to
+    ``unresolved`` (sheet, row, column, formula)."""
+    from openpyxl.utils import get_column_letter
+
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()  # never trust the declared size: stream what is there
     rows: list[tuple[int, list[str]]] = []
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
         if not values:
             continue
+        if formulas:
+            unresolved += [
+                t("sheets.formula_cell", sheet=ws.title, row=number,
+                  column=get_column_letter(col), formula=_short(formulas[(number, col)]))
+                for col, value in enumerate(values, start=1)
+                if value is None and (number, col) in formulas]
         kept = budget.take([_cell_text(v) for v in values])
         if kept is not None:
             rows.append((number, kept))

@@ -25,6 +25,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheets.too_long": ("内容过长（{found} 个字符，最多 {length}）",
                         "too long ({found} characters, at most {length})"),
     "sheets.control_char": ("含有控制字符 {code}", "contains the control character {code}"),
+    "sheets.formula_without_value": (
+        "{path} 中有 {count} 个公式单元格没有保存计算结果，读不出其内容（请在 Excel 中打开后保存，或把公式粘贴为数值）",
+        "{path} has {count} formula cell(s) without a saved result, so their content cannot be read "
+        "(open and save the file in Excel, or paste the formulas as values)"),
+    "sheets.formula_cell": ("工作表“{sheet}”第 {row} 行第 {column} 列：公式 {formula}",
+                            "sheet “{sheet}”, row {row}, column {column}: formula {formula}"),
     "sheets.out_of_range": ("数值 {found} 超出范围（{low} 至 {high}）",
                             "the number {found} is out of range ({low} to {high})"),
     "error.more_details": ("……另有 {count} 条未列出", "… and {count} more not listed"),

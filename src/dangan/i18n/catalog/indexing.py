@@ -41,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "the catalogue of {code} already appears in {other}"),
     "index.unknown_volume": ("档号 {code} 未登记（请先导入案卷清单）",
                              "archive code {code} is not registered (import the volume list first)"),
+    "index.desk_refused": ("著录有 {count} 处错误，未保存", "{count} error(s) in the catalogue; nothing saved"),
     "index.import_rejected": ("{files} 中有 {count} 处错误，未导入任何数据",
                               "{count} problem(s) in {files}; nothing was imported"),
     "index.already_imported": ("{count} 个案卷已有卷内目录，未做任何修改（如需替换请使用 --replace）",

@@ -15,7 +15,7 @@ own keying, and the differences are given only to a worker who keyed neither rou
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,12 +201,21 @@ def require_direct_entry(ctx: ProjectContext, volume_id: int) -> None:
         raise StateError("keying.required")
 
 
-def _validate(ctx: ProjectContext, session: Session, vol: Volume, record: Mapping[str, str],
-              entries: list[dict[str, str]]) -> None:
-    schema = schema_of(ctx)
+def typed_value_problems(record: Mapping[str, str], entries: Sequence[Mapping[str, str]],
+                         ) -> list[str]:
+    """What no workbook cell or database column takes in a catalogue typed on a web form
+    (control characters, a value too long or out of range), located: the record is row 1,
+    the entries rows 2, 3, …"""
     bad = value_problems(record, RECORD_LIMITS, 1, {k: label(RECORD_LABELS, k) for k in record})
     for i, row in enumerate(entries):
         bad += value_problems(row, ENTRY_LIMITS, i + 2, {k: label(ENTRY_LABELS, k) for k in row})
+    return bad
+
+
+def _validate(ctx: ProjectContext, session: Session, vol: Volume, record: Mapping[str, str],
+              entries: list[dict[str, str]]) -> None:
+    schema = schema_of(ctx)
+    bad = typed_value_problems(record, entries)
     if bad:  # checked before the database (or a workbook) sees any of it
         raise SpreadsheetError("keying.rejected", count=len(bad), details=bad)
     count = image_counts(session, [vol.id]).get(vol.id)

@@ -57,7 +57,9 @@ def login_form(request: Request, settings: Settings, next: str = "/tasks",
     """The sign-in form; ``?lang=en|zh`` switches its language before anyone is signed in."""
     if lang in LANGUAGES:
         set_language(lang)
-    token = request.cookies.get(csrf.LOGIN_COOKIE) or sec.new_secret()
+    token = request.cookies.get(csrf.LOGIN_COOKIE, "")
+    if not csrf.login_token_valid(settings.login_key, token, now(request)):
+        token = csrf.new_login_token(settings.login_key, now(request))
     response = render(request, "login.html", next=safe_next(next), login_csrf=token)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax", path="/")
@@ -116,7 +118,8 @@ async def login(request: Request, ctx: Ctx, settings: Settings,
                 password: Annotated[str, Form(max_length=1000)],
                 csrf_token: Annotated[str, Form()] = "",
                 next: Annotated[str, Form()] = "/tasks") -> Response:
-    if not csrf.tokens_match(request.cookies.get(csrf.LOGIN_COOKIE, ""), csrf_token):
+    if not csrf.login_tokens_match(settings.login_key, request.cookies.get(csrf.LOGIN_COOKIE, ""),
+                                   csrf_token, now(request)):
         raise sec.AccessDenied("web.csrf_failed")
     outcome = await run_in_threadpool(_attempt, ctx, login.strip(), password, request)
     if isinstance(outcome, DanganError):

@@ -30,7 +30,7 @@ from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, RawEntry, validate_catalogue
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
 from dangan.domain.keying import Difference
-from dangan.errors import DanganError
+from dangan.errors import DanganError, SpreadsheetError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
 from dangan.services import indexing
@@ -72,6 +72,13 @@ def check(ctx: ProjectContext, volume_id: int, record: dict[str, str],
     return validate_catalogue(head.archive_code, RawEntry(record, 1),
                               tuple(RawEntry(r, i + 2) for i, r in enumerate(rows)), schema,
                               count, "web")
+
+
+def _typed_problems(record: dict[str, str], rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """What no workbook or database takes (a control character, a value too long), located by
+    row and field: said by the check as by the save, which never writes it to a workbook."""
+    return [{"is_error": True, "code": "sheets.cell_problem", "message": line}
+            for line in keying.typed_value_problems(record, rows)]
 
 
 def _recorded(ctx: ProjectContext, volume_id: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -118,9 +125,10 @@ async def index_check(request: Request, ctx: Ctx, account: IndexAccount,
     form = await request.form()
     with ctx.transaction() as session:
         code = volume_head(session, ctx.project_id, volume_id).archive_code
-    cat = check(ctx, volume_id, _record(form, schema.record_fields, code),
-                _grid(form, schema.entry_fields))
-    return render(request, "index/_problems.html", problems=cat.defects)
+    record, rows = _record(form, schema.record_fields, code), _grid(form, schema.entry_fields)
+    cat = check(ctx, volume_id, record, rows)
+    return render(request, "index/_problems.html",
+                  problems=[*_typed_problems(record, rows), *cat.defects])
 
 
 @router.post("/index/{volume_id}/save")
@@ -135,8 +143,13 @@ async def index_save(request: Request, ctx: Ctx, account: IndexAccount,
     rows = _grid(form, schema.entry_fields)
     correction = str(form.get("correction") or "")[:2000]
     checked = await run_in_threadpool(check, ctx, volume_id, record, rows)
-    if not checked.ok and not wants_json(request):  # said on the desk, every typed row kept
-        return _desk_again(request, ctx, volume_id, record, rows, checked.defects)
+    typed = _typed_problems(record, rows)
+    if typed or not checked.ok:  # said on the desk, every typed row kept; no workbook written
+        if wants_json(request):
+            errors = [p["message"] for p in typed] + [d.message for d in checked.defects
+                                                      if d.is_error]
+            raise SpreadsheetError("index.desk_refused", count=len(errors), details=errors)
+        return _desk_again(request, ctx, volume_id, record, rows, [*typed, *checked.defects])
     try:
         with tempfile.TemporaryDirectory(prefix="dangan-index-") as tmp:
             path = Path(tmp) / f"catalogue-{volume_id}.xlsx"
@@ -148,7 +161,8 @@ async def index_save(request: Request, ctx: Ctx, account: IndexAccount,
         if wants_json(request):
             raise
         return _desk_again(request, ctx, volume_id, record, rows,
-                           [{"is_error": True, "code": exc.key, "message": exc.message}],
+                           [{"is_error": True, "code": exc.key, "message": line}
+                            for line in (exc.message, *exc.details)],  # each one located
                            status=exc.http_status)
     response = RedirectResponse(f"/index/{volume_id}", status_code=303)
     set_flash(response, t("web_images.index.saved", items=result.items,
