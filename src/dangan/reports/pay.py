@@ -297,10 +297,13 @@ def adjustment_lines(session: Session, ctx: ProjectContext, period: Period) -> l
         for line in _piece_lines(session, ctx, start, end, select(touched.c.work_batch_id),
                                  upto_event=since):
             _add(now, line)
+    recorded_since = session.scalar(select(func.max(StageEvent.id)).where(
+        StageEvent.project_id == ctx.project_id)) or 0
     for p in closed:
-        for line in _piece_lines(session, ctx, p.starts_at, p.ends_at,
-                                 select(touched.c.work_batch_id), after_event=since):
-            out.append(_late(line, p.period))
+        if recorded_since > since:  # any sign-off recorded after the last close
+            for line in _piece_lines(session, ctx, p.starts_at, p.ends_at,
+                                     select(touched.c.work_batch_id), after_event=since):
+                out.append(_late(line, p.period))
         for line in _defect_lines(session, ctx, p.starts_at, p.ends_at):
             if line.defect_id in paid_defects:
                 _add(now, line)
