@@ -125,7 +125,7 @@ def test_report_workbook_keeps_formulas_as_text(tmp_path: Path) -> None:
 
 def test_tracking_sheet_keeps_formulas_as_text() -> None:
     data = {"project": FORMULAS[1], "archive_code": "2012-民-0003-0001", "title": FORMULAS[0],
-            "problems": list(FORMULAS[2:]), "signatures": {"index": {"person": "=2+2",
+            "problems": {"scan": list(FORMULAS[2:])}, "signatures": {"index": {"person": "=2+2",
                                                                     "remarks": "@A1"}}}
     _assert_text_cells(io.BytesIO(build_workbook(data)), (*FORMULAS[:2], "=2+2", "@A1"))
 
