@@ -81,6 +81,10 @@ def test_manager_sees_the_live_figures(client: TestClient, seeded: ProjectContex
     # pages first signed this month, defects charged, per 1,000 pages, piece, deductions,
     # mentor's share, total
     assert figures == ["160", "1", "6.25", "76.80", "-0.50", "0.00", "76.30"]
+    # nothing owed by a closed period; the month is open; the pace names the days it rests on
+    assert re.search(r'<td class="adjustments">0\.00</td>', slip.group(1))
+    assert 'id="month-closed"' not in html and "未含往期结账后的调整" not in html
+    assert re.search(r'id="rate">[\d.]+ （按近 \d+ 天计）<', html), cell(html, "rate")
     data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)'
                                 r"</script>", html, re.S).group(1))  # type: ignore[union-attr]
     assert data["locale"] == "ZH"

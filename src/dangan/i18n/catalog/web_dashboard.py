@@ -53,8 +53,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.report.summary": ("工程总结表", "acceptance-summary"),
     "dashboard.month": ("本月人员（{period}）：产量、差错与计件工资",
                         "This month per worker ({period}): output, defects and pay"),
-    "dashboard.month_hint": ("页数为本月首次签字的页数；工资为计件、扣款与师傅连带之和，未含往期结账后的调整——完整工资单请下载计件工资报表。",
-                             "Pages first signed this month; pay is piece work, deductions and "
-                             "the mentor's share, before adjustments for closed periods — the "
-                             "full pay slips are in the pay report below."),
+    "dashboard.month_hint": ("页数为本月首次签字的页数；工资与本月计件工资报表一致：已结账时为结账时的数额，未结账时含往期结账后的补计与调整。",
+                             "Pages first signed this month; pay is the month's pay report: as "
+                             "closed once closed, and while open including late work and "
+                             "corrections owed by closed periods."),
+    "dashboard.rate_days": ("（按近 {days} 天计）", "(over the last {days} days)"),
 }
