@@ -65,9 +65,18 @@ def test_a_finished_run_is_shown_after_a_restart(app_client: TestClient, line: L
 
 
 def test_a_failed_run_is_shown_failed_also_after_a_restart(
-        app_client: TestClient, line: Line, restarted: TestClient) -> None:
+        app_client: TestClient, line: Line, monkeypatch: pytest.MonkeyPatch,
+        restarted: TestClient) -> None:
+    from pathlib import Path
+
     add_image_accounts(line.ctx)
-    code = line.batches[0]  # still at 整理: the retouch service refuses it
+    code = line.batches[0]
+    made = to_stage(line, code, wf.RETOUCH, pages=2)
+    engine.claim(line.ctx, resolve_actor(line.ctx, "赵修"), code)
+    master = Path(line.ctx.storage.root) / made[0].folder / "0002.jpg"
+    master.chmod(0o644)
+    master.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)  # a damaged master: the run fails
+    monkeypatch.setattr(retouch_desk, "make_executor", InProcessExecutor)
     csrf = login(app_client, "retoucher")
     assert app_client.post(f"/retouch/{code}/run", data={"csrf_token": csrf}).status_code == 303
     _join(f"retouch-{code}")

@@ -167,3 +167,31 @@ def test_page_changes_need_the_batch_scan_claim(
         "csrf_token": csrf, "top": bad.folder, "name": "0002.jpg"})
     assert unclaimed.status_code == 409 and unclaimed.json()["key"] == "workflow.not_claimed"
     assert sorted(p.name for p in (root / bad.folder).iterdir()) == before
+
+
+def test_ingest_while_another_operator_holds_the_batch_is_refused_naming_the_holder(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth]) -> None:
+    """张扫 holds the scan claim: another operator's ingest starts nothing from the station
+    (409, the holder named) and is refused volume by volume by the service the CLI calls;
+    no page, no scan record, no sign-off under the wrong name."""
+    from dangan.db.models import Page
+    from dangan.services import intake
+
+    client, ctx, root, truth = station
+    add_user(ctx, "scan2", PASSWORD, worker="王扫", roles=[wf.SCAN_OPERATOR])
+    csrf = login(client, "scan2")
+    refused = client.post("/scan-station/ingest", headers={"Accept": "application/json"},
+                          data={"csrf_token": csrf})
+    assert refused.status_code == 409 and refused.json()["key"] == "workflow.claimed_by_other"
+    assert "张扫" in refused.json()["message"]
+    page = client.post("/scan-station/ingest", data={"csrf_token": csrf})
+    assert page.status_code == 409 and 'data-key="workflow.claimed_by_other"' in page.text
+    assert runs.recent(ctx, "ingest", limit=5) == []
+    report = intake.ingest(ctx, resolve_actor(ctx, "王扫"), root)
+    good = truth.volumes[0].archive_code
+    [mine] = [v for v in report.volumes if v.volume == good]
+    assert mine.state == "refused" and mine.key == "workflow.claimed_by_other"
+    with ctx.transaction() as session:
+        assert session.scalars(select(Page.id)).all() == []
+        assert session.scalars(select(StageEvent.id).where(
+            StageEvent.stage == wf.SCAN, StageEvent.person == "王扫")).all() == []

@@ -132,3 +132,43 @@ def test_without_the_setting_admin_reads_audit(app_client: TestClient, line: Lin
     login(app_client, "scanner")
     assert app_client.get("/audit").status_code == 403
     assert token
+
+
+def test_the_security_officer_cannot_lock_the_last_administrator_or_themself(
+        officers_client: TestClient, line: Line) -> None:
+    json = {"Accept": "application/json"}
+    token = login(officers_client, "secofficer")
+    admin = officers_client.post("/officers/lock/admin", data={"csrf_token": token},
+                                 headers=json)
+    assert admin.status_code == 409 and admin.json()["key"] == "web.account.last_admin"
+    own = officers_client.post("/officers/lock/secofficer", data={"csrf_token": token},
+                               headers=json)
+    assert own.status_code == 409 and own.json()["key"] == "officers.lock_self"
+    with line.ctx.transaction() as session:
+        active = dict(session.execute(select(Worker.login, Worker.active)).all())
+    assert active["admin"] and active["secofficer"]
+    login(officers_client, "admin")  # still signs in
+
+
+def test_a_new_password_from_the_command_line_unlocks_a_locked_account(
+        officers_client: TestClient, line: Line) -> None:
+    from dangan.web.accounts import set_password
+
+    token = login(officers_client, "secofficer")
+    assert officers_client.post("/officers/lock/sorter2",
+                                data={"csrf_token": token}).status_code == 303
+    assert set_password(line.ctx, "sorter2", "another horse 43") is True
+    login(officers_client, "sorter2", "another horse 43")
+    assert set_password(line.ctx, "sorter2", PASSWORD) is False  # active: nothing to enable
+
+
+def test_an_account_with_a_line_role_is_not_appointed_an_officer(
+        officers_client: TestClient, line: Line) -> None:
+    token = login(officers_client, "admin")
+    refused = officers_client.post("/officers/appoint/clerk", headers={
+        "Accept": "application/json"}, data={"csrf_token": token, "officer": SECURITY_OFFICER})
+    assert refused.status_code == 422 and refused.json()["key"] == "officers.has_line_roles"
+    with line.ctx.transaction() as session:
+        roles = set(session.scalars(select(WorkerRole.role).join(
+            Worker, Worker.id == WorkerRole.worker_id).where(Worker.login == "clerk")))
+    assert roles == {wf.BORROW_CLERK}

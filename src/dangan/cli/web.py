@@ -86,8 +86,9 @@ def user_passwd(login: str = Login, project: Path = Project, password: str = Pas
     from dangan.web.accounts import set_password
 
     ctx = open_ctx(project)
-    set_password(ctx, login, _password(login, password), by=_by())
-    console.print(escape(t("web.account.password_set", login=login)))
+    enabled = set_password(ctx, login, _password(login, password), by=_by())
+    console.print(escape(t("web.account.password_set_enabled" if enabled
+                           else "web.account.password_set", login=login)))
 
 
 @user_app.command("disable", help="cli.help.user.disable")

@@ -43,7 +43,7 @@ from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import Checked, CopyAhead, Staged, stage_files
-from dangan.services import engine
+from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -353,6 +353,10 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
             return VolumeIngest(code, "refused",
                                 message=t("intake.ingest.no_volume_row", volume=code))
         volume_id, stage = volume.id, volume.stage
+        try:  # never recorded under one operator while another holds the batch's scan
+            claims.refuse_volume_other_holder(session, volume, wf.SCAN, actor)
+        except ConflictError as exc:
+            return VolumeIngest(code, "refused", message=exc.message, key=exc.key)
         recorded = {f.path: f for f in session.scalars(
             select(StoredFile).where(StoredFile.volume_id == volume_id,
                                      StoredFile.area == SCANNED_KEY, StoredFile.kind == "page"))}

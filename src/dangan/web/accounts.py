@@ -64,9 +64,9 @@ def _by_login(session: Session, project_id: int, login: str) -> Worker:
     return worker
 
 
-def _keep_an_administrator(session: Session, project_id: int, worker: Worker) -> None:
-    """Refuse taking the administrator role away from (or disabling) the last active
-    administrator with a login: nobody could administer the project any more."""
+def keep_an_administrator(session: Session, project_id: int, worker: Worker) -> None:
+    """Refuse taking the administrator role away from (or disabling, or locking) the last
+    active administrator with a login: nobody could administer the project any more."""
     extra = session.get(WebAccount, worker.id)
     if not (worker.active and extra is not None and extra.is_admin):
         return
@@ -98,8 +98,9 @@ def add_user(ctx: ProjectContext, login: str, password: str, *, worker: str | No
             row = Worker(project_id=ctx.project_id, name=name, active=True)
             session.add(row)
             session.flush()
-        elif row.login:
-            raise ConflictError("web.account.login_taken", login=row.login)
+        elif row.login:  # one login per worker: say whose it is, not that this one is taken
+            raise ConflictError("web.account.worker_has_login", worker=name, login=row.login,
+                                new=login)
         row.login, row.password_hash, row.active = login, sec.hash_password(password), True
         have = set(session.scalars(select(WorkerRole.role).where(WorkerRole.worker_id == row.id)))
         for role in line_roles:
@@ -115,22 +116,27 @@ def add_user(ctx: ProjectContext, login: str, password: str, *, worker: str | No
         return _row(session, row)
 
 
-def set_password(ctx: ProjectContext, login: str, password: str, by: str = "cli") -> None:
+def set_password(ctx: ProjectContext, login: str, password: str, by: str = "cli") -> bool:
+    """Set the account's password (its sessions end). A disabled or locked account is enabled
+    again: the way back for one nobody can unlock on the web. Returns whether it was."""
     _check_password(password)
     now = ws.now()
     with ctx.transaction() as session:
         worker = _by_login(session, ctx.project_id, login)
         worker.password_hash = sec.hash_password(password)
+        enabled = not worker.active
+        worker.active = True
         sec.revoke_sessions(session, worker.id, "password", now)
         sec.audit(session, ctx.project_id, sec.EVENT_ACCOUNT, by, at=now,
-                  data={"action": "password", "login": login})
+                  data={"action": "password", "login": login, "enabled": enabled})
+    return enabled
 
 
 def disable_user(ctx: ProjectContext, login: str, by: str = "cli") -> None:
     now = ws.now()
     with ctx.transaction() as session:
         worker = _by_login(session, ctx.project_id, login)
-        _keep_an_administrator(session, ctx.project_id, worker)
+        keep_an_administrator(session, ctx.project_id, worker)
         worker.active = False
         sec.revoke_sessions(session, worker.id, "disabled", now)
         for token in session.scalars(select(WebToken).where(WebToken.worker_id == worker.id,
@@ -147,7 +153,7 @@ def set_roles(ctx: ProjectContext, login: str, roles: Iterable[str], by: str = "
     with ctx.transaction() as session:
         worker = _by_login(session, ctx.project_id, login)
         if not admin:
-            _keep_an_administrator(session, ctx.project_id, worker)
+            keep_an_administrator(session, ctx.project_id, worker)
         current = {r.role: r for r in session.scalars(select(WorkerRole).where(
             WorkerRole.worker_id == worker.id))}
         for role, row in current.items():

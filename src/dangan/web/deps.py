@@ -17,9 +17,9 @@ from starlette.responses import Response
 
 from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
-from dangan.errors import DanganError, NotFoundError
+from dangan.errors import ConflictError, DanganError, NotFoundError, StateError
 from dangan.i18n import t
-from dangan.services import engine
+from dangan.services import claims, engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
@@ -225,6 +225,22 @@ async def retried_signoff_page(request: Request, account: sec.Account, batch_cod
     try:
         await refuse_repeated_signoff(request, account, batch_code, stage)
     except DanganError as exc:
+        if wants_json(request):
+            raise
+        return page(exc)
+    return None
+
+
+async def claimed_or_page(request: Request, account: sec.Account, batch_code: str, stage: str,
+                          page: Callable[[DanganError], Response]) -> Response | None:
+    """A desk starts ``stage`` work on a batch only for the holder of its claim
+    (``services.claims.require_batch_claim``): the page shown again with the refusal
+    (``page`` renders it), or None when the account holds it; JSON clients get the error."""
+    ctx = get_ctx(request)
+    try:
+        await act(request, account,
+                  lambda actor: claims.require_batch_claim(ctx, actor, batch_code, stage))
+    except (StateError, ConflictError) as exc:
         if wants_json(request):
             raise
         return page(exc)

@@ -108,6 +108,12 @@ def validation_message(error: Mapping[str, Any]) -> str:
 def _from_http(exc: StarletteHTTPException, request: Request) -> DanganError:
     if exc.status_code == 404:
         return NotFoundError("web.not_found", path=request.url.path)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        error = DanganError("web.method_not_allowed", method=request.method[:20],
+                            path=request.url.path, allowed=allowed)
+        error.http_status = 405
+        return error
     error = (DanganError("error.internal", detail=exc.detail) if exc.status_code >= 500
              else DanganError("error.input"))
     error.http_status = exc.status_code
@@ -121,7 +127,10 @@ def install(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return handle_error(request, _from_http(exc, request))
+        response = handle_error(request, _from_http(exc, request))
+        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]  # what the path does accept
+        return response
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -17,6 +17,7 @@ once per process):
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import socket
 import threading
@@ -237,7 +238,10 @@ def start(ctx: ProjectContext, kind: str, subject: str, person: str, worker_id: 
             with _guard:
                 _threads.pop(run_id, None)
 
-    thread = threading.Thread(target=body, daemon=True, name=f"{kind}-{subject}")
+    # in the starting request's context: its lines and closing message are in the language
+    # of the person who started it (a thread begins with no context: the server's default)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(body,),
+                              daemon=True, name=f"{kind}-{subject}")
     with _guard:
         _threads[run_id] = thread
     thread.start()

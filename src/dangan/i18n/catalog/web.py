@@ -37,6 +37,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.session_ended": ("会话已结束，请重新登录。", "Your session ended; please sign in again."),
     "web.bad_token": ("API 令牌无效或已撤销。", "The API token is invalid or revoked."),
     "web.not_found": ("页面不存在：{path}", "No such page: {path}"),
+    "web.method_not_allowed": ("{path} 不接受 {method} 请求（可用：{allowed}）",
+                               "{path} does not accept {method} requests (allowed: {allowed})"),
     "web.error.title": ("出错了", "Error"),
     "web.error.back": ("返回", "Back"),
     "web.role.admin": ("系统管理员", "administrator"),
@@ -125,6 +127,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.users.disabled": ("已停用 {login}，其会话已结束。", "{login} disabled; their sessions ended."),
     # --- accounts (CLI and admin page) ---
     "web.account.login_taken": ("登录名 {login} 已被使用。", "The login {login} is taken."),
+    "web.account.worker_has_login": ("工作人员 {worker} 已有登录名 {login}，不能再添加登录名 {new}（一人一个登录名）。",
+                                     "Worker {worker} already has the login {login}; {new} cannot be added (one login per worker)."),
     "web.account.last_admin": ("{login} 是唯一在用的系统管理员：不能取消其系统管理员岗位或停用该账号，"
                                "请先让另一位用户成为系统管理员。",
                                "{login} is the only active administrator: their administrator "
@@ -139,6 +143,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.account.added": ("已新增用户 {login}（工作人员 {worker}）。", "User {login} added (worker {worker})."),
     "web.account.password_set": ("已为 {login} 设置新密码，其会话已结束。",
                                  "New password set for {login}; their sessions ended."),
+    "web.account.password_set_enabled": ("已为 {login} 设置新密码并重新启用该账号（此前已停用或锁定），其会话已结束。",
+                                         "New password set for {login} and the account enabled again (it was disabled or locked); their sessions ended."),
     "web.account.disabled": ("已停用 {login}，其会话已结束。", "{login} disabled; their sessions ended."),
     "web.account.password_prompt": ("{login} 的密码", "Password for {login}"),
     "web.account.no_terminal": ("没有终端可以输入 {login} 的密码：请用 --password 给出密码",

@@ -8,6 +8,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web_images.no_page": ("案卷 {volume} 没有第 {page} 页的图像。",
                            "Volume {volume} has no image of page {page}."),
     "web_images.bad_kind": ("不支持的图像类型：{kind}", "Unsupported image kind: {kind}"),
+    "web_images.bad_version": ("没有这个页面版本：{version}（可选：{choices}）",
+                               "No such page version: {version} (choices: {choices})"),
     "web_images.viewer.title": ("图像浏览：{code}", "Pages of {code}"),
     "web_images.viewer.page": ("第 {page} 页", "Page {page}"),
     "web_images.viewer.prev": ("上一页", "Previous page"),
@@ -120,6 +122,7 @@ MESSAGES.update({
     "web_images.retouch.already_running": ("{code} 的修图正在运行。", "Retouch of {code} is "
                                            "already running."),
     "web_images.retouch.no_run": ("没有这个修图任务：{id}", "No such retouch run: {id}"),
+    "web_images.scan.no_run": ("没有这个入库任务：{id}", "No such ingest run: {id}"),
     "web_images.retouch.run_done": ("修图完成：{pages} 页，签字 {signed} 卷。",
                                     "Retouch done: {pages} pages, {signed} volumes signed."),
     "web_images.retouch.run_state.running": ("进行中", "Running"),

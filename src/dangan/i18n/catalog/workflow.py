@@ -65,9 +65,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.already_yours_other_stage": ("小批次 {code} 的“{role}”工作您已领取在“{stage}”环节，请先在该环节签字或交回",
                                            "You already hold work batch {code} as {role} for “{stage}”; sign that stage off or hand it back first"),
     "workflow.claim_race": ("小批次 {code} 刚被他人领取", "Work batch {code} was just claimed by someone else"),
-    "workflow.claimed_by_other": ("小批次 {code} 的“{stage}”由 {holder} 领取，只能由其签字或交回",
-                                  "Work batch {code} ({stage}) is held by {holder}; only they can sign or hand it back"),
+    "workflow.claimed_by_other": ("小批次 {code} 的“{stage}”由 {holder} 领取，该环节的工作只能由其记录、签字或交回",
+                                  "Work batch {code} ({stage}) is held by {holder}; only they can record its work, sign or hand it back"),
     "workflow.not_claimed": ("小批次 {code} 的“{stage}”尚未领取", "Work batch {code} is not claimed for “{stage}”"),
+    "workflow.work_wrong_stage": ("小批次 {code} 在“{current}”环节，不在“{stage}”，不能做“{stage}”的工作，未记录任何内容",
+                                  "Work batch {code} is at “{current}”, not “{stage}”: its “{stage}” work cannot be done; nothing was recorded"),
     "workflow.batch_in_rework": ("小批次 {code} 有未完成的返工", "Work batch {code} has open rework"),
     "workflow.same_inspector": ("{name} 已做过小批次 {code} 的前一轮质检，二检/终检须换人",
                                 "{name} inspected an earlier QC round of {code}; another inspector must do this round"),
@@ -348,6 +350,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "{count} volume(s) belong to a work batch whose indexing "
                                "another indexer holds; only they change its catalogue"),
     "index.rework_reason": ("返工 #{id}：{reason}", "rework #{id}: {reason}"),
+    "index.desk_not_at_index": ("案卷 {code} 在“{current}”环节，还未到“{stage}”：著录台不能录入其目录，未记录任何内容",
+                                "Volume {code} is at “{current}”, not yet at “{stage}”: its catalogue cannot be typed at the desk; nothing was recorded"),
+    "index.desk_no_volume": ("没有编号为 {id} 的案卷", "No volume with id {id}"),
     "package.page_changed": ("页面文件 {path}（案卷 {code}）与登记的 SHA-256 不符（登记 {expected}…，实际 {actual}…），拒绝打包",
                              "Page file {path} (volume {code}) differs from its recorded SHA-256 (recorded {expected}…, found {actual}…); packaging refused"),
     "workflow.pages_not_ingested": (

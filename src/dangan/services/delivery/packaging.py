@@ -51,7 +51,7 @@ from dangan.export import jpgform, pdf, tiff, zipform
 from dangan.i18n import t
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.renumber import crash_point
-from dangan.services import engine
+from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.indexing import schema_of
@@ -238,6 +238,7 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
         sources = load_sources(session, ctx.project_id, volume)
     if volume and not sources:
         raise InputError("package.not_indexed", code=volume)
+    claims.refuse_other_holders(ctx, actor, [s.volume_id for s in sources], wf.UPLOAD)
     options = {"ocr": ocr, "tiff_single": tiff_single}
     corrected = _locked_volumes(ctx, sources, form, options)
     if corrected and not correction.strip():

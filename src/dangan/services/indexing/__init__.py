@@ -33,6 +33,7 @@ from dangan.db.models import (
     StoredFile,
     Volume,
     VolumeRecord,
+    WorkBatch,
 )
 from dangan.db.models import (
     Defect as DefectRow,
@@ -45,7 +46,7 @@ from dangan.errors import ConflictError, NotFoundError, SpreadsheetError, StateE
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
 from dangan.io.catalogue import CatalogueInput, read_catalogue
-from dangan.services import engine
+from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -329,6 +330,30 @@ def _may_change(session: Session, graph: wf.StageGraph, actor: Actor, changed: l
         raise StateError("index.correction_not_yours", count=len(not_theirs),
                          details=not_theirs[:50])
     return reasons
+
+
+def require_desk_entry(ctx: ProjectContext, actor: Actor, volume_id: int) -> None:
+    """A catalogue typed at the desk (著录台) for one volume, before anything is written: at
+    著录 only by the indexer holding its batch's index claim (``workflow.not_claimed``; held by
+    another, ``index.claimed_by_other`` as the import says); once indexed, the import's correction rules decide
+    (``import_catalogue``); a volume not yet at 著录 is refused (``index.desk_not_at_index``)."""
+    engine.require_any_role(actor, frozenset({wf.INDEXER}))
+    graph = ws.graph_for(ctx.config)
+    with ctx.transaction() as session:
+        vol = session.get(Volume, volume_id)
+        if vol is None or vol.project_id != ctx.project_id:
+            raise NotFoundError("index.desk_no_volume", id=volume_id)
+        if wf.INDEX not in graph.stages or _past_index(graph, vol.stage):
+            return
+        batch = session.get(WorkBatch, vol.work_batch_id) if vol.work_batch_id else None
+        if vol.stage != wf.INDEX or batch is None:
+            raise StateError("index.desk_not_at_index", code=vol.archive_code,
+                             current=ws.stage_label(vol.stage), stage=t(f"stage.{wf.INDEX}"))
+        held = ws.open_claim(session, batch.id, wf.INDEXER)
+        if held is not None and held.worker_id != actor.worker_id:  # as the import says it
+            raise ConflictError("index.claimed_by_other", count=1, details=[
+                f"{vol.archive_code}（{ws.worker_name(session, held.worker_id)}）"])
+        claims.require_work_claim(session, batch, wf.INDEX, actor)
 
 
 def _locked(graph: wf.StageGraph, stage: str) -> bool:

@@ -34,7 +34,7 @@ from dangan.imaging.context import PageReport, QcThresholds, RetouchOptions
 from dangan.imaging.files import TEMP_MARK, PageTask
 from dangan.imaging.qc import INFORMATION
 from dangan.intake.renumber import crash_point
-from dangan.services import engine
+from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -198,6 +198,8 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     sources = _sources(ctx, batch, opts)
     if not sources:
         raise NotFoundError("retouch.no_batch_pages")
+    if actor is not None:  # never recorded under one retoucher while another holds a batch
+        claims.refuse_other_holders(ctx, actor, {s.volume_id for s in sources}, wf.RETOUCH)
     redo = _written_unrecorded(ctx, [s for s in sources if not s.recorded], opts)
     area = _url(ctx, Area.RETOUCHED.value)  # made by init: never recreated by a page's write
     tasks = [PageTask(_url(ctx, s.rel), _url(ctx, _target(s.rel, opts)), s.rel, opts,

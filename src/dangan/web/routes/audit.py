@@ -32,12 +32,13 @@ from starlette.responses import RedirectResponse, Response
 from dangan.db.models import StageEvent, Worker, WorkerRole
 from dangan.db.web_models import WebAccount
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, NotFoundError
+from dangan.errors import ConflictError, InputError, NotFoundError
 from dangan.i18n import catalogue, current_language, t
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.services.workers import parse_role
 from dangan.web import security as sec
+from dangan.web.accounts import keep_an_administrator
 from dangan.web.deps import Ctx, get_ctx, refuse, require_role
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
@@ -247,6 +248,11 @@ def appoint(ctx: ProjectContext, login: str, officer: str, by: str) -> None:
         extra = session.get(WebAccount, worker.id)
         if officer and extra is not None and extra.is_admin:
             raise InputError("officers.one_only", login=login)
+        line = sorted(set(session.scalars(select(WorkerRole.role).where(
+            WorkerRole.worker_id == worker.id))) & set(wf.ROLES))
+        if officer and line and ctx.config.web.three_officers:  # an officer has no line role
+            raise InputError("officers.has_line_roles", login=login,
+                             roles="、".join(t(f"role.{r}") for r in line))
         session.execute(delete(WorkerRole).where(
             WorkerRole.worker_id == worker.id,
             WorkerRole.role.in_([SECURITY_OFFICER, SECURITY_AUDITOR])))
@@ -282,10 +288,17 @@ def set_line_roles(ctx: ProjectContext, login: str, roles: Iterable[str], by: st
                   data={"action": "roles", "login": login, "roles": wanted})
 
 
-def set_locked(ctx: ProjectContext, login: str, locked: bool, by: str) -> None:
+def set_locked(ctx: ProjectContext, login: str, locked: bool, by: str,
+               by_id: int | None = None) -> None:
+    """Lock (or unlock) an account; never one's own (``by_id``: the officer's worker) nor the
+    last active administrator, as disabling (nobody could unlock or administer)."""
     now = ws.now()
     with ctx.transaction() as session:
         worker = _worker(session, ctx, login)
+        if locked and by_id is not None and worker.id == by_id:
+            raise ConflictError("officers.lock_self", login=login)
+        if locked:
+            keep_an_administrator(session, ctx.project_id, worker)
         worker.active = not locked
         if locked:
             sec.revoke_sessions(session, worker.id, "disabled", now)
@@ -314,7 +327,7 @@ def roles_route(ctx: Ctx, account: Security, login: str,
 
 @router.post("/officers/lock/{login}")
 def lock_route(ctx: Ctx, account: Security, login: str) -> Response:
-    set_locked(ctx, login, True, account.name)
+    set_locked(ctx, login, True, account.name, account.worker_id)
     return _to("/officers", t("officers.locked", login=login))
 
 

@@ -30,7 +30,7 @@ from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, RawEntry, validate_catalogue
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
 from dangan.domain.keying import Difference
-from dangan.errors import DanganError, SpreadsheetError
+from dangan.errors import ConflictError, DanganError, SpreadsheetError, StateError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
 from dangan.services import indexing
@@ -142,6 +142,15 @@ async def index_save(request: Request, ctx: Ctx, account: IndexAccount,
     record = _record(form, schema.record_fields, code)
     rows = _grid(form, schema.entry_fields)
     correction = str(form.get("correction") or "")[:2000]
+    try:  # the service's rule: at 著录 the batch's index claim, once indexed a correction
+        await act(request, account,
+                  lambda actor: indexing.require_desk_entry(ctx, actor, volume_id))
+    except (StateError, ConflictError) as exc:
+        if wants_json(request):
+            raise
+        return _desk_again(request, ctx, volume_id, record, rows,
+                           [{"is_error": True, "code": exc.key, "message": exc.message}],
+                           status=exc.http_status)
     checked = await run_in_threadpool(check, ctx, volume_id, record, rows)
     typed = _typed_problems(record, rows)
     if typed or not checked.ok:  # said on the desk, every typed row kept; no workbook written

@@ -30,7 +30,7 @@ from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, actor_of, require_role, retried_signoff_page
+from dangan.web.deps import Ctx, actor_of, claimed_or_page, require_role, retried_signoff_page
 from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.templating import render
@@ -129,6 +129,9 @@ async def start_run(request: Request, ctx: Ctx, account: PackageAccount, code: s
     if stage.strip() and (again := await retried_signoff_page(
             request, account, code, stage, lambda exc: _batch_page(request, ctx, code, exc))):
         return again
+    if refused := await claimed_or_page(request, account, code, wf.UPLOAD,
+                                        lambda exc: _batch_page(request, ctx, code, exc)):
+        return refused  # nothing run: the desk's work needs the stage's claim
     forms = list(ctx.config.delivery.forms)
     if form not in forms:
         raise InputError("web_package.unknown_form", form=form[:10], choices=", ".join(forms))

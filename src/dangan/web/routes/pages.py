@@ -114,8 +114,11 @@ def _cache(request: Request, ctx: ProjectContext) -> Storage:
 @router.get("/pages/{volume_id}/{page_no}/{kind}.jpg")
 def page_image(request: Request, ctx: Ctx, account: ImageAccount, volume_id: int,
                page_no: int, kind: str, v: str = "current") -> Response:
-    if kind not in dv.SIDES or v not in VERSIONS:
+    if kind not in dv.SIDES:
         raise InputError("web_images.bad_kind", kind=kind[:20])
+    if v not in VERSIONS:
+        raise InputError("web_images.bad_version", version=v[:20],
+                         choices=", ".join(VERSIONS))
     with ctx.transaction() as session:
         rel, sha = page_file(session, ctx.project_id, volume_id, page_no, v)
     # the ETag is known from the record alone: a revalidation never touches the image

@@ -32,7 +32,7 @@ from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, act, actor_of, require_role, retried_signoff_page
+from dangan.web.deps import Ctx, act, actor_of, claimed_or_page, require_role, retried_signoff_page
 from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.routes.pages import page_rows, volume_head
@@ -168,6 +168,9 @@ async def start_run(request: Request, ctx: Ctx, account: RetouchAccount, code: s
     if stage.strip() and (again := await retried_signoff_page(
             request, account, code, stage, lambda exc: _batch_page(request, ctx, code, exc))):
         return again
+    if refused := await claimed_or_page(request, account, code, wf.RETOUCH,
+                                        lambda exc: _batch_page(request, ctx, code, exc)):
+        return refused  # nothing run: the desk's work needs the stage's claim
     actor = actor_of(ctx, account)
     total = _pages_to_do(ctx, code)
     run = runs.start(ctx, KIND, code, account.name, account.worker_id, total,

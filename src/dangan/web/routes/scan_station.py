@@ -22,17 +22,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, NotFoundError
+from dangan.errors import ConflictError, InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.intake.check import CheckReport, inspect_files
 from dangan.intake.walk import Walker
-from dangan.services import intake, renumber, scan_lookup
+from dangan.services import claims, intake, renumber, scan_lookup
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage import derivatives as dv
 from dangan.web import runs
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, actor_of, require_role
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -135,9 +136,18 @@ async def ingest(request: Request, ctx: Ctx, account: ScanAccount,
     report = await act(request, account, lambda _actor: _report(ctx, root))
     actor = actor_of(ctx, account)
     lines = [ln.strip() for ln in problems.splitlines() if ln.strip()]
+    codes = [v.folder.archive_code for v in report.volumes if v.folder.archive_code]
     try:  # over the whole report, before anything runs: a refused problem ingests nothing
         assigned = intake.assign_problems(ctx.rules, report, lines)
     except InputError as exc:
+        return _station(request, ctx, account, root, report, status_code=exc.http_status,
+                        error=exc, problems=problems)
+    try:  # the operator holds the scan claim of every batch ingested (the service's check)
+        await act(request, account,
+                  lambda who: claims.require_volume_claims(ctx, who, codes, wf.SCAN))
+    except (StateError, ConflictError) as exc:
+        if wants_json(request):
+            raise
         return _station(request, ctx, account, root, report, status_code=exc.http_status,
                         error=exc, problems=problems)
     run = runs.start(ctx, KIND, str(root), account.name, account.worker_id,
@@ -152,7 +162,7 @@ async def ingest(request: Request, ctx: Ctx, account: ScanAccount,
 def ingest_progress(request: Request, ctx: Ctx, account: ScanAccount, run_id: str) -> Response:
     run = runs.get(ctx, run_id, KIND)
     if run is None:
-        raise NotFoundError("web_images.retouch.no_run", id=run_id[:40])
+        raise NotFoundError("web_images.scan.no_run", id=run_id[:40])
     return render(request, "scan/_run.html", run=run)
 
 
