@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from dangan.imaging.holes_bed import (
+    RIM_FADE_MIN,
     RIM_ONE_SIDED,
     RIM_SOFT_INSIDE,
     SHADOW_MIN,
@@ -361,7 +362,8 @@ class RingSeen:
     around: float  # the paper's tone around it
     spread: float  # the paper's spread around it
     shadow: bool  # the rim is darker inside than outside: a cut edge's shadow, not a line
-    soft: bool  # its dark band is wider inside than outside: a shadow inside a sharp cut
+    soft: bool  # its dark band is wider inside than outside and still dark 0.4 mm inside
+    # its darkest point: a shadow fading inside a sharp cut (``rim_sides``)
 
 
 def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> RingSeen | None:
@@ -445,7 +447,7 @@ def _ring_ok(grey: np.ndarray, cx: float, cy: float, scan_mm: float) -> RingSeen
     if sides is None or sides[0] > RIM_MAX_DEPTH:
         return None
     return RingSeen(sx, sy, r / f, lev_in, lev_out, spread, sides[1] >= RIM_ONE_SIDED,
-                    sides[2] >= RIM_SOFT_INSIDE)
+                    sides[2] >= RIM_SOFT_INSIDE and sides[3] >= RIM_FADE_MIN)
 
 
 def _shadow_ring(ring: RingSeen, bed: BedSeen | None,

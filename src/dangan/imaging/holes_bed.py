@@ -121,6 +121,11 @@ SHADOW_MIN = 5.0  # grey levels the band inside a disc's rim lies below its midd
 RIM_ONE_SIDED = 1.2  # a shadow rim's darkness inside the rim over that outside it (print: 1)
 RIM_SOFT_INSIDE = 1.2  # a shadow rim's width inside over that outside, each side against its
 # own level and depth: the shadow fades inwards, the cut edge is sharp (a printed line: 1)
+RIM_FADE_MM = 0.4  # a shadow rim is still this dark this far inside its darkest point…
+RIM_FADE_MIN = 0.1  # …this share of its depth below the inside's level: a cut edge's shadow
+# fades over millimetres; a printed outline (ink 0.3-0.6 mm wide) has ended there. Dev
+# pagegen white lid (seeds 1000-1299): real holes >= 0.15; lid-toned printed discs with an
+# outline (6000-6199) <= 0.05, of which those judged soft (``RIM_SOFT_INSIDE``) were filled
 
 
 def _polar(grey: np.ndarray, cx: float, cy: float, scan_mm: float, rho_mm: np.ndarray
@@ -167,14 +172,16 @@ def edge_shadow(grey: np.ndarray, cx: float, cy: float, scan_mm: float
 
 
 def rim_sides(grey: np.ndarray, cx: float, cy: float, r: float, scan_mm: float
-              ) -> tuple[float, float, float] | None:
+              ) -> tuple[float, float, float, float] | None:
     """A ring's rim at full resolution (up to ``PROFILE_PX_PER_MM``): its depth as a share of
     the paper level around it; how one-sided it is — its darkness over 0.8 mm inside the
     rim over that outside (a punched edge's shadow lies inside: > 1; a printed line has
     paper on both sides: about 1); and how much wider its dark band is inside than outside,
     each side measured against its own level and depth (the lid inside a hole may be darker
     or lighter than the paper: a shadow fades inwards from a sharp cut edge, > 1; a printed
-    line has the same edge on both sides: about 1). Scan px; None near the frame."""
+    line has the same edge on both sides: about 1); and how dark it still is
+    ``RIM_FADE_MM`` inside its darkest point, a share of its depth below the inside's level
+    (a shadow still fades there; a printed line has ended). Scan px; None near the frame."""
     step = PROFILE_STEP_MM
     d = np.arange(-2.0, 2.0 + step / 2, step)
     r_mm = r / scan_mm
@@ -202,7 +209,8 @@ def rim_sides(grey: np.ndarray, cx: float, cy: float, r: float, scan_mm: float
     d_in, d_out = max(1.0, lev_in - low), max(1.0, lev_out - low)
     w_in = float(np.clip((lev_in - prof[n - m:n]) / d_in, 0, 1).sum())
     w_out = float(np.clip((lev_out - prof[n + 1:n + m + 1]) / d_out, 0, 1).sum())
-    return depth / max(1.0, lev_out), inner / max(outer, depth), w_in / max(w_out, 1.0)
+    fade = (lev_in - float(prof[n - round(RIM_FADE_MM / step)])) / d_in
+    return depth / max(1.0, lev_out), inner / max(outer, depth), w_in / max(w_out, 1.0), fade
 
 
 # --- a hole over a white lid shows the lid, not the paper: the disc inside a ring is of the
