@@ -28,6 +28,7 @@ from dangan.cli.common import (
 from dangan.i18n import join, t
 
 if TYPE_CHECKING:
+    from dangan.domain.records import BorrowBatchInfo
     from dangan.services.engine import Actor
     from dangan.services.project import ProjectContext
 
@@ -131,9 +132,17 @@ def borrow_problem(no: int = typer.Argument(..., metavar="NO"),
                    by: str = worker_option("cli.opt.borrow.problem.worker"),
                    project: Path = Project) -> None:
     """借卷时发现的问题，第一时间记录。"""
+    from dangan.domain.borrow_notes import later_notes
+    from dangan.export.borrow_register import fmt_time
     from dangan.services.borrow import note_problem
 
     row = note_problem(ctx := open_ctx(project), resolve_actor(ctx, by), no, code, problem)
+    notes = later_notes(row)
+    if notes and notes[-1].text == problem.strip():  # both sides had signed: kept apart
+        console.print(escape(t("borrow.problem_noted_later", code=row.archive_code,
+                               text=notes[-1].text, at=fmt_time(notes[-1].at),
+                               person=notes[-1].person)))
+        return
     console.print(escape(t("borrow.problem_noted", code=row.archive_code, condition=row.condition)))
 
 
@@ -154,9 +163,24 @@ def borrow_show(no: int = typer.Argument(..., metavar="NO"), project: Path = Pro
                   t("workflow.form.location"), t("workflow.form.pages"),
                   t("workflow.form.stage"), t("workflow.form.condition"))
     for r in info.rows:
-        table.add_row(str(r.seq), r.archive_code, r.location, str(r.pages or ""),
-                      t(f"stage.{r.stage}"), r.condition)
+        table.add_row(str(r.seq), escape(r.archive_code), escape(r.location), str(r.pages or ""),
+                      t(f"stage.{r.stage}"), escape(r.condition))
     console.print(table)
+    _print_later_notes(info)
+
+
+def _print_later_notes(info: BorrowBatchInfo) -> None:
+    """The notes made after both sides signed (后补记录), per volume: time, person, text."""
+    from dangan.domain.borrow_notes import later_notes
+    from dangan.export.borrow_register import fmt_time
+
+    noted = [(r, n) for r in info.rows for n in later_notes(r)]
+    if not noted:
+        return
+    console.print(escape(t("borrow.later_notes_column")))
+    for r, n in noted:
+        console.print("  " + escape(f"{r.archive_code}  " + t(
+            "borrow.later_note", at=fmt_time(n.at), person=n.person, text=n.text)))
 
 
 @borrow_app.command("list")

@@ -104,6 +104,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "borrow.confirmed": ("借卷批次 {no} 已出库：借卷人 {clerk}，档案室 {staff}，{at}，应还日期 {due}",
                          "Borrow batch {no} out: clerk {clerk}, archive room {staff}, {at}, due {due}"),
     "borrow.problem_noted": ("已记录：{code} {condition}", "Noted: {code} {condition}"),
+    "borrow.problem_noted_later": (
+        "已记录：{code} {text}。登记表双方已签字，借出时情况保持签字时的内容，"
+        "此问题作为后补记录保存（{at}，记录人 {person}）",
+        "Noted: {code} {text}. Both sides have signed the register, so its condition column stays "
+        "as signed; this is kept as a later note ({at}, by {person})"),
     "borrow.overdue": ("借卷批次 {no} 已超期（应还 {due}），{count} 卷", "Borrow batch {no} overdue (due {due}), {count} volume(s)"),
     "borrow.status_overdue": ("{status}，已超期", "{status}, overdue"),
     "borrow.none_overdue": ("没有超期未还的案卷", "No overdue volumes"),

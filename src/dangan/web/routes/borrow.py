@@ -23,7 +23,9 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.db.models import StageEvent, Volume, Worker, WorkerRole
 from dangan.domain import workflow as wf
+from dangan.domain.borrow_notes import later_notes
 from dangan.errors import DanganError, StateError
+from dangan.export.borrow_register import fmt_time
 from dangan.i18n import t
 from dangan.services import batches, borrow, returns
 from dangan.services import workflow_state as ws
@@ -111,6 +113,9 @@ def _batch_page(request: Request, ctx: ProjectContext, account: sec.Account, no:
     info = borrow.borrow_batch_info(ctx, no)
     problems = returns.check_return(ctx, no) if info.status == wf.BORROW_OUT else []
     return render(request, "borrow/batch.html", b=info, return_problems=problems,
+                  later={r.archive_code: [t("borrow.later_note", at=fmt_time(n.at),
+                                            person=n.person, text=n.text)
+                                          for n in later_notes(r)] for r in info.rows},
                   status_code=refused.http_status if refused else 200,
                   work_batches=batches.list_work_batches(ctx, borrow_no=no),
                   is_clerk=account.has(wf.BORROW_CLERK),
@@ -270,11 +275,15 @@ async def problem(request: Request, ctx: Ctx, account: Viewer, no: int,
                   problem: Text) -> Response:
     code = archive_code.strip()
     try:
-        await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, code,
-                                                                     problem))
+        row = await act(request, account, lambda actor: borrow.note_problem(ctx, actor, no, code,
+                                                                           problem))
     except DanganError as exc:
         return _batch_page(request, ctx, account, no, exc, "problem", {
             "archive_code": code, "problem": problem})
+    notes = later_notes(row)
+    if notes and notes[-1].text == problem.strip():  # both sides had signed: kept apart
+        return _to(f"/borrow/{no}", t("borrow.problem_noted_later", code=code, text=notes[-1].text,
+                                      at=fmt_time(notes[-1].at), person=notes[-1].person))
     return _to(f"/borrow/{no}", t("desk.borrow.problem_noted", code=code))
 
 
