@@ -91,6 +91,9 @@ def status(
         label = Area[area.upper()].value if area.upper() in Area.__members__ else area
         areas.add_row(label, str(count))
     console.print(areas)
+    if st.page_differs:  # registered ≠ scanned pages: to settle with the client
+        console.print(f"[yellow]{escape(t('volumes.page_differs', count=len(st.page_differs), volumes=chr(10).join(st.page_differs)))}[/]",
+                      highlight=False)
     if st.unfinished:
         console.print(f"[yellow]{escape(t('faults.status_unfinished', count=len(st.unfinished), codes=join(st.unfinished[:20])))}[/]",
                       highlight=False)
