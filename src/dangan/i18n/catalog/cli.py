@@ -323,7 +323,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.opt.qc.verify.reject": ("复检不通过：退回同一环节的责任人重新返工（须用 --remarks 写明仍有的问题）",
                                  "Reject the rework: back to the same stage and worker (the "
                                  "reason, what is still wrong, in --remarks)"),
-    "cli.opt.rebind.agree.method": ("thread / glue_tube / sewing", "thread / glue_tube / sewing"),
+    "cli.opt.rebind.agree.method": (
+        "装订方式，代码或名称：thread 线装（三点一线）/ glue_tube 胶管热熔 / sewing 缝纫线封边",
+        "Binding method, its code or name: thread (three holes in line) / glue_tube / sewing"),
     "cli.opt.rebind.agree.trial": ("试装案卷档号", "Archive code of a trial volume"),
     "cli.opt.rebind.agree.alignment": ("对齐方式", "Alignment"),
     "cli.opt.rebind.agree.punch": ("允许打孔", "Punching allowed"),

@@ -221,7 +221,7 @@ async def agree(request: Request, ctx: Ctx, account: Lead,
                  "trial_codes": trial_codes, "remarks": remarks}
         return render(request, "records/binding.html", status_code=exc.http_status,
                       typed=typed, error=exc, **_binding(ctx, account))
-    return _to("/records/binding", t("records.binding.agreed", method=t(f"records.method.{method}")))
+    return _to("/records/binding", t("records.binding.agreed", method=t(f"rebind.method.{method}")))
 
 
 @router.post("/binding/trial")
