@@ -133,15 +133,18 @@ def load_catalogues(session: Session, project_id: int, codes: Sequence[str] | No
 # --- template --------------------------------------------------------------------------------
 
 def write_template(ctx: ProjectContext, dest: Path) -> Path:
-    """A blank catalogue workbook for this project, the record sheet listing the volumes."""
+    """A blank catalogue workbook for this project, the record sheet listing the volumes with
+    what is known of them: the title the client's volume list gave (案卷题名) and the pages
+    scanned."""
     schema = schema_of(ctx)
     with ctx.transaction() as session:
-        rows = session.execute(select(Volume.archive_code, Volume.id)
+        rows = session.execute(select(Volume.archive_code, Volume.id, Volume.title)
                                .where(Volume.project_id == ctx.project_id)
                                .order_by(Volume.id)).all()
         counts = image_counts(session)
-    vols = [VolumeCatalogue(code, {"page_count": counts[vid]} if vid in counts else {})
-            for code, vid in rows]
+    vols = [VolumeCatalogue(code, {
+        **({"title": title.strip()} if title and title.strip() else {}),
+        **({"page_count": counts[vid]} if vid in counts else {})}) for code, vid, title in rows]
     dest.parent.mkdir(parents=True, exist_ok=True)
     with dest.open("wb") as fh:
         write_catalogue_workbook(fh, schema, vols)
