@@ -3,8 +3,9 @@ retouch's QC and the scan check take the same second look at a page with little 
 (``imaging.written.look``) and agree — a little writing for a person to look at (retouch's
 ``little_writing`` review, check's ``faint_page``), never ``blank_page``, which invites
 someone to take the page out. Show-through alone stays faint, and dust specks stay blank,
-in both. The rims of punched holes seen on a white lid break into short arcs, which are no
-writing: a blank sheet punched for binding is still found blank."""
+in both. The rims of punched holes seen on a white lid break into short arcs, and a long thin
+line slanting across (the sheet's edge inside the sheet found, a rule) into short segments:
+neither is writing, and a blank sheet with them is still found blank."""
 
 from __future__ import annotations
 
@@ -79,6 +80,14 @@ def _dusty(seed: int) -> np.ndarray:
     return page
 
 
+def _slanted_line(seed: int) -> np.ndarray:
+    """An empty sheet with one thin grey line slanting 8 mm over 150 mm across it."""
+    page = _paper(seed)
+    cv2.line(page, (round(30 * MM), round(60 * MM)), (round(180 * MM), round(68 * MM)), 120.0,
+             1, cv2.LINE_AA)
+    return page
+
+
 def _jpeg(page: np.ndarray) -> bytes:
     out = io.BytesIO()
     rgb = np.repeat(np.clip(page, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
@@ -144,3 +153,13 @@ def test_a_blank_sheet_punched_on_a_white_lid_is_blank(seed: int) -> None:
     assert report.holes_filled == 3
     assert report.writing_marks == 0 and report.stroke_marks == 0
     assert [d.code for d in report.defects] == ["blank_page"] and report.review == []
+
+
+def test_a_thin_line_slanting_across_a_blank_sheet_is_no_writing() -> None:
+    """At 100 dpi its staircase breaks into 1 px segments of a stroke's length (7 of them
+    were counted as writing: the page was neither blank nor flagged). It is blank, or faint
+    marks for a person to look at (the line is faint at the analysis scale)."""
+    report = retouch_bytes(_jpeg(_slanted_line(3)), OPTS).report
+    assert report.writing_marks == 0 and report.stroke_marks == 0
+    codes = [d.code for d in report.defects]
+    assert codes == ["blank_page"] or report.review == [FAINT_CONTENT], codes

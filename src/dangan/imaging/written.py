@@ -7,7 +7,8 @@ round, or too faint to be ink). The page is reduced to ``WRITING_DPI`` (a page n
 strokes fade into the paper at the analysis resolution), its ink found as the analysis finds
 it (darker than the paper around it, inside the sheet), and the rim of a punched hole seen on
 a white lid — short arcs that would pass for strokes — is left out before anything is
-counted. Two counts come of it (``Writing``):
+counted, and so is a long thin line broken at this scale into segments of a stroke's length
+(the sheet's edge or its shadow inside the sheet found on a white lid, a rule, a crease). Two counts come of it (``Writing``):
 
 * ``words``: thin strokes of a character's or a signature's length, at least
   ``WRITING_MIN_MARKS`` of them close together (a word, a page number, a signature);
@@ -34,6 +35,8 @@ WRITING_THICK_MM = 1.4  # …thin (area over length; a pen's wavy stroke is ≈ 
 WRITING_FILL = 0.7  # …filling little of its box (a foxing spot or a blot is round, solid)…
 WRITING_MIN_MARKS = 2  # …and more than one of them (a single fibre or scratch is no writing)…
 WRITING_SPAN_MM = 60.0  # …close together (a word, a page number, a signature)
+LINE_GAP_MM = 1.0  # marks this close are pieces of one line when together they run longer
+# than a written mark (``WRITING_LENGTH_MM``) and no thicker than a stroke across
 HOLE_DIAMETER_MM = (4.0, 9.0)  # a punched hole's ring (6 mm holes, a little scaled)…
 HOLE_RING_SPREAD = 0.25  # …its marks this close to one radius (std / mean)
 
@@ -56,6 +59,7 @@ def look(grey: np.ndarray, dpi: float) -> Writing:
     mm = dpi * factor / 25.4
     paper = find_paper(fine)
     marks = without_hole_rims((ink_mask(fine, paper, mm) > 0).astype(np.uint8), mm)
+    marks = without_lines(marks, mm)
     return Writing(writing_marks(marks, paper.mask, mm), stroke_marks(marks, paper.mask, mm))
 
 
@@ -141,4 +145,28 @@ def without_hole_rims(marks: np.ndarray, mm: float) -> np.ndarray:
         dist = np.hypot(ys - cy, xs - cx)
         if dist.std() <= HOLE_RING_SPREAD * dist.mean():
             out[labels == i] = 0
+    return out
+
+
+def without_lines(marks: np.ndarray, mm: float) -> np.ndarray:
+    """``marks`` (uint8 0/1) without the pieces of a long thin line: marks within
+    ``LINE_GAP_MM`` of each other that together run longer than ``WRITING_LENGTH_MM`` and
+    are no thicker than ``WRITING_THICK_MM`` across (their smallest enclosing rectangle) —
+    a slanted edge's staircase breaks into 1 px segments a few millimetres long."""
+    r = max(1, round(LINE_GAP_MM * mm))
+    groups = cv2.dilate(marks, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    _n, labels, stats, _ = components_with_stats(groups)
+    long = np.flatnonzero(np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+                          - 2 * r > WRITING_LENGTH_MM[1] * mm) + 1
+    out = marks.copy()
+    for i in long:
+        x, y = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        box = (slice(y, y + stats[i, cv2.CC_STAT_HEIGHT]), slice(x, x + stats[i, cv2.CC_STAT_WIDTH]))
+        part = (labels[box] == i) & (marks[box] > 0)
+        ys, xs = np.nonzero(part)
+        if len(xs) < 2:
+            continue
+        (_c, (a, b), _angle) = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+        if max(a, b) > WRITING_LENGTH_MM[1] * mm and min(a, b) <= WRITING_THICK_MM * mm:
+            out[box][part] = 0
     return out
