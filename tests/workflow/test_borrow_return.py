@@ -37,7 +37,7 @@ def test_returns_never_skip_a_batch_and_the_list_is_in_borrow_order(project, tmp
         returns.return_batch(ctx, resolve_actor(ctx, "王借"), 2, "刘老师", shelving_rule="从右至左")
     take_to_return(ctx, b1.code)
     # a defect found now (after rebinding) blocks the return until reworked and re-inspected
-    qc.record_defect(ctx, resolve_actor(ctx, "赵修"), codes[0], "blurred", page_no=2)
+    qc.record_defect(ctx, resolve_actor(ctx, "孙检"), codes[0], "blurred", page_no=2)
     assert any("模糊" in p or "blurred" in p or "返工" in p for p in returns.check_return(ctx, 1))
     from dangan.services import rework
 

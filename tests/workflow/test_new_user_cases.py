@@ -130,7 +130,8 @@ def test_qc_refuses_a_page_or_item_outside_the_volume(any_project) -> None:  # t
     assert err.value.key == "qc.item_not_found"
     with ctx.transaction() as session:
         assert session.scalar(select(func.count(Defect.id))) == 0
-    assert qc.record_defect(ctx, inspector, code, "skew", page_no=40).code == "skew"
+    # the scan is signed (retouch is not yet): a scan defect on the last page is recorded
+    assert qc.record_defect(ctx, inspector, code, "blurred", page_no=40).code == "blurred"
 
 
 def test_a_volume_signed_again_for_its_stage_is_named_as_already_signed(any_project) -> None:  # type: ignore[no-untyped-def]
@@ -157,8 +158,8 @@ def test_an_original_paper_error_opens_no_rework_and_fails_no_sample(any_project
     (code,) = volume_codes(ctx, made)
     inspector = resolve_actor(ctx, "孙检")
     claims.claim(ctx, inspector, made)
-    # found on the line (not in an open inspection): no rework for the retoucher
-    found = qc.record_defect(ctx, resolve_actor(ctx, "赵修"), code, "skew", page_no=2,
+    # found before the sample (not in an open inspection): no rework for the retoucher
+    found = qc.record_defect(ctx, inspector, code, "skew", page_no=2,
                              cause="original")
     assert found.rework_id is None
     sample = qc.draw_sample(ctx, inspector, made, seed=3)

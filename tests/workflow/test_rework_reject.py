@@ -28,7 +28,7 @@ def _after_qc_rework(ctx) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     codes = add_volumes(ctx, 2)
     _no, made = borrow_and_split(ctx, 2)
     take_to_return(ctx, made[0])
-    qc.record_defect(ctx, resolve_actor(ctx, "赵修"), codes[0], "blurred", page_no=2)
+    qc.record_defect(ctx, resolve_actor(ctx, "孙检"), codes[0], "blurred", page_no=2)
     (item,) = rework.list_rework(ctx)
     assert item.assignee == "张扫"
     rework.complete_rework(ctx, resolve_actor(ctx, "张扫"), item.id, "重扫第2页")

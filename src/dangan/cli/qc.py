@@ -119,6 +119,22 @@ def qc_verify(rework_id: int = typer.Argument(..., metavar="REWORK_ID"),
     console.print(escape(t("rework.verified", id=rework_id)))
 
 
+@qc_app.command("waive")
+def qc_waive(defect_id: int = typer.Argument(..., metavar="DEFECT_ID"),
+             manager: str = worker_option("cli.opt.qc.waive.worker"),
+             reason: str = typer.Option(..., "--reason", help="cli.opt.qc.waive.reason"),
+             project: Path = Project, as_json: bool = AsJson) -> None:
+    """项目经理撤销误记的问题（写明原因，留痕，不删除）。"""
+    from dangan.services.defects import waive_defect
+
+    r = waive_defect(ctx := open_ctx(project), resolve_actor(ctx, manager), defect_id, reason)
+    if as_json:
+        print_json(r.to_dict())
+        return
+    console.print(escape(t("qc.waived", id=r.id, code=r.archive_code, defect=defect_label(r.code),
+                           reworks="、".join(f"#{i}" for i in r.reworks) or "-")))
+
+
 @qc_app.command("redraw")
 def qc_redraw(inspection: int = typer.Argument(..., metavar="INSPECTION"),
               project: Path = Project) -> None:

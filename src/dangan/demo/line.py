@@ -206,8 +206,34 @@ def _finish_rework(ctx: ProjectContext, code: str) -> int:
     items = rework.list_rework(ctx, batch=code)
     for item in items:
         worker = item.assignee or _any_worker(ctx, item.stage)
+        if item.stage == wf.RETOUCH:
+            _retouch_again(ctx, resolve_actor(ctx, worker), item.archive_code, item.page_no)
+            # the volume's delivery is built again from the corrected page while the rework
+            # is open (a package older than the volume's retouch is refused at handover)
+            packager = resolve_actor(ctx, _any_worker(ctx, wf.UPLOAD))
+            packaging = importlib.import_module("dangan.services.delivery.packaging")
+            for form in ctx.config.delivery.forms:
+                packaging.package(ctx, packager, form, item.archive_code)
         rework.complete_rework(ctx, resolve_actor(ctx, worker), item.id, "已返工更正")
     return len(items)
+
+
+def _retouch_again(ctx: ProjectContext, worker: Actor, archive_code: str,
+                   page_no: int | None) -> None:
+    """The retoucher's correction of a reworked page, recorded as a hand-fixed version of it
+    (the demo's pages need no change: the version written is the page as retouched)."""
+    from dangan.db.models import Page, StoredFile
+    from dangan.services.retouch.fix import replace_page
+    from dangan.storage import Area
+
+    with ctx.transaction() as session:
+        row = session.execute(select(Page.page_no, StoredFile.path).join(
+            StoredFile, StoredFile.page_id == Page.id).join(Volume, Volume.id == Page.volume_id)
+            .where(Volume.archive_code == archive_code, StoredFile.area == Area.RETOUCHED.key,
+                   *([Page.page_no == page_no] if page_no is not None else []))
+            .order_by(Page.page_no).limit(1)).first()
+    if row is not None:
+        replace_page(ctx, worker, archive_code, int(row[0]), ctx.storage.read_bytes(row[1]))
 
 
 def _any_worker(ctx: ProjectContext, stage: str) -> str:

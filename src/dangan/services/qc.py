@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Defect, Item, Page, QCInspection, Rework, StageEvent, Volume, WorkBatch
 from dangan.domain import sampling
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, StateError
+from dangan.errors import ConflictError, InputError, StateError
 from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
@@ -220,9 +220,11 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
                   box: tuple[int, int, int, int] | None = None) -> DefectResult:
     """Record an error on a page or item; it belongs to the stage (and person) it arose in.
 
-    Found by the inspector of an open inspection it joins that inspection (rework follows the
-    verdict); found by anyone else on the line (a retoucher finding a missing page) it goes
-    back as rework at once.
+    Only a QC inspector (holding the QC level's claim while the batch is at QC) or the
+    project manager records one (``may_record``); the same kind on the same place while the
+    first is still open is refused as a duplicate, and so is a stage nobody signed for the
+    volume (no one to send it back to). Found by the inspector of an open inspection it joins
+    that inspection (rework follows the verdict); otherwise it goes back as rework at once.
     """
     graph = ws.graph_for(ctx.config)
     if stage is None and wf.defect_stage(code, graph) is None:
@@ -250,6 +252,13 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
                                                            Item.seq == item_seq))
             if item_id is None:
                 raise InputError("qc.item_not_found", code=archive_code, seq=item_seq)
+        may_record(session, actor, volume)
+        _refuse_duplicate(session, volume, page_no, item_id, code, severity, cause)
+        responsible = ws.responsible_for(session, volume, origin)
+        if responsible is None and cause != "original":
+            # nobody signed that stage for this volume: nobody to send the rework to or charge
+            raise StateError("qc.defect_stage_not_signed", code=archive_code,
+                             stage=t(f"stage.{origin}"), defect=code)
         inspection = _open_inspection(session, volume.work_batch_id)
         holder = ws.open_claim(session, volume.work_batch_id, wf.QC_INSPECTOR)
         in_qc = (inspection is not None and holder is not None
@@ -257,7 +266,7 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
         defect = Defect(project_id=ctx.project_id, volume_id=volume.id,
                         work_batch_id=volume.work_batch_id, page_no=page_no, item_id=item_id,
                         code=code, severity=severity, source="qc" if in_qc else "line",
-                        stage=origin, responsible_id=ws.responsible_for(session, volume, origin),
+                        stage=origin, responsible_id=responsible,
                         found_by_id=actor.worker_id,
                         inspection_id=inspection.id if in_qc and inspection else None,
                         message=message, cause=cause,
@@ -279,6 +288,47 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
         return DefectResult(defect.id, archive_code, code, origin,
                             ws.worker_name(session, defect.responsible_id),
                             defect.inspection_id, rework_id)
+
+
+def may_record(session: Session, actor: Actor, volume: Volume) -> None:
+    """Who may record a defect: the project manager, or a QC inspector — who, while the
+    volume's batch is at a QC level, must hold that level's claim of the batch (the engine's
+    ``require_claimant``, as for the sample, the verdict and re-inspection)."""
+    if wf.PROJECT_MANAGER in actor.roles:
+        return
+    if wf.QC_INSPECTOR not in actor.roles:
+        held = "/".join(t(f"role.{r}") for r in sorted(actor.roles)) or "-"
+        raise StateError("qc.record_not_inspector", name=actor.name, roles=held,
+                         role=t(f"role.{wf.QC_INSPECTOR}"),
+                         manager=t(f"role.{wf.PROJECT_MANAGER}"))
+    batch = session.get(WorkBatch, volume.work_batch_id) if volume.work_batch_id else None
+    if batch is not None and batch.stage in wf.QC_LEVELS:
+        engine.require_claimant(session, batch, batch.stage, actor)
+
+
+# a defect still being dealt with: its rework open, or done and awaiting re-inspection
+STILL_OPEN = ("open", "fixed")
+
+
+def _refuse_duplicate(session: Session, volume: Volume, page_no: int | None,
+                      item_id: int | None, code: str, severity: str, cause: str) -> None:
+    """The same kind of defect on the same page (item, or volume) while the first is still
+    open is the same finding: recorded twice it would be reworked and charged twice."""
+    if cause == "original":
+        return
+    first = session.scalar(select(Defect).where(
+        Defect.volume_id == volume.id, Defect.code == code, Defect.severity == severity,
+        Defect.cause != "original", Defect.status.in_(STILL_OPEN),
+        Defect.page_no.is_(None) if page_no is None else Defect.page_no == page_no,
+        Defect.item_id.is_(None) if item_id is None else Defect.item_id == item_id)
+        .order_by(Defect.id).limit(1))
+    if first is not None:
+        place = t("qc.sample_unit.page", key=page_no) if page_no is not None else \
+            t("qc.sample_unit.item", key=(first.data or {}).get("item_seq")) \
+            if item_id is not None else t("qc.sample_unit.volume")
+        raise ConflictError("qc.defect_duplicate", id=first.id, code=volume.archive_code,
+                            place=place, defect=code,
+                            status=t(f"qc.defect_status.{first.status}"))
 
 
 def decide(ctx: ProjectContext, actor: Actor, batch_code: str,

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch, Worker
+from dangan.db.models import (
+    Claim,
+    Defect,
+    Rework,
+    StageEvent,
+    StoredFile,
+    Volume,
+    WorkBatch,
+    Worker,
+)
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, NotFoundError, StateError
 from dangan.i18n import catalogue, current_language, t
@@ -17,6 +26,7 @@ from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.storage import Area
 
 
 @dataclass(frozen=True)
@@ -157,12 +167,13 @@ def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
         if rework.assignee_id is not None and rework.assignee_id != actor.worker_id:
             raise ConflictError("rework.not_assignee", id=rework_id,
                                 assignee=ws.worker_name(session, rework.assignee_id))
+        defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
+        _require_new_output(session, rework, defect)
         at = ws.now()
         rework.status = "done"
         rework.done_at = at
         if rework.assignee_id is None:
             rework.assignee_id = actor.worker_id
-        defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
         if defect is not None and defect.status == "open":
             defect.status = "fixed"
             defect.resolved_at = at
@@ -171,11 +182,47 @@ def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
                      work_batch_id=rework.work_batch_id, remarks=remarks,
                      data={"rework_id": rework.id, "defect_id": rework.defect_id}, at=at)
         session.flush()
-        _settle(session, rework)
+        settle(session, rework)
         return _info(session, rework)
 
 
-def _settle(session: Session, rework: Rework) -> None:
+# What shows a stage's output of a volume was made again: the events recording it (an ingest,
+# a renumbering, a retouch run or a hand-fixed page) and the stored files of its area.
+_REDONE = {wf.SCAN: ((wf.EVENT_SCAN_RECORD, "renumber"), Area.SCANNED.key),
+           wf.RETOUCH: ((wf.EVENT_RETOUCH_RECORD,), Area.RETOUCHED.key)}
+
+
+def _require_new_output(session: Session, rework: Rework, defect: Defect | None) -> None:
+    """A rework of a volume's scan or retouch is signed off only once that stage's output of
+    the volume was recorded anew after the rework was opened: a page rescanned and ingested or
+    renumbered in, a retouch run or a hand-fixed page. Signed off with nothing changed the
+    delivered files would stay as they were (a page accepted as it is is no new output). A
+    volume with no stored output of that stage (signed as a recorded waiver) has none to
+    renew."""
+    redone = _REDONE.get(rework.stage)
+    if redone is None or rework.volume_id is None or defect is None:
+        return
+    kinds, area = redone
+    stored = select(StoredFile.id).where(StoredFile.volume_id == rework.volume_id,
+                                         StoredFile.area == area)
+    if session.scalar(stored.limit(1)) is None:
+        return  # the stage was signed without output of the volume (a recorded waiver)
+    events = session.execute(select(StageEvent.kind, StageEvent.data).where(
+        StageEvent.volume_id == rework.volume_id, StageEvent.kind.in_(kinds),
+        StageEvent.at > rework.created_at)).all()
+    if any("accepted_page" not in (data or {}) for _kind, data in events):
+        return
+    if session.scalar(stored.where(StoredFile.recorded_at > rework.created_at)
+                      .limit(1)) is not None:
+        return
+    volume = session.get(Volume, rework.volume_id)
+    raise StateError(f"rework.no_new_output.{rework.stage}", id=rework.id,
+                     code=volume.archive_code if volume else "",
+                     page=defect.page_no if defect.page_no is not None else "-",
+                     at=rework.created_at.strftime("%Y-%m-%d %H:%M"))
+
+
+def settle(session: Session, rework: Rework) -> None:
     """Lift the rework status from the volume and batch once nothing is open any more."""
     if rework.volume_id is not None:
         left = session.scalar(select(func.count()).select_from(Rework).where(
