@@ -1,7 +1,8 @@
 """验收移交: build the handover bag for the client, and verify one.
 
 A handover is refused while the link check finds errors: the client pays for data that
-matches, so a broken delivery never leaves the building. Bag layout (under ``data/``)::
+matches, so a broken delivery never leaves the building; and while a delivered volume has an
+open defect or a package older than its latest retouch (``readiness``). Bag layout (under ``data/``)::
 
     files/<form>/<archive code>/…     the delivered files, as in 已上传 (every configured form)
     catalogue/卷内目录.xlsx            the catalogue workbook (re-importable)
@@ -54,6 +55,7 @@ from dangan.export.mets import MetsFile, MetsItem, MetsPage, MetsVolume, build_m
 from dangan.i18n import join, t
 from dangan.intake.renumber import crash_point
 from dangan.services.delivery.linking import check_links, delivery_forms, link_volumes
+from dangan.services.delivery.readiness import check_ready
 from dangan.services.delivery.record_csvs import write_record_csvs
 from dangan.services.indexing import catalogue_workbook_bytes, schema_of
 from dangan.services.project import ProjectContext
@@ -92,6 +94,7 @@ def build_handover(ctx: ProjectContext, out: Path,
     if errors:
         raise DefectsFound("handover.refused", count=len(errors), details=[d.message for d in errors])
     volumes = link_volumes(ctx, forms)
+    check_ready(ctx, [v.archive_code for v in volumes])
     request = _request_digest(ctx, forms, volumes)
     warnings = [d for d in defects if not d.is_error]
     if out.exists():
