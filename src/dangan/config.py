@@ -92,8 +92,15 @@ class ProjectInfo(Section):
     name: str
     id: str = ""  # stable identity (UUID), also in the database; written on first open
     client: str = ""
+    contractor: str = ""  # 加工单位: the digitization company (METS creator, bag's source)
     template: str = "court"
     description: str = ""
+
+    @property
+    def source_organization(self) -> str:
+        """Who hands the bag over (its Source-Organization): the digitization company when
+        the project names one, else the client (else the project)."""
+        return self.contractor.strip() or self.client or self.name
 
     @field_validator("id")
     @classmethod

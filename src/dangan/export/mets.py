@@ -85,14 +85,18 @@ def _md(parent: Any, section: str, ident: str, mdtype: str, tag: str,
 
 
 def build_mets(volumes: Sequence[MetsVolume], label: str, agent: str,
-               created: datetime | None = None) -> bytes:
+               created: datetime | None = None, creator: str = "") -> bytes:
     created = created or datetime.now(UTC)
     root = etree.Element(_m("mets"), nsmap=NSMAP, LABEL=label, TYPE="archive-handover")
     hdr = etree.SubElement(root, _m("metsHdr"), CREATEDATE=created.strftime("%Y-%m-%dT%H:%M:%SZ"))
     # ``agent`` is the client, whose archive keeps the records: their custodian, not the
-    # creator of the digital copies (the project configuration names no digitization company)
+    # creator of the digital copies; ``creator`` is the digitization company (加工单位,
+    # ``[project] contractor``), when the project names one
     ag = etree.SubElement(hdr, _m("agent"), ROLE="CUSTODIAN", TYPE="ORGANIZATION")
     etree.SubElement(ag, _m("name")).text = agent
+    if creator.strip():
+        maker = etree.SubElement(hdr, _m("agent"), ROLE="CREATOR", TYPE="ORGANIZATION")
+        etree.SubElement(maker, _m("name")).text = creator.strip()
     sw = etree.SubElement(hdr, _m("agent"), ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     etree.SubElement(sw, _m("name")).text = "dangan"
     dmd_parent, amd_parent = root, None

@@ -40,6 +40,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import MAX_DETAILS, ConflictError, DanganError, NotFoundError, StateError
 from dangan.i18n import join, t
 from dangan.services import workflow_state as ws
+from dangan.services.claim_advice import not_held_advice
 from dangan.services.guards import run_guards, waive_lacking
 from dangan.services.project import ProjectContext
 
@@ -513,12 +514,10 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
                 if not holds_claim(session, batch, stage, actor):
                     # A batch still at an earlier stage (a volume of it not done there yet)
                     # cannot be claimed: say that, not "claim it".
-                    key = ("workflow.recorded_batch_behind" if batch.stage != stage
-                           else "workflow.recorded_not_signed")
+                    # Never advise a claim that would be refused: name the holder, or who may.
                     for code in codes:
-                        unsigned.append((code, key, {
-                            "code": code, "batch": batch.code, "stage": t(f"stage.{stage}"),
-                            "worker": actor.name, "current": ws.stage_label(batch.stage)}))
+                        unsigned.append((code, *not_held_advice(
+                            session, ctx.project_id, batch, stage, actor, code)))
                     continue
                 volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in codes]
                 own = {v.id: volume_remarks[v.archive_code] for v in volumes

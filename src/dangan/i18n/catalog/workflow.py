@@ -333,6 +333,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.recorded_not_signed": (
         "案卷 {code} 已登记，但 {worker} 没有领取小批次 {batch} 的“{stage}”，未签字：请先 dangan claim {batch} -w {worker}，再 dangan signoff {batch} -w {worker}",
         "Volume {code} is recorded, but {worker} does not hold “{stage}” of work batch {batch}; not signed: run dangan claim {batch} -w {worker}, then dangan signoff {batch} -w {worker}"),
+    "workflow.recorded_held_by_other": (
+        "案卷 {code} 已登记，但小批次 {batch} 的“{stage}”由 {holder} 领取，{worker} 的工作未签字："
+        "只能由 {holder} 签字（dangan signoff {batch} -w {holder}），或 {holder} 交回后"
+        "（dangan claim {batch} -w {holder} --hand-back）再由 {worker} 领取并签字",
+        "Volume {code} is recorded, but “{stage}” of work batch {batch} is held by {holder}; "
+        "{worker}'s work is not signed: only {holder} signs it (dangan signoff {batch} -w "
+        "{holder}), or once {holder} hands it back (dangan claim {batch} -w {holder} "
+        "--hand-back) {worker} claims and signs it"),
+    "workflow.recorded_yours_other_stage": (
+        "案卷 {code} 已登记，但 {worker} 领取的小批次 {batch} 还在“{held_stage}”，“{stage}”未签字："
+        "请先在“{held_stage}”签字或交回，再领取“{stage}”并签字",
+        "Volume {code} is recorded, but {worker} holds work batch {batch} at “{held_stage}”; "
+        "“{stage}” is not signed: sign or hand back “{held_stage}” first, then claim and sign "
+        "“{stage}”"),
+    "workflow.recorded_role_cannot_claim": (
+        "案卷 {code} 已登记，但 {worker} 没有“{roles}”岗位，不能领取小批次 {batch} 的“{stage}”，"
+        "未签字：可领取的人员：{names}（如 dangan claim {batch} -w {first}，"
+        "再 dangan signoff {batch} -w {first}）",
+        "Volume {code} is recorded, but {worker} does not have the role “{roles}” and cannot "
+        "claim “{stage}” of work batch {batch}; not signed: it may be claimed by {names} "
+        "(e.g. dangan claim {batch} -w {first}, then dangan signoff {batch} -w {first})"),
+    "workflow.recorded_role_nobody": (
+        "案卷 {code} 已登记，但 {worker} 没有“{roles}”岗位，不能领取小批次 {batch} 的“{stage}”，"
+        "未签字：本项目没有在岗的“{roles}”人员，请先登记（dangan worker add）",
+        "Volume {code} is recorded, but {worker} does not have the role “{roles}” and cannot "
+        "claim “{stage}” of work batch {batch}; not signed: nobody active has that role, "
+        "register one first (dangan worker add)"),
     "workflow.not_a_borrow_stage": ("“{stage}”按小批次签字，不按大批次",
                                     "“{stage}” is signed per work batch, not per borrow batch"),
     "workflow.borrow_not_recorded": ("大批次 {no} 的“{stage}”双方确认尚未登记，不能签字",

@@ -136,7 +136,7 @@ def _fill(ctx: ProjectContext, tmp: Path, volumes: Sequence[linkdata.LinkVolume]
     _copy_records(ctx, tmp / "records", [v.archive_code for v in volumes])
     (tmp / "mets.xml").write_bytes(_mets(ctx, volumes, forms))
     make_bag(tmp, {
-        "Source-Organization": ctx.config.project.client or ctx.config.project.name,
+        "Source-Organization": ctx.config.project.source_organization,
         "External-Description": t("handover.description", name=ctx.config.project.name,
                                   volumes=len(volumes), form=join(forms)),
         "Bagging-Date": datetime.now(UTC).date().isoformat(),
@@ -337,7 +337,8 @@ def _mets(ctx: ProjectContext, volumes: Sequence[linkdata.LinkVolume], forms: Se
         record["archive_code"] = (RECORD_LABELS["archive_code"][0], vol.archive_code)
         out.append(MetsVolume(vol.archive_code, record, digit, items))
     return build_mets(out, ctx.config.project.name,
-                      ctx.config.project.client or ctx.config.project.name)
+                      ctx.config.project.client or ctx.config.project.name,
+                      creator=ctx.config.project.contractor)
 
 
 def verify_handover(path: Path) -> BagReport:
