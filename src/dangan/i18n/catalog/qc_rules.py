@@ -37,6 +37,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "The project manager withdraws a defect recorded in error (with the "
                           "reason; recorded, never deleted)"),
     "cli.opt.qc.waive.worker": ("项目经理（已登记）", "The project manager (registered)"),
+    "cli.opt.qc.waive.defect_id": ("问题编号（dangan defects 列出）", "Defect number (as listed by dangan defects)"),
     "cli.opt.qc.waive.reason": ("撤销原因（必填，记入过程记录）",
                                 "Why it is withdrawn (required, kept in the history)"),
     "rework.status.waived": ("问题已撤销", "defect withdrawn"),
