@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from dangan.i18n import t
 from dangan.samples import SetTruth
 from dangan.services.project import ProjectContext
+from dangan.services.qc import inspected_words
 from web.support import login
 from web.test_fixes_scan import clean_set, station  # noqa: F401  (fixtures)
 
@@ -39,5 +40,5 @@ def test_inserting_a_file_that_is_not_an_image_names_the_upload(
 def test_qc_figures_say_which_number_is_which() -> None:
     """合格率 beside "(2/5)" reads as 2 passed of 5: the figures are named."""
     for key in ("web_images.qc.failed", "web_images.qc.passed", "qc_desk.verdict"):
-        said = t(key, rate="60.0%", defective=2, inspected=5)
-        assert "2/5" not in said and "抽检 5 项" in said and "不合格 2 项" in said, key
+        said = t(key, rate="60.0%", defective=2, inspected=inspected_words(5, 0, "item"))
+        assert "2/5" not in said and "抽检 5 件" in said and "不合格 2 项" in said, key

@@ -273,8 +273,9 @@ def test_item_sample_verdict_original_cause_and_attempt_label(
         assert d is not None and d.data["item_seq"] == 1 and d.item_id is not None
     decided = _followed(app_client, app_client.post(f"/qc/{code}/decide",
                                                     data={"csrf_token": csrf}))
-    assert t("web_images.qc.failed", rate="50.0%", defective=1, inspected=2) in decided
-    assert t("qc_desk.verdict", rate="50.0%", inspected=2, defective=1) in decided
+    two = qc.inspected_words(2, 0, "item")  # both items drawn, none outside the sample
+    assert t("web_images.qc.failed", rate="50.0%", defective=1, inspected=two) in decided
+    assert t("qc_desk.verdict", rate="50.0%", inspected=two, defective=1) in decided
     assert "66.7%" not in decided and "1/3" not in decided
 
 

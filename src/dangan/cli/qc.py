@@ -77,6 +77,10 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
         return
     console.print(escape(t("qc.defect_recorded", id=r.id, code=defect_label(r.code),
                            stage=t(f"stage.{r.stage}"), person=r.responsible or "-")))
+    if r.returned and r.rework_id is not None:  # 验收: found after the paper went back
+        key = "qc.returned_needs_paper" if r.needs_paper else "qc.returned_rework"
+        console.print(escape(t(key, code=r.archive_code, rework=r.rework_id,
+                               stage=t(f"stage.{r.stage}"), person=r.responsible or "-")))
 
 
 @qc_app.command("decide")
@@ -85,13 +89,14 @@ def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
               remarks: str = typer.Option("", "--remarks"), project: Path = Project,
               as_json: bool = AsJson) -> None:
     """判定：合格率达标且无严重问题（档号、缺页）则签字通过，否则返工后再检。"""
-    from dangan.services.qc import decide
+    from dangan.services.qc import decide, inspected_words
 
     r = decide(ctx := open_ctx(project), resolve_actor(ctx, inspector), batch, remarks)
     if as_json:
         print_json(r.to_dict())
         return
-    params = dict(rate=f"{r.rate:.1%}", inspected=r.inspected, defective=r.defective,
+    params = dict(rate=f"{r.rate:.1%}", inspected=inspected_words(r.sampled, r.outside, r.unit),
+                  defective=r.defective,
                   critical=r.critical, reworks=r.reworks)
     console.print(escape(t("qc.passed" if r.passed else "qc.failed", **params)))
     _print_accepted(r.accepted, r.left_open)

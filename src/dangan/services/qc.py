@@ -37,6 +37,10 @@ Unit = tuple[int, str, int]  # (volume_id, "item"|"page"|"volume", item seq | pa
 # A defect of the original paper (cause ``original``, 原卷错误) is recorded with this status:
 # not open work, so it opens no rework, fails no sample and blocks no rebinding or return.
 ORIGINAL_STATUS = "noted"
+# Stages whose work is done on the paper itself (整理, 扫描, 装订): a defect of one found on a
+# volume already back in the archive room (验收 after the return) is recorded and its rework
+# opened, but the rework can only be done once the volume is borrowed again.
+PAPER_STAGES = frozenset({wf.BORROW, wf.SORT, wf.SCAN, wf.REBIND})
 # The decision of an inspection closed without a verdict: catalogues of its volumes were
 # imported after its sample was drawn, so a new sample is drawn (see ``stale_volumes``).
 VOID = "void"
@@ -70,6 +74,10 @@ class DefectResult:
     responsible: str
     inspection_id: int | None
     rework_id: int | None
+    # recorded on a volume already returned to the archive room (验收): its rework of a stage
+    # done on the paper (``needs_paper``) waits until the volume is borrowed again
+    returned: bool = False
+    needs_paper: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -91,6 +99,11 @@ class DecisionResult:
     # {"archive_code", "page_no", "item_seq", "code"} each, in the volumes' histories too
     accepted: list[dict[str, Any]] = field(default_factory=list)
     left_open: int = 0  # open warnings of the batch outside the sample: not accepted
+    # ``inspected`` is ``sampled`` units of the draw plus ``outside`` units out of the sample
+    # that hold a defect (``_defective_units``); ``unit``: the sample's kind (item/page/volume)
+    sampled: int = 0
+    outside: int = 0
+    unit: str = "volume"
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -225,6 +238,11 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
     first is still open is refused as a duplicate, and so is a stage nobody signed for the
     volume (no one to send it back to). Found by the inspector of an open inspection it joins
     that inspection (rework follows the verdict); otherwise it goes back as rework at once.
+
+    A volume already returned to the archive room (验收, the client's acceptance) takes a
+    defect too, from a QC inspector or the project manager — its batch is past QC, so no claim
+    applies. Its rework opens at once to the worker responsible; one of a stage done on the
+    paper (``PAPER_STAGES``) waits for the volume to be borrowed again (``needs_paper``).
     """
     graph = ws.graph_for(ctx.config)
     if stage is None and wf.defect_stage(code, graph) is None:
@@ -242,8 +260,7 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
         if volume.work_batch_id is None:
             raise StateError("qc.volume_not_on_line", code=archive_code)
-        if volume.stage == wf.DONE:
-            raise StateError("qc.volume_returned", code=archive_code)
+        returned = volume.stage == wf.DONE
         if page_no is not None:
             _check_page(session, volume, page_no)
         item_id = None
@@ -287,13 +304,15 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
                                               graph=graph).id
         return DefectResult(defect.id, archive_code, code, origin,
                             ws.worker_name(session, defect.responsible_id),
-                            defect.inspection_id, rework_id)
+                            defect.inspection_id, rework_id, returned,
+                            returned and rework_id is not None and origin in PAPER_STAGES)
 
 
 def may_record(session: Session, actor: Actor, volume: Volume) -> None:
     """Who may record a defect: the project manager, or a QC inspector — who, while the
     volume's batch is at a QC level, must hold that level's claim of the batch (the engine's
-    ``require_claimant``, as for the sample, the verdict and re-inspection)."""
+    ``require_claimant``, as for the sample, the verdict and re-inspection). Past QC (at
+    rebinding, or the volume returned: 验收) no QC claim applies: any QC inspector records."""
     if wf.PROJECT_MANAGER in actor.roles:
         return
     if wf.QC_INSPECTOR not in actor.roles:
@@ -354,6 +373,9 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
                              details=changed[:50])
         sample = {(u["volume_id"], u["unit"], u["key"]) for u in inspection.sample}
         bad = _defective_units(session, inspection.id)
+        # units out of the sample that hold a defect count as inspected: said apart
+        outside = len(bad - sample)
+        unit = str(inspection.sample[0]["unit"]) if inspection.sample else "volume"
         critical = session.scalar(select(func.count()).select_from(Defect).where(
             Defect.work_batch_id == batch.id, Defect.status == "open",
             Defect.severity == "error", Defect.code.in_(list(plan.critical)))) or 0
@@ -367,6 +389,7 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
                      data={"inspection_id": inspection.id, "decision": inspection.decision,
                            "rate": verdict.rate, "inspected": verdict.inspected,
                            "defective": verdict.defective, "critical": verdict.critical,
+                           "sampled": len(sample), "outside": outside, "unit": unit,
                            "defects": sorted([list(u) for u in bad])})
         reworks = rework_unassigned_defects(session, ctx.project_id, batch.id, actor.name, graph)
         passing = (verdict.passed and not reworks
@@ -387,7 +410,17 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
         advanced = signed.batch_advanced
     return DecisionResult(batch_code, level, verdict.passed, verdict.rate, verdict.inspected,
                           verdict.defective, verdict.critical, len(reworks), advanced,
-                          graph.next(level) if advanced else level, accepted, left_open)
+                          graph.next(level) if advanced else level, accepted, left_open,
+                          len(sample), outside, unit)
+
+
+def inspected_words(sampled: int, outside: int, unit: str) -> str:
+    """What a verdict inspected, in words: the units drawn, and apart those out of the sample
+    counted because a defect was found on them ("抽检 5 件 + 样本外 1 件")."""
+    word = t(f"qc.unit_word.{unit}")
+    if outside:
+        return t("qc.inspected_with_outside", sampled=sampled, outside=outside, unit=word)
+    return t("qc.inspected_units", sampled=sampled, unit=word)
 
 
 def _defect_params(archive_code: str, page_no: int | None, item_seq: int | None,

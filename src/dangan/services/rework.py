@@ -223,17 +223,20 @@ def _require_new_output(session: Session, rework: Rework, defect: Defect | None)
 
 
 def settle(session: Session, rework: Rework) -> None:
-    """Lift the rework status from the volume and batch once nothing is open any more."""
+    """Lift the rework status from the volume and batch once nothing is open any more (back
+    to finished for a volume or batch already returned: a defect found at acceptance)."""
     if rework.volume_id is not None:
         left = session.scalar(select(func.count()).select_from(Rework).where(
             Rework.volume_id == rework.volume_id, Rework.status == "open"))
         volume = session.get(Volume, rework.volume_id)
         if not left and volume is not None and volume.status == wf.IN_REWORK:
-            volume.status = wf.WAITING
+            volume.status = wf.FINISHED if volume.stage == wf.DONE else wf.WAITING
     if rework.work_batch_id is not None and not ws.open_rework_count(session,
                                                                     rework.work_batch_id):
         batch = session.get(WorkBatch, rework.work_batch_id)
-        if batch is not None and batch.status == wf.IN_REWORK:
+        if batch is not None and batch.status == wf.IN_REWORK and batch.stage == wf.DONE:
+            batch.status = wf.FINISHED
+        elif batch is not None and batch.status == wf.IN_REWORK:
             held = session.scalar(select(func.count()).select_from(Claim).where(
                 Claim.work_batch_id == batch.id, Claim.released_at.is_(None),
                 Claim.stage == batch.stage))

@@ -177,8 +177,8 @@ MESSAGES.update({
     "qc_desk.inspection": ("第 {round} 次抽检：样本 {size} / 总体 {population}，种子 {seed}",
                            "Inspection attempt {round}: sample {size} of {population}, "
                            "seed {seed}"),
-    "qc_desk.verdict": ("合格率 {rate}：抽检 {inspected} 项，不合格 {defective} 项",
-                        "Pass rate {rate}: {inspected} inspected, {defective} defective"),
+    "qc_desk.verdict": ("合格率 {rate}：抽检 {inspected}，不合格 {defective} 项",
+                        "Pass rate {rate}: inspected {inspected}, {defective} defective"),
     "qc_desk.voided": ("此次抽检已作废，不计入抽检次数：抽样后这些案卷的目录有改动：{codes}。"
                        "已记录的问题保留。",
                        "This inspection was voided and counts as no attempt: the catalogue of "

@@ -57,14 +57,15 @@ MESSAGES.update({
     "web_images.qc.decide": ("判定（按合格率规则）", "Decide (pass-rate rule)"),
     # the figures as the desk's verdict line says them: never "rate (defective/inspected)",
     # read as passed/inspected
-    "web_images.qc.passed": ("合格：合格率 {rate}（抽检 {inspected} 项，不合格 {defective} 项），"
+    # ({inspected}: qc.inspected_units / qc.inspected_with_outside, the unit named)
+    "web_images.qc.passed": ("合格：合格率 {rate}（抽检 {inspected}，不合格 {defective} 项），"
                              "已签字进入下一环节。",
-                             "Passed: pass rate {rate} ({inspected} inspected, {defective} "
+                             "Passed: pass rate {rate} (inspected {inspected}, {defective} "
                              "defective); signed and moved on."),
-    "web_images.qc.failed": ("不合格或有问题待返工：合格率 {rate}（抽检 {inspected} 项，"
+    "web_images.qc.failed": ("不合格或有问题待返工：合格率 {rate}（抽检 {inspected}，"
                              "不合格 {defective} 项）。",
-                             "Failed or rework pending: pass rate {rate} ({inspected} "
-                             "inspected, {defective} defective)."),
+                             "Failed or rework pending: pass rate {rate} (inspected "
+                             "{inspected}, {defective} defective)."),
     "web_images.qc.decision": ("判定", "Decision"),
     "web_images.qc.to_verify": ("待复检的返工", "Reworks to re-inspect"),
     "web_images.qc.verify": ("复检通过", "Verified"),

@@ -166,8 +166,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "qc.bad_severity": ("严重程度应为 error 或 warning，实际为 {severity}", "Severity must be error or warning, got {severity}"),
     "qc.defect_stage_unknown": ("无法确定问题 {code} 的责任环节 {stage}", "Cannot tell which stage defect {code} belongs to ({stage})"),
     "qc.volume_not_on_line": ("案卷 {code} 还没有分入小批次", "Volume {code} is not in a work batch yet"),
-    "qc.volume_returned": ("案卷 {code} 已归还档案室，不能再登记问题",
-                           "Volume {code} is back in the archive room; no defect can be recorded on it"),
     "qc.item_not_found": ("{code} 没有第 {seq} 件", "{code} has no item {seq}"),
     "qc.sample_drawn": ("第 {round} 次抽检：从 {population} 个单元中抽取 {size} 个（种子 {seed}）",
                         "Inspection {round}: {size} of {population} units drawn (seed {seed})"),

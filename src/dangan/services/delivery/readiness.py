@@ -38,13 +38,21 @@ def check_ready(ctx: ProjectContext, archive_codes: Sequence[str]) -> None:
 
 
 def _refuse_open_defects(session: Session, ids: dict[int, str]) -> None:
+    """Each open defect named; one of a stage done on the paper, on a volume already back in
+    the archive room (found at acceptance), says its rework waits for the paper."""
+    from dangan.services.qc import PAPER_STAGES
+
+    returned = set(session.scalars(select(Volume.id).where(
+        Volume.id.in_(list(ids)), Volume.stage == wf.DONE)))
     rows = session.execute(select(Defect).where(
         Defect.volume_id.in_(list(ids)), Defect.severity == "error",
         Defect.cause != "original", Defect.status.in_(("open", "fixed")))
         .order_by(Defect.volume_id, Defect.page_no, Defect.id)).scalars().all()
     if not rows:
         return
-    lines = [t("handover.open_defect_line", id=d.id, code=ids[d.volume_id or 0],
+    lines = [t("handover.open_defect_line_paper" if d.volume_id in returned
+               and d.stage in PAPER_STAGES else "handover.open_defect_line",
+               id=d.id, code=ids[d.volume_id or 0],
                page=d.page_no if d.page_no is not None else "-", defect=d.code,
                status=t(f"qc.defect_status.{d.status}")) for d in rows]
     raise StateError("handover.open_defects", count=len(rows),

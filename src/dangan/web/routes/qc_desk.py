@@ -111,7 +111,9 @@ def batch_desk(ctx: ProjectContext, code: str) -> BatchDesk:
                                "population": inspection.population,
                                "size": len(inspection.sample), "rate": inspection.pass_rate,
                                "unit": inspection.sample[0]["unit"] if inspection.sample else "",
-                               "verdict": _verdict(session, batch.id, inspection.id),
+                               "verdict": _verdict(session, batch.id, inspection.id,
+                                                   inspection.sample[0]["unit"]
+                                                   if inspection.sample else "volume"),
                                "voided": (_voided_codes(session, batch.id, inspection.id)
                                           if inspection.decision == qc.VOID else None)}
             for unit in inspection.sample:
@@ -131,7 +133,8 @@ def batch_desk(ctx: ProjectContext, code: str) -> BatchDesk:
         return desk
 
 
-def _verdict(session: Session, batch_id: int, inspection_id: int) -> dict[str, Any] | None:
+def _verdict(session: Session, batch_id: int, inspection_id: int,
+             unit: str) -> dict[str, Any] | None:
     """The figures the service decided by (its decision event): the desk shows these, never
     its own count of the sample."""
     for data in session.scalars(select(StageEvent.data).where(
@@ -140,7 +143,12 @@ def _verdict(session: Session, batch_id: int, inspection_id: int) -> dict[str, A
         if data and data.get("inspection_id") == inspection_id:
             if data.get("decision") == qc.VOID or "rate" not in data:
                 return None  # voided (its catalogue changed after the draw): no figures
-            return {"rate": f"{float(data['rate']):.1%}", "inspected": data["inspected"],
+            # a verdict recorded before the sample and the units outside it were kept apart
+            # names its whole count as drawn
+            inspected = qc.inspected_words(int(data.get("sampled", data["inspected"])),
+                                           int(data.get("outside", 0)),
+                                           str(data.get("unit") or unit))
+            return {"rate": f"{float(data['rate']):.1%}", "inspected": inspected,
                     "defective": data["defective"]}
     return None
 
@@ -237,8 +245,9 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
     verdict = await act(request, account, lambda actor: qc.decide(ctx, actor, code, remarks))
     key = "web_images.qc.passed" if verdict.passed and verdict.batch_advanced else \
         "web_images.qc.failed"
+    inspected = qc.inspected_words(verdict.sampled, verdict.outside, verdict.unit)
     return _back(_batch_url(code), t(key, rate=f"{verdict.rate:.1%}",
-                                     defective=verdict.defective, inspected=verdict.inspected))
+                                     defective=verdict.defective, inspected=inspected))
 
 
 @router.post("/qc/{code}/verify/{rework_id}")
