@@ -19,7 +19,7 @@ from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import t
-from dangan.services import engine
+from dangan.services import repeated_signoff
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
@@ -210,7 +210,8 @@ async def refuse_repeated_signoff(request: Request, account: sec.Account, batch_
         return
     actor = None if stage else actor_of(ctx, account)
     try:
-        await run_in_threadpool(engine.refuse_repeated_signoff, ctx, batch_code, stage, actor)
+        await run_in_threadpool(repeated_signoff.refuse_repeated_signoff, ctx, batch_code,
+                                stage, actor)
     except DanganError as exc:
         await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
                                 now(request))
