@@ -47,7 +47,13 @@ from dangan.services.actors import still_active
 from dangan.services.guards import run_guards, waive_lacking
 from dangan.services.project import ProjectContext
 from dangan.services.repeated_signoff import refuse_repeated, volume_already_signed
-from dangan.services.signed_sheets import after_signoff, signed_sheets_left, with_sheet
+from dangan.services.signed_sheets import (
+    after_signoff,
+    rebuild_signed,
+    sheet_volumes,
+    signed_sheets_left,
+    with_sheet,
+)
 
 # --- claims ---------------------------------------------------------------------------------------
 
@@ -339,10 +345,10 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
                    if archive_codes else None)
         advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
                                            volumes, remarks, at, data, waive_reason)
-        ids = with_sheet(signed)
+        sheets = sheet_volumes(signed)
         result = SignoffResult(batch.code, wanted, actor.name, at, len(signed), advanced,
                                graph.next(wanted))
-    after_signoff(ctx, ids)
+    rebuild_signed(ctx, wanted, actor, sheets)  # committed: a failure says it is recorded
     return result
 
 
@@ -455,9 +461,9 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
                              borrow_batch_id=batch.id, at=at, remarks=remarks)
                 wb.stage = wf.DONE
                 wb.status = wf.FINISHED
-        ids = with_sheet(volumes)
-    after_signoff(ctx, ids)
-    return len(ids)
+        sheets = sheet_volumes(volumes)
+    rebuild_signed(ctx, stage, actor, sheets)  # committed: a failure says it is recorded
+    return len(sheets)
 
 
 def _register_volumes(session: Session, batch: BorrowBatch) -> list[Volume]:

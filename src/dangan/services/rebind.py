@@ -34,7 +34,7 @@ from dangan.services import actors, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, SignoffResult
 from dangan.services.project import ProjectContext
-from dangan.services.signed_sheets import after_signoff, with_sheet
+from dangan.services.signed_sheets import rebuild_signed, sheet_volumes
 from dangan.storage.areas import Area
 
 BINDING_METHODS = ("thread", "glue_tube", "sewing")
@@ -234,10 +234,10 @@ def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
         advanced, signed = engine.sign_in_session(
             session, ctx.project_id, graph, batch, wf.REBIND, actor,
             volumes if archive_codes else None, remarks, at)
-        ids = with_sheet(signed)
+        sheets = sheet_volumes(signed)
         result = SignoffResult(batch.code, wf.REBIND, actor.name, at, len(signed), advanced,
                                graph.next(wf.REBIND), accepted_missing=tuple(short))
-    after_signoff(ctx, ids)
+    rebuild_signed(ctx, wf.REBIND, actor, sheets)  # committed: a failure says it is recorded
     return result
 
 

@@ -22,6 +22,7 @@ from dangan.i18n import t
 from dangan.services import repeated_signoff
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.web import csrf
 from dangan.web import security as sec
 from dangan.web.errors import wants_json
@@ -234,13 +235,16 @@ async def retried_signoff_page(request: Request, account: sec.Account, batch_cod
 
 async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]) -> T:
     """Run a state-changing service call as the signed-in account's worker; a refusal by
-    the engine (claimed by another, wrong stage, guard failed…) is recorded, then answered."""
+    the engine (claimed by another, wrong stage, guard failed…) is recorded, then answered.
+    A sign-off recorded whose tracking sheets could not be rebuilt is no refusal: answered,
+    not recorded as one."""
     ctx = get_ctx(request)
     try:
         return await run_in_threadpool(lambda: work(actor_of(ctx, account)))
     except DanganError as exc:
-        await run_in_threadpool(record_refusal, ctx, account, request.url.path,
-                                f"{exc.key}", now(request))
+        if exc.key != SHEETS_NOT_REBUILT:
+            await run_in_threadpool(record_refusal, ctx, account, request.url.path,
+                                    f"{exc.key}", now(request))
         raise
 
 
