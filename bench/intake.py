@@ -272,7 +272,7 @@ def bench_ingest(work: Path, root: Path, truth_volumes: list[Any], runs: int) ->
     timers.wrap(CopyAhead, "take", "waiting for the copy ahead")
     timers.wrap(Staged, "commit", "publishing (renames, folder fsync)")
     timers.wrap(intake_service, "_record_scan", "recording pages and checksums")
-    timers.wrap(intake_service, "_write_receipt", "receipts")
+    timers.wrap(intake_service, "write_receipt", "receipts")
     timers.wrap(intake_service, "_sign", "scan sign-off with its sheet")
     timers.wrap(intake_service, "write_tracking_sheet", "tracking sheet at ingest")
     timers.wrap(sheets, "write_tracking_sheets", "tracking sheets after the sign-off")

@@ -23,7 +23,7 @@ from dangan.errors import IntegrityError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.samples import SetTruth, generate_set
 from dangan.services.fixity import fixity
-from dangan.services.intake import PENDING, RECEIPT
+from dangan.services.ingest_markers import PENDING, RECEIPT
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
 from faults.support import assert_replays, dangan, env_for, scan_root_with

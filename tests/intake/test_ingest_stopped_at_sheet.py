@@ -68,11 +68,12 @@ def test_the_stop_names_the_volume_recorded_and_signed(
         any_project: ProjectContext, tmp_path: Path, two_volumes: tuple[Path, SetTruth],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from dangan.services import intake
+    from dangan.services.ingest_report import IngestReport
 
     ctx = any_project
     root, codes = _ready(ctx, tmp_path, two_volumes)
     _unmount_at_first_sheet(ctx, monkeypatch)
-    report = intake.IngestReport()
+    report = IngestReport()
     with pytest.raises(StorageError) as err:
         intake.ingest(ctx, actor(ctx, "张扫"), root, workers=1, into=report)
     assert err.value.key == "storage.root_missing"

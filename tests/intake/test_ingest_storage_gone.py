@@ -40,6 +40,7 @@ def test_the_storage_gone_midway_names_the_volume_and_the_root(
         project: ProjectContext, tmp_path: Path, two_volumes: tuple[Path, SetTruth],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from dangan.services import intake
+    from dangan.services.ingest_report import IngestReport
 
     ctx = project
     root, codes, _folders = _ready(ctx, tmp_path, two_volumes)
@@ -54,7 +55,7 @@ def test_the_storage_gone_midway_names_the_volume_and_the_root(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(intake, "ingest_volume", unmount_at_second)
-    report = intake.IngestReport()
+    report = IngestReport()
     with pytest.raises(StorageError) as err:
         intake.ingest(ctx, actor(ctx, "张扫"), root, workers=1, into=report)
     assert err.value.key == "storage.root_missing" and err.value.exit_code == 11

@@ -20,7 +20,8 @@ from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
 from dangan.samples import SetTruth, generate_set
 from dangan.services import claims
-from dangan.services.intake import RECEIPT, ingest
+from dangan.services.ingest_markers import RECEIPT
+from dangan.services.intake import ingest
 from dangan.services.renumber import renumber_volume
 from faults.support import env_for, scan_root_with
 from workflow.helpers import actor, line_to

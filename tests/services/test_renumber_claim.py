@@ -17,7 +17,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, StateError
 from dangan.samples import SetTruth, generate_set
 from dangan.services import claims
-from dangan.services.intake import RECEIPT
+from dangan.services.ingest_markers import RECEIPT
 from dangan.services.renumber import renumber_volume
 from faults.support import env_for
 from workflow.helpers import actor, line_to

@@ -30,7 +30,8 @@ from dangan.export.tracking_sheet import sheet_rel
 from dangan.samples import SetTruth, generate_set
 from dangan.services.engine import resolve_actor
 from dangan.services.fixity import fixity, unfinished_ingests
-from dangan.services.intake import PENDING, ingest
+from dangan.services.ingest_markers import PENDING
+from dangan.services.intake import ingest
 from dangan.services.project import ProjectContext, open_project
 from dangan.services.site import backup
 from dangan.services.site.backup_pg import rewrite

@@ -19,7 +19,7 @@ from dangan.export.tracking_sheet import write_tracking_sheet
 from dangan.services import workflow_state as ws
 from dangan.services.engine import resolve_actor
 from dangan.services.history import replay, volume_history
-from dangan.services.intake import RECEIPT
+from dangan.services.ingest_markers import RECEIPT
 from dangan.services.project import ProjectContext
 from dangan.services.site import cleanup
 from dangan.services.workflow_state import graph_for

@@ -14,7 +14,8 @@ from dangan.domain import workflow as wf
 from dangan.samples import generate_set
 from dangan.services.engine import resolve_actor
 from dangan.services.history import volume_history
-from dangan.services.intake import RECEIPT, ingest
+from dangan.services.ingest_markers import RECEIPT
+from dangan.services.intake import ingest
 from dangan.services.site import cleanup
 from workflow.helpers import actor, line_to
 

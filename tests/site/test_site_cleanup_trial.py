@@ -25,7 +25,8 @@ from dangan.intake.watch import DEFAULT_MARKER, REPORT
 from dangan.samples import generate_set
 from dangan.services.engine import resolve_actor
 from dangan.services.history import volume_history
-from dangan.services.intake import PENDING, ingest
+from dangan.services.ingest_markers import PENDING
+from dangan.services.intake import ingest
 from dangan.services.project import ProjectContext
 from dangan.services.renumber import renumber_volume
 from dangan.services.site import cleanup

@@ -129,8 +129,9 @@ def ingest(
 ) -> None:
     """检查后把案卷复制到“已扫描”区：逐文件 SHA-256 校验、登记页面、扫描环节签名、生成跟踪表。"""
     from dangan.services.engine import resolve_actor
-    from dangan.services.intake import IngestReport, read_problems
+    from dangan.services.ingest_report import IngestReport
     from dangan.services.intake import ingest as run_ingest
+    from dangan.services.intake import read_problems
 
     try:
         ctx = open_ctx(home)

@@ -18,7 +18,7 @@ from dangan.domain.borrow_notes import LaterNote, NotedRegisterRow
 from dangan.domain.records import BorrowBatchInfo, RegisterRow
 from dangan.errors import ConflictError, InputError, StateError
 from dangan.i18n import t
-from dangan.services import engine
+from dangan.services import actors, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -107,7 +107,7 @@ def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: st
                              status=t(f"workflow.status.{batch.status}"))
         batch.borrow_clerk_id = actor.worker_id
         batch.borrowed_at = at
-        batch.archive_staff = engine.archive_side(session, ctx.project_id, archive_staff)
+        batch.archive_staff = actors.archive_side(session, ctx.project_id, archive_staff)
         batch.archive_confirmed_at = at
         batch.due_at = at + timedelta(days=ctx.config.workload.borrow_due_days)
         batch.status = wf.BORROW_OUT

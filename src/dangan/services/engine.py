@@ -6,14 +6,15 @@ the engine to sign. Only this module checks claim, role and stage, writes sign-o
 moves a volume's or a batch's stage, so the audit trail always replays to the stored state.
 A refused sign-off never takes recorded work with it: record → commit → sign.
 
-The person is an ``Actor``: a registered, active worker resolved at the edge (the CLI's
-``--worker``, the web session), never a free-text name. The guards a stage adds before its
-sign-off are declared in ``dangan.domain.registry.STAGE_GUARDS`` and implemented once in
-``services.guards`` (``GUARDS``), which refuses to load if a declared guard has no
-implementation; the engine runs them inside its sign-off transaction.
+The person is an ``Actor`` (``services.actors``): a registered, active worker resolved at the
+edge (the CLI's ``--worker``, the web session), never a free-text name. The guards a stage
+adds before its sign-off are declared in ``dangan.domain.registry.STAGE_GUARDS`` and
+implemented once in ``services.guards`` (``GUARDS``), which refuses to load if a declared
+guard has no implementation; the engine runs them inside its sign-off transaction. A
+sign-off asked again is told apart by ``services.repeated_signoff``.
 
 After every sign-off the tracking sheets (电子档案信息跟踪表) of the signed volumes are
-rebuilt, so each shows every stage's signature so far.
+rebuilt (``services.signed_sheets``), so each shows every stage's signature so far.
 """
 
 from __future__ import annotations
@@ -33,90 +34,27 @@ from dangan.db.models import (
     StageEvent,
     Volume,
     WorkBatch,
-    Worker,
-    WorkerRole,
 )
 from dangan.domain import workflow as wf
-from dangan.errors import MAX_DETAILS, ConflictError, DanganError, NotFoundError, StateError
-from dangan.i18n import join, t
+from dangan.errors import MAX_DETAILS, ConflictError, DanganError, StateError
+from dangan.i18n import t
 from dangan.services import workflow_state as ws
+from dangan.services.actors import Actor as Actor
+from dangan.services.actors import require_any_role as require_any_role
+from dangan.services.actors import require_role as require_role
+from dangan.services.actors import resolve_actor as resolve_actor
+from dangan.services.actors import still_active
 from dangan.services.claim_advice import not_held_advice
 from dangan.services.guards import run_guards, waive_lacking
 from dangan.services.project import ProjectContext
-
-# --- the actor ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A registered, active worker acting on the line."""
-
-    worker_id: int
-    name: str
-    roles: frozenset[str]
-
-    def may(self, stage: str) -> bool:
-        return bool(wf.STAGE_ALLOWED_ROLES.get(stage, frozenset()) & self.roles)
-
-
-def actor_in_session(session: Session, project_id: int, name: str) -> Actor:
-    """The worker called ``name``; an unknown or disabled name is refused."""
-    worker = session.scalar(select(Worker).where(Worker.project_id == project_id,
-                                                 Worker.name == name.strip()))
-    if worker is None:
-        raise NotFoundError("workflow.worker_unknown", name=name)
-    if not worker.active:
-        raise StateError("workflow.worker_inactive", name=name)
-    roles = frozenset(session.scalars(select(WorkerRole.role).where(
-        WorkerRole.worker_id == worker.id)))
-    return Actor(worker.id, worker.name, roles)
-
-
-def resolve_actor(ctx: ProjectContext, name: str) -> Actor:
-    """Resolve a person named at the edge (CLI option, web session) to an ``Actor``."""
-    with ctx.transaction() as session:
-        return actor_in_session(session, ctx.project_id, name)
-
-
-def archive_side(session: Session, project_id: int, name: str) -> str:
-    """The archive room's person signing a borrow, a return or the binding method.
-
-    A name not registered on the line is taken as written (the archive room's own people are
-    usually not dangan workers); a registered worker must be active and hold the archive-room
-    role, so a sorter or scanner cannot sign the archive room's side."""
-    name = name.strip()
-    worker = session.scalar(select(Worker).where(Worker.project_id == project_id,
-                                                 Worker.name == name))
-    if worker is None:
-        return name
-    roles = set(session.scalars(select(WorkerRole.role).where(WorkerRole.worker_id == worker.id)))
-    if wf.ARCHIVE_STAFF not in roles or not worker.active:
-        held = "/".join(t(f"role.{r}") for r in sorted(roles)) or "-"
-        raise StateError("workflow.archive_side_wrong_role", name=name, roles=held,
-                         role=t(f"role.{wf.ARCHIVE_STAFF}"))
-    return name
-
-
-def _still_active(session: Session, actor: Actor) -> None:
-    active = session.scalar(select(Worker.active).where(Worker.id == actor.worker_id))
-    if active is None:
-        raise NotFoundError("workflow.worker_unknown", name=actor.name)
-    if not active:
-        raise StateError("workflow.worker_inactive", name=actor.name)
-
-
-def require_role(actor: Actor, stage: str) -> None:
-    if not actor.may(stage):
-        raise StateError("workflow.worker_lacks_role", name=actor.name,
-                         role="/".join(t(f"role.{r}")
-                                       for r in sorted(wf.STAGE_ALLOWED_ROLES[stage])))
-
-
-def require_any_role(actor: Actor, roles: frozenset[str]) -> None:
-    if not roles & actor.roles:
-        raise StateError("workflow.worker_lacks_role", name=actor.name,
-                         role="/".join(t(f"role.{r}") for r in sorted(roles)))
-
+from dangan.services.repeated_signoff import refuse_repeated, volume_already_signed
+from dangan.services.signed_sheets import (
+    after_signoff,
+    rebuild_signed,
+    sheet_volumes,
+    signed_sheets_left,
+    with_sheet,
+)
 
 # --- claims ---------------------------------------------------------------------------------------
 
@@ -208,7 +146,7 @@ def claim(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None 
     graph = ws.graph_for(ctx.config)
     try:
         with ctx.transaction() as session:
-            _still_active(session, actor)
+            still_active(session, actor)
             batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
             row, fresh = _claim_in_session(session, ctx.project_id, graph, batch,
                                            stage or batch.stage, actor, remarks=remarks)
@@ -280,7 +218,7 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
     for volume in volumes:
         if (stage in graph and (volume.stage in graph or volume.stage == wf.DONE)
                 and graph.passed(volume.stage, stage)):
-            _already_signed(session, volume, stage)
+            volume_already_signed(session, volume, stage)
         ws.refuse(graph.check_signoff(volume.stage, stage))
         if volume.status == wf.IN_REWORK:
             raise StateError("workflow.volume_in_rework", code=volume.archive_code)
@@ -302,18 +240,6 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
             session.expire(v, ["stage", "status", "updated_at"])
     return _advance_batch(session, project_id, graph, batch, stage, actor, remarks, at, data,
                           check_left=not all_at_stage)
-
-
-def _already_signed(session: Session, volume: Volume, stage: str) -> None:
-    """A volume past ``stage`` named again for it: say so, with who signed it and when."""
-    last = session.execute(select(StageEvent.person, StageEvent.at).where(
-        StageEvent.volume_id == volume.id, StageEvent.stage == stage,
-        StageEvent.kind == wf.EVENT_SIGNOFF).order_by(StageEvent.at.desc(),
-                                                      StageEvent.id.desc()).limit(1)).first()
-    person, at = (last[0], f"{last[1]:%Y-%m-%d %H:%M}") if last else ("-", "-")
-    raise StateError("workflow.volume_already_signed", code=volume.archive_code,
-                     stage=t(f"stage.{stage}"), person=person, at=at,
-                     current=t(f"stage.{volume.stage}"))
 
 
 def _advance_batch(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
@@ -354,7 +280,7 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     """
     if stage not in graph:
         ws.refuse(graph.check_signoff(batch.stage, stage))
-    _still_active(session, actor)
+    still_active(session, actor)
     require_role(actor, stage)
     require_claimant(session, batch, stage, actor)
     at = at or ws.now()
@@ -415,58 +341,16 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
         wanted = stage or batch.stage
         if not archive_codes:
-            _refuse_repeated_signoff(session, graph, batch, wanted, actor, explicit=bool(stage))
+            refuse_repeated(session, graph, batch, wanted, actor, explicit=bool(stage))
         volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
                    if archive_codes else None)
         advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
                                            volumes, remarks, at, data, waive_reason)
-        ids = _with_sheet(signed)
+        sheets = sheet_volumes(signed)
         result = SignoffResult(batch.code, wanted, actor.name, at, len(signed), advanced,
                                graph.next(wanted))
-    after_signoff(ctx, ids)
+    rebuild_signed(ctx, wanted, actor, sheets)  # committed: a failure says it is recorded
     return result
-
-
-def refuse_repeated_signoff(ctx: ProjectContext, batch_code: str, stage: str,
-                            actor: Actor | None = None) -> None:
-    """Before anything else of a sign-off naming ``stage`` (the web form sends the stage its
-    page showed): ``workflow.already_signed`` when the batch was signed for it and moved on —
-    a form sent again — whoever asks (the next stage may be another role's). ``stage`` empty
-    (a request naming no stage): the same when the batch has just moved on from ``actor``'s
-    own sign-off, as ``sign`` decides for a stage not named."""
-    with ctx.transaction() as session:
-        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
-        _refuse_repeated_signoff(session, ws.graph_for(ctx.config), batch,
-                                 stage or batch.stage, actor, explicit=bool(stage))
-
-
-def _refuse_repeated_signoff(session: Session, graph: wf.StageGraph, batch: WorkBatch,
-                             wanted: str, actor: Actor | None, explicit: bool) -> None:
-    """A sign-off asked again once the first went through (a form sent twice, a retry after a
-    lost answer): the batch's stage is signed and it has moved on, so no claim is open for
-    the stage asked. Say who signed which stage and when (``workflow.already_signed``), not
-    that the next stage is unclaimed. ``explicit``: the stage was named; else the stage the
-    batch left when the actor signed it last."""
-    role = wf.STAGE_ROLE.get(wanted)
-    claim = open_claim(session, batch.id, role) if role else None
-    if claim is not None and claim.stage == wanted:
-        return  # claimed for this stage: an ordinary sign-off
-    query = select(StageEvent).where(
-        StageEvent.work_batch_id == batch.id, StageEvent.volume_id.is_(None),
-        StageEvent.kind == wf.EVENT_SIGNOFF)
-    if explicit:
-        query = query.where(StageEvent.stage == wanted)
-    last = session.scalars(query.order_by(StageEvent.at.desc(), StageEvent.id.desc())
-                           .limit(1)).first()
-    if last is None or not last.stage or last.stage == batch.stage:
-        return
-    if not explicit and (actor is None or last.worker_id != actor.worker_id
-                         or last.stage not in graph
-                         or graph.next(last.stage) != batch.stage):
-        return  # not this actor's sign-off the batch just moved on from
-    raise StateError("workflow.already_signed", code=batch.code, stage=t(f"stage.{last.stage}"),
-                     person=last.person, at=f"{last.at:%Y-%m-%d %H:%M}",
-                     current=t(f"stage.{batch.stage}"))
 
 
 @dataclass(frozen=True)
@@ -524,7 +408,7 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
                        if volume_remarks and v.archive_code in volume_remarks}
                 sign_in_session(session, ctx.project_id, graph, batch, stage, actor, volumes,
                                 remarks, data=data, volume_remarks=own)
-                ids = _with_sheet(volumes)
+                ids = with_sheet(volumes)
         except DanganError as exc:
             unsigned.extend((c, exc.key, dict(exc.params)) for c in codes)
             continue
@@ -534,16 +418,10 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
     try:
         after_signoff(ctx, sheets)
     except DanganError as exc:  # not "unsigned": the sign-offs stay, the sheets wait
-        said = [_signed_sheets_left(stage, actor, signed), *outcome.messages()]
+        said = [signed_sheets_left(stage, actor, signed), *outcome.messages()]
         exc.details[:0] = said[:MAX_DETAILS]
         raise
     return outcome
-
-
-def _signed_sheets_left(stage: str, actor: Actor, signed: Sequence[str]) -> str:
-    shown = [*signed[:10], "…"] if len(signed) > 10 else list(signed)
-    return t("storage.signed_sheets_left", stage=t(f"stage.{stage}"), worker=actor.name,
-             count=len(signed), codes=join(shown))
 
 
 # --- signing a borrow-batch stage (借卷 / 还卷) ---------------------------------------------------
@@ -557,7 +435,7 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
     graph = ws.graph_for(ctx.config)
     at = at or ws.now()
     with ctx.transaction() as session:
-        _still_active(session, actor)
+        still_active(session, actor)
         require_role(actor, stage)
         batch = ws.borrow_batch_by_no(session, ctx.project_id, no, lock=True)
         wanted = wf.BORROW_OUT if stage == wf.BORROW else wf.BORROW_RETURNED
@@ -582,9 +460,9 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
                              borrow_batch_id=batch.id, at=at, remarks=remarks)
                 wb.stage = wf.DONE
                 wb.status = wf.FINISHED
-        ids = _with_sheet(volumes)
-    after_signoff(ctx, ids)
-    return len(ids)
+        sheets = sheet_volumes(volumes)
+    rebuild_signed(ctx, stage, actor, sheets)  # committed: a failure says it is recorded
+    return len(sheets)
 
 
 def _register_volumes(session: Session, batch: BorrowBatch) -> list[Volume]:
@@ -594,19 +472,3 @@ def _register_volumes(session: Session, batch: BorrowBatch) -> list[Volume]:
         select(Volume).join(BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id)
         .where(BorrowRegisterEntry.borrow_batch_id == batch.id)
         .order_by(BorrowRegisterEntry.seq)))
-
-
-# --- after a sign-off ------------------------------------------------------------------------------
-
-def _with_sheet(volumes: Sequence[Volume]) -> list[int]:
-    """The signed volumes that have a tracking sheet (ingested: a scan folder and pages)."""
-    return [v.id for v in volumes if v.folder_name and v.page_count is not None]
-
-
-def after_signoff(ctx: ProjectContext, volume_ids: Sequence[int]) -> None:
-    """Rebuild the tracking sheets of the signed volumes that have a scan folder."""
-    if not volume_ids:
-        return
-    from dangan.export.tracking_sheet import write_tracking_sheets
-
-    write_tracking_sheets(ctx, volume_ids)

@@ -17,7 +17,7 @@ from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
 from dangan.imaging.files import TEMP_MARK
 from dangan.services.delivery.packaging import PKG_TMP
-from dangan.services.intake import PENDING, SCANNED_KEY
+from dangan.services.ingest_markers import PENDING, SCANNED_KEY
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
 

@@ -8,26 +8,28 @@ scan stage for the operator when they hold the batch's scan claim, and the track
 written once, last. Without the claim the volume stays recorded and unsigned, and the report
 says how to sign (``dangan claim`` then ``dangan signoff``); nothing is claimed on anyone's
 behalf. A rerun says per volume what it did: nothing, finished an interrupted ingest, signed.
+
+What ingest leaves beside the pages (the pending marker, the receipt) and finishing an
+interrupted ingest are in ``services.ingest_markers``; the report, and what it says of a
+rerun or of a stopped run, in ``services.ingest_report``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from dangan.db.models import Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
-from dangan.domain.defects import BAD_PATH, Defect, make_defect
+from dangan.domain.defects import BAD_PATH, make_defect
 from dangan.domain.naming import NamingRules
 from dangan.errors import (
     ConflictError,
@@ -37,7 +39,7 @@ from dangan.errors import (
     StateError,
     StorageError,
 )
-from dangan.export.tracking_sheet import sheet_rel, write_tracking_sheet
+from dangan.export.tracking_sheet import write_tracking_sheet
 from dangan.i18n import join, t
 from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
@@ -46,18 +48,27 @@ from dangan.intake.transfer import Checked, CopyAhead, Staged, stage_files
 from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
+from dangan.services.ingest_markers import (
+    SCANNED_KEY,
+    finish_unfinished,
+    pending_marker,
+    remove_pending,
+    unfinished,
+    write_receipt,
+)
+from dangan.services.ingest_report import (
+    IngestReport,
+    VolumeIngest,
+    compare_recorded,
+    human,
+    last_event,
+    read_back,
+    say_rerun,
+)
 from dangan.services.project import ProjectContext
 from dangan.services.scan_lookup import check_options
 from dangan.storage import Area
-from dangan.storage.atomic import TMP_PREFIX
 
-RECEIPT = ".dangan-ingested.json"
-# In 已扫描/<folder>/ (published with the pages) from before a volume's record is committed
-# until the scan folder's receipt is written; then the tracking sheet is written, last. A
-# crash between leaves the marker or no sheet: fixity and status name the volume and the
-# rerun of ingest finishes it.
-PENDING = ".dangan-ingest-pending.json"
-SCANNED_KEY = Area.SCANNED.key
 COPY_AHEAD = 2  # volumes copied ahead of the one being recorded (temporaries until their turn)
 
 
@@ -69,33 +80,6 @@ def check_scan_root(root: Path, options: CheckOptions) -> CheckReport:
 
 
 # --- ingest --------------------------------------------------------------------------------
-@dataclass
-class VolumeIngest:
-    volume: str
-    state: str  # ingested / unchanged / refused / conflict
-    pages: int = 0
-    bytes: int = 0
-    defects: list[Defect] = field(default_factory=list)
-    message: str = ""
-    signed: bool = False  # the scan stage signed by the operator (by this run)
-    key: str = ""  # why it was refused or left unsigned (catalogue key), if it was
-    finished: bool = False  # a rerun wrote what an interrupted run left (sheet, receipt)
-    noted: list[str] = field(default_factory=list)  # problems a rerun added to the record
-    known: list[str] = field(default_factory=list)  # problems given again, already recorded
-
-
-@dataclass
-class IngestReport:
-    volumes: list[VolumeIngest] = field(default_factory=list)
-    check: CheckReport | None = None
-    # The volume (archive code or folder) an error stopped the run at; the volumes before it
-    # stay in ``volumes`` as they were done (ingested, signed), so the caller can say so.
-    stopped_at: str = ""
-
-    def count(self, state: str) -> int:
-        return sum(1 for v in self.volumes if v.state == state)
-
-
 def read_problems(path: Path) -> list[str]:
     """A problems file: one problem per line (UTF-8; blank lines and # comments ignored)."""
     try:
@@ -166,7 +150,7 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
     # The fresh volumes are copied (and made durable) on a thread, up to COPY_AHEAD of them
     # ahead of the one being recorded, signed and its sheet written (work that mostly waits
     # for the disk or holds the interpreter); each is still published in turn.
-    mark = _last_event(ctx)  # what this run records and signs comes after it
+    mark = last_event(ctx)  # what this run records and signs comes after it
     ahead = CopyAhead(ctx.storage)
     plan = _CopyPlan(ctx, ahead, report.volumes)
     reached = 0  # the volume being worked on (an error in a copy ahead stops the run there)
@@ -190,7 +174,7 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         if reached < len(report.volumes):
             folder = report.volumes[reached].folder
             out.stopped_at = folder.archive_code or folder.label
-            done = _read_back(ctx, actor, folder.archive_code, mark)
+            done = read_back(ctx, actor, folder.archive_code, mark)
             if done is not None and all(v.volume != done.volume for v in out.volumes):
                 out.volumes.append(done)  # recorded or signed for good before the stop
         if isinstance(exc, StorageError):
@@ -202,50 +186,6 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
         if d.is_error:
             out.volumes.append(VolumeIngest(d.path, "refused", defects=[d], message=d.message))
     return out
-
-
-def _last_event(ctx: ProjectContext) -> int:
-    with ctx.transaction() as session:
-        return int(session.scalar(select(func.max(StageEvent.id))) or 0)
-
-
-def _read_back(ctx: ProjectContext, actor: Actor, code: str | None,
-               mark: int) -> VolumeIngest | None:
-    """The volume a run stopped at, as the database holds it: recorded (pages and scan
-    record) and/or signed at the scan stage by this run (events after ``mark``, by ``actor``)
-    — a stop after those commits (the storage gone while its tracking sheet was written)
-    leaves them for good. None when this run recorded and signed nothing of it, or when the
-    database cannot say (the stop's own error is what matters then)."""
-    if not code:
-        return None
-    try:
-        with ctx.transaction() as session:
-            volume = session.scalar(select(Volume).where(Volume.project_id == ctx.project_id,
-                                                         Volume.archive_code == code))
-            if volume is None:
-                return None
-            kinds = set(session.scalars(select(StageEvent.kind).where(
-                StageEvent.volume_id == volume.id, StageEvent.id > mark,
-                StageEvent.stage == wf.SCAN, StageEvent.person == actor.name,
-                StageEvent.kind.in_((wf.EVENT_SCAN_RECORD, wf.EVENT_SIGNOFF)))))
-            pages, size = session.execute(select(func.count(StoredFile.id),
-                                                 func.coalesce(func.sum(StoredFile.size), 0))
-                                          .where(StoredFile.volume_id == volume.id,
-                                                 StoredFile.area == SCANNED_KEY,
-                                                 StoredFile.kind == "page")).one()
-    except Exception:  # the database gone too: the stop's error says why
-        return None
-    recorded, signed = wf.EVENT_SCAN_RECORD in kinds, wf.EVENT_SIGNOFF in kinds
-    if not (recorded or signed):
-        return None
-    said = [t("intake.ingest.done", volume=code, pages=pages, size=_human(int(size)))
-            if recorded else t("intake.ingest.stopped_recorded_before", volume=code)]
-    if signed:
-        said.append(t("intake.ingest.signed", worker=actor.name))
-    said.append("  " + t("intake.ingest.stopped_unfinished", volume=code))
-    return VolumeIngest(code, "ingested" if recorded else "unchanged", int(pages), int(size),
-                        message="\n".join(said), signed=signed,
-                        key="intake.ingest.stopped_unfinished")
 
 
 @dataclass
@@ -270,7 +210,7 @@ class _CopyPlan:
                 code, base, files = _plan(vol)
                 if self.ctx.storage.exists(base):
                     self.ctx.storage.remove_stale_temporaries(base)
-                self.ahead.start(vol, files, code, [_pending_marker(code, base)],
+                self.ahead.start(vol, files, code, [pending_marker(code, base)],
                                  _checked(vol))
 
     def _fresh(self, vol: VolumeResult) -> bool:
@@ -324,11 +264,6 @@ def _checked(vol: VolumeResult) -> dict[str, Checked]:
     return out
 
 
-def _pending_marker(code: str, base: str) -> tuple[str, bytes]:
-    return f"{base}/{PENDING}", json.dumps(
-        {"archive_code": code, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False).encode()
-
-
 def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
                   problems: Sequence[str] = (), *, staged: Staged | None = None,
                   next_copy: Callable[[], None] | None = None) -> VolumeIngest:
@@ -365,19 +300,19 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     remarks = "；".join(problems)
     sign_data = {"pages": len(pages), "problems": list(problems)}
     if recorded:
-        result = _compare_recorded(ctx, code, base, pages, recorded)
+        result = compare_recorded(ctx, code, base, pages, recorded)
         if result.state != "unchanged":
             return result
         event_id = _note_problems(ctx, actor, volume_id, problems, result)
-        result.finished = _unfinished(ctx, volume_id, folder, base)
+        result.finished = unfinished(ctx, volume_id, folder, base)
         sheet_written = False
         if stage == wf.SCAN:  # recorded by an earlier run, never signed: sign it now
             sheet_written = _sign(ctx, actor, result, remarks, sign_data)
         if result.finished:
-            _finish_unfinished(ctx, volume_id, folder, base, recorded, sheet_written)
+            finish_unfinished(ctx, volume_id, folder, base, recorded, sheet_written)
         elif result.noted and not sheet_written:
             write_tracking_sheet(ctx, volume_id)  # its 原卷错误 shows the problems now
-        _say_rerun(result, actor, event_id)
+        say_rerun(result, actor, event_id)
         return result
     if stage != wf.SCAN:
         raise StateError("intake.ingest.wrong_stage", volume=code, stage=t(f"stage.{stage}"),
@@ -388,7 +323,7 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
         # until the sheet and the receipt are written: a crash anywhere between the commit
         # below and its removal leaves the volume named by fixity and status, and the rerun
         # finishes it (signing first when it is still unsigned).
-        staged = stage_files(ctx.storage, _plan(vol)[2], code, [_pending_marker(code, base)],
+        staged = stage_files(ctx.storage, _plan(vol)[2], code, [pending_marker(code, base)],
                              checked=_checked(vol))
     moved = staged.commit()
     if next_copy is not None:
@@ -399,9 +334,9 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     size = sum(tr.size for tr in moved)
     result = VolumeIngest(code, "ingested", len(pages), size,
                           message=t("intake.ingest.done", volume=code, pages=len(pages),
-                                    size=_human(size)))
-    _write_receipt(folder.path, code, [(tr.rel, tr.sha256) for tr in moved], actor.name, now)
-    _remove_pending(ctx, base)
+                                    size=human(size)))
+    write_receipt(folder.path, code, [(tr.rel, tr.sha256) for tr in moved], actor.name, now)
+    remove_pending(ctx, base)
     rn.crash_point("ingest.before_signoff")
     # The tracking sheet is written once, last, after everything it shows is known: the
     # sign-off rebuilds the sheets of the volumes it signs, so only an unsigned volume needs
@@ -410,27 +345,6 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     if not _sign(ctx, actor, result, remarks, sign_data):
         write_tracking_sheet(ctx, volume_id)
     return result
-
-
-def _say_rerun(result: VolumeIngest, actor: Actor, event_id: int | None = None) -> None:
-    """What a rerun did for an already ingested volume, first in the message."""
-    if result.signed:
-        key = "intake.ingest.rerun_signed_finished" if result.finished \
-            else "intake.ingest.rerun_signed"
-    elif result.finished:
-        key = "intake.ingest.rerun_finished"
-    elif result.noted:
-        key = "intake.ingest.rerun_noted"
-    else:
-        key = "intake.ingest.unchanged"
-    rest = result.message.split("\n", 1)[1:]  # the lines _sign added (how to sign), if any
-    said = [t(key, volume=result.volume, worker=actor.name)]
-    if result.noted:
-        said.append("  " + t("intake.ingest.problems_noted", event=event_id, worker=actor.name,
-                             problems="；".join(result.noted)))
-    if result.known:
-        said.append("  " + t("intake.ingest.problems_known", problems="；".join(result.known)))
-    result.message = "\n".join([*said, *rest])
 
 
 def _note_problems(ctx: ProjectContext, actor: Actor, volume_id: int,
@@ -528,96 +442,6 @@ def _sign(ctx: ProjectContext, actor: Actor, result: VolumeIngest, remarks: str,
         result.key = outcome.unsigned[0][1]
         result.message += "\n" + "\n".join(f"  - {m}" for m in outcome.messages())
     return result.signed and not outcome.unsigned
-
-
-def _compare_recorded(ctx: ProjectContext, code: str, base: str, pages: Sequence[Any],
-                      recorded: dict[str, StoredFile]) -> VolumeIngest:
-    from dangan.storage import sha256_file
-
-    wanted = {f"{base}/{p.name}": p for p in pages}
-    details: list[str] = []
-    for rel in sorted(set(wanted) | set(recorded)):
-        name = rel.rsplit("/", 1)[-1]
-        if rel not in wanted:
-            details.append(t("intake.ingest.gone_from_folder", name=name))
-        elif rel not in recorded:
-            details.append(t("intake.ingest.not_ingested", name=name))
-        else:
-            sha = sha256_file(wanted[rel].path)
-            if sha != recorded[rel].sha256:
-                details.append(t("intake.ingest.conflict", volume=code, path=rel,
-                                 old=recorded[rel].sha256[:12], new=sha[:12]))
-    if details:
-        return _conflict(code, details)
-    return VolumeIngest(code, "unchanged", len(pages),
-                        message=t("intake.ingest.unchanged", volume=code))
-
-
-def _conflict(code: str, details: list[str]) -> VolumeIngest:
-    v = VolumeIngest(code, "conflict", message=t("intake.ingest.conflict_pages", volume=code,
-                                                 detail=len(details)))
-    v.message += "\n" + "\n".join(f"  - {d}" for d in details)
-    return v
-
-
-def _write_receipt(path: str, code: str, files: Sequence[tuple[str, str]], worker: str,
-                   at: datetime) -> None:
-    # A read-only scan share keeps no receipt: the database still knows the volume is ingested.
-    with contextlib.suppress(OSError):
-        for name in os.listdir(path):  # a run killed while writing it left its temporary
-            if name.startswith(TMP_PREFIX) and name.endswith(RECEIPT):
-                os.remove(os.path.join(path, name))
-        rn.write_json_atomic(os.path.join(path, RECEIPT), {
-            "archive_code": code, "worker": worker, "at": at.isoformat(),
-            "files": {rel.rsplit("/", 1)[-1]: sha for rel, sha in files}})
-
-
-def _remove_pending(ctx: ProjectContext, base: str) -> None:
-    rel = f"{base}/{PENDING}"
-    if ctx.storage.exists(rel):
-        try:
-            ctx.storage.fs.rm(ctx.storage.path(rel))
-        except OSError as exc:
-            raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
-
-
-def _unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str) -> bool:
-    """Recorded by a run that stopped before the receipt or the tracking sheet was written:
-    the pending marker is left, or the sheet is missing."""
-    with ctx.transaction() as session:
-        volume = session.get(Volume, volume_id)
-        assert volume is not None
-        sheet = sheet_rel(volume.folder_name or folder.name, volume.archive_code)
-    return ctx.storage.exists(f"{base}/{PENDING}") or not ctx.storage.exists(sheet)
-
-
-def _finish_unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str,
-                       recorded: dict[str, StoredFile], sheet_written: bool = False) -> None:
-    """Write the receipt and the tracking sheet of an unfinished volume now, once (the sheet
-    not again when a sign-off of this run just rebuilt it), then drop the marker."""
-    with ctx.transaction() as session:
-        volume = session.get(Volume, volume_id)
-        assert volume is not None
-        code = volume.archive_code
-        event = session.scalar(select(StageEvent).where(
-            StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_SCAN_RECORD)
-            .order_by(StageEvent.id.desc()).limit(1))
-        worker = event.person if event else ""
-        at = event.at if event else datetime.now(UTC)
-    files = [(rel, f.sha256) for rel, f in sorted(recorded.items())]
-    _write_receipt(folder.path, code, files, worker, at)
-    _remove_pending(ctx, base)
-    if not sheet_written:
-        write_tracking_sheet(ctx, volume_id)
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
-        value /= 1024
-    return f"{size} B"
 
 
 def refuse_if_errors(report: CheckReport) -> None:

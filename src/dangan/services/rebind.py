@@ -30,10 +30,11 @@ from dangan.db.models import (
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, IntegrityError, StateError
 from dangan.i18n import catalogue, join, t
-from dangan.services import engine
+from dangan.services import actors, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, SignoffResult
 from dangan.services.project import ProjectContext
+from dangan.services.signed_sheets import rebuild_signed, sheet_volumes
 from dangan.storage.areas import Area
 
 BINDING_METHODS = ("thread", "glue_tube", "sewing")
@@ -174,7 +175,7 @@ def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
     if not trial_codes:
         raise InputError("rebind.trial_required")
     with ctx.transaction() as session:
-        agreed_by = engine.archive_side(session, ctx.project_id, agreed_by)
+        agreed_by = actors.archive_side(session, ctx.project_id, agreed_by)
         trial = [ws.volume_by_code(session, ctx.project_id, c) for c in trial_codes]
         row = BindingAgreement(project_id=ctx.project_id, method=method, alignment=alignment,
                                punch_allowed=punch_allowed, agreed_by=agreed_by.strip(),
@@ -201,7 +202,7 @@ def approve_trial(ctx: ProjectContext, approved_by: str, remarks: str = "") -> A
                               if not ws.graph_for(ctx.config).passed(s, wf.REBIND)]))).all()
         if unbound:
             raise StateError("rebind.trial_not_bound", details=list(unbound))
-        row.trial_approved_by = engine.archive_side(session, ctx.project_id, approved_by)
+        row.trial_approved_by = actors.archive_side(session, ctx.project_id, approved_by)
         row.trial_approved_at = ws.now()
         ws.add_event(session, ctx.project_id, wf.EVENT_TRIAL_APPROVED, row.trial_approved_by,
                      stage=wf.REBIND, remarks=remarks, data={"agreement_id": row.id})
@@ -233,10 +234,10 @@ def rebind(ctx: ProjectContext, actor: Actor, batch_code: str,
         advanced, signed = engine.sign_in_session(
             session, ctx.project_id, graph, batch, wf.REBIND, actor,
             volumes if archive_codes else None, remarks, at)
-        ids = engine._with_sheet(signed)
+        sheets = sheet_volumes(signed)
         result = SignoffResult(batch.code, wf.REBIND, actor.name, at, len(signed), advanced,
                                graph.next(wf.REBIND), accepted_missing=tuple(short))
-    engine.after_signoff(ctx, ids)
+    rebuild_signed(ctx, wf.REBIND, actor, sheets)  # committed: a failure says it is recorded
     return result
 
 

@@ -28,7 +28,7 @@ from dangan.intake.walk import Walker
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
-from dangan.services.intake import RECEIPT
+from dangan.services.ingest_markers import RECEIPT
 from dangan.services.project import ProjectContext
 
 

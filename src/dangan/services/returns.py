@@ -17,7 +17,7 @@ from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.i18n import join, t
-from dangan.services import engine
+from dangan.services import actors, engine
 from dangan.services import workflow_state as ws
 from dangan.services.borrow import BorrowBatchInfo, borrow_batch_info
 from dangan.services.engine import Actor
@@ -101,7 +101,7 @@ def return_batch(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str,
             entry.returned_at = at
         batch.return_clerk_id = actor.worker_id
         batch.returned_at = at
-        batch.return_archive_staff = engine.archive_side(session, ctx.project_id, archive_staff)
+        batch.return_archive_staff = actors.archive_side(session, ctx.project_id, archive_staff)
         batch.return_confirmed_at = at
         batch.shelving_rule = rule
         batch.status = wf.BORROW_RETURNED

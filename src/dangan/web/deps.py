@@ -19,9 +19,10 @@ from dangan.db.models import WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, DanganError, NotFoundError, StateError
 from dangan.i18n import t
-from dangan.services import claims, engine
+from dangan.services import claims, repeated_signoff
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.web import csrf
 from dangan.web import security as sec
 from dangan.web.errors import wants_json
@@ -210,7 +211,8 @@ async def refuse_repeated_signoff(request: Request, account: sec.Account, batch_
         return
     actor = None if stage else actor_of(ctx, account)
     try:
-        await run_in_threadpool(engine.refuse_repeated_signoff, ctx, batch_code, stage, actor)
+        await run_in_threadpool(repeated_signoff.refuse_repeated_signoff, ctx, batch_code,
+                                stage, actor)
     except DanganError as exc:
         await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
                                 now(request))
@@ -249,13 +251,16 @@ async def claimed_or_page(request: Request, account: sec.Account, batch_code: st
 
 async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]) -> T:
     """Run a state-changing service call as the signed-in account's worker; a refusal by
-    the engine (claimed by another, wrong stage, guard failed…) is recorded, then answered."""
+    the engine (claimed by another, wrong stage, guard failed…) is recorded, then answered.
+    A sign-off recorded whose tracking sheets could not be rebuilt is no refusal: answered,
+    not recorded as one."""
     ctx = get_ctx(request)
     try:
         return await run_in_threadpool(lambda: work(actor_of(ctx, account)))
     except DanganError as exc:
-        await run_in_threadpool(record_refusal, ctx, account, request.url.path,
-                                f"{exc.key}", now(request))
+        if exc.key != SHEETS_NOT_REBUILT:
+            await run_in_threadpool(record_refusal, ctx, account, request.url.path,
+                                    f"{exc.key}", now(request))
         raise
 
 

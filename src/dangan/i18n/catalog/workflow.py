@@ -423,4 +423,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Photo {path} is empty or larger than {max} MB: sorting record not saved"),
     "sort.photos_stored": ("{count} 张照片已存入 {folder}（含 SHA-256）",
                            "{count} photo(s) stored in {folder} (with SHA-256)"),
+    "workflow.signed_sheets_not_rebuilt": (
+        "“{stage}”已由 {worker} 签字，已记入数据库，不必再签；但 {count} 卷（{codes}）的跟踪表"
+        "（电子档案信息跟踪表）未能重建：{place}：{cause}。{rebuild}",
+        "“{stage}” is signed by {worker} and recorded in the database, no need to sign again; "
+        "but the tracking sheets (电子档案信息跟踪表) of {count} volume(s) ({codes}) could not "
+        "be rebuilt: {place}: {cause}. {rebuild}"),
+    "workflow.signed_sheets_next": (
+        "跟踪表暂时仍是本次签字之前的内容；排除原因后，每卷的跟踪表在其下一次签字时重建",
+        "They still show the signatures before this one; once the cause is fixed, each "
+        "volume's sheet is rebuilt at its next sign-off"),
+    "workflow.signed_sheets_last": (
+        "跟踪表暂时仍是本次签字之前的内容；还卷是最后一个环节，之后不再有签字重建它们："
+        "排除原因后须从数据库重建（其间 dangan history 可查看全部签字）",
+        "They still show the signatures before this one; return is the last stage, so no "
+        "later sign-off rebuilds them: once the cause is fixed they must be rebuilt from the "
+        "database (meanwhile dangan history shows every signature)"),
 }

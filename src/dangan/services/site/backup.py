@@ -252,7 +252,7 @@ def _unfinished(ctx: ProjectContext, volumes: Sequence[tuple[str, str]]) -> list
     """The volumes of the snapshot whose ingest had not written its sheet (or still had its
     pending marker) when the backup ran."""
     from dangan.export.tracking_sheet import sheet_rel
-    from dangan.services.intake import PENDING
+    from dangan.services.ingest_markers import PENDING
     from dangan.storage import Area
 
     return [code for code, folder in volumes

@@ -74,7 +74,7 @@ from dangan.intake.walk import INTERNAL_PREFIX, JUNK_NAMES
 from dangan.intake.watch import REPORT, recorded_markers
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
-from dangan.services.intake import PENDING, RECEIPT
+from dangan.services.ingest_markers import PENDING, RECEIPT
 from dangan.services.project import ProjectContext
 from dangan.services.site.scan_folders import (  # noqa: F401 (re-exported)
     LOOSE_FILES,

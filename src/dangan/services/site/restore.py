@@ -287,7 +287,7 @@ def _restore_sheets(ctx: ProjectContext, unfinished: set[str]) -> int:
     whose ingest was unfinished gets its pending marker back instead, so ``status`` and
     ``fixity`` name it and a rerun of ``dangan ingest`` finishes it."""
     from dangan.export.tracking_sheet import write_tracking_sheet
-    from dangan.services.intake import PENDING
+    from dangan.services.ingest_markers import PENDING
     from dangan.storage import Area
 
     with ctx.transaction() as session:

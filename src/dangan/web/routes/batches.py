@@ -22,6 +22,7 @@ from dangan.i18n import t
 from dangan.services import engine
 from dangan.services.batches import work_batch_info
 from dangan.services.project import ProjectContext
+from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.services.workflow_state import graph_for
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role, retried_signoff_page
@@ -103,6 +104,8 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                            lambda actor: engine.sign(ctx, actor, code, stage.strip() or None,
                                                      remarks=remarks, waive_reason=without_work))
     except DanganError as exc:
+        if exc.key == SHEETS_NOT_REBUILT and not wants_json(request):
+            return _done(request, code, exc.message)  # signed: the batch page, with the notice
         remedy = REMEDIES.get(exc.key)
         if remedy is None or wants_json(request):
             raise

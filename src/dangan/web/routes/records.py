@@ -27,6 +27,7 @@ from dangan.services import engine, rebind
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, act, require_role, require_stage_role, retried_signoff_page
 from dangan.web.errors import wants_json
@@ -254,7 +255,12 @@ async def rebind_sign(request: Request, ctx: Ctx, account: Binder, code: str,
                                error=exc, **_binding(ctx, account))):
         return again
     await require_stage_role(request, account, code)
-    result = await act(request, account, lambda actor: rebind.rebind(
-        ctx, actor, code, codes or [], remarks, accept_missing=accept_missing.strip()))
+    try:
+        result = await act(request, account, lambda actor: rebind.rebind(
+            ctx, actor, code, codes or [], remarks, accept_missing=accept_missing.strip()))
+    except DanganError as exc:
+        if exc.key != SHEETS_NOT_REBUILT or wants_json(request):
+            raise
+        return _to("/records/binding", exc.message)  # signed: the notice, not a refusal
     return _to("/records/binding", t("records.rebind.signed", code=code,
                                      volumes=result.volumes))

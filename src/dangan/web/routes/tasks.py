@@ -14,6 +14,7 @@ from dangan.i18n import t
 from dangan.services import engine
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_stage_role
 from dangan.web.errors import wants_json
@@ -52,6 +53,7 @@ async def sign_selected(request: Request, ctx: Ctx, account: CurrentAccount,
     form = await request.form()
     signed: list[str] = []
     refused: list[tuple[str, DanganError]] = []
+    notices: list[str] = []  # signed, its tracking sheets not rebuilt
 
     def signer(code: str, stage: str) -> Callable[[Actor], engine.SignoffResult]:
         return lambda actor: engine.sign(ctx, actor, code, stage or None, remarks=remarks)
@@ -64,14 +66,18 @@ async def sign_selected(request: Request, ctx: Ctx, account: CurrentAccount,
             await act(request, account, signer(code, stage))
             signed.append(code)
         except DanganError as exc:
-            refused.append((code, exc))
+            if exc.key == SHEETS_NOT_REBUILT:
+                signed.append(code)
+                notices.append(exc.message)
+            else:
+                refused.append((code, exc))
     if refused and not signed:
         return _refused(request, ctx, account, refused)
     parts = [t("web.tasks.bulk_signed", count=len(signed), codes="、".join(signed))] \
         if signed else []
     repeated = [exc.message for _code, exc in refused if exc.key == REPEATED]
     others = [f"{code}（{exc.message}）" for code, exc in refused if exc.key != REPEATED]
-    parts += repeated
+    parts += notices + repeated
     if others:
         parts.append(t("web.tasks.bulk_unsigned", lines="；".join(others)))
     response = RedirectResponse("/tasks", status_code=303)
