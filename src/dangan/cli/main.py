@@ -21,7 +21,7 @@ from dangan.errors import DanganError
 from dangan.i18n import set_language, t
 
 # Areas whose module exists get their commands; a missing area is simply not offered yet.
-AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "qc", "reports", "web", "site", "demo")
+AREAS = ("foundation", "intake", "retouch", "indexing", "workflow", "sheets", "qc", "reports", "web", "site", "demo")
 
 def _localised_usage(original: Any) -> Any:
     """A command's usage line with Click's ``Usage:`` in the current language."""

@@ -58,26 +58,33 @@ def rebuild_signed(ctx: ProjectContext, stage: str, actor: Actor,
 def sheets_not_rebuilt(ctx: ProjectContext, stage: str, actor: Actor, codes: Sequence[str],
                        exc: BaseException) -> StorageError:
     """The error saying the sign-off is recorded and the sheets of ``codes`` are not rebuilt
-    (``exc``: why); after 还卷, the last stage, no later sign-off rebuilds them."""
-    if isinstance(exc, DanganError):
-        place = str(exc.params.get("path") or "")
-        cause = str(exc.params.get("detail") or exc.message)
-        details = list(exc.details)
-    else:
-        place = str(getattr(exc, "filename", None) or "")
-        cause = str(getattr(exc, "strerror", None) or exc)
-        details = []
-    if not place:
-        place = str(ctx.storage.root)
-    elif not os.path.isabs(place) and "://" not in place:
-        with contextlib.suppress(DanganError):  # a path in the storage: where it is
-            place = str(ctx.storage.path(place))
+    (``exc``: why); after 还卷, the last stage, no later sign-off rebuilds them: ``dangan
+    sheets rebuild`` does (``sheet_rebuild``)."""
+    place, cause = failure_place(ctx, exc)
+    details = list(exc.details) if isinstance(exc, DanganError) else []
     shown = [*codes[:10], "…"] if len(codes) > 10 else list(codes)
     rebuild = ("workflow.signed_sheets_last" if stage == wf.RETURN
                else "workflow.signed_sheets_next")
     return StorageError(SHEETS_NOT_REBUILT, details=details, stage=t(f"stage.{stage}"),
                         worker=actor.name, count=len(codes), codes=join(shown), place=place,
                         cause=cause, rebuild=t(rebuild))
+
+
+def failure_place(ctx: ProjectContext, exc: BaseException) -> tuple[str, str]:
+    """(where, why) a sheet could not be written: the file or folder in the storage (the
+    storage root when the error names none) and the cause."""
+    if isinstance(exc, DanganError):
+        place = str(exc.params.get("path") or "")
+        cause = str(exc.params.get("detail") or exc.message)
+    else:
+        place = str(getattr(exc, "filename", None) or "")
+        cause = str(getattr(exc, "strerror", None) or exc)
+    if not place:
+        place = str(ctx.storage.root)
+    elif not os.path.isabs(place) and "://" not in place:
+        with contextlib.suppress(DanganError):  # a path in the storage: where it is
+            place = str(ctx.storage.path(place))
+    return place, cause
 
 
 def signed_sheets_left(stage: str, actor: Actor, signed: Sequence[str]) -> str:

@@ -160,6 +160,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.history": ("打印一卷档案的全部记录（借卷、领取、签字、问题、返工、还卷）（只读）。",
                          "Print every record of a volume (borrowing, claims, sign-offs, defects, rework, "
                          "return) (read-only)."),
+    "cli.help.sheets": ("跟踪表（电子档案信息跟踪表）。", "Tracking sheets (电子档案信息跟踪表)."),
+    "cli.help.sheets.rebuild": (
+        "从数据库重建签字后未能重建的跟踪表（缺失或与数据库不符的；--volume 只看指定案卷），"
+        "逐卷报告：已重建、已是最新、失败及原因。",
+        "Rebuild from the database the tracking sheets a sign-off could not rebuild (missing "
+        "or differing from the database; --volume: only those volumes), reporting each volume: "
+        "rebuilt, up to date, or failed and why."),
+    "cli.opt.sheets.rebuild.volumes": ("只看此档号的案卷（可重复）",
+                                       "Only the volume with this archive code (repeatable)"),
     "cli.help.progress": ("各环节进度（卷数、页数）与超期未还的借卷批次（只读）。",
                           "Progress per stage (volumes, pages) and overdue borrow batches (read-only)."),
     # --- shared options ---

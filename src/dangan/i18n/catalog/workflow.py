@@ -430,13 +430,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "but the tracking sheets (电子档案信息跟踪表) of {count} volume(s) ({codes}) could not "
         "be rebuilt: {place}: {cause}. {rebuild}"),
     "workflow.signed_sheets_next": (
-        "跟踪表暂时仍是本次签字之前的内容；排除原因后，每卷的跟踪表在其下一次签字时重建",
+        "跟踪表暂时仍是本次签字之前的内容；排除原因后，每卷的跟踪表在其下一次签字时重建，"
+        "或运行 dangan sheets rebuild 立即重建",
         "They still show the signatures before this one; once the cause is fixed, each "
-        "volume's sheet is rebuilt at its next sign-off"),
+        "volume's sheet is rebuilt at its next sign-off, or now by dangan sheets rebuild"),
     "workflow.signed_sheets_last": (
         "跟踪表暂时仍是本次签字之前的内容；还卷是最后一个环节，之后不再有签字重建它们："
-        "排除原因后须从数据库重建（其间 dangan history 可查看全部签字）",
+        "排除原因后运行 dangan sheets rebuild 从数据库重建（其间 dangan history 可查看全部签字）",
         "They still show the signatures before this one; return is the last stage, so no "
-        "later sign-off rebuilds them: once the cause is fixed they must be rebuilt from the "
-        "database (meanwhile dangan history shows every signature)"),
+        "later sign-off rebuilds them: once the cause is fixed, dangan sheets rebuild rebuilds "
+        "them from the database (meanwhile dangan history shows every signature)"),
+    "sheets.rebuilt": ("{code}：跟踪表已重建 {path}（SHA-256 {sha256}）",
+                       "{code}: tracking sheet rebuilt {path} (SHA-256 {sha256})"),
+    "sheets.up_to_date": ("{code}：跟踪表已是最新", "{code}: tracking sheet up to date"),
+    "sheets.no_sheet": ("{code}：尚未入库，没有跟踪表", "{code}: not ingested yet, no tracking sheet"),
+    "sheets.failed": ("{code}：跟踪表未能重建：{place}：{cause}",
+                      "{code}: tracking sheet could not be rebuilt: {place}: {cause}"),
+    "sheets.summary": ("共 {total} 卷：重建 {rebuilt}，已是最新 {current}，失败 {failed}",
+                       "{total} volume(s): {rebuilt} rebuilt, {current} up to date, "
+                       "{failed} failed"),
+    "sheets.some_failed": (
+        "{count} 卷（{codes}）的跟踪表未能重建：排除原因后再次运行 dangan sheets rebuild",
+        "The tracking sheets of {count} volume(s) ({codes}) could not be rebuilt: once the "
+        "cause is fixed, run dangan sheets rebuild again"),
 }
