@@ -255,11 +255,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                   "{path} checksum mismatch: expected {expected}, got {actual}"),
     "storage.signed_sheets_left": (
         "“{stage}”已由 {worker} 签字，已记入数据库（{count} 卷：{codes}），不必再签；"
-        "其跟踪表可能未更新：排除原因后，每卷下一次签字时重写（中断的入库在重新运行时补写）",
+        "其跟踪表可能未更新：排除原因后，运行 dangan sheets rebuild 重写，或在每卷下一次签字时重写（中断的入库在重新运行时补写）",
         "“{stage}” is signed by {worker} and recorded in the database ({count} volume(s): "
         "{codes}), no need to sign again; their tracking sheets may be out of date: once the "
-        "cause is fixed, each is rebuilt at the volume's next sign-off (an interrupted "
-        "ingest's rerun writes it)"),
+        "cause is fixed, run dangan sheets rebuild, or each is rebuilt at the volume's next "
+        "sign-off (an interrupted ingest's rerun writes it)"),
     "storage.outside_root": ("路径 {path} 超出存储根目录", "Path {path} is outside the storage root"),
     "storage.masters_protected": ("{path} 是“已扫描”区的母版页面，只有入库（ingest）可以写入，拒绝修改",
                                   "{path} is a master page in 已扫描: only ingest writes it; refused"),
