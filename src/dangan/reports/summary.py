@@ -133,7 +133,8 @@ def summary(ctx: ProjectContext) -> Summary:
                         func.cast(Defect.status.in_(FIXED), Integer).label("fixed"))
                  .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)
                  .where(Defect.project_id == pid, Defect.cause != "original",
-                        Defect.severity == "error").subquery("found"))
+                        Defect.severity == "error", Defect.status != "waived")
+                 .subquery("found"))
         rounds = tuple(sorted(
             (RoundFigures(int(r), int(n), int(f or 0)) for r, n, f in session.execute(
                 select(found.c.round, func.count(), func.sum(found.c.fixed))

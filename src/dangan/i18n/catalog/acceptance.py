@@ -16,11 +16,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "#{rework} sent to {person}; it needs no paper"),
     "qc.returned_needs_paper": (
         "案卷 {code} 已归还档案室（验收发现）：返工 #{rework}（{stage}）要用原件，须等该卷"
-        "再次借出后才能做。借卷登记（dangan borrow new）目前不能再借已归还的案卷，"
+        "再次借出后才能做。借卷登记（dangan borrow create）目前不能再借已归还的案卷，"
         "请项目经理与档案室商定",
         "Volume {code} is already back in the archive room (found at acceptance): rework "
         "#{rework} ({stage}) needs the paper and waits until the volume is borrowed again. "
-        "The borrow register (dangan borrow new) cannot list a returned volume yet: the "
+        "The borrow register (dangan borrow create) cannot list a returned volume yet: the "
         "project manager arranges it with the archive room"),
     "handover.open_defect_line_paper": (
         "#{id} {code} 第 {page} 页 {defect}（{status}；案卷已归还，返工要用原件，须再借出）",
