@@ -47,6 +47,11 @@ def test_money_is_a_number_with_two_decimals(line: Line, tmp_path: Path) -> None
     slips = sheet_rows(path, t("reports.pay.slips"))
     assert slips and all(c.number_format == "#,##0.00" and isinstance(c.value, (int, float))
                          for row in slips for c in row[1:])
+    cover = {r[0].value: r[1] for r in load_workbook(path).worksheets[0].iter_rows(min_row=4)
+             if len(r) > 1}
+    total = cover[t("reports.fact.total")]  # the cover's 合计
+    assert isinstance(total.value, float) and total.number_format == "#,##0.00"
+    assert total.value == pytest.approx(report.total)
     lines = sheet_rows(path, t("reports.pay.lines"))
     amounts = [row[7] for row in lines]
     assert all(c.number_format == "#,##0.00" for c in amounts)
@@ -61,6 +66,10 @@ def test_rates_percent_sizes_in_mb_stages_in_line_order(line: Line, tmp_path: Pa
     path = write_report_xlsx(quality(line.ctx).document("p"), tmp_path / "q.xlsx")
     batch = sheet_rows(path, t("reports.quality.batches"))[0]
     assert batch[3].value == pytest.approx(5 / 6) and batch[3].number_format == "0.0%"
+    cover = {r[0].value: r[1] for r in load_workbook(path).worksheets[0].iter_rows(min_row=4)
+             if len(r) > 1}
+    rate = cover[t("reports.fact.batch_pass_rate")]  # a number shown as a percentage
+    assert rate.value == 0.0 and rate.number_format == "0.0%"
     per_1000 = sheet_rows(path, t("reports.quality.by_worker"))[0][3]
     assert per_1000.number_format == "#,##0.00"
 
@@ -102,6 +111,6 @@ def test_defects_are_labelled_by_when_they_were_found(line: Line) -> None:
     assert rows == {t("reports.quality.line"): 2, t("reports.quality.inspection_no", n=1): 1,
                     t("reports.quality.inspection_no", n=2): 1,
                     t("reports.quality.after_qc"): 2}
-    # errors only (no warning), the waived one found all the same
+    # errors only (no warning), the withdrawn (waived) one recorded in error left out
     found = [(r.round, r.found) for r in summary(line.ctx).rounds]
-    assert found == [(0, 2), (1, 1), (2, 1), (-1, 2)]
+    assert found == [(0, 2), (1, 1), (2, 1), (-1, 1)]

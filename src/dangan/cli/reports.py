@@ -65,7 +65,8 @@ def print_doc(doc: ReportDoc) -> None:
 
     console.print(f"[bold]{escape(doc.title)}[/]")
     for name, value in doc.facts:
-        console.print(escape(t("i18n.with_detail", label=name, detail=value)))
+        console.print(escape(t("i18n.with_detail", label=name,
+                               detail=display(value, doc.fact_kind(name)))))
     for table in doc.tables:
         # headers and cells wrap at any terminal width, never cut to "…"
         view = Table(*(Column(c, overflow="fold") for c in table.columns), title=table.title)

@@ -93,7 +93,7 @@ def write_report_pdf(doc: ReportDoc, path: Path) -> Path:
         Spacer(1, 4 * mm)]
     if doc.facts:
         facts = ReportTable("", ("", ""), tuple((k, v) for k, v in doc.facts))
-        facts_table = Table([[para(_text(k), body), para(_text(v), body)]
+        facts_table = Table([[para(_text(k), body), para(_text(v, doc.fact_kind(k)), body)]
                              for k, v in facts.rows], colWidths=[70 * mm, 90 * mm], hAlign="LEFT")
         facts_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
         story += [facts_table, Spacer(1, 5 * mm)]

@@ -42,8 +42,11 @@ def write_report_xlsx(doc: ReportDoc, path: Path) -> Path:
                     at=datetime.now().strftime("%Y-%m-%d %H:%M"))])
     cover.append([])
     for name, value in doc.facts:
-        cover.append([name, value])
+        cover.append([name, _cell(value)])
         cover.cell(cover.max_row, 1).font = Font(bold=True)
+        kind = NUMBER_FORMATS.get(doc.fact_kind(name), "")
+        if kind and isinstance(value, (int, float)) and not isinstance(value, bool):
+            cover.cell(cover.max_row, 2).number_format = kind
     if doc.fill_in:
         cover.append([])
         cover.append([t("reports.fill_in")])

@@ -37,6 +37,10 @@ class ReportDoc:
     tables: tuple[Table, ...]
     charts: tuple[Chart, ...] = ()
     fill_in: tuple[str, ...] = field(default=())  # blank fields for the manager to write in
+    fact_kinds: dict[str, str] = field(default_factory=dict)  # a fact's name -> its number kind
+
+    def fact_kind(self, name: str) -> str:
+        return self.fact_kinds.get(name, "")
 
 
 NUMBER_FORMATS = {MONEY: "#,##0.00", RATE: "#,##0.00##", PERCENT: "0.0%", INTEGER: "#,##0",

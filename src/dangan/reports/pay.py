@@ -131,7 +131,8 @@ class PayReport:
                          (Table(t("reports.pay.slips"), shead, srows,
                                 ("", *("money",) * 6)),
                           Table(t("reports.pay.lines"), lhead, lrows,
-                                ("", "", "", "", "", "", "rate", "money", ""))))
+                                ("", "", "", "", "", "", "rate", "money", ""))),
+                         fact_kinds={t("reports.fact.total"): "money"})
 
 
 def stage_rates(config: ProjectConfig, stages: tuple[str, ...]) -> dict[str, list[tuple[str, float]]]:

@@ -107,8 +107,9 @@ class Quality:
                  (t("reports.fact.defects"), sum(self.codes.values())),
                  (t("reports.fact.original"), sum(self.original.values())),
                  (t("reports.fact.batch_pass_rate"),
-                  "" if self.batch_pass_rate is None else f"{self.batch_pass_rate:.1%}"))
-        return ReportDoc(t("reports.quality.title"), project, facts, tables)
+                  "" if self.batch_pass_rate is None else self.batch_pass_rate))
+        return ReportDoc(t("reports.quality.title"), project, facts, tables,
+                         fact_kinds={t("reports.fact.batch_pass_rate"): PERCENT})
 
 
 def _per_1000(defects: int, pages: int) -> float:

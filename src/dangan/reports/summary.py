@@ -35,7 +35,7 @@ from dangan.reports.common import (
     local_day,
     pages_of,
 )
-from dangan.reports.document import INTEGER, NUMBER, ReportDoc, Table
+from dangan.reports.document import INTEGER, NUMBER, PERCENT, ReportDoc, Table
 from dangan.services.progress import stored_files
 from dangan.services.project import ProjectContext
 
@@ -84,7 +84,7 @@ class Summary:
             (t("reports.fact.inspections"), self.inspections),
             (t("reports.fact.first_pass"), str(self.first_pass)),
             (t("reports.fact.mean_pass_rate"),
-             "" if self.mean_pass_rate is None else f"{self.mean_pass_rate:.2%}"),
+             "" if self.mean_pass_rate is None else self.mean_pass_rate),
             (t("reports.fact.original"), sum(self.original_errors.values())))
         tables = (
             Table(t("reports.summary.files"), head("area", "form", "files", "megabytes"),
@@ -101,7 +101,8 @@ class Summary:
         )
         return ReportDoc(t("reports.summary.title"), project, facts, tables,
                          fill_in=(t("reports.summary.sign_company"),
-                                  t("reports.summary.sign_client")))
+                                  t("reports.summary.sign_client")),
+                         fact_kinds={t("reports.fact.mean_pass_rate"): PERCENT})
 
 
 def summary(ctx: ProjectContext) -> Summary:
