@@ -48,7 +48,7 @@ def test_a_byte_copy_four_volumes_away_is_reported_once_naming_every_copy(
                          (v[4].archive_code, 4)}, [d.to_dict() for d in report.defects]
     far_copy = dups[(v[4].archive_code, 3)]
     assert far_copy.path == f"{v[4].folder}/0003.jpg" and far_copy.is_error
-    assert f"{v[0].folder}/0005.jpg scanned again" in far_copy.message
+    assert f"the same file as {v[0].folder}/0005.jpg (same SHA-256" in far_copy.message
     assert "byte-for-byte identical files, 3 in all" in far_copy.message
     for copy in (f"{v[0].folder}/0005.jpg", f"{v[4].folder}/0003.jpg",
                  f"{v[8].folder}/0001.jpg"):
@@ -106,7 +106,7 @@ def test_a_copy_of_a_page_ingested_earlier_is_refused_when_its_volume_comes_alon
     assert [(d.volume, d.page, d.path) for d in dups] == [
         (b.archive_code, 2, f"{b.folder}/0002.jpg")]
     assert f"已扫描/{a.folder}/0009.jpg (already ingested)" in dups[0].message
-    assert f"已扫描/{a.folder}/0009.jpg scanned again" in dups[0].message
+    assert f"the same file as 已扫描/{a.folder}/0009.jpg (same SHA-256" in dups[0].message
 
     # a page copied to another page number of an ingested volume, that volume again: one
     # report of the pair (the rescan search finds it in the volume), not one more

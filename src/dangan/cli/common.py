@@ -68,6 +68,20 @@ OptionalProject = typer.Option(None, "-p", "--project", help="cli.opt.project_op
 AsJson = typer.Option(False, "--json", help="cli.opt.json")
 
 
+def default_project() -> Path | None:
+    """The project a command with an optional ``-p`` works on when none is given, found as
+    every command finds it: ``DANGAN_PROJECT``, else the current directory if it is a project
+    home (holds ``dangan.toml``); None when there is none."""
+    import os
+
+    from dangan.config import CONFIG_FILE
+
+    env = os.environ.get(PROJECT_ENV)
+    if env:
+        return Path(env)
+    return Path(".") if Path(CONFIG_FILE).is_file() else None
+
+
 def worker_option(help_key: str = "cli.opt.worker", required: bool = True) -> Any:
     """``-w/--worker NAME``: a registered worker of the line (help says which role)."""
     return typer.Option(... if required else None, "-w", "--worker", help=help_key)

@@ -14,6 +14,7 @@ from dangan.cli.common import (
     OptionalProject,
     Project,
     console,
+    default_project,
     err_console,
     open_ctx,
     print_json,
@@ -72,7 +73,10 @@ def check(
     from dangan.services.intake import check_scan_root
     from dangan.services.scan_lookup import check_options
 
-    ctx = open_ctx(project, read_only=True) if project else None
+    home = project or default_project()
+    ctx = open_ctx(home, read_only=True) if home else None
+    if ctx is None:  # said, so a check meant for a project is not taken for one
+        (err_console if as_json else console).print(escape(t("intake.check.no_project")))
     options = check_options(ctx, rules=_rules(archive_code_rule, folder_rule, page_rule),
                             content=not names_only, workers=workers)
     report = check_scan_root(scan_root, options)

@@ -330,6 +330,26 @@ def _rel(vol: VolumeFolder, name: str) -> str:
     return f"{vol.rel}/{name}" if vol.rel else name
 
 
+@dataclass(frozen=True)
+class Words:
+    """A phrase of a finding kept as its catalogue key: rendered in the language current when
+    the finding's message is (``Defect.rendered``), not when it was found."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return t(self.key, **self.params)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _sha(vol: VolumeResult, entry: PageEntry) -> str | None:
+    info = vol.infos.get(entry.name)
+    return info.sha256 if info is not None and info.sha256 else None
+
+
 def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> dict[str, int]:
     """Flag the later of two scans of one sheet, within a volume and across neighbouring
     volumes (a sheet scanned again into the next folder), whatever the second scan's skew,
@@ -364,10 +384,15 @@ def duplicate_defects(volumes: Sequence[VolumeResult], rules: NamingRules) -> di
         copies = ("" if len(dup.copies) <= 2 else t(
             "defect.duplicate_copies", count=len(dup.copies),
             pages=join(name_in(vol, c) for c in dup.copies)))
+        other = name_in(vol, dup.other)
+        # the same bytes: one file copied twice, not a sheet scanned twice (said as such)
+        same = _sha(vol, entry) is not None and _sha(vol, entry) == _sha(*pages[dup.other][1:])
+        kind = "identical" if same else "rescan"
         vol.folder.defects.append(make_defect(
             dc.DUPLICATE_IMAGE, path=_rel(vol.folder, entry.name),
-            volume=vol.folder.archive_code, page=entry.page_no, other=name_in(vol, dup.other),
-            copies=copies))
+            volume=vol.folder.archive_code, page=entry.page_no, other=other,
+            copies=copies, what=Words(f"intake.dup.{kind}", {"other": other}),
+            advice=Words(f"intake.dup.{kind}_advice")))
     return sheets
 
 
@@ -407,7 +432,9 @@ def identical_defects(volumes: Sequence[VolumeResult], rules: NamingRules,
             other = first if ingested or run[0][0] is not vol else run[0][1].name
             vol.folder.defects.append(make_defect(
                 dc.DUPLICATE_IMAGE, path=path, volume=vol.folder.archive_code,
-                page=entry.page_no, other=other, copies=copies))
+                page=entry.page_no, other=other, copies=copies,
+                what=Words("intake.dup.identical", {"other": other}),
+                advice=Words("intake.dup.identical_advice")))
 
 
 def run_check(root: str, options: CheckOptions,

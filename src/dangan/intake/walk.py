@@ -27,6 +27,7 @@ from dangan.domain.naming import (
 from dangan.domain.pages import PageFile, sequence_problems
 from dangan.errors import NamingError
 from dangan.i18n import t
+from dangan.intake.folder_segments import segment_count_detail
 
 INTERNAL_PREFIX = ".dangan-"  # journals, receipts, removed pages: ours, never pages
 JUNK_NAMES = frozenset({"thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db"})
@@ -110,6 +111,12 @@ class VolumeFolder:
     def label(self) -> str:
         return self.archive_code or self.name
 
+    @property
+    def where(self) -> str:
+        """The folder's location in a finding: its path under the scan root, or its own
+        name when it is the folder checked (never ``.``)."""
+        return self.rel or self.name
+
 
 @dataclass
 class Listing:
@@ -170,9 +177,21 @@ class Walker:
         return listing
 
     def _looks_like_volume(self, name: str, entries: list[os.DirEntry[str]]) -> bool:
+        """A folder named as a volume, or one holding page files — unless it also holds
+        folders named as volumes: then it is a level above them (the scan root, a grouping
+        folder) and its page files are strays (``_walk_dir``), not a volume of their own."""
         if self.loose.match(name) is not None and is_utf8(name):
             return True
-        return any(_is_file(e) and self._image_ext(e.name) for e in entries)
+        if not any(_is_file(e) and self._image_ext(e.name) for e in entries):
+            return False
+        return not any(self._named_volume(e) for e in entries)
+
+    def _named_volume(self, entry: os.DirEntry[str]) -> bool:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            return False
+        return is_dir and is_utf8(entry.name) and self.loose.match(entry.name) is not None
 
     def _image_ext(self, name: str) -> bool:
         _stem, dot, ext = name.rpartition(".")
@@ -204,6 +223,10 @@ class Walker:
                                                         levels=MAX_DEPTH + 1))
                 else:
                     self._walk_dir(entry.path, child_rel, children, listing, depth + 1)
+            elif _is_file(entry) and self._image_ext(name):
+                # a page file beside volume folders: in no volume, so it is never ingested
+                listing.defects.append(_path_defect(
+                    child_rel, name, "root_page" if not rel else "loose_page"))
             elif _is_file(entry):
                 listing.defects.append(make_defect(dc.STRAY_FILE, path=child_rel, name=name))
             else:
@@ -212,33 +235,37 @@ class Walker:
     def _folder_defects(self, vol: VolumeFolder) -> None:
         name = vol.name
         if not is_utf8(name):
-            vol.defects.append(_path_defect(vol.rel or ".", name, "non_utf8"))
+            vol.defects.append(_path_defect(vol.where, name, "non_utf8"))
             return
         if ".." in name:
-            vol.defects.append(_path_defect(vol.rel or ".", name, "dotdot"))
+            vol.defects.append(_path_defect(vol.where, name, "dotdot"))
         raw = self.loose.match(name)
-        if raw is None:
-            vol.defects.append(make_defect(dc.BAD_FOLDER_NAME, path=vol.rel or ".", name=name,
-                                           detail=self.loose.diagnose(name)))
-            return
+        if raw is None or self.rules.folder.match(name) is None:
+            # a segment too few or too many: said as such, not as the segment after it
+            counted = segment_count_detail(self.rules, name)
+            if counted is not None or raw is None:
+                vol.defects.append(make_defect(dc.BAD_FOLDER_NAME, path=vol.where, name=name,
+                                               detail=counted or self.loose.diagnose(name)))
+                return
+        assert raw is not None
         code_text = raw["archive_code_text"]
         try:
             folder = self.rules.parse_folder(name)
         except NamingError:
             vol.defects.append(make_defect(
-                dc.BAD_ARCHIVE_CODE, path=vol.rel or ".", volume=code_text, code=code_text,
+                dc.BAD_ARCHIVE_CODE, path=vol.where, volume=code_text, code=code_text,
                 detail=self.rules.archive_code.diagnose(code_text)))
             return
         vol.archive_code = folder.archive_code
         vol.borrow_batch = folder.borrow_batch
         vol.work_batch = folder.work_batch
         if self.expected is not None and folder.archive_code not in self.expected:
-            vol.defects.append(make_defect(dc.UNKNOWN_VOLUME, path=vol.rel or ".",
+            vol.defects.append(make_defect(dc.UNKNOWN_VOLUME, path=vol.where,
                                            volume=folder.archive_code))
         elif isinstance(self.expected, VolumeList):
             details = _folder_disagrees(folder, self.expected)
             if details:
-                vol.defects.append(make_defect(dc.FOLDER_MISMATCH, path=vol.rel or ".",
+                vol.defects.append(make_defect(dc.FOLDER_MISMATCH, path=vol.where,
                                                volume=folder.archive_code, name=name,
                                                detail="；".join(details)))
 
@@ -281,7 +308,19 @@ class Walker:
             vol.defects.append(make_defect(dc.BAD_FILE_NAME, path=frel, volume=code, name=fname,
                                            detail=detail))
             return
-        stem, dot, ext = fname.rpartition(".")
+        trimmed = fname.rstrip(". ")
+        trailing = trimmed != fname and bool(trimmed)
+        stem, dot, ext = trimmed.rpartition(".")
+        if trailing and dot and ext.lower() in self.extensions \
+                and self.rules.page_file.match(stem) is not None:
+            # "0003.jpg." / "0005.JPG ": a page whose name a Windows or SMB copy left with a
+            # dot or space after it (Windows itself hides them); an error, so the volume waits
+            # for the rename and no page is left behind; counted as its page meanwhile
+            vol.defects.append(make_defect(
+                dc.BAD_FILE_NAME, path=frel, volume=code, name=fname,
+                detail=t("intake.reason.trailing_char", name=trimmed)))
+        else:
+            stem, dot, ext = fname.rpartition(".")
         if fname.lower() in JUNK_NAMES or fname.startswith("._") or not dot \
                 or ext.lower() not in self.extensions:
             vol.defects.append(make_defect(dc.STRAY_FILE, path=frel, volume=code, name=fname))
@@ -317,13 +356,14 @@ class Walker:
 
     def _sequence_defects(self, vol: VolumeFolder) -> None:
         code = vol.archive_code
-        rel = vol.rel or "."
+        rel = vol.where
         report = sequence_problems(p.as_page_file() for p in vol.pages)
         for gap in report.gaps:
             for n in range(gap.page_no, gap.page_no + gap.count):
                 vol.defects.append(make_defect(
                     dc.MISSING_PAGE, path=_join(vol.rel, self.rules.page_file_name(n, self.fmt)),
-                    volume=code, page=n, before=gap.before or "-", after=gap.after or "-"))
+                    volume=code, page=n, before=gap.before or "", after=gap.after or "",
+                    edges=_edges(gap.before, gap.after)))
         for page_no, names in report.duplicates:
             vol.defects.append(make_defect(dc.DUPLICATE_PAGE_NO, path=_join(vol.rel, names[-1]),
                                            volume=code, page=page_no, files="、".join(names)))
@@ -347,10 +387,19 @@ class Walker:
                 continue
             other = seen.get(vol.archive_code)
             if other is not None:
-                vol.defects.append(make_defect(dc.DUPLICATE_VOLUME, path=vol.rel or ".",
+                vol.defects.append(make_defect(dc.DUPLICATE_VOLUME, path=vol.where,
                                                volume=vol.archive_code, other=other.rel))
             else:
                 seen[vol.archive_code] = vol
+
+
+def _edges(before: int | None, after: int | None) -> str:
+    """Where a missing page lies, in words: between two pages, before the first, after one."""
+    if before and after:
+        return t("intake.missing.between", before=before, after=after)
+    if after:
+        return t("intake.missing.first", after=after)
+    return t("intake.missing.last", before=before) if before else ""
 
 
 def _folder_disagrees(folder: FolderName, listed: VolumeList) -> list[str]:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from dangan.services.delivery.packaging import PKG_TMP
 from dangan.services.ingest_markers import PENDING, SCANNED_KEY
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
+from dangan.storage.atomic import TMP_PREFIX
 
 
 def unfinished_ingests(ctx: ProjectContext, everywhere: bool = False) -> list[str]:
@@ -59,7 +61,8 @@ class FixityReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)  # files that differ or are missing
     # work left unfinished, named as such (an ingest before its sheet and receipt, a packaging
-    # run before its rename): no stored file differs, the rerun finishes it
+    # run before its rename, a copy's temporary files): no stored file differs, the rerun
+    # finishes it
     unfinished: list[str] = field(default_factory=list)
     # stored files in an area of recorded files that the database does not record (a
     # database older than the storage: restored from an older backup beside newer files)
@@ -93,6 +96,32 @@ def unrecorded_files(ctx: ProjectContext, recorded: set[str], sheets: set[str],
     return out
 
 
+def leftover_temporaries(ctx: ProjectContext, area: str | None = None) -> list[str]:
+    """The temporary files a write stopped midway left in the recorded areas (a copy killed
+    during ``ingest``: ``.dangan-tmp-*`` beside the masters), one line per folder with their
+    count and size. Never masters nor recorded; the rerun removes them (``ingest`` clears its
+    volume folder's before it copies). One listing of each area, no file read."""
+    out: list[str] = []
+    for a in RECORDED_AREAS:
+        if area and a.key != area:
+            continue
+        base = ctx.storage.path(a.value)
+        if not ctx.storage.fs.exists(base):
+            continue
+        by_folder: dict[str, list[int]] = {}
+        for full, info in sorted(ctx.storage.fs.find(base, detail=True).items()):
+            if posixpath.basename(full).startswith(TMP_PREFIX):
+                folder = posixpath.dirname(ctx.storage.relative(full))
+                count_size = by_folder.setdefault(folder, [0, 0])
+                count_size[0] += 1
+                count_size[1] += int(info.get("size") or 0)
+        key = "intake.fixity.temporaries_scanned" if a is Area.SCANNED \
+            else "intake.fixity.temporaries"
+        out += [t(key, folder=folder, count=count, mb=f"{size / 1e6:.1f}")
+                for folder, (count, size) in by_folder.items()]
+    return out
+
+
 def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
     """Re-read every recorded file and compare with its checksum; raise IntegrityError if any differ."""
     with ctx.transaction() as session:
@@ -109,6 +138,7 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
     for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
         if _ingest_unfinished(ctx, code, folder_name):
             report.unfinished.append(t("faults.ingest_unfinished", volume=code))
+    report.unfinished += leftover_temporaries(ctx, area)
     good: list[int] = []
     for fid, rel, sha, size in files:
         report.checked += 1

@@ -1,0 +1,64 @@
+"""A copy killed midway (``kill -9`` during ``ingest``) leaves ``.dangan-tmp-*`` files beside
+the masters: ``fixity`` names them as unfinished work, per folder with their count and size
+(exit 8 with every recorded file matching), and the rerun of ``ingest`` removes them. The
+conflict of a rerun says the scan folder's source differs from the master already stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dangan.domain import workflow as wf
+from dangan.errors import IntegrityError
+from dangan.i18n import t
+from dangan.samples import SetTruth, generate_set
+from dangan.services.fixity import fixity
+from dangan.services.intake import ingest
+from dangan.services.project import ProjectContext
+from dangan.storage import Area
+from faults.support import scan_root_with
+from workflow.helpers import actor, line_to
+
+
+@pytest.fixture(scope="module")
+def one_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SetTruth]:
+    root = tmp_path_factory.mktemp("scans") / "scan"
+    return root, generate_set(root, 1, seed=11, pages=(3, 3), p_blank=0.0, p_duplicate=0.0)
+
+
+def test_temporaries_of_a_killed_copy_are_unfinished_work_and_the_rerun_clears_them(
+        project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
+    src, truth = one_volume
+    root = scan_root_with(project, src, truth.volumes, tmp_path / "scan")
+    line_to(project, wf.SCAN)
+    scanner = actor(project, "张扫")
+    folder = truth.volumes[0].folder
+    scanned = Path(project.storage.root) / Area.SCANNED.value / folder
+    scanned.mkdir(parents=True)
+    for k in range(2):  # what a copy killed with kill -9 leaves (no page recorded yet)
+        (scanned / f".dangan-tmp-{k:032x}-000{k + 1}.jpg").write_bytes(b"\xff" * 1_500_000)
+    with pytest.raises(IntegrityError) as err:
+        fixity(project)
+    assert err.value.key == "intake.fixity.unfinished"
+    assert err.value.details == [t("intake.fixity.temporaries_scanned",
+                                   folder=f"{Area.SCANNED.value}/{folder}", count=2, mb="3.0")]
+    ingest(project, scanner, root, workers=1)  # the rerun removes them
+    assert not list(scanned.glob(".dangan-tmp-*"))
+    assert fixity(project).checked == 3
+
+
+def test_a_rerun_conflict_says_the_scan_folder_differs_from_the_stored_master(
+        project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
+    src, truth = one_volume
+    root = scan_root_with(project, src, truth.volumes, tmp_path / "scan")
+    line_to(project, wf.SCAN)
+    scanner = actor(project, "张扫")
+    ingest(project, scanner, root, workers=1)
+    with open(root / truth.volumes[0].folder / "0002.jpg", "ab") as fh:
+        fh.write(b"\x00")
+    [vol] = ingest(project, scanner, root, workers=1).volumes
+    assert vol.state == "conflict"
+    [line] = [x for x in vol.message.splitlines() if "0002.jpg" in x]
+    assert "扫描文件夹中的同名文件与已入库的母版" in line and "母版保持不变" in line
+    assert "已改变" not in vol.message
