@@ -98,4 +98,4 @@ def test_qc_record_on_a_returned_volume_says_the_rework_waits_for_the_paper(
         rework_id = session.scalar(select(Rework.id))
     said = t("qc.returned_needs_paper", code=code, rework=rework_id, stage=t("stage.scan"))
     assert " ".join(said.split()) in " ".join(done.stdout.split()), done.stdout
-    assert "dangan borrow new" in done.stdout
+    assert "dangan borrow create" in done.stdout

@@ -22,7 +22,7 @@ from dangan.cli.common import (
     worker_option,
 )
 from dangan.cli.workflow import dump, resolve_actor
-from dangan.i18n import catalogue, join, t
+from dangan.i18n import defect_label, join, t
 
 qc_app = typer.Typer(help="cli.help.qc", no_args_is_help=True)
 rework_app = typer.Typer(help="cli.help.rework", no_args_is_help=True)
@@ -199,17 +199,6 @@ def _print_accepted(accepted: list[dict[str, object]], left_open: int) -> None:
         console.print(escape(t("qc.warnings_accepted", count=len(lines), code=code, pages=join(lines))))
     if left_open:
         console.print(escape(t("qc.warnings_left_open", count=left_open)))
-
-
-def defect_label(code: str) -> str:
-    """A defect type by its plain name: ``defect.<code>.label`` when the type's message has
-    parameters (``defect.<code>`` is then a sentence about one page), else that message;
-    the code itself when the catalogue has neither."""
-    texts = catalogue()
-    if f"defect.{code}.label" in texts:
-        return t(f"defect.{code}.label")
-    pair = texts.get(f"defect.{code}")
-    return t(f"defect.{code}") if pair is not None and "{" not in pair[0] else code
 
 
 @rework_app.command("done")

@@ -78,6 +78,19 @@ def t(key: str, /, **params: Any) -> str:
         return f"{text} {params}"
 
 
+def label(key: str, fallback: str) -> str:
+    """A catalogue text without parameters, else ``fallback`` (a code shown as it is)."""
+    pair = catalogue().get(key)
+    return t(key) if pair is not None and "{" not in pair[0] else fallback
+
+
+def defect_label(code: str) -> str:
+    """A defect type by its plain name: ``defect.<code>.label`` (when the type's message has
+    parameters it is a sentence about one page), else that message; the code itself when the
+    catalogue has neither."""
+    return label(f"defect.{code}.label", label(f"defect.{code}", code))
+
+
 def join(items: Iterable[object]) -> str:
     """Items listed in a sentence: separated by 、 in Chinese, by ", " in English."""
     return t("i18n.list_sep").join(str(item) for item in items)

@@ -23,6 +23,8 @@ from dangan.db.models import Item, QCInspection, StageEvent, StoredFile, Volume,
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import InputError
+from dangan.i18n import defect_label as defect_label
+from dangan.i18n import label as label
 from dangan.storage.areas import Area
 
 UNITS = ("page", "volume", "item")
@@ -277,19 +279,6 @@ def found_order(when: int) -> int:
 
 def round2(value: float) -> float:
     return round(value + 0.0, 2)
-
-
-def label(key: str, fallback: str) -> str:
-    """A catalogue text without parameters, else ``fallback`` (a code shown as it is)."""
-    from dangan.i18n import catalogue, t
-
-    pair = catalogue().get(key)
-    return t(key) if pair is not None and "{" not in pair[0] else fallback
-
-
-def defect_label(code: str) -> str:
-    """A defect type's name: its plain label, else its message when that has no parameters."""
-    return label(f"defect.{code}.label", label(f"defect.{code}", code))
 
 
 def verdict_label(decision: str | None) -> str:

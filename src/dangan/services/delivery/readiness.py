@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Defect, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
-from dangan.i18n import t
+from dangan.i18n import defect_label, t
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
 
@@ -53,7 +53,7 @@ def _refuse_open_defects(session: Session, ids: dict[int, str]) -> None:
     lines = [t("handover.open_defect_line_paper" if d.volume_id in returned
                and d.stage in PAPER_STAGES else "handover.open_defect_line",
                id=d.id, code=ids[d.volume_id or 0],
-               page=d.page_no if d.page_no is not None else "-", defect=d.code,
+               page=d.page_no if d.page_no is not None else "-", defect=defect_label(d.code),
                status=t(f"qc.defect_status.{d.status}")) for d in rows]
     raise StateError("handover.open_defects", count=len(rows),
                      ids="、".join(f"#{d.id}" for d in rows[:MAX_NAMED]), details=lines)

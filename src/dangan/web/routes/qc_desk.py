@@ -22,7 +22,7 @@ from dangan.db.models import Defect, Item, QCInspection, Rework, StageEvent, Vol
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, InputError, NotFoundError
-from dangan.i18n import catalogue, current_language, t
+from dangan.i18n import defect_label, t
 from dangan.services import engine, qc, rework
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
@@ -35,14 +35,6 @@ from dangan.web.templating import render
 router = APIRouter(include_in_schema=False)
 QCAccount = Annotated[sec.Account, Depends(require_role(wf.QC_INSPECTOR))]
 CAUSES = ("worker", "original")
-
-
-def defect_label(code: str) -> str:
-    pair = catalogue().get(f"defect.{code}")
-    if pair is None:
-        return code
-    text = pair[1] if current_language() == "en" else pair[0]
-    return text.split("：")[0].split(":")[0]
 
 
 def defect_choices() -> list[tuple[str, str]]:
