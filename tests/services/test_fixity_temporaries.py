@@ -48,6 +48,24 @@ def test_temporaries_of_a_killed_copy_are_unfinished_work_and_the_rerun_clears_t
     assert fixity(project).checked == 3
 
 
+def test_a_rerun_over_a_recorded_volume_clears_the_temporaries_left_beside_it(
+        project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
+    src, truth = one_volume
+    root = scan_root_with(project, src, truth.volumes, tmp_path / "scan")
+    line_to(project, wf.SCAN)
+    scanner = actor(project, "张扫")
+    ingest(project, scanner, root, workers=1)
+    scanned = Path(project.storage.root) / Area.SCANNED.value / truth.volumes[0].folder
+    (scanned / f".dangan-tmp-{1:032x}-0002.jpg").write_bytes(b"\xff" * 1000)
+    with pytest.raises(IntegrityError) as err:
+        fixity(project)
+    assert err.value.key == "intake.fixity.unfinished"
+    [vol] = ingest(project, scanner, root, workers=1).volumes  # as fixity advises
+    assert vol.state == "unchanged"
+    assert not list(scanned.glob(".dangan-tmp-*"))
+    assert fixity(project).checked == 3
+
+
 def test_a_rerun_conflict_says_the_scan_folder_differs_from_the_stored_master(
         project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
     src, truth = one_volume

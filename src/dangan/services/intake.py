@@ -275,7 +275,7 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     errors = [d for d in vol.defects if d.is_error]
     label = folder.label
     if os.path.exists(os.path.join(folder.path, rn.JOURNAL)):
-        errors.append(make_defect(BAD_PATH, path=folder.rel or ".", volume=label,
+        errors.append(make_defect(BAD_PATH, path=folder.rel or folder.name, volume=label,
                                   name=rn.JOURNAL, reason=t("intake.reason.renumber_pending")))
     if errors or folder.archive_code is None:
         return VolumeIngest(label, "refused", defects=errors,
@@ -300,6 +300,8 @@ def ingest_volume(ctx: ProjectContext, actor: Actor, vol: VolumeResult,
     remarks = "；".join(problems)
     sign_data = {"pages": len(pages), "problems": list(problems)}
     if recorded:
+        # a copy killed after every page was recorded (its rename done, a temporary left)
+        ctx.storage.remove_stale_temporaries(base) if ctx.storage.exists(base) else None
         result = compare_recorded(ctx, code, base, pages, recorded)
         if result.state != "unchanged":
             return result
