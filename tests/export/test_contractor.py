@@ -20,6 +20,12 @@ def test_init_writes_the_setting_and_it_is_read(tmp_path: Path, template: str) -
     toml = ctx.home / "dangan.toml"
     text = toml.read_text("utf-8")
     assert 'contractor = ""' in text and "加工单位" in text
+    lines = text.splitlines()
+    # the id init writes sits after the name, never between the comment and its setting
+    at = next(i for i, line in enumerate(lines) if line.startswith("contractor"))
+    assert lines[at - 1].startswith("#") and "加工单位" in "".join(lines[at - 3:at])
+    name = next(i for i, line in enumerate(lines) if line.startswith("name ="))
+    assert lines[name + 1].startswith(f'id = "{ctx.config.project.id}"')
     assert ctx.config.project.contractor == ""
     assert ctx.config.project.source_organization == "某县档案馆"
     toml.write_text(text.replace('contractor = ""', 'contractor = "某数字化服务有限公司"'), "utf-8")

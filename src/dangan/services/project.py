@@ -132,18 +132,12 @@ def _set_project_id(doc: tomlkit.TOMLDocument, project_id: str) -> None:
     if "id" in table:
         table["id"] = project_id
         return
-    keys = list(table.keys())
-    after = keys.index("name") + 1 if "name" in keys else len(keys)
-    table.add("id", project_id) if after >= len(keys) else _insert_at(table, after, project_id)
-
-
-def _insert_at(table: tomlkit.items.Table, index: int, project_id: str) -> None:
-    rest = [(k, table[k]) for k in list(table.keys())[index:]]
-    for k, _ in rest:
-        del table[k]
-    table.add("id", project_id)
-    for k, v in rest:
-        table.add(k, v)
+    if "name" not in table:
+        table.add("id", project_id)
+        return
+    # tomlkit's container inserts beside a key and keeps every comment where it stands (a
+    # delete-and-add of the keys after ``name`` left their comments behind, above ``id``)
+    table.value._insert_after("name", "id", project_id)
 
 
 def init_project(home: Path, template: str = "court", name: str | None = None,
