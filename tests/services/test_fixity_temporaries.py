@@ -13,6 +13,7 @@ from dangan.domain import workflow as wf
 from dangan.errors import IntegrityError
 from dangan.i18n import t
 from dangan.samples import SetTruth, generate_set
+from dangan.services.engine import Actor
 from dangan.services.fixity import fixity
 from dangan.services.intake import ingest
 from dangan.services.project import ProjectContext
@@ -27,12 +28,19 @@ def one_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SetTruth
     return root, generate_set(root, 1, seed=11, pages=(3, 3), p_blank=0.0, p_duplicate=0.0)
 
 
-def test_temporaries_of_a_killed_copy_are_unfinished_work_and_the_rerun_clears_them(
-        project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
+def at_scan(project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]
+            ) -> tuple[Path, Actor]:
+    """The volume in a scan root, its batch at 扫描 held by 张扫."""
     src, truth = one_volume
     root = scan_root_with(project, src, truth.volumes, tmp_path / "scan")
     line_to(project, wf.SCAN)
-    scanner = actor(project, "张扫")
+    return root, actor(project, "张扫")
+
+
+def test_temporaries_of_a_killed_copy_are_unfinished_work_and_the_rerun_clears_them(
+        project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
+    root, scanner = at_scan(project, tmp_path, one_volume)
+    truth = one_volume[1]
     folder = truth.volumes[0].folder
     scanned = Path(project.storage.root) / Area.SCANNED.value / folder
     scanned.mkdir(parents=True)
@@ -50,10 +58,8 @@ def test_temporaries_of_a_killed_copy_are_unfinished_work_and_the_rerun_clears_t
 
 def test_a_rerun_over_a_recorded_volume_clears_the_temporaries_left_beside_it(
         project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
-    src, truth = one_volume
-    root = scan_root_with(project, src, truth.volumes, tmp_path / "scan")
-    line_to(project, wf.SCAN)
-    scanner = actor(project, "张扫")
+    root, scanner = at_scan(project, tmp_path, one_volume)
+    truth = one_volume[1]
     ingest(project, scanner, root, workers=1)
     scanned = Path(project.storage.root) / Area.SCANNED.value / truth.volumes[0].folder
     (scanned / f".dangan-tmp-{1:032x}-0002.jpg").write_bytes(b"\xff" * 1000)
@@ -68,10 +74,8 @@ def test_a_rerun_over_a_recorded_volume_clears_the_temporaries_left_beside_it(
 
 def test_a_rerun_conflict_says_the_scan_folder_differs_from_the_stored_master(
         project: ProjectContext, tmp_path: Path, one_volume: tuple[Path, SetTruth]) -> None:
-    src, truth = one_volume
-    root = scan_root_with(project, src, truth.volumes, tmp_path / "scan")
-    line_to(project, wf.SCAN)
-    scanner = actor(project, "张扫")
+    root, scanner = at_scan(project, tmp_path, one_volume)
+    truth = one_volume[1]
     ingest(project, scanner, root, workers=1)
     with open(root / truth.volumes[0].folder / "0002.jpg", "ab") as fh:
         fh.write(b"\x00")

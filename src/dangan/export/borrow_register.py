@@ -156,13 +156,20 @@ def write_borrow_register(info: BorrowBatchInfo, path: Path, project: str = "") 
     signed at borrowing; problems noted after signing are in the last column (后补记录),
     each with its time and the person who noted it."""
     title = f"{t('borrow.register_title')}（{t('workflow.form.borrow_batch')} {info.no}）"
+    return write_register_form(info, path, project, title, returning=False)
+
+
+def write_register_form(info: BorrowBatchInfo, path: Path, project: str, title: str, *,
+                        returning: bool) -> Path:
+    """The register's table (with its 后补记录 column) under ``title``, signed for the
+    borrowing or the return: .xlsx or .pdf by the file suffix."""
     columns = [*register_columns(), t("borrow.later_notes_column")]
     rows = [[*row, later] for row, later in zip(register_rows(info), later_note_lines(info),
                                                 strict=True)]
     if path.suffix.lower() == ".pdf":
         return write_table_pdf(path, title, header_lines(info, project), columns, rows,
-                               signature_lines(info, returning=False),
+                               signature_lines(info, returning=returning),
                                widths=(10, 40, 48, 32, 12, 40, 26, 56))
     return write_table_xlsx(path, title, header_lines(info, project), columns, rows,
-                            signature_lines(info, returning=False),
+                            signature_lines(info, returning=returning),
                             widths=(6, 22, 30, 18, 8, 24, 18, 36))
