@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,10 +55,17 @@ def _text_cells(data: bytes) -> dict[str, str]:
 
 
 @pytest.fixture
-def hostile(any_project: ProjectContext, tmp_path: Path) -> tuple[ProjectContext, str]:
+def hostile(any_project: ProjectContext) -> Iterator[tuple[ProjectContext, str]]:
     ctx = with_pay_rules(any_project)
+    # a worker's name holds at most 100 characters: the image lies at a short path
+    with tempfile.TemporaryDirectory(prefix="m", dir="/tmp") as short:
+        worker = f'<img src="{_scan(Path(short))}" width="300"/>'
+        assert len(worker) <= 100
+        yield from _hostile(ctx, worker)
+
+
+def _hostile(ctx: ProjectContext, worker: str) -> Iterator[tuple[ProjectContext, str]]:
     line = ReportLine(ctx, volumes=2, pages=10)
-    worker = f'<img src="{_scan(tmp_path)}" width="300" height="420"/>'
     line.people(**{worker: [wf.SCAN_OPERATOR], "项经": [wf.PROJECT_MANAGER]})
     when = datetime.now(UTC) - timedelta(minutes=5)
     line.sign(worker, wf.SCAN, ["V1", "V2"], when)
@@ -67,7 +75,7 @@ def hostile(any_project: ProjectContext, tmp_path: Path) -> tuple[ProjectContext
                              volume_id=line.volume_ids["V1"], person="项经", remarks=note,
                              at=when))
     add_user(ctx, "manager", PASSWORD, worker="项经", roles=[wf.PROJECT_MANAGER])
-    return ctx, worker
+    yield ctx, worker
 
 
 @pytest.fixture

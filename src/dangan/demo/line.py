@@ -210,12 +210,24 @@ def _finish_rework(ctx: ProjectContext, code: str) -> int:
             _retouch_again(ctx, resolve_actor(ctx, worker), item.archive_code, item.page_no)
             # the volume's delivery is built again from the corrected page while the rework
             # is open (a package older than the volume's retouch is refused at handover)
-            packager = resolve_actor(ctx, _any_worker(ctx, wf.UPLOAD))
-            packaging = importlib.import_module("dangan.services.delivery.packaging")
-            for form in ctx.config.delivery.forms:
-                packaging.package(ctx, packager, form, item.archive_code)
+            if _packaged(ctx, item.archive_code):  # a line run without a catalogue packs none
+                packager = resolve_actor(ctx, _any_worker(ctx, wf.UPLOAD))
+                packaging = importlib.import_module("dangan.services.delivery.packaging")
+                for form in ctx.config.delivery.forms:
+                    packaging.package(ctx, packager, form, item.archive_code)
         rework.complete_rework(ctx, resolve_actor(ctx, worker), item.id, "已返工更正")
     return len(items)
+
+
+def _packaged(ctx: ProjectContext, archive_code: str) -> bool:
+    """Whether the volume's delivery was built (files stored in 已上传)."""
+    from dangan.db.models import StoredFile
+    from dangan.storage import Area
+
+    with ctx.transaction() as session:
+        return session.scalar(select(StoredFile.id).join(Volume, Volume.id == StoredFile.volume_id)
+                              .where(Volume.archive_code == archive_code,
+                                     StoredFile.area == Area.UPLOADED.key).limit(1)) is not None
 
 
 def _retouch_again(ctx: ProjectContext, worker: Actor, archive_code: str,

@@ -16,6 +16,8 @@ from dangan.errors import ConflictError, InputError, NotFoundError
 from dangan.i18n import catalogue, t
 from dangan.services.project import ProjectContext
 
+NAME_MAX = Worker.__table__.c.name.type.length  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class WorkerInfo:
@@ -48,6 +50,8 @@ def add_worker(ctx: ProjectContext, name: str, roles: Iterable[str]) -> WorkerIn
     name = name.strip()
     if not name:
         raise InputError("workflow.worker_name_empty")
+    if len(name) > NAME_MAX or not name.replace("\u3000", " ").isprintable():  # as signed
+        raise InputError("workflow.worker_name_invalid", name=name[:NAME_MAX], most=NAME_MAX)
     wanted = [parse_role(r) for r in roles]
     if not wanted:
         raise InputError("workflow.worker_needs_role")

@@ -44,6 +44,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- workers ---
     "workflow.unknown_role": ("未知岗位 {role}，可选：{choices}", "Unknown role {role}; choose from: {choices}"),
     "workflow.worker_name_empty": ("姓名不能为空", "The name must not be empty"),
+    "workflow.worker_name_invalid": ("姓名“{name}”不能登记：最多 {most} 个字符，不含控制字符",
+                                     "The name “{name}” cannot be registered: at most {most} "
+                                     "characters, no control characters"),
     "workflow.worker_needs_role": ("至少指定一个岗位（--role）", "Give at least one role (--role)"),
     "workflow.worker_not_found": ("没有登记人员 {name}（请先 dangan worker add）",
                                   "No worker named {name} (register with dangan worker add)"),
