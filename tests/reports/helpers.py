@@ -149,3 +149,17 @@ class Line:
         from dangan.reports.pay import set_mentor
 
         set_mentor(self.ctx, name, mentor, until)
+
+
+def pay_line(ctx: ProjectContext, *, inspector: bool = False) -> Line:
+    """The pay tests' line: 老张 and his probationer 小李 (mentored until 20 Nov) scanning,
+    赵修 retouching, 钱标 indexing, 郑经理 managing (and 孙检 inspecting); V1 holds 4 items."""
+    line = Line(with_pay_rules(ctx))
+    people = {"老张": ["scan_operator"], "小李": ["scan_operator"], "赵修": ["retoucher"],
+              "钱标": ["indexer"], "郑经理": ["project_manager"]}
+    if inspector:
+        people["孙检"] = ["qc_inspector"]
+    line.people(**people)
+    line.mentor("小李", "老张", date(2026, 11, 20))
+    line.items("V1", 4)
+    return line

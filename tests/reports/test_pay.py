@@ -11,7 +11,7 @@ import pytest
 from dangan.errors import InputError, StateError
 from dangan.reports.common import parse_period
 from dangan.reports.pay import close_period, pay_report, stage_rates
-from reports.helpers import Line, at, with_pay_rules
+from reports.helpers import Line, at, pay_line
 
 NOV, DEC = parse_period("2026-11"), parse_period("2026-12")
 LATER = date(2027, 3, 1)  # "today" when the periods are closed: all of them have ended
@@ -29,13 +29,7 @@ def slips(report):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def line(any_project):  # type: ignore[no-untyped-def]
-    ctx = with_pay_rules(any_project)
-    line = Line(ctx)
-    line.people(老张=["scan_operator"], 小李=["scan_operator"], 赵修=["retoucher"],
-                钱标=["indexer"], 郑经理=["project_manager"])
-    line.mentor("小李", "老张", date(2026, 11, 20))
-    line.items("V1", 4)
-    return line
+    return pay_line(any_project)
 
 
 def seed_november(line: Line) -> dict[str, int]:

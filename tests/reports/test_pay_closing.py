@@ -13,19 +13,13 @@ from dangan.i18n import t
 from dangan.reports.common import parse_period
 from dangan.reports.dashboard import dashboard
 from dangan.reports.pay import close_period, pay_report
-from reports.helpers import Line, at, with_pay_rules
+from reports.helpers import Line, at, pay_line
 from reports.test_pay import DEC, LATER, NOV, seed_november
 
 
 @pytest.fixture
 def line(any_project):  # type: ignore[no-untyped-def]
-    ctx = with_pay_rules(any_project)
-    line = Line(ctx)
-    line.people(老张=["scan_operator"], 小李=["scan_operator"], 赵修=["retoucher"],
-                钱标=["indexer"], 郑经理=["project_manager"])
-    line.mentor("小李", "老张", date(2026, 11, 20))
-    line.items("V1", 4)
-    return line
+    return pay_line(any_project)
 
 
 def test_a_period_closes_only_once_it_has_ended(line: Line) -> None:

@@ -23,7 +23,7 @@ from dangan.reports.productivity import productivity
 from dangan.reports.quality import quality
 from dangan.reports.summary import summary
 from dangan.reports.weekly import weekly
-from reports.helpers import Line, at, with_pay_rules
+from reports.helpers import Line, at, pay_line
 from reports.test_pay import seed_november
 
 NEEDS_POPPLER = pytest.mark.skipif(shutil.which("pdftotext") is None
@@ -33,12 +33,8 @@ NEEDS_POPPLER = pytest.mark.skipif(shutil.which("pdftotext") is None
 
 @pytest.fixture
 def seeded(any_project):  # type: ignore[no-untyped-def]
-    ctx = with_pay_rules(any_project)
-    line = Line(ctx)
-    line.people(老张=["scan_operator"], 小李=["scan_operator"], 赵修=["retoucher"],
-                钱标=["indexer"], 孙检=["qc_inspector"], 郑经理=["project_manager"])
-    line.mentor("小李", "老张", date(2026, 11, 20))
-    line.items("V1", 4)
+    line = pay_line(any_project, inspector=True)
+    ctx = line.ctx
     seed_november(line)
     line.sign("孙检", "qc", ["V1", "V2"], at("2026-11-24"))
     with ctx.transaction() as s:

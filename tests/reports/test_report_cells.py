@@ -4,7 +4,6 @@ when a defect was found (on the line, in the n-th inspection, after QC began).""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from dangan.reports.pay import pay_report
 from dangan.reports.productivity import productivity
 from dangan.reports.quality import quality
 from dangan.reports.summary import summary
-from reports.helpers import Line, at, with_pay_rules
+from reports.helpers import Line, at, pay_line
 from reports.test_pay import seed_november
 
 NOV = parse_period("2026-11")
@@ -26,12 +25,7 @@ NOV = parse_period("2026-11")
 
 @pytest.fixture
 def line(project):  # type: ignore[no-untyped-def]
-    ctx = with_pay_rules(project)
-    line = Line(ctx)
-    line.people(老张=["scan_operator"], 小李=["scan_operator"], 赵修=["retoucher"],
-                钱标=["indexer"], 孙检=["qc_inspector"], 郑经理=["project_manager"])
-    line.mentor("小李", "老张", date(2026, 11, 20))
-    line.items("V1", 4)
+    line = pay_line(project, inspector=True)
     seed_november(line)
     return line
 
