@@ -294,6 +294,12 @@ def main() -> None:
         figures.append(("close a month (mean of 11, growing history)", closing))
         figures.append((f"pay period {last.label} after 11 closed months (adjustments)",
                         best(lambda: pay_report(ctx, last), args.runs)))
+        after = [dashboard(ctx, today) for _ in range(args.runs)]  # owes the closed months
+        figures.append(("dashboard page after 11 closed months (best run)",
+                        min(sum(b.timings.values()) for b in after) / 1000))
+        figures.append(("  of it: what the closed periods owe (best run)",
+                        min(b.timings.get("this month's deductions and what closed periods owe",
+                                          0.0) for b in after) / 1000))
         print(f"results ({args.volumes:,} volumes, {args.workers} workers, best of "
               f"{args.runs}):")
         for name, seconds in figures:
