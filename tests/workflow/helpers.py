@@ -111,12 +111,20 @@ STAGE_PEOPLE = {wf.SORT: "李整", wf.SCAN: "张扫", wf.RETOUCH: "赵修", wf.I
                 wf.UPLOAD: "钱标", wf.REBIND: "吴装"}
 
 
-def take_to_return(ctx: ProjectContext, batch_code: str) -> None:
-    """Drive a work batch through every work stage up to the return (no defects)."""
+def take_to_rebind(ctx: ProjectContext, batch_code: str) -> Actor:
+    """Drive a work batch through every work stage and QC (no defects); the binder 吴装 then
+    holds it at 装订 and is returned."""
     for stage in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
         do_stage(ctx, batch_code, stage, STAGE_PEOPLE[stage])
     pass_qc(ctx, batch_code, "孙检")
-    claims.claim(ctx, resolve_actor(ctx, "吴装"), batch_code)
+    binder = resolve_actor(ctx, "吴装")
+    claims.claim(ctx, binder, batch_code)
+    return binder
+
+
+def take_to_return(ctx: ProjectContext, batch_code: str) -> None:
+    """Drive a work batch through every work stage up to the return (no defects)."""
+    take_to_rebind(ctx, batch_code)
     codes = volume_codes(ctx, batch_code)
     if rebind.agreement(ctx) is None:
         rebind.agree_binding(ctx, "glue_tube", "档案室刘主任", trial_codes=codes[:1])

@@ -24,12 +24,12 @@ from dangan.domain import workflow as wf
 from dangan.errors import NotFoundError, StorageError
 from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
-from dangan.services import claims, rebind, returns
+from dangan.services import rebind, returns
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from dangan.services.sheet_rebuild import rebuild_sheets
 from dangan.storage import Area
-from workflow.helpers import STAGE_PEOPLE, WITHOUT_WORK, add_volumes, do_stage, line_to, pass_qc
+from workflow.helpers import WITHOUT_WORK, add_volumes, line_to, take_to_rebind
 
 
 def _returned_without_sheets(ctx: ProjectContext) -> tuple[list[str], Path]:
@@ -38,11 +38,7 @@ def _returned_without_sheets(ctx: ProjectContext) -> tuple[list[str], Path]:
     scanned area."""
     add_volumes(ctx, 2)
     code = line_to(ctx, wf.SORT, claim=False)
-    for stage in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
-        do_stage(ctx, code, stage, STAGE_PEOPLE[stage])
-    pass_qc(ctx, code, "孙检")
-    binder = resolve_actor(ctx, "吴装")
-    claims.claim(ctx, binder, code)
+    binder = take_to_rebind(ctx, code)
     with ctx.transaction() as s:
         batch = s.scalar(select(WorkBatch).where(WorkBatch.code == code))
         assert batch is not None

@@ -16,18 +16,16 @@ from cli.runner import dangan
 from dangan.db.models import Page, StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import StorageError
-from dangan.services import claims, rebind, returns
+from dangan.services import rebind, returns
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from dangan.services.signoff import sign_off
 from dangan.storage import Area
 from workflow.helpers import (
-    STAGE_PEOPLE,
     WITHOUT_WORK,
     add_volumes,
-    do_stage,
     line_to,
-    pass_qc,
+    take_to_rebind,
 )
 
 KEY = "workflow.signed_sheets_not_rebuilt"
@@ -114,11 +112,7 @@ def test_rebind_and_return_whose_sheets_fail_say_they_are_recorded(
     ctx = any_project
     add_volumes(ctx, 2)
     code = line_to(ctx, wf.SORT, claim=False)
-    for stage in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
-        do_stage(ctx, code, stage, STAGE_PEOPLE[stage])
-    pass_qc(ctx, code, "孙检")
-    binder = resolve_actor(ctx, "吴装")
-    claims.claim(ctx, binder, code)
+    binder = take_to_rebind(ctx, code)
     codes = _ingested(ctx, code, pages=False)  # scanned without pages: rebound short of them
     rebind.agree_binding(ctx, "glue_tube", "档案室刘主任", trial_codes=codes)
     _block_sheets(ctx, codes)
