@@ -432,6 +432,7 @@ def print_set(name: str, rows: list[dict[str, Any]]) -> None:
         print(f"  (fills on the tractor-feed invoice, real holes of another kind: {feed})")
     print_kinds(rows)
     print_flags(rows)
+    print_causes(rows)
     print_damage(rows)
 
 
@@ -470,6 +471,45 @@ def print_flags(rows: list[dict[str, Any]]) -> None:
     fine = [r for r in rows if r["flagged"] and not _should(r)]
     for r in fine[:20]:
         print(f"    fine but flagged: {r['name']:28s} {' '.join(sorted(flag_names(r)))}")
+
+
+def print_causes(rows: list[dict[str, Any]]) -> None:
+    """Why pages went to a person: the upright pages flagged, by flag (a page counts under
+    each of its flags; an orientation review by its reason), and the turned pages not put
+    right, by the orientation decision's reason (or their other flags, when it gave none)."""
+    up = [r for r in rows if r["turn_needed"] == 0 and r["flagged"]]
+    missed = [r for r in rows if r["turn_needed"] != 0 and not r["upright"]]
+    for title, sel, only_turn in (("upright pages flagged, by flag", up, False),
+                                  ("turned pages not put right, by reason", missed, True)):
+        if not sel:
+            continue
+        count: dict[str, int] = {}
+        for r in sel:
+            names = sorted(_cause_names(r))
+            turn = [n for n in names if n.startswith("needs_review:orientation")]
+            for n in (turn or ["(no orientation reason) " + " ".join(names)]) if only_turn \
+                    else names:
+                count[n] = count.get(n, 0) + 1
+        print(f"  {title} ({len(sel)} pages):")
+        for n, k in sorted(count.items(), key=lambda x: (-x[1], x[0])):
+            print(f"    {n:60s} {k:3d}")
+
+
+def _cause_names(r: dict[str, Any]) -> set[str]:
+    """``flag_names`` with an orientation review named by its reason."""
+    names = set()
+    for d in r["defects"]:
+        code, _, rest = d.partition(":")
+        if code in INFORMATION:
+            continue
+        parts = rest.split(":")
+        if code == "needs_review" and parts[0] == "orientation" and len(parts) > 1:
+            names.add(f"needs_review:orientation:{parts[1].split(',')[0]}")
+        elif code == "needs_review":
+            names.add(f"needs_review:{parts[0]}")
+        else:
+            names.add(code)
+    return names
 
 
 def print_kinds(rows: list[dict[str, Any]]) -> None:
