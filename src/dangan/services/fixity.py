@@ -18,7 +18,7 @@ from dangan.export.tracking_sheet import sheet_rel
 from dangan.i18n import t
 from dangan.imaging.files import TEMP_MARK
 from dangan.services.delivery.packaging import PKG_TMP
-from dangan.services.ingest_markers import PENDING, SCANNED_KEY
+from dangan.services.ingest_markers import PENDING, SCANNED_KEY, left_unfinished
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
 from dangan.storage.atomic import TMP_PREFIX
@@ -39,7 +39,7 @@ def unfinished_ingests(ctx: ProjectContext, everywhere: bool = False) -> list[st
         query = query.where(Volume.stage.in_(near))
     with ctx.transaction() as session:
         rows = session.execute(query).all()
-    return [code for code, folder in rows if _ingest_unfinished(ctx, code, folder)]
+    return [code for code, folder in rows if left_unfinished(ctx, code, str(folder))]
 
 
 def _ingested_volumes(ctx: ProjectContext) -> Any:
@@ -49,11 +49,6 @@ def _ingested_volumes(ctx: ProjectContext) -> Any:
         select(StoredFile.id).where(StoredFile.volume_id == Volume.id,
                                     StoredFile.area == SCANNED_KEY).exists()
     ).order_by(Volume.archive_code)
-
-
-def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
-    return ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}") or \
-        not ctx.storage.exists(sheet_rel(str(folder), code))
 
 
 @dataclass
@@ -136,7 +131,7 @@ def fixity(ctx: ProjectContext, area: str | None = None) -> FixityReport:
         ctx, {rel for _id, rel, _sha, _size in files},
         {sheet_rel(str(folder), code) for code, folder in ingested}, area)
     for code, folder_name in ingested:  # an ingest that stopped before its sheet and receipt
-        if _ingest_unfinished(ctx, code, folder_name):
+        if left_unfinished(ctx, code, str(folder_name)):
             report.unfinished.append(t("faults.ingest_unfinished", volume=code))
     report.unfinished += leftover_temporaries(ctx, area)
     good: list[int] = []

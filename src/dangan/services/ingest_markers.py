@@ -58,14 +58,24 @@ def remove_pending(ctx: ProjectContext, base: str) -> None:
             raise StorageError("storage.write_failed", path=rel, detail=str(exc)) from exc
 
 
+def left_unfinished(ctx: ProjectContext, code: str, folder_name: str,
+                    base: str | None = None) -> bool:
+    """The one rule of an unfinished ingest, for ingest's rerun, ``fixity`` and ``status``:
+    the pending marker is still in 已扫描/<folder>/ (``base``, when the scan folder's name
+    is not the recorded one), or the tracking sheet is missing. Two stat calls, no database."""
+    base = base or f"{Area.SCANNED.value}/{folder_name}"
+    return ctx.storage.exists(f"{base}/{PENDING}") or \
+        not ctx.storage.exists(sheet_rel(folder_name, code))
+
+
 def unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str) -> bool:
     """Recorded by a run that stopped before the receipt or the tracking sheet was written:
-    the pending marker is left, or the sheet is missing."""
+    the pending marker is left, or the sheet is missing (``left_unfinished``)."""
     with ctx.transaction() as session:
         volume = session.get(Volume, volume_id)
         assert volume is not None
-        sheet = sheet_rel(volume.folder_name or folder.name, volume.archive_code)
-    return ctx.storage.exists(f"{base}/{PENDING}") or not ctx.storage.exists(sheet)
+        code, folder_name = volume.archive_code, volume.folder_name or folder.name
+    return left_unfinished(ctx, code, folder_name, base)
 
 
 def finish_unfinished(ctx: ProjectContext, volume_id: int, folder: Any, base: str,

@@ -17,6 +17,7 @@ from dangan.domain import workflow as wf
 from dangan.domain.defects import Defect
 from dangan.i18n import t
 from dangan.intake.check import CheckReport
+from dangan.intake.walk import printable
 from dangan.services.actors import Actor
 from dangan.services.ingest_markers import SCANNED_KEY
 from dangan.services.project import ProjectContext
@@ -130,7 +131,8 @@ def compare_recorded(ctx: ProjectContext, code: str, base: str, pages: Sequence[
             sha = sha256_file(wanted[rel].path)
             if sha != recorded[rel].sha256:
                 details.append(t("intake.ingest.conflict", volume=code, path=rel,
-                                 old=recorded[rel].sha256[:12], new=sha[:12]))
+                                 source=printable(wanted[rel].path), old=recorded[rel].sha256[:12],
+                                 new=sha[:12]))
     if details:
         return conflict(code, details)
     return VolumeIngest(code, "unchanged", len(pages),

@@ -45,6 +45,7 @@ from dangan.intake import renumber as rn
 from dangan.intake.check import CheckOptions, CheckReport, VolumeResult, run_check
 from dangan.intake.locks import holds_project_lock
 from dangan.intake.transfer import Checked, CopyAhead, Staged, stage_files
+from dangan.intake.walk import printable
 from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -179,6 +180,10 @@ def ingest(ctx: ProjectContext, actor: Actor, root: Path, problems: Sequence[str
                 out.volumes.append(done)  # recorded or signed for good before the stop
         if isinstance(exc, StorageError):
             ctx.storage.require_root()  # the root gone: say so, not the one file it broke
+        if isinstance(exc, ConflictError) and reached < len(report.volumes):
+            named = _name_source(exc, report.volumes[reached])
+            if named is not None:
+                raise named from exc
         raise
     finally:
         ahead.close()
@@ -222,6 +227,19 @@ class _CopyPlan:
             self.unrecorded = _unrecorded(self.ctx, [v.folder.archive_code or ""
                                                      for v in self.volumes if _clean(v)])
         return vol.folder.archive_code in self.unrecorded
+
+
+def _name_source(exc: ConflictError, vol: VolumeResult) -> ConflictError | None:
+    """A stored master that differs from the file the copy read (``intake.ingest.conflict``
+    raised by the copy, which names only the stored path): the same error naming the file on
+    the scan station too, so the operator knows which one is meant."""
+    if exc.key != "intake.ingest.conflict" or "source" in exc.params:
+        return None
+    sources = {rel: source for source, rel in _plan(vol)[2]}
+    source = sources.get(str(exc.params.get("path", "")))
+    if source is None:
+        return None
+    return ConflictError(exc.key, details=exc.details, **exc.params, source=printable(source))
 
 
 def _clean(vol: VolumeResult) -> bool:

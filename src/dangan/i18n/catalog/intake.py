@@ -189,8 +189,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "Volume {volume} has {count} error(s); not ingested"),
     "intake.ingest.no_volume_row": ("档号 {volume} 不在本项目的案卷清单中，请先导入案卷清单",
                                     "Archive code {volume} is not in the project's volume list; import it first"),
-    "intake.ingest.conflict": ("案卷 {volume} 已入库：扫描文件夹中的同名文件与已入库的母版 {path} 内容不同（母版 {old}，扫描文件夹中的 {new}）；母版保持不变，未覆盖",
-                               "Volume {volume} is already ingested: the file of the same name in the scan folder differs from the stored master {path} (master {old}, scan folder {new}); the master stays as it is, not overwritten"),
+    "intake.ingest.conflict": ("案卷 {volume} 已入库：扫描文件夹中的同名文件与已入库的母版 {path} 内容不同（扫描站上的文件：{source}；母版 {old}，扫描文件夹中的 {new}）；母版保持不变，未覆盖",
+                               "Volume {volume} is already ingested: the file of the same name in the scan folder differs from the stored master {path} (the file on the scan station: {source}; master {old}, scan folder {new}); the master stays as it is, not overwritten"),
     "intake.ingest.conflict_pages": ("案卷 {volume} 已入库，扫描文件夹与已入库的母版有 {detail} 处不同；"
                                      "已入库的母版保持不变，未覆盖（入库后的更正请走返工）：",
                                      "Volume {volume} is already ingested and its scan folder differs from the stored masters in {detail} place(s); the masters stay as they are, nothing was overwritten (corrections after ingest go through rework):"),
