@@ -46,7 +46,7 @@ def test_cookies_are_httponly_lax_and_secure_over_https(line: Line, clock: Clock
         response = client.post("/login", data={"login": "sorter", "password": PASSWORD,
                                                "csrf_token": csrf_of(page.text)})
         cookie = next(c for c in response.headers.get_list("set-cookie")
-                      if c.startswith("dangan_session="))
+                      if c.startswith("__Host-dangan_session="))
         lowered = cookie.lower()
         assert "httponly" in lowered and "samesite=lax" in lowered and "secure" in lowered
         assert client.get("/tasks").status_code == 200

@@ -1,6 +1,7 @@
 """With ``DANGAN_WEB_SECURE_COOKIES=1`` every cookie the web application sets is ``Secure``
 — the session, the language, the login form's CSRF token, the one-time message — not only
-the session; without it, over plain HTTP, none is."""
+the session, and the session and login cookies carry the ``__Host-`` prefix; without it, over
+plain HTTP, none is Secure or prefixed."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def test_every_cookie_follows_the_secure_setting(line: Line, clock: Clock,
     settings = WebSettings(project=line.ctx.home, clock=clock,
                            secure_cookies=settings.secure_cookies)
     app = create_app(settings)
+    prefix = "__Host-" if setting else ""  # the session and login cookies, over HTTPS
     jar: dict[str, str] = {}
 
     def keep(response: object) -> dict[str, str]:
@@ -49,12 +51,12 @@ def test_every_cookie_follows_the_secure_setting(line: Line, clock: Clock,
     with TestClient(app, base_url="http://dangan.example", follow_redirects=False) as client:
         page = client.get("/login", params={"lang": "en"})
         first = keep(page)
-        assert {"dangan_lang", "dangan_login_csrf"} <= set(first)
+        assert {"dangan_lang", f"{prefix}dangan_login_csrf"} <= set(first)
         client.cookies.clear()
         done = client.post("/login", data={"login": "sorter", "password": PASSWORD,
                                            "csrf_token": csrf_of(page.text)}, headers=sent())
         second = keep(done)
-        assert {"dangan_session", "dangan_lang"} <= set(second)
+        assert {f"{prefix}dangan_session", "dangan_lang"} <= set(second)
         client.cookies.clear()
         token = csrf_of(client.get("/tasks", headers=sent()).text)
         client.cookies.clear()

@@ -29,6 +29,10 @@ from dangan.web.errors import wants_json
 from dangan.web.settings import WebSettings
 
 SESSION_COOKIE = "dangan_session"
+# Over HTTPS the session and the login form's CSRF cookies carry this prefix: the browser then
+# keeps them only when set Secure, with Path=/ and no Domain, by this very host — another host
+# of the domain (or a plain-HTTP page) cannot plant or shadow one.
+HOST_PREFIX = "__Host-"
 T = TypeVar("T")
 
 
@@ -66,6 +70,27 @@ Settings = Annotated[WebSettings, Depends(get_settings)]
 
 def now(request: Request) -> datetime:
     return get_settings(request).clock()
+
+
+def over_https(request: Request) -> bool:
+    """Whether the browser reaches the site over HTTPS: the request came over https (behind
+    the reverse proxy uvicorn takes the scheme from its ``X-Forwarded-Proto``), or the site
+    says so (``DANGAN_WEB_SECURE_COOKIES=1``). Every cookie is then Secure."""
+    return get_settings(request).secure_cookies or request.url.scheme == "https"
+
+
+def session_cookie(request: Request) -> str:
+    """The session cookie's name: ``__Host-dangan_session`` over HTTPS, ``dangan_session``
+    over plain HTTP (a browser keeps no ``__Host-`` cookie there)."""
+    return HOST_PREFIX + SESSION_COOKIE if over_https(request) else SESSION_COOKIE
+
+
+def login_cookie(request: Request) -> tuple[str, str]:
+    """The login form's CSRF cookie: (name, path). Over HTTPS ``__Host-dangan_login_csrf`` on
+    the whole site (the prefix needs Path=/); over plain HTTP for the login page alone."""
+    if over_https(request):
+        return HOST_PREFIX + csrf.LOGIN_COOKIE, "/"
+    return csrf.LOGIN_COOKIE, "/login"
 
 
 def _authenticate(ctx: ProjectContext, cookie: str | None, bearer: str | None,
@@ -114,7 +139,7 @@ async def current_account(request: Request) -> sec.Account:
     # a state-changing request on a work batch: its stage is read with the account
     code = request.path_params.get("code") if request.method in csrf.UNSAFE_METHODS else None
     account, stage = await run_in_threadpool(
-        _authenticate, ctx, request.cookies.get(SESSION_COOKIE), _bearer(request),
+        _authenticate, ctx, request.cookies.get(session_cookie(request)), _bearer(request),
         now(request), code if isinstance(code, str) else None)
     request.state.account = account
     request.state.nav = nav_for(request, account)  # the pages' menu (base.html)

@@ -17,15 +17,19 @@ from dangan.i18n import LANGUAGES, set_language, t
 from dangan.services.project import ProjectContext
 from dangan.web import csrf
 from dangan.web import security as sec
-from dangan.web.deps import SESSION_COOKIE, Ctx, CurrentAccount, Settings, now
+from dangan.web.deps import (
+    Ctx,
+    CurrentAccount,
+    Settings,
+    login_cookie,
+    now,
+    over_https,
+    session_cookie,
+)
 from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "dangan_lang"
-
-
-def secure(request: Request, settings_secure: bool) -> bool:
-    return settings_secure or request.url.scheme == "https"
 
 
 def set_flash(response: Response, message: str) -> None:
@@ -57,14 +61,15 @@ def login_form(request: Request, settings: Settings, next: str = "/tasks",
     """The sign-in form; ``?lang=en|zh`` switches its language before anyone is signed in."""
     if lang in LANGUAGES:
         set_language(lang)
-    token = request.cookies.get(csrf.LOGIN_COOKIE, "")
+    cookie, path = login_cookie(request)
+    token = request.cookies.get(cookie, "")
     if not csrf.login_token_valid(settings.login_key, token, now(request)):
         token = csrf.new_login_token(settings.login_key, now(request))
     response = render(request, "login.html", next=safe_next(next), login_csrf=token)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax", path="/")
-    response.set_cookie(csrf.LOGIN_COOKIE, token, httponly=True, samesite="lax", path="/login",
-                        secure=secure(request, settings.secure_cookies))
+    response.set_cookie(cookie, token, httponly=True, samesite="lax", path=path,
+                        secure=over_https(request))
     return response
 
 
@@ -118,7 +123,8 @@ async def login(request: Request, ctx: Ctx, settings: Settings,
                 password: Annotated[str, Form(max_length=1000)],
                 csrf_token: Annotated[str, Form()] = "",
                 next: Annotated[str, Form()] = "/tasks") -> Response:
-    if not csrf.login_tokens_match(settings.login_key, request.cookies.get(csrf.LOGIN_COOKIE, ""),
+    cookie, path = login_cookie(request)
+    if not csrf.login_tokens_match(settings.login_key, request.cookies.get(cookie, ""),
                                    csrf_token, now(request)):
         raise sec.AccessDenied("web.csrf_failed")
     outcome = await run_in_threadpool(_attempt, ctx, login.strip(), password, request)
@@ -131,10 +137,10 @@ async def login(request: Request, ctx: Ctx, settings: Settings,
         raise outcome
     secret, _token, lang = outcome
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", path="/",
-                        secure=secure(request, settings.secure_cookies))
+    response.set_cookie(session_cookie(request), secret, httponly=True, samesite="lax",
+                        path="/", secure=over_https(request))
     response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax", path="/")
-    response.delete_cookie(csrf.LOGIN_COOKIE, path="/login")
+    response.delete_cookie(cookie, path=path, secure=over_https(request))
     return response
 
 
@@ -146,7 +152,7 @@ def logout(request: Request, ctx: Ctx, account: CurrentAccount) -> Response:
         sec.audit(session, ctx.project_id, sec.EVENT_LOGOUT, account.name,
                   worker_id=account.worker_id, at=at, data={"login": account.login})
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(session_cookie(request), path="/", secure=over_https(request))
     set_flash(response, t("web.logged_out"))
     return response
 
