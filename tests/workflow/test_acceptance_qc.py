@@ -1,7 +1,7 @@
 """验收: a defect the client's acceptance finds after the paper went back is recorded, by a QC
 inspector (no QC claim: the batch is past QC) or the project manager; its rework goes to the
-worker responsible — one needing the paper (scan) waits until the volume is borrowed again,
-which the borrow register cannot do yet for a returned volume. The handover is refused while
+worker responsible — one needing the paper (scan) waits until the volume is borrowed again
+(再借, ``test_reborrow``). The handover is refused while
 such a defect is open; the volume and batch are finished again once it is closed."""
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from dangan.db.models import Rework, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.i18n import t
-from dangan.services import borrow, qc, returns
+from dangan.services import qc, returns
 from dangan.services.defects import waive_defect
 from dangan.services.delivery.readiness import check_ready
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
+from dangan.services.rework import complete_rework
 from faults.support import env_for
 from workflow.helpers import add_people, add_volumes, borrow_and_split, take_to_return
 
@@ -65,10 +66,10 @@ def test_a_defect_found_at_acceptance_is_recorded_and_reworked(any_project: Proj
     assert reworks == {skew.rework_id: (wf.RETOUCH, "open"), blurred.rework_id: (wf.SCAN, "open"),
                        catalogue.rework_id: (wf.INDEX, "open")}
     assert _states(ctx, code) == (wf.DONE, wf.IN_REWORK, wf.DONE, wf.IN_REWORK)
-    # the paper cannot be borrowed again: the gap the message names
+    # the paper rework waits until the volume is borrowed again (再借: test_reborrow)
     with pytest.raises(StateError) as again:
-        borrow.create_borrow_batch(ctx, resolve_actor(ctx, "王借"), [code])
-    assert again.value.key == "borrow.volume_not_available"
+        complete_rework(ctx, resolve_actor(ctx, "张扫"), blurred.rework_id or 0)
+    assert again.value.key == "rework.needs_paper_out"
     # the handover is refused while they are open, naming each
     with pytest.raises(StateError) as refused:
         check_ready(ctx, [code])
@@ -96,6 +97,6 @@ def test_qc_record_on_a_returned_volume_says_the_rework_waits_for_the_paper(
     assert done.returncode == 0, done.stdout + done.stderr
     with ctx.transaction() as session:
         rework_id = session.scalar(select(Rework.id))
-    said = t("qc.returned_needs_paper", code=code, rework=rework_id, stage=t("stage.scan"))
+    said = t("qc.returned_reborrow", code=code, rework=rework_id, stage=t("stage.scan"))
     assert " ".join(said.split()) in " ".join(done.stdout.split()), done.stdout
-    assert "dangan borrow create" in done.stdout
+    assert f"dangan borrow create --code {code}" in done.stdout

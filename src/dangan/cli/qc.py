@@ -78,7 +78,7 @@ def qc_record(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
     console.print(escape(t("qc.defect_recorded", id=r.id, code=defect_label(r.code),
                            stage=t(f"stage.{r.stage}"), person=r.responsible or "-")))
     if r.returned and r.rework_id is not None:  # 验收: found after the paper went back
-        key = "qc.returned_needs_paper" if r.needs_paper else "qc.returned_rework"
+        key = "qc.returned_reborrow" if r.needs_paper else "qc.returned_rework"
         console.print(escape(t(key, code=r.archive_code, rework=r.rework_id,
                                stage=t(f"stage.{r.stage}"), person=r.responsible or "-")))
 

@@ -52,6 +52,12 @@ def split_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, *,
             WorkBatch.borrow_batch_id == borrow.id))
         if existing:
             raise StateError("batch.already_split", no=no, count=existing)
+        if session.scalar(select(func.count()).select_from(Volume).join(
+                BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id).where(
+                BorrowRegisterEntry.borrow_batch_id == borrow.id,
+                Volume.work_batch_id.is_not(None))):
+            # 再借 for rework: its volumes keep the work batches they were split into
+            raise StateError("batch.reborrow_not_split", no=no)
         pairs = session.execute(
             select(BorrowRegisterEntry, Volume)
             .join(Volume, Volume.id == BorrowRegisterEntry.volume_id)

@@ -2,6 +2,8 @@
 
 A borrow batch lists volumes with their exact shelf location; the borrow clerk and the
 archive-room staff both confirm, with times; problems seen at borrowing are noted at once.
+A volume back in the archive room is listed again only for an open rework that needs the
+paper (再借, ``services.reborrow``), on a borrow batch of its own.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, StageEvent, Volume
+from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.borrow_notes import LaterNote, NotedRegisterRow
 from dangan.domain.records import BorrowBatchInfo, RegisterRow
 from dangan.errors import ConflictError, InputError, StateError
-from dangan.i18n import t
-from dangan.services import actors, engine
+from dangan.i18n import join, t
+from dangan.services import actors, engine, reborrow
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -29,7 +31,8 @@ PLANNERS = frozenset({wf.BORROW_CLERK, wf.PROJECT_MANAGER})  # who lists and spl
 def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str] = (),
                         *, next_count: int | None = None, remarks: str = "") -> BorrowBatchInfo:
     """List volumes on a new borrow batch (planned until both sides confirm); the borrow
-    clerk or the project manager lists them."""
+    clerk or the project manager lists them. Returned volumes borrowed again for rework
+    (``_reborrows``) keep their work batch and status; their listing names the reworks."""
     engine.require_any_role(actor, PLANNERS)
     graph = ws.graph_for(ctx.config)
     with ctx.transaction() as session:
@@ -49,15 +52,7 @@ def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequen
         session.scalars(select(Volume).where(Volume.id.in_({v.id for v in volumes}))
                         .order_by(Volume.id).with_for_update()
                         .execution_options(populate_existing=True)).all()
-        seen: set[int] = set()
-        for v in volumes:
-            if v.id in seen:
-                raise InputError("borrow.duplicate_volume", code=v.archive_code)
-            seen.add(v.id)
-            _refuse_open_borrow(session, v)
-            if v.borrow_batch_id is not None or v.stage != wf.REGISTERED:
-                raise StateError("borrow.volume_not_available", code=v.archive_code,
-                                 stage=t(f"stage.{v.stage}"))
+        again = _reborrows(session, volumes)
         no = (session.scalar(select(func.max(BorrowBatch.no)).where(
             BorrowBatch.project_id == ctx.project_id)) or 0) + 1
         batch = BorrowBatch(project_id=ctx.project_id, no=no, status=wf.BORROW_PLANNED,
@@ -68,15 +63,58 @@ def create_borrow_batch(ctx: ProjectContext, actor: Actor, archive_codes: Sequen
             session.add(BorrowRegisterEntry(borrow_batch_id=batch.id, volume_id=v.id, seq=seq,
                                             location=v.location or "",
                                             pages_at_borrow=v.expected_pages))
+            data: dict[str, object] = {"seq": seq}
+            if v.id in again:  # 再借: its open reworks stay open; the volume keeps its status
+                data |= reborrow.listing_data(again[v.id],
+                                              reborrow.previous_borrow_no(session, v))
+            else:
+                v.status = wf.WAITING
             v.borrow_batch_id = batch.id
             v.stage = wf.BORROW
-            v.status = wf.WAITING
             ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_LIST, actor.name,
                          stage=wf.BORROW, worker_id=actor.worker_id, volume_id=v.id,
-                         borrow_batch_id=batch.id, data={"seq": seq})
+                         borrow_batch_id=batch.id, data=data)
         session.flush()
         assert wf.BORROW in graph
         return _info(session, batch, with_rows=False)
+
+
+def _reborrows(session: Session, volumes: Sequence[Volume]) -> dict[int, list[Rework]]:
+    """Check each volume may be listed; returns the re-borrowed ones (再借) with the open
+    reworks that need their paper.
+
+    A volume of the client's list not yet borrowed is listed as always. A volume back in the
+    archive room is listed again only for an open rework of a stage done on the paper (a
+    defect found at acceptance): else ``borrow.returned_no_paper_rework``. A re-borrow batch
+    holds re-borrowed volumes only (``borrow.reborrow_mixed``): they keep their work batches,
+    which a first borrowing's volumes are split into."""
+    seen: set[int] = set()
+    returned: list[Volume] = []
+    for v in volumes:
+        if v.id in seen:
+            raise InputError("borrow.duplicate_volume", code=v.archive_code)
+        seen.add(v.id)
+        _refuse_open_borrow(session, v)
+        if v.stage == wf.DONE and v.work_batch_id is not None:
+            returned.append(v)
+        elif v.borrow_batch_id is not None or v.stage != wf.REGISTERED:
+            raise StateError("borrow.volume_not_available", code=v.archive_code,
+                             stage=t(f"stage.{v.stage}"))
+    if not returned:
+        return {}
+    found = reborrow.paper_reworks(session, [v.id for v in returned])
+    for v in returned:
+        if v.id not in found:
+            raise StateError("borrow.returned_no_paper_rework", code=v.archive_code,
+                             no=reborrow.previous_borrow_no(session, v) or "-",
+                             stages=join(t(f"stage.{s}") for s in wf.ALL_STAGES
+                                         if s in reborrow.paper_stages()))
+    if len(returned) < len(volumes):
+        first = [v.archive_code for v in volumes if v not in returned]
+        raise InputError("borrow.reborrow_mixed", count=len(returned),
+                         codes=join(v.archive_code for v in returned[:10]),
+                         first=join(first[:10]))
+    return found
 
 
 def _refuse_open_borrow(session: Session, volume: Volume) -> None:
@@ -178,7 +216,8 @@ def _rows(session: Session, batch: BorrowBatch,
     A problem event says whether it came after signing (``later``); one recorded before that
     flag existed is later when it is dated after the archive room confirmed. Where a volume
     has problem events, 借出时情况 is those noted before signing (an older database appended
-    later notes to the co-signed column; they are shown apart again)."""
+    later notes to the co-signed column; they are shown apart again). A volume borrowed again
+    for rework (再借) says so first, naming the defects (``reborrow.register_note``)."""
     events = session.scalars(select(StageEvent).where(
         StageEvent.borrow_batch_id == batch.id, StageEvent.kind == wf.EVENT_BORROW_PROBLEM,
         StageEvent.volume_id.in_([v.id for _e, v in pairs]))
@@ -194,10 +233,15 @@ def _rows(session: Session, batch: BorrowBatch,
             after.setdefault(ev.volume_id or 0, []).append(LaterNote(ev.at, ev.person, ev.remarks))
         else:
             before.setdefault(ev.volume_id or 0, []).append(ev.remarks)
+    again = reborrow.listings(session, batch.id)
     rows: list[RegisterRow] = []
     for entry, volume in pairs:
         noted = volume.id in before or volume.id in after
         condition = "；".join(before.get(volume.id, [])) if noted else entry.condition
+        if volume.id in again:  # 再借 for rework: said first, the defects named
+            condition = "；".join(filter(None, (reborrow.register_note(session,
+                                                                     again[volume.id]),
+                                                condition)))
         rows.append(NotedRegisterRow(
             entry.seq, volume.archive_code, volume.title, entry.location, entry.pages_at_borrow,
             condition, volume.stage, entry.returned_seq, entry.returned_at,

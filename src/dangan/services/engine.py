@@ -38,6 +38,7 @@ from dangan.db.models import (
 from dangan.domain import workflow as wf
 from dangan.errors import MAX_DETAILS, ConflictError, DanganError, StateError
 from dangan.i18n import t
+from dangan.services import reborrow
 from dangan.services import workflow_state as ws
 from dangan.services.actors import Actor as Actor
 from dangan.services.actors import require_any_role as require_any_role
@@ -429,7 +430,10 @@ def sign_recorded(ctx: ProjectContext, actor: Actor, archive_codes: Sequence[str
 def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
                       remarks: str = "", at: datetime | None = None) -> int:
     """Sign borrow or return for every volume of a borrow batch whose record is complete
-    (both sides confirmed); returns the number of volumes signed."""
+    (both sides confirmed); returns the number of volumes signed. A volume borrowed again
+    for rework (再借) goes to 装订 with its work batch (``_reborrow_out``), its sign-off's
+    remarks naming the defects; at its return the work batch is closed again
+    (``_reborrow_back``)."""
     if stage not in wf.BORROW_BATCH_STAGES:
         raise StateError("workflow.not_a_borrow_stage", stage=t(f"stage.{stage}"))
     graph = ws.graph_for(ctx.config)
@@ -444,25 +448,68 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
         volumes = _register_volumes(session, batch)
         for v in volumes:
             ws.refuse(graph.check_signoff(v.stage, stage))
+        again = reborrow.reborrowed(session, batch.id, volumes)
+        listed = reborrow.listings(session, batch.id) if again and stage == wf.BORROW else {}
         following = wf.DONE if stage == wf.RETURN else graph.next(stage)
         for v in volumes:
+            data: dict[str, Any] = {}
+            own = remarks
+            if v.id in again and stage == wf.BORROW:
+                data = _reborrow_out(graph, again[v.id])
+                own = "；".join(filter(None, (reborrow.register_note(
+                    session, listed.get(v.id, {})), remarks)))
             ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, actor.name, stage=stage,
                          worker_id=actor.worker_id, volume_id=v.id,
                          work_batch_id=v.work_batch_id, borrow_batch_id=batch.id, at=at,
-                         remarks=remarks)
+                         remarks=own, data=data)
+            if data:  # 再借: the open rework keeps the volume in rework
+                v.stage = data["next"]
+                v.status = wf.IN_REWORK if v.status == wf.IN_REWORK else wf.WAITING
+                continue
             v.stage = following
             v.status = wf.FINISHED if stage == wf.RETURN else wf.WAITING
         if stage == wf.RETURN:
-            for wb in session.scalars(select(WorkBatch).where(
-                    WorkBatch.borrow_batch_id == batch.id)):
+            closed = list(session.scalars(select(WorkBatch).where(
+                WorkBatch.borrow_batch_id == batch.id)))
+            session.flush()
+            closed += _reborrow_back(session, again)
+            for wb in closed:
                 ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, actor.name,
                              stage=wf.RETURN, worker_id=actor.worker_id, work_batch_id=wb.id,
                              borrow_batch_id=batch.id, at=at, remarks=remarks)
                 wb.stage = wf.DONE
-                wb.status = wf.FINISHED
+                wb.status = (wf.IN_REWORK if ws.open_rework_count(session, wb.id)
+                             else wf.FINISHED)
         sheets = sheet_volumes(volumes)
     rebuild_signed(ctx, stage, actor, sheets)  # committed: a failure says it is recorded
     return len(sheets)
+
+
+def _reborrow_out(graph: wf.StageGraph, work_batch: WorkBatch) -> dict[str, Any]:
+    """A volume borrowed again for rework (再借) goes out to be rebound after its rework (to
+    the return when the line has no rebinding), and its work batch back to 装订 with it (the
+    binder claims it there). Recorded on the borrow sign-off's data, so the trail replays:
+    ``next`` (the volume's stage), ``work_batch_stage`` (when the work batch moved)."""
+    following = wf.REBIND if wf.REBIND in graph else wf.RETURN
+    data: dict[str, Any] = {reborrow.FLAG: True, "next": following}
+    if following == wf.REBIND and work_batch.stage != wf.REBIND:
+        work_batch.stage = wf.REBIND
+        if work_batch.status != wf.IN_REWORK:
+            work_batch.status = wf.WAITING
+        data["work_batch_stage"] = wf.REBIND
+    return data
+
+
+def _reborrow_back(session: Session, again: Mapping[int, WorkBatch]) -> list[WorkBatch]:
+    """At the return of a re-borrow batch: the work batches of its volumes that were rebound
+    (at 还卷) and hold no volume still out — each is closed again with the return."""
+    closed: list[WorkBatch] = []
+    for wb in {wb.id: wb for wb in again.values()}.values():
+        out = session.scalar(select(func.count()).select_from(Volume).where(
+            Volume.work_batch_id == wb.id, Volume.stage != wf.DONE))
+        if wb.stage == wf.RETURN and not out:
+            closed.append(wb)
+    return closed
 
 
 def _register_volumes(session: Session, batch: BorrowBatch) -> list[Volume]:

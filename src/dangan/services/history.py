@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import StageEvent
+from dangan.db.models import BorrowRegisterEntry, StageEvent
 from dangan.domain import workflow as wf
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
@@ -63,8 +63,13 @@ def volume_history(ctx: ProjectContext, archive_code: str) -> list[HistoryLine]:
         if volume.work_batch_id is not None:
             conds.append(and_(StageEvent.work_batch_id == volume.work_batch_id,
                               StageEvent.volume_id.is_(None)))
+        # every borrow batch it was on: borrowed again for rework (再借), both loans
+        borrowed = set(session.scalars(select(BorrowRegisterEntry.borrow_batch_id).where(
+            BorrowRegisterEntry.volume_id == volume.id)))
         if volume.borrow_batch_id is not None:
-            conds.append(and_(StageEvent.borrow_batch_id == volume.borrow_batch_id,
+            borrowed.add(volume.borrow_batch_id)
+        if borrowed:
+            conds.append(and_(StageEvent.borrow_batch_id.in_(sorted(borrowed)),
                               StageEvent.volume_id.is_(None),
                               StageEvent.work_batch_id.is_(None)))
         events = session.scalars(select(StageEvent).where(
@@ -113,7 +118,10 @@ def replay(session: Session, project_id: int, graph: wf.StageGraph) -> ReplayedS
                 continue
             nxt = wf.DONE if e.stage == wf.RETURN else graph.next(e.stage or "")
             if e.volume_id is not None:
-                state.volume_stage[e.volume_id] = nxt
+                # borrowed again for rework (再借): the stage it went to, and its work batch's
+                state.volume_stage[e.volume_id] = str(data.get("next") or nxt)
+                if data.get("work_batch_stage") and e.work_batch_id is not None:
+                    state.batch_stage[e.work_batch_id] = str(data["work_batch_stage"])
             elif e.work_batch_id is not None:
                 state.batch_stage[e.work_batch_id] = nxt
                 role = wf.STAGE_ROLE.get(e.stage or "")

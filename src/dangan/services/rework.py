@@ -22,7 +22,7 @@ from dangan.db.models import (
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, NotFoundError, StateError
 from dangan.i18n import catalogue, current_language, t
-from dangan.services import engine
+from dangan.services import engine, reborrow
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -167,6 +167,7 @@ def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
         if rework.assignee_id is not None and rework.assignee_id != actor.worker_id:
             raise ConflictError("rework.not_assignee", id=rework_id,
                                 assignee=ws.worker_name(session, rework.assignee_id))
+        _require_paper_out(session, rework)
         defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
         _require_new_output(session, rework, defect)
         at = ws.now()
@@ -184,6 +185,20 @@ def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
         session.flush()
         settle(session, rework)
         return _info(session, rework)
+
+
+def _require_paper_out(session: Session, rework: Rework) -> None:
+    """A rework of a stage done on the paper (整理, 扫描, 装订) is signed off only while the
+    volume is out of the archive room: one found at acceptance after the return waits until
+    the volume is borrowed again (再借) and both sides signed the register
+    (``rework.needs_paper_out``, naming the command)."""
+    if rework.volume_id is None or rework.stage not in reborrow.paper_stages():
+        return
+    volume = session.get(Volume, rework.volume_id)
+    if volume is not None and reborrow.paper_in_archive(volume):
+        raise StateError("rework.needs_paper_out", id=rework.id, code=volume.archive_code,
+                         stage=t(f"stage.{rework.stage}"),
+                         current=t(f"stage.{volume.stage}"))
 
 
 # What shows a stage's output of a volume was made again: the events recording it (an ingest,

@@ -5,6 +5,8 @@ the next N), lists them on a borrow batch, and both sides confirm: the archive-r
 signs in a second time on the same screen (their password checked, throttled and audited
 like a login; the confirmation is recorded under their name). Problems with the paper are
 noted on the spot; the return is checked in borrow order and by count against the register.
+A volume back in the archive room whose rework needs the paper is offered apart on the same
+form (再借), listed by the same service call.
 Every change is a call of the borrow / returns / batches services as the signed-in worker.
 """
 
@@ -27,7 +29,7 @@ from dangan.domain.borrow_notes import later_notes
 from dangan.errors import DanganError, StateError
 from dangan.export.borrow_register import fmt_time
 from dangan.i18n import t
-from dangan.services import batches, borrow, returns
+from dangan.services import batches, borrow, reborrow, returns
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
@@ -68,13 +70,20 @@ def available_volumes(ctx: ProjectContext, q: str, limit: int = PICK_LIMIT) -> l
         return rows
 
 
+def reborrow_volumes(ctx: ProjectContext, limit: int = PICK_LIMIT) -> list[reborrow.Candidate]:
+    """Volumes back in the archive room whose open rework needs the paper (再借): picked on
+    the same form, listed by the same service call, on a borrow batch of their own."""
+    with ctx.transaction() as session:
+        return reborrow.candidates(session, ctx.project_id, limit)
+
+
 @router.get("")
 def desk(request: Request, ctx: Ctx, account: Viewer, q: str = "",
          overdue: bool = False) -> Response:
     return render(request, "borrow/desk.html", q=q, overdue=overdue,
                   batches=borrow.list_borrow_batches(ctx, overdue_only=overdue),
-                  volumes=available_volumes(ctx, q), may_plan=account.has(wf.BORROW_CLERK)
-                  or account.has(wf.PROJECT_MANAGER))
+                  volumes=available_volumes(ctx, q), again=reborrow_volumes(ctx),
+                  may_plan=account.has(wf.BORROW_CLERK) or account.has(wf.PROJECT_MANAGER))
 
 
 @router.post("")
@@ -94,8 +103,8 @@ async def create(request: Request, ctx: Ctx, account: Planner,
         typed = {"codes": picked, "next_count": next_count or "", "remarks": remarks}
         return render(request, "borrow/desk.html", status_code=exc.http_status, q="",
                       overdue=False, batches=borrow.list_borrow_batches(ctx),
-                      volumes=available_volumes(ctx, ""), may_plan=True, typed=typed,
-                      error=exc)
+                      volumes=available_volumes(ctx, ""), again=reborrow_volumes(ctx),
+                      may_plan=True, typed=typed, error=exc)
     return _to(f"/borrow/{info.no}", t("desk.borrow.created", no=info.no,
                                        count=info.volume_count))
 
