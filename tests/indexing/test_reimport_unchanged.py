@@ -50,7 +50,7 @@ def test_the_same_catalogue_again_is_unchanged_and_exits_0(project: Any, tmp_pat
     r = dangan("index", "import", str(first), "-p", home, "-w", "钱标")
     assert r.returncode == 0, r.stdout + r.stderr
     out = "".join(r.stdout.split())  # the console folds long lines
-    assert "未改动（unchanged）" in out and CODE in out and "导入完成" not in out
+    assert "完全相同，未改动：" in out and "unchanged" not in out and CODE in out and "导入完成" not in out
     assert _counts(project) == before
     r = dangan("index", "import", str(_catalogue(tmp_path / "改.xlsx", "民事判决书")), "-p", home,
                "-w", "钱标")

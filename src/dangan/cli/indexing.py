@@ -66,6 +66,8 @@ def index_import(
     ctx = open_ctx(project)
     actor = resolve_actor(ctx, worker)
     result = import_catalogue(ctx, actor, files, replace=replace, correction=correction)
+    for note in result.notes:
+        console.print(f"  • {escape(note)}", highlight=False)
     if result.volumes or not result.unchanged:
         console.print(escape(t("index.imported", volumes=result.volumes, items=result.items,
                                replaced=result.replaced, stored=", ".join(result.stored_as))))

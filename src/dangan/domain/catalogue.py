@@ -286,8 +286,12 @@ def validate_catalogue(
         parsed.append((raw, seq, start if ok else None, end if ok else None, fields))
 
     entries = _resolve_ranges(chk, parsed, numbered)
-    _check_coverage(chk, entries, numbered)
-    _check_counts(rchk, record, record_fields, entries, numbered)
+    # a row whose page number is already reported leaves its pages unplaced: no gap reported
+    # for them too (one typo, one error)
+    unplaced = [i for i, p in enumerate(parsed) if p[2] is None]
+    after_unplaced = {sum(1 for p in parsed[:i] if p[2] is not None) for i in unplaced}
+    _check_coverage(chk, entries, numbered, after_unplaced)
+    _check_counts(rchk, record, record_fields, entries, numbered, len(parsed), bool(unplaced))
     return Catalogue(archive_code, record_fields, entries, chk.defects)
 
 
@@ -304,6 +308,8 @@ def _resolve_ranges(chk: _Checker, parsed: Sequence[tuple[RawEntry, int | None, 
             elif seq != previous_seq + 1:
                 chk.add(BAD_SEQ, raw.row, seq, value=f"{previous_seq} → {seq}")
             previous_seq = max(previous_seq, seq)
+        else:  # already reported: it holds its place, the next number is no skip
+            previous_seq += 1
         if start is None:
             continue
         if end is None:
@@ -318,18 +324,22 @@ def _resolve_ranges(chk: _Checker, parsed: Sequence[tuple[RawEntry, int | None, 
     return entries
 
 
-def _check_coverage(chk: _Checker, entries: Sequence[Entry], numbered: int | None) -> None:
-    """Every numbered page in exactly one item, ascending, none beyond the last page."""
+def _check_coverage(chk: _Checker, entries: Sequence[Entry], numbered: int | None,
+                    after_unplaced: frozenset[int] | set[int] = frozenset()) -> None:
+    """Every numbered page in exactly one item, ascending, none beyond the last page.
+
+    ``after_unplaced``: indexes into ``entries`` (``len(entries)`` for the end) that follow a
+    row whose page number was refused: a gap there is that row's pages, not reported again."""
     covered_to = 0
     last_start = 0
-    for entry in entries:
+    for index, entry in enumerate(entries):
         if entry.page_start < last_start:
             chk.add(ORDER, entry.row, entry.seq, page=entry.page_start, what=t("index.what_page"),
                     value=entry.page_start, previous=last_start)
         elif entry.page_start <= covered_to:
             chk.add(OVERLAP, entry.row, entry.seq, page=entry.page_start,
                     first=entry.page_start, last=min(entry.page_end, covered_to))
-        elif entry.page_start > covered_to + 1:
+        elif entry.page_start > covered_to + 1 and index not in after_unplaced:
             chk.add(GAP, entry.row, entry.seq, page=covered_to + 1,
                     first=covered_to + 1, last=entry.page_start - 1)
         if numbered is not None and entry.page_end > numbered:
@@ -337,20 +347,26 @@ def _check_coverage(chk: _Checker, entries: Sequence[Entry], numbered: int | Non
                     end=entry.page_end, last=numbered)
         last_start = max(last_start, entry.page_start)
         covered_to = max(covered_to, entry.page_end)
-    if numbered is not None and entries and covered_to < numbered:
+    if numbered is not None and entries and covered_to < numbered \
+            and len(entries) not in after_unplaced:
         last = entries[-1]
         chk.add(GAP, last.row, last.seq, page=covered_to + 1, first=covered_to + 1, last=numbered)
 
 
 def _check_counts(chk: _Checker, record: RawEntry | None, fields: Mapping[str, str],
-                  entries: Sequence[Entry], numbered: int | None) -> None:
-    """件数/页数 on the cover equal the counted items and pages."""
+                  entries: Sequence[Entry], numbered: int | None, items: int | None = None,
+                  unplaced: bool = False) -> None:
+    """件数/页数 on the cover equal the counted items (``items`` rows, a row with a refused
+    page number too) and pages (not counted from the rows when one's pages are unknown)."""
     if record is None:
         return
+    items = len(entries) if items is None else items
     item_count = _parse_int(fields.get("item_count", ""))
-    if item_count is not None and item_count != len(entries):
-        chk.add(ITEM_COUNT, record.row, None, stated=item_count, counted=len(entries))
+    if item_count is not None and item_count != items:
+        chk.add(ITEM_COUNT, record.row, None, stated=item_count, counted=items)
     page_count = _parse_int(fields.get("page_count", ""))
+    if numbered is None and unplaced:
+        return  # the pages of a row already reported are unknown: no count to compare
     counted = numbered if numbered is not None else sum(e.pages for e in entries)
     if page_count is not None and page_count != counted:
         chk.add(PAGE_COUNT, record.row, None, stated=page_count, counted=counted)

@@ -19,6 +19,11 @@ from dangan.i18n import t
 from dangan.io import sheets
 
 HINTS = (*ENTRY_MARKERS, "档号", "案卷题名", "题名")
+# Numbers, dates and page numbers: full-width digits and punctuation read as ASCII (the one
+# rule of every import); 档号 is left as typed (the project's naming rule judges it).
+HALF_WIDTH_FIELDS = frozenset({"seq", "pages", "page_start", "page_end", "page_count",
+                               "item_count", "year", "date", "start_date", "end_date",
+                               "date_range"})
 # Values checked against the columns they go to (text length, integer range), located.
 ENTRY_LIMITS = {**sheets.column_limits(Item), "pages": sheets.Limit("int"),
                 "page_count": sheets.Limit("int")}
@@ -60,6 +65,7 @@ class CatalogueInput:
     entries: dict[str, list[RawEntry]] = field(default_factory=dict)
     entry_source: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # sheets skipped, headers combined, columns left
     rows: int = 0
 
     @property
@@ -88,10 +94,29 @@ def is_entry_table(table: sheets.Table) -> bool:
 
 
 def read_catalogue(paths: Sequence[Path]) -> CatalogueInput:
-    """Group the rows of every table by archive code; collect row-located problems."""
+    """Group the rows of every table by archive code; collect row-located problems.
+
+    A sheet without an 档号 column (备注, 说明) is skipped and named in ``notes``; a file none
+    of whose sheets has one is refused naming every sheet looked at."""
     result = CatalogueInput()
     for path in paths:
-        for source, table in read_tables(path):
+        tables = read_tables(path)
+        usable = [(source, table) for source, table in tables if _has_code_column(table)]
+        if not usable:
+            if len(tables) == 1:
+                raise SpreadsheetError("index.no_code_column", source=tables[0][0])
+            raise SpreadsheetError("index.no_code_sheet", path=path.name,
+                                   sheets="、".join(source for source, _ in tables))
+        names = {source for source, _ in usable}
+        if skipped := [source for source, _ in tables if source not in names]:
+            result.notes.append(t("sheets.sheets_skipped", sheets="、".join(skipped)))
+        for source, table in usable:
+            if table.hidden:
+                result.notes.append(f"{source} " + t("sheets.hidden_columns",
+                                                     columns="、".join(table.hidden)))
+            if table.sub_header_row is not None:
+                result.notes.append(f"{source} " + t("sheets.two_row_header",
+                                                     row=table.sub_header_row))
             if is_entry_table(table):
                 _take_entries(result, source, table)
             else:
@@ -99,14 +124,37 @@ def read_catalogue(paths: Sequence[Path]) -> CatalogueInput:
     return result
 
 
+def _has_code_column(table: sheets.Table) -> bool:
+    if not table.header_found:
+        return False
+    aliases = {"archive_code": RECORD_ALIASES["archive_code"], "volume": ENTRY_ALIASES["volume"]}
+    return any(sheets.resolve_columns(table, aliases).values())
+
+
+def _note_unused(result: CatalogueInput, source: str, table: sheets.Table,
+                 cols: Mapping[str, str | None]) -> None:
+    used = {h for h in cols.values() if h}
+    unused = [h for h in table.headers
+              if h not in used and any(row.values.get(h) for row in table.rows)]
+    if unused:
+        result.notes.append(f"{source} " + t("sheets.columns_not_imported",
+                                             columns="、".join(unused)))
+
+
+def _typed(row: sheets.Row, cols: Mapping[str, str | None]) -> dict[str, str]:
+    return {f: (sheets.half_width(row.get(h)) if f in HALF_WIDTH_FIELDS else row.get(h))
+            for f, h in cols.items() if h is not None}
+
+
 def _take_records(result: CatalogueInput, source: str, table: sheets.Table) -> None:
     cols = sheets.resolve_columns(table, RECORD_ALIASES)
     if cols["archive_code"] is None:
         raise SpreadsheetError("index.no_code_column", source=source)
+    _note_unused(result, source, table, cols)
     seen: dict[str, int] = {}
     for row in table.rows:
         result.rows += 1
-        values = {f: row.get(h) for f, h in cols.items() if h is not None}
+        values = _typed(row, cols)
         code = values.pop("archive_code", "")
         values["archive_code"] = code
         if not code:
@@ -133,6 +181,7 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
         raise SpreadsheetError("index.no_code_column", source=source)
     if cols.get("archive_code") == volume_col:
         cols["archive_code"] = None
+    _note_unused(result, source, table, {**cols, "volume": volume_col})
     for row in table.rows:
         result.rows += 1
         code = row.get(volume_col)
@@ -140,7 +189,7 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
             result.problems.append(t("index.row_problem", source=source, row=row.number,
                                      detail=t("volumes.row_empty_code")))
             continue
-        values = {f: row.get(h) for f, h in cols.items() if h is not None}
+        values = _typed(row, cols)
         if bad := sheets.check_row(row, values, ENTRY_LIMITS, cols):
             result.problems.extend(f"{source} {line}" for line in bad)
             continue

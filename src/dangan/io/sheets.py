@@ -69,6 +69,34 @@ class Table:
     headers: list[str]
     rows: list[Row] = field(default_factory=list)
     header_row: int = 1
+    header_found: bool = True  # a hinted header cell was seen (False: the first row taken)
+    sub_header_row: int | None = None  # the second row of a two-row header, combined
+    hidden: tuple[str, ...] = ()  # headers of the columns hidden in the workbook (read all the same)
+
+
+# Sub-labels under a merged parent cell that name a known column only together with it.
+_SUB_LABELS = {
+    ("页号", "起"): "起始页号", ("页号", "止"): "终止页号",
+    ("页号", "起始"): "起始页号", ("页号", "终止"): "终止页号",
+    ("页码", "起"): "起始页号", ("页码", "止"): "终止页号",
+    ("起止页号", "起"): "起始页号", ("起止页号", "止"): "终止页号",
+    ("日期", "起"): "起始日期", ("日期", "止"): "终止日期",
+    ("起止日期", "起"): "起始日期", ("起止日期", "止"): "终止日期",
+}
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, Latin letters and ASCII punctuation (“１９９７”, “－”) as their
+    ASCII forms (NFKC for that block only): the one rule for numeric, date and location
+    cells of every import. Other characters (年, 月, ①) are left as typed."""
+    return text.translate(_FULL_WIDTH) if text and not text.isascii() else text
+
+
+def is_total_row(cells: Iterable[str]) -> bool:
+    """A sheet's total line: its first non-empty cell 合计/总计/小计 (“合 计” too)."""
+    first = next((c for c in cells if c), "")
+    return "".join(first.split()).rstrip("：:") in ("合计", "总计", "小计")
 
 
 def _normalise_header(text: str) -> str:
@@ -105,8 +133,8 @@ def read_table(path: Path, header_hint: Iterable[str] = ()) -> Table:
 def read_tables(path: Path, header_hint: Iterable[str] = ()) -> list[tuple[str, Table]]:
     """Every non-empty sheet of a workbook (a CSV is one table), labelled for messages.
 
-    The label is ``file[sheet]`` for workbooks and the file name for CSV. The first sheet is
-    always returned, so an empty workbook is refused like an empty CSV.
+    The label is ``file[sheet]`` for workbooks and the file name for CSV. A workbook with
+    no filled sheet is refused like an empty CSV.
     """
     if not path.is_file():
         raise SpreadsheetError("volumes.file_missing", path=path)
@@ -120,13 +148,11 @@ def read_tables(path: Path, header_hint: Iterable[str] = ()) -> list[tuple[str, 
     hints = {_normalise_header(h) for h in header_hint}
     if suffix in (".xlsx", ".xlsm"):
         sheets = _read_xlsx(path, data)
-        tables = [(f"{path.name}[{sheets[0][0]}]", _to_table(path, sheets[0][1], hints))]
-        tables += [
-            (f"{path.name}[{title}]", _to_table(path, grid, hints))
-            for title, grid in sheets[1:]
-            if any(any(c for c in cells) for _, cells in grid)
-        ]
-        return tables
+        hidden = _hidden_columns(data)
+        filled = [(title, grid) for title, grid in sheets
+                  if any(any(c for c in cells) for _, cells in grid)] or sheets[:1]
+        return [(f"{path.name}[{title}]", _to_table(path, grid, hints, hidden.get(title, set())))
+                for title, grid in filled]
     if suffix in (".csv", ".txt"):
         return [(path.name, _to_table(path, _read_csv(path, data), hints))]
     raise SpreadsheetError("volumes.bad_format", suffix=suffix or path.name)
@@ -271,17 +297,73 @@ def _read_csv(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
         raise SpreadsheetError("volumes.file_unreadable", path=path, detail=str(exc)) from None
 
 
-def _to_table(path: Path, grid: list[tuple[int, list[str]]], hints: set[str]) -> Table:
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+
+
+def _attr(tag: bytes, name: str) -> str | None:
+    m = re.search(rb"(?:^|\s)" + name.encode() + rb'="([^"]*)"', tag)
+    return m.group(1).decode("utf-8", "replace") if m else None
+
+
+def _hidden_columns(data: bytes) -> dict[str, set[int]]:
+    """Per sheet title, the 0-based indexes of the columns the workbook hides (``<col
+    hidden="1">``, read from the part of each sheet before its cells: bounded)."""
+    out: dict[str, set[int]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                return out
+            targets = {}
+            for tag in _REL_TAG.findall(zf.read("xl/_rels/workbook.xml.rels")):
+                rid, target = _attr(tag, "Id"), _attr(tag, "Target")
+                if rid and target:
+                    target = target.lstrip("/")
+                    targets[rid] = target if target.startswith("xl/") else f"xl/{target}"
+            for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+                title, rid = _attr(tag, "name"), _attr(tag, "r:id")
+                part = targets.get(rid or "")
+                if not title or part not in names:
+                    continue
+                with zf.open(part) as stream:
+                    head = stream.read(1 << 20).split(b"<sheetData", 1)[0]
+                hidden: set[int] = set()
+                for col in _COL_TAG.findall(head):
+                    if _attr(col, "hidden") in ("1", "true"):
+                        low, high = int(_attr(col, "min") or 0), int(_attr(col, "max") or 0)
+                        hidden.update(range(low - 1, min(high, MAX_COLUMNS)))
+                if hidden:
+                    out[title] = hidden
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        return {}
+    return out
+
+
+def _to_table(path: Path, grid: list[tuple[int, list[str]]], hints: set[str],
+              hidden_at: set[int] | None = None) -> Table:
     rows = [(n, cells) for n, cells in grid if any(c for c in cells)]
     if not rows:
         raise SpreadsheetError("volumes.file_empty", path=path)
     header_idx = 0
+    found = not hints
     if hints:
         for i, (_, cells) in enumerate(rows[:MAX_HEADER_SCAN]):
             if any(_normalise_header(c) in hints for c in cells):
-                header_idx = i
+                header_idx, found = i, True
                 break
     header_no, header_cells = rows[header_idx]
+    header_cells = list(header_cells)
+    sub_no = None
+    if found and header_idx + 1 < len(rows):
+        number, below = rows[header_idx + 1]
+        combined = _combine_header(header_cells, below, hints)
+        if combined is not None:
+            header_cells, sub_no = combined, number
+            rows = rows[:header_idx + 1] + rows[header_idx + 2:]
+        elif hints and _looks_like_header(below, hints):
+            raise SpreadsheetError("sheets.second_header_row", path=path, row=number)
     headers: list[str] = []
     for i, cell in enumerate(header_cells):
         name = cell or f"列{i + 1}"
@@ -296,7 +378,51 @@ def _to_table(path: Path, grid: list[tuple[int, list[str]]], hints: set[str]) ->
     if problems:
         raise SpreadsheetError("sheets.bad_cells", path=path, count=len(problems),
                                details=problems)
-    return Table(path, headers, body, header_no)
+    hidden = tuple(headers[i] for i in sorted(hidden_at or ()) if i < len(headers))
+    return Table(path, headers, body, header_no, found, sub_no, hidden)
+
+
+def _looks_like_header(cells: Sequence[str], hints: set[str]) -> bool:
+    """A row of labels only (no digit anywhere), at least one a known header."""
+    filled = [c for c in cells if c]
+    return (bool(filled) and not any(ch.isdigit() for c in filled for ch in c)
+            and any(_normalise_header(c) in hints for c in filled))
+
+
+def _combine_header(top: list[str], below: Sequence[str], hints: set[str]) -> list[str] | None:
+    """The header of a two-row header (a merged parent cell over sub-labels: 存放位置 over
+    柜号/架号/盒号, 页号 over 起/止), or None when ``below`` is not such a second row.
+
+    ``below`` qualifies when its labels (no digits) sit only under a parent: a filled cell
+    of ``top`` followed by the empty cells its merge leaves. Each column under a parent is
+    named by its sub-label when that is a known header, by the known name of parent and
+    sub-label together (页号 + 起 = 起始页号), else by parent and sub-label joined."""
+    filled = [i for i, c in enumerate(below) if c]
+    if not filled or any(ch.isdigit() for i in filled for ch in below[i]):
+        return None
+    width = max(len(top), len(below))
+    cells = [*top, *[""] * (width - len(top))]
+    parent_of: dict[int, int] = {}
+    for i, cell in enumerate(cells):
+        if cell and i + 1 < width and not cells[i + 1]:
+            j = i + 1
+            while j < width and not cells[j]:
+                parent_of[j] = i
+                j += 1
+            parent_of[i] = i
+    if not all(i in parent_of for i in filled):
+        return None
+    out = list(cells)
+    for i in filled:
+        parent, child = cells[parent_of[i]], below[i]
+        key = (_normalise_header(parent), _normalise_header(child))
+        if key[1] in hints:
+            out[i] = child
+        elif key in _SUB_LABELS:
+            out[i] = _SUB_LABELS[key]
+        else:
+            out[i] = f"{parent}{child}"
+    return out
 
 
 def cell_problems(row: Row) -> list[str]:

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from dangan.db.models import Defect, ImportLog, Page, StageEvent, Volume, VolumeRecord
 from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
 from dangan.i18n import join, t
-from dangan.io.sheets import Row, check_row, column_limits, read_table, resolve_columns
+from dangan.io.sheets import (
+    Row,
+    Table,
+    check_row,
+    column_limits,
+    half_width,
+    is_total_row,
+    read_tables,
+    resolve_columns,
+)
 from dangan.services import progress
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -44,11 +53,14 @@ class ImportSummary:
     changes: list[str] = field(default_factory=list)
     kept_titles: list[str] = field(default_factory=list)  # archive codes: the indexed title kept
     page_differs: list[str] = field(default_factory=list)  # scanned volumes: registered ≠ scanned
+    notes: list[str] = field(default_factory=list)  # what the import read or skipped, and where
 
     def message(self) -> str:
         done = t("volumes.imported", added=self.added, unchanged=self.unchanged, updated=self.updated)
         if self.kept_titles:
             done += t("volumes.kept_indexed_titles", count=len(self.kept_titles))
+        for note in self.notes:
+            done += "\n" + note
         if self.page_differs:
             done += "\n" + t("volumes.page_differs", count=len(self.page_differs),
                              volumes="\n".join(self.page_differs))
@@ -88,33 +100,65 @@ def _refuse_after_scan(volume: Volume, diffs: dict[str, Any], row: int,
              stage=t(f"stage.{volume.stage}"))
 
 
-def _int_cell(row: Row, header: str | None, errors: list[str]) -> int | None:
-    raw = row.get(header)
+def _int_cell(row: Row, header: str | None, errors: list[str], suffix: str = "") -> int | None:
+    """A whole number as typed, full-width digits as ASCII (the one rule of every import);
+    ``suffix`` may follow it (年度 “1997年”)."""
+    raw = half_width(row.get(header))
     if raw == "":
         return None
-    try:
-        value = int(raw)
-        if value < 0:
-            raise ValueError(raw)
-        return value
-    except ValueError:
-        errors.append(t("volumes.row_error", row=row.number,
-                        detail=t("volumes.row_bad_int", column=header, value=raw)))
-        return None
+    text = raw[: -len(suffix)].strip() if suffix and raw.endswith(suffix) else raw
+    if text.isascii() and text.isdigit():
+        return int(text)
+    errors.append(t("volumes.row_error", row=row.number,
+                    detail=t("volumes.row_bad_int", column=header, value=raw)))
+    return None
 
 
-def _parse_rows(ctx: ProjectContext, path: Path) -> list[dict[str, Any]]:
+def _data_table(path: Path, hints: list[str]) -> tuple[Table, list[str]]:
+    """The sheet holding the list (the first with an 档号 column), and notes naming the
+    sheets passed over; refused naming every sheet looked at when none has one."""
+    tables = read_tables(path, header_hint=hints)
+    if len(tables) == 1:
+        table = tables[0][1]
+        if not table.rows and not any(h in hints for h in table.headers):
+            raise SpreadsheetError("volumes.no_header", path=path)
+        return table, []
+    for label, table in tables:
+        if table.header_found and resolve_columns(table, COLUMN_ALIASES)["archive_code"]:
+            skipped = [other for other, _ in tables if other != label]
+            notes = [t("volumes.sheet_used", sheet=label)]
+            if skipped:
+                notes.append(t("sheets.sheets_skipped", sheets="、".join(skipped)))
+            return table, notes
+    raise SpreadsheetError("volumes.no_code_sheet", path=path,
+                           sheets="、".join(label for label, _ in tables))
+
+
+def _parse_rows(ctx: ProjectContext, path: Path,
+                notes: list[str] | None = None) -> list[dict[str, Any]]:
     hints = [h for variants in COLUMN_ALIASES.values() for h in variants]
-    table = read_table(path, header_hint=hints)
-    if not table.rows and not any(h in hints for h in table.headers):
-        raise SpreadsheetError("volumes.no_header", path=path)
+    table, found = _data_table(path, hints)
+    if notes is not None:
+        notes.extend(found)
+        if table.sub_header_row is not None:
+            notes.append(t("sheets.two_row_header", row=table.sub_header_row))
     cols = resolve_columns(table, COLUMN_ALIASES, required=("archive_code",))
     used = {h for h in cols.values() if h}
+    if notes is not None:
+        if table.hidden:
+            notes.append(t("sheets.hidden_columns", columns="、".join(table.hidden)))
+        if extra := [h for h in table.headers if h not in used]:
+            notes.append(t("volumes.extra_columns", columns="、".join(extra)))
     errors: list[str] = []
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
     for row in table.rows:
         code = row.get(cols["archive_code"]).replace(" ", "")
+        if is_total_row(row.values[h] for h in table.headers) and (
+                not code or is_total_row([code])):  # no 档号, or 合计 in its column
+            if notes is not None:
+                notes.append(t("volumes.total_row_skipped", row=row.number))
+            continue
         if not code:
             errors.append(t("volumes.row_error", row=row.number, detail=t("volumes.row_empty_code")))
             continue
@@ -128,14 +172,14 @@ def _parse_rows(ctx: ProjectContext, path: Path) -> list[dict[str, Any]]:
                             detail=t("volumes.row_duplicate_code", code=code, other=seen[code])))
             continue
         seen[code] = row.number
-        location = row.get(cols["location"])
-        parts = [row.get(cols[p]) for p in LOCATION_PARTS if row.get(cols[p])]
+        location = half_width(row.get(cols["location"]))
+        parts = [half_width(row.get(cols[p])) for p in LOCATION_PARTS if row.get(cols[p])]
         if parts and not location:
             location = "-".join(parts)
         parsed.append({
             "archive_code": code,
             "title": row.get(cols["title"]),
-            "year": _int_cell(row, cols["year"], errors),
+            "year": _int_cell(row, cols["year"], errors, suffix="年"),
             "location": location,
             "expected_pages": _int_cell(row, cols["expected_pages"], errors),
             "extra": {h: v for h, v in row.values.items() if h not in used and v != ""},
@@ -161,8 +205,9 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
     refused, with or without ``update``: the import stops naming each such row, its volume
     and the pages scanned, and reports what the rest of the list would have done.
     """
-    rows = _parse_rows(ctx, path)
-    summary = ImportSummary()
+    notes: list[str] = []
+    rows = _parse_rows(ctx, path, notes)
+    summary = ImportSummary(notes=notes)
     with ctx.transaction() as session:
         existing = {
             v.archive_code: v

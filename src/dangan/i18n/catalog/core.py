@@ -188,6 +188,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Import done: {added} added, {unchanged} unchanged, {updated} updated"),
     "volumes.kept_indexed_titles": ("；{count} 卷的题名已由著录确定，保留著录的题名",
                                     "; {count} kept the title set by indexing"),
+    "volumes.extra_columns": ("未识别的列，作为附加信息保存：{columns}",
+                              "Columns not recognised, kept as extra information: {columns}"),
+    "volumes.sheet_used": ("数据取自工作表 {sheet}", "Data read from sheet {sheet}"),
+    "volumes.no_code_sheet": ("{path} 中没有一个工作表含 档号 列（已查看：{sheets}）",
+                              "No sheet of {path} has an archive code (档号) column (looked at: {sheets})"),
+    "volumes.total_row_skipped": ("第 {row} 行为合计行，已跳过", "Row {row} is a total row; skipped"),
     # --- status ---
     "status.title": ("项目 {name} 状态", "Status of project {name}"),
     "status.volumes": ("案卷", "Volumes"),

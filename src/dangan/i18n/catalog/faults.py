@@ -21,6 +21,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheets.file_too_large": ("{path} 太大（{size} 字节，上限 {limit}），已拒绝",
                               "{path} is too large ({size} bytes, limit {limit}) and is refused"),
     "sheets.bad_cells": ("{path} 中有 {count} 个单元格无法接受", "{path} has {count} unacceptable cells"),
+    "sheets.sheets_skipped": ("已跳过的工作表（无 档号 列）：{sheets}",
+                              "Sheets skipped (no archive code column): {sheets}"),
+    "sheets.two_row_header": ("第 {row} 行为表头第二行，已与上一行合并为列名",
+                              "Row {row} is the header's second row; combined with the row above"),
+    "sheets.second_header_row": ("{path} 第 {row} 行似为表头第二行（合并单元格的子标题），无法识别为数据；"
+                                 "请将两行表头合并为一行",
+                                 "Row {row} of {path} looks like the header's second row (sub-labels "
+                                 "under merged cells), not data; merge the two header rows into one"),
+    "sheets.hidden_columns": ("隐藏的列（仍已读取）：{columns}", "Hidden columns (read all the same): {columns}"),
+    "sheets.columns_not_imported": ("未导入的列：{columns}", "Columns not imported: {columns}"),
     "sheets.cell_problem": ("第 {row} 行“{column}”列：{detail}", "row {row}, column “{column}”: {detail}"),
     "sheets.too_long": ("内容过长（{found} 个字符，最多 {length}）",
                         "too long ({found} characters, at most {length})"),

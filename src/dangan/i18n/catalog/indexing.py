@@ -19,7 +19,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "{where}: {what} {value} is not in ascending order (previous {previous})"),
     "defect.catalogue_bad_seq": ("{where}：顺序号 “{value}” 无效或不连续",
                                  "{where}: item number “{value}” is invalid or skips"),
-    "defect.catalogue_bad_page": ("{where}：页号 “{value}” 无效", "{where}: page number “{value}” is invalid"),
+    "defect.catalogue_bad_page": ("{where}：页号 “{value}” 无效，应为整数页号或页号范围，如 3 或 3-5",
+                                  "{where}: page number “{value}” is invalid; write a whole page number "
+                                  "or a range, e.g. 3 or 3-5"),
     "defect.catalogue_bad_date": ("{where}：{field} “{value}” 不是有效日期（应为 YYYYMMDD、YYYYMM 或 YYYY）",
                                   "{where}: {field} “{value}” is not a valid date (YYYYMMDD, YYYYMM or YYYY)"),
     "defect.catalogue_bad_number": ("{where}：{field} 应为整数，实际为 “{value}”",
@@ -37,6 +39,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- import / check ---
     "index.row_problem": ("{source} 第 {row} 行：{detail}", "{source} row {row}: {detail}"),
     "index.no_code_column": ("{source} 缺少 档号 列", "{source} has no archive code (档号) column"),
+    "index.no_code_sheet": ("{path} 中没有一个工作表含 档号 列（已查看：{sheets}）",
+                            "No sheet of {path} has an archive code (档号) column (looked at: {sheets})"),
     "index.volume_in_two_tables": ("档号 {code} 的卷内目录已在 {other} 中出现",
                                    "the catalogue of {code} already appears in {other}"),
     "index.unknown_volume": ("档号 {code} 未登记（请先导入案卷清单）",
@@ -131,6 +135,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.checked": ("挂接检查：已检查 {volumes} 卷、{files} 个交付文件（{forms}），{errors} 处错误，{warnings} 处提示",
                      "Link check: {volumes} volume(s) and {files} delivered file(s) checked ({forms}); {errors} error(s), {warnings} warning(s)"),
     "handover.forms": ("移交包中的交付形式：{forms}（{folders}）", "Delivery forms in the bag: {forms} ({folders})"),
-    "index.unchanged": ("{count} 卷的目录与已导入的完全相同，未改动（unchanged）：{codes}",
+    "index.unchanged": ("{count} 卷的目录与已导入的完全相同，未改动：{codes}",
                         "{count} volume(s) unchanged: the same catalogue is already recorded; nothing written: {codes}"),
 }

@@ -42,7 +42,7 @@ from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, CatalogueSchema, RawEntry, validate_catalogue
 from dangan.domain.defects import Defect, make_defect
 from dangan.domain.keying import Difference, compare_typings, resolution_choices
-from dangan.errors import ConflictError, NotFoundError, SpreadsheetError, StateError
+from dangan.errors import ConflictError, NamingError, NotFoundError, SpreadsheetError, StateError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
 from dangan.io.catalogue import CatalogueInput, read_catalogue
@@ -69,6 +69,7 @@ class ImportResult:
     signed: list[str] = field(default_factory=list)  # volumes whose index stage was signed
     unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
     unchanged: list[str] = field(default_factory=list)  # already recorded exactly so: untouched
+    notes: list[str] = field(default_factory=list)  # sheets skipped, headers combined, columns left
 
 
 # --- loading what is recorded -------------------------------------------------------------
@@ -182,8 +183,12 @@ def validate_input(session: Session, ctx: ProjectContext, data: CatalogueInput,
         source = data.entry_source.get(code) or data.record_source.get(code, "")
         if code not in volumes:
             first_row = record.row if record else rows[0].row
-            problems.append(t("index.row_problem", source=source, row=first_row,
-                              detail=t("index.unknown_volume", code=code)))
+            try:  # a mistyped 档号 is reported as breaking the project's rule, not as unknown
+                ctx.rules.archive_code.parse(code)
+                detail = t("index.unknown_volume", code=code)
+            except NamingError as exc:
+                detail = exc.message
+            problems.append(t("index.row_problem", source=source, row=first_row, detail=detail))
             continue
         vol = volumes[code]
         cat = validate_catalogue(code, record, rows, schema, counts.get(vol.id), source,
@@ -204,7 +209,7 @@ def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], r
     engine.require_any_role(actor, frozenset({wf.INDEXER}))
     graph = ws.graph_for(ctx.config)
     data = read_catalogue(paths)
-    result = ImportResult()
+    result = ImportResult(notes=list(data.notes))
     files = ", ".join(p.name for p in paths)
     copies: list[str] = []  # backup copies written in 制作目录: removed if the import fails
     try:
