@@ -65,7 +65,8 @@ DEFECT_CODES: tuple[DefectCode, ...] = (
             ("link_image_missing", ERROR), ("link_image_count", ERROR),
             ("link_file_missing", ERROR), ("link_file_changed", ERROR),
             ("link_file_unreadable", ERROR), ("link_file_pages", ERROR),
-            ("link_file_extra", WARNING), ("link_not_packaged", ERROR)),
+            ("link_file_extra", WARNING), ("link_not_packaged", ERROR),
+            ("link_package_stale", ERROR)),
 )
 # ``missing_page`` (缺页) is found at intake and by QC; both send it back to scanning.
 

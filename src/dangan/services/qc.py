@@ -396,6 +396,7 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
                    and not ws.open_rework_count(session, batch.id))
         accepted: list[dict[str, Any]] = []
         if passing:
+            _refuse_stale_packages(ctx, session, batch)
             accepted = _verify_fixed(session, ctx.project_id, actor, batch, inspection, at)
         else:
             engine.release_in_session(session, ctx.project_id, claim, "qc_rework", actor.name,
@@ -428,6 +429,18 @@ def _defect_params(archive_code: str, page_no: int | None, item_seq: int | None,
     """What the defect's text is rendered from when read (``defect.<code>``)."""
     return {"path": "", "volume": archive_code, "page": "" if page_no is None else page_no,
             "item": "" if item_seq is None else item_seq, "note": message}
+
+
+def _refuse_stale_packages(ctx: ProjectContext, session: Session, batch: WorkBatch) -> None:
+    """A pass never accepts a volume whose delivery package is older than its retouched
+    pages (``readiness.stale_packages``): the verdict is refused, nothing recorded."""
+    from dangan.services.delivery.readiness import MAX_NAMED, stale_packages
+
+    stale = stale_packages(ctx, session, dict(session.execute(select(
+        Volume.id, Volume.archive_code).where(Volume.work_batch_id == batch.id)).all()))
+    if stale:
+        raise StateError("qc.stale_package", code=batch.code, count=len(stale),
+                         codes="、".join(stale[:MAX_NAMED]), first=stale[0], details=stale)
 
 
 def _verify_fixed(session: Session, project_id: int, actor: Actor, batch: WorkBatch,

@@ -170,6 +170,7 @@ def complete_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
         _require_paper_out(session, rework)
         defect = session.get(Defect, rework.defect_id) if rework.defect_id else None
         _require_new_output(session, rework, defect)
+        _require_current_package(ctx, session, rework)
         at = ws.now()
         rework.status = "done"
         rework.done_at = at
@@ -237,6 +238,18 @@ def _require_new_output(session: Session, rework: Rework, defect: Defect | None)
                      at=rework.created_at.strftime("%Y-%m-%d %H:%M"))
 
 
+def _require_current_package(ctx: ProjectContext, session: Session, rework: Rework) -> None:
+    """A rework is signed off, and re-inspected, only once the volume's delivery package is
+    no older than its retouched pages (``readiness.stale_packages``): pages changed after the
+    package was built are delivered only by packaging the volume again — while the rework is
+    open, without a correction reason (``rework.stale_package``)."""
+    from dangan.services.delivery.readiness import stale_volume
+
+    code = stale_volume(ctx, session, rework.volume_id)
+    if code is not None:
+        raise StateError("rework.stale_package", id=rework.id, code=code)
+
+
 def settle(session: Session, rework: Rework) -> None:
     """Lift the rework status from the volume and batch once nothing is open any more (back
     to finished for a volume or batch already returned: a defect found at acceptance)."""
@@ -286,6 +299,7 @@ def verify_rework(ctx: ProjectContext, actor: Actor, rework_id: int,
     before the next sample): the inspector confirms the correction (复检通过)."""
     with ctx.transaction() as session:
         item = _reinspected(session, ctx.project_id, actor, rework_id)
+        _require_current_package(ctx, session, item)
         at = ws.now()
         item.status = "verified"
         item.verified_at = at

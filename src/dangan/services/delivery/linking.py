@@ -31,6 +31,7 @@ from dangan.services.delivery.packaging import (
     load_sources,
     output_dir,
 )
+from dangan.services.delivery.readiness import stale_packages
 from dangan.services.indexing import load_catalogues, missing_catalogue, schema_of, uncatalogued
 from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
@@ -44,6 +45,7 @@ FILE_UNREADABLE = register_code("link_file_unreadable", Severity.ERROR, LINK).co
 FILE_PAGES = register_code("link_file_pages", Severity.ERROR, LINK).code
 FILE_EXTRA = register_code("link_file_extra", Severity.WARNING, LINK).code
 NOT_PACKAGED = register_code("link_not_packaged", Severity.ERROR, LINK).code
+PACKAGE_STALE = register_code("link_package_stale", Severity.ERROR, LINK).code
 
 
 def _rel(path: str) -> str:
@@ -162,6 +164,7 @@ def check_links_counted(ctx: ProjectContext, volume: str | None = None,
         for vid, no in session.execute(select(Page.volume_id, Page.page_no)
                                        .where(Page.volume_id.in_(list(sources)))):
             page_nos[vid].add(no)
+        stale = set(stale_packages(ctx, session, {v: s.archive_code for v, s in sources.items()}))
     defects: list[Defect] = [missing_catalogue(c) for c in without]  # nothing to link
     checked_files = 0
     for vid, src in sources.items():
@@ -177,6 +180,9 @@ def check_links_counted(ctx: ProjectContext, volume: str | None = None,
         for n in sorted(page_nos[vid] - src.pages.keys()):
             defects.append(make_defect(IMAGE_MISSING, path=f"{Area.RETOUCHED.value}/{code}",
                                        volume=code, page=n))
+        if code in stale:  # the handover's rule: delivered pages older than the retouched
+            defects.append(make_defect(PACKAGE_STALE, path=_rel(output_dir(forms[0], code)),
+                                       volume=code))
         for form in forms:
             found, n_files = _check_form(ctx, src, form, files.get(vid, {}), schema)
             defects.extend(found)

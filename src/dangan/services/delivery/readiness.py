@@ -60,9 +60,21 @@ def _refuse_open_defects(session: Session, ids: dict[int, str]) -> None:
 
 
 def _refuse_stale_packages(ctx: ProjectContext, session: Session, ids: dict[int, str]) -> None:
-    """A volume whose retouched pages were recorded (a retouch run, a hand-fixed page) after
-    its delivery package was last built, and changed (the package's recorded request is not
-    what packaging would ask for now), delivers the pages as they were before."""
+    stale = stale_packages(ctx, session, ids)
+    if stale:
+        raise StateError("handover.stale_package", count=len(stale),
+                         codes="、".join(stale[:MAX_NAMED]), first=stale[0], details=stale)
+
+
+def stale_packages(ctx: ProjectContext, session: Session, ids: dict[int, str]) -> list[str]:
+    """The archive codes (sorted) among ``ids`` (volume id → archive code) whose delivery
+    package is stale: their retouched pages were recorded (a retouch run, a hand-fixed page)
+    after the package was last built, and changed (the package's recorded request is not what
+    packaging would ask for now) — the package delivers the pages as they were before. The one
+    rule the handover, the link check, rework sign-off and re-inspection apply; mended by
+    building the volume's package again."""
+    if not ids:
+        return []
     packaged = _latest(session, ids, wf.EVENT_PACKAGE)
     retouched = _latest(session, ids, wf.EVENT_RETOUCH_RECORD, skip_accepted=True)
     for volume_id, at in session.execute(select(
@@ -72,11 +84,28 @@ def _refuse_stale_packages(ctx: ProjectContext, session: Session, ids: dict[int,
         if volume_id is not None and at is not None and (
                 volume_id not in retouched or at > retouched[volume_id]):
             retouched[volume_id] = at
-    stale = sorted(ids[v] for v, at in retouched.items()
-                   if v in packaged and at > packaged[v] and not _still_current(ctx, session, v))
-    if stale:
-        raise StateError("handover.stale_package", count=len(stale),
-                         codes="、".join(stale[:MAX_NAMED]), first=stale[0], details=stale)
+    return sorted(ids[v] for v, at in retouched.items()
+                  if v in packaged and at > packaged[v] and not _still_current(ctx, session, v))
+
+
+def stale_volume(ctx: ProjectContext, session: Session, volume_id: int | None) -> str | None:
+    """The volume's archive code when its package is stale (``stale_packages``), else None."""
+    if volume_id is None:
+        return None
+    code = session.scalar(select(Volume.archive_code).where(Volume.id == volume_id))
+    if code is None:
+        return None
+    return next(iter(stale_packages(ctx, session, {volume_id: code})), None)
+
+
+def project_stale_packages(ctx: ProjectContext) -> list[str]:
+    """Every volume of the project whose package is stale (``stale_packages``)."""
+    with ctx.transaction() as session:
+        ids = dict(session.execute(select(Volume.id, Volume.archive_code).where(
+            Volume.project_id == ctx.project_id,
+            Volume.id.in_(select(StageEvent.volume_id).where(
+                StageEvent.kind == wf.EVENT_PACKAGE)))).all())
+        return stale_packages(ctx, session, ids)
 
 
 def _still_current(ctx: ProjectContext, session: Session, volume_id: int) -> bool:

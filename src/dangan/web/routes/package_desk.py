@@ -24,13 +24,20 @@ from dangan.domain import workflow as wf
 from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import t
 from dangan.services import workflow_state as ws
-from dangan.services.delivery import packaging
+from dangan.services.delivery import packaging, readiness
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
-from dangan.web.deps import Ctx, actor_of, claimed_or_page, require_role, retried_signoff_page
+from dangan.web.deps import (
+    Ctx,
+    act,
+    actor_of,
+    claimed_or_page,
+    require_role,
+    retried_signoff_page,
+)
 from dangan.web.queries import batch_stage, batches_at
 from dangan.web.routes.auth import back_with_flash as _back
 from dangan.web.templating import render
@@ -69,7 +76,21 @@ def batch_forms(ctx: ProjectContext, code: str) -> list[dict[str, object]]:
 
 @router.get("/package")
 def package_home(request: Request, ctx: Ctx, account: PackageAccount) -> Response:
-    return render(request, "package/home.html", batches=batches_at(ctx, wf.UPLOAD))
+    return render(request, "package/home.html", batches=batches_at(ctx, wf.UPLOAD),
+                  stale=readiness.project_stale_packages(ctx))
+
+
+@router.post("/package/volume/{code}/correct")
+async def correct_volume(request: Request, ctx: Ctx, account: PackageAccount, code: str,
+                         reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Package again a volume whose delivery files are older than its retouched pages: every
+    configured form, the same service call as ``dangan package --volume CODE --correction
+    REASON`` (the reason recorded in the volume's history; without one it is refused for a
+    volume past 上传 with no open rework: ``package.volume_locked``)."""
+    results = await act(request, account, lambda actor: packaging.package_forms(
+        ctx, actor, volume=code, correction=reason.strip()))
+    files = sum(r.files for r in results)
+    return _back("/package", t("web_package.corrected", code=code, files=files))
 
 
 @router.get("/package/runs/{run_id}")

@@ -25,6 +25,7 @@ from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import defect_label, t
 from dangan.services import engine, qc, rework
 from dangan.services import workflow_state as ws
+from dangan.services.delivery import readiness
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, CurrentAccount, act, require_role, retried_signoff_page
@@ -378,10 +379,11 @@ def rework_page(request: Request, ctx: Ctx, account: CurrentAccount, rework_id: 
     with ctx.transaction() as session:
         head = volume_head(session, ctx.project_id, item["volume_id"])
         rows = page_rows(session, item["volume_id"])
+        stale = readiness.stale_volume(ctx, session, item["volume_id"]) is not None
     d = item["defect"] or {}
     boxes = [{"page": d.get("page"), "box": d.get("box")}] if d.get("box") else []
     return render(request, "qc/rework_one.html", item=item, volume=head, pages=rows,
-                  start=d.get("page") or 1, boxes=boxes)
+                  start=d.get("page") or 1, boxes=boxes, stale=stale)
 
 
 @router.post("/rework/{rework_id}/done")
