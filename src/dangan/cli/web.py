@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -44,6 +47,47 @@ def _by() -> str:
         return "cli"
 
 
+# Seconds a worker process has to answer uvicorn's health check (uvicorn's own default: 5).
+# A new worker answers only once its interpreter has started and imported dangan; on a busy
+# machine that takes longer than 5 s, and uvicorn would kill and restart it for ever.
+WORKER_HEALTHCHECK_SECONDS = 120
+_WORKER_DIED = re.compile(r"Child process \[(\d+)\] died")
+
+
+class WorkerRestartLog(logging.Filter):
+    """uvicorn's "Child process [N] died" (a worker that exited, or did not answer its health
+    check in time, killed and started again) said in the user's language, with what to
+    look at when it repeats."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = _WORKER_DIED.fullmatch(record.getMessage())
+        if found:
+            record.msg = t("web.serve.worker_restarted", pid=found.group(1),
+                           timeout=WORKER_HEALTHCHECK_SECONDS)
+            record.args = ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def uvicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """What ``serve`` runs uvicorn with (besides the application)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config.setdefault("filters", {})["dangan_worker_restart"] = {
+        "()": f"{__name__}.WorkerRestartLog"}
+    log_config["loggers"]["uvicorn.error"]["filters"] = ["dangan_worker_restart"]
+    # loop/http "auto": uvloop and httptools when installed, asyncio and h11 otherwise; each
+    # worker process serves requests on at most dangan.web.app.THREADS threads, one pooled
+    # database connection each
+    return {"factory": True, "host": host, "port": port, "workers": workers,
+            "proxy_headers": True, "log_level": "info", "loop": "auto", "http": "auto",
+            "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
+            "log_config": log_config}
+
+
 def serve(project: Path = Project,
           host: str = typer.Option("127.0.0.1", "--host", help="cli.opt.serve.host"),
           port: int = typer.Option(8000, "--port", min=1, max=65535, help="cli.opt.serve.port"),
@@ -60,12 +104,7 @@ def serve(project: Path = Project,
     # the key signing the login form's token, the same in every worker process
     os.environ.setdefault(LOGIN_KEY_ENV, secrets.token_hex(32))
     console.print(escape(t("web.serve.listening", host=host, port=port, project=ctx.config.project.name)))
-    # loop/http "auto": uvloop and httptools when installed, asyncio and h11 otherwise; each
-    # worker process serves requests on at most dangan.web.app.THREADS threads, one pooled
-    # database connection each
-    uvicorn.run("dangan.web.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, proxy_headers=True, log_level="info", loop="auto",
-                http="auto")
+    uvicorn.run("dangan.web.app:app_from_env", **uvicorn_options(host, port, workers))
 
 
 @user_app.command("add", help="cli.help.user.add")

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dangan.errors import DanganError, StorageError
+from dangan.i18n import t
 
 READ_ONLY = "dangan_read_only"
 
@@ -119,9 +120,51 @@ def driver_message(exc: SQLAlchemyError) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def safe_url(url: str | URL) -> str:
+    """A database URL without its password, for messages; a SQLite file as its path."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(parsed.database)
+    return parsed.render_as_string(hide_password=True)
+
+
+def db_error(exc: SQLAlchemyError | sqlite3.Error, url: str | URL | None) -> StorageError:
+    """The one error for a database that failed while in use (connection lost, server shut
+    down, disk full): ``project.db_error`` (exit 11) naming the database — its URL without
+    the password — and the first line of what the database said."""
+    said = driver_message(exc) if isinstance(exc, SQLAlchemyError) else \
+        (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return StorageError("project.db_error",
+                        detail=f"{safe_url(url)}: {said}" if url is not None else said)
+
+
+@contextmanager
+def db_errors(url: str | URL, *, rerun: str | None = None) -> Iterator[None]:
+    """Database errors of the block as ``db_error`` naming ``url``; ``rerun``: the command
+    (``backup``…) that, stopped by one, left nothing half done: its message says so."""
+    try:
+        yield
+    except StorageError as exc:
+        if rerun and exc.key == "project.db_error":
+            exc.details.append(t("project.db_error_rerun", command=rerun))
+        raise
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        error = db_error(exc, url)
+        if rerun:
+            error.details.append(t("project.db_error_rerun", command=rerun))
+        raise error from exc
+
+
+def _bound_url(factory: sessionmaker[Session]) -> URL | None:
+    bind = factory.kw.get("bind")
+    url = getattr(bind, "url", None)
+    return url if isinstance(url, URL) else None
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, always close."""
+    """One unit of work: commit on success, roll back on any error, always close. A database
+    error is ``db_error``, naming the database."""
     session = factory()
     try:
         yield session
@@ -130,10 +173,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         raise
     except SQLAlchemyError as exc:
-        session.rollback()
-        raise StorageError("project.db_error", detail=driver_message(exc)) from exc
+        _rollback_quietly(session)
+        raise db_error(exc, _bound_url(factory)) from exc
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _rollback_quietly(session: Session) -> None:
+    """Roll back after a database error; a connection already lost cannot, and that second
+    error would hide the first."""
+    with suppress(SQLAlchemyError):
+        session.rollback()

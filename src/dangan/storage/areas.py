@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -107,23 +108,40 @@ class Storage:
         if not self.is_local:
             return
         root = self.root
-        if not os.path.isdir(root):
+        if not _local_isdir(root):
             raise StorageError("storage.root_missing", path=root)
-        if areas and not any(os.path.isdir(os.path.join(root, a.value)) for a in AREAS):
+        # a stage folder that cannot be looked at is the root refusing this user, not a
+        # root without stage folders
+        if areas and not any(_local_isdir(os.path.join(root, a.value), unreadable=root)
+                             for a in AREAS):
             raise StorageError("storage.root_empty", path=root,
                                areas=" / ".join(a.value for a in AREAS))
 
     def _root_present(self) -> None:
         """Before a write makes folders: an ``existing`` local root must still be there."""
-        if self.existing and self.is_local and not os.path.isdir(self.root):
+        if self.existing and self.is_local and not _local_isdir(self.root):
             raise StorageError("storage.root_missing", path=self.root)
 
     def exists(self, rel: str) -> bool:
-        return bool(self.fs.exists(self.path(rel)))
+        """Whether the stored file or folder is there. On local storage a path this user may
+        not look at (permission denied on it or a folder above it) is not "missing":
+        ``storage.permission_denied`` (exit 11) names it."""
+        full = self.path(rel)
+        if not self.is_local:
+            return bool(self.fs.exists(full))
+        try:
+            os.stat(full)
+        except PermissionError as exc:
+            raise StorageError("storage.permission_denied", path=full) from exc
+        except (OSError, ValueError):
+            return False
+        return True
 
     def open(self, rel: str, mode: str = "rb") -> Any:
         try:
             return self.fs.open(self.path(rel), mode)
+        except PermissionError as exc:
+            raise StorageError("storage.permission_denied", path=self.path(rel)) from exc
         except OSError as exc:
             raise StorageError("storage.read_failed", path=rel, detail=str(exc)) from exc
 
@@ -267,7 +285,10 @@ class Storage:
             return sha256_stream(fh)
 
     def size(self, rel: str) -> int:
-        return int(self.fs.size(self.path(rel)))
+        try:
+            return int(self.fs.size(self.path(rel)))
+        except PermissionError as exc:
+            raise StorageError("storage.permission_denied", path=self.path(rel)) from exc
 
     def walk_files(self, rel: str = "") -> Iterator[str]:
         """Relative paths of all files below ``rel`` (temporary files skipped), sorted."""
@@ -302,6 +323,17 @@ class Storage:
                 self.fs.rm(full)
                 removed += 1
         return removed
+
+
+def _local_isdir(path: str, unreadable: str | None = None) -> bool:
+    """``os.path.isdir``, except that a path this user may not look at is said as such
+    (``storage.permission_denied`` naming ``unreadable``, else ``path``), never as absent."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except PermissionError as exc:
+        raise StorageError("storage.permission_denied", path=unreadable or path) from exc
+    except (OSError, ValueError):
+        return False
 
 
 def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:

@@ -132,6 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "restore from a backup)"),
     "project.db_upgraded": ("数据库已升级到最新版本（{url}）", "Database upgraded to the latest revision ({url})"),
     "project.db_error": ("数据库出错：{detail}", "Database error: {detail}"),
+    "project.db_error_rerun": (
+        "dangan {command} 未完成；数据库恢复后可放心重新运行：它会从头重新检查，接着做完",
+        "dangan {command} did not finish; once the database answers again it is safe to run it "
+        "again: it checks everything from the start and finishes the work"),
     "project.db_missing": (
         "数据库文件 {path} 不存在：数据库地址（DANGAN_DATABASE_URL 或 dangan.toml 的 [database] url）"
         "是否写错？或数据库文件已丢失（可用 dangan restore 从备份恢复）。不会在此新建空数据库"

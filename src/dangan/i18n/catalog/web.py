@@ -152,6 +152,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "--password"),
     "web.serve.listening": ("dangan 网页服务：http://{host}:{port}/（项目 {project}）",
                             "dangan web application: http://{host}:{port}/ (project {project})"),
+    "web.serve.worker_restarted": (
+        "工作进程 {pid} 已退出，或 {timeout} 秒内未应答健康检查：已停止并另起一个。"
+        "反复出现时请查看机器负载与内存（每个工作进程启动时要载入整个网页应用）",
+        "Worker process {pid} exited or did not answer its health check within {timeout} s: "
+        "stopped and another started. If this repeats, check the machine's load and memory "
+        "(each worker process loads the whole web application when it starts)"),
     # --- CLI help ---
     "cli.help.serve": ("启动网页服务（uvicorn）", "Run the web application (uvicorn)"),
     "cli.help.user": ("网页账户：新增、改密码、停用", "Web accounts: add, set password, disable"),

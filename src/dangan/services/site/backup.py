@@ -34,6 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from dangan.config import CONFIG_FILE
+from dangan.db.session import db_errors
 from dangan.errors import ConflictError, DanganError, InputError, StorageError
 from dangan.intake.renumber import crash_point
 from dangan.services.project import ProjectContext
@@ -131,7 +132,8 @@ def backup(ctx: ProjectContext, out: Path, *, verify: bool = False) -> BackupRes
             except BlockingIOError:
                 raise ConflictError("site.backup.busy", path=out) from None
             _remove_leftovers(out)
-            return _backup(ctx, out, snapshots, verify)
+            with db_errors(ctx.database_url, rerun="backup"):
+                return _backup(ctx, out, snapshots, verify)
     except StorageError:
         ctx.storage.require_root()  # a file unreadable because its root went away
         raise

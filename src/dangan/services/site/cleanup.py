@@ -59,6 +59,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StoredFile, Volume
+from dangan.db.session import db_errors
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, NotFoundError
 from dangan.export.tracking_sheet import sheet_rel
@@ -399,8 +400,9 @@ def plan(ctx: ProjectContext, scan_root: Path, *,
     """What would go and why the rest stays; reads, deletes nothing. ``include_removed``:
     what would go if the pages renumber took out were confirmed to go."""
     report = CleanupReport(str(scan_root.resolve()), applied=False)
-    report.folders.extend(_decisions(ctx, scan_root, StorageGuard(ctx),
-                                     include_removed=include_removed))
+    with db_errors(ctx.database_url, rerun="cleanup"):
+        report.folders.extend(_decisions(ctx, scan_root, StorageGuard(ctx),
+                                         include_removed=include_removed))
     return report
 
 
@@ -513,5 +515,6 @@ def apply(ctx: ProjectContext, actor: Actor, scan_root: Path, *,
             return FolderDecision(decision.folder, decision.archive_code, BUSY,
                                   _busy_ingest(exc.params))
 
-    report.folders.extend(_decisions(ctx, scan_root, guard, delete, include_removed))
+    with db_errors(ctx.database_url, rerun="cleanup"):
+        report.folders.extend(_decisions(ctx, scan_root, guard, delete, include_removed))
     return report

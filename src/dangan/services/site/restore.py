@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from dangan.config import CONFIG_FILE, DEFAULT_DB_FILE, sqlite_url
+from dangan.db.session import db_errors
 from dangan.errors import ConflictError, DanganError, InputError, IntegrityError, StorageError
 from dangan.i18n import t
 from dangan.services.project import ProjectContext
@@ -68,7 +69,8 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
     home (a rerun removes what a killed one left)."""
     out, home = out.resolve(), home.resolve()
     try:
-        return _restore(out, home, database_url, snapshot)
+        with db_errors(database_url or sqlite_url(home / DEFAULT_DB_FILE), rerun="restore"):
+            return _restore(out, home, database_url, snapshot)
     except DanganError:
         raise
     except OSError as exc:
