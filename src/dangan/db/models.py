@@ -435,6 +435,9 @@ class PayPeriod(Base):
     total: Mapped[float] = mapped_column(Float, default=0.0)
     # the last audit event when closed: later events may change what the period earned
     last_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    # what defect lines depended on when closed besides the defects (deductions, mentor share,
+    # UTC offset); None: closed before its settled defects were kept (0017)
+    defect_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     __table_args__ = (UniqueConstraint("project_id", "period"),)
 
 
@@ -448,12 +451,32 @@ class PayLine(Base):
     kind: Mapped[str] = mapped_column(String(20))  # piece / deduction / mentor / adjustment
     stage: Mapped[str] = mapped_column(String(20), default="")
     work_batch_id: Mapped[int | None] = mapped_column(ForeignKey("work_batch.id"))
-    defect_id: Mapped[int | None] = mapped_column(ForeignKey("defect.id"))
+    defect_id: Mapped[int | None] = mapped_column(ForeignKey("defect.id"), index=True)
     unit: Mapped[str] = mapped_column(String(20), default="")  # page / volume / item / defect
     units: Mapped[float] = mapped_column(Float, default=0.0)
     rate: Mapped[float] = mapped_column(Float, default=0.0)
     amount: Mapped[float] = mapped_column(Float, default=0.0)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PaySettledDefect(Base):
+    """A charged defect of the closed periods as the last close settled its pay, kept with the
+    inputs of its lines (the defect and its worker's mentor and probation end): the next
+    period's adjustments recompute only the defects that differ from it (0017)."""
+
+    __tablename__ = "pay_settled_defect"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pay_period_id: Mapped[int] = mapped_column(ForeignKey("pay_period.id"))
+    defect_id: Mapped[int] = mapped_column(ForeignKey("defect.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str | None] = mapped_column(String(20))
+    work_batch_id: Mapped[int | None] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String(20))
+    responsible_id: Mapped[int] = mapped_column(Integer)
+    found_at: Mapped[datetime] = mapped_column(Timestamp)
+    mentor_id: Mapped[int | None] = mapped_column(Integer)
+    probation_until: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (UniqueConstraint("pay_period_id", "defect_id"),)
 
 
 class StoredFileTally(Base):

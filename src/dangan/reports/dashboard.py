@@ -11,7 +11,8 @@ page stays fast on a project of 100,000 volumes and a year of sign-offs.
   and the pay of the pay report for the month: once the month is closed, its closed lines
   as stored; while open, units × ``[piece_rates]``, deductions and the mentor's share of its
   days outside any closed period, and what the closed periods before it owe (late work and
-  corrections, ``adjustments``).
+  corrections, ``adjustments``) — the pay report's own lines, recomputed only for what
+  changed since the last close (:mod:`dangan.reports.pay_adjustments`).
 
 Every query is timed (``Dashboard.timings``, ms), which ``bench/reports.py`` prints.
 """
@@ -40,15 +41,14 @@ from dangan.reports.common import (
     round2,
     stage_pages,
 )
-from dangan.reports.pay import (
+from dangan.reports.pay import closed_lines, month_pay_lines
+from dangan.reports.pay_lines import (
     ADJUSTMENT,
     DEDUCTION,
     LATE,
     MENTOR,
     PIECE,
     RawLine,
-    closed_lines,
-    month_pay_lines,
     stage_rates,
 )
 from dangan.reports.weekly import (
