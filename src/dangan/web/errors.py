@@ -4,6 +4,7 @@ handle_exception). A page that needs a session redirects to the login form inste
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from dangan.errors import DanganError, InputError, NotFoundError
+from dangan.errors import DanganError, InputError, NotFoundError, StorageError
 from dangan.i18n import catalogue, t
 from dangan.web.security import NotAuthenticated
 from dangan.web.templating import render
@@ -27,7 +28,22 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+log = logging.getLogger(__name__)
+
+
+def for_the_browser(exc: DanganError) -> DanganError:
+    """What a request may be told: a database error names its server (user, host, schema)
+    and the server's own words, which go to the log; the person is told it failed."""
+    if exc.key != "project.db_error":
+        return exc
+    log.error("%s", exc.message)
+    shown = StorageError("web.db_error")
+    shown.http_status = exc.http_status
+    return shown
+
+
 def handle_error(request: Request, exc: DanganError) -> Response:
+    exc = for_the_browser(exc)
     if wants_json(request):
         response: Response = JSONResponse(exc.to_dict(), status_code=exc.http_status)
     elif isinstance(exc, NotAuthenticated) and request.method == "GET":

@@ -12,6 +12,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.nav.logout": ("退出", "Sign out"),
     "web.nav.signed_in_as": ("当前用户：{name}", "Signed in as {name}"),
     "web.lang.switch": ("English", "中文"),
+    "web.db_error": ("数据库暂时无法完成这一操作，没有写入任何内容；请稍后重试。原因已记入服务器日志，请告知系统管理员",
+                     "The database could not complete this just now and nothing was written; "
+                     "please try again later. The cause is in the server's log: tell the administrator"),
     "web.count": ("共 {count} 项", "{count} in all"),
     "web.empty": ("（无）", "(none)"),
     "web.yes": ("是", "yes"),
