@@ -75,7 +75,7 @@ from dangan.intake.walk import INTERNAL_PREFIX, JUNK_NAMES
 from dangan.intake.watch import REPORT, recorded_markers
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, require_any_role
-from dangan.services.ingest_markers import PENDING, RECEIPT
+from dangan.services.ingest_markers import RECEIPT, left_unfinished
 from dangan.services.project import ProjectContext
 from dangan.services.site.scan_folders import (  # noqa: F401 (re-exported)
     LOOSE_FILES,
@@ -275,12 +275,6 @@ def _not_yet(stage: str, returned: bool) -> tuple[str, dict[str, object]] | None
     return None
 
 
-def _ingest_unfinished(ctx: ProjectContext, code: str, folder: str) -> bool:
-    """As ``fixity`` sees it: ingest's pending marker still in 已扫描, or no tracking sheet."""
-    return ctx.storage.exists(f"{Area.SCANNED.value}/{folder}/{PENDING}") or \
-        not ctx.storage.exists(sheet_rel(folder, code))
-
-
 def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
             guard: StorageGuard | None = None, include_removed: bool = False) -> Verdict:
     """The rule for one volume; files are hashed only when nothing else keeps it."""
@@ -312,7 +306,7 @@ def _decide(ctx: ProjectContext, volume: Volume, returned: bool, folder: Path,
     if bad:
         return FIXITY, {"bad": len(bad), "count": len(stored), "first": bad[0]}, []
     if volume.folder_name and any(area == Area.SCANNED.key for _p, _s, area, _k in stored) \
-            and _ingest_unfinished(ctx, volume.archive_code, volume.folder_name):
+            and left_unfinished(ctx, volume.archive_code, volume.folder_name):
         return INGEST_UNFINISHED, {"sheet": sheet_rel(volume.folder_name, volume.archive_code)}, []
     taken_out = sum(f.name.startswith(f"{renumber.REMOVED_DIR}/") for f in files)
     return DELETABLE, {"files": len(stored), "local": len(files), "removed": taken_out}, files
