@@ -45,7 +45,16 @@ LEADING_PAGES = {"cover": "cover", "封面": "cover", "contents": "contents", "�
 TRAILING_PAGES = {"back": "back", "备考表": "back", "back_cover": "back_cover", "封底": "back_cover"}
 DATE_FIELDS = frozenset({"date", "start_date", "end_date"})
 NUMBER_FIELDS = frozenset({"item_count", "page_count", "year"})
-_DATE_RE = re.compile(r"^(\d{4})(?:[-./年]?(\d{1,2})(?:[-./月]?(\d{1,2})日?)?月?)?年?$")
+_DATE_RE = re.compile(r"^([0-9]{4})(?:[-./年]?([0-9]{1,2})(?:[-./月]?([0-9]{1,2})日?)?月?)?年?$")
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, Latin letters and ASCII punctuation (“１９９７”, “－”) as their
+    ASCII forms (NFKC for that block only): the one rule for numeric, date and location
+    values, whether read from a sheet or typed at the index desk. Other characters (年, 月,
+    ①) are left as typed."""
+    return text.translate(_FULL_WIDTH) if text and not text.isascii() else text
 
 
 @dataclass(frozen=True)
@@ -131,8 +140,10 @@ class Catalogue:
 
 @lru_cache(maxsize=65536)
 def normalise_date(text: str) -> str | None:
-    """``1997-3-5`` / ``1997.03.05`` / ``1997年3月`` -> ``19970305`` / ``199703``; None if invalid."""
-    s = "".join(text.split())
+    """``1997-3-5`` / ``1997.03.05`` / ``1997年3月`` -> ``19970305`` / ``199703``; None if invalid.
+
+    Full-width digits read as ASCII (``half_width``): ``１９９７０４０１`` -> ``19970401``."""
+    s = half_width("".join(text.split()))
     m = _DATE_RE.match(s)
     if not m:
         return None
@@ -189,16 +200,16 @@ class _Checker:
 
 
 def _parse_int(text: str) -> int | None:
-    s = text.strip()
+    s = half_width(text).strip()
     return int(s) if s.isascii() and s.isdigit() else None
 
 
 def _parse_pages(values: Mapping[str, str]) -> tuple[int | None, int | None, bool]:
     """(start, end, ok) from 页号 ``5`` / ``5-8`` or 起始页/终止页."""
-    start_text = values.get("page_start", "").strip()
-    end_text = values.get("page_end", "").strip()
+    start_text = half_width(values.get("page_start", "")).strip()
+    end_text = half_width(values.get("page_end", "")).strip()
     if not start_text and values.get("pages", "").strip():
-        raw = values["pages"].strip().replace("～", "-").replace("~", "-").replace("—", "-")
+        raw = half_width(values["pages"]).strip().replace("～", "-").replace("~", "-").replace("—", "-")
         a, sep, b = raw.partition("-")
         start_text, end_text = a.strip(), (b.strip() if sep else end_text)
     if not start_text:
@@ -231,8 +242,11 @@ def _check_fields(chk: _Checker, values: Mapping[str, str], fields: tuple[str, .
                 chk.add(BAD_DATE, row, seq, field=label(labels, name), value=text)
                 norm = text
             text = norm
-        elif name in NUMBER_FIELDS and _parse_int(text) is None:
-            chk.add(BAD_NUMBER, row, seq, field=label(labels, name), value=text)
+        elif name in NUMBER_FIELDS:
+            if _parse_int(text) is None:
+                chk.add(BAD_NUMBER, row, seq, field=label(labels, name), value=text)
+            else:
+                text = half_width(text)
         out[name] = text
     return out
 

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from dangan.domain.catalogue import half_width as half_width  # the one rule, re-exported
 from dangan.errors import SpreadsheetError
 from dangan.i18n import t
 
@@ -83,14 +84,6 @@ _SUB_LABELS = {
     ("日期", "起"): "起始日期", ("日期", "止"): "终止日期",
     ("起止日期", "起"): "起始日期", ("起止日期", "止"): "终止日期",
 }
-_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
-def half_width(text: str) -> str:
-    """Full-width digits, Latin letters and ASCII punctuation (“１９９７”, “－”) as their
-    ASCII forms (NFKC for that block only): the one rule for numeric, date and location
-    cells of every import. Other characters (年, 月, ①) are left as typed."""
-    return text.translate(_FULL_WIDTH) if text and not text.isascii() else text
 
 
 def is_total_row(cells: Iterable[str]) -> bool:

@@ -27,12 +27,13 @@ from starlette.responses import RedirectResponse, Response
 
 from dangan.db.models import Volume, WorkBatch
 from dangan.domain import workflow as wf
-from dangan.domain.catalogue import Catalogue, RawEntry, validate_catalogue
+from dangan.domain.catalogue import Catalogue, RawEntry, half_width, validate_catalogue
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS, label
 from dangan.domain.keying import Difference
 from dangan.errors import ConflictError, DanganError, SpreadsheetError, StateError
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.i18n import t
+from dangan.io.catalogue import HALF_WIDTH_FIELDS
 from dangan.services import indexing
 from dangan.services.indexing import keying
 from dangan.services.project import ProjectContext
@@ -48,17 +49,23 @@ IndexAccount = Annotated[sec.Account, Depends(require_role(wf.INDEXER))]
 MAX_ROWS = 2000
 
 
+def _typed(field: str, value: str) -> str:
+    """A typed value as the imports read a cell: numbers, dates and page numbers with
+    full-width digits and punctuation as ASCII (the one rule, ``half_width``)."""
+    return (half_width(value) if field in HALF_WIDTH_FIELDS else value).strip()
+
+
 def _grid(form: FormData, fields: tuple[str, ...]) -> list[dict[str, str]]:
     """The typed rows: one list of values per field (``e.<field>``), blank rows dropped."""
     columns = {f: [str(v)[:2000] for v in form.getlist(f"e.{f}")][:MAX_ROWS] for f in fields}
     n = max((len(v) for v in columns.values()), default=0)
-    rows = [{f: (columns[f][i] if i < len(columns[f]) else "").strip() for f in fields}
+    rows = [{f: _typed(f, columns[f][i] if i < len(columns[f]) else "") for f in fields}
             for i in range(n)]
     return [r for r in rows if any(r.values())]
 
 
 def _record(form: FormData, fields: tuple[str, ...], archive_code: str) -> dict[str, str]:
-    values = {f: str(form.get(f"r.{f}") or "").strip()[:2000] for f in fields}
+    values = {f: _typed(f, str(form.get(f"r.{f}") or ""))[:2000] for f in fields}
     values["archive_code"] = archive_code  # the volume's own: never typed over
     return values
 
