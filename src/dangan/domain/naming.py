@@ -203,9 +203,8 @@ class Rule:
         """Segments of ``value`` (numbers as int); raises NamingError naming the bad segment."""
         raw = self.match(value)
         if raw is None:
-            raise NamingError(
-                "naming.mismatch", value=value, pattern=self.pattern, detail=self.diagnose(value)
-            )
+            raise NamingError("naming.mismatch", value=value, rule=describe_rule(self),
+                              pattern=self.pattern, detail=self.diagnose(value))
         return {
             seg.name: int(raw[seg.name]) if seg.kind == "int" else raw[seg.name]
             for seg in self.segments
@@ -250,7 +249,7 @@ class Rule:
             pos = end
         if pos < len(value):
             return t("naming.trailing", found=value[pos:])
-        return t("naming.bad_value", segment=self.pattern, found=value)
+        return t("naming.bad_value", segment=describe_rule(self), found=value)
 
     def format(self, values: Mapping[str, Any] | None = None, /, **kw: Any) -> str:
         """Build a name from segment values; validates each value against its segment."""
@@ -295,6 +294,63 @@ def _segment_words(name: str) -> str:
     if f"naming.segment.{name}" not in catalogue():
         return name
     return t("naming.segment_named", label=t(f"naming.segment.{name}"), name=name)
+
+
+# What a segment of a known name holds in the example a rule is described with.
+_EXAMPLE_VALUES: dict[str, str | int] = {
+    "year": 1997, "category": "民", "catalogue_no": 14, "case_no": 25, "volume_no": 25,
+    "fonds": "J001", "doc_class": "WS", "retention": "Y", "item_no": 1, "page_no": 1,
+    "borrow_batch": 1, "work_batch": "1-6-2", "wb_borrow": 1, "wb_total": 6, "wb_no": 2,
+}
+
+
+def _label(name: str) -> str:
+    """A segment's label where the catalogue names it (``naming.segment.<name>``), else its name."""
+    key = f"naming.segment.{name}"
+    return t(key) if key in catalogue() else name
+
+
+def _describe_segment(seg: Segment) -> str:
+    label = _label(seg.name)
+    if seg.kind == "int" and seg.width:  # a number of any length: the example shows it
+        return t("naming.describe.digits", label=label, width=seg.width)
+    if seg.kind == "choice":
+        return t("naming.describe.choice", label=label, choices="/".join(seg.choices))
+    return label
+
+
+def _example_segment(seg: Segment) -> str:
+    known = _EXAMPLE_VALUES.get(seg.name)
+    if seg.kind == "int":
+        number = known if isinstance(known, int) else 1
+        text = f"{number:0{seg.width}d}" if seg.width else str(number)
+        return text if not seg.width or len(text) == seg.width else "1".zfill(seg.width)
+    if seg.kind == "choice":
+        return str(known) if known in seg.choices else seg.choices[0]
+    return str(known) if isinstance(known, str) else "A"
+
+
+def describe_rule(rule: Rule, extensions: tuple[str, ...] = ()) -> str:
+    """A rule in words an archive clerk reads, with an example built from it:
+    ``{year:4d}-{category}-{catalogue_no:04d}-{case_no:04d}`` ->
+    "年度4位-类别-目录号4位-案卷号4位，如 1997-民-0014-0025". Segments are named by their
+    labels (``naming.segment.<name>``, as in the messages that name a wrong segment); a
+    project's own segment by its name; a folder rule's macros by theirs (the example spells
+    them out). ``extensions``: a page-file rule's, written after it."""
+    try:  # a folder rule's {archive_code} / {work_batch} by their own labels (档号, 小批次号)
+        written: tuple[Token, ...] = tuple(_tokenize(rule.pattern, {}))
+    except NamingError:
+        written = rule.tokens
+    words = "".join(tok.text if isinstance(tok, Literal) else _describe_segment(tok)
+                    for tok in written)
+    example: str | None = "".join(tok.text if isinstance(tok, Literal) else _example_segment(tok)
+                                  for tok in rule.tokens)
+    if example is not None and rule.match(example) is None:
+        example = None  # no example rather than one the rule refuses
+    if extensions:
+        words += "." + t("naming.describe.extension")
+        example = None if example is None else f"{example}.{extensions[0]}"
+    return words if example is None else t("naming.describe.rule", words=words, example=example)
 
 
 def _segment_problem(seg: Segment, piece: str) -> str | None:
@@ -388,7 +444,9 @@ class NamingRules:
         stem, dot, ext = filename.rpartition(".")
         if not dot or ext.lower() not in self.extensions:
             raise NamingError(
-                "naming.mismatch", value=filename, pattern=self.page_file.pattern + ".<ext>",
+                "naming.mismatch", value=filename,
+                rule=describe_rule(self.page_file, self.extensions),
+                pattern=self.page_file.pattern + ".<ext>",
                 detail=t("naming.segment_choice", segment="ext",
                          choices="/".join(self.extensions), found=ext if dot else ""),
             )

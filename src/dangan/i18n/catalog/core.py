@@ -74,8 +74,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "project's line; choose from: {stages}"),
     # --- naming rules ---
     "naming.bad_pattern": ("命名规则 {pattern} 无效：{detail}", "Invalid naming rule {pattern}: {detail}"),
-    "naming.mismatch": ("“{value}” 不符合规则 {pattern}：{detail}",
-                        "“{value}” does not follow the rule {pattern}: {detail}"),
+    "naming.mismatch": ("“{value}” 不符合规则“{rule}”：{detail}",
+                        "“{value}” does not follow the rule “{rule}”: {detail}"),
+    # a rule in words (naming.describe_rule): 年度4位-类别-目录号4位-案卷号4位，如 1997-民-0014-0025
+    "naming.describe.rule": ("{words}，如 {example}", "{words}, e.g. {example}"),
+    "naming.describe.digits": ("{label}{width}位", "{label} ({width} digits)"),
+    "naming.describe.choice": ("{label}（{choices} 之一）", "{label} (one of {choices})"),
+    "naming.describe.extension": ("扩展名", "extension"),
     "naming.expected_literal": ("第 {pos} 个字符处应为 “{literal}”，实际为 “{found}”",
                                 "expected “{literal}” at character {pos}, found “{found}”"),
     "naming.segment_empty": ("段 {segment} 为空", "segment {segment} is empty"),
