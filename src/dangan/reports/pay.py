@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dangan.db.models import PayLine, PayPeriod, StageEvent, WorkBatch, Worker
+from dangan.db.models import PayLine, PayPeriod, StageEvent, Volume, WorkBatch, Worker, utcnow
 from dangan.errors import InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.reports.common import Period, defect_label, local_zone, round2
@@ -244,15 +244,36 @@ def today_local() -> date:
     return datetime.now(local_zone()).date()
 
 
+def event_boundary(ctx: ProjectContext) -> tuple[int | None, datetime]:
+    """Where a close begins: the project's last event id, every event up to which is recorded
+    for good, and the time after which a volume changed (a page count) is recomputed next
+    time. On PostgreSQL a sign-off being written may hold a lower id and commit later, a
+    volume changed stamps its time before it commits: a SHARE lock on ``stage_event`` and
+    ``volume`` waits for those (and holds new ones back only for this one read). On SQLite
+    the write lock taken at the start of every writing transaction keeps them apart."""
+    with ctx.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"LOCK TABLE {StageEvent.__tablename__}, "
+                                 f"{Volume.__tablename__} IN SHARE MODE"))
+        last = session.scalar(select(func.max(StageEvent.id)).where(
+            StageEvent.project_id == ctx.project_id))
+        return last, utcnow()
+
+
 def close_period(ctx: ProjectContext, period: Period, closed_by: str,
                  today: date | None = None) -> PayReport:
     """Store the period's lines (with what earlier closed periods owe); a closed period never
-    changes. Only a period that has ended closes: work of its last days is still coming."""
+    changes. Only a period that has ended closes: work of its last days is still coming.
+
+    The sign-offs it pays are those recorded up to its boundary (:func:`event_boundary`, read
+    first); one recorded while it closes is after it, late work of the next open period. Its
+    ``closed_at`` is when it began: a volume changed while it closes is recomputed next time."""
     today = today or today_local()
     if period.end > today:
         raise StateError("reports.period_not_ended", period=period.label,
                          last=(period.end - timedelta(days=1)).isoformat(),
                          first=period.end.isoformat())
+    boundary, began = event_boundary(ctx)
     with ctx.transaction() as session:
         if _find_closed(session, ctx.project_id, period) is not None:
             raise StateError("reports.period_closed", period=period.label)
@@ -265,14 +286,14 @@ def close_period(ctx: ProjectContext, period: Period, closed_by: str,
         if later is not None:
             raise StateError("reports.period_after_closed", period=period.label, later=later)
         own: list[DefectRow] = []
-        lines = base_lines(session, ctx, period.starts_at, period.ends_at, own)
-        before: Owed = owed(session, ctx, period)
+        upto = boundary or 0  # no event yet: none is paid here
+        lines = base_lines(session, ctx, period.starts_at, period.ends_at, own,
+                           upto_event=upto)
+        before: Owed = owed(session, ctx, period, upto)
         raw = lines + before.lines
-        last_event = session.scalar(select(func.max(StageEvent.id)).where(
-            StageEvent.project_id == ctx.project_id))
         row = PayPeriod(project_id=ctx.project_id, period=period.label,
                         starts_at=period.starts_at, ends_at=period.ends_at,
-                        last_event_id=last_event,
+                        last_event_id=boundary, closed_at=began,
                         closed_by=closed_by, total=round2(sum(r.amount for r in raw)))
         session.add(row)
         session.flush()

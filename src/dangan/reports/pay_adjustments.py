@@ -19,6 +19,10 @@ lines pay what they owed), so only what changed since the last close can owe any
 
 The kept defects are what the close read, never read again afterwards: a defect changed
 while a period closes differs from them and is recomputed next time.
+
+Sign-offs are split by the close's boundary (``pay_period.last_event_id``), read before any
+line: the close pays those recorded up to it (its own work and the late work of the periods
+before), the next open period those after it — each once, whenever it was recorded.
 """
 
 from __future__ import annotations
@@ -139,8 +143,11 @@ class Owed:
     last: PayPeriod | None = None
 
 
-def owed(session: Session, ctx: ProjectContext, period: Period) -> Owed:
-    """What the closed periods before ``period`` owe it (see the module)."""
+def owed(session: Session, ctx: ProjectContext, period: Period,
+         upto_event: int | None = None) -> Owed:
+    """What the closed periods before ``period`` owe it (see the module); late work only of
+    sign-offs recorded up to ``upto_event`` when given (a close: those after it are the next
+    open period's)."""
     closed = closed_before(session, ctx.project_id, period)
     if not closed:
         return Owed()
@@ -170,13 +177,13 @@ def owed(session: Session, ctx: ProjectContext, period: Period) -> Owed:
     for start, end in spans:
         for line in piece_lines(session, ctx, start, end, batches, upto_event=since):
             _add(now, line)
-    recorded_since = session.scalar(select(func.max(StageEvent.id)).where(
-        StageEvent.project_id == ctx.project_id)) or 0
+    recorded_since = (upto_event if upto_event is not None else session.scalar(
+        select(func.max(StageEvent.id)).where(StageEvent.project_id == ctx.project_id))) or 0
     by_period = _by_period(closed, rows)
     for i, p in enumerate(closed):
         if recorded_since > since:  # any sign-off recorded after the last close
             for line in piece_lines(session, ctx, p.starts_at, p.ends_at, batches,
-                                    after_event=since):
+                                    upto_event=upto_event, after_event=since):
                 out.append(_late(line, p.period))
         for line in (line for r in by_period[i] for line in lines_of(ctx, r)):
             if line.defect_id in paid_defects:

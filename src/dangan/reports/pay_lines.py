@@ -197,6 +197,8 @@ def local_date(value: datetime) -> date:
 
 
 def base_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
-               ends_at: datetime, seen: list[DefectRow] | None = None) -> list[RawLine]:
-    return (piece_lines(session, ctx, starts_at, ends_at)
+               ends_at: datetime, seen: list[DefectRow] | None = None, *,
+               upto_event: int | None = None) -> list[RawLine]:
+    """Piece lines (of sign-offs recorded up to ``upto_event`` when given) and defect lines."""
+    return (piece_lines(session, ctx, starts_at, ends_at, upto_event=upto_event)
             + defect_lines(session, ctx, starts_at, ends_at, seen))
