@@ -191,6 +191,12 @@ MESSAGES.update({
                            "The previous sample was voided (catalogue changed after the "
                            "draw: {codes})."),
     "qc_desk.not_charged": ("原卷，不计责任", "Original paper, nobody charged"),
+    "qc_desk.defect_duplicate": (
+        "{code} {place}已有同类问题 #{id}（{defect}，{status}）：不重复登记、不重复扣款；"
+        "返工后仍不对，请在复检时点“复检不通过”并写明原因。",
+        "{code} {place} already has defect #{id} of this kind ({defect}, {status}): not "
+        "recorded or charged twice; if still wrong after rework, press “Reject” at "
+        "re-inspection and give the reason."),
     "qc_desk.defect_recorded_original": ("已记录：{label}（第 {page} 页），原卷错误，不计责任。",
                                          "Recorded: {label} (page {page}), an error of the "
                                          "original paper, charged to nobody."),
