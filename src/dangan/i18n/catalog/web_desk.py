@@ -51,6 +51,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk.cosign.hint": ("档案室人员在本屏幕上输入自己的账号确认（已用本人账号确认过的可留空）：",
                          "The archive-room person confirms here with their own account (leave "
                          "empty when they already confirmed on their own account):"),
+    "desk.cosign.confirmed_borrow": (
+        "{person} 已用本人账号确认借出（{at}）：借卷人在 {until} 前确认借卷即可，无需再输入档案室账号",
+        "{person} confirmed the borrowing with their own account ({at}): the clerk confirms "
+        "by {until} without typing an archive-room login"),
+    "desk.cosign.confirmed_return": (
+        "{person} 已用本人账号确认还卷（{at}）：借卷人在 {until} 前确认还卷即可，无需再输入档案室账号",
+        "{person} confirmed the return with their own account ({at}): the clerk confirms "
+        "by {until} without typing an archive-room login"),
     "desk.cosign.own_button": ("档案室确认（本人账号）", "Confirm for the archive room (my account)"),
     "desk.cosign.own_done": ("已确认借卷批次 {no}，待借卷人确认。",
                              "Borrow batch {no} confirmed; the borrow clerk confirms next."),
