@@ -1,15 +1,16 @@
 """A defect form the QC desk refuses (the same defect twice) stays on the volume page: the
 refusal said in the desk's words (the defect's label, no command line) and what was typed
-kept."""
+kept. A sample of items is named as items, with their pages."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
 from dangan.domain import workflow as wf
-from dangan.i18n import defect_label
-from web.images import add_image_accounts, to_stage
+from dangan.i18n import defect_label, t
+from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, login
+from web.test_qc_desk import _claim_and_draw, _items_one_per_volume, at_qc  # noqa: F401
 
 
 def test_a_duplicate_defect_is_refused_on_the_page_with_the_form_kept(
@@ -32,3 +33,14 @@ def test_a_duplicate_defect_is_refused_on_the_page_with_the_form_kept(
     assert "dangan" not in page.split('role="alert"', 1)[1].split("</p>", 1)[0]
     assert 'value="第二次写的说明"' in page and 'value="30"' in page
     assert 'value="black_border" selected' in page
+
+
+def test_an_item_sample_is_named_as_items_with_their_pages(
+        app_client: TestClient, line: Line, at_qc: tuple[str, list[Pages]]) -> None:  # noqa: F811
+    code, volumes = at_qc
+    _items_one_per_volume(line, code)
+    _claim_and_draw(app_client, code, seed="7")
+    page = app_client.get(f"/qc/{code}/volume/{volumes[0].volume_id}").text
+    shown = page.split('class="in-sample">', 1)[1].split("</span>", 1)[0]
+    assert shown == f'{t("qc_desk.in_sample_items")}：{t("qc_desk.sample_item", seq=1, start=1, end=3)}'
+    assert "样本件：1（第 1–3 页）" in page and "样本页" not in page

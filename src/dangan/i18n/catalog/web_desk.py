@@ -130,6 +130,12 @@ MESSAGES.update({
                                    "The trial volumes are rebound and approved first: "),
     "records.rebind.trial_at": ("{code} 在小批次 {batch}（{stage}）",
                                 "{code} in work batch {batch} ({stage})"),
+    "records.rebind.trial_awaiting": ("试装订案卷已装订，待档案室试装订验收后再装订其余案卷。",
+                                      "The trial volumes are rebound; the rest are rebound "
+                                      "once the archive room approves them."),
+    "records.binding.trial_not_bound": ("试装订案卷尚未装订，装订后方可验收：{places}",
+                                        "The trial volumes are not rebound yet; they can be "
+                                        "approved once rebound: {places}"),
     "records.rebind.trial_elsewhere": ("本批没有试装订案卷（{places}）：待试装订验收后再装订。",
                                        "No trial volume in this batch ({places}): rebind it "
                                        "once the trial is approved."),
@@ -199,6 +205,9 @@ MESSAGES.update({
                            "The previous sample was voided (catalogue changed after the "
                            "draw: {codes})."),
     "qc_desk.not_charged": ("原卷，不计责任", "Original paper, nobody charged"),
+    "qc_desk.in_sample_items": ("样本件", "Sample items"),
+    "qc_desk.sample_item": ("{seq}（第 {start}–{end} 页）", "{seq} (pages {start}–{end})"),
+    "qc_desk.sample_item_bare": ("{seq}", "{seq}"),
     "qc_desk.defect_duplicate": (
         "{code} {place}已有同类问题 #{id}（{defect}，{status}）：不重复登记、不重复扣款；"
         "返工后仍不对，请在复检时点“复检不通过”并写明原因。",

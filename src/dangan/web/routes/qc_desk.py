@@ -288,12 +288,19 @@ def _volume_page(request: Request, ctx: ProjectContext, code: str, volume_id: in
         rows = page_rows(session, volume_id)
         items = catalogue_rows(session, volume_id)
     sample = desk.sample.get(volume_id, [])
+    by_item = bool(desk.inspection and desk.inspection["unit"] == "item")
+    spans = {i["seq"]: (i["start"], i["end"]) for i in items}
+    sampled = [t("qc_desk.sample_item", seq=seq, start=spans[seq][0], end=spans[seq][1])
+               if seq in spans else t("qc_desk.sample_item_bare", seq=seq)
+               for seq in sample] if by_item else [str(p) for p in sample]
     start = page or (sample[0] if sample and desk.inspection and
-                     desk.inspection["unit"] == "page" else 1)
+                     desk.inspection["unit"] == "page" else
+                     spans[sample[0]][0] if sample and by_item and sample[0] in spans else 1)
     boxes = [{"page": d["page"], "box": d["box"]} for d in desk.defects
              if d["volume_id"] == volume_id and d["box"]]
     return render(request, "qc/volume.html", status_code=status_code, desk=desk, volume=head,
                   pages=rows, start=start, items=items, sample=sample, boxes=boxes,
+                  sample_words=sampled, sample_by_item=by_item,
                   choices=defect_choices(), error=error, typed=typed or {},
                   defects=[d for d in desk.defects if d["volume_id"] == volume_id])
 
