@@ -243,12 +243,25 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
                                      defective=verdict.defective, inspected=inspected))
 
 
+def _desk_refused(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
+                  exc: DanganError) -> Response:
+    """The batch's QC desk again, with a refused action's reason and its status."""
+    desk = batch_desk(ctx, code)
+    return render(request, "qc/batch.html", status_code=exc.http_status, error=exc, desk=desk,
+                  can=desk.actions(account))
+
+
 @router.post("/qc/{code}/verify/{rework_id}")
 async def qc_verify(request: Request, ctx: Ctx, account: QCAccount, code: str,
                     rework_id: int) -> Response:
     """复检通过. The service checks the QC claim of a batch at a QC level (409
     ``workflow.not_claimed`` / ``workflow.claimed_by_other``; the rework stays done)."""
-    await act(request, account, lambda actor: rework.verify_rework(ctx, actor, rework_id))
+    try:
+        await act(request, account, lambda actor: rework.verify_rework(ctx, actor, rework_id))
+    except DanganError as exc:  # refused (not reworked yet, not claimed…): the desk again
+        if wants_json(request) or isinstance(exc, NotFoundError):
+            raise
+        return _desk_refused(request, ctx, account, code, exc)
     return _back(_batch_url(code), t("web_images.qc.verified", id=rework_id))
 
 
@@ -257,8 +270,13 @@ async def qc_reject(request: Request, ctx: Ctx, account: QCAccount, code: str, r
                     remarks: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """复检不通过: the same checks as 复检通过, the reason required; the rework goes back to
     the same stage and worker."""
-    again = await act(request, account,
-                      lambda actor: rework.reject_rework(ctx, actor, rework_id, remarks))
+    try:
+        again = await act(request, account,
+                          lambda actor: rework.reject_rework(ctx, actor, rework_id, remarks))
+    except DanganError as exc:
+        if wants_json(request) or isinstance(exc, NotFoundError):
+            raise
+        return _desk_refused(request, ctx, account, code, exc)
     return _back(_batch_url(code), t("web_images.qc.rejected", id=rework_id,
                                      assignee=again.assignee or "—"))
 
