@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.db.models import Rework
-
 from dangan.domain import workflow as wf
 from dangan.i18n import defect_label, t
 from web.images import Pages, add_image_accounts, to_stage
