@@ -79,6 +79,7 @@ KIND = "ingest"
 # worked out again each time from the kept results, so they follow the project as it stands.
 INLINE_PAGES = 8  # at most this many pages to read: the station shows the findings at once
 MAX_KEPT = 200_000
+KEPT_FOLDERS = 8  # the duplicate search's findings, kept for the last few sets of files
 FileKey = tuple[int, int, int, int]
 
 
@@ -86,6 +87,14 @@ class _Kept:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.infos: OrderedDict[FileKey, PageInfo] = OrderedDict()
+        self.duplicates: dict[tuple[Any, ...], tuple[dict[str, list[Any]], dict[str, int]]] = {}
+
+    def keep_duplicates(self, files: tuple[Any, ...],
+                        found: tuple[dict[str, list[Any]], dict[str, int]]) -> None:
+        with self.lock:
+            while len(self.duplicates) >= KEPT_FOLDERS:
+                self.duplicates.pop(next(iter(self.duplicates)))
+            self.duplicates[files] = found
 
     def get(self, key: FileKey | None) -> PageInfo | None:
         if key is None:
@@ -147,7 +156,18 @@ def _report(request: Request, ctx: ProjectContext, root: Path,
         rel = f"{vol.folder.rel}/{entry.name}" if vol.folder.rel else entry.name
         vol.folder.defects.extend(page_defects(entry, rel, vol.folder.archive_code, info,
                                                options.scan))
-    sheets = duplicate_defects(volumes, options.rules)
+    # the search for sheets scanned twice depends on the files alone: kept for the same files
+    files = tuple((v.folder.label, v.folder.rel, e.name, e.page_no, key) for v, e, key in jobs)
+    known = kept.duplicates.get(files) if None not in (j[2] for j in jobs) else None
+    if known is None:
+        before = {id(v): len(v.folder.defects) for v in volumes}
+        sheets = duplicate_defects(volumes, options.rules)
+        found_dups = {v.folder.rel: v.folder.defects[before[id(v)]:] for v in volumes}
+        kept.keep_duplicates(files, (found_dups, sheets))
+    else:
+        found_dups, sheets = known
+        for vol in volumes:
+            vol.folder.defects.extend(found_dups.get(vol.folder.rel, []))
     identical_defects(volumes, options.rules, sheets, options.stored)
     return CheckReport(listing.root, volumes, listing.defects)
 
