@@ -51,6 +51,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk.cosign.hint": ("档案室人员在本屏幕上输入自己的账号确认（已用本人账号确认过的可留空）：",
                          "The archive-room person confirms here with their own account (leave "
                          "empty when they already confirmed on their own account):"),
+    "desk.cosign.confirmed_borrow": (
+        "{person} 已用本人账号确认借出（{at}）：借卷人在 {until} 前确认借卷即可，无需再输入档案室账号",
+        "{person} confirmed the borrowing with their own account ({at}): the clerk confirms "
+        "by {until} without typing an archive-room login"),
+    "desk.cosign.confirmed_return": (
+        "{person} 已用本人账号确认还卷（{at}）：借卷人在 {until} 前确认还卷即可，无需再输入档案室账号",
+        "{person} confirmed the return with their own account ({at}): the clerk confirms "
+        "by {until} without typing an archive-room login"),
     "desk.cosign.own_button": ("档案室确认（本人账号）", "Confirm for the archive room (my account)"),
     "desk.cosign.own_done": ("已确认借卷批次 {no}，待借卷人确认。",
                              "Borrow batch {no} confirmed; the borrow clerk confirms next."),
@@ -122,6 +130,12 @@ MESSAGES.update({
                                    "The trial volumes are rebound and approved first: "),
     "records.rebind.trial_at": ("{code} 在小批次 {batch}（{stage}）",
                                 "{code} in work batch {batch} ({stage})"),
+    "records.rebind.trial_awaiting": ("试装订案卷已装订，待档案室试装订验收后再装订其余案卷。",
+                                      "The trial volumes are rebound; the rest are rebound "
+                                      "once the archive room approves them."),
+    "records.binding.trial_not_bound": ("试装订案卷尚未装订，装订后方可验收：{places}",
+                                        "The trial volumes are not rebound yet; they can be "
+                                        "approved once rebound: {places}"),
     "records.rebind.trial_elsewhere": ("本批没有试装订案卷（{places}）：待试装订验收后再装订。",
                                        "No trial volume in this batch ({places}): rebind it "
                                        "once the trial is approved."),
@@ -191,6 +205,15 @@ MESSAGES.update({
                            "The previous sample was voided (catalogue changed after the "
                            "draw: {codes})."),
     "qc_desk.not_charged": ("原卷，不计责任", "Original paper, nobody charged"),
+    "qc_desk.in_sample_items": ("样本件", "Sample items"),
+    "qc_desk.sample_item": ("{seq}（第 {start}–{end} 页）", "{seq} (pages {start}–{end})"),
+    "qc_desk.sample_item_bare": ("{seq}", "{seq}"),
+    "qc_desk.defect_duplicate": (
+        "{code} {place}已有同类问题 #{id}（{defect}，{status}）：不重复登记、不重复扣款；"
+        "返工后仍不对，请在复检时点“复检不通过”并写明原因。",
+        "{code} {place} already has defect #{id} of this kind ({defect}, {status}): not "
+        "recorded or charged twice; if still wrong after rework, press “Reject” at "
+        "re-inspection and give the reason."),
     "qc_desk.defect_recorded_original": ("已记录：{label}（第 {page} 页），原卷错误，不计责任。",
                                          "Recorded: {label} (page {page}), an error of the "
                                          "original paper, charged to nobody."),

@@ -183,6 +183,8 @@ MESSAGES.update({
                                "and renumber"),
     "web_images.scan.insert_before": ("在此页之前插入漏扫页", "Insert a missed page before page"),
     "web_images.scan.insert": ("插入并重新编号", "Insert and renumber"),
+    "web_images.scan.checking": ("正在检查扫描文件，检查结果稍后显示在此处……",
+                                 "Checking the scanned files; the findings will show here…"),
     "web_images.scan.renumbered": ("{volume} 已重新编号，现有 {pages} 页。",
                                    "{volume} renumbered: {pages} pages now."),
     "web_images.scan.already_removed": ("{volume}：此页已删除（另一窗口已做过），未再删除；现有 {pages} 页。",

@@ -139,7 +139,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "No binding method agreed with the archive-room lead yet (dangan rebind agree)"),
     "rebind.trial_first": ("试装案卷（{trial}）尚未经档案室领导确认，{count} 卷不能先装订：先单独装订并签字试装案卷，再请领导确认",
                            "Trial volumes ({trial}) not approved yet; {count} other volume(s) cannot be rebound: rebind and sign the trial volumes alone first, then have them approved"),
-    "rebind.trial_not_bound": ("试装案卷尚未装订", "Trial volumes are not rebound yet"),
+    "rebind.trial_not_bound": ("试装订案卷尚未装订", "Trial volumes are not rebound yet"),
     "rebind.refused": ("不能装订：{count} 个问题", "Rebinding refused: {count} problem(s)"),
     "rebind.open_defect": ("{code} 第 {page} 页有未解决的问题 {defect}", "{code} page {page}: open defect {defect}"),
     "rebind.missing_page": ("{code} 整理时编页 {numbered} 页，只入库 {scanned} 页图像（缺页）；原件确实缺页时用 rebind sign --accept-missing 写明原因",

@@ -11,7 +11,7 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -54,12 +54,12 @@ def batch_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -
 
 
 def _page(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
-          error: DanganError | None = None) -> Response:
+          error: DanganError | None = None, **extra: Any) -> Response:
     """The batch page; with ``error``, a refused action shown on it, with its status."""
     info, volumes = batch_with_volumes(ctx, code)
     return render(request, "batch.html", status_code=error.http_status if error else 200,
                   error=error, batch=info, volumes=volumes,
-                  may_work=bool(account.roles & _stage_roles(info.stage)))
+                  may_work=bool(account.roles & _stage_roles(info.stage)), **extra)
 
 
 def _stage_roles(stage: str) -> frozenset[str]:
@@ -109,9 +109,10 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
         remedy = REMEDIES.get(exc.key)
         if remedy is None or wants_json(request):
             raise
-        return render(request, "records/refused.html", status_code=exc.http_status, error=exc,
-                      remedy_url=remedy[0].format(code=quote(code, safe="")),
-                      remedy_label=t(remedy[1]))
+        # the batch page again: the refusal, the way to the form, the remarks typed kept
+        return _page(request, ctx, account, code, exc,
+                     remedy_url=remedy[0].format(code=quote(code, safe="")),
+                     remedy_label=t(remedy[1]), typed_remarks=remarks)
     return _done(request, code, t("web.tasks.signed", code=result.batch,
                                   stage=t(f"stage.{result.stage}"), volumes=result.volumes))
 

@@ -121,7 +121,16 @@ def _batch_page(request: Request, ctx: ProjectContext, account: sec.Account, no:
     the user typed in it (``typed``, never a password), answered with the refusal's status."""
     info = borrow.borrow_batch_info(ctx, no)
     problems = returns.check_return(ctx, no) if info.status == wf.BORROW_OUT else []
+    pending = None  # the archive room's confirmation with its own account, still to be used
+    action = {wf.BORROW_PLANNED: "borrow", wf.BORROW_OUT: "return"}.get(info.status)
+    if action is not None:
+        window = timedelta(minutes=OWN_ACCOUNT_MINUTES)
+        found = own_account_confirmed(ctx, no, action, now(request) - window)
+        if found is not None:
+            pending = t(f"desk.cosign.confirmed_{action}", person=found[0],
+                        at=fmt_time(found[1]), until=fmt_time(found[1] + window))
     return render(request, "borrow/batch.html", b=info, return_problems=problems,
+                  archive_confirmed=pending,
                   later={r.archive_code: [t("borrow.later_note", at=fmt_time(n.at),
                                             person=n.person, text=n.text)
                                           for n in later_notes(r)] for r in info.rows},
@@ -184,8 +193,15 @@ def own_account_confirmation(ctx: ProjectContext, no: int, action: str,
                              since: datetime) -> str | None:
     """The archive-room person who confirmed this batch's borrowing / return with their own
     account (``/borrow/{no}/archive-confirm``) since ``since``, if anyone did."""
+    found = own_account_confirmed(ctx, no, action, since)
+    return found[0] if found else None
+
+
+def own_account_confirmed(ctx: ProjectContext, no: int, action: str,
+                          since: datetime) -> tuple[str, datetime] | None:
+    """``own_account_confirmation``'s person, and when they confirmed."""
     with ctx.transaction() as session:
-        row = session.execute(select(StageEvent.person, StageEvent.worker_id).where(
+        row = session.execute(select(StageEvent.person, StageEvent.worker_id, StageEvent.at).where(
             StageEvent.project_id == ctx.project_id, StageEvent.kind == EVENT_COSIGN,
             StageEvent.data["borrow_no"].as_string() == str(no),
             StageEvent.data["action"].as_string() == action, StageEvent.at >= since)
@@ -195,7 +211,7 @@ def own_account_confirmation(ctx: ProjectContext, no: int, action: str,
         still = session.scalar(select(WorkerRole.id).join(Worker, Worker.id == WorkerRole.worker_id)
                                .where(WorkerRole.worker_id == row.worker_id,
                                       WorkerRole.role == wf.ARCHIVE_STAFF, Worker.active))
-        return row.person if still else None
+        return (row.person, row.at) if still else None
 
 
 async def _other_side(request: Request, ctx: ProjectContext, account: sec.Account, no: int,

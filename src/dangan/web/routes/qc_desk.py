@@ -29,6 +29,7 @@ from dangan.services.delivery import readiness
 from dangan.services.project import ProjectContext
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, CurrentAccount, act, require_role, retried_signoff_page
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
 from dangan.web.templating import render
@@ -243,12 +244,25 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
                                      defective=verdict.defective, inspected=inspected))
 
 
+def _desk_refused(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
+                  exc: DanganError) -> Response:
+    """The batch's QC desk again, with a refused action's reason and its status."""
+    desk = batch_desk(ctx, code)
+    return render(request, "qc/batch.html", status_code=exc.http_status, error=exc, desk=desk,
+                  can=desk.actions(account))
+
+
 @router.post("/qc/{code}/verify/{rework_id}")
 async def qc_verify(request: Request, ctx: Ctx, account: QCAccount, code: str,
                     rework_id: int) -> Response:
     """复检通过. The service checks the QC claim of a batch at a QC level (409
     ``workflow.not_claimed`` / ``workflow.claimed_by_other``; the rework stays done)."""
-    await act(request, account, lambda actor: rework.verify_rework(ctx, actor, rework_id))
+    try:
+        await act(request, account, lambda actor: rework.verify_rework(ctx, actor, rework_id))
+    except DanganError as exc:  # refused (not reworked yet, not claimed…): the desk again
+        if wants_json(request) or isinstance(exc, NotFoundError):
+            raise
+        return _desk_refused(request, ctx, account, code, exc)
     return _back(_batch_url(code), t("web_images.qc.verified", id=rework_id))
 
 
@@ -257,8 +271,13 @@ async def qc_reject(request: Request, ctx: Ctx, account: QCAccount, code: str, r
                     remarks: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """复检不通过: the same checks as 复检通过, the reason required; the rework goes back to
     the same stage and worker."""
-    again = await act(request, account,
-                      lambda actor: rework.reject_rework(ctx, actor, rework_id, remarks))
+    try:
+        again = await act(request, account,
+                          lambda actor: rework.reject_rework(ctx, actor, rework_id, remarks))
+    except DanganError as exc:
+        if wants_json(request) or isinstance(exc, NotFoundError):
+            raise
+        return _desk_refused(request, ctx, account, code, exc)
     return _back(_batch_url(code), t("web_images.qc.rejected", id=rework_id,
                                      assignee=again.assignee or "—"))
 
@@ -273,6 +292,14 @@ def _volume_in_batch(session: Session, project_id: int, code: str, volume_id: in
 @router.get("/qc/{code}/volume/{volume_id}")
 def qc_volume(request: Request, ctx: Ctx, account: QCAccount, code: str, volume_id: int,
               page: int = 0) -> Response:
+    return _volume_page(request, ctx, code, volume_id, page)
+
+
+def _volume_page(request: Request, ctx: ProjectContext, code: str, volume_id: int, page: int,
+                 status_code: int = 200, error: DanganError | None = None,
+                 typed: dict[str, Any] | None = None) -> Response:
+    """The volume at the QC desk; ``error``/``typed``: a refused defect form shown again on
+    the page with what was typed."""
     desk = batch_desk(ctx, code)
     with ctx.transaction() as session:
         _volume_in_batch(session, ctx.project_id, code, volume_id)
@@ -280,13 +307,31 @@ def qc_volume(request: Request, ctx: Ctx, account: QCAccount, code: str, volume_
         rows = page_rows(session, volume_id)
         items = catalogue_rows(session, volume_id)
     sample = desk.sample.get(volume_id, [])
+    by_item = bool(desk.inspection and desk.inspection["unit"] == "item")
+    spans = {i["seq"]: (i["start"], i["end"]) for i in items}
+    sampled = [t("qc_desk.sample_item", seq=seq, start=spans[seq][0], end=spans[seq][1])
+               if seq in spans else t("qc_desk.sample_item_bare", seq=seq)
+               for seq in sample] if by_item else [str(p) for p in sample]
     start = page or (sample[0] if sample and desk.inspection and
-                     desk.inspection["unit"] == "page" else 1)
+                     desk.inspection["unit"] == "page" else
+                     spans[sample[0]][0] if sample and by_item and sample[0] in spans else 1)
     boxes = [{"page": d["page"], "box": d["box"]} for d in desk.defects
              if d["volume_id"] == volume_id and d["box"]]
-    return render(request, "qc/volume.html", desk=desk, volume=head, pages=rows, start=start,
-                  items=items, sample=sample, boxes=boxes, choices=defect_choices(),
+    return render(request, "qc/volume.html", status_code=status_code, desk=desk, volume=head,
+                  pages=rows, start=start, items=items, sample=sample, boxes=boxes,
+                  sample_words=sampled, sample_by_item=by_item,
+                  choices=defect_choices(), error=error, typed=typed or {},
                   defects=[d for d in desk.defects if d["volume_id"] == volume_id])
+
+
+def _web_worded(exc: DanganError) -> DanganError:
+    """A refusal said for the web desk: a duplicate defect named by its label, and what to do
+    said as the desk's buttons (no command line)."""
+    if exc.key != "qc.defect_duplicate":
+        return exc
+    params = dict(exc.params)
+    return type(exc)("qc_desk.defect_duplicate", **{
+        **params, "defect": defect_label(str(params.get("defect", "")))})
 
 
 def _box(x: str, y: str, w: str, h: str) -> tuple[int, int, int, int] | None:
@@ -321,9 +366,17 @@ async def qc_defect(request: Request, ctx: Ctx, account: QCAccount, code: str, v
         _volume_in_batch(session, ctx.project_id, code, volume_id)
         archive_code = volume_head(session, ctx.project_id, volume_id).archive_code
         item_seq = _item_of_page(session, desk, volume_id, page_no)
-    found = await act(request, account, lambda actor: qc.record_defect(
-        ctx, actor, archive_code, defect, page_no=page_no, item_seq=item_seq, message=message,
-        cause=cause, box=box))
+    try:
+        found = await act(request, account, lambda actor: qc.record_defect(
+            ctx, actor, archive_code, defect, page_no=page_no, item_seq=item_seq,
+            message=message, cause=cause, box=box))
+    except DanganError as exc:  # refused: the page again, with the refusal and what was typed
+        if wants_json(request) or isinstance(exc, NotFoundError):
+            raise
+        typed = {"defect": defect, "cause": cause, "message": message, "box_x": box_x,
+                 "box_y": box_y, "box_w": box_w, "box_h": box_h}
+        return _volume_page(request, ctx, code, volume_id, page_no, exc.http_status,
+                            _web_worded(exc), typed)
     if cause == "original":
         said = t("qc_desk.defect_recorded_original", label=defect_label(defect), page=page_no)
     else:

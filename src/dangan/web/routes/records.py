@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from dangan.db.models import StageEvent, Volume, WorkBatch
@@ -155,12 +157,20 @@ def _check_in_batch(ctx: ProjectContext, code: str, archive_code: str, actor: Ac
         engine.require_claimant(session, batch, wf.SORT, actor)
 
 
+def _trial_unbound(session: Session, ctx: ProjectContext, trial_ids: Sequence[int]) -> set[int]:
+    """The trial volumes not rebound yet (the test ``rebind.approve_trial`` makes)."""
+    graph = ws.graph_for(ctx.config)
+    return set(session.scalars(select(Volume.id).where(
+        Volume.id.in_(list(trial_ids)),
+        Volume.stage.in_([s for s in graph.stages if not graph.passed(s, wf.REBIND)]))))
+
+
 def rebind_batches(ctx: ProjectContext) -> list[dict[str, object]]:
     """The batches at 装订: who holds each, and which trial volumes (of the current agreement)
-    are in it."""
+    still to be rebound are in it."""
     with ctx.transaction() as session:
         row = rebind.current_agreement(session, ctx.project_id)
-        trial = set(row.trial_volume_ids) if row is not None else set()
+        trial = _trial_unbound(session, ctx, row.trial_volume_ids) if row is not None else set()
         out: list[dict[str, object]] = []
         for batch in session.scalars(select(WorkBatch).where(
                 WorkBatch.project_id == ctx.project_id, WorkBatch.stage == wf.REBIND)
@@ -176,18 +186,20 @@ def rebind_batches(ctx: ProjectContext) -> list[dict[str, object]]:
 
 
 def trial_places(ctx: ProjectContext) -> str:
-    """Where each trial volume of the current agreement is (its work batch and stage), as
-    one line of text; empty without an agreement."""
+    """Where each trial volume of the current agreement still to be rebound is (its work
+    batch and stage), as one line of text; empty without an agreement or once all are
+    rebound."""
     with ctx.transaction() as session:
         row = rebind.current_agreement(session, ctx.project_id)
         if row is None:
             return ""
+        unbound = _trial_unbound(session, ctx, row.trial_volume_ids)
         return join([t("records.rebind.trial_at", code=code, batch=batch or "—",
                        stage=t(f"stage.{stage}"))
                      for code, batch, stage in session.execute(
                          select(Volume.archive_code, WorkBatch.code, Volume.stage)
                          .outerjoin(WorkBatch, WorkBatch.id == Volume.work_batch_id)
-                         .where(Volume.id.in_(row.trial_volume_ids)).order_by(Volume.id))])
+                         .where(Volume.id.in_(unbound)).order_by(Volume.id))])
 
 
 def _binding(ctx: ProjectContext, account: sec.Account) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dangan.db.models import Defect, Page, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError
 from dangan.i18n import catalogue, t
+from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -107,6 +108,14 @@ def retouch_home(request: Request, ctx: Ctx, account: RetouchAccount) -> Respons
                    if r.stage == wf.RETOUCH and r.batch and r.volume_id]
     return render(request, "retouch/home.html", batches=batches_at(ctx, wf.RETOUCH),
                   reworks=reworks)
+
+
+@router.post("/retouch/{code}/claim")
+async def retouch_claim(request: Request, ctx: Ctx, account: RetouchAccount,
+                        code: str) -> Response:
+    """领取 from the desk's list; the engine checks the stage and that nobody holds it."""
+    await act(request, account, lambda actor: engine.claim(ctx, actor, code))
+    return _back(_url(code), t("web_images.qc.claimed", code=code))
 
 
 @router.get("/retouch/runs/{run_id}")

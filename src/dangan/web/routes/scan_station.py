@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +26,16 @@ from starlette.responses import RedirectResponse, Response
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, NotFoundError, StateError
 from dangan.i18n import t
-from dangan.intake.check import CheckReport, inspect_files
+from dangan.intake.check import (
+    CheckReport,
+    VolumeResult,
+    duplicate_defects,
+    identical_defects,
+    inspect_all,
+    inspect_files,
+    page_defects,
+)
+from dangan.intake.content import PageInfo
 from dangan.intake.walk import Walker
 from dangan.services import claims, intake, renumber, scan_lookup
 from dangan.services.engine import Actor
@@ -62,18 +73,119 @@ def _child(root: Path, name: str) -> Path:
 KIND = "ingest"
 
 
-def _report(ctx: ProjectContext, root: Path) -> CheckReport:
-    return intake.check_scan_root(root, scan_lookup.check_options(ctx, workers=1))
+# A page file's check is kept by the file's identity, size and mtime: a GET, a removal (the
+# files after it are renamed, not rewritten) or an ingest re-reads only the files that
+# changed; the cross-page findings (duplicates, copies of ingested pages, the volume list) are
+# worked out again each time from the kept results, so they follow the project as it stands.
+INLINE_PAGES = 8  # at most this many pages to read: the station shows the findings at once
+MAX_KEPT = 200_000
+KEPT_FOLDERS = 8  # the duplicate search's findings, kept for the last few sets of files
+FileKey = tuple[int, int, int, int]
+
+
+class _Kept:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.infos: OrderedDict[FileKey, PageInfo] = OrderedDict()
+        self.duplicates: dict[tuple[Any, ...], tuple[dict[str, list[Any]], dict[str, int]]] = {}
+
+    def keep_duplicates(self, files: tuple[Any, ...],
+                        found: tuple[dict[str, list[Any]], dict[str, int]]) -> None:
+        with self.lock:
+            while len(self.duplicates) >= KEPT_FOLDERS:
+                self.duplicates.pop(next(iter(self.duplicates)))
+            self.duplicates[files] = found
+
+    def get(self, key: FileKey | None) -> PageInfo | None:
+        if key is None:
+            return None
+        with self.lock:
+            info = self.infos.get(key)
+            if info is not None:
+                self.infos.move_to_end(key)
+            return info
+
+    def put(self, key: FileKey | None, info: PageInfo) -> None:
+        if key is None:
+            return
+        with self.lock:
+            self.infos[key] = info
+            while len(self.infos) > MAX_KEPT:
+                self.infos.popitem(last=False)
+
+
+def _kept(request: Request) -> _Kept:
+    kept = getattr(request.app.state, "scan_checks", None)
+    if kept is None:
+        kept = request.app.state.scan_checks = _Kept()
+    return kept
+
+
+def _file_key(path: str) -> FileKey | None:
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _report(request: Request, ctx: ProjectContext, root: Path,
+            wait: bool = True) -> CheckReport | None:
+    """The check of the scan root (the CLI ``check``'s steps), reading only the page files
+    not read before as they stand; ``wait=False``: None when more than ``INLINE_PAGES`` would
+    have to be read (the page then loads the findings by themselves)."""
+    if not root.exists() or not root.is_dir():
+        raise NotFoundError("intake.check.root_missing", path=root)
+    options = scan_lookup.check_options(ctx, workers=1)
+    listing = Walker(options.rules, options.scan.format, options.expected_pages).walk(str(root))
+    volumes = [VolumeResult(v) for v in listing.volumes]
+    kept = _kept(request)
+    jobs = [(vol, entry, _file_key(entry.path)) for vol in volumes for entry in vol.folder.pages]
+    found = {i: kept.get(key) for i, (_v, _e, key) in enumerate(jobs)}
+    todo = [i for i, info in found.items() if info is None]
+    if not wait and len(todo) > INLINE_PAGES:
+        return None
+    read = inspect_all([jobs[i][1].path for i in todo], 1, options.full_decode)
+    for i, fresh in zip(todo, read, strict=True):
+        found[i] = fresh
+        kept.put(jobs[i][2], fresh)
+    for i, (vol, entry, _key) in enumerate(jobs):
+        info = found[i]
+        assert info is not None
+        vol.infos[entry.name] = info
+        rel = f"{vol.folder.rel}/{entry.name}" if vol.folder.rel else entry.name
+        vol.folder.defects.extend(page_defects(entry, rel, vol.folder.archive_code, info,
+                                               options.scan))
+    # the search for sheets scanned twice depends on the files alone: kept for the same files
+    files = tuple((v.folder.label, v.folder.rel, e.name, e.page_no, key) for v, e, key in jobs)
+    known = kept.duplicates.get(files) if None not in (j[2] for j in jobs) else None
+    if known is None:
+        before = {id(v): len(v.folder.defects) for v in volumes}
+        sheets = duplicate_defects(volumes, options.rules)
+        found_dups = {v.folder.rel: v.folder.defects[before[id(v)]:] for v in volumes}
+        kept.keep_duplicates(files, (found_dups, sheets))
+    else:
+        found_dups, sheets = known
+        for vol in volumes:
+            vol.folder.defects.extend(found_dups.get(vol.folder.rel, []))
+    identical_defects(volumes, options.rules, sheets, options.stored)
+    return CheckReport(listing.root, volumes, listing.defects)
 
 
 def _offending(report: CheckReport) -> list[dict[str, Any]]:
     out = []
     for vol in report.volumes:
         folder = vol.folder
-        names = {p.page_no: p.name for p in folder.pages}
-        defects = [{"message": d.message, "code": d.code, "error": d.is_error, "page": d.page,
-                    "name": names.get(d.page) if d.page is not None else None}
-                   for d in vol.defects]
+        own = f"{folder.rel}/" if folder.rel not in ("", ".") else ""
+        files = {p.name for p in folder.pages}
+        defects = []
+        for d in vol.defects:
+            # the file a finding is about: a page file of this folder, named by its path
+            file = d.path[len(own):] if d.path.startswith(own) else None
+            file = file if file and "/" not in file and file in files else None
+            defects.append({"message": d.message, "code": d.code, "error": d.is_error,
+                            "page": d.page, "file": file,
+                            "name": file if d.page is not None else None})
         top = folder.rel.split("/", 1)[0] if folder.rel not in ("", ".") else folder.name
         out.append({"label": folder.label, "rel": folder.rel, "top": top,
                     "sub": folder.rel.split("/", 1)[1] if "/" in folder.rel else "",
@@ -83,9 +195,12 @@ def _offending(report: CheckReport) -> list[dict[str, Any]]:
 
 
 def _station(request: Request, ctx: ProjectContext, account: sec.Account, root: Path,
-             report: CheckReport, status_code: int = 200, **extra: Any) -> Response:
+             report: CheckReport | None, status_code: int = 200, **extra: Any) -> Response:
+    """The station; ``report`` None: the findings load by themselves (``/scan-station/findings``)."""
     return render(request, "scan/station.html", status_code=status_code, root=str(root),
-                  volumes=_offending(report), other=[d.message for d in report.other_defects],
+                  pending=report is None,
+                  volumes=_offending(report) if report is not None else [],
+                  other=[d.message for d in report.other_defects] if report is not None else [],
                   runs=runs.recent(ctx, KIND, person=account.name, limit=3), **extra)
 
 
@@ -93,11 +208,24 @@ def _station(request: Request, ctx: ProjectContext, account: sec.Account, root: 
 def station(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
     root = scan_root(request, ctx)
     try:
-        report = _report(ctx, root)
+        report = _report(request, ctx, root, wait=False)
     except NotFoundError as exc:  # no scan folder yet: the station says so (not a 404)
         return _station(request, ctx, account, root, CheckReport(str(root), [], []),
                         missing=exc)
     return _station(request, ctx, account, root, report)
+
+
+@router.get("/scan-station/findings")
+def findings(request: Request, ctx: Ctx, account: ScanAccount) -> Response:
+    """The check's findings alone (what the station loads when pages were still to be read)."""
+    root = scan_root(request, ctx)
+    try:
+        report = _report(request, ctx, root)
+    except NotFoundError as exc:
+        return render(request, "scan/_findings.html", volumes=[], other=[], missing=exc)
+    assert report is not None
+    return render(request, "scan/_findings.html", volumes=_offending(report),
+                  other=[d.message for d in report.other_defects])
 
 
 @router.get("/scan-station/thumb/{top}/{name}")
@@ -133,7 +261,9 @@ def _work(ctx: ProjectContext, actor: Actor, root: Path, report: CheckReport,
 async def ingest(request: Request, ctx: Ctx, account: ScanAccount,
                  problems: Annotated[str, Form(max_length=4000)] = "") -> Response:
     root = scan_root(request, ctx)
-    report = await act(request, account, lambda _actor: _report(ctx, root))
+    checked = await act(request, account, lambda _actor: _report(request, ctx, root))
+    assert checked is not None
+    report = checked
     actor = actor_of(ctx, account)
     lines = [ln.strip() for ln in problems.splitlines() if ln.strip()]
     codes = [v.folder.archive_code for v in report.volumes if v.folder.archive_code]

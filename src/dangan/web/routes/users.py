@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.domain import workflow as wf
+from dangan.errors import ConflictError, DanganError, InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.services import workers
 from dangan.services.project import ProjectContext
 from dangan.web import accounts
 from dangan.web import security as sec
 from dangan.web.deps import AdminAccount, Ctx
+from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -36,22 +38,32 @@ def users_page(request: Request, ctx: Ctx, account: AdminAccount) -> Response:
     return _page(request, ctx)
 
 
-def _page(request: Request, ctx: Ctx, token: str | None = None) -> Response:
+def _page(request: Request, ctx: Ctx, token: str | None = None, status_code: int = 200,
+          error: DanganError | None = None, typed: dict[str, Any] | None = None) -> Response:
     teams = workers.list_teams(ctx)
     team_of = {m: x.name for x in teams for m in x.members}
-    return render(request, "users.html", users=accounts.list_accounts(ctx),
-                  tokens=accounts.list_tokens(ctx), role_choices=ROLE_CHOICES, token=token,
-                  teams=teams, team_of=team_of)
+    return render(request, "users.html", status_code=status_code,
+                  users=accounts.list_accounts(ctx), tokens=accounts.list_tokens(ctx),
+                  role_choices=ROLE_CHOICES, token=token, teams=teams, team_of=team_of,
+                  error=error, typed=typed or {})
 
 
 @router.post("/users")
-def add_user(ctx: Ctx, account: AdminAccount,
+def add_user(request: Request, ctx: Ctx, account: AdminAccount,
              login: Annotated[str, Form(max_length=100)],
              password: Annotated[str, Form(max_length=1000)],
              worker: Annotated[str, Form(max_length=100)] = "",
              roles: Annotated[list[str] | None, Form()] = None) -> Response:
-    accounts.add_user(ctx, login.strip(), password, worker=worker.strip() or None,
-                      roles=roles or [], by=account.name)
+    """Add an account; refused (a login taken, a weak password…): the page again with the
+    refusal and what was typed (never the password)."""
+    try:
+        accounts.add_user(ctx, login.strip(), password, worker=worker.strip() or None,
+                          roles=roles or [], by=account.name)
+    except (InputError, ConflictError, NotFoundError, StateError) as exc:
+        if wants_json(request):
+            raise
+        return _page(request, ctx, status_code=exc.http_status, error=exc,
+                     typed={"login": login, "worker": worker, "roles": roles or []})
     return _back(t("web.users.added", login=login.strip()))
 
 

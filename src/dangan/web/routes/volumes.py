@@ -17,6 +17,7 @@ from dangan.services import workflow_state as ws
 from dangan.services.defects import WITHDRAWABLE, waive_defect
 from dangan.services.history import HistoryLine, volume_history
 from dangan.services.project import ProjectContext
+from dangan.services.retouch import defect_words
 from dangan.services.rework import defect_text
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, CurrentAccount, act, require_role
@@ -74,13 +75,22 @@ def volume_defects(ctx: ProjectContext, code: str) -> list[dict[str, Any]]:
                 "stage": d.stage or "", "severity": d.severity,
                 "responsible": "" if d.cause == "original"
                 else ws.worker_name(session, d.responsible_id),
-                "status": _label("qc.defect_status", d.status), "message": defect_text(d),
+                "status": _label("qc.defect_status", d.status), "message": _defect_words(d),
                 "withdrawn": t("volume_defects.withdrawn", by=withdrawn.get("by", ""),
                                at=str(withdrawn.get("at", ""))[:16].replace("T", " "),
                                reason=withdrawn.get("reason", ""))
                 if isinstance(withdrawn, dict) else "",
                 "waivable": d.status in WITHDRAWABLE and d.cause != "original"})
         return out
+
+
+def _defect_words(defect: Defect) -> str:
+    """A defect's text for the page: a retouch finding in words from its code and recorded
+    measurement (not the measurement's raw code), any other as ``defect_text`` says it."""
+    detail = (defect.data or {}).get("detail")
+    if defect.source == "retouch" and isinstance(detail, str):
+        return defect_words(defect.code, detail)
+    return defect_text(defect)
 
 
 def _label(prefix: str, value: str) -> str:

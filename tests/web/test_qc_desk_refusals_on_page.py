@@ -1,0 +1,74 @@
+"""A defect form the QC desk refuses (the same defect twice) stays on the volume page: the
+refusal said in the desk's words (the defect's label, no command line) and what was typed
+kept. A sample of items is named as items, with their pages."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from dangan.db.models import Rework
+from dangan.domain import workflow as wf
+from dangan.i18n import defect_label, t
+from web.images import Pages, add_image_accounts, to_stage
+from web.support import Line, login
+from web.test_qc_desk import _claim_and_draw, _items_one_per_volume, at_qc  # noqa: F401
+
+
+def test_a_duplicate_defect_is_refused_on_the_page_with_the_form_kept(
+        app_client: TestClient, line: Line) -> None:
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    volumes = to_stage(line, code, wf.QC)
+    url = f"/qc/{code}/volume/{volumes[0].volume_id}/defect"
+    csrf = login(app_client, "qc")
+    assert app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
+    form = {"csrf_token": csrf, "defect": "black_border", "page_no": "2", "cause": "worker",
+            "message": "右侧黑边未去除", "box_x": "10", "box_y": "20", "box_w": "30",
+            "box_h": "40"}
+    assert app_client.post(url, data=form).status_code == 303
+    again = app_client.post(url, data={**form, "message": "第二次写的说明"})
+    assert again.status_code == 409
+    page = again.text
+    assert 'data-key="qc_desk.defect_duplicate"' in page and "出错了" not in page
+    assert defect_label("black_border") in page and "（black_border" not in page
+    assert "dangan" not in page.split('role="alert"', 1)[1].split("</p>", 1)[0]
+    assert 'value="第二次写的说明"' in page and 'value="30"' in page
+    assert 'value="black_border" selected' in page
+
+
+def test_an_item_sample_is_named_as_items_with_their_pages(
+        app_client: TestClient, line: Line, at_qc: tuple[str, list[Pages]]) -> None:  # noqa: F811
+    code, volumes = at_qc
+    _items_one_per_volume(line, code)
+    _claim_and_draw(app_client, code, seed="7")
+    page = app_client.get(f"/qc/{code}/volume/{volumes[0].volume_id}").text
+    shown = page.split('class="in-sample">', 1)[1].split("</span>", 1)[0]
+    assert shown == f'{t("qc_desk.in_sample_items")}：{t("qc_desk.sample_item", seq=1, start=1, end=3)}'
+    assert "样本件：1（第 1–3 页）" in page and "样本页" not in page
+
+
+def test_an_early_reinspection_is_refused_on_the_qc_desk(app_client: TestClient,
+                                                          line: Line) -> None:
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    volumes = to_stage(line, code, wf.QC)
+    csrf = login(app_client, "qc")
+    assert app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
+    assert app_client.post(f"/qc/{code}/sample",
+                           data={"csrf_token": csrf, "seed": "12345"}).status_code == 303
+    assert app_client.post(f"/qc/{code}/volume/{volumes[0].volume_id}/defect", data={
+        "csrf_token": csrf, "defect": "skew", "page_no": "2", "cause": "worker"}
+                           ).status_code == 303
+    assert app_client.post(f"/qc/{code}/decide", data={"csrf_token": csrf}).status_code == 303
+    with line.ctx.transaction() as session:
+        rework_id = session.scalar(select(Rework.id))
+    early = app_client.post(f"/qc/{code}/verify/{rework_id}", data={"csrf_token": csrf})
+    assert early.status_code == 409
+    assert "<h1>出错了" not in early.text
+    assert f'<title>{t("web_images.qc.batch_title", code=code)}' in early.text
+    assert 'role="alert"' in early.text
+    json = app_client.post(f"/qc/{code}/verify/{rework_id}", data={"csrf_token": csrf},
+                           headers={"Accept": "application/json"})
+    assert json.status_code == 409 and json.json()["key"] == early.text.split(
+        'data-key="', 1)[1].split('"', 1)[0]
