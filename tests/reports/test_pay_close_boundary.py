@@ -192,7 +192,7 @@ def test_a_sign_off_written_before_the_close_and_committed_while_it_reads_is_pai
     closing.start()
     with line.ctx.engine.connect() as watch:  # until the close waits for the sign-off (or ended)
         waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                       "AND relation = 'stage_event'::regclass")
+                       "AND locktype = 'advisory'")
         while closing.is_alive() and not watch.execute(waiting).scalar():
             watch.rollback()
             closing.join(0.05)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from dangan.domain import workflow as wf
+from dangan.reports import pay
 from dangan.services import workers
 from dangan.services.engine import resolve_actor
 from dangan.services.project import init_project, open_project
@@ -34,6 +35,10 @@ def test_the_application_role_works_the_line_but_cannot_change_schema_or_audit_t
     monkeypatch.setenv("DANGAN_DATABASE_URL", app_url)
     ctx = open_project(home)
     workers.add_worker(ctx, "张扫", [wf.SCAN_OPERATOR])  # rows and events: the application
+    # a pay period's close reads its boundary under locks the application may take (it may
+    # not UPDATE stage_event, which LOCK TABLE … IN SHARE MODE would need)
+    last, when = pay.event_boundary(ctx)
+    assert when.tzinfo is not None
     engine = create_engine(app_url)
     try:
         with engine.connect() as conn:

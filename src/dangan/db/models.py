@@ -520,6 +520,31 @@ def _guard_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
             raise AppendOnlyViolation(f"stage_event {obj.id} is append-only")
 
 
+# Key of the PostgreSQL advisory lock that orders event writers and a pay period's close:
+# every transaction writing a stage event holds it shared until it commits; the close takes
+# it exclusively for the one read of its boundary, so no event with a lower id commits after
+# that read. Advisory locks need no table privilege (the application role may not UPDATE
+# ``stage_event``, which LOCK TABLE … SHARE MODE would require).
+EVENT_WRITERS_LOCK = 0x64616E67  # "dang"
+
+
+def _hold_event_writers_lock(connection: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({EVENT_WRITERS_LOCK})")
+
+
+@event.listens_for(StageEvent, "before_insert")
+def _event_added(_mapper: Any, connection: Any, _target: StageEvent) -> None:
+    _hold_event_writers_lock(connection)  # session.add(StageEvent(...)) at flush
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _events_inserted(state: Any) -> None:
+    # session.execute(insert(StageEvent), [...]): the sign-off's multi-row insert
+    if state.is_insert and getattr(state.statement, "table", None) is StageEvent.__table__:
+        _hold_event_writers_lock(state.session.connection())
+
+
 # The web application's tables, teams and the reports' indexes live in their own modules on
 # the same metadata.
 from dangan.db import team_models as _team_models  # noqa: E402, F401

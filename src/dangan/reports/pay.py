@@ -18,7 +18,16 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dangan.db.models import PayLine, PayPeriod, StageEvent, Volume, WorkBatch, Worker, utcnow
+from dangan.db.models import (
+    EVENT_WRITERS_LOCK,
+    PayLine,
+    PayPeriod,
+    StageEvent,
+    Volume,
+    WorkBatch,
+    Worker,
+    utcnow,
+)
 from dangan.errors import InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.reports.common import Period, defect_label, local_zone, round2
@@ -248,13 +257,14 @@ def event_boundary(ctx: ProjectContext) -> tuple[int | None, datetime]:
     """Where a close begins: the project's last event id, every event up to which is recorded
     for good, and the time after which a volume changed (a page count) is recomputed next
     time. On PostgreSQL a sign-off being written may hold a lower id and commit later, a
-    volume changed stamps its time before it commits: a SHARE lock on ``stage_event`` and
-    ``volume`` waits for those (and holds new ones back only for this one read). On SQLite
+    volume changed stamps its time before it commits: the event writers' advisory lock taken
+    exclusively (``EVENT_WRITERS_LOCK``; every event insert holds it shared) and a SHARE lock
+    on ``volume`` wait for those (and hold new ones back only for this one read). On SQLite
     the write lock taken at the start of every writing transaction keeps them apart."""
     with ctx.transaction() as session:
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"LOCK TABLE {StageEvent.__tablename__}, "
-                                 f"{Volume.__tablename__} IN SHARE MODE"))
+            session.execute(select(func.pg_advisory_xact_lock(EVENT_WRITERS_LOCK)))
+            session.execute(text(f"LOCK TABLE {Volume.__tablename__} IN SHARE MODE"))
         last = session.scalar(select(func.max(StageEvent.id)).where(
             StageEvent.project_id == ctx.project_id))
         return last, utcnow()
