@@ -1,0 +1,63 @@
+"""The forms handed to the client's archive staff, checked in the produced files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dangan_index_fixtures import add_volume, write_catalogue
+from openpyxl import load_workbook
+
+from dangan.domain.catalogue import CatalogueSchema
+from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
+from dangan.services import indexing
+from dangan.services.delivery import linking, packaging
+from dangan.storage import Area
+from workflow.helpers import actor
+
+CODE = "1997-民-0014-0025"
+
+
+@pytest.fixture
+def packaged_jpg(project: Any, tmp_path: Path) -> Any:
+    add_volume(project, CODE, 5, size=(400, 566))
+    path = write_catalogue(
+        tmp_path / "目录.xlsx", [[CODE, "张三诉李四", "19970101-19971231", "永久", 2, 5]],
+        [[CODE, 1, "(1997)民初字第25号", "张三", "起诉状", "19970105", "1", ""],
+         [CODE, 2, "", "某某人民法院", "民事判决书", "19970630", "3", ""]])
+    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
+    packaging.package(project, actor(project, "钱标", "indexer", "uploader"), "jpg")
+    return project
+
+
+def test_link_data_gives_every_page_file_of_the_jpg_form(packaged_jpg: Any, tmp_path: Path) -> None:
+    out = linking.export_link_data(packaged_jpg, tmp_path / "挂接.xlsx", "xlsx", form="jpg")[0]
+    wb = load_workbook(out)
+    vol = [[c.value for c in r] for r in wb["案卷"].iter_rows()]
+    head = vol[0]
+    assert vol[1][head.index("件数")] == 2 and vol[1][head.index("页数")] == 5  # numbers, not '2'
+    rows = [[c.value for c in r] for r in wb["卷内"].iter_rows()]
+    head = rows[0]
+    paths = [r[head.index("文件路径")] for r in rows[1:]]
+    assert paths == [f"jpg/{CODE}/{CODE}-{n:04d}.jpg" for n in range(1, 6)]
+    base = packaged_jpg.storage.path(f"{Area.UPLOADED.value}")
+    for r in rows[1:]:
+        data = (Path(base) / r[head.index("文件路径")]).read_bytes()
+        assert r[head.index("SHA-256")] == hashlib.sha256(data).hexdigest()
+        assert r[head.index("文件大小")] == len(data)
+    assert [r[head.index("顺序号")] for r in rows[1:]] == [1, 1, 2, 2, 2]
+
+
+def test_catalogue_workbook_writes_counts_and_page_numbers_as_numbers() -> None:
+    schema = CatalogueSchema(record_fields=("title", "item_count", "page_count"),
+                             entry_fields=("seq", "title", "page_start", "page_end", "doc_no"))
+    out = io.BytesIO()
+    entries = [{"seq": "1", "title": "起诉状", "page_start": "1", "page_end": "4", "doc_no": "007"}]
+    write_catalogue_workbook(out, schema, [VolumeCatalogue(
+        CODE, {"title": "张三诉李四", "item_count": "1", "page_count": "4"}, entries)])
+    wb = load_workbook(out)
+    assert [c.value for c in wb["卷宗信息"][2]] == [CODE, "张三诉李四", 1, 4]
+    assert [c.value for c in wb["卷内目录"][2]] == [CODE, 1, "起诉状", 1, 4, "007"]
