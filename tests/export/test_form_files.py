@@ -61,3 +61,46 @@ def test_catalogue_workbook_writes_counts_and_page_numbers_as_numbers() -> None:
     wb = load_workbook(out)
     assert [c.value for c in wb["卷宗信息"][2]] == [CODE, "张三诉李四", 1, 4]
     assert [c.value for c in wb["卷内目录"][2]] == [CODE, 1, "起诉状", 1, 4, "007"]
+
+
+def _assert_print_setup(ws: Any, title_rows: str, landscape: bool) -> None:
+    setup = ws.page_setup
+    assert int(setup.paperSize) == 9, ws.title  # A4
+    assert setup.orientation == ("landscape" if landscape else "portrait"), ws.title
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth == 1, ws.title
+    assert setup.fitToHeight == 0, ws.title
+    assert ws.print_title_rows == title_rows, ws.title
+    assert ws.page_margins.left > 0.5 and ws.page_margins.top > 0.5, ws.title
+
+
+@pytest.mark.parametrize("writer", ["borrow", "return"])
+def test_register_workbooks_print_on_a4_one_page_wide(tmp_path: Path, writer: str) -> None:
+    from datetime import datetime
+
+    from dangan.domain.records import BorrowBatchInfo, RegisterRow
+    from dangan.export.borrow_register import write_borrow_register
+    from dangan.export.return_list import write_return_list
+
+    at = datetime(2026, 11, 20, 9, 30)
+    rows = [RegisterRow(i + 1, f"2012-民-0003-{i + 1:04d}", "题名", "永久", 12, "", "borrow", None,
+                        None) for i in range(40)]
+    info = BorrowBatchInfo(4, "out", 40, 480, "甲", "乙", at, at, at, "丙", "丁", None, None,
+                           "", "", False, rows)
+    write = write_borrow_register if writer == "borrow" else write_return_list
+    ws = load_workbook(write(info, tmp_path / "form.xlsx", project="法院")).active
+    head = next(r for r in range(1, 10) if ws.cell(r, 2).value and ws.cell(r, 3).value)
+    _assert_print_setup(ws, f"${head}:${head}", landscape=True)
+
+
+def test_report_workbooks_print_on_a4_one_page_wide(tmp_path: Path) -> None:
+    from dangan.export.reports_xlsx import write_report_xlsx
+    from dangan.reports.document import ReportDoc, Table
+
+    doc = ReportDoc(title="工程总结表", project="法院", facts=(("卷数", 3),),
+                    tables=(Table("人员", ("岗位", "人数"), (("上传员", 1),)),
+                            Table("宽表", tuple(f"列{i}" for i in range(14)),
+                                  (tuple("某某某某某某某某某某" for _ in range(14)),))))
+    wb = load_workbook(write_report_xlsx(doc, tmp_path / "summary.xlsx"))
+    _assert_print_setup(wb.worksheets[1], "$2:$2", landscape=False)
+    _assert_print_setup(wb.worksheets[2], "$2:$2", landscape=True)
+    assert int(wb.worksheets[0].page_setup.paperSize) == 9

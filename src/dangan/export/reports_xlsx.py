@@ -13,7 +13,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import print_setup, save_workbook
 from dangan.i18n import t
 from dangan.reports.document import NUMBER_FORMATS, ReportDoc, Table, column_format
 
@@ -56,6 +56,7 @@ def write_report_xlsx(doc: ReportDoc, path: Path) -> Path:
             cover.cell(cover.max_row, 2).border = BOX
     cover.column_dimensions["A"].width = 30
     cover.column_dimensions["B"].width = 40
+    print_setup(cover)
     sheets = []
     for table in doc.tables:
         ws = wb.create_sheet(_sheet_name(table.title, taken))
@@ -99,7 +100,7 @@ def _write_table(ws: Any, table: Table) -> None:
         longest = max([len(str(name))] + [len(str(r[i - 1])) for r in table.rows[:200]])
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest * 1.6 + 2))
     ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
+    print_setup(ws, "2:2")
 
 
 def _cell(value: object) -> object:

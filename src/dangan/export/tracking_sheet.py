@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StageEvent, Volume
 from dangan.domain import workflow as wf
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import print_setup, save_workbook
 from dangan.i18n import t
 from dangan.storage import Area
 
@@ -137,14 +137,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
         ws.merged_cells.add(CellRange(ref))
     for col, width in zip("ABCDEF", (18, 22, 18, 20, 20, 20), strict=True):
         ws.column_dimensions[col].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    if ws.sheet_properties.pageSetUpPr is not None:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_options.horizontalCentered = True
+    print_setup(ws, "1:1", landscape=True)
     buf = io.BytesIO()
     save_workbook(wb, buf)
     return buf.getvalue()
