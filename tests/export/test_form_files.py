@@ -104,3 +104,18 @@ def test_report_workbooks_print_on_a4_one_page_wide(tmp_path: Path) -> None:
     _assert_print_setup(wb.worksheets[1], "$2:$2", landscape=False)
     _assert_print_setup(wb.worksheets[2], "$2:$2", landscape=True)
     assert int(wb.worksheets[0].page_setup.paperSize) == 9
+
+
+def test_a_one_page_range_reads_as_one_page() -> None:
+    from dangan.i18n import set_language, t
+
+    try:
+        set_language("zh")
+        assert t("defect.catalogue_gap", where="1997-民-0014-0025", first=2, last=2) == \
+            "1997-民-0014-0025：第 2 页不属于任何一件（目录有缺漏）"
+        assert "第 2–3 页" in t("defect.catalogue_overlap", where="x", first=2, last=3)
+        set_language("en")
+        assert t("defect.catalogue_gap", where="x", first=2, last=2) == \
+            "x: no item holds page 2 (gap in the catalogue)"
+    finally:
+        set_language(None)
