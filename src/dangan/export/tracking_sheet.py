@@ -104,6 +104,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
     rows += [(t(f"sheet.problems_at.{stage}"),
               "\n".join(problems.get(stage) or []) or t("sheet.no_problems"))
              for stage in PROBLEM_STAGES]
+    rows.append((t("sheet.sort_notes"), data.get("sort_notes") or ""))
     r = 3
     for label, value in rows:
         styles.apply(ws.cell(r, 1, label), "label")
@@ -184,6 +185,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
     scan_record: StageEvent | None = None
     # 原卷错误: what the paper itself showed, per stage, in the order seen
     notes: dict[str, list[str]] = {stage: [] for stage in PROBLEM_STAGES}
+    sort_notes = ""  # the sorter's notes (unbinding): remarks, not problems
     added: list[str] = []  # problems added to the scan record later (a rerun of ingest)
     for ev in events:  # later sign-offs of a stage (after rework) replace earlier ones
         if ev.kind == wf.EVENT_CORRECTION:
@@ -192,9 +194,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
         elif ev.kind == wf.EVENT_BORROW_PROBLEM and ev.remarks:
             notes[wf.BORROW].append(_borrow_note(ev, borrowed))
         elif ev.kind == wf.EVENT_SORT_RECORD:
-            unbind = (ev.data or {}).get("unbind_notes") or ""
-            if unbind:
-                notes[wf.SORT].append(unbind)
+            sort_notes = str((ev.data or {}).get("unbind_notes") or "")  # the latest record
         elif ev.kind == wf.EVENT_SCAN_RECORD:
             scan_record = ev
         elif ev.stage:
@@ -223,6 +223,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
         "scan_operator": scan.person if scan else "",
         "scan_time": _fmt_time(scan.at) if scan else "",
         "problems": notes,
+        "sort_notes": sort_notes,
         "signatures": signatures,
         "stages": signed_stages(ctx.config),
         "generated": _fmt_time(datetime.now(UTC)),
