@@ -119,3 +119,17 @@ def test_a_one_page_range_reads_as_one_page() -> None:
             "x: no item holds page 2 (gap in the catalogue)"
     finally:
         set_language(None)
+
+
+def test_link_check_and_handover_count_the_same_delivered_files(packaged_jpg: Any,
+                                                                tmp_path: Path) -> None:
+    from dangan.services.delivery.handover import build_handover
+
+    check = linking.check_links_counted(packaged_jpg, forms=["jpg"])
+    assert check.defects == []
+    bag = build_handover(packaged_jpg, tmp_path / "移交.bag", form="jpg")
+    assert check.files == bag.files == 6  # five pages and the volume's 页面索引.csv
+    index = Path(packaged_jpg.storage.path(f"{Area.UPLOADED.value}/jpg/{CODE}/页面索引.csv"))
+    index.write_bytes(index.read_bytes() + b"x")
+    assert [d.code for d in linking.check_links(packaged_jpg, forms=["jpg"])] == \
+        ["link_file_changed"]
