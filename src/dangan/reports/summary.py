@@ -128,13 +128,13 @@ def summary(ctx: ProjectContext) -> Summary:
                     StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF,
                     StageEvent.worker_id.is_not(None)).distinct()):
             role = wf.STAGE_ROLE.get(stage or "")
-            if role is not None:
-                held.setdefault(role, set()).add(int(worker))
-        held.setdefault(wf.QC_INSPECTOR, set()).update(int(w) for w in session.scalars(
+            if role is not None and worker is not None:
+                held.setdefault(role, set()).add(worker)
+        held.setdefault(wf.QC_INSPECTOR, set()).update(w for w in session.scalars(
             select(QCInspection.inspector_id).join(
                 WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
             .where(WorkBatch.project_id == pid, QCInspection.inspector_id.is_not(None))
-            .distinct()))
+            .distinct()) if w is not None)
         people = {role: len(workers) for role, workers in sorted(held.items()) if workers}
         found = (select(found_when().label("round"),
                         func.cast(Defect.status.in_(FIXED), Integer).label("fixed"))
