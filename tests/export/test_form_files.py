@@ -133,3 +133,72 @@ def test_link_check_and_handover_count_the_same_delivered_files(packaged_jpg: An
     index.write_bytes(index.read_bytes() + b"x")
     assert [d.code for d in linking.check_links(packaged_jpg, forms=["jpg"])] == \
         ["link_file_changed"]
+
+
+NEEDS_POPPLER = pytest.mark.skipif(
+    __import__("shutil").which("pdffonts") is None or __import__("shutil").which("pdftotext") is None,
+    reason="poppler-utils not installed")
+
+
+def _pdffonts(path: Path) -> list[list[str]]:
+    import subprocess
+
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                         text=True).stdout.splitlines()[2:]
+    return [line.split() for line in out]
+
+
+def _weekly_doc(weeks: int) -> Any:
+    from dangan.reports.document import Chart, ReportDoc, Table
+
+    rows = tuple((f"2026-W{47 + i}", 100, 2, 100 * (i + 1), 2 * (i + 1), 3 * (i + 1))
+                 for i in range(weeks))
+    burn = Table("进度（累计）", ("周", "扫描页数", "完成卷数", "累计页数", "累计卷数", "计划卷数"), rows)
+    return ReportDoc("项目周报", "法院 Court 1997", (("Week", "2026-W47"),), (burn,),
+                     charts=(Chart("完成卷数：实际与计划", 0, 0, (4, 5)),))
+
+
+@NEEDS_POPPLER
+def test_report_and_register_pdfs_embed_every_font(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from dangan.domain.records import BorrowBatchInfo, RegisterRow
+    from dangan.export.borrow_register import WQY, write_borrow_register
+    from dangan.export.reports_pdf import write_report_pdf
+
+    if not WQY.exists():
+        pytest.skip("WenQuanYi Zen Hei not installed: the built-in CID font is used")
+    at = datetime(2026, 11, 20, 9, 30)
+    info = BorrowBatchInfo(4, "out", 1, 12, "甲", "乙", at, at, at, "丙", "丁", None, None, "", "",
+                           False, [RegisterRow(1, "2012-民-0003-0001", "Title ABC", "永久", 12, "",
+                                               "borrow", None, None)])
+    for pdf in (write_report_pdf(_weekly_doc(1), tmp_path / "weekly.pdf"),
+                write_borrow_register(info, tmp_path / "register.pdf", project="Court")):
+        fonts = _pdffonts(pdf)
+        assert fonts and all(f[-5] == "yes" for f in fonts), (pdf.name, fonts)  # emb
+        assert not any(f[0] == "Helvetica" for f in fonts), (pdf.name, fonts)
+
+
+@NEEDS_POPPLER
+def test_a_one_week_chart_shows_its_point_and_says_so(tmp_path: Path) -> None:
+    import subprocess
+    import zipfile
+
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+
+    from dangan.export.reports_pdf import _chart, write_report_pdf
+    from dangan.export.reports_xlsx import write_report_xlsx
+
+    doc = _weekly_doc(1)
+    drawing = _chart("Helvetica", doc.charts[0], doc.tables[0])
+    plot = next(c for c in drawing.contents if isinstance(c, HorizontalLineChart))
+    assert plot.lines[0].symbol is not None and plot.lines[1].symbol is not None
+    text = subprocess.run(["pdftotext", str(write_report_pdf(doc, tmp_path / "w.pdf")), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    assert "数据不足一周" in text
+    with zipfile.ZipFile(write_report_xlsx(doc, tmp_path / "w.xlsx")) as z:
+        chart = z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart")))
+    assert chart.count(b'<symbol val="circle"/>') == 2 and "数据不足一周".encode() in chart
+    text = subprocess.run(["pdftotext", str(write_report_pdf(_weekly_doc(3), tmp_path / "w3.pdf")),
+                           "-"], check=True, capture_output=True, text=True).stdout
+    assert "数据不足一周" not in text

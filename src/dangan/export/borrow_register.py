@@ -146,7 +146,7 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=12 * mm,
                             rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=title)
+                            title=title, initialFontName=font)  # no unembedded Helvetica
     doc.build(story)
     return path
 

@@ -73,6 +73,11 @@ def write_report_xlsx(doc: ReportDoc, path: Path) -> Path:
         for col in chart.series:
             line.add_data(Reference(ws, min_col=col + 1, min_row=2, max_row=rows + 2),
                           titles_from_data=True)
+        for series in line.series:  # a dot on every point: one point alone has no line
+            series.marker.symbol = "circle"
+            series.marker.size = 6
+        if rows == 1:
+            line.title = f"{chart.title}（{t('reports.chart.one_point')}）"
         line.set_categories(Reference(ws, min_col=chart.x + 1, min_row=3, max_row=rows + 2))
         anchor_col = get_column_letter(len(doc.tables[chart.table].columns) + 2)
         ws.add_chart(line, f"{anchor_col}{2 + 20 * list(doc.charts).index(chart)}")
