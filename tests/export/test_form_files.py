@@ -202,3 +202,31 @@ def test_a_one_week_chart_shows_its_point_and_says_so(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", str(write_report_pdf(_weekly_doc(3), tmp_path / "w3.pdf")),
                            "-"], check=True, capture_output=True, text=True).stdout
     assert "数据不足一周" not in text
+
+
+
+def _ocr_missing() -> str | None:
+    from dangan.export.ocr import ocr_available
+
+    return ocr_available()
+
+
+@NEEDS_POPPLER
+@pytest.mark.skipif(_ocr_missing() is not None, reason="OCR not installed")
+def test_ocr_text_layer_embeds_the_simplified_chinese_face(tmp_path: Path) -> None:
+    import subprocess
+
+    from test_packaging_forms import text_page
+
+    from dangan.export.ocr import ocr_pdf
+    from dangan.export.pdf import item_pdf
+
+    src, dest = tmp_path / "plain.pdf", tmp_path / "ocr.pdf"
+    src.write_bytes(item_pdf([text_page()], 200))
+    ocr_pdf(src, dest)
+    names = [f[0] for f in _pdffonts(dest)]
+    faces = [n.split("+")[-1].lower() for n in names]
+    assert "notosanscjksc" in faces, names  # the Simplified Chinese face, not NotoSansCJKJP
+    assert not any(f.startswith("notosanscjk") and f != "notosanscjksc" for f in faces), names
+    text = subprocess.run(["pdftotext", str(dest), "-"], capture_output=True, text=True).stdout
+    assert "民事判" in text.replace(" ", "")
