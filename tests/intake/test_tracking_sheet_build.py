@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from dangan.export.tracking_sheet import SIGNED_STAGES, build_workbook
+from dangan.export.workbook_save import print_setup
 from dangan.i18n import set_language, t
 
 
@@ -47,6 +48,7 @@ def reference_workbook(data: dict[str, Any]) -> bytes:
     rows += [(t(f"sheet.problems_at.{stage}"),
               "\n".join((data.get("problems") or {}).get(stage) or []) or t("sheet.no_problems"))
              for stage in ("borrow", "sort", "scan")]
+    rows.append((t("sheet.sort_notes"), data.get("sort_notes") or ""))
     r = 3
     for label, value in rows:
         ws.cell(r, 1, label).font = bold
@@ -80,14 +82,7 @@ def reference_workbook(data: dict[str, Any]) -> bytes:
     ws.cell(r, 1, t("sheet.printed", at=data.get("generated", "")))
     for col, width in zip("ABCDEF", (18, 22, 18, 20, 20, 20), strict=True):
         ws.column_dimensions[col].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    if ws.sheet_properties.pageSetUpPr is not None:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_options.horizontalCentered = True
+    print_setup(ws, "1:1", landscape=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -98,6 +93,7 @@ FULL: dict[str, Any] = {
     "title": "张某诉李某借款纠纷", "page_count": 41, "expected_pages": 40,
     "folder": "1-2-1997-民-0014-0025", "scan_operator": "张扫", "scan_time": "2026-03-02 09:15",
     "problems": {"borrow": ["第3页右下角破损"], "scan": ["第7页字迹褪色", "第9页装订线内有字"]},
+    "sort_notes": "拆除订书钉",
     "signatures": {"retouch": {"person": "李修", "at": "2026-03-02 11:00", "remarks": "纠偏 2 页"},
                    "qc": {"person": "王检", "at": "2026-03-04 16:30", "remarks": ""}},
     "stages": SIGNED_STAGES, "generated": "2026-03-05 08:00",
@@ -136,14 +132,15 @@ def test_sheet_cells_read_back() -> None:
     assert (values["A13"], values["B13"]) == (t("sheet.problems_at.sort"), t("sheet.no_problems"))
     assert (values["A14"], values["B14"]) == (t("sheet.problems_at.scan"),
                                               "第7页字迹褪色\n第9页装订线内有字")
+    assert (values["A15"], values["B15"]) == (t("sheet.sort_notes"), "拆除订书钉")
     # one signature row per stage of the line, scanning included
-    assert [values[f"A{r}"] for r in range(17, 26)] == [t(f"stage.{s}") for s in SIGNED_STAGES]
-    assert (values["A17"], values["A19"]) == (t("stage.borrow"), t("stage.scan"))
-    assert (values["A20"], values["B20"], values["D20"]) == (t("stage.retouch"), "李修", "纠偏 2 页")
-    assert (values["A23"], values["B23"], values["C23"]) == (t("stage.qc"), "王检",
+    assert [values[f"A{r}"] for r in range(18, 27)] == [t(f"stage.{s}") for s in SIGNED_STAGES]
+    assert (values["A18"], values["A20"]) == (t("stage.borrow"), t("stage.scan"))
+    assert (values["A21"], values["B21"], values["D21"]) == (t("stage.retouch"), "李修", "纠偏 2 页")
+    assert (values["A24"], values["B24"], values["C24"]) == (t("stage.qc"), "王检",
                                                              "2026-03-04 16:30")
-    assert values["A27"] == t("sheet.printed", at="2026-03-05 08:00")
+    assert values["A28"] == t("sheet.printed", at="2026-03-05 08:00")
     assert {str(r) for r in ws.merged_cells.ranges} == {
-        "A1:F1", *(f"B{r}:F{r}" for r in range(3, 15)), *(f"D{r}:F{r}" for r in range(16, 26))}
-    assert ws["A3"].font.bold and ws["F14"].border.right.style == "thin"
-    assert ws["C16"].font.bold and ws["E18"].border.top.style == "thin"
+        "A1:F1", *(f"B{r}:F{r}" for r in range(3, 16)), *(f"D{r}:F{r}" for r in range(17, 27))}
+    assert ws["A3"].font.bold and ws["F15"].border.right.style == "thin"
+    assert ws["C17"].font.bold and ws["E19"].border.top.style == "thin"

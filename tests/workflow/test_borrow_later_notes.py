@@ -84,7 +84,8 @@ def test_a_problem_noted_after_signing_is_kept_apart(project, tmp_path: Path) ->
     # the tracking sheet: each stage's problems under it, a row per stage, the archive room
     sheet = _sheet(ctx, codes[1])
     assert sheet["借卷时发现的问题"][0].startswith("卷皮脱落（登记表签字后补记：")
-    assert sheet["整理中发现的问题"] == ["拆除订书钉"] and sheet["扫描中发现的问题"] == ["无"]
+    assert sheet["整理中发现的问题"] == ["无"] and sheet["扫描中发现的问题"] == ["无"]
+    assert sheet["整理备注（拆卷说明）"] == ["拆除订书钉"]  # the sorter's notes are no problem
     assert sheet["借卷"][0] == "王借；档案室：档案室钱秀兰"
     assert sheet["还卷"][0] == "王借；档案室：档案室孙老师"
     assert sheet["扫描"][0] == "张扫"

@@ -24,7 +24,7 @@ from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, Table
 from dangan.domain.borrow_notes import later_notes
 from dangan.domain.records import BorrowBatchInfo
 from dangan.export.pdf_text import para
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import print_setup, save_workbook
 from dangan.i18n import t
 
 FONT = "STSong-Light"
@@ -119,7 +119,7 @@ def write_table_xlsx(path: Path, title: str, header: Sequence[str], columns: Seq
         ws.append([line])
     for i, w in enumerate(widths[:len(columns)], start=1):
         ws.column_dimensions[chr(64 + i)].width = w
-    ws.print_title_rows = f"{head_row}:{head_row}"
+    print_setup(ws, f"{head_row}:{head_row}")
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path)
     return path
@@ -146,7 +146,7 @@ def write_table_pdf(path: Path, title: str, header: Sequence[str], columns: Sequ
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=12 * mm,
                             rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=title)
+                            title=title, initialFontName=font)  # no unembedded Helvetica
     doc.build(story)
     return path
 

@@ -21,6 +21,10 @@ RECORD_SHEET = "卷宗信息"
 ENTRY_SHEET = "卷内目录"
 VOLUME_HEADER = "档号"
 VOLUME_HEADER_ITEMISED = "案卷档号"  # when the rows carry their own 档号 (按件 projects)
+# Counts and numbers: written as numbers when they hold a whole number (stored as text they
+# would sort as text and not sum in the archive system's import).
+RECORD_NUMBERS = frozenset({"item_count", "page_count"})
+ENTRY_NUMBERS = frozenset({"seq", "page_start", "page_end", "page_count"})
 
 
 @dataclass
@@ -54,11 +58,13 @@ def write_catalogue_workbook(out: BinaryIO, schema: CatalogueSchema,
     n_vol = n_ent = 0
     for vol in volumes:
         record = {**vol.record, "archive_code": vol.archive_code}
-        rec_ws.append(text_cells(rec_ws, [_cell(record.get(f)) for f, _ in rec_cols]))
+        rec_ws.append(text_cells(rec_ws, [number_cell(record.get(f), f in RECORD_NUMBERS)
+                                          for f, _ in rec_cols]))
         n_vol += 1
         for entry in vol.entries:
             row = {**entry, "volume": vol.archive_code}
-            ent_ws.append(text_cells(ent_ws, [_cell(row.get(f)) for f, _ in ent_cols]))
+            ent_ws.append(text_cells(ent_ws, [number_cell(row.get(f), f in ENTRY_NUMBERS)
+                                              for f, _ in ent_cols]))
             n_ent += 1
     save_workbook(wb, out)
     return n_vol, n_ent
@@ -78,6 +84,17 @@ def _cell(value: Any) -> Any:
     if isinstance(value, int):
         return value
     return str(value)
+
+
+def number_cell(value: Any, numeric: bool) -> Any:
+    """``_cell``, and for a count or number column a whole number (``"3"``) as the number 3;
+    anything else in such a column (``"3a"``, ``"01"`` kept as typed) stays text."""
+    value = _cell(value)
+    if numeric and isinstance(value, str):
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and (digits == "0" or not digits.startswith("0")):
+            return int(digits)
+    return value
 
 
 def write_differences(out: BinaryIO, rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:

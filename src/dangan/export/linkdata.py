@@ -8,7 +8,9 @@ One layout in three encodings:
 
 案卷 columns: 档号, the project's record fields, 件数(实), 页数(实), 文件夹 (one per form, ``;``
 between). 卷内 columns: 档号, the project's entry fields, 页数(实), 文件路径, 文件格式, 文件大小,
-SHA-256 — one row per item and form. Paths are relative to
+SHA-256 — one row per item and form, or per file where a form has one file per page (``jpg``,
+single-page ``tiff``), so every file has its own path and SHA-256. Counts and page numbers are
+numbers. Paths are relative to
 the delivery root (the folder holding ``pdf/``, ``jpg/`` …; ``data/files/`` in a handover bag),
 always with ``/``.
 """
@@ -26,6 +28,7 @@ from openpyxl import Workbook
 
 from dangan.domain.catalogue import CatalogueSchema
 from dangan.domain.catalogue_fields import ENTRY_LABELS, RECORD_LABELS
+from dangan.export.catalogue_xlsx import ENTRY_NUMBERS, RECORD_NUMBERS, number_cell
 from dangan.export.workbook_save import save_workbook, text_cells
 
 VOLUME_SHEET = "案卷"
@@ -77,30 +80,21 @@ def tables(schema: CatalogueSchema, volumes: Sequence[LinkVolume]) -> tuple[list
     vol_rows: list[list[Any]] = [["档号", *(RECORD_LABELS[f][0] for f in rf), *VOLUME_EXTRA]]
     item_rows: list[list[Any]] = [["档号", *(ENTRY_LABELS[f][0] for f in ef), *ITEM_EXTRA]]
     for vol in volumes:
-        vol_rows.append([vol.archive_code, *(vol.record.get(f, "") for f in rf), len(vol.items),
-                         sum(i.pages for i in vol.items), vol.folder])
+        vol_rows.append([vol.archive_code,
+                         *(number_cell(vol.record.get(f), f in RECORD_NUMBERS) for f in rf),
+                         len(vol.items), sum(i.pages for i in vol.items), vol.folder])
         for item in vol.items:
             values = {**item.fields, "seq": item.seq, "page_start": item.page_start,
                       "page_end": item.page_end}
+            cells = [number_cell(values.get(f), f in ENTRY_NUMBERS) for f in ef]
             by_kind: dict[str, list[LinkFile]] = {}
             for lf in item.files:
                 by_kind.setdefault(lf.kind, []).append(lf)
-            for files in list(by_kind.values()) or [[LinkFile("", "", 0, "")]]:  # a row per form
-                f0 = files[0] if len(files) == 1 else LinkFile(_common_dir(files), files[0].kind,
-                                                              sum(f.size for f in files), "")
-                item_rows.append([vol.archive_code, *(values.get(f, "") for f in ef), item.pages,
-                                  f0.path, f0.kind, f0.size, f0.sha256])
+            files = [lf for group in by_kind.values() for lf in group] or [LinkFile("", "", 0, "")]
+            for lf in files:  # a row per form, per file where a form has one file per page
+                item_rows.append([vol.archive_code, *cells, item.pages,
+                                  lf.path, lf.kind, lf.size, lf.sha256])
     return vol_rows, item_rows
-
-
-def _common_dir(files: Sequence[LinkFile]) -> str:
-    parts = [f.path.split("/")[:-1] for f in files]
-    common: list[str] = []
-    for segs in zip(*parts, strict=False):
-        if len(set(segs)) != 1:
-            break
-        common.append(segs[0])
-    return "/".join(common) + "/"
 
 
 def to_xlsx(schema: CatalogueSchema, volumes: Sequence[LinkVolume]) -> bytes:

@@ -1,6 +1,8 @@
 """A report as a printable PDF (A4 landscape): the facts, every table with its header
 repeated on each page, the charts drawn as line plots, and the fields to fill in by hand.
-Chinese text in WenQuanYi Zen Hei when installed, else the built-in CID font."""
+Chinese text in WenQuanYi Zen Hei when installed, else the built-in CID font; the page's
+initial font is that one too, so no unembedded Helvetica is left in the file. A chart marks
+every point, and says so when it has only one."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -47,7 +50,7 @@ def _table(font: str, table: ReportTable, body: ParagraphStyle) -> Table:
 
 
 def _chart(font: str, chart: Chart, table: ReportTable) -> Drawing:
-    drawing = Drawing(WIDTH, 75 * mm)
+    drawing = Drawing(WIDTH, 75 * mm, initialFontName=font)
     drawing.add(String(0, 70 * mm, chart.title, fontName=font, fontSize=11))
     plot = HorizontalLineChart()
     plot.x, plot.y = 15 * mm, 10 * mm  # type: ignore[assignment]
@@ -67,10 +70,15 @@ def _chart(font: str, chart: Chart, table: ReportTable) -> Drawing:
     plot.categoryAxis.labels.boxAnchor = "ne"
     plot.valueAxis.labels.fontName = font
     plot.valueAxis.valueMin = 0
-    for i in range(len(values)):
+    for i in range(len(values)):  # a dot on every point: one point alone has no line to show
         plot.lines[i].strokeColor = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         plot.lines[i].strokeWidth = 1.5
+        plot.lines[i].symbol = makeMarker("FilledCircle", size=4,
+                                          fillColor=SERIES_COLOURS[i % len(SERIES_COLOURS)])
     drawing.add(plot)
+    if len(table.rows) == 1:
+        drawing.add(String(15 * mm, 64 * mm, t("reports.chart.one_point"), fontName=font,
+                           fontSize=8, fillColor=colors.grey))
     legend = Legend()
     legend.x, legend.y = WIDTH - 50 * mm, 55 * mm  # type: ignore[assignment]
     legend.fontName = font
@@ -95,7 +103,8 @@ def write_report_pdf(doc: ReportDoc, path: Path) -> Path:
         facts = ReportTable("", ("", ""), tuple((k, v) for k, v in doc.facts))
         facts_table = Table([[para(_text(k), body), para(_text(v, doc.fact_kind(k)), body)]
                              for k, v in facts.rows], colWidths=[70 * mm, 90 * mm], hAlign="LEFT")
-        facts_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
+        facts_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                         ("FONTNAME", (0, 0), (-1, -1), font)]))
         story += [facts_table, Spacer(1, 5 * mm)]
     for chart in doc.charts:
         if doc.tables[chart.table].rows:
@@ -107,9 +116,11 @@ def write_report_pdf(doc: ReportDoc, path: Path) -> Path:
         rows = [[para(f, body), ""] for f in doc.fill_in]
         box = Table(rows, colWidths=[70 * mm, WIDTH - 70 * mm], rowHeights=[14 * mm] * len(rows))
         box.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                                 ("FONTNAME", (0, 0), (-1, -1), font),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(box)
     path.parent.mkdir(parents=True, exist_ok=True)
     SimpleDocTemplate(str(path), pagesize=PAGE, leftMargin=12 * mm, rightMargin=12 * mm,
-                      topMargin=12 * mm, bottomMargin=12 * mm, title=doc.title).build(story)
+                      topMargin=12 * mm, bottomMargin=12 * mm, title=doc.title,
+                      initialFontName=font).build(story)  # no unembedded Helvetica
     return path

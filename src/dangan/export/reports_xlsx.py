@@ -13,7 +13,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import print_setup, save_workbook
 from dangan.i18n import t
 from dangan.reports.document import NUMBER_FORMATS, ReportDoc, Table, column_format
 
@@ -56,6 +56,7 @@ def write_report_xlsx(doc: ReportDoc, path: Path) -> Path:
             cover.cell(cover.max_row, 2).border = BOX
     cover.column_dimensions["A"].width = 30
     cover.column_dimensions["B"].width = 40
+    print_setup(cover)
     sheets = []
     for table in doc.tables:
         ws = wb.create_sheet(_sheet_name(table.title, taken))
@@ -72,6 +73,11 @@ def write_report_xlsx(doc: ReportDoc, path: Path) -> Path:
         for col in chart.series:
             line.add_data(Reference(ws, min_col=col + 1, min_row=2, max_row=rows + 2),
                           titles_from_data=True)
+        for series in line.series:  # a dot on every point: one point alone has no line
+            series.marker.symbol = "circle"
+            series.marker.size = 6
+        if rows == 1:
+            line.title = f"{chart.title}（{t('reports.chart.one_point')}）"
         line.set_categories(Reference(ws, min_col=chart.x + 1, min_row=3, max_row=rows + 2))
         anchor_col = get_column_letter(len(doc.tables[chart.table].columns) + 2)
         ws.add_chart(line, f"{anchor_col}{2 + 20 * list(doc.charts).index(chart)}")
@@ -99,7 +105,7 @@ def _write_table(ws: Any, table: Table) -> None:
         longest = max([len(str(name))] + [len(str(r[i - 1])) for r in table.rows[:200]])
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest * 1.6 + 2))
     ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
+    print_setup(ws, "2:2")
 
 
 def _cell(value: object) -> object:

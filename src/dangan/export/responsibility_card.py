@@ -31,7 +31,8 @@ def write_responsibility_card(info: WorkBatchInfo, stages: list[str], path: Path
     width, height = PAGE_SIZES[size.upper()]
     scale = width / A5[0]
     path.parent.mkdir(parents=True, exist_ok=True)
-    c = Canvas(str(path), pagesize=(width, height))
+    c = Canvas(str(path), pagesize=(width, height),  # no Helvetica: the initial font is ours
+               initialFontName=font)  # type: ignore[arg-type]  # stubs say float
     c.setTitle(f"{t('workflow.form.card_title')} {info.code}")
     margin = 12 * mm * scale
     y = height - margin

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, StageEvent, Volume
 from dangan.domain import workflow as wf
-from dangan.export.workbook_save import save_workbook
+from dangan.export.workbook_save import print_setup, save_workbook
 from dangan.i18n import t
 from dangan.storage import Area
 
@@ -104,6 +104,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
     rows += [(t(f"sheet.problems_at.{stage}"),
               "\n".join(problems.get(stage) or []) or t("sheet.no_problems"))
              for stage in PROBLEM_STAGES]
+    rows.append((t("sheet.sort_notes"), data.get("sort_notes") or ""))
     r = 3
     for label, value in rows:
         styles.apply(ws.cell(r, 1, label), "label")
@@ -137,14 +138,7 @@ def build_workbook(data: dict[str, Any]) -> bytes:
         ws.merged_cells.add(CellRange(ref))
     for col, width in zip("ABCDEF", (18, 22, 18, 20, 20, 20), strict=True):
         ws.column_dimensions[col].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    if ws.sheet_properties.pageSetUpPr is not None:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_options.horizontalCentered = True
+    print_setup(ws, "1:1", landscape=True)
     buf = io.BytesIO()
     save_workbook(wb, buf)
     return buf.getvalue()
@@ -191,6 +185,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
     scan_record: StageEvent | None = None
     # 原卷错误: what the paper itself showed, per stage, in the order seen
     notes: dict[str, list[str]] = {stage: [] for stage in PROBLEM_STAGES}
+    sort_notes = ""  # the sorter's notes (unbinding): remarks, not problems
     added: list[str] = []  # problems added to the scan record later (a rerun of ingest)
     for ev in events:  # later sign-offs of a stage (after rework) replace earlier ones
         if ev.kind == wf.EVENT_CORRECTION:
@@ -199,9 +194,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
         elif ev.kind == wf.EVENT_BORROW_PROBLEM and ev.remarks:
             notes[wf.BORROW].append(_borrow_note(ev, borrowed))
         elif ev.kind == wf.EVENT_SORT_RECORD:
-            unbind = (ev.data or {}).get("unbind_notes") or ""
-            if unbind:
-                notes[wf.SORT].append(unbind)
+            sort_notes = str((ev.data or {}).get("unbind_notes") or "")  # the latest record
         elif ev.kind == wf.EVENT_SCAN_RECORD:
             scan_record = ev
         elif ev.stage:
@@ -230,6 +223,7 @@ def sheet_data(ctx: Any, session: Any, volume: Volume) -> dict[str, Any]:
         "scan_operator": scan.person if scan else "",
         "scan_time": _fmt_time(scan.at) if scan else "",
         "problems": notes,
+        "sort_notes": sort_notes,
         "signatures": signatures,
         "stages": signed_stages(ctx.config),
         "generated": _fmt_time(datetime.now(UTC)),

@@ -32,6 +32,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet import _writer
+from openpyxl.worksheet.properties import PageSetupProperties
 
 
 def save_workbook(wb: Workbook, target: str | Path | IO[bytes]) -> None:
@@ -45,6 +46,34 @@ def save_workbook(wb: Workbook, target: str | Path | IO[bytes]) -> None:
         _release(wb, sys.exc_info()[2])
         raise
     _release(wb, None)
+
+
+PORTRAIT_WIDTH = 95  # column widths (characters) an A4 portrait page holds at a readable size
+
+
+def print_setup(ws: Any, title_rows: str | None = None, landscape: bool | None = None) -> None:
+    """Page setup of a form people print and sign: A4, one page wide (as many pages long as it
+    takes), ``title_rows`` (``"2:2"``) repeated on every printed page, 1.5 cm margins, centred.
+    ``landscape`` None: landscape when the columns are wider than a portrait page holds."""
+    if landscape is None:
+        widths = [dim.width or 8.43 for dim in ws.column_dimensions.values()]
+        columns = max(ws.max_column, len(widths))
+        total = sum(widths) + 8.43 * max(0, columns - len(widths))
+        landscape = total > PORTRAIT_WIDTH
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    margin = 1.5 / 2.54  # inches
+    ws.page_margins.left = ws.page_margins.right = margin
+    ws.page_margins.top = ws.page_margins.bottom = margin
+    ws.page_margins.header = ws.page_margins.footer = 0.8 / 2.54
+    ws.print_options.horizontalCentered = True
 
 
 def text_cells(ws: Any, values: Iterable[Any]) -> list[Any]:

@@ -62,9 +62,13 @@ def catalogue() -> Mapping[str, tuple[str, str]]:
     return merged
 
 
+RANGE = "{first}–{last}"  # a range of pages or numbers; one number when first == last
+
+
 def t(key: str, /, **params: Any) -> str:
     """Translate ``key`` into the current language and fill in ``params``.
 
+    A range ``{first}–{last}`` whose ends are equal reads as the one number (第 2 页, page 2).
     An unknown key returns the key itself (visible, never a crash): a missing message must
     not hide the error it was meant to explain.
     """
@@ -72,6 +76,8 @@ def t(key: str, /, **params: Any) -> str:
     if pair is None:
         return key if not params else f"{key} {params}"
     text = pair[1] if current_language() == "en" else pair[0]
+    if RANGE in text and "first" in params and params["first"] == params.get("last"):
+        text = text.replace(f"pages {RANGE}", "page {first}").replace(RANGE, "{first}")
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):

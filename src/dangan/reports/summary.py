@@ -1,6 +1,7 @@
 """工程总结表 (acceptance summary): what the project delivered and how it was checked —
 volumes, pages, items, delivered files by form, dates, people by role, defects found and
-fixed per QC round, pass rates, original-paper errors, and returned volumes against the
+fixed per QC round (people by role: those who signed work of the role's stages, not
+those merely holding it), pass rates, original-paper errors, and returned volumes against the
 borrow register."""
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from dangan.db.models import (
     StageEvent,
     Volume,
     WorkBatch,
-    Worker,
-    WorkerRole,
 )
 from dangan.domain import workflow as wf
 from dangan.i18n import t
@@ -60,7 +59,7 @@ class Summary:
     first_day: str
     last_day: str
     files: tuple[tuple[str, str, int, int], ...]  # area, kind, files, bytes
-    people: dict[str, int]  # role -> workers who signed any work
+    people: dict[str, int]  # role -> workers who signed work of that role's stages
     rounds: tuple[RoundFigures, ...]
     inspections: int
     first_pass: FirstPass  # volumes accepted at their first QC sampling / first sampled
@@ -123,13 +122,20 @@ def summary(ctx: ProjectContext) -> Summary:
         first, last = session.execute(select(func.min(day), func.max(day)).where(
             StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF)).one()
         files = tuple(stored_files(session, pid))  # the database's tally (migration 0013)
-        signers = select(StageEvent.worker_id).where(
-            StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF).distinct()
-        people = dict(session.execute(
-            select(WorkerRole.role, func.count(func.distinct(WorkerRole.worker_id)))
-            .join(Worker, Worker.id == WorkerRole.worker_id)
-            .where(Worker.project_id == pid, Worker.id.in_(signers))
-            .group_by(WorkerRole.role).order_by(WorkerRole.role)).all())
+        held: dict[str, set[int]] = {}  # role -> workers who signed work of its stages
+        for stage, worker in session.execute(
+                select(StageEvent.stage, StageEvent.worker_id).where(
+                    StageEvent.project_id == pid, StageEvent.kind == wf.EVENT_SIGNOFF,
+                    StageEvent.worker_id.is_not(None)).distinct()):
+            role = wf.STAGE_ROLE.get(stage or "")
+            if role is not None and worker is not None:
+                held.setdefault(role, set()).add(worker)
+        held.setdefault(wf.QC_INSPECTOR, set()).update(w for w in session.scalars(
+            select(QCInspection.inspector_id).join(
+                WorkBatch, WorkBatch.id == QCInspection.work_batch_id)
+            .where(WorkBatch.project_id == pid, QCInspection.inspector_id.is_not(None))
+            .distinct()) if w is not None)
+        people = {role: len(workers) for role, workers in sorted(held.items()) if workers}
         found = (select(found_when().label("round"),
                         func.cast(Defect.status.in_(FIXED), Integer).label("fixed"))
                  .outerjoin(QCInspection, QCInspection.id == Defect.inspection_id)

@@ -75,6 +75,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet.problems_at.borrow": ("借卷时发现的问题", "Problems found at borrowing"),
     "sheet.problems_at.sort": ("整理中发现的问题", "Problems found while sorting"),
     "sheet.problems_at.scan": ("扫描中发现的问题", "Problems found while scanning"),
+    "sheet.sort_notes": ("整理备注（拆卷说明）", "Sorting remarks (unbinding notes)"),
     "sheet.later_note": ("{text}（登记表签字后补记：{at} {person}）",
                          "{text} (noted after the register was signed: {at} {person})"),
     "sheet.cosigned": ("{person}；档案室：{staff}", "{person}; archive room: {staff}"),

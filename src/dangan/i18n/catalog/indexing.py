@@ -9,9 +9,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "index.what_page": ("起始页号", "first page"),
     # --- catalogue defects ---
     "defect.catalogue_gap": ("{where}：第 {first}–{last} 页不属于任何一件（目录有缺漏）",
-                             "{where}: pages {first}–{last} belong to no item (gap in the catalogue)"),
+                             "{where}: no item holds pages {first}–{last} (gap in the catalogue)"),
     "defect.catalogue_overlap": ("{where}：第 {first}–{last} 页与上一件重叠",
-                                 "{where}: pages {first}–{last} overlap the previous item"),
+                                 "{where}: the previous item also holds pages {first}–{last}"),
     "defect.catalogue_beyond_last_page": (
         "{where}：终止页 {end} 超出最后一页（共 {last} 页）",
         "{where}: last page {end} is beyond the volume's last page ({last})"),

@@ -114,6 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.weekly.burnup": ("进度（累计）", "Progress (cumulative)"),
     "reports.weekly.chart_volumes": ("完成卷数：实际与计划", "Volumes done: actual and plan"),
     "reports.weekly.chart_pages": ("累计扫描页数", "Pages scanned, cumulative"),
+    "reports.chart.one_point": ("数据不足一周：只有一个点", "Less than two weeks of data: one point"),
     "reports.weekly.problems": ("本周问题", "Problems this week"),
     "reports.weekly.borrow_problem": ("借卷问题", "borrow problem"),
     "reports.weekly.original": ("原卷错误", "original-paper error"),
