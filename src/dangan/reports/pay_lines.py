@@ -1,7 +1,12 @@
 """The lines of piece-rate pay as the line's records give them: units × rates per worker, stage
 and work batch (:func:`piece_lines`), and per defect charged to the worker who caused it a
 deduction, the mentor's share while the worker is on probation (老带新), or 原卷错误 at 0
-(:func:`defect_lines`)."""
+(:func:`defect_lines`).
+
+Under 一稿双录 (``catalogue_keying`` rows) a volume's 标引 is paid to those who did it, as
+the keying rounds record them: keyer 1 and keyer 2 each the volume's index units, the
+resolver (when the keyings differed) the catalogue rows resolved at the index item rate; the
+index sign-off only dates the work (:func:`keyed_credits`)."""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dangan.config import ProjectConfig
-from dangan.db.models import Defect, StageEvent, Worker
+from dangan.db.models import CatalogueKeying, Defect, StageEvent, Worker
+from dangan.domain import workflow as wf
 from dangan.errors import InputError
 from dangan.reports.common import UNITS, local_zone, round2, work_select
 from dangan.services.project import ProjectContext
@@ -95,27 +101,101 @@ def piece_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
     included); only sign-offs recorded up to ``upto_event`` / after ``after_event`` (event
     ids) when given."""
     rates = stage_rates(ctx.config, tuple(ctx.config.workflow.stages))
-    query = work_select(ctx.project_id, starts_at, ends_at, StageEvent.worker_id,
-                         StageEvent.stage, StageEvent.work_batch_id)
-    query = query.where(StageEvent.stage.in_(list(rates)))
-    if upto_event is not None:
-        query = query.where(StageEvent.id <= upto_event)
-    if after_event is not None:
-        query = query.where(StageEvent.id > after_event)
-    if batches is not None:
-        query = query.where(or_(StageEvent.work_batch_id.in_(batches),
-                                StageEvent.work_batch_id.is_(None)))
-    lines = []
-    for r in session.execute(query):
+
+    def within(query: Select[Any]) -> Select[Any]:
+        query = query.where(StageEvent.stage.in_(list(rates)))
+        if upto_event is not None:
+            query = query.where(StageEvent.id <= upto_event)
+        if after_event is not None:
+            query = query.where(StageEvent.id > after_event)
+        if batches is not None:
+            query = query.where(or_(StageEvent.work_batch_id.in_(batches),
+                                    StageEvent.work_batch_id.is_(None)))
+        return query
+
+    # (worker, stage, work batch) -> units per unit, and the volumes the line's detail names
+    acc: dict[tuple[int, str, int | None], dict[str, int]] = defaultdict(
+        lambda: {"page": 0, "volume": 0, "item": 0, "volumes": 0})
+    for r in session.execute(within(work_select(
+            ctx.project_id, starts_at, ends_at, StageEvent.worker_id, StageEvent.stage,
+            StageEvent.work_batch_id))):
         if r.worker_id is None:
             continue
-        counts = {"page": int(r.pages or 0), "volume": int(r.volumes), "item": int(r.items or 0)}
-        for unit, rate in rates[r.stage]:
-            if counts[unit]:
-                lines.append(RawLine(r.worker_id, PIECE, r.stage, r.work_batch_id, None, unit,
-                                     counts[unit], rate, round2(counts[unit] * rate),
-                                     {"volumes": counts["volume"]}))
+        got = acc[(r.worker_id, r.stage, r.work_batch_id)]
+        for unit, n in (("page", r.pages), ("volume", r.volumes), ("item", r.items)):
+            got[unit] += int(n or 0)
+        got["volumes"] += int(r.volumes)
+    if wf.INDEX in rates:
+        keyed = within(work_select(
+            ctx.project_id, starts_at, ends_at, StageEvent.worker_id, StageEvent.volume_id,
+            StageEvent.work_batch_id)).where(StageEvent.stage == wf.INDEX, exists().where(
+                CatalogueKeying.volume_id == StageEvent.volume_id, CatalogueKeying.round == 3))
+        for r, credits in keyed_credits(session, list(session.execute(keyed))):
+            counts = {"page": int(r.pages or 0), "volume": int(r.volumes),
+                      "item": int(r.items or 0)}
+            if r.worker_id is not None:  # the sign-off: credited to the keyings instead
+                signed = acc[(r.worker_id, wf.INDEX, r.work_batch_id)]
+                for unit, n in counts.items():
+                    signed[unit] -= n
+                signed["volumes"] -= 1
+            for wid, resolved in credits:
+                got = acc[(wid, wf.INDEX, r.work_batch_id)]
+                if resolved is None:  # a keying: the volume's units
+                    for unit, n in counts.items():
+                        got[unit] += n
+                else:  # a resolution: the rows resolved, paid per item
+                    got["item"] += resolved
+                got["volumes"] += 1
+    lines = []
+    for (worker_id, stage, batch_id), got in acc.items():
+        for unit, rate in rates[stage]:
+            if got[unit] > 0:
+                lines.append(RawLine(worker_id, PIECE, stage, batch_id, None, unit, got[unit],
+                                     rate, round2(got[unit] * rate),
+                                     {"volumes": got["volumes"]}))
     return lines
+
+
+def keyed_credits(session: Session, signed: list[Any],
+                  ) -> list[tuple[Any, list[tuple[int, int | None]]]]:
+    """Who is paid for the 标引 of double-keyed volumes (``signed``: rows with a
+    ``volume_id``), as the keying rounds of the accepted catalogue record them — the last
+    round 3 and the latest round 1 and round 2 before it: ``(worker id, None)`` for each
+    keyer, ``(worker id, rows resolved)`` for the resolver when the keyings differed and a
+    third worker resolved them (a difference of the volume record counts as one row). A
+    volume whose keyings name no worker (typings made in spreadsheets) is left out: its
+    sign-off pays as any other."""
+    rounds: dict[int, list[CatalogueKeying]] = defaultdict(list)
+    ids = sorted({r.volume_id for r in signed})
+    for i in range(0, len(ids), 5000):
+        for k in session.scalars(select(CatalogueKeying).where(
+                CatalogueKeying.volume_id.in_(ids[i:i + 5000])).order_by(CatalogueKeying.id)):
+            rounds[k.volume_id].append(k)
+    out = []
+    for r in signed:
+        rows = rounds.get(r.volume_id, [])
+        last = max((i for i, k in enumerate(rows) if k.round == 3), default=None)
+        if last is None:
+            continue
+        latest: dict[int, CatalogueKeying] = {}
+        for k in rows[:last]:
+            if k.round == 3:  # an earlier cycle
+                latest.clear()
+            else:
+                latest[k.round] = k
+        first, second, third = latest.get(1), latest.get(2), rows[last]
+        if first is None or second is None or first.worker_id is None \
+                or second.worker_id is None:
+            continue
+        credits: list[tuple[int, int | None]] = [(first.worker_id, None),
+                                                 (second.worker_id, None)]
+        resolved = len({(d.get("where"), d.get("seq")) for d in third.differences or []
+                        if isinstance(d, dict)})
+        if resolved and third.worker_id is not None \
+                and third.worker_id not in (first.worker_id, second.worker_id):
+            credits.append((third.worker_id, resolved))
+        out.append((r, credits))
+    return out
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowRegisterEntry, StageEvent
+from dangan.db.models import BorrowRegisterEntry, CatalogueKeying, StageEvent, Worker
 from dangan.domain import workflow as wf
+from dangan.i18n import t
 from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext
 
@@ -22,6 +23,11 @@ from dangan.services.project import ProjectContext
 # history: stored as a ``work_waived`` event of 装订, it is no stage signed without its work
 # but the paper rebound although pages are missing, for the reason given.
 MISSING_PAGES_ACCEPTED = "missing_pages_accepted"
+# 一稿双录: a keying round of the volume's catalogue (``catalogue_keying``), shown among its
+# events with its keyer: ``workflow.event.keying_1`` / ``keying_2`` / ``keying_resolved`` (the
+# differences resolved by a third indexer) / ``keying_agreed`` (two keyings alike, accepted).
+# Its line's id is the keying row's id negated: no event's id.
+KEYING = "keying"
 # A retouch record of a run in which pages failed (the storage, a lost worker, a damaged
 # master): not an ordinary record — the volume is not done, the failed count in its remarks.
 RETOUCH_RECORD_FAILED = "retouch_record_failed"
@@ -75,12 +81,38 @@ def volume_history(ctx: ProjectContext, archive_code: str) -> list[HistoryLine]:
         events = session.scalars(select(StageEvent).where(
             StageEvent.project_id == ctx.project_id, or_(*conds))
             .order_by(StageEvent.at, StageEvent.id)).all()
-        return [HistoryLine(e.id, e.at, e.kind, e.stage or "",
-                            "volume" if e.volume_id else
-                            "work_batch" if e.work_batch_id else "borrow_batch",
-                            e.person, e.remarks, e.data or {}, e.corrects_id,
-                            what_happened(e.kind, e.stage or "", e.data or {}))
-                for e in events]
+        lines = [HistoryLine(e.id, e.at, e.kind, e.stage or "",
+                             "volume" if e.volume_id else
+                             "work_batch" if e.work_batch_id else "borrow_batch",
+                             e.person, e.remarks, e.data or {}, e.corrects_id,
+                             what_happened(e.kind, e.stage or "", e.data or {}))
+                 for e in events]
+        keyings = _keyings(session, volume.id)
+    return sorted(lines + keyings, key=lambda h: h.at) if keyings else lines
+
+
+def _keyings(session: Session, volume_id: int) -> list[HistoryLine]:
+    """The volume's keying rounds, each with its keyer (a typing made in a spreadsheet names
+    its typist or resolver in its data) and, from round 2 on, its number of differences."""
+    rows = session.scalars(select(CatalogueKeying).where(
+        CatalogueKeying.volume_id == volume_id).order_by(CatalogueKeying.id)).all()
+    if not rows:
+        return []
+    ids = {k.worker_id for k in rows if k.worker_id is not None}
+    names = dict(session.execute(select(Worker.id, Worker.name).where(
+        Worker.id.in_(ids))).all()) if ids else {}
+    out = []
+    for k in rows:
+        data = k.data or {}
+        n = len(k.differences or [])
+        what = (f"keying_{k.round}" if k.round in (1, 2)
+                else "keying_resolved" if n else "keying_agreed")
+        person = names.get(k.worker_id) if k.worker_id is not None else None
+        person = person or str(data.get("typist") or data.get("resolver") or "")
+        out.append(HistoryLine(-k.id, k.created_at, KEYING, wf.INDEX, "volume", person,
+                               t("history.keying_differences", count=n) if k.round > 1 else "",
+                               {"round": k.round, "source": k.source}, None, what))
+    return out
 
 
 @dataclass
