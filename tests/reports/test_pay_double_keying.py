@@ -94,3 +94,16 @@ def test_history_shows_each_keying_round_with_its_keyer(line: Line) -> None:
     rounds = [(h.what, h.person) for h in volume_history(line.ctx, code)
               if h.kind == "keying"]
     assert rounds == [("keying_1", A), ("keying_2", B), ("keying_resolved", C)]
+
+
+def test_the_dashboard_month_pays_the_keyings_as_the_pay_report(line: Line) -> None:
+    """The dashboard prices the open month itself: it moves the 标引 of a double-keyed volume
+    to the keyers and the resolver as the pay report does — the same figure per worker."""
+    from datetime import date
+
+    from reports.test_pay_adjustments import same_on_the_dashboard
+
+    line.items("V2", 3)
+    key(line, "V1")
+    line.sign(D, "index", ["V1", "V2"], at("2026-11-10"))
+    same_on_the_dashboard(line, NOV, date(2026, 11, 20))

@@ -49,6 +49,7 @@ from dangan.reports.pay_lines import (
     MENTOR,
     PIECE,
     RawLine,
+    keyed_moves,
     stage_rates,
 )
 from dangan.reports.weekly import (
@@ -174,11 +175,32 @@ def _month_units(session: Session, pid: int, starts_at: datetime, ends_at: datet
 
     items = (select(func.count(Item.id)).where(Item.volume_id == StageEvent.volume_id)
              .correlate(StageEvent).scalar_subquery())
-    rows = [(r.worker_id, r.stage, int(r.volumes), int(r.pages or 0), 0)
+    rows = [(r.worker_id, r.stage, r.work_batch_id, int(r.volumes), int(r.pages or 0), 0)
             for r in query([s for s in stages if s not in item_stages])]
-    rows += [(r.worker_id, r.stage, int(r.volumes), int(r.pages or 0), int(r.items or 0))
+    rows += [(r.worker_id, r.stage, r.work_batch_id, int(r.volumes), int(r.pages or 0),
+              int(r.items or 0))
              for r in query(sorted(item_stages), func.sum(items).label("items"))]
     return rows
+
+
+def _with_keyings(session: Session, ctx: ProjectContext, spans: list[tuple[datetime, datetime]],
+                  units: list[Any]) -> list[Any]:
+    """``units`` per (worker, stage, work batch) with the 标引 of double-keyed volumes moved
+    from the sign-off to the keyings, as the pay report's piece lines move it
+    (:func:`keyed_moves`); the amounts then round per line alike."""
+    acc: dict[tuple[int, str, int | None], list[int]] = {}
+    for wid, stage, batch, volumes, pages, items in units:
+        got = acc.setdefault((wid, stage, batch), [0, 0, 0])
+        got[0] += volumes
+        got[1] += pages
+        got[2] += items
+    for a, b in spans:
+        for wid, batch, moved in keyed_moves(session, ctx, a, b):
+            got = acc.setdefault((wid, wf.INDEX, batch), [0, 0, 0])
+            got[0] += moved["volume"]
+            got[1] += moved["page"]
+            got[2] += moved["item"]
+    return [(wid, stage, *counts) for (wid, stage, _batch), counts in acc.items()]
 
 
 def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
@@ -211,8 +233,9 @@ def dashboard(ctx: ProjectContext, today: date | None = None) -> Dashboard:
         else:
             lines, spans = timer.run("this month's deductions and what closed periods owe",
                                      lambda: month_pay_lines(session, ctx, month))
-        units = timer.run("this month's units per worker", lambda: [
-            u for a, b in spans for u in _month_units(session, pid, a, b, stages, item_stages)])
+        units = timer.run("this month's units per worker", lambda: _with_keyings(
+            session, ctx, spans,
+            [u for a, b in spans for u in _month_units(session, pid, a, b, stages, item_stages)]))
         names = dict(session.execute(select(Worker.id, Worker.name).where(
             Worker.project_id == pid)).all())
     # the figures, as the weekly report draws them

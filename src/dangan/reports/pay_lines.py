@@ -11,7 +11,7 @@ index sign-off only dates the work (:func:`keyed_credits`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -126,26 +126,10 @@ def piece_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
             got[unit] += int(n or 0)
         got["volumes"] += int(r.volumes)
     if wf.INDEX in rates:
-        keyed = within(work_select(
-            ctx.project_id, starts_at, ends_at, StageEvent.worker_id, StageEvent.volume_id,
-            StageEvent.work_batch_id)).where(StageEvent.stage == wf.INDEX, exists().where(
-                CatalogueKeying.volume_id == StageEvent.volume_id, CatalogueKeying.round == 3))
-        for r, credits in keyed_credits(session, list(session.execute(keyed))):
-            counts = {"page": int(r.pages or 0), "volume": int(r.volumes),
-                      "item": int(r.items or 0)}
-            if r.worker_id is not None:  # the sign-off: credited to the keyings instead
-                signed = acc[(r.worker_id, wf.INDEX, r.work_batch_id)]
-                for unit, n in counts.items():
-                    signed[unit] -= n
-                signed["volumes"] -= 1
-            for wid, resolved in credits:
-                got = acc[(wid, wf.INDEX, r.work_batch_id)]
-                if resolved is None:  # a keying: the volume's units
-                    for unit, n in counts.items():
-                        got[unit] += n
-                else:  # a resolution: the rows resolved, paid per item
-                    got["item"] += resolved
-                got["volumes"] += 1
+        for wid, batch_id, moved in keyed_moves(session, ctx, starts_at, ends_at, within):
+            got = acc[(wid, wf.INDEX, batch_id)]
+            for unit, n in moved.items():
+                got[unit] += n
     lines = []
     for (worker_id, stage, batch_id), got in acc.items():
         for unit, rate in rates[stage]:
@@ -154,6 +138,29 @@ def piece_lines(session: Session, ctx: ProjectContext, starts_at: datetime,
                                      rate, round2(got[unit] * rate),
                                      {"volumes": got["volumes"]}))
     return lines
+
+
+def keyed_moves(session: Session, ctx: ProjectContext, starts_at: datetime, ends_at: datetime,
+                within: Callable[[Select[Any]], Select[Any]] = lambda q: q,
+                ) -> list[tuple[int, int | None, dict[str, int]]]:
+    """The index units of double-keyed volumes first signed in the span, moved from the
+    sign-off to the keyings (:func:`keyed_credits`): ``(worker id, work batch, {unit: delta,
+    "volumes": delta})`` — negative for the signer, positive for each keyer and the resolver.
+    The pay report's piece lines and the dashboard's month both apply them."""
+    keyed = within(work_select(
+        ctx.project_id, starts_at, ends_at, StageEvent.worker_id, StageEvent.volume_id,
+        StageEvent.work_batch_id)).where(StageEvent.stage == wf.INDEX, exists().where(
+            CatalogueKeying.volume_id == StageEvent.volume_id, CatalogueKeying.round == 3))
+    moves: list[tuple[int, int | None, dict[str, int]]] = []
+    for r, credits in keyed_credits(session, list(session.execute(keyed))):
+        counts = {"page": int(r.pages or 0), "volume": int(r.volumes), "item": int(r.items or 0)}
+        if r.worker_id is not None:  # the sign-off: credited to the keyings instead
+            moves.append((r.worker_id, r.work_batch_id,
+                          {**{u: -n for u, n in counts.items()}, "volumes": -1}))
+        for wid, resolved in credits:
+            moves.append((wid, r.work_batch_id, {**counts, "volumes": 1} if resolved is None
+                          else {"page": 0, "volume": 0, "item": resolved, "volumes": 1}))
+    return moves
 
 
 def keyed_credits(session: Session, signed: list[Any],
