@@ -37,7 +37,7 @@ def test_the_application_role_works_the_line_but_cannot_change_schema_or_audit_t
     workers.add_worker(ctx, "张扫", [wf.SCAN_OPERATOR])  # rows and events: the application
     # a pay period's close reads its boundary under locks the application may take (it may
     # not UPDATE stage_event, which LOCK TABLE … IN SHARE MODE would need)
-    last, when = pay.event_boundary(ctx)
+    _last, when = pay.event_boundary(ctx)
     assert when.tzinfo is not None
     engine = create_engine(app_url)
     try:
