@@ -4,33 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dangan_index_fixtures import add_volume, write_catalogue
 from openpyxl import load_workbook
 
 from dangan.domain.catalogue import CatalogueSchema
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
-from dangan.services import indexing
-from dangan.services.delivery import linking, packaging
+from dangan.services.delivery import linking
 from dangan.storage import Area
-from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
 
 
 @pytest.fixture
-def packaged_jpg(project: Any, tmp_path: Path) -> Any:
-    add_volume(project, CODE, 5, size=(400, 566))
-    path = write_catalogue(
-        tmp_path / "目录.xlsx", [[CODE, "张三诉李四", "19970101-19971231", "永久", 2, 5]],
-        [[CODE, 1, "(1997)民初字第25号", "张三", "起诉状", "19970105", "1", ""],
-         [CODE, 2, "", "某某人民法院", "民事判决书", "19970630", "3", ""]])
-    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
-    packaging.package(project, actor(project, "钱标", "indexer", "uploader"), "jpg")
-    return project
+def packaged_jpg(package_one: Callable[[str], Any]) -> Any:
+    return package_one("jpg")
 
 
 def test_link_data_gives_every_page_file_of_the_jpg_form(packaged_jpg: Any, tmp_path: Path) -> None:

@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dangan_index_fixtures import add_volume, page_jpeg, write_catalogue
+from dangan_index_fixtures import page_jpeg
 from sqlalchemy import select
 
 from dangan.db.models import Defect, Page, StageEvent, StoredFile
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
-from dangan.services import indexing
 from dangan.services import workflow_state as ws
 from dangan.services.defects import waive_defect
 from dangan.services.delivery import handover, packaging
@@ -26,17 +25,8 @@ CODE2 = "1997-民-0014-0026"
 
 
 @pytest.fixture
-def packaged(project: Any, tmp_path: Path) -> tuple[Any, list[int]]:
-    ids = [add_volume(project, CODE, 2, size=(400, 566)),
-           add_volume(project, CODE2, 2, size=(400, 566))]
-    path = write_catalogue(
-        tmp_path / "目录.xlsx",
-        [[CODE, "张三诉李四", "1997", "永久", 1, 2], [CODE2, "王五诉赵六", "1997", "30年", 1, 2]],
-        [[CODE, 1, "", "张三", "起诉状", "19970105", "1", ""],
-         [CODE2, 1, "", "王五", "起诉状", "1997", "1", ""]])
-    indexing.import_catalogue(project, _packager(project), [path])
-    packaging.package(project, _packager(project), "pdf")
-    return project, ids
+def packaged(two_packaged: tuple[Any, list[int]]) -> tuple[Any, list[int]]:
+    return two_packaged
 
 
 def _packager(ctx: Any) -> Any:

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dangan_index_fixtures import add_volume, write_catalogue
 from lxml import etree
 from openpyxl import load_workbook
 
-from dangan.services import indexing
-from dangan.services.delivery import linking, packaging
+from dangan.services.delivery import linking
 from dangan.storage import Area
-from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
 
 
 @pytest.fixture
-def packaged(project: Any, tmp_path: Path) -> Any:
-    add_volume(project, CODE, 5, size=(400, 566))
-    path = write_catalogue(
-        tmp_path / "目录.xlsx", [[CODE, "张三诉李四", "19970101-19971231", "永久", 2, 5]],
-        [[CODE, 1, "(1997)民初字第25号", "张三", "起诉状", "19970105", "1", ""],
-         [CODE, 2, "", "某某人民法院", "民事判决书", "19970630", "3", ""]])
-    indexing.import_catalogue(project, actor(project, "钱标", "indexer", "uploader"), [path])
-    packaging.package(project, actor(project, "钱标", "indexer", "uploader"), "pdf")
-    return project
+def packaged(package_one: Callable[[str], Any]) -> Any:
+    return package_one("pdf")
 
 
 def test_link_data_layouts(packaged: Any, tmp_path: Path) -> None:

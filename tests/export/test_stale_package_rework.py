@@ -10,35 +10,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dangan_index_fixtures import add_volume, page_jpeg, write_catalogue
+from dangan_index_fixtures import page_jpeg
 from sqlalchemy import select
 
 from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
-from dangan.services import indexing, qc, rework
+from dangan.services import qc, rework
 from dangan.services import workflow_state as ws
 from dangan.services.delivery import handover, linking, packaging
 from dangan.services.retouch.fix import replace_page
 from dangan.storage import sha256_bytes
-from workflow.helpers import actor
+from workflow.helpers import actor, open_black_border_rework
 
 CODE = "1997-民-0014-0025"
 CODE2 = "1997-民-0014-0026"
 
 
 @pytest.fixture
-def packaged(project: Any, tmp_path: Path) -> tuple[Any, list[int]]:
+def packaged(two_packaged: tuple[Any, list[int]]) -> tuple[Any, list[int]]:
     """Two volumes packaged as PDF and past the upload stage (at QC)."""
-    ids = [add_volume(project, CODE, 2, size=(400, 566)),
-           add_volume(project, CODE2, 2, size=(400, 566))]
-    path = write_catalogue(
-        tmp_path / "目录.xlsx",
-        [[CODE, "张三诉李四", "1997", "永久", 1, 2], [CODE2, "王五诉赵六", "1997", "30年", 1, 2]],
-        [[CODE, 1, "", "张三", "起诉状", "19970105", "1", ""],
-         [CODE2, 1, "", "王五", "起诉状", "1997", "1", ""]])
-    indexing.import_catalogue(project, _packager(project), [path])
-    packaging.package(project, _packager(project), "pdf")
+    project, ids = two_packaged
     with project.transaction() as session:
         for volume in session.scalars(select(Volume)):
             volume.stage = wf.QC
@@ -47,18 +39,6 @@ def packaged(project: Any, tmp_path: Path) -> tuple[Any, list[int]]:
 
 def _packager(ctx: Any) -> Any:
     return actor(ctx, "钱标", "indexer", "uploader")
-
-
-def _black_border_rework(ctx: Any, volume_id: int, retoucher: Any) -> int:
-    """QC marks 黑边 on page 2: a retouch rework for the retoucher."""
-    with ctx.transaction() as session:
-        defect = Defect(project_id=ctx.project_id, volume_id=volume_id, page_no=2,
-                        code="black_border", severity="error", source="qc", stage=wf.RETOUCH,
-                        message="第2页右侧黑边", status="open", data={},
-                        responsible_id=retoucher.worker_id)
-        session.add(defect)
-        session.flush()
-        return rework.open_rework_in_session(session, ctx.project_id, defect, "孙检").id
 
 
 def _stale_codes(ctx: Any) -> list[str]:
@@ -70,7 +50,7 @@ def test_a_retouch_rework_after_packaging_waits_for_the_package(packaged: Any,
     ctx, ids = packaged
     retoucher = actor(ctx, "赵修", "retoucher")
     inspector = actor(ctx, "周检", "qc_inspector")
-    rework_id = _black_border_rework(ctx, ids[0], retoucher)
+    rework_id = open_black_border_rework(ctx, ids[0], 2, retoucher, "第2页右侧黑边")
     fixed = page_jpeg(2, (400, 566), seed=4242)
     replace_page(ctx, retoucher, CODE, 2, fixed)  # the hand-fixed page, at the retouch desk
     with pytest.raises(StateError) as err:
@@ -116,7 +96,7 @@ def test_reinspection_refuses_a_package_older_than_the_retouch(packaged: Any) ->
     ctx, ids = packaged
     retoucher = actor(ctx, "赵修", "retoucher")
     inspector = actor(ctx, "周检", "qc_inspector")
-    rework_id = _black_border_rework(ctx, ids[0], retoucher)
+    rework_id = open_black_border_rework(ctx, ids[0], 2, retoucher, "第2页右侧黑边")
     replace_page(ctx, retoucher, CODE, 2, page_jpeg(2, (400, 566), seed=4242))
     packaging.package(ctx, _packager(ctx), "pdf", CODE)
     rework.complete_rework(ctx, retoucher, rework_id, "已去黑边")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dangan.db.models import Defect, Volume
+from dangan.db.models import Volume
 from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.services import rework
@@ -20,6 +20,7 @@ from dangan.services.retouch.fix import replace_page
 from web.images import page_jpeg
 from web.support import Line, login
 from web.test_package_desk import at_upload  # noqa: F401  (the fixture)
+from workflow.helpers import open_black_border_rework
 
 
 def _stale(line: Line) -> list[str]:
@@ -34,15 +35,10 @@ def test_the_upload_desk_packages_again_a_volume_changed_after_packaging(
     assert line.batch(batch)[0] == wf.QC
     code = line.volume_codes(batch)[0]
     retoucher = resolve_actor(ctx, "赵修")
-    with ctx.transaction() as session:  # QC marks 黑边 on page 1: back to the retoucher
+    with ctx.transaction() as session:
         volume_id = session.scalar(select(Volume.id).where(Volume.archive_code == code))
-        defect = Defect(project_id=ctx.project_id, volume_id=volume_id, page_no=1,
-                        code="black_border", severity="error", source="qc", stage=wf.RETOUCH,
-                        message="第1页黑边", status="open", data={},
-                        responsible_id=retoucher.worker_id)
-        session.add(defect)
-        session.flush()
-        rework_id = rework.open_rework_in_session(session, ctx.project_id, defect, "孙检").id
+    # QC marks 黑边 on page 1: back to the retoucher
+    rework_id = open_black_border_rework(ctx, volume_id, 1, retoucher, "第1页黑边")
     replace_page(ctx, retoucher, code, 1, page_jpeg(1))
     assert _stale(line) == [code]
     csrf = login(client, "retoucher")

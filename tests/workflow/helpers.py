@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import Volume
+from dangan.db.models import Defect, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth
-from dangan.services import batches, borrow, claims, qc, rebind, signoff, workers
+from dangan.services import batches, borrow, claims, qc, rebind, rework, signoff, workers
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext
 
@@ -184,3 +184,26 @@ def claimed_for_retouch(ctx: ProjectContext, tmp_path: Path, volumes: int, pages
     retoucher = resolve_actor(ctx, "陈修图")
     claims.claim(ctx, retoucher, batch, wf.RETOUCH)
     return ctx, retoucher
+
+
+def volume_and_batch_state(ctx: ProjectContext, code: str) -> tuple[str, str, str, str]:
+    """(volume stage, volume status, work batch stage, work batch status) of a volume."""
+    with ctx.transaction() as session:
+        volume = session.scalar(select(Volume).where(Volume.archive_code == code))
+        assert volume is not None
+        batch = session.get(WorkBatch, volume.work_batch_id)
+        assert batch is not None
+        return volume.stage, volume.status, batch.stage, batch.status
+
+
+def open_black_border_rework(ctx: ProjectContext, volume_id: int | None, page_no: int,
+                             retoucher: Actor, message: str) -> int:
+    """QC (孙检) marks 黑边 on a page: a retouch rework for the retoucher; its id."""
+    with ctx.transaction() as session:
+        defect = Defect(project_id=ctx.project_id, volume_id=volume_id, page_no=page_no,
+                        code="black_border", severity="error", source="qc", stage=wf.RETOUCH,
+                        message=message, status="open", data={},
+                        responsible_id=retoucher.worker_id)
+        session.add(defect)
+        session.flush()
+        return rework.open_rework_in_session(session, ctx.project_id, defect, "孙检").id

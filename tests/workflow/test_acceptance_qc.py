@@ -12,7 +12,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from dangan.db.models import Rework, Volume, WorkBatch
+from dangan.db.models import Rework
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.i18n import t
@@ -23,7 +23,13 @@ from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from dangan.services.rework import complete_rework
 from faults.support import env_for
-from workflow.helpers import add_people, add_volumes, borrow_and_split, take_to_return
+from workflow.helpers import (
+    add_people,
+    add_volumes,
+    borrow_and_split,
+    take_to_return,
+    volume_and_batch_state,
+)
 
 
 def _returned(ctx: ProjectContext) -> str:
@@ -36,19 +42,10 @@ def _returned(ctx: ProjectContext) -> str:
     return code
 
 
-def _states(ctx: ProjectContext, code: str) -> tuple[str, str, str, str]:
-    with ctx.transaction() as session:
-        volume = session.scalar(select(Volume).where(Volume.archive_code == code))
-        assert volume is not None
-        batch = session.get(WorkBatch, volume.work_batch_id)
-        assert batch is not None
-        return volume.stage, volume.status, batch.stage, batch.status
-
-
 def test_a_defect_found_at_acceptance_is_recorded_and_reworked(any_project: ProjectContext) -> None:
     ctx = any_project
     code = _returned(ctx)
-    assert _states(ctx, code) == (wf.DONE, wf.FINISHED, wf.DONE, wf.FINISHED)
+    assert volume_and_batch_state(ctx, code) == (wf.DONE, wf.FINISHED, wf.DONE, wf.FINISHED)
     with pytest.raises(StateError) as err:  # still only an inspector or the manager
         qc.record_defect(ctx, resolve_actor(ctx, "钱标"), code, "skew", page_no=3)
     assert err.value.key == "qc.record_not_inspector"
@@ -65,7 +62,7 @@ def test_a_defect_found_at_acceptance_is_recorded_and_reworked(any_project: Proj
         reworks = {r.id: (r.stage, r.status) for r in session.scalars(select(Rework))}
     assert reworks == {skew.rework_id: (wf.RETOUCH, "open"), blurred.rework_id: (wf.SCAN, "open"),
                        catalogue.rework_id: (wf.INDEX, "open")}
-    assert _states(ctx, code) == (wf.DONE, wf.IN_REWORK, wf.DONE, wf.IN_REWORK)
+    assert volume_and_batch_state(ctx, code) == (wf.DONE, wf.IN_REWORK, wf.DONE, wf.IN_REWORK)
     # the paper rework waits until the volume is borrowed again (再借: test_reborrow)
     with pytest.raises(StateError) as again:
         complete_rework(ctx, resolve_actor(ctx, "张扫"), blurred.rework_id or 0)
@@ -81,7 +78,7 @@ def test_a_defect_found_at_acceptance_is_recorded_and_reworked(any_project: Proj
     manager = resolve_actor(ctx, "郑经理")
     for d in (skew, blurred, catalogue):
         waive_defect(ctx, manager, d.id, "验收时看错")
-    assert _states(ctx, code) == (wf.DONE, wf.FINISHED, wf.DONE, wf.FINISHED)
+    assert volume_and_batch_state(ctx, code) == (wf.DONE, wf.FINISHED, wf.DONE, wf.FINISHED)
     check_ready(ctx, [code])
 
 

@@ -32,6 +32,7 @@ from workflow.helpers import (
     add_volumes,
     borrow_and_split,
     take_to_return,
+    volume_and_batch_state,
 )
 
 
@@ -46,15 +47,6 @@ def _returned(ctx: ProjectContext) -> tuple[str, str, str]:
     returns.return_batch(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师",
                          shelving_rule="从左至右")
     return first, second, third
-
-
-def _state(ctx: ProjectContext, code: str) -> tuple[str, str, str, str]:
-    with ctx.transaction() as session:
-        volume = session.scalar(select(Volume).where(Volume.archive_code == code))
-        assert volume is not None
-        batch = session.get(WorkBatch, volume.work_batch_id)
-        assert batch is not None
-        return volume.stage, volume.status, batch.stage, batch.status
 
 
 def _work_batch(ctx: ProjectContext, code: str) -> str:
@@ -96,7 +88,7 @@ def test_a_returned_volume_is_borrowed_again_for_a_paper_rework(
         borrow.create_borrow_batch(ctx, clerk, [code, fresh])
     assert mixed.value.key == "borrow.reborrow_mixed"
     info = borrow.create_borrow_batch(ctx, clerk, [code], remarks="验收返工")
-    assert info.no == 2 and _state(ctx, code)[:2] == (wf.BORROW, wf.IN_REWORK)
+    assert info.no == 2 and volume_and_batch_state(ctx, code)[:2] == (wf.BORROW, wf.IN_REWORK)
     (row,) = borrow.borrow_batch_info(ctx, info.no).rows
     assert row.condition.startswith("再借返工（此前随借卷批次 1 归还）")
     assert f"问题 #{blurred.id} 模糊（第 4 页，扫描）" in row.condition
@@ -110,8 +102,8 @@ def test_a_returned_volume_is_borrowed_again_for_a_paper_rework(
         batches.split_borrow_batch(ctx, clerk, info.no)
     assert split.value.key == "batch.reborrow_not_split"
     batch = _work_batch(ctx, code)
-    assert _state(ctx, code) == (wf.REBIND, wf.IN_REWORK, wf.REBIND, wf.IN_REWORK)
-    assert _state(ctx, other) == (wf.DONE, wf.FINISHED, wf.REBIND, wf.IN_REWORK)
+    assert volume_and_batch_state(ctx, code) == (wf.REBIND, wf.IN_REWORK, wf.REBIND, wf.IN_REWORK)
+    assert volume_and_batch_state(ctx, other) == (wf.DONE, wf.FINISHED, wf.REBIND, wf.IN_REWORK)
     _replays(ctx)
     assert returns.check_return(ctx, info.no)  # not rebound, rework open
     complete_rework(ctx, resolve_actor(ctx, "张扫"), blurred.rework_id, remarks="重扫第4页")
@@ -126,13 +118,13 @@ def test_a_returned_volume_is_borrowed_again_for_a_paper_rework(
     # the binder rebinds it through the engine: only the re-borrowed volume is signed
     signed = rebind.rebind(ctx, binder, batch, accept_missing=WITHOUT_WORK)
     assert signed.volumes == 1 and signed.batch_advanced
-    assert _state(ctx, code) == (wf.RETURN, wf.WAITING, wf.RETURN, wf.WAITING)
+    assert volume_and_batch_state(ctx, code) == (wf.RETURN, wf.WAITING, wf.RETURN, wf.WAITING)
     _replays(ctx)
     assert returns.check_return(ctx, info.no) == []
     back = returns.return_batch(ctx, clerk, info.no, "档案室陈老师", handed=[code], counted=1)
     assert back.status == wf.BORROW_RETURNED and back.shelving_rule == "从左至右"
-    assert _state(ctx, code) == (wf.DONE, wf.FINISHED, wf.DONE, wf.FINISHED)
-    assert _state(ctx, other)[:2] == (wf.DONE, wf.FINISHED)
+    assert volume_and_batch_state(ctx, code) == (wf.DONE, wf.FINISHED, wf.DONE, wf.FINISHED)
+    assert volume_and_batch_state(ctx, other)[:2] == (wf.DONE, wf.FINISHED)
     _replays(ctx)
     listed_back = write_return_list(back, tmp_path / "还卷清单-2.xlsx", "测试项目")
     assert listed_back.stat().st_size > 0
