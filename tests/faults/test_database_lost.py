@@ -209,7 +209,10 @@ def test_web_request_loses_its_connection(pg_project: ProjectContext) -> None:
         worker.join(timeout=120)  # after the lock: the refusal is written to the audit trail
         assert len(answers) == 1
         assert answers[0].status_code == 503, answers[0].text
-        assert answers[0].json()["key"] == "project.db_error"
+        # the person is told it failed and nothing was written; the server's words and the
+        # database's address go to the server's log
+        assert answers[0].json()["key"] == "web.db_error"
+        assert "127.0.0.1" not in answers[0].text
         assert line.batch(code) == (wf.SORT, wf.CLAIMED)
         assert_replays(ctx)
         retry = client.post(f"/api/v1/batches/{code}/sign", json={}, headers=headers)
