@@ -471,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"real pages: {REAL} is absent — real-page sets skipped")
     jobs = [j for j in jobs_for(args.quick, real_ok and "real" in sets, args.dev, args.count)
             if j[0].split("-")[0] in sets]
+    from host_reference import line as host_line
+
+    print(host_line())
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     if jobs:

@@ -338,6 +338,9 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}, workdir: {work} "
           f"(filesystem of {os.stat(work).st_dev:#x}; not /dev/shm), "
           f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    from host_reference import line as host_line
+
+    print(host_line())
     if not args.content_only:
         bench_names(work, args.names)
     scans = work / ("scans" if args.dpi == 200 else f"scans-{args.dpi}")

@@ -227,6 +227,9 @@ def main() -> None:
     ap.add_argument("--decisions", type=Path, help="write each page's decision to this file")
     args = ap.parse_args()
     sets = args.sets.split(",")
+    from host_reference import line as host_line
+
+    print(host_line())
     init_worker()  # as a page worker runs: one OpenCV thread, freed buffers kept
     _count_runs()
     decisions: list[str] = []
