@@ -526,6 +526,11 @@ def _guard_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
 # that read. Advisory locks need no table privilege (the application role may not UPDATE
 # ``stage_event``, which LOCK TABLE … SHARE MODE would require).
 EVENT_WRITERS_LOCK = 0x64616E67  # "dang"
+# Key (with the project's id) of the PostgreSQL advisory lock one pay period's close holds
+# until it commits: two closes of one project run one after the other, so the second sees the
+# first's stored period ("closes in order", what earlier periods still owe). On SQLite the
+# write lock taken at the start of every writing transaction does the same.
+PAY_CLOSE_LOCK = 0x70617921  # "pay!"
 
 
 def _hold_event_writers_lock(connection: Any) -> None:

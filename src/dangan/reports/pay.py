@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import (
     EVENT_WRITERS_LOCK,
+    PAY_CLOSE_LOCK,
     PayLine,
     PayPeriod,
     StageEvent,
@@ -285,6 +286,8 @@ def close_period(ctx: ProjectContext, period: Period, closed_by: str,
                          first=period.end.isoformat())
     boundary, began = event_boundary(ctx)
     with ctx.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":  # one close at a time
+            session.execute(select(func.pg_advisory_xact_lock(PAY_CLOSE_LOCK, ctx.project_id)))
         if _find_closed(session, ctx.project_id, period) is not None:
             raise StateError("reports.period_closed", period=period.label)
         overlapping = _overlapping(session, ctx.project_id, period)
