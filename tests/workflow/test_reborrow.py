@@ -193,3 +193,34 @@ def test_the_cli_says_how_to_borrow_again_in_chinese(project: ProjectContext) ->
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "再借返工（此前随借卷批次 1 归还）" in shown.stdout
     assert "漏扫" in shown.stdout
+
+
+def test_a_reborrow_batch_neither_waits_for_nor_holds_back_other_batches(
+        any_project: ProjectContext) -> None:
+    """First loans go back in order; a volume borrowed again for a paper rework goes back when
+    it is rebound, while an earlier first loan is still out, and a later first loan waits
+    only for the earlier first loans."""
+    ctx = any_project
+    code, _other, fresh = _returned(ctx)
+    (fourth,) = add_volumes(ctx, 1, start=4)
+    clerk = resolve_actor(ctx, "王借")
+    blurred = qc.record_defect(ctx, resolve_actor(ctx, "孙检"), code, "blurred", page_no=4)
+    assert blurred.rework_id is not None
+    still_out, _ = borrow_and_split(ctx, 1)  # the third volume: out for weeks
+    again = borrow.create_borrow_batch(ctx, clerk, [code])
+    borrow.confirm_borrow(ctx, clerk, again.no, "档案室陈老师")
+    later, (later_batch,) = borrow_and_split(ctx, 1)
+    assert (still_out, again.no, later) == (2, 3, 4)
+    complete_rework(ctx, resolve_actor(ctx, "张扫"), blurred.rework_id, remarks="重扫第4页")
+    qc.verify_rework(ctx, resolve_actor(ctx, "周检"), blurred.rework_id)
+    binder, batch = resolve_actor(ctx, "吴装"), _work_batch(ctx, code)
+    claims.claim(ctx, binder, batch)
+    rebind.rebind(ctx, binder, batch, accept_missing=WITHOUT_WORK)
+    assert returns.check_return(ctx, again.no) == []  # batch 2 still out: not waited for
+    take_to_return(ctx, later_batch)
+    assert volume_and_batch_state(ctx, fourth)[0] == wf.RETURN
+    assert returns.check_return(ctx, later) == [t("return.earlier_not_returned", no=still_out)]
+    back = returns.return_batch(ctx, clerk, again.no, "档案室陈老师", handed=[code], counted=1)
+    assert back.status == wf.BORROW_RETURNED
+    assert volume_and_batch_state(ctx, fresh)[0] != wf.DONE  # the first loan is still out
+    _replays(ctx)

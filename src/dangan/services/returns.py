@@ -1,7 +1,8 @@
 """还卷上架: the paper goes back complete, in order, counted, with both sides signing.
 
 Only when every volume of the batch is rebound and passed QC, no defect is open, every earlier
-borrow batch is back (never skipping a batch), and the hand-over matches the register in count
+borrow batch is back (never skipping a batch; a re-borrow batch, 再借, neither waits for the
+others nor holds them back), and the hand-over matches the register in count
 and order. The shelving rule agreed with the archive room is recorded with the return.
 """
 
@@ -17,7 +18,7 @@ from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.i18n import join, t
-from dangan.services import actors, engine
+from dangan.services import actors, engine, reborrow
 from dangan.services import workflow_state as ws
 from dangan.services.borrow import BorrowBatchInfo, borrow_batch_info
 from dangan.services.engine import Actor
@@ -30,11 +31,15 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
     problems: list[str] = []
     if batch.status != wf.BORROW_OUT:
         return [t("return.not_out", no=batch.no, status=t(f"workflow.status.{batch.status}"))]
-    earlier = session.scalars(select(BorrowBatch.no).where(
-        BorrowBatch.project_id == project_id, BorrowBatch.no < batch.no,
-        BorrowBatch.status != wf.BORROW_RETURNED).order_by(BorrowBatch.no)).all()
-    for no in earlier:
-        problems.append(t("return.earlier_not_returned", no=no))
+    if not reborrow.listings(session, batch.id):
+        # first loans go back in order; a re-borrow batch (再借, one volume's paper rework)
+        # neither waits for them nor holds them back
+        earlier = session.execute(select(BorrowBatch.id, BorrowBatch.no).where(
+            BorrowBatch.project_id == project_id, BorrowBatch.no < batch.no,
+            BorrowBatch.status != wf.BORROW_RETURNED).order_by(BorrowBatch.no)).all()
+        for batch_id, no in earlier:
+            if not reborrow.listings(session, batch_id):
+                problems.append(t("return.earlier_not_returned", no=no))
     pairs = session.execute(
         select(BorrowRegisterEntry, Volume).join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
         .where(BorrowRegisterEntry.borrow_batch_id == batch.id)
