@@ -54,6 +54,8 @@ class PagePlan:
     orientation_review: str = ""  # why a person should check the turn; "" when sure
     skew_review: str = ""  # the text's and the sheet edge's angles when they disagree
     holes_unsure: tuple[Hole, ...] = ()  # likely holes left unfilled: for a person to look
+    orientation_no_line: bool = False  # the text detector found not one line to go by (a
+    # blank sheet, or ink too little or too far out for it: a page number alone)
 
     @property
     def turn_deg(self) -> float:
@@ -237,7 +239,15 @@ def analyse(grey: np.ndarray, dpi: float, opts: RetouchOptions,
     return PagePlan(factor, paper, rotation, confidence, skew, method, skew_conf,
                     tuple(holes), ink, _content_box(ink, bed), small, bed,
                     orientation_review=decision.review, skew_review=skew_review,
-                    holes_unsure=tuple(judged.unsure))
+                    holes_unsure=tuple(judged.unsure),
+                    orientation_no_line=_no_line(decision))
+
+
+def _no_line(decision: OrientationDecision) -> bool:
+    """The orientation was decided on not one line of text (nothing turned, nothing asked)."""
+    ppocr = decision.evidence.get("ppocr")
+    return (isinstance(ppocr, dict) and ppocr.get("lines") == 0 and not decision.rotation
+            and not decision.review)
 
 
 def _content_box(ink: np.ndarray, bed: Bed) -> np.ndarray | None:

@@ -36,6 +36,7 @@ SCALED = "scaled"
 
 # Where the page's resolution came from (``PageReport.dpi_source``).
 DPI_FILE, DPI_OPTION, DPI_FALLBACK = "file", "option", "fallback"
+DPI_SIZE = "size"  # the dpi at which the pixels are exactly a usual paper size (``dpi_size``)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class PageReport:
     seconds: float = 0.0
     matrix: list[float] = field(default_factory=list)  # 2×3 scan px → output px, row-major
     dpi: int = 0  # resolution the page was read at (and written at)
-    dpi_source: str = ""  # file | option | fallback
+    dpi_source: str = ""  # file | option | fallback | size
     page: int = 1  # page of the source file (1-based), of ``pages``
     pages: int = 1
     hole_boxes: list[list[int]] = field(default_factory=list)  # filled holes, output px x0 y0 x1 y1

@@ -26,9 +26,16 @@ BAND_MM = 2.0  # depth of the strip looked at along each side
 DEPTH_MM = 0.4  # a cut mark runs at least this far in from the frame's edge
 LONG_MM = 25.0  # longer along the edge: a border line, not a cut mark
 MIN_MARKS = 8
+MIN_GLYPHS = 1  # ...or this many cut marks shaped like writing (``glyph_cuts``)
 FLAT = 3  # a mark this many times longer along the edge than deep: a dash of a line
 INWARD_MM = 6.0  # a cut mark's content goes on within this far in (a glyph, a rule)
 DARK = 0.6  # darker than this share of the paper level: ink, not shading…
+GLYPH_MM = (1.5, 15.0)  # a cut glyph: the part left in the frame runs this far in or along…
+GLYPH_THICK_MM = 1.0  # …in strokes this thin (area over its outline's half)…
+GLYPH_WIDE_MM = 1.0  # …at least this wide and deep (a stroke's width is no glyph)…
+GLYPH_FILL = 0.6  # …filling little of its box (a blot, a dark corner, a rule's end fill it)…
+GLYPH_INSIDE_MM = 5.0  # …this far inside the sheet along the edge (a sliver of bed at the
+# sheet's own side edge, the shadow in a corner, is no glyph)
 LOCAL_MM = 8.0  # …and of the lightest within this along the edge (a lid or a sheet dimmed by
 # uneven light at the frame's edge is no ink: its noise crosses a level set by the page)
 
@@ -48,6 +55,13 @@ def cut_marks(grey: np.ndarray, level: float, dpi: float, side: str,
               sheet: np.ndarray | None = None) -> int:
     """How many marks cross the frame's edge on ``side`` of the full-resolution ``grey``;
     ``sheet``: a mask of the sheet at the same size (0 outside), when a sheet was found."""
+    return len(mark_spans(grey, level, dpi, side, sheet))
+
+
+def mark_spans(grey: np.ndarray, level: float, dpi: float, side: str,
+               sheet: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """The marks crossing the frame's edge on ``side`` (see ``cut_marks``), each as its
+    (start, width) along the edge, in pixels."""
     mm = dpi / 25.4
     depth, inward = max(3, round(BAND_MM * mm)), max(6, round(INWARD_MM * mm))
     strip = np.ascontiguousarray(_strip(grey, side, inward))
@@ -64,12 +78,53 @@ def cut_marks(grey: np.ndarray, level: float, dpi: float, side: str,
     n, _labels, stats, _c = components_with_stats(dark)
     deep, long = max(2, round(DEPTH_MM * mm)), LONG_MM * mm
     pad = max(1, round(mm))
-    marks = 0
+    marks = []
     for x, y, w, h, _area in stats[1:n]:
         if y <= edge and h >= deep and w <= long and w <= FLAT * h \
                 and beyond[:, max(0, x - pad):x + w + pad].any():
-            marks += 1
-    return marks
+            marks.append((int(x), int(w)))
+    return sorted(marks)
+
+
+def glyph_cuts(grey: np.ndarray, level: float, dpi: float, side: str,
+               sheet: np.ndarray | None = None) -> int:
+    """How many marks shaped like writing (a glyph, a digit: thin strokes, a few mm, filling
+    little of their box) touch the frame's edge on ``side``, at least ``GLYPH_INSIDE_MM``
+    inside the sheet along it: a page number cut in half crosses the edge in one or two
+    strokes, too few for ``MIN_MARKS``, but what is left of it is shaped like writing, which
+    a scanner's border line, the sheet's own edge, its shadow or dust is not. The mark ends
+    within ``INWARD_MM`` of the edge: a line running in (the edge of a skewed sheet, its
+    shadow on a white lid, a rule) goes on past it."""
+    mm = dpi / 25.4
+    inward = max(6, round(INWARD_MM * mm))
+    strip = np.ascontiguousarray(_strip(grey, side, inward))
+    k = max(3, round(LOCAL_MM * mm)) | 1
+    local = cv2.dilate(strip, np.ones((2 * inward + 1, k), np.uint8))
+    dark = strip < DARK * np.minimum(local.astype(np.float32), level)
+    inside = np.ones(strip.shape[1], bool)
+    margin = max(1, round(GLYPH_INSIDE_MM * mm))
+    inside[:margin], inside[-margin:] = False, False
+    if sheet is not None:
+        along = np.asarray(np.all(_strip(sheet, side, inward) > 0, axis=0), np.uint8)
+        kept: np.ndarray = cv2.erode(along[None, :], np.ones((1, 2 * margin + 1), np.uint8),
+                                     borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        inside &= kept[0] > 0
+    border = dark.mean(axis=1) > 0.5  # a line along the side (the scanner's border)
+    edge = int(np.argmin(border)) if not border.all() else inward
+    dark[border] = False
+    n, _labels, stats, _c = components_with_stats(dark.astype(np.uint8))
+    lo, hi = GLYPH_MM[0] * mm, GLYPH_MM[1] * mm
+    cuts = 0
+    for x, y, w, h, area in stats[1:n]:
+        length = max(w, h)
+        # wholly within the band, as wide as it is deep within a few times: a line running
+        # in (a sheet's edge or its shadow, a rule) runs through the band, and a thin one
+        # along the edge is a border's piece
+        if (y <= edge and lo <= length <= hi and min(w, h) >= GLYPH_WIDE_MM * mm
+                and y + h < inward - 1 and inside[x:x + w].all() and area <= GLYPH_FILL * w * h
+                and area <= GLYPH_THICK_MM * mm * (w + h)):
+            cuts += 1
+    return cuts
 
 
 def cut_sides(grey: np.ndarray, level: float, dpi: float, bed_sides: tuple[str, ...],
@@ -87,6 +142,8 @@ def cut_sides(grey: np.ndarray, level: float, dpi: float, bed_sides: tuple[str, 
         marks = cut_marks(grey, level, dpi, side, sheet)
         if marks >= MIN_MARKS:
             found[side] = marks
+        elif (glyphs := glyph_cuts(grey, level, dpi, side, sheet)) >= MIN_GLYPHS:
+            found[side] = glyphs
     return found
 
 

@@ -19,11 +19,13 @@ from dangan.imaging.analysis import PagePlan, analyse, faint_share
 from dangan.imaging.bilevel import is_bilevel
 from dangan.imaging.context import MM_PER_INCH, PageReport, RetouchOptions
 from dangan.imaging.deskew import ink_points
+from dangan.imaging.dpi_size import size_dpi
 from dangan.imaging.encode import encode
 from dangan.imaging.frame_cut import cut_sides, output_side
 from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, transform
 from dangan.imaging.holes import Hole
 from dangan.imaging.load import EXIF_MIRRORED, FROM_16BIT, BadPage, decode_page
+from dangan.imaging.orientation import LITTLE_TEXT
 from dangan.imaging.paper import cut_corners
 from dangan.imaging.render import Fill, half_size, paper_colour, render
 from dangan.imaging.torn import torn_bays
@@ -193,7 +195,8 @@ def _measure(report: PageReport, plan: PagePlan, grey: np.ndarray, pl: Placement
 SHRUNK_REVIEW = 0.95  # shrunk more than 5 %: the sheet's size and dpi no longer hold
 
 
-def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> None:
+def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement,
+            min_ink: float) -> None:
     """What was done (``changes``) and what the engine was unsure of (``review``)."""
     if plan.rotation:
         report.changed(c.TURNED, str(plan.rotation))
@@ -212,6 +215,11 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement) -> No
     review = getattr(plan, "orientation_review", "")
     if review:
         report.needs_review("orientation", str(review))
+    elif plan.orientation_no_line and (report.writing_marks > 0 or report.ink_ratio >= min_ink):
+        # Not one line of text to tell which way is up, yet the page is not blank: a page
+        # number alone (a corner's, away from the middle the orientation looks at for ink)
+        # or ink shaped like nothing the detector reads. Left as it is, as a seal alone is.
+        report.needs_review("orientation", LITTLE_TEXT)
     bed = plan.bed
     if bed is not None and _sheet_uncertain(plan):
         report.needs_review("sheet_uncertain", f"content={bed.outside_content:.3f},"
@@ -301,10 +309,37 @@ def _check_sheet_size(report: PageReport, plan: PagePlan, shape: tuple[int, ...]
                                            f"sheet_mm={short:.0f}x{long:.0f}")
 
 
+def _fills_frame(plan: PagePlan) -> bool:
+    """The sheet was found filling the frame: no bed seen beside it on any side."""
+    return sheet_found(plan) and not plan.paper.bed_sides and not _sheet_uncertain(plan)
+
+
+def _tag_against_size(plan: PagePlan, grey: np.ndarray, dpi: float, opts: RetouchOptions,
+                      report: PageReport, half_grey: np.ndarray | None
+                      ) -> tuple[PagePlan, float, RetouchOptions]:
+    """The file's dpi tag makes no usual paper size of pixels that are exactly one at another
+    usual dpi (A4 at 200 dpi tagged 300): where the sheet fills the frame the frame is the
+    sheet, and the pixels' dpi is read instead (the page analysed again at it); where bed
+    lies beside it the tag may be right, and the page is flagged ``dpi_uncertain``."""
+    sized = size_dpi(dpi, grey.shape)
+    if sized is None or report.dpi_source != c.DPI_FILE:
+        return plan, dpi, opts
+    if not _fills_frame(plan):
+        report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+                                           f"pixels={sized[0]}@{sized[1]}")
+        return plan, dpi, opts
+    report.dpi_source = c.DPI_SIZE
+    report.changed(DPI_FROM_SIZE, f"file_dpi={round(dpi)},size={sized[0]},dpi={sized[1]}")
+    dpi = float(sized[1])
+    opts = replace(opts, dpi=sized[1])
+    return analyse(grey, dpi, opts, half_grey), dpi, opts
+
+
 def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report: PageReport,
                    sure_dpi: bool = True) -> Retouched:
     """Retouch decoded pixels read at ``dpi``; ``sure_dpi`` False: the dpi is the file's tag
-    or a fallback, checked against the size of the sheet it makes."""
+    or a fallback, checked against the size of the sheet it makes and against the pixels'
+    own size (``_tag_against_size``)."""
     if round(dpi) != opts.dpi:  # the file's own resolution rules this page
         opts = replace(opts, dpi=round(dpi))
     rgb = pixels if pixels.ndim == 3 else None
@@ -315,6 +350,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     half = half_size(rgb) if rgb is not None else None
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
+    if not sure_dpi:
+        plan, dpi, opts = _tag_against_size(plan, grey, dpi, opts, report, half_grey)
     if not sure_dpi and DPI_UNCERTAIN not in report.review:
         _check_sheet_size(report, plan, grey.shape, dpi)
     unsure = DPI_UNCERTAIN in report.review
@@ -341,7 +378,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
                 if rendered.kind == "bilevel" and not is_bilevel(grey) else None)
     _measure(report, plan, grey, pl, rendered.planes[0], dpi, opts.qc.min_ink_ratio, grey_out)
     report.matrix = [float(v) for v in pl.matrix.ravel()]
-    _record(report, plan, fill, pl)
+    _record(report, plan, fill, pl, opts.qc.min_ink_ratio)
     if opts.holes and not unsure:  # likely holes left unfilled: a person looks
         report.hole_unsure_boxes = [_box(*hole) for hole in _on_canvas(
             plan.holes_unsure, pl.matrix, plan.factor, pl.size)]
@@ -373,6 +410,7 @@ SHEET_SHORT_MM = (40.0, 297.0 + 2 * BED_MM)
 # it; the page is kept at its pixels (never shrunk to the page size). The detail says the
 # dpi assumed (``assumed=``) and the file's own, rejected, if any (``file_dpi=``).
 DPI_UNCERTAIN = "dpi_uncertain"
+DPI_FROM_SIZE = "dpi_from_size"  # change: read at the dpi the pixels' exact size tells
 A3_MM = (297.0, 420.0)
 SHEET_SIZE_TOLERANCE = 1.03  # a sheet cut a little large, an outline taking in its shadow
 
@@ -411,6 +449,12 @@ def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOpti
     if file_dpi and plausible_dpi(file_dpi, shape):
         report.dpi_source = c.DPI_FILE
         return float(file_dpi)
+    sized = size_dpi(None, shape)
+    if sized is not None:  # no plausible tag, but the pixels are exactly a usual size
+        report.dpi_source = c.DPI_SIZE
+        report.changed(DPI_FROM_SIZE, f"file_dpi={round(file_dpi or 0)},size={sized[0]},"
+                                      f"dpi={sized[1]}")
+        return float(sized[1])
     report.dpi_source = c.DPI_FALLBACK
     rejected = ""
     if file_dpi:  # why it was not used: the frame it makes (retouch.change.dpi_rejected)

@@ -87,6 +87,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retouch.change.dpi_fallback": ("文件记录的分辨率不合理，按项目扫描分辨率处理",
                                     "the file's resolution is implausible; the project's scan "
                                     "dpi was used"),
+    "retouch.change.dpi_from_size": ("图像像素恰为常用纸张在常用分辨率下的尺寸，按该分辨率处理"
+                                     "（文件未记录分辨率或记录与之不符）",
+                                     "the image's pixels are exactly a usual paper size at a "
+                                     "usual dpi; read at that dpi (the file's tag was missing "
+                                     "or disagreed)"),
     # The pages to look at after a run: one line per page and finding, in words.
     "retouch.issues_head": ("需要查看的页面（{count} 处）：", "Pages to look at ({count} finding(s)):"),
     "retouch.issue_line": ("{volume}　第 {page} 页　{level}：{words}",
