@@ -9,7 +9,10 @@
   looked whole. A mark shaped like writing crossing the edge is ``content_at_edge`` now.
 * A 200 dpi A4 scan whose file says 300 dpi: the sheet landed at 2/3 of its size in the
   middle of the page. Pixels that are exactly a usual paper size at another usual dpi, with
-  the sheet filling the frame, are read at that dpi; with bed beside it, flagged.
+  the sheet filling the frame, are read at that dpi; beside a bed a tag is believed and the
+  fallback (no tag) flagged.
+* Holes filled under a lamp's gradient: the page's one paper tone left light discs in a dim
+  margin; a hole takes the tone of the paper round it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import io
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from retouch_synthetic import draw_page
 
 from dangan.imaging.context import CONTENT_AT_EDGE, PageReport, RetouchOptions
 from dangan.imaging.pipeline import DPI_UNCERTAIN, retouch_bytes
@@ -138,14 +142,29 @@ def test_a_wrong_dpi_tag_on_a_sheet_filling_the_frame_yields_to_its_pixels() -> 
     assert change == "file_dpi=300,size=A4,dpi=200"
 
 
-def test_a_wrong_dpi_tag_beside_a_bed_is_flagged() -> None:
-    """On a bed the frame may be a window of its own: the tag is kept, and doubted."""
+def test_a_tag_beside_a_bed_is_believed() -> None:
+    """On a bed the frame is the scanner's window, of any size: exactly A4 at 200 dpi by
+    chance is no reason to doubt a 300 dpi tag."""
     sheet = cv2.resize(_cover(), None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
     frame = np.full((2339, 1654), 20, np.uint8)
     y, x = (2339 - sheet.shape[0]) // 2, (1654 - sheet.shape[1]) // 2
     frame[y:y + sheet.shape[0], x:x + sheet.shape[1]] = sheet
     report = retouch_bytes(_png(frame, dpi=300), FOLDER).report
-    assert report.dpi == 300 and DPI_UNCERTAIN in report.review
+    assert (report.dpi, report.dpi_source) == (300, "file")
+    assert DPI_UNCERTAIN not in report.review
+
+
+def test_an_untagged_receipt_in_an_a4_frame_at_300_dpi_is_flagged() -> None:
+    """A receipt on a bed in a frame of exactly A4 at 300 dpi, no tag: the fallback of
+    200 dpi would make it 1.5 times its size, and the pixels say otherwise."""
+    receipt = cv2.resize(_cover()[: round(200 * MM), : round(80 * MM)], None, fx=1.5, fy=1.5,
+                         interpolation=cv2.INTER_CUBIC)
+    frame = np.full((3508, 2480), 20, np.uint8)
+    frame[300:300 + receipt.shape[0], 400:400 + receipt.shape[1]] = receipt
+    report = retouch_bytes(_png(frame, dpi=None), FOLDER).report
+    assert report.dpi_source == "fallback" and DPI_UNCERTAIN in report.review
+    [detail] = [d.detail for d in report.defects if d.detail.startswith(DPI_UNCERTAIN)]
+    assert "pixels=A4@300" in detail
 
 
 def test_an_untagged_a4_scan_at_300_dpi_is_read_at_300() -> None:
@@ -153,9 +172,37 @@ def test_an_untagged_a4_scan_at_300_dpi_is_read_at_300() -> None:
     report = retouch_bytes(_png(page, dpi=None), FOLDER).report
     assert (report.dpi, report.dpi_source) == (300, "size")
     assert DPI_UNCERTAIN not in report.review and (report.width, report.height) == (2480, 3508)
+    [change] = [c.detail for c in report.changes if c.code == "dpi_from_size"]
+    assert change == "file_dpi=0,size=A4,dpi=300"
 
 
 def test_a_tag_that_agrees_with_the_pixels_is_kept() -> None:
     report = retouch_bytes(_png(_cover(), dpi=200), FOLDER).report
     assert (report.dpi, report.dpi_source) == (200, "file")
     assert "dpi_from_size" not in [c.code for c in report.changes]
+
+
+def test_holes_under_a_lamps_gradient_are_filled_with_the_paper_around_them() -> None:
+    """Black bed, three holes in the binding margin, light falling from 0.62 to 1.0 across
+    the page: each fill has the dim margin's tone, not the page's one paper tone (a light
+    disc was left in the margin)."""
+    page = draw_page()
+    h, w = page.shape[:2]
+    for y in (h // 2 - round(80 * MM), h // 2, h // 2 + round(80 * MM)):
+        cv2.circle(page, (round(12 * MM), y), round(3 * MM), (15, 15, 15), -1, cv2.LINE_AA)
+    b = round(15 * MM)
+    frame = np.full((h + 2 * b, w + 2 * b, 3), 15, np.uint8)
+    frame[b:b + h, b:b + w] = page
+    gain = np.linspace(0.62, 1.0, frame.shape[1])[None, :, None]
+    frame = np.clip(frame * gain, 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(frame).save(out, "PNG", dpi=(DPI, DPI))
+    done = retouch_bytes(out.getvalue(), FOLDER)
+    assert done.data is not None and len(done.report.hole_boxes) == 3
+    grey = cv2.imdecode(np.frombuffer(done.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    for x0, y0, x1, y1 in done.report.hole_boxes:
+        cx, cy, r = (x0 + x1) // 2, (y0 + y1) // 2, (x1 - x0) // 2
+        fill = float(grey[cy - r // 2:cy + r // 2, cx - r // 2:cx + r // 2].mean())
+        beside = float(np.median(grey[cy - r // 2:cy + r // 2, x1 + 5:x1 + 5 + r]))
+        assert abs(fill - beside) <= 8, (fill, beside)

@@ -314,22 +314,26 @@ def _fills_frame(plan: PagePlan) -> bool:
     return sheet_found(plan) and not plan.paper.bed_sides and not _sheet_uncertain(plan)
 
 
-def _tag_against_size(plan: PagePlan, grey: np.ndarray, dpi: float, opts: RetouchOptions,
+def _dpi_against_size(plan: PagePlan, grey: np.ndarray, dpi: float, opts: RetouchOptions,
                       report: PageReport, half_grey: np.ndarray | None
                       ) -> tuple[PagePlan, float, RetouchOptions]:
-    """The file's dpi tag makes no usual paper size of pixels that are exactly one at another
-    usual dpi (A4 at 200 dpi tagged 300): where the sheet fills the frame the frame is the
-    sheet, and the pixels' dpi is read instead (the page analysed again at it); where bed
-    lies beside it the tag may be right, and the page is flagged ``dpi_uncertain``."""
+    """The dpi read (the file's tag, or the fallback) makes no usual paper size of pixels
+    that are exactly one at another usual dpi (A4 at 200 dpi tagged 300, A4 at 300 dpi
+    untagged): where the sheet fills the frame the frame is the sheet, and the pixels' dpi is
+    read instead (the page analysed again at it). Beside a bed the frame is the scanner's
+    window of any size (a frame of A4 at 200 dpi with its bed is often near A5 at 300): a tag
+    is believed, and a fallback, a guess, is flagged ``dpi_uncertain``."""
     sized = size_dpi(dpi, grey.shape)
-    if sized is None or report.dpi_source != c.DPI_FILE:
+    if sized is None or report.dpi_source not in (c.DPI_FILE, c.DPI_FALLBACK):
         return plan, dpi, opts
     if not _fills_frame(plan):
-        report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
-                                           f"pixels={sized[0]}@{sized[1]}")
+        if report.dpi_source == c.DPI_FALLBACK:
+            report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+                                               f"pixels={sized[0]}@{sized[1]}")
         return plan, dpi, opts
+    file_dpi = round(dpi) if report.dpi_source == c.DPI_FILE else 0
     report.dpi_source = c.DPI_SIZE
-    report.changed(DPI_FROM_SIZE, f"file_dpi={round(dpi)},size={sized[0]},dpi={sized[1]}")
+    report.changed(DPI_FROM_SIZE, f"file_dpi={file_dpi},size={sized[0]},dpi={sized[1]}")
     dpi = float(sized[1])
     opts = replace(opts, dpi=sized[1])
     return analyse(grey, dpi, opts, half_grey), dpi, opts
@@ -339,7 +343,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
                    sure_dpi: bool = True) -> Retouched:
     """Retouch decoded pixels read at ``dpi``; ``sure_dpi`` False: the dpi is the file's tag
     or a fallback, checked against the size of the sheet it makes and against the pixels'
-    own size (``_tag_against_size``)."""
+    own size (``_dpi_against_size``)."""
     if round(dpi) != opts.dpi:  # the file's own resolution rules this page
         opts = replace(opts, dpi=round(dpi))
     rgb = pixels if pixels.ndim == 3 else None
@@ -351,7 +355,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
     if not sure_dpi:
-        plan, dpi, opts = _tag_against_size(plan, grey, dpi, opts, report, half_grey)
+        plan, dpi, opts = _dpi_against_size(plan, grey, dpi, opts, report, half_grey)
     if not sure_dpi and DPI_UNCERTAIN not in report.review:
         _check_sheet_size(report, plan, grey.shape, dpi)
     unsure = DPI_UNCERTAIN in report.review
@@ -449,12 +453,6 @@ def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOpti
     if file_dpi and plausible_dpi(file_dpi, shape):
         report.dpi_source = c.DPI_FILE
         return float(file_dpi)
-    sized = size_dpi(None, shape)
-    if sized is not None:  # no plausible tag, but the pixels are exactly a usual size
-        report.dpi_source = c.DPI_SIZE
-        report.changed(DPI_FROM_SIZE, f"file_dpi={round(file_dpi or 0)},size={sized[0]},"
-                                      f"dpi={sized[1]}")
-        return float(sized[1])
     report.dpi_source = c.DPI_FALLBACK
     rejected = ""
     if file_dpi:  # why it was not used: the frame it makes (retouch.change.dpi_rejected)
@@ -463,7 +461,9 @@ def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOpti
         report.changed("dpi_fallback", f"{rejected},frame_mm={short:.0f}x{long:.0f},"
                                        f"dpi={opts.dpi}")
     short, long = frame_mm(opts.dpi, shape)
-    if _larger_than_a3(short, long):  # the fallback would shrink it to the page size
+    # the fallback would shrink it to the page size; unless the pixels are exactly a usual
+    # size at another dpi, weighed once the sheet is found (``_dpi_against_size``)
+    if _larger_than_a3(short, long) and size_dpi(opts.dpi, shape) is None:
         report.needs_review(DPI_UNCERTAIN, ",".join(filter(None, (
             f"assumed={opts.dpi},source={c.DPI_FALLBACK}", rejected,
             f"frame_mm={short:.0f}x{long:.0f}"))))

@@ -61,8 +61,35 @@ def paint(plane: np.ndarray, fill: Fill, value: float, factor: float,
             zone = allowed if allowed is not None else _allowed(fill.zone, factor, (w, h))
             np.copyto(plane, target, where=zone)
     for x, y, r in fill.holes:
-        c = (round(((x + 0.5) * factor - 0.5) * 16), round(((y + 0.5) * factor - 0.5) * 16))
-        cv2.circle(plane, c, round(r * factor * 16), v, -1, cv2.LINE_8, 4)
+        cx, cy, rr = (x + 0.5) * factor - 0.5, (y + 0.5) * factor - 0.5, r * factor
+        c = (round(cx * 16), round(cy * 16))
+        cv2.circle(plane, c, round(rr * 16), local_tone(plane, cx, cy, rr, v), -1,
+                   cv2.LINE_8, 4)
+
+
+HOLE_RING = (1.5, 2.3)  # a hole is filled with the tone of the paper this far out (radii)…
+HOLE_TONE_SHARE = 0.6  # …its upper middle (a stroke or the rim's shadow there is darker)…
+HOLE_TONE_MIN = 0.5  # …unless darker than this share of the paper's tone (bed beside it)
+
+
+def local_tone(plane: np.ndarray, cx: float, cy: float, r: float, value: int) -> int:
+    """The tone of the plain paper in a ring round a hole on ``plane`` (centre and radius in
+    its px): a lamp's gradient dims the paper across the page, and the page's one paper tone
+    (``value``) would leave a light disc in a dim margin. ``value`` where the ring is off the
+    plane or darker than ``HOLE_TONE_MIN`` of it (bed, not paper)."""
+    h, w = plane.shape[:2]
+    out = r * HOLE_RING[1]
+    x0, x1 = max(0, int(cx - out)), min(w, int(cx + out) + 2)
+    y0, y1 = max(0, int(cy - out)), min(h, int(cy + out) + 2)
+    if x1 <= x0 or y1 <= y0:
+        return value
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d = np.hypot(xx - cx, yy - cy)
+    ring = plane[y0:y1, x0:x1][(d >= r * HOLE_RING[0]) & (d <= out)]
+    if ring.size < 20:
+        return value
+    tone = float(np.quantile(ring, HOLE_TONE_SHARE))
+    return round(tone) if tone >= HOLE_TONE_MIN * value else value
 
 
 def _allowed(zone: tuple[np.ndarray, np.ndarray], factor: float, size: tuple[int, int]
