@@ -128,6 +128,17 @@ def test_the_inner_pages_of_a_16_bit_tiff_are_read_by_their_depth(tmp_path: Path
     assert info.frames == 2 and info.inner == ("content",)
 
 
+@pytest.mark.parametrize("top", [1.0, 255.0])
+def test_a_floating_point_tiff_is_read_by_its_range(top: float) -> None:
+    """Samples 0–1 (as image software writes floating point) were read as 0–255: black."""
+    grey = _grey(_table(45))
+    want = inspect_page(_bytes(Image.fromarray(grey), "TIFF"))
+    got = inspect_page(_bytes(Image.fromarray(grey.astype(np.float32) * (top / 255), "F"),
+                              "TIFF"))
+    assert got.colour_mode == "grey" and not got.blank and not got.faint
+    assert abs(got.ink - want.ink) < 0.05 * want.ink
+
+
 def _bytes(img: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
     img.save(out, fmt, dpi=(DPI, DPI))

@@ -182,9 +182,11 @@ def _by_depth(arr: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _to_8bit_other(img: Image.Image) -> Image.Image:
-    if img.mode == "F":
-        arr = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
-        return Image.fromarray(arr)
+    if img.mode == "F":  # floating-point samples: 0–1 (as image software writes them) or 0–255
+        arr = np.nan_to_num(np.asarray(img, dtype=np.float32))
+        if arr.size and float(arr.max()) <= 1.0:
+            arr = arr * 255 + 0.5
+        return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
     if img.mode in ("1", "L", "LA"):
         return img.convert("L")
     return img.convert("RGB")
