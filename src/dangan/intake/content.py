@@ -2,7 +2,8 @@
 
 The checks need only a coarse picture, so a JPEG is decoded by libjpeg-turbo at 1/8 scale
 (DCT scaling: several times faster than a full decode) and anything else through Pillow,
-reduced after decoding. The header is read first and a picture too large to be a page is
+turned grey as retouch reads it (``imaging.load``: a 16-bit page by its data's real depth,
+12-bit data in 16 bits too), reduced after decoding. The header is read first and a picture too large to be a page is
 refused before a single pixel is decoded, so a hostile file (a 100,000 × 100,000 header,
 a zip bomb in a PNG) costs nothing. Every failure comes back as a reason, never as an
 exception, so one bad file never stops a volume.
