@@ -182,9 +182,11 @@ def _by_depth(arr: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _to_8bit_other(img: Image.Image) -> Image.Image:
-    if img.mode == "F":
-        arr = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
-        return Image.fromarray(arr)
+    if img.mode == "F":  # floating-point samples: 0–1 (as image software writes them) or 0–255
+        arr = np.nan_to_num(np.asarray(img, dtype=np.float32))
+        if arr.size and float(arr.max()) <= 1.0:
+            arr = arr * 255 + 0.5
+        return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
     if img.mode in ("1", "L", "LA"):
         return img.convert("L")
     return img.convert("RGB")
@@ -253,6 +255,39 @@ def _swapped(tile: ImageFile._Tile) -> ImageFile._Tile:
     rawmode = _other_byte(_rawmode(tile))
     args = tile.args
     return tile._replace(args=(rawmode, *args[1:]) if isinstance(args, tuple) else rawmode)
+
+
+def frame_pixels(img: Image.Image, data: bytes, frame: int,
+                 deep_colour: bool) -> tuple[np.ndarray, int | None]:
+    """The loaded frame ``frame`` of ``data`` as 8-bit grey or RGB(A) by its data's depth
+    (see the module), and that depth when less than 16 bits. ``deep_colour``: what
+    ``is_deep_colour`` said of the frame before it was loaded (loading drops what says it)."""
+    if deep_colour:
+        return _deep_colour_pixels(data, frame, np.asarray(img))
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    img, bits = _to_8bit(img)
+    return np.asarray(img), bits
+
+
+DEEP_MODES = ("I;16", "I;16B", "I;16L", "I", "F")  # Pillow modes of more than 8 bits a sample
+
+
+def grey_8bit(img: Image.Image, data: bytes, frame: int, deep_colour: bool) -> np.ndarray:
+    """The loaded frame as 8-bit grey, read as ``frame_pixels`` reads it: a frame of more
+    than 8 bits a sample (10-, 12-, 14- or 16-bit data) by its data's depth, any other as
+    Pillow turns it grey."""
+    if not deep_colour and img.mode not in DEEP_MODES:
+        return np.asarray(img.convert("L"))
+    pixels, _bits = frame_pixels(img, data, frame, deep_colour)
+    if pixels.ndim == 2:
+        return pixels
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels[:, :, :3])).convert("L"))
+
+
+def is_deep_colour(img: Image.Image) -> bool:
+    """An RGB(A) frame with 16 bits a sample (ask before loading it)."""
+    return _deep_colour(img)
 
 
 def _tag(img: Image.Image, tag: int) -> int:
@@ -394,13 +429,7 @@ def _decode_other(data: bytes, index: int) -> Decoded:
             from None
     dpi = img.info.get("dpi")
     file_dpi = float(dpi[0]) if dpi and float(dpi[0]) > 1 else None
-    if deep_colour:
-        pixels, bits = _deep_colour_pixels(data, frame, np.asarray(img))
-    else:
-        if img.mode == "P" and "transparency" in img.info:
-            img = img.convert("RGBA")
-        img, bits = _to_8bit(img)
-        pixels = np.asarray(img)
+    pixels, bits = frame_pixels(img, data, frame, deep_colour)
     if left in EXIF_TURNS:
         pixels = as_shown(pixels, *EXIF_TURNS[left])
     turn, mirror = EXIF_TURNS.get(left if left in EXIF_TURNS else tiff_tag, (0, False))

@@ -27,7 +27,7 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
-from dangan.imaging import written
+from dangan.imaging import load, written
 
 LOOK_DPI = written.WRITING_DPI  # writing is looked for at retouch's resolution
 FAINT_DPI = LOOK_DPI  # show-through is looked for on the sheet reduced to this resolution,
@@ -60,7 +60,9 @@ def finer_grey(data: bytes, fmt: str, width: int, height: int, dpi: float) -> np
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
-                return np.asarray(img.convert("L"))
+                deep = load.is_deep_colour(img)
+                img.load()
+                return load.grey_8bit(img, data, img.tell(), deep)
     except Exception:
         return None
 
@@ -119,7 +121,9 @@ def inner_pages(data: bytes) -> tuple[str, ...]:
                         if width * height > MAX_PIXELS:
                             found.append(UNREADABLE)
                             continue
-                        grey = np.asarray(img.convert("L"))
+                        deep = load.is_deep_colour(img)
+                        img.load()
+                        grey = load.grey_8bit(img, data, k, deep)
                     except Exception:
                         found.append(UNREADABLE)
                         continue

@@ -234,22 +234,79 @@ def pixels_dpi(info: PageInfo, scan: ScanConfig) -> int | None:
     return min(fits, key=lambda d: abs(math.log(d / own))) if fits else None
 
 
-def pixels_are(info: PageInfo, scan: ScanConfig) -> tuple[str, int] | None:
-    """The paper size and usual resolution the pixels are (within the size tolerance, no
-    bed around the sheet): the project's size first, then the nearest of any known size;
-    else the project's size with a bed around it (``pixels_dpi``); None at none."""
+MAIN_DPI = (200, 300, 400, 600)  # the resolutions scan rooms set: the likelier explanations
+COMMON_SIZES = ("A4", "A3")  # the sheets archives hold most, then the other sizes
+CLOSE_FIT = 0.02  # pixels at most this much smaller than a size at a dpi are the sheet whole
+SNUG_BED_MM = 10.0  # a snug scan shows at most this much bed a side
+
+
+def _reading(info: PageInfo, scan: ScanConfig, size: str, dpi: int,
+             tag: int | None) -> tuple[int, int, float] | None:
+    """How well ``size`` at ``dpi`` explains the pixels, smaller better: (smaller, unlikely,
+    deviation), None when it does not fit (``_size_fits``' rule: the tolerance, plus a bed).
+    smaller: 1 when the pixels are a sheet smaller than the size (cut, cropped: more than
+    ``CLOSE_FIT`` short on a side), else 0. unlikely: a size other than the project's (1 for
+    the common ones, 2 for the others), a resolution other than the project's or the tag's
+    (1 for the usual ones, 2 for the others), one against the file's tag (2: its tag would be
+    wrong too), more bed than a snug scan's (1, ``SNUG_BED_MM``), each adding up."""
+    w, h = expected_pixels(size, dpi)
     short, long_ = sorted((info.width, info.height))
-    best: tuple[float, str, int] | None = None
-    for size in (scan.page_size, *PAGE_SIZES_MM):
-        for dpi in (scan.dpi, *USUAL_DPI):
-            w, h = expected_pixels(size, dpi)
-            err = max(abs(short / w - 1), abs(long_ / h - 1))
-            if err <= scan.size_tolerance and (best is None or err < best[0] - 1e-9):
-                best = (err, size, dpi)
-    if best is not None:
-        return best[1], best[2]
-    real = pixels_dpi(info, scan)
-    return (scan.page_size, real) if real is not None else None
+    bed = 2 * BED_ALLOWANCE_MM / 25.4 * dpi
+    tol = scan.size_tolerance
+    if not ((1 - tol) * w <= short <= (1 + tol) * w + bed
+            and (1 - tol) * h <= long_ <= (1 + tol) * h + bed):
+        return None
+    under = max(0.0, 1 - short / w, 1 - long_ / h)
+    over = max(0.0, short / w - 1, long_ / h - 1)
+    bed_mm = max(0, short - w, long_ - h) / 2 / dpi * 25.4
+    unlikely = ((0 if size == scan.page_size else 1 if size in COMMON_SIZES else 2)
+                + (0 if dpi in (scan.dpi, tag) else 1 if dpi in MAIN_DPI else 2)
+                + (2 if tag is not None and dpi != tag else 0)
+                + (1 if bed_mm > SNUG_BED_MM else 0))
+    return int(under > CLOSE_FIT), unlikely, max(under, over)
+
+
+def pixels_are(info: PageInfo, scan: ScanConfig) -> list[tuple[str, int]]:
+    """What paper size at which resolution the pixels are: the likeliest explanation among
+    the known sizes at the project's dpi, the file's tag (a scanning resolution) and the
+    usual ones (``_reading``): the sheet whole before a smaller one, then the project's size
+    and dpi, the tag, the usual resolutions and the common sizes, a snug scan. Several when
+    they explain the pixels equally well, as likely and as close (within ``CLOSE_FIT``):
+    the pixels cannot tell them apart; [] at none."""
+    tag = round(info.dpi) if info.dpi is not None and DPI_RANGE[0] <= info.dpi <= DPI_RANGE[1] \
+        else None
+    dpis = dict.fromkeys((scan.dpi, *(() if tag is None else (tag,)), *USUAL_DPI))
+    found: list[tuple[tuple[int, int, float], str, int]] = []
+    for size in dict.fromkeys((scan.page_size, *PAGE_SIZES_MM)):
+        for dpi in dpis:
+            got = _reading(info, scan, size, dpi, tag)
+            if got is not None:
+                found.append((got, size, dpi))
+    if not found:
+        return []
+    found.sort(key=lambda f: f[0])
+    best = found[0][0]
+    if best[0]:  # only smaller sheets: the likeliest of them
+        return [(found[0][1], found[0][2])]
+    return [(size, dpi) for got, size, dpi in found
+            if got[:2] == best[:2] and got[2] <= best[2] + CLOSE_FIT]
+
+
+def _are_note(info: PageInfo, scan: ScanConfig,
+              are: list[tuple[str, int]]) -> list[tuple[str, dict[str, Any]]]:
+    """The note's words for ``pixels_are``: the sheet and resolution the pixels are (or the
+    ones they may equally be), and when that is another size, the resolution they would have
+    as the project's size when that would pass (an A3 sheet at 200 dpi is an A4 one at
+    283 dpi: either a sheet of another size or a resolution no scanner is set to)."""
+    if not are:
+        return [("no_fit", {"page_size": scan.page_size})]
+    sep = t("intake.dpi_note.or")
+    words = [("pixels", {"page_size": are[0][0], "dpi": are[0][1]}) if len(are) == 1 else
+             ("pixels_either", {"choices": sep.join(f"{s}@{d}dpi" for s, d in are)})]
+    own = min(info.width, info.height) * 25.4 / min(PAGE_SIZES_MM[scan.page_size])
+    if all(size != scan.page_size for size, _dpi in are) and own >= scan.min_dpi:
+        words.append(("as_project", {"page_size": scan.page_size, "dpi": round(own)}))
+    return words
 
 
 def _dpi_note(*keys: tuple[str, dict[str, Any]]) -> str:
@@ -293,10 +350,12 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     real = pixels_dpi(info, scan)  # the resolution at which the pixels are the page size
     estimated = False
     if tag and not _size_fits(info, scan, tag) and real is not None and (
-            real == scan.dpi or not plausible):
+            real == scan.dpi or not plausible) and not (
+            plausible and any(dpi == round(tag) for _size, dpi in pixels_are(info, scan))):
         # The pixels are the page size at the scan dpi, or at a usual one while the tag is
         # none (72, 96, 60000): the file's resolution tag is wrong (not the resolution,
-        # nor the sheet's size).
+        # nor the sheet's size) — unless the pixels are another sheet at the tag's dpi (an
+        # A3 sheet at 200 dpi is A4 at 283, within the tolerance of A4 at 300).
         out.append(make_defect(dc.WRONG_DPI_TAG, path=rel, volume=volume, page=page,
                                found=round(tag), expected=real, width=info.width,
                                height=info.height, page_size=scan.page_size))
@@ -305,7 +364,10 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
         estimated = True
     dpi = info.dpi or min(info.width, info.height) / (short_mm / 25.4)
     if dpi < scan.min_dpi - 0.5:
-        note = (_dpi_note(("estimated", {"page_size": scan.page_size})) if estimated
+        are = pixels_are(info, scan) if estimated else []
+        other = [w for w in _are_note(info, scan, are) if w[0] != "no_fit"] \
+            if are and all(size != scan.page_size for size, _d in are) else []
+        note = (_dpi_note(("estimated", {"page_size": scan.page_size}), *other) if estimated
                 else _dpi_note(("pixels", {"page_size": scan.page_size, "dpi": round(dpi)}))
                 if info.dpi != tag else "")
         out.append(make_defect(dc.LOW_DPI, path=rel, volume=volume, page=page,
@@ -320,14 +382,12 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     if not _size_fits(info, scan, size_dpi):
         said = (("untagged", {"dpi": scan.dpi}) if not tag else None if plausible
                 else ("implausible", {"tag": round(tag)}))
-        are = pixels_are(info, scan)
-        what = (("pixels", {"page_size": are[0], "dpi": are[1]}) if are
-                else ("no_fit", {"page_size": scan.page_size}))
         out.append(make_defect(dc.WRONG_SIZE, path=rel, volume=volume, page=page,
                                width=info.width, height=info.height, page_size=scan.page_size,
                                dpi=round(size_dpi), exp_w=exp_w, exp_h=exp_h,
                                tolerance=f"{tol:.0%}",
-                               note=_dpi_note(*(k for k in (said, what) if k is not None))))
+                               note=_dpi_note(*(() if said is None else (said,)),
+                                              *_are_note(info, scan, pixels_are(info, scan)))))
     if info.blank:
         out.append(make_defect(dc.BLANK_PAGE, path=rel, volume=volume, page=page,
                                severity=severity_for_blank(scan.blank_pages_scanned),

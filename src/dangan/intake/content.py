@@ -2,7 +2,8 @@
 
 The checks need only a coarse picture, so a JPEG is decoded by libjpeg-turbo at 1/8 scale
 (DCT scaling: several times faster than a full decode) and anything else through Pillow,
-reduced after decoding. The header is read first and a picture too large to be a page is
+turned grey as retouch reads it (``imaging.load``: a 16-bit page by its data's real depth,
+12-bit data in 16 bits too), reduced after decoding. The header is read first and a picture too large to be a page is
 refused before a single pixel is decoded, so a hostile file (a 100,000 × 100,000 header,
 a zip bomb in a PNG) costs nothing. Every failure comes back as a reason, never as an
 exception, so one bad file never stops a volume.
@@ -23,7 +24,7 @@ import numpy as np
 import simplejpeg
 from PIL import Image
 
-from dangan.imaging import jpeg
+from dangan.imaging import jpeg, load
 from dangan.intake import blank as blank_look
 from dangan.intake.duplicates import page_marks
 
@@ -118,6 +119,16 @@ def _pil_mode(mode: str) -> str:
     return "colour"
 
 
+def _palette_mode(img: Image.Image) -> str:
+    """A palette image's colour mode by the colours its pixels use: grey when they are all
+    grey (bilevel when only black and white), colour otherwise."""
+    counted = img.convert("RGB").getcolors(256) or []  # None: more than 256 colours
+    used = [colour for _n, colour in counted if isinstance(colour, tuple)]
+    if not used or any(not c[0] == c[1] == c[2] for c in used):
+        return "colour"
+    return "bilevel" if {c[0] for c in used} <= {0, 255} else "grey"
+
+
 def _too_big(width: int, height: int) -> PageInfo | None:
     if width * height > MAX_PIXELS:
         return PageInfo(reason="too_large", reason_params={"width": width, "height": height},
@@ -189,18 +200,19 @@ def _inspect_other(data: bytes, fmt: str) -> tuple[PageInfo, np.ndarray | None]:
             bad = _too_big(width, height)
             if bad is not None:
                 return PageInfo(**{**bad.__dict__, "fmt": fmt}), None
-            mode = _pil_mode(img.mode)
             dpi = _pil_dpi(img)
             frames = int(getattr(img, "n_frames", 1) or 1)
+            deep = load.is_deep_colour(img)  # before loading: the tiles say the stored depth
             img.load()
-            grey_img = img.convert("L")
+            mode = _pil_mode(img.mode) if img.mode != "P" else _palette_mode(img)
+            grey = load.grey_8bit(img, data, img.tell(), deep)  # by the data's own depth
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return PageInfo(fmt=fmt, reason="too_large", reason_params={"width": "?", "height": "?"}), None
     except Exception as exc:
         reason = "truncated" if "truncated" in str(exc).lower() else "decode_failed"
         return PageInfo(fmt=fmt, reason=reason,
                         reason_params={"detail": type(exc).__name__}), None
-    grey = _reduce(np.asarray(grey_img))
+    grey = _reduce(grey)
     return PageInfo(fmt=fmt, width=width, height=height, dpi=dpi, colour_mode=mode,
                     frames=frames), grey
 
