@@ -1,6 +1,7 @@
 """What must hold before a handover leaves, beyond the link check: no defect of a delivered
 volume still open (its rework not yet done and re-inspected), and no delivered package older
-than its volume's latest retouch (the pages changed after the package was built).
+than what it holds: its volume's retouched pages or its catalogue changed after the package
+was built (``stale_packages``).
 
 A defect recorded in error is withdrawn by the project manager (``services.defects``, recorded
 with the reason): that is the recorded way past the first refusal. The second is met by
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,16 +21,25 @@ from dangan.db.models import Defect, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.i18n import defect_label, t
+from dangan.services.delivery.package_digest import (
+    catalogue_digest,
+    latest_catalogue_events,
+    pages_digest,
+    seen_catalogue_event,
+)
 from dangan.services.project import ProjectContext
 from dangan.storage import Area
+
+if TYPE_CHECKING:
+    from dangan.services.delivery.packaging import VolumeSource
 
 MAX_NAMED = 20
 
 
 def check_ready(ctx: ProjectContext, archive_codes: Sequence[str]) -> None:
     """Refuse a handover of these volumes while one of their defects is open
-    (``handover.open_defects``) or one of their packages is older than their latest retouch
-    (``handover.stale_package``)."""
+    (``handover.open_defects``) or one of their packages is stale (``handover.stale_package``:
+    older than their latest retouch or catalogue change)."""
     with ctx.transaction() as session:
         ids = dict(session.execute(select(Volume.id, Volume.archive_code).where(
             Volume.project_id == ctx.project_id,
@@ -68,14 +79,19 @@ def _refuse_stale_packages(ctx: ProjectContext, session: Session, ids: dict[int,
 
 def stale_packages(ctx: ProjectContext, session: Session, ids: dict[int, str]) -> list[str]:
     """The archive codes (sorted) among ``ids`` (volume id → archive code) whose delivery
-    package is stale: their retouched pages were recorded (a retouch run, a hand-fixed page)
-    after the package was last built, and changed (the package's recorded request is not what
-    packaging would ask for now) — the package delivers the pages as they were before. The one
-    rule the handover, the link check, rework sign-off and re-inspection apply; mended by
-    building the volume's package again."""
+    package is stale: what its files hold is no longer what is recorded — its retouched pages
+    were recorded again (a retouch run, a hand-fixed page), or its catalogue imported again (an
+    index rework, a correction), after the package was last built, and changed what a form's
+    files carry (``package_digest``). The one rule the handover, the link check, rework
+    sign-off, re-inspection, a QC pass and the package desk apply; mended by building the
+    volume's package again.
+
+    Cheap for the package desk: the volumes to compare are found from grouped queries (the
+    latest retouch time, the latest catalogue import) against each form's last package
+    event; only those are compared, their items and pages read in bulk."""
     if not ids:
         return []
-    packaged = _latest(session, ids, wf.EVENT_PACKAGE)
+    last, packaged = _last_packages(session, ids)
     retouched = _latest(session, ids, wf.EVENT_RETOUCH_RECORD, skip_accepted=True)
     for volume_id, at in session.execute(select(
             StoredFile.volume_id, func.max(StoredFile.recorded_at)).where(
@@ -84,8 +100,18 @@ def stale_packages(ctx: ProjectContext, session: Session, ids: dict[int, str]) -
         if volume_id is not None and at is not None and (
                 volume_id not in retouched or at > retouched[volume_id]):
             retouched[volume_id] = at
-    return sorted(ids[v] for v, at in retouched.items()
-                  if v in packaged and at > packaged[v] and not _still_current(ctx, session, v))
+    compare = {v for v, at in retouched.items() if v in packaged and at > packaged[v]}
+    catalogued = latest_catalogue_events(session, ctx.project_id, list(last))
+    compare |= {v for v, forms in last.items() if v in catalogued and any(
+        catalogued[v] > seen_catalogue_event(event_id, data)
+        for event_id, data in forms.values())}
+    if not compare:
+        return []
+    from dangan.services.delivery.packaging import load_sources
+
+    sources = {s.volume_id: s for s in load_sources(session, ctx.project_id, None,
+                                                   volume_ids=sorted(compare))}
+    return sorted(ids[v] for v in compare if not _still_current(ctx, sources.get(v), last[v]))
 
 
 def stale_volume(ctx: ProjectContext, session: Session, volume_id: int | None) -> str | None:
@@ -108,26 +134,45 @@ def project_stale_packages(ctx: ProjectContext) -> list[str]:
         return stale_packages(ctx, session, ids)
 
 
-def _still_current(ctx: ProjectContext, session: Session, volume_id: int) -> bool:
-    """Whether the volume's last package of each form was built from the pages and catalogue
-    as they are now (a retouch that wrote the same pages again changes nothing delivered):
-    its recorded request is what packaging would ask for now, under some form option."""
-    from dangan.services.delivery.packaging import _request_digest, load_sources
+def _still_current(ctx: ProjectContext, src: VolumeSource | None,
+                   last: dict[str, tuple[int, dict[str, Any]]]) -> bool:
+    """Whether the volume's last package of each form holds the pages and catalogue as they
+    are now (a retouch that wrote the same pages again, a catalogue imported again with the
+    same titles and page ranges, change nothing delivered). A package recorded before its
+    event kept what it holds is compared by its whole request: what packaging would ask for
+    now, under some form option."""
+    from dangan.services.delivery.packaging import _request_digest
 
-    last: dict[str, str] = {}
-    for data in session.scalars(select(StageEvent.data).where(
-            StageEvent.volume_id == volume_id, StageEvent.kind == wf.EVENT_PACKAGE)
-            .order_by(StageEvent.id.desc())):
-        form = str((data or {}).get("form", ""))
-        last.setdefault(form, str((data or {}).get("request", "")))
-    code = session.scalar(select(Volume.archive_code).where(Volume.id == volume_id))
-    sources = load_sources(session, ctx.project_id, code)
-    if not sources or not last:
+    if src is None or not last:
         return False
-    return all(request in {_request_digest(ctx, sources[0], form,
-                                           {"ocr": ocr, "tiff_single": single})
-                           for ocr in (False, True) for single in (False, True)}
-               for form, request in last.items())
+    for form, (_event_id, data) in last.items():
+        if "catalogue" in data and "pages" in data:
+            if (data["catalogue"] != catalogue_digest(src.items, form)
+                    or data["pages"] != pages_digest(src.sha256, src.pages)):
+                return False
+        elif str(data.get("request", "")) not in {
+                _request_digest(ctx, src, form, {"ocr": ocr, "tiff_single": single})
+                for ocr in (False, True) for single in (False, True)}:
+            return False
+    return True
+
+
+def _last_packages(session: Session, ids: dict[int, str],
+                   ) -> tuple[dict[int, dict[str, tuple[int, dict[str, Any]]]], dict[int, datetime]]:
+    """Each volume's last package event of each form (event id, data), and when it was last
+    packaged."""
+    last: dict[int, dict[str, tuple[int, dict[str, Any]]]] = {}
+    packaged: dict[int, datetime] = {}
+    for event_id, volume_id, at, data in session.execute(select(
+            StageEvent.id, StageEvent.volume_id, StageEvent.at, StageEvent.data).where(
+            StageEvent.volume_id.in_(list(ids)), StageEvent.kind == wf.EVENT_PACKAGE)
+            .order_by(StageEvent.id)).all():
+        if volume_id is None:
+            continue
+        last.setdefault(volume_id, {})[str((data or {}).get("form", ""))] = (event_id, data or {})
+        if volume_id not in packaged or at > packaged[volume_id]:
+            packaged[volume_id] = at
+    return last, packaged
 
 
 def _latest(session: Session, ids: dict[int, str], kind: str,
