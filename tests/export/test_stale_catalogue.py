@@ -4,7 +4,8 @@ the link check reports it (``link_package_stale``), the handover is refused
 (``handover.stale_package``), an index rework's sign-off and re-inspection wait for the
 package (``rework.stale_package``), a QC pass is refused (``qc.stale_package``). What the
 files do not carry (remarks, dates, the volume record), or the same catalogue again, leaves
-the package as it is; a ZIP carries only the items' page ranges."""
+the package as it is; a ZIP carries only the items' page ranges. Each form is judged by its
+own last packaging."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dangan_index_fixtures import write_catalogue
+from dangan_index_fixtures import page_jpeg, write_catalogue
 from sqlalchemy import select
 
-from dangan.db.models import Defect, StageEvent, Volume
+from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.services import indexing, qc, rework
+from dangan.services import workflow_state as ws
 from dangan.services.delivery import handover, linking, packaging, readiness
+from dangan.storage import sha256_bytes
 from workflow.helpers import actor
 
 CODE = "1997-民-0014-0025"
@@ -169,3 +172,22 @@ def test_a_qc_pass_is_refused_while_a_package_is_older_than_the_catalogue(
         pass_qc(ctx, batch, "孙检")
     assert err.value.key == "qc.stale_package" and codes[0] in str(err.value)
     assert codes[1] not in str(err.value)
+
+
+def test_each_form_is_judged_by_its_own_packaging(packaged: Any, tmp_path: Path) -> None:
+    """A page retouched anew after the PDF was built and before the ZIP: the PDF is stale
+    although the volume's latest packaging is newer than the retouch."""
+    ctx, ids = packaged
+    with ctx.transaction() as session:
+        row = session.scalar(select(StoredFile).join(Page, Page.id == StoredFile.page_id).where(
+            Page.volume_id == ids[0], Page.page_no == 2, StoredFile.area == "retouched"))
+        assert row is not None
+        data = page_jpeg(2, (400, 566), seed=4242)
+        ctx.storage.write_bytes(row.path, data)
+        row.sha256, row.size, row.recorded_at = sha256_bytes(data), len(data), ws.now()
+        ws.add_event(session, ctx.project_id, wf.EVENT_RETOUCH_RECORD, "赵修",
+                     stage=wf.RETOUCH, volume_id=ids[0], data={"pages": 1, "failed": 0})
+    packaging.package(ctx, _indexer(ctx), "zip", CODE, correction="补交 ZIP")
+    assert readiness.project_stale_packages(ctx) == [CODE]
+    packaging.package(ctx, _indexer(ctx), "pdf", CODE, correction="第2页重修后重新打包")
+    assert readiness.project_stale_packages(ctx) == []

@@ -14,15 +14,16 @@ package as it is.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import StageEvent
+from dangan.db.models import Item, Page, StageEvent, StoredFile
 from dangan.domain import workflow as wf
-from dangan.storage import sha256_bytes
+from dangan.storage import Area, sha256_bytes
 
 _SPLIT = ("seq", "page_start", "page_end")
 CATALOGUE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -45,9 +46,34 @@ def catalogue_digest(items: Sequence[Any], form: str) -> str:
     return _digest({"fields": fields, "items": rows})
 
 
-def pages_digest(sha256: dict[str, str], pages: dict[int, tuple[int, str]]) -> str:
-    """The retouched pages a package was built from: page number and recorded SHA-256."""
-    return _digest(sorted((n, sha256.get(path, "")) for n, (_pid, path) in pages.items()))
+def pages_digest(pages: Iterable[tuple[int, str]]) -> str:
+    """The retouched pages a package was built from: (page number, recorded SHA-256) each."""
+    return _digest(sorted(pages))
+
+
+def recorded_items(session: Session, volume_ids: Collection[int]) -> dict[int, list[Any]]:
+    """The volumes' items, only the fields a package carries (light rows, one query)."""
+    out: dict[int, list[Any]] = defaultdict(list)
+    if volume_ids:
+        fields = sorted({f for names in CATALOGUE_FIELDS.values() for f in names})
+        for row in session.execute(select(Item.volume_id, *(getattr(Item, f) for f in fields))
+                                   .where(Item.volume_id.in_(list(volume_ids)))):
+            out[row.volume_id].append(row)
+    return out
+
+
+def recorded_pages(session: Session, volume_ids: Collection[int]) -> dict[int, dict[int, str]]:
+    """The volumes' retouched pages: page number → recorded SHA-256 (one query)."""
+    out: dict[int, dict[int, str]] = defaultdict(dict)
+    if volume_ids:
+        for vid, page_no, sha in session.execute(
+                select(StoredFile.volume_id, Page.page_no, StoredFile.sha256)
+                .join(Page, Page.id == StoredFile.page_id)
+                .where(StoredFile.volume_id.in_(list(volume_ids)),
+                       StoredFile.area == Area.RETOUCHED.key)):
+            if vid is not None:
+                out[vid][page_no] = sha
+    return out
 
 
 def latest_catalogue_events(session: Session, project_id: int,

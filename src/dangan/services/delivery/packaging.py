@@ -444,7 +444,8 @@ def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: s
                            "pages_verified": len(src.sha256),
                            "request": rows.request if isinstance(rows, _Rows) else "",
                            "catalogue": catalogue_digest(src.items, form),
-                           "pages": pages_digest(src.sha256, src.pages),
+                           "pages": pages_digest((n, src.sha256.get(path, ""))
+                                                 for n, (_pid, path) in src.pages.items()),
                            "catalogue_event": catalogue_event})
     crash_point("package.recorded")
     for tmp, final in rows.staged if isinstance(rows, _Rows) else ():

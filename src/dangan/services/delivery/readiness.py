@@ -11,6 +11,7 @@ building the volume's package again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ from dangan.services.delivery.package_digest import (
     catalogue_digest,
     latest_catalogue_events,
     pages_digest,
+    recorded_items,
+    recorded_pages,
     seen_catalogue_event,
 )
 from dangan.services.project import ProjectContext
@@ -81,17 +84,18 @@ def stale_packages(ctx: ProjectContext, session: Session, ids: dict[int, str]) -
     """The archive codes (sorted) among ``ids`` (volume id → archive code) whose delivery
     package is stale: what its files hold is no longer what is recorded — its retouched pages
     were recorded again (a retouch run, a hand-fixed page), or its catalogue imported again (an
-    index rework, a correction), after the package was last built, and changed what a form's
+    index rework, a correction), after a form's last packaging, and changed what that form's
     files carry (``package_digest``). The one rule the handover, the link check, rework
     sign-off, re-inspection, a QC pass and the package desk apply; mended by building the
     volume's package again.
 
     Cheap for the package desk: the volumes to compare are found from grouped queries (the
     latest retouch time, the latest catalogue import) against each form's last package
-    event; only those are compared, their items and pages read in bulk."""
+    event; only those are compared, from light rows read in bulk (a package recorded before
+    its event kept what it holds: by its whole request)."""
     if not ids:
         return []
-    last, packaged = _last_packages(session, ids)
+    last = _last_packages(session, ids)
     retouched = _latest(session, ids, wf.EVENT_RETOUCH_RECORD, skip_accepted=True)
     for volume_id, at in session.execute(select(
             StoredFile.volume_id, func.max(StoredFile.recorded_at)).where(
@@ -100,18 +104,28 @@ def stale_packages(ctx: ProjectContext, session: Session, ids: dict[int, str]) -
         if volume_id is not None and at is not None and (
                 volume_id not in retouched or at > retouched[volume_id]):
             retouched[volume_id] = at
-    compare = {v for v, at in retouched.items() if v in packaged and at > packaged[v]}
+    # a form packaged before the latest retouch, or before the latest catalogue import
+    by_pages = {v for v, at in retouched.items()
+                if v in last and any(at > p.at for p in last[v].values())}
     catalogued = latest_catalogue_events(session, ctx.project_id, list(last))
-    compare |= {v for v, forms in last.items() if v in catalogued and any(
-        catalogued[v] > seen_catalogue_event(event_id, data)
-        for event_id, data in forms.values())}
+    compare = by_pages | {v for v, forms in last.items() if v in catalogued and any(
+        catalogued[v] > seen_catalogue_event(p.event_id, p.data) for p in forms.values())}
     if not compare:
         return []
-    from dangan.services.delivery.packaging import load_sources
+    old = {v for v in compare if any(not p.holds for p in last[v].values())}
+    items = recorded_items(session, compare - old)
+    pages = recorded_pages(session, by_pages - old)
+    stale = {v for v in compare - old if not items.get(v) or any(
+        p.data["catalogue"] != catalogue_digest(items[v], form)
+        or (v in by_pages and p.data["pages"] != pages_digest(pages.get(v, {}).items()))
+        for form, p in last[v].items())}
+    if old:
+        from dangan.services.delivery.packaging import load_sources
 
-    sources = {s.volume_id: s for s in load_sources(session, ctx.project_id, None,
-                                                   volume_ids=sorted(compare))}
-    return sorted(ids[v] for v in compare if not _still_current(ctx, sources.get(v), last[v]))
+        sources = {s.volume_id: s for s in load_sources(session, ctx.project_id, None,
+                                                       volume_ids=sorted(old))}
+        stale |= {v for v in old if not _same_request(ctx, sources.get(v), last[v])}
+    return sorted(ids[v] for v in stale)
 
 
 def stale_volume(ctx: ProjectContext, session: Session, volume_id: int | None) -> str | None:
@@ -134,45 +148,45 @@ def project_stale_packages(ctx: ProjectContext) -> list[str]:
         return stale_packages(ctx, session, ids)
 
 
-def _still_current(ctx: ProjectContext, src: VolumeSource | None,
-                   last: dict[str, tuple[int, dict[str, Any]]]) -> bool:
-    """Whether the volume's last package of each form holds the pages and catalogue as they
-    are now (a retouch that wrote the same pages again, a catalogue imported again with the
-    same titles and page ranges, change nothing delivered). A package recorded before its
-    event kept what it holds is compared by its whole request: what packaging would ask for
-    now, under some form option."""
+def _same_request(ctx: ProjectContext, src: VolumeSource | None,
+                  last: dict[str, _Packaged]) -> bool:
+    """A package recorded before its event kept what it holds: current when its recorded
+    request is what packaging would ask for now (the pages, every item field, the naming and
+    resolution), under some form option."""
     from dangan.services.delivery.packaging import _request_digest
 
     if src is None or not last:
         return False
-    for form, (_event_id, data) in last.items():
-        if "catalogue" in data and "pages" in data:
-            if (data["catalogue"] != catalogue_digest(src.items, form)
-                    or data["pages"] != pages_digest(src.sha256, src.pages)):
-                return False
-        elif str(data.get("request", "")) not in {
-                _request_digest(ctx, src, form, {"ocr": ocr, "tiff_single": single})
-                for ocr in (False, True) for single in (False, True)}:
-            return False
-    return True
+    return all(str(p.data.get("request", "")) in {
+        _request_digest(ctx, src, form, {"ocr": ocr, "tiff_single": single})
+        for ocr in (False, True) for single in (False, True)} for form, p in last.items())
 
 
-def _last_packages(session: Session, ids: dict[int, str],
-                   ) -> tuple[dict[int, dict[str, tuple[int, dict[str, Any]]]], dict[int, datetime]]:
-    """Each volume's last package event of each form (event id, data), and when it was last
-    packaged."""
-    last: dict[int, dict[str, tuple[int, dict[str, Any]]]] = {}
-    packaged: dict[int, datetime] = {}
+@dataclass(frozen=True)
+class _Packaged:
+    """A volume's last package event of one form."""
+
+    event_id: int
+    at: datetime
+    data: dict[str, Any]
+
+    @property
+    def holds(self) -> bool:
+        """Whether it recorded what its files hold (``package_digest``)."""
+        return "catalogue" in self.data and "pages" in self.data
+
+
+def _last_packages(session: Session, ids: dict[int, str]) -> dict[int, dict[str, _Packaged]]:
+    """Each volume's last package event of each form."""
+    last: dict[int, dict[str, _Packaged]] = {}
     for event_id, volume_id, at, data in session.execute(select(
             StageEvent.id, StageEvent.volume_id, StageEvent.at, StageEvent.data).where(
             StageEvent.volume_id.in_(list(ids)), StageEvent.kind == wf.EVENT_PACKAGE)
             .order_by(StageEvent.id)).all():
-        if volume_id is None:
-            continue
-        last.setdefault(volume_id, {})[str((data or {}).get("form", ""))] = (event_id, data or {})
-        if volume_id not in packaged or at > packaged[volume_id]:
-            packaged[volume_id] = at
-    return last, packaged
+        if volume_id is not None:
+            form = str((data or {}).get("form", ""))
+            last.setdefault(volume_id, {})[form] = _Packaged(event_id, at, data or {})
+    return last
 
 
 def _latest(session: Session, ids: dict[int, str], kind: str,
