@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dangan.config import ScanConfig
 from dangan.domain.defects import Defect
-from dangan.domain.naming import court_rules
+from dangan.domain.naming import court_rules, describe_rule
 from dangan.i18n import set_language, t
 from dangan.intake.check import CheckOptions, CheckReport, run_check
 from dangan.intake.folder_segments import segment_count_detail
@@ -79,17 +79,18 @@ def test_a_folder_name_a_segment_short_says_so_not_a_bad_archive_code(tmp_path: 
         [d] = found[f"1-4-1/{name}"]
         assert d.code == "bad_folder_name", d.message
         assert d.params["detail"] == segment_count_detail(rules, name)
-        assert "{borrow_batch:d}-{work_batch}-{archive_code}" in d.params["detail"]
+        assert rules.folder.pattern not in d.params["detail"]  # the rule in words
+        assert describe_rule(rules.folder) in d.params["detail"]
         # the archive code at its end is whole: the segment is missing before it
         assert t("intake.folder_segments.missing_among", parts=t("intake.folder_segments.or").join(
             [t("intake.folder_part.borrow_batch"), t("intake.folder_part.work_batch")])) \
             in d.params["detail"]
     words = segment_count_detail(rules, "1-1-4-1997-刑-0001-0008")
     assert words is not None and words.startswith(t(
-        "intake.folder_segments.count", found=7, need=8,
-        pattern=rules.folder.pattern, where="",
-        spelled="{borrow_batch}-{wb_borrow}-{wb_total}-{wb_no}-{year}-{category}-"
-                "{catalogue_no}-{case_no}").rstrip("；;"))
+        "intake.folder_segments.count", found=7, need=8, where="",
+        rule=describe_rule(rules.folder)))
+    assert "借卷批次号-小批次号-档号，如 1-1-6-2-1997-民-0014-0025" in words
+    assert "{" not in words
     short_code = segment_count_detail(rules, "1-1-1-1-1997-刑-0001")
     assert short_code is not None and t("intake.folder_segments.missing_in",
                                         part=t("intake.folder_part.archive_code")) in short_code

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import re
 
-from dangan.domain.naming import WORK_BATCH_MACRO, Literal, NamingRules, Rule, Segment
+from dangan.domain.naming import (
+    WORK_BATCH_MACRO,
+    Literal,
+    NamingRules,
+    Rule,
+    Segment,
+    describe_rule,
+)
 from dangan.errors import NamingError
 from dangan.i18n import t
 
@@ -80,10 +87,8 @@ def segment_count_detail(rules: NamingRules, name: str) -> str | None:
         key = f"intake.folder_segments.{kind}_{'in' if len(found) == 1 else 'among'}"
         where = t(key, part=_part_words(found[0]),
                   parts=t("intake.folder_segments.or").join(_part_words(p) for p in found))
-    spelled = "".join(f"{sep}{{{seg.name}}}" for sep, seg in zip(["", *seps], segments,
-                                                                  strict=True))
     return t("intake.folder_segments.count", found=len(pieces), need=need,
-             pattern=rules.folder.pattern, spelled=spelled, where=where)
+             rule=describe_rule(rules.folder), where=where)
 
 
 def _fits(rules: NamingRules, pieces: list[str], seps: list[str]) -> bool:

@@ -141,6 +141,15 @@ def _note_unused(result: CatalogueInput, source: str, table: sheets.Table,
                                              columns="、".join(unused)))
 
 
+def _total_line(result: CatalogueInput, source: str, table: sheets.Table, row: sheets.Row,
+                code: str) -> bool:
+    """A total line (合计/总计/小计), skipped with a note as the volume list skips it."""
+    if not sheets.is_total_line(table, row, code):
+        return False
+    result.notes.append(f"{source} " + t("volumes.total_row_skipped", row=row.number))
+    return True
+
+
 def _typed(row: sheets.Row, cols: Mapping[str, str | None]) -> dict[str, str]:
     return {f: (sheets.half_width(row.get(h)) if f in HALF_WIDTH_FIELDS else row.get(h))
             for f, h in cols.items() if h is not None}
@@ -153,6 +162,8 @@ def _take_records(result: CatalogueInput, source: str, table: sheets.Table) -> N
     _note_unused(result, source, table, cols)
     seen: dict[str, int] = {}
     for row in table.rows:
+        if _total_line(result, source, table, row, row.get(cols["archive_code"])):
+            continue
         result.rows += 1
         values = _typed(row, cols)
         code = values.pop("archive_code", "")
@@ -183,6 +194,8 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
         cols["archive_code"] = None
     _note_unused(result, source, table, {**cols, "volume": volume_col})
     for row in table.rows:
+        if _total_line(result, source, table, row, row.get(volume_col)):
+            continue
         result.rows += 1
         code = row.get(volume_col)
         if not code:

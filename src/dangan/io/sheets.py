@@ -92,6 +92,14 @@ def is_total_row(cells: Iterable[str]) -> bool:
     return "".join(first.split()).rstrip("：:") in ("合计", "总计", "小计")
 
 
+def is_total_line(table: Table, row: Row, code: str) -> bool:
+    """A table's total line, skipped (with a note) by every import keyed by 档号 — the
+    volume list and both catalogue sheets: its first non-empty cell is 合计/总计/小计 and its
+    档号 cell (``code``) is empty or holds that word."""
+    return is_total_row(row.values.get(h, "") for h in table.headers) and (
+        not code or is_total_row([code]))
+
+
 def _normalise_header(text: str) -> str:
     return "".join(text.split()).lower().replace("（", "(").replace("）", ")")
 

@@ -6,6 +6,7 @@ from the append-only events alone; the property test checks it equals the stored
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowRegisterEntry, CatalogueKeying, StageEvent, Worker
+from dangan.db.models import BorrowRegisterEntry, CatalogueKeying, Rework, StageEvent, Worker
 from dangan.domain import workflow as wf
 from dangan.i18n import t
 from dangan.services import workflow_state as ws
@@ -31,6 +32,10 @@ KEYING = "keying"
 # A retouch record of a run in which pages failed (the storage, a lost worker, a damaged
 # master): not an ordinary record — the volume is not done, the failed count in its remarks.
 RETOUCH_RECORD_FAILED = "retouch_record_failed"
+# A QC decision on one rework (复检, ``rework.verify_rework`` / ``reject_rework``): 复检通过 /
+# 复检不通过, not a batch's verdict. A confirmed one's line says which rework (its reason) was
+# confirmed, with the inspector's remark when one was given.
+REWORK_DECISIONS = {"verified": "rework_verified", "rejected": "rework_rejected"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ def what_happened(kind: str, stage: str, data: dict[str, Any]) -> str:
         return MISSING_PAGES_ACCEPTED
     if kind == wf.EVENT_RETOUCH_RECORD and data.get("failed"):
         return RETOUCH_RECORD_FAILED
+    if kind == wf.EVENT_QC_DECISION and data.get("rework_id") is not None:
+        return REWORK_DECISIONS.get(str(data.get("decision")), kind)
     return kind
 
 
@@ -81,14 +88,29 @@ def volume_history(ctx: ProjectContext, archive_code: str) -> list[HistoryLine]:
         events = session.scalars(select(StageEvent).where(
             StageEvent.project_id == ctx.project_id, or_(*conds))
             .order_by(StageEvent.at, StageEvent.id)).all()
+        confirmed = _confirmed_reworks(session, events)
         lines = [HistoryLine(e.id, e.at, e.kind, e.stage or "",
                              "volume" if e.volume_id else
                              "work_batch" if e.work_batch_id else "borrow_batch",
-                             e.person, e.remarks, e.data or {}, e.corrects_id,
-                             what_happened(e.kind, e.stage or "", e.data or {}))
+                             e.person, confirmed.get(e.id, e.remarks), e.data or {},
+                             e.corrects_id, what_happened(e.kind, e.stage or "", e.data or {}))
                  for e in events]
         keyings = _keyings(session, volume.id)
     return sorted(lines + keyings, key=lambda h: h.at) if keyings else lines
+
+
+def _confirmed_reworks(session: Session, events: Sequence[StageEvent]) -> dict[int, str]:
+    """Event id → the remarks of a 复检通过 line: the rework confirmed (its number and
+    reason) and the inspector's remark, if any."""
+    decided = {e.id: (int(e.data["rework_id"]), e.remarks) for e in events
+               if what_happened(e.kind, e.stage or "", e.data or {}) == "rework_verified"}
+    if not decided:
+        return {}
+    reasons = dict(session.execute(select(Rework.id, Rework.reason).where(
+        Rework.id.in_({rid for rid, _r in decided.values()}))).all())
+    return {eid: t("history.rework_verified_remarks" if remarks else "history.rework_verified",
+                   id=rid, reason=reasons.get(rid) or "—", remarks=remarks)
+            for eid, (rid, remarks) in decided.items()}
 
 
 def _keyings(session: Session, volume_id: int) -> list[HistoryLine]:

@@ -287,7 +287,8 @@ def inspected_words(sampled: int, outside: int, unit: str) -> str:
 
 def _refuse_stale_packages(ctx: ProjectContext, session: Session, batch: WorkBatch) -> None:
     """A pass never accepts a volume whose delivery package is older than its retouched
-    pages (``readiness.stale_packages``): the verdict is refused, nothing recorded."""
+    pages or catalogue (``readiness.stale_packages``): the verdict is refused, nothing
+    recorded."""
     from dangan.services.delivery.readiness import MAX_NAMED, stale_packages
 
     stale = stale_packages(ctx, session, dict(session.execute(select(

@@ -240,9 +240,9 @@ def _require_new_output(session: Session, rework: Rework, defect: Defect | None)
 
 def _require_current_package(ctx: ProjectContext, session: Session, rework: Rework) -> None:
     """A rework is signed off, and re-inspected, only once the volume's delivery package is
-    no older than its retouched pages (``readiness.stale_packages``): pages changed after the
-    package was built are delivered only by packaging the volume again — while the rework is
-    open, without a correction reason (``rework.stale_package``)."""
+    no older than its retouched pages and catalogue (``readiness.stale_packages``): pages or a
+    catalogue changed after the package was built are delivered only by packaging the volume
+    again — while the rework is open, without a correction reason (``rework.stale_package``)."""
     from dangan.services.delivery.readiness import stale_volume
 
     code = stale_volume(ctx, session, rework.volume_id)

@@ -17,7 +17,7 @@ from dangan.io.sheets import (
     check_row,
     column_limits,
     half_width,
-    is_total_row,
+    is_total_line,
     read_tables,
     resolve_columns,
 )
@@ -154,8 +154,7 @@ def _parse_rows(ctx: ProjectContext, path: Path,
     parsed: list[dict[str, Any]] = []
     for row in table.rows:
         code = row.get(cols["archive_code"]).replace(" ", "")
-        if is_total_row(row.values[h] for h in table.headers) and (
-                not code or is_total_row([code])):  # no 档号, or 合计 in its column
+        if is_total_line(table, row, code):
             if notes is not None:
                 notes.append(t("volumes.total_row_skipped", row=row.number))
             continue

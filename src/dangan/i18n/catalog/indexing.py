@@ -106,10 +106,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "{path}: item {seq} should have {expected} page(s), the file has {found}"),
     "defect.link_file_extra": ("{path}：不属于任何一件的多余文件", "{path}: extra file belonging to no item"),
     "defect.link_package_stale": (
-        "档号 {volume}：交付文件早于其最近一次修图（打包后又改了页）—— 重新打包，例如 "
+        "档号 {volume}：交付文件早于其最近一次修图或卷内目录修改（打包后又改了页或目录）—— 重新打包，例如 "
         "dangan package --volume {volume} -w 打包人 --correction 原因",
-        "archive code {volume}: the delivery files are older than its latest retouch (pages "
-        "changed after packaging) — package it again, e.g. dangan package --volume {volume} "
+        "archive code {volume}: the delivery files are older than its latest retouch or "
+        "catalogue change (pages or catalogue changed after packaging) — package it again, "
+        "e.g. dangan package --volume {volume} "
         "-w PACKAGER --correction REASON"),
     "defect.link_not_packaged": ("档号 {volume}：尚未打包为 {form}", "archive code {volume}: not packaged as {form} yet"),
     "link.unknown_format": ("未知的挂接数据格式 {fmt}（可选 xlsx、csv、xml）",

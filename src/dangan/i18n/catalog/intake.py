@@ -117,8 +117,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "a page file in a grouping folder, in no volume folder (it would not be ingested): put it back in its volume folder or move it away"),
     "intake.reason.trailing_char": ("文件名末尾多了点号或空格（Windows 或共享文件夹复制时留下的），请改名为 “{name}”",
                                     "the name ends in a dot or a space (left by a Windows or network-share copy); rename it “{name}”"),
-    "intake.folder_segments.count": ("文件夹名有 {found} 段，本项目的文件夹命名规则 {pattern}（即 {spelled}）需要 {need} 段{where}",
-                                     "the folder name has {found} segments where the project's folder rule {pattern} (that is {spelled}) needs {need}{where}"),
+    # the rule in words (naming.describe_rule), its example showing every segment
+    "intake.folder_segments.count": ("文件夹名有 {found} 段，本项目的文件夹命名规则“{rule}”需要 {need} 段{where}",
+                                     "the folder name has {found} segments where the project's folder rule “{rule}” needs {need}{where}"),
     "intake.folder_segments.missing_in": ("；看来{part}少了一段", "; a segment of the {part} looks missing"),
     "intake.folder_segments.missing_among": ("；少的一段在{parts}中", "; the missing segment is in the {parts}"),
     "intake.folder_segments.extra_in": ("；看来{part}多了一段", "; the {part} looks to have a segment too many"),

@@ -125,7 +125,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defect.link_file_pages.label": ("交付文件页数不符", "Delivery file page count wrong"),
     "defect.link_file_extra.label": ("多余的交付文件", "Extra delivery file"),
     "defect.link_not_packaged.label": ("尚未打包", "Not packaged yet"),
-    "defect.link_package_stale.label": ("交付文件早于修图", "Package older than retouch"),
+    "defect.link_package_stale.label": ("交付文件早于修图或目录", "Package older than retouch or catalogue"),
     "defect.hole.label": ("装订孔", "Binding holes"),
     "defect.content_at_edge.label": ("内容贴近边缘", "Content at the edge"),
     "defect.needs_review.label": ("需人工复核", "Needs review"),

@@ -54,19 +54,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "anew since the rework was opened ({at}) — retouch it again or replace the page at "
         "the retouch desk, then sign off"),
     "rework.stale_package": (
-        "返工 #{id} 不能签字：{code} 的交付文件早于其修图（已打包后又改了页）—— 先由上传员"
+        "返工 #{id} 不能签字：{code} 的交付文件早于其修图或卷内目录（已打包后又改了页或目录）—— 先由上传员"
         "重新打包该卷（上传台，或 dangan package --volume {code} -w 打包人；返工未关闭时"
         "无需更正原因），再签字或复检",
         "Rework #{id} cannot be signed off: the delivery files of {code} are older than its "
-        "retouched pages (pages changed after packaging) — have the uploader package the "
+        "retouched pages or its catalogue (pages or catalogue changed after packaging) — have "
+        "the uploader package the "
         "volume again first (upload desk, or dangan package --volume {code} -w PACKAGER; "
         "no correction reason needed while the rework is open), then sign off or "
         "re-inspect"),
     "qc.stale_package": (
-        "批次 {code} 不能通过：{count} 卷的交付文件早于其修图（{codes}）—— 先重新打包，"
+        "批次 {code} 不能通过：{count} 卷的交付文件早于其修图或卷内目录（{codes}）—— 先重新打包，"
         "例如 dangan package --volume {first} -w 打包人 --correction 原因",
         "Batch {code} cannot pass: the delivery files of {count} volume(s) are older than "
-        "their retouched pages ({codes}) — package them again first, e.g. dangan package "
+        "their retouched pages or catalogue ({codes}) — package them again first, e.g. dangan package "
         "--volume {first} -w PACKAGER --correction REASON"),
     "handover.open_defects": (
         "移交被拒绝：移交的案卷还有 {count} 处问题未关闭（{ids}）—— 返工并复检后再移交；"
@@ -77,9 +78,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover.open_defect_line": ("#{id} {code} 第 {page} 页 {defect}（{status}）",
                                   "#{id} {code} page {page} {defect} ({status})"),
     "handover.stale_package": (
-        "移交被拒绝：{count} 卷的交付文件早于其最近一次修图（{codes}）—— 先重新打包，"
+        "移交被拒绝：{count} 卷的交付文件早于其最近一次修图或卷内目录修改（{codes}）—— 先重新打包，"
         "例如 dangan package --volume {first} -w 打包人 --correction 原因",
         "Handover refused: the delivery files of {count} volume(s) are older than their "
-        "latest retouch ({codes}) — build them again first, e.g. dangan package --volume "
+        "latest retouch or catalogue change ({codes}) — build them again first, e.g. dangan package --volume "
         "{first} -w PACKAGER --correction REASON"),
 }

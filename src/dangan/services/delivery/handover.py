@@ -2,7 +2,8 @@
 
 A handover is refused while the link check finds errors: the client pays for data that
 matches, so a broken delivery never leaves the building; and while a delivered volume has an
-open defect or a package older than its latest retouch (``readiness``). Bag layout (under ``data/``)::
+open defect or a package older than its latest retouch or catalogue change (``readiness``).
+Bag layout (under ``data/``)::
 
     files/<form>/<archive code>/…     the delivered files, as in 已上传 (every configured form)
     catalogue/卷内目录.xlsx            the catalogue workbook (re-importable)

@@ -180,7 +180,7 @@ def check_links_counted(ctx: ProjectContext, volume: str | None = None,
         for n in sorted(page_nos[vid] - src.pages.keys()):
             defects.append(make_defect(IMAGE_MISSING, path=f"{Area.RETOUCHED.value}/{code}",
                                        volume=code, page=n))
-        if code in stale:  # the handover's rule: delivered pages older than the retouched
+        if code in stale:  # the handover's rule: delivered pages or catalogue out of date
             defects.append(make_defect(PACKAGE_STALE, path=_rel(output_dir(forms[0], code)),
                                        volume=code))
         for form in forms:

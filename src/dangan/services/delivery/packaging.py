@@ -53,6 +53,11 @@ from dangan.intake.locks import holds_project_lock
 from dangan.intake.renumber import crash_point
 from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
+from dangan.services.delivery.package_digest import (
+    catalogue_digest,
+    latest_catalogue_events,
+    pages_digest,
+)
 from dangan.services.engine import Actor
 from dangan.services.indexing import schema_of
 from dangan.services.project import ProjectContext
@@ -106,11 +111,15 @@ def as_entry(item: Item) -> Entry:
     return Entry(item.seq, item.page_start, item.page_end, {"title": item.title})
 
 
-def load_sources(session: Session, project_id: int, volume: str | None) -> list[VolumeSource]:
-    """Indexed volumes with their items and retouched pages, in bulk."""
+def load_sources(session: Session, project_id: int, volume: str | None,
+                 volume_ids: Sequence[int] | None = None) -> list[VolumeSource]:
+    """Indexed volumes with their items and retouched pages, in bulk: the project's, one
+    (``volume``) or those of ``volume_ids``."""
     q = select(Volume.id, Volume.archive_code).where(Volume.project_id == project_id)
     if volume:
         q = q.where(Volume.archive_code == volume)
+    if volume_ids is not None:
+        q = q.where(Volume.id.in_(list(volume_ids)))
     vols: dict[int, str] = {vid: code for vid, code in session.execute(q)}
     if volume and not vols:
         raise NotFoundError("index.volume_not_found", code=volume)
@@ -119,7 +128,7 @@ def load_sources(session: Session, project_id: int, volume: str | None) -> list[
     pq = (select(StoredFile.volume_id, Page.page_no, Page.id, StoredFile.path, StoredFile.sha256)
           .join(Page, Page.id == StoredFile.page_id)
           .where(StoredFile.project_id == project_id, StoredFile.area == Area.RETOUCHED.key))
-    if volume:
+    if volume or volume_ids is not None:
         iq = iq.where(Item.volume_id.in_(list(vols)))
         pq = pq.where(StoredFile.volume_id.in_(list(vols)))
     for item in session.scalars(iq):
@@ -235,6 +244,7 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
     schema = schema_of(ctx)
     result = PackageResult(form)
     with ctx.transaction() as session:
+        seen = latest_catalogue_events(session, ctx.project_id)  # before the items are read
         sources = load_sources(session, ctx.project_id, volume)
     if volume and not sources:
         raise InputError("package.not_indexed", code=volume)
@@ -258,7 +268,8 @@ def package(ctx: ProjectContext, actor: Actor, form: str, volume: str | None = N
             result.problems.append(t("package.volume_failed", code=src.archive_code, detail=exc.message))
             continue
         _record_volume(ctx, actor, src, form, rows,
-                       correction.strip() if src.archive_code in corrected else "")
+                       correction.strip() if src.archive_code in corrected else "",
+                       seen.get(src.volume_id, 0))
         if isinstance(rows, _Rows) and rows.already:
             result.already.append(src.archive_code)  # same request, published before: untouched
         result.packaged.append(src.archive_code)
@@ -399,11 +410,14 @@ def _write_volume(ctx: ProjectContext, src: VolumeSource, form: str, schema: Cat
 
 
 def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: str,
-                   rows: Sequence[StoredFile], correction: str = "") -> None:
+                   rows: Sequence[StoredFile], correction: str = "",
+                   catalogue_event: int = 0) -> None:
     """Replace the volume's previous files of this form in one transaction, then publish the
     staged files under their names and delete files no longer produced (and the folders they
     leave empty). ``correction``: the reason a volume past the upload stage is packaged
-    again, recorded in its history."""
+    again, recorded in its history. The package event records what the files hold (the
+    catalogue as the form carries it, the pages) and the latest catalogue import seen before
+    the items were read (``catalogue_event``), for ``readiness.stale_packages``."""
     if isinstance(rows, _Rows) and rows.already:
         return
     new_paths = {r.path for r in rows}
@@ -428,7 +442,11 @@ def _record_volume(ctx: ProjectContext, actor: Actor, src: VolumeSource, form: s
                      worker_id=actor.worker_id, volume_id=src.volume_id,
                      data={"form": form, "files": len(rows),
                            "pages_verified": len(src.sha256),
-                           "request": rows.request if isinstance(rows, _Rows) else ""})
+                           "request": rows.request if isinstance(rows, _Rows) else "",
+                           "catalogue": catalogue_digest(src.items, form),
+                           "pages": pages_digest((n, src.sha256.get(path, ""))
+                                                 for n, (_pid, path) in src.pages.items()),
+                           "catalogue_event": catalogue_event})
     crash_point("package.recorded")
     for tmp, final in rows.staged if isinstance(rows, _Rows) else ():
         _publish(ctx, tmp, final)

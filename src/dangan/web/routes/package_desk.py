@@ -83,7 +83,8 @@ def package_home(request: Request, ctx: Ctx, account: PackageAccount) -> Respons
 @router.post("/package/volume/{code}/correct")
 async def correct_volume(request: Request, ctx: Ctx, account: PackageAccount, code: str,
                          reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    """Package again a volume whose delivery files are older than its retouched pages: every
+    """Package again a volume whose delivery files are older than its retouched pages or
+    catalogue (``readiness.stale_packages``): every
     configured form, the same service call as ``dangan package --volume CODE --correction
     REASON`` (the reason recorded in the volume's history; without one it is refused for a
     volume past 上传 with no open rework: ``package.volume_locked``)."""

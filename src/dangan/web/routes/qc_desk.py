@@ -245,24 +245,29 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
 
 
 def _desk_refused(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
-                  exc: DanganError) -> Response:
-    """The batch's QC desk again, with a refused action's reason and its status."""
+                  exc: DanganError, typed: dict[str, Any] | None = None) -> Response:
+    """The batch's QC desk again, with a refused action's reason and its status; ``typed``:
+    what the refused form held, shown in it again."""
     desk = batch_desk(ctx, code)
     return render(request, "qc/batch.html", status_code=exc.http_status, error=exc, desk=desk,
-                  can=desk.actions(account))
+                  can=desk.actions(account), typed=typed or {})
 
 
 @router.post("/qc/{code}/verify/{rework_id}")
 async def qc_verify(request: Request, ctx: Ctx, account: QCAccount, code: str,
-                    rework_id: int) -> Response:
-    """复检通过. The service checks the QC claim of a batch at a QC level (409
-    ``workflow.not_claimed`` / ``workflow.claimed_by_other``; the rework stays done)."""
+                    rework_id: int,
+                    remarks: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """复检通过, with the inspector's remark (optional, kept in the volume's history). The
+    service checks the QC claim of a batch at a QC level (409 ``workflow.not_claimed`` /
+    ``workflow.claimed_by_other``; the rework stays done)."""
     try:
-        await act(request, account, lambda actor: rework.verify_rework(ctx, actor, rework_id))
+        await act(request, account,
+                  lambda actor: rework.verify_rework(ctx, actor, rework_id, remarks.strip()))
     except DanganError as exc:  # refused (not reworked yet, not claimed…): the desk again
         if wants_json(request) or isinstance(exc, NotFoundError):
             raise
-        return _desk_refused(request, ctx, account, code, exc)
+        return _desk_refused(request, ctx, account, code, exc,
+                             typed={"verify_id": rework_id, "remarks": remarks})
     return _back(_batch_url(code), t("web_images.qc.verified", id=rework_id))
 
 
@@ -274,10 +279,11 @@ async def qc_reject(request: Request, ctx: Ctx, account: QCAccount, code: str, r
     try:
         again = await act(request, account,
                           lambda actor: rework.reject_rework(ctx, actor, rework_id, remarks))
-    except DanganError as exc:
+    except DanganError as exc:  # refused: the desk again, the reason typed kept in its form
         if wants_json(request) or isinstance(exc, NotFoundError):
             raise
-        return _desk_refused(request, ctx, account, code, exc)
+        return _desk_refused(request, ctx, account, code, exc,
+                             typed={"reject_id": rework_id, "remarks": remarks})
     return _back(_batch_url(code), t("web_images.qc.rejected", id=rework_id,
                                      assignee=again.assignee or "—"))
 
