@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -209,3 +210,20 @@ def test_the_desk_holds_settles_and_signs(held_line: tuple[Line, str, list[Pages
     assert t("web_images.retouch.run_done", pages=4, signed=1) in again.message
     assert line.batch(code)[0] == wf.INDEX
     assert _volume_stage(line.ctx, first.volume_id) == wf.INDEX
+
+
+def test_the_demo_retoucher_settles_held_pages_before_signing(
+        held_line: tuple[Line, str, list[Pages]]) -> None:
+    """``dangan demo``'s retouch step: where the engine holds pages, the demo's retoucher
+    accepts them through the desk's service, saying a person looked, then the rerun signs."""
+    from dangan.demo.line import _retouch
+
+    line, code, (first, second) = held_line
+    summary: dict[str, Any] = {}
+    _retouch(line.ctx, code, resolve_actor(line.ctx, "赵修"), summary)
+    assert summary["review_accepted"] == {first.archive_code: [1, 2]}
+    for defect in _defects(line.ctx, first.volume_id):
+        assert defect.status == "waived"
+        assert defect.data["resolution"]["remarks"] == t("workflow.line.review_accepted")
+    assert _defects(line.ctx, second.volume_id) == []
+    assert line.batch(code)[0] == wf.INDEX
