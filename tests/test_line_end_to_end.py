@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import BorrowBatch, StageEvent, Volume, WorkBatch
+from dangan.db.models import BorrowBatch, Defect, StageEvent, Volume, WorkBatch
 from dangan.demo.line import run_line
 from dangan.domain import workflow as wf
 from dangan.samples import generate_set, make_archive_codes, write_volume_list
@@ -51,6 +51,14 @@ def test_line_from_borrow_to_return_on_sample_scans(project, tmp_path: Path) -> 
         assert state.volume_stage == {v.id: v.stage for v in volumes}
         assert state.batch_stage == {b.id: b.stage for b in session.scalars(select(WorkBatch))}
         assert state.open_claims == {}
+        # a page the retouch engine was not sure of was settled by the retoucher before
+        # 修图 was signed for its volume
+        signed_at = dict(session.execute(select(StageEvent.volume_id, StageEvent.at).where(
+            StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.RETOUCH,
+            StageEvent.volume_id.is_not(None))).all())
+        for d in session.scalars(select(Defect).where(Defect.source == "retouch",
+                                                      Defect.code == "needs_review")):
+            assert d.status != "open" and d.resolved_at <= signed_at[d.volume_id]
         scan_signers = set(session.scalars(select(StageEvent.person).where(
             StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.SCAN)))
         assert scan_signers == {"张扫描"}

@@ -117,7 +117,8 @@ def test_the_person_is_always_dash_w() -> None:
 # Commands that record who did something must take -w (the archive side excepted).
 SIGNING = ["ingest", "watch", "claim", "signoff", "correct", "sort record", "qc sample",
            "qc record", "qc decide", "qc verify", "rework done", "rebind sign", "borrow confirm",
-           "borrow problem", "return confirm", "index resolve", "retouch", "renumber"]
+           "borrow problem", "return confirm", "index resolve", "retouch", "renumber",
+           "page accept", "page replace"]
 
 
 @pytest.mark.parametrize("command", SIGNING)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -29,6 +30,24 @@ def page_jpeg(no: int, size: tuple[int, int] = (1240, 1754)) -> bytes:
     draw = ImageDraw.Draw(img)
     draw.rectangle((100, 100, size[0] - 100, 220), fill=40)
     draw.text((150, 300), f"page {no}", fill=0)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, dpi=(200, 200))
+    return out.getvalue()
+
+
+def text_page_jpeg(no: int, size: tuple[int, int] = (1240, 1754), tilt: float = 1.2) -> bytes:
+    """A page full of lines of word-like strokes, scanned ``tilt``° askew: enough lines for
+    the retouch engine to be sure of its skew (``page_jpeg``'s one line is not)."""
+    rng = random.Random(no)
+    img = Image.new("L", size, 235)
+    draw = ImageDraw.Draw(img)
+    for y in range(160, size[1] - 200, 48):
+        x = 130
+        while x < size[0] - 200:
+            w = rng.randint(18, 60)
+            draw.rectangle((x, y, x + w, y + 22), fill=30)
+            x += w + rng.randint(10, 20)
+    img = img.rotate(tilt, fillcolor=235)
     out = io.BytesIO()
     img.save(out, "JPEG", quality=85, dpi=(200, 200))
     return out.getvalue()
@@ -70,11 +89,14 @@ def add_image_accounts(ctx: ProjectContext) -> None:
         add_user(ctx, login, PASSWORD, worker=name, roles=roles)
 
 
-def to_stage(line: Line, code: str, stage: str, pages: int = 3) -> list[Pages]:
-    """Sort the batch, record ``pages`` page images per volume, then sign each stage by its
-    person (claim and sign through the engine) until the batch waits at ``stage``."""
+def to_stage(line: Line, code: str, stage: str, pages: int = 3,
+             raw: dict[str, dict[int, bytes]] | None = None) -> list[Pages]:
+    """Sort the batch, record ``pages`` page images per volume (``raw``: archive code -> page
+    -> the image, else ``page_jpeg``), then sign each stage by its person (claim and sign
+    through the engine) until the batch waits at ``stage``."""
     line.to_scan(code)
-    made = [add_pages(line.ctx, c, count=pages) for c in line.volume_codes(code)]
+    made = [add_pages(line.ctx, c, count=pages, raw=(raw or {}).get(c))
+            for c in line.volume_codes(code)]
     for at in (wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
         if at == stage or line.batch(code)[0] == stage:
             break

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from dangan.compute.executors import InProcessExecutor
 from dangan.db.models import Defect, Page, StageEvent, StoredFile
 from dangan.domain import workflow as wf
+from dangan.i18n import t
 from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.storage.areas import Area
@@ -38,8 +39,12 @@ def _flag_page(line: Line, volume_id: int, page_no: int) -> None:
                                                  Page.page_no == page_no))
         assert page is not None
         page.metrics = {"retouch": {"review": ["orientation"], "skew_before_deg": 1.5,
-                                    "rotation": 180, "holes_filled": 2,
-                                    "hole_boxes": [[10, 10, 30, 30]]}}
+                                    "skew_after_deg": 0.04, "rotation": 180,
+                                    "holes_filled": 2, "hole_boxes": [[10, 10, 30, 30]]}}
+        session.add(Defect(project_id=line.ctx.project_id, volume_id=volume_id,
+                           page_no=page_no, code="needs_review", severity="warning",
+                           source="retouch", stage="retouch", message="需人工复核",
+                           data={"detail": "orientation"}))
         session.add(Defect(project_id=line.ctx.project_id, volume_id=volume_id,
                            page_no=page_no, code="black_border", severity="warning",
                            source="retouch", stage="retouch", message="黑边"))
@@ -52,8 +57,18 @@ def test_flags_compare_accept_and_replace(app_client: TestClient, line: Line,
     _flag_page(line, vol.volume_id, 2)
     csrf = login(app_client, "retoucher")
     batch = app_client.get(f"/retouch/{code}").text
-    for flag in ("页面方向无法确定", "偏斜 1.5°", "倒页/方向", "填补装订孔 2 处", "黑边"):
-        assert flag in batch, flag
+    # what needs a person (the engine's doubt, a finding) apart from what it did: the tilt
+    # it corrected and what is left, the turn it made (a change made is no problem)
+    row = batch[batch.index('data-page="2"'):]
+    review = row[row.index('class="page-review"'):row.index('class="page-info"')]
+    info = row[row.index('class="page-info"'):row.index("</tr>")]
+    for flag in ("页面方向无法确定", "黑边", t("web_images.retouch.holds")):
+        assert flag in review, flag
+    for flag in (t("web_images.retouch.flag.deskewed_residual", deg="1.5", after="0.0"),
+                 t("web_images.retouch.flag.turned", deg=180), "填补装订孔 2 处"):
+        assert flag in info, flag
+    assert "偏斜 1.5°" not in batch and "倒页/方向" not in batch
+    assert t("web_images.retouch.flagged", count=1) in batch  # one page for a person
     compare = app_client.get(f"/retouch/{code}/volume/{vol.volume_id}?page=2").text
     assert 'id="before"' in compare and 'id="after"' in compare
     assert 'data-version="master"' in compare and "/static/js/compare.js" in compare
@@ -61,8 +76,9 @@ def test_flags_compare_accept_and_replace(app_client: TestClient, line: Line,
                                data={"csrf_token": csrf, "page_no": "2"})
     assert accepted.status_code == 303
     with line.ctx.transaction() as session:
-        d = session.scalar(select(Defect).where(Defect.code == "black_border"))
-        assert d is not None and d.status == "waived"
+        for code_ in ("black_border", "needs_review"):
+            d = session.scalar(select(Defect).where(Defect.code == code_))
+            assert d is not None and d.status == "waived", code_
     master_rel = f"{vol.folder}/0002.jpg"
     master = line.ctx.storage.read_bytes(master_rel)
     shas = []
@@ -127,7 +143,7 @@ def test_hostile_upload_roles_and_claim(app_client: TestClient, line: Line,
 def test_retouch_run_with_progress(app_client: TestClient, line: Line,
                                    at_retouch: tuple[str, list[Pages]],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _ = at_retouch
+    code, made = at_retouch
     monkeypatch.setattr(retouch_desk, "make_executor", InProcessExecutor)
     csrf = login(app_client, "retoucher")
     started = app_client.post(f"/retouch/{code}/run", data={"csrf_token": csrf})
@@ -144,7 +160,22 @@ def test_retouch_run_with_progress(app_client: TestClient, line: Line,
         rows = session.scalars(select(StoredFile).where(
             StoredFile.area == Area.RETOUCHED.key)).all()
         assert len(rows) == 4 and all(r.sha256 for r in rows)
-    assert line.batch(code)[0] == wf.INDEX  # the run signed the retouch stage
+    # these pages hold one line of text: the engine cannot measure their skew and leaves
+    # them as they were, for a person; nothing is signed unseen
+    assert t("retouch.hold.todo") in run.message
+    assert line.batch(code)[0] == wf.RETOUCH
+    for volume in made:
+        for page_no in (1, 2):
+            accepted = app_client.post(f"/retouch/{code}/volume/{volume.volume_id}/accept",
+                                       data={"csrf_token": csrf, "page_no": str(page_no)})
+            assert accepted.status_code == 303
+    assert app_client.post(f"/retouch/{code}/run", data={"csrf_token": csrf}).status_code == 303
+    for thread in threading.enumerate():
+        if thread.name == f"retouch-{code}":
+            thread.join()
+    again = runs.recent(line.ctx, "retouch", subject=code, limit=1)[-1]
+    assert again.state == "done" and t("retouch.hold.todo") not in again.message
+    assert line.batch(code)[0] == wf.INDEX  # the rerun signed the retouch stage
 
 
 def test_a_run_with_a_page_that_failed_ends_failed_naming_it(

@@ -6,18 +6,29 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dangan.cli.common import PROJECT_ENV, OptionalProject, console, open_ctx, worker_option
+from dangan.cli.common import (
+    PROJECT_ENV,
+    OptionalProject,
+    Project,
+    console,
+    open_ctx,
+    worker_option,
+)
 from dangan.config import RetouchConfig
 from dangan.errors import InputError
 from dangan.i18n import join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, RetouchOptions
 from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, page_issues, run_fault
+
+if TYPE_CHECKING:
+    from dangan.services.project import ProjectContext
 
 # One default for both routes: the project's ``retouch.holes`` (README, configuration table).
 HOLES_DEFAULT: bool = RetouchConfig.model_fields["holes"].default
@@ -151,6 +162,21 @@ def _print_project_outcome(summary: RetouchSummary, user: str) -> None:
                                codes="、".join(summary.already[:10]))))
     for line in summary.unsigned:
         console.print(f"[yellow]•[/] {escape(line)}")
+    _print_held(summary)
+
+
+def _print_held(summary: RetouchSummary) -> None:
+    """The volumes held for a person: each with its pages and why, then what to do."""
+    from dangan.services.retouch.hold import held_entries, pages_count
+
+    if not summary.held:
+        return
+    console.print(escape(t("retouch.hold.summary", count=len(summary.held),
+                           pages=pages_count(summary.held))), style="yellow")
+    entries = held_entries(summary.held)
+    for depth, line in entries[:-1]:
+        console.print("  " * depth + f"[yellow]•[/] {escape(line)}")
+    console.print(escape(entries[-1][1]))
 
 
 def default_project() -> Path | None:
@@ -265,5 +291,59 @@ def _with_progress(total: int | None,
             return run(tick)
 
 
+page_app = typer.Typer(help="cli.help.page", no_args_is_help=True)
+
+
+@page_app.command("accept")
+def page_accept(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
+                pages: list[int] = typer.Option(..., "--page", metavar="N"),
+                user: str = worker_option("cli.opt.retoucher"),
+                reason: str = typer.Option("", "--reason"),
+                project: Path = Project) -> None:
+    """接受自动修图的结果：修图员看过这些页，无误（免除其提示，含“需人工复核”）。"""
+    from dangan.services.engine import resolve_actor
+    from dangan.services.retouch import fix
+
+    ctx = open_ctx(project)
+    waived = fix.accept_pages(ctx, resolve_actor(ctx, user), code, pages, reason)
+    for page_no, count in waived.items():
+        console.print(escape(t("retouch.page.accepted", code=code, page=page_no, waived=count)))
+    _print_left(ctx, code)
+
+
+@page_app.command("replace")
+def page_replace(code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
+                 file: Path = typer.Argument(..., metavar="FILE"),
+                 page: int = typer.Option(..., "--page", metavar="N"),
+                 user: str = worker_option("cli.opt.retoucher"),
+                 project: Path = Project) -> None:
+    """用手工修好的文件替换一页（新版本，原图不动）。"""
+    from dangan.services.engine import resolve_actor
+    from dangan.services.retouch import fix
+
+    try:
+        data = file.read_bytes()
+    except OSError:
+        raise InputError("retouch.page.no_file", path=str(file)) from None
+    ctx = open_ctx(project)
+    done = fix.replace_page(ctx, resolve_actor(ctx, user), code, page, data)
+    console.print(escape(t("retouch.page.replaced", code=code, page=page, version=done.version,
+                           path=done.path, sha=done.sha256[:12], settled=done.settled)))
+    _print_left(ctx, code)
+
+
+def _print_left(ctx: ProjectContext, code: str) -> None:
+    """What is still held in the volume, or that a retouch run now signs it."""
+    from dangan.services.retouch import fix
+
+    left = fix.still_held(ctx, code)
+    if left:
+        console.print(escape(t("retouch.page.still_held", code=code, count=len(left),
+                               pages=join(str(p.page_no) for p in left))), style="yellow")
+    else:
+        console.print(escape(t("retouch.page.none_held", code=code)))
+
+
 def register(app: typer.Typer) -> None:
     app.command("retouch")(retouch)
+    app.add_typer(page_app, name="page")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from dangan.db.models import Defect, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.services import batches, borrow, claims, qc, rebind, returns, rework, signoff, workers
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
@@ -72,7 +72,10 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
                 _rebind(ctx, batch.code, resolve_actor(ctx, people[wf.BINDER]), staff)
                 summary["stages"][stage] = "workflow"
             else:
+                said = len(summary.get("review_accepted", {}))
                 _do_stage(ctx, batch.code, stage, people, scan_root, summary, catalogue)
+                for code, pages in list(summary.get("review_accepted", {}).items())[said:]:
+                    say(t("workflow.line.review_said", volume=code, pages=join(pages)))
             say(t("workflow.advanced", batch=batch.code, stage=t(f"stage.{graph.next(stage)}")))
     ordered = [r.archive_code for r in borrow.borrow_batch_info(ctx, info.no).rows]
     back = returns.return_batch(ctx, clerk, info.no, staff, handed=ordered, counted=len(ordered),
@@ -99,7 +102,7 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
         _ingest(ctx, scan_root, person, [c for c, _p in volumes])
         summary["stages"][stage] = "intake.ingest"
     elif stage == wf.RETOUCH and _has("dangan.services.retouch.project") and _scanned(ctx, code):
-        _retouch(ctx, code, person)
+        _retouch(ctx, code, person, summary)
         summary["stages"][stage] = "retouch_project.run"
     elif stage == wf.INDEX and catalogue is not None and _has("dangan.services.indexing"):
         indexing = importlib.import_module("dangan.services.indexing")
@@ -135,14 +138,27 @@ def _scanned(ctx: ProjectContext, code: str) -> bool:
                               .where(Volume.work_batch_id == batch.id).limit(1)) is not None
 
 
-def _retouch(ctx: ProjectContext, code: str, person: Actor) -> None:
-    """The retouch engine over the batch's 已扫描 pages (in this process); it signs clean
-    volumes itself and records its defects."""
+def _retouch(ctx: ProjectContext, code: str, person: Actor,
+             summary: dict[str, Any] | None = None) -> None:
+    """The retouch engine over the batch's 已扫描 pages (in this process); it records its
+    defects and signs the volumes it was sure of. A volume with pages it was not sure of
+    (``needs_review``) is held: the demo's retoucher settles each such page through the
+    desk's service (accepted, with a remark that they looked at it), then runs retouch again,
+    which signs what is recorded — nothing is signed unseen."""
     retouch_project = importlib.import_module("dangan.services.retouch.project")
+    fix = importlib.import_module("dangan.services.retouch.fix")
     executors = importlib.import_module("dangan.compute.executors")
     executor = executors.InProcessExecutor()
     try:
-        retouch_project.run(ctx, executor, batch=code, actor=person)
+        held = retouch_project.run(ctx, executor, batch=code, actor=person).held
+        for archive_code, pages in held.items():
+            fix.accept_pages(ctx, person, archive_code, [p.page_no for p in pages],
+                             t("workflow.line.review_accepted"))
+        if held:
+            retouch_project.run(ctx, executor, batch=code, actor=person)
+            if summary is not None:
+                accepted = summary.setdefault("review_accepted", {})
+                accepted.update({c: [p.page_no for p in ps] for c, ps in held.items()})
     finally:
         executor.close()
 

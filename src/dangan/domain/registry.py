@@ -84,7 +84,7 @@ STAGE_GUARDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "borrow": (),
     "sort": ("sort_record",),
     "scan": ("pages_ingested",),  # or a recorded decision to sign without pages (waiver)
-    "retouch": (),
+    "retouch": ("review_settled",),  # no page left needs_review for a person (accepted/replaced)
     "index": (),
     "upload": ("forms_packaged",),  # every configured delivery form, or a recorded waiver
     "qc": ("qc_verdict",),

@@ -92,6 +92,19 @@ def _qc_verdict(session: Session, _project_id: int, _graph: wf.StageGraph,
         raise StateError("workflow.qc_signoff_via_decide", code=batch.code)
 
 
+def _review_settled(session: Session, _project_id: int, _graph: wf.StageGraph,
+                    _batch: WorkBatch | None, volumes: Sequence[Volume], _stage: str) -> None:
+    """A retouch sign-off never signs a volume with a page the engine was not sure of
+    (an open ``needs_review`` finding) until a person accepted or replaced that page."""
+    from dangan.services.retouch.hold import held_in_session, held_lines, pages_count
+
+    held = held_in_session(session, [v.id for v in volumes])
+    if held:
+        first = next(iter(held))
+        raise StateError("retouch.hold.refused", count=len(held), pages=pages_count(held),
+                         first=first, details=held_lines(held, stage_signed=False))
+
+
 def _rebind_ready(session: Session, project_id: int, _graph: wf.StageGraph,
                   batch: WorkBatch | None, volumes: Sequence[Volume], _stage: str) -> None:
     from dangan.services.rebind import rebind_problems
@@ -105,6 +118,7 @@ GUARDS: dict[str, Guard] = {
     "forms_packaged": _forms_packaged,
     "qc_verdict": _qc_verdict,
     "rebind_ready": _rebind_ready,
+    "review_settled": _review_settled,
 }
 _missing = {g for gs in registry.STAGE_GUARDS.values() for g in gs} - set(GUARDS)
 if _missing:  # pragma: no cover - a declaration without implementation is a programming error

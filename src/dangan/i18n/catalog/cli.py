@@ -138,6 +138,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.rework.list": ("列出返工（默认只列待处理的）（只读）。", "List rework (open items by default) (read-only)."),
     "cli.help.rework.done": ("责任人完成返工并签字（之后由质检再检）。",
                              "The responsible worker completes and signs a rework (QC then verifies it)."),
+    "cli.help.page": ("处理自动修图标记“需人工复核”的页面：接受，或换成手工修好的文件。",
+                      "Settle pages the automatic retouch flagged for a person: accept them, "
+                      "or replace them with a hand-fixed file."),
+    "cli.help.page.accept": ("接受自动修图的结果：修图员看过这些页，无误（其提示，含“需人工复核”，记为已免除，"
+                             "连同查看人和说明）；错误级问题不受影响。需持有该小批次的修图领取，或该卷的修图返工。",
+                             "Accept the automatic retouch's result: the retoucher looked at "
+                             "these pages and they are right (their warnings, needs_review "
+                             "among them, are waived, with who looked and why); error-level "
+                             "findings stay open. Needs the batch's retouch claim, or a "
+                             "retouch rework of the volume."),
+    "cli.help.page.replace": ("用手工修好的文件替换一页：记录为该页的新版本（已修图区中新文件名，原版本和原图都不动），"
+                              "该页的提示（含“需人工复核”）记为已修正，由质检核实。",
+                              "Replace a page with a hand-fixed file: recorded as the page's "
+                              "new version (a new name in the retouched area; earlier "
+                              "versions and the master untouched); the page's warnings, "
+                              "needs_review among them, are settled as fixed for QC to "
+                              "verify."),
+    "cli.opt.page.accept.pages": ("页号（可重复：--page 3 --page 7）",
+                                  "Page number (repeat it: --page 3 --page 7)"),
+    "cli.opt.page.accept.reason": ("说明：看到了什么、为什么接受（记入该页的修图记录）",
+                                   "Why: what you saw and why you accept it (kept in the "
+                                   "page's retouch record)"),
+    "cli.opt.page.replace.page": ("页号", "Page number"),
+    "cli.opt.page.replace.file": ("手工修好的图像文件（JPEG、TIFF 或 PNG）",
+                                  "The hand-fixed image file (JPEG, TIFF or PNG)"),
     "cli.help.rebind": ("装订。", "Rebinding."),
     "cli.help.rebind.agree": ("记录与档案室领导（--archive-leader）确认并签字的装订方式和试装案卷。",
                               "Record the binding method and trial volumes agreed and signed by the archive "

@@ -171,4 +171,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                                           "other tools"),
     "retouch.orientation.orientation_tool_missing": ("缺少方向识别工具", "a text reader for "
                                                      "orientation is missing"),
+    # A volume held for a person: a page the engine was not sure of (``services.retouch.hold``).
+    "retouch.hold.volume": ("案卷 {code}：未签“{stage}”——{count} 页自动修图没有把握，原样保留，等人查看（第 {pages} 页）",
+                            "Volume {code}: “{stage}” not signed — on {count} page(s) the "
+                            "automatic retouch was not sure and left the page as it was, for "
+                            "a person to look at (pages {pages})"),
+    "retouch.hold.volume_refused": ("案卷 {code}：不能签“{stage}”——{count} 页自动修图没有把握，尚无人查看（第 {pages} 页）",
+                                    "Volume {code}: “{stage}” cannot be signed — {count} "
+                                    "page(s) the automatic retouch was not sure of have not "
+                                    "been looked at (pages {pages})"),
+    "retouch.hold.page": ("{code} 第 {page} 页：{words}", "{code} page {page}: {words}"),
+    "retouch.hold.more": ("……另有 {count} 行（修图台上逐页列出）",
+                          "… and {count} more line(s) (listed page by page on the retouch "
+                          "desk)"),
+    "retouch.hold.todo": ("下一步：在修图台（/retouch）逐页查看这些页——无误就“接受此页”，"
+                          "否则“替换此页”，上传手工修好的文件；也可在命令行："
+                          "dangan page accept 档号 --page 页号 -w 修图员 --reason 说明，"
+                          "或 dangan page replace 档号 手工修好的文件 --page 页号 -w 修图员。"
+                          "都处理后再运行一次修图（dangan retouch -w 修图员，或修图台的“运行自动修图”），"
+                          "这些卷即签字，小批次在所有案卷签字后才进入标引",
+                          "Next: look at each of these pages on the retouch desk (/retouch) — "
+                          "“Accept this page” when it is right, else “Replace this page” with "
+                          "a hand-fixed file; or on the command line: dangan page accept CODE "
+                          "--page N -w RETOUCHER --reason TEXT, or dangan page replace CODE "
+                          "FILE --page N -w RETOUCHER. Then run retouch again (dangan retouch "
+                          "-w RETOUCHER, or “Run retouch” on the desk) to sign these volumes; "
+                          "the work batch moves on to indexing once all its volumes are "
+                          "signed"),
+    "retouch.hold.refused": ("{count} 卷共 {pages} 页自动修图没有把握，尚无人查看，不能签“修图”（{first} 等）",
+                             "{count} volume(s) have {pages} page(s) the automatic retouch "
+                             "was not sure of and nobody has looked at yet: retouch cannot "
+                             "be signed ({first}…)"),
+    "retouch.hold.summary": ("{count} 卷等人查看后再签字（{pages} 页）",
+                             "{count} volume(s) wait for a person before they are signed "
+                             "({pages} page(s))"),
+    # ``dangan page accept`` / ``dangan page replace``: a flagged page settled by hand.
+    "retouch.page.accepted": ("{code} 第 {page} 页已接受（免除 {waived} 个提示）",
+                              "{code} page {page} accepted ({waived} warning(s) waived)"),
+    "retouch.page.replaced": ("{code} 第 {page} 页已替换为第 {version} 版：{path}（SHA-256 {sha}…，"
+                              "{settled} 个提示已处理）",
+                              "{code} page {page} replaced by version {version}: {path} "
+                              "(SHA-256 {sha}…, {settled} warning(s) settled)"),
+    "retouch.page.still_held": ("案卷 {code} 还有 {count} 页等人查看（第 {pages} 页）",
+                                "Volume {code} still has {count} page(s) for a person to look "
+                                "at (pages {pages})"),
+    "retouch.page.none_held": ("案卷 {code} 已没有等人查看的页面：再运行一次修图（dangan retouch -w 修图员）即签“修图”",
+                               "Volume {code} has no page left for a person: run retouch "
+                               "again (dangan retouch -w RETOUCHER) to sign it for retouch"),
+    "retouch.page.no_file": ("文件不存在或无法读取：{path}", "File not found or unreadable: {path}"),
 }

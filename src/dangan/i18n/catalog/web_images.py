@@ -130,7 +130,6 @@ MESSAGES.update({
     "web_images.retouch.run_state.running": ("进行中", "Running"),
     "web_images.retouch.run_state.done": ("已完成", "Done"),
     "web_images.retouch.run_state.failed": ("失败", "Failed"),
-    "web_images.retouch.flagged": ("{count} 页需查看", "{count} pages flagged"),
     "web_images.retouch.flags": ("标记", "Flags"),
     "web_images.retouch.compare": ("前后对比", "Before / after"),
     "web_images.retouch.before": ("修图前（原始图像）", "Before (master)"),
@@ -197,8 +196,46 @@ MESSAGES.update({
                                          "pages now."),
 })
 MESSAGES.update({
-    "web_images.retouch.flag.skew": ("偏斜 {deg}°", "skew {deg}°"),
+    # What the engine did (information, not a problem) and what a person has to look at.
+    "web_images.retouch.flag.deskewed": ("已纠偏 {deg}°（修图前的倾斜，输出已摆正）",
+                                         "deskewed by {deg}° (the tilt before retouch; the "
+                                         "output is straight)"),
+    "web_images.retouch.flag.deskewed_residual": ("已纠偏 {deg}°，纠偏后余 {after}°",
+                                                  "deskewed by {deg}°, {after}° left after it"),
+    "web_images.retouch.flag.turned": ("已转正（旋转 {deg}°）", "turned upright ({deg}°)"),
     "web_images.retouch.flag.holes": ("填补装订孔 {count} 处", "{count} binding holes filled"),
+    "web_images.retouch.flag.error": ("错误：{words}", "error: {words}"),
+    "web_images.retouch.review": ("需人工查看", "For a person to look at"),
+    "web_images.retouch.info": ("自动修图已做的处理（供参考）", "What the retouch did (information)"),
+    "web_images.retouch.holds": ("签字前须处理", "to settle before signing"),
+    "web_images.retouch.flagged": ("{count} 页需人工查看", "{count} page(s) for a person to look at"),
+    "web_images.retouch.informed": ("另 {count} 页仅有自动处理的说明", "{count} more page(s) with "
+                                    "information only"),
+    "web_images.retouch.held_title": ("等人查看、尚未签字的案卷", "Volumes waiting for a person, "
+                                      "not signed"),
+    "web_images.retouch.held_volume": ("{volume}：第 {pages} 页自动修图没有把握，原样保留",
+                                       "{volume}: on pages {pages} the automatic retouch was "
+                                       "not sure and left the page as it was"),
+    "web_images.retouch.held_todo": ("逐页“前后对比”：无误就“接受此页”，否则“替换此页”上传手工修好的文件。"
+                                     "都处理后，再按“运行自动修图”：已记录的页不会重做，这些卷即签字；"
+                                     "小批次在所有案卷签字后才进入标引。",
+                                     "Open each page in “Before / after”: “Accept this page” "
+                                     "when it is right, else “Replace this page” with a "
+                                     "hand-fixed file. Then press “Run retouch” again: pages "
+                                     "recorded are not redone, and these volumes are signed; "
+                                     "the batch moves on to indexing once all its volumes are "
+                                     "signed."),
+    "web_images.retouch.ready_to_sign": ("没有等人查看的页面了：按“运行自动修图”为已记录、未签字的案卷签字。",
+                                         "No page waits for a person: press “Run retouch” to "
+                                         "sign the volumes recorded but not signed."),
+    "web_images.retouch.reason": ("说明（看到了什么、为什么接受）", "Why (what you saw, why "
+                                  "you accept it)"),
+    "web_images.retouch.still_held": ("案卷 {volume} 还有 {count} 页等人查看（第 {pages} 页）。",
+                                      "Volume {volume} still has {count} page(s) for a person "
+                                      "(pages {pages})."),
+    "web_images.retouch.none_held": ("案卷 {volume} 已没有等人查看的页面：回到 {code}，按“运行自动修图”即签字。",
+                                     "Volume {volume} has no page left for a person: back on "
+                                     "{code}, press “Run retouch” to sign it."),
 })
 MESSAGES.update({
     "web_images.qc.unit.page": ("页", "pages"),

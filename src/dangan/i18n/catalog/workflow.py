@@ -407,6 +407,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} volume(s) lack configured delivery forms ({first}): run dangan package for each form; to sign anyway, give the reason with --without-work"),
     "workflow.waiver_needs_reason": ("无工作记录签字须写明原因", "Signing without the recorded work needs a reason"),
     "workflow.not_waivable": ("{stage}环节不能在无工作记录时签字", "The {stage} stage cannot be signed without its recorded work"),
+    "workflow.line.review_accepted": ("演示：修图员在修图台逐页查看了自动修图没有把握的这一页，接受原样保留的结果",
+                                      "demo: the retoucher looked at this page the automatic "
+                                      "retouch was not sure of, and accepts it as it was left"),
+    "workflow.line.review_said": ("案卷 {volume}：自动修图对第 {pages} 页没有把握，修图员查看后接受，再运行修图签字",
+                                  "Volume {volume}: the automatic retouch was not sure of "
+                                  "pages {pages}; the retoucher looked at them, accepted "
+                                  "them and ran retouch again to sign"),
     "workflow.line.refused_at_intake": ("入库被拒，问题已记为缺陷交质检处理", "refused at intake; its problems are recorded as defects for QC"),
     "workflow.archive_side_wrong_role": (
         "{name} 是登记的{roles}，不是{role}，不能代表档案室签字（档案室一方须由档案室人员签字）",

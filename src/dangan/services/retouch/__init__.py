@@ -89,6 +89,9 @@ class RetouchSummary:
     # and page number); a plain-folder run names a page by its path
     places: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     fallback_dpi: int = 0  # the resolution a page without a plausible dpi of its own was read at
+    # volume -> its pages the engine was not sure of (``hold.HeldPage``: page, reasons in
+    # words): recorded, not signed until a person accepted or replaced each of them
+    held: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -150,6 +153,8 @@ class RetouchSummary:
             "kept": sorted(self.kept), "redone": self.redone,
             "signed": {code: {"pages": p, "defects": d}
                        for code, (p, d) in sorted(self.signed_figures.items())},
+            "held": {code: [page.to_dict() for page in pages]
+                     for code, pages in sorted(self.held.items())},
             "dpi": self.dpi_counts(),
             "failed": [p.source for p in self.failed()],
             "run_failed": [p.source for p in self.run_failed()],

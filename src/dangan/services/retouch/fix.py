@@ -5,7 +5,10 @@ A replacement is a new version in 已修图 (a new name, its SHA-256 and size re
 page's retouched ``StoredFile`` row); the earlier version's file stays where it was and the
 master in 已扫描 is never written. Both acts are recorded as a ``retouch_record`` event with
 the previous and new checksums, signed by the actor, who must hold the batch's retouch claim
-or an open rework of the volume.
+(the volume not yet signed for 修图) or an open rework of the volume. Either settles the page's
+open retouch warnings — ``needs_review`` among them, which hold the volume's sign-off
+(``hold``) — accepted as ``waived``, replaced as ``fixed`` (QC verifies it), each with who and
+why; errors stay open for QC's rework.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
+from dangan.services.retouch.hold import HeldPage, held_in_session
 from dangan.storage.areas import Area
 from dangan.storage.checksum import sha256_bytes
 
@@ -43,6 +47,7 @@ class FixResult:
     sha256: str
     previous_sha256: str
     version: int
+    settled: int = 0  # the page's open retouch warnings settled by the replacement
 
 
 def _may_retouch(session: Session, actor: Actor, volume: Volume) -> None:
@@ -54,7 +59,8 @@ def _may_retouch(session: Session, actor: Actor, volume: Volume) -> None:
     if rework is not None:
         return
     batch = session.get(WorkBatch, volume.work_batch_id) if volume.work_batch_id else None
-    if batch is None or batch.stage != wf.RETOUCH:
+    # a volume signed for 修图 already is changed only through a rework, never quietly
+    if batch is None or batch.stage != wf.RETOUCH or volume.stage != wf.RETOUCH:
         raise StateError("retouch_fix.not_at_retouch", volume=volume.archive_code)
     engine.require_claimant(session, batch, wf.RETOUCH, actor)
 
@@ -133,29 +139,70 @@ def replace_page(ctx: ProjectContext, actor: Actor, archive_code: str, page_no: 
             rel, digest, len(data), at, at
         page.metrics = {**(page.metrics or {}),
                         "hand_fixed": {"by": actor.name, "at": at.isoformat(), "version": version}}
+        settled = _settle_warnings(session, volume, page_no, "fixed", {
+            "reason": "hand_fixed", "by": actor.name, "version": version}, at)
         _event(session, ctx, actor, volume, {"hand_fixed_page": page_no, "version": version,
                                              "path": rel, "sha256": digest,
-                                             "previous": previous}, at)
+                                             "previous": previous, "settled": settled}, at)
         return FixResult(archive_code, page_no, rel, digest, str(previous.get("sha256", "")),
-                         version)
+                         version, settled)
 
 
-def accept_page(ctx: ProjectContext, actor: Actor, archive_code: str, page_no: int) -> int:
-    """The retoucher looked at the page and accepts it: its open retouch warnings are waived
-    (errors stay open until fixed). Returns the number of warnings waived."""
+def _settle_warnings(session: Session, volume: Volume, page_no: int, status: str,
+                     resolution: dict[str, object], at: datetime) -> int:
+    """The page's open retouch warnings (``needs_review`` among them) settled as ``status``
+    with why; errors stay open (QC sends them back as rework). A finding under an open
+    rework is left to the rework. Returns how many were settled."""
+    in_rework = set(session.scalars(select(Rework.defect_id).where(
+        Rework.volume_id == volume.id, Rework.status == "open",
+        Rework.defect_id.is_not(None))))
+    settled = 0
+    for defect in session.scalars(select(Defect).where(
+            Defect.volume_id == volume.id, Defect.page_no == page_no,
+            Defect.source == "retouch", Defect.status == "open",
+            Defect.severity == "warning")):
+        if defect.id in in_rework:
+            continue
+        defect.status = status
+        defect.resolved_at = at
+        defect.data = {**(defect.data or {}), "resolution": resolution}
+        settled += 1
+    return settled
+
+
+def accept_pages(ctx: ProjectContext, actor: Actor, archive_code: str, page_nos: list[int],
+                 reason: str = "") -> dict[int, int]:
+    """The retoucher looked at each page and accepts it as it is: its open retouch warnings
+    (``needs_review`` among them) are waived, with who and ``reason`` kept on each finding and
+    in the page's retouch record (errors stay open until fixed). All pages or none. Returns
+    page -> the warnings waived."""
     at = ws.now()
+    reason = reason.strip()
+    out: dict[int, int] = {}
     with ctx.transaction() as session:
-        volume, page = _page(session, ctx.project_id, archive_code, page_no)
-        _may_retouch(session, actor, volume)
-        waived = 0
-        for defect in session.scalars(select(Defect).where(
-                Defect.volume_id == volume.id, Defect.page_no == page_no,
-                Defect.source == "retouch", Defect.status == "open",
-                Defect.severity == "warning")):
-            defect.status = "waived"
-            defect.resolved_at = at
-            waived += 1
-        page.metrics = {**(page.metrics or {}),
-                        "accepted": {"by": actor.name, "at": at.isoformat()}}
-        _event(session, ctx, actor, volume, {"accepted_page": page_no, "waived": waived}, at)
-        return waived
+        for page_no in dict.fromkeys(page_nos):
+            volume, page = _page(session, ctx.project_id, archive_code, page_no)
+            _may_retouch(session, actor, volume)
+            waived = _settle_warnings(session, volume, page_no, "waived", {
+                "reason": "accepted", "by": actor.name, "remarks": reason}, at)
+            page.metrics = {**(page.metrics or {}),
+                            "accepted": {"by": actor.name, "at": at.isoformat(),
+                                         "remarks": reason}}
+            _event(session, ctx, actor, volume, {"accepted_page": page_no, "waived": waived,
+                                                 "remarks": reason}, at)
+            out[page_no] = waived
+    return out
+
+
+def accept_page(ctx: ProjectContext, actor: Actor, archive_code: str, page_no: int,
+                reason: str = "") -> int:
+    """One page accepted (``accept_pages``). Returns the number of warnings waived."""
+    return accept_pages(ctx, actor, archive_code, [page_no], reason)[page_no]
+
+
+def still_held(ctx: ProjectContext, archive_code: str) -> list[HeldPage]:
+    """The volume's pages still waiting for a person (none once each was accepted or
+    replaced; then a retouch run signs it)."""
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, archive_code)
+        return held_in_session(session, [volume.id], at_retouch_only=True).get(archive_code, [])

@@ -6,7 +6,10 @@ area, the measurements go to ``Page.metrics["retouch"]`` and every QC finding be
 own transaction as soon as the last of its pages comes back (in the order pages finish,
 whatever the executor), so a run killed midway keeps every volume it finished. At the end the
 workflow engine signs the retouch stage for the retoucher (when they hold the batch's retouch
-claim and every page came out). A refused sign-off leaves the record in place, and a rerun
+claim and every page came out), except for a volume with a page the engine was not sure of
+(an open ``needs_review`` finding): it is held for a person (``summary.held``: its pages and
+why), who accepts or replaces each such page (``services.retouch.fix``); a rerun then signs
+it. A refused sign-off leaves the record in place, and a rerun
 skips the pages recorded before, redoes the others (a page whose file exists but whose metrics
 or row are missing is processed again) and signs what an earlier run recorded but did not sign.
 """
@@ -48,6 +51,7 @@ from dangan.services.retouch import (
     run_fault,
     run_tasks,
 )
+from dangan.services.retouch.hold import HeldPage, held_in_session
 from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
@@ -95,11 +99,17 @@ def _sources(ctx: ProjectContext, batch: str | None, opts: RetouchOptions) -> li
                 raise NotFoundError("workflow.no_batch", code=batch)
             query = query.where(Volume.work_batch_id == wb.id)
         rows = session.execute(query.order_by(Volume.id, StoredFile.path)).all()
-        done = set(session.scalars(select(StoredFile.path).where(
+        retouched = session.execute(select(StoredFile.path, StoredFile.page_id).where(
             StoredFile.project_id == ctx.project_id, StoredFile.area == Area.RETOUCHED.key,
-            StoredFile.sha256 != "", StoredFile.volume_id.in_({v.id for v, _f, _p in rows}))))
+            StoredFile.sha256 != "",
+            StoredFile.volume_id.in_({v.id for v, _f, _p in rows}))).all()
+        done = {path for path, _page in retouched}
+        # a page replaced by hand is recorded under its new version's name (``fix``)
+        hand_fixed = {page for _path, page in retouched if page is not None}
         return [_Source(v.id, v.archive_code, p.id if p else None, p.page_no if p else None,
-                        f.path, _target(f.path, opts) in done
+                        f.path, (_target(f.path, opts) in done
+                                 or (p is not None and p.id in hand_fixed
+                                     and "hand_fixed" in (p.metrics or {})))
                         and bool(p is None or (p.metrics or {}).get("retouch")))
                 for v, f, p in rows]
 
@@ -227,9 +237,24 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     summary.already = _already_signed(ctx, grouped)
     clean = [code for code in clean if code not in summary.already]
     if actor is not None and clean:
+        # a page the engine was not sure of waits for a person: its volume is not signed
+        summary.held = _held(ctx, grouped, clean)
+        clean = [code for code in clean if code not in summary.held]
+    if actor is not None and clean:
         _sign(ctx, actor, summary, grouped, clean)
     summary.unsigned.extend(_failed_volumes(grouped))
     return summary
+
+
+def _held(ctx: ProjectContext, grouped: dict[int, list[tuple[_Source, PageReport]]],
+          codes: list[str]) -> dict[str, list[HeldPage]]:
+    """The volumes among ``codes`` still at 修图 with a page holding an open ``needs_review``
+    finding (this run's or an earlier one's, not yet accepted or replaced)."""
+    wanted = set(codes)
+    ids = [pages[0][0].volume_id for pages in grouped.values()
+           if pages[0][0].archive_code in wanted]
+    with ctx.transaction() as session:
+        return held_in_session(session, ids, at_retouch_only=True)
 
 
 def _failed_volumes(grouped: dict[int, list[tuple[_Source, PageReport]]]) -> list[str]:

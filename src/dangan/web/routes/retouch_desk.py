@@ -22,14 +22,16 @@ from dangan.compute.executors import Executor, PoolExecutor
 from dangan.db.models import Defect, Page, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, NotFoundError
-from dangan.i18n import catalogue, t
+from dangan.i18n import join, t
+from dangan.imaging.context import NEEDS_REVIEW
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
-from dangan.services.retouch import failure_error
+from dangan.services.retouch import defect_words, failure_error
 from dangan.services.retouch import fix as retouch_fix
 from dangan.services.retouch import project as retouch_project
+from dangan.services.retouch.hold import held_lines
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
@@ -53,47 +55,76 @@ def make_executor() -> Executor:
 KIND = "retouch"
 
 
-def _label(key: str, fallback: str, **params: Any) -> str:
-    return t(key, **params) if key in catalogue() else fallback
-
-
-def _flags(page: Page, defects: list[Defect]) -> list[str]:
-    """What the desk shows for a page, in the reader's language: review reasons and the
-    checks' findings."""
+def _corrections(page: Page) -> list[str]:
+    """What the engine changed on the page, for information (a change made is no problem):
+    the turn, the deskew (the tilt corrected, and what is left after it), holes filled."""
     m = (page.metrics or {}).get("retouch") or {}
-    flags: list[str] = [_label(f"retouch.review.{r}", str(r)) for r in (m.get("review") or [])]
-    if abs(float(m.get("skew_before_deg") or 0)) >= 0.3:
-        flags.append(t("web_images.retouch.flag.skew", deg=f"{float(m['skew_before_deg']):.1f}"))
-    if int(m.get("rotation") or 0) == 180:
-        flags.append(t("retouch.defect.upside_down"))
+    info: list[str] = []
+    rotation = int(m.get("rotation") or 0) % 360
+    if rotation:
+        info.append(t("web_images.retouch.flag.turned", deg=rotation))
+    before = float(m.get("skew_before_deg") or 0)
+    if abs(before) >= 0.3 and m.get("skew_after_deg") is not None:
+        info.append(t("web_images.retouch.flag.deskewed_residual", deg=f"{abs(before):.1f}",
+                      after=f"{abs(float(m['skew_after_deg'])):.1f}"))
+    elif abs(before) >= 0.3:
+        info.append(t("web_images.retouch.flag.deskewed", deg=f"{abs(before):.1f}"))
     if m.get("holes_filled"):
-        flags.append(t("web_images.retouch.flag.holes", count=m["holes_filled"]))
-    if page.blank:
-        flags.append(t("retouch.defect.blank_page"))
-    flags.extend(_label(f"retouch.defect.{d.code}", d.code) for d in defects)
-    return list(dict.fromkeys(flags))
+        info.append(t("web_images.retouch.flag.holes", count=m["holes_filled"]))
+    return info
+
+
+def _findings(defects: list[Defect]) -> list[str]:
+    """The page's open retouch findings, in the reader's words: what a person has to look at
+    (a page the engine was not sure of, with why; an error; a warning)."""
+    out = []
+    for d in defects:
+        detail = str((d.data or {}).get("detail", ""))
+        words = defect_words(d.code, detail) if detail or not d.message else d.message
+        out.append(t("web_images.retouch.flag.error", words=words) if d.severity == "error"
+                   else words)
+    return list(dict.fromkeys(out))
+
+
+def _page_row(page: Page, defects: list[Defect]) -> dict[str, Any]:
+    metrics = page.metrics or {}
+    review = _findings(defects)
+    info = _corrections(page)
+    if page.blank and not any(d.code == "blank_page" for d in defects):
+        info.append(t("retouch.defect.blank_page"))
+    return {"no": page.page_no, "review": review, "info": info,
+            "held": any(d.code == NEEDS_REVIEW for d in defects),
+            "flags": [*review, *info],  # the compare page shows both, the review first
+            "holes": (metrics.get("retouch") or {}).get("hole_boxes") or [],
+            "accepted": "accepted" in metrics, "fixed": "hand_fixed" in metrics,
+            "recorded": "retouch" in metrics or "hand_fixed" in metrics}
 
 
 def batch_pages(ctx: ProjectContext, code: str) -> list[dict[str, Any]]:
+    """Each volume of the batch with its pages: what needs a person (``review``; ``held``:
+    a page the engine was not sure of, which holds the volume's sign-off) apart from what the
+    engine did (``info``)."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, code)
         out = []
         for vol in session.scalars(select(Volume).where(Volume.work_batch_id == batch.id)
                                    .order_by(Volume.id)):
-            defects = list(session.scalars(select(Defect).where(
-                Defect.volume_id == vol.id, Defect.source == "retouch",
-                Defect.status == "open")))
             by_page: dict[int | None, list[Defect]] = {}
-            for d in defects:
+            for d in session.scalars(select(Defect).where(
+                    Defect.volume_id == vol.id, Defect.source == "retouch",
+                    Defect.status == "open").order_by(Defect.id)):
                 by_page.setdefault(d.page_no, []).append(d)
-            pages = [{"no": p.page_no, "flags": _flags(p, by_page.get(p.page_no, [])),
-                      "holes": ((p.metrics or {}).get("retouch") or {}).get("hole_boxes") or [],
-                      "accepted": "accepted" in (p.metrics or {}),
-                      "fixed": "hand_fixed" in (p.metrics or {})}
+            pages = [_page_row(p, by_page.get(p.page_no, []))
                      for p in session.scalars(select(Page).where(Page.volume_id == vol.id)
                                               .order_by(Page.page_no))]
             out.append({"id": vol.id, "code": vol.archive_code, "pages": pages,
-                        "flagged": sum(1 for p in pages if p["flags"])})
+                        "stage": vol.stage,
+                        "flagged": sum(1 for p in pages if p["review"]),
+                        "held": [p["no"] for p in pages if p["held"]]
+                        if vol.stage == wf.RETOUCH else [],
+                        "informed": sum(1 for p in pages if p["info"] and not p["review"]),
+                        "unsigned": vol.stage == wf.RETOUCH and bool(pages)
+                        and all(p["recorded"] for p in pages)})
         return out
 
 
@@ -154,7 +185,9 @@ def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
             raise failed
         done = t("web_images.retouch.run_done", pages=len(summary.pages),
                  signed=len(summary.signed))
-        return f"{done} {summary.resumed()}".strip()  # a rerun says what it kept
+        said = f"{done} {summary.resumed()}".strip()  # a rerun says what it kept
+        # the volumes held for a person: each with its pages and why, and what to do
+        return "；".join([said, *held_lines(summary.held)]) if summary.held else said
 
     return work
 
@@ -213,12 +246,14 @@ def compare(request: Request, ctx: Ctx, account: RetouchAccount, code: str, volu
 
 @router.post("/retouch/{code}/volume/{volume_id}/accept")
 async def accept(request: Request, ctx: Ctx, account: RetouchAccount, code: str,
-                 volume_id: int, page_no: Annotated[int, Form()]) -> Response:
+                 volume_id: int, page_no: Annotated[int, Form()],
+                 reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     archive_code = _volume_in_batch(ctx, code, volume_id)
     waived = await act(request, account, lambda actor: retouch_fix.accept_page(
-        ctx, actor, archive_code, page_no))
+        ctx, actor, archive_code, page_no, reason))
     return _back(f"{_url(code)}/volume/{volume_id}?page={page_no}",
-                 t("web_images.retouch.accepted", page=page_no, waived=waived))
+                 f"{t('web_images.retouch.accepted', page=page_no, waived=waived)} "
+                 f"{_left(ctx, code, archive_code)}")
 
 
 @router.post("/retouch/{code}/volume/{volume_id}/replace")
@@ -230,5 +265,15 @@ async def replace(request: Request, ctx: Ctx, account: RetouchAccount, code: str
     fixed = await act(request, account, lambda actor: retouch_fix.replace_page(
         ctx, actor, archive_code, page_no, data))
     return _back(f"{_url(code)}/volume/{volume_id}?page={page_no}",
-                 t("web_images.retouch.replaced", page=page_no, version=fixed.version,
-                   sha=fixed.sha256[:12]))
+                 f"{t('web_images.retouch.replaced', page=page_no, version=fixed.version, sha=fixed.sha256[:12])} "
+                 f"{_left(ctx, code, archive_code)}")
+
+
+def _left(ctx: ProjectContext, code: str, archive_code: str) -> str:
+    """After a page is settled: the volume's pages still waiting for a person, or that the
+    run now signs it."""
+    left = retouch_fix.still_held(ctx, archive_code)
+    if left:
+        return t("web_images.retouch.still_held", volume=archive_code, count=len(left),
+                 pages=join(str(p.page_no) for p in left))
+    return t("web_images.retouch.none_held", volume=archive_code, code=code)

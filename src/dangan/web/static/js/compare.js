@@ -24,7 +24,12 @@
       document.querySelectorAll("input.page-no").forEach(function (i) { i.value = page; });
       const f = flags[page];
       const out = document.getElementById("page-flags");
-      if (out) out.textContent = page + ": " + (f && f.flags.length ? f.flags.join(" · ") : "—");
+      if (!out) return;
+      // what needs a person apart from what the engine did (information)
+      const parts = [];
+      if (f && f.review && f.review.length) parts.push(out.dataset.reviewLabel + ": " + f.review.join(" · "));
+      if (f && f.info && f.info.length) parts.push(out.dataset.infoLabel + ": " + f.info.join(" · "));
+      out.textContent = page + ": " + (parts.length ? parts.join(" | ") : "—");
     }
     a.addEventListener("viewer:page", function (e) { vb.go(e.detail.page); shown(e.detail.page); });
     b.addEventListener("viewer:page", function (e) { va.go(e.detail.page); shown(e.detail.page); });
