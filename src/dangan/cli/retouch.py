@@ -106,7 +106,8 @@ def _names(reports: list[PageReport], summary: RetouchSummary, limit: int = 10) 
 
 
 def _print_dpi(summary: RetouchSummary, project: bool) -> None:
-    """Where the pages' resolution came from: their own files, the fallback, or --dpi."""
+    """Where the pages' resolution came from: their own files, the fallback, the size of a
+    sheet filling the frame, or --dpi."""
     counts = summary.dpi_counts()
     if c.DPI_FILE in counts:
         own = counts[c.DPI_FILE]
@@ -118,6 +119,12 @@ def _print_dpi(summary: RetouchSummary, project: bool) -> None:
         key = "retouch.dpi_fallback_project" if project else "retouch.dpi_fallback_folder"
         console.print(escape(t(key, count=len(fallback), dpi=summary.fallback_dpi or
                                fallback[0].dpi, names=_names(fallback, summary))))
+    sized = sorted((p for p in summary.pages if p.dpi_source == c.DPI_SIZE
+                    and p.status not in ("failed", "skipped")), key=lambda p: p.source)
+    if sized:
+        console.print(escape(t("retouch.dpi_size", count=len(sized), dpis=join(
+            t("retouch.dpi_each", dpi=dpi, count=n)
+            for dpi, n in counts.get(c.DPI_SIZE, {}).items()), names=_names(sized, summary))))
     if c.DPI_OPTION in counts:
         for dpi, n in counts[c.DPI_OPTION].items():
             console.print(escape(t("retouch.dpi_option", count=n, dpi=dpi)))

@@ -90,6 +90,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                     "（可用 --dpi 指定）：{names}",
                                     "Resolution: {count} page(s) had no plausible dpi of their "
                                     "own and were read at {dpi} dpi (set it with --dpi): {names}"),
+    "retouch.dpi_size": ("分辨率：{count} 页的整张纸占满画面，像素正好是常用纸张在常用分辨率下的尺寸，"
+                         "文件记录的分辨率与之不符或未记录，按像素推定的分辨率处理（{dpis}）：{names}",
+                         "Resolution: {count} page(s) whose sheet fills the frame are exactly a "
+                         "usual paper size at a usual dpi that their file does not say; read at "
+                         "that dpi ({dpis}): {names}"),
     "retouch.dpi_option": ("分辨率：{count} 页按 --dpi {dpi} 处理（不看文件记录的分辨率）",
                            "Resolution: {count} page(s) read at --dpi {dpi} (the files' own dpi "
                            "not used)"),
