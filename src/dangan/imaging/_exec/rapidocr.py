@@ -9,6 +9,10 @@ detector allocates and faults in tens of MB of activations on every run, a third
 CPU time (the same outputs, bit for bit; the memory stays held at the detector's peak). The
 detector's input is normalised by table lookup (the same floats).
 The recogniser reads one crop per run (``REC_BATCH``): cheaper than batches on one thread.
+The three models run with hardswish written as one operator and (detector and recogniser) their
+learnable affine steps folded into the convolutions beside them (``onnx_fold``, made in memory
+from the shipped files at load): each about a fifth cheaper, the same boxes, directions and
+readings (outputs within about 10⁻⁴).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ REC_SHAPE = (3, 48, 96)  # a batch is as wide as its widest crop (no padding to 
 DET_CONFIG = {"limit_side_len": 2000, "limit_type": "max", "mean": [0.5, 0.5, 0.5],
               "std": [0.5, 0.5, 0.5], "thresh": 0.3, "box_thresh": 0.5, "max_candidates": 1000,
               "unclip_ratio": 1.6, "use_dilation": True, "score_mode": "fast"}
+FOLDED = (DET_MODEL, CLS_MODEL, REC_MODEL)  # run as onnx_fold rewrites them
 # One crop per run: on one thread the recogniser spends about a third less CPU per crop read
 # alone than in batches of 8 of the same width, and a narrow crop is not padded to a wide one.
 REC_BATCH = 1
@@ -48,10 +53,13 @@ def _session(model: str) -> dict[str, Any]:
             "use_cuda": False, "use_dml": False}
 
 
-def _ort_session(model: str) -> Any:
+def _ort_session(model: str, folded: bool = True) -> Any:
     """An ONNX Runtime session for ``model`` as RapidOCR makes it (one thread each way, every
-    graph optimisation, the CPU provider), but with the CPU memory arena."""
+    graph optimisation, the CPU provider), but with the CPU memory arena and, for the models
+    in ``FOLDED`` unless ``folded`` is false, the network as ``onnx_fold`` rewrites it."""
     import onnxruntime as ort
+
+    from dangan.imaging._exec.onnx_fold import fold
 
     so = ort.SessionOptions()
     so.log_severity_level = 4
@@ -60,8 +68,11 @@ def _ort_session(model: str) -> Any:
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
+    path = _session(model)["model_path"]
+    source: str | bytes = (fold(Path(path).read_bytes()).model if folded and model in FOLDED
+                           else path)
     return ort.InferenceSession(
-        _session(model)["model_path"], sess_options=so,
+        source, sess_options=so,
         providers=[("CPUExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"})])
 
 
