@@ -28,6 +28,7 @@ from dangan.samples import generate_set
 from dangan.services import claims, fixity, intake
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
+from dangan.services.retouch import fix
 from dangan.storage.atomic import TMP_PREFIX
 from workflow.helpers import line_to
 
@@ -147,8 +148,24 @@ def test_a_worker_killed_mid_batch_leaves_every_page_done_once(
             StoredFile.area == "retouched").group_by(StoredFile.page_id)).all()
         assert len(rows) == pages and {n for _p, n in rows} == {1}
         assert all("retouch" in (p.metrics or {}) for p in s.scalars(select(Page)))
+        codes = list(s.scalars(select(Volume.archive_code).order_by(Volume.archive_code)))
+    # the first volume's second page bears a seal and a page number, no line of text: its
+    # orientation is left to a person, and its volume waits at 修图 until one looked
+    held = fix.still_held(ctx, codes[0])
+    assert [p.page_no for p in held] == [2] and fix.still_held(ctx, codes[1]) == []
+    assert codes[0] in " ".join(output.decode().split())
+    with ctx.transaction() as s:
+        assert dict(s.execute(select(Volume.archive_code, Volume.stage)).all()) == {
+            codes[0]: wf.RETOUCH, codes[1]: wf.INDEX}
+    fix.accept_pages(ctx, resolve_actor(ctx, "赵修"), codes[0], [2], "看过：印章页，方向无误")
+    again = subprocess.run([str(BIN / "dangan"), "retouch", "-p", str(ctx.home), "--scheduler",
+                            address, "-w", "赵修"], capture_output=True, timeout=120)
+    assert again.returncode == 0, again.stdout.decode() + again.stderr.decode()
+    assert len(_retouched(ctx)) == pages  # nothing done twice: the rerun only signs
+    with ctx.transaction() as s:
         assert set(s.scalars(select(Volume.stage))) == {wf.INDEX}
-    assert _count(ctx, StageEvent.kind == wf.EVENT_RETOUCH_RECORD) == 2  # one per volume
+    # one per volume, and the page accepted by hand (recorded as the retouch record it is)
+    assert _count(ctx, StageEvent.kind == wf.EVENT_RETOUCH_RECORD) == 3
     signed = (StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == wf.RETOUCH)
     assert _count(ctx, *signed, StageEvent.volume_id.is_not(None)) == 2  # each volume once
     assert _count(ctx, *signed, StageEvent.volume_id.is_(None)) == 1  # and the batch once

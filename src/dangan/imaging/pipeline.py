@@ -315,16 +315,20 @@ def _fills_frame(plan: PagePlan) -> bool:
 
 
 def _dpi_against_size(plan: PagePlan, grey: np.ndarray, dpi: float, opts: RetouchOptions,
-                      report: PageReport, half_grey: np.ndarray | None
+                      report: PageReport, half_grey: np.ndarray | None, scan_dpi: int
                       ) -> tuple[PagePlan, float, RetouchOptions]:
     """The dpi read (the file's tag, or the fallback) makes no usual paper size of pixels
     that are exactly one at another usual dpi (A4 at 200 dpi tagged 300, A4 at 300 dpi
     untagged): where the sheet fills the frame the frame is the sheet, and the pixels' dpi is
     read instead (the page analysed again at it). Beside a bed the frame is the scanner's
     window of any size (a frame of A4 at 200 dpi with its bed is often near A5 at 300): a tag
-    is believed, and a fallback, a guess, is flagged ``dpi_uncertain``."""
+    is believed, and a fallback, a guess, is flagged ``dpi_uncertain``. A tag yields only to
+    the scan dpi (``scan_dpi``: the project's, or the fallback): pixels that are A4 at 150
+    dpi tagged 200 in a 200 dpi project are a sheet of their own size at 200, as tagged."""
     sized = size_dpi(dpi, grey.shape)
     if sized is None or report.dpi_source not in (c.DPI_FILE, c.DPI_FALLBACK):
+        return plan, dpi, opts
+    if report.dpi_source == c.DPI_FILE and sized[1] != scan_dpi:
         return plan, dpi, opts
     if not _fills_frame(plan):
         if report.dpi_source == c.DPI_FALLBACK:
@@ -344,6 +348,7 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     """Retouch decoded pixels read at ``dpi``; ``sure_dpi`` False: the dpi is the file's tag
     or a fallback, checked against the size of the sheet it makes and against the pixels'
     own size (``_dpi_against_size``)."""
+    scan_dpi = opts.dpi  # the project's scan dpi, ``--dpi``'s default or the fallback
     if round(dpi) != opts.dpi:  # the file's own resolution rules this page
         opts = replace(opts, dpi=round(dpi))
     rgb = pixels if pixels.ndim == 3 else None
@@ -355,7 +360,8 @@ def retouch_pixels(pixels: np.ndarray, dpi: float, opts: RetouchOptions, report:
     half_grey = cv2.cvtColor(half, cv2.COLOR_RGB2GRAY) if half is not None else None
     plan = analyse(grey, dpi, opts, half_grey)
     if not sure_dpi:
-        plan, dpi, opts = _dpi_against_size(plan, grey, dpi, opts, report, half_grey)
+        plan, dpi, opts = _dpi_against_size(plan, grey, dpi, opts, report, half_grey,
+                                            scan_dpi)
     if not sure_dpi and DPI_UNCERTAIN not in report.review:
         _check_sheet_size(report, plan, grey.shape, dpi)
     unsure = DPI_UNCERTAIN in report.review
