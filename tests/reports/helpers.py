@@ -3,10 +3,11 @@ written through the models (the reports only read these rows)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dangan.db.models import (
     BorrowBatch,
@@ -163,3 +164,14 @@ def pay_line(ctx: ProjectContext, *, inspector: bool = False) -> Line:
     line.mentor("小李", "老张", date(2026, 11, 20))
     line.items("V1", 4)
     return line
+
+
+def until_waiting_on_a_lock(ctx: ProjectContext, thread: threading.Thread) -> None:
+    """PostgreSQL: return once some transaction waits for an advisory lock (or ``thread``
+    has ended)."""
+    with ctx.engine.connect() as watch:
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                       "AND locktype = 'advisory'")
+        while thread.is_alive() and not watch.execute(waiting).scalar():
+            watch.rollback()
+            thread.join(0.05)

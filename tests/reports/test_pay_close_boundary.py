@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, PayLine, PayPeriod, StageEvent, Volume
@@ -23,7 +23,7 @@ from dangan.reports import pay
 from dangan.reports.common import Period, parse_period
 from dangan.reports.pay import PayReport, close_period, pay_report
 from dangan.services.project import ProjectContext
-from reports.helpers import Line, at, pay_line
+from reports.helpers import Line, at, pay_line, until_waiting_on_a_lock
 from reports.test_pay import DEC, LATER, NOV, seed_november
 
 JAN = parse_period("2027-01")
@@ -190,12 +190,7 @@ def test_a_sign_off_written_before_the_close_and_committed_while_it_reads_is_pai
 
     closing = threading.Thread(target=close)
     closing.start()
-    with line.ctx.engine.connect() as watch:  # until the close waits for the sign-off (or ended)
-        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                       "AND locktype = 'advisory'")
-        while closing.is_alive() and not watch.execute(waiting).scalar():
-            watch.rollback()
-            closing.join(0.05)
+    until_waiting_on_a_lock(line.ctx, closing)  # until the close waits for the sign-off (or ended)
     pending.commit()
     pending.close()
     closing.join()

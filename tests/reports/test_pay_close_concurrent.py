@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import PayPeriod
@@ -20,7 +20,7 @@ from dangan.errors import StateError
 from dangan.reports import pay
 from dangan.reports.pay import close_period
 from dangan.services.project import ProjectContext
-from reports.helpers import Line, pay_line
+from reports.helpers import Line, pay_line, until_waiting_on_a_lock
 from reports.test_pay import DEC, LATER, NOV, seed_november
 
 
@@ -63,12 +63,7 @@ def test_an_earlier_period_closing_while_a_later_one_closes_is_refused(
     assert paused.wait(30)
     november = threading.Thread(target=close, args=("nov", NOV))
     november.start()
-    with line.ctx.engine.connect() as watch:  # until November's close waits (or has ended)
-        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                       "AND locktype = 'advisory'")
-        while november.is_alive() and not watch.execute(waiting).scalar():
-            watch.rollback()
-            november.join(0.05)
+    until_waiting_on_a_lock(line.ctx, november)  # until November's close waits (or has ended)
     go_on.set()
     december.join(60)
     november.join(60)
