@@ -70,6 +70,7 @@ class _Source:
     page_no: int | None
     rel: str  # relative to the storage root
     recorded: bool = False  # retouched file and metrics already recorded
+    hand_fixed: bool = False  # replaced by a person (``fix``): never redone, even by force
 
 
 def options_for(ctx: ProjectContext) -> RetouchOptions:
@@ -106,12 +107,15 @@ def _sources(ctx: ProjectContext, batch: str | None, opts: RetouchOptions) -> li
         done = {path for path, _page in retouched}
         # a page replaced by hand is recorded under its new version's name (``fix``)
         hand_fixed = {page for _path, page in retouched if page is not None}
-        return [_Source(v.id, v.archive_code, p.id if p else None, p.page_no if p else None,
-                        f.path, (_target(f.path, opts) in done
-                                 or (p is not None and p.id in hand_fixed
-                                     and "hand_fixed" in (p.metrics or {})))
-                        and bool(p is None or (p.metrics or {}).get("retouch")))
-                for v, f, p in rows]
+        sources = []
+        for v, f, p in rows:
+            by_hand = p is not None and p.id in hand_fixed and "hand_fixed" in (p.metrics or {})
+            measured = bool(p is None or (p.metrics or {}).get("retouch"))
+            sources.append(_Source(v.id, v.archive_code, p.id if p else None,
+                                   p.page_no if p else None, f.path,
+                                   (_target(f.path, opts) in done or by_hand) and measured,
+                                   by_hand and measured))
+        return sources
 
 
 def _target(rel: str, opts: RetouchOptions) -> str:
@@ -213,7 +217,7 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     redo = _written_unrecorded(ctx, [s for s in sources if not s.recorded], opts)
     area = _url(ctx, Area.RETOUCHED.value)  # made by init: never recreated by a page's write
     tasks = [PageTask(_url(ctx, s.rel), _url(ctx, _target(s.rel, opts)), s.rel, opts,
-                      force or not s.recorded, within=area)
+                      (force and not s.hand_fixed) or not s.recorded, within=area)
              for s in sources]
     recorder = _Recorder(ctx, sources, opts, actor, _request_digest(opts, batch, force),
                          progress)
