@@ -4,15 +4,23 @@ kept. A sample of items is named as items, with their pages."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dangan.db.models import Rework
 from dangan.domain import workflow as wf
 from dangan.i18n import defect_label, t
+from dangan.services import indexing
+from dangan.services.engine import resolve_actor
 from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, login
 from web.test_qc_desk import _claim_and_draw, _items_one_per_volume, at_qc  # noqa: F401
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "indexing"))
+from dangan_index_fixtures import write_catalogue
 
 
 def test_a_duplicate_defect_is_refused_on_the_page_with_the_form_kept(
@@ -72,3 +80,31 @@ def test_an_early_reinspection_is_refused_on_the_qc_desk(app_client: TestClient,
                            headers={"Accept": "application/json"})
     assert json.status_code == 409 and json.json()["key"] == early.text.split(
         'data-key="', 1)[1].split('"', 1)[0]
+
+
+
+def test_a_refused_verdict_keeps_its_remark(app_client: TestClient, line: Line,
+                                            tmp_path: Path) -> None:
+    """A verdict refused with the form still there (a catalogue imported again after the
+    draw: ``qc.sample_stale``) shows the desk again with the remark as typed."""
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    volumes = to_stage(line, code, wf.QC)
+    codes = [v.archive_code for v in volumes]
+    indexer = resolve_actor(line.ctx, "钱标")
+
+    def catalogue(name: str, ranges: list[str]) -> Path:
+        return write_catalogue(tmp_path / name, [[c, "案卷", "1997", "永久", len(ranges), 3]
+                                                 for c in codes],
+                               [[c, k, "", "某某法院", f"第{k}件", "19970630", r, ""]
+                                for c in codes for k, r in enumerate(ranges, 1)])
+
+    indexing.import_catalogue(line.ctx, indexer, [catalogue("目录.xlsx", ["1-3"])])
+    csrf = _claim_and_draw(app_client, code)
+    indexing.import_catalogue(line.ctx, indexer, [catalogue("改.xlsx", ["1-2", "3"])],
+                              replace=True, correction="分件有误")
+    refused = app_client.post(f"/qc/{code}/decide",
+                              data={"csrf_token": csrf, "remarks": "抽检完毕，第3卷需复查"})
+    assert refused.status_code == 409
+    assert 'data-key="qc.sample_stale"' in refused.text and "<h1>出错了" not in refused.text
+    assert 'value="抽检完毕，第3卷需复查"' in refused.text

@@ -70,6 +70,7 @@ MESSAGES.update({
     "web_images.qc.to_verify": ("待复检的返工", "Reworks to re-inspect"),
     "web_images.qc.verify": ("复检通过", "Verified"),
     "web_images.qc.verify_remarks": ("复检备注（可不填）", "Remark (optional)"),
+    "web_images.qc.decide_remarks": ("判定备注", "Verdict remark"),
     "web_images.qc.verified": ("返工 {id} 已复检。", "Rework {id} verified."),
     "web_images.qc.reject": ("复检不通过", "Reject"),
     "web_images.qc.reject_reason": ("仍有的问题", "What is still wrong"),

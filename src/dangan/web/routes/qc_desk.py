@@ -236,7 +236,14 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
 
     if again := await retried_signoff_page(request, account, code, stage, shown_again):
         return again
-    verdict = await act(request, account, lambda actor: qc.decide(ctx, actor, code, remarks))
+    try:
+        verdict = await act(request, account,
+                            lambda actor: qc.decide(ctx, actor, code, remarks))
+    except DanganError as exc:  # refused (sample not finished, not claimed…): remark kept
+        if wants_json(request) or isinstance(exc, NotFoundError):
+            raise
+        return _desk_refused(request, ctx, account, code, exc,
+                             typed={"decide": True, "remarks": remarks})
     key = "web_images.qc.passed" if verdict.passed and verdict.batch_advanced else \
         "web_images.qc.failed"
     inspected = qc.inspected_words(verdict.sampled, verdict.outside, verdict.unit)
