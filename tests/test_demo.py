@@ -76,6 +76,19 @@ def test_demo_runs_the_whole_line(tmp_path: Path) -> None:
     from workflow.test_engine import assert_every_signature_is_a_registered_claimant
 
     assert_every_signature_is_a_registered_claimant(ctx)
+    # the 审计 page names every event and every recorded datum of the line in the reader's
+    # language (a label in the catalogue, both languages): no raw kind or key
+    from dangan.i18n import catalogue
+    from dangan.web.routes import audit
+
+    with ctx.transaction() as s:
+        events = [(e.kind, dict(e.data or {})) for e in s.scalars(select(StageEvent))]
+    unnamed = {kind for kind, _d in events if f"workflow.event.{kind}" not in catalogue()
+               and f"web_forms.event.{kind}" not in catalogue()}
+    unnamed |= {key for _k, data in events for key in data
+                if f"web_forms.data.{key}" not in catalogue()}
+    assert unnamed == set()
+    assert ("缺页", "是") in audit.details({"missing_pages": True})
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:

@@ -146,6 +146,8 @@ def _said(value: object) -> str:
         if pair is not None:  # recorded without its parameters: their places shown as …
             return re.sub(r"\{[^{}]*\}", "…", pair[1] if current_language() == "en" else pair[0])
         return value
+    if isinstance(value, bool):
+        return t("web_forms.yes") if value else t("web_forms.no")
     if isinstance(value, list | tuple):
         return "、".join(_said(v) for v in value)
     if isinstance(value, dict):
