@@ -102,6 +102,15 @@ MESSAGES.update({
     "records.sort.save": ("保存整理记录", "Save the record"),
     "records.sort.saved": ("已记录案卷 {code}：编页 {pages} 页，照片 {photos} 张。",
                            "Recorded volume {code}: {pages} pages numbered, {photos} photos."),
+    "records.sort.photos_saved": ("已存照片 {count} 张（保留；勾选的删除，记入更正）",
+                                  "{count} photos saved (kept; the ones ticked are removed, "
+                                  "recorded in the correction)"),
+    "records.sort.remove_photo": ("删除照片 {name}", "Remove photo {name}"),
+    "records.sort.photos_add": ("添加特殊装订照片", "Add photos of special bindings"),
+    "records.sort.history": ("更正记录：此前 {count} 条", "Corrections: {count} earlier records"),
+    "records.sort.history_row": ("{at} {person}：编页 {pages} 页；拆卷说明：{notes}；照片 {photos} 张；备注：{remarks}",
+                                 "{at} {person}: {pages} pages numbered; unbinding notes: "
+                                 "{notes}; {photos} photos; remarks: {remarks}"),
     "records.not_in_batch": ("案卷 {code} 不在小批次 {batch} 中", "Volume {code} is not in work batch {batch}"),
     "records.photo_size": ("照片 {name} 为空或超过 {max} MB", "Photo {name} is empty or over {max} MB"),
     "records.too_many_photos": ("一次最多上传 {max} 张照片", "At most {max} photos at a time"),

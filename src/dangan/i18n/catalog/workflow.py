@@ -127,6 +127,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sort.bad_page_count": ("编页数必须大于 0，实际为 {value}", "Pages numbered must be positive, got {value}"),
     "sort.record_missing": ("{count} 卷还没有整理记录（拆卷/编页码）", "{count} volume(s) have no sorting record yet"),
     "sort.recorded": ("已记录整理：{code} 编页 {pages} 页", "Sorting recorded: {code}, {pages} pages numbered"),
+    "sort.record_changed": ("案卷 {code} 的整理记录在此页打开后已另行保存：本次更正未保存，请查看最新记录后再改",
+                            "The sorting record of volume {code} was saved again after this page "
+                            "was opened: this correction was not saved; check the latest record, "
+                            "then correct it"),
+    "sort.photo_not_in_record": ("案卷 {code} 的整理记录中没有照片 {photo}：整理记录未保存",
+                                 "Volume {code}'s sorting record has no photo {photo}: sorting "
+                                 "record not saved"),
+    # the registered count (the client's list) against the pages numbered, as
+    # volumes.page_differs_row says it against the pages scanned (dangan status)
+    "sort.page_differs": ("登记 {registered} 页，编页 {numbered} 页，请与委托方核对",
+                          "{registered} pages registered, {numbered} numbered: check with the "
+                          "client"),
     "rebind.accepted_missing": ("其中 {count} 卷缺页仍装订（已记入案卷历史）：{codes}；原因：{reason}",
                                 "Of these, {count} volume(s) rebound with pages missing (recorded in "
                                 "their history): {codes}; reason: {reason}"),

@@ -45,6 +45,10 @@ Binder = Annotated[sec.Account, Depends(require_role(wf.BINDER))]
 Text = Annotated[str, Form(max_length=2000)]
 MAX_PHOTO = 20 * 1024 * 1024
 MAX_PHOTOS = 20
+MAX_TEXT = 2000  # the notes and remarks of a sort record
+MAX_PAGES = 100_000
+MAX_TYPED = 200_000  # what a form field may bring back to be shown again (then refused)
+Typed = Annotated[str, Form(max_length=MAX_TYPED)]
 
 
 def _to(path: str, message: str) -> Response:
@@ -54,18 +58,33 @@ def _to(path: str, message: str) -> Response:
 
 
 def sort_rows(ctx: ProjectContext, code: str) -> list[dict[str, object]]:
-    """The batch's volumes with their latest sort record (empty when none yet)."""
+    """The batch's volumes with their sort record in force (``record``: its data, empty when
+    none yet; ``record_id``), the earlier records it corrects (``history``, newest first) and
+    the warning when the pages numbered differ from the registered count (``page_differs``)."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, code)
         rows: list[dict[str, object]] = []
         for v in session.scalars(select(Volume).where(Volume.work_batch_id == batch.id)
                                  .order_by(Volume.id)):
-            data = session.scalar(select(StageEvent.data).where(
+            events = list(session.scalars(select(StageEvent).where(
                 StageEvent.volume_id == v.id, StageEvent.kind == wf.EVENT_SORT_RECORD)
-                .order_by(StageEvent.id.desc()).limit(1))
+                .order_by(StageEvent.at.desc(), StageEvent.id.desc())))
+            data = dict(events[0].data or {}) if events else None
             rows.append({"archive_code": v.archive_code, "title": v.title,
-                         "expected_pages": v.expected_pages, "record": data})
+                         "expected_pages": v.expected_pages, "record": data,
+                         "record_id": events[0].id if events else None,
+                         "remarks": events[0].remarks if events else "",
+                         "photos": [{"ref": ref, "name": _photo_name(str(ref))}
+                                    for ref in (data or {}).get("special_binding_photos") or []],
+                         "page_differs": rebind.page_differs(data, v.expected_pages),
+                         "history": [{"at": e.at, "person": e.person, "remarks": e.remarks,
+                                      "data": dict(e.data or {})} for e in events[1:]]})
         return rows
+
+
+def _photo_name(ref: str) -> str:
+    """A stored photo as the page names it: its file name in 过程记录/整理照片."""
+    return ref.split("#", 1)[0].rsplit("/", 1)[-1]
 
 
 @router.get("/sort/{code}")
@@ -94,7 +113,8 @@ async def _read_photos(files: list[UploadFile]) -> list[tuple[str, bytes]]:
 
 def _record_with_photos(ctx: ProjectContext, actor: Actor, archive_code: str,
                         uploads: list[tuple[str, bytes]], pages_numbered: int,
-                        unbind_notes: str, remarks: str) -> int:
+                        unbind_notes: str, remarks: str, *, remove_photos: list[str],
+                        based_on: int | None) -> int:
     """Hand the uploads to ``rebind.record_sorting`` as files (the CLI's path: each is checked
     to be a JPEG/PNG/TIFF image, then stored with its SHA-256); a refusal names the uploaded
     file, not the temporary copy."""
@@ -105,45 +125,93 @@ def _record_with_photos(ctx: ProjectContext, actor: Actor, archive_code: str,
             path.write_bytes(data)
             names[str(path)] = name
         try:
-            return rebind.record_sorting(ctx, actor, archive_code, pages_numbered,
-                                         unbind_notes=unbind_notes, remarks=remarks,
-                                         photo_files=list(names))
+            return rebind.record_sorting(
+                ctx, actor, archive_code, pages_numbered, unbind_notes=unbind_notes,
+                remarks=remarks, photo_files=list(names), remove_photos=remove_photos,
+                based_on=based_on,
+                # a form filled from the record: its notes box emptied is the notes cleared
+                clear_notes=based_on is not None and not unbind_notes.strip())
         except InputError as exc:
             if exc.params.get("path") in names:
                 exc.params["path"] = names[exc.params["path"]]
             raise
 
 
+def _form_refusal(pages_numbered: str, unbind_notes: str, remarks: str
+                  ) -> tuple[int, tuple[str, InputError] | None]:
+    """The page count as a number, or the field refused and why (the form is shown again
+    with what was typed, the reason beside the field — not the bare error page)."""
+    for name, value in (("unbind_notes", unbind_notes), ("remarks", remarks)):
+        if len(value) > MAX_TEXT:
+            label = t("records.sort.notes") if name == "unbind_notes" else t("web.tasks.remarks")
+            return 0, (name, InputError("web.invalid.string_too_long", field=label,
+                                        max_length=MAX_TEXT))
+    label = t("records.sort.pages")
+    if not pages_numbered.strip():
+        return 0, ("pages_numbered", InputError("web.invalid.missing", field=label))
+    try:
+        pages = int(pages_numbered.strip())
+    except ValueError:
+        return 0, ("pages_numbered", InputError("web.invalid.int", field=label))
+    if pages < 1:
+        return 0, ("pages_numbered", InputError("sort.bad_page_count", value=pages))
+    if pages > MAX_PAGES:
+        return 0, ("pages_numbered", InputError("web.invalid.less_than_equal", field=label,
+                                                le=MAX_PAGES))
+    return pages, None
+
+
 @router.post("/sort/{code}/{archive_code:path}")
 async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
                       archive_code: str,
-                      pages_numbered: Annotated[int, Form(ge=1, le=100_000)],
-                      unbind_notes: Text = "", remarks: Text = "",
+                      pages_numbered: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+                      unbind_notes: Typed = "", remarks: Typed = "",
+                      record_id: Annotated[int | None, Form()] = None,
+                      remove_photos: Annotated[list[str] | None, Form()] = None,
                       photos: Annotated[list[UploadFile] | None, Form()] = None) -> Response:
+    """Save a volume's sort record, or correct it. The form is filled from the record in
+    force and sends its id (``record_id``): then an emptied notes box clears the notes and
+    the photos ticked are removed (``remove_photos``); a form without it (an older page)
+    never clears or removes anything (``rebind.record_sorting``'s rule)."""
     await require_stage_role(request, account, code)
-    typed = {"archive_code": archive_code, "pages_numbered": pages_numbered,
-             "unbind_notes": unbind_notes, "remarks": remarks}
+    typed: dict[str, Any] = {"archive_code": archive_code, "pages_numbered": pages_numbered,
+                             "unbind_notes": unbind_notes, "remarks": remarks,
+                             "remove_photos": remove_photos or [], "field": ""}
+    pages, refused = _form_refusal(pages_numbered, unbind_notes, remarks)
     try:
+        if refused is not None:
+            typed["field"], exc = refused
+            raise exc
         uploads = await _read_photos(photos or [])
 
         def work(actor: Actor) -> int:
             _check_in_batch(ctx, code, archive_code, actor)
-            return _record_with_photos(ctx, actor, archive_code, uploads, pages_numbered,
-                                       unbind_notes, remarks)
+            return _record_with_photos(ctx, actor, archive_code, uploads, pages, unbind_notes,
+                                       remarks, remove_photos=remove_photos or [],
+                                       based_on=record_id)
 
         await act(request, account, work)
     except DanganError as exc:
         if wants_json(request):
             raise
+        if exc.key.startswith("sort.photo") or exc.key.startswith("records.photo"):
+            typed["field"] = typed["field"] or "photos"
         from dangan.services.batches import work_batch_info  # as sort_page
 
         # the form again with what was typed and why (a photo must be chosen again)
         return render(request, "records/sort.html", status_code=exc.http_status,
                       batch=work_batch_info(ctx, code), rows=sort_rows(ctx, code),
                       is_sorter=account.has(wf.SORTER), typed=typed, error=exc)
-    return _to(f"/records/sort/{quote(code, safe='')}",
-               t("records.sort.saved", code=archive_code, pages=pages_numbered,
-                 photos=len(uploads)))
+    with ctx.transaction() as session:
+        volume = ws.volume_by_code(session, ctx.project_id, archive_code)
+        saved = rebind.latest_sort_record(session, volume.id)
+        data = dict(saved.data or {}) if saved is not None else {}
+        registered = volume.expected_pages
+    said = t("records.sort.saved", code=archive_code, pages=pages,
+             photos=len(data.get("special_binding_photos") or []))
+    if warning := rebind.page_differs(data, registered):
+        said = f"{said} {warning}"
+    return _to(f"/records/sort/{quote(code, safe='')}", said)
 
 
 def _check_in_batch(ctx: ProjectContext, code: str, archive_code: str, actor: Actor) -> None:
