@@ -1,4 +1,5 @@
-"""A page a retoucher replaced by hand is never redone by a run, not even with ``--force``.
+"""A page a retoucher replaced by hand is never redone by a run, not even with ``--force``;
+and a replacement must be a change.
 
 ``--force`` redoes the engine's own pages from the masters; a hand-fixed version is a person's
 work, recorded with who and when (``services.retouch.fix``). Redoing it from the master would
@@ -8,17 +9,23 @@ write the engine's output beside it, record that as the page's retouched file an
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
+from cli.runner import dangan
 from dangan.compute.executors import InProcessExecutor
 from dangan.db.models import Page, StoredFile
+from dangan.errors import ConflictError
+from dangan.i18n import t
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext, open_project
 from dangan.services.retouch import fix
 from dangan.services.retouch import project as retouch_project
 from dangan.storage.areas import Area
 from web.images import add_image_accounts, text_page_jpeg, to_stage
-from web.support import Line
+from web.support import Line, build_line
 
 
 def _no_orientation(ctx: ProjectContext) -> ProjectContext:
@@ -69,3 +76,39 @@ def test_force_keeps_a_hand_fixed_page(line: Line) -> None:
         assert page is not None and page.metrics["hand_fixed"]["by"] == "赵修"
     assert [p for p, _s in _retouched(ctx, engine_page)] == [p for p, _s in before_engine_page]
 
+
+
+def test_a_replacement_identical_to_the_page_is_refused(project: ProjectContext,
+                                                       tmp_path: Path) -> None:
+    """A "fixed" file byte for byte the current retouched page is no fix: refused (it would
+    settle the page's findings and close a rework with nothing changed), nothing recorded."""
+    from dangan.domain import workflow as wf
+    from dangan.services import engine
+
+    line = build_line(project)
+    line.ctx = _no_orientation(project)
+    ctx = line.ctx
+    add_image_accounts(ctx)
+    code = line.batches[0]
+    first, _second = to_stage(line, code, wf.RETOUCH, pages=2)
+    engine.claim(ctx, resolve_actor(ctx, "赵修"), code)
+    retoucher = resolve_actor(ctx, "赵修")
+    retouch_project.run(ctx, InProcessExecutor(), batch=code)
+    with ctx.transaction() as session:
+        page_id = session.scalar(select(Page.id).where(Page.volume_id == first.volume_id,
+                                                       Page.page_no == 1))
+    assert page_id is not None
+    [(path, sha)] = _retouched(ctx, page_id)
+    same = ctx.storage.read_bytes(path)
+    with pytest.raises(ConflictError) as refused:
+        fix.replace_page(ctx, retoucher, first.archive_code, 1, same)
+    assert refused.value.key == "retouch_fix.unchanged"
+    assert refused.value.params == {"volume": first.archive_code, "page": 1}
+    assert _retouched(ctx, page_id) == [(path, sha)]
+    copy = tmp_path / "0001-原样.jpg"
+    copy.write_bytes(same)
+    cli = dangan("page", "replace", first.archive_code, str(copy), "--page", "1",
+                 "-p", str(ctx.home), "-w", "赵修")
+    assert cli.returncode == 6, cli.stderr
+    assert t("retouch_fix.unchanged", volume=first.archive_code, page=1) in cli.stderr
+    assert _retouched(ctx, page_id) == [(path, sha)]

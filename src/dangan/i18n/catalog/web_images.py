@@ -114,6 +114,8 @@ MESSAGES.update({
     "retouch_fix.no_page": ("案卷 {volume} 没有第 {page} 页。", "Volume {volume} has no page {page}."),
     "retouch_fix.bad_file": ("上传的文件不是可用的图像（{detail}）。",
                              "The uploaded file is not a usable image ({detail})."),
+    "retouch_fix.unchanged": ("上传的文件与案卷 {volume} 第 {page} 页现有的修图结果完全相同（SHA-256 一致），不是修改后的版本；若此页无需修改，请用“接受此页”并写明原因。",
+                              "The file is byte for byte the current retouched page {page} of volume {volume} (same SHA-256), not a fixed version; if the page needs no change, accept it as it is with a reason."),
     "retouch_fix.write_mismatch": ("写入后校验不符：{path}", "Checksum differs after writing: {path}"),
     "web_images.nav.retouch": ("修图台", "Retouch desk"),
     "web_images.retouch.title": ("修图台", "Retouch desk"),

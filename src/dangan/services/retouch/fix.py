@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, Page, Rework, StageEvent, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
-from dangan.errors import InputError, NotFoundError, StateError
+from dangan.errors import ConflictError, InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
@@ -112,6 +112,11 @@ def replace_page(ctx: ProjectContext, actor: Actor, archive_code: str, page_no: 
         _may_retouch(session, actor, volume)
         master = session.scalar(select(StoredFile).where(
             StoredFile.page_id == page.id, StoredFile.area == Area.SCANNED.key))
+        current = session.scalar(select(StoredFile.sha256).where(
+            StoredFile.page_id == page.id, StoredFile.area == Area.RETOUCHED.key))
+        if current and current == sha256_bytes(data):
+            # the page as it is: no fix, and no way to settle a finding or close a rework
+            raise ConflictError("retouch_fix.unchanged", volume=archive_code, page=page_no)
         # beside the retouched pages, mirroring the master's folder (never in 已扫描)
         folder = posixpath.basename(posixpath.dirname(master.path)) if master else \
             (volume.folder_name or archive_code)
