@@ -146,3 +146,31 @@ def test_remove_and_cancel_from_the_command_line(project: ProjectContext) -> Non
         main_run()
     assert exited.value.code == 7
     assert "已登记借卷批次 2：3 卷" in run("borrow", "create", "--next", "3", "-w", "王借")
+
+
+def test_a_volume_borrowed_again_is_taken_off_back_to_its_return(project: ProjectContext) -> None:
+    from dangan.services import qc, reborrow
+    from workflow.test_reborrow import _returned
+
+    ctx = project
+    code, other, _fresh = _returned(ctx)
+    clerk, inspector = resolve_actor(ctx, "王借"), resolve_actor(ctx, "孙检")
+    for c in (code, other):
+        assert qc.record_defect(ctx, inspector, c, "blurred", page_no=4).needs_paper
+    again = borrow.create_borrow_batch(ctx, clerk, [code, other])  # 再借, not yet out
+    listed_on = _volume(ctx, code)[1]
+    after = borrow.remove_from_borrow(ctx, clerk, again.no, code, "架上未找到")
+    assert [r.archive_code for r in after.rows] == [other]
+    stage, held = _volume(ctx, code)
+    assert stage == wf.DONE and held is not None and held != listed_on
+    with ctx.transaction() as s:
+        first = s.scalar(select(BorrowBatch.id).where(BorrowBatch.no == 1))
+    assert held == first  # back with the borrow batch it was returned with
+    assert borrow.cancel_borrow_batch(ctx, clerk, again.no, "改期") == 1
+    assert _volume(ctx, other) == (wf.DONE, first)
+    with ctx.transaction() as s:
+        offered = {c.archive_code for c in reborrow.candidates(s, ctx.project_id)}
+    assert {code, other} <= offered
+    _replays(ctx)
+    assert borrow.create_borrow_batch(ctx, clerk, [code]).volume_count == 1
+    _replays(ctx)
