@@ -125,6 +125,31 @@ def borrow_confirm(no: int = typer.Argument(..., metavar="NO"),
                            at=_time(info.borrowed_at), due=_time(info.due_at))))
 
 
+@borrow_app.command("remove")
+def borrow_remove(no: int = typer.Argument(..., metavar="NO"),
+                  code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
+                  reason: str = typer.Option(..., "--reason"),
+                  worker: str = worker_option("cli.opt.borrow_planner"),
+                  project: Path = Project) -> None:
+    """从尚未出库的借卷批次撤下一卷（须写明原因），该卷恢复为未借出。"""
+    from dangan.services.borrow import remove_from_borrow
+
+    remove_from_borrow(ctx := open_ctx(project), resolve_actor(ctx, worker), no, code, reason)
+    console.print(escape(t("borrow.removed", no=no, code=code.strip(), reason=reason.strip())))
+
+
+@borrow_app.command("cancel")
+def borrow_cancel(no: int = typer.Argument(..., metavar="NO"),
+                  reason: str = typer.Option(..., "--reason"),
+                  worker: str = worker_option("cli.opt.borrow_planner"),
+                  project: Path = Project) -> None:
+    """取消尚未出库的借卷批次（须写明原因），批次中的案卷恢复为未借出。"""
+    from dangan.services.borrow import cancel_borrow_batch
+
+    count = cancel_borrow_batch(ctx := open_ctx(project), resolve_actor(ctx, worker), no, reason)
+    console.print(escape(t("borrow.cancelled", no=no, reason=reason.strip(), count=count)))
+
+
 @borrow_app.command("problem")
 def borrow_problem(no: int = typer.Argument(..., metavar="NO"),
                    code: str = typer.Argument(..., metavar="ARCHIVE_CODE"),
@@ -167,6 +192,29 @@ def borrow_show(no: int = typer.Argument(..., metavar="NO"), project: Path = Pro
                       t(f"stage.{r.stage}"), escape(r.condition))
     console.print(table)
     _print_later_notes(info)
+    _print_remarks_and_removed(info)
+
+
+def _print_remarks_and_removed(info: BorrowBatchInfo) -> None:
+    """The remarks typed when confirming, the volumes taken off before confirming and the
+    batch's cancellation, as the audit trail records them."""
+    from dangan.export.borrow_register import fmt_time
+
+    for key, text in (("borrow.confirm_remarks", info.confirm_remarks),
+                      ("borrow.return_remarks", info.return_remarks)):
+        if text:
+            console.print(escape(t("borrow.remarks_line", label=t(key), text=text)))
+    volumes = [r for r in info.removed if r.archive_code]
+    if volumes:
+        console.print(escape(t("borrow.removed_title")))
+        for r in volumes:
+            console.print("  " + escape(t("borrow.removed_line", code=r.archive_code,
+                                          title=r.title, reason=r.reason, person=r.person,
+                                          at=fmt_time(r.at))))
+    for r in info.removed:
+        if not r.archive_code:
+            console.print(escape(t("borrow.cancelled_line", reason=r.reason, person=r.person,
+                                   at=fmt_time(r.at))))
 
 
 def _print_later_notes(info: BorrowBatchInfo) -> None:

@@ -24,6 +24,24 @@ class RegisterRow:
 
 
 @dataclass(frozen=True)
+class RemovedVolume:
+    """A volume taken off a borrow batch before it was confirmed (``cancel``: with the
+    whole batch cancelled), as the audit trail records it: it never left the shelf with this
+    batch. The cancellation itself is a line with no archive code."""
+
+    seq: int
+    archive_code: str
+    title: str
+    reason: str
+    person: str
+    at: datetime | None
+    cancel: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
 class BorrowBatchInfo:
     no: int
     status: str
@@ -42,10 +60,15 @@ class BorrowBatchInfo:
     remarks: str
     overdue: bool
     rows: list[RegisterRow] = field(default_factory=list)
+    # the remarks typed by the clerk when confirming the borrowing / the return
+    confirm_remarks: str = ""
+    return_remarks: str = ""
+    removed: list[RemovedVolume] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         d = self.__dict__.copy()
         d["rows"] = [r.to_dict() for r in self.rows]
+        d["removed"] = [r.to_dict() for r in self.removed]
         return d
 
 

@@ -109,6 +109,8 @@ EVENT_RELEASE = "release"  # a claim handed back
 EVENT_BORROW_LIST = "borrow_list"  # volume put on a borrow batch's register
 EVENT_BORROW_CONFIRM = "borrow_confirm"  # one side (clerk / archive staff) confirms the borrowing
 EVENT_BORROW_PROBLEM = "borrow_problem"  # problem found at borrowing, noted at once
+EVENT_BORROW_REMOVE = "borrow_remove"  # a volume taken off a borrow batch not yet confirmed
+EVENT_BORROW_CANCEL = "borrow_cancel"  # a borrow batch not yet confirmed cancelled
 EVENT_SPLIT = "batch_split"  # a work batch made from a borrow batch
 EVENT_SORT_RECORD = "sort_record"  # unbinding notes, special bindings photographed, pages numbered
 EVENT_SCAN_RECORD = "scan_record"  # ingest recorded a volume's pages (problems, warnings)
@@ -129,11 +131,11 @@ EVENT_WORK_WAIVED = "work_waived"  # a stage signed without its recorded work, w
 
 EVENT_KINDS: tuple[str, ...] = (
     EVENT_SIGNOFF, EVENT_CLAIM, EVENT_RELEASE, EVENT_BORROW_LIST, EVENT_BORROW_CONFIRM,
-    EVENT_BORROW_PROBLEM, EVENT_SPLIT, EVENT_SORT_RECORD, EVENT_DEFECT, EVENT_QC_SAMPLE,
-    EVENT_QC_DECISION, EVENT_REWORK_OPEN, EVENT_REWORK_DONE, EVENT_BINDING_AGREED,
-    EVENT_TRIAL_APPROVED, EVENT_RETURN_CONFIRM, EVENT_CORRECTION, EVENT_SCAN_RECORD,
-    EVENT_RETOUCH_RECORD, EVENT_CATALOGUE, EVENT_PACKAGE, EVENT_LOCAL_COPY_DELETED,
-    EVENT_WORK_WAIVED,
+    EVENT_BORROW_PROBLEM, EVENT_BORROW_REMOVE, EVENT_BORROW_CANCEL, EVENT_SPLIT,
+    EVENT_SORT_RECORD, EVENT_DEFECT, EVENT_QC_SAMPLE, EVENT_QC_DECISION, EVENT_REWORK_OPEN,
+    EVENT_REWORK_DONE, EVENT_BINDING_AGREED, EVENT_TRIAL_APPROVED, EVENT_RETURN_CONFIRM,
+    EVENT_CORRECTION, EVENT_SCAN_RECORD, EVENT_RETOUCH_RECORD, EVENT_CATALOGUE, EVENT_PACKAGE,
+    EVENT_LOCAL_COPY_DELETED, EVENT_WORK_WAIVED,
 )
 
 # --- statuses ---------------------------------------------------------------------------------
@@ -145,6 +147,7 @@ FINISHED = "done"
 BORROW_PLANNED = "planned"
 BORROW_OUT = "borrowed"
 BORROW_RETURNED = "returned"
+BORROW_CANCELLED = "cancelled"  # cancelled before confirming: no volume left the shelf
 
 # --- defects: which stage an error type arises in (QC sends it back there) -------------------
 # Declared in ``dangan.domain.registry``; these are the QC error types (DOMAIN.md).

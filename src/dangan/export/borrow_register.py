@@ -85,10 +85,13 @@ def signature_lines(info: BorrowBatchInfo, returning: bool) -> list[str]:
                 f"{t('workflow.form.archive_staff')}：{info.return_archive_staff or '________'}    "
                 f"{t('workflow.form.time')}：{fmt_time(info.return_confirmed_at) or '________'}",
                 f"{t('workflow.form.shelving_rule')}：{info.shelving_rule or '________'}"]
+    remarks = [t("borrow.remarks_line", label=t("borrow.confirm_remarks"),
+                 text=info.confirm_remarks)] if info.confirm_remarks else []
     return [f"{t('workflow.form.clerk')}：{info.clerk or '________'}    "
             f"{t('workflow.form.time')}：{fmt_time(info.borrowed_at) or '________'}",
             f"{t('workflow.form.archive_staff')}：{info.archive_staff or '________'}    "
-            f"{t('workflow.form.time')}：{fmt_time(info.archive_confirmed_at) or '________'}"]
+            f"{t('workflow.form.time')}：{fmt_time(info.archive_confirmed_at) or '________'}",
+            *remarks]
 
 
 def write_table_xlsx(path: Path, title: str, header: Sequence[str], columns: Sequence[str],

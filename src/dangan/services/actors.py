@@ -50,15 +50,24 @@ def resolve_actor(ctx: ProjectContext, name: str) -> Actor:
         return actor_in_session(session, ctx.project_id, name)
 
 
-def archive_side(session: Session, project_id: int, name: str) -> str:
+def archive_side(session: Session, project_id: int, name: str, *,
+                 other_side: Actor | None = None, no: int | None = None,
+                 stage: str = wf.BORROW) -> str:
     """The archive room's person signing a borrow, a return or the binding method.
 
     A name not registered on the line is taken as written (the archive room's own people are
     usually not dangan workers); a registered worker must be active and hold the archive-room
-    role, so a sorter or scanner cannot sign the archive room's side."""
+    role, so a sorter or scanner cannot sign the archive room's side. Where the line's person
+    signs the other side (``other_side``: the borrow clerk of borrow batch ``no`` at
+    ``stage``), the archive room's person is someone else: an account holding both roles
+    never signs both sides of one register (``borrow.same_person_both_sides``)."""
     name = name.strip()
     worker = session.scalar(select(Worker).where(Worker.project_id == project_id,
                                                  Worker.name == name))
+    if other_side is not None and (name == other_side.name.strip() or (
+            worker is not None and worker.id == other_side.worker_id)):
+        raise StateError("borrow.same_person_both_sides", name=name, no=no or "-",
+                         stage=t(f"stage.{stage}"))
     if worker is None:
         return name
     roles = set(session.scalars(select(WorkerRole.role).where(WorkerRole.worker_id == worker.id)))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.domain.borrow_notes import LaterNote, NotedRegisterRow
-from dangan.domain.records import BorrowBatchInfo, RegisterRow
+from dangan.domain.records import BorrowBatchInfo, RegisterRow, RemovedVolume
 from dangan.errors import ConflictError, InputError, StateError
 from dangan.i18n import join, t
 from dangan.services import actors, engine, reborrow
@@ -145,7 +145,8 @@ def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: st
                              status=t(f"workflow.status.{batch.status}"))
         batch.borrow_clerk_id = actor.worker_id
         batch.borrowed_at = at
-        batch.archive_staff = actors.archive_side(session, ctx.project_id, archive_staff)
+        batch.archive_staff = actors.archive_side(session, ctx.project_id, archive_staff,
+                                                  other_side=actor, no=no, stage=wf.BORROW)
         batch.archive_confirmed_at = at
         batch.due_at = at + timedelta(days=ctx.config.workload.borrow_due_days)
         batch.status = wf.BORROW_OUT
@@ -158,6 +159,97 @@ def confirm_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_staff: st
                      data={"side": "archive", "count": count}, at=at)
     engine.sign_borrow_batch(ctx, actor, no, wf.BORROW, remarks, at)
     return borrow_batch_info(ctx, no)
+
+
+def remove_from_borrow(ctx: ProjectContext, actor: Actor, no: int, archive_code: str,
+                       reason: str, *, at: datetime | None = None) -> BorrowBatchInfo:
+    """Take one volume off a borrow batch not yet confirmed (not found on the shelf…), for
+    the reason given: the register no longer lists it (the others keep their order,
+    numbered again), the volume is not borrowed again (a re-borrowed one back where it was)
+    and may be listed on a later batch. The audit trail keeps its listing and the removal
+    (``borrow_remove``, with the reason); the batch's page shows it. The last volume is not
+    taken off: the batch is cancelled instead (``cancel_borrow_batch``)."""
+    engine.require_any_role(actor, PLANNERS)
+    if not reason.strip():
+        raise InputError("borrow.remove_reason_required")
+    at = at or ws.now()
+    with ctx.transaction() as session:
+        batch = _pending(session, ctx.project_id, no)
+        volume = ws.volume_by_code(session, ctx.project_id, archive_code)
+        entries = list(session.scalars(select(BorrowRegisterEntry).where(
+            BorrowRegisterEntry.borrow_batch_id == batch.id).order_by(BorrowRegisterEntry.seq)))
+        entry = next((e for e in entries if e.volume_id == volume.id), None)
+        if entry is None:
+            raise StateError("borrow.not_in_batch", code=volume.archive_code, no=no)
+        if len(entries) == 1:
+            raise StateError("borrow.remove_last_volume", code=volume.archive_code, no=no)
+        _unlist(session, ctx.project_id, actor, batch, entry, volume, reason.strip(), at)
+        for seq, kept in enumerate((e for e in entries if e is not entry), start=1):
+            if kept.seq != seq:  # one at a time, in order: (batch, seq) stays unique
+                kept.seq = seq
+                session.flush()
+    return borrow_batch_info(ctx, no)
+
+
+def cancel_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, reason: str, *,
+                        at: datetime | None = None) -> int:
+    """Cancel a borrow batch not yet confirmed, for the reason given: every volume is taken
+    off it as ``remove_from_borrow`` does and the batch is 已取消 (it never holds back a
+    later batch's return). Returns how many volumes were taken off."""
+    engine.require_any_role(actor, PLANNERS)
+    if not reason.strip():
+        raise InputError("borrow.cancel_reason_required")
+    at = at or ws.now()
+    with ctx.transaction() as session:
+        batch = _pending(session, ctx.project_id, no)
+        pairs = session.execute(
+            select(BorrowRegisterEntry, Volume)
+            .join(Volume, Volume.id == BorrowRegisterEntry.volume_id)
+            .where(BorrowRegisterEntry.borrow_batch_id == batch.id)
+            .order_by(BorrowRegisterEntry.seq)).all()
+        for entry, volume in pairs:
+            _unlist(session, ctx.project_id, actor, batch, entry, volume, reason.strip(), at,
+                    cancel=True)
+        batch.status = wf.BORROW_CANCELLED
+        ws.add_event(session, ctx.project_id, wf.EVENT_BORROW_CANCEL, actor.name,
+                     stage=wf.BORROW, worker_id=actor.worker_id, borrow_batch_id=batch.id,
+                     remarks=reason.strip(), data={"count": len(pairs)}, at=at)
+        return len(pairs)
+
+
+def _pending(session: Session, project_id: int, no: int) -> BorrowBatch:
+    """Borrow batch ``no``, locked, refused unless listed and not yet confirmed."""
+    batch = ws.borrow_batch_by_no(session, project_id, no, lock=True)
+    if batch.status != wf.BORROW_PLANNED:
+        raise StateError("borrow.not_pending", no=no,
+                         status=t(f"workflow.status.{batch.status}"))
+    return batch
+
+
+def _unlist(session: Session, project_id: int, actor: Actor, batch: BorrowBatch,
+            entry: BorrowRegisterEntry, volume: Volume, reason: str, at: datetime,
+            cancel: bool = False) -> None:
+    """One volume off a pending borrow batch: back as it was before the listing, the
+    removal recorded (the register row goes; the listing event stays)."""
+    session.scalars(select(Volume).where(Volume.id == volume.id).with_for_update()
+                    .execution_options(populate_existing=True)).all()
+    again = reborrow.listings(session, batch.id).get(volume.id)
+    if again is not None:  # 再借: back with the borrow batch it was returned with
+        previous = again.get("previous_borrow_no")
+        volume.borrow_batch_id = session.scalar(select(BorrowBatch.id).where(
+            BorrowBatch.project_id == project_id, BorrowBatch.no == previous)) \
+            if previous is not None else None
+        volume.stage = wf.DONE
+    else:
+        volume.borrow_batch_id = None
+        volume.stage = wf.REGISTERED
+        volume.status = wf.WAITING
+    ws.add_event(session, project_id, wf.EVENT_BORROW_REMOVE, actor.name, stage=wf.BORROW,
+                 worker_id=actor.worker_id, volume_id=volume.id, borrow_batch_id=batch.id,
+                 remarks=reason, at=at, data={"seq": entry.seq, "stage": volume.stage,
+                                              "cancel": cancel})
+    session.delete(entry)
+    session.flush()
 
 
 def note_problem(ctx: ProjectContext, actor: Actor, no: int, archive_code: str,
@@ -277,7 +369,43 @@ def _info(session: Session, batch: BorrowBatch, with_rows: bool = True) -> Borro
         returned_at=batch.returned_at, return_confirmed_at=batch.return_confirmed_at,
         shelving_rule=batch.shelving_rule or "", remarks=batch.remarks, overdue=overdue,
         rows=register_rows(session, batch.id) if with_rows else [],
+        confirm_remarks=_clerk_remarks(session, batch, wf.EVENT_BORROW_CONFIRM)
+        if with_rows else "",
+        return_remarks=_clerk_remarks(session, batch, wf.EVENT_RETURN_CONFIRM)
+        if with_rows else "",
+        removed=_removed(session, batch) if with_rows else [],
     )
+
+
+def _clerk_remarks(session: Session, batch: BorrowBatch, kind: str) -> str:
+    """The remarks the clerk typed when confirming the borrowing / the return."""
+    if batch.status == wf.BORROW_PLANNED or (kind == wf.EVENT_RETURN_CONFIRM
+                                             and batch.status != wf.BORROW_RETURNED):
+        return ""
+    events = session.scalars(select(StageEvent).where(
+        StageEvent.borrow_batch_id == batch.id, StageEvent.kind == kind)
+        .order_by(StageEvent.id)).all()
+    return next((e.remarks for e in events if (e.data or {}).get("side") == "clerk"), "")
+
+
+def _removed(session: Session, batch: BorrowBatch) -> list[RemovedVolume]:
+    """The volumes taken off the batch before it was confirmed (one by one, or all when it
+    was cancelled), and its cancellation (a line with no archive code, ``cancel``)."""
+    events = session.execute(select(StageEvent, Volume.archive_code, Volume.title)
+                             .outerjoin(Volume, Volume.id == StageEvent.volume_id).where(
+        StageEvent.borrow_batch_id == batch.id,
+        StageEvent.kind.in_((wf.EVENT_BORROW_REMOVE, wf.EVENT_BORROW_CANCEL)))
+        .order_by(StageEvent.id)).all()
+    out: list[RemovedVolume] = []
+    for ev, code, title in events:
+        data = ev.data or {}
+        if ev.kind == wf.EVENT_BORROW_CANCEL:
+            out.append(RemovedVolume(0, "", "", ev.remarks, ev.person, ev.at, cancel=True))
+        else:
+            out.append(RemovedVolume(int(data.get("seq") or 0), code or "", title or "",
+                                     ev.remarks, ev.person, ev.at,
+                                     cancel=bool(data.get("cancel"))))
+    return out
 
 
 def _aware(value: datetime) -> datetime:

@@ -156,6 +156,14 @@ def replay(session: Session, project_id: int, graph: wf.StageGraph) -> ReplayedS
             state.volume_stage[e.volume_id] = wf.BORROW
             if e.borrow_batch_id is not None:
                 state.borrow_status[e.borrow_batch_id] = wf.BORROW_PLANNED
+        elif e.kind == wf.EVENT_BORROW_REMOVE and e.volume_id is not None:
+            # taken off a pending borrow batch: back as before its listing
+            if data.get("stage", wf.REGISTERED) == wf.REGISTERED:
+                state.volume_stage.pop(e.volume_id, None)
+            else:
+                state.volume_stage[e.volume_id] = str(data["stage"])
+        elif e.kind == wf.EVENT_BORROW_CANCEL and e.borrow_batch_id is not None:
+            state.borrow_status[e.borrow_batch_id] = wf.BORROW_CANCELLED
         elif e.kind == wf.EVENT_BORROW_CONFIRM and e.borrow_batch_id is not None:
             state.borrow_status[e.borrow_batch_id] = wf.BORROW_OUT
         elif e.kind == wf.EVENT_RETURN_CONFIRM and e.borrow_batch_id is not None:

@@ -36,7 +36,8 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
         # neither waits for them nor holds them back
         earlier = session.execute(select(BorrowBatch.id, BorrowBatch.no).where(
             BorrowBatch.project_id == project_id, BorrowBatch.no < batch.no,
-            BorrowBatch.status != wf.BORROW_RETURNED).order_by(BorrowBatch.no)).all()
+            BorrowBatch.status.not_in((wf.BORROW_RETURNED, wf.BORROW_CANCELLED)))
+            .order_by(BorrowBatch.no)).all()
         for batch_id, no in earlier:
             if not reborrow.listings(session, batch_id):
                 problems.append(t("return.earlier_not_returned", no=no))
@@ -106,7 +107,9 @@ def return_batch(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str,
             entry.returned_at = at
         batch.return_clerk_id = actor.worker_id
         batch.returned_at = at
-        batch.return_archive_staff = actors.archive_side(session, ctx.project_id, archive_staff)
+        batch.return_archive_staff = actors.archive_side(session, ctx.project_id, archive_staff,
+                                                         other_side=actor, no=no,
+                                                         stage=wf.RETURN)
         batch.return_confirmed_at = at
         batch.shelving_rule = rule
         batch.status = wf.BORROW_RETURNED

@@ -1,7 +1,9 @@
 """What 我的任务 and ``/api/v1/tasks`` show: the work batches waiting for an account's roles
 (the first ``LIMIT`` in line order, with the full count), the ones it holds, and the reworks
 (返工) sent to its worker, each with the marked page and box; under double keying (一稿双录),
-an indexer's volumes to key or to resolve.
+an indexer's volumes to key or to resolve; for the archive room (档案室人员), the borrow batches
+waiting for its confirmation: listed and not yet out (确认借出), or out with every volume at
+还卷 (确认归还; the batch page says what else may still stand in the way).
 
 A fixed number of queries whatever the size of the project (a sorter's list may hold
 thousands of batches): one for the held batches, a count and a page of the waiting ones
@@ -17,7 +19,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, exists, func, select
+from sqlalchemy import Integer, String, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dangan.db.models import (
@@ -91,20 +93,38 @@ class TaskKeying:
 
 
 @dataclass(frozen=True)
+class TaskBorrow:
+    """A borrow batch waiting for the archive room's confirmation (``action``: borrow /
+    return), with its volumes and pages."""
+
+    no: int
+    action: str
+    volume_count: int
+    pages: int
+    created_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
 class MyTasks:
     held: list[TaskBatch] = field(default_factory=list)
     waiting: list[TaskBatch] = field(default_factory=list)
     waiting_total: int = 0
     reworks: list[TaskRework] = field(default_factory=list)
     keying: list[TaskKeying] = field(default_factory=list)
+    borrow: list[TaskBorrow] = field(default_factory=list)  # the archive room's only
 
     def to_dict(self) -> dict[str, object]:
         return {"held": [b.to_dict() for b in self.held],
                 "waiting": [b.to_dict() for b in self.waiting],
                 "reworks": [r.to_dict() for r in self.reworks],
                 "keying": [k.to_dict() for k in self.keying],
+                "borrow": [b.to_dict() for b in self.borrow],
                 "counts": {"held": len(self.held), "waiting": self.waiting_total,
-                           "reworks": len(self.reworks), "keying": len(self.keying)}}
+                           "reworks": len(self.reworks), "keying": len(self.keying),
+                           "borrow": len(self.borrow)}}
 
 
 def stages_for(account: Account) -> list[str]:
@@ -189,6 +209,8 @@ def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTas
         total = int(session.scalar(q["total"], waiting_params) or 0)
         waiting = session.execute(q["waiting"], waiting_params).all()
         reworks = open_reworks(session, ctx.project_id, account.worker_id, limit)
+        borrow = archive_confirmations(session, ctx.project_id, limit) \
+            if wf.ARCHIVE_STAFF in account.roles else []
     def row(r: Any, n: int, holder: str, at: datetime | None) -> TaskBatch:
         code, no, stage, status, planned = r[:5]
         return TaskBatch(code, no, stage, status, planned, r[n] or 0, r[n + 1] or "",
@@ -196,7 +218,31 @@ def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTas
 
     return MyTasks([row(r, 6, account.name, r[5]) for r in held],
                    [row(r, 5, "", None) for r in waiting],
-                   total, reworks, keying_work)
+                   total, reworks, keying_work, borrow)
+
+
+def archive_confirmations(session: Session, project_id: int,
+                          limit: int = LIMIT) -> list[TaskBorrow]:
+    """The borrow batches waiting for the archive room: listed, not yet out (to confirm the
+    borrowing), and out with every volume of the register at 还卷 (to confirm the return);
+    in batch order, two queries."""
+    entry = BorrowRegisterEntry
+    columns = (BorrowBatch.no, func.count(entry.id),
+               func.coalesce(func.sum(entry.pages_at_borrow), 0), BorrowBatch.created_at)
+    planned = session.execute(
+        select(*columns).join(entry, entry.borrow_batch_id == BorrowBatch.id)
+        .where(BorrowBatch.project_id == project_id, BorrowBatch.status == wf.BORROW_PLANNED)
+        .group_by(BorrowBatch.id).order_by(BorrowBatch.no).limit(limit)).all()
+    not_at_return = func.sum(case((Volume.stage != wf.RETURN, 1), else_=0))
+    ready = session.execute(
+        select(*columns).join(entry, entry.borrow_batch_id == BorrowBatch.id)
+        .join(Volume, Volume.id == entry.volume_id)
+        .where(BorrowBatch.project_id == project_id, BorrowBatch.status == wf.BORROW_OUT)
+        .group_by(BorrowBatch.id).having(not_at_return == 0)
+        .order_by(BorrowBatch.no).limit(limit)).all()
+    return [TaskBorrow(no, action, int(n or 0), int(pages or 0), at)
+            for action, rows in (("borrow", planned), ("return", ready))
+            for no, n, pages, at in rows]
 
 
 def open_reworks(session: Session, project_id: int, worker_id: int | None,

@@ -14,9 +14,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk.seq": ("序号", "No."),
     "desk.location": ("存放位置", "Location"),
     "desk.condition": ("问题", "Problem"),
-    "desk.borrow_status.planned": ("待确认", "Planned"),
-    "desk.borrow_status.borrowed": ("已借出", "Borrowed"),
-    "desk.borrow_status.returned": ("已归还", "Returned"),
     # --- borrow ---
     "desk.borrow.title": ("借还卷", "Borrow and return desk"),
     "desk.borrow.batches": ("借卷批次", "Borrow batches"),
@@ -71,8 +68,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk.cosign.password": ("档案室人员密码", "Archive-room password"),
     "desk.cosign.failed": ("档案室人员 {login} 的登录名或密码不正确。",
                            "Wrong login or password for the archive-room person {login}."),
-    "desk.cosign.not_archive_staff": ("账号 {login} 不是档案室人员（或就是当前用户），不能作为对方确认。",
-                                      "Account {login} is not archive-room staff (or is you); "
+    "desk.cosign.not_archive_staff": ("账号 {login} 不是档案室人员，不能作为对方确认。",
+                                      "Account {login} is not archive-room staff; "
                                       "it cannot confirm as the other side."),
     # --- return ---
     "desk.return.title": ("还卷", "Return"),

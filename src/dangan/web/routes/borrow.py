@@ -114,12 +114,19 @@ def batch_page(request: Request, ctx: Ctx, account: Viewer, no: int) -> Response
     return _batch_page(request, ctx, account, no)
 
 
+# the forms the batch page shows in each status (a refusal is shown beside its form)
+FORMS_SHOWN = {wf.BORROW_PLANNED: {"problem", "confirm", "remove", "cancel"},
+               wf.BORROW_OUT: {"problem", "return"}}
+
+
 def _batch_page(request: Request, ctx: ProjectContext, account: sec.Account, no: int,
                 refused: DanganError | None = None, form: str = "",
                 typed: dict[str, object] | None = None) -> Response:
     """The batch page; after a refusal, with the refusal beside the form ``form`` and what
     the user typed in it (``typed``, never a password), answered with the refusal's status."""
     info = borrow.borrow_batch_info(ctx, no)
+    if refused is not None and form not in FORMS_SHOWN.get(info.status, set()):
+        form = "signed"  # the form is not on the page (the batch moved on): above all
     problems = returns.check_return(ctx, no) if info.status == wf.BORROW_OUT else []
     pending = None  # the archive room's confirmation with its own account, still to be used
     action = {wf.BORROW_PLANNED: "borrow", wf.BORROW_OUT: "return"}.get(info.status)
@@ -130,7 +137,13 @@ def _batch_page(request: Request, ctx: ProjectContext, account: sec.Account, no:
             pending = t(f"desk.cosign.confirmed_{action}", person=found[0],
                         at=fmt_time(found[1]), until=fmt_time(found[1] + window))
     return render(request, "borrow/batch.html", b=info, return_problems=problems,
-                  archive_confirmed=pending,
+                  archive_confirmed=pending, removed=[
+                      t("borrow.removed_line", code=r.archive_code, title=r.title,
+                        reason=r.reason, person=r.person, at=fmt_time(r.at))
+                      for r in info.removed if r.archive_code],
+                  cancelled=next((t("borrow.cancelled_line", reason=r.reason, person=r.person,
+                                    at=fmt_time(r.at)) for r in info.removed
+                                  if not r.archive_code), ""),
                   later={r.archive_code: [t("borrow.later_note", at=fmt_time(n.at),
                                             person=n.person, text=n.text)
                                           for n in later_notes(r)] for r in info.rows},
@@ -143,9 +156,11 @@ def _batch_page(request: Request, ctx: ProjectContext, account: sec.Account, no:
 
 
 def check_cosigner(ctx: ProjectContext, request: Request, login: str, password: str,
-                   by: sec.Account) -> str:
+                   by: sec.Account, no: int | None = None, stage: str = wf.BORROW) -> str:
     """The archive-room person's second sign-in on this screen: throttled and audited like
-    a login; returns their worker name. No session is opened for them."""
+    a login; returns their worker name. No session is opened for them. The signed-in clerk's
+    own login (an account holding both roles) is refused as the borrow service refuses it:
+    one person never signs both sides (``borrow.same_person_both_sides``)."""
     at = now(request)
     web = ctx.config.web
     with ctx.transaction() as session:
@@ -164,9 +179,12 @@ def check_cosigner(ctx: ProjectContext, request: Request, login: str, password: 
                       worker_id=worker.id if worker else None,
                       data={"login": login, "cosign_for": by.name, "path": request.url.path})
             failed: str | None = "web.login.failed"
-        elif worker.id == by.worker_id or not session.scalar(select(WorkerRole.id).where(
+        elif not session.scalar(select(WorkerRole.id).where(
                 WorkerRole.worker_id == worker.id, WorkerRole.role == wf.ARCHIVE_STAFF)):
             failed = "desk.cosign.not_archive_staff"
+        elif worker.id == by.worker_id:
+            raise StateError("borrow.same_person_both_sides", name=worker.name, no=no or "-",
+                             stage=t(f"stage.{stage}"))
         else:
             sec.audit(session, ctx.project_id, EVENT_COSIGN, worker.name, worker_id=worker.id,
                       at=at, data={"login": login, "with": by.name, "path": request.url.path})
@@ -177,10 +195,10 @@ def check_cosigner(ctx: ProjectContext, request: Request, login: str, password: 
 
 
 async def _cosigner(request: Request, ctx: ProjectContext, account: sec.Account, login: str,
-                    password: str) -> str:
+                    password: str, no: int, stage: str) -> str:
     try:
         return await run_in_threadpool(check_cosigner, ctx, request, login.strip(), password,
-                                       account)
+                                       account, no, stage)
     except DanganError as exc:
         from dangan.web.deps import record_refusal
 
@@ -199,14 +217,22 @@ def own_account_confirmation(ctx: ProjectContext, no: int, action: str,
 
 def own_account_confirmed(ctx: ProjectContext, no: int, action: str,
                           since: datetime) -> tuple[str, datetime] | None:
-    """``own_account_confirmation``'s person, and when they confirmed."""
+    """``own_account_confirmation``'s person, and when they confirmed. A confirmation of the
+    borrowing given before a volume was taken off the batch confirmed another list: it no
+    longer holds (the archive room confirms again)."""
     with ctx.transaction() as session:
-        row = session.execute(select(StageEvent.person, StageEvent.worker_id, StageEvent.at).where(
+        row = session.execute(select(StageEvent.id, StageEvent.person, StageEvent.worker_id,
+                                     StageEvent.at).where(
             StageEvent.project_id == ctx.project_id, StageEvent.kind == EVENT_COSIGN,
             StageEvent.data["borrow_no"].as_string() == str(no),
             StageEvent.data["action"].as_string() == action, StageEvent.at >= since)
             .order_by(StageEvent.id.desc()).limit(1)).first()
         if row is None:
+            return None
+        batch = ws.borrow_batch_by_no(session, ctx.project_id, no)
+        if session.scalar(select(StageEvent.id).where(
+                StageEvent.borrow_batch_id == batch.id,
+                StageEvent.kind == wf.EVENT_BORROW_REMOVE, StageEvent.id > row.id).limit(1)):
             return None
         still = session.scalar(select(WorkerRole.id).join(Worker, Worker.id == WorkerRole.worker_id)
                                .where(WorkerRole.worker_id == row.worker_id,
@@ -219,7 +245,8 @@ async def _other_side(request: Request, ctx: ProjectContext, account: sec.Accoun
     """The archive-room side: a second sign-in typed on this screen, else a confirmation
     made with their own account within ``OWN_ACCOUNT_MINUTES``."""
     if login.strip():
-        return await _cosigner(request, ctx, account, login, password)
+        return await _cosigner(request, ctx, account, login, password, no,
+                               wf.BORROW if action == "borrow" else wf.RETURN)
     since = now(request) - timedelta(minutes=OWN_ACCOUNT_MINUTES)
     staff = await run_in_threadpool(own_account_confirmation, ctx, no, action, since)
     if staff is None:
@@ -310,6 +337,34 @@ async def problem(request: Request, ctx: Ctx, account: Viewer, no: int,
         return _to(f"/borrow/{no}", t("borrow.problem_noted_later", code=code, text=notes[-1].text,
                                       at=fmt_time(notes[-1].at), person=notes[-1].person))
     return _to(f"/borrow/{no}", t("desk.borrow.problem_noted", code=code))
+
+
+@router.post("/{no}/remove")
+async def remove(request: Request, ctx: Ctx, account: Planner, no: int,
+                 archive_code: Annotated[str, Form(max_length=200)],
+                 reason: Text = "") -> Response:
+    """A volume not found on the shelf taken off the batch before it is confirmed."""
+    code = archive_code.strip()
+    try:
+        await act(request, account, lambda actor: borrow.remove_from_borrow(
+            ctx, actor, no, code, reason, at=now(request)))
+    except DanganError as exc:
+        return _batch_page(request, ctx, account, no, exc, "remove", {
+            "remove_code": code, "remove_reason": reason})
+    return _to(f"/borrow/{no}", t("borrow.removed", no=no, code=code, reason=reason.strip()))
+
+
+@router.post("/{no}/cancel")
+async def cancel(request: Request, ctx: Ctx, account: Planner, no: int,
+                 reason: Text = "") -> Response:
+    """The whole batch cancelled before it is confirmed: its volumes are not borrowed."""
+    try:
+        count = await act(request, account, lambda actor: borrow.cancel_borrow_batch(
+            ctx, actor, no, reason, at=now(request)))
+    except DanganError as exc:
+        return _batch_page(request, ctx, account, no, exc, "cancel", {"cancel_reason": reason})
+    return _to(f"/borrow/{no}", t("borrow.cancelled", no=no, reason=reason.strip(),
+                                  count=count))
 
 
 @router.post("/{no}/split")
