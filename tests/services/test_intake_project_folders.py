@@ -191,3 +191,32 @@ def test_the_sorters_count_overrides_the_list_and_the_list_counts_without_it(
     found = _by_code(report, "page_count_mismatch")
     assert f"1-1-1-1-{c1}" not in found  # 10 scanned, 10 numbered
     assert found[f"1-1-1-1-{c2}"] == ["页数不符：扫描 10 页，案卷清单登记 13 页"]
+
+
+def test_a_volume_of_the_batch_without_a_folder_is_named(
+    project, scans: tuple[Path, SetTruth], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """A volume of a work batch whose other volumes are in the scan tree, with no folder of its
+    own (not scanned, or on another station), is named by check and ingest — a warning: the
+    volumes that are here still go in. One volume's own folder checked alone names nothing."""
+    ctx = project
+    c1, c2, c3 = add_volumes(ctx, 3, pages=PAGES)
+    add_people(ctx)
+    _no, (batch,) = borrow_and_split(ctx, 3)
+    _to_scan(ctx, batch)
+    root = _copy(scans, tmp_path / "scan", {c1: f"1-{batch}-{c1}", c2: f"1-{batch}-{c2}"})
+
+    report = check_scan_root(root, check_options(ctx, workers=1))
+    missing = [d for d in report.other_defects if d.code == "missing_folder"]
+    assert [(d.volume, d.params["batch"], d.is_error) for d in missing] == [(c3, batch, False)]
+    assert f"小批次 {batch} 的案卷 {c3} 在此扫描目录中没有文件夹" in missing[0].message
+    alone = check_scan_root(root / f"1-{batch}-{c1}", check_options(ctx, workers=1))
+    assert not [d for d in alone.other_defects if d.code == "missing_folder"]
+
+    ingested = _cli(ctx, "ingest", str(root), "-w", "张扫", "-p", str(ctx.home), "--workers", "1")
+    out = ingested.stdout + ingested.stderr
+    assert ingested.returncode == 0, out
+    assert c3 in out and "没有文件夹" in out
+    assert _stored(ctx) > 0  # the two volumes here went in
+    again = check_scan_root(root, check_options(ctx, workers=1))  # ingested ones are not missing
+    assert [d.volume for d in again.other_defects if d.code == "missing_folder"] == [c3]

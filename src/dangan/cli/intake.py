@@ -186,7 +186,8 @@ def _print_ingest(result: Any, as_json: bool,
         data: dict[str, Any] = {"volumes": [
             {"volume": v.volume, "state": v.state, "pages": v.pages, "bytes": v.bytes,
              "message": v.message, "signed": v.signed, "finished": v.finished, "key": v.key,
-             "defects": [d.to_dict() for d in v.defects]} for v in result.volumes]}
+             "defects": [d.to_dict() for d in v.defects]} for v in result.volumes],
+            "warnings": [d.to_dict() for d in _tree_warnings(result)]}
         if stopped is not None:
             error = stopped.to_dict() if isinstance(stopped, DanganError) else {
                 "error": "KeyboardInterrupt", "key": "error.interrupted",
@@ -200,6 +201,9 @@ def _print_ingest(result: Any, as_json: bool,
         out.print(v.message, highlight=False)
         for d in v.defects:
             err_console.print(escape(f"  • {d.path} [{d.code}] {d.message}"), highlight=False)
+    for d in _tree_warnings(result):  # a volume of the batch with no folder here…
+        err_console.print(escape(f"  • {d.path or d.volume} [{d.code}] {d.message}"),
+                          highlight=False)
     if stopped is not None:
         err_console.print(escape(t(
             "intake.ingest.stopped", volume=result.stopped_at or "-",
@@ -212,6 +216,12 @@ def _print_ingest(result: Any, as_json: bool,
                            finished=sum(v.finished for v in result.volumes),
                            refused=result.count("refused") + result.count("conflict"),
                            signed=sum(v.signed for v in result.volumes))))
+
+
+def _tree_warnings(result: Any) -> list[Any]:
+    """The check's warnings outside any volume folder (errors are refused volumes already)."""
+    check = getattr(result, "check", None)
+    return [d for d in (check.other_defects if check is not None else []) if not d.is_error]
 
 
 def _area_key(value: str | None) -> str | None:

@@ -170,3 +170,4 @@ FAINT_PAGE = register_code("faint_page", Severity.WARNING, INTAKE).code
 DUPLICATE_IMAGE = register_code("duplicate_image", Severity.ERROR, INTAKE).code
 PAGE_COUNT_MISMATCH = register_code("page_count_mismatch", Severity.ERROR, INTAKE).code
 FOLDER_MISMATCH = register_code("folder_mismatch", Severity.ERROR, INTAKE).code
+MISSING_FOLDER = register_code("missing_folder", Severity.WARNING, INTAKE).code

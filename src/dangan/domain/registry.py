@@ -39,7 +39,8 @@ DEFECT_CODES: tuple[DefectCode, ...] = (
             ("wrong_colour_mode", ERROR), ("wrong_format", ERROR), ("wrong_size", ERROR),
             ("wrong_dpi_tag", ERROR),
             ("blank_page", WARNING), ("faint_page", WARNING), ("duplicate_image", ERROR),
-            ("page_count_mismatch", ERROR), ("folder_mismatch", ERROR)),
+            ("page_count_mismatch", ERROR), ("folder_mismatch", ERROR),
+            ("missing_folder", WARNING)),
     # retouch's own findings (the retoucher's work, or a scan that cannot be saved)
     *_codes("retouch", "retouch", ("hole", WARNING), ("content_at_edge", ERROR),
             ("needs_review", WARNING)),

@@ -173,8 +173,23 @@ class Walker:
             listing.volumes.append(self.volume(root, "", base, entries, listing.root))
         else:
             self._walk_dir(root, "", entries, listing, 0)
+            self._missing_folders(listing)
         self._cross_volume(listing)
         return listing
+
+    def _missing_folders(self, listing: Listing) -> None:
+        """With the project's list: each volume of a work batch this tree holds folders of,
+        not yet ingested and with no folder here (not scanned yet, or on another station) —
+        a warning naming it, so a volume of the batch is never passed over in silence."""
+        if not isinstance(self.expected, VolumeList):
+            return
+        here = {v.archive_code for v in listing.volumes if v.archive_code is not None}
+        batches = {self.expected.volumes[code].work_batch for code in here
+                   if code in self.expected.volumes} - {None}
+        for code, vol in sorted(self.expected.volumes.items()):
+            if vol.work_batch in batches and code not in here and vol.ingested_as is None:
+                listing.defects.append(make_defect(dc.MISSING_FOLDER, path="", volume=code,
+                                                   batch=vol.work_batch))
 
     def _looks_like_volume(self, name: str, entries: list[os.DirEntry[str]]) -> bool:
         """A folder named as a volume, or one holding page files — unless it also holds

@@ -6,6 +6,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "Folder name “{name}” does not follow the naming rule: {detail}"),
     "defect.bad_archive_code": ("档号 “{code}” 不符合档号规则：{detail}",
                                 "Archive code “{code}” does not follow the rule: {detail}"),
+    "defect.missing_folder": ("小批次 {batch} 的案卷 {volume} 在此扫描目录中没有文件夹（尚未扫描，或在别的扫描工作站上）",
+                              "Volume {volume} of work batch {batch} has no folder in this scan tree (not scanned yet, or on another scan station)"),
     "defect.unknown_volume": ("档号 {volume} 不在本项目的案卷清单中",
                               "Archive code {volume} is not in the project's volume list"),
     "defect.duplicate_volume": ("档号 {volume} 有两个文件夹：{other}",

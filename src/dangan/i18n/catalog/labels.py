@@ -86,6 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- defect types by their plain name (``defect.<code>`` is the message with parameters) ---
     "defect.bad_folder_name.label": ("文件夹名不符合规则", "Folder name breaks the rule"),
     "defect.bad_archive_code.label": ("档号不符合规则", "Archive code breaks the rule"),
+    "defect.missing_folder.label": ("小批次中的案卷没有文件夹", "Volume of the batch without a folder"),
     "defect.unknown_volume.label": ("档号不在案卷清单中", "Archive code not in the volume list"),
     "defect.duplicate_volume.label": ("一个档号有两个文件夹", "Two folders for one archive code"),
     "defect.empty_volume.label": ("文件夹中没有页面", "No pages in the folder"),
