@@ -31,7 +31,7 @@ def _packager(ctx: Any) -> Any:
     return actor(ctx, "钱标", "indexer", "uploader")
 
 
-def _stale_codes(ctx: Any) -> list[str]:
+def _stale_codes(ctx: Any) -> list[str | None]:
     return [d.volume for d in linking.check_links(ctx) if d.code == "link_package_stale"]
 
 
