@@ -8,7 +8,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "indexing"))
 
 from dangan_index_fixtures import add_volume, write_catalogue
+from sqlalchemy import select
 
+from dangan.db.models import Volume
+from dangan.domain import workflow as wf
 from dangan.services import indexing
 from dangan.services.delivery import packaging
 from workflow.helpers import actor
@@ -30,6 +33,16 @@ def two_packaged(project: Any, tmp_path: Path) -> tuple[Any, list[int]]:
     packager = actor(project, "钱标", "indexer", "uploader")
     indexing.import_catalogue(project, packager, [path])
     packaging.package(project, packager, "pdf")
+    return project, ids
+
+
+@pytest.fixture
+def packaged_at_qc(two_packaged: tuple[Any, list[int]]) -> tuple[Any, list[int]]:
+    """``two_packaged``, the volumes past the upload stage (at QC)."""
+    project, ids = two_packaged
+    with project.transaction() as session:
+        for volume in session.scalars(select(Volume)):
+            volume.stage = wf.QC
     return project, ids
 
 

@@ -16,28 +16,16 @@ import pytest
 from dangan_index_fixtures import page_jpeg, write_catalogue
 from sqlalchemy import select
 
-from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume
+from dangan.db.models import Defect, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.services import indexing, qc, rework
-from dangan.services import workflow_state as ws
 from dangan.services.delivery import handover, linking, packaging, readiness
-from dangan.storage import sha256_bytes
-from workflow.helpers import actor
+from workflow.helpers import actor, retouch_anew
 
 CODE = "1997-民-0014-0025"
 CODE2 = "1997-民-0014-0026"
 RECORDS = [[CODE, "张三诉李四", "1997", "永久", 1, 2], [CODE2, "王五诉赵六", "1997", "30年", 1, 2]]
-
-
-@pytest.fixture
-def packaged(two_packaged: tuple[Any, list[int]]) -> tuple[Any, list[int]]:
-    """Two volumes packaged as PDF and past the upload stage (at QC)."""
-    project, ids = two_packaged
-    with project.transaction() as session:
-        for volume in session.scalars(select(Volume)):
-            volume.stage = wf.QC
-    return project, ids
 
 
 def _indexer(ctx: Any) -> Any:
@@ -56,9 +44,9 @@ def _link_stale(ctx: Any) -> list[str | None]:
     return [d.volume for d in linking.check_links(ctx) if d.code == "link_package_stale"]
 
 
-def test_a_title_changed_after_packaging_makes_the_package_stale(packaged: Any,
+def test_a_title_changed_after_packaging_makes_the_package_stale(packaged_at_qc: Any,
                                                                   tmp_path: Path) -> None:
-    ctx, _ids = packaged
+    ctx, _ids = packaged_at_qc
     _reimport(ctx, tmp_path / "改.xlsx", [CODE, 1, "", "张三", "民事起诉状", "19970105", "1", ""])
     assert readiness.project_stale_packages(ctx) == [CODE]
     assert _link_stale(ctx) == [CODE]
@@ -74,9 +62,9 @@ def test_a_title_changed_after_packaging_makes_the_package_stale(packaged: Any,
     assert handover.build_handover(ctx, tmp_path / "out.bag").volumes == 2
 
 
-def test_what_the_files_do_not_carry_leaves_the_package_current(packaged: Any,
+def test_what_the_files_do_not_carry_leaves_the_package_current(packaged_at_qc: Any,
                                                                  tmp_path: Path) -> None:
-    ctx, _ids = packaged
+    ctx, _ids = packaged_at_qc
     # the same catalogue again, then another date and remarks, then another volume title
     _reimport(ctx, tmp_path / "同.xlsx", [CODE, 1, "", "张三", "起诉状", "19970105", "1", ""])
     assert readiness.project_stale_packages(ctx) == []
@@ -107,8 +95,8 @@ def test_a_zip_is_stale_for_its_page_ranges_not_for_a_title(package_one: Any,
 
 
 def test_a_package_recorded_before_it_kept_its_catalogue_is_compared_by_request(
-        packaged: Any, tmp_path: Path) -> None:
-    ctx, _ids = packaged
+        packaged_at_qc: Any, tmp_path: Path) -> None:
+    ctx, _ids = packaged_at_qc
     with ctx.transaction() as session:  # the last packaging recorded as it was before
         for event in session.scalars(select(StageEvent).where(
                 StageEvent.kind == wf.EVENT_PACKAGE)).all():
@@ -122,8 +110,8 @@ def test_a_package_recorded_before_it_kept_its_catalogue_is_compared_by_request(
     assert readiness.project_stale_packages(ctx) == [CODE]
 
 
-def test_an_index_rework_waits_for_the_package(packaged: Any, tmp_path: Path) -> None:
-    ctx, ids = packaged
+def test_an_index_rework_waits_for_the_package(packaged_at_qc: Any, tmp_path: Path) -> None:
+    ctx, ids = packaged_at_qc
     indexer = _indexer(ctx)
     inspector = actor(ctx, "周检", "qc_inspector")
     with ctx.transaction() as session:  # QC finds the title mistyped: back to the indexer
@@ -174,19 +162,11 @@ def test_a_qc_pass_is_refused_while_a_package_is_older_than_the_catalogue(
     assert codes[1] not in str(err.value)
 
 
-def test_each_form_is_judged_by_its_own_packaging(packaged: Any, tmp_path: Path) -> None:
+def test_each_form_is_judged_by_its_own_packaging(packaged_at_qc: Any, tmp_path: Path) -> None:
     """A page retouched anew after the PDF was built and before the ZIP: the PDF is stale
     although the volume's latest packaging is newer than the retouch."""
-    ctx, ids = packaged
-    with ctx.transaction() as session:
-        row = session.scalar(select(StoredFile).join(Page, Page.id == StoredFile.page_id).where(
-            Page.volume_id == ids[0], Page.page_no == 2, StoredFile.area == "retouched"))
-        assert row is not None
-        data = page_jpeg(2, (400, 566), seed=4242)
-        ctx.storage.write_bytes(row.path, data)
-        row.sha256, row.size, row.recorded_at = sha256_bytes(data), len(data), ws.now()
-        ws.add_event(session, ctx.project_id, wf.EVENT_RETOUCH_RECORD, "赵修",
-                     stage=wf.RETOUCH, volume_id=ids[0], data={"pages": 1, "failed": 0})
+    ctx, ids = packaged_at_qc
+    retouch_anew(ctx, ids[0], 2, page_jpeg(2, (400, 566), seed=4242))
     packaging.package(ctx, _indexer(ctx), "zip", CODE, correction="补交 ZIP")
     assert readiness.project_stale_packages(ctx) == [CODE]
     packaging.package(ctx, _indexer(ctx), "pdf", CODE, correction="第2页重修后重新打包")

@@ -13,7 +13,7 @@ import pytest
 from dangan_index_fixtures import page_jpeg
 from sqlalchemy import select
 
-from dangan.db.models import Defect, Page, StageEvent, StoredFile, Volume
+from dangan.db.models import Defect, StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import StateError
 from dangan.services import qc, rework
@@ -21,33 +21,23 @@ from dangan.services import workflow_state as ws
 from dangan.services.delivery import handover, linking, packaging
 from dangan.services.retouch.fix import replace_page
 from dangan.storage import sha256_bytes
-from workflow.helpers import actor, open_black_border_rework
+from workflow.helpers import actor, open_black_border_rework, retouch_anew
 
 CODE = "1997-民-0014-0025"
 CODE2 = "1997-民-0014-0026"
-
-
-@pytest.fixture
-def packaged(two_packaged: tuple[Any, list[int]]) -> tuple[Any, list[int]]:
-    """Two volumes packaged as PDF and past the upload stage (at QC)."""
-    project, ids = two_packaged
-    with project.transaction() as session:
-        for volume in session.scalars(select(Volume)):
-            volume.stage = wf.QC
-    return project, ids
 
 
 def _packager(ctx: Any) -> Any:
     return actor(ctx, "钱标", "indexer", "uploader")
 
 
-def _stale_codes(ctx: Any) -> list[str]:
+def _stale_codes(ctx: Any) -> list[str | None]:
     return [d.volume for d in linking.check_links(ctx) if d.code == "link_package_stale"]
 
 
-def test_a_retouch_rework_after_packaging_waits_for_the_package(packaged: Any,
+def test_a_retouch_rework_after_packaging_waits_for_the_package(packaged_at_qc: Any,
                                                                 tmp_path: Path) -> None:
-    ctx, ids = packaged
+    ctx, ids = packaged_at_qc
     retoucher = actor(ctx, "赵修", "retoucher")
     inspector = actor(ctx, "周检", "qc_inspector")
     rework_id = open_black_border_rework(ctx, ids[0], 2, retoucher, "第2页右侧黑边")
@@ -80,27 +70,15 @@ def test_a_retouch_rework_after_packaging_waits_for_the_package(packaged: Any,
     assert sha256_bytes(delivered) in manifest
 
 
-def _retouch_anew(ctx: Any, volume_id: int, page_no: int, data: bytes) -> None:
-    """A page written again by a retouch run after the rework was signed off."""
-    with ctx.transaction() as session:
-        row = session.scalar(select(StoredFile).join(Page, Page.id == StoredFile.page_id).where(
-            Page.volume_id == volume_id, Page.page_no == page_no, StoredFile.area == "retouched"))
-        assert row is not None
-        ctx.storage.write_bytes(row.path, data)
-        row.sha256, row.size, row.recorded_at = sha256_bytes(data), len(data), ws.now()
-        ws.add_event(session, ctx.project_id, wf.EVENT_RETOUCH_RECORD, "赵修",
-                     stage=wf.RETOUCH, volume_id=volume_id, data={"pages": 1, "failed": 0})
-
-
-def test_reinspection_refuses_a_package_older_than_the_retouch(packaged: Any) -> None:
-    ctx, ids = packaged
+def test_reinspection_refuses_a_package_older_than_the_retouch(packaged_at_qc: Any) -> None:
+    ctx, ids = packaged_at_qc
     retoucher = actor(ctx, "赵修", "retoucher")
     inspector = actor(ctx, "周检", "qc_inspector")
     rework_id = open_black_border_rework(ctx, ids[0], 2, retoucher, "第2页右侧黑边")
     replace_page(ctx, retoucher, CODE, 2, page_jpeg(2, (400, 566), seed=4242))
     packaging.package(ctx, _packager(ctx), "pdf", CODE)
     rework.complete_rework(ctx, retoucher, rework_id, "已去黑边")
-    _retouch_anew(ctx, ids[0], 2, page_jpeg(2, (400, 566), seed=4343))  # after the sign-off
+    retouch_anew(ctx, ids[0], 2, page_jpeg(2, (400, 566), seed=4343))  # after the sign-off
     with pytest.raises(StateError) as err:
         qc.verify_rework(ctx, inspector, rework_id, "黑边已去")
     assert err.value.key == "rework.stale_package"

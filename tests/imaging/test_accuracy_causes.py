@@ -3,27 +3,12 @@ not put right (flag by flag, an orientation review by its reason)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_scripts import load_bench
 
-
-def _bench_module() -> Any:
-    """bench/accuracy.py loaded from its file: bench/ never goes on sys.path, where its
-    packaging.py would shadow the ``packaging`` library for every process started later."""
-    path = Path(__file__).resolve().parents[2] / "bench" / "accuracy.py"
-    spec = importlib.util.spec_from_file_location("bench_accuracy", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench_module()
+bench = load_bench("accuracy")
 
 
 def _row(turn_needed: int, upright: bool, defects: list[str]) -> dict[str, Any]:

@@ -3,20 +3,13 @@ host, so that CPU-per-page figures taken on different machines can be compared."
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
+
+from bench_scripts import load_bench
 
 
 def _module() -> Any:
-    path = Path(__file__).resolve().parents[2] / "bench" / "host_reference.py"
-    spec = importlib.util.spec_from_file_location("bench_host_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("host_reference")
 
 
 def test_reference_times_both_calls_on_one_thread() -> None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import Defect, Volume, WorkBatch
+from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth
 from dangan.services import batches, borrow, claims, qc, rebind, rework, signoff, workers
+from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
-from dangan.services.project import ProjectContext
+from dangan.services.project import ProjectContext, open_project
+from dangan.storage import sha256_bytes
 
 PEOPLE: dict[str, list[str]] = {
     "王借": [wf.BORROW_CLERK],
@@ -26,6 +32,25 @@ PEOPLE: dict[str, list[str]] = {
     "吴装": [wf.BINDER],
     "郑经理": [wf.PROJECT_MANAGER],
 }
+
+
+_PREPARED: dict[str, Path] = {}
+
+
+def copy_of_prepared(key: str, prepare: Callable[[Path], ProjectContext],
+                     home: Path) -> ProjectContext:
+    """A copy at ``home`` of the SQLite project home ``prepare`` makes, made once per test
+    process under ``key``: copying its files costs a fraction of creating and migrating a
+    database and registering people and volumes anew (property tests start from the same
+    project dozens of times)."""
+    if key not in _PREPARED:
+        root = Path(tempfile.mkdtemp(prefix="dangan-prepared-"))
+        atexit.register(shutil.rmtree, root, True)
+        ctx = prepare(root / "p")
+        ctx.engine.dispose()  # the database file complete and closed before it is copied
+        _PREPARED[key] = root / "p"
+    shutil.copytree(_PREPARED[key], home)
+    return open_project(home)
 
 
 def code(i: int) -> str:
@@ -207,3 +232,16 @@ def open_black_border_rework(ctx: ProjectContext, volume_id: int | None, page_no
         session.add(defect)
         session.flush()
         return rework.open_rework_in_session(session, ctx.project_id, defect, "孙检").id
+
+
+def retouch_anew(ctx: ProjectContext, volume_id: int, page_no: int, data: bytes) -> None:
+    """A page written again by a retouch run (its retouched file, the file's record and the
+    retouch record), as after a packaging or a rework's sign-off."""
+    with ctx.transaction() as session:
+        row = session.scalar(select(StoredFile).join(Page, Page.id == StoredFile.page_id).where(
+            Page.volume_id == volume_id, Page.page_no == page_no, StoredFile.area == "retouched"))
+        assert row is not None
+        ctx.storage.write_bytes(row.path, data)
+        row.sha256, row.size, row.recorded_at = sha256_bytes(data), len(data), ws.now()
+        ws.add_event(session, ctx.project_id, wf.EVENT_RETOUCH_RECORD, "赵修",
+                     stage=wf.RETOUCH, volume_id=volume_id, data={"pages": 1, "failed": 0})

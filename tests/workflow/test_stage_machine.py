@@ -49,8 +49,9 @@ from dangan.services import (
 )
 from dangan.services.delivery import packaging
 from dangan.services.engine import Actor, resolve_actor
-from dangan.services.project import init_project
+from dangan.services.project import ProjectContext, init_project
 from dangan.services.retouch import project as retouch_project
+from workflow.helpers import copy_of_prepared
 from workflow.test_engine import assert_every_signature_is_a_registered_claimant, assert_replays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "indexing"))
@@ -75,6 +76,19 @@ def _scans() -> Any:
     return SCANS["root"], SCANS["truth"]
 
 
+def _prepare(home: Path) -> ProjectContext:
+    """The project each example starts from: the team and the generated set's volumes."""
+    ctx = init_project(home, "court", name="阶段状态机")
+    for role, names in TEAM.items():
+        for name in names:
+            workers.add_worker(ctx, name, [role])
+    with ctx.transaction() as s:
+        for row, v in enumerate(_scans()[1].volumes, 1):
+            s.add(Volume(project_id=ctx.project_id, archive_code=v.archive_code,
+                         expected_pages=v.image_count, list_row=row))
+    return ctx
+
+
 class StageMachine(RuleBasedStateMachine):
     database_url: str | None = None  # None: SQLite in the project home
 
@@ -84,22 +98,16 @@ class StageMachine(RuleBasedStateMachine):
         self._pg_schema: str | None = None
         if self.database_url:
             os.environ["DANGAN_DATABASE_URL"] = self._pg_url(self.database_url)
-        try:
-            self.ctx = init_project(self.tmp / "p", "court", name="阶段状态机")
-        finally:
-            os.environ.pop("DANGAN_DATABASE_URL", None)
-        self.people: dict[str, Actor] = {}
-        for role, names in TEAM.items():
-            for name in names:
-                workers.add_worker(self.ctx, name, [role])
-                self.people[name] = resolve_actor(self.ctx, name)
+            try:
+                self.ctx = _prepare(self.tmp / "p")
+            finally:
+                os.environ.pop("DANGAN_DATABASE_URL", None)
+        else:
+            self.ctx = copy_of_prepared("stage machine", _prepare, self.tmp / "p")
+        self.people: dict[str, Actor] = {n: resolve_actor(self.ctx, n) for n in EVERYONE}
         root, truth = _scans()
         self.scan_root = self.tmp / "scan"
         shutil.copytree(root, self.scan_root)
-        with self.ctx.transaction() as s:
-            for row, v in enumerate(truth.volumes, 1):
-                s.add(Volume(project_id=self.ctx.project_id, archive_code=v.archive_code,
-                             expected_pages=v.image_count, list_row=row))
         self.catalogue = write_catalogue(
             self.tmp / "目录.xlsx",
             [[v.archive_code, f"案卷{i}", "1997", "永久", 1, v.image_count]

@@ -42,8 +42,9 @@ from dangan.services import (
 from dangan.services import workflow_state as ws
 from dangan.services.engine import resolve_actor
 from dangan.services.history import replay
-from dangan.services.project import init_project
-from workflow.helpers import add_volumes
+from dangan.services.project import ProjectContext, init_project
+from workflow.helpers import add_volumes, copy_of_prepared
+from workflow.helpers import code as volume_code
 
 VOLUMES = 8
 TEAM = {
@@ -59,15 +60,22 @@ DEFECTS = ["skew", "missing_page", "blurred", "archive_code", "wrong_order"]
 SHORTFALL = "状态机测试：页数与整理编页不符"
 
 
+def _prepare(home: Path) -> ProjectContext:
+    """The project each example starts from (a copy of it): the team and the volumes."""
+    ctx = init_project(home, "court", name="状态机")
+    for role, names in TEAM.items():
+        for name in names:
+            workers.add_worker(ctx, name, [role])
+    add_volumes(ctx, VOLUMES, pages=30)
+    return ctx
+
+
 class LineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="dangan-sm-"))
-        self.ctx = init_project(self.tmp / "p", "court", name="状态机")
-        for role, names in TEAM.items():
-            for name in names:
-                workers.add_worker(self.ctx, name, [role])
-        self.codes = add_volumes(self.ctx, VOLUMES, pages=30)
+        self.ctx = copy_of_prepared("state machine", _prepare, self.tmp / "p")
+        self.codes = [volume_code(i) for i in range(1, VOLUMES + 1)]
         self.graph = ws.graph_for(self.ctx.config)
         self.returned_order: list[int] = []
 

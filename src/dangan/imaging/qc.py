@@ -7,6 +7,8 @@ pixels where the ink is densest.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
 
@@ -84,12 +86,11 @@ def _shade_bodies(ink_small: np.ndarray, grey: np.ndarray, mm: float) -> np.ndar
     small = cv2.resize(grey if grey.ndim == 2 else grey.min(axis=2),
                        ink_small.shape[::-1], interpolation=cv2.INTER_AREA)
     light = float(np.percentile(small, PAPER_LIGHT_PCT))
-    n, labels = cv2.connectedComponents(body, connectivity=8)
-    everywhere = np.ones(small.shape, bool)
-    for i in range(1, n):
-        part = labels == i
-        if _shaded(small, part, everywhere, light, mm):
-            out[part] = 1
+    n, labels, stats, _ = components_with_stats(body)
+    shaded = _shaded_ids(small, labels, stats, range(1, n), np.ones(small.shape, bool),
+                         light, mm)
+    if shaded:
+        out[np.isin(labels, shaded)] = 1
     return out
 
 
@@ -280,17 +281,18 @@ def _sheet_own_dark(out: np.ndarray, sheet: np.ndarray, frame: np.ndarray | None
     if not body.any():
         return own
     depth = cv2.distanceTransform(wide, cv2.DIST_L2, 3)[pad:pad + h, pad:pad + w]
-    n, labels = cv2.connectedComponents(body, connectivity=8)
+    n, labels, stats, _ = components_with_stats(body)
     deep = np.unique(labels[(body > 0) & (depth > SHEET_OWN_MM * mm)])
+    printed = set()
     for i in deep[deep > 0]:
         part = labels == i
         lo, hi = np.percentile(grey[part], (10, 90))
         if hi - lo >= max(PRINT_TONES_MIN, PRINT_TONES * light):  # bed is one flat tone
             own[part] = 1
-    shade = np.zeros((h, w), bool)
-    for i in range(1, n):
-        if not own[labels == i].any() and _shaded(grey, labels == i, inside > 0, light, mm):
-            shade |= labels == i
+            printed.add(int(i))
+    shaded = _shaded_ids(grey, labels, stats, [i for i in range(1, n) if i not in printed],
+                         inside > 0, light, mm)
+    shade = np.isin(labels, shaded) if shaded else np.zeros((h, w), bool)
     if shade.any():  # the shade's thin ends on the sheet (its rim included) go with it
         dark = ((grey < 0.5 * light) & seen).astype(np.uint8)
         _, parts = cv2.connectedComponents(dark, connectivity=8)
@@ -305,16 +307,40 @@ SHADE_STEP = 0.04  # …this share of the paper's light tone (8 levels at least)
 SHADE_STEP_MIN = 8.0  # fades in (a curled edge's shade); bed or print stands in a step
 
 
-def _shaded(grey: np.ndarray, part: np.ndarray, inside: np.ndarray, light: float,
-            mm: float) -> bool:
-    """Whether a dark body on the sheet found is shading: the paper beside it, on the
-    sheet, darkens towards it over millimetres (a curled or lifted edge in the lamp's
-    shade), where bed left on the page or print stands in a step from light paper."""
-    far = cv2.distanceTransform((~part).astype(np.uint8), cv2.DIST_L2, 3) / mm
+# OpenCV's 3x3 chamfer distance (DIST_L2) steps at least this much per pixel along either
+# axis: a pixel m px beyond a body's bounding box, either way, lies at least 0.955 m from it
+CHAMFER_STEP_MIN = 0.955
+
+
+def _shaded_ids(grey: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+                ids: Iterable[int], inside: np.ndarray, light: float,
+                mm: float) -> list[int]:
+    """The bodies (labels ``ids``, ``stats`` their boxes) that are shading (``_shaded``),
+    each judged on its box widened past ``SHADE_FAR_MM``: all the paper ``_shaded`` looks
+    at, with the same distances (the chamfer distance to a body within a rectangle holding
+    it is the one on the whole image), at the cost of the box, not of the page."""
     h, w = grey.shape
     keep = inside.copy()
     keep[:, :2] = keep[:, w - 2:] = False  # the output's own edge is no neighbour
     keep[:2] = keep[h - 2:] = False
+    m = int(SHADE_FAR_MM[1] * mm / CHAMFER_STEP_MIN) + 2
+    shaded = []
+    for i in ids:
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        rows = slice(max(0, y - m), min(h, y + bh + m))
+        cols = slice(max(0, x - m), min(w, x + bw + m))
+        if _shaded(grey[rows, cols], labels[rows, cols] == i, keep[rows, cols], light, mm):
+            shaded.append(int(i))
+    return shaded
+
+
+def _shaded(grey: np.ndarray, part: np.ndarray, keep: np.ndarray, light: float,
+            mm: float) -> bool:
+    """Whether a dark body on the sheet found is shading: the paper beside it, on the
+    sheet, darkens towards it over millimetres (a curled or lifted edge in the lamp's
+    shade), where bed left on the page or print stands in a step from light paper.
+    ``keep``: the paper that may be judged (on the sheet, off the output's own edge)."""
+    far = cv2.distanceTransform((~part).astype(np.uint8), cv2.DIST_L2, 3) / mm
     near = keep & (far >= SHADE_NEAR_MM[0]) & (far <= SHADE_NEAR_MM[1])
     away = keep & (far >= SHADE_FAR_MM[0]) & (far <= SHADE_FAR_MM[1])
     if np.count_nonzero(near) < 20 or np.count_nonzero(away) < 20:
