@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 import simplejpeg
 from retouch_synthetic import draw_page, scan
 
 from dangan.i18n import catalogue
 from dangan.imaging.context import RetouchOptions
 from dangan.imaging.pipeline import retouch_bytes
+from dangan.pagegen import fonts
+from dangan.pagegen.ink import INKS, Canvas
+from dangan.pagegen.marks import seal
 
 MM = 200 / 25.4  # px per mm at the drawings' 200 dpi
 
@@ -115,3 +119,55 @@ def test_the_reasons_are_worded() -> None:
                                   ("bilevel_light_marks", "灰度", "grey")):
         zh, en = messages[f"retouch.review.{key}"]
         assert zh_word in zh and en_word in en
+
+
+def _verdict(seed: int, seal_rgb: tuple[int, int, int] = (200, 28, 45), over: bool = True
+             ) -> bytes:
+    """A verdict's last page in Song type: body text, the judges' names and the date line,
+    a round red seal (42 mm: ring, star, court name round the arc) stamped over the date —
+    or beside the text (``over`` False); ink multiplied onto the paper, then scanned: a
+    slight blur, sensor noise, JPEG at quality 85."""
+    rng = np.random.default_rng(seed)
+    cv = Canvas(1654, 2339, 200)
+    face = fonts.pick_face("song", rng)
+    size, y = cv.mm(4.2), cv.mm(40)
+    chars = list("本院认为被告人的行为已构成犯罪依照中华人民共和国刑法之规定判决如下")
+    for _ in range(18):
+        cv.text("".join(rng.choice(chars, int(rng.integers(20, 30)))), face, size, cv.mm(30), y)
+        y += cv.mm(8)
+    cv.text("审判长  张某某", face, size, cv.mm(120), y + cv.mm(10))
+    cv.text("审判员  李某某", face, size, cv.mm(120), y + cv.mm(20))
+    ds, x0, y0 = cv.mm(4.5), cv.mm(115), y + cv.mm(36)
+    x1, _ = cv.text("二〇二三年五月十日", face, ds, x0, y0)
+    centre = ((x0 + x1) // 2, y0 + ds // 2) if over else (cv.mm(60), y + cv.mm(60))
+    seal(cv, *centre, cv.mm(21), "某某市中级人民法院", rng, face)
+    inks = dict(INKS)
+    try:
+        INKS["seal"] = seal_rgb
+        page, _ = cv.compose(np.full((2339, 1654, 3), (236, 233, 226), np.uint8))
+    finally:
+        INKS.clear()
+        INKS.update(inks)
+    frame = scan(page, 0.3, bed=22).astype(np.float32)
+    frame += np.random.default_rng(seed).normal(0.0, 3.0, frame.shape)
+    frame = cv2.GaussianBlur(np.clip(frame, 0, 255).astype(np.uint8), (0, 0), 0.7)
+    return simplejpeg.encode_jpeg(frame, quality=85)
+
+
+def _reasons(data: bytes, mode: str = "bilevel") -> set[str]:
+    report = retouch_bytes(data, RetouchOptions(orientation=False, mode=mode)).report  # type: ignore[arg-type]
+    return set(report.review)
+
+
+@pytest.mark.parametrize(("seed", "red"), [(800_406, (200, 28, 45)), (800_407, (200, 30, 30))])
+def test_a_seal_over_a_verdicts_date_line_asks_for_colour_mode(seed: int,
+                                                              red: tuple[int, int, int]) -> None:
+    """Thin Song strokes average to mid-grey on the half-size grid and take the seal's red
+    from the JPEG's chroma: the date fused with the seal was not seen as text (no flag)."""
+    data = _verdict(seed, red)
+    assert "bilevel_colour" in _reasons(data)
+    assert "bilevel_colour" not in _reasons(data, "colour")
+
+
+def test_a_seal_beside_the_text_is_not_flagged() -> None:
+    assert "bilevel_colour" not in _reasons(_verdict(800_408, over=False))

@@ -170,7 +170,7 @@ def test_sheet_on_a_lid_in_shade_is_looked_for_once(monkeypatch: pytest.MonkeyPa
     calls: list[int] = []
     plain = paper._white_bed_sheet
 
-    def counted(g: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    def counted(g: np.ndarray) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]] | None:
         calls.append(1)
         return plain(g)
 

@@ -94,7 +94,7 @@ def find_bed(small: np.ndarray, paper: Paper, mm: float) -> Bed:
     cv2.fillPoly(hull, [paper.outline.round().astype(np.int32)], 1)
     sheet = (paper.mask > 0).astype(np.uint8)
     if paper.white_bed and paper.found:
-        return _white_bed(small, sheet, level, mm)
+        return _white_bed(small, sheet, mm, paper.lid_faint)
     if not paper.found or not paper.bed_sides or level < 40:
         return Bed(empty, not paper.bed_sides and paper.found, False, None, 0.0, 0.0)
     # Under uneven light the bed's tone follows the light across the frame: bed and paper
@@ -274,10 +274,15 @@ def white_bed_marks(small: np.ndarray, sheet: np.ndarray, mm: float) -> float:
     return float(np.count_nonzero(faint & ~near)) / (mm * mm)
 
 
-def _white_bed(small: np.ndarray, sheet: np.ndarray, level: float, mm: float) -> Bed:
+def _white_bed(small: np.ndarray, sheet: np.ndarray, mm: float,
+               faint: tuple[str, ...] = ()) -> Bed:
     """A sheet found on a light bed: nothing to paint (the bed is as light as the paper);
-    found with confidence only when nothing beyond its edges is a mark."""
+    found with confidence only when nothing beyond its edges is a mark and no side taken at
+    the frame shows an edge too faint to crop to (``faint``: lid seen there, so the page is
+    flagged ``sheet_uncertain`` and keeps its frame, not a band of grey lid unflagged)."""
     h, w = small.shape
     empty = np.zeros((h, w), np.uint8)
+    if faint:
+        return Bed(empty, False, True, None, 0.0, 0.0)
     marks = white_bed_marks(small, sheet, mm)
     return Bed(empty, marks <= MAX_WHITE_OUTSIDE_MM2, False, None, 0.0, 0.0)

@@ -36,6 +36,8 @@ class Paper:
     white_bed: bool = False  # the sheet's edges were found on a bed as light as the paper
     light: np.ndarray | None = None  # float32: the bed's tone under uneven light, fitted
     # along the frame's edge (``bed_light``); None where the bed is evenly lit
+    lid_faint: tuple[str, ...] = ()  # sides of a white lid where the sheet's edge is seen
+    # too faint to crop to (``_faint_sides``): the sheet is not sure, its frame is kept
 
 
 LIGHT_SPREAD = 0.1  # a bed whose fitted tone spans this share of its mean is unevenly lit
@@ -243,26 +245,76 @@ def _side_strip(grey: np.ndarray, side: str
     return g[rows, :depth].astype(np.float32), rows, h, w
 
 
+LEAVE = 0.06  # the grey leaves the lid's level by this share of it (8 levels at least)…
+LEAVE_MIN = 8.0
+LID_RUN, LID_GAP = 4, 2  # …or steps by as much from the lid just before it: its mean over
+# this many px ending this many px before (analysis px, ≈ 2 mm and 1 mm)
+
+
+def _departs(strip: np.ndarray, leave: float = LEAVE, least: float = LEAVE_MIN) -> np.ndarray:
+    """Where each line of a side's strip (column 0 at the frame) leaves the lid (bool): by
+    ``LEAVE`` of the grey at the frame, or — under uneven light, where the lid itself
+    brightens or darkens on its way to the sheet — by as much from the lid just before the
+    place. A lamp dimming the frame's edge moves the lid's level a few per cent across a
+    margin, which eats a light sheet's step from the frame's level; the sheet's edge still
+    steps within a millimetre."""
+    ref = np.median(strip[:, :2], axis=1, keepdims=True)
+    off: np.ndarray = np.abs(strip - ref) >= np.maximum(least, leave * ref)
+    if leave < LEAVE:  # a faint step: only where it steps (light drifts as much across a lid)
+        off[:] = False
+    n = strip.shape[1]
+    if n <= LID_RUN + LID_GAP:
+        return off
+    run = np.cumsum(np.pad(strip, ((0, 0), (1, 0))), axis=1, dtype=np.float64)
+    end = np.arange(LID_RUN, n - LID_GAP + 1)  # the run ends (exclusive) here…
+    before = ((run[:, end] - run[:, end - LID_RUN]) / LID_RUN).astype(np.float32)
+    at = strip[:, end - 1 + LID_GAP]  # …and is compared with the place LID_GAP px on
+    off[:, end - 1 + LID_GAP] |= np.abs(at - before) >= np.maximum(least, leave * before)
+    return off
+
+
 def _side_edge(grey: np.ndarray, side: str) -> tuple[float, float, int, int] | None:
     """``_side_line`` with where the line lies: (slope, offset inward from the frame at the
     middle of the side, inliers, lines looked at), in the strip's frame."""
+    found = _edge_fit(grey, side, LEAVE, LEAVE_MIN)
+    return None if found is None else found[:4]
+
+
+def _edge_fit(grey: np.ndarray, side: str, leave: float, least: float
+              ) -> tuple[float, float, int, int, float] | None:
+    """``_side_edge`` for a departure of ``leave`` (``least`` levels at least), with the
+    ratio of the paper beyond the edge to the lid before it (``_paper_over_lid``)."""
     found = _side_strip(grey, side)
     if found is None:
         return None
-    strip, rows, h, _w = found
-    ref = np.median(strip[:, :2], axis=1, keepdims=True)
-    off = np.abs(strip - ref) >= np.maximum(8.0, 0.06 * ref)
+    strip, rows, h, w = found
+    off = _departs(strip, leave, least)
     hit = off.any(axis=1)
-    first = np.argmax(off, axis=1).astype(np.float64)
+    first = np.argmax(off, axis=1)
     keep = hit & (first >= 2)  # the sheet reaching the frame shows no edge here
     if keep.sum() < 0.6 * len(rows):
         return None
-    fit = _fit_side(np.column_stack([rows[keep].astype(np.float64), first[keep]]))
+    fit = _fit_side(np.column_stack([rows[keep].astype(np.float64),
+                                     first[keep].astype(np.float64)]))
     if fit is None or fit[1] < 0.6 * len(rows):
         return None
     mid = (h - 1) / 2
     offset = float(np.median(first[keep] - fit[0] * (rows[keep] - mid)))
-    return fit[0], offset, fit[1], len(rows)
+    return fit[0], offset, fit[1], len(rows), _paper_over_lid(strip[keep], first[keep], w)
+
+
+def _paper_over_lid(strip: np.ndarray, first: np.ndarray, w: int) -> float:
+    """The paper's brightest within ~3 mm beyond each line's edge (``first``) over the lid's
+    mean just before it, the median over the lines: light multiplies both, so the ratio
+    holds however the lid is lit."""
+    depth = strip.shape[1]
+    k = max(3, round(0.012 * w))
+    idx = np.minimum(first[:, None] + LID_GAP + np.arange(k), depth - 1)
+    after = np.take_along_axis(strip, idx, axis=1).max(axis=1)
+    lo = np.maximum(first - LID_GAP - LID_RUN + 1, 0)
+    cols = np.minimum(lo[:, None] + np.arange(LID_RUN), np.maximum(first - LID_GAP, 0)[:, None])
+    before = np.take_along_axis(strip, cols, axis=1).mean(axis=1)
+    return float(np.median(after / np.maximum(before, 1.0)))
 
 
 def _white_bed_angle(grey: np.ndarray) -> float | None:
@@ -291,31 +343,71 @@ def _white_bed_angle(grey: np.ndarray) -> float | None:
 WHITE_MIN_AREA = 0.3  # the sheet's edges found on a light bed enclose this share of the frame
 
 
-def _white_bed_sheet(grey: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | None:
+def _side_angle(side: str, slope: float) -> float:
+    """A side's edge slope (strip frame) as one angle for every side (degrees)."""
+    s = {"left": -slope, "right": slope, "top": slope, "bottom": -slope}[side]
+    return float(np.rad2deg(np.arctan(s)))
+
+
+FAINT_LEAVE, FAINT_MIN = 0.025, 4.0  # a lid's edge too faint to crop to: the grey leaves
+# the lid by this share (this many levels at least)…
+FAINT_RATIO = 0.03  # …and steps to paper as the edges found do (the ratio within this)
+
+
+def _faint_sides(grey: np.ndarray, missing: list[str], angle: float, ratios: list[float]
+                 ) -> tuple[str, ...]:
+    """Of the sides where no edge was found (``missing``), those where one is seen all the
+    same, too faint to crop to: a straight line along most of the side, at the angle of the
+    edges found, where the grey steps from the lid to the paper as it does at those edges
+    (the ratio of their tones, which light leaves alone). A lamp dimming the frame's edge
+    hides a sheet's edge there when its paper is within a few per cent of the lid's tone;
+    taking that side at the frame would leave a band of grey lid on the page."""
+    if not ratios:
+        return ()
+    ratio = float(np.median(ratios))
+    if abs(ratio - 1.0) < FAINT_LEAVE:  # the edges found are shadows: nothing to compare
+        return ()
+    faint = []
+    for side in missing:
+        edge = _edge_fit(grey, side, FAINT_LEAVE, FAINT_MIN)
+        if edge is not None and abs(_side_angle(side, edge[0]) - angle) <= SIDES_AGREE_DEG \
+                and abs(edge[4] - ratio) <= FAINT_RATIO \
+                and (edge[4] - 1.0) * np.sign(ratio - 1.0) >= FAINT_LEAVE:  # a step, not text
+            faint.append(side)
+    return tuple(faint)
+
+
+def _white_bed_sheet(grey: np.ndarray
+                     ) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]] | None:
     """The sheet's corners on a bed as light as the paper, from its edges found along at
     least two sides of the frame (``_side_edge``), near-perpendicular (their angles agree)
     and enclosing a plausible sheet; a side with no edge seen is the frame itself (the sheet
-    may reach it there: taking the frame keeps whatever lies there). None when unsure."""
+    may reach it there: taking the frame keeps whatever lies there), unless an edge too
+    faint to crop to is seen there (``_faint_sides``, the third item: the sheet is then not
+    sure). None when unsure."""
     h, w = grey.shape
     lines: dict[str, tuple[float, float]] = {}
-    angles = []
+    angles, ratios = [], []
     for side in SIDES:
-        edge = _side_edge(grey, side)
+        edge = _edge_fit(grey, side, LEAVE, LEAVE_MIN)
         if edge is None:
             continue
         slope, offset = edge[0], edge[1]
         lines[side] = (slope, offset)
-        s = {"left": -slope, "right": slope, "top": slope, "bottom": -slope}[side]
-        angles.append(float(np.rad2deg(np.arctan(s))))
+        angles.append(_side_angle(side, slope))
+        ratios.append(edge[4])
     if len(lines) < 2:
         return None
+    missing = [side for side in SIDES if side not in lines]
     # A side whose line disagrees with the others (a curl, a rule printed near the edge) is
     # left to the frame: keeping more than the sheet is safe, cropping into it is not.
     med = float(np.median(angles))
-    lines = {s: v for (s, v), a in zip(lines.items(), angles, strict=True)
-             if abs(a - med) <= SIDES_AGREE_DEG}
+    agree = [abs(a - med) <= SIDES_AGREE_DEG for a in angles]
+    lines = {s: v for (s, v), ok in zip(lines.items(), agree, strict=True) if ok}
     if len(lines) < 2:
         return None
+    faint = _faint_sides(grey, missing, med,
+                         [r for r, ok in zip(ratios, agree, strict=True) if ok])
     # Each side as a line in image coordinates: x = a + b·y (left, right), y = a + b·x.
     cy, cx = (h - 1) / 2, (w - 1) / 2
     edge_of = {"left": (0.0, 0.0), "right": (w - 1.0, 0.0), "top": (0.0, 0.0),
@@ -341,13 +433,14 @@ def _white_bed_sheet(grey: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | N
     quad[:, 1] = np.clip(quad[:, 1], 0, h - 1)
     if cv2.contourArea(quad) < WHITE_MIN_AREA * h * w:
         return None
-    return quad, tuple(s for s in SIDES if s in lines)
+    return quad, tuple(s for s in SIDES if s in lines), faint
 
 
 LID_STEP = 1.25  # paper beyond a bed's edge at most this much brighter: a light lid in shade
 
 
-def _step_at_edge(grey: np.ndarray, side: str) -> float | None:
+def _step_at_edge(grey: np.ndarray, side: str, leave: float = LEAVE,
+                  least: float = LEAVE_MIN) -> float | None:
     """How much brighter the paper is than the bed at one side of the frame, where the grey
     first leaves the frame's level (``_side_edge``): the paper's brightest within ~3 mm
     beyond that place over the bed's grey at the frame, the median over the side's lines.
@@ -361,7 +454,7 @@ def _step_at_edge(grey: np.ndarray, side: str) -> float | None:
     strip, rows, _h, w = found
     depth = strip.shape[1]
     ref = np.median(strip[:, :2], axis=1)
-    off = np.abs(strip - ref[:, None]) >= np.maximum(8.0, 0.06 * ref[:, None])
+    off = _departs(strip, leave, least)
     first = np.argmax(off, axis=1)
     hit = off.any(axis=1) & (first >= 2)
     if hit.sum() < 0.25 * len(rows):
@@ -375,9 +468,13 @@ def _step_at_edge(grey: np.ndarray, side: str) -> float | None:
 def _lid_in_shade(grey: np.ndarray, sides: tuple[str, ...]) -> bool:
     """The dark sides seen are a light lid dimmed by uneven light, not a bed darker than the
     paper: along every one, the paper beyond the edge is about as light as the lid before
-    it (``_step_at_edge``)."""
+    it (``_step_at_edge``) — or, where no edge departs that far from the lid, one too faint
+    to crop to (within ``FAINT_LEAVE``: the sheet's paper within a few per cent of a lid in
+    deep shade), so the sheet is sought on the lid and that side judged there."""
     for side in sides:
         step = _step_at_edge(grey, side)
+        if step is None:
+            step = _step_at_edge(grey, side, FAINT_LEAVE, FAINT_MIN)
         if step is None or step > LID_STEP:
             return False
     return True
@@ -465,10 +562,11 @@ def find_paper(grey: np.ndarray) -> Paper:
         if sheet is None:
             return Paper(whole, whole, full_mask, angle, (), level, True, True)
         # The sheet's edges on a light bed: find_bed checks nothing lies beyond them.
-        quad, seen = sheet
+        quad, seen, faint = sheet
         mask = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(mask, quad.round().astype(np.int32), 255)
-        return Paper(quad, quad.copy(), mask, angle, seen, level, True, True, True)
+        return Paper(quad, quad.copy(), mask, angle, seen, level, True, True, True,
+                     lid_faint=faint)
     # No morphological closing: it would fill slivers of bed along the image border.
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)

@@ -222,8 +222,10 @@ def _record(report: PageReport, plan: PagePlan, fill: Fill, pl: Placement,
         report.needs_review("orientation", LITTLE_TEXT)
     bed = plan.bed
     if bed is not None and _sheet_uncertain(plan):
+        # a white lid's edge seen too faint to crop to: the scan's sides where it lies
+        faint = (",lid_edge=" + "/".join(plan.paper.lid_faint)) if plan.paper.lid_faint else ""
         report.needs_review("sheet_uncertain", f"content={bed.outside_content:.3f},"
-                                               f"paper={bed.outside_paper:.3f}")
+                                               f"paper={bed.outside_paper:.3f}{faint}")
 
 
 def _check_frame_cut(report: PageReport, plan: PagePlan, grey: np.ndarray, dpi: float,
