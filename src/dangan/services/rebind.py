@@ -246,6 +246,8 @@ def approve_trial(ctx: ProjectContext, approved_by: str, remarks: str = "",
         if agreement_id is not None and agreement_id != row.id:
             raise StateError("rebind.agreement_changed", version=_version(session, row),
                              by=row.agreed_by, at=_when(row.agreed_at))
+        approver = actors.archive_side(session, ctx.project_id, approved_by)  # first: a
+        # person who may not approve is refused, approved already or not
         if row.trial_approved_at is not None:
             return replace(_agreement_info(session, row), already_approved=True)
         unbound = session.scalars(select(Volume.archive_code).where(
@@ -254,7 +256,7 @@ def approve_trial(ctx: ProjectContext, approved_by: str, remarks: str = "",
                               if not ws.graph_for(ctx.config).passed(s, wf.REBIND)]))).all()
         if unbound:
             raise StateError("rebind.trial_not_bound", details=list(unbound))
-        row.trial_approved_by = actors.archive_side(session, ctx.project_id, approved_by)
+        row.trial_approved_by = approver
         row.trial_approved_at = ws.now()
         ws.add_event(session, ctx.project_id, wf.EVENT_TRIAL_APPROVED, row.trial_approved_by,
                      stage=wf.REBIND, remarks=remarks, data={"agreement_id": row.id})
@@ -445,7 +447,9 @@ class RebindRefused(StateError):
     def __init__(self, key: str, /, *, details: Sequence[str] = (),
                  web_details: Sequence[str] = (), **params: object) -> None:
         super().__init__(key, details=details, **params)
-        self.web_details = list(web_details)
+        web = list(web_details)  # cut as the details are, with the same line saying how many
+        self.web_details = (web if len(web) <= len(self.details)
+                            else [*web[:len(self.details) - 1], self.details[-1]])
 
 
 def _agreement_info(session: Session, row: BindingAgreement) -> AgreementInfo:
