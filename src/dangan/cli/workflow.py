@@ -420,7 +420,7 @@ def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
     console.print(escape(t("workflow.signed", person=r.person, batch=r.batch,
                            stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at))))
     if r.accepted_missing:
-        console.print(escape(t("rebind.accepted_missing", count=len(r.accepted_missing),
+        console.print(escape(t("rebind.accepted_differs", count=len(r.accepted_missing),
                                codes=join(r.accepted_missing), reason=accept_missing.strip())))
 
 

@@ -15,6 +15,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pages.check.no_reason": ("页数不符：{words}；未记录原因，请与委托方核对",
                               "Pages differ: {words}; no reason recorded, check with the client"),
     # --- the rebind guard ---
+    "rebind.accepted_differs": ("其中 {count} 卷页数不符（缺页或与登记页数不同）仍装订（已记入案卷历史）：{codes}；原因：{reason}",
+                                "Of these, {count} volume(s) rebound though their pages differ "
+                                "(missing, or not the registered count; recorded in their "
+                                "history): {codes}; reason: {reason}"),
     "rebind.missing_page_web": (
         "{code} 整理时编页 {numbered} 页，只入库 {scanned} 页图像（缺页）；原件确实缺页时在“页数不符仍装订的原因”栏写明原因，再点“装订完成签字”",
         "{code}: {numbered} pages numbered at sorting but only {scanned} ingested (missing "
@@ -70,6 +74,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rebind.lead_required_web": ("装订方式须由档案室领导签字确认（以档案室人员账号登录后签字）",
                                  "The binding method must be signed by the archive-room lead "
                                  "(signed in with an archive-room account)"),
+    # --- the 审计 page's labels of the data these records add ---
+    "web_forms.data.registered": ("登记页数", "pages registered"),
+    "web_forms.data.register_differs": ("与登记页数不符", "differs from the register"),
+    "web_forms.data.replaces": ("替换的装订约定号", "replaces binding agreement no."),
+    "web_forms.data.replace_reason": ("更改原因", "reason for the change"),
     # --- the return list ---
     "return.col.registered": ("登记页数", "Registered pages"),
     "return.col.scanned": ("实际页数（已扫描）", "Actual pages (scanned)"),

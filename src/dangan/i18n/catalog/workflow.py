@@ -127,10 +127,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sort.bad_page_count": ("编页数必须大于 0，实际为 {value}", "Pages numbered must be positive, got {value}"),
     "sort.record_missing": ("{count} 卷还没有整理记录（拆卷/编页码）", "{count} volume(s) have no sorting record yet"),
     "sort.recorded": ("已记录整理：{code} 编页 {pages} 页", "Sorting recorded: {code}, {pages} pages numbered"),
-    "rebind.accepted_missing": ("其中 {count} 卷页数不符（缺页或与登记页数不同）仍装订（已记入案卷历史）：{codes}；原因：{reason}",
-                                "Of these, {count} volume(s) rebound though their pages differ "
-                                "(missing, or not the registered count; recorded in their "
-                                "history): {codes}; reason: {reason}"),
+    "rebind.accepted_missing": ("其中 {count} 卷缺页仍装订（已记入案卷历史）：{codes}；原因：{reason}",
+                                "Of these, {count} volume(s) rebound with pages missing (recorded in "
+                                "their history): {codes}; reason: {reason}"),
     "rebind.bad_method": ("未知装订方式 {method}，可选：{choices}", "Unknown binding method {method}; choose from: {choices}"),
     "rebind.bad_alignment": ("未知对齐方式 {alignment}，可选：{choices}", "Unknown alignment {alignment}; choose from: {choices}"),
     "rebind.lead_required": ("装订方式须由档案室领导签字确认（--agreed-by）",
