@@ -224,7 +224,7 @@ def test_rebind_form_records_why_missing_pages_are_rebound(app_client: TestClien
     assert app_client.post(f"/batches/{code}/claim",
                            data={"csrf_token": token}).status_code == 303
     page = app_client.get("/records/binding").text
-    assert 'name="accept_missing"' in page and "原件缺页仍装订的原因" in page
+    assert 'name="accept_missing"' in page and t("rebind.accept_missing_label") in page
     for reason in ("", "   "):  # no reason (or a blank one): the shortfall refuses it
         refused = app_client.post(f"/records/rebind/{code}", data={
             "csrf_token": token, "codes": [codes[0]], "accept_missing": reason})

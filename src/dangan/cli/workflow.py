@@ -446,6 +446,10 @@ def rebind_approve(by: str = ArchiveLeader,
     from dangan.services.rebind import approve_trial
 
     info = approve_trial(open_ctx(project), by, remarks)
+    if info.already_approved:  # the first approval kept, nothing recorded again
+        console.print(escape(t("rebind.trial_already_approved", by=info.trial_approved_by,
+                               at=_time(info.trial_approved_at))))
+        return
     console.print(escape(t("rebind.trial_approved", by=info.trial_approved_by)))
 
 
@@ -464,7 +468,7 @@ def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
     console.print(escape(t("workflow.signed", person=r.person, batch=r.batch,
                            stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at))))
     if r.accepted_missing:
-        console.print(escape(t("rebind.accepted_missing", count=len(r.accepted_missing),
+        console.print(escape(t("rebind.accepted_differs", count=len(r.accepted_missing),
                                codes=join(r.accepted_missing), reason=accept_missing.strip())))
 
 
@@ -495,9 +499,11 @@ def return_list(no: int = typer.Argument(..., metavar="NO"),
     """打印还卷清单（.xlsx / PDF），按借卷顺序，含双方签字栏与上架规则。"""
     from dangan.export.return_list import write_return_list
     from dangan.services.borrow import borrow_batch_info
+    from dangan.services.rebind import borrow_page_checks
 
     ctx = open_ctx(project)
-    path = write_return_list(borrow_batch_info(ctx, no), out, ctx.config.project.name)
+    path = write_return_list(borrow_batch_info(ctx, no), out, ctx.config.project.name,
+                             borrow_page_checks(ctx, no))
     console.print(escape(t("borrow.written", path=path)))
 
 

@@ -24,6 +24,8 @@ from dangan.services.project import ProjectContext
 # history: stored as a ``work_waived`` event of 装订, it is no stage signed without its work
 # but the paper rebound although pages are missing, for the reason given.
 MISSING_PAGES_ACCEPTED = "missing_pages_accepted"
+# The same for a volume whose pages counted are not those registered (the client's list).
+PAGES_DIFFER_ACCEPTED = "pages_differ_accepted"
 # 一稿双录: a keying round of the volume's catalogue (``catalogue_keying``), shown among its
 # events with its keyer: ``workflow.event.keying_1`` / ``keying_2`` / ``keying_resolved`` (the
 # differences resolved by a third indexer) / ``keying_agreed`` (two keyings alike, accepted).
@@ -61,6 +63,8 @@ def what_happened(kind: str, stage: str, data: dict[str, Any]) -> str:
     """The catalogue suffix (``workflow.event.<it>``) naming what an event records."""
     if kind == wf.EVENT_WORK_WAIVED and stage == wf.REBIND and data.get("missing_pages"):
         return MISSING_PAGES_ACCEPTED
+    if kind == wf.EVENT_WORK_WAIVED and stage == wf.REBIND and data.get("register_differs"):
+        return PAGES_DIFFER_ACCEPTED
     if kind == wf.EVENT_RETOUCH_RECORD and data.get("failed"):
         return RETOUCH_RECORD_FAILED
     if kind == wf.EVENT_QC_DECISION and data.get("rework_id") is not None:

@@ -76,16 +76,25 @@ def _scanned_pages(session: Any, volume_ids: list[int]) -> dict[int, int]:
         .group_by(Page.volume_id)).all()}
 
 
-def page_count_differences(session: Any, project_id: int) -> list[str]:
-    """Scanned volumes whose registered page count (the client's list) differs from the pages
-    scanned, one line each: the project manager settles them with the client."""
-    rows = session.execute(select(Volume.archive_code, Volume.expected_pages, Volume.page_count)
-                           .where(Volume.project_id == project_id,
-                                  Volume.page_count.is_not(None),
-                                  Volume.expected_pages.is_not(None),
-                                  Volume.page_count != Volume.expected_pages)
-                           .order_by(Volume.archive_code)).all()
+def page_count_differences(session: Any, project_id: int,
+                           work_batch_id: int | None = None) -> list[str]:
+    """Scanned volumes (of the project, or of one work batch) whose registered page count (the
+    client's list) differs from the pages scanned, one line each: the project manager settles
+    them with the client."""
+    query = (select(Volume.archive_code, Volume.expected_pages, Volume.page_count)
+             .where(Volume.project_id == project_id, Volume.page_count.is_not(None),
+                    Volume.expected_pages.is_not(None),
+                    Volume.page_count != Volume.expected_pages))
+    if work_batch_id is not None:
+        query = query.where(Volume.work_batch_id == work_batch_id)
+    rows = session.execute(query.order_by(Volume.archive_code)).all()
     return [t("volumes.page_differs_row", code=c, registered=e, scanned=p) for c, e, p in rows]
+
+
+def page_differences(ctx: ProjectContext, work_batch_id: int | None = None) -> list[str]:
+    """``page_count_differences`` in its own transaction (the web progress and batch pages)."""
+    with ctx.transaction() as session:
+        return page_count_differences(session, ctx.project_id, work_batch_id)
 
 
 def _refuse_after_scan(volume: Volume, diffs: dict[str, Any], row: int,

@@ -433,12 +433,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.archive_side_wrong_role": (
         "{name} 是登记的{roles}，不是{role}，不能代表档案室签字（档案室一方须由档案室人员签字）",
         "{name} is a registered {roles}, not {role}; they cannot sign for the archive room"),
-    "rebind.accept_missing_label": ("原件缺页仍装订的原因", "Why rebind despite missing pages"),
-    "rebind.accept_missing_hint": ("入库页数少于整理编页数且原件确实缺页时填写；否则留空",
-                                   "Only when fewer pages were ingested than numbered because the original lacks them; else leave empty"),
+    "rebind.accept_missing_label": ("页数不符仍装订的原因", "Why rebind though the pages differ"),
+    "rebind.accept_missing_hint": ("入库页数少于整理编页数，或与登记页数不同，且已与委托方核对时填写；否则留空",
+                                   "Only when fewer pages were ingested than numbered, or the pages are not the registered count, and this was checked with the client; else leave empty"),
     "cli.opt.accept_missing": (
-        "原件确实缺页时写明原因：入库页数少于整理编页数的案卷照样装订，并记录原因、装订人和时间",
-        "Reason why volumes with fewer ingested pages than numbered at sorting are rebound anyway (the original lacks them); recorded with the binder and time"),
+        "页数不符时写明原因（如原件确实缺页、已与委托方核对）：入库页数少于整理编页数，或整理编页/入库页数与登记页数不同的案卷照样装订，并记录原因、装订人和时间（还卷清单上列出）",
+        "Reason why volumes whose pages differ are rebound anyway (fewer ingested than numbered at sorting, or not the registered count, e.g. the original lacks them, checked with the client); recorded with the binder and time and printed on the return list"),
     "qc.page_out_of_range": ("案卷 {code} 共 {pages} 页，没有第 {page} 页：问题未记录",
                              "Volume {code} has {pages} pages, no page {page}: defect not recorded"),
     "workflow.already_signed": (

@@ -56,9 +56,12 @@ def batch_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -
 def _page(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
           error: DanganError | None = None, **extra: Any) -> Response:
     """The batch page; with ``error``, a refused action shown on it, with its status."""
+    from dangan.services.volumes import page_differences
+
     info, volumes = batch_with_volumes(ctx, code)
     return render(request, "batch.html", status_code=error.http_status if error else 200,
                   error=error, batch=info, volumes=volumes,
+                  page_differs=page_differences(ctx, info.id),
                   may_work=bool(account.roles & _stage_roles(info.stage)), **extra)
 
 

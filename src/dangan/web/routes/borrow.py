@@ -404,9 +404,13 @@ def export_file(ctx: ProjectContext, no: int, kind: str, suffix: str) -> bytes:
     from dangan.export.return_list import write_return_list
 
     info = borrow.borrow_batch_info(ctx, no)
-    writer = write_borrow_register if kind == "register" else write_return_list
     with tempfile.TemporaryDirectory(prefix="dangan-desk-") as tmp:
-        return writer(info, Path(tmp) / f"out.{suffix}", ctx.config.project.name).read_bytes()
+        out, name = Path(tmp) / f"out.{suffix}", ctx.config.project.name
+        if kind == "register":
+            return write_borrow_register(info, out, name).read_bytes()
+        from dangan.services.rebind import borrow_page_checks  # registered vs actual pages
+
+        return write_return_list(info, out, name, borrow_page_checks(ctx, no)).read_bytes()
 
 
 MEDIA = {"pdf": "application/pdf",

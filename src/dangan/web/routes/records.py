@@ -271,10 +271,30 @@ def trial_places(ctx: ProjectContext) -> str:
 
 
 def _binding(ctx: ProjectContext, account: sec.Account) -> dict[str, Any]:
-    return {"agreement": rebind.agreement(ctx), "methods": rebind.BINDING_METHODS,
+    versions = rebind.agreements(ctx)
+    return {"agreement": versions[-1] if versions else None, "earlier": versions[:-1],
+            "methods": rebind.BINDING_METHODS,
             "alignments": rebind.ALIGNMENTS, "batches": rebind_batches(ctx),
             "places": trial_places(ctx), "is_lead": account.has(wf.ARCHIVE_STAFF),
             "is_binder": account.has(wf.BINDER)}
+
+
+# refusals whose catalogue text names a command-line option: said on this page by its field
+WEB_WORDED = {"rebind.no_agreement": "rebind.no_agreement_web",
+              "rebind.trial_required": "rebind.trial_required_web",
+              "rebind.lead_required": "rebind.lead_required_web"}
+
+
+def _web_worded(exc: DanganError) -> DanganError:
+    """A refusal said for the binding page: the field or button named, not the command line
+    (``rebind sign --accept-missing`` is the reason field; the CLI keeps its own words)."""
+    if isinstance(exc, rebind.RebindRefused):
+        exc.details = exc.web_details
+    if exc.key in WEB_WORDED:
+        worded = type(exc)(WEB_WORDED[exc.key], details=exc.details, **exc.params)
+        worded.__cause__ = exc
+        return worded
+    return exc
 
 
 @router.get("/binding")
@@ -288,27 +308,48 @@ async def agree(request: Request, ctx: Ctx, account: Lead,
                 alignment: Annotated[str, Form(max_length=40)] = "bottom_left",
                 punch_allowed: Annotated[bool, Form()] = False,
                 trial_codes: Annotated[str, Form(max_length=20_000)] = "",
-                remarks: Text = "") -> Response:
-    """The archive-room lead signs the method: the signer is the signed-in account."""
+                remarks: Text = "", replace_reason: Text = "") -> Response:
+    """The archive-room lead signs the method: the signer is the signed-in account. While a
+    method stands, a new one needs ``replace_reason`` and is recorded as its next version."""
     codes = [c.strip() for c in re.split(r"[\s,，、]+", trial_codes) if c.strip()]
     try:
         await act(request, account, lambda _actor: rebind.agree_binding(
             ctx, method, account.name, alignment=alignment, punch_allowed=punch_allowed,
-            trial_codes=codes, remarks=remarks))
+            trial_codes=codes, remarks=remarks, replace_reason=replace_reason))
     except DanganError as exc:
         if wants_json(request):
             raise
         typed = {"method": method, "alignment": alignment, "punch_allowed": punch_allowed,
-                 "trial_codes": trial_codes, "remarks": remarks}
+                 "trial_codes": trial_codes, "remarks": remarks,
+                 "replace_reason": replace_reason}
         return render(request, "records/binding.html", status_code=exc.http_status,
-                      typed=typed, error=exc, **_binding(ctx, account))
+                      typed=typed, error=_web_worded(exc), **_binding(ctx, account))
     return _to("/records/binding", t("records.binding.agreed", method=t(f"rebind.method.{method}")))
 
 
 @router.post("/binding/trial")
-async def approve(request: Request, ctx: Ctx, account: Lead, remarks: Text = "") -> Response:
-    await act(request, account, lambda _actor: rebind.approve_trial(ctx, account.name, remarks))
+async def approve(request: Request, ctx: Ctx, account: Lead, remarks: Text = "",
+                  agreement_id: Annotated[int | None, Form()] = None) -> Response:
+    """试装订验收 of the agreement the page showed (``agreement_id``). Sent again (a second
+    tab) it is told when and by whom it was approved; the first approval stays the record."""
+    try:
+        info = await act(request, account, lambda _actor: rebind.approve_trial(
+            ctx, account.name, remarks, agreement_id=agreement_id))
+    except DanganError as exc:
+        if wants_json(request):
+            raise
+        return render(request, "records/binding.html", status_code=exc.http_status,
+                      error=_web_worded(exc), approve_typed={"remarks": remarks},
+                      **_binding(ctx, account))
+    if info.already_approved:
+        return _to("/records/binding", t("rebind.trial_already_approved",
+                                         at=_when(info.trial_approved_at),
+                                         by=info.trial_approved_by))
     return _to("/records/binding", t("records.binding.trial_approved"))
+
+
+def _when(at: Any) -> str:
+    return f"{at:%Y-%m-%d %H:%M}" if at else ""
 
 
 @router.post("/rebind/{code}/claim")
@@ -339,8 +380,15 @@ async def rebind_sign(request: Request, ctx: Ctx, account: Binder, code: str,
         result = await act(request, account, lambda actor: rebind.rebind(
             ctx, actor, code, codes or [], remarks, accept_missing=accept_missing.strip()))
     except DanganError as exc:
-        if exc.key != SHEETS_NOT_REBUILT or wants_json(request):
+        if wants_json(request):
             raise
-        return _to("/records/binding", exc.message)  # signed: the notice, not a refusal
+        if exc.key == SHEETS_NOT_REBUILT:
+            return _to("/records/binding", exc.message)  # signed: the notice, not a refusal
+        exc = _web_worded(exc)
+        # refused: the page again, the reason and what was typed kept in the batch's form
+        typed = {"batch": code, "remarks": remarks, "accept_missing": accept_missing,
+                 "codes": codes or []}
+        return render(request, "records/binding.html", status_code=exc.http_status,
+                      error=exc, rebind_typed=typed, **_binding(ctx, account))
     return _to("/records/binding", t("records.rebind.signed", code=code,
                                      volumes=result.volumes))
