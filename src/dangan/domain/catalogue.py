@@ -46,6 +46,9 @@ TRAILING_PAGES = {"back": "back", "备考表": "back", "back_cover": "back_cover
 DATE_FIELDS = frozenset({"date", "start_date", "end_date"})
 NUMBER_FIELDS = frozenset({"item_count", "page_count", "year"})
 _DATE_RE = re.compile(r"^([0-9]{4})(?:[-./年]?([0-9]{1,2})(?:[-./月]?([0-9]{1,2})日?)?月?)?年?$")
+# Years a paper archive's dates fall in: a stored 354904 (the Excel serial 35494 read as
+# digits) is no date, whatever its digits allow.
+YEARS = range(1000, 2101)
 _FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
@@ -142,12 +145,16 @@ class Catalogue:
 def normalise_date(text: str) -> str | None:
     """``1997-3-5`` / ``1997.03.05`` / ``1997年3月`` -> ``19970305`` / ``199703``; None if invalid.
 
-    Full-width digits read as ASCII (``half_width``): ``１９９７０４０１`` -> ``19970401``."""
+    Full-width digits read as ASCII (``half_width``): ``１９９７０４０１`` -> ``19970401``.
+    Digits alone are YYYY, YYYYMM or YYYYMMDD (``35494`` is none of them); the year is
+    within ``YEARS``."""
     s = half_width("".join(text.split()))
     m = _DATE_RE.match(s)
-    if not m:
+    if not m or (s.isdigit() and len(s) not in (4, 6, 8)):
         return None
     year, month, day = m.group(1), m.group(2), m.group(3)
+    if int(year) not in YEARS:
+        return None
     if month is None:
         return year
     mm = int(month)
@@ -294,7 +301,7 @@ def validate_catalogue(
             chk.add(BAD_PAGE, raw.row, seq, value=page_text.strip() or "∅")
         elif end is not None and start is not None and end < start:
             chk.add(BAD_PAGE, raw.row, seq, value=f"{start}-{end}")
-            end = start
+            ok = False  # refused: its pages are unplaced, no gap said for them besides
         fields = _check_fields(chk, raw.values, schema.entry_fields, schema.required_entry_fields,
                                ENTRY_LABELS, raw.row, seq)
         parsed.append((raw, seq, start if ok else None, end if ok else None, fields))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from dangan.db.models import Item, Volume
-from dangan.domain.catalogue import RawEntry
+from dangan.domain.catalogue import RawEntry, normalise_date
 from dangan.domain.catalogue_fields import ENTRY_ALIASES, ENTRY_MARKERS, RECORD_ALIASES
 from dangan.errors import SpreadsheetError
 from dangan.i18n import t
@@ -27,6 +28,10 @@ HALF_WIDTH_FIELDS = frozenset({"seq", "pages", "page_start", "page_end", "page_c
 # Values checked against the columns they go to (text length, integer range), located.
 ENTRY_LIMITS = {**sheets.column_limits(Item), "pages": sheets.Limit("int"),
                 "page_count": sheets.Limit("int")}
+# Columns holding a date or a date range: a number cell there is read only when it is a
+# plausible YYYY / YYYYMM / YYYYMMDD; a decimal (1997.10 typed in a General cell is 1997.1)
+# or another integer (an Excel date serial without date format: 35494) is refused, located.
+DATE_COLUMNS = frozenset({"date", "start_date", "end_date", "date_range"})
 CONTROL_CHARS = frozenset({c for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F})
 # A record goes to volume_record.fields (JSON: no NUL on PostgreSQL, so none on either
 # database) and its title to volume.title; its counts and year are integers of 32 bits.
@@ -83,9 +88,10 @@ class CatalogueInput:
         }
 
 
-def read_tables(path: Path) -> list[tuple[str, sheets.Table]]:
-    """All non-empty tables of a file: (label for messages, table)."""
-    return sheets.read_tables(path, HINTS)
+def read_tables(path: Path, hidden: list[str] | None = None) -> list[tuple[str, sheets.Table]]:
+    """All non-empty visible tables of a file: (label for messages, table); the hidden
+    sheets, not read, are appended to ``hidden``."""
+    return sheets.read_tables(path, HINTS, hidden_sheets=hidden)
 
 
 def is_entry_table(table: sheets.Table) -> bool:
@@ -96,11 +102,15 @@ def is_entry_table(table: sheets.Table) -> bool:
 def read_catalogue(paths: Sequence[Path]) -> CatalogueInput:
     """Group the rows of every table by archive code; collect row-located problems.
 
-    A sheet without an 档号 column (备注, 说明) is skipped and named in ``notes``; a file none
-    of whose sheets has one is refused naming every sheet looked at."""
+    A sheet without an 档号 column (备注, 说明) is skipped and named in ``notes``, and so is a
+    hidden sheet (never read: a draft the office hid); a file none of whose visible sheets has
+    an 档号 column is refused naming every sheet looked at."""
     result = CatalogueInput()
     for path in paths:
-        tables = read_tables(path)
+        hidden: list[str] = []
+        tables = read_tables(path, hidden)
+        if hidden:
+            result.notes.append(t("sheets.hidden_sheets_skipped", sheets="、".join(hidden)))
         usable = [(source, table) for source, table in tables if _has_code_column(table)]
         if not usable:
             if len(tables) == 1:
@@ -155,6 +165,45 @@ def _typed(row: sheets.Row, cols: Mapping[str, str | None]) -> dict[str, str]:
             for f, h in cols.items() if h is not None}
 
 
+def number_dates(source: str, row: sheets.Row, cols: Mapping[str, str | None]) -> dict[str, str]:
+    """Date cells a workbook holds as numbers that cannot be read as a date without a guess,
+    each named by sheet, row, column and value: a decimal (1997.10 in a General cell is the
+    number 1997.1, which would be read as January) and an integer that is no plausible
+    YYYY / YYYYMM / YYYYMMDD (an Excel date serial in a cell without date format: 35494).
+    A serial is not converted: 35494 may as well be a mistyped 199404, so the user says.
+    Returns the message per field refused."""
+    out: dict[str, str] = {}
+    for name in DATE_COLUMNS:
+        header = cols.get(name)
+        if header is None or header not in row.numbers:
+            continue
+        value = row.numbers[header]
+        if isinstance(value, float) and not value.is_integer():
+            out[name] = t("index.date_decimal", sheet=source, row=row.number, column=header,
+                          value=row.get(header))
+            continue
+        number = int(value)
+        text = str(number)
+        if len(text) in (4, 6, 8) and normalise_date(text) is not None:
+            continue
+        serial = ""
+        if 1 <= number <= 2958465:  # Excel's 1900 system, 1900-01-01 … 9999-12-31
+            day = date(1899, 12, 30) + timedelta(days=number)
+            serial = t("index.date_serial_hint", date=day.isoformat())
+        out[name] = t("index.date_number", sheet=source, row=row.number, column=header,
+                      value=text, serial=serial)
+    return out
+
+
+def _refuse_number_dates(result: CatalogueInput, source: str, row: sheets.Row,
+                        cols: Mapping[str, str | None], values: dict[str, str]) -> dict[str, str]:
+    """``values`` without the date cells refused (each problem said once: the row is kept, so
+    its pages raise no gap and its record no second complaint)."""
+    refused = number_dates(source, row, cols)
+    result.problems.extend(refused.values())
+    return {k: v for k, v in values.items() if k not in refused}
+
+
 def _take_records(result: CatalogueInput, source: str, table: sheets.Table) -> None:
     cols = sheets.resolve_columns(table, RECORD_ALIASES)
     if cols["archive_code"] is None:
@@ -166,6 +215,7 @@ def _take_records(result: CatalogueInput, source: str, table: sheets.Table) -> N
             continue
         result.rows += 1
         values = _typed(row, cols)
+        values = _refuse_number_dates(result, source, row, cols, values)
         code = values.pop("archive_code", "")
         values["archive_code"] = code
         if not code:
@@ -202,7 +252,7 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
             result.problems.append(t("index.row_problem", source=source, row=row.number,
                                      detail=t("volumes.row_empty_code")))
             continue
-        values = _typed(row, cols)
+        values = _refuse_number_dates(result, source, row, cols, _typed(row, cols))
         if bad := sheets.check_row(row, values, ENTRY_LIMITS, cols):
             result.problems.extend(f"{source} {line}" for line in bad)
             continue

@@ -3,7 +3,9 @@
 One reader for every import (volume lists, catalogues, problem lists): it finds the header
 row, keeps the spreadsheet's own row numbers for messages, turns every cell into stripped
 text, and refuses what is not a spreadsheet (an empty file, a PNG renamed .xlsx) with a
-message that says what it found.
+message that says what it found. Hidden and very hidden sheets are never read (the caller
+names them); a date cell is its date (a time of day in it dropped); a number cell is also
+kept as the number (``Row.numbers``), so a date column can refuse 1997.1 or 35494.
 
 Bounded: a workbook is streamed row by row (openpyxl read-only mode, the sheet's declared
 dimension ignored — a 5 KB file may claim A1:XFD1048576), empty rows are not kept, and a
@@ -57,6 +59,9 @@ _MAGIC = {
 class Row:
     number: int  # the row number the user sees in Excel (1-based), or the CSV line
     values: Mapping[str, str]
+    # the cells a workbook holds as numbers (not text, not dates), by header: a date column
+    # tells 1997.10 typed in a General cell (the number 1997.1) from the text “1997.10”
+    numbers: Mapping[str, int | float] = field(default_factory=dict)
 
     def get(self, header: str | None, default: str = "") -> str:
         if header is None:
@@ -107,8 +112,8 @@ def _normalise_header(text: str) -> str:
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y%m%d") if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, datetime):  # a date cell; a time of day in it is no part of a date
+        return value.strftime("%Y%m%d")
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
     if isinstance(value, float) and value.is_integer():
@@ -124,18 +129,21 @@ def sniff_kind(head: bytes) -> str | None:
 
 
 def read_table(path: Path, header_hint: Iterable[str] = ()) -> Table:
-    """Read an .xlsx (its first sheet) or .csv into text rows.
+    """Read an .xlsx (its first visible sheet) or .csv into text rows.
 
     ``header_hint`` names likely header cells, so a title row above the header is skipped.
     """
     return read_tables(path, header_hint)[0][1]
 
 
-def read_tables(path: Path, header_hint: Iterable[str] = ()) -> list[tuple[str, Table]]:
-    """Every non-empty sheet of a workbook (a CSV is one table), labelled for messages.
+def read_tables(path: Path, header_hint: Iterable[str] = (),
+                hidden_sheets: list[str] | None = None) -> list[tuple[str, Table]]:
+    """Every non-empty visible sheet of a workbook (a CSV is one table), labelled for messages.
 
-    The label is ``file[sheet]`` for workbooks and the file name for CSV. A workbook with
-    no filled sheet is refused like an empty CSV.
+    The label is ``file[sheet]`` for workbooks and the file name for CSV. A hidden or very
+    hidden sheet (an old draft the office hid) is never read: its label is appended to
+    ``hidden_sheets`` for the caller to say. A workbook with no filled visible sheet is
+    refused like an empty CSV; one whose sheets are all hidden, naming them.
     """
     if not path.is_file():
         raise SpreadsheetError("volumes.file_missing", path=path)
@@ -148,18 +156,32 @@ def read_tables(path: Path, header_hint: Iterable[str] = ()) -> list[tuple[str, 
     suffix = path.suffix.lower()
     hints = {_normalise_header(h) for h in header_hint}
     if suffix in (".xlsx", ".xlsm"):
-        sheets = _read_xlsx(path, data)
+        every = _read_xlsx(path, data)
         hidden = _hidden_columns(data)
-        filled = [(title, grid) for title, grid in sheets
-                  if any(any(c for c in cells) for _, cells in grid)] or sheets[:1]
-        return [(f"{path.name}[{title}]", _to_table(path, grid, hints, hidden.get(title, set())))
-                for title, grid in filled]
+        shown = [s for s in every if s.state == "visible"]
+        if hidden_sheets is not None:
+            hidden_sheets.extend(f"{path.name}[{s.title}]" for s in every if s.state != "visible")
+        if not shown:
+            raise SpreadsheetError("sheets.all_hidden", path=path,
+                                   sheets="、".join(s.title for s in every))
+        filled = [s for s in shown if any(any(c for c in cells) for _, cells in s.grid)] or shown[:1]
+        return [(f"{path.name}[{s.title}]",
+                 _to_table(path, s.grid, hints, hidden.get(s.title, set()), s.numbers))
+                for s in filled]
     if suffix in (".csv", ".txt"):
         return [(path.name, _to_table(path, _read_csv(path, data), hints))]
     raise SpreadsheetError("volumes.bad_format", suffix=suffix or path.name)
 
 
-def _read_xlsx(path: Path, data: bytes) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+@dataclass
+class _Sheet:
+    title: str
+    state: str  # visible | hidden | veryHidden
+    grid: list[tuple[int, list[str]]]
+    numbers: dict[tuple[int, int], int | float]  # (row, 0-based column) of number cells
+
+
+def _read_xlsx(path: Path, data: bytes) -> list[_Sheet]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         kind = sniff_kind(data[:8]) or "未知格式"
         raise SpreadsheetError("volumes.not_xlsx", path=path, kind=kind)
@@ -173,8 +195,13 @@ def _read_xlsx(path: Path, data: bytes) -> list[tuple[str, list[tuple[int, list[
     formulas = _formula_cells(data) if _may_hold_formulas(data) else {}
     unresolved: list[str] = []
     try:
-        sheets = [(ws.title, _sheet_rows(ws, budget, formulas.get(ws.title, {}), unresolved))
-                  for ws in wb.worksheets]
+        sheets = []
+        for ws in wb.worksheets:
+            state = str(getattr(ws, "sheet_state", "visible") or "visible")
+            numbers: dict[tuple[int, int], int | float] = {}
+            grid = ([] if state != "visible"  # never read: no budget, no formula check
+                    else _sheet_rows(ws, budget, formulas.get(ws.title, {}), unresolved, numbers))
+            sheets.append(_Sheet(ws.title, state, grid, numbers))
     finally:
         wb.close()
     if unresolved:
@@ -241,9 +268,10 @@ class _Budget:
 
 
 def _sheet_rows(ws: Any, budget: _Budget, formulas: Mapping[tuple[int, int], str],
-                unresolved: list[str]) -> list[tuple[int, list[str]]]:
+                unresolved: list[str],
+                numbers: dict[tuple[int, int], int | float]) -> list[tuple[int, list[str]]]:
     """The sheet's non-empty rows; each formula cell read without a result is added to
-    ``unresolved`` (sheet, row, column, formula)."""
+    ``unresolved`` (sheet, row, column, formula), each number cell to ``numbers``."""
     from openpyxl.utils import get_column_letter
 
     if hasattr(ws, "reset_dimensions"):
@@ -261,6 +289,8 @@ def _sheet_rows(ws: Any, budget: _Budget, formulas: Mapping[tuple[int, int], str
         kept = budget.take([_cell_text(v) for v in values])
         if kept is not None:
             rows.append((number, kept))
+            numbers.update(((number, col), value) for col, value in enumerate(values)
+                           if isinstance(value, (int, float)) and not isinstance(value, bool))
     return rows
 
 
@@ -343,7 +373,8 @@ def _hidden_columns(data: bytes) -> dict[str, set[int]]:
 
 
 def _to_table(path: Path, grid: list[tuple[int, list[str]]], hints: set[str],
-              hidden_at: set[int] | None = None) -> Table:
+              hidden_at: set[int] | None = None,
+              numbers: Mapping[tuple[int, int], int | float] | None = None) -> Table:
     rows = [(n, cells) for n, cells in grid if any(c for c in cells)]
     if not rows:
         raise SpreadsheetError("volumes.file_empty", path=path)
@@ -371,8 +402,10 @@ def _to_table(path: Path, grid: list[tuple[int, list[str]]], hints: set[str],
         if name in headers:
             raise SpreadsheetError("volumes.duplicate_column", path=path, column=name)
         headers.append(name)
+    numbers = numbers or {}
     body = [
-        Row(number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)})
+        Row(number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)},
+            {h: numbers[(number, i)] for i, h in enumerate(headers) if (number, i) in numbers})
         for number, cells in rows[header_idx + 1 :]
     ]
     problems = [line for row in body for line in cell_problems(row)]

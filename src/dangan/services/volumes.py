@@ -97,6 +97,15 @@ def page_differences(ctx: ProjectContext, work_batch_id: int | None = None) -> l
         return page_count_differences(session, ctx.project_id, work_batch_id)
 
 
+def shown(value: Any) -> str:
+    """A stored or read value as a user reads it: 空 for nothing, other columns as 列名：值."""
+    if value is None or value == "" or value == {}:
+        return t("volumes.value_empty")
+    if isinstance(value, dict):
+        return "、".join(t("volumes.extra_value", column=k, value=v) for k, v in value.items())
+    return str(value)
+
+
 def _refuse_after_scan(volume: Volume, diffs: dict[str, Any], row: int,
                        scanned: dict[int, int]) -> str | None:
     """Why a row may not change a scanned volume (its identity or page count), else None."""
@@ -124,23 +133,32 @@ def _int_cell(row: Row, header: str | None, errors: list[str], suffix: str = "")
 
 
 def _data_table(path: Path, hints: list[str]) -> tuple[Table, list[str]]:
-    """The sheet holding the list (the first with an 档号 column), and notes naming the
-    sheets passed over; refused naming every sheet looked at when none has one."""
-    tables = read_tables(path, header_hint=hints)
+    """The visible sheet holding the list (the one with an 档号 column), and notes naming
+    the sheets passed over: hidden ones (never read) and those without an 档号 column.
+    Refused naming every sheet looked at when none has one, and naming them when two do
+    (which is the list is the office's to say, not a guess)."""
+    hidden: list[str] = []
+    tables = read_tables(path, header_hint=hints, hidden_sheets=hidden)
+    notes = [t("sheets.hidden_sheets_skipped", sheets="、".join(hidden))] if hidden else []
     if len(tables) == 1:
-        table = tables[0][1]
+        label, table = tables[0]
         if not table.rows and not any(h in hints for h in table.headers):
             raise SpreadsheetError("volumes.no_header", path=path)
-        return table, []
-    for label, table in tables:
-        if table.header_found and resolve_columns(table, COLUMN_ALIASES)["archive_code"]:
-            skipped = [other for other, _ in tables if other != label]
-            notes = [t("volumes.sheet_used", sheet=label)]
-            if skipped:
-                notes.append(t("sheets.sheets_skipped", sheets="、".join(skipped)))
-            return table, notes
-    raise SpreadsheetError("volumes.no_code_sheet", path=path,
-                           sheets="、".join(label for label, _ in tables))
+        return table, ([t("volumes.sheet_used", sheet=label), *notes] if hidden else [])
+    with_code = [(label, table) for label, table in tables
+                 if table.header_found and resolve_columns(table, COLUMN_ALIASES)["archive_code"]]
+    if not with_code:
+        raise SpreadsheetError("volumes.no_code_sheet", path=path,
+                               sheets="、".join(label for label, _ in tables))
+    if len(with_code) > 1:
+        raise SpreadsheetError("volumes.two_code_sheets", path=path,
+                               sheets="、".join(label for label, _ in with_code))
+    label, table = with_code[0]
+    skipped = [other for other, _ in tables if other != label]
+    notes.insert(0, t("volumes.sheet_used", sheet=label))
+    if skipped:
+        notes.append(t("sheets.sheets_skipped", sheets="、".join(skipped)))
+    return table, notes
 
 
 def _parse_rows(ctx: ProjectContext, path: Path,
@@ -158,6 +176,10 @@ def _parse_rows(ctx: ProjectContext, path: Path,
             notes.append(t("sheets.hidden_columns", columns="、".join(table.hidden)))
         if extra := [h for h in table.headers if h not in used]:
             notes.append(t("volumes.extra_columns", columns="、".join(extra)))
+    absent = [key for key in ("title", "year", "expected_pages") if cols[key] is None]
+    if cols["location"] is None and not any(cols[p] for p in LOCATION_PARTS):
+        absent.append("location")
+    extra_columns = [h for h in table.headers if h not in used]
     errors: list[str] = []
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
@@ -184,16 +206,22 @@ def _parse_rows(ctx: ProjectContext, path: Path,
         parts = [half_width(row.get(cols[p])) for p in LOCATION_PARTS if row.get(cols[p])]
         if parts and not location:
             location = "-".join(parts)
-        parsed.append({
+        data: dict[str, Any] = {
             "archive_code": code,
             "title": row.get(cols["title"]),
             "year": _int_cell(row, cols["year"], errors, suffix="年"),
             "location": location,
             "expected_pages": _int_cell(row, cols["expected_pages"], errors),
             "extra": {h: v for h, v in row.values.items() if h not in used and v != ""},
+            "extra_columns": extra_columns,
             "list_row": row.number,
-        })
-        errors.extend(check_row(row, parsed[-1], LIMITS, cols))  # before any database sees it
+        }
+        # a column the file does not have is not given: the stored value stands (an empty
+        # cell in a column it has is given, empty)
+        for key in absent:
+            del data[key]
+        parsed.append(data)
+        errors.extend(check_row(row, data, LIMITS, cols))  # before any database sees it
     if errors:
         raise SpreadsheetError("volumes.rows_invalid", path=path, count=len(errors), details=errors)
     return parsed
@@ -229,12 +257,18 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
         refused: list[str] = []
         scanned = _scanned_pages(session, [v.id for v in existing.values()])
         for data in rows:
+            columns = data.pop("extra_columns")
             volume = existing.get(data["archive_code"])
             if volume is None:
                 session.add(Volume(project_id=ctx.project_id, **data))
                 summary.added += 1
                 continue
-            diffs = {k: data[k] for k in COMPARED if getattr(volume, k) != data[k]}
+            if not columns:  # no other column in the file: the stored ones stand
+                data.pop("extra")
+            else:  # the file's other columns give their values; the stored others stand
+                data["extra"] = {**{k: v for k, v in (volume.extra or {}).items()
+                                    if k not in columns}, **data["extra"]}
+            diffs = {k: data[k] for k in COMPARED if k in data and getattr(volume, k) != data[k]}
             if "title" in diffs and volume.title and indexed.get(volume.id) == volume.title:
                 del diffs["title"]  # the indexers' title stands
                 summary.kept_titles.append(volume.archive_code)
@@ -247,7 +281,8 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
             for key, new in diffs.items():
                 summary.changes.append(t(
                     "volumes.changed_row", row=data["list_row"], code=volume.archive_code,
-                    field=t(f"volumes.field.{key}"), old=getattr(volume, key), new=new,
+                    field=t(f"volumes.field.{key}"), old=shown(getattr(volume, key)),
+                    new=shown(new),
                 ))
             pending.append((volume, diffs))
         if refused:

@@ -202,6 +202,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "volumes.sheet_used": ("数据取自工作表 {sheet}", "Data read from sheet {sheet}"),
     "volumes.no_code_sheet": ("{path} 中没有一个工作表含 档号 列（已查看：{sheets}）",
                               "No sheet of {path} has an archive code (档号) column (looked at: {sheets})"),
+    "volumes.two_code_sheets": ("{path} 中有多个工作表含 档号 列（{sheets}），无法确定哪一张是案卷目录；"
+                                "请只保留一张（或将其余隐藏），未导入任何数据",
+                                "Several sheets of {path} have an archive code (档号) column ({sheets}); "
+                                "which one is the volume list cannot be told: keep only one (or hide the "
+                                "others). Nothing imported"),
+    "volumes.value_empty": ("空", "empty"),
+    "volumes.extra_value": ("{column}：{value}", "{column}: {value}"),
     "volumes.total_row_skipped": ("第 {row} 行为合计行，已跳过", "Row {row} is a total row; skipped"),
     # --- status ---
     "status.title": ("项目 {name} 状态", "Status of project {name}"),

@@ -23,6 +23,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheets.bad_cells": ("{path} 中有 {count} 个单元格无法接受", "{path} has {count} unacceptable cells"),
     "sheets.sheets_skipped": ("已跳过的工作表（无 档号 列）：{sheets}",
                               "Sheets skipped (no archive code column): {sheets}"),
+    "sheets.hidden_sheets_skipped": ("已跳过隐藏的工作表（未读取）：{sheets}",
+                                     "Hidden sheets skipped (not read): {sheets}"),
+    "sheets.all_hidden": ("{path} 中的工作表都是隐藏的（{sheets}），未读取任何数据；请取消隐藏要导入的工作表",
+                          "Every sheet of {path} is hidden ({sheets}); nothing read. Unhide the sheet to import"),
     "sheets.two_row_header": ("第 {row} 行为表头第二行，已与上一行合并为列名",
                               "Row {row} is the header's second row; combined with the row above"),
     "sheets.second_header_row": ("{path} 第 {row} 行似为表头第二行（合并单元格的子标题），无法识别为数据；"

@@ -41,6 +41,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "index.no_code_column": ("{source} 缺少 档号 列", "{source} has no archive code (档号) column"),
     "index.no_code_sheet": ("{path} 中没有一个工作表含 档号 列（已查看：{sheets}）",
                             "No sheet of {path} has an archive code (档号) column (looked at: {sheets})"),
+    "index.date_decimal": ("工作表 {sheet} 第 {row} 行“{column}”列：日期存为小数 {value}，无法判断（1997.10 "
+                           "在常规格式单元格中即为小数 1997.1，与 1997.1 无从区分）；请将该单元格设为文本格式"
+                           "或日期格式后重新填写",
+                           "sheet {sheet}, row {row}, column “{column}”: the date is held as the decimal "
+                           "number {value}, which is ambiguous (1997.10 typed in a General cell is the "
+                           "number 1997.1); set the cell to Text or Date and type it again"),
+    "index.date_number": ("工作表 {sheet} 第 {row} 行“{column}”列：数值 {value} 不是年份、年月或年月日"
+                          "（YYYY、YYYYMM、YYYYMMDD）{serial}；请将该单元格设为文本格式或日期格式后重新填写",
+                          "sheet {sheet}, row {row}, column “{column}”: the number {value} is not a "
+                          "year, year-month or date (YYYY, YYYYMM, YYYYMMDD){serial}; set the cell to "
+                          "Text or Date and type it again"),
+    "index.date_serial_hint": ("；若是未设日期格式的 Excel 日期序列号，则为 {date}",
+                               "; if it is an Excel date serial in a cell without date format, it is {date}"),
     "index.volume_in_two_tables": ("档号 {code} 的卷内目录已在 {other} 中出现",
                                    "the catalogue of {code} already appears in {other}"),
     "index.unknown_volume": ("档号 {code} 未登记（请先导入案卷清单）",
