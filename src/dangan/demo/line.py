@@ -248,8 +248,9 @@ def _packaged(ctx: ProjectContext, archive_code: str) -> bool:
 
 def _retouch_again(ctx: ProjectContext, worker: Actor, archive_code: str,
                    page_no: int | None) -> None:
-    """The retoucher's correction of a reworked page, recorded as a hand-fixed version of it
-    (the demo's pages need no change: the version written is the page as retouched)."""
+    """The retoucher's correction of a reworked page (QC found it skewed), recorded as a
+    hand-fixed version of it: the retouched page turned back by a quarter of a degree, the
+    corner the turn uncovers in paper white."""
     from dangan.db.models import Page, StoredFile
     from dangan.services.retouch.fix import replace_page
     from dangan.storage import Area
@@ -261,7 +262,23 @@ def _retouch_again(ctx: ProjectContext, worker: Actor, archive_code: str,
                    *([Page.page_no == page_no] if page_no is not None else []))
             .order_by(Page.page_no).limit(1)).first()
     if row is not None:
-        replace_page(ctx, worker, archive_code, int(row[0]), ctx.storage.read_bytes(row[1]))
+        replace_page(ctx, worker, archive_code, int(row[0]),
+                     _turned(ctx.storage.read_bytes(row[1]), 0.25))
+
+
+def _turned(data: bytes, degrees: float) -> bytes:
+    """A page image turned by ``degrees`` (counter-clockwise) about its centre, same size."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        fill = 255 if img.mode == "L" else (255,) * len(img.getbands())
+        turned = img.rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+        out = io.BytesIO()
+        turned.save(out, format=img.format or "JPEG", quality=90,
+                    dpi=img.info.get("dpi", (200, 200)))
+    return out.getvalue()
 
 
 def _any_worker(ctx: ProjectContext, stage: str) -> str:

@@ -84,6 +84,7 @@ MESSAGES = {
     "web_forms.data.waived": ("免除", "waived"),
     "web_forms.data.warnings": ("警告", "warnings"),
     "web_forms.data.missing_pages": ("缺页", "missing pages"),
+    "web_forms.data.registered_pages": ("登记页数", "pages registered"),
     "web_forms.data.numbered": ("编页页数", "pages numbered"),
     "web_forms.data.scanned": ("已扫描页数", "pages scanned"),
     "web_forms.data.with": ("会同", "with"),
