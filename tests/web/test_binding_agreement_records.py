@@ -154,3 +154,24 @@ def _agreements_ids(line: Line) -> list[int]:
     with line.ctx.transaction() as session:
         return list(session.scalars(select(BindingAgreement.id).order_by(BindingAgreement.id)))
 
+
+
+def test_the_command_line_changes_an_agreement_only_with_its_reason(line: Line) -> None:
+    _people(line)
+    first, second = line.volume_codes(line.batches[0])
+    env = {"DANGAN_DATABASE_URL": line.ctx.database_url, "COLUMNS": "300"}
+    home = str(line.ctx.home)
+    made = dangan("rebind", "agree", "--method", "thread", "--archive-leader", "档案室刘",
+                  "--trial", first, "-p", home, env=env)
+    assert made.returncode == 0, (made.stdout, made.stderr)
+    again = dangan("rebind", "agree", "--method", "sewing", "--archive-leader", "档案室刘",
+                   "--trial", second, "-p", home, env=env)
+    assert again.returncode == 7, (again.stdout, again.stderr)
+    assert len(_agreements(line)) == 1
+    changed = dangan("rebind", "agree", "--method", "sewing", "--archive-leader", "档案室刘",
+                     "--trial", second, "--replace-reason", "线装损伤原件，改缝纫", "-p", home,
+                     env=env)
+    assert changed.returncode == 0, (changed.stdout, changed.stderr)
+    assert [m for m, _t, _b in _agreements(line)] == ["thread", "sewing"]
+    agreed = _events(line, wf.EVENT_BINDING_AGREED)
+    assert agreed[-1].data["replace_reason"] == "线装损伤原件，改缝纫"

@@ -430,12 +430,15 @@ def rebind_agree(method: str = typer.Option(..., "--method"),
                  trial: list[str] = typer.Option(..., "--trial"),
                  alignment: str = typer.Option("bottom_left", "--alignment"),
                  punch: bool = typer.Option(False, "--punch"),
-                 remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
-    """记录与档案室领导确认并签字的装订方式和试装案卷。"""
+                 remarks: str = typer.Option("", "--remarks"),
+                 replace_reason: str = typer.Option("", "--replace-reason"),
+                 project: Path = Project) -> None:
+    """记录与档案室领导确认并签字的装订方式和试装案卷（已有约定时须以 --replace-reason 说明更改原因）。"""
     from dangan.services.rebind import agree_binding
 
     info = agree_binding(open_ctx(project), method, agreed_by, alignment=alignment,
-                         punch_allowed=punch, trial_codes=trial, remarks=remarks)
+                         punch_allowed=punch, trial_codes=trial, remarks=remarks,
+                         replace_reason=replace_reason)
     console.print(escape(t("rebind.agreed", method=t(f"rebind.method.{info.method}"), by=info.agreed_by)))
 
 
