@@ -362,6 +362,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Binding method, its code or name: thread (three holes in line) / glue_tube / sewing"),
     "cli.opt.rebind.agree.trial": ("试装案卷档号", "Archive code of a trial volume"),
     "cli.opt.rebind.agree.alignment": ("对齐方式", "Alignment"),
+    "cli.opt.rebind.agree.replace_reason": ("已有装订约定时更改的原因（记为新版本，原约定保留）",
+                                            "Why a standing agreement changes (recorded as the next version, the earlier kept)"),
     "cli.opt.rebind.agree.punch": ("允许打孔", "Punching allowed"),
     "cli.opt.return.list.out": (".xlsx 或 .pdf", ".xlsx or .pdf"),
     "cli.opt.return.confirm.shelving_rule": ("与档案室约定的上架规则", "Shelving rule agreed with the archive room"),
