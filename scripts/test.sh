@@ -11,4 +11,4 @@ echo "==> ruff"
 echo "==> mypy"
 .venv/bin/mypy
 echo "==> pytest"
-.venv/bin/python -m pytest -n 2 -q --durations=25 "$@"
+.venv/bin/python -m pytest -n 2 --dist worksteal -q --durations=25 "$@"
