@@ -80,3 +80,17 @@ def test_the_cli_says_the_rule_in_words(project: ProjectContext, tmp_path: Path)
     assert isinstance(out.exception, SpreadsheetError), out.output
     (line,) = out.exception.details
     assert f"不符合规则“{COURT_WORDS}”" in line and "{year" not in line
+
+
+def test_a_name_that_is_no_number_is_said_so_not_empty() -> None:
+    """A camera's or a lock file's name where a page number belongs is no number, and is
+    named as found — never "段 页号 为空"."""
+    from dangan.domain.naming import Rule, _segment_words
+    from dangan.i18n import t
+
+    rule = Rule("{page_no:04d}")
+    for name in ("IMG_20231105_0932", "~$0008"):
+        said = rule.diagnose(name)
+        assert said == t("naming.segment_not_number", segment=_segment_words("page_no"),
+                          found=name)
+    assert rule.diagnose("") == t("naming.segment_empty", segment=_segment_words("page_no"))

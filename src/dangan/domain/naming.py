@@ -243,6 +243,12 @@ class Rule:
                 if run and (tok.width is None or run == tok.width):
                     return t("naming.expected_literal", pos=pos + run + 1, literal=nxt.text,
                              found=piece[run : run + len(nxt.text)])
+            if tok.kind == "int" and piece == "" and pos < len(value):
+                # a name that is no number where one belongs ("IMG_0932"): said as such,
+                # never as an empty segment
+                stop = value.find(nxt.text, pos) if isinstance(nxt, Literal) else -1
+                return t("naming.segment_not_number", segment=_segment_words(tok.name),
+                         found=value[pos:stop if stop > pos else len(value)])
             problem = _segment_problem(tok, piece)
             if problem:
                 return problem
