@@ -94,7 +94,7 @@ def test_on_a_terminal_the_table_still_folds_at_its_width(project: ProjectContex
     assert any(code in ln for ln in lines), out
     assert max(cell_len(ln) for ln in lines) <= 80, out
     assert LONG_FINDING not in out  # folded within its column …
-    folded = "".join(ln.split("│")[4].strip() for ln in lines if ln.count("│") >= 8)
+    folded = "".join(ln.split("│")[5].strip() for ln in lines if ln.count("│") >= 9)
     assert LONG_FINDING in folded  # … and nothing of it lost
 
 
@@ -130,3 +130,16 @@ def test_retouch_messages_on_a_terminal_fold_as_before(tmp_path: Path) -> None:
     [first] = [ln for ln in out.splitlines() if ln.startswith(ignored[:12])]
     assert first != ignored and cell_len(first) <= 80, out  # folded at the terminal's width
     assert "".join(ignored.split()) in "".join(out.split()), out  # … nothing of it lost
+
+
+def test_each_defect_shows_the_number_qc_waive_takes(project: ProjectContext) -> None:
+    code = _with_a_long_finding(project)
+    listed = _in_a_pipe("defects", "-p", str(project.home), "--json")
+    assert listed.returncode == 0, listed.stderr
+    import json
+
+    [row] = json.loads(listed.stdout)
+    assert row["volume"] == code and row["id"] > 0
+    table = _in_a_pipe("defects", "-p", str(project.home))
+    [line] = [ln for ln in table.stdout.splitlines() if code in ln]
+    assert line.split("│")[1].strip() == str(row["id"])

@@ -30,6 +30,7 @@ class DefectRow:
     status: str  # open / fixed / verified / waived / noted
     message: str
     found_at: datetime
+    id: int = 0  # the defect's number (``qc waive``, ``defect withdraw`` take it)
 
 
 def _words(defect: Defect) -> str:
@@ -60,7 +61,7 @@ def list_defects(ctx: ProjectContext, *, volume: str | None = None,
         if not include_closed:
             query = query.where(Defect.status == OPEN)
         rows = [DefectRow(code or "", d.page_no, d.code, d.severity, d.source, d.stage,
-                          d.status, _words(d), d.found_at)
+                          d.status, _words(d), d.found_at, d.id)
                 for d, code in session.execute(query).all()]
     return sorted(rows, key=lambda r: (r.volume, r.page if r.page is not None else -1,
                                        r.severity != "error", r.found_at))
