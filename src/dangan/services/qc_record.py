@@ -3,6 +3,7 @@ stage (and person) it belongs to, and its rework opened at once or by the verdic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from dangan.db.models import Defect, Item, Page, QCInspection, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, StateError
-from dangan.i18n import t
+from dangan.i18n import catalogue, defect_label, t
 from dangan.services import engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
@@ -46,6 +47,25 @@ class DefectResult:
         return self.__dict__.copy()
 
 
+def defect_code_of(text: str) -> str:
+    """A defect type as typed: its code (``skew``) or its name in either language (偏斜,
+    Skewed page) — the code; anything else as it was typed (refused as unknown)."""
+    typed = text.strip()
+    if typed in wf.DEFECT_STAGE:
+        return typed
+    wanted = typed.casefold()
+    for code in wf.DEFECT_STAGE:
+        names = catalogue().get(f"defect.{code}.label") or catalogue().get(f"defect.{code}")
+        if names is None or "{" in names[0]:
+            continue
+        # "倒页/方向错": either half; "错页（顺序错）": with or without the bracket
+        said = {n.strip().casefold() for name in names
+                for n in (name, *name.split("/"), re.split(r"[（(]", name)[0])}
+        if wanted in said:
+            return code
+    return typed
+
+
 def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: str, *,
                   page_no: int | None = None, item_seq: int | None = None, message: str = "",
                   stage: str | None = None, severity: str = "error", cause: str = "worker",
@@ -64,8 +84,10 @@ def record_defect(ctx: ProjectContext, actor: Actor, archive_code: str, code: st
     paper (``PAPER_STAGES``) waits for the volume to be borrowed again (``needs_paper``).
     """
     graph = ws.graph_for(ctx.config)
+    code = defect_code_of(code)
     if stage is None and wf.defect_stage(code, graph) is None:
-        raise InputError("qc.unknown_defect", code=code, choices=", ".join(wf.DEFECT_STAGE))
+        raise InputError("qc.unknown_defect", code=code, choices="、".join(
+            f"{c}（{defect_label(c)}）" for c in wf.DEFECT_STAGE))
     if severity not in ("error", "warning"):
         raise InputError("qc.bad_severity", severity=severity)
     if cause not in ("worker", "original"):
