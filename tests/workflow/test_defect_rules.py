@@ -175,8 +175,26 @@ def test_a_rework_is_signed_off_only_once_its_stage_output_is_new(any_project,  
     with pytest.raises(StateError) as err:
         rework.complete_rework(ctx, retoucher, skew.rework_id, "已纠偏")
     assert err.value.key == "rework.no_new_output.retouch"
-    fix.replace_page(ctx, retoucher, code, 1, _retouched_page(ctx, code, 1))
+    with pytest.raises(ConflictError) as same:  # the page as it is, sent back: no fix
+        fix.replace_page(ctx, retoucher, code, 1, _retouched_page(ctx, code, 1))
+    assert same.value.key == "retouch_fix.unchanged"
+    with pytest.raises(StateError) as err:
+        rework.complete_rework(ctx, retoucher, skew.rework_id, "已纠偏")
+    assert err.value.key == "rework.no_new_output.retouch"
+    fix.replace_page(ctx, retoucher, code, 1, _deskewed(_retouched_page(ctx, code, 1)))
     assert rework.complete_rework(ctx, retoucher, skew.rework_id, "已纠偏").status == "done"
+
+
+def _deskewed(data: bytes) -> bytes:
+    """The retoucher's hand fix: the page turned back by half a degree."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        out = io.BytesIO()
+        img.rotate(0.5, fillcolor=(255,) * len(img.getbands())).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def _batch_code(ctx) -> str:  # type: ignore[no-untyped-def]
