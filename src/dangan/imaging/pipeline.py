@@ -26,9 +26,8 @@ from dangan.imaging.geometry import Placement, place, rotation_matrix, scaled, t
 from dangan.imaging.holes import Hole
 from dangan.imaging.load import EXIF_MIRRORED, FROM_16BIT, BadPage, decode_page
 from dangan.imaging.orientation import LITTLE_TEXT
-from dangan.imaging.paper import cut_corners
 from dangan.imaging.render import Fill, half_size, paper_colour, render
-from dangan.imaging.torn import torn_bays
+from dangan.imaging.torn import cut_corners, torn_bays
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Bays torn into a sheet's edge: the bed seen through a tear inside the sheet's outline.
+"""The sheet's damage seen against the bed: bays torn into its edge (the bed seen through a
+tear inside the sheet's outline) and corners folded over or torn away (``cut_corners``).
 
 The bed a tear shows lies inside the sheet: it is never painted (only bed outside the sheet
-is), and the paper's damage is named with its area for a person to see, as a corner folded
-over or torn away is (``paper.cut_corners``). Works on the reduced analysis image.
+is), and the paper's damage is named with its area for a person to see. Works on the reduced
+analysis image.
 """
 
 from __future__ import annotations
@@ -111,3 +112,57 @@ def _is_print(printed: np.ndarray, bay: np.ndarray, paper: Paper) -> bool:
     sheet = np.degrees(np.arctan2(dy, dx))
     off = abs((angle - sheet + 45.0) % 90.0 - 45.0)
     return bool(off <= PRINT_SQUARE_DEG)
+
+
+CORNER_LEG_MM = (5.0, 90.0)  # a folded or torn-off corner: each leg this long…
+CORNER_LEG_RATIO = 3.0  # …and neither more than three times the other
+SIDE_MM = 40.0  # the sides either side of the cut are long (the sheet's own edges)
+
+
+def cut_corners(small: np.ndarray, paper: Paper, mm: float) -> list[float]:
+    """Areas (mm²) of the sheet's corners cut off by a straight line — folded over (a dog-ear
+    hides what lies under it) or torn away — seen as bed where the corner should be.
+
+    The sheet's outline is reduced to a polygon; a short edge between two long edges that
+    meet near a right angle, away from the image frame, cuts a corner when the triangle
+    between it and the two edges' meeting point is bed-dark. Only judged on a dark or grey
+    bed (on a light bed the outline is not sure enough)."""
+    if not paper.found or not paper.bed_sides:
+        return []
+    h, w = small.shape
+    hull = paper.outline.reshape(-1, 1, 2).astype(np.float32)
+    poly = cv2.approxPolyDP(hull, 0.004 * cv2.arcLength(hull, True), True)
+    pts = poly.reshape(-1, 2).astype(np.float64)
+    n = len(pts)
+    if n < 5:
+        return []
+    edges = [(pts[i], pts[(i + 1) % n]) for i in range(n)]
+    length = [float(np.hypot(*(b - a))) / mm for a, b in edges]
+    lo, hi = CORNER_LEG_MM
+    found: list[float] = []
+    for i, (a, b) in enumerate(edges):
+        before, after = edges[i - 1], edges[(i + 1) % n]
+        if not lo <= length[i] <= hi * 1.5 or min(length[i - 1], length[(i + 1) % n]) < SIDE_MM:
+            continue
+        mid = (a + b) / 2
+        if min(mid[0], mid[1], w - 1 - mid[0], h - 1 - mid[1]) < 3:
+            continue  # along the image frame: the sheet runs out of the scan there
+        d1, d2 = before[1] - before[0], after[1] - after[0]
+        if abs(float(np.dot(d1, d2))) > 0.26 * np.hypot(*d1) * np.hypot(*d2):
+            continue  # the sheet's edges either side must meet near a right angle
+        try:
+            t = np.linalg.solve(np.array([d1, -d2]).T, after[0] - before[0])[0]
+        except np.linalg.LinAlgError:
+            continue
+        corner = before[0] + t * d1
+        legs = sorted(float(np.hypot(*(p - corner))) / mm for p in (a, b))
+        if legs[0] < lo or legs[1] > hi or legs[1] > CORNER_LEG_RATIO * legs[0]:
+            continue
+        tri = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(tri, np.array([a, corner, b]).round().astype(np.int32), 255)
+        inside = small[cv2.erode(tri, np.ones((3, 3), np.uint8)) > 0]
+        if inside.size < 4 or np.mean(inside < 0.75 * paper.level) < 0.8:
+            continue  # not bed where the corner should be
+        va, vb = a - corner, b - corner
+        found.append(abs(float(va[0] * vb[1] - va[1] * vb[0])) / 2 / mm / mm)
+    return found
