@@ -126,7 +126,6 @@ def defects(
         console.print(escape(t("defects.none_ever" if all_ else "defects.none")))
         return
     table = Table()
-    table.add_column(t("defects.id"), no_wrap=True, justify="right")
     table.add_column(t("defects.volume"), no_wrap=True)  # an archive code is never folded
     table.add_column(t("defects.page"), no_wrap=True, justify="right")
     table.add_column(t("defects.level"), no_wrap=True)
@@ -134,8 +133,9 @@ def defects(
     for key in ("defects.source", "defects.stage", "defects.status"):
         table.add_column(t(key))
     for r in rows[:SHOWN_DEFECTS]:
-        table.add_row(str(r.id), escape(r.volume), "" if r.page is None else str(r.page),
-                      t(f"retouch.level.{r.severity}"), escape(r.message or r.code),
+        table.add_row(escape(r.volume), "" if r.page is None else str(r.page),
+                      t(f"retouch.level.{r.severity}"),
+                      escape(t("defects.numbered", id=r.id, what=r.message or r.code)),
                       _label("defects.source_", r.source), _label("stage.", r.stage),
                       _label("defects.status_", r.status))
     console.print(table)

@@ -226,7 +226,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "defects.none": ("没有未处理的问题", "No open defects"),
     "defects.none_ever": ("从未记录过任何问题（已处理的也没有）",
                           "No defects have ever been recorded (none dealt with either)"),
-    "defects.id": ("编号", "No."),
+    "defects.numbered": ("#{id} {what}", "#{id} {what}"),
     "defects.volume": ("档号", "Archive code"),
     "defects.page": ("页", "Page"),
     "defects.level": ("级别", "Level"),
