@@ -25,10 +25,10 @@ from dangan.errors import InputError
 from dangan.i18n import join, t
 from dangan.imaging import context as c
 from dangan.imaging.context import PageReport, RetouchOptions
-from dangan.services.retouch import MAX_ISSUE_LINES, RetouchSummary, page_issues, run_fault
 
 if TYPE_CHECKING:
     from dangan.services.project import ProjectContext
+    from dangan.services.retouch import RetouchSummary
 
 # One default for both routes: the project's ``retouch.holes`` (README, configuration table).
 HOLES_DEFAULT: bool = RetouchConfig.model_fields["holes"].default
@@ -58,6 +58,8 @@ def _print_summary(summary: RetouchSummary) -> None:
     if flagged:  # their findings are listed below as the earlier run found them
         console.print(escape(t("retouch.kept_flagged", count=len(flagged),
                                names=_names(flagged, summary))))
+    from dangan.services.retouch import run_fault
+
     pages = _pages_by_code([p for p in summary.pages if not run_fault(p)])
     for code, findings in sorted(summary.defects.items()):
         name = t(f"retouch.defect.{code}")
@@ -132,6 +134,8 @@ def _print_dpi(summary: RetouchSummary, project: bool) -> None:
 
 def _print_issues(summary: RetouchSummary, report: str | None, project: bool) -> None:
     """The pages to look at: one line per page and finding, in words, capped."""
+    from dangan.services.retouch import MAX_ISSUE_LINES, page_issues
+
     issues = page_issues(summary)
     if not issues:
         return
