@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from dangan.imaging import qc
 from dangan.imaging.stats import components_with_stats
@@ -47,3 +48,23 @@ def test_each_body_is_judged_on_its_box_as_on_the_whole_page() -> None:
         whole = [i for i in range(1, n) if qc._shaded(grey, labels == i, keep, light, MM)]
         assert qc._shaded_ids(grey, labels, stats, range(1, n), inside, light, MM) == whole
     assert len(whole) == 3  # the three shades, neither the patches nor the words
+
+
+def test_percentile_of_a_histogram_is_numpys_bit_for_bit() -> None:
+    """The paper's light tone is read from a masked histogram: the same number, to the last
+    bit, as ``np.percentile`` of the pixels gathered (the QC decisions rest on it)."""
+    from dangan.imaging.stats import histogram_u8, percentile_of_histogram
+
+    rng = np.random.default_rng(800_017)
+    for _ in range(3000):
+        n = int(rng.integers(1, 2000))
+        lo, hi = sorted(int(v) for v in rng.integers(0, 256, 2))
+        values = rng.integers(lo, hi + 1, n).astype(np.uint8)
+        q = float(rng.choice([95.0, 10.0, 90.0, 50.0, float(rng.uniform(0, 100))]))
+        assert percentile_of_histogram(np.bincount(values, minlength=256), q) == \
+            float(np.percentile(values, q))
+    grey = rng.integers(0, 256, (120, 90)).astype(np.uint8)
+    where = rng.random((120, 90)) > 0.4
+    assert np.array_equal(histogram_u8(grey, where), np.bincount(grey[where], minlength=256))
+    with pytest.raises(ValueError):
+        percentile_of_histogram(np.zeros(256, np.int64), 50)

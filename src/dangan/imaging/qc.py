@@ -28,7 +28,12 @@ from dangan.imaging.deskew import (
     profile_scores,
 )
 from dangan.imaging.load import EXIF_MIRRORED, EXIF_TURNED
-from dangan.imaging.stats import components_with_stats, percentile_u8
+from dangan.imaging.stats import (
+    components_with_stats,
+    histogram_u8,
+    percentile_of_histogram,
+    percentile_u8,
+)
 
 STROKE_MM = 8.0  # ink solid over a disc this wide is an area (a dark photo), not writing:
 # no line of text, bold heading or blurred line of text is solid over 8 mm
@@ -274,7 +279,8 @@ def _sheet_own_dark(out: np.ndarray, sheet: np.ndarray, frame: np.ndarray | None
     own = np.zeros((h, w), np.uint8)
     if not seen.any():
         return own
-    light = float(np.percentile(grey[seen], PAPER_LIGHT_PCT))
+    light = (percentile_of_histogram(histogram_u8(grey, seen), PAPER_LIGHT_PCT)
+             if grey.dtype == np.uint8 else float(np.percentile(grey[seen], PAPER_LIGHT_PCT)))
     k = 2 * max(1, round(BODY_MM * mm / 2)) + 1
     body = cv2.morphologyEx(((grey < 0.5 * light) & seen).astype(np.uint8), cv2.MORPH_OPEN,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
@@ -285,10 +291,12 @@ def _sheet_own_dark(out: np.ndarray, sheet: np.ndarray, frame: np.ndarray | None
     deep = np.unique(labels[(body > 0) & (depth > SHEET_OWN_MM * mm)])
     printed = set()
     for i in deep[deep > 0]:
-        part = labels == i
-        lo, hi = np.percentile(grey[part], (10, 90))
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        box = (slice(y, y + bh), slice(x, x + bw))  # the body lies within its box
+        part = labels[box] == i
+        lo, hi = np.percentile(grey[box][part], (10, 90))
         if hi - lo >= max(PRINT_TONES_MIN, PRINT_TONES * light):  # bed is one flat tone
-            own[part] = 1
+            own[box][part] = 1
             printed.add(int(i))
     shaded = _shaded_ids(grey, labels, stats, [i for i in range(1, n) if i not in printed],
                          inside > 0, light, mm)
