@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import (
+    BINDING_AGREEMENT_LOCK,
     BindingAgreement,
     BorrowBatch,
     BorrowRegisterEntry,
@@ -278,6 +279,9 @@ def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
     if not trial_codes:
         raise InputError("rebind.trial_required")
     with ctx.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":  # one agreement at a time
+            session.execute(select(func.pg_advisory_xact_lock(BINDING_AGREEMENT_LOCK,
+                                                              ctx.project_id)))
         agreed_by = actors.archive_side(session, ctx.project_id, agreed_by)
         trial = [ws.volume_by_code(session, ctx.project_id, c) for c in trial_codes]
         if shelved := _not_out(session, trial):
