@@ -200,6 +200,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "{count} warning(s) outside the sample remain open (nobody looked at them; not accepted)"),
     "qc.warnings_accepted_remarks": ("质检判定合格时认可抽检页上的提示 {count} 处：第 {pages} 页",
                                      "{count} warning(s) on sampled pages accepted at the passing verdict: page(s) {pages}"),
+    "qc.claim_released": ("你对小批次 {code} 的{stage}认领已交回，不再由你持有：返工签字后它回到{stage}"
+                          "待领取，须重新领取（你或其他质检员）再抽检",
+                          "Your {stage} claim on work batch {code} is handed back, you no "
+                          "longer hold it: once the rework is signed off the batch waits at "
+                          "{stage} again, to be claimed again (by you or another inspector) "
+                          "and sampled"),
     "qc.pending_rework": ("返工 {reworks} 项，完成后需再次抽检", "{reworks} rework(s); the batch is re-inspected afterwards"),
     # --- rework ---
     "rework.not_found": ("没有返工 #{id}", "No rework #{id}"),

@@ -217,7 +217,9 @@ async def qc_sample(request: Request, ctx: Ctx, account: QCAccount, code: str,
               if drawn.voided is not None else "")
     if drawn.inspection_id is None:
         return _back(_batch_url(code),
-                     voided + t("web_images.qc.sent_back", count=drawn.reworks))
+                     voided + t("web_images.qc.sent_back", count=drawn.reworks) + " "
+                     + t("qc.claim_released", code=drawn.batch,
+                         stage=t(f"stage.{drawn.stage}")))
     return _back(_batch_url(code), voided + t("web_images.qc.drawn", size=len(drawn.units),
                                               seed=drawn.seed))
 
@@ -247,8 +249,11 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
     key = "web_images.qc.passed" if verdict.passed and verdict.batch_advanced else \
         "web_images.qc.failed"
     inspected = qc.inspected_words(verdict.sampled, verdict.outside, verdict.unit)
+    released = (" " + t("qc.claim_released", code=verdict.batch,
+                        stage=t(f"stage.{verdict.stage}"))) if verdict.claim_released else ""
     return _back(_batch_url(code), t(key, rate=f"{verdict.rate:.1%}",
-                                     defective=verdict.defective, inspected=inspected))
+                                     defective=verdict.defective, inspected=inspected)
+                 + released)
 
 
 def _desk_refused(request: Request, ctx: ProjectContext, account: sec.Account, code: str,
