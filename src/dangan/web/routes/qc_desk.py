@@ -32,6 +32,7 @@ from dangan.web.deps import Ctx, CurrentAccount, act, require_role, retried_sign
 from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
+from dangan.web.tasks import reworks_to_verify
 from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -190,7 +191,9 @@ def _batch_url(code: str) -> str:
 
 @router.get("/qc")
 def qc_home(request: Request, ctx: Ctx, account: QCAccount) -> Response:
-    return render(request, "qc/home.html", batches=qc_batches(ctx))
+    with ctx.transaction() as session:
+        recheck = reworks_to_verify(session, ctx.project_id)
+    return render(request, "qc/home.html", batches=qc_batches(ctx), recheck=recheck)
 
 
 @router.get("/qc/{code}")
