@@ -76,3 +76,22 @@ def test_the_command_and_the_service_say_it_too(line: Line) -> None:
     said = t("qc.claim_released", code=second, stage=t(f"stage.{wf.QC}"))
     assert "".join(said.split()) in "".join(out.output.split())  # however the console wraps
     assert _open_qc_claims(line, second) == 0
+
+
+def test_a_failed_verdict_says_it_too(app_client: TestClient, line: Line) -> None:
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    volumes = to_stage(line, code, wf.QC)
+    csrf = login(app_client, "qc")
+    assert app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
+    assert app_client.post(f"/qc/{code}/sample",
+                           data={"csrf_token": csrf, "seed": "12345"}).status_code == 303
+    saved = app_client.post(f"/qc/{code}/volume/{volumes[0].volume_id}/defect", data={
+        "csrf_token": csrf, "defect": "skew", "page_no": "2", "cause": "worker",
+        "box_x": "100", "box_y": "120", "box_w": "300", "box_h": "80", "message": "歪了"})
+    assert saved.status_code == 303, saved.text
+    decided = app_client.post(f"/qc/{code}/decide", data={"csrf_token": csrf})
+    assert decided.status_code == 303
+    said = t("qc.claim_released", code=code, stage=t(f"stage.{wf.QC}"))
+    assert said in unquote(decided.cookies.get("dangan_flash") or "")
+    assert _open_qc_claims(line, code) == 0
