@@ -45,6 +45,9 @@ def qc_sample(batch: str = typer.Argument(..., metavar="BATCH"),
                                codes="、".join(r.changed[:10]))))
     if r.inspection_id is None:
         console.print(escape(t("qc.auto_rework", count=r.reworks)))
+        if r.claim_released:
+            console.print(escape(t("qc.claim_released", code=r.batch,
+                                   stage=t(f"stage.{r.stage}"))))
         return
     console.print(escape(t("qc.sample_drawn", round=r.round, population=r.population,
                            size=len(r.units), seed=r.seed)))
@@ -102,6 +105,8 @@ def qc_decide(batch: str = typer.Argument(..., metavar="BATCH"),
     _print_accepted(r.accepted, r.left_open)
     if r.passed and not r.batch_advanced:
         console.print(escape(t("qc.pending_rework", reworks=r.reworks)))
+    if r.claim_released:
+        console.print(escape(t("qc.claim_released", code=r.batch, stage=t(f"stage.{r.stage}"))))
     if r.batch_advanced:
         console.print(escape(t("workflow.advanced", batch=r.batch, stage=t(f"stage.{r.next_stage}"))))
 

@@ -464,9 +464,17 @@ def rebind_sign(batch: str = typer.Argument(..., metavar="BATCH"),
                                                    help="cli.opt.accept_missing"),
                 remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """装订完成并在责任跟踪卡上签字（有未解决问题或缺页的案卷会被拒绝）。"""
-    from dangan.services.rebind import rebind
+    from dangan.services.rebind import rebind, rebound_already, record_page_reasons
 
-    r = rebind(ctx := open_ctx(project), resolve_actor(ctx, binder), batch, volume or [], remarks,
+    ctx = open_ctx(project)
+    if accept_missing.strip() and rebound_already(ctx, batch, volume or []):
+        # signed already: the reason is recorded afterwards, nothing signed again
+        codes = record_page_reasons(ctx, resolve_actor(ctx, binder), batch, volume or [],
+                                    accept_missing)
+        console.print(escape(t("rebind.reason_recorded", count=len(codes), codes=join(codes),
+                               reason=accept_missing.strip())))
+        return
+    r = rebind(ctx, resolve_actor(ctx, binder), batch, volume or [], remarks,
                accept_missing=accept_missing)
     console.print(escape(t("workflow.signed", person=r.person, batch=r.batch,
                            stage=t(f"stage.{r.stage}"), volumes=r.volumes, at=_time(r.at))))

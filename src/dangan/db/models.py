@@ -531,6 +531,11 @@ EVENT_WRITERS_LOCK = 0x64616E67  # "dang"
 # first's stored period ("closes in order", what earlier periods still owe). On SQLite the
 # write lock taken at the start of every writing transaction does the same.
 PAY_CLOSE_LOCK = 0x70617921  # "pay!"
+# Key (with the project's id) of the PostgreSQL advisory lock a binding agreement holds until
+# it commits: two archive-room leads agreeing at once run one after the other, so the second
+# sees the first's agreement and is refused as it would be later. On SQLite the write lock
+# taken at the start of every writing transaction does the same.
+BINDING_AGREEMENT_LOCK = 0x62696E64  # "bind"
 
 
 def _hold_event_writers_lock(connection: Any) -> None:

@@ -62,6 +62,9 @@ class SampleResult:
     # draw: (its id, those volumes); the new sample replaces it
     voided: int | None = None
     changed: list[str] = field(default_factory=list)
+    # the inspector's QC claim handed back with the automatic-check defects (as a failed
+    # verdict hands it back): the batch is claimed again once the rework is signed off
+    claim_released: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -88,6 +91,7 @@ class DecisionResult:
     sampled: int = 0
     outside: int = 0
     unit: str = "volume"
+    claim_released: bool = False  # not passed: the QC claim handed back (claimed again later)
 
     def to_dict(self) -> dict[str, object]:
         return self.__dict__.copy()
@@ -133,7 +137,7 @@ def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
             engine.release_in_session(session, ctx.project_id, claim, "qc_rework", actor.name)
             batch.status = wf.IN_REWORK
             return SampleResult(batch.code, level, None, batch.qc_round, None, 0, [],
-                                len(reworks), voided, changed)
+                                len(reworks), voided, changed, claim_released=True)
         # 2. the sample, reproducible from the recorded seed
         population, codes = _population(session, batch.id)
         previous = session.scalar(select(QCInspection).where(
@@ -273,7 +277,7 @@ def decide(ctx: ProjectContext, actor: Actor, batch_code: str,
     return DecisionResult(batch_code, level, verdict.passed, verdict.rate, verdict.inspected,
                           verdict.defective, verdict.critical, len(reworks), advanced,
                           graph.next(level) if advanced else level, accepted, left_open,
-                          len(sample), outside, unit)
+                          len(sample), outside, unit, claim_released=not passing)
 
 
 def inspected_words(sampled: int, outside: int, unit: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dangan.db.models import (
+    BINDING_AGREEMENT_LOCK,
     BindingAgreement,
     BorrowBatch,
     BorrowRegisterEntry,
@@ -278,6 +279,9 @@ def agree_binding(ctx: ProjectContext, method: str, agreed_by: str, *,
     if not trial_codes:
         raise InputError("rebind.trial_required")
     with ctx.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":  # one agreement at a time
+            session.execute(select(func.pg_advisory_xact_lock(BINDING_AGREEMENT_LOCK,
+                                                              ctx.project_id)))
         agreed_by = actors.archive_side(session, ctx.project_id, agreed_by)
         trial = [ws.volume_by_code(session, ctx.project_id, c) for c in trial_codes]
         if shelved := _not_out(session, trial):
@@ -405,6 +409,62 @@ def accept_missing_pages(ctx: ProjectContext, actor: Actor, batch_code: str,
         engine.require_claimant(session, batch, wf.REBIND, actor)
         return _record_shortfall(session, ctx.project_id, actor, batch, archive_codes,
                                  reason, ws.now())[1]
+
+
+def rebound_already(ctx: ProjectContext, batch_code: str,
+                    archive_codes: Sequence[str] = ()) -> bool:
+    """Whether the rebinding of the batch (or of the listed volumes) is signed: none of them
+    is still at 装订 — a reason given now is recorded afterwards (``record_page_reasons``)."""
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
+        stmt = select(Volume.stage).where(Volume.work_batch_id == batch.id)
+        if archive_codes:
+            stmt = stmt.where(Volume.archive_code.in_([c.strip() for c in archive_codes]))
+        stages = set(session.scalars(stmt))
+        graph = ws.graph_for(ctx.config)
+        return bool(stages) and all(graph.passed(s, wf.REBIND) for s in stages)
+
+
+def record_page_reasons(ctx: ProjectContext, actor: Actor, batch_code: str,
+                        archive_codes: Sequence[str] = (), reason: str = "") -> list[str]:
+    """Record afterwards why volumes were rebound though their pages differ (from the
+    register, or fewer ingested than numbered) when no reason was recorded at the rebinding
+    (rebindings signed before the reason was required): for the volumes of the batch
+    (listed, else all) rebound and waiting for the return, by a binder or the project
+    manager; nothing is signed again. Each is recorded as the rebinding's decision is
+    (reason, person, time; ``after_rebind``), which the return then finds. Returns the codes
+    recorded; a listed volume not rebound and waiting for the return is refused, and so is a
+    batch with no such volume lacking its reason."""
+    if not reason.strip():
+        raise InputError("workflow.waiver_needs_reason")
+    with ctx.transaction() as session:
+        batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
+        engine.require_any_role(actor, frozenset({wf.BINDER, wf.PROJECT_MANAGER}))
+        if archive_codes:
+            volumes = [ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
+            for v in volumes:
+                if v.work_batch_id != batch.id or v.stage != wf.RETURN:
+                    raise StateError("rebind.reason_not_rebound", code=v.archive_code,
+                                     batch=batch.code)
+        else:
+            volumes = list(session.scalars(select(Volume).where(
+                Volume.work_batch_id == batch.id, Volume.stage == wf.RETURN)
+                .order_by(Volume.id)))
+        checks = page_checks(session, volumes)
+        lacking = [v for v in volumes if checks[v.id].differs and not checks[v.id].reason]
+        if not lacking:
+            raise StateError("rebind.reason_nothing", batch=batch.code)
+        at = ws.now()
+        for v in lacking:
+            check = checks[v.id]
+            ws.add_event(session, ctx.project_id, wf.EVENT_WORK_WAIVED, actor.name,
+                         stage=wf.REBIND, worker_id=actor.worker_id, volume_id=v.id,
+                         work_batch_id=batch.id, remarks=reason.strip(), at=at,
+                         data={"missing_pages": check.short, "numbered": check.numbered,
+                               "scanned": check.scanned, "registered": check.registered,
+                               "register_differs": check.register_differs,
+                               "after_rebind": True})
+        return [v.archive_code for v in lacking]
 
 
 def _record_shortfall(session: Session, project_id: int, actor: Actor, batch: WorkBatch,

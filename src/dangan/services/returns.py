@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume
+from dangan.db.models import BorrowBatch, BorrowRegisterEntry, Rework, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.i18n import join, t
@@ -51,6 +51,8 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
         elif volume.stage != wf.RETURN:
             problems.append(t("return.not_rebound", code=volume.archive_code,
                               stage=t(f"stage.{volume.stage}")))
+    problems += _pages_differ_unexplained(session, [v for _e, v in pairs
+                                                    if v.stage == wf.RETURN])
     ids = [v.id for _e, v in pairs]
     for defect in ws.blocking_defects(session, ids):
         code = next(v.archive_code for _e, v in pairs if v.id == defect.volume_id)
@@ -60,6 +62,21 @@ def return_problems(session: Session, project_id: int, graph: wf.StageGraph,
     if open_rework:
         problems.append(t("return.open_rework", count=len(open_rework)))
     return problems
+
+
+def _pages_differ_unexplained(session: Session, rebound: Sequence[Volume]) -> list[str]:
+    """Volumes rebound though their pages differ (from the register, or fewer ingested than
+    numbered) with no reason recorded — rebindings signed before the reason was required:
+    the paper does not go back until the reason is recorded (``rebind sign --accept-missing``
+    records it afterwards), so the client is never handed a difference nobody explained."""
+    from dangan.services.rebind import page_checks
+
+    batches = dict(session.execute(select(WorkBatch.id, WorkBatch.code).where(
+        WorkBatch.id.in_({v.work_batch_id for v in rebound if v.work_batch_id}))).all())
+    checks = page_checks(session, rebound)
+    return [t("return.pages_differ_no_reason", code=v.archive_code, words=checks[v.id].words(),
+              batch=batches.get(v.work_batch_id or 0, "-"))
+            for v in rebound if checks[v.id].differs and not checks[v.id].reason]
 
 
 def return_batch(ctx: ProjectContext, actor: Actor, no: int, archive_staff: str, *,

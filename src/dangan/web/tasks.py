@@ -80,6 +80,25 @@ class TaskRework:
 
 
 @dataclass(frozen=True)
+class TaskRecheck:
+    """A rework signed off by its worker, waiting for a QC inspector's re-inspection (复检)
+    outside any sample: its batch had passed QC when the defect was found (the client's
+    acceptance, a later look) — it is on no batch's QC list, so it is listed by itself."""
+
+    id: int
+    stage: str
+    reason: str
+    batch: str
+    volume_id: int | None
+    archive_code: str
+    reworked_by: str
+    done_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
 class TaskKeying:
     """一稿双录: a volume at 标引 the indexer may key (round 1 or 2) or resolve (3)."""
 
@@ -115,6 +134,7 @@ class MyTasks:
     reworks: list[TaskRework] = field(default_factory=list)
     keying: list[TaskKeying] = field(default_factory=list)
     borrow: list[TaskBorrow] = field(default_factory=list)  # the archive room's only
+    recheck: list[TaskRecheck] = field(default_factory=list)  # QC inspectors' only
 
     def to_dict(self) -> dict[str, object]:
         return {"held": [b.to_dict() for b in self.held],
@@ -122,9 +142,10 @@ class MyTasks:
                 "reworks": [r.to_dict() for r in self.reworks],
                 "keying": [k.to_dict() for k in self.keying],
                 "borrow": [b.to_dict() for b in self.borrow],
+                "recheck": [r.to_dict() for r in self.recheck],
                 "counts": {"held": len(self.held), "waiting": self.waiting_total,
                            "reworks": len(self.reworks), "keying": len(self.keying),
-                           "borrow": len(self.borrow)}}
+                           "borrow": len(self.borrow), "recheck": len(self.recheck)}}
 
 
 def stages_for(account: Account) -> list[str]:
@@ -211,6 +232,8 @@ def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTas
         reworks = open_reworks(session, ctx.project_id, account.worker_id, limit)
         borrow = archive_confirmations(session, ctx.project_id, limit) \
             if wf.ARCHIVE_STAFF in account.roles else []
+        recheck = reworks_to_verify(session, ctx.project_id, account.worker_id, limit) \
+            if wf.QC_INSPECTOR in account.roles else []
     def row(r: Any, n: int, holder: str, at: datetime | None) -> TaskBatch:
         code, no, stage, status, planned = r[:5]
         return TaskBatch(code, no, stage, status, planned, r[n] or 0, r[n + 1] or "",
@@ -218,7 +241,7 @@ def my_tasks(ctx: ProjectContext, account: Account, limit: int = LIMIT) -> MyTas
 
     return MyTasks([row(r, 6, account.name, r[5]) for r in held],
                    [row(r, 5, "", None) for r in waiting],
-                   total, reworks, keying_work, borrow)
+                   total, reworks, keying_work, borrow, recheck)
 
 
 def archive_confirmations(session: Session, project_id: int,
@@ -260,6 +283,27 @@ def open_reworks(session: Session, project_id: int, worker_id: int | None,
                               [int(v) for v in box] if isinstance(box, list) else None,
                               code or "", cause or "", found_by or "", r.created_at))
     return out
+
+
+def reworks_to_verify(session: Session, project_id: int, worker_id: int | None = None,
+                      limit: int = LIMIT) -> list[TaskRecheck]:
+    """The reworks done and waiting for re-inspection whose batch is at no QC level (past QC:
+    a defect found at the client's acceptance or after the verdict), oldest first, in one
+    query; ``worker_id``: leave out those this worker reworked (nobody re-inspects their own).
+    A rework of a batch at a QC level is re-inspected at that batch's desk, by its claim."""
+    worker = aliased(Worker)
+    stmt = (select(Rework, WorkBatch.code, Volume.archive_code, worker.name)
+            .outerjoin(WorkBatch, WorkBatch.id == Rework.work_batch_id)
+            .outerjoin(Volume, Volume.id == Rework.volume_id)
+            .outerjoin(worker, worker.id == Rework.assignee_id)
+            .where(Rework.project_id == project_id, Rework.status == "done",
+                   WorkBatch.stage.is_(None) | WorkBatch.stage.not_in(wf.QC_LEVELS))
+            .order_by(Rework.done_at, Rework.id).limit(limit))
+    if worker_id is not None:
+        stmt = stmt.where(Rework.assignee_id.is_(None) | (Rework.assignee_id != worker_id))
+    return [TaskRecheck(r.id, r.stage, r.reason, batch or "", r.volume_id, code or "",
+                        name or "", r.done_at)
+            for r, batch, code, name in session.execute(stmt).all()]
 
 
 def code_from_scan(text: str) -> str:

@@ -36,6 +36,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.event.pages_differ_accepted": ("页数与登记不符仍装订（已与委托方核对，原因见备注）",
                                              "rebound though the pages differ from the register "
                                              "(checked with the client; reason in remarks)"),
+    # --- the reason recorded afterwards (rebindings signed before it was required) ---
+    "return.pages_differ_no_reason": (
+        "{code} 页数与登记不符（{words}），装订时未记录原因：请与委托方核对后，由装订员或项目经理补记原因：dangan rebind sign {batch} --volume {code} --accept-missing 原因 -w 姓名",
+        "{code}: the pages differ from the register ({words}) and no reason was recorded at "
+        "rebinding: check with the client, then a binder or the project manager records the "
+        "reason: dangan rebind sign {batch} --volume {code} --accept-missing REASON -w NAME"),
+    "rebind.reason_recorded": (
+        "已补记 {count} 卷页数不符仍装订的原因（未重新签字）：{codes}；原因：{reason}",
+        "Reason recorded afterwards for {count} volume(s) rebound though their pages differ "
+        "(nothing signed again): {codes}; reason: {reason}"),
+    "rebind.reason_nothing": (
+        "小批次 {batch} 已装订的案卷中没有页数不符而未记录原因的，未记录",
+        "No volume of work batch {batch} was rebound with differing pages and no reason: "
+        "nothing recorded"),
+    "rebind.reason_not_rebound": (
+        "{code} 不是小批次 {batch} 中已装订、待还卷的案卷，未记录",
+        "{code} is not a volume of work batch {batch} rebound and waiting for the return: "
+        "nothing recorded"),
     # --- the binding agreement: trial volumes out of the archive room, versions, approval ---
     "rebind.trial_not_out": (
         "试装订案卷须是已借出、尚未归还的案卷；{codes} 不在加工现场（未借出、借卷未经档案室确认或已归还），未记录约定",

@@ -68,6 +68,13 @@ MESSAGES.update({
                              "{inspected}, {defective} defective)."),
     "web_images.qc.decision": ("判定", "Decision"),
     "web_images.qc.to_verify": ("待复检的返工", "Reworks to re-inspect"),
+    "web_images.qc.recheck_title": ("待复检的返工（小批次已过质检，如验收发现的问题）",
+                                    "Reworks to re-inspect (batch past QC, e.g. found at the "
+                                    "client's acceptance)"),
+    "web_images.qc.recheck_none": ("没有待复检的返工。", "No rework waiting for re-inspection."),
+    "web_images.qc.recheck_id": ("返工", "Rework"),
+    "web_images.qc.recheck_by": ("返工人", "Reworked by"),
+    "web_images.qc.recheck_open": ("去复检", "Re-inspect"),
     "web_images.qc.verify": ("复检通过", "Verified"),
     "web_images.qc.verify_remarks": ("复检备注（可不填）", "Remark (optional)"),
     "web_images.qc.decide_remarks": ("判定备注", "Verdict remark"),

@@ -200,6 +200,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "{count} warning(s) outside the sample remain open (nobody looked at them; not accepted)"),
     "qc.warnings_accepted_remarks": ("质检判定合格时认可抽检页上的提示 {count} 处：第 {pages} 页",
                                      "{count} warning(s) on sampled pages accepted at the passing verdict: page(s) {pages}"),
+    "qc.claim_released": ("你对小批次 {code} 的{stage}认领已交回，不再由你持有：返工签字后它回到{stage}"
+                          "待领取，须重新领取（你或其他质检员）再抽检",
+                          "Your {stage} claim on work batch {code} is handed back, you no "
+                          "longer hold it: once the rework is signed off the batch waits at "
+                          "{stage} again, to be claimed again (by you or another inspector) "
+                          "and sampled"),
     "qc.pending_rework": ("返工 {reworks} 项，完成后需再次抽检", "{reworks} rework(s); the batch is re-inspected afterwards"),
     # --- rework ---
     "rework.not_found": ("没有返工 #{id}", "No rework #{id}"),
@@ -437,8 +443,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rebind.accept_missing_hint": ("入库页数少于整理编页数，或与登记页数不同，且已与委托方核对时填写；否则留空",
                                    "Only when fewer pages were ingested than numbered, or the pages are not the registered count, and this was checked with the client; else leave empty"),
     "cli.opt.accept_missing": (
-        "页数不符时写明原因（如原件确实缺页、已与委托方核对）：入库页数少于整理编页数，或整理编页/入库页数与登记页数不同的案卷照样装订，并记录原因、装订人和时间（还卷清单上列出）",
-        "Reason why volumes whose pages differ are rebound anyway (fewer ingested than numbered at sorting, or not the registered count, e.g. the original lacks them, checked with the client); recorded with the binder and time and printed on the return list"),
+        "页数不符时写明原因（如原件确实缺页、已与委托方核对）：入库页数少于整理编页数，或整理编页/入库页数与登记页数不同的案卷照样装订，并记录原因、装订人和时间（还卷清单上列出）；小批次已装订签字时，为装订时未记录原因的案卷补记原因（不重新签字，装订员或项目经理）",
+        "Reason why volumes whose pages differ are rebound anyway (fewer ingested than numbered at sorting, or not the registered count, e.g. the original lacks them, checked with the client); recorded with the binder and time and printed on the return list. On a batch whose rebinding is signed already: recorded afterwards for volumes rebound without a reason (nothing signed again; a binder or the project manager)"),
     "qc.page_out_of_range": ("案卷 {code} 共 {pages} 页，没有第 {page} 页：问题未记录",
                              "Volume {code} has {pages} pages, no page {page}: defect not recorded"),
     "workflow.already_signed": (

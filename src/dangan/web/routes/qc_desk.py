@@ -32,6 +32,7 @@ from dangan.web.deps import Ctx, CurrentAccount, act, require_role, retried_sign
 from dangan.web.errors import wants_json
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.pages import page_rows, volume_head
+from dangan.web.tasks import reworks_to_verify
 from dangan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -190,7 +191,9 @@ def _batch_url(code: str) -> str:
 
 @router.get("/qc")
 def qc_home(request: Request, ctx: Ctx, account: QCAccount) -> Response:
-    return render(request, "qc/home.html", batches=qc_batches(ctx))
+    with ctx.transaction() as session:
+        recheck = reworks_to_verify(session, ctx.project_id)
+    return render(request, "qc/home.html", batches=qc_batches(ctx), recheck=recheck)
 
 
 @router.get("/qc/{code}")
@@ -217,7 +220,9 @@ async def qc_sample(request: Request, ctx: Ctx, account: QCAccount, code: str,
               if drawn.voided is not None else "")
     if drawn.inspection_id is None:
         return _back(_batch_url(code),
-                     voided + t("web_images.qc.sent_back", count=drawn.reworks))
+                     voided + t("web_images.qc.sent_back", count=drawn.reworks) + " "
+                     + t("qc.claim_released", code=drawn.batch,
+                         stage=t(f"stage.{drawn.stage}")))
     return _back(_batch_url(code), voided + t("web_images.qc.drawn", size=len(drawn.units),
                                               seed=drawn.seed))
 
@@ -247,8 +252,11 @@ async def qc_decide(request: Request, ctx: Ctx, account: QCAccount, code: str,
     key = "web_images.qc.passed" if verdict.passed and verdict.batch_advanced else \
         "web_images.qc.failed"
     inspected = qc.inspected_words(verdict.sampled, verdict.outside, verdict.unit)
+    released = (" " + t("qc.claim_released", code=verdict.batch,
+                        stage=t(f"stage.{verdict.stage}"))) if verdict.claim_released else ""
     return _back(_batch_url(code), t(key, rate=f"{verdict.rate:.1%}",
-                                     defective=verdict.defective, inspected=inspected))
+                                     defective=verdict.defective, inspected=inspected)
+                 + released)
 
 
 def _desk_refused(request: Request, ctx: ProjectContext, account: sec.Account, code: str,

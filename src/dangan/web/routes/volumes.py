@@ -39,11 +39,20 @@ def volumes_page(request: Request, ctx: Ctx, account: CurrentAccount, q: str = "
 @router.get("/volumes/{code:path}")  # an archive code may hold any character
 def volume_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
     history = volume_history(ctx, code)
+    workers = company_side(account)
     return render(request, "volume.html", code=code, history=history,
                   labels={h.id: (kind_label(h), _label("history.scope", h.scope))
                           for h in history},
-                  defects=volume_defects(ctx, code),
+                  defects=volume_defects(ctx, code, workers=workers),
+                  show_responsible=workers,
                   may_waive=wf.PROJECT_MANAGER in account.roles)
+
+
+def company_side(account: sec.Account) -> bool:
+    """Whether the account works for the company doing the line (an administrator, or any
+    role but the client's archive room staff): only they see which of the company's workers
+    is responsible for a defect (责任人) — the client's staff see the defect, not the name."""
+    return account.is_admin or bool(account.roles - {wf.ARCHIVE_STAFF})
 
 
 @router.post("/defects/{defect_id}/waive")
@@ -58,9 +67,11 @@ async def defect_waive(request: Request, ctx: Ctx, account: ManagerAccount, defe
                              reworks="、".join(f"#{i}" for i in done.reworks) or "-"))
 
 
-def volume_defects(ctx: ProjectContext, code: str) -> list[dict[str, Any]]:
+def volume_defects(ctx: ProjectContext, code: str, *, workers: bool = True
+                   ) -> list[dict[str, Any]]:
     """Every defect of the volume, oldest first, in words; whether it may still be withdrawn;
-    who withdrew it, when and why."""
+    who withdrew it, when and why. ``workers``: with the worker responsible (the company's
+    side only: ``company_side``)."""
     with ctx.transaction() as session:
         volume_id = session.scalar(select(Volume.id).where(
             Volume.project_id == ctx.project_id, Volume.archive_code == code))
@@ -73,7 +84,7 @@ def volume_defects(ctx: ProjectContext, code: str) -> list[dict[str, Any]]:
             out.append({
                 "id": d.id, "page": d.page_no, "label": defect_label(d.code),
                 "stage": d.stage or "", "severity": d.severity,
-                "responsible": "" if d.cause == "original"
+                "responsible": "" if d.cause == "original" or not workers
                 else ws.worker_name(session, d.responsible_id),
                 "status": _label("qc.defect_status", d.status), "message": _defect_words(d),
                 "withdrawn": t("volume_defects.withdrawn", by=withdrawn.get("by", ""),
