@@ -92,13 +92,14 @@ ORB_ALONE = "ORB's detection and description"  # within the marks, timed again o
 
 def _parts_timed(paths: list[str]) -> dict[str, float]:
     """CPU seconds of each step ``inspect_files`` takes per page, over ``paths`` (the steps
-    run one after another here, each on the previous step's output, as the check runs them),
-    and of the ORB call inside the rescan marks (``ORB_ALONE``, not a step of its own: run
-    again on the marks' working image)."""
+    run one after another here, each on the previous step's output, as the check runs them:
+    a batch of pages read, hashed and decoded, then each measured), and of the ORB call
+    inside the rescan marks (``ORB_ALONE``, not a step of its own: run again on the marks'
+    working image)."""
     import hashlib
 
     from dangan.intake import content
-    from dangan.intake.check import read_page_file
+    from dangan.intake.check import DECODE_BATCH, read_page_file
     from dangan.intake.duplicates import page_marks
     from dangan.intake.duplicates.marks import WORK_SIDE, _orb, relative_ink, resize_long
 
@@ -112,20 +113,23 @@ def _parts_timed(paths: list[str]) -> dict[str, float]:
         spent[label] += time.process_time() - c0
         return out
 
-    for path in paths:
-        data = timed("read", read_page_file, path)
-        assert isinstance(data, bytes)
-        timed("SHA-256", lambda d: hashlib.sha256(d).hexdigest(), data)
-        timed("whole-file check", content._complete_jpeg, data)
-        _info, grey = timed("reduced decode", content._inspect_jpeg, data, False)
-        paper = timed("paper corners + ink", content.upright_paper, grey,
-                      (content.PAPER_SHAPE[1], content.PAPER_SHAPE[0]))
-        timed("paper corners + ink", content.measure_ink, paper)
-        timed("rescan marks (ORB)", page_marks, grey)
-        ink = 255 - relative_ink(resize_long(grey, WORK_SIDE), 9)  # what page_marks gives ORB
-        c0 = time.process_time()
-        _orb().detectAndCompute(ink, None)
-        orb_alone += time.process_time() - c0
+    for start in range(0, len(paths), DECODE_BATCH):
+        greys = []
+        for path in paths[start : start + DECODE_BATCH]:
+            data = timed("read", read_page_file, path)
+            assert isinstance(data, bytes)
+            timed("SHA-256", lambda d: hashlib.sha256(d).hexdigest(), data)
+            timed("whole-file check", content._complete_jpeg, data)
+            greys.append(timed("reduced decode", content._inspect_jpeg, data, False)[1])
+        for grey in greys:
+            paper = timed("paper corners + ink", content.upright_paper, grey,
+                          (content.PAPER_SHAPE[1], content.PAPER_SHAPE[0]))
+            timed("paper corners + ink", content.measure_ink, paper)
+            timed("rescan marks (ORB)", page_marks, grey)
+            ink = 255 - relative_ink(resize_long(grey, WORK_SIDE), 9)  # what page_marks gives ORB
+            c0 = time.process_time()
+            _orb().detectAndCompute(ink, None)
+            orb_alone += time.process_time() - c0
     spent["reduced decode"] -= spent["whole-file check"]  # _inspect_jpeg makes that check too
     return {**spent, ORB_ALONE: orb_alone}
 

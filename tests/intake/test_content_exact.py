@@ -6,6 +6,10 @@ dense enough to take the other path."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -133,3 +137,38 @@ def test_a_jpeg_is_whole_exactly_when_the_full_search_says_so() -> None:
     assert any(answers) and not all(answers)
     assert sum(c.endswith(jpeg.EOI) and not a for c, a in zip(cases, answers, strict=True)) > 0
     assert [_complete_jpeg(c) for c in cases] == answers
+
+
+@pytest.mark.parametrize("batch_bytes", [64 << 20, 1])
+def test_pages_decoded_a_batch_at_a_time_are_found_as_one_by_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_bytes: int) -> None:
+    """``inspect_files`` decodes a few pages before measuring them: each file's findings are
+    those ``inspect_page`` gives it alone, in the files' order, whatever else shares its
+    batch (a blank page looked at again, files that cannot be read or decoded), also when a
+    batch ends on its files' size rather than their count."""
+    from dangan.intake import check
+
+    monkeypatch.setattr(check, "DECODE_BATCH_BYTES", batch_bytes)
+    pages = [make_page(seed, dpi=100).data for seed in range(5)]
+    pages.insert(2, render_page(PageSpec(kind="blank", seed=41, scan_seed=71)).encode())
+    pages += [b"", b"not an image", pages[0][: len(pages[0]) // 2],
+              render_page(PageSpec(kind="sparse", seed=42, scan_seed=72)).encode(), pages[1]]
+    paths = []
+    for n, data in enumerate(pages, start=1):
+        path = tmp_path / f"{n:04d}.jpg"
+        path.write_bytes(data)
+        paths.append(str(path))
+    paths.insert(4, str(tmp_path / "gone.jpg"))  # no such file: unreadable
+    assert len(paths) > 1 + check.DECODE_BATCH
+    got = check.inspect_files(paths)
+    assert len(got) == len(paths)
+    assert got[4].reason == "unreadable"
+    for name, info in zip(paths[:4] + paths[5:], got[:4] + got[5:], strict=True):
+        data = Path(name).read_bytes()
+        alone = inspect_page(data)
+        if data:
+            alone = replace(alone, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                            mtime_ns=Path(name).stat().st_mtime_ns)
+        assert info == alone
+    assert [i.blank for i in got].count(True) == 1 and got[7].reason == "empty_file"
+    assert got[8].reason == "not_image" and got[9].reason == "truncated"

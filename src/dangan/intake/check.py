@@ -25,7 +25,7 @@ from dangan.domain.defects import Defect, make_defect, sort_key, summarise
 from dangan.domain.naming import NamingRules
 from dangan.i18n import join, t
 from dangan.intake.blank import DPI_RANGE, MARK
-from dangan.intake.content import PageInfo, inspect_page, one_opencv_thread
+from dangan.intake.content import PageInfo, decode_page, measure_page, one_opencv_thread
 from dangan.intake.duplicates import find_duplicates
 from dangan.intake.walk import (
     Listing,
@@ -149,18 +149,43 @@ def _read_to_end(fd: int, size: int) -> bytes:
     return first if len(chunks) == 1 else b"".join(chunks)
 
 
+DECODE_BATCH = 8  # pages decoded one after another before any of them is measured…
+DECODE_BATCH_BYTES = 64 << 20  # …while their files together hold no more than this
+
+
 def inspect_files(paths: Sequence[str], full_decode: bool = False) -> list[PageInfo]:
-    out = []
+    """``inspect_page`` of each file, with its SHA-256, size and mtime.
+
+    A few pages are read, hashed and decoded in a row, then measured in a row
+    (``content.decode_page``, then ``content.measure_page``: the same results as page by
+    page). A decode runs through the whole file and leaves little of the measuring code's
+    instructions and tables in the CPU's caches; taking them a batch at a time saved
+    0.1–0.3 ms of CPU a page of ≈ 7.8 in paired runs on a shared machine."""
+    out: list[PageInfo] = []
+    batch: list[tuple[bytes, int, str, PageInfo, Any]] = []
+    held = 0
+
+    def measure() -> None:
+        for data, mtime_ns, sha, info, grey in batch:
+            info = measure_page(data, info, grey)
+            out.append(replace(info, sha256=sha, size=len(data), mtime_ns=mtime_ns)
+                       if data else info)
+        batch.clear()
+
     with one_opencv_thread():
         for path in paths:
             read = _read_page(path)
             if isinstance(read, PageInfo):
-                out.append(read)
-                continue
-            data, mtime_ns = read
-            info = inspect_page(data, full_decode=full_decode)
-            out.append(replace(info, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                               mtime_ns=mtime_ns) if data else info)
+                batch.append((b"", 0, "", read, None))
+            else:
+                data, mtime_ns = read
+                sha = hashlib.sha256(data).hexdigest()
+                batch.append((data, mtime_ns, sha, *decode_page(data, full_decode=full_decode)))
+                held += len(data)
+            if len(batch) >= DECODE_BATCH or held >= DECODE_BATCH_BYTES:
+                measure()
+                held = 0
+        measure()
     return out
 
 

@@ -339,17 +339,28 @@ def one_opencv_thread() -> Iterator[None]:
 
 def inspect_page(data: bytes, *, full_decode: bool = False) -> PageInfo:
     """Everything the intake checks need from one file's bytes (reduced decode by default)."""
+    return measure_page(data, *decode_page(data, full_decode=full_decode))
+
+
+def decode_page(data: bytes, *, full_decode: bool = False) -> tuple[PageInfo, np.ndarray | None]:
+    """``inspect_page``'s first half: the file's format, header and reduced grey picture.
+    Without a picture (None) the ``PageInfo`` is already the whole answer."""
     if not data:
-        return PageInfo(reason="empty_file")
+        return PageInfo(reason="empty_file"), None
     fmt = detect_format(data[:16])
     if fmt is None:
-        return PageInfo(reason="not_image")
+        return PageInfo(reason="not_image"), None
     if fmt == "pdf":
-        return PageInfo(fmt=fmt)
+        return PageInfo(fmt=fmt), None
     if fmt == "jpg":
-        info, grey = _inspect_jpeg(data, full_decode)
-    else:
-        info, grey = _inspect_other(data, fmt)
+        return _inspect_jpeg(data, full_decode)
+    return _inspect_other(data, fmt)
+
+
+def measure_page(data: bytes, info: PageInfo, grey: np.ndarray | None) -> PageInfo:
+    """``inspect_page``'s second half, on what ``decode_page`` gave for ``data``: the ink,
+    blank or faint, the rescan marks. A caller with many pages may decode several before
+    measuring them (``check.inspect_files``): the result is the same."""
     if grey is None:
         return info
     paper = upright_paper(grey, (PAPER_SHAPE[1], PAPER_SHAPE[0]))
