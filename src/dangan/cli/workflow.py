@@ -353,13 +353,15 @@ def claim(batch: str = typer.Argument(..., metavar="BATCH"),
           worker: str = worker_option("cli.opt.claim.worker"),
           stage: str = stage_option(),
           hand_back: bool = typer.Option(False, "--hand-back"),
+          leave_work: str = typer.Option("", "--leave-work", metavar="REASON",
+                                         help="cli.opt.claim.leave_work"),
           remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """领取小批次（同一工种一个小批次只能一人做），或用 --hand-back 交回。"""
     from dangan.services import claims
 
     ctx = open_ctx(project)
     if hand_back:
-        claims.hand_back(ctx, resolve_actor(ctx, worker), batch, remarks)
+        claims.hand_back(ctx, resolve_actor(ctx, worker), batch, remarks, leave_work)
         console.print(escape(t("workflow.handed_back", batch=batch)))
         return
     info = claims.claim(ctx, resolve_actor(ctx, worker), batch, stage, remarks)
@@ -378,13 +380,14 @@ def signoff(batch: str = typer.Argument(..., metavar="BATCH"),
             remarks: str = typer.Option("", "--remarks"),
             without_work: str = typer.Option("", "--without-work", metavar="REASON",
                                              help="cli.opt.signoff.without_work"),
+            redone: bool = typer.Option(False, "--redone", help="cli.opt.signoff.redone"),
             project: Path = Project, as_json: bool = AsJson) -> None:
     """完成环节并签字（时间、备注）；全部案卷签完后小批次进入下一环节。"""
     from dangan.services.signoff import sign_off
 
     ctx = open_ctx(project)
     r = sign_off(ctx, resolve_actor(ctx, worker), batch, stage, remarks, volume or [],
-                 without_work=without_work)
+                 without_work=without_work, redone=redone)
     if as_json:
         print_json(r.to_dict())
         return

@@ -96,6 +96,15 @@ STAGE_GUARDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
 })
 
 
+# The audit events that name the person whose work a volume's stage is: a stage's work is
+# theirs until it is signed, whoever holds the batch next (a hand-back never moves it to the
+# next claimant's signature). Only stages whose record is written per volume under the person
+# who did the work; the others (a retouch run, a catalogue typed twice, packaging) are not read.
+STAGE_WORK_RECORDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
+    "sort": ("sort_record",),
+    "scan": ("scan_record",),
+})
+
 # Guards a sign-off may waive by a recorded decision (who, when, why): a volume refused at
 # intake whose problems went to QC as defects, a stage done outside the system.
 WAIVABLE_GUARDS: frozenset[str] = frozenset({"pages_ingested", "forms_packaged"})

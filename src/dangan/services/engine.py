@@ -47,6 +47,7 @@ from dangan.services.actors import resolve_actor as resolve_actor
 from dangan.services.actors import still_active
 from dangan.services.claim_advice import not_held_advice
 from dangan.services.guards import run_guards, waive_lacking
+from dangan.services.left_work import hand_back_data, others_work
 from dangan.services.project import ProjectContext
 from dangan.services.repeated_signoff import refuse_repeated, volume_already_signed
 from dangan.services.signed_sheets import (
@@ -171,25 +172,32 @@ def _is_unique_violation(exc: BaseException) -> bool:
 
 
 def release_in_session(session: Session, project_id: int, claim_row: Claim, reason: str,
-                       person: str, at: datetime | None = None, remarks: str = "") -> None:
-    """Close a claim (handed back, or QC sent the batch to rework)."""
+                       person: str, at: datetime | None = None, remarks: str = "",
+                       data: Mapping[str, Any] | None = None) -> None:
+    """Close a claim (handed back, or QC sent the batch to rework); ``data``: more to record
+    on the release event (work left unsigned by a hand-back, ``services.left_work``)."""
     claim_row.released_at = at or ws.now()
     claim_row.release_reason = reason
     ws.add_event(session, project_id, wf.EVENT_RELEASE, person, stage=claim_row.stage,
                  worker_id=claim_row.worker_id, work_batch_id=claim_row.work_batch_id,
-                 remarks=remarks, data={"claim_id": claim_row.id, "reason": reason}, at=at)
+                 remarks=remarks, data={"claim_id": claim_row.id, "reason": reason,
+                                        **(data or {})}, at=at)
 
 
-def hand_back(ctx: ProjectContext, actor: Actor, batch_code: str, remarks: str = "") -> None:
-    """Give a claimed batch back (ill, moved to other work); the next person may claim it."""
+def hand_back(ctx: ProjectContext, actor: Actor, batch_code: str, remarks: str = "",
+              leave_work: str = "") -> None:
+    """Give a claimed batch back (ill, moved to other work); the next person may claim it.
+    Work the holder recorded and did not sign stays theirs: refused unless ``leave_work``
+    gives the reason, recorded with the volumes (``services.left_work``)."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
         if batch.stage not in wf.STAGE_ROLE:
             raise StateError("workflow.not_claimed", code=batch.code,
                              stage=t(f"stage.{batch.stage}"))
         held = require_claimant(session, batch, batch.stage, actor)
+        left = hand_back_data(session, batch, held, leave_work)
         release_in_session(session, ctx.project_id, held, "handed_back", actor.name,
-                           remarks=remarks)
+                           remarks=remarks, data=left)
         if batch.status == wf.CLAIMED:
             batch.status = wf.WAITING
 
@@ -269,7 +277,8 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
                     remarks: str = "", at: datetime | None = None,
                     data: dict[str, Any] | None = None,
                     waive_reason: str = "",
-                    volume_remarks: Mapping[int, str] | None = None) -> tuple[bool, list[Volume]]:
+                    volume_remarks: Mapping[int, str] | None = None,
+                    redone: bool = False) -> tuple[bool, list[Volume]]:
     """Check claim, role and stage, run the stage's guards, sign and move the state.
 
     ``volumes``: the volumes to sign (all of the batch still at ``stage`` when None).
@@ -277,6 +286,8 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     the batch's sign-off keeps.
     ``waive_reason``: sign volumes lacking the stage's recorded work, recording the decision
     (reason, person, time) for each of them; only for stages whose guards are waivable.
+    ``redone``: the signer redid the unsigned work another worker recorded on the volumes
+    (refused without it, ``services.left_work.others_work``; recorded in ``data``).
     Returns (batch advanced, volumes signed).
     """
     if stage not in graph:
@@ -296,6 +307,7 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
             run_guards(session, project_id, graph, batch, [], stage)
             return _advance_batch(session, project_id, graph, batch, stage, actor, remarks,
                                   at, data), []
+        data = _with_redone(session, batch, todo, stage, actor, redone, data)
         advanced = _sign_volumes(session, project_id, graph, batch, todo, stage, actor,
                                  remarks, at, data, all_at_stage=True,
                                  volume_remarks=volume_remarks)
@@ -307,10 +319,20 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     if waive_reason:
         waive_lacking(session, project_id, graph, batch, volumes, stage, actor.worker_id,
                       actor.name, waive_reason, at)
+    data = _with_redone(session, batch, volumes, stage, actor, redone, data)
     advanced = _sign_volumes(session, project_id, graph, batch, volumes, stage, actor,
                              remarks, at, data, all_at_stage=False,
                              volume_remarks=volume_remarks)
     return advanced, list(volumes)
+
+
+def _with_redone(session: Session, batch: WorkBatch, volumes: Sequence[Volume], stage: str,
+                 actor: Actor, redone: bool, data: dict[str, Any] | None
+                 ) -> dict[str, Any] | None:
+    """The sign-off's data, with whose work the signer redid; another's unsigned work on the
+    volumes without ``redone`` is refused here, before anything is signed."""
+    extra = others_work(session, batch, volumes, stage, actor, redone)
+    return {**(data or {}), **extra} if extra else data
 
 
 def _settle_legacy(session: Session, graph: wf.StageGraph, at_stage: list[Volume],
@@ -334,8 +356,10 @@ def _settle_legacy(session: Session, graph: wf.StageGraph, at_stage: list[Volume
 
 def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
          remarks: str = "", archive_codes: Sequence[str] = (), at: datetime | None = None,
-         data: dict[str, Any] | None = None, waive_reason: str = "") -> SignoffResult:
-    """签字: sign ``stage`` for the whole batch, or for the listed volumes of it."""
+         data: dict[str, Any] | None = None, waive_reason: str = "",
+         redone: bool = False) -> SignoffResult:
+    """签字: sign ``stage`` for the whole batch, or for the listed volumes of it.
+    ``redone``: the signer redid work another worker recorded and left unsigned."""
     graph = ws.graph_for(ctx.config)
     at = at or ws.now()
     with ctx.transaction() as session:
@@ -346,7 +370,8 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
         volumes = ([ws.volume_by_code(session, ctx.project_id, c) for c in archive_codes]
                    if archive_codes else None)
         advanced, signed = sign_in_session(session, ctx.project_id, graph, batch, wanted, actor,
-                                           volumes, remarks, at, data, waive_reason)
+                                           volumes, remarks, at, data, waive_reason,
+                                           redone=redone)
         sheets = sheet_volumes(signed)
         result = SignoffResult(batch.code, wanted, actor.name, at, len(signed), advanced,
                                graph.next(wanted))

@@ -24,12 +24,15 @@ __all__ = ["SignoffResult", "correct_event", "sign_off", "stage_label"]
 
 def sign_off(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None = None,
              remarks: str = "", archive_codes: Sequence[str] = (),
-             at: datetime | None = None, without_work: str = "") -> SignoffResult:
+             at: datetime | None = None, without_work: str = "",
+             redone: bool = False) -> SignoffResult:
     """Sign off ``stage`` for the whole batch, or for the listed volumes of it.
 
     ``without_work``: the reason for signing volumes whose stage work is not recorded (a
     volume refused at intake whose problems went to QC, delivery files made elsewhere); the
-    decision is recorded for each such volume. Without it such volumes are refused."""
+    decision is recorded for each such volume. Without it such volumes are refused.
+    ``redone``: the signer redid the work another worker recorded on the volumes and left
+    unsigned (a hand-back); without it such volumes are refused (``workflow.others_work``)."""
     if stage in wf.QC_LEVELS:
         raise StateError("workflow.qc_signoff_via_decide", code=batch_code)
     if stage is None:
@@ -38,7 +41,7 @@ def sign_off(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | No
         if current in wf.QC_LEVELS:
             raise StateError("workflow.qc_signoff_via_decide", code=batch_code)
     return engine.sign(ctx, actor, batch_code, stage, remarks, archive_codes, at,
-                       waive_reason=without_work)
+                       waive_reason=without_work, redone=redone)
 
 
 def correct_event(ctx: ProjectContext, actor: Actor, event_id: int, remarks: str) -> int:

@@ -79,6 +79,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.claimed": ("{worker} 已领取小批次 {batch} 的“{stage}”", "{worker} claimed work batch {batch} for “{stage}”"),
     "workflow.claim_already_yours": ("{worker} 已持有小批次 {batch} 的“{stage}”（{at} 领取），无需再次领取，未做任何记录",
                                      "{worker} already holds work batch {batch} for “{stage}” (claimed {at}); nothing recorded again"),
+    "workflow.hand_back_unsigned_work": (
+        "{name} 在小批次 {batch} 的“{stage}”已记录工作但未签字的有 {count} 卷（首卷 {first}）：先逐卷签字（dangan signoff {batch} --volume 档号），或写明原因交回（--leave-work 原因，连同案卷记入审计）；工作仍记在 {name} 名下，未交回",
+        "{name} recorded {stage} work on {count} volume(s) of work batch {batch} and did not sign it (first: {first}): sign those volumes first (dangan signoff {batch} --volume ARCHIVE_CODE), or hand back giving the reason (--leave-work REASON, recorded with the volumes); the work stays {name}'s; nothing was handed back"),
+    "workflow.others_work": (
+        "小批次 {batch} 的“{stage}”有 {count} 卷未签字的工作是别人记录的（{first}）：签字会把工作、计件和质检责任记到你名下。请由记录人签字；确已重做时加 --redone（记入签字记录）；未签字",
+        "{count} volume(s) of work batch {batch} carry unsigned {stage} work recorded by someone else ({first}): your sign-off would take that work, its pay and its QC findings. Have the person who recorded it sign, or, if you redid it, sign with --redone (recorded on the sign-off); nothing was signed"),
+    "workflow.others_work_line": ("{code}：{names} 记录", "{code}: recorded by {names}"),
     "workflow.handed_back": ("已交回小批次 {batch}", "Work batch {batch} handed back"),
     # --- sign-off ---
     "workflow.volume_in_rework": ("案卷 {code} 正在返工，返工签字后才能继续",

@@ -24,12 +24,19 @@ class ActionIn(BaseModel):
     remarks: str = Field("", max_length=2000)
 
 
+class HandBackIn(ActionIn):
+    # the reason to hand back leaving the holder's recorded, unsigned work (refused without)
+    leave_work: str = Field("", max_length=2000)
+
+
 class SignIn(ActionIn):
     # the recorded reason to sign 扫描 / 上传 without ingested pages / delivery files
     without_work: str = Field("", max_length=2000)
     # the stage the caller means to sign (the batch's current one when empty): a call sent
     # again once the first went through is then answered 409 workflow.already_signed
     stage: str = Field("", max_length=40)
+    # the signer redid the work another worker recorded and left unsigned on the volumes
+    redone: bool = False
 
 
 @router.get("/me")
@@ -62,10 +69,12 @@ async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
 
 @router.post("/batches/{code}/hand-back")
 async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
-                    body: ActionIn | None = None) -> dict[str, object]:
+                    body: HandBackIn | None = None) -> dict[str, object]:
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
-    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks))
+    leave_work = body.leave_work if body else ""
+    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks,
+                                                                leave_work=leave_work))
     return {"batch": code, "handed_back": True}
 
 
@@ -81,7 +90,9 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
     await require_stage_role(request, account, code)
     remarks = body.remarks if body else ""
     waiver = body.without_work if body else ""
+    redone = body.redone if body else False
     result = await act(request, account,
                        lambda actor: engine.sign(ctx, actor, code, stage or None,
-                                                 remarks=remarks, waive_reason=waiver))
+                                                 remarks=remarks, waive_reason=waiver,
+                                                 redone=redone))
     return result.to_dict()

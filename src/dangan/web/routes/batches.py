@@ -83,20 +83,24 @@ async def claim(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
 
 @router.post("/batches/{code}/hand-back")
 async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
-                    remarks: Remarks = "") -> Response:
+                    remarks: Remarks = "", leave_work: Remarks = "") -> Response:
+    """Hand the batch back; ``leave_work``: the reason to leave the holder's unsigned work
+    (refused without one, naming the volumes to sign first)."""
     await require_stage_role(request, account, code)
-    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks))
+    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks,
+                                                                leave_work=leave_work))
     return _done(request, code, t("web.tasks.handed_back", code=code))
 
 
 @router.post("/batches/{code}/sign")
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                remarks: Remarks = "", without_work: Remarks = "",
-               stage: Remarks = "") -> Response:
+               stage: Remarks = "", redone: Annotated[bool, Form()] = False) -> Response:
     """Sign the batch's stage; ``without_work`` is the recorded reason for signing 扫描 or 上传
     for volumes lacking their pages or delivery files (refused otherwise). ``stage``: the
     stage the page showed (its form sends it), so a form sent again once the first went
-    through is told apart: that stage was already signed, by whom and when."""
+    through is told apart: that stage was already signed, by whom and when. ``redone``:
+    the signer redid the work another worker left unsigned on the volumes."""
     # before the role check: the batch moved on, the next stage may be another role's
     if again := await retried_signoff_page(
             request, account, code, stage, lambda exc: _page(request, ctx, account, code, exc)):
@@ -105,7 +109,8 @@ async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
     try:
         result = await act(request, account,
                            lambda actor: engine.sign(ctx, actor, code, stage.strip() or None,
-                                                     remarks=remarks, waive_reason=without_work))
+                                                     remarks=remarks, waive_reason=without_work,
+                                                     redone=redone))
     except DanganError as exc:
         if exc.key == SHEETS_NOT_REBUILT and not wants_json(request):
             return _done(request, code, exc.message)  # signed: the batch page, with the notice
