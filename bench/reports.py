@@ -164,8 +164,9 @@ def load(engine: Engine, project_id: int, volumes: int, workers: int,
                                       f"已修图/{v + 1}/{n:04d}.jpg", "page", "0" * 64, 1, iso))
             say(f"  {page_id:,} pages and their retouched files: {time.perf_counter() - t0:.1f} s")
             t0 = time.perf_counter()
+            # each volume signed once per stage: each sign-off its first (as the engine marks)
             with cur.copy("COPY stage_event (project_id, kind, stage, volume_id, work_batch_id, "
-                          "worker_id, person, at, remarks, data) FROM STDIN") as cp:
+                          "worker_id, person, at, remarks, data, first_signoff) FROM STDIN") as cp:
                 for v in range(volumes):
                     wb = v // PER_BATCH
                     start = wb * 360 / batches
@@ -173,7 +174,8 @@ def load(engine: Engine, project_id: int, volumes: int, workers: int,
                         pool = pools[STAGE_ROLE[stage]]
                         w = pool[(wb + k) % len(pool)]
                         cp.write_row((project_id, wf.EVENT_SIGNOFF, stage, v + 1, wb + 1, w,
-                                      f"工{w:03d}", _at(start + k * 0.5, 9 + k % 8), "", "{}"))
+                                      f"工{w:03d}", _at(start + k * 0.5, 9 + k % 8), "", "{}",
+                                      True))
                     events += len(STAGES)
             with cur.copy("COPY qc_inspection (work_batch_id, round, inspector_id, seed, sample, "
                           "population, started_at, decided_at, decision, pass_rate) "

@@ -117,13 +117,14 @@ def load_sqlite(engine: Engine, project_id: int, volumes: int,
         for v in range(volumes):
             b, _s, wb, stage = _placement(v, volumes)
             base = {"project_id": project_id, "volume_id": v + 1, "borrow_batch_id": b,
-                    "person": "历史", "at": now, "remarks": "", "data": {}}
+                    "person": "历史", "at": now, "remarks": "", "data": {},
+                    "first_signoff": None}
             yield {**base, "kind": wf.EVENT_BORROW_LIST, "stage": wf.BORROW,
                    "work_batch_id": None, "worker_id": None, "person": ""}
             for st in graph.stages:
                 if graph.passed(stage, st):
                     yield {**base, "kind": wf.EVENT_SIGNOFF, "stage": st, "work_batch_id": wb,
-                           "worker_id": 1}
+                           "worker_id": 1, "first_signoff": True}
 
     tables: list[tuple[str, Any, Iterator[dict[str, Any]]]] = [
         ("borrow batches", BorrowBatch, iter(

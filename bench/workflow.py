@@ -110,18 +110,20 @@ def load(engine, project_id: int, volumes: int, say: Callable[[str], None]) -> N
             say(f"  {volumes * PAGES_PER_VOLUME:,} pages: {time.perf_counter() - t0:.1f} s")
             t0 = time.perf_counter()
             events = 0
+            # each stage passed signed once: each sign-off its volume's first of the stage
             with cur.copy("COPY stage_event (project_id, kind, stage, volume_id, work_batch_id, "
-                          "borrow_batch_id, worker_id, person, at, remarks, data) FROM STDIN") as cp:
+                          "borrow_batch_id, worker_id, person, at, remarks, data, "
+                          "first_signoff) FROM STDIN") as cp:
                 for v in range(volumes):
                     b, s = v // VOLUMES_PER_BORROW + 1, (v % VOLUMES_PER_BORROW) // VOLUMES_PER_WORK_BATCH + 1
                     wb = (b - 1) * per_borrow + s
                     stage = stage_of(b, s, returned)
                     cp.write_row((project_id, wf.EVENT_BORROW_LIST, wf.BORROW, v + 1, None, b, None,
-                                  "", iso, "", "{}"))
+                                  "", iso, "", "{}", None))
                     passed = [st for st in graph.stages if graph.passed(stage, st)]
                     for st in passed:
                         cp.write_row((project_id, wf.EVENT_SIGNOFF, st, v + 1, wb, b, 1, "历史",
-                                      iso, "", "{}"))
+                                      iso, "", "{}", True))
                     events += 1 + len(passed)
             say(f"  {events:,} audit events: {time.perf_counter() - t0:.1f} s")
         conn.commit()

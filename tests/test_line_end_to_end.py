@@ -51,6 +51,8 @@ def test_line_from_borrow_to_return_on_sample_scans(project, tmp_path: Path) -> 
         assert state.volume_stage == {v.id: v.stage for v in volumes}
         assert state.batch_stage == {b.id: b.stage for b in session.scalars(select(WorkBatch))}
         assert state.open_claims == {}
+        assert state.first_signoffs == set(session.scalars(select(StageEvent.id).where(
+            StageEvent.first_signoff.is_(True))))
         # a page the retouch engine was not sure of was settled by the retoucher before
         # 修图 was signed for its volume
         signed_at = dict(session.execute(select(StageEvent.volume_id, StageEvent.at).where(

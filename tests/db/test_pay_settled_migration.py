@@ -21,7 +21,7 @@ def test_0017_upgrades_keeping_closed_periods_and_downgrades(any_db_url: str) ->
             "INSERT INTO pay_period (project_id, period, starts_at, ends_at, closed_by, "
             "closed_at, total, last_event_id) SELECT id, '2026-11', CURRENT_TIMESTAMP, "
             "CURRENT_TIMESTAMP, '郑经理', CURRENT_TIMESTAMP, 88.3, 7 FROM project")
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0017")
     assert migrate.current_revision(engine) == "0017"
     schema = inspect(engine)
     assert "pay_settled_defect" in schema.get_table_names()

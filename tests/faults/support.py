@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Engine, create_engine, select, text
 
-from dangan.db.models import Volume, WorkBatch
+from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.services import workflow_state as ws
 from dangan.services.history import replay
 from dangan.services.project import ProjectContext
@@ -173,6 +173,8 @@ def assert_replays(ctx: ProjectContext) -> None:
         stored = {v.id: v.stage for v in s.scalars(select(Volume)) if v.stage != "registered"}
         assert state.volume_stage == stored
         assert state.batch_stage == {b.id: b.stage for b in s.scalars(select(WorkBatch))}
+        assert state.first_signoffs == set(s.scalars(select(StageEvent.id).where(
+            StageEvent.first_signoff.is_(True))))
 
 
 def scan_root_with(ctx: ProjectContext, src: Path, volumes: Any, root: Path) -> Path:

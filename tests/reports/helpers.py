@@ -21,6 +21,7 @@ from dangan.db.models import (
     Worker,
 )
 from dangan.services import workers
+from dangan.services import workflow_state as ws
 from dangan.services.project import ProjectContext, open_project
 
 PAY_TOML = """
@@ -111,10 +112,13 @@ class Line:
             for v in volumes:
                 self.retouched(v)
         with self.ctx.transaction() as s:
+            # the first of the volume's stage marked, as the engine marks it
+            first = ws.first_signoffs(s, stage, [self.volume_ids[v] for v in volumes])
             for v in volumes:
                 s.add(StageEvent(project_id=self.ctx.project_id, kind="signoff", stage=stage,
                                  volume_id=self.volume_ids[v], work_batch_id=self.batch_id,
-                                 worker_id=wid, person=person, at=when))
+                                 worker_id=wid, person=person, at=when,
+                                 first_signoff=self.volume_ids[v] in first or None))
 
     def waive(self, person: str, stage: str, volumes: list[str], when: datetime) -> None:
         """Record that ``stage`` was signed without its work (``--without-work``)."""

@@ -66,7 +66,7 @@ def index_v1(line: Line, when: str) -> Callable[[Session | None], None]:
             return
         session.add(StageEvent(project_id=line.ctx.project_id, kind="signoff", stage="index",
                                volume_id=line.volume_ids["V1"], work_batch_id=line.batch_id,
-                               worker_id=wid, person="钱标", at=at(when)))
+                               worker_id=wid, person="钱标", at=at(when), first_signoff=True))
         session.flush()
     return record
 
@@ -177,7 +177,7 @@ def test_a_sign_off_written_before_the_close_and_committed_while_it_reads_is_pai
     pending.add(StageEvent(project_id=line.ctx.project_id, kind="signoff", stage="index",
                            volume_id=line.volume_ids["V1"], work_batch_id=line.batch_id,
                            worker_id=line.worker_id("钱标"), person="钱标",
-                           at=at("2026-11-20")))
+                           at=at("2026-11-20"), first_signoff=True))
     pending.flush()  # its id is taken, not yet committed
     line.sign("赵修", "retouch", ["V5"], at("2026-11-21"))  # a higher id, committed
     result: list[Any] = []

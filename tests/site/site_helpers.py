@@ -6,7 +6,7 @@ import os
 
 from sqlalchemy import select
 
-from dangan.db.models import StoredFile, Volume
+from dangan.db.models import StageEvent, StoredFile, Volume
 from dangan.domain import workflow as wf
 from dangan.services import batches, borrow, returns
 from dangan.services import workflow_state as ws
@@ -61,3 +61,5 @@ def assert_replays(ctx: ProjectContext) -> None:
         stored = {v.id: v.stage for v in s.scalars(select(Volume)) if v.stage != wf.REGISTERED}
         assert state.volume_stage == stored
         assert state.batch_stage == {b.id: b.stage for b in s.scalars(select(WorkBatch))}
+        assert state.first_signoffs == set(s.scalars(select(StageEvent.id).where(
+            StageEvent.first_signoff.is_(True))))

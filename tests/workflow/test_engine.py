@@ -59,6 +59,8 @@ def assert_replays(ctx: ProjectContext) -> None:
         from dangan.db.models import WorkBatch
 
         assert state.batch_stage == {b.id: b.stage for b in s.scalars(select(WorkBatch))}
+        assert state.first_signoffs == set(s.scalars(select(StageEvent.id).where(
+            StageEvent.first_signoff.is_(True))))
 
 
 def assert_every_signature_is_a_registered_claimant(ctx: ProjectContext) -> None:
@@ -285,7 +287,8 @@ def test_a_project_made_before_the_engine_still_replays(any_project: ProjectCont
         vol.status = wf.FINISHED
         s.add(StageEvent(project_id=ctx.project_id, kind=wf.EVENT_SIGNOFF, stage=wf.SCAN,
                          volume_id=vol.id, work_batch_id=vol.work_batch_id,
-                         worker_id=scanner.worker_id, person=scanner.name))
+                         worker_id=scanner.worker_id, person=scanner.name,
+                         first_signoff=True))  # as migration 0018 marks it
     result = signoff.sign_off(ctx, scanner, batch, wf.SCAN, without_work="第二卷未入库（测试）")
     assert result.batch_advanced and result.volumes == 1  # only the other volume signed now
     assert _count(ctx, StageEvent, StageEvent.kind == wf.EVENT_SIGNOFF,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dangan.db.models import BorrowBatch, Claim, Volume, WorkBatch
+from dangan.db.models import BorrowBatch, Claim, StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
 from dangan.export.return_list import write_return_list
@@ -67,6 +67,8 @@ def _replays(ctx: ProjectContext) -> None:
             c.id: (c.work_batch_id, c.stage, c.role, c.worker_id)
             for c in s.scalars(select(Claim).where(Claim.released_at.is_(None)))}
         assert state.borrow_status == {b.id: b.status for b in s.scalars(select(BorrowBatch))}
+        assert state.first_signoffs == set(s.scalars(select(StageEvent.id).where(
+            StageEvent.first_signoff.is_(True))))
 
 
 def test_a_returned_volume_is_borrowed_again_for_a_paper_rework(

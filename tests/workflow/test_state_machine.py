@@ -23,6 +23,7 @@ from dangan.db.models import (
     BorrowRegisterEntry,
     Claim,
     Rework,
+    StageEvent,
     Volume,
     WorkBatch,
 )
@@ -310,6 +311,8 @@ class LineMachine(RuleBasedStateMachine):
             assert state.open_claims == open_claims
             statuses = {b.id: b.status for b in s.scalars(select(BorrowBatch))}
             assert state.borrow_status == statuses
+            assert state.first_signoffs == set(s.scalars(select(StageEvent.id).where(
+                StageEvent.first_signoff.is_(True))))
 
 
 LineMachine.TestCase.settings = settings(

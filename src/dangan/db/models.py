@@ -290,11 +290,17 @@ class StageEvent(Base):
     remarks: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("stage_event.id"))
+    # A volume's sign-off that is its first of the stage (true; else null): the unit of work
+    # every report counts, written with the sign-off by the engine (migration 0018 set it on
+    # the sign-offs before). At most one per volume and stage, the database refuses a second.
+    first_signoff: Mapped[bool | None] = mapped_column(Boolean)
     __table_args__ = (
         Index("ix_stage_event_volume", "volume_id", "at"),
         Index("ix_stage_event_batch", "work_batch_id", "at"),
         Index("ix_stage_event_project_kind", "project_id", "kind", "stage", "at"),
         Index("ix_stage_event_worker", "worker_id", "at"),
+        Index("ix_stage_event_first_signoff", "volume_id", "stage", unique=True,
+              sqlite_where=text("first_signoff"), postgresql_where=text("first_signoff")),
     )
 
 

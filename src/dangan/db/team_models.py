@@ -7,8 +7,9 @@ work of the team's members as they are now.
 The indexes on existing tables live here beside the tables they serve (same metadata):
 - ``ix_stage_event_first``: a stage's sign-offs per volume in time order, so "the first
   sign-off of each volume at a stage" is read from the index alone (burn-up, throughput);
-- ``ix_stage_event_signoff_volume``: per volume and stage, "was there an earlier sign-off"
-  answered from the index (the first-sign-off rule of every unit count).
+- ``ix_stage_event_signoff_volume``: per volume and stage, its sign-offs and waivers read from
+  the index ("signed before?" when the engine marks a first sign-off, a waived stage for the
+  reports).
 """
 
 from __future__ import annotations

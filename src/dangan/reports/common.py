@@ -149,9 +149,19 @@ def stage_pages(stage: Any, *, exact: bool = True) -> ColumnElement[Any]:
                 else_=func.coalesce(Volume.page_count, 0))
 
 
+def first_signoff() -> ColumnElement[bool]:
+    """The sign-off (``StageEvent``) is its volume's first of the stage, as the engine marked
+    it when signing (``StageEvent.first_signoff``; migration 0018 for the sign-offs before):
+    re-signing after rework or a re-borrow never counts twice."""
+    return StageEvent.first_signoff.is_(True)
+
+
 def not_waived() -> ColumnElement[bool]:
     """The sign-off (``StageEvent``) is not of a stage whose work was waived for its volume
-    (signed ``--without-work``): such a sign-off stands for no work done."""
+    (signed ``--without-work``): such a sign-off stands for no work done. Looked up per
+    sign-off, not kept on it like :func:`first_signoff`: a waiver is an event of its own, of
+    any time (one recorded after the first sign-off takes it back too), and an event once
+    written never changes."""
     waived = aliased(StageEvent)
     return ~exists().where(waived.volume_id == StageEvent.volume_id,
                            waived.stage == StageEvent.stage,
@@ -168,14 +178,9 @@ def work_select(project_id: int, starts_at: datetime | None, ends_at: datetime |
     whole project (weekly, quality, estimate), where counting every volume's retouched files
     costs seconds; pay and productivity count them exactly."""
     items = items_per_volume()
-    earlier = aliased(StageEvent)
     conds: list[ColumnElement[bool]] = [
         StageEvent.project_id == project_id, StageEvent.kind == wf.EVENT_SIGNOFF,
-        StageEvent.volume_id.is_not(None),
-        ~exists().where(earlier.volume_id == StageEvent.volume_id,
-                        earlier.stage == StageEvent.stage, earlier.kind == wf.EVENT_SIGNOFF,
-                        earlier.id < StageEvent.id),
-        not_waived()]
+        StageEvent.volume_id.is_not(None), first_signoff(), not_waived()]
     if starts_at is not None:
         conds.append(StageEvent.at >= starts_at)
     if ends_at is not None:

@@ -27,12 +27,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy.orm import Session
 
 from dangan.db.models import Defect, Item, StageEvent, Volume, Worker
 from dangan.domain import workflow as wf
 from dangan.reports.common import (
+    first_signoff,
     first_verdicts,
     local_day,
     not_waived,
@@ -148,10 +149,9 @@ def _month_units(session: Session, pid: int, starts_at: datetime, ends_at: datet
     """(worker, stage, volumes, pages, items) first signed in the month, per work batch as
     the pay report's piece lines (so the amounts round alike): the pages recorded for the
     work, none for a stage signed without its work; 修图 at a glance (a volume retouched in
-    part counts its ingested pages: ``stage_pages(exact=False)``). "First" is checked per event
-    against the volume's earlier sign-offs (index (volume, stage, kind, id)); items are
-    counted, in a second query, only for the stages paid per item."""
-    earlier = aliased(StageEvent)
+    part counts its ingested pages: ``stage_pages(exact=False)``). "First" is the flag the
+    engine wrote on the sign-off (``first_signoff``); items are counted, in a second query,
+    only for the stages paid per item."""
     group = (StageEvent.worker_id, StageEvent.stage, StageEvent.work_batch_id)
 
     def query(chosen: list[str], *extra: ColumnElement[Any]) -> list[Any]:
@@ -166,11 +166,7 @@ def _month_units(session: Session, pid: int, starts_at: datetime, ends_at: datet
                    StageEvent.stage.in_(chosen),  # equalities: the (kind, stage, at) index
                    StageEvent.at >= starts_at, StageEvent.at < ends_at,
                    StageEvent.volume_id.is_not(None), StageEvent.worker_id.is_not(None),
-                   ~exists().where(earlier.volume_id == StageEvent.volume_id,
-                                   earlier.stage == StageEvent.stage,
-                                   earlier.kind == wf.EVENT_SIGNOFF,
-                                   earlier.id < StageEvent.id),
-                   not_waived())
+                   first_signoff(), not_waived())
             .group_by(*group)).all())
 
     items = (select(func.count(Item.id)).where(Item.volume_id == StageEvent.volume_id)

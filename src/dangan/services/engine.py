@@ -4,6 +4,8 @@ Every stage's work (sorting record, ingest, retouch, index import, packaging, QC
 rebinding, return) does its work and records its results in its own transaction, then asks
 the engine to sign. Only this module checks claim, role and stage, writes sign-off events and
 moves a volume's or a batch's stage, so the audit trail always replays to the stored state.
+A volume's sign-off is marked ``first_signoff`` when it is the volume's first of the stage
+(``workflow_state.first_signoffs``): the unit of work the reports count.
 A refused sign-off never takes recorded work with it: record → commit → sign.
 
 The person is an ``Actor`` (``services.actors``): a registered, active worker resolved at the
@@ -234,13 +236,14 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
     run_guards(session, project_id, graph, batch, volumes, stage)
     following = graph.next(stage)
     if volumes:
+        first = ws.first_signoffs(session, stage, [v.id for v in volumes])
         # one multi-row INSERT and one UPDATE, whatever the batch size
         session.execute(insert(StageEvent), [
             {"project_id": project_id, "kind": wf.EVENT_SIGNOFF, "stage": stage,
              "worker_id": actor.worker_id, "person": actor.name, "volume_id": v.id,
              "work_batch_id": batch.id,
              "remarks": (volume_remarks or {}).get(v.id, remarks) or "", "data": data or {},
-             "at": at}
+             "at": at, "first_signoff": True if v.id in first else None}
             for v in volumes])
         session.execute(update(Volume).where(Volume.id.in_([v.id for v in volumes]))
                         .values(stage=following, status=wf.WAITING, updated_at=at),
@@ -476,6 +479,7 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
         again = reborrow.reborrowed(session, batch.id, volumes)
         listed = reborrow.listings(session, batch.id) if again and stage == wf.BORROW else {}
         following = wf.DONE if stage == wf.RETURN else graph.next(stage)
+        first = ws.first_signoffs(session, stage, [v.id for v in volumes])
         for v in volumes:
             data: dict[str, Any] = {}
             own = remarks
@@ -486,7 +490,7 @@ def sign_borrow_batch(ctx: ProjectContext, actor: Actor, no: int, stage: str,
             ws.add_event(session, ctx.project_id, wf.EVENT_SIGNOFF, actor.name, stage=stage,
                          worker_id=actor.worker_id, volume_id=v.id,
                          work_batch_id=v.work_batch_id, borrow_batch_id=batch.id, at=at,
-                         remarks=own, data=data)
+                         remarks=own, data=data, first_signoff=v.id in first)
             if data:  # 再借: the open rework keeps the volume in rework
                 v.stage = data["next"]
                 v.status = wf.IN_REWORK if v.status == wf.IN_REWORK else wf.WAITING

@@ -1,7 +1,8 @@
 """The audit trail: the history of any volume, and a replay of all events to the current state.
 
 ``replay`` rebuilds volume stages, work-batch stages, open claims and borrow-batch status
-from the append-only events alone; the property test checks it equals the stored rows.
+from the append-only events alone, and which sign-offs are their volume's first of the stage
+(``StageEvent.first_signoff``); the property test checks it equals the stored rows.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ class ReplayedState:
     batch_stage: dict[int, str] = field(default_factory=dict)
     open_claims: dict[int, tuple[int, str, str, int]] = field(default_factory=dict)
     borrow_status: dict[int, str] = field(default_factory=dict)
+    # the ids of the sign-offs that are their volume's first of the stage (what
+    # ``StageEvent.first_signoff`` must mark)
+    first_signoffs: set[int] = field(default_factory=set)
 
 
 def replay(session: Session, project_id: int, graph: wf.StageGraph) -> ReplayedState:
@@ -154,8 +158,13 @@ def replay(session: Session, project_id: int, graph: wf.StageGraph) -> ReplayedS
     state = ReplayedState()
     events = session.scalars(select(StageEvent).where(StageEvent.project_id == project_id)
                              .order_by(StageEvent.id)).all()
+    signed: set[tuple[int, str | None]] = set()
     for e in events:
         data = e.data or {}
+        if e.kind == wf.EVENT_SIGNOFF and e.volume_id is not None \
+                and (e.volume_id, e.stage) not in signed:
+            signed.add((e.volume_id, e.stage))
+            state.first_signoffs.add(e.id)
         if e.kind == wf.EVENT_BORROW_LIST and e.volume_id is not None:
             state.volume_stage[e.volume_id] = wf.BORROW
             if e.borrow_batch_id is not None:

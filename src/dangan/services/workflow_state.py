@@ -70,14 +70,30 @@ def add_event(session: Session, project_id: int, kind: str, person: str, *,
               volume_id: int | None = None, work_batch_id: int | None = None,
               borrow_batch_id: int | None = None, remarks: str = "",
               data: dict[str, Any] | None = None, at: datetime | None = None,
-              corrects_id: int | None = None) -> StageEvent:
+              corrects_id: int | None = None, first_signoff: bool = False) -> StageEvent:
+    """``first_signoff``: a volume's sign-off that is its first of the stage
+    (:func:`first_signoffs`)."""
     event = StageEvent(
         project_id=project_id, kind=kind, stage=stage, worker_id=worker_id, person=person,
         volume_id=volume_id, work_batch_id=work_batch_id, borrow_batch_id=borrow_batch_id,
         remarks=remarks or "", data=data or {}, at=at or now(), corrects_id=corrects_id,
+        first_signoff=True if first_signoff else None,
     )
     session.add(event)
     return event
+
+
+def first_signoffs(session: Session, stage: str, volume_ids: Sequence[int]) -> set[int]:
+    """Of ``volume_ids``, those never signed at ``stage``: a sign-off of them now is their
+    first of the stage (``StageEvent.first_signoff``), the one unit of work the reports count
+    (re-signing after rework or a re-borrow never counts twice). A unique index refuses two
+    first sign-offs of a volume's stage."""
+    if not volume_ids:
+        return set()
+    signed = set(session.scalars(select(StageEvent.volume_id).where(
+        StageEvent.kind == wf.EVENT_SIGNOFF, StageEvent.stage == stage,
+        StageEvent.volume_id.in_(list(volume_ids)))))
+    return set(volume_ids) - signed
 
 
 # --- look-ups ---------------------------------------------------------------------------------
