@@ -44,11 +44,15 @@ better one way, none another way, turn the page when the line direction clearly 
 (or at all, with eight boxes) and Tesseract is not sure of another answer — its opposite
 quarter turn (270 for 90) excepted where the line direction is clear: it takes Latin script
 on its side, hand-like italic above all, for that (``_latin``).
-A page with little text is not turned unless several of its lines read fluently one way
-and the line direction says the same; a page with not one line of text but ink on it (a seal
-alone) is flagged, a blank sheet is not. Text that reads the same upside down (numbers in
-0 1 6 8 9, 一 二 三 十) is no evidence of a half turn: where the reading found nothing else,
-the page is left as it is and flagged, whatever the detector and Tesseract say of its shapes.
+A page with little text is turned when every box read fluently reads so one way (one box
+telling row from column beyond doubt, or two of Latin script; none read another way) and the
+line direction says the same beyond doubt (``_few_lines``), not on a word or two
+(``FEW_TEXT``); a page with not one line of text but ink on it (a seal alone) is flagged, a
+blank sheet is not. Two boxes read so on a page of text, with the line direction beyond
+doubt, turn it without asking Tesseract (``_unanimous``). Text that reads the same upside
+down (numbers in 0 1 6 8 9, 一 二 三 十) is no evidence of a half turn: where the reading
+found nothing else, the page is left as it is and flagged, whatever the detector and
+Tesseract say of its shapes.
 Nothing is kept from one page to the next.
 """
 
@@ -61,6 +65,7 @@ import numpy as np
 
 from dangan.imaging._exec import rapidocr, tesseract
 from dangan.imaging.orientation_reading import (
+    LATIN,
     LINE_ASPECT,
     PAIRED_MANY,
     LineCrops,
@@ -82,6 +87,8 @@ BLANK_STROKE, BLANK_STROKES = 20, 0.005  # below, a page whose first look found 
 # is blank: not looked at again (blank sheets with show-through 0 to 0.004 on development
 # pages, one 0.025; the faintest letter 0.016, a page of three short lines 0.007)
 MIN_TEXT = 1.0  # total line length, in long sides of the reduced page, below which: too little
+FEW_TEXT = 0.2  # ... and below which not even lines read fluently one way turn a page (a page
+# number, a word or two: on development pages such a box, alone, read fluently the wrong way)
 MIN_MARGIN_UPRIGHT = 0.4  # share of the vote by which "as it is" must win to skip the check
 MIN_MARGIN_TURN = 0.3  # share of the vote by which a turn must win before it is checked
 MIN_OSD_AGREE = 0.2  # Tesseract's orientation confidence when it agrees with the detector
@@ -380,6 +387,9 @@ def _decide(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, flo
     turn, review, conf = _weigh(lv, rd, osd)
     if not review or rd is None:
         return turn, review, conf
+    few = _few_lines(lv, rd)
+    if few:
+        return few, "", 0.7
     latin = _latin(lv, rd, osd)
     return (latin, "", 0.8) if latin else (turn, review, conf)
 
@@ -390,6 +400,32 @@ def _all_ambiguous(rd: Reading) -> bool:
     fluently, better one way or as a row or column of any turn."""
     return (rd.ambiguous >= AMBIGUOUS and 2 * rd.ambiguous >= rd.boxes - rd.others
             and not (rd.fluent.sum() or rd.paired.sum() or rd.unsure))
+
+
+def _unanimous(rd: Reading, boxes: int) -> int | None:
+    """The turn every box read fluently reads as — ``boxes`` of them or more (two or more of
+    Latin script, which read upside down often reads nearly as well), telling row from
+    column beyond doubt (or Latin) — where no box read better another way, stood unsure
+    between row and column or read the same upside down; or None (also for "as it is")."""
+    f = rd.fluent
+    r = int(np.argmax(f))
+    if not r or f.sum() != f[r] or rd.paired.sum() != rd.paired[r] or rd.unsure or rd.ambiguous:
+        return None
+    if f[r] < max(boxes, WEAK_TURN if rd.latin >= LATIN else 1) or not rd.clear(90 * r):
+        return None
+    return 90 * r
+
+
+def _few_lines(lv: LineVotes, rd: Reading) -> int | None:
+    """The turn of a page with little text (``FEW_TEXT`` to ``MIN_TEXT``) whose reading is
+    unanimous (``_unanimous``: one box will do, two of Latin script) where the line direction
+    says the same beyond doubt (``STRONG_MARGIN``); or None. A caption under a photograph,
+    the two lines of a cover: the recogniser and the detector's classifier are independent,
+    and both clear. Tesseract is not asked: on a few lines it guesses."""
+    if not FEW_TEXT <= lv.text < MIN_TEXT:
+        return None
+    turn = _unanimous(rd, 1)
+    return turn if turn and lv.best == turn and lv.margin >= STRONG_MARGIN else None
 
 
 def _latin(lv: LineVotes, rd: Reading, osd: _Osd) -> int | None:
@@ -436,7 +472,11 @@ def _weigh(lv: LineVotes, rd: Reading | None, osd: _Osd) -> tuple[int, str, floa
         weak = rd.answer(1)
         if weak is not None and (weak == 0 or (lv.text >= MIN_TEXT
                                                and rd.fluent[weak // 90] >= WEAK_TURN)):
-            if lines_say(weak) and (weak == 0 or not osd.denies(weak, OSD_VETO)):
+            # A unanimous reading of two boxes and the line direction beyond doubt: two
+            # independent tools, both clear; Tesseract is not asked (on development pages
+            # it answered otherwise than both on 22 pages, wrongly on each).
+            if lines_say(weak) and (weak == 0 or _unanimous(rd, WEAK_TURN) == weak
+                                    or not osd.denies(weak, OSD_VETO)):
                 return weak, "", 0.7
             # Tesseract only where the line direction does not already say otherwise.
             if (not (lv.best != weak and lv.margin >= MIN_MARGIN_TURN)
