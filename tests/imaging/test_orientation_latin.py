@@ -4,8 +4,9 @@ On a page of Latin script the direction classifier is often unsure which end is 
 page on its side Tesseract's OSD often answers the opposite quarter turn (270 for 90, in
 italic and hand-like faces above all), so the page used to be flagged although line after
 line of it read better one way. Such a reading, with the line direction pointing the same
-way, now turns the page; an upright page is never turned, Tesseract sure of upright or
-upside down still stops the turn, and a page with little text is still not turned.
+way, now turns the page; an upright page is never turned, and Tesseract sure of upright or
+upside down still stops the turn. A page with little text is turned only when its few lines
+read fluently one way and the line direction says the same beyond doubt.
 """
 
 from __future__ import annotations
@@ -71,11 +72,17 @@ def test_the_same_latin_pages_upright_are_not_turned(seed: int, kind: str, dpi: 
     assert d.rotation == 0, d.evidence
 
 
-def test_little_latin_text_is_still_not_turned() -> None:
-    """A few lines that read fluently one way and agree with the line direction: too
-    little text to turn the page; it is flagged."""
+def test_little_latin_text_read_one_way_is_put_right() -> None:
+    """A few lines that read fluently one way, none another way, and the line direction
+    saying the same beyond doubt: the page is put right (it was flagged as too little
+    text)."""
     d = _decide(22, "sparse", 200, 270)
-    assert (d.rotation, d.review) == (0, "orientation_little_text"), d.evidence
+    assert (d.rotation, d.review) == (90, ""), d.evidence
+
+
+def test_the_same_little_latin_text_upright_is_not_turned() -> None:
+    d = _decide(22, "sparse", 200, 0)
+    assert d.rotation == 0, d.evidence
 
 
 def test_faint_page_on_its_side_is_not_missed_silently() -> None:
