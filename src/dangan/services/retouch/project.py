@@ -51,7 +51,7 @@ from dangan.services.retouch import (
     run_fault,
     run_tasks,
 )
-from dangan.services.retouch.hold import HeldPage, held_in_session
+from dangan.services.retouch.hold import HeldPage, held_in_session, stage_after_retouch
 from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
@@ -243,6 +243,7 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     if actor is not None and clean:
         # a page the engine was not sure of waits for a person: its volume is not signed
         summary.held = _held(ctx, grouped, clean)
+        summary.next_stage = stage_after_retouch(ctx.config)
         clean = [code for code in clean if code not in summary.held]
     if actor is not None and clean:
         _sign(ctx, actor, summary, grouped, clean)
