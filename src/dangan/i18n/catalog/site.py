@@ -189,6 +189,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.reason.not_a_volume": ("保留：不是案卷目录（目录名不符合命名规则，其中也没有案卷目录）",
                                          "kept: not a volume folder (its name does not follow the naming "
                                          "rule and it holds no volume folder)"),
+    "site.cleanup.reason.work_batch_folder": ("保留：这是工作小批次 {name} 的目录，其中已没有案卷目录；cleanup 只删除案卷目录，空的小批次目录可手工删除",
+                                              "kept: the work-batch folder {name}, no volume folder "
+                                              "left in it; cleanup deletes volume folders only "
+                                              "(remove an emptied work-batch folder by hand)"),
     "site.cleanup.reason.loose_files": ("保留：不是案卷目录，其中有散放的文件（如 {name}）；其中的案卷目录分别判断",
                                         "kept: not a volume folder, it holds loose files (e.g. {name}); "
                                         "its volume folders are decided one by one"),
@@ -212,20 +216,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                            "kept: {name} was left by a dangan run that did not finish "
                                            "(a renumber's journal or staged page, a temporary file; "
                                            "{count} such files); run it again first"),
+    "site.cleanup.reason.unfinished_run.one": ("保留：{name} 是 dangan 未完成的操作留下的（重新编号的日志或暂存页面、临时文件；共 {count} 个），请先重新运行该操作",
+                                               "kept: {name} was left by a dangan run that did not "
+                                               "finish (a renumber's journal or staged page, a "
+                                               "temporary file; {count} such file); run it again first"),
     "site.cleanup.reason.removed_pages": ("保留：{name} 中是重新编号时取出的页面（从未入库）；确认不再需要后可手工删除",
                                           "kept: {name} holds the pages renumber took out (never "
                                           "stored); delete them by hand once sure they are not needed"),
     "site.cleanup.reason.not_stored": ("保留：本地文件 {name} 未入库（存储区没有该案卷的同名页面；共 {count} 个此类文件）",
                                        "kept: the local file {name} was never stored (no stored page of "
                                        "this volume has its name; {count} such files)"),
+    "site.cleanup.reason.not_stored.one": ("保留：本地文件 {name} 未入库（存储区没有该案卷的同名页面；共 {count} 个此类文件）",
+                                           "kept: the local file {name} was never stored (no stored "
+                                           "page of this volume has its name; {count} such file)"),
     "site.cleanup.reason.differs": ("保留：本地文件 {name} 与入库的原件不一致（SHA-256 不同；共 {count} 个此类文件）",
                                     "kept: the local file {name} differs from its stored master (SHA-256; "
                                     "{count} such files)"),
+    "site.cleanup.reason.differs.one": ("保留：本地文件 {name} 与入库的原件不一致（SHA-256 不同；共 {count} 个此类文件）",
+                                        "kept: the local file {name} differs from its stored master "
+                                        "(SHA-256; {count} such file)"),
     "site.cleanup.reason.other_entry": ("保留：{name} 是子目录、链接或特殊文件（共 {count} 个），不会删除",
                                         "kept: {name} is a subfolder, link or special file ({count} such "
                                         "entries); never deleted"),
+    "site.cleanup.reason.other_entry.one": ("保留：{name} 是子目录、链接或特殊文件（共 {count} 个），不会删除",
+                                            "kept: {name} is a subfolder, link or special file ({count} "
+                                            "such entry); never deleted"),
     "site.cleanup.reason.unreadable": ("保留：本地文件 {name} 无法读取（{detail}；共 {count} 个此类文件）",
                                        "kept: the local file {name} cannot be read ({detail}; {count} such files)"),
+    "site.cleanup.reason.unreadable.one": ("保留：本地文件 {name} 无法读取（{detail}；共 {count} 个此类文件）",
+                                           "kept: the local file {name} cannot be read ({detail}; "
+                                           "{count} such file)"),
     "site.cleanup.reason.changed": ("保留：核对后目录有变化（{name}），本次未删除，请重新运行",
                                     "kept: the folder changed after its check ({name}); nothing deleted, run again"),
     "site.cleanup.reason.delete_failed": ("保留目录：删除 {name} 失败（{detail}）；已删除的 {files} 个文件已记入审计记录",
