@@ -74,6 +74,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.snapshot_unfinished": ("备份 {name} 未完成（{path} 中没有完成标记 complete.json），不能恢复：请选择其他备份",
                                          "The backup {name} is unfinished ({path} has no completion "
                                          "marker complete.json) and cannot be restored: choose another"),
+    "site.restore.only_unfinished": ("{path} 中没有完整的备份：{names} 没有完成标记 complete.json（备份在写完前被中断），不能恢复；下一次 dangan backup 会删除它。请恢复其他备份目录",
+                                     "No complete backup in {path}: {names} has no completion marker "
+                                     "complete.json (the backup was stopped before it finished) and "
+                                     "is never restored; the next dangan backup removes it. Restore "
+                                     "from another backup folder"),
     "site.restore.only_unmarked": ("{path} 中没有带完成标记的备份；其中 {names} 是旧版本写的（或未完成的）备份：确认后可用 --snapshot 指定旧版本的备份恢复（不核对其校验值）",
                                    "No backup in {path} has a completion marker; {names} were written "
                                    "by an older version (or are unfinished): name an older version's "
