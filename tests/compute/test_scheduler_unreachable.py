@@ -58,3 +58,27 @@ def test_the_process_exits_11_in_english_without_asking_for_a_bug_report(
     assert out.returncode == 11, out.stderr
     assert f"Cannot reach the Dask scheduler at {address}" in out.stderr
     assert "OSError" not in out.stderr and "maintainer" not in out.stderr
+
+
+def test_a_refused_address_is_named_without_waiting_for_dasks_connect_timeout() -> None:
+    """Dask retries a refused connection until its connect timeout (30 s by default): an
+    address where nothing listens is refused before Dask's client is asked at all; one that
+    accepts is left to Dask (a slow scheduler keeps Dask's full wait)."""
+    from dangan.compute.executors import _connect
+
+    asked: list[str] = []
+
+    def client(addr: str) -> str:
+        asked.append(addr)
+        return "client"
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(StorageError) as fx:
+        _connect(client, address)
+    assert fx.value.key == "compute.scheduler_unreachable" and fx.value.exit_code == 11
+    assert fx.value.params["address"] == address and asked == []
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        there = f"tcp://127.0.0.1:{listening.getsockname()[1]}"
+        assert _connect(client, there) == "client" and asked == [there]

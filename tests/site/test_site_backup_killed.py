@@ -71,8 +71,9 @@ def test_a_snapshot_renamed_but_never_marked_is_removed_and_never_restored(
     runner = CliRunner()
     plain = runner.invoke(app, ["restore", str(out), str(tmp_path / "a")])
     assert isinstance(plain.exception, NotFoundError), plain.output
-    # not offered as an older release's snapshot to name: it is not one
-    assert plain.exception.key == "site.restore.no_snapshot" and plain.exception.exit_code == 5
+    # named, as never restored (not offered as an older release's snapshot to name)
+    assert plain.exception.key == "site.restore.only_unfinished"
+    assert plain.exception.exit_code == 5 and snap.name in plain.exception.message
     named = runner.invoke(app, ["restore", str(out), str(tmp_path / "b"), "--snapshot", snap.name])
     assert isinstance(named.exception, IntegrityError), named.output
     assert named.exception.key == "site.restore.snapshot_unfinished"

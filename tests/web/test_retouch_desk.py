@@ -162,7 +162,7 @@ def test_retouch_run_with_progress(app_client: TestClient, line: Line,
         assert len(rows) == 4 and all(r.sha256 for r in rows)
     # these pages hold one line of text: the engine cannot measure their skew and leaves
     # them as they were, for a person; nothing is signed unseen
-    assert t("retouch.hold.todo") in run.message
+    assert t("retouch.hold.todo", next=t("stage.index")) in run.message
     assert line.batch(code)[0] == wf.RETOUCH
     for volume in made:
         for page_no in (1, 2):
@@ -174,7 +174,7 @@ def test_retouch_run_with_progress(app_client: TestClient, line: Line,
         if thread.name == f"retouch-{code}":
             thread.join()
     again = runs.recent(line.ctx, "retouch", subject=code, limit=1)[-1]
-    assert again.state == "done" and t("retouch.hold.todo") not in again.message
+    assert again.state == "done" and t("retouch.hold.todo", next=t("stage.index")) not in again.message
     assert line.batch(code)[0] == wf.INDEX  # the rerun signed the retouch stage
 
 

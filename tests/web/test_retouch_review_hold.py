@@ -127,7 +127,7 @@ def test_retouch_and_page_on_the_command_line(tmp_path: Path, project: ProjectCo
     assert t("retouch.hold.volume", code=first.archive_code, stage=t("stage.retouch"),
              count=2, pages=join(["1", "2"])) in out
     assert t("retouch.hold.page", code=first.archive_code, page=1, words=UNSURE) in out
-    assert t("retouch.hold.todo") in out
+    assert t("retouch.hold.todo", next=t("stage.index")) in out
     assert t("retouch.volume_signed", code=first.archive_code, stage=t("stage.retouch"),
              user="赵修", pages=2, defects=2) not in out
     assert line.batch(code)[0] == wf.RETOUCH
@@ -154,7 +154,7 @@ def test_retouch_and_page_on_the_command_line(tmp_path: Path, project: ProjectCo
     assert signed.returncode == 0, signed.stderr
     assert t("retouch.volume_signed", code=first.archive_code, stage=t("stage.retouch"),
              user="赵修", pages=2, defects=1) in signed.stdout  # the replaced page's finding
-    assert t("retouch.hold.todo") not in signed.stdout
+    assert t("retouch.hold.todo", next=t("stage.index")) not in signed.stdout
     assert line.batch(code)[0] == wf.INDEX
     # once signed, the page is changed only through a rework
     late = dangan("page", "accept", first.archive_code, "--page", "1", "-p", home, "-w", "赵修")
@@ -181,7 +181,7 @@ def test_the_desk_holds_settles_and_signs(held_line: tuple[Line, str, list[Pages
     run = _run(app_client, line.ctx, code, csrf)
     assert t("web_images.retouch.run_done", pages=4, signed=1) in run.message
     assert t("retouch.hold.page", code=first.archive_code, page=2, words=UNSURE) in run.message
-    assert t("retouch.hold.todo") in run.message
+    assert t("retouch.hold.todo", next=t("stage.index")) in run.message
     assert line.batch(code)[0] == wf.RETOUCH
     page = app_client.get(f"/retouch/{code}").text
     assert 'id="held"' in page and t("web_images.retouch.held_volume", volume=first.archive_code,

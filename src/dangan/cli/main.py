@@ -7,10 +7,11 @@ mapped to exit codes in exactly one place, ``run()``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import typer
 from rich.markup import escape
@@ -85,8 +86,82 @@ def _register_areas() -> None:
 _register_areas()
 
 
+class _PipeGuard:
+    """``sys.stdout`` / ``sys.stderr`` of the command: once the reader of a pipe has gone
+    (``dangan … | head -2``), what is still written is dropped (the stream's descriptor is
+    pointed at /dev/null) instead of raising BrokenPipeError into the command. The command
+    finishes as it would have — a restore is not cut short by a closed pager — and its own
+    exit code stands; the error lines it could not print are lost with the pipe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except OSError as exc:
+                self._drop(exc)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except OSError as exc:
+                self._drop(exc)
+
+    def _drop(self, exc: OSError) -> None:
+        if not (isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE):
+            raise exc
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # the interpreter's last flush too
+            os.close(devnull)
+
+
+def _guard_pipes() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _PipeGuard):
+            setattr(sys, name, _PipeGuard(stream))
+
+
+def _exit(code: int) -> NoReturn:
+    """End with ``code``; output still buffered is flushed first, so a reader gone by now
+    changes nothing (the interpreter's own last flush would otherwise fail: exit 120)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    sys.exit(code)
+
+
+# A pipe's reader gone though the guard (output written past it, straight to a descriptor):
+# the exit status a shell gives a writer stopped by SIGPIPE, never "internal error".
+_BROKEN_PIPE_EXIT = 128 + 13
+
+
 def run() -> None:
-    """Console entry point: run the app and map every error to its documented exit code."""
+    """Console entry point: run the app and map every error to its documented exit code.
+
+    A closed pipe on stdout or stderr never changes the exit code (see ``_PipeGuard``)."""
+    _guard_pipes()
+    try:
+        _exit(_run())
+    except BrokenPipeError:
+        _exit(_BROKEN_PIPE_EXIT)
+
+
+def _run() -> int:
     try:
         code = app(standalone_mode=False)
     except DanganError as exc:
@@ -96,30 +171,32 @@ def run() -> None:
                           highlight=False)
         for line in exc.details:
             err_console.print(f"  • {escape(str(line))}", highlight=False)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         _interrupted()
     except SystemExit:
+        raise
+    except BrokenPipeError:
         raise
     except Exception as exc:  # usage errors (Typer's click) and anything unexpected
         show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)
         if code == 2 and hasattr(exc, "ctx"):  # Click's usage errors, in the user's language
             err_console.print(usage_text(exc), highlight=False, markup=False)
-            sys.exit(code)
+            return code
         if callable(show) and isinstance(code, int):
             show()
-            sys.exit(code)
+            return code
         if type(exc).__name__ == "Abort":
             _interrupted()
         err_console.print(escape(t("error.unexpected", type=type(exc).__name__, detail=exc)))
-        sys.exit(1)
+        return 1
     # Without standalone mode Typer turns Ctrl-C and ``typer.Exit(n)`` into a returned code.
     if isinstance(code, int) and not isinstance(code, bool) and code:
         if code == 130:
             _interrupted()
-        sys.exit(code)
-    sys.exit(0)
+        return code
+    return 0
 
 
 def _interrupted() -> NoReturn:

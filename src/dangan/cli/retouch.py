@@ -184,7 +184,7 @@ def _print_held(summary: RetouchSummary) -> None:
         return
     console.print(escape(t("retouch.hold.summary", count=len(summary.held),
                            pages=pages_count(summary.held))), style="yellow")
-    entries = held_entries(summary.held)
+    entries = held_entries(summary.held, next_stage=summary.next_stage)
     for depth, line in entries[:-1]:
         console.print("  " * depth + f"[yellow]•[/] {escape(line)}")
     console.print(escape(entries[-1][1]))

@@ -15,6 +15,7 @@ from dangan.i18n import join, t
 if TYPE_CHECKING:
     from dangan.services.site.backup import BackupResult
     from dangan.services.site.cleanup import FolderDecision
+    from dangan.services.site.restore import RestoreResult
 
 
 def _size(size: int) -> str:
@@ -84,14 +85,17 @@ def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.
             database_url: str = typer.Option(None, "--database-url",
                                              help="cli.opt.restore.database_url"),
             snapshot: str = typer.Option(None, "--snapshot", help="cli.opt.restore.snapshot"),
+            skip_damaged: bool = typer.Option(False, "--skip-damaged",
+                                              help="cli.opt.restore.skip_damaged"),
             as_json: bool = AsJson) -> None:
     from dangan.services.site import restore as svc
 
     result = svc.restore(_not_blank(out, "OUT"), _not_blank(dest, "DIR"),
-                         database_url=database_url, snapshot=snapshot)
+                         database_url=database_url, snapshot=snapshot,
+                         skip_damaged=skip_damaged)
     if as_json:
         print_json(result.to_dict())
-        _fail_on_incomplete(result.not_backed_up)
+        _fail_on_incomplete(result, out)
         return
     console.print(escape(t("site.restore.done", home=result.home, snapshot=result.snapshot,
                            files=result.files, database=result.database)))
@@ -110,14 +114,27 @@ def restore(out: str = typer.Argument(..., metavar="OUT", help="cli.opt.restore.
             console.print(escape(t(key, count=len(paths))))
             for path in paths[:20]:
                 console.print(f"  • {escape(path)}", highlight=False)
-    _fail_on_incomplete(result.not_backed_up)
+    if result.earlier_copy:  # the live file was bad when the backup ran: the sound copy came back
+        console.print(f"[yellow]{escape(t('site.restore.earlier_copy', count=len(result.earlier_copy)))}[/]",
+                      highlight=False)
+        for path in result.earlier_copy[:20]:
+            console.print(f"  • {escape(path)}", highlight=False)
+    _fail_on_incomplete(result, out)
 
 
-def _fail_on_incomplete(paths: tuple[str, ...]) -> None:
-    """A restore whose snapshot lacks files (damaged when the backup ran) made the rest, but
-    the project is incomplete: a scripted restore sees the integrity exit code."""
-    if paths:
-        raise IntegrityError("site.restore.incomplete", count=len(paths), details=list(paths))
+def _fail_on_incomplete(result: RestoreResult, out: str) -> None:
+    """A restore whose snapshot lacks files (damaged when the backup ran), or that left out
+    files damaged in the backup folder (``--skip-damaged``), made the rest, but the project
+    is incomplete: a scripted restore sees the integrity exit code."""
+    if result.skipped:
+        raise IntegrityError("site.restore.skipped_damaged", count=len(result.skipped),
+                             backup=Path(out).resolve(),
+                             details=[t("site.restore.object_line", object=o, path=p)
+                                      for p, o in result.skipped]
+                             + list(result.not_backed_up))
+    if result.not_backed_up:
+        raise IntegrityError("site.restore.incomplete", count=len(result.not_backed_up),
+                             details=list(result.not_backed_up))
 
 
 def cleanup(scan_root: Path = typer.Argument(..., metavar="SCAN_ROOT",

@@ -88,6 +88,33 @@ def uvicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
             "log_config": log_config}
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let go, as uvicorn will (``SO_REUSEADDR``): a port another
+    process listens on, or one this user may not take, is refused at once, naming it —
+    rather than after the application has started, in uvicorn's English."""
+    import errno
+    import socket
+
+    from dangan.errors import ConfigError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError("web.serve.cannot_listen", address=f"{host}:{port}",
+                          detail=exc.strerror or str(exc)) from exc
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            key = ("web.serve.port_in_use" if exc.errno == errno.EADDRINUSE
+                   else "web.serve.cannot_listen")
+            raise ConfigError(key, address=f"{host}:{port}",
+                              detail=exc.strerror or str(exc)) from exc
+
+
 def serve(project: Path = Project,
           host: str = typer.Option("127.0.0.1", "--host", help="cli.opt.serve.host"),
           port: int = typer.Option(8000, "--port", min=1, max=65535, help="cli.opt.serve.port"),
@@ -100,6 +127,7 @@ def serve(project: Path = Project,
     from dangan.web.settings import LOGIN_KEY_ENV, PROJECT_ENV
 
     ctx = open_ctx(project)  # refuses a missing or outdated project before listening
+    check_port_free(host, port)
     os.environ[PROJECT_ENV] = str(ctx.home)
     # the key signing the login form's token, the same in every worker process
     os.environ.setdefault(LOGIN_KEY_ENV, secrets.token_hex(32))

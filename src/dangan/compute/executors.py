@@ -282,10 +282,41 @@ def _connect(client: Callable[..., Any], address: str) -> Any:
     from dangan.errors import StorageError
 
     try:
+        _refuse_nothing_listening(address)
         return client(address)
     except OSError as exc:  # TimeoutError and refused connections are OSErrors
         raise StorageError("compute.scheduler_unreachable", address=address,
                            detail=str(exc) or type(exc).__name__) from exc
+
+
+def _refuse_nothing_listening(address: str, attempts: int = 3, pause: float = 0.5) -> None:
+    """Dask retries a refused connection until its connect timeout (30 s by default), though
+    nothing listens: a TCP address is tried here first, and a connection refused (or a host
+    that does not resolve) on every one of a few quick attempts ends the wait at once. An
+    address that accepts — a scheduler slow to answer included — or that does not answer at
+    all (a firewall dropping packets) gets Dask's full connect timeout."""
+    import socket
+    import time
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(location)
+    except ValueError:
+        return  # Dask says what is wrong with the address
+    for attempt in range(attempts):
+        try:
+            with socket.create_connection((host, int(port)), timeout=5):
+                return
+        except (ConnectionRefusedError, socket.gaierror):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+        except OSError:
+            return  # no answer (or no route yet): Dask's own connect timeout decides
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:

@@ -9,6 +9,7 @@ empty database; only creating a project makes the file, through ``create_sqlite_
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dangan.errors import DanganError, StorageError
@@ -134,8 +135,31 @@ def db_error(exc: SQLAlchemyError | sqlite3.Error, url: str | URL | None) -> Sto
     the password — and the first line of what the database said."""
     said = driver_message(exc) if isinstance(exc, SQLAlchemyError) else \
         (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if url is not None and isinstance(exc, OperationalError) and exc.statement is None:
+        unreachable = server_unreachable(url)  # failed to connect: is a server there at all?
+        if unreachable is not None:
+            return StorageError("project.db_unreachable", url=safe_url(url),
+                                address=unreachable, details=[said])
     return StorageError("project.db_error",
                         detail=f"{safe_url(url)}: {said}" if url is not None else said)
+
+
+def server_unreachable(url: str | URL, timeout: float = 3.0) -> str | None:
+    """For a PostgreSQL URL over TCP whose connection failed: its ``host:port`` when nothing
+    accepts a connection there (refused, no route, no answer in ``timeout`` seconds), else
+    None (the server answered: a wrong database, user or password is the server's to say)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    host = parsed.host or ""
+    if not host or host.startswith("/"):
+        return None  # a Unix socket: the driver's text says which file
+    port = int(parsed.port or 5432)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError:
+        return f"{host}:{port}"
 
 
 @contextmanager
@@ -145,7 +169,7 @@ def db_errors(url: str | URL, *, rerun: str | None = None) -> Iterator[None]:
     try:
         yield
     except StorageError as exc:
-        if rerun and exc.key == "project.db_error":
+        if rerun and exc.key in ("project.db_error", "project.db_unreachable"):
             exc.details.append(t("project.db_error_rerun", command=rerun))
         raise
     except (SQLAlchemyError, sqlite3.Error) as exc:

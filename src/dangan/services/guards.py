@@ -92,7 +92,7 @@ def _qc_verdict(session: Session, _project_id: int, _graph: wf.StageGraph,
         raise StateError("workflow.qc_signoff_via_decide", code=batch.code)
 
 
-def _review_settled(session: Session, _project_id: int, _graph: wf.StageGraph,
+def _review_settled(session: Session, _project_id: int, graph: wf.StageGraph,
                     _batch: WorkBatch | None, volumes: Sequence[Volume], _stage: str) -> None:
     """A retouch sign-off never signs a volume with a page the engine was not sure of
     (an open ``needs_review`` finding) until a person accepted or replaced that page."""
@@ -102,7 +102,8 @@ def _review_settled(session: Session, _project_id: int, _graph: wf.StageGraph,
     if held:
         first = next(iter(held))
         raise StateError("retouch.hold.refused", count=len(held), pages=pages_count(held),
-                         first=first, details=held_lines(held, stage_signed=False))
+                         first=first, details=held_lines(held, stage_signed=False,
+                                                   next_stage=graph.next(wf.RETOUCH)))
 
 
 def _rebind_ready(session: Session, project_id: int, _graph: wf.StageGraph,

@@ -40,6 +40,7 @@ from dangan.db import migrate
 from dangan.db.models import Project
 from dangan.db.session import (
     create_sqlite_file,
+    db_error,
     driver_message,
     make_engine,
     read_only,
@@ -283,6 +284,9 @@ def _db_failure(exc: DatabaseError, url: str) -> StorageError:
     path = sqlite_file(url)
     if path is not None and not path.exists():
         return StorageError("project.db_missing", path=path)
+    error = db_error(exc, url)  # a server not answering at all is said so, with a hint
+    if error.key != "project.db_error":
+        return error
     return StorageError("project.db_error", detail=_db_detail(exc, url))
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 def for_the_browser(exc: DanganError) -> DanganError:
     """What a request may be told: a database error names its server (user, host, schema)
     and the server's own words, which go to the log; the person is told it failed."""
-    if exc.key != "project.db_error":
+    if exc.key not in ("project.db_error", "project.db_unreachable"):
         return exc
     log.error("%s", exc.message)
     shown = StorageError("web.db_error")

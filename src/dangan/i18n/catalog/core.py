@@ -137,6 +137,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "restore from a backup)"),
     "project.db_upgraded": ("数据库已升级到最新版本（{url}）", "Database upgraded to the latest revision ({url})"),
     "project.db_error": ("数据库出错：{detail}", "Database error: {detail}"),
+    "project.db_unreachable": (
+        "无法连接数据库 {url}：{address} 上没有 PostgreSQL 服务器应答。请检查 PostgreSQL 服务器是否在运行，"
+        "数据库地址中的主机与端口是否正确（DANGAN_DATABASE_URL 或 dangan.toml 的 [database] url），"
+        "以及防火墙是否放行。数据库驱动的原话：",
+        "Cannot connect to the database {url}: no PostgreSQL server answers at {address}. Check "
+        "that the PostgreSQL server is running, that the host and port of the database URL "
+        "(DANGAN_DATABASE_URL or [database] url in dangan.toml) are right, and that no firewall "
+        "stands between. What the database driver said:"),
     "project.db_error_rerun": (
         "dangan {command} 未完成；数据库恢复后可放心重新运行：它会从头重新检查，接着做完",
         "dangan {command} did not finish; once the database answers again it is safe to run it "

@@ -189,14 +189,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "dangan page accept 档号 --page 页号 -w 修图员 --reason 说明，"
                           "或 dangan page replace 档号 手工修好的文件 --page 页号 -w 修图员。"
                           "都处理后再运行一次修图（dangan retouch -w 修图员，或修图台的“运行自动修图”），"
-                          "这些卷即签字，小批次在所有案卷签字后才进入标引",
+                          "这些卷即签字，小批次在所有案卷签字后才进入{next}",
                           "Next: look at each of these pages on the retouch desk (/retouch) — "
                           "“Accept this page” when it is right, else “Replace this page” with "
                           "a hand-fixed file; or on the command line: dangan page accept CODE "
                           "--page N -w RETOUCHER --reason TEXT, or dangan page replace CODE "
                           "FILE --page N -w RETOUCHER. Then run retouch again (dangan retouch "
                           "-w RETOUCHER, or “Run retouch” on the desk) to sign these volumes; "
-                          "the work batch moves on to indexing once all its volumes are "
+                          "the work batch moves on to {next} once all its volumes are "
                           "signed"),
     "retouch.hold.refused": ("{count} 卷共 {pages} 页自动修图没有把握，尚无人查看，不能签“修图”（{first} 等）",
                              "{count} volume(s) have {pages} page(s) the automatic retouch "

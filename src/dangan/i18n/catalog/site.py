@@ -55,22 +55,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.database_kind": ("该备份的数据库是 {kind}：PostgreSQL 备份须用 --database-url 指定目标库，SQLite 备份不能恢复到 PostgreSQL",
                                    "This backup's database is {kind}: a PostgreSQL backup needs "
                                    "--database-url for its target, a SQLite backup cannot go to PostgreSQL"),
-    "site.restore.objects_missing": ("备份 {backup} 中缺少 {count} 个已备份文件的内容（备份之后被删除；备份时缺失的文件另列，不在此数）：",
+    "site.restore.objects_missing": ("备份 {backup} 中缺少 {count} 个已备份文件的内容（备份之后被删除；备份时缺失的文件另列，不在此数），未恢复任何内容；加 --skip-damaged 可恢复数据库与其余文件并列出这些文件：",
                                      "{count} backed-up files have no content in the backup {backup} "
                                      "(deleted after the backup; files missing at backup time are "
-                                     "listed apart, not counted here):"),
-    "site.restore.objects_damaged": ("备份 {backup} 中有 {count} 个文件的内容已损坏（大小与记录不符）：",
+                                     "listed apart, not counted here); nothing was restored. --skip-damaged "
+                                     "restores the database and every other file, naming these:"),
+    "site.restore.objects_damaged": ("备份 {backup} 中有 {count} 个文件的内容已损坏（大小与记录不符），未恢复任何内容；加 --skip-damaged 可恢复数据库与其余文件并列出这些文件：",
                                      "{count} files are damaged in the backup {backup} (their size "
-                                     "differs from the record):"),
+                                     "differs from the record); nothing was restored. --skip-damaged restores "
+                                     "the database and every other file, naming these:"),
     "site.restore.object_line": ("{object}（存储文件 {path}）", "{object} (stored file {path})"),
-    "site.restore.object_damaged": ("备份中的 {backup}/{object} 已损坏（校验值与记录不符），它是存储文件 {path} 的内容；未写入任何项目目录。请用 dangan backup --verify 修复该备份，或恢复较早的备份（--snapshot）",
+    "site.restore.object_damaged": ("备份中的 {backup}/{object} 已损坏（校验值与记录不符），它是存储文件 {path} 的内容；未写入任何项目目录。请用 dangan backup --verify 修复该备份，或恢复较早的备份（--snapshot）；加 --skip-damaged 可恢复数据库与其余文件并列出损坏的文件",
                                     "{backup}/{object} is damaged in the backup (its checksum differs "
                                     "from the record); it holds the stored file {path}; no project home "
                                     "was written. Repair the backup with dangan backup --verify, or "
-                                    "restore an earlier one (--snapshot)"),
+                                    "restore an earlier one (--snapshot); --skip-damaged restores the "
+                                    "database and every other file, naming the damaged ones"),
     "site.restore.snapshot_unfinished": ("备份 {name} 未完成（{path} 中没有完成标记 complete.json），不能恢复：请选择其他备份",
                                          "The backup {name} is unfinished ({path} has no completion "
                                          "marker complete.json) and cannot be restored: choose another"),
+    "site.restore.only_unfinished": ("{path} 中没有完整的备份：{names} 没有完成标记 complete.json（备份在写完前被中断），不能恢复；下一次 dangan backup 会删除它。请恢复其他备份目录",
+                                     "No complete backup in {path}: {names} has no completion marker "
+                                     "complete.json (the backup was stopped before it finished) and "
+                                     "is never restored; the next dangan backup removes it. Restore "
+                                     "from another backup folder"),
     "site.restore.only_unmarked": ("{path} 中没有带完成标记的备份；其中 {names} 是旧版本写的（或未完成的）备份：确认后可用 --snapshot 指定旧版本的备份恢复（不核对其校验值）",
                                    "No backup in {path} has a completion marker; {names} were written "
                                    "by an older version (or are unfinished): name an older version's "
@@ -109,6 +117,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.restore.inside_backup": ("不能恢复到 {path}：它位于备份 {backup} 之内。请另选一个新目录",
                                    "Cannot restore into {path}: it lies inside the backup {backup}. "
                                    "Choose a new folder elsewhere"),
+    "site.restore.skipped_damaged": ("备份 {backup} 中 {count} 个文件的内容已损坏或缺失，未恢复（未写入任何损坏的文件）：数据库与其余文件已恢复；"
+                                     "dangan fixity 会将这些文件列为缺失，请从扫描站或其他备份取回",
+                                     "{count} file(s) are damaged or lost in the backup {backup} and were not "
+                                     "restored (no damaged file was written): the database and every other "
+                                     "file are restored; dangan fixity lists these as missing: get them "
+                                     "from the scan station or another backup"),
+    "site.restore.earlier_copy": ("{count} 个文件在备份时已在存储区中损坏或缺失；恢复的是备份中保有的、较早备份时核对过的内容（与数据库记录的校验值一致）：",
+                                  "{count} file(s) were damaged or missing in the storage when the backup "
+                                  "ran; what was restored is the content an earlier backup copied and "
+                                  "verified (it matches the checksum the database records):"),
     "site.restore.incomplete": ("恢复的项目缺少 {count} 个文件（备份时已损坏，未备份）：其余已恢复；请用 dangan fixity 核对，"
                                 "并从扫描站或更早的备份取回这些文件",
                                 "The restored project lacks {count} file(s) (damaged when the backup ran, "
@@ -176,6 +194,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.cleanup.reason.not_a_volume": ("保留：不是案卷目录（目录名不符合命名规则，其中也没有案卷目录）",
                                          "kept: not a volume folder (its name does not follow the naming "
                                          "rule and it holds no volume folder)"),
+    "site.cleanup.reason.work_batch_folder": ("保留：这是工作小批次 {name} 的目录，其中已没有案卷目录；cleanup 只删除案卷目录，空的小批次目录可手工删除",
+                                              "kept: the work-batch folder {name}, no volume folder "
+                                              "left in it; cleanup deletes volume folders only "
+                                              "(remove an emptied work-batch folder by hand)"),
     "site.cleanup.reason.loose_files": ("保留：不是案卷目录，其中有散放的文件（如 {name}）；其中的案卷目录分别判断",
                                         "kept: not a volume folder, it holds loose files (e.g. {name}); "
                                         "its volume folders are decided one by one"),
@@ -199,20 +221,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                            "kept: {name} was left by a dangan run that did not finish "
                                            "(a renumber's journal or staged page, a temporary file; "
                                            "{count} such files); run it again first"),
+    "site.cleanup.reason.unfinished_run.one": ("保留：{name} 是 dangan 未完成的操作留下的（重新编号的日志或暂存页面、临时文件；共 {count} 个），请先重新运行该操作",
+                                               "kept: {name} was left by a dangan run that did not "
+                                               "finish (a renumber's journal or staged page, a "
+                                               "temporary file; {count} such file); run it again first"),
     "site.cleanup.reason.removed_pages": ("保留：{name} 中是重新编号时取出的页面（从未入库）；确认不再需要后可手工删除",
                                           "kept: {name} holds the pages renumber took out (never "
                                           "stored); delete them by hand once sure they are not needed"),
     "site.cleanup.reason.not_stored": ("保留：本地文件 {name} 未入库（存储区没有该案卷的同名页面；共 {count} 个此类文件）",
                                        "kept: the local file {name} was never stored (no stored page of "
                                        "this volume has its name; {count} such files)"),
+    "site.cleanup.reason.not_stored.one": ("保留：本地文件 {name} 未入库（存储区没有该案卷的同名页面；共 {count} 个此类文件）",
+                                           "kept: the local file {name} was never stored (no stored "
+                                           "page of this volume has its name; {count} such file)"),
     "site.cleanup.reason.differs": ("保留：本地文件 {name} 与入库的原件不一致（SHA-256 不同；共 {count} 个此类文件）",
                                     "kept: the local file {name} differs from its stored master (SHA-256; "
                                     "{count} such files)"),
+    "site.cleanup.reason.differs.one": ("保留：本地文件 {name} 与入库的原件不一致（SHA-256 不同；共 {count} 个此类文件）",
+                                        "kept: the local file {name} differs from its stored master "
+                                        "(SHA-256; {count} such file)"),
     "site.cleanup.reason.other_entry": ("保留：{name} 是子目录、链接或特殊文件（共 {count} 个），不会删除",
                                         "kept: {name} is a subfolder, link or special file ({count} such "
                                         "entries); never deleted"),
+    "site.cleanup.reason.other_entry.one": ("保留：{name} 是子目录、链接或特殊文件（共 {count} 个），不会删除",
+                                            "kept: {name} is a subfolder, link or special file ({count} "
+                                            "such entry); never deleted"),
     "site.cleanup.reason.unreadable": ("保留：本地文件 {name} 无法读取（{detail}；共 {count} 个此类文件）",
                                        "kept: the local file {name} cannot be read ({detail}; {count} such files)"),
+    "site.cleanup.reason.unreadable.one": ("保留：本地文件 {name} 无法读取（{detail}；共 {count} 个此类文件）",
+                                           "kept: the local file {name} cannot be read ({detail}; "
+                                           "{count} such file)"),
     "site.cleanup.reason.changed": ("保留：核对后目录有变化（{name}），本次未删除，请重新运行",
                                     "kept: the folder changed after its check ({name}); nothing deleted, run again"),
     "site.cleanup.reason.delete_failed": ("保留目录：删除 {name} 失败（{detail}）；已删除的 {files} 个文件已记入审计记录",
@@ -280,6 +318,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "Target PostgreSQL URL (may carry options=-csearch_path=SCHEMA; "
                                      "no password is written to dangan.toml: use ~/.pgpass)"),
     "cli.opt.restore.snapshot": ("要恢复的备份名（默认最新）", "Backup to restore (default: the latest)"),
+    "cli.opt.restore.skip_damaged": ("备份中损坏或缺失的文件不恢复而逐个列出，其余照常恢复（退出码 8）",
+                                     "Leave out files damaged or lost in the backup, naming each, and "
+                                     "restore the rest (exit code 8)"),
     "cli.opt.cleanup.scan_root": ("扫描工作站的本地扫描目录", "The scan station's local scan folder"),
     "cli.opt.cleanup.apply": ("确实删除（默认只试运行）", "Really delete (default: dry run)"),
     "cli.opt.cleanup.worker": ("操作人（扫描员或项目经理；--apply 时必填）",

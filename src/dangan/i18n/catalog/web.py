@@ -159,6 +159,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.account.no_terminal": ("没有终端可以输入 {login} 的密码：请用 --password 给出密码",
                                 "No terminal to ask for the password of {login}: give it with "
                                 "--password"),
+    "web.serve.port_in_use": ("无法在 {address} 上提供网页服务：该端口已被其他程序占用（另一个 dangan serve？）。"
+                              "请停止占用它的程序，或用 --port 另选端口",
+                              "Cannot serve on {address}: another program already listens on "
+                              "that port (another dangan serve?). Stop it, or choose another "
+                              "port with --port"),
+    "web.serve.cannot_listen": ("无法在 {address} 上提供网页服务：{detail}。请检查 --host 与 --port"
+                                "（1024 以下的端口需要管理员权限）",
+                                "Cannot serve on {address}: {detail}. Check --host and --port "
+                                "(a port below 1024 needs administrator rights)"),
     "web.serve.listening": ("dangan 网页服务：http://{host}:{port}/（项目 {project}）",
                             "dangan web application: http://{host}:{port}/ (project {project})"),
     "web.serve.worker_restarted": (

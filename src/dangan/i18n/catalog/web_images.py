@@ -228,12 +228,12 @@ MESSAGES.update({
                                        "not sure and left the page as it was"),
     "web_images.retouch.held_todo": ("逐页“前后对比”：无误就“接受此页”，否则“替换此页”上传手工修好的文件。"
                                      "都处理后，再按“运行自动修图”：已记录的页不会重做，这些卷即签字；"
-                                     "小批次在所有案卷签字后才进入标引。",
+                                     "小批次在所有案卷签字后才进入{next}。",
                                      "Open each page in “Before / after”: “Accept this page” "
                                      "when it is right, else “Replace this page” with a "
                                      "hand-fixed file. Then press “Run retouch” again: pages "
                                      "recorded are not redone, and these volumes are signed; "
-                                     "the batch moves on to indexing once all its volumes are "
+                                     "the batch moves on to {next} once all its volumes are "
                                      "signed."),
     "web_images.retouch.ready_to_sign": ("没有等人查看的页面了：按“运行自动修图”为已记录、未签字的案卷签字。",
                                          "No page waits for a person: press “Run retouch” to "

@@ -92,6 +92,8 @@ class RetouchSummary:
     # volume -> its pages the engine was not sure of (``hold.HeldPage``: page, reasons in
     # words): recorded, not signed until a person accepted or replaced each of them
     held: dict[str, list[Any]] = field(default_factory=dict)
+    # the stage a project's work batch goes to once every volume's retouch is signed
+    next_stage: str = ""
 
     @property
     def counts(self) -> dict[str, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from dangan.domain import workflow as wf
 from dangan.i18n import join, t
 from dangan.imaging.context import NEEDS_REVIEW
 from dangan.services.retouch import defect_words
+
+if TYPE_CHECKING:
+    from dangan.config import ProjectConfig
 
 # Held volumes and pages named one by one in a run's summary and a refusal's details.
 MAX_HELD_LINES = 40
@@ -77,11 +81,25 @@ def held_volumes(session: Session, project_id: int, archive_codes: Sequence[str]
     return held_in_session(session, session.scalars(query).all(), at_retouch_only=True)
 
 
-def held_entries(held: Mapping[str, list[HeldPage]],
-                 stage_signed: bool = True) -> list[tuple[int, str]]:
+def stage_after_retouch(config: ProjectConfig) -> str:
+    """The stage of the project's workflow a work batch goes to after 修图 (标引, 质检…)."""
+    from dangan.services.workflow_state import graph_for
+
+    graph = graph_for(config)
+    return graph.next(wf.RETOUCH) if wf.RETOUCH in graph else wf.DONE
+
+
+def next_stage_words(next_stage: str) -> str:
+    """The name of ``next_stage`` in the user's language, as the held pages' advice says it."""
+    return t(f"stage.{next_stage}") if next_stage and next_stage != wf.DONE else t("stage.done")
+
+
+def held_entries(held: Mapping[str, list[HeldPage]], stage_signed: bool = True, *,
+                 next_stage: str) -> list[tuple[int, str]]:
     """Each held volume (depth 0) and its pages with the reasons (depth 1), in words, then
-    what to do (depth 0). ``stage_signed``: the volume's line says it was not signed (a run's
-    summary); else that the stage cannot be signed (a refused sign-off)."""
+    what to do (depth 0), naming ``next_stage``: where the work batch goes once every volume
+    is signed (``stage_after_retouch``). ``stage_signed``: the volume's line says it was not
+    signed (a run's summary); else that the stage cannot be signed (a refused sign-off)."""
     if not held:
         return []
     out: list[tuple[int, str]] = []
@@ -94,13 +112,14 @@ def held_entries(held: Mapping[str, list[HeldPage]],
     if len(out) > MAX_HELD_LINES:
         left = len(out) - MAX_HELD_LINES
         out = [*out[:MAX_HELD_LINES], (1, t("retouch.hold.more", count=left))]
-    out.append((0, t("retouch.hold.todo")))
+    out.append((0, t("retouch.hold.todo", next=next_stage_words(next_stage))))
     return out
 
 
-def held_lines(held: Mapping[str, list[HeldPage]], stage_signed: bool = True) -> list[str]:
+def held_lines(held: Mapping[str, list[HeldPage]], stage_signed: bool = True, *,
+               next_stage: str) -> list[str]:
     """``held_entries`` as lines."""
-    return [line for _depth, line in held_entries(held, stage_signed)]
+    return [line for _depth, line in held_entries(held, stage_signed, next_stage=next_stage)]
 
 
 def pages_count(held: Mapping[str, list[HeldPage]]) -> int:

@@ -51,7 +51,7 @@ from dangan.services.retouch import (
     run_fault,
     run_tasks,
 )
-from dangan.services.retouch.hold import HeldPage, held_in_session
+from dangan.services.retouch.hold import HeldPage, held_in_session, stage_after_retouch
 from dangan.storage import sha256_bytes
 from dangan.storage.areas import Area
 
@@ -243,6 +243,7 @@ def run(ctx: ProjectContext, executor: Executor, batch: str | None = None,
     if actor is not None and clean:
         # a page the engine was not sure of waits for a person: its volume is not signed
         summary.held = _held(ctx, grouped, clean)
+        summary.next_stage = stage_after_retouch(ctx.config)
         clean = [code for code in clean if code not in summary.held]
     if actor is not None and clean:
         _sign(ctx, actor, summary, grouped, clean)
@@ -285,16 +286,47 @@ def _sign(ctx: ProjectContext, actor: Actor, summary: RetouchSummary,
                                                                len(pages))
                                     for pages in grouped.values()
                                     if pages[0][0].archive_code in clean})
-    outcome = engine.sign_recorded(
-        ctx, actor, clean, wf.RETOUCH,
-        remarks=t("retouch.signoff_remarks", pages=sum(p for p, _d in figures.values()),
-                  defects=sum(d for _p, d in figures.values())),
-        volume_remarks={code: t("retouch.signoff_remarks", pages=p, defects=d)
-                        for code, (p, d) in figures.items()})
-    summary.signed = list(outcome.signed)
+    signed: list[str] = []
+    unsigned: list[str] = []
+    # one sign-off per work batch: a batch's own remarks (used when it moves on) count every
+    # page and finding of the batch, the volumes signed by an earlier run too
+    for codes, (pages, defects) in _batch_figures(ctx, clean):
+        outcome = engine.sign_recorded(
+            ctx, actor, codes, wf.RETOUCH,
+            remarks=t("retouch.signoff_remarks", pages=pages, defects=defects),
+            volume_remarks={code: t("retouch.signoff_remarks", pages=p, defects=d)
+                            for code, (p, d) in figures.items() if code in codes})
+        signed.extend(outcome.signed)
+        unsigned.extend(outcome.messages())
+    summary.signed = signed
     summary.signed_figures = {code: figures[code] for code in summary.signed}
     summary.signed_with_errors = _open_errors(ctx, summary.signed)
-    summary.unsigned = outcome.messages()
+    summary.unsigned = unsigned
+
+
+def _batch_figures(ctx: ProjectContext, codes: list[str]
+                   ) -> list[tuple[list[str], tuple[int, int]]]:
+    """``codes`` by work batch (in their order), each with its batch's figures: the pages of
+    every volume of the batch and the retouch findings recorded on them (not waived)."""
+    with ctx.transaction() as session:
+        rows = session.execute(select(Volume.archive_code, Volume.work_batch_id).where(
+            Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes))).all()
+        batch_of = {code: batch for code, batch in rows}
+        ids = sorted({b for b in batch_of.values() if b is not None})
+        pages = dict(session.execute(
+            select(Volume.work_batch_id, func.count(Page.id)).join(
+                Page, Page.volume_id == Volume.id).where(Volume.work_batch_id.in_(ids))
+            .group_by(Volume.work_batch_id)).all())
+        found = dict(session.execute(
+            select(Volume.work_batch_id, func.count(Defect.id)).join(
+                Defect, Defect.volume_id == Volume.id).where(
+                Volume.work_batch_id.in_(ids), Defect.source == "retouch",
+                Defect.status != "waived").group_by(Volume.work_batch_id)).all())
+    grouped: dict[int | None, list[str]] = {}
+    for code in codes:
+        grouped.setdefault(batch_of.get(code), []).append(code)
+    return [(group, (int(pages.get(b, 0)), int(found.get(b, 0))))
+            for b, group in grouped.items()]
 
 
 def _open_errors(ctx: ProjectContext, codes: list[str]) -> dict[str, list[int]]:

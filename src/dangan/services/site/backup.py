@@ -210,6 +210,11 @@ def _backup(ctx: ProjectContext, out: Path, snapshots: Path, verify: bool) -> Ba
             "changed": result.not_backed_up,  # left out by a restore
             # of those, the ones missing from the storage when the backup ran
             "missing": result.missing_not_held,
+            # damaged, or missing, in the storage when the backup ran, the backup holding the
+            # content an earlier backup copied and verified: a restore brings that back and
+            # names them
+            "damaged": sorted(result.damaged),
+            "missing_held": sorted(set(result.missing) - set(result.missing_not_held)),
             # Tracking sheets are not copied: restore rebuilds them from the database copy,
             # so each shows exactly what that copy holds. An ingest unfinished when the
             # backup ran (no sheet yet, or its pending marker) is restored unfinished.

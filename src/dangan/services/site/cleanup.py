@@ -63,7 +63,7 @@ from dangan.db.session import db_errors
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, NotFoundError
 from dangan.export.tracking_sheet import sheet_rel
-from dangan.i18n import t
+from dangan.i18n import catalogue, t
 from dangan.intake import renumber
 from dangan.intake.locks import (
     folder_is_locked,
@@ -83,6 +83,7 @@ from dangan.services.site.scan_folders import (  # noqa: F401 (re-exported)
     NOT_A_VOLUME,
     SYMLINK,
     UNKNOWN,
+    WORK_BATCH,
     Found,
     _classifier,
     refuse_volume_folder,
@@ -156,7 +157,10 @@ class FolderDecision:
         return [str(n) for n in names] if isinstance(names, list) else []
 
     def message(self) -> str:
-        return t(MESSAGES.get(self.reason, f"site.cleanup.reason.{self.reason}"), **self.params)
+        key = MESSAGES.get(self.reason, f"site.cleanup.reason.{self.reason}")
+        if self.params.get("count") == 1 and f"{key}.one" in catalogue():
+            key += ".one"  # "1 such file", not "1 such files"
+        return t(key, **self.params)
 
     def to_dict(self) -> dict[str, object]:
         return {"folder": self.folder, "archive_code": self.archive_code, "reason": self.reason,

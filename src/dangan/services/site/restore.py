@@ -48,17 +48,25 @@ class RestoreResult:
     unfinished: tuple[str, ...] = ()  # ingests unfinished when the backup ran: still so
     password_left_out: bool = False  # the database password was not written to dangan.toml
     missing_at_backup: tuple[str, ...] = ()  # of not_backed_up: missing when the backup ran
+    # damaged or missing in the storage when the backup ran, the backup holding the content
+    # an earlier backup copied and verified: that earlier sound content is what was restored
+    earlier_copy: tuple[str, ...] = ()
+    # with ``skip_damaged``: stored files whose object in the backup folder is damaged or
+    # gone, left out (each with its object's place in the backup folder)
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {"home": str(self.home), "snapshot": self.snapshot, "files": self.files,
                 "database": self.database, "not_backed_up": list(self.not_backed_up),
                 "missing_at_backup": list(self.missing_at_backup),
+                "earlier_copy": list(self.earlier_copy),
+                "skipped_damaged": [{"path": p, "object": o} for p, o in self.skipped],
                 "sheets": self.sheets, "unfinished": list(self.unfinished),
                 "password_left_out": self.password_left_out}
 
 
 def restore(out: Path, home: Path, *, database_url: str | None = None,
-            snapshot: str | None = None) -> RestoreResult:
+            snapshot: str | None = None, skip_damaged: bool = False) -> RestoreResult:
     """Make a new project home from a snapshot: dangan.toml, the database, every stored file.
 
     A restore writes only where its arguments say: the folder ``home`` and, for a PostgreSQL
@@ -66,11 +74,15 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
     on every PC of a site, naming the live project) are never followed. Every precondition
     is checked before anything is written; the home is built in a temporary folder beside
     it and renamed into place at the end, so a refused or killed restore leaves no half-built
-    home (a rerun removes what a killed one left)."""
+    home (a rerun removes what a killed one left).
+
+    A damaged or lost object in the backup folder refuses the restore, unless
+    ``skip_damaged``: then the database and every sound file are restored, no damaged file
+    is written, and each one left out is in ``RestoreResult.skipped``."""
     out, home = out.resolve(), home.resolve()
     try:
         with db_errors(database_url or sqlite_url(home / DEFAULT_DB_FILE), rerun="restore"):
-            return _restore(out, home, database_url, snapshot)
+            return _restore(out, home, database_url, snapshot, skip_damaged)
     except DanganError:
         raise
     except OSError as exc:
@@ -79,7 +91,7 @@ def restore(out: Path, home: Path, *, database_url: str | None = None,
 
 
 def _restore(out: Path, home: Path, database_url: str | None,
-             snapshot: str | None) -> RestoreResult:
+             snapshot: str | None, skip_damaged: bool) -> RestoreResult:
     name, manifest = read_manifest(out, snapshot)
     kind = manifest["database"]
     url_kind = "sqlite" if not database_url or database_url.startswith("sqlite") else "postgresql"
@@ -89,7 +101,8 @@ def _restore(out: Path, home: Path, database_url: str | None,
     missing_then = tuple(sorted(set(manifest.get("missing", ())) & changed))
     every = [ManifestFile(*row) for row in manifest["files"]]
     files = [f for f in every if f.path not in changed]
-    _check_objects(out, files)
+    skipped = _check_objects(out, files, skip_damaged)
+    files = [f for f in files if f.path not in {p for p, _o in skipped}]
     _check_target_folder(home, out)
     if kind == "postgresql":
         from dangan.services.site import backup_pg
@@ -105,7 +118,8 @@ def _restore(out: Path, home: Path, database_url: str | None,
     unfinished = tuple(manifest.get("unfinished", ()))
     with _work_folder(home) as work:
         written_url = _write_config(snap / CONFIG_FILE, work / CONFIG_FILE, database_url)
-        _restore_files(out, work, files)
+        copy_skipped = _restore_files(out, work, files, skip_damaged)
+        skipped += copy_skipped
         if kind == "sqlite":
             shutil.copyfile(snap / SQLITE_FILE, work / DEFAULT_DB_FILE)
             url = sqlite_url(work / DEFAULT_DB_FILE)
@@ -137,15 +151,22 @@ def _restore(out: Path, home: Path, database_url: str | None,
             raise
         _move_into_place(work, home)
         _db_marker(home).unlink(missing_ok=True)
-    return RestoreResult(home, name, len(files), kind, tuple(sorted(changed)), sheets,
-                         unfinished, password_left_out=written_url != (database_url or ""),
-                         missing_at_backup=missing_then)
+    left_out = {p for p, _o in skipped}
+    earlier = sorted({*manifest.get("damaged", ()), *manifest.get("missing_held", ())}
+                     - left_out)
+    return RestoreResult(home, name, len(files) - len(copy_skipped), kind,
+                         tuple(sorted(changed)), sheets, unfinished, password_left_out=written_url != (database_url or ""),
+                         missing_at_backup=missing_then, earlier_copy=tuple(earlier),
+                         skipped=tuple(sorted(skipped)))
 
 
-def _check_objects(out: Path, files: Sequence[ManifestFile]) -> None:
+def _check_objects(out: Path, files: Sequence[ManifestFile],
+                   skip_damaged: bool = False) -> list[tuple[str, str]]:
     """Before anything is written: every object the snapshot needs is in the backup folder,
-    of its recorded size (its hash is checked as it is copied)."""
+    of its recorded size (its hash is checked as it is copied). A lost or damaged one refuses
+    the restore; with ``skip_damaged`` each is returned (stored path, object) instead."""
     gone, damaged = [], []
+    bad: list[tuple[str, str]] = []
     for f in files:
         obj = object_path(out, f.sha256)
         rel = obj.relative_to(out)
@@ -153,12 +174,18 @@ def _check_objects(out: Path, files: Sequence[ManifestFile]) -> None:
             gone.append(t("site.restore.object_line", object=rel, path=f.path))
         elif obj.stat().st_size != f.size:
             damaged.append(t("site.restore.object_line", object=rel, path=f.path))
+        else:
+            continue
+        bad.append((f.path, str(rel)))
+    if skip_damaged:
+        return bad
     if gone:
         raise IntegrityError("site.restore.objects_missing", count=len(gone), backup=out,
                              details=gone + damaged)
     if damaged:
         raise IntegrityError("site.restore.objects_damaged", count=len(damaged), backup=out,
                              details=damaged)
+    return []
 
 
 def _check_database_files(ctx: ProjectContext, every: Sequence[ManifestFile]) -> None:
@@ -336,19 +363,27 @@ def without_password(url: str) -> str:
     return bare.render_as_string(hide_password=False)
 
 
-def _restore_files(out: Path, home: Path, files: Sequence[ManifestFile]) -> None:
+def _restore_files(out: Path, home: Path, files: Sequence[ManifestFile],
+                   skip_damaged: bool = False) -> list[tuple[str, str]]:
+    """Every file copied in, verified while copied: a damaged object is refused, not
+    restored (with ``skip_damaged`` it is left out and returned, nothing of it written)."""
     from dangan.config import DEFAULT_STORAGE_DIR
     from dangan.storage import Storage
 
     storage = Storage(str(home / DEFAULT_STORAGE_DIR))
     storage.create_areas()
-    for f in files:  # verified while copied: a damaged object is refused, not restored
+    skipped: list[tuple[str, str]] = []
+    for f in files:
         obj = object_path(out, f.sha256)
         try:
             storage.put_file(str(obj), f.path, f.sha256, masters=True)
         except IntegrityError as exc:
+            if skip_damaged:
+                skipped.append((f.path, str(obj.relative_to(out))))
+                continue
             raise IntegrityError("site.restore.object_damaged", object=obj.relative_to(out),
                                  backup=out, path=f.path) from exc
+    return skipped
 
 
 def _restore_postgres(archive: Path, source_schema: str, url: str, token: str) -> None:

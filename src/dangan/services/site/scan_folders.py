@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import Volume
+from dangan.db.models import Volume, WorkBatch
 from dangan.errors import DanganError, InputError
 from dangan.intake.walk import JUNK_NAMES
 from dangan.services.project import ProjectContext
@@ -22,14 +22,15 @@ UNKNOWN = "unknown_volume"  # named like a volume folder, but of no volume of th
 NOT_A_VOLUME = "not_a_volume"  # a name the naming rule does not take, no volume folder inside
 LOOSE_FILES = "loose_files"  # files lying beside volume folders (looked into all the same)
 SYMLINK = "symlink"  # a link to a folder: never followed, never deleted
+WORK_BATCH = "work_batch_folder"  # named by a work batch of the project, no volume folder inside
 
 
 @dataclass(frozen=True)
 class Found:
     path: Path
-    kind: str  # "volume", UNKNOWN, NOT_A_VOLUME, LOOSE_FILES, SYMLINK
+    kind: str  # "volume", UNKNOWN, NOT_A_VOLUME, WORK_BATCH, LOOSE_FILES, SYMLINK
     archive_code: str = ""
-    name: str = ""  # the first loose file (LOOSE_FILES)
+    name: str = ""  # the first loose file (LOOSE_FILES); the batch's code (WORK_BATCH)
 
 
 def _is_loose(entry: os.DirEntry[str]) -> bool:
@@ -41,8 +42,8 @@ def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]],
     """Every folder under ``root`` that cleanup decides on, in name order.
 
     ``classify(name)`` says what a folder name is: ("volume", code) for a volume of this
-    project, (UNKNOWN, code) for a volume folder name of no volume here, (NOT_A_VOLUME, "")
-    else. A volume folder is not looked into here; any other folder is (a work-batch folder
+    project, (UNKNOWN, code) for a volume folder name of no volume here, (WORK_BATCH, code)
+    for a work batch of the project, (NOT_A_VOLUME, "") else. A volume folder is not looked into here; any other folder is (a work-batch folder
     holds volume folders). A folder holding no volume folder is listed once, as kept, with its
     contents; a folder beside volume folders that holds files of its own is listed too (its
     volume folders still decided on). A link to a folder is listed and never followed: a link
@@ -81,6 +82,8 @@ def volume_folders(root: Path, classify: Callable[[str], tuple[str, str]],
             if has_volume:
                 found.extend(inner)
                 any_volume = True
+            elif kind == WORK_BATCH:  # its volume folders deleted (or never put in it)
+                found.append(Found(path, WORK_BATCH, name=code))
             else:
                 found.append(Found(path, NOT_A_VOLUME))
         if loose and folder != root and any_volume:
@@ -94,6 +97,8 @@ def _classifier(ctx: ProjectContext) -> Callable[[str], tuple[str, str]]:
     with ctx.transaction() as session:
         rows = session.execute(select(Volume.archive_code, Volume.folder_name).where(
             Volume.project_id == ctx.project_id)).all()
+        batches = set(session.scalars(select(WorkBatch.code).where(
+            WorkBatch.project_id == ctx.project_id)))
     codes = {code for code, _ in rows}
     by_name: dict[str, str] = {}
     for code, folder_name in rows:
@@ -112,6 +117,8 @@ def _classifier(ctx: ProjectContext) -> Callable[[str], tuple[str, str]]:
                 continue
             if code:
                 return ("volume", code) if code in codes else (UNKNOWN, code)
+        if name in batches:
+            return WORK_BATCH, name
         return NOT_A_VOLUME, ""
 
     return classify

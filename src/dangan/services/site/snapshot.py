@@ -97,6 +97,10 @@ def read_manifest(out: Path, snapshot: str | None = None) -> tuple[str, dict[str
                  if _manifest_format(out / "snapshots" / n) == 1]
         if older:  # format 1 has no marker: taken only when named
             raise NotFoundError("site.restore.only_unmarked", path=out, names=", ".join(older))
+        killed = [n for n in _unfinished_snapshots(out)
+                  if _manifest_format(out / "snapshots" / n) == FORMAT]
+        if killed:  # killed before its marker: never taken, but named
+            raise NotFoundError("site.restore.only_unfinished", path=out, names=", ".join(killed))
         raise NotFoundError("site.restore.no_snapshot", path=out)
     name = snapshot or names[-1]
     if name not in names:

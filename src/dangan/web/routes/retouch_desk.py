@@ -31,7 +31,7 @@ from dangan.services.project import ProjectContext
 from dangan.services.retouch import defect_words, failure_error
 from dangan.services.retouch import fix as retouch_fix
 from dangan.services.retouch import project as retouch_project
-from dangan.services.retouch.hold import held_lines
+from dangan.services.retouch.hold import held_lines, next_stage_words, stage_after_retouch
 from dangan.storage.areas import Area
 from dangan.web import runs
 from dangan.web import security as sec
@@ -167,7 +167,8 @@ def _batch_page(request: Request, ctx: ProjectContext, code: str,
     latest = runs.recent(ctx, KIND, subject=code, limit=1)
     return render(request, "retouch/batch.html", status_code=error.http_status if error else 200,
                   error=error, code=code, stage=batch_stage(ctx, code),
-                  volumes=batch_pages(ctx, code), run=latest[-1] if latest else None)
+                  volumes=batch_pages(ctx, code), run=latest[-1] if latest else None,
+                  next_stage=next_stage_words(stage_after_retouch(ctx.config)))
 
 
 def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
@@ -187,7 +188,8 @@ def _work(ctx: ProjectContext, actor: Actor, code: str, total: int,
                  signed=len(summary.signed))
         said = f"{done} {summary.resumed()}".strip()  # a rerun says what it kept
         # the volumes held for a person: each with its pages and why, and what to do
-        return "；".join([said, *held_lines(summary.held)]) if summary.held else said
+        return "；".join([said, *held_lines(summary.held, next_stage=summary.next_stage)]
+                        ) if summary.held else said
 
     return work
 
