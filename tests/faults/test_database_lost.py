@@ -181,7 +181,7 @@ def test_web_request_loses_its_connection(pg_project: ProjectContext) -> None:
     from fastapi.testclient import TestClient
 
     from dangan.services.engine import resolve_actor
-    from dangan.services.rebind import record_sorting
+    from dangan.services.sorting import record_sorting
     from dangan.web.accounts import new_token
     from dangan.web.app import create_app
     from dangan.web.settings import WebSettings

@@ -16,7 +16,7 @@ from dangan.domain import workflow as wf
 from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
-from dangan.services.rebind import record_sorting
+from dangan.services.sorting import record_sorting
 from dangan.web.accounts import new_token
 from faults.support import (
     Server,

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from dangan.db.models import StoredFile
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth, generate_set
-from dangan.services import claims, rebind, signoff
+from dangan.services import claims, signoff, sorting
 from dangan.services.engine import resolve_actor
 from dangan.services.intake import check_scan_root, ingest
 from dangan.services.project import ProjectContext
@@ -45,7 +45,7 @@ def _to_scan(ctx: ProjectContext, batch: str, sorted_pages: int = PAGES) -> None
     from workflow.helpers import volume_codes
 
     for c in volume_codes(ctx, batch):
-        rebind.record_sorting(ctx, sorter, c, sorted_pages)
+        sorting.record_sorting(ctx, sorter, c, sorted_pages)
     signoff.sign_off(ctx, sorter, batch, wf.SORT)
     claims.claim(ctx, resolve_actor(ctx, "张扫"), batch, wf.SCAN)
 

@@ -14,7 +14,7 @@ from dangan.domain import workflow as wf
 from dangan.services import batches, borrow, engine, workers
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
-from dangan.services.rebind import record_sorting
+from dangan.services.sorting import record_sorting
 from dangan.services.workflow_state import now as utc_now
 from dangan.web.accounts import add_user
 

@@ -12,7 +12,7 @@ import pytest
 from dangan.services import engine
 from dangan.services.engine import resolve_actor
 from dangan.services.project import init_project
-from dangan.services.rebind import record_sorting
+from dangan.services.sorting import record_sorting
 from web.browser import ARGS, chromium_or_skip, only_this_server, see, serve, sign_in
 from web.support import Line, build_line
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dangan.db.models import StageEvent
 from dangan.domain import workflow as wf
 from dangan.services.engine import resolve_actor
-from dangan.services.rebind import record_sorting
+from dangan.services.sorting import record_sorting
 from web.support import Line, csrf_of, login
 
 JSON = {"accept": "application/json"}

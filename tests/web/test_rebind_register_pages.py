@@ -18,7 +18,7 @@ from cli.runner import dangan
 from dangan.db.models import Page, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.i18n import t
-from dangan.services import engine, rebind
+from dangan.services import engine, rebind, sorting
 from dangan.services.engine import resolve_actor
 from web.support import Line, login
 from web.test_records import _people, _to_rebind
@@ -45,8 +45,8 @@ def _short_of_register(line: Line) -> tuple[str, list[str]]:
     codes = line.volume_codes(batch)
     sorter = resolve_actor(line.ctx, "李整")
     engine.claim(line.ctx, sorter, batch)
-    rebind.record_sorting(line.ctx, sorter, codes[0], 38)
-    rebind.record_sorting(line.ctx, sorter, codes[1], 40)
+    sorting.record_sorting(line.ctx, sorter, codes[0], 38)
+    sorting.record_sorting(line.ctx, sorter, codes[1], 40)
     engine.sign(line.ctx, sorter, batch)
     _ingest(line, {codes[0]: 38, codes[1]: 40})
     for stage, person in ((wf.SCAN, "张扫"), (wf.RETOUCH, "赵修"), (wf.INDEX, "钱标"),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.samples import SetTruth
-from dangan.services import batches, borrow, claims, qc, rebind, rework, signoff, workers
+from dangan.services import batches, borrow, claims, qc, rebind, rework, signoff, sorting, workers
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext, open_project
@@ -112,7 +112,7 @@ def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> N
     claims.claim(ctx, resolve_actor(ctx, person), batch_code, stage)
     if stage == wf.SORT:
         for c, pages in volume_pages(ctx, batch_code):  # numbered as the list says
-            rebind.record_sorting(ctx, resolve_actor(ctx, person), c, pages or 40,
+            sorting.record_sorting(ctx, resolve_actor(ctx, person), c, pages or 40,
                                   unbind_notes="拆除订书钉")
     # the scan and upload stages need their recorded work (pages, delivery files); these
     # workflow tests sign them without it, which the engine accepts only as a recorded waiver

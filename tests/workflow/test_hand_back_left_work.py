@@ -15,7 +15,7 @@ from cli.runner import dangan
 from dangan.db.models import StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, StateError
-from dangan.services import claims, intake, rebind, signoff
+from dangan.services import claims, intake, signoff, sorting
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from workflow.helpers import add_people, add_volumes, borrow_and_split, line_to, volume_codes
@@ -32,7 +32,7 @@ def _sort_batch(ctx: ProjectContext) -> tuple[str, list[str]]:
 
 def _record_sorting(ctx: ProjectContext, person: str, codes: list[str]) -> None:
     for c in codes:
-        rebind.record_sorting(ctx, resolve_actor(ctx, person), c, 40, unbind_notes="拆除订书钉")
+        sorting.record_sorting(ctx, resolve_actor(ctx, person), c, 40, unbind_notes="拆除订书钉")
 
 
 def _events(ctx: ProjectContext, kind: str, stage: str) -> list[StageEvent]:

@@ -25,6 +25,7 @@ from dangan.services import (
     returns,
     rework,
     signoff,
+    sorting,
     workers,
 )
 from dangan.services.engine import resolve_actor
@@ -200,11 +201,11 @@ def test_sorting_photos_must_be_real_images_and_are_stored_with_their_sha256(
                      (tmp_path, "sort.photo_missing"),
                      (not_image, "sort.photo_not_image")):
         with pytest.raises(InputError) as err:
-            rebind.record_sorting(ctx, sorter, code, 8, photo_files=[photo, bad])
+            sorting.record_sorting(ctx, sorter, code, 8, photo_files=[photo, bad])
         assert err.value.key == key and str(bad) in str(err.value)
     assert _sort_events(ctx) == []
     assert not ctx.storage.exists("过程记录/整理照片")
-    rebind.record_sorting(ctx, sorter, code, 8, "三孔线装", photo_files=[photo])
+    sorting.record_sorting(ctx, sorter, code, 8, "三孔线装", photo_files=[photo])
     (data,) = _sort_events(ctx)
     (ref,) = data["special_binding_photos"]
     rel, digest = ref.split("#sha256=")

@@ -45,6 +45,7 @@ from dangan.services import (
     rebind,
     returns,
     signoff,
+    sorting,
     workers,
 )
 from dangan.services.delivery import packaging
@@ -175,7 +176,7 @@ class StageMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(["整1", "扫1"]))
     def record_sorting(self, who: str) -> None:
         for v in _scans()[1].volumes:
-            self._try("sort record", rebind.record_sorting, self.ctx, self.people[who],
+            self._try("sort record", sorting.record_sorting, self.ctx, self.people[who],
                       v.archive_code, v.image_count)
 
     @rule(who=st.sampled_from(EVERYONE))

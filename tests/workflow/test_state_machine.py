@@ -38,6 +38,7 @@ from dangan.services import (
     returns,
     rework,
     signoff,
+    sorting,
     workers,
 )
 from dangan.services import workflow_state as ws
@@ -140,7 +141,7 @@ class LineMachine(RuleBasedStateMachine):
                     codes = list(s.scalars(select(Volume.archive_code).where(
                         Volume.work_batch_id == batch.id, Volume.stage == wf.SORT)))
                 for c in codes:
-                    rebind.record_sorting(self.ctx, resolve_actor(self.ctx, who), c, 30)
+                    sorting.record_sorting(self.ctx, resolve_actor(self.ctx, who), c, 30)
             if stage in wf.QC_LEVELS:
                 try:
                     sample = qc.draw_sample(self.ctx, resolve_actor(self.ctx, who), batch.code, seed=i)

@@ -23,7 +23,18 @@ from dangan.db.models import Defect, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError
 from dangan.i18n import join, t
-from dangan.services import batches, borrow, claims, qc, rebind, returns, rework, signoff, workers
+from dangan.services import (
+    batches,
+    borrow,
+    claims,
+    qc,
+    rebind,
+    returns,
+    rework,
+    signoff,
+    sorting,
+    workers,
+)
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext
@@ -95,7 +106,7 @@ def _do_stage(ctx: ProjectContext, code: str, stage: str, people: Mapping[str, s
     volumes = _volumes(ctx, code)
     if stage == wf.SORT:
         for archive_code, pages in volumes:
-            rebind.record_sorting(ctx, person, archive_code, pages or 40,
+            sorting.record_sorting(ctx, person, archive_code, pages or 40,
                                   unbind_notes="拆除订书钉，无特殊装订")
         summary["stages"][stage] = "workflow"
     elif stage == wf.SCAN and scan_root.is_dir() and _has("dangan.services.intake"):

@@ -206,7 +206,7 @@ def open_inspection(session: Session, batch_id: int) -> QCInspection | None:
 def _check_page(session: Session, volume: Volume, page_no: int) -> None:
     """A defect's page must be one of the volume's pages: those ingested, or numbered by the
     sorter (a missing page is one numbered but not scanned); unknown when neither is there."""
-    from dangan.services.rebind import pages_numbered
+    from dangan.services.sorting import pages_numbered
 
     ingested = session.scalar(select(func.max(Page.page_no)).where(Page.volume_id == volume.id))
     pages = max(int(ingested or 0), volume.page_count or 0,

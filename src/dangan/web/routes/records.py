@@ -2,7 +2,7 @@
 photos of special bindings), the binding method agreed and the trial volumes approved by the
 archive-room lead, and the binder's rebind sign-off.
 
-Photos go through the service the CLI uses (``rebind.record_sorting``): each is checked to be
+Photos go through the service the CLI uses (``sorting.record_sorting``): each is checked to be
 an image, then stored in 过程记录 (content-addressed names, SHA-256 checked after writing) and
 named in the sort record.
 """
@@ -25,7 +25,7 @@ from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.errors import DanganError, InputError
 from dangan.i18n import join, t
-from dangan.services import engine, rebind
+from dangan.services import engine, rebind, sorting
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.project import ProjectContext
@@ -76,7 +76,7 @@ def sort_rows(ctx: ProjectContext, code: str) -> list[dict[str, object]]:
                          "remarks": events[0].remarks if events else "",
                          "photos": [{"ref": ref, "name": _photo_name(str(ref))}
                                     for ref in (data or {}).get("special_binding_photos") or []],
-                         "page_differs": rebind.page_differs(data, v.expected_pages),
+                         "page_differs": sorting.page_differs(data, v.expected_pages),
                          "history": [{"at": e.at, "person": e.person, "remarks": e.remarks,
                                       "data": dict(e.data or {})} for e in events[1:]]})
         return rows
@@ -97,7 +97,7 @@ def sort_page(request: Request, ctx: Ctx, account: Reader, code: str) -> Respons
 
 async def _read_photos(files: list[UploadFile]) -> list[tuple[str, bytes]]:
     """The uploads as (the file's name, its bytes); whether each is an image is the service's
-    check (``rebind.read_photo``, as ``sort record --photo``), not the browser's content type."""
+    check (``sorting.read_photo``, as ``sort record --photo``), not the browser's content type."""
     picked = [f for f in files if f.filename]
     if len(picked) > MAX_PHOTOS:
         raise InputError("records.too_many_photos", max=MAX_PHOTOS)
@@ -115,7 +115,7 @@ def _record_with_photos(ctx: ProjectContext, actor: Actor, archive_code: str,
                         uploads: list[tuple[str, bytes]], pages_numbered: int,
                         unbind_notes: str, remarks: str, *, remove_photos: list[str],
                         based_on: int | None) -> int:
-    """Hand the uploads to ``rebind.record_sorting`` as files (the CLI's path: each is checked
+    """Hand the uploads to ``sorting.record_sorting`` as files (the CLI's path: each is checked
     to be a JPEG/PNG/TIFF image, then stored with its SHA-256); a refusal names the uploaded
     file, not the temporary copy."""
     with tempfile.TemporaryDirectory(prefix="dangan-photo-") as tmp:
@@ -125,7 +125,7 @@ def _record_with_photos(ctx: ProjectContext, actor: Actor, archive_code: str,
             path.write_bytes(data)
             names[str(path)] = name
         try:
-            return rebind.record_sorting(
+            return sorting.record_sorting(
                 ctx, actor, archive_code, pages_numbered, unbind_notes=unbind_notes,
                 remarks=remarks, photo_files=list(names), remove_photos=remove_photos,
                 based_on=based_on,
@@ -172,7 +172,7 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
     """Save a volume's sort record, or correct it. The form is filled from the record in
     force and sends its id (``record_id``): then an emptied notes box clears the notes and
     the photos ticked are removed (``remove_photos``); a form without it (an older page)
-    never clears or removes anything (``rebind.record_sorting``'s rule)."""
+    never clears or removes anything (``sorting.record_sorting``'s rule)."""
     await require_stage_role(request, account, code)
     typed: dict[str, Any] = {"archive_code": archive_code, "pages_numbered": pages_numbered,
                              "unbind_notes": unbind_notes, "remarks": remarks,
@@ -204,12 +204,12 @@ async def record_sort(request: Request, ctx: Ctx, account: Sorter, code: str,
                       is_sorter=account.has(wf.SORTER), typed=typed, error=exc)
     with ctx.transaction() as session:
         volume = ws.volume_by_code(session, ctx.project_id, archive_code)
-        saved = rebind.latest_sort_record(session, volume.id)
+        saved = sorting.latest_sort_record(session, volume.id)
         data = dict(saved.data or {}) if saved is not None else {}
         registered = volume.expected_pages
     said = t("records.sort.saved", code=archive_code, pages=pages,
              photos=len(data.get("special_binding_photos") or []))
-    if warning := rebind.page_differs(data, registered):
+    if warning := sorting.page_differs(data, registered):
         said = f"{said} {warning}"
     return _to(f"/records/sort/{quote(code, safe='')}", said)
 
