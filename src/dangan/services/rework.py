@@ -60,6 +60,12 @@ def defect_text(defect: Defect) -> str:
     data = defect.data or {}
     params = data.get("params")
     key = str(data.get("key") or f"defect.{defect.code}")
+    if key.startswith("retouch.defect.") and data.get("detail"):
+        # the page engine's finding: its machine detail ("sharpness=0.062") in words, as the
+        # retouch run and the 修图台 say it
+        from dangan.services.retouch import defect_words
+
+        return defect_words(defect.code, str(data["detail"]))
     pair = catalogue().get(key)
     if params is None or pair is None:
         return defect.message
