@@ -99,7 +99,7 @@ def test_rebind_refuses_a_volume_with_fewer_ingested_pages_than_numbered(any_pro
     assert batches.work_batch_info(ctx, made).stage == wf.REBIND
     with pytest.raises(InputError) as bad:
         rebind.rebind(ctx, binder, made, codes[:1], accept_missing="   ")
-    assert bad.value.key == "workflow.waiver_needs_reason"
+    assert bad.value.key == "rebind.reason_blank"  # the page-count reason, not a waiver's
     # the binder records why (the original lacks the pages): then it is rebound, the decision kept
     rebind.rebind(ctx, binder, made, codes[:1], accept_missing="原件缺页，档案室确认")
     rebind.approve_trial(ctx, "档案室刘主任")

@@ -60,6 +60,12 @@ def test_return_refused_until_the_reason_is_recorded(any_project: ProjectContext
              words=t("pages.check.words_numbered", registered=4, numbered=3, scanned=3),
              batch=batch)
     assert returns.check_return(ctx, no) == [said]
+    checked = CliRunner().invoke(app, ["return", "check", str(no), "-p", str(ctx.home)],
+                                 catch_exceptions=False)
+    assert checked.exit_code == 7  # a heading, as return confirm says it, then the volume
+    flat = "".join(checked.output.split())
+    assert flat.startswith("".join(t("return.not_ready", no=no, count=1).split()))
+    assert "".join(said.split()) in flat
     with pytest.raises(StateError) as refused:
         returns.return_batch(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师",
                              shelving_rule="从左至右")

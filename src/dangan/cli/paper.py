@@ -111,6 +111,8 @@ def return_check(no: int = typer.Argument(..., metavar="NO"), project: Path = Pr
         return
     if not problems:
         console.print(escape(t("return.ready", no=no)))
+    else:  # the heading return confirm gives, then each problem
+        console.print(escape(t("return.not_ready", no=no, count=len(problems))))
     for p in problems:
         console.print(f"  • {escape(str(p))}", highlight=False)
     if problems:

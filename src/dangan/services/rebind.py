@@ -248,7 +248,7 @@ def record_page_reasons(ctx: ProjectContext, actor: Actor, batch_code: str,
     recorded; a listed volume not rebound and waiting for the return is refused, and so is a
     batch with no such volume lacking its reason."""
     if not reason.strip():
-        raise InputError("workflow.waiver_needs_reason")
+        raise InputError("rebind.reason_blank")
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code, lock=True)
         engine.require_any_role(actor, frozenset({wf.BINDER, wf.PROJECT_MANAGER}))
@@ -286,7 +286,7 @@ def _record_shortfall(session: Session, project_id: int, actor: Actor, batch: Wo
     — fewer ingested than the sorter numbered, or counted pages not those registered: the
     volumes to sign, and the archive codes of those rebound so."""
     if not reason.strip():
-        raise InputError("workflow.waiver_needs_reason")
+        raise InputError("rebind.reason_blank")
     volumes = ([ws.volume_by_code(session, project_id, c) for c in archive_codes]
                if archive_codes else list(session.scalars(select(Volume).where(
                    Volume.work_batch_id == batch.id, Volume.stage == wf.REBIND)

@@ -46,6 +46,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已补记 {count} 卷页数不符仍装订的原因（未重新签字）：{codes}；原因：{reason}",
         "Reason recorded afterwards for {count} volume(s) rebound though their pages differ "
         "(nothing signed again): {codes}; reason: {reason}"),
+    "rebind.reason_blank": (
+        "页数不符仍装订的原因为空：请在 --accept-missing 后写明原因（如“原件缺页，已与委托方核对”）",
+        "The reason for rebinding though the pages differ is blank: write it after "
+        "--accept-missing (e.g. \"missing from the original, checked with the client\")"),
     "rebind.reason_nothing": (
         "小批次 {batch} 已装订的案卷中没有页数不符而未记录原因的，未记录",
         "No volume of work batch {batch} was rebound with differing pages and no reason: "
