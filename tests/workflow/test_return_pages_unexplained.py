@@ -6,7 +6,10 @@ again) lets the paper go back, the reason on the return list."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -53,7 +56,8 @@ def _rebind_signoffs(ctx: ProjectContext) -> list[tuple[int | None, str]]:
                 .order_by(StageEvent.id))]
 
 
-def test_return_refused_until_the_reason_is_recorded(any_project: ProjectContext) -> None:
+def test_return_refused_until_the_reason_is_recorded(any_project: ProjectContext,
+                                                    tmp_path: Path) -> None:
     ctx = any_project
     no, batch, codes = _rebound(ctx)
     said = t("return.pages_differ_no_reason", code=codes[1],
@@ -97,3 +101,18 @@ def test_return_refused_until_the_reason_is_recorded(any_project: ProjectContext
     info = returns.return_batch(ctx, resolve_actor(ctx, "王借"), no, "档案室刘老师",
                                 shelving_rule="从左至右")
     assert info.status == wf.BORROW_RETURNED
+
+    # the return list's 登记页数 says the register changed since borrowing (3 then, 4 now), as
+    # the reason beside it does, instead of the borrowing's 3 alone
+    listed = CliRunner().invoke(app, ["return", "list", str(no), "-o", str(tmp_path / "r.xlsx"),
+                                      "-p", str(ctx.home)], catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    assert sheet is not None
+    rows = [[str(c) if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
+    head = next(r for r in rows if t("return.col.registered") in r)
+    mine = next(r for r in rows if codes[1] in r)
+    assert mine[head.index(t("return.col.registered"))] == t("return.registered_changed", now=4,
+                                                             then=3)
+    first = next(r for r in rows if codes[0] in r)
+    assert first[head.index(t("return.col.registered"))] == "3"  # unchanged: as registered

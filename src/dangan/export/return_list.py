@@ -49,7 +49,12 @@ def write_return_list(info: BorrowBatchInfo, path: Path, project: str = "",
             else str(check.scanned)
         note = "" if check is None else check.note(fmt_time(check.at))
         differs += bool(note)
-        rows.append([*cells[:PAGES_COLUMN + 1], actual, *cells[PAGES_COLUMN + 1:], later, note])
+        registered = cells[PAGES_COLUMN]
+        if check is not None and check.registered is not None \
+                and str(check.registered) != registered:  # the register changed since borrowing
+            registered = t("return.registered_changed", now=check.registered, then=registered)
+        rows.append([*cells[:PAGES_COLUMN], registered, actual, *cells[PAGES_COLUMN + 1:], later,
+                     note])
     header = header_lines(info, project)
     if differs:
         header.append(t("return.page_differs_count", count=differs))

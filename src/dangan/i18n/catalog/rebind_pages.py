@@ -103,6 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web_forms.data.replace_reason": ("更改原因", "reason for the change"),
     # --- the return list ---
     "return.col.registered": ("登记页数", "Registered pages"),
+    "return.registered_changed": ("{now}（借出时 {then}）", "{now} (at borrowing {then})"),
     "return.col.scanned": ("实际页数（已扫描）", "Actual pages (scanned)"),
     "return.col.page_note": ("页数不符及原因", "Page difference and reason"),
     "return.page_differs_count": ("其中 {count} 卷页数与登记不符（见“页数不符及原因”栏），请委托方核对后签字",
