@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from cli.runner import dangan
+from dangan.i18n import t
 from dangan.reports.common import Period
 from dangan.reports.pay import pay_report
 from dangan.reports.productivity import productivity
@@ -28,6 +29,8 @@ def test_reports_from_the_real_line(any_project) -> None:  # type: ignore[no-unt
                          shelving_rule="从右至左")
     p = productivity(ctx, None)
     stages = {s.stage: s for s in p.stages}
+    # no period asked: the report says it covers everything, not an empty 期间
+    assert dict(p.document("p").facts)[t("reports.fact.period")] == t("reports.fact.all")
     # scanning and upload were signed without their work (a recorded waiver) and nothing
     # was retouched: no pages are counted for them, though 40 were registered per volume
     assert "scan" not in stages and "upload" not in stages

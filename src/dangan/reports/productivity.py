@@ -84,7 +84,7 @@ class Productivity:
                        r.volumes, r.pages, r.items, r.person_days, r.pages_per_day)
                       for r in self.teams)
         return ReportDoc(t("reports.productivity.title"), project,
-                         ((t("reports.fact.period"), self.period),),
+                         ((t("reports.fact.period"), self.period or t("reports.fact.all")),),
                          (Table(t("reports.productivity.by_stage"), shead, srows,
                                 ("", INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, NUMBER)),
                           Table(t("reports.productivity.by_team"), thead, trows,
