@@ -1,9 +1,12 @@
 """On the web too, recorded work stays its maker's when a batch changes hands: the hand-back
 button refuses to leave the holder's unsigned sort records unless a reason is given (the
-form's ``leave_work``), and the next sorter's sign-off refuses to take them unless they tick
-``redone`` — on the batch page and on the JSON API. SQLite and PostgreSQL."""
+form's ``leave_work``, said back when handed), and the next sorter's sign-off refuses to
+take them until they redid and recorded them (ticking ``redone`` alone is refused) — on the
+batch page and on the JSON API; the volume page says it in words. SQLite and PostgreSQL."""
 
 from __future__ import annotations
+
+from urllib.parse import quote, unquote
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -48,8 +51,11 @@ def test_the_batch_page_keeps_left_work_with_its_maker(app_client: TestClient,
     assert refused.json()["key"] == "workflow.hand_back_unsigned_work"
     assert _release(line) is None and line.batch(code)[1] == "claimed"
     handed = app_client.post(f"/batches/{code}/hand-back",
-                             data={"csrf_token": token, "leave_work": "临时调岗"})
+                             data={"csrf_token": token, "leave_work": "临时调岗"},
+                             follow_redirects=False)
     assert handed.status_code == 303
+    flash = unquote(handed.cookies.get("dangan_flash") or "")
+    assert "临时调岗" in flash and vols[0] in flash
     release = _release(line)
     assert release is not None
     assert release.data["left_work"] == vols and release.data["left_work_reason"] == "临时调岗"
@@ -63,11 +69,21 @@ def test_the_batch_page_keeps_left_work_with_its_maker(app_client: TestClient,
     assert taken.json()["key"] == "workflow.others_work"
     assert "李整" in taken.json()["message"]
     assert _sort_signers(line) == []
+    unrecorded = app_client.post(f"/batches/{code}/sign", data={**form, "redone": "true"},
+                                 headers=JSON)
+    assert unrecorded.status_code == 409
+    assert unrecorded.json()["key"] == "workflow.redone_without_record"
+    assert _sort_signers(line) == []
+    for c in vols:
+        record_sorting(line.ctx, resolve_actor(line.ctx, "李整二"), c, 40)
     signed = app_client.post(f"/batches/{code}/sign", data={**form, "redone": "true"})
     assert signed.status_code == 303
     signers = _sort_signers(line)
-    assert signers and all(p == "李整二" and d["redone"] == {v: ["李整"] for v in vols}
-                           for p, d in signers)
+    assert signers and all(p == "李整二" for p, _d in signers)
+    assert sorted(str(d["redone"]) for _p, d in signers if "redone" in d) == sorted(
+        str({v: ["李整"]}) for v in vols)  # each volume's row, not the batch's
+    page = app_client.get(f"/volumes/{quote(vols[0], safe='')}").text
+    assert "临时调岗" in page and "重做了 李整 记录的工作" in page
 
 
 def test_the_api_hand_back_and_sign_take_the_reason_and_redone(app_client: TestClient,
@@ -95,8 +111,12 @@ def test_the_api_hand_back_and_sign_take_the_reason_and_redone(app_client: TestC
     record_sorting(line.ctx, resolve_actor(line.ctx, "李整二"), vols[1], 40)
     taken = app_client.post(f"/api/v1/batches/{code}/sign", headers=headers, json={})
     assert taken.status_code == 409 and taken.json()["key"] == "workflow.others_work"
-    ok = app_client.post(f"/api/v1/batches/{code}/sign", headers=headers,
-                         json={"redone": True})
+    unrecorded = app_client.post(f"/api/v1/batches/{code}/sign", headers=headers,
+                                 json={"redone": True})
+    assert unrecorded.status_code == 409
+    assert unrecorded.json()["key"] == "workflow.redone_without_record"
+    record_sorting(line.ctx, resolve_actor(line.ctx, "李整二"), vols[0], 40)
+    ok = app_client.post(f"/api/v1/batches/{code}/sign", headers=headers, json={})
     assert ok.status_code == 200, ok.text
-    signers = _sort_signers(line)
-    assert signers and all(d["redone"] == {vols[0]: ["李整"]} for _p, d in signers)
+    redone = [d["redone"] for _p, d in _sort_signers(line) if "redone" in d]
+    assert redone == [{vols[0]: ["李整"]}]  # the redone volume's row alone

@@ -25,7 +25,7 @@ from dangan.cli.common import (
     stage_option,
     worker_option,
 )
-from dangan.i18n import t
+from dangan.i18n import join, t
 
 if TYPE_CHECKING:
     from dangan.domain.records import BorrowBatchInfo
@@ -355,11 +355,16 @@ def claim(batch: str = typer.Argument(..., metavar="BATCH"),
           remarks: str = typer.Option("", "--remarks"), project: Path = Project) -> None:
     """领取小批次（同一工种一个小批次只能一人做），或用 --hand-back 交回。"""
     from dangan.services import claims
+    from dangan.services.left_work import LEFT_WORK, LEFT_WORK_REASON
 
     ctx = open_ctx(project)
     if hand_back:
-        claims.hand_back(ctx, resolve_actor(ctx, worker), batch, remarks, leave_work)
+        left = claims.hand_back(ctx, resolve_actor(ctx, worker), batch, remarks, leave_work)
         console.print(escape(t("workflow.handed_back", batch=batch)))
+        if left:
+            console.print(escape(t("workflow.handed_back_left_work",
+                                   count=len(left[LEFT_WORK]), volumes=join(left[LEFT_WORK]),
+                                   reason=left[LEFT_WORK_REASON])))
         return
     info = claims.claim(ctx, resolve_actor(ctx, worker), batch, stage, remarks)
     if info.already_held:  # harmless: the worker holds it already (exit 0)

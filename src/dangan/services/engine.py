@@ -187,10 +187,11 @@ def release_in_session(session: Session, project_id: int, claim_row: Claim, reas
 
 
 def hand_back(ctx: ProjectContext, actor: Actor, batch_code: str, remarks: str = "",
-              leave_work: str = "") -> None:
+              leave_work: str = "") -> dict[str, Any]:
     """Give a claimed batch back (ill, moved to other work); the next person may claim it.
     Work the holder recorded and did not sign stays theirs: refused unless ``leave_work``
-    gives the reason, recorded with the volumes (``services.left_work``)."""
+    gives the reason, recorded with the volumes (``services.left_work``). Returns what the
+    release recorded of it (``left_work``, ``left_work_reason``; empty when none was left)."""
     with ctx.transaction() as session:
         batch = ws.work_batch_by_code(session, ctx.project_id, batch_code)
         if batch.stage not in wf.STAGE_ROLE:
@@ -202,6 +203,7 @@ def hand_back(ctx: ProjectContext, actor: Actor, batch_code: str, remarks: str =
                            remarks=remarks, data=left)
         if batch.status == wf.CLAIMED:
             batch.status = wf.WAITING
+        return left
 
 
 # --- signing a work stage -------------------------------------------------------------------------
@@ -225,7 +227,11 @@ class SignoffResult:
 def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch: WorkBatch,
                   volumes: Sequence[Volume], stage: str, actor: Actor, remarks: str,
                   at: datetime, data: dict[str, Any] | None, all_at_stage: bool,
-                  volume_remarks: Mapping[int, str] | None = None) -> bool:
+                  volume_remarks: Mapping[int, str] | None = None,
+                  volume_data: Mapping[int, dict[str, Any]] | None = None) -> bool:
+    """Sign ``volumes``: one row each, with ``data`` and the volume's own ``volume_data``
+    (what concerns that volume alone, e.g. whose work it redid); the batch's row, once no
+    volume is left at ``stage``, has ``data`` only."""
     for volume in volumes:
         if (stage in graph and (volume.stage in graph or volume.stage == wf.DONE)
                 and graph.passed(volume.stage, stage)):
@@ -242,7 +248,8 @@ def _sign_volumes(session: Session, project_id: int, graph: wf.StageGraph, batch
             {"project_id": project_id, "kind": wf.EVENT_SIGNOFF, "stage": stage,
              "worker_id": actor.worker_id, "person": actor.name, "volume_id": v.id,
              "work_batch_id": batch.id,
-             "remarks": (volume_remarks or {}).get(v.id, remarks) or "", "data": data or {},
+             "remarks": (volume_remarks or {}).get(v.id, remarks) or "",
+             "data": {**(data or {}), **(volume_data or {}).get(v.id, {})},
              "at": at, "first_signoff": True if v.id in first else None}
             for v in volumes])
         session.execute(update(Volume).where(Volume.id.in_([v.id for v in volumes]))
@@ -289,8 +296,9 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     the batch's sign-off keeps.
     ``waive_reason``: sign volumes lacking the stage's recorded work, recording the decision
     (reason, person, time) for each of them; only for stages whose guards are waivable.
-    ``redone``: the signer redid the unsigned work another worker recorded on the volumes
-    (refused without it, ``services.left_work.others_work``; recorded in ``data``).
+    ``redone``: the signer says they redid the unsigned work another worker recorded on the
+    volumes. A volume is signed by the maker of its newest unsigned record only
+    (``services.left_work.others_work``); its row records whose earlier records it replaced.
     Returns (batch advanced, volumes signed).
     """
     if stage not in graph:
@@ -310,10 +318,11 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
             run_guards(session, project_id, graph, batch, [], stage)
             return _advance_batch(session, project_id, graph, batch, stage, actor, remarks,
                                   at, data), []
-        data = _with_redone(session, batch, todo, stage, actor, redone, data)
         advanced = _sign_volumes(session, project_id, graph, batch, todo, stage, actor,
                                  remarks, at, data, all_at_stage=True,
-                                 volume_remarks=volume_remarks)
+                                 volume_remarks=volume_remarks,
+                                 volume_data=others_work(session, batch, todo, stage, actor,
+                                                         redone))
         return advanced, todo
     for v in volumes:
         if v.work_batch_id != batch.id:
@@ -322,20 +331,12 @@ def sign_in_session(session: Session, project_id: int, graph: wf.StageGraph, bat
     if waive_reason:
         waive_lacking(session, project_id, graph, batch, volumes, stage, actor.worker_id,
                       actor.name, waive_reason, at)
-    data = _with_redone(session, batch, volumes, stage, actor, redone, data)
     advanced = _sign_volumes(session, project_id, graph, batch, volumes, stage, actor,
                              remarks, at, data, all_at_stage=False,
-                             volume_remarks=volume_remarks)
+                             volume_remarks=volume_remarks,
+                             volume_data=others_work(session, batch, volumes, stage, actor,
+                                                     redone))
     return advanced, list(volumes)
-
-
-def _with_redone(session: Session, batch: WorkBatch, volumes: Sequence[Volume], stage: str,
-                 actor: Actor, redone: bool, data: dict[str, Any] | None
-                 ) -> dict[str, Any] | None:
-    """The sign-off's data, with whose work the signer redid; another's unsigned work on the
-    volumes without ``redone`` is refused here, before anything is signed."""
-    extra = others_work(session, batch, volumes, stage, actor, redone)
-    return {**(data or {}), **extra} if extra else data
 
 
 def _settle_legacy(session: Session, graph: wf.StageGraph, at_stage: list[Volume],
@@ -362,7 +363,8 @@ def sign(ctx: ProjectContext, actor: Actor, batch_code: str, stage: str | None =
          data: dict[str, Any] | None = None, waive_reason: str = "",
          redone: bool = False) -> SignoffResult:
     """签字: sign ``stage`` for the whole batch, or for the listed volumes of it.
-    ``redone``: the signer redid work another worker recorded and left unsigned."""
+    ``redone``: the signer says they redid work another worker recorded and left unsigned
+    (``services.left_work.others_work``)."""
     graph = ws.graph_for(ctx.config)
     at = at or ws.now()
     with ctx.transaction() as session:

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from dangan.db.models import BorrowRegisterEntry, CatalogueKeying, Rework, StageEvent, Worker
 from dangan.domain import workflow as wf
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.services import workflow_state as ws
+from dangan.services.left_work import LEFT_WORK, LEFT_WORK_REASON, REDONE
 from dangan.services.project import ProjectContext
 
 # What a rebinder's accepted page shortfall (``rebind sign --accept-missing``) is called in a
@@ -97,11 +98,27 @@ def volume_history(ctx: ProjectContext, archive_code: str) -> list[HistoryLine]:
         lines = [HistoryLine(e.id, e.at, e.kind, e.stage or "",
                              "volume" if e.volume_id else
                              "work_batch" if e.work_batch_id else "borrow_batch",
-                             e.person, confirmed.get(e.id, e.remarks), e.data or {},
+                             e.person, _said(e, confirmed.get(e.id, e.remarks)), e.data or {},
                              e.corrects_id, what_happened(e.kind, e.stage or "", e.data or {}))
                  for e in events]
         keyings = _keyings(session, volume.id)
     return sorted(lines + keyings, key=lambda h: h.at) if keyings else lines
+
+
+def _said(event: StageEvent, remarks: str) -> str:
+    """An event's remarks, with what its data says of work changing hands in words: the
+    unsigned work a hand-back left and why (``left_work``, ``left_work_reason``), and whose
+    work a sign-off redid (``redone``) — ``services.left_work``."""
+    data = event.data or {}
+    words = []
+    if event.kind == wf.EVENT_RELEASE and data.get(LEFT_WORK_REASON):
+        words.append(t("history.left_work", volumes=join(data.get(LEFT_WORK) or []),
+                       reason=data[LEFT_WORK_REASON]))
+    redone = data.get(REDONE)
+    if event.kind == wf.EVENT_SIGNOFF and isinstance(redone, dict) and redone:
+        names = dict.fromkeys(str(n) for who in redone.values() for n in who)
+        words.append(t("history.redone", names=join(names), volumes=join(redone)))
+    return t("i18n.clause_sep").join([remarks, *words] if remarks else words)
 
 
 def _confirmed_reworks(session: Session, events: Sequence[StageEvent]) -> dict[int, str]:

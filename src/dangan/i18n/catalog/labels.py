@@ -4,6 +4,7 @@ status names of reworks, and the kinds of configuration errors (pydantic's error
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- pieces of sentences ---
     "i18n.list_sep": ("、", ", "),
+    "i18n.clause_sep": ("；", "; "),  # remarks and what the data says, on one line
     "i18n.with_detail": ("{label}：{detail}", "{label}: {detail}"),
     # --- command-line usage errors (Click's own messages, rendered here) ---
     "cli.usage.usage": ("用法：", "Usage: "),

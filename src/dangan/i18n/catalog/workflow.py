@@ -82,11 +82,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.hand_back_unsigned_work": (
         "{name} 在小批次 {batch} 的“{stage}”已记录工作但未签字的有 {count} 卷（首卷 {first}）：先逐卷签字（dangan signoff {batch} --volume 档号），或写明原因交回（--leave-work 原因，连同案卷记入审计）；工作仍记在 {name} 名下，未交回",
         "{name} recorded {stage} work on {count} volume(s) of work batch {batch} and did not sign it (first: {first}): sign those volumes first (dangan signoff {batch} --volume ARCHIVE_CODE), or hand back giving the reason (--leave-work REASON, recorded with the volumes); the work stays {name}'s; nothing was handed back"),
+    "workflow.leave_work_blank": (
+        "--leave-work 的原因是空白的：{name} 在小批次 {batch} 的“{stage}”留下 {count} 卷已记录未签字的工作（首卷 {first}），请写明为什么留下它们交回（连同案卷记入审计）；未交回",
+        "The --leave-work reason is blank: {name} leaves {stage} work recorded and not signed on {count} volume(s) of work batch {batch} (first: {first}); say why you hand back leaving it (recorded with the volumes); nothing was handed back"),
     "workflow.others_work": (
-        "小批次 {batch} 的“{stage}”有 {count} 卷未签字的工作是别人记录的（{first}）：签字会把工作、计件和质检责任记到你名下。请由记录人签字；确已重做时加 --redone（记入签字记录）；未签字",
-        "{count} volume(s) of work batch {batch} carry unsigned {stage} work recorded by someone else ({first}): your sign-off would take that work, its pay and its QC findings. Have the person who recorded it sign, or, if you redid it, sign with --redone (recorded on the sign-off); nothing was signed"),
+        "小批次 {batch} 的“{stage}”有 {count} 卷未签字的工作是别人记录的（{first}）：签字会把工作、计件和质检责任记到你名下，未签字。可以交回小批次（dangan claim {batch} --hand-back），由记录人领取后签字；或由你重做并记下自己的记录（{record}），你的记录在后，才由你签字",
+        "{count} volume(s) of work batch {batch} carry unsigned {stage} work recorded by someone else ({first}): your sign-off would take that work, its pay and its QC findings; nothing was signed. Either hand the batch back (dangan claim {batch} --hand-back) so the person who recorded it can claim it and sign, or redo the work and record it yourself ({record}): once your record is the newest, the volume is yours to sign"),
+    "workflow.redone_without_record": (
+        "加了 --redone，但小批次 {batch} 有 {count} 卷的“{stage}”没有你在别人之后写下的记录（{first}）：签字以最新的记录为准，重做的工作要先记下来（{record}），再签字；未签字",
+        "--redone was given, but {count} volume(s) of work batch {batch} have no {stage} record of yours made after the other worker's ({first}): a sign-off stands on the newest record, so record the work you redid first ({record}), then sign; nothing was signed"),
+    "workflow.record_work.sort": ("dangan sort record 档号 --pages 页数 -w 你的名字",
+                                  "dangan sort record ARCHIVE_CODE --pages N -w YOUR_NAME"),
+    "workflow.record_work.scan": (
+        "dangan ingest 扫描目录 -w 你的名字；已由别人入库的案卷不能再入库，只能交回由记录人签字",
+        "dangan ingest SCAN_ROOT -w YOUR_NAME; a volume another operator ingested cannot be ingested again: hand the batch back for them to sign"),
     "workflow.others_work_line": ("{code}：{names} 记录", "{code}: recorded by {names}"),
     "workflow.handed_back": ("已交回小批次 {batch}", "Work batch {batch} handed back"),
+    "workflow.handed_back_left_work": (
+        "留下 {count} 卷已记录未签字的工作（{volumes}），原因：{reason}。这些工作仍记在你名下：接手人须重做并记下自己的记录才能签字，或交回由你签字",
+        "Left unsigned work recorded on {count} volume(s) ({volumes}), reason: {reason}. The work stays yours: whoever takes the batch signs it only after redoing and recording it, or hands the batch back for you to sign"),
     # --- sign-off ---
     "workflow.volume_in_rework": ("案卷 {code} 正在返工，返工签字后才能继续",
                                   "Volume {code} is in rework; sign the rework off first"),
@@ -287,6 +301,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.scope.volume": ("本卷", "volume"),
     "history.scope.work_batch": ("小批次", "work batch"),
     "history.scope.borrow_batch": ("借卷批次", "borrow batch"),
+    "history.left_work": ("留下未签字的工作：{volumes}；原因：{reason}",
+                          "left unsigned work: {volumes}; reason: {reason}"),
+    "history.redone": ("重做了 {names} 记录的工作（{volumes}）",
+                       "redid the work recorded by {names} ({volumes})"),
     "history.keying_differences": ("{count} 处差异", "{count} difference(s)"),
     # a 复检通过 line: the rework confirmed, with the inspector's remark when one was given
     "history.rework_verified": ("返工 #{id}（{reason}）已复检确认", "rework #{id} ({reason}) confirmed"),

@@ -18,9 +18,10 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dangan.errors import DanganError, NotFoundError
-from dangan.i18n import t
+from dangan.i18n import join, t
 from dangan.services import engine
 from dangan.services.batches import work_batch_info
+from dangan.services.left_work import LEFT_WORK, LEFT_WORK_REASON
 from dangan.services.project import ProjectContext
 from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.services.workflow_state import graph_for
@@ -87,9 +88,14 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
     """Hand the batch back; ``leave_work``: the reason to leave the holder's unsigned work
     (refused without one, naming the volumes to sign first)."""
     await require_stage_role(request, account, code)
-    await act(request, account, lambda actor: engine.hand_back(ctx, actor, code, remarks=remarks,
-                                                                leave_work=leave_work))
-    return _done(request, code, t("web.tasks.handed_back", code=code))
+    left = await act(request, account, lambda actor: engine.hand_back(
+        ctx, actor, code, remarks=remarks, leave_work=leave_work))
+    if not left:
+        return _done(request, code, t("web.tasks.handed_back", code=code))
+    volumes = left[LEFT_WORK]
+    return _done(request, code, t("web.tasks.handed_back_left_work", code=code,
+                                  count=len(volumes), volumes=join(volumes),
+                                  reason=left[LEFT_WORK_REASON]))
 
 
 @router.post("/batches/{code}/sign")
