@@ -40,8 +40,10 @@ def test_a_mistyped_path_in_dangan_toml_is_named_in_english_too(tmp_path: Path) 
     assert dangan("init", "-p", str(home)).returncode == 0
     typo = tmp_path / "typo.sqlite"
     toml = home / "dangan.toml"
-    toml.write_text(toml.read_text("utf-8").replace('[database]\nurl = ""',
-                                                    f'[database]\nurl = "sqlite:///{typo}"'),
+    text = toml.read_text("utf-8")
+    database = text.index("[database]")  # its url line comes after the section's comments
+    toml.write_text(text[:database] + text[database:].replace('url = ""',
+                                                              f'url = "sqlite:///{typo}"', 1),
                     "utf-8")
     assert f"sqlite:///{typo}" in toml.read_text("utf-8")
     r = dangan("--lang", "en", "status", "-p", str(home))
