@@ -21,6 +21,7 @@ from dangan.i18n import t
 from dangan.services import rebind, returns
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
+from dangan.services.volumes import project_status
 from workflow.helpers import add_people, add_volumes, borrow_and_split, take_to_rebind
 
 REASON = "原件第4页缺失，已与委托方核对"
@@ -64,6 +65,7 @@ def test_return_refused_until_the_reason_is_recorded(any_project: ProjectContext
              words=t("pages.check.words_numbered", registered=4, numbered=3, scanned=3),
              batch=batch)
     assert returns.check_return(ctx, no) == [said]
+    assert [codes[1] in line for line in project_status(ctx).page_differs] == [True]
     checked = CliRunner().invoke(app, ["return", "check", str(no), "-p", str(ctx.home)],
                                  catch_exceptions=False)
     assert checked.exit_code == 7  # a heading, as return confirm says it, then the volume
@@ -95,6 +97,7 @@ def test_return_refused_until_the_reason_is_recorded(any_project: ProjectContext
     assert check.reason == REASON and check.by == "郑经理"
 
     assert returns.check_return(ctx, no) == []
+    assert project_status(ctx).page_differs == []  # settled with the client: status stops asking
     with pytest.raises(StateError) as again:
         rebind.record_page_reasons(ctx, resolve_actor(ctx, "吴装"), batch, (), REASON)
     assert again.value.key == "rebind.reason_nothing"

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from dangan.db.models import Defect, ImportLog, Page, StageEvent, Volume, VolumeRecord
+from dangan.domain import workflow as wf
 from dangan.errors import ConflictError, InputError, NamingError, SpreadsheetError
 from dangan.i18n import join, t
 from dangan.io.sheets import (
@@ -80,11 +81,14 @@ def page_count_differences(session: Any, project_id: int,
                            work_batch_id: int | None = None) -> list[str]:
     """Scanned volumes (of the project, or of one work batch) whose registered page count (the
     client's list) differs from the pages scanned, one line each: the project manager settles
-    them with the client."""
+    them with the client. A volume rebound with the reason recorded (checked with the client:
+    the 装订 decision, ``work_waived`` at 装订) is settled and no longer listed."""
+    settled = exists().where(StageEvent.volume_id == Volume.id, StageEvent.stage == wf.REBIND,
+                             StageEvent.kind == wf.EVENT_WORK_WAIVED)
     query = (select(Volume.archive_code, Volume.expected_pages, Volume.page_count)
              .where(Volume.project_id == project_id, Volume.page_count.is_not(None),
                     Volume.expected_pages.is_not(None),
-                    Volume.page_count != Volume.expected_pages))
+                    Volume.page_count != Volume.expected_pages, ~settled))
     if work_batch_id is not None:
         query = query.where(Volume.work_batch_id == work_batch_id)
     rows = session.execute(query.order_by(Volume.archive_code)).all()
