@@ -12,6 +12,7 @@ from sqlalchemy import select
 from dangan.db.models import Page, StageEvent, Volume
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError
+from dangan.i18n import t
 from dangan.services.volumes import import_volumes, project_status
 from workflow.helpers import actor
 
@@ -56,6 +57,13 @@ def test_a_scanned_volume_keeps_its_page_count_and_identity(any_project, tmp_pat
         pages = dict(s.execute(select(Volume.archive_code, Volume.expected_pages)).all())
         assert pages == {"1998-民-0001-0001": 6, "1998-民-0001-0002": 8}
         assert s.scalars(select(StageEvent).where(StageEvent.kind == "volume_update")).all() == []
+    # only the scanned row refused, nothing else changing: no "(below)" with nothing below
+    alone = _gbk(tmp_path / "list4.csv", ["1998-民-0001-0001,张某诉李某借贷纠纷,1998,一号库-03柜,9",
+                                          "1998-民-0001-0002,王某诉赵某租赁纠纷,1998,一号库-03柜,8"])
+    with pytest.raises(ConflictError) as only:
+        import_volumes(ctx, alone, update=True, actor=actor(ctx, "李明", "borrow_clerk"))
+    assert only.value.details[1:] == [t("volumes.rest_of_import_none", added=0, unchanged=1,
+                                        changed=0)]
     # the location of a scanned volume may still change (the shelf it goes back to)
     moved = _gbk(tmp_path / "list3.csv", ["1998-民-0001-0001,张某诉李某借贷纠纷,1998,二号库,6"])
     done = import_volumes(ctx, moved, update=True, actor=actor(ctx, "李明", "borrow_clerk"))

@@ -291,8 +291,9 @@ def import_volumes(ctx: ProjectContext, path: Path, update: bool = False,
             pending.append((volume, diffs))
         if refused:
             raise ConflictError("volumes.scanned_rows_refused", count=len(refused), details=[
-                *refused, t("volumes.rest_of_import", added=summary.added,
-                            unchanged=summary.unchanged, changed=len(pending)),
+                *refused, t("volumes.rest_of_import" if pending else "volumes.rest_of_import_none",
+                            added=summary.added, unchanged=summary.unchanged,
+                            changed=len(pending)),
                 *summary.changes])
         if pending and not update:
             raise ConflictError("volumes.changed_rows", count=len(pending), details=summary.changes)

@@ -20,6 +20,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "volumes.rest_of_import": ("其余各行：新增 {added} 卷，不变 {unchanged} 卷，变更 {changed} 卷（如下）",
                                "the other rows: {added} new, {unchanged} unchanged, {changed} "
                                "changed (below)"),
+    "volumes.rest_of_import_none": ("其余各行：新增 {added} 卷，不变 {unchanged} 卷，无变更",
+                                    "the other rows: {added} new, {unchanged} unchanged, none "
+                                    "changed"),
     "volumes.page_differs": ("{count} 卷登记页数与已扫描页数不符，请与委托方核对：\n{volumes}",
                              "{count} volumes: the registered page count differs from the pages "
                              "scanned, check with the client:\n{volumes}"),
