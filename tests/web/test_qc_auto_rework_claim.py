@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from dangan.cli.main import app
 from dangan.db.models import Claim, Defect, Rework, Volume, WorkBatch
 from dangan.domain import workflow as wf
+from dangan.errors import StateError
 from dangan.i18n import t
 from dangan.services import engine, qc
 from dangan.services.engine import resolve_actor
@@ -69,6 +71,9 @@ def test_the_command_and_the_service_say_it_too(line: Line) -> None:
     result = qc.draw_sample(line.ctx, inspector, first)
     assert result.inspection_id is None and result.reworks == 1 and result.claim_released
     assert _open_qc_claims(line, first) == 0
+    with pytest.raises(StateError) as again:  # sampled again while in rework: said so
+        qc.draw_sample(line.ctx, inspector, first)
+    assert again.value.key == "workflow.batch_in_rework"
     engine.claim(line.ctx, inspector, second)
     out = CliRunner().invoke(app, ["qc", "sample", second, "-w", "孙检",
                                    "-p", str(line.ctx.home)], catch_exceptions=False)

@@ -117,6 +117,8 @@ def draw_sample(ctx: ProjectContext, actor: Actor, batch_code: str,
         if level not in wf.QC_LEVELS:
             raise StateError("qc.not_at_qc", code=batch.code, stage=t(f"stage.{level}"))
         engine.require_role(actor, level)
+        if batch.status == wf.IN_REWORK:  # sent back (its claim with it): not "not claimed"
+            raise StateError("workflow.batch_in_rework", code=batch.code)
         claim = engine.require_claimant(session, batch, level, actor)
         voided, changed = None, []
         open_now = open_inspection(session, batch.id)
