@@ -18,6 +18,7 @@ from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web.accounts import add_user
 from web.support import PASSWORD, Line
+from workflow.helpers import give_catalogue
 
 IMAGE_ACCOUNTS = {"retoucher": ("赵修", [wf.RETOUCHER]),
                   "indexer": ("钱标", [wf.INDEXER, wf.UPLOADER])}
@@ -101,6 +102,8 @@ def to_stage(line: Line, code: str, stage: str, pages: int = 3,
         if at == stage or line.batch(code)[0] == stage:
             break
         person = resolve_actor(line.ctx, STAGE_PEOPLE[at])
+        if at == wf.INDEX:  # 标引 is signed only with the volumes' catalogue
+            give_catalogue(line.ctx, code, STAGE_PEOPLE[at])
         engine.claim(line.ctx, person, code)
         # no delivery files are made in these tests: the upload sign-off says so
         engine.sign(line.ctx, person, code,

@@ -12,8 +12,20 @@ from sqlalchemy import select
 
 from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
+from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.samples import SetTruth
-from dangan.services import batches, borrow, claims, qc, rebind, rework, signoff, sorting, workers
+from dangan.services import (
+    batches,
+    borrow,
+    claims,
+    indexing,
+    qc,
+    rebind,
+    rework,
+    signoff,
+    sorting,
+    workers,
+)
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext, open_project
@@ -108,7 +120,30 @@ def volume_pages(ctx: ProjectContext, batch_code: str) -> list[tuple[str, int | 
     return [(c, pages.get(c)) for c in codes]
 
 
+def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
+                   codes: list[str] | None = None) -> None:
+    """Import a one-item catalogue workbook (a real .xlsx) for the batch's volumes (or
+    ``codes``), as ``dangan index import`` does; the index stage is signed only with it."""
+    wanted = codes if codes is not None else volume_codes(ctx, batch_code)
+    pages = {c: n or 40 for c, n in volume_pages(ctx, batch_code)}
+    with ctx.transaction() as session:  # the images recorded, when there are any
+        ids = dict(session.execute(select(Volume.archive_code, Volume.id).where(
+            Volume.project_id == ctx.project_id, Volume.archive_code.in_(wanted))).all())
+        images = indexing.image_counts(session, list(ids.values()))
+    pages.update({c: images[i] for c, i in ids.items() if images.get(i)})
+    folder = Path(tempfile.mkdtemp(prefix="catalogue-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / f"{batch_code}.xlsx"
+    with path.open("wb") as out:
+        write_catalogue_workbook(out, indexing.schema_of(ctx), [VolumeCatalogue(
+            c, {"title": f"案卷 {c}"}, [{"seq": 1, "title": f"{c} 卷内文件", "page_start": 1,
+                     "page_end": pages[c]}]) for c in wanted])
+    indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path], replace=True)
+
+
 def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
+    if stage == wf.INDEX:  # imported before the claim: the sign-off below signs it
+        give_catalogue(ctx, batch_code, person)
     claims.claim(ctx, resolve_actor(ctx, person), batch_code, stage)
     if stage == wf.SORT:
         for c, pages in volume_pages(ctx, batch_code):  # numbered as the list says
