@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
+from dangan.db.models import Defect, Item, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.samples import SetTruth
@@ -123,8 +123,15 @@ def volume_pages(ctx: ProjectContext, batch_code: str) -> list[tuple[str, int | 
 def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
                    codes: list[str] | None = None) -> None:
     """Import a one-item catalogue workbook (a real .xlsx) for the batch's volumes (or
-    ``codes``), as ``dangan index import`` does; the index stage is signed only with it."""
+    ``codes``) that have none yet, as ``dangan index import`` does; the index stage is
+    signed only with it. A catalogue a test recorded is kept."""
     wanted = codes if codes is not None else volume_codes(ctx, batch_code)
+    with ctx.transaction() as session:
+        have = set(session.scalars(select(Volume.archive_code).join(
+            Item, Item.volume_id == Volume.id).where(Volume.project_id == ctx.project_id)))
+    wanted = [c for c in wanted if c not in have]
+    if not wanted:
+        return
     pages = {c: n or 40 for c, n in volume_pages(ctx, batch_code)}
     with ctx.transaction() as session:  # the images recorded, when there are any
         ids = dict(session.execute(select(Volume.archive_code, Volume.id).where(
@@ -138,7 +145,7 @@ def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
         write_catalogue_workbook(out, indexing.schema_of(ctx), [VolumeCatalogue(
             c, {"title": f"案卷 {c}"}, [{"seq": 1, "title": f"{c} 卷内文件", "page_start": 1,
                      "page_end": pages[c]}]) for c in wanted])
-    indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path], replace=True)
+    indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path])
 
 
 def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
