@@ -121,10 +121,13 @@ def volume_pages(ctx: ProjectContext, batch_code: str) -> list[tuple[str, int | 
 
 
 def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
-                   codes: list[str] | None = None) -> None:
+                   codes: list[str] | None = None, workbook: Path | None = None) -> None:
     """Import a one-item catalogue workbook (a real .xlsx) for the batch's volumes (or
     ``codes``) that have none yet, as ``dangan index import`` does; the index stage is
-    signed only with it. A catalogue a test recorded is kept."""
+    signed only with it. A catalogue a test recorded is kept; ``workbook``, a test's own
+    catalogue, is imported first."""
+    if workbook is not None:
+        indexing.import_catalogue(ctx, resolve_actor(ctx, person), [workbook])
     wanted = codes if codes is not None else volume_codes(ctx, batch_code)
     with ctx.transaction() as session:
         have = set(session.scalars(select(Volume.archive_code).join(
@@ -148,9 +151,12 @@ def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
     indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path])
 
 
-def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
+def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str,
+             catalogue: Path | None = None) -> None:
+    """Claim and sign ``stage`` of the batch as ``person``; at 标引 the volumes' catalogue is
+    imported first (``catalogue``, a test's own workbook, else one item per volume)."""
     if stage == wf.INDEX:  # imported before the claim: the sign-off below signs it
-        give_catalogue(ctx, batch_code, person)
+        give_catalogue(ctx, batch_code, person, workbook=catalogue)
     claims.claim(ctx, resolve_actor(ctx, person), batch_code, stage)
     if stage == wf.SORT:
         for c, pages in volume_pages(ctx, batch_code):  # numbered as the list says
@@ -211,16 +217,17 @@ def actor(ctx: ProjectContext, name: str, *roles: str) -> Actor:
 
 
 def line_to(ctx: ProjectContext, stage: str, claim: bool = True,
-            pages_per_batch: int = 10_000) -> str:
+            pages_per_batch: int = 10_000, catalogue: Path | None = None) -> str:
     """Borrow every registered volume as one batch and take its work batch to ``stage``
-    (earlier stages signed without their work); the stage's person claims it."""
+    (earlier stages signed without their work); the stage's person claims it. ``catalogue``:
+    the workbook imported at 标引 (else one item per volume)."""
     add_people(ctx)
     _no, made = borrow_and_split(ctx, 10**6, pages_per_batch=pages_per_batch)
     code_ = made[0]
     for earlier in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
         if earlier == stage:
             break
-        do_stage(ctx, code_, earlier, STAGE_PEOPLE[earlier])
+        do_stage(ctx, code_, earlier, STAGE_PEOPLE[earlier], catalogue=catalogue)
     if claim:
         claims.claim(ctx, resolve_actor(ctx, STAGE_PEOPLE[stage]), code_, stage)
     return code_
