@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from dangan.db.models import BorrowBatch, Defect, StageEvent, Volume, WorkBatch
+from dangan.demo.catalogue import write_demo_catalogue
 from dangan.demo.line import run_line
 from dangan.domain import workflow as wf
 from dangan.samples import generate_set, make_archive_codes, write_volume_list
@@ -37,7 +38,9 @@ def test_line_from_borrow_to_return_on_sample_scans(project, tmp_path: Path) -> 
                          truth_path=tmp_path / "truth.json")
     import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
     lines: list[str] = []
-    summary = run_line(ctx, scan_root, WORKERS, say=lines.append)
+    # 标引 is signed only with the volumes' catalogue: the indexers' workbook is imported
+    catalogue = write_demo_catalogue(ctx, truth, scan_root, tmp_path / "卷内目录.xlsx", 11)
+    summary = run_line(ctx, scan_root, WORKERS, say=lines.append, catalogue=catalogue)
     assert summary["returned"] == 3 and summary["volumes"] == 3
     assert summary["stages"][wf.SCAN] == "intake.ingest"
     assert summary["stages"][wf.RETOUCH] == "retouch_project.run"

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 
 from dangan.db import migrate
 from dangan.db.session import make_engine
+from dangan.demo.catalogue import write_demo_catalogue
 from dangan.demo.line import run_line
 from dangan.domain import workflow as wf
 from dangan.samples import generate_set, make_archive_codes, write_volume_list
@@ -81,7 +82,9 @@ def test_tally_follows_the_line_and_raw_sql(any_project, tmp_path: Path) -> None
     truth = generate_set(scan_root, 2, 21, pages=(3, 4), archive_codes=codes,
                          truth_path=tmp_path / "truth.json")
     import_volumes(ctx, write_volume_list(tmp_path / "案卷清单.xlsx", truth))
-    summary = run_line(ctx, scan_root, WORKERS, say=lambda _m: None)
+    # 标引 is signed only with the volumes' catalogue: the indexers' workbook is imported
+    catalogue = write_demo_catalogue(ctx, truth, scan_root, tmp_path / "卷内目录.xlsx", 21)
+    summary = run_line(ctx, scan_root, WORKERS, say=lambda _m: None, catalogue=catalogue)
     assert summary["returned"] == 2
     engine = make_engine(ctx.database_url)
     fresh = _assert_tally_is_fresh(engine)

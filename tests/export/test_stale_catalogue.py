@@ -152,10 +152,11 @@ def test_a_qc_pass_is_refused_while_a_package_is_older_than_the_catalogue(
         session.add(StageEvent(project_id=ctx.project_id, kind=wf.EVENT_PACKAGE,
                                stage=wf.UPLOAD, volume_id=volume.id, person="钱标",
                                data={"form": "pdf", "files": 1, "request": "x"}))
-    # then its catalogue recorded: what the package holds is not that catalogue
+    # then its catalogue changed: what the package holds is not that catalogue
     catalogue = write_catalogue(tmp_path / "目录.xlsx", [[codes[0], "张三诉李四", "1997", "永久", 1, 1]],
                                 [[codes[0], 1, "", "张三", "起诉状", "1997", "1", ""]])
-    indexing.import_catalogue(ctx, actor(ctx, "钱标"), [catalogue])
+    indexing.import_catalogue(ctx, actor(ctx, "钱标"), [catalogue], replace=True,
+                              correction="题名按原件更正")
     with pytest.raises(StateError) as err:
         pass_qc(ctx, batch, "孙检")
     assert err.value.key == "qc.stale_package" and codes[0] in str(err.value)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from dangan.services.project import ProjectContext
 from dangan.storage.areas import Area
 from dangan.web.accounts import add_user
 from web.support import PASSWORD, Line
+from workflow.helpers import give_catalogue
 
 IMAGE_ACCOUNTS = {"retoucher": ("赵修", [wf.RETOUCHER]),
                   "indexer": ("钱标", [wf.INDEXER, wf.UPLOADER])}
@@ -90,10 +93,13 @@ def add_image_accounts(ctx: ProjectContext) -> None:
 
 
 def to_stage(line: Line, code: str, stage: str, pages: int = 3,
-             raw: dict[str, dict[int, bytes]] | None = None) -> list[Pages]:
+             raw: dict[str, dict[int, bytes]] | None = None,
+             catalogue: Path | Callable[[list[Pages]], None] | None = None) -> list[Pages]:
     """Sort the batch, record ``pages`` page images per volume (``raw``: archive code -> page
     -> the image, else ``page_jpeg``), then sign each stage by its person (claim and sign
-    through the engine) until the batch waits at ``stage``."""
+    through the engine) until the batch waits at ``stage``. At 标引 the volumes' catalogue is
+    recorded first: ``catalogue`` (a workbook imported, or a function given the volumes'
+    pages that records the items), else one item per volume."""
     line.to_scan(code)
     made = [add_pages(line.ctx, c, count=pages, raw=(raw or {}).get(c))
             for c in line.volume_codes(code)]
@@ -101,6 +107,11 @@ def to_stage(line: Line, code: str, stage: str, pages: int = 3,
         if at == stage or line.batch(code)[0] == stage:
             break
         person = resolve_actor(line.ctx, STAGE_PEOPLE[at])
+        if at == wf.INDEX:  # 标引 is signed only with the volumes' catalogue
+            if callable(catalogue):
+                catalogue(made)
+            give_catalogue(line.ctx, code, STAGE_PEOPLE[at],
+                           workbook=catalogue if isinstance(catalogue, Path) else None)
         engine.claim(line.ctx, person, code)
         # no delivery files are made in these tests: the upload sign-off says so
         engine.sign(line.ctx, person, code,

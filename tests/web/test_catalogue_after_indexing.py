@@ -35,10 +35,15 @@ def _setup(line: Line, stage: str) -> tuple[str, list[Pages]]:
     workers.add_worker(line.ctx, "孙标", [wf.INDEXER])
     add_user(line.ctx, "indexer2", PASSWORD, worker="孙标", roles=[wf.INDEXER])
     code = line.batches[0]
-    volumes = to_stage(line, code, stage)
-    with line.ctx.transaction() as session:
-        session.add_all([Item(volume_id=v.volume_id, seq=1, title="起诉状", page_start=1,
-                              page_end=3) for v in volumes])
+
+    def typed(volumes: list[Pages]) -> None:  # the indexer's catalogue
+        with line.ctx.transaction() as session:
+            session.add_all([Item(volume_id=v.volume_id, seq=1, title="起诉状", page_start=1,
+                                  page_end=3) for v in volumes])
+
+    volumes = to_stage(line, code, stage, catalogue=typed)  # given at 标引, when passed
+    if stage == wf.INDEX:  # still at 标引: typed already
+        typed(volumes)
     return code, volumes
 
 

@@ -4,6 +4,8 @@ kept as data with the link cleared — and every event."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -19,6 +21,15 @@ def _catalogue(line: Line, volume_id: int, rows: list[tuple[int, str, int, int]]
     with line.ctx.transaction() as session:
         session.add_all([Item(volume_id=volume_id, seq=s, title=title, page_start=a, page_end=b)
                          for s, title, a, b in rows])
+
+
+def _every_volume(line: Line, rows: list[tuple[int, str, int, int]]
+                  ) -> Callable[[list[Pages]], None]:
+    """The same catalogue ``rows`` for each volume, as ``to_stage`` records it at 标引."""
+    def record(volumes: list[Pages]) -> None:
+        for vol in volumes:
+            _catalogue(line, vol.volume_id, rows)
+    return record
 
 
 def _form(csrf: str, rows: list[tuple[str, str, str, str]], correction: str) -> dict[str, object]:
@@ -39,10 +50,9 @@ def test_catalogue_rework_keeps_the_defect_marked_on_an_item(app_client: TestCli
                                                              line: Line) -> None:
     add_image_accounts(line.ctx)
     code = line.batches[0]
-    volumes: list[Pages] = to_stage(line, code, wf.QC)
+    volumes: list[Pages] = to_stage(line, code, wf.QC, catalogue=_every_volume(  # at 标引
+        line, [(1, "起诉状", 1, 1), (2, "判决书", 2, 3)]))
     vid = volumes[0].volume_id
-    for vol in volumes:
-        _catalogue(line, vol.volume_id, [(1, "起诉状", 1, 1), (2, "判决书", 2, 3)])
     csrf = login(app_client, "qc")
     assert app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
     assert app_client.post(f"/qc/{code}/sample",

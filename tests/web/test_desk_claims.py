@@ -16,7 +16,7 @@ from dangan.compute.executors import InProcessExecutor
 from dangan.db.models import Item, StageEvent, StoredFile
 from dangan.domain import workflow as wf
 from dangan.errors import ConflictError
-from dangan.services import engine, indexing, workers
+from dangan.services import engine, workers
 from dangan.services.delivery import packaging
 from dangan.services.engine import resolve_actor
 from dangan.services.retouch import project as retouch_project
@@ -119,6 +119,8 @@ def test_package_run_needs_the_upload_claim(app_client: TestClient, line: Line) 
     add_image_accounts(line.ctx)
     code = line.batches[0]
     to_stage(line, code, wf.UPLOAD, pages=2)
+    before = _written(line)  # the catalogue given at 标引, no file delivered
+    assert before[2] == 0
     csrf = login(app_client, "indexer")
     unclaimed = app_client.post(f"/package/{code}/run", data={"csrf_token": csrf, "form": "pdf"},
                                 headers=JSON)
@@ -126,7 +128,7 @@ def test_package_run_needs_the_upload_claim(app_client: TestClient, line: Line) 
     page = app_client.post(f"/package/{code}/run", data={"csrf_token": csrf, "form": "pdf"})
     assert page.status_code == 409 and 'data-key="workflow.not_claimed"' in page.text
     assert runs.recent(line.ctx, "package", subject=code, limit=5) == []
-    assert _written(line) == (0, 0, 0) and line.batch(code)[0] == wf.UPLOAD
+    assert _written(line) == before and line.batch(code)[0] == wf.UPLOAD
 
 
 def test_packaging_while_another_uploader_holds_the_batch_is_refused(line: Line,
@@ -136,12 +138,11 @@ def test_packaging_while_another_uploader_holds_the_batch_is_refused(line: Line,
     add_image_accounts(line.ctx)
     workers.add_worker(line.ctx, "钱传", [wf.UPLOADER])
     code = line.batches[0]
-    to_stage(line, code, wf.UPLOAD, pages=2)
-    indexer = resolve_actor(line.ctx, "钱标")
     codes = line.volume_codes(code)
-    indexing.import_catalogue(line.ctx, indexer, [write_catalogue(
+    to_stage(line, code, wf.UPLOAD, pages=2, catalogue=write_catalogue(  # imported at 标引
         tmp_path / "目录.xlsx", [[c, f"案卷{i}", "1997", "永久", 1, 2] for i, c in enumerate(codes, 1)],
-        [[c, 1, "", "某某法院", "判决书", "19970630", "1-2", ""] for c in codes])])
+        [[c, 1, "", "某某法院", "判决书", "19970630", "1-2", ""] for c in codes]))
+    indexer = resolve_actor(line.ctx, "钱标")
     engine.claim(line.ctx, indexer, code)
     with pytest.raises(ConflictError) as refused:
         packaging.package(line.ctx, resolve_actor(line.ctx, "钱传"), "pdf")

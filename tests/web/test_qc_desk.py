@@ -28,6 +28,15 @@ def at_qc(line: Line) -> tuple[str, list[Pages]]:
     return code, to_stage(line, code, wf.QC)
 
 
+@pytest.fixture
+def at_qc_items(line: Line) -> tuple[str, list[Pages]]:
+    """The first batch at QC, its catalogue given at 标引 by ``_items_one_per_volume``."""
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    return code, to_stage(line, code, wf.QC,
+                          catalogue=lambda _made: _items_one_per_volume(line, code))
+
+
 def _claim_and_draw(client: TestClient, code: str, seed: str = "12345") -> str:
     csrf = login(client, "qc")
     assert client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
@@ -87,12 +96,13 @@ def test_sample_by_seed_defect_with_box_and_rework_list(app_client: TestClient, 
     assert 'data-rework=' not in app_client.get("/tasks").text
     assert app_client.get(f"/rework/{rework_id}",
                           headers={"Accept": "application/json"}).status_code == 404
-    # re-inspection: the defective page is drawn again
+    # re-inspection: the defective unit is drawn again — the item (件) holding page 2, the one
+    # item of the catalogue given at 标引 (pages 1-3)
     _claim_and_draw(app_client, code, seed="99")
     with line.ctx.transaction() as session:
         second = session.scalars(select(QCInspection).order_by(QCInspection.round)).all()[-1]
-        keys = {(u["volume_id"], u["key"]) for u in second.sample}
-    assert (volumes[0].volume_id, 2) in keys
+        keys = {(u["volume_id"], u["unit"], u["key"]) for u in second.sample}
+    assert (volumes[0].volume_id, "item", 1) in keys
 
 
 def test_original_paper_cause_and_bad_inputs(app_client: TestClient, line: Line,
@@ -240,11 +250,10 @@ def _followed(client: TestClient, response: Any) -> str:
 
 
 def test_item_sample_verdict_original_cause_and_attempt_label(
-        app_client: TestClient, line: Line, at_qc: tuple[str, list[Pages]]) -> None:
+        app_client: TestClient, line: Line, at_qc_items: tuple[str, list[Pages]]) -> None:
     from dangan.i18n import t
 
-    code, volumes = at_qc
-    _items_one_per_volume(line, code)
+    code, volumes = at_qc_items
     csrf = _claim_and_draw(app_client, code, seed="7")
     with line.ctx.transaction() as session:
         inspection = session.scalar(select(QCInspection))

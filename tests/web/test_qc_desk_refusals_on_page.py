@@ -17,7 +17,7 @@ from dangan.services import indexing
 from dangan.services.engine import resolve_actor
 from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, login
-from web.test_qc_desk import _claim_and_draw, _items_one_per_volume, at_qc  # noqa: F401
+from web.test_qc_desk import _claim_and_draw, at_qc_items  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "indexing"))
 from dangan_index_fixtures import write_catalogue
@@ -46,9 +46,9 @@ def test_a_duplicate_defect_is_refused_on_the_page_with_the_form_kept(
 
 
 def test_an_item_sample_is_named_as_items_with_their_pages(
-        app_client: TestClient, line: Line, at_qc: tuple[str, list[Pages]]) -> None:  # noqa: F811
-    code, volumes = at_qc
-    _items_one_per_volume(line, code)
+        app_client: TestClient, line: Line,
+        at_qc_items: tuple[str, list[Pages]]) -> None:  # noqa: F811
+    code, volumes = at_qc_items
     _claim_and_draw(app_client, code, seed="7")
     page = app_client.get(f"/qc/{code}/volume/{volumes[0].volume_id}").text
     shown = page.split('class="in-sample">', 1)[1].split("</span>", 1)[0]
@@ -89,8 +89,7 @@ def test_a_refused_verdict_keeps_its_remark(app_client: TestClient, line: Line,
     draw: ``qc.sample_stale``) shows the desk again with the remark as typed."""
     add_image_accounts(line.ctx)
     code = line.batches[0]
-    volumes = to_stage(line, code, wf.QC)
-    codes = [v.archive_code for v in volumes]
+    codes = line.volume_codes(code)
     indexer = resolve_actor(line.ctx, "钱标")
 
     def catalogue(name: str, ranges: list[str]) -> Path:
@@ -99,7 +98,9 @@ def test_a_refused_verdict_keeps_its_remark(app_client: TestClient, line: Line,
                                [[c, k, "", "某某法院", f"第{k}件", "19970630", r, ""]
                                 for c in codes for k, r in enumerate(ranges, 1)])
 
-    indexing.import_catalogue(line.ctx, indexer, [catalogue("目录.xlsx", ["1-3"])])
+    # the catalogue imported at 标引
+    volumes = to_stage(line, code, wf.QC, catalogue=catalogue("目录.xlsx", ["1-3"]))
+    assert [v.archive_code for v in volumes] == codes
     csrf = _claim_and_draw(app_client, code)
     indexing.import_catalogue(line.ctx, indexer, [catalogue("改.xlsx", ["1-2", "3"])],
                               replace=True, correction="分件有误")

@@ -13,7 +13,7 @@ from dangan.services import indexing
 from dangan.services.engine import resolve_actor
 from web.images import Pages, add_image_accounts, to_stage
 from web.support import Line, login
-from web.test_catalogue_rework import _catalogue
+from web.test_catalogue_rework import _every_volume
 
 
 def test_desk_after_a_stale_sample_was_voided(app_client: TestClient, line: Line) -> None:
@@ -23,9 +23,8 @@ def test_desk_after_a_stale_sample_was_voided(app_client: TestClient, line: Line
 
     add_image_accounts(line.ctx)
     code = line.batches[0]
-    volumes: list[Pages] = to_stage(line, code, wf.QC)
-    for vol in volumes:
-        _catalogue(line, vol.volume_id, [(1, "起诉状", 1, 3)])
+    volumes: list[Pages] = to_stage(line, code, wf.QC,  # the catalogue given at 标引
+                                    catalogue=_every_volume(line, [(1, "起诉状", 1, 3)]))
     csrf = login(app_client, "qc")
     assert app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
     assert app_client.post(f"/qc/{code}/sample",

@@ -10,10 +10,22 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dangan.db.models import Defect, Page, StoredFile, Volume, WorkBatch
+from dangan.db.models import Defect, Item, Page, StoredFile, Volume, WorkBatch
 from dangan.domain import workflow as wf
+from dangan.export.catalogue_xlsx import VolumeCatalogue, write_catalogue_workbook
 from dangan.samples import SetTruth
-from dangan.services import batches, borrow, claims, qc, rebind, rework, signoff, sorting, workers
+from dangan.services import (
+    batches,
+    borrow,
+    claims,
+    indexing,
+    qc,
+    rebind,
+    rework,
+    signoff,
+    sorting,
+    workers,
+)
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor, resolve_actor
 from dangan.services.project import ProjectContext, open_project
@@ -108,7 +120,43 @@ def volume_pages(ctx: ProjectContext, batch_code: str) -> list[tuple[str, int | 
     return [(c, pages.get(c)) for c in codes]
 
 
-def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str) -> None:
+def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
+                   codes: list[str] | None = None, workbook: Path | None = None) -> None:
+    """Import a one-item catalogue workbook (a real .xlsx) for the batch's volumes (or
+    ``codes``) that have none yet, as ``dangan index import`` does; the index stage is
+    signed only with it. A catalogue a test recorded is kept; ``workbook``, a test's own
+    catalogue, is imported first."""
+    if workbook is not None:
+        indexing.import_catalogue(ctx, resolve_actor(ctx, person), [workbook])
+    wanted = codes if codes is not None else volume_codes(ctx, batch_code)
+    with ctx.transaction() as session:
+        have = set(session.scalars(select(Volume.archive_code).join(
+            Item, Item.volume_id == Volume.id).where(Volume.project_id == ctx.project_id)))
+    wanted = [c for c in wanted if c not in have]
+    if not wanted:
+        return
+    pages = {c: n or 40 for c, n in volume_pages(ctx, batch_code)}
+    with ctx.transaction() as session:  # the images recorded, when there are any
+        ids = dict(session.execute(select(Volume.archive_code, Volume.id).where(
+            Volume.project_id == ctx.project_id, Volume.archive_code.in_(wanted))).all())
+        images = indexing.image_counts(session, list(ids.values()))
+    pages.update({c: images[i] for c, i in ids.items() if images.get(i)})
+    folder = Path(tempfile.mkdtemp(prefix="catalogue-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / f"{batch_code}.xlsx"
+    with path.open("wb") as out:
+        write_catalogue_workbook(out, indexing.schema_of(ctx), [VolumeCatalogue(
+            c, {"title": f"案卷 {c}"}, [{"seq": 1, "title": f"{c} 卷内文件", "page_start": 1,
+                     "page_end": pages[c]}]) for c in wanted])
+    indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path])
+
+
+def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str,
+             catalogue: Path | None = None) -> None:
+    """Claim and sign ``stage`` of the batch as ``person``; at 标引 the volumes' catalogue is
+    imported first (``catalogue``, a test's own workbook, else one item per volume)."""
+    if stage == wf.INDEX:  # imported before the claim: the sign-off below signs it
+        give_catalogue(ctx, batch_code, person, workbook=catalogue)
     claims.claim(ctx, resolve_actor(ctx, person), batch_code, stage)
     if stage == wf.SORT:
         for c, pages in volume_pages(ctx, batch_code):  # numbered as the list says
@@ -169,16 +217,17 @@ def actor(ctx: ProjectContext, name: str, *roles: str) -> Actor:
 
 
 def line_to(ctx: ProjectContext, stage: str, claim: bool = True,
-            pages_per_batch: int = 10_000) -> str:
+            pages_per_batch: int = 10_000, catalogue: Path | None = None) -> str:
     """Borrow every registered volume as one batch and take its work batch to ``stage``
-    (earlier stages signed without their work); the stage's person claims it."""
+    (earlier stages signed without their work); the stage's person claims it. ``catalogue``:
+    the workbook imported at 标引 (else one item per volume)."""
     add_people(ctx)
     _no, made = borrow_and_split(ctx, 10**6, pages_per_batch=pages_per_batch)
     code_ = made[0]
     for earlier in (wf.SORT, wf.SCAN, wf.RETOUCH, wf.INDEX, wf.UPLOAD):
         if earlier == stage:
             break
-        do_stage(ctx, code_, earlier, STAGE_PEOPLE[earlier])
+        do_stage(ctx, code_, earlier, STAGE_PEOPLE[earlier], catalogue=catalogue)
     if claim:
         claims.claim(ctx, resolve_actor(ctx, STAGE_PEOPLE[stage]), code_, stage)
     return code_

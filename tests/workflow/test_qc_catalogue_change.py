@@ -32,11 +32,10 @@ def _catalogue(path: Path, items: dict[str, int]) -> Path:
 
 
 def _at_qc_with_a_sample(ctx: ProjectContext, tmp_path: Path) -> tuple[str, list[str], int]:
-    add_volumes(ctx, 2)
-    batch = line_to(ctx, wf.QC, claim=False)
-    codes = volume_codes(ctx, batch)
-    indexing.import_catalogue(ctx, resolve_actor(ctx, "钱标"),
-                              [_catalogue(tmp_path / "目录.xlsx", {c: 2 for c in codes})])
+    codes = add_volumes(ctx, 2)
+    batch = line_to(ctx, wf.QC, claim=False,  # the catalogue imported at 标引
+                    catalogue=_catalogue(tmp_path / "目录.xlsx", {c: 2 for c in codes}))
+    assert volume_codes(ctx, batch) == codes
     inspector = resolve_actor(ctx, "孙检")
     claims.claim(ctx, inspector, batch)
     first = qc.draw_sample(ctx, inspector, batch, seed=5)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dangan.db.models import Defect, StageEvent, Volume
 from dangan.domain import workflow as wf
-from dangan.services import claims, indexing, qc
+from dangan.services import claims, qc
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from workflow.helpers import add_volumes, line_to, volume_codes
@@ -21,14 +21,13 @@ from dangan_index_fixtures import write_catalogue
 
 def _items_sampled(ctx: ProjectContext, tmp_path: Path) -> tuple[str, list[str]]:
     """Two volumes of two one-page items each (pages 1 and 2), all four items sampled."""
-    add_volumes(ctx, 2)
-    batch = line_to(ctx, wf.QC, claim=False)
-    codes = volume_codes(ctx, batch)
-    catalogue = write_catalogue(
+    codes = add_volumes(ctx, 2)
+    catalogue = write_catalogue(  # the indexer's catalogue, imported at 标引
         tmp_path / "目录.xlsx", [[c, f"案卷{c[-1]}", "1997", "永久", 2, 2] for c in codes],
         [[c, k, "", "某某法院", f"第{k}件", "19970630", str(k), ""]
          for c in codes for k in (1, 2)])
-    indexing.import_catalogue(ctx, resolve_actor(ctx, "钱标"), [catalogue])
+    batch = line_to(ctx, wf.QC, claim=False, catalogue=catalogue)
+    assert volume_codes(ctx, batch) == codes
     inspector = resolve_actor(ctx, "孙检")
     claims.claim(ctx, inspector, batch)
     drawn = qc.draw_sample(ctx, inspector, batch, seed=5)

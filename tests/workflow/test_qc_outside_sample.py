@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dangan.db.models import StageEvent
 from dangan.domain import workflow as wf
 from dangan.i18n import set_language, t
-from dangan.services import claims, indexing, qc
+from dangan.services import claims, qc
 from dangan.services.engine import resolve_actor
 from dangan.services.project import ProjectContext
 from faults.support import env_for
@@ -26,14 +26,13 @@ from dangan_index_fixtures import write_catalogue
 def test_an_item_outside_the_sample_is_said_apart(project: ProjectContext,
                                                   tmp_path: Path) -> None:
     ctx = project
-    add_volumes(ctx, 2)
-    batch = line_to(ctx, wf.QC, claim=False)
-    codes = volume_codes(ctx, batch)
+    codes = add_volumes(ctx, 2)
     catalogue = write_catalogue(  # eight one-page items: a draw of five (min_items)
         tmp_path / "目录.xlsx", [[c, f"案卷{c[-1]}", "1997", "永久", 4, 4] for c in codes],
         [[c, k, "", "某某法院", f"第{k}件", "19970630", str(k), ""]
          for c in codes for k in (1, 2, 3, 4)])
-    indexing.import_catalogue(ctx, resolve_actor(ctx, "钱标"), [catalogue])
+    batch = line_to(ctx, wf.QC, claim=False, catalogue=catalogue)  # imported at 标引
+    assert volume_codes(ctx, batch) == codes
     inspector = resolve_actor(ctx, "孙检")
     claims.claim(ctx, inspector, batch)
     drawn = qc.draw_sample(ctx, inspector, batch, seed=5)

@@ -52,7 +52,9 @@ def run_line(ctx: ProjectContext, scan_root: Path, workers_by_role: Mapping[str,
     """Borrow the given (default: all registered) volumes as one batch and take it to return.
 
     ``catalogue``: the indexers' workbook; with it the index stage imports it and the upload
-    stage packages the delivery form, instead of signing those stages off only.
+    stage packages the delivery form. Without it upload is signed with a recorded waiver, but
+    标引 is never signed without the volumes' catalogue: the line stops there, refused
+    (``index.catalogue_not_imported``).
     """
     graph = ws.graph_for(ctx.config)
     people = dict(workers_by_role)

@@ -86,7 +86,7 @@ STAGE_GUARDS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "sort": ("sort_record",),
     "scan": ("pages_ingested",),  # or a recorded decision to sign without pages (waiver)
     "retouch": ("review_settled",),  # no page left needs_review for a person (accepted/replaced)
-    "index": (),
+    "index": ("catalogue_imported",),  # at least one 卷内目录 entry; never waived
     "upload": ("forms_packaged",),  # every configured delivery form, or a recorded waiver
     "qc": ("qc_verdict",),
     "qc2": ("qc_verdict",),

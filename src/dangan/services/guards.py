@@ -4,7 +4,7 @@ Declared in ``dangan.domain.registry.STAGE_GUARDS`` and implemented once here (`
 importing this module fails if a declared guard has no implementation. The engine
 (``services.engine``) runs them inside its sign-off transaction. 扫描 and 上传 may be signed
 without their recorded work only as a recorded decision (``work_waived`` events: who, when,
-why), for the volumes lacking it.
+why), for the volumes lacking it; 标引 never without the volume's catalogue.
 """
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from dangan.db.models import Page, QCInspection, StageEvent, StoredFile, Volume, WorkBatch
+from dangan.db.models import (
+    CatalogueKeying,
+    Item,
+    Page,
+    QCInspection,
+    StageEvent,
+    StoredFile,
+    Volume,
+    WorkBatch,
+)
 from dangan.domain import registry
 from dangan.domain import workflow as wf
 from dangan.errors import InputError, StateError
@@ -82,6 +91,40 @@ def _forms_packaged(session: Session, _project_id: int, graph: wf.StageGraph,
                          first=lacking[0], details=lacking[:20])
 
 
+def _catalogue_imported(session: Session, _project_id: int, _graph: wf.StageGraph,
+                        _batch: WorkBatch | None, volumes: Sequence[Volume], _stage: str) -> None:
+    """An index sign-off needs the volume's catalogue: at least one 卷内目录 entry (``item``)
+    imported or accepted at the desk. Under 一稿双录 the keyings (``catalogue_keying``) are
+    no catalogue until their resolution is imported; such a volume is named as waiting for
+    its second keying or its resolution. Not waivable: a volume without its catalogue is
+    indexed first."""
+    if not volumes:
+        return
+    ids = [v.id for v in volumes]
+    with_items = set(session.scalars(select(Item.volume_id).where(
+        Item.volume_id.in_(ids)).distinct()))
+    missing = [v for v in volumes if v.id not in with_items]
+    if not missing:
+        return
+    rounds: dict[int, set[int]] = {}  # the rounds keyed since the last resolution
+    for volume_id, rnd in session.execute(select(CatalogueKeying.volume_id, CatalogueKeying.round)
+                                          .where(CatalogueKeying.volume_id.in_(
+                                              [v.id for v in missing]))
+                                          .order_by(CatalogueKeying.id)):
+        if rnd == 3:
+            rounds.pop(volume_id, None)
+        else:
+            rounds.setdefault(volume_id, set()).add(rnd)
+    lines = []
+    for v in missing:
+        keyed = rounds.get(v.id, set())
+        why = ("index.catalogue_keying_unresolved" if {1, 2} <= keyed else
+               "index.catalogue_keying_second" if keyed else "index.catalogue_none")
+        lines.append(t(why, code=v.archive_code))
+    raise StateError("index.catalogue_not_imported", count=len(missing),
+                     first=missing[0].archive_code, details=lines[:20])
+
+
 def _qc_verdict(session: Session, _project_id: int, _graph: wf.StageGraph,
                 batch: WorkBatch | None, _volumes: Sequence[Volume], stage: str) -> None:
     if batch is None:
@@ -116,6 +159,7 @@ def _rebind_ready(session: Session, project_id: int, _graph: wf.StageGraph,
 GUARDS: dict[str, Guard] = {
     "sort_record": _sort_record,
     "pages_ingested": _pages_ingested,
+    "catalogue_imported": _catalogue_imported,
     "forms_packaged": _forms_packaged,
     "qc_verdict": _qc_verdict,
     "rebind_ready": _rebind_ready,

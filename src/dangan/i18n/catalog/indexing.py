@@ -64,6 +64,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "index.already_imported": ("{count} 个案卷已有卷内目录，未做任何修改（如需替换请使用 --replace）",
                                "{count} volume(s) already have a catalogue; nothing changed (use --replace)"),
     "index.volume_not_found": ("未找到档号 {code}", "Archive code {code} not found"),
+    "index.catalogue_not_imported": (
+        "{count} 卷还没有卷内目录（首卷 {first}），标引不能签字：先导入目录 dangan index import FILE -w NAME"
+        "（或在著录台录入并保存），导入即为领取人签字；标引环节不能无目录签字",
+        "{count} volume(s) have no catalogue (first: {first}); the index stage is not signed: import it "
+        "with dangan index import FILE -w NAME (or type and save it at the indexing desk), which signs "
+        "for the holder; the index stage is never signed without its catalogue"),
+    "index.catalogue_none": ("{code}：没有卷内目录条目", "{code}: no catalogue entries"),
+    "index.catalogue_keying_second": (
+        "{code}：一稿双录只有一次录入，等第二次录入和差异处理后才有目录",
+        "{code}: double keying has one keying only; the catalogue comes after the second keying "
+        "and the resolution"),
+    "index.catalogue_keying_unresolved": (
+        "{code}：一稿双录两次录入的差异还没处理（著录台，或 dangan index resolve FINAL -w NAME）",
+        "{code}: the differences between the two keyings are not resolved yet (the indexing desk, "
+        "or dangan index resolve FINAL -w NAME)"),
     "index.no_keying": ("档号 {code} 没有两次独立录入的记录（请先运行 dangan index compare）",
                         "archive code {code} has no two independent typings (run dangan index compare first)"),
     "index.imported": ("导入完成：{volumes} 卷，{items} 件（替换 {replaced} 卷）；原表已备份到 {stored}",
