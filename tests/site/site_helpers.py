@@ -34,9 +34,14 @@ def store_files(ctx: ProjectContext, code: str, count: int = 2, area: Area = Are
     return paths
 
 
+# What ``returned_and_open`` stores: two files a volume, and the catalogue workbook the two
+# volumes taken through the line were indexed with (标引 is signed only with its catalogue).
+FILES = 4 * 2 + 1
+
+
 def returned_and_open(ctx: ProjectContext) -> tuple[list[str], list[str]]:
     """Two volumes through the whole line and returned; two borrowed and still at sorting.
-    Every volume has two stored files."""
+    Every volume has two stored files; the two returned ones their catalogue too (``FILES``)."""
     add_people(ctx)
     codes = add_volumes(ctx, 4)
     clerk = resolve_actor(ctx, "王借")

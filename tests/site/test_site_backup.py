@@ -17,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from site_helpers import assert_replays, returned_and_open, store_files
+from site_helpers import FILES, assert_replays, returned_and_open, store_files
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -71,21 +71,21 @@ def test_backup_restores_a_project_that_passes_fixity_and_replays(
     done, _open = returned_and_open(ctx)
     out = tmp_path / "备份"
     first = backup.backup(ctx, out)
-    assert (first.files, first.copied, first.reused, first.changed) == (8, 8, 0, [])
+    assert (first.files, first.copied, first.reused, first.changed) == (FILES, FILES, 0, [])
     second = backup.backup(ctx, out)  # nothing new: nothing copied
-    assert (second.files, second.copied, second.reused) == (8, 0, 8)
+    assert (second.files, second.copied, second.reused) == (FILES, 0, FILES)
     store_files(ctx, done[0], count=1, area=Area.UPLOADED)
     third = backup.backup(ctx, out)
-    assert (third.files, third.copied, third.reused) == (9, 1, 8)
+    assert (third.files, third.copied, third.reused) == (FILES + 1, 1, FILES)
     assert len(backup.snapshots(out)) == 3
-    assert len(list((out / "objects").rglob("*"))) - len(list((out / "objects").glob("*"))) == 9
+    assert len(list((out / "objects").rglob("*"))) - len(list((out / "objects").glob("*"))) == FILES + 1
 
     restored = backup.restore(out, tmp_path / "恢复", database_url=restore_url)
-    assert restored.files == 9 and restored.snapshot == backup.snapshots(out)[-1]
+    assert restored.files == FILES + 1 and restored.snapshot == backup.snapshots(out)[-1]
     again = open_project(tmp_path / "恢复")
     assert again.project_uuid == ctx.project_uuid
     assert again.database_url != ctx.database_url
-    assert fixity(again).checked == 9
+    assert fixity(again).checked == FILES + 1
     assert_replays(again)
     for model in (Volume, StageEvent, StoredFile):
         assert _count(again, model) == _count(ctx, model)
@@ -96,7 +96,7 @@ def test_backup_restores_a_project_that_passes_fixity_and_replays(
 
     earlier = backup.restore(out, tmp_path / "第一次", snapshot=backup.snapshots(out)[0],
                              database_url=None if restore_url is None else _other(restore_url))
-    assert earlier.files == 8
+    assert earlier.files == FILES
 
 
 @pytest.fixture(scope="module")
@@ -271,9 +271,9 @@ def test_a_file_changed_since_its_record_is_named_not_hidden(project: ProjectCon
     Path(ctx.storage.path(path)).write_bytes(b"overwritten on the NAS")
     out = tmp_path / "备份"
     result = backup.backup(ctx, out)
-    assert result.changed == [path] and result.copied == 7
+    assert result.changed == [path] and result.copied == FILES - 1
     restored = backup.restore(out, tmp_path / "恢复")
-    assert restored.not_backed_up == (path,) and restored.files == 7
+    assert restored.not_backed_up == (path,) and restored.files == FILES - 1
     with pytest.raises(IntegrityError) as err:
         fixity(open_project(restored.home))
     assert err.value.key == "intake.fixity.bad" and any(path in d for d in err.value.details)
@@ -286,7 +286,7 @@ def test_backup_and_restore_commands(project: ProjectContext, tmp_path: Path) ->
     out = tmp_path / "备份"
     first = runner.invoke(app, ["backup", str(out), "-p", str(ctx.home)])
     assert first.exit_code == 0, first.output
-    assert "备份完成" in first.output and "新复制8个" in "".join(first.output.split())
+    assert "备份完成" in first.output and f"新复制{FILES}个" in "".join(first.output.split())
     again = runner.invoke(app, ["--lang", "en", "backup", str(out), "-p", str(ctx.home), "--json"])
     assert json.loads(again.output)["copied"] == 0
     inside = runner.invoke(app, ["backup", str(ctx.storage.root), "-p", str(ctx.home)])
@@ -294,7 +294,7 @@ def test_backup_and_restore_commands(project: ProjectContext, tmp_path: Path) ->
     done = runner.invoke(app, ["restore", str(out), str(tmp_path / "恢复")])
     assert done.exit_code == 0, done.output
     assert "已恢复到" in done.output
-    assert fixity(open_project(tmp_path / "恢复")).checked == 8
+    assert fixity(open_project(tmp_path / "恢复")).checked == FILES
 
 
 def test_the_password_goes_by_environment_never_on_the_command_line() -> None:
@@ -327,7 +327,7 @@ def test_the_next_backup_removes_what_a_killed_one_left(project: ProjectContext,
     for path in others:
         path.write_text("not the backup's")
     again = backup.backup(ctx, out)
-    assert again.reused == 8 and not stale.exists() and not half.exists()
+    assert again.reused == FILES and not stale.exists() and not half.exists()
     assert all(p.exists() for p in others)  # only the backup's own temporary names go
     assert len(backup.snapshots(out)) == 2
     with open(out / backup.LOCK_FILE, "a+b") as lock:  # another backup writing there now
@@ -357,15 +357,15 @@ def test_a_backup_that_meets_a_damaged_file_says_so_and_fails(project: ProjectCo
     assert inc.exception.key == "site.backup.failed_verification"
     assert inc.exception.exit_code == 8
     flat = "".join(inc.output.split())  # the terminal's width wraps the lines anywhere
-    assert path in flat and "已有8个" in flat
+    assert path in flat and f"已有{FILES}个" in flat
     assert inc.exception.details == [path]
     js = runner.invoke(app, ["backup", str(out), "-p", str(ctx.home), "--json"])
     assert isinstance(js.exception, IntegrityError) and json.loads(js.output)["damaged"] == [path]
     assert len(backup.snapshots(out)) == 3  # everything else was backed up
     # the snapshot still restores the recorded content: the damage can be repaired from it
     restored = backup.restore(out, tmp_path / "恢复")
-    assert restored.not_backed_up == () and restored.files == 8
-    assert fixity(open_project(restored.home)).checked == 8
+    assert restored.not_backed_up == () and restored.files == FILES
+    assert fixity(open_project(restored.home)).checked == FILES
     # into a new folder: not backed up, named, and no success either
     fresh = runner.invoke(app, ["backup", str(tmp_path / "新备份"), "-p", str(ctx.home)])
     assert isinstance(fresh.exception, IntegrityError) and fresh.exception.exit_code == 8
@@ -383,7 +383,7 @@ def test_a_stored_file_gone_is_named_and_the_rest_backed_up(project: ProjectCont
     out = tmp_path / "备份"
     Path(ctx.storage.path(first)).unlink()  # gone before the first backup: not backed up
     result = backup.backup(ctx, out)
-    assert result.missing == [first] and result.changed == [] and result.copied == 7
+    assert result.missing == [first] and result.changed == [] and result.copied == FILES - 1
     Path(ctx.storage.path(second)).unlink()  # gone after it: the backup holds it
     again = backup.backup(ctx, out)
     assert again.missing == [first, second] and again.changed == again.damaged == []

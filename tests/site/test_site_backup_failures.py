@@ -17,7 +17,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from site_helpers import returned_and_open
+from site_helpers import FILES, returned_and_open
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -81,7 +81,7 @@ def test_storage_gone_mid_backup_is_exit_11_and_leaves_no_snapshot(
     if incremental:  # the latest complete snapshot is the earlier, whole one
         restored = backup.restore(out, tmp_path / "恢复")
         assert restored.snapshot == before[-1] and restored.unfinished == ()
-        assert fixity(open_project(restored.home)).checked == 8
+        assert fixity(open_project(restored.home)).checked == FILES
     else:
         with pytest.raises(NotFoundError):
             backup.restore(out, tmp_path / "恢复")
@@ -112,7 +112,7 @@ def test_a_snapshot_without_its_completion_marker_is_not_restored(
     with pytest.raises(NotFoundError) as unmarked:
         backup.restore(out, tmp_path / "c")
     assert unmarked.value.key == "site.restore.only_unmarked" and first.name in unmarked.value.message
-    assert backup.restore(out, tmp_path / "c", snapshot=first.name).files == 8
+    assert backup.restore(out, tmp_path / "c", snapshot=first.name).files == FILES
 
 
 def test_the_first_line_of_a_failing_backup_does_not_say_done(project: ProjectContext,

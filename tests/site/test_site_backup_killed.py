@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from site_helpers import returned_and_open
+from site_helpers import FILES, returned_and_open
 from typer.testing import CliRunner
 
 from dangan.cli.main import app
@@ -94,4 +94,4 @@ def test_a_snapshot_renamed_but_never_marked_is_removed_and_never_restored(
     assert legacy.exists() and unreadable.exists()
     assert backup.snapshots(out) == [newer.name]
     restored = backup.restore(out, tmp_path / "c")
-    assert restored.snapshot == newer.name and fixity(open_project(restored.home)).checked == 8
+    assert restored.snapshot == newer.name and fixity(open_project(restored.home)).checked == FILES

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from site_helpers import returned_and_open
+from site_helpers import FILES, returned_and_open
 from sqlalchemy import select
 
 from cli.runner import dangan
@@ -92,4 +92,4 @@ def test_a_master_deleted_after_a_backup_is_missing_and_the_backup_holds_it(
     assert "校验值不同" not in flat  # was: "differ from the checksum the database records"
     restored = backup.restore(out, tmp_path / "恢复")  # the backup brings it back
     assert restored.not_backed_up == ()
-    assert fixity(open_project(restored.home)).checked == 8
+    assert fixity(open_project(restored.home)).checked == FILES

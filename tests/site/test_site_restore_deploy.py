@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_helpers import returned_and_open
+from site_helpers import FILES, returned_and_open
 from site_postgres import DEPLOY, psql
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -52,7 +52,7 @@ def test_the_deploy_restore_procedure_leaves_the_live_project_alone(
     live = open_project(home)
     returned_and_open(live)
     out = tmp_path / "备份"
-    assert backup.backup(live, out).files == 8  # nightly, as the application role
+    assert backup.backup(live, out).files == FILES  # nightly, as the application role
     workers.add_worker(live, "后来者", [wf.SCAN_OPERATOR])  # the line goes on after it
     before = _counts(live)
     files_before = _files(live_storage)
@@ -77,7 +77,7 @@ def test_the_deploy_restore_procedure_leaves_the_live_project_alone(
     monkeypatch.setenv("DANGAN_DATABASE_URL", app_restored.render_as_string(hide_password=False))
     again = open_project(done.home)
     assert Path(again.storage.root) == (done.home / "storage").resolve()
-    assert fixity(again).checked == 8
+    assert fixity(again).checked == FILES
     workers.add_worker(again, "恢复后", [wf.SCAN_OPERATOR])  # the application works it
     assert _counts(again)[0] == before[0]  # the snapshot lacks 后来者, has 恢复后
     with again.transaction() as s:

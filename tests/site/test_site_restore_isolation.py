@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from site_helpers import returned_and_open, store_files
+from site_helpers import FILES, returned_and_open, store_files
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -244,7 +244,7 @@ def test_a_killed_restore_is_redone_by_a_rerun(project: ProjectContext, tmp_path
     (work / "dangan.toml").write_text("half")
     (tmp_path / f".dangan-tmp-restore-{home.name}.lock").write_bytes(b"")
     done = backup.restore(out, home)
-    assert done.files == 8 and fixity(open_project(home)).checked == 8
+    assert done.files == FILES and fixity(open_project(home)).checked == FILES
     assert not list(tmp_path.glob(".dangan-tmp-*"))
 
 
@@ -282,7 +282,7 @@ def test_a_postgres_restore_writes_no_password(postgres_url: str, postgres_base_
         assert "S3cret" not in config
         assert backup.without_password(url) in config
         assert open_project(home).database_url == backup.without_password(url)
-        assert fixity(open_project(home)).checked == 8
+        assert fixity(open_project(home)).checked == FILES
         assert not (os.stat(home / "dangan.toml").st_mode & 0o002)
     finally:
         admin = create_engine(postgres_base_url, isolation_level="AUTOCOMMIT")
@@ -340,12 +340,12 @@ def test_a_postgres_restore_stopped_after_its_schema_leaves_none_and_a_rerun_wor
             backup.restore(out, tmp_path / "other", database_url=url)
         assert elsewhere.value.key == "site.restore.target_not_empty"
         done = backup.restore(out, home, database_url=url)
-        assert done.files == 8 and not list(tmp_path.glob(".dangan-tmp-*"))
+        assert done.files == FILES and not list(tmp_path.glob(".dangan-tmp-*"))
         with admin.connect() as conn:
             assert not conn.execute(text(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = :s"
                 " AND table_name = :t"), {"s": schema, "t": backup_pg.UNFINISHED}).first()
-        assert fixity(open_project(home)).checked == 8
+        assert fixity(open_project(home)).checked == FILES
         # a schema the killed restore made itself goes with it on the rerun
         home3, schema3 = tmp_path / "pgrest3", schema + "c"
         url3 = _schema_url(postgres_base_url, schema3)
@@ -354,7 +354,7 @@ def test_a_postgres_restore_stopped_after_its_schema_leaves_none_and_a_rerun_wor
             m.setattr(restore_svc, "_drop_own_schema", lambda *_a: None)
             with pytest.raises(KeyboardInterrupt):
                 backup.restore(out, home3, database_url=url3)
-        assert backup.restore(out, home3, database_url=url3).files == 8
+        assert backup.restore(out, home3, database_url=url3).files == FILES
         # a schema filled that holds no marker of this restore is never emptied
         home2 = tmp_path / "pgrest2"
         schema2 = schema + "b"
