@@ -44,3 +44,48 @@ def test_audit_page_speaks_the_readers_language(app_client: TestClient, line: Li
     en_body = app_client.get("/audit").text.split("<tbody>")[1]
     assert ">sign-in<" in _row(en_body, "web_login")
     assert "Database error: …" in _row(en_body, "web_refused")
+
+
+def test_audit_page_says_reasons_and_coded_values_in_words(app_client: TestClient,
+                                                           line: Line) -> None:
+    """A trial read "原因：role:scan_operator", "原因：handed_back", "签字方：archive",
+    "at：…", "close_gaps：否" and refusals with … for their batch and values on the page."""
+    login(app_client, "sorter")
+    assert app_client.get("/audit").status_code == 403  # recorded: role:security_auditor
+    with line.ctx.transaction() as session:
+        for data in ({"side": "archive", "count": 2}, {"claim_id": 7, "reason": "handed_back"},
+                     {"at": "2026-11-28T03:28:00+00:00", "person": "赵扫描",
+                      "close_gaps": False},
+                     {"path": "/batches/9-9-9/sign", "reason": "workflow.batch_not_found",
+                      "reason_params": {"code": "9-9-9"}}):
+            sec.audit(session, line.ctx.project_id, sec.EVENT_REFUSED, "张扫",
+                      at=datetime.now(UTC), data=data)
+    login(app_client, "admin")
+    body = app_client.get("/audit").text.split("<tbody>")[1]
+    for raw in ("role:", "handed_back", "：archive<", "at：", "person：",
+                "close_gaps", "reason_params"):
+        assert raw not in body, raw
+    officers = "/".join(t(k) for k in ("web.role.admin", "role.security_auditor",
+                                           "role.security_officer"))
+    roles = t("web_forms.value.reason.role", roles=officers)
+    assert f"{t('web_forms.data.reason')}：{roles}" in body
+    assert f"{t('web_forms.data.side')}：{t('web_forms.value.side.archive')}" in body
+    assert t("web_forms.value.reason.handed_back") in body
+    assert f"{t('web_forms.data.close_gaps')}：{t('web_forms.no')}" in body
+    assert f"{t('web_forms.data.person')}：赵扫描" in body
+    assert t("workflow.batch_not_found", code="9-9-9") in body  # with its recorded parameters
+
+
+def test_a_refused_request_records_its_messages_parameters(app_client: TestClient,
+                                                          line: Line) -> None:
+    from sqlalchemy import select
+
+    from dangan.db.models import StageEvent
+
+    login(app_client, "sorter")
+    assert app_client.get("/audit").status_code == 403
+    with line.ctx.transaction() as session:
+        data = session.scalars(select(StageEvent.data).where(
+            StageEvent.kind == sec.EVENT_REFUSED).order_by(StageEvent.id.desc())).first()
+    assert data["reason"] == "role:admin,security_auditor,security_officer"
+    assert t("role.security_auditor") in data["reason_params"]["roles"]

@@ -117,11 +117,19 @@ def _authenticate(ctx: ProjectContext, cookie: str | None, bearer: str | None,
 
 
 def record_refusal(ctx: ProjectContext, account: sec.Account | None, path: str, reason: str,
-                   at: datetime) -> None:
+                   at: datetime, params: dict[str, object] | None = None) -> None:
+    """A refused request in the audit trail: the page, the reason (a message key, or
+    ``role:…`` / ``stage:…`` / ``officers:…`` / ``csrf``) and, for a message key, its
+    parameters (``reason_params``), so the trail can say it whole."""
+    data: dict[str, object] = {"path": path[:300], "reason": reason}
+    said = {k: v if isinstance(v, int | float | bool) or v is None else str(v)[:300]
+            for k, v in (params or {}).items()}
+    if said:
+        data["reason_params"] = said
     with ctx.transaction() as session:
         sec.audit(session, ctx.project_id, sec.EVENT_REFUSED,
                   account.name if account else "", worker_id=account.worker_id if account else None,
-                  at=at, data={"path": path[:300], "reason": reason})
+                  at=at, data=data)
 
 
 def _bearer(request: Request) -> str | None:
@@ -151,7 +159,7 @@ async def current_account(request: Request) -> sec.Account:
 async def refuse(request: Request, account: sec.Account | None, reason: str,
                  error: sec.AccessDenied) -> None:
     await run_in_threadpool(record_refusal, get_ctx(request), account, request.url.path,
-                            reason, now(request))
+                            reason, now(request), error.params)
     raise error
 
 
@@ -240,7 +248,7 @@ async def refuse_repeated_signoff(request: Request, account: sec.Account, batch_
                                 stage, actor)
     except DanganError as exc:
         await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
-                                now(request))
+                                now(request), exc.params)
         raise
 
 
@@ -285,7 +293,7 @@ async def act(request: Request, account: sec.Account, work: Callable[[Actor], T]
     except DanganError as exc:
         if exc.key != SHEETS_NOT_REBUILT:
             await run_in_threadpool(record_refusal, ctx, account, request.url.path,
-                                    f"{exc.key}", now(request))
+                                    exc.key, now(request), exc.params)
         raise
 
 

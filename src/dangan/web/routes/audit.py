@@ -138,13 +138,16 @@ def kind_label(kind: str) -> str:
     return kind
 
 
-def _said(value: object) -> str:
+def _said(value: object, params: dict[str, object] | None = None) -> str:
     """A recorded value for the reader: a message key (a refusal's reason) in their language,
-    a list joined, anything else as text."""
+    with its recorded ``params`` (the places of those not recorded shown as …), a list
+    joined, anything else as text."""
     if isinstance(value, str):
         pair = catalogue().get(value)
-        if pair is not None:  # recorded without its parameters: their places shown as …
-            return re.sub(r"\{[^{}]*\}", "…", pair[1] if current_language() == "en" else pair[0])
+        if pair is not None:
+            text = pair[1] if current_language() == "en" else pair[0]
+            given = {k: "" if v is None else str(v) for k, v in (params or {}).items()}
+            return re.sub(r"\{([^{}]*)\}", lambda m: given.get(m[1], "…"), text)
         return value
     if isinstance(value, bool):
         return t("web_forms.yes") if value else t("web_forms.no")
@@ -160,9 +163,37 @@ def _data_label(name: object) -> str:
     return t(key) if key in catalogue() else str(name)
 
 
+def _roles(names: str) -> str:
+    return "/".join(t("web.role.admin") if r == sec.ADMIN else t(f"role.{r}")
+                    if f"role.{r}" in catalogue() else r for r in names.split(",") if r)
+
+
+def _value(name: str, value: object, data: dict[str, object]) -> str:
+    """A recorded value in words: a refusal's reason (a message key with its recorded
+    parameters, or ``role:…`` / ``stage:…`` / ``officers:…``), a word of the few keys whose
+    values are codes (``web_forms.value.<key>.<value>``), else as ``_said`` gives it."""
+    if name == "reason" and isinstance(value, str):
+        kind, _, rest = value.partition(":")
+        params = data.get("reason_params")
+        if kind == "role" and rest:
+            return t("web_forms.value.reason.role", roles=_roles(rest))
+        if kind == "stage" and rest:
+            return t("web_forms.value.reason.stage", stage=ws.stage_label(rest))
+        if kind == "officers" and rest:
+            return t("web_forms.value.reason.officers_production") if rest == "production" \
+                else t("web_forms.value.reason.officers", roles=_roles(rest))
+        if value in catalogue():
+            return _said(value, params if isinstance(params, dict) else None)
+    if isinstance(value, str) and f"web_forms.value.{name}.{value}" in catalogue():
+        return t(f"web_forms.value.{name}.{value}")
+    return _said(value)
+
+
 def details(data: dict[str, object]) -> list[tuple[str, str]]:
-    """An event's recorded data as (label, value) lines in the reader's language."""
-    return [(_data_label(k), _said(v)) for k, v in data.items()]
+    """An event's recorded data as (label, value) lines in the reader's language (a
+    refusal's ``reason_params`` go into its reason)."""
+    return [(_data_label(k), _value(str(k), v, data)) for k, v in data.items()
+            if k != "reason_params"]
 
 
 def audit_kinds(ctx: ProjectContext) -> list[str]:

@@ -203,7 +203,7 @@ async def _cosigner(request: Request, ctx: ProjectContext, account: sec.Account,
         from dangan.web.deps import record_refusal
 
         await run_in_threadpool(record_refusal, ctx, account, request.url.path, exc.key,
-                                now(request))
+                                now(request), exc.params)
         raise
 
 
@@ -253,7 +253,7 @@ async def _other_side(request: Request, ctx: ProjectContext, account: sec.Accoun
         from dangan.web.deps import record_refusal
 
         await run_in_threadpool(record_refusal, ctx, account, request.url.path,
-                                "desk.cosign.missing", now(request))
+                                "desk.cosign.missing", now(request), {"no": no})
         raise sec.AccessDenied("desk.cosign.missing", no=no)
     return staff
 
