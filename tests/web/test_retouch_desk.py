@@ -205,3 +205,28 @@ def test_a_run_with_a_page_that_failed_ends_failed_naming_it(
         rows = session.scalars(select(StoredFile).where(
             StoredFile.area == Area.RETOUCHED.key)).all()
         assert len(rows) == 3  # the other pages are done and recorded
+
+
+def test_a_file_over_the_limit_is_said_too_large_not_not_an_image(
+        app_client: TestClient, line: Line, at_retouch: tuple[str, list[Pages]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trial's 200 MB upload read "上传的文件不是可用的图像（209715201 bytes）"."""
+    from dangan.services.retouch import fix
+
+    code, volumes = at_retouch
+    good = page_jpeg(1)
+    monkeypatch.setattr(fix, "MAX_BYTES", len(good) - 1)
+    monkeypatch.setattr(retouch_desk, "MAX_UPLOAD", len(good) - 1)
+    csrf = login(app_client, "retoucher")
+    refused = app_client.post(f"/retouch/{code}/volume/{volumes[0].volume_id}/replace",
+                              data={"csrf_token": csrf, "page_no": "1"},
+                              files={"file": ("x.jpg", good, "image/jpeg")},
+                              headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and refused.json()["key"] == "retouch_fix.too_large"
+    assert "过大" in refused.json()["message"] and "bytes" not in refused.json()["message"]
+    empty = app_client.post(f"/retouch/{code}/volume/{volumes[0].volume_id}/replace",
+                            data={"csrf_token": csrf, "page_no": "1"},
+                            files={"file": ("x.jpg", b"", "image/jpeg")},
+                            headers={"Accept": "application/json"})
+    assert empty.json()["key"] == "retouch_fix.bad_file"
+    assert "文件为空" in empty.json()["message"]

@@ -121,6 +121,11 @@ MESSAGES.update({
     "retouch_fix.no_page": ("案卷 {volume} 没有第 {page} 页。", "Volume {volume} has no page {page}."),
     "retouch_fix.bad_file": ("上传的文件不是可用的图像（{detail}）。",
                              "The uploaded file is not a usable image ({detail})."),
+    "retouch_fix.too_large": ("上传的文件过大：上限为 {limit}，未保存。",
+                              "The uploaded file is too large: the limit is {limit}; nothing saved."),
+    "retouch_fix.too_many_pixels": ("上传的图像过大：{width}×{height} 像素，上限为 {limit} 百万像素，未保存。",
+                                    "The uploaded image is too large: {width}×{height} pixels, "
+                                    "the limit is {limit} megapixels; nothing saved."),
     "retouch_fix.unchanged": ("上传的文件与案卷 {volume} 第 {page} 页现有的修图结果完全相同（SHA-256 一致），不是修改后的版本；若此页无需修改，请用“接受此页”并写明原因。",
                               "The file is byte for byte the current retouched page {page} of volume {volume} (same SHA-256), not a fixed version; if the page needs no change, accept it as it is with a reason."),
     "retouch_fix.write_mismatch": ("写入后校验不符：{path}", "Checksum differs after writing: {path}"),

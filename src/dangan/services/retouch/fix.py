@@ -77,12 +77,15 @@ def _page(session: Session, project_id: int, archive_code: str,
 
 def _check_image(data: bytes) -> str:
     """The file's format suffix, after a full decode check (refuses broken and huge files)."""
-    if not data or len(data) > MAX_BYTES:
-        raise InputError("retouch_fix.bad_file", detail=f"{len(data)} bytes")
+    if not data:
+        raise InputError("retouch_fix.bad_file", detail=t("retouch.unreadable.empty_file"))
+    if len(data) > MAX_BYTES:
+        raise InputError("retouch_fix.too_large", limit=f"{MAX_BYTES // (1024 * 1024)} MB")
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.size[0] * img.size[1] > MAX_PIXELS:
-                raise InputError("retouch_fix.bad_file", detail=f"{img.size[0]}x{img.size[1]}")
+                raise InputError("retouch_fix.too_many_pixels", width=img.size[0],
+                                 height=img.size[1], limit=MAX_PIXELS // 1_000_000)
             fmt = img.format or ""
             img.load()
     except InputError:

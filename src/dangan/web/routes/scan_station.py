@@ -339,7 +339,9 @@ async def insert_page(request: Request, ctx: Ctx, account: ScanAccount,
     vdir = _volume_dir(request, ctx, top, sub)
     data = await file.read(MAX_UPLOAD + 1)
     suffix = Path(file.filename or "page.jpg").suffix.lower()
-    if suffix not in (".jpg", ".jpeg", ".tif", ".tiff", ".png") or len(data) > MAX_UPLOAD:
+    if len(data) > MAX_UPLOAD:
+        raise InputError("retouch_fix.too_large", limit=f"{MAX_UPLOAD // (1024 * 1024)} MB")
+    if suffix not in (".jpg", ".jpeg", ".tif", ".tiff", ".png"):
         raise InputError("retouch_fix.bad_file", detail=suffix or "?")
     with tempfile.TemporaryDirectory(prefix="dangan-insert-") as tmp:
         source = Path(tmp) / f"inserted{suffix}"
