@@ -124,6 +124,53 @@ def test_removing_the_same_page_twice_reports_the_pages_really_left(
     assert t("web_images.scan.renumbered", volume=vol.folder, pages=2) not in page
 
 
+def test_the_page_that_slid_into_a_removed_pages_name_can_be_removed_too(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth]) -> None:
+    """A trial removed 0004 (a duplicate) and the corrupt 0005 became 0004: its own fresh
+    remove button then always answered "此页已删除（另一窗口已做过）" (the repeat check
+    matched the file name only). The button now carries the page as shown."""
+    from dangan.intake.renumber import page_identity
+
+    client, _ctx, root, truth = station
+    vol = truth.volumes[0]
+    folder = root / vol.folder
+    csrf = login(client, "scanner")
+    shown = page_identity(str(folder), "0002.jpg")
+    slid = (folder / "0003.jpg").read_bytes()
+    form = {"csrf_token": csrf, "top": vol.folder, "name": "0002.jpg", "seen": shown}
+    assert client.post("/scan-station/remove", data=form).status_code == 303
+    assert client.post("/scan-station/remove", data=form).status_code == 303  # a double click
+    assert (folder / "0002.jpg").read_bytes() == slid  # removed once
+    assert t("web_images.scan.already_removed", volume=vol.folder, pages=3) \
+        in client.get("/scan-station").text
+    # the page now named 0002, as a fresh station shows it: removed
+    fresh = dict(form, seen=page_identity(str(folder), "0002.jpg"))
+    assert client.post("/scan-station/remove", data=fresh).status_code == 303
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".jpg") == \
+        ["0001.jpg", "0002.jpg"]
+    assert (folder / "0002.jpg").read_bytes() != slid
+    # a button from a page shown before those removals names a page no longer there as shown
+    stale = client.post("/scan-station/remove", headers={"Accept": "application/json"},
+                        data=dict(form, name="0001.jpg", seen="1:2"))
+    assert stale.status_code == 409 and stale.json()["key"] == "intake.renumber.page_changed"
+    assert len([p for p in folder.iterdir() if p.suffix == ".jpg"]) == 2  # nothing removed
+
+
+def test_the_station_shows_each_remove_button_with_the_page_it_shows(
+        station: tuple[TestClient, ProjectContext, Path, SetTruth]) -> None:
+    from dangan.intake.renumber import page_identity
+
+    client, _ctx, root, truth = station
+    bad = truth.volumes[1]
+    (root / bad.folder / "0002.jpg").write_bytes(b"\xff\xd8broken")  # a finding, a button
+    login(client, "scanner")
+    client.get("/scan-station")
+    page = client.get("/scan-station/findings").text  # the findings, once read
+    seen = page_identity(str(root / bad.folder), "0002.jpg")
+    assert f'name="name" value="0002.jpg"><input type="hidden" name="seen" value="{seen}">' \
+        in page
+
+
 def test_inserting_the_same_page_twice_reports_the_pages_really_left(
         station: tuple[TestClient, ProjectContext, Path, SetTruth]) -> None:
     client, _ctx, root, truth = station

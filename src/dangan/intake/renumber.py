@@ -70,6 +70,16 @@ def folder_fingerprint(volume_dir: str) -> str:
     return sha256_bytes(json.dumps(rows, ensure_ascii=False).encode())
 
 
+def page_identity(volume_dir: str, name: str) -> str:
+    """One page file as a person saw it: its size and modification time (a rename keeps
+    them, so the page that slid into a removed page's name has another); "" when absent."""
+    try:
+        st = os.stat(os.path.join(volume_dir, name), follow_symlinks=False)
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 def request_key(request: dict[str, Any], insert_sha: Sequence[str]) -> str:
     """What was asked, independent of the folder's state (``before`` is the caller's listing)."""
     asked = {k: v for k, v in request.items() if k != "before"}
@@ -171,6 +181,10 @@ def _apply(volume_dir: str, plan: RenumberPlan, new_files: Sequence[str], reques
     recovered, _old_key = _recover(volume_dir)
     if already_applied(volume_dir, key):
         return Outcome("already_applied", recovered)
+    for name, seen in sorted((request.get("seen") or {}).items()):
+        if page_identity(volume_dir, name) != seen:  # the person looked at another page
+            raise ConflictError("intake.renumber.page_changed",
+                                volume=os.path.basename(volume_dir), page=name)
     if plan.empty:
         return Outcome("nothing", recovered)
     if planned_on is not None and planned_on != folder_fingerprint(volume_dir):

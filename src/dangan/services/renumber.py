@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,15 +52,20 @@ def _page_arg(value: str) -> int:
 def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str | None = None,
                     insert_after: str | None = None, files: Sequence[Path] = (),
                     remove: Sequence[str] = (), close_gaps: bool = False, force: bool = False,
-                    ctx: ProjectContext | None = None,
-                    actor: Actor | None = None) -> RenumberResult:
+                    ctx: ProjectContext | None = None, actor: Actor | None = None,
+                    seen: Mapping[str, str] | None = None) -> RenumberResult:
     """Insert missed pages, remove extra scans, close gaps — journalled, crash-safe.
 
     Changing an ingested volume (``force``) is recorded in the project and signed by
     ``actor``, a registered worker; without one (or without the project) it is refused
     before anything moves. Any other change by ``actor`` in a project needs their scan claim
     of the volume's work batch (``workflow.not_claimed`` / ``workflow.claimed_by_other``), as
-    on the scan station; it is checked before an interrupted change is finished too."""
+    on the scan station; it is checked before an interrupted change is finished too.
+
+    ``seen``: page name → ``intake.renumber.page_identity`` of the file as the person saw it
+    (the scan station's remove button): part of the request, so a repeat of the same click is
+    recognised as done while a click on the page that slid into that name is a new request;
+    a page that is no longer the one seen is refused (``intake.renumber.page_changed``)."""
     vdir = volume_dir.resolve()
     if not vdir.is_dir():
         raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
@@ -115,6 +120,8 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
     request = {"insert_before": insert_before, "insert_after": insert_after,
                "remove": sorted(to_remove), "close_gaps": close_gaps,
                "files": [f.name for f in files], "before": sorted(names)}
+    if seen:
+        request["seen"] = dict(seen)
     outcome = rn.apply_plan(str(vdir), plan, [str(f) for f in files], request)
     result = RenumberResult(outcome.state, len(plan.moves), len(plan.inserts), len(plan.removes),
                             len(plan.final), outcome.recovered or recovered)

@@ -175,6 +175,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Another {command} is running on this project (host {host}, process {pid}, since {since}); run again when it has finished"),
     "intake.renumber.busy": ("另一个进程（重排、本地副本清理或 dangan watch）正在处理 {path}，请等它结束后再运行",
                              "Another process (a renumbering, a local-copy cleanup or dangan watch) is working on {path}; run again when it has finished"),
+    "intake.renumber.page_changed": ("{volume}：{page} 已不是你看到的那一页（另一窗口删除或插入了页），未删除；请刷新页面，看清后再删除",
+                                     "{volume}: {page} is no longer the page you saw (another window removed or "
+                                     "inserted pages); nothing removed — reload the page and look again"),
     "intake.renumber.changed": ("{path} 在规划重排期间被改动，未做任何修改；请再次运行",
                                 "{path} changed while the renumbering was planned; nothing was changed, run it again"),
     "intake.watch.bad_marker": ("完成标记 {marker} 不是单纯的文件名（不能为空，不能含 / 或 \\）",

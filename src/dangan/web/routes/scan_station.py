@@ -36,6 +36,7 @@ from dangan.intake.check import (
     page_defects,
 )
 from dangan.intake.content import PageInfo
+from dangan.intake.renumber import page_identity
 from dangan.intake.walk import Walker
 from dangan.services import claims, intake, renumber, scan_lookup
 from dangan.services.engine import Actor
@@ -183,9 +184,10 @@ def _offending(report: CheckReport) -> list[dict[str, Any]]:
             # the file a finding is about: a page file of this folder, named by its path
             file = d.path[len(own):] if d.path.startswith(own) else None
             file = file if file and "/" not in file and file in files else None
+            name = file if d.page is not None else None
             defects.append({"message": d.message, "code": d.code, "error": d.is_error,
-                            "page": d.page, "file": file,
-                            "name": file if d.page is not None else None})
+                            "page": d.page, "file": file, "name": name,
+                            "seen": page_identity(folder.path, name) if name else ""})
         top = folder.rel.split("/", 1)[0] if folder.rel not in ("", ".") else folder.name
         out.append({"label": folder.label, "rel": folder.rel, "top": top,
                     "sub": folder.rel.split("/", 1)[1] if "/" in folder.rel else "",
@@ -307,13 +309,18 @@ def _volume_dir(request: Request, ctx: ProjectContext, top: str, sub: str) -> Pa
 async def remove_page(request: Request, ctx: Ctx, account: ScanAccount,
                       top: Annotated[str, Form(max_length=300)],
                       name: Annotated[str, Form(max_length=300)],
-                      sub: Annotated[str, Form(max_length=600)] = "") -> Response:
-    """Remove a rescan or an extra page and close the gap (journalled, crash-safe)."""
+                      sub: Annotated[str, Form(max_length=600)] = "",
+                      seen: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Remove a rescan or an extra page and close the gap (journalled, crash-safe). ``seen``:
+    the page file as the station showed it (``page_identity``): the same click again is
+    done already; a page that is no longer the one shown (another window removed or
+    inserted pages) is refused."""
     vdir = _volume_dir(request, ctx, top, sub)
     page = _child(vdir, name).name
     # the service checks the actor's scan claim of the volume's batch before anything moves
     done = await act(request, account, lambda actor: renumber.renumber_volume(
-        vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor))
+        vdir, rules=ctx.rules, remove=[page], close_gaps=True, ctx=ctx, actor=actor,
+        seen={page: seen} if seen else None))
     response = RedirectResponse("/scan-station", status_code=303)
     if done.state == "already_applied":  # the same removal from another tab: count the folder
         set_flash(response, t("web_images.scan.already_removed", volume=vdir.name,
