@@ -123,3 +123,32 @@ def test_a_qc_pass_is_refused_while_a_package_is_older_than_the_retouch(
     with ctx.transaction() as session:
         assert session.scalar(select(Volume.stage).where(
             Volume.archive_code == codes[0])) == wf.QC
+
+
+def test_a_packaging_rework_needs_the_volume_packaged_again(packaged_at_qc: Any) -> None:
+    """A 挂接错误 goes back to the packager: signed done only once the volume's delivery
+    files were built again after it (``rework.no_new_output.upload``) — asking for the same
+    package while its files are in place builds and records nothing."""
+    ctx, ids = packaged_at_qc
+    packager = _packager(ctx)
+    with ctx.transaction() as session:
+        defect = Defect(project_id=ctx.project_id, volume_id=ids[0], code="link",
+                        severity="error", source="qc", stage=wf.UPLOAD, message="挂接错误",
+                        status="open", data={}, responsible_id=packager.worker_id)
+        session.add(defect)
+        session.flush()
+        rework_id = rework.open_rework_in_session(session, ctx.project_id, defect, "周检").id
+    with pytest.raises(StateError) as err:
+        rework.complete_rework(ctx, packager, rework_id, "已重新挂接")
+    assert err.value.key == "rework.no_new_output.upload" and CODE in str(err.value)
+    packaging.package(ctx, packager, "pdf", CODE)  # the same package, its files in place
+    with pytest.raises(StateError) as same:
+        rework.complete_rework(ctx, packager, rework_id, "已重新挂接")
+    assert same.value.key == "rework.no_new_output.upload"
+    with ctx.transaction() as session:
+        delivered = session.scalars(select(StoredFile.path).where(
+            StoredFile.volume_id == ids[0], StoredFile.area == "uploaded")).all()
+    for path in delivered:  # the wrong files taken away, the volume packaged again
+        ctx.storage.fs.rm(ctx.storage.path(path))
+    packaging.package(ctx, packager, "pdf", CODE)
+    assert rework.complete_rework(ctx, packager, rework_id, "已重新挂接").status == "done"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dangan.db.models import Defect, Item, StageEvent
+from dangan.db.models import Defect, Item, Rework, StageEvent
 from dangan.domain import workflow as wf
 from dangan.services import indexing
 from dangan.services.engine import resolve_actor
@@ -100,3 +100,36 @@ def test_catalogue_rework_keeps_the_defect_marked_on_an_item(app_client: TestCli
         assert defect.data["item_seq"] == 2 and defect.data["item_title"] == "判决书"
     assert _counts(line)[0] == defects
 
+
+
+def test_an_index_rework_is_not_done_without_a_catalogue_change(app_client: TestClient,
+                                                                 line: Line) -> None:
+    """The trial: after 目录与图像不对应 the indexer pressed "done" with nothing changed — refused
+    (``rework.no_new_output.index``); the catalogue corrected at the desk, it is done."""
+    add_image_accounts(line.ctx)
+    code = line.batches[0]
+    vid = to_stage(line, code, wf.QC)[0].volume_id
+    csrf = login(app_client, "qc")
+    assert app_client.post(f"/qc/{code}/claim", data={"csrf_token": csrf}).status_code == 303
+    assert app_client.post(f"/qc/{code}/sample",
+                           data={"csrf_token": csrf, "seed": "5"}).status_code == 303
+    assert app_client.post(f"/qc/{code}/volume/{vid}/defect", data={
+        "csrf_token": csrf, "defect": "catalogue", "page_no": "2", "cause": "worker",
+        "message": "题名与图像不符"}).status_code == 303
+    assert app_client.post(f"/qc/{code}/decide", data={"csrf_token": csrf}).status_code == 303
+    with line.ctx.transaction() as session:
+        rework_id = session.scalar(select(Rework.id).where(Rework.stage == wf.INDEX))
+    assert rework_id is not None
+    csrf = login(app_client, "indexer")
+    refused = app_client.post(f"/rework/{rework_id}/done", data={"csrf_token": csrf},
+                              headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and refused.json()["key"] == "rework.no_new_output.index"
+    with line.ctx.transaction() as session:
+        assert session.get(Rework, rework_id).status == "open"  # type: ignore[union-attr]
+    saved = app_client.post(f"/index/{vid}/save", data=_form(
+        csrf, [("1", "起诉状及判决书", "1", "3")], ""))
+    assert saved.status_code == 303, saved.text
+    assert app_client.post(f"/rework/{rework_id}/done",
+                           data={"csrf_token": csrf}).status_code == 303
+    with line.ctx.transaction() as session:
+        assert session.get(Rework, rework_id).status == "done"  # type: ignore[union-attr]

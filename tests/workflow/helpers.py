@@ -151,6 +151,22 @@ def give_catalogue(ctx: ProjectContext, batch_code: str, person: str,
     indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path])
 
 
+def recatalogue(ctx: ProjectContext, batch_code: str, code: str, person: str,
+                title: str) -> None:
+    """The indexer's correction of one volume's catalogue: the one-item catalogue
+    ``give_catalogue`` records, its item titled ``title``, imported again with ``--replace``
+    (the same title: the same catalogue, imported again unchanged)."""
+    pages = dict(volume_pages(ctx, batch_code)).get(code) or 40
+    folder = Path(tempfile.mkdtemp(prefix="catalogue-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / f"{code}.xlsx"
+    with path.open("wb") as out:
+        write_catalogue_workbook(out, indexing.schema_of(ctx), [VolumeCatalogue(
+            code, {"title": f"案卷 {code}"},
+            [{"seq": 1, "title": title, "page_start": 1, "page_end": pages}])])
+    indexing.import_catalogue(ctx, resolve_actor(ctx, person), [path], replace=True)
+
+
 def do_stage(ctx: ProjectContext, batch_code: str, stage: str, person: str,
              catalogue: Path | None = None) -> None:
     """Claim and sign ``stage`` of the batch as ``person``; at 标引 the volumes' catalogue is

@@ -208,39 +208,59 @@ def _require_paper_out(session: Session, rework: Rework) -> None:
                          current=t(f"stage.{volume.stage}"))
 
 
-# What shows a stage's output of a volume was made again: the events recording it (an ingest,
-# a renumbering, a retouch run or a hand-fixed page) and the stored files of its area.
-_REDONE = {wf.SCAN: ((wf.EVENT_SCAN_RECORD, "renumber"), Area.SCANNED.key),
-           wf.RETOUCH: ((wf.EVENT_RETOUCH_RECORD,), Area.RETOUCHED.key)}
+# What shows a stage's work on a volume was done again: the events recording new output of
+# it and, where the stage leaves stored files, their area — a volume with none there signed
+# the stage as a recorded waiver and has nothing to renew. Sorting and scanning are redone
+# only in the stored masters (已扫描): a new ingest of the volume. A renumbering (``renumber``
+# event) changes the scan station's folder, never the stored pages, and counts for nothing.
+# Indexing is redone by a catalogue change (an import or a 著录台 save, never waived);
+# packaging by building the delivery files again (the same request twice records nothing).
+_REDONE: dict[str, tuple[tuple[str, ...], str | None]] = {
+    wf.SORT: ((wf.EVENT_SCAN_RECORD,), Area.SCANNED.key),
+    wf.SCAN: ((wf.EVENT_SCAN_RECORD,), Area.SCANNED.key),
+    wf.RETOUCH: ((wf.EVENT_RETOUCH_RECORD,), Area.RETOUCHED.key),
+    wf.INDEX: ((wf.EVENT_CATALOGUE,), None),
+    wf.UPLOAD: ((wf.EVENT_PACKAGE,), Area.UPLOADED.key),
+}
+
+
+def _counts_as_new(data: dict[str, Any] | None) -> bool:
+    """An event's output is new work: not a page looked at and accepted as it was, not a
+    catalogue imported again exactly as recorded (``changed`` false)."""
+    data = data or {}
+    return "accepted_page" not in data and data.get("changed", True) is not False
 
 
 def _require_new_output(session: Session, rework: Rework, defect: Defect | None) -> None:
-    """A rework of a volume's scan or retouch is signed off only once that stage's output of
-    the volume was recorded anew after the rework was opened: a page rescanned and ingested or
-    renumbered in, a retouch run or a hand-fixed page. Signed off with nothing changed the
-    delivered files would stay as they were (a page accepted as it is is no new output). A
-    volume with no stored output of that stage (signed as a recorded waiver) has none to
-    renew."""
+    """A rework of a volume's sorting, scan, retouch, index or packaging is signed off only
+    once that stage's work on the volume was recorded anew after the rework was opened
+    (``_REDONE``): its pages ingested again, a retouch run or a hand-fixed page, a changed
+    catalogue, a new package. Signed off with nothing changed, the delivered files and the
+    pay would say work was done that was not (``rework.no_new_output.<stage>``). Stages with
+    no record of their work (borrowing, rebinding, returning: done on the paper, checked by
+    the re-inspection) are not held here."""
     redone = _REDONE.get(rework.stage)
     if redone is None or rework.volume_id is None or defect is None:
         return
     kinds, area = redone
     stored = select(StoredFile.id).where(StoredFile.volume_id == rework.volume_id,
                                          StoredFile.area == area)
-    if session.scalar(stored.limit(1)) is None:
+    if area is not None and session.scalar(stored.limit(1)) is None:
         return  # the stage was signed without output of the volume (a recorded waiver)
-    events = session.execute(select(StageEvent.kind, StageEvent.data).where(
+    events = session.scalars(select(StageEvent.data).where(
         StageEvent.volume_id == rework.volume_id, StageEvent.kind.in_(kinds),
         StageEvent.at > rework.created_at)).all()
-    if any("accepted_page" not in (data or {}) for _kind, data in events):
+    if any(_counts_as_new(data) for data in events):
         return
-    if session.scalar(stored.where(StoredFile.recorded_at > rework.created_at)
-                      .limit(1)) is not None:
+    if area is not None and session.scalar(
+            stored.where(StoredFile.recorded_at > rework.created_at).limit(1)) is not None:
         return
     volume = session.get(Volume, rework.volume_id)
     raise StateError(f"rework.no_new_output.{rework.stage}", id=rework.id,
                      code=volume.archive_code if volume else "",
+                     folder=(volume.folder_name or volume.archive_code) if volume else "",
                      page=defect.page_no if defect.page_no is not None else "-",
+                     defect=defect_text(defect) or defect.code,
                      at=rework.created_at.strftime("%Y-%m-%d %H:%M"))
 
 

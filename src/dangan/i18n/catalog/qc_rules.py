@@ -42,11 +42,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "Why it is withdrawn (required, kept in the history)"),
     "rework.status.waived": ("问题已撤销", "defect withdrawn"),
     "rework.no_new_output.scan": (
-        "返工 #{id} 不能签字：{code}（第 {page} 页）自返工开出（{at}）以来没有新的扫描记录 —— "
-        "补扫的页用 dangan renumber 插入或重新入库后再签字",
-        "Rework #{id} cannot be signed off: nothing of {code} (page {page}) was scanned anew "
-        "since the rework was opened ({at}) — insert the rescanned page with dangan renumber "
-        "or ingest it, then sign off"),
+        "返工 #{id} 不能签字：{code}（{defect}，第 {page} 页）入库在 已扫描/{folder} 的页自返工开出"
+        "（{at}）以来没有变化 —— 没有该卷重新入库的记录。dangan renumber 只改扫描工作站上的文件夹，"
+        "不改已入库的页；补扫的页须重新入库到 已扫描 后才能签字（已入库的卷再次入库本系统尚不支持，"
+        "请报项目经理）",
+        "Rework #{id} cannot be signed off: the pages of {code} ({defect}, page {page}) stored "
+        "in 已扫描/{folder} have not changed since the rework was opened ({at}) — the volume "
+        "was not ingested again. dangan renumber changes the scan station's folder, not the "
+        "stored pages; the rescanned pages must be ingested into 已扫描 before sign-off "
+        "(ingesting a volume already ingested is not supported yet: report it to the project "
+        "manager)"),
+    "rework.no_new_output.sort": (
+        "返工 #{id} 不能签字：{code}（{defect}，第 {page} 页）入库在 已扫描/{folder} 的页自返工开出"
+        "（{at}）以来没有变化 —— 原件重新整理编页后，改动的页须重新扫描并入库，入库的页与原件一致后"
+        "才能签字（已入库的卷再次入库本系统尚不支持，请报项目经理）",
+        "Rework #{id} cannot be signed off: the pages of {code} ({defect}, page {page}) stored "
+        "in 已扫描/{folder} have not changed since the rework was opened ({at}) — once the "
+        "paper is sorted and numbered again, the changed pages must be scanned and ingested "
+        "so the stored pages match the paper, then sign off (ingesting a volume already "
+        "ingested is not supported yet: report it to the project manager)"),
+    "rework.no_new_output.index": (
+        "返工 #{id} 不能签字：{code}（{defect}）的卷内目录和卷宗信息自返工开出（{at}）以来没有改动 "
+        "—— 在著录台改正后保存，或用 dangan index import 文件 --replace -w 标引员 导入改正后的目录"
+        "（返工未关闭时无需更正原因），再签字；与已登记内容相同的导入不算改动",
+        "Rework #{id} cannot be signed off: the catalogue and volume record of {code} "
+        "({defect}) have not changed since the rework was opened ({at}) — correct them at "
+        "the cataloguing desk and save, or import the corrected catalogue with dangan index "
+        "import FILE --replace -w INDEXER (no correction reason needed while the rework is "
+        "open), then sign off; an import identical to what is recorded changes nothing"),
+    "rework.no_new_output.upload": (
+        "返工 #{id} 不能签字：{code}（{defect}）的交付文件自返工开出（{at}）以来没有重新打包 —— "
+        "改正后用上传台或 dangan package --volume {code} -w 打包人 重新打包该卷（返工未关闭时无需"
+        "更正原因），再签字；内容与上次相同的打包不会重做",
+        "Rework #{id} cannot be signed off: the delivery files of {code} ({defect}) were not "
+        "built again since the rework was opened ({at}) — once corrected, package the volume "
+        "again at the upload desk or with dangan package --volume {code} -w PACKAGER (no "
+        "correction reason needed while the rework is open), then sign off; a package of "
+        "exactly the same content is not built again"),
     "rework.no_new_output.retouch": (
         "返工 #{id} 不能签字：{code}（第 {page} 页）自返工开出（{at}）以来没有新的修图记录 —— "
         "重新修图或在修图台替换该页后再签字",

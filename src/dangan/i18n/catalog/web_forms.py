@@ -35,6 +35,7 @@ MESSAGES = {
     "web_forms.data.capacity": ("每批容量", "batch capacity"),
     "web_forms.data.catalogue": ("目录摘要", "catalogue digest"),
     "web_forms.data.catalogue_event": ("所据目录导入记录", "catalogue import seen"),
+    "web_forms.data.changed": ("目录有改动", "catalogue changed"),
     "web_forms.data.claim_id": ("领取号", "claim no."),
     "web_forms.data.left_work": ("留下的未签字工作（案卷）", "unsigned work left (volumes)"),
     "web_forms.data.left_work_reason": ("留下工作交回的原因", "reason for leaving the work"),

@@ -232,10 +232,10 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
         ids = [volumes[c.archive_code].id for c in catalogues if c.entries]
         existing = set(session.scalars(select(Item.volume_id).where(Item.volume_id.in_(ids)).distinct()))
         changed, same = _changed_volumes(session, ctx, volumes, catalogues)
+        same_ids = {v.id for v in same}  # recorded already, exactly as this import has it
         at_index = [c.archive_code for c in catalogues
                     if volumes[c.archive_code].stage == wf.INDEX]
         if not replace:  # the same catalogue again changes nothing and is no conflict
-            same_ids = {v.id for v in same}
             if existing - same_ids:
                 codes = sorted(v.archive_code for v in volumes.values()
                                if v.id in existing - same_ids)
@@ -274,7 +274,8 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
                          stage=wf.INDEX, worker_id=actor.worker_id, volume_id=vol.id,
                          work_batch_id=vol.work_batch_id, remarks=correction.strip(),
                          data={"files": files, "items": len(cat.entries),
-                               "replaced": vol.id in existing, "correction": reopened})
+                               "replaced": vol.id in existing, "correction": reopened,
+                               "changed": vol.id not in same_ids})
         session.flush()  # the database refuses here, before any copy is written
         for path in paths if catalogues else ():
             copies.append(_keep_copy(ctx, session, path, "catalogue", data.rows))
