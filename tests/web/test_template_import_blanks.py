@@ -43,7 +43,8 @@ def _indexed(line: Line, codes: list[str]) -> Path:
     path = Path(tempfile.mkdtemp(prefix="indexed-")) / "indexed.xlsx"
     with path.open("wb") as out:
         write_catalogue_workbook(out, indexing.schema_of(line.ctx), [VolumeCatalogue(
-            c, _record(i), [{"seq": 1, "title": f"起诉状{i}", "page_start": 1, "page_end": 3}])
+            c, _record(i), [{"seq": 1, "title": f"起诉状{i}", "doc_no": f"（1997）民初字第{i}号",
+                             "author": "张三", "page_start": 1, "page_end": 3}])
             for i, c in enumerate(codes, 1)])
     return path
 
@@ -176,3 +177,22 @@ def test_empty_catalogue_rows_of_a_template_delete_no_item(
     after = _stored(line)
     assert after[codes[0]] == before[codes[0]] and after[codes[2]] == before[codes[2]]
     assert _corrections(line) == []
+
+
+def test_a_blank_cell_of_the_same_item_keeps_its_recorded_value(
+        line: Line, trial: tuple[list[str], Path], tmp_path: Path) -> None:
+    """Volume 1's 题名 corrected in a 卷内目录 row typed without 文号 and 责任者: the row is the
+    recorded item 1 (same 顺序号, same first page), so those stay as recorded."""
+    codes, home = trial
+    path = _fill(_template(home, tmp_path / "cat.xlsx"), {},
+                 [[codes[0], 1, None, None, "民事起诉状", None, 1, 3, None]])
+    result = _import(home, path, "--replace", "--correction", "题名录错，据原件更正")
+    assert result.exit_code == 0, result.output
+    out = "".join(result.output.split())
+    assert "1卷中的空白单元格保留了已录入的值" in out and codes[0] in out, result.output
+    with line.ctx.transaction() as s:
+        items = [(i.seq, i.title, i.doc_no, i.author, i.page_start, i.page_end) for i in s.scalars(
+            select(Item).join(Volume, Volume.id == Item.volume_id)
+            .where(Volume.archive_code == codes[0]))]
+    assert items == [(1, "民事起诉状", "（1997）民初字第1号", "张三", 1, 3)]
+    assert [r for _v, r in _corrections(line)] == ["题名录错，据原件更正"]

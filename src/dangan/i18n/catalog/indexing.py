@@ -181,10 +181,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} volume(s) not filled in (only the archive code and the title and page count the "
         "template gives, no catalogue rows); not imported: {codes}"),
     "index.blank_kept": (
-        "{count} 卷的卷宗信息中空白单元格保留了已录入的值（文件中的空白不清除已录入内容，"
-        "如需清空某项请在著录台修改）：{codes}",
-        "{count} volume(s): blank cells of the volume record kept the recorded values (a blank "
-        "cell in a file never clears a recorded field; clear one at the indexing desk): {codes}"),
+        "{count} 卷中的空白单元格保留了已录入的值（卷宗信息，及顺序号、起始页号相同的卷内目录条目；"
+        "文件中的空白不清除已录入内容，如需清空某项请在著录台修改）：{codes}",
+        "{count} volume(s): blank cells kept the recorded values (of the volume record, and of "
+        "catalogue rows with the same item number and first page; a blank cell in a file never "
+        "clears a recorded field: clear one at the indexing desk): {codes}"),
     "index.empty_entry_rows": (
         "{source} 有 {count} 行只有档号（或顺序号），未填写，不作为卷内目录导入：第 {rows} 行",
         "{source}: {count} row(s) hold only the archive code (or item number) and were not "

@@ -188,6 +188,10 @@ def validate_input(session: Session, ctx: ProjectContext, data: CatalogueInput,
         stored: dict[int, dict[str, Any]] = {vid: dict(fields or {}) for vid, fields in session.execute(
             select(VolumeRecord.volume_id, VolumeRecord.fields).where(VolumeRecord.volume_id.in_(ids)))}
         kept = blanks.keep_recorded(data, volumes, stored)
+        with_items = [c for c in data.entries if c in volumes]
+        _vols, items, _recs = load_catalogues(session, ctx.project_id, with_items) \
+            if with_items else ({}, {}, {})
+        kept = list(dict.fromkeys([*kept, *blanks.keep_recorded_items(data, volumes, items)]))
     if result is not None:
         result.skipped, result.kept_blank = skipped, kept
     codes = data.codes

@@ -11,8 +11,12 @@ and imports the file; the rows left as the template wrote them are no catalogue 
   is read, ``io.catalogue``: a volume whose rows are all empty keeps its recorded items.)
 - Over a recorded volume record, a blank cell (or a column the file does not have) keeps
   the recorded value, as ``volumes import --update`` keeps a column the list lacks: a file
-  never empties a recorded field. The 著录台 shows the whole record and saves what the form
-  holds, so a field cleared there is cleared (``blank_keeps=False``).
+  never empties a recorded field. So does a blank cell of a 卷内目录 row that is the same
+  item as a recorded one (same 顺序号, same first page): its recorded 文号, 责任者, 题名… stay.
+  A volume's 卷内目录 given in a file still replaces its recorded items as a whole (the pages
+  must be covered one-to-one); only the blank cells of the same items are kept. The 著录台
+  shows the whole record and grid and saves what the form holds, so a field cleared there
+  is cleared (``blank_keeps=False``).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dangan.db.models import Volume
-from dangan.domain.catalogue import RawEntry
+from dangan.domain.catalogue import RawEntry, half_width
 from dangan.io.catalogue import CatalogueInput
 
 DATE_PARTS = ("start_date", "end_date")
+PAGE_FIELDS = frozenset({"seq", "pages", "page_start", "page_end", "page_count"})
 
 
 def _template_values(vol: Volume, images: int | None) -> dict[str, str]:
@@ -75,5 +80,43 @@ def keep_recorded(data: CatalogueInput, volumes: Mapping[str, Volume],
             filled = True
         if filled:
             data.records[code] = RawEntry(values, raw.row)
+            kept.append(code)
+    return kept
+
+
+def _first_page(values: Mapping[str, str]) -> str:
+    text = half_width(str(values.get("page_start", "") or "")).strip()
+    if not text:
+        pages = half_width(str(values.get("pages", "") or "")).strip()
+        text = pages.replace("～", "-").replace("~", "-").replace("—", "-").partition("-")[0]
+    return text.strip()
+
+
+def keep_recorded_items(data: CatalogueInput, volumes: Mapping[str, Volume],
+                        entries: Mapping[int, list[dict[str, str]]]) -> list[str]:
+    """Fill each blank cell of a 卷内目录 row with the value of the recorded item it is (the
+    same 顺序号 — its place when none is typed — and the same first page). Returns the
+    archive codes whose rows had a blank cell over a recorded value."""
+    kept: list[str] = []
+    for code, rows in list(data.entries.items()):
+        vol = volumes.get(code)
+        stored = entries.get(vol.id) if vol is not None else None
+        if not stored:
+            continue
+        recorded = {(e.get("seq", ""), e.get("page_start", "")): e for e in stored}
+        new_rows: list[RawEntry] = []
+        filled = False
+        for index, raw in enumerate(rows, start=1):
+            values = dict(raw.values)
+            seq = half_width(str(values.get("seq", "") or "")).strip() or str(index)
+            old = recorded.get((seq, _first_page(values)))
+            for name, text in (old or {}).items():
+                if name in PAGE_FIELDS or not text or str(values.get(name, "") or "").strip():
+                    continue
+                values[name] = text
+                filled = True
+            new_rows.append(RawEntry(values, raw.row))
+        if filled:
+            data.entries[code] = new_rows
             kept.append(code)
     return kept
