@@ -132,7 +132,9 @@ def test_typed_values_refused_before_the_database(keying_on: ProjectContext, cas
         keying.save_keying(ctx, actor(ctx, "钱标"), volume_id,
                            {"title": "t", "item_count": "", "page_count": "", **record}, rows)
     assert refused.value.key == "keying.rejected" and refused.value.exit_code == 4
-    assert any("row" in d and shown in d for d in refused.value.details), refused.value.details
+    # located as the desk shows it: the volume record or the grid's entry N, no sheet row
+    assert any(("volume record" in d or "catalogue entry 1" in d) and shown in d
+               and "row" not in d for d in refused.value.details), refused.value.details
     with ctx.transaction() as s:
         assert s.scalar(select(func.count(CatalogueKeying.id))) == 0
 

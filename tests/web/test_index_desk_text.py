@@ -59,10 +59,10 @@ def test_control_character_refused_by_check_and_save(
     checked = app_client.post(f"/index/{vol.volume_id}/check", data=form)
     assert checked.status_code == 200
     assert 'data-code="sheets.cell_problem"' in checked.text
-    assert "第 3 行“备注”列" in checked.text and "U+0000" in checked.text, checked.text
+    assert "卷内目录第 2 条“备注”" in checked.text and "U+0000" in checked.text, checked.text
     page = app_client.post(f"/index/{vol.volume_id}/save", data=form)
     assert page.status_code == 422
-    assert "第 3 行“备注”列" in page.text and "U+0000" in page.text
+    assert "卷内目录第 2 条“备注”" in page.text and "U+0000" in page.text
     assert 'value="见' in page.text  # the typed rows kept
     refused = app_client.post(f"/index/{vol.volume_id}/save", data=form, headers=JSON)
     assert refused.status_code == 422, refused.text
@@ -72,7 +72,7 @@ def test_control_character_refused_by_check_and_save(
     form["r.title"] = "民事\x1b卷"
     refused = app_client.post(f"/index/{vol.volume_id}/save", data=form, headers=JSON)
     details = refused.json()["details"]
-    assert len(details) == 2 and "第 1 行“案卷题名”列" in details[0] and "U+001B" in details[0], details
+    assert len(details) == 2 and "卷宗信息“案卷题名”" in details[0] and "U+001B" in details[0], details
     with line.ctx.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Item)
                               .where(Item.volume_id == vol.volume_id)) == 0
@@ -86,7 +86,27 @@ def test_value_too_long_refused_by_check_and_save(
                  COUNTS)
     form["e.doc_no"] = ["号" * 201, ""]
     checked = app_client.post(f"/index/{vol.volume_id}/check", data=form)
-    assert "第 2 行“文号”列" in checked.text and "校验通过" not in checked.text, checked.text
+    assert "卷内目录第 1 条“文号”" in checked.text and "校验通过" not in checked.text, checked.text
     page = app_client.post(f"/index/{vol.volume_id}/save", data=form)
-    assert page.status_code == 422 and "第 2 行“文号”列" in page.text
+    assert page.status_code == 422 and "卷内目录第 1 条“文号”" in page.text
+    assert _items(line, vol.volume_id) == []
+
+
+def test_desk_names_the_grid_row_as_seen_never_a_sheet(
+        app_client: TestClient, line: Line, at_index: tuple[str, list[Pages]]) -> None:  # noqa: F811
+    """The page range of the grid's second row beyond the last page: 卷内目录第 2 条, as the
+    indexer typed it — not “web 第 3 行” (no sheet is called web, and row 3 is not row 2)."""
+    vol = at_index[1][0]
+    csrf = login(app_client, "indexer")
+    form = _form(csrf, [("1", "起诉状", "19970301", "1", "2"), ("2", "答辩状", "19970310", "3", "9")])
+    checked = app_client.post(f"/index/{vol.volume_id}/check", data=form)
+    said = f"卷内目录第 2 条（档号 {vol.archive_code}）：终止页 9 超出最后一页"
+    assert said in checked.text and "web" not in checked.text and "第 3 行" not in checked.text, \
+        checked.text
+    refused = app_client.post(f"/index/{vol.volume_id}/save", data=form, headers=JSON)
+    assert refused.status_code == 422 and refused.json()["key"] == "index.desk_refused"
+    assert [d for d in refused.json()["details"] if "终止页 9" in d] == [said + "（共 4 页）"]
+    form["r.item_count"] = "甲"
+    checked = app_client.post(f"/index/{vol.volume_id}/check", data=form)
+    assert f"卷宗信息（档号 {vol.archive_code}）：件数 应为整数" in checked.text, checked.text
     assert _items(line, vol.volume_id) == []

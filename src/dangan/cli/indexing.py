@@ -68,13 +68,14 @@ def index_import(
     result = import_catalogue(ctx, actor, files, replace=replace, correction=correction)
     for note in result.notes:
         console.print(f"  • {escape(note)}", highlight=False)
-    if result.volumes or not result.unchanged:
+    if result.volumes or not (result.unchanged or result.skipped):
         console.print(escape(t("index.imported", volumes=result.volumes, items=result.items,
                                replaced=result.replaced, stored=", ".join(result.stored_as))))
-    if result.unchanged:
-        console.print(escape(t("index.unchanged", count=len(result.unchanged),
-                               codes=join(result.unchanged[:10])
-                               + ("…" if len(result.unchanged) > 10 else ""))))
+    for key, codes in (("index.unchanged", result.unchanged), ("index.unfilled_skipped", result.skipped),
+                       ("index.blank_kept", result.kept_blank)):
+        if codes:
+            console.print(escape(t(key, count=len(codes),
+                                   codes=join(codes[:10]) + ("…" if len(codes) > 10 else ""))))
     _print_signed(actor.name, "index", result.signed, result.unsigned)
 
 

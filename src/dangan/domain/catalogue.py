@@ -184,7 +184,12 @@ def split_date_range(text: str) -> tuple[str, str]:
     return s, ""
 
 
-def _where(code: str, row: int | None, seq: int | str | None, source: str) -> str:
+def _where(code: str, row: int | None, seq: int | str | None, source: str,
+           desk: str = "") -> str:
+    if desk == "record":  # the 著录台's record form: one record, no row
+        return t("index.where_desk_record", code=code)
+    if desk and row is not None:  # the 著录台's grid: the row as the indexer sees it
+        return t("index.where_desk_entry", row=row, code=code)
     if row is not None:
         return t("index.where_row", source=source, row=row, code=code)
     if seq is not None:
@@ -195,13 +200,13 @@ def _where(code: str, row: int | None, seq: int | str | None, source: str) -> st
 class _Checker:
     """Collects defects for one volume, each located by row (import) or item number (check)."""
 
-    def __init__(self, code: str, source: str, path: str) -> None:
-        self.code, self.source, self.path = code, source, path
+    def __init__(self, code: str, source: str, path: str, desk: str = "") -> None:
+        self.code, self.source, self.path, self.desk = code, source, path, desk
         self.defects: list[Defect] = []
 
     def add(self, defect_code: str, row: int | None = None, seq: int | str | None = None,
             page: int | None = None, **params: Any) -> None:
-        where = _where(self.code, row, seq, self.source)
+        where = _where(self.code, row, seq, self.source, self.desk)
         self.defects.append(make_defect(defect_code, path=self.path, volume=self.code,
                                         page=page, where=where, **params))
 
@@ -266,15 +271,21 @@ def validate_catalogue(
     image_count: int | None = None,
     source: str = "",
     record_source: str | None = None,
+    desk: bool = False,
 ) -> Catalogue:
     """Parse and check one volume's record and catalogue rows against its page images.
 
     Every image page must belong to exactly one item (no gap, no overlap, none beyond the
     last page), items ascend, required fields are present, dates are valid, and the
     record's 件数/页数 equal what the catalogue counts.
+
+    ``desk``: typed at the 著录台, not read from a sheet: the rows' ``row`` is the grid's
+    row (1, 2, …) and a problem is located as the indexer sees it (卷宗信息, 卷内目录第 N 条),
+    never by a sheet row or a file name.
     """
-    chk = _Checker(archive_code, source, source)
-    rchk = _Checker(archive_code, record_source or source, record_source or source)
+    chk = _Checker(archive_code, source, source, "entries" if desk else "")
+    rchk = _Checker(archive_code, record_source or source, record_source or source,
+                    "record" if desk else "")
     rchk.defects = chk.defects  # one list, in the order found
     numbered = None if image_count is None else schema.numbered_pages(image_count)
     record_fields: dict[str, str] = {}

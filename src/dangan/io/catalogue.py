@@ -25,6 +25,9 @@ HINTS = (*ENTRY_MARKERS, "档号", "案卷题名", "题名")
 HALF_WIDTH_FIELDS = frozenset({"seq", "pages", "page_start", "page_end", "page_count",
                                "item_count", "year", "date", "start_date", "end_date",
                                "date_range"})
+# What a 卷内目录 row may hold and still be empty (a template's row: the volume's 档号, a
+# 顺序号, the item's own 档号): such a row is no item and is skipped with a note.
+ENTRY_PREFILLED = frozenset({"seq", "archive_code"})
 # Values checked against the columns they go to (text length, integer range), located.
 ENTRY_LIMITS = {**sheets.column_limits(Item), "pages": sheets.Limit("int"),
                 "page_count": sheets.Limit("int")}
@@ -42,9 +45,10 @@ RECORD_LIMITS = {**{name: sheets.Limit("text") for name in RECORD_ALIASES},
 
 
 def value_problems(values: Mapping[str, str], limits: Mapping[str, sheets.Limit], row: int,
-                   labels: Mapping[str, str]) -> list[str]:
+                   labels: Mapping[str, str], key: str = "sheets.cell_problem") -> list[str]:
     """Row-and-column-located problems of typed values (a web form: no spreadsheet row):
-    control characters no database or workbook takes, then each value against its column."""
+    control characters no database or workbook takes, then each value against its column.
+    ``key``: the message locating one (``row``, ``column``, ``detail``)."""
     out = []
     for name, value in values.items():
         text = value if isinstance(value, str) else str(value)
@@ -56,8 +60,7 @@ def value_problems(values: Mapping[str, str], limits: Mapping[str, sheets.Limit]
         else:
             detail = sheets.value_problem(text, limits[name]) if name in limits else None
         if detail:
-            out.append(t("sheets.cell_problem", row=row, column=labels.get(name, name),
-                         detail=detail))
+            out.append(t(key, row=row, column=labels.get(name, name), detail=detail))
     return out
 
 
@@ -243,6 +246,7 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
     if cols.get("archive_code") == volume_col:
         cols["archive_code"] = None
     _note_unused(result, source, table, {**cols, "volume": volume_col})
+    empty: list[str] = []
     for row in table.rows:
         if _total_line(result, source, table, row, row.get(volume_col)):
             continue
@@ -251,6 +255,9 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
         if not code:
             result.problems.append(t("index.row_problem", source=source, row=row.number,
                                      detail=t("volumes.row_empty_code")))
+            continue
+        if not any(v for k, v in _typed(row, cols).items() if k not in ENTRY_PREFILLED):
+            empty.append(str(row.number))  # a template's row left empty: no item, none deleted
             continue
         values = _refuse_number_dates(result, source, row, cols, _typed(row, cols))
         if bad := sheets.check_row(row, values, ENTRY_LIMITS, cols):
@@ -262,3 +269,6 @@ def _take_entries(result: CatalogueInput, source: str, table: sheets.Table) -> N
                                      detail=t("index.volume_in_two_tables", code=code, other=previous)))
             continue
         result.entries.setdefault(code, []).append(RawEntry(values, row.number))
+    if empty:
+        result.notes.append(t("index.empty_entry_rows", source=source, count=len(empty),
+                              rows="、".join(empty[:20]) + ("…" if len(empty) > 20 else "")))

@@ -5,6 +5,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "index.where_row": ("{source} 第 {row} 行（档号 {code}）", "{source} row {row} (archive code {code})"),
     "index.where_item": ("档号 {code} 第 {seq} 件", "archive code {code} item {seq}"),
     "index.where_volume": ("档号 {code}", "archive code {code}"),
+    "index.where_desk_record": ("卷宗信息（档号 {code}）", "volume record (archive code {code})"),
+    "index.where_desk_entry": ("卷内目录第 {row} 条（档号 {code}）",
+                               "catalogue entry {row} (archive code {code})"),
+    "index.desk_record_cell": ("卷宗信息“{column}”：{detail}", "volume record, “{column}”: {detail}"),
+    "index.desk_entry_cell": ("卷内目录第 {row} 条“{column}”：{detail}",
+                              "catalogue entry {row}, “{column}”: {detail}"),
     "index.what_seq": ("顺序号", "item number"),
     "index.what_page": ("起始页号", "first page"),
     # --- catalogue defects ---
@@ -170,6 +176,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.checked": ("挂接检查：已检查 {volumes} 卷、{files} 个交付文件（{forms}），{errors} 处错误，{warnings} 处提示",
                      "Link check: {volumes} volume(s) and {files} delivered file(s) checked ({forms}); {errors} error(s), {warnings} warning(s)"),
     "handover.forms": ("移交包中的交付形式：{forms}（{folders}）", "Delivery forms in the bag: {forms} ({folders})"),
+    "index.unfilled_skipped": (
+        "{count} 卷未填写（只有档号和模板预填的案卷题名、页数，没有卷内目录），未导入：{codes}",
+        "{count} volume(s) not filled in (only the archive code and the title and page count the "
+        "template gives, no catalogue rows); not imported: {codes}"),
+    "index.blank_kept": (
+        "{count} 卷中的空白单元格保留了已录入的值（卷宗信息，及顺序号、起始页号相同的卷内目录条目；"
+        "文件中的空白不清除已录入内容，如需清空某项请在著录台修改）：{codes}",
+        "{count} volume(s): blank cells kept the recorded values (of the volume record, and of "
+        "catalogue rows with the same item number and first page; a blank cell in a file never "
+        "clears a recorded field: clear one at the indexing desk): {codes}"),
+    "index.empty_entry_rows": (
+        "{source} 有 {count} 行只有档号（或顺序号），未填写，不作为卷内目录导入：第 {rows} 行",
+        "{source}: {count} row(s) hold only the archive code (or item number) and were not "
+        "imported as catalogue entries: row(s) {rows}"),
     "index.unchanged": ("{count} 卷的目录与已导入的完全相同，未改动：{codes}",
                         "{count} volume(s) unchanged: the same catalogue is already recorded; nothing written: {codes}"),
 }

@@ -35,9 +35,6 @@ from dangan.db.models import (
     VolumeRecord,
     WorkBatch,
 )
-from dangan.db.models import (
-    Defect as DefectRow,
-)
 from dangan.domain import workflow as wf
 from dangan.domain.catalogue import Catalogue, CatalogueSchema, RawEntry, validate_catalogue
 from dangan.domain.defects import Defect, make_defect
@@ -49,6 +46,7 @@ from dangan.io.catalogue import CatalogueInput, read_catalogue
 from dangan.services import claims, engine
 from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
+from dangan.services.indexing import blanks, defect_links
 from dangan.services.project import ProjectContext
 from dangan.storage import Area, sha256_bytes
 
@@ -70,6 +68,8 @@ class ImportResult:
     unsigned: list[str] = field(default_factory=list)  # why a recorded volume is not signed
     unchanged: list[str] = field(default_factory=list)  # already recorded exactly so: untouched
     notes: list[str] = field(default_factory=list)  # sheets skipped, headers combined, columns left
+    skipped: list[str] = field(default_factory=list)  # record rows left as the template wrote them
+    kept_blank: list[str] = field(default_factory=list)  # blank cells kept the recorded value
 
 
 # --- loading what is recorded -------------------------------------------------------------
@@ -168,14 +168,33 @@ def catalogue_workbook_bytes(ctx: ProjectContext, codes: Sequence[str] | None = 
 # --- import ----------------------------------------------------------------------------------
 
 def validate_input(session: Session, ctx: ProjectContext, data: CatalogueInput,
+                   result: ImportResult | None = None, blank_keeps: bool = True,
                    ) -> tuple[dict[str, Volume], list[Catalogue], list[str]]:
-    """Validate every volume of the input against the recorded page images."""
+    """Validate every volume of the input against the recorded page images.
+
+    Record rows left as the template wrote them are skipped first (``result.skipped``), and
+    with ``blank_keeps`` a blank cell over a recorded value keeps it (``result.kept_blank``):
+    see ``blanks``."""
     schema = schema_of(ctx)
     problems = list(data.problems)
-    codes = data.codes
     volumes = {v.archive_code: v for v in session.scalars(
-        select(Volume).where(Volume.project_id == ctx.project_id, Volume.archive_code.in_(codes)))}
+        select(Volume).where(Volume.project_id == ctx.project_id,
+                             Volume.archive_code.in_(data.codes)))}
     counts = image_counts(session, [v.id for v in volumes.values()])
+    skipped = blanks.drop_unfilled(data, volumes, counts)
+    kept: list[str] = []
+    if blank_keeps:
+        ids = [volumes[c].id for c in data.records if c in volumes]
+        stored: dict[int, dict[str, Any]] = {vid: dict(fields or {}) for vid, fields in session.execute(
+            select(VolumeRecord.volume_id, VolumeRecord.fields).where(VolumeRecord.volume_id.in_(ids)))}
+        kept = blanks.keep_recorded(data, volumes, stored)
+        with_items = [c for c in data.entries if c in volumes]
+        _vols, items, _recs = load_catalogues(session, ctx.project_id, with_items) \
+            if with_items else ({}, {}, {})
+        kept = list(dict.fromkeys([*kept, *blanks.keep_recorded_items(data, volumes, items)]))
+    if result is not None:
+        result.skipped, result.kept_blank = skipped, kept
+    codes = data.codes
     catalogues: list[Catalogue] = []
     for code in codes:
         record = data.records.get(code)
@@ -201,11 +220,13 @@ def validate_input(session: Session, ctx: ProjectContext, data: CatalogueInput,
 
 
 def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], replace: bool = False,
-                     correction: str = "") -> ImportResult:
+                     correction: str = "", blank_keeps: bool = True) -> ImportResult:
     """Import 卷宗信息 and 卷内目录 from .xlsx/.csv; all or nothing; then sign what is held.
 
     ``correction``: the reason a catalogue already past QC (or returned) is changed; without
-    one such a change is refused (StateError ``index.catalogue_locked``)."""
+    one such a change is refused (StateError ``index.catalogue_locked``). Rows the file
+    leaves as the template wrote them are skipped and a blank cell keeps a recorded value
+    (``blanks``); ``blank_keeps=False`` (the 著录台: the form is the whole record) clears it."""
     engine.require_any_role(actor, frozenset({wf.INDEXER}))
     graph = ws.graph_for(ctx.config)
     data = read_catalogue(paths)
@@ -213,7 +234,8 @@ def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], r
     files = ", ".join(p.name for p in paths)
     copies: list[str] = []  # backup copies written in 制作目录: removed if the import fails
     try:
-        return _import(ctx, actor, paths, data, files, replace, correction, graph, result, copies)
+        return _import(ctx, actor, paths, data, files, replace, correction, graph, result, copies,
+                       blank_keeps)
     except BaseException:
         for rel in copies:
             with contextlib.suppress(OSError):
@@ -223,9 +245,9 @@ def import_catalogue(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], r
 
 def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: CatalogueInput, files: str,
             replace: bool, correction: str, graph: wf.StageGraph, result: ImportResult,
-            copies: list[str]) -> ImportResult:
+            copies: list[str], blank_keeps: bool) -> ImportResult:
     with ctx.transaction() as session:
-        volumes, catalogues, problems = validate_input(session, ctx, data)
+        volumes, catalogues, problems = validate_input(session, ctx, data, result, blank_keeps)
         if problems:
             raise SpreadsheetError("index.import_rejected", count=len(problems),
                                    files=files, details=problems)
@@ -248,16 +270,18 @@ def _import(ctx: ProjectContext, actor: Actor, paths: Sequence[Path], data: Cata
         if locked and not correction.strip():
             raise StateError("index.catalogue_locked", count=len(locked), details=locked[:50])
         reasons = _may_change(session, graph, actor, changed, correction)
+        written = {c.archive_code for c in catalogues}
+        result.kept_blank = [c for c in result.kept_blank if c in written]
         for cat in catalogues:
             vol = volumes[cat.archive_code]
             if cat.entries:
                 result.replaced += vol.id in existing
-                linked = _unlink_defects(session, vol.id)
+                linked = defect_links.unlink(session, vol.id)
                 session.execute(delete(Item).where(Item.volume_id == vol.id))
                 new_items = _item_rows(vol.id, cat)
                 session.add_all(new_items)
                 result.items += len(cat.entries)
-                _relink_defects(session, linked, new_items)
+                defect_links.relink(session, linked, new_items)
             if cat.record:
                 _save_record(session, vol, cat.record)
             result.volumes += 1
@@ -396,39 +420,6 @@ def _changed_volumes(session: Session, ctx: ProjectContext, volumes: dict[str, V
         else:
             same.append(vol)
     return changed, same
-
-
-def _unlink_defects(session: Session, volume_id: int) -> list[tuple[DefectRow, int]]:
-    """Detach the defects tied to the volume's catalogue items before they are replaced: each
-    keeps the item it was about as data (``item_seq``, ``item_title``, ``item_pages``), so a
-    defect (open, fixed, waived or the paper's own) is never lost with the rows it points to."""
-    items = {i.id: i for i in session.scalars(select(Item).where(Item.volume_id == volume_id))}
-    if not items:
-        return []
-    linked = []
-    for defect in session.scalars(select(DefectRow).where(DefectRow.item_id.in_(list(items)))):
-        item = items[defect.item_id or 0]
-        data = dict(defect.data or {})
-        data.setdefault("item_seq", item.seq)
-        data.setdefault("item_title", item.title or "")
-        data.setdefault("item_pages", [item.page_start, item.page_end])
-        defect.data = data  # a new dict: the JSON column sees the change
-        defect.item_id = None
-        linked.append((defect, item.seq))
-    session.flush()  # the references are cleared before the items go
-    return linked
-
-
-def _relink_defects(session: Session, linked: list[tuple[DefectRow, int]],
-                    new_items: list[Item]) -> None:
-    """Tie each detached defect to the replacing item at the same 顺序号 (if there is one);
-    without one its item stays recorded as data, the link cleared."""
-    if not linked:
-        return
-    session.flush()  # the new items' ids
-    by_seq = {i.seq: i.id for i in new_items}
-    for defect, seq in linked:
-        defect.item_id = by_seq.get(seq)
 
 
 def _item_rows(volume_id: int, cat: Catalogue) -> list[Item]:

@@ -204,11 +204,13 @@ def require_direct_entry(ctx: ProjectContext, volume_id: int) -> None:
 def typed_value_problems(record: Mapping[str, str], entries: Sequence[Mapping[str, str]],
                          ) -> list[str]:
     """What no workbook cell or database column takes in a catalogue typed on a web form
-    (control characters, a value too long or out of range), located: the record is row 1,
-    the entries rows 2, 3, …"""
-    bad = value_problems(record, RECORD_LIMITS, 1, {k: label(RECORD_LABELS, k) for k in record})
+    (control characters, a value too long or out of range), located as the indexer sees it:
+    卷宗信息 and its field, 卷内目录第 N 条 (the grid's row N) and its column."""
+    bad = value_problems(record, RECORD_LIMITS, 0, {k: label(RECORD_LABELS, k) for k in record},
+                         "index.desk_record_cell")
     for i, row in enumerate(entries):
-        bad += value_problems(row, ENTRY_LIMITS, i + 2, {k: label(ENTRY_LABELS, k) for k in row})
+        bad += value_problems(row, ENTRY_LIMITS, i + 1, {k: label(ENTRY_LABELS, k) for k in row},
+                              "index.desk_entry_cell")
     return bad
 
 
@@ -219,9 +221,9 @@ def _validate(ctx: ProjectContext, session: Session, vol: Volume, record: Mappin
     if bad:  # checked before the database (or a workbook) sees any of it
         raise SpreadsheetError("keying.rejected", count=len(bad), details=bad)
     count = image_counts(session, [vol.id]).get(vol.id)
-    cat = validate_catalogue(vol.archive_code, RawEntry({**record, "archive_code": vol.archive_code}, 1),
-                             tuple(RawEntry(r, i + 2) for i, r in enumerate(entries)), schema,
-                             count, "web")
+    cat = validate_catalogue(vol.archive_code, RawEntry({**record, "archive_code": vol.archive_code}, 0),
+                             tuple(RawEntry(r, i + 1) for i, r in enumerate(entries)), schema,
+                             count, desk=True)
     errors = [d.message for d in cat.defects if d.is_error]
     if errors:
         raise SpreadsheetError("keying.rejected", count=len(errors), details=errors)
@@ -322,7 +324,7 @@ def _accept(ctx: ProjectContext, actor: Actor, volume_id: int, code: str,
         with path.open("wb") as out:
             write_catalogue_workbook(out, schema, [VolumeCatalogue(
                 code, {**final["record"], "archive_code": code}, final["entries"])])
-        result = import_catalogue(ctx, actor, [path], replace=True)
+        result = import_catalogue(ctx, actor, [path], replace=True, blank_keeps=False)
     with ctx.transaction() as session:
         session.add(CatalogueKeying(volume_id=volume_id, round=3, worker_id=actor.worker_id,
                                     source="web", data={**final, "resolver": actor.name},

@@ -76,9 +76,9 @@ def check(ctx: ProjectContext, volume_id: int, record: dict[str, str],
     with ctx.transaction() as session:
         head = volume_head(session, ctx.project_id, volume_id)
         count = indexing.image_counts(session, [volume_id]).get(volume_id)
-    return validate_catalogue(head.archive_code, RawEntry(record, 1),
-                              tuple(RawEntry(r, i + 2) for i, r in enumerate(rows)), schema,
-                              count, "web")
+    return validate_catalogue(head.archive_code, RawEntry(record, 0),  # located as seen
+                              tuple(RawEntry(r, i + 1) for i, r in enumerate(rows)), schema,
+                              count, desk=True)
 
 
 def _typed_problems(record: dict[str, str], rows: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -172,7 +172,8 @@ async def index_save(request: Request, ctx: Ctx, account: IndexAccount,
             with path.open("wb") as out:
                 write_catalogue_workbook(out, schema, [VolumeCatalogue(code, record, rows)])
             result = await act(request, account, lambda actor: indexing.import_catalogue(
-                ctx, actor, [path], replace=True, correction=correction))
+                ctx, actor, [path], replace=True, correction=correction,
+                blank_keeps=False))  # the form is the whole record: a cleared field is cleared
     except DanganError as exc:
         if wants_json(request):
             raise
