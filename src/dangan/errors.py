@@ -29,6 +29,9 @@ class DanganError(Exception):
     exit_code: int = 1
     http_status: int = 500
     default_key: str = "error.internal"
+    # the catalogue key the message is said with when it is not ``key`` (the web's wording of
+    # a refusal whose own text names command-line options: ``dangan.web.errors.for_the_web``)
+    said_as: str | None = None
 
     def __init__(
         self,
@@ -50,7 +53,7 @@ class DanganError(Exception):
 
     @property
     def message(self) -> str:
-        return t(self.key, **self.params)
+        return t(self.said_as or self.key, **self.params)
 
     def __str__(self) -> str:
         if not self.details:

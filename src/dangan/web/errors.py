@@ -42,8 +42,22 @@ def for_the_browser(exc: DanganError) -> DanganError:
     return shown
 
 
+WEB_WORDING = "_web"  # ``<key>_web``: the key's message as the web application says it
+
+
+def said_on_the_web(exc: DanganError) -> DanganError:
+    """A refusal as the web says it: when the catalogue holds ``<key>_web`` (the key's own
+    text tells the command line's options; that one names the page's fields and buttons),
+    the error is said with it. The key, status, parameters and details stay as they are
+    (a JSON caller still reads ``key``); the command line keeps its own words."""
+    web_key = exc.key + WEB_WORDING
+    if exc.said_as is None and web_key in catalogue():
+        exc.said_as = web_key
+    return exc
+
+
 def handle_error(request: Request, exc: DanganError) -> Response:
-    exc = for_the_browser(exc)
+    exc = said_on_the_web(for_the_browser(exc))
     if wants_json(request):
         response: Response = JSONResponse(exc.to_dict(), status_code=exc.http_status)
     elif isinstance(exc, NotAuthenticated) and request.method == "GET":

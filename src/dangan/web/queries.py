@@ -202,3 +202,47 @@ def scan_target(ctx: ProjectContext, code: str) -> str:
                 code = volume[1]
     return f"/batches/{quote(code, safe='')}"
 
+
+
+@dataclass(frozen=True)
+class SignChoice:
+    """A volume of the batch still to be signed at its stage, on the sign-off form: ``theirs``
+    names the worker whose record is its newest unsigned work when that is not the signer
+    (only they sign it: ``services.left_work``); ``mine`` ticks it by default."""
+
+    archive_code: str
+    theirs: str
+
+    @property
+    def mine(self) -> bool:
+        return not self.theirs
+
+
+def sign_choices(ctx: ProjectContext, batch_code: str, worker_id: int | None) -> list[SignChoice]:
+    """The batch's volumes at its stage in register order, each with whose unsigned work it
+    carries when not ``worker_id``'s: what the batch page's sign-off form offers."""
+    from dangan.services.left_work import unsigned_work
+
+    with ctx.transaction() as session:
+        batch = session.execute(select(WorkBatch.id, WorkBatch.stage).where(
+            WorkBatch.project_id == ctx.project_id, WorkBatch.code == batch_code)).first()
+        if batch is None:
+            raise NotFoundError("workflow.batch_not_found", code=batch_code)
+        rows = session.execute(
+            select(Volume.id, Volume.archive_code)
+            .outerjoin(BorrowRegisterEntry, BorrowRegisterEntry.volume_id == Volume.id)
+            .where(Volume.work_batch_id == batch.id, Volume.stage == batch.stage)
+            .order_by(BorrowRegisterEntry.seq, Volume.id)).all()
+        work = unsigned_work(session, batch.id, batch.stage, [vid for vid, _c in rows])
+        names: dict[int, str] = {wid: name for wid, name in session.execute(
+            select(Worker.id, Worker.name).where(Worker.id.in_(set(work.values()))))}
+        seen: set[int] = set()
+        out = []
+        for vid, code in rows:  # a volume borrowed twice (再借) has two register rows
+            if vid in seen:
+                continue
+            seen.add(vid)
+            maker = work.get(vid)
+            out.append(SignChoice(code, names.get(maker, "") if maker not in (None, worker_id)
+                                  else ""))
+        return out

@@ -91,6 +91,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workflow.redone_without_record": (
         "加了 --redone，但小批次 {batch} 有 {count} 卷的“{stage}”没有你在别人之后写下的记录（{first}）：签字以最新的记录为准，重做的工作要先记下来（{record}），再签字；未签字",
         "--redone was given, but {count} volume(s) of work batch {batch} have no {stage} record of yours made after the other worker's ({first}): a sign-off stands on the newest record, so record the work you redid first ({record}), then sign; nothing was signed"),
+    # the same refusals as the web application says them (``dangan.web.errors.said_on_the_web``):
+    # the page's fields and buttons, not the command line's options
+    "workflow.hand_back_unsigned_work_web": (
+        "{name} 在小批次 {batch} 的“{stage}”已记录工作但未签字的有 {count} 卷（首卷 {first}）：先在小批次页勾选这些案卷签字，或在“留下未签字工作交回的原因”栏写明原因再交回（连同案卷记入审计）；工作仍记在 {name} 名下，未交回",
+        "{name} recorded {stage} work on {count} volume(s) of work batch {batch} and did not sign it (first: {first}): tick those volumes on the batch page and sign them first, or write why in “Reason to leave unsigned work” and hand back (recorded with the volumes); the work stays {name}'s; nothing was handed back"),
+    "workflow.leave_work_blank_web": (
+        "“留下未签字工作交回的原因”是空白的：{name} 在小批次 {batch} 的“{stage}”留下 {count} 卷已记录未签字的工作（首卷 {first}），请写明为什么留下它们交回（连同案卷记入审计）；未交回",
+        "“Reason to leave unsigned work” is blank: {name} leaves {stage} work recorded and not signed on {count} volume(s) of work batch {batch} (first: {first}); say why you hand back leaving it (recorded with the volumes); nothing was handed back"),
+    "workflow.others_work_web": (
+        "小批次 {batch} 的“{stage}”有 {count} 卷未签字的工作是别人记录的（{first}）：签字会把工作、计件和质检责任记到你名下，未签字。请在小批次页只勾选你自己记录的案卷签字；别人的案卷可交回小批次（“交回”按钮），由记录人领取后签字；或由你重做并记下自己的记录（整理：在整理记录页保存；扫描：已由别人入库的案卷不能再入库，只能交回由记录人签字），你的记录在后，才由你签字",
+        "{count} volume(s) of work batch {batch} carry unsigned {stage} work recorded by someone else ({first}): your sign-off would take that work, its pay and its QC findings; nothing was signed. On the batch page, tick only the volumes you recorded and sign them; hand the batch back (the Hand back button) so the person who recorded the others can claim it and sign them; or redo the work and record it yourself (sorting: save it on the sort record page; scanning: a volume another operator ingested cannot be ingested again, hand the batch back for them to sign): once your record is the newest, the volume is yours to sign"),
+    "workflow.redone_without_record_web": (
+        "勾选了“别人留下的工作已重做”，但小批次 {batch} 有 {count} 卷的“{stage}”没有你在别人之后写下的记录（{first}）：签字以最新的记录为准，重做的工作要先记下来（整理：在整理记录页保存），再签字；未签字",
+        "“I redid the work left by another” was ticked, but {count} volume(s) of work batch {batch} have no {stage} record of yours made after the other worker's ({first}): a sign-off stands on the newest record, so record the work you redid first (sorting: on the sort record page), then sign; nothing was signed"),
     "workflow.record_work.sort": ("dangan sort record 档号 --pages 页数 -w 你的名字",
                                   "dangan sort record ARCHIVE_CODE --pages N -w YOUR_NAME"),
     "workflow.record_work.scan": (

@@ -17,18 +17,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from dangan.errors import DanganError, NotFoundError
+from dangan.errors import DanganError, InputError, NotFoundError
 from dangan.i18n import join, t
-from dangan.services import engine
+from dangan.services import engine, signoff
 from dangan.services.batches import work_batch_info
 from dangan.services.left_work import LEFT_WORK, LEFT_WORK_REASON
 from dangan.services.project import ProjectContext
 from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.services.workflow_state import graph_for
 from dangan.web import security as sec
+from dangan.web.client_view import batch_for_client, company_side
 from dangan.web.deps import Ctx, CurrentAccount, act, require_stage_role, retried_signoff_page
-from dangan.web.errors import wants_json
-from dangan.web.queries import batch_volumes, batch_with_volumes
+from dangan.web.errors import said_on_the_web, wants_json
+from dangan.web.queries import batch_volumes, batch_with_volumes, sign_choices
 from dangan.web.routes.auth import set_flash
 from dangan.web.templating import render
 
@@ -36,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 # a sign-off refused for want of work done on a form of its own: the refusal links there
 REMEDIES = {"sort.record_missing": ("/records/sort/{code}", "records.sort.open")}
 Remarks = Annotated[str, Form(max_length=2000)]
+ArchiveCodes = Annotated[list[str], Form(max_length=200)]
 
 
 def _back(request: Request, code: str) -> str:
@@ -60,10 +62,16 @@ def _page(request: Request, ctx: ProjectContext, account: sec.Account, code: str
     from dangan.services.volumes import page_differences
 
     info, volumes = batch_with_volumes(ctx, code)
+    client_view = not company_side(account)
+    if client_view:  # the client's archive room: no worker's name or remark
+        info = batch_for_client(info)
+    may_work = bool(account.roles & _stage_roles(info.stage))
+    choices = (sign_choices(ctx, code, account.worker_id)
+               if may_work and info.holder == account.name else [])
     return render(request, "batch.html", status_code=error.http_status if error else 200,
-                  error=error, batch=info, volumes=volumes,
-                  page_differs=page_differences(ctx, info.id),
-                  may_work=bool(account.roles & _stage_roles(info.stage)), **extra)
+                  error=said_on_the_web(error) if error else None, batch=info,
+                  volumes=volumes, page_differs=page_differences(ctx, info.id),
+                  may_work=may_work, sign_choices=choices, client_view=client_view, **{"ticked": None, **extra})
 
 
 def _stage_roles(stage: str) -> frozenset[str]:
@@ -101,34 +109,54 @@ async def hand_back(request: Request, ctx: Ctx, account: CurrentAccount, code: s
 @router.post("/batches/{code}/sign")
 async def sign(request: Request, ctx: Ctx, account: CurrentAccount, code: str,
                remarks: Remarks = "", without_work: Remarks = "",
-               stage: Remarks = "", redone: Annotated[bool, Form()] = False) -> Response:
+               stage: Remarks = "", redone: Annotated[bool, Form()] = False,
+               volume: ArchiveCodes | None = None,
+               volumes_listed: Annotated[bool, Form()] = False) -> Response:
     """Sign the batch's stage; ``without_work`` is the recorded reason for signing 扫描 or 上传
     for volumes lacking their pages or delivery files (refused otherwise). ``stage``: the
     stage the page showed (its form sends it), so a form sent again once the first went
     through is told apart: that stage was already signed, by whom and when. ``redone``:
-    the signer redid the work another worker left unsigned on the volumes."""
+    the signer redid the work another worker left unsigned on the volumes. ``volume``: the
+    volumes ticked on the batch page's form (``volumes_listed``: the form offered them), as
+    ``dangan signoff --volume``: a worker signs the volumes whose work is theirs; every
+    volume at the stage ticked (or a form without the list) signs the whole batch."""
     # before the role check: the batch moved on, the next stage may be another role's
     if again := await retried_signoff_page(
             request, account, code, stage, lambda exc: _page(request, ctx, account, code, exc)):
         return again
     await require_stage_role(request, account, code)
     try:
-        result = await act(request, account,
-                           lambda actor: engine.sign(ctx, actor, code, stage.strip() or None,
-                                                     remarks=remarks, waive_reason=without_work,
-                                                     redone=redone))
+        codes = _ticked(ctx, account, code, volume or [], volumes_listed)
+        result = await act(request, account, lambda actor: signoff.sign_off(
+            ctx, actor, code, stage.strip() or None, remarks=remarks, archive_codes=codes,
+            without_work=without_work, redone=redone))
     except DanganError as exc:
         if exc.key == SHEETS_NOT_REBUILT and not wants_json(request):
             return _done(request, code, exc.message)  # signed: the batch page, with the notice
-        remedy = REMEDIES.get(exc.key)
-        if remedy is None or wants_json(request):
+        if wants_json(request):
             raise
-        # the batch page again: the refusal, the way to the form, the remarks typed kept
-        return _page(request, ctx, account, code, exc,
-                     remedy_url=remedy[0].format(code=quote(code, safe="")),
-                     remedy_label=t(remedy[1]), typed_remarks=remarks)
+        # the batch page again: the refusal (the way to the form that does the missing
+        # work, when there is one), the remarks typed kept
+        remedy = REMEDIES.get(exc.key)
+        links = ({"remedy_url": remedy[0].format(code=quote(code, safe="")),
+                  "remedy_label": t(remedy[1])} if remedy else {})
+        return _page(request, ctx, account, code, exc, typed_remarks=remarks,
+                     ticked=set(volume or []) if volumes_listed else None, **links)
     return _done(request, code, t("web.tasks.signed", code=result.batch,
                                   stage=t(f"stage.{result.stage}"), volumes=result.volumes))
+
+
+def _ticked(ctx: ProjectContext, account: sec.Account, code: str, ticked: list[str],
+            listed: bool) -> list[str]:
+    """The archive codes to sign: none (the whole batch) for a form without the list or with
+    every volume at the stage ticked; a list with none ticked is refused."""
+    codes = list(dict.fromkeys(c.strip() for c in ticked if c.strip()))
+    if not listed:
+        return []
+    if not codes:
+        raise InputError("web.batch.no_volume_ticked", code=code)
+    offered = {c.archive_code for c in sign_choices(ctx, code, account.worker_id)}
+    return [] if set(codes) == offered else codes
 
 
 def card_pdf(ctx: ProjectContext, code: str) -> bytes:

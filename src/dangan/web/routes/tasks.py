@@ -17,7 +17,7 @@ from dangan.services.project import ProjectContext
 from dangan.services.signed_sheets import SHEETS_NOT_REBUILT
 from dangan.web import security as sec
 from dangan.web.deps import Ctx, CurrentAccount, act, refuse_repeated_signoff, require_stage_role
-from dangan.web.errors import wants_json
+from dangan.web.errors import said_on_the_web, wants_json
 from dangan.web.queries import scan_target
 from dangan.web.routes.auth import set_flash
 from dangan.web.routes.qc_desk import defect_label
@@ -70,7 +70,7 @@ async def sign_selected(request: Request, ctx: Ctx, account: CurrentAccount,
                 signed.append(code)
                 notices.append(exc.message)
             else:
-                refused.append((code, exc))
+                refused.append((code, said_on_the_web(exc)))
     if refused and not signed:
         return _refused(request, ctx, account, refused)
     parts = [t("web.tasks.bulk_signed", count=len(signed), codes="、".join(signed))] \
@@ -96,7 +96,8 @@ def _refused(request: Request, ctx: ProjectContext, account: sec.Account,
             for code, exc in refused], **first.params)
     if wants_json(request):
         raise first
-    return render(request, "tasks.html", status_code=first.http_status, error=first,
+    return render(request, "tasks.html", status_code=first.http_status,
+                  error=said_on_the_web(first),
                   tasks=my_tasks(ctx, account), defect_label=defect_label)
 
 

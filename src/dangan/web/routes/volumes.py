@@ -20,6 +20,7 @@ from dangan.services.project import ProjectContext
 from dangan.services.retouch import defect_words
 from dangan.services.rework import defect_text
 from dangan.web import security as sec
+from dangan.web.client_view import company_side, history_for_client
 from dangan.web.deps import Ctx, CurrentAccount, act, require_role
 from dangan.web.queries import search_volumes
 from dangan.web.routes.auth import back_with_flash
@@ -38,21 +39,16 @@ def volumes_page(request: Request, ctx: Ctx, account: CurrentAccount, q: str = "
 
 @router.get("/volumes/{code:path}")  # an archive code may hold any character
 def volume_page(request: Request, ctx: Ctx, account: CurrentAccount, code: str) -> Response:
-    history = volume_history(ctx, code)
     workers = company_side(account)
-    return render(request, "volume.html", code=code, history=history,
+    history = volume_history(ctx, code)
+    if not workers:  # the client's archive room: their events and the stages' progress
+        history = history_for_client(history)
+    return render(request, "volume.html", code=code, history=history, client_view=not workers,
                   labels={h.id: (kind_label(h), _label("history.scope", h.scope))
                           for h in history},
                   defects=volume_defects(ctx, code, workers=workers),
                   show_responsible=workers,
                   may_waive=wf.PROJECT_MANAGER in account.roles)
-
-
-def company_side(account: sec.Account) -> bool:
-    """Whether the account works for the company doing the line (an administrator, or any
-    role but the client's archive room staff): only they see which of the company's workers
-    is responsible for a defect (责任人) — the client's staff see the defect, not the name."""
-    return account.is_admin or bool(account.roles - {wf.ARCHIVE_STAFF})
 
 
 @router.post("/defects/{defect_id}/waive")
