@@ -97,18 +97,13 @@ def _jfif_dpi(data: bytes) -> float | None:
         return None
     units = data[pos + 7]
     density = int.from_bytes(data[pos + 8 : pos + 10], "big")
-    if density <= 1 or units not in (1, 2):
-        return None
+    if density < 1 or units not in (1, 2):  # 0 is no density; units 0: an aspect ratio only
+        return None  # a tag of 1 dpi is a tag (an implausible one, as 72 is), not none
     return float(density) if units == 1 else round(density * 2.54, 1)
 
 
 def _pil_dpi(img: Image.Image) -> float | None:
-    dpi = img.info.get("dpi")
-    try:
-        value = float(dpi[0]) if dpi else 0.0
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if value > 1 else None
+    return load.pil_dpi(img)
 
 
 def _pil_mode(mode: str) -> str:
