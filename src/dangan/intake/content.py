@@ -212,6 +212,16 @@ def _inspect_other(data: bytes, fmt: str) -> tuple[PageInfo, np.ndarray | None]:
                     frames=frames), grey
 
 
+def _pdf_pages(data: bytes) -> int:
+    """A PDF's page count; 1 when it cannot be read (its pages are not looked at)."""
+    from dangan.imaging.pdf import pdf_page_count
+
+    try:
+        return max(1, pdf_page_count(io.BytesIO(data)))
+    except Exception:
+        return 1
+
+
 def _order_corners(pts: np.ndarray) -> np.ndarray:
     s = pts.sum(axis=1)
     d = np.diff(pts, axis=1).ravel()
@@ -345,8 +355,8 @@ def decode_page(data: bytes, *, full_decode: bool = False) -> tuple[PageInfo, np
     fmt = detect_format(data[:16])
     if fmt is None:
         return PageInfo(reason="not_image"), None
-    if fmt == "pdf":
-        return PageInfo(fmt=fmt), None
+    if fmt == "pdf":  # not decoded; its pages are counted (one is expected, as of a TIFF)
+        return PageInfo(fmt=fmt, frames=_pdf_pages(data)), None
     if fmt == "jpg":
         return _inspect_jpeg(data, full_decode)
     return _inspect_other(data, fmt)
