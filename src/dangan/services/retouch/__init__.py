@@ -39,7 +39,7 @@ from dangan.imaging.files import (
     task_name,
 )
 from dangan.imaging.load import page_count
-from dangan.imaging.qc import CONVERTED
+from dangan.imaging.qc import CONVERTED, INFORMATION
 
 # What scanners write. A file with another suffix is still read when its first bytes say it
 # is a page image; anything else is listed in the report as ignored, never dropped silently.
@@ -294,13 +294,17 @@ def _page_sort_key(issue: PageIssue) -> tuple[str, int, str, int]:
 
 
 def page_issues(summary: RetouchSummary) -> list[PageIssue]:
-    """Every finding of this run's pages, page by page (errors first within a page)."""
+    """Every finding of this run's pages to look at, page by page (errors first within a
+    page). What is for information only (``qc.INFORMATION``: a CMYK or 16-bit file converted,
+    an EXIF turn followed) is no finding to look at: counted and in the report, not here."""
     issues = []
     for rep in summary.pages:
         volume, page = summary.places.get(rep.source, (posixpath.dirname(rep.source) or ".",
                                                         None))
         path = rep.source if rep.pages <= 1 else f"{rep.source} p{rep.page}"
         for d in rep.defects:
+            if d.code in INFORMATION:
+                continue
             level = "error" if d.code in ERRORS else "warning"
             issues.append(PageIssue(volume, page, path, level, d.code,
                                     defect_words(d.code, d.detail)))
