@@ -108,8 +108,8 @@ def test_a_folder_name_refused_says_what_each_part_of_the_rule_is() -> None:
     """``1-01-2019-民-0123-0001`` (the work batch written as one number) was refused with
     "借卷批次号-小批次号-档号，如 1-1-6-2-1997-民-0014-0025": nothing said the work batch is three
     numbers (1-6-2: borrow batch, count of work batches, its own no.)."""
-    from dangan.intake.folder_segments import segment_count_detail
     from dangan.i18n import t
+    from dangan.intake.folder_segments import segment_count_detail
 
     rules = court_rules()
     for lang, words in (("zh", FOLDER_WORDS), ("en", FOLDER_WORDS_EN)):
