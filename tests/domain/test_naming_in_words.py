@@ -27,6 +27,14 @@ COURT_WORDS_EN = ("year (4 digits)-category-catalogue no. (4 digits)-case no. (4
                   "e.g. 1997-民-0014-0025")
 
 
+# a folder rule's macros with the parts they are written in: 小批次号 is three numbers
+FOLDER_WORDS = ("借卷批次号-小批次号（借卷批次号-小批次总数-小批次序号）-档号（年度4位-类别-目录号4位-案卷号4位），"
+                "如 1-1-6-2-1997-民-0014-0025")
+FOLDER_WORDS_EN = ("borrow batch no.-work batch no. (borrow batch no.-count of work batches-"
+                   "work batch's own no.)-archive code (year (4 digits)-category-catalogue no. "
+                   "(4 digits)-case no. (4 digits)), e.g. 1-1-6-2-1997-民-0014-0025")
+
+
 @pytest.fixture(autouse=True)
 def _language() -> object:
     yield
@@ -40,7 +48,7 @@ def test_a_rule_in_words_with_an_example() -> None:
         "全宗号-门类代码·年度4位-保管期限-件号4位，如 J001-WS·1997-Y-0001"
     assert describe_rule(Rule("{category:民|刑}-{box:d}")) == "类别（民/刑 之一）-box，如 民-1"
     rules = court_rules()
-    assert describe_rule(rules.folder) == "借卷批次号-小批次号-档号，如 1-1-6-2-1997-民-0014-0025"
+    assert describe_rule(rules.folder) == FOLDER_WORDS
     assert describe_rule(rules.page_file, rules.extensions) == "页号4位.扩展名，如 0001.jpg"
     set_language("en")
     assert describe_rule(Rule(COURT_ARCHIVE_CODE)) == COURT_WORDS_EN
@@ -94,3 +102,26 @@ def test_a_name_that_is_no_number_is_said_so_not_empty() -> None:
         assert said == t("naming.segment_not_number", segment=_segment_words("page_no"),
                           found=name)
     assert rule.diagnose("") == t("naming.segment_empty", segment=_segment_words("page_no"))
+
+
+def test_a_folder_name_refused_says_what_each_part_of_the_rule_is() -> None:
+    """``1-01-2019-民-0123-0001`` (the work batch written as one number) was refused with
+    "借卷批次号-小批次号-档号，如 1-1-6-2-1997-民-0014-0025": nothing said the work batch is three
+    numbers (1-6-2: borrow batch, count of work batches, its own no.)."""
+    from dangan.i18n import t
+    from dangan.intake.folder_segments import segment_count_detail
+
+    rules = court_rules()
+    for lang, words in (("zh", FOLDER_WORDS), ("en", FOLDER_WORDS_EN)):
+        set_language(lang)
+        assert describe_rule(rules.folder) == words
+        assert segment_count_detail(rules, "1-01-2019-民-0123-0001") == t(
+            "intake.folder_segments.count", found=6, need=8, rule=words, where="")
+
+
+def test_a_rule_keeps_its_words_in_another_process() -> None:
+    import pickle
+
+    set_language("zh")
+    folder = pickle.loads(pickle.dumps(court_rules())).folder
+    assert describe_rule(folder) == FOLDER_WORDS

@@ -155,3 +155,47 @@ def test_an_a3_sheet_on_a_bed_keeps_its_files_dpi() -> None:
                            ).report
     assert report.dpi_source == "file" and report.dpi == 300
     assert DPI_UNCERTAIN not in report.review and report.scale == pytest.approx(1.0, abs=0.01)
+
+
+def test_an_untagged_200_dpi_scan_whose_pixels_are_16k_at_240_says_so_truly() -> None:
+    """A 200-dpi A4 sheet on a bed, untagged, in a 1842 × 2559 frame (234 × 325 mm at 200 dpi,
+    exactly 16K at 240): it was said "at the dpi assumed the sheet is larger than A3", with
+    the detail ``pixels=16K@240`` alone. The words say the dpi read and why, the frame it
+    makes, and the paper the pixels are at another dpi."""
+    from dangan.services.retouch import defect_words
+
+    pixels = scan(draw_page(), 0.0, margin=(94, 110))
+    assert pixels.shape[:2] == (2559, 1842)
+    report = retouch_bytes(_png(pixels), OPTS).report
+    review = _review([(d.code, d.detail) for d in report.defects])
+    assert review == {"assumed": "200", "source": "fallback", "frame_mm": "234x325",
+                      "pixels": "16K@240"}
+    detail = next(d.detail for d in report.defects if d.detail.startswith(DPI_UNCERTAIN))
+    for lang in ("zh", "en"):
+        set_language(lang)
+        words = defect_words("needs_review", detail)
+        assert words == t("retouch.review.dpi_uncertain_words",
+                          why=t("retouch.dpi_why.untagged", assumed="200"),
+                          what=t("retouch.dpi_what.pixels", frame_mm="234x325", size="16K",
+                                 dpi="240"))
+        assert "A3" not in words
+    set_language(None)
+
+
+def test_a_rejected_tag_is_named_in_the_pages_words() -> None:
+    from dangan.services.retouch import defect_words
+
+    page = scan(_at_300(draw_page()), 0.0, margin=(150, 150))
+    report = retouch_bytes(_png(page, dpi=1), OPTS).report  # 1 dpi: a tag, rejected
+    review = _review([(d.code, d.detail) for d in report.defects])
+    assert review["file_dpi"] == "1"  # a PNG's 1 dpi (39 pixels a metre) is 0.99
+    detail = next(d.detail for d in report.defects if d.detail.startswith(DPI_UNCERTAIN))
+    set_language("en")
+    try:
+        words = defect_words("needs_review", detail)
+        assert words == t("retouch.review.dpi_uncertain_words",
+                          why=t("retouch.dpi_why.rejected", assumed="200",
+                                file_dpi=review["file_dpi"]),
+                          what=t("retouch.dpi_what.frame", frame_mm=review["frame_mm"]))
+    finally:
+        set_language(None)

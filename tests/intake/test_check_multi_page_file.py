@@ -61,3 +61,34 @@ def test_a_one_page_tiff_is_no_finding(tmp_path: Path) -> None:
     report = run_check(str(tmp_path / "scan"),
                        CheckOptions(court_rules(), ScanConfig(format="tif"), workers=1))
     assert report.defects == []
+
+
+def _pdf(pages: int) -> bytes:
+    imgs = [Image.fromarray(np.clip(_text_page(800_014 + k), 0, 255).astype(np.uint8))
+            for k in range(pages)]
+    out = io.BytesIO()
+    imgs[0].save(out, "PDF", save_all=True, append_images=imgs[1:], resolution=200)
+    return out.getvalue()
+
+
+def test_a_two_page_pdf_is_reported_with_its_pages(tmp_path: Path) -> None:
+    """A two-page PDF was reported as a wrong format only, with no page count (retouch then
+    wrote two pages from it, as it does from a multi-page TIFF)."""
+    vol = tmp_path / "scan" / FOLDER
+    vol.mkdir(parents=True)
+    (vol / "0001.pdf").write_bytes(_pdf(2))
+    report = run_check(str(tmp_path / "scan"),
+                       CheckOptions(court_rules(), ScanConfig(format="pdf"), workers=1))
+    (defect,) = [d for d in report.defects if d.path.endswith("0001.pdf")]
+    assert defect.code == "wrong_format"
+    assert defect.params["found"] == t("intake.multi_page", fmt="pdf (.pdf)", pages=2,
+                                       inner=t("intake.inner.not_looked", page=2))
+
+
+def test_a_one_page_pdf_in_a_pdf_project_is_no_finding(tmp_path: Path) -> None:
+    vol = tmp_path / "scan" / FOLDER
+    vol.mkdir(parents=True)
+    (vol / "0001.pdf").write_bytes(_pdf(1))
+    report = run_check(str(tmp_path / "scan"),
+                       CheckOptions(court_rules(), ScanConfig(format="pdf"), workers=1))
+    assert report.defects == []

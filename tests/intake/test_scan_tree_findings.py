@@ -89,7 +89,8 @@ def test_a_folder_name_a_segment_short_says_so_not_a_bad_archive_code(tmp_path: 
     assert words is not None and words.startswith(t(
         "intake.folder_segments.count", found=7, need=8, where="",
         rule=describe_rule(rules.folder)))
-    assert "借卷批次号-小批次号-档号，如 1-1-6-2-1997-民-0014-0025" in words
+    assert ("借卷批次号-小批次号（借卷批次号-小批次总数-小批次序号）-档号（年度4位-类别-目录号4位-案卷号4位），"
+            "如 1-1-6-2-1997-民-0014-0025") in words
     assert "{" not in words
     short_code = segment_count_detail(rules, "1-1-1-1-1997-刑-0001")
     assert short_code is not None and t("intake.folder_segments.missing_in",

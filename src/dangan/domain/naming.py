@@ -158,13 +158,14 @@ class Rule:
 
     def __init__(self, pattern: str, macros: Mapping[str, str] | None = None) -> None:
         self.pattern = pattern
-        self.tokens: tuple[Token, ...] = tuple(_tokenize(pattern, macros or {}))
+        self.macros: dict[str, str] = dict(macros or {})  # said in words (``describe_rule``)
+        self.tokens: tuple[Token, ...] = tuple(_tokenize(pattern, self.macros))
 
     def __repr__(self) -> str:
         return f"Rule({self.pattern!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_rule, (self.pattern, self.tokens))
+        return (_rebuild_rule, (self.pattern, self.tokens, self.macros))
 
     @property
     def segments(self) -> tuple[Segment, ...]:
@@ -287,9 +288,11 @@ class Rule:
         return tuple(key)
 
 
-def _rebuild_rule(pattern: str, tokens: tuple[Token, ...]) -> Rule:
+def _rebuild_rule(pattern: str, tokens: tuple[Token, ...],
+                  macros: dict[str, str] | None = None) -> Rule:
     rule = Rule.__new__(Rule)
     rule.pattern = pattern
+    rule.macros = macros or {}
     rule.tokens = tokens
     return rule
 
@@ -316,8 +319,15 @@ def _label(name: str) -> str:
     return t(key) if key in catalogue() else name
 
 
-def _describe_segment(seg: Segment) -> str:
-    label = _label(seg.name)
+def _describe_segment(seg: Segment, macros: Mapping[str, str] | None = None) -> str:
+    """A segment in words; a folder rule's macro (``{work_batch}``, ``{archive_code}``) with
+    the parts it is written in: 小批次号（借卷批次号-小批次总数-小批次序号）."""
+    if macros and seg.name in macros and seg.kind == "text":
+        inner = "".join(tok.text if isinstance(tok, Literal) else
+                        _describe_segment(tok) for tok in _tokenize(macros[seg.name], {}))
+        return t("naming.describe.macro", label=_label(seg.name), parts=inner)
+    key = f"naming.describe.part.{seg.name}"  # a macro's part, as said inside it
+    label = t(key) if key in catalogue() else _label(seg.name)
     if seg.kind == "int" and seg.width:  # a number of any length: the example shows it
         return t("naming.describe.digits", label=label, width=seg.width)
     if seg.kind == "choice":
@@ -347,8 +357,8 @@ def describe_rule(rule: Rule, extensions: tuple[str, ...] = ()) -> str:
         written: tuple[Token, ...] = tuple(_tokenize(rule.pattern, {}))
     except NamingError:
         written = rule.tokens
-    words = "".join(tok.text if isinstance(tok, Literal) else _describe_segment(tok)
-                    for tok in written)
+    words = "".join(tok.text if isinstance(tok, Literal) else
+                    _describe_segment(tok, getattr(rule, "macros", None)) for tok in written)
     example: str | None = "".join(tok.text if isinstance(tok, Literal) else _example_segment(tok)
                                   for tok in rule.tokens)
     if example is not None and rule.match(example) is None:

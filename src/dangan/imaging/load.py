@@ -108,9 +108,27 @@ def _jpeg_dpi(data: bytes) -> float | None:
         return None
     units = data[pos + 7]
     xd = int.from_bytes(data[pos + 8 : pos + 10], "big")
-    if xd <= 1:
+    if xd < 1:  # 1 dpi is a tag (implausible: rejected by ``choose_dpi``), not none
         return None
     return float(xd) if units == 1 else float(xd) * 2.54 if units == 2 else None
+
+
+X_RESOLUTION = 282  # TIFF tag
+
+
+def pil_dpi(img: Image.Image) -> float | None:
+    """The dpi a file opened by Pillow is tagged with; None when it has no tag. A tag of 1 dpi
+    is a tag (implausible, as 72 is), not none — but a TIFF without a resolution tag is given
+    1 dpi by Pillow (its default X resolution in no unit), and has none."""
+    tags = getattr(img, "tag_v2", None)
+    if tags is not None and X_RESOLUTION not in tags:
+        return None
+    dpi = img.info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value > 0 else None
 
 
 def _decode_jpeg(data: bytes) -> Decoded:
@@ -427,8 +445,7 @@ def _decode_other(data: bytes, index: int) -> Decoded:
     except Exception as exc:
         raise BadPage(TRUNCATED if truncated(data) else f"corrupt:{type(exc).__name__}") \
             from None
-    dpi = img.info.get("dpi")
-    file_dpi = float(dpi[0]) if dpi and float(dpi[0]) > 1 else None
+    file_dpi = pil_dpi(img)
     pixels, bits = frame_pixels(img, data, frame, deep_colour)
     if left in EXIF_TURNS:
         pixels = as_shown(pixels, *EXIF_TURNS[left])

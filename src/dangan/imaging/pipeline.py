@@ -303,11 +303,19 @@ def _check_sheet_size(report: PageReport, plan: PagePlan, shape: tuple[int, ...]
     short, long = _sheet_mm(plan, shape, dpi)
     if keeps_frame(plan):  # no sheet found: the frame holds a sheet and its bed, as believed
         if long > SHEET_LONG_MM[1] or short > SHEET_SHORT_MM[1]:
-            report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+            report.needs_review(DPI_UNCERTAIN, f"{_assumed(report, dpi)},"
                                                f"frame_mm={short:.0f}x{long:.0f}")
     elif _larger_than_a3(short, long):
-        report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+        report.needs_review(DPI_UNCERTAIN, f"{_assumed(report, dpi)},"
                                            f"sheet_mm={short:.0f}x{long:.0f}")
+
+
+def _assumed(report: PageReport, dpi: float) -> str:
+    """The ``dpi_uncertain`` detail's start: the dpi read, where from, and the file's own
+    dpi when it was rejected (``choose_dpi``'s ``dpi_fallback`` change)."""
+    rejected = [kv for d in report.changes if d.code == "dpi_fallback"
+                for kv in d.detail.split(",") if kv.startswith("file_dpi=")]
+    return ",".join([f"assumed={dpi:g}", f"source={report.dpi_source}", *rejected[:1]])
 
 
 def _fills_frame(plan: PagePlan) -> bool:
@@ -332,8 +340,10 @@ def _dpi_against_size(plan: PagePlan, grey: np.ndarray, dpi: float, opts: Retouc
     if report.dpi_source == c.DPI_FILE and sized[1] != scan_dpi:
         return plan, dpi, opts
     if not _fills_frame(plan):
-        if report.dpi_source == c.DPI_FALLBACK:
-            report.needs_review(DPI_UNCERTAIN, f"assumed={dpi:g},source={report.dpi_source},"
+        if report.dpi_source == c.DPI_FALLBACK:  # the frame it makes, and what the pixels are
+            short, long = frame_mm(dpi, grey.shape)
+            report.needs_review(DPI_UNCERTAIN, f"{_assumed(report, dpi)},"
+                                               f"frame_mm={short:.0f}x{long:.0f},"
                                                f"pixels={sized[0]}@{sized[1]}")
         return plan, dpi, opts
     file_dpi = round(dpi) if report.dpi_source == c.DPI_FILE else 0
@@ -464,7 +474,7 @@ def choose_dpi(file_dpi: float | None, shape: tuple[int, ...], opts: RetouchOpti
     rejected = ""
     if file_dpi:  # why it was not used: the frame it makes (retouch.change.dpi_rejected)
         short, long = frame_mm(file_dpi, shape)
-        rejected = f"file_dpi={file_dpi:g}"
+        rejected = f"file_dpi={round(file_dpi, 1):g}"  # a PNG's 1 dpi is 0.99: said 1
         report.changed("dpi_fallback", f"{rejected},frame_mm={short:.0f}x{long:.0f},"
                                        f"dpi={opts.dpi}")
     short, long = frame_mm(opts.dpi, shape)

@@ -334,6 +334,12 @@ def _are_note(info: PageInfo, scan: ScanConfig,
     return words
 
 
+def _tag_words(tag: float) -> float | int:
+    """A file's dpi tag as said: whole when it is (72, 1 — a PNG's 1 dpi is 0.99 in its pixels
+    per metre), else to a tenth (2.54 dpi: 1 pixel per centimetre)."""
+    return round(tag) if abs(tag - round(tag)) < 0.05 else round(tag, 1)
+
+
 def _dpi_note(*keys: tuple[str, dict[str, Any]]) -> str:
     """A parenthesised note of what the file's tag and pixels say (empty without one)."""
     parts = [t(f"intake.dpi_note.{key}", **params) for key, params in keys]
@@ -382,7 +388,7 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
         # nor the sheet's size) — unless the pixels are another sheet at the tag's dpi (an
         # A3 sheet at 200 dpi is A4 at 283, within the tolerance of A4 at 300).
         out.append(make_defect(dc.WRONG_DPI_TAG, path=rel, volume=volume, page=page,
-                               found=round(tag), expected=real, width=info.width,
+                               found=_tag_words(tag), expected=real, width=info.width,
                                height=info.height, page_size=scan.page_size))
         info = replace(info, dpi=float(real))
     elif not tag:
@@ -406,7 +412,7 @@ def page_defects(entry: PageEntry, rel: str, volume: str | None, info: PageInfo,
     tol = scan.size_tolerance
     if not _size_fits(info, scan, size_dpi):
         said = (("untagged", {"dpi": scan.dpi}) if not tag else None if plausible
-                else ("implausible", {"tag": round(tag)}))
+                else ("implausible", {"tag": _tag_words(tag)}))
         out.append(make_defect(dc.WRONG_SIZE, path=rel, volume=volume, page=page,
                                width=info.width, height=info.height, page_size=scan.page_size,
                                dpi=round(size_dpi), exp_w=exp_w, exp_h=exp_h,

@@ -97,18 +97,13 @@ def _jfif_dpi(data: bytes) -> float | None:
         return None
     units = data[pos + 7]
     density = int.from_bytes(data[pos + 8 : pos + 10], "big")
-    if density <= 1 or units not in (1, 2):
-        return None
+    if density < 1 or units not in (1, 2):  # 0 is no density; units 0: an aspect ratio only
+        return None  # a tag of 1 dpi is a tag (an implausible one, as 72 is), not none
     return float(density) if units == 1 else round(density * 2.54, 1)
 
 
 def _pil_dpi(img: Image.Image) -> float | None:
-    dpi = img.info.get("dpi")
-    try:
-        value = float(dpi[0]) if dpi else 0.0
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if value > 1 else None
+    return load.pil_dpi(img)
 
 
 def _pil_mode(mode: str) -> str:
@@ -215,6 +210,16 @@ def _inspect_other(data: bytes, fmt: str) -> tuple[PageInfo, np.ndarray | None]:
     grey = _reduce(grey)
     return PageInfo(fmt=fmt, width=width, height=height, dpi=dpi, colour_mode=mode,
                     frames=frames), grey
+
+
+def _pdf_pages(data: bytes) -> int:
+    """A PDF's page count; 1 when it cannot be read (its pages are not looked at)."""
+    from dangan.imaging.pdf import pdf_page_count
+
+    try:
+        return max(1, pdf_page_count(io.BytesIO(data)))
+    except Exception:
+        return 1
 
 
 def _order_corners(pts: np.ndarray) -> np.ndarray:
@@ -350,8 +355,8 @@ def decode_page(data: bytes, *, full_decode: bool = False) -> tuple[PageInfo, np
     fmt = detect_format(data[:16])
     if fmt is None:
         return PageInfo(reason="not_image"), None
-    if fmt == "pdf":
-        return PageInfo(fmt=fmt), None
+    if fmt == "pdf":  # not decoded; its pages are counted (one is expected, as of a TIFF)
+        return PageInfo(fmt=fmt, frames=_pdf_pages(data)), None
     if fmt == "jpg":
         return _inspect_jpeg(data, full_decode)
     return _inspect_other(data, fmt)

@@ -81,6 +81,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "naming.describe.digits": ("{label}{width}位", "{label} ({width} digits)"),
     "naming.describe.choice": ("{label}（{choices} 之一）", "{label} (one of {choices})"),
     "naming.describe.extension": ("扩展名", "extension"),
+    # a folder rule's macro with the parts it is written in (naming.describe_rule)
+    "naming.describe.macro": ("{label}（{parts}）", "{label} ({parts})"),
+    "naming.describe.part.wb_borrow": ("借卷批次号", "borrow batch no."),
+    "naming.describe.part.wb_total": ("小批次总数", "count of work batches"),
+    "naming.describe.part.wb_no": ("小批次序号", "work batch's own no."),
     "naming.expected_literal": ("第 {pos} 个字符处应为 “{literal}”，实际为 “{found}”",
                                 "expected “{literal}” at character {pos}, found “{found}”"),
     "naming.segment_empty": ("段 {segment} 为空", "segment {segment} is empty"),

@@ -11,11 +11,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                         "the JPEG data is damaged (the decoder reports corrupt "
                                         "data); scan the page again"),
     # The resolution a page was read at (``dpi_fallback`` change, ``dpi_uncertain`` review).
-    "retouch.review.dpi_uncertain": ("分辨率不确定：按假定的扫描分辨率纸张大于 A3，"
-                                     "页面按原像素保留、未缩放，请核对分辨率（可用 --dpi 指定）",
-                                     "the resolution is uncertain: at the dpi assumed the sheet "
-                                     "is larger than A3; it was kept at its pixels, not scaled; "
-                                     "check its dpi (set it with --dpi)"),
+    # (the count line: true of every page flagged; each page's line says why, from the detail)
+    "retouch.review.dpi_uncertain": ("分辨率不确定：按文件记录的或假定的分辨率，纸张大小不可信（大于 A3，"
+                                     "或像素恰为另一常用分辨率下的常用纸张），页面按原像素保留、未缩放，"
+                                     "请核对分辨率（可用 --dpi 指定）",
+                                     "the resolution is uncertain: at the dpi read or assumed "
+                                     "the sheet's size is in doubt (larger than A3, or the "
+                                     "pixels are exactly a usual paper size at another dpi); "
+                                     "kept at its pixels, not scaled; check its dpi (set it "
+                                     "with --dpi)"),
+    # One page's line (``dpi_uncertain_words``): the dpi read and where from, what it makes.
+    "retouch.review.dpi_uncertain_words": ("分辨率不确定：{why}，{what}；页面按原像素保留、未缩放，"
+                                           "请核对分辨率（可用 --dpi 指定）",
+                                           "the resolution is uncertain: {why}; {what}; kept "
+                                           "at its pixels, not scaled; check its dpi (set it "
+                                           "with --dpi)"),
+    "retouch.dpi_why.untagged": ("文件未记录分辨率，按扫描分辨率 {assumed} dpi 处理",
+                                 "the file has no resolution tag: read at the scan dpi, "
+                                 "{assumed}"),
+    "retouch.dpi_why.rejected": ("文件记录的 {file_dpi} dpi 不合理，按扫描分辨率 {assumed} dpi 处理",
+                                 "the file's {file_dpi} dpi is implausible: read at the scan "
+                                 "dpi, {assumed}"),
+    "retouch.dpi_why.file": ("按文件记录的 {assumed} dpi 处理", "read at the file's own {assumed} dpi"),
+    "retouch.dpi_what.frame": ("整幅图像为 {frame_mm} mm，大于 A3（含扫描台边）",
+                               "the image is {frame_mm} mm, larger than A3 on a scanner bed"),
+    "retouch.dpi_what.sheet": ("找到的纸张为 {sheet_mm} mm，大于 A3",
+                               "the sheet found is {sheet_mm} mm, larger than A3"),
+    "retouch.dpi_what.pixels": ("整幅图像为 {frame_mm} mm，但像素恰为 {size}@{dpi}dpi；纸张旁有扫描台边，"
+                                "像素无法判断是哪一种",
+                                "the image is {frame_mm} mm, but its pixels are exactly {size} "
+                                "at {dpi} dpi; with scanner bed beside the sheet they cannot "
+                                "tell which"),
     "retouch.review.dpi_uncertain_detail": ("分辨率不确定：按 {assumed} dpi 处理，页面未缩放",
                                             "the resolution is uncertain: read at {assumed} dpi, "
                                             "the page was not scaled"),

@@ -39,7 +39,8 @@ from dangan.imaging.files import (
     task_name,
 )
 from dangan.imaging.load import page_count
-from dangan.imaging.qc import CONVERTED
+from dangan.imaging.pipeline import DPI_UNCERTAIN
+from dangan.imaging.qc import CONVERTED, INFORMATION
 
 # What scanners write. A file with another suffix is still read when its first bytes say it
 # is a page image; anything else is listed in the report as ignored, never dropped silently.
@@ -193,6 +194,8 @@ def defect_words(code: str, detail: str) -> str:
     if code == c.NEEDS_REVIEW:
         reason, _sep, more = detail.partition(":")
         words = t(f"retouch.review.{reason}")
+        if reason == DPI_UNCERTAIN and more:
+            words = dpi_uncertain_words(_params(more)) or words
         if reason == "orientation" and more.startswith("orientation_"):
             words = t("retouch.words_more", words=words, more=t(f"retouch.orientation.{more}"))
         return words if not words.startswith("retouch.") else f"{name} {detail}".strip()
@@ -227,6 +230,26 @@ def defect_words(code: str, detail: str) -> str:
         except (KeyError, IndexError, ValueError):
             pass
     return f"{name} {detail}".strip()
+
+
+def dpi_uncertain_words(params: dict[str, str]) -> str | None:
+    """A ``dpi_uncertain`` review in words from its detail: the dpi the page was read at and
+    where it came from (the file's tag, or the scan dpi when the file has none or an
+    implausible one), and what that makes of it — a frame or sheet larger than A3, or pixels
+    that are exactly a usual paper size at another dpi. None for a detail that says neither."""
+    assumed, source = params.get("assumed"), params.get("source")
+    if not assumed:
+        return None
+    why = (t("retouch.dpi_why.file", assumed=assumed) if source == c.DPI_FILE else
+           t("retouch.dpi_why.rejected", assumed=assumed, file_dpi=params["file_dpi"])
+           if "file_dpi" in params else t("retouch.dpi_why.untagged", assumed=assumed))
+    size, _at, dpi = params.get("pixels", "").partition("@")
+    what = (t("retouch.dpi_what.pixels", frame_mm=params["frame_mm"], size=size, dpi=dpi)
+            if dpi and "frame_mm" in params else
+            t("retouch.dpi_what.sheet", sheet_mm=params["sheet_mm"]) if "sheet_mm" in params
+            else t("retouch.dpi_what.frame", frame_mm=params["frame_mm"])
+            if "frame_mm" in params else None)
+    return None if what is None else t("retouch.review.dpi_uncertain_words", why=why, what=what)
 
 
 def _clash_words(rest: str) -> str:
@@ -294,13 +317,17 @@ def _page_sort_key(issue: PageIssue) -> tuple[str, int, str, int]:
 
 
 def page_issues(summary: RetouchSummary) -> list[PageIssue]:
-    """Every finding of this run's pages, page by page (errors first within a page)."""
+    """Every finding of this run's pages to look at, page by page (errors first within a
+    page). What is for information only (``qc.INFORMATION``: a CMYK or 16-bit file converted,
+    an EXIF turn followed) is no finding to look at: counted and in the report, not here."""
     issues = []
     for rep in summary.pages:
         volume, page = summary.places.get(rep.source, (posixpath.dirname(rep.source) or ".",
                                                         None))
         path = rep.source if rep.pages <= 1 else f"{rep.source} p{rep.page}"
         for d in rep.defects:
+            if d.code in INFORMATION:
+                continue
             level = "error" if d.code in ERRORS else "warning"
             issues.append(PageIssue(volume, page, path, level, d.code,
                                     defect_words(d.code, d.detail)))
