@@ -117,7 +117,7 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
         if exc.reason == "page_absent":
             raise InputError("intake.renumber.page_absent", page=exc.value) from None
         raise InputError("intake.renumber.not_sequence", detail=exc.reason) from None
-    request = {"insert_before": insert_before, "insert_after": insert_after,
+    request: dict[str, Any] = {"insert_before": insert_before, "insert_after": insert_after,
                "remove": sorted(to_remove), "close_gaps": close_gaps,
                "files": [f.name for f in files], "before": sorted(names)}
     if seen:
