@@ -37,6 +37,12 @@ REGION_MIN_TILES = 6  # a region with fewer is judged with the sheet only
 TILE_AGREE_NCC = 0.85  # a tile correlating less with the other scan disagrees
 MAX_BODY_DISAGREE = 0.3  # more of the sheet's strong ink in such tiles: another text ...
 MAX_REGION_DISAGREE = 0.6  # ... or more of one region's: another text there
+# A few tiles that plainly do not correlate are another text at one place, however little of
+# the sheet's ink they hold: two copies of one printed form filled with other names (three
+# characters in each of two fields). A sheet scanned twice keeps every inky tile near 1
+# (development rescans: the lowest tile 0.9 or more; one tile below 0.8 on 2 of 120 pairs).
+SPLIT_NCC = 0.8  # a tile correlating less than this with the other scan is another text
+MAX_SPLIT_TILES = 1  # more such tiles: two sheets
 HOLE_RADIUS_PX = HOLE_MAX_PX  # a punched hole's surroundings left out (its shadow, its rim)
 
 
@@ -45,12 +51,14 @@ class Agreement:
     sheet: float  # share of the compared strong ink in tiles that disagree, over the sheet
     region: float  # the highest of the regions'
     tiles: int  # inky tiles compared
+    split: int = 0  # of them, tiles correlating below SPLIT_NCC
 
 
 def body_agreement(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> Agreement | None:
     """The share of the aligned scans' strong ink in tiles that do not correlate with the
     other scan (below TILE_AGREE_NCC, either way, within SEARCH_PX), over the sheet and in
-    its worst region; None where fewer than BODY_MIN_TILES tiles have ink enough (a sparse
+    its worst region, and the count of tiles plainly another text (below SPLIT_NCC); None
+    where fewer than BODY_MIN_TILES tiles have ink enough (a sparse
     page: its few marks are judged one by one, ``unmatched_marks``)."""
     got = tile_correlation(a, b, a_to_b)
     if got is None:
@@ -68,7 +76,8 @@ def body_agreement(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> Agreement | No
             if int((weight[part] > 0).sum()) < REGION_MIN_TILES:
                 continue
             worst = max(worst, float(off[part].sum() / weight[part].sum()))
-    return Agreement(sheet, worst, int((weight > 0).sum()))
+    split = int(((ncc < SPLIT_NCC) & (weight > 0)).sum())
+    return Agreement(sheet, worst, int((weight > 0).sum()), split)
 
 
 def _left_out(scan: MidScan, band: np.ndarray) -> np.ndarray:

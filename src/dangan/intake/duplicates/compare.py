@@ -11,7 +11,12 @@ import cv2
 import numpy as np
 
 from dangan.intake.duplicates.align import fit_transform, refine
-from dangan.intake.duplicates.body import MAX_BODY_DISAGREE, MAX_REGION_DISAGREE, body_agreement
+from dangan.intake.duplicates.body import (
+    MAX_BODY_DISAGREE,
+    MAX_REGION_DISAGREE,
+    MAX_SPLIT_TILES,
+    body_agreement,
+)
 from dangan.intake.duplicates.marks import Marks
 from dangan.intake.duplicates.picture import (
     PICTURE_MAX_INLIERS,
@@ -47,12 +52,14 @@ class Comparison:
     lost_holes: int = 0  # holes of either scan where the other shows plain paper
     body_off: float | None = None  # share of the strong ink in tiles that do not correlate
     region_off: float | None = None  # ... and in the worst region (None: not measured)
+    split_tiles: int | None = None  # inky tiles plainly another text (None: not measured)
 
     @property
     def same(self) -> bool:
         return (self.layout_same
                 and (self.body_off is None or self.body_off <= MAX_BODY_DISAGREE)
-                and (self.region_off is None or self.region_off <= MAX_REGION_DISAGREE))
+                and (self.region_off is None or self.region_off <= MAX_REGION_DISAGREE)
+                and (self.split_tiles is None or self.split_tiles <= MAX_SPLIT_TILES))
 
     @property
     def layout_same(self) -> bool:
@@ -153,7 +160,7 @@ def _with_body(comp: Comparison, a: MidScan, b: MidScan, a_to_b: np.ndarray) -> 
     body = body_agreement(a, b, a_to_b)
     if body is None:
         return comp
-    return replace(comp, body_off=body.sheet, region_off=body.region)
+    return replace(comp, body_off=body.sheet, region_off=body.region, split_tiles=body.split)
 
 
 def _picture(a: MidScan, b: MidScan, a_to_b: np.ndarray) -> float | None:
