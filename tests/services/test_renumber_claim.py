@@ -124,3 +124,28 @@ def test_an_ingested_volume_is_corrected_after_the_scan_signoff(any_project, sca
     with ctx.transaction() as session:
         recorded = session.scalar(select(StageEvent).where(StageEvent.kind == "renumber"))
         assert recorded is not None and recorded.worker_id == scanner.worker_id
+
+
+def test_a_folder_of_the_projects_storage_is_never_renumbered(any_project, scan_set,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    """A trial noticed `dangan renumber` took 已扫描/<volume> itself: with only a scan claim
+    it would rename the masters and leave their recorded names and checksums behind."""
+    ctx = any_project
+    folder, vol = _registered_copy(ctx, scan_set, tmp_path)
+    stored = Path(ctx.storage.root) / "已扫描" / vol.archive_code
+    shutil.copytree(folder, stored)
+    line_to(ctx, wf.SCAN)
+    before = {p.name: p.read_bytes() for p in stored.iterdir()}
+    with pytest.raises(InputError) as err:
+        renumber_volume(stored, rules=ctx.rules, remove=["0003"], close_gaps=True, ctx=ctx,
+                        actor=actor(ctx, "张扫"))
+    assert err.value.key == "intake.renumber.in_storage" and err.value.params["area"] == "已扫描"
+    with pytest.raises(InputError) as no_project:  # found beside the project's dangan.toml
+        renumber_volume(stored, rules=ctx.rules, remove=["0003"], close_gaps=True)
+    assert no_project.value.key == "intake.renumber.in_storage"
+    run = subprocess.run([sys.executable, "-m", "dangan", "renumber", str(stored),
+                          "--remove", "0003", "--close-gaps", "-p", str(ctx.home),
+                          "-w", "张扫"], capture_output=True, text=True, env=env_for(ctx),
+                         timeout=300)
+    assert run.returncode == 4 and "存储区" in run.stderr + run.stdout, run.stdout
+    assert {p.name: p.read_bytes() for p in stored.iterdir()} == before

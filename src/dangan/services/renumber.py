@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dangan.config import CONFIG_FILE, DEFAULT_STORAGE_DIR, load_config, storage_url
 from dangan.db.models import StageEvent, Volume, WorkBatch
 from dangan.domain import workflow as wf
 from dangan.domain.naming import NamingRules
 from dangan.domain.pages import PlanError, plan_renumber
-from dangan.errors import InputError, NotFoundError, StateError
+from dangan.errors import DanganError, InputError, NotFoundError, StateError
 from dangan.i18n import t
 from dangan.intake import renumber as rn
 from dangan.intake.check import inspect_files
@@ -30,6 +31,7 @@ from dangan.services import workflow_state as ws
 from dangan.services.engine import Actor
 from dangan.services.ingest_markers import RECEIPT
 from dangan.services.project import ProjectContext
+from dangan.storage.areas import AREAS
 
 
 @dataclass
@@ -69,6 +71,7 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
     vdir = volume_dir.resolve()
     if not vdir.is_dir():
         raise NotFoundError("intake.renumber.not_volume", path=volume_dir)
+    _refuse_stored_folder(vdir, ctx)
     if ctx is not None and actor is not None and not (vdir / RECEIPT).exists():
         # scanning's page changes are the scan claimant's; a change to a volume already
         # ingested (``force``: a page found missing at QC, after the scan sign-off released
@@ -133,6 +136,31 @@ def renumber_volume(volume_dir: Path, *, rules: NamingRules, insert_before: str 
         if ctx is not None and actor is not None:
             _record_renumber(ctx, vdir, change, actor)
     return result
+
+
+def _refuse_stored_folder(vdir: Path, ctx: ProjectContext | None) -> None:
+    """Renumbering works on a scan station's folder, never on the stored pages: a folder in
+    the project's storage (its masters in 已扫描, or any other area) is refused before
+    anything moves (``intake.renumber.in_storage``) — renaming masters would leave their
+    recorded names and checksums behind. Without the project, a folder in the storage of a
+    project it lies in (a dangan.toml above it) is refused too."""
+    roots = []
+    if ctx is not None and ctx.storage.is_local:
+        roots.append(Path(os.path.realpath(ctx.storage.root)))
+    for parent in vdir.parents:
+        if (parent / CONFIG_FILE).is_file():
+            try:
+                url = storage_url(parent, load_config(parent))
+            except DanganError:  # a broken dangan.toml: its default storage folder
+                url = str(parent / DEFAULT_STORAGE_DIR)
+            if "://" not in url:
+                roots.append(Path(os.path.realpath(url)))
+    areas = {a.value for a in AREAS}
+    for root in roots:
+        if vdir.is_relative_to(root) and vdir != root \
+                and vdir.relative_to(root).parts[0] in areas:
+            raise InputError("intake.renumber.in_storage", path=vdir,
+                             area=vdir.relative_to(root).parts[0])
 
 
 def require_scan_claim(ctx: ProjectContext, actor: Actor, vdir: Path) -> None:

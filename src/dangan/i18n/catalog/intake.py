@@ -175,6 +175,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Another {command} is running on this project (host {host}, process {pid}, since {since}); run again when it has finished"),
     "intake.renumber.busy": ("另一个进程（重排、本地副本清理或 dangan watch）正在处理 {path}，请等它结束后再运行",
                              "Another process (a renumbering, a local-copy cleanup or dangan watch) is working on {path}; run again when it has finished"),
+    "intake.renumber.in_storage": ("{path} 是项目存储区“{area}”中的文件夹：重新编号只用于扫描工作站的文件夹，入库后的页面（母版）不能改名，未做任何修改",
+                                   "{path} is a folder in the project's storage area {area}: renumbering is for a scan "
+                                   "station's folder; stored pages (the masters) are never renamed; nothing changed"),
     "intake.renumber.page_changed": ("{volume}：{page} 已不是你看到的那一页（另一窗口删除或插入了页），未删除；请刷新页面，看清后再删除",
                                      "{volume}: {page} is no longer the page you saw (another window removed or "
                                      "inserted pages); nothing removed — reload the page and look again"),
