@@ -40,7 +40,7 @@ MAX_REGION_DISAGREE = 0.6  # ... or more of one region's: another text there
 # A few tiles that plainly do not correlate are another text at one place, however little of
 # the sheet's ink they hold: two copies of one printed form filled with other names (three
 # characters in each of two fields). A sheet scanned twice keeps every inky tile near 1
-# (development rescans: the lowest tile 0.9 or more; one tile below 0.8 on 2 of 120 pairs).
+# (277 development rescans: none with two tiles below 0.8, 3 with one).
 SPLIT_NCC = 0.8  # a tile correlating less than this with the other scan is another text
 MAX_SPLIT_TILES = 1  # more such tiles: two sheets
 HOLE_RADIUS_PX = HOLE_MAX_PX  # a punched hole's surroundings left out (its shadow, its rim)
